@@ -1,0 +1,137 @@
+package hotline
+
+import "time"
+
+// CaseType is the kind of a case (тип обращения).
+type CaseType string
+
+const (
+	TypeComplaint    CaseType = "complaint"    // Жалоба
+	TypeConsultation CaseType = "consultation" // Консультация
+	TypeApplication  CaseType = "application"  // Заявление
+	TypeProposal     CaseType = "proposal"     // Предложение
+	TypeGratitude    CaseType = "gratitude"    // Благодарность
+)
+
+// CaseTypes lists every case type in the manual's order.
+var CaseTypes = []CaseType{TypeComplaint, TypeConsultation, TypeApplication, TypeProposal, TypeGratitude}
+
+// CaseStatus is where a case is in its life.
+type CaseStatus string
+
+const (
+	// StatusInProgress «В работе»: accepted; measures are being taken or the answer is being given.
+	StatusInProgress CaseStatus = "in_progress"
+	// StatusDelayedAnswer «Отсроченный ответ»: its owner must call the person back.
+	StatusDelayedAnswer CaseStatus = "delayed_answer"
+	// StatusUnderReview «На рассмотрении»: closed by the operator, awaiting the administrator's approval.
+	StatusUnderReview CaseStatus = "under_review"
+	// StatusApproved: the administrator approved the result; the case is closed for good.
+	StatusApproved CaseStatus = "approved"
+)
+
+// Result is the outcome an operator records when closing a case («Результат обращения»).
+type Result string
+
+const (
+	// ResultAnswered: information of a reference and consultative nature was given.
+	ResultAnswered Result = "answered"
+	// ResultMeasuresTaken: the necessary measures were taken.
+	ResultMeasuresTaken Result = "measures_taken"
+	// ResultForwarded «Переадресация с уведомлением обратившегося»: forwarded to another operator, the
+	// caller told who; the case becomes "delayed answer" for that operator.
+	ResultForwarded Result = "forwarded_with_notice"
+	// ResultExtended «Находится на контроле, сроки рассмотрения продлены»: on control, the deadline
+	// extended to a new date for a stated reason; the administrator approves the extension.
+	ResultExtended Result = "on_control_extended"
+)
+
+// Channel is how a case reached the hotline.
+type Channel string
+
+const (
+	ChannelPhone    Channel = "phone"
+	ChannelWritten  Channel = "written"
+	ChannelEmail    Channel = "email"
+	ChannelInPerson Channel = "in_person"
+)
+
+// Person is the optional personal data of the person who turned to the hotline.
+type Person struct {
+	FullName     string
+	BirthDate    string // YYYY-MM-DD
+	PolicyNumber string // the compulsory medical insurance policy number
+	Address      string
+}
+
+// Case is one contact with the hotline (обращение) as registered in the journal.
+type Case struct {
+	ID           int64
+	Number       string // human-facing, e.g. 2026-000123
+	CreatedAt    time.Time
+	Channel      Channel
+	CallerNumber string // auto-detected for calls
+	Person       Person
+	Type         CaseType
+	Topic        string // topic code from the catalogue of its type
+	Description  string
+	OwnerID      int64 // the operator who must act on it; 0: none yet
+	DueAt        time.Time
+	Status       CaseStatus
+	Result       Result
+	Comment      string
+	ForwardedTo  int64 // with ResultForwarded: the operator who takes it as a delayed answer
+	UpdatedAt    time.Time
+}
+
+// LegEnd is how one call leg of a case ended.
+type LegEnd string
+
+const (
+	LegCompleted   LegEnd = "completed"   // talked, then one side hung up
+	LegAbandoned   LegEnd = "abandoned"   // the caller hung up while waiting
+	LegOverflow    LegEnd = "overflow"    // the queue was too long or the wait too long: message or callback
+	LegTransferred LegEnd = "transferred" // handed to another operator
+	LegFailed      LegEnd = "failed"      // could not be connected (error, Asterisk restart...)
+)
+
+// Leg is one call that belongs to a case: the caller's time in the queue and with one operator.
+type Leg struct {
+	ID              int64
+	CaseID          int64
+	CallID          string // Asterisk's channel id of the caller
+	CallerNumber    string
+	OperatorID      int64 // who answered; 0: nobody
+	ArrivedAt       time.Time
+	GreetingEndAt   time.Time
+	QueuedAt        time.Time
+	AnsweredAt      time.Time
+	EndedAt         time.Time
+	End             LegEnd
+	RecordingName   string // Asterisk's stored recording name
+	TransferredFrom int64  // the operator who transferred this leg in; 0: from the queue
+}
+
+// QueueWait is how long the caller waited in the queue on this leg (until answered, or until the
+// leg ended if never answered).
+func (l Leg) QueueWait() time.Duration {
+	if l.QueuedAt.IsZero() {
+		return 0
+	}
+	end := l.AnsweredAt
+	if end.IsZero() {
+		end = l.EndedAt
+	}
+	if end.IsZero() || end.Before(l.QueuedAt) {
+		return 0
+	}
+	return end.Sub(l.QueuedAt)
+}
+
+// TalkTime is how long the caller and operator were connected on this leg.
+func (l Leg) TalkTime() time.Duration {
+	if l.AnsweredAt.IsZero() || l.EndedAt.IsZero() || l.EndedAt.Before(l.AnsweredAt) {
+		return 0
+	}
+	return l.EndedAt.Sub(l.AnsweredAt)
+}

@@ -1,0 +1,56 @@
+package hotline
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes: stable, machine-readable kinds of failure. The CLI maps each to an exit code, the
+// local API to an HTTP status, once, in one place.
+const (
+	EINVALID     = "invalid"     // the request is malformed or breaks a rule
+	ENOTFOUND    = "not_found"   // no such case, operator, topic...
+	ECONFLICT    = "conflict"    // the state changed under the request (e.g. case already closed)
+	EFORBIDDEN   = "forbidden"   // the actor may not do this (e.g. an operator approving)
+	EUNAVAILABLE = "unavailable" // a dependency (Asterisk, the database) cannot serve now
+	EINTERNAL    = "internal"    // a bug or an unexpected failure
+)
+
+// Error is a domain error: a code for programs and a message for people.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for any other error,
+// and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the human message of the first *Error in err's chain, or a generic text
+// for other errors (their details belong in logs, not in front of users).
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
