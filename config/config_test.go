@@ -1,0 +1,122 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+var secrets = map[string]string{"HOTLINE_ARI_PASSWORD": "ari-secret", "HOTLINE_AMI_PASSWORD": "ami-secret"}
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "hotline.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	p := writeFile(t, "calls:\n  ring_timeout: 25s\n  strategy: fewest-calls\nari:\n  url: http://127.0.0.1:8188/ari\n")
+	e := map[string]string{"HOTLINE_STRATEGY": "round-robin"}
+	for k, v := range secrets {
+		e[k] = v
+	}
+	c, err := Load(p, env(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Calls.RingTimeout != 25*time.Second {
+		t.Errorf("file value lost: ring_timeout = %s", c.Calls.RingTimeout)
+	}
+	if c.Calls.Strategy != "round-robin" {
+		t.Errorf("environment must override the file: strategy = %q", c.Calls.Strategy)
+	}
+	if c.ARI.Websocket != "ws://127.0.0.1:8188/ari/events" {
+		t.Errorf("websocket not derived from url: %q", c.ARI.Websocket)
+	}
+	if c.Calls.WrapUp != Default().Calls.WrapUp {
+		t.Errorf("default lost: wrap_up = %s", c.Calls.WrapUp)
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	tests := []struct {
+		name, file string
+		env        map[string]string
+		want       []string // every fragment must appear in the error
+	}{
+		{"unknown key", "calls:\n  ring_timout: 10s\n", nil, []string{"ring_timout"}},
+		{"bad duration in file", "calls:\n  wrap_up: ten\n", nil, []string{"line 2", "ten"}},
+		{"bad duration in env", "", map[string]string{"HOTLINE_RING_TIMEOUT": "soon"}, []string{"HOTLINE_RING_TIMEOUT", "duration"}},
+		{"bad number in env", "", map[string]string{"HOTLINE_MAX_QUEUE": "many"}, []string{"HOTLINE_MAX_QUEUE"}},
+		{"missing passwords", "", map[string]string{"HOTLINE_ARI_PASSWORD": "", "HOTLINE_AMI_PASSWORD": ""}, []string{"ari.password", "ami.password"}},
+		{"strategy", "calls:\n  strategy: random\n", nil, []string{"calls.strategy", "random"}},
+		{"language", "calls:\n  language: de\n", nil, []string{"calls.language"}},
+		{"ring timeout too short", "calls:\n  ring_timeout: 1s\n", nil, []string{"calls.ring_timeout"}},
+		{"several at once", "calls:\n  overflow: drop\n  max_queue: -1\n", nil, []string{"calls.overflow", "calls.max_queue"}},
+		{"ari url", "ari:\n  url: 127.0.0.1:8088\n", nil, []string{"ari.url"}},
+		{"priority number", "calls:\n  priority_numbers: ['+7900', 'abc']\n", nil, []string{"priority_numbers[1]"}},
+		{"app with comma", "ari:\n  app: hot,line\n", nil, []string{"ari.app"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := map[string]string{}
+			for k, v := range secrets {
+				e[k] = v
+			}
+			for k, v := range tt.env {
+				e[k] = v
+			}
+			_, err := Load(writeFile(t, tt.file), env(e))
+			if err == nil {
+				t.Fatal("loaded; want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestEmptyFileIsDefaults(t *testing.T) {
+	c, err := Load(writeFile(t, ""), env(secrets))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c.Calls, Default().Calls) {
+		t.Errorf("empty file changed call settings")
+	}
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	c, err := Load("", env(secrets))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(format, c)
+		if strings.Contains(out, "ari-secret") || strings.Contains(out, "ami-secret") {
+			t.Errorf("%s printed a secret: %s", format, out)
+		}
+	}
+	if c.ARI.Password.Reveal() != "ari-secret" {
+		t.Errorf("Reveal = %q", c.ARI.Password.Reveal())
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), env(secrets))
+	if err == nil || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Fatalf("err = %v; want it to name the file", err)
+	}
+}
