@@ -120,3 +120,34 @@ func TestMissingFile(t *testing.T) {
 		t.Fatalf("err = %v; want it to name the file", err)
 	}
 }
+
+// The example file documents every key with its default: it must load, equal the defaults, and name
+// every environment variable.
+func TestExampleFileIsDefaults(t *testing.T) {
+	data, err := os.ReadFile("../hotline.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := map[string]string{}
+	for k, v := range secrets {
+		e[k] = v
+	}
+	c, err := Load("../hotline.example.yaml", env(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Default()
+	d.ARI.Password, d.AMI.Password = "ari-secret", "ami-secret"
+	d.ARI.Websocket = c.ARI.Websocket
+	if d.Calls.PriorityNumbers == nil {
+		d.Calls.PriorityNumbers = c.Calls.PriorityNumbers
+	}
+	if !reflect.DeepEqual(c, d) {
+		t.Errorf("hotline.example.yaml differs from Default():\n file: %+v\n code: %+v", c, d)
+	}
+	for _, name := range EnvVars() {
+		if !strings.Contains(string(data), name) {
+			t.Errorf("hotline.example.yaml does not document %s", name)
+		}
+	}
+}
