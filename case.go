@@ -82,6 +82,14 @@ type Case struct {
 	Comment      string
 	ForwardedTo  int64 // with ResultForwarded: the operator who takes it as a delayed answer
 	UpdatedAt    time.Time
+
+	// ExtendTo is the new review date an operator asked for with ResultExtended; it becomes DueAt
+	// only when an administrator approves the extension.
+	ExtendTo time.Time
+	// ReviewNote is the administrator's reason for returning or reopening the case.
+	ReviewNote string
+	// CreatedBy is the login of whoever registered the case ("system" for the call flow).
+	CreatedBy string
 }
 
 // LegEnd is how one call leg of a case ended.
