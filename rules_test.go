@@ -172,7 +172,11 @@ func TestCaseTransitions(t *testing.T) {
 		wantStatus hotline.CaseStatus
 	}{
 		// SetInProgress: the delayed answer's owner, after calling back.
-		{"set in progress by new owner", func() hotline.Case { c := caseIn(hotline.StatusDelayedAnswer, hotline.ResultForwarded); c.OwnerID = 5; return c }(), op5,
+		{"set in progress by new owner", func() hotline.Case {
+			c := caseIn(hotline.StatusDelayedAnswer, hotline.ResultForwarded)
+			c.OwnerID = 5
+			return c
+		}(), op5,
 			func(c *hotline.Case, by hotline.Actor) error { return c.SetInProgress(by, now) }, "", hotline.StatusInProgress},
 		{"set in progress by administrator", caseIn(hotline.StatusDelayedAnswer, hotline.ResultForwarded), admin,
 			func(c *hotline.Case, by hotline.Actor) error { return c.SetInProgress(by, now) }, "", hotline.StatusInProgress},
