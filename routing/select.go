@@ -206,15 +206,14 @@ func (r *Router) Select(q *Queue, ops []Candidate, now time.Time) (Decision, boo
 			return r.decide(e, best, fallback), true
 		}
 		key := skillKey{topic, lang}
-		memo := len(e.exclude) == 0 // exclusions make the answer this caller's own
-		if memo && slices.Contains(r.fail, key) {
-			continue
+		if slices.Contains(r.fail, key) {
+			continue // exclusions only shrink the choice: still nobody
 		}
 		if j := r.bestFor(ops, topic, lang, e.exclude); j >= 0 {
 			return r.decide(e, j, fallback), true
 		}
-		if memo && len(r.fail) < failMemo {
-			r.fail = append(r.fail, key)
+		if len(e.exclude) == 0 && len(r.fail) < failMemo {
+			r.fail = append(r.fail, key) // not with exclusions: their failure is this caller's own
 		}
 	}
 	return Decision{}, false
