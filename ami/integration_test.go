@@ -1,0 +1,222 @@
+package ami_test
+
+// Tests against the real sandbox Asterisk (asterisk-conf/sandbox; HOTLINE_SANDBOX_INSTANCE picks
+// the instance). They fail, never skip, when it is not running.
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline/ami"
+	"github.com/hotline-dev/hotline/integration-tests/sandbox"
+)
+
+func dialSandbox(t *testing.T, auth ami.Auth) (*ami.Client, sandbox.Config) {
+	t.Helper()
+	cfg := sandbox.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := ami.Dial(ctx, ami.Config{
+		Addr: cfg.AMIAddr, Username: cfg.AMIUser, Secret: cfg.AMIPassword, Auth: auth,
+		ReconnectMin: 200 * time.Millisecond, ReconnectMax: 2 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("dial sandbox AMI at %s: %v", cfg.AMIAddr, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, cfg
+}
+
+func TestSandboxLogin(t *testing.T) {
+	cfg := sandbox.Require(t)
+	tests := []struct {
+		name    string
+		auth    ami.Auth
+		secret  string
+		wantErr bool
+	}{
+		{"plain", ami.AuthPlain, cfg.AMIPassword, false},
+		{"md5", ami.AuthMD5, cfg.AMIPassword, false},
+		{"plain wrong secret", ami.AuthPlain, "wrong", true},
+		{"md5 wrong secret", ami.AuthMD5, "wrong", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			c, err := ami.Dial(ctx, ami.Config{Addr: cfg.AMIAddr, Username: cfg.AMIUser, Secret: tt.secret, Auth: tt.auth})
+			if tt.wantErr {
+				if !errors.Is(err, ami.ErrLogin) {
+					t.Fatalf("Dial with a wrong secret: got %v, want ErrLogin", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Dial: %v", err)
+			}
+			defer c.Close()
+			if err := c.Ping(ctx); err != nil {
+				t.Fatalf("Ping after login: %v", err)
+			}
+			if err := c.Logoff(ctx); err != nil {
+				t.Fatalf("Logoff: %v", err)
+			}
+			if err := c.Ping(ctx); !errors.Is(err, ami.ErrClosed) {
+				t.Fatalf("Ping after Logoff: got %v, want ErrClosed", err)
+			}
+		})
+	}
+}
+
+func TestSandboxLists(t *testing.T) {
+	c, _ := dialSandbox(t, ami.AuthMD5)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+
+	eps, err := c.PJSIPShowEndpoints(ctx)
+	if err != nil {
+		t.Fatalf("PJSIPShowEndpoints: %v", err)
+	}
+	names := map[string]ami.Endpoint{}
+	for _, e := range eps {
+		names[e.Name] = e
+	}
+	for _, want := range []string{"1001", "1002", "1060", "2001"} {
+		if _, ok := names[want]; !ok {
+			t.Errorf("PJSIPShowEndpoints: endpoint %s missing among %d", want, len(eps))
+		}
+	}
+	if e := names["1001"]; e.Aor != "1001" || e.Transport == "" {
+		t.Errorf("endpoint 1001 decoded as %+v", e)
+	}
+
+	states, err := c.DeviceStateList(ctx)
+	if err != nil {
+		t.Fatalf("DeviceStateList: %v", err)
+	}
+	found := false
+	for _, d := range states {
+		if d.Device == "PJSIP/1001" {
+			found = d.State != ""
+		}
+	}
+	if !found {
+		t.Errorf("DeviceStateList: no state for PJSIP/1001 among %d devices", len(states))
+	}
+
+	if _, err := c.PJSIPShowContacts(ctx); err != nil {
+		t.Errorf("PJSIPShowContacts: %v", err)
+	}
+	if _, err := c.CoreShowChannels(ctx); err != nil {
+		t.Errorf("CoreShowChannels: %v", err)
+	}
+
+	out, err := c.Command(ctx, "core show version")
+	if err != nil {
+		t.Fatalf("Command: %v", err)
+	}
+	if !strings.HasPrefix(out, "Asterisk 22") {
+		t.Errorf("core show version = %q, want Asterisk 22...", out)
+	}
+
+	// An error answer carries the action and Asterisk's message.
+	err = c.Hangup(ctx, "PJSIP/no-such-channel-00000000", 0)
+	var ae *ami.ActionError
+	if !errors.As(err, &ae) || ae.Action != "Hangup" || ae.Message == "" || !errors.Is(err, ami.ErrActionFailed) {
+		t.Errorf("Hangup of a missing channel: got %v, want an ActionError for Hangup", err)
+	}
+}
+
+func TestSandboxOriginate(t *testing.T) {
+	c, _ := dialSandbox(t, ami.AuthPlain)
+	sub := c.Subscribe("Newchannel", "Hangup", "OriginateResponse")
+	defer sub.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	// *43 answers and runs Echo(): the originated Local channel is up until we hang it up.
+	resp, err := c.Originate(ctx, ami.Originate{
+		Channel: "Local/*43@hotline-operators", Application: "Wait", Data: "20", Timeout: 10 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("Originate: %v", err)
+	}
+	if resp.Reason != 4 || !strings.HasPrefix(resp.Channel, "Local/*43@hotline-operators-") || resp.Uniqueid == "" {
+		t.Fatalf("OriginateResponse = %+v, want answered (reason 4) on the Local channel", resp)
+	}
+
+	chans, err := c.CoreShowChannels(ctx)
+	if err != nil {
+		t.Fatalf("CoreShowChannels: %v", err)
+	}
+	seen := false
+	for _, ch := range chans {
+		seen = seen || ch.Uniqueid == resp.Uniqueid
+	}
+	if !seen {
+		t.Errorf("CoreShowChannels: originated channel %s not listed among %d", resp.Uniqueid, len(chans))
+	}
+
+	if err := c.Hangup(ctx, resp.Channel, 16); err != nil {
+		t.Fatalf("Hangup %s: %v", resp.Channel, err)
+	}
+
+	var newch, hangup, origResp bool
+	for !(newch && hangup && origResp) {
+		select {
+		case ev := <-sub.Events():
+			switch e := ev.Decode().(type) {
+			case *ami.Newchannel:
+				newch = newch || e.Uniqueid == resp.Uniqueid
+			case *ami.Hangup:
+				hangup = hangup || e.Uniqueid == resp.Uniqueid
+			case *ami.OriginateResponse:
+				origResp = origResp || e.Uniqueid == resp.Uniqueid
+			}
+			if ev.Dropped > 0 {
+				t.Errorf("subscription dropped %d events", ev.Dropped)
+			}
+		case <-ctx.Done():
+			t.Fatalf("events for %s: Newchannel %v, Hangup %v, OriginateResponse %v; want all", resp.Uniqueid, newch, hangup, origResp)
+		}
+	}
+}
+
+func TestSandboxRestart(t *testing.T) {
+	c, cfg := dialSandbox(t, ami.AuthMD5)
+	sub := c.Subscribe("FullyBooted")
+	defer sub.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if ev := <-sub.Events(); ev.State != ami.StateConnected {
+		t.Fatalf("first item = %+v, want StateConnected", ev)
+	}
+
+	if err := cfg.Restart(ctx); err != nil {
+		t.Fatalf("restart Asterisk: %v", err)
+	}
+	var got []ami.ConnState
+	for len(got) < 2 {
+		select {
+		case ev := <-sub.Events():
+			if ev.State != 0 {
+				got = append(got, ev.State)
+			}
+		case <-ctx.Done():
+			t.Fatalf("after restart got states %v, want [disconnected reconnected]", got)
+		}
+	}
+	if got[0] != ami.StateDisconnected || got[1] != ami.StateReconnected {
+		t.Fatalf("after restart got states %v, want [disconnected reconnected]", got)
+	}
+	if c.State() != ami.StateReconnected || c.Stats().Reconnects < 1 {
+		t.Errorf("State %v, Reconnects %d after reconnect", c.State(), c.Stats().Reconnects)
+	}
+	out, err := c.Command(ctx, "core show version")
+	if err != nil || !strings.HasPrefix(out, "Asterisk") {
+		t.Fatalf("Command after reconnect: %q, %v", out, err)
+	}
+}
