@@ -1,0 +1,386 @@
+package ari
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	ariv6 "github.com/CyCoreSystems/ari/v6"
+	"github.com/coder/websocket"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultEventBuffer         = 1024
+	DefaultSlowConsumerTimeout = 5 * time.Second
+	DefaultMinBackoff          = 100 * time.Millisecond
+	DefaultMaxBackoff          = 10 * time.Second
+	DefaultPingInterval        = 10 * time.Second
+	// DefaultReadLimit bounds one websocket message. An ARI event with many channel variables
+	// can exceed the websocket library's 32 KiB default.
+	DefaultReadLimit = 4 << 20
+)
+
+// Config says how to reach Asterisk's ARI. URL, Username, Password and Application are required;
+// every other zero value means the documented default.
+type Config struct {
+	URL          string // REST base, e.g. http://127.0.0.1:8088/ari
+	WebsocketURL string // events; default: URL with scheme ws(s) and path .../events
+	Username     string
+	Password     string
+	Application  string // the Stasis application this connection registers and receives events for
+	SubscribeAll bool   // receive every event in Asterisk, not only the application's
+
+	HTTPClient *http.Client // REST and the websocket handshake; default: a pooled client, no overall timeout (contexts bound each call)
+	Logger     *slog.Logger // default slog.Default()
+
+	// EventBuffer is how many decoded events wait for the consumer (default 1024). When it is full
+	// the reader stops reading the websocket, so the socket buffers fill next and Asterisk's
+	// websocket write blocks.
+	EventBuffer int
+	// SlowConsumerTimeout is how long the reader waits on a full buffer before giving up on the
+	// websocket (default 5 s): it then drops the connection, delivers Disconnected{Err:
+	// ErrSlowConsumer} after the events it holds, and reconnects. Asterisk may drop the websocket
+	// sooner by itself (ari.conf websocket_write_timeout); that also arrives as Disconnected.
+	SlowConsumerTimeout time.Duration
+
+	MinBackoff   time.Duration // first reconnect delay (default 100 ms); doubles per failure, with jitter
+	MaxBackoff   time.Duration // cap of the reconnect delay (default 10 s)
+	PingInterval time.Duration // websocket ping, to notice a dead peer (default 10 s)
+}
+
+// Conn is hotline's connection to one Asterisk's ARI: typed REST operations, and the application's
+// events in order to one consumer (Events). REST works without Run; events flow while Run runs.
+// A Conn is safe for concurrent REST calls.
+type Conn struct {
+	cfg     Config
+	restURL string
+	wsURL   string
+	http    *http.Client
+	log     *slog.Logger
+	events  chan Event
+	running atomic.Bool
+
+	// counters for Stats and Metrics
+	delivered   atomic.Uint64
+	unknown     atomic.Uint64
+	bufferFull  atomic.Uint64
+	slow        atomic.Uint64
+	reconnects  atomic.Uint64
+	connected   atomic.Bool
+	deliverWait atomic.Bool // the reader is waiting on a full buffer (pings would time out: skip them)
+
+	mu   sync.Mutex
+	node string // asterisk_id of the last connected Asterisk
+}
+
+// New checks cfg and returns a Conn. It does not connect: REST calls connect per request, and Run
+// keeps the event websocket.
+func New(cfg Config) (*Conn, error) {
+	if cfg.URL == "" || cfg.Application == "" || cfg.Username == "" {
+		return nil, errors.New("ari: config needs URL, Username and Application (and Password)")
+	}
+	base, err := url.Parse(strings.TrimRight(cfg.URL, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("ari: config URL %q: want http(s)://host:port/ari", cfg.URL)
+	}
+	if strings.Contains(cfg.Application, ",") {
+		return nil, fmt.Errorf("ari: config Application %q: one application per Conn", cfg.Application)
+	}
+	if cfg.WebsocketURL == "" {
+		ws := *base
+		ws.Scheme = map[string]string{"http": "ws", "https": "wss"}[base.Scheme]
+		ws.Path += "/events"
+		cfg.WebsocketURL = ws.String()
+	}
+	if cfg.EventBuffer <= 0 {
+		cfg.EventBuffer = DefaultEventBuffer
+	}
+	if cfg.SlowConsumerTimeout <= 0 {
+		cfg.SlowConsumerTimeout = DefaultSlowConsumerTimeout
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = DefaultMinBackoff
+	}
+	if cfg.MaxBackoff < cfg.MinBackoff {
+		cfg.MaxBackoff = max(DefaultMaxBackoff, cfg.MinBackoff)
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = DefaultPingInterval
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// A call centre sends bursts of requests to one host; the default of 2 idle connections
+		// per host would reopen TCP connections all the time.
+		t.MaxIdleConnsPerHost = 32
+		hc = &http.Client{Transport: t}
+	}
+	lg := cfg.Logger
+	if lg == nil {
+		lg = slog.Default()
+	}
+	q := url.Values{"app": {cfg.Application}}
+	if cfg.SubscribeAll {
+		q.Set("subscribeAll", "true")
+	}
+	return &Conn{
+		cfg:     cfg,
+		restURL: base.String(),
+		wsURL:   cfg.WebsocketURL + "?" + q.Encode(),
+		http:    hc,
+		log:     lg.With("ari_app", cfg.Application),
+		events:  make(chan Event, cfg.EventBuffer),
+	}, nil
+}
+
+// Application returns the Stasis application name of this Conn.
+func (c *Conn) Application() string { return c.cfg.Application }
+
+// Events returns the event stream: Connected first, then Asterisk's events in the order Asterisk
+// sent them, with Disconnected/Reconnected where the websocket dropped. It has exactly one consumer
+// (two readers would each see a part, out of order) and is closed when Run returns. Its capacity is
+// Config.EventBuffer; len() of it is the current depth.
+func (c *Conn) Events() <-chan Event { return c.events }
+
+// Stats is a snapshot of the event stream's counters.
+type Stats struct {
+	Depth, Capacity int    // events buffered now, and the bound
+	Delivered       uint64 // events put on the stream (connection events included)
+	Unknown         uint64 // of which *Unknown
+	BufferFull      uint64 // times the reader found the buffer full and had to wait
+	SlowConsumer    uint64 // times it waited longer than SlowConsumerTimeout and dropped the websocket
+	Reconnects      uint64
+	Connected       bool
+}
+
+// Stats returns the current counters.
+func (c *Conn) Stats() Stats {
+	return Stats{
+		Depth: len(c.events), Capacity: cap(c.events),
+		Delivered: c.delivered.Load(), Unknown: c.unknown.Load(), BufferFull: c.bufferFull.Load(),
+		SlowConsumer: c.slow.Load(), Reconnects: c.reconnects.Load(), Connected: c.connected.Load(),
+	}
+}
+
+// Run keeps the application's websocket connected until ctx ends, delivering events to Events, and
+// then closes Events. It reconnects with capped exponential backoff and jitter; it returns only when
+// ctx is done (ctx.Err()) or when called twice.
+func (c *Conn) Run(ctx context.Context) error {
+	if !c.running.CompareAndSwap(false, true) {
+		return errors.New("ari: Run called twice on one Conn")
+	}
+	defer close(c.events)
+	var (
+		everUp    bool
+		downSince time.Time
+		attempts  int
+	)
+	for {
+		attempts++
+		ws, err := c.dial(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			d := c.backoff(attempts)
+			c.log.Warn("ari: websocket dial failed", "url", c.cfg.WebsocketURL, "attempt", attempts, "retry_in", d, "err", err)
+			if !sleep(ctx, d) {
+				return ctx.Err()
+			}
+			continue
+		}
+		c.connected.Store(true)
+		var state Event
+		if !everUp {
+			everUp = true
+			c.log.Info("ari: connected", "url", c.cfg.WebsocketURL)
+			state = &Connected{EventData: c.stateData(EventConnected)}
+		} else {
+			c.reconnects.Add(1)
+			down := time.Since(downSince)
+			c.log.Info("ari: reconnected", "downtime", down, "attempts", attempts)
+			state = &Reconnected{EventData: c.stateData(EventReconnected), Downtime: down, Attempts: attempts}
+		}
+		attempts = 0
+		err = c.read(ctx, ws, state)
+		_ = ws.CloseNow()
+		c.connected.Store(false)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		downSince = time.Now()
+		c.log.Warn("ari: disconnected", "err", err)
+		if !c.deliver(ctx, &Disconnected{EventData: c.stateData(EventDisconnected), Err: err}, nil) {
+			return ctx.Err()
+		}
+	}
+}
+
+func (c *Conn) stateData(typ string) ariv6.EventData {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return ariv6.EventData{Type: typ, Application: c.cfg.Application, Node: c.node, Timestamp: ariv6.DateTime(time.Now())}
+}
+
+func (c *Conn) dial(ctx context.Context) (*websocket.Conn, error) {
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	h := http.Header{}
+	h.Set("Authorization", "Basic "+basicAuth(c.cfg.Username, c.cfg.Password))
+	ws, resp, err := websocket.Dial(dctx, c.wsURL, &websocket.DialOptions{HTTPClient: c.http, HTTPHeader: h})
+	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
+			return nil, fmt.Errorf("ari: websocket %s: 401 Unauthorized: check the ARI user and password (ari.conf)", c.cfg.WebsocketURL)
+		}
+		return nil, fmt.Errorf("ari: websocket %s: %w", c.cfg.WebsocketURL, err)
+	}
+	ws.SetReadLimit(DefaultReadLimit)
+	return ws, nil
+}
+
+// read delivers first, then every message of ws until it fails; it returns why.
+func (c *Conn) read(ctx context.Context, ws *websocket.Conn, first Event) error {
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var pingErr atomic.Pointer[error]
+	go c.pinger(rctx, ws, &pingErr)
+
+	var slow atomic.Bool
+	onSlow := func() {
+		// The consumer has not taken an event for SlowConsumerTimeout: stop reading rather than
+		// pretend; the consumer learns of the gap from Disconnected.
+		slow.Store(true)
+		c.slow.Add(1)
+		c.log.Error("ari: event consumer too slow, dropping the websocket", "buffer", cap(c.events), "waited", c.cfg.SlowConsumerTimeout)
+		_ = ws.CloseNow()
+	}
+	if !c.deliver(ctx, first, onSlow) {
+		return ctx.Err()
+	}
+	for {
+		_, data, err := ws.Read(rctx)
+		if slow.Load() {
+			return ErrSlowConsumer
+		}
+		if err != nil {
+			if p := pingErr.Load(); p != nil {
+				return *p
+			}
+			return fmt.Errorf("ari: read websocket: %w", err)
+		}
+		ev := Decode(data)
+		if u, ok := ev.(*Unknown); ok {
+			c.unknown.Add(1)
+			c.log.Warn("ari: event not typed, delivered raw", "type", u.Type, "err", u.Err, "raw", string(truncate(u.Raw, 512)))
+		}
+		if n := ev.GetNode(); n != "" {
+			c.mu.Lock()
+			c.node = n
+			c.mu.Unlock()
+		}
+		if !c.deliver(ctx, ev, onSlow) {
+			return ctx.Err()
+		}
+		if slow.Load() {
+			return ErrSlowConsumer
+		}
+	}
+}
+
+// deliver puts ev on the stream, waiting as long as it takes (until ctx ends: then false). If the
+// buffer stays full for SlowConsumerTimeout it calls onSlow once and keeps waiting: the event in
+// hand is never dropped.
+func (c *Conn) deliver(ctx context.Context, ev Event, onSlow func()) bool {
+	select {
+	case c.events <- ev:
+		c.delivered.Add(1)
+		return true
+	default:
+	}
+	c.bufferFull.Add(1)
+	c.deliverWait.Store(true)
+	defer c.deliverWait.Store(false)
+	t := time.NewTimer(c.cfg.SlowConsumerTimeout)
+	defer t.Stop()
+	for {
+		select {
+		case c.events <- ev:
+			c.delivered.Add(1)
+			return true
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			if onSlow != nil {
+				onSlow()
+				onSlow = nil
+			}
+		}
+	}
+}
+
+func (c *Conn) pinger(ctx context.Context, ws *websocket.Conn, failed *atomic.Pointer[error]) {
+	tk := time.NewTicker(c.cfg.PingInterval)
+	defer tk.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+		}
+		if c.deliverWait.Load() {
+			continue // the pong cannot be read while the reader waits; that case has its own limit
+		}
+		pctx, cancel := context.WithTimeout(ctx, c.cfg.PingInterval)
+		err := ws.Ping(pctx)
+		cancel()
+		if err != nil && ctx.Err() == nil && !c.deliverWait.Load() {
+			err = fmt.Errorf("ari: websocket ping: %w", err)
+			failed.Store(&err)
+			_ = ws.CloseNow()
+			return
+		}
+	}
+}
+
+// backoff is the delay before dial attempt n+1: MinBackoff doubling per attempt up to MaxBackoff,
+// with jitter in [d/2, d] so that many clients do not reconnect in step after an Asterisk restart.
+func (c *Conn) backoff(n int) time.Duration {
+	d := c.cfg.MinBackoff
+	for i := 1; i < n && d < c.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, c.cfg.MaxBackoff)
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func truncate(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+func basicAuth(user, pass string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+}

@@ -1,0 +1,149 @@
+package ari
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Errors that Error matches with errors.Is, by HTTP status: errors.Is(err, ari.ErrNotFound).
+var (
+	ErrBadRequest         = errors.New("ari: bad request")                                             // 400: a parameter is wrong
+	ErrNotFound           = errors.New("ari: not found")                                               // 404: no such channel, bridge, ...
+	ErrConflict           = errors.New("ari: conflict")                                                // 409: e.g. channel not in a Stasis application
+	ErrPreconditionFailed = errors.New("ari: precondition failed")                                     // 412: e.g. channel in a state that forbids it
+	ErrUnprocessable      = errors.New("ari: unprocessable entity")                                    // 422: e.g. endpoint or recording target invalid
+	ErrSlowConsumer       = errors.New("ari: event consumer too slow: buffer full, websocket dropped") // see Config.SlowConsumerTimeout
+)
+
+// Error is a REST request Asterisk refused: what was attempted, the HTTP status, and Asterisk's own
+// message. Use errors.As to get it, or errors.Is with ErrNotFound, ErrConflict, ...
+type Error struct {
+	Op         string // what hotline tried, e.g. "answer channel 1700.12"
+	Method     string // e.g. POST
+	Path       string // e.g. /channels/1700.12/answer
+	StatusCode int    // e.g. 409
+	Message    string // Asterisk's message, e.g. "Channel not in Stasis application"
+}
+
+func (e *Error) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = "(no message)"
+	}
+	return fmt.Sprintf("ari: %s: %s %s: %d %s: %s", e.Op, e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode), msg)
+}
+
+// Is matches the status sentinels (ErrNotFound, ...).
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
+	case ErrPreconditionFailed:
+		return e.StatusCode == http.StatusPreconditionFailed
+	case ErrUnprocessable:
+		return e.StatusCode == http.StatusUnprocessableEntity
+	}
+	return false
+}
+
+// request is one REST call. Every operation of this package goes through Conn.do with one, so the
+// contract test sees exactly what hotline sends.
+type request struct {
+	op     string // for errors: what was attempted
+	method string
+	path   string     // below the ARI base, path parameters already escaped
+	query  url.Values // Asterisk reads scalar parameters from the query
+	body   any        // JSON body: only "variables" / "fields" style parameters
+}
+
+// pathf builds a path, escaping each argument as one segment (ids may hold '/' or ';').
+func pathf(format string, args ...string) string {
+	a := make([]any, len(args))
+	for i, s := range args {
+		a[i] = url.PathEscape(s)
+	}
+	return fmt.Sprintf(format, a...)
+}
+
+// do runs a request and decodes a 2xx JSON answer into out (when out is not nil).
+func (c *Conn) do(ctx context.Context, r request, out any) error {
+	resp, err := c.send(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("ari: %s: %s %s: decode answer: %w", r.op, r.method, r.path, err)
+	}
+	return nil
+}
+
+// send runs a request and returns a 2xx response (the caller closes the body) or an error; a non-2xx
+// answer becomes *Error with Asterisk's message.
+func (c *Conn) send(ctx context.Context, r request) (*http.Response, error) {
+	u := c.restURL + r.path
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
+	}
+	var body io.Reader
+	if r.body != nil {
+		b, err := json.Marshal(r.body)
+		if err != nil {
+			return nil, fmt.Errorf("ari: %s: encode body: %w", r.op, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
+	if err != nil {
+		return nil, fmt.Errorf("ari: %s: %w", r.op, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("ari: %s: %s %s: %w", r.op, r.method, r.path, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	e := &Error{Op: r.op, Method: r.method, Path: r.path, StatusCode: resp.StatusCode}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	var m struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(raw, &m) == nil && m.Message != "" {
+		e.Message = m.Message
+	} else {
+		e.Message = strings.TrimSpace(string(raw))
+	}
+	return nil, e
+}
+
+// values builds a query from pairs, leaving out empty values so Asterisk applies its defaults.
+func values(kv ...string) url.Values {
+	q := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			q.Set(kv[i], kv[i+1])
+		}
+	}
+	return q
+}
