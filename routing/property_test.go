@@ -219,7 +219,11 @@ func FuzzSelect(f *testing.F) {
 func TestSelectMatchesReference(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for round := range 300 {
-		rules, q, ops := scenario(rnd, rnd.IntN(40), rnd.IntN(40))
+		nOps := rnd.IntN(40)
+		if round%10 == 0 {
+			nOps = 200 + rnd.IntN(100) // enough free operators for Select's hashed owner lookup
+		}
+		rules, q, ops := scenario(rnd, nOps, rnd.IntN(60))
 		r := Router{Rules: rules, Cursor: int64(rnd.IntN(80))}
 		for step := 0; ; step++ {
 			cursor := r.Cursor

@@ -3,6 +3,7 @@ package routing
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"time"
 )
@@ -29,6 +30,8 @@ var (
 type entry struct {
 	Caller
 	seq     uint64  // arrival order, for stable ordering within a priority
+	joined  int64   // JoinedAt as unixNano, so Select compares integers
+	need    int32   // index of {Topic, Language} in Queue.needs; 0: none
 	offered int64   // the operator whose handset rings for this caller; 0: waiting
 	exclude []int64 // operators who missed this caller: skipped on its next attempt
 }
@@ -51,6 +54,10 @@ type Queue struct {
 	items []*entry // in service order
 	byID  map[string]*entry
 	seq   uint64
+	// needs interns every distinct {Topic, Language} ever queued (a handful: topics × languages),
+	// so that Select remembers an unmet need by index instead of comparing strings per caller.
+	needs   []skillKey // needs[0] is "none"
+	needIdx map[skillKey]int32
 }
 
 // Len returns the number of callers in the queue, including those being offered.
@@ -77,7 +84,10 @@ func (q *Queue) Enqueue(c Caller) (int, error) {
 		q.byID = make(map[string]*entry)
 	}
 	q.seq++
-	e := &entry{Caller: c, seq: q.seq}
+	e := &entry{Caller: c, seq: q.seq, joined: unixNano(c.JoinedAt)}
+	if c.Topic != "" || c.Language != "" {
+		e.need = q.intern(skillKey{c.Topic, c.Language})
+	}
 	// The first caller this one goes before: everyone of lower priority.
 	i := sort.Search(len(q.items), func(i int) bool { return e.before(q.items[i]) })
 	q.items = append(q.items, nil)
@@ -85,6 +95,29 @@ func (q *Queue) Enqueue(c Caller) (int, error) {
 	q.items[i] = e
 	q.byID[c.ID] = e
 	return i + 1, nil
+}
+
+func (q *Queue) intern(k skillKey) int32 {
+	if i, ok := q.needIdx[k]; ok {
+		return i
+	}
+	if q.needIdx == nil {
+		q.needIdx = make(map[skillKey]int32)
+		q.needs = append(q.needs, skillKey{})
+	}
+	i := int32(len(q.needs))
+	q.needs = append(q.needs, k)
+	q.needIdx[k] = i
+	return i
+}
+
+// unixNano is t.UnixNano with the zero time as the earliest instant, so that "since ever"
+// compares as the longest wait or idle instead of overflowing.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return math.MinInt64
+	}
+	return t.UnixNano()
 }
 
 // Remove takes the call out of the queue (answered, abandoned, overflowed) and returns it.

@@ -1,7 +1,6 @@
 package routing
 
 import (
-	"math"
 	"slices"
 	"time"
 
@@ -44,21 +43,6 @@ func (r Rules) Offerable(c *Candidate, now time.Time) bool {
 	return true
 }
 
-// idle is how long the operator has been free at now: since the later of entering their presence
-// and the end of their wrap-up. Saturates instead of overflowing for zero times.
-func (r Rules) idle(c *Candidate, now time.Time) time.Duration {
-	from := c.Since
-	if !c.LastCallEnd.IsZero() {
-		if end := c.LastCallEnd.Add(r.WrapUp); end.After(from) {
-			from = end
-		}
-	}
-	if from.IsZero() {
-		return math.MaxInt64
-	}
-	return now.Sub(from)
-}
-
 // Serves reports whether the operator can serve a caller needing topic and lang ("" for any).
 func (r Rules) Serves(c *Candidate, topic, lang string) bool {
 	if topic != "" && len(c.Topics) > 0 && !slices.Contains(c.Topics, topic) {
@@ -95,22 +79,6 @@ func (a *rank) less(b *rank) bool {
 	return a.id < b.id
 }
 
-func (r *Router) rankOf(c *Candidate, i int, now time.Time) rank {
-	k := rank{tier: c.Tier, id: c.ID, i: int32(i)}
-	switch r.Rules.Strategy {
-	case LongestIdle:
-		k.k1 = -int64(r.Rules.idle(c, now))
-	case FewestCalls:
-		k.k1 = int64(c.CallsToday)
-		k.k2 = -int64(r.Rules.idle(c, now))
-	case RoundRobin:
-		if c.ID <= r.Cursor {
-			k.k1 = 1 // already had their turn in this round
-		}
-	}
-	return k
-}
-
 // Decision is a call to offer: ring Operator for the queued call Call.
 type Decision struct {
 	Call     string // Caller.ID
@@ -129,15 +97,12 @@ type Router struct {
 	// may save and restore it; 0 starts from the lowest id.
 	Cursor int64
 
-	free []rank     // scratch: free level-1 operators of one decision
-	fail []skillKey // scratch: requirements no free operator meets in this decision
+	free   []rank  // scratch: free level-1 operators of one decision
+	failed []bool  // scratch: by Queue need index, needs no free operator meets
+	set    []int32 // scratch: open-addressing set of free operator ids (index+1 in free), built on demand
 }
 
 type skillKey struct{ topic, lang string }
-
-// failMemo bounds the memo of unmet requirements: beyond it Select still decides correctly,
-// only slower.
-const failMemo = 64
 
 // Select returns the first waiting caller, in queue order, that a free level-1 operator can
 // serve, and the operator to ring, or false if there is none. For each caller, in order:
@@ -164,37 +129,34 @@ func (r *Router) Select(q *Queue, ops []Candidate, now time.Time) (Decision, boo
 	if len(q.items) == 0 {
 		return Decision{}, false
 	}
-	r.free = r.free[:0]
-	for i := range ops {
-		c := &ops[i]
-		if c.Level != hotline.Level1 || !r.Rules.Offerable(c, now) {
-			continue
-		}
-		r.free = append(r.free, r.rankOf(c, i, now))
-	}
-	if len(r.free) == 0 {
+	nowNs := now.UnixNano()
+	if !r.collect(ops, nowNs) {
 		return Decision{}, false
 	}
-	r.fail = r.fail[:0]
+	r.failed = slices.Grow(r.failed[:0], len(q.needs)+1)[:len(q.needs)+1]
+	clear(r.failed)
+	r.set = r.set[:0]
+	// A caller who joined at or before a cut has waited that long: integer compares per caller.
+	ownerCut := nowNs - int64(r.Rules.OwnerWait)
+	skillCut := nowNs - int64(r.Rules.SkillFallback)
 	best := -1 // best free operator for a caller without needs, found on first use
 	for _, e := range q.items {
 		if e.offered != 0 {
 			continue
 		}
-		waited := now.Sub(e.JoinedAt)
 		if r.Rules.PreferOwner && e.Owner != 0 {
 			if j := r.findFree(e.Owner, e.exclude); j >= 0 {
 				return Decision{Call: e.ID, Operator: e.Owner, Index: int(r.free[j].i), Owner: true}, true
 			}
-			if waited < r.Rules.OwnerWait {
+			if e.joined > ownerCut {
 				continue
 			}
 		}
-		topic, lang, fallback := e.Topic, e.Language, false
-		if (topic != "" || lang != "") && r.Rules.SkillFallback > 0 && waited >= r.Rules.SkillFallback {
-			topic, lang, fallback = "", "", true
+		need, fallback := e.need, false
+		if need != 0 && r.Rules.SkillFallback > 0 && e.joined <= skillCut {
+			need, fallback = 0, true
 		}
-		if topic == "" && lang == "" && len(e.exclude) == 0 {
+		if need == 0 && len(e.exclude) == 0 {
 			if best < 0 {
 				best = 0
 				for j := 1; j < len(r.free); j++ {
@@ -205,18 +167,60 @@ func (r *Router) Select(q *Queue, ops []Candidate, now time.Time) (Decision, boo
 			}
 			return r.decide(e, best, fallback), true
 		}
-		key := skillKey{topic, lang}
-		if slices.Contains(r.fail, key) {
+		if r.failed[need] {
 			continue // exclusions only shrink the choice: still nobody
 		}
-		if j := r.bestFor(ops, topic, lang, e.exclude); j >= 0 {
+		var k skillKey
+		if need != 0 {
+			k = q.needs[need]
+		}
+		if j := r.bestFor(ops, k.topic, k.lang, e.exclude); j >= 0 {
 			return r.decide(e, j, fallback), true
 		}
-		if len(e.exclude) == 0 && len(r.fail) < failMemo {
-			r.fail = append(r.fail, key) // not with exclusions: their failure is this caller's own
+		if len(e.exclude) == 0 {
+			r.failed[need] = true // not with exclusions: their failure is this caller's own
 		}
 	}
 	return Decision{}, false
+}
+
+// collect fills r.free with the ranks of the level-1 operators offerable at nowNs and reports
+// whether there is any. It is Rules.Offerable and the strategy's order in integer arithmetic:
+// this loop is most of a decision's cost.
+func (r *Router) collect(ops []Candidate, nowNs int64) bool {
+	r.free = r.free[:0]
+	wrap := int64(r.Rules.WrapUp)
+	maxMissed := r.Rules.MaxMissed
+	for i := range ops {
+		c := &ops[i]
+		if c.Presence != hotline.PresenceAvailable || c.Level != hotline.Level1 ||
+			(maxMissed > 0 && c.Missed >= maxMissed) ||
+			(c.MaxConcurrent > 0 && c.OpenCases >= c.MaxConcurrent) {
+			continue
+		}
+		// Idle since the later of entering Available and the end of the wrap-up.
+		from := unixNano(c.Since)
+		if !c.LastCallEnd.IsZero() {
+			end := c.LastCallEnd.UnixNano() + wrap
+			if wrap > 0 && nowNs < end {
+				continue
+			}
+			from = max(from, end)
+		}
+		k := rank{tier: c.Tier, id: c.ID, i: int32(i)}
+		switch r.Rules.Strategy {
+		case LongestIdle:
+			k.k1 = from
+		case FewestCalls:
+			k.k1, k.k2 = int64(c.CallsToday), from
+		case RoundRobin:
+			if c.ID <= r.Cursor {
+				k.k1 = 1 // already had their turn in this round
+			}
+		}
+		r.free = append(r.free, k)
+	}
+	return len(r.free) > 0
 }
 
 func (r *Router) decide(e *entry, j int, fallback bool) Decision {
@@ -230,12 +234,49 @@ func (r *Router) findFree(id int64, exclude []int64) int {
 	if slices.Contains(exclude, id) {
 		return -1
 	}
-	for j := range r.free {
-		if r.free[j].id == id {
-			return j
+	if len(r.free) <= 16 {
+		for j := range r.free {
+			if r.free[j].id == id {
+				return j
+			}
+		}
+		return -1
+	}
+	// Many free operators and possibly many returning callers: hash once, then O(1) each.
+	if len(r.set) == 0 {
+		n := 32
+		for n < 2*len(r.free) {
+			n *= 2
+		}
+		r.set = slices.Grow(r.set[:0], n)[:n]
+		clear(r.set)
+		for j := range r.free {
+			for h := hashID(r.free[j].id, n); ; h = (h + 1) & (n - 1) {
+				if r.set[h] == 0 {
+					r.set[h] = int32(j + 1)
+					break
+				}
+				if r.free[r.set[h]-1].id == r.free[j].id {
+					break // a duplicate id: the first one found stands, as in the linear scan
+				}
+			}
 		}
 	}
-	return -1
+	n := len(r.set)
+	for h := hashID(id, n); ; h = (h + 1) & (n - 1) {
+		v := r.set[h]
+		if v == 0 {
+			return -1
+		}
+		if r.free[v-1].id == id {
+			return int(v - 1)
+		}
+	}
+}
+
+// hashID spreads ids (often dense database keys) over a table of n slots, n a power of two.
+func hashID(id int64, n int) int {
+	return int((uint64(id) * 0x9e3779b97f4a7c15) >> 32 & uint64(n-1))
 }
 
 // bestFor returns the index in r.free of the best operator serving topic and lang and not
