@@ -1,0 +1,583 @@
+package switchboard
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/routing"
+)
+
+// callState is where a caller is. The order is the order of a call's life.
+type callState int
+
+const (
+	stateGreeting  callState = iota // answered, the greeting plays
+	stateQueued                     // waiting: music, announcements; may be offered to an operator
+	stateBridged                    // talking to an operator
+	stateOverflow                   // out of the queue: being offered a callback, or leaving a message
+	stateHangingUp                  // we hung the caller up; waiting for the channel to go
+)
+
+var stateNames = [...]string{"greeting", "queued", "bridged", "overflow", "hanging_up"}
+
+func (st callState) String() string { return stateNames[st] }
+
+// call is one caller's channel in the application, from StasisStart to its end.
+type call struct {
+	id     string // the caller's channel id; also the leg's CallID and the lane's key
+	number string
+	state  callState
+	leg    hotline.Leg
+
+	caseID    int64
+	owner     int64 // the operator who owns the caller's open case
+	returning bool
+	filed     bool // the journal answered StartCall
+
+	priority  int
+	joined    time.Time // when the caller first joined the queue; a callback keeps it
+	playback  string    // the announcement or prompt playing now, to stop it on answer
+	moh       bool
+	announce  *timer
+	maxWait   *timer
+	overdue   bool // waited MaxWait while being offered: overflow when that offer ends
+	offer     *offer
+	bridge    string
+	overflow  string // "callback" or "message": the path taken at overflow
+	digitWait *timer // overflow: waiting for "1"
+	recording string // the bridge recording, or the caller's message
+}
+
+func (s *Switchboard) callLog(c *call) *slog.Logger {
+	var opID int64
+	if c.offer != nil {
+		opID = c.offer.op.ID
+	}
+	return s.log.With("call", c.id, "case", c.caseID, "operator", opID)
+}
+
+// onStasisStart routes a channel entering the application by its arguments.
+func (s *Switchboard) onStasisStart(m StasisStart) {
+	kind := ""
+	if len(m.Args) > 0 {
+		kind = m.Args[0]
+	}
+	switch kind {
+	case "inbound":
+		s.arrive(m)
+	case "offer":
+		s.onOfferAnswered(m)
+	case "feature":
+		s.onFeature(m)
+	default:
+		// Not ours to decide (a misconfigured dialplan): say so in the log and let it go.
+		s.log.Warn("channel entered the application with unknown arguments; hanging up", "channel", m.Channel, "args", m.Args)
+		s.do(m.Channel, Hangup{Channel: m.Channel, Reason: "normal"})
+	}
+}
+
+// arrive: a caller dialled the hotline. Answer, file the call, greet.
+func (s *Switchboard) arrive(m StasisStart) {
+	if _, dup := s.calls[m.Channel]; dup {
+		return
+	}
+	now := s.clock.Now()
+	c := &call{id: m.Channel, number: m.CallerNumber, state: stateGreeting}
+	c.leg = hotline.Leg{CallID: c.id, CallerNumber: c.number, ArrivedAt: now}
+	if slices.Contains(s.cfg.PriorityNumbers, c.number) {
+		c.priority = 2
+	}
+	s.calls[c.id] = c
+	s.callLog(c).Info("call arrived", "from", c.number)
+
+	leg := c.leg
+	s.journal("start call", c.id, func(ctx context.Context) error {
+		cc, err := s.jr.StartCall(ctx, leg)
+		if err != nil {
+			return fmt.Errorf("start call %s: %w", leg.CallID, err)
+		}
+		s.post(caseFiled{call: leg.CallID, cc: cc})
+		return nil
+	})
+	s.do(c.id, Answer{Channel: c.id})
+	c.playback = s.play(c.id, c.id, []string{s.cfg.Greeting}, func(bool) { s.greeted(c) })
+}
+
+// caseFiled is the journal's answer to StartCall.
+type caseFiled struct {
+	call string
+	cc   CallCase
+}
+
+func (s *Switchboard) onCaseFiled(m caseFiled) {
+	c := s.calls[m.call]
+	if c == nil {
+		return // gone already; its leg was written all the same
+	}
+	c.caseID, c.owner, c.returning, c.filed = m.cc.CaseID, m.cc.OwnerID, m.cc.Returning, true
+	if c.returning && c.priority < 1 {
+		c.priority = 1
+	}
+	s.callLog(c).Info("call filed", "case_number", m.cc.Number, "returning", c.returning, "owner", c.owner)
+	if c.state != stateQueued || (c.priority == 0 && c.owner == 0) {
+		return
+	}
+	// The lookup came back after the greeting: re-queue with the same join time so the caller
+	// moves up by priority and is routed to the owner, keeping the wait already done.
+	if w, ok := s.queueEntry(c.id); ok && w.Offered == 0 {
+		s.queue.Remove(c.id)
+		s.enqueue(c, c.joined)
+	}
+}
+
+func (s *Switchboard) queueEntry(id string) (routing.Waiting, bool) {
+	for _, w := range s.queue.Snapshot(nil) {
+		if w.ID == id {
+			return w, true
+		}
+	}
+	return routing.Waiting{}, false
+}
+
+// greeted: the greeting ended (or could not be played): join the queue or overflow.
+func (s *Switchboard) greeted(c *call) {
+	if c.state != stateGreeting {
+		return
+	}
+	now := s.clock.Now()
+	c.playback = ""
+	c.leg.GreetingEndAt = now
+	if s.router.Rules.Admit(s.waiting()) != routing.NoOverflow {
+		s.callLog(c).Info("queue full: overflow", "waiting", s.waiting())
+		s.startOverflow(c)
+		return
+	}
+	c.state = stateQueued
+	c.joined = now
+	c.leg.QueuedAt = now
+	s.enqueue(c, now)
+	s.saveLeg(c)
+	s.startMOH(c)
+	if s.cfg.AnnounceInterval > 0 {
+		c.announce = s.after(s.cfg.AnnounceInterval, func() { s.announce(c) })
+	}
+	if s.cfg.MaxWait > 0 {
+		c.maxWait = s.after(s.cfg.MaxWait, func() { s.waitedTooLong(c) })
+	}
+}
+
+// waiting counts the callers with a channel in the queue (callbacks hold a place but no line).
+func (s *Switchboard) waiting() int { return s.queue.Len() - len(s.callbacks) }
+
+func (s *Switchboard) owner(c *call) int64 {
+	if s.cfg.ReturningToOwner {
+		return c.owner
+	}
+	return 0
+}
+
+func (s *Switchboard) enqueue(c *call, joined time.Time) {
+	pos, err := s.queue.Enqueue(routing.Caller{ID: c.id, Number: c.number, Priority: c.priority,
+		JoinedAt: joined, Owner: s.owner(c)})
+	if err != nil {
+		s.callLog(c).Error("enqueue", "err", err)
+		return
+	}
+	s.callLog(c).Info("queued", "position", pos, "priority", c.priority)
+}
+
+func (s *Switchboard) startMOH(c *call) {
+	if !c.moh {
+		c.moh = true
+		s.do(c.id, StartMOH{Channel: c.id, Class: s.cfg.MusicClass})
+	}
+}
+
+func (s *Switchboard) stopMOH(c *call) {
+	if c.moh {
+		c.moh = false
+		s.do(c.id, StopMOH{Channel: c.id})
+	}
+}
+
+func (s *Switchboard) stopPlayback(c *call) {
+	if c.playback != "" {
+		delete(s.playbacks, c.playback)
+		s.do(c.id, StopPlayback{Playback: c.playback})
+		c.playback = ""
+	}
+}
+
+// announce tells a waiting caller their position and estimated wait, between spells of music.
+func (s *Switchboard) announce(c *call) {
+	if c.state != stateQueued {
+		return
+	}
+	c.announce = s.after(s.cfg.AnnounceInterval, func() { s.announce(c) })
+	if c.offer != nil || c.playback != "" {
+		return // an operator's handset rings: do not talk over the music they are about to end
+	}
+	pos := s.queue.Position(c.id)
+	if pos == 0 {
+		return
+	}
+	now := s.clock.Now()
+	s.candidates(now)
+	staffed, free := s.router.Rules.Staffing(s.cands, now)
+	aht := s.handle.Average()
+	if aht == 0 {
+		aht = s.cfg.DefaultHandleTime + s.cfg.WrapUp
+	}
+	wait, ok := routing.EstimateWait(pos, staffed, free, aht)
+	media := positionPrompt(pos, wait, ok)
+	s.stopMOH(c)
+	c.playback = s.play(c.id, c.id, media, func(bool) {
+		c.playback = ""
+		if c.state == stateQueued {
+			s.startMOH(c)
+		}
+	})
+	s.callLog(c).Debug("announced", "position", pos, "estimate", wait, "estimated", ok)
+}
+
+// positionPrompt is app_queue's announcement from Asterisk's stock prompts: "you are next" or
+// "there are N calls waiting", then "the estimated hold time is M minutes" when known.
+func positionPrompt(pos int, wait time.Duration, known bool) []string {
+	var m []string
+	if pos == 1 {
+		m = append(m, "sound:queue-youarenext")
+	} else {
+		m = append(m, "sound:queue-thereare", fmt.Sprintf("number:%d", pos), "sound:queue-callswaiting")
+	}
+	if known && wait > 0 {
+		mins := int((wait + time.Minute - 1) / time.Minute)
+		if mins <= 1 {
+			m = append(m, "sound:queue-holdtime", "sound:queue-less-than", "number:1", "sound:queue-minute")
+		} else {
+			m = append(m, "sound:queue-holdtime", fmt.Sprintf("number:%d", mins), "sound:queue-minutes")
+		}
+	}
+	return append(m, "sound:queue-thankyou")
+}
+
+// waitedTooLong: MaxWait is up. An operator's handset ringing gets its chance first.
+func (s *Switchboard) waitedTooLong(c *call) {
+	if c.state != stateQueued {
+		return
+	}
+	if c.offer != nil {
+		c.overdue = true
+		return
+	}
+	s.callLog(c).Info("waited too long: overflow", "waited", s.clock.Now().Sub(c.joined))
+	s.startOverflow(c)
+}
+
+// startOverflow takes the caller out of the queue and offers a callback or a message: never a
+// silent drop.
+func (s *Switchboard) startOverflow(c *call) {
+	s.queue.Remove(c.id)
+	c.announce.stop()
+	c.maxWait.stop()
+	s.stopPlayback(c)
+	s.stopMOH(c)
+	c.state = stateOverflow
+	if c.joined.IsZero() {
+		c.joined = s.clock.Now() // full queue: never joined; a callback still needs a place
+	}
+	if s.cfg.Overflow == OverflowCallback {
+		c.overflow = OverflowCallback
+		c.playback = s.play(c.id, c.id, s.cfg.Prompts.CallbackOffer, func(bool) {
+			c.playback = ""
+			if c.state == stateOverflow && c.overflow == OverflowCallback {
+				// Time to key "1" after the offer; silence means a message instead.
+				c.digitWait = s.after(5*time.Second, func() { s.leaveMessage(c) })
+			}
+		})
+		return
+	}
+	s.leaveMessage(c)
+}
+
+func (s *Switchboard) leaveMessage(c *call) {
+	if c.state != stateOverflow || c.overflow == OverflowMessage {
+		return
+	}
+	c.digitWait.stop()
+	s.stopPlayback(c)
+	c.overflow = OverflowMessage
+	c.playback = s.play(c.id, c.id, s.cfg.Prompts.LeaveMessage, func(bool) {
+		c.playback = ""
+		if c.state != stateOverflow {
+			return
+		}
+		c.recording = "message-" + c.id
+		c.leg.RecordingName = c.recording
+		s.recs[c.recording] = c
+		s.do(c.id, RecordChannel{Channel: c.id, Name: c.recording, Format: s.cfg.RecordingFormat,
+			MaxDuration: s.cfg.MaxMessage, TerminateOn: "#"})
+		s.callLog(c).Info("recording a message", "recording", c.recording)
+	})
+}
+
+// takeCallback: the caller keyed 1. They keep their place in the queue without a line; the next
+// free operator owns the delayed-answer case.
+func (s *Switchboard) takeCallback(c *call) {
+	c.digitWait.stop()
+	s.stopPlayback(c)
+	c.overflow = "callback-taken"
+	key := callbackKey(c.id)
+	if _, err := s.queue.Enqueue(routing.Caller{ID: key, Number: c.number, Priority: c.priority,
+		JoinedAt: c.joined}); err != nil {
+		s.callLog(c).Error("queue callback", "err", err)
+	} else {
+		s.callbacks[key] = c.joined
+	}
+	id := c.id
+	s.journal("delayed answer", id, func(ctx context.Context) error {
+		return s.jr.DelayedAnswer(ctx, id, 0)
+	})
+	s.callLog(c).Info("callback requested; place kept", "position", s.queue.Position(key))
+	c.playback = s.play(c.id, c.id, s.cfg.Prompts.CallbackTaken, func(bool) { s.hangup(c) })
+}
+
+func callbackKey(callID string) string { return "callback:" + callID }
+
+func callbackOf(key string) (string, bool) { return strings.CutPrefix(key, "callback:") }
+
+// hangup hangs the caller up; the end is handled when the channel goes.
+func (s *Switchboard) hangup(c *call) {
+	if c.state == stateHangingUp {
+		return
+	}
+	c.playback = ""
+	c.state = stateHangingUp
+	s.do(c.id, Hangup{Channel: c.id, Reason: "normal"})
+}
+
+// onRecordingEnd: a caller's message is stored (or failed), or a bridge recording stopped.
+func (s *Switchboard) onRecordingEnd(name, failure string) {
+	c := s.recs[name]
+	if c == nil {
+		return
+	}
+	delete(s.recs, name)
+	if failure != "" {
+		s.callLog(c).Warn("recording failed", "recording", name, "cause", failure)
+		c.leg.RecordingName = ""
+		if _, live := s.calls[c.id]; !live {
+			s.saveLeg(c) // ended already: correct the row
+		}
+	}
+	if c.state == stateOverflow && c.overflow == OverflowMessage {
+		c.playback = s.play(c.id, c.id, s.cfg.Prompts.MessageSaved, func(bool) { s.hangup(c) })
+	}
+}
+
+// endCall closes the caller's side: whatever was under way stops, the leg is written.
+func (s *Switchboard) endCall(c *call, end hotline.LegEnd) {
+	if _, ok := s.calls[c.id]; !ok {
+		return
+	}
+	delete(s.calls, c.id)
+	now := s.clock.Now()
+	c.announce.stop()
+	c.maxWait.stop()
+	c.digitWait.stop()
+	if c.playback != "" {
+		delete(s.playbacks, c.playback)
+	}
+	s.queue.Remove(c.id)
+	if o := c.offer; o != nil && !o.answered {
+		s.cancelOffer(o, "caller hung up")
+	}
+	c.leg.EndedAt = now
+	c.leg.End = end
+	s.saveLeg(c)
+	s.callLog(c).Info("call ended", "end", end, "state", c.state, "queue_wait", c.leg.QueueWait(),
+		"talk", c.leg.TalkTime(), "recording", c.leg.RecordingName)
+}
+
+func (s *Switchboard) saveLeg(c *call) {
+	leg := c.leg
+	s.journal("save leg", c.id, func(ctx context.Context) error {
+		if err := s.jr.SaveLeg(ctx, leg); err != nil {
+			return fmt.Errorf("save leg %s: %w", leg.CallID, err)
+		}
+		return nil
+	})
+}
+
+// onChannelGone: a channel left the application or was destroyed. Either may come first; the
+// second finds nothing to do.
+func (s *Switchboard) onChannelGone(ch string, cause int) {
+	if c := s.calls[ch]; c != nil {
+		s.callerGone(c)
+		return
+	}
+	if o := s.offers[ch]; o != nil {
+		s.operatorChannelGone(o, cause)
+		return
+	}
+	if f := s.features[ch]; f != nil {
+		delete(s.features, ch)
+		return
+	}
+	for _, op := range s.operators {
+		if op.wrapChannel == ch {
+			op.wrapChannel = ""
+		}
+	}
+}
+
+func (s *Switchboard) callerGone(c *call) {
+	switch c.state {
+	case stateGreeting, stateQueued:
+		s.endCall(c, hotline.LegAbandoned)
+	case stateOverflow:
+		s.endCall(c, hotline.LegOverflow)
+	case stateBridged:
+		o := c.offer
+		s.endCall(c, hotline.LegCompleted)
+		s.callEnded(o)
+	case stateHangingUp:
+		switch {
+		case c.overflow != "":
+			s.endCall(c, hotline.LegOverflow)
+		case c.leg.End != "":
+			s.endCall(c, c.leg.End)
+		case !c.leg.AnsweredAt.IsZero():
+			s.endCall(c, hotline.LegCompleted)
+		default:
+			s.endCall(c, hotline.LegFailed)
+		}
+	}
+}
+
+// fail ends a call that cannot go on (Asterisk refused a request): hang up, say why in the leg.
+func (s *Switchboard) fail(c *call, why string, err error) {
+	s.callLog(c).Error("call failed", "why", why, "err", err)
+	c.leg.End = hotline.LegFailed
+	if o := c.offer; o != nil {
+		if o.answered {
+			s.do(c.id, Hangup{Channel: o.channel, Reason: "normal"})
+		} else {
+			s.cancelOffer(o, why)
+		}
+	}
+	s.hangup(c)
+}
+
+// opResult reacts to a failed request; successes need nothing: their effects arrive as events.
+func (s *Switchboard) opResult(key string, op Op, err error) {
+	if err == nil {
+		return
+	}
+	c := s.calls[key]
+	log := s.log.With("call", key)
+	if c != nil {
+		log = s.callLog(c)
+	}
+	switch op := op.(type) {
+	case Answer:
+		if c != nil {
+			s.fail(c, "answer", err)
+		}
+	case Play:
+		// A missing sound must not strand the caller: go on as if it had played.
+		log.Warn("playback failed", "playback", op.Playback, "media", op.Media, "err", err)
+		if f, ok := s.playbacks[op.Playback]; ok {
+			delete(s.playbacks, op.Playback)
+			f(true)
+		}
+	case Originate:
+		if o := s.offers[op.Channel]; o != nil {
+			log.Warn("originate failed", "endpoint", op.Endpoint, "err", err)
+			delete(s.offers, o.channel) // no channel will ever exist
+			s.noAnswer(o, "originate failed", false)
+		}
+	case CreateBridge, AddToBridge:
+		if c != nil && c.state == stateBridged {
+			s.fail(c, "bridge", err)
+		}
+	case RecordBridge:
+		// Recording never holds up the call: talk on, note the case has none.
+		log.Warn("recording did not start", "recording", op.Name, "err", err)
+		delete(s.recs, op.Name)
+		if c != nil && c.recording == op.Name {
+			c.recording = ""
+			c.leg.RecordingName = ""
+		}
+	case RecordChannel:
+		log.Warn("message recording did not start", "recording", op.Name, "err", err)
+		delete(s.recs, op.Name)
+		if c != nil {
+			c.leg.RecordingName = ""
+			s.hangup(c)
+		}
+	case Hangup, StopPlayback, StopMOH, DestroyBridge:
+		log.Debug("request failed (channel likely gone)", "op", op.String(), "err", err)
+	default:
+		log.Warn("request failed", "op", op.String(), "err", err)
+	}
+}
+
+// onDTMF: a caller choosing a callback, or an operator keying a topic.
+func (s *Switchboard) onDTMF(m DTMF) {
+	if c := s.calls[m.Channel]; c != nil {
+		if c.state == stateOverflow && c.overflow == OverflowCallback && m.Digit == "1" {
+			s.takeCallback(c)
+		}
+		return
+	}
+	if o := s.offers[m.Channel]; o != nil && o.answered {
+		s.keyTopic(o.op, m.Channel, m.Digit)
+		return
+	}
+	for _, op := range s.operators {
+		if op.wrapChannel == m.Channel {
+			s.keyTopic(op, m.Channel, m.Digit)
+			return
+		}
+	}
+}
+
+// onInventory ends the calls whose channels Asterisk no longer has (it restarted, or events were
+// lost while disconnected).
+func (s *Switchboard) onInventory(m Inventory) {
+	have := make(map[string]bool, len(m.Channels))
+	for _, ch := range m.Channels {
+		have[ch] = true
+	}
+	for id, c := range s.calls {
+		if have[id] {
+			continue
+		}
+		s.callLog(c).Warn("channel gone while disconnected")
+		c.leg.End = hotline.LegFailed
+		o := c.offer
+		s.endCall(c, hotline.LegFailed)
+		if o != nil && o.answered {
+			s.callEnded(o)
+		}
+	}
+	for ch, o := range s.offers {
+		if !have[ch] && (o.answered || o.done) {
+			s.operatorChannelGone(o, 0)
+		}
+	}
+	known := 0
+	for _, ch := range m.Channels {
+		if s.calls[ch] != nil || s.offers[ch] != nil || s.features[ch] != nil {
+			known++
+		}
+	}
+	if n := len(m.Channels) - known; n > 0 {
+		s.log.Warn("channels in the application that the switchboard does not know: not adopted", "count", n)
+	}
+}

@@ -1,0 +1,192 @@
+package switchboard
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Overflow actions: what a caller who waited too long, or found the queue full, is offered.
+const (
+	OverflowMessage  = "message"  // leave a recorded message; it becomes a case with the recording
+	OverflowCallback = "callback" // press 1 to keep one's place and be called back, else leave a message
+)
+
+// Config is the administrator's rules for calls. The daemon's config file (config.Calls) maps onto it
+// field by field; the prompts have defaults from Asterisk's core sounds so a stock Asterisk works.
+type Config struct {
+	Language         string        // prompts' language: "ru" or "en"
+	Greeting         string        // media URI played on answer, e.g. "sound:hotline/greeting"
+	MusicClass       string        // musiconhold.conf class while waiting
+	AnnounceInterval time.Duration // position and estimated wait; 0: never
+	Strategy         string        // routing strategy name: longest-idle, fewest-calls, round-robin
+	RingTimeout      time.Duration // how long a handset rings before the next operator
+	WrapUp           time.Duration // after each call, before the next offer
+	MaxWait          time.Duration // then overflow; 0: never
+	MaxQueue         int           // callers waiting at most; beyond that, overflow at once; 0: no limit
+	Overflow         string        // OverflowMessage or OverflowCallback
+	MissedOffers     int           // unanswered offers in a row that pause an operator; 0: never
+	ReturningToOwner bool          // a caller with an open case is offered to its owner first
+	OwnerWait        time.Duration // how long the owner is waited for before anyone may answer
+	PriorityNumbers  []string      // callers who join the queue ahead of everyone else
+	RecordCalls      bool          // record every bridged conversation (both sides)
+	RecordingFormat  string        // Asterisk's recording format, e.g. "wav"
+	MaxMessage       time.Duration // longest overflow message
+
+	// DefaultHandleTime seeds the estimated wait until calls have been answered today.
+	DefaultHandleTime time.Duration
+
+	Prompts Prompts
+}
+
+// Prompts are the media URIs hotline plays besides the greeting. Each is a list played in order.
+type Prompts struct {
+	LoginOK        []string // feature code: logged in
+	AlreadyOn      []string // feature code: logged in already
+	LoggedOff      []string // feature code: logged out
+	Paused         []string // feature code: paused
+	Resumed        []string // feature code: resumed
+	UnknownHandset []string // feature code from a handset no operator owns
+	TopicSaved     []string // an operator keyed a topic code
+	WrapUp         []string // the caller hung up: the operator may key a topic now
+	Invalid        []string // a code that cannot be applied
+	LeaveMessage   []string // overflow: before recording the caller's message
+	MessageSaved   []string // overflow: after the message
+	CallbackOffer  []string // overflow: press 1 to be called back
+	CallbackTaken  []string // overflow: the callback is registered
+}
+
+// DefaultConfig returns the rules used where the administrator says nothing; they match the
+// defaults of the daemon's config file.
+func DefaultConfig() Config {
+	return Config{
+		Language:          "ru",
+		Greeting:          "sound:hello-world",
+		MusicClass:        "default",
+		AnnounceInterval:  30 * time.Second,
+		Strategy:          "longest-idle",
+		RingTimeout:       15 * time.Second,
+		WrapUp:            10 * time.Second,
+		MaxWait:           2 * time.Minute,
+		MaxQueue:          50,
+		Overflow:          OverflowCallback,
+		MissedOffers:      3,
+		ReturningToOwner:  true,
+		OwnerWait:         30 * time.Second,
+		RecordCalls:       true,
+		RecordingFormat:   "wav",
+		MaxMessage:        2 * time.Minute,
+		DefaultHandleTime: 3 * time.Minute,
+		Prompts:           DefaultPrompts(),
+	}
+}
+
+// DefaultPrompts are Asterisk core sounds that exist in both the English and the Russian packs.
+func DefaultPrompts() Prompts {
+	return Prompts{
+		LoginOK:        []string{"sound:agent-loginok"},
+		AlreadyOn:      []string{"sound:agent-alreadyon"},
+		LoggedOff:      []string{"sound:agent-loggedoff"},
+		Paused:         []string{"sound:beep", "sound:beep"},
+		Resumed:        []string{"sound:beep"},
+		UnknownHandset: []string{"sound:agent-incorrect"},
+		TopicSaved:     []string{"sound:beep"},
+		WrapUp:         []string{"sound:beep"},
+		Invalid:        []string{"sound:beeperr"},
+		LeaveMessage:   []string{"sound:vm-leavemsg", "sound:beep"},
+		MessageSaved:   []string{"sound:vm-msgsaved", "sound:vm-goodbye"},
+		CallbackOffer:  []string{"sound:queue-periodic-announce", "sound:vm-press", "digits:1"},
+		CallbackTaken:  []string{"sound:auth-thankyou", "sound:vm-goodbye"},
+	}
+}
+
+// Validate reports every rule that cannot work, naming the field.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	switch c.Language {
+	case "ru", "en":
+	default:
+		bad("language: %q: want ru or en", c.Language)
+	}
+	if !isMedia(c.Greeting) {
+		bad("greeting: %q: want a media URI such as sound:hello-world or recording:name", c.Greeting)
+	}
+	if c.MusicClass == "" {
+		bad("music class: empty: name a class from musiconhold.conf, e.g. default")
+	}
+	if c.AnnounceInterval != 0 && c.AnnounceInterval < 5*time.Second {
+		bad("announce interval: %s: want 0 (off) or at least 5s", c.AnnounceInterval)
+	}
+	if c.RingTimeout < 5*time.Second || c.RingTimeout > 2*time.Minute {
+		bad("ring timeout: %s: want 5s..2m", c.RingTimeout)
+	}
+	if c.WrapUp < 0 {
+		bad("wrap-up: %s: must not be negative", c.WrapUp)
+	}
+	if c.MaxWait < 0 {
+		bad("max wait: %s: must not be negative", c.MaxWait)
+	}
+	if c.MaxQueue < 0 {
+		bad("max queue: %d: must not be negative", c.MaxQueue)
+	}
+	switch c.Overflow {
+	case OverflowMessage, OverflowCallback:
+	default:
+		bad("overflow: %q: want message or callback", c.Overflow)
+	}
+	if c.MissedOffers < 0 {
+		bad("missed offers: %d: must not be negative", c.MissedOffers)
+	}
+	if c.OwnerWait < 0 {
+		bad("owner wait: %s: must not be negative", c.OwnerWait)
+	}
+	if c.RecordCalls && c.RecordingFormat == "" {
+		bad("recording format: empty: want e.g. wav")
+	}
+	if c.MaxMessage <= 0 {
+		bad("max message: %s: must be positive", c.MaxMessage)
+	}
+	if c.DefaultHandleTime <= 0 {
+		bad("default handle time: %s: must be positive", c.DefaultHandleTime)
+	}
+	for _, n := range c.PriorityNumbers {
+		if strings.TrimSpace(n) == "" {
+			bad("priority numbers: an empty number")
+		}
+	}
+	p := c.Prompts
+	for name, list := range map[string][]string{
+		"login ok": p.LoginOK, "already on": p.AlreadyOn, "logged off": p.LoggedOff, "paused": p.Paused,
+		"resumed": p.Resumed, "unknown handset": p.UnknownHandset, "topic saved": p.TopicSaved, "wrap-up": p.WrapUp, "invalid": p.Invalid,
+		"leave message": p.LeaveMessage, "message saved": p.MessageSaved,
+		"callback offer": p.CallbackOffer, "callback taken": p.CallbackTaken,
+	} {
+		if len(list) == 0 {
+			bad("prompt %s: empty", name)
+		}
+		for _, m := range list {
+			if !isMedia(m) {
+				bad("prompt %s: %q: not a media URI", name, m)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("switchboard config: %w", err)
+	}
+	return nil
+}
+
+// isMedia accepts the URI schemes ARI's play understands.
+func isMedia(s string) bool {
+	scheme, rest, ok := strings.Cut(s, ":")
+	if !ok || rest == "" {
+		return false
+	}
+	switch scheme {
+	case "sound", "recording", "number", "digits", "characters", "tone":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,95 @@
+package switchboard
+
+// Event is something Asterisk (through ARI or AMI) tells the switchboard. The adapters translate
+// their library's events into these; tests and replays build them directly. Only what the call
+// flow decides on is carried: ids, not whole channel snapshots.
+type Event interface{ event() }
+
+// StasisStart: a channel entered the application. Args are the Stasis() arguments from the dialplan
+// ("inbound"; "feature", "login"...) or the AppArgs of our Originate ("offer", callID).
+type StasisStart struct {
+	Channel      string   // Asterisk's channel id (our own id for channels we originated)
+	Name         string   // e.g. PJSIP/1001-00000012: the endpoint of an operator's handset
+	CallerNumber string   // caller ID number
+	CallerName   string   // caller ID name
+	Args         []string // application arguments
+}
+
+// StasisEnd: a channel left the application (hung up, or continued in the dialplan).
+type StasisEnd struct{ Channel string }
+
+// ChannelDestroyed: a channel is gone. For a channel we originated that never answered it is the
+// only end we hear of; Cause is the Q.850 cause (17 busy, 19 no answer, 20 absent, 21 rejected).
+type ChannelDestroyed struct {
+	Channel string
+	Cause   int
+}
+
+// ChannelHangupRequest: someone asked to hang the channel up; the end follows as StasisEnd and
+// ChannelDestroyed, which is what the switchboard acts on.
+type ChannelHangupRequest struct {
+	Channel string
+	Cause   int
+}
+
+// ChannelStateChange: a channel's state changed ("Ringing", "Up"...). Informational: an offer is
+// answered when its channel enters Stasis.
+type ChannelStateChange struct{ Channel, State string }
+
+// PlaybackFinished: a playback we started (by our id) ended, done or failed.
+type PlaybackFinished struct {
+	Playback string
+	Failed   bool
+}
+
+// DTMF: a digit was keyed on a channel in the application.
+type DTMF struct {
+	Channel string
+	Digit   string // "0"-"9", "*", "#", "A"-"D"
+}
+
+// ChannelEnteredBridge: a channel joined a bridge. Informational.
+type ChannelEnteredBridge struct{ Bridge, Channel string }
+
+// RecordingFinished: a recording (by its name) is stored.
+type RecordingFinished struct{ Name string }
+
+// RecordingFailed: a recording could not be made or stored.
+type RecordingFailed struct{ Name, Cause string }
+
+// Connected: the ARI connection is up (first time or again). After a reconnection the adapter
+// follows it with an Inventory.
+type Connected struct{}
+
+// Disconnected: the ARI connection is down: no request can be made until Connected.
+type Disconnected struct{ Err error }
+
+// Inventory is what Asterisk has in the application now (after a reconnection): the switchboard ends
+// the calls whose channels are gone, with LegFailed, instead of waiting for events that will never
+// come. Adopting channels the switchboard does not know (a daemon restart) is not done here yet:
+// they are logged and left to the dialplan.
+type Inventory struct {
+	Channels []string // channel ids in the application
+}
+
+// DeviceState: an operator's handset became reachable (registered, answering OPTIONS) or not,
+// from AMI (ContactStatus, DeviceStateChange) or ARI's device state.
+type DeviceState struct {
+	Extension string // the endpoint, e.g. "1001"
+	Reachable bool
+}
+
+func (StasisStart) event()          {}
+func (StasisEnd) event()            {}
+func (ChannelDestroyed) event()     {}
+func (ChannelHangupRequest) event() {}
+func (ChannelStateChange) event()   {}
+func (PlaybackFinished) event()     {}
+func (DTMF) event()                 {}
+func (ChannelEnteredBridge) event() {}
+func (RecordingFinished) event()    {}
+func (RecordingFailed) event()      {}
+func (Connected) event()            {}
+func (Disconnected) event()         {}
+func (Inventory) event()            {}
+func (DeviceState) event()          {}

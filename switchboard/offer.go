@@ -1,0 +1,242 @@
+package switchboard
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+)
+
+// endpointTech is how operators' handsets are dialled: PJSIP/<extension>.
+const endpointTech = "PJSIP/"
+
+// offer is one attempt to connect a queued caller to an operator: the operator's handset rings on a
+// channel whose id we chose, so its events match the offer even before Originate returns.
+type offer struct {
+	channel  string
+	call     *call
+	op       *operator
+	timer    *timer // ring timeout
+	answered bool
+	done     bool // ended without an answer, or cancelled: whatever still comes is hung up
+	gone     bool // the operator's channel has gone
+}
+
+// route offers waiting callers to free operators while routing finds pairs. Each offer makes its
+// operator Ringing at once, on this loop, so no operator is ever offered two calls.
+func (s *Switchboard) route() {
+	if !s.connected {
+		return
+	}
+	now := s.clock.Now()
+	for {
+		s.candidates(now)
+		d, ok := s.router.Select(&s.queue, s.cands, now)
+		if !ok {
+			return
+		}
+		op := s.candOps[d.Index]
+		if id, isCallback := callbackOf(d.Call); isCallback {
+			s.assignCallback(d.Call, id, op)
+			continue
+		}
+		c := s.calls[d.Call]
+		if c == nil {
+			s.queue.Remove(d.Call) // cannot happen: a call leaves the queue when it ends
+			continue
+		}
+		if err := s.queue.Offer(c.id, op.ID); err != nil {
+			s.callLog(c).Error("offer", "err", err)
+			return
+		}
+		s.startOffer(c, op, d.Owner)
+	}
+}
+
+func (s *Switchboard) startOffer(c *call, op *operator, toOwner bool) {
+	o := &offer{channel: fmt.Sprintf("%s-op%d", c.id, s.id()), call: c, op: op}
+	op.offer, c.offer = o, o
+	s.offers[o.channel] = o
+	o.timer = s.after(s.cfg.RingTimeout, func() { s.ringTimeout(o) })
+	s.touch(op, s.clock.Now())
+	s.callLog(c).Info("offering", "extension", op.Extension, "offer", o.channel, "owner", toOwner)
+	s.do(c.id, Originate{
+		Channel:    o.channel,
+		Endpoint:   endpointTech + op.Extension,
+		CallerID:   c.number,
+		Timeout:    s.cfg.RingTimeout + 5*time.Second, // our timer decides; this only bounds a lost one
+		AppArgs:    []string{"offer", c.id},
+		Originator: c.id,
+	})
+}
+
+// assignCallback: a caller who asked to be called back reached the head: the free operator owns
+// the delayed-answer case and is given a wrap-up to make the call from the handset.
+func (s *Switchboard) assignCallback(key, callID string, op *operator) {
+	s.queue.Remove(key)
+	delete(s.callbacks, key)
+	s.log.Info("callback assigned", "call", callID, "operator", op.ID)
+	id, opID := callID, op.ID
+	s.journal("assign callback", id, func(ctx context.Context) error { return s.jr.DelayedAnswer(ctx, id, opID) })
+	op.lastCallID = callID
+	s.startWrapUp(op)
+	s.touch(op, s.clock.Now())
+}
+
+// ringTimeout: nobody picked up: hang the handset up, count the miss, try the next operator.
+func (s *Switchboard) ringTimeout(o *offer) {
+	if o.done || o.answered {
+		return
+	}
+	s.do(o.call.id, Hangup{Channel: o.channel, Reason: "no_answer"})
+	s.noAnswer(o, "ring timeout", true)
+}
+
+// onOfferAnswered: the operator answered: the caller leaves the queue and the two are bridged.
+func (s *Switchboard) onOfferAnswered(m StasisStart) {
+	o := s.offers[m.Channel]
+	if o == nil || o.done || o.answered {
+		// Answered after we gave up on it (ring timeout, the caller hung up): hang it up.
+		s.log.Info("late answer hung up", "channel", m.Channel)
+		s.do(m.Channel, Hangup{Channel: m.Channel, Reason: "normal"})
+		return
+	}
+	c, op := o.call, o.op
+	now := s.clock.Now()
+	o.answered = true
+	o.timer.stop()
+	s.queue.Remove(c.id)
+	c.state = stateBridged
+	c.announce.stop()
+	c.maxWait.stop()
+	c.leg.AnsweredAt = now
+	c.leg.OperatorID = op.ID
+	op.missed = 0
+	op.countCall(now)
+	s.stopPlayback(c)
+	s.stopMOH(c)
+	c.bridge = c.id + "-bridge"
+	s.do(c.id, CreateBridge{Bridge: c.bridge}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id, o.channel}})
+	if s.cfg.RecordCalls {
+		c.recording = "call-" + c.id
+		c.leg.RecordingName = c.recording
+		s.recs[c.recording] = c
+		s.do(c.id, RecordBridge{Bridge: c.bridge, Name: c.recording, Format: s.cfg.RecordingFormat})
+	}
+	s.saveLeg(c)
+	s.callLog(c).Info("answered; bridged", "extension", op.Extension, "queue_wait", c.leg.QueueWait(), "recording", c.recording)
+}
+
+// Q.850 causes that mean the handset could not ring at all: not the operator's miss.
+func unreachableCause(cause int) bool {
+	switch cause {
+	case 3, 20, 27, 38: // no route, subscriber absent, destination out of order, network out of order
+		return true
+	}
+	return false
+}
+
+// operatorChannelGone: the operator's channel ended. Before an answer it is a reject, busy or
+// unreachable handset; after, the operator hung up.
+func (s *Switchboard) operatorChannelGone(o *offer, cause int) {
+	delete(s.offers, o.channel)
+	o.gone = true
+	if !o.answered {
+		if !o.done {
+			s.noAnswer(o, fmt.Sprintf("handset hung up, cause %d", cause), !unreachableCause(cause))
+		}
+		return
+	}
+	c := o.call
+	if live := s.calls[c.id]; live == c && c.state == stateBridged {
+		s.callLog(c).Info("operator hung up")
+		c.state = stateHangingUp
+		c.leg.End = hotline.LegCompleted
+		s.do(c.id, Hangup{Channel: c.id, Reason: "normal"})
+		s.callEnded(o)
+	}
+	if o.op.wrapChannel == o.channel {
+		o.op.wrapChannel = ""
+	}
+}
+
+// noAnswer ends an offer that was not answered; the caller keeps their place.
+func (s *Switchboard) noAnswer(o *offer, why string, missed bool) {
+	if o.done || o.answered {
+		return
+	}
+	o.done = true
+	o.timer.stop()
+	c, op := o.call, o.op
+	if op.offer == o {
+		op.offer = nil
+	}
+	if c.offer == o {
+		c.offer = nil
+	}
+	if s.calls[c.id] == c && c.state == stateQueued {
+		if _, err := s.queue.NoAnswer(c.id); err != nil {
+			s.callLog(c).Error("no answer", "err", err)
+		}
+	}
+	log := s.log.With("call", c.id, "case", c.caseID, "operator", op.ID)
+	if missed {
+		n, pause := s.router.Rules.OfferMissed(op.missed)
+		op.missed = n
+		log.Info("offer not answered", "why", why, "missed_in_a_row", n)
+		if pause {
+			op.paused, op.reason = true, "missed"
+			log.Warn("operator paused: missed offers in a row", "missed", n)
+		}
+	} else {
+		log.Info("offer failed", "why", why)
+	}
+	s.touch(op, s.clock.Now())
+	if c.overdue && c.state == stateQueued {
+		s.callLog(c).Info("waited too long: overflow")
+		s.startOverflow(c)
+	}
+}
+
+// cancelOffer withdraws an offer still ringing (the caller hung up, or failed): not a miss.
+func (s *Switchboard) cancelOffer(o *offer, why string) {
+	if o.done || o.answered {
+		return
+	}
+	o.done = true
+	o.timer.stop()
+	if o.op.offer == o {
+		o.op.offer = nil
+	}
+	if o.call.offer == o {
+		o.call.offer = nil
+	}
+	// On the call's lane: if the originate is still in flight, the hangup follows it.
+	s.do(o.call.id, Hangup{Channel: o.channel, Reason: "normal"})
+	s.log.Info("offer withdrawn", "call", o.call.id, "operator", o.op.ID, "why", why)
+	s.touch(o.op, s.clock.Now())
+}
+
+// callEnded: a bridged call is over: the operator goes to wrap-up; a handset still off-hook stays
+// up for it so a topic can be keyed.
+func (s *Switchboard) callEnded(o *offer) {
+	op, c := o.op, o.call
+	if op.offer != o {
+		return
+	}
+	op.offer = nil
+	now := s.clock.Now()
+	if c.bridge != "" {
+		s.do(c.id, DestroyBridge{Bridge: c.bridge})
+	}
+	s.handle.Add(now.Sub(c.leg.AnsweredAt) + s.cfg.WrapUp)
+	op.lastCallID = c.id
+	if !o.gone {
+		delete(s.offers, o.channel)
+		op.wrapChannel = o.channel
+		op.digits, op.keying = "", false
+		s.play(o.channel, o.channel, s.cfg.Prompts.WrapUp, nil)
+	}
+	s.startWrapUp(op)
+}

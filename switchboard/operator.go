@@ -1,0 +1,313 @@
+package switchboard
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/routing"
+)
+
+// operator is an operator's live state. Presence is derived from the facts below, never set
+// directly, so it cannot contradict them (e.g. "available" while a handset rings).
+type operator struct {
+	hotline.Operator
+
+	loggedIn    bool
+	paused      bool
+	reason      string // pause reason code: keyed on the handset, "missed" for an auto-pause
+	unreachable bool   // the handset is unregistered or does not answer OPTIONS
+	offer       *offer // ringing, or the call being talked on
+	wrapping    bool
+	wrap        *timer
+	wrapChannel string // the handset, still off-hook after the caller hung up, during wrap-up
+	lastCallEnd time.Time
+	lastCallID  string // the call a topic keyed after it (feature code or wrap-up) belongs to
+	missed      int
+	calls       int
+	callsDay    time.Time // the day calls counts
+	keying      bool      // after "*": digits of a topic code until "#"
+	digits      string
+
+	presence hotline.Presence
+	since    time.Time
+}
+
+func (op *operator) derive() hotline.Presence {
+	switch {
+	case op.offer != nil && op.offer.answered:
+		return hotline.PresenceTalking
+	case op.offer != nil:
+		return hotline.PresenceRinging
+	case !op.loggedIn:
+		return hotline.PresenceLoggedOut
+	case op.unreachable:
+		return hotline.PresenceUnreachable
+	case op.paused:
+		return hotline.PresencePaused
+	case op.wrapping:
+		return hotline.PresenceWrapUp
+	}
+	return hotline.PresenceAvailable
+}
+
+func day(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+}
+
+func (op *operator) callsToday(now time.Time) int {
+	if !day(now).Equal(op.callsDay) {
+		return 0
+	}
+	return op.calls
+}
+
+func (op *operator) countCall(now time.Time) {
+	op.calls = op.callsToday(now) + 1
+	op.callsDay = day(now)
+}
+
+// touch brings an operator's presence up to date, noting since when.
+func (s *Switchboard) touch(op *operator, now time.Time) hotline.Presence {
+	if p := op.derive(); p != op.presence {
+		s.log.Info("operator presence", "operator", op.ID, "extension", op.Extension, "presence", p, "was", op.presence)
+		op.presence, op.since = p, now
+	}
+	return op.presence
+}
+
+func (s *Switchboard) refresh() {
+	now := s.clock.Now()
+	for _, op := range s.operators {
+		s.touch(op, now)
+	}
+}
+
+// candidates fills routing's view of the operators.
+func (s *Switchboard) candidates(now time.Time) {
+	s.cands, s.candOps = s.cands[:0], s.candOps[:0]
+	for _, op := range s.operators {
+		if op.Extension == "" {
+			continue // no handset to ring
+		}
+		s.cands = append(s.cands, routing.Candidate{
+			ID: op.ID, Level: op.Level, Presence: s.touch(op, now), Since: op.since,
+			LastCallEnd: op.lastCallEnd, CallsToday: op.callsToday(now), Missed: op.missed,
+			Tier: op.Priority, Topics: op.Topics, Languages: op.Languages,
+		})
+		s.candOps = append(s.candOps, op)
+	}
+}
+
+func (s *Switchboard) login(op *operator) {
+	op.loggedIn, op.paused, op.reason, op.missed = true, false, "", 0
+}
+
+func (s *Switchboard) logout(op *operator) {
+	op.loggedIn, op.paused, op.reason = false, false, ""
+}
+
+func (s *Switchboard) pause(op *operator, reason string) error {
+	if !op.loggedIn {
+		return hotline.Errorf(hotline.ECONFLICT, "operator %d is logged out: log in before pausing", op.ID)
+	}
+	op.paused, op.reason = true, reason
+	return nil
+}
+
+func (s *Switchboard) resume(op *operator) error {
+	if !op.loggedIn {
+		return hotline.Errorf(hotline.ECONFLICT, "operator %d is logged out: log in instead", op.ID)
+	}
+	op.paused, op.reason, op.missed = false, "", 0
+	return nil
+}
+
+// startWrapUp gives the operator the configured time after a call before the next offer.
+func (s *Switchboard) startWrapUp(op *operator) {
+	op.lastCallEnd = s.clock.Now()
+	op.wrap.stop()
+	if s.cfg.WrapUp <= 0 {
+		s.endWrapUp(op)
+		return
+	}
+	op.wrapping = true
+	op.wrap = s.after(s.cfg.WrapUp, func() { s.endWrapUp(op) })
+}
+
+func (s *Switchboard) endWrapUp(op *operator) {
+	op.wrapping = false
+	if op.wrapChannel != "" {
+		s.do(op.wrapChannel, Hangup{Channel: op.wrapChannel, Reason: "normal"})
+		op.wrapChannel = ""
+	}
+	op.keying, op.digits = false, ""
+}
+
+// keyTopic collects "*<topic number>#" keyed on an operator's handset during a call or its wrap-up.
+func (s *Switchboard) keyTopic(op *operator, channel, digit string) {
+	switch {
+	case digit == "*":
+		op.keying, op.digits = true, ""
+	case !op.keying:
+	case digit == "#":
+		op.keying = false
+		callID := op.lastCallID
+		if op.offer != nil && op.offer.answered {
+			callID = op.offer.call.id
+		}
+		s.setTopic(op, callID, op.digits, channel)
+	case len(digit) == 1 && digit[0] >= '0' && digit[0] <= '9' && len(op.digits) < 6:
+		op.digits += digit
+	default:
+		op.keying = false
+	}
+}
+
+// setTopic files a keyed topic number on the case of callID and confirms it on the channel.
+func (s *Switchboard) setTopic(op *operator, callID, digits, channel string) bool {
+	n, err := strconv.Atoi(digits)
+	ok := err == nil && n > 0 && callID != ""
+	prompt := s.cfg.Prompts.Invalid
+	if ok {
+		prompt = s.cfg.Prompts.TopicSaved
+		id, opID := callID, op.ID
+		s.journal("set topic", id, func(ctx context.Context) error { return s.jr.SetTopic(ctx, id, opID, n) })
+		s.log.Info("topic keyed", "call", callID, "operator", op.ID, "topic", n)
+	} else {
+		s.log.Info("topic keyed but not filed", "call", callID, "operator", op.ID, "digits", digits)
+	}
+	if channel != "" {
+		s.play(channel, channel, prompt, nil)
+	}
+	return ok
+}
+
+// feature is a handset's feature-code call: answered, confirmed with a prompt, hung up.
+type feature struct{ channel string }
+
+// extensionOf returns the endpoint of a channel name: "PJSIP/1001-0000002a" → "1001".
+func extensionOf(name string) string {
+	_, rest, ok := strings.Cut(name, "/")
+	if !ok {
+		return ""
+	}
+	if i := strings.LastIndexByte(rest, '-'); i > 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
+// onFeature applies a feature code keyed on a handset: args are ["feature", action, argument...]
+// as extensions.conf passes them.
+func (s *Switchboard) onFeature(m StasisStart) {
+	ch := m.Channel
+	s.features[ch] = &feature{channel: ch}
+	arg := func(i int) string {
+		if i < len(m.Args) {
+			return m.Args[i]
+		}
+		return ""
+	}
+	ext := extensionOf(m.Name)
+	op := s.byExt[ext]
+	action := arg(1)
+	log := s.log.With("channel", ch, "extension", ext, "feature", action)
+	p := s.cfg.Prompts
+	var prompt []string
+	var err error
+	switch {
+	case op == nil:
+		prompt = p.UnknownHandset
+		log.Warn("feature code from a handset no operator owns")
+	case action == "login":
+		prompt = p.LoginOK
+		if op.loggedIn && !op.paused {
+			prompt = p.AlreadyOn
+		}
+		s.login(op)
+	case action == "logout":
+		s.logout(op)
+		prompt = p.LoggedOff
+	case action == "pause":
+		err, prompt = s.pause(op, arg(2)), p.Paused
+	case action == "resume":
+		err, prompt = s.resume(op), p.Resumed
+	case action == "topic":
+		// The topic of the operator's last call, keyed after hanging up (dialplan: *25<topic>).
+		prompt = p.TopicSaved
+		if !s.setTopic(op, op.lastCallID, arg(2), "") {
+			prompt = p.Invalid
+		}
+	default:
+		err = fmt.Errorf("unknown feature %q", action)
+	}
+	if err != nil {
+		log.Info("feature code refused", "operator", op.ID, "err", err)
+		prompt = p.Invalid
+	} else if op != nil {
+		log.Info("feature code applied", "operator", op.ID)
+	}
+	s.do(ch, Answer{Channel: ch})
+	s.play(ch, ch, prompt, func(bool) { s.do(ch, Hangup{Channel: ch, Reason: "normal"}) })
+}
+
+// onDeviceState: a handset (un)registered or stopped answering.
+func (s *Switchboard) onDeviceState(m DeviceState) {
+	op := s.byExt[m.Extension]
+	if op == nil || op.unreachable == !m.Reachable {
+		return
+	}
+	op.unreachable = !m.Reachable
+	s.log.Info("handset reachability", "operator", op.ID, "extension", m.Extension, "reachable", m.Reachable)
+}
+
+// operatorsLoaded is the journal's answer to Operators.
+type operatorsLoaded struct{ ops []hotline.Operator }
+
+func (s *Switchboard) reloadOperators() {
+	s.journal("load operators", "", func(ctx context.Context) error {
+		ops, err := s.jr.Operators(ctx)
+		if err != nil {
+			return fmt.Errorf("load operators: %w", err)
+		}
+		s.post(operatorsLoaded{ops: ops})
+		return nil
+	})
+}
+
+// onOperatorsLoaded merges the journal's operators with live state: presence is kept; an
+// operator gone from the journal is dropped unless a call is under way with them.
+func (s *Switchboard) onOperatorsLoaded(m operatorsLoaded) {
+	seen := make(map[int64]bool, len(m.ops))
+	for _, o := range m.ops {
+		if !o.Active {
+			continue
+		}
+		seen[o.ID] = true
+		op := s.operators[o.ID]
+		if op == nil {
+			op = &operator{presence: hotline.PresenceLoggedOut, since: s.clock.Now()}
+			s.operators[o.ID] = op
+		} else if op.Extension != o.Extension {
+			delete(s.byExt, op.Extension)
+		}
+		op.Operator = o
+		if o.Extension != "" {
+			s.byExt[o.Extension] = op
+		}
+	}
+	for id, op := range s.operators {
+		if !seen[id] && op.offer == nil {
+			delete(s.operators, id)
+			if s.byExt[op.Extension] == op {
+				delete(s.byExt, op.Extension)
+			}
+		}
+	}
+	s.log.Info("operators loaded", "count", len(s.operators))
+}

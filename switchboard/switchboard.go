@@ -1,0 +1,460 @@
+package switchboard
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/routing"
+)
+
+// ErrStopped is returned by requests made after Run has returned.
+var ErrStopped = errors.New("switchboard: stopped")
+
+// opTimeout bounds one request to Asterisk: a stuck request must not hold a call's later requests
+// forever.
+const opTimeout = 15 * time.Second
+
+// Switchboard owns every live call, the queue and the operators' presence. One goroutine, Run's
+// loop, changes them; everything else talks to it by message: Deliver for Asterisk's events, the
+// admin methods (Pause, Resume, Logout, Status...) for commands, and the results of Telephony
+// requests and journal reads come back the same way.
+type Switchboard struct {
+	cfg   Config
+	tel   Telephony
+	jr    Journal
+	clock Clock
+	log   *slog.Logger
+
+	inbox chan message
+	done  chan struct{} // closed when Run returns
+	once  sync.Once     // Run runs once
+
+	// exec runs a request off the loop and posts opDone; post delivers a message to the loop;
+	// write hands a job to the journal writer. Run sets the real ones; tests drive them by hand.
+	exec  func(lane string, op Op)
+	post  func(message)
+	write func(job writeJob)
+
+	// Everything below is owned by the loop.
+	calls     map[string]*call      // by the caller's channel id
+	offers    map[string]*offer     // by the operator's channel id (ours, from Originate)
+	features  map[string]*feature   // feature-code calls, by channel id
+	playbacks map[string]func(bool) // what to do when a playback ends, by playback id
+	recs      map[string]*call      // recordings in progress, by name
+	operators map[int64]*operator
+	byExt     map[string]*operator
+	queue     routing.Queue
+	router    routing.Router
+	handle    routing.HandleTimes
+	lanes     map[string]*lane
+	callbacks map[string]time.Time // queued callbacks: call id → when the caller first joined
+	connected bool
+	seq       uint64
+	cands     []routing.Candidate // scratch for routing
+	candOps   []*operator         // cands[i] is candOps[i]
+}
+
+// New returns a switchboard; Run starts it. cfg must be valid (Config.Validate).
+func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (*Switchboard, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	strategy, err := routing.ParseStrategy(cfg.Strategy)
+	if err != nil {
+		return nil, fmt.Errorf("switchboard config: strategy: %w", err)
+	}
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Switchboard{
+		cfg: cfg, tel: tel, jr: jr, clock: clock, log: log,
+		inbox:     make(chan message, 256),
+		done:      make(chan struct{}),
+		calls:     make(map[string]*call),
+		offers:    make(map[string]*offer),
+		features:  make(map[string]*feature),
+		playbacks: make(map[string]func(bool)),
+		recs:      make(map[string]*call),
+		operators: make(map[int64]*operator),
+		byExt:     make(map[string]*operator),
+		lanes:     make(map[string]*lane),
+		callbacks: make(map[string]time.Time),
+		connected: true, // until the adapter says otherwise: it delivers Disconnected first if it must
+	}
+	s.router.Rules = routing.Rules{
+		Strategy:        strategy,
+		WrapUp:          cfg.WrapUp,
+		MaxMissed:       cfg.MissedOffers,
+		PreferOwner:     cfg.ReturningToOwner,
+		OwnerWait:       cfg.OwnerWait,
+		MaxWait:         cfg.MaxWait,
+		MaxQueueLen:     cfg.MaxQueue,
+		DefaultLanguage: cfg.Language,
+	}
+	if err := s.router.Rules.Validate(); err != nil {
+		return nil, fmt.Errorf("switchboard config: %w", err)
+	}
+	return s, nil
+}
+
+// message is anything the loop handles: an Event, a command, or an internal result.
+type message any
+
+// opDone is the result of one Telephony request.
+type opDone struct {
+	lane string
+	op   Op
+	err  error
+}
+
+// timerFired is a Clock timer going off.
+type timerFired struct{ t *timer }
+
+// writeJob is one journal call, run by the writer in order.
+type writeJob struct {
+	what string // for logs
+	call string // call id, for logs
+	do   func(ctx context.Context) error
+}
+
+// lane orders the requests about one call (or one feature call): each starts when the one before
+// it has returned, so "stop music, create bridge, add both" happen in that order, and a hangup
+// asked while an originate is in flight goes out after it.
+type lane struct {
+	busy bool
+	q    []Op
+}
+
+// Run handles messages until ctx is done, then waits for the journal writes already asked for
+// (so a SIGTERM loses no case) and returns ctx's error.
+func (s *Switchboard) Run(ctx context.Context) error {
+	first := false
+	s.once.Do(func() { first = true })
+	if !first {
+		return errors.New("switchboard: Run called twice")
+	}
+	defer close(s.done)
+	w := newWriter(s.log)
+	// Writes outlive ctx: they are what a shutdown must not lose.
+	wctx := context.WithoutCancel(ctx)
+	wdone := make(chan struct{})
+	go func() { w.run(wctx); close(wdone) }()
+	s.write = w.push
+	s.post = func(m message) {
+		select {
+		case s.inbox <- m:
+		case <-s.done:
+		}
+	}
+	s.exec = func(key string, op Op) {
+		go func() {
+			octx, cancel := context.WithTimeout(ctx, opTimeout)
+			err := s.tel.Do(octx, op)
+			cancel()
+			s.post(opDone{lane: key, op: op, err: err})
+		}()
+	}
+	s.reloadOperators()
+	for {
+		select {
+		case <-ctx.Done():
+			w.close()
+			<-wdone
+			return ctx.Err()
+		case m := <-s.inbox:
+			s.dispatch(m)
+		}
+	}
+}
+
+// Deliver hands an Asterisk event to the loop. It waits while the loop is busy (back-pressure on the
+// event reader, never on the loop), until ctx is done or Run has returned.
+func (s *Switchboard) Deliver(ctx context.Context, ev Event) error {
+	return s.send(ctx, ev)
+}
+
+func (s *Switchboard) send(ctx context.Context, m message) error {
+	select {
+	case s.inbox <- m:
+		return nil
+	case <-s.done:
+		return ErrStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// dispatch handles one message, then lets routing offer whatever can be offered now.
+func (s *Switchboard) dispatch(m message) {
+	switch m := m.(type) {
+	case opDone:
+		s.onOpDone(m)
+	case timerFired:
+		if !m.t.stopped {
+			m.t.stopped = true
+			m.t.fire()
+		}
+	case command:
+		m.run(s)
+	case operatorsLoaded:
+		s.onOperatorsLoaded(m)
+	case caseFiled:
+		s.onCaseFiled(m)
+	case StasisStart:
+		s.onStasisStart(m)
+	case StasisEnd:
+		s.onChannelGone(m.Channel, 0)
+	case ChannelDestroyed:
+		s.onChannelGone(m.Channel, m.Cause)
+	case PlaybackFinished:
+		if f, ok := s.playbacks[m.Playback]; ok {
+			delete(s.playbacks, m.Playback)
+			f(m.Failed)
+		}
+	case DTMF:
+		s.onDTMF(m)
+	case RecordingFinished:
+		s.onRecordingEnd(m.Name, "")
+	case RecordingFailed:
+		s.onRecordingEnd(m.Name, m.Cause)
+	case DeviceState:
+		s.onDeviceState(m)
+	case Connected:
+		s.connected = true
+		s.log.Info("asterisk connected")
+	case Disconnected:
+		s.connected = false
+		s.log.Warn("asterisk disconnected: no offers until it is back", "err", m.Err)
+	case Inventory:
+		s.onInventory(m)
+	case ChannelHangupRequest, ChannelStateChange, ChannelEnteredBridge:
+		// The end of a channel is acted on at StasisEnd/ChannelDestroyed, an answer at StasisStart.
+	default:
+		s.log.Error("switchboard: unknown message", "type", fmt.Sprintf("%T", m))
+	}
+	s.refresh()
+	s.route()
+}
+
+// do queues requests on a lane.
+func (s *Switchboard) do(key string, ops ...Op) {
+	l := s.lanes[key]
+	if l == nil {
+		l = &lane{}
+		s.lanes[key] = l
+	}
+	l.q = append(l.q, ops...)
+	if !l.busy {
+		s.next(key, l)
+	}
+}
+
+func (s *Switchboard) next(key string, l *lane) {
+	if len(l.q) == 0 {
+		delete(s.lanes, key)
+		return
+	}
+	op := l.q[0]
+	l.q = l.q[1:]
+	l.busy = true
+	s.exec(key, op)
+}
+
+func (s *Switchboard) onOpDone(m opDone) {
+	l := s.lanes[m.lane]
+	if l == nil {
+		return
+	}
+	l.busy = false
+	s.opResult(m.lane, m.op, m.err) // may queue more on this lane: it then starts at once
+	if !l.busy {
+		s.next(m.lane, l)
+	}
+}
+
+// after arranges fire to run on the loop after d.
+func (s *Switchboard) after(d time.Duration, fire func()) *timer {
+	t := &timer{fire: fire}
+	t.t = s.clock.AfterFunc(d, func() { s.post(timerFired{t: t}) })
+	return t
+}
+
+// id returns a fresh suffix for our own ids (playbacks, offers).
+func (s *Switchboard) id() uint64 {
+	s.seq++
+	return s.seq
+}
+
+// play plays media on a channel's lane and calls then(failed) on the loop when it ends.
+func (s *Switchboard) play(key, channel string, media []string, then func(failed bool)) string {
+	pb := fmt.Sprintf("%s-pb%d", channel, s.id())
+	if then != nil {
+		s.playbacks[pb] = then
+	}
+	s.do(key, Play{Channel: channel, Playback: pb, Media: media, Language: s.cfg.Language})
+	return pb
+}
+
+// journal queues a journal write.
+func (s *Switchboard) journal(what, callID string, f func(ctx context.Context) error) {
+	s.write(writeJob{what: what, call: callID, do: f})
+}
+
+// command is an admin request: run on the loop, which replies on its own channel.
+type command struct{ run func(s *Switchboard) }
+
+// ask runs f on the loop and waits for its error.
+func (s *Switchboard) ask(ctx context.Context, f func(s *Switchboard) error) error {
+	reply := make(chan error, 1)
+	if err := s.send(ctx, command{run: func(s *Switchboard) { reply <- f(s) }}); err != nil {
+		return err
+	}
+	select {
+	case err := <-reply:
+		return err
+	case <-s.done:
+		return ErrStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Pause pauses an operator (no offers) with a reason code, as the handset's feature code does.
+func (s *Switchboard) Pause(ctx context.Context, operatorID int64, reason string) error {
+	return s.ask(ctx, func(s *Switchboard) error {
+		op, err := s.operator(operatorID)
+		if err != nil {
+			return err
+		}
+		return s.pause(op, reason)
+	})
+}
+
+// Resume ends an operator's pause.
+func (s *Switchboard) Resume(ctx context.Context, operatorID int64) error {
+	return s.ask(ctx, func(s *Switchboard) error {
+		op, err := s.operator(operatorID)
+		if err != nil {
+			return err
+		}
+		return s.resume(op)
+	})
+}
+
+// Login logs an operator in, as the handset's feature code does.
+func (s *Switchboard) Login(ctx context.Context, operatorID int64) error {
+	return s.ask(ctx, func(s *Switchboard) error {
+		op, err := s.operator(operatorID)
+		if err != nil {
+			return err
+		}
+		s.login(op)
+		return nil
+	})
+}
+
+// Logout logs an operator out: no more offers; a call in progress goes on to its end.
+func (s *Switchboard) Logout(ctx context.Context, operatorID int64) error {
+	return s.ask(ctx, func(s *Switchboard) error {
+		op, err := s.operator(operatorID)
+		if err != nil {
+			return err
+		}
+		s.logout(op)
+		return nil
+	})
+}
+
+// ReloadOperators reads the operators from the journal again (after an administrator changed
+// them); live presence is kept.
+func (s *Switchboard) ReloadOperators(ctx context.Context) error {
+	return s.ask(ctx, func(s *Switchboard) error { s.reloadOperators(); return nil })
+}
+
+func (s *Switchboard) operator(id int64) (*operator, error) {
+	op, ok := s.operators[id]
+	if !ok {
+		return nil, hotline.Errorf(hotline.ENOTFOUND, "operator %d is not known to the switchboard (inactive, or added since the last reload)", id)
+	}
+	return op, nil
+}
+
+// Status is a snapshot of the live hotline for `hotline status` and the board.
+type Status struct {
+	At        time.Time
+	Connected bool // ARI is up
+	Queue     []QueuedCaller
+	Operators []OperatorStatus
+	Calls     int // calls in the switchboard now: greeting, queued, talking, overflow
+}
+
+// QueuedCaller is one caller in the queue.
+type QueuedCaller struct {
+	CallID       string
+	CaseID       int64
+	CallerNumber string
+	Position     int
+	Waiting      time.Duration
+	Priority     int
+	OfferedTo    int64 // the operator being rung; 0: waiting
+	Callback     bool  // a caller who asked to be called back: no channel, keeps the place
+	OwnerID      int64 // the owner of the caller's open case, offered first
+}
+
+// OperatorStatus is one operator.
+type OperatorStatus struct {
+	ID         int64
+	Name       string
+	Extension  string
+	Presence   hotline.Presence
+	Since      time.Time
+	Reason     string // pause reason code
+	CallID     string // the call being offered or talked on
+	CallsToday int
+	Missed     int // offers missed in a row
+}
+
+// Status returns a snapshot, taken on the loop so it is consistent.
+func (s *Switchboard) Status(ctx context.Context) (Status, error) {
+	var st Status
+	err := s.ask(ctx, func(s *Switchboard) error { st = s.status(); return nil })
+	return st, err
+}
+
+func (s *Switchboard) status() Status {
+	now := s.clock.Now()
+	st := Status{At: now, Connected: s.connected, Calls: len(s.calls)}
+	for _, w := range s.queue.Snapshot(nil) {
+		q := QueuedCaller{CallID: w.ID, CallerNumber: w.Number, Position: w.Position,
+			Waiting: now.Sub(w.JoinedAt), Priority: w.Priority, OfferedTo: w.Offered, OwnerID: w.Owner}
+		if id, ok := callbackOf(w.ID); ok {
+			q.CallID, q.Callback = id, true
+		} else if c := s.calls[w.ID]; c != nil {
+			q.CaseID = c.caseID
+		}
+		st.Queue = append(st.Queue, q)
+	}
+	for _, op := range s.operators {
+		o := OperatorStatus{ID: op.ID, Name: op.Name, Extension: op.Extension, Presence: op.presence,
+			Since: op.since, CallsToday: op.callsToday(now), Missed: op.missed}
+		if op.paused {
+			o.Reason = op.reason
+		}
+		if op.offer != nil {
+			o.CallID = op.offer.call.id
+		}
+		st.Operators = append(st.Operators, o)
+	}
+	slices.SortFunc(st.Operators, func(a, b OperatorStatus) int { return cmp.Compare(a.ID, b.ID) })
+	return st
+}

@@ -1,0 +1,127 @@
+package switchboard
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Telephony carries out one request to Asterisk and reports how it went. It is the switchboard's only
+// way to act on calls; the ari adapter implements it over ARI, tests record the requests.
+//
+// Do may block (it is a network round trip); the switchboard never calls it on its loop. Requests
+// about one call are issued one after another, in order, so an implementation need not order them.
+type Telephony interface {
+	Do(ctx context.Context, op Op) error
+}
+
+// TelephonyFunc adapts a function to Telephony, as http.HandlerFunc does for handlers.
+type TelephonyFunc func(ctx context.Context, op Op) error
+
+// Do calls f(ctx, op).
+func (f TelephonyFunc) Do(ctx context.Context, op Op) error { return f(ctx, op) }
+
+// Op is one request to Asterisk. The set is closed: Answer, Play, StopPlayback, StartMOH, StopMOH,
+// Originate, CreateBridge, AddToBridge, DestroyBridge, RecordBridge, RecordChannel, Hangup.
+// Ops are plain data so a test can compare them and a log can replay them.
+type Op interface {
+	op()
+	String() string
+}
+
+// Answer answers a channel.
+type Answer struct{ Channel string }
+
+// Play plays media to a channel (in a bridge, only that channel hears it). Playback is our id for
+// it, so PlaybackFinished can be matched to what was played.
+type Play struct {
+	Channel  string
+	Playback string
+	Media    []string // media URIs played in order, e.g. sound:queue-thereare, number:3
+	Language string   // "ru", "en": which sound pack
+}
+
+// StopPlayback stops a playback early (a no-op error if it already finished).
+type StopPlayback struct{ Playback string }
+
+// StartMOH starts music on hold on a channel.
+type StartMOH struct{ Channel, Class string }
+
+// StopMOH stops music on hold on a channel.
+type StopMOH struct{ Channel string }
+
+// Originate calls an endpoint into the Stasis application with our own channel id, so every event
+// about the new channel can be matched to the offer before the request even returns.
+type Originate struct {
+	Channel    string // our id for the new channel
+	Endpoint   string // e.g. PJSIP/1001
+	CallerID   string // shown on the handset: the caller's number
+	Timeout    time.Duration
+	AppArgs    []string // StasisStart args once answered, e.g. ["offer", callID]
+	Originator string   // the channel this one is on behalf of (linked for Asterisk's bookkeeping)
+}
+
+// CreateBridge creates a mixing bridge with our own id.
+type CreateBridge struct{ Bridge string }
+
+// AddToBridge puts channels into a bridge.
+type AddToBridge struct {
+	Bridge   string
+	Channels []string
+}
+
+// DestroyBridge removes a bridge (channels still in it stay up).
+type DestroyBridge struct{ Bridge string }
+
+// RecordBridge records everything mixed in a bridge (both sides) to a stored recording.
+type RecordBridge struct {
+	Bridge string
+	Name   string
+	Format string
+}
+
+// RecordChannel records what a caller says, for an overflow message. TerminateOn "#" lets the
+// caller end early; MaxDuration bounds it.
+type RecordChannel struct {
+	Channel     string
+	Name        string
+	Format      string
+	MaxDuration time.Duration
+	TerminateOn string
+}
+
+// Hangup hangs a channel up with a reason ARI knows ("normal", "busy", "no_answer"...).
+type Hangup struct{ Channel, Reason string }
+
+func (Answer) op()        {}
+func (Play) op()          {}
+func (StopPlayback) op()  {}
+func (StartMOH) op()      {}
+func (StopMOH) op()       {}
+func (Originate) op()     {}
+func (CreateBridge) op()  {}
+func (AddToBridge) op()   {}
+func (DestroyBridge) op() {}
+func (RecordBridge) op()  {}
+func (RecordChannel) op() {}
+func (Hangup) op()        {}
+
+func (o Answer) String() string { return "answer " + o.Channel }
+func (o Play) String() string {
+	return fmt.Sprintf("play %s %s [%s] %s", o.Channel, o.Playback, strings.Join(o.Media, " "), o.Language)
+}
+func (o StopPlayback) String() string { return "stop-playback " + o.Playback }
+func (o StartMOH) String() string     { return "moh " + o.Channel + " " + o.Class }
+func (o StopMOH) String() string      { return "stop-moh " + o.Channel }
+func (o Originate) String() string {
+	return fmt.Sprintf("originate %s %s cid=%s args=%s", o.Channel, o.Endpoint, o.CallerID, strings.Join(o.AppArgs, ","))
+}
+func (o CreateBridge) String() string { return "create-bridge " + o.Bridge }
+func (o AddToBridge) String() string {
+	return "add-to-bridge " + o.Bridge + " " + strings.Join(o.Channels, ",")
+}
+func (o DestroyBridge) String() string { return "destroy-bridge " + o.Bridge }
+func (o RecordBridge) String() string  { return "record-bridge " + o.Bridge + " " + o.Name }
+func (o RecordChannel) String() string { return "record-channel " + o.Channel + " " + o.Name }
+func (o Hangup) String() string        { return "hangup " + o.Channel + " " + o.Reason }
