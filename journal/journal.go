@@ -1,0 +1,295 @@
+// Package journal is the hotline's electronic case journal: operators, the topic catalogue,
+// scripts, the phone directory, cases with their calls (legs), links and attachments, and an
+// append-only history of every change, stored in one SQLite file.
+//
+// # Durability
+//
+// The file is opened in WAL mode with synchronous=FULL, so a commit returns only after the WAL
+// is fsynced: a committed case survives kill -9 and power loss (see Open for every pragma and
+// why). SQLite has one writer, so the Store has one write connection; every write is one
+// transaction on it, taken with BEGIN IMMEDIATE so that it never has to upgrade a read lock
+// (which can fail with SQLITE_BUSY half-way). Reads run on a separate pool of query-only
+// connections and see the last committed state, never a half-written one.
+//
+// # What the call flow uses
+//
+// The call flow (switchboard) declares the small interfaces it needs; these methods satisfy them.
+// All take a context.Context and act as hotline.SystemActor unless an operator is named:
+//
+//   - CreatePhoneCase(ctx, callerNumber, arrivedAt): a new «В работе» phone case for an incoming call.
+//   - SaveLeg(ctx, *hotline.Leg): insert (ID 0) or update a call leg: times, operator, end,
+//     recording name, transfers. OpenLegs lists legs never ended (to reconcile after a restart).
+//   - CallerOpenCases(ctx, number): the caller's cases still in progress or awaiting a delayed answer,
+//     with their owners; CallerOwner(ctx, number) picks the operator a returning caller goes to.
+//   - OperatorByExtension(ctx, ext), Operator(ctx, id), Operators(ctx, filter).
+//   - RecommendedSpecialists(ctx, topicCode): the level-2 specialists the topic's scripts list.
+//   - TopicByNumber(ctx, n) and ApplyWrapUp(ctx, hotline.WrapUp): topic and result keyed as DTMF
+//     digits in wrap-up.
+//
+// Everything else (operators, catalogue, case rules, filters, caller history, backup, check) is
+// what the administrator's CLI uses. Rules live in the root package (hotline.Case methods); this
+// package loads, applies them, and stores the result together with a history event in one
+// transaction.
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/jmoiron/sqlx"
+	"github.com/mattn/go-sqlite3"
+)
+
+// Options tune Open; the zero value is what production uses.
+type Options struct {
+	// BusyTimeout is how long a statement waits for another process's lock before failing with
+	// "database is locked". Default 5s: longer than any of our transactions, short enough that a
+	// CLI user is not left staring at a hung command.
+	BusyTimeout time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+	// ReadOnly opens without a write connection (db check, reports); writes return unavailable.
+	ReadOnly bool
+}
+
+// Store is the journal. It is safe for concurrent use.
+type Store struct {
+	path string
+	w    *sqlx.DB // exactly one connection: SQLite's single writer; database/sql queues callers
+	r    *sqlx.DB // query-only readers
+	now  func() time.Time
+	log  *slog.Logger
+}
+
+// Open opens (creating it mode 0600 if missing) the journal at path. It does not migrate: call
+// Migrate, or check SchemaVersion. It fails with a clear unavailable error when the file is
+// locked, read-only, corrupt or not a database.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, hotline.Errorf(hotline.EINVALID, "invalid database path %q (empty, or contains ? or #)", path)
+	}
+	if opt.BusyTimeout == 0 {
+		opt.BusyTimeout = 5 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if !opt.ReadOnly {
+		// The journal holds personal data (names, policy numbers, addresses): create the file
+		// readable by its owner only, before SQLite does with the umask's mode. SQLite gives the
+		// -wal and -shm files the database file's permissions.
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		switch {
+		case err == nil:
+			f.Close()
+		case errors.Is(err, fs.ErrExist):
+		default:
+			return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot create database file %s: %v", path, err)
+		}
+	} else if _, err := os.Stat(path); err != nil {
+		return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot open database file %s: %v", path, err)
+	}
+
+	// Pragmas in the DSN are applied by go-sqlite3 on every new connection, so no connection
+	// ever runs without them:
+	//   _journal_mode=WAL  readers do not block the writer nor the writer readers; a commit
+	//                      appends to the WAL instead of rewriting pages in place.
+	//   _synchronous=FULL  fsync the WAL at every commit. NORMAL in WAL mode survives a process
+	//                      crash but may lose the last commits on power loss; a registered case
+	//                      must survive both, and one fsync per commit is affordable at a
+	//                      hotline's rate (batch writes when it is not: see CreateCases).
+	//   _foreign_keys=on   off by default in SQLite; legs, links and owners must point at rows
+	//                      that exist.
+	//   _busy_timeout      wait for another process's lock (the CLI next to `serve`) instead of
+	//                      failing at once.
+	//   _txlock=immediate  BEGIN IMMEDIATE: take the write lock when the transaction starts, so a
+	//                      write never fails half-way trying to upgrade a read lock.
+	// Checkpoints: SQLite's automatic checkpoint (every 1000 WAL pages) moves the WAL back into
+	// the database; Close runs a TRUNCATE checkpoint so that a stopped journal is one file.
+	base := fmt.Sprintf("%s?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on&_busy_timeout=%d",
+		path, opt.BusyTimeout.Milliseconds())
+	s := &Store{path: path, now: opt.Now, log: opt.Logger}
+	var err error
+	if s.r, err = sqlx.Open("sqlite3", base+"&_query_only=on"); err != nil {
+		return nil, fmt.Errorf("open readers: %w", err)
+	}
+	s.r.SetMaxOpenConns(4)
+	s.r.SetConnMaxIdleTime(time.Minute)
+	if !opt.ReadOnly {
+		if s.w, err = sqlx.Open("sqlite3", base+"&_txlock=immediate"); err != nil {
+			s.r.Close()
+			return nil, fmt.Errorf("open writer: %w", err)
+		}
+		s.w.SetMaxOpenConns(1)
+		s.w.SetMaxIdleConns(1)
+		s.w.SetConnMaxLifetime(0)
+	}
+	if err := s.verify(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	return s, nil
+}
+
+// verify touches the file so that a corrupt, locked or read-only one fails at Open with a clear
+// error rather than at the first write, and checks the pragmas actually took.
+func (s *Store) verify(ctx context.Context) error {
+	db := s.r
+	if s.w != nil {
+		db = s.w
+	}
+	var mode string
+	if err := db.GetContext(ctx, &mode, "PRAGMA journal_mode"); err != nil {
+		return s.dbError(err, "open database")
+	}
+	var n int
+	if err := db.GetContext(ctx, &n, "SELECT count(*) FROM sqlite_master"); err != nil {
+		return s.dbError(err, "read database schema")
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return hotline.Errorf(hotline.EUNAVAILABLE, "database %s is in %s journal mode, not WAL: is the file or its directory read-only?", s.path, mode)
+	}
+	if s.w != nil {
+		var sync int
+		if err := s.w.GetContext(ctx, &sync, "PRAGMA synchronous"); err != nil {
+			return s.dbError(err, "read synchronous pragma")
+		}
+		if sync != 2 { // FULL
+			return fmt.Errorf("synchronous is %d, want 2 (FULL)", sync)
+		}
+	}
+	return nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close checkpoints the WAL into the database file and closes every connection.
+func (s *Store) Close() error {
+	if s.w != nil {
+		if _, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			s.log.Warn("journal: checkpoint on close failed; the WAL will be replayed on next open", "err", err)
+		}
+	}
+	return s.closeDBs()
+}
+
+func (s *Store) closeDBs() error {
+	var errs []error
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	errs = append(errs, s.r.Close())
+	return errors.Join(errs...)
+}
+
+// write runs fn in one write transaction on the single writer: all of it commits, or none.
+func (s *Store) write(ctx context.Context, what string, fn func(tx *sqlx.Tx) error) error {
+	if s.w == nil {
+		return hotline.Errorf(hotline.EUNAVAILABLE, "the journal was opened read-only; cannot %s", what)
+	}
+	tx, err := s.w.BeginTxx(ctx, nil)
+	if err != nil {
+		return s.dbError(err, what)
+	}
+	defer tx.Rollback() // no-op after Commit
+	if err := fn(tx); err != nil {
+		return s.dbError(err, what)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.dbError(err, what+": commit")
+	}
+	return nil
+}
+
+// dbError turns SQLite's failures into domain errors that say what to do; what names the
+// operation. Domain errors and context errors pass through, wrapped.
+func (s *Store) dbError(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var he *hotline.Error
+	if errors.As(err, &he) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, hotline.Errorf(hotline.ENOTFOUND, "%s: not found", what))
+	}
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	var e *hotline.Error
+	switch se.Code {
+	case sqlite3.ErrBusy, sqlite3.ErrLocked:
+		e = hotline.Errorf(hotline.EUNAVAILABLE, "%s: database %s is locked by another process; try again, or stop the process holding it", what, s.path)
+	case sqlite3.ErrReadonly:
+		e = hotline.Errorf(hotline.EUNAVAILABLE, "%s: database %s is read-only; check the permissions of the file and its directory", what, s.path)
+	case sqlite3.ErrCorrupt, sqlite3.ErrNotADB:
+		e = hotline.Errorf(hotline.EUNAVAILABLE, "%s: database %s is corrupt or not a hotline database; restore it from a backup", what, s.path)
+	case sqlite3.ErrCantOpen, sqlite3.ErrPerm, sqlite3.ErrAuth:
+		e = hotline.Errorf(hotline.EUNAVAILABLE, "%s: cannot open database %s; check that it and its directory exist and are accessible", what, s.path)
+	case sqlite3.ErrFull, sqlite3.ErrIoErr:
+		e = hotline.Errorf(hotline.EUNAVAILABLE, "%s: disk error on %s (%v); nothing was written", what, s.path, se)
+	case sqlite3.ErrConstraint:
+		switch se.ExtendedCode {
+		case sqlite3.ErrConstraintForeignKey:
+			e = hotline.Errorf(hotline.ENOTFOUND, "%s: refers to something that does not exist", what)
+		case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+			e = hotline.Errorf(hotline.ECONFLICT, "%s: already exists (%v)", what, se)
+		default:
+			e = hotline.Errorf(hotline.EINVALID, "%s: %v", what, se)
+		}
+	case sqlite3.ErrError:
+		if strings.Contains(se.Error(), "no such table") {
+			e = hotline.Errorf(hotline.EUNAVAILABLE, "%s: database %s is not migrated; run `hotline db migrate`", what, s.path)
+		}
+	}
+	if e == nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return fmt.Errorf("%w (%w)", e, err)
+}
+
+// ms converts a time to the stored Unix milliseconds; the zero time is NULL.
+func ms(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+// fromMS converts stored Unix milliseconds back; NULL is the zero time.
+func fromMS(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(n.Int64).UTC()
+}
+
+// nullID stores 0 as NULL (no operator, no topic).
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+func nullStr(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// fold is how searched text is stored and searched: lower-cased by Unicode rules.
+func fold(parts ...string) string { return strings.ToLower(strings.Join(parts, " ")) }
+
+// likeArg makes a keyword a LIKE pattern matching it anywhere, with % and _ taken literally.
+func likeArg(q string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(fold(strings.TrimSpace(q))) + "%"
+}

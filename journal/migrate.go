@@ -1,0 +1,160 @@
+package journal
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/jmoiron/sqlx"
+)
+
+// Migrations are numbered SQL files, NNNN_name.sql, applied in order. The applied version is
+// SQLite's user_version, set in the same transaction as the migration: a crash leaves the schema
+// either before or after a migration, never between.
+//
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	files, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, f := range files {
+		base := strings.TrimPrefix(f, "migrations/")
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number and _", f)
+		}
+		b, err := migrationFS.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: want version %d (no gaps)", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// LatestVersion is the schema version this build of hotline expects.
+func LatestVersion() int {
+	ms, err := migrations()
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+// SchemaVersion is the schema version of the open database.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	if err := s.r.GetContext(ctx, &v, "PRAGMA user_version"); err != nil {
+		return 0, s.dbError(err, "read schema version")
+	}
+	return v, nil
+}
+
+// RequireCurrent fails with a clear error unless the database is migrated to LatestVersion.
+func (s *Store) RequireCurrent(ctx context.Context) error {
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	switch latest := LatestVersion(); {
+	case v < latest:
+		return hotline.Errorf(hotline.EUNAVAILABLE, "database %s has schema version %d, this hotline needs %d: run `hotline db migrate`", s.path, v, latest)
+	case v > latest:
+		return hotline.Errorf(hotline.EUNAVAILABLE, "database %s has schema version %d, newer than this hotline (%d): upgrade hotline", s.path, v, latest)
+	}
+	return nil
+}
+
+// Migrate applies every migration newer than the database's version, each in its own
+// transaction, and returns the versions applied.
+func (s *Store) Migrate(ctx context.Context) ([]int, error) {
+	ms, err := migrations()
+	if err != nil {
+		return nil, err
+	}
+	cur, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cur > len(ms) {
+		return nil, hotline.Errorf(hotline.EUNAVAILABLE, "database %s has schema version %d, newer than this hotline (%d): upgrade hotline", s.path, cur, len(ms))
+	}
+	var applied []int
+	for _, m := range ms[cur:] {
+		err := s.write(ctx, "migrate to "+m.name, func(tx *sqlx.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version))
+			return err
+		})
+		if err != nil {
+			return applied, err
+		}
+		s.log.Info("journal: migrated", "version", m.version, "name", m.name)
+		applied = append(applied, m.version)
+	}
+	return applied, nil
+}
+
+// CheckReport is what `hotline db check` prints.
+type CheckReport struct {
+	Path           string `json:"path"`
+	Integrity      string `json:"integrity"` // "ok" or SQLite's list of problems
+	SchemaVersion  int    `json:"schema_version"`
+	LatestVersion  int    `json:"latest_version"`
+	ForeignKeyErrs int    `json:"foreign_key_errors"`
+	JournalMode    string `json:"journal_mode"`
+}
+
+// OK reports whether the check found nothing wrong.
+func (r CheckReport) OK() bool {
+	return r.Integrity == "ok" && r.SchemaVersion == r.LatestVersion && r.ForeignKeyErrs == 0
+}
+
+// Check runs PRAGMA integrity_check and foreign_key_check and reads the schema version.
+func (s *Store) Check(ctx context.Context) (CheckReport, error) {
+	rep := CheckReport{Path: s.path, LatestVersion: LatestVersion()}
+	var lines []string
+	if err := s.r.SelectContext(ctx, &lines, "PRAGMA integrity_check"); err != nil {
+		return rep, s.dbError(err, "integrity check")
+	}
+	rep.Integrity = strings.Join(lines, "; ")
+	rows, err := s.r.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return rep, s.dbError(err, "foreign key check")
+	}
+	for rows.Next() {
+		rep.ForeignKeyErrs++
+	}
+	rows.Close()
+	if rep.SchemaVersion, err = s.SchemaVersion(ctx); err != nil {
+		return rep, err
+	}
+	if err := s.r.GetContext(ctx, &rep.JournalMode, "PRAGMA journal_mode"); err != nil {
+		return rep, s.dbError(err, "read journal mode")
+	}
+	return rep, nil
+}
