@@ -111,7 +111,7 @@ func BenchmarkEnqueueRemove1000(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		// Middle priority: joins ahead of a third of the queue.
+		// A caller leaves and joins again behind their priority: a search and two copies.
 		id := "call-" + strconv.Itoa(i%1000)
 		c, _ := q.Remove(id)
 		q.Enqueue(c)

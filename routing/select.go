@@ -122,9 +122,10 @@ type skillKey struct{ topic, lang string }
 // Select only decides: the call flow applies the decision (Queue.Offer, ring the handset).
 // It advances Cursor when the strategy, not the owner rule, chose.
 //
-// Cost: one pass over ops, then O(1) per caller without needs, O(free operators) per caller with
-// needs or exclusions; needs already found unmet are remembered within the call. It does not
-// allocate once its scratch space has grown.
+// Cost: one pass over ops in integer arithmetic, then O(1) per caller without needs, O(free
+// operators) per distinct need (a need found unmet is not looked at again in the same call) and
+// per caller with exclusions, O(1) per returning caller. It does not allocate once its scratch
+// space has grown.
 func (r *Router) Select(q *Queue, ops []Candidate, now time.Time) (Decision, bool) {
 	if len(q.items) == 0 {
 		return Decision{}, false
