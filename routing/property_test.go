@@ -243,3 +243,20 @@ func TestSelectMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectIgnoresOperatorOrder: the same operators in any order give the same decision.
+func TestSelectIgnoresOperatorOrder(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for round := range 200 {
+		rules, q, ops := scenario(rnd, 1+rnd.IntN(60), rnd.IntN(30))
+		cursor := int64(rnd.IntN(120))
+		r := Router{Rules: rules, Cursor: cursor}
+		want, wantOK := r.Select(q, ops, now)
+		rnd.Shuffle(len(ops), func(i, j int) { ops[i], ops[j] = ops[j], ops[i] })
+		r.Cursor = cursor
+		got, ok := r.Select(q, ops, now)
+		if ok != wantOK || got.Call != want.Call || got.Operator != want.Operator {
+			t.Fatalf("round %d: shuffled operators give %+v %v, before %+v %v", round, got, ok, want, wantOK)
+		}
+	}
+}

@@ -170,6 +170,9 @@ func (q *Queue) Offer(id string, operator int64) error {
 	if e.offered != 0 {
 		return fmt.Errorf("offer %s to %d: ringing %d: %w", id, operator, e.offered, ErrOffered)
 	}
+	if operator == 0 {
+		return fmt.Errorf("offer %s: operator id 0 is no operator", id)
+	}
 	e.offered = operator
 	e.exclude = e.exclude[:0]
 	return nil

@@ -70,6 +70,12 @@ func TestQueueRemove(t *testing.T) {
 		}
 	}
 	// b d a c
+	if c, ok := q.Get("b"); !ok || c.Priority != 2 {
+		t.Errorf("Get(b) = %+v %v", c, ok)
+	}
+	if _, ok := q.Get("zz"); ok {
+		t.Error("Get(unknown) ok")
+	}
 	if c, ok := q.Remove("d"); !ok || c.ID != "d" || c.Priority != 2 {
 		t.Fatalf("Remove(d) = %+v %v", c, ok)
 	}
@@ -112,6 +118,9 @@ func TestQueueErrors(t *testing.T) {
 	}
 	if _, err := q.NoAnswer("a"); !errors.Is(err, ErrNoOffer) {
 		t.Errorf("NoAnswer(not offered) = %v, want ErrNoOffer", err)
+	}
+	if err := q.Offer("a", 0); err == nil {
+		t.Error("Offer to operator 0 succeeded")
 	}
 	if err := q.Offer("a", 1); err != nil {
 		t.Fatal(err)

@@ -39,6 +39,7 @@ func TestSelectOperator(t *testing.T) {
 		want   int64 // 0: no decision
 	}{
 		{"longest idle", Rules{}, 0, []Candidate{op(1, time.Minute), op(2, 3*time.Minute), op(3, 2*time.Minute)}, 2},
+		{"zero since is longest idle", Rules{}, 0, []Candidate{op(1, time.Hour), with(op(2, 0), func(c *Candidate) { c.Since = time.Time{} })}, 2},
 		{"longest idle tie by id", Rules{}, 0, []Candidate{op(5, time.Minute), op(4, time.Minute)}, 4},
 		{"idle counts from wrap-up end", Rules{WrapUp: 30 * time.Second}, 0, []Candidate{
 			with(op(1, 10*time.Minute), func(c *Candidate) { c.LastCallEnd = now.Add(-2 * time.Minute) }), // free since now-90s
@@ -356,5 +357,28 @@ func TestSelectSpecialist(t *testing.T) {
 				t.Fatalf("SelectSpecialist = %d %v, want operator %d", i, ok, tt.want)
 			}
 		})
+	}
+}
+
+func TestOfferable(t *testing.T) {
+	rules := Rules{WrapUp: time.Minute, MaxMissed: 2}
+	tests := []struct {
+		name string
+		c    Candidate
+		want bool
+	}{
+		{"available", op(1, 0), true},
+		{"paused", with(op(1, 0), func(c *Candidate) { c.Presence = hotline.PresencePaused }), false},
+		{"missed limit", with(op(1, 0), func(c *Candidate) { c.Missed = 2 }), false},
+		{"missed under limit", with(op(1, 0), func(c *Candidate) { c.Missed = 1 }), true},
+		{"in wrap-up", with(op(1, 0), func(c *Candidate) { c.LastCallEnd = now.Add(-time.Second) }), false},
+		{"wrap-up over", with(op(1, 0), func(c *Candidate) { c.LastCallEnd = now.Add(-time.Minute) }), true},
+		{"case limit", with(op(1, 0), func(c *Candidate) { c.OpenCases, c.MaxConcurrent = 1, 1 }), false},
+		{"level 2 is offerable, level is the caller's business", with(op(1, 0), func(c *Candidate) { c.Level = hotline.Level2 }), true},
+	}
+	for _, tt := range tests {
+		if got := rules.Offerable(&tt.c, now); got != tt.want {
+			t.Errorf("%s: Offerable = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
