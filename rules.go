@@ -339,6 +339,20 @@ func (c *Case) SetInProgress(by Actor, now time.Time) error {
 	return nil
 }
 
+// AwaitCallback makes a case «Отсроченный ответ» without closing it: the person must be called
+// back (they asked for a callback, or the call dropped) by ownerID, or by whoever takes it when
+// ownerID is 0. A case in progress or already awaiting a callback (reassigned) qualifies.
+func (c *Case) AwaitCallback(by Actor, ownerID int64, now time.Time) error {
+	if err := c.CanWork(by); err != nil {
+		return err
+	}
+	if c.Status != StatusInProgress && c.Status != StatusDelayedAnswer {
+		return Errorf(ECONFLICT, "case %s is %s; only a case in progress or a delayed answer can await a callback", c.Label(), c.Status)
+	}
+	c.Status, c.OwnerID, c.UpdatedAt = StatusDelayedAnswer, ownerID, now
+	return nil
+}
+
 // Approve is the administrator's check of a case «На рассмотрении». An ordinary result closes the
 // case for good. An extension is approved as a deadline: the case stays on control, «В работе»
 // with its owner, due on the new date, until it is closed again.

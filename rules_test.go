@@ -227,6 +227,17 @@ func TestCaseTransitions(t *testing.T) {
 			func(c *hotline.Case, by hotline.Actor) error { return c.Reopen(by, "x", now) }, hotline.ECONFLICT, ""},
 		{"reopen in progress", caseIn(hotline.StatusInProgress, ""), admin,
 			func(c *hotline.Case, by hotline.Actor) error { return c.Reopen(by, "x", now) }, hotline.ECONFLICT, ""},
+		// AwaitCallback: the caller must be called back.
+		{"system marks a call for callback", caseIn(hotline.StatusInProgress, ""), system,
+			func(c *hotline.Case, by hotline.Actor) error { return c.AwaitCallback(by, 0, now) }, "", hotline.StatusDelayedAnswer},
+		{"callback reassigned", caseIn(hotline.StatusDelayedAnswer, ""), admin,
+			func(c *hotline.Case, by hotline.Actor) error { return c.AwaitCallback(by, 2, now) }, "", hotline.StatusDelayedAnswer},
+		{"callback by another operator", caseIn(hotline.StatusInProgress, ""), other,
+			func(c *hotline.Case, by hotline.Actor) error { return c.AwaitCallback(by, 2, now) }, hotline.EFORBIDDEN, ""},
+		{"callback under review", caseIn(hotline.StatusUnderReview, hotline.ResultAnswered), system,
+			func(c *hotline.Case, by hotline.Actor) error { return c.AwaitCallback(by, 0, now) }, hotline.ECONFLICT, ""},
+		{"callback approved", caseIn(hotline.StatusApproved, hotline.ResultAnswered), system,
+			func(c *hotline.Case, by hotline.Actor) error { return c.AwaitCallback(by, 0, now) }, hotline.ECONFLICT, ""},
 		// Editable: who may edit the card, and when.
 		{"owner edits in progress", caseIn(hotline.StatusInProgress, ""), owner,
 			func(c *hotline.Case, by hotline.Actor) error { return c.Editable(by) }, "", hotline.StatusInProgress},

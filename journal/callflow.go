@@ -66,17 +66,7 @@ func (s *Store) SaveLeg(ctx context.Context, l *hotline.Leg) error {
 			if _, err := getCase(ctx, tx, l.CaseID); err != nil {
 				return err
 			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO legs (case_id, call_id, caller_number, operator_id, arrived_at, greeting_end_at,
-				queued_at, answered_at, ended_at, end_reason, recording_name, transferred_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				l.CaseID, l.CallID, l.CallerNumber, nullID(l.OperatorID), ms(l.ArrivedAt), ms(l.GreetingEndAt), ms(l.QueuedAt),
-				ms(l.AnsweredAt), ms(l.EndedAt), l.End, l.RecordingName, nullID(l.TransferredFrom))
-			if err != nil {
-				return err
-			}
-			if l.ID, err = res.LastInsertId(); err != nil {
-				return err
-			}
-			return s.record(ctx, tx, hotline.SystemActor, "leg", l.ID, l.CaseID, "created", diff(nil, legFields(*l)))
+			return s.insertLeg(ctx, tx, l)
 		}
 		var r legRow
 		if err := tx.GetContext(ctx, &r, `SELECT `+legCols+` FROM legs WHERE id = ?`, l.ID); err != nil {
@@ -89,18 +79,7 @@ func (s *Store) SaveLeg(ctx context.Context, l *hotline.Leg) error {
 		if l.CaseID != before.CaseID {
 			return hotline.Errorf(hotline.EINVALID, "call leg %d belongs to case #%d, not #%d", l.ID, before.CaseID, l.CaseID)
 		}
-		changes := diff(legFields(before), legFields(*l))
-		if len(changes) == 0 {
-			return nil
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE legs SET call_id = ?, caller_number = ?, operator_id = ?, arrived_at = ?, greeting_end_at = ?,
-			queued_at = ?, answered_at = ?, ended_at = ?, end_reason = ?, recording_name = ?, transferred_from = ? WHERE id = ?`,
-			l.CallID, l.CallerNumber, nullID(l.OperatorID), ms(l.ArrivedAt), ms(l.GreetingEndAt), ms(l.QueuedAt), ms(l.AnsweredAt),
-			ms(l.EndedAt), l.End, l.RecordingName, nullID(l.TransferredFrom), l.ID)
-		if err != nil {
-			return err
-		}
-		return s.record(ctx, tx, hotline.SystemActor, "leg", l.ID, l.CaseID, "updated", changes)
+		return s.updateLeg(ctx, tx, before, *l)
 	})
 }
 
@@ -217,4 +196,186 @@ func (s *Store) ApplyWrapUp(ctx context.Context, w WrapUp) (hotline.Case, error)
 		}
 		return nil
 	})
+}
+
+// CallCase is the case a call was filed under (what the switchboard's StartCall returns).
+type CallCase struct {
+	CaseID    int64
+	Number    string
+	OwnerID   int64 // 0: none yet
+	Returning bool  // the caller already had this case open or awaiting a callback
+}
+
+// callerNumber keeps a caller id only when it is a phone number: Asterisk may report "anonymous",
+// "unknown" or a name, which must not block filing the call.
+func (s *Store) callerNumber(raw string) string {
+	n := hotline.NormalizePhone(raw)
+	if n != "" && !hotline.ValidPhoneNumber(n) {
+		s.log.Warn("journal: caller id is not a phone number; filed without it", "caller_id", raw)
+		return ""
+	}
+	return n
+}
+
+// StartCall files an arriving call (leg.CallID, leg.CallerNumber, leg.ArrivedAt): the leg goes on
+// the caller's newest delayed-answer or in-progress case when there is one (a returning caller,
+// routed to that case's owner), else on a new phone case. One transaction.
+func (s *Store) StartCall(ctx context.Context, leg hotline.Leg) (CallCase, error) {
+	if leg.CallID == "" {
+		return CallCase{}, hotline.Errorf(hotline.EINVALID, "a call needs its channel id")
+	}
+	leg.CallerNumber = s.callerNumber(leg.CallerNumber)
+	leg.ID, leg.OperatorID, leg.End = 0, 0, ""
+	if err := leg.Validate(); err != nil {
+		return CallCase{}, err
+	}
+	var cc CallCase
+	err := s.write(ctx, "file call", func(tx *sqlx.Tx) error {
+		var c hotline.Case
+		if leg.CallerNumber != "" {
+			var r caseRow
+			err := tx.GetContext(ctx, &r, `SELECT `+caseCols+` FROM cases WHERE caller_number = ? AND status IN ('delayed_answer', 'in_progress')
+				ORDER BY status = 'delayed_answer' DESC, created_at DESC, id DESC LIMIT 1`, leg.CallerNumber)
+			switch {
+			case err == nil:
+				c, cc.Returning = r.toCase(), true
+			case err != sql.ErrNoRows:
+				return err
+			}
+		}
+		if !cc.Returning {
+			c = hotline.Case{Channel: hotline.ChannelPhone, CallerNumber: leg.CallerNumber, CreatedAt: leg.ArrivedAt}
+			if err := s.prepareNew(hotline.SystemActor, &c); err != nil {
+				return err
+			}
+			if err := s.insertCase(ctx, tx, hotline.SystemActor, &c); err != nil {
+				return err
+			}
+		}
+		leg.CaseID = c.ID
+		if err := s.insertLeg(ctx, tx, &leg); err != nil {
+			return err
+		}
+		cc.CaseID, cc.Number, cc.OwnerID = c.ID, c.Number, c.OwnerID
+		return nil
+	})
+	return cc, err
+}
+
+func (s *Store) insertLeg(ctx context.Context, tx *sqlx.Tx, l *hotline.Leg) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO legs (case_id, call_id, caller_number, operator_id, arrived_at, greeting_end_at,
+		queued_at, answered_at, ended_at, end_reason, recording_name, transferred_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.CaseID, l.CallID, l.CallerNumber, nullID(l.OperatorID), ms(l.ArrivedAt), ms(l.GreetingEndAt), ms(l.QueuedAt),
+		ms(l.AnsweredAt), ms(l.EndedAt), l.End, l.RecordingName, nullID(l.TransferredFrom))
+	if err != nil {
+		return err
+	}
+	if l.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, hotline.SystemActor, "leg", l.ID, l.CaseID, "created", diff(nil, legFields(*l)))
+}
+
+// callLeg returns the newest leg of call callID.
+func callLeg(ctx context.Context, q querier, callID string) (hotline.Leg, error) {
+	var r legRow
+	if err := q.GetContext(ctx, &r, `SELECT `+legCols+` FROM legs WHERE call_id = ? AND call_id <> '' ORDER BY id DESC LIMIT 1`, callID); err != nil {
+		if err == sql.ErrNoRows {
+			return hotline.Leg{}, hotline.Errorf(hotline.ENOTFOUND, "no call %q in the journal (StartCall first)", callID)
+		}
+		return hotline.Leg{}, err
+	}
+	return r.leg(), nil
+}
+
+// SaveCallLeg updates the newest leg of call leg.CallID with the call's times, operator,
+// recording and end. A transfer (TransferredFrom set, another operator, the stored leg ended)
+// adds a new leg on the same case. A leg with an operator makes that operator the owner of a case
+// that has none. One transaction, with history.
+func (s *Store) SaveCallLeg(ctx context.Context, leg hotline.Leg) error {
+	leg.CallerNumber = s.callerNumber(leg.CallerNumber)
+	if err := leg.Validate(); err != nil {
+		return err
+	}
+	return s.write(ctx, "save call leg", func(tx *sqlx.Tx) error {
+		stored, err := callLeg(ctx, tx, leg.CallID)
+		if err != nil {
+			return err
+		}
+		for _, id := range []int64{leg.OperatorID, leg.TransferredFrom} {
+			if id != 0 {
+				if _, err := getOperator(ctx, tx, fmt.Sprintf("with id %d", id), `id = ?`, id); err != nil {
+					return err
+				}
+			}
+		}
+		leg.CaseID = stored.CaseID
+		if leg.TransferredFrom != 0 && !stored.EndedAt.IsZero() && stored.OperatorID != leg.OperatorID {
+			leg.ID = 0
+			err = s.insertLeg(ctx, tx, &leg)
+		} else {
+			leg.ID = stored.ID
+			err = s.updateLeg(ctx, tx, stored, leg)
+		}
+		if err != nil || leg.OperatorID == 0 {
+			return err
+		}
+		c, err := getCase(ctx, tx, leg.CaseID)
+		if err != nil || c.OwnerID != 0 {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET owner_id = ?, updated_at = ? WHERE id = ?`, leg.OperatorID, s.now().UnixMilli(), c.ID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, hotline.SystemActor, "case", c.ID, c.ID, "answered",
+			[]Change{{Field: "owner_id", To: idField(leg.OperatorID)}})
+	})
+}
+
+func (s *Store) updateLeg(ctx context.Context, tx *sqlx.Tx, before, l hotline.Leg) error {
+	changes := diff(legFields(before), legFields(l))
+	if len(changes) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE legs SET call_id = ?, caller_number = ?, operator_id = ?, arrived_at = ?, greeting_end_at = ?,
+		queued_at = ?, answered_at = ?, ended_at = ?, end_reason = ?, recording_name = ?, transferred_from = ? WHERE id = ?`,
+		l.CallID, l.CallerNumber, nullID(l.OperatorID), ms(l.ArrivedAt), ms(l.GreetingEndAt), ms(l.QueuedAt), ms(l.AnsweredAt),
+		ms(l.EndedAt), l.End, l.RecordingName, nullID(l.TransferredFrom), l.ID)
+	if err != nil {
+		return err
+	}
+	return s.record(ctx, tx, hotline.SystemActor, "leg", l.ID, l.CaseID, "updated", changes)
+}
+
+// callCaseID is the case call callID was filed under.
+func (s *Store) callCaseID(ctx context.Context, callID string) (int64, error) {
+	l, err := callLeg(ctx, s.r, callID)
+	if err != nil {
+		return 0, s.dbError(err, "find call")
+	}
+	return l.CaseID, nil
+}
+
+// SetCallTopic records the topic an operator keyed on the handset (its number) for the case of
+// call callID (ApplyWrapUp without a result).
+func (s *Store) SetCallTopic(ctx context.Context, callID string, operatorID int64, topicNumber int) error {
+	id, err := s.callCaseID(ctx, callID)
+	if err != nil {
+		return err
+	}
+	_, err = s.ApplyWrapUp(ctx, WrapUp{CaseID: id, OperatorID: operatorID, TopicNumber: topicNumber})
+	return err
+}
+
+// AwaitCallback makes the case of call callID «Отсроченный ответ» owned by operatorID (0: not
+// assigned yet): the caller asked to be called back (hotline.Case.AwaitCallback).
+func (s *Store) AwaitCallback(ctx context.Context, callID string, operatorID int64) error {
+	id, err := s.callCaseID(ctx, callID)
+	if err != nil {
+		return err
+	}
+	_, err = s.change(ctx, hotline.SystemActor, id, "callback requested", func(c *hotline.Case, now time.Time) error {
+		return c.AwaitCallback(hotline.SystemActor, operatorID, now)
+	})
+	return err
 }

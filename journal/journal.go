@@ -13,18 +13,26 @@
 //
 // # What the call flow uses
 //
-// The call flow (switchboard) declares the small interfaces it needs; these methods satisfy them.
-// All take a context.Context and act as hotline.SystemActor unless an operator is named:
+// The call flow (switchboard) declares the small interface it needs (switchboard.Journal); these
+// methods carry it out, each in one transaction, and take a context.Context. Calls are addressed
+// by the caller's Asterisk channel id (hotline.Leg.CallID):
 //
-//   - CreatePhoneCase(ctx, callerNumber, arrivedAt): a new «В работе» phone case for an incoming call.
-//   - SaveLeg(ctx, *hotline.Leg): insert (ID 0) or update a call leg: times, operator, end,
-//     recording name, transfers. OpenLegs lists legs never ended (to reconcile after a restart).
-//   - CallerOpenCases(ctx, number): the caller's cases still in progress or awaiting a delayed answer,
-//     with their owners; CallerOwner(ctx, number) picks the operator a returning caller goes to.
-//   - OperatorByExtension(ctx, ext), Operator(ctx, id), Operators(ctx, filter).
+//   - StartCall(ctx, leg): file an arriving call: its leg goes on the caller's newest
+//     «Отсроченный ответ» or «В работе» case (Returning, with that case's owner, for routing a
+//     returning caller to them), else on a new phone case «В работе» created by the system.
+//   - SaveCallLeg(ctx, leg): update the call's leg (times, operator who answered, recording name,
+//     how it ended); a transfer adds a new leg; the first operator to answer owns an unowned case.
+//   - SetCallTopic(ctx, callID, operatorID, topicNumber): the topic keyed as DTMF in wrap-up.
+//   - AwaitCallback(ctx, callID, operatorID): the caller asked to be called back: the case
+//     becomes «Отсроченный ответ» for operatorID (0: unassigned).
+//   - ApplyWrapUp(ctx, WrapUp): topic and result digits keyed in wrap-up (hotline.ResultByDigit);
+//     a result closes the case as that operator.
+//   - Operators(ctx, OperatorFilter{}), OperatorByExtension(ctx, ext), Operator(ctx, id): who is
+//     in service and which handset is whose.
 //   - RecommendedSpecialists(ctx, topicCode): the level-2 specialists the topic's scripts list.
-//   - TopicByNumber(ctx, n) and ApplyWrapUp(ctx, hotline.WrapUp): topic and result keyed as DTMF
-//     digits in wrap-up.
+//   - CallerOpenCases(ctx, number), CallerOwner(ctx, number): a caller's open cases and owner.
+//   - OpenLegs(ctx): legs never ended, to reconcile with Asterisk after a restart.
+//   - CreatePhoneCase(ctx, number, arrivedAt) and SaveLeg(ctx, *Leg): the same by case and leg id.
 //
 // Everything else (operators, catalogue, case rules, filters, caller history, backup, check) is
 // what the administrator's CLI uses. Rules live in the root package (hotline.Case methods); this

@@ -512,3 +512,58 @@ func TestBadDatabaseFiles(t *testing.T) {
 		wantCode(t, err, hotline.EUNAVAILABLE)
 	}
 }
+
+func TestSwitchboardCalls(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	at := f.clk.Now()
+	cc, err := f.s.StartCall(ctx, hotline.Leg{CallID: "ch-1", CallerNumber: "+78652000005", ArrivedAt: at})
+	if err != nil || cc.Returning || cc.CaseID == 0 || cc.OwnerID != 0 {
+		t.Fatalf("first call: %+v %v", cc, err)
+	}
+	// The operator at 1001 answers, then transfers to the specialist.
+	l := hotline.Leg{CallID: "ch-1", CallerNumber: "+78652000005", ArrivedAt: at, QueuedAt: at.Add(3 * time.Second),
+		AnsweredAt: at.Add(10 * time.Second), OperatorID: f.op1.OperatorID, RecordingName: "rec-1"}
+	if err := f.s.SaveCallLeg(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	l.EndedAt, l.End = at.Add(60*time.Second), hotline.LegTransferred
+	if err := f.s.SaveCallLeg(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	l2 := hotline.Leg{CallID: "ch-1", CallerNumber: "+78652000005", ArrivedAt: at.Add(60 * time.Second), AnsweredAt: at.Add(65 * time.Second),
+		OperatorID: f.l2ID, TransferredFrom: f.op1.OperatorID}
+	if err := f.s.SaveCallLeg(ctx, l2); err != nil {
+		t.Fatal(err)
+	}
+	legs, err := f.s.Legs(ctx, cc.CaseID)
+	if err != nil || len(legs) != 2 || legs[0].End != hotline.LegTransferred || legs[1].TransferredFrom != f.op1.OperatorID {
+		t.Fatalf("legs after transfer: %+v %v", legs, err)
+	}
+	c, _ := f.s.Case(ctx, cc.CaseID)
+	if c.OwnerID != f.op1.OperatorID {
+		t.Fatalf("the first operator to answer owns the case: owner %d", c.OwnerID)
+	}
+	if err := f.s.SetCallTopic(ctx, "ch-1", f.op1.OperatorID, 21); err != nil {
+		t.Fatal(err)
+	}
+	// The caller asks to be called back; calling again reaches the same case and owner.
+	if err := f.s.AwaitCallback(ctx, "ch-1", f.op1.OperatorID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.s.StartCall(ctx, hotline.Leg{CallID: "ch-2", CallerNumber: "+78652000005", ArrivedAt: at.Add(time.Hour)})
+	if err != nil || !again.Returning || again.CaseID != cc.CaseID || again.OwnerID != f.op1.OperatorID {
+		t.Fatalf("returning call: %+v %v", again, err)
+	}
+	c, _ = f.s.Case(ctx, cc.CaseID)
+	if c.Status != hotline.StatusDelayedAnswer || c.Topic != "clinic-refusal" {
+		t.Fatalf("case: %+v", c)
+	}
+	// An anonymous caller is filed without a number; an unknown call is not found.
+	anon, err := f.s.StartCall(ctx, hotline.Leg{CallID: "ch-3", CallerNumber: "anonymous", ArrivedAt: at})
+	if err != nil || anon.Returning {
+		t.Fatalf("anonymous: %+v %v", anon, err)
+	}
+	wantCode(t, f.s.SaveCallLeg(ctx, hotline.Leg{CallID: "nope", ArrivedAt: at}), hotline.ENOTFOUND)
+	wantCode(t, f.s.SetCallTopic(ctx, "ch-1", f.op1.OperatorID, 99), hotline.ENOTFOUND)
+}

@@ -1,0 +1,2 @@
+-- 0002: the call flow addresses legs by the caller's Asterisk channel id.
+CREATE INDEX legs_call ON legs (call_id, id) WHERE call_id <> '';
