@@ -1,0 +1,380 @@
+package switchboard
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+)
+
+// The whole life of one call: answer, greeting, queue, offer, bridge and record, hang-up, the leg
+// written, wrap-up with a topic keyed on the handset, available again.
+func TestHappyPath(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	h.login("1001")
+	h.wantPresence(1, hotline.PresenceAvailable)
+
+	m := h.mark()
+	h.send(StasisStart{Channel: "c1", CallerNumber: "+79001112233", Args: []string{"inbound"}})
+	h.wantOps(m, "answer c1", "play c1 c1-pb1 [sound:hello-world] ru")
+	if len(h.j.started) != 1 || h.j.started[0].CallerNumber != "+79001112233" {
+		t.Fatalf("StartCall = %+v, want one for the caller", h.j.started)
+	}
+	h.noOps(m, "originate") // not before the greeting ends
+
+	h.clock.now = h.clock.now.Add(5 * time.Second)
+	m = h.mark()
+	h.finishPlay("c1")
+	h.wantOps(m, "moh c1 default", "originate c1-op")
+	or := h.oneOriginate(m)
+	if or.Endpoint != "PJSIP/1001" || or.CallerID != "+79001112233" || !slices.Equal(or.AppArgs, []string{"offer", "c1"}) {
+		t.Errorf("originate = %+v", or)
+	}
+	h.wantPresence(1, hotline.PresenceRinging)
+	if q := h.status().Queue; len(q) != 1 || q[0].OfferedTo != 1 || q[0].CaseID != 101 {
+		t.Errorf("queue = %+v, want c1 offered to 1, case 101", q)
+	}
+
+	h.clock.now = h.clock.now.Add(3 * time.Second)
+	m = h.mark()
+	h.answer(or)
+	h.wantOps(m, "stop-moh c1", "create-bridge c1-bridge", "add-to-bridge c1-bridge c1,"+or.Channel, "record-bridge c1-bridge call-c1")
+	h.wantPresence(1, hotline.PresenceTalking)
+	if q := h.status().Queue; len(q) != 0 {
+		t.Errorf("queue after answer = %+v, want empty", q)
+	}
+
+	// The operator keys a topic during the call.
+	for _, d := range []string{"*", "1", "2", "#"} {
+		h.send(DTMF{Channel: or.Channel, Digit: d})
+	}
+	if want := []topicSet{{"c1", 1, 12}}; !slices.Equal(h.j.topics, want) {
+		t.Errorf("topics = %v, want %v", h.j.topics, want)
+	}
+
+	h.clock.now = h.clock.now.Add(60 * time.Second)
+	m = h.mark()
+	h.hangup("c1")
+	leg := h.leg("c1")
+	want := hotline.Leg{CallID: "c1", CallerNumber: "+79001112233", OperatorID: 1,
+		ArrivedAt: t0, GreetingEndAt: t0.Add(5 * time.Second), QueuedAt: t0.Add(5 * time.Second),
+		AnsweredAt: t0.Add(8 * time.Second), EndedAt: t0.Add(68 * time.Second),
+		End: hotline.LegCompleted, RecordingName: "call-c1"}
+	if leg != want {
+		t.Errorf("leg =\n %+v\nwant\n %+v", leg, want)
+	}
+	if leg.QueueWait() != 3*time.Second {
+		t.Errorf("queue wait = %v, want 3s", leg.QueueWait())
+	}
+	// The operator's handset stays up for the wrap-up: a beep, then a topic may be keyed.
+	h.wantOps(m, "destroy-bridge c1-bridge", "play "+or.Channel)
+	h.noOps(m, "hangup "+or.Channel)
+	h.wantPresence(1, hotline.PresenceWrapUp)
+	for _, d := range []string{"*", "7", "#"} {
+		h.send(DTMF{Channel: or.Channel, Digit: d})
+	}
+	if len(h.j.topics) != 2 || h.j.topics[1] != (topicSet{"c1", 1, 7}) {
+		t.Errorf("topics = %v, want the wrap-up's 7 for c1 too", h.j.topics)
+	}
+
+	m = h.mark()
+	h.advance(10 * time.Second)
+	h.wantOps(m, "hangup "+or.Channel)
+	h.wantPresence(1, hotline.PresenceAvailable)
+	if st := h.status(); st.Operators[0].CallsToday != 1 || st.Calls != 0 {
+		t.Errorf("status = %+v, want 1 call today and no live call", st)
+	}
+}
+
+// A hangup at any moment ends the call with the right leg and leaves nothing ringing.
+func TestCallerHangsUp(t *testing.T) {
+	tests := []struct {
+		name    string
+		operate bool // an operator is logged in, so the call rings
+		greeted bool
+		end     hotline.LegEnd
+	}{
+		{"during greeting", true, false, hotline.LegAbandoned},
+		{"in queue", false, true, hotline.LegAbandoned},
+		{"while ringing", true, true, hotline.LegAbandoned},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, testConfig(), op(1, "1001"))
+			if tt.operate {
+				h.login("1001")
+			}
+			h.send(StasisStart{Channel: "c1", CallerNumber: "200", Args: []string{"inbound"}})
+			if tt.greeted {
+				h.finishPlay("c1")
+			}
+			ringing := h.originates(0)
+			m := h.mark()
+			h.hangup("c1")
+			if got := h.leg("c1").End; got != tt.end {
+				t.Errorf("leg end = %s, want %s", got, tt.end)
+			}
+			if len(h.status().Queue) != 0 || h.status().Calls != 0 {
+				t.Errorf("status = %+v, want nothing left", h.status())
+			}
+			if tt.greeted && tt.operate {
+				if len(ringing) != 1 {
+					t.Fatalf("want the handset ringing before the hangup; got %v", ringing)
+				}
+				h.wantOps(m, "hangup "+ringing[0].Channel)
+				h.wantPresence(1, hotline.PresenceAvailable)
+				if h.s.operators[1].missed != 0 {
+					t.Errorf("missed = %d: a withdrawn offer is not the operator's miss", h.s.operators[1].missed)
+				}
+			}
+			// The greeting's end arriving late must not queue a caller who is gone.
+			if !tt.greeted {
+				h.finishPlay("c1")
+				if len(h.status().Queue) != 0 || len(h.originates(0)) != 0 {
+					t.Errorf("a late PlaybackFinished revived the call: %+v", h.status())
+				}
+			}
+		})
+	}
+}
+
+func TestRingTimeoutNextOperator(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"), op(2, "1002"))
+	h.login("1001")
+	h.clock.now = h.clock.now.Add(time.Second) // 1001 has been idle longer: it rings first
+	h.login("1002")
+	m := h.mark()
+	h.arrive("c1", "200")
+	first := h.oneOriginate(m)
+	if first.Endpoint != "PJSIP/1001" {
+		t.Fatalf("first offer to %s, want the longest idle PJSIP/1001", first.Endpoint)
+	}
+	m = h.mark()
+	h.advance(15 * time.Second)
+	h.wantOps(m, "hangup "+first.Channel+" no_answer", "originate")
+	second := h.oneOriginate(m)
+	if second.Endpoint != "PJSIP/1002" {
+		t.Errorf("after the ring timeout the offer went to %s, want PJSIP/1002", second.Endpoint)
+	}
+	if h.s.operators[1].missed != 1 {
+		t.Errorf("1001 missed = %d, want 1", h.s.operators[1].missed)
+	}
+	// The first handset's channel ends after our hangup: nothing else happens.
+	m = h.mark()
+	h.send(ChannelDestroyed{Channel: first.Channel, Cause: 16})
+	if len(h.opsSince(m)) != 0 {
+		t.Errorf("requests after the timed-out channel ended: %v", h.opsSince(m))
+	}
+	// 1001 answers too late: hung up, the call stays with 1002.
+	m = h.mark()
+	h.answer(first)
+	h.wantOps(m, "hangup "+first.Channel)
+	h.wantPresence(2, hotline.PresenceRinging)
+}
+
+func TestMissedOffersPauseOperator(t *testing.T) {
+	cfg := testConfig()
+	cfg.MissedOffers = 2
+	h := newHarness(t, cfg, op(1, "1001"))
+	h.login("1001")
+	h.arrive("c1", "201")
+	h.advance(15 * time.Second) // missed once; routing skips 1001 for c1's next attempt
+	h.wantPresence(1, hotline.PresenceAvailable)
+	m := h.mark()
+	h.arrive("c2", "202") // so c2 rings 1001
+	if or := h.oneOriginate(m); or.AppArgs[1] != "c2" {
+		t.Fatalf("offered %v, want c2", or.AppArgs)
+	}
+	h.advance(15 * time.Second) // missed twice in a row: paused
+	h.wantPresence(1, hotline.PresencePaused)
+	if st := h.status().Operators[0]; st.Reason != "missed" || st.Missed != 2 {
+		t.Errorf("status = %+v, want paused for missed, 2 in a row", st)
+	}
+	m = h.mark()
+	h.advance(time.Minute)
+	if n := len(h.originates(m)); n != 0 {
+		t.Errorf("%d offers to a paused operator", n)
+	}
+	// Resume: the count starts over and the next caller is offered (c1 and c2 skip 1001, who
+	// missed them, until another operator has tried: routing's exclusion rule).
+	h.s.dispatch(command{run: func(s *Switchboard) { _ = s.resume(s.operators[1]) }})
+	h.settle()
+	m = h.mark()
+	h.arrive("c3", "203")
+	h.oneOriginate(m)
+	if h.s.operators[1].missed != 0 {
+		t.Errorf("missed after resume = %d, want 0", h.s.operators[1].missed)
+	}
+}
+
+// A handset that rejects, is busy or cannot be reached ends the offer at once; only the operator's
+// own refusal counts as a miss.
+func TestOperatorRejects(t *testing.T) {
+	tests := []struct {
+		name   string
+		cause  int
+		missed int
+	}{
+		{"busy", 17, 1},
+		{"rejected", 21, 1},
+		{"no answer", 19, 1},
+		{"absent", 20, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, testConfig(), op(1, "1001"), op(2, "1002"))
+			h.login("1001")
+			h.clock.now = h.clock.now.Add(time.Second)
+			h.login("1002")
+			m := h.mark()
+			h.arrive("c1", "200")
+			first := h.oneOriginate(m)
+			m = h.mark()
+			h.send(ChannelDestroyed{Channel: first.Channel, Cause: tt.cause})
+			if next := h.oneOriginate(m); next.Endpoint != "PJSIP/1002" {
+				t.Errorf("next offer to %s, want PJSIP/1002", next.Endpoint)
+			}
+			if got := h.s.operators[1].missed; got != tt.missed {
+				t.Errorf("missed = %d, want %d", got, tt.missed)
+			}
+			h.noOps(m, "hangup "+first.Channel) // already gone
+		})
+	}
+}
+
+func TestOriginateFailsNextOperator(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"), op(2, "1002"))
+	h.fail = func(o Op) error {
+		if or, ok := o.(Originate); ok && or.Endpoint == "PJSIP/1001" {
+			return errTest
+		}
+		return nil
+	}
+	h.login("1001")
+	h.clock.now = h.clock.now.Add(time.Second)
+	h.login("1002")
+	m := h.mark()
+	h.arrive("c1", "200")
+	or := h.originates(m)
+	if len(or) != 2 || or[1].Endpoint != "PJSIP/1002" {
+		t.Fatalf("originates = %+v, want 1001 (failed) then 1002", or)
+	}
+	if h.s.operators[1].missed != 0 {
+		t.Errorf("a failed originate counted as a miss")
+	}
+}
+
+// Two callers and one operator: the operator is offered one call at a time, never both.
+func TestTwoCallersOneOperator(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	h.login("1001")
+	m := h.mark()
+	h.arrive("c1", "201")
+	h.arrive("c2", "202")
+	or := h.oneOriginate(m)
+	if or.AppArgs[1] != "c1" {
+		t.Fatalf("offered %s first, want c1", or.AppArgs[1])
+	}
+	h.answer(or)
+	h.advance(time.Minute)
+	if n := len(h.originates(m)); n != 1 {
+		t.Fatalf("%d offers while the operator talks, want 1", n)
+	}
+	h.hangup("c1")
+	m = h.mark()
+	h.advance(9 * time.Second)
+	if n := len(h.originates(m)); n != 0 {
+		t.Fatalf("offered during wrap-up")
+	}
+	h.advance(time.Second)
+	if next := h.oneOriginate(m); next.AppArgs[1] != "c2" {
+		t.Errorf("after wrap-up offered %v, want c2", next.AppArgs)
+	}
+}
+
+// The caller hangs up while the originate request is still in flight: the operator's channel is hung
+// up after the originate returns (never before, when it does not exist yet), and an answer from it
+// after that is hung up too.
+func TestHangupCrossesOriginate(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	h.hold = func(o Op) bool { _, ok := o.(Originate); return ok }
+	h.login("1001")
+	h.arrive("c1", "200")
+	or := h.oneOriginate(0)
+	m := h.mark()
+	h.hangup("c1")
+	h.noOps(m, "hangup "+or.Channel)
+	h.wantPresence(1, hotline.PresenceAvailable)
+	h.release(func(Op) bool { return true })
+	h.wantOps(m, "hangup "+or.Channel)
+	m = h.mark()
+	h.answer(or)
+	h.wantOps(m, "hangup "+or.Channel)
+	h.noOps(m, "create-bridge")
+	h.wantPresence(1, hotline.PresenceAvailable)
+	if h.leg("c1").End != hotline.LegAbandoned {
+		t.Errorf("leg end = %s, want abandoned", h.leg("c1").End)
+	}
+}
+
+func TestOperatorHangsUpFirst(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	h.login("1001")
+	h.arrive("c1", "200")
+	or := h.oneOriginate(0)
+	h.answer(or)
+	m := h.mark()
+	h.hangup(or.Channel)
+	h.wantOps(m, "hangup c1")
+	h.wantPresence(1, hotline.PresenceWrapUp)
+	h.hangup("c1")
+	if l := h.leg("c1"); l.End != hotline.LegCompleted || l.OperatorID != 1 {
+		t.Errorf("leg = %+v, want completed by operator 1", l)
+	}
+	// Keyed after hanging up, by feature code: the topic goes to the last call's case.
+	h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-00000009", Args: []string{"feature", "topic", "31"}})
+	if want := []topicSet{{"c1", 1, 31}}; !slices.Equal(h.j.topics, want) {
+		t.Errorf("topics = %v, want %v", h.j.topics, want)
+	}
+}
+
+// Recording never holds up a call: if it cannot start, the call goes on and the leg has none.
+func TestRecordingFailsCallGoesOn(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	h.fail = func(o Op) error {
+		if _, ok := o.(RecordBridge); ok {
+			return errTest
+		}
+		return nil
+	}
+	h.login("1001")
+	h.arrive("c1", "200")
+	h.answer(h.oneOriginate(0))
+	h.wantPresence(1, hotline.PresenceTalking)
+	h.hangup("c1")
+	if l := h.leg("c1"); l.End != hotline.LegCompleted || l.RecordingName != "" {
+		t.Errorf("leg = %+v, want completed without a recording", l)
+	}
+}
+
+func TestBridgeFailsCallFails(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	h.fail = func(o Op) error {
+		if _, ok := o.(AddToBridge); ok {
+			return errTest
+		}
+		return nil
+	}
+	h.login("1001")
+	h.arrive("c1", "200")
+	or := h.oneOriginate(0)
+	m := h.mark()
+	h.answer(or)
+	h.wantOps(m, "add-to-bridge", "hangup "+or.Channel, "hangup c1")
+	h.hangup(or.Channel)
+	h.hangup("c1")
+	if l := h.leg("c1"); l.End != hotline.LegFailed {
+		t.Errorf("leg end = %s, want failed", l.End)
+	}
+}

@@ -1,0 +1,5 @@
+package switchboard
+
+import "errors"
+
+var errTest = errors.New("test: refused")
