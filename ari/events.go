@@ -1,6 +1,7 @@
 package ari
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -256,6 +257,15 @@ func KnownEvent(typ string) bool {
 // Decode types one websocket message. It never fails: what it cannot type comes back as *Unknown
 // with the raw bytes and the reason (Err), so the caller can log it and pass it on.
 func Decode(data []byte) Event {
+	// Asterisk writes "type" first; reading it off the front saves a full parse per event.
+	if typ, ok := peekType(data); ok {
+		if mk, ok := decoders[string(typ)]; ok {
+			ev := mk()
+			if err := json.Unmarshal(data, ev); err == nil && ev.GetType() == string(typ) {
+				return ev
+			}
+		}
+	}
 	var head ariv6.EventData
 	if err := json.Unmarshal(data, &head); err != nil {
 		return unknown(head, data, fmt.Errorf("ari: decode event: %w", err))
@@ -272,6 +282,20 @@ func Decode(data []byte) Event {
 		return unknown(head, data, fmt.Errorf("ari: decode %s event: %w", head.Type, err))
 	}
 	return ev
+}
+
+// peekType returns X when data begins {"type":"X" (no escapes in X).
+func peekType(data []byte) ([]byte, bool) {
+	const prefix = `{"type":"`
+	if !bytes.HasPrefix(data, []byte(prefix)) {
+		return nil, false
+	}
+	rest := data[len(prefix):]
+	end := bytes.IndexByte(rest, '"')
+	if end <= 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
+		return nil, false
+	}
+	return rest[:end], true
 }
 
 func unknown(head ariv6.EventData, data []byte, err error) *Unknown {

@@ -1,0 +1,280 @@
+package ari_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	ariv6 "github.com/CyCoreSystems/ari/v6"
+	"github.com/coder/websocket"
+	"github.com/hotline-dev/hotline/ari"
+)
+
+// fakeAsterisk serves the ARI websocket: each connection gets the messages script returns for it
+// (connection number n, from 1), then stays open until the client goes or hold is false.
+type fakeAsterisk struct {
+	*httptest.Server
+	conns atomic.Int32
+}
+
+func newFake(t *testing.T, script func(n int) (msgs []string, hold bool)) *fakeAsterisk {
+	f := &fakeAsterisk{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "u" || p != "p" {
+			http.Error(w, `{"message":"Authentication required"}`, http.StatusUnauthorized)
+			return
+		}
+		if r.URL.Path != "/ari/events" || r.URL.Query().Get("app") != "app" {
+			http.Error(w, "bad path", http.StatusNotFound)
+			return
+		}
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.CloseNow()
+		msgs, hold := script(int(f.conns.Add(1)))
+		for _, m := range msgs {
+			if err := ws.Write(r.Context(), websocket.MessageText, []byte(m)); err != nil {
+				return
+			}
+		}
+		if hold {
+			_, _, _ = ws.Read(r.Context()) // until the client closes
+			return
+		}
+		_ = ws.Close(websocket.StatusGoingAway, "restarting")
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func fakeConfig(t *testing.T, f *fakeAsterisk) ari.Config {
+	return ari.Config{
+		URL: f.URL + "/ari", Username: "u", Password: "p", Application: "app",
+		MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+}
+
+func userEvent(i int) string {
+	return fmt.Sprintf(`{"type":"ChannelUserevent","application":"app","timestamp":"2026-11-23T12:00:00.000+0000","eventname":"e%d","asterisk_id":"x"}`, i)
+}
+
+func eventName(e ari.Event) string {
+	if u, ok := e.(*ariv6.ChannelUserevent); ok {
+		return u.Eventname
+	}
+	return ""
+}
+
+func runConn(t *testing.T, cfg ari.Config) *ari.Conn {
+	c, err := ari.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		for range c.Events() {
+		}
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run returned %v, want context.Canceled", err)
+		}
+	})
+	return c
+}
+
+func recv(t *testing.T, c *ari.Conn) ari.Event {
+	t.Helper()
+	select {
+	case ev, ok := <-c.Events():
+		if !ok {
+			t.Fatal("stream closed")
+		}
+		return ev
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event within 5s")
+		return nil
+	}
+}
+
+func TestStreamOrderAndUntyped(t *testing.T) {
+	const n = 500
+	f := newFake(t, func(int) ([]string, bool) {
+		var msgs []string
+		for i := range n {
+			msgs = append(msgs, userEvent(i))
+			if i == 100 {
+				msgs = append(msgs, `{"type":"FutureThing","application":"app","timestamp":"2026-11-23T12:00:00.000+0000"}`, `not json`)
+			}
+		}
+		return msgs, true
+	})
+	c := runConn(t, fakeConfig(t, f))
+	if ev := recv(t, c); ev.GetType() != ari.EventConnected {
+		t.Fatalf("first event %T, want Connected", ev)
+	}
+	next := 0
+	var untyped []string
+	for next < n {
+		ev := recv(t, c)
+		if u, ok := ev.(*ari.Unknown); ok {
+			untyped = append(untyped, string(u.Raw))
+			continue
+		}
+		if got := eventName(ev); got != fmt.Sprintf("e%d", next) {
+			t.Fatalf("event %d: got %s (%T), want e%d: order broken or event lost", next, got, ev, next)
+		}
+		next++
+	}
+	if len(untyped) != 2 || untyped[1] != "not json" {
+		t.Errorf("untyped = %q, want the future event and the garbage, raw", untyped)
+	}
+	if s := c.Stats(); s.Unknown != 2 || s.Delivered != n+3 {
+		t.Errorf("stats %+v: want Unknown 2, Delivered %d", s, n+3)
+	}
+}
+
+func TestReconnectReportsState(t *testing.T) {
+	f := newFake(t, func(n int) ([]string, bool) {
+		if n == 1 {
+			return []string{userEvent(1)}, false // then the "restart"
+		}
+		return []string{userEvent(2)}, true
+	})
+	c := runConn(t, fakeConfig(t, f))
+	var got []string
+	for len(got) < 5 {
+		ev := recv(t, c)
+		got = append(got, ev.GetType()+":"+eventName(ev))
+		if d, ok := ev.(*ari.Disconnected); ok && d.Err == nil {
+			t.Error("Disconnected without a reason")
+		}
+		if r, ok := ev.(*ari.Reconnected); ok && r.Attempts < 1 {
+			t.Errorf("Reconnected.Attempts = %d", r.Attempts)
+		}
+	}
+	want := []string{"Connected:", "ChannelUserevent:e1", "Disconnected:", "Reconnected:", "ChannelUserevent:e2"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("events %v, want %v", got, want)
+	}
+	if s := c.Stats(); s.Reconnects != 1 || !s.Connected {
+		t.Errorf("stats %+v: want 1 reconnect, connected", s)
+	}
+}
+
+func TestSlowConsumerIsReported(t *testing.T) {
+	const n = 200
+	f := newFake(t, func(conn int) ([]string, bool) {
+		if conn > 1 {
+			return []string{userEvent(-1)}, true
+		}
+		var msgs []string
+		for i := range n {
+			msgs = append(msgs, userEvent(i))
+		}
+		return msgs, true
+	})
+	cfg := fakeConfig(t, f)
+	cfg.EventBuffer = 4
+	cfg.SlowConsumerTimeout = 20 * time.Millisecond
+	c := runConn(t, cfg)
+	// Do not consume until the reader has given up on the full buffer.
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Stats().SlowConsumer == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no slow-consumer report: %+v", c.Stats())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if s := c.Stats(); s.Depth != s.Capacity || s.Capacity != 4 {
+		t.Errorf("stats %+v: want a full buffer of 4", s)
+	}
+	if ev := recv(t, c); ev.GetType() != ari.EventConnected {
+		t.Fatalf("first event %T", ev)
+	}
+	// What was read arrives in order, then the gap is reported, then the new connection.
+	next := 0
+	for {
+		ev := recv(t, c)
+		if d, ok := ev.(*ari.Disconnected); ok {
+			if !errors.Is(d.Err, ari.ErrSlowConsumer) {
+				t.Errorf("Disconnected.Err = %v, want ErrSlowConsumer", d.Err)
+			}
+			break
+		}
+		if got := eventName(ev); got != fmt.Sprintf("e%d", next) {
+			t.Fatalf("got %s (%T), want e%d", got, ev, next)
+		}
+		next++
+	}
+	if next == 0 || next >= n {
+		t.Errorf("%d events before Disconnected, want some but not all %d", next, n)
+	}
+	if ev := recv(t, c); ev.GetType() != ari.EventReconnected {
+		t.Errorf("after Disconnected: %T, want Reconnected", ev)
+	}
+	if ev := recv(t, c); eventName(ev) != "e-1" {
+		t.Errorf("after Reconnected: %T %s, want the new connection's event", ev, eventName(ev))
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  ari.Config
+	}{
+		{"empty", ari.Config{}},
+		{"no app", ari.Config{URL: "http://h:8088/ari", Username: "u"}},
+		{"bad scheme", ari.Config{URL: "ftp://h/ari", Username: "u", Application: "a"}},
+		{"two apps", ari.Config{URL: "http://h:8088/ari", Username: "u", Application: "a,b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := ari.New(tt.cfg); err == nil {
+				t.Error("New accepted it")
+			}
+		})
+	}
+}
+
+func TestRESTErrorFromServer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/ari/channels/a%2Fb/answer", "/ari/channels/a/b/answer":
+			if r.URL.RawPath != "/ari/channels/a%2Fb/answer" {
+				http.Error(w, `{"message":"id not escaped"}`, 400)
+				return
+			}
+			w.WriteHeader(http.StatusPreconditionFailed)
+			_, _ = w.Write([]byte(`{"message":"Channel in invalid state"}`))
+		default:
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte("plain text failure"))
+		}
+	}))
+	defer srv.Close()
+	c, err := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "u", Password: "p", Application: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Channel("a/b").Answer(context.Background())
+	var ae *ari.Error
+	if !errors.As(err, &ae) || ae.StatusCode != 412 || ae.Message != "Channel in invalid state" || !errors.Is(err, ari.ErrPreconditionFailed) {
+		t.Errorf("got %#v", err)
+	}
+	err = c.Bridge("x").Destroy(context.Background())
+	if !errors.As(err, &ae) || ae.StatusCode != 500 || ae.Message != "plain text failure" || ae.Method != "DELETE" {
+		t.Errorf("got %#v", err)
+	}
+}
