@@ -57,8 +57,9 @@ type RecordingFinished struct{ Name string }
 // RecordingFailed: a recording could not be made or stored.
 type RecordingFailed struct{ Name, Cause string }
 
-// Connected: the ARI connection is up (first time or again). After a reconnection the adapter
-// follows it with an Inventory.
+// Connected: the ARI connection is up (first time or again). After a Disconnected, the adapter
+// must follow it with an Inventory: offers resume only then, so no operator is rung for a caller
+// who is already gone.
 type Connected struct{}
 
 // Disconnected: the ARI connection is down: no request can be made until Connected.

@@ -185,6 +185,11 @@ func (s *Switchboard) Deliver(ctx context.Context, ev Event) error {
 
 func (s *Switchboard) send(ctx context.Context, m message) error {
 	select {
+	case <-s.done:
+		return ErrStopped // checked first: the inbox may have room nobody will read
+	default:
+	}
+	select {
 	case s.inbox <- m:
 		return nil
 	case <-s.done:
@@ -230,13 +235,14 @@ func (s *Switchboard) dispatch(m message) {
 	case DeviceState:
 		s.onDeviceState(m)
 	case Connected:
-		s.connected = true
+		// Offers resume with the Inventory that follows: first the calls lost meanwhile end.
 		s.log.Info("asterisk connected")
 	case Disconnected:
 		s.connected = false
 		s.log.Warn("asterisk disconnected: no offers until it is back", "err", m.Err)
 	case Inventory:
 		s.onInventory(m)
+		s.connected = true
 	case ChannelHangupRequest, ChannelStateChange, ChannelEnteredBridge:
 		// The end of a channel is acted on at StasisEnd/ChannelDestroyed, an answer at StasisStart.
 	default:

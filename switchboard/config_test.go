@@ -1,0 +1,49 @@
+package switchboard
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(c *Config)
+		want   string // part of the error; "" for valid
+	}{
+		{"defaults", func(*Config) {}, ""},
+		{"english", func(c *Config) { c.Language = "en" }, ""},
+		{"language", func(c *Config) { c.Language = "de" }, "language"},
+		{"greeting", func(c *Config) { c.Greeting = "hello-world" }, "greeting"},
+		{"announce too often", func(c *Config) { c.AnnounceInterval = time.Second }, "announce interval"},
+		{"announce off", func(c *Config) { c.AnnounceInterval = 0 }, ""},
+		{"ring timeout", func(c *Config) { c.RingTimeout = time.Second }, "ring timeout"},
+		{"overflow", func(c *Config) { c.Overflow = "drop" }, "overflow"},
+		{"max queue", func(c *Config) { c.MaxQueue = -1 }, "max queue"},
+		{"empty prompt", func(c *Config) { c.Prompts.LoginOK = nil }, "prompt login ok"},
+		{"bad prompt", func(c *Config) { c.Prompts.Paused = []string{"beep"} }, "prompt paused"},
+		{"priority number", func(c *Config) { c.PriorityNumbers = []string{" "} }, "priority numbers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := DefaultConfig()
+			tt.change(&c)
+			err := c.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Validate() = %v, want nil", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Validate() = %v, want an error about %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewRefusesUnknownStrategy(t *testing.T) {
+	c := DefaultConfig()
+	c.Strategy = "random"
+	if _, err := New(c, nil, nil, nil, nil); err == nil || !strings.Contains(err.Error(), "strategy") {
+		t.Errorf("New = %v, want a strategy error", err)
+	}
+}

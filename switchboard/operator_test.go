@@ -1,0 +1,117 @@
+package switchboard
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/hotline-dev/hotline"
+)
+
+// Feature codes from the handset change presence, are confirmed by a prompt, and the handset is
+// hung up once the prompt ends.
+func TestFeatureCodes(t *testing.T) {
+	p := DefaultPrompts()
+	tests := []struct {
+		name   string
+		before []string // feature actions applied first
+		args   []string
+		ext    string
+		want   hotline.Presence
+		prompt []string
+		reason string
+	}{
+		{"login", nil, []string{"feature", "login"}, "1001", hotline.PresenceAvailable, p.LoginOK, ""},
+		{"login twice", []string{"login"}, []string{"feature", "login"}, "1001", hotline.PresenceAvailable, p.AlreadyOn, ""},
+		{"pause with reason", []string{"login"}, []string{"feature", "pause", "3"}, "1001", hotline.PresencePaused, p.Paused, "3"},
+		{"pause logged out", nil, []string{"feature", "pause", "3"}, "1001", hotline.PresenceLoggedOut, p.Invalid, ""},
+		{"resume", []string{"login", "pause"}, []string{"feature", "resume"}, "1001", hotline.PresenceAvailable, p.Resumed, ""},
+		{"logout", []string{"login"}, []string{"feature", "logout"}, "1001", hotline.PresenceLoggedOut, p.LoggedOff, ""},
+		{"unknown code", []string{"login"}, []string{"feature", "dance"}, "1001", hotline.PresenceAvailable, p.Invalid, ""},
+		{"unknown handset", nil, []string{"feature", "login"}, "1999", hotline.PresenceLoggedOut, p.UnknownHandset, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, testConfig(), op(1, "1001"))
+			for i, a := range tt.before {
+				ch := "pre" + string(rune('a'+i))
+				h.send(StasisStart{Channel: ch, Name: "PJSIP/1001-0000000" + string(rune('a'+i)), Args: []string{"feature", a, "1"}})
+				h.finishPlay(ch)
+				h.hangup(ch)
+			}
+			m := h.mark()
+			h.send(StasisStart{Channel: "f1", Name: "PJSIP/" + tt.ext + "-0000001f", Args: tt.args})
+			h.wantPresence(1, tt.want)
+			h.wantOps(m, "answer f1", "play f1")
+			if got := h.lastPlay("f1").Media; !slices.Equal(got, tt.prompt) {
+				t.Errorf("prompt = %v, want %v", got, tt.prompt)
+			}
+			h.noOps(m, "hangup f1")
+			h.finishPlay("f1")
+			h.wantOps(m, "hangup f1")
+			h.hangup("f1")
+			if got := h.status().Operators[0].Reason; got != tt.reason {
+				t.Errorf("reason = %q, want %q", got, tt.reason)
+			}
+			if len(h.s.features) != 0 {
+				t.Errorf("feature calls left: %v", h.s.features)
+			}
+		})
+	}
+}
+
+func TestExtensionOf(t *testing.T) {
+	for name, want := range map[string]string{
+		"PJSIP/1001-0000002a":  "1001",
+		"PJSIP/op-1001-000001": "op-1001",
+		"SIP/1002":             "1002",
+		"garbage":              "",
+	} {
+		if got := extensionOf(name); got != want {
+			t.Errorf("extensionOf(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// Admin commands act like the feature codes and refuse what cannot be done, with a code.
+func TestAdminCommands(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	run := func(f func(s *Switchboard) error) error {
+		var err error
+		h.s.dispatch(command{run: func(s *Switchboard) { err = f(s) }})
+		h.settle()
+		return err
+	}
+	if err := run(func(s *Switchboard) error { _, err := s.operator(9); return err }); hotline.ErrorCode(err) != hotline.ENOTFOUND {
+		t.Errorf("unknown operator: %v, want not_found", err)
+	}
+	if err := run(func(s *Switchboard) error { return s.pause(s.operators[1], "2") }); hotline.ErrorCode(err) != hotline.ECONFLICT {
+		t.Errorf("pause while logged out: %v, want conflict", err)
+	}
+	h.login("1001")
+	if err := run(func(s *Switchboard) error { return s.pause(s.operators[1], "2") }); err != nil {
+		t.Fatal(err)
+	}
+	h.wantPresence(1, hotline.PresencePaused)
+}
+
+// Reloading keeps live presence, picks up a changed extension and drops removed operators.
+func TestReloadOperators(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"), op(2, "1002"))
+	h.login("1001")
+	moved := op(1, "1011")
+	h.j.operators = []hotline.Operator{moved}
+	h.s.reloadOperators()
+	h.settle()
+	h.wantPresence(1, hotline.PresenceAvailable)
+	if _, ok := h.s.byExt["1001"]; ok {
+		t.Errorf("old extension still mapped")
+	}
+	if h.s.byExt["1011"] == nil || len(h.s.operators) != 1 {
+		t.Errorf("operators = %v, byExt = %v", h.s.operators, h.s.byExt)
+	}
+	m := h.mark()
+	h.arrive("c1", "201")
+	if or := h.oneOriginate(m); or.Endpoint != "PJSIP/1011" {
+		t.Errorf("offered to %s, want PJSIP/1011", or.Endpoint)
+	}
+}

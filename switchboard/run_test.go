@@ -1,0 +1,159 @@
+package switchboard
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+)
+
+// lockedJournal makes the fake journal safe for the writer goroutine and tells the test about
+// each saved leg.
+type lockedJournal struct {
+	mu   sync.Mutex
+	j    *fakeJournal
+	legs chan hotline.Leg
+}
+
+func (l *lockedJournal) Operators(ctx context.Context) ([]hotline.Operator, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.j.Operators(ctx)
+}
+
+func (l *lockedJournal) StartCall(ctx context.Context, leg hotline.Leg) (CallCase, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.j.StartCall(ctx, leg)
+}
+
+func (l *lockedJournal) SaveLeg(ctx context.Context, leg hotline.Leg) error {
+	l.mu.Lock()
+	err := l.j.SaveLeg(ctx, leg)
+	l.mu.Unlock()
+	l.legs <- leg
+	return err
+}
+
+func (l *lockedJournal) SetTopic(ctx context.Context, c string, o int64, n int) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.j.SetTopic(ctx, c, o, n)
+}
+
+func (l *lockedJournal) DelayedAnswer(ctx context.Context, c string, o int64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.j.DelayedAnswer(ctx, c, o)
+}
+
+// fakeAsterisk answers requests the way Asterisk would, reporting events back through Deliver
+// from its own goroutines: playbacks finish, the operator answers at once, hangups end channels.
+func fakeAsterisk(s *Switchboard) Telephony {
+	return TelephonyFunc(func(ctx context.Context, op Op) error {
+		deliver := func(evs ...Event) {
+			go func() {
+				for _, ev := range evs {
+					if err := s.Deliver(context.Background(), ev); err != nil {
+						return
+					}
+				}
+			}()
+		}
+		switch op := op.(type) {
+		case Play:
+			deliver(PlaybackFinished{Playback: op.Playback})
+		case Originate:
+			deliver(StasisStart{Channel: op.Channel, Name: op.Endpoint + "-00000001", Args: op.AppArgs})
+		case Hangup:
+			deliver(StasisEnd{Channel: op.Channel}, ChannelDestroyed{Channel: op.Channel, Cause: 16})
+		}
+		return nil
+	})
+}
+
+// The real loop, goroutines and all, under the race detector: a call goes through from arrival to
+// its completed leg, the admin methods work while it does, and Run flushes the journal on the way
+// out.
+func TestRunEndToEnd(t *testing.T) {
+	j := &lockedJournal{j: &fakeJournal{operators: []hotline.Operator{op(1, "1001")}, cases: map[string]CallCase{},
+		legs: map[string]hotline.Leg{}}, legs: make(chan hotline.Leg, 64)}
+	cfg := DefaultConfig()
+	cfg.WrapUp = 0
+	log := slog.New(slog.NewTextHandler(t.Output(), nil))
+	var s *Switchboard
+	tel := TelephonyFunc(func(ctx context.Context, op Op) error { return fakeAsterisk(s).Do(ctx, op) })
+	s, err := New(cfg, tel, j, SystemClock{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- s.Run(ctx) }()
+
+	// The operators load asynchronously: retry login until the switchboard knows operator 1.
+	wait := time.After(10 * time.Second)
+	for {
+		err := s.Login(ctx, 1)
+		if err == nil {
+			break
+		}
+		if hotline.ErrorCode(err) != hotline.ENOTFOUND {
+			t.Fatal(err)
+		}
+		select {
+		case <-wait:
+			t.Fatal("operators never loaded")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if err := s.Deliver(ctx, StasisStart{Channel: "c1", CallerNumber: "201", Args: []string{"inbound"}}); err != nil {
+		t.Fatal(err)
+	}
+	next := func(what string, ok func(hotline.Leg) bool) {
+		t.Helper()
+		for {
+			select {
+			case l := <-j.legs:
+				if ok(l) {
+					return
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no leg %s", what)
+			}
+		}
+	}
+	next("answered", func(l hotline.Leg) bool { return !l.AnsweredAt.IsZero() })
+	st, err := s.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Operators) != 1 || st.Operators[0].Presence != hotline.PresenceTalking || st.Operators[0].CallID != "c1" {
+		t.Errorf("status while talking = %+v", st.Operators)
+	}
+	if err := s.Pause(ctx, 1, "2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Deliver(ctx, StasisEnd{Channel: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	next("ended", func(l hotline.Leg) bool { return l.End == hotline.LegCompleted })
+	if st, _ := s.Status(ctx); st.Operators[0].Presence != hotline.PresencePaused || st.Operators[0].CallsToday != 1 {
+		t.Errorf("status after the call = %+v, want paused with one call", st.Operators[0])
+	}
+	cancel()
+	if err := <-ran; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run = %v, want context.Canceled", err)
+	}
+	if err := s.Deliver(context.Background(), DTMF{}); !errors.Is(err, ErrStopped) {
+		t.Errorf("Deliver after Run = %v, want ErrStopped", err)
+	}
+	if err := s.Run(context.Background()); err == nil {
+		t.Errorf("second Run succeeded")
+	}
+}
