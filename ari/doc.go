@@ -8,7 +8,8 @@
 //     event whenever a subscriber's buffer is full and drops every event type it does not know.
 //   - Decode types every event of Asterisk 22's events.json; the ones ari/v6 lacks (ChannelTransfer,
 //     CallBroadcast, CallClaimed, ChannelToneDetected, ApplicationRegistered/Unregistered,
-//     RESTResponse) are this package's types. Anything else arrives as *Unknown with the raw JSON and
+//     RESTResponse) are this package's types, and so is TextMessageReceived, whose ari/v6 type
+//     cannot decode the variables object Asterisk sends. Anything else arrives as *Unknown with the raw JSON and
 //     is logged.
 //   - Connection state as events: *Connected, *Disconnected (with the reason) and *Reconnected, with
 //     capped exponential backoff and jitter in between, so the call flow knows when to reconcile.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	ariv6 "github.com/CyCoreSystems/ari/v6"
@@ -151,6 +152,30 @@ type CallClaimed struct {
 // Keys implements ariv6.Event.
 func (e *CallClaimed) Keys() ariv6.Keys { return channelKeys(&e.EventData, &e.Channel) }
 
+// TextMessageReceived replaces ari/v6's type, which wants message.variables as a list where
+// Asterisk sends an object (so every message with variables would fail to decode).
+type TextMessageReceived struct {
+	ariv6.EventData
+	Message  TextMessage        `json:"message"`
+	Endpoint ariv6.EndpointData `json:"endpoint,omitempty"`
+}
+
+// TextMessage is a SIP MESSAGE or other out-of-call text.
+type TextMessage struct {
+	From      string            `json:"from"`
+	To        string            `json:"to"`
+	Body      string            `json:"body"`
+	Variables map[string]string `json:"variables,omitempty"`
+}
+
+// Keys implements ariv6.Event.
+func (e *TextMessageReceived) Keys() ariv6.Keys {
+	if e.Endpoint.Technology == "" {
+		return nil
+	}
+	return ariv6.Keys{e.Key(ariv6.EndpointKey, e.Endpoint.ID())}
+}
+
 func channelKeys(e *ariv6.EventData, ch *ariv6.ChannelData) ariv6.Keys {
 	if ch.ID == "" {
 		return nil
@@ -237,7 +262,7 @@ var decoders = map[string]func() Event{
 	ariv6.Events.RecordingStarted:         func() Event { return new(ariv6.RecordingStarted) },
 	ariv6.Events.StasisEnd:                func() Event { return new(ariv6.StasisEnd) },
 	ariv6.Events.StasisStart:              func() Event { return new(ariv6.StasisStart) },
-	ariv6.Events.TextMessageReceived:      func() Event { return new(ariv6.TextMessageReceived) },
+	ariv6.Events.TextMessageReceived:      func() Event { return new(TextMessageReceived) },
 
 	EventApplicationRegistered:   func() Event { return new(ApplicationRegistered) },
 	EventApplicationUnregistered: func() Event { return new(ApplicationUnregistered) },
@@ -246,6 +271,16 @@ var decoders = map[string]func() Event{
 	EventRESTResponse:            func() Event { return new(RESTResponse) },
 	EventCallBroadcast:           func() Event { return new(CallBroadcast) },
 	EventCallClaimed:             func() Event { return new(CallClaimed) },
+}
+
+// EventTypes returns the names of the event types Decode types, sorted.
+func EventTypes() []string {
+	names := make([]string, 0, len(decoders))
+	for n := range decoders {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // KnownEvent reports whether Decode has a type for events of this name.
