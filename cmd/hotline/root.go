@@ -173,7 +173,6 @@ func fixed(values ...string) func(*cobra.Command, []string, string) ([]string, c
 	}
 }
 
-
 func fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return "-"
