@@ -340,7 +340,7 @@ func (s *Switchboard) takeCallback(c *call) {
 	}
 	id := c.id
 	s.journal("delayed answer", id, func(ctx context.Context) error {
-		return s.jr.DelayedAnswer(ctx, id, 0)
+		return s.jr.AwaitCallback(ctx, id, 0)
 	})
 	s.callLog(c).Info("callback requested; place kept", "position", s.queue.Position(key))
 	c.playback = s.play(c.id, c.id, s.cfg.Prompts.CallbackTaken, func(bool) { s.hangup(c) })
@@ -406,7 +406,7 @@ func (s *Switchboard) endCall(c *call, end hotline.LegEnd) {
 func (s *Switchboard) saveLeg(c *call) {
 	leg := c.leg
 	s.journal("save leg", c.id, func(ctx context.Context) error {
-		if err := s.jr.SaveLeg(ctx, leg); err != nil {
+		if err := s.jr.SaveCallLeg(ctx, leg); err != nil {
 			return fmt.Errorf("save leg %s: %w", leg.CallID, err)
 		}
 		return nil
@@ -547,15 +547,18 @@ func (s *Switchboard) onDTMF(m DTMF) {
 	}
 }
 
-// onInventory ends the calls whose channels Asterisk no longer has (it restarted, or events were
-// lost while disconnected).
+// onInventory ends the calls, live when the connection dropped, whose channels Asterisk no longer
+// has (it restarted, or their ends were lost with the connection). Only those: a call that arrived
+// after the reconnection may be missing from a listing made before it.
 func (s *Switchboard) onInventory(m Inventory) {
 	have := make(map[string]bool, len(m.Channels))
 	for _, ch := range m.Channels {
 		have[ch] = true
 	}
+	suspect := s.suspect
+	s.suspect = nil
 	for id, c := range s.calls {
-		if have[id] {
+		if have[id] || !suspect[id] {
 			continue
 		}
 		s.callLog(c).Warn("channel gone while disconnected")
@@ -567,7 +570,7 @@ func (s *Switchboard) onInventory(m Inventory) {
 		}
 	}
 	for ch, o := range s.offers {
-		if !have[ch] && (o.answered || o.done) {
+		if !have[ch] && suspect[o.call.id] && (o.answered || o.done) {
 			s.operatorChannelGone(o, 0)
 		}
 	}

@@ -65,12 +65,13 @@ type Connected struct{}
 // Disconnected: the ARI connection is down: no request can be made until Connected.
 type Disconnected struct{ Err error }
 
-// Inventory is what Asterisk has in the application now (after a reconnection): the switchboard ends
-// the calls whose channels are gone, with LegFailed, instead of waiting for events that will never
-// come. Adopting channels the switchboard does not know (a daemon restart) is not done here yet:
-// they are logged and left to the dialplan.
+// Inventory is the channels Asterisk has now, listed after a (re)connection: the switchboard ends
+// the calls that were live when the connection dropped and whose channels are gone, with LegFailed,
+// instead of waiting for events that will never come; then offers resume. Adopting channels the
+// switchboard does not know (left by a daemon restart) is not done: they are counted in the log
+// and left alone.
 type Inventory struct {
-	Channels []string // channel ids in the application
+	Channels []string // channel ids
 }
 
 // DeviceState: an operator's handset became reachable (registered, answering OPTIONS) or not,

@@ -74,7 +74,7 @@ type fakeJournal struct {
 	operators []hotline.Operator
 	cases     map[string]CallCase // by caller number: what StartCall returns
 	started   []hotline.Leg
-	legs      map[string]hotline.Leg // last SaveLeg by call id
+	legs      map[string]hotline.Leg // last SaveCallLeg by call id
 	saves     int
 	topics    []topicSet
 	delayed   []delayed
@@ -92,18 +92,18 @@ func (j *fakeJournal) StartCall(_ context.Context, leg hotline.Leg) (CallCase, e
 	return CallCase{CaseID: int64(100 + len(j.started)), Number: fmt.Sprintf("2026-%06d", len(j.started))}, nil
 }
 
-func (j *fakeJournal) SaveLeg(_ context.Context, leg hotline.Leg) error {
+func (j *fakeJournal) SaveCallLeg(_ context.Context, leg hotline.Leg) error {
 	j.legs[leg.CallID] = leg
 	j.saves++
 	return nil
 }
 
-func (j *fakeJournal) SetTopic(_ context.Context, callID string, operatorID int64, topic int) error {
+func (j *fakeJournal) SetCallTopic(_ context.Context, callID string, operatorID int64, topic int) error {
 	j.topics = append(j.topics, topicSet{callID, operatorID, topic})
 	return nil
 }
 
-func (j *fakeJournal) DelayedAnswer(_ context.Context, callID string, operatorID int64) error {
+func (j *fakeJournal) AwaitCallback(_ context.Context, callID string, operatorID int64) error {
 	j.delayed = append(j.delayed, delayed{callID, operatorID})
 	return nil
 }

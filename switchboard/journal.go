@@ -17,15 +17,15 @@ type Journal interface {
 	// delayed-answer phone case if there is one (Returning), else on a new phone case, and
 	// returns the case.
 	StartCall(ctx context.Context, leg hotline.Leg) (CallCase, error)
-	// SaveLeg updates the leg leg.CallID: times, operator, recording and, once ended, how.
+	// SaveCallLeg updates the leg leg.CallID: times, operator, recording and, once ended, how.
 	// A leg with an operator makes that operator the owner of a case that has none.
-	SaveLeg(ctx context.Context, leg hotline.Leg) error
-	// SetTopic records the topic (its handset number, hotline.Topic.Number) an operator keyed for
+	SaveCallLeg(ctx context.Context, leg hotline.Leg) error
+	// SetCallTopic records the topic (its handset number, hotline.Topic.Number) an operator keyed for
 	// the case of the call.
-	SetTopic(ctx context.Context, callID string, operatorID int64, topic int) error
-	// DelayedAnswer makes the case of the call a delayed answer (the caller asked to be called
+	SetCallTopic(ctx context.Context, callID string, operatorID int64, topic int) error
+	// AwaitCallback makes the case of the call a delayed answer (the caller asked to be called
 	// back) owned by operatorID; 0: not assigned yet.
-	DelayedAnswer(ctx context.Context, callID string, operatorID int64) error
+	AwaitCallback(ctx context.Context, callID string, operatorID int64) error
 }
 
 // CallCase is the case a call was filed under.

@@ -78,7 +78,7 @@ func (s *Switchboard) assignCallback(key, callID string, op *operator) {
 	delete(s.callbacks, key)
 	s.log.Info("callback assigned", "call", callID, "operator", op.ID)
 	id, opID := callID, op.ID
-	s.journal("assign callback", id, func(ctx context.Context) error { return s.jr.DelayedAnswer(ctx, id, opID) })
+	s.journal("assign callback", id, func(ctx context.Context) error { return s.jr.AwaitCallback(ctx, id, opID) })
 	op.lastCallID = callID
 	s.startWrapUp(op)
 	s.touch(op, s.clock.Now())

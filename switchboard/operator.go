@@ -176,7 +176,7 @@ func (s *Switchboard) setTopic(op *operator, callID, digits, channel string) boo
 	if ok {
 		prompt = s.cfg.Prompts.TopicSaved
 		id, opID := callID, op.ID
-		s.journal("set topic", id, func(ctx context.Context) error { return s.jr.SetTopic(ctx, id, opID, n) })
+		s.journal("set topic", id, func(ctx context.Context) error { return s.jr.SetCallTopic(ctx, id, opID, n) })
 		s.log.Info("topic keyed", "call", callID, "operator", op.ID, "topic", n)
 	} else {
 		s.log.Info("topic keyed but not filed", "call", callID, "operator", op.ID, "digits", digits)

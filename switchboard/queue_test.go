@@ -304,11 +304,20 @@ func TestDisconnectAndInventory(t *testing.T) {
 	if n := len(h.originates(m)); n != 0 {
 		t.Fatalf("offered while disconnected")
 	}
-	h.send(Connected{}, Inventory{Channels: []string{"c2", "stranger"}})
+	h.send(Connected{})
+	// A call that arrives after the reconnection but before the listing is not in it: kept.
+	h.send(StasisStart{Channel: "c3", CallerNumber: "203", Args: []string{"inbound"}})
+	if n := len(h.originates(m)); n != 0 {
+		t.Fatalf("offered before the inventory")
+	}
+	h.send(Inventory{Channels: []string{"c2", "stranger"}})
 	if l := h.leg("c1"); l.End != hotline.LegFailed {
 		t.Errorf("c1 leg = %+v, want failed", l)
 	}
 	if or := h.oneOriginate(m); or.AppArgs[1] != "c2" {
 		t.Errorf("offered %v, want c2", or.AppArgs)
+	}
+	if h.s.calls["c3"] == nil {
+		t.Errorf("c3, newer than the listing, was ended")
 	}
 }

@@ -31,24 +31,24 @@ func (l *lockedJournal) StartCall(ctx context.Context, leg hotline.Leg) (CallCas
 	return l.j.StartCall(ctx, leg)
 }
 
-func (l *lockedJournal) SaveLeg(ctx context.Context, leg hotline.Leg) error {
+func (l *lockedJournal) SaveCallLeg(ctx context.Context, leg hotline.Leg) error {
 	l.mu.Lock()
-	err := l.j.SaveLeg(ctx, leg)
+	err := l.j.SaveCallLeg(ctx, leg)
 	l.mu.Unlock()
 	l.legs <- leg
 	return err
 }
 
-func (l *lockedJournal) SetTopic(ctx context.Context, c string, o int64, n int) error {
+func (l *lockedJournal) SetCallTopic(ctx context.Context, c string, o int64, n int) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.j.SetTopic(ctx, c, o, n)
+	return l.j.SetCallTopic(ctx, c, o, n)
 }
 
-func (l *lockedJournal) DelayedAnswer(ctx context.Context, c string, o int64) error {
+func (l *lockedJournal) AwaitCallback(ctx context.Context, c string, o int64) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.j.DelayedAnswer(ctx, c, o)
+	return l.j.AwaitCallback(ctx, c, o)
 }
 
 // fakeAsterisk answers requests the way Asterisk would, reporting events back through Deliver

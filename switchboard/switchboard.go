@@ -56,6 +56,7 @@ type Switchboard struct {
 	lanes     map[string]*lane
 	callbacks map[string]time.Time // queued callbacks: call id → when the caller first joined
 	connected bool
+	suspect   map[string]bool // calls live when the connection dropped: Inventory says which survive
 	seq       uint64
 	cands     []routing.Candidate // scratch for routing
 	candOps   []*operator         // cands[i] is candOps[i]
@@ -239,6 +240,12 @@ func (s *Switchboard) dispatch(m message) {
 		s.log.Info("asterisk connected")
 	case Disconnected:
 		s.connected = false
+		if s.suspect == nil {
+			s.suspect = make(map[string]bool, len(s.calls))
+		}
+		for id := range s.calls {
+			s.suspect[id] = true
+		}
 		s.log.Warn("asterisk disconnected: no offers until it is back", "err", m.Err)
 	case Inventory:
 		s.onInventory(m)
