@@ -264,11 +264,18 @@ func (c *Conn) read(ctx context.Context, ws *websocket.Conn, first Event) error 
 		c.log.Error("ari: event consumer too slow, dropping the websocket", "buffer", cap(c.events), "waited", c.cfg.SlowConsumerTimeout)
 		_ = ws.CloseNow()
 	}
+	// Read with a context that is never cancelled: cancelling a read makes the websocket library
+	// drop the TCP connection. Stopping instead sends a close frame, so Asterisk sees a clean close.
+	stop := context.AfterFunc(ctx, func() { _ = ws.Close(websocket.StatusNormalClosure, "hotline stopping") })
+	defer stop()
 	if !c.deliver(ctx, first, onSlow) {
 		return ctx.Err()
 	}
 	for {
-		_, data, err := ws.Read(rctx)
+		_, data, err := ws.Read(context.WithoutCancel(rctx))
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if slow.Load() {
 			return ErrSlowConsumer
 		}
