@@ -1,0 +1,33 @@
+// Package journaladapter lets the switchboard file calls in the journal: it adapts *journal.Store to
+// switchboard.Journal. The store's call-flow methods already speak the switchboard's language (by
+// call id); only the operator list and the case type differ.
+package journaladapter
+
+import (
+	"context"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/switchboard"
+)
+
+// Journal is a switchboard.Journal over a journal store.
+type Journal struct {
+	*journal.Store
+}
+
+var _ switchboard.Journal = Journal{}
+
+// Operators returns the operators in service (removed ones are not).
+func (j Journal) Operators(ctx context.Context) ([]hotline.Operator, error) {
+	return j.Store.Operators(ctx, journal.OperatorFilter{})
+}
+
+// StartCall files an arriving call.
+func (j Journal) StartCall(ctx context.Context, leg hotline.Leg) (switchboard.CallCase, error) {
+	cc, err := j.Store.StartCall(ctx, leg)
+	if err != nil {
+		return switchboard.CallCase{}, err
+	}
+	return switchboard.CallCase(cc), nil
+}

@@ -1,0 +1,68 @@
+package journaladapter
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/journal"
+)
+
+// The contract the switchboard relies on, against a real journal: a call is filed, its leg saved by
+// call id, the answering operator owns the case, a callback makes it a delayed answer, and the
+// caller's next call comes back as returning, to that owner.
+func TestCallFiledInJournal(t *testing.T) {
+	ctx := context.Background()
+	store, err := journal.Open(ctx, filepath.Join(t.TempDir(), "hotline.db"), journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	admin := hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator}
+	o := hotline.Operator{Name: "Anna", Login: "anna", Role: hotline.RoleOperator, Level: hotline.Level1, Extension: "1001"}
+	if err := store.AddOperator(ctx, admin, &o); err != nil {
+		t.Fatal(err)
+	}
+	j := Journal{store}
+
+	ops, err := j.Operators(ctx)
+	if err != nil || len(ops) != 1 || ops[0].Extension != "1001" {
+		t.Fatalf("Operators = %+v, %v", ops, err)
+	}
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	leg := hotline.Leg{CallID: "1700.1", CallerNumber: "+79001112233", ArrivedAt: at}
+	cc, err := j.StartCall(ctx, leg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cc.CaseID == 0 || cc.Returning || cc.OwnerID != 0 {
+		t.Errorf("first call filed as %+v, want a new case without owner", cc)
+	}
+	leg.QueuedAt, leg.AnsweredAt, leg.EndedAt = at.Add(5*time.Second), at.Add(9*time.Second), at.Add(time.Minute)
+	leg.OperatorID, leg.End, leg.RecordingName = o.ID, hotline.LegCompleted, "call-1700.1"
+	if err := j.SaveCallLeg(ctx, leg); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.AwaitCallback(ctx, "1700.1", o.ID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := j.StartCall(ctx, hotline.Leg{CallID: "1700.2", CallerNumber: "+79001112233", ArrivedAt: at.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Returning || again.CaseID != cc.CaseID || again.OwnerID != o.ID {
+		t.Errorf("second call filed as %+v, want returning to case %d owned by %d", again, cc.CaseID, o.ID)
+	}
+	legs, err := store.Legs(ctx, cc.CaseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(legs) != 2 || legs[0].RecordingName != "call-1700.1" || legs[0].End != hotline.LegCompleted || legs[0].QueueWait() != 4*time.Second {
+		t.Errorf("legs = %+v", legs)
+	}
+}
