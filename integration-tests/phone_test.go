@@ -161,3 +161,234 @@ func contains(s []int, v int) bool {
 	}
 	return false
 }
+
+// connect places a call from a to b's extension, b answers, and both confirm the answer.
+func connect(t testing.TB, ctx context.Context, a, b *sipphone.Phone) (out, in *sipphone.Call) {
+	t.Helper()
+	out, err := a.Invite(ctx, b.User())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err = b.Incoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Answer(ctx); err != nil {
+		t.Fatalf("%s answers: %v", b.User(), err)
+	}
+	if err := out.WaitAnswer(ctx); err != nil {
+		t.Fatalf("%s waits for the answer: %v", a.User(), err)
+	}
+	return out, in
+}
+
+func TestHandsetsExchangeDTMF(t *testing.T) {
+	sb := sandbox.Require(t)
+	a := handset(t, sb, "1003", 1000)
+	b := handset(t, sb, "1004", 600)
+	ctx := testContext(t, 30*time.Second)
+	out, in := connect(t, ctx, a, b)
+
+	if err := out.SendDTMF(ctx, "19*#"); err != nil {
+		t.Fatalf("1003 sends DTMF: %v", err)
+	}
+	if err := in.WaitDTMF(ctx, "19*#"); err != nil {
+		t.Errorf("1004 receives DTMF: %v", err)
+	}
+	if err := in.SendDTMF(ctx, "2580"); err != nil {
+		t.Fatalf("1004 sends DTMF: %v", err)
+	}
+	if err := out.WaitDTMF(ctx, "2580"); err != nil {
+		t.Errorf("1003 receives DTMF: %v", err)
+	}
+	if got := out.Stats().DTMF; got != "2580" {
+		t.Errorf("1003 received DTMF %q, want exactly 2580 (each digit once)", got)
+	}
+	// The callee hangs up this time.
+	if err := in.Hangup(ctx); err != nil {
+		t.Fatalf("1004 hangs up: %v", err)
+	}
+	end, err := out.WaitEnd(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end.By != sipphone.Remote || end.Reason != "BYE received" {
+		t.Errorf("1003's call ended %v, want a BYE received", end)
+	}
+}
+
+func TestCalleeRejectsBusy(t *testing.T) {
+	sb := sandbox.Require(t)
+	a := handset(t, sb, "1005", 1000)
+	b := handset(t, sb, "1006", 600)
+	ctx := testContext(t, 30*time.Second)
+
+	out, err := a.Invite(ctx, "1006")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := b.Incoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Reject(ctx, 486); err != nil {
+		t.Fatalf("1006 rejects: %v", err)
+	}
+	err = out.WaitAnswer(ctx)
+	var re *sipphone.ResponseError
+	if !asResponseError(err, &re) || re.Code != 486 {
+		t.Fatalf("1005's call: %v, want refused with 486", err)
+	}
+	if end := out.End(); end.By != sipphone.Remote || end.Code != 486 {
+		t.Errorf("1005's call ended %+v, want by remote with 486", end)
+	}
+}
+
+func TestCallerCancelsBeforeAnswer(t *testing.T) {
+	sb := sandbox.Require(t)
+	a := handset(t, sb, "1007", 1000)
+	b := handset(t, sb, "1008", 600)
+	ctx := testContext(t, 30*time.Second)
+
+	out, err := a.Invite(ctx, "1008")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := b.Incoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := out.WaitState(ctx, sipphone.Ringing); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Hangup(ctx); err != nil {
+		t.Fatalf("1007 hangs up while ringing: %v", err)
+	}
+	if end := out.End(); end.By != sipphone.Local || end.Code != 487 {
+		t.Errorf("1007's call ended %+v, want a local CANCEL (487)", end)
+	}
+	if codes := out.Codes(); codes[len(codes)-1] != 487 {
+		t.Errorf("1007 got responses %v, want a final 487", codes)
+	}
+	end, err := in.WaitEnd(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end.By != sipphone.Remote || end.Reason != "CANCEL received" {
+		t.Errorf("1008's call ended %v, want CANCEL received", end)
+	}
+}
+
+func TestAutoAnswerAfterDelay(t *testing.T) {
+	sb := sandbox.Require(t)
+	a := handset(t, sb, "1009", 1000)
+	b := handset(t, sb, "1010", 600, func(c *sipphone.Config) {
+		c.AutoAnswer, c.AnswerDelay = true, 300*time.Millisecond
+	})
+	ctx := testContext(t, 30*time.Second)
+	out, err := a.Dial(ctx, "1010")
+	if err != nil {
+		t.Fatalf("1009 calls auto-answering 1010: %v", err)
+	}
+	if codes := out.Codes(); !contains(codes, 180) {
+		t.Errorf("1009 got responses %v, want a 180 before the delayed answer", codes)
+	}
+	if err := out.WaitTone(ctx, 600); err != nil {
+		t.Error(err)
+	}
+	in, err := b.Incoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.WaitTone(ctx, 1000); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestBlindTransferThroughAsterisk(t *testing.T) {
+	sb := sandbox.Require(t)
+	a := handset(t, sb, "1011", 1000)
+	b := handset(t, sb, "1012", 600)
+	c := handset(t, sb, "1013", 1400, func(c *sipphone.Config) { c.Detect = append(c.Detect, 1400) })
+	ctx := testContext(t, 40*time.Second)
+
+	aCall, bCall := connect(t, ctx, a, b)
+	if err := aCall.WaitTone(ctx, 600); err != nil {
+		t.Fatal(err)
+	}
+	// 1012 sends 1011 on to 1013.
+	if err := bCall.Refer(ctx, "1013"); err != nil {
+		t.Fatalf("1012 REFERs to 1013: %v", err)
+	}
+	cCall, err := c.Incoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cCall.Answer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	code, err := bCall.WaitTransfer(ctx)
+	if err != nil {
+		t.Errorf("1012's transfer: %v (progress %v)", err, bCall.TransferProgress())
+	} else if code != 200 {
+		t.Errorf("1012's transfer ended with %d, want 200", code)
+	}
+	if p := bCall.TransferProgress(); len(p) < 2 || p[0] != 100 {
+		t.Errorf("1012's transfer progress %v, want 100 Trying first, then more", p)
+	}
+	// Asterisk leaves it to the transferor to hang up, as a desk phone does after NOTIFY 200.
+	if err := bCall.Hangup(ctx); err != nil {
+		t.Errorf("1012 hangs up after transferring: %v", err)
+	}
+	if aCall.State() != sipphone.Answered {
+		t.Errorf("1011's call is %s after 1012 left, want still answered", aCall.State())
+	}
+	if err := aCall.WaitTone(ctx, 1400); err != nil {
+		t.Errorf("1011 hears 1013 after the transfer: %v", err)
+	}
+	if err := cCall.WaitTone(ctx, 1000); err != nil {
+		t.Errorf("1013 hears 1011 after the transfer: %v", err)
+	}
+	if err := aCall.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cCall.WaitEnd(ctx); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestAttendedTransferThroughAsterisk(t *testing.T) {
+	sb := sandbox.Require(t)
+	a := handset(t, sb, "1014", 1000)
+	b := handset(t, sb, "1015", 600)
+	c := handset(t, sb, "1016", 1400, func(c *sipphone.Config) { c.Detect = append(c.Detect, 1400) })
+	ctx := testContext(t, 40*time.Second)
+
+	aCall, bToA := connect(t, ctx, a, b)
+	bToC, cCall := connect(t, ctx, b, c)
+	if err := bToC.WaitTone(ctx, 1400); err != nil {
+		t.Fatal(err)
+	}
+	// 1015 joins 1014 and 1016 and leaves.
+	if err := bToA.AttendedTransfer(ctx, bToC); err != nil {
+		t.Fatalf("1015 transfers 1014 to 1016: %v (progress %v)", err, bToA.TransferProgress())
+	}
+	for _, call := range []*sipphone.Call{bToA, bToC} {
+		if call.State() != sipphone.Ended {
+			t.Errorf("1015's call %s is %s after the attended transfer, want ended", call.ID(), call.State())
+		}
+		t.Logf("1015's call with %s: %v", call.Peer(), call.End())
+	}
+	if err := aCall.WaitTone(ctx, 1400); err != nil {
+		t.Errorf("1014 hears 1016 after the transfer: %v", err)
+	}
+	if err := cCall.WaitTone(ctx, 1000); err != nil {
+		t.Errorf("1016 hears 1014 after the transfer: %v", err)
+	}
+	if err := cCall.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := aCall.WaitEnd(ctx); err != nil {
+		t.Error(err)
+	}
+}

@@ -226,6 +226,11 @@ func (c *Call) runOutgoing(ctx context.Context) {
 			cancel()
 			c.finish(End{By: Local, Code: 487, Reason: "CANCEL sent (answered meanwhile: BYE sent)"})
 		case ctx.Err() != nil:
+			if res != nil && res.StatusCode >= 300 {
+				c.mu.Lock()
+				c.codes = append(c.codes, res.StatusCode) // the 487 that WaitAnswer read itself
+				c.mu.Unlock()
+			}
 			c.finish(End{By: Local, Code: 487, Reason: "CANCEL sent"})
 		default:
 			c.finish(End{By: Local, Reason: "INVITE failed: " + err.Error()})
@@ -420,6 +425,9 @@ func (c *Call) ID() string { return c.callID }
 
 // Outgoing says whether this phone placed the call.
 func (c *Call) Outgoing() bool { return c.outgoing }
+
+// Peer is the other side's SIP user: who was called (outgoing) or who calls (incoming).
+func (c *Call) Peer() string { return c.target }
 
 // Caller is who an incoming call is from (From and P-Asserted-Identity).
 func (c *Call) Caller() CallerID { return c.caller }
@@ -827,6 +835,38 @@ func (c *Call) ReferReplaces(ctx context.Context, other *Call) error {
 	replaces := fmt.Sprintf("%s;to-tag=%s;from-tag=%s", other.callID, remote, local)
 	uri := sip.Uri{Scheme: "sip", User: other.target, Host: c.p.server.Addr().String(), Port: int(c.p.server.Port())}
 	return c.refer(ctx, "<"+uri.String()+"?Replaces="+url.QueryEscape(replaces)+">")
+}
+
+// BlindTransfer does what a desk phone does: REFER to target, wait for the transfer to
+// succeed (NOTIFY 200), then hang up this call.
+func (c *Call) BlindTransfer(ctx context.Context, target string) error {
+	if err := c.Refer(ctx, target); err != nil {
+		return err
+	}
+	if _, err := c.WaitTransfer(ctx); err != nil {
+		return err
+	}
+	if err := c.Hangup(ctx); err != nil && !errors.Is(err, ErrCallEnded) {
+		return err
+	}
+	return nil
+}
+
+// AttendedTransfer does what a desk phone does: REFER c's far end to replace other, wait for
+// success, then hang up both calls (those Asterisk has not ended already).
+func (c *Call) AttendedTransfer(ctx context.Context, other *Call) error {
+	if err := c.ReferReplaces(ctx, other); err != nil {
+		return err
+	}
+	if _, err := c.WaitTransfer(ctx); err != nil {
+		return err
+	}
+	for _, call := range []*Call{c, other} {
+		if err := call.Hangup(ctx); err != nil && !errors.Is(err, ErrCallEnded) {
+			return err
+		}
+	}
+	return nil
 }
 
 func (c *Call) refer(ctx context.Context, referTo string) error {
