@@ -533,3 +533,12 @@ func (l *Leg) Validate() error {
 	}
 	return checkLen("recording name", l.RecordingName, MaxPathLen)
 }
+
+// MayControl refuses to let anyone but an administrator, or the operator themself, change an
+// operator's live state (pause, resume, log in or out).
+func (a Actor) MayControl(op Operator) error {
+	if a.IsAdministrator() || (a.OperatorID != 0 && a.OperatorID == op.ID) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "%s may not change the state of operator %d (%s): only administrators, or the operator themself", a.Login, op.ID, op.Name)
+}

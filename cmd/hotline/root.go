@@ -66,14 +66,22 @@ database is locked, read-only, corrupt or not migrated).`,
 
 	root.AddCommand(
 		newDBCmd(a),
-		newOperatorCmd(a),
+		withLive(newOperatorCmd(a), newLiveOperatorCmds(a)...),
 		newTopicCmd(a),
 		newScriptCmd(a),
 		newDirectoryCmd(a),
 		newCaseCmd(a),
 		newCompletionCmd(),
+		newServeCmd(),
+		newStatusCmd(a),
 	)
 	return root
+}
+
+// withLive adds the commands that act on the running daemon to a command group.
+func withLive(group *cobra.Command, live ...*cobra.Command) *cobra.Command {
+	group.AddCommand(live...)
+	return group
 }
 
 // withStore opens the journal (migrated to this build's schema), runs fn, and closes it.

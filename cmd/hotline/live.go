@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/hotline-dev/hotline/control"
+	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/switchboard"
+	"github.com/spf13/cobra"
+)
+
+// defaultSocket is the daemon's local API socket (config api.socket).
+const defaultSocket = "/run/hotline/hotline.sock"
+
+func socketFlag(cmd *cobra.Command, p *string) {
+	def := os.Getenv("HOTLINE_API_SOCKET")
+	if def == "" {
+		def = defaultSocket
+	}
+	cmd.Flags().StringVar(p, "socket", def, "the running daemon's API socket (env HOTLINE_API_SOCKET)")
+}
+
+func newStatusCmd(a *app) *cobra.Command {
+	var socket string
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the live queue and operators of the running daemon",
+		Long: `status asks the running 'hotline serve' for the callers waiting (position, wait) and the
+operators (state, since when, calls today).`,
+		Example: "  hotline status\n  hotline status -o json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := control.NewClient(socket).Status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return a.emit(cmd, st, func(w io.Writer) { statusTable(w, st) })
+		},
+	}
+	socketFlag(cmd, &socket)
+	return cmd
+}
+
+func statusTable(w io.Writer, st switchboard.Status) {
+	conn := "connected"
+	if !st.Connected {
+		conn = "NOT CONNECTED to Asterisk"
+	}
+	printf(w, "%s  asterisk %s  calls %d  waiting %d\n\n", st.At.Format("2006-01-02 15:04:05"), conn, st.Calls, len(st.Queue))
+	printf(w, "POS\tCALLER\tCASE\tWAITING\tRINGING\tNOTE\n")
+	for _, q := range st.Queue {
+		note := ""
+		if q.Callback {
+			note = "callback"
+		} else if q.Priority > 0 {
+			note = "priority"
+		}
+		ringing := ""
+		if q.OfferedTo != 0 {
+			ringing = idStr(q.OfferedTo)
+		}
+		printf(w, "%d\t%s\t%d\t%s\t%s\t%s\n", q.Position, q.CallerNumber, q.CaseID, q.Waiting.Round(time.Second), ringing, note)
+	}
+	ops := append([]switchboard.OperatorStatus(nil), st.Operators...)
+	sort.Slice(ops, func(i, j int) bool { return ops[i].ID < ops[j].ID })
+	printf(w, "\nID\tNAME\tEXT\tSTATE\tSINCE\tREASON\tCALLS TODAY\tMISSED\n")
+	for _, o := range ops {
+		since := ""
+		if !o.Since.IsZero() {
+			since = st.At.Sub(o.Since).Round(time.Second).String()
+		}
+		printf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", o.ID, o.Name, o.Extension, o.Presence, since, o.Reason, o.CallsToday, o.Missed)
+	}
+}
+
+// newLiveOperatorCmds are the operator commands that act on the running daemon, not the journal.
+// An administrator may act on anyone; an operator on themself.
+func newLiveOperatorCmds(a *app) []*cobra.Command {
+	type action struct {
+		use, short, example string
+		do                  func(ctx context.Context, c *control.Client, id int64, reason string) error
+	}
+	actions := []action{
+		{"pause ID|LOGIN|EXT", "Pause an operator in the running daemon (no calls offered)", "  hotline operator pause 1001 --reason 2",
+			func(ctx context.Context, c *control.Client, id int64, reason string) error { return c.Pause(ctx, id, reason) }},
+		{"resume ID|LOGIN|EXT", "End an operator's pause", "  hotline operator resume ivanova",
+			func(ctx context.Context, c *control.Client, id int64, _ string) error { return c.Resume(ctx, id) }},
+		{"login ID|LOGIN|EXT", "Log an operator in (as feature code *21 does)", "  hotline operator login 1001",
+			func(ctx context.Context, c *control.Client, id int64, _ string) error { return c.Login(ctx, id) }},
+		{"logout ID|LOGIN|EXT", "Log an operator out; a call in progress goes on to its end", "  hotline operator logout 1001",
+			func(ctx context.Context, c *control.Client, id int64, _ string) error { return c.Logout(ctx, id) }},
+	}
+	var cmds []*cobra.Command
+	for _, act := range actions {
+		var socket, reason string
+		cmd := &cobra.Command{
+			Use:     act.use,
+			Short:   act.short,
+			Example: act.example,
+			Args:    exactArgs(1, "an operator id, login or extension"),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				var id int64
+				err := a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+					by, err := a.actor(ctx, s)
+					if err != nil {
+						return err
+					}
+					o, err := operatorRef(ctx, s, args[0])
+					if err != nil {
+						return err
+					}
+					if err := by.MayControl(o); err != nil {
+						return err
+					}
+					id = o.ID
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+				return act.do(cmd.Context(), control.NewClient(socket), id, reason)
+			},
+		}
+		socketFlag(cmd, &socket)
+		if act.use[:5] == "pause" {
+			cmd.Flags().StringVar(&reason, "reason", "", "pause reason code (0-9, as keyed with *23N on a handset)")
+		}
+		cmds = append(cmds, cmd)
+	}
+	return cmds
+}
+
