@@ -86,7 +86,9 @@ func newLiveOperatorCmds(a *app) []*cobra.Command {
 	}
 	actions := []action{
 		{"pause ID|LOGIN|EXT", "Pause an operator in the running daemon (no calls offered)", "  hotline operator pause 1001 --reason 2",
-			func(ctx context.Context, c *control.Client, id int64, reason string) error { return c.Pause(ctx, id, reason) }},
+			func(ctx context.Context, c *control.Client, id int64, reason string) error {
+				return c.Pause(ctx, id, reason)
+			}},
 		{"resume ID|LOGIN|EXT", "End an operator's pause", "  hotline operator resume ivanova",
 			func(ctx context.Context, c *control.Client, id int64, _ string) error { return c.Resume(ctx, id) }},
 		{"login ID|LOGIN|EXT", "Log an operator in (as feature code *21 does)", "  hotline operator login 1001",
@@ -133,4 +135,3 @@ func newLiveOperatorCmds(a *app) []*cobra.Command {
 	}
 	return cmds
 }
-
