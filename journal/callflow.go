@@ -113,7 +113,7 @@ func (s *Store) CallerOpenCases(ctx context.Context, number string) ([]hotline.C
 	if !hotline.ValidPhoneNumber(n) {
 		return nil, hotline.Errorf(hotline.EINVALID, "invalid phone number %q", number)
 	}
-	return s.selectCases(ctx, `SELECT `+caseCols+` FROM cases WHERE caller_number = ? AND status IN ('delayed_answer', 'in_progress')
+	return s.selectCases(ctx, `SELECT `+caseCols+` FROM cases WHERE caller_number <> '' AND caller_number = ? AND status IN ('delayed_answer', 'in_progress')
 		ORDER BY status = 'delayed_answer' DESC, created_at DESC, id DESC LIMIT 50`, n)
 }
 
@@ -234,7 +234,7 @@ func (s *Store) StartCall(ctx context.Context, leg hotline.Leg) (CallCase, error
 		var c hotline.Case
 		if leg.CallerNumber != "" {
 			var r caseRow
-			err := tx.GetContext(ctx, &r, `SELECT `+caseCols+` FROM cases WHERE caller_number = ? AND status IN ('delayed_answer', 'in_progress')
+			err := tx.GetContext(ctx, &r, `SELECT `+caseCols+` FROM cases WHERE caller_number <> '' AND caller_number = ? AND status IN ('delayed_answer', 'in_progress')
 				ORDER BY status = 'delayed_answer' DESC, created_at DESC, id DESC LIMIT 1`, leg.CallerNumber)
 			switch {
 			case err == nil:

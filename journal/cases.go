@@ -492,7 +492,9 @@ func (f CaseFilter) where() (string, []any, error) {
 		if !hotline.ValidPhoneNumber(n) {
 			return "", nil, hotline.Errorf(hotline.EINVALID, "invalid phone number %q", f.Caller)
 		}
-		conds, args = append(conds, `caller_number = ?`), append(args, n)
+		// The "<> ''" repeats the partial index's WHERE: SQLite uses a partial index only when
+		// the query implies its condition, which a bound parameter alone does not.
+		conds, args = append(conds, `caller_number <> '' AND caller_number = ?`), append(args, n)
 	}
 	if len(conds) == 0 {
 		return "1=1", args, nil
@@ -560,13 +562,13 @@ func (s *Store) CallerHistory(ctx context.Context, q CallerQuery, limit int) ([]
 		if !hotline.ValidPhoneNumber(n) {
 			return nil, hotline.Errorf(hotline.EINVALID, "invalid phone number %q: want digits, optionally with a leading +", q.Number)
 		}
-		conds, args = append(conds, `caller_number = ?`), append(args, n)
+		conds, args = append(conds, `caller_number <> '' AND caller_number = ?`), append(args, n)
 	}
 	if p := strings.TrimSpace(q.PolicyNumber); p != "" {
-		conds, args = append(conds, `policy_number = ?`), append(args, p)
+		conds, args = append(conds, `policy_number <> '' AND policy_number = ?`), append(args, p)
 	}
 	if n := strings.TrimSpace(q.FullName); n != "" {
-		conds, args = append(conds, `full_name_fold = ?`), append(args, fold(n))
+		conds, args = append(conds, `full_name_fold <> '' AND full_name_fold = ?`), append(args, fold(n))
 	}
 	if len(conds) == 0 {
 		return nil, hotline.Errorf(hotline.EINVALID, "caller history needs a number, a policy number or a full name")
