@@ -73,6 +73,7 @@ database is locked, read-only, corrupt or not migrated).`,
 		newCaseCmd(a),
 		newCompletionCmd(),
 		newServeCmd(),
+		newDemoCmd(),
 		newStatusCmd(a),
 	)
 	return root
