@@ -67,6 +67,13 @@ func (s *stream) stop() {
 	<-s.done
 }
 
+// with returns the stream reporting failures to t (a subtest's).
+func (s *stream) with(t testing.TB) *stream {
+	c := *s
+	c.t = t
+	return &c
+}
+
 // next returns the next event, failing the test after d.
 func (s *stream) next(d time.Duration) ari.Event {
 	s.t.Helper()

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	ariv6 "github.com/CyCoreSystems/ari/v6"
 	"github.com/hotline-dev/hotline/ari"
 	"github.com/hotline-dev/hotline/integration-tests/sandbox"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
@@ -83,5 +84,44 @@ func TestChannelTransferFromREFER(t *testing.T) {
 	// ours among them.
 	if progress := call.TransferProgress(); !slices.Contains(progress, 200) {
 		t.Errorf("handset got transfer progress %v, want a 200 (channel_answered)", progress)
+	}
+}
+
+// TestHandsetDTMF: DTMF both ways between the application and a real SIP handset.
+func TestHandsetDTMF(t *testing.T) {
+	sb := sandbox.Require(t)
+	s := start(t, sb, uniq("t-dtmf"), nil)
+	ctx := ctxT(t, 60*time.Second)
+	phone, err := sipphone.New(ctx, sipphone.Config{Server: sb.SIPAddr, User: "1052", Password: sb.HandsetPassword, AutoAnswer: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = phone.Close() })
+	id := uniq("handset")
+	if _, err := s.Originate(ctx, ari.OriginateRequest{Endpoint: "PJSIP/1052", ChannelID: id, App: s.Application()}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Channel(id).Hangup(ctxT(t, 5*time.Second), "") })
+	call, err := phone.Incoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor(10*time.Second, "StasisStart of the handset", isStasisStart(id))
+
+	if err := s.Channel(id).SendDTMF(ctx, "123", ari.DTMFOptions{Duration: 100 * time.Millisecond, Between: 100 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	if err := call.WaitDTMF(ctx, "123"); err != nil {
+		t.Fatal(err)
+	}
+	if err := call.SendDTMF(ctx, "9"); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor(10*time.Second, "ChannelDtmfReceived 9", typed(func(d *ariv6.ChannelDtmfReceived) bool { return d.Channel.ID == id && d.Digit == "9" }))
+	if err := s.Channel(id).Hangup(ctx, ari.HangupNormal); err != nil {
+		t.Fatal(err)
+	}
+	if end, err := call.WaitEnd(ctx); err != nil || end.By != sipphone.Remote {
+		t.Errorf("handset call ended %v, %v; want hung up by Asterisk", end, err)
 	}
 }
