@@ -278,3 +278,41 @@ func TestRESTErrorFromServer(t *testing.T) {
 		t.Errorf("got %#v", err)
 	}
 }
+
+// BenchmarkStream measures the whole receive path: websocket frame read, decode, buffer, consumer.
+func BenchmarkStream(b *testing.B) {
+	msg := samples(b)["ChannelStateChange"]
+	f := &fakeAsterisk{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.CloseNow()
+		for range b.N {
+			if ws.Write(r.Context(), websocket.MessageText, msg) != nil {
+				return
+			}
+		}
+		_, _, _ = ws.Read(r.Context())
+	}))
+	defer f.Close()
+	c, err := ari.New(ari.Config{URL: f.URL + "/ari", Username: "u", Password: "p", Application: "app",
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.Run(ctx)
+	<-c.Events() // Connected
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if ev := <-c.Events(); ev.GetType() != "ChannelStateChange" {
+			b.Fatalf("got %T", ev)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

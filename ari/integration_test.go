@@ -244,3 +244,44 @@ func TestBridgeAndRecord(t *testing.T) {
 		return ok && l.Channel.ID == a && l.Bridge.ID == bid
 	})
 }
+
+// TestHoldingBridgeMOH: a caller waiting in a holding bridge hears music on hold.
+func TestHoldingBridgeMOH(t *testing.T) {
+	sb := sandbox.Require(t)
+	s := start(t, sb, uniq("t-hold"), nil)
+	ctx := ctxT(t, 30*time.Second)
+	id := uniq("waiting")
+	originateEcho(t, s, id)
+	bid := uniq("queue")
+	br, err := s.CreateBridge(ctx, bid, ari.BridgeHolding, "queue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if br.Type != ari.BridgeHolding {
+		t.Errorf("bridge type %q, want holding", br.Type)
+	}
+	b := s.Bridge(bid)
+	t.Cleanup(func() { _ = b.Destroy(ctxT(t, 5*time.Second)) })
+	if err := b.AddChannel(ctx, ari.AddChannelOptions{Role: "participant"}, id); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor(5*time.Second, "ChannelEnteredBridge", typed(func(e *ariv6.ChannelEnteredBridge) bool { return e.Channel.ID == id }))
+	if err := b.StartMOH(ctx, "default"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := sb.CLI(ctx, "core show channels concise")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The holding bridge plays MOH through an announcer channel.
+	if !strings.Contains(out, "Announcer/") && !strings.Contains(out, "MusicOnHold") {
+		t.Errorf("no MOH announcer channel after StartMOH:\n%s", out)
+	}
+	if err := b.StopMOH(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Destroy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor(5*time.Second, "ChannelLeftBridge on destroy", typed(func(e *ariv6.ChannelLeftBridge) bool { return e.Channel.ID == id }))
+}

@@ -49,6 +49,7 @@ func TestChannelOperations(t *testing.T) {
 			"Mute":         func() error { return ch.Mute(ctx, ari.DirectionIn) },
 			"Unmute":       func() error { return ch.Unmute(ctx, ari.DirectionIn) },
 			"Ring":         func() error { return ch.Ring(ctx) },
+			"Progress":     func() error { return ch.Progress(ctx) },
 			"StopRing":     func() error { return ch.StopRing(ctx) },
 			"StartSilence": func() error { return ch.StartSilence(ctx) },
 			"StopSilence":  func() error { return ch.StopSilence(ctx) },
