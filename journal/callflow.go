@@ -208,10 +208,10 @@ type CallCase struct {
 
 // callerNumber keeps a caller id only when it is a phone number: Asterisk may report "anonymous",
 // "unknown" or a name, which must not block filing the call.
-func (s *Store) callerNumber(raw string) string {
+func (s *Store) callerNumber(callID, raw string) string {
 	n := hotline.NormalizePhone(raw)
 	if n != "" && !hotline.ValidPhoneNumber(n) {
-		s.log.Warn("journal: caller id is not a phone number; filed without it", "caller_id", raw)
+		s.log.Warn("journal: caller id is not a phone number; filed without it", "call", callID, "caller_id", raw)
 		return ""
 	}
 	return n
@@ -224,7 +224,7 @@ func (s *Store) StartCall(ctx context.Context, leg hotline.Leg) (CallCase, error
 	if leg.CallID == "" {
 		return CallCase{}, hotline.Errorf(hotline.EINVALID, "a call needs its channel id")
 	}
-	leg.CallerNumber = s.callerNumber(leg.CallerNumber)
+	leg.CallerNumber = s.callerNumber(leg.CallID, leg.CallerNumber)
 	leg.ID, leg.OperatorID, leg.End = 0, 0, ""
 	if err := leg.Validate(); err != nil {
 		return CallCase{}, err
@@ -293,7 +293,7 @@ func callLeg(ctx context.Context, q querier, callID string) (hotline.Leg, error)
 // adds a new leg on the same case. A leg with an operator makes that operator the owner of a case
 // that has none. One transaction, with history.
 func (s *Store) SaveCallLeg(ctx context.Context, leg hotline.Leg) error {
-	leg.CallerNumber = s.callerNumber(leg.CallerNumber)
+	leg.CallerNumber = s.callerNumber(leg.CallID, leg.CallerNumber)
 	if err := leg.Validate(); err != nil {
 		return err
 	}

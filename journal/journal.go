@@ -125,8 +125,8 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	//                      failing at once.
 	//   _txlock=immediate  BEGIN IMMEDIATE: take the write lock when the transaction starts, so a
 	//                      write never fails half-way trying to upgrade a read lock.
-	// Checkpoints: SQLite's automatic checkpoint (every 1000 WAL pages) moves the WAL back into
-	// the database; Close runs a TRUNCATE checkpoint so that a stopped journal is one file.
+	// Checkpoints: SQLite's automatic checkpoint (every 1000 WAL pages, after a commit) moves the
+	// WAL back into the database, so the WAL stays a few MB; see Close for the last one.
 	base := fmt.Sprintf("%s?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on&_busy_timeout=%d",
 		path, opt.BusyTimeout.Milliseconds())
 	s := &Store{path: path, now: opt.Now, log: opt.Logger}
@@ -185,11 +185,14 @@ func (s *Store) verify(ctx context.Context) error {
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
-// Close checkpoints the WAL into the database file and closes every connection.
+// Close closes every connection. It first runs a PASSIVE checkpoint, which copies what it can
+// from the WAL into the database without waiting for other processes (a CLI closing next to a
+// running `serve` must not stall); when the last connection to the file closes, SQLite itself
+// checkpoints fully and deletes the WAL, so a stopped journal is a single file.
 func (s *Store) Close() error {
 	if s.w != nil {
-		if _, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-			s.log.Warn("journal: checkpoint on close failed; the WAL will be replayed on next open", "err", err)
+		if _, err := s.w.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+			s.log.Warn("journal: checkpoint on close failed; the WAL is replayed on the next open", "err", err)
 		}
 	}
 	return s.closeDBs()

@@ -116,6 +116,11 @@ func TestFileModeAndPragmas(t *testing.T) {
 	if err != nil || !rep.OK() || rep.JournalMode != "wal" {
 		t.Fatalf("check: %+v %v", rep, err)
 	}
+	// Closed, the journal is one file: SQLite checkpoints and removes the WAL.
+	f.s.Close()
+	if _, err := os.Stat(f.path + "-wal"); !os.IsNotExist(err) {
+		t.Fatalf("WAL left after Close: %v", err)
+	}
 }
 
 func TestCaseLifeInTheJournal(t *testing.T) {
@@ -566,4 +571,21 @@ func TestSwitchboardCalls(t *testing.T) {
 	}
 	wantCode(t, f.s.SaveCallLeg(ctx, hotline.Leg{CallID: "nope", ArrivedAt: at}), hotline.ENOTFOUND)
 	wantCode(t, f.s.SetCallTopic(ctx, "ch-1", f.op1.OperatorID, 99), hotline.ENOTFOUND)
+}
+
+func TestReassignIsForAdministrators(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	c := f.newCase(t, f.op1, hotline.Case{})
+	_, err := f.s.UpdateCase(ctx, f.op1, c.ID, journal.CaseUpdate{OwnerID: &f.op2.OperatorID})
+	wantCode(t, err, hotline.EFORBIDDEN)
+	c, err = f.s.UpdateCase(ctx, f.admin, c.ID, journal.CaseUpdate{OwnerID: &f.op2.OperatorID})
+	if err != nil || c.OwnerID != f.op2.OperatorID {
+		t.Fatalf("reassign: %+v %v", c, err)
+	}
+	past := f.clk.Now().Add(-time.Hour)
+	_, err = f.s.UpdateCase(ctx, f.op2, c.ID, journal.CaseUpdate{DueAt: &past})
+	wantCode(t, err, hotline.EINVALID)
+	_, err = f.s.UpdateCase(ctx, f.op2, c.ID, journal.CaseUpdate{SetInProgress: true})
+	wantCode(t, err, hotline.ECONFLICT) // not a delayed answer
 }

@@ -1,0 +1,65 @@
+package journal
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hotline-dev/hotline"
+)
+
+// A write that reaches SQLite on a read-only connection gets SQLITE_READONLY: the same error a
+// read-only file gives (which cannot be staged when tests run as root). It must say what to check.
+func TestReadOnlyErrors(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ro.db")
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.r.ExecContext(ctx, `INSERT INTO topics (code, type, title, created_at) VALUES ('x', 'complaint', 'x', 0)`)
+	err = s.dbError(err, "add topic")
+	if hotline.ErrorCode(err) != hotline.EUNAVAILABLE || !strings.Contains(hotline.ErrorMessage(err), "read-only") {
+		t.Fatalf("read-only write: %v", err)
+	}
+
+	ro, err := Open(ctx, path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	c := hotline.Case{Channel: hotline.ChannelPhone}
+	if err := ro.NewCase(ctx, hotline.SystemActor, &c); hotline.ErrorCode(err) != hotline.EUNAVAILABLE {
+		t.Fatalf("write on a read-only store: %v", err)
+	}
+	if n, err := ro.CountCases(ctx, CaseFilter{}); err != nil || n != 0 {
+		t.Fatalf("read-only store reads: %d %v", n, err)
+	}
+}
+
+// The history refuses to be rewritten, whoever holds the file.
+func TestHistoryIsAppendOnly(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "h.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := hotline.Case{Channel: hotline.ChannelPhone}
+	if err := s.NewCase(ctx, hotline.SystemActor, &c); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE history SET actor = 'nobody'`, `DELETE FROM history`} {
+		if _, err := s.w.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
