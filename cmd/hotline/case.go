@@ -378,12 +378,27 @@ func newCaseShowCmd(a *app) *cobra.Command {
 				if v.History, err = s.History(ctx, journal.HistoryFilter{CaseID: id}); err != nil {
 					return err
 				}
+				names := map[int64]string{}
+				name := func(id int64) string {
+					if id == 0 {
+						return "-"
+					}
+					if n, ok := names[id]; ok {
+						return n
+					}
+					n := idStr(id)
+					if o, err := s.Operator(ctx, id); err == nil {
+						n = o.Name + " (" + n + ")"
+					}
+					names[id] = n
+					return n
+				}
 				return a.emit(cmd, v, func(w io.Writer) {
 					c := v.Case
 					printf(w, "Case\t%s (#%d)\nRegistered\t%s by %s, %s\nStatus\t%s\nType / topic\t%s / %s\nCaller\t%s\nPerson\t%s, born %s, policy %s, %s\nDescription\t%s\nOwner\t%s\nDue\t%s\nResult\t%s\nComment\t%s\n",
 						c.Number, c.ID, fmtTime(c.CreatedAt), c.CreatedBy, c.Channel, c.Status, orDash(string(c.Type)), orDash(c.Topic),
 						orDash(c.CallerNumber), orDash(c.Person.FullName), orDash(c.Person.BirthDate), orDash(c.Person.PolicyNumber), orDash(c.Person.Address),
-						orDash(c.Description), orDash(idField(c.OwnerID)), fmtTime(c.DueAt), orDash(string(c.Result)), orDash(c.Comment))
+						orDash(c.Description), name(c.OwnerID), fmtTime(c.DueAt), orDash(string(c.Result)), orDash(c.Comment))
 					if !c.ExtendTo.IsZero() {
 						printf(w, "Extension asked\t%s\n", fmtTime(c.ExtendTo))
 					}
@@ -392,8 +407,8 @@ func newCaseShowCmd(a *app) *cobra.Command {
 					}
 					printf(w, "\nCALLS\nARRIVED\tOPERATOR\tQUEUE WAIT\tTALK\tEND\tRECORDING\tFROM\n")
 					for _, l := range v.Calls {
-						printf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", fmtTime(l.ArrivedAt), orDash(idField(l.OperatorID)), l.QueueWait().Round(time.Second),
-							l.TalkTime().Round(time.Second), orDash(string(l.End)), orDash(l.RecordingName), orDash(idField(l.TransferredFrom)))
+						printf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", fmtTime(l.ArrivedAt), name(l.OperatorID), l.QueueWait().Round(time.Second),
+							l.TalkTime().Round(time.Second), orDash(string(l.End)), orDash(l.RecordingName), name(l.TransferredFrom))
 					}
 					printf(w, "\nLINKED CASES\n")
 					caseTable(w, v.Linked)

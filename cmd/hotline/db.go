@@ -17,7 +17,7 @@ func newDBCmd(a *app) *cobra.Command {
 		Example: "  hotline --db /var/lib/hotline/hotline.db db migrate",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := journal.Open(cmd.Context(), a.dbPath, journal.Options{})
+			s, err := journal.Open(cmd.Context(), a.dbPath, journal.Options{Logger: cmdLogger(cmd)})
 			if err != nil {
 				return err
 			}
@@ -43,7 +43,7 @@ func newDBCmd(a *app) *cobra.Command {
 		Example: "  hotline db check -o json",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := journal.Open(cmd.Context(), a.dbPath, journal.Options{ReadOnly: true})
+			s, err := journal.Open(cmd.Context(), a.dbPath, journal.Options{ReadOnly: true, Logger: cmdLogger(cmd)})
 			if err != nil {
 				return err
 			}

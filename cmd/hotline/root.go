@@ -88,7 +88,7 @@ func withLive(group *cobra.Command, live ...*cobra.Command) *cobra.Command {
 // withStore opens the journal (migrated to this build's schema), runs fn, and closes it.
 func (a *app) withStore(cmd *cobra.Command, fn func(ctx context.Context, s *journal.Store) error) error {
 	ctx := cmd.Context()
-	s, err := journal.Open(ctx, a.dbPath, journal.Options{Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	s, err := journal.Open(ctx, a.dbPath, journal.Options{Logger: cmdLogger(cmd)})
 	if err != nil {
 		return err
 	}
@@ -97,6 +97,12 @@ func (a *app) withStore(cmd *cobra.Command, fn func(ctx context.Context, s *jour
 		return err
 	}
 	return fn(ctx, s)
+}
+
+// cmdLogger is the journal's logger for one command: warnings only, on stderr, so that tables and
+// JSON on stdout stay clean.
+func cmdLogger(cmd *cobra.Command) *slog.Logger {
+	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // actor is who runs the command: --as, else the operating-system user, mapped by the journal.
