@@ -14,6 +14,7 @@ import (
 	ariv6 "github.com/CyCoreSystems/ari/v6"
 	"github.com/coder/websocket"
 	"github.com/hotline-dev/hotline/ari"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // fakeAsterisk serves the ARI websocket: each connection gets the messages script returns for it
@@ -315,4 +316,40 @@ func BenchmarkStream(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+func TestMetrics(t *testing.T) {
+	f := newFake(t, func(int) ([]string, bool) { return []string{userEvent(1), `{"type":"Later"}`}, true })
+	cfg := fakeConfig(t, f)
+	cfg.EventBuffer = 7
+	c := runConn(t, cfg)
+	for range 3 { // Connected, e1 and the untyped Later
+		recv(t, c)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	if err := reg.Register(c.Metrics()); err != nil {
+		t.Fatal(err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			if l := m.GetLabel(); len(l) != 1 || l[0].GetName() != "app" || l[0].GetValue() != "app" {
+				t.Errorf("%s labels %v, want app=app", mf.GetName(), l)
+			}
+			got[mf.GetName()] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
+		}
+	}
+	want := map[string]float64{
+		"hotline_ari_event_buffer_depth": 0, "hotline_ari_event_buffer_capacity": 7,
+		"hotline_ari_events_total": 3, "hotline_ari_events_unknown_total": 1,
+		"hotline_ari_event_buffer_full_total": 0, "hotline_ari_slow_consumer_total": 0,
+		"hotline_ari_reconnects_total": 0, "hotline_ari_connected": 1,
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("metrics %v, want %v", got, want)
+	}
 }

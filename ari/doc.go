@@ -13,7 +13,7 @@
 //     is logged.
 //   - Connection state as events: *Connected, *Disconnected (with the reason) and *Reconnected, with
 //     capped exponential backoff and jitter in between, so the call flow knows when to reconcile.
-//   - Explicit back-pressure: a bounded buffer (Config.EventBuffer), its depth in Conn.Stats, and,
+//   - Explicit back-pressure: a bounded buffer (Config.EventBuffer), its depth in Conn.Stats and Conn.Metrics (Prometheus), and,
 //     when the consumer stops taking events for Config.SlowConsumerTimeout, a dropped websocket
 //     reported as Disconnected{Err: ErrSlowConsumer} — never a silent loss.
 //   - REST with a context on every call and errors (*Error) that keep the HTTP status, Asterisk's

@@ -1,0 +1,60 @@
+package ari
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics returns a Prometheus collector of the event stream, labelled app=<Application>. The daemon
+// registers it on its own registry; this package registers nothing globally.
+//
+//	hotline_ari_event_buffer_depth       events waiting for the consumer now
+//	hotline_ari_event_buffer_capacity    the bound (Config.EventBuffer)
+//	hotline_ari_events_total             events delivered (connection events included)
+//	hotline_ari_events_unknown_total     of which untyped (*Unknown)
+//	hotline_ari_event_buffer_full_total  times the reader had to wait for the consumer
+//	hotline_ari_slow_consumer_total      times it gave up and dropped the websocket
+//	hotline_ari_reconnects_total         websocket reconnections
+//	hotline_ari_connected                1 while the websocket is up
+func (c *Conn) Metrics() prometheus.Collector {
+	label := prometheus.Labels{"app": c.cfg.Application}
+	d := func(name, help string) *prometheus.Desc { return prometheus.NewDesc(name, help, nil, label) }
+	return &metrics{c: c, descs: [...]*prometheus.Desc{
+		d("hotline_ari_event_buffer_depth", "ARI events waiting for the consumer."),
+		d("hotline_ari_event_buffer_capacity", "Bound of the ARI event buffer."),
+		d("hotline_ari_events_total", "ARI events delivered to the consumer."),
+		d("hotline_ari_events_unknown_total", "ARI events delivered untyped (raw)."),
+		d("hotline_ari_event_buffer_full_total", "Times the ARI reader waited on a full event buffer."),
+		d("hotline_ari_slow_consumer_total", "Times the ARI websocket was dropped because the consumer was too slow."),
+		d("hotline_ari_reconnects_total", "ARI websocket reconnections."),
+		d("hotline_ari_connected", "1 while the ARI websocket is connected."),
+	}}
+}
+
+type metrics struct {
+	c     *Conn
+	descs [8]*prometheus.Desc
+}
+
+// Describe implements prometheus.Collector.
+func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range m.descs {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (m *metrics) Collect(ch chan<- prometheus.Metric) {
+	s := m.c.Stats()
+	up := 0.0
+	if s.Connected {
+		up = 1
+	}
+	g, c := prometheus.GaugeValue, prometheus.CounterValue
+	for i, v := range []struct {
+		t prometheus.ValueType
+		v float64
+	}{
+		{g, float64(s.Depth)}, {g, float64(s.Capacity)}, {c, float64(s.Delivered)}, {c, float64(s.Unknown)},
+		{c, float64(s.BufferFull)}, {c, float64(s.SlowConsumer)}, {c, float64(s.Reconnects)}, {g, up},
+	} {
+		ch <- prometheus.MustNewConstMetric(m.descs[i], v.t, v.v)
+	}
+}
