@@ -237,7 +237,11 @@ func (c *Conn) dial(ctx context.Context) (*websocket.Conn, error) {
 	defer cancel()
 	h := http.Header{}
 	h.Set("Authorization", "Basic "+basicAuth(c.cfg.Username, c.cfg.Password))
-	ws, resp, err := websocket.Dial(dctx, c.wsURL, &websocket.DialOptions{HTTPClient: c.http, HTTPHeader: h})
+	// The websocket lives for hours: an overall http.Client.Timeout (fine for REST) would end it,
+	// and the websocket library refuses such a client outright.
+	hc := *c.http
+	hc.Timeout = 0
+	ws, resp, err := websocket.Dial(dctx, c.wsURL, &websocket.DialOptions{HTTPClient: &hc, HTTPHeader: h})
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
 			return nil, fmt.Errorf("ari: websocket %s: 401 Unauthorized: check the ARI user and password (ari.conf)", c.cfg.WebsocketURL)

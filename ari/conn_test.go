@@ -353,3 +353,41 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("metrics %v, want %v", got, want)
 	}
 }
+
+func TestBackoffCappedWithJitter(t *testing.T) {
+	c, err := ari.New(ari.Config{URL: "http://127.0.0.1:1/ari", Username: "u", Application: "a",
+		MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		attempt int
+		ceiling time.Duration
+	}{
+		{1, 100 * time.Millisecond}, {2, 200 * time.Millisecond}, {3, 400 * time.Millisecond},
+		{4, 800 * time.Millisecond}, {5, time.Second}, {50, time.Second},
+	}
+	for _, tt := range tests {
+		seen := map[time.Duration]bool{}
+		for range 200 {
+			d := ari.Backoff(c, tt.attempt)
+			if d < tt.ceiling/2 || d > tt.ceiling {
+				t.Fatalf("attempt %d: %s, want within [%s, %s]", tt.attempt, d, tt.ceiling/2, tt.ceiling)
+			}
+			seen[d] = true
+		}
+		if len(seen) < 10 {
+			t.Errorf("attempt %d: only %d distinct delays in 200: no jitter", tt.attempt, len(seen))
+		}
+	}
+}
+
+func TestHTTPClientTimeoutDoesNotBreakWebsocket(t *testing.T) {
+	f := newFake(t, func(int) ([]string, bool) { return []string{userEvent(1)}, true })
+	cfg := fakeConfig(t, f)
+	cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second}
+	c := runConn(t, cfg)
+	if ev := recv(t, c); ev.GetType() != ari.EventConnected {
+		t.Fatalf("got %T, want Connected", ev)
+	}
+}
