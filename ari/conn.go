@@ -237,8 +237,8 @@ func (c *Conn) dial(ctx context.Context) (*websocket.Conn, error) {
 	defer cancel()
 	h := http.Header{}
 	h.Set("Authorization", "Basic "+basicAuth(c.cfg.Username, c.cfg.Password))
-	// The websocket lives for hours: an overall http.Client.Timeout (fine for REST) would end it,
-	// and the websocket library refuses such a client outright.
+	// The websocket lives for hours: an overall http.Client.Timeout meant for REST must not bound it
+	// (the handshake is bounded by dctx).
 	hc := *c.http
 	hc.Timeout = 0
 	ws, resp, err := websocket.Dial(dctx, c.wsURL, &websocket.DialOptions{HTTPClient: &hc, HTTPHeader: h})
