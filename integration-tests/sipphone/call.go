@@ -1,12 +1,14 @@
 package sipphone
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -102,7 +104,7 @@ type Call struct {
 	caller       CallerID
 	version      uint64
 	ackSDP       bool // we offered in a 2xx: the answer comes in the ACK
-	transfers    []int
+	transfers    []notified // sorted by CSeq: sipgo handles each request in its own goroutine
 	transferDone bool
 	refresh      *time.Timer
 	waiters      []chan struct{}
@@ -906,7 +908,9 @@ func (c *Call) onNotify(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	c.mu.Lock()
 	if err == nil {
-		c.transfers = append(c.transfers, code)
+		n := notified{cseq: req.CSeq().SeqNo, code: code}
+		i, _ := slices.BinarySearchFunc(c.transfers, n, func(a, b notified) int { return cmp.Compare(a.cseq, b.cseq) })
+		c.transfers = slices.Insert(c.transfers, i, n)
 	}
 	if terminated || code >= 200 {
 		c.transferDone = true
@@ -916,11 +920,24 @@ func (c *Call) onNotify(req *sip.Request, tx sip.ServerTransaction) {
 	c.log.Debug("transfer progress", "code", code, "terminated", terminated)
 }
 
+type notified struct {
+	cseq uint32
+	code int
+}
+
 // TransferProgress are the status codes the NOTIFYs of the last REFER reported, in order.
 func (c *Call) TransferProgress() []int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]int(nil), c.transfers...)
+	return c.progressLocked()
+}
+
+func (c *Call) progressLocked() []int {
+	codes := make([]int, len(c.transfers))
+	for i, n := range c.transfers {
+		codes[i] = n.code
+	}
+	return codes
 }
 
 // WaitTransfer waits for the final NOTIFY of the last REFER and returns its status code
@@ -930,7 +947,7 @@ func (c *Call) WaitTransfer(ctx context.Context) (int, error) {
 	var code int
 	err := c.wait(ctx, func() (bool, error) {
 		if n := len(c.transfers); n > 0 {
-			code = c.transfers[n-1]
+			code = c.transfers[n-1].code
 		}
 		if c.transferDone || code >= 200 {
 			if code >= 300 || code == 0 {
@@ -939,7 +956,7 @@ func (c *Call) WaitTransfer(ctx context.Context) (int, error) {
 			return true, nil
 		}
 		if c.state == Ended {
-			return true, fmt.Errorf("%w before the transfer completed (progress %v)", ErrCallEnded, c.transfers)
+			return true, fmt.Errorf("%w before the transfer completed (progress %v)", ErrCallEnded, c.progressLocked())
 		}
 		return false, nil
 	})

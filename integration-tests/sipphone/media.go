@@ -62,6 +62,7 @@ type media struct {
 	sdpAddr  netip.AddrPort // where the other side's SDP said it goes
 	latched  bool           // remote learned from received packets (symmetric RTP)
 	started  bool           // the call is answered: send
+	stale    netip.AddrPort // the source before the SDP last moved: its late packets do not latch
 	sendPT   uint8
 	eventPT  uint8 // remote's telephone-event payload type, 0 if it takes none
 	sending  bool
@@ -107,6 +108,9 @@ func (m *media) setRemote(d mediaDesc, ours Direction) {
 	// A changed SDP address (a re-INVITE moving the media) overrides a latched source; an
 	// unchanged one keeps it.
 	if d.Addr != m.sdpAddr || !m.latched {
+		if m.remote.IsValid() && m.remote != d.Addr {
+			m.stale = m.remote
+		}
 		m.remote, m.latched = d.Addr, false
 	}
 	m.sdpAddr = d.Addr
@@ -290,7 +294,7 @@ func (m *media) handle(pkt *rtp.Packet, from netip.AddrPort, samples []int16) []
 		return samples
 	}
 	// Symmetric RTP: answer to where the audio comes from, whatever the SDP said.
-	if from != m.remote {
+	if from != m.remote && from != m.stale {
 		if m.remote.IsValid() {
 			m.log.Debug("rtp source differs from sdp: latching", "sdp", m.remote, "from", from)
 		}

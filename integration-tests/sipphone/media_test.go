@@ -1,0 +1,47 @@
+package sipphone
+
+import "testing"
+
+func TestSeqTrackerLoss(t *testing.T) {
+	type pkt struct {
+		ssrc uint32
+		seq  uint16
+	}
+	seqs := func(ssrc uint32, from, to uint16, skip ...uint16) []pkt {
+		var out []pkt
+	next:
+		for s := from; s != to+1; s++ {
+			for _, k := range skip {
+				if s == k {
+					continue next
+				}
+			}
+			out = append(out, pkt{ssrc, s})
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		pkts []pkt
+		lost int
+	}{
+		{"none lost", seqs(1, 100, 199), 0},
+		{"two lost", seqs(1, 100, 199, 150, 151), 2},
+		{"across wrap-around", seqs(1, 65500, 65535, 65530), 1},
+		{"wrap into zero", append(seqs(1, 65530, 65535), seqs(1, 0, 10, 3)...), 1},
+		{"reordered is not lost", []pkt{{1, 1}, {1, 3}, {1, 2}, {1, 4}}, 0},
+		{"new ssrc keeps old losses", append(seqs(1, 1, 10, 5), seqs(2, 5000, 5010, 5005, 5006)...), 3},
+		{"a duplicate hides a loss (RFC 3550 counting)", []pkt{{1, 1}, {1, 2}, {1, 2}, {1, 4}}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var tr seqTracker
+			for _, p := range tt.pkts {
+				tr.add(p.ssrc, p.seq)
+			}
+			if got := tr.lost(); got != tt.lost {
+				t.Errorf("lost %d, want %d", got, tt.lost)
+			}
+		})
+	}
+}
