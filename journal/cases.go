@@ -55,15 +55,42 @@ func CaseNumber(created time.Time, id int64) string {
 	return fmt.Sprintf("%d-%06d", created.Year(), id)
 }
 
-// ParseCaseRef accepts a case id ("123") or number ("2026-000123") and returns the id.
+// ParseCaseRef accepts a case id ("123") or number ("2026-000123") and returns the id. It does
+// not check that a number's year is the case's: CaseRef does.
 func ParseCaseRef(ref string) (int64, error) {
-	ref = strings.TrimSpace(ref)
-	if _, tail, ok := strings.Cut(ref, "-"); ok {
-		ref = tail
+	_, id, err := parseCaseRef(ref)
+	return id, err
+}
+
+func parseCaseRef(ref string) (year int, id int64, err error) {
+	bad := hotline.Errorf(hotline.EINVALID, "invalid case reference %q: want an id (123) or a number (2026-000123)", ref)
+	r := strings.TrimSpace(ref)
+	if y, tail, ok := strings.Cut(r, "-"); ok {
+		if year, err = strconv.Atoi(y); err != nil || year < 1000 {
+			return 0, 0, bad
+		}
+		r = tail
 	}
-	id, err := strconv.ParseInt(ref, 10, 64)
+	id, err = strconv.ParseInt(r, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, hotline.Errorf(hotline.EINVALID, "invalid case reference %q: want an id (123) or a number (2026-000123)", ref)
+		return 0, 0, bad
+	}
+	return year, id, nil
+}
+
+// CaseRef resolves a case id or number to the id of an existing case; a number whose year is not
+// the case's is not found (2025-000123 is not case 123 of 2026).
+func (s *Store) CaseRef(ctx context.Context, ref string) (int64, error) {
+	year, id, err := parseCaseRef(ref)
+	if err != nil {
+		return 0, err
+	}
+	c, err := s.Case(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if year != 0 && c.CreatedAt.Year() != year {
+		return 0, hotline.Errorf(hotline.ENOTFOUND, "no case %s (case #%d is %s)", strings.TrimSpace(ref), id, c.Number)
 	}
 	return id, nil
 }

@@ -104,6 +104,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		case err == nil:
 			f.Close()
 		case errors.Is(err, fs.ErrExist):
+			if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+				opt.Logger.Warn("journal: the database holds personal data but others may read it; chmod 600 it",
+					"path", path, "mode", st.Mode().Perm().String())
+			}
 		default:
 			return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot create database file %s: %v", path, err)
 		}

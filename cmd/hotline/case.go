@@ -45,11 +45,11 @@ func (a *app) caseCmd(use, short, example string, nargs int, fn func(ctx context
 		Example: example,
 		Args:    exactArgs(nargs, "a case id or number (see Usage)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := journal.ParseCaseRef(args[0])
-			if err != nil {
-				return err
-			}
 			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+				id, err := s.CaseRef(ctx, args[0])
+				if err != nil {
+					return err
+				}
 				by, err := a.actor(ctx, s)
 				if err != nil {
 					return err
@@ -147,7 +147,7 @@ approved (closed for good). Results: answered, measures_taken, forwarded_with_no
 	link := a.caseCmd("link REF EARLIER", "Link a case to an earlier case of the same person",
 		"  hotline case link 2026-000200 2026-000123", 2,
 		func(ctx context.Context, s *journal.Store, by hotline.Actor, id int64, args []string) (hotline.Case, error) {
-			other, err := journal.ParseCaseRef(args[1])
+			other, err := s.CaseRef(ctx, args[1])
 			if err != nil {
 				return hotline.Case{}, err
 			}
@@ -351,11 +351,11 @@ func newCaseShowCmd(a *app) *cobra.Command {
 		Example: "  hotline case show 2026-000123\n  hotline case show 123 -o json",
 		Args:    exactArgs(1, "a case id or number"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := journal.ParseCaseRef(args[0])
-			if err != nil {
-				return err
-			}
 			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+				id, err := s.CaseRef(ctx, args[0])
+				if err != nil {
+					return err
+				}
 				var v struct {
 					Case        hotline.Case         `json:"case"`
 					Calls       []hotline.Leg        `json:"calls"`

@@ -163,6 +163,7 @@ func TestCaseWorkflowEndToEnd(t *testing.T) {
 	c.fails(2, "unknown status", "case", "list", "--status", "closed")
 	c.fails(2, "invalid --from", "case", "list", "--from", "yesterday")
 	c.fails(3, "no case", "case", "show", "999")
+	c.fails(3, "no case 1999-000001", "case", "show", "1999-000001")
 	c.fails(2, "invalid case reference", "case", "show", "abc")
 	c.fails(2, "unknown flag", "case", "list", "--bogus")
 	c.fails(2, "--output must be", "-o", "xml", "case", "list")
