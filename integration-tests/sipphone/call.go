@@ -103,7 +103,7 @@ type Call struct {
 	end          End
 	caller       CallerID
 	version      uint64
-	ackSDP       bool // we offered in a 2xx: the answer comes in the ACK
+	ackSDP       bool       // we offered in a 2xx: the answer comes in the ACK
 	transfers    []notified // sorted by CSeq: sipgo handles each request in its own goroutine
 	transferDone bool
 	refresh      *time.Timer
