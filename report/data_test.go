@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"testing"
@@ -24,7 +25,8 @@ var zero time.Time
 
 func call(id int64, callID string, arrived, queued, answered, ended time.Time, end hotline.LegEnd, op int64, topic string) Call {
 	return Call{Leg: hotline.Leg{ID: id, CaseID: id, CallID: callID, CallerNumber: "+7900000" + callID, OperatorID: op,
-		ArrivedAt: arrived, GreetingEndAt: queued, QueuedAt: queued, AnsweredAt: answered, EndedAt: ended, End: end}, Topic: topic}
+		ArrivedAt: arrived, GreetingEndAt: queued, QueuedAt: queued, AnsweredAt: answered, EndedAt: ended, End: end},
+		CaseNumber: fmt.Sprintf("2026-%06d", id), Topic: topic}
 }
 
 // testCalls: the legs of the day (c1..c11, with c2b the transfer of c2), one the evening before
@@ -125,8 +127,9 @@ func testChanges() []StatusChange {
 func testData() Data {
 	return Data{
 		Calls: testCalls(), Cases: testCases(), StatusChanges: testChanges(),
-		Operators: []hotline.Operator{{ID: anna, Name: "Anna"}, {ID: boris, Name: "Boris"}, {ID: vera, Name: "Vera"}},
-		Topics:    []hotline.Topic{{Code: "policy", Title: "Замена полиса"}, {Code: "clinic", Title: "Прикрепление к поликлинике"}},
+		Operators: []hotline.Operator{{ID: anna, Name: "Anna", Extension: "1001"}, {ID: boris, Name: "Boris", Extension: "1002"},
+			{ID: vera, Name: "Vera", Extension: "1003"}},
+		Topics: []hotline.Topic{{Code: "policy", Title: "Замена полиса"}, {Code: "clinic", Title: "Прикрепление к поликлинике"}},
 	}
 }
 

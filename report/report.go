@@ -143,8 +143,9 @@ func (o Options) withDefaults(now time.Time) (Options, error) {
 // Call is one leg of a call as the report needs it: the leg and its case's topic and type.
 type Call struct {
 	hotline.Leg
-	Topic string
-	Type  hotline.CaseType
+	CaseNumber string
+	Topic      string
+	Type       hotline.CaseType
 }
 
 // inbound: a call from the trunk; a transfer leg continues a call already counted.

@@ -1,0 +1,157 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+)
+
+// The test day as queue_log: every line written out, oldest first. c4 (hung up in the greeting)
+// and c2b (the transfer leg) have none; c11 is still waiting; c12 entered while c11 waited, so
+// it was second in the queue.
+func TestQueueLog(t *testing.T) {
+	u := func(day, h, m, s int) string { return fmt.Sprint(at(day, h, m, s).Unix()) }
+	want := []string{
+		u(22, 23, 59, 45) + "|p|hotline|NONE|ENTERQUEUE||+7900000p|1",
+		u(22, 23, 59, 55) + "|p|hotline|PJSIP/1003|CONNECT|10||0",
+		u(23, 0, 0, 5) + "|p|hotline|PJSIP/1003|COMPLETECALLER|10|10|1",
+		u(23, 9, 0, 10) + "|c1|hotline|NONE|ENTERQUEUE||+7900000c1|1",
+		u(23, 9, 0, 25) + "|c1|hotline|PJSIP/1001|CONNECT|15||0",
+		u(23, 9, 1, 10) + "|c2|hotline|NONE|ENTERQUEUE||+7900000c2|1",
+		u(23, 9, 2, 10) + "|c2|hotline|PJSIP/1002|CONNECT|60||0",
+		u(23, 9, 3, 10) + "|c3|hotline|NONE|ENTERQUEUE||+7900000c3|1",
+		u(23, 9, 3, 13) + "|c3|hotline|NONE|ABANDON|1|1|3",
+		u(23, 9, 4, 10) + "|c2|hotline|PJSIP/1002|TRANSFER|1003|hotline|60|120|1", // to vera's extension
+		u(23, 9, 5, 25) + "|c1|hotline|PJSIP/1001|COMPLETECALLER|15|300|1",
+		u(23, 9, 10, 10) + "|c5|hotline|NONE|ENTERQUEUE||+7900000c5|1",
+		u(23, 9, 11, 40) + "|c5|hotline|NONE|ABANDON|1|1|90",
+		u(23, 10, 0, 10) + "|c6|hotline|NONE|ENTERQUEUE||+7900000c6|1",
+		u(23, 10, 3, 10) + "|c6|hotline|PJSIP/1001|CONNECT|180||0",
+		u(23, 10, 13, 10) + "|c6|hotline|PJSIP/1001|COMPLETECALLER|180|600|1",
+		u(23, 10, 20, 10) + "|c7|hotline|NONE|ENTERQUEUE||+7900000c7|1",
+		u(23, 10, 22, 10) + "|c7|hotline|NONE|EXITWITHTIMEOUT|1|1|120",
+		u(23, 10, 30, 10) + "|c8|hotline|NONE|ENTERQUEUE||+7900000c8|1",
+		u(23, 10, 30, 15) + "|c8|hotline|PJSIP/1001|CONNECT|5||0",
+		u(23, 10, 31, 10) + "|c9|hotline|NONE|ENTERQUEUE||+7900000c9|1",
+		u(23, 10, 31, 15) + "|c8|hotline|PJSIP/1001|COMPLETECALLER|5|60|1",
+		u(23, 10, 31, 20) + "|c9|hotline|PJSIP/1001|CONNECT|10||0",
+		u(23, 10, 33, 20) + "|c9|hotline|PJSIP/1001|COMPLETECALLER|10|120|1",
+		u(23, 11, 0, 10) + "|c10|hotline|NONE|ENTERQUEUE||+7900000c10|1",
+		u(23, 11, 0, 20) + "|c10|hotline|NONE|ABANDON|1|1|10", // failed in the queue
+		u(23, 11, 30, 10) + "|c11|hotline|NONE|ENTERQUEUE||+7900000c11|1",
+		u(24, 0, 0, 35) + "|c12|hotline|NONE|ENTERQUEUE||+7900000c12|2",
+		u(24, 0, 0, 40) + "|c12|hotline|PJSIP/1002|CONNECT|5||0",
+		u(24, 0, 2, 40) + "|c12|hotline|PJSIP/1002|COMPLETECALLER|5|120|2",
+	}
+	d := testData()
+	var buf bytes.Buffer
+	var progress []string
+	n, err := WriteQueueLog(context.Background(), &buf, d.Calls, d.Operators, ExportOptions{
+		Progress: func(done, total int) { progress = append(progress, fmt.Sprintf("%d/%d", done, total)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if n != len(want) || len(got) != len(want) {
+		t.Fatalf("%d lines (returned %d), want %d:\n%s", len(got), n, len(want), buf.String())
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("line %d:\n got %s\nwant %s", i+1, got[i], want[i])
+		}
+	}
+	if len(progress) == 0 || progress[len(progress)-1] != "14/14" {
+		t.Errorf("progress = %q, want it to end at 14/14", progress)
+	}
+}
+
+// Positions: A, B, C queue at 0, 1, 2 s. B hangs up at 5 s while A still waits (A is answered at
+// 10 s): B entered second and left second. C entered third (A and B ahead) and timed out at 20 s
+// alone: position 1. An operator without an extension is Agent/<id>.
+func TestQueueLogPositions(t *testing.T) {
+	t0 := at(23, 9, 0, 0)
+	s := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Second) }
+	calls := []Call{
+		call(1, "A", t0, s(0), s(10), s(70), hotline.LegCompleted, 7, ""),
+		call(2, "B", t0, s(1), zero, s(5), hotline.LegAbandoned, 0, ""),
+		call(3, "C", t0, s(2), zero, s(20), hotline.LegOverflow, 0, ""),
+	}
+	var buf bytes.Buffer
+	if _, err := WriteQueueLog(context.Background(), &buf, calls, nil, ExportOptions{Queue: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"|B|q|NONE|ENTERQUEUE||+7900000B|2", "|B|q|NONE|ABANDON|2|2|4",
+		"|C|q|NONE|ENTERQUEUE||+7900000C|3", "|C|q|NONE|EXITWITHTIMEOUT|1|3|18",
+		"|A|q|Agent/7|CONNECT|10||0", "|A|q|Agent/7|COMPLETECALLER|10|60|1",
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("queue_log lacks %q:\n%s", want, buf.String())
+		}
+	}
+}
+
+// The test day as cdr_csv records: 13 ended legs (c11 still waits), oldest first; four checked
+// in full: answered, a transfer leg, abandoned, failed.
+func TestCDR(t *testing.T) {
+	d := testData()
+	var buf bytes.Buffer
+	n, err := WriteCDR(context.Background(), &buf, d.Calls, d.Operators, ExportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if n != 13 || len(lines) != 13 {
+		t.Fatalf("%d records (returned %d), want 13:\n%s", len(lines), n, buf.String())
+	}
+	for i, want := range map[int]string{
+		1:  `"","+7900000c1","1001","hotline",""""" <+7900000c1>","","PJSIP/1001","Stasis","hotline","2026-11-23 09:00:00","2026-11-23 09:00:25","2026-11-23 09:05:25",325,300,"ANSWERED","DOCUMENTATION","c1","2026-000001"`,
+		3:  `"","+7900000c2","1003","hotline",""""" <+7900000c2>","","PJSIP/1003","Stasis","hotline","2026-11-23 09:01:00","2026-11-23 09:04:15","2026-11-23 09:07:15",375,180,"ANSWERED","DOCUMENTATION","c2","2026-000021"`,
+		4:  `"","+7900000c3","","hotline",""""" <+7900000c3>","","","Stasis","hotline","2026-11-23 09:03:00","","2026-11-23 09:03:13",13,0,"NO ANSWER","DOCUMENTATION","c3","2026-000003"`,
+		11: `"","+7900000c10","","hotline",""""" <+7900000c10>","","","Stasis","hotline","2026-11-23 11:00:00","","2026-11-23 11:00:20",20,0,"FAILED","DOCUMENTATION","c10","2026-000010"`,
+	} {
+		if lines[i] != want {
+			t.Errorf("record %d:\n got %s\nwant %s", i, lines[i], want)
+		}
+	}
+	// Any CSV reader reads it, every record with cdr_csv's 18 columns.
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range recs {
+		if len(r) != len(CDRColumns) {
+			t.Errorf("record %d has %d fields, want %d", i, len(r), len(CDRColumns))
+		}
+	}
+	if recs[1][4] != `"" <+7900000c1>` {
+		t.Errorf("clid read back = %q", recs[1][4])
+	}
+}
+
+// Dates follow the export's time zone.
+func TestCDRTimeZone(t *testing.T) {
+	d := testData()
+	var buf bytes.Buffer
+	if _, err := WriteCDR(context.Background(), &buf, d.Calls[1:2], d.Operators, ExportOptions{Location: time.FixedZone("MSK", 3*3600)}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"2026-11-23 12:00:00","2026-11-23 12:00:25"`) {
+		t.Errorf("CDR not in MSK: %s", buf.String())
+	}
+}
+
+func TestExportCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	d := testData()
+	if _, err := WriteQueueLog(ctx, &bytes.Buffer{}, d.Calls, d.Operators, ExportOptions{}); err == nil {
+		t.Error("queue_log on a cancelled context: no error")
+	}
+}
