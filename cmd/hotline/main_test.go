@@ -189,6 +189,9 @@ func TestAdministrationEndToEnd(t *testing.T) {
 	if out := c.ok("operator", "show", "petrov"); !strings.Contains(out, "active: true → false") {
 		t.Fatalf("operator history:\n%s", out)
 	}
+	c.fails(5, "removed from service", "--as", "petrov", "case", "new")
+	c.ok("--as", "admin", "operator", "update", "petrov", "--reactivate")
+	c.ok("--as", "petrov", "case", "new")
 	if out := c.ok("topic", "search", "ПОЛИС"); !strings.Contains(out, "policy-replace") {
 		t.Fatalf("topic search:\n%s", out)
 	}

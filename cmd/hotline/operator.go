@@ -136,11 +136,14 @@ func newOperatorCmd(a *app) *cobra.Command {
 		},
 	}
 
-	var upd operatorFlags
+	var (
+		upd        operatorFlags
+		reactivate bool
+	)
 	updateCmd := &cobra.Command{
 		Use:     "update ID|LOGIN|EXT",
 		Short:   "Change an operator's fields (only the flags given)",
-		Example: "  hotline operator update ivanova --ext 1005 --max-concurrent 3\n  hotline operator update 4 --role administrator",
+		Example: "  hotline operator update ivanova --ext 1005 --max-concurrent 3\n  hotline operator update 4 --role administrator\n  hotline operator update petrov --reactivate",
 		Args:    exactArgs(1, "an operator id, login or extension"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
@@ -152,7 +155,13 @@ func newOperatorCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				o, err = s.UpdateOperator(ctx, by, o.ID, func(o *hotline.Operator) error { upd.apply(cmd.Flags(), o); return nil })
+				o, err = s.UpdateOperator(ctx, by, o.ID, func(o *hotline.Operator) error {
+					upd.apply(cmd.Flags(), o)
+					if reactivate {
+						o.Active = true
+					}
+					return nil
+				})
 				if err != nil {
 					return err
 				}
@@ -161,6 +170,7 @@ func newOperatorCmd(a *app) *cobra.Command {
 		},
 	}
 	upd.register(updateCmd.Flags())
+	updateCmd.Flags().BoolVar(&reactivate, "reactivate", false, "put a removed operator back in service")
 
 	removeCmd := &cobra.Command{
 		Use:     "remove ID|LOGIN|EXT",
