@@ -60,23 +60,19 @@ func (s *Store) Backup(ctx context.Context, dest string) (pages int, err error) 
 			if err != nil {
 				return err
 			}
-			for {
-				// 256 pages a step, checking ctx between steps: a large journal backs up without
-				// holding the read snapshot for one long call, and can be cancelled.
-				done, err := b.Step(256)
-				if err != nil {
-					b.Finish()
-					return err
-				}
-				pages = b.PageCount()
-				if done {
-					return b.Finish()
-				}
-				if err := ctx.Err(); err != nil {
-					b.Finish()
-					return err
-				}
+			// All pages in one step, inside one read transaction. In WAL mode that read does not
+			// block the writer, and it is the only way to finish under load: a backup taken in
+			// several steps restarts from the first page whenever another connection writes
+			// between steps, and a busy hotline writes all the time.
+			done, err := b.Step(-1)
+			pages = b.PageCount()
+			if ferr := b.Finish(); err == nil {
+				err = ferr
 			}
+			if err == nil && !done {
+				err = fmt.Errorf("backup stopped before the last page")
+			}
+			return err
 		})
 	})
 	if err != nil {
