@@ -56,10 +56,15 @@ type Subscription struct {
 // Subscribe returns a subscription to the events named (case-insensitive), or to all events
 // when none is named. Its first item is the current connection state. Close it when done.
 func (c *Client) Subscribe(names ...string) *Subscription {
+	return c.SubscribeBuffer(c.cfg.EventBuffer, names...)
+}
+
+// SubscribeBuffer is Subscribe with its own buffer size instead of Config.EventBuffer.
+func (c *Client) SubscribeBuffer(size int, names ...string) *Subscription {
 	s := &Subscription{
 		names: append([]string(nil), names...),
 		ch:    make(chan Event),
-		max:   c.cfg.EventBuffer,
+		max:   max(size, 1),
 		c:     c,
 		wake:  make(chan struct{}, 1),
 		stop:  make(chan struct{}),
