@@ -187,6 +187,15 @@ type Report struct {
 	Operators  []OperatorStats `json:"operators"`
 	Cases      CaseStats       `json:"cases"`
 	Callbacks  CallbackStats   `json:"callbacks"`
+	loc        *time.Location
+}
+
+// location is the report's time zone for printing dates.
+func (r *Report) location() *time.Location {
+	if r.loc == nil {
+		return time.UTC
+	}
+	return r.loc
 }
 
 // Thresholds echo the options the numbers depend on.
@@ -315,7 +324,7 @@ func Compute(d Data, o Options, now time.Time) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{From: o.From, To: o.To, AsOf: o.AsOf, TimeZone: o.Location.String(), Period: o.Period,
+	r := &Report{From: o.From, To: o.To, AsOf: o.AsOf, TimeZone: o.Location.String(), Period: o.Period, loc: o.Location,
 		Thresholds: Thresholds{ShortAbandonSeconds: o.ShortAbandon.Seconds(), WrapUpSeconds: o.WrapUp.Seconds(),
 			CallbackWithinSeconds: o.CallbackWithin.Seconds()}}
 	for _, t := range o.SLTargets {

@@ -1,0 +1,230 @@
+package report
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/journal"
+	"github.com/jmoiron/sqlx"
+	_ "github.com/mattn/go-sqlite3" // the journal's driver
+)
+
+// Source reads reports' data from the journal's SQLite file. It opens the file read-only (SQLite
+// URI mode=ro, query_only), so a report can never change the journal and runs beside the daemon
+// (WAL: readers do not block its writer). It queries the tables directly, in bulk by time range,
+// which the journal's per-case API does not offer; the schema is the journal's (migrations/).
+type Source struct {
+	db *sqlx.DB
+}
+
+// Open checks the journal at path through the journal package (it exists, is a hotline database
+// and is migrated to this build's schema; the errors say what to do) and opens it read-only.
+func Open(ctx context.Context, path string) (*Source, error) {
+	st, err := journal.Open(ctx, path, journal.Options{ReadOnly: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return nil, err
+	}
+	err = st.RequireCurrent(ctx)
+	st.Close()
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlx.Open("sqlite3", "file:"+path+"?mode=ro&_query_only=on&_busy_timeout=5000")
+	if err != nil {
+		return nil, fmt.Errorf("open %s read-only: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot read database %s: %v", path, err)
+	}
+	return &Source{db: db}, nil
+}
+
+// Close closes the connection.
+func (s *Source) Close() error { return s.db.Close() }
+
+// afterRange: legs that arrived this long after the range are loaded too, only to cap the
+// wrap-up of the range's last calls (see wrapUps).
+const afterRange = time.Hour
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(n.Int64).UTC()
+}
+
+type callRow struct {
+	ID              int64          `db:"id"`
+	CaseID          int64          `db:"case_id"`
+	CallID          string         `db:"call_id"`
+	CallerNumber    string         `db:"caller_number"`
+	OperatorID      sql.NullInt64  `db:"operator_id"`
+	ArrivedAt       sql.NullInt64  `db:"arrived_at"`
+	GreetingEndAt   sql.NullInt64  `db:"greeting_end_at"`
+	QueuedAt        sql.NullInt64  `db:"queued_at"`
+	AnsweredAt      sql.NullInt64  `db:"answered_at"`
+	EndedAt         sql.NullInt64  `db:"ended_at"`
+	EndReason       string         `db:"end_reason"`
+	RecordingName   string         `db:"recording_name"`
+	TransferredFrom sql.NullInt64  `db:"transferred_from"`
+	CaseCreated     int64          `db:"case_created_at"`
+	Topic           sql.NullString `db:"topic"`
+	Type            string         `db:"type"`
+}
+
+// Calls returns the legs that arrived in [from, to), oldest first, each with its case's number,
+// topic and type.
+func (s *Source) Calls(ctx context.Context, from, to time.Time) ([]Call, error) {
+	var rows []callRow
+	err := s.db.SelectContext(ctx, &rows, `SELECT l.id, l.case_id, l.call_id, l.caller_number, l.operator_id, l.arrived_at,
+		l.greeting_end_at, l.queued_at, l.answered_at, l.ended_at, l.end_reason, l.recording_name, l.transferred_from,
+		c.created_at AS case_created_at, c.topic, c.type
+		FROM legs l JOIN cases c ON c.id = l.case_id
+		WHERE l.arrived_at >= ? AND l.arrived_at < ? ORDER BY l.arrived_at, l.id`, ms(from), ms(to))
+	if err != nil {
+		return nil, fmt.Errorf("read call legs: %w", err)
+	}
+	out := make([]Call, len(rows))
+	for i, r := range rows {
+		out[i] = Call{Leg: hotline.Leg{ID: r.ID, CaseID: r.CaseID, CallID: r.CallID, CallerNumber: r.CallerNumber,
+			OperatorID: r.OperatorID.Int64, ArrivedAt: fromMS(r.ArrivedAt), GreetingEndAt: fromMS(r.GreetingEndAt),
+			QueuedAt: fromMS(r.QueuedAt), AnsweredAt: fromMS(r.AnsweredAt), EndedAt: fromMS(r.EndedAt),
+			End: hotline.LegEnd(r.EndReason), RecordingName: r.RecordingName, TransferredFrom: r.TransferredFrom.Int64},
+			CaseNumber: journal.CaseNumber(time.UnixMilli(r.CaseCreated).UTC(), r.CaseID), Topic: r.Topic.String, Type: hotline.CaseType(r.Type)}
+	}
+	return out, nil
+}
+
+// Operators returns every operator, removed ones too (they answered calls in the past).
+func (s *Source) Operators(ctx context.Context) ([]hotline.Operator, error) {
+	var rows []struct {
+		ID        int64  `db:"id"`
+		Name      string `db:"name"`
+		Extension string `db:"extension"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT id, name, extension FROM operators ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("read operators: %w", err)
+	}
+	out := make([]hotline.Operator, len(rows))
+	for i, r := range rows {
+		out[i] = hotline.Operator{ID: r.ID, Name: r.Name, Extension: r.Extension}
+	}
+	return out, nil
+}
+
+// Load reads what Compute needs for o's range (o.AsOf as Compute will default it).
+func (s *Source) Load(ctx context.Context, from, to, asOf time.Time) (Data, error) {
+	var d Data
+	var err error
+	if d.Calls, err = s.Calls(ctx, from, to.Add(afterRange)); err != nil {
+		return d, err
+	}
+	if d.Operators, err = s.Operators(ctx); err != nil {
+		return d, err
+	}
+	var topics []struct {
+		Code  string `db:"code"`
+		Title string `db:"title"`
+	}
+	if err := s.db.SelectContext(ctx, &topics, `SELECT code, title FROM topics ORDER BY code`); err != nil {
+		return d, fmt.Errorf("read topics: %w", err)
+	}
+	for _, t := range topics {
+		d.Topics = append(d.Topics, hotline.Topic{Code: t.Code, Title: t.Title})
+	}
+
+	// Status changes that may be callbacks: every case change since the range began that
+	// mentions «Отсроченный ответ», up to the later of the range's end and AsOf.
+	until := to
+	if asOf.After(until) {
+		until = asOf
+	}
+	var hist []struct {
+		CaseID  int64  `db:"case_id"`
+		At      int64  `db:"at"`
+		Changes string `db:"changes"`
+	}
+	if err := s.db.SelectContext(ctx, &hist, `SELECT case_id, at, changes FROM history
+		WHERE entity = 'case' AND case_id IS NOT NULL AND at >= ? AND at <= ? AND changes LIKE '%delayed_answer%' ORDER BY id`,
+		ms(from), ms(until)); err != nil {
+		return d, fmt.Errorf("read case history: %w", err)
+	}
+	ids := map[int64]bool{}
+	for _, h := range hist {
+		var cs []journal.Change
+		if err := json.Unmarshal([]byte(h.Changes), &cs); err != nil {
+			return d, fmt.Errorf("case %d history at %d: %w", h.CaseID, h.At, err)
+		}
+		for _, c := range cs {
+			if c.Field == "status" && c.From != c.To {
+				d.StatusChanges = append(d.StatusChanges, StatusChange{CaseID: h.CaseID, At: time.UnixMilli(h.At).UTC(),
+					From: hotline.CaseStatus(c.From), To: hotline.CaseStatus(c.To)})
+				ids[h.CaseID] = true
+			}
+		}
+	}
+
+	// Cases registered in the range, overdue ones, and those the callbacks name. The callback
+	// cases are few (a day's or a month's delayed answers): they are read by id in batches.
+	var rows []caseRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+caseCols+` FROM cases
+		WHERE (created_at >= ? AND created_at < ?) OR (due_at IS NOT NULL AND due_at < ? AND status <> 'approved')
+		ORDER BY id`, ms(from), ms(to), ms(asOf)); err != nil {
+		return d, fmt.Errorf("read cases: %w", err)
+	}
+	seen := map[int64]bool{}
+	for _, r := range rows {
+		seen[r.ID] = true
+		d.Cases = append(d.Cases, r.toCase())
+	}
+	var missing []int64
+	for id := range ids {
+		if !seen[id] {
+			missing = append(missing, id)
+		}
+	}
+	for len(missing) > 0 {
+		batch := missing[:min(len(missing), 500)]
+		missing = missing[len(batch):]
+		q, args, err := sqlx.In(`SELECT `+caseCols+` FROM cases WHERE id IN (?)`, batch)
+		if err != nil {
+			return d, err
+		}
+		var more []caseRow
+		if err := s.db.SelectContext(ctx, &more, q, args...); err != nil {
+			return d, fmt.Errorf("read callback cases: %w", err)
+		}
+		for _, r := range more {
+			d.Cases = append(d.Cases, r.toCase())
+		}
+	}
+	return d, nil
+}
+
+const caseCols = `id, created_at, type, topic, owner_id, due_at, status`
+
+type caseRow struct {
+	ID        int64          `db:"id"`
+	CreatedAt int64          `db:"created_at"`
+	Type      string         `db:"type"`
+	Topic     sql.NullString `db:"topic"`
+	OwnerID   sql.NullInt64  `db:"owner_id"`
+	DueAt     sql.NullInt64  `db:"due_at"`
+	Status    string         `db:"status"`
+}
+
+func (r caseRow) toCase() hotline.Case {
+	created := time.UnixMilli(r.CreatedAt).UTC()
+	return hotline.Case{ID: r.ID, Number: journal.CaseNumber(created, r.ID), CreatedAt: created, Type: hotline.CaseType(r.Type),
+		Topic: r.Topic.String, OwnerID: r.OwnerID.Int64, DueAt: fromMS(r.DueAt), Status: hotline.CaseStatus(r.Status)}
+}
