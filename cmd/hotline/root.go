@@ -75,6 +75,8 @@ database is locked, read-only, corrupt or not migrated).`,
 		newServeCmd(),
 		newDemoCmd(),
 		newStatusCmd(a),
+		newReportCmd(a),
+		newExportCmd(a),
 	)
 	return root
 }

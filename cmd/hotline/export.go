@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/report"
+	"github.com/spf13/cobra"
+)
+
+func newExportCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Export the call history for tools made for Asterisk: queue_log or cdr_csv",
+		// Replaces the root's check of --output: here -o is the file written.
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return nil },
+	}
+	cmd.AddCommand(
+		exportCmd(a, "queue-log", "Asterisk's queue_log: ENTERQUEUE, CONNECT, COMPLETECALLER, TRANSFER, ABANDON, EXITWITHTIMEOUT",
+			`queue-log writes the calls as Asterisk's app_queue logs them (time|callid|queue|agent|event|data...),
+oldest first, for queue_log readers (QueueMetrics, qloganalyzer, Wazo's stats, scripts). Agents
+are named PJSIP/<extension>. Calls that never reached the queue have no lines. The mapping is in
+docs/reports.md.`,
+			`  hotline export queue-log --from 2026-11-01 --to 2026-11-30 -o queue_log
+  hotline export queue-log --queue hotline | grep ABANDON`, report.WriteQueueLog),
+		exportCmd(a, "cdr", "CDR records in cdr_csv's column order (Master.csv)",
+			`cdr writes one record per call leg, as cdr_csv writes Master.csv (no header, loguniqueid and
+loguserfield on): accountcode, src, dst, dcontext, clid, channel, dstchannel, lastapp, lastdata,
+start, answer, end, duration, billsec, disposition, amaflags, uniqueid, userfield (the case
+number). answer is when an operator answered; billsec is the talk time.`,
+			`  hotline export cdr --from 2026-11-01 --to 2026-11-30 -o Master.csv
+  hotline export cdr --tz Europe/Moscow --progress -o cdr.csv`, report.WriteCDR),
+	)
+	return cmd
+}
+
+type writeExport func(ctx context.Context, w io.Writer, calls []report.Call, ops []hotline.Operator, o report.ExportOptions) (int, error)
+
+func exportCmd(a *app, name, short, long, example string, write writeExport) *cobra.Command {
+	var (
+		from, to, out, queue, tz string
+		always                   bool
+	)
+	cmd := &cobra.Command{
+		Use:     name,
+		Short:   short,
+		Long:    long + "\n\nWithout --from and --to, the whole history. DATE is YYYY-MM-DD in --tz; --to DATE includes that day.",
+		Example: example,
+		Args:    exactArgs(0, "no arguments (see --help)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f := reportFlags{period: "day", from: from, to: to, tz: tz, sl: report.DefaultSLTarget,
+				shortAbandon: report.DefaultShortAbandon, callbackWithin: report.DefaultCallbackWithin}
+			if from == "" && to == "" {
+				f.from = time.Unix(0, 0).UTC().Format(time.RFC3339) // the whole history
+			}
+			o, err := f.options(time.Now())
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			src, err := report.Open(ctx, a.dbPath)
+			if err != nil {
+				return err
+			}
+			defer src.Close()
+			calls, err := src.Calls(ctx, o.From, o.To)
+			if err != nil {
+				return err
+			}
+			ops, err := src.Operators(ctx)
+			if err != nil {
+				return err
+			}
+			eo := report.ExportOptions{Queue: queue, Location: o.Location, Progress: progress(cmd.ErrOrStderr(), always, name)}
+			return writeTo(out, cmd.OutOrStdout(), func(w io.Writer) error {
+				_, err := write(ctx, w, calls, ops, eo)
+				return err
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&from, "from", "", "first day (YYYY-MM-DD) or time (RFC 3339)")
+	fl.StringVar(&to, "to", "", "last day, included (YYYY-MM-DD), or end time, excluded (RFC 3339)")
+	fl.StringVarP(&out, "output", "o", "-", "file to write (mode 0600: caller numbers are personal data); - is standard output")
+	fl.StringVar(&queue, "queue", "hotline", "queue name (and CDR context)")
+	fl.StringVar(&tz, "tz", "", "time zone of dates, e.g. Europe/Moscow (default: the system's)")
+	fl.BoolVar(&always, "progress", false, "show progress on standard error even when it is not a terminal")
+	return cmd
+}
+
+// writeTo writes through fn to stdout ("-" or "") or to path, atomically: a temporary file in
+// the same directory renamed over path, so a failed export never leaves half a file.
+func writeTo(path string, stdout io.Writer, fn func(io.Writer) error) error {
+	if path == "" || path == "-" {
+		return fn(stdout)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot write %s: %v", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("chmod %s: %w", tmp.Name(), err)
+	}
+	if err := fn(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot write %s: %v", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot write %s: %v", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot write %s: %v", path, err)
+	}
+	return nil
+}
