@@ -2,9 +2,11 @@ package integrationtests
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -116,8 +118,8 @@ func TestHandsetsCallEachOtherAndHearEachOther(t *testing.T) {
 	if err := out.WaitState(ctx, sipphone.Ringing); err != nil {
 		t.Fatalf("1001 waits for ringing: %v", err)
 	}
-	if id := in.Caller(); id.User != "1001" {
-		t.Errorf("1002 sees the call from %+v, want user 1001", id)
+	if id := in.Caller(); id.User != "1001" || id.PAIUser != "1001" || id.Display != "Handset 1001" {
+		t.Errorf("1002 sees the call from %+v, want 1001 in From and P-Asserted-Identity, display Handset 1001", id)
 	}
 	if err := in.Answer(ctx); err != nil {
 		t.Fatalf("1002 answers: %v", err)
@@ -391,4 +393,35 @@ func TestAttendedTransferThroughAsterisk(t *testing.T) {
 	if _, err := aCall.WaitEnd(ctx); err != nil {
 		t.Error(err)
 	}
+}
+
+// Calls through Asterisk at once, each pair with its own tone: each caller hears its own
+// callee, so no call is crossed with another.
+func TestConcurrentCallsThroughAsteriskStayApart(t *testing.T) {
+	sb := sandbox.Require(t)
+	const pairs = 10
+	ctx := testContext(t, 60*time.Second)
+	var wg sync.WaitGroup
+	for i := range pairs {
+		callerExt, calleeExt := fmt.Sprintf("%d", 1021+i), fmt.Sprintf("%d", 1041+i)
+		hz := 500 + 100*float64(i) // 500..1400 Hz, one per callee
+		caller := handset(t, sb, callerExt, 300)
+		handset(t, sb, calleeExt, hz, func(c *sipphone.Config) { c.AutoAnswer = true })
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			call, err := caller.Dial(ctx, calleeExt)
+			if err != nil {
+				t.Errorf("%s calls %s: %v", callerExt, calleeExt, err)
+				return
+			}
+			if err := call.WaitTone(ctx, hz); err != nil {
+				t.Errorf("%s hears %s: %v", callerExt, calleeExt, err)
+			}
+			if err := call.Hangup(ctx); err != nil {
+				t.Errorf("%s hangs up: %v", callerExt, err)
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -95,6 +95,7 @@ type Call struct {
 	media    *media
 	session  uint64
 	answerCh chan answerCmd
+	decided  chan struct{}      // closed when an incoming call's answer or refusal is settled
 	cancel   context.CancelFunc // stops an outgoing INVITE (CANCEL)
 
 	mu           sync.Mutex
@@ -124,6 +125,7 @@ func (p *Phone) newCall(outgoing bool) (*Call, error) {
 		outgoing: outgoing,
 		session:  rand.Uint64() >> 1,
 		answerCh: make(chan answerCmd),
+		decided:  make(chan struct{}),
 		done:     make(chan struct{}),
 	}
 	c.log = p.log
@@ -337,11 +339,13 @@ func (p *Phone) answerIncoming(req *sip.Request, tx sip.ServerTransaction) {
 		cmd = answerCmd{code: 200}
 	case cmd = <-c.answerCh:
 	case <-ss.Context().Done():
+		close(c.decided)
 		c.finish(End{By: Remote, Code: 487, Reason: "CANCEL received"})
 		return
 	case <-p.quit:
 		cmd = answerCmd{code: 480, reason: "Temporarily Unavailable"}
 	}
+	close(c.decided)
 	reply := func(err error) {
 		if cmd.result != nil {
 			cmd.result <- err
@@ -557,24 +561,27 @@ func (c *Call) reply(ctx context.Context, code int, reason string) error {
 	if c.outgoing {
 		return errors.New("sipphone: cannot answer or reject an outgoing call")
 	}
+	select {
+	case <-c.done:
+		return fmt.Errorf("%w: %s", ErrCallEnded, c.End())
+	default:
+	}
 	cmd := answerCmd{code: code, reason: reason, result: make(chan error, 1)}
 	select {
 	case c.answerCh <- cmd:
+	case <-c.decided:
+		// Auto-answer, Close or the caller's CANCEL came first.
+		if code == 200 {
+			return c.WaitAnswer(ctx)
+		}
+		if err := c.WaitState(ctx, Answered); err != nil {
+			return err
+		}
+		return fmt.Errorf("sipphone: refuse call %s: it was answered already", c.callID)
 	case <-c.done:
 		return fmt.Errorf("%w: %s", ErrCallEnded, c.End())
 	case <-ctx.Done():
 		return fmt.Errorf("sipphone: answer call %s: %w", c.callID, context.Cause(ctx))
-	default:
-		if s := c.State(); s != Ringing {
-			return fmt.Errorf("sipphone: answer call %s: it is %s, not ringing", c.callID, s)
-		}
-		select {
-		case c.answerCh <- cmd:
-		case <-c.done:
-			return fmt.Errorf("%w: %s", ErrCallEnded, c.End())
-		case <-ctx.Done():
-			return fmt.Errorf("sipphone: answer call %s: %w", c.callID, context.Cause(ctx))
-		}
 	}
 	select {
 	case err := <-cmd.result:
@@ -599,11 +606,11 @@ func (c *Call) Hangup(ctx context.Context) error {
 			return nil
 		}
 		err := c.Reject(ctx, 486)
-		if errors.Is(err, ErrCallEnded) {
-			return nil
-		}
 		if err == nil || c.State() == Ended {
 			return nil
+		}
+		if ctx.Err() != nil {
+			return err
 		}
 		// Answered meanwhile: fall through to BYE.
 	}

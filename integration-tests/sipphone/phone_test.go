@@ -2,6 +2,7 @@ package sipphone
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -334,5 +335,35 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 			t.Fatalf("%d goroutines before, %d after Close:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestAnswerAndRejectAfterAutoAnswer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	a := newTestPhone(t, "alice", 1000)
+	b := newTestPhone(t, "bob", 600, func(c *Config) { c.AutoAnswer = true })
+	out, err := a.Dial(ctx, uriOf(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := b.Incoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Answer(ctx); err != nil {
+		t.Errorf("Answer on an auto-answered call: %v, want nil", err)
+	}
+	if err := in.Reject(ctx, 486); err == nil {
+		t.Error("Reject on an answered call succeeded")
+	}
+	if err := out.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.WaitEnd(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Answer(ctx); !errors.Is(err, ErrCallEnded) {
+		t.Errorf("Answer on an ended call: %v, want ErrCallEnded", err)
 	}
 }
