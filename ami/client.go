@@ -279,14 +279,10 @@ func (c *Client) supervise(s *session) {
 	}
 }
 
-// reconnect tries until it logs in (nil after Close). The delay doubles from ReconnectMin up to
-// ReconnectMax, each wait a random point in its upper half, so that many clients restarted
-// together do not hammer Asterisk in step.
+// reconnect tries until it logs in (nil after Close).
 func (c *Client) reconnect() *session {
-	delay := c.cfg.ReconnectMin
 	for attempt := 1; ; attempt++ {
-		wait := delay/2 + mrand.N(delay/2+1)
-		t := time.NewTimer(wait)
+		t := time.NewTimer(backoff(attempt, c.cfg.ReconnectMin, c.cfg.ReconnectMax, mrand.Int64N))
 		select {
 		case <-c.closing:
 			t.Stop()
@@ -301,9 +297,20 @@ func (c *Client) reconnect() *session {
 			}
 			return s
 		}
-		c.log.Warn("AMI reconnect failed", "attempt", attempt, "err", err, "next_in_max", min(delay*2, c.cfg.ReconnectMax))
-		delay = min(delay*2, c.cfg.ReconnectMax)
+		c.log.Warn("AMI reconnect failed", "attempt", attempt, "err", err)
 	}
+}
+
+// backoff is the wait before reconnect attempt n (from 1): the delay doubles from lo up to hi,
+// and the wait is drawn from the upper half of it, so that many clients restarted together do
+// not hammer Asterisk in step, yet never wait less than half the delay. rnd(n) is in [0, n).
+func backoff(n int, lo, hi time.Duration, rnd func(int64) int64) time.Duration {
+	d := lo
+	for i := 1; i < n && d < hi; i++ {
+		d *= 2
+	}
+	d = min(d, hi)
+	return d/2 + time.Duration(rnd(int64(d/2)+1))
 }
 
 // keepalive pings; an unanswered Ping means a dead TCP path that the OS would notice only much

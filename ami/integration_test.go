@@ -185,6 +185,150 @@ func TestSandboxOriginate(t *testing.T) {
 	}
 }
 
+// waitFor reads sub until match returns true for a decoded event.
+func waitFor(t *testing.T, ctx context.Context, sub *ami.Subscription, what string, match func(ami.Event) bool) {
+	t.Helper()
+	for {
+		select {
+		case ev, ok := <-sub.Events():
+			if !ok {
+				t.Fatalf("%s: subscription closed", what)
+			}
+			if ev.Dropped > 0 {
+				t.Errorf("%s: subscription dropped %d events", what, ev.Dropped)
+			}
+			if ev.Message != nil && match(ev) {
+				return
+			}
+		case <-ctx.Done():
+			t.Fatalf("%s: not seen before the deadline", what)
+		}
+	}
+}
+
+func channelByUniqueid(t *testing.T, ctx context.Context, c *ami.Client, uniqueid string) (ami.ChannelInfo, bool) {
+	t.Helper()
+	chans, err := c.CoreShowChannels(ctx)
+	if err != nil {
+		t.Fatalf("CoreShowChannels: %v", err)
+	}
+	for _, ch := range chans {
+		if ch.Uniqueid == uniqueid {
+			return ch, true
+		}
+	}
+	return ami.ChannelInfo{}, false
+}
+
+// Redirect moves a channel parked in Wait() to the echo test; CoreShowChannels shows it there.
+func TestSandboxRedirect(t *testing.T) {
+	c, _ := dialSandbox(t, ami.AuthMD5)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := c.Originate(ctx, ami.Originate{Channel: "Local/*43@hotline-operators", Application: "Wait", Data: "30"})
+	if err != nil {
+		t.Fatalf("Originate: %v", err)
+	}
+	defer c.Hangup(context.Background(), resp.Channel, 16)
+	if ch, _ := channelByUniqueid(t, ctx, c, resp.Uniqueid); ch.Application != "Wait" {
+		t.Fatalf("originated channel runs %q, want Wait", ch.Application)
+	}
+	if err := c.Redirect(ctx, ami.Redirect{Channel: resp.Channel, Context: "hotline-operators", Exten: "*43"}); err != nil {
+		t.Fatalf("Redirect: %v", err)
+	}
+	for {
+		ch, ok := channelByUniqueid(t, ctx, c, resp.Uniqueid)
+		if !ok {
+			t.Fatalf("channel %s gone after Redirect", resp.Uniqueid)
+		}
+		if ch.Application == "Echo" {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("after Redirect the channel runs %q, want Echo", ch.Application)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// bridgedCall originates a Local channel that dials the echo test and waits until both are in
+// their bridge: the transferer (the originated channel) and the far end's channel.
+func bridgedCall(t *testing.T, ctx context.Context, c *ami.Client, sub *ami.Subscription) (transferer *ami.OriginateResponse, callee string) {
+	t.Helper()
+	resp, err := c.Originate(ctx, ami.Originate{Channel: "Local/*43@hotline-operators", Application: "Dial", Data: "Local/*43@hotline-operators"})
+	if err != nil {
+		t.Fatalf("Originate: %v", err)
+	}
+	t.Cleanup(func() { c.Hangup(context.Background(), resp.Channel, 16) })
+	waitFor(t, ctx, sub, "DialEnd of the bridged call", func(e ami.Event) bool {
+		d, ok := e.Decode().(*ami.DialEnd)
+		if ok && d.Caller != nil && d.Caller.Uniqueid == resp.Uniqueid && d.DialStatus == "ANSWER" {
+			callee = d.Dest.Channel
+			return true
+		}
+		return false
+	})
+	t.Cleanup(func() { c.Hangup(context.Background(), callee, 16) })
+	// DialEnd comes before the two enter their bridge; a transfer before that is "invalid".
+	// BridgeEnter has no type here: the raw message serves.
+	waitFor(t, ctx, sub, "BridgeEnter of the caller", func(e ami.Event) bool {
+		return e.Name == "BridgeEnter" && e.Message.Field("Uniqueid") == resp.Uniqueid
+	})
+	return resp, callee
+}
+
+// A bridged call blind-transferred by AMI: the BlindTransfer event decodes with its channels.
+func TestSandboxBlindTransfer(t *testing.T) {
+	c, _ := dialSandbox(t, ami.AuthMD5)
+	sub := c.Subscribe("DialEnd", "BridgeEnter", "BlindTransfer")
+	defer sub.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, callee := bridgedCall(t, ctx, c, sub)
+	if err := c.BlindTransfer(ctx, resp.Channel, "hotline-operators", "*43"); err != nil {
+		t.Fatalf("BlindTransfer: %v", err)
+	}
+	waitFor(t, ctx, sub, "BlindTransfer event", func(e ami.Event) bool {
+		b, ok := e.Decode().(*ami.BlindTransfer)
+		return ok && b.Transferer.Uniqueid == resp.Uniqueid && b.Result == "Success" && b.Extension == "*43" &&
+			b.Bridge.Uniqueid != "" && b.Transferee != nil && b.Transferee.Channel == callee
+	})
+}
+
+// Atxfer reaches Asterisk, which refuses it here: asterisk-conf/features.conf deliberately sets
+// no atxfer code (hotline runs transfers itself), and Atxfer works only through that feature.
+// The refusal must come back as an ActionError carrying Asterisk's reason.
+func TestSandboxAtxfer(t *testing.T) {
+	c, _ := dialSandbox(t, ami.AuthMD5)
+	sub := c.Subscribe("DialEnd", "BridgeEnter")
+	defer sub.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, _ := bridgedCall(t, ctx, c, sub)
+	err := c.Atxfer(ctx, resp.Channel, "hotline-operators", "*43")
+	var ae *ami.ActionError
+	if !errors.As(err, &ae) || ae.Action != "Atxfer" || !strings.Contains(ae.Message, "feature code") {
+		t.Fatalf("Atxfer without an atxfer feature code: got %v, want Asterisk's refusal", err)
+	}
+}
+
+func TestSandboxReload(t *testing.T) {
+	c, _ := dialSandbox(t, ami.AuthPlain)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.Reload(ctx, "res_pjsip.so"); err != nil {
+		t.Fatalf("Reload res_pjsip.so: %v", err)
+	}
+	if err := c.Reload(ctx, "no_such_module.so"); !errors.Is(err, ami.ErrActionFailed) {
+		t.Fatalf("Reload of a missing module: got %v, want ErrActionFailed", err)
+	}
+	// Still answering afterwards.
+	if eps, err := c.PJSIPShowEndpoints(ctx); err != nil || len(eps) == 0 {
+		t.Fatalf("PJSIPShowEndpoints after reload: %d endpoints, %v", len(eps), err)
+	}
+}
+
 func TestSandboxRestart(t *testing.T) {
 	c, cfg := dialSandbox(t, ami.AuthMD5)
 	sub := c.Subscribe("FullyBooted")
