@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/journal"
+)
+
+// reportDB is a journal filled through the journal's own API, as the switchboard and operators
+// fill it, on a settable clock (history times are the clock's):
+//
+//	call  arrived   queued    answered  ended     end          operator          wait  talk
+//	ch-1  09:00:00  09:00:10  09:00:25  09:05:25  completed    ivanova (1001)    15    300   topic 11
+//	ch-2  09:10:00  09:10:10  09:11:10  09:13:10  transferred  petrov (1002)     60    120
+//	      transfer leg        09:13:15  09:15:15  completed    ivanova                 120
+//	ch-3  09:20:00  09:20:10  -         09:21:40  abandoned                      90
+//	ch-4  09:30:00  09:30:10  -         09:30:12  abandoned (short)              2
+//	ch-5  09:40:00  09:40:10  -         09:42:10  overflow; callback for petrov at 09:45, he calls back at 10:30
+func reportDB(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hotline.db")
+	now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	s, err := journal.Open(ctx, path, journal.Options{Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = s.Migrate(ctx)
+	must(err)
+	boot, err := s.Actor(ctx, "root")
+	must(err)
+	admin := hotline.Operator{Name: "Админова А.А.", Login: "admin", Role: hotline.RoleAdministrator, Level: 1}
+	must(s.AddOperator(ctx, boot, &admin))
+	by := hotline.Actor{Login: "admin", OperatorID: admin.ID, Role: hotline.RoleAdministrator}
+	ivanova := hotline.Operator{Name: "Иванова И.И.", Login: "ivanova", Role: hotline.RoleOperator, Level: 1, Extension: "1001"}
+	petrov := hotline.Operator{Name: "Петров П.П.", Login: "petrov", Role: hotline.RoleOperator, Level: 1, Extension: "1002"}
+	must(s.AddOperator(ctx, by, &ivanova))
+	must(s.AddOperator(ctx, by, &petrov))
+	must(s.AddTopic(ctx, by, hotline.Topic{Code: "policy-replace", Number: 11, Type: hotline.TypeConsultation, Title: "Замена полиса ОМС"}))
+
+	at := func(h, m, sec int) time.Time { return time.Date(2026, 11, 23, h, m, sec, 0, time.UTC) }
+	type leg = hotline.Leg
+	calls := []struct {
+		start leg
+		saves []leg
+	}{
+		{leg{CallID: "ch-1", CallerNumber: "+78652000001", ArrivedAt: at(9, 0, 0)}, []leg{
+			{QueuedAt: at(9, 0, 10), AnsweredAt: at(9, 0, 25), OperatorID: ivanova.ID},
+			{QueuedAt: at(9, 0, 10), AnsweredAt: at(9, 0, 25), OperatorID: ivanova.ID, EndedAt: at(9, 5, 25), End: hotline.LegCompleted}}},
+		{leg{CallID: "ch-2", CallerNumber: "+78652000002", ArrivedAt: at(9, 10, 0)}, []leg{
+			{QueuedAt: at(9, 10, 10), AnsweredAt: at(9, 11, 10), OperatorID: petrov.ID, EndedAt: at(9, 13, 10), End: hotline.LegTransferred},
+			{ArrivedAt: at(9, 13, 10), AnsweredAt: at(9, 13, 15), OperatorID: ivanova.ID, TransferredFrom: petrov.ID},
+			{ArrivedAt: at(9, 13, 10), AnsweredAt: at(9, 13, 15), OperatorID: ivanova.ID, TransferredFrom: petrov.ID, EndedAt: at(9, 15, 15), End: hotline.LegCompleted}}},
+		{leg{CallID: "ch-3", CallerNumber: "+78652000003", ArrivedAt: at(9, 20, 0)}, []leg{
+			{QueuedAt: at(9, 20, 10), EndedAt: at(9, 21, 40), End: hotline.LegAbandoned}}},
+		{leg{CallID: "ch-4", CallerNumber: "+78652000004", ArrivedAt: at(9, 30, 0)}, []leg{
+			{QueuedAt: at(9, 30, 10), EndedAt: at(9, 30, 12), End: hotline.LegAbandoned}}},
+		{leg{CallID: "ch-5", CallerNumber: "+78652000005", ArrivedAt: at(9, 40, 0)}, []leg{
+			{QueuedAt: at(9, 40, 10), EndedAt: at(9, 42, 10), End: hotline.LegOverflow}}},
+	}
+	for _, c := range calls {
+		now = c.start.ArrivedAt
+		_, err := s.StartCall(ctx, c.start)
+		must(err)
+		for _, l := range c.saves {
+			l.CallID, l.CallerNumber = c.start.CallID, c.start.CallerNumber
+			if l.ArrivedAt.IsZero() {
+				l.ArrivedAt = c.start.ArrivedAt
+			}
+			now = l.ArrivedAt.Add(6 * time.Minute)
+			must(s.SaveCallLeg(ctx, l))
+		}
+	}
+	must(s.SetCallTopic(ctx, "ch-1", ivanova.ID, 11))
+	now = at(9, 45, 0)
+	must(s.AwaitCallback(ctx, "ch-5", petrov.ID))
+	now = at(10, 30, 0)
+	ch5, err := s.CallerOpenCases(ctx, "+78652000005")
+	must(err)
+	_, err = s.SetInProgress(ctx, hotline.Actor{Login: "petrov", OperatorID: petrov.ID, Role: hotline.RoleOperator}, ch5[0].ID)
+	must(err)
+	return path
+}
+
+func hotlineRun(t *testing.T, db string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), append([]string{"--db", db}, args...), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func hotlineOK(t *testing.T, db string, args ...string) string {
+	t.Helper()
+	out, errs, code := hotlineRun(t, db, args...)
+	if code != 0 {
+		t.Fatalf("hotline %s: exit %d: %s", strings.Join(args, " "), code, errs)
+	}
+	return out
+}
+
+var day = []string{"report", "--from", "2026-11-23", "--to", "2026-11-23", "--tz", "UTC", "--as-of", "2026-11-24T00:00:00Z"}
+
+// The CLI's report on the journal above, figures by hand:
+//
+//	offered ch-1..ch-5 = 5; answered ch-1 ch-2 = 2; abandoned ch-3 = 1; short ch-4 (2 s) = 1;
+//	overflow ch-5 = 1; base 5 − 1 = 4; within 20 s ch-1 → 25 %; within 2 min ch-1 ch-2 → 50 %;
+//	ASA (15+60)/2 = 37.5; handled 3, talk 300+120+120 = 540, wrap-up 3×10 = 30, AHT 570/3 = 190
+//	ivanova: handled 2 (one transferred in), talk 420, wrap-up 20, AHT 220, ASA 15,
+//	staffed 09:00:25 to 09:15:25 = 900 s, occupancy 420/900 = 46.67 %
+//	callbacks: ch-5's case requested at 09:45, made at 10:30 (within 24 h): 1, 1, 1
+func TestReportEndToEnd(t *testing.T) {
+	db := reportDB(t)
+
+	recs, err := csv.NewReader(strings.NewReader(hotlineOK(t, db, append(day, "-o", "csv")...))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := func(name string) int {
+		for i, h := range recs[0] {
+			if h == name {
+				return i
+			}
+		}
+		t.Fatalf("no column %q in %q", name, recs[0])
+		return -1
+	}
+	if len(recs) != 3 || recs[2][0] != "total" {
+		t.Fatalf("CSV rows: %q", recs)
+	}
+	for name, want := range map[string]string{"offered": "5", "answered": "2", "abandoned": "1", "short_abandoned": "1", "overflow": "1",
+		"sl_20s_percent": "25", "sl_2m_percent": "50", "asa_seconds": "37.5", "handled": "3", "talk_seconds": "540",
+		"wrap_up_seconds": "30", "aht_seconds": "190", "transferred": "1"} {
+		if got := recs[2][col(name)]; got != want {
+			t.Errorf("total %s = %q, want %q", name, got, want)
+		}
+	}
+
+	ops, err := csv.NewReader(strings.NewReader(hotlineOK(t, db, append(day, "--by", "operator", "-o", "csv")...))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ops) != 3 || ops[1][1] != "Иванова И.И." {
+		t.Fatalf("operators: %q", ops)
+	}
+	if got := strings.Join(ops[1][2:11], ","); got != "2,1,0,0,420,20,220,15,900" {
+		t.Errorf("ivanova: handled..staffed = %s, want 2,1,0,0,420,20,220,15,900", got)
+	}
+	if occ, _ := strconv.ParseFloat(ops[1][11], 64); occ < 46.66 || occ > 46.67 {
+		t.Errorf("ivanova occupancy = %s, want 46.67", ops[1][11])
+	}
+
+	var js struct {
+		Total struct {
+			Offered int `json:"offered"`
+		} `json:"total"`
+		Callbacks struct{ Requested, Made, Kept int } `json:"callbacks"`
+		Cases     struct {
+			Registered int `json:"registered"`
+			ByTopic    []struct {
+				Key string `json:"key"`
+				N   int    `json:"n"`
+			} `json:"by_topic"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal([]byte(hotlineOK(t, db, append(day, "-o", "json")...)), &js); err != nil {
+		t.Fatal(err)
+	}
+	if js.Total.Offered != 5 || js.Callbacks.Requested != 1 || js.Callbacks.Made != 1 || js.Callbacks.Kept != 1 || js.Cases.Registered != 5 {
+		t.Errorf("JSON: %+v", js)
+	}
+	if len(js.Cases.ByTopic) != 2 || js.Cases.ByTopic[0].Key != "-" || js.Cases.ByTopic[1].Key != "policy-replace" {
+		t.Errorf("cases by topic: %+v, want - 4, policy-replace 1", js.Cases.ByTopic)
+	}
+
+	if page := hotlineOK(t, db, append(day, "-o", "html")...); !strings.Contains(page, "<svg") || strings.Contains(page, "<script") {
+		t.Errorf("HTML page: no inline SVG, or a script")
+	}
+	if table := hotlineOK(t, db, append(day, "--by", "topic")...); !strings.Contains(table, "Замена полиса ОМС") {
+		t.Errorf("topic table lacks the topic's title:\n%s", table)
+	}
+}
+
+// queue_log and CDR from the same journal, to a file and to stdout.
+func TestExportEndToEnd(t *testing.T) {
+	db := reportDB(t)
+	u := func(h, m, s int) string {
+		return strconv.FormatInt(time.Date(2026, 11, 23, h, m, s, 0, time.UTC).Unix(), 10)
+	}
+	want := []string{
+		u(9, 0, 10) + "|ch-1|hotline|NONE|ENTERQUEUE||+78652000001|1",
+		u(9, 0, 25) + "|ch-1|hotline|PJSIP/1001|CONNECT|15||0",
+		u(9, 5, 25) + "|ch-1|hotline|PJSIP/1001|COMPLETECALLER|15|300|1",
+		u(9, 10, 10) + "|ch-2|hotline|NONE|ENTERQUEUE||+78652000002|1",
+		u(9, 11, 10) + "|ch-2|hotline|PJSIP/1002|CONNECT|60||0",
+		u(9, 13, 10) + "|ch-2|hotline|PJSIP/1002|TRANSFER|1001|hotline|60|120|1",
+		u(9, 20, 10) + "|ch-3|hotline|NONE|ENTERQUEUE||+78652000003|1",
+		u(9, 21, 40) + "|ch-3|hotline|NONE|ABANDON|1|1|90",
+		u(9, 30, 10) + "|ch-4|hotline|NONE|ENTERQUEUE||+78652000004|1",
+		u(9, 30, 12) + "|ch-4|hotline|NONE|ABANDON|1|1|2",
+		u(9, 40, 10) + "|ch-5|hotline|NONE|ENTERQUEUE||+78652000005|1",
+		u(9, 42, 10) + "|ch-5|hotline|NONE|EXITWITHTIMEOUT|1|1|120",
+	}
+	file := filepath.Join(t.TempDir(), "queue_log")
+	_, stderr, code := hotlineRun(t, db, "export", "queue-log", "--from", "2026-11-23", "--to", "2026-11-23", "--tz", "UTC", "-o", file, "--progress")
+	if code != 0 {
+		t.Fatalf("export queue-log: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "queue-log: 6/6 call legs") {
+		t.Errorf("progress on stderr = %q", stderr)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("queue_log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("queue_log file mode: %v %v, want 0600", st.Mode(), err)
+	}
+
+	// The whole history by default; no progress when stderr is not a terminal.
+	out, stderr, code := hotlineRun(t, db, "export", "cdr", "--tz", "UTC")
+	if code != 0 || stderr != "" {
+		t.Fatalf("export cdr: exit %d: %q", code, stderr)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 6 {
+		t.Fatalf("%d CDR records, want 6 legs:\n%s", len(recs), out)
+	}
+	// ch-1: src, dst, start, answer, end, duration, billsec, disposition, uniqueid, userfield (case number).
+	r := recs[0]
+	if got := strings.Join([]string{r[1], r[2], r[9], r[10], r[11], r[12], r[13], r[14], r[16], r[17]}, ","); got !=
+		"+78652000001,1001,2026-11-23 09:00:00,2026-11-23 09:00:25,2026-11-23 09:05:25,325,300,ANSWERED,ch-1,2026-000001" {
+		t.Errorf("ch-1 CDR = %s", got)
+	}
+	if recs[3][14] != "NO ANSWER" || recs[3][1] != "+78652000003" || recs[2][2] != "1001" {
+		t.Errorf("ch-3 disposition %q (src %q), transfer leg dst %q; want NO ANSWER, 1001", recs[3][14], recs[3][1], recs[2][2])
+	}
+}
+
+func TestReportErrors(t *testing.T) {
+	db := reportDB(t)
+	for _, tc := range []struct {
+		code int
+		want string
+		args []string
+	}{
+		{2, "--by must be", []string{"report", "--by", "caller"}},
+		{2, "--output must be", []string{"report", "-o", "xml"}},
+		{2, "--period must be", []string{"report", "--period", "year"}},
+		{2, "invalid --from", []string{"report", "--from", "23.11.2026"}},
+		{2, "--to needs --from", []string{"report", "--to", "2026-11-23"}},
+		{2, "the range is empty", []string{"report", "--from", "2026-11-23", "--to", "2026-11-22"}},
+		{2, "unknown --tz", []string{"report", "--tz", "Mars/Olympus"}},
+		{2, "must be positive", []string{"report", "--sl", "0s"}},
+		{2, "invalid --to", []string{"export", "cdr", "--from", "2026-11-01", "--to", "soon"}},
+	} {
+		_, stderr, code := hotlineRun(t, db, tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("hotline %s: exit %d %q; want %d with %q", strings.Join(tc.args, " "), code, stderr, tc.code, tc.want)
+		}
+	}
+	if _, stderr, code := hotlineRun(t, filepath.Join(t.TempDir(), "none.db"), "report"); code != 6 || !strings.Contains(stderr, "cannot open") {
+		t.Errorf("missing database: exit %d %q, want 6", code, stderr)
+	}
+}
