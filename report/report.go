@@ -324,7 +324,11 @@ func Compute(d Data, o Options, now time.Time) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{From: o.From, To: o.To, AsOf: o.AsOf, TimeZone: o.Location.String(), Period: o.Period, loc: o.Location,
+	tz := o.Location.String()
+	if o.Location == time.Local {
+		tz, _ = o.From.In(o.Location).Zone() // "Local" says nothing on a printed report
+	}
+	r := &Report{From: o.From, To: o.To, AsOf: o.AsOf, TimeZone: tz, Period: o.Period, loc: o.Location,
 		Thresholds: Thresholds{ShortAbandonSeconds: o.ShortAbandon.Seconds(), WrapUpSeconds: o.WrapUp.Seconds(),
 			CallbackWithinSeconds: o.CallbackWithin.Seconds()}}
 	for _, t := range o.SLTargets {

@@ -91,6 +91,10 @@ func reportDB(t *testing.T) string {
 		}
 	}
 	must(s.SetCallTopic(ctx, "ch-1", ivanova.ID, 11))
+	// ch-1's case is due at noon: overdue as of the next midnight.
+	due := at(12, 0, 0)
+	_, err = s.UpdateCase(ctx, by, 1, journal.CaseUpdate{DueAt: &due})
+	must(err)
 	now = at(9, 45, 0)
 	must(s.AwaitCallback(ctx, "ch-5", petrov.ID))
 	now = at(10, 30, 0)
@@ -127,6 +131,7 @@ var day = []string{"report", "--from", "2026-11-23", "--to", "2026-11-23", "--tz
 //	ivanova: handled 2 (one transferred in), talk 420, wrap-up 20, AHT 220, ASA 15,
 //	staffed 09:00:25 to 09:15:25 = 900 s, occupancy 420/900 = 46.67 %
 //	callbacks: ch-5's case requested at 09:45, made at 10:30 (within 24 h): 1, 1, 1
+//	overdue as of midnight: ch-1's case, due at noon
 func TestReportEndToEnd(t *testing.T) {
 	db := reportDB(t)
 
@@ -174,6 +179,10 @@ func TestReportEndToEnd(t *testing.T) {
 		} `json:"total"`
 		Callbacks struct{ Requested, Made, Kept int } `json:"callbacks"`
 		Cases     struct {
+			Overdue []struct {
+				Number string `json:"number"`
+				Owner  string `json:"owner"`
+			} `json:"overdue"`
 			Registered int `json:"registered"`
 			ByTopic    []struct {
 				Key string `json:"key"`
@@ -186,6 +195,9 @@ func TestReportEndToEnd(t *testing.T) {
 	}
 	if js.Total.Offered != 5 || js.Callbacks.Requested != 1 || js.Callbacks.Made != 1 || js.Callbacks.Kept != 1 || js.Cases.Registered != 5 {
 		t.Errorf("JSON: %+v", js)
+	}
+	if len(js.Cases.Overdue) != 1 || js.Cases.Overdue[0].Number != "2026-000001" || js.Cases.Overdue[0].Owner != "Иванова И.И." {
+		t.Errorf("overdue: %+v, want ch-1's case 2026-000001 owned by Иванова", js.Cases.Overdue)
 	}
 	if len(js.Cases.ByTopic) != 2 || js.Cases.ByTopic[0].Key != "-" || js.Cases.ByTopic[1].Key != "policy-replace" {
 		t.Errorf("cases by topic: %+v, want - 4, policy-replace 1", js.Cases.ByTopic)
