@@ -72,7 +72,7 @@ func TestSandboxLogin(t *testing.T) {
 }
 
 func TestSandboxLists(t *testing.T) {
-	c, _ := dialSandbox(t, ami.AuthMD5)
+	c, cfg := dialSandbox(t, ami.AuthMD5)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 
@@ -120,6 +120,11 @@ func TestSandboxLists(t *testing.T) {
 	}
 	if !strings.HasPrefix(out, "Asterisk 22") {
 		t.Errorf("core show version = %q, want Asterisk 22...", out)
+	}
+	// Multi-line output arrives as one Output header per line.
+	out, err = c.Command(ctx, "manager show connected")
+	if err != nil || strings.Count(out, "\n") < 1 || !strings.Contains(out, cfg.AMIUser) {
+		t.Errorf("manager show connected = %q, %v; want several lines naming %s", out, err, cfg.AMIUser)
 	}
 
 	// An error answer carries the action and Asterisk's message.
@@ -362,5 +367,82 @@ func TestSandboxRestart(t *testing.T) {
 	out, err := c.Command(ctx, "core show version")
 	if err != nil || !strings.HasPrefix(out, "Asterisk") {
 		t.Fatalf("Command after reconnect: %q, %v", out, err)
+	}
+}
+
+// A burst of calls with a deliberately slow subscriber: it loses events but says so (counted,
+// and in-band on the next item); a subscriber with room for the burst misses nothing; actions
+// keep being answered meanwhile.
+func TestSandboxBurstSlowSubscriber(t *testing.T) {
+	const calls = 40
+	cfg := sandbox.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := ami.Dial(ctx, ami.Config{Addr: cfg.AMIAddr, Username: cfg.AMIUser, Secret: cfg.AMIPassword, EventBuffer: 4})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	defer c.Close()
+	slow := c.Subscribe() // never read until the end: 4 events of room
+	defer slow.Close()
+	all := c.SubscribeBuffer(100000, "Newchannel", "Hangup")
+	defer all.Close()
+
+	uniqueids := make(chan string, calls)
+	errs := make(chan error, calls)
+	for range calls {
+		go func() {
+			r, err := c.Originate(ctx, ami.Originate{Channel: "Local/*43@hotline-operators", Application: "Wait", Data: "0.2"})
+			if err != nil {
+				errs <- err
+				return
+			}
+			uniqueids <- r.Uniqueid
+		}()
+	}
+	want := map[string]bool{}
+	for range calls {
+		select {
+		case id := <-uniqueids:
+			want[id] = true
+		case err := <-errs:
+			t.Fatalf("Originate: %v", err)
+		}
+	}
+	// Every originated channel is seen created and hung up (Wait(0.2) ends the call).
+	created, hungup := map[string]bool{}, map[string]bool{}
+	for len(created) < calls || len(hungup) < calls {
+		select {
+		case ev := <-all.Events():
+			if ev.Dropped > 0 {
+				t.Fatalf("the roomy subscriber dropped %d events", ev.Dropped)
+			}
+			switch e := ev.Decode().(type) {
+			case *ami.Newchannel:
+				if want[e.Uniqueid] {
+					created[e.Uniqueid] = true
+				}
+			case *ami.Hangup:
+				if want[e.Uniqueid] {
+					hungup[e.Uniqueid] = true
+				}
+			}
+		case <-ctx.Done():
+			t.Fatalf("saw %d Newchannel and %d Hangup of %d calls", len(created), len(hungup), calls)
+		}
+	}
+	if err := c.Ping(ctx); err != nil {
+		t.Fatalf("Ping after the burst: %v", err)
+	}
+	if slow.Dropped() == 0 {
+		t.Fatalf("the slow subscriber (4 events of room, %d calls) dropped nothing", calls)
+	}
+	c.Close()
+	var inband uint64
+	for ev := range slow.Events() {
+		inband += ev.Dropped
+	}
+	if inband != slow.Dropped() || c.Stats().Dropped < slow.Dropped() {
+		t.Fatalf("dropped %d, reported in-band %d, Stats.Dropped %d: want all equal", slow.Dropped(), inband, c.Stats().Dropped)
 	}
 }
