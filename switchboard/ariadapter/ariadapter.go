@@ -1,0 +1,224 @@
+// Package ariadapter connects the switchboard to Asterisk through hotline's ari package: Telephony
+// carries out the switchboard's requests as ARI REST calls, Translate turns ARI events into the
+// switchboard's, and Pump feeds the event stream to the switchboard, listing Asterisk's channels
+// after every (re)connection so the switchboard can end the calls lost meanwhile.
+package ariadapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	ariv6 "github.com/CyCoreSystems/ari/v6"
+
+	"github.com/hotline-dev/hotline/ari"
+	"github.com/hotline-dev/hotline/switchboard"
+)
+
+// lister is what Pump needs of the connection besides its events; *ari.Conn has it.
+type lister interface {
+	Channels(ctx context.Context) ([]ariv6.ChannelData, error)
+	Subscribe(ctx context.Context, eventSource string) (*ariv6.ApplicationData, error)
+}
+
+// Telephony carries out switchboard requests over ARI.
+type Telephony struct {
+	Conn *ari.Conn
+}
+
+var _ switchboard.Telephony = Telephony{}
+
+// bridgeType mixes audio and raises DTMF events from bridged channels, so an operator can key a
+// topic during the call (a plain mixing bridge may pass DTMF natively, unseen).
+const bridgeType = ari.BridgeMixing + "," + ari.BridgeDTMFEvents
+
+// Do carries out one request.
+func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
+	c := t.Conn
+	var err error
+	switch op := op.(type) {
+	case switchboard.Answer:
+		err = c.Channel(op.Channel).Answer(ctx)
+	case switchboard.Play:
+		_, err = c.Channel(op.Channel).Play(ctx, ari.PlayRequest{Media: op.Media, PlaybackID: op.Playback, Lang: op.Language})
+	case switchboard.StopPlayback:
+		err = c.StopPlayback(ctx, op.Playback)
+	case switchboard.StartMOH:
+		err = c.Channel(op.Channel).StartMOH(ctx, op.Class)
+	case switchboard.StopMOH:
+		err = c.Channel(op.Channel).StopMOH(ctx)
+	case switchboard.Originate:
+		_, err = c.Originate(ctx, ari.OriginateRequest{
+			Endpoint:   op.Endpoint,
+			ChannelID:  op.Channel,
+			App:        c.Application(),
+			AppArgs:    strings.Join(op.AppArgs, ","),
+			CallerID:   op.CallerID,
+			Timeout:    op.Timeout,
+			Originator: op.Originator,
+		})
+	case switchboard.CreateBridge:
+		_, err = c.CreateBridge(ctx, op.Bridge, bridgeType, op.Bridge)
+	case switchboard.AddToBridge:
+		err = c.Bridge(op.Bridge).AddChannel(ctx, ari.AddChannelOptions{}, op.Channels...)
+	case switchboard.DestroyBridge:
+		err = c.Bridge(op.Bridge).Destroy(ctx)
+	case switchboard.RecordBridge:
+		_, err = c.Bridge(op.Bridge).Record(ctx, ari.RecordRequest{Name: op.Name, Format: op.Format})
+	case switchboard.RecordChannel:
+		_, err = c.Channel(op.Channel).Record(ctx, ari.RecordRequest{Name: op.Name, Format: op.Format,
+			MaxDuration: op.MaxDuration, TerminateOn: op.TerminateOn})
+	case switchboard.Hangup:
+		err = c.Channel(op.Channel).Hangup(ctx, op.Reason)
+	default:
+		return fmt.Errorf("ariadapter: unknown request %T", op)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+// Translate returns the switchboard's event for an ARI event, or false for events the switchboard
+// does not act on.
+func Translate(ev ari.Event) (switchboard.Event, bool) {
+	switch ev := ev.(type) {
+	case *ariv6.StasisStart:
+		s := switchboard.StasisStart{Channel: ev.Channel.ID, Name: ev.Channel.Name, Args: ev.Args}
+		if ev.Channel.Caller != nil {
+			s.CallerNumber, s.CallerName = ev.Channel.Caller.Number, ev.Channel.Caller.Name
+		}
+		return s, true
+	case *ariv6.StasisEnd:
+		return switchboard.StasisEnd{Channel: ev.Channel.ID}, true
+	case *ariv6.ChannelDestroyed:
+		return switchboard.ChannelDestroyed{Channel: ev.Channel.ID, Cause: ev.Cause}, true
+	case *ariv6.ChannelHangupRequest:
+		return switchboard.ChannelHangupRequest{Channel: ev.Channel.ID, Cause: ev.Cause}, true
+	case *ariv6.ChannelStateChange:
+		return switchboard.ChannelStateChange{Channel: ev.Channel.ID, State: ev.Channel.State}, true
+	case *ariv6.PlaybackFinished:
+		return switchboard.PlaybackFinished{Playback: ev.Playback.ID, Failed: ev.Playback.State == "failed"}, true
+	case *ariv6.ChannelDtmfReceived:
+		return switchboard.DTMF{Channel: ev.Channel.ID, Digit: ev.Digit}, true
+	case *ariv6.ChannelEnteredBridge:
+		return switchboard.ChannelEnteredBridge{Bridge: ev.Bridge.ID, Channel: ev.Channel.ID}, true
+	case *ariv6.RecordingFinished:
+		return switchboard.RecordingFinished{Name: ev.Recording.Name}, true
+	case *ariv6.RecordingFailed:
+		return switchboard.RecordingFailed{Name: ev.Recording.Name, Cause: ev.Recording.Cause}, true
+	case *ariv6.ContactStatusChange:
+		// An endpoint with several contacts may stay reachable when one goes; AMI's aggregated
+		// device state is the better source, and the daemon may feed both.
+		switch ev.ContactInfo.ContactStatus {
+		case "Reachable", "NonQualified", "Created":
+			return switchboard.DeviceState{Extension: ev.Endpoint.Resource, Reachable: true}, true
+		case "Unreachable", "Removed":
+			return switchboard.DeviceState{Extension: ev.Endpoint.Resource, Reachable: false}, true
+		}
+	case *ariv6.DeviceStateChanged:
+		tech, ext, ok := strings.Cut(ev.DeviceState.Name, "/")
+		if !ok || !strings.EqualFold(tech, "PJSIP") {
+			return nil, false
+		}
+		switch ev.DeviceState.State {
+		case "UNAVAILABLE", "INVALID":
+			return switchboard.DeviceState{Extension: ext, Reachable: false}, true
+		case "UNKNOWN":
+			return nil, false
+		}
+		return switchboard.DeviceState{Extension: ext, Reachable: true}, true
+	case *ari.Connected:
+		return switchboard.Connected{}, true
+	case *ari.Reconnected:
+		return switchboard.Connected{}, true
+	case *ari.Disconnected:
+		return switchboard.Disconnected{Err: ev.Err}, true
+	}
+	return nil, false
+}
+
+// Deliverer is where events go; *switchboard.Switchboard is one.
+type Deliverer interface {
+	Deliver(ctx context.Context, ev switchboard.Event) error
+}
+
+// Pump delivers the connection's events to the switchboard, in order, until the stream closes or
+// ctx ends. After each Connected or Reconnected it subscribes the application to the PJSIP
+// endpoints (so handsets' reachability arrives) and lists Asterisk's channels, delivering them as an
+// Inventory; the listing runs on its own goroutine, retried until it succeeds or the connection
+// drops again, so events keep flowing meanwhile.
+func Pump(ctx context.Context, conn *ari.Conn, sb Deliverer, log *slog.Logger) error {
+	return pump(ctx, conn.Events(), conn, sb, log)
+}
+
+func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Deliverer, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	stopList := func() {}
+	defer func() { stopList() }()
+	for {
+		var ev ari.Event
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case e, ok := <-events:
+			if !ok {
+				return nil
+			}
+			ev = e
+		}
+		sev, ok := Translate(ev)
+		if !ok {
+			continue
+		}
+		if err := sb.Deliver(ctx, sev); err != nil {
+			return fmt.Errorf("ariadapter: deliver %T: %w", sev, err)
+		}
+		switch sev.(type) {
+		case switchboard.Connected:
+			stopList()
+			lctx, cancel := context.WithCancel(ctx)
+			stopList = cancel
+			go inventory(lctx, conn, sb, log)
+		case switchboard.Disconnected:
+			stopList()
+		}
+	}
+}
+
+// inventory lists the channels and delivers them, retrying with a capped backoff: offers stay off
+// until it gets through.
+func inventory(ctx context.Context, conn lister, sb Deliverer, log *slog.Logger) {
+	if _, err := conn.Subscribe(ctx, "endpoint:PJSIP"); err != nil && ctx.Err() == nil {
+		log.Warn("ariadapter: subscribing to PJSIP endpoints failed; handset reachability comes from AMI only", "err", err)
+	}
+	backoff := 200 * time.Millisecond
+	for {
+		chans, err := conn.Channels(ctx)
+		if err == nil {
+			ids := make([]string, len(chans))
+			for i, c := range chans {
+				ids[i] = c.ID
+			}
+			if err := sb.Deliver(ctx, switchboard.Inventory{Channels: ids}); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("ariadapter: deliver inventory", "err", err)
+			}
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		log.Warn("ariadapter: listing channels failed; retrying", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
+}

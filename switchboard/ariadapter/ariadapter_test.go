@@ -1,0 +1,224 @@
+package ariadapter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	ariv6 "github.com/CyCoreSystems/ari/v6"
+
+	"github.com/hotline-dev/hotline/ari"
+	"github.com/hotline-dev/hotline/switchboard"
+)
+
+// Translate, on events captured from Asterisk 22 by the ari package's tests.
+func TestTranslateCaptured(t *testing.T) {
+	tests := []struct {
+		file string
+		want switchboard.Event
+	}{
+		{"StasisStart", switchboard.StasisStart{Channel: "b-188487365-8", Name: "Local/*43@hotline-operators-00000018;1",
+			CallerNumber: "555", CallerName: "Test", Args: []string{"inbound"}}},
+		{"StasisEnd", switchboard.StasisEnd{Channel: "b-188487365-8"}},
+		{"ChannelDestroyed", switchboard.ChannelDestroyed{Channel: "b-188487365-8", Cause: 16}},
+		{"ChannelHangupRequest", switchboard.ChannelHangupRequest{Channel: "chan-748454377-2", Cause: 32}},
+		{"PlaybackFinished", switchboard.PlaybackFinished{Playback: "pb-194240687-11"}},
+		{"ChannelDtmfReceived", switchboard.DTMF{Channel: "b-188487365-8", Digit: "5"}},
+		{"RecordingFinished", switchboard.RecordingFinished{Name: "rec-192377222-10"}},
+		{"DeviceStateChanged", nil}, // a Local channel's state: not a handset
+		{"BridgeCreated", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("..", "..", "ari", "testdata", "events", tt.file+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := Translate(ari.Decode(data))
+			if tt.want == nil {
+				if ok {
+					t.Errorf("Translate = %#v, want nothing", got)
+				}
+				return
+			}
+			if !ok || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Translate =\n %#v\nwant\n %#v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTranslateReachability(t *testing.T) {
+	tests := []struct {
+		ev   ari.Event
+		want switchboard.Event
+	}{
+		{&ariv6.DeviceStateChanged{DeviceState: ariv6.DeviceStateData{Name: "PJSIP/1001", State: "UNAVAILABLE"}},
+			switchboard.DeviceState{Extension: "1001", Reachable: false}},
+		{&ariv6.DeviceStateChanged{DeviceState: ariv6.DeviceStateData{Name: "PJSIP/1001", State: "NOT_INUSE"}},
+			switchboard.DeviceState{Extension: "1001", Reachable: true}},
+		{&ariv6.ContactStatusChange{Endpoint: ariv6.EndpointData{Technology: "PJSIP", Resource: "1002"},
+			ContactInfo: ariv6.ContactInfo{ContactStatus: "Removed"}}, switchboard.DeviceState{Extension: "1002", Reachable: false}},
+		{&ariv6.ContactStatusChange{Endpoint: ariv6.EndpointData{Technology: "PJSIP", Resource: "1002"},
+			ContactInfo: ariv6.ContactInfo{ContactStatus: "Reachable"}}, switchboard.DeviceState{Extension: "1002", Reachable: true}},
+		{&ariv6.PlaybackFinished{Playback: ariv6.PlaybackData{ID: "p", State: "failed"}}, switchboard.PlaybackFinished{Playback: "p", Failed: true}},
+		{&ari.Disconnected{Err: errors.New("eof")}, switchboard.Disconnected{Err: errors.New("eof")}},
+	}
+	for _, tt := range tests {
+		got, ok := Translate(tt.ev)
+		if !ok || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Translate(%T) = %#v, want %#v", tt.ev, got, tt.want)
+		}
+	}
+}
+
+// Telephony sends each request as the ARI call Asterisk expects, checked against a fake ARI.
+func TestTelephonyRequests(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Method+" "+r.URL.Path+"?"+r.URL.Query().Encode())
+		mu.Unlock()
+		if strings.HasSuffix(r.URL.Path, "/missing/answer") {
+			w.WriteHeader(http.StatusNotFound)
+			_ = json.NewEncoder(w).Encode(map[string]string{"message": "Channel not found"})
+			return
+		}
+		_, _ = w.Write([]byte("{}"))
+	}))
+	defer srv.Close()
+	conn, err := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "hotline", Password: "x", Application: "hotline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tel := Telephony{Conn: conn}
+	tests := []struct {
+		op   switchboard.Op
+		want string
+	}{
+		{switchboard.Answer{Channel: "c1"}, "POST /ari/channels/c1/answer?"},
+		{switchboard.Play{Channel: "c1", Playback: "c1-pb1", Media: []string{"sound:a", "number:3"}, Language: "ru"},
+			"POST /ari/channels/c1/play/c1-pb1?lang=ru&media=sound%3Aa&media=number%3A3"},
+		{switchboard.StopPlayback{Playback: "c1-pb1"}, "DELETE /ari/playbacks/c1-pb1?"},
+		{switchboard.StartMOH{Channel: "c1", Class: "default"}, "POST /ari/channels/c1/moh?mohClass=default"},
+		{switchboard.StopMOH{Channel: "c1"}, "DELETE /ari/channels/c1/moh?"},
+		{switchboard.Originate{Channel: "c1-op2", Endpoint: "PJSIP/1001", CallerID: "+7900", Timeout: 20 * time.Second,
+			AppArgs: []string{"offer", "c1"}, Originator: "c1"},
+			"POST /ari/channels/c1-op2?app=hotline&appArgs=offer%2Cc1&callerId=%2B7900&endpoint=PJSIP%2F1001&originator=c1&timeout=20"},
+		{switchboard.CreateBridge{Bridge: "c1-bridge"}, "POST /ari/bridges/c1-bridge?name=c1-bridge&type=mixing%2Cdtmf_events"},
+		{switchboard.AddToBridge{Bridge: "c1-bridge", Channels: []string{"c1", "c1-op2"}}, "POST /ari/bridges/c1-bridge/addChannel?channel=c1%2Cc1-op2"},
+		{switchboard.RecordBridge{Bridge: "c1-bridge", Name: "call-c1", Format: "wav"}, "POST /ari/bridges/c1-bridge/record?format=wav&name=call-c1"},
+		{switchboard.RecordChannel{Channel: "c1", Name: "message-c1", Format: "wav", MaxDuration: 2 * time.Minute, TerminateOn: "#"},
+			"POST /ari/channels/c1/record?format=wav&maxDurationSeconds=120&name=message-c1&terminateOn=%23"},
+		{switchboard.DestroyBridge{Bridge: "c1-bridge"}, "DELETE /ari/bridges/c1-bridge?"},
+		{switchboard.Hangup{Channel: "c1", Reason: "normal"}, "DELETE /ari/channels/c1?reason=normal"},
+	}
+	for _, tt := range tests {
+		mu.Lock()
+		got = nil
+		mu.Unlock()
+		if err := tel.Do(context.Background(), tt.op); err != nil {
+			t.Errorf("%s: %v", tt.op, err)
+			continue
+		}
+		mu.Lock()
+		if len(got) != 1 || got[0] != tt.want {
+			t.Errorf("%s sent %v, want %q", tt.op, got, tt.want)
+		}
+		mu.Unlock()
+	}
+	err = tel.Do(context.Background(), switchboard.Answer{Channel: "missing"})
+	if !errors.Is(err, ari.ErrNotFound) || !strings.Contains(err.Error(), "answer missing") {
+		t.Errorf("answering a missing channel: %v, want a wrapped ari.ErrNotFound naming the request", err)
+	}
+}
+
+type recorder struct {
+	mu  sync.Mutex
+	evs []switchboard.Event
+	got chan struct{}
+}
+
+func (r *recorder) Deliver(_ context.Context, ev switchboard.Event) error {
+	r.mu.Lock()
+	r.evs = append(r.evs, ev)
+	r.mu.Unlock()
+	r.got <- struct{}{}
+	return nil
+}
+
+type fakeLister struct {
+	mu    sync.Mutex
+	fails int // Channels fails this many times first
+	chans []string
+}
+
+func (f *fakeLister) Channels(context.Context) ([]ariv6.ChannelData, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fails > 0 {
+		f.fails--
+		return nil, errors.New("connection refused")
+	}
+	var out []ariv6.ChannelData
+	for _, id := range f.chans {
+		out = append(out, ariv6.ChannelData{ID: id})
+	}
+	return out, nil
+}
+
+func (f *fakeLister) Subscribe(context.Context, string) (*ariv6.ApplicationData, error) {
+	return &ariv6.ApplicationData{}, nil
+}
+
+// Pump passes events on in order, skips what the switchboard does not use, and follows every
+// (re)connection with an inventory of the channels, retried until listing works.
+func TestPump(t *testing.T) {
+	events := make(chan ari.Event, 8)
+	rec := &recorder{got: make(chan struct{}, 16)}
+	l := &fakeLister{fails: 1, chans: []string{"c1"}}
+	events <- &ari.Connected{}
+	events <- &ariv6.BridgeCreated{}
+	events <- &ariv6.StasisStart{Channel: ariv6.ChannelData{ID: "c1"}, Args: []string{"inbound"}}
+	done := make(chan error, 1)
+	go func() { done <- pump(context.Background(), events, l, rec, nil) }()
+	for range 3 { // Connected, StasisStart, and the inventory from its own goroutine
+		select {
+		case <-rec.got:
+		case <-time.After(10 * time.Second):
+			t.Fatal("fewer than 3 events delivered")
+		}
+	}
+	close(events)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if _, ok := rec.evs[0].(switchboard.Connected); !ok {
+		t.Errorf("first delivered %#v, want Connected", rec.evs[0])
+	}
+	var inv *switchboard.Inventory
+	starts := 0
+	for _, ev := range rec.evs {
+		switch ev := ev.(type) {
+		case switchboard.Inventory:
+			inv = &ev
+		case switchboard.StasisStart:
+			starts++
+		}
+	}
+	if inv == nil || !reflect.DeepEqual(inv.Channels, []string{"c1"}) || starts != 1 || len(rec.evs) != 3 {
+		t.Errorf("delivered %#v, want Connected, StasisStart and Inventory [c1]", rec.evs)
+	}
+}
