@@ -1,6 +1,9 @@
 package report
 
 import (
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -430,6 +433,62 @@ func TestPeriodStart(t *testing.T) {
 		got := tc.p.Start(tc.t, loc)
 		if !got.Equal(tc.want) || tc.p.Key(got) != tc.key {
 			t.Errorf("%s of %s = %s %s, want %s %s", tc.p, tc.t, got, tc.p.Key(got), tc.want, tc.key)
+		}
+	}
+}
+
+// Invariants on random days: the parts of offered add up, and the rows of every breakdown add
+// up to the total (days, hours and topics partition the calls; operators the handled legs).
+func TestBreakdownsAddUp(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ends := []hotline.LegEnd{hotline.LegCompleted, hotline.LegAbandoned, hotline.LegOverflow, hotline.LegFailed, hotline.LegTransferred, ""}
+	for round := range 50 {
+		var calls []Call
+		for i := range 200 {
+			arrived := at(20, 0, 0, 0).Add(time.Duration(rng.IntN(4*24*3600)) * time.Second)
+			queued := arrived.Add(time.Duration(rng.IntN(15)) * time.Second)
+			c := call(int64(i+1), fmt.Sprint("r", i), arrived, queued, zero, zero, ends[rng.IntN(len(ends))], 0, []string{"", "a", "b"}[rng.IntN(3)])
+			switch c.End {
+			case hotline.LegCompleted, hotline.LegTransferred:
+				c.AnsweredAt = queued.Add(time.Duration(rng.IntN(300)) * time.Second)
+				c.EndedAt = c.AnsweredAt.Add(time.Duration(rng.IntN(900)) * time.Second)
+				c.OperatorID = int64(1 + rng.IntN(4))
+			case "":
+			default:
+				c.EndedAt = queued.Add(time.Duration(rng.IntN(200)) * time.Second)
+			}
+			if i%10 == 9 && c.OperatorID != 0 {
+				c.TransferredFrom = 5
+			}
+			calls = append(calls, c)
+		}
+		o := testOptions()
+		o.From, o.To = at(21, 0, 0, 0), at(23, 0, 0, 0)
+		r, err := Compute(Data{Calls: calls}, o, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tot := r.Total
+		if parts := tot.Answered + tot.Abandoned + tot.ShortAbandoned + tot.Overflow + tot.Failed + tot.InProgress; parts != tot.Offered {
+			t.Fatalf("round %d: parts %d != offered %d", round, parts, tot.Offered)
+		}
+		for name, rows := range map[string][]CallStats{"periods": r.Periods, "hours": r.Hours, "topics": r.Topics} {
+			var offered, handled, within int
+			var talk float64
+			for _, row := range rows {
+				offered, handled, within, talk = offered+row.Offered, handled+row.Handled, within+row.ServiceLevel[0].Within, talk+row.TalkSeconds
+			}
+			if offered != tot.Offered || handled != tot.Handled || within != tot.ServiceLevel[0].Within || math.Abs(talk-tot.TalkSeconds) > 1e-6 {
+				t.Fatalf("round %d: %s add up to offered %d handled %d within %d talk %v; total %d %d %d %v",
+					round, name, offered, handled, within, talk, tot.Offered, tot.Handled, tot.ServiceLevel[0].Within, tot.TalkSeconds)
+			}
+		}
+		var handled int
+		for _, op := range r.Operators {
+			handled += op.Handled
+		}
+		if handled != tot.Handled {
+			t.Fatalf("round %d: operators handled %d, total %d", round, handled, tot.Handled)
 		}
 	}
 }
