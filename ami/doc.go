@@ -61,4 +61,23 @@
 //
 // Close and Logoff end the client for good: subscriptions receive StateClosed and their channels
 // are closed.
+//
+// # Performance
+//
+// The receive path handles about 550,000 events per second (1.7–1.9 µs, 3 allocations per
+// message) and the whole client, from socket to a subscriber's channel, about 320,000 per second
+// (4 allocations), on a shared 2-core machine. Reproduce with
+//
+//	go test -run '^$' -bench . -benchtime 2s ./ami
+//
+// README.md holds the table and how it was measured.
+//
+// # Limits
+//
+//   - Actions are not queued while disconnected (ErrNotConnected), by design.
+//   - Old-style "Response: Follows" command output (Asterisk before 14) is kept as nameless
+//     headers; its lines that contain ':' come back split as headers. Asterisk 22 sends one
+//     "Output:" header per line, which Command joins.
+//   - Atxfer works only if features.conf defines an atxfer code (hotline's does not: Asterisk
+//     then answers "No attended transfer feature code found").
 package ami
