@@ -356,7 +356,7 @@ func (s *session) write(ctx context.Context, wire []byte) error {
 	if err != nil {
 		err = fmt.Errorf("write: %w", err)
 		s.close(err)
-		return err
+		return fmt.Errorf("%w: %w", ErrDisconnected, err)
 	}
 	return nil
 }
