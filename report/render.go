@@ -128,7 +128,12 @@ func WriteTable(w io.Writer, r *Report, by By) error {
 		head += "TITLE\t"
 	}
 	fmt.Fprintln(tw, head)
+	omitted := 0
 	for _, c := range rows {
+		if by == ByPeriod && len(r.Periods) > 1 && c.Key != "total" && c.Offered == 0 && c.Handled == 0 {
+			omitted++ // a long range of days is mostly quiet nights and weekends: CSV and JSON keep them
+			continue
+		}
 		line := fmt.Sprintf("%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d", c.Key, c.Offered, c.Answered, c.Abandoned, c.ShortAbandoned, c.Overflow, c.Failed, c.InProgress)
 		for _, s := range c.ServiceLevel {
 			line += "\t" + pctS(s.Percent)
@@ -141,6 +146,9 @@ func WriteTable(w io.Writer, r *Report, by By) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if omitted > 0 {
+		fmt.Fprintf(w, "(%d %ss without calls not shown)\n", omitted, r.Period)
 	}
 	if by != ByPeriod {
 		return nil

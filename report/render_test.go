@@ -151,3 +151,27 @@ func TestTable(t *testing.T) {
 		}
 	}
 }
+
+// A long range of days shows only the days with calls; CSV keeps every day.
+func TestTableOmitsQuietDays(t *testing.T) {
+	o := testOptions()
+	o.From, o.To = at(20, 0, 0, 0), at(26, 0, 0, 0) // calls on the 22nd, 23rd and 24th only
+	r, err := Compute(testData(), o, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, r, ByPeriod); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "2026-11-20  ") || !strings.Contains(buf.String(), "2026-11-22  ") || !strings.Contains(buf.String(), "(3 days without calls not shown)") {
+		t.Errorf("table:\n%s", buf.String())
+	}
+	buf.Reset()
+	if err := WriteCSV(&buf, r, ByPeriod); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), "\n"); n != 1+6+1 {
+		t.Errorf("CSV has %d lines, want header, 6 days and the total", n)
+	}
+}

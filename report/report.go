@@ -91,6 +91,10 @@ type Options struct {
 	CallbackWithin time.Duration
 }
 
+// maxPeriods bounds the rows over time (ten years of days), so that a mistyped --from cannot
+// build millions of rows.
+const maxPeriods = 3660
+
 // Defaults.
 const (
 	DefaultSLTarget       = 20 * time.Second
@@ -347,8 +351,10 @@ func Compute(d Data, o Options, now time.Time) (*Report, error) {
 	// Rows over time: every period of the range, even empty ones, so a chart has no gaps.
 	periodRow := map[string]*CallStats{}
 	for s := o.Period.Start(o.From, o.Location); s.Before(o.To); s = o.Period.Next(s) {
-		key := o.Period.Key(s)
-		r.Periods = append(r.Periods, CallStats{Key: key})
+		if len(r.Periods) == maxPeriods {
+			return nil, hotline.Errorf(hotline.EINVALID, "the range has more than %d %ss: choose a longer period (week or month) or a shorter range", maxPeriods, o.Period)
+		}
+		r.Periods = append(r.Periods, CallStats{Key: o.Period.Key(s)})
 	}
 	for i := range r.Periods {
 		periodRow[r.Periods[i].Key] = &r.Periods[i]

@@ -386,6 +386,7 @@ func TestOptionErrors(t *testing.T) {
 		{"unknown period", func(o *Options) { o.Period = "year" }},
 		{"zero target", func(o *Options) { o.SLTargets = []time.Duration{0} }},
 		{"negative wrap-up", func(o *Options) { o.WrapUp = -time.Second }},
+		{"too many days", func(o *Options) { o.From = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) }},
 	} {
 		o := testOptions()
 		tc.edit(&o)
