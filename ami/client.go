@@ -52,6 +52,10 @@ type Config struct {
 	Username string
 	Secret   string
 	Auth     Auth
+	// Events is Login's Events header: empty for the user's read classes (manager.conf), or a
+	// list of classes such as "call,system". Originate waits for OriginateResponse, an event of
+	// class call: with "off" or without call it waits until its context ends.
+	Events string
 
 	// Dial opens the TCP connection; nil means a net.Dialer. Tests plug a fake server in here.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -228,6 +232,9 @@ func (c *Client) login(ctx context.Context, s *session) error {
 		login.AddField("Key", hex.EncodeToString(sum[:]))
 	} else {
 		login.AddField("Secret", c.cfg.Secret)
+	}
+	if c.cfg.Events != "" {
+		login.AddField("Events", c.cfg.Events)
 	}
 	login.AddField("ActionID", c.newID())
 	if _, err := s.send(ctx, login, false, ""); err != nil {

@@ -41,6 +41,24 @@ func TestLogin(t *testing.T) {
 	}
 }
 
+func TestLoginEvents(t *testing.T) {
+	tests := []struct{ events, want string }{{"", ""}, {"off", "off"}, {"call,system", "call,system"}}
+	for _, tt := range tests {
+		f := newFake()
+		dialFake(t, f, func(cfg *Config) { cfg.Events = tt.events })
+		login := f.login.Load()
+		if login == nil {
+			t.Fatal("no Login seen")
+		}
+		if got := login.Field("Events"); got != tt.want {
+			t.Errorf("Config.Events %q: Login sent Events %q, want %q", tt.events, got, tt.want)
+		}
+		if login.Field("Secret") != "s3cret" {
+			t.Errorf("plain login sent Secret %q", login.Field("Secret"))
+		}
+	}
+}
+
 func TestDialBadBanner(t *testing.T) {
 	dial := func(ctx context.Context, _, _ string) (net.Conn, error) {
 		a, b := net.Pipe()
@@ -129,7 +147,7 @@ func TestList(t *testing.T) {
 			wantStray: 2,
 		},
 		{
-			name: "items without Event header (DeviceStateList in Asterisk 22)",
+			name: "items without Event header (tolerated, not expected)",
 			answer: func(fc *fakeConn, id string) {
 				fc.send("Response", "Success", "ActionID", id, "EventList", "start")
 				fc.send("ActionID", id, "Item", "x", "Device", "PJSIP/1001", "State", "INUSE")

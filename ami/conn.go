@@ -188,7 +188,7 @@ func parseLenient(raw string) *Message {
 
 // handle routes one message. An event is what has an Event header (OriginateResponse has a
 // Response header too); a response has a Response header and no Event. A message with neither is
-// treated as a nameless event: Asterisk 22 sends DeviceStateList's items so.
+// treated as a nameless event, so that it is still delivered (or gathered into its list).
 func (s *session) handle(m *Message) {
 	name := m.Field("Event")
 	if name == "" && m.Field("Response") != "" {

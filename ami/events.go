@@ -192,16 +192,12 @@ type OriginateResponse struct {
 	CallerIDName string
 }
 
-// Decode returns the typed form of an event this package knows, or nil. DeviceStateList items,
-// which Asterisk sends without an Event header, decode as *DeviceStateChange.
+// Decode returns the typed form of an event this package knows, or nil. DeviceStateList's items
+// are DeviceStateChange events and decode as such.
 func Decode(m *Message) any {
 	switch name := m.Field("Event"); name {
-	case "DeviceStateChange", "":
-		d := m.Field("Device")
-		if d == "" {
-			return nil
-		}
-		return &DeviceStateChange{Device: d, State: m.Field("State")}
+	case "DeviceStateChange":
+		return &DeviceStateChange{Device: m.Field("Device"), State: m.Field("State")}
 	case "ContactStatus":
 		return &ContactStatus{
 			URI: m.Field("URI"), ContactStatus: m.Field("ContactStatus"), AOR: m.Field("AOR"),

@@ -41,8 +41,9 @@ func TestDecode(t *testing.T) {
 	}{
 		{"DeviceStateChange", msg("Event: DeviceStateChange", "Device: PJSIP/1001", "State: INUSE"),
 			&DeviceStateChange{Device: "PJSIP/1001", State: "INUSE"}},
-		{"DeviceStateList item without Event", msg("ActionID: 6", "Device: PJSIP/1001", "State: UNAVAILABLE"),
+		{"DeviceStateList item", msg("Event: DeviceStateChange", "ActionID: 6", "Device: PJSIP/1001", "State: UNAVAILABLE"),
 			&DeviceStateChange{Device: "PJSIP/1001", State: "UNAVAILABLE"}},
+		{"no Event header", msg("ActionID: 6", "Device: PJSIP/1001"), nil},
 		{"ContactStatus", msg("Event: ContactStatus", "URI: sip:1001@127.0.0.1:5070", "ContactStatus: Reachable",
 			"AOR: 1001", "EndpointName: 1001", "RoundtripUsec: 1234", "UserAgent: sipgo", "RegExpire: 1795437600",
 			"ViaAddress: 127.0.0.1:5070", "CallID: abc"),

@@ -22,8 +22,9 @@ type fakeAMI struct {
 	secret atomic.Value // string: the password Login accepts
 	handle func(fc *fakeConn, m *Message)
 
-	refuse atomic.Bool  // Dial fails while set
-	dials  atomic.Int32 // connections opened
+	login  atomic.Pointer[Message] // the last Login action received
+	refuse atomic.Bool             // Dial fails while set
+	dials  atomic.Int32            // connections opened
 	conns  chan *fakeConn
 }
 
@@ -90,6 +91,7 @@ func (f *fakeAMI) serve(fc *fakeConn) {
 		case "Challenge":
 			fc.send("Response", "Success", "ActionID", id, "Challenge", challenge)
 		case "Login":
+			f.login.Store(m)
 			secret := f.secret.Load().(string)
 			sum := md5.Sum([]byte(challenge + secret))
 			ok := m.Field("Secret") == secret ||

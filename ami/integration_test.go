@@ -336,7 +336,7 @@ func TestSandboxReload(t *testing.T) {
 
 func TestSandboxRestart(t *testing.T) {
 	c, cfg := dialSandbox(t, ami.AuthMD5)
-	sub := c.Subscribe("FullyBooted")
+	sub := c.Subscribe("Hangup")
 	defer sub.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -368,6 +368,15 @@ func TestSandboxRestart(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "Asterisk") {
 		t.Fatalf("Command after reconnect: %q, %v", out, err)
 	}
+	// Events flow again on the new connection, to the same subscription.
+	resp, err := c.Originate(ctx, ami.Originate{Channel: "Local/*43@hotline-operators", Application: "Wait", Data: "0.1"})
+	if err != nil {
+		t.Fatalf("Originate after reconnect: %v", err)
+	}
+	waitFor(t, ctx, sub, "Hangup after reconnect", func(e ami.Event) bool {
+		h, ok := e.Decode().(*ami.Hangup)
+		return ok && h.Uniqueid == resp.Uniqueid
+	})
 }
 
 // A burst of calls with a deliberately slow subscriber: it loses events but says so (counted,
