@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/hotline-dev/hotline/integration-tests/sandbox"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
 )
@@ -424,4 +425,50 @@ func TestConcurrentCallsThroughAsteriskStayApart(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// Session timers (RFC 4028) with Asterisk's own timers: at the shortest interval Asterisk allows
+// (90 s), Asterisk refreshes one call and the phone refreshes the other at 45 s, and both calls
+// outlive the point (60 s) where a missed refresh would end them. It takes a minute, so it
+// runs in parallel with the other parallel tests.
+func TestSessionTimersRefreshWithAsterisk(t *testing.T) {
+	t.Parallel()
+	sb := sandbox.Require(t)
+	a := handset(t, sb, "1017", 1000)
+	handset(t, sb, "1018", 600, func(c *sipphone.Config) { c.AutoAnswer = true })
+	c := handset(t, sb, "1019", 1000)
+	handset(t, sb, "1020", 600, func(c *sipphone.Config) { c.AutoAnswer = true })
+	ctx := testContext(t, 120*time.Second)
+
+	supported := sip.NewHeader("Supported", "timer")
+	theirs, err := a.Dial(ctx, "1018", supported, sip.NewHeader("Session-Expires", "90;refresher=uas"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := c.Dial(ctx, "1020", supported, sip.NewHeader("Session-Expires", "90;refresher=uac"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Anything renegotiated at once (a connected-line UPDATE) is not the refresh.
+	early, _ := theirs.Refreshes()
+	if err := theirs.WaitRefreshes(ctx, early+1, 0); err != nil {
+		t.Errorf("Asterisk refreshes 1017's session: %v", err)
+	}
+	if err := ours.WaitRefreshes(ctx, 0, 1); err != nil {
+		t.Errorf("1019 refreshes its session: %v", err)
+	}
+	// Past the 60 s at which Asterisk would end a session whose refresh failed.
+	select {
+	case <-theirs.Done():
+	case <-ours.Done():
+	case <-time.After(20 * time.Second):
+	}
+	for _, call := range []*sipphone.Call{theirs, ours} {
+		if s := call.State(); s != sipphone.Answered {
+			t.Errorf("call to %s is %s (%v) after its session refresh, want answered", call.Peer(), s, call.End())
+		}
+		if err := call.WaitTone(ctx, 600); err != nil {
+			t.Errorf("after the refresh: %v", err)
+		}
+	}
 }

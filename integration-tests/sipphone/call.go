@@ -108,6 +108,8 @@ type Call struct {
 	transfers    []notified // sorted by CSeq: sipgo handles each request in its own goroutine
 	transferDone bool
 	refresh      *time.Timer
+	reinvites    int // re-INVITEs and UPDATEs received and answered
+	refreshed    int // our session refreshes (UPDATE) answered 2xx
 	waiters      []chan struct{}
 	done         chan struct{}
 }
@@ -426,6 +428,28 @@ func (c *Call) answer(offer mediaDesc) []byte {
 	})
 }
 
+// Refreshes counts the session's in-dialog renegotiations: re-INVITEs and UPDATEs received
+// (Asterisk moving media, holding, refreshing the session timer) and our own session refreshes
+// that the other side accepted.
+func (c *Call) Refreshes() (received, sent int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reinvites, c.refreshed
+}
+
+// WaitRefreshes waits until Refreshes reports at least received and sent.
+func (c *Call) WaitRefreshes(ctx context.Context, received, sent int) error {
+	return c.wait(ctx, func() (bool, error) {
+		if c.reinvites >= received && c.refreshed >= sent {
+			return true, nil
+		}
+		if c.state == Ended {
+			return true, fmt.Errorf("%w (%d received, %d sent refreshes): %s", ErrCallEnded, c.reinvites, c.refreshed, c.end)
+		}
+		return false, nil
+	})
+}
+
 // ID is the call's SIP Call-ID.
 func (c *Call) ID() string { return c.callID }
 
@@ -682,6 +706,10 @@ func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	if err := tx.Respond(res); err != nil {
 		c.log.Debug("re-INVITE response", "error", err)
 	}
+	c.mu.Lock()
+	c.reinvites++
+	c.notifyLocked()
+	c.mu.Unlock()
 	c.rescheduleRefresh(weRefresh, interval)
 	c.log.Debug("re-INVITE answered", "sdp", len(req.Body()) > 0)
 }
@@ -705,6 +733,10 @@ func (c *Call) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 	if err := tx.Respond(res); err != nil {
 		c.log.Debug("UPDATE response", "error", err)
 	}
+	c.mu.Lock()
+	c.reinvites++
+	c.notifyLocked()
+	c.mu.Unlock()
 	c.rescheduleRefresh(weRefresh, interval)
 }
 
@@ -778,6 +810,9 @@ func (c *Call) scheduleRefresh(interval time.Duration) {
 		c.refresh.Stop()
 	}
 	c.refresh = time.AfterFunc(interval/2, func() {
+		if c.State() == Ended {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		req := sip.NewRequest(sip.UPDATE, c.remoteTarget())
@@ -785,9 +820,13 @@ func (c *Call) scheduleRefresh(interval time.Duration) {
 		req.AppendHeader(sip.NewHeader("Supported", "timer"))
 		res, err := c.do(ctx, req)
 		if err != nil || !res.IsSuccess() {
-			c.log.Warn("session refresh failed", "error", err)
+			c.log.Warn("session refresh failed", "error", err, "response", res)
 			return
 		}
+		c.mu.Lock()
+		c.refreshed++
+		c.notifyLocked()
+		c.mu.Unlock()
 		c.scheduleRefresh(interval)
 	})
 }
