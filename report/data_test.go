@@ -127,6 +127,7 @@ func testChanges() []StatusChange {
 func testData() Data {
 	return Data{
 		Calls: testCalls(), Cases: testCases(), StatusChanges: testChanges(),
+		Registered: GroupCases(testCases(), at(23, 0, 0, 0), at(24, 0, 0, 0)),
 		Operators: []hotline.Operator{{ID: anna, Name: "Anna", Extension: "1001"}, {ID: boris, Name: "Boris", Extension: "1002"},
 			{ID: vera, Name: "Vera", Extension: "1003"}},
 		Topics: []hotline.Topic{{Code: "policy", Title: "Замена полиса"}, {Code: "clinic", Title: "Прикрепление к поликлинике"}},

@@ -174,13 +174,27 @@ func (s *Source) Load(ctx context.Context, from, to, asOf time.Time) (Data, erro
 		}
 	}
 
-	// Cases registered in the range, overdue ones, and those the callbacks name. The callback
-	// cases are few (a day's or a month's delayed answers): they are read by id in batches.
+	// Cases registered in the range, counted in SQL: a year's cases are never held in memory.
+	var groups []struct {
+		Type   string `db:"type"`
+		Topic  string `db:"topic"`
+		Status string `db:"status"`
+		N      int    `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &groups, `SELECT type, COALESCE(topic, '') AS topic, status, count(*) AS n FROM cases
+		WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2, 3`, ms(from), ms(to)); err != nil {
+		return d, fmt.Errorf("count cases: %w", err)
+	}
+	for _, g := range groups {
+		d.Registered = append(d.Registered, CaseGroup{Type: hotline.CaseType(g.Type), Topic: g.Topic, Status: hotline.CaseStatus(g.Status), N: g.N})
+	}
+
+	// Cases overdue as of asOf, whenever registered, and those the callbacks name. The callback
+	// cases are few (a range's delayed answers): they are read by id in batches.
 	var rows []caseRow
 	if err := s.db.SelectContext(ctx, &rows, `SELECT `+caseCols+` FROM cases
-		WHERE (created_at >= ? AND created_at < ?) OR (due_at IS NOT NULL AND due_at < ? AND status <> 'approved')
-		ORDER BY id`, ms(from), ms(to), ms(asOf)); err != nil {
-		return d, fmt.Errorf("read cases: %w", err)
+		WHERE due_at IS NOT NULL AND due_at < ? AND status <> 'approved' ORDER BY id`, ms(asOf)); err != nil {
+		return d, fmt.Errorf("read overdue cases: %w", err)
 	}
 	seen := map[int64]bool{}
 	for _, r := range rows {

@@ -167,12 +167,40 @@ type Data struct {
 	// Calls: legs that arrived in the range. Legs outside it may be given too (the loader adds
 	// the hour after To): they are not counted, only used to cap an operator's wrap-up.
 	Calls []Call
-	// Cases: those registered in the range, those with a due date (for overdue), and those named
-	// by StatusChanges (for callback deadlines).
+	// Registered counts the cases registered in the range by type, topic and status (GroupCases;
+	// the loader counts in SQL, so a year of cases is never held in memory).
+	Registered []CaseGroup
+	// Cases: those that may be overdue (a due date before AsOf) and those named by
+	// StatusChanges (for callback deadlines); others are ignored.
 	Cases         []hotline.Case
 	StatusChanges []StatusChange
 	Operators     []hotline.Operator // names
 	Topics        []hotline.Topic    // titles
+}
+
+// CaseGroup is the number of cases registered with one type, topic and status.
+type CaseGroup struct {
+	Type   hotline.CaseType
+	Topic  string
+	Status hotline.CaseStatus
+	N      int
+}
+
+// GroupCases counts the cases registered in [from, to) by type, topic and status: what Load does
+// in SQL, for callers that hold the cases in memory.
+func GroupCases(cases []hotline.Case, from, to time.Time) []CaseGroup {
+	n := map[CaseGroup]int{}
+	for _, c := range cases {
+		if inRange(c.CreatedAt, from, to) {
+			n[CaseGroup{Type: c.Type, Topic: c.Topic, Status: c.Status}]++
+		}
+	}
+	out := make([]CaseGroup, 0, len(n))
+	for g, k := range n {
+		g.N = k
+		out = append(out, g)
+	}
+	return out
 }
 
 // Report is every number of one report. Durations are in seconds; a rate is a percentage, null
@@ -363,6 +391,7 @@ func Compute(d Data, o Options, now time.Time) (*Report, error) {
 	for h := range r.Hours {
 		r.Hours[h].Key = fmt.Sprintf("%02d", h)
 	}
+	r.Topics, r.Operators = []CallStats{}, []OperatorStats{}
 	topicRow := map[string]*CallStats{}
 	opRow := map[int64]*OperatorStats{}
 	staffed := map[staffKey]*span{}
@@ -429,7 +458,7 @@ func Compute(d Data, o Options, now time.Time) (*Report, error) {
 	}
 	slices.SortFunc(r.Topics, func(a, b CallStats) int { return cmp.Compare(a.Key, b.Key) })
 
-	r.Cases = caseStats(d.Cases, o, titles, names)
+	r.Cases = caseStats(d.Registered, d.Cases, o, titles, names)
 	for _, oc := range r.Cases.Overdue {
 		if oc.OwnerID == 0 {
 			continue
@@ -585,21 +614,21 @@ func wrapUps(calls []Call, wrap time.Duration) []time.Duration {
 	return out
 }
 
-func caseStats(cases []hotline.Case, o Options, titles map[string]string, names map[int64]string) CaseStats {
-	var cs CaseStats
+func caseStats(groups []CaseGroup, cases []hotline.Case, o Options, titles map[string]string, names map[int64]string) CaseStats {
+	cs := CaseStats{Overdue: []OverdueCase{}}
 	byType, byTopic, byStatus := map[string]int{}, map[string]int{}, map[string]int{}
+	for _, g := range groups {
+		cs.Registered += g.N
+		byType[orNone(string(g.Type))] += g.N
+		byTopic[orNone(g.Topic)] += g.N
+		byStatus[string(g.Status)] += g.N
+	}
 	seen := map[int64]bool{}
 	for _, c := range cases {
 		if seen[c.ID] {
 			continue
 		}
 		seen[c.ID] = true
-		if inRange(c.CreatedAt, o.From, o.To) {
-			cs.Registered++
-			byType[orNone(string(c.Type))]++
-			byTopic[orNone(c.Topic)]++
-			byStatus[string(c.Status)]++
-		}
 		if !c.DueAt.IsZero() && c.DueAt.Before(o.AsOf) && c.Status != hotline.StatusApproved {
 			cs.Overdue = append(cs.Overdue, OverdueCase{ID: c.ID, Number: c.Number, Status: c.Status, OwnerID: c.OwnerID,
 				Owner: names[c.OwnerID], DueAt: c.DueAt, DaysOverdue: int(o.AsOf.Sub(c.DueAt) / (24 * time.Hour))})

@@ -493,3 +493,24 @@ func TestBreakdownsAddUp(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCompute: a busy month, 30 days × 2,000 legs, 40 operators.
+func BenchmarkCompute(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var calls []Call
+	for i := range 60000 {
+		arrived := at(1, 8, 0, 0).Add(time.Duration(i/2000)*24*time.Hour + time.Duration(rng.IntN(10*3600))*time.Second)
+		q := arrived.Add(8 * time.Second)
+		c := call(int64(i+1), fmt.Sprint("b", i), arrived, q, q.Add(time.Duration(rng.IntN(120))*time.Second), zero, hotline.LegCompleted, int64(1+rng.IntN(40)), "")
+		c.EndedAt = c.AnsweredAt.Add(time.Duration(60+rng.IntN(400)) * time.Second)
+		calls = append(calls, c)
+	}
+	o := testOptions()
+	o.From, o.To = at(1, 0, 0, 0), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Compute(Data{Calls: calls}, o, time.Time{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
