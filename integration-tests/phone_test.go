@@ -151,6 +151,12 @@ func TestHandsetsCallEachOtherAndHearEachOther(t *testing.T) {
 	if end.By != sipphone.Remote || end.Reason != "BYE received" {
 		t.Errorf("1002's call ended %v, want a BYE received", end)
 	}
+	if got, want := fmt.Sprint(out.States()), "[calling ringing answered ended]"; got != want {
+		t.Errorf("1001's call went through %s, want %s", got, want)
+	}
+	if got, want := fmt.Sprint(in.States()), "[ringing answered ended]"; got != want {
+		t.Errorf("1002's call went through %s, want %s", got, want)
+	}
 	if s := in.Stats(); s.PacketsReceived < 5 || s.PacketsSent < 5 {
 		t.Errorf("1002's media: %+v, want packets both ways", s)
 	}

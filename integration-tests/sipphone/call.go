@@ -100,6 +100,7 @@ type Call struct {
 
 	mu           sync.Mutex
 	state        State
+	history      []State
 	codes        []int
 	end          End
 	caller       CallerID
@@ -153,7 +154,7 @@ func (p *Phone) Invite(ctx context.Context, target string, hdrs ...sip.Header) (
 	c.target = uri.User
 	c.callID = sip.GenerateTagN(24)
 	c.log = p.log.With("call", c.callID, "to", target)
-	c.state = Calling
+	c.state, c.history = Calling, []State{Calling}
 
 	req := sip.NewRequest(sip.INVITE, uri)
 	from := &sip.FromHeader{DisplayName: p.cfg.DisplayName, Params: sip.NewParams(),
@@ -197,6 +198,7 @@ func (p *Phone) Invite(ctx context.Context, target string, hdrs ...sip.Header) (
 }
 
 // Dial places a call and waits until it is answered. When ctx ends first, it cancels the call.
+// A call refused returns a *ResponseError, and the call too (for its Codes and End).
 func (p *Phone) Dial(ctx context.Context, target string, hdrs ...sip.Header) (*Call, error) {
 	c, err := p.Invite(ctx, target, hdrs...)
 	if err != nil {
@@ -271,6 +273,8 @@ func (c *Call) onResponse(res *sip.Response) error {
 		c.mu.Lock()
 		if c.state == Calling {
 			c.state = Ringing
+			c.history = append(c.history, Ringing)
+			c.notifyLocked()
 		}
 		c.mu.Unlock()
 		if len(res.Body()) > 0 {
@@ -308,7 +312,7 @@ func (p *Phone) answerIncoming(req *sip.Request, tx sip.ServerTransaction) {
 	c.callID = req.CallID().Value()
 	c.caller = callerID(req)
 	c.target = c.caller.User
-	c.state = Ringing
+	c.state, c.history = Ringing, []State{Ringing}
 	c.log = p.log.With("call", c.callID, "from", c.caller.User)
 	if err := p.addCall(c); err != nil {
 		c.media.close()
@@ -469,6 +473,13 @@ func (c *Call) State() State {
 	return c.state
 }
 
+// States are the states the call has been in, in order (e.g. calling, ringing, answered, ended).
+func (c *Call) States() []State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]State(nil), c.history...)
+}
+
 // Codes are the SIP response codes received for the INVITE, in order (outgoing calls).
 func (c *Call) Codes() []int {
 	c.mu.Lock()
@@ -544,10 +555,11 @@ func (c *Call) notifyLocked() {
 func (c *Call) setState(s State) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state == Ended {
+	if c.state == Ended || c.state == s {
 		return
 	}
 	c.state = s
+	c.history = append(c.history, s)
 	c.notifyLocked()
 }
 
@@ -559,6 +571,7 @@ func (c *Call) finish(e End) {
 		return
 	}
 	c.state, c.end = Ended, e
+	c.history = append(c.history, Ended)
 	if c.refresh != nil {
 		c.refresh.Stop()
 	}
