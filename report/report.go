@@ -70,7 +70,8 @@ func (p Period) Key(start time.Time) string {
 	}
 }
 
-// Options are the report's range and thresholds. Zero thresholds take the defaults below.
+// Options are the report's range and thresholds. Zero thresholds take the defaults below,
+// except WrapUp, where zero means none.
 type Options struct {
 	From, To time.Time // calls and cases in [From, To)
 	// AsOf is when the report is made: a case is overdue, and a callback made, as of then.
@@ -85,7 +86,8 @@ type Options struct {
 	// greeting) are counted apart and left out of service level and abandon rate. Default 5s.
 	ShortAbandon time.Duration
 	// WrapUp is the wrap-up assumed after each answered leg, as the switchboard gives it (config
-	// calls.wrap_up, default 10s): the journal does not record when an operator was free again.
+	// calls.wrap_up, DefaultWrapUp in the CLI): the journal does not record when an operator was
+	// free again.
 	WrapUp time.Duration
 	// CallbackWithin is the promise for a callback on a case without a due date. Default 24h.
 	CallbackWithin time.Duration

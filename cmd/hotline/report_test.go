@@ -299,3 +299,39 @@ func TestReportErrors(t *testing.T) {
 		t.Errorf("missing database: exit %d %q, want 6", code, stderr)
 	}
 }
+
+// --config takes the service-level target and the wrap-up from the daemon's file (passwords may
+// be absent: the report does not need them); flags still win.
+func TestReportConfig(t *testing.T) {
+	db := reportDB(t)
+	cfg := filepath.Join(t.TempDir(), "hotline.yaml")
+	if err := os.WriteFile(cfg, []byte("calls:\n  service_level_target: 30s\n  wrap_up: 5s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args       []string
+		slColumn   string
+		wrapupSecs string // 3 handled legs × wrap-up
+	}{
+		{[]string{"--config", cfg}, "sl_30s_percent", "15"},
+		{[]string{"--config", cfg, "--sl", "45s", "--wrap-up", "0s"}, "sl_45s_percent", "0"},
+	} {
+		out := hotlineOK(t, db, append(append(day, "-o", "csv"), tc.args...)...)
+		recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := strings.Join(recs[0], ",")
+		if !strings.Contains(head, tc.slColumn) || !strings.Contains(head, "sl_2m_percent") {
+			t.Errorf("%v: header %s lacks %s and sl_2m_percent", tc.args, head, tc.slColumn)
+		}
+		for i, h := range recs[0] {
+			if h == "wrap_up_seconds" && recs[2][i] != tc.wrapupSecs {
+				t.Errorf("%v: total wrap-up %s, want %s", tc.args, recs[2][i], tc.wrapupSecs)
+			}
+		}
+	}
+	if _, stderr, code := hotlineRun(t, db, "report", "--config", filepath.Join(t.TempDir(), "none.yaml")); code != 2 || !strings.Contains(stderr, "none.yaml") {
+		t.Errorf("missing config: exit %d %q, want 2 naming the file", code, stderr)
+	}
+}
