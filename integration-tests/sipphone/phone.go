@@ -126,7 +126,19 @@ func New(ctx context.Context, cfg Config) (*Phone, error) {
 		return nil, fmt.Errorf("sipphone: %s: sip socket: %w", cfg.User, err)
 	}
 	local := conn.LocalAddr().(*net.UDPAddr).AddrPort()
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("sipphone-"+cfg.User), sipgo.WithUserAgentHostname(cfg.IP.String()))
+	ua, err := sipgo.NewUA(
+		sipgo.WithUserAgent("sipphone-"+cfg.User),
+		sipgo.WithUserAgentHostname(cfg.IP.String()),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(log)),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sip.WithTransactionLayerLogger(log),
+			// Late responses (a retransmitted 200 after its transaction ended) are normal on
+			// shutdown; they are not worth the default INFO line.
+			sip.WithTransactionLayerUnhandledResponseHandler(func(r *sip.Response) {
+				log.Debug("response to no transaction", "status", r.StatusCode, "cseq", r.CSeq())
+			}),
+		),
+	)
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("sipphone: %s: user agent: %w", cfg.User, err)
