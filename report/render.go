@@ -245,7 +245,11 @@ func hourChart(r *Report) template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %g %g" width="100%%" role="img" aria-label="Calls and service level by hour">`, chartW, chartH)
 	fmt.Fprintf(&b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="#888"/>`, padL, padT+plotH, padL+plotW, padT+plotH)
-	for _, n := range []int{0, maxN / 2, maxN} {
+	ticks := []int{0, maxN}
+	if maxN >= 2 {
+		ticks = []int{0, maxN / 2, maxN}
+	}
+	for _, n := range ticks {
 		fmt.Fprintf(&b, `<text x="%g" y="%g" text-anchor="end" class="ax">%d</text>`, padL-6, y(n)+4, n)
 	}
 	for _, p := range []int{0, 50, 100} {
