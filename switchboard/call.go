@@ -529,6 +529,7 @@ func (s *Switchboard) opResult(key string, op Op, err error) {
 
 // onDTMF: a caller choosing a callback, or an operator keying a topic.
 func (s *Switchboard) onDTMF(m DTMF) {
+	s.log.Debug("dtmf", "channel", m.Channel, "digit", m.Digit)
 	if c := s.calls[m.Channel]; c != nil {
 		if c.state == stateOverflow && c.overflow == OverflowCallback && m.Digit == "1" {
 			s.takeCallback(c)

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/hotline-dev/hotline"
 )
 
 // writer runs journal jobs one at a time, in the order the loop queued them, on its own goroutine:
@@ -69,6 +71,11 @@ func (w *writer) runJob(ctx context.Context, j writeJob) {
 		err := j.do(jctx)
 		cancel()
 		if err == nil {
+			return
+		}
+		if code := hotline.ErrorCode(err); code != hotline.EUNAVAILABLE && code != hotline.EINTERNAL {
+			// The journal refused the write itself (invalid, not found...): trying again cannot help.
+			w.log.Error("journal write refused", "what", j.what, "call", j.call, "err", err)
 			return
 		}
 		if try == writeTries {

@@ -161,6 +161,14 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 	}
 	stopList := func() {}
 	defer func() { stopList() }()
+	// Asterisk 22 sends a bridged channel's ChannelDtmfReceived twice to an application subscribed
+	// to both the channel and its bridge (seen on the sandbox): "*5#" would read "**55##". The
+	// copies carry the same timestamp; real key presses never do.
+	type dtmfKey struct {
+		channel, digit string
+		at             time.Time
+	}
+	var lastDTMF dtmfKey
 	for {
 		var ev ari.Event
 		select {
@@ -171,6 +179,13 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 				return nil
 			}
 			ev = e
+		}
+		if d, ok := ev.(*ariv6.ChannelDtmfReceived); ok {
+			k := dtmfKey{d.Channel.ID, d.Digit, time.Time(d.Timestamp)}
+			if k == lastDTMF {
+				continue
+			}
+			lastDTMF = k
 		}
 		sev, ok := Translate(ev)
 		if !ok {

@@ -190,13 +190,20 @@ func TestPump(t *testing.T) {
 	events <- &ari.Connected{}
 	events <- &ariv6.BridgeCreated{}
 	events <- &ariv6.StasisStart{Channel: ariv6.ChannelData{ID: "c1"}, Args: []string{"inbound"}}
+	at := ariv6.DateTime(time.Date(2026, 11, 23, 13, 2, 6, 475e6, time.UTC))
+	dtmf := func(d string, at ariv6.DateTime) *ariv6.ChannelDtmfReceived {
+		return &ariv6.ChannelDtmfReceived{EventData: ariv6.EventData{Timestamp: at}, Channel: ariv6.ChannelData{ID: "c1"}, Digit: d}
+	}
+	events <- dtmf("5", at)
+	events <- dtmf("5", at) // Asterisk's copy through the bridge
+	events <- dtmf("5", ariv6.DateTime(time.Time(at).Add(300*time.Millisecond)))
 	done := make(chan error, 1)
 	go func() { done <- pump(context.Background(), events, l, rec, nil) }()
-	for range 3 { // Connected, StasisStart, and the inventory from its own goroutine
+	for range 5 { // Connected, StasisStart, two DTMF, and the inventory from its own goroutine
 		select {
 		case <-rec.got:
 		case <-time.After(10 * time.Second):
-			t.Fatal("fewer than 3 events delivered")
+			t.Fatal("fewer than 5 events delivered")
 		}
 	}
 	close(events)
@@ -209,16 +216,18 @@ func TestPump(t *testing.T) {
 		t.Errorf("first delivered %#v, want Connected", rec.evs[0])
 	}
 	var inv *switchboard.Inventory
-	starts := 0
+	starts, digits := 0, 0
 	for _, ev := range rec.evs {
 		switch ev := ev.(type) {
 		case switchboard.Inventory:
 			inv = &ev
 		case switchboard.StasisStart:
 			starts++
+		case switchboard.DTMF:
+			digits++
 		}
 	}
-	if inv == nil || !reflect.DeepEqual(inv.Channels, []string{"c1"}) || starts != 1 || len(rec.evs) != 3 {
-		t.Errorf("delivered %#v, want Connected, StasisStart and Inventory [c1]", rec.evs)
+	if inv == nil || !reflect.DeepEqual(inv.Channels, []string{"c1"}) || starts != 1 || digits != 2 || len(rec.evs) != 5 {
+		t.Errorf("delivered %#v, want Connected, StasisStart, two digits (the copy dropped) and Inventory [c1]", rec.evs)
 	}
 }
