@@ -23,6 +23,9 @@ type ExportOptions struct {
 	Location *time.Location
 	// Progress, when set, is told how many legs of total are written, now and then and at the end.
 	Progress func(done, total int)
+	// TransferEvent names a transfer in queue_log: BLINDTRANSFER (default), as Asterisk 12 and
+	// later (22 included) write it, or TRANSFER, for readers of older logs. The fields are the same.
+	TransferEvent string
 }
 
 func (o ExportOptions) withDefaults() ExportOptions {
@@ -34,6 +37,9 @@ func (o ExportOptions) withDefaults() ExportOptions {
 	}
 	if o.Progress == nil {
 		o.Progress = func(int, int) {}
+	}
+	if o.TransferEvent == "" {
+		o.TransferEvent = "BLINDTRANSFER"
 	}
 	return o
 }
@@ -106,11 +112,12 @@ func positions(calls []Call) (orig, atExit map[int64]int) {
 }
 
 // WriteQueueLog writes calls as Asterisk's queue_log (time|callid|queuename|agent|event|data...),
-// oldest first, and returns the number of lines. Mapping (docs/reports.md):
+// oldest first, and returns the number of lines. The fields are those Asterisk 22's app_queue.c
+// writes. Mapping (docs/reports.md):
 //
 //	queued (or answered)            ENTERQUEUE  url|callerid|origposition   agent NONE
 //	answered                        CONNECT     holdtime|bridgedchanneluniqueid|ringtime
-//	answered, then transferred      TRANSFER    extension|context|holdtime|calltime|origposition
+//	answered, then transferred      BLINDTRANSFER (or TRANSFER) extension|context|holdtime|calltime|origposition
 //	answered, then ended otherwise  COMPLETECALLER holdtime|calltime|origposition
 //	abandoned or failed in queue    ABANDON     position|origposition|waittime
 //	overflow (callback, message)    EXITWITHTIMEOUT position|origposition|waittime
@@ -172,7 +179,7 @@ func WriteQueueLog(ctx context.Context, w io.Writer, calls []Call, ops []hotline
 				if to, ok := transferTo[c.CallID+"/"+strconv.FormatInt(c.OperatorID, 10)]; ok {
 					ext = strings.TrimPrefix(member(opByID, to), "PJSIP/")
 				}
-				add(c.EndedAt, c, agent, "TRANSFER", ext, o.Queue, hold, talk, op)
+				add(c.EndedAt, c, agent, o.TransferEvent, ext, o.Queue, hold, talk, op)
 			} else {
 				add(c.EndedAt, c, agent, "COMPLETECALLER", hold, talk, op)
 			}

@@ -27,7 +27,7 @@ func TestQueueLog(t *testing.T) {
 		u(23, 9, 2, 10) + "|c2|hotline|PJSIP/1002|CONNECT|60||0",
 		u(23, 9, 3, 10) + "|c3|hotline|NONE|ENTERQUEUE||+7900000c3|1",
 		u(23, 9, 3, 13) + "|c3|hotline|NONE|ABANDON|1|1|3",
-		u(23, 9, 4, 10) + "|c2|hotline|PJSIP/1002|TRANSFER|1003|hotline|60|120|1", // to vera's extension
+		u(23, 9, 4, 10) + "|c2|hotline|PJSIP/1002|BLINDTRANSFER|1003|hotline|60|120|1", // to vera's extension
 		u(23, 9, 5, 25) + "|c1|hotline|PJSIP/1001|COMPLETECALLER|15|300|1",
 		u(23, 9, 10, 10) + "|c5|hotline|NONE|ENTERQUEUE||+7900000c5|1",
 		u(23, 9, 11, 40) + "|c5|hotline|NONE|ABANDON|1|1|90",
@@ -68,6 +68,15 @@ func TestQueueLog(t *testing.T) {
 	}
 	if len(progress) == 0 || progress[len(progress)-1] != "14/14" {
 		t.Errorf("progress = %q, want it to end at 14/14", progress)
+	}
+
+	// For readers of pre-12 logs, the same line as TRANSFER.
+	buf.Reset()
+	if _, err := WriteQueueLog(context.Background(), &buf, d.Calls, d.Operators, ExportOptions{TransferEvent: "TRANSFER"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := u(23, 9, 4, 10) + "|c2|hotline|PJSIP/1002|TRANSFER|1003|hotline|60|120|1\n"; !strings.Contains(buf.String(), want) {
+		t.Errorf("queue_log lacks %q", want)
 	}
 }
 

@@ -21,13 +21,14 @@ func newExportCmd(a *app) *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return nil },
 	}
 	cmd.AddCommand(
-		exportCmd(a, "queue-log", "Asterisk's queue_log: ENTERQUEUE, CONNECT, COMPLETECALLER, TRANSFER, ABANDON, EXITWITHTIMEOUT",
+		exportCmd(a, "queue-log", "Asterisk's queue_log: ENTERQUEUE, CONNECT, COMPLETECALLER, BLINDTRANSFER, ABANDON, EXITWITHTIMEOUT",
 			`queue-log writes the calls as Asterisk's app_queue logs them (time|callid|queue|agent|event|data...),
 oldest first, for queue_log readers (QueueMetrics, qloganalyzer, Wazo's stats, scripts). Agents
 are named PJSIP/<extension>. Calls that never reached the queue have no lines. The mapping is in
 docs/reports.md.`,
 			`  hotline export queue-log --from 2026-11-01 --to 2026-11-30 -o queue_log
-  hotline export queue-log --queue hotline | grep ABANDON`, report.WriteQueueLog),
+  hotline export queue-log --queue hotline | grep ABANDON
+  hotline export queue-log --transfer-event TRANSFER -o queue_log   # for pre-Asterisk-12 readers`, report.WriteQueueLog),
 		exportCmd(a, "cdr", "CDR records in cdr_csv's column order (Master.csv)",
 			`cdr writes one record per call leg, as cdr_csv writes Master.csv (no header, loguniqueid and
 loguserfield on): accountcode, src, dst, dcontext, clid, channel, dstchannel, lastapp, lastdata,
@@ -43,8 +44,8 @@ type writeExport func(ctx context.Context, w io.Writer, calls []report.Call, ops
 
 func exportCmd(a *app, name, short, long, example string, write writeExport) *cobra.Command {
 	var (
-		from, to, out, queue, tz string
-		always                   bool
+		from, to, out, queue, tz, transfer string
+		always                             bool
 	)
 	cmd := &cobra.Command{
 		Use:     name,
@@ -76,7 +77,10 @@ func exportCmd(a *app, name, short, long, example string, write writeExport) *co
 			if err != nil {
 				return err
 			}
-			eo := report.ExportOptions{Queue: queue, Location: o.Location, Progress: progress(cmd.ErrOrStderr(), always, name)}
+			if transfer != "BLINDTRANSFER" && transfer != "TRANSFER" {
+				return hotline.Errorf(hotline.EINVALID, "--transfer-event must be BLINDTRANSFER or TRANSFER, not %q", transfer)
+			}
+			eo := report.ExportOptions{Queue: queue, Location: o.Location, Progress: progress(cmd.ErrOrStderr(), always, name), TransferEvent: transfer}
 			return writeTo(out, cmd.OutOrStdout(), func(w io.Writer) error {
 				_, err := write(ctx, w, calls, ops, eo)
 				return err
@@ -89,6 +93,12 @@ func exportCmd(a *app, name, short, long, example string, write writeExport) *co
 	fl.StringVarP(&out, "output", "o", "-", "file to write (mode 0600: caller numbers are personal data); - is standard output")
 	fl.StringVar(&queue, "queue", "hotline", "queue name (and CDR context)")
 	fl.StringVar(&tz, "tz", "", "time zone of dates, e.g. Europe/Moscow (default: the system's)")
+	if name == "queue-log" {
+		fl.StringVar(&transfer, "transfer-event", "BLINDTRANSFER", "how a transfer is logged: BLINDTRANSFER (Asterisk 12 and later) or TRANSFER (older readers)")
+		_ = cmd.RegisterFlagCompletionFunc("transfer-event", fixed("BLINDTRANSFER", "TRANSFER"))
+	} else {
+		transfer = "BLINDTRANSFER" // not used by CDRs
+	}
 	fl.BoolVar(&always, "progress", false, "show progress on standard error even when it is not a terminal")
 	return cmd
 }

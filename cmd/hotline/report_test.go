@@ -233,7 +233,7 @@ func TestExportEndToEnd(t *testing.T) {
 		u(9, 5, 25) + "|ch-1|hotline|PJSIP/1001|COMPLETECALLER|15|300|1",
 		u(9, 10, 10) + "|ch-2|hotline|NONE|ENTERQUEUE||+78652000002|1",
 		u(9, 11, 10) + "|ch-2|hotline|PJSIP/1002|CONNECT|60||0",
-		u(9, 13, 10) + "|ch-2|hotline|PJSIP/1002|TRANSFER|1001|hotline|60|120|1",
+		u(9, 13, 10) + "|ch-2|hotline|PJSIP/1002|BLINDTRANSFER|1001|hotline|60|120|1",
 		u(9, 20, 10) + "|ch-3|hotline|NONE|ENTERQUEUE||+78652000003|1",
 		u(9, 21, 40) + "|ch-3|hotline|NONE|ABANDON|1|1|90",
 		u(9, 30, 10) + "|ch-4|hotline|NONE|ENTERQUEUE||+78652000004|1",
