@@ -89,7 +89,8 @@ func (s *Switchboard) arrive(m StasisStart) {
 	now := s.clock.Now()
 	c := &call{id: m.Channel, number: m.CallerNumber, state: stateGreeting}
 	c.leg = hotline.Leg{CallID: c.id, CallerNumber: c.number, ArrivedAt: now}
-	if slices.Contains(s.cfg.PriorityNumbers, c.number) {
+	if n := hotline.NormalizePhone(c.number); n != "" && slices.ContainsFunc(s.cfg.PriorityNumbers,
+		func(p string) bool { return hotline.NormalizePhone(p) == n }) {
 		c.priority = 2
 	}
 	s.calls[c.id] = c

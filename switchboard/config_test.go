@@ -1,9 +1,12 @@
 package switchboard
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hotline-dev/hotline/config"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -45,5 +48,31 @@ func TestNewRefusesUnknownStrategy(t *testing.T) {
 	c.Strategy = "random"
 	if _, err := New(c, nil, nil, nil, nil); err == nil || !strings.Contains(err.Error(), "strategy") {
 		t.Errorf("New = %v, want a strategy error", err)
+	}
+}
+
+// The daemon's defaults make a valid switchboard, equal to the switchboard's own defaults, and
+// every key of the calls section reaches the switchboard.
+func TestFromCalls(t *testing.T) {
+	got := FromCalls(config.Default().Calls)
+	if err := got.Validate(); err != nil {
+		t.Fatalf("the daemon's defaults: %v", err)
+	}
+	if !reflect.DeepEqual(got, DefaultConfig()) {
+		t.Errorf("FromCalls(defaults) =\n %+v\nwant DefaultConfig()\n %+v", got, DefaultConfig())
+	}
+	c := config.Default().Calls
+	c.Language, c.Greeting, c.MusicClass, c.Strategy, c.Overflow = "en", "sound:custom", "jazz", "round-robin", "message"
+	c.AnnounceInterval, c.RingTimeout, c.WrapUp, c.MaxWait, c.OwnerWait = 41*time.Second, 42*time.Second, 43*time.Second, 44*time.Second, 45*time.Second
+	c.MaxQueue, c.MissedOffersPause, c.ReturningToOwner, c.RecordCalls = 46, 47, false, false
+	c.PriorityNumbers = []string{"+7999"}
+	got = FromCalls(c)
+	want := Config{Language: "en", Greeting: "sound:custom", MusicClass: "jazz", Strategy: "round-robin", Overflow: "message",
+		AnnounceInterval: 41 * time.Second, RingTimeout: 42 * time.Second, WrapUp: 43 * time.Second, MaxWait: 44 * time.Second,
+		OwnerWait: 45 * time.Second, MaxQueue: 46, MissedOffers: 47, PriorityNumbers: []string{"+7999"}}
+	d := DefaultConfig()
+	want.RecordingFormat, want.MaxMessage, want.DefaultHandleTime, want.Prompts = d.RecordingFormat, d.MaxMessage, d.DefaultHandleTime, d.Prompts
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("FromCalls =\n %+v\nwant\n %+v", got, want)
 	}
 }

@@ -19,7 +19,7 @@ func queueIDs(st Status) []string {
 // Listed numbers join ahead of everyone; returning callers ahead of first-time callers.
 func TestQueuePriority(t *testing.T) {
 	cfg := testConfig()
-	cfg.PriorityNumbers = []string{"+7999"}
+	cfg.PriorityNumbers = []string{"+7 (999)"} // as people type them
 	cfg.ReturningToOwner = false
 	h := newHarness(t, cfg, op(1, "1001"))
 	h.j.cases["+7555"] = CallCase{CaseID: 7, OwnerID: 1, Returning: true}
