@@ -223,7 +223,8 @@ var CDRColumns = []string{"accountcode", "src", "dst", "dcontext", "clid", "chan
 // WriteCDR writes one cdr_csv record per ended leg (a transfer makes a second record, as in
 // Asterisk), oldest first, with no header line, as Master.csv has none. It returns the number
 // of records. Strings are double-quoted with quotes doubled, numbers bare, dates
-// "YYYY-MM-DD HH:MM:SS" in o.Location, exactly as cdr_csv writes them.
+// "YYYY-MM-DD HH:MM:SS" in o.Location and an unset one empty, as Asterisk 22's cdr_csv.c writes
+// them.
 func WriteCDR(ctx context.Context, w io.Writer, calls []Call, ops []hotline.Operator, o ExportOptions) (int, error) {
 	o = o.withDefaults()
 	opByID := map[int64]hotline.Operator{}
@@ -234,12 +235,7 @@ func WriteCDR(ctx context.Context, w io.Writer, calls []Call, ops []hotline.Oper
 	slices.SortStableFunc(sorted, func(a, b Call) int { return cmp.Or(a.ArrivedAt.Compare(b.ArrivedAt), cmp.Compare(a.ID, b.ID)) })
 	bw := bufio.NewWriter(w)
 	n := 0
-	date := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(o.Location).Format(time.DateTime)
-	}
+	date := func(t time.Time) string { return t.In(o.Location).Format(time.DateTime) }
 	for i, c := range sorted {
 		if i > 0 && i%progressEvery == 0 {
 			o.Progress(i, len(sorted))
@@ -267,9 +263,14 @@ func WriteCDR(ctx context.Context, w io.Writer, calls []Call, ops []hotline.Oper
 			clid = `"" <` + c.CallerNumber + `>`
 		}
 		var b strings.Builder
-		for _, s := range []string{"", c.CallerNumber, dst, o.Queue, clid, "", dstChannel, "Stasis", o.Queue,
-			date(c.ArrivedAt), date(c.AnsweredAt), date(c.EndedAt)} {
+		for _, s := range []string{"", c.CallerNumber, dst, o.Queue, clid, "", dstChannel, "Stasis", o.Queue} {
 			b.WriteString(quote(s) + ",")
+		}
+		for _, t := range []time.Time{c.ArrivedAt, c.AnsweredAt, c.EndedAt} {
+			if !t.IsZero() { // cdr_csv's append_date writes an unset time as nothing, unquoted
+				b.WriteString(quote(date(t)))
+			}
+			b.WriteString(",")
 		}
 		fmt.Fprintf(&b, "%d,%d,", secs(c.EndedAt.Sub(c.ArrivedAt)), billsec)
 		b.WriteString(quote(disposition) + "," + quote("DOCUMENTATION") + "," + quote(c.CallID) + "," + quote(c.CaseNumber) + "\n")
