@@ -260,6 +260,7 @@ func operations(c *ari.Conn) map[string]func(context.Context) {
 		"Conn.Applications":            func(ctx context.Context) { c.Applications(ctx) },
 		"Conn.ApplicationData":         func(ctx context.Context) { c.ApplicationData(ctx) },
 		"Conn.Subscribe":               func(ctx context.Context) { c.Subscribe(ctx, "endpoint:PJSIP/1001") },
+		"Conn.EnsureSubscribed":        func(ctx context.Context) { c.EnsureSubscribed(ctx, "deviceState:Stasis:x") },
 		"Conn.Unsubscribe":             func(ctx context.Context) { c.Unsubscribe(ctx, "deviceState:Stasis:x") },
 		"Conn.Info":                    func(ctx context.Context) { c.Info(ctx) },
 		"Conn.Ping":                    func(ctx context.Context) { c.Ping(ctx) },

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,6 +37,7 @@ type stream struct {
 	t      testing.TB
 	cancel context.CancelFunc
 	done   chan error
+	once   *sync.Once
 }
 
 // start runs a Conn for app (tuned by edit) and waits for Connected.
@@ -50,7 +52,7 @@ func start(t testing.TB, sb sandbox.Config, app string, edit func(*ari.Config)) 
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &stream{Conn: c, t: t, cancel: cancel, done: make(chan error, 1)}
+	s := &stream{Conn: c, t: t, cancel: cancel, done: make(chan error, 1), once: new(sync.Once)}
 	go func() { s.done <- c.Run(ctx) }()
 	t.Cleanup(s.stop)
 	ev := s.next(10 * time.Second)
@@ -60,11 +62,14 @@ func start(t testing.TB, sb sandbox.Config, app string, edit func(*ari.Config)) 
 	return s
 }
 
+// stop ends Run and waits for it; safe to call again (Cleanup calls it too).
 func (s *stream) stop() {
-	s.cancel()
-	for range s.Events() { // drain until Run closes the stream
-	}
-	<-s.done
+	s.once.Do(func() {
+		s.cancel()
+		for range s.Events() { // drain until Run closes the stream
+		}
+		<-s.done
+	})
 }
 
 // with returns the stream reporting failures to t (a subtest's).

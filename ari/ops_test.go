@@ -272,7 +272,14 @@ func TestAsteriskResources(t *testing.T) {
 		}
 	})
 	t.Run("endpoint subscription", func(t *testing.T) {
-		app, err := s.Subscribe(ctx, "endpoint:PJSIP/1001")
+		t.Cleanup(func() { _, _ = s.Unsubscribe(ctxT(t, 5*time.Second), "endpoint:PJSIP/1001") })
+		for i, want := range []bool{true, false} { // the second time it is already subscribed
+			did, err := s.EnsureSubscribed(ctx, "endpoint:PJSIP/1001")
+			if err != nil || did != want {
+				t.Fatalf("EnsureSubscribed #%d = %v, %v; want %v", i+1, did, err, want)
+			}
+		}
+		app, err := s.ApplicationData(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,7 +291,7 @@ func TestAsteriskResources(t *testing.T) {
 			t.Fatal(err)
 		}
 		if slices.Contains(app.EndpointIDs, "PJSIP/1001") {
-			t.Errorf("still subscribed after Unsubscribe: %v", app.EndpointIDs)
+			t.Errorf("still subscribed after one Unsubscribe: %v (EnsureSubscribed subscribed twice?)", app.EndpointIDs)
 		}
 		apps, err := s.Applications(ctx)
 		if err != nil {

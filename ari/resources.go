@@ -2,9 +2,12 @@ package ari
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 
 	ariv6 "github.com/CyCoreSystems/ari/v6"
 )
@@ -232,8 +235,9 @@ func (c *Conn) ApplicationData(ctx context.Context) (*ariv6.ApplicationData, err
 }
 
 // Subscribe subscribes this Conn's application to an event source: channel:<id>, bridge:<id>,
-// endpoint:<tech>[/<resource>], deviceState:<name>. Subscriptions end when the websocket does: after
-// Reconnected, subscribe again.
+// endpoint:<tech>[/<resource>], deviceState:<name>. Asterisk counts subscriptions (two Subscribe
+// need two Unsubscribe) and keeps them across a websocket reconnect but not across its own
+// restart: after Connected/Reconnected use EnsureSubscribed.
 func (c *Conn) Subscribe(ctx context.Context, eventSource string) (*ariv6.ApplicationData, error) {
 	var out ariv6.ApplicationData
 	if err := c.do(ctx, request{op: "subscribe " + c.cfg.Application + " to " + eventSource, method: http.MethodPost, path: pathf("/applications/%s/subscription", c.cfg.Application),
@@ -241,6 +245,26 @@ func (c *Conn) Subscribe(ctx context.Context, eventSource string) (*ariv6.Applic
 		return nil, err
 	}
 	return &out, nil
+}
+
+// EnsureSubscribed subscribes to eventSource unless the application already is (after a websocket
+// reconnect it still is; after an Asterisk restart it is not). It reports whether it subscribed.
+func (c *Conn) EnsureSubscribed(ctx context.Context, eventSource string) (bool, error) {
+	app, err := c.ApplicationData(ctx)
+	if err != nil && !errors.Is(err, ErrNotFound) { // not found: the application has no state yet
+		return false, err
+	}
+	if app != nil {
+		kind, name, _ := strings.Cut(eventSource, ":")
+		have := map[string][]string{"endpoint": app.EndpointIDs, "deviceState": app.DeviceNames, "channel": app.ChannelIDs, "bridge": app.BridgeIDs}[kind]
+		if slices.Contains(have, name) {
+			return false, nil
+		}
+	}
+	if _, err := c.Subscribe(ctx, eventSource); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // Unsubscribe ends a subscription made by Subscribe.
