@@ -6,16 +6,17 @@
 //
 //   - Its own websocket reader (github.com/coder/websocket) instead of ari/v6's bus, which drops an
 //     event whenever a subscriber's buffer is full and drops every event type it does not know.
-//   - Decode types every event of Asterisk 22's events.json; the ones ari/v6 lacks (ChannelTransfer,
+//   - Decode types every event of Asterisk 22's events.json. The ones ari/v6 lacks (ChannelTransfer,
 //     CallBroadcast, CallClaimed, ChannelToneDetected, ApplicationRegistered/Unregistered,
-//     RESTResponse) are this package's types, and so is TextMessageReceived, whose ari/v6 type
-//     cannot decode the variables object Asterisk sends. Anything else arrives as *Unknown with the raw JSON and
-//     is logged.
+//     RESTResponse) are this package's types, and so is TextMessageReceived, whose ari/v6 type cannot
+//     decode the variables object Asterisk sends. Anything else arrives as *Unknown with the raw JSON
+//     and is logged.
 //   - Connection state as events: *Connected, *Disconnected (with the reason) and *Reconnected, with
 //     capped exponential backoff and jitter in between, so the call flow knows when to reconcile.
-//   - Explicit back-pressure: a bounded buffer (Config.EventBuffer), its depth in Conn.Stats and Conn.Metrics (Prometheus), and,
-//     when the consumer stops taking events for Config.SlowConsumerTimeout, a dropped websocket
-//     reported as Disconnected{Err: ErrSlowConsumer} — never a silent loss.
+//   - Explicit back-pressure: a bounded buffer (Config.EventBuffer), its depth in Conn.Stats and
+//     Conn.Metrics (Prometheus), and, when the consumer takes nothing for
+//     Config.SlowConsumerTimeout, a dropped websocket reported in order as
+//     Disconnected{Err: ErrSlowConsumer}: never a silent loss.
 //   - REST with a context on every call and errors (*Error) that keep the HTTP status, Asterisk's
 //     message and what was attempted, plus operations ari/v6 lacks: Channel.TransferProgress,
 //     Conn.Claim (POST /events/claim), DownloadStoredRecording streaming to an io.Writer.
@@ -32,7 +33,8 @@
 //	for ev := range conn.Events() {
 //		switch ev := ev.(type) {
 //		case *ari.Connected, *ari.Reconnected:
-//			// list conn.Channels / conn.Bridges and adopt what is still in Stasis
+//			// list conn.Channels / conn.Bridges, adopt what is still in Stasis,
+//			// conn.EnsureSubscribed(ctx, "endpoint:PJSIP")
 //		case *ariv6.StasisStart:
 //			ch := conn.Channel(ev.Channel.ID)
 //			_ = ch.Answer(ctx)
@@ -46,4 +48,6 @@
 // The consumer should not block on the network: run REST calls off the event loop and report back.
 //
 // Asterisk needs chan_bridge_media.so loaded for bridge recording and bridge playback.
+//
+// Benchmarks and how to run them: README.md in this directory.
 package ari

@@ -136,14 +136,3 @@ func (c *Conn) send(ctx context.Context, r request) (*http.Response, error) {
 	}
 	return nil, e
 }
-
-// values builds a query from pairs, leaving out empty values so Asterisk applies its defaults.
-func values(kv ...string) url.Values {
-	q := url.Values{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] != "" {
-			q.Set(kv[i], kv[i+1])
-		}
-	}
-	return q
-}
