@@ -77,6 +77,7 @@ database is locked, read-only, corrupt or not migrated).`,
 		newStatusCmd(a),
 		newReportCmd(a),
 		newExportCmd(a),
+		newLoadgenCmd(),
 	)
 	return root
 }

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/integration-tests/sandbox"
+	"github.com/hotline-dev/hotline/loadgen"
+	"github.com/spf13/cobra"
+)
+
+func newLoadgenCmd() *cobra.Command {
+	o := loadgen.DefaultOptions()
+	var systems, jsonPath, bin string
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "loadgen",
+		Short: "Load benchmark: the same calls through hotline and through app_queue, with real SIP phones",
+		Long: `loadgen runs simulated callers (440 Hz) and operator handsets (1000 Hz) against the sandbox
+Asterisk, first through hotline (a separate 'hotline serve' process it starts, dial 100), then through
+a plain app_queue dialplan (dial 200, queue [bench]), and reports calls completed and failed, setup
+rate, answer to greeting, dispatch latency, queue wait, RTP loss, CPU per call and peak RSS of
+Asterisk and of hotline apart, journal writes per second, and the ratios between the two systems.
+
+--mode capacity ramps concurrent calls by --step every --interval until the first failure (a failed
+call, RTP loss over 1 %, dispatch p99 over 1 s) or --max-level. Everything stays on 127.0.0.1.
+Settings come from the environment as 'asterisk-conf/sandbox env' prints them (see docs/benchmark.md).`,
+		Example: "  eval \"$(asterisk-conf/sandbox env)\" && hotline loadgen --calls 300 --concurrency 100 --operators 20 --json bench.json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			sb, err := sandbox.Load()
+			if err != nil {
+				return hotline.Errorf(hotline.EUNAVAILABLE, "%v", err)
+			}
+			o.Sandbox = loadgen.Sandbox{
+				ARIURL: sb.ARIURL, ARIWebsocket: sb.ARIWebsocket, ARIUser: sb.ARIUser, ARIPassword: sb.ARIPassword, ARIApp: sb.ARIApp,
+				AMIAddr: sb.AMIAddr, AMIUser: sb.AMIUser, AMIPassword: sb.AMIPassword,
+				SIPAddr: sb.SIPAddr, HandsetPassword: sb.HandsetPassword, Root: sb.Root,
+			}
+			o.HotlineBin = bin
+			if o.HotlineBin == "" {
+				if o.HotlineBin, err = os.Executable(); err != nil {
+					return fmt.Errorf("loadgen: find the hotline binary: %w", err)
+				}
+			}
+			o.Systems = splitList(systems)
+			level := slog.LevelInfo
+			if verbose {
+				level = slog.LevelDebug
+			}
+			o.Log = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+			if err := o.Validate(); err != nil {
+				return hotline.Errorf(hotline.EINVALID, "loadgen: %v", err)
+			}
+			r, err := loadgen.Run(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			r.Command = strings.Join(os.Args, " ")
+			if jsonPath != "" {
+				if err := r.WriteJSON(jsonPath); err != nil {
+					return err
+				}
+			}
+			return r.WriteTable(cmd.OutOrStdout())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&systems, "systems", strings.Join(o.Systems, ","), "systems to run, in order: hotline, app_queue")
+	f.StringVar(&o.Mode, "mode", o.Mode, "fixed (--calls at --concurrency), capacity (ramp until the first failure) or both")
+	f.IntVar(&o.Operators, "operators", o.Operators, "operator handsets (1001...), at most 60")
+	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "fixed: callers in flight")
+	f.IntVar(&o.Calls, "calls", o.Calls, "fixed: calls in all, per system")
+	f.Float64Var(&o.Rate, "rate", o.Rate, "new calls per second at most")
+	f.DurationVar(&o.TalkTime, "talk", o.TalkTime, "how long an operator talks before hanging up")
+	f.DurationVar(&o.WrapUp, "wrap-up", o.WrapUp, "wrap-up after each call (whole seconds; queues.conf [bench] wrapuptime must match: 0 there)")
+	f.DurationVar(&o.MaxWait, "max-wait", o.MaxWait, "a caller not connected to an operator by then fails")
+	f.IntVar(&o.StartLevel, "start-level", o.StartLevel, "capacity: first level of concurrent calls")
+	f.IntVar(&o.Step, "step", o.Step, "capacity: concurrent calls added at each step")
+	f.DurationVar(&o.Interval, "interval", o.Interval, "capacity: time at each level")
+	f.IntVar(&o.MaxLevel, "max-level", o.MaxLevel, "capacity: stop here even without a failure")
+	f.DurationVar(&o.Deadline, "deadline", o.Deadline, "the whole run at most")
+	f.StringVar(&jsonPath, "json", "", "also write the report as JSON to this file")
+	f.StringVar(&bin, "hotline-bin", "", "the hotline binary to run as 'hotline serve' (default: this one)")
+	f.BoolVarP(&verbose, "verbose", "v", false, "debug logs (SIP phones) on stderr")
+	return cmd
+}

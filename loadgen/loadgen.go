@@ -1,0 +1,433 @@
+// Package loadgen is hotline's load benchmark: it runs the same calls through hotline and through a
+// plain Asterisk app_queue dialplan on the same Asterisk, with real SIP phones (integration-tests/
+// sipphone: sipgo and pion/rtp) on both sides, and reports cost, speed and capacity of each.
+//
+// Callers dial at a set rate and send a 440 Hz tone; operator handsets register, auto-answer and
+// send 1000 Hz; each side measures what it hears. An operator talks for a set time and hangs up,
+// becomes free after the wrap-up, and the time until its handset rings again (while callers wait)
+// is the dispatch latency: measured at the phones, the same way for both systems.
+//
+// CPU is measured per process: Asterisk from /proc/<pid>/stat of the sandbox's asterisk, hotline
+// from /proc of its own `hotline serve` process (started by the generator, never in-process), and
+// the generator itself by getrusage. Everything talks to 127.0.0.1 only and every run is bounded in
+// calls, level and time.
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options describe one benchmark invocation.
+type Options struct {
+	Sandbox Sandbox
+	// HotlineBin is the hotline binary run as `hotline serve` (a separate process).
+	HotlineBin string
+	// Systems to run, in order: "hotline", "app_queue".
+	Systems []string
+	// Mode: "fixed" (Calls at Concurrency), "capacity" (ramp until the first failure) or "both".
+	Mode string
+
+	Operators   int           // handsets 1001...; at most 60 (the sandbox's)
+	Concurrency int           // fixed mode: callers in flight
+	Calls       int           // fixed mode: calls in all
+	Rate        float64       // new calls per second at most
+	TalkTime    time.Duration // how long an operator talks before hanging up
+	WrapUp      time.Duration // after each call; must match queues.conf [bench] wrapuptime
+	MaxWait     time.Duration // a caller not connected by then fails
+
+	Step, StartLevel, MaxLevel int           // capacity mode: +Step concurrent calls from StartLevel up to MaxLevel
+	Interval                   time.Duration // capacity mode: time at each level
+	Deadline                   time.Duration // the whole invocation at most
+
+	Log *slog.Logger
+}
+
+// DefaultOptions is the issue's scenario: 100 concurrent calls, 20 operators.
+func DefaultOptions() Options {
+	return Options{
+		Systems: []string{"hotline", "app_queue"}, Mode: "fixed",
+		Operators: 20, Concurrency: 100, Calls: 300, Rate: 10,
+		TalkTime: 5 * time.Second, WrapUp: 0, MaxWait: 5 * time.Minute,
+		Step: 10, StartLevel: 10, MaxLevel: 300, Interval: 30 * time.Second,
+		Deadline: 60 * time.Minute,
+	}
+}
+
+// Validate checks the options before anything starts.
+func (o Options) Validate() error {
+	var errs []error
+	if o.Sandbox.SIPAddr == "" || o.Sandbox.AMIAddr == "" || o.Sandbox.ARIURL == "" {
+		errs = append(errs, errors.New("sandbox settings incomplete (eval \"$(asterisk-conf/sandbox env)\")"))
+	}
+	if !strings.HasPrefix(o.Sandbox.SIPAddr, "127.") {
+		errs = append(errs, fmt.Errorf("SIP address %q: the load generator sends only to 127.0.0.0/8", o.Sandbox.SIPAddr))
+	}
+	if o.Operators < 1 || o.Operators > 60 {
+		errs = append(errs, fmt.Errorf("operators: 1..60 (the sandbox's handsets 1001-1060), not %d", o.Operators))
+	}
+	if o.Mode != "fixed" && o.Mode != "capacity" && o.Mode != "both" {
+		errs = append(errs, fmt.Errorf("mode: fixed, capacity or both, not %q", o.Mode))
+	}
+	if o.Concurrency < 1 || o.Calls < 1 || o.Rate <= 0 {
+		errs = append(errs, errors.New("concurrency, calls and rate must be positive"))
+	}
+	if o.Step < 1 || o.StartLevel < 1 || o.MaxLevel < o.StartLevel || o.Interval < 5*time.Second {
+		errs = append(errs, errors.New("capacity: step and start level ≥ 1, max level ≥ start level, interval ≥ 5s"))
+	}
+	if o.WrapUp < 0 || o.WrapUp%time.Second != 0 {
+		errs = append(errs, fmt.Errorf("wrap-up: whole seconds (app_queue's wrapuptime is), not %s", o.WrapUp))
+	}
+	if o.TalkTime < time.Second || o.MaxWait < 10*time.Second || o.Deadline <= 0 {
+		errs = append(errs, errors.New("talk time ≥ 1s, max wait ≥ 10s, deadline > 0"))
+	}
+	for _, s := range o.Systems {
+		if s != "hotline" && s != "app_queue" {
+			errs = append(errs, fmt.Errorf("system %q: hotline or app_queue", s))
+		}
+	}
+	if len(o.Systems) == 0 {
+		errs = append(errs, errors.New("no system to run"))
+	}
+	return errors.Join(errs...)
+}
+
+// Machine is where the numbers were taken.
+type Machine struct {
+	CPUs     int    `json:"cpus"`
+	CPUModel string `json:"cpu_model"`
+	Kernel   string `json:"kernel,omitempty"`
+	Note     string `json:"note"`
+}
+
+func machine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), Note: "shared with other engineers' work while measured: numbers are noisy"}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	return m
+}
+
+// Cost is what a window of calls cost each process.
+type Cost struct {
+	AsteriskCPUSeconds  float64 `json:"asterisk_cpu_s"`
+	AsteriskCPUPerCall  float64 `json:"asterisk_cpu_ms_per_call"`
+	AsteriskPeakRSSKB   int64   `json:"asterisk_peak_rss_kb"`
+	HotlineCPUSeconds   float64 `json:"hotline_cpu_s,omitempty"`
+	HotlineCPUPerCall   float64 `json:"hotline_cpu_ms_per_call,omitempty"`
+	HotlinePeakRSSKB    int64   `json:"hotline_peak_rss_kb,omitempty"`
+	SystemCPUPerCall    float64 `json:"system_cpu_ms_per_call"` // Asterisk + hotline
+	GeneratorCPUSeconds float64 `json:"generator_cpu_s"`
+	PeakNote            string  `json:"peak_note"`
+}
+
+// Fixed is one system's fixed-load result.
+type Fixed struct {
+	summary
+	Cost
+	Seconds           float64 `json:"seconds"`
+	JournalCases      int     `json:"journal_cases,omitempty"`
+	JournalLegs       int     `json:"journal_legs,omitempty"`
+	JournalWritesPerS float64 `json:"journal_writes_per_s,omitempty"`
+	JournalNote       string  `json:"journal_note,omitempty"`
+}
+
+// Step is one level of a capacity ramp.
+type Step struct {
+	Level int `json:"level"`
+	summary
+	AsteriskCPUSeconds float64 `json:"asterisk_cpu_s"`
+	HotlineCPUSeconds  float64 `json:"hotline_cpu_s,omitempty"`
+	Failure            string  `json:"failure,omitempty"` // why this level failed
+}
+
+// Capacity is one system's ramp.
+type Capacity struct {
+	Reached  int    `json:"reached"` // the highest level passed (0: even the first failed)
+	FailedAt int    `json:"failed_at,omitempty"`
+	Why      string `json:"why"`
+	Steps    []Step `json:"steps"`
+}
+
+// SystemResult is everything measured for one system.
+type SystemResult struct {
+	System   string    `json:"system"`
+	Number   string    `json:"number"`
+	Fixed    *Fixed    `json:"fixed,omitempty"`
+	Capacity *Capacity `json:"capacity,omitempty"`
+	Error    string    `json:"error,omitempty"`
+}
+
+// Report is one invocation's result.
+type Report struct {
+	Started time.Time      `json:"started"`
+	Command string         `json:"command"`
+	Machine Machine        `json:"machine"`
+	Options map[string]any `json:"options"`
+	Systems []SystemResult `json:"systems"`
+	Ratios  Ratios         `json:"ratios"`
+	Targets []Target       `json:"targets"`
+}
+
+// Run runs the benchmark and returns its report. A system that fails to start is reported with
+// its error and the others still run.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Deadline)
+	defer cancel()
+	r := &Report{Started: time.Now().UTC(), Machine: machine(), Options: map[string]any{
+		"operators": o.Operators, "concurrency": o.Concurrency, "calls": o.Calls, "rate_per_s": o.Rate,
+		"talk_time": o.TalkTime.String(), "wrap_up": o.WrapUp.String(), "max_wait": o.MaxWait.String(),
+		"mode": o.Mode, "step": o.Step, "start_level": o.StartLevel, "max_level": o.MaxLevel, "interval": o.Interval.String(),
+	}}
+	exts := make([]string, o.Operators)
+	for i := range exts {
+		exts[i] = fmt.Sprintf("%d", 1001+i)
+	}
+	for i, name := range o.Systems {
+		res := SystemResult{System: name}
+		prefix := fmt.Sprintf("79%d", 1+i) // distinct caller numbers per system
+		if o.Mode == "fixed" || o.Mode == "both" {
+			f, num, err := runFixed(ctx, o, name, exts, prefix+"0")
+			res.Number, res.Fixed = num, f
+			if err != nil {
+				res.Error = err.Error()
+			}
+		}
+		if (o.Mode == "capacity" || o.Mode == "both") && ctx.Err() == nil {
+			c, num, err := runCapacity(ctx, o, name, exts, prefix+"1")
+			res.Number, res.Capacity = num, c
+			if err != nil {
+				res.Error = strings.TrimPrefix(res.Error+"; "+err.Error(), "; ")
+			}
+		}
+		r.Systems = append(r.Systems, res)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	r.Ratios, r.Targets = evaluate(o, r.Systems)
+	return r, nil
+}
+
+func newSystem(o Options, name string) system {
+	if name == "hotline" {
+		return &hotlineSystem{sb: o.Sandbox, bin: o.HotlineBin, wrapUp: o.WrapUp, log: o.Log}
+	}
+	return &queueSystem{sb: o.Sandbox, queue: "bench", log: o.Log}
+}
+
+// session is a system brought up with its handsets registered and operators ready.
+type session struct {
+	sys      system
+	w        *workload
+	stopOps  context.CancelFunc
+	ops      *sync.WaitGroup
+	astPID   int
+	hotPID   int
+	astMeter *procMeter
+	hotMeter *procMeter
+	self0    time.Duration
+	t0       time.Time
+}
+
+func open(ctx context.Context, o Options, name string, exts []string, prefix string) (*session, error) {
+	sys := newSystem(o, name)
+	if err := sys.Start(ctx, exts); err != nil {
+		_ = sys.Stop(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	w := newWorkload(o.Sandbox, sys.Number(), prefix, o.TalkTime, o.WrapUp, o.MaxWait, o.Log)
+	if err := w.register(ctx, exts); err != nil {
+		_ = sys.Stop(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	if err := sys.Ready(ctx); err != nil {
+		w.close()
+		_ = sys.Stop(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	// Let Asterisk's device states and hotline's presence settle before the first caller.
+	sleep(ctx, 2*time.Second)
+	octx, stopOps := context.WithCancel(ctx)
+	s := &session{sys: sys, w: w, stopOps: stopOps, ops: w.operators(octx), hotPID: sys.HotlinePID()}
+	var err error
+	if s.astPID, err = o.Sandbox.AsteriskPID(); err != nil {
+		s.close(ctx)
+		return nil, fmt.Errorf("asterisk pid: %w", err)
+	}
+	if s.astMeter, err = startMeter(s.astPID); err != nil {
+		s.close(ctx)
+		return nil, err
+	}
+	if s.hotMeter, err = startMeter(s.hotPID); err != nil {
+		s.close(ctx)
+		return nil, err
+	}
+	s.self0, s.t0 = selfCPU(), time.Now()
+	return s, nil
+}
+
+func (s *session) close(ctx context.Context) error {
+	s.stopOps()
+	s.ops.Wait()
+	s.w.close()
+	return s.sys.Stop(context.WithoutCancel(ctx))
+}
+
+// cost reads the meters; completed divides CPU into per-call figures.
+func (s *session) cost(completed int) (Cost, error) {
+	var c Cost
+	ast, astPeak, err := s.astMeter.stop()
+	if err != nil {
+		return c, err
+	}
+	hot, hotPeak, err := s.hotMeter.stop()
+	if err != nil {
+		return c, err
+	}
+	c.AsteriskCPUSeconds, c.AsteriskPeakRSSKB = ast.Seconds(), astPeak
+	c.HotlineCPUSeconds, c.HotlinePeakRSSKB = hot.Seconds(), hotPeak
+	c.GeneratorCPUSeconds = (selfCPU() - s.self0).Seconds()
+	c.PeakNote = s.astMeter.peakNote
+	if completed > 0 {
+		c.AsteriskCPUPerCall = 1000 * c.AsteriskCPUSeconds / float64(completed)
+		c.HotlineCPUPerCall = 1000 * c.HotlineCPUSeconds / float64(completed)
+		c.SystemCPUPerCall = c.AsteriskCPUPerCall + c.HotlineCPUPerCall
+	}
+	return c, nil
+}
+
+func runFixed(ctx context.Context, o Options, name string, exts []string, prefix string) (*Fixed, string, error) {
+	o.Log.Info("fixed load: start", "system", name, "calls", o.Calls, "concurrency", o.Concurrency, "operators", len(exts))
+	s, err := open(ctx, o, name, exts, prefix)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", name, err)
+	}
+	s.w.drive(ctx, ctx, func() int { return o.Concurrency }, o.Rate, o.Calls)
+	s.w.settle(ctx)
+	elapsed := time.Since(s.t0)
+	sum := s.w.summarize(time.Time{}, time.Time{})
+	f := &Fixed{summary: sum, Seconds: elapsed.Seconds()}
+	f.Cost, err = s.cost(sum.Completed)
+	errs := []error{err, s.close(ctx)}
+	// The journal is read after the daemon stopped: every row it flushed on SIGTERM is counted.
+	cases, legs, ok, jerr := s.sys.Journal(ctx, s.t0)
+	errs = append(errs, jerr)
+	if ok {
+		f.JournalCases, f.JournalLegs = cases, legs
+		f.JournalWritesPerS = float64(cases+legs) / elapsed.Seconds()
+		f.JournalNote = "case and leg rows written during the run ÷ its duration"
+	} else {
+		f.JournalNote = "app_queue keeps no case journal"
+	}
+	if c, ok := s.sys.(interface{ cleanup(failed bool) }); ok {
+		c.cleanup(errors.Join(errs...) != nil)
+	}
+	o.Log.Info("fixed load: done", "system", name, "completed", sum.Completed, "failed", sum.Failed)
+	return f, s.sys.Number(), errors.Join(errs...)
+}
+
+// runCapacity ramps the level every Interval until a level fails: a failed call, RTP loss over
+// 1 % or dispatch p99 over 1 s among the calls that ended at that level.
+func runCapacity(ctx context.Context, o Options, name string, exts []string, prefix string) (*Capacity, string, error) {
+	o.Log.Info("capacity: start", "system", name, "from", o.StartLevel, "step", o.Step, "to", o.MaxLevel)
+	s, err := open(ctx, o, name, exts, prefix)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", name, err)
+	}
+	var mu sync.Mutex
+	level := o.StartLevel
+	cur := func() int { mu.Lock(); defer mu.Unlock(); return level }
+	cctx, cancelCalls := context.WithCancel(ctx)
+	stop, stopStarting := context.WithCancel(cctx)
+	driven := make(chan struct{})
+	go func() { s.w.drive(cctx, stop, cur, o.Rate, 0); close(driven) }()
+
+	c := &Capacity{}
+	astPrev, _ := procCPU(s.astPID)
+	var hotPrev time.Duration
+	if s.hotPID > 0 {
+		hotPrev, _ = procCPU(s.hotPID)
+	}
+	for from := time.Now(); ; {
+		if !sleep(ctx, o.Interval) {
+			c.Why = "deadline reached"
+			break
+		}
+		to := time.Now()
+		st := Step{Level: cur(), summary: s.w.summarize(from, to)}
+		if a, err := procCPU(s.astPID); err == nil {
+			st.AsteriskCPUSeconds, astPrev = (a - astPrev).Seconds(), a
+		}
+		if s.hotPID > 0 {
+			if h, err := procCPU(s.hotPID); err == nil {
+				st.HotlineCPUSeconds, hotPrev = (h - hotPrev).Seconds(), h
+			}
+		}
+		switch {
+		case st.Failed > 0:
+			st.Failure = fmt.Sprintf("%d failed calls: %v", st.Failed, st.Failures)
+		case st.RTPLossPercent > 1:
+			st.Failure = fmt.Sprintf("RTP loss %.2f %% > 1 %%", st.RTPLossPercent)
+		case st.DispatchN > 0 && st.Dispatch.P99 > 1000:
+			st.Failure = fmt.Sprintf("dispatch p99 %.0f ms > 1 s", st.Dispatch.P99)
+		}
+		c.Steps = append(c.Steps, st)
+		o.Log.Info("capacity: step", "system", name, "level", st.Level, "completed", st.Completed, "failed", st.Failed,
+			"loss%", st.RTPLossPercent, "dispatch_p99_ms", st.Dispatch.P99, "failure", st.Failure)
+		if st.Failure != "" {
+			c.FailedAt, c.Why = st.Level, st.Failure
+			break
+		}
+		c.Reached = st.Level
+		if st.Level >= o.MaxLevel {
+			c.Why = "max level reached without failure"
+			break
+		}
+		mu.Lock()
+		level = min(level+o.Step, o.MaxLevel)
+		mu.Unlock()
+		from = to
+	}
+	stopStarting()
+	// Calls still in flight are cut: they are past the last measured window.
+	cancelCalls()
+	<-driven
+	err = s.close(ctx)
+	if c, ok := s.sys.(interface{ cleanup(failed bool) }); ok {
+		c.cleanup(err != nil)
+	}
+	return c, s.sys.Number(), err
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,84 @@
+package loadgen_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline/integration-tests/sandbox"
+	"github.com/hotline-dev/hotline/loadgen"
+)
+
+// The benchmark in small, as a test of correctness and never of speed: ten calls through hotline
+// and ten through app_queue, each one completed and heard on both sides, and hotline's journal
+// holding a case and a leg for each. No timing is asserted.
+func TestLoadgenBothSystemsSmall(t *testing.T) {
+	sb := sandbox.Require(t)
+	bin := filepath.Join(t.TempDir(), "hotline")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/hotline")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build hotline: %v\n%s", err, out)
+	}
+	o := loadgen.DefaultOptions()
+	o.Sandbox = loadgen.Sandbox{
+		ARIURL: sb.ARIURL, ARIWebsocket: sb.ARIWebsocket, ARIUser: sb.ARIUser, ARIPassword: sb.ARIPassword, ARIApp: sb.ARIApp,
+		AMIAddr: sb.AMIAddr, AMIUser: sb.AMIUser, AMIPassword: sb.AMIPassword,
+		SIPAddr: sb.SIPAddr, HandsetPassword: sb.HandsetPassword, Root: sb.Root,
+	}
+	o.HotlineBin = bin
+	o.Operators, o.Concurrency, o.Calls, o.Rate = 3, 5, 10, 5
+	o.TalkTime = 2 * time.Second
+	o.MaxWait = 2 * time.Minute
+	o.Deadline = 8 * time.Minute
+
+	r, err := loadgen.Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table strings.Builder
+	if err := r.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("report:\n%s", table.String())
+	if len(r.Systems) != 2 {
+		t.Fatalf("%d systems reported, want hotline and app_queue", len(r.Systems))
+	}
+	for _, s := range r.Systems {
+		if s.Error != "" {
+			t.Errorf("%s: %s", s.System, s.Error)
+		}
+		f := s.Fixed
+		if f == nil {
+			t.Errorf("%s: no result", s.System)
+			continue
+		}
+		// Completed means: answered, greeting heard, the caller heard the operator's tone, the
+		// operator heard the caller's, and the operator's hang-up ended the caller's call.
+		if f.Attempted != o.Calls || f.Completed != o.Calls {
+			t.Errorf("%s: %d attempted, %d completed of %d calls; failures: %v", s.System, f.Attempted, f.Completed, o.Calls, f.Failures)
+		}
+		if f.RTPReceived == 0 {
+			t.Errorf("%s: the phones received no RTP", s.System)
+		}
+		if f.AsteriskCPUSeconds <= 0 || f.AsteriskPeakRSSKB <= 0 {
+			t.Errorf("%s: Asterisk not measured: %+v", s.System, f.Cost)
+		}
+		if s.System == "hotline" {
+			if f.JournalCases < o.Calls || f.JournalLegs < o.Calls {
+				t.Errorf("hotline: journal has %d cases and %d legs for %d calls", f.JournalCases, f.JournalLegs, o.Calls)
+			}
+			if f.HotlinePeakRSSKB <= 0 {
+				t.Errorf("hotline: its process was not measured: %+v", f.Cost)
+			}
+		}
+	}
+	if path := os.Getenv("LOADGEN_TEST_JSON"); path != "" {
+		if err := r.WriteJSON(path); err != nil {
+			t.Error(err)
+		}
+	}
+}
