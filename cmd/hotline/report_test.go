@@ -130,7 +130,10 @@ func hotlineOK(t *testing.T, db string, args ...string) string {
 	return out
 }
 
-var day = []string{"report", "--from", "2026-11-23", "--to", "2026-11-23", "--tz", "UTC", "--as-of", "2026-11-24T00:00:00Z"}
+// reportDay is the report of the 23rd in UTC as of the next midnight, followed by more arguments.
+func reportDay(more ...string) []string {
+	return append([]string{"report", "--from", "2026-11-23", "--to", "2026-11-23", "--tz", "UTC", "--as-of", "2026-11-24T00:00:00Z"}, more...)
+}
 
 // The CLI's report on the journal above, figures by hand:
 //
@@ -145,7 +148,7 @@ var day = []string{"report", "--from", "2026-11-23", "--to", "2026-11-23", "--tz
 func TestReportEndToEnd(t *testing.T) {
 	db := reportDB(t)
 
-	recs, err := csv.NewReader(strings.NewReader(hotlineOK(t, db, append(day, "-o", "csv")...))).ReadAll()
+	recs, err := csv.NewReader(strings.NewReader(hotlineOK(t, db, reportDay("-o", "csv")...))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +172,7 @@ func TestReportEndToEnd(t *testing.T) {
 		}
 	}
 
-	ops, err := csv.NewReader(strings.NewReader(hotlineOK(t, db, append(day, "--by", "operator", "-o", "csv")...))).ReadAll()
+	ops, err := csv.NewReader(strings.NewReader(hotlineOK(t, db, reportDay("--by", "operator", "-o", "csv")...))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +203,7 @@ func TestReportEndToEnd(t *testing.T) {
 			} `json:"by_topic"`
 		} `json:"cases"`
 	}
-	if err := json.Unmarshal([]byte(hotlineOK(t, db, append(day, "-o", "json")...)), &js); err != nil {
+	if err := json.Unmarshal([]byte(hotlineOK(t, db, reportDay("-o", "json")...)), &js); err != nil {
 		t.Fatal(err)
 	}
 	if js.Total.Offered != 5 || js.Callbacks.Requested != 2 || js.Callbacks.Made != 1 || js.Callbacks.Kept != 1 || js.Cases.Registered != 5 {
@@ -213,10 +216,10 @@ func TestReportEndToEnd(t *testing.T) {
 		t.Errorf("cases by topic: %+v, want - 3, policy-replace 2", js.Cases.ByTopic)
 	}
 
-	if page := hotlineOK(t, db, append(day, "-o", "html")...); !strings.Contains(page, "<svg") || strings.Contains(page, "<script") {
+	if page := hotlineOK(t, db, reportDay("-o", "html")...); !strings.Contains(page, "<svg") || strings.Contains(page, "<script") {
 		t.Errorf("HTML page: no inline SVG, or a script")
 	}
-	if table := hotlineOK(t, db, append(day, "--by", "topic")...); !strings.Contains(table, "Замена полиса ОМС") {
+	if table := hotlineOK(t, db, reportDay("--by", "topic")...); !strings.Contains(table, "Замена полиса ОМС") {
 		t.Errorf("topic table lacks the topic's title:\n%s", table)
 	}
 }
@@ -326,7 +329,7 @@ func TestReportConfig(t *testing.T) {
 		{[]string{"--config", cfg}, "sl_30s_percent", "15"},
 		{[]string{"--config", cfg, "--sl", "45s", "--wrap-up", "0s"}, "sl_45s_percent", "0"},
 	} {
-		out := hotlineOK(t, db, append(append(day, "-o", "csv"), tc.args...)...)
+		out := hotlineOK(t, db, reportDay(append([]string{"-o", "csv"}, tc.args...)...)...)
 		recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 		if err != nil {
 			t.Fatal(err)
