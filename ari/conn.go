@@ -25,6 +25,7 @@ const (
 	DefaultMinBackoff          = 100 * time.Millisecond
 	DefaultMaxBackoff          = 10 * time.Second
 	DefaultPingInterval        = 10 * time.Second
+	DefaultRequestTimeout      = 10 * time.Second
 	// DefaultReadLimit bounds one websocket message. An ARI event with many channel variables
 	// can exceed the websocket library's 32 KiB default.
 	DefaultReadLimit = 4 << 20
@@ -52,6 +53,10 @@ type Config struct {
 	// ErrSlowConsumer} after the events it holds, and reconnects. Asterisk may drop the websocket
 	// sooner by itself (ari.conf websocket_write_timeout); that also arrives as Disconnected.
 	SlowConsumerTimeout time.Duration
+
+	// RequestTimeout bounds a REST call whose context has no deadline (default 10 s), so a hung
+	// Asterisk cannot hang the caller. DownloadStoredRecording is bounded by its context only.
+	RequestTimeout time.Duration
 
 	MinBackoff   time.Duration // first reconnect delay (default 100 ms); doubles per failure, with jitter
 	MaxBackoff   time.Duration // cap of the reconnect delay (default 10 s)
@@ -113,6 +118,9 @@ func New(cfg Config) (*Conn, error) {
 	}
 	if cfg.MaxBackoff < cfg.MinBackoff {
 		cfg.MaxBackoff = max(DefaultMaxBackoff, cfg.MinBackoff)
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.PingInterval <= 0 {
 		cfg.PingInterval = DefaultPingInterval

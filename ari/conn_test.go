@@ -391,3 +391,23 @@ func TestHTTPClientTimeoutDoesNotBreakWebsocket(t *testing.T) {
 		t.Fatalf("got %T, want Connected", ev)
 	}
 }
+
+func TestRequestTimeoutWithoutDeadline(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select { // a hung Asterisk
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c, err := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "u", Application: "a", RequestTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Channel("x").Answer(context.Background())
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want a deadline error", err)
+	}
+}

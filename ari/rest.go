@@ -78,6 +78,11 @@ func pathf(format string, args ...string) string {
 
 // do runs a request and decodes a 2xx JSON answer into out (when out is not nil).
 func (c *Conn) do(ctx context.Context, r request, out any) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.RequestTimeout)
+		defer cancel()
+	}
 	resp, err := c.send(ctx, r)
 	if err != nil {
 		return err
