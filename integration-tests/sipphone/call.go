@@ -716,14 +716,15 @@ func (c *Call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	for _, h := range hdrs {
 		res.AppendHeader(h)
 	}
-	if err := tx.Respond(res); err != nil {
-		c.log.Debug("re-INVITE response", "error", err)
-	}
+	// Settled before the response goes, so whoever sees the response sees the new state.
+	c.rescheduleRefresh(weRefresh, interval)
 	c.mu.Lock()
 	c.reinvites++
 	c.notifyLocked()
 	c.mu.Unlock()
-	c.rescheduleRefresh(weRefresh, interval)
+	if err := tx.Respond(res); err != nil {
+		c.log.Debug("re-INVITE response", "error", err)
+	}
 	c.log.Debug("re-INVITE answered", "sdp", len(req.Body()) > 0)
 }
 
@@ -743,14 +744,15 @@ func (c *Call) onUpdate(req *sip.Request, tx sip.ServerTransaction) {
 	for _, h := range hdrs {
 		res.AppendHeader(h)
 	}
-	if err := tx.Respond(res); err != nil {
-		c.log.Debug("UPDATE response", "error", err)
-	}
+	// Settled before the response goes, so whoever sees the response sees the new state.
+	c.rescheduleRefresh(weRefresh, interval)
 	c.mu.Lock()
 	c.reinvites++
 	c.notifyLocked()
 	c.mu.Unlock()
-	c.rescheduleRefresh(weRefresh, interval)
+	if err := tx.Respond(res); err != nil {
+		c.log.Debug("UPDATE response", "error", err)
+	}
 }
 
 // sessionTimer builds the RFC 4028 headers of a 2xx to a request that asks for session timers.
