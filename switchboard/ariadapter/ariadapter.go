@@ -21,7 +21,7 @@ import (
 // lister is what Pump needs of the connection besides its events; *ari.Conn has it.
 type lister interface {
 	Channels(ctx context.Context) ([]ariv6.ChannelData, error)
-	Subscribe(ctx context.Context, eventSource string) (*ariv6.ApplicationData, error)
+	EnsureSubscribed(ctx context.Context, eventSource string) (bool, error)
 }
 
 // Telephony carries out switchboard requests over ARI.
@@ -209,7 +209,8 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 // inventory lists the channels and delivers them, retrying with a capped backoff: offers stay off
 // until it gets through.
 func inventory(ctx context.Context, conn lister, sb Deliverer, log *slog.Logger) {
-	if _, err := conn.Subscribe(ctx, "endpoint:PJSIP"); err != nil && ctx.Err() == nil {
+	// Asterisk keeps subscriptions across a websocket reconnect but not its own restart.
+	if _, err := conn.EnsureSubscribed(ctx, "endpoint:PJSIP"); err != nil && ctx.Err() == nil {
 		log.Warn("ariadapter: subscribing to PJSIP endpoints failed; handset reachability comes from AMI only", "err", err)
 	}
 	backoff := 200 * time.Millisecond

@@ -177,9 +177,7 @@ func (f *fakeLister) Channels(context.Context) ([]ariv6.ChannelData, error) {
 	return out, nil
 }
 
-func (f *fakeLister) Subscribe(context.Context, string) (*ariv6.ApplicationData, error) {
-	return &ariv6.ApplicationData{}, nil
-}
+func (f *fakeLister) EnsureSubscribed(context.Context, string) (bool, error) { return true, nil }
 
 // Pump passes events on in order, skips what the switchboard does not use, and follows every
 // (re)connection with an inventory of the channels, retried until listing works.

@@ -146,6 +146,15 @@ func TestSandboxCall(t *testing.T) {
 		fi, err := os.Stat(rec)
 		return err == nil && fi.Size() > 1000
 	})
+
+	// The handset unregisters: the operator becomes unreachable (ARI endpoint events).
+	if err := handset.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the operator unreachable", func() bool {
+		st, err := board.Status(ctx)
+		return err == nil && st.Operators[0].Presence == hotline.PresenceUnreachable
+	})
 	stop()
 	<-ran
 }
