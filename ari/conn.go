@@ -84,8 +84,9 @@ type Conn struct {
 	connected   atomic.Bool
 	deliverWait atomic.Bool // the reader is waiting on a full buffer (pings would time out: skip them)
 
-	mu   sync.Mutex
-	node string // asterisk_id of the last connected Asterisk
+	mu          sync.Mutex
+	node        string          // asterisk_id of the last connected Asterisk
+	unknownSeen map[string]bool // untyped event types already logged at Warn
 }
 
 // New checks cfg and returns a Conn. It does not connect: REST calls connect per request, and Run
@@ -300,7 +301,7 @@ func (c *Conn) read(ctx context.Context, ws *websocket.Conn, first Event) error 
 		ev := Decode(data)
 		if u, ok := ev.(*Unknown); ok {
 			c.unknown.Add(1)
-			c.log.Warn("ari: event not typed, delivered raw", "type", u.Type, "err", u.Err, "raw", string(truncate(u.Raw, 512)))
+			c.logUnknown(u)
 		}
 		if n := ev.GetNode(); n != "" {
 			c.mu.Lock()
@@ -391,6 +392,24 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// logUnknown warns once per type (a newer Asterisk may send one often), then logs at Debug.
+func (c *Conn) logUnknown(u *Unknown) {
+	c.mu.Lock()
+	first := !c.unknownSeen[u.Type]
+	if first {
+		if c.unknownSeen == nil {
+			c.unknownSeen = map[string]bool{}
+		}
+		c.unknownSeen[u.Type] = true
+	}
+	c.mu.Unlock()
+	level := slog.LevelDebug
+	if first {
+		level = slog.LevelWarn
+	}
+	c.log.Log(context.Background(), level, "ari: event not typed, delivered raw", "type", u.Type, "err", u.Err, "raw", string(truncate(u.Raw, 512)))
 }
 
 func truncate(b []byte, n int) []byte {
