@@ -367,3 +367,27 @@ func TestAnswerAndRejectAfterAutoAnswer(t *testing.T) {
 		t.Errorf("Answer on an ended call: %v, want ErrCallEnded", err)
 	}
 }
+
+func TestWAVAudioIsSentAndHeard(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	// Half a second of 800 Hz, looped.
+	var samples []int16
+	for _, f := range toneFrames(800, 25) {
+		samples = append(samples, f...)
+	}
+	path := t.TempDir() + "/tone.wav"
+	if err := os.WriteFile(path, wavBytes(samples, 8000, 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := LoadWAV(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newTestPhone(t, "alice", 0, func(c *Config) { c.Audio = w.Source })
+	b := newTestPhone(t, "bob", 0)
+	_, in := directCall(t, ctx, a, b)
+	if err := in.WaitTone(ctx, 800); err != nil {
+		t.Error(err)
+	}
+}
