@@ -125,3 +125,58 @@ func TestHandsetDTMF(t *testing.T) {
 		t.Errorf("handset call ended %v, %v; want hung up by Asterisk", end, err)
 	}
 }
+
+// TestAttendedChannelTransfer: the handset has two calls from the application and asks to join
+// them (REFER with Replaces). ChannelTransfer names the call to be replaced by its SIP Call-ID and,
+// resolved by Asterisk, by its channel.
+func TestAttendedChannelTransfer(t *testing.T) {
+	sb := sandbox.Require(t)
+	s := start(t, sb, uniq("t-atxfer"), nil)
+	ctx := ctxT(t, 60*time.Second)
+	phone, err := sipphone.New(ctx, sipphone.Config{Server: sb.SIPAddr, User: "1053", Password: sb.HandsetPassword, AutoAnswer: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = phone.Close() })
+
+	ids := []string{uniq("first"), uniq("second")}
+	calls := make([]*sipphone.Call, 2)
+	for i, id := range ids {
+		if _, err := s.Originate(ctx, ari.OriginateRequest{Endpoint: "PJSIP/1053", ChannelID: id, App: s.Application()}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Channel(id).Hangup(ctxT(t, 5*time.Second), "") })
+		if calls[i], err = phone.Incoming(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := calls[i].WaitAnswer(ctx); err != nil {
+			t.Fatal(err)
+		}
+		s.waitFor(10*time.Second, "StasisStart of "+id, isStasisStart(id))
+		if err := s.Channel(id).SetVariable(ctx, "PJSIP_TRANSFER_HANDLING()", "ari-only"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := calls[0].ReferReplaces(ctx, calls[1]); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := s.waitFor(10*time.Second, "ChannelTransfer", func(e ari.Event) bool { return e.GetType() == ari.EventChannelTransfer })
+	ct := ev.(*ari.ChannelTransfer)
+	t.Logf("ChannelTransfer: protocol_id %q, destination channel %q, source %q",
+		ct.ReferTo.RequestedDestination.ProtocolID, ct.ReferTo.DestinationChannel.ID, ct.ReferredBy.SourceChannel.ID)
+	if ct.ReferredBy.SourceChannel.ID != ids[0] {
+		t.Errorf("referred by %q, want the first call %q", ct.ReferredBy.SourceChannel.ID, ids[0])
+	}
+	if ct.ReferTo.RequestedDestination.ProtocolID != calls[1].ID() {
+		t.Errorf("protocol_id %q, want the second call's Call-ID %q", ct.ReferTo.RequestedDestination.ProtocolID, calls[1].ID())
+	}
+	if ct.ReferTo.DestinationChannel.ID != ids[1] {
+		t.Errorf("destination channel %q, want the second call %q", ct.ReferTo.DestinationChannel.ID, ids[1])
+	}
+	if err := s.Channel(ids[0]).TransferProgress(ctx, ari.TransferChannelDeclined); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := calls[0].WaitTransfer(ctx); err == nil {
+		t.Errorf("transfer reported declined, handset saw success: %v", calls[0].TransferProgress())
+	}
+}
