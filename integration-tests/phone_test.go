@@ -478,3 +478,23 @@ func TestSessionTimersRefreshWithAsterisk(t *testing.T) {
 		}
 	}
 }
+
+// A caller on the trunk dialling a number the hotline does not have is refused by the dialplan
+// (Hangup(1), unallocated number), which the caller sees as 404.
+func TestTrunkCallerToUnknownNumberIsRefused(t *testing.T) {
+	sb := sandbox.Require(t)
+	ctx := testContext(t, 20*time.Second)
+	caller, err := sipphone.New(ctx, sipphone.Config{Server: sb.SIPAddr, User: "79005550101", Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+	call, err := caller.Dial(ctx, "5555")
+	var re *sipphone.ResponseError
+	if !asResponseError(err, &re) || re.Code != 404 {
+		t.Fatalf("trunk call to 5555: %v, want refused with 404", err)
+	}
+	if end := call.End(); end.By != sipphone.Remote || end.Code != 404 {
+		t.Errorf("call ended %+v, want by remote with 404", end)
+	}
+}

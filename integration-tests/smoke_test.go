@@ -131,3 +131,70 @@ func TestSmokeCallerHearsGreeting(t *testing.T) {
 		}
 	}
 }
+
+// When the hotline hangs up (here: the ARI program, after its greeting), the caller sees a BYE.
+func TestHotlineHangsUpCaller(t *testing.T) {
+	sb := sandbox.Require(t)
+	ctx := testContext(t, 60*time.Second)
+	connCtx, disconnect := context.WithCancel(ctx)
+	defer disconnect()
+	cl, err := native.ConnectWithContext(connCtx, &native.Options{
+		Application: sb.ARIApp, URL: sb.ARIURL, WebsocketURL: sb.ARIWebsocket, Username: sb.ARIUser, Password: sb.ARIPassword,
+	})
+	if err != nil {
+		t.Fatalf("connect to ARI at %s as application %q: %v", sb.ARIURL, sb.ARIApp, err)
+	}
+	number := fmt.Sprintf("7901%07d", rand.IntN(10_000_000))
+	sub := cl.Bus().Subscribe(nil, ari.Events.StasisStart)
+	defer sub.Cancel()
+	done := make(chan error, 1)
+	dialed := make(chan struct{}) // the caller has its 200 OK: hang up only then
+	go func() {
+		for {
+			select {
+			case <-connCtx.Done():
+				done <- connCtx.Err()
+				return
+			case e := <-sub.Events():
+				start, ok := e.(*ari.StasisStart)
+				if !ok || start.Channel.Caller == nil || start.Channel.Caller.Number != number {
+					continue
+				}
+				h := cl.Channel().Get(start.Key(ari.ChannelKey, start.Channel.ID))
+				if err := h.Answer(); err != nil {
+					done <- err
+					return
+				}
+				select {
+				case <-dialed:
+				case <-connCtx.Done():
+					done <- connCtx.Err()
+					return
+				}
+				done <- h.Hangup()
+				return
+			}
+		}
+	}()
+
+	caller, err := sipphone.New(ctx, sipphone.Config{Server: sb.SIPAddr, User: number, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+	call, err := caller.Dial(ctx, "100")
+	if err != nil {
+		t.Fatalf("caller dials 100: %v", err)
+	}
+	close(dialed)
+	if err := <-done; err != nil {
+		t.Fatalf("ARI program: %v", err)
+	}
+	end, err := call.WaitEnd(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end.By != sipphone.Remote || end.Reason != "BYE received" {
+		t.Errorf("caller's call ended %v, want a BYE from the hotline", end)
+	}
+}
