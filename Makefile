@@ -42,3 +42,6 @@ fuzz:
 test: sandbox-up vet fmt-check
 	eval "$$($(SANDBOX) env)" && $(GO) test -p 1 -count=1 -timeout 40m ./...
 	$(MAKE) fuzz
+
+# The load benchmark (issue 12): sudo make bench-load.
+include bench.mk

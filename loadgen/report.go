@@ -152,6 +152,15 @@ func (r *Report) WriteTable(w io.Writer) error {
 			}
 			return fmt.Sprintf("%.2f, %.2f", f.HotlineCPUSeconds, f.HotlineCPUPerCall)
 		})
+		row("idle CPU ms/s Asterisk / hotline", func(f *Fixed) string {
+			return fmt.Sprintf("%.0f / %.0f", f.AsteriskIdleMsPerS, f.HotlineIdleMsPerS)
+		})
+		row("hotline CPU ms/call net of its idle", func(f *Fixed) string {
+			if f.HotlinePeakRSSKB == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.2f", f.HotlineCPUPerCallNet)
+		})
 		row("Asterisk + hotline CPU ms/call", func(f *Fixed) string { return fmt.Sprintf("%.2f", f.SystemCPUPerCall) })
 		row("peak RSS Asterisk / hotline MB", func(f *Fixed) string {
 			return fmt.Sprintf("%.1f / %s", float64(f.AsteriskPeakRSSKB)/1024, mb(f.HotlinePeakRSSKB))

@@ -82,6 +82,7 @@ Settings come from the environment as 'asterisk-conf/sandbox env' prints them (s
 	f.IntVar(&o.Step, "step", o.Step, "capacity: concurrent calls added at each step")
 	f.DurationVar(&o.Interval, "interval", o.Interval, "capacity: time at each level")
 	f.IntVar(&o.MaxLevel, "max-level", o.MaxLevel, "capacity: stop here even without a failure")
+	f.DurationVar(&o.DispatchLimit, "dispatch-limit", o.DispatchLimit, "capacity: a level fails when dispatch p99 exceeds this")
 	f.DurationVar(&o.Deadline, "deadline", o.Deadline, "the whole run at most")
 	f.StringVar(&jsonPath, "json", "", "also write the report as JSON to this file")
 	f.StringVar(&bin, "hotline-bin", "", "the hotline binary to run as 'hotline serve' (default: this one)")
