@@ -197,8 +197,8 @@ func (ch Channel) Progress(ctx context.Context) error {
 }
 
 // Continue sends the channel back to the dialplan (empty fields: where it left off) and out of Stasis.
-func (ch Channel) Continue(ctx context.Context, context_, extension string, priority int, label string) error {
-	q := map[string]string{"context": context_, "extension": extension, "label": label}
+func (ch Channel) Continue(ctx context.Context, dialplanContext, extension string, priority int, label string) error {
+	q := map[string]string{"context": dialplanContext, "extension": extension, "label": label}
 	if priority != 0 {
 		q["priority"] = strconv.Itoa(priority)
 	}
