@@ -25,9 +25,9 @@ import (
 
 // Options describe one demo run.
 type Options struct {
-	SIPAddr         string        // Asterisk's SIP address, e.g. 127.0.0.1:5060
-	HandsetPassword string        // the sandbox handsets' digest password
-	Socket          string        // the running daemon's API socket
+	SIPAddr         string // Asterisk's SIP address, e.g. 127.0.0.1:5060
+	HandsetPassword string // the sandbox handsets' digest password
+	Socket          string // the running daemon's API socket
 	Store           *journal.Store
 	Operators       int           // simulated operator handsets, extensions 1001...
 	Calls           int           // simulated callers
@@ -110,16 +110,20 @@ func Run(ctx context.Context, o Options) error {
 	// Callers: one every CallGap; each talks TalkTime once it hears an operator, then hangs up.
 	var wg sync.WaitGroup
 	results := make([]string, o.Calls)
-	for i := 0; i < o.Calls; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			results[i] = caller(ctx, o, fmt.Sprintf("7900000%04d", i+1))
-		}(i)
-		if !sleep(ctx, o.CallGap) {
-			break
+	wg.Add(1)
+	go func() { // arrivals, while the board below shows the queue
+		defer wg.Done()
+		for i := 0; i < o.Calls; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				results[i] = caller(ctx, o, fmt.Sprintf("7900000%04d", i+1))
+			}(i)
+			if !sleep(ctx, o.CallGap) {
+				return
+			}
 		}
-	}
+	}()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	tick := time.NewTicker(time.Second)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/config"
+	"github.com/hotline-dev/hotline/daemon"
 	"github.com/hotline-dev/hotline/demo"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/spf13/cobra"
@@ -86,7 +87,7 @@ It uses a fresh journal (--journal, removed first) and writes the daemon's log t
 
 			sctx, stop := context.WithCancel(ctx)
 			served := make(chan error, 1)
-			go func() { served <- serve(sctx, cfg, logf) }()
+			go func() { served <- daemon.Run(sctx, cfg, newLogger(cfg.Log, logf)) }()
 			o.Store, o.Out = store, cmd.OutOrStdout()
 			fmt.Fprintf(o.Out, "hotline serve is running against %s (log: %s, journal: %s)\n", cfg.ARI.URL, logTo, dbPath)
 			runErr := demo.Run(ctx, o)

@@ -1,0 +1,111 @@
+// Package daemon constructs and runs hotline serve: the journal, the connection to Asterisk, the
+// switchboard that owns live calls, the local control API and the metrics endpoint, wired
+// together from one validated config.Config.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/ari"
+	"github.com/hotline-dev/hotline/config"
+	"github.com/hotline-dev/hotline/control"
+	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/switchboard"
+	"github.com/hotline-dev/hotline/switchboard/ariadapter"
+	"github.com/hotline-dev/hotline/switchboard/journaladapter"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Run wires the daemon together and runs it until ctx ends; then it stops taking calls, flushes
+// the journal and returns nil. An error means it could not start (or Asterisk's connection could
+// not be set up).
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	log.Info("hotline starting", "ari", cfg.ARI.URL, "ami", cfg.AMI.Addr, "app", cfg.ARI.App, "journal", cfg.Journal.Path)
+
+	store, err := journal.Open(ctx, cfg.Journal.Path, journal.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate the journal: %w", err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	conn, err := ari.New(ari.Config{
+		URL: cfg.ARI.URL, WebsocketURL: cfg.ARI.Websocket,
+		Username: cfg.ARI.User, Password: cfg.ARI.Password.Reveal(), Application: cfg.ARI.App,
+		Logger: log,
+	})
+	if err != nil {
+		return hotline.Errorf(hotline.EINVALID, "ari: %v", err)
+	}
+	sb, err := switchboard.New(switchboard.FromCalls(cfg.Calls), ariadapter.Telephony{Conn: conn}, journaladapter.Journal{Store: store}, switchboard.SystemClock{}, log)
+	if err != nil {
+		return hotline.Errorf(hotline.EINVALID, "%v", err)
+	}
+	reg.MustRegister(newCollector(conn, sb))
+
+	ln, err := control.Listen(ctx, cfg.API.Socket)
+	if err != nil {
+		return err
+	}
+	api := &http.Server{Handler: control.Handler(sb, log), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := api.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("control API stopped", "err", err)
+		}
+	}()
+	defer api.Close()
+
+	if cfg.Metrics.Listen != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+			st, err := sb.Status(r.Context())
+			if err != nil || !st.Connected {
+				http.Error(w, "asterisk not connected", http.StatusServiceUnavailable)
+				return
+			}
+			fmt.Fprintln(w, "ok")
+		})
+		ms := &http.Server{Addr: cfg.Metrics.Listen, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := ms.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics endpoint stopped", "addr", cfg.Metrics.Listen, "err", err)
+			}
+		}()
+		defer ms.Close()
+	}
+
+	// The connection reconnects on its own until ctx ends; its events reach the switchboard in
+	// order (Pump waits while the loop is busy: back-pressure, never loss).
+	go func() {
+		if err := conn.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("ari connection ended", "err", err)
+		}
+	}()
+	go func() {
+		if err := ariadapter.Pump(ctx, conn, sb, log); err != nil && ctx.Err() == nil {
+			log.Error("ari event pump ended", "err", err)
+		}
+	}()
+
+	log.Info("hotline serving", "socket", cfg.API.Socket, "metrics", cfg.Metrics.Listen)
+	err = sb.Run(ctx)
+	log.Info("hotline stopped; journal flushed")
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,270 @@
+package integrationtests
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/config"
+	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
+	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/switchboard"
+)
+
+func within(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// caseOf returns the one case and its legs filed for a caller number.
+func caseOf(t *testing.T, d *hotlinetest.Daemon, number string) (hotline.Case, []hotline.Leg) {
+	t.Helper()
+	ctx := within(t, 5*time.Second)
+	cases, err := d.Store.Cases(ctx, journal.CaseFilter{Caller: number})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 1 {
+		t.Fatalf("caller %s has %d cases, want 1: %+v", number, len(cases), cases)
+	}
+	legs, err := d.Store.Legs(ctx, cases[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cases[0], legs
+}
+
+// waitLegEnded waits until the caller's call has been written as ended (the journal writer runs
+// after the hangup).
+func waitLegEnded(t *testing.T, d *hotlinetest.Daemon, number string) (hotline.Case, hotline.Leg) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx := within(t, 5*time.Second)
+		cases, err := d.Store.Cases(ctx, journal.CaseFilter{Caller: number})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cases) == 1 {
+			legs, err := d.Store.Legs(ctx, cases[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(legs) > 0 && legs[len(legs)-1].End != "" {
+				return cases[0], legs[len(legs)-1]
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no ended leg for caller %s in the journal after 10 s (cases: %+v)", number, cases)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// The whole call as a person notices it: greeting, music in the queue, an operator who logs in
+// from the handset, both sides hearing each other, the recording holding both voices, and the case.
+func TestCallGreetingQueueOperatorRecordingCase(t *testing.T) {
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, nil)
+	h := d.Handset("1001", 300*time.Millisecond)
+	const number = "79001110001"
+	ctx := within(t, 90*time.Second)
+
+	c, err := d.Caller(number).Dial(ctx, "100")
+	if err != nil {
+		t.Fatalf("the hotline number did not answer: %v", err)
+	}
+	if err := c.WaitAudio(within(t, 5*time.Second)); err != nil {
+		t.Fatalf("caller heard no greeting: %v", err)
+	}
+	st, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool { return len(st.Queue) == 1 })
+	if err != nil {
+		t.Fatalf("caller never queued: %v", err)
+	}
+	if q := st.Queue[0]; q.CallerNumber != number || q.Position != 1 {
+		t.Errorf("queue entry = %+v, want caller %s at position 1", q, number)
+	}
+	// Nobody is logged in: the caller waits, hearing music, not silence.
+	before := c.Stats().LoudFrames
+	time.Sleep(3 * time.Second)
+	// 3 s is 150 frames of 20 ms; music has quiet passages, silence has no loud frame at all.
+	if got := c.Stats().LoudFrames - before; got < 30 {
+		t.Errorf("caller heard %d loud frames in 3 s of waiting: no music on hold", got)
+	}
+
+	if !d.FeatureCode(h, "*21") {
+		t.Errorf("login by *21: no confirmation prompt heard")
+	}
+	in, err := h.Incoming(within(t, 15*time.Second))
+	if err != nil {
+		t.Fatalf("logged-in operator was not rung: %v", err)
+	}
+	if got := in.Caller().User; got != number {
+		t.Errorf("handset shows caller %q, want %q", got, number)
+	}
+	if err := c.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Errorf("caller does not hear the operator: %v", err)
+	}
+	if err := in.WaitTone(within(t, 10*time.Second), hotlinetest.CallerTone); err != nil {
+		t.Errorf("operator does not hear the caller: %v", err)
+	}
+	time.Sleep(2 * time.Second) // a conversation worth recording
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.WaitEnd(within(t, 10*time.Second)); err != nil {
+		t.Errorf("operator's leg not ended after the caller hung up: %v", err)
+	}
+
+	cs, leg := waitLegEnded(t, d, number)
+	if cs.Status != hotline.StatusInProgress || cs.Channel != hotline.ChannelPhone || cs.CallerNumber != number {
+		t.Errorf("case = %+v; want a phone case in progress for %s", cs, number)
+	}
+	if leg.End != hotline.LegCompleted {
+		t.Errorf("leg ended %q, want completed", leg.End)
+	}
+	if leg.OperatorID != d.OperatorID("1001") {
+		t.Errorf("leg operator = %d, want 1001's", leg.OperatorID)
+	}
+	times := []struct {
+		name string
+		at   time.Time
+	}{{"arrived", leg.ArrivedAt}, {"greeting end", leg.GreetingEndAt}, {"queued", leg.QueuedAt}, {"answered", leg.AnsweredAt}, {"ended", leg.EndedAt}}
+	for i, tm := range times {
+		if tm.at.IsZero() {
+			t.Errorf("leg has no %s time: %+v", tm.name, leg)
+		} else if i > 0 && tm.at.Before(times[i-1].at) {
+			t.Errorf("leg %s (%s) before %s (%s)", tm.name, tm.at, times[i-1].name, times[i-1].at)
+		}
+	}
+	if w := leg.QueueWait(); w < 2*time.Second {
+		t.Errorf("queue wait %s; the caller waited over 2 s for the login", w)
+	}
+	if leg.RecordingName == "" {
+		t.Fatalf("leg has no recording")
+	}
+	path := d.RecordingPath(leg.RecordingName, "wav")
+	var wav *sipphone.WAV
+	for i := 0; i < 50; i++ { // the file is closed when the bridge ends
+		if wav, err = sipphone.LoadWAV(path); err == nil && len(wav.Samples) > 8000 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("recording %s: %v", path, err)
+	}
+	if n := sipphone.ToneFrames(wav.Samples, hotlinetest.CallerTone, 0.2); n < 25 {
+		t.Errorf("recording holds the caller's tone in %d frames; want both voices", n)
+	}
+	if n := sipphone.ToneFrames(wav.Samples, hotlinetest.OperatorTone, 0.2); n < 25 {
+		t.Errorf("recording holds the operator's tone in %d frames; want both voices", n)
+	}
+	if _, err := d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
+		return hotlinetest.Presence(st, "1001") == hotline.PresenceAvailable
+	}); err != nil {
+		t.Errorf("operator not available again after wrap-up: %v", err)
+	}
+}
+
+// Each routing rule picks the operator it promises, with real handsets ringing. Each case logs
+// operators in (by feature code) and lets some take calls, in an order where the rule under test
+// and the obvious alternatives disagree.
+func TestRoutingRulesPickTheExpectedOperator(t *testing.T) {
+	tests := []struct {
+		name     string
+		strategy string
+		ops      []hotlinetest.Operator
+		steps    []string // "login EXT", or "call EXT": a call answered by EXT, the only one logged in
+		want     string
+	}{
+		{"longest idle: first logged in", "longest-idle", []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}},
+			[]string{"login 1001", "login 1002"}, "1001"},
+		{"longest idle: order reversed", "longest-idle", []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}},
+			[]string{"login 1002", "login 1001"}, "1002"},
+		// 1001 took a call and has been idle longest since; 1002 took none.
+		{"fewest calls", "fewest-calls", []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}},
+			[]string{"login 1001", "call 1001", "login 1002"}, "1002"},
+		// 1001 (tier 1) has been idle longest; 1002 is in tier 0.
+		{"priority tiers", "longest-idle", []hotlinetest.Operator{{Extension: "1001", Tier: 1}, {Extension: "1002", Tier: 0}},
+			[]string{"login 1001", "login 1002"}, "1002"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := hotlinetest.Start(t, tt.ops, func(c *config.Config) { c.Calls.Strategy = tt.strategy })
+			phones := map[string]*sipphone.Phone{}
+			for _, o := range tt.ops {
+				phones[o.Extension] = d.Handset(o.Extension, -1) // answered by the test
+			}
+			ctx := within(t, 120*time.Second)
+			for i, step := range tt.steps {
+				verb, ext, _ := strings.Cut(step, " ")
+				switch verb {
+				case "login":
+					if !d.FeatureCode(phones[ext], "*21") {
+						t.Errorf("%s: no login prompt", ext)
+					}
+				case "call":
+					c, err := d.Caller(fmt.Sprintf("790022200%02d", i)).Dial(ctx, "100")
+					if err != nil {
+						t.Fatal(err)
+					}
+					in, err := phones[ext].Incoming(within(t, 20*time.Second))
+					if err != nil {
+						t.Fatalf("step %q: %s not rung: %v", step, ext, err)
+					}
+					if err := in.Answer(ctx); err != nil {
+						t.Fatal(err)
+					}
+					if err := c.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
+						t.Fatalf("step %q: caller does not hear %s: %v", step, ext, err)
+					}
+					_ = c.Hangup(ctx)
+					if _, err := in.WaitEnd(within(t, 10*time.Second)); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
+						return hotlinetest.Presence(st, ext) == hotline.PresenceAvailable
+					}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				time.Sleep(100 * time.Millisecond) // distinct idle-since times
+			}
+			c, err := d.Caller("79002229999").Dial(ctx, "100")
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := d.WaitStatus(20*time.Second, func(st switchboard.Status) bool {
+				for _, o := range tt.ops {
+					if hotlinetest.Presence(st, o.Extension) == hotline.PresenceRinging {
+						return true
+					}
+				}
+				return false
+			})
+			if err != nil {
+				t.Fatalf("no operator rung for the probe call: %v", err)
+			}
+			for _, o := range tt.ops {
+				if p := hotlinetest.Presence(st, o.Extension); (p == hotline.PresenceRinging) != (o.Extension == tt.want) {
+					t.Errorf("%s is %s; want only %s rung", o.Extension, p, tt.want)
+				}
+			}
+			in, err := phones[tt.want].Incoming(within(t, 10*time.Second))
+			if err != nil {
+				t.Fatalf("%s's handset did not ring: %v", tt.want, err)
+			}
+			_ = in.Answer(ctx)
+			if err := c.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
+				t.Errorf("probe caller does not hear %s: %v", tt.want, err)
+			}
+			_ = c.Hangup(ctx)
+		})
+	}
+}

@@ -1,0 +1,238 @@
+// Package hotlinetest runs a real hotline daemon (daemon.Run, in-process) against the sandbox
+// Asterisk for integration tests, as net/http/httptest runs a real server: its own journal file,
+// its own control socket, operators seeded before it starts, and SIP phones that talk to it.
+package hotlinetest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/config"
+	"github.com/hotline-dev/hotline/control"
+	"github.com/hotline-dev/hotline/daemon"
+	"github.com/hotline-dev/hotline/integration-tests/sandbox"
+	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/switchboard"
+)
+
+// Tones every test phone sends, so each side can prove whom it hears.
+const (
+	CallerTone   = 440.0
+	OperatorTone = 1000.0
+)
+
+// Daemon is a running hotline.
+type Daemon struct {
+	Config  config.Config
+	Sandbox sandbox.Config
+	Store   *journal.Store // a second handle on the daemon's journal, for seeding and assertions
+	API     *control.Client
+	LogPath string
+
+	tb     testing.TB
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// Operator is a level-1 operator to seed, by extension (a sandbox handset, 1001-1060).
+type Operator struct {
+	Extension string
+	Name      string
+	Tier      int // routing priority tier
+}
+
+// Start seeds the operators into a fresh journal, starts the daemon with the sandbox's settings
+// (tweak adjusts them) and waits until it is connected to Asterisk. Everything stops at the end of
+// the test; the daemon's log is printed if the test failed.
+func Start(tb testing.TB, ops []Operator, tweak func(*config.Config)) *Daemon {
+	tb.Helper()
+	sb := sandbox.Require(tb)
+	dir := tb.TempDir()
+	cfg := config.Default()
+	cfg.ARI.URL, cfg.ARI.Websocket = sb.ARIURL, sb.ARIWebsocket
+	cfg.ARI.User, cfg.ARI.Password, cfg.ARI.App = sb.ARIUser, config.Secret(sb.ARIPassword), sb.ARIApp
+	cfg.AMI.Addr, cfg.AMI.User, cfg.AMI.Password = sb.AMIAddr, sb.AMIUser, config.Secret(sb.AMIPassword)
+	cfg.Journal.Path = filepath.Join(dir, "hotline.db")
+	cfg.API.Socket = filepath.Join(dir, "hotline.sock")
+	cfg.Metrics.Listen = ""
+	cfg.Log.Level = "debug"
+	cfg.Calls.WrapUp = time.Second
+	cfg.Calls.RingTimeout = 8 * time.Second
+	cfg.Calls.AnnounceInterval = 0
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		tb.Fatalf("hotlinetest: %v", err)
+	}
+	ctx := context.Background()
+	store, err := journal.Open(ctx, cfg.Journal.Path, journal.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	if _, err := store.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	by, err := store.Actor(ctx, "test-admin")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	admin := hotline.Operator{Name: "Test administrator", Login: "test-admin", Role: hotline.RoleAdministrator, Level: hotline.Level1, Active: true}
+	if err := store.AddOperator(ctx, by, &admin); err != nil {
+		tb.Fatal(err)
+	}
+	by = hotline.Actor{Login: admin.Login, OperatorID: admin.ID, Role: hotline.RoleAdministrator}
+	for _, o := range ops {
+		name := o.Name
+		if name == "" {
+			name = "Operator " + o.Extension
+		}
+		op := hotline.Operator{Name: name, Login: "op" + o.Extension, Role: hotline.RoleOperator, Level: hotline.Level1,
+			Extension: o.Extension, Priority: o.Tier, Active: true}
+		if err := store.AddOperator(ctx, by, &op); err != nil {
+			tb.Fatalf("hotlinetest: seed operator %s: %v", o.Extension, err)
+		}
+	}
+
+	logPath := filepath.Join(dir, "hotline.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	rctx, cancel := context.WithCancel(ctx)
+	d := &Daemon{Config: cfg, Sandbox: sb, Store: store, API: control.NewClient(cfg.API.Socket), LogPath: logPath,
+		tb: tb, cancel: cancel, done: make(chan error, 1)}
+	go func() { d.done <- daemon.Run(rctx, cfg, log) }()
+	tb.Cleanup(func() {
+		d.Stop()
+		logf.Close()
+		if tb.Failed() {
+			if b, err := os.ReadFile(logPath); err == nil {
+				tb.Logf("hotline log:\n%s", b)
+			}
+		}
+	})
+	if _, err := d.WaitStatus(10*time.Second, func(st switchboard.Status) bool { return st.Connected }); err != nil {
+		tb.Fatalf("hotlinetest: the daemon did not connect to Asterisk: %v", err)
+	}
+	return d
+}
+
+// Stop stops the daemon (as SIGTERM does) and waits for it; Start's cleanup calls it too.
+func (d *Daemon) Stop() {
+	d.cancel()
+	select {
+	case err := <-d.done:
+		if err != nil {
+			d.tb.Errorf("hotline serve ended with: %v", err)
+		}
+		d.done <- nil // a second Stop returns at once
+	case <-time.After(15 * time.Second):
+		d.tb.Errorf("hotline serve did not stop within 15 s of its context ending")
+	}
+}
+
+// WaitStatus polls the daemon's status until cond holds or timeout passes.
+func (d *Daemon) WaitStatus(timeout time.Duration, cond func(switchboard.Status) bool) (switchboard.Status, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var last switchboard.Status
+	var lastErr error
+	for {
+		st, err := d.API.Status(ctx)
+		if err == nil {
+			last = st
+			if cond(st) {
+				return st, nil
+			}
+		} else {
+			lastErr = err
+		}
+		select {
+		case <-ctx.Done():
+			return last, fmt.Errorf("condition not met in %s (last status %+v, last error %v)", timeout, last, lastErr)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Presence returns the presence of the operator with extension ext in st ("" if absent).
+func Presence(st switchboard.Status, ext string) hotline.Presence {
+	for _, o := range st.Operators {
+		if o.Extension == ext {
+			return o.Presence
+		}
+	}
+	return ""
+}
+
+// Handset registers the sandbox handset ext (an operator's phone) sending the operator tone and
+// listening for the caller's. It answers automatically after answerDelay (negative: never).
+func (d *Daemon) Handset(ext string, answerDelay time.Duration) *sipphone.Phone {
+	d.tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := sipphone.New(ctx, sipphone.Config{Server: d.Sandbox.SIPAddr, User: ext, Password: d.Sandbox.HandsetPassword,
+		Tone: OperatorTone, Detect: []float64{CallerTone}, AutoAnswer: answerDelay >= 0, AnswerDelay: max(answerDelay, 0)})
+	if err != nil {
+		d.tb.Fatalf("hotlinetest: handset %s: %v", ext, err)
+	}
+	d.tb.Cleanup(func() { p.Close() })
+	return p
+}
+
+// Caller starts an unregistered phone on the trunk with the given number, sending the caller tone.
+func (d *Daemon) Caller(number string) *sipphone.Phone {
+	d.tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := sipphone.New(ctx, sipphone.Config{Server: d.Sandbox.SIPAddr, User: number,
+		Tone: CallerTone, Detect: []float64{OperatorTone}})
+	if err != nil {
+		d.tb.Fatalf("hotlinetest: caller %s: %v", number, err)
+	}
+	d.tb.Cleanup(func() { p.Close() })
+	return p
+}
+
+// FeatureCode dials a feature code (*21 log in, *22 log out, *23N pause, *24 resume) from a
+// handset and waits for hotline to confirm and hang up; it returns whether audio (the
+// confirmation prompt) was heard.
+func (d *Daemon) FeatureCode(h *sipphone.Phone, code string) bool {
+	d.tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	c, err := h.Dial(ctx, code)
+	if err != nil {
+		d.tb.Fatalf("hotlinetest: %s dials %s: %v", h.User(), code, err)
+	}
+	if _, err := c.WaitEnd(ctx); err != nil {
+		_ = c.Hangup(context.Background())
+		d.tb.Fatalf("hotlinetest: %s: hotline did not end the %s call: %v", h.User(), code, err)
+	}
+	return c.Stats().LoudFrames > 0
+}
+
+// OperatorID returns the journal id of the operator with extension ext.
+func (d *Daemon) OperatorID(ext string) int64 {
+	d.tb.Helper()
+	o, err := d.Store.OperatorByExtension(context.Background(), ext)
+	if err != nil {
+		d.tb.Fatal(err)
+	}
+	return o.ID
+}
+
+// RecordingPath is where the sandbox keeps a stored recording.
+func (d *Daemon) RecordingPath(name, format string) string {
+	return filepath.Join(d.Sandbox.Root, "var", "spool", "asterisk", "recording", name+"."+format)
+}
