@@ -21,9 +21,10 @@ const (
 	stateBridged                    // talking to an operator
 	stateOverflow                   // out of the queue: being offered a callback, or leaving a message
 	stateHangingUp                  // we hung the caller up; waiting for the channel to go
+	stateEnded                      // the leg is written; late events find nothing to do
 )
 
-var stateNames = [...]string{"greeting", "queued", "bridged", "overflow", "hanging_up"}
+var stateNames = [...]string{"greeting", "queued", "bridged", "overflow", "hanging_up", "ended"}
 
 func (st callState) String() string { return stateNames[st] }
 
@@ -402,6 +403,7 @@ func (s *Switchboard) endCall(c *call, end hotline.LegEnd) {
 	s.saveLeg(c)
 	s.callLog(c).Info("call ended", "end", end, "state", c.state, "queue_wait", c.leg.QueueWait(),
 		"talk", c.leg.TalkTime(), "recording", c.leg.RecordingName)
+	c.state = stateEnded
 }
 
 func (s *Switchboard) saveLeg(c *call) {

@@ -251,6 +251,11 @@ func TestOverflowCallbackSilenceLeavesMessage(t *testing.T) {
 	if l := h.leg("c1"); l.End != hotline.LegOverflow || l.RecordingName != "message-c1" {
 		t.Errorf("leg = %+v, want overflow with the message", l)
 	}
+	m = h.mark()
+	h.send(RecordingFinished{Name: "message-c1"}) // stored after the hangup: nobody to thank
+	if got := h.opsSince(m); len(got) != 0 {
+		t.Errorf("requests after the caller left: %v", got)
+	}
 	if len(h.j.delayed) != 0 {
 		t.Errorf("delayed = %v, want none", h.j.delayed)
 	}
@@ -319,5 +324,22 @@ func TestDisconnectAndInventory(t *testing.T) {
 	}
 	if h.s.calls["c3"] == nil {
 		t.Errorf("c3, newer than the listing, was ended")
+	}
+}
+
+// The caller hangs up while being offered a callback: overflow, no callback registered.
+func TestHangupDuringCallbackOffer(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxWait = time.Minute
+	h := newHarness(t, cfg)
+	h.arrive("c1", "201")
+	h.advance(time.Minute)
+	h.hangup("c1")
+	h.advance(time.Minute) // the offer's timers must not act for a caller who left
+	if l := h.leg("c1"); l.End != hotline.LegOverflow || l.RecordingName != "" {
+		t.Errorf("leg = %+v, want overflow without a message", l)
+	}
+	if len(h.j.delayed) != 0 || len(h.status().Queue) != 0 {
+		t.Errorf("callback registered for a caller who hung up: %v, queue %+v", h.j.delayed, h.status().Queue)
 	}
 }
