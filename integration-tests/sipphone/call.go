@@ -257,7 +257,7 @@ func (c *Call) runOutgoing(ctx context.Context) {
 		c.finish(End{By: Local, Reason: "answer without usable SDP: " + perr.Error()})
 		return
 	}
-	c.media.setRemote(d, d.Direction.reverse())
+	c.media.setRemote(d, d.direction.reverse())
 	c.media.start()
 	c.timersFromResponse(res)
 	c.setState(Answered)
@@ -280,7 +280,7 @@ func (c *Call) onResponse(res *sip.Response) error {
 		if len(res.Body()) > 0 {
 			// Early media: listen to it (a ringback or an announcement).
 			if d, err := parseSDP(res.Body()); err == nil {
-				c.media.setRemote(d, d.Direction.reverse())
+				c.media.setRemote(d, d.direction.reverse())
 			}
 		}
 	}
@@ -321,7 +321,7 @@ func (p *Phone) answerIncoming(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if offer != nil {
 		// Listen at once: Asterisk may send early media before we answer.
-		c.media.setRemote(*offer, offer.Direction.reverse())
+		c.media.setRemote(*offer, offer.direction.reverse())
 	}
 	if err := ss.Respond(180, "Ringing", nil); err != nil {
 		c.finish(End{By: Remote, Reason: "ringing failed: " + err.Error()})
@@ -415,20 +415,20 @@ func (c *Call) offer() []byte {
 	v := c.version
 	c.mu.Unlock()
 	return buildSDP(c.session, v, c.p.cfg.User, mediaDesc{
-		Addr: c.media.local, Payloads: []uint8{payloadPCMU, payloadPCMA}, EventPT: payloadEvent, Direction: SendRecv,
+		Addr: c.media.local, Payloads: []uint8{payloadPCMU, payloadPCMA}, EventPT: payloadEvent, direction: sendRecv,
 	})
 }
 
 // answer accepts an offer: its first codec, its telephone-event type, the mirrored direction.
 func (c *Call) answer(offer mediaDesc) []byte {
-	dir := offer.Direction.reverse()
+	dir := offer.direction.reverse()
 	c.media.setRemote(offer, dir)
 	c.mu.Lock()
 	c.version++
 	v := c.version
 	c.mu.Unlock()
 	return buildSDP(c.session, v, c.p.cfg.User, mediaDesc{
-		Addr: c.media.local, Payloads: offer.Payloads[:1], EventPT: offer.EventPT, Direction: dir,
+		Addr: c.media.local, Payloads: offer.Payloads[:1], EventPT: offer.EventPT, direction: dir,
 	})
 }
 
@@ -689,7 +689,7 @@ func (c *Call) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	c.mu.Unlock()
 	if want && len(req.Body()) > 0 {
 		if d, err := parseSDP(req.Body()); err == nil {
-			c.media.setRemote(d, d.Direction.reverse())
+			c.media.setRemote(d, d.direction.reverse())
 		}
 	}
 }

@@ -102,7 +102,7 @@ func newMedia(log *slog.Logger, ip netip.Addr, src Source, detect []float64) (*m
 
 // setRemote applies the other side's SDP: where to send, which codec, whether to send at all.
 // ours is our own direction in the negotiated session.
-func (m *media) setRemote(d mediaDesc, ours Direction) {
+func (m *media) setRemote(d mediaDesc, ours direction) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	// A changed SDP address (a re-INVITE moving the media) overrides a latched source; an

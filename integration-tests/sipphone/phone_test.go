@@ -124,9 +124,9 @@ func readRTP(t testing.TB, c *net.UDPConn) (rtp.Packet, netip.AddrPort) {
 	return p, from
 }
 
-func sdpTo(c *net.UDPConn, dir Direction) []byte {
+func sdpTo(c *net.UDPConn, dir direction) []byte {
 	return buildSDP(7, 2, "peer", mediaDesc{
-		Addr: c.LocalAddr().(*net.UDPAddr).AddrPort(), Payloads: []uint8{payloadPCMA}, EventPT: 101, Direction: dir,
+		Addr: c.LocalAddr().(*net.UDPAddr).AddrPort(), Payloads: []uint8{payloadPCMA}, EventPT: 101, direction: dir,
 	})
 }
 
@@ -145,7 +145,7 @@ func TestReinviteMovesMediaAndSymmetricRTPLatches(t *testing.T) {
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.AppendHeader(sip.NewHeader("Session-Expires", "90"))
 	req.AppendHeader(sip.NewHeader("Supported", "timer"))
-	req.SetBody(sdpTo(signalled, SendRecv))
+	req.SetBody(sdpTo(signalled, sendRecv))
 	res, err := in.do(ctx, req)
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("re-INVITE: %v %v", res, err)
@@ -197,12 +197,12 @@ func TestReinviteMovesMediaAndSymmetricRTPLatches(t *testing.T) {
 	// 3. A re-INVITE putting the call on hold (sendonly): the phone answers recvonly.
 	req = sip.NewRequest(sip.INVITE, in.remoteTarget())
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	req.SetBody(sdpTo(signalled, SendOnly))
+	req.SetBody(sdpTo(signalled, sendOnly))
 	res, err = in.do(ctx, req)
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("hold re-INVITE: %v %v", res, err)
 	}
-	if ans, err := parseSDP(res.Body()); err != nil || ans.Direction != RecvOnly {
+	if ans, err := parseSDP(res.Body()); err != nil || ans.direction != recvOnly {
 		t.Errorf("hold answer %+v %v, want recvonly", ans, err)
 	}
 
@@ -218,7 +218,7 @@ func TestReinviteMovesMediaAndSymmetricRTPLatches(t *testing.T) {
 	}
 	ack := sip.NewRequest(sip.ACK, in.remoteTarget())
 	ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	ack.SetBody(sdpTo(signalled, SendRecv))
+	ack.SetBody(sdpTo(signalled, sendRecv))
 	ack.Laddr = b.laddr()
 	if err := in.ss.WriteRequest(ack); err != nil {
 		t.Fatal(err)

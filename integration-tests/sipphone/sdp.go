@@ -17,37 +17,37 @@ const (
 	payloadEvent uint8 = 101
 )
 
-// Direction is an SDP media direction attribute.
-type Direction string
+// direction is an SDP media direction attribute.
+type direction string
 
 const (
-	SendRecv Direction = "sendrecv"
-	SendOnly Direction = "sendonly"
-	RecvOnly Direction = "recvonly"
-	Inactive Direction = "inactive"
+	sendRecv direction = "sendrecv"
+	sendOnly direction = "sendonly"
+	recvOnly direction = "recvonly"
+	inactive direction = "inactive"
 )
 
 // reverse is the direction that answers an offer of d.
-func (d Direction) reverse() Direction {
+func (d direction) reverse() direction {
 	switch d {
-	case SendOnly:
-		return RecvOnly
-	case RecvOnly:
-		return SendOnly
-	case Inactive:
-		return Inactive
+	case sendOnly:
+		return recvOnly
+	case recvOnly:
+		return sendOnly
+	case inactive:
+		return inactive
 	}
-	return SendRecv
+	return sendRecv
 }
 
-func (d Direction) sends() bool { return d == SendRecv || d == SendOnly }
+func (d direction) sends() bool { return d == sendRecv || d == sendOnly }
 
 // mediaDesc is what a phone needs from one side's SDP: where its audio goes, in what codecs.
 type mediaDesc struct {
 	Addr      netip.AddrPort
 	Payloads  []uint8 // audio payload types in preference order (only those we support: 0, 8)
 	EventPT   uint8   // telephone-event payload type, 0 if none
-	Direction Direction
+	direction direction
 }
 
 // buildSDP writes an SDP body for our side: an offer (all codecs) or an answer (d's choice).
@@ -74,9 +74,9 @@ func buildSDP(sessionID, version uint64, user string, d mediaDesc) []byte {
 	if d.EventPT != 0 {
 		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", d.EventPT, d.EventPT)
 	}
-	dir := d.Direction
+	dir := d.direction
 	if dir == "" {
-		dir = SendRecv
+		dir = sendRecv
 	}
 	fmt.Fprintf(&b, "a=ptime:20\r\na=%s\r\n", dir)
 	return []byte(b.String())
@@ -98,7 +98,7 @@ func parseSDP(body []byte) (mediaDesc, error) {
 	}
 	var d mediaDesc
 	var conn *sdp.ConnectionInformation = s.ConnectionInformation
-	d.Direction = directionOf(s.Attributes, SendRecv)
+	d.direction = directionOf(s.Attributes, sendRecv)
 	var m *sdp.MediaDescription
 	for _, md := range s.MediaDescriptions {
 		if md.MediaName.Media == "audio" {
@@ -124,9 +124,9 @@ func parseSDP(body []byte) (mediaDesc, error) {
 		return mediaDesc{}, fmt.Errorf("parse sdp: port %d", port)
 	}
 	d.Addr = netip.AddrPortFrom(ip, uint16(port))
-	d.Direction = directionOf(m.Attributes, d.Direction)
+	d.direction = directionOf(m.Attributes, d.direction)
 	if port == 0 {
-		d.Direction = Inactive // a rejected stream
+		d.direction = inactive // a rejected stream
 	}
 	rtpmap := map[uint8]string{}
 	for _, a := range m.Attributes {
@@ -160,11 +160,11 @@ func parseSDP(body []byte) (mediaDesc, error) {
 	return d, nil
 }
 
-func directionOf(attrs []sdp.Attribute, def Direction) Direction {
+func directionOf(attrs []sdp.Attribute, def direction) direction {
 	for _, a := range attrs {
-		switch Direction(a.Key) {
-		case SendRecv, SendOnly, RecvOnly, Inactive:
-			return Direction(a.Key)
+		switch direction(a.Key) {
+		case sendRecv, sendOnly, recvOnly, inactive:
+			return direction(a.Key)
 		}
 	}
 	return def

@@ -21,25 +21,25 @@ func TestParseSDP(t *testing.T) {
 		{
 			name: "asterisk offer",
 			sdp:  asteriskOffer,
-			want: mediaDesc{Addr: netip.MustParseAddrPort("127.0.0.1:20956"), Payloads: []uint8{0, 8}, EventPT: 101, Direction: SendRecv},
+			want: mediaDesc{Addr: netip.MustParseAddrPort("127.0.0.1:20956"), Payloads: []uint8{0, 8}, EventPT: 101, direction: sendRecv},
 		},
 		{
 			name: "hold: sendonly, alaw first, other event type",
 			sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" +
 				"m=audio 30000 RTP/AVP 8 0 96\r\na=rtpmap:96 telephone-event/8000\r\na=sendonly\r\n",
-			want: mediaDesc{Addr: netip.MustParseAddrPort("127.0.0.1:30000"), Payloads: []uint8{8, 0}, EventPT: 96, Direction: SendOnly},
+			want: mediaDesc{Addr: netip.MustParseAddrPort("127.0.0.1:30000"), Payloads: []uint8{8, 0}, EventPT: 96, direction: sendOnly},
 		},
 		{
 			name: "connection in media, session-level direction",
 			sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.2\r\ns=-\r\nt=0 0\r\na=inactive\r\n" +
 				"m=audio 30002 RTP/AVP 0\r\nc=IN IP4 127.0.0.2\r\n",
-			want: mediaDesc{Addr: netip.MustParseAddrPort("127.0.0.2:30002"), Payloads: []uint8{0}, Direction: Inactive},
+			want: mediaDesc{Addr: netip.MustParseAddrPort("127.0.0.2:30002"), Payloads: []uint8{0}, direction: inactive},
 		},
 		{
 			name: "unsupported codecs skipped",
 			sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" +
 				"m=audio 30004 RTP/AVP 9 3 0\r\na=rtpmap:9 G722/8000\r\na=rtpmap:3 GSM/8000\r\n",
-			want: mediaDesc{Addr: netip.MustParseAddrPort("127.0.0.1:30004"), Payloads: []uint8{0}, Direction: SendRecv},
+			want: mediaDesc{Addr: netip.MustParseAddrPort("127.0.0.1:30004"), Payloads: []uint8{0}, direction: sendRecv},
 		},
 		{
 			name: "no G.711",
@@ -75,9 +75,9 @@ func TestParseSDP(t *testing.T) {
 // What we build, we (and so any SDP parser) read back the same.
 func TestBuildSDPRoundTrip(t *testing.T) {
 	tests := []mediaDesc{
-		{Addr: netip.MustParseAddrPort("127.0.0.1:40000"), Payloads: []uint8{0, 8}, EventPT: 101, Direction: SendRecv},
-		{Addr: netip.MustParseAddrPort("127.0.0.1:40002"), Payloads: []uint8{8}, EventPT: 96, Direction: RecvOnly},
-		{Addr: netip.MustParseAddrPort("127.0.0.1:40004"), Payloads: []uint8{0}, Direction: Inactive},
+		{Addr: netip.MustParseAddrPort("127.0.0.1:40000"), Payloads: []uint8{0, 8}, EventPT: 101, direction: sendRecv},
+		{Addr: netip.MustParseAddrPort("127.0.0.1:40002"), Payloads: []uint8{8}, EventPT: 96, direction: recvOnly},
+		{Addr: netip.MustParseAddrPort("127.0.0.1:40004"), Payloads: []uint8{0}, direction: inactive},
 	}
 	for _, d := range tests {
 		b := buildSDP(42, 3, "1001", d)
@@ -92,7 +92,7 @@ func TestBuildSDPRoundTrip(t *testing.T) {
 }
 
 func TestDirectionReverse(t *testing.T) {
-	tests := map[Direction]Direction{SendRecv: SendRecv, SendOnly: RecvOnly, RecvOnly: SendOnly, Inactive: Inactive, "": SendRecv}
+	tests := map[direction]direction{sendRecv: sendRecv, sendOnly: recvOnly, recvOnly: sendOnly, inactive: inactive, "": sendRecv}
 	for in, want := range tests {
 		if got := in.reverse(); got != want {
 			t.Errorf("%q.reverse() = %q, want %q", in, got, want)
