@@ -7,6 +7,7 @@ package ari_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,6 +130,40 @@ func TestErrorsKeepStatusAndMessage(t *testing.T) {
 			_, err := s.StoredRecording(ctx, "no-such-recording")
 			return err
 		}, ari.ErrNotFound, 404},
+		{"download missing recording", func() error {
+			_, _, err := s.DownloadStoredRecording(ctx, "no-such-recording", io.Discard)
+			return err
+		}, ari.ErrNotFound, 404},
+		{"add a missing channel to a bridge", func() error {
+			bid := uniq("err-bridge")
+			if _, err := s.CreateBridge(ctx, bid, ari.BridgeMixing, ""); err != nil {
+				return err
+			}
+			defer s.Bridge(bid).Destroy(ctx)
+			return s.Bridge(bid).AddChannel(ctx, ari.AddChannelOptions{}, "no-such-channel")
+		}, ari.ErrBadRequest, 400},
+		{"record in an unknown format", func() error {
+			bid := uniq("err-bridge")
+			if _, err := s.CreateBridge(ctx, bid, ari.BridgeMixing, ""); err != nil {
+				return err
+			}
+			defer s.Bridge(bid).Destroy(ctx)
+			_, err := s.Bridge(bid).Record(ctx, ari.RecordRequest{Name: uniq("rec"), Format: "no-such-format"})
+			return err
+		}, ari.ErrUnprocessable, 422},
+		{"record over a recording in progress", func() error {
+			bid, name := uniq("err-bridge"), uniq("rec")
+			if _, err := s.CreateBridge(ctx, bid, ari.BridgeMixing, ""); err != nil {
+				return err
+			}
+			defer s.Bridge(bid).Destroy(ctx)
+			if _, err := s.Bridge(bid).Record(ctx, ari.RecordRequest{Name: name, Format: "wav"}); err != nil {
+				return err
+			}
+			defer s.DeleteStoredRecording(ctx, name)
+			_, err := s.Bridge(bid).Record(ctx, ari.RecordRequest{Name: name, Format: "wav"})
+			return err
+		}, ari.ErrConflict, 409},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
