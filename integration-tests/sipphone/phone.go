@@ -1,7 +1,13 @@
 // Package sipphone is a SIP phone for integration tests: a user agent on sipgo and pion/rtp that
 // registers (or not), places and answers calls, sends a tone or a WAV file as G.711 and measures
 // what it hears (packets, loss, loudness, tones by Goertzel, RFC 4733 DTMF), transfers calls with
-// REFER and reports SIP response codes, call states and why calls ended.
+// REFER (blind, or attended with Replaces) and reports SIP response codes, call states and why
+// calls ended.
+//
+// It behaves as Asterisk expects of a handset: digest auth on REGISTER and INVITE, 200 to OPTIONS
+// (qualify), answers to re-INVITEs and UPDATEs with or without SDP (new media address, hold),
+// RFC 4028 session timers (it refreshes when made refresher), symmetric RTP (it sends to where
+// RTP comes from), NOTIFYs of a REFER's progress.
 //
 // It binds SIP and RTP to loopback only and talks only to 127.0.0.0/8. Each Phone has its own
 // sipgo user agent and UDP socket; each call has one RTP socket and two goroutines, so a load
@@ -12,6 +18,9 @@
 //	call, err := p.Dial(ctx, "1002")    // INVITE, waits for 200 OK
 //	err = call.WaitTone(ctx, 600)       // the other side sends 600 Hz
 //	err = call.Hangup(ctx)
+//
+// Limits: UDP and IPv4 loopback only; PCMU and PCMA at 20 ms, telephone-event; no RTCP, SRTP,
+// TLS or 100rel; an incoming REFER is refused (501).
 package sipphone
 
 import (
