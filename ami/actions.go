@@ -55,7 +55,7 @@ func (c *Client) PJSIPShowEndpoints(ctx context.Context) ([]Endpoint, error) {
 // Contact is one item of PJSIPShowContacts (a registered or static contact).
 type Contact struct {
 	Name          string // ObjectName: aor;@hash
-	Aor           string
+	Aor           string // the part of Name before ";@" (ContactList has no AOR header)
 	Endpoint      string
 	URI           string
 	Status        string // Reachable, Unreachable, NonQualified, ...
@@ -78,8 +78,10 @@ func (c *Client) PJSIPShowContacts(ctx context.Context) ([]Contact, error) {
 	}
 	out := make([]Contact, 0, len(l.Items))
 	for _, m := range l.Items {
+		name := m.Field("ObjectName")
+		aor, _, _ := strings.Cut(name, ";@")
 		out = append(out, Contact{
-			Name: m.Field("ObjectName"), Aor: m.Field("Aor"), Endpoint: m.Field("Endpoint"),
+			Name: name, Aor: aor, Endpoint: m.Field("Endpoint"),
 			URI: m.Field("Uri"), Status: m.Field("Status"), RoundtripUsec: m.Field("RoundtripUsec"),
 			UserAgent: m.Field("UserAgent"), ViaAddr: m.Field("ViaAddr"), ViaPort: m.Field("ViaPort"),
 			CallID: m.Field("CallId"), RegExpire: m.Field("ExpirationTime"),
