@@ -22,6 +22,7 @@ import (
 type lister interface {
 	Channels(ctx context.Context) ([]ariv6.ChannelData, error)
 	EnsureSubscribed(ctx context.Context, eventSource string) (bool, error)
+	Endpoints(ctx context.Context, tech string) ([]ariv6.EndpointData, error)
 }
 
 // Telephony carries out switchboard requests over ARI.
@@ -148,9 +149,10 @@ type Deliverer interface {
 
 // Pump delivers the connection's events to the switchboard, in order, until the stream closes or
 // ctx ends. After each Connected or Reconnected it subscribes the application to the PJSIP
-// endpoints (so handsets' reachability arrives) and lists Asterisk's channels, delivering them as an
-// Inventory; the listing runs on its own goroutine, retried until it succeeds or the connection
-// drops again, so events keep flowing meanwhile.
+// endpoints, delivers each handset's reachability as listed now (so a handset unregistered before
+// hotline started is known), and lists Asterisk's channels for an Inventory; that listing runs on
+// its own goroutine, retried until it succeeds or the connection drops again, so events keep
+// flowing meanwhile.
 func Pump(ctx context.Context, conn *ari.Conn, sb Deliverer, log *slog.Logger) error {
 	return pump(ctx, conn.Events(), conn, sb, log)
 }
@@ -197,6 +199,11 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 		switch sev.(type) {
 		case switchboard.Connected:
 			stopList()
+			// Reachability first and here, not on the inventory's goroutine: a handset's later
+			// status events must come after this listing, never before it.
+			rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+			reachability(rctx, conn, sb, log)
+			rcancel()
 			lctx, cancel := context.WithCancel(ctx)
 			stopList = cancel
 			go inventory(lctx, conn, sb, log)
@@ -209,10 +216,6 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 // inventory lists the channels and delivers them, retrying with a capped backoff: offers stay off
 // until it gets through.
 func inventory(ctx context.Context, conn lister, sb Deliverer, log *slog.Logger) {
-	// Asterisk keeps subscriptions across a websocket reconnect but not its own restart.
-	if _, err := conn.EnsureSubscribed(ctx, "endpoint:PJSIP"); err != nil && ctx.Err() == nil {
-		log.Warn("ariadapter: subscribing to PJSIP endpoints failed; handset reachability comes from AMI only", "err", err)
-	}
 	backoff := 200 * time.Millisecond
 	for {
 		chans, err := conn.Channels(ctx)
@@ -236,5 +239,34 @@ func inventory(ctx context.Context, conn lister, sb Deliverer, log *slog.Logger)
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 10*time.Second)
+	}
+}
+
+// reachability tells the switchboard which handsets are registered now: events only say what
+// changes, and a handset unregistered before hotline started would otherwise count as reachable.
+func reachability(ctx context.Context, conn lister, sb Deliverer, log *slog.Logger) {
+	// Asterisk keeps subscriptions across a websocket reconnect but not its own restart.
+	if _, err := conn.EnsureSubscribed(ctx, "endpoint:PJSIP"); err != nil && ctx.Err() == nil {
+		log.Warn("ariadapter: subscribing to PJSIP endpoints failed; handset reachability comes from AMI only", "err", err)
+	}
+	eps, err := conn.Endpoints(ctx, "PJSIP")
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Warn("ariadapter: listing PJSIP endpoints failed; reachability from events only", "err", err)
+		}
+		return
+	}
+	for _, ep := range eps {
+		var reachable bool
+		switch ep.State {
+		case "online":
+			reachable = true
+		case "offline":
+		default:
+			continue
+		}
+		if err := sb.Deliver(ctx, switchboard.DeviceState{Extension: ep.Resource, Reachable: reachable}); err != nil {
+			return
+		}
 	}
 }

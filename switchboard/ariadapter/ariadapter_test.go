@@ -179,6 +179,11 @@ func (f *fakeLister) Channels(context.Context) ([]ariv6.ChannelData, error) {
 
 func (f *fakeLister) EnsureSubscribed(context.Context, string) (bool, error) { return true, nil }
 
+func (f *fakeLister) Endpoints(context.Context, string) ([]ariv6.EndpointData, error) {
+	return []ariv6.EndpointData{{Technology: "PJSIP", Resource: "1001", State: "online"},
+		{Technology: "PJSIP", Resource: "1002", State: "offline"}, {Technology: "PJSIP", Resource: "trunk", State: "unknown"}}, nil
+}
+
 // Pump passes events on in order, skips what the switchboard does not use, and follows every
 // (re)connection with an inventory of the channels, retried until listing works.
 func TestPump(t *testing.T) {
@@ -197,11 +202,11 @@ func TestPump(t *testing.T) {
 	events <- dtmf("5", ariv6.DateTime(time.Time(at).Add(300*time.Millisecond)))
 	done := make(chan error, 1)
 	go func() { done <- pump(context.Background(), events, l, rec, nil) }()
-	for range 5 { // Connected, StasisStart, two DTMF, and the inventory from its own goroutine
+	for range 7 { // Connected, StasisStart, two DTMF; from their own goroutine the inventory and two handsets
 		select {
 		case <-rec.got:
 		case <-time.After(10 * time.Second):
-			t.Fatal("fewer than 5 events delivered")
+			t.Fatal("fewer than 7 events delivered")
 		}
 	}
 	close(events)
@@ -214,6 +219,7 @@ func TestPump(t *testing.T) {
 		t.Errorf("first delivered %#v, want Connected", rec.evs[0])
 	}
 	var inv *switchboard.Inventory
+	var devices []switchboard.DeviceState
 	starts, digits := 0, 0
 	for _, ev := range rec.evs {
 		switch ev := ev.(type) {
@@ -223,9 +229,14 @@ func TestPump(t *testing.T) {
 			starts++
 		case switchboard.DTMF:
 			digits++
+		case switchboard.DeviceState:
+			devices = append(devices, ev)
 		}
 	}
-	if inv == nil || !reflect.DeepEqual(inv.Channels, []string{"c1"}) || starts != 1 || digits != 2 || len(rec.evs) != 5 {
-		t.Errorf("delivered %#v, want Connected, StasisStart, two digits (the copy dropped) and Inventory [c1]", rec.evs)
+	if inv == nil || !reflect.DeepEqual(inv.Channels, []string{"c1"}) || starts != 1 || digits != 2 || len(rec.evs) != 7 {
+		t.Errorf("delivered %#v, want Connected, StasisStart, two digits (the copy dropped), Inventory [c1] and two handsets", rec.evs)
+	}
+	if want := []switchboard.DeviceState{{Extension: "1001", Reachable: true}, {Extension: "1002", Reachable: false}}; !reflect.DeepEqual(devices, want) {
+		t.Errorf("reachability = %+v, want %+v", devices, want)
 	}
 }
