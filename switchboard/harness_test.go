@@ -99,6 +99,9 @@ func (j *fakeJournal) SaveCallLeg(_ context.Context, leg hotline.Leg) error {
 }
 
 func (j *fakeJournal) SetCallTopic(_ context.Context, callID string, operatorID int64, topic int) error {
+	if topic == 99 {
+		return hotline.Errorf(hotline.ENOTFOUND, "unknown topic with handset number 99")
+	}
 	j.topics = append(j.topics, topicSet{callID, operatorID, topic})
 	return nil
 }
@@ -161,7 +164,7 @@ func newHarness(t *testing.T, cfg Config, ops ...hotline.Operator) *harness {
 	}
 	s.write = func(j writeJob) {
 		if err := j.do(context.Background()); err != nil {
-			t.Errorf("journal %s: %v", j.what, err)
+			t.Logf("journal %s: %v", j.what, err) // as the writer would log it
 		}
 	}
 	s.reloadOperators()

@@ -160,7 +160,7 @@ func (s *Switchboard) keyTopic(op *operator, channel, digit string) {
 		if op.offer != nil && op.offer.answered {
 			callID = op.offer.call.id
 		}
-		s.setTopic(op, callID, op.digits, channel)
+		s.setTopic(op, callID, op.digits, channel, false)
 	case len(digit) == 1 && digit[0] >= '0' && digit[0] <= '9' && len(op.digits) < 6:
 		op.digits += digit
 	default:
@@ -168,23 +168,59 @@ func (s *Switchboard) keyTopic(op *operator, channel, digit string) {
 	}
 }
 
-// setTopic files a keyed topic number on the case of callID and confirms it on the channel.
-func (s *Switchboard) setTopic(op *operator, callID, digits, channel string) bool {
+// setTopic files a keyed topic number on the case of callID; the operator hears on channel
+// whether the journal took it (TopicSaved) or not (Invalid: no such topic, no call). A feature-code
+// channel is hung up after the prompt.
+func (s *Switchboard) setTopic(op *operator, callID, digits, channel string, feature bool) {
 	n, err := strconv.Atoi(digits)
-	ok := err == nil && n > 0 && callID != ""
-	prompt := s.cfg.Prompts.Invalid
-	if ok {
-		prompt = s.cfg.Prompts.TopicSaved
-		id, opID := callID, op.ID
-		s.journal("set topic", id, func(ctx context.Context) error { return s.jr.SetCallTopic(ctx, id, opID, n) })
-		s.log.Info("topic keyed", "call", callID, "operator", op.ID, "topic", n)
-	} else {
+	if err != nil || n <= 0 || callID == "" {
 		s.log.Info("topic keyed but not filed", "call", callID, "operator", op.ID, "digits", digits)
+		s.onTopicFiled(topicFiled{channel: channel, feature: feature, err: fmt.Errorf("no topic number or no call")})
+		return
 	}
-	if channel != "" {
-		s.play(channel, channel, prompt, nil)
+	s.log.Info("topic keyed", "call", callID, "operator", op.ID, "topic", n)
+	id, opID := callID, op.ID
+	s.journal("set topic", id, func(ctx context.Context) error {
+		err := s.jr.SetCallTopic(ctx, id, opID, n)
+		if err == nil || !retryable(err) { // once, with the final answer
+			s.post(topicFiled{channel: channel, feature: feature, err: err})
+		}
+		return err
+	})
+}
+
+// topicFiled is the journal's answer to SetCallTopic.
+type topicFiled struct {
+	channel string
+	feature bool
+	err     error
+}
+
+func (s *Switchboard) onTopicFiled(m topicFiled) {
+	prompt := s.cfg.Prompts.TopicSaved
+	if m.err != nil {
+		prompt = s.cfg.Prompts.Invalid
 	}
-	return ok
+	ch := m.channel
+	switch {
+	case m.feature && s.features[ch] != nil:
+		s.play(ch, ch, prompt, func(bool) { s.do(ch, Hangup{Channel: ch, Reason: "normal"}) })
+	case s.handsetUp(ch):
+		s.play(ch, ch, prompt, nil)
+	}
+}
+
+// handsetUp reports whether ch is an operator's channel still in the application.
+func (s *Switchboard) handsetUp(ch string) bool {
+	if o := s.offers[ch]; o != nil && o.answered && !o.gone {
+		return true
+	}
+	for _, op := range s.operators {
+		if op.wrapChannel == ch {
+			return true
+		}
+	}
+	return false
 }
 
 // feature is a handset's feature-code call: answered, confirmed with a prompt, hung up.
@@ -238,11 +274,12 @@ func (s *Switchboard) onFeature(m StasisStart) {
 	case action == "resume":
 		err, prompt = s.resume(op), p.Resumed
 	case action == "topic":
-		// The topic of the operator's last call, keyed after hanging up (dialplan: *25<topic>).
-		prompt = p.TopicSaved
-		if !s.setTopic(op, op.lastCallID, arg(2), "") {
-			prompt = p.Invalid
-		}
+		// The topic of the operator's last call, keyed after hanging up (dialplan: *25<topic>):
+		// the prompt waits for the journal's answer.
+		log.Info("feature code applied", "operator", op.ID)
+		s.do(ch, Answer{Channel: ch})
+		s.setTopic(op, op.lastCallID, arg(2), ch, true)
+		return
 	default:
 		err = fmt.Errorf("unknown feature %q", action)
 	}

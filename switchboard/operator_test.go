@@ -115,3 +115,42 @@ func TestReloadOperators(t *testing.T) {
 		t.Errorf("offered to %s, want PJSIP/1011", or.Endpoint)
 	}
 }
+
+// The operator hears whether the journal took the topic: a beep, or an error tone for a number the
+// catalogue does not have; a topic feature code without a call is refused the same way.
+func TestTopicConfirmation(t *testing.T) {
+	p := DefaultPrompts()
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	h.login("1001")
+	h.send(StasisStart{Channel: "f0", Name: "PJSIP/1001-00000001", Args: []string{"feature", "topic", "12"}})
+	if got := h.lastPlay("f0").Media; !slices.Equal(got, p.Invalid) {
+		t.Errorf("topic before any call: heard %v, want %v", got, p.Invalid)
+	}
+	m := h.mark()
+	h.finishPlay("f0")
+	h.wantOps(m, "hangup f0")
+
+	h.arrive("c1", "201")
+	or := h.oneOriginate(0)
+	h.answer(or)
+	for _, tt := range []struct {
+		keys string
+		want []string
+	}{
+		{"*12#", p.TopicSaved},
+		{"*99#", p.Invalid}, // not in the catalogue
+		{"*#", p.Invalid},   // no number
+	} {
+		m := h.mark()
+		for _, d := range tt.keys {
+			h.send(DTMF{Channel: or.Channel, Digit: string(d)})
+		}
+		h.wantOps(m, "play "+or.Channel)
+		if got := h.lastPlay(or.Channel).Media; !slices.Equal(got, tt.want) {
+			t.Errorf("keyed %s: heard %v, want %v", tt.keys, got, tt.want)
+		}
+	}
+	if want := []topicSet{{"c1", 1, 12}}; !slices.Equal(h.j.topics, want) {
+		t.Errorf("topics = %v, want %v", h.j.topics, want)
+	}
+}

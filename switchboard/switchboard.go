@@ -216,6 +216,8 @@ func (s *Switchboard) dispatch(m message) {
 		s.onOperatorsLoaded(m)
 	case caseFiled:
 		s.onCaseFiled(m)
+	case topicFiled:
+		s.onTopicFiled(m)
 	case StasisStart:
 		s.onStasisStart(m)
 	case StasisEnd:

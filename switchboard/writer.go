@@ -73,7 +73,7 @@ func (w *writer) runJob(ctx context.Context, j writeJob) {
 		if err == nil {
 			return
 		}
-		if code := hotline.ErrorCode(err); code != hotline.EUNAVAILABLE && code != hotline.EINTERNAL {
+		if !retryable(err) {
 			// The journal refused the write itself (invalid, not found...): trying again cannot help.
 			w.log.Error("journal write refused", "what", j.what, "call", j.call, "err", err)
 			return
@@ -86,4 +86,11 @@ func (w *writer) runJob(ctx context.Context, j writeJob) {
 		time.Sleep(backoff)
 		backoff *= 2
 	}
+}
+
+// retryable reports whether a failed journal write may succeed if tried again: the journal was
+// unavailable or failed unexpectedly, rather than refusing the write itself.
+func retryable(err error) bool {
+	code := hotline.ErrorCode(err)
+	return code == hotline.EUNAVAILABLE || code == hotline.EINTERNAL
 }
