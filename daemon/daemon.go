@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/ami"
 	"github.com/hotline-dev/hotline/ari"
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/control"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/switchboard"
+	"github.com/hotline-dev/hotline/switchboard/amiadapter"
 	"github.com/hotline-dev/hotline/switchboard/ariadapter"
 	"github.com/hotline-dev/hotline/switchboard/journaladapter"
 	"github.com/prometheus/client_golang/prometheus"
@@ -101,6 +103,10 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 	}()
 
+	// AMI adds handsets' registration and qualify results (the same news ARI gives, from Asterisk's
+	// other side: either alone keeps presence right) and re-lists device states after a gap.
+	go runAMI(ctx, cfg.AMI, sb, log)
+
 	log.Info("hotline serving", "socket", cfg.API.Socket, "metrics", cfg.Metrics.Listen)
 	err = sb.Run(ctx)
 	log.Info("hotline stopped; journal flushed")
@@ -108,4 +114,35 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return nil
 	}
 	return err
+}
+
+// runAMI connects AMI, retrying with a capped backoff while Asterisk is unreachable, and feeds the
+// switchboard handsets' reachability until ctx ends. Once connected the client reconnects by
+// itself. A refused login is reported loudly and retried slowly: someone must fix the secret.
+func runAMI(ctx context.Context, cfg config.AMI, sb *switchboard.Switchboard, log *slog.Logger) {
+	wait := time.Second
+	for {
+		c, err := ami.Dial(ctx, ami.Config{Addr: cfg.Addr, Username: cfg.User, Secret: cfg.Password.Reveal(),
+			Auth: ami.AuthMD5, Logger: log})
+		if err == nil {
+			log.Info("ami connected", "addr", cfg.Addr)
+			err = amiadapter.Presence(ctx, c, sb, log)
+			c.Close()
+			if ctx.Err() != nil {
+				return
+			}
+			log.Warn("ami presence feed ended; reconnecting", "err", err)
+		} else if errors.Is(err, ami.ErrLogin) {
+			log.Error("ami login refused: check ami.user and ami.password (manager.conf)", "addr", cfg.Addr, "err", err)
+			wait = time.Minute
+		} else {
+			log.Warn("ami not reachable; retrying", "addr", cfg.Addr, "in", wait, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Minute)
+	}
 }
