@@ -56,7 +56,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return hotline.Errorf(hotline.EINVALID, "%v", err)
 	}
-	reg.MustRegister(newCollector(conn, sb))
+	reg.MustRegister(newCollector(sb), conn.Metrics())
 
 	ln, err := control.Listen(ctx, cfg.API.Socket)
 	if err != nil {
