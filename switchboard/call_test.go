@@ -378,3 +378,39 @@ func TestBridgeFailsCallFails(t *testing.T) {
 		t.Errorf("leg end = %s, want failed", l.End)
 	}
 }
+
+// Answered in the middle of a position announcement: the announcement stops before the bridge.
+func TestAnsweredDuringAnnouncement(t *testing.T) {
+	cfg := testConfig()
+	cfg.AnnounceInterval = 30 * time.Second
+	h := newHarness(t, cfg, op(1, "1001"))
+	h.arrive("c1", "201")
+	h.advance(30 * time.Second)
+	p := h.lastPlay("c1")
+	m := h.mark()
+	h.login("1001")
+	h.answer(h.oneOriginate(m))
+	h.wantOps(m, "stop-playback "+p.Playback, "create-bridge")
+	h.noOps(m, "moh c1") // the announcement's end must not restart the music
+	h.send(PlaybackFinished{Playback: p.Playback})
+	h.noOps(m, "moh c1")
+}
+
+// An operator who logs out during a call finishes it, then is offered nothing.
+func TestLogoutDuringCall(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	h.login("1001")
+	h.arrive("c1", "201")
+	h.answer(h.oneOriginate(0))
+	h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-00000002", Args: []string{"feature", "logout"}})
+	h.wantPresence(1, hotline.PresenceTalking)
+	h.hangup("c1")
+	h.advance(time.Minute)
+	h.wantPresence(1, hotline.PresenceLoggedOut)
+	m := h.mark()
+	h.arrive("c2", "202")
+	h.advance(time.Minute)
+	if n := len(h.originates(m)); n != 0 {
+		t.Errorf("%d offers to a logged-out operator", n)
+	}
+}

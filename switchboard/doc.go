@@ -1,0 +1,14 @@
+// Package switchboard decides the life of every call on the hotline: answer, greeting, queue,
+// offer to an operator, bridge and record, hang-up, the case entry, wrap-up; and the operators'
+// presence (feature codes from the handset, reachability, missed offers, admin commands).
+//
+// One goroutine, Run's loop, owns the live calls, the queue and presence. Everything that changes
+// them arrives as a message: Asterisk's events through Deliver (translated by ariadapter and
+// amiadapter), admin commands (Pause, Resume, Login, Logout, ReloadOperators, Status), timers from
+// the Clock, and the results of requests. Handlers never wait: requests to Asterisk are data (Op)
+// carried out by Telephony off the loop, in order per call; journal writes go to a writer
+// goroutine. Routing decisions come from package routing, called directly (it is pure).
+//
+// Construct with New(Config, Telephony, Journal, Clock, logger), start with Run(ctx). See
+// docs/call-flow.md for the states, the messages and how to follow one call through the code.
+package switchboard
