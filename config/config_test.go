@@ -151,3 +151,23 @@ func TestExampleFileIsDefaults(t *testing.T) {
 		}
 	}
 }
+
+// Whatever the file holds, Load returns a valid configuration or an error; it never panics.
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte("calls:\n  ring_timeout: 25s\n"))
+	f.Add([]byte("ari: [1, 2]\n"))
+	f.Add([]byte("calls:\n  priority_numbers: ['+7', '']\n  max_queue: 99999999999999999999\n"))
+	f.Add([]byte("\x00\xff: &a [*a, *a]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "hotline.yaml")
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := Load(p, env(secrets))
+		if err == nil {
+			if verr := c.Validate(); verr != nil {
+				t.Fatalf("Load accepted a configuration Validate refuses: %v", verr)
+			}
+		}
+	})
+}
