@@ -24,9 +24,23 @@ const (
 	stateEnded                      // the leg is written; late events find nothing to do
 )
 
-var stateNames = [...]string{"greeting", "queued", "bridged", "overflow", "hanging_up", "ended"}
-
-func (st callState) String() string { return stateNames[st] }
+func (st callState) String() string {
+	switch st {
+	case stateGreeting:
+		return "greeting"
+	case stateQueued:
+		return "queued"
+	case stateBridged:
+		return "bridged"
+	case stateOverflow:
+		return "overflow"
+	case stateHangingUp:
+		return "hanging_up"
+	case stateEnded:
+		return "ended"
+	}
+	return fmt.Sprintf("callState(%d)", int(st))
+}
 
 // call is one caller's channel in the application, from StasisStart to its end.
 type call struct {
@@ -338,7 +352,7 @@ func (s *Switchboard) takeCallback(c *call) {
 		JoinedAt: c.joined}); err != nil {
 		s.callLog(c).Error("queue callback", "err", err)
 	} else {
-		s.callbacks[key] = c.joined
+		s.callbacks[key] = c.caseID
 	}
 	id := c.id
 	s.journal("delayed answer", id, func(ctx context.Context) error {

@@ -75,8 +75,9 @@ func (s *Switchboard) startOffer(c *call, op *operator, toOwner bool) {
 // the delayed-answer case and is given a wrap-up to make the call from the handset.
 func (s *Switchboard) assignCallback(key, callID string, op *operator) {
 	s.queue.Remove(key)
+	caseID := s.callbacks[key]
 	delete(s.callbacks, key)
-	s.log.Info("callback assigned", "call", callID, "operator", op.ID)
+	s.log.Info("callback assigned", "call", callID, "case", caseID, "operator", op.ID)
 	id, opID := callID, op.ID
 	s.journal("assign callback", id, func(ctx context.Context) error { return s.jr.AwaitCallback(ctx, id, opID) })
 	op.lastCallID = callID
@@ -214,7 +215,7 @@ func (s *Switchboard) cancelOffer(o *offer, why string) {
 	}
 	// On the call's lane: if the originate is still in flight, the hangup follows it.
 	s.do(o.call.id, Hangup{Channel: o.channel, Reason: "normal"})
-	s.log.Info("offer withdrawn", "call", o.call.id, "operator", o.op.ID, "why", why)
+	s.log.Info("offer withdrawn", "call", o.call.id, "case", o.call.caseID, "operator", o.op.ID, "why", why)
 	s.touch(o.op, s.clock.Now())
 }
 

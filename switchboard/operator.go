@@ -174,11 +174,11 @@ func (s *Switchboard) keyTopic(op *operator, channel, digit string) {
 func (s *Switchboard) setTopic(op *operator, callID, digits, channel string, feature bool) {
 	n, err := strconv.Atoi(digits)
 	if err != nil || n <= 0 || callID == "" {
-		s.log.Info("topic keyed but not filed", "call", callID, "operator", op.ID, "digits", digits)
+		s.log.Info("topic keyed but not filed", "call", callID, "case", s.caseOf(callID), "operator", op.ID, "digits", digits)
 		s.onTopicFiled(topicFiled{channel: channel, feature: feature, err: fmt.Errorf("no topic number or no call")})
 		return
 	}
-	s.log.Info("topic keyed", "call", callID, "operator", op.ID, "topic", n)
+	s.log.Info("topic keyed", "call", callID, "case", s.caseOf(callID), "operator", op.ID, "topic", n)
 	id, opID := callID, op.ID
 	s.journal("set topic", id, func(ctx context.Context) error {
 		err := s.jr.SetCallTopic(ctx, id, opID, n)
@@ -187,6 +187,14 @@ func (s *Switchboard) setTopic(op *operator, callID, digits, channel string, fea
 		}
 		return err
 	})
+}
+
+// caseOf returns the case id of a live call, for logs; 0 once the call has ended.
+func (s *Switchboard) caseOf(callID string) int64 {
+	if c := s.calls[callID]; c != nil {
+		return c.caseID
+	}
+	return 0
 }
 
 // topicFiled is the journal's answer to SetCallTopic.

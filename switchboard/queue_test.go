@@ -213,7 +213,7 @@ func TestOverflowCallback(t *testing.T) {
 	if l := h.leg("c2"); l.End != hotline.LegOverflow {
 		t.Errorf("leg = %+v, want overflow", l)
 	}
-	if st := h.status(); !slices.Equal(queueIDs(st), []string{"c1", "c2"}) || !st.Queue[1].Callback {
+	if st := h.status(); !slices.Equal(queueIDs(st), []string{"c1", "c2"}) || !st.Queue[1].Callback || st.Queue[1].CaseID != 102 {
 		t.Fatalf("queue = %+v, want c1 then c2's callback", st.Queue)
 	}
 	// The operator takes c1; after that call and its wrap-up the callback is theirs.

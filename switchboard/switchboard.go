@@ -54,7 +54,7 @@ type Switchboard struct {
 	router    routing.Router
 	handle    routing.HandleTimes
 	lanes     map[string]*lane
-	callbacks map[string]time.Time // queued callbacks: call id → when the caller first joined
+	callbacks map[string]int64 // queued callbacks, by queue key: the case to assign
 	connected bool
 	suspect   map[string]bool // calls live when the connection dropped: Inventory says which survive
 	seq       uint64
@@ -89,7 +89,7 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		operators: make(map[int64]*operator),
 		byExt:     make(map[string]*operator),
 		lanes:     make(map[string]*lane),
-		callbacks: make(map[string]time.Time),
+		callbacks: make(map[string]int64),
 		connected: true, // until the adapter says otherwise: it delivers Disconnected first if it must
 	}
 	s.router.Rules = routing.Rules{
@@ -453,7 +453,7 @@ func (s *Switchboard) status() Status {
 		q := QueuedCaller{CallID: w.ID, CallerNumber: w.Number, Position: w.Position,
 			Waiting: now.Sub(w.JoinedAt), Priority: w.Priority, OfferedTo: w.Offered, OwnerID: w.Owner}
 		if id, ok := callbackOf(w.ID); ok {
-			q.CallID, q.Callback = id, true
+			q.CallID, q.Callback, q.CaseID = id, true, s.callbacks[w.ID]
 		} else if c := s.calls[w.ID]; c != nil {
 			q.CaseID = c.caseID
 		}
