@@ -1,0 +1,206 @@
+package switchboard
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+)
+
+// Random sequences of what callers, handsets, Asterisk and admins do, in any order, checked after
+// every message against the rules that make a call centre trustworthy: no operator offered two
+// calls, no caller offered twice or lost from the queue, presence agreeing with the facts, and
+// every ended call written with how it ended.
+func TestInvariantsUnderRandomEvents(t *testing.T) {
+	for seed := range uint64(300) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 7))
+			cfg := testConfig()
+			cfg.AnnounceInterval = 20 * time.Second
+			cfg.MaxWait = 90 * time.Second
+			cfg.MaxQueue = 4
+			cfg.MissedOffers = 2
+			if r.IntN(2) == 0 {
+				cfg.Overflow = OverflowMessage
+			}
+			h := newHarness(t, cfg, op(1, "1001"), op(2, "1002"), op(3, "1003"))
+			h.t = t
+			exts := []string{"1001", "1002", "1003"}
+			calls := 0
+			var log []string
+			step := func(what string, f func()) {
+				log = append(log, what)
+				f()
+				if err := checkInvariants(h); err != nil {
+					t.Fatalf("after %s: %v\nsteps: %s", what, err, strings.Join(log, "; "))
+				}
+			}
+			for range 150 {
+				switch r.IntN(12) {
+				case 0, 1:
+					calls++
+					id := fmt.Sprintf("c%d", calls)
+					step("arrive "+id, func() {
+						h.send(StasisStart{Channel: id, CallerNumber: fmt.Sprintf("2%02d", calls%7), Args: []string{"inbound"}})
+					})
+				case 2: // a playback ends (greeting, announcement, prompt)
+					var pbs []string
+					for pb := range h.s.playbacks {
+						pbs = append(pbs, pb)
+					}
+					slices.Sort(pbs)
+					if len(pbs) > 0 {
+						pb := pbs[r.IntN(len(pbs))]
+						step("playback finished "+pb, func() { h.send(PlaybackFinished{Playback: pb}) })
+					}
+				case 3: // a ringing handset answers, or an old one answers late
+					if or := h.originates(0); len(or) > 0 {
+						o := or[r.IntN(len(or))]
+						step("answer "+o.Channel, func() { h.answer(o) })
+					}
+				case 4: // a caller hangs up
+					if ids := liveCalls(h); len(ids) > 0 {
+						id := ids[r.IntN(len(ids))]
+						step("caller hangs up "+id, func() { h.hangup(id) })
+					}
+				case 5: // an operator's channel ends: hang-up, reject, busy or absent
+					if or := h.originates(0); len(or) > 0 {
+						o := or[r.IntN(len(or))]
+						cause := []int{16, 17, 20, 21}[r.IntN(4)]
+						step(fmt.Sprintf("handset channel %s gone (%d)", o.Channel, cause), func() {
+							h.send(ChannelDestroyed{Channel: o.Channel, Cause: cause})
+						})
+					}
+				case 6:
+					d := time.Duration(r.IntN(20)+1) * time.Second
+					step("advance "+d.String(), func() { h.advance(d) })
+				case 7:
+					ext := exts[r.IntN(len(exts))]
+					action := []string{"login", "logout", "pause", "resume"}[r.IntN(4)]
+					ch := fmt.Sprintf("f%d", r.IntN(1000))
+					step(action+" "+ext, func() {
+						h.send(StasisStart{Channel: ch, Name: "PJSIP/" + ext + "-0001", Args: []string{"feature", action, "1"}})
+					})
+				case 8:
+					ext := exts[r.IntN(len(exts))]
+					up := r.IntN(3) > 0
+					step(fmt.Sprintf("reachable %s %v", ext, up), func() { h.send(DeviceState{Extension: ext, Reachable: up}) })
+				case 9: // digits from anyone
+					if ids := liveCalls(h); len(ids) > 0 {
+						id := ids[r.IntN(len(ids))]
+						d := string("1*5#"[r.IntN(4)])
+						step("dtmf "+id+" "+d, func() { h.send(DTMF{Channel: id, Digit: d}) })
+					}
+				case 10: // a recording ends
+					for name := range h.s.recs {
+						step("recording finished "+name, func() { h.send(RecordingFinished{Name: name}) })
+						break
+					}
+				case 11:
+					if r.IntN(4) == 0 {
+						step("disconnect and inventory", func() {
+							h.send(Disconnected{}, Connected{})
+							ids := liveCalls(h)
+							if len(ids) > 0 {
+								ids = ids[1:] // the first one was lost meanwhile
+							}
+							h.send(Inventory{Channels: ids})
+						})
+					}
+				}
+			}
+		})
+	}
+}
+
+func liveCalls(h *harness) []string {
+	var ids []string
+	for id := range h.s.calls {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func checkInvariants(h *harness) error {
+	s := h.s
+	ringing := map[int64]string{}
+	for _, op := range s.operators {
+		p := op.derive()
+		if p != op.presence {
+			return fmt.Errorf("operator %d presence %s, facts say %s", op.ID, op.presence, p)
+		}
+		if op.offer == nil {
+			continue
+		}
+		o := op.offer
+		if o.op != op || o.done {
+			return fmt.Errorf("operator %d holds an offer that is not theirs or is over", op.ID)
+		}
+		if prev, dup := ringing[op.ID]; dup {
+			return fmt.Errorf("operator %d offered %s and %s", op.ID, prev, o.call.id)
+		}
+		ringing[op.ID] = o.call.id
+		if live := s.calls[o.call.id]; live != o.call && !o.answered {
+			return fmt.Errorf("operator %d rings for %s, which has ended", op.ID, o.call.id)
+		}
+	}
+	offered := map[string]int64{}
+	for _, w := range s.queue.Snapshot(nil) {
+		if _, cb := callbackOf(w.ID); cb {
+			continue
+		}
+		c := s.calls[w.ID]
+		if c == nil || c.state != stateQueued {
+			return fmt.Errorf("queue holds %s, which is not a waiting caller", w.ID)
+		}
+		if w.Offered != 0 {
+			offered[w.ID] = w.Offered
+			if c.offer == nil || c.offer.op.ID != w.Offered {
+				return fmt.Errorf("queue says %s rings %d, the call says %v", w.ID, w.Offered, c.offer)
+			}
+		}
+	}
+	for id, c := range s.calls {
+		if c.state == stateEnded {
+			return fmt.Errorf("ended call %s still live", id)
+		}
+		if c.state == stateQueued && s.queue.Position(id) == 0 {
+			return fmt.Errorf("queued call %s is not in the queue", id)
+		}
+		// (After the operator hung up, a caller being hung up still points at the old offer.)
+		if c.offer != nil && (!c.offer.answered || c.state == stateBridged) && c.offer.op.offer != c.offer {
+			return fmt.Errorf("call %s rings %d, who does not know it", id, c.offer.op.ID)
+		}
+		if c.offer != nil && !c.offer.answered && offered[id] != c.offer.op.ID {
+			return fmt.Errorf("call %s rings %d but the queue does not say so", id, c.offer.op.ID)
+		}
+		if c.state == stateBridged && (c.offer == nil || !c.offer.answered) {
+			return fmt.Errorf("bridged call %s without an answered offer", id)
+		}
+	}
+	for id, leg := range h.j.legs {
+		if s.calls[id] == nil && leg.End == "" {
+			if c := findStarted(h, id); c {
+				return fmt.Errorf("call %s ended without an end on its leg: %+v", id, leg)
+			}
+		}
+		if leg.End != "" && !slices.Contains([]hotline.LegEnd{hotline.LegCompleted, hotline.LegAbandoned, hotline.LegOverflow, hotline.LegFailed}, leg.End) {
+			return fmt.Errorf("call %s ended as %q", id, leg.End)
+		}
+	}
+	return nil
+}
+
+func findStarted(h *harness, id string) bool {
+	for _, l := range h.j.started {
+		if l.CallID == id {
+			return true
+		}
+	}
+	return false
+}
