@@ -418,6 +418,11 @@ func (s *Switchboard) endCall(c *call, end hotline.LegEnd) {
 	s.callLog(c).Info("call ended", "end", end, "state", c.state, "queue_wait", c.leg.QueueWait(),
 		"talk", c.leg.TalkTime(), "recording", c.leg.RecordingName)
 	c.state = stateEnded
+	if o := c.offer; o != nil && o.answered {
+		// Whatever ended the call (a hang-up, a refused bridge, a lost channel), the operator
+		// it was answered by moves on to wrap-up; callEnded does nothing if they already have.
+		s.callEnded(o)
+	}
 }
 
 func (s *Switchboard) saveLeg(c *call) {
@@ -459,9 +464,7 @@ func (s *Switchboard) callerGone(c *call) {
 	case stateOverflow:
 		s.endCall(c, hotline.LegOverflow)
 	case stateBridged:
-		o := c.offer
 		s.endCall(c, hotline.LegCompleted)
-		s.callEnded(o)
 	case stateHangingUp:
 		switch {
 		case c.overflow != "":
@@ -581,11 +584,7 @@ func (s *Switchboard) onInventory(m Inventory) {
 		}
 		s.callLog(c).Warn("channel gone while disconnected")
 		c.leg.End = hotline.LegFailed
-		o := c.offer
 		s.endCall(c, hotline.LegFailed)
-		if o != nil && o.answered {
-			s.callEnded(o)
-		}
 	}
 	for ch, o := range s.offers {
 		if !have[ch] && suspect[o.call.id] && (o.answered || o.done) {

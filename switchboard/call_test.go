@@ -377,6 +377,9 @@ func TestBridgeFailsCallFails(t *testing.T) {
 	if l := h.leg("c1"); l.End != hotline.LegFailed {
 		t.Errorf("leg end = %s, want failed", l.End)
 	}
+	h.wantPresence(1, hotline.PresenceWrapUp) // not left "talking" on a call that never was
+	h.advance(10 * time.Second)
+	h.wantPresence(1, hotline.PresenceAvailable)
 }
 
 // Answered in the middle of a position announcement: the announcement stops before the bridge.

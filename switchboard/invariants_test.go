@@ -28,7 +28,13 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 				cfg.Overflow = OverflowMessage
 			}
 			h := newHarness(t, cfg, op(1, "1001"), op(2, "1002"), op(3, "1003"))
-			h.t = t
+			// Asterisk refuses a request now and then (a channel gone at the wrong moment).
+			h.fail = func(Op) error {
+				if r.IntN(25) == 0 {
+					return errTest
+				}
+				return nil
+			}
 			exts := []string{"1001", "1002", "1003"}
 			calls := 0
 			var log []string
@@ -145,8 +151,8 @@ func checkInvariants(h *harness) error {
 			return fmt.Errorf("operator %d offered %s and %s", op.ID, prev, o.call.id)
 		}
 		ringing[op.ID] = o.call.id
-		if live := s.calls[o.call.id]; live != o.call && !o.answered {
-			return fmt.Errorf("operator %d rings for %s, which has ended", op.ID, o.call.id)
+		if live := s.calls[o.call.id]; live != o.call {
+			return fmt.Errorf("operator %d rings or talks for %s, which has ended", op.ID, o.call.id)
 		}
 	}
 	offered := map[string]int64{}

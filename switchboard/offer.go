@@ -155,8 +155,10 @@ func (s *Switchboard) operatorChannelGone(o *offer, cause int) {
 		c.state = stateHangingUp
 		c.leg.End = hotline.LegCompleted
 		s.do(c.id, Hangup{Channel: c.id, Reason: "normal"})
-		s.callEnded(o)
 	}
+	// In every state: also when the call was already failing (a refused bridge) the operator
+	// must not stay "talking".
+	s.callEnded(o)
 	if o.op.wrapChannel == o.channel {
 		o.op.wrapChannel = ""
 	}
