@@ -157,3 +157,55 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Errorf("second Run succeeded")
 	}
 }
+
+// blockingJournal holds StartCall until released, like a disk that stalls.
+type blockingJournal struct {
+	lockedJournal
+	entered, release chan struct{}
+}
+
+func (b *blockingJournal) StartCall(ctx context.Context, leg hotline.Leg) (CallCase, error) {
+	close(b.entered)
+	<-b.release
+	return b.lockedJournal.StartCall(ctx, leg)
+}
+
+// Shutting down while the journal is slow and events keep coming: Run still returns once the
+// writes already asked for are done, and nothing waits forever on the stopped loop.
+func TestRunStopsWithSlowJournal(t *testing.T) {
+	j := &blockingJournal{
+		lockedJournal: lockedJournal{j: &fakeJournal{cases: map[string]CallCase{}, legs: map[string]hotline.Leg{}},
+			legs: make(chan hotline.Leg, 64)},
+		entered: make(chan struct{}), release: make(chan struct{}),
+	}
+	s, err := New(DefaultConfig(), TelephonyFunc(func(context.Context, Op) error { return nil }), j, SystemClock{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- s.Run(ctx) }()
+	if err := s.Deliver(ctx, StasisStart{Channel: "c1", CallerNumber: "201", Args: []string{"inbound"}}); err != nil {
+		t.Fatal(err)
+	}
+	<-j.entered // the writer is stuck in StartCall
+	cancel()
+	// Events keep arriving after the stop; more than the inbox holds.
+	for range 2 * cap(s.inbox) {
+		dctx, dcancel := context.WithTimeout(context.Background(), time.Millisecond)
+		_ = s.Deliver(dctx, DTMF{Channel: "c1", Digit: "5"})
+		dcancel()
+	}
+	close(j.release) // StartCall returns and posts its result to the stopped loop
+	select {
+	case err := <-ran:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Run = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return: something waits on the stopped loop")
+	}
+	if len(j.j.started) != 1 {
+		t.Errorf("StartCall ran %d times, want 1", len(j.j.started))
+	}
+}

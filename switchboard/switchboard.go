@@ -14,7 +14,7 @@ import (
 	"github.com/hotline-dev/hotline/routing"
 )
 
-// ErrStopped is returned by requests made after Run has returned.
+// ErrStopped is returned by requests made after Run's loop has stopped.
 var ErrStopped = errors.New("switchboard: stopped")
 
 // opTimeout bounds one request to Asterisk: a stuck request must not hold a call's later requests
@@ -33,7 +33,7 @@ type Switchboard struct {
 	log   *slog.Logger
 
 	inbox chan message
-	done  chan struct{} // closed when Run returns
+	done  chan struct{} // closed when Run's loop stops
 	once  sync.Once     // Run runs once
 
 	// exec runs a request off the loop and posts opDone; post delivers a message to the loop;
@@ -144,7 +144,6 @@ func (s *Switchboard) Run(ctx context.Context) error {
 	if !first {
 		return errors.New("switchboard: Run called twice")
 	}
-	defer close(s.done)
 	w := newWriter(s.log)
 	// Writes outlive ctx: they are what a shutdown must not lose.
 	wctx := context.WithoutCancel(ctx)
@@ -169,6 +168,9 @@ func (s *Switchboard) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			// The loop stops first, so that nothing waits on it any more (a journal job posting
+			// its result, a request's goroutine), then the writer drains.
+			close(s.done)
 			w.close()
 			<-wdone
 			return ctx.Err()
