@@ -89,6 +89,8 @@ func (s *Switchboard) onStasisStart(m StasisStart) {
 		s.onOfferAnswered(m)
 	case "feature":
 		s.onFeature(m)
+	case "transfer":
+		s.onTransferAnswered(m)
 	default:
 		// Not ours to decide (a misconfigured dialplan): say so in the log and let it go.
 		s.log.Warn("channel entered the application with unknown arguments; hanging up", "channel", m.Channel, "args", m.Args)
@@ -438,6 +440,9 @@ func (s *Switchboard) saveLeg(c *call) {
 // onChannelGone: a channel left the application or was destroyed. Either may come first; the
 // second finds nothing to do.
 func (s *Switchboard) onChannelGone(ch string, cause int) {
+	if s.transferChannelGone(ch, cause) {
+		return
+	}
 	if c := s.calls[ch]; c != nil {
 		s.callerGone(c)
 		return
@@ -495,7 +500,7 @@ func (s *Switchboard) fail(c *call, why string, err error) {
 
 // opResult reacts to a failed request; successes need nothing: their effects arrive as events.
 func (s *Switchboard) opResult(key string, op Op, err error) {
-	if err == nil {
+	if err == nil || s.transferOpFailed(op, err) {
 		return
 	}
 	c := s.calls[key]

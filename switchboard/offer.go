@@ -119,6 +119,7 @@ func (s *Switchboard) onOfferAnswered(m StasisStart) {
 	s.stopMOH(c)
 	c.bridge = c.id + "-bridge"
 	s.do(c.id, CreateBridge{Bridge: c.bridge}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id, o.channel}})
+	s.allowTransfers(c.id, o.channel)
 	if s.cfg.RecordCalls {
 		c.recording = "call-" + c.id
 		c.leg.RecordingName = c.recording

@@ -151,11 +151,16 @@ func (s *Switchboard) endWrapUp(op *operator) {
 // keyTopic collects "*<topic number>#" keyed on an operator's handset during a call or its wrap-up.
 func (s *Switchboard) keyTopic(op *operator, channel, digit string) {
 	switch {
+	case digit == "*" && op.keying && op.digits == "":
+		op.digits = "*" // "**<extension>#": a transfer (transfer.go)
 	case digit == "*":
 		op.keying, op.digits = true, ""
 	case !op.keying:
 	case digit == "#":
 		op.keying = false
+		if s.keyedTransfer(op, channel, op.digits) {
+			return
+		}
 		callID := op.lastCallID
 		if op.offer != nil && op.offer.answered {
 			callID = op.offer.call.id

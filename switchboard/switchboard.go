@@ -56,7 +56,8 @@ type Switchboard struct {
 	lanes     map[string]*lane
 	callbacks map[string]int64 // queued callbacks, by queue key: the case to assign
 	connected bool
-	suspect   map[string]bool // calls live when the connection dropped: Inventory says which survive
+	suspect   map[string]bool      // calls live when the connection dropped: Inventory says which survive
+	transfers map[string]*transfer // transfers under way, by the target's channel id (transfer.go)
 	seq       uint64
 	cands     []routing.Candidate // scratch for routing
 	candOps   []*operator         // cands[i] is candOps[i]
@@ -90,6 +91,7 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		byExt:     make(map[string]*operator),
 		lanes:     make(map[string]*lane),
 		callbacks: make(map[string]int64),
+		transfers: make(map[string]*transfer),
 		connected: true, // until the adapter says otherwise: it delivers Disconnected first if it must
 	}
 	s.router.Rules = routing.Rules{
@@ -233,6 +235,10 @@ func (s *Switchboard) dispatch(m message) {
 		}
 	case DTMF:
 		s.onDTMF(m)
+	case Transfer:
+		s.onTransfer(m)
+	case specialistsFound:
+		s.onSpecialistsFound(m)
 	case RecordingFinished:
 		s.onRecordingEnd(m.Name, "")
 	case RecordingFailed:

@@ -74,6 +74,12 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 			MaxDuration: op.MaxDuration, TerminateOn: op.TerminateOn})
 	case switchboard.Hangup:
 		err = c.Channel(op.Channel).Hangup(ctx, op.Reason)
+	case switchboard.RemoveFromBridge:
+		err = c.Bridge(op.Bridge).RemoveChannel(ctx, op.Channels...)
+	case switchboard.SetVariable:
+		err = c.Channel(op.Channel).SetVariable(ctx, op.Name, op.Value)
+	case switchboard.TransferProgress:
+		err = c.Channel(op.Channel).TransferProgress(ctx, ari.TransferState(op.State))
 	default:
 		return fmt.Errorf("ariadapter: unknown request %T", op)
 	}
@@ -132,6 +138,12 @@ func Translate(ev ari.Event) (switchboard.Event, bool) {
 			return nil, false
 		}
 		return switchboard.DeviceState{Extension: ext, Reachable: true}, true
+	case *ari.ChannelTransfer:
+		// A REFER on a channel with PJSIP_TRANSFER_HANDLING(ari-only): blind names a destination,
+		// attended the consultation channel it replaces.
+		return switchboard.Transfer{Channel: ev.ReferredBy.SourceChannel.ID,
+			Destination: ev.ReferTo.RequestedDestination.Destination,
+			Replaces:    ev.ReferTo.DestinationChannel.ID}, true
 	case *ari.Connected:
 		return switchboard.Connected{}, true
 	case *ari.Reconnected:

@@ -5,6 +5,7 @@ package journaladapter
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/journal"
@@ -30,4 +31,24 @@ func (j Journal) StartCall(ctx context.Context, leg hotline.Leg) (switchboard.Ca
 		return switchboard.CallCase{}, err
 	}
 	return switchboard.CallCase(cc), nil
+}
+
+var _ switchboard.SpecialistJournal = Journal{}
+
+// Specialists lists, by id, the active level-2 specialists the scripts of the topic with handset
+// number topicNumber recommend, in order of preference.
+func (j Journal) Specialists(ctx context.Context, topicNumber int) ([]int64, error) {
+	t, err := j.Store.TopicByNumber(ctx, topicNumber)
+	if err != nil {
+		return nil, fmt.Errorf("topic %d: %w", topicNumber, err)
+	}
+	ops, err := j.Store.RecommendedSpecialists(ctx, t.Code)
+	if err != nil {
+		return nil, fmt.Errorf("specialists for topic %s: %w", t.Code, err)
+	}
+	ids := make([]int64, len(ops))
+	for i, o := range ops {
+		ids[i] = o.ID
+	}
+	return ids, nil
 }

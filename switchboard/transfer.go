@@ -1,0 +1,443 @@
+package switchboard
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+)
+
+// Transfers: an operator hands a bridged caller to another operator (a level-2 specialist, as a
+// rule) and hotline keeps control of every channel:
+//
+//	bridged(A) ──transfer asked──► caller and A out of the bridge (it keeps recording A's leg);
+//	                               the caller hears "please hold" and music, A a beep;
+//	                               the target's handset rings (channel <call>-xf<n>, args transfer,<call>)
+//	  target answers ──► A's leg ends "transferred", A goes to wrap-up (handset kept for a code),
+//	                     a new leg (TransferredFrom A) with its own bridge and recording
+//	  target busy, unreachable, no answer, refused ──► the caller hears why and is back with A;
+//	                     A gone meanwhile ──► the caller goes to the head of the queue on a new leg
+//
+// A transfer is asked three ways: a REFER from A's handset (ChannelTransfer, reported back with
+// TransferProgress), "**<extension>#" keyed during the call, or "*0<topic>#": the first free
+// level-2 specialist the topic's scripts recommend.
+
+// Transfer: a handset asked, by SIP REFER, to transfer the call its channel is on (Asterisk's
+// ChannelTransfer, with PJSIP_TRANSFER_HANDLING(ari-only) set on the channel).
+type Transfer struct {
+	Channel     string // the channel the REFER came on (the transferring operator's)
+	Destination string // blind: the extension asked for
+	Replaces    string // attended: the channel of the consultation call the REFER replaces
+}
+
+func (Transfer) event() {}
+
+// RemoveFromBridge takes channels out of a bridge (they stay up, in the application).
+type RemoveFromBridge struct {
+	Bridge   string
+	Channels []string
+}
+
+// SetVariable sets a channel variable or dialplan function, e.g. PJSIP_TRANSFER_HANDLING().
+type SetVariable struct{ Channel, Name, Value string }
+
+// TransferProgress reports an ari-only transfer's progress to the handset that sent the REFER:
+// "channel_progress", "channel_answered", "channel_unavailable", "channel_declined".
+type TransferProgress struct{ Channel, State string }
+
+func (RemoveFromBridge) op() {}
+func (SetVariable) op()      {}
+func (TransferProgress) op() {}
+
+func (o RemoveFromBridge) String() string {
+	return "remove-from-bridge " + o.Bridge + " " + strings.Join(o.Channels, ",")
+}
+func (o SetVariable) String() string {
+	return "set-variable " + o.Channel + " " + o.Name + "=" + o.Value
+}
+func (o TransferProgress) String() string { return "transfer-progress " + o.Channel + " " + o.State }
+
+// Transfer progress states (Asterisk 22's transfer_progress).
+const (
+	progressRinging     = "channel_progress"
+	progressAnswered    = "channel_answered"
+	progressUnavailable = "channel_unavailable"
+	progressDeclined    = "channel_declined"
+)
+
+// SpecialistJournal is the journal's answer to "who takes this topic": the active level-2
+// specialists its scripts recommend, by operator id, in order of preference. A Journal that lacks
+// it cannot transfer by topic (the operator hears the refusal).
+type SpecialistJournal interface {
+	Specialists(ctx context.Context, topicNumber int) ([]int64, error)
+}
+
+// Transfer prompts: core sounds present in the en and ru packs. Functions, not variables, so no
+// caller can change what another hears.
+func promptTransferHold() []string        { return []string{"sound:pls-hold-while-try"} }
+func promptTransferBusy() []string        { return []string{"sound:vm-isonphone"} }
+func promptTransferUnavailable() []string { return []string{"sound:vm-isunavail"} }
+
+// transfer is one attempt to hand a bridged caller from one operator to another.
+type transfer struct {
+	channel string // the target's channel, our id
+	call    *call
+	from    *offer    // the transferring operator's answered offer
+	target  *operator // whose handset rings
+	ring    *offer    // the target's offer while it rings: makes them "ringing"
+	refer   string    // the channel that sent the REFER, told the progress; "" for a keyed code
+	started time.Time
+	timer   *timer
+	prior   hotline.Leg // A's leg, as it ended (A hung up while the target rang); zero if A is on
+}
+
+func (s *Switchboard) transferOf(c *call) *transfer {
+	for _, t := range s.transfers {
+		if t.call == c {
+			return t
+		}
+	}
+	return nil
+}
+
+// allowTransfers makes a REFER from the operator's handset reach hotline (ChannelTransfer)
+// instead of Asterisk transferring the call behind hotline's back.
+func (s *Switchboard) allowTransfers(lane, channel string) {
+	s.do(lane, SetVariable{Channel: channel, Name: "PJSIP_TRANSFER_HANDLING()", Value: "ari-only"})
+}
+
+// onTransfer: a REFER from a handset.
+func (s *Switchboard) onTransfer(m Transfer) {
+	o := s.offers[m.Channel]
+	if o == nil || !o.answered {
+		s.log.Warn("transfer asked on a channel that is not in a call", "channel", m.Channel)
+		s.do(m.Channel, TransferProgress{Channel: m.Channel, State: progressDeclined})
+		return
+	}
+	c := o.call
+	if m.Replaces != "" {
+		// An attended REFER joins the caller with a consultation call hotline did not place (a
+		// direct call between handsets is not in the application): decline it, so the handset
+		// keeps both calls; the operator transfers blind or by code instead.
+		s.callLog(c).Warn("attended transfer by REFER declined: consultation calls are not under hotline's control", "replaces", m.Replaces)
+		s.do(c.id, TransferProgress{Channel: m.Channel, State: progressDeclined})
+		return
+	}
+	s.callLog(c).Info("transfer asked by REFER", "destination", m.Destination)
+	s.startTransfer(c, o, s.byExt[referUser(m.Destination)], m.Channel)
+}
+
+// referUser returns the extension of a REFER's destination: "2001", "sip:2001@host" → "2001".
+func referUser(dest string) string {
+	d := strings.TrimPrefix(strings.TrimPrefix(dest, "sips:"), "sip:")
+	if i := strings.IndexAny(d, "@;>"); i >= 0 {
+		d = d[:i]
+	}
+	return d
+}
+
+// keyedTransfer handles a transfer code keyed during a call ("*" already consumed): digits
+// "*<extension>" or "0<topic>". It reports whether digits were a transfer code.
+func (s *Switchboard) keyedTransfer(op *operator, channel, digits string) bool {
+	ext, toExt := strings.CutPrefix(digits, "*")
+	topic, toTopic := strings.CutPrefix(digits, "0")
+	if !toExt && !(toTopic && topic != "") {
+		return false
+	}
+	o := op.offer
+	if o == nil || !o.answered || o.channel != channel {
+		s.log.Info("transfer code outside a call", "operator", op.ID, "digits", digits)
+		s.play(channel, channel, s.cfg.Prompts.Invalid, nil)
+		return true
+	}
+	c := o.call
+	if toExt {
+		s.callLog(c).Info("transfer keyed", "extension", ext)
+		s.startTransfer(c, o, s.byExt[ext], "")
+		return true
+	}
+	n, err := strconv.Atoi(topic)
+	sj, ok := s.jr.(SpecialistJournal)
+	if err != nil || n <= 0 || !ok {
+		s.callLog(c).Info("transfer by topic refused", "topic", topic, "journal_knows_specialists", ok)
+		s.play(c.id, o.channel, s.cfg.Prompts.Invalid, nil)
+		return true
+	}
+	s.callLog(c).Info("transfer keyed", "topic", n)
+	id, offerCh := c.id, o.channel
+	s.journal("recommended specialists", id, func(ctx context.Context) error {
+		ids, err := sj.Specialists(ctx, n)
+		if err == nil || !retryable(err) {
+			s.post(specialistsFound{call: id, offer: offerCh, topic: n, ids: ids, err: err})
+		}
+		return err
+	})
+	return true
+}
+
+// specialistsFound is the journal's answer to a transfer by topic.
+type specialistsFound struct {
+	call, offer string
+	topic       int
+	ids         []int64
+	err         error
+}
+
+func (s *Switchboard) onSpecialistsFound(m specialistsFound) {
+	c := s.calls[m.call]
+	o := s.offers[m.offer]
+	if c == nil || o == nil || c.offer != o || !o.answered {
+		return // the call or the operator's part in it ended meanwhile
+	}
+	if m.err != nil || len(m.ids) == 0 {
+		s.callLog(c).Info("no specialist for the topic", "topic", m.topic, "err", m.err)
+		s.play(c.id, o.channel, s.cfg.Prompts.Invalid, nil)
+		return
+	}
+	now := s.clock.Now()
+	s.candidates(now)
+	i, ok := s.router.SelectSpecialist(m.ids, s.cands, now)
+	if !ok {
+		// Every recommended specialist is busy or away: the caller never left A; A hears it.
+		s.callLog(c).Info("no recommended specialist free", "topic", m.topic, "recommended", m.ids)
+		s.play(c.id, o.channel, promptTransferBusy(), nil)
+		return
+	}
+	s.startTransfer(c, o, s.candOps[i], "")
+}
+
+// startTransfer rings target for a caller bridged with from's operator. A target that cannot take
+// the call now (unknown, the same operator, busy, unreachable) is refused at once: nobody moved.
+func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refer string) {
+	log := s.callLog(c)
+	refuse := func(why string, prompt []string, state string) {
+		log.Info("transfer refused", "why", why)
+		if refer != "" {
+			s.do(c.id, TransferProgress{Channel: refer, State: state})
+		}
+		s.play(c.id, from.channel, prompt, nil)
+	}
+	switch {
+	case c.state != stateBridged || c.offer != from || !from.answered || s.transferOf(c) != nil:
+		refuse("the call is not bridged with this operator, or a transfer is under way", s.cfg.Prompts.Invalid, progressDeclined)
+		return
+	case target == nil:
+		refuse("no operator has that extension", s.cfg.Prompts.Invalid, progressDeclined)
+		return
+	case target == from.op:
+		refuse("transfer to oneself", s.cfg.Prompts.Invalid, progressDeclined)
+		return
+	case target.offer != nil:
+		refuse("target busy", promptTransferBusy(), progressUnavailable)
+		return
+	case target.unreachable || target.Extension == "":
+		refuse("target unreachable", promptTransferUnavailable(), progressUnavailable)
+		return
+	}
+	t := &transfer{channel: fmt.Sprintf("%s-xf%d", c.id, s.id()), call: c, from: from, target: target,
+		refer: refer, started: s.clock.Now()}
+	t.ring = &offer{channel: t.channel, call: c, op: target}
+	target.offer = t.ring
+	s.transfers[t.channel] = t
+	s.touch(target, t.started)
+	t.timer = s.after(s.cfg.RingTimeout, func() { s.transferFailed(t, "no answer", promptTransferUnavailable()) })
+	log.Info("transferring", "to", target.ID, "extension", target.Extension, "channel", t.channel, "refer", refer != "")
+	// Both out of the bridge: it keeps recording A's leg, and takes them back if the target fails.
+	s.do(c.id, RemoveFromBridge{Bridge: c.bridge, Channels: []string{c.id, from.channel}})
+	s.play(c.id, from.channel, s.cfg.Prompts.TopicSaved, nil)
+	c.playback = s.play(c.id, c.id, promptTransferHold(), func(bool) {
+		c.playback = ""
+		if s.transfers[t.channel] == t {
+			s.startMOH(c)
+		}
+	})
+	if refer != "" {
+		s.do(c.id, TransferProgress{Channel: refer, State: progressRinging})
+	}
+	s.do(c.id, Originate{
+		Channel:    t.channel,
+		Endpoint:   endpointTech + target.Extension,
+		CallerID:   c.number,
+		Timeout:    s.cfg.RingTimeout + 5*time.Second,
+		AppArgs:    []string{"transfer", c.id},
+		Originator: c.id,
+	})
+}
+
+// onTransferAnswered: the target picked up: the caller talks to them on a new leg; A's leg ends as
+// transferred and A goes to wrap-up.
+func (s *Switchboard) onTransferAnswered(m StasisStart) {
+	t := s.transfers[m.Channel]
+	if t == nil {
+		s.log.Info("late transfer answer hung up", "channel", m.Channel)
+		s.do(m.Channel, Hangup{Channel: m.Channel, Reason: "normal"})
+		return
+	}
+	delete(s.transfers, t.channel)
+	t.timer.stop()
+	c, from, target := t.call, t.from, t.target
+	now := s.clock.Now()
+	if t.refer != "" {
+		s.do(c.id, TransferProgress{Channel: t.refer, State: progressAnswered})
+	}
+	if t.prior.EndedAt.IsZero() {
+		// A is still on: their leg ends here, transferred.
+		c.leg.EndedAt, c.leg.End = now, hotline.LegTransferred
+		s.saveLeg(c)
+		s.callEnded(from) // A's bridge (and its recording) goes; A's handset stays for wrap-up
+	}
+	o := &offer{channel: t.channel, call: c, op: target, answered: true}
+	target.offer, c.offer = o, o
+	s.offers[o.channel] = o
+	target.missed = 0
+	target.countCall(now)
+	c.leg = hotline.Leg{CaseID: c.leg.CaseID, CallID: c.id, CallerNumber: c.number, ArrivedAt: t.started,
+		AnsweredAt: now, OperatorID: target.ID, TransferredFrom: from.op.ID}
+	s.stopPlayback(c)
+	s.stopMOH(c)
+	c.bridge = fmt.Sprintf("%s-bridge%d", c.id, s.id())
+	s.do(c.id, CreateBridge{Bridge: c.bridge}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id, o.channel}})
+	s.allowTransfers(c.id, o.channel)
+	c.recording = ""
+	if s.cfg.RecordCalls {
+		c.recording = fmt.Sprintf("call-%s-%d", c.id, s.id())
+		c.leg.RecordingName = c.recording
+		s.recs[c.recording] = c
+		s.do(c.id, RecordBridge{Bridge: c.bridge, Name: c.recording, Format: s.cfg.RecordingFormat})
+	}
+	s.saveLeg(c)
+	s.touch(target, now)
+	s.callLog(c).Info("transferred; bridged", "from", from.op.ID, "extension", target.Extension, "recording", c.recording)
+}
+
+// transferFailed: the target did not take the call. The caller hears why and goes back to A, or,
+// if A has gone, to the head of the queue; a REFER's handset is told.
+func (s *Switchboard) transferFailed(t *transfer, why string, prompt []string) {
+	if s.transfers[t.channel] != t {
+		return
+	}
+	delete(s.transfers, t.channel)
+	t.timer.stop()
+	c, from, target := t.call, t.from, t.target
+	if target.offer == t.ring {
+		target.offer = nil
+	}
+	s.touch(target, s.clock.Now())
+	// On the call's lane: if the originate is still in flight, the hangup follows it.
+	s.do(c.id, Hangup{Channel: t.channel, Reason: "normal"})
+	if t.refer != "" {
+		state := progressUnavailable
+		if why == "declined" {
+			state = progressDeclined
+		}
+		s.do(c.id, TransferProgress{Channel: t.refer, State: state})
+	}
+	log := s.callLog(c)
+	if s.calls[c.id] != c {
+		log.Info("transfer failed; the caller had gone", "why", why)
+		return
+	}
+	s.stopPlayback(c)
+	s.stopMOH(c)
+	if t.prior.EndedAt.IsZero() && !from.gone && c.offer == from {
+		log.Info("transfer failed; back to the first operator", "why", why)
+		s.do(c.id, AddToBridge{Bridge: c.bridge, Channels: []string{c.id, from.channel}})
+		s.play(c.id, c.id, prompt, nil)
+		s.play(c.id, from.channel, prompt, nil)
+		return
+	}
+	// A hung up while the target rang: the caller goes first in the queue, on a new leg that says
+	// who transferred them. The place is the first: they have waited once already.
+	log.Info("transfer failed and the first operator has gone; caller to the head of the queue", "why", why)
+	c.offer = nil
+	c.state = stateQueued
+	now := s.clock.Now()
+	c.priority = max(c.priority, 3)
+	c.leg = hotline.Leg{CaseID: c.leg.CaseID, CallID: c.id, CallerNumber: c.number, ArrivedAt: now, QueuedAt: now,
+		TransferredFrom: from.op.ID}
+	s.enqueue(c, c.joined)
+	s.saveLeg(c)
+	c.playback = s.play(c.id, c.id, prompt, func(bool) {
+		c.playback = ""
+		if c.state == stateQueued {
+			s.startMOH(c)
+		}
+	})
+}
+
+// transferChannelGone handles a channel that went while a transfer was under way; it reports
+// whether it did (the ordinary end handling must then not run).
+func (s *Switchboard) transferChannelGone(ch string, cause int) bool {
+	if t := s.transfers[ch]; t != nil {
+		// The target's handset ended before answering: busy, rejected, absent.
+		prompt := promptTransferUnavailable()
+		why := fmt.Sprintf("handset hung up, cause %d", cause)
+		switch cause {
+		case 17:
+			prompt, why = promptTransferBusy(), "busy"
+		case 21:
+			why = "declined"
+		}
+		s.transferFailed(t, why, prompt)
+		return true
+	}
+	if c := s.calls[ch]; c != nil {
+		t := s.transferOf(c)
+		if t == nil {
+			return false
+		}
+		// The caller hung up while the target rang: stop the ringing; the leg ends as the call does.
+		delete(s.transfers, t.channel)
+		t.timer.stop()
+		if t.target.offer == t.ring {
+			t.target.offer = nil
+		}
+		s.do(c.id, Hangup{Channel: t.channel, Reason: "normal"})
+		if t.refer != "" {
+			s.do(c.id, TransferProgress{Channel: t.refer, State: progressUnavailable})
+		}
+		s.callLog(c).Info("caller hung up during a transfer")
+		if !t.prior.EndedAt.IsZero() {
+			s.endCall(c, hotline.LegAbandoned) // A's leg is written; this one never connected
+			return true
+		}
+		return false // A is still on: an ordinary end of a bridged call
+	}
+	if o := s.offers[ch]; o != nil && o.answered {
+		t := s.transferOf(o.call)
+		if t == nil || t.from != o {
+			return false
+		}
+		// A hung up while the target rings, as a blind transfer goes: A's leg ends transferred and
+		// the transfer goes on.
+		c := o.call
+		delete(s.offers, ch)
+		o.gone = true
+		now := s.clock.Now()
+		c.leg.EndedAt, c.leg.End = now, hotline.LegTransferred
+		t.prior = c.leg
+		s.saveLeg(c)
+		s.callEnded(o)
+		s.callLog(c).Info("first operator left during the transfer; still ringing the target")
+		return true
+	}
+	return false
+}
+
+// transferOpFailed reacts to a failed request of a transfer; it reports whether it did.
+func (s *Switchboard) transferOpFailed(op Op, err error) bool {
+	o, ok := op.(Originate)
+	if !ok {
+		return false
+	}
+	t := s.transfers[o.Channel]
+	if t == nil {
+		return false
+	}
+	s.callLog(t.call).Warn("transfer originate failed", "endpoint", o.Endpoint, "err", err)
+	s.transferFailed(t, "originate failed", promptTransferUnavailable())
+	return true
+}

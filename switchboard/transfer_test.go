@@ -1,0 +1,253 @@
+package switchboard
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+)
+
+// legJournal keeps every leg the switchboard saves (the harness keeps the last per call) and
+// answers the specialists of topic 5.
+type legJournal struct {
+	*fakeJournal
+	all []hotline.Leg
+}
+
+func (j *legJournal) SaveCallLeg(ctx context.Context, l hotline.Leg) error {
+	j.all = append(j.all, l)
+	return j.fakeJournal.SaveCallLeg(ctx, l)
+}
+
+func (j *legJournal) Specialists(_ context.Context, topic int) ([]int64, error) {
+	if topic == 5 {
+		return []int64{3, 2}, nil // 3 first, if free
+	}
+	return nil, hotline.Errorf(hotline.ENOTFOUND, "no topic %d", topic)
+}
+
+// legsOf returns the distinct legs saved for a call, in order: a new leg starts where the saved
+// one names another operator as TransferredFrom or the one before had ended.
+func (j *legJournal) legsOf(call string) []hotline.Leg {
+	var out []hotline.Leg
+	for _, l := range j.all {
+		if l.CallID != call {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].EndedAt.IsZero() {
+			out[n-1] = l
+			continue
+		}
+		if n := len(out); n > 0 && l.TransferredFrom == 0 {
+			out[n-1] = l
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func specialist(id int64, ext string) hotline.Operator {
+	o := op(id, ext)
+	o.Level = hotline.Level2
+	return o
+}
+
+// transferHarness: operator 1 (1001) talks with caller c1; specialists 2 (2001) and 3 (2002).
+func transferHarness(t *testing.T) (*harness, *legJournal, string) {
+	t.Helper()
+	h := newHarness(t, testConfig(), op(1, "1001"), specialist(2, "2001"), specialist(3, "2002"))
+	lj := &legJournal{fakeJournal: h.j}
+	h.s.jr = lj
+	h.login("1001")
+	h.arrive("c1", "79001112233")
+	or := h.oneOriginate(0)
+	h.answer(or)
+	h.wantPresence(1, hotline.PresenceTalking)
+	return h, lj, or.Channel
+}
+
+func (h *harness) key(ch, digits string) {
+	for _, d := range strings.Split(digits, "") {
+		h.send(DTMF{Channel: ch, Digit: d})
+	}
+}
+
+func TestOperatorLegAllowsTransfers(t *testing.T) {
+	h, _, opCh := transferHarness(t)
+	h.wantOps(0, "add-to-bridge", "set-variable "+opCh+" PJSIP_TRANSFER_HANDLING()=ari-only")
+}
+
+// A code keyed during the call rings the specialist; on answer the caller talks to them on a new
+// leg of the same case, with its own bridge and recording, and the first operator wraps up.
+func TestTransferByCodeAnswered(t *testing.T) {
+	h, lj, opCh := transferHarness(t)
+	m := h.mark()
+	h.key(opCh, "**2001#")
+	h.wantOps(m, "remove-from-bridge c1-bridge c1,"+opCh, "play c1 ", "originate ")
+	or := h.oneOriginate(m)
+	if or.Endpoint != "PJSIP/2001" || strings.Join(or.AppArgs, ",") != "transfer,c1" || or.CallerID != "79001112233" {
+		t.Errorf("transfer originate = %+v", or)
+	}
+	h.wantPresence(2, hotline.PresenceRinging)
+	h.wantPresence(1, hotline.PresenceTalking) // still on the line until the target answers
+
+	h.advance(5 * time.Second)
+	m = h.mark()
+	h.answer(or)
+	h.wantOps(m, "create-bridge c1-bridge", "add-to-bridge c1-bridge", "set-variable "+or.Channel, "record-bridge")
+	h.wantPresence(1, hotline.PresenceWrapUp)
+	h.wantPresence(2, hotline.PresenceTalking)
+
+	h.advance(30 * time.Second)
+	h.hangup("c1")
+	legs := lj.legsOf("c1")
+	if len(legs) != 2 {
+		t.Fatalf("legs = %+v, want 2", legs)
+	}
+	first, second := legs[0], legs[1]
+	if first.OperatorID != 1 || first.End != hotline.LegTransferred || first.RecordingName != "call-c1" {
+		t.Errorf("first leg = %+v, want operator 1, transferred, recording call-c1", first)
+	}
+	if second.OperatorID != 2 || second.TransferredFrom != 1 || second.End != hotline.LegCompleted ||
+		second.RecordingName == "" || second.RecordingName == first.RecordingName || !second.AnsweredAt.Equal(t0.Add(5*time.Second)) {
+		t.Errorf("second leg = %+v, want operator 2 from 1, completed, its own recording, answered at +5s", second)
+	}
+	h.wantPresence(2, hotline.PresenceLoggedOut) // the specialist never logged in: not offered queue calls
+}
+
+// The target does not take the call: the caller hears why and is back with the first operator,
+// whose leg goes on; the target is free again.
+func TestTransferFailsCallerBack(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		fail   func(h *harness, or Originate)
+		prompt string
+	}{
+		{"no answer", func(h *harness, _ Originate) { h.advance(15 * time.Second) }, "sound:vm-isunavail"},
+		{"busy", func(h *harness, or Originate) {
+			h.send(ChannelDestroyed{Channel: or.Channel, Cause: 17})
+		}, "sound:vm-isonphone"},
+		{"unreachable", func(h *harness, or Originate) {
+			h.send(ChannelDestroyed{Channel: or.Channel, Cause: 20})
+		}, "sound:vm-isunavail"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, lj, opCh := transferHarness(t)
+			m := h.mark()
+			h.key(opCh, "**2001#")
+			or := h.oneOriginate(m)
+			m = h.mark()
+			tc.fail(h, or)
+			h.wantOps(m, "add-to-bridge c1-bridge c1,"+opCh)
+			if p := h.lastPlay("c1"); len(p.Media) != 1 || p.Media[0] != tc.prompt {
+				t.Errorf("caller heard %v, want %s", p.Media, tc.prompt)
+			}
+			h.wantPresence(1, hotline.PresenceTalking)
+			h.wantPresence(2, hotline.PresenceLoggedOut)
+			if l := h.leg("c1"); l.OperatorID != 1 || !l.EndedAt.IsZero() {
+				t.Errorf("leg after a failed transfer = %+v, want operator 1's, still open", l)
+			}
+			h.hangup("c1")
+			if legs := lj.legsOf("c1"); len(legs) != 1 || legs[0].End != hotline.LegCompleted {
+				t.Errorf("legs = %+v, want one, completed", legs)
+			}
+		})
+	}
+}
+
+// Refused at once: nobody moves, the operator hears why.
+func TestTransferRefused(t *testing.T) {
+	for _, tc := range []struct{ name, digits, prompt string }{
+		{"unknown extension", "**2999#", "sound:beeperr"},
+		{"oneself", "**1001#", "sound:beeperr"},
+		{"unknown topic", "*07#", "sound:beeperr"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, _, opCh := transferHarness(t)
+			m := h.mark()
+			h.key(opCh, tc.digits)
+			h.noOps(m, "originate")
+			h.noOps(m, "remove-from-bridge")
+			if p := h.lastPlay(opCh); p.Media[0] != tc.prompt {
+				t.Errorf("operator heard %v, want %s", p.Media, tc.prompt)
+			}
+		})
+	}
+}
+
+// The first operator hangs up while the target rings (a blind transfer) and the target does not
+// answer: the caller goes to the head of the queue on a new leg and the next operator gets them.
+func TestTransferTransferorGoneCallerRequeued(t *testing.T) {
+	h, lj, opCh := transferHarness(t)
+	m := h.mark()
+	h.key(opCh, "**2001#")
+	or := h.oneOriginate(m)
+	h.hangup(opCh)
+	if _, live := h.s.calls["c1"]; !live {
+		t.Fatal("the caller was dropped when the transferring operator hung up")
+	}
+	h.wantPresence(1, hotline.PresenceWrapUp)
+	h.wantPresence(2, hotline.PresenceRinging)
+	h.advance(15 * time.Second) // ring timeout; operator 1's wrap-up is over by then
+	h.noOps(m, "hangup c1 ")
+	h.wantOps(m, "hangup "+or.Channel, "play c1 ")
+	// Operator 1 is free again and gets the caller, now first in the queue, on the new leg.
+	again := h.originates(m)
+	if len(again) != 2 || again[1].Endpoint != "PJSIP/1001" {
+		t.Fatalf("originates %+v, want the transfer then operator 1 again", again)
+	}
+	legs := lj.legsOf("c1")
+	if len(legs) != 2 || legs[0].End != hotline.LegTransferred || legs[1].TransferredFrom != 1 || legs[1].QueuedAt.IsZero() {
+		t.Fatalf("legs = %+v, want the first transferred and a queued one from operator 1", legs)
+	}
+	h.answer(again[1])
+	h.hangup("c1")
+	legs = lj.legsOf("c1")
+	if len(legs) != 2 || legs[1].OperatorID != 1 || legs[1].End != hotline.LegCompleted {
+		t.Errorf("legs = %+v, want the second answered by operator 1 and completed", legs)
+	}
+}
+
+// A REFER from the handset: progress is reported back; an attended REFER is declined.
+func TestTransferByREFER(t *testing.T) {
+	h, lj, opCh := transferHarness(t)
+	m := h.mark()
+	h.send(Transfer{Channel: opCh, Destination: "sip:2001@hotline"})
+	h.wantOps(m, "transfer-progress "+opCh+" channel_progress", "originate")
+	or := h.oneOriginate(m)
+	if or.Endpoint != "PJSIP/2001" {
+		t.Fatalf("rang %s, want PJSIP/2001", or.Endpoint)
+	}
+	m = h.mark()
+	h.answer(or)
+	h.wantOps(m, "transfer-progress "+opCh+" channel_answered")
+	h.hangup(opCh) // the handset hangs up after a successful transfer
+	h.wantPresence(2, hotline.PresenceTalking)
+	h.hangup("c1")
+	if legs := lj.legsOf("c1"); len(legs) != 2 || legs[1].OperatorID != 2 || legs[1].End != hotline.LegCompleted {
+		t.Errorf("legs = %+v", legs)
+	}
+
+	h2, _, opCh2 := transferHarness(t)
+	m = h2.mark()
+	h2.send(Transfer{Channel: opCh2, Replaces: "consult"})
+	h2.wantOps(m, "transfer-progress "+opCh2+" channel_declined")
+	h2.noOps(m, "originate")
+}
+
+// "*0<topic>#": the first free specialist the topic's scripts recommend; a busy one is skipped.
+func TestTransferByTopic(t *testing.T) {
+	h, _, opCh := transferHarness(t)
+	// Both specialists log in; 3 (first recommended) is then paused.
+	h.login("2001")
+	h.login("2002")
+	h.s.operators[3].paused = true
+	m := h.mark()
+	h.key(opCh, "*05#")
+	if or := h.oneOriginate(m); or.Endpoint != "PJSIP/2001" {
+		t.Errorf("rang %s, want the free recommended specialist PJSIP/2001", or.Endpoint)
+	}
+}
