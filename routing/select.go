@@ -134,9 +134,22 @@ func (r *Router) Select(q *Queue, ops []Candidate, now time.Time) (Decision, boo
 	if !r.collect(ops, nowNs) {
 		return Decision{}, false
 	}
+	r.set = r.set[:0] // the owner lookup table belongs to this r.free
+	if d, ok, excluded := r.pass(q, ops, nowNs, true); ok || !excluded {
+		return d, ok
+	}
+	// Only exclusions stood in the way: an operator who missed a caller is offered that caller
+	// again rather than nobody, so a lone operator's missed ring cannot strand a caller until the
+	// maximum wait (the missed count still pauses an operator who never answers).
+	d, ok, _ := r.pass(q, ops, nowNs, false)
+	return d, ok
+}
+
+// pass walks the queue once. With honour, each caller's exclusions apply and excluded reports
+// whether any caller had some; without, they are ignored.
+func (r *Router) pass(q *Queue, ops []Candidate, nowNs int64, honour bool) (d Decision, ok, excluded bool) {
 	r.failed = slices.Grow(r.failed[:0], len(q.needs)+1)[:len(q.needs)+1]
 	clear(r.failed)
-	r.set = r.set[:0]
 	// A caller who joined at or before a cut has waited that long: integer compares per caller.
 	ownerCut := nowNs - int64(r.Rules.OwnerWait)
 	skillCut := nowNs - int64(r.Rules.SkillFallback)
@@ -145,9 +158,14 @@ func (r *Router) Select(q *Queue, ops []Candidate, now time.Time) (Decision, boo
 		if e.offered != 0 {
 			continue
 		}
+		exclude := e.exclude
+		if !honour {
+			exclude = nil
+		}
+		excluded = excluded || len(exclude) > 0
 		if r.Rules.PreferOwner && e.Owner != 0 {
-			if j := r.findFree(e.Owner, e.exclude); j >= 0 {
-				return Decision{Call: e.ID, Operator: e.Owner, Index: int(r.free[j].i), Owner: true}, true
+			if j := r.findFree(e.Owner, exclude); j >= 0 {
+				return Decision{Call: e.ID, Operator: e.Owner, Index: int(r.free[j].i), Owner: true}, true, excluded
 			}
 			if e.joined > ownerCut {
 				continue
@@ -157,7 +175,7 @@ func (r *Router) Select(q *Queue, ops []Candidate, now time.Time) (Decision, boo
 		if need != 0 && r.Rules.SkillFallback > 0 && e.joined <= skillCut {
 			need, fallback = 0, true
 		}
-		if need == 0 && len(e.exclude) == 0 {
+		if need == 0 && len(exclude) == 0 {
 			if best < 0 {
 				best = 0
 				for j := 1; j < len(r.free); j++ {
@@ -166,7 +184,7 @@ func (r *Router) Select(q *Queue, ops []Candidate, now time.Time) (Decision, boo
 					}
 				}
 			}
-			return r.decide(e, best, fallback), true
+			return r.decide(e, best, fallback), true, excluded
 		}
 		if r.failed[need] {
 			continue // exclusions only shrink the choice: still nobody
@@ -175,14 +193,14 @@ func (r *Router) Select(q *Queue, ops []Candidate, now time.Time) (Decision, boo
 		if need != 0 {
 			k = q.needs[need]
 		}
-		if j := r.bestFor(ops, k.topic, k.lang, e.exclude); j >= 0 {
-			return r.decide(e, j, fallback), true
+		if j := r.bestFor(ops, k.topic, k.lang, exclude); j >= 0 {
+			return r.decide(e, j, fallback), true, excluded
 		}
-		if len(e.exclude) == 0 {
+		if len(exclude) == 0 {
 			r.failed[need] = true // not with exclusions: their failure is this caller's own
 		}
 	}
-	return Decision{}, false
+	return Decision{}, false, excluded
 }
 
 // collect fills r.free with the ranks of the level-1 operators offerable at nowNs and reports

@@ -175,6 +175,8 @@ func TestSelectCaller(t *testing.T) {
 		{"head first", Rules{}, []Caller{{ID: "a"}, {ID: "b"}}, []Candidate{op(1, 0)}, nil, nil, "a", 1, false, false},
 		{"missed operator serves the next caller", Rules{}, []Caller{{ID: "a", Topic: "dental"}, {ID: "b", Topic: "dental"}},
 			[]Candidate{op(1, 0)}, nil, map[string]int64{"a": 1}, "b", 1, false, false},
+		{"missed operator offered again when nobody else can take anyone", Rules{}, []Caller{{ID: "a"}},
+			[]Candidate{op(1, 0)}, nil, map[string]int64{"a": 1}, "a", 1, false, false},
 		{"missed operator skipped, other takes", Rules{}, []Caller{{ID: "a"}},
 			[]Candidate{op(1, time.Hour), op(2, 0)}, nil, map[string]int64{"a": 1}, "a", 2, false, false},
 		{"missed owner skipped", Rules{PreferOwner: true}, []Caller{{ID: "a", Owner: 1}},
