@@ -31,6 +31,7 @@ type Transfer struct {
 	Channel     string // the channel the REFER came on (the transferring operator's)
 	Destination string // blind: the extension asked for
 	Replaces    string // attended: the channel of the consultation call the REFER replaces
+	State       string // Asterisk's state of the REFER, as reported (for logs)
 }
 
 func (Transfer) event() {}
@@ -112,12 +113,22 @@ func (s *Switchboard) allowTransfers(lane, channel string) {
 // onTransfer: a REFER from a handset.
 func (s *Switchboard) onTransfer(m Transfer) {
 	o := s.offers[m.Channel]
+	if o == nil && s.handsetUp(m.Channel) {
+		// A repeat of a REFER whose transfer is done: the handset is in wrap-up; its answer was sent.
+		s.log.Debug("transfer event after the transfer", "channel", m.Channel, "state", m.State)
+		return
+	}
 	if o == nil || !o.answered {
 		s.log.Warn("transfer asked on a channel that is not in a call", "channel", m.Channel)
 		s.do(m.Channel, TransferProgress{Channel: m.Channel, State: progressDeclined})
 		return
 	}
 	c := o.call
+	if t := s.transferOf(c); t != nil && t.refer == m.Channel {
+		// Asterisk repeats ChannelTransfer as the REFER moves on: one REFER, one transfer.
+		s.callLog(c).Debug("transfer event for a transfer under way", "state", m.State)
+		return
+	}
 	if m.Replaces != "" {
 		// An attended REFER joins the caller with a consultation call hotline did not place (a
 		// direct call between handsets is not in the application): decline it, so the handset
@@ -126,7 +137,7 @@ func (s *Switchboard) onTransfer(m Transfer) {
 		s.do(c.id, TransferProgress{Channel: m.Channel, State: progressDeclined})
 		return
 	}
-	s.callLog(c).Info("transfer asked by REFER", "destination", m.Destination)
+	s.callLog(c).Info("transfer asked by REFER", "destination", m.Destination, "state", m.State)
 	s.startTransfer(c, o, s.byExt[referUser(m.Destination)], m.Channel)
 }
 

@@ -143,7 +143,7 @@ func Translate(ev ari.Event) (switchboard.Event, bool) {
 		// attended the consultation channel it replaces.
 		return switchboard.Transfer{Channel: ev.ReferredBy.SourceChannel.ID,
 			Destination: ev.ReferTo.RequestedDestination.Destination,
-			Replaces:    ev.ReferTo.DestinationChannel.ID}, true
+			Replaces:    ev.ReferTo.DestinationChannel.ID, State: ev.State}, true
 	case *ari.Connected:
 		return switchboard.Connected{}, true
 	case *ari.Reconnected:
@@ -182,7 +182,7 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 		channel, digit string
 		at             time.Time
 	}
-	var lastDTMF dtmfKey
+	var lastDTMF, lastTransfer dtmfKey
 	for {
 		var ev ari.Event
 		select {
@@ -200,6 +200,15 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 				continue
 			}
 			lastDTMF = k
+		}
+		// ChannelTransfer comes once per subscription it touches (the channel, its bridge, the peer):
+		// one REFER, one transfer.
+		if tr, ok := ev.(*ari.ChannelTransfer); ok {
+			k := dtmfKey{tr.ReferredBy.SourceChannel.ID, "transfer", time.Time(tr.Timestamp)}
+			if k == lastTransfer {
+				continue
+			}
+			lastTransfer = k
 		}
 		sev, ok := Translate(ev)
 		if !ok {

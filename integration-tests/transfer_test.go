@@ -1,0 +1,202 @@
+package integrationtests
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
+	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/switchboard"
+)
+
+// SpecialistTone is what the level-2 specialist's handset sends, so the caller can tell the
+// specialist from the first operator.
+const SpecialistTone = 1500.0
+
+// transferRig: operator 1001 (level 1) talking with a caller; specialist 1041 (level 2) on its own
+// handset, recommended by the scripts of topic 77.
+type transferRig struct {
+	d      *hotlinetest.Daemon
+	caller *sipphone.Call // the caller's call
+	op     *sipphone.Call // the operator's handset's call
+	spec   *sipphone.Phone
+	opID   int64
+	specID int64
+	number string
+}
+
+func startTransferRig(t *testing.T, number string, specAnswers bool) *transferRig {
+	t.Helper()
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, nil)
+	ctx := within(t, 30*time.Second)
+	by, err := d.Store.Actor(ctx, "test-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := hotline.Operator{Name: "Specialist 1041", Login: "spec1041", Role: hotline.RoleOperator, Level: hotline.Level2,
+		Extension: "1041", Active: true}
+	if err := d.Store.AddOperator(ctx, by, &spec); err != nil {
+		t.Fatal(err)
+	}
+	code := fmt.Sprintf("xfer-%d", time.Now().UnixNano())
+	if err := d.Store.AddTopic(ctx, by, hotline.Topic{Code: code, Number: 77, Type: hotline.TypeConsultation, Title: "Transfer test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Store.AddScript(ctx, by, &hotline.Script{Topic: code, Title: "Ask the specialist", Text: "Transfer to level 2.",
+		Recommended: []int64{spec.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.API.ReloadOperators(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h := d.Handset("1001", 300*time.Millisecond)
+	delay := 500 * time.Millisecond
+	sp, err := sipphone.New(ctx, sipphone.Config{Server: d.Sandbox.SIPAddr, User: "1041", Password: d.Sandbox.HandsetPassword,
+		Tone: SpecialistTone, Detect: []float64{hotlinetest.CallerTone}, AutoAnswer: specAnswers, AnswerDelay: delay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sp.Close() })
+	if !d.FeatureCode(h, "*21") {
+		t.Fatal("operator login: no prompt")
+	}
+	c, err := d.Caller(number).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := h.Incoming(within(t, 20*time.Second))
+	if err != nil {
+		t.Fatalf("operator not rung: %v", err)
+	}
+	if err := c.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Fatalf("caller does not hear the operator: %v", err)
+	}
+	return &transferRig{d: d, caller: c, op: in, spec: sp, opID: d.OperatorID("1001"), specID: spec.ID, number: number}
+}
+
+// heardMore waits until call has heard hz for a second more than it had at since.
+func heardMore(ctx context.Context, c *sipphone.Call, hz float64, since int) error {
+	for {
+		if c.Stats().Tones[hz] >= since+50 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("heard %d frames of %g Hz, had %d before: %w", c.Stats().Tones[hz], hz, since, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// specialistTakesOver checks that the specialist rings, answers and talks with the caller, then
+// ends the call from the caller's side and checks the case: two legs, the second transferred.
+func (r *transferRig) specialistTakesOver(t *testing.T) {
+	t.Helper()
+	in, err := r.spec.Incoming(within(t, 15*time.Second))
+	if err != nil {
+		t.Fatalf("specialist not rung: %v", err)
+	}
+	if got := in.Caller().User; got != r.number {
+		t.Errorf("specialist's handset shows %q, want the caller %s", got, r.number)
+	}
+	if err := r.caller.WaitTone(within(t, 15*time.Second), SpecialistTone); err != nil {
+		t.Errorf("caller does not hear the specialist: %v", err)
+	}
+	if err := in.WaitTone(within(t, 10*time.Second), hotlinetest.CallerTone); err != nil {
+		t.Errorf("specialist does not hear the caller: %v", err)
+	}
+	if _, err := r.d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
+		return hotlinetest.Presence(st, "1041") == hotline.PresenceTalking && hotlinetest.Presence(st, "1001") != hotline.PresenceTalking
+	}); err != nil {
+		t.Errorf("presence after the transfer: %v", err)
+	}
+	time.Sleep(time.Second)
+	if err := r.caller.Hangup(within(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.WaitEnd(within(t, 10*time.Second)); err != nil {
+		t.Errorf("specialist's call did not end with the caller's: %v", err)
+	}
+	_, last := waitLegEnded(t, r.d, r.number)
+	_, legs := caseOf(t, r.d, r.number)
+	if len(legs) != 2 {
+		t.Fatalf("legs = %+v, want 2 (operator, then specialist)", legs)
+	}
+	first := legs[0]
+	if first.OperatorID != r.opID || first.End != hotline.LegTransferred || first.RecordingName == "" {
+		t.Errorf("first leg = %+v, want operator %d, transferred, recorded", first, r.opID)
+	}
+	if last.OperatorID != r.specID || last.TransferredFrom != r.opID || last.End != hotline.LegCompleted ||
+		last.RecordingName == "" || last.RecordingName == first.RecordingName {
+		t.Errorf("second leg = %+v, want specialist %d transferred from %d, completed, its own recording", last, r.specID, r.opID)
+	}
+}
+
+func TestTransferByCodeToExtension(t *testing.T) {
+	r := startTransferRig(t, "79005550001", true)
+	if err := r.op.SendDTMF(within(t, 10*time.Second), "**1041#"); err != nil {
+		t.Fatal(err)
+	}
+	r.specialistTakesOver(t)
+}
+
+func TestTransferByCodeToTopicSpecialist(t *testing.T) {
+	r := startTransferRig(t, "79005550002", true)
+	// The topic's specialist must be available: logged in.
+	if err := r.d.API.Login(within(t, 5*time.Second), r.specID); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.op.SendDTMF(within(t, 10*time.Second), "*077#"); err != nil {
+		t.Fatal(err)
+	}
+	r.specialistTakesOver(t)
+}
+
+func TestBlindTransferByREFER(t *testing.T) {
+	r := startTransferRig(t, "79005550003", true)
+	errc := make(chan error, 1)
+	go func() { errc <- r.op.BlindTransfer(within(t, 30*time.Second), "1041") }()
+	r.specialistTakesOver(t)
+	if err := <-errc; err != nil {
+		t.Errorf("the handset's blind transfer: %v (progress %v)", err, r.op.TransferProgress())
+	}
+}
+
+// The specialist does not answer: after the ring timeout the caller is back with the operator,
+// both hear each other again, and the case has one leg, the operator's.
+func TestTransferNoAnswerCallerBack(t *testing.T) {
+	r := startTransferRig(t, "79005550004", false)
+	if err := r.op.SendDTMF(within(t, 10*time.Second), "**1041#"); err != nil {
+		t.Fatal(err)
+	}
+	in, err := r.spec.Incoming(within(t, 15*time.Second))
+	if err != nil {
+		t.Fatalf("specialist not rung: %v", err)
+	}
+	if _, err := r.d.WaitStatus(5*time.Second, func(st switchboard.Status) bool {
+		return hotlinetest.Presence(st, "1041") == hotline.PresenceRinging
+	}); err != nil {
+		t.Errorf("specialist not ringing: %v", err)
+	}
+	opHeard := r.caller.Stats().Tones[hotlinetest.OperatorTone]
+	callerHeard := r.op.Stats().Tones[hotlinetest.CallerTone]
+	if _, err := in.WaitEnd(within(t, 20*time.Second)); err != nil {
+		t.Errorf("the unanswered transfer kept ringing: %v", err)
+	}
+	if err := heardMore(within(t, 15*time.Second), r.caller, hotlinetest.OperatorTone, opHeard); err != nil {
+		t.Errorf("caller not back with the operator: %v", err)
+	}
+	if err := heardMore(within(t, 10*time.Second), r.op, hotlinetest.CallerTone, callerHeard); err != nil {
+		t.Errorf("operator does not hear the caller again: %v", err)
+	}
+	if err := r.caller.Hangup(within(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_, leg := waitLegEnded(t, r.d, r.number)
+	if _, legs := caseOf(t, r.d, r.number); len(legs) != 1 || leg.OperatorID != r.opID || leg.End != hotline.LegCompleted {
+		t.Errorf("legs = %+v, want the operator's only, completed", legs)
+	}
+}
