@@ -48,6 +48,10 @@ type Options struct {
 	DispatchLimit              time.Duration // capacity mode: a level fails when dispatch p99 exceeds this
 	Deadline                   time.Duration // the whole invocation at most
 
+	// KeepFiles keeps hotline's temp directory (config, journal, log); DebugHotline makes it log at
+	// debug level. Both for finding out why a figure is what it is.
+	KeepFiles, DebugHotline bool
+
 	Log *slog.Logger
 }
 
@@ -238,7 +242,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 func newSystem(o Options, name string) system {
 	if name == "hotline" {
-		return &hotlineSystem{sb: o.Sandbox, bin: o.HotlineBin, wrapUp: o.WrapUp, log: o.Log}
+		return &hotlineSystem{sb: o.Sandbox, bin: o.HotlineBin, wrapUp: o.WrapUp, keep: o.KeepFiles, debug: o.DebugHotline, log: o.Log}
 	}
 	return &queueSystem{sb: o.Sandbox, queue: "bench", log: o.Log}
 }

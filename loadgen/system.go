@@ -55,6 +55,8 @@ type hotlineSystem struct {
 	bin    string
 	dir    string
 	wrapUp time.Duration
+	keep   bool // keep the daemon's directory (journal, log) after the run
+	debug  bool // the daemon logs at debug level
 	log    *slog.Logger
 
 	cmd  *exec.Cmd
@@ -98,7 +100,7 @@ func (h *hotlineSystem) config() string {
 		"metrics:",
 		`  listen: ""`, // off: other engineers' daemons may hold the default port
 		"log:",
-		"  level: info",
+		"  level: " + map[bool]string{false: "info", true: "debug"}[h.debug],
 		"calls:",
 		"  language: en",
 		"  greeting: sound:hello-world",
@@ -213,19 +215,26 @@ func (h *hotlineSystem) Journal(ctx context.Context, from time.Time) (int, int, 
 		return 0, 0, true, fmt.Errorf("hotline: journal: %w", err)
 	}
 	defer s.Close()
-	cases, err := s.Cases(ctx, journal.CaseFilter{From: from.Add(-time.Second)})
-	if err != nil {
-		return 0, 0, true, fmt.Errorf("hotline: count cases: %w", err)
-	}
-	legs := 0
-	for _, c := range cases {
-		l, err := s.Legs(ctx, c.ID)
+	// Paged: a list returns 100 cases unless asked for more, at most 10,000 a page.
+	const page = 10000
+	n, legs := 0, 0
+	for off := 0; ; off += page {
+		cases, err := s.Cases(ctx, journal.CaseFilter{From: from.Add(-time.Second), Limit: page, Offset: off})
 		if err != nil {
-			return 0, 0, true, fmt.Errorf("hotline: legs of case %d: %w", c.ID, err)
+			return 0, 0, true, fmt.Errorf("hotline: list cases: %w", err)
 		}
-		legs += len(l)
+		for _, c := range cases {
+			l, err := s.Legs(ctx, c.ID)
+			if err != nil {
+				return 0, 0, true, fmt.Errorf("hotline: legs of case %d: %w", c.ID, err)
+			}
+			legs += len(l)
+		}
+		n += len(cases)
+		if len(cases) < page {
+			return n, legs, true, nil
+		}
 	}
-	return len(cases), legs, true, nil
 }
 
 func (h *hotlineSystem) Stop(ctx context.Context) error {
@@ -256,8 +265,8 @@ func (h *hotlineSystem) cleanup(failed bool) {
 	if h.dir == "" {
 		return
 	}
-	if failed {
-		h.log.Warn("hotline run failed: its files are kept", "dir", h.dir)
+	if failed || h.keep {
+		h.log.Warn("hotline's files are kept", "dir", h.dir, "failed", failed)
 		return
 	}
 	_ = os.RemoveAll(h.dir)
