@@ -40,8 +40,12 @@ type Options struct {
 	Calls       int           // fixed mode: calls in all
 	Rate        float64       // new calls per second at most
 	TalkTime    time.Duration // how long an operator talks before hanging up
-	WrapUp      time.Duration // after each call; must match queues.conf [bench] wrapuptime
-	MaxWait     time.Duration // a caller not connected by then fails
+	// TalkJitter spreads each talk time uniformly over TalkTime × (1 ± TalkJitter). Without it
+	// every operator hangs up a whole number of seconds after being rung, which phase-locks with
+	// app_queue's one-second polling and makes its dispatch look like a constant.
+	TalkJitter float64
+	WrapUp     time.Duration // after each call; must match queues.conf [bench] wrapuptime
+	MaxWait    time.Duration // a caller not connected by then fails
 
 	Step, StartLevel, MaxLevel int           // capacity mode: +Step concurrent calls from StartLevel up to MaxLevel
 	Interval                   time.Duration // capacity mode: time at each level
@@ -60,7 +64,7 @@ func DefaultOptions() Options {
 	return Options{
 		Systems: []string{"hotline", "app_queue"}, Mode: "fixed",
 		Operators: 20, Concurrency: 100, Calls: 300, Rate: 10,
-		TalkTime: 5 * time.Second, WrapUp: 0, MaxWait: 5 * time.Minute,
+		TalkTime: 5 * time.Second, TalkJitter: 0.2, WrapUp: 0, MaxWait: 5 * time.Minute,
 		Step: 10, StartLevel: 10, MaxLevel: 300, Interval: 30 * time.Second, DispatchLimit: time.Second,
 		Deadline: 60 * time.Minute,
 	}
@@ -90,8 +94,8 @@ func (o Options) Validate() error {
 	if o.WrapUp < 0 || o.WrapUp%time.Second != 0 {
 		errs = append(errs, fmt.Errorf("wrap-up: whole seconds (app_queue's wrapuptime is), not %s", o.WrapUp))
 	}
-	if o.TalkTime < time.Second || o.MaxWait < 10*time.Second || o.Deadline <= 0 {
-		errs = append(errs, errors.New("talk time ≥ 1s, max wait ≥ 10s, deadline > 0"))
+	if o.TalkTime < time.Second || o.TalkJitter < 0 || o.TalkJitter >= 1 || o.MaxWait < 10*time.Second || o.Deadline <= 0 {
+		errs = append(errs, errors.New("talk time ≥ 1s, talk jitter in [0, 1), max wait ≥ 10s, deadline > 0"))
 	}
 	for _, s := range o.Systems {
 		if s != "hotline" && s != "app_queue" {
@@ -207,7 +211,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	defer cancel()
 	r := &Report{Started: time.Now().UTC(), Machine: machine(), Options: map[string]any{
 		"operators": o.Operators, "concurrency": o.Concurrency, "calls": o.Calls, "rate_per_s": o.Rate,
-		"talk_time": o.TalkTime.String(), "wrap_up": o.WrapUp.String(), "max_wait": o.MaxWait.String(),
+		"talk_time": o.TalkTime.String(), "talk_jitter": o.TalkJitter, "wrap_up": o.WrapUp.String(), "max_wait": o.MaxWait.String(),
 		"mode": o.Mode, "dispatch_limit": o.DispatchLimit.String(), "step": o.Step, "start_level": o.StartLevel, "max_level": o.MaxLevel, "interval": o.Interval.String(),
 	}}
 	exts := make([]string, o.Operators)
@@ -274,6 +278,7 @@ func open(ctx context.Context, o Options, name string, exts []string, prefix str
 		return nil, err
 	}
 	w := newWorkload(o.Sandbox, sys.Number(), prefix, o.TalkTime, o.WrapUp, o.MaxWait, o.Log)
+	w.jitter = o.TalkJitter
 	if err := w.register(ctx, exts); err != nil {
 		_ = sys.Stop(context.WithoutCancel(ctx))
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sort"
 	"sync"
 	"time"
@@ -47,6 +48,7 @@ type workload struct {
 	sb       Sandbox
 	number   string
 	talk     time.Duration
+	jitter   float64 // talk time spread: ±jitter × talk, uniform
 	wrapUp   time.Duration
 	maxWait  time.Duration
 	log      *slog.Logger
@@ -129,7 +131,11 @@ func (w *workload) operator(ctx context.Context, h *sipphone.Phone) {
 		heard := in.WaitTone(hctx, CallerTone) == nil
 		cancel()
 		if heard {
-			t := time.NewTimer(w.talk)
+			talk := w.talk
+			if w.jitter > 0 {
+				talk = time.Duration(float64(w.talk) * (1 + w.jitter*(2*rand.Float64()-1)))
+			}
+			t := time.NewTimer(talk)
 			select {
 			case <-t.C:
 			case <-in.Done():
@@ -217,7 +223,7 @@ func (w *workload) place(ctx context.Context) *call {
 	w.mu.Lock()
 	c.operator = now
 	w.mu.Unlock()
-	ectx, cancel := context.WithTimeout(ctx, w.talk+30*time.Second)
+	ectx, cancel := context.WithTimeout(ctx, 2*w.talk+30*time.Second)
 	end, err := sc.WaitEnd(ectx)
 	cancel()
 	st := sc.Stats()

@@ -76,6 +76,7 @@ Settings come from the environment as 'asterisk-conf/sandbox env' prints them (s
 	f.IntVar(&o.Calls, "calls", o.Calls, "fixed: calls in all, per system")
 	f.Float64Var(&o.Rate, "rate", o.Rate, "new calls per second at most")
 	f.DurationVar(&o.TalkTime, "talk", o.TalkTime, "how long an operator talks before hanging up")
+	f.Float64Var(&o.TalkJitter, "talk-jitter", o.TalkJitter, "spread talk times uniformly over talk × (1 ± this), so hang-ups do not phase-lock with app_queue's 1 s polling")
 	f.DurationVar(&o.WrapUp, "wrap-up", o.WrapUp, "wrap-up after each call (whole seconds; queues.conf [bench] wrapuptime must match: 0 there)")
 	f.DurationVar(&o.MaxWait, "max-wait", o.MaxWait, "a caller not connected to an operator by then fails")
 	f.IntVar(&o.StartLevel, "start-level", o.StartLevel, "capacity: first level of concurrent calls")
