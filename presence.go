@@ -1,0 +1,77 @@
+package hotline
+
+import (
+	"fmt"
+	"time"
+)
+
+// PresenceHow says what caused an operator's presence to change.
+type PresenceHow string
+
+const (
+	PresenceByFeatureCode PresenceHow = "feature_code" // keyed on the handset (*21, *22, *23x, *24)
+	PresenceByAdmin       PresenceHow = "admin"        // an administrator's command (hotline operator pause...)
+	PresenceByHandset     PresenceHow = "handset"      // the handset became unreachable or reachable again
+	PresenceByDaemonStart PresenceHow = "daemon_start" // restored from the journal when the daemon started
+	PresenceBySwitchboard PresenceHow = "switchboard"  // the switchboard itself: paused after missed offers
+)
+
+// Valid reports whether h is one of the known causes.
+func (h PresenceHow) Valid() bool {
+	switch h {
+	case PresenceByFeatureCode, PresenceByAdmin, PresenceByHandset, PresenceByDaemonStart, PresenceBySwitchboard:
+		return true
+	}
+	return false
+}
+
+// PresenceEvent is one change of an operator's standing presence, as the journal keeps it. Only
+// the standing states are recorded (logged out, available, paused, unreachable): ringing, talking
+// and wrap-up are transient and already in the call legs. Available means logged in and not
+// paused, whether or not a call is under way.
+type PresenceEvent struct {
+	OperatorID int64
+	At         time.Time
+	Presence   Presence // PresenceLoggedOut, PresenceAvailable, PresencePaused or PresenceUnreachable
+	// Reason is the pause reason code. An unreachable operator who was paused keeps it here, so
+	// that a restart restores the pause beneath.
+	Reason string
+	How    PresenceHow
+}
+
+// Standing reports whether p is a presence the journal records (PresenceEvent.Presence).
+func (p Presence) Standing() bool {
+	switch p {
+	case PresenceLoggedOut, PresenceAvailable, PresencePaused, PresenceUnreachable:
+		return true
+	}
+	return false
+}
+
+// LoggedIn reports whether an operator in standing presence p is logged in.
+func (p Presence) LoggedIn() bool { return p != PresenceLoggedOut && p != "" }
+
+// Validate checks an event before it is stored.
+func (e PresenceEvent) Validate() error {
+	switch {
+	case e.OperatorID <= 0:
+		return Errorf(EINVALID, "presence event: no operator")
+	case e.At.IsZero():
+		return Errorf(EINVALID, "presence event: no time")
+	case !e.Presence.Standing():
+		return Errorf(EINVALID, "presence event: %q is not a recorded presence (logged_out, available, paused, unreachable)", e.Presence)
+	case !e.How.Valid():
+		return Errorf(EINVALID, "presence event: unknown cause %q", e.How)
+	case e.Reason != "" && e.Presence != PresencePaused && e.Presence != PresenceUnreachable:
+		return Errorf(EINVALID, "presence event: a reason code (%q) only goes with paused or unreachable", e.Reason)
+	}
+	return nil
+}
+
+func (e PresenceEvent) String() string {
+	s := fmt.Sprintf("operator %d %s %s by %s", e.OperatorID, e.At.Format(time.RFC3339), e.Presence, e.How)
+	if e.Reason != "" {
+		s += " (reason " + e.Reason + ")"
+	}
+	return s
+}
