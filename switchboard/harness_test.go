@@ -78,6 +78,20 @@ type fakeJournal struct {
 	saves     int
 	topics    []topicSet
 	delayed   []delayed
+	presence  []hotline.PresenceEvent // RecordPresence, in order
+	last      []hotline.PresenceEvent // what LastPresence returns
+}
+
+func (j *fakeJournal) RecordPresence(_ context.Context, e hotline.PresenceEvent) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	j.presence = append(j.presence, e)
+	return nil
+}
+
+func (j *fakeJournal) LastPresence(context.Context) ([]hotline.PresenceEvent, error) {
+	return j.last, nil
 }
 
 func (j *fakeJournal) Operators(context.Context) ([]hotline.Operator, error) {

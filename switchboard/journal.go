@@ -26,6 +26,11 @@ type Journal interface {
 	// AwaitCallback makes the case of the call a delayed answer (the caller asked to be called
 	// back) owned by operatorID; 0: not assigned yet.
 	AwaitCallback(ctx context.Context, callID string, operatorID int64) error
+	// RecordPresence appends a change of an operator's standing presence (login, logout, pause,
+	// resume, handset unreachable) to their presence history.
+	RecordPresence(ctx context.Context, e hotline.PresenceEvent) error
+	// LastPresence returns each operator's latest presence event, to restore after a restart.
+	LastPresence(ctx context.Context) ([]hotline.PresenceEvent, error)
 }
 
 // CallCase is the case a call was filed under.

@@ -191,6 +191,7 @@ func (s *Switchboard) noAnswer(o *offer, why string, missed bool) {
 		log.Info("offer not answered", "why", why, "missed_in_a_row", n)
 		if pause {
 			op.paused, op.reason = true, "missed"
+			causedBy(op, hotline.PresenceBySwitchboard)
 			log.Warn("operator paused: missed offers in a row", "missed", n)
 		}
 	} else {

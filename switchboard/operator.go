@@ -34,6 +34,7 @@ type operator struct {
 
 	presence hotline.Presence
 	since    time.Time
+	rec      presenceRecord // what the journal last heard of the standing presence (presence.go)
 }
 
 func (op *operator) derive() hotline.Presence {
@@ -84,6 +85,7 @@ func (s *Switchboard) refresh() {
 	now := s.clock.Now()
 	for _, op := range s.operators {
 		s.touch(op, now)
+		s.notePresence(op, now)
 	}
 }
 
@@ -264,6 +266,7 @@ func (s *Switchboard) onFeature(m StasisStart) {
 	}
 	ext := extensionOf(m.Name)
 	op := s.byExt[ext]
+	causedBy(op, hotline.PresenceByFeatureCode)
 	action := arg(1)
 	log := s.log.With("channel", ch, "extension", ext, "feature", action)
 	p := s.cfg.Prompts
@@ -313,6 +316,7 @@ func (s *Switchboard) onDeviceState(m DeviceState) {
 		return
 	}
 	op.unreachable = !m.Reachable
+	causedBy(op, hotline.PresenceByHandset)
 	s.log.Info("handset reachability", "operator", op.ID, "extension", m.Extension, "reachable", m.Reachable)
 }
 
@@ -320,6 +324,7 @@ func (s *Switchboard) onDeviceState(m DeviceState) {
 type operatorsLoaded struct{ ops []hotline.Operator }
 
 func (s *Switchboard) reloadOperators() {
+	restore := len(s.operators) == 0 // the start: nobody known yet
 	s.journal("load operators", "", func(ctx context.Context) error {
 		ops, err := s.jr.Operators(ctx)
 		if err != nil {
@@ -328,6 +333,9 @@ func (s *Switchboard) reloadOperators() {
 		s.post(operatorsLoaded{ops: ops})
 		return nil
 	})
+	if restore {
+		s.restorePresence()
+	}
 }
 
 // onOperatorsLoaded merges the journal's operators with live state: presence is kept; an

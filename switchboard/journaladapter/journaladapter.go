@@ -1,6 +1,7 @@
 // Package journaladapter lets the switchboard file calls in the journal: it adapts *journal.Store to
 // switchboard.Journal. The store's call-flow methods already speak the switchboard's language (by
-// call id); only the operator list and the case type differ.
+// call id); only the operator list and the case type differ. Presence (RecordPresence,
+// LastPresence) is the store's own.
 package journaladapter
 
 import (

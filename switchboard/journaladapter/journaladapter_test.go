@@ -8,6 +8,7 @@ import (
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/switchboard"
 )
 
 // The contract the switchboard relies on, against a real journal: a call is filed, its leg saved by
@@ -64,5 +65,37 @@ func TestCallFiledInJournal(t *testing.T) {
 	}
 	if len(legs) != 2 || legs[0].RecordingName != "call-1700.1" || legs[0].End != hotline.LegCompleted || legs[0].QueueWait() != 4*time.Second {
 		t.Errorf("legs = %+v", legs)
+	}
+}
+
+// Presence goes through the adapter as the switchboard writes and restores it.
+func TestPresenceThroughAdapter(t *testing.T) {
+	ctx := context.Background()
+	store, err := journal.Open(ctx, filepath.Join(t.TempDir(), "hotline.db"), journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	admin := hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator}
+	o := hotline.Operator{Name: "Anna", Login: "anna", Role: hotline.RoleOperator, Level: hotline.Level1, Extension: "1001"}
+	if err := store.AddOperator(ctx, admin, &o); err != nil {
+		t.Fatal(err)
+	}
+	var j switchboard.Journal = Journal{store}
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	for _, e := range []hotline.PresenceEvent{
+		{OperatorID: o.ID, At: at, Presence: hotline.PresenceAvailable, How: hotline.PresenceByFeatureCode},
+		{OperatorID: o.ID, At: at.Add(time.Minute), Presence: hotline.PresencePaused, Reason: "2", How: hotline.PresenceByFeatureCode},
+	} {
+		if err := j.RecordPresence(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last, err := j.LastPresence(ctx)
+	if err != nil || len(last) != 1 || last[0].Presence != hotline.PresencePaused || last[0].Reason != "2" {
+		t.Errorf("LastPresence = %v, %v; want paused with reason 2", last, err)
 	}
 }

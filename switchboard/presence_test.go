@@ -1,0 +1,230 @@
+package switchboard
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+)
+
+// The run tests' journal passes presence through too (here, so that run_test.go need not change).
+func (l *lockedJournal) RecordPresence(ctx context.Context, e hotline.PresenceEvent) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.j.RecordPresence(ctx, e)
+}
+
+func (l *lockedJournal) LastPresence(ctx context.Context) ([]hotline.PresenceEvent, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.j.LastPresence(ctx)
+}
+
+// step is one thing that happens to operator 1 (handset 1001).
+type step func(h *harness)
+
+func keyed(action string, args ...string) step {
+	return func(h *harness) {
+		h.t.Helper()
+		h.s.seq++ // a fresh channel per feature call
+		ch := fmt.Sprintf("feat%d", h.s.seq)
+		h.send(StasisStart{Channel: ch, Name: "PJSIP/1001-000000ff", Args: append([]string{"feature", action}, args...)})
+		h.finishPlay(ch)
+		h.hangup(ch)
+	}
+}
+
+func admin(f func(s *Switchboard, op *operator) error) step {
+	return func(h *harness) {
+		h.t.Helper()
+		var err error
+		h.s.dispatch(command{run: func(s *Switchboard) { err = f(s, s.operators[1]) }})
+		h.settle()
+		if err != nil {
+			h.t.Fatalf("admin command: %v", err)
+		}
+	}
+}
+
+func device(reachable bool) step {
+	return func(h *harness) { h.send(DeviceState{Extension: "1001", Reachable: reachable}) }
+}
+
+// missCall offers a call to 1001 and lets it ring out (MissedOffers is 1: that pauses).
+func missCall(h *harness) {
+	h.arrive("c1", "201")
+	h.advance(15 * time.Second)
+}
+
+// answerCall offers a call to 1001, answers it, hangs up and lets the wrap-up end.
+func answerCall(h *harness) {
+	m := h.mark()
+	h.arrive("c2", "202")
+	h.answer(h.oneOriginate(m))
+	h.advance(time.Minute)
+	h.hangup("c2")
+	h.advance(time.Minute)
+}
+
+func ev(p hotline.Presence, reason string, how hotline.PresenceHow) hotline.PresenceEvent {
+	return hotline.PresenceEvent{OperatorID: 1, Presence: p, Reason: reason, How: how}
+}
+
+// Each change of an operator's standing presence is written once, with its cause; no-ops, calls
+// and wrap-up are not written.
+func TestPresenceRecorded(t *testing.T) {
+	const (
+		fc = hotline.PresenceByFeatureCode
+		ad = hotline.PresenceByAdmin
+		hs = hotline.PresenceByHandset
+		sb = hotline.PresenceBySwitchboard
+	)
+	avail, paused, out, unr := hotline.PresenceAvailable, hotline.PresencePaused, hotline.PresenceLoggedOut, hotline.PresenceUnreachable
+	tests := []struct {
+		name  string
+		steps []step
+		want  []hotline.PresenceEvent
+	}{
+		{"feature codes", []step{keyed("login"), keyed("pause", "2"), keyed("resume"), keyed("logout")},
+			[]hotline.PresenceEvent{ev(avail, "", fc), ev(paused, "2", fc), ev(avail, "", fc), ev(out, "", fc)}},
+		{"admin commands", []step{
+			admin(func(s *Switchboard, op *operator) error { s.login(op); return nil }),
+			admin(func(s *Switchboard, op *operator) error { return s.pause(op, "4") }),
+			admin(func(s *Switchboard, op *operator) error { s.logout(op); return nil }),
+		}, []hotline.PresenceEvent{ev(avail, "", ad), ev(paused, "4", ad), ev(out, "", ad)}},
+		{"new pause reason", []step{keyed("login"), keyed("pause", "2"), keyed("pause", "3")},
+			[]hotline.PresenceEvent{ev(avail, "", fc), ev(paused, "2", fc), ev(paused, "3", fc)}},
+		{"no-ops are not written", []step{keyed("login"), keyed("login"), keyed("topic", "11"), keyed("pause", "x"), keyed("resume")},
+			[]hotline.PresenceEvent{ev(avail, "", fc), ev(paused, "x", fc), ev(avail, "", fc)}},
+		{"refused pause writes nothing", []step{keyed("pause", "2"), keyed("resume")}, nil},
+		{"handset lost and back while paused", []step{keyed("login"), keyed("pause", "2"), device(false), device(true)},
+			[]hotline.PresenceEvent{ev(avail, "", fc), ev(paused, "2", fc), ev(unr, "2", hs), ev(paused, "2", hs)}},
+		{"handset lost while logged out", []step{device(false), device(true), keyed("login")},
+			[]hotline.PresenceEvent{ev(avail, "", fc)}},
+		{"calls are not presence", []step{keyed("login"), answerCall},
+			[]hotline.PresenceEvent{ev(avail, "", fc)}},
+		{"paused after missed offers", []step{keyed("login"), missCall, keyed("resume")},
+			[]hotline.PresenceEvent{ev(avail, "", fc), ev(paused, "missed", sb), ev(avail, "", fc)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.MissedOffers = 1
+			h := newHarness(t, cfg, op(1, "1001"))
+			for i, st := range tt.steps {
+				n := len(h.j.presence)
+				h.clock.now = h.clock.now.Add(time.Hour)
+				at := h.clock.now
+				st(h)
+				for _, e := range h.j.presence[n:] {
+					if e.At.Before(at) {
+						t.Errorf("step %d: event %v before the step (%s)", i, e, at)
+					}
+				}
+			}
+			var got []hotline.PresenceEvent
+			for _, e := range h.j.presence {
+				e.At = time.Time{}
+				got = append(got, e)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("recorded:\n got %v\nwant %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// After a restart whoever was logged in or paused is again, without touching the handset; the
+// restore is written as such. Unreachable restores as logged in (with the pause under it).
+func TestPresenceRestored(t *testing.T) {
+	ds := hotline.PresenceByDaemonStart
+	before := t0.Add(-time.Hour)
+	last := func(p hotline.Presence, reason string) hotline.PresenceEvent {
+		return hotline.PresenceEvent{OperatorID: 1, At: before, Presence: p, Reason: reason, How: hotline.PresenceByFeatureCode}
+	}
+	tests := []struct {
+		name       string
+		last       []hotline.PresenceEvent
+		unreach    bool // Asterisk reports the handset unreachable before the journal answers
+		want       hotline.Presence
+		wantReason string
+		recorded   []hotline.PresenceEvent
+	}{
+		{"logged in", []hotline.PresenceEvent{last(hotline.PresenceAvailable, "")}, false, hotline.PresenceAvailable, "",
+			[]hotline.PresenceEvent{ev(hotline.PresenceAvailable, "", ds)}},
+		{"paused", []hotline.PresenceEvent{last(hotline.PresencePaused, "2")}, false, hotline.PresencePaused, "2",
+			[]hotline.PresenceEvent{ev(hotline.PresencePaused, "2", ds)}},
+		{"logged out", []hotline.PresenceEvent{last(hotline.PresenceLoggedOut, "")}, false, hotline.PresenceLoggedOut, "", nil},
+		{"never seen", nil, false, hotline.PresenceLoggedOut, "", nil},
+		{"unreachable then", []hotline.PresenceEvent{last(hotline.PresenceUnreachable, "")}, false, hotline.PresenceAvailable, "",
+			[]hotline.PresenceEvent{ev(hotline.PresenceAvailable, "", ds)}},
+		{"unreachable while paused then", []hotline.PresenceEvent{last(hotline.PresenceUnreachable, "3")}, false, hotline.PresencePaused, "3",
+			[]hotline.PresenceEvent{ev(hotline.PresencePaused, "3", ds)}},
+		{"unreachable now", []hotline.PresenceEvent{last(hotline.PresencePaused, "2")}, true, hotline.PresenceUnreachable, "2",
+			[]hotline.PresenceEvent{ev(hotline.PresenceUnreachable, "2", ds)}},
+		{"operator removed since", []hotline.PresenceEvent{{OperatorID: 7, At: before, Presence: hotline.PresenceAvailable, How: hotline.PresenceByAdmin}},
+			false, hotline.PresenceLoggedOut, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A harness that knows nobody yet, as a daemon at its start.
+			h := newHarness(t, testConfig())
+			h.j.operators = []hotline.Operator{op(1, "1001")}
+			h.j.last = tt.last
+			h.s.reloadOperators()
+			if tt.unreach {
+				// Loaded operators, then the handset's state, then the journal's last presence.
+				h.pending = append(h.pending[:1], append([]message{DeviceState{Extension: "1001", Reachable: false}}, h.pending[1:]...)...)
+			}
+			h.settle()
+			h.wantPresence(1, tt.want)
+			if got := h.status().Operators[0].Reason; got != tt.wantReason {
+				t.Errorf("reason = %q, want %q", got, tt.wantReason)
+			}
+			var got []hotline.PresenceEvent
+			for _, e := range h.j.presence {
+				if !e.At.Equal(t0) {
+					t.Errorf("event %v not at the restart (%s)", e, t0)
+				}
+				e.At = time.Time{}
+				got = append(got, e)
+			}
+			if !slices.Equal(got, tt.recorded) {
+				t.Errorf("recorded:\n got %v\nwant %v", got, tt.recorded)
+			}
+		})
+	}
+}
+
+// What an operator keys between the start and the journal's answer is newer than the journal.
+func TestPresenceRestoreKeepsNewerLogin(t *testing.T) {
+	h := newHarness(t, testConfig())
+	h.j.operators = []hotline.Operator{op(1, "1001")}
+	h.j.last = []hotline.PresenceEvent{{OperatorID: 1, At: t0.Add(-time.Hour), Presence: hotline.PresencePaused, Reason: "2", How: hotline.PresenceByFeatureCode}}
+	h.s.reloadOperators()
+	restore := h.pending[1:]
+	h.pending = h.pending[:1]
+	h.settle()
+	keyed("login")(h)
+	h.pending = append(h.pending, restore...)
+	h.settle()
+	h.wantPresence(1, hotline.PresenceAvailable)
+	if n := len(h.j.presence); n != 1 || h.j.presence[0].How != hotline.PresenceByFeatureCode {
+		t.Errorf("recorded %v, want only the login by feature code", h.j.presence)
+	}
+}
+
+// A later reload (an administrator changed operators) does not restore again.
+func TestPresenceReloadDoesNotRestore(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"), op(2, "1002"))
+	h.j.last = []hotline.PresenceEvent{{OperatorID: 2, At: t0, Presence: hotline.PresenceAvailable, How: hotline.PresenceByAdmin}}
+	h.s.reloadOperators()
+	h.settle()
+	h.wantPresence(2, hotline.PresenceLoggedOut)
+	if len(h.j.presence) != 0 {
+		t.Errorf("recorded %v on reload", h.j.presence)
+	}
+}
