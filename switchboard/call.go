@@ -440,7 +440,7 @@ func (s *Switchboard) saveLeg(c *call) {
 // onChannelGone: a channel left the application or was destroyed. Either may come first; the
 // second finds nothing to do.
 func (s *Switchboard) onChannelGone(ch string, cause int) {
-	if s.transferChannelGone(ch, cause) {
+	if s.transferChannelGone(ch, cause) || s.cutChannelGone(ch, cause) {
 		return
 	}
 	if c := s.calls[ch]; c != nil {

@@ -30,6 +30,7 @@ type ChannelDestroyed struct {
 type ChannelHangupRequest struct {
 	Channel string
 	Cause   int
+	Soft    bool // asked by Asterisk or an application (ARI hangup, shutdown), not by the SIP peer
 }
 
 // ChannelStateChange: a channel's state changed ("Ringing", "Up"...). Informational: an offer is

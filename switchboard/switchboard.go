@@ -58,6 +58,7 @@ type Switchboard struct {
 	connected bool
 	suspect   map[string]bool      // calls live when the connection dropped: Inventory says which survive
 	transfers map[string]*transfer // transfers under way, by the target's channel id (transfer.go)
+	cut       map[string]bool      // channels Asterisk is hanging up by itself (cut.go)
 	seq       uint64
 	cands     []routing.Candidate // scratch for routing
 	candOps   []*operator         // cands[i] is candOps[i]
@@ -92,6 +93,7 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		lanes:     make(map[string]*lane),
 		callbacks: make(map[string]int64),
 		transfers: make(map[string]*transfer),
+		cut:       make(map[string]bool),
 		connected: true, // until the adapter says otherwise: it delivers Disconnected first if it must
 	}
 	s.router.Rules = routing.Rules{
@@ -260,7 +262,9 @@ func (s *Switchboard) dispatch(m message) {
 	case Inventory:
 		s.onInventory(m)
 		s.connected = true
-	case ChannelHangupRequest, ChannelStateChange, ChannelEnteredBridge:
+	case ChannelHangupRequest:
+		s.onHangupRequest(m)
+	case ChannelStateChange, ChannelEnteredBridge:
 		// The end of a channel is acted on at StasisEnd/ChannelDestroyed, an answer at StasisStart.
 	default:
 		s.log.Error("switchboard: unknown message", "type", fmt.Sprintf("%T", m))

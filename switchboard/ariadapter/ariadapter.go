@@ -104,7 +104,7 @@ func Translate(ev ari.Event) (switchboard.Event, bool) {
 	case *ariv6.ChannelDestroyed:
 		return switchboard.ChannelDestroyed{Channel: ev.Channel.ID, Cause: ev.Cause}, true
 	case *ariv6.ChannelHangupRequest:
-		return switchboard.ChannelHangupRequest{Channel: ev.Channel.ID, Cause: ev.Cause}, true
+		return switchboard.ChannelHangupRequest{Channel: ev.Channel.ID, Cause: ev.Cause, Soft: ev.Soft}, true
 	case *ariv6.ChannelStateChange:
 		return switchboard.ChannelStateChange{Channel: ev.Channel.ID, State: ev.Channel.State}, true
 	case *ariv6.PlaybackFinished:

@@ -30,7 +30,7 @@ func TestTranslateCaptured(t *testing.T) {
 			CallerNumber: "555", CallerName: "Test", Args: []string{"inbound"}}},
 		{"StasisEnd", switchboard.StasisEnd{Channel: "b-188487365-8"}},
 		{"ChannelDestroyed", switchboard.ChannelDestroyed{Channel: "b-188487365-8", Cause: 16}},
-		{"ChannelHangupRequest", switchboard.ChannelHangupRequest{Channel: "chan-748454377-2", Cause: 32}},
+		{"ChannelHangupRequest", switchboard.ChannelHangupRequest{Channel: "chan-748454377-2", Cause: 32, Soft: true}},
 		{"PlaybackFinished", switchboard.PlaybackFinished{Playback: "pb-194240687-11"}},
 		{"ChannelDtmfReceived", switchboard.DTMF{Channel: "b-188487365-8", Digit: "5"}},
 		{"RecordingFinished", switchboard.RecordingFinished{Name: "rec-192377222-10"}},

@@ -1,0 +1,54 @@
+package switchboard
+
+import "github.com/hotline-dev/hotline"
+
+// Calls cut by Asterisk. When Asterisk stops gracefully (a restart, "core stop"), it hangs up every
+// channel itself and the application sees ordinary ends; only the soft hangup request before them
+// tells that neither the caller nor the operator hung up. hotline asks for soft hangups too, but
+// only of channels it is done with (a caller it is hanging up, a handset whose offer ended), so a
+// soft request on a caller still in the call flow, or on a talking operator's handset, is Asterisk
+// (or its administrator) cutting the call: the leg ends "failed", not "completed" or "abandoned".
+
+func (s *Switchboard) onHangupRequest(m ChannelHangupRequest) {
+	if !m.Soft {
+		return // the caller or the handset hung up (a BYE): the end says how
+	}
+	if c := s.calls[m.Channel]; c != nil {
+		switch c.state {
+		case stateGreeting, stateQueued, stateBridged, stateOverflow:
+			s.cut[m.Channel] = true
+		}
+		return
+	}
+	if o := s.offers[m.Channel]; o != nil && o.answered && !o.gone && o.call.state == stateBridged {
+		s.cut[m.Channel] = true
+	}
+}
+
+// cutChannelGone ends a call whose channel Asterisk cut; it reports whether it did.
+func (s *Switchboard) cutChannelGone(ch string, cause int) bool {
+	if !s.cut[ch] {
+		return false
+	}
+	delete(s.cut, ch)
+	if c := s.calls[ch]; c != nil {
+		s.callLog(c).Warn("call cut by Asterisk", "state", c.state, "cause", cause)
+		o := c.offer
+		c.leg.End = hotline.LegFailed
+		s.endCall(c, hotline.LegFailed)
+		if o != nil && o.answered {
+			s.callEnded(o)
+		}
+		return true
+	}
+	if o := s.offers[ch]; o != nil {
+		c := o.call
+		s.operatorChannelGone(o, cause)
+		if c.state == stateHangingUp && c.leg.End == hotline.LegCompleted {
+			s.callLog(c).Warn("call cut by Asterisk on the operator's side", "cause", cause)
+			c.leg.End = hotline.LegFailed
+		}
+		return true
+	}
+	return false
+}
