@@ -53,6 +53,22 @@ type Operator struct {
 // the test; the daemon's log is printed if the test failed.
 func Start(tb testing.TB, ops []Operator, tweak func(*config.Config)) *Daemon {
 	tb.Helper()
+	return start(tb, "", ops, tweak)
+}
+
+// StartOnJournal starts a daemon on an existing journal file, seeding nothing: with the journal
+// of a daemon stopped by Stop (its Config.Journal.Path), it is hotline serve restarted.
+func StartOnJournal(tb testing.TB, journalPath string, tweak func(*config.Config)) *Daemon {
+	tb.Helper()
+	if _, err := os.Stat(journalPath); err != nil {
+		tb.Fatalf("hotlinetest: existing journal: %v", err)
+	}
+	return start(tb, journalPath, nil, tweak)
+}
+
+// start starts a daemon on journalPath, or on a fresh journal seeded with ops when it is "".
+func start(tb testing.TB, journalPath string, ops []Operator, tweak func(*config.Config)) *Daemon {
+	tb.Helper()
 	sb := sandbox.Require(tb)
 	dir := tb.TempDir()
 	cfg := config.Default()
@@ -60,6 +76,9 @@ func Start(tb testing.TB, ops []Operator, tweak func(*config.Config)) *Daemon {
 	cfg.ARI.User, cfg.ARI.Password, cfg.ARI.App = sb.ARIUser, config.Secret(sb.ARIPassword), sb.ARIApp
 	cfg.AMI.Addr, cfg.AMI.User, cfg.AMI.Password = sb.AMIAddr, sb.AMIUser, config.Secret(sb.AMIPassword)
 	cfg.Journal.Path = filepath.Join(dir, "hotline.db")
+	if journalPath != "" {
+		cfg.Journal.Path = journalPath
+	}
 	cfg.API.Socket = filepath.Join(dir, "hotline.sock")
 	cfg.Metrics.Listen = ""
 	cfg.Log.Level = "debug"
@@ -81,25 +100,8 @@ func Start(tb testing.TB, ops []Operator, tweak func(*config.Config)) *Daemon {
 	if _, err := store.Migrate(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	by, err := store.Actor(ctx, "test-admin")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	admin := hotline.Operator{Name: "Test administrator", Login: "test-admin", Role: hotline.RoleAdministrator, Level: hotline.Level1, Active: true}
-	if err := store.AddOperator(ctx, by, &admin); err != nil {
-		tb.Fatal(err)
-	}
-	by = hotline.Actor{Login: admin.Login, OperatorID: admin.ID, Role: hotline.RoleAdministrator}
-	for _, o := range ops {
-		name := o.Name
-		if name == "" {
-			name = "Operator " + o.Extension
-		}
-		op := hotline.Operator{Name: name, Login: "op" + o.Extension, Role: hotline.RoleOperator, Level: hotline.Level1,
-			Extension: o.Extension, Priority: o.Tier, Active: true}
-		if err := store.AddOperator(ctx, by, &op); err != nil {
-			tb.Fatalf("hotlinetest: seed operator %s: %v", o.Extension, err)
-		}
+	if journalPath == "" {
+		seed(tb, store, ops)
 	}
 
 	logPath := filepath.Join(dir, "hotline.log")
@@ -125,6 +127,32 @@ func Start(tb testing.TB, ops []Operator, tweak func(*config.Config)) *Daemon {
 		tb.Fatalf("hotlinetest: the daemon did not connect to Asterisk: %v", err)
 	}
 	return d
+}
+
+// seed adds an administrator and the operators to a fresh journal.
+func seed(tb testing.TB, store *journal.Store, ops []Operator) {
+	tb.Helper()
+	ctx := context.Background()
+	by, err := store.Actor(ctx, "test-admin")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	admin := hotline.Operator{Name: "Test administrator", Login: "test-admin", Role: hotline.RoleAdministrator, Level: hotline.Level1, Active: true}
+	if err := store.AddOperator(ctx, by, &admin); err != nil {
+		tb.Fatal(err)
+	}
+	by = hotline.Actor{Login: admin.Login, OperatorID: admin.ID, Role: hotline.RoleAdministrator}
+	for _, o := range ops {
+		name := o.Name
+		if name == "" {
+			name = "Operator " + o.Extension
+		}
+		op := hotline.Operator{Name: name, Login: "op" + o.Extension, Role: hotline.RoleOperator, Level: hotline.Level1,
+			Extension: o.Extension, Priority: o.Tier, Active: true}
+		if err := store.AddOperator(ctx, by, &op); err != nil {
+			tb.Fatalf("hotlinetest: seed operator %s: %v", o.Extension, err)
+		}
+	}
 }
 
 // Stop stops the daemon (as SIGTERM does) and waits for it; Start's cleanup calls it too.
