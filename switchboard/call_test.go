@@ -179,30 +179,34 @@ func TestMissedOffersPauseOperator(t *testing.T) {
 	h := newHarness(t, cfg, op(1, "1001"))
 	h.login("1001")
 	h.arrive("c1", "201")
-	h.advance(15 * time.Second) // missed once; routing skips 1001 for c1's next attempt
-	h.wantPresence(1, hotline.PresenceAvailable)
 	m := h.mark()
-	h.arrive("c2", "202") // so c2 rings 1001
-	if or := h.oneOriginate(m); or.AppArgs[1] != "c2" {
-		t.Fatalf("offered %v, want c2", or.AppArgs)
+	h.advance(15 * time.Second) // missed once; nobody else can take c1, so 1001 rings again
+	if or := h.oneOriginate(m); or.AppArgs[1] != "c1" {
+		t.Fatalf("offered %v after the first miss, want c1 again (routing's exclusion lapses when nobody else can answer)", or.AppArgs)
+	}
+	h.wantPresence(1, hotline.PresenceRinging)
+	if h.s.operators[1].missed != 1 {
+		t.Errorf("missed = %d, want 1", h.s.operators[1].missed)
 	}
 	h.advance(15 * time.Second) // missed twice in a row: paused
 	h.wantPresence(1, hotline.PresencePaused)
 	if st := h.status().Operators[0]; st.Reason != "missed" || st.Missed != 2 {
 		t.Errorf("status = %+v, want paused for missed, 2 in a row", st)
 	}
+	h.arrive("c2", "202")
 	m = h.mark()
 	h.advance(time.Minute)
 	if n := len(h.originates(m)); n != 0 {
 		t.Errorf("%d offers to a paused operator", n)
 	}
-	// Resume: the count starts over and the next caller is offered (c1 and c2 skip 1001, who
-	// missed them, until another operator has tried: routing's exclusion rule).
+	// Resume: the count starts over and a caller is offered at once: c2, since c1 still skips 1001,
+	// who missed it, while another caller can take 1001.
+	m = h.mark()
 	h.s.dispatch(command{run: func(s *Switchboard) { _ = s.resume(s.operators[1]) }})
 	h.settle()
-	m = h.mark()
-	h.arrive("c3", "203")
-	h.oneOriginate(m)
+	if or := h.oneOriginate(m); or.AppArgs[1] != "c2" {
+		t.Errorf("after resume offered %v, want c2", or.AppArgs)
+	}
 	if h.s.operators[1].missed != 0 {
 		t.Errorf("missed after resume = %d, want 0", h.s.operators[1].missed)
 	}
