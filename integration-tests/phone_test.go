@@ -342,8 +342,10 @@ func TestBlindTransferThroughAsterisk(t *testing.T) {
 	} else if code != 200 {
 		t.Errorf("1012's transfer ended with %d, want 200", code)
 	}
-	if p := bCall.TransferProgress(); len(p) < 2 || p[0] != 100 {
-		t.Errorf("1012's transfer progress %v, want 100 Trying first, then more", p)
+	// Asterisk sends 100 Trying before the final 200, but the two NOTIFYs may cross on UDP: the
+	// phone keeps only what is in CSeq order, so the 100 is not always there to see.
+	if p := bCall.TransferProgress(); len(p) == 0 || p[len(p)-1] != 200 {
+		t.Errorf("1012's transfer progress %v, want it to end with 200", p)
 	}
 	// Asterisk leaves it to the transferor to hang up, as a desk phone does after NOTIFY 200.
 	if err := bCall.Hangup(ctx); err != nil {
