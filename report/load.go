@@ -122,6 +122,34 @@ func (s *Source) Operators(ctx context.Context) ([]hotline.Operator, error) {
 	return out, nil
 }
 
+// Presence returns the operators' presence events that shape [from, to): each operator's last
+// event before from, then every event in the range (as journal.PresenceHistory).
+func (s *Source) Presence(ctx context.Context, from, to time.Time) ([]hotline.PresenceEvent, error) {
+	var rows []struct {
+		OperatorID int64  `db:"operator_id"`
+		At         int64  `db:"at"`
+		Presence   string `db:"presence"`
+		Reason     string `db:"reason"`
+		How        string `db:"how"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT operator_id, at, presence, reason, how FROM (
+			SELECT p.* FROM operators o JOIN operator_presence p ON p.id = (
+				SELECT q.id FROM operator_presence q WHERE q.operator_id = o.id AND q.at < ?1
+				ORDER BY q.at DESC, q.id DESC LIMIT 1)
+			UNION ALL
+			SELECT p.* FROM operator_presence p WHERE p.at >= ?1 AND p.at < ?2)
+		ORDER BY operator_id, at, id`, ms(from), ms(to))
+	if err != nil {
+		return nil, fmt.Errorf("read operators' presence: %w", err)
+	}
+	out := make([]hotline.PresenceEvent, len(rows))
+	for i, r := range rows {
+		out[i] = hotline.PresenceEvent{OperatorID: r.OperatorID, At: time.UnixMilli(r.At).UTC(), Presence: hotline.Presence(r.Presence),
+			Reason: r.Reason, How: hotline.PresenceHow(r.How)}
+	}
+	return out, nil
+}
+
 // Load reads what Compute needs for o's range (o.AsOf as Compute will default it).
 func (s *Source) Load(ctx context.Context, from, to, asOf time.Time) (Data, error) {
 	var d Data
@@ -130,6 +158,9 @@ func (s *Source) Load(ctx context.Context, from, to, asOf time.Time) (Data, erro
 		return d, err
 	}
 	if d.Operators, err = s.Operators(ctx); err != nil {
+		return d, err
+	}
+	if d.Presence, err = s.Presence(ctx, from, to); err != nil {
 		return d, err
 	}
 	var topics []struct {

@@ -110,13 +110,38 @@ func WriteTable(w io.Writer, r *Report, by By) error {
 		strings.Join(sl, " and "), human(r.Thresholds.ShortAbandonSeconds), human(r.Thresholds.WrapUpSeconds))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	if by == ByOperator {
-		fmt.Fprintln(tw, "ID\tOPERATOR\tHANDLED\tXFER IN\tXFER OUT\tXFER%\tTALK\tWRAP-UP\tAHT\tASA\tSTAFFED\tOCCUPANCY\tOVERDUE\t")
+		fmt.Fprintln(tw, "ID\tOPERATOR\tHANDLED\tXFER IN\tXFER OUT\tXFER%\tTALK\tWRAP-UP\tAHT\tASA\tSTAFFED\tOCCUPANCY\tPAUSED\tLOGINS\tOVERDUE\t")
+		approx := false
 		for _, o := range r.Operators {
-			fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n", o.ID, o.Name, o.Handled, o.TransferredIn, o.TransferredOut,
+			staffed := human(o.StaffedSeconds)
+			paused, logins := "-", "-"
+			switch o.StaffedFrom {
+			case StaffedFromObservedSpan:
+				staffed += "*"
+				approx = true
+			case StaffedFromPresence:
+				paused, logins = human(o.PausedSeconds), strconv.Itoa(o.Logins)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n", o.ID, o.Name, o.Handled, o.TransferredIn, o.TransferredOut,
 				pctS(o.TransferRate), human(o.TalkSeconds), human(o.WrapSeconds), humanP(o.AHTSeconds), humanP(o.ASASeconds),
-				human(o.StaffedSeconds), pctS(o.Occupancy), o.Overdue)
+				staffed, pctS(o.Occupancy), paused, logins, o.Overdue)
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if approx {
+			fmt.Fprintln(w, "* no presence history in the range: staffed time is the observed span, first answer to last wrap-up of each day (occupancy an upper bound)")
+		}
+		for _, o := range r.Operators {
+			var parts []string
+			for _, p := range o.Pauses {
+				parts = append(parts, fmt.Sprintf("%s %s (%d)", orNone(p.Reason), human(p.Seconds), p.Pauses))
+			}
+			if len(parts) > 0 {
+				fmt.Fprintf(w, "Pauses of %s by reason: %s\n", o.Name, strings.Join(parts, ", "))
+			}
+		}
+		return nil
 	}
 	rows, keyName := r.callRows(by)
 	head := keyName + "\tOFFERED\tANSWERED\tABANDONED\tSHORT\tOVERFLOW\tFAILED\tWAITING"
@@ -155,6 +180,15 @@ func WriteTable(w io.Writer, r *Report, by By) error {
 	}
 	cb := r.Callbacks
 	fmt.Fprintf(w, "\nCallbacks requested %d, made %d, kept %d (%s), pending %d\n", cb.Requested, cb.Made, cb.Kept, pctS(cb.KeptRate), cb.Pending)
+	if r.PresenceHistory {
+		var days []string
+		for _, p := range r.Periods {
+			if p.Logins > 0 {
+				days = append(days, fmt.Sprintf("%s %d", p.Key, p.Logins))
+			}
+		}
+		fmt.Fprintf(w, "Operators' logins %d: %s\n", r.Total.Logins, orNone(strings.Join(days, ", ")))
+	}
 	fmt.Fprintf(w, "Cases registered %d\n", r.Cases.Registered)
 	for _, b := range []struct {
 		name string
@@ -184,11 +218,17 @@ func WriteCSV(w io.Writer, r *Report, by By) error {
 	cw := csv.NewWriter(w)
 	if by == ByOperator {
 		_ = cw.Write([]string{"id", "name", "handled", "transferred_in", "transferred_out", "transfer_rate", "talk_seconds",
-			"wrap_up_seconds", "aht_seconds", "asa_seconds", "staffed_seconds", "occupancy", "overdue_cases"})
+			"wrap_up_seconds", "aht_seconds", "asa_seconds", "staffed_seconds", "occupancy", "overdue_cases",
+			"staffed_from", "paused_seconds", "pauses", "unreachable_seconds", "logins"})
 		for _, o := range r.Operators {
+			var pauses []string // reason:seconds:count;...
+			for _, p := range o.Pauses {
+				pauses = append(pauses, p.Reason+":"+numF(p.Seconds)+":"+strconv.Itoa(p.Pauses))
+			}
 			_ = cw.Write([]string{strconv.FormatInt(o.ID, 10), o.Name, strconv.Itoa(o.Handled), strconv.Itoa(o.TransferredIn),
 				strconv.Itoa(o.TransferredOut), num(o.TransferRate), numF(o.TalkSeconds), numF(o.WrapSeconds), num(o.AHTSeconds),
-				num(o.ASASeconds), numF(o.StaffedSeconds), num(o.Occupancy), strconv.Itoa(o.Overdue)})
+				num(o.ASASeconds), numF(o.StaffedSeconds), num(o.Occupancy), strconv.Itoa(o.Overdue),
+				o.StaffedFrom, numF(o.PausedSeconds), strings.Join(pauses, ";"), numF(o.UnreachableSeconds), strconv.Itoa(o.Logins)})
 		}
 	} else {
 		rows, keyName := r.callRows(by)
@@ -197,7 +237,7 @@ func WriteCSV(w io.Writer, r *Report, by By) error {
 			head = append(head, targetName(t)+"_within", targetName(t)+"_percent")
 		}
 		head = append(head, "abandon_rate", "asa_seconds", "max_wait_seconds", "handled", "talk_seconds", "wrap_up_seconds", "aht_seconds",
-			"transferred", "transfer_rate")
+			"transferred", "transfer_rate", "logins")
 		_ = cw.Write(head)
 		for _, c := range rows {
 			rec := []string{c.Key, c.Label}
@@ -208,7 +248,7 @@ func WriteCSV(w io.Writer, r *Report, by By) error {
 				rec = append(rec, strconv.Itoa(s.Within), num(s.Percent))
 			}
 			rec = append(rec, num(c.AbandonRate), num(c.ASASeconds), numF(c.MaxWait), strconv.Itoa(c.Handled), numF(c.TalkSeconds),
-				numF(c.WrapSeconds), num(c.AHTSeconds), strconv.Itoa(c.Transferred), num(c.TransferRate))
+				numF(c.WrapSeconds), num(c.AHTSeconds), strconv.Itoa(c.Transferred), num(c.TransferRate), strconv.Itoa(c.Logins))
 			_ = cw.Write(rec)
 		}
 	}

@@ -178,6 +178,9 @@ type Data struct {
 	StatusChanges []StatusChange
 	Operators     []hotline.Operator // names
 	Topics        []hotline.Topic    // titles
+	// Presence: the operators' presence events that shape the range (journal.PresenceHistory):
+	// each operator's event in force at From, then those in [From, To).
+	Presence []hotline.PresenceEvent
 }
 
 // CaseGroup is the number of cases registered with one type, topic and status.
@@ -221,7 +224,10 @@ type Report struct {
 	Operators  []OperatorStats `json:"operators"`
 	Cases      CaseStats       `json:"cases"`
 	Callbacks  CallbackStats   `json:"callbacks"`
-	loc        *time.Location
+	// PresenceHistory: some operator has presence history in the range; staffed time and
+	// occupancy come from it (OperatorStats.StaffedFrom says, per operator).
+	PresenceHistory bool `json:"presence_history"`
+	loc             *time.Location
 }
 
 // location is the report's time zone for printing dates.
@@ -268,6 +274,7 @@ type CallStats struct {
 	AHTSeconds    *float64 `json:"aht_seconds"` // (talk + wrap-up) ÷ Handled
 	Transferred   int      `json:"transferred"` // handled legs that ended in a transfer
 	TransferRate  *float64 `json:"transfer_rate"`
+	Logins        int      `json:"logins"` // operators' logins in the row's period (total and periods only)
 	waitAnswered  time.Duration
 	servedWithins []int
 }
@@ -291,11 +298,18 @@ type OperatorStats struct {
 	WrapSeconds    float64  `json:"wrap_up_seconds"`
 	AHTSeconds     *float64 `json:"aht_seconds"`
 	ASASeconds     *float64 `json:"asa_seconds"` // mean queue wait of the calls this operator answered from the queue
-	StaffedSeconds float64  `json:"staffed_seconds"`
-	Occupancy      *float64 `json:"occupancy"` // talk ÷ staffed
-	Overdue        int      `json:"overdue_cases"`
-	fromQueue      int
-	waitAnswered   time.Duration
+	// StaffedSeconds: logged in and not paused (presence history), else the observed span.
+	StaffedSeconds float64 `json:"staffed_seconds"`
+	// StaffedFrom: StaffedFromPresence or StaffedFromObservedSpan; "" when not staffed.
+	StaffedFrom        string      `json:"staffed_from"`
+	Occupancy          *float64    `json:"occupancy"` // talk ÷ staffed
+	PausedSeconds      float64     `json:"paused_seconds"`
+	Pauses             []PauseTime `json:"pauses"` // by reason code; empty without presence history
+	UnreachableSeconds float64     `json:"unreachable_seconds"`
+	Logins             int         `json:"logins"`
+	Overdue            int         `json:"overdue_cases"`
+	fromQueue          int
+	waitAnswered       time.Duration
 }
 
 // Count is one line of a breakdown.
@@ -446,6 +460,7 @@ func Compute(d Data, o Options, now time.Time) (*Report, error) {
 	for k, sp := range staffed {
 		opRow[k.op].StaffedSeconds += sp.to.Sub(sp.from).Seconds()
 	}
+	r.applyPresence(d.Presence, o, opRow, periodRow, names)
 
 	r.Total.finish(o.SLTargets)
 	for i := range r.Periods {
@@ -473,6 +488,9 @@ func Compute(d Data, o Options, now time.Time) (*Report, error) {
 		op.Overdue++
 	}
 	for _, op := range opRow {
+		if op.Pauses == nil {
+			op.Pauses = []PauseTime{}
+		}
 		op.finish()
 		r.Operators = append(r.Operators, *op)
 	}
