@@ -6,6 +6,7 @@ import (
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
+	"github.com/hotline-dev/hotline/integration-tests/sipphone"
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
@@ -85,5 +86,80 @@ func TestAsteriskRestartDuringQueuedAndBridgedCalls(t *testing.T) {
 	}
 	if _, leg := waitLegEnded(t, d, after); leg.End != hotline.LegCompleted {
 		t.Errorf("call after the restart ended %q, want completed", leg.End)
+	}
+}
+
+// The daemon stops (context cancelled: SIGTERM, an upgrade) with one call bridged and one caller
+// queued, and starts again on the same journal: the bridged call talks on and is adopted, the
+// waiting caller keeps waiting and is re-queued; each call ends with one case and one correct leg.
+func TestDaemonRestartMidCall(t *testing.T) {
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, nil)
+	h := d.Handset("1001", 300*time.Millisecond)
+	if !d.FeatureCode(h, "*21") {
+		t.Fatal("login: no prompt")
+	}
+	const talking, waiting = "79007770001", "79007770002"
+	ctx := within(t, 120*time.Second)
+	a, err := d.Caller(talking).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := h.Incoming(within(t, 20*time.Second))
+	if err != nil {
+		t.Fatalf("operator not rung: %v", err)
+	}
+	if err := a.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Fatalf("caller does not hear the operator: %v", err)
+	}
+	b, err := d.Caller(waiting).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.WaitStatus(15*time.Second, queued(1)); err != nil {
+		t.Fatalf("second caller not queued: %v", err)
+	}
+
+	d.Restart()
+
+	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
+		return st.Calls == 2 && len(st.Queue) == 1 && st.Queue[0].CallerNumber == waiting &&
+			hotlinetest.Presence(st, "1001") == hotline.PresenceTalking
+	}); err != nil {
+		t.Fatalf("after the restart: want the bridged call adopted and the waiting caller re-queued: %v", err)
+	}
+	// Both calls are still up and the bridged pair still hear each other.
+	heard := a.Stats().Tones[hotlinetest.OperatorTone]
+	if err := heardMore(within(t, 10*time.Second), a, hotlinetest.OperatorTone, heard); err != nil {
+		t.Errorf("bridged caller lost the operator over the restart: %v", err)
+	}
+	if st := b.State(); st == sipphone.Ended {
+		t.Fatalf("waiting caller dropped by the restart: %v", b.End())
+	}
+
+	// The adopted call ends normally; then the operator gets the waiting caller.
+	if err := a.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, leg := waitLegEnded(t, d, talking)
+	if _, legs := caseOf(t, d, talking); len(legs) != 1 || leg.End != hotline.LegCompleted || leg.OperatorID != d.OperatorID("1001") || leg.RecordingName == "" {
+		t.Errorf("adopted call's legs = %+v, want one, completed by 1001, recorded", legs)
+	}
+	_ = in // the first call's handset: hung up by the wrap-up
+	in2, err := h.Incoming(within(t, 30*time.Second))
+	if err != nil {
+		t.Fatalf("re-queued caller never offered: %v", err)
+	}
+	if got := in2.Caller().User; got != waiting {
+		t.Errorf("operator rung for %q, want the re-queued caller %s", got, waiting)
+	}
+	if err := b.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Errorf("re-queued caller does not hear the operator: %v", err)
+	}
+	if err := b.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, leg = waitLegEnded(t, d, waiting)
+	if _, legs := caseOf(t, d, waiting); len(legs) != 1 || leg.End != hotline.LegCompleted || leg.QueuedAt.IsZero() {
+		t.Errorf("re-queued caller's legs = %+v, want one, queued then completed", legs)
 	}
 }

@@ -73,6 +73,10 @@ type Disconnected struct{ Err error }
 // and left alone.
 type Inventory struct {
 	Channels []string // channel ids
+	// What the first inventory after start needs to adopt the calls of a previous run
+	// (reconcile.go); an adapter that cannot list them leaves them empty.
+	Details []ChannelInfo
+	Bridges []BridgeInfo
 }
 
 // DeviceState: an operator's handset became reachable (registered, answering OPTIONS) or not,

@@ -59,9 +59,14 @@ type Switchboard struct {
 	suspect   map[string]bool      // calls live when the connection dropped: Inventory says which survive
 	transfers map[string]*transfer // transfers under way, by the target's channel id (transfer.go)
 	cut       map[string]bool      // channels Asterisk is hanging up by itself (cut.go)
-	seq       uint64
-	cands     []routing.Candidate // scratch for routing
-	candOps   []*operator         // cands[i] is candOps[i]
+	// Reconciliation with a previous run at the first inventory (reconcile.go).
+	reconciled bool
+	legsLoaded bool
+	openLegs   []hotline.Leg
+	pendingInv *Inventory
+	seq        uint64
+	cands      []routing.Candidate // scratch for routing
+	candOps    []*operator         // cands[i] is candOps[i]
 }
 
 // New returns a switchboard; Run starts it. cfg must be valid (Config.Validate).
@@ -169,6 +174,7 @@ func (s *Switchboard) Run(ctx context.Context) error {
 		}()
 	}
 	s.reloadOperators()
+	s.loadOpenLegs()
 	for {
 		select {
 		case <-ctx.Done():
@@ -241,6 +247,8 @@ func (s *Switchboard) dispatch(m message) {
 		s.onTransfer(m)
 	case specialistsFound:
 		s.onSpecialistsFound(m)
+	case openLegsLoaded:
+		s.onOpenLegs(m)
 	case RecordingFinished:
 		s.onRecordingEnd(m.Name, "")
 	case RecordingFailed:
@@ -260,6 +268,7 @@ func (s *Switchboard) dispatch(m message) {
 		}
 		s.log.Warn("asterisk disconnected: no offers until it is back", "err", m.Err)
 	case Inventory:
+		s.reconcileInventory(m)
 		s.onInventory(m)
 		s.connected = true
 	case ChannelHangupRequest:

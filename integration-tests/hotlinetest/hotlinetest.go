@@ -39,6 +39,7 @@ type Daemon struct {
 	tb     testing.TB
 	cancel context.CancelFunc
 	done   chan error
+	log    *slog.Logger
 }
 
 // Operator is a level-1 operator to seed, by extension (a sandbox handset, 1001-1060).
@@ -112,7 +113,7 @@ func start(tb testing.TB, journalPath string, ops []Operator, tweak func(*config
 	log := slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rctx, cancel := context.WithCancel(ctx)
 	d := &Daemon{Config: cfg, Sandbox: sb, Store: store, API: control.NewClient(cfg.API.Socket), LogPath: logPath,
-		tb: tb, cancel: cancel, done: make(chan error, 1)}
+		tb: tb, cancel: cancel, done: make(chan error, 1), log: log}
 	go func() { d.done <- daemon.Run(rctx, cfg, log) }()
 	tb.Cleanup(func() {
 		d.Stop()
@@ -166,6 +167,21 @@ func (d *Daemon) Stop() {
 		d.done <- nil // a second Stop returns at once
 	case <-time.After(15 * time.Second):
 		d.tb.Errorf("hotline serve did not stop within 15 s of its context ending")
+	}
+}
+
+// Restart stops the daemon (context cancelled, as SIGTERM does) and starts a new one on the same
+// configuration and journal, as an upgrade or a crash followed by a restart would; it waits until
+// the new one is connected to Asterisk.
+func (d *Daemon) Restart() {
+	d.tb.Helper()
+	d.Stop()
+	<-d.done // Stop leaves a nil for a second Stop; this run is over
+	rctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	go func() { d.done <- daemon.Run(rctx, d.Config, d.log) }()
+	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool { return st.Connected }); err != nil {
+		d.tb.Fatalf("hotlinetest: the restarted daemon did not connect to Asterisk: %v", err)
 	}
 }
 

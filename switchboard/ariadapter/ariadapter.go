@@ -25,6 +25,11 @@ type lister interface {
 	Endpoints(ctx context.Context, tech string) ([]ariv6.EndpointData, error)
 }
 
+// bridgeLister lists bridges; *ari.Conn is one.
+type bridgeLister interface {
+	Bridges(ctx context.Context) ([]ariv6.BridgeData, error)
+}
+
 // Telephony carries out switchboard requests over ARI.
 type Telephony struct {
 	Conn *ari.Conn
@@ -241,11 +246,25 @@ func inventory(ctx context.Context, conn lister, sb Deliverer, log *slog.Logger)
 	for {
 		chans, err := conn.Channels(ctx)
 		if err == nil {
-			ids := make([]string, len(chans))
+			inv := switchboard.Inventory{Channels: make([]string, len(chans)), Details: make([]switchboard.ChannelInfo, len(chans))}
 			for i, c := range chans {
-				ids[i] = c.ID
+				inv.Channels[i] = c.ID
+				inv.Details[i] = switchboard.ChannelInfo{ID: c.ID, Name: c.Name}
+				if c.Caller != nil {
+					inv.Details[i].CallerNumber = c.Caller.Number
+				}
 			}
-			if err := sb.Deliver(ctx, switchboard.Inventory{Channels: ids}); err != nil && !errors.Is(err, context.Canceled) {
+			// Bridges tell which calls are talking: what a restarted daemon adopts.
+			if bl, ok := conn.(bridgeLister); ok {
+				bs, err := bl.Bridges(ctx)
+				if err != nil {
+					log.Warn("ariadapter: listing bridges failed; bridged calls of a previous run cannot be adopted", "err", err)
+				}
+				for _, b := range bs {
+					inv.Bridges = append(inv.Bridges, switchboard.BridgeInfo{ID: b.ID, Channels: b.ChannelIDs})
+				}
+			}
+			if err := sb.Deliver(ctx, inv); err != nil && !errors.Is(err, context.Canceled) {
 				log.Error("ariadapter: deliver inventory", "err", err)
 			}
 			return

@@ -1,0 +1,230 @@
+package switchboard
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+)
+
+// Reconciliation after the daemon restarts (crash, kill -9, upgrade). Asterisk keeps the channels
+// of a Stasis application whose websocket went away: waiting callers still hear music, bridged
+// calls still talk and their bridge still records. The journal knows which legs never ended. At
+// the first inventory after start, hotline puts the two together, never guessing:
+//
+//	open leg, caller's channel gone                 → the leg ends "failed" (it ended while we were away)
+//	open leg, answered, caller and the operator's   → adopted as a bridged call: it ends, later, with a
+//	  channel (<call>-op<n>, <call>-xf<n>) both up     correct leg (completed), the operator talking
+//	open leg, not answered, caller up               → back in the queue at its first join time, so the
+//	                                                   callers keep their order; music again
+//	an operator's channel with no call to adopt     → hung up (a ring or a wrap-up nobody owns now)
+//
+// No case is doubled: adopted calls keep their call id, so their legs are updated, never filed anew.
+
+// LegJournal lists the legs that never ended (journal.Store.OpenLegs). A Journal without it is
+// not reconciled after a restart: unknown channels are left alone, as before.
+type LegJournal interface {
+	OpenLegs(ctx context.Context) ([]hotline.Leg, error)
+}
+
+// ChannelInfo describes a channel in an Inventory.
+type ChannelInfo struct {
+	ID           string
+	Name         string // e.g. PJSIP/1001-0000002a
+	CallerNumber string
+}
+
+// BridgeInfo is a bridge in an Inventory and the channels in it.
+type BridgeInfo struct {
+	ID       string
+	Channels []string
+}
+
+// openLegsLoaded is the journal's answer to OpenLegs at start.
+type openLegsLoaded struct {
+	legs []hotline.Leg
+	err  error
+}
+
+// loadOpenLegs asks the journal for the legs left open by a previous run; Run calls it at start.
+func (s *Switchboard) loadOpenLegs() {
+	lj, ok := s.jr.(LegJournal)
+	if !ok {
+		s.reconciled = true
+		return
+	}
+	s.journal("open legs", "", func(ctx context.Context) error {
+		legs, err := lj.OpenLegs(ctx)
+		if err == nil || !retryable(err) {
+			s.post(openLegsLoaded{legs: legs, err: err})
+		}
+		return err
+	})
+}
+
+func (s *Switchboard) onOpenLegs(m openLegsLoaded) {
+	if m.err != nil {
+		s.log.Error("open legs not read: calls left by the previous run are not reconciled", "err", m.err)
+		s.reconciled = true
+		return
+	}
+	s.openLegs = m.legs
+	s.legsLoaded = true
+	if s.pendingInv != nil {
+		inv := *s.pendingInv
+		s.pendingInv = nil
+		s.reconcile(inv)
+	}
+}
+
+// reconcileInventory runs the reconciliation with the first inventory after start, or keeps the
+// inventory until the journal's open legs are read.
+func (s *Switchboard) reconcileInventory(m Inventory) {
+	if s.reconciled {
+		return
+	}
+	if !s.legsLoaded {
+		s.pendingInv = &m
+		return
+	}
+	s.reconcile(m)
+}
+
+func (s *Switchboard) reconcile(m Inventory) {
+	s.reconciled = true
+	now := s.clock.Now()
+	info := make(map[string]ChannelInfo, len(m.Details))
+	for _, ch := range m.Details {
+		info[ch.ID] = ch
+	}
+	have := make(map[string]bool, len(m.Channels))
+	for _, ch := range m.Channels {
+		have[ch] = true
+	}
+	bridgeOf := make(map[string]string)
+	for _, b := range m.Bridges {
+		for _, ch := range b.Channels {
+			bridgeOf[ch] = b.ID
+		}
+	}
+	// The operator's channel of each call: ours are named <call>-op<n> and <call>-xf<n>.
+	opChans := make(map[string][]string)
+	for _, ch := range m.Channels {
+		if id, ok := ownerCall(ch); ok {
+			opChans[id] = append(opChans[id], ch)
+		}
+	}
+	legs := slices.Clone(s.openLegs)
+	s.openLegs = nil
+	// Queue order is join order: the first to have queued goes first again.
+	slices.SortStableFunc(legs, func(a, b hotline.Leg) int {
+		return cmp.Compare(joinTime(a).UnixNano(), joinTime(b).UnixNano())
+	})
+	adopted := make(map[string]bool)
+	for _, l := range legs {
+		if _, live := s.calls[l.CallID]; live || l.CallID == "" {
+			continue
+		}
+		log := s.log.With("call", l.CallID, "case", l.CaseID, "operator", l.OperatorID)
+		if !have[l.CallID] {
+			log.Warn("reconcile: the call ended while hotline was away; leg filed as failed")
+			l.EndedAt, l.End = now, hotline.LegFailed
+			s.saveLegOf(l)
+			continue
+		}
+		number := l.CallerNumber
+		if ci, ok := info[l.CallID]; ok && ci.CallerNumber != "" {
+			number = ci.CallerNumber
+		}
+		c := &call{id: l.CallID, number: number, leg: l, caseID: l.CaseID, filed: true, joined: joinTime(l)}
+		if !l.AnsweredAt.IsZero() {
+			op := s.operators[l.OperatorID]
+			opCh := ""
+			for _, ch := range opChans[l.CallID] {
+				if bridgeOf[ch] != "" && bridgeOf[ch] == bridgeOf[l.CallID] {
+					opCh = ch
+				}
+			}
+			if op != nil && op.offer == nil && opCh != "" {
+				c.state = stateBridged
+				c.bridge = bridgeOf[l.CallID]
+				c.recording = l.RecordingName
+				if c.recording != "" {
+					s.recs[c.recording] = c
+				}
+				o := &offer{channel: opCh, call: c, op: op, answered: true}
+				c.offer, op.offer = o, o
+				s.offers[opCh] = o
+				s.calls[c.id] = c
+				adopted[opCh] = true
+				s.allowTransfers(c.id, opCh)
+				s.touch(op, now)
+				log.Info("reconcile: bridged call adopted", "bridge", c.bridge, "operator_channel", opCh, "recording", c.recording)
+				continue
+			}
+			// Answered, but the operator has gone: the caller waits again, first, on a new leg.
+			log.Warn("reconcile: the operator's side is gone; caller back to the head of the queue")
+			l.EndedAt, l.End = now, hotline.LegFailed
+			s.saveLegOf(l)
+			c.leg = hotline.Leg{CallID: c.id, CallerNumber: number, ArrivedAt: now, QueuedAt: now, TransferredFrom: l.OperatorID}
+			c.priority = 3
+		}
+		c.state = stateQueued
+		s.calls[c.id] = c
+		s.enqueue(c, c.joined)
+		if c.leg.QueuedAt.IsZero() {
+			c.leg.QueuedAt = now // it was in the greeting: it waits now
+		}
+		s.saveLeg(c)
+		s.startMOH(c)
+		if s.cfg.AnnounceInterval > 0 {
+			c.announce = s.after(s.cfg.AnnounceInterval, func() { s.announce(c) })
+		}
+		log.Info("reconcile: caller re-queued", "joined", c.joined, "position", s.queue.Position(c.id))
+	}
+	// Operators' channels nobody owns now (a ring or a wrap-up of the previous run): hang up, so
+	// a handset does not stay off-hook in silence.
+	for _, ch := range m.Channels {
+		if _, ok := ownerCall(ch); ok && !adopted[ch] && s.offers[ch] == nil && s.transfers[ch] == nil {
+			s.log.Info("reconcile: operator channel of the previous run hung up", "channel", ch)
+			s.do(ch, Hangup{Channel: ch, Reason: "normal"})
+		}
+	}
+}
+
+// ownerCall returns the call id of one of our operator channels: <call>-op<n> or <call>-xf<n>.
+func ownerCall(ch string) (string, bool) {
+	for _, sep := range []string{"-op", "-xf"} {
+		if i := strings.LastIndex(ch, sep); i > 0 {
+			rest := ch[i+len(sep):]
+			if rest != "" && strings.Trim(rest, "0123456789") == "" {
+				return ch[:i], true
+			}
+		}
+	}
+	return "", false
+}
+
+func joinTime(l hotline.Leg) time.Time {
+	switch {
+	case !l.QueuedAt.IsZero():
+		return l.QueuedAt
+	case !l.GreetingEndAt.IsZero():
+		return l.GreetingEndAt
+	}
+	return l.ArrivedAt
+}
+
+// saveLegOf writes a leg that has no live call.
+func (s *Switchboard) saveLegOf(l hotline.Leg) {
+	s.journal("save leg", l.CallID, func(ctx context.Context) error {
+		if err := s.jr.SaveCallLeg(ctx, l); err != nil {
+			return fmt.Errorf("save leg %s: %w", l.CallID, err)
+		}
+		return nil
+	})
+}

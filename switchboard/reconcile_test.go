@@ -1,0 +1,62 @@
+package switchboard
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+)
+
+type openLegJournal struct {
+	*fakeJournal
+	open []hotline.Leg
+}
+
+func (j *openLegJournal) OpenLegs(context.Context) ([]hotline.Leg, error) { return j.open, nil }
+
+// A restarted daemon finds, in Asterisk, a bridged call, two waiting callers and an orphan ring of
+// its previous run, and in the journal their open legs (and one whose caller left meanwhile).
+func TestReconcileAfterRestart(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"), op(2, "1002"))
+	oj := &openLegJournal{fakeJournal: h.j, open: []hotline.Leg{
+		{CaseID: 1, CallID: "a", CallerNumber: "201", ArrivedAt: t0.Add(-5 * time.Minute), QueuedAt: t0.Add(-290 * time.Second),
+			AnsweredAt: t0.Add(-4 * time.Minute), OperatorID: 1, RecordingName: "call-a"},
+		{CaseID: 2, CallID: "b", CallerNumber: "202", ArrivedAt: t0.Add(-70 * time.Second), QueuedAt: t0.Add(-60 * time.Second)},
+		{CaseID: 3, CallID: "c", CallerNumber: "203", ArrivedAt: t0.Add(-130 * time.Second), QueuedAt: t0.Add(-120 * time.Second)},
+		{CaseID: 4, CallID: "d", CallerNumber: "204", ArrivedAt: t0.Add(-30 * time.Second), QueuedAt: t0.Add(-25 * time.Second)},
+	}}
+	h.s.jr = oj
+	h.s.loadOpenLegs()
+	h.settle()
+	h.login("1001") // as the previous run left it (restored from the presence history)
+	m := h.mark()
+	h.send(Inventory{Channels: []string{"a", "a-op7", "b", "c", "x-op3"},
+		Bridges: []BridgeInfo{{ID: "a-bridge", Channels: []string{"a", "a-op7"}}}})
+
+	if c := h.s.calls["a"]; c == nil || c.state != stateBridged || c.offer == nil || c.offer.channel != "a-op7" {
+		t.Fatalf("call a not adopted as bridged with a-op7: %+v", c)
+	}
+	h.wantPresence(1, hotline.PresenceTalking)
+	st := h.status()
+	if len(st.Queue) != 2 || st.Queue[0].CallID != "c" || st.Queue[1].CallID != "b" {
+		t.Errorf("queue = %+v, want c then b (their first join order)", st.Queue)
+	}
+	if l := h.leg("d"); l.End != hotline.LegFailed || l.EndedAt.IsZero() {
+		t.Errorf("leg d = %+v, want failed: its caller left while hotline was away", l)
+	}
+	h.wantOps(m, "hangup x-op3")
+	h.noOps(m, "hangup a")
+	h.noOps(m, "originate") // the only operator logged in is talking
+
+	h.advance(time.Minute)
+	h.hangup("a")
+	l := h.leg("a")
+	if l.End != hotline.LegCompleted || l.OperatorID != 1 || l.RecordingName != "call-a" || !l.AnsweredAt.Equal(t0.Add(-4*time.Minute)) {
+		t.Errorf("adopted call's leg = %+v, want completed by operator 1 with its recording and answer time", l)
+	}
+	if h.j.started != nil {
+		t.Errorf("StartCall on reconcile: %+v; a case would be doubled", h.j.started)
+	}
+	h.wantPresence(1, hotline.PresenceWrapUp)
+}
