@@ -66,7 +66,7 @@ database is locked, read-only, corrupt or not migrated).`,
 
 	root.AddCommand(
 		newDBCmd(a),
-		withLive(newOperatorCmd(a), newLiveOperatorCmds(a)...),
+		withLive(withLive(newOperatorCmd(a), newLiveOperatorCmds(a)...), newOperatorHistoryCmd(a)),
 		newTopicCmd(a),
 		newScriptCmd(a),
 		newDirectoryCmd(a),
