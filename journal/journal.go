@@ -32,6 +32,9 @@
 //   - RecommendedSpecialists(ctx, topicCode): the level-2 specialists the topic's scripts list.
 //   - CallerOpenCases(ctx, number), CallerOwner(ctx, number): a caller's open cases and owner.
 //   - OpenLegs(ctx): legs never ended, to reconcile with Asterisk after a restart.
+//   - RecordPresence(ctx, event) and LastPresence(ctx): operators' presence changes, appended to
+//     their presence history, and each one's latest, restored when the daemon starts
+//     (PresenceHistory reads a period of it for the CLI and reports).
 //   - CreatePhoneCase(ctx, number, arrivedAt) and SaveLeg(ctx, *Leg): the same by case and leg id.
 //
 // Everything else (operators, catalogue, case rules, filters, caller history, backup, check) is
