@@ -57,6 +57,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return hotline.Errorf(hotline.EINVALID, "%v", err)
 	}
 	reg.MustRegister(newCollector(sb), conn.Metrics())
+	calls := newCallMetrics()
+	reg.MustRegister(calls.collectors()...)
+	sb.SetMetrics(calls)
 
 	ln, err := control.Listen(ctx, cfg.API.Socket)
 	if err != nil {

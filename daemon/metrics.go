@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -57,4 +58,66 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	for state, n := range byState {
 		ch <- prometheus.MustNewConstMetric(c.operators, prometheus.GaugeValue, float64(n), state)
 	}
+}
+
+// callMetrics counts what happens to calls as the switchboard reports it (switchboard.Metrics):
+// what a scrape-time snapshot cannot know.
+type callMetrics struct {
+	arrived   prometheus.Counter
+	answered  prometheus.Counter
+	ended     *prometheus.CounterVec
+	wait      *prometheus.HistogramVec
+	transfers *prometheus.CounterVec
+	requests  *prometheus.HistogramVec
+}
+
+var _ switchboard.Metrics = (*callMetrics)(nil)
+
+func newCallMetrics() *callMetrics {
+	// Queue waits from seconds to the longest sensible MaxWait; ARI requests from a millisecond
+	// (local Asterisk) to the request timeout.
+	waits := []float64{1, 5, 10, 20, 30, 60, 120, 300, 600}
+	return &callMetrics{
+		arrived: prometheus.NewCounter(prometheus.CounterOpts{Name: "hotline_calls_offered_total",
+			Help: "Calls that reached the hotline (answered by the application, greeted)."}),
+		answered: prometheus.NewCounter(prometheus.CounterOpts{Name: "hotline_calls_answered_total",
+			Help: "Calls answered by an operator from the queue."}),
+		ended: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hotline_call_legs_ended_total",
+			Help: "Call legs ended, by how: completed, abandoned, overflow, transferred, failed."}, []string{"end"}),
+		wait: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hotline_queue_wait_seconds",
+			Help: "Time callers waited in the queue, by outcome: answered or abandoned.", Buckets: waits}, []string{"outcome"}),
+		transfers: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hotline_transfers_total",
+			Help: "Transfers to another operator, by result: answered, failed (caller back), refused."}, []string{"result"}),
+		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hotline_ari_request_seconds",
+			Help:    "ARI requests made by the switchboard, by request and result.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 10)}, []string{"op", "result"}),
+	}
+}
+
+func (m *callMetrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.arrived, m.answered, m.ended, m.wait, m.transfers, m.requests}
+}
+
+func (m *callMetrics) CallArrived() { m.arrived.Inc() }
+
+func (m *callMetrics) CallAnswered(wait time.Duration) {
+	m.answered.Inc()
+	m.wait.WithLabelValues("answered").Observe(wait.Seconds())
+}
+
+func (m *callMetrics) CallEnded(end hotline.LegEnd, wait time.Duration) {
+	m.ended.WithLabelValues(string(end)).Inc()
+	if end == hotline.LegAbandoned {
+		m.wait.WithLabelValues("abandoned").Observe(wait.Seconds())
+	}
+}
+
+func (m *callMetrics) Transfer(result string) { m.transfers.WithLabelValues(result).Inc() }
+
+func (m *callMetrics) Request(op string, took time.Duration, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.requests.WithLabelValues(op, result).Observe(took.Seconds())
 }

@@ -111,6 +111,7 @@ func (s *Switchboard) arrive(m StasisStart) {
 		c.priority = 2
 	}
 	s.calls[c.id] = c
+	s.metrics.CallArrived()
 	s.callLog(c).Info("call arrived", "from", c.number)
 
 	leg := c.leg
@@ -416,6 +417,7 @@ func (s *Switchboard) endCall(c *call, end hotline.LegEnd) {
 	}
 	c.leg.EndedAt = now
 	c.leg.End = end
+	s.metrics.CallEnded(end, c.leg.QueueWait())
 	s.saveLeg(c)
 	s.callLog(c).Info("call ended", "end", end, "state", c.state, "queue_wait", c.leg.QueueWait(),
 		"talk", c.leg.TalkTime(), "recording", c.leg.RecordingName)

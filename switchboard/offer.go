@@ -113,6 +113,7 @@ func (s *Switchboard) onOfferAnswered(m StasisStart) {
 	c.maxWait.stop()
 	c.leg.AnsweredAt = now
 	c.leg.OperatorID = op.ID
+	s.metrics.CallAnswered(c.leg.QueueWait())
 	op.missed = 0
 	op.countCall(now)
 	s.stopPlayback(c)

@@ -133,6 +133,7 @@ func (s *Switchboard) reconcile(m Inventory) {
 		if !have[l.CallID] {
 			log.Warn("reconcile: the call ended while hotline was away; leg filed as failed")
 			l.EndedAt, l.End = now, hotline.LegFailed
+			s.metrics.CallEnded(hotline.LegFailed, 0)
 			s.saveLegOf(l)
 			continue
 		}
@@ -169,6 +170,7 @@ func (s *Switchboard) reconcile(m Inventory) {
 			// Answered, but the operator has gone: the caller waits again, first, on a new leg.
 			log.Warn("reconcile: the operator's side is gone; caller back to the head of the queue")
 			l.EndedAt, l.End = now, hotline.LegFailed
+			s.metrics.CallEnded(hotline.LegFailed, 0)
 			s.saveLegOf(l)
 			c.leg = hotline.Leg{CallID: c.id, CallerNumber: number, ArrivedAt: now, QueuedAt: now, TransferredFrom: l.OperatorID}
 			c.priority = 3

@@ -32,6 +32,8 @@ type Switchboard struct {
 	clock Clock
 	log   *slog.Logger
 
+	metrics Metrics // counters the daemon exports (metrics.go)
+
 	inbox chan message
 	done  chan struct{} // closed when Run's loop stops
 	once  sync.Once     // Run runs once
@@ -85,7 +87,7 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Switchboard{
-		cfg: cfg, tel: tel, jr: jr, clock: clock, log: log,
+		cfg: cfg, tel: tel, jr: jr, clock: clock, log: log, metrics: noMetrics{},
 		inbox:     make(chan message, 256),
 		done:      make(chan struct{}),
 		calls:     make(map[string]*call),
@@ -168,7 +170,9 @@ func (s *Switchboard) Run(ctx context.Context) error {
 	s.exec = func(key string, op Op) {
 		go func() {
 			octx, cancel := context.WithTimeout(ctx, opTimeout)
+			start := time.Now()
 			err := s.tel.Do(octx, op)
+			s.metrics.Request(opName(op), time.Since(start), err)
 			cancel()
 			s.post(opDone{lane: key, op: op, err: err})
 		}()

@@ -225,6 +225,7 @@ func (s *Switchboard) onSpecialistsFound(m specialistsFound) {
 func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refer string) {
 	log := s.callLog(c)
 	refuse := func(why string, prompt []string, state string) {
+		s.metrics.Transfer("refused")
 		log.Info("transfer refused", "why", why)
 		if refer != "" {
 			s.do(c.id, TransferProgress{Channel: refer, State: state})
@@ -294,9 +295,11 @@ func (s *Switchboard) onTransferAnswered(m StasisStart) {
 	if t.refer != "" {
 		s.do(c.id, TransferProgress{Channel: t.refer, State: progressAnswered})
 	}
+	s.metrics.Transfer("answered")
 	if t.prior.EndedAt.IsZero() {
 		// A is still on: their leg ends here, transferred.
 		c.leg.EndedAt, c.leg.End = now, hotline.LegTransferred
+		s.metrics.CallEnded(hotline.LegTransferred, c.leg.QueueWait())
 		s.saveLeg(c)
 		s.callEnded(from) // A's bridge (and its recording) goes; A's handset stays for wrap-up
 	}
@@ -332,6 +335,7 @@ func (s *Switchboard) transferFailed(t *transfer, why string, prompt []string) {
 	}
 	delete(s.transfers, t.channel)
 	t.timer.stop()
+	s.metrics.Transfer("failed")
 	c, from, target := t.call, t.from, t.target
 	if target.offer == t.ring {
 		target.offer = nil
@@ -429,6 +433,7 @@ func (s *Switchboard) transferChannelGone(ch string, cause int) bool {
 		o.gone = true
 		now := s.clock.Now()
 		c.leg.EndedAt, c.leg.End = now, hotline.LegTransferred
+		s.metrics.CallEnded(hotline.LegTransferred, c.leg.QueueWait())
 		t.prior = c.leg
 		s.saveLeg(c)
 		s.callEnded(o)
