@@ -1,0 +1,137 @@
+package integrationtests
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
+	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/switchboard"
+)
+
+// hotline serve is killed (SIGKILL: no shutdown, no flush beyond what each write made durable)
+// with a call bridged and a caller queued, then started again on the same journal: the bridged
+// call is adopted and ends with one correct leg, the waiting caller is re-queued and answered;
+// no case is lost or doubled.
+func TestDaemonKilledMidCallThenRestarted(t *testing.T) {
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, nil)
+	h := d.Handset("1001", 300*time.Millisecond)
+	if !d.FeatureCode(h, "*21") {
+		t.Fatal("login: no prompt")
+	}
+	// From here a separate process serves the same journal and control socket.
+	d.Stop()
+	bin := filepath.Join(t.TempDir(), "hotline")
+	build := exec.Command("go", "build", "-o", bin, "github.com/hotline-dev/hotline/cmd/hotline")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build cmd/hotline: %v\n%s", err, out)
+	}
+	sb := d.Sandbox
+	cfg := d.Config
+	logPath := filepath.Join(t.TempDir(), "serve.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	serve := exec.Command(bin, "serve")
+	serve.Env = append(os.Environ(),
+		"HOTLINE_ARI_URL="+sb.ARIURL, "HOTLINE_ARI_WS="+sb.ARIWebsocket, "HOTLINE_ARI_USER="+sb.ARIUser,
+		"HOTLINE_ARI_PASSWORD="+sb.ARIPassword, "HOTLINE_ARI_APP="+sb.ARIApp,
+		"HOTLINE_AMI_ADDR="+sb.AMIAddr, "HOTLINE_AMI_USER="+sb.AMIUser, "HOTLINE_AMI_PASSWORD="+sb.AMIPassword,
+		"HOTLINE_DB="+cfg.Journal.Path, "HOTLINE_API_SOCKET="+cfg.API.Socket, "HOTLINE_METRICS_LISTEN=",
+		"HOTLINE_LOG_LEVEL=debug", "HOTLINE_WRAP_UP=1s", "HOTLINE_RING_TIMEOUT=8s", "HOTLINE_ANNOUNCE_INTERVAL=0s")
+	serve.Stdout, serve.Stderr = logf, logf
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	t.Cleanup(func() {
+		if !killed {
+			_ = serve.Process.Kill()
+			_ = serve.Wait()
+		}
+		if t.Failed() {
+			if b, err := os.ReadFile(logPath); err == nil {
+				t.Logf("hotline serve (process) log:\n%s", b)
+			}
+		}
+	})
+	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
+		return st.Connected && hotlinetest.Presence(st, "1001") == hotline.PresenceAvailable
+	}); err != nil {
+		t.Fatalf("hotline serve (process) not serving with the operator available: %v", err)
+	}
+
+	const talking, waiting = "79009990001", "79009990002"
+	ctx := within(t, 150*time.Second)
+	a, err := d.Caller(talking).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Incoming(within(t, 20*time.Second)); err != nil {
+		t.Fatalf("operator not rung: %v", err)
+	}
+	if err := a.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Fatalf("caller does not hear the operator: %v", err)
+	}
+	b, err := d.Caller(waiting).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.WaitStatus(15*time.Second, queued(1)); err != nil {
+		t.Fatalf("second caller not queued: %v", err)
+	}
+
+	if err := serve.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killed = true
+	_ = serve.Wait()
+	// Killed: nothing hung up. The pair talks on without hotline.
+	heard := a.Stats().Tones[hotlinetest.OperatorTone]
+	if err := heardMore(within(t, 10*time.Second), a, hotlinetest.OperatorTone, heard); err != nil {
+		t.Errorf("bridged call did not survive the kill: %v", err)
+	}
+
+	d.Restart() // in-process again, same journal
+	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
+		return st.Calls == 2 && len(st.Queue) == 1 && st.Queue[0].CallerNumber == waiting &&
+			hotlinetest.Presence(st, "1001") == hotline.PresenceTalking
+	}); err != nil {
+		t.Fatalf("after the restart: want the bridged call adopted and the waiting caller re-queued: %v", err)
+	}
+	if b.State() == sipphone.Ended {
+		t.Fatalf("waiting caller dropped: %v", b.End())
+	}
+	if err := a.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, leg := waitLegEnded(t, d, talking)
+	if _, legs := caseOf(t, d, talking); len(legs) != 1 || leg.End != hotline.LegCompleted || leg.OperatorID != d.OperatorID("1001") {
+		t.Errorf("adopted call's legs = %+v, want one, completed by 1001", legs)
+	}
+	in, err := h.Incoming(within(t, 30*time.Second))
+	if err != nil {
+		t.Fatalf("re-queued caller never offered: %v", err)
+	}
+	if got := in.Caller().User; !strings.HasSuffix(got, waiting) {
+		t.Errorf("operator rung for %q, want %s", got, waiting)
+	}
+	if err := b.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Errorf("re-queued caller does not hear the operator: %v", err)
+	}
+	if err := b.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, leg = waitLegEnded(t, d, waiting)
+	if _, legs := caseOf(t, d, waiting); len(legs) != 1 || leg.End != hotline.LegCompleted {
+		t.Errorf("re-queued caller's legs = %+v, want one, completed", legs)
+	}
+}
