@@ -361,6 +361,7 @@ func (s *Switchboard) onOperatorsLoaded(m operatorsLoaded) {
 	}
 	for id, op := range s.operators {
 		if !seen[id] && op.offer == nil {
+			s.presenceGone(op)
 			delete(s.operators, id)
 			if s.byExt[op.Extension] == op {
 				delete(s.byExt, op.Extension)

@@ -68,6 +68,13 @@ func (s *Switchboard) notePresence(op *operator, now time.Time) {
 	s.journal("record presence", "", func(ctx context.Context) error { return s.jr.RecordPresence(ctx, e) })
 }
 
+// presenceGone records the logout of an operator removed from service while logged in, so that
+// their history (and reports) do not keep them on line.
+func (s *Switchboard) presenceGone(op *operator) {
+	op.loggedIn, op.paused, op.reason = false, false, ""
+	s.notePresence(op, s.clock.Now())
+}
+
 // restorePresence reads each operator's last recorded presence, once the operators are loaded
 // (the writer runs jobs in order), and applies it on the loop.
 func (s *Switchboard) restorePresence() {

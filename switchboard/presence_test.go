@@ -228,3 +228,18 @@ func TestPresenceReloadDoesNotRestore(t *testing.T) {
 		t.Errorf("recorded %v on reload", h.j.presence)
 	}
 }
+
+// An operator removed from service while logged in is logged out in the history, by the
+// administrator who removed them; one logged out already writes nothing.
+func TestPresenceOperatorRemoved(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"), op(2, "1002"), op(3, "1003"))
+	h.login("1002")
+	h.j.presence = nil
+	h.j.operators = []hotline.Operator{op(1, "1001")}
+	h.s.reloadOperators()
+	h.settle()
+	want := []hotline.PresenceEvent{{OperatorID: 2, At: t0, Presence: hotline.PresenceLoggedOut, How: hotline.PresenceByAdmin}}
+	if !slices.Equal(h.j.presence, want) {
+		t.Errorf("recorded %v, want %v", h.j.presence, want)
+	}
+}
