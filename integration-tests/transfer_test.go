@@ -19,13 +19,14 @@ const SpecialistTone = 1500.0
 // transferRig: operator 1001 (level 1) talking with a caller; specialist 1041 (level 2) on its own
 // handset, recommended by the scripts of topic 77.
 type transferRig struct {
-	d      *hotlinetest.Daemon
-	caller *sipphone.Call // the caller's call
-	op     *sipphone.Call // the operator's handset's call
-	spec   *sipphone.Phone
-	opID   int64
-	specID int64
-	number string
+	d       *hotlinetest.Daemon
+	caller  *sipphone.Call // the caller's call
+	op      *sipphone.Call // the operator's handset's call
+	opPhone *sipphone.Phone
+	spec    *sipphone.Phone
+	opID    int64
+	specID  int64
+	number  string
 }
 
 func startTransferRig(t *testing.T, number string, specAnswers bool) *transferRig {
@@ -74,7 +75,7 @@ func startTransferRig(t *testing.T, number string, specAnswers bool) *transferRi
 	if err := c.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
 		t.Fatalf("caller does not hear the operator: %v", err)
 	}
-	return &transferRig{d: d, caller: c, op: in, spec: sp, opID: d.OperatorID("1001"), specID: spec.ID, number: number}
+	return &transferRig{d: d, caller: c, op: in, opPhone: h, spec: sp, opID: d.OperatorID("1001"), specID: spec.ID, number: number}
 }
 
 // heardMore waits until call has heard hz for a second more than it had at since.
@@ -102,6 +103,13 @@ func (r *transferRig) specialistTakesOver(t *testing.T) {
 	if got := in.Caller().User; got != r.number {
 		t.Errorf("specialist's handset shows %q, want the caller %s", got, r.number)
 	}
+	r.talksWithSpecialist(t, in)
+}
+
+// talksWithSpecialist checks that the caller and the specialist (on in) hear each other, ends the
+// call from the caller's side and checks the case: two legs, the second transferred.
+func (r *transferRig) talksWithSpecialist(t *testing.T, in *sipphone.Call) {
+	t.Helper()
 	if err := r.caller.WaitTone(within(t, 15*time.Second), SpecialistTone); err != nil {
 		t.Errorf("caller does not hear the specialist: %v", err)
 	}
@@ -199,4 +207,26 @@ func TestTransferNoAnswerCallerBack(t *testing.T) {
 	if _, legs := caseOf(t, r.d, r.number); len(legs) != 1 || leg.OperatorID != r.opID || leg.End != hotline.LegCompleted {
 		t.Errorf("legs = %+v, want the operator's only, completed", legs)
 	}
+}
+
+// Attended: the operator calls the specialist (a consultation through hotline), talks, then
+// presses transfer on the handset (REFER with Replaces): the caller and the specialist talk.
+func TestAttendedTransferByREFER(t *testing.T) {
+	r := startTransferRig(t, "79005550005", true)
+	ctx := within(t, 60*time.Second)
+	consult, err := r.opPhone.Dial(ctx, "1041")
+	if err != nil {
+		t.Fatalf("consultation call: %v", err)
+	}
+	in, err := r.spec.Incoming(within(t, 15*time.Second))
+	if err != nil {
+		t.Fatalf("specialist not rung for the consultation: %v", err)
+	}
+	if err := consult.WaitTone(within(t, 10*time.Second), SpecialistTone); err != nil {
+		t.Fatalf("operator does not hear the specialist on the consultation: %v", err)
+	}
+	if err := r.op.AttendedTransfer(ctx, consult); err != nil {
+		t.Fatalf("attended transfer: %v (progress %v)", err, r.op.TransferProgress())
+	}
+	r.talksWithSpecialist(t, in)
 }

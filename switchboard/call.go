@@ -91,6 +91,10 @@ func (s *Switchboard) onStasisStart(m StasisStart) {
 		s.onFeature(m)
 	case "transfer":
 		s.onTransferAnswered(m)
+	case "consult":
+		s.onConsult(m)
+	case "consulted":
+		s.onConsultAnswered(m)
 	default:
 		// Not ours to decide (a misconfigured dialplan): say so in the log and let it go.
 		s.log.Warn("channel entered the application with unknown arguments; hanging up", "channel", m.Channel, "args", m.Args)
@@ -442,7 +446,7 @@ func (s *Switchboard) saveLeg(c *call) {
 // onChannelGone: a channel left the application or was destroyed. Either may come first; the
 // second finds nothing to do.
 func (s *Switchboard) onChannelGone(ch string, cause int) {
-	if s.transferChannelGone(ch, cause) || s.cutChannelGone(ch, cause) {
+	if s.transferChannelGone(ch, cause) || s.cutChannelGone(ch, cause) || s.consultGone(ch) {
 		return
 	}
 	if c := s.calls[ch]; c != nil {

@@ -61,6 +61,7 @@ type Switchboard struct {
 	suspect   map[string]bool      // calls live when the connection dropped: Inventory says which survive
 	transfers map[string]*transfer // transfers under way, by the target's channel id (transfer.go)
 	cut       map[string]bool      // channels Asterisk is hanging up by itself (cut.go)
+	consults  map[string]*consult  // consultation calls, by both of their channels (consult.go)
 	// Reconciliation with a previous run at the first inventory (reconcile.go).
 	reconciled bool
 	legsLoaded bool
@@ -101,6 +102,7 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		callbacks: make(map[string]int64),
 		transfers: make(map[string]*transfer),
 		cut:       make(map[string]bool),
+		consults:  make(map[string]*consult),
 		connected: true, // until the adapter says otherwise: it delivers Disconnected first if it must
 	}
 	s.router.Rules = routing.Rules{

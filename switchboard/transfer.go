@@ -129,11 +129,15 @@ func (s *Switchboard) onTransfer(m Transfer) {
 		s.callLog(c).Debug("transfer event for a transfer under way", "state", m.State)
 		return
 	}
+	if k := s.consults[m.Replaces]; m.Replaces != "" && k != nil && k.a2 == m.Replaces {
+		s.callLog(c).Info("attended transfer asked by REFER", "replaces", m.Replaces)
+		s.attendedTransfer(c, o, m.Channel, k)
+		return
+	}
 	if m.Replaces != "" {
-		// An attended REFER joins the caller with a consultation call hotline did not place (a
-		// direct call between handsets is not in the application): decline it, so the handset
-		// keeps both calls; the operator transfers blind or by code instead.
-		s.callLog(c).Warn("attended transfer by REFER declined: consultation calls are not under hotline's control", "replaces", m.Replaces)
+		// The replaced call is not a consultation hotline placed (made while hotline was down, or
+		// not through the [hotline-operators] dialplan): decline, so the handset keeps both calls.
+		s.callLog(c).Warn("attended transfer by REFER declined: the consultation call is not hotline's", "replaces", m.Replaces)
 		s.do(c.id, TransferProgress{Channel: m.Channel, State: progressDeclined})
 		return
 	}
@@ -448,6 +452,11 @@ func (s *Switchboard) transferOpFailed(op Op, err error) bool {
 	o, ok := op.(Originate)
 	if !ok {
 		return false
+	}
+	if k := s.consults[o.Channel]; k != nil {
+		s.log.Warn("consultation originate failed", "channel", k.a2, "endpoint", o.Endpoint, "err", err)
+		s.consultGone(o.Channel)
+		return true
 	}
 	t := s.transfers[o.Channel]
 	if t == nil {

@@ -251,3 +251,45 @@ func TestTransferByTopic(t *testing.T) {
 		t.Errorf("rang %s, want the free recommended specialist PJSIP/2001", or.Endpoint)
 	}
 }
+
+// Attended: the operator's handset calls specialist 2001 through hotline (a consultation), then
+// sends a REFER replacing that call: the caller joins the specialist, on a new leg.
+func TestAttendedTransferJoinsConsultation(t *testing.T) {
+	h, lj, opCh := transferHarness(t)
+	m := h.mark()
+	h.send(StasisStart{Channel: "a2", Name: "PJSIP/1001-00000009", Args: []string{"consult", "2001"}})
+	or := h.oneOriginate(m)
+	if or.Endpoint != "PJSIP/2001" || or.AppArgs[0] != "consulted" {
+		t.Fatalf("consultation originate = %+v", or)
+	}
+	h.answer(or)
+	h.wantOps(m, "answer a2", "create-bridge", "add-to-bridge "+or.Channel+"-bridge a2,"+or.Channel)
+	m = h.mark()
+	h.send(Transfer{Channel: opCh, Replaces: "a2"})
+	h.wantOps(m, "transfer-progress "+opCh+" channel_answered", "hangup a2", "add-to-bridge "+or.Channel+"-bridge c1", "record-bridge")
+	h.hangup("a2") // must not end the specialist's side, now the caller's
+	h.noOps(m, "hangup "+or.Channel)
+	h.wantPresence(2, hotline.PresenceTalking)
+	h.wantPresence(1, hotline.PresenceWrapUp)
+	h.hangup("c1")
+	legs := lj.legsOf("c1")
+	if len(legs) != 2 || legs[0].End != hotline.LegTransferred || legs[1].OperatorID != 2 || legs[1].TransferredFrom != 1 || legs[1].End != hotline.LegCompleted {
+		t.Errorf("legs = %+v, want operator 1's transferred, then specialist 2's completed", legs)
+	}
+}
+
+// A consultation ends when either side hangs up; an attended REFER for a call hotline did not
+// place is declined.
+func TestConsultationEnds(t *testing.T) {
+	h, _, opCh := transferHarness(t)
+	m := h.mark()
+	h.send(StasisStart{Channel: "a2", Name: "PJSIP/1001-00000009", Args: []string{"consult", "2001"}})
+	or := h.oneOriginate(m)
+	h.answer(or)
+	h.hangup(or.Channel)
+	h.wantOps(m, "hangup a2")
+	m = h.mark()
+	h.send(Transfer{Channel: opCh, Replaces: "a2"})
+	h.wantOps(m, "transfer-progress "+opCh+" channel_declined")
+	h.wantPresence(1, hotline.PresenceTalking)
+}
