@@ -31,6 +31,12 @@ type LegJournal interface {
 	OpenLegs(ctx context.Context) ([]hotline.Leg, error)
 }
 
+// Continue sends a channel back to the dialplan, to the step after Stasis().
+type Continue struct{ Channel string }
+
+func (Continue) op()              {}
+func (o Continue) String() string { return "continue " + o.Channel }
+
 // ChannelInfo describes a channel in an Inventory.
 type ChannelInfo struct {
 	ID           string
@@ -196,11 +202,27 @@ func (s *Switchboard) reconcile(m Inventory) {
 			s.do(ch, Hangup{Channel: ch, Reason: "normal"})
 		}
 	}
+	// Channels hotline has no record of: a call that entered the application as the previous run
+	// stopped (its StasisStart never handled), a feature code or consultation cut short. Back to
+	// the dialplan, whose next step says what to do (the hotline number plays its "no service").
+	open := make(map[string]bool, len(legs))
+	for _, l := range legs {
+		open[l.CallID] = true
+	}
+	for _, ch := range m.Channels {
+		if _, ours := ownerCall(ch); ours || open[ch] || s.calls[ch] != nil || s.offers[ch] != nil ||
+			s.features[ch] != nil || s.consults[ch] != nil {
+			continue
+		}
+		s.log.Warn("reconcile: channel unknown to the journal sent back to the dialplan", "channel", ch)
+		s.do(ch, Continue{Channel: ch})
+	}
 }
 
-// ownerCall returns the call id of one of our operator channels: <call>-op<n> or <call>-xf<n>.
+// ownerCall returns the call id of one of our operator channels: <call>-op<n>, <call>-xf<n>, or
+// the colleague's side of a consultation, <channel>-cs<n>.
 func ownerCall(ch string) (string, bool) {
-	for _, sep := range []string{"-op", "-xf"} {
+	for _, sep := range []string{"-op", "-xf", "-cs"} {
 		if i := strings.LastIndex(ch, sep); i > 0 {
 			rest := ch[i+len(sep):]
 			if rest != "" && strings.Trim(rest, "0123456789") == "" {

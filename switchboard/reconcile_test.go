@@ -31,7 +31,7 @@ func TestReconcileAfterRestart(t *testing.T) {
 	h.settle()
 	h.login("1001") // as the previous run left it (restored from the presence history)
 	m := h.mark()
-	h.send(Inventory{Channels: []string{"a", "a-op7", "b", "c", "x-op3"},
+	h.send(Inventory{Channels: []string{"a", "a-op7", "b", "c", "x-op3", "lost"},
 		Bridges: []BridgeInfo{{ID: "a-bridge", Channels: []string{"a", "a-op7"}}}})
 
 	if c := h.s.calls["a"]; c == nil || c.state != stateBridged || c.offer == nil || c.offer.channel != "a-op7" {
@@ -46,6 +46,7 @@ func TestReconcileAfterRestart(t *testing.T) {
 		t.Errorf("leg d = %+v, want failed: its caller left while hotline was away", l)
 	}
 	h.wantOps(m, "hangup x-op3")
+	h.wantOps(m, "continue lost") // entered as the last run stopped: the dialplan's fallback takes it
 	h.noOps(m, "hangup a")
 	h.noOps(m, "originate") // the only operator logged in is talking
 

@@ -79,6 +79,8 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 			MaxDuration: op.MaxDuration, TerminateOn: op.TerminateOn})
 	case switchboard.Hangup:
 		err = c.Channel(op.Channel).Hangup(ctx, op.Reason)
+	case switchboard.Continue:
+		err = c.Channel(op.Channel).Continue(ctx, "", "", 0, "")
 	case switchboard.RemoveFromBridge:
 		err = c.Bridge(op.Bridge).RemoveChannel(ctx, op.Channels...)
 	case switchboard.SetVariable:
