@@ -84,6 +84,7 @@ type Calls struct {
 	MissedOffersPause  int           `yaml:"missed_offers_pause"`  // auto-pause after this many unanswered offers in a row; 0: never
 	ReturningToOwner   bool          `yaml:"returning_to_owner"`   // a caller with an open case goes to its owner first
 	OwnerWait          time.Duration `yaml:"owner_wait"`           // how long to wait for that owner before anyone may answer
+	SkillFallback      time.Duration `yaml:"skill_fallback"`       // a line's topic/language need is dropped after this wait; 0: never
 	PriorityNumbers    []string      `yaml:"priority_numbers"`     // callers who join the queue ahead
 	RecordCalls        bool          `yaml:"record_calls"`         // record every bridged conversation
 	RecordingRetention time.Duration `yaml:"recording_retention"`  // delete recordings older than this; 0: keep
@@ -129,6 +130,7 @@ func Default() Config {
 			MissedOffersPause:  3,
 			ReturningToOwner:   true,
 			OwnerWait:          30 * time.Second,
+			SkillFallback:      time.Minute,
 			RecordCalls:        true,
 			RecordingRetention: 90 * 24 * time.Hour,
 			ServiceLevelTarget: 20 * time.Second,
@@ -263,6 +265,7 @@ func envVars() []envVar {
 		{"HOTLINE_MISSED_OFFERS_PAUSE", integer(func(c *Config) *int { return &c.Calls.MissedOffersPause })},
 		{"HOTLINE_RETURNING_TO_OWNER", boolean(func(c *Config) *bool { return &c.Calls.ReturningToOwner })},
 		{"HOTLINE_OWNER_WAIT", dur(func(c *Config) *time.Duration { return &c.Calls.OwnerWait })},
+		{"HOTLINE_SKILL_FALLBACK", dur(func(c *Config) *time.Duration { return &c.Calls.SkillFallback })},
 		{"HOTLINE_RECORD_CALLS", boolean(func(c *Config) *bool { return &c.Calls.RecordCalls })},
 		{"HOTLINE_RECORDING_RETENTION", dur(func(c *Config) *time.Duration { return &c.Calls.RecordingRetention })},
 		{"HOTLINE_SERVICE_LEVEL_TARGET", dur(func(c *Config) *time.Duration { return &c.Calls.ServiceLevelTarget })},
@@ -375,6 +378,7 @@ func (c Config) Validate() error {
 	for key, d := range map[string]time.Duration{
 		"calls.announce_interval": k.AnnounceInterval, "calls.wrap_up": k.WrapUp, "calls.max_wait": k.MaxWait,
 		"calls.owner_wait": k.OwnerWait, "calls.recording_retention": k.RecordingRetention,
+		"calls.skill_fallback": k.SkillFallback,
 	} {
 		if d < 0 {
 			bad(key, "negative: %s", d)

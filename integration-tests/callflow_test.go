@@ -268,3 +268,27 @@ func TestRoutingRulesPickTheExpectedOperator(t *testing.T) {
 		})
 	}
 }
+
+// The English line (101: Stasis(hotline,inbound,language=en)) goes to the operator who speaks
+// English, though the other has been idle longer.
+func TestEnglishLineGoesToAnEnglishSpeaker(t *testing.T) {
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002", Languages: []string{"en"}}}, nil)
+	h1 := d.Handset("1001", 0)
+	h2 := d.Handset("1002", 0)
+	d.FeatureCode(h1, "*21") // idle longest
+	time.Sleep(200 * time.Millisecond)
+	d.FeatureCode(h2, "*21")
+	ctx := within(t, 60*time.Second)
+	c, err := d.Caller("79005550001").Dial(ctx, "101")
+	if err != nil {
+		t.Fatalf("the English line did not answer: %v", err)
+	}
+	if err := c.WaitTone(within(t, 20*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Fatalf("English-line caller not answered: %v", err)
+	}
+	_ = c.Hangup(ctx)
+	_, leg := waitLegEnded(t, d, "79005550001")
+	if leg.OperatorID != d.OperatorID("1002") {
+		t.Errorf("answered by operator %d, want 1002 (%d), who speaks English", leg.OperatorID, d.OperatorID("1002"))
+	}
+}

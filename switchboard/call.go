@@ -55,6 +55,7 @@ type call struct {
 	filed     bool // the journal answered StartCall
 
 	priority  int
+	line      line      // what the dialled number says about the caller's needs (lines.go)
 	joined    time.Time // when the caller first joined the queue; a callback keeps it
 	playback  string    // the announcement or prompt playing now, to stop it on answer
 	moh       bool
@@ -110,13 +111,18 @@ func (s *Switchboard) arrive(m StasisStart) {
 	now := s.clock.Now()
 	c := &call{id: m.Channel, number: m.CallerNumber, state: stateGreeting}
 	c.leg = hotline.Leg{CallID: c.id, CallerNumber: c.number, ArrivedAt: now}
+	var unknown []string
+	c.line, unknown = parseLine(m.Args[1:])
 	if n := hotline.NormalizePhone(c.number); n != "" && slices.ContainsFunc(s.cfg.PriorityNumbers,
 		func(p string) bool { return hotline.NormalizePhone(p) == n }) {
 		c.priority = 2
 	}
 	s.calls[c.id] = c
 	s.metrics.CallArrived()
-	s.callLog(c).Info("call arrived", "from", c.number)
+	s.callLog(c).Info("call arrived", "from", c.number, "language", c.line.language, "topic", c.line.topic)
+	if len(unknown) > 0 {
+		s.callLog(c).Warn("dialplan passed arguments hotline does not know (want language=.. or topic=..); ignored", "args", unknown)
+	}
 
 	leg := c.leg
 	s.journal("start call", c.id, func(ctx context.Context) error {
@@ -206,12 +212,13 @@ func (s *Switchboard) owner(c *call) int64 {
 
 func (s *Switchboard) enqueue(c *call, joined time.Time) {
 	pos, err := s.queue.Enqueue(routing.Caller{ID: c.id, Number: c.number, Priority: c.priority,
-		JoinedAt: joined, Owner: s.owner(c)})
+		JoinedAt: joined, Owner: s.owner(c), Topic: c.line.topic, Language: c.line.language})
 	if err != nil {
 		s.callLog(c).Error("enqueue", "err", err)
 		return
 	}
 	s.callLog(c).Info("queued", "position", pos, "priority", c.priority)
+	s.wakeForRules(c, joined)
 }
 
 func (s *Switchboard) startMOH(c *call) {
@@ -356,7 +363,7 @@ func (s *Switchboard) takeCallback(c *call) {
 	c.overflow = "callback-taken"
 	key := callbackKey(c.id)
 	if _, err := s.queue.Enqueue(routing.Caller{ID: key, Number: c.number, Priority: c.priority,
-		JoinedAt: c.joined}); err != nil {
+		JoinedAt: c.joined, Topic: c.line.topic, Language: c.line.language}); err != nil {
 		s.callLog(c).Error("queue callback", "err", err)
 	} else {
 		s.callbacks[key] = c.caseID

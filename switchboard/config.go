@@ -29,6 +29,7 @@ type Config struct {
 	MissedOffers     int           // unanswered offers in a row that pause an operator; 0: never
 	ReturningToOwner bool          // a caller with an open case is offered to its owner first
 	OwnerWait        time.Duration // how long the owner is waited for before anyone may answer
+	SkillFallback    time.Duration // a line's topic or language need is dropped after this wait; 0: never
 	PriorityNumbers  []string      // callers who join the queue ahead of everyone else
 	RecordCalls      bool          // record every bridged conversation (both sides)
 	RecordingFormat  string        // Asterisk's recording format, e.g. "wav"
@@ -74,6 +75,7 @@ func DefaultConfig() Config {
 		MissedOffers:      3,
 		ReturningToOwner:  true,
 		OwnerWait:         30 * time.Second,
+		SkillFallback:     time.Minute,
 		RecordCalls:       true,
 		RecordingFormat:   "wav",
 		MaxMessage:        2 * time.Minute,
@@ -138,6 +140,9 @@ func (c Config) Validate() error {
 	}
 	if c.MissedOffers < 0 {
 		bad("missed offers: %d: must not be negative", c.MissedOffers)
+	}
+	if c.SkillFallback < 0 {
+		bad("skill fallback: %s: must not be negative", c.SkillFallback)
 	}
 	if c.OwnerWait < 0 {
 		bad("owner wait: %s: must not be negative", c.OwnerWait)

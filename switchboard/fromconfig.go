@@ -19,6 +19,7 @@ func FromCalls(c config.Calls) Config {
 	cfg.MissedOffers = c.MissedOffersPause
 	cfg.ReturningToOwner = c.ReturningToOwner
 	cfg.OwnerWait = c.OwnerWait
+	cfg.SkillFallback = c.SkillFallback
 	cfg.PriorityNumbers = c.PriorityNumbers
 	cfg.RecordCalls = c.RecordCalls
 	return cfg

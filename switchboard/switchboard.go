@@ -114,6 +114,7 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		MaxWait:         cfg.MaxWait,
 		MaxQueueLen:     cfg.MaxQueue,
 		DefaultLanguage: cfg.Language,
+		SkillFallback:   cfg.SkillFallback,
 	}
 	if err := s.router.Rules.Validate(); err != nil {
 		return nil, fmt.Errorf("switchboard config: %w", err)
@@ -343,7 +344,7 @@ func (s *Switchboard) play(key, channel string, media []string, then func(failed
 	if then != nil {
 		s.playbacks[pb] = then
 	}
-	s.do(key, Play{Channel: channel, Playback: pb, Media: media, Language: s.cfg.Language})
+	s.do(key, Play{Channel: channel, Playback: pb, Media: media, Language: s.languageOf(channel)})
 	return pb
 }
 

@@ -46,7 +46,8 @@ type Daemon struct {
 type Operator struct {
 	Extension string
 	Name      string
-	Tier      int // routing priority tier
+	Tier      int      // routing priority tier
+	Languages []string // languages spoken besides the hotline's own (empty: its own only)
 }
 
 // Start seeds the operators into a fresh journal, starts the daemon with the sandbox's settings
@@ -149,7 +150,7 @@ func seed(tb testing.TB, store *journal.Store, ops []Operator) {
 			name = "Operator " + o.Extension
 		}
 		op := hotline.Operator{Name: name, Login: "op" + o.Extension, Role: hotline.RoleOperator, Level: hotline.Level1,
-			Extension: o.Extension, Priority: o.Tier, Active: true}
+			Extension: o.Extension, Priority: o.Tier, Languages: o.Languages, Active: true}
 		if err := store.AddOperator(ctx, by, &op); err != nil {
 			tb.Fatalf("hotlinetest: seed operator %s: %v", o.Extension, err)
 		}
