@@ -18,7 +18,14 @@ func TestMetricsAndHealth(t *testing.T) {
 	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, func(c *config.Config) { c.Metrics.Listen = addr })
 	get := func(path string) (int, string) {
 		t.Helper()
-		res, err := http.Get("http://" + addr + path)
+		// The endpoint starts beside the switchboard: give it a moment to listen.
+		var res *http.Response
+		var err error
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if res, err = http.Get("http://" + addr + path); err == nil || time.Now().After(deadline) {
+				break
+			}
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
