@@ -230,3 +230,39 @@ func TestAttendedTransferByREFER(t *testing.T) {
 	}
 	r.talksWithSpecialist(t, in)
 }
+
+// After transferring by code, the operator files the result "forwarded with notice" with *26: the
+// case becomes a delayed answer owned by the specialist the caller was transferred to.
+func TestForwardedWithNoticeAfterTransfer(t *testing.T) {
+	r := startTransferRig(t, "79005550006", true)
+	ctx := within(t, 60*time.Second)
+	// The topic first: a case is closed only with a type and a topic.
+	if err := r.op.SendDTMF(ctx, "*77#"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.op.SendDTMF(ctx, "**1041#"); err != nil {
+		t.Fatal(err)
+	}
+	in, err := r.spec.Incoming(within(t, 15*time.Second))
+	if err != nil {
+		t.Fatalf("specialist not rung: %v", err)
+	}
+	if err := r.caller.WaitTone(within(t, 15*time.Second), SpecialistTone); err != nil {
+		t.Fatalf("caller does not hear the specialist: %v", err)
+	}
+	if err := r.op.Hangup(ctx); err != nil && r.op.State() != sipphone.Ended {
+		t.Fatal(err)
+	}
+	if !r.d.FeatureCode(r.opPhone, "*26") {
+		t.Errorf("*26: no prompt")
+	}
+	cs, _ := caseOf(t, r.d, r.number)
+	for deadline := time.Now().Add(10 * time.Second); cs.Result == "" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		cs, _ = caseOf(t, r.d, r.number)
+	}
+	if cs.Result != hotline.ResultForwarded || cs.ForwardedTo != r.specID || cs.Status != hotline.StatusDelayedAnswer || cs.OwnerID != r.specID {
+		t.Errorf("case = result %q, forwarded to %d, status %s, owner %d; want forwarded_with_notice to %d, delayed answer, owned by them",
+			cs.Result, cs.ForwardedTo, cs.Status, cs.OwnerID, r.specID)
+	}
+	_ = in.Hangup(ctx)
+}

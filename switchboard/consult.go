@@ -116,5 +116,6 @@ func (s *Switchboard) attendedTransfer(c *call, from *offer, refer string, k *co
 	}
 	s.saveLeg(c)
 	s.touch(target, now)
+	s.noteTransfer(from.op, c, target)
 	log.Info("attended transfer; bridged", "from", from.op.ID, "to", target.ID, "recording", c.recording)
 }

@@ -289,6 +289,12 @@ func (s *Switchboard) onFeature(m StasisStart) {
 		err, prompt = s.pause(op, arg(2)), p.Paused
 	case action == "resume":
 		err, prompt = s.resume(op), p.Resumed
+	case action == "forwarded":
+		// "Forwarded with notice" on the operator's last transfer (*26): the prompt waits for the
+		// journal's answer (forward.go).
+		s.do(ch, Answer{Channel: ch})
+		s.keyForwarded(op, ch)
+		return
 	case action == "topic":
 		// The topic of the operator's last call, keyed after hanging up (dialplan: *25<topic>):
 		// the prompt waits for the journal's answer.

@@ -58,10 +58,11 @@ type Switchboard struct {
 	lanes     map[string]*lane
 	callbacks map[string]int64 // queued callbacks, by queue key: the case to assign
 	connected bool
-	suspect   map[string]bool      // calls live when the connection dropped: Inventory says which survive
-	transfers map[string]*transfer // transfers under way, by the target's channel id (transfer.go)
-	cut       map[string]bool      // channels Asterisk is hanging up by itself (cut.go)
-	consults  map[string]*consult  // consultation calls, by both of their channels (consult.go)
+	suspect   map[string]bool       // calls live when the connection dropped: Inventory says which survive
+	transfers map[string]*transfer  // transfers under way, by the target's channel id (transfer.go)
+	cut       map[string]bool       // channels Asterisk is hanging up by itself (cut.go)
+	consults  map[string]*consult   // consultation calls, by both of their channels (consult.go)
+	forwards  map[int64]forwardable // each operator's last transfer, for *26 (forward.go)
 	// Reconciliation with a previous run at the first inventory (reconcile.go).
 	reconciled bool
 	legsLoaded bool
@@ -103,6 +104,7 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		transfers: make(map[string]*transfer),
 		cut:       make(map[string]bool),
 		consults:  make(map[string]*consult),
+		forwards:  make(map[int64]forwardable),
 		connected: true, // until the adapter says otherwise: it delivers Disconnected first if it must
 	}
 	s.router.Rules = routing.Rules{

@@ -328,6 +328,7 @@ func (s *Switchboard) onTransferAnswered(m StasisStart) {
 	}
 	s.saveLeg(c)
 	s.touch(target, now)
+	s.noteTransfer(from.op, c, target)
 	s.callLog(c).Info("transferred; bridged", "from", from.op.ID, "extension", target.Extension, "recording", c.recording)
 }
 

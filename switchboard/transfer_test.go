@@ -293,3 +293,38 @@ func TestConsultationEnds(t *testing.T) {
 	h.wantOps(m, "transfer-progress "+opCh+" channel_declined")
 	h.wantPresence(1, hotline.PresenceTalking)
 }
+
+type forwardJournal struct {
+	*legJournal
+	forwarded [][3]int64
+}
+
+func (j *forwardJournal) ForwardCase(_ context.Context, caseID, by, to int64) error {
+	j.forwarded = append(j.forwarded, [3]int64{caseID, by, to})
+	return nil
+}
+
+// *26 after a transfer files "forwarded with notice" to the transfer's target; without a transfer
+// it is refused.
+func TestForwardedAfterTransfer(t *testing.T) {
+	h, lj, opCh := transferHarness(t)
+	fj := &forwardJournal{legJournal: lj}
+	h.s.jr = fj
+	feature := func(ch string) {
+		h.send(StasisStart{Channel: ch, Name: "PJSIP/1001-0000000f", Args: []string{"feature", "forwarded"}})
+	}
+	feature("f1")
+	if p := h.lastPlay("f1"); p.Media[0] != "sound:beeperr" || len(fj.forwarded) != 0 {
+		t.Errorf("*26 before any transfer: heard %v, forwarded %v; want refused", p.Media, fj.forwarded)
+	}
+	m := h.mark()
+	h.key(opCh, "**2001#")
+	h.answer(h.oneOriginate(m))
+	feature("f2")
+	if len(fj.forwarded) != 1 || fj.forwarded[0] != [3]int64{h.s.calls["c1"].caseID, 1, 2} {
+		t.Errorf("forwarded = %v, want case of c1, by 1, to 2", fj.forwarded)
+	}
+	if p := h.lastPlay("f2"); p.Media[0] != "sound:beep" {
+		t.Errorf("*26 after the transfer: heard %v, want a beep", p.Media)
+	}
+}

@@ -53,3 +53,21 @@ func (j Journal) Specialists(ctx context.Context, topicNumber int) ([]int64, err
 	}
 	return ids, nil
 }
+
+var _ switchboard.ForwardJournal = Journal{}
+
+// ForwardCase closes case caseID, as operator by, with "forwarded with notice" to operator to:
+// the case becomes a delayed answer of to's.
+func (j Journal) ForwardCase(ctx context.Context, caseID, by, to int64) error {
+	op, err := j.Store.Operator(ctx, by)
+	if err != nil {
+		return fmt.Errorf("forward case %d: %w", caseID, err)
+	}
+	actor := hotline.Actor{Login: op.Login, OperatorID: op.ID, Role: op.Role}
+	_, err = j.Store.CloseCase(ctx, actor, caseID, hotline.Closing{Result: hotline.ResultForwarded, ForwardTo: to,
+		Comment: "transferred on the handset; the caller was told who takes the case"})
+	if err != nil {
+		return fmt.Errorf("forward case %d: %w", caseID, err)
+	}
+	return nil
+}
