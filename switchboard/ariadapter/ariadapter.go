@@ -20,6 +20,7 @@ import (
 
 // lister is what Pump needs of the connection besides its events; *ari.Conn has it.
 type lister interface {
+	SetEventFilter(ctx context.Context, allowed []string) (*ariv6.ApplicationData, error)
 	Channels(ctx context.Context) ([]ariv6.ChannelData, error)
 	EnsureSubscribed(ctx context.Context, eventSource string) (bool, error)
 	Endpoints(ctx context.Context, tech string) ([]ariv6.EndpointData, error)
@@ -161,6 +162,18 @@ func Translate(ev ari.Event) (switchboard.Event, bool) {
 	return nil, false
 }
 
+// EventTypes are the ARI event types Translate turns into switchboard events: the application's
+// event filter, so Asterisk sends nothing else (most of a call's events are ChannelVarset,
+// ChannelDialplan and the like, which cost both sides decoding and are thrown away here).
+// TestEventTypesMatchTranslate keeps this list and Translate in step.
+func EventTypes() []string {
+	return []string{
+		"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest", "ChannelStateChange",
+		"PlaybackFinished", "ChannelDtmfReceived", "ChannelEnteredBridge", "RecordingFinished",
+		"RecordingFailed", "ContactStatusChange", "DeviceStateChanged", "ChannelTransfer",
+	}
+}
+
 // Deliverer is where events go; *switchboard.Switchboard is one.
 type Deliverer interface {
 	Deliver(ctx context.Context, ev switchboard.Event) error
@@ -227,6 +240,12 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 		switch sev.(type) {
 		case switchboard.Connected:
 			stopList()
+			// Only what Translate uses; a failure costs CPU, not correctness.
+			fctx, fcancel := context.WithTimeout(ctx, 5*time.Second)
+			if _, err := conn.SetEventFilter(fctx, EventTypes()); err != nil {
+				log.Warn("ariadapter: setting the application's event filter failed; receiving every event", "err", err)
+			}
+			fcancel()
 			// Reachability first and here, not on the inventory's goroutine: a handset's later
 			// status events must come after this listing, never before it.
 			rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)

@@ -158,9 +158,10 @@ func (r *recorder) Deliver(_ context.Context, ev switchboard.Event) error {
 }
 
 type fakeLister struct {
-	mu    sync.Mutex
-	fails int // Channels fails this many times first
-	chans []string
+	filter []string // the last event filter set
+	mu     sync.Mutex
+	fails  int // Channels fails this many times first
+	chans  []string
 }
 
 func (f *fakeLister) Channels(context.Context) ([]ariv6.ChannelData, error) {
@@ -178,6 +179,11 @@ func (f *fakeLister) Channels(context.Context) ([]ariv6.ChannelData, error) {
 }
 
 func (f *fakeLister) EnsureSubscribed(context.Context, string) (bool, error) { return true, nil }
+
+func (f *fakeLister) SetEventFilter(_ context.Context, allowed []string) (*ariv6.ApplicationData, error) {
+	f.filter = allowed
+	return &ariv6.ApplicationData{}, nil
+}
 
 func (f *fakeLister) Endpoints(context.Context, string) ([]ariv6.EndpointData, error) {
 	return []ariv6.EndpointData{{Technology: "PJSIP", Resource: "1001", State: "online"},
@@ -218,6 +224,9 @@ func TestPump(t *testing.T) {
 	if _, ok := rec.evs[0].(switchboard.Connected); !ok {
 		t.Errorf("first delivered %#v, want Connected", rec.evs[0])
 	}
+	if !reflect.DeepEqual(l.filter, EventTypes()) {
+		t.Errorf("event filter after Connected = %v, want EventTypes()", l.filter)
+	}
 	var inv *switchboard.Inventory
 	var devices []switchboard.DeviceState
 	starts, digits := 0, 0
@@ -238,5 +247,52 @@ func TestPump(t *testing.T) {
 	}
 	if want := []switchboard.DeviceState{{Extension: "1001", Reachable: true}, {Extension: "1002", Reachable: false}}; !reflect.DeepEqual(devices, want) {
 		t.Errorf("reachability = %+v, want %+v", devices, want)
+	}
+}
+
+// The event filter and Translate must agree: an event type Translate uses that the filter leaves
+// out would never arrive; one the filter lets in that Translate always drops costs for nothing.
+// Checked on every captured Asterisk 22 event plus a few built here (a type is used when any of
+// its examples translates: DeviceStateChanged only for PJSIP devices, say).
+func TestEventTypesMatchTranslate(t *testing.T) {
+	allowed := map[string]bool{}
+	for _, n := range EventTypes() {
+		allowed[n] = true
+	}
+	files, err := filepath.Glob(filepath.Join("..", "..", "ari", "testdata", "events", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no captured events: %v", err)
+	}
+	inputs := map[string][][]byte{
+		"ContactStatusChange": {[]byte(`{"type":"ContactStatusChange","application":"hotline","endpoint":{"technology":"PJSIP","resource":"1001","state":"online","channel_ids":[]},"contact_info":{"uri":"sip:1001@127.0.0.1","contact_status":"Reachable","aor":"1001"}}`)},
+		"DeviceStateChanged":  {[]byte(`{"type":"DeviceStateChanged","application":"hotline","device_state":{"name":"PJSIP/1001","state":"NOT_INUSE"}}`)},
+		"RecordingFailed":     {[]byte(`{"type":"RecordingFailed","application":"hotline","recording":{"name":"call-1","format":"wav","state":"failed","cause":"disk full"}}`)},
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		inputs[name] = append(inputs[name], b)
+	}
+	for name, examples := range inputs {
+		used := false
+		for _, b := range examples {
+			if _, ok := Translate(ari.Decode(b)); ok {
+				used = true
+			}
+		}
+		if used && !allowed[name] {
+			t.Errorf("Translate uses %s but the event filter leaves it out", name)
+		}
+		if !used && allowed[name] {
+			t.Errorf("the event filter lets %s in but Translate drops every example of it", name)
+		}
+	}
+	for n := range allowed {
+		if inputs[n] == nil {
+			t.Errorf("%s is in the event filter but no captured or built event checks it", n)
+		}
 	}
 }
