@@ -3,6 +3,7 @@ package switchboard
 import (
 	"errors"
 	"fmt"
+	"github.com/hotline-dev/hotline/config"
 	"strings"
 	"time"
 )
@@ -58,25 +59,16 @@ type Prompts struct {
 	CallbackTaken  []string // overflow: the callback is registered
 }
 
-// DefaultConfig returns the rules used where the administrator says nothing; they match the
-// defaults of the daemon's config file.
+// DefaultConfig returns the rules used where the administrator says nothing: the daemon's config
+// file defaults (config.Default, one place for them), plus what the file does not name.
 func DefaultConfig() Config {
+	return FromCalls(config.Default().Calls)
+}
+
+// builtins are the settings the config file does not name: the prompts, the recording format, the
+// longest message, the handle time that seeds estimated waits.
+func builtins() Config {
 	return Config{
-		Language:          "ru",
-		Greeting:          "sound:hello-world",
-		MusicClass:        "default",
-		AnnounceInterval:  30 * time.Second,
-		Strategy:          "longest-idle",
-		RingTimeout:       15 * time.Second,
-		WrapUp:            10 * time.Second,
-		MaxWait:           2 * time.Minute,
-		MaxQueue:          50,
-		Overflow:          OverflowCallback,
-		MissedOffers:      3,
-		ReturningToOwner:  true,
-		OwnerWait:         30 * time.Second,
-		SkillFallback:     time.Minute,
-		RecordCalls:       true,
 		RecordingFormat:   "wav",
 		MaxMessage:        2 * time.Minute,
 		DefaultHandleTime: 3 * time.Minute,

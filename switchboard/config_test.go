@@ -51,15 +51,11 @@ func TestNewRefusesUnknownStrategy(t *testing.T) {
 	}
 }
 
-// The daemon's defaults make a valid switchboard, equal to the switchboard's own defaults, and
+// The daemon's defaults (DefaultConfig is built from them) make a valid switchboard, and
 // every key of the calls section reaches the switchboard.
 func TestFromCalls(t *testing.T) {
-	got := FromCalls(config.Default().Calls)
-	if err := got.Validate(); err != nil {
+	if err := DefaultConfig().Validate(); err != nil {
 		t.Fatalf("the daemon's defaults: %v", err)
-	}
-	if !reflect.DeepEqual(got, DefaultConfig()) {
-		t.Errorf("FromCalls(defaults) =\n %+v\nwant DefaultConfig()\n %+v", got, DefaultConfig())
 	}
 	c := config.Default().Calls
 	c.Language, c.Greeting, c.MusicClass, c.Strategy, c.Overflow = "en", "sound:custom", "jazz", "round-robin", "message"
@@ -67,7 +63,7 @@ func TestFromCalls(t *testing.T) {
 	c.MaxQueue, c.MissedOffersPause, c.ReturningToOwner, c.RecordCalls = 46, 47, false, false
 	c.PriorityNumbers = []string{"+7999"}
 	c.SkillFallback = 48 * time.Second
-	got = FromCalls(c)
+	got := FromCalls(c)
 	want := Config{Language: "en", Greeting: "sound:custom", MusicClass: "jazz", Strategy: "round-robin", Overflow: "message",
 		AnnounceInterval: 41 * time.Second, RingTimeout: 42 * time.Second, WrapUp: 43 * time.Second, MaxWait: 44 * time.Second,
 		OwnerWait: 45 * time.Second, MaxQueue: 46, MissedOffers: 47, PriorityNumbers: []string{"+7999"},

@@ -3,9 +3,9 @@ package switchboard
 import "github.com/hotline-dev/hotline/config"
 
 // FromCalls returns the switchboard's rules for the daemon's calls section; what the file does not
-// name (the prompts, the recording format, the longest message) keeps DefaultConfig's value.
+// name (the prompts, the recording format, the longest message) comes from builtins.
 func FromCalls(c config.Calls) Config {
-	cfg := DefaultConfig()
+	cfg := builtins()
 	cfg.Language = c.Language
 	cfg.Greeting = c.Greeting
 	cfg.MusicClass = c.MusicClass
