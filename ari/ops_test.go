@@ -69,7 +69,16 @@ func TestChannelOperations(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.with(t).waitFor(5*time.Second, "PlaybackStarted", typed(func(p *ariv6.PlaybackStarted) bool { return p.Playback.ID == pb }))
-		if err := s.ControlPlayback(ctx, pb, ari.PlaybackPause); err != nil {
+		// Asterisk may refuse a pause (500 "Could not pause playback") in the instant after
+		// PlaybackStarted, while the file is still being opened (seen in CI): try again briefly.
+		var err error
+		for range 20 {
+			if err = s.ControlPlayback(ctx, pb, ari.PlaybackPause); err == nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 		if d, err := s.Playback(ctx, pb); err != nil || d.State != "paused" {

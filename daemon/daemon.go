@@ -109,6 +109,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// AMI adds handsets' registration and qualify results (the same news ARI gives, from Asterisk's
 	// other side: either alone keeps presence right) and re-lists device states after a gap.
 	go runAMI(ctx, cfg.AMI, sb, log)
+	// Recordings older than calls.recording_retention are deleted, and the journal says so.
+	go runRetention(ctx, store, conn, cfg.Calls.RecordingRetention, log)
 
 	log.Info("hotline serving", "socket", cfg.API.Socket, "metrics", cfg.Metrics.Listen)
 	err = sb.Run(ctx)

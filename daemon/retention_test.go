@@ -1,0 +1,73 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline/ari"
+	"github.com/hotline-dev/hotline/journal"
+)
+
+type fakeJournal struct {
+	expired []journal.ExpiredRecording
+	noted   []string
+}
+
+func (f *fakeJournal) ExpiredRecordings(_ context.Context, before time.Time, limit int) ([]journal.ExpiredRecording, error) {
+	out := append([]journal.ExpiredRecording(nil), f.expired...) // a copy, as a query returns
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (f *fakeJournal) RecordingDeleted(_ context.Context, r journal.ExpiredRecording, why string) error {
+	f.noted = append(f.noted, r.Name)
+	for i, e := range f.expired {
+		if e == r {
+			f.expired = append(f.expired[:i], f.expired[i+1:]...)
+			break
+		}
+	}
+	return nil
+}
+
+type fakeAsterisk map[string]error
+
+func (f fakeAsterisk) DeleteStoredRecording(_ context.Context, name string) error { return f[name] }
+
+func TestExpireRecordings(t *testing.T) {
+	tests := []struct {
+		name      string
+		expired   []string
+		asterisk  fakeAsterisk
+		deleted   int
+		wantErr   bool
+		remaining int
+	}{
+		{"all deleted", []string{"a", "b"}, fakeAsterisk{}, 2, false, 0},
+		{"already gone in Asterisk counts as deleted", []string{"a"}, fakeAsterisk{"a": &ari.Error{StatusCode: 404}}, 1, false, 0},
+		{"a failure stops the pass and keeps the rest", []string{"a", "b", "c"}, fakeAsterisk{"b": errors.New("connection refused")}, 1, true, 2},
+		{"nothing to do", nil, fakeAsterisk{}, 0, false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			jr := &fakeJournal{}
+			for i, n := range tt.expired {
+				jr.expired = append(jr.expired, journal.ExpiredRecording{LegID: int64(i + 1), CaseID: 1, Name: n})
+			}
+			n, err := expireRecordings(context.Background(), jr, tt.asterisk, 24*time.Hour, time.Now())
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if n != tt.deleted || len(jr.noted) != tt.deleted {
+				t.Errorf("deleted %d, noted %v; want %d", n, jr.noted, tt.deleted)
+			}
+			if len(jr.expired) != tt.remaining {
+				t.Errorf("%d left for the next pass, want %d", len(jr.expired), tt.remaining)
+			}
+		})
+	}
+}
