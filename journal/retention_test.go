@@ -31,7 +31,7 @@ func TestRecordingRetention(t *testing.T) {
 	call("old-2", 2*time.Minute, "call-old-2")
 	call("old-1", time.Minute, "call-old-1")
 	call("new", 3*time.Hour, "call-new")
-	call("live", 0, "call-live")       // still talking: never expired
+	call("live", 0, "call-live")        // still talking: never expired
 	call("unrecorded", time.Minute, "") // nothing to delete
 
 	got, err := f.s.ExpiredRecordings(ctx, base.Add(time.Hour), 10)
