@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/journal"
+)
+
+// recording list shows the recorded legs of a case, from the journal the daemon wrote.
+func TestRecordingList(t *testing.T) {
+	c := newCLI(t)
+	ctx := context.Background()
+	s, err := journal.Open(ctx, c.db, journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	cc, err := s.StartCall(ctx, hotline.Leg{CallID: "ch-1", CallerNumber: "+78652000001", ArrivedAt: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := s.Operators(ctx, journal.OperatorFilter{})
+	if err != nil || len(ops) == 0 {
+		t.Fatalf("operators: %v %v", ops, err)
+	}
+	if err := s.SaveCallLeg(ctx, hotline.Leg{CallID: "ch-1", CallerNumber: "+78652000001", ArrivedAt: at, OperatorID: ops[1].ID,
+		AnsweredAt: at.Add(10 * time.Second), EndedAt: at.Add(100 * time.Second), End: hotline.LegCompleted, RecordingName: "call-ch-1"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	out := c.ok("recording", "list", cc.Number)
+	if !strings.Contains(out, "call-ch-1") || !strings.Contains(out, "1m30s") || !strings.Contains(out, "completed") {
+		t.Errorf("recording list lacks the recorded call (name, 1m30s talk, completed):\n%s", out)
+	}
+	c.fails(3, "no case", "recording", "list", "2026-999999")
+	// Fetching needs Asterisk: without ARI settings it says what is missing.
+	t.Setenv("HOTLINE_ARI_PASSWORD", "")
+	t.Setenv("HOTLINE_AMI_PASSWORD", "")
+	c.fails(2, "ari.password", "recording", "get", "call-ch-1", "-O", t.TempDir()+"/x.wav")
+}
