@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,11 +16,14 @@ import (
 	_ "github.com/mattn/go-sqlite3" // the journal's driver
 )
 
-// Source reads reports' data from the journal's SQLite file. It opens the file read-only (SQLite
-// URI mode=ro, query_only), so a report can never change the journal and runs beside the daemon
-// (WAL: readers do not block its writer). It queries the tables directly, in bulk by time range,
-// which the journal's per-case API does not offer; the schema is the journal's (migrations/).
+// Source reads reports' data from the journal's SQLite file. It opens the file read-only (the
+// journal opened ReadOnly, query-only; and SQLite URI mode=ro, query_only), so a report can never
+// change the journal and runs beside the daemon (WAL: readers do not block its writer). Call legs
+// come from the journal's API (journal.CallRecords); the other tables are queried directly, in
+// bulk by time range, which the journal's per-case API does not offer; the schema is the
+// journal's (migrations/).
 type Source struct {
+	st *journal.Store
 	db *sqlx.DB
 }
 
@@ -30,25 +34,26 @@ func Open(ctx context.Context, path string) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = st.RequireCurrent(ctx)
-	st.Close()
-	if err != nil {
+	if err := st.RequireCurrent(ctx); err != nil {
+		st.Close()
 		return nil, err
 	}
 	db, err := sqlx.Open("sqlite3", "file:"+path+"?mode=ro&_query_only=on&_busy_timeout=5000")
 	if err != nil {
+		st.Close()
 		return nil, fmt.Errorf("open %s read-only: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
+		st.Close()
 		return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot read database %s: %v", path, err)
 	}
-	return &Source{db: db}, nil
+	return &Source{st: st, db: db}, nil
 }
 
-// Close closes the connection.
-func (s *Source) Close() error { return s.db.Close() }
+// Close closes the connections.
+func (s *Source) Close() error { return errors.Join(s.db.Close(), s.st.Close()) }
 
 // afterRange: legs that arrived this long after the range are loaded too, only to cap the
 // wrap-up of the range's last calls (see wrapUps).
@@ -63,44 +68,16 @@ func fromMS(n sql.NullInt64) time.Time {
 	return time.UnixMilli(n.Int64).UTC()
 }
 
-type callRow struct {
-	ID              int64          `db:"id"`
-	CaseID          int64          `db:"case_id"`
-	CallID          string         `db:"call_id"`
-	CallerNumber    string         `db:"caller_number"`
-	OperatorID      sql.NullInt64  `db:"operator_id"`
-	ArrivedAt       sql.NullInt64  `db:"arrived_at"`
-	GreetingEndAt   sql.NullInt64  `db:"greeting_end_at"`
-	QueuedAt        sql.NullInt64  `db:"queued_at"`
-	AnsweredAt      sql.NullInt64  `db:"answered_at"`
-	EndedAt         sql.NullInt64  `db:"ended_at"`
-	EndReason       string         `db:"end_reason"`
-	RecordingName   string         `db:"recording_name"`
-	TransferredFrom sql.NullInt64  `db:"transferred_from"`
-	CaseCreated     int64          `db:"case_created_at"`
-	Topic           sql.NullString `db:"topic"`
-	Type            string         `db:"type"`
-}
-
 // Calls returns the legs that arrived in [from, to), oldest first, each with its case's number,
-// topic and type.
+// topic and type (journal.CallRecords: the legs table is mapped in the journal only).
 func (s *Source) Calls(ctx context.Context, from, to time.Time) ([]Call, error) {
-	var rows []callRow
-	err := s.db.SelectContext(ctx, &rows, `SELECT l.id, l.case_id, l.call_id, l.caller_number, l.operator_id, l.arrived_at,
-		l.greeting_end_at, l.queued_at, l.answered_at, l.ended_at, l.end_reason, l.recording_name, l.transferred_from,
-		c.created_at AS case_created_at, c.topic, c.type
-		FROM legs l JOIN cases c ON c.id = l.case_id
-		WHERE l.arrived_at >= ? AND l.arrived_at < ? ORDER BY l.arrived_at, l.id`, ms(from), ms(to))
+	recs, err := s.st.CallRecords(ctx, from, to)
 	if err != nil {
-		return nil, fmt.Errorf("read call legs: %w", err)
+		return nil, err
 	}
-	out := make([]Call, len(rows))
-	for i, r := range rows {
-		out[i] = Call{Leg: hotline.Leg{ID: r.ID, CaseID: r.CaseID, CallID: r.CallID, CallerNumber: r.CallerNumber,
-			OperatorID: r.OperatorID.Int64, ArrivedAt: fromMS(r.ArrivedAt), GreetingEndAt: fromMS(r.GreetingEndAt),
-			QueuedAt: fromMS(r.QueuedAt), AnsweredAt: fromMS(r.AnsweredAt), EndedAt: fromMS(r.EndedAt),
-			End: hotline.LegEnd(r.EndReason), RecordingName: r.RecordingName, TransferredFrom: r.TransferredFrom.Int64},
-			CaseNumber: journal.CaseNumber(time.UnixMilli(r.CaseCreated).UTC(), r.CaseID), Topic: r.Topic.String, Type: hotline.CaseType(r.Type)}
+	out := make([]Call, len(recs))
+	for i, r := range recs {
+		out[i] = Call{Leg: r.Leg, CaseNumber: r.CaseNumber, Topic: r.Topic, Type: r.Type}
 	}
 	return out, nil
 }
