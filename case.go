@@ -58,38 +58,38 @@ const (
 
 // Person is the optional personal data of the person who turned to the hotline.
 type Person struct {
-	FullName     string
-	BirthDate    string // YYYY-MM-DD
-	PolicyNumber string // the compulsory medical insurance policy number
-	Address      string
+	FullName     string `json:"full_name,omitempty"`
+	BirthDate    string `json:"birth_date,omitempty"`    // YYYY-MM-DD
+	PolicyNumber string `json:"policy_number,omitempty"` // the compulsory medical insurance policy number
+	Address      string `json:"address,omitempty"`
 }
 
 // Case is one contact with the hotline (обращение) as registered in the journal.
 type Case struct {
-	ID           int64
-	Number       string // human-facing, e.g. 2026-000123
-	CreatedAt    time.Time
-	Channel      Channel
-	CallerNumber string // auto-detected for calls
-	Person       Person
-	Type         CaseType
-	Topic        string // topic code from the catalogue of its type
-	Description  string
-	OwnerID      int64 // the operator who must act on it; 0: none yet
-	DueAt        time.Time
-	Status       CaseStatus
-	Result       Result
-	Comment      string
-	ForwardedTo  int64 // with ResultForwarded: the operator who takes it as a delayed answer
-	UpdatedAt    time.Time
+	ID           int64      `json:"id"`
+	Number       string     `json:"number"` // human-facing, e.g. 2026-000123
+	CreatedAt    time.Time  `json:"created_at"`
+	Channel      Channel    `json:"channel"`
+	CallerNumber string     `json:"caller_number,omitempty"` // auto-detected for calls
+	Person       Person     `json:"person,omitzero"`
+	Type         CaseType   `json:"type,omitempty"`
+	Topic        string     `json:"topic,omitempty"` // topic code from the catalogue of its type
+	Description  string     `json:"description,omitempty"`
+	OwnerID      int64      `json:"owner_id,omitempty"` // the operator who must act on it; 0: none yet
+	DueAt        time.Time  `json:"due_at,omitzero"`
+	Status       CaseStatus `json:"status"`
+	Result       Result     `json:"result,omitempty"`
+	Comment      string     `json:"comment,omitempty"`
+	ForwardedTo  int64      `json:"forwarded_to,omitempty"` // with ResultForwarded: the operator who takes it as a delayed answer
+	UpdatedAt    time.Time  `json:"updated_at,omitzero"`
 
 	// ExtendTo is the new review date an operator asked for with ResultExtended; it becomes DueAt
 	// only when an administrator approves the extension.
-	ExtendTo time.Time
+	ExtendTo time.Time `json:"extend_to,omitzero"`
 	// ReviewNote is the administrator's reason for returning or reopening the case.
-	ReviewNote string
+	ReviewNote string `json:"review_note,omitempty"`
 	// CreatedBy is the login of whoever registered the case ("system" for the call flow).
-	CreatedBy string
+	CreatedBy string `json:"created_by"`
 }
 
 // LegEnd is how one call leg of a case ended.
@@ -105,19 +105,19 @@ const (
 
 // Leg is one call that belongs to a case: the caller's time in the queue and with one operator.
 type Leg struct {
-	ID              int64
-	CaseID          int64
-	CallID          string // Asterisk's channel id of the caller
-	CallerNumber    string
-	OperatorID      int64 // who answered; 0: nobody
-	ArrivedAt       time.Time
-	GreetingEndAt   time.Time
-	QueuedAt        time.Time
-	AnsweredAt      time.Time
-	EndedAt         time.Time
-	End             LegEnd
-	RecordingName   string // Asterisk's stored recording name
-	TransferredFrom int64  // the operator who transferred this leg in; 0: from the queue
+	ID              int64     `json:"id"`
+	CaseID          int64     `json:"case_id"`
+	CallID          string    `json:"call_id,omitempty"` // Asterisk's channel id of the caller
+	CallerNumber    string    `json:"caller_number,omitempty"`
+	OperatorID      int64     `json:"operator_id,omitempty"` // who answered; 0: nobody
+	ArrivedAt       time.Time `json:"arrived_at"`
+	GreetingEndAt   time.Time `json:"greeting_end_at,omitzero"`
+	QueuedAt        time.Time `json:"queued_at,omitzero"`
+	AnsweredAt      time.Time `json:"answered_at,omitzero"`
+	EndedAt         time.Time `json:"ended_at,omitzero"`
+	End             LegEnd    `json:"end,omitempty"`
+	RecordingName   string    `json:"recording_name,omitempty"`   // Asterisk's stored recording name
+	TransferredFrom int64     `json:"transferred_from,omitempty"` // the operator who transferred this leg in; 0: from the queue
 }
 
 // QueueWait is how long the caller waited in the queue on this leg (until answered, or until the

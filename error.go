@@ -18,8 +18,8 @@ const (
 
 // Error is a domain error: a code for programs and a message for people.
 type Error struct {
-	Code    string
-	Message string
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }

@@ -36,17 +36,17 @@ const (
 
 // Operator is a person who answers calls or works cases: a level-1 operator or a level-2 specialist.
 type Operator struct {
-	ID            int64
-	Name          string
-	Login         string // the operating-system user or --as name mapped to this operator
-	Role          Role
-	Level         Level
-	Organisation  string   // level 2 may belong to an organisation, e.g. an insurer
-	Extension     string   // the handset's SIP endpoint (pjsip.conf section name), e.g. "1001"
-	Topics        []string // topic codes handled (skills); empty: any
-	Languages     []string // e.g. "ru", "en"; empty: the hotline's default language
-	MaxConcurrent int      // cases in work at once (by training level); 0: no limit
-	Priority      int      // routing tier: lower is offered calls first
-	Active        bool     // false: removed from service (kept for history)
-	CreatedAt     time.Time
+	ID            int64     `json:"id"`
+	Name          string    `json:"name"`
+	Login         string    `json:"login,omitempty"` // the operating-system user or --as name mapped to this operator
+	Role          Role      `json:"role"`
+	Level         Level     `json:"level"`
+	Organisation  string    `json:"organisation,omitempty"`   // level 2 may belong to an organisation, e.g. an insurer
+	Extension     string    `json:"extension,omitempty"`      // the handset's SIP endpoint (pjsip.conf section name), e.g. "1001"
+	Topics        []string  `json:"topics,omitempty"`         // topic codes handled (skills); empty: any
+	Languages     []string  `json:"languages,omitempty"`      // e.g. "ru", "en"; empty: the hotline's default language
+	MaxConcurrent int       `json:"max_concurrent,omitempty"` // cases in work at once (by training level); 0: no limit
+	Priority      int       `json:"priority"`                 // routing tier: lower is offered calls first
+	Active        bool      `json:"active"`                   // false: removed from service (kept for history)
+	CreatedAt     time.Time `json:"created_at"`
 }

@@ -30,13 +30,13 @@ func (h PresenceHow) Valid() bool {
 // and wrap-up are transient and already in the call legs. Available means logged in and not
 // paused, whether or not a call is under way.
 type PresenceEvent struct {
-	OperatorID int64
-	At         time.Time
-	Presence   Presence // PresenceLoggedOut, PresenceAvailable, PresencePaused or PresenceUnreachable
+	OperatorID int64     `json:"operator_id"`
+	At         time.Time `json:"at"`
+	Presence   Presence  `json:"presence"` // PresenceLoggedOut, PresenceAvailable, PresencePaused or PresenceUnreachable
 	// Reason is the pause reason code. An unreachable operator who was paused keeps it here, so
 	// that a restart restores the pause beneath.
-	Reason string
-	How    PresenceHow
+	Reason string      `json:"reason,omitempty"`
+	How    PresenceHow `json:"how"`
 }
 
 // Standing reports whether p is a presence the journal records (PresenceEvent.Presence).

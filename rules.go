@@ -24,9 +24,9 @@ const RoleSystem Role = "system"
 
 // Actor is who makes a change: every change in the journal records one.
 type Actor struct {
-	Login      string // the operating-system user, --as name, or "system"
-	OperatorID int64  // the operator the login maps to; 0 for the system
-	Role       Role
+	Login      string `json:"login"`                 // the operating-system user, --as name, or "system"
+	OperatorID int64  `json:"operator_id,omitempty"` // the operator the login maps to; 0 for the system
+	Role       Role   `json:"role"`
 }
 
 // SystemActor is the call flow acting on its own (a call arrived, a leg ended).
@@ -243,10 +243,10 @@ func (c *Case) Editable(by Actor) error {
 
 // Closing is what an operator fills in the «Принятые меры» block to close a case.
 type Closing struct {
-	Result    Result
-	Comment   string    // the measures taken; for ResultExtended the reason for the extension
-	ForwardTo int64     // ResultForwarded: the operator who takes the case as a delayed answer
-	ExtendTo  time.Time // ResultExtended: the new review date, in the future
+	Result    Result    `json:"result"`
+	Comment   string    `json:"comment"`              // the measures taken; for ResultExtended the reason for the extension
+	ForwardTo int64     `json:"forward_to,omitempty"` // ResultForwarded: the operator who takes the case as a delayed answer
+	ExtendTo  time.Time `json:"extend_to,omitzero"`   // ResultExtended: the new review date, in the future
 }
 
 // Close applies the operator's result to a case «В работе»:
@@ -490,12 +490,12 @@ func (s *Script) Validate() error {
 
 // Attachment is a document registered with a case (a letter, a scan, a reply).
 type Attachment struct {
-	ID             int64
-	CaseID         int64
-	DocumentNumber string
-	RegisteredOn   string // YYYY-MM-DD
-	FilePath       string
-	CreatedAt      time.Time
+	ID             int64     `json:"id"`
+	CaseID         int64     `json:"case_id"`
+	DocumentNumber string    `json:"document_number"`
+	RegisteredOn   string    `json:"registered_on"` // YYYY-MM-DD
+	FilePath       string    `json:"file_path,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 // Validate checks an attachment's fields.

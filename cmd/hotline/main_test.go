@@ -72,21 +72,38 @@ func decode[T any](t *testing.T, s string) T {
 }
 
 type caseJSON struct {
-	ID          int64
-	Number      string
-	Status      string
-	OwnerID     int64
-	Result      string
-	Description string
+	ID           int64  `json:"id"`
+	Number       string `json:"number"`
+	Status       string `json:"status"`
+	OwnerID      int64  `json:"owner_id"`
+	Result       string `json:"result"`
+	Description  string `json:"description"`
+	CallerNumber string `json:"caller_number"`
+	Person       struct {
+		FullName string `json:"full_name"`
+	} `json:"person"`
 }
 
 func TestCaseWorkflowEndToEnd(t *testing.T) {
 	c := newCLI(t)
 	evil := `x'); DROP TABLE cases; --`
-	nc := decode[caseJSON](t, c.ok("--as", "ivanova", "-o", "json", "case", "new", "--caller", "+7 865 212-34-56",
-		"--topic", "clinic-refusal", "--description", evil, "--name", "Смирнов С.С."))
-	if nc.Status != "in_progress" || nc.Description != evil || nc.Number == "" {
+	out := c.ok("--as", "ivanova", "-o", "json", "case", "new", "--caller", "+7 865 212-34-56",
+		"--topic", "clinic-refusal", "--description", evil, "--name", "Смирнов С.С.")
+	nc := decode[caseJSON](t, out)
+	if nc.Status != "in_progress" || nc.Description != evil || nc.Number == "" || nc.CallerNumber != "+78652123456" ||
+		nc.Person.FullName != "Смирнов С.С." || nc.OwnerID == 0 {
 		t.Fatalf("new case: %+v", nc)
+	}
+	// JSON names are snake_case; what is not set is left out.
+	for _, want := range []string{`"caller_number": "+78652123456"`, `"created_at": `, `"owner_id": `, `"created_by": "ivanova"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("case JSON lacks %s:\n%s", want, out)
+		}
+	}
+	for _, unwanted := range []string{`"CallerNumber"`, `"due_at"`, `"result"`, `"extend_to"`} {
+		if strings.Contains(out, unwanted) {
+			t.Errorf("case JSON has %s:\n%s", unwanted, out)
+		}
 	}
 	ref := nc.Number
 
@@ -126,18 +143,17 @@ func TestCaseWorkflowEndToEnd(t *testing.T) {
 	}
 	c.fails(2, "invalid phone number", "case", "history", "--caller", "abc")
 
-	var show struct {
-		Case    caseJSON
-		Linked  []caseJSON
-		History []struct{ Actor, Action string }
-	}
-	show = decode[struct {
-		Case    caseJSON
-		Linked  []caseJSON
-		History []struct{ Actor, Action string }
+	show := decode[struct {
+		Case    caseJSON   `json:"case"`
+		Linked  []caseJSON `json:"linked"`
+		Calls   []struct{} `json:"calls"`
+		History []struct {
+			Actor  string `json:"actor"`
+			Action string `json:"action"`
+		} `json:"history"`
 	}](t, c.ok("-o", "json", "case", "show", ref))
-	if len(show.Linked) != 1 || len(show.History) < 10 || show.History[0].Actor != "ivanova" {
-		t.Fatalf("show: linked %d, history %+v", len(show.Linked), show.History)
+	if show.Case.Number != ref || len(show.Linked) != 1 || len(show.History) < 10 || show.History[0].Actor != "ivanova" {
+		t.Fatalf("show: case %+v, linked %d, history %+v", show.Case, len(show.Linked), show.History)
 	}
 	if out := c.ok("case", "show", ref); !strings.Contains(out, "HISTORY") || !strings.Contains(out, "forwarded") {
 		t.Fatalf("show table:\n%s", out)

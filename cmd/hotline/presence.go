@@ -12,16 +12,17 @@ import (
 
 // presenceHistory is `hotline operator history` in JSON: the operator and their presence events.
 type presenceHistory struct {
-	Operator hotline.Operator
-	From, To time.Time // the period asked; zero: open
-	Events   []presenceLine
+	Operator hotline.Operator `json:"operator"`
+	From     time.Time        `json:"from,omitzero"` // the period asked; zero: open
+	To       time.Time        `json:"to,omitzero"`
+	Events   []presenceLine   `json:"events"`
 }
 
 // presenceLine is one event with how long it lasted within the period.
 type presenceLine struct {
-	hotline.PresenceEvent
-	InForce bool    // the event in force at --from (before the period)
-	Seconds float64 // until the next event, --to or now
+	hotline.PresenceEvent         // its fields, flattened
+	InForce               bool    `json:"in_force"` // the event in force at --from (before the period)
+	Seconds               float64 `json:"seconds"`  // until the next event, --to or now
 }
 
 func newOperatorHistoryCmd(a *app) *cobra.Command {

@@ -44,13 +44,27 @@ func TestOperatorHistory(t *testing.T) {
 		}
 	}
 	type line struct {
-		Presence, Reason, How string
-		InForce               bool
-		Seconds               float64
+		OperatorID int64   `json:"operator_id"`
+		Presence   string  `json:"presence"`
+		Reason     string  `json:"reason"`
+		How        string  `json:"how"`
+		InForce    bool    `json:"in_force"`
+		Seconds    float64 `json:"seconds"`
 	}
-	h := decode[struct{ Events []line }](t, c.ok("operator", "history", "ivanova", "-o", "json"))
-	if len(h.Events) != 4 || h.Events[0].InForce || h.Events[1].Reason != "2" || h.Events[1].Seconds != 15*60 || h.Events[3].How != "admin" {
-		t.Errorf("JSON events = %+v", h.Events)
+	h := decode[struct {
+		Operator struct {
+			Login string `json:"login"`
+		} `json:"operator"`
+		Events []line `json:"events"`
+	}](t, c.ok("operator", "history", "ivanova", "-o", "json"))
+	if h.Operator.Login != "ivanova" || len(h.Events) != 4 || h.Events[0].InForce || h.Events[0].OperatorID == 0 || h.Events[1].Reason != "2" ||
+		h.Events[1].Seconds != 15*60 || h.Events[3].How != "admin" {
+		t.Errorf("JSON = %+v", h)
+	}
+	if in := decode[struct {
+		Events []line `json:"events"`
+	}](t, c.ok("operator", "history", "ivanova", "-o", "json", "--from", "2026-11-23", "--to", "2026-11-23")); len(in.Events) == 0 || !in.Events[0].InForce {
+		t.Errorf("JSON with --from: the first event is the one in force: %+v", in.Events)
 	}
 	if out := c.ok("operator", "history", "petrov"); !strings.Contains(out, "No presence recorded") {
 		t.Errorf("an operator never logged in: %s", out)
