@@ -111,34 +111,20 @@ func WriteTable(w io.Writer, r *Report, by By) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	if by == ByOperator {
 		fmt.Fprintln(tw, "ID\tOPERATOR\tHANDLED\tXFER IN\tXFER OUT\tXFER%\tTALK\tWRAP-UP\tAHT\tASA\tSTAFFED\tOCCUPANCY\tPAUSED\tLOGINS\tOVERDUE\t")
-		approx := false
-		for _, o := range r.Operators {
-			staffed := human(o.StaffedSeconds)
-			paused, logins := "-", "-"
-			switch o.StaffedFrom {
-			case StaffedFromObservedSpan:
-				staffed += "*"
-				approx = true
-			case StaffedFromPresence:
-				paused, logins = human(o.PausedSeconds), strconv.Itoa(o.Logins)
-			}
+		lines, approx := operatorLines(r)
+		for _, o := range lines {
 			fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n", o.ID, o.Name, o.Handled, o.TransferredIn, o.TransferredOut,
-				pctS(o.TransferRate), human(o.TalkSeconds), human(o.WrapSeconds), humanP(o.AHTSeconds), humanP(o.ASASeconds),
-				staffed, pctS(o.Occupancy), paused, logins, o.Overdue)
+				o.TransferRate, o.Talk, o.WrapUp, o.AHT, o.ASA, o.Staffed, o.Occupancy, o.Paused, o.Logins, o.Overdue)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 		if approx {
-			fmt.Fprintln(w, "* no presence history in the range: staffed time is the observed span, first answer to last wrap-up of each day (occupancy an upper bound)")
+			fmt.Fprintln(w, "* "+observedSpanNote)
 		}
-		for _, o := range r.Operators {
-			var parts []string
-			for _, p := range o.Pauses {
-				parts = append(parts, fmt.Sprintf("%s %s (%d)", orNone(p.Reason), human(p.Seconds), p.Pauses))
-			}
-			if len(parts) > 0 {
-				fmt.Fprintf(w, "Pauses of %s by reason: %s\n", o.Name, strings.Join(parts, ", "))
+		for _, o := range lines {
+			if o.Pauses != "" {
+				fmt.Fprintf(w, "Pauses of %s by reason: %s\n", o.Name, o.Pauses)
 			}
 		}
 		return nil
@@ -210,6 +196,46 @@ func WriteTable(w io.Writer, r *Report, by By) error {
 		return tw.Flush()
 	}
 	return nil
+}
+
+// operatorLine is an operator's row as people read it, in the table and the HTML page: durations
+// rounded (human), rates to 0.1 %, "-" where there is nothing to show.
+type operatorLine struct {
+	ID                                     int64
+	Name                                   string
+	Handled, TransferredIn, TransferredOut int
+	TransferRate, Talk, WrapUp, AHT, ASA   string
+	Staffed, Occupancy, Paused, Logins     string // Staffed ends in * when it is the observed span
+	Overdue                                int
+	Pauses                                 string // by reason: "2 15m (1), 3 5m (2)"; "" when none
+}
+
+// observedSpanNote explains the * of a staffed time taken from the observed span.
+const observedSpanNote = "no presence history in the range: staffed time is the observed span, first answer to last wrap-up of each day (occupancy an upper bound)"
+
+// operatorLines formats r.Operators for people; approx tells whether a staffed time is the
+// observed span (marked *, explained by observedSpanNote).
+func operatorLines(r *Report) (lines []operatorLine, approx bool) {
+	for _, o := range r.Operators {
+		l := operatorLine{ID: o.ID, Name: o.Name, Handled: o.Handled, TransferredIn: o.TransferredIn, TransferredOut: o.TransferredOut,
+			TransferRate: pctS(o.TransferRate), Talk: human(o.TalkSeconds), WrapUp: human(o.WrapSeconds), AHT: humanP(o.AHTSeconds),
+			ASA: humanP(o.ASASeconds), Staffed: human(o.StaffedSeconds), Occupancy: pctS(o.Occupancy), Paused: "-", Logins: "-",
+			Overdue: o.Overdue}
+		switch o.StaffedFrom {
+		case StaffedFromObservedSpan:
+			l.Staffed += "*"
+			approx = true
+		case StaffedFromPresence:
+			l.Paused, l.Logins = human(o.PausedSeconds), strconv.Itoa(o.Logins)
+		}
+		var parts []string
+		for _, p := range o.Pauses {
+			parts = append(parts, fmt.Sprintf("%s %s (%d)", orNone(p.Reason), human(p.Seconds), p.Pauses))
+		}
+		l.Pauses = strings.Join(parts, ", ")
+		lines = append(lines, l)
+	}
+	return lines, approx
 }
 
 // WriteCSV writes the rows of by as CSV with a header: numbers bare, seconds and percentages
@@ -337,7 +363,7 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 <html lang="en"><head><meta charset="utf-8"><title>hotline: calls by hour, {{date .R.From .Loc}} to {{date .R.To .Loc}}</title>
 <style>
 body{font:14px system-ui,sans-serif;margin:24px;color:#222}
-table{border-collapse:collapse;margin:12px 0}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}th{background:#f4f4f4}
+table{border-collapse:collapse;margin:12px 0}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}th{background:#f4f4f4}td.l{text-align:left}
 .ax{font-size:11px;fill:#555}.key span{display:inline-block;width:12px;height:12px;margin:0 4px 0 14px;vertical-align:middle}
 </style></head><body>
 <h1>Calls and service level by hour</h1>
@@ -350,23 +376,33 @@ Lines, right axis: service level{{range $i, $t := .R.Thresholds.SLTargets}}<span
 <table><tr><th>hour</th><th>offered</th><th>answered</th><th>abandoned</th><th>short</th><th>overflow</th><th>failed</th>{{range .R.Thresholds.SLTargets}}<th>SL {{dur .}}</th>{{end}}<th>ASA</th><th>AHT</th></tr>
 {{range .R.Hours}}{{if .Offered}}<tr><td>{{.Key}}:00</td><td>{{.Offered}}</td><td>{{.Answered}}</td><td>{{.Abandoned}}</td><td>{{.ShortAbandoned}}</td><td>{{.Overflow}}</td><td>{{.Failed}}</td>{{range .ServiceLevel}}<td>{{pct .Percent}}</td>{{end}}<td>{{humanP .ASASeconds}}</td><td>{{humanP .AHTSeconds}}</td></tr>
 {{end}}{{end}}</table>
-<p>Definitions: docs/reports.md. Short abandons (under {{human .R.Thresholds.ShortAbandonSeconds}}) are left out of service level.</p>
+{{if .Ops}}<h2>Operators</h2>
+<table><tr><th>id</th><th>operator</th><th>handled</th><th>transferred in</th><th>transferred out</th><th>transfer rate</th><th>talk</th><th>wrap-up</th><th>AHT</th><th>ASA</th><th>staffed</th><th>occupancy</th><th>paused</th><th>pauses by reason</th><th>logins</th><th>overdue cases</th></tr>
+{{range .Ops}}<tr><td>{{.ID}}</td><td class="l">{{.Name}}</td><td>{{.Handled}}</td><td>{{.TransferredIn}}</td><td>{{.TransferredOut}}</td><td>{{.TransferRate}}</td><td>{{.Talk}}</td><td>{{.WrapUp}}</td><td>{{.AHT}}</td><td>{{.ASA}}</td><td>{{.Staffed}}</td><td>{{.Occupancy}}</td><td>{{.Paused}}</td><td class="l">{{or .Pauses "-"}}</td><td>{{.Logins}}</td><td>{{.Overdue}}</td></tr>
+{{end}}</table>
+{{if .Approx}}<p>* {{.ApproxNote}}.</p>
+{{end}}{{end}}<p>Definitions: docs/reports.md. Short abandons (under {{human .R.Thresholds.ShortAbandonSeconds}}) are left out of service level.</p>
 </body></html>
 `))
 
 // WriteHTML writes a self-contained page (inline CSS and SVG, no scripts, nothing fetched) with
-// volume and service level by hour, and the hourly table.
+// volume and service level by hour, the hourly table and the operators' table (the figures of
+// WriteTable by operator, pauses by reason in a column).
 func WriteHTML(w io.Writer, r *Report) error {
 	lines := make([]string, len(r.Thresholds.SLTargets))
 	for i := range lines {
 		lines[i] = lineColor(i)
 	}
+	ops, approx := operatorLines(r)
 	err := htmlPage.Execute(w, struct {
-		R     *Report
-		Loc   *time.Location
-		Chart template.HTML
-		Lines []string
-	}{r, r.location(), hourChart(r), lines})
+		R          *Report
+		Loc        *time.Location
+		Chart      template.HTML
+		Lines      []string
+		Ops        []operatorLine
+		Approx     bool
+		ApproxNote string
+	}{r, r.location(), hourChart(r), lines, ops, approx, observedSpanNote})
 	if err != nil {
 		return fmt.Errorf("write HTML: %w", err)
 	}

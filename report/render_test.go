@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"html"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -126,6 +128,67 @@ func TestHTML(t *testing.T) {
 	}
 	if n := strings.Count(page, "<polyline"); n != 2 {
 		t.Errorf("%d service-level lines, want 2", n)
+	}
+}
+
+// The page's operator table has the figures of the table by operator, one row per operator, and
+// escapes what operators are called.
+func TestHTMLOperators(t *testing.T) {
+	d := presenceData()
+	d.Operators[0].Name = `<b>Anna & "Co"</b>`
+	r, err := Compute(d, presenceOptions(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if strings.Contains(page, "<b>Anna") || !strings.Contains(page, "&lt;b&gt;Anna &amp; &#34;Co&#34;&lt;/b&gt;") {
+		t.Errorf("the operator's name is not escaped:\n%s", page)
+	}
+	_, ops, ok := strings.Cut(page, "<h2>Operators</h2>")
+	if !ok {
+		t.Fatalf("no operators table:\n%s", page)
+	}
+	ops, _, _ = strings.Cut(ops, "</table>")
+	var rows [][]string
+	for _, tr := range regexp.MustCompile(`(?s)<tr>(.*?)</tr>`).FindAllStringSubmatch(ops, -1)[1:] { // [0]: the header
+		var cells []string
+		for _, td := range regexp.MustCompile(`<td[^>]*>(.*?)</td>`).FindAllStringSubmatch(tr[1], -1) {
+			cells = append(cells, html.UnescapeString(td[1]))
+		}
+		rows = append(rows, cells)
+	}
+	// presenceData, by hand: Anna two calls of 10 and 15 min, 5 s in the queue, 10 s wrap-up each,
+	// staffed 16500 s, paused 3900 s; Boris one call of 5 min, no presence history (the observed
+	// span, 310 s, marked *); Vera logged in all day without a call.
+	//	id operator handled in out xfer% talk wrap AHT ASA staffed occupancy paused pauses logins overdue
+	want := [][]string{
+		{"1", `<b>Anna & "Co"</b>`, "2", "0", "0", "0.0%", "25m00s", "20s", "12m40s", "5s", "4h35m", "9.1%", "1h05m", "2 1h00m (2), missed 5m00s (1)", "2", "0"},
+		{"2", "Boris", "1", "0", "0", "0.0%", "5m00s", "10s", "5m10s", "5s", "5m10s*", "96.8%", "-", "-", "-", "0"},
+		{"3", "Vera", "0", "0", "0", "-", "0s", "0s", "-", "-", "8h00m", "0.0%", "0s", "-", "0", "0"},
+	}
+	if !slices.EqualFunc(rows, want, slices.Equal) {
+		t.Errorf("operator rows:\n got %q\nwant %q", rows, want)
+	}
+	if !strings.Contains(page, "<p>* no presence history in the range: staffed time is the observed span") {
+		t.Errorf("the page does not explain the *:\n%s", page)
+	}
+
+	// The test day without presence history: the same figures as the table, overdue cases too.
+	buf.Reset()
+	if err := WriteHTML(&buf, testReport(t)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<td>1</td><td class="l">Anna</td><td>4</td><td>0</td><td>0</td><td>0.0%</td><td>18m00s</td><td>35s</td><td>4m39s</td><td>53s</td><td>1h33m*</td><td>19.3%</td><td>-</td><td class="l">-</td><td>-</td><td>1</td>`,
+		`<td>3</td><td class="l">Vera</td><td>1</td><td>1</td><td>0</td>`,
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("page lacks %s:\n%s", want, buf.String())
+		}
 	}
 }
 

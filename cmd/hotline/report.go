@@ -35,7 +35,8 @@ it has one row per --period in the range. DATE is YYYY-MM-DD in --tz; --to DATE 
 An RFC 3339 time is taken as is, and --to is then exclusive.
 
 --output table and csv show the rows of --by (period, operator, topic or hour); json holds
-everything; html is a self-contained page with volume and service level by hour.`,
+everything; html is a self-contained page with volume and service level by hour, and the
+operators' figures.`,
 		Example: `  hotline report                                   # today, per day
   hotline report --period week --by operator       # this week, per operator
   hotline report --from 2026-11-01 --to 2026-11-30 --period day -o csv > november.csv

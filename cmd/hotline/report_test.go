@@ -216,8 +216,9 @@ func TestReportEndToEnd(t *testing.T) {
 		t.Errorf("cases by topic: %+v, want - 3, policy-replace 2", js.Cases.ByTopic)
 	}
 
-	if page := hotlineOK(t, db, reportDay("-o", "html")...); !strings.Contains(page, "<svg") || strings.Contains(page, "<script") {
-		t.Errorf("HTML page: no inline SVG, or a script")
+	if page := hotlineOK(t, db, reportDay("-o", "html")...); !strings.Contains(page, "<svg") || strings.Contains(page, "<script") ||
+		!strings.Contains(page, "<h2>Operators</h2>") || !strings.Contains(page, `<td class="l">Иванова И.И.</td>`) {
+		t.Errorf("HTML page: no inline SVG, a script, or no operators' table:\n%s", page)
 	}
 	if table := hotlineOK(t, db, reportDay("--by", "topic")...); !strings.Contains(table, "Замена полиса ОМС") {
 		t.Errorf("topic table lacks the topic's title:\n%s", table)
