@@ -1,0 +1,554 @@
+// Package spool is a write-ahead file of records. The switchboard's journal writer appends the
+// writes the call-flow loop queues here, fsynced, before applying them to SQLite, so that they
+// survive a crash (kill -9, power loss), a failing SQLite and a restart.
+//
+// # Delivery: at least once
+//
+// At least once; exactly once is the consumer's job with (Generation, Seq). Records are numbered
+// 1, 2, ... within a generation, which is one file. Releases are not persisted: after a restart
+// Pending returns every record of the current file, released or not, with the seqs and the
+// generation they were written under. A consumer that stores (generation, last applied seq) in
+// the same SQLite transaction as each write skips the ones it has already applied. When every
+// appended record is released, the file is replaced by an empty one with a new generation.
+//
+// # File format
+//
+//	header  "hotline-spool 1\n" + generation (16 lowercase hex digits) + "\n"   (33 bytes)
+//	record  length of data uint32 | CRC-32C of seq+data uint32 | seq uint64 | data   (little-endian)
+//
+// Each part has a reason. The magic line names the format and its version, so that a file of
+// another kind or version is never read as records. The generation ties the seqs to this file.
+// The length comes first so that a reader knows where the next record starts. The CRC-32C
+// (Castagnoli) covers seq and data, so a torn or damaged record is never delivered. The seq is
+// stored, not implied by the record's position, so that a record that is missing or out of place
+// is detected. An Append is one write of whole records followed by one fsync. A file is only
+// replaced whole: it is written to path+".tmp", fsynced, renamed over path, and the directory is
+// fsynced. It is never rewritten in place.
+//
+// # Recovery
+//
+// Open reads records up to the end of the file:
+//
+//   - A torn tail is what a crash during an Append leaves: a partial last record, a last record
+//     whose CRC does not match, or a bad record followed only by zero bytes (a filesystem that
+//     extended the file but lost its data). The tail is truncated away, the file is fsynced, and
+//     the number of bytes dropped is logged. No acknowledged record is lost this way, because an
+//     Append returns only after its fsync.
+//   - Anything else is damage, not a crash: bad magic, a bad record followed by more data, a
+//     length over MaxRecord, a seq out of order. No data is dropped silently. The file is kept
+//     as path+".corrupt-<unix time>" and an error is logged with that path. The intact records
+//     before the damage are written to a fresh file under a new generation, and Pending returns
+//     them. Records after the damage are not replayed; they are only in the kept file.
+//
+// A file shorter than a header holds no record: it is replaced by an empty one, with a warning.
+// Open returns an error only when the file cannot be read or written at all (or Options are
+// invalid).
+//
+// # Limits
+//
+//   - One process at a time. Nothing locks the file against a second process.
+//   - Every unreleased record is held in memory, and the file grows until every record is
+//     released. A long SQLite outage costs memory and disk in proportion to the writes queued.
+//   - Every full release rotates the file. That is two fsyncs (the new file and its directory)
+//     on top of each Append's fsync.
+//   - Release has no generation argument. Call it only with seqs of the current Generation.
+//   - The records recovered from a damaged file get a new generation. A consumer that had
+//     already applied some of them sees them again.
+//   - For records recovered from an earlier process, Backlog's oldest time is the file's last
+//     modification time (the format stores no timestamps).
+//   - A power loss during an Append can, on some filesystems, persist a later part of the batch
+//     but not an earlier one. Open then reports damage (and keeps the file aside), although no
+//     acknowledged record is missing.
+//   - Lowering MaxRecord below the size of records already spooled makes Open treat them as
+//     damage.
+//   - Open keeps any file at path that is not a spool as path+".corrupt-<unix time>" and puts
+//     a new spool in its place. Never point it at another file.
+package spool
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// DefaultMaxRecord is the largest record (its data) when Options.MaxRecord is 0.
+const DefaultMaxRecord = 1 << 20
+
+// maxMaxRecord bounds Options.MaxRecord: the length field is 32 bits, and a record is read whole
+// into memory at Open.
+const maxMaxRecord = 1 << 30
+
+var (
+	// ErrTooLarge is returned, wrapped, by Append when a record is over Options.MaxRecord.
+	ErrTooLarge = errors.New("record over the spool's size limit")
+	// ErrClosed is returned by Append and Release after Close.
+	ErrClosed = errors.New("spool closed")
+)
+
+// Options tune Open; the zero value is fine.
+type Options struct {
+	// Logger receives the recovery reports (torn tail dropped, damaged file moved aside). nil:
+	// discard.
+	Logger *slog.Logger
+	// MaxRecord is the largest data of one record, in bytes. 0: DefaultMaxRecord (1 MiB).
+	MaxRecord int
+}
+
+// Record is one appended piece of data and its sequence number in the spool's generation.
+type Record struct {
+	Seq  uint64
+	Data []byte
+}
+
+type entry struct {
+	rec Record
+	at  time.Time // when it was appended (for recovered records: the file's modification time)
+}
+
+// Spool is an open spool file. It is safe for concurrent use.
+type Spool struct {
+	path string
+	max  int
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	f        *os.File
+	size     int64   // end of the last durable record: where the next Append writes
+	gen      string  // the file's generation
+	last     uint64  // seq of the last record in the file (0: none)
+	released uint64  // every seq <= released was released
+	pending  []entry // seqs released+1 .. last, in order
+	wbuf     []byte  // Append's write buffer, reused
+	dirDirty bool    // a rename is not known to be durable: fsync the directory before the next Append
+	broken   error   // a failed Append could not be cut off the file: no Append until repaired
+	closed   bool
+}
+
+// Open opens the spool at path and recovers it (see the package documentation). If the file is
+// absent, Open creates it with mode 0600; the parent directory must exist. Open returns an error
+// only when the file cannot be read or written at all.
+func Open(path string, opt Options) (*Spool, error) {
+	maxRec := opt.MaxRecord
+	if maxRec == 0 {
+		maxRec = DefaultMaxRecord
+	}
+	if maxRec < 0 || maxRec > maxMaxRecord {
+		return nil, fmt.Errorf("spool %s: Options.MaxRecord %d out of range (1..%d, or 0 for %d)",
+			path, opt.MaxRecord, maxMaxRecord, DefaultMaxRecord)
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Spool{path: path, max: maxRec, log: log}
+
+	// A leftover of a rotation interrupted by a crash; path is authoritative.
+	if err := os.Remove(path + ".tmp"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		log.Warn("spool: cannot remove a leftover temporary file", "path", path+".tmp", "err", err)
+	}
+
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		gen := newGeneration("")
+		if s.f, s.size, err = s.create(gen, nil); err != nil {
+			return nil, err
+		}
+		s.gen = gen
+		log.Info("spool: created", "path", path, "generation", gen)
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("spool: cannot open the spool file: %w", err)
+	}
+	if err := s.load(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if s.f != f {
+		f.Close() // replaced by a fresh file
+	}
+	log.Info("spool: opened", "path", path, "generation", s.gen, "pending", len(s.pending))
+	return s, nil
+}
+
+// load reads f, the existing file at s.path, and sets s up from it: f itself (its torn tail cut
+// off), or a fresh file when f's header is torn or f is damaged.
+func (s *Spool) load(f *os.File) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("spool: cannot stat the spool file: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("spool: %s is not a regular file (%s)", s.path, fi.Mode().Type())
+	}
+	sc, err := scanFile(f, fi.Size(), s.max)
+	if err != nil {
+		return fmt.Errorf("spool: cannot read %s: %w", s.path, err)
+	}
+	at := fi.ModTime()
+	if now := time.Now(); at.After(now) {
+		at = now
+	}
+
+	switch sc.kind {
+	case intact, tornTail:
+		if sc.kind == tornTail {
+			if err := f.Truncate(sc.end); err != nil {
+				return fmt.Errorf("spool: cannot cut the torn tail off %s: %w", s.path, err)
+			}
+			if err := f.Sync(); err != nil {
+				return fmt.Errorf("spool: cannot fsync %s after cutting its torn tail: %w", s.path, err)
+			}
+			s.log.Warn("spool: dropped the torn tail of an interrupted append",
+				"path", s.path, "generation", sc.gen, "dropped_bytes", fi.Size()-sc.end,
+				"offset", sc.end, "records", len(sc.recs), "why", sc.reason)
+		}
+		s.f, s.size, s.gen = f, sc.end, sc.gen
+
+	case tornHeader:
+		// Shorter than a header: it holds no record. Our files appear whole (rename), so this is
+		// a file someone truncated or created empty.
+		gen := newGeneration("")
+		if s.f, s.size, err = s.create(gen, nil); err != nil {
+			return err
+		}
+		s.gen = gen
+		s.log.Warn("spool: the file was shorter than a header (it held no records); started a new generation",
+			"path", s.path, "dropped_bytes", fi.Size(), "generation", gen)
+
+	case corrupt:
+		aside, err := s.keepAside()
+		if err != nil {
+			return err
+		}
+		gen := newGeneration(sc.gen)
+		if s.f, s.size, err = s.create(gen, sc.recs); err != nil {
+			return err
+		}
+		s.gen = gen
+		s.log.Error("spool: DAMAGED spool file moved aside; the records before the damage are kept under a new generation, the ones after it are NOT replayed (they are only in the moved file)",
+			"path", s.path, "moved_to", aside, "damage", sc.reason, "offset", sc.end,
+			"records_kept", len(sc.recs), "bytes_not_replayed", fi.Size()-sc.end,
+			"old_generation", sc.gen, "generation", gen)
+	}
+
+	s.pending = make([]entry, len(sc.recs))
+	for i, r := range sc.recs {
+		s.pending[i] = entry{rec: r, at: at}
+	}
+	s.last = uint64(len(sc.recs))
+	return nil
+}
+
+// Generation is the random id (16 hex digits) of the current file, which Pending's and Append's
+// seqs belong to. It changes at each rotation.
+func (s *Spool) Generation() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gen
+}
+
+// Pending returns the records not yet released, in order. After Open these are every record of
+// the file, including those that an earlier process released (releases are not persisted).
+// Their Data is shared with the spool and must not be modified.
+func (s *Spool) Pending() []Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.pending) == 0 {
+		return nil
+	}
+	out := make([]Record, len(s.pending))
+	for i, e := range s.pending {
+		out[i] = e.rec
+	}
+	return out
+}
+
+// Append writes data as consecutive records (group commit): one write and one fsync for the
+// whole batch. When it returns nil the records are durable, and their seqs are first, first+1,
+// ... in the current generation. That generation cannot change until they are released, so
+// Generation called after Append names theirs. On error nothing is appended. Append copies data.
+// Appending nothing does nothing and returns 0.
+func (s *Spool) Append(data ...[]byte) (first uint64, err error) {
+	for i, d := range data {
+		if len(d) > s.max {
+			return 0, fmt.Errorf("spool %s: record %d of %d is %d bytes, over the %d-byte limit (Options.MaxRecord): %w",
+				s.path, i+1, len(data), len(d), s.max, ErrTooLarge)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, ErrClosed
+	}
+	if len(data) == 0 {
+		return 0, nil
+	}
+	if s.broken != nil {
+		if err := s.cutBack(); err != nil {
+			return 0, fmt.Errorf("spool %s: unusable since an append failed and could not be undone (%v): %w", s.path, s.broken, bare(err))
+		}
+		s.broken = nil
+	}
+	if s.dirDirty {
+		if err := syncDir(filepath.Dir(s.path)); err != nil {
+			return 0, fmt.Errorf("spool %s: cannot fsync its directory after a rotation: %w", s.path, err)
+		}
+		s.dirDirty = false
+	}
+
+	first = s.last + 1
+	buf := s.wbuf[:0]
+	for i, d := range data {
+		buf = appendRecord(buf, first+uint64(i), d)
+	}
+	_, err = s.f.WriteAt(buf, s.size)
+	if err == nil {
+		err = s.f.Sync()
+	}
+	if err != nil {
+		err = bare(err)
+		if cerr := s.cutBack(); cerr != nil {
+			s.broken = err
+			s.log.Error("spool: an append failed and could not be cut off the file; appends fail until it can",
+				"path", s.path, "err", err, "cut_err", bare(cerr))
+		}
+		return 0, fmt.Errorf("spool %s: append: %w", s.path, err)
+	}
+	s.size += int64(len(buf))
+	if cap(buf) <= 1<<20 {
+		s.wbuf = buf
+	} else {
+		s.wbuf = nil // do not keep a large batch's buffer
+	}
+
+	s.last += uint64(len(data))
+	now := time.Now()
+	for i, d := range data {
+		s.pending = append(s.pending, entry{rec: Record{Seq: first + uint64(i), Data: clone(d)}, at: now})
+	}
+	return first, nil
+}
+
+// cutBack removes whatever a failed Append left after the last durable record.
+func (s *Spool) cutBack() error {
+	if err := s.f.Truncate(s.size); err != nil {
+		return err
+	}
+	return s.f.Sync()
+}
+
+// Release marks every record with seq <= upTo (of the current generation) as applied: they leave
+// Pending and memory. When every appended record is released, the file is rotated: a fresh empty
+// file with a new generation replaces it atomically. A Release that fails to rotate still
+// releases; the next Release retries the rotation.
+func (s *Spool) Release(upTo uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if upTo > s.last {
+		return fmt.Errorf("spool %s: release up to seq %d, but generation %s has only %d records",
+			s.path, upTo, s.gen, s.last)
+	}
+	if upTo > s.released {
+		k := int(upTo - s.released)
+		clear(s.pending[:k]) // drop the data now, not when the slice is next reallocated
+		s.pending = s.pending[k:]
+		if len(s.pending) == 0 {
+			s.pending = nil
+		}
+		s.released = upTo
+	}
+	if s.released == s.last && s.last > 0 {
+		return s.rotate()
+	}
+	return nil
+}
+
+// rotate replaces the file, every record of which is released, by an empty one with a new
+// generation.
+func (s *Spool) rotate() error {
+	gen := newGeneration(s.gen)
+	f, size, err := s.create(gen, nil)
+	if err != nil {
+		return err
+	}
+	if err := s.f.Close(); err != nil {
+		s.log.Warn("spool: closing the rotated-out file", "path", s.path, "err", err)
+	}
+	s.f, s.size, s.gen = f, size, gen
+	s.last, s.released, s.pending, s.broken = 0, 0, nil, nil
+	return nil
+}
+
+// Backlog reports the unreleased records and when the oldest of them was appended (zero if
+// none), for metrics and health checks.
+func (s *Spool) Backlog() (records int, oldest time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.pending) == 0 {
+		return 0, time.Time{}
+	}
+	return len(s.pending), s.pending[0].at
+}
+
+// Close closes the file. Unreleased records stay in it for the next Open. Closing twice is a
+// no-op.
+func (s *Spool) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.pending = nil
+	if err := s.f.Close(); err != nil {
+		return fmt.Errorf("spool %s: close: %w", s.path, err)
+	}
+	return nil
+}
+
+// create writes a complete spool file (header and recs) to path+".tmp", fsyncs it, renames it
+// over path and fsyncs the directory, so that a crash leaves either the old file or the new one.
+// It returns the new file open for appending and its size. If only the directory fsync fails, the
+// file is in place; the next Append retries that fsync before it acknowledges anything.
+func (s *Spool) create(gen string, recs []Record) (f *os.File, size int64, err error) {
+	tmp := s.path + ".tmp"
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, fmt.Errorf("spool: cannot create %s: cannot remove the stale %s: %w", s.path, tmp, err)
+	}
+	f, err = os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, 0, fmt.Errorf("spool: cannot create %s: %w", s.path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	buf := appendHeader(make([]byte, 0, 64<<10), gen)
+	for _, r := range recs {
+		if len(buf) > 0 && len(buf)+recHeaderLen+len(r.Data) > cap(buf) {
+			if _, err := f.Write(buf); err != nil {
+				return nil, 0, fmt.Errorf("spool: cannot write %s: %w", tmp, err)
+			}
+			size += int64(len(buf))
+			buf = buf[:0]
+		}
+		buf = appendRecord(buf, r.Seq, r.Data)
+	}
+	if _, err := f.Write(buf); err != nil {
+		return nil, 0, fmt.Errorf("spool: cannot write %s: %w", tmp, err)
+	}
+	size += int64(len(buf))
+	if err := f.Sync(); err != nil {
+		return nil, 0, fmt.Errorf("spool: cannot fsync %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, s.path); err != nil {
+		return nil, 0, fmt.Errorf("spool: cannot put the new spool file in place: %w", err)
+	}
+	if err := syncDir(filepath.Dir(s.path)); err != nil {
+		s.dirDirty = true
+		s.log.Warn("spool: cannot fsync the directory after replacing the file; retried before the next append",
+			"path", s.path, "err", err)
+	}
+	return f, size, nil
+}
+
+// keepAside links (or, where hard links are not supported, copies) the damaged file at path to
+// path+".corrupt-<unix time>" (with a -2, -3... suffix if that exists) and returns that name.
+// The file stays at path until create replaces it, so a crash meanwhile only repeats the work.
+func (s *Spool) keepAside() (string, error) {
+	base := fmt.Sprintf("%s.corrupt-%d", s.path, time.Now().Unix())
+	for i := 1; ; i++ {
+		name := base
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d", base, i)
+		}
+		err := os.Link(s.path, name)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			err = copyFile(s.path, name)
+		}
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("spool: cannot keep the damaged %s aside: %w", s.path, err)
+		}
+		if err := syncDir(filepath.Dir(s.path)); err != nil {
+			return "", fmt.Errorf("spool: cannot fsync the directory of %s: %w", s.path, err)
+		}
+		return name, nil
+	}
+}
+
+func copyFile(src, dst string) (err error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(dst)
+		}
+	}()
+	if _, err := out.ReadFrom(in); err != nil {
+		return err
+	}
+	return out.Sync()
+}
+
+// bare strips the file name from an error of the file that Append writes: that *os.File was
+// opened under path+".tmp" before its rename, and Append's errors name path themselves.
+func bare(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// newGeneration returns a random generation different from not.
+func newGeneration(not string) string {
+	var b [genLen / 2]byte
+	for {
+		rand.Read(b[:]) // never fails (crypto/rand crashes the program instead)
+		if g := hex.EncodeToString(b[:]); g != not {
+			return g
+		}
+	}
+}
+
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append(make([]byte, 0, len(b)), b...)
+}
