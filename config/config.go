@@ -23,13 +23,14 @@ import (
 
 // Config is the daemon's whole configuration.
 type Config struct {
-	ARI     ARI     `yaml:"ari"`
-	AMI     AMI     `yaml:"ami"`
-	Journal Journal `yaml:"journal"`
-	API     API     `yaml:"api"`
-	Metrics Metrics `yaml:"metrics"`
-	Log     Log     `yaml:"log"`
-	Calls   Calls   `yaml:"calls"`
+	ARI      ARI      `yaml:"ari"`
+	AMI      AMI      `yaml:"ami"`
+	Journal  Journal  `yaml:"journal"`
+	API      API      `yaml:"api"`
+	Metrics  Metrics  `yaml:"metrics"`
+	Log      Log      `yaml:"log"`
+	Calls    Calls    `yaml:"calls"`
+	Shutdown Shutdown `yaml:"shutdown"`
 }
 
 // ARI is how to reach Asterisk's REST interface.
@@ -50,8 +51,33 @@ type AMI struct {
 
 // Journal is where cases are kept.
 type Journal struct {
-	Path string `yaml:"path"` // the SQLite file
+	Path  string `yaml:"path"`  // the SQLite file
+	Spool string `yaml:"spool"` // the write-ahead spool of the daemon's writes; "" : Path + ".spool"
 }
+
+// SpoolPath is the spool file: Spool, or beside the journal.
+func (j Journal) SpoolPath() string {
+	if j.Spool != "" {
+		return j.Spool
+	}
+	return j.Path + ".spool"
+}
+
+// Shutdown is what `hotline serve` does on SIGTERM (systemctl stop or restart).
+type Shutdown struct {
+	// Drain: for up to this long new calls go back to the dialplan (the step after Stasis()) while
+	// waiting callers are still answered and calls in progress finish; 0: stop at once.
+	Drain time.Duration `yaml:"drain"`
+	// Waiting: callers still waiting when hotline stops either stay (keep: music goes on, the next
+	// start queues them again in their order) or go to the dialplan's fallback (fallback).
+	Waiting string `yaml:"waiting"`
+}
+
+// Waiting callers at shutdown.
+const (
+	WaitingKeep     = "keep"
+	WaitingFallback = "fallback"
+)
 
 // API is the daemon's local control interface (`hotline status`, `hotline operator pause`...).
 type API struct {
@@ -110,12 +136,13 @@ func (s Secret) Reveal() string { return string(s) }
 // Default returns the configuration used where the file and the environment say nothing.
 func Default() Config {
 	return Config{
-		ARI:     ARI{URL: "http://127.0.0.1:8088/ari", User: "hotline", App: "hotline"},
-		AMI:     AMI{Addr: "127.0.0.1:5038", User: "hotline"},
-		Journal: Journal{Path: "/var/lib/hotline/hotline.db"},
-		API:     API{Socket: "/run/hotline/hotline.sock"},
-		Metrics: Metrics{Listen: "127.0.0.1:9464"},
-		Log:     Log{Level: "info", Format: "text"},
+		ARI:      ARI{URL: "http://127.0.0.1:8088/ari", User: "hotline", App: "hotline"},
+		AMI:      AMI{Addr: "127.0.0.1:5038", User: "hotline"},
+		Journal:  Journal{Path: "/var/lib/hotline/hotline.db"},
+		API:      API{Socket: "/run/hotline/hotline.sock"},
+		Metrics:  Metrics{Listen: "127.0.0.1:9464"},
+		Log:      Log{Level: "info", Format: "text"},
+		Shutdown: Shutdown{Drain: 0, Waiting: WaitingKeep},
 		Calls: Calls{
 			Language:           "ru",
 			Greeting:           "sound:hello-world",
@@ -248,6 +275,7 @@ func envVars() []envVar {
 		{"HOTLINE_AMI_USER", str(func(c *Config) *string { return &c.AMI.User })},
 		{"HOTLINE_AMI_PASSWORD", secret(func(c *Config) *Secret { return &c.AMI.Password })},
 		{"HOTLINE_DB", str(func(c *Config) *string { return &c.Journal.Path })},
+		{"HOTLINE_SPOOL", str(func(c *Config) *string { return &c.Journal.Spool })},
 		{"HOTLINE_API_SOCKET", str(func(c *Config) *string { return &c.API.Socket })},
 		{"HOTLINE_METRICS_LISTEN", str(func(c *Config) *string { return &c.Metrics.Listen })},
 		{"HOTLINE_LOG_LEVEL", str(func(c *Config) *string { return &c.Log.Level })},
@@ -269,6 +297,8 @@ func envVars() []envVar {
 		{"HOTLINE_RECORD_CALLS", boolean(func(c *Config) *bool { return &c.Calls.RecordCalls })},
 		{"HOTLINE_RECORDING_RETENTION", dur(func(c *Config) *time.Duration { return &c.Calls.RecordingRetention })},
 		{"HOTLINE_SERVICE_LEVEL_TARGET", dur(func(c *Config) *time.Duration { return &c.Calls.ServiceLevelTarget })},
+		{"HOTLINE_SHUTDOWN_DRAIN", dur(func(c *Config) *time.Duration { return &c.Shutdown.Drain })},
+		{"HOTLINE_SHUTDOWN_WAITING", str(func(c *Config) *string { return &c.Shutdown.Waiting })},
 	}
 }
 
@@ -343,6 +373,15 @@ func (c Config) Validate() error {
 	}
 	if c.Journal.Path == "" {
 		bad("journal.path", "empty")
+	}
+	if c.Journal.SpoolPath() == c.Journal.Path {
+		bad("journal.spool", "must not be the journal itself: %q", c.Journal.Spool)
+	}
+	if c.Shutdown.Drain < 0 || c.Shutdown.Drain > time.Hour {
+		bad("shutdown.drain", "between 0 and 1h: %v", c.Shutdown.Drain)
+	}
+	if c.Shutdown.Waiting != WaitingKeep && c.Shutdown.Waiting != WaitingFallback {
+		bad("shutdown.waiting", "keep or fallback: %q", c.Shutdown.Waiting)
 	}
 	if c.API.Socket == "" {
 		bad("api.socket", "empty")

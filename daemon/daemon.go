@@ -17,6 +17,7 @@ import (
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/control"
 	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/spool"
 	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/hotline-dev/hotline/switchboard/amiadapter"
 	"github.com/hotline-dev/hotline/switchboard/ariadapter"
@@ -26,7 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Run wires the daemon together and runs it until ctx ends; then it stops taking calls, flushes
+// Run wires the daemon together and runs it until ctx ends; then it drains (cfg.Shutdown), flushes
 // the journal and returns nil. An error means it could not start (or Asterisk's connection could
 // not be set up).
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
@@ -40,6 +41,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if _, err := store.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate the journal: %w", err)
 	}
+	// Every write the switchboard asks of the journal is on disk here first, until SQLite has it.
+	// Rotated once 1 MiB is applied, not at every release: a rotation costs three fsyncs, and the
+	// writes a crash then replays are recognised by the journal (write_marks) and skipped.
+	sp, err := spool.Open(cfg.Journal.SpoolPath(), spool.Options{Logger: log, RotateAt: 1 << 20})
+	if err != nil {
+		return hotline.Errorf(hotline.EUNAVAILABLE, "journal spool: %v", err)
+	}
+	defer sp.Close()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -56,12 +65,17 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return hotline.Errorf(hotline.EINVALID, "%v", err)
 	}
+	sb.SetSpool(sp)
 	reg.MustRegister(newCollector(sb), conn.Metrics())
 	calls := newCallMetrics()
 	reg.MustRegister(calls.collectors()...)
 	sb.SetMetrics(calls)
 
-	ln, err := control.Listen(ctx, cfg.API.Socket)
+	// Everything below runs until the drain is over, not until the signal: runCtx ends then.
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stop()
+
+	ln, err := control.Listen(runCtx, cfg.API.Socket)
 	if err != nil {
 		return err
 	}
@@ -78,8 +92,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 			st, err := sb.Status(r.Context())
-			if err != nil || !st.Connected {
+			switch {
+			case err != nil || !st.Connected:
 				http.Error(w, "asterisk not connected", http.StatusServiceUnavailable)
+				return
+			case st.Draining:
+				http.Error(w, "draining: taking no new calls", http.StatusServiceUnavailable)
 				return
 			}
 			fmt.Fprintln(w, "ok")
@@ -96,25 +114,33 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// The connection reconnects on its own until ctx ends; its events reach the switchboard in
 	// order (Pump waits while the loop is busy: back-pressure, never loss).
 	go func() {
-		if err := conn.Run(ctx); err != nil && ctx.Err() == nil {
+		if err := conn.Run(runCtx); err != nil && runCtx.Err() == nil {
 			log.Error("ari connection ended", "err", err)
 		}
 	}()
 	go func() {
-		if err := ariadapter.Pump(ctx, conn, sb, log); err != nil && ctx.Err() == nil {
+		if err := ariadapter.Pump(runCtx, conn, sb, log); err != nil && runCtx.Err() == nil {
 			log.Error("ari event pump ended", "err", err)
 		}
 	}()
 
 	// AMI adds handsets' registration and qualify results (the same news ARI gives, from Asterisk's
 	// other side: either alone keeps presence right) and re-lists device states after a gap.
-	go runAMI(ctx, cfg.AMI, sb, log)
+	go runAMI(runCtx, cfg.AMI, sb, log)
 	// Recordings older than calls.recording_retention are deleted, and the journal says so.
-	go runRetention(ctx, store, conn, cfg.Calls.RecordingRetention, log)
+	go runRetention(runCtx, store, conn, cfg.Calls.RecordingRetention, log)
 
 	log.Info("hotline serving", "socket", cfg.API.Socket, "metrics", cfg.Metrics.Listen)
-	err = sb.Run(ctx)
-	log.Info("hotline stopped; journal flushed")
+	go func() {
+		select {
+		case <-ctx.Done():
+			drain(sb, cfg.Shutdown, log)
+			stop()
+		case <-runCtx.Done():
+		}
+	}()
+	err = sb.Run(runCtx)
+	log.Info("hotline stopped", "journal_backlog", sb.Backlog())
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
@@ -149,5 +175,18 @@ func runAMI(ctx context.Context, cfg config.AMI, sb *switchboard.Switchboard, lo
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, time.Minute)
+	}
+}
+
+// drain runs the shutdown the configuration asks for: new calls go back to the dialplan for up to
+// cfg.Drain while the switchboard empties; then, with waiting: fallback, the callers still waiting
+// go to the dialplan too. Calls in progress stay up in Asterisk for the next start.
+func drain(sb *switchboard.Switchboard, cfg config.Shutdown, log *slog.Logger) {
+	log.Info("stopping", "drain", cfg.Drain, "waiting", cfg.Waiting)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Drain)
+	defer cancel()
+	err := sb.Drain(ctx, cfg.Waiting == config.WaitingFallback)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, switchboard.ErrStopped) {
+		log.Warn("drain", "err", err)
 	}
 }

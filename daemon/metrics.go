@@ -14,7 +14,7 @@ import (
 type collector struct {
 	sb *switchboard.Switchboard
 
-	queueLen, longestWait, operators, calls *prometheus.Desc
+	queueLen, longestWait, operators, calls, backlog, draining *prometheus.Desc
 }
 
 // newCollector exports the switchboard's live state; the ARI connection exports its own
@@ -28,11 +28,13 @@ func newCollector(sb *switchboard.Switchboard) *collector {
 		longestWait: d("queue_longest_wait_seconds", "How long the longest-waiting caller has waited."),
 		operators:   d("operators", "Operators by live state.", "state"),
 		calls:       d("calls", "Calls in the switchboard now (greeting, queued, talking, overflow)."),
+		backlog:     d("journal_backlog", "Journal writes waiting for the journal (in the spool or in memory)."),
+		draining:    d("draining", "1 while stopping: new calls go back to the dialplan."),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.queueLen, c.longestWait, c.operators, c.calls} {
+	for _, d := range []*prometheus.Desc{c.queueLen, c.longestWait, c.operators, c.calls, c.backlog, c.draining} {
 		ch <- d
 	}
 }
@@ -51,6 +53,12 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.longestWait, prometheus.GaugeValue, longest.Seconds())
 	ch <- prometheus.MustNewConstMetric(c.calls, prometheus.GaugeValue, float64(s.Calls))
+	ch <- prometheus.MustNewConstMetric(c.backlog, prometheus.GaugeValue, float64(s.JournalBacklog))
+	draining := 0.0
+	if s.Draining {
+		draining = 1
+	}
+	ch <- prometheus.MustNewConstMetric(c.draining, prometheus.GaugeValue, draining)
 	byState := map[string]int{}
 	for _, o := range s.Operators {
 		byState[string(o.Presence)]++

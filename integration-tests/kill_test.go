@@ -26,43 +26,7 @@ func TestDaemonKilledMidCallThenRestarted(t *testing.T) {
 		t.Fatal("login: no prompt")
 	}
 	// From here a separate process serves the same journal and control socket.
-	d.Stop()
-	bin := filepath.Join(t.TempDir(), "hotline")
-	build := exec.Command("go", "build", "-o", bin, "github.com/hotline-dev/hotline/cmd/hotline")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build cmd/hotline: %v\n%s", err, out)
-	}
-	sb := d.Sandbox
-	cfg := d.Config
-	logPath := filepath.Join(t.TempDir(), "serve.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	serve := exec.Command(bin, "serve")
-	serve.Env = append(os.Environ(),
-		"HOTLINE_ARI_URL="+sb.ARIURL, "HOTLINE_ARI_WS="+sb.ARIWebsocket, "HOTLINE_ARI_USER="+sb.ARIUser,
-		"HOTLINE_ARI_PASSWORD="+sb.ARIPassword, "HOTLINE_ARI_APP="+sb.ARIApp,
-		"HOTLINE_AMI_ADDR="+sb.AMIAddr, "HOTLINE_AMI_USER="+sb.AMIUser, "HOTLINE_AMI_PASSWORD="+sb.AMIPassword,
-		"HOTLINE_DB="+cfg.Journal.Path, "HOTLINE_API_SOCKET="+cfg.API.Socket, "HOTLINE_METRICS_LISTEN=",
-		"HOTLINE_LOG_LEVEL=debug", "HOTLINE_WRAP_UP=1s", "HOTLINE_RING_TIMEOUT=8s", "HOTLINE_ANNOUNCE_INTERVAL=0s")
-	serve.Stdout, serve.Stderr = logf, logf
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	t.Cleanup(func() {
-		if !killed {
-			_ = serve.Process.Kill()
-			_ = serve.Wait()
-		}
-		if t.Failed() {
-			if b, err := os.ReadFile(logPath); err == nil {
-				t.Logf("hotline serve (process) log:\n%s", b)
-			}
-		}
-	})
+	serve := startServeProcess(t, d)
 	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
 		return st.Connected && hotlinetest.Presence(st, "1001") == hotline.PresenceAvailable
 	}); err != nil {
@@ -89,11 +53,7 @@ func TestDaemonKilledMidCallThenRestarted(t *testing.T) {
 		t.Fatalf("second caller not queued: %v", err)
 	}
 
-	if err := serve.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	killed = true
-	_ = serve.Wait()
+	serve.kill(t)
 	// Killed: nothing hung up. The pair talks on without hotline.
 	heard := a.Stats().Tones[hotlinetest.OperatorTone]
 	if err := heardMore(within(t, 10*time.Second), a, hotlinetest.OperatorTone, heard); err != nil {
@@ -134,4 +94,66 @@ func TestDaemonKilledMidCallThenRestarted(t *testing.T) {
 	if _, legs := caseOf(t, d, waiting); len(legs) != 1 || leg.End != hotline.LegCompleted {
 		t.Errorf("re-queued caller's legs = %+v, want one, completed", legs)
 	}
+}
+
+// serveProcess is hotline serve running as a separate process (so that it can be SIGKILLed) on a
+// stopped test daemon's journal, control socket and sandbox.
+type serveProcess struct {
+	cmd     *exec.Cmd
+	logPath string
+	killed  bool
+}
+
+// startServeProcess stops d and starts `hotline serve` (built from this tree) in its place, with
+// d's configuration and extra environment variables; it is killed at the end of the test.
+func startServeProcess(t *testing.T, d *hotlinetest.Daemon, env ...string) *serveProcess {
+	t.Helper()
+	d.Stop()
+	bin := filepath.Join(t.TempDir(), "hotline")
+	build := exec.Command("go", "build", "-o", bin, "github.com/hotline-dev/hotline/cmd/hotline")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build cmd/hotline: %v\n%s", err, out)
+	}
+	sb, cfg := d.Sandbox, d.Config
+	p := &serveProcess{logPath: filepath.Join(t.TempDir(), "serve.log")}
+	logf, err := os.Create(p.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logf.Close() })
+	p.cmd = exec.Command(bin, "serve")
+	p.cmd.Env = append(os.Environ(),
+		"HOTLINE_ARI_URL="+sb.ARIURL, "HOTLINE_ARI_WS="+sb.ARIWebsocket, "HOTLINE_ARI_USER="+sb.ARIUser,
+		"HOTLINE_ARI_PASSWORD="+sb.ARIPassword, "HOTLINE_ARI_APP="+sb.ARIApp,
+		"HOTLINE_AMI_ADDR="+sb.AMIAddr, "HOTLINE_AMI_USER="+sb.AMIUser, "HOTLINE_AMI_PASSWORD="+sb.AMIPassword,
+		"HOTLINE_DB="+cfg.Journal.Path, "HOTLINE_SPOOL="+cfg.Journal.Spool, "HOTLINE_API_SOCKET="+cfg.API.Socket,
+		"HOTLINE_METRICS_LISTEN=", "HOTLINE_LOG_LEVEL=debug", "HOTLINE_WRAP_UP=1s", "HOTLINE_RING_TIMEOUT=8s",
+		"HOTLINE_ANNOUNCE_INTERVAL=0s")
+	p.cmd.Env = append(p.cmd.Env, env...)
+	p.cmd.Stdout, p.cmd.Stderr = logf, logf
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if !p.killed {
+			_ = p.cmd.Process.Kill()
+			_ = p.cmd.Wait()
+		}
+		if t.Failed() {
+			if b, err := os.ReadFile(p.logPath); err == nil {
+				t.Logf("hotline serve (process) log:\n%s", b)
+			}
+		}
+	})
+	return p
+}
+
+// kill sends SIGKILL: no shutdown, no flush beyond what was already on disk.
+func (p *serveProcess) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	p.killed = true
+	_ = p.cmd.Wait()
 }

@@ -214,7 +214,8 @@ func (s *Store) closeDBs() error {
 	return errors.Join(errs...)
 }
 
-// write runs fn in one write transaction on the single writer: all of it commits, or none.
+// write runs fn in one write transaction on the single writer: all of it commits, or none. A
+// write mark on ctx (WithWriteMark) is claimed in the same transaction.
 func (s *Store) write(ctx context.Context, what string, fn func(tx *sqlx.Tx) error) error {
 	if s.w == nil {
 		return hotline.Errorf(hotline.EUNAVAILABLE, "the journal was opened read-only; cannot %s", what)
@@ -224,6 +225,12 @@ func (s *Store) write(ctx context.Context, what string, fn func(tx *sqlx.Tx) err
 		return s.dbError(err, what)
 	}
 	defer tx.Rollback() // no-op after Commit
+	if err := s.claimWriteMark(ctx, tx); err != nil {
+		if errors.Is(err, ErrAlreadyApplied) {
+			return err
+		}
+		return s.dbError(err, what)
+	}
 	if err := fn(tx); err != nil {
 		return s.dbError(err, what)
 	}

@@ -99,6 +99,12 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxRecord is the largest data of one record, in bytes. 0: DefaultMaxRecord (1 MiB).
 	MaxRecord int
+	// RotateAt: once every record is released, the file is replaced by an empty one only if it
+	// has grown to this many bytes (or at Close). 0: at every full release. A rotation costs
+	// three fsyncs, so a busy consumer sets it (the daemon: 1 MiB) and accepts that after a
+	// crash the released records still in the file come back from Pending: at least once, as
+	// always; the consumer's (Generation, Seq) marks skip them.
+	RotateAt int64
 }
 
 // Record is one appended piece of data and its sequence number in the spool's generation.
@@ -114,9 +120,10 @@ type entry struct {
 
 // Spool is an open spool file. It is safe for concurrent use.
 type Spool struct {
-	path string
-	max  int
-	log  *slog.Logger
+	path     string
+	max      int
+	rotateAt int64
+	log      *slog.Logger
 
 	mu       sync.Mutex
 	f        *os.File
@@ -147,7 +154,10 @@ func Open(path string, opt Options) (*Spool, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Spool{path: path, max: maxRec, log: log}
+	if opt.RotateAt < 0 {
+		return nil, fmt.Errorf("spool %s: Options.RotateAt %d is negative", path, opt.RotateAt)
+	}
+	s := &Spool{path: path, max: maxRec, rotateAt: opt.RotateAt, log: log}
 
 	// A leftover of a rotation interrupted by a crash; path is authoritative.
 	if err := os.Remove(path + ".tmp"); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -368,7 +378,7 @@ func (s *Spool) Release(upTo uint64) error {
 		}
 		s.released = upTo
 	}
-	if s.released == s.last && s.last > 0 {
+	if s.released == s.last && s.last > 0 && s.size >= s.rotateAt {
 		return s.rotate()
 	}
 	return nil
@@ -410,6 +420,12 @@ func (s *Spool) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.released == s.last && s.last > 0 {
+		// Everything was applied: leave nothing for the next start to replay.
+		if err := s.rotate(); err != nil {
+			s.log.Warn("spool: rotation at close", "path", s.path, "err", err)
+		}
+	}
 	s.pending = nil
 	if err := s.f.Close(); err != nil {
 		return fmt.Errorf("spool %s: close: %w", s.path, err)

@@ -396,3 +396,51 @@ func TestReleasedDataIsFreed(t *testing.T) {
 	}
 	runtime.KeepAlive(s)
 }
+
+// With RotateAt, a full release below the threshold keeps the file (and its generation): after a
+// crash its records come back (at least once); a clean Close leaves nothing to replay; past the
+// threshold a full release rotates.
+func TestRotateAt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.spool")
+	s := mustOpen(t, path, spool.Options{RotateAt: 4096})
+	gen := s.Generation()
+	first := mustAppend(t, s, data(3, "a")...)
+	if err := s.Release(first + 2); err != nil {
+		t.Fatal(err)
+	}
+	if s.Generation() != gen || len(s.Pending()) != 0 {
+		t.Fatalf("after a full release below RotateAt: generation %s (was %s), %d pending", s.Generation(), gen, len(s.Pending()))
+	}
+	// A crash now: the file is read by another Open while s is still open.
+	crashed := mustOpen(t, path, spool.Options{RotateAt: 4096})
+	checkRecords(t, crashed.Pending(), data(3, "a")...)
+	if crashed.Generation() != gen {
+		t.Fatalf("generation after the crash %s, want %s", crashed.Generation(), gen)
+	}
+	crashed.Close()
+
+	// Past the threshold, a full release rotates.
+	big := make([]byte, 5000)
+	n := mustAppend(t, s, big)
+	if err := s.Release(n); err != nil {
+		t.Fatal(err)
+	}
+	if s.Generation() == gen {
+		t.Fatal("no rotation after a full release past RotateAt")
+	}
+	gen = s.Generation()
+	n = mustAppend(t, s, []byte("x"))
+	if err := s.Release(n); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := mustOpen(t, path, spool.Options{RotateAt: 4096})
+	if len(again.Pending()) != 0 || again.Generation() == gen {
+		t.Fatalf("after a clean close with everything released: %d pending, generation %s (was %s)", len(again.Pending()), again.Generation(), gen)
+	}
+	if _, err := spool.Open(filepath.Join(t.TempDir(), "x"), spool.Options{RotateAt: -1}); err == nil {
+		t.Error("negative RotateAt accepted")
+	}
+}

@@ -1,7 +1,6 @@
 package switchboard
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -85,6 +84,10 @@ func (s *Switchboard) onStasisStart(m StasisStart) {
 	}
 	switch kind {
 	case "inbound":
+		if s.draining {
+			s.turnAway(m)
+			return
+		}
 		s.arrive(m)
 	case "offer":
 		s.onOfferAnswered(m)
@@ -125,13 +128,10 @@ func (s *Switchboard) arrive(m StasisStart) {
 	}
 
 	leg := c.leg
-	s.journal("start call", c.id, func(ctx context.Context) error {
-		cc, err := s.jr.StartCall(ctx, leg)
-		if err != nil {
-			return fmt.Errorf("start call %s: %w", leg.CallID, err)
+	s.journalWrite(Write{StartCall: &leg}, func(cc CallCase, err error) {
+		if err == nil && cc.CaseID != 0 {
+			s.post(caseFiled{call: leg.CallID, cc: cc})
 		}
-		s.post(caseFiled{call: leg.CallID, cc: cc})
-		return nil
 	})
 	s.do(c.id, Answer{Channel: c.id})
 	c.playback = s.play(c.id, c.id, []string{s.cfg.Greeting}, func(bool) { s.greeted(c) })
@@ -369,9 +369,7 @@ func (s *Switchboard) takeCallback(c *call) {
 		s.callbacks[key] = c.caseID
 	}
 	id := c.id
-	s.journal("delayed answer", id, func(ctx context.Context) error {
-		return s.jr.AwaitCallback(ctx, id, 0)
-	})
+	s.journalWrite(Write{Callback: &CallbackAsked{CallID: id}}, nil)
 	s.callLog(c).Info("callback requested; place kept", "position", s.queue.Position(key))
 	c.playback = s.play(c.id, c.id, s.cfg.Prompts.CallbackTaken, func(bool) { s.hangup(c) })
 }
@@ -442,12 +440,7 @@ func (s *Switchboard) endCall(c *call, end hotline.LegEnd) {
 
 func (s *Switchboard) saveLeg(c *call) {
 	leg := c.leg
-	s.journal("save leg", c.id, func(ctx context.Context) error {
-		if err := s.jr.SaveCallLeg(ctx, leg); err != nil {
-			return fmt.Errorf("save leg %s: %w", leg.CallID, err)
-		}
-		return nil
-	})
+	s.journalWrite(Write{SaveLeg: &leg}, nil)
 }
 
 // onChannelGone: a channel left the application or was destroyed. Either may come first; the

@@ -38,6 +38,10 @@ func (s *Switchboard) onConsult(m StasisStart) {
 	k := &consult{a2: m.Channel, target: fmt.Sprintf("%s-cs%d", m.Channel, s.id()), from: from, to: s.byExt[ext]}
 	k.bridge = k.target + "-bridge"
 	s.consults[k.a2], s.consults[k.target] = k, k
+	if k.to != nil && k.to != from {
+		k.to.consulted = k
+		s.touch(k.to, s.clock.Now())
+	}
 	s.log.Info("consultation call", "channel", k.a2, "from", extensionOf(m.Name), "to", ext)
 	s.do(k.a2, Originate{
 		Channel:    k.target,
@@ -57,9 +61,22 @@ func (s *Switchboard) onConsultAnswered(m StasisStart) {
 		return
 	}
 	k.answered = true
+	if k.to != nil {
+		s.touch(k.to, s.clock.Now())
+	}
 	s.allowTransfers(k.a2, k.a2)
 	s.do(k.a2, Answer{Channel: k.a2}, CreateBridge{Bridge: k.bridge},
 		AddToBridge{Bridge: k.bridge, Channels: []string{k.a2, k.target}})
+}
+
+// endConsult forgets a consultation; the colleague may be offered callers again.
+func (s *Switchboard) endConsult(k *consult) {
+	delete(s.consults, k.a2)
+	delete(s.consults, k.target)
+	if k.to != nil && k.to.consulted == k {
+		k.to.consulted = nil
+		s.touch(k.to, s.clock.Now())
+	}
 }
 
 // consultGone ends a consultation when either end goes; it reports whether ch was one.
@@ -68,8 +85,7 @@ func (s *Switchboard) consultGone(ch string) bool {
 	if k == nil {
 		return false
 	}
-	delete(s.consults, k.a2)
-	delete(s.consults, k.target)
+	s.endConsult(k)
 	other := k.a2
 	if ch == k.a2 {
 		other = k.target
@@ -87,8 +103,7 @@ func (s *Switchboard) attendedTransfer(c *call, from *offer, refer string, k *co
 		s.do(c.id, TransferProgress{Channel: refer, State: progressDeclined})
 		return
 	}
-	delete(s.consults, k.a2)
-	delete(s.consults, k.target)
+	s.endConsult(k)
 	now := s.clock.Now()
 	s.metrics.Transfer("answered")
 	s.do(c.id, TransferProgress{Channel: refer, State: progressAnswered})

@@ -1,20 +1,11 @@
 package switchboard
 
-import (
-	"context"
-	"fmt"
-)
+import "fmt"
 
 // The result "forwarded with notice to the caller" after a transfer. A handset cannot name the
 // colleague who takes the case, but hotline knows whom the operator just transferred the caller
 // to: the feature code *26 (Stasis(hotline,feature,forwarded)) files that result on the case of
 // the operator's last transfer, forwarded to its target, who owns it as a delayed answer.
-
-// ForwardJournal closes a case with the result "forwarded with notice" to operator to, as the
-// operator by. A Journal without it cannot take the result from a handset.
-type ForwardJournal interface {
-	ForwardCase(ctx context.Context, caseID, by, to int64) error
-}
 
 // forwardable is an operator's last transfer: the case and whom it went to.
 type forwardable struct {
@@ -31,20 +22,15 @@ func (s *Switchboard) noteTransfer(from *operator, c *call, to *operator) {
 // journal's answer on the feature channel ch, which is then hung up.
 func (s *Switchboard) keyForwarded(op *operator, ch string) {
 	f, ok := s.forwards[op.ID]
-	fj, can := s.jr.(ForwardJournal)
-	if !ok || !can || f.caseID == 0 {
-		s.log.Info("forwarded keyed, but no transfer to file it on", "operator", op.ID, "journal_can", can)
+	if !ok || f.caseID == 0 {
+		s.log.Info("forwarded keyed, but no transfer to file it on", "operator", op.ID)
 		s.onTopicFiled(topicFiled{channel: ch, feature: true, err: fmt.Errorf("no transfer to file forwarded on")})
 		return
 	}
 	delete(s.forwards, op.ID)
 	s.log.Info("forwarded with notice keyed", "call", f.call, "case", f.caseID, "operator", op.ID, "to", f.to)
 	opID := op.ID
-	s.journal("forward case", f.call, func(ctx context.Context) error {
-		err := fj.ForwardCase(ctx, f.caseID, opID, f.to)
-		if err == nil || !retryable(err) {
-			s.post(topicFiled{channel: ch, feature: true, err: err})
-		}
-		return err
+	s.journalWrite(Write{Forward: &CaseForwarded{CaseID: f.caseID, By: opID, To: f.to}}, func(_ CallCase, err error) {
+		s.post(topicFiled{channel: ch, feature: true, err: err})
 	})
 }

@@ -1,7 +1,6 @@
 package switchboard
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -79,7 +78,7 @@ func (s *Switchboard) assignCallback(key, callID string, op *operator) {
 	delete(s.callbacks, key)
 	s.log.Info("callback assigned", "call", callID, "case", caseID, "operator", op.ID)
 	id, opID := callID, op.ID
-	s.journal("assign callback", id, func(ctx context.Context) error { return s.jr.AwaitCallback(ctx, id, opID) })
+	s.journalWrite(Write{Callback: &CallbackAsked{CallID: id, OperatorID: opID}}, nil)
 	op.lastCallID = callID
 	s.startWrapUp(op)
 	s.touch(op, s.clock.Now())

@@ -18,9 +18,10 @@ type operator struct {
 
 	loggedIn    bool
 	paused      bool
-	reason      string // pause reason code: keyed on the handset, "missed" for an auto-pause
-	unreachable bool   // the handset is unregistered or does not answer OPTIONS
-	offer       *offer // ringing, or the call being talked on
+	reason      string   // pause reason code: keyed on the handset, "missed" for an auto-pause
+	unreachable bool     // the handset is unregistered or does not answer OPTIONS
+	offer       *offer   // ringing, or the call being talked on
+	consulted   *consult // a colleague's consultation call to this handset, ringing or answered
 	wrapping    bool
 	wrap        *timer
 	wrapChannel string // the handset, still off-hook after the caller hung up, during wrap-up
@@ -42,6 +43,10 @@ func (op *operator) derive() hotline.Presence {
 	case op.offer != nil && op.offer.answered:
 		return hotline.PresenceTalking
 	case op.offer != nil:
+		return hotline.PresenceRinging
+	case op.consulted != nil && op.consulted.answered:
+		return hotline.PresenceTalking // with a colleague: no caller is offered meanwhile
+	case op.consulted != nil:
 		return hotline.PresenceRinging
 	case !op.loggedIn:
 		return hotline.PresenceLoggedOut
@@ -187,12 +192,8 @@ func (s *Switchboard) setTopic(op *operator, callID, digits, channel string, fea
 	}
 	s.log.Info("topic keyed", "call", callID, "case", s.caseOf(callID), "operator", op.ID, "topic", n)
 	id, opID := callID, op.ID
-	s.journal("set topic", id, func(ctx context.Context) error {
-		err := s.jr.SetCallTopic(ctx, id, opID, n)
-		if err == nil || !retryable(err) { // once, with the final answer
-			s.post(topicFiled{channel: channel, feature: feature, err: err})
-		}
-		return err
+	s.journalWrite(Write{Topic: &TopicKeyed{CallID: id, OperatorID: opID, Topic: n}}, func(_ CallCase, err error) {
+		s.post(topicFiled{channel: channel, feature: feature, err: err})
 	})
 }
 
@@ -331,7 +332,7 @@ type operatorsLoaded struct{ ops []hotline.Operator }
 
 func (s *Switchboard) reloadOperators() {
 	restore := len(s.operators) == 0 // the start: nobody known yet
-	s.journal("load operators", "", func(ctx context.Context) error {
+	s.journalRead("load operators", "", func(ctx context.Context) error {
 		ops, err := s.jr.Operators(ctx)
 		if err != nil {
 			return fmt.Errorf("load operators: %w", err)

@@ -65,7 +65,7 @@ func (s *Switchboard) notePresence(op *operator, now time.Time) {
 	op.rec.presence, op.rec.reason = p, reason
 	e := hotline.PresenceEvent{OperatorID: op.ID, At: now, Presence: p, Reason: reason, How: how}
 	s.log.Info("operator presence recorded", "operator", op.ID, "presence", p, "reason", reason, "how", how)
-	s.journal("record presence", "", func(ctx context.Context) error { return s.jr.RecordPresence(ctx, e) })
+	s.journalWrite(Write{Presence: &e}, nil)
 }
 
 // presenceGone records the logout of an operator removed from service while logged in, so that
@@ -78,7 +78,7 @@ func (s *Switchboard) presenceGone(op *operator) {
 // restorePresence reads each operator's last recorded presence, once the operators are loaded
 // (the writer runs jobs in order), and applies it on the loop.
 func (s *Switchboard) restorePresence() {
-	s.journal("restore presence", "", func(ctx context.Context) error {
+	s.journalRead("restore presence", "", func(ctx context.Context) error {
 		last, err := s.jr.LastPresence(ctx)
 		if err != nil {
 			return fmt.Errorf("last presence: %w", err)

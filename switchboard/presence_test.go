@@ -11,12 +11,6 @@ import (
 )
 
 // The run tests' journal passes presence through too (here, so that run_test.go need not change).
-func (l *lockedJournal) RecordPresence(ctx context.Context, e hotline.PresenceEvent) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.j.RecordPresence(ctx, e)
-}
-
 func (l *lockedJournal) LastPresence(ctx context.Context) ([]hotline.PresenceEvent, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

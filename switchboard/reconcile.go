@@ -3,7 +3,6 @@ package switchboard
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -63,7 +62,7 @@ func (s *Switchboard) loadOpenLegs() {
 		s.reconciled = true
 		return
 	}
-	s.journal("open legs", "", func(ctx context.Context) error {
+	s.journalRead("open legs", "", func(ctx context.Context) error {
 		legs, err := lj.OpenLegs(ctx)
 		if err == nil || !retryable(err) {
 			s.post(openLegsLoaded{legs: legs, err: err})
@@ -245,10 +244,5 @@ func joinTime(l hotline.Leg) time.Time {
 
 // saveLegOf writes a leg that has no live call.
 func (s *Switchboard) saveLegOf(l hotline.Leg) {
-	s.journal("save leg", l.CallID, func(ctx context.Context) error {
-		if err := s.jr.SaveCallLeg(ctx, l); err != nil {
-			return fmt.Errorf("save leg %s: %w", l.CallID, err)
-		}
-		return nil
-	})
+	s.journalWrite(Write{SaveLeg: &l}, nil)
 }

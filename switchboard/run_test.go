@@ -25,30 +25,15 @@ func (l *lockedJournal) Operators(ctx context.Context) ([]hotline.Operator, erro
 	return l.j.Operators(ctx)
 }
 
-func (l *lockedJournal) StartCall(ctx context.Context, leg hotline.Leg) (CallCase, error) {
+// Write applies w to the fake journal under the lock, and tells the test about each saved leg.
+func (l *lockedJournal) Write(ctx context.Context, w Write) (CallCase, error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.j.StartCall(ctx, leg)
-}
-
-func (l *lockedJournal) SaveCallLeg(ctx context.Context, leg hotline.Leg) error {
-	l.mu.Lock()
-	err := l.j.SaveCallLeg(ctx, leg)
+	cc, err := l.j.Write(ctx, w)
 	l.mu.Unlock()
-	l.legs <- leg
-	return err
-}
-
-func (l *lockedJournal) SetCallTopic(ctx context.Context, c string, o int64, n int) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.j.SetCallTopic(ctx, c, o, n)
-}
-
-func (l *lockedJournal) AwaitCallback(ctx context.Context, c string, o int64) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.j.AwaitCallback(ctx, c, o)
+	if w.SaveLeg != nil {
+		l.legs <- *w.SaveLeg
+	}
+	return cc, err
 }
 
 // fakeAsterisk answers requests the way Asterisk would, reporting events back through Deliver
@@ -164,10 +149,12 @@ type blockingJournal struct {
 	entered, release chan struct{}
 }
 
-func (b *blockingJournal) StartCall(ctx context.Context, leg hotline.Leg) (CallCase, error) {
-	close(b.entered)
-	<-b.release
-	return b.lockedJournal.StartCall(ctx, leg)
+func (b *blockingJournal) Write(ctx context.Context, w Write) (CallCase, error) {
+	if w.StartCall != nil {
+		close(b.entered)
+		<-b.release
+	}
+	return b.lockedJournal.Write(ctx, w)
 }
 
 // Shutting down while the journal is slow and events keep coming: Run still returns once the

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -44,6 +45,9 @@ type Switchboard struct {
 	post  func(message)
 	write func(job writeJob)
 
+	spool  Spool                  // SetSpool; nil: journal writes wait in memory only
+	writer atomic.Pointer[writer] // Run's; nil in tests that drive the loop by hand
+
 	// Everything below is owned by the loop.
 	calls     map[string]*call      // by the caller's channel id
 	offers    map[string]*offer     // by the operator's channel id (ours, from Originate)
@@ -57,6 +61,8 @@ type Switchboard struct {
 	handle    routing.HandleTimes
 	lanes     map[string]*lane
 	callbacks map[string]int64 // queued callbacks, by queue key: the case to assign
+	draining  bool             // new calls go back to the dialplan (drain.go)
+	drained   []drainWaiter    // Drain calls waiting for the switchboard to empty
 	connected bool
 	suspect   map[string]bool       // calls live when the connection dropped: Inventory says which survive
 	transfers map[string]*transfer  // transfers under way, by the target's channel id (transfer.go)
@@ -137,13 +143,6 @@ type opDone struct {
 // timerFired is a Clock timer going off.
 type timerFired struct{ t *timer }
 
-// writeJob is one journal call, run by the writer in order.
-type writeJob struct {
-	what string // for logs
-	call string // call id, for logs
-	do   func(ctx context.Context) error
-}
-
 // lane orders the requests about one call (or one feature call): each starts when the one before
 // it has returned, so "stop music, create bridge, add both" happen in that order, and a hangup
 // asked while an originate is in flight goes out after it.
@@ -160,11 +159,13 @@ func (s *Switchboard) Run(ctx context.Context) error {
 	if !first {
 		return errors.New("switchboard: Run called twice")
 	}
-	w := newWriter(s.log)
-	// Writes outlive ctx: they are what a shutdown must not lose.
-	wctx := context.WithoutCancel(ctx)
+	// Writes outlive ctx: they are what a shutdown must not lose. What an earlier run left in the
+	// spool goes first, before the operators and open legs are read.
+	w := newWriter(s.jr, s.spool, s.log)
+	w.recover()
+	s.writer.Store(w)
 	wdone := make(chan struct{})
-	go func() { w.run(wctx); close(wdone) }()
+	go func() { w.run(); close(wdone) }()
 	s.write = w.push
 	s.post = func(m message) {
 		select {
@@ -188,15 +189,35 @@ func (s *Switchboard) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			// The loop stops first, so that nothing waits on it any more (a journal job posting
-			// its result, a request's goroutine), then the writer drains.
+			// its result, a request's goroutine), then the writer drains: for journalGrace at
+			// most when the journal fails, since the spool keeps what is left.
 			close(s.done)
-			w.close()
+			w.close(journalGrace)
 			<-wdone
 			return ctx.Err()
 		case m := <-s.inbox:
 			s.dispatch(m)
 		}
 	}
+}
+
+// journalGrace is how long a stop waits for a failing journal to take the writes queued for it.
+// Spooled writes left then are applied at the next start; with no spool they are lost (and logged).
+const journalGrace = 10 * time.Second
+
+// Backlog is how many journal writes wait for the journal now (spooled, or in memory); safe to call
+// at any time, also after Run has returned.
+func (s *Switchboard) Backlog() int {
+	if w := s.writer.Load(); w != nil {
+		return w.backlog()
+	}
+	return 0
+}
+
+// SetSpool makes the journal's writes durable from the moment they are asked for (see writer). Call
+// it before Run.
+func (s *Switchboard) SetSpool(sp Spool) {
+	s.spool = sp
 }
 
 // Deliver hands an Asterisk event to the loop. It waits while the loop is busy (back-pressure on the
@@ -289,6 +310,9 @@ func (s *Switchboard) dispatch(m message) {
 	}
 	s.refresh()
 	s.route()
+	if s.draining {
+		s.checkDrained()
+	}
 }
 
 // do queues requests on a lane.
@@ -351,8 +375,16 @@ func (s *Switchboard) play(key, channel string, media []string, then func(failed
 }
 
 // journal queues a journal write.
-func (s *Switchboard) journal(what, callID string, f func(ctx context.Context) error) {
-	s.write(writeJob{what: what, call: callID, do: f})
+// journalWrite asks the writer to apply w, then (if not nil) to call then on the writer with the
+// journal's answer: then must only post to the loop.
+func (s *Switchboard) journalWrite(w Write, then func(CallCase, error)) {
+	s.write(writeJob{w: &w, then: then})
+}
+
+// journalRead asks the writer to run a read, in order with the writes before it (so that, at
+// start, the open legs are read after the spool's writes are applied).
+func (s *Switchboard) journalRead(what, callID string, f func(ctx context.Context) error) {
+	s.write(writeJob{what: what, call: callID, read: f})
 }
 
 // command is an admin request: run on the loop, which replies on its own channel.
@@ -436,37 +468,40 @@ func (s *Switchboard) operator(id int64) (*operator, error) {
 
 // Status is a snapshot of the live hotline for `hotline status` and the board.
 type Status struct {
-	At        time.Time
-	Connected bool // ARI is up
-	Queue     []QueuedCaller
-	Operators []OperatorStatus
-	Calls     int // calls in the switchboard now: greeting, queued, talking, overflow
+	At        time.Time        `json:"at"`
+	Connected bool             `json:"connected"` // ARI is up
+	Queue     []QueuedCaller   `json:"queue"`
+	Operators []OperatorStatus `json:"operators"`
+	Calls     int              `json:"calls"`    // calls in the switchboard now: greeting, queued, talking, overflow
+	Draining  bool             `json:"draining"` // stopping: new calls go back to the dialplan
+	// JournalBacklog is how many journal writes wait for the journal (spooled, or in memory).
+	JournalBacklog int `json:"journal_backlog"`
 }
 
 // QueuedCaller is one caller in the queue.
 type QueuedCaller struct {
-	CallID       string
-	CaseID       int64
-	CallerNumber string
-	Position     int
-	Waiting      time.Duration
-	Priority     int
-	OfferedTo    int64 // the operator being rung; 0: waiting
-	Callback     bool  // a caller who asked to be called back: no channel, keeps the place
-	OwnerID      int64 // the owner of the caller's open case, offered first
+	CallID       string        `json:"call_id"`
+	CaseID       int64         `json:"case_id,omitempty"`
+	CallerNumber string        `json:"caller_number,omitempty"`
+	Position     int           `json:"position"`
+	Waiting      time.Duration `json:"waiting_ns"`
+	Priority     int           `json:"priority"`
+	OfferedTo    int64         `json:"offered_to,omitempty"` // the operator being rung; 0: waiting
+	Callback     bool          `json:"callback,omitempty"`   // a caller who asked to be called back: no channel, keeps the place
+	OwnerID      int64         `json:"owner_id,omitempty"`   // the owner of the caller's open case, offered first
 }
 
 // OperatorStatus is one operator.
 type OperatorStatus struct {
-	ID         int64
-	Name       string
-	Extension  string
-	Presence   hotline.Presence
-	Since      time.Time
-	Reason     string // pause reason code
-	CallID     string // the call being offered or talked on
-	CallsToday int
-	Missed     int // offers missed in a row
+	ID         int64            `json:"id"`
+	Name       string           `json:"name"`
+	Extension  string           `json:"extension"`
+	Presence   hotline.Presence `json:"presence"`
+	Since      time.Time        `json:"since"`
+	Reason     string           `json:"reason,omitempty"`  // pause reason code
+	CallID     string           `json:"call_id,omitempty"` // the call being offered or talked on
+	CallsToday int              `json:"calls_today"`
+	Missed     int              `json:"missed"` // offers missed in a row
 }
 
 // Status returns a snapshot, taken on the loop so it is consistent.
@@ -478,7 +513,8 @@ func (s *Switchboard) Status(ctx context.Context) (Status, error) {
 
 func (s *Switchboard) status() Status {
 	now := s.clock.Now()
-	st := Status{At: now, Connected: s.connected, Calls: len(s.calls)}
+	st := Status{At: now, Connected: s.connected, Calls: len(s.calls), Draining: s.draining}
+	st.JournalBacklog = s.Backlog()
 	for _, w := range s.queue.Snapshot(nil) {
 		q := QueuedCaller{CallID: w.ID, CallerNumber: w.Number, Position: w.Position,
 			Waiting: now.Sub(w.JoinedAt), Priority: w.Priority, OfferedTo: w.Offered, OwnerID: w.Owner}

@@ -183,7 +183,7 @@ func (s *Switchboard) keyedTransfer(op *operator, channel, digits string) bool {
 	}
 	s.callLog(c).Info("transfer keyed", "topic", n)
 	id, offerCh := c.id, o.channel
-	s.journal("recommended specialists", id, func(ctx context.Context) error {
+	s.journalRead("recommended specialists", id, func(ctx context.Context) error {
 		ids, err := sj.Specialists(ctx, n)
 		if err == nil || !retryable(err) {
 			s.post(specialistsFound{call: id, offer: offerCh, topic: n, ids: ids, err: err})

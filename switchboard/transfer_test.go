@@ -16,9 +16,11 @@ type legJournal struct {
 	all []hotline.Leg
 }
 
-func (j *legJournal) SaveCallLeg(ctx context.Context, l hotline.Leg) error {
-	j.all = append(j.all, l)
-	return j.fakeJournal.SaveCallLeg(ctx, l)
+func (j *legJournal) Write(ctx context.Context, w Write) (CallCase, error) {
+	if w.SaveLeg != nil {
+		j.all = append(j.all, *w.SaveLeg)
+	}
+	return j.fakeJournal.Write(ctx, w)
 }
 
 func (j *legJournal) Specialists(_ context.Context, topic int) ([]int64, error) {
@@ -294,22 +296,10 @@ func TestConsultationEnds(t *testing.T) {
 	h.wantPresence(1, hotline.PresenceTalking)
 }
 
-type forwardJournal struct {
-	*legJournal
-	forwarded [][3]int64
-}
-
-func (j *forwardJournal) ForwardCase(_ context.Context, caseID, by, to int64) error {
-	j.forwarded = append(j.forwarded, [3]int64{caseID, by, to})
-	return nil
-}
-
 // *26 after a transfer files "forwarded with notice" to the transfer's target; without a transfer
 // it is refused.
 func TestForwardedAfterTransfer(t *testing.T) {
-	h, lj, opCh := transferHarness(t)
-	fj := &forwardJournal{legJournal: lj}
-	h.s.jr = fj
+	h, fj, opCh := transferHarness(t)
 	feature := func(ch string) {
 		h.send(StasisStart{Channel: ch, Name: "PJSIP/1001-0000000f", Args: []string{"feature", "forwarded"}})
 	}
@@ -321,10 +311,37 @@ func TestForwardedAfterTransfer(t *testing.T) {
 	h.key(opCh, "**2001#")
 	h.answer(h.oneOriginate(m))
 	feature("f2")
-	if len(fj.forwarded) != 1 || fj.forwarded[0] != [3]int64{h.s.calls["c1"].caseID, 1, 2} {
+	if len(fj.forwarded) != 1 || fj.forwarded[0] != (CaseForwarded{CaseID: h.s.calls["c1"].caseID, By: 1, To: 2}) {
 		t.Errorf("forwarded = %v, want case of c1, by 1, to 2", fj.forwarded)
 	}
 	if p := h.lastPlay("f2"); p.Media[0] != "sound:beep" {
 		t.Errorf("*26 after the transfer: heard %v, want a beep", p.Media)
+	}
+}
+
+// A level-1 colleague rung or talking on a consultation call is busy: the next caller waits for
+// them, and is offered to them once the consultation ends.
+func TestConsultedColleagueIsNotOffered(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"), op(2, "1002"))
+	h.login("1001")
+	h.arrive("c1", "79001112233")
+	h.answer(h.oneOriginate(0))
+	h.login("1002")
+	m := h.mark()
+	h.send(StasisStart{Channel: "a2", Name: "PJSIP/1001-00000009", Args: []string{"consult", "1002"}})
+	consult := h.oneOriginate(m)
+	h.wantPresence(2, hotline.PresenceRinging)
+	h.answer(consult)
+	h.wantPresence(2, hotline.PresenceTalking)
+
+	m = h.mark()
+	h.arrive("c2", "79005556677")
+	if or := h.originates(m); len(or) != 0 {
+		t.Fatalf("caller offered to %v while the colleague is on the consultation", or)
+	}
+	h.hangup(consult.Channel)
+	or := h.oneOriginate(m)
+	if or.Endpoint != "PJSIP/1002" {
+		t.Errorf("after the consultation c2 is offered to %s, want PJSIP/1002", or.Endpoint)
 	}
 }

@@ -50,7 +50,14 @@ func statusTable(w io.Writer, st switchboard.Status) {
 	if !st.Connected {
 		conn = "NOT CONNECTED to Asterisk"
 	}
-	printf(w, "%s  asterisk %s  calls %d  waiting %d\n\n", st.At.Format("2006-01-02 15:04:05"), conn, st.Calls, len(st.Queue))
+	printf(w, "%s  asterisk %s  calls %d  waiting %d", st.At.Format("2006-01-02 15:04:05"), conn, st.Calls, len(st.Queue))
+	if st.JournalBacklog > 0 {
+		printf(w, "  journal writes waiting %d", st.JournalBacklog)
+	}
+	if st.Draining {
+		printf(w, "  DRAINING: new calls go to the dialplan's fallback")
+	}
+	printf(w, "\n\n")
 	printf(w, "POS\tCALLER\tCASE\tWAITING\tRINGING\tNOTE\n")
 	for _, q := range st.Queue {
 		note := ""

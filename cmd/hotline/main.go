@@ -21,6 +21,8 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal asks for a graceful stop (serve drains); a second one kills at once.
+	go func() { <-ctx.Done(); stop() }()
 	root := newRootCmd()
 	root.SetArgs(args)
 	root.SetOut(stdout)

@@ -159,15 +159,27 @@ func seed(tb testing.TB, store *journal.Store, ops []Operator) {
 
 // Stop stops the daemon (as SIGTERM does) and waits for it; Start's cleanup calls it too.
 func (d *Daemon) Stop() {
-	d.cancel()
+	d.Signal()
+	if !d.Wait(15 * time.Second) {
+		d.tb.Errorf("hotline serve did not stop within 15 s of its context ending")
+	}
+}
+
+// Signal tells the daemon to stop, as SIGTERM does, without waiting: with shutdown.drain set it
+// drains first.
+func (d *Daemon) Signal() { d.cancel() }
+
+// Wait waits up to timeout for the daemon to return after Signal; it reports whether it did.
+func (d *Daemon) Wait(timeout time.Duration) bool {
 	select {
 	case err := <-d.done:
 		if err != nil {
 			d.tb.Errorf("hotline serve ended with: %v", err)
 		}
 		d.done <- nil // a second Stop returns at once
-	case <-time.After(15 * time.Second):
-		d.tb.Errorf("hotline serve did not stop within 15 s of its context ending")
+		return true
+	case <-time.After(timeout):
+		return false
 	}
 }
 

@@ -6,6 +6,7 @@ package journaladapter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hotline-dev/hotline"
@@ -25,13 +26,39 @@ func (j Journal) Operators(ctx context.Context) ([]hotline.Operator, error) {
 	return j.Store.Operators(ctx, journal.OperatorFilter{})
 }
 
-// StartCall files an arriving call.
-func (j Journal) StartCall(ctx context.Context, leg hotline.Leg) (switchboard.CallCase, error) {
-	cc, err := j.Store.StartCall(ctx, leg)
-	if err != nil {
-		return switchboard.CallCase{}, err
+// Write applies one of the switchboard's writes in one transaction, claiming its spool mark in
+// that transaction (journal.WithWriteMark), so a replay after a crash is skipped, never doubled.
+func (j Journal) Write(ctx context.Context, w switchboard.Write) (switchboard.CallCase, error) {
+	if w.Mark.Spool != "" {
+		ctx = journal.WithWriteMark(ctx, journal.WriteMark{Spool: w.Mark.Spool, Seq: w.Mark.Seq})
 	}
-	return switchboard.CallCase(cc), nil
+	cc, err := j.write(ctx, w)
+	if errors.Is(err, journal.ErrAlreadyApplied) {
+		return switchboard.CallCase{}, fmt.Errorf("%w: %w", switchboard.ErrAlreadyApplied, err)
+	}
+	return cc, err
+}
+
+func (j Journal) write(ctx context.Context, w switchboard.Write) (switchboard.CallCase, error) {
+	var err error
+	switch {
+	case w.StartCall != nil:
+		cc, err := j.Store.StartCall(ctx, *w.StartCall)
+		return switchboard.CallCase(cc), err
+	case w.SaveLeg != nil:
+		err = j.Store.SaveCallLeg(ctx, *w.SaveLeg)
+	case w.Topic != nil:
+		err = j.Store.SetCallTopic(ctx, w.Topic.CallID, w.Topic.OperatorID, w.Topic.Topic)
+	case w.Callback != nil:
+		err = j.Store.AwaitCallback(ctx, w.Callback.CallID, w.Callback.OperatorID)
+	case w.Presence != nil:
+		err = j.Store.RecordPresence(ctx, *w.Presence)
+	case w.Forward != nil:
+		err = j.forwardCase(ctx, *w.Forward)
+	default:
+		err = hotline.Errorf(hotline.EINVALID, "an empty journal write")
+	}
+	return switchboard.CallCase{}, err
 }
 
 var _ switchboard.SpecialistJournal = Journal{}
@@ -54,11 +81,10 @@ func (j Journal) Specialists(ctx context.Context, topicNumber int) ([]int64, err
 	return ids, nil
 }
 
-var _ switchboard.ForwardJournal = Journal{}
-
-// ForwardCase closes case caseID, as operator by, with "forwarded with notice" to operator to:
-// the case becomes a delayed answer of to's.
-func (j Journal) ForwardCase(ctx context.Context, caseID, by, to int64) error {
+// forwardCase closes the case, as the operator who transferred it, with "forwarded with notice" to
+// the operator it went to: the case becomes a delayed answer of theirs.
+func (j Journal) forwardCase(ctx context.Context, f switchboard.CaseForwarded) error {
+	caseID, by, to := f.CaseID, f.By, f.To
 	op, err := j.Store.Operator(ctx, by)
 	if err != nil {
 		return fmt.Errorf("forward case %d: %w", caseID, err)

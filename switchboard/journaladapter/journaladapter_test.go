@@ -2,6 +2,7 @@ package journaladapter
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func TestCallFiledInJournal(t *testing.T) {
 	}
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	leg := hotline.Leg{CallID: "1700.1", CallerNumber: "+79001112233", ArrivedAt: at}
-	cc, err := j.StartCall(ctx, leg)
+	cc, err := j.Write(ctx, switchboard.Write{StartCall: &leg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,13 +47,13 @@ func TestCallFiledInJournal(t *testing.T) {
 	}
 	leg.QueuedAt, leg.AnsweredAt, leg.EndedAt = at.Add(5*time.Second), at.Add(9*time.Second), at.Add(time.Minute)
 	leg.OperatorID, leg.End, leg.RecordingName = o.ID, hotline.LegCompleted, "call-1700.1"
-	if err := j.SaveCallLeg(ctx, leg); err != nil {
+	if _, err := j.Write(ctx, switchboard.Write{SaveLeg: &leg}); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.AwaitCallback(ctx, "1700.1", o.ID); err != nil {
+	if _, err := j.Write(ctx, switchboard.Write{Callback: &switchboard.CallbackAsked{CallID: "1700.1", OperatorID: o.ID}}); err != nil {
 		t.Fatal(err)
 	}
-	again, err := j.StartCall(ctx, hotline.Leg{CallID: "1700.2", CallerNumber: "+79001112233", ArrivedAt: at.Add(time.Hour)})
+	again, err := j.Write(ctx, switchboard.Write{StartCall: &hotline.Leg{CallID: "1700.2", CallerNumber: "+79001112233", ArrivedAt: at.Add(time.Hour)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,12 +91,46 @@ func TestPresenceThroughAdapter(t *testing.T) {
 		{OperatorID: o.ID, At: at, Presence: hotline.PresenceAvailable, How: hotline.PresenceByFeatureCode},
 		{OperatorID: o.ID, At: at.Add(time.Minute), Presence: hotline.PresencePaused, Reason: "2", How: hotline.PresenceByFeatureCode},
 	} {
-		if err := j.RecordPresence(ctx, e); err != nil {
+		if _, err := j.Write(ctx, switchboard.Write{Presence: &e}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	last, err := j.LastPresence(ctx)
 	if err != nil || len(last) != 1 || last[0].Presence != hotline.PresencePaused || last[0].Reason != "2" {
 		t.Errorf("LastPresence = %v, %v; want paused with reason 2", last, err)
+	}
+}
+
+// A write replayed from the spool with a mark the journal has applied is refused as already
+// applied and writes nothing; the next mark applies.
+func TestSpooledWriteAppliedOnce(t *testing.T) {
+	ctx := context.Background()
+	store, err := journal.Open(ctx, filepath.Join(t.TempDir(), "hotline.db"), journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	j := Journal{store}
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	start := switchboard.Write{Mark: switchboard.Mark{Spool: "g1", Seq: 1},
+		StartCall: &hotline.Leg{CallID: "1700.1", CallerNumber: "+79001112233", ArrivedAt: at}}
+	cc, err := j.Write(ctx, start)
+	if err != nil || cc.CaseID == 0 {
+		t.Fatalf("first write: %+v, %v", cc, err)
+	}
+	if _, err := j.Write(ctx, start); !errors.Is(err, switchboard.ErrAlreadyApplied) {
+		t.Fatalf("replay: %v, want ErrAlreadyApplied", err)
+	}
+	end := *start.StartCall
+	end.EndedAt, end.End = at.Add(time.Minute), hotline.LegAbandoned
+	if _, err := j.Write(ctx, switchboard.Write{Mark: switchboard.Mark{Spool: "g1", Seq: 2}, SaveLeg: &end}); err != nil {
+		t.Fatalf("next mark: %v", err)
+	}
+	legs, err := store.Legs(ctx, cc.CaseID)
+	if err != nil || len(legs) != 1 || legs[0].End != hotline.LegAbandoned {
+		t.Errorf("legs = %+v, %v; want the one leg, abandoned", legs, err)
 	}
 }

@@ -1,0 +1,183 @@
+package integrationtests
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/config"
+	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
+	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/switchboard"
+	_ "github.com/mattn/go-sqlite3"
+)
+
+// SIGTERM with shutdown.drain: a new caller is not taken (the dialplan's fallback answers them and
+// no case is filed), the caller already waiting is still answered by the operator once free, and
+// hotline stops by itself when the last call ends, its cases written.
+func TestDrainOnStop(t *testing.T) {
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, func(c *config.Config) {
+		c.Shutdown.Drain = 2 * time.Minute
+	})
+	h := d.Handset("1001", 300*time.Millisecond)
+	if !d.FeatureCode(h, "*21") {
+		t.Fatal("login: no prompt")
+	}
+	const talking, waiting, late = "79008880001", "79008880002", "79008880003"
+	ctx := within(t, 150*time.Second)
+	a, err := d.Caller(talking).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := h.Incoming(within(t, 20*time.Second))
+	if err != nil {
+		t.Fatalf("operator not rung: %v", err)
+	}
+	if err := a.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Fatalf("caller does not hear the operator: %v", err)
+	}
+	b, err := d.Caller(waiting).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.WaitStatus(15*time.Second, queued(1)); err != nil {
+		t.Fatalf("second caller not queued: %v", err)
+	}
+
+	d.Signal()
+	if _, err := d.WaitStatus(10*time.Second, func(st switchboard.Status) bool { return st.Draining }); err != nil {
+		t.Fatalf("not draining after the stop signal: %v", err)
+	}
+	c, err := d.Caller(late).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The dialplan's fallback after Stasis(): Answer, Playback(ss-noservice), Hangup.
+	end, err := c.WaitEnd(within(t, 30*time.Second))
+	if err != nil {
+		t.Fatalf("caller arriving while draining: %v", err)
+	}
+	if end.By != sipphone.Remote || c.Stats().LoudFrames == 0 {
+		t.Errorf("caller arriving while draining: ended %v after %d loud frames; want the fallback's message, then Asterisk's hangup", end, c.Stats().LoudFrames)
+	}
+	if cases, err := d.Store.Cases(ctx, journal.CaseFilter{Caller: late}); err != nil || len(cases) != 0 {
+		t.Errorf("caller turned away while draining has cases %+v (%v); want none", cases, err)
+	}
+
+	// The operator finishes with the first caller and takes the one who was waiting.
+	if err := in.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	in2, err := h.Incoming(within(t, 30*time.Second))
+	if err != nil {
+		t.Fatalf("waiting caller not offered while draining: %v", err)
+	}
+	if got := in2.Caller().User; !strings.HasSuffix(got, waiting) {
+		t.Errorf("operator rung for %q, want %s", got, waiting)
+	}
+	if err := b.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Fatalf("waiting caller does not hear the operator while draining: %v", err)
+	}
+	if d.Wait(time.Second) {
+		t.Fatal("hotline stopped with a call in progress")
+	}
+	if err := b.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !d.Wait(30 * time.Second) {
+		t.Fatal("hotline did not stop once its last call ended")
+	}
+	for _, n := range []string{talking, waiting} {
+		_, legs := caseOf(t, d, n)
+		if len(legs) != 1 || legs[0].End != hotline.LegCompleted || legs[0].OperatorID != d.OperatorID("1001") {
+			t.Errorf("caller %s: legs %+v, want one completed by 1001", n, legs)
+		}
+	}
+}
+
+// The journal's database is locked by another process (a long backup, an administrator's
+// transaction) during a whole call, then hotline serve is SIGKILLed before the lock goes: the call
+// is handled as usual, its writes wait in the spool, and the next start applies them: the case and
+// its completed leg are in the journal, once.
+func TestJournalLockedThenKilled(t *testing.T) {
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, nil)
+	h := d.Handset("1001", 300*time.Millisecond)
+	if !d.FeatureCode(h, "*21") {
+		t.Fatal("login: no prompt")
+	}
+	serve := startServeProcess(t, d)
+	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
+		return st.Connected && hotlinetest.Presence(st, "1001") == hotline.PresenceAvailable
+	}); err != nil {
+		t.Fatalf("hotline serve (process) not serving with the operator available: %v", err)
+	}
+
+	lock, err := sql.Open("sqlite3", "file:"+d.Config.Journal.Path+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	ctx := within(t, 150*time.Second)
+	conn, err := lock.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatalf("lock the journal: %v", err)
+	}
+	locked := true
+	defer func() {
+		if locked {
+			_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+
+	const number = "79007770001"
+	a, err := d.Caller(number).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := h.Incoming(within(t, 20*time.Second))
+	if err != nil {
+		t.Fatalf("operator not rung while the journal is locked: %v", err)
+	}
+	if err := a.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Fatalf("caller does not hear the operator while the journal is locked: %v", err)
+	}
+	if err := in.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.WaitEnd(within(t, 10*time.Second)); err != nil {
+		t.Fatalf("caller's call did not end: %v", err)
+	}
+	st, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
+		return st.Calls == 0 && st.JournalBacklog >= 2
+	})
+	if err != nil {
+		t.Fatalf("want the call over and its writes waiting for the journal: %v", err)
+	}
+	t.Logf("journal backlog at the kill: %d writes", st.JournalBacklog)
+	serve.kill(t)
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	locked = false
+	var n int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM legs`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("legs in the journal before the restart: %d (%v); the lock should have kept them out", n, err)
+	}
+
+	d.Restart() // in-process, same journal and spool
+	_, leg := waitLegEnded(t, d, number)
+	if _, legs := caseOf(t, d, number); len(legs) != 1 || leg.End != hotline.LegCompleted || leg.OperatorID != d.OperatorID("1001") {
+		t.Errorf("legs after the restart = %+v, want one, completed by 1001", legs)
+	}
+	if st, err := d.WaitStatus(10*time.Second, func(st switchboard.Status) bool { return st.JournalBacklog == 0 }); err != nil {
+		t.Errorf("backlog after the restart: %+v", st.JournalBacklog)
+	}
+}

@@ -1,0 +1,65 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// A WriteMark is where a write waits in a write-ahead spool (package spool): the spool file's
+// generation and the write's sequence number in it. The journal applies each mark once: it
+// records the newest mark of the spool in the same transaction as the write, and a write whose
+// mark is not newer (a replay after a crash between the commit and the spool's release) is
+// skipped with ErrAlreadyApplied. Writes of one spool must be applied in sequence order.
+type WriteMark struct {
+	Spool string
+	Seq   uint64
+}
+
+// ErrAlreadyApplied: the write's mark was applied before; nothing was written.
+var ErrAlreadyApplied = errors.New("journal: write already applied (a replay from the spool)")
+
+type writeMarkKey struct{}
+
+// WithWriteMark returns ctx carrying m. The one write transaction a Store method runs with that
+// ctx is applied only if m is newer than its spool's last applied mark. The mark travels with the
+// request, like an HTTP Idempotency-Key header, rather than through every method's parameters;
+// a zero mark (or none) applies the write unconditionally.
+func WithWriteMark(ctx context.Context, m WriteMark) context.Context {
+	return context.WithValue(ctx, writeMarkKey{}, m)
+}
+
+func writeMarkFrom(ctx context.Context) (WriteMark, bool) {
+	m, ok := ctx.Value(writeMarkKey{}).(WriteMark)
+	return m, ok && m.Spool != "" && m.Seq != 0
+}
+
+// claimWriteMark records ctx's mark in tx, or returns ErrAlreadyApplied if it was applied before.
+func (s *Store) claimWriteMark(ctx context.Context, tx *sqlx.Tx) error {
+	m, ok := writeMarkFrom(ctx)
+	if !ok {
+		return nil
+	}
+	var last int64
+	switch err := tx.GetContext(ctx, &last, `SELECT seq FROM write_marks WHERE spool = ?`, m.Spool); {
+	case errors.Is(err, sql.ErrNoRows):
+		// A new generation: the previous file was fully applied before it was replaced.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM write_marks WHERE spool <> ?`, m.Spool); err != nil {
+			return fmt.Errorf("write mark: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("write mark: %w", err)
+	case uint64(last) >= m.Seq:
+		return ErrAlreadyApplied
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO write_marks (spool, seq, applied_at) VALUES (?, ?, ?)
+		ON CONFLICT (spool) DO UPDATE SET seq = excluded.seq, applied_at = excluded.applied_at`,
+		m.Spool, int64(m.Seq), s.now().UnixMilli())
+	if err != nil {
+		return fmt.Errorf("write mark: %w", err)
+	}
+	return nil
+}

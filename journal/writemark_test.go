@@ -1,0 +1,82 @@
+package journal
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+)
+
+// A write replayed from the spool with a mark already applied is skipped, not doubled; a newer
+// mark applies; a new generation applies from its first write and forgets the old one.
+func TestWriteMarkAppliesOnce(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	start := func(m WriteMark, call string) error {
+		_, err := s.StartCall(WithWriteMark(ctx, m), hotline.Leg{CallID: call, CallerNumber: "+79001112233", ArrivedAt: at})
+		return err
+	}
+	steps := []struct {
+		mark    WriteMark
+		call    string
+		replay  bool
+		wantLeg int // legs in the journal afterwards
+	}{
+		{WriteMark{"gen-a", 1}, "c1", false, 1},
+		{WriteMark{"gen-a", 1}, "c1", true, 1}, // replay of the same write
+		{WriteMark{"gen-a", 2}, "c2", false, 2},
+		{WriteMark{"gen-a", 1}, "c1", true, 2}, // an older one
+		{WriteMark{"gen-b", 1}, "c3", false, 3},
+		{WriteMark{}, "c4", false, 4}, // no mark: always applied
+	}
+	for i, st := range steps {
+		err := start(st.mark, st.call)
+		if st.replay != errors.Is(err, ErrAlreadyApplied) || (!st.replay && err != nil) {
+			t.Fatalf("step %d (%+v): err = %v, replay %v", i, st.mark, err, st.replay)
+		}
+		var n int
+		if err := s.r.GetContext(ctx, &n, `SELECT count(*) FROM legs`); err != nil {
+			t.Fatal(err)
+		}
+		if n != st.wantLeg {
+			t.Fatalf("step %d: %d legs, want %d", i, n, st.wantLeg)
+		}
+	}
+	var spools []string
+	if err := s.r.SelectContext(ctx, &spools, `SELECT spool FROM write_marks`); err != nil {
+		t.Fatal(err)
+	}
+	if len(spools) != 1 || spools[0] != "gen-b" {
+		t.Errorf("write marks kept for %v, want only the newest generation gen-b", spools)
+	}
+}
+
+// A write that fails leaves its mark unclaimed: the retry applies.
+func TestWriteMarkRolledBackWithTheWrite(t *testing.T) {
+	s := openTestStore(t)
+	ctx := WithWriteMark(context.Background(), WriteMark{"gen-a", 1})
+	if err := s.SaveCallLeg(ctx, hotline.Leg{CallID: "nope", ArrivedAt: time.Now()}); hotline.ErrorCode(err) != hotline.ENOTFOUND {
+		t.Fatalf("saving an unknown call: %v, want not found", err)
+	}
+	if _, err := s.StartCall(ctx, hotline.Leg{CallID: "c1", ArrivedAt: time.Now()}); err != nil {
+		t.Fatalf("the same mark after a failed write: %v", err)
+	}
+}
+
+func openTestStore(t *testing.T) *Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "hotline.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
