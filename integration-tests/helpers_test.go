@@ -1,9 +1,38 @@
 package integrationtests
 
 import (
+	"context"
 	"errors"
+	"testing"
+	"time"
 
+	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
 )
 
 func asResponseError(err error, target **sipphone.ResponseError) bool { return errors.As(err, target) }
+
+// talkingAndWaiting brings two callers in for operator handset h, logged in and alone: the first
+// talks with h (in is h's side of that call), the second waits in the queue behind it.
+func talkingAndWaiting(t *testing.T, ctx context.Context, d *hotlinetest.Daemon, h *sipphone.Phone, talking, waiting string) (a, in, b *sipphone.Call) {
+	t.Helper()
+	a, err := d.Caller(talking).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err = h.Incoming(within(t, 20*time.Second))
+	if err != nil {
+		t.Fatalf("operator not rung: %v", err)
+	}
+	if err := a.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Fatalf("caller does not hear the operator: %v", err)
+	}
+	b, err = d.Caller(waiting).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.WaitStatus(15*time.Second, queued(1)); err != nil {
+		t.Fatalf("second caller not queued: %v", err)
+	}
+	return a, in, b
+}

@@ -20,38 +20,11 @@ import (
 // call is adopted and ends with one correct leg, the waiting caller is re-queued and answered;
 // no case is lost or doubled.
 func TestDaemonKilledMidCallThenRestarted(t *testing.T) {
-	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, nil)
-	h := d.Handset("1001", 300*time.Millisecond)
-	if !d.FeatureCode(h, "*21") {
-		t.Fatal("login: no prompt")
-	}
-	// From here a separate process serves the same journal and control socket.
-	serve := startServeProcess(t, d)
-	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
-		return st.Connected && hotlinetest.Presence(st, "1001") == hotline.PresenceAvailable
-	}); err != nil {
-		t.Fatalf("hotline serve (process) not serving with the operator available: %v", err)
-	}
+	d, h, serve := serveProcessWithOperator(t)
 
 	const talking, waiting = "79009990001", "79009990002"
 	ctx := within(t, 150*time.Second)
-	a, err := d.Caller(talking).Dial(ctx, "100")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.Incoming(within(t, 20*time.Second)); err != nil {
-		t.Fatalf("operator not rung: %v", err)
-	}
-	if err := a.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
-		t.Fatalf("caller does not hear the operator: %v", err)
-	}
-	b, err := d.Caller(waiting).Dial(ctx, "100")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.WaitStatus(15*time.Second, queued(1)); err != nil {
-		t.Fatalf("second caller not queued: %v", err)
-	}
+	a, _, b := talkingAndWaiting(t, ctx, d, h, talking, waiting)
 
 	serve.kill(t)
 	// Killed: nothing hung up. The pair talks on without hotline.
@@ -156,4 +129,23 @@ func (p *serveProcess) kill(t *testing.T) {
 	}
 	p.killed = true
 	_ = p.cmd.Wait()
+}
+
+// serveProcessWithOperator starts a test daemon with operator 1001, logs the handset in and hands
+// over to a separate `hotline serve` process on the same journal and control socket, serving with
+// the operator available.
+func serveProcessWithOperator(t *testing.T) (*hotlinetest.Daemon, *sipphone.Phone, *serveProcess) {
+	t.Helper()
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, nil)
+	h := d.Handset("1001", 300*time.Millisecond)
+	if !d.FeatureCode(h, "*21") {
+		t.Fatal("login: no prompt")
+	}
+	serve := startServeProcess(t, d)
+	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
+		return st.Connected && hotlinetest.Presence(st, "1001") == hotline.PresenceAvailable
+	}); err != nil {
+		t.Fatalf("hotline serve (process) not serving with the operator available: %v", err)
+	}
+	return d, h, serve
 }

@@ -100,24 +100,7 @@ func TestDaemonRestartMidCall(t *testing.T) {
 	}
 	const talking, waiting = "79007770001", "79007770002"
 	ctx := within(t, 120*time.Second)
-	a, err := d.Caller(talking).Dial(ctx, "100")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := h.Incoming(within(t, 20*time.Second))
-	if err != nil {
-		t.Fatalf("operator not rung: %v", err)
-	}
-	if err := a.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
-		t.Fatalf("caller does not hear the operator: %v", err)
-	}
-	b, err := d.Caller(waiting).Dial(ctx, "100")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.WaitStatus(15*time.Second, queued(1)); err != nil {
-		t.Fatalf("second caller not queued: %v", err)
-	}
+	a, in, b := talkingAndWaiting(t, ctx, d, h, talking, waiting)
 
 	d.Restart()
 

@@ -29,24 +29,7 @@ func TestDrainOnStop(t *testing.T) {
 	}
 	const talking, waiting, late = "79008880001", "79008880002", "79008880003"
 	ctx := within(t, 150*time.Second)
-	a, err := d.Caller(talking).Dial(ctx, "100")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := h.Incoming(within(t, 20*time.Second))
-	if err != nil {
-		t.Fatalf("operator not rung: %v", err)
-	}
-	if err := a.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
-		t.Fatalf("caller does not hear the operator: %v", err)
-	}
-	b, err := d.Caller(waiting).Dial(ctx, "100")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.WaitStatus(15*time.Second, queued(1)); err != nil {
-		t.Fatalf("second caller not queued: %v", err)
-	}
+	_, in, b := talkingAndWaiting(t, ctx, d, h, talking, waiting)
 
 	d.Signal()
 	if _, err := d.WaitStatus(10*time.Second, func(st switchboard.Status) bool { return st.Draining }); err != nil {
@@ -104,17 +87,7 @@ func TestDrainOnStop(t *testing.T) {
 // is handled as usual, its writes wait in the spool, and the next start applies them: the case and
 // its completed leg are in the journal, once.
 func TestJournalLockedThenKilled(t *testing.T) {
-	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, nil)
-	h := d.Handset("1001", 300*time.Millisecond)
-	if !d.FeatureCode(h, "*21") {
-		t.Fatal("login: no prompt")
-	}
-	serve := startServeProcess(t, d)
-	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
-		return st.Connected && hotlinetest.Presence(st, "1001") == hotline.PresenceAvailable
-	}); err != nil {
-		t.Fatalf("hotline serve (process) not serving with the operator available: %v", err)
-	}
+	d, h, serve := serveProcessWithOperator(t)
 
 	lock, err := sql.Open("sqlite3", "file:"+d.Config.Journal.Path+"?_busy_timeout=5000")
 	if err != nil {

@@ -17,14 +17,7 @@ import (
 // caller's next call comes back as returning, to that owner.
 func TestCallFiledInJournal(t *testing.T) {
 	ctx := context.Background()
-	store, err := journal.Open(ctx, filepath.Join(t.TempDir(), "hotline.db"), journal.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := openStore(t)
 	admin := hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator}
 	o := hotline.Operator{Name: "Anna", Login: "anna", Role: hotline.RoleOperator, Level: hotline.Level1, Extension: "1001"}
 	if err := store.AddOperator(ctx, admin, &o); err != nil {
@@ -72,14 +65,7 @@ func TestCallFiledInJournal(t *testing.T) {
 // Presence goes through the adapter as the switchboard writes and restores it.
 func TestPresenceThroughAdapter(t *testing.T) {
 	ctx := context.Background()
-	store, err := journal.Open(ctx, filepath.Join(t.TempDir(), "hotline.db"), journal.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := openStore(t)
 	admin := hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator}
 	o := hotline.Operator{Name: "Anna", Login: "anna", Role: hotline.RoleOperator, Level: hotline.Level1, Extension: "1001"}
 	if err := store.AddOperator(ctx, admin, &o); err != nil {
@@ -105,14 +91,7 @@ func TestPresenceThroughAdapter(t *testing.T) {
 // applied and writes nothing; the next mark applies.
 func TestSpooledWriteAppliedOnce(t *testing.T) {
 	ctx := context.Background()
-	store, err := journal.Open(ctx, filepath.Join(t.TempDir(), "hotline.db"), journal.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := openStore(t)
 	j := Journal{store}
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	start := switchboard.Write{Mark: switchboard.Mark{Spool: "g1", Seq: 1},
@@ -133,4 +112,18 @@ func TestSpooledWriteAppliedOnce(t *testing.T) {
 	if err != nil || len(legs) != 1 || legs[0].End != hotline.LegAbandoned {
 		t.Errorf("legs = %+v, %v; want the one leg, abandoned", legs, err)
 	}
+}
+
+func openStore(t *testing.T) *journal.Store {
+	t.Helper()
+	ctx := context.Background()
+	store, err := journal.Open(ctx, filepath.Join(t.TempDir(), "hotline.db"), journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return store
 }
