@@ -87,6 +87,9 @@ type API struct {
 // Metrics is the Prometheus endpoint and health check.
 type Metrics struct {
 	Listen string `yaml:"listen"` // host:port; empty: off
+	// Pprof adds Go's profiler (/debug/pprof/) on Listen, for finding where hotline spends its CPU
+	// (hotline loadgen --profile). Only on a loopback address: it exposes the process's insides.
+	Pprof bool `yaml:"pprof"`
 }
 
 // Log is the daemon's logging.
@@ -278,6 +281,7 @@ func envVars() []envVar {
 		{"HOTLINE_SPOOL", str(func(c *Config) *string { return &c.Journal.Spool })},
 		{"HOTLINE_API_SOCKET", str(func(c *Config) *string { return &c.API.Socket })},
 		{"HOTLINE_METRICS_LISTEN", str(func(c *Config) *string { return &c.Metrics.Listen })},
+		{"HOTLINE_METRICS_PPROF", boolean(func(c *Config) *bool { return &c.Metrics.Pprof })},
 		{"HOTLINE_LOG_LEVEL", str(func(c *Config) *string { return &c.Log.Level })},
 		{"HOTLINE_LOG_FORMAT", str(func(c *Config) *string { return &c.Log.Format })},
 		{"HOTLINE_LANGUAGE", str(func(c *Config) *string { return &c.Calls.Language })},
@@ -389,6 +393,12 @@ func (c Config) Validate() error {
 	if c.Metrics.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
 			bad("metrics.listen", "not host:port: %q", c.Metrics.Listen)
+		}
+	}
+	if c.Metrics.Pprof {
+		host, _, err := net.SplitHostPort(c.Metrics.Listen)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			bad("metrics.pprof", "needs metrics.listen on a loopback address (127.0.0.1:PORT): %q", c.Metrics.Listen)
 		}
 	}
 	switch strings.ToLower(c.Log.Level) {

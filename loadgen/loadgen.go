@@ -55,6 +55,10 @@ type Options struct {
 	// KeepFiles keeps hotline's temp directory (config, journal, log); DebugHotline makes it log at
 	// debug level. Both for finding out why a figure is what it is.
 	KeepFiles, DebugHotline bool
+	// Profile, if set, is where a CPU profile of hotline serve is written: ProfileFor of it (30 s
+	// if 0) from the first call on, taken through its /debug/pprof/ (metrics.pprof).
+	Profile    string
+	ProfileFor time.Duration
 
 	Log *slog.Logger
 }
@@ -246,7 +250,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 func newSystem(o Options, name string) system {
 	if name == "hotline" {
-		return &hotlineSystem{sb: o.Sandbox, bin: o.HotlineBin, wrapUp: o.WrapUp, keep: o.KeepFiles, debug: o.DebugHotline, log: o.Log}
+		return &hotlineSystem{sb: o.Sandbox, bin: o.HotlineBin, wrapUp: o.WrapUp, keep: o.KeepFiles, debug: o.DebugHotline, log: o.Log,
+			profile: o.Profile, profileFor: o.ProfileFor}
 	}
 	return &queueSystem{sb: o.Sandbox, queue: "bench", log: o.Log}
 }
@@ -265,6 +270,7 @@ type session struct {
 	t0       time.Time
 	astIdle  float64 // CPU ms per second with no call
 	hotIdle  float64
+	profiled <-chan struct{} // closed when the system's CPU profile is written; nil: none
 }
 
 // idleWindow is how long the idle CPU is measured: CPU time comes in 10 ms ticks, so a few
@@ -317,10 +323,22 @@ func open(ctx context.Context, o Options, name string, exts []string, prefix str
 		return nil, err
 	}
 	s.self0, s.t0 = selfCPU(), time.Now()
+	if p, ok := sys.(profiler); ok {
+		s.profiled = p.StartProfile(ctx)
+	}
 	return s, nil
 }
 
+// profiler is a system that can profile itself while the calls run.
+type profiler interface {
+	// StartProfile starts a CPU profile; the channel is closed when it is written (or failed).
+	StartProfile(ctx context.Context) <-chan struct{}
+}
+
 func (s *session) close(ctx context.Context) error {
+	if s.profiled != nil {
+		<-s.profiled // the profile needs the process until it is written
+	}
 	s.stopOps()
 	s.ops.Wait()
 	s.w.close()

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,6 +59,10 @@ type hotlineSystem struct {
 	dir    string
 	wrapUp time.Duration
 	keep   bool // keep the daemon's directory (journal, log) after the run
+
+	profile    string        // where to write a CPU profile; "": none
+	profileFor time.Duration // how long to profile
+	pprofAddr  string        // the daemon's metrics listener, with pprof, when profiling
 	debug  bool // the daemon logs at debug level
 	log    *slog.Logger
 
@@ -98,7 +105,8 @@ func (h *hotlineSystem) config() string {
 		"api:",
 		"  socket: " + q(filepath.Join(h.dir, "hotline.sock")),
 		"metrics:",
-		`  listen: ""`, // off: other engineers' daemons may hold the default port
+		"  listen: " + q(h.pprofAddr), // off unless profiling: other engineers' daemons may hold the default port
+		"  pprof: " + fmt.Sprint(h.pprofAddr != ""),
 		"log:",
 		"  level: " + map[bool]string{false: "info", true: "debug"}[h.debug],
 		"calls:",
@@ -124,6 +132,11 @@ func (h *hotlineSystem) Start(ctx context.Context, exts []string) error {
 		return fmt.Errorf("hotline: temp dir: %w", err)
 	}
 	h.dir = dir
+	if h.profile != "" {
+		if h.pprofAddr, err = freeLoopbackAddr(); err != nil {
+			return fmt.Errorf("hotline: a port for the profiler: %w", err)
+		}
+	}
 	cfgPath := filepath.Join(dir, "hotline.yaml")
 	if err := os.WriteFile(cfgPath, []byte(h.config()), 0o600); err != nil {
 		return fmt.Errorf("hotline: write config: %w", err)
@@ -331,4 +344,59 @@ func (q *queueSystem) Stop(ctx context.Context) error {
 	}
 	errs = append(errs, q.ami.Close())
 	return errors.Join(errs...)
+}
+
+// freeLoopbackAddr returns a 127.0.0.1 port free now (the daemon binds it a moment later).
+func freeLoopbackAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// StartProfile takes a CPU profile of hotline serve through its /debug/pprof/profile, for
+// profileFor (30 s by default), into h.profile.
+func (h *hotlineSystem) StartProfile(ctx context.Context) <-chan struct{} {
+	if h.pprofAddr == "" {
+		return nil
+	}
+	done := make(chan struct{})
+	secs := int(max(h.profileFor, time.Second).Seconds())
+	if h.profileFor == 0 {
+		secs = 30
+	}
+	go func() {
+		defer close(done)
+		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", h.pprofAddr, secs)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			h.log.Error("hotline profile", "err", err)
+			return
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			h.log.Error("hotline profile", "url", url, "err", err)
+			return
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			h.log.Error("hotline profile", "url", url, "status", res.Status)
+			return
+		}
+		f, err := os.Create(h.profile)
+		if err != nil {
+			h.log.Error("hotline profile", "err", err)
+			return
+		}
+		if _, err := io.Copy(f, res.Body); err != nil {
+			h.log.Error("hotline profile", "path", h.profile, "err", err)
+		}
+		if err := f.Close(); err != nil {
+			h.log.Error("hotline profile", "path", h.profile, "err", err)
+		}
+		h.log.Info("hotline CPU profile written", "path", h.profile, "seconds", secs)
+	}()
+	return done
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/integration-tests/sandbox"
@@ -88,6 +89,8 @@ Settings come from the environment as 'asterisk-conf/sandbox env' prints them (s
 	f.BoolVar(&o.KeepFiles, "keep", false, "keep hotline's temp directory (config, journal, log) after the run")
 	f.BoolVar(&o.DebugHotline, "debug-hotline", false, "run hotline serve with debug logging (costs it CPU)")
 	f.StringVar(&jsonPath, "json", "", "also write the report as JSON to this file")
+	f.StringVar(&o.Profile, "profile", "", "write a CPU profile of hotline serve to this file (go tool pprof FILE), taken from the first call on")
+	f.DurationVar(&o.ProfileFor, "profile-for", 30*time.Second, "how long the CPU profile runs")
 	f.StringVar(&bin, "hotline-bin", "", "the hotline binary to run as 'hotline serve' (default: this one)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "debug logs (SIP phones) on stderr")
 	return cmd
