@@ -2,8 +2,10 @@ package journal_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -115,4 +117,54 @@ func BenchmarkList1M(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkCallWrites files one call as the switchboard does: StartCall, then the leg saved when
+// the caller joins the queue, when an operator answers and when the call ends (4 transactions,
+// with history), each claiming its spool mark. cpu-ms/call is the process's CPU per call: what
+// the daemon pays for the journal, fsync waits excluded.
+func BenchmarkCallWrites(b *testing.B) {
+	s := benchStore(b, filepath.Join(b.TempDir(), "bench.db"))
+	ctx := context.Background()
+	admin := hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator}
+	op := hotline.Operator{Name: "Anna", Login: "anna", Role: hotline.RoleOperator, Level: hotline.Level1, Extension: "1001"}
+	if err := s.AddOperator(ctx, admin, &op); err != nil {
+		b.Fatal(err)
+	}
+	var seq uint64
+	write := func() context.Context {
+		seq++
+		return journal.WithWriteMark(ctx, journal.WriteMark{Spool: "bench", Seq: seq})
+	}
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	cpu0 := processCPU()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		leg := hotline.Leg{CallID: fmt.Sprintf("bench-%d", i), CallerNumber: fmt.Sprintf("+7900%07d", i), ArrivedAt: at}
+		if _, err := s.StartCall(write(), leg); err != nil {
+			b.Fatal(err)
+		}
+		leg.GreetingEndAt, leg.QueuedAt = at.Add(2*time.Second), at.Add(2*time.Second)
+		if err := s.SaveCallLeg(write(), leg); err != nil {
+			b.Fatal(err)
+		}
+		leg.AnsweredAt, leg.OperatorID, leg.RecordingName = at.Add(9*time.Second), op.ID, "call-"+leg.CallID
+		if err := s.SaveCallLeg(write(), leg); err != nil {
+			b.Fatal(err)
+		}
+		leg.EndedAt, leg.End = at.Add(time.Minute), hotline.LegCompleted
+		if err := s.SaveCallLeg(write(), leg); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/call")
+}
+
+// processCPU is this process's user+system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -2,7 +2,6 @@ package journal
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
@@ -38,28 +37,38 @@ func writeMarkFrom(ctx context.Context) (WriteMark, bool) {
 }
 
 // claimWriteMark records ctx's mark in tx, or returns ErrAlreadyApplied if it was applied before.
+// One statement does both (the upsert changes no row when the stored seq is not older); the
+// previous generation's row is deleted when a new one first appears (the Store remembers the
+// last generation it saw, so that costs a statement once per spool file, not per write).
 func (s *Store) claimWriteMark(ctx context.Context, tx *sqlx.Tx) error {
 	m, ok := writeMarkFrom(ctx)
 	if !ok {
 		return nil
 	}
-	var last int64
-	switch err := tx.GetContext(ctx, &last, `SELECT seq FROM write_marks WHERE spool = ?`, m.Spool); {
-	case errors.Is(err, sql.ErrNoRows):
-		// A new generation: the previous file was fully applied before it was replaced.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM write_marks WHERE spool <> ?`, m.Spool); err != nil {
-			return fmt.Errorf("write mark: %w", err)
-		}
-	case err != nil:
-		return fmt.Errorf("write mark: %w", err)
-	case uint64(last) >= m.Seq:
-		return ErrAlreadyApplied
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO write_marks (spool, seq, applied_at) VALUES (?, ?, ?)
-		ON CONFLICT (spool) DO UPDATE SET seq = excluded.seq, applied_at = excluded.applied_at`,
+	res, err := tx.ExecContext(ctx, `INSERT INTO write_marks (spool, seq, applied_at) VALUES (?, ?, ?)
+		ON CONFLICT (spool) DO UPDATE SET seq = excluded.seq, applied_at = excluded.applied_at WHERE excluded.seq > write_marks.seq`,
 		m.Spool, int64(m.Seq), s.now().UnixMilli())
 	if err != nil {
 		return fmt.Errorf("write mark: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("write mark: %w", err)
+	} else if n == 0 {
+		return ErrAlreadyApplied
+	}
+	s.markMu.Lock()
+	seen := s.markSpool == m.Spool
+	s.markMu.Unlock()
+	if !seen {
+		// The previous file was fully applied before it was replaced: its row is no longer needed.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM write_marks WHERE spool <> ?`, m.Spool); err != nil {
+			return fmt.Errorf("write mark: %w", err)
+		}
+		// Remembered only once the transaction commits would be exact; remembering it now at worst
+		// leaves an old row behind until the next generation, which is harmless.
+		s.markMu.Lock()
+		s.markSpool = m.Spool
+		s.markMu.Unlock()
 	}
 	return nil
 }
