@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net"
+	"regexp"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -56,6 +57,12 @@ type Config struct {
 	// list of classes such as "call,system". Originate waits for OriginateResponse, an event of
 	// class call: with "off" or without call it waits until its context ends.
 	Events string
+	// EventFilter, when not empty, asks Asterisk (the Filter action, after every login) to send
+	// this connection only the events named here: a busy PBX sends thousands of call events a
+	// minute that a client reading a few would otherwise parse and drop. It must name the events
+	// the client's own actions wait for (OriginateResponse for Originate). Responses to actions,
+	// list items included, are not filtered. Needs write=system in manager.conf.
+	EventFilter []string
 
 	// Dial opens the TCP connection; nil means a net.Dialer. Tests plug a fake server in here.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -239,6 +246,15 @@ func (c *Client) login(ctx context.Context, s *session) error {
 	login.AddField("ActionID", c.newID())
 	if _, err := s.send(ctx, login, false, ""); err != nil {
 		return fmt.Errorf("%w: user %q: %w", ErrLogin, c.cfg.Username, err)
+	}
+	for _, name := range c.cfg.EventFilter {
+		// Only whitelist filters: with at least one, Asterisk sends an event only if one matches.
+		// The filter is a POSIX regex searched in the event's text: the bracket after the name
+		// (it matches the line's \r) keeps Hangup from also letting HangupRequest through.
+		f := NewAction("Filter", "Operation", "Add", "Filter", "Event: "+regexp.QuoteMeta(name)+"[^A-Za-z0-9]", "ActionID", c.newID())
+		if _, err := s.send(ctx, f, false, ""); err != nil {
+			return fmt.Errorf("ami: event filter %q (manager.conf: the user needs write=system): %w", name, err)
+		}
 	}
 	return nil
 }

@@ -455,3 +455,52 @@ func TestSandboxBurstSlowSubscriber(t *testing.T) {
 		t.Fatalf("dropped %d, reported in-band %d, Stats.Dropped %d: want all equal", slow.Dropped(), inband, c.Stats().Dropped)
 	}
 }
+
+// With an event filter the connection gets only the events named: a call's Hangup arrives, and
+// none of the events Asterisk sends before it for the same call (Newchannel, Newstate...), which
+// would have arrived first on this connection had they not been filtered. Originate still works
+// (OriginateResponse is named), and lists are answered in full.
+func TestSandboxEventFilter(t *testing.T) {
+	cfg := sandbox.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := ami.Dial(ctx, ami.Config{Addr: cfg.AMIAddr, Username: cfg.AMIUser, Secret: cfg.AMIPassword,
+		EventFilter: []string{"Hangup", "OriginateResponse"}})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	defer c.Close()
+	sub := c.Subscribe()
+	defer sub.Close()
+	resp, err := c.Originate(ctx, ami.Originate{Channel: "Local/*43@hotline-operators", Application: "Wait", Data: "0.1"})
+	if err != nil {
+		t.Fatalf("Originate with a filter: %v", err)
+	}
+	var others []string
+	for {
+		var ev ami.Event
+		select {
+		case ev = <-sub.Events():
+		case <-ctx.Done():
+			t.Fatalf("no Hangup for %s; other events: %v", resp.Uniqueid, others)
+		}
+		if ev.Message == nil {
+			continue
+		}
+		if h, ok := ev.Decode().(*ami.Hangup); ok {
+			if h.Uniqueid == resp.Uniqueid {
+				break
+			}
+			continue
+		}
+		if name := ev.Name; name != "OriginateResponse" {
+			others = append(others, name)
+		}
+	}
+	if len(others) > 0 {
+		t.Errorf("events outside the filter arrived: %v", others)
+	}
+	if states, err := c.DeviceStateList(ctx); err != nil || len(states) == 0 {
+		t.Errorf("DeviceStateList with a filter: %d states, %v", len(states), err)
+	}
+}

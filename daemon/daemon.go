@@ -160,8 +160,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 func runAMI(ctx context.Context, cfg config.AMI, sb *switchboard.Switchboard, log *slog.Logger) {
 	wait := time.Second
 	for {
+		// Only the events the presence feed reads: Asterisk sends every call event otherwise.
 		c, err := ami.Dial(ctx, ami.Config{Addr: cfg.Addr, Username: cfg.User, Secret: cfg.Password.Reveal(),
-			Auth: ami.AuthMD5, Logger: log})
+			Auth: ami.AuthMD5, Logger: log, EventFilter: amiadapter.Events()})
 		if err == nil {
 			log.Info("ami connected", "addr", cfg.Addr)
 			err = amiadapter.Presence(ctx, c, sb, log)

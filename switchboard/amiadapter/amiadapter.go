@@ -56,13 +56,17 @@ func device(name, state string) (switchboard.Event, bool) {
 	return switchboard.DeviceState{Extension: ext, Reachable: reachable}, true
 }
 
+// Events are the AMI events Presence reads: a connection for it needs no other
+// (ami.Config.EventFilter).
+func Events() []string { return []string{"ContactStatus", "DeviceStateChange"} }
+
 // Presence delivers handsets' reachability to the switchboard until ctx ends or the client is
 // closed. On every (re)connection, and when events were dropped, it lists all device states again.
 func Presence(ctx context.Context, c Source, sb Deliverer, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	sub := c.Subscribe("ContactStatus", "DeviceStateChange")
+	sub := c.Subscribe(Events()...)
 	defer sub.Close()
 	for {
 		var ev ami.Event
