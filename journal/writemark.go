@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hotline-dev/hotline"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -71,4 +72,14 @@ func (s *Store) claimWriteMark(ctx context.Context, tx *sqlx.Tx) error {
 		s.markMu.Unlock()
 	}
 	return nil
+}
+
+// ClaimWriteMark records ctx's write mark (WithWriteMark) and writes nothing else: for a write of
+// the spool that was refused, so that a replay skips it as well. ErrAlreadyApplied if it was
+// claimed before.
+func (s *Store) ClaimWriteMark(ctx context.Context) error {
+	if _, ok := writeMarkFrom(ctx); !ok {
+		return hotline.Errorf(hotline.EINVALID, "no write mark to claim")
+	}
+	return s.write(ctx, "claim write mark", func(*sqlx.Tx) error { return nil })
 }

@@ -46,11 +46,14 @@
 //
 // # Limits
 //
-//   - One process at a time. Nothing locks the file against a second process.
+//   - One process at a time: Open takes an exclusive flock on path+".lock" (held until Close) and
+//     refuses a spool in use. It guards processes on one machine, not a shared network disk.
 //   - Every unreleased record is held in memory, and the file grows until every record is
 //     released. A long SQLite outage costs memory and disk in proportion to the writes queued.
-//   - Every full release rotates the file. That is two fsyncs (the new file and its directory)
-//     on top of each Append's fsync.
+//   - A full release rotates the file once it has reached Options.RotateAt (at every full release
+//     with 0), and Close rotates a fully released file. A rotation is two fsyncs (the new file and
+//     its directory) on top of each Append's fsync. Until then released records stay in the file
+//     and come back from Pending after a crash.
 //   - Release has no generation argument. Call it only with seqs of the current Generation.
 //   - The records recovered from a damaged file get a new generation. A consumer that had
 //     already applied some of them sees them again.
@@ -74,7 +77,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -124,6 +129,7 @@ type Spool struct {
 	max      int
 	rotateAt int64
 	log      *slog.Logger
+	lock     *os.File // holds the exclusive lock on path+".lock" until Close
 
 	mu       sync.Mutex
 	f        *os.File
@@ -142,6 +148,38 @@ type Spool struct {
 // absent, Open creates it with mode 0600; the parent directory must exist. Open returns an error
 // only when the file cannot be read or written at all.
 func Open(path string, opt Options) (*Spool, error) {
+	// One process at a time: a second one would cut what it takes for a torn tail off the first
+	// one's append in progress. The lock is on a file of its own, which rotation never replaces.
+	lock, err := lockFile(path + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(path, opt)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+// lockFile takes an exclusive lock on the file at path (created if absent), held while it is open.
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("spool: cannot open the lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("spool: %s is in use by another process (is another hotline serve running on this journal?)", strings.TrimSuffix(path, ".lock"))
+		}
+		return nil, fmt.Errorf("spool: cannot lock %s: %w", path, err)
+	}
+	return f, nil
+}
+
+func open(path string, opt Options) (*Spool, error) {
 	maxRec := opt.MaxRecord
 	if maxRec == 0 {
 		maxRec = DefaultMaxRecord
@@ -356,9 +394,9 @@ func (s *Spool) cutBack() error {
 }
 
 // Release marks every record with seq <= upTo (of the current generation) as applied: they leave
-// Pending and memory. When every appended record is released, the file is rotated: a fresh empty
-// file with a new generation replaces it atomically. A Release that fails to rotate still
-// releases; the next Release retries the rotation.
+// Pending and memory. When every appended record is released and the file has reached
+// Options.RotateAt, the file is rotated: a fresh empty file with a new generation replaces it
+// atomically. A Release that fails to rotate still releases; the next Release retries the rotation.
 func (s *Spool) Release(upTo uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -427,7 +465,11 @@ func (s *Spool) Close() error {
 		}
 	}
 	s.pending = nil
-	if err := s.f.Close(); err != nil {
+	err := s.f.Close()
+	if s.lock != nil {
+		s.lock.Close() // releases the lock
+	}
+	if err != nil {
 		return fmt.Errorf("spool %s: close: %w", s.path, err)
 	}
 	return nil

@@ -411,8 +411,8 @@ func TestRotateAt(t *testing.T) {
 	if s.Generation() != gen || len(s.Pending()) != 0 {
 		t.Fatalf("after a full release below RotateAt: generation %s (was %s), %d pending", s.Generation(), gen, len(s.Pending()))
 	}
-	// A crash now: the file is read by another Open while s is still open.
-	crashed := mustOpen(t, path, spool.Options{RotateAt: 4096})
+	// A crash now: what the next start reads is the file as it is (a copy: s holds the lock).
+	crashed := mustOpen(t, crashImage(t, path), spool.Options{RotateAt: 4096})
 	checkRecords(t, crashed.Pending(), data(3, "a")...)
 	if crashed.Generation() != gen {
 		t.Fatalf("generation after the crash %s, want %s", crashed.Generation(), gen)
@@ -443,4 +443,34 @@ func TestRotateAt(t *testing.T) {
 	if _, err := spool.Open(filepath.Join(t.TempDir(), "x"), spool.Options{RotateAt: -1}); err == nil {
 		t.Error("negative RotateAt accepted")
 	}
+}
+
+// crashImage copies the spool file at path, as a process killed now would leave it, to a new path.
+func crashImage(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(t.TempDir(), "crashed.spool")
+	if err := os.WriteFile(img, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// A second Open of a spool in use is refused with a clear error, and leaves the file alone; once
+// the first is closed, it opens.
+func TestSecondOpenRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.spool")
+	s := mustOpen(t, path, spool.Options{})
+	mustAppend(t, s, []byte("one"))
+	if _, err := spool.Open(path, spool.Options{}); err == nil || !strings.Contains(err.Error(), "in use by another process") {
+		t.Fatalf("second Open: %v, want in use", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := mustOpen(t, path, spool.Options{})
+	checkRecords(t, again.Pending(), []byte("one"))
 }

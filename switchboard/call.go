@@ -15,12 +15,13 @@ import (
 type callState int
 
 const (
-	stateGreeting  callState = iota // answered, the greeting plays
-	stateQueued                     // waiting: music, announcements; may be offered to an operator
-	stateBridged                    // talking to an operator
-	stateOverflow                   // out of the queue: being offered a callback, or leaving a message
-	stateHangingUp                  // we hung the caller up; waiting for the channel to go
-	stateEnded                      // the leg is written; late events find nothing to do
+	stateGreeting   callState = iota // answered, the greeting plays
+	stateQueued                      // waiting: music, announcements; may be offered to an operator
+	stateBridged                     // talking to an operator
+	stateOverflow                    // out of the queue: being offered a callback, or leaving a message
+	stateHandedOver                  // sent back to the dialplan's fallback (a drain): leaving the application
+	stateHangingUp                   // we hung the caller up; waiting for the channel to go
+	stateEnded                       // the leg is written; late events find nothing to do
 )
 
 func (st callState) String() string {
@@ -33,6 +34,8 @@ func (st callState) String() string {
 		return "bridged"
 	case stateOverflow:
 		return "overflow"
+	case stateHandedOver:
+		return "handed_over"
 	case stateHangingUp:
 		return "hanging_up"
 	case stateEnded:
@@ -472,7 +475,7 @@ func (s *Switchboard) callerGone(c *call) {
 	switch c.state {
 	case stateGreeting, stateQueued:
 		s.endCall(c, hotline.LegAbandoned)
-	case stateOverflow:
+	case stateOverflow, stateHandedOver:
 		s.endCall(c, hotline.LegOverflow)
 	case stateBridged:
 		s.endCall(c, hotline.LegCompleted)
@@ -600,6 +603,14 @@ func (s *Switchboard) onInventory(m Inventory) {
 	for ch, o := range s.offers {
 		if !have[ch] && suspect[o.call.id] && (o.answered || o.done) {
 			s.operatorChannelGone(o, 0)
+		}
+	}
+	// A consultation whose channels went while Asterisk was away: without this the colleague
+	// would stay busy.
+	for ch := range s.consults {
+		if !have[ch] && suspect[ch] {
+			s.log.Warn("consultation gone while disconnected", "channel", ch)
+			s.consultGone(ch)
 		}
 	}
 	known := 0

@@ -3,8 +3,6 @@ package switchboard
 import (
 	"context"
 	"time"
-
-	"github.com/hotline-dev/hotline"
 )
 
 // Draining, for a stop or an upgrade (SIGTERM). Asterisk keeps every channel in the application
@@ -20,17 +18,21 @@ import (
 const handOverWait = 5 * time.Second
 
 // Drain stops taking new calls and returns once no call is left in the switchboard, or when ctx
-// ends. Then, if handOver, the callers still waiting (not yet talking) are sent to the dialplan's
-// fallback (their leg ends "overflow"), and Drain waits a few seconds for them to leave. Calls in
-// progress are never cut: they stay up in Asterisk for the next start to adopt.
+// ends. Then, if handOver, the callers still waiting (greeting or queued) are sent to the
+// dialplan's fallback (their leg ends "overflow" when their channel has left), and Drain waits up
+// to handOverWait for them to go. Calls in progress are never cut: they stay up in Asterisk for
+// the next start to adopt; callers leaving a message finish it.
 func (s *Switchboard) Drain(ctx context.Context, handOver bool) error {
+	// The switch to draining happens whatever ctx says: with no drain time it is already over.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), handOverWait)
+	defer cancel()
 	idle := make(chan struct{})
-	err := s.ask(ctx, func(s *Switchboard) error {
+	err := s.ask(actx, func(s *Switchboard) error {
 		if !s.draining {
 			s.draining = true
 			s.log.Info("draining: new calls go back to the dialplan", "calls", len(s.calls), "waiting", s.queue.Len())
 		}
-		s.drained = append(s.drained, drainWaiter{ch: idle, waiting: false})
+		s.drained = append(s.drained, drainWaiter{ch: idle})
 		s.checkDrained()
 		return nil
 	})
@@ -70,8 +72,8 @@ func (s *Switchboard) Drain(ctx context.Context, handOver bool) error {
 	}
 }
 
-// drainWaiter is a Drain waiting for the switchboard to empty: of every call, or (waiting) of
-// callers not talking to an operator.
+// drainWaiter is a Drain waiting for the switchboard to empty: of every call, or (waiting) of the
+// callers waiting or handed over.
 type drainWaiter struct {
 	ch      chan struct{}
 	waiting bool
@@ -85,7 +87,7 @@ func (s *Switchboard) checkDrained() {
 	}
 	waiting := 0
 	for _, c := range s.calls {
-		if c.state != stateBridged {
+		if c.state == stateGreeting || c.state == stateQueued || c.state == stateHandedOver {
 			waiting++
 		}
 	}
@@ -106,17 +108,23 @@ func (s *Switchboard) turnAway(m StasisStart) {
 	s.do(m.Channel, Continue{Channel: m.Channel})
 }
 
-// handOverWaiting sends every caller not talking to an operator to the dialplan's fallback.
+// handOverWaiting sends every caller still greeted or queued to the dialplan's fallback. Their
+// leg ends when their channel has left the application (callerGone).
 func (s *Switchboard) handOverWaiting() {
 	for _, c := range s.calls {
-		if c.state == stateBridged || c.state == stateHangingUp {
+		if c.state != stateGreeting && c.state != stateQueued {
 			continue
 		}
 		s.callLog(c).Info("draining: waiting caller handed to the dialplan", "state", c.state)
+		c.announce.stop()
+		c.maxWait.stop()
+		s.queue.Remove(c.id)
+		if o := c.offer; o != nil && !o.answered {
+			s.cancelOffer(o, "caller handed to the dialplan")
+		}
 		s.stopPlayback(c)
 		s.stopMOH(c)
-		id := c.id
-		s.endCall(c, hotline.LegOverflow)
-		s.do(id, Continue{Channel: id})
+		c.state = stateHandedOver
+		s.do(c.id, Continue{Channel: c.id})
 	}
 }

@@ -1,6 +1,9 @@
 package switchboard
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // The result "forwarded with notice to the caller" after a transfer. A handset cannot name the
 // colleague who takes the case, but hotline knows whom the operator just transferred the caller
@@ -31,6 +34,9 @@ func (s *Switchboard) keyForwarded(op *operator, ch string) {
 	s.log.Info("forwarded with notice keyed", "call", f.call, "case", f.caseID, "operator", op.ID, "to", f.to)
 	opID := op.ID
 	s.journalWrite(Write{Forward: &CaseForwarded{CaseID: f.caseID, By: opID, To: f.to}}, func(_ CallCase, err error) {
+		if errors.Is(err, ErrDeferred) {
+			err = nil // kept in the spool: it will be filed
+		}
 		s.post(topicFiled{channel: ch, feature: true, err: err})
 	})
 }

@@ -30,7 +30,9 @@ var ErrAlreadyApplied = errors.New("journal write already applied")
 // can wait on disk in the write-ahead spool until the journal has applied it: a crash, a restart or
 // a journal that fails for a while loses none. Exactly one of the parts is set.
 type Write struct {
-	// Mark is where the write waits in the spool (zero: it is not spooled). Set by the writer.
+	// Mark is where the write waits in the spool (zero: it is not spooled). Set by the writer. A
+	// Write with a Mark and no part records the mark alone: the writer's way of saying that the
+	// write of that mark was refused, so a replay must skip it too.
 	Mark Mark `json:"-"`
 
 	// StartCall records a call's arrival: it opens the leg CallID on the caller's open or

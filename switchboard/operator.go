@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -193,6 +194,9 @@ func (s *Switchboard) setTopic(op *operator, callID, digits, channel string, fea
 	s.log.Info("topic keyed", "call", callID, "case", s.caseOf(callID), "operator", op.ID, "topic", n)
 	id, opID := callID, op.ID
 	s.journalWrite(Write{Topic: &TopicKeyed{CallID: id, OperatorID: opID, Topic: n}}, func(_ CallCase, err error) {
+		if errors.Is(err, ErrDeferred) {
+			err = nil // kept in the spool: it will be filed; the operator need not key it again
+		}
 		s.post(topicFiled{channel: channel, feature: feature, err: err})
 	})
 }

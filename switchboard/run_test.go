@@ -56,6 +56,8 @@ func fakeAsterisk(s *Switchboard) Telephony {
 			deliver(StasisStart{Channel: op.Channel, Name: op.Endpoint + "-00000001", Args: op.AppArgs})
 		case Hangup:
 			deliver(StasisEnd{Channel: op.Channel}, ChannelDestroyed{Channel: op.Channel, Cause: 16})
+		case Continue:
+			deliver(StasisEnd{Channel: op.Channel}) // on to the dialplan
 		}
 		return nil
 	})

@@ -296,6 +296,9 @@ func (s *Switchboard) dispatch(m message) {
 		for id := range s.calls {
 			s.suspect[id] = true
 		}
+		for ch := range s.consults {
+			s.suspect[ch] = true
+		}
 		s.log.Warn("asterisk disconnected: no offers until it is back", "err", m.Err)
 	case Inventory:
 		s.reconcileInventory(m)

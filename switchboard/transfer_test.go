@@ -345,3 +345,17 @@ func TestConsultedColleagueIsNotOffered(t *testing.T) {
 		t.Errorf("after the consultation c2 is offered to %s, want PJSIP/1002", or.Endpoint)
 	}
 }
+
+// Asterisk restarts during a consultation: its channels are not in the inventory after the
+// reconnection, so the consultation is over and the colleague may be offered callers again.
+func TestConsultationGoneWithAsterisk(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"), op(2, "1002"))
+	h.login("1001")
+	h.login("1002")
+	m := h.mark()
+	h.send(StasisStart{Channel: "a2", Name: "PJSIP/1001-00000009", Args: []string{"consult", "1002"}})
+	h.answer(h.oneOriginate(m))
+	h.wantPresence(2, hotline.PresenceTalking)
+	h.send(Disconnected{}, Connected{}, Inventory{})
+	h.wantPresence(2, hotline.PresenceAvailable)
+}

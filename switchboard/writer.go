@@ -19,7 +19,8 @@ import (
 type Spool interface {
 	// Generation names the current file; a write's Mark is (Generation, Seq).
 	Generation() string
-	// Pending returns what an earlier run appended and never released, in order.
+	// Pending returns, in order, the records an earlier run left in the file: those it never
+	// released, and possibly some it did (the file is not rewritten at every release).
 	Pending() []spool.Record
 	// Append stores records durably (one fsync for all) and returns the first one's Seq.
 	Append(data ...[]byte) (first uint64, err error)
@@ -29,13 +30,21 @@ type Spool interface {
 
 // writeJob is one thing the loop asks of the journal: a change (w) or a read (read).
 type writeJob struct {
-	w    *Write
-	then func(CallCase, error) // on the writer, once w is applied or refused; nil: nobody waits
+	w *Write
+	// then runs on the writer, once: when w is applied (nil), refused or dropped (the error), or,
+	// spooled, first found the journal unavailable (ErrDeferred: it is safe and will be applied).
+	// nil: nobody waits.
+	then func(CallCase, error)
 
-	read func(ctx context.Context) error
-	what string // a read's name, for logs
-	call string // the call a read is about, for logs
+	read    func(ctx context.Context) error
+	what    string // a read's name, for logs
+	call    string // the call a read is about, for logs
+	release uint64 // a spool record to release once read has run (an unreadable record)
 }
+
+// ErrDeferred tells a write's then that the journal is unavailable: the write waits in the spool
+// and will be applied when it is back (the case number, for a StartCall, is not known yet).
+var ErrDeferred = errors.New("journal unavailable: the write waits in the spool")
 
 func (j writeJob) name() (what, call string) {
 	if j.w != nil {
@@ -55,8 +64,11 @@ func (j writeJob) name() (what, call string) {
 // start, the records an earlier run left in the spool are applied first, marked so that the
 // journal skips those it had committed before the crash: each write is applied exactly once.
 //
-// Without a spool (tests, or a spool that fails to append) a write lives only in memory: it is
-// tried writeTries times, then logged in full (so someone can enter it by hand) and dropped.
+// Only an unavailable journal (locked, full, read-only, not answering) is waited for without end:
+// a write that fails otherwise (an unexpected error) is tried writeTries times, then logged in
+// full, so that someone can enter it by hand, and dropped, so that one bad row cannot stall every
+// case behind it. Without a spool (tests, or a spool that fails to append) a write lives only in
+// memory and is tried writeTries times whatever the failure.
 type writer struct {
 	log   *slog.Logger
 	jr    Journal
@@ -102,18 +114,20 @@ func (w *writer) recover() {
 	for _, r := range recs {
 		var wr Write
 		if err := json.Unmarshal(r.Data, &wr); err != nil || wr.kind() == "" {
-			// Only a spool written by another version could hold this: keep it in the log.
-			w.log.Error("journal write in the spool not understood; skipped", "seq", r.Seq, "record", string(r.Data), "err", err)
-			if err := w.spool.Release(r.Seq); err != nil {
-				w.log.Error("spool release", "seq", r.Seq, "err", err)
-			}
+			// Only a spool written by another version could hold this. It keeps its place in the
+			// order: released in turn, so the records before it stay in the spool until applied.
+			data, seq := string(r.Data), r.Seq
+			w.ready = append(w.ready, writeJob{what: "unreadable spool record", release: seq, read: func(context.Context) error {
+				w.log.Error("journal write in the spool not understood; skipped", "seq", seq, "record", data, "err", err)
+				return nil
+			}})
 			continue
 		}
 		wr.Mark = Mark{Spool: gen, Seq: r.Seq}
 		w.ready = append(w.ready, writeJob{w: &wr})
 	}
 	if len(recs) > 0 {
-		w.log.Warn("journal writes left in the spool by the previous run; applying them first", "writes", len(recs), "spool", gen)
+		w.log.Info("journal writes in the spool from the previous run: applying them first (those the journal has are skipped)", "writes", len(recs), "spool", gen)
 	}
 }
 
@@ -244,22 +258,30 @@ func (w *writer) leftInSpool(current writeJob) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	spooled := 0
-	for _, j := range append([]writeJob{current}, append(w.ready, w.in...)...) {
+	for _, j := range append([]writeJob{current}, w.ready...) {
 		switch {
 		case j.w != nil && j.w.Mark.Seq != 0:
 			spooled++
 		case j.w != nil:
-			b, _ := json.Marshal(j.w)
-			w.log.Error("journal write lost at shutdown (the journal did not take it, the spool did not have it)", "what", j.w.kind(), "call", j.w.call(), "write", string(b))
+			w.log.Error("journal write lost at shutdown (the journal did not take it, the spool did not have it)",
+				"what", j.w.kind(), "call", j.w.call(), "write", w.describe(j))
 		}
 	}
-	w.log.Warn("stopped with journal writes waiting; the spool keeps them for the next start", "spooled", spooled)
+	// What is still in w.in, the spooler appends before it returns.
+	w.log.Warn("stopped with journal writes waiting; the spool keeps them for the next start", "spooled", spooled, "being_spooled", len(w.in))
 }
 
 // runJob runs one job until it is done; false: quit came first (the job is left undone).
 func (w *writer) runJob(j writeJob) bool {
 	what, call := j.name()
 	spooled := j.w != nil && j.w.Mark.Seq != 0
+	told := false
+	tell := func(cc CallCase, err error) {
+		if j.then != nil && !told {
+			told = true
+			j.then(cc, err)
+		}
+	}
 	backoff := 200 * time.Millisecond
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithTimeout(w.quit, writeTimeout)
@@ -280,8 +302,11 @@ func (w *writer) runJob(j writeJob) bool {
 		case !retryable(err):
 			// The journal refused the write itself (invalid, not found...): trying again cannot help.
 			w.log.Error("journal write refused", "what", what, "call", call, "write", w.describe(j), "err", err)
-		case spooled || try < writeTries:
+		case (spooled && unavailable(err)) || try < writeTries:
 			w.log.Warn("journal write failed; retrying", "what", what, "call", call, "try", try, "in", backoff, "err", err)
+			if spooled {
+				tell(CallCase{}, ErrDeferred)
+			}
 			select {
 			case <-time.After(backoff):
 			case <-w.quit.Done():
@@ -292,12 +317,23 @@ func (w *writer) runJob(j writeJob) bool {
 		default:
 			w.log.Error("journal write failed; dropped", "what", what, "call", call, "tries", try, "write", w.describe(j), "err", err)
 		}
-		if j.then != nil {
-			j.then(cc, err)
+		tell(cc, err)
+		if err != nil && spooled {
+			// Refused or dropped: its mark is claimed all the same, so that a replay after a crash
+			// does not try it again and perhaps apply it, late, to a case that has moved on.
+			ctx, cancel := context.WithTimeout(w.quit, writeTimeout)
+			if _, err := w.jr.Write(ctx, Write{Mark: j.w.Mark}); err != nil && !errors.Is(err, ErrAlreadyApplied) {
+				w.log.Warn("journal: the mark of a write not applied was not recorded", "seq", j.w.Mark.Seq, "err", err)
+			}
+			cancel()
 		}
+		seq := j.release
 		if spooled {
-			if err := w.spool.Release(j.w.Mark.Seq); err != nil {
-				w.log.Error("spool release", "seq", j.w.Mark.Seq, "err", err)
+			seq = j.w.Mark.Seq
+		}
+		if seq != 0 {
+			if err := w.spool.Release(seq); err != nil {
+				w.log.Error("spool release", "seq", seq, "err", err)
 			}
 		}
 		return true
@@ -321,4 +357,10 @@ func (w *writer) describe(j writeJob) string {
 func retryable(err error) bool {
 	code := hotline.ErrorCode(err)
 	return code == hotline.EUNAVAILABLE || code == hotline.EINTERNAL
+}
+
+// unavailable reports whether the journal could not be reached at all (locked, full, read-only,
+// not answering in time): a spooled write waits for it without end.
+func unavailable(err error) bool {
+	return hotline.ErrorCode(err) == hotline.EUNAVAILABLE || errors.Is(err, context.DeadlineExceeded)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ type markedJournal struct {
 	fail    int               // the next writes fail with EUNAVAILABLE
 	hang    chan struct{}     // not nil: writes wait for it (or their ctx)
 	calls   int
+	claimed []uint64 // marks recorded alone (a write refused or dropped)
 }
 
 func (j *markedJournal) Operators(context.Context) ([]hotline.Operator, error) { return nil, nil }
@@ -55,6 +57,9 @@ func (j *markedJournal) Write(ctx context.Context, w Write) (CallCase, error) {
 			return CallCase{}, ErrAlreadyApplied
 		}
 		j.marks[w.Mark.Spool] = w.Mark.Seq
+		if w.kind() == "" {
+			j.claimed = append(j.claimed, w.Mark.Seq)
+		}
 	}
 	if w.StartCall != nil {
 		j.applied = append(j.applied, w.StartCall.CallID)
@@ -105,13 +110,13 @@ func TestWriterRetriesSpooledWrites(t *testing.T) {
 	jr := &markedJournal{fail: 3}
 	w := newWriter(jr, sp, testLog(t))
 	stop := runWriter(w)
-	var filed []int64
+	var told []string
 	var mu sync.Mutex
 	for i := range 5 {
 		j := startWrite(fmt.Sprintf("c%d", i))
 		j.then = func(cc CallCase, err error) {
 			mu.Lock()
-			filed = append(filed, cc.CaseID)
+			told = append(told, fmt.Sprintf("%d:%v", cc.CaseID, err))
 			mu.Unlock()
 		}
 		w.push(j)
@@ -120,8 +125,10 @@ func TestWriterRetriesSpooledWrites(t *testing.T) {
 	if got := jr.appliedCalls(); fmt.Sprint(got) != "[c0 c1 c2 c3 c4]" {
 		t.Errorf("applied %v, want c0..c4 in order", got)
 	}
-	if fmt.Sprint(filed) != "[1 2 3 4 5]" {
-		t.Errorf("callers told of cases %v, want 1..5 in order", filed)
+	// c0 met the failing journal: told once, at the first failure, that it waits in the spool.
+	want := fmt.Sprint([]string{"0:" + ErrDeferred.Error(), "2:<nil>", "3:<nil>", "4:<nil>", "5:<nil>"})
+	if fmt.Sprint(told) != want {
+		t.Errorf("callers told %v, want %v", told, want)
 	}
 	if n := len(sp.Pending()); n != 0 {
 		t.Errorf("%d writes still pending in the spool after all were applied", n)
@@ -147,8 +154,17 @@ func TestWriterReplaysSpoolAfterCrash(t *testing.T) {
 		t.Fatalf("%d writes spooled, want 3", n)
 	}
 	gen := sp.Generation()
-	// What the dead process's spool file holds, as the next start reads it.
-	again := openSpool(t, path)
+	// What the dead process's spool file holds, as the next start reads it (a copy: the dead
+	// process still holds the spool's lock here).
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	image := filepath.Join(t.TempDir(), "crashed.spool")
+	if err := os.WriteFile(image, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	again := openSpool(t, image)
 	defer again.Close()
 	if again.Generation() != gen {
 		t.Fatalf("reopened spool has generation %s, want %s", again.Generation(), gen)
@@ -257,4 +273,43 @@ func TestWriterPushNeverBlocks(t *testing.T) {
 	if n := len(jr.appliedCalls()); n != 5000 {
 		t.Errorf("%d applied, want 5000", n)
 	}
+}
+
+// A spooled write that fails unexpectedly (not "unavailable") is not waited for without end: after
+// writeTries it is dropped, its mark claimed so that a replay skips it, and the writes behind it go on.
+func TestWriterDropsWriteThatKeepsFailing(t *testing.T) {
+	sp := openSpool(t, filepath.Join(t.TempDir(), "j.spool"))
+	defer sp.Close()
+	jr := &internalFailure{}
+	w := newWriter(jr, sp, testLog(t))
+	stop := runWriter(w)
+	w.push(startWrite("bad"))
+	w.push(startWrite("good"))
+	stop(time.Minute)
+	if got := jr.appliedCalls(); fmt.Sprint(got) != "[good]" {
+		t.Errorf("applied %v, want only the good write", got)
+	}
+	if jr.badTries != writeTries {
+		t.Errorf("the failing write was tried %d times, want %d", jr.badTries, writeTries)
+	}
+	if fmt.Sprint(jr.claimed) != "[1]" {
+		t.Errorf("marks claimed alone %v: want the dropped write's (1)", jr.claimed)
+	}
+	if n := len(sp.Pending()); n != 0 {
+		t.Errorf("%d writes still pending", n)
+	}
+}
+
+// internalFailure fails every StartCall of call "bad" with an unexpected error.
+type internalFailure struct {
+	markedJournal
+	badTries int
+}
+
+func (j *internalFailure) Write(ctx context.Context, w Write) (CallCase, error) {
+	if w.StartCall != nil && w.StartCall.CallID == "bad" {
+		j.badTries++
+		return CallCase{}, fmt.Errorf("sqlite: something unexpected")
+	}
+	return j.markedJournal.Write(ctx, w)
 }

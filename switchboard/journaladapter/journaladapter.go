@@ -55,6 +55,8 @@ func (j Journal) write(ctx context.Context, w switchboard.Write) (switchboard.Ca
 		err = j.Store.RecordPresence(ctx, *w.Presence)
 	case w.Forward != nil:
 		err = j.forwardCase(ctx, *w.Forward)
+	case w.Mark.Spool != "":
+		err = j.Store.ClaimWriteMark(ctx)
 	default:
 		err = hotline.Errorf(hotline.EINVALID, "an empty journal write")
 	}

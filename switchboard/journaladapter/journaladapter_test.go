@@ -127,3 +127,20 @@ func openStore(t *testing.T) *journal.Store {
 	}
 	return store
 }
+
+// A mark recorded alone (its write was refused) makes a later replay of that write a no-op.
+func TestMarkClaimedAlone(t *testing.T) {
+	ctx := context.Background()
+	j := Journal{openStore(t)}
+	mark := switchboard.Mark{Spool: "g1", Seq: 5}
+	if _, err := j.Write(ctx, switchboard.Write{Mark: mark}); err != nil {
+		t.Fatalf("claim alone: %v", err)
+	}
+	leg := hotline.Leg{CallID: "1700.9", ArrivedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	if _, err := j.Write(ctx, switchboard.Write{Mark: mark, StartCall: &leg}); !errors.Is(err, switchboard.ErrAlreadyApplied) {
+		t.Errorf("replay of a write whose mark was claimed alone: %v, want ErrAlreadyApplied", err)
+	}
+	if _, err := j.Write(ctx, switchboard.Write{}); hotline.ErrorCode(err) != hotline.EINVALID {
+		t.Errorf("an empty write without a mark: %v, want invalid", err)
+	}
+}
