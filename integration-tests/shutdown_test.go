@@ -154,3 +154,39 @@ func TestJournalLockedThenKilled(t *testing.T) {
 		t.Errorf("backlog after the restart: %+v", st.JournalBacklog)
 	}
 }
+
+// SIGTERM with shutdown.waiting: fallback and no drain time: the caller waiting is handed to the
+// dialplan's fallback at once (they hear its message, then Asterisk hangs up; their leg ends
+// overflow), while the call in progress stays up after hotline has stopped.
+func TestStopHandsWaitingToFallback(t *testing.T) {
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, func(c *config.Config) {
+		c.Shutdown.Waiting = config.WaitingFallback
+	})
+	h := d.Handset("1001", 300*time.Millisecond)
+	if !d.FeatureCode(h, "*21") {
+		t.Fatal("login: no prompt")
+	}
+	const talking, waiting = "79008880011", "79008880012"
+	ctx := within(t, 120*time.Second)
+	a, _, b := talkingAndWaiting(t, ctx, d, h, talking, waiting)
+	loud := b.Stats().LoudFrames
+	d.Signal()
+	end, err := b.WaitEnd(within(t, 30*time.Second))
+	if err != nil {
+		t.Fatalf("waiting caller not handed over: %v", err)
+	}
+	if end.By != sipphone.Remote || b.Stats().LoudFrames <= loud {
+		t.Errorf("waiting caller ended %v (loud frames %d, %d before): want the fallback's message, then Asterisk's hangup", end, b.Stats().LoudFrames, loud)
+	}
+	if !d.Wait(20 * time.Second) {
+		t.Fatal("hotline did not stop")
+	}
+	_, leg := waitLegEnded(t, d, waiting)
+	if leg.End != hotline.LegOverflow {
+		t.Errorf("handed-over caller's leg ended %q, want overflow", leg.End)
+	}
+	heard := a.Stats().Tones[hotlinetest.OperatorTone]
+	if err := heardMore(within(t, 10*time.Second), a, hotlinetest.OperatorTone, heard); err != nil {
+		t.Errorf("the call in progress did not survive the stop: %v", err)
+	}
+}
