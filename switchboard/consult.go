@@ -122,13 +122,7 @@ func (s *Switchboard) attendedTransfer(c *call, from *offer, refer string, k *co
 	c.bridge = k.bridge
 	s.do(c.id, Hangup{Channel: k.a2, Reason: "normal"}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id}})
 	s.allowTransfers(c.id, o.channel)
-	c.recording = ""
-	if s.cfg.RecordCalls {
-		c.recording = fmt.Sprintf("call-%s-%d", c.id, s.id())
-		c.leg.RecordingName = c.recording
-		s.recs[c.recording] = c
-		s.do(c.id, RecordBridge{Bridge: c.bridge, Name: c.recording, Format: s.cfg.RecordingFormat})
-	}
+	s.recordLeg(c, fmt.Sprintf("call-%s-%d", c.id, s.id()))
 	s.saveLeg(c)
 	s.touch(target, now)
 	s.noteTransfer(from.op, c, target)

@@ -120,12 +120,7 @@ func (s *Switchboard) onOfferAnswered(m StasisStart) {
 	c.bridge = c.id + "-bridge"
 	s.do(c.id, CreateBridge{Bridge: c.bridge}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id, o.channel}})
 	s.allowTransfers(c.id, o.channel)
-	if s.cfg.RecordCalls {
-		c.recording = "call-" + c.id
-		c.leg.RecordingName = c.recording
-		s.recs[c.recording] = c
-		s.do(c.id, RecordBridge{Bridge: c.bridge, Name: c.recording, Format: s.cfg.RecordingFormat})
-	}
+	s.recordLeg(c, "call-"+c.id)
 	s.saveLeg(c)
 	s.callLog(c).Info("answered; bridged", "extension", op.Extension, "queue_wait", c.leg.QueueWait(), "recording", c.recording)
 }
@@ -202,6 +197,19 @@ func (s *Switchboard) noAnswer(o *offer, why string, missed bool) {
 		s.callLog(c).Info("waited too long: overflow")
 		s.startOverflow(c)
 	}
+}
+
+// recordLeg starts recording the call's bridge under name, for its current leg, if calls are
+// recorded (each leg of a transferred call has its own recording).
+func (s *Switchboard) recordLeg(c *call, name string) {
+	c.recording = ""
+	if !s.cfg.RecordCalls {
+		return
+	}
+	c.recording = name
+	c.leg.RecordingName = name
+	s.recs[name] = c
+	s.do(c.id, RecordBridge{Bridge: c.bridge, Name: name, Format: s.cfg.RecordingFormat})
 }
 
 // cancelOffer withdraws an offer still ringing (the caller hung up, or failed): not a miss.

@@ -319,13 +319,7 @@ func (s *Switchboard) onTransferAnswered(m StasisStart) {
 	c.bridge = fmt.Sprintf("%s-bridge%d", c.id, s.id())
 	s.do(c.id, CreateBridge{Bridge: c.bridge}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id, o.channel}})
 	s.allowTransfers(c.id, o.channel)
-	c.recording = ""
-	if s.cfg.RecordCalls {
-		c.recording = fmt.Sprintf("call-%s-%d", c.id, s.id())
-		c.leg.RecordingName = c.recording
-		s.recs[c.recording] = c
-		s.do(c.id, RecordBridge{Bridge: c.bridge, Name: c.recording, Format: s.cfg.RecordingFormat})
-	}
+	s.recordLeg(c, fmt.Sprintf("call-%s-%d", c.id, s.id()))
 	s.saveLeg(c)
 	s.touch(target, now)
 	s.noteTransfer(from.op, c, target)
