@@ -63,8 +63,8 @@ type hotlineSystem struct {
 	profile    string        // where to write a CPU profile; "": none
 	profileFor time.Duration // how long to profile
 	pprofAddr  string        // the daemon's metrics listener, with pprof, when profiling
-	debug  bool // the daemon logs at debug level
-	log    *slog.Logger
+	debug      bool          // the daemon logs at debug level
+	log        *slog.Logger
 
 	cmd  *exec.Cmd
 	done chan error
