@@ -110,6 +110,9 @@ type Calls struct {
 	MaxWait            time.Duration `yaml:"max_wait"`             // then overflow; 0: never
 	MaxQueue           int           `yaml:"max_queue"`            // callers waiting at most; 0: no limit
 	Overflow           string        `yaml:"overflow"`             // message or callback
+	CallbackDial       string        `yaml:"callback_dial"`        // how hotline dials a caller back, {number} replaced; "": the operator does
+	CallbackAttempts   int           `yaml:"callback_attempts"`    // dialling attempts before the callback is left to the operator
+	CallbackRetry      time.Duration `yaml:"callback_retry"`       // between attempts
 	MissedOffersPause  int           `yaml:"missed_offers_pause"`  // auto-pause after this many unanswered offers in a row; 0: never
 	ReturningToOwner   bool          `yaml:"returning_to_owner"`   // a caller with an open case goes to its owner first
 	OwnerWait          time.Duration `yaml:"owner_wait"`           // how long to wait for that owner before anyone may answer
@@ -157,6 +160,8 @@ func Default() Config {
 			MaxWait:            2 * time.Minute,
 			MaxQueue:           50,
 			Overflow:           "callback",
+			CallbackAttempts:   3,
+			CallbackRetry:      10 * time.Minute,
 			MissedOffersPause:  3,
 			ReturningToOwner:   true,
 			OwnerWait:          30 * time.Second,
@@ -294,6 +299,9 @@ func envVars() []envVar {
 		{"HOTLINE_MAX_WAIT", dur(func(c *Config) *time.Duration { return &c.Calls.MaxWait })},
 		{"HOTLINE_MAX_QUEUE", integer(func(c *Config) *int { return &c.Calls.MaxQueue })},
 		{"HOTLINE_OVERFLOW", str(func(c *Config) *string { return &c.Calls.Overflow })},
+		{"HOTLINE_CALLBACK_DIAL", str(func(c *Config) *string { return &c.Calls.CallbackDial })},
+		{"HOTLINE_CALLBACK_ATTEMPTS", integer(func(c *Config) *int { return &c.Calls.CallbackAttempts })},
+		{"HOTLINE_CALLBACK_RETRY", dur(func(c *Config) *time.Duration { return &c.Calls.CallbackRetry })},
 		{"HOTLINE_MISSED_OFFERS_PAUSE", integer(func(c *Config) *int { return &c.Calls.MissedOffersPause })},
 		{"HOTLINE_RETURNING_TO_OWNER", boolean(func(c *Config) *bool { return &c.Calls.ReturningToOwner })},
 		{"HOTLINE_OWNER_WAIT", dur(func(c *Config) *time.Duration { return &c.Calls.OwnerWait })},
@@ -450,6 +458,15 @@ func (c Config) Validate() error {
 	}
 	if k.Overflow != "message" && k.Overflow != "callback" {
 		bad("calls.overflow", "message or callback: %q", k.Overflow)
+	}
+	if k.CallbackDial != "" && (!strings.Contains(k.CallbackDial, "{number}") || !strings.Contains(k.CallbackDial, "/")) {
+		bad("calls.callback_dial", "an Asterisk endpoint with {number} for the caller's number, e.g. PJSIP/{number}@trunk: %q", k.CallbackDial)
+	}
+	if k.CallbackAttempts < 1 || k.CallbackAttempts > 10 {
+		bad("calls.callback_attempts", "between 1 and 10: %d", k.CallbackAttempts)
+	}
+	if k.CallbackRetry < 30*time.Second {
+		bad("calls.callback_retry", "at least 30s: %s", k.CallbackRetry)
 	}
 	for i, n := range k.PriorityNumbers {
 		if !phoneNumber(n) {

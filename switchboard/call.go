@@ -102,6 +102,8 @@ func (s *Switchboard) onStasisStart(m StasisStart) {
 		s.onConsult(m)
 	case "consulted":
 		s.onConsultAnswered(m)
+	case "callback":
+		s.onCallbackAnswered(m)
 	default:
 		// Not ours to decide (a misconfigured dialplan): say so in the log and let it go.
 		s.log.Warn("channel entered the application with unknown arguments; hanging up", "channel", m.Channel, "args", m.Args)
@@ -365,11 +367,10 @@ func (s *Switchboard) takeCallback(c *call) {
 	s.stopPlayback(c)
 	c.overflow = "callback-taken"
 	key := callbackKey(c.id)
-	if _, err := s.queue.Enqueue(routing.Caller{ID: key, Number: c.number, Priority: c.priority,
-		JoinedAt: c.joined, Topic: c.line.topic, Language: c.line.language}); err != nil {
+	cb := &pendingCallback{key: key, callID: c.id, caseID: c.caseID, number: c.number, joined: c.joined,
+		priority: c.priority, line: c.line}
+	if err := s.queueCallback(cb); err != nil {
 		s.callLog(c).Error("queue callback", "err", err)
-	} else {
-		s.callbacks[key] = c.caseID
 	}
 	id := c.id
 	s.journalWrite(Write{Callback: &CallbackAsked{CallID: id}}, nil)
@@ -449,7 +450,7 @@ func (s *Switchboard) saveLeg(c *call) {
 // onChannelGone: a channel left the application or was destroyed. Either may come first; the
 // second finds nothing to do.
 func (s *Switchboard) onChannelGone(ch string, cause int) {
-	if s.transferChannelGone(ch, cause) || s.cutChannelGone(ch, cause) || s.consultGone(ch) {
+	if s.transferChannelGone(ch, cause) || s.cutChannelGone(ch, cause) || s.consultGone(ch) || s.callbackChannelGone(ch, cause) {
 		return
 	}
 	if c := s.calls[ch]; c != nil {
@@ -509,7 +510,7 @@ func (s *Switchboard) fail(c *call, why string, err error) {
 
 // opResult reacts to a failed request; successes need nothing: their effects arrive as events.
 func (s *Switchboard) opResult(key string, op Op, err error) {
-	if err == nil || s.transferOpFailed(op, err) {
+	if err == nil || s.transferOpFailed(op, err) || s.callbackOpFailed(op, err) {
 		return
 	}
 	c := s.calls[key]

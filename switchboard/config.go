@@ -27,6 +27,9 @@ type Config struct {
 	MaxWait          time.Duration // then overflow; 0: never
 	MaxQueue         int           // callers waiting at most; beyond that, overflow at once; 0: no limit
 	Overflow         string        // OverflowMessage or OverflowCallback
+	CallbackDial     string        // endpoint dialled to call a caller back, {number} replaced; "": the operator does
+	CallbackAttempts int           // dialling attempts per callback
+	CallbackRetry    time.Duration // between attempts
 	MissedOffers     int           // unanswered offers in a row that pause an operator; 0: never
 	ReturningToOwner bool          // a caller with an open case is offered to its owner first
 	OwnerWait        time.Duration // how long the owner is waited for before anyone may answer
@@ -57,6 +60,7 @@ type Prompts struct {
 	MessageSaved   []string // overflow: after the message
 	CallbackOffer  []string // overflow: press 1 to be called back
 	CallbackTaken  []string // overflow: the callback is registered
+	CallingBack    []string // to a caller called back, before the operator comes on
 }
 
 // DefaultConfig returns the rules used where the administrator says nothing: the daemon's config
@@ -92,6 +96,7 @@ func DefaultPrompts() Prompts {
 		MessageSaved:   []string{"sound:vm-msgsaved", "sound:vm-goodbye"},
 		CallbackOffer:  []string{"sound:queue-periodic-announce", "sound:vm-press", "digits:1"},
 		CallbackTaken:  []string{"sound:auth-thankyou", "sound:vm-goodbye"},
+		CallingBack:    []string{"sound:pls-hold-while-try"},
 	}
 }
 
@@ -130,6 +135,12 @@ func (c Config) Validate() error {
 	default:
 		bad("overflow: %q: want message or callback", c.Overflow)
 	}
+	if c.CallbackDial != "" && !strings.Contains(c.CallbackDial, "{number}") {
+		bad("callback dial: %q: want an endpoint with {number}, e.g. PJSIP/{number}@trunk", c.CallbackDial)
+	}
+	if c.CallbackDial != "" && (c.CallbackAttempts < 1 || c.CallbackRetry <= 0) {
+		bad("callback attempts %d, retry %s: want at least one attempt and a positive retry", c.CallbackAttempts, c.CallbackRetry)
+	}
 	if c.MissedOffers < 0 {
 		bad("missed offers: %d: must not be negative", c.MissedOffers)
 	}
@@ -158,7 +169,7 @@ func (c Config) Validate() error {
 		"login ok": p.LoginOK, "already on": p.AlreadyOn, "logged off": p.LoggedOff, "paused": p.Paused,
 		"resumed": p.Resumed, "unknown handset": p.UnknownHandset, "topic saved": p.TopicSaved, "wrap-up": p.WrapUp, "invalid": p.Invalid,
 		"leave message": p.LeaveMessage, "message saved": p.MessageSaved,
-		"callback offer": p.CallbackOffer, "callback taken": p.CallbackTaken,
+		"callback offer": p.CallbackOffer, "callback taken": p.CallbackTaken, "calling back": p.CallingBack,
 	} {
 		if len(list) == 0 {
 			bad("prompt %s: empty", name)

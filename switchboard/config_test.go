@@ -63,11 +63,12 @@ func TestFromCalls(t *testing.T) {
 	c.MaxQueue, c.MissedOffersPause, c.ReturningToOwner, c.RecordCalls = 46, 47, false, false
 	c.PriorityNumbers = []string{"+7999"}
 	c.SkillFallback = 48 * time.Second
+	c.CallbackDial, c.CallbackAttempts, c.CallbackRetry = "PJSIP/{number}@trunk", 5, 49*time.Second
 	got := FromCalls(c)
 	want := Config{Language: "en", Greeting: "sound:custom", MusicClass: "jazz", Strategy: "round-robin", Overflow: "message",
 		AnnounceInterval: 41 * time.Second, RingTimeout: 42 * time.Second, WrapUp: 43 * time.Second, MaxWait: 44 * time.Second,
 		OwnerWait: 45 * time.Second, MaxQueue: 46, MissedOffers: 47, PriorityNumbers: []string{"+7999"},
-		SkillFallback: 48 * time.Second}
+		SkillFallback: 48 * time.Second, CallbackDial: "PJSIP/{number}@trunk", CallbackAttempts: 5, CallbackRetry: 49 * time.Second}
 	d := DefaultConfig()
 	want.RecordingFormat, want.MaxMessage, want.DefaultHandleTime, want.Prompts = d.RecordingFormat, d.MaxMessage, d.DefaultHandleTime, d.Prompts
 	if !reflect.DeepEqual(got, want) {

@@ -16,6 +16,9 @@ func FromCalls(c config.Calls) Config {
 	cfg.MaxWait = c.MaxWait
 	cfg.MaxQueue = c.MaxQueue
 	cfg.Overflow = c.Overflow
+	cfg.CallbackDial = c.CallbackDial
+	cfg.CallbackAttempts = c.CallbackAttempts
+	cfg.CallbackRetry = c.CallbackRetry
 	cfg.MissedOffers = c.MissedOffersPause
 	cfg.ReturningToOwner = c.ReturningToOwner
 	cfg.OwnerWait = c.OwnerWait

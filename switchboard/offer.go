@@ -70,20 +70,6 @@ func (s *Switchboard) startOffer(c *call, op *operator, toOwner bool) {
 	})
 }
 
-// assignCallback: a caller who asked to be called back reached the head: the free operator owns
-// the delayed-answer case and is given a wrap-up to make the call from the handset.
-func (s *Switchboard) assignCallback(key, callID string, op *operator) {
-	s.queue.Remove(key)
-	caseID := s.callbacks[key]
-	delete(s.callbacks, key)
-	s.log.Info("callback assigned", "call", callID, "case", caseID, "operator", op.ID)
-	id, opID := callID, op.ID
-	s.journalWrite(Write{Callback: &CallbackAsked{CallID: id, OperatorID: opID}}, nil)
-	op.lastCallID = callID
-	s.startWrapUp(op)
-	s.touch(op, s.clock.Now())
-}
-
 // ringTimeout: nobody picked up: hang the handset up, count the miss, try the next operator.
 func (s *Switchboard) ringTimeout(o *offer) {
 	if o.done || o.answered {

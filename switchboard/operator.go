@@ -19,10 +19,11 @@ type operator struct {
 
 	loggedIn    bool
 	paused      bool
-	reason      string   // pause reason code: keyed on the handset, "missed" for an auto-pause
-	unreachable bool     // the handset is unregistered or does not answer OPTIONS
-	offer       *offer   // ringing, or the call being talked on
-	consulted   *consult // a colleague's consultation call to this handset, ringing or answered
+	reason      string           // pause reason code: keyed on the handset, "missed" for an auto-pause
+	unreachable bool             // the handset is unregistered or does not answer OPTIONS
+	offer       *offer           // ringing, or the call being talked on
+	consulted   *consult         // a colleague's consultation call to this handset, ringing or answered
+	reserved    *pendingCallback // a callback being dialled for this operator (callback.go)
 	wrapping    bool
 	wrap        *timer
 	wrapChannel string // the handset, still off-hook after the caller hung up, during wrap-up
@@ -49,6 +50,8 @@ func (op *operator) derive() hotline.Presence {
 		return hotline.PresenceTalking // with a colleague: no caller is offered meanwhile
 	case op.consulted != nil:
 		return hotline.PresenceRinging
+	case op.reserved != nil:
+		return hotline.PresenceRinging // the caller's phone rings for them
 	case !op.loggedIn:
 		return hotline.PresenceLoggedOut
 	case op.unreachable:

@@ -60,9 +60,10 @@ type Switchboard struct {
 	router    routing.Router
 	handle    routing.HandleTimes
 	lanes     map[string]*lane
-	callbacks map[string]int64 // queued callbacks, by queue key: the case to assign
-	draining  bool             // new calls go back to the dialplan (drain.go)
-	drained   []drainWaiter    // Drain calls waiting for the switchboard to empty
+	callbacks map[string]*pendingCallback // queued callbacks, by queue key (callback.go)
+	dialing   map[string]*pendingCallback // callbacks being dialled, by channel
+	draining  bool                        // new calls go back to the dialplan (drain.go)
+	drained   []drainWaiter               // Drain calls waiting for the switchboard to empty
 	connected bool
 	suspect   map[string]bool       // calls live when the connection dropped: Inventory says which survive
 	transfers map[string]*transfer  // transfers under way, by the target's channel id (transfer.go)
@@ -106,7 +107,8 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		operators: make(map[int64]*operator),
 		byExt:     make(map[string]*operator),
 		lanes:     make(map[string]*lane),
-		callbacks: make(map[string]int64),
+		callbacks: make(map[string]*pendingCallback),
+		dialing:   make(map[string]*pendingCallback),
 		transfers: make(map[string]*transfer),
 		cut:       make(map[string]bool),
 		consults:  make(map[string]*consult),
@@ -522,7 +524,10 @@ func (s *Switchboard) status() Status {
 		q := QueuedCaller{CallID: w.ID, CallerNumber: w.Number, Position: w.Position,
 			Waiting: now.Sub(w.JoinedAt), Priority: w.Priority, OfferedTo: w.Offered, OwnerID: w.Owner}
 		if id, ok := callbackOf(w.ID); ok {
-			q.CallID, q.Callback, q.CaseID = id, true, s.callbacks[w.ID]
+			q.CallID, q.Callback = id, true
+			if cb := s.callbacks[w.ID]; cb != nil {
+				q.CaseID = cb.caseID
+			}
 		} else if c := s.calls[w.ID]; c != nil {
 			q.CaseID = c.caseID
 		}

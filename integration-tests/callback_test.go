@@ -1,0 +1,100 @@
+package integrationtests
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/config"
+	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
+	"github.com/hotline-dev/hotline/integration-tests/sandbox"
+	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/switchboard"
+)
+
+// A caller waits too long, keys 1 to be called back and hangs up. When an operator logs in, hotline
+// dials the caller (calls.callback_dial, here the trunk to the test phone's own address), the
+// caller answers, is told to hold and is put through to that operator: they hear each other, and
+// the case has the overflow leg and the called-back leg, completed by the operator.
+func TestCallbackDialledToOperator(t *testing.T) {
+	const number = "79006660001"
+	sb := sandbox.Require(t)
+	ctx := within(t, 120*time.Second)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	caller, err := sipphone.New(pctx, sipphone.Config{Server: sb.SIPAddr, User: number,
+		Tone: hotlinetest.CallerTone, Detect: []float64{hotlinetest.OperatorTone}})
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { caller.Close() })
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, func(c *config.Config) {
+		c.Calls.MaxWait = 4 * time.Second
+		c.Calls.Overflow = "callback"
+		c.Calls.CallbackDial = "PJSIP/callers/sip:{number}@" + caller.Addr().String()
+	})
+	h := d.Handset("1001", 300*time.Millisecond)
+
+	first, err := caller.Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.WaitAnswer(within(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// Nobody logged in: queued, then after max_wait out of the queue to the callback offer; 1 takes it.
+	if _, err := d.WaitStatus(10*time.Second, queued(1)); err != nil {
+		t.Fatalf("caller not queued: %v", err)
+	}
+	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool { return st.Calls == 1 && len(st.Queue) == 0 }); err != nil {
+		t.Fatalf("no overflow after max_wait: %v", err)
+	}
+	if err := first.SendDTMF(ctx, "1"); err != nil {
+		t.Fatal(err)
+	}
+	if end, err := first.WaitEnd(within(t, 15*time.Second)); err != nil || end.By != sipphone.Remote {
+		t.Fatalf("after keying 1: %v, %v; want thanks and hotline's hangup", end, err)
+	}
+	if _, err := d.WaitStatus(5*time.Second, func(st switchboard.Status) bool {
+		return len(st.Queue) == 1 && st.Queue[0].Callback
+	}); err != nil {
+		t.Fatalf("callback not queued: %v", err)
+	}
+
+	if !d.FeatureCode(h, "*21") {
+		t.Fatal("login: no prompt")
+	}
+	back, err := caller.Incoming(within(t, 20*time.Second))
+	if err != nil {
+		t.Fatalf("hotline did not call the caller back: %v", err)
+	}
+	if err := back.Answer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	in, err := h.Incoming(within(t, 20*time.Second))
+	if err != nil {
+		t.Fatalf("operator not rung for the called-back caller: %v", err)
+	}
+	if got := in.Caller().User; !strings.HasSuffix(got, number) {
+		t.Errorf("operator's handset shows %q, want the caller %s", got, number)
+	}
+	if err := back.WaitTone(within(t, 15*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Errorf("called-back caller does not hear the operator: %v", err)
+	}
+	if err := in.WaitTone(within(t, 10*time.Second), hotlinetest.CallerTone); err != nil {
+		t.Errorf("operator does not hear the called-back caller: %v", err)
+	}
+	if err := back.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c, last := waitLegEnded(t, d, number)
+	_, legs := caseOf(t, d, number)
+	if len(legs) != 2 || legs[0].End != hotline.LegOverflow || last.End != hotline.LegCompleted || last.OperatorID != d.OperatorID("1001") {
+		t.Errorf("legs = %+v, want the overflow leg, then the call back completed by 1001", legs)
+	}
+	if c.Status != hotline.StatusDelayedAnswer || c.OwnerID != d.OperatorID("1001") {
+		t.Errorf("case %+v: want a delayed answer owned by 1001 (the operator keys the result)", c)
+	}
+}

@@ -1,0 +1,166 @@
+package switchboard
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/routing"
+)
+
+// Callbacks. A caller who keys 1 at overflow keeps their place in the queue without a line. When
+// the place reaches the head and an operator is free, the case becomes that operator's delayed
+// answer (AwaitCallback), and then:
+//
+//	no calls.callback_dial ─► the operator gets a wrap-up to call back by hand (as a handset can)
+//	calls.callback_dial    ─► the operator is reserved (presence ringing) and hotline dials the
+//	                          caller (<call>-cb<n>, Stasis args callback,<call>)
+//	  answered ─► "please hold", then offered to the reserved operator at once, as a caller at the
+//	              head of the queue: the usual offer, bridge, recording and a new leg on the case
+//	  no answer, busy, failed ─► the operator is released; after calls.callback_retry the callback
+//	              queues again at its old place, up to calls.callback_attempts dialling attempts;
+//	              then it stays in the journal as the operator's delayed answer.
+//
+// Limits: callbacks waiting, being dialled or waiting for a retry live in memory; after a restart
+// the journal still has each as a delayed answer, but hotline does not queue or dial it again.
+
+// callbackRing is how long a caller's phone rings when hotline calls them back.
+const callbackRing = 30 * time.Second
+
+// pendingCallback is a caller who asked to be called back, from the moment they keyed 1 until an
+// operator has them on the line or the attempts run out.
+type pendingCallback struct {
+	key      string // queue key: callback:<call>
+	callID   string // the call that asked
+	caseID   int64
+	number   string
+	joined   time.Time // first join: the place kept
+	priority int
+	line     line
+	tries    int       // dialling attempts made
+	op       *operator // the operator it was given to
+	channel  string    // the dialling channel, while it rings
+}
+
+// queueCallback puts cb (back) in the queue at its old place.
+func (s *Switchboard) queueCallback(cb *pendingCallback) error {
+	if _, err := s.queue.Enqueue(routing.Caller{ID: cb.key, Number: cb.number, Priority: cb.priority,
+		JoinedAt: cb.joined, Topic: cb.line.topic, Language: cb.line.language}); err != nil {
+		return err
+	}
+	s.callbacks[cb.key] = cb
+	return nil
+}
+
+// assignCallback: a callback reached the head and op is free: the case is op's delayed answer;
+// hotline dials the caller for op, or op calls back by hand.
+func (s *Switchboard) assignCallback(key, callID string, op *operator) {
+	s.queue.Remove(key)
+	cb := s.callbacks[key]
+	delete(s.callbacks, key)
+	if cb == nil {
+		return
+	}
+	cb.op = op
+	s.log.Info("callback assigned", "call", callID, "case", cb.caseID, "operator", op.ID, "attempt", cb.tries+1)
+	id, opID := callID, op.ID
+	s.journalWrite(Write{Callback: &CallbackAsked{CallID: id, OperatorID: opID}}, nil)
+	if s.cfg.CallbackDial == "" || cb.number == "" || s.draining {
+		op.lastCallID = callID
+		s.startWrapUp(op)
+		s.touch(op, s.clock.Now())
+		return
+	}
+	cb.tries++
+	cb.channel = fmt.Sprintf("%s-cb%d", callID, s.id())
+	s.dialing[cb.channel] = cb
+	op.reserved = cb
+	s.touch(op, s.clock.Now())
+	s.do(cb.channel, Originate{
+		Channel:  cb.channel,
+		Endpoint: strings.ReplaceAll(s.cfg.CallbackDial, "{number}", cb.number),
+		Timeout:  callbackRing,
+		AppArgs:  []string{"callback", callID},
+	})
+}
+
+// onCallbackAnswered: the caller picked up. They join the queue at its head and are offered to
+// the operator reserved for them.
+func (s *Switchboard) onCallbackAnswered(m StasisStart) {
+	cb := s.dialing[m.Channel]
+	if cb == nil {
+		s.do(m.Channel, Hangup{Channel: m.Channel, Reason: "normal"})
+		return
+	}
+	delete(s.dialing, m.Channel)
+	op := cb.op
+	s.release(cb)
+	now := s.clock.Now()
+	c := &call{id: m.Channel, number: cb.number, state: stateQueued, priority: max(cb.priority, 3),
+		line: cb.line, joined: now, owner: op.ID, caseID: cb.caseID}
+	c.leg = hotline.Leg{CallID: c.id, CallerNumber: c.number, ArrivedAt: now, GreetingEndAt: now, QueuedAt: now}
+	s.calls[c.id] = c
+	s.callLog(c).Info("called back: answered", "for", cb.callID, "attempt", cb.tries)
+	leg := c.leg
+	s.journalWrite(Write{StartCall: &leg}, func(cc CallCase, err error) {
+		if err == nil && cc.CaseID != 0 {
+			s.post(caseFiled{call: leg.CallID, cc: cc})
+		}
+	})
+	s.enqueue(c, now)
+	s.saveLeg(c)
+	c.playback = s.play(c.id, c.id, s.cfg.Prompts.CallingBack, func(bool) {
+		if c.state == stateQueued && (c.offer == nil || !c.offer.answered) {
+			s.startMOH(c)
+		}
+	})
+	if op.derive() == hotline.PresenceAvailable && s.queue.Offer(c.id, op.ID) == nil {
+		s.startOffer(c, op, true)
+	}
+}
+
+// release frees the operator reserved for cb.
+func (s *Switchboard) release(cb *pendingCallback) {
+	if cb.op != nil && cb.op.reserved == cb {
+		cb.op.reserved = nil
+		s.touch(cb.op, s.clock.Now())
+	}
+}
+
+// callbackChannelGone: the caller's phone did not answer (or the dialling failed); it reports
+// whether ch was a callback being dialled.
+func (s *Switchboard) callbackChannelGone(ch string, cause int) bool {
+	cb := s.dialing[ch]
+	if cb == nil {
+		return false
+	}
+	s.callbackFailed(cb, fmt.Sprintf("not answered (cause %d)", cause))
+	return true
+}
+
+// callbackOpFailed: Asterisk refused to dial; it reports whether op was a callback's.
+func (s *Switchboard) callbackOpFailed(op Op, err error) bool {
+	o, ok := op.(Originate)
+	if !ok || s.dialing[o.Channel] == nil {
+		return false
+	}
+	s.callbackFailed(s.dialing[o.Channel], "dialling failed: "+err.Error())
+	return true
+}
+
+func (s *Switchboard) callbackFailed(cb *pendingCallback, why string) {
+	delete(s.dialing, cb.channel)
+	s.release(cb)
+	log := s.log.With("call", cb.callID, "case", cb.caseID, "operator", cb.op.ID)
+	if cb.tries >= s.cfg.CallbackAttempts {
+		log.Warn("callback not reached; the case stays the operator's delayed answer", "why", why, "attempts", cb.tries)
+		return
+	}
+	log.Info("callback not reached; will try again", "why", why, "attempt", cb.tries, "in", s.cfg.CallbackRetry)
+	s.after(s.cfg.CallbackRetry, func() {
+		if err := s.queueCallback(cb); err != nil {
+			log.Error("callback not queued again", "err", err)
+		}
+	})
+}

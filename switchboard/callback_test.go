@@ -1,0 +1,89 @@
+package switchboard
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+)
+
+// callbackHarness: operator 1 free, c2 asked to be called back (queue full behind c1, who hangs up).
+func callbackHarness(t *testing.T, cfg Config) *harness {
+	t.Helper()
+	cfg.MaxQueue = 1
+	cfg.CallbackDial = "PJSIP/callers/sip:{number}@127.0.0.1:5999"
+	cfg.CallbackAttempts = 2
+	cfg.CallbackRetry = 10 * time.Minute
+	h := newHarness(t, cfg, op(1, "1001"))
+	h.arrive("c1", "201")
+	h.arrive("c2", "79002223344")
+	h.send(DTMF{Channel: "c2", Digit: "1"})
+	h.finishPlay("c2")
+	h.hangup("c2")
+	h.hangup("c1") // abandoned: the callback is alone in the queue
+	return h
+}
+
+// With calls.callback_dial, the callback's turn reserves the free operator and dials the caller;
+// when they answer they are offered to that operator at once, and the call is a new leg filed
+// (StartCall) under the caller's number.
+func TestCallbackDialled(t *testing.T) {
+	h := callbackHarness(t, testConfig())
+	m := h.mark()
+	h.login("1001")
+	dial := h.oneOriginate(m)
+	if dial.Endpoint != "PJSIP/callers/sip:79002223344@127.0.0.1:5999" || dial.AppArgs[0] != "callback" || dial.AppArgs[1] != "c2" {
+		t.Fatalf("dialled %+v", dial)
+	}
+	h.wantPresence(1, hotline.PresenceRinging) // reserved while the caller's phone rings
+	if want := []delayed{{"c2", 0}, {"c2", 1}}; len(h.j.delayed) != 2 || h.j.delayed[1] != want[1] {
+		t.Errorf("delayed = %v, want the case given to operator 1", h.j.delayed)
+	}
+	m = h.mark()
+	started := len(h.j.started)
+	h.answer(dial) // the caller picks up
+	if len(h.j.started) != started+1 || h.j.started[started].CallID != dial.Channel || h.j.started[started].CallerNumber != "79002223344" {
+		t.Errorf("call back not filed: %+v", h.j.started[started:])
+	}
+	offer := h.oneOriginate(m)
+	if offer.Endpoint != "PJSIP/1001" || offer.AppArgs[1] != dial.Channel {
+		t.Fatalf("offered %+v, want operator 1 for the called-back channel", offer)
+	}
+	if p := h.lastPlay(dial.Channel); p.Media[0] != "sound:pls-hold-while-try" {
+		t.Errorf("caller heard %v, want to hold", p.Media)
+	}
+	h.answer(offer)
+	h.wantPresence(1, hotline.PresenceTalking)
+	h.hangup(dial.Channel)
+	if l := h.leg(dial.Channel); l.End != hotline.LegCompleted || l.OperatorID != 1 {
+		t.Errorf("leg of the call back = %+v, want completed by operator 1", l)
+	}
+}
+
+// Not answered: the operator is released at once, the callback queues again after the retry
+// interval at its old place, and after the last attempt it is left to the operator.
+func TestCallbackNotAnswered(t *testing.T) {
+	h := callbackHarness(t, testConfig())
+	m := h.mark()
+	h.login("1001")
+	dial := h.oneOriginate(m)
+	h.send(ChannelDestroyed{Channel: dial.Channel, Cause: 19}) // no answer
+	h.wantPresence(1, hotline.PresenceAvailable)
+	if q := h.status().Queue; len(q) != 0 {
+		t.Errorf("queue %+v right after the failed attempt, want empty until the retry", q)
+	}
+	m = h.mark()
+	h.advance(10 * time.Minute)
+	again := h.oneOriginate(m)
+	if !strings.HasPrefix(again.Channel, "c2-cb") || again.Channel == dial.Channel {
+		t.Fatalf("second attempt %+v", again)
+	}
+	h.send(ChannelDestroyed{Channel: again.Channel, Cause: 17}) // busy
+	m = h.mark()
+	h.advance(time.Hour)
+	if or := h.originates(m); len(or) != 0 {
+		t.Errorf("dialled again after the last attempt: %+v", or)
+	}
+	h.wantPresence(1, hotline.PresenceAvailable)
+}
