@@ -2,7 +2,6 @@ package integrationtests
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -73,19 +72,7 @@ func TestCallbackDialledToOperator(t *testing.T) {
 	if err := back.Answer(ctx); err != nil {
 		t.Fatal(err)
 	}
-	in, err := h.Incoming(within(t, 20*time.Second))
-	if err != nil {
-		t.Fatalf("operator not rung for the called-back caller: %v", err)
-	}
-	if got := in.Caller().User; !strings.HasSuffix(got, number) {
-		t.Errorf("operator's handset shows %q, want the caller %s", got, number)
-	}
-	if err := back.WaitTone(within(t, 15*time.Second), hotlinetest.OperatorTone); err != nil {
-		t.Errorf("called-back caller does not hear the operator: %v", err)
-	}
-	if err := in.WaitTone(within(t, 10*time.Second), hotlinetest.CallerTone); err != nil {
-		t.Errorf("operator does not hear the called-back caller: %v", err)
-	}
+	operatorTakes(t, h, back, number)
 	if err := back.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package integrationtests
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,4 +36,25 @@ func talkingAndWaiting(t *testing.T, ctx context.Context, d *hotlinetest.Daemon,
 		t.Fatalf("second caller not queued: %v", err)
 	}
 	return a, in, b
+}
+
+// operatorTakes waits for handset h to ring for the caller with number (an auto-answering test
+// handset), and checks that the caller, on c, and the operator hear each other. It returns the
+// operator's side of the call.
+func operatorTakes(t *testing.T, h *sipphone.Phone, c *sipphone.Call, number string) *sipphone.Call {
+	t.Helper()
+	in, err := h.Incoming(within(t, 30*time.Second))
+	if err != nil {
+		t.Fatalf("operator not rung for %s: %v", number, err)
+	}
+	if got := in.Caller().User; !strings.HasSuffix(got, number) {
+		t.Errorf("operator's handset shows %q, want the caller %s", got, number)
+	}
+	if err := c.WaitTone(within(t, 15*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Errorf("caller %s does not hear the operator: %v", number, err)
+	}
+	if err := in.WaitTone(within(t, 10*time.Second), hotlinetest.CallerTone); err != nil {
+		t.Errorf("operator does not hear the caller %s: %v", number, err)
+	}
+	return in
 }

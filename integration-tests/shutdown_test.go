@@ -3,7 +3,6 @@ package integrationtests
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"testing"
 	"time"
 
@@ -55,16 +54,7 @@ func TestDrainOnStop(t *testing.T) {
 	if err := in.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	in2, err := h.Incoming(within(t, 30*time.Second))
-	if err != nil {
-		t.Fatalf("waiting caller not offered while draining: %v", err)
-	}
-	if got := in2.Caller().User; !strings.HasSuffix(got, waiting) {
-		t.Errorf("operator rung for %q, want %s", got, waiting)
-	}
-	if err := b.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
-		t.Fatalf("waiting caller does not hear the operator while draining: %v", err)
-	}
+	operatorTakes(t, h, b, waiting) // while draining
 	if d.Wait(time.Second) {
 		t.Fatal("hotline stopped with a call in progress")
 	}
