@@ -69,6 +69,8 @@ type call struct {
 	overflow  string // "callback" or "message": the path taken at overflow
 	digitWait *timer // overflow: waiting for "1"
 	recording string // the bridge recording, or the caller's message
+
+	calledBack bool // hotline dialled this caller back (callback.go): no dialplan to return to
 }
 
 func (s *Switchboard) callLog(c *call) *slog.Logger {
@@ -197,6 +199,11 @@ func (s *Switchboard) greeted(c *call) {
 	s.enqueue(c, now)
 	s.saveLeg(c)
 	s.startMOH(c)
+	s.startWaitTimers(c)
+}
+
+// startWaitTimers starts a queued caller's position announcements and max-wait overflow.
+func (s *Switchboard) startWaitTimers(c *call) {
 	if s.cfg.AnnounceInterval > 0 {
 		c.announce = s.after(s.cfg.AnnounceInterval, func() { s.announce(c) })
 	}
@@ -612,6 +619,12 @@ func (s *Switchboard) onInventory(m Inventory) {
 		if !have[ch] && suspect[ch] {
 			s.log.Warn("consultation gone while disconnected", "channel", ch)
 			s.consultGone(ch)
+		}
+	}
+	for ch := range s.dialing {
+		if !have[ch] && suspect[ch] {
+			s.log.Warn("callback's call gone while disconnected", "channel", ch)
+			s.callbackChannelGone(ch, 0)
 		}
 	}
 	known := 0

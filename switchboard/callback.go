@@ -41,6 +41,7 @@ type pendingCallback struct {
 	tries    int       // dialling attempts made
 	op       *operator // the operator it was given to
 	channel  string    // the dialling channel, while it rings
+	ring     *timer    // bounds the ringing should Asterisk never report its end
 }
 
 // queueCallback puts cb (back) in the queue at its old place.
@@ -77,28 +78,48 @@ func (s *Switchboard) assignCallback(key, callID string, op *operator) {
 	s.dialing[cb.channel] = cb
 	op.reserved = cb
 	s.touch(op, s.clock.Now())
+	ch := cb.channel
+	cb.ring = s.after(callbackRing+10*time.Second, func() {
+		if s.dialing[ch] == cb {
+			s.do(ch, Hangup{Channel: ch, Reason: "no_answer"})
+			s.callbackFailed(cb, "no news of the call from Asterisk")
+		}
+	})
 	s.do(cb.channel, Originate{
 		Channel:  cb.channel,
 		Endpoint: strings.ReplaceAll(s.cfg.CallbackDial, "{number}", cb.number),
 		Timeout:  callbackRing,
-		AppArgs:  []string{"callback", callID},
+		// The number travels with the call: a run that did not dial it (after a restart) can
+		// still take the caller in when they answer.
+		AppArgs: []string{"callback", callID, cb.number},
 	})
 }
 
 // onCallbackAnswered: the caller picked up. They join the queue at its head and are offered to
 // the operator reserved for them.
 func (s *Switchboard) onCallbackAnswered(m StasisStart) {
-	cb := s.dialing[m.Channel]
-	if cb == nil {
-		s.do(m.Channel, Hangup{Channel: m.Channel, Reason: "normal"})
+	if _, dup := s.calls[m.Channel]; dup {
 		return
 	}
+	cb := s.dialing[m.Channel]
+	if cb == nil {
+		// Dialled by an earlier run: nobody is reserved for them; they go first in the queue.
+		cb = &pendingCallback{channel: m.Channel}
+		if len(m.Args) > 2 {
+			cb.callID, cb.number = m.Args[1], m.Args[2]
+		}
+		s.log.Info("called back by an earlier run: answered", "channel", m.Channel, "number", cb.number)
+	}
 	delete(s.dialing, m.Channel)
+	cb.ring.stop()
 	op := cb.op
 	s.release(cb)
 	now := s.clock.Now()
 	c := &call{id: m.Channel, number: cb.number, state: stateQueued, priority: max(cb.priority, 3),
-		line: cb.line, joined: now, owner: op.ID, caseID: cb.caseID}
+		line: cb.line, joined: now, caseID: cb.caseID, calledBack: true}
+	if op != nil {
+		c.owner = op.ID
+	}
 	c.leg = hotline.Leg{CallID: c.id, CallerNumber: c.number, ArrivedAt: now, GreetingEndAt: now, QueuedAt: now}
 	s.calls[c.id] = c
 	s.callLog(c).Info("called back: answered", "for", cb.callID, "attempt", cb.tries)
@@ -111,11 +132,15 @@ func (s *Switchboard) onCallbackAnswered(m StasisStart) {
 	s.enqueue(c, now)
 	s.saveLeg(c)
 	c.playback = s.play(c.id, c.id, s.cfg.Prompts.CallingBack, func(bool) {
+		c.playback = ""
 		if c.state == stateQueued && (c.offer == nil || !c.offer.answered) {
 			s.startMOH(c)
 		}
 	})
-	if op.derive() == hotline.PresenceAvailable && s.queue.Offer(c.id, op.ID) == nil {
+	// Waiting like any caller: announcements, and overflow after max_wait should the operator not
+	// come (paused, gone, missed the offer).
+	s.startWaitTimers(c)
+	if op != nil && op.derive() == hotline.PresenceAvailable && s.queue.Offer(c.id, op.ID) == nil {
 		s.startOffer(c, op, true)
 	}
 }
@@ -145,12 +170,16 @@ func (s *Switchboard) callbackOpFailed(op Op, err error) bool {
 	if !ok || s.dialing[o.Channel] == nil {
 		return false
 	}
+	// The request may have failed after Asterisk created the channel (a timeout): make sure it
+	// does not ring on beside the next attempt.
+	s.do(o.Channel, Hangup{Channel: o.Channel, Reason: "normal"})
 	s.callbackFailed(s.dialing[o.Channel], "dialling failed: "+err.Error())
 	return true
 }
 
 func (s *Switchboard) callbackFailed(cb *pendingCallback, why string) {
 	delete(s.dialing, cb.channel)
+	cb.ring.stop()
 	s.release(cb)
 	log := s.log.With("call", cb.callID, "case", cb.caseID, "operator", cb.op.ID)
 	if cb.tries >= s.cfg.CallbackAttempts {

@@ -87,3 +87,67 @@ func TestCallbackNotAnswered(t *testing.T) {
 	}
 	h.wantPresence(1, hotline.PresenceAvailable)
 }
+
+// The call dialled for a callback is lost while Asterisk is away: after the reconnection its
+// operator is free again (not ringing forever), and the callback is retried later.
+func TestCallbackLostWithAsterisk(t *testing.T) {
+	h := callbackHarness(t, testConfig())
+	m := h.mark()
+	h.login("1001")
+	dial := h.oneOriginate(m)
+	h.wantPresence(1, hotline.PresenceRinging)
+	h.send(Disconnected{}, Connected{}, Inventory{})
+	h.wantPresence(1, hotline.PresenceAvailable)
+	m = h.mark()
+	h.advance(10 * time.Minute)
+	if again := h.oneOriginate(m); again.Channel == dial.Channel || again.AppArgs[0] != "callback" {
+		t.Errorf("retry after the loss: %+v", again)
+	}
+}
+
+// A callback dialled by an earlier run (the daemon restarted while the phone rang) is answered:
+// the caller is taken into the queue at its head, under their number, not hung up.
+func TestCallbackAnsweredAfterRestart(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	m := h.mark()
+	started := len(h.j.started)
+	h.send(StasisStart{Channel: "c7-cb3", Args: []string{"callback", "c7", "79007770007"}})
+	h.noOps(m, "hangup c7-cb3")
+	if len(h.j.started) != started+1 || h.j.started[started].CallerNumber != "79007770007" {
+		t.Errorf("filed %+v, want the called-back caller under their number", h.j.started[started:])
+	}
+	if q := h.status().Queue; len(q) != 1 || q[0].CallID != "c7-cb3" {
+		t.Errorf("queue %+v, want the called-back caller", q)
+	}
+	m = h.mark()
+	h.login("1001")
+	if or := h.oneOriginate(m); or.AppArgs[1] != "c7-cb3" {
+		t.Errorf("offered %+v, want the called-back caller", or)
+	}
+}
+
+// A drain does not end while a callback rings: the caller would answer into nothing.
+func TestDrainWaitsForCallbackRinging(t *testing.T) {
+	h := callbackHarness(t, testConfig())
+	m := h.mark()
+	h.login("1001")
+	dial := h.oneOriginate(m)
+	idle := make(chan struct{})
+	h.s.dispatch(command{run: func(s *Switchboard) {
+		s.draining = true
+		s.drained = append(s.drained, drainWaiter{ch: idle})
+		s.checkDrained()
+	}})
+	h.settle()
+	select {
+	case <-idle:
+		t.Fatal("drained while the callback rings")
+	default:
+	}
+	h.send(ChannelDestroyed{Channel: dial.Channel, Cause: 19})
+	select {
+	case <-idle:
+	default:
+		t.Error("not drained once the callback's call ended")
+	}
+}

@@ -87,13 +87,16 @@ func (s *Switchboard) checkDrained() {
 	}
 	waiting := 0
 	for _, c := range s.calls {
-		if c.state == stateGreeting || c.state == stateQueued || c.state == stateHandedOver {
+		if (c.state == stateGreeting || c.state == stateQueued || c.state == stateHandedOver) && !c.calledBack {
 			waiting++
 		}
 	}
+	// A callback still ringing is a call too: stopping now would leave the caller to answer
+	// into nothing.
+	idle := len(s.calls) == 0 && len(s.dialing) == 0
 	keep := s.drained[:0]
 	for _, d := range s.drained {
-		if len(s.calls) == 0 || (d.waiting && waiting == 0) {
+		if idle || (d.waiting && waiting == 0) {
 			close(d.ch)
 			continue
 		}
@@ -112,7 +115,9 @@ func (s *Switchboard) turnAway(m StasisStart) {
 // leg ends when their channel has left the application (callerGone).
 func (s *Switchboard) handOverWaiting() {
 	for _, c := range s.calls {
-		if c.state != stateGreeting && c.state != stateQueued {
+		if (c.state != stateGreeting && c.state != stateQueued) || c.calledBack {
+			// A caller hotline dialled has no dialplan to go back to: they stay for the next
+			// start, which queues them again from their open leg.
 			continue
 		}
 		s.callLog(c).Info("draining: waiting caller handed to the dialplan", "state", c.state)

@@ -1,9 +1,6 @@
 package switchboard
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // The result "forwarded with notice to the caller" after a transfer. A handset cannot name the
 // colleague who takes the case, but hotline knows whom the operator just transferred the caller
@@ -33,10 +30,7 @@ func (s *Switchboard) keyForwarded(op *operator, ch string) {
 	delete(s.forwards, op.ID)
 	s.log.Info("forwarded with notice keyed", "call", f.call, "case", f.caseID, "operator", op.ID, "to", f.to)
 	opID := op.ID
-	s.journalWrite(Write{Forward: &CaseForwarded{CaseID: f.caseID, By: opID, To: f.to}}, func(_ CallCase, err error) {
-		if errors.Is(err, ErrDeferred) {
-			err = nil // kept in the spool: it will be filed
-		}
+	s.journalConfirm(Write{Forward: &CaseForwarded{CaseID: f.caseID, By: opID, To: f.to}}, func(err error) {
 		s.post(topicFiled{channel: ch, feature: true, err: err})
 	})
 }

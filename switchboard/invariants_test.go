@@ -16,6 +16,13 @@ import (
 // calls, no caller offered twice or lost from the queue, presence agreeing with the facts, and
 // every ended call written with how it ended.
 func TestInvariantsUnderRandomEvents(t *testing.T) {
+	dials := 0 // callbacks dialled over all runs: the sequences must reach that path too
+	defer func() {
+		if dials == 0 && !t.Failed() {
+			t.Error("no run dialled a callback: the random events do not cover callback.go")
+		}
+		t.Logf("callbacks dialled over all runs: %d", dials)
+	}()
 	for seed := range uint64(300) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, 7))
@@ -26,6 +33,11 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 			cfg.MissedOffers = 2
 			if r.IntN(2) == 0 {
 				cfg.Overflow = OverflowMessage
+			} else if r.IntN(2) == 0 {
+				// hotline dials callbacks: their calls are answered, refused and lost like the rest.
+				cfg.CallbackDial = "PJSIP/callers/sip:{number}@127.0.0.1:5999"
+				cfg.CallbackAttempts, cfg.CallbackRetry = 2, 30*time.Second
+				cfg.MaxQueue, cfg.MaxWait = 1, 30*time.Second // overflow, and so callbacks, more often
 			}
 			h := newHarness(t, cfg, op(1, "1001"), op(2, "1002"), op(3, "1003"))
 			// Asterisk refuses a request now and then (a channel gone at the wrong moment).
@@ -45,6 +57,14 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 					t.Fatalf("after %s: %v\nsteps: %s", what, err, strings.Join(log, "; "))
 				}
 			}
+			defer func() {
+				for _, o := range h.originates(0) {
+					if o.AppArgs[0] == "callback" {
+						dials++
+					}
+				}
+
+			}()
 			for range 150 {
 				switch r.IntN(12) {
 				case 0, 1:
@@ -99,6 +119,9 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 					if ids := liveCalls(h); len(ids) > 0 {
 						id := ids[r.IntN(len(ids))]
 						d := string("1*5#"[r.IntN(4)])
+						if cfg.CallbackDial != "" && r.IntN(2) == 0 {
+							d = "1" // callers take the callback more often where hotline dials them
+						}
 						step("dtmf "+id+" "+d, func() { h.send(DTMF{Channel: id, Digit: d}) })
 					}
 				case 10: // a recording ends
@@ -135,10 +158,30 @@ func liveCalls(h *harness) []string {
 func checkInvariants(h *harness) error {
 	s := h.s
 	ringing := map[int64]string{}
+	for ch, cb := range s.dialing {
+		if cb.channel != ch || cb.op == nil || cb.op.reserved != cb {
+			return fmt.Errorf("callback dialled on %s: its operator is not reserved for it", ch)
+		}
+	}
+	callbacks := 0
+	for _, w := range s.queue.Snapshot(nil) {
+		if _, cb := callbackOf(w.ID); cb {
+			callbacks++
+			if s.callbacks[w.ID] == nil {
+				return fmt.Errorf("queue holds callback %s the switchboard does not know", w.ID)
+			}
+		}
+	}
+	if callbacks != len(s.callbacks) || s.waiting() < 0 {
+		return fmt.Errorf("%d callbacks in the queue, %d known, %d waiting", callbacks, len(s.callbacks), s.waiting())
+	}
 	for _, op := range s.operators {
 		p := op.derive()
 		if p != op.presence {
 			return fmt.Errorf("operator %d presence %s, facts say %s", op.ID, op.presence, p)
+		}
+		if r := op.reserved; r != nil && (s.dialing[r.channel] != r || op.offer != nil) {
+			return fmt.Errorf("operator %d reserved for a callback not being dialled, or offered a call meanwhile", op.ID)
 		}
 		if op.offer == nil {
 			continue

@@ -2,7 +2,6 @@ package switchboard
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -196,10 +195,7 @@ func (s *Switchboard) setTopic(op *operator, callID, digits, channel string, fea
 	}
 	s.log.Info("topic keyed", "call", callID, "case", s.caseOf(callID), "operator", op.ID, "topic", n)
 	id, opID := callID, op.ID
-	s.journalWrite(Write{Topic: &TopicKeyed{CallID: id, OperatorID: opID, Topic: n}}, func(_ CallCase, err error) {
-		if errors.Is(err, ErrDeferred) {
-			err = nil // kept in the spool: it will be filed; the operator need not key it again
-		}
+	s.journalConfirm(Write{Topic: &TopicKeyed{CallID: id, OperatorID: opID, Topic: n}}, func(err error) {
 		s.post(topicFiled{channel: channel, feature: feature, err: err})
 	})
 }
@@ -374,7 +370,7 @@ func (s *Switchboard) onOperatorsLoaded(m operatorsLoaded) {
 		}
 	}
 	for id, op := range s.operators {
-		if !seen[id] && op.offer == nil {
+		if !seen[id] && op.offer == nil && op.reserved == nil {
 			s.presenceGone(op)
 			delete(s.operators, id)
 			if s.byExt[op.Extension] == op {

@@ -301,6 +301,9 @@ func (s *Switchboard) dispatch(m message) {
 		for ch := range s.consults {
 			s.suspect[ch] = true
 		}
+		for ch := range s.dialing {
+			s.suspect[ch] = true
+		}
 		s.log.Warn("asterisk disconnected: no offers until it is back", "err", m.Err)
 	case Inventory:
 		s.reconcileInventory(m)
@@ -384,6 +387,25 @@ func (s *Switchboard) play(key, channel string, media []string, then func(failed
 // journal's answer: then must only post to the loop.
 func (s *Switchboard) journalWrite(w Write, then func(CallCase, error)) {
 	s.write(writeJob{w: &w, then: then})
+}
+
+// journalConfirm asks the writer to apply w and tells the loop (confirmed, on the writer) once:
+// when it is applied or refused (err), or as soon as it is safe in the spool while the journal is
+// unavailable (nil: it will be applied), so that an operator waiting on a feature code is answered
+// even during an outage.
+func (s *Switchboard) journalConfirm(w Write, confirmed func(err error)) {
+	told := false // the writer's goroutine runs both functions, one after the other
+	s.write(writeJob{w: &w,
+		deferred: func() { told = true; confirmed(nil) },
+		then: func(_ CallCase, err error) {
+			if told {
+				if err != nil {
+					s.log.Error("journal write confirmed while the journal was down, then refused", "what", w.kind(), "call", w.call(), "err", err)
+				}
+				return
+			}
+			confirmed(err)
+		}})
 }
 
 // journalRead asks the writer to run a read, in order with the writes before it (so that, at
@@ -539,8 +561,11 @@ func (s *Switchboard) status() Status {
 		if op.paused {
 			o.Reason = op.reason
 		}
-		if op.offer != nil {
+		switch {
+		case op.offer != nil:
 			o.CallID = op.offer.call.id
+		case op.reserved != nil:
+			o.CallID = op.reserved.channel // the callback being dialled for them
 		}
 		st.Operators = append(st.Operators, o)
 	}

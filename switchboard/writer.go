@@ -31,20 +31,19 @@ type Spool interface {
 // writeJob is one thing the loop asks of the journal: a change (w) or a read (read).
 type writeJob struct {
 	w *Write
-	// then runs on the writer, once: when w is applied (nil), refused or dropped (the error), or,
-	// spooled, first found the journal unavailable (ErrDeferred: it is safe and will be applied).
+	// then runs on the writer, once, when w is applied (nil) or refused or dropped (the error).
 	// nil: nobody waits.
 	then func(CallCase, error)
+	// deferred runs on the writer, before then, at most once: when w, spooled, first finds the
+	// journal unavailable. The write is safe on disk and will be applied when the journal is back,
+	// which may take long: who is waiting for a confirmation can have it now.
+	deferred func()
 
 	read    func(ctx context.Context) error
 	what    string // a read's name, for logs
 	call    string // the call a read is about, for logs
 	release uint64 // a spool record to release once read has run (an unreadable record)
 }
-
-// ErrDeferred tells a write's then that the journal is unavailable: the write waits in the spool
-// and will be applied when it is back (the case number, for a StartCall, is not known yet).
-var ErrDeferred = errors.New("journal unavailable: the write waits in the spool")
 
 func (j writeJob) name() (what, call string) {
 	if j.w != nil {
@@ -275,13 +274,7 @@ func (w *writer) leftInSpool(current writeJob) {
 func (w *writer) runJob(j writeJob) bool {
 	what, call := j.name()
 	spooled := j.w != nil && j.w.Mark.Seq != 0
-	told := false
-	tell := func(cc CallCase, err error) {
-		if j.then != nil && !told {
-			told = true
-			j.then(cc, err)
-		}
-	}
+	deferred := j.deferred
 	backoff := 200 * time.Millisecond
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithTimeout(w.quit, writeTimeout)
@@ -304,8 +297,9 @@ func (w *writer) runJob(j writeJob) bool {
 			w.log.Error("journal write refused", "what", what, "call", call, "write", w.describe(j), "err", err)
 		case (spooled && unavailable(err)) || try < writeTries:
 			w.log.Warn("journal write failed; retrying", "what", what, "call", call, "try", try, "in", backoff, "err", err)
-			if spooled {
-				tell(CallCase{}, ErrDeferred)
+			if spooled && unavailable(err) && deferred != nil {
+				deferred()
+				deferred = nil
 			}
 			select {
 			case <-time.After(backoff):
@@ -317,7 +311,9 @@ func (w *writer) runJob(j writeJob) bool {
 		default:
 			w.log.Error("journal write failed; dropped", "what", what, "call", call, "tries", try, "write", w.describe(j), "err", err)
 		}
-		tell(cc, err)
+		if j.then != nil {
+			j.then(cc, err)
+		}
 		if err != nil && spooled {
 			// Refused or dropped: its mark is claimed all the same, so that a replay after a crash
 			// does not try it again and perhaps apply it, late, to a case that has moved on.

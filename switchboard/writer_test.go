@@ -119,14 +119,19 @@ func TestWriterRetriesSpooledWrites(t *testing.T) {
 			told = append(told, fmt.Sprintf("%d:%v", cc.CaseID, err))
 			mu.Unlock()
 		}
+		j.deferred = func() {
+			mu.Lock()
+			told = append(told, "deferred")
+			mu.Unlock()
+		}
 		w.push(j)
 	}
 	stop(time.Minute)
 	if got := jr.appliedCalls(); fmt.Sprint(got) != "[c0 c1 c2 c3 c4]" {
 		t.Errorf("applied %v, want c0..c4 in order", got)
 	}
-	// c0 met the failing journal: told once, at the first failure, that it waits in the spool.
-	want := fmt.Sprint([]string{"0:" + ErrDeferred.Error(), "2:<nil>", "3:<nil>", "4:<nil>", "5:<nil>"})
+	// c0 met the failing journal: told once that it waits in the spool, then of its case.
+	want := fmt.Sprint([]string{"deferred", "1:<nil>", "2:<nil>", "3:<nil>", "4:<nil>", "5:<nil>"})
 	if fmt.Sprint(told) != want {
 		t.Errorf("callers told %v, want %v", told, want)
 	}
