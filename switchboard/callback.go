@@ -22,8 +22,11 @@ import (
 //	              queues again at its old place, up to calls.callback_attempts dialling attempts;
 //	              then it stays in the journal as the operator's delayed answer.
 //
-// Limits: callbacks waiting, being dialled or waiting for a retry live in memory; after a restart
-// the journal still has each as a delayed answer, but hotline does not queue or dial it again.
+// Limits: callbacks waiting or waiting for a retry live in memory; after a restart the journal
+// still has each as a delayed answer, but hotline does not queue or dial it again (a call being
+// dialled across a restart is taken in when answered: its number travels in its Stasis args). The
+// operator is reserved only while the caller's phone rings. A called-back caller has no dialplan
+// to return to, so a drain leaves them for the next start rather than handing them over.
 
 // callbackRing is how long a caller's phone rings when hotline calls them back.
 const callbackRing = 30 * time.Second
