@@ -265,3 +265,31 @@ func TestEveryCommandHasAnExample(t *testing.T) {
 		t.Fatalf("help: %d\n%s", code, out.String())
 	}
 }
+
+// serve --check validates the configuration without connecting: every mistake at once, exit 2;
+// a valid one is summarised, exit 0.
+func TestServeCheck(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("calls:\n  callback_dial: PJSIP/trunk\n  ring_timeout: 1s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--check", "--config", bad}, &out, &errb)
+	if code != 2 || !strings.Contains(errb.String(), "calls.callback_dial") || !strings.Contains(errb.String(), "calls.ring_timeout") {
+		t.Errorf("bad config: exit %d, stderr %q; want 2 naming both keys", code, errb.String())
+	}
+	good := filepath.Join(dir, "good.yaml")
+	if err := os.WriteFile(good, []byte("ari:\n  password: x\nami:\n  password: y\njournal:\n  path: "+filepath.Join(dir, "j.db")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	code = run(context.Background(), []string{"serve", "--check", "--config", good}, &out, &errb)
+	if code != 0 || !strings.Contains(out.String(), "configuration valid") || !strings.Contains(out.String(), "j.db.spool") {
+		t.Errorf("good config: exit %d, out %q, err %q", code, out.String(), errb.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "j.db")); err == nil {
+		t.Error("--check created the journal: it must not touch anything")
+	}
+}

@@ -14,26 +14,35 @@ import (
 
 func newServeCmd() *cobra.Command {
 	var configPath string
+	var check bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the hotline: the Stasis application that answers, queues, routes and records calls",
 		Long: `serve connects to Asterisk (ARI and AMI), answers every call the dialplan hands to the
-Stasis application, and keeps running until SIGTERM or SIGINT, when it stops taking calls and
-flushes the journal.
+Stasis application, and keeps running until SIGTERM or SIGINT. Then it drains: new calls go back
+to the dialplan's fallback while waiting callers are still answered, for up to shutdown.drain (0:
+none); calls in progress stay up in Asterisk for the next start; the journal is flushed. A second
+signal stops it at once, which is safe: journal writes wait in the spool, calls are adopted.
 
 Configuration: --config FILE (YAML, see hotline.example.yaml), then HOTLINE_* environment
-variables; everything is validated before anything connects.`,
-		Example: "  hotline serve --config /etc/hotline/hotline.yaml\n  eval \"$(asterisk-conf/sandbox env)\" && HOTLINE_DB=./hotline.db hotline serve",
+variables; everything is validated before anything connects (--check: only that).`,
+		Example: "  hotline serve --config /etc/hotline/hotline.yaml --check\n  hotline serve --config /etc/hotline/hotline.yaml\n  eval \"$(asterisk-conf/sandbox env)\" && HOTLINE_DB=./hotline.db hotline serve",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := config.Load(configPath, nil)
 			if err != nil {
 				return hotline.Errorf(hotline.EINVALID, "%v", err)
 			}
+			if check {
+				printf(cmd.OutOrStdout(), "configuration valid: ari %s (app %s), ami %s, journal %s (spool %s), socket %s\n",
+					cfg.ARI.URL, cfg.ARI.App, cfg.AMI.Addr, cfg.Journal.Path, cfg.Journal.SpoolPath(), cfg.API.Socket)
+				return nil
+			}
 			return daemon.Run(cmd.Context(), cfg, newLogger(cfg.Log, cmd.ErrOrStderr()))
 		},
 	}
 	cmd.Flags().StringVarP(&configPath, "config", "c", os.Getenv("HOTLINE_CONFIG"), "the configuration file (env HOTLINE_CONFIG); none: defaults and environment")
+	cmd.Flags().BoolVar(&check, "check", false, "validate the configuration and exit (exit code 2 and every mistake when it is not valid)")
 	return cmd
 }
 
