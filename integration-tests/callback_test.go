@@ -13,12 +13,25 @@ import (
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
-// A caller waits too long, keys 1 to be called back and hangs up. When an operator logs in, hotline
+// A caller waits too long, keys 1 to be called back and hangs up (and, in one case, hotline restarts
+// meanwhile: the callback keeps its place). When an operator logs in, hotline
 // dials the caller (calls.callback_dial, here the trunk to the test phone's own address), the
 // caller answers, is told to hold and is put through to that operator: they hear each other, and
 // the case has the overflow leg and the called-back leg, completed by the operator.
 func TestCallbackDialledToOperator(t *testing.T) {
-	const number = "79006660001"
+	for _, c := range []struct {
+		name    string
+		number  string
+		restart bool // hotline restarts while the callback waits: its place must survive
+	}{
+		{"dialled", "79006660001", false},
+		{"after a restart", "79006660002", true},
+	} {
+		t.Run(c.name, func(t *testing.T) { callbackDialled(t, c.number, c.restart) })
+	}
+}
+
+func callbackDialled(t *testing.T, number string, restart bool) {
 	sb := sandbox.Require(t)
 	ctx := within(t, 120*time.Second)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -62,6 +75,14 @@ func TestCallbackDialledToOperator(t *testing.T) {
 		t.Fatalf("callback not queued: %v", err)
 	}
 
+	if restart {
+		d.Restart()
+		if _, err := d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
+			return len(st.Queue) == 1 && st.Queue[0].Callback
+		}); err != nil {
+			t.Fatalf("callback not queued again after the restart: %v", err)
+		}
+	}
 	if !d.FeatureCode(h, "*21") {
 		t.Fatal("login: no prompt")
 	}

@@ -80,3 +80,41 @@ func openTestStore(t *testing.T) *Store {
 	}
 	return s
 }
+
+// A callback waiting for its turn is listed until an operator is given the case.
+func TestWaitingCallbacks(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	file := func(call, number string, end hotline.LegEnd) {
+		leg := hotline.Leg{CallID: call, CallerNumber: number, ArrivedAt: at}
+		if _, err := s.StartCall(ctx, leg); err != nil {
+			t.Fatal(err)
+		}
+		leg.QueuedAt, leg.EndedAt, leg.End = at.Add(2*time.Second), at.Add(time.Minute), end
+		if err := s.SaveCallLeg(ctx, leg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file("c1", "+79001110001", hotline.LegOverflow) // keyed 1
+	if err := s.AwaitCallback(ctx, "c1", 0); err != nil {
+		t.Fatal(err)
+	}
+	file("c2", "+79001110002", hotline.LegOverflow) // left a message: no callback
+	file("c3", "+79001110003", hotline.LegAbandoned)
+	legs, err := s.WaitingCallbacks(ctx)
+	if err != nil || len(legs) != 1 || legs[0].CallID != "c1" {
+		t.Fatalf("WaitingCallbacks = %+v, %v; want c1's", legs, err)
+	}
+	admin := hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator}
+	op := hotline.Operator{Name: "Anna", Login: "anna", Role: hotline.RoleOperator, Level: hotline.Level1, Extension: "1001"}
+	if err := s.AddOperator(ctx, admin, &op); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AwaitCallback(ctx, "c1", op.ID); err != nil {
+		t.Fatal(err)
+	}
+	if legs, err := s.WaitingCallbacks(ctx); err != nil || len(legs) != 0 {
+		t.Errorf("after the case was given to an operator: %+v, %v; want none", legs, err)
+	}
+}

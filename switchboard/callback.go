@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -22,10 +23,12 @@ import (
 //	              queues again at its old place, up to calls.callback_attempts dialling attempts;
 //	              then it stays in the journal as the operator's delayed answer.
 //
-// Limits: callbacks waiting or waiting for a retry live in memory; after a restart the journal
-// still has each as a delayed answer, but hotline does not queue or dial it again (a call being
-// dialled across a restart is taken in when answered: its number travels in its Stasis args). The
-// operator is reserved only while the caller's phone rings. A called-back caller has no dialplan
+// A callback's place lives in memory; at start the callbacks the journal says no operator was
+// given yet (CallbackJournal) queue again at their old places. Limits: a callback already given to
+// an operator whose dialling had not succeeded when the daemon stopped (ringing, or waiting for a
+// retry) is left to that operator as a delayed answer (a call being dialled across a restart is
+// taken in when answered: its number travels in its Stasis args). The operator is reserved only
+// while the caller's phone rings. A called-back caller has no dialplan
 // to return to, so a drain leaves them for the next start rather than handing them over.
 
 // callbackRing is how long a caller's phone rings when hotline calls them back.
@@ -195,4 +198,56 @@ func (s *Switchboard) callbackFailed(cb *pendingCallback, why string) {
 			log.Error("callback not queued again", "err", err)
 		}
 	})
+}
+
+// CallbackJournal lists the callbacks no operator has been given yet (journal.Store's
+// WaitingCallbacks): each the leg that ended at overflow when the caller keyed 1. A Journal
+// without it loses the callbacks' places at a restart (the cases stay delayed answers).
+type CallbackJournal interface {
+	WaitingCallbacks(ctx context.Context) ([]hotline.Leg, error)
+}
+
+// callbacksLoaded is the journal's answer to WaitingCallbacks.
+type callbacksLoaded struct {
+	legs []hotline.Leg
+	err  error
+}
+
+// loadWaitingCallbacks asks the journal, at start, for the callbacks an earlier run had queued.
+func (s *Switchboard) loadWaitingCallbacks() {
+	cj, ok := s.jr.(CallbackJournal)
+	if !ok {
+		return
+	}
+	s.journalRead("waiting callbacks", "", func(ctx context.Context) error {
+		legs, err := cj.WaitingCallbacks(ctx)
+		if err == nil || !retryable(err) {
+			s.post(callbacksLoaded{legs: legs, err: err})
+		}
+		return err
+	})
+}
+
+// onCallbacksLoaded queues each callback again at the place it had: its first join.
+func (s *Switchboard) onCallbacksLoaded(m callbacksLoaded) {
+	if m.err != nil {
+		s.log.Error("callbacks of the previous run not read: they stay delayed answers in the journal", "err", m.err)
+		return
+	}
+	for _, l := range m.legs {
+		key := callbackKey(l.CallID)
+		if s.callbacks[key] != nil || l.CallerNumber == "" {
+			continue
+		}
+		joined := l.QueuedAt
+		if joined.IsZero() {
+			joined = l.ArrivedAt
+		}
+		cb := &pendingCallback{key: key, callID: l.CallID, caseID: l.CaseID, number: l.CallerNumber, joined: joined}
+		if err := s.queueCallback(cb); err != nil {
+			s.log.Error("callback of the previous run not queued", "call", l.CallID, "case", l.CaseID, "err", err)
+			continue
+		}
+		s.log.Info("callback of the previous run queued again", "call", l.CallID, "case", l.CaseID, "waiting_since", joined)
+	}
 }

@@ -187,6 +187,7 @@ func (s *Switchboard) Run(ctx context.Context) error {
 	}
 	s.reloadOperators()
 	s.loadOpenLegs()
+	s.loadWaitingCallbacks()
 	for {
 		select {
 		case <-ctx.Done():
@@ -281,6 +282,8 @@ func (s *Switchboard) dispatch(m message) {
 		s.onSpecialistsFound(m)
 	case openLegsLoaded:
 		s.onOpenLegs(m)
+	case callbacksLoaded:
+		s.onCallbacksLoaded(m)
 	case RecordingFinished:
 		s.onRecordingEnd(m.Name, "")
 	case RecordingFailed:

@@ -64,6 +64,7 @@ func (j Journal) write(ctx context.Context, w switchboard.Write) (switchboard.Ca
 }
 
 var _ switchboard.SpecialistJournal = Journal{}
+var _ switchboard.CallbackJournal = Journal{}
 
 // Specialists lists, by id, the active level-2 specialists the scripts of the topic with handset
 // number topicNumber recommend, in order of preference.
