@@ -87,7 +87,8 @@ type writer struct {
 }
 
 const (
-	// writeTries is how often a write that is not spooled is tried before it is logged and dropped.
+	// writeTries is how often a write is tried before it is logged and dropped: any write that is
+	// not spooled, and a spooled one whose failure is not the journal being unavailable.
 	writeTries = 3
 	// writeTimeout bounds one journal call.
 	writeTimeout = 30 * time.Second
