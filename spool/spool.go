@@ -9,7 +9,8 @@
 // Pending returns every record of the current file, released or not, with the seqs and the
 // generation they were written under. A consumer that stores (generation, last applied seq) in
 // the same SQLite transaction as each write skips the ones it has already applied. When every
-// appended record is released, the file is replaced by an empty one with a new generation.
+// appended record is released and the file has reached Options.RotateAt (or at Close), the file
+// is replaced by an empty one with a new generation.
 //
 // # File format
 //
