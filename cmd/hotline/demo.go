@@ -62,7 +62,8 @@ It uses a fresh journal (--journal, removed first) and writes the daemon's log t
 			cfg.API.Socket = filepath.Join(dir, "hotline.sock")
 			o.Socket = cfg.API.Socket
 
-			for _, suffix := range []string{"", "-wal", "-shm"} {
+			// The daemon's write-ahead spool goes with it: its records belong to the old journal.
+			for _, suffix := range []string{"", "-wal", "-shm", ".spool", ".spool.lock"} {
 				if err := os.Remove(dbPath + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
 					return fmt.Errorf("demo: remove the old demo journal: %w", err)
 				}
