@@ -385,7 +385,6 @@ func (s *Switchboard) play(key, channel string, media []string, then func(failed
 	return pb
 }
 
-// journal queues a journal write.
 // journalWrite asks the writer to apply w, then (if not nil) to call then on the writer with the
 // journal's answer: then must only post to the loop.
 func (s *Switchboard) journalWrite(w Write, then func(CallCase, error)) {
