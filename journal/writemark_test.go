@@ -102,9 +102,14 @@ func TestWaitingCallbacks(t *testing.T) {
 	}
 	file("c2", "+79001110002", hotline.LegOverflow) // left a message: no callback
 	file("c3", "+79001110003", hotline.LegAbandoned)
+	// Keyed 1, then the call was cut while hotline was away: reconciliation filed it failed.
+	file("c4", "+79001110004", hotline.LegFailed)
+	if err := s.AwaitCallback(ctx, "c4", 0); err != nil {
+		t.Fatal(err)
+	}
 	legs, err := s.WaitingCallbacks(ctx)
-	if err != nil || len(legs) != 1 || legs[0].CallID != "c1" {
-		t.Fatalf("WaitingCallbacks = %+v, %v; want c1's", legs, err)
+	if err != nil || len(legs) != 2 || legs[0].CallID != "c1" || legs[1].CallID != "c4" {
+		t.Fatalf("WaitingCallbacks = %+v, %v; want c1's and c4's", legs, err)
 	}
 	admin := hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator}
 	op := hotline.Operator{Name: "Anna", Login: "anna", Role: hotline.RoleOperator, Level: hotline.Level1, Extension: "1001"}
@@ -114,7 +119,7 @@ func TestWaitingCallbacks(t *testing.T) {
 	if err := s.AwaitCallback(ctx, "c1", op.ID); err != nil {
 		t.Fatal(err)
 	}
-	if legs, err := s.WaitingCallbacks(ctx); err != nil || len(legs) != 0 {
-		t.Errorf("after the case was given to an operator: %+v, %v; want none", legs, err)
+	if legs, err := s.WaitingCallbacks(ctx); err != nil || len(legs) != 1 || legs[0].CallID != "c4" {
+		t.Errorf("after c1's case was given to an operator: %+v, %v; want c4's only", legs, err)
 	}
 }

@@ -213,7 +213,8 @@ type callbacksLoaded struct {
 	err  error
 }
 
-// loadWaitingCallbacks asks the journal, at start, for the callbacks an earlier run had queued.
+// loadWaitingCallbacks asks the journal, once the start's reconciliation is done, for the
+// callbacks an earlier run had queued.
 func (s *Switchboard) loadWaitingCallbacks() {
 	cj, ok := s.jr.(CallbackJournal)
 	if !ok {

@@ -60,6 +60,7 @@ func (s *Switchboard) loadOpenLegs() {
 	lj, ok := s.jr.(LegJournal)
 	if !ok {
 		s.reconciled = true
+		s.loadWaitingCallbacks()
 		return
 	}
 	s.journalRead("open legs", "", func(ctx context.Context) error {
@@ -75,6 +76,7 @@ func (s *Switchboard) onOpenLegs(m openLegsLoaded) {
 	if m.err != nil {
 		s.log.Error("open legs not read: calls left by the previous run are not reconciled", "err", m.err)
 		s.reconciled = true
+		s.loadWaitingCallbacks()
 		return
 	}
 	s.openLegs = m.legs
@@ -216,6 +218,9 @@ func (s *Switchboard) reconcile(m Inventory) {
 		s.log.Warn("reconcile: channel unknown to the journal sent back to the dialplan", "channel", ch)
 		s.do(ch, Continue{Channel: ch})
 	}
+	// Last: the legs this reconciliation ends are queued for the journal before the read, so a
+	// callback whose call ended while hotline was away is found waiting.
+	s.loadWaitingCallbacks()
 }
 
 // ownerCall returns the call id of one of our operator channels: <call>-op<n>, <call>-xf<n>, or

@@ -61,3 +61,46 @@ func TestReconcileAfterRestart(t *testing.T) {
 	}
 	h.wantPresence(1, hotline.PresenceWrapUp)
 }
+
+// callbackLegJournal is an openLegJournal whose waiting callbacks are the legs ended so far of the
+// cases listed as callbacks: as the journal would answer, after the writes before the read.
+type callbackLegJournal struct {
+	openLegJournal
+	callbackCases map[int64]bool
+	reads         int
+}
+
+func (j *callbackLegJournal) WaitingCallbacks(context.Context) ([]hotline.Leg, error) {
+	j.reads++
+	var out []hotline.Leg
+	for _, l := range j.legs {
+		if j.callbackCases[l.CaseID] && l.End != "" {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// A caller keyed 1 and their call was still in the switchboard when the daemon stopped: the next
+// start ends that open leg (the caller is gone) and only then reads the waiting callbacks, so the
+// callback keeps its place.
+func TestCallbackOfACallCutByTheRestart(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	j := &callbackLegJournal{openLegJournal: openLegJournal{fakeJournal: h.j, open: []hotline.Leg{
+		{CaseID: 7, CallID: "k", CallerNumber: "79007000007", ArrivedAt: t0.Add(-3 * time.Minute), QueuedAt: t0.Add(-170 * time.Second)},
+	}}, callbackCases: map[int64]bool{7: true}}
+	h.s.jr = j
+	h.s.loadOpenLegs()
+	h.settle()
+	if j.reads != 0 {
+		t.Fatalf("callbacks read before the reconciliation")
+	}
+	h.send(Inventory{}) // k's caller is gone
+	if l := h.leg("k"); l.End != hotline.LegFailed {
+		t.Fatalf("leg k = %+v, want failed", l)
+	}
+	q := h.status().Queue
+	if j.reads != 1 || len(q) != 1 || !q[0].Callback || q[0].CaseID != 7 {
+		t.Errorf("after the reconciliation: %d reads, queue %+v; want k's callback queued", j.reads, q)
+	}
+}

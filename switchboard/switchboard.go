@@ -186,8 +186,7 @@ func (s *Switchboard) Run(ctx context.Context) error {
 		}()
 	}
 	s.reloadOperators()
-	s.loadOpenLegs()
-	s.loadWaitingCallbacks()
+	s.loadOpenLegs() // then, once reconciled, the callbacks still waiting
 	for {
 		select {
 		case <-ctx.Done():
