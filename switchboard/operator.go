@@ -151,6 +151,7 @@ func (s *Switchboard) startWrapUp(op *operator) {
 
 func (s *Switchboard) endWrapUp(op *operator) {
 	op.wrapping = false
+	s.log.Debug("wrap-up over", "operator", op.ID, "handset_channel", op.wrapChannel)
 	if op.wrapChannel != "" {
 		s.do(op.wrapChannel, Hangup{Channel: op.wrapChannel, Reason: "normal"})
 		op.wrapChannel = ""
