@@ -235,7 +235,10 @@ func (s *Switchboard) callEnded(o *offer) {
 		delete(s.offers, o.channel)
 		op.wrapChannel = o.channel
 		op.digits, op.keying = "", false
-		s.play(o.channel, o.channel, s.cfg.Prompts.WrapUp, nil)
+		// On the call's lane, after the bridge is destroyed, not at the same time: a prompt racing
+		// the bridge's teardown is the suspect when, rarely, a handset was never hung up at the end
+		// of wrap-up (Asterisk sent no BYE; not reproduced on demand).
+		s.play(c.id, o.channel, s.cfg.Prompts.WrapUp, nil)
 	}
 	s.startWrapUp(op)
 }
