@@ -134,14 +134,19 @@ func (s *Switchboard) arrive(m StasisStart) {
 		s.callLog(c).Warn("dialplan passed arguments hotline does not know (want language=.. or topic=..); ignored", "args", unknown)
 	}
 
+	s.fileCall(c)
+	s.do(c.id, Answer{Channel: c.id})
+	c.playback = s.play(c.id, c.id, []string{s.cfg.Greeting}, func(bool) { s.greeted(c) })
+}
+
+// fileCall files the call's arrival in the journal (StartCall); the case comes back as caseFiled.
+func (s *Switchboard) fileCall(c *call) {
 	leg := c.leg
 	s.journalWrite(Write{StartCall: &leg}, func(cc CallCase, err error) {
 		if err == nil && cc.CaseID != 0 {
 			s.post(caseFiled{call: leg.CallID, cc: cc})
 		}
 	})
-	s.do(c.id, Answer{Channel: c.id})
-	c.playback = s.play(c.id, c.id, []string{s.cfg.Greeting}, func(bool) { s.greeted(c) })
 }
 
 // caseFiled is the journal's answer to StartCall.

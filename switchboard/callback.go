@@ -129,12 +129,7 @@ func (s *Switchboard) onCallbackAnswered(m StasisStart) {
 	c.leg = hotline.Leg{CallID: c.id, CallerNumber: c.number, ArrivedAt: now, GreetingEndAt: now, QueuedAt: now}
 	s.calls[c.id] = c
 	s.callLog(c).Info("called back: answered", "for", cb.callID, "attempt", cb.tries)
-	leg := c.leg
-	s.journalWrite(Write{StartCall: &leg}, func(cc CallCase, err error) {
-		if err == nil && cc.CaseID != 0 {
-			s.post(caseFiled{call: leg.CallID, cc: cc})
-		}
-	})
+	s.fileCall(c)
 	s.enqueue(c, now)
 	s.saveLeg(c)
 	c.playback = s.play(c.id, c.id, s.cfg.Prompts.CallingBack, func(bool) {
