@@ -326,6 +326,27 @@ func (c *Case) Extend(by Actor, until time.Time, reason string, now time.Time) e
 	return c.Close(by, Closing{Result: ResultExtended, Comment: reason, ExtendTo: until}, now)
 }
 
+// HandOver gives a case that is being worked to operator to, who now talks to the person (a live
+// transfer, then «*26»): the case stays «В работе», theirs; the history says who handed it. It is
+// not the result «Переадресация с уведомлением» (§6.1), which closes the case as a delayed answer
+// for an operator the person is not talking to.
+func (c *Case) HandOver(by Actor, to int64, now time.Time) error {
+	if err := c.CanWork(by); err != nil {
+		return err
+	}
+	if c.Status != StatusInProgress && c.Status != StatusDelayedAnswer {
+		return Errorf(ECONFLICT, "case %s is %s; only a case being worked can be handed over", c.Label(), c.Status)
+	}
+	if to == 0 {
+		return Errorf(EINVALID, "handing a case over needs the operator who takes it")
+	}
+	if to == c.OwnerID {
+		return Errorf(EINVALID, "case %s already belongs to operator %d", c.Label(), to)
+	}
+	c.Status, c.OwnerID, c.UpdatedAt = StatusInProgress, to, now
+	return nil
+}
+
 // SetInProgress is what the owner of a delayed answer does after calling the person back: the
 // case is «В работе» again and can be closed.
 func (c *Case) SetInProgress(by Actor, now time.Time) error {
@@ -519,8 +540,8 @@ func (l *Leg) Validate() error {
 	default:
 		return Errorf(EINVALID, "unknown leg end %q", l.End)
 	}
-	if l.CallerNumber != "" && !ValidPhoneNumber(l.CallerNumber) {
-		return Errorf(EINVALID, "invalid caller number %q", l.CallerNumber)
+	if err := checkLen("caller number", l.CallerNumber, MaxShortLen); err != nil {
+		return err
 	}
 	if l.ArrivedAt.IsZero() {
 		return Errorf(EINVALID, "a leg needs the time the call arrived")

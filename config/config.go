@@ -114,9 +114,11 @@ type Calls struct {
 	CallbackAttempts   int           `yaml:"callback_attempts"`    // dialling attempts before the callback is left to the operator
 	CallbackRetry      time.Duration `yaml:"callback_retry"`       // between attempts
 	MissedOffersPause  int           `yaml:"missed_offers_pause"`  // auto-pause after this many unanswered offers in a row; 0: never
-	ReturningToOwner   bool          `yaml:"returning_to_owner"`   // a caller with an open case goes to its owner first
+	ReturningToOwner   bool          `yaml:"returning_to_owner"`   // a caller with an open case is offered to its owner first (no queue priority)
 	OwnerWait          time.Duration `yaml:"owner_wait"`           // how long to wait for that owner before anyone may answer
 	SkillFallback      time.Duration `yaml:"skill_fallback"`       // a line's topic/language need is dropped after this wait; 0: never
+	DelayedAnswerOwner string        `yaml:"delayed_answer_owner"` // who owns a message's or callback's delayed answer: case_owner or administrators
+	DelayedAnswerDue   time.Duration `yaml:"delayed_answer_due"`   // a delayed answer is due this long after the call
 	PriorityNumbers    []string      `yaml:"priority_numbers"`     // callers who join the queue ahead
 	RecordCalls        bool          `yaml:"record_calls"`         // record every bridged conversation
 	RecordingRetention time.Duration `yaml:"recording_retention"`  // delete recordings older than this; 0: keep
@@ -165,6 +167,8 @@ func Default() Config {
 			MissedOffersPause:  3,
 			ReturningToOwner:   true,
 			OwnerWait:          30 * time.Second,
+			DelayedAnswerOwner: "case_owner",
+			DelayedAnswerDue:   24 * time.Hour,
 			SkillFallback:      time.Minute,
 			RecordCalls:        true,
 			RecordingRetention: 90 * 24 * time.Hour,
@@ -305,6 +309,8 @@ func envVars() []envVar {
 		{"HOTLINE_MISSED_OFFERS_PAUSE", integer(func(c *Config) *int { return &c.Calls.MissedOffersPause })},
 		{"HOTLINE_RETURNING_TO_OWNER", boolean(func(c *Config) *bool { return &c.Calls.ReturningToOwner })},
 		{"HOTLINE_OWNER_WAIT", dur(func(c *Config) *time.Duration { return &c.Calls.OwnerWait })},
+		{"HOTLINE_DELAYED_ANSWER_OWNER", str(func(c *Config) *string { return &c.Calls.DelayedAnswerOwner })},
+		{"HOTLINE_DELAYED_ANSWER_DUE", dur(func(c *Config) *time.Duration { return &c.Calls.DelayedAnswerDue })},
 		{"HOTLINE_SKILL_FALLBACK", dur(func(c *Config) *time.Duration { return &c.Calls.SkillFallback })},
 		{"HOTLINE_RECORD_CALLS", boolean(func(c *Config) *bool { return &c.Calls.RecordCalls })},
 		{"HOTLINE_RECORDING_RETENTION", dur(func(c *Config) *time.Duration { return &c.Calls.RecordingRetention })},
@@ -455,6 +461,12 @@ func (c Config) Validate() error {
 	}
 	if k.MissedOffersPause < 0 {
 		bad("calls.missed_offers_pause", "negative: %d", k.MissedOffersPause)
+	}
+	if k.DelayedAnswerOwner != "case_owner" && k.DelayedAnswerOwner != "administrators" {
+		bad("calls.delayed_answer_owner", "case_owner or administrators: %q", k.DelayedAnswerOwner)
+	}
+	if k.DelayedAnswerDue < time.Hour || k.DelayedAnswerDue > 90*24*time.Hour {
+		bad("calls.delayed_answer_due", "between 1h and 2160h (90 days): %s", k.DelayedAnswerDue)
 	}
 	if k.Overflow != "message" && k.Overflow != "callback" {
 		bad("calls.overflow", "message or callback: %q", k.Overflow)

@@ -62,7 +62,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return hotline.Errorf(hotline.EINVALID, "ari: %v", err)
 	}
-	sb, err := switchboard.New(switchboard.FromCalls(cfg.Calls), ariadapter.Telephony{Conn: conn}, journaladapter.Journal{Store: store}, switchboard.SystemClock{}, log)
+	sbCfg := switchboard.FromCalls(cfg.Calls)
+	sbCfg.PhoneRegion = store.PhoneRegion() // numbers are read as the journal stores them
+	jr := journaladapter.Journal{Store: store, DelayedAnswers: journal.DelayedAnswerRule{
+		ToCaseOwner: cfg.Calls.DelayedAnswerOwner != "administrators", Due: cfg.Calls.DelayedAnswerDue}}
+	sb, err := switchboard.New(sbCfg, ariadapter.Telephony{Conn: conn}, jr, switchboard.SystemClock{}, log)
 	if err != nil {
 		return hotline.Errorf(hotline.EINVALID, "%v", err)
 	}

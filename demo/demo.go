@@ -224,26 +224,39 @@ func board(ctx context.Context, w io.Writer, api *control.Client, elapsed time.D
 	fmt.Fprintln(w)
 }
 
-// report lists the cases registered since start, with their calls.
+// report lists the calls filed since start, with their legs, and the cases people registered.
 func report(ctx context.Context, w io.Writer, s *journal.Store, since time.Time) error {
-	cases, err := s.Cases(ctx, journal.CaseFilter{From: since.Add(-time.Minute)})
+	calls, err := s.Calls(ctx, journal.CallFilter{From: since.Add(-time.Minute), Limit: 1000})
 	if err != nil {
-		return fmt.Errorf("demo: list cases: %w", err)
+		return fmt.Errorf("demo: list calls: %w", err)
 	}
-	fmt.Fprintf(w, "\nCASES WRITTEN (%d)\n", len(cases))
+	ops, err := s.Operators(ctx, journal.OperatorFilter{IncludeRemoved: true})
+	if err != nil {
+		return fmt.Errorf("demo: list operators: %w", err)
+	}
+	ext := map[int64]string{}
+	for _, o := range ops {
+		ext[o.ID] = o.Extension
+	}
+	fmt.Fprintf(w, "\nCALLS FILED (%d)\n", len(calls))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CASE\tCALLER\tSTATUS\tOWNER\tLEG\tWAIT\tTALK\tENDED\tRECORDING")
-	for _, c := range cases {
-		legs, err := s.Legs(ctx, c.ID)
+	fmt.Fprintln(tw, "CALL\tCALLER\tOUTCOME\tLEG\tANSWERED BY\tWAIT\tTALK\tENDED\tRECORDING\tCASES")
+	for i := len(calls) - 1; i >= 0; i-- { // oldest first, as they came
+		c, err := s.Call(ctx, calls[i].ID)
 		if err != nil {
-			return fmt.Errorf("demo: legs of case %d: %w", c.ID, err)
+			return fmt.Errorf("demo: call %d: %w", calls[i].ID, err)
 		}
-		if len(legs) == 0 {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t-\t\t\t\t\n", c.Number, c.CallerNumber, c.Status, c.OwnerID)
+		cases := "-"
+		if len(c.Cases) > 0 {
+			cases = fmt.Sprint(c.Cases)
 		}
-		for i, l := range legs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", c.Number, c.CallerNumber, c.Status, l.OperatorID, i+1,
-				l.QueueWait().Round(100*time.Millisecond), l.TalkTime().Round(100*time.Millisecond), l.End, l.RecordingName)
+		for n, l := range c.Legs {
+			by := "-"
+			if l.OperatorID != 0 {
+				by = ext[l.OperatorID]
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.CallerNumber, c.Outcome, n+1, by,
+				l.QueueWait().Round(100*time.Millisecond), l.TalkTime().Round(100*time.Millisecond), l.End, l.RecordingName, cases)
 		}
 	}
 	return tw.Flush()

@@ -3,22 +3,29 @@ package journal
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/jmoiron/sqlx"
 )
 
-const legCols = `id, case_id, call_id, caller_number, operator_id, arrived_at, greeting_end_at, queued_at, answered_at, ended_at, end_reason, recording_name, transferred_from`
+// The call flow's writes. Calls are addressed by the caller's Asterisk channel id (hotline.Leg.CallID,
+// hotline.Call.Channel), which the switchboard knows from the first event, so no write waits for
+// another's answer. A call never opens a case by arriving: cases are opened by people (the handset's
+// topic key, the card, the CLI) and by the delayed-answer rule (a voice message, a callback).
+
+const legCols = `l.id, c.channel AS call_id, l.operator_id, l.arrived_at, l.greeting_end_at, l.queued_at, l.answered_at,
+	l.ended_at, l.end_reason, l.recording_name, l.transferred_from, l.ended_away`
+
+// legsFrom is the FROM clause legCols needs.
+const legsFrom = ` FROM legs l JOIN calls c ON c.id = l.call_ref `
 
 type legRow struct {
 	ID              int64         `db:"id"`
-	CaseID          int64         `db:"case_id"`
 	CallID          string        `db:"call_id"`
-	CallerNumber    string        `db:"caller_number"`
 	OperatorID      sql.NullInt64 `db:"operator_id"`
 	ArrivedAt       sql.NullInt64 `db:"arrived_at"`
 	GreetingEndAt   sql.NullInt64 `db:"greeting_end_at"`
@@ -28,277 +35,198 @@ type legRow struct {
 	EndReason       string        `db:"end_reason"`
 	RecordingName   string        `db:"recording_name"`
 	TransferredFrom sql.NullInt64 `db:"transferred_from"`
+	EndedAway       bool          `db:"ended_away"`
 }
 
 func (r legRow) leg() hotline.Leg {
-	return hotline.Leg{ID: r.ID, CaseID: r.CaseID, CallID: r.CallID, CallerNumber: r.CallerNumber, OperatorID: r.OperatorID.Int64,
+	return hotline.Leg{ID: r.ID, CallID: r.CallID, OperatorID: r.OperatorID.Int64,
 		ArrivedAt: fromMS(r.ArrivedAt), GreetingEndAt: fromMS(r.GreetingEndAt), QueuedAt: fromMS(r.QueuedAt),
 		AnsweredAt: fromMS(r.AnsweredAt), EndedAt: fromMS(r.EndedAt), End: hotline.LegEnd(r.EndReason),
-		RecordingName: r.RecordingName, TransferredFrom: r.TransferredFrom.Int64}
+		RecordingName: r.RecordingName, TransferredFrom: r.TransferredFrom.Int64, EndedAway: r.EndedAway}
 }
 
-func legFields(l hotline.Leg) map[string]string {
-	return map[string]string{
-		"call_id": l.CallID, "caller_number": l.CallerNumber, "operator_id": idField(l.OperatorID),
-		"arrived_at": timeField(l.ArrivedAt), "greeting_end_at": timeField(l.GreetingEndAt), "queued_at": timeField(l.QueuedAt),
-		"answered_at": timeField(l.AnsweredAt), "ended_at": timeField(l.EndedAt), "end": string(l.End),
-		"recording_name": l.RecordingName, "transferred_from": idField(l.TransferredFrom),
-	}
+// CallStart is a call's arrival, as the call flow files it.
+type CallStart struct {
+	CallID       string    // the caller's Asterisk channel id
+	CallerNumber string    // the caller id as Asterisk gave it
+	Line         string    // the hotline number dialled
+	CallbackFor  string    // a call hotline dialled back: the channel of the call that asked for it
+	ArrivedAt    time.Time // when the channel entered the application
+	// QueuedAt: a called-back caller joins the queue at once, without a greeting.
+	QueuedAt time.Time
 }
 
-// SaveLeg records a call leg of a case as the system: inserted when l.ID is 0 (l.ID is set),
-// otherwise updated in full (times, operator, end, recording, transfer). A leg's case never
-// changes. Both leave a history event with what changed.
-func (s *Store) SaveLeg(ctx context.Context, l *hotline.Leg) error {
-	l.CallerNumber = hotline.NormalizePhone(l.CallerNumber)
-	if err := l.Validate(); err != nil {
-		return err
+// CallFiled is the journal's answer to StartCall: what it knows of the caller.
+type CallFiled struct {
+	CallerNumber string // the number in its one stored form (E.164), or as given when not a phone number
+	CallerValid  bool
+	// OwnerID is the operator who owns the caller's newest open case (a delayed answer first), if
+	// that operator is active: the call flow may prefer them (calls.returning_to_owner). 0: none.
+	OwnerID   int64
+	OpenCases int // the caller's cases «В работе» or «Отсроченный ответ»
+}
+
+// StartCall files an arriving call and its first leg, and says whether the caller has open
+// cases. It opens no case. Filing the same channel twice files it once.
+func (s *Store) StartCall(ctx context.Context, st CallStart) (CallFiled, error) {
+	if st.CallID == "" {
+		return CallFiled{}, hotline.Errorf(hotline.EINVALID, "a call needs its channel id")
 	}
-	return s.write(ctx, "save call leg", func(tx *sqlx.Tx) error {
-		for _, id := range []int64{l.OperatorID, l.TransferredFrom} {
-			if id != 0 {
-				if _, err := getOperator(ctx, tx, fmt.Sprintf("with id %d", id), `id = ?`, id); err != nil {
-					return err
-				}
-			}
+	if st.ArrivedAt.IsZero() {
+		return CallFiled{}, hotline.Errorf(hotline.EINVALID, "call %s needs the time it arrived", st.CallID)
+	}
+	for _, f := range []struct{ name, v string }{{"call id", st.CallID}, {"caller id", st.CallerNumber}, {"line", st.Line}, {"callback for", st.CallbackFor}} {
+		if len(f.v) > hotline.MaxNameLen {
+			return CallFiled{}, hotline.Errorf(hotline.EINVALID, "call %.40s: %s is longer than %d bytes", st.CallID, f.name, hotline.MaxNameLen)
 		}
-		if l.ID == 0 {
-			if _, err := getCase(ctx, tx, l.CaseID); err != nil {
-				return err
-			}
-			return s.insertLeg(ctx, tx, l)
-		}
-		var r legRow
-		if err := tx.GetContext(ctx, &r, `SELECT `+legCols+` FROM legs WHERE id = ?`, l.ID); err != nil {
-			if err == sql.ErrNoRows {
-				return hotline.Errorf(hotline.ENOTFOUND, "no call leg %d", l.ID)
-			}
+	}
+	var cf CallFiled
+	cf.CallerNumber, cf.CallerValid = s.PhoneRegion().Normalize(st.CallerNumber)
+	if !cf.CallerValid && cf.CallerNumber != "" {
+		s.log.Info("journal: caller id is not a phone number; kept as given and flagged", "call", st.CallID, "caller_id", cf.CallerNumber)
+	}
+	err := s.write(ctx, "file call", func(tx *sqlx.Tx) error {
+		var exists int64
+		switch err := tx.GetContext(ctx, &exists, `SELECT id FROM calls WHERE channel = ?`, st.CallID); {
+		case err == nil:
+			return nil // filed already (a replay without its mark): nothing doubled
+		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		before := r.leg()
-		if l.CaseID != before.CaseID {
-			return hotline.Errorf(hotline.EINVALID, "call leg %d belongs to case #%d, not #%d", l.ID, before.CaseID, l.CaseID)
+		res, err := tx.ExecContext(ctx, `INSERT INTO calls (channel, caller_number, caller_id, caller_valid, line, callback_for,
+			arrived_at, greeting_end_at, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			st.CallID, cf.CallerNumber, st.CallerNumber, cf.CallerValid, st.Line, st.CallbackFor, ms(st.ArrivedAt),
+			ms(st.QueuedAt), ms(st.QueuedAt))
+		if err != nil {
+			return err
 		}
-		return s.updateLeg(ctx, tx, before, *l)
+		ref, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO legs (call_ref, arrived_at, greeting_end_at, queued_at) VALUES (?, ?, ?, ?)`,
+			ref, ms(st.ArrivedAt), ms(st.QueuedAt), ms(st.QueuedAt)); err != nil {
+			return err
+		}
+		if !cf.CallerValid {
+			return nil
+		}
+		open, err := callerOpenCases(ctx, tx, cf.CallerNumber)
+		if err != nil {
+			return err
+		}
+		cf.OpenCases = len(open)
+		for _, c := range open {
+			if c.OwnerID == 0 {
+				continue
+			}
+			if op, err := getOperator(ctx, tx, "", `id = ?`, c.OwnerID); err == nil && op.Active {
+				cf.OwnerID = op.ID
+				break
+			}
+		}
+		return nil
 	})
+	return cf, err
 }
 
-// Legs lists the calls of case id in the order they arrived.
-func (s *Store) Legs(ctx context.Context, caseID int64) ([]hotline.Leg, error) {
-	return s.selectLegs(ctx, `SELECT `+legCols+` FROM legs WHERE case_id = ? ORDER BY arrived_at, id`, caseID)
-}
-
-// OpenLegs lists legs that never ended: after a restart the call flow reconciles them with the
-// channels Asterisk still has.
-func (s *Store) OpenLegs(ctx context.Context) ([]hotline.Leg, error) {
-	return s.selectLegs(ctx, `SELECT `+legCols+` FROM legs WHERE ended_at IS NULL ORDER BY arrived_at, id`)
-}
-
-func (s *Store) selectLegs(ctx context.Context, q string, args ...any) ([]hotline.Leg, error) {
-	var rows []legRow
-	if err := s.r.SelectContext(ctx, &rows, q, args...); err != nil {
-		return nil, s.dbError(err, "list call legs")
+// callerOpenCases lists a caller's cases «Отсроченный ответ» or «В работе», delayed answers
+// first, newest first.
+func callerOpenCases(ctx context.Context, q querier, number string) ([]hotline.Case, error) {
+	var rows []caseRow
+	if err := q.SelectContext(ctx, &rows, `SELECT `+caseCols+` FROM cases WHERE caller_number = ? AND status IN ('delayed_answer', 'in_progress')
+		ORDER BY status = 'delayed_answer' DESC, created_at DESC, id DESC LIMIT 50`, number); err != nil {
+		return nil, err
 	}
-	out := make([]hotline.Leg, len(rows))
+	out := make([]hotline.Case, len(rows))
 	for i, r := range rows {
-		out[i] = r.leg()
+		out[i] = r.toCase()
 	}
 	return out, nil
 }
 
 // CallerOpenCases lists the caller's cases still «В работе» or «Отсроченный ответ», delayed
-// answers first, newest first: a returning caller is routed to the owner of one of them.
+// answers first, newest first; number is read as PhoneRegion.Normalize reads it.
 func (s *Store) CallerOpenCases(ctx context.Context, number string) ([]hotline.Case, error) {
-	n := hotline.NormalizePhone(number)
-	if !hotline.ValidPhoneNumber(n) {
-		return nil, hotline.Errorf(hotline.EINVALID, "invalid phone number %q", number)
+	n, ok := s.PhoneRegion().Normalize(number)
+	if !ok {
+		return nil, hotline.Errorf(hotline.EINVALID, "%q is not a phone number", clip(number))
 	}
-	return s.selectCases(ctx, `SELECT `+caseCols+` FROM cases WHERE caller_number <> '' AND caller_number = ? AND status IN ('delayed_answer', 'in_progress')
-		ORDER BY status = 'delayed_answer' DESC, created_at DESC, id DESC LIMIT 50`, n)
+	cs, err := callerOpenCases(ctx, s.r, n)
+	return cs, s.dbError(err, "list the caller's open cases")
 }
 
-// CallerOwner returns the active operator a returning caller should reach: the owner of their
-// newest delayed answer, else of their newest case in progress. ok is false when there is none.
-func (s *Store) CallerOwner(ctx context.Context, number string) (op hotline.Operator, c hotline.Case, ok bool, err error) {
-	cs, err := s.CallerOpenCases(ctx, number)
-	if err != nil {
-		return op, c, false, err
-	}
-	for _, c := range cs {
-		if c.OwnerID == 0 {
-			continue
-		}
-		op, err := s.Operator(ctx, c.OwnerID)
-		if err != nil {
-			return op, c, false, err
-		}
-		if op.Active {
-			return op, c, true, nil
-		}
-	}
-	return op, c, false, nil
+// callRow is a row of calls.
+type callRow struct {
+	ID              int64         `db:"id"`
+	Channel         string        `db:"channel"`
+	CallerNumber    string        `db:"caller_number"`
+	CallerID        string        `db:"caller_id"`
+	CallerValid     bool          `db:"caller_valid"`
+	Line            string        `db:"line"`
+	CallbackFor     string        `db:"callback_for"`
+	ArrivedAt       sql.NullInt64 `db:"arrived_at"`
+	GreetingEndAt   sql.NullInt64 `db:"greeting_end_at"`
+	QueuedAt        sql.NullInt64 `db:"queued_at"`
+	AnsweredAt      sql.NullInt64 `db:"answered_at"`
+	EndedAt         sql.NullInt64 `db:"ended_at"`
+	OperatorID      sql.NullInt64 `db:"operator_id"`
+	Outcome         string        `db:"outcome"`
+	EndedAway       bool          `db:"ended_away"`
+	CallbackGivenTo sql.NullInt64 `db:"callback_given_to"`
 }
 
-// WrapUp is what an operator keys on the handset after a call: the topic's number and a result
-// digit (hotline.ResultByDigit), each 0 when not keyed.
-type WrapUp struct {
-	CaseID      int64
-	OperatorID  int64 // who keyed it
-	TopicNumber int
-	ResultDigit int
-	Comment     string // default: a note that the result was keyed on the handset
+const callCols = `id, channel, caller_number, caller_id, caller_valid, line, callback_for, arrived_at, greeting_end_at,
+	queued_at, answered_at, ended_at, operator_id, outcome, ended_away, callback_given_to`
+
+func (r callRow) call() hotline.Call {
+	return hotline.Call{ID: r.ID, Channel: r.Channel, CallerNumber: r.CallerNumber, CallerValid: r.CallerValid, Line: r.Line,
+		CallbackFor: r.CallbackFor, ArrivedAt: fromMS(r.ArrivedAt), GreetingEndAt: fromMS(r.GreetingEndAt),
+		QueuedAt: fromMS(r.QueuedAt), AnsweredAt: fromMS(r.AnsweredAt), EndedAt: fromMS(r.EndedAt),
+		OperatorID: r.OperatorID.Int64, Outcome: hotline.CallOutcome(r.Outcome), EndedAway: r.EndedAway}
 }
 
-// ApplyWrapUp sets the topic (and with it the case type) and, when a result was keyed, closes the
-// case with it, as the operator who keyed it, in one transaction. Forwarding and extension need
-// a target or a date a handset cannot give: they are refused, to be done from the case card.
-func (s *Store) ApplyWrapUp(ctx context.Context, w WrapUp) (hotline.Case, error) {
-	op, err := s.Operator(ctx, w.OperatorID)
-	if err != nil {
-		return hotline.Case{}, err
+func callByChannel(ctx context.Context, q querier, channel string) (callRow, error) {
+	var r callRow
+	if err := q.GetContext(ctx, &r, `SELECT `+callCols+` FROM calls WHERE channel = ?`, channel); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return r, hotline.Errorf(hotline.ENOTFOUND, "no call %q in the journal", clip(channel))
+		}
+		return r, err
 	}
-	by := hotline.Actor{Login: op.Login, OperatorID: op.ID, Role: op.Role}
-	if by.Login == "" {
-		by.Login = "operator:" + strconv.FormatInt(op.ID, 10)
-	}
-	var topic hotline.Topic
-	if w.TopicNumber != 0 {
-		if topic, err = s.TopicByNumber(ctx, w.TopicNumber); err != nil {
-			return hotline.Case{}, err
-		}
-	}
-	var result hotline.Result
-	if w.ResultDigit != 0 {
-		var ok bool
-		if result, ok = hotline.ResultByDigit(w.ResultDigit); !ok {
-			return hotline.Case{}, hotline.Errorf(hotline.EINVALID, "unknown result digit %d (1 answered, 2 measures taken)", w.ResultDigit)
-		}
-		if result == hotline.ResultForwarded || result == hotline.ResultExtended {
-			return hotline.Case{}, hotline.Errorf(hotline.EINVALID, "result %s needs a target or a date: set it on the case card", result)
-		}
-	}
-	comment := strings.TrimSpace(w.Comment)
-	if comment == "" {
-		comment = "result keyed on the handset in wrap-up"
-	}
-	return s.change(ctx, by, w.CaseID, "wrap-up", func(c *hotline.Case, now time.Time) error {
-		if err := c.Editable(by); err != nil {
-			return err
-		}
-		if topic.Code != "" {
-			c.Topic, c.Type, c.UpdatedAt = topic.Code, topic.Type, now
-		}
-		if c.OwnerID == 0 {
-			c.OwnerID = op.ID // the operator who answered owns the call's case
-		}
-		if result != "" {
-			return c.Close(by, hotline.Closing{Result: result, Comment: comment}, now)
-		}
-		return nil
-	})
+	return r, nil
 }
 
-// CallCase is the case a call was filed under (what the switchboard's StartCall returns).
-type CallCase struct {
-	CaseID    int64
-	Number    string
-	OwnerID   int64 // 0: none yet
-	Returning bool  // the caller already had this case open or awaiting a callback
-}
-
-// callerNumber keeps a caller id only when it is a phone number: Asterisk may report "anonymous",
-// "unknown" or a name, which must not block filing the call.
-func (s *Store) callerNumber(callID, raw string) string {
-	n := hotline.NormalizePhone(raw)
-	if n != "" && !hotline.ValidPhoneNumber(n) {
-		s.log.Warn("journal: caller id is not a phone number; filed without it", "call", callID, "caller_id", raw)
-		return ""
+// callLeg returns the newest leg of call channel.
+func callLeg(ctx context.Context, q querier, channel string) (hotline.Leg, int64, error) {
+	var r struct {
+		legRow
+		CallRef int64 `db:"call_ref"`
 	}
-	return n
-}
-
-// StartCall files an arriving call (leg.CallID, leg.CallerNumber, leg.ArrivedAt): the leg goes on
-// the caller's newest delayed-answer or in-progress case when there is one (a returning caller,
-// routed to that case's owner), else on a new phone case. One transaction.
-func (s *Store) StartCall(ctx context.Context, leg hotline.Leg) (CallCase, error) {
-	if leg.CallID == "" {
-		return CallCase{}, hotline.Errorf(hotline.EINVALID, "a call needs its channel id")
-	}
-	leg.CallerNumber = s.callerNumber(leg.CallID, leg.CallerNumber)
-	leg.ID, leg.OperatorID, leg.End = 0, 0, ""
-	if err := leg.Validate(); err != nil {
-		return CallCase{}, err
-	}
-	var cc CallCase
-	err := s.write(ctx, "file call", func(tx *sqlx.Tx) error {
-		var c hotline.Case
-		if leg.CallerNumber != "" {
-			var r caseRow
-			err := tx.GetContext(ctx, &r, `SELECT `+caseCols+` FROM cases WHERE caller_number <> '' AND caller_number = ? AND status IN ('delayed_answer', 'in_progress')
-				ORDER BY status = 'delayed_answer' DESC, created_at DESC, id DESC LIMIT 1`, leg.CallerNumber)
-			switch {
-			case err == nil:
-				c, cc.Returning = r.toCase(), true
-			case err != sql.ErrNoRows:
-				return err
-			}
+	if err := q.GetContext(ctx, &r, `SELECT `+legCols+`, l.call_ref`+legsFrom+`WHERE c.channel = ? ORDER BY l.id DESC LIMIT 1`, channel); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return hotline.Leg{}, 0, hotline.Errorf(hotline.ENOTFOUND, "no call %q in the journal (StartCall first)", clip(channel))
 		}
-		if !cc.Returning {
-			c = hotline.Case{Channel: hotline.ChannelPhone, CallerNumber: leg.CallerNumber, CreatedAt: leg.ArrivedAt}
-			if err := s.prepareNew(hotline.SystemActor, &c); err != nil {
-				return err
-			}
-			if err := s.insertCase(ctx, tx, hotline.SystemActor, &c); err != nil {
-				return err
-			}
-		}
-		leg.CaseID = c.ID
-		if err := s.insertLeg(ctx, tx, &leg); err != nil {
-			return err
-		}
-		cc.CaseID, cc.Number, cc.OwnerID = c.ID, c.Number, c.OwnerID
-		return nil
-	})
-	return cc, err
+		return hotline.Leg{}, 0, err
+	}
+	return r.leg(), r.CallRef, nil
 }
 
-func (s *Store) insertLeg(ctx context.Context, tx *sqlx.Tx, l *hotline.Leg) error {
-	res, err := tx.ExecContext(ctx, `INSERT INTO legs (case_id, call_id, caller_number, operator_id, arrived_at, greeting_end_at,
-		queued_at, answered_at, ended_at, end_reason, recording_name, transferred_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		l.CaseID, l.CallID, l.CallerNumber, nullID(l.OperatorID), ms(l.ArrivedAt), ms(l.GreetingEndAt), ms(l.QueuedAt),
-		ms(l.AnsweredAt), ms(l.EndedAt), l.End, l.RecordingName, nullID(l.TransferredFrom))
-	if err != nil {
-		return err
-	}
-	if l.ID, err = res.LastInsertId(); err != nil {
-		return err
-	}
-	return s.record(ctx, tx, hotline.SystemActor, "leg", l.ID, l.CaseID, "created", diff(nil, legFields(*l)))
-}
-
-// callLeg returns the newest leg of call callID.
-func callLeg(ctx context.Context, q querier, callID string) (hotline.Leg, error) {
-	var r legRow
-	if err := q.GetContext(ctx, &r, `SELECT `+legCols+` FROM legs WHERE call_id = ? AND call_id <> '' ORDER BY id DESC LIMIT 1`, callID); err != nil {
-		if err == sql.ErrNoRows {
-			return hotline.Leg{}, hotline.Errorf(hotline.ENOTFOUND, "no call %q in the journal (StartCall first)", callID)
-		}
-		return hotline.Leg{}, err
-	}
-	return r.leg(), nil
-}
-
-// SaveCallLeg updates the newest leg of call leg.CallID with the call's times, operator,
-// recording and end. A transfer (TransferredFrom set, another operator, the stored leg ended)
-// adds a new leg on the same case. A leg with an operator makes that operator the owner of a case
-// that has none. One transaction, with history.
-func (s *Store) SaveCallLeg(ctx context.Context, leg hotline.Leg) error {
-	leg.CallerNumber = s.callerNumber(leg.CallID, leg.CallerNumber)
+// SaveCallLeg updates the newest leg of call leg.CallID with its times, operator, recording and
+// end, and the call with what the leg adds: greeting end, first queueing, first answer and its
+// operator, and, when outcome is set (the leg ends the call), its end and outcome. A write without
+// an outcome whose leg ended completed, abandoned or at overflow (spooled by an earlier version)
+// ends the call too, with the outcome derived from its legs. A transfer
+// (TransferredFrom set, another operator, the stored leg ended) adds a new leg. One transaction.
+func (s *Store) SaveCallLeg(ctx context.Context, leg hotline.Leg, outcome hotline.CallOutcome) error {
 	if err := leg.Validate(); err != nil {
 		return err
+	}
+	if outcome != "" && !outcome.Valid() {
+		return hotline.Errorf(hotline.EINVALID, "unknown call outcome %q", clip(string(outcome)))
 	}
 	return s.write(ctx, "save call leg", func(tx *sqlx.Tx) error {
-		stored, err := callLeg(ctx, tx, leg.CallID)
+		stored, ref, err := callLeg(ctx, tx, leg.CallID)
 		if err != nil {
 			return err
 		}
@@ -309,73 +237,502 @@ func (s *Store) SaveCallLeg(ctx context.Context, leg hotline.Leg) error {
 				}
 			}
 		}
-		leg.CaseID = stored.CaseID
 		if leg.TransferredFrom != 0 && !stored.EndedAt.IsZero() && stored.OperatorID != leg.OperatorID {
-			leg.ID = 0
-			err = s.insertLeg(ctx, tx, &leg)
+			_, err = tx.ExecContext(ctx, `INSERT INTO legs (call_ref, operator_id, arrived_at, greeting_end_at, queued_at, answered_at,
+				ended_at, end_reason, recording_name, transferred_from, ended_away) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				ref, nullID(leg.OperatorID), ms(leg.ArrivedAt), ms(leg.GreetingEndAt), ms(leg.QueuedAt), ms(leg.AnsweredAt),
+				ms(leg.EndedAt), leg.End, leg.RecordingName, nullID(leg.TransferredFrom), leg.EndedAway)
 		} else {
-			leg.ID = stored.ID
-			err = s.updateLeg(ctx, tx, stored, leg)
+			_, err = tx.ExecContext(ctx, `UPDATE legs SET operator_id = ?, arrived_at = ?, greeting_end_at = ?, queued_at = ?,
+				answered_at = ?, ended_at = ?, end_reason = ?, recording_name = ?, transferred_from = ?, ended_away = ? WHERE id = ?`,
+				nullID(leg.OperatorID), ms(leg.ArrivedAt), ms(leg.GreetingEndAt), ms(leg.QueuedAt), ms(leg.AnsweredAt),
+				ms(leg.EndedAt), leg.End, leg.RecordingName, nullID(leg.TransferredFrom), leg.EndedAway, stored.ID)
 		}
-		if err != nil || leg.OperatorID == 0 {
+		if err != nil {
 			return err
 		}
-		c, err := getCase(ctx, tx, leg.CaseID)
-		if err != nil || c.OwnerID != 0 {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE cases SET owner_id = ?, updated_at = ? WHERE id = ?`, leg.OperatorID, s.now().UnixMilli(), c.ID); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, hotline.SystemActor, "case", c.ID, c.ID, "answered",
-			[]Change{{Field: "owner_id", To: idField(leg.OperatorID)}})
+		return s.updateCall(ctx, tx, ref, leg, outcome)
 	})
 }
 
-func (s *Store) updateLeg(ctx context.Context, tx *sqlx.Tx, before, l hotline.Leg) error {
-	changes := diff(legFields(before), legFields(l))
-	if len(changes) == 0 {
+// updateCall brings call ref up to date with what its newest leg says.
+func (s *Store) updateCall(ctx context.Context, tx *sqlx.Tx, ref int64, leg hotline.Leg, outcome hotline.CallOutcome) error {
+	// The first of each: a later leg (a transfer) never moves the call's greeting, queueing or answer.
+	if _, err := tx.ExecContext(ctx, `UPDATE calls SET greeting_end_at = coalesce(greeting_end_at, ?),
+		queued_at = coalesce(queued_at, ?), answered_at = coalesce(answered_at, ?),
+		operator_id = CASE WHEN answered_at IS NULL THEN ? ELSE operator_id END WHERE id = ?`,
+		ms(leg.GreetingEndAt), ms(leg.QueuedAt), ms(leg.AnsweredAt), nullID(leg.OperatorID), ref); err != nil {
+		return err
+	}
+	// The call flow says how the call ended with its last leg's write. A write without it (spooled
+	// by an earlier version) ends the call when the leg's end can only be the call's.
+	if outcome == "" && leg.End != hotline.LegCompleted && leg.End != hotline.LegAbandoned && leg.End != hotline.LegOverflow {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE legs SET call_id = ?, caller_number = ?, operator_id = ?, arrived_at = ?, greeting_end_at = ?,
-		queued_at = ?, answered_at = ?, ended_at = ?, end_reason = ?, recording_name = ?, transferred_from = ? WHERE id = ?`,
-		l.CallID, l.CallerNumber, nullID(l.OperatorID), ms(l.ArrivedAt), ms(l.GreetingEndAt), ms(l.QueuedAt), ms(l.AnsweredAt),
-		ms(l.EndedAt), l.End, l.RecordingName, nullID(l.TransferredFrom), l.ID)
-	if err != nil {
-		return err
+	if outcome == "" {
+		var rows []legRow
+		if err := tx.SelectContext(ctx, &rows, `SELECT `+legCols+legsFrom+`WHERE l.call_ref = ? ORDER BY l.id`, ref); err != nil {
+			return err
+		}
+		legs := make([]hotline.Leg, len(rows))
+		for i, r := range rows {
+			legs[i] = r.leg()
+		}
+		var callback bool
+		if err := tx.GetContext(ctx, &callback, `SELECT outcome = 'overflow_callback' FROM calls WHERE id = ?`, ref); err != nil {
+			return err
+		}
+		outcome = hotline.OutcomeOf(legs, callback)
 	}
-	return s.record(ctx, tx, hotline.SystemActor, "leg", l.ID, l.CaseID, "updated", changes)
-}
-
-// callCaseID is the case call callID was filed under.
-func (s *Store) callCaseID(ctx context.Context, callID string) (int64, error) {
-	l, err := callLeg(ctx, s.r, callID)
-	if err != nil {
-		return 0, s.dbError(err, "find call")
-	}
-	return l.CaseID, nil
-}
-
-// SetCallTopic records the topic an operator keyed on the handset (its number) for the case of
-// call callID (ApplyWrapUp without a result).
-func (s *Store) SetCallTopic(ctx context.Context, callID string, operatorID int64, topicNumber int) error {
-	id, err := s.callCaseID(ctx, callID)
-	if err != nil {
-		return err
-	}
-	_, err = s.ApplyWrapUp(ctx, WrapUp{CaseID: id, OperatorID: operatorID, TopicNumber: topicNumber})
+	_, err := tx.ExecContext(ctx, `UPDATE calls SET ended_at = ?, outcome = ?, ended_away = ? WHERE id = ?`,
+		ms(leg.EndedAt), outcome, leg.EndedAway, ref)
 	return err
 }
 
-// AwaitCallback makes the case of call callID «Отсроченный ответ» owned by operatorID (0: not
-// assigned yet): the caller asked to be called back (hotline.Case.AwaitCallback).
-func (s *Store) AwaitCallback(ctx context.Context, callID string, operatorID int64) error {
-	id, err := s.callCaseID(ctx, callID)
+// OpenLegs lists legs that never ended: after a restart the call flow reconciles them with the
+// channels Asterisk still has. Each carries its call's caller id as Asterisk gave it.
+func (s *Store) OpenLegs(ctx context.Context) ([]hotline.Leg, error) {
+	var rows []struct {
+		legRow
+		CallerID string `db:"caller_id"`
+	}
+	if err := s.r.SelectContext(ctx, &rows, `SELECT `+legCols+`, c.caller_id`+legsFrom+`WHERE l.ended_at IS NULL ORDER BY l.arrived_at, l.id`); err != nil {
+		return nil, s.dbError(err, "list open call legs")
+	}
+	out := make([]hotline.Leg, len(rows))
+	for i, r := range rows {
+		out[i] = r.leg()
+		out[i].CallerNumber = r.CallerID
+	}
+	return out, nil
+}
+
+// Legs lists the legs of call channel in the order they began.
+func (s *Store) Legs(ctx context.Context, channel string) ([]hotline.Leg, error) {
+	var rows []legRow
+	if err := s.r.SelectContext(ctx, &rows, `SELECT `+legCols+legsFrom+`WHERE c.channel = ? ORDER BY l.id`, channel); err != nil {
+		return nil, s.dbError(err, "list call legs")
+	}
+	out := make([]hotline.Leg, len(rows))
+	for i, r := range rows {
+		out[i] = r.leg()
+	}
+	return out, nil
+}
+
+// operatorActor is how an operator acting on the handset appears in the history.
+func operatorActor(op hotline.Operator) hotline.Actor {
+	by := hotline.Actor{Login: op.Login, OperatorID: op.ID, Role: op.Role}
+	if by.Login == "" {
+		by.Login = "operator:" + strconv.FormatInt(op.ID, 10)
+	}
+	return by
+}
+
+// callCases lists the cases call ref belongs to, newest first.
+func callCases(ctx context.Context, q querier, ref int64) ([]hotline.Case, error) {
+	var rows []caseRow
+	if err := q.SelectContext(ctx, &rows, `SELECT `+caseColsOf("k")+` FROM case_calls cc JOIN cases k ON k.id = cc.case_id
+		WHERE cc.call_ref = ? ORDER BY k.id DESC`, ref); err != nil {
+		return nil, err
+	}
+	out := make([]hotline.Case, len(rows))
+	for i, r := range rows {
+		out[i] = r.toCase()
+	}
+	return out, nil
+}
+
+// attach puts call ref on case caseID (once).
+func (s *Store) attach(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, caseID, ref int64, channel string) error {
+	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO case_calls (case_id, call_ref, attached_at, attached_by) VALUES (?, ?, ?, ?)`,
+		caseID, ref, s.now().UnixMilli(), by.Login)
 	if err != nil {
 		return err
 	}
-	_, err = s.change(ctx, hotline.SystemActor, id, "callback requested", func(c *hotline.Case, now time.Time) error {
-		return c.AwaitCallback(hotline.SystemActor, operatorID, now)
+	if n, _ := res.RowsAffected(); n == 0 {
+		return hotline.Errorf(hotline.ECONFLICT, "call %s is already on case #%d", clip(channel), caseID)
+	}
+	return s.record(ctx, tx, by, "case", caseID, caseID, "call attached", []Change{{Field: "call", To: channel}})
+}
+
+// KeyTopic is the handset's topic key (*<number># during a call or its wrap-up): the operator who
+// talked registers the call. The topic goes on the case of this call the operator works (theirs,
+// or one without an owner, still open); when there is none, a new case «В работе» is opened for
+// the call, owned by the operator, with the topic and its type. It returns the case.
+func (s *Store) KeyTopic(ctx context.Context, channel string, operatorID int64, topicNumber int) (hotline.Case, error) {
+	op, err := s.Operator(ctx, operatorID)
+	if err != nil {
+		return hotline.Case{}, err
+	}
+	topic, err := s.TopicByNumber(ctx, topicNumber)
+	if err != nil {
+		return hotline.Case{}, err
+	}
+	by := operatorActor(op)
+	var out hotline.Case
+	err = s.write(ctx, "register the call's case", func(tx *sqlx.Tx) error {
+		call, err := callByChannel(ctx, tx, channel)
+		if err != nil {
+			return err
+		}
+		cases, err := callCases(ctx, tx, call.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range cases {
+			if (c.OwnerID == op.ID || c.OwnerID == 0) && c.Editable(by) == nil {
+				before := c
+				c.Topic, c.Type, c.UpdatedAt = topic.Code, topic.Type, s.now().UTC()
+				if c.OwnerID == 0 {
+					c.OwnerID = op.ID
+				}
+				out = c
+				return s.saveCase(ctx, tx, by, before, c, "topic keyed")
+			}
+		}
+		c := hotline.Case{Channel: hotline.ChannelPhone, Type: topic.Type, Topic: topic.Code, OwnerID: op.ID,
+			CreatedAt: fromMS(call.ArrivedAt)}
+		if call.CallerValid {
+			c.CallerNumber = call.CallerNumber
+		}
+		if err := s.prepareNew(by, &c); err != nil {
+			return err
+		}
+		if err := s.insertCase(ctx, tx, by, &c); err != nil {
+			return err
+		}
+		out = c
+		return s.attach(ctx, tx, by, c.ID, call.ID, channel)
 	})
-	return err
+	return out, err
+}
+
+// DelayedAnswerRule says who owns the «Отсроченный ответ» case a voice message or a callback
+// request opens, and by when it is due.
+type DelayedAnswerRule struct {
+	// ToCaseOwner: the owner of the caller's newest open case takes it, when that operator is
+	// active and under their limit of cases in work; otherwise (and when false) it waits in the
+	// administrators' queue (no owner) for an administrator to assign it.
+	ToCaseOwner bool
+	// Due is how long after the call the person must be called back (0: 24 hours).
+	Due time.Duration
+}
+
+// Why a delayed answer was opened.
+const (
+	DelayedMessage  = "message"  // the caller left a voice message at overflow
+	DelayedCallback = "callback" // the caller keyed 1 at overflow to be called back
+)
+
+// OpenDelayedAnswer opens the «Отсроченный ответ» case of a call whose caller left a message or
+// asked to be called back (why: DelayedMessage or DelayedCallback), with an owner and a due date by
+// rule, and attaches the call; a callback request also marks the call as overflow_callback waiting
+// for its turn. A call that has one already gets no second.
+func (s *Store) OpenDelayedAnswer(ctx context.Context, channel, why string, rule DelayedAnswerRule) (hotline.Case, error) {
+	if why != DelayedMessage && why != DelayedCallback {
+		return hotline.Case{}, hotline.Errorf(hotline.EINVALID, "a delayed answer is opened for a message or a callback, not %q", clip(why))
+	}
+	due := rule.Due
+	if due <= 0 {
+		due = 24 * time.Hour
+	}
+	var out hotline.Case
+	err := s.write(ctx, "open a delayed answer", func(tx *sqlx.Tx) error {
+		call, err := callByChannel(ctx, tx, channel)
+		if err != nil {
+			return err
+		}
+		if why == DelayedCallback {
+			if _, err := tx.ExecContext(ctx, `UPDATE calls SET outcome = 'overflow_callback' WHERE id = ?`, call.ID); err != nil {
+				return err
+			}
+		}
+		cases, err := callCases(ctx, tx, call.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range cases {
+			if c.Status == hotline.StatusDelayedAnswer {
+				out = c
+				return nil // one call, one delayed answer (a replay, or a message after a callback)
+			}
+		}
+		var earlier []hotline.Case
+		if call.CallerValid {
+			if earlier, err = callerOpenCases(ctx, tx, call.CallerNumber); err != nil {
+				return err
+			}
+		}
+		var owner int64
+		if rule.ToCaseOwner {
+			owner, err = s.delayedOwner(ctx, tx, earlier)
+			if err != nil {
+				return err
+			}
+		}
+		arrived := fromMS(call.ArrivedAt)
+		c := hotline.Case{Channel: hotline.ChannelPhone, CreatedAt: arrived, DueAt: arrived.Add(due),
+			Description: map[string]string{DelayedMessage: "the caller left a voice message: call them back",
+				DelayedCallback: "the caller asked to be called back"}[why]}
+		if call.CallerValid {
+			c.CallerNumber = call.CallerNumber
+		}
+		if err := s.prepareNew(hotline.SystemActor, &c); err != nil {
+			return err
+		}
+		if err := c.AwaitCallback(hotline.SystemActor, owner, s.now().UTC()); err != nil {
+			return err
+		}
+		if err := s.insertCase(ctx, tx, hotline.SystemActor, &c); err != nil {
+			return err
+		}
+		if err := s.attach(ctx, tx, hotline.SystemActor, c.ID, call.ID, channel); err != nil {
+			return err
+		}
+		for _, e := range earlier { // the caller's history in one chain (§5.1.7)
+			if err := s.link(ctx, tx, hotline.SystemActor, c, e.ID); err != nil {
+				return err
+			}
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+// delayedOwner is the owner of the newest of cases that has an active owner under their limit; 0
+// when none (the administrators' queue).
+func (s *Store) delayedOwner(ctx context.Context, tx *sqlx.Tx, cases []hotline.Case) (int64, error) {
+	for _, c := range cases {
+		if c.OwnerID == 0 {
+			continue
+		}
+		op, err := getOperator(ctx, tx, "", `id = ?`, c.OwnerID)
+		if err != nil || !op.Active {
+			continue
+		}
+		if err := underLimit(ctx, tx, op, 0); err != nil {
+			s.log.Info("journal: the caller's case owner is at their limit; the delayed answer goes to the administrators' queue",
+				"operator", op.ID, "err", err)
+			return 0, nil
+		}
+		return op.ID, nil
+	}
+	return 0, nil
+}
+
+// GiveCallback: the callback asked on call channel reached the head of the queue and operatorID
+// calls back (hotline dials, or they call by hand): the delayed answer becomes theirs, and the call
+// no longer waits for its turn.
+func (s *Store) GiveCallback(ctx context.Context, channel string, operatorID int64) error {
+	return s.write(ctx, "give a callback", func(tx *sqlx.Tx) error {
+		call, err := callByChannel(ctx, tx, channel)
+		if err != nil {
+			return err
+		}
+		if _, err := getOperator(ctx, tx, fmt.Sprintf("with id %d", operatorID), `id = ?`, operatorID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE calls SET callback_given_to = ? WHERE id = ?`, operatorID, call.ID); err != nil {
+			return err
+		}
+		cases, err := callCases(ctx, tx, call.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range cases {
+			if c.Status != hotline.StatusDelayedAnswer || c.OwnerID == operatorID {
+				continue
+			}
+			before := c
+			if err := c.AwaitCallback(hotline.SystemActor, operatorID, s.now().UTC()); err != nil {
+				return err
+			}
+			return s.saveCase(ctx, tx, hotline.SystemActor, before, c, "callback given")
+		}
+		return nil
+	})
+}
+
+// CallbackConnected: hotline dialled the caller back on call channel (its CallbackFor the call
+// that asked) and operatorID talks to them: the delayed answer is «В работе» again, theirs, and
+// the new call is on it.
+func (s *Store) CallbackConnected(ctx context.Context, channel string, operatorID int64) error {
+	return s.write(ctx, "note a callback connected", func(tx *sqlx.Tx) error {
+		call, err := callByChannel(ctx, tx, channel)
+		if err != nil {
+			return err
+		}
+		if call.CallbackFor == "" {
+			return hotline.Errorf(hotline.EINVALID, "call %s is not a callback", clip(channel))
+		}
+		asked, err := callByChannel(ctx, tx, call.CallbackFor)
+		if err != nil {
+			return err
+		}
+		cases, err := callCases(ctx, tx, asked.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range cases {
+			if c.Status != hotline.StatusDelayedAnswer {
+				continue
+			}
+			before := c
+			c.OwnerID = operatorID
+			if err := c.SetInProgress(hotline.SystemActor, s.now().UTC()); err != nil {
+				return err
+			}
+			if err := s.saveCase(ctx, tx, hotline.SystemActor, before, c, "called back"); err != nil {
+				return err
+			}
+			return s.attach(ctx, tx, hotline.SystemActor, c.ID, call.ID, channel)
+		}
+		return nil // the delayed answer was dealt with meanwhile: the call stands on its own
+	})
+}
+
+// Forwarded is «*26» keyed by operator By after transferring call Channel to operator To.
+type Forwarded struct {
+	Channel string
+	By, To  int64
+	// Reached: To answered and talks to the caller. The case is handed to them «В работе».
+	// Otherwise the case is closed «Переадресация с уведомлением обратившегося» (§6.1): a
+	// delayed answer of To, who must call the person back.
+	Reached bool
+}
+
+// ForwardCall applies f to the case of the call that By works (theirs, open). There must be one:
+// the operator registers the call (the topic key) before handing it on.
+func (s *Store) ForwardCall(ctx context.Context, f Forwarded) (hotline.Case, error) {
+	op, err := s.Operator(ctx, f.By)
+	if err != nil {
+		return hotline.Case{}, err
+	}
+	to, err := s.Operator(ctx, f.To)
+	if err != nil {
+		return hotline.Case{}, err
+	}
+	by := operatorActor(op)
+	var out hotline.Case
+	err = s.write(ctx, "forward the call's case", func(tx *sqlx.Tx) error {
+		call, err := callByChannel(ctx, tx, f.Channel)
+		if err != nil {
+			return err
+		}
+		cases, err := callCases(ctx, tx, call.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range cases {
+			if c.OwnerID != op.ID || (c.Status != hotline.StatusInProgress && c.Status != hotline.StatusDelayedAnswer) {
+				continue
+			}
+			before, now := c, s.now().UTC()
+			action := "handed over"
+			if f.Reached {
+				err = c.HandOver(by, to.ID, now)
+			} else {
+				action = "forwarded"
+				if err = underLimit(ctx, tx, to, c.ID); err == nil {
+					err = c.Forward(by, to.ID, "transferred on the handset; the caller was told who takes the case", now)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			out = c
+			return s.saveCase(ctx, tx, by, before, c, action)
+		}
+		return hotline.Errorf(hotline.ENOTFOUND, "call %s has no open case of operator %d: key the topic first to register it", clip(f.Channel), op.ID)
+	})
+	return out, err
+}
+
+// saveCase stores case c (changed from before by a rule) with a history event.
+func (s *Store) saveCase(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, before, c hotline.Case, action string) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if err := checkCaseRefs(ctx, tx, &c, &before); err != nil {
+		return err
+	}
+	if err := updateCaseRow(ctx, tx, c); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, by, "case", c.ID, c.ID, action, diff(caseFields(before), caseFields(c)))
+}
+
+// WaitingCallbacks lists the callbacks no operator has been given yet: calls whose caller keyed 1
+// at overflow, whose delayed answer is still waiting, oldest first, each as its last leg with the
+// caller id as Asterisk gave it. The call flow keeps their places in memory; after a restart it
+// queues them again from this list, so a promise made to a caller outlives the daemon.
+func (s *Store) WaitingCallbacks(ctx context.Context) ([]hotline.Leg, error) {
+	var rows []struct {
+		legRow
+		CallerID string `db:"caller_id"`
+	}
+	if err := s.r.SelectContext(ctx, &rows, `SELECT `+legCols+`, c.caller_id`+legsFrom+`
+		WHERE c.outcome = 'overflow_callback' AND c.callback_given_to IS NULL AND c.ended_at IS NOT NULL
+			AND l.id = (SELECT max(id) FROM legs WHERE call_ref = c.id)
+			AND EXISTS (SELECT 1 FROM case_calls cc JOIN cases k ON k.id = cc.case_id
+				WHERE cc.call_ref = c.id AND k.status = 'delayed_answer')
+		ORDER BY coalesce(l.queued_at, l.arrived_at), l.id`); err != nil {
+		return nil, s.dbError(err, "list waiting callbacks")
+	}
+	out := make([]hotline.Leg, len(rows))
+	for i, r := range rows {
+		out[i] = r.leg()
+		out[i].CallerNumber = r.CallerID
+	}
+	return out, nil
+}
+
+// OpenCaseCounts returns, for each operator who owns any, the number of their cases in work
+// («В работе» or «Отсроченный ответ»): what hotline.Operator.MaxConcurrent limits.
+func (s *Store) OpenCaseCounts(ctx context.Context) (map[int64]int, error) {
+	var rows []struct {
+		Owner int64 `db:"owner_id"`
+		N     int   `db:"n"`
+	}
+	if err := s.r.SelectContext(ctx, &rows, `SELECT owner_id, count(*) AS n FROM cases
+		WHERE owner_id IS NOT NULL AND status IN ('in_progress', 'delayed_answer') GROUP BY owner_id`); err != nil {
+		return nil, s.dbError(err, "count cases in work")
+	}
+	out := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		out[r.Owner] = r.N
+	}
+	return out, nil
+}
+
+// underLimit refuses to give op one more case in work when they are at their limit
+// (MaxConcurrent; 0: none). except is a case that is theirs already and does not count twice.
+func underLimit(ctx context.Context, q querier, op hotline.Operator, except int64) error {
+	if op.MaxConcurrent <= 0 {
+		return nil
+	}
+	var n int
+	if err := q.GetContext(ctx, &n, `SELECT count(*) FROM cases WHERE owner_id = ? AND id <> ? AND status IN ('in_progress', 'delayed_answer')`,
+		op.ID, except); err != nil {
+		return err
+	}
+	if n >= op.MaxConcurrent {
+		return hotline.Errorf(hotline.ECONFLICT, "operator %d (%s) has %d cases in work, their limit is %d: close some or choose someone else",
+			op.ID, op.Name, n, op.MaxConcurrent)
+	}
+	return nil
+}
+
+// clip bounds user input quoted in messages (80 characters).
+func clip(s string) string {
+	n := 0
+	for i := range s {
+		if n == 80 {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
 }

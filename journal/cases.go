@@ -184,7 +184,11 @@ func (s *Store) insertCase(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, c
 
 // prepareNew applies the rules for a new case and normalises what people type.
 func (s *Store) prepareNew(by hotline.Actor, c *hotline.Case) error {
-	c.CallerNumber = hotline.NormalizePhone(c.CallerNumber)
+	n, err := s.typedNumber(c.CallerNumber)
+	if err != nil {
+		return err
+	}
+	c.CallerNumber = n
 	now := s.now().UTC()
 	c.CreatedAt = c.CreatedAt.UTC()
 	if err := c.Open(by, now); err != nil {
@@ -225,14 +229,6 @@ func (s *Store) CreateCases(ctx context.Context, by hotline.Actor, cs []hotline.
 	})
 }
 
-// CreatePhoneCase registers the case of an incoming call as the system: «В работе», channel
-// phone, the caller's number as Asterisk gave it (empty when withheld), no type or topic yet.
-func (s *Store) CreatePhoneCase(ctx context.Context, callerNumber string, arrivedAt time.Time) (hotline.Case, error) {
-	c := hotline.Case{Channel: hotline.ChannelPhone, CallerNumber: callerNumber, CreatedAt: arrivedAt}
-	err := s.NewCase(ctx, hotline.SystemActor, &c)
-	return c, err
-}
-
 func getCase(ctx context.Context, q querier, id int64) (hotline.Case, error) {
 	var r caseRow
 	if err := q.GetContext(ctx, &r, `SELECT `+caseCols+` FROM cases WHERE id = ?`, id); err != nil {
@@ -269,19 +265,29 @@ func (s *Store) change(ctx context.Context, by hotline.Actor, id int64, action s
 		if err := checkCaseRefs(ctx, tx, &c, &before); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE cases SET caller_number = ?, full_name = ?, full_name_fold = ?, birth_date = ?,
-			policy_number = ?, address = ?, type = ?, topic = ?, description = ?, owner_id = ?, due_at = ?, status = ?, result = ?,
-			comment = ?, forwarded_to = ?, extend_to = ?, review_note = ?, updated_at = ? WHERE id = ?`,
-			c.CallerNumber, c.Person.FullName, fold(c.Person.FullName), c.Person.BirthDate, c.Person.PolicyNumber, c.Person.Address,
-			c.Type, nullStr(c.Topic), c.Description, nullID(c.OwnerID), ms(c.DueAt), c.Status, c.Result, c.Comment,
-			nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.UpdatedAt.UnixMilli(), id)
-		if err != nil {
+		if err := updateCaseRow(ctx, tx, c); err != nil {
 			return err
 		}
 		out = c
 		return s.record(ctx, tx, by, "case", id, id, action, diff(caseFields(before), caseFields(c)))
 	})
 	return out, err
+}
+
+// updateCaseRow writes every field of case c that can change.
+func updateCaseRow(ctx context.Context, tx *sqlx.Tx, c hotline.Case) error {
+	_, err := tx.ExecContext(ctx, `UPDATE cases SET caller_number = ?, full_name = ?, full_name_fold = ?, birth_date = ?,
+		policy_number = ?, address = ?, type = ?, topic = ?, description = ?, owner_id = ?, due_at = ?, status = ?, result = ?,
+		comment = ?, forwarded_to = ?, extend_to = ?, review_note = ?, updated_at = ? WHERE id = ?`,
+		c.CallerNumber, c.Person.FullName, fold(c.Person.FullName), c.Person.BirthDate, c.Person.PolicyNumber, c.Person.Address,
+		c.Type, nullStr(c.Topic), c.Description, nullID(c.OwnerID), ms(c.DueAt), c.Status, c.Result, c.Comment,
+		nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.UpdatedAt.UnixMilli(), c.ID)
+	return err
+}
+
+// caseColsOf is caseCols qualified by a table alias, for queries that join cases.
+func caseColsOf(alias string) string {
+	return alias + "." + strings.ReplaceAll(strings.Join(strings.Fields(caseCols), " "), ", ", ", "+alias+".")
 }
 
 // CaseUpdate is an edit of a case card; nil fields are left as they are.
@@ -317,7 +323,11 @@ func (s *Store) UpdateCase(ctx context.Context, by hotline.Actor, id int64, u Ca
 			}
 		}
 		if u.CallerNumber != nil {
-			c.CallerNumber = hotline.NormalizePhone(*u.CallerNumber)
+			n, err := s.typedNumber(*u.CallerNumber)
+			if err != nil {
+				return err
+			}
+			c.CallerNumber = n
 		}
 		set(&c.Person.FullName, u.FullName)
 		set(&c.Person.BirthDate, u.BirthDate)
@@ -386,29 +396,34 @@ func (s *Store) LinkCases(ctx context.Context, by hotline.Actor, id, linked int6
 		if err != nil {
 			return err
 		}
-		b, err := getCase(ctx, tx, linked)
-		if err != nil {
-			return err
-		}
 		if err := a.CanWork(by); err != nil {
 			return err
 		}
-		if err := a.CanLink(&b); err != nil {
-			return err
-		}
-		lo, hi := min(id, linked), max(id, linked) // one row per pair, whichever side links
-		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO case_links (case_id, linked_id, created_at) VALUES (?, ?, ?)`, lo, hi, s.now().UnixMilli())
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return hotline.Errorf(hotline.ECONFLICT, "cases %s and %s are already linked", a.Number, b.Number)
-		}
-		if err := s.record(ctx, tx, by, "case", id, id, "linked", []Change{{Field: "linked", To: b.Number}}); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, by, "case", linked, linked, "linked", []Change{{Field: "linked", To: a.Number}})
+		return s.link(ctx, tx, by, a, linked)
 	})
+}
+
+// link links case a to case linked in tx, with a history event on both.
+func (s *Store) link(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, a hotline.Case, linked int64) error {
+	b, err := getCase(ctx, tx, linked)
+	if err != nil {
+		return err
+	}
+	if err := a.CanLink(&b); err != nil {
+		return err
+	}
+	lo, hi := min(a.ID, linked), max(a.ID, linked) // one row per pair, whichever side links
+	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO case_links (case_id, linked_id, created_at) VALUES (?, ?, ?)`, lo, hi, s.now().UnixMilli())
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return hotline.Errorf(hotline.ECONFLICT, "cases %s and %s are already linked", a.Number, b.Number)
+	}
+	if err := s.record(ctx, tx, by, "case", a.ID, a.ID, "linked", []Change{{Field: "linked", To: b.Number}}); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, by, "case", linked, linked, "linked", []Change{{Field: "linked", To: a.Number}})
 }
 
 // LinkedCases lists the cases linked to case id.
@@ -477,7 +492,7 @@ type CaseFilter struct {
 	Offset     int
 }
 
-func (f CaseFilter) where() (string, []any, error) {
+func (f CaseFilter) where(region hotline.PhoneRegion) (string, []any, error) {
 	var (
 		conds []string
 		args  []any
@@ -515,9 +530,9 @@ func (f CaseFilter) where() (string, []any, error) {
 		conds, args = append(conds, `owner_id = ?`), append(args, f.OperatorID)
 	}
 	if f.Caller != "" {
-		n := hotline.NormalizePhone(f.Caller)
-		if !hotline.ValidPhoneNumber(n) {
-			return "", nil, hotline.Errorf(hotline.EINVALID, "invalid phone number %q", f.Caller)
+		n, ok := region.Normalize(f.Caller)
+		if !ok {
+			return "", nil, hotline.Errorf(hotline.EINVALID, "--caller %q is not a phone number: want e.g. +79121234567 or 8 912 123-45-67", clip(f.Caller))
 		}
 		// The "<> ''" repeats the partial index's WHERE: SQLite uses a partial index only when
 		// the query implies its condition, which a bound parameter alone does not.
@@ -531,7 +546,7 @@ func (f CaseFilter) where() (string, []any, error) {
 
 // Cases lists cases matching f, newest first.
 func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]hotline.Case, error) {
-	where, args, err := f.where()
+	where, args, err := f.where(s.PhoneRegion())
 	if err != nil {
 		return nil, err
 	}
@@ -547,7 +562,7 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]hotline.Case, error)
 
 // CountCases counts the cases matching f (Limit and Offset ignored).
 func (s *Store) CountCases(ctx context.Context, f CaseFilter) (int, error) {
-	where, args, err := f.where()
+	where, args, err := f.where(s.PhoneRegion())
 	if err != nil {
 		return 0, err
 	}
@@ -585,9 +600,9 @@ func (s *Store) CallerHistory(ctx context.Context, q CallerQuery, limit int) ([]
 		args  []any
 	)
 	if q.Number != "" {
-		n := hotline.NormalizePhone(q.Number)
-		if !hotline.ValidPhoneNumber(n) {
-			return nil, hotline.Errorf(hotline.EINVALID, "invalid phone number %q: want digits, optionally with a leading +", q.Number)
+		n, err := s.typedNumber(q.Number)
+		if err != nil {
+			return nil, err
 		}
 		conds, args = append(conds, `caller_number <> '' AND caller_number = ?`), append(args, n)
 	}

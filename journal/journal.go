@@ -53,6 +53,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -81,6 +82,8 @@ type Store struct {
 	r    *sqlx.DB // query-only readers
 	now  func() time.Time
 	log  *slog.Logger
+
+	region atomic.Value // hotline.PhoneRegion: the journal's settings.phone_region (settings.go)
 
 	markMu    sync.Mutex
 	markSpool string // the spool generation whose write mark was last claimed (writemark.go)
@@ -160,6 +163,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		s.w.SetConnMaxLifetime(0)
 	}
 	if err := s.verify(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	if err := s.loadSettings(ctx); err != nil {
 		s.closeDBs()
 		return nil, err
 	}

@@ -87,9 +87,22 @@ func (s *Store) RequireCurrent(ctx context.Context) error {
 	return nil
 }
 
+// Applied is one migration Migrate applied, with what it says it did (empty for most).
+type Applied struct {
+	Version int    `json:"version"`
+	Name    string `json:"name"`
+	Note    string `json:"note,omitempty"`
+}
+
+// afterMigration is Go work a migration needs in its own transaction, after its SQL: what SQL
+// cannot do (parsing phone numbers), and its account of what it did.
+var afterMigration = map[int]func(ctx context.Context, s *Store, tx *sqlx.Tx) (string, error){
+	6: afterCalls,
+}
+
 // Migrate applies every migration newer than the database's version, each in its own
-// transaction, and returns the versions applied.
-func (s *Store) Migrate(ctx context.Context) ([]int, error) {
+// transaction, and returns the migrations applied.
+func (s *Store) Migrate(ctx context.Context) ([]Applied, error) {
 	ms, err := migrations()
 	if err != nil {
 		return nil, err
@@ -101,11 +114,19 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 	if cur > len(ms) {
 		return nil, hotline.Errorf(hotline.EUNAVAILABLE, "database %s has schema version %d, newer than this hotline (%d): upgrade hotline", s.path, cur, len(ms))
 	}
-	var applied []int
+	var applied []Applied
 	for _, m := range ms[cur:] {
+		a := Applied{Version: m.version, Name: m.name}
 		err := s.write(ctx, "migrate to "+m.name, func(tx *sqlx.Tx) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
+			}
+			if after := afterMigration[m.version]; after != nil {
+				note, err := after(ctx, s, tx)
+				if err != nil {
+					return err
+				}
+				a.Note = note
 			}
 			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version))
 			return err
@@ -113,8 +134,16 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		if err != nil {
 			return applied, err
 		}
-		s.log.Info("journal: migrated", "version", m.version, "name", m.name)
-		applied = append(applied, m.version)
+		s.log.Debug("journal: migrated", "version", m.version, "name", m.name)
+		if a.Note != "" {
+			s.log.Info("journal: migrated", "version", m.version, "name", m.name, "note", a.Note)
+		}
+		applied = append(applied, a)
+	}
+	if len(applied) > 0 {
+		if err := s.loadSettings(ctx); err != nil {
+			return applied, err
+		}
 	}
 	return applied, nil
 }

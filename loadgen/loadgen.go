@@ -159,7 +159,7 @@ type Fixed struct {
 	summary
 	Cost
 	Seconds           float64 `json:"seconds"`
-	JournalCases      int     `json:"journal_cases,omitempty"`
+	JournalCalls      int     `json:"journal_calls,omitempty"`
 	JournalLegs       int     `json:"journal_legs,omitempty"`
 	JournalWritesPerS float64 `json:"journal_writes_per_s,omitempty"`
 	JournalNote       string  `json:"journal_note,omitempty"`
@@ -385,12 +385,12 @@ func runFixed(ctx context.Context, o Options, name string, exts []string, prefix
 	f.Cost, err = s.cost(sum.Completed)
 	errs := []error{err, s.close(ctx)}
 	// The journal is read after the daemon stopped: every row it flushed on SIGTERM is counted.
-	cases, legs, ok, jerr := s.sys.Journal(ctx, s.t0)
+	calls, legs, ok, jerr := s.sys.Journal(ctx, s.t0)
 	errs = append(errs, jerr)
 	if ok {
-		f.JournalCases, f.JournalLegs = cases, legs
-		f.JournalWritesPerS = float64(cases+legs) / elapsed.Seconds()
-		f.JournalNote = "case and leg rows written during the run ÷ its duration"
+		f.JournalCalls, f.JournalLegs = calls, legs
+		f.JournalWritesPerS = float64(calls+legs) / elapsed.Seconds()
+		f.JournalNote = "call and leg rows written during the run ÷ its duration"
 	} else {
 		f.JournalNote = "app_queue keeps no case journal"
 	}

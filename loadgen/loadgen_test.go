@@ -68,8 +68,8 @@ func TestLoadgenBothSystemsSmall(t *testing.T) {
 			t.Errorf("%s: Asterisk not measured: %+v", s.System, f.Cost)
 		}
 		if s.System == "hotline" {
-			if f.JournalCases < o.Calls || f.JournalLegs < o.Calls {
-				t.Errorf("hotline: journal has %d cases and %d legs for %d calls", f.JournalCases, f.JournalLegs, o.Calls)
+			if f.JournalCalls < o.Calls || f.JournalLegs < o.Calls {
+				t.Errorf("hotline: journal has %d calls and %d legs for %d calls", f.JournalCalls, f.JournalLegs, o.Calls)
 			}
 			if f.HotlinePeakRSSKB <= 0 {
 				t.Errorf("hotline: its process was not measured: %+v", f.Cost)

@@ -166,10 +166,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 			return fmt.Sprintf("%.1f / %s", float64(f.AsteriskPeakRSSKB)/1024, mb(f.HotlinePeakRSSKB))
 		})
 		row("journal writes/s (cases+legs)", func(f *Fixed) string {
-			if f.JournalCases == 0 && f.JournalLegs == 0 {
+			if f.JournalCalls == 0 && f.JournalLegs == 0 {
 				return "-"
 			}
-			return fmt.Sprintf("%.2f (%d cases, %d legs)", f.JournalWritesPerS, f.JournalCases, f.JournalLegs)
+			return fmt.Sprintf("%.2f (%d calls, %d legs)", f.JournalWritesPerS, f.JournalCalls, f.JournalLegs)
 		})
 		row("generator CPU s (apart)", func(f *Fixed) string { return fmt.Sprintf("%.2f", f.GeneratorCPUSeconds) })
 		row("run time s", func(f *Fixed) string { return fmt.Sprintf("%.0f", f.Seconds) })

@@ -51,10 +51,10 @@ type call struct {
 	state  callState
 	leg    hotline.Leg
 
-	caseID    int64
-	owner     int64 // the operator who owns the caller's open case
-	returning bool
-	filed     bool // the journal answered StartCall
+	owner     int64 // the operator who owns the caller's open case (calls.returning_to_owner)
+	openCases int   // the caller's cases in work, as the journal said at arrival
+	filed     bool  // the journal answered StartCall
+	hungUp    bool  // the caller hung up (a hangup request): a playback ending now is not the greeting's end
 
 	priority  int
 	line      line      // what the dialled number says about the caller's needs (lines.go)
@@ -69,8 +69,11 @@ type call struct {
 	overflow  string // "callback" or "message": the path taken at overflow
 	digitWait *timer // overflow: waiting for "1"
 	recording string // the bridge recording, or the caller's message
+	answered  bool   // an operator talked to the caller on some leg
+	messageLeft bool // the caller's voice message was stored
 
-	calledBack bool // hotline dialled this caller back (callback.go): no dialplan to return to
+	calledBack  bool   // hotline dialled this caller back (callback.go): no dialplan to return to
+	callbackFor string // with calledBack: the call that asked for it
 }
 
 func (s *Switchboard) callLog(c *call) *slog.Logger {
@@ -78,7 +81,7 @@ func (s *Switchboard) callLog(c *call) *slog.Logger {
 	if c.offer != nil {
 		opID = c.offer.op.ID
 	}
-	return s.log.With("call", c.id, "case", c.caseID, "operator", opID)
+	return s.log.With("call", c.id, "operator", opID)
 }
 
 // onStasisStart routes a channel entering the application by its arguments.
@@ -119,12 +122,14 @@ func (s *Switchboard) arrive(m StasisStart) {
 		return
 	}
 	now := s.clock.Now()
-	c := &call{id: m.Channel, number: m.CallerNumber, state: stateGreeting}
-	c.leg = hotline.Leg{CallID: c.id, CallerNumber: c.number, ArrivedAt: now}
+	// One form of a number everywhere (E.164 when it is one): the live view, priority, the journal.
+	number, _ := s.cfg.PhoneRegion.Normalize(m.CallerNumber)
+	c := &call{id: m.Channel, number: number, state: stateGreeting}
+	c.leg = hotline.Leg{CallID: c.id, CallerNumber: m.CallerNumber, ArrivedAt: now}
 	var unknown []string
 	c.line, unknown = parseLine(m.Args[1:])
-	if n := hotline.NormalizePhone(c.number); n != "" && slices.ContainsFunc(s.cfg.PriorityNumbers,
-		func(p string) bool { return hotline.NormalizePhone(p) == n }) {
+	c.line.dialled = m.Exten
+	if slices.ContainsFunc(s.cfg.PriorityNumbers, func(p string) bool { return s.cfg.PhoneRegion.Same(p, m.CallerNumber) }) {
 		c.priority = 2
 	}
 	s.calls[c.id] = c
@@ -139,37 +144,40 @@ func (s *Switchboard) arrive(m StasisStart) {
 	c.playback = s.play(c.id, c.id, []string{s.cfg.Greeting}, func(bool) { s.greeted(c) })
 }
 
-// fileCall files the call's arrival in the journal (StartCall); the case comes back as caseFiled.
+// fileCall files the call's arrival in the journal (StartCall); what the journal knows of the
+// caller comes back as callFiled. No case is opened: people open cases.
 func (s *Switchboard) fileCall(c *call) {
-	leg := c.leg
-	s.journalWrite(Write{StartCall: &leg}, func(cc CallCase, err error) {
-		if err == nil && cc.CaseID != 0 {
-			s.post(caseFiled{call: leg.CallID, cc: cc})
+	start := CallStart{CallID: c.id, CallerNumber: c.leg.CallerNumber, Line: c.line.dialled, CallbackFor: c.callbackFor,
+		ArrivedAt: c.leg.ArrivedAt, QueuedAt: c.leg.QueuedAt}
+	s.journalWrite(Write{StartCall: &start}, func(f Filed, err error) {
+		if err == nil {
+			s.post(callFiled{call: start.CallID, f: f})
 		}
 	})
 }
 
-// caseFiled is the journal's answer to StartCall.
-type caseFiled struct {
+// callFiled is the journal's answer to StartCall.
+type callFiled struct {
 	call string
-	cc   CallCase
+	f    Filed
 }
 
-func (s *Switchboard) onCaseFiled(m caseFiled) {
+func (s *Switchboard) onCallFiled(m callFiled) {
 	c := s.calls[m.call]
 	if c == nil {
 		return // gone already; its leg was written all the same
 	}
-	c.caseID, c.owner, c.returning, c.filed = m.cc.CaseID, m.cc.OwnerID, m.cc.Returning, true
-	if c.returning && c.priority < 1 {
-		c.priority = 1
+	c.filed, c.openCases = true, m.f.OpenCases
+	if !c.calledBack {
+		c.owner = m.f.OwnerID
 	}
-	s.callLog(c).Info("call filed", "case_number", m.cc.Number, "returning", c.returning, "owner", c.owner)
-	if c.state != stateQueued || (c.priority == 0 && c.owner == 0) {
+	s.callLog(c).Info("call filed", "open_cases", c.openCases, "owner", c.owner)
+	if c.state != stateQueued || s.owner(c) == 0 {
 		return
 	}
-	// The lookup came back after the greeting: re-queue with the same join time so the caller
-	// moves up by priority and is routed to the owner, keeping the wait already done.
+	// The lookup came back after the greeting: re-queue with the same join time, so the caller
+	// keeps their place (the end of the queue when they joined: an open case is no priority) and
+	// their case's owner is preferred when free.
 	if w, ok := s.queueEntry(c.id); ok && w.Offered == 0 {
 		s.queue.Remove(c.id)
 		s.enqueue(c, c.joined)
@@ -187,8 +195,8 @@ func (s *Switchboard) queueEntry(id string) (routing.Waiting, bool) {
 
 // greeted: the greeting ended (or could not be played): join the queue or overflow.
 func (s *Switchboard) greeted(c *call) {
-	if c.state != stateGreeting {
-		return
+	if c.state != stateGreeting || c.hungUp {
+		return // a caller who hung up during the greeting never joined the queue
 	}
 	now := s.clock.Now()
 	c.playback = ""
@@ -377,10 +385,10 @@ func (s *Switchboard) leaveMessage(c *call) {
 func (s *Switchboard) takeCallback(c *call) {
 	c.digitWait.stop()
 	s.stopPlayback(c)
-	c.overflow = "callback-taken"
+	c.overflow = overflowCallbackTaken
 	key := callbackKey(c.id)
-	cb := &pendingCallback{key: key, callID: c.id, caseID: c.caseID, number: c.number, joined: c.joined,
-		priority: c.priority, line: c.line}
+	cb := &pendingCallback{key: key, callID: c.id, number: c.leg.CallerNumber, joined: c.joined,
+		priority: c.priority, line: c.line, owner: c.owner}
 	if err := s.queueCallback(cb); err != nil {
 		s.callLog(c).Error("queue callback", "err", err)
 	}
@@ -419,6 +427,11 @@ func (s *Switchboard) onRecordingEnd(name, failure string) {
 		}
 	}
 	if c.state == stateOverflow && c.overflow == OverflowMessage {
+		if failure == "" {
+			id := c.id
+			s.journalWrite(Write{Message: &MessageLeft{CallID: id}}, nil)
+			c.messageLeft = true
+		}
 		c.playback = s.play(c.id, c.id, s.cfg.Prompts.MessageSaved, func(bool) { s.hangup(c) })
 	}
 }
@@ -443,8 +456,10 @@ func (s *Switchboard) endCall(c *call, end hotline.LegEnd) {
 	c.leg.EndedAt = now
 	c.leg.End = end
 	s.metrics.CallEnded(end, c.leg.QueueWait())
-	s.saveLeg(c)
-	s.callLog(c).Info("call ended", "end", end, "state", c.state, "queue_wait", c.leg.QueueWait(),
+	outcome := s.outcome(c)
+	leg := c.leg
+	s.journalWrite(Write{SaveLeg: &leg, Outcome: outcome}, nil)
+	s.callLog(c).Info("call ended", "end", end, "outcome", outcome, "state", c.state, "queue_wait", c.leg.QueueWait(),
 		"talk", c.leg.TalkTime(), "recording", c.leg.RecordingName)
 	c.state = stateEnded
 	if o := c.offer; o != nil && o.answered {
@@ -452,6 +467,32 @@ func (s *Switchboard) endCall(c *call, end hotline.LegEnd) {
 		// it was answered by moves on to wrap-up; callEnded does nothing if they already have.
 		s.callEnded(o)
 	}
+}
+
+// overflowCallbackTaken is call.overflow once the caller keyed 1.
+const overflowCallbackTaken = "callback-taken"
+
+// outcome is how call c ended as a whole, from where it was when it ended.
+func (s *Switchboard) outcome(c *call) hotline.CallOutcome {
+	switch {
+	case c.answered || !c.leg.AnsweredAt.IsZero():
+		return hotline.OutcomeAnswered
+	case c.overflow == overflowCallbackTaken:
+		return hotline.OutcomeOverflowCallback
+	case c.messageLeft:
+		return hotline.OutcomeOverflowMessage
+	case c.state == stateHandedOver:
+		return hotline.OutcomeHandedOver
+	case c.leg.End == hotline.LegFailed:
+		return hotline.OutcomeFailed
+	case c.overflow != "" || c.state == stateOverflow:
+		return hotline.OutcomeAbandonedOverflow
+	case c.state == stateGreeting || (c.state != stateQueued && c.leg.QueuedAt.IsZero()):
+		return hotline.OutcomeAbandonedGreeting
+	case c.state == stateQueued || c.leg.End == hotline.LegAbandoned:
+		return hotline.OutcomeAbandonedQueue
+	}
+	return hotline.OutcomeFailed
 }
 
 func (s *Switchboard) saveLeg(c *call) {

@@ -10,15 +10,17 @@ import (
 	"github.com/hotline-dev/hotline/routing"
 )
 
-// Callbacks. A caller who keys 1 at overflow keeps their place in the queue without a line. When
-// the place reaches the head and an operator is free, the case becomes that operator's delayed
-// answer (AwaitCallback), and then:
+// Callbacks. A caller who keys 1 at overflow keeps their place in the queue without a line; the
+// journal opens their «Отсроченный ответ» case by its rule (Write.Callback). When the place reaches
+// the head and an operator is free, the callback is given to that operator (the delayed answer is
+// theirs), and then:
 //
 //	no calls.callback_dial ─► the operator gets a wrap-up to call back by hand (as a handset can)
 //	calls.callback_dial    ─► the operator is reserved (presence ringing) and hotline dials the
 //	                          caller (<call>-cb<n>, Stasis args callback,<call>)
 //	  answered ─► "please hold", then offered to the reserved operator at once, as a caller at the
-//	              head of the queue: the usual offer, bridge, recording and a new leg on the case
+//	              head of the queue: the usual offer, bridge, recording, a call of its own
+//	              (callback_for), and the delayed answer «В работе» for the operator who talks
 //	  no answer, busy, failed ─► the operator is released; after calls.callback_retry the callback
 //	              queues again at its old place, up to calls.callback_attempts dialling attempts;
 //	              then it stays in the journal as the operator's delayed answer.
@@ -39,8 +41,8 @@ const callbackRing = 30 * time.Second
 type pendingCallback struct {
 	key      string // queue key: callback:<call>
 	callID   string // the call that asked
-	caseID   int64
-	number   string
+	number   string // as Asterisk gave it: what the trunk dials back
+	owner    int64  // the owner of the caller's open case (calls.returning_to_owner)
 	joined   time.Time // first join: the place kept
 	priority int
 	line     line
@@ -52,8 +54,13 @@ type pendingCallback struct {
 
 // queueCallback puts cb (back) in the queue at its old place.
 func (s *Switchboard) queueCallback(cb *pendingCallback) error {
-	if _, err := s.queue.Enqueue(routing.Caller{ID: cb.key, Number: cb.number, Priority: cb.priority,
-		JoinedAt: cb.joined, Topic: cb.line.topic, Language: cb.line.language}); err != nil {
+	number, _ := s.cfg.PhoneRegion.Normalize(cb.number)
+	owner := int64(0)
+	if s.cfg.ReturningToOwner {
+		owner = cb.owner
+	}
+	if _, err := s.queue.Enqueue(routing.Caller{ID: cb.key, Number: number, Priority: cb.priority,
+		JoinedAt: cb.joined, Topic: cb.line.topic, Language: cb.line.language, Owner: owner}); err != nil {
 		return err
 	}
 	s.callbacks[cb.key] = cb
@@ -70,7 +77,7 @@ func (s *Switchboard) assignCallback(key, callID string, op *operator) {
 		return
 	}
 	cb.op = op
-	s.log.Info("callback assigned", "call", callID, "case", cb.caseID, "operator", op.ID, "attempt", cb.tries+1)
+	s.log.Info("callback assigned", "call", callID, "operator", op.ID, "attempt", cb.tries+1)
 	id, opID := callID, op.ID
 	s.journalWrite(Write{Callback: &CallbackAsked{CallID: id, OperatorID: opID}}, nil)
 	if s.cfg.CallbackDial == "" || cb.number == "" || s.draining {
@@ -121,12 +128,13 @@ func (s *Switchboard) onCallbackAnswered(m StasisStart) {
 	op := cb.op
 	s.release(cb)
 	now := s.clock.Now()
-	c := &call{id: m.Channel, number: cb.number, state: stateQueued, priority: max(cb.priority, 3),
-		line: cb.line, joined: now, caseID: cb.caseID, calledBack: true}
+	number, _ := s.cfg.PhoneRegion.Normalize(cb.number)
+	c := &call{id: m.Channel, number: number, state: stateQueued, priority: max(cb.priority, 3),
+		line: cb.line, joined: now, calledBack: true, callbackFor: cb.callID}
 	if op != nil {
 		c.owner = op.ID
 	}
-	c.leg = hotline.Leg{CallID: c.id, CallerNumber: c.number, ArrivedAt: now, GreetingEndAt: now, QueuedAt: now}
+	c.leg = hotline.Leg{CallID: c.id, CallerNumber: cb.number, ArrivedAt: now, GreetingEndAt: now, QueuedAt: now}
 	s.calls[c.id] = c
 	s.callLog(c).Info("called back: answered", "for", cb.callID, "attempt", cb.tries)
 	s.fileCall(c)
@@ -182,7 +190,7 @@ func (s *Switchboard) callbackFailed(cb *pendingCallback, why string) {
 	delete(s.dialing, cb.channel)
 	cb.ring.stop()
 	s.release(cb)
-	log := s.log.With("call", cb.callID, "case", cb.caseID, "operator", cb.op.ID)
+	log := s.log.With("call", cb.callID, "operator", cb.op.ID)
 	if cb.tries >= s.cfg.CallbackAttempts {
 		log.Warn("callback not reached; the case stays the operator's delayed answer", "why", why, "attempts", cb.tries)
 		return
@@ -239,11 +247,11 @@ func (s *Switchboard) onCallbacksLoaded(m callbacksLoaded) {
 		if joined.IsZero() {
 			joined = l.ArrivedAt
 		}
-		cb := &pendingCallback{key: key, callID: l.CallID, caseID: l.CaseID, number: l.CallerNumber, joined: joined}
+		cb := &pendingCallback{key: key, callID: l.CallID, number: l.CallerNumber, joined: joined}
 		if err := s.queueCallback(cb); err != nil {
-			s.log.Error("callback of the previous run not queued", "call", l.CallID, "case", l.CaseID, "err", err)
+			s.log.Error("callback of the previous run not queued", "call", l.CallID, "err", err)
 			continue
 		}
-		s.log.Info("callback of the previous run queued again", "call", l.CallID, "case", l.CaseID, "waiting_since", joined)
+		s.log.Info("callback of the previous run queued again", "call", l.CallID, "waiting_since", joined)
 	}
 }

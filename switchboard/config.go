@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"github.com/hotline-dev/hotline"
 	"errors"
 	"fmt"
 	"github.com/hotline-dev/hotline/config"
@@ -35,6 +36,9 @@ type Config struct {
 	OwnerWait        time.Duration // how long the owner is waited for before anyone may answer
 	SkillFallback    time.Duration // a line's topic or language need is dropped after this wait; 0: never
 	PriorityNumbers  []string      // callers who join the queue ahead of everyone else
+	// PhoneRegion reads callers' and priority numbers as the journal does (journal.Store.PhoneRegion),
+	// so "8 912 …" in the configuration is the caller +7912….
+	PhoneRegion hotline.PhoneRegion
 	RecordCalls      bool          // record every bridged conversation (both sides)
 	RecordingFormat  string        // Asterisk's recording format, e.g. "wav"
 	MaxMessage       time.Duration // longest overflow message

@@ -117,7 +117,7 @@ func (s *Switchboard) attendedTransfer(c *call, from *offer, refer string, k *co
 	s.offers[o.channel] = o
 	target.missed = 0
 	target.countCall(now)
-	c.leg = hotline.Leg{CaseID: c.leg.CaseID, CallID: c.id, CallerNumber: c.number, ArrivedAt: now,
+	c.leg = hotline.Leg{CallID: c.id, ArrivedAt: now,
 		AnsweredAt: now, OperatorID: target.ID, TransferredFrom: from.op.ID}
 	c.bridge = k.bridge
 	s.do(c.id, Hangup{Channel: k.a2, Reason: "normal"}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id}})
@@ -126,5 +126,6 @@ func (s *Switchboard) attendedTransfer(c *call, from *offer, refer string, k *co
 	s.saveLeg(c)
 	s.touch(target, now)
 	s.noteTransfer(from.op, c, target)
+	s.transferReached(from.op, c, target)
 	log.Info("attended transfer; bridged", "from", from.op.ID, "to", target.ID, "recording", c.recording)
 }

@@ -11,7 +11,12 @@ import "github.com/hotline-dev/hotline"
 
 func (s *Switchboard) onHangupRequest(m ChannelHangupRequest) {
 	if !m.Soft {
-		return // the caller or the handset hung up (a BYE): the end says how
+		// The caller or the handset hung up (a BYE): the end says how. A playback that ends now
+		// (the greeting) ended because of it: the caller must not be queued on its way out.
+		if c := s.calls[m.Channel]; c != nil {
+			c.hungUp = true
+		}
+		return
 	}
 	if c := s.calls[m.Channel]; c != nil {
 		switch c.state {

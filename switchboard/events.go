@@ -12,6 +12,7 @@ type StasisStart struct {
 	Name         string   // e.g. PJSIP/1001-00000012: the endpoint of an operator's handset
 	CallerNumber string   // caller ID number
 	CallerName   string   // caller ID name
+	Exten        string   // the dialplan extension the channel was at: the number the caller dialled
 	Args         []string // application arguments
 }
 

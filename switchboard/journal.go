@@ -3,6 +3,7 @@ package switchboard
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/hotline-dev/hotline"
 )
@@ -19,7 +20,7 @@ type Journal interface {
 	// Write applies one change the call flow makes (Write). A write with a Mark is applied once
 	// per mark: a replay of a mark the journal has applied before (after a crash, from the
 	// write-ahead spool) writes nothing and returns ErrAlreadyApplied.
-	Write(ctx context.Context, w Write) (CallCase, error)
+	Write(ctx context.Context, w Write) (Filed, error)
 }
 
 // ErrAlreadyApplied is a Journal's answer to a write replayed from the spool that it had already
@@ -28,30 +29,38 @@ var ErrAlreadyApplied = errors.New("journal write already applied")
 
 // A Write is one change the call flow makes in the journal, as data rather than a call, so that it
 // can wait on disk in the write-ahead spool until the journal has applied it: a crash, a restart or
-// a journal that fails for a while loses none. Exactly one of the parts is set.
+// a journal that fails for a while loses none. Exactly one of the parts is set. The call flow
+// writes calls; it opens a case only where a person or the delayed-answer rule says so (Topic,
+// Callback, Message).
 type Write struct {
 	// Mark is where the write waits in the spool (zero: it is not spooled). Set by the writer. A
 	// Write with a Mark and no part records the mark alone: the writer's way of saying that the
 	// write of that mark was refused, so a replay must skip it too.
 	Mark Mark `json:"-"`
 
-	// StartCall records a call's arrival: it opens the leg CallID on the caller's open or
-	// delayed-answer phone case if there is one (CallCase.Returning), else on a new phone case;
-	// the CallCase answers.
-	StartCall *hotline.Leg `json:"start_call,omitempty"`
-	// SaveLeg updates the leg CallID: times, operator, recording and, once ended, how. A leg with
-	// an operator makes that operator the owner of a case that has none; a leg transferred
-	// (TransferredFrom) to another operator after the stored one ended is a new leg of the case.
-	SaveLeg *hotline.Leg `json:"save_leg,omitempty"`
-	// Topic records the topic an operator keyed for the case of a call.
+	// StartCall records a call's arrival and its first leg; the Filed answer says what the
+	// journal knows of the caller (their open cases' owner). It opens no case.
+	StartCall *CallStart `json:"start_call,omitempty"`
+	// SaveLeg updates the newest leg of call CallID: times, operator, recording and, once ended,
+	// how; a leg transferred (TransferredFrom) to another operator after the stored one ended is a
+	// new leg of the call. When the leg ends the call, Outcome says how the call ended.
+	SaveLeg *hotline.Leg        `json:"save_leg,omitempty"`
+	Outcome hotline.CallOutcome `json:"outcome,omitempty"` // with SaveLeg of the call's last leg
+	// Topic records the topic an operator keyed for the call: on the case of the call they work,
+	// or on a new case of theirs for it.
 	Topic *TopicKeyed `json:"topic,omitempty"`
-	// Callback makes the case of a call a delayed answer (the caller asked to be called back).
+	// Callback: the caller of call CallID keyed 1 at overflow (OperatorID 0): a delayed answer is
+	// opened by the journal's rule; or the callback reached its turn and OperatorID calls back.
 	Callback *CallbackAsked `json:"callback,omitempty"`
+	// Message: the caller of call CallID left a voice message at overflow: a delayed answer is
+	// opened by the journal's rule.
+	Message *MessageLeft `json:"message,omitempty"`
+	// Connected: hotline dialled a caller back (call CallID) and OperatorID talks to them.
+	Connected *CallbackConnected `json:"connected,omitempty"`
 	// Presence appends a change of an operator's standing presence (login, logout, pause, resume,
 	// handset unreachable) to their presence history.
 	Presence *hotline.PresenceEvent `json:"presence,omitempty"`
-	// Forward closes a case «forwarded with notice to the caller» to the operator it was
-	// transferred to (the case becomes that operator's delayed answer).
+	// Forward: an operator keyed «*26» after a transfer of the call.
 	Forward *CaseForwarded `json:"forward,omitempty"`
 }
 
@@ -62,25 +71,51 @@ type Mark struct {
 	Seq   uint64
 }
 
-// TopicKeyed: an operator keyed topic number Topic (hotline.Topic.Number) for the case of call CallID.
+// CallStart is a call's arrival. The names of its JSON fields are those of hotline.Leg's, so a
+// spool written by an earlier version (which filed a leg) replays.
+type CallStart struct {
+	CallID       string    `json:"call_id"`
+	CallerNumber string    `json:"caller_number,omitempty"` // as Asterisk gave it
+	Line         string    `json:"line,omitempty"`          // the hotline number dialled
+	CallbackFor  string    `json:"callback_for,omitempty"`  // hotline dialled this caller back for that call
+	ArrivedAt    time.Time `json:"arrived_at"`
+	QueuedAt     time.Time `json:"queued_at,omitzero"` // a called-back caller queues at once
+}
+
+// TopicKeyed: an operator keyed topic number Topic (hotline.Topic.Number) for call CallID.
 type TopicKeyed struct {
 	CallID     string `json:"call_id"`
 	OperatorID int64  `json:"operator_id"`
 	Topic      int    `json:"topic"`
 }
 
-// CallbackAsked: the caller of call CallID asked to be called back; OperatorID owns the delayed
-// answer (0: not assigned yet).
+// CallbackAsked: the caller of call CallID asked to be called back (OperatorID 0), or the
+// callback was given to OperatorID at its turn.
 type CallbackAsked struct {
 	CallID     string `json:"call_id"`
 	OperatorID int64  `json:"operator_id,omitempty"`
 }
 
-// CaseForwarded: operator By keyed "forwarded with notice" after transferring case CaseID to To.
+// MessageLeft: the caller of call CallID left a voice message.
+type MessageLeft struct {
+	CallID string `json:"call_id"`
+}
+
+// CallbackConnected: hotline dialled a caller back on call CallID and OperatorID answered.
+type CallbackConnected struct {
+	CallID     string `json:"call_id"`
+	OperatorID int64  `json:"operator_id"`
+}
+
+// CaseForwarded: operator By keyed «*26» after transferring call CallID to To; Reached says
+// whether To answered (the case is handed to them) or not (closed «forwarded with notice», a
+// delayed answer of To). CaseID is what spools of earlier versions carry instead of CallID.
 type CaseForwarded struct {
-	CaseID int64 `json:"case_id"`
-	By     int64 `json:"by"`
-	To     int64 `json:"to"`
+	CallID  string `json:"call_id,omitempty"`
+	CaseID  int64  `json:"case_id,omitempty"`
+	By      int64  `json:"by"`
+	To      int64  `json:"to"`
+	Reached bool   `json:"reached,omitempty"`
 }
 
 // kind names the part of w that is set, for logs; "" if none is.
@@ -93,13 +128,23 @@ func (w Write) kind() string {
 	case w.Topic != nil:
 		return "set topic"
 	case w.Callback != nil:
-		return "delayed answer"
+		return "callback"
+	case w.Message != nil:
+		return "voice message"
+	case w.Connected != nil:
+		return "callback connected"
 	case w.Presence != nil:
 		return "record presence"
 	case w.Forward != nil:
 		return "forward case"
 	}
 	return ""
+}
+
+// changesCases reports whether w may open a case or change its owner: operators' counts of cases
+// in work (limits.go) are read again after it.
+func (w Write) changesCases() bool {
+	return w.Topic != nil || w.Callback != nil || w.Message != nil || w.Connected != nil || w.Forward != nil
 }
 
 // call is the call w is about, for logs.
@@ -113,14 +158,19 @@ func (w Write) call() string {
 		return w.Topic.CallID
 	case w.Callback != nil:
 		return w.Callback.CallID
+	case w.Message != nil:
+		return w.Message.CallID
+	case w.Connected != nil:
+		return w.Connected.CallID
+	case w.Forward != nil:
+		return w.Forward.CallID
 	}
 	return ""
 }
 
-// CallCase is the case a call was filed under.
-type CallCase struct {
-	CaseID    int64
-	Number    string // human-facing case number
-	OwnerID   int64  // the operator who owns it; 0: none
-	Returning bool   // the case was already open (or a delayed answer) when the call arrived
+// Filed is the journal's answer to StartCall (the zero value for other writes).
+type Filed struct {
+	// OwnerID: the active operator who owns the caller's newest open case; 0: none.
+	OwnerID   int64
+	OpenCases int // the caller's cases «В работе» or «Отсроченный ответ»
 }

@@ -18,6 +18,7 @@ import (
 type line struct {
 	language string
 	topic    string
+	dialled  string // the hotline number the caller dialled (the dialplan's extension)
 }
 
 // parseLine reads the arguments after "inbound". It returns what it did not understand, for the

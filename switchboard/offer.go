@@ -98,15 +98,25 @@ func (s *Switchboard) onOfferAnswered(m StasisStart) {
 	c.maxWait.stop()
 	c.leg.AnsweredAt = now
 	c.leg.OperatorID = op.ID
+	c.answered = true
 	s.metrics.CallAnswered(c.leg.QueueWait())
+	if c.calledBack && c.callbackFor != "" {
+		// The person asked to be called back talks to an operator: their delayed answer is that
+		// operator's case «В работе».
+		id, opID := c.id, op.ID
+		s.journalWrite(Write{Connected: &CallbackConnected{CallID: id, OperatorID: opID}}, nil)
+	}
 	op.missed = 0
 	op.countCall(now)
 	s.stopPlayback(c)
 	s.stopMOH(c)
-	c.bridge = c.id + "-bridge"
+	// Ids unique per leg: a caller answered again (after a failed transfer, or a restart) gets a
+	// new bridge and recording, never one Asterisk may still hold.
+	n := s.id()
+	c.bridge = fmt.Sprintf("%s-bridge%d", c.id, n)
 	s.do(c.id, CreateBridge{Bridge: c.bridge}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id, o.channel}})
 	s.allowTransfers(c.id, o.channel)
-	s.recordLeg(c, "call-"+c.id)
+	s.recordLeg(c, fmt.Sprintf("call-%s-%d", c.id, n))
 	s.saveLeg(c)
 	s.callLog(c).Info("answered; bridged", "extension", op.Extension, "queue_wait", c.leg.QueueWait(), "recording", c.recording)
 }
@@ -165,7 +175,7 @@ func (s *Switchboard) noAnswer(o *offer, why string, missed bool) {
 			s.callLog(c).Error("no answer", "err", err)
 		}
 	}
-	log := s.log.With("call", c.id, "case", c.caseID, "operator", op.ID)
+	log := s.log.With("call", c.id, "operator", op.ID)
 	if missed {
 		n, pause := s.router.Rules.OfferMissed(op.missed)
 		op.missed = n
@@ -213,7 +223,7 @@ func (s *Switchboard) cancelOffer(o *offer, why string) {
 	}
 	// On the call's lane: if the originate is still in flight, the hangup follows it.
 	s.do(o.call.id, Hangup{Channel: o.channel, Reason: "normal"})
-	s.log.Info("offer withdrawn", "call", o.call.id, "case", o.call.caseID, "operator", o.op.ID, "why", why)
+	s.log.Info("offer withdrawn", "call", o.call.id, "operator", o.op.ID, "why", why)
 	s.touch(o.op, s.clock.Now())
 }
 

@@ -29,6 +29,7 @@ type operator struct {
 	lastCallEnd time.Time
 	lastCallID  string // the call a topic keyed after it (feature code or wrap-up) belongs to
 	missed      int
+	openCases   int // cases in work the journal says they own (limits.go)
 	calls       int
 	callsDay    time.Time // the day calls counts
 	keying      bool      // after "*": digits of a topic code until "#"
@@ -108,6 +109,7 @@ func (s *Switchboard) candidates(now time.Time) {
 			ID: op.ID, Level: op.Level, Presence: s.touch(op, now), Since: op.since,
 			LastCallEnd: op.lastCallEnd, CallsToday: op.callsToday(now), Missed: op.missed,
 			Tier: op.Priority, Topics: op.Topics, Languages: op.Languages,
+			OpenCases: op.openCases, MaxConcurrent: op.MaxConcurrent,
 		})
 		s.candOps = append(s.candOps, op)
 	}
@@ -190,23 +192,15 @@ func (s *Switchboard) keyTopic(op *operator, channel, digit string) {
 func (s *Switchboard) setTopic(op *operator, callID, digits, channel string, feature bool) {
 	n, err := strconv.Atoi(digits)
 	if err != nil || n <= 0 || callID == "" {
-		s.log.Info("topic keyed but not filed", "call", callID, "case", s.caseOf(callID), "operator", op.ID, "digits", digits)
+		s.log.Info("topic keyed but not filed", "call", callID, "operator", op.ID, "digits", digits)
 		s.onTopicFiled(topicFiled{channel: channel, feature: feature, err: fmt.Errorf("no topic number or no call")})
 		return
 	}
-	s.log.Info("topic keyed", "call", callID, "case", s.caseOf(callID), "operator", op.ID, "topic", n)
+	s.log.Info("topic keyed", "call", callID, "operator", op.ID, "topic", n)
 	id, opID := callID, op.ID
 	s.journalConfirm(Write{Topic: &TopicKeyed{CallID: id, OperatorID: opID, Topic: n}}, func(err error) {
 		s.post(topicFiled{channel: channel, feature: feature, err: err})
 	})
-}
-
-// caseOf returns the case id of a live call, for logs; 0 once the call has ended.
-func (s *Switchboard) caseOf(callID string) int64 {
-	if c := s.calls[callID]; c != nil {
-		return c.caseID
-	}
-	return 0
 }
 
 // topicFiled is the journal's answer to SetCallTopic.
@@ -380,4 +374,5 @@ func (s *Switchboard) onOperatorsLoaded(m operatorsLoaded) {
 		}
 	}
 	s.log.Info("operators loaded", "count", len(s.operators))
+	s.loadCaseCounts()
 }

@@ -136,19 +136,32 @@ func (s *Switchboard) reconcile(m Inventory) {
 		if _, live := s.calls[l.CallID]; live || l.CallID == "" {
 			continue
 		}
-		log := s.log.With("call", l.CallID, "case", l.CaseID, "operator", l.OperatorID)
+		log := s.log.With("call", l.CallID, "operator", l.OperatorID)
 		if !have[l.CallID] {
-			log.Warn("reconcile: the call ended while hotline was away; leg filed as failed")
-			l.EndedAt, l.End = now, hotline.LegFailed
-			s.metrics.CallEnded(hotline.LegFailed, 0)
-			s.saveLegOf(l)
+			// It ended while hotline was away, however it ended: a conversation that was under
+			// way was answered; a caller waiting hung up. When, hotline cannot know: the leg says
+			// it ended away, at the time hotline found it gone.
+			l.EndedAt, l.EndedAway = now, true
+			outcome := hotline.OutcomeAbandonedQueue
+			switch {
+			case !l.AnsweredAt.IsZero():
+				l.End, outcome = hotline.LegCompleted, hotline.OutcomeAnswered
+			case l.QueuedAt.IsZero():
+				l.End, outcome = hotline.LegAbandoned, hotline.OutcomeAbandonedGreeting
+			default:
+				l.End = hotline.LegAbandoned
+			}
+			log.Warn("reconcile: the call ended while hotline was away", "end", l.End, "outcome", outcome)
+			s.metrics.CallEnded(l.End, 0)
+			s.journalWrite(Write{SaveLeg: &l, Outcome: outcome}, nil)
 			continue
 		}
 		number := l.CallerNumber
 		if ci, ok := info[l.CallID]; ok && ci.CallerNumber != "" {
 			number = ci.CallerNumber
 		}
-		c := &call{id: l.CallID, number: number, leg: l, caseID: l.CaseID, filed: true, joined: joinTime(l)}
+		normalised, _ := s.cfg.PhoneRegion.Normalize(number)
+		c := &call{id: l.CallID, number: normalised, leg: l, filed: true, joined: joinTime(l), answered: !l.AnsweredAt.IsZero()}
 		if !l.AnsweredAt.IsZero() {
 			op := s.operators[l.OperatorID]
 			opCh := ""
@@ -176,6 +189,11 @@ func (s *Switchboard) reconcile(m Inventory) {
 			}
 			// Answered, but the operator has gone: the caller waits again, first, on a new leg.
 			log.Warn("reconcile: the operator's side is gone; caller back to the head of the queue")
+			if b := bridgeOf[l.CallID]; b != "" {
+				// The old bridge still holds the caller and records them: take it down, so the
+				// next operator's bridge and recording are the only ones.
+				s.do(c.id, DestroyBridge{Bridge: b})
+			}
 			l.EndedAt, l.End = now, hotline.LegFailed
 			s.metrics.CallEnded(hotline.LegFailed, 0)
 			s.saveLegOf(l)

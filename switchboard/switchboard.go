@@ -70,6 +70,7 @@ type Switchboard struct {
 	cut       map[string]bool       // channels Asterisk is hanging up by itself (cut.go)
 	consults  map[string]*consult   // consultation calls, by both of their channels (consult.go)
 	forwards  map[int64]forwardable // each operator's last transfer, for *26 (forward.go)
+	counts    caseCounts            // operators' cases in work, read from the journal (limits.go)
 	// Reconciliation with a previous run at the first inventory (reconcile.go).
 	reconciled bool
 	legsLoaded bool
@@ -258,10 +259,12 @@ func (s *Switchboard) dispatch(m message) {
 		}
 	case command:
 		m.run(s)
+	case caseCountsLoaded:
+		s.onCaseCountsLoaded(m)
 	case operatorsLoaded:
 		s.onOperatorsLoaded(m)
-	case caseFiled:
-		s.onCaseFiled(m)
+	case callFiled:
+		s.onCallFiled(m)
 	case topicFiled:
 		s.onTopicFiled(m)
 	case StasisStart:
@@ -388,8 +391,11 @@ func (s *Switchboard) play(key, channel string, media []string, then func(failed
 
 // journalWrite asks the writer to apply w, then (if not nil) to call then on the writer with the
 // journal's answer: then must only post to the loop.
-func (s *Switchboard) journalWrite(w Write, then func(CallCase, error)) {
+func (s *Switchboard) journalWrite(w Write, then func(Filed, error)) {
 	s.write(writeJob{w: &w, then: then})
+	if w.changesCases() {
+		s.loadCaseCounts()
+	}
 }
 
 // journalConfirm asks the writer to apply w and tells the loop (confirmed, on the writer) once:
@@ -397,10 +403,13 @@ func (s *Switchboard) journalWrite(w Write, then func(CallCase, error)) {
 // unavailable (nil: it will be applied), so that an operator waiting on a feature code is answered
 // even during an outage.
 func (s *Switchboard) journalConfirm(w Write, confirmed func(err error)) {
+	if w.changesCases() {
+		defer s.loadCaseCounts()
+	}
 	told := false // the writer's goroutine runs both functions, one after the other
 	s.write(writeJob{w: &w,
 		deferred: func() { told = true; confirmed(nil) },
-		then: func(_ CallCase, err error) {
+		then: func(_ Filed, err error) {
 			if told {
 				if err != nil {
 					s.log.Error("journal write confirmed while the journal was down, then refused", "what", w.kind(), "call", w.call(), "err", err)
@@ -511,8 +520,8 @@ type Status struct {
 // QueuedCaller is one caller in the queue.
 type QueuedCaller struct {
 	CallID       string        `json:"call_id"`
-	CaseID       int64         `json:"case_id,omitempty"`
-	CallerNumber string        `json:"caller_number,omitempty"`
+	CallerNumber string        `json:"caller_number,omitempty"` // E.164 when it is a phone number
+	OpenCases    int           `json:"open_cases,omitempty"`    // the caller's cases in work when they called
 	Position     int           `json:"position"`
 	Waiting      time.Duration `json:"waiting_ns"`
 	Priority     int           `json:"priority"`
@@ -550,11 +559,8 @@ func (s *Switchboard) status() Status {
 			Waiting: now.Sub(w.JoinedAt), Priority: w.Priority, OfferedTo: w.Offered, OwnerID: w.Owner}
 		if id, ok := callbackOf(w.ID); ok {
 			q.CallID, q.Callback = id, true
-			if cb := s.callbacks[w.ID]; cb != nil {
-				q.CaseID = cb.caseID
-			}
 		} else if c := s.calls[w.ID]; c != nil {
-			q.CaseID = c.caseID
+			q.OpenCases = c.openCases
 		}
 		st.Queue = append(st.Queue, q)
 	}

@@ -246,6 +246,10 @@ func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refe
 	case target == from.op:
 		refuse("transfer to oneself", s.cfg.Prompts.Invalid, progressDeclined)
 		return
+	}
+	// «*26» after this names the target: a delayed answer for them unless they answer.
+	s.noteTransfer(from.op, c, target)
+	switch {
 	case target.offer != nil:
 		refuse("target busy", promptTransferBusy(), progressUnavailable)
 		return
@@ -312,7 +316,7 @@ func (s *Switchboard) onTransferAnswered(m StasisStart) {
 	s.offers[o.channel] = o
 	target.missed = 0
 	target.countCall(now)
-	c.leg = hotline.Leg{CaseID: c.leg.CaseID, CallID: c.id, CallerNumber: c.number, ArrivedAt: t.started,
+	c.leg = hotline.Leg{CallID: c.id, ArrivedAt: t.started,
 		AnsweredAt: now, OperatorID: target.ID, TransferredFrom: from.op.ID}
 	s.stopPlayback(c)
 	s.stopMOH(c)
@@ -322,7 +326,7 @@ func (s *Switchboard) onTransferAnswered(m StasisStart) {
 	s.recordLeg(c, fmt.Sprintf("call-%s-%d", c.id, s.id()))
 	s.saveLeg(c)
 	s.touch(target, now)
-	s.noteTransfer(from.op, c, target)
+	s.transferReached(from.op, c, target)
 	s.callLog(c).Info("transferred; bridged", "from", from.op.ID, "extension", target.Extension, "recording", c.recording)
 }
 
@@ -370,7 +374,7 @@ func (s *Switchboard) transferFailed(t *transfer, why string, prompt []string) {
 	c.state = stateQueued
 	now := s.clock.Now()
 	c.priority = max(c.priority, 3)
-	c.leg = hotline.Leg{CaseID: c.leg.CaseID, CallID: c.id, CallerNumber: c.number, ArrivedAt: now, QueuedAt: now,
+	c.leg = hotline.Leg{CallID: c.id, ArrivedAt: now, QueuedAt: now,
 		TransferredFrom: from.op.ID}
 	s.enqueue(c, c.joined)
 	s.saveLeg(c)

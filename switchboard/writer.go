@@ -33,7 +33,7 @@ type writeJob struct {
 	w *Write
 	// then runs on the writer, once, when w is applied (nil) or refused or dropped (the error).
 	// nil: nobody waits.
-	then func(CallCase, error)
+	then func(Filed, error)
 	// deferred runs on the writer, before then, at most once: when w, spooled, first finds the
 	// journal unavailable. The write is safe on disk and will be applied when the journal is back,
 	// which may take long: who is waiting for a confirmation can have it now.
@@ -279,7 +279,7 @@ func (w *writer) runJob(j writeJob) bool {
 	backoff := 200 * time.Millisecond
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithTimeout(w.quit, writeTimeout)
-		var cc CallCase
+		var cc Filed
 		var err error
 		if j.w != nil {
 			cc, err = w.jr.Write(ctx, *j.w)

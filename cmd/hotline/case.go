@@ -366,7 +366,7 @@ func newCaseShowCmd(a *app) *cobra.Command {
 				if v.Case, err = s.Case(ctx, id); err != nil {
 					return err
 				}
-				if v.Calls, err = s.Legs(ctx, id); err != nil {
+				if v.Calls, err = s.CaseLegs(ctx, id); err != nil {
 					return err
 				}
 				if v.Linked, err = s.LinkedCases(ctx, id); err != nil {
@@ -405,9 +405,9 @@ func newCaseShowCmd(a *app) *cobra.Command {
 					if c.ReviewNote != "" {
 						printf(w, "Administrator\t%s\n", c.ReviewNote)
 					}
-					printf(w, "\nCALLS\nARRIVED\tOPERATOR\tQUEUE WAIT\tTALK\tEND\tRECORDING\tFROM\n")
+					printf(w, "\nCALLS\nCALL\tARRIVED\tOPERATOR\tQUEUE WAIT\tTALK\tEND\tRECORDING\tFROM\n")
 					for _, l := range v.Calls {
-						printf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", fmtTime(l.ArrivedAt), name(l.OperatorID), l.QueueWait().Round(time.Second),
+						printf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.CallID, fmtTime(l.ArrivedAt), name(l.OperatorID), l.QueueWait().Round(time.Second),
 							l.TalkTime().Round(time.Second), orDash(string(l.End)), orDash(l.RecordingName), name(l.TransferredFrom))
 					}
 					printf(w, "\nLINKED CASES\n")

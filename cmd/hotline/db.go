@@ -29,11 +29,16 @@ func newDBCmd(a *app) *cobra.Command {
 			v, _ := s.SchemaVersion(cmd.Context())
 			res := struct {
 				Path    string `json:"path"`
-				Applied []int  `json:"applied"`
-				Version int    `json:"version"`
+				Applied []journal.Applied `json:"applied"`
+				Version int               `json:"version"`
 			}{a.dbPath, applied, v}
 			return a.emit(cmd, res, func(w io.Writer) {
 				printf(w, "%s: schema version %d (applied %d migrations)\n", a.dbPath, v, len(applied))
+				for _, m := range applied {
+					if m.Note != "" {
+						printf(w, "  %s: %s\n", m.Name, m.Note)
+					}
+				}
 			})
 		},
 	}, &cobra.Command{

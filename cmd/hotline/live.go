@@ -58,7 +58,7 @@ func statusTable(w io.Writer, st switchboard.Status) {
 		printf(w, "  DRAINING: new calls go to the dialplan's fallback")
 	}
 	printf(w, "\n\n")
-	printf(w, "POS\tCALLER\tCASE\tWAITING\tRINGING\tNOTE\n")
+	printf(w, "POS\tCALLER\tOPEN CASES\tWAITING\tRINGING\tNOTE\n")
 	for _, q := range st.Queue {
 		note := ""
 		if q.Callback {
@@ -70,7 +70,7 @@ func statusTable(w io.Writer, st switchboard.Status) {
 		if q.OfferedTo != 0 {
 			ringing = idStr(q.OfferedTo)
 		}
-		printf(w, "%d\t%s\t%d\t%s\t%s\t%s\n", q.Position, q.CallerNumber, q.CaseID, q.Waiting.Round(time.Second), ringing, note)
+		printf(w, "%d\t%s\t%d\t%s\t%s\t%s\n", q.Position, q.CallerNumber, q.OpenCases, q.Waiting.Round(time.Second), ringing, note)
 	}
 	ops := append([]switchboard.OperatorStatus(nil), st.Operators...)
 	sort.Slice(ops, func(i, j int) bool { return ops[i].ID < ops[j].ID })

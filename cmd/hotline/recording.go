@@ -32,7 +32,7 @@ func newRecordingCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				legs, err := s.Legs(ctx, id)
+				legs, err := s.CaseLegs(ctx, id)
 				if err != nil {
 					return err
 				}

@@ -106,6 +106,9 @@ func Translate(ev ari.Event) (switchboard.Event, bool) {
 		if ev.Channel.Caller != nil {
 			s.CallerNumber, s.CallerName = ev.Channel.Caller.Number, ev.Channel.Caller.Name
 		}
+		if ev.Channel.Dialplan != nil {
+			s.Exten = ev.Channel.Dialplan.Exten
+		}
 		return s, true
 	case *ariv6.StasisEnd:
 		return switchboard.StasisEnd{Channel: ev.Channel.ID}, true

@@ -17,9 +17,13 @@ import (
 // Journal is a switchboard.Journal over a journal store.
 type Journal struct {
 	*journal.Store
+	// DelayedAnswers is the rule for the «Отсроченный ответ» cases voice messages and callback
+	// requests open (config calls.delayed_answer_owner, calls.delayed_answer_due).
+	DelayedAnswers journal.DelayedAnswerRule
 }
 
 var _ switchboard.Journal = Journal{}
+var _ switchboard.CaseCountJournal = Journal{}
 
 // Operators returns the operators in service (removed ones are not).
 func (j Journal) Operators(ctx context.Context) ([]hotline.Operator, error) {
@@ -28,39 +32,47 @@ func (j Journal) Operators(ctx context.Context) ([]hotline.Operator, error) {
 
 // Write applies one of the switchboard's writes in one transaction, claiming its spool mark in
 // that transaction (journal.WithWriteMark), so a replay after a crash is skipped, never doubled.
-func (j Journal) Write(ctx context.Context, w switchboard.Write) (switchboard.CallCase, error) {
+func (j Journal) Write(ctx context.Context, w switchboard.Write) (switchboard.Filed, error) {
 	if w.Mark.Spool != "" {
 		ctx = journal.WithWriteMark(ctx, journal.WriteMark{Spool: w.Mark.Spool, Seq: w.Mark.Seq})
 	}
-	cc, err := j.write(ctx, w)
+	f, err := j.write(ctx, w)
 	if errors.Is(err, journal.ErrAlreadyApplied) {
-		return switchboard.CallCase{}, fmt.Errorf("%w: %w", switchboard.ErrAlreadyApplied, err)
+		return switchboard.Filed{}, fmt.Errorf("%w: %w", switchboard.ErrAlreadyApplied, err)
 	}
-	return cc, err
+	return f, err
 }
 
-func (j Journal) write(ctx context.Context, w switchboard.Write) (switchboard.CallCase, error) {
+func (j Journal) write(ctx context.Context, w switchboard.Write) (switchboard.Filed, error) {
 	var err error
 	switch {
 	case w.StartCall != nil:
-		cc, err := j.Store.StartCall(ctx, *w.StartCall)
-		return switchboard.CallCase(cc), err
+		st := w.StartCall
+		f, err := j.Store.StartCall(ctx, journal.CallStart{CallID: st.CallID, CallerNumber: st.CallerNumber, Line: st.Line,
+			CallbackFor: st.CallbackFor, ArrivedAt: st.ArrivedAt, QueuedAt: st.QueuedAt})
+		return switchboard.Filed{OwnerID: f.OwnerID, OpenCases: f.OpenCases}, err
 	case w.SaveLeg != nil:
-		err = j.Store.SaveCallLeg(ctx, *w.SaveLeg)
+		err = j.Store.SaveCallLeg(ctx, *w.SaveLeg, w.Outcome)
 	case w.Topic != nil:
-		err = j.Store.SetCallTopic(ctx, w.Topic.CallID, w.Topic.OperatorID, w.Topic.Topic)
+		_, err = j.Store.KeyTopic(ctx, w.Topic.CallID, w.Topic.OperatorID, w.Topic.Topic)
+	case w.Callback != nil && w.Callback.OperatorID == 0:
+		_, err = j.Store.OpenDelayedAnswer(ctx, w.Callback.CallID, journal.DelayedCallback, j.DelayedAnswers)
 	case w.Callback != nil:
-		err = j.Store.AwaitCallback(ctx, w.Callback.CallID, w.Callback.OperatorID)
+		err = j.Store.GiveCallback(ctx, w.Callback.CallID, w.Callback.OperatorID)
+	case w.Message != nil:
+		_, err = j.Store.OpenDelayedAnswer(ctx, w.Message.CallID, journal.DelayedMessage, j.DelayedAnswers)
+	case w.Connected != nil:
+		err = j.Store.CallbackConnected(ctx, w.Connected.CallID, w.Connected.OperatorID)
 	case w.Presence != nil:
 		err = j.Store.RecordPresence(ctx, *w.Presence)
 	case w.Forward != nil:
-		err = j.forwardCase(ctx, *w.Forward)
+		err = j.forward(ctx, *w.Forward)
 	case w.Mark.Spool != "":
 		err = j.Store.ClaimWriteMark(ctx)
 	default:
 		err = hotline.Errorf(hotline.EINVALID, "an empty journal write")
 	}
-	return switchboard.CallCase{}, err
+	return switchboard.Filed{}, err
 }
 
 var _ switchboard.SpecialistJournal = Journal{}
@@ -84,19 +96,24 @@ func (j Journal) Specialists(ctx context.Context, topicNumber int) ([]int64, err
 	return ids, nil
 }
 
-// forwardCase closes the case, as the operator who transferred it, with "forwarded with notice" to
-// the operator it went to: the case becomes a delayed answer of theirs.
-func (j Journal) forwardCase(ctx context.Context, f switchboard.CaseForwarded) error {
-	caseID, by, to := f.CaseID, f.By, f.To
-	op, err := j.Store.Operator(ctx, by)
-	if err != nil {
-		return fmt.Errorf("forward case %d: %w", caseID, err)
+// forward applies «*26»: the case of the call the operator works is handed to the colleague who
+// answered, or forwarded with notice to the one who did not (journal.Store.ForwardCall). A write
+// spooled by an earlier version names the case instead of the call: it is forwarded with notice,
+// as that version did.
+func (j Journal) forward(ctx context.Context, f switchboard.CaseForwarded) error {
+	if f.CallID == "" && f.CaseID != 0 {
+		op, err := j.Store.Operator(ctx, f.By)
+		if err != nil {
+			return fmt.Errorf("forward case %d: %w", f.CaseID, err)
+		}
+		actor := hotline.Actor{Login: op.Login, OperatorID: op.ID, Role: op.Role}
+		_, err = j.Store.CloseCase(ctx, actor, f.CaseID, hotline.Closing{Result: hotline.ResultForwarded, ForwardTo: f.To,
+			Comment: "transferred on the handset; the caller was told who takes the case"})
+		return err
 	}
-	actor := hotline.Actor{Login: op.Login, OperatorID: op.ID, Role: op.Role}
-	_, err = j.Store.CloseCase(ctx, actor, caseID, hotline.Closing{Result: hotline.ResultForwarded, ForwardTo: to,
-		Comment: "transferred on the handset; the caller was told who takes the case"})
+	_, err := j.Store.ForwardCall(ctx, journal.Forwarded{Channel: f.CallID, By: f.By, To: f.To, Reached: f.Reached})
 	if err != nil {
-		return fmt.Errorf("forward case %d: %w", caseID, err)
+		return fmt.Errorf("forward the case of call %s: %w", f.CallID, err)
 	}
 	return nil
 }

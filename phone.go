@@ -1,0 +1,69 @@
+package hotline
+
+import (
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// DefaultPhoneRegion is the region whose national numbers a journal reads when none is set: the
+// fund is Russian, so "8 912 …" and "7912…" are +7 912 ….
+const DefaultPhoneRegion = "RU"
+
+// PhoneRegion is the ISO 3166 region (e.g. "RU") that national numbers are read in. Its zero value
+// means DefaultPhoneRegion.
+type PhoneRegion string
+
+// Valid reports whether r is a region libphonenumber knows (the zero value is).
+func (r PhoneRegion) Valid() bool {
+	if r == "" {
+		return true
+	}
+	return phonenumbers.GetCountryCodeForRegion(string(r)) != 0
+}
+
+func (r PhoneRegion) code() string {
+	if r == "" {
+		return DefaultPhoneRegion
+	}
+	return strings.ToUpper(string(r))
+}
+
+// MaxPhoneInput bounds what Normalize parses: a caller id or a typed number, never a document.
+const MaxPhoneInput = 64
+
+// Normalize brings a phone number to its one stored form, E.164 ("+79121234567"), read as a
+// national number of r when it has no country code: "8 912 123-45-67", "79121234567" and
+// "+7 (912) 123 45 67" are the same caller. ok is false when raw is not a possible phone number
+// (an extension such as 1001, "anonymous", a name): then n is raw with surrounding spaces trimmed,
+// kept verbatim so that it is never lost, and callers flag it. Normalize is idempotent:
+// Normalize(Normalize(x)) == Normalize(x).
+func (r PhoneRegion) Normalize(raw string) (n string, ok bool) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || len(raw) > MaxPhoneInput {
+		return raw, false
+	}
+	num, err := phonenumbers.Parse(raw, r.code())
+	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+		return raw, false
+	}
+	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	// Parse reads letters as keypad digits ("1-800-FLOWERS") and skips much punctuation: accept
+	// only what a person writes as a number, so a name never becomes someone's number.
+	for _, c := range raw {
+		switch {
+		case c >= '0' && c <= '9', c == '+', c == ' ', c == '-', c == '(', c == ')', c == '.':
+		default:
+			return raw, false
+		}
+	}
+	return e164, true
+}
+
+// Same reports whether a and b are the same phone number in region r (both possible numbers that
+// normalise alike, or, when neither is, the same text).
+func (r PhoneRegion) Same(a, b string) bool {
+	na, oka := r.Normalize(a)
+	nb, okb := r.Normalize(b)
+	return oka == okb && na == nb && na != ""
+}

@@ -1,0 +1,80 @@
+package hotline
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestPhoneRegionNormalize(t *testing.T) {
+	for _, tc := range []struct {
+		region PhoneRegion
+		raw    string
+		want   string
+		ok     bool
+	}{
+		{"", "89121234567", "+79121234567", true},
+		{"", "79121234567", "+79121234567", true},
+		{"", "+7 (912) 123-45-67", "+79121234567", true},
+		{"", "8 912 123 45 67", "+79121234567", true},
+		{"", "9121234567", "+79121234567", true},
+		{"RU", "+79121234567", "+79121234567", true},
+		{"ru", "88652123456", "+78652123456", true},
+		{"", "+44 20 7946 0958", "+442079460958", true},
+		{"", "810442079460958", "+442079460958", true}, // 8-10: Russia's international prefix
+		{"GB", "020 7946 0958", "+442079460958", true},
+		{"", "1001", "1001", false}, // an extension: kept verbatim, flagged
+		{"", "anonymous", "anonymous", false},
+		{"", "  ", "", false},
+		{"", "1-800-FLOWERS", "1-800-FLOWERS", false},
+		{"", "+7 912 ABC", "+7 912 ABC", false},
+		{"", strings.Repeat("9", 100), strings.Repeat("9", 100), false},
+	} {
+		n, ok := tc.region.Normalize(tc.raw)
+		if n != tc.want || ok != tc.ok {
+			t.Errorf("%q.Normalize(%q) = %q, %v; want %q, %v", tc.region, tc.raw, n, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestPhoneRegionSame(t *testing.T) {
+	var r PhoneRegion
+	if !r.Same("8 912 123-45-67", "+79121234567") || !r.Same("79121234567", "+7 (912) 123 45 67") {
+		t.Error("one caller written three ways is not the same")
+	}
+	if r.Same("+79121234567", "+79121234568") || r.Same("", "") || r.Same("1001", "+71001") {
+		t.Error("different callers are the same")
+	}
+	if !r.Same("1001", "1001") {
+		t.Error("an extension is not itself")
+	}
+}
+
+func TestPhoneRegionValid(t *testing.T) {
+	for r, want := range map[PhoneRegion]bool{"": true, "RU": true, "GB": true, "XX": false, "russia": false} {
+		if got := r.Valid(); got != want {
+			t.Errorf("%q.Valid() = %v, want %v", r, got, want)
+		}
+	}
+}
+
+// FuzzPhoneNormalize: no panic, idempotent, and a number said to be valid is E.164.
+func FuzzPhoneNormalize(f *testing.F) {
+	for _, s := range []string{"89121234567", "+7 (912) 123-45-67", "1001", "anonymous", "", "+", "8-10-44", "\x00", "٣٣٣٣٣٣٣٣٣٣"} {
+		f.Add(s, "RU")
+	}
+	f.Add("020 7946 0958", "GB")
+	f.Fuzz(func(t *testing.T, raw, region string) {
+		r := PhoneRegion(region)
+		if !r.Valid() {
+			r = ""
+		}
+		n, ok := r.Normalize(raw)
+		n2, ok2 := r.Normalize(n)
+		if n2 != n || ok2 != ok {
+			t.Fatalf("not idempotent: %q -> %q (%v) -> %q (%v)", raw, n, ok, n2, ok2)
+		}
+		if ok && (!strings.HasPrefix(n, "+") || len(n) < 3 || strings.Trim(n[1:], "0123456789") != "") {
+			t.Fatalf("%q normalised to %q, not E.164", raw, n)
+		}
+	})
+}
