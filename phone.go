@@ -60,10 +60,13 @@ func (r PhoneRegion) Normalize(raw string) (n string, ok bool) {
 	return e164, true
 }
 
-// Same reports whether a and b are the same phone number in region r (both possible numbers that
-// normalise alike, or, when neither is, the same text).
+// Same reports whether a and b are the same phone number in region r: both possible numbers that
+// normalise alike, or, when neither is, the same digits (an extension written "10 01" is 1001).
 func (r PhoneRegion) Same(a, b string) bool {
 	na, oka := r.Normalize(a)
 	nb, okb := r.Normalize(b)
+	if !oka && !okb {
+		na, nb = NormalizePhone(na), NormalizePhone(nb)
+	}
 	return oka == okb && na == nb && na != ""
 }

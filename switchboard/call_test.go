@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"strings"
 	"slices"
 	"testing"
 	"time"
@@ -32,14 +33,14 @@ func TestHappyPath(t *testing.T) {
 		t.Errorf("originate = %+v", or)
 	}
 	h.wantPresence(1, hotline.PresenceRinging)
-	if q := h.status().Queue; len(q) != 1 || q[0].OfferedTo != 1 || q[0].CaseID != 101 {
-		t.Errorf("queue = %+v, want c1 offered to 1, case 101", q)
+	if q := h.status().Queue; len(q) != 1 || q[0].OfferedTo != 1 || q[0].CallerNumber != "+79001112233" {
+		t.Errorf("queue = %+v, want c1 offered to 1", q)
 	}
 
 	h.clock.now = h.clock.now.Add(3 * time.Second)
 	m = h.mark()
 	h.answer(or)
-	h.wantOps(m, "stop-moh c1", "create-bridge c1-bridge", "add-to-bridge c1-bridge c1,"+or.Channel, "record-bridge c1-bridge call-c1")
+	h.wantOps(m, "stop-moh c1", "create-bridge c1-bridge", "add-to-bridge c1-bridge", "record-bridge c1-bridge")
 	h.wantPresence(1, hotline.PresenceTalking)
 	if q := h.status().Queue; len(q) != 0 {
 		t.Errorf("queue after answer = %+v, want empty", q)
@@ -60,7 +61,13 @@ func TestHappyPath(t *testing.T) {
 	want := hotline.Leg{CallID: "c1", CallerNumber: "+79001112233", OperatorID: 1,
 		ArrivedAt: t0, GreetingEndAt: t0.Add(5 * time.Second), QueuedAt: t0.Add(5 * time.Second),
 		AnsweredAt: t0.Add(8 * time.Second), EndedAt: t0.Add(68 * time.Second),
-		End: hotline.LegCompleted, RecordingName: "call-c1"}
+		End: hotline.LegCompleted, RecordingName: leg.RecordingName}
+	if !strings.HasPrefix(leg.RecordingName, "call-c1-") {
+		t.Errorf("recording %q, want call-c1-<n>: a name of this leg's own", leg.RecordingName)
+	}
+	if o := h.j.outcomes["c1"]; o != hotline.OutcomeAnswered {
+		t.Errorf("outcome %q, want answered", o)
+	}
 	if leg != want {
 		t.Errorf("leg =\n %+v\nwant\n %+v", leg, want)
 	}

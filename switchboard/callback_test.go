@@ -158,16 +158,16 @@ func TestCallbacksQueuedAgainAtStart(t *testing.T) {
 	h := newHarness(t, testConfig(), op(1, "1001"))
 	joined := t0.Add(-time.Hour)
 	h.s.dispatch(callbacksLoaded{legs: []hotline.Leg{
-		{CallID: "old1", CaseID: 41, CallerNumber: "79004440001", ArrivedAt: joined.Add(-time.Second), QueuedAt: joined},
-		{CallID: "old2", CaseID: 42, ArrivedAt: joined}, // no number to call: not queued
+		{CallID: "old1", CallerNumber: "79004440001", ArrivedAt: joined.Add(-time.Second), QueuedAt: joined},
+		{CallID: "old2", ArrivedAt: joined}, // no number to call: not queued
 	}})
 	h.settle()
 	h.arrive("c1", "201")
 	q := h.status().Queue
-	if len(q) != 2 || !q[0].Callback || q[0].CaseID != 41 || q[1].CallID != "c1" {
+	if len(q) != 2 || !q[0].Callback || q[1].CallID != "c1" {
 		t.Fatalf("queue %+v, want old1's callback first, then c1", q)
 	}
-	h.s.dispatch(callbacksLoaded{legs: []hotline.Leg{{CallID: "old1", CaseID: 41, CallerNumber: "79004440001", QueuedAt: joined}}})
+	h.s.dispatch(callbacksLoaded{legs: []hotline.Leg{{CallID: "old1", CallerNumber: "79004440001", QueuedAt: joined}}})
 	h.settle()
 	if n := len(h.status().Queue); n != 2 {
 		t.Errorf("a callback listed twice is queued twice: %d in the queue", n)

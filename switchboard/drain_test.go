@@ -57,7 +57,7 @@ func TestDrain(t *testing.T) {
 // waiting: fallback: the drain time is over at once, the waiting caller is handed to the dialplan,
 // and Drain returns only once the channel has left, its leg written as overflow.
 func TestDrainHandsOverThroughRun(t *testing.T) {
-	j := &lockedJournal{j: &fakeJournal{operators: []hotline.Operator{op(1, "1001")}, cases: map[string]CallCase{},
+	j := &lockedJournal{j: &fakeJournal{operators: []hotline.Operator{op(1, "1001")}, cases: map[string]Filed{},
 		legs: map[string]hotline.Leg{}}, legs: make(chan hotline.Leg, 64)}
 	var s *Switchboard
 	var mu sync.Mutex

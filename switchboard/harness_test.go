@@ -72,9 +72,12 @@ type delayed struct {
 
 type fakeJournal struct {
 	operators []hotline.Operator
-	cases     map[string]CallCase // by caller number: what StartCall returns
-	started   []hotline.Leg
+	cases     map[string]Filed // by caller number: what StartCall returns
+	started   []CallStart
 	legs      map[string]hotline.Leg // last SaveCallLeg by call id
+	outcomes  map[string]hotline.CallOutcome
+	messages  []string // calls whose caller left a message
+	connected []CallbackConnected
 	saves     int
 	topics    []topicSet
 	delayed   []delayed
@@ -100,31 +103,40 @@ func (j *fakeJournal) Operators(context.Context) ([]hotline.Operator, error) {
 }
 
 // Write applies w as the journal would, by its part.
-func (j *fakeJournal) Write(ctx context.Context, w Write) (CallCase, error) {
+func (j *fakeJournal) Write(ctx context.Context, w Write) (Filed, error) {
 	switch {
 	case w.StartCall != nil:
 		return j.StartCall(ctx, *w.StartCall)
 	case w.SaveLeg != nil:
-		return CallCase{}, j.SaveCallLeg(ctx, *w.SaveLeg)
+		if w.Outcome != "" {
+			if j.outcomes == nil {
+				j.outcomes = map[string]hotline.CallOutcome{}
+			}
+			j.outcomes[w.SaveLeg.CallID] = w.Outcome
+		}
+		return Filed{}, j.SaveCallLeg(ctx, *w.SaveLeg)
+	case w.Message != nil:
+		j.messages = append(j.messages, w.Message.CallID)
+		return Filed{}, nil
+	case w.Connected != nil:
+		j.connected = append(j.connected, *w.Connected)
+		return Filed{}, nil
 	case w.Topic != nil:
-		return CallCase{}, j.SetCallTopic(ctx, w.Topic.CallID, w.Topic.OperatorID, w.Topic.Topic)
+		return Filed{}, j.SetCallTopic(ctx, w.Topic.CallID, w.Topic.OperatorID, w.Topic.Topic)
 	case w.Callback != nil:
-		return CallCase{}, j.AwaitCallback(ctx, w.Callback.CallID, w.Callback.OperatorID)
+		return Filed{}, j.AwaitCallback(ctx, w.Callback.CallID, w.Callback.OperatorID)
 	case w.Presence != nil:
-		return CallCase{}, j.RecordPresence(ctx, *w.Presence)
+		return Filed{}, j.RecordPresence(ctx, *w.Presence)
 	case w.Forward != nil:
 		j.forwarded = append(j.forwarded, *w.Forward)
-		return CallCase{}, nil
+		return Filed{}, nil
 	}
-	return CallCase{}, fmt.Errorf("empty write")
+	return Filed{}, fmt.Errorf("empty write")
 }
 
-func (j *fakeJournal) StartCall(_ context.Context, leg hotline.Leg) (CallCase, error) {
-	j.started = append(j.started, leg)
-	if cc, ok := j.cases[leg.CallerNumber]; ok {
-		return cc, nil
-	}
-	return CallCase{CaseID: int64(100 + len(j.started)), Number: fmt.Sprintf("2026-%06d", len(j.started))}, nil
+func (j *fakeJournal) StartCall(_ context.Context, st CallStart) (Filed, error) {
+	j.started = append(j.started, st)
+	return j.cases[st.CallerNumber], nil
 }
 
 func (j *fakeJournal) SaveCallLeg(_ context.Context, leg hotline.Leg) error {
@@ -176,7 +188,7 @@ func testConfig() Config {
 func newHarness(t *testing.T, cfg Config, ops ...hotline.Operator) *harness {
 	t.Helper()
 	h := &harness{t: t, clock: &fakeClock{now: t0},
-		j: &fakeJournal{operators: ops, cases: map[string]CallCase{}, legs: map[string]hotline.Leg{}}}
+		j: &fakeJournal{operators: ops, cases: map[string]Filed{}, legs: map[string]hotline.Leg{}}}
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, err := New(cfg, nil, h.j, h.clock, log)
 	if err != nil {

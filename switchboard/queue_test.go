@@ -16,18 +16,19 @@ func queueIDs(st Status) []string {
 	return ids
 }
 
-// Listed numbers join ahead of everyone; returning callers ahead of first-time callers.
+// Listed numbers join ahead of everyone; a caller with an open case joins the end of the queue like
+// anyone (§2: «вызов направляется в конец очереди»).
 func TestQueuePriority(t *testing.T) {
 	cfg := testConfig()
 	cfg.PriorityNumbers = []string{"+7 (999)"} // as people type them
 	cfg.ReturningToOwner = false
 	h := newHarness(t, cfg, op(1, "1001"))
-	h.j.cases["+7555"] = CallCase{CaseID: 7, OwnerID: 1, Returning: true}
+	h.j.cases["+7555"] = Filed{OwnerID: 1, OpenCases: 1}
 	h.arrive("c1", "+7111")
 	h.arrive("c2", "+7555") // returning
 	h.arrive("c3", "+7222")
 	h.arrive("c4", "+7999") // listed
-	if got, want := queueIDs(h.status()), []string{"c4", "c2", "c1", "c3"}; !slices.Equal(got, want) {
+	if got, want := queueIDs(h.status()), []string{"c4", "c1", "c2", "c3"}; !slices.Equal(got, want) {
 		t.Errorf("queue = %v, want %v", got, want)
 	}
 	m := h.mark()
@@ -44,7 +45,7 @@ func TestReturningCallerToOwner(t *testing.T) {
 		cfg := testConfig()
 		cfg.ReturningToOwner = toOwner
 		h := newHarness(t, cfg, op(1, "1001"), op(2, "1002"))
-		h.j.cases["+7555"] = CallCase{CaseID: 7, OwnerID: 2, Returning: true}
+		h.j.cases["+7555"] = Filed{OwnerID: 2, OpenCases: 1}
 		h.login("1001")
 		h.clock.now = h.clock.now.Add(time.Minute)
 		h.login("1002")
@@ -65,7 +66,7 @@ func TestReturningCallerWaitsForOwner(t *testing.T) {
 	cfg := testConfig()
 	cfg.OwnerWait = 30 * time.Second
 	h := newHarness(t, cfg, op(1, "1001"), op(2, "1002"))
-	h.j.cases["+7555"] = CallCase{CaseID: 7, OwnerID: 2, Returning: true}
+	h.j.cases["+7555"] = Filed{OwnerID: 2, OpenCases: 1}
 	h.login("1001")
 	m := h.mark()
 	h.arrive("c1", "+7555") // 1002 is logged out
@@ -84,7 +85,8 @@ func TestReturningCallerWaitsForOwner(t *testing.T) {
 	}
 }
 
-// The journal answers after the greeting: the caller moves up and is routed to the owner.
+// The journal answers after the greeting: the caller keeps their place (no priority for an open
+// case) and their case's owner is preferred from then on.
 func TestLateLookupRequeues(t *testing.T) {
 	h := newHarness(t, testConfig(), op(1, "1001"))
 	h.arrive("c1", "+7111")
@@ -92,7 +94,7 @@ func TestLateLookupRequeues(t *testing.T) {
 	var held []writeJob
 	write := h.s.write
 	h.s.write = func(j writeJob) { held = append(held, j) }
-	h.j.cases["+7555"] = CallCase{CaseID: 7, OwnerID: 1, Returning: true}
+	h.j.cases["+7555"] = Filed{OwnerID: 1, OpenCases: 1}
 	h.arrive("c2", "+7555")
 	if got := queueIDs(h.status()); !slices.Equal(got, []string{"c1", "c2"}) {
 		t.Fatalf("queue = %v before the lookup", got)
@@ -102,11 +104,11 @@ func TestLateLookupRequeues(t *testing.T) {
 		write(j)
 	}
 	h.settle()
-	if got := queueIDs(h.status()); !slices.Equal(got, []string{"c2", "c1"}) {
-		t.Errorf("queue = %v after the lookup, want the returning caller first", got)
+	if got := queueIDs(h.status()); !slices.Equal(got, []string{"c1", "c2"}) {
+		t.Errorf("queue = %v after the lookup, want the returning caller where they joined", got)
 	}
-	if q := h.status().Queue[0]; q.OwnerID != 1 || q.Waiting != 0 {
-		t.Errorf("head = %+v, want owner 1, wait kept", q)
+	if q := h.status().Queue[1]; q.OwnerID != 1 || q.Waiting != 0 || q.OpenCases != 1 {
+		t.Errorf("second = %+v, want owner 1, one open case, wait kept", q)
 	}
 }
 
@@ -213,7 +215,7 @@ func TestOverflowCallback(t *testing.T) {
 	if l := h.leg("c2"); l.End != hotline.LegOverflow {
 		t.Errorf("leg = %+v, want overflow", l)
 	}
-	if st := h.status(); !slices.Equal(queueIDs(st), []string{"c1", "c2"}) || !st.Queue[1].Callback || st.Queue[1].CaseID != 102 {
+	if st := h.status(); !slices.Equal(queueIDs(st), []string{"c1", "c2"}) || !st.Queue[1].Callback {
 		t.Fatalf("queue = %+v, want c1 then c2's callback", st.Queue)
 	}
 	// The operator takes c1; after that call and its wrap-up the callback is theirs.

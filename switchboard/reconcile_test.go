@@ -20,11 +20,11 @@ func (j *openLegJournal) OpenLegs(context.Context) ([]hotline.Leg, error) { retu
 func TestReconcileAfterRestart(t *testing.T) {
 	h := newHarness(t, testConfig(), op(1, "1001"), op(2, "1002"))
 	oj := &openLegJournal{fakeJournal: h.j, open: []hotline.Leg{
-		{CaseID: 1, CallID: "a", CallerNumber: "201", ArrivedAt: t0.Add(-5 * time.Minute), QueuedAt: t0.Add(-290 * time.Second),
+		{CallID: "a", CallerNumber: "201", ArrivedAt: t0.Add(-5 * time.Minute), QueuedAt: t0.Add(-290 * time.Second),
 			AnsweredAt: t0.Add(-4 * time.Minute), OperatorID: 1, RecordingName: "call-a"},
-		{CaseID: 2, CallID: "b", CallerNumber: "202", ArrivedAt: t0.Add(-70 * time.Second), QueuedAt: t0.Add(-60 * time.Second)},
-		{CaseID: 3, CallID: "c", CallerNumber: "203", ArrivedAt: t0.Add(-130 * time.Second), QueuedAt: t0.Add(-120 * time.Second)},
-		{CaseID: 4, CallID: "d", CallerNumber: "204", ArrivedAt: t0.Add(-30 * time.Second), QueuedAt: t0.Add(-25 * time.Second)},
+		{CallID: "b", CallerNumber: "202", ArrivedAt: t0.Add(-70 * time.Second), QueuedAt: t0.Add(-60 * time.Second)},
+		{CallID: "c", CallerNumber: "203", ArrivedAt: t0.Add(-130 * time.Second), QueuedAt: t0.Add(-120 * time.Second)},
+		{CallID: "d", CallerNumber: "204", ArrivedAt: t0.Add(-30 * time.Second), QueuedAt: t0.Add(-25 * time.Second)},
 	}}
 	h.s.jr = oj
 	h.s.loadOpenLegs()
@@ -42,8 +42,8 @@ func TestReconcileAfterRestart(t *testing.T) {
 	if len(st.Queue) != 2 || st.Queue[0].CallID != "c" || st.Queue[1].CallID != "b" {
 		t.Errorf("queue = %+v, want c then b (their first join order)", st.Queue)
 	}
-	if l := h.leg("d"); l.End != hotline.LegFailed || l.EndedAt.IsZero() {
-		t.Errorf("leg d = %+v, want failed: its caller left while hotline was away", l)
+	if l := h.leg("d"); l.End != hotline.LegAbandoned || l.EndedAt.IsZero() || !l.EndedAway || h.j.outcomes["d"] != hotline.OutcomeAbandonedQueue {
+		t.Errorf("leg d = %+v (%s), want abandoned in the queue, ended away: its caller left while hotline was away", l, h.j.outcomes["d"])
 	}
 	h.wantOps(m, "hangup x-op3")
 	h.wantOps(m, "continue lost") // entered as the last run stopped: the dialplan's fallback takes it
@@ -66,7 +66,7 @@ func TestReconcileAfterRestart(t *testing.T) {
 // cases listed as callbacks: as the journal would answer, after the writes before the read.
 type callbackLegJournal struct {
 	openLegJournal
-	callbackCases map[int64]bool
+	callbackCalls map[string]bool
 	reads         int
 }
 
@@ -74,7 +74,7 @@ func (j *callbackLegJournal) WaitingCallbacks(context.Context) ([]hotline.Leg, e
 	j.reads++
 	var out []hotline.Leg
 	for _, l := range j.legs {
-		if j.callbackCases[l.CaseID] && l.End != "" {
+		if j.callbackCalls[l.CallID] && l.End != "" {
 			out = append(out, l)
 		}
 	}
@@ -87,8 +87,8 @@ func (j *callbackLegJournal) WaitingCallbacks(context.Context) ([]hotline.Leg, e
 func TestCallbackOfACallCutByTheRestart(t *testing.T) {
 	h := newHarness(t, testConfig(), op(1, "1001"))
 	j := &callbackLegJournal{openLegJournal: openLegJournal{fakeJournal: h.j, open: []hotline.Leg{
-		{CaseID: 7, CallID: "k", CallerNumber: "79007000007", ArrivedAt: t0.Add(-3 * time.Minute), QueuedAt: t0.Add(-170 * time.Second)},
-	}}, callbackCases: map[int64]bool{7: true}}
+		{CallID: "k", CallerNumber: "79007000007", ArrivedAt: t0.Add(-3 * time.Minute), QueuedAt: t0.Add(-170 * time.Second)},
+	}}, callbackCalls: map[string]bool{"k": true}}
 	h.s.jr = j
 	h.s.loadOpenLegs()
 	h.settle()
@@ -96,11 +96,11 @@ func TestCallbackOfACallCutByTheRestart(t *testing.T) {
 		t.Fatalf("callbacks read before the reconciliation")
 	}
 	h.send(Inventory{}) // k's caller is gone
-	if l := h.leg("k"); l.End != hotline.LegFailed {
-		t.Fatalf("leg k = %+v, want failed", l)
+	if l := h.leg("k"); l.End != hotline.LegAbandoned || !l.EndedAway {
+		t.Fatalf("leg k = %+v, want ended while hotline was away", l)
 	}
 	q := h.status().Queue
-	if j.reads != 1 || len(q) != 1 || !q[0].Callback || q[0].CaseID != 7 {
+	if j.reads != 1 || len(q) != 1 || !q[0].Callback {
 		t.Errorf("after the reconciliation: %d reads, queue %+v; want k's callback queued", j.reads, q)
 	}
 }

@@ -26,7 +26,7 @@ func (l *lockedJournal) Operators(ctx context.Context) ([]hotline.Operator, erro
 }
 
 // Write applies w to the fake journal under the lock, and tells the test about each saved leg.
-func (l *lockedJournal) Write(ctx context.Context, w Write) (CallCase, error) {
+func (l *lockedJournal) Write(ctx context.Context, w Write) (Filed, error) {
 	l.mu.Lock()
 	cc, err := l.j.Write(ctx, w)
 	l.mu.Unlock()
@@ -67,7 +67,7 @@ func fakeAsterisk(s *Switchboard) Telephony {
 // its completed leg, the admin methods work while it does, and Run flushes the journal on the way
 // out.
 func TestRunEndToEnd(t *testing.T) {
-	j := &lockedJournal{j: &fakeJournal{operators: []hotline.Operator{op(1, "1001")}, cases: map[string]CallCase{},
+	j := &lockedJournal{j: &fakeJournal{operators: []hotline.Operator{op(1, "1001")}, cases: map[string]Filed{},
 		legs: map[string]hotline.Leg{}}, legs: make(chan hotline.Leg, 64)}
 	cfg := DefaultConfig()
 	cfg.WrapUp = 0
@@ -151,7 +151,7 @@ type blockingJournal struct {
 	entered, release chan struct{}
 }
 
-func (b *blockingJournal) Write(ctx context.Context, w Write) (CallCase, error) {
+func (b *blockingJournal) Write(ctx context.Context, w Write) (Filed, error) {
 	if w.StartCall != nil {
 		close(b.entered)
 		<-b.release
@@ -163,7 +163,7 @@ func (b *blockingJournal) Write(ctx context.Context, w Write) (CallCase, error) 
 // writes already asked for are done, and nothing waits forever on the stopped loop.
 func TestRunStopsWithSlowJournal(t *testing.T) {
 	j := &blockingJournal{
-		lockedJournal: lockedJournal{j: &fakeJournal{cases: map[string]CallCase{}, legs: map[string]hotline.Leg{}},
+		lockedJournal: lockedJournal{j: &fakeJournal{cases: map[string]Filed{}, legs: map[string]hotline.Leg{}},
 			legs: make(chan hotline.Leg, 64)},
 		entered: make(chan struct{}), release: make(chan struct{}),
 	}

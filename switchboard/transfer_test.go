@@ -16,7 +16,7 @@ type legJournal struct {
 	all []hotline.Leg
 }
 
-func (j *legJournal) Write(ctx context.Context, w Write) (CallCase, error) {
+func (j *legJournal) Write(ctx context.Context, w Write) (Filed, error) {
 	if w.SaveLeg != nil {
 		j.all = append(j.all, *w.SaveLeg)
 	}
@@ -88,9 +88,9 @@ func TestTransferByCodeAnswered(t *testing.T) {
 	h, lj, opCh := transferHarness(t)
 	m := h.mark()
 	h.key(opCh, "**2001#")
-	h.wantOps(m, "remove-from-bridge c1-bridge c1,"+opCh, "play c1 ", "originate ")
+	h.wantOps(m, "remove-from-bridge c1-bridge", "play c1 ", "originate ")
 	or := h.oneOriginate(m)
-	if or.Endpoint != "PJSIP/2001" || strings.Join(or.AppArgs, ",") != "transfer,c1" || or.CallerID != "79001112233" {
+	if or.Endpoint != "PJSIP/2001" || strings.Join(or.AppArgs, ",") != "transfer,c1" || or.CallerID != "+79001112233" {
 		t.Errorf("transfer originate = %+v", or)
 	}
 	h.wantPresence(2, hotline.PresenceRinging)
@@ -110,8 +110,8 @@ func TestTransferByCodeAnswered(t *testing.T) {
 		t.Fatalf("legs = %+v, want 2", legs)
 	}
 	first, second := legs[0], legs[1]
-	if first.OperatorID != 1 || first.End != hotline.LegTransferred || first.RecordingName != "call-c1" {
-		t.Errorf("first leg = %+v, want operator 1, transferred, recording call-c1", first)
+	if first.OperatorID != 1 || first.End != hotline.LegTransferred || !strings.HasPrefix(first.RecordingName, "call-c1-") {
+		t.Errorf("first leg = %+v, want operator 1, transferred, recording call-c1-<n>", first)
 	}
 	if second.OperatorID != 2 || second.TransferredFrom != 1 || second.End != hotline.LegCompleted ||
 		second.RecordingName == "" || second.RecordingName == first.RecordingName || !second.AnsweredAt.Equal(t0.Add(5*time.Second)) {
@@ -143,7 +143,7 @@ func TestTransferFailsCallerBack(t *testing.T) {
 			or := h.oneOriginate(m)
 			m = h.mark()
 			tc.fail(h, or)
-			h.wantOps(m, "add-to-bridge c1-bridge c1,"+opCh)
+			h.wantOps(m, "add-to-bridge c1-bridge")
 			if p := h.lastPlay("c1"); len(p.Media) != 1 || p.Media[0] != tc.prompt {
 				t.Errorf("caller heard %v, want %s", p.Media, tc.prompt)
 			}
@@ -311,11 +311,25 @@ func TestForwardedAfterTransfer(t *testing.T) {
 	h.key(opCh, "**2001#")
 	h.answer(h.oneOriginate(m))
 	feature("f2")
-	if len(fj.forwarded) != 1 || fj.forwarded[0] != (CaseForwarded{CaseID: h.s.calls["c1"].caseID, By: 1, To: 2}) {
-		t.Errorf("forwarded = %v, want case of c1, by 1, to 2", fj.forwarded)
+	if len(fj.forwarded) != 1 || fj.forwarded[0] != (CaseForwarded{CallID: "c1", By: 1, To: 2, Reached: true}) {
+		t.Errorf("forwarded = %v, want the case of c1, by 1, handed to 2 who answered", fj.forwarded)
 	}
 	if p := h.lastPlay("f2"); p.Media[0] != "sound:beep" {
 		t.Errorf("*26 after the transfer: heard %v, want a beep", p.Media)
+	}
+}
+
+// «*26» after a transfer the colleague did not answer: the case is forwarded with notice to them
+// (a delayed answer of theirs), not handed over.
+func TestForwardedAfterUnansweredTransfer(t *testing.T) {
+	h, fj, opCh := transferHarness(t)
+	m := h.mark()
+	h.key(opCh, "**2001#")
+	h.oneOriginate(m)
+	h.advance(h.s.cfg.RingTimeout)
+	h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-0000000f", Args: []string{"feature", "forwarded"}})
+	if len(fj.forwarded) != 1 || fj.forwarded[0] != (CaseForwarded{CallID: "c1", By: 1, To: 2}) {
+		t.Errorf("forwarded = %v, want the case of c1, by 1, to 2 not reached", fj.forwarded)
 	}
 }
 

@@ -31,7 +31,7 @@ func (j *markedJournal) LastPresence(context.Context) ([]hotline.PresenceEvent, 
 	return nil, nil
 }
 
-func (j *markedJournal) Write(ctx context.Context, w Write) (CallCase, error) {
+func (j *markedJournal) Write(ctx context.Context, w Write) (Filed, error) {
 	j.mu.Lock()
 	hang := j.hang
 	j.mu.Unlock()
@@ -39,7 +39,7 @@ func (j *markedJournal) Write(ctx context.Context, w Write) (CallCase, error) {
 		select {
 		case <-hang:
 		case <-ctx.Done():
-			return CallCase{}, hotline.Errorf(hotline.EUNAVAILABLE, "journal hung: %v", ctx.Err())
+			return Filed{}, hotline.Errorf(hotline.EUNAVAILABLE, "journal hung: %v", ctx.Err())
 		}
 	}
 	j.mu.Lock()
@@ -47,14 +47,14 @@ func (j *markedJournal) Write(ctx context.Context, w Write) (CallCase, error) {
 	j.calls++
 	if j.fail > 0 {
 		j.fail--
-		return CallCase{}, hotline.Errorf(hotline.EUNAVAILABLE, "database is locked")
+		return Filed{}, hotline.Errorf(hotline.EUNAVAILABLE, "database is locked")
 	}
 	if w.Mark.Spool != "" {
 		if j.marks == nil {
 			j.marks = map[string]uint64{}
 		}
 		if j.marks[w.Mark.Spool] >= w.Mark.Seq {
-			return CallCase{}, ErrAlreadyApplied
+			return Filed{}, ErrAlreadyApplied
 		}
 		j.marks[w.Mark.Spool] = w.Mark.Seq
 		if w.kind() == "" {
@@ -63,9 +63,9 @@ func (j *markedJournal) Write(ctx context.Context, w Write) (CallCase, error) {
 	}
 	if w.StartCall != nil {
 		j.applied = append(j.applied, w.StartCall.CallID)
-		return CallCase{CaseID: int64(len(j.applied))}, nil
+		return Filed{OpenCases: len(j.applied)}, nil
 	}
-	return CallCase{}, nil
+	return Filed{}, nil
 }
 
 func (j *markedJournal) appliedCalls() []string {
@@ -75,7 +75,7 @@ func (j *markedJournal) appliedCalls() []string {
 }
 
 func startWrite(call string) writeJob {
-	return writeJob{w: &Write{StartCall: &hotline.Leg{CallID: call, ArrivedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}}}
+	return writeJob{w: &Write{StartCall: &CallStart{CallID: call, ArrivedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}}}
 }
 
 func openSpool(t *testing.T, path string) *spool.Spool {
@@ -114,9 +114,9 @@ func TestWriterRetriesSpooledWrites(t *testing.T) {
 	var mu sync.Mutex
 	for i := range 5 {
 		j := startWrite(fmt.Sprintf("c%d", i))
-		j.then = func(cc CallCase, err error) {
+		j.then = func(cc Filed, err error) {
 			mu.Lock()
-			told = append(told, fmt.Sprintf("%d:%v", cc.CaseID, err))
+			told = append(told, fmt.Sprintf("%d:%v", cc.OpenCases, err))
 			mu.Unlock()
 		}
 		j.deferred = func() {
@@ -219,7 +219,7 @@ func TestWriterWithoutSpool(t *testing.T) {
 	var errs []error
 	for _, c := range []string{"lost", "kept"} {
 		j := startWrite(c)
-		j.then = func(_ CallCase, err error) { errs = append(errs, err) }
+		j.then = func(_ Filed, err error) { errs = append(errs, err) }
 		w.push(j)
 	}
 	stop(time.Minute)
@@ -246,9 +246,9 @@ type refusingJournal struct {
 	markedJournal
 }
 
-func (j *refusingJournal) Write(context.Context, Write) (CallCase, error) {
+func (j *refusingJournal) Write(context.Context, Write) (Filed, error) {
 	j.calls++
-	return CallCase{}, hotline.Errorf(hotline.EINVALID, "no such operator")
+	return Filed{}, hotline.Errorf(hotline.EINVALID, "no such operator")
 }
 
 // Pushing never waits for the journal: a hung journal and thousands of writes.
@@ -311,10 +311,10 @@ type internalFailure struct {
 	badTries int
 }
 
-func (j *internalFailure) Write(ctx context.Context, w Write) (CallCase, error) {
+func (j *internalFailure) Write(ctx context.Context, w Write) (Filed, error) {
 	if w.StartCall != nil && w.StartCall.CallID == "bad" {
 		j.badTries++
-		return CallCase{}, fmt.Errorf("sqlite: something unexpected")
+		return Filed{}, fmt.Errorf("sqlite: something unexpected")
 	}
 	return j.markedJournal.Write(ctx, w)
 }
