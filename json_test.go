@@ -62,7 +62,7 @@ func TestLegAndPresenceJSONRoundTrip(t *testing.T) {
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	legs := []Leg{
 		{CallID: "1700000000.1", CallerNumber: "+78652123456", ArrivedAt: at},
-		{ID: 2, CaseID: 1, CallID: "1700000000.1", CallerNumber: "+78652123456", OperatorID: 3, ArrivedAt: at,
+		{ID: 2, CallID: "1700000000.1", CallerNumber: "+78652123456", OperatorID: 3, ArrivedAt: at,
 			GreetingEndAt: at.Add(5 * time.Second), QueuedAt: at.Add(5 * time.Second), AnsweredAt: at.Add(20 * time.Second),
 			EndedAt: at.Add(5 * time.Minute), End: LegTransferred, RecordingName: "call-1", TransferredFrom: 4},
 	}
@@ -70,7 +70,7 @@ func TestLegAndPresenceJSONRoundTrip(t *testing.T) {
 		roundTrip(t, l)
 	}
 	b, _ := json.Marshal(legs[0])
-	if want := `{"id":0,"case_id":0,"call_id":"1700000000.1","caller_number":"+78652123456","arrived_at":"2026-11-23T09:00:00Z"}`; string(b) != want {
+	if want := `{"id":0,"call_id":"1700000000.1","caller_number":"+78652123456","arrived_at":"2026-11-23T09:00:00Z"}`; string(b) != want {
 		t.Errorf("leg JSON\n got %s\nwant %s", b, want)
 	}
 	for _, e := range []PresenceEvent{

@@ -56,7 +56,7 @@ func TestExpireRecordings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			jr := &fakeJournal{}
 			for i, n := range tt.expired {
-				jr.expired = append(jr.expired, journal.ExpiredRecording{LegID: int64(i + 1), CaseID: 1, Name: n})
+				jr.expired = append(jr.expired, journal.ExpiredRecording{LegID: int64(i + 1), CallID: "c1", Name: n})
 			}
 			n, err := expireRecordings(context.Background(), jr, tt.asterisk, 24*time.Hour, time.Now())
 			if (err != nil) != tt.wantErr {

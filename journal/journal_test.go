@@ -138,10 +138,10 @@ func TestCaseLifeInTheJournal(t *testing.T) {
 	if err != nil || c.Status != hotline.StatusDelayedAnswer || c.OwnerID != f.l2ID {
 		t.Fatalf("forward: %+v %v", c, err)
 	}
-	// The returning caller reaches the specialist.
-	op, oc, ok, err := f.s.CallerOwner(ctx, "+78652000001")
-	if err != nil || !ok || op.ID != f.l2ID || oc.ID != c.ID {
-		t.Fatalf("caller owner: %+v %v %v", op, ok, err)
+	// The returning caller, dialling as 8…, is known by the specialist who owns the case now.
+	filed, err := f.s.StartCall(ctx, journal.CallStart{CallID: "life-1", CallerNumber: "8 865 200-00-01", ArrivedAt: f.clk.Now()})
+	if err != nil || filed.OwnerID != f.l2ID || filed.OpenCases != 1 || filed.CallerNumber != "+78652000001" {
+		t.Fatalf("returning caller: %+v %v", filed, err)
 	}
 	// The specialist calls back, sets it in progress, extends; the administrator approves.
 	if c, err = f.s.UpdateCase(ctx, f.l2, c.ID, journal.CaseUpdate{SetInProgress: true}); err != nil || c.Status != hotline.StatusInProgress {
@@ -334,51 +334,68 @@ func TestCatalogue(t *testing.T) {
 	wantCode(t, f.s.AddScript(ctx, f.admin, &bad), hotline.ENOTFOUND)
 }
 
+// The call flow's writes by channel: a call and its leg filed, the leg saved as it goes, open
+// legs listed until they end; the topic keyed on the handset registers the call as the
+// operator's case, which the operator then closes from the card.
 func TestCallFlowAPI(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	arrived := f.clk.Now()
-	c, err := f.s.CreatePhoneCase(ctx, "+78652000002", arrived)
-	if err != nil || c.Status != hotline.StatusInProgress || c.OwnerID != 0 || c.CreatedBy != "system" {
-		t.Fatalf("phone case: %+v %v", c, err)
+	n0, _ := f.s.CountCases(ctx, journal.CaseFilter{})
+	filed, err := f.s.StartCall(ctx, journal.CallStart{CallID: "1700000000.1", CallerNumber: "+78652000002", ArrivedAt: arrived})
+	if err != nil || !filed.CallerValid || filed.OpenCases != 0 || filed.OwnerID != 0 {
+		t.Fatalf("start call: %+v %v", filed, err)
 	}
-	l := hotline.Leg{CaseID: c.ID, CallID: "1700000000.1", CallerNumber: "+78652000002", ArrivedAt: arrived, QueuedAt: arrived.Add(5 * time.Second)}
-	if err := f.s.SaveLeg(ctx, &l); err != nil || l.ID == 0 {
-		t.Fatalf("insert leg: %v", err)
+	if n, _ := f.s.CountCases(ctx, journal.CaseFilter{}); n != n0 {
+		t.Fatalf("an arriving call opened a case: %d cases, want %d", n, n0)
+	}
+	l := hotline.Leg{CallID: "1700000000.1", ArrivedAt: arrived, QueuedAt: arrived.Add(5 * time.Second)}
+	if err := f.s.SaveCallLeg(ctx, l, ""); err != nil {
+		t.Fatalf("queued leg: %v", err)
 	}
 	open, err := f.s.OpenLegs(ctx)
-	if err != nil || len(open) != 1 {
-		t.Fatalf("open legs: %d %v", len(open), err)
+	if err != nil || len(open) != 1 || open[0].CallID != "1700000000.1" || open[0].CallerNumber != "+78652000002" {
+		t.Fatalf("open legs: %+v %v", open, err)
 	}
 	op, err := f.s.OperatorByExtension(ctx, "1001")
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.OperatorID, l.AnsweredAt, l.EndedAt, l.End, l.RecordingName = op.ID, arrived.Add(20*time.Second), arrived.Add(200*time.Second), hotline.LegCompleted, "case-1-leg-1"
-	if err := f.s.SaveLeg(ctx, &l); err != nil {
+	l.OperatorID, l.AnsweredAt, l.EndedAt, l.End, l.RecordingName = op.ID, arrived.Add(20*time.Second), arrived.Add(200*time.Second), hotline.LegCompleted, "call-1-leg-1"
+	if err := f.s.SaveCallLeg(ctx, l, hotline.OutcomeAnswered); err != nil {
 		t.Fatal(err)
 	}
-	legs, err := f.s.Legs(ctx, c.ID)
-	if err != nil || len(legs) != 1 || legs[0].TalkTime() != 180*time.Second || legs[0].QueueWait() != 15*time.Second || legs[0].RecordingName != "case-1-leg-1" {
+	legs, err := f.s.Legs(ctx, "1700000000.1")
+	if err != nil || len(legs) != 1 || legs[0].TalkTime() != 180*time.Second || legs[0].QueueWait() != 15*time.Second || legs[0].RecordingName != "call-1-leg-1" {
 		t.Fatalf("legs: %+v %v", legs, err)
 	}
 	if open, _ := f.s.OpenLegs(ctx); len(open) != 0 {
 		t.Fatalf("ended leg still open")
 	}
-	bad := hotline.Leg{CaseID: 9999, ArrivedAt: arrived}
-	wantCode(t, f.s.SaveLeg(ctx, &bad), hotline.ENOTFOUND)
-	// Wrap-up: topic 11 and result 1 keyed on the handset.
-	_, err = f.s.ApplyWrapUp(ctx, journal.WrapUp{CaseID: c.ID, OperatorID: op.ID, TopicNumber: 11, ResultDigit: 3})
-	wantCode(t, err, hotline.EINVALID)
-	_, err = f.s.ApplyWrapUp(ctx, journal.WrapUp{CaseID: c.ID, OperatorID: op.ID, TopicNumber: 99})
+	wantCode(t, f.s.SaveCallLeg(ctx, hotline.Leg{CallID: "no-such-call", ArrivedAt: arrived}, ""), hotline.ENOTFOUND)
+	wantCode(t, f.s.SaveCallLeg(ctx, hotline.Leg{CallID: "1700000000.1", ArrivedAt: arrived, End: "exploded"}, ""), hotline.EINVALID)
+	// Wrap-up: topic 11 keyed on the handset registers the call; an unknown topic number is refused.
+	_, err = f.s.KeyTopic(ctx, "1700000000.1", op.ID, 99)
 	wantCode(t, err, hotline.ENOTFOUND)
-	c, err = f.s.ApplyWrapUp(ctx, journal.WrapUp{CaseID: c.ID, OperatorID: op.ID, TopicNumber: 11, ResultDigit: 1})
-	if err != nil || c.Topic != "policy-replace" || c.Type != hotline.TypeConsultation || c.Status != hotline.StatusUnderReview || c.OwnerID != op.ID {
-		t.Fatalf("wrap-up: %+v %v", c, err)
+	c, err := f.s.KeyTopic(ctx, "1700000000.1", op.ID, 11)
+	if err != nil || c.Topic != "policy-replace" || c.Type != hotline.TypeConsultation || c.Status != hotline.StatusInProgress || c.OwnerID != op.ID ||
+		c.CallerNumber != "+78652000002" || c.CreatedBy != "ivanova" {
+		t.Fatalf("topic keyed: %+v %v", c, err)
+	}
+	if cs, err := f.s.CallerOpenCases(ctx, "8 865 200-00-02"); err != nil || len(cs) != 1 || cs[0].ID != c.ID {
+		t.Fatalf("the registered case is the caller's open case: %+v %v", cs, err)
+	}
+	c, err = f.s.CloseCase(ctx, f.op1, c.ID, hotline.Closing{Result: hotline.ResultAnswered, Comment: "разъяснено"})
+	if err != nil || c.Status != hotline.StatusUnderReview {
+		t.Fatalf("close: %+v %v", c, err)
 	}
 	evs, _ := f.s.History(ctx, journal.HistoryFilter{CaseID: c.ID})
-	if len(evs) != 4 { // case created, leg created, leg updated, wrap-up
-		t.Fatalf("history: %d events", len(evs))
+	var got []string
+	for _, e := range evs {
+		got = append(got, e.Actor+":"+e.Action)
+	}
+	if strings.Join(got, " ") != "ivanova:created ivanova:call attached ivanova:closed" {
+		t.Fatalf("history: %v", got)
 	}
 	if cs, err := f.s.CallerOpenCases(ctx, "+78652000002"); err != nil || len(cs) != 0 {
 		t.Fatalf("a case under review is not open: %d %v", len(cs), err)
@@ -518,59 +535,56 @@ func TestBadDatabaseFiles(t *testing.T) {
 	}
 }
 
+// A call answered, transferred to the specialist and registered: one call, two legs; the call's
+// answer and operator are the first; the returning caller is known by the case's owner.
 func TestSwitchboardCalls(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	at := f.clk.Now()
-	cc, err := f.s.StartCall(ctx, hotline.Leg{CallID: "ch-1", CallerNumber: "+78652000005", ArrivedAt: at})
-	if err != nil || cc.Returning || cc.CaseID == 0 || cc.OwnerID != 0 {
+	cc, err := f.s.StartCall(ctx, journal.CallStart{CallID: "ch-1", CallerNumber: "+78652000005", ArrivedAt: at})
+	if err != nil || cc.OpenCases != 0 || cc.OwnerID != 0 {
 		t.Fatalf("first call: %+v %v", cc, err)
 	}
 	// The operator at 1001 answers, then transfers to the specialist.
-	l := hotline.Leg{CallID: "ch-1", CallerNumber: "+78652000005", ArrivedAt: at, QueuedAt: at.Add(3 * time.Second),
+	l := hotline.Leg{CallID: "ch-1", ArrivedAt: at, QueuedAt: at.Add(3 * time.Second),
 		AnsweredAt: at.Add(10 * time.Second), OperatorID: f.op1.OperatorID, RecordingName: "rec-1"}
-	if err := f.s.SaveCallLeg(ctx, l); err != nil {
+	if err := f.s.SaveCallLeg(ctx, l, ""); err != nil {
 		t.Fatal(err)
 	}
 	l.EndedAt, l.End = at.Add(60*time.Second), hotline.LegTransferred
-	if err := f.s.SaveCallLeg(ctx, l); err != nil {
+	if err := f.s.SaveCallLeg(ctx, l, ""); err != nil {
 		t.Fatal(err)
 	}
-	l2 := hotline.Leg{CallID: "ch-1", CallerNumber: "+78652000005", ArrivedAt: at.Add(60 * time.Second), AnsweredAt: at.Add(65 * time.Second),
+	l2 := hotline.Leg{CallID: "ch-1", ArrivedAt: at.Add(60 * time.Second), AnsweredAt: at.Add(65 * time.Second),
 		OperatorID: f.l2ID, TransferredFrom: f.op1.OperatorID}
-	if err := f.s.SaveCallLeg(ctx, l2); err != nil {
+	if err := f.s.SaveCallLeg(ctx, l2, ""); err != nil {
 		t.Fatal(err)
 	}
-	legs, err := f.s.Legs(ctx, cc.CaseID)
-	if err != nil || len(legs) != 2 || legs[0].End != hotline.LegTransferred || legs[1].TransferredFrom != f.op1.OperatorID {
+	legs, err := f.s.Legs(ctx, "ch-1")
+	if err != nil || len(legs) != 2 || legs[0].End != hotline.LegTransferred || legs[1].TransferredFrom != f.op1.OperatorID || legs[1].OperatorID != f.l2ID {
 		t.Fatalf("legs after transfer: %+v %v", legs, err)
 	}
-	c, _ := f.s.Case(ctx, cc.CaseID)
-	if c.OwnerID != f.op1.OperatorID {
-		t.Fatalf("the first operator to answer owns the case: owner %d", c.OwnerID)
+	// The operator registers the call; the caller calls again and is known by the case's owner.
+	c, err := f.s.KeyTopic(ctx, "ch-1", f.op1.OperatorID, 21)
+	if err != nil || c.OwnerID != f.op1.OperatorID || c.Topic != "clinic-refusal" {
+		t.Fatalf("topic: %+v %v", c, err)
 	}
-	if err := f.s.SetCallTopic(ctx, "ch-1", f.op1.OperatorID, 21); err != nil {
-		t.Fatal(err)
-	}
-	// The caller asks to be called back; calling again reaches the same case and owner.
-	if err := f.s.AwaitCallback(ctx, "ch-1", f.op1.OperatorID); err != nil {
-		t.Fatal(err)
-	}
-	again, err := f.s.StartCall(ctx, hotline.Leg{CallID: "ch-2", CallerNumber: "+78652000005", ArrivedAt: at.Add(time.Hour)})
-	if err != nil || !again.Returning || again.CaseID != cc.CaseID || again.OwnerID != f.op1.OperatorID {
+	again, err := f.s.StartCall(ctx, journal.CallStart{CallID: "ch-2", CallerNumber: "+78652000005", ArrivedAt: at.Add(time.Hour)})
+	if err != nil || again.OpenCases != 1 || again.OwnerID != f.op1.OperatorID {
 		t.Fatalf("returning call: %+v %v", again, err)
 	}
-	c, _ = f.s.Case(ctx, cc.CaseID)
-	if c.Status != hotline.StatusDelayedAnswer || c.Topic != "clinic-refusal" {
-		t.Fatalf("case: %+v", c)
+	// The second call is not merged into the case: it stands on its own until someone registers it.
+	if calls, err := f.s.CaseCalls(ctx, c.ID); err != nil || len(calls) != 1 || calls[0].Channel != "ch-1" || len(calls[0].Legs) != 2 {
+		t.Fatalf("case calls: %+v %v", calls, err)
 	}
-	// An anonymous caller is filed without a number; an unknown call is not found.
-	anon, err := f.s.StartCall(ctx, hotline.Leg{CallID: "ch-3", CallerNumber: "anonymous", ArrivedAt: at})
-	if err != nil || anon.Returning {
+	// An anonymous caller is filed, flagged, kept verbatim; an unknown call is not found.
+	anon, err := f.s.StartCall(ctx, journal.CallStart{CallID: "ch-3", CallerNumber: "anonymous", ArrivedAt: at})
+	if err != nil || anon.CallerValid || anon.CallerNumber != "anonymous" || anon.OpenCases != 0 {
 		t.Fatalf("anonymous: %+v %v", anon, err)
 	}
-	wantCode(t, f.s.SaveCallLeg(ctx, hotline.Leg{CallID: "nope", ArrivedAt: at}), hotline.ENOTFOUND)
-	wantCode(t, f.s.SetCallTopic(ctx, "ch-1", f.op1.OperatorID, 99), hotline.ENOTFOUND)
+	wantCode(t, f.s.SaveCallLeg(ctx, hotline.Leg{CallID: "nope", ArrivedAt: at}, ""), hotline.ENOTFOUND)
+	_, err = f.s.KeyTopic(ctx, "nope", f.op1.OperatorID, 21)
+	wantCode(t, err, hotline.ENOTFOUND)
 }
 
 func TestReassignIsForAdministrators(t *testing.T) {

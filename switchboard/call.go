@@ -56,21 +56,21 @@ type call struct {
 	filed     bool  // the journal answered StartCall
 	hungUp    bool  // the caller hung up (a hangup request): a playback ending now is not the greeting's end
 
-	priority  int
-	line      line      // what the dialled number says about the caller's needs (lines.go)
-	joined    time.Time // when the caller first joined the queue; a callback keeps it
-	playback  string    // the announcement or prompt playing now, to stop it on answer
-	moh       bool
-	announce  *timer
-	maxWait   *timer
-	overdue   bool // waited MaxWait while being offered: overflow when that offer ends
-	offer     *offer
-	bridge    string
-	overflow  string // "callback" or "message": the path taken at overflow
-	digitWait *timer // overflow: waiting for "1"
-	recording string // the bridge recording, or the caller's message
-	answered  bool   // an operator talked to the caller on some leg
-	messageLeft bool // the caller's voice message was stored
+	priority    int
+	line        line      // what the dialled number says about the caller's needs (lines.go)
+	joined      time.Time // when the caller first joined the queue; a callback keeps it
+	playback    string    // the announcement or prompt playing now, to stop it on answer
+	moh         bool
+	announce    *timer
+	maxWait     *timer
+	overdue     bool // waited MaxWait while being offered: overflow when that offer ends
+	offer       *offer
+	bridge      string
+	overflow    string // "callback" or "message": the path taken at overflow
+	digitWait   *timer // overflow: waiting for "1"
+	recording   string // the bridge recording, or the caller's message
+	answered    bool   // an operator talked to the caller on some leg
+	messageLeft bool   // the caller's voice message was stored
 
 	calledBack  bool   // hotline dialled this caller back (callback.go): no dialplan to return to
 	callbackFor string // with calledBack: the call that asked for it

@@ -1,8 +1,8 @@
 package switchboard
 
 import (
-	"strings"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 

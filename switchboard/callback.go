@@ -39,10 +39,10 @@ const callbackRing = 30 * time.Second
 // pendingCallback is a caller who asked to be called back, from the moment they keyed 1 until an
 // operator has them on the line or the attempts run out.
 type pendingCallback struct {
-	key      string // queue key: callback:<call>
-	callID   string // the call that asked
-	number   string // as Asterisk gave it: what the trunk dials back
-	owner    int64  // the owner of the caller's open case (calls.returning_to_owner)
+	key      string    // queue key: callback:<call>
+	callID   string    // the call that asked
+	number   string    // as Asterisk gave it: what the trunk dials back
+	owner    int64     // the owner of the caller's open case (calls.returning_to_owner)
 	joined   time.Time // first join: the place kept
 	priority int
 	line     line

@@ -1,9 +1,9 @@
 package switchboard
 
 import (
-	"github.com/hotline-dev/hotline"
 	"errors"
 	"fmt"
+	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/config"
 	"strings"
 	"time"
@@ -38,10 +38,10 @@ type Config struct {
 	PriorityNumbers  []string      // callers who join the queue ahead of everyone else
 	// PhoneRegion reads callers' and priority numbers as the journal does (journal.Store.PhoneRegion),
 	// so "8 912 …" in the configuration is the caller +7912….
-	PhoneRegion hotline.PhoneRegion
-	RecordCalls      bool          // record every bridged conversation (both sides)
-	RecordingFormat  string        // Asterisk's recording format, e.g. "wav"
-	MaxMessage       time.Duration // longest overflow message
+	PhoneRegion     hotline.PhoneRegion
+	RecordCalls     bool          // record every bridged conversation (both sides)
+	RecordingFormat string        // Asterisk's recording format, e.g. "wav"
+	MaxMessage      time.Duration // longest overflow message
 
 	// DefaultHandleTime seeds the estimated wait until calls have been answered today.
 	DefaultHandleTime time.Duration

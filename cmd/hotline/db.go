@@ -28,7 +28,7 @@ func newDBCmd(a *app) *cobra.Command {
 			}
 			v, _ := s.SchemaVersion(cmd.Context())
 			res := struct {
-				Path    string `json:"path"`
+				Path    string            `json:"path"`
 				Applied []journal.Applied `json:"applied"`
 				Version int               `json:"version"`
 			}{a.dbPath, applied, v}

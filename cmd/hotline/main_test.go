@@ -141,7 +141,7 @@ func TestCaseWorkflowEndToEnd(t *testing.T) {
 	if len(hist) != 2 {
 		t.Fatalf("caller history: %+v", hist)
 	}
-	c.fails(2, "invalid phone number", "case", "history", "--caller", "abc")
+	c.fails(2, "not a phone number", "case", "history", "--caller", "abc")
 
 	show := decode[struct {
 		Case    caseJSON   `json:"case"`

@@ -19,8 +19,7 @@ func TestRecordingList(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	cc, err := s.StartCall(ctx, hotline.Leg{CallID: "ch-1", CallerNumber: "+78652000001", ArrivedAt: at})
-	if err != nil {
+	if _, err := s.StartCall(ctx, journal.CallStart{CallID: "ch-1", CallerNumber: "+78652000001", ArrivedAt: at}); err != nil {
 		t.Fatal(err)
 	}
 	ops, err := s.Operators(ctx, journal.OperatorFilter{})
@@ -28,7 +27,17 @@ func TestRecordingList(t *testing.T) {
 		t.Fatalf("operators: %v %v", ops, err)
 	}
 	if err := s.SaveCallLeg(ctx, hotline.Leg{CallID: "ch-1", CallerNumber: "+78652000001", ArrivedAt: at, OperatorID: ops[1].ID,
-		AnsweredAt: at.Add(10 * time.Second), EndedAt: at.Add(100 * time.Second), End: hotline.LegCompleted, RecordingName: "call-ch-1"}); err != nil {
+		AnsweredAt: at.Add(10 * time.Second), EndedAt: at.Add(100 * time.Second), End: hotline.LegCompleted, RecordingName: "call-ch-1"},
+		hotline.OutcomeAnswered); err != nil {
+		t.Fatal(err)
+	}
+	// The operator who talked registers the call: its recordings are the case's.
+	ref, err := s.CallRef(ctx, "ch-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := hotline.Case{Description: "asked about a policy"}
+	if err := s.RegisterCall(ctx, hotline.Actor{Login: ops[1].Login, OperatorID: ops[1].ID, Role: ops[1].Role}, ref, &cc, nil); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -81,35 +81,42 @@ func reportDB(t *testing.T) string {
 	}
 	for _, c := range calls {
 		now = c.start.ArrivedAt
-		_, err := s.StartCall(ctx, c.start)
+		_, err := s.StartCall(ctx, journal.CallStart{CallID: c.start.CallID, CallerNumber: c.start.CallerNumber, ArrivedAt: c.start.ArrivedAt})
 		must(err)
 		for _, l := range c.saves {
-			l.CallID, l.CallerNumber = c.start.CallID, c.start.CallerNumber
+			l.CallID = c.start.CallID
 			if l.ArrivedAt.IsZero() {
 				l.ArrivedAt = c.start.ArrivedAt
 			}
 			now = l.ArrivedAt.Add(6 * time.Minute)
-			must(s.SaveCallLeg(ctx, l))
+			must(s.SaveCallLeg(ctx, l, ""))
 		}
 	}
-	must(s.SetCallTopic(ctx, "ch-1", ivanova.ID, 11))
+	// Ivanova keys the topic on ch-1: her case for the call.
+	c1, err := s.KeyTopic(ctx, "ch-1", ivanova.ID, 11)
+	must(err)
 	// ch-1's case is due at noon: overdue as of the next midnight.
 	due := at(12, 0, 0)
-	_, err = s.UpdateCase(ctx, by, 1, journal.CaseUpdate{DueAt: &due})
+	_, err = s.UpdateCase(ctx, by, c1.ID, journal.CaseUpdate{DueAt: &due})
+	must(err)
+	// ch-5's caller asked for a callback (a delayed answer in the administrators' queue), given to
+	// petrov at its turn; he calls back at 10:30.
+	now = at(9, 42, 10)
+	ch5, err := s.OpenDelayedAnswer(ctx, "ch-5", journal.DelayedCallback, journal.DelayedAnswerRule{})
 	must(err)
 	now = at(9, 45, 0)
-	must(s.AwaitCallback(ctx, "ch-5", petrov.ID))
+	must(s.GiveCallback(ctx, "ch-5", petrov.ID))
 	now = at(10, 30, 0)
-	ch5, err := s.CallerOpenCases(ctx, "+78652000005")
+	_, err = s.SetInProgress(ctx, hotline.Actor{Login: "petrov", OperatorID: petrov.ID, Role: hotline.RoleOperator}, ch5.ID)
 	must(err)
-	_, err = s.SetInProgress(ctx, hotline.Actor{Login: "petrov", OperatorID: petrov.ID, Role: hotline.RoleOperator}, ch5[0].ID)
-	must(err)
-	// ch-3's case is given a topic and forwarded with notice to petrov: a second callback owed.
+	// The administrator registers ch-3 with a topic and forwards it with notice to petrov: a
+	// second callback owed.
 	now = at(11, 0, 0)
-	topic := "policy-replace"
-	_, err = s.UpdateCase(ctx, by, 3, journal.CaseUpdate{Topic: &topic})
+	ref3, err := s.CallRef(ctx, "ch-3")
 	must(err)
-	_, err = s.CloseCase(ctx, by, 3, hotline.Closing{Result: hotline.ResultForwarded, ForwardTo: petrov.ID, Comment: "к специалисту"})
+	c3 := hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"}
+	must(s.RegisterCall(ctx, by, ref3, &c3, nil))
+	_, err = s.CloseCase(ctx, by, c3.ID, hotline.Closing{Result: hotline.ResultForwarded, ForwardTo: petrov.ID, Comment: "к специалисту"})
 	must(err)
 	return path
 }
@@ -142,7 +149,7 @@ func reportDay(more ...string) []string {
 //	ASA (15+60)/2 = 37.5; handled 3, talk 300+120+120 = 540, wrap-up 3×10 = 30, AHT 570/3 = 190
 //	ivanova: handled 2 (one transferred in), talk 420, wrap-up 20, AHT 220, ASA 15,
 //	staffed 09:00:25 to 09:15:25 = 900 s, occupancy 420/900 = 46.67 %
-//	callbacks: ch-5's case requested at 09:45, made at 10:30 (within 24 h); ch-3's forwarded at
+//	callbacks: ch-5's delayed answer opened at 09:42, called back at 10:30 (within 24 h); ch-3's forwarded at
 //	11:00, not yet called back: requested 2, made 1, kept 1
 //	overdue as of midnight: ch-1's case, due at noon
 func TestReportEndToEnd(t *testing.T) {
@@ -206,14 +213,16 @@ func TestReportEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(hotlineOK(t, db, reportDay("-o", "json")...)), &js); err != nil {
 		t.Fatal(err)
 	}
-	if js.Total.Offered != 5 || js.Callbacks.Requested != 2 || js.Callbacks.Made != 1 || js.Callbacks.Kept != 1 || js.Cases.Registered != 5 {
+	if js.Total.Offered != 5 || js.Callbacks.Requested != 2 || js.Callbacks.Made != 1 || js.Callbacks.Kept != 1 || js.Cases.Registered != 3 {
 		t.Errorf("JSON: %+v", js)
 	}
 	if len(js.Cases.Overdue) != 1 || js.Cases.Overdue[0].Number != "2026-000001" || js.Cases.Overdue[0].Owner != "Иванова И.И." {
 		t.Errorf("overdue: %+v, want ch-1's case 2026-000001 owned by Иванова", js.Cases.Overdue)
 	}
-	if len(js.Cases.ByTopic) != 2 || js.Cases.ByTopic[0].Key != "-" || js.Cases.ByTopic[0].N != 3 || js.Cases.ByTopic[1].N != 2 {
-		t.Errorf("cases by topic: %+v, want - 3, policy-replace 2", js.Cases.ByTopic)
+	// Calls open no case: the three registered are ch-1's and ch-3's (with a topic) and ch-5's
+	// delayed answer (none yet).
+	if len(js.Cases.ByTopic) != 2 || js.Cases.ByTopic[0].Key != "policy-replace" || js.Cases.ByTopic[0].N != 2 || js.Cases.ByTopic[1].N != 1 {
+		t.Errorf("cases by topic: %+v, want policy-replace 2, - 1", js.Cases.ByTopic)
 	}
 
 	if page := hotlineOK(t, db, reportDay("-o", "html")...); !strings.Contains(page, "<svg") || strings.Contains(page, "<script") ||

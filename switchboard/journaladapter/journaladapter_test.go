@@ -12,53 +12,112 @@ import (
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
-// The contract the switchboard relies on, against a real journal: a call is filed, its leg saved by
-// call id, the answering operator owns the case, a callback makes it a delayed answer, and the
-// caller's next call comes back as returning, to that owner.
+// The contract the switchboard relies on, against a real journal: a call is filed (no case), its
+// leg saved by call id with its outcome, the operator's topic key opens their case for the call,
+// and the caller's next call comes back with that case's owner; a callback request becomes a
+// delayed answer by the rule, given to an operator at its turn, «В работе» when the called-back
+// caller talks to them; «*26» hands the case over.
 func TestCallFiledInJournal(t *testing.T) {
 	ctx := context.Background()
 	store := openStore(t)
 	admin := hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator}
 	o := hotline.Operator{Name: "Anna", Login: "anna", Role: hotline.RoleOperator, Level: hotline.Level1, Extension: "1001"}
-	if err := store.AddOperator(ctx, admin, &o); err != nil {
+	o2 := hotline.Operator{Name: "Boris", Login: "boris", Role: hotline.RoleOperator, Level: hotline.Level2, Extension: "2001"}
+	for _, op := range []*hotline.Operator{&o, &o2} {
+		if err := store.AddOperator(ctx, admin, op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.AddTopic(ctx, admin, hotline.Topic{Code: "policy", Number: 7, Type: hotline.TypeConsultation, Title: "Полис"}); err != nil {
 		t.Fatal(err)
 	}
-	j := Journal{store}
+	j := Journal{Store: store, DelayedAnswers: journal.DelayedAnswerRule{ToCaseOwner: true, Due: 24 * time.Hour}}
 
 	ops, err := j.Operators(ctx)
-	if err != nil || len(ops) != 1 || ops[0].Extension != "1001" {
+	if err != nil || len(ops) != 2 || ops[0].Extension != "1001" {
 		t.Fatalf("Operators = %+v, %v", ops, err)
 	}
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	leg := hotline.Leg{CallID: "1700.1", CallerNumber: "+79001112233", ArrivedAt: at}
-	cc, err := j.Write(ctx, switchboard.Write{StartCall: &leg})
+	f, err := j.Write(ctx, switchboard.Write{StartCall: &switchboard.CallStart{CallID: "1700.1", CallerNumber: "89001112233", Line: "100", ArrivedAt: at}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cc.CaseID == 0 || cc.Returning || cc.OwnerID != 0 {
-		t.Errorf("first call filed as %+v, want a new case without owner", cc)
+	if f.OwnerID != 0 || f.OpenCases != 0 {
+		t.Errorf("first call filed as %+v, want a caller without cases", f)
 	}
-	leg.QueuedAt, leg.AnsweredAt, leg.EndedAt = at.Add(5*time.Second), at.Add(9*time.Second), at.Add(time.Minute)
-	leg.OperatorID, leg.End, leg.RecordingName = o.ID, hotline.LegCompleted, "call-1700.1"
+	if n, _ := store.CountCases(ctx, journal.CaseFilter{}); n != 0 {
+		t.Errorf("a call arriving opened %d cases, want none", n)
+	}
+	leg := hotline.Leg{CallID: "1700.1", ArrivedAt: at, QueuedAt: at.Add(5 * time.Second), AnsweredAt: at.Add(9 * time.Second),
+		OperatorID: o.ID}
 	if _, err := j.Write(ctx, switchboard.Write{SaveLeg: &leg}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := j.Write(ctx, switchboard.Write{Callback: &switchboard.CallbackAsked{CallID: "1700.1", OperatorID: o.ID}}); err != nil {
+	if _, err := j.Write(ctx, switchboard.Write{Topic: &switchboard.TopicKeyed{CallID: "1700.1", OperatorID: o.ID, Topic: 7}}); err != nil {
 		t.Fatal(err)
 	}
-	again, err := j.Write(ctx, switchboard.Write{StartCall: &hotline.Leg{CallID: "1700.2", CallerNumber: "+79001112233", ArrivedAt: at.Add(time.Hour)}})
+	leg.EndedAt, leg.End, leg.RecordingName = at.Add(time.Minute), hotline.LegCompleted, "call-1700.1-3"
+	if _, err := j.Write(ctx, switchboard.Write{SaveLeg: &leg, Outcome: hotline.OutcomeAnswered}); err != nil {
+		t.Fatal(err)
+	}
+	cases, err := store.Cases(ctx, journal.CaseFilter{})
+	if err != nil || len(cases) != 1 || cases[0].OwnerID != o.ID || cases[0].Topic != "policy" || cases[0].CallerNumber != "+79001112233" {
+		t.Fatalf("cases = %+v, %v; want one, Anna's, topic policy, the caller in E.164", cases, err)
+	}
+	calls, err := store.Calls(ctx, journal.CallFilter{})
+	if err != nil || len(calls) != 1 || calls[0].Outcome != hotline.OutcomeAnswered || calls[0].Line != "100" ||
+		calls[0].OperatorID != o.ID || len(calls[0].Cases) != 1 || calls[0].Cases[0] != cases[0].ID {
+		t.Fatalf("calls = %+v, %v; want the answered call on line 100, on Anna's case", calls, err)
+	}
+
+	// The same caller, dialling as +7…: their case's owner comes back with the call.
+	again, err := j.Write(ctx, switchboard.Write{StartCall: &switchboard.CallStart{CallID: "1700.2", CallerNumber: "+7 900 111-22-33", ArrivedAt: at.Add(time.Hour)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !again.Returning || again.CaseID != cc.CaseID || again.OwnerID != o.ID {
-		t.Errorf("second call filed as %+v, want returning to case %d owned by %d", again, cc.CaseID, o.ID)
+	if again.OwnerID != o.ID || again.OpenCases != 1 {
+		t.Errorf("second call filed as %+v, want owner %d, one open case", again, o.ID)
 	}
-	legs, err := store.Legs(ctx, cc.CaseID)
-	if err != nil {
+	// It overflows and the caller keys 1: a delayed answer, Anna's by the rule, linked to her case.
+	if _, err := j.Write(ctx, switchboard.Write{Callback: &switchboard.CallbackAsked{CallID: "1700.2"}}); err != nil {
 		t.Fatal(err)
 	}
-	if len(legs) != 2 || legs[0].RecordingName != "call-1700.1" || legs[0].End != hotline.LegCompleted || legs[0].QueueWait() != 4*time.Second {
-		t.Errorf("legs = %+v", legs)
+	end := hotline.Leg{CallID: "1700.2", ArrivedAt: at.Add(time.Hour), EndedAt: at.Add(time.Hour + time.Minute), End: hotline.LegOverflow}
+	if _, err := j.Write(ctx, switchboard.Write{SaveLeg: &end, Outcome: hotline.OutcomeOverflowCallback}); err != nil {
+		t.Fatal(err)
+	}
+	delayed, err := store.Cases(ctx, journal.CaseFilter{Statuses: []hotline.CaseStatus{hotline.StatusDelayedAnswer}})
+	if err != nil || len(delayed) != 1 || delayed[0].OwnerID != o.ID || !delayed[0].DueAt.Equal(at.Add(25*time.Hour)) {
+		t.Fatalf("delayed answers = %+v, %v; want one, Anna's, due a day after the call", delayed, err)
+	}
+	waiting, err := store.WaitingCallbacks(ctx)
+	if err != nil || len(waiting) != 1 || waiting[0].CallID != "1700.2" {
+		t.Fatalf("waiting callbacks = %+v, %v", waiting, err)
+	}
+	// Its turn: Boris calls back; hotline dials, he talks to the caller.
+	if _, err := j.Write(ctx, switchboard.Write{Callback: &switchboard.CallbackAsked{CallID: "1700.2", OperatorID: o2.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if waiting, _ := store.WaitingCallbacks(ctx); len(waiting) != 0 {
+		t.Errorf("a callback given to an operator still waits: %+v", waiting)
+	}
+	if _, err := j.Write(ctx, switchboard.Write{StartCall: &switchboard.CallStart{CallID: "1700.2-cb9", CallerNumber: "89001112233",
+		CallbackFor: "1700.2", ArrivedAt: at.Add(2 * time.Hour), QueuedAt: at.Add(2 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Write(ctx, switchboard.Write{Connected: &switchboard.CallbackConnected{CallID: "1700.2-cb9", OperatorID: o2.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	cb, err := store.Case(ctx, delayed[0].ID)
+	if err != nil || cb.Status != hotline.StatusInProgress || cb.OwnerID != o2.ID {
+		t.Errorf("called-back case = %+v, %v; want «В работе», Boris's", cb, err)
+	}
+	// «*26» after a live transfer of the first call from Anna to Boris: the case is his, in progress.
+	if _, err := j.Write(ctx, switchboard.Write{Forward: &switchboard.CaseForwarded{CallID: "1700.1", By: o.ID, To: o2.ID, Reached: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := store.Case(ctx, cases[0].ID); c.OwnerID != o2.ID || c.Status != hotline.StatusInProgress {
+		t.Errorf("handed-over case = %+v, want Boris's «В работе»", c)
 	}
 }
 
@@ -71,7 +130,7 @@ func TestPresenceThroughAdapter(t *testing.T) {
 	if err := store.AddOperator(ctx, admin, &o); err != nil {
 		t.Fatal(err)
 	}
-	var j switchboard.Journal = Journal{store}
+	var j switchboard.Journal = Journal{Store: store}
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	for _, e := range []hotline.PresenceEvent{
 		{OperatorID: o.ID, At: at, Presence: hotline.PresenceAvailable, How: hotline.PresenceByFeatureCode},
@@ -92,23 +151,21 @@ func TestPresenceThroughAdapter(t *testing.T) {
 func TestSpooledWriteAppliedOnce(t *testing.T) {
 	ctx := context.Background()
 	store := openStore(t)
-	j := Journal{store}
+	j := Journal{Store: store}
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	start := switchboard.Write{Mark: switchboard.Mark{Spool: "g1", Seq: 1},
-		StartCall: &hotline.Leg{CallID: "1700.1", CallerNumber: "+79001112233", ArrivedAt: at}}
-	cc, err := j.Write(ctx, start)
-	if err != nil || cc.CaseID == 0 {
-		t.Fatalf("first write: %+v, %v", cc, err)
+		StartCall: &switchboard.CallStart{CallID: "1700.1", CallerNumber: "+79001112233", ArrivedAt: at}}
+	if _, err := j.Write(ctx, start); err != nil {
+		t.Fatalf("first write: %v", err)
 	}
 	if _, err := j.Write(ctx, start); !errors.Is(err, switchboard.ErrAlreadyApplied) {
 		t.Fatalf("replay: %v, want ErrAlreadyApplied", err)
 	}
-	end := *start.StartCall
-	end.EndedAt, end.End = at.Add(time.Minute), hotline.LegAbandoned
+	end := hotline.Leg{CallID: "1700.1", ArrivedAt: at, EndedAt: at.Add(time.Minute), End: hotline.LegAbandoned}
 	if _, err := j.Write(ctx, switchboard.Write{Mark: switchboard.Mark{Spool: "g1", Seq: 2}, SaveLeg: &end}); err != nil {
 		t.Fatalf("next mark: %v", err)
 	}
-	legs, err := store.Legs(ctx, cc.CaseID)
+	legs, err := store.Legs(ctx, "1700.1")
 	if err != nil || len(legs) != 1 || legs[0].End != hotline.LegAbandoned {
 		t.Errorf("legs = %+v, %v; want the one leg, abandoned", legs, err)
 	}
@@ -131,12 +188,12 @@ func openStore(t *testing.T) *journal.Store {
 // A mark recorded alone (its write was refused) makes a later replay of that write a no-op.
 func TestMarkClaimedAlone(t *testing.T) {
 	ctx := context.Background()
-	j := Journal{openStore(t)}
+	j := Journal{Store: openStore(t)}
 	mark := switchboard.Mark{Spool: "g1", Seq: 5}
 	if _, err := j.Write(ctx, switchboard.Write{Mark: mark}); err != nil {
 		t.Fatalf("claim alone: %v", err)
 	}
-	leg := hotline.Leg{CallID: "1700.9", ArrivedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	leg := switchboard.CallStart{CallID: "1700.9", ArrivedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	if _, err := j.Write(ctx, switchboard.Write{Mark: mark, StartCall: &leg}); !errors.Is(err, switchboard.ErrAlreadyApplied) {
 		t.Errorf("replay of a write whose mark was claimed alone: %v, want ErrAlreadyApplied", err)
 	}
