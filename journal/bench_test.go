@@ -140,20 +140,20 @@ func BenchmarkCallWrites(b *testing.B) {
 	cpu0 := processCPU()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		leg := hotline.Leg{CallID: fmt.Sprintf("bench-%d", i), CallerNumber: fmt.Sprintf("+7900%07d", i), ArrivedAt: at}
-		if _, err := s.StartCall(write(), leg); err != nil {
+		leg := hotline.Leg{CallID: fmt.Sprintf("bench-%d", i), ArrivedAt: at}
+		if _, err := s.StartCall(write(), journal.CallStart{CallID: leg.CallID, CallerNumber: fmt.Sprintf("+7900%07d", i), ArrivedAt: at}); err != nil {
 			b.Fatal(err)
 		}
 		leg.GreetingEndAt, leg.QueuedAt = at.Add(2*time.Second), at.Add(2*time.Second)
-		if err := s.SaveCallLeg(write(), leg); err != nil {
+		if err := s.SaveCallLeg(write(), leg, ""); err != nil {
 			b.Fatal(err)
 		}
 		leg.AnsweredAt, leg.OperatorID, leg.RecordingName = at.Add(9*time.Second), op.ID, "call-"+leg.CallID
-		if err := s.SaveCallLeg(write(), leg); err != nil {
+		if err := s.SaveCallLeg(write(), leg, ""); err != nil {
 			b.Fatal(err)
 		}
 		leg.EndedAt, leg.End = at.Add(time.Minute), hotline.LegCompleted
-		if err := s.SaveCallLeg(write(), leg); err != nil {
+		if err := s.SaveCallLeg(write(), leg, hotline.OutcomeAnswered); err != nil {
 			b.Fatal(err)
 		}
 	}

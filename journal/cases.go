@@ -265,6 +265,17 @@ func (s *Store) change(ctx context.Context, by hotline.Actor, id int64, action s
 		if err := checkCaseRefs(ctx, tx, &c, &before); err != nil {
 			return err
 		}
+		// A case given to someone (forwarded, reassigned) counts against their limit of cases in
+		// work (hotline.Operator.MaxConcurrent).
+		if c.OwnerID != 0 && c.OwnerID != before.OwnerID && (c.Status == hotline.StatusInProgress || c.Status == hotline.StatusDelayedAnswer) {
+			op, err := getOperator(ctx, tx, fmt.Sprintf("with id %d", c.OwnerID), `id = ?`, c.OwnerID)
+			if err != nil {
+				return err
+			}
+			if err := underLimit(ctx, tx, op, c.ID); err != nil {
+				return err
+			}
+		}
 		if err := updateCaseRow(ctx, tx, c); err != nil {
 			return err
 		}

@@ -9,39 +9,52 @@ import (
 	"github.com/hotline-dev/hotline/journal"
 )
 
-// CallRecords reads a period's legs with their case's number, topic and type, on a journal
-// opened read-only too.
+// CallRecords reads a period's legs with their call's number and outcome and the number, topic and
+// type of the case the call was registered under, on a journal opened read-only too. A call on
+// two cases counts once (under the first attached); a call nobody registered has no case number.
 func TestCallRecords(t *testing.T) {
 	ctx, f := context.Background(), newFixture(t)
 	at := f.clk.Now()
 	f.clk.Add(2 * time.Hour) // every call below has arrived
-	// ch-1: answered by op1, topic keyed, transferred to the specialist (a second leg).
-	one, err := f.s.StartCall(ctx, hotline.Leg{CallID: "ch-1", CallerNumber: "+78652000005", ArrivedAt: at})
-	if err != nil {
-		t.Fatal(err)
+	start := func(call, number string, arrived time.Time) {
+		t.Helper()
+		if _, err := f.s.StartCall(ctx, journal.CallStart{CallID: call, CallerNumber: number, ArrivedAt: arrived}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	l := hotline.Leg{CallID: "ch-1", CallerNumber: "+78652000005", ArrivedAt: at, QueuedAt: at.Add(3 * time.Second),
+	// ch-1: answered by op1, topic keyed, transferred to the specialist (a second leg), and later
+	// attached to a second case too.
+	start("ch-1", "8 (865) 200-00-05", at)
+	l := hotline.Leg{CallID: "ch-1", ArrivedAt: at, QueuedAt: at.Add(3 * time.Second),
 		AnsweredAt: at.Add(10 * time.Second), EndedAt: at.Add(time.Minute), End: hotline.LegTransferred,
 		OperatorID: f.op1.OperatorID, RecordingName: "rec-1"}
-	if err := f.s.SaveCallLeg(ctx, l); err != nil {
+	if err := f.s.SaveCallLeg(ctx, l, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.SetCallTopic(ctx, "ch-1", f.op1.OperatorID, 21); err != nil {
-		t.Fatal(err)
-	}
-	l2 := hotline.Leg{CallID: "ch-1", CallerNumber: "+78652000005", ArrivedAt: at.Add(time.Minute), AnsweredAt: at.Add(65 * time.Second),
-		OperatorID: f.l2ID, TransferredFrom: f.op1.OperatorID}
-	if err := f.s.SaveCallLeg(ctx, l2); err != nil {
-		t.Fatal(err)
-	}
-	// ch-2: another caller, abandoned in the queue, no topic; ch-3: the next hour.
-	two, err := f.s.StartCall(ctx, hotline.Leg{CallID: "ch-2", CallerNumber: "+78652000006", ArrivedAt: at.Add(30 * time.Second)})
+	one, err := f.s.KeyTopic(ctx, "ch-1", f.op1.OperatorID, 21)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.StartCall(ctx, hotline.Leg{CallID: "ch-3", CallerNumber: "+78652000007", ArrivedAt: at.Add(time.Hour)}); err != nil {
+	l2 := hotline.Leg{CallID: "ch-1", ArrivedAt: at.Add(time.Minute), AnsweredAt: at.Add(65 * time.Second), EndedAt: at.Add(5 * time.Minute),
+		End: hotline.LegCompleted, OperatorID: f.l2ID, TransferredFrom: f.op1.OperatorID}
+	if err := f.s.SaveCallLeg(ctx, l2, hotline.OutcomeAnswered); err != nil {
 		t.Fatal(err)
 	}
+	other := f.newCase(t, f.op2, hotline.Case{Topic: "policy-replace"})
+	ref, err := f.s.CallRef(ctx, "ch-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.AttachCall(ctx, f.op2, other.ID, ref); err != nil {
+		t.Fatal(err)
+	}
+	// ch-2: another caller, abandoned in the queue, no case; ch-3: the next hour.
+	start("ch-2", "+78652000006", at.Add(30*time.Second))
+	if err := f.s.SaveCallLeg(ctx, hotline.Leg{CallID: "ch-2", ArrivedAt: at.Add(30 * time.Second), QueuedAt: at.Add(40 * time.Second),
+		EndedAt: at.Add(90 * time.Second), End: hotline.LegAbandoned}, hotline.OutcomeAbandonedQueue); err != nil {
+		t.Fatal(err)
+	}
+	start("ch-3", "+78652000007", at.Add(time.Hour))
 	f.s.Close()
 
 	ro, err := journal.Open(ctx, f.path, journal.Options{ReadOnly: true})
@@ -55,24 +68,23 @@ func TestCallRecords(t *testing.T) {
 	}
 	type rec struct {
 		callID     string
-		caseID     int64
 		caseNumber string
 		topic      string
 		typ        hotline.CaseType
+		outcome    hotline.CallOutcome
 		op, from   int64
 		arrived    time.Time
 	}
-	num := func(id int64) string { return journal.CaseNumber(at, id) }
 	want := []rec{
-		{"ch-1", one.CaseID, num(one.CaseID), "clinic-refusal", hotline.TypeComplaint, f.op1.OperatorID, 0, at},
-		{"ch-2", two.CaseID, num(two.CaseID), "", "", 0, 0, at.Add(30 * time.Second)},
-		{"ch-1", one.CaseID, num(one.CaseID), "clinic-refusal", hotline.TypeComplaint, f.l2ID, f.op1.OperatorID, at.Add(time.Minute)},
+		{"ch-1", one.Number, "clinic-refusal", hotline.TypeComplaint, hotline.OutcomeAnswered, f.op1.OperatorID, 0, at},
+		{"ch-2", "", "", "", hotline.OutcomeAbandonedQueue, 0, 0, at.Add(30 * time.Second)},
+		{"ch-1", one.Number, "clinic-refusal", hotline.TypeComplaint, hotline.OutcomeAnswered, f.l2ID, f.op1.OperatorID, at.Add(time.Minute)},
 	}
 	if len(recs) != len(want) {
 		t.Fatalf("got %d records, want %d: %+v", len(recs), len(want), recs)
 	}
 	for i, r := range recs {
-		got := rec{r.CallID, r.CaseID, r.CaseNumber, r.Topic, r.Type, r.OperatorID, r.TransferredFrom, r.ArrivedAt}
+		got := rec{r.CallID, r.CaseNumber, r.Topic, r.Type, r.Outcome, r.OperatorID, r.TransferredFrom, r.ArrivedAt}
 		if got != want[i] {
 			t.Errorf("record %d = %+v, want %+v", i, got, want[i])
 		}
@@ -81,8 +93,9 @@ func TestCallRecords(t *testing.T) {
 		first.RecordingName != "rec-1" || first.CallerNumber != "+78652000005" {
 		t.Errorf("first leg = %+v", first)
 	}
-	// Open ends: everything.
-	if all, err := ro.CallRecords(ctx, time.Time{}, time.Time{}); err != nil || len(all) != 4 {
-		t.Errorf("all records: %d %v", len(all), err)
+	// Open ends: everything, ch-3 still going without an outcome.
+	all, err := ro.CallRecords(ctx, time.Time{}, time.Time{})
+	if err != nil || len(all) != 4 || all[3].CallID != "ch-3" || all[3].Outcome != "" || all[3].CaseNumber != "" {
+		t.Errorf("all records: %+v %v", all, err)
 	}
 }
