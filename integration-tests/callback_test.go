@@ -10,6 +10,7 @@ import (
 	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
 	"github.com/hotline-dev/hotline/integration-tests/sandbox"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
@@ -97,12 +98,21 @@ func callbackDialled(t *testing.T, number string, restart bool) {
 	if err := back.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c, last := waitLegEnded(t, d, number)
-	_, legs := caseOf(t, d, number)
-	if len(legs) != 2 || legs[0].End != hotline.LegOverflow || last.End != hotline.LegCompleted || last.OperatorID != d.OperatorID("1001") {
-		t.Errorf("legs = %+v, want the overflow leg, then the call back completed by 1001", legs)
+	back2, last := waitLegEnded(t, d, number)
+	if back2.CallbackFor == "" || back2.Outcome != hotline.OutcomeAnswered || last.End != hotline.LegCompleted || last.OperatorID != d.OperatorID("1001") {
+		t.Errorf("the call back = %+v, leg %+v; want a call of its own, answered by 1001", back2, last)
 	}
-	if c.Status != hotline.StatusDelayedAnswer || c.OwnerID != d.OperatorID("1001") {
-		t.Errorf("case %+v: want a delayed answer owned by 1001 (the operator keys the result)", c)
+	ctx2 := within(t, 5*time.Second)
+	asked, err := d.Store.Calls(ctx2, journal.CallFilter{Caller: number, Outcomes: []hotline.CallOutcome{hotline.OutcomeOverflowCallback}})
+	if err != nil || len(asked) != 1 || asked[0].Channel != back2.CallbackFor || len(asked[0].Cases) != 1 {
+		t.Fatalf("the call that asked = %+v, %v; want one, overflow_callback, on its delayed answer", asked, err)
+	}
+	// The delayed answer the callback opened is «В работе» for the operator who talked, with both calls.
+	cs, err := d.Store.Case(ctx2, asked[0].Cases[0])
+	if err != nil || cs.Status != hotline.StatusInProgress || cs.OwnerID != d.OperatorID("1001") || cs.DueAt.IsZero() {
+		t.Errorf("case %+v, %v: want «В работе», owned by 1001, with a due date", cs, err)
+	}
+	if calls, err := d.Store.CaseCalls(ctx2, cs.ID); err != nil || len(calls) != 2 {
+		t.Errorf("the case's calls = %+v, %v; want the call that asked and the call back", calls, err)
 	}
 }

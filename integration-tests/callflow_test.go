@@ -22,46 +22,47 @@ func within(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-// caseOf returns the one case and its legs filed for a caller number.
-func caseOf(t *testing.T, d *hotlinetest.Daemon, number string) (hotline.Case, []hotline.Leg) {
+// callOf returns the caller's newest call and its legs (numbers are read as the journal stores
+// them: 79001110001 is +79001110001).
+func callOf(t *testing.T, d *hotlinetest.Daemon, number string) (hotline.Call, []hotline.Leg) {
 	t.Helper()
 	ctx := within(t, 5*time.Second)
-	cases, err := d.Store.Cases(ctx, journal.CaseFilter{Caller: number})
+	calls, err := d.Store.Calls(ctx, journal.CallFilter{Caller: number})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cases) != 1 {
-		t.Fatalf("caller %s has %d cases, want 1: %+v", number, len(cases), cases)
+	if len(calls) == 0 {
+		t.Fatalf("caller %s has no call in the journal", number)
 	}
-	legs, err := d.Store.Legs(ctx, cases[0].ID)
+	c, err := d.Store.Call(ctx, calls[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cases[0], legs
+	return c, c.Legs
 }
 
-// waitLegEnded waits until the caller's call has been written as ended (the journal writer runs
-// after the hangup).
-func waitLegEnded(t *testing.T, d *hotlinetest.Daemon, number string) (hotline.Case, hotline.Leg) {
+// waitLegEnded waits until the caller's newest call has been written as ended (the journal writer
+// runs after the hangup), and returns it with its last leg.
+func waitLegEnded(t *testing.T, d *hotlinetest.Daemon, number string) (hotline.Call, hotline.Leg) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		ctx := within(t, 5*time.Second)
-		cases, err := d.Store.Cases(ctx, journal.CaseFilter{Caller: number})
+		calls, err := d.Store.Calls(ctx, journal.CallFilter{Caller: number})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(cases) == 1 {
-			legs, err := d.Store.Legs(ctx, cases[0].ID)
+		if len(calls) > 0 && !calls[0].EndedAt.IsZero() {
+			c, err := d.Store.Call(ctx, calls[0].ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(legs) > 0 && legs[len(legs)-1].End != "" {
-				return cases[0], legs[len(legs)-1]
+			if len(c.Legs) > 0 && c.Legs[len(c.Legs)-1].End != "" {
+				return c, c.Legs[len(c.Legs)-1]
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no ended leg for caller %s in the journal after 10 s (cases: %+v)", number, cases)
+			t.Fatalf("no ended call for caller %s in the journal after 10 s (calls: %+v)", number, calls)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -86,7 +87,7 @@ func TestCallGreetingQueueOperatorRecordingCase(t *testing.T) {
 	if err != nil {
 		t.Fatalf("caller never queued: %v", err)
 	}
-	if q := st.Queue[0]; q.CallerNumber != number || q.Position != 1 {
+	if q := st.Queue[0]; q.CallerNumber != "+"+number || q.Position != 1 {
 		t.Errorf("queue entry = %+v, want caller %s at position 1", q, number)
 	}
 	// Nobody is logged in: the caller waits, hearing music, not silence.
@@ -122,8 +123,12 @@ func TestCallGreetingQueueOperatorRecordingCase(t *testing.T) {
 	}
 
 	cs, leg := waitLegEnded(t, d, number)
-	if cs.Status != hotline.StatusInProgress || cs.Channel != hotline.ChannelPhone || cs.CallerNumber != number {
-		t.Errorf("case = %+v; want a phone case in progress for %s", cs, number)
+	if cs.Outcome != hotline.OutcomeAnswered || cs.CallerNumber != "+"+number || !cs.CallerValid || cs.Line != "100" {
+		t.Errorf("call = %+v; want answered, from +%s on line 100", cs, number)
+	}
+	// Nobody registered it: a call, no case.
+	if n, err := d.Store.CountCases(within(t, 5*time.Second), journal.CaseFilter{}); err != nil || n != 0 || len(cs.Cases) != 0 {
+		t.Errorf("cases after an unregistered call: %d, %v, on the call %v; want none", n, err, cs.Cases)
 	}
 	if leg.End != hotline.LegCompleted {
 		t.Errorf("leg ended %q, want completed", leg.End)

@@ -47,7 +47,7 @@ func TestDaemonKilledMidCallThenRestarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, leg := waitLegEnded(t, d, talking)
-	if _, legs := caseOf(t, d, talking); len(legs) != 1 || leg.End != hotline.LegCompleted || leg.OperatorID != d.OperatorID("1001") {
+	if _, legs := callOf(t, d, talking); len(legs) != 1 || leg.End != hotline.LegCompleted || leg.OperatorID != d.OperatorID("1001") {
 		t.Errorf("adopted call's legs = %+v, want one, completed by 1001", legs)
 	}
 	in, err := h.Incoming(within(t, 30*time.Second))
@@ -64,7 +64,7 @@ func TestDaemonKilledMidCallThenRestarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, leg = waitLegEnded(t, d, waiting)
-	if _, legs := caseOf(t, d, waiting); len(legs) != 1 || leg.End != hotline.LegCompleted {
+	if _, legs := callOf(t, d, waiting); len(legs) != 1 || leg.End != hotline.LegCompleted {
 		t.Errorf("re-queued caller's legs = %+v, want one, completed", legs)
 	}
 }

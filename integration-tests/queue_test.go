@@ -8,6 +8,7 @@ import (
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
@@ -15,8 +16,9 @@ func queued(n int) func(switchboard.Status) bool {
 	return func(st switchboard.Status) bool { return len(st.Queue) == n }
 }
 
-// A caller who gives up in the queue leaves a case whose call ended "abandoned", answered by nobody.
-func TestAbandonInQueueLeavesACase(t *testing.T) {
+// A caller who gives up in the queue leaves a call, abandoned in the queue, answered by nobody, and
+// no case: nobody registered anything.
+func TestAbandonInQueueLeavesACallNoCase(t *testing.T) {
 	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, nil)
 	const number = "79003330001"
 	ctx := within(t, 60*time.Second)
@@ -41,8 +43,33 @@ func TestAbandonInQueueLeavesACase(t *testing.T) {
 	if leg.QueueWait() < time.Second {
 		t.Errorf("queue wait %s; the caller waited over a second", leg.QueueWait())
 	}
-	if cs.Status != hotline.StatusInProgress {
-		t.Errorf("case status %s", cs.Status)
+	if cs.Outcome != hotline.OutcomeAbandonedQueue || len(cs.Cases) != 0 {
+		t.Errorf("call = %+v; want abandoned in the queue, on no case", cs)
+	}
+	if n, err := d.Store.CountCases(within(t, 5*time.Second), journal.CaseFilter{}); err != nil || n != 0 {
+		t.Errorf("%d cases, %v: an abandoned call opened a case", n, err)
+	}
+}
+
+// A caller who hangs up during the greeting never joined the queue: a call abandoned in the
+// greeting, no queue time, no case (and so nothing in queue_log).
+func TestAbandonInGreetingLeavesACallNoCase(t *testing.T) {
+	d := hotlinetest.Start(t, nil, nil)
+	const number = "79003330006"
+	ctx := within(t, 60*time.Second)
+	c, err := d.Caller(number).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitAudio(within(t, 5*time.Second)); err != nil {
+		t.Fatalf("caller heard no greeting: %v", err)
+	}
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cs, leg := waitLegEnded(t, d, number)
+	if cs.Outcome != hotline.OutcomeAbandonedGreeting || !leg.QueuedAt.IsZero() || !cs.QueuedAt.IsZero() || len(cs.Cases) != 0 {
+		t.Errorf("call = %+v, leg %+v; want abandoned in the greeting, never queued, on no case", cs, leg)
 	}
 }
 
@@ -74,12 +101,21 @@ func TestOverflowMessageIsRecordedOnTheCase(t *testing.T) {
 		t.Errorf("hotline did not end the call after the message: %v", err)
 		_ = c.Hangup(ctx)
 	}
-	_, leg := waitLegEnded(t, d, number)
-	if leg.End != hotline.LegOverflow {
-		t.Errorf("leg ended %q, want overflow", leg.End)
+	msgCall, leg := waitLegEnded(t, d, number)
+	if leg.End != hotline.LegOverflow || msgCall.Outcome != hotline.OutcomeOverflowMessage {
+		t.Errorf("leg ended %q, call %q; want overflow, overflow_message", leg.End, msgCall.Outcome)
 	}
 	if leg.RecordingName == "" {
 		t.Fatalf("no message recording on the leg: %+v", leg)
+	}
+	// The message is a delayed answer: due, in the administrators' queue (the caller has no case
+	// whose owner could take it), with the call on it.
+	if len(msgCall.Cases) != 1 {
+		t.Fatalf("the message's call is on cases %v, want one delayed answer", msgCall.Cases)
+	}
+	if da, err := d.Store.Case(within(t, 5*time.Second), msgCall.Cases[0]); err != nil || da.Status != hotline.StatusDelayedAnswer ||
+		da.OwnerID != 0 || da.DueAt.IsZero() || da.CallerNumber != "+"+number {
+		t.Errorf("delayed answer = %+v, %v; want «Отсроченный ответ» in the administrators' queue, due, for the caller", da, err)
 	}
 	wav, err := sipphone.LoadWAV(d.RecordingPath(leg.RecordingName, "wav"))
 	if err != nil {
@@ -118,19 +154,29 @@ func TestOverflowCallbackBecomesDelayedAnswer(t *testing.T) {
 		_ = c.Hangup(ctx)
 	}
 	st, err := d.WaitStatus(10*time.Second, queued(1))
-	if err != nil || !st.Queue[0].Callback || st.Queue[0].CallerNumber != number {
+	if err != nil || !st.Queue[0].Callback || st.Queue[0].CallerNumber != "+"+number {
 		t.Fatalf("the callback does not keep the caller's place: %+v %v", st.Queue, err)
 	}
-	cs, _ := waitLegEnded(t, d, number)
-	if cs.Status != hotline.StatusDelayedAnswer {
-		t.Errorf("case status %s, want delayed_answer", cs.Status)
+	asked, _ := waitLegEnded(t, d, number)
+	if asked.Outcome != hotline.OutcomeOverflowCallback || len(asked.Cases) != 1 {
+		t.Fatalf("call = %+v, want overflow_callback on one case", asked)
+	}
+	caseOf := func() hotline.Case {
+		cs, err := d.Store.Case(within(t, 5*time.Second), asked.Cases[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs
+	}
+	if cs := caseOf(); cs.Status != hotline.StatusDelayedAnswer || cs.DueAt.IsZero() {
+		t.Errorf("case %+v, want a delayed answer with a due date", cs)
 	}
 	// The next free operator owns it.
 	h := d.Handset("1001", 0)
 	d.FeatureCode(h, "*21")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		cs, _ = caseOf(t, d, number)
+		cs := caseOf()
 		if cs.OwnerID == d.OperatorID("1001") && cs.Status == hotline.StatusDelayedAnswer {
 			break
 		}

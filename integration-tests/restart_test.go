@@ -60,7 +60,7 @@ func TestAsteriskRestartDuringQueuedAndBridgedCalls(t *testing.T) {
 			t.Errorf("caller %s: leg ended %q, want failed (cut by the restart)", n, leg.End)
 		}
 	}
-	if _, legs := caseOf(t, d, bridged); len(legs) != 1 || legs[0].OperatorID != d.OperatorID("1001") || legs[0].AnsweredAt.IsZero() {
+	if _, legs := callOf(t, d, bridged); len(legs) != 1 || legs[0].OperatorID != d.OperatorID("1001") || legs[0].AnsweredAt.IsZero() {
 		t.Errorf("bridged caller's legs = %+v, want one, answered by 1001", legs)
 	}
 
@@ -124,7 +124,7 @@ func TestDaemonRestartMidCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, leg := waitLegEnded(t, d, talking)
-	if _, legs := caseOf(t, d, talking); len(legs) != 1 || leg.End != hotline.LegCompleted || leg.OperatorID != d.OperatorID("1001") || leg.RecordingName == "" {
+	if _, legs := callOf(t, d, talking); len(legs) != 1 || leg.End != hotline.LegCompleted || leg.OperatorID != d.OperatorID("1001") || leg.RecordingName == "" {
 		t.Errorf("adopted call's legs = %+v, want one, completed by 1001, recorded", legs)
 	}
 	_ = in // the first call's handset: hung up by the wrap-up
@@ -142,7 +142,7 @@ func TestDaemonRestartMidCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, leg = waitLegEnded(t, d, waiting)
-	if _, legs := caseOf(t, d, waiting); len(legs) != 1 || leg.End != hotline.LegCompleted || leg.QueuedAt.IsZero() {
+	if _, legs := callOf(t, d, waiting); len(legs) != 1 || leg.End != hotline.LegCompleted || leg.QueuedAt.IsZero() {
 		t.Errorf("re-queued caller's legs = %+v, want one, queued then completed", legs)
 	}
 }

@@ -65,7 +65,7 @@ func TestDrainOnStop(t *testing.T) {
 		t.Fatal("hotline did not stop once its last call ended")
 	}
 	for _, n := range []string{talking, waiting} {
-		_, legs := caseOf(t, d, n)
+		_, legs := callOf(t, d, n)
 		if len(legs) != 1 || legs[0].End != hotline.LegCompleted || legs[0].OperatorID != d.OperatorID("1001") {
 			t.Errorf("caller %s: legs %+v, want one completed by 1001", n, legs)
 		}
@@ -137,7 +137,7 @@ func TestJournalLockedThenKilled(t *testing.T) {
 
 	d.Restart() // in-process, same journal and spool
 	_, leg := waitLegEnded(t, d, number)
-	if _, legs := caseOf(t, d, number); len(legs) != 1 || leg.End != hotline.LegCompleted || leg.OperatorID != d.OperatorID("1001") {
+	if _, legs := callOf(t, d, number); len(legs) != 1 || leg.End != hotline.LegCompleted || leg.OperatorID != d.OperatorID("1001") {
 		t.Errorf("legs after the restart = %+v, want one, completed by 1001", legs)
 	}
 	if st, err := d.WaitStatus(10*time.Second, func(st switchboard.Status) bool { return st.JournalBacklog == 0 }); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
@@ -129,7 +130,7 @@ func (r *transferRig) talksWithSpecialist(t *testing.T, in *sipphone.Call) {
 		t.Errorf("specialist's call did not end with the caller's: %v", err)
 	}
 	_, last := waitLegEnded(t, r.d, r.number)
-	_, legs := caseOf(t, r.d, r.number)
+	_, legs := callOf(t, r.d, r.number)
 	if len(legs) != 2 {
 		t.Fatalf("legs = %+v, want 2 (operator, then specialist)", legs)
 	}
@@ -204,7 +205,7 @@ func TestTransferNoAnswerCallerBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, leg := waitLegEnded(t, r.d, r.number)
-	if _, legs := caseOf(t, r.d, r.number); len(legs) != 1 || leg.OperatorID != r.opID || leg.End != hotline.LegCompleted {
+	if _, legs := callOf(t, r.d, r.number); len(legs) != 1 || leg.OperatorID != r.opID || leg.End != hotline.LegCompleted {
 		t.Errorf("legs = %+v, want the operator's only, completed", legs)
 	}
 }
@@ -231,12 +232,13 @@ func TestAttendedTransferByREFER(t *testing.T) {
 	r.talksWithSpecialist(t, in)
 }
 
-// After transferring by code, the operator files the result "forwarded with notice" with *26: the
-// case becomes a delayed answer owned by the specialist the caller was transferred to.
-func TestForwardedWithNoticeAfterTransfer(t *testing.T) {
+// The operator keys the topic (their case for the call), transfers by code, and keys *26 while the
+// specialist talks to the caller: the case is handed to the specialist «В работе» — not closed as
+// «Переадресация с уведомлением», which is for a specialist the caller is not talking to.
+func TestForwardedAfterLiveTransferHandsOver(t *testing.T) {
 	r := startTransferRig(t, "79005550006", true)
 	ctx := within(t, 60*time.Second)
-	// The topic first: a case is closed only with a type and a topic.
+	// The topic first: it registers the call as the operator's case.
 	if err := r.op.SendDTMF(ctx, "*77#"); err != nil {
 		t.Fatal(err)
 	}
@@ -256,13 +258,21 @@ func TestForwardedWithNoticeAfterTransfer(t *testing.T) {
 	if !r.d.FeatureCode(r.opPhone, "*26") {
 		t.Errorf("*26: no prompt")
 	}
-	cs, _ := caseOf(t, r.d, r.number)
-	for deadline := time.Now().Add(10 * time.Second); cs.Result == "" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		cs, _ = caseOf(t, r.d, r.number)
+	var cs hotline.Case
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		call, _ := callOf(t, r.d, r.number)
+		if len(call.Cases) == 1 {
+			if cs, err = r.d.Store.Case(within(t, 5*time.Second), call.Cases[0]); err == nil && cs.OwnerID == r.specID {
+				break
+			}
+		}
 	}
-	if cs.Result != hotline.ResultForwarded || cs.ForwardedTo != r.specID || cs.Status != hotline.StatusDelayedAnswer || cs.OwnerID != r.specID {
-		t.Errorf("case = result %q, forwarded to %d, status %s, owner %d; want forwarded_with_notice to %d, delayed answer, owned by them",
-			cs.Result, cs.ForwardedTo, cs.Status, cs.OwnerID, r.specID)
+	if cs.ID == 0 || cs.OwnerID != r.specID || cs.Status != hotline.StatusInProgress || cs.Result != "" || cs.Topic == "" {
+		t.Errorf("case = %+v; want the operator's case (with its topic) handed to %d «В работе», no result", cs, r.specID)
+	}
+	hist, err := r.d.Store.History(within(t, 5*time.Second), journal.HistoryFilter{CaseID: cs.ID})
+	if err != nil || len(hist) == 0 || hist[len(hist)-1].Action != "handed over" {
+		t.Errorf("history = %+v, %v; want the hand-over last, by the operator", hist, err)
 	}
 	_ = in.Hangup(ctx)
 }

@@ -426,12 +426,13 @@ func (s *Switchboard) onRecordingEnd(name, failure string) {
 			s.saveLeg(c) // ended already: correct the row
 		}
 	}
+	if c.overflow == OverflowMessage && failure == "" && !c.messageLeft {
+		// Stored, also when the caller hung up to end it (the call may have ended already).
+		id := c.id
+		s.journalWrite(Write{Message: &MessageLeft{CallID: id}}, nil)
+		c.messageLeft = true
+	}
 	if c.state == stateOverflow && c.overflow == OverflowMessage {
-		if failure == "" {
-			id := c.id
-			s.journalWrite(Write{Message: &MessageLeft{CallID: id}}, nil)
-			c.messageLeft = true
-		}
 		c.playback = s.play(c.id, c.id, s.cfg.Prompts.MessageSaved, func(bool) { s.hangup(c) })
 	}
 }
@@ -479,7 +480,7 @@ func (s *Switchboard) outcome(c *call) hotline.CallOutcome {
 		return hotline.OutcomeAnswered
 	case c.overflow == overflowCallbackTaken:
 		return hotline.OutcomeOverflowCallback
-	case c.messageLeft:
+	case c.messageLeft, c.overflow == OverflowMessage && c.recording != "":
 		return hotline.OutcomeOverflowMessage
 	case c.state == stateHandedOver:
 		return hotline.OutcomeHandedOver
