@@ -105,7 +105,7 @@ func TestCallGreetingQueueOperatorRecordingCase(t *testing.T) {
 	if err != nil {
 		t.Fatalf("logged-in operator was not rung: %v", err)
 	}
-	if got := in.Caller().User; got != number {
+	if got := in.Caller().User; got != "+"+number {
 		t.Errorf("handset shows caller %q, want %q", got, number)
 	}
 	if err := c.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {

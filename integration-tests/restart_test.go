@@ -132,7 +132,7 @@ func TestDaemonRestartMidCall(t *testing.T) {
 	if err != nil {
 		t.Fatalf("re-queued caller never offered: %v", err)
 	}
-	if got := in2.Caller().User; got != waiting {
+	if got := in2.Caller().User; got != "+"+waiting {
 		t.Errorf("operator rung for %q, want the re-queued caller %s", got, waiting)
 	}
 	if err := b.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {

@@ -101,7 +101,7 @@ func (r *transferRig) specialistTakesOver(t *testing.T) {
 	if err != nil {
 		t.Fatalf("specialist not rung: %v", err)
 	}
-	if got := in.Caller().User; got != r.number {
+	if got := in.Caller().User; got != "+"+r.number {
 		t.Errorf("specialist's handset shows %q, want the caller %s", got, r.number)
 	}
 	r.talksWithSpecialist(t, in)

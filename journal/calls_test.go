@@ -164,12 +164,21 @@ func TestStartCall(t *testing.T) {
 	if legs, err := f.s.OpenLegs(ctx); err != nil || len(legs) != len(tests) || legs[1].CallerNumber != "+7 (912) 123-45-67" {
 		t.Fatalf("open legs: %+v %v", legs, err)
 	}
-	// A delayed answer comes first; an owner taken out of service is no one to prefer.
-	if err := f.s.RemoveOperator(ctx, f.admin, f.op1.OperatorID); err != nil {
+	// The owner of a delayed answer comes first; an owner taken out of service is no one to prefer.
+	fwd := f.newCase(t, f.op2, hotline.Case{CallerNumber: "+79121234567", Topic: "clinic-refusal"})
+	if _, err := f.s.CloseCase(ctx, f.op2, fwd.ID, hotline.Closing{Result: hotline.ResultForwarded, Comment: "к специалисту", ForwardTo: f.l2ID}); err != nil {
 		t.Fatal(err)
 	}
-	if cf := f.start(t, "s-8", "89121234567", at.Add(time.Hour)); cf.OwnerID != 0 || cf.OpenCases != 1 {
-		t.Fatalf("owner removed from service: %+v", cf)
+	if cf := f.start(t, "s-8", "89121234567", at.Add(time.Hour)); cf.OwnerID != f.l2ID || cf.OpenCases != 2 {
+		t.Fatalf("with a delayed answer of the specialist: %+v", cf)
+	}
+	for _, op := range []int64{f.l2ID, f.op1.OperatorID} {
+		if err := f.s.RemoveOperator(ctx, f.admin, op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cf := f.start(t, "s-9", "89121234567", at.Add(2*time.Hour)); cf.OwnerID != 0 || cf.OpenCases != 2 {
+		t.Fatalf("owners removed from service: %+v", cf)
 	}
 	for _, bad := range []journal.CallStart{{CallerNumber: "1", ArrivedAt: at}, {CallID: "x"}, {CallID: strings.Repeat("x", 1000), ArrivedAt: at}} {
 		_, err := f.s.StartCall(ctx, bad)

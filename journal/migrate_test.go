@@ -72,6 +72,7 @@ func TestMigrateFromSchema5(t *testing.T) {
 		{5, 400, "phone", "79001110005", "complaint", "clinic-refusal", "in_progress", 2, "system", ""},        // transferred
 		{6, 500, "written", "79001110006", "complaint", "clinic-refusal", "in_progress", 2, "admin", "письмо"}, // the CLI's
 		{7, 600, "phone", "", "", "", "in_progress", nil, "system", ""},                                        // a leg without a call id, linked
+		{8, 900, "phone", "79001110008", "", "", "in_progress", 3, "system", ""},                               // reassigned by the administrator
 	} {
 		var topic any
 		if c.topic != "" {
@@ -100,6 +101,7 @@ func TestMigrateFromSchema5(t *testing.T) {
 		{6, 5, "ch-xfer", "79001110005", 3, 460, nil, at(465), at(700), "completed", "", 2},
 		{7, 2, "ch-ans-2", "79001110002", nil, 800, at(805), nil, at(830), "abandoned", "", nil}, // the caller called again
 		{8, 7, "", "79001110007", nil, 600, at(602), nil, at(650), "abandoned", "", nil},
+		{9, 8, "ch-reassigned", "79001110008", nil, 900, at(902), nil, at(950), "abandoned", "", nil},
 	} {
 		exec(`INSERT INTO legs (id, case_id, call_id, caller_number, operator_id, arrived_at, queued_at, answered_at, ended_at, end_reason,
 			recording_name, transferred_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -109,11 +111,11 @@ func TestMigrateFromSchema5(t *testing.T) {
 		exec(`INSERT INTO history (at, actor, entity, entity_id, case_id, action, changes) VALUES (?, ?, ?, ?, ?, ?, '[]')`,
 			at(sec), actor, entity, fmt.Sprint(entityID), caseID, action)
 	}
-	for _, c := range []int64{1, 2, 3, 4, 5, 7} {
+	for _, c := range []int64{1, 2, 3, 4, 5, 7, 8} {
 		hist(int(c)*100, "system", "case", c, c, "created")
 	}
 	hist(500, "admin", "case", 6, 6, "created")
-	for _, l := range []struct{ leg, c int64 }{{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}, {6, 5}, {7, 2}, {8, 7}} {
+	for _, l := range []struct{ leg, c int64 }{{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 5}, {6, 5}, {7, 2}, {8, 7}, {9, 8}} {
 		hist(900, "system", "leg", l.leg, l.c, "created")
 		hist(901, "system", "leg", l.leg, l.c, "updated")
 	}
@@ -125,6 +127,7 @@ func TestMigrateFromSchema5(t *testing.T) {
 	hist(460, "ivanova", "case", 5, 5, "wrap-up")
 	hist(700, "ivanova", "case", 2, 2, "linked")
 	hist(700, "ivanova", "case", 7, 7, "linked")
+	hist(1000, "admin", "case", 8, 8, "updated")
 	var events0 int
 	if err := s.r.GetContext(ctx, &events0, `SELECT count(*) FROM history`); err != nil {
 		t.Fatal(err)
@@ -137,7 +140,7 @@ func TestMigrateFromSchema5(t *testing.T) {
 	if len(applied) != 1 || applied[0].Version != 6 {
 		t.Fatalf("applied %+v, want migration 6 only", applied)
 	}
-	for _, want := range []string{"7 calls", "5 cases kept", "2 call-born cases no one registered removed", "7 numbers of calls and 4 of cases"} {
+	for _, want := range []string{"8 calls", "6 cases kept", "2 call-born cases no one registered removed", "8 numbers of calls and 5 of cases"} {
 		if !strings.Contains(applied[0].Note, want) {
 			t.Errorf("the migration's note %q does not say %q", applied[0].Note, want)
 		}
@@ -162,6 +165,7 @@ func TestMigrateFromSchema5(t *testing.T) {
 		{"ch-xfer", "+79001110005", hotline.OutcomeAnswered, 2, []int64{5, 6}, []int64{5}},
 		{"ch-ans-2", "+79001110002", hotline.OutcomeAbandonedQueue, 0, []int64{7}, []int64{2}},
 		{"leg-8", "+79001110007", hotline.OutcomeAbandonedQueue, 0, []int64{8}, []int64{7}},
+		{"ch-reassigned", "+79001110008", hotline.OutcomeAbandonedQueue, 0, []int64{9}, []int64{8}},
 	}
 	if n, err := s.CountCalls(ctx, CallFilter{}); err != nil || n != len(calls) {
 		t.Fatalf("%d calls (%v), want %d", n, err, len(calls))
@@ -193,7 +197,7 @@ func TestMigrateFromSchema5(t *testing.T) {
 	}
 
 	// The touched, delayed and CLI cases are kept, numbers in E.164; the untouched ones are gone.
-	for id, number := range map[int64]string{2: "+79001110002", 4: "+79001110004", 5: "+79001110005", 6: "+79001110006", 7: ""} {
+	for id, number := range map[int64]string{2: "+79001110002", 4: "+79001110004", 5: "+79001110005", 6: "+79001110006", 7: "", 8: "+79001110008"} {
 		c, err := s.Case(ctx, id)
 		if err != nil || c.CallerNumber != number {
 			t.Errorf("case %d kept: %+v %v; want number %q", id, c, err, number)
@@ -267,11 +271,11 @@ func TestMigrateFromSchema5(t *testing.T) {
 		t.Errorf("a returning caller after the migration: %+v %v", cf, err)
 	}
 	recs, err := s.CallRecords(ctx, time.Time{}, now)
-	if err != nil || len(recs) != 8 {
+	if err != nil || len(recs) != 9 {
 		t.Fatalf("call records: %d %v", len(recs), err)
 	}
 	for _, r := range recs {
-		registered := r.CallID == "ch-ans" || r.CallID == "ch-ans-2" || r.CallID == "ch-cb" || r.CallID == "ch-xfer" || r.CallID == "leg-8"
+		registered := r.CallID == "ch-ans" || r.CallID == "ch-ans-2" || r.CallID == "ch-cb" || r.CallID == "ch-xfer" || r.CallID == "leg-8" || r.CallID == "ch-reassigned"
 		if registered == (r.CaseNumber == "") {
 			t.Errorf("record of %s has case number %q", r.CallID, r.CaseNumber)
 		}
