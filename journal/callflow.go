@@ -215,8 +215,9 @@ func callLeg(ctx context.Context, q querier, channel string) (hotline.Leg, int64
 // SaveCallLeg updates the newest leg of call leg.CallID with its times, operator, recording and
 // end, and the call with what the leg adds: greeting end, first queueing, first answer and its
 // operator, and, when outcome is set (the leg ends the call), its end and outcome. A write without
-// an outcome whose leg ended completed, abandoned or at overflow (spooled by an earlier version)
-// ends the call too, with the outcome derived from its legs. A transfer
+// an outcome whose leg ended but was not transferred (spooled by an earlier version) ends the call
+// too, with the outcome derived from its legs. A call whose caller keyed 1 stays overflow_callback
+// unless it is answered. A transfer
 // (TransferredFrom set, another operator, the stored leg ended) adds a new leg. One transaction.
 func (s *Store) SaveCallLeg(ctx context.Context, leg hotline.Leg, outcome hotline.CallOutcome) error {
 	if err := leg.Validate(); err != nil {
@@ -265,8 +266,10 @@ func (s *Store) updateCall(ctx context.Context, tx *sqlx.Tx, ref int64, leg hotl
 		return err
 	}
 	// The call flow says how the call ended with its last leg's write. A write without it (spooled
-	// by an earlier version) ends the call when the leg's end can only be the call's.
-	if outcome == "" && leg.End != hotline.LegCompleted && leg.End != hotline.LegAbandoned && leg.End != hotline.LegOverflow {
+	// by an earlier version, or a leg that failed with the caller back in the queue) ends the call
+	// when the leg ended otherwise than by a transfer, with the outcome its legs say; a later leg of
+	// the call ends it again, for good.
+	if outcome == "" && !leg.EndsCall() {
 		return nil
 	}
 	if outcome == "" {
@@ -284,8 +287,11 @@ func (s *Store) updateCall(ctx context.Context, tx *sqlx.Tx, ref int64, leg hotl
 		}
 		outcome = hotline.OutcomeOf(legs, callback)
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE calls SET ended_at = ?, outcome = ?, ended_away = ? WHERE id = ?`,
-		ms(leg.EndedAt), outcome, leg.EndedAway, ref)
+	// A caller who keyed 1 keeps their callback however the call is then seen to end (a restart
+	// finds the channel gone and can only say it was abandoned); only an answer replaces it.
+	_, err := tx.ExecContext(ctx, `UPDATE calls SET ended_at = ?, ended_away = ?,
+		outcome = CASE WHEN outcome = 'overflow_callback' AND ? <> 'answered' THEN outcome ELSE ? END WHERE id = ?`,
+		ms(leg.EndedAt), leg.EndedAway, outcome, outcome, ref)
 	return err
 }
 

@@ -160,7 +160,6 @@ func TestWaitingCallbacks(t *testing.T) {
 // the restart, which cannot know the caller asked for a callback. The promise outlives the daemon:
 // the callback still waits.
 func TestWaitingCallbackSurvivesReconciliation(t *testing.T) {
-	t.Skip("journal bug: updateCall overwrites the call's overflow_callback outcome with the reconciliation's (abandoned_queue), and a leg ended failed without an outcome never ends the call, so WaitingCallbacks loses the callback (see the report)")
 	s := openTestStore(t)
 	ctx := context.Background()
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
