@@ -359,3 +359,68 @@ func TestValidateCatalogue(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { wantCode(t, tt.err, tt.code) })
 	}
 }
+
+// Handing a case over after a live transfer: the colleague who talks to the caller owns it, still
+// «В работе»; never from a case already handed to the administrator or closed.
+func TestCaseHandOver(t *testing.T) {
+	tests := []struct {
+		name   string
+		status hotline.CaseStatus
+		by     hotline.Actor
+		to     int64
+		code   string
+	}{
+		{"owner hands over a case in progress", hotline.StatusInProgress, owner, 2, ""},
+		{"owner hands over a delayed answer (now talked about)", hotline.StatusDelayedAnswer, owner, 2, ""},
+		{"administrator may", hotline.StatusInProgress, admin, 2, ""},
+		{"someone else's case", hotline.StatusInProgress, other, 3, hotline.EFORBIDDEN},
+		{"to nobody", hotline.StatusInProgress, owner, 0, hotline.EINVALID},
+		{"to its owner", hotline.StatusInProgress, owner, 1, hotline.EINVALID},
+		{"under review", hotline.StatusUnderReview, owner, 2, hotline.ECONFLICT},
+		{"approved", hotline.StatusApproved, owner, 2, hotline.ECONFLICT},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := caseIn(tt.status, "")
+			before := c
+			err := c.HandOver(tt.by, tt.to, now)
+			if tt.code != "" {
+				wantCode(t, err, tt.code)
+				if c != before {
+					t.Errorf("refused hand-over changed the case: %+v", c)
+				}
+				return
+			}
+			if err != nil || c.OwnerID != tt.to || c.Status != hotline.StatusInProgress || c.Result != "" || !c.UpdatedAt.Equal(now) {
+				t.Errorf("after hand-over: %+v, %v; want owned by %d «В работе»", c, err, tt.to)
+			}
+		})
+	}
+}
+
+// A call's outcome derived from its legs (journals and spooled writes from before outcomes).
+func TestOutcomeOf(t *testing.T) {
+	at := now
+	tests := []struct {
+		name     string
+		legs     []hotline.Leg
+		callback bool
+		want     hotline.CallOutcome
+	}{
+		{"no legs", nil, false, ""},
+		{"hung up in the greeting", []hotline.Leg{{End: hotline.LegAbandoned}}, false, hotline.OutcomeAbandonedGreeting},
+		{"hung up in the queue", []hotline.Leg{{QueuedAt: at, End: hotline.LegAbandoned}}, false, hotline.OutcomeAbandonedQueue},
+		{"a message", []hotline.Leg{{QueuedAt: at, End: hotline.LegOverflow, RecordingName: "message-1"}}, false, hotline.OutcomeOverflowMessage},
+		{"a callback", []hotline.Leg{{QueuedAt: at, End: hotline.LegOverflow}}, true, hotline.OutcomeOverflowCallback},
+		{"hung up at the overflow offer", []hotline.Leg{{QueuedAt: at, End: hotline.LegOverflow}}, false, hotline.OutcomeAbandonedOverflow},
+		{"talked", []hotline.Leg{{QueuedAt: at, AnsweredAt: at, End: hotline.LegCompleted}}, false, hotline.OutcomeAnswered},
+		{"talked, transferred, the transfer failed, then hung up", []hotline.Leg{{AnsweredAt: at, End: hotline.LegTransferred},
+			{QueuedAt: at, End: hotline.LegAbandoned}}, false, hotline.OutcomeAnswered},
+		{"never connected", []hotline.Leg{{QueuedAt: at, End: hotline.LegFailed}}, false, hotline.OutcomeFailed},
+	}
+	for _, tt := range tests {
+		if got := hotline.OutcomeOf(tt.legs, tt.callback); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

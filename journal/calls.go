@@ -212,7 +212,7 @@ func (s *Store) RegisterCall(ctx context.Context, by hotline.Actor, callID int64
 	if err := s.prepareNew(by, c); err != nil {
 		return err
 	}
-	return s.write(ctx, "register a call", func(tx *sqlx.Tx) error {
+	err := s.write(ctx, "register a call", func(tx *sqlx.Tx) error {
 		if err := s.insertCase(ctx, tx, by, c); err != nil {
 			return err
 		}
@@ -231,6 +231,10 @@ func (s *Store) RegisterCall(ctx context.Context, by hotline.Actor, callID int64
 		}
 		return nil
 	})
+	if err != nil {
+		c.ID, c.Number = 0, "" // rolled back: no such case
+	}
+	return err
 }
 
 // CaseLegs lists the legs of every call of case caseID, in the order they began.

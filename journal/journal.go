@@ -13,29 +13,25 @@
 //
 // # What the call flow uses
 //
-// The call flow (switchboard) declares the small interface it needs (switchboard.Journal); these
-// methods carry it out, each in one transaction, and take a context.Context. Calls are addressed
-// by the caller's Asterisk channel id (hotline.Leg.CallID):
+// The call flow (switchboard) declares the small interface it needs (switchboard.Journal, its
+// writes as data: switchboard.Write); switchboard/journaladapter maps each write to one of these
+// methods, each one transaction, each taking a context.Context. Calls are addressed by the caller's
+// Asterisk channel id (hotline.Call.Channel, hotline.Leg.CallID). Calls and cases are apart: a call
+// opens no case by arriving.
 //
-//   - StartCall(ctx, leg): file an arriving call: its leg goes on the caller's newest
-//     «Отсроченный ответ» or «В работе» case (Returning, with that case's owner, for routing a
-//     returning caller to them), else on a new phone case «В работе» created by the system.
-//   - SaveCallLeg(ctx, leg): update the call's leg (times, operator who answered, recording name,
-//     how it ended); a transfer adds a new leg; the first operator to answer owns an unowned case.
-//   - SetCallTopic(ctx, callID, operatorID, topicNumber): the topic keyed as DTMF in wrap-up.
-//   - AwaitCallback(ctx, callID, operatorID): the caller asked to be called back: the case
-//     becomes «Отсроченный ответ» for operatorID (0: unassigned).
-//   - ApplyWrapUp(ctx, WrapUp): topic and result digits keyed in wrap-up (hotline.ResultByDigit);
-//     a result closes the case as that operator.
-//   - Operators(ctx, OperatorFilter{}), OperatorByExtension(ctx, ext), Operator(ctx, id): who is
-//     in service and which handset is whose.
-//   - RecommendedSpecialists(ctx, topicCode): the level-2 specialists the topic's scripts list.
-//   - CallerOpenCases(ctx, number), CallerOwner(ctx, number): a caller's open cases and owner.
-//   - OpenLegs(ctx): legs never ended, to reconcile with Asterisk after a restart.
-//   - RecordPresence(ctx, event) and LastPresence(ctx): operators' presence changes, appended to
-//     their presence history, and each one's latest, restored when the daemon starts
-//     (PresenceHistory reads a period of it for the CLI and reports).
-//   - CreatePhoneCase(ctx, number, arrivedAt) and SaveLeg(ctx, *Leg): the same by case and leg id.
+//   - StartCall(ctx, CallStart): file an arriving call and its first leg; say the active owner of
+//     the caller's newest open case (for calls.returning_to_owner).
+//   - SaveCallLeg(ctx, leg, outcome): update the call's newest leg; a transfer adds a leg; the
+//     last leg's write ends the call with its outcome.
+//   - KeyTopic(ctx, callID, operatorID, n): the handset's topic key: the operator's case for the
+//     call, opened if there is none.
+//   - OpenDelayedAnswer(ctx, callID, why, rule), GiveCallback, CallbackConnected: a voice message or
+//     a callback request becomes «Отсроченный ответ» by the rule; a callback is given to the
+//     operator who calls back, «В работе» when they talk.
+//   - ForwardCall(ctx, Forwarded): «*26»: hand the call's case over, or forward it with notice.
+//   - OpenLegs(ctx), WaitingCallbacks(ctx): what a restart reconciles and queues again.
+//   - OpenCaseCounts(ctx): operators' cases in work, for their limits.
+//   - Operators, RecommendedSpecialists, RecordPresence, LastPresence.
 //
 // Everything else (operators, catalogue, case rules, filters, caller history, backup, check) is
 // what the administrator's CLI uses. Rules live in the root package (hotline.Case methods); this

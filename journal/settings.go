@@ -126,6 +126,9 @@ func afterCalls(ctx context.Context, s *Store, tx *sqlx.Tx) (string, error) {
 			return "", err
 		}
 	}
+	if calls == 0 && cases == 0 {
+		return "", nil // a new journal: nothing was moved
+	}
 	return fmt.Sprintf("%d calls now stand on their own; %d cases kept (registered or touched by a person, or awaiting a callback); "+
 		"%d call-born cases no one registered removed (their calls and history kept); %d numbers of calls and %d of cases written in E.164",
 		calls, cases, removed, nc, nk), nil

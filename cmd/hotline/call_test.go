@@ -91,3 +91,20 @@ func TestCallCommands(t *testing.T) {
 		t.Errorf("call ch-3 = %+v, want on case %d", got, first.ID)
 	}
 }
+
+// The journal's phone region: shown, set by an administrator only, then used to read numbers.
+func TestPhoneRegionCommand(t *testing.T) {
+	c := newCLI(t)
+	if out := c.ok("db", "phone-region"); strings.TrimSpace(out) != "RU" {
+		t.Errorf("phone-region = %q, want RU", out)
+	}
+	c.fails(5, "only an administrator", "--as", "ivanova", "db", "phone-region", "GB")
+	c.fails(2, "unknown phone region", "--as", "admin", "db", "phone-region", "XX")
+	if out := c.ok("--as", "admin", "db", "phone-region", "gb"); strings.TrimSpace(out) != "GB" {
+		t.Errorf("after setting: %q, want GB", out)
+	}
+	got := decode[caseJSON](t, c.ok("--as", "ivanova", "-o", "json", "case", "new", "--caller", "020 7946 0958", "--type", "consultation"))
+	if got.CallerNumber != "+442079460958" {
+		t.Errorf("a number typed in the GB region stored as %q, want +442079460958", got.CallerNumber)
+	}
+}

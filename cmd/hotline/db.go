@@ -87,5 +87,36 @@ func newDBCmd(a *app) *cobra.Command {
 			})
 		},
 	})
+	cmd.AddCommand(newDBPhoneRegionCmd(a))
 	return cmd
+}
+
+// newDBPhoneRegionCmd shows or sets the region national numbers are read in.
+func newDBPhoneRegionCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "phone-region [CODE]",
+		Short: "Show or set the region national phone numbers are read in (RU by default)",
+		Long: `Numbers are stored in E.164 (+79121234567). A number written without a country code ("8 912 …",
+"912 …") is read in this region, in every program that reads the journal. Setting it (administrators
+only) changes how numbers are read from now on; numbers already stored keep their E.164 form.`,
+		Example: "  hotline db phone-region\n  hotline --as admin db phone-region KZ",
+		Args:    rangeArgs(0, 1, "at most one ISO 3166 region code, e.g. RU"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+				if len(args) == 1 {
+					by, err := a.actor(ctx, s)
+					if err != nil {
+						return err
+					}
+					if err := s.SetPhoneRegion(ctx, by, hotline.PhoneRegion(args[0])); err != nil {
+						return err
+					}
+				}
+				res := struct {
+					Region string `json:"phone_region"`
+				}{string(s.PhoneRegion())}
+				return a.emit(cmd, res, func(w io.Writer) { printf(w, "%s\n", res.Region) })
+			})
+		},
+	}
 }

@@ -149,6 +149,15 @@ func exactArgs(n int, names string) cobra.PositionalArgs {
 	}
 }
 
+func rangeArgs(min, max int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < min || len(args) > max {
+			return hotline.Errorf(hotline.EINVALID, "%s takes %s (see --help)", cmd.CommandPath(), names)
+		}
+		return nil
+	}
+}
+
 func parseID(what, s string) (int64, error) {
 	id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	if err != nil || id <= 0 {
