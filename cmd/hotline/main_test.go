@@ -50,6 +50,8 @@ func (c cli) fails(code int, want string, args ...string) {
 }
 
 func newCLI(t *testing.T) cli {
+	// No daemon unless a test starts one: operator changes would tell the machine's real one.
+	t.Setenv("HOTLINE_API_SOCKET", filepath.Join(t.TempDir(), "no-daemon.sock"))
 	c := cli{t: t, db: filepath.Join(t.TempDir(), "hotline.db")}
 	c.ok("db", "migrate")
 	c.ok("--as", "boss", "operator", "add", "--name", "Админова А.А.", "--login", "admin", "--role", "administrator")
