@@ -318,13 +318,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // Listen opens the API's unix socket at path, creating its directory, replacing a stale socket
-// left by a crashed daemon (but refusing to start beside a live one), and making it accessible to
-// its owner and group only.
+// left by a crashed daemon (but refusing to start beside a live one, or in place of anything but
+// a socket), and making it accessible to its owner and group only.
 func Listen(ctx context.Context, path string) (net.Listener, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("control: create socket directory: %w", err)
 	}
-	if _, err := os.Stat(path); err == nil {
+	if st, err := os.Lstat(path); err == nil {
+		if st.Mode().Type() != fs.ModeSocket {
+			// A mistyped api.socket may name the journal: never remove what is not a socket.
+			return nil, hotline.Errorf(hotline.EINVALID, "%s exists and is not a socket: api.socket must name a path of its own", path)
+		}
 		var d net.Dialer
 		dctx, cancel := context.WithTimeout(ctx, time.Second)
 		c, err := d.DialContext(dctx, "unix", path)

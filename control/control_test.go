@@ -426,3 +426,19 @@ func TestPeerHelper(t *testing.T) {
 	_, err := c.Status(ctx)
 	fmt.Printf("status=%s\n", result(err))
 }
+
+// A file at the socket's path that is not a socket (a mistyped api.socket naming the journal) is
+// refused, never removed.
+func TestListenKeepsANonSocket(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hotline.db")
+	if err := os.WriteFile(path, []byte("the journal"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := Listen(context.Background(), path); err == nil {
+		l.Close()
+		t.Fatal("listened in place of a regular file")
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "the journal" {
+		t.Errorf("the file was touched: %q, %v", b, err)
+	}
+}

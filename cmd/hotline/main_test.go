@@ -294,4 +294,23 @@ func TestServeCheck(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "j.db")); err == nil {
 		t.Error("--check created the journal: it must not touch anything")
 	}
+
+	// The machine's mistakes with the file's, at once, and no password printed.
+	worse := filepath.Join(dir, "worse.yaml")
+	if err := os.WriteFile(worse, []byte("ari:\n  url: http://hotline:Pw9sEcReT@127.0.0.1:8088/ari\n  password: *Pw9alias\n"+
+		"ami:\n  password: y\njournal:\n  path: "+filepath.Join(dir, "missing", "j.db")+"\n  spool: "+dir+"\n"+
+		"metrics:\n  listen: 0.0.0.0:9464\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	code = run(context.Background(), []string{"serve", "--check", "--config", worse}, &out, &errb)
+	for _, want := range []string{"ari.url", "line 3", "quote", "journal.path", "does not exist", "journal.spool", "metrics.listen"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("worse config: stderr lacks %q:\n%s", want, errb.String())
+		}
+	}
+	if code != 2 || strings.Contains(out.String()+errb.String(), "Pw9") {
+		t.Errorf("worse config: exit %d, out %q, err %q; want 2 and no password", code, out.String(), errb.String())
+	}
 }
