@@ -58,6 +58,9 @@ func TestValidationRefuses(t *testing.T) {
 					t.Errorf("error %q does not name %q", err, w)
 				}
 			}
+			if tt.name == "password in the ARI URL" && strings.Contains(err.Error(), "ari.websocket") {
+				t.Errorf("the websocket derived from ari.url is blamed too: %q", err)
+			}
 			if strings.Contains(err.Error(), "Pw9") || strings.Contains(err.Error(), "sEcReT") {
 				t.Errorf("the error prints the password: %q", err)
 			}

@@ -580,6 +580,7 @@ func websocketFor(restURL string) string {
 	if err != nil {
 		return ""
 	}
+	u.User = nil // refused in ari.url: said once, there
 	switch u.Scheme {
 	case "https":
 		u.Scheme = "wss"
