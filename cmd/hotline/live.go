@@ -122,16 +122,12 @@ who it was (hotline operator history).`
 			Example: act.example,
 			Args:    exactArgs(1, "an operator id, login or extension"),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				var id int64
-				err := a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
-					o, err := operatorRef(ctx, s, args[0])
-					id = o.ID
-					return err
-				})
+				c := a.client(socket)
+				id, err := a.liveOperatorRef(cmd, c, args[0])
 				if err != nil {
 					return err
 				}
-				return act.do(cmd.Context(), a.client(socket), id, reason)
+				return act.do(cmd.Context(), c, id, reason)
 			},
 		}
 		socketFlag(cmd, &socket)
@@ -156,6 +152,37 @@ from service while logged in is logged out.`,
 	}
 	socketFlag(reload, &socket)
 	return append(cmds, reload)
+}
+
+// liveOperatorRef finds the operator ref names (id, login or extension) in the journal; an
+// operator's account usually cannot open the journal (it is the daemon's, mode 0600), so then the
+// running daemon's status is asked instead, which knows ids and extensions but not logins.
+func (a *app) liveOperatorRef(cmd *cobra.Command, c *control.Client, ref string) (int64, error) {
+	var id int64
+	err := a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+		o, err := operatorRef(ctx, s, ref)
+		id = o.ID
+		return err
+	})
+	if hotline.ErrorCode(err) != hotline.EUNAVAILABLE {
+		return id, err
+	}
+	st, serr := c.Status(cmd.Context())
+	if serr != nil {
+		return 0, err // the journal's error says more than the daemon's
+	}
+	for _, match := range []func(o switchboard.OperatorStatus) bool{
+		func(o switchboard.OperatorStatus) bool { return idStr(o.ID) == ref },
+		func(o switchboard.OperatorStatus) bool { return o.Extension != "" && o.Extension == ref },
+	} {
+		for _, o := range st.Operators {
+			if match(o) {
+				return o.ID, nil
+			}
+		}
+	}
+	return 0, hotline.Errorf(hotline.ENOTFOUND, "the journal cannot be read here (%s), and the running daemon has no operator with id or extension %q: give an id or extension from `hotline status`",
+		hotline.ErrorMessage(err), ref)
 }
 
 // client is the running daemon's API at socket, told who the command claims to act as.

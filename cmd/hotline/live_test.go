@@ -39,7 +39,8 @@ func (f *fakeSwitchboard) asked() []string {
 }
 
 func (f *fakeSwitchboard) Status(context.Context) (switchboard.Status, error) {
-	return switchboard.Status{}, f.err
+	return switchboard.Status{Operators: []switchboard.OperatorStatus{{ID: 2, Name: "Иванова И.И.", Extension: "1001"},
+		{ID: 3, Name: "Петров П.П.", Extension: "1002"}}}, f.err
 }
 func (f *fakeSwitchboard) Pause(_ context.Context, by hotline.Actor, id int64, reason string) error {
 	return f.record("pause " + idStr(id) + " by " + by.Login)
@@ -139,4 +140,21 @@ func osLogin(t *testing.T) string {
 		return fmt.Sprintf("uid:%d", os.Getuid())
 	}
 	return u.Username
+}
+
+// An operator's account cannot open the daemon's journal (mode 0600): the live commands then find
+// the operator by id or extension in the daemon's status.
+func TestLiveCommandsWithoutTheJournal(t *testing.T) {
+	c := newCLI(t)
+	sock, fb := fakeDaemon(t, c, nil)
+	unreadable := cli{t: t, db: filepath.Join(t.TempDir(), "no", "such", "hotline.db")}
+	unreadable.ok("operator", "pause", "1002", "--reason", "1", "--socket", sock)
+	unreadable.ok("operator", "resume", "2", "--socket", sock)
+	who := osLogin(t)
+	if got, want := fb.asked(), []string{"pause 3 by " + who, "resume 2 by " + who}; !slices.Equal(got, want) {
+		t.Errorf("daemon asked %q, want %q", got, want)
+	}
+	unreadable.fails(3, "give an id or extension", "operator", "login", "petrov", "--socket", sock)
+	// Without a daemon either, the journal's error is the one that says what to fix.
+	unreadable.fails(6, "cannot create database file", "operator", "login", "1001", "--socket", filepath.Join(t.TempDir(), "none.sock"))
 }
