@@ -1,6 +1,9 @@
 package hotline
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Level is an operator's tier: level 1 answers the hotline, level 2 specialists take what level 1
 // forwards by topic (and register written, e-mail and in-person cases themselves).
@@ -49,4 +52,13 @@ type Operator struct {
 	Priority      int       `json:"priority"`                 // routing tier: lower is offered calls first
 	Active        bool      `json:"active"`                   // false: removed from service (kept for history)
 	CreatedAt     time.Time `json:"created_at"`
+}
+
+// ActorName is how histories name the operator acting themself (a feature code on their
+// handset): their login, or "operator:ID" for an operator who has none (handset only).
+func (o Operator) ActorName() string {
+	if o.Login != "" {
+		return o.Login
+	}
+	return fmt.Sprintf("operator:%d", o.ID)
 }

@@ -2,7 +2,9 @@ package hotline
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // PresenceHow says what caused an operator's presence to change.
@@ -37,6 +39,11 @@ type PresenceEvent struct {
 	// that a restart restores the pause beneath.
 	Reason string      `json:"reason,omitempty"`
 	How    PresenceHow `json:"how"`
+	// Actor is who made the change: the login of the administrator or operator who asked
+	// (through the daemon's socket, where the kernel says who they are, or their own handset:
+	// Operator.ActorName), or "system" for the daemon itself (restored at start, the handset lost,
+	// paused after missed offers). Empty in events recorded before the journal kept it: unknown.
+	Actor string `json:"actor,omitempty"`
 }
 
 // Standing reports whether p is a presence the journal records (PresenceEvent.Presence).
@@ -64,12 +71,17 @@ func (e PresenceEvent) Validate() error {
 		return Errorf(EINVALID, "presence event: unknown cause %q", e.How)
 	case e.Reason != "" && e.Presence != PresencePaused && e.Presence != PresenceUnreachable:
 		return Errorf(EINVALID, "presence event: a reason code (%q) only goes with paused or unreachable", e.Reason)
+	case len(e.Actor) > MaxShortLen || strings.IndexFunc(e.Actor, unicode.IsControl) >= 0:
+		return Errorf(EINVALID, "presence event: the actor must be a login of at most %d characters without control characters", MaxShortLen)
 	}
 	return nil
 }
 
 func (e PresenceEvent) String() string {
 	s := fmt.Sprintf("operator %d %s %s by %s", e.OperatorID, e.At.Format(time.RFC3339), e.Presence, e.How)
+	if e.Actor != "" {
+		s += " (" + e.Actor + ")"
+	}
 	if e.Reason != "" {
 		s += " (reason " + e.Reason + ")"
 	}

@@ -3,7 +3,13 @@
 // is wrong, not in the middle of a call.
 //
 // Precedence: built-in defaults < the file < environment variables (HOTLINE_*). Every key, its default
-// and its variable are listed in docs/configuration.md and in hotline.example.yaml.
+// and its variable are listed in hotline.example.yaml.
+//
+// Every mistake is reported at once, under its key, and no message shows a secret. Text that YAML
+// would read as something else than written (an alias, an anchor, a tag; for a secret also null
+// and a " #" comment) is refused with the advice to quote it. Credentials inside ari.url are
+// refused (they would be printed with the URL), and so is a metrics endpoint reachable from the
+// network unless metrics.public says so. LoadWith's Host checks the machine for the daemon.
 package config
 
 import (
@@ -11,11 +17,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -86,9 +96,14 @@ type API struct {
 
 // Metrics is the Prometheus endpoint and health check.
 type Metrics struct {
-	Listen string `yaml:"listen"` // host:port; empty: off
+	Listen string `yaml:"listen"` // host:port; empty: off. A loopback address unless Public.
+	// Public allows Listen on an address other machines reach (a Prometheus elsewhere). Without
+	// it such an address is refused: binding every interface by a copied 0.0.0.0 would open
+	// /metrics and /healthz (and the profiler, were it on) to anyone on the network.
+	Public bool `yaml:"public"`
 	// Pprof adds Go's profiler (/debug/pprof/) on Listen, for finding where hotline spends its CPU
-	// (hotline loadgen --profile). Only on a loopback address: it exposes the process's insides.
+	// (hotline loadgen --profile). Only on a loopback address, Public or not: it exposes the
+	// process's insides (memory, goroutine stacks) and lets a caller spend its CPU.
 	Pprof bool `yaml:"pprof"`
 }
 
@@ -177,44 +192,272 @@ func Default() Config {
 	}
 }
 
+// Options say what a command needs of the configuration.
+type Options struct {
+	// Getenv reads the environment overrides; nil: os.Getenv.
+	Getenv func(string) string
+	// Sections limits the validation to these top-level sections ("ari", "calls"...), for a
+	// command that uses only them: `hotline recording get` needs ARI's settings, not the AMI
+	// password. The file is still read whole: a syntax error or a misspelt key anywhere is an
+	// error. nil: every section.
+	Sections []string
+	// Host adds the checks of the machine the daemon runs on (CheckHost): `hotline serve`.
+	Host bool
+}
+
 // Load reads the file at path (none if path is ""), applies the environment from getenv (os.Getenv
 // if nil) and validates the result.
 func Load(path string, getenv func(string) string) (Config, error) {
+	return LoadWith(path, Options{Getenv: getenv})
+}
+
+// LoadWith is Load for what o says a command needs. Every mistake is reported at once, each
+// under its key (or the file's line): the file's (misspelt keys, values of the wrong type, text
+// YAML would read as something else), the environment's, the validation's, and with o.Host the
+// machine's. Only a YAML syntax error stops the file's reading; the environment's mistakes are
+// reported with it. No message shows a secret.
+func LoadWith(path string, o Options) (Config, error) {
 	c := Default()
+	var ps problems
+	fileOK := true
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return Config{}, fmt.Errorf("config: read %s: %w", path, err)
 		}
-		if err := c.decode(data); err != nil {
-			return Config{}, fmt.Errorf("config: %s: %w", path, err)
+		var fileProblems problems
+		fileOK = c.decode(data, &fileProblems)
+		for _, p := range fileProblems {
+			if p.key == "" {
+				p.msg = path + ": " + p.msg
+			}
+			ps = append(ps, p)
 		}
 	}
+	getenv := o.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	if err := c.applyEnv(getenv); err != nil {
-		return Config{}, fmt.Errorf("config: environment: %w", err)
-	}
+	c.applyEnv(getenv, &ps)
 	if c.ARI.Websocket == "" {
 		c.ARI.Websocket = websocketFor(c.ARI.URL)
 	}
-	if err := c.Validate(); err != nil {
+	if fileOK {
+		// A key the file got wrong is reported once, for what the file says.
+		var vs problems
+		c.validate(&vs)
+		if o.Host {
+			c.checkHost(&vs)
+		}
+		for _, p := range vs {
+			if !ps.about(p.key) {
+				ps = append(ps, p)
+			}
+		}
+	}
+	ps = ps.only(o.Sections)
+	if err := ps.err(); err != nil {
 		return Config{}, err
 	}
 	return c, nil
 }
 
-func (c *Config) decode(data []byte) error {
+// problem is one mistake, under the key it is about ("" for the file as a whole: its message
+// names the line).
+type problem struct{ key, msg string }
+
+type problems []problem
+
+func (ps *problems) add(key, format string, args ...any) {
+	*ps = append(*ps, problem{key: key, msg: fmt.Sprintf(format, args...)})
+}
+
+// about reports whether a problem about key is already there.
+func (ps problems) about(key string) bool {
+	for _, p := range ps {
+		if p.key != "" && p.key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// only keeps the problems of the file as a whole, of the environment, and of keys in sections
+// (nil: all).
+func (ps problems) only(sections []string) problems {
+	if sections == nil {
+		return ps
+	}
+	var out problems
+	for _, p := range ps {
+		keep := p.key == "" || strings.HasPrefix(p.key, "HOTLINE_")
+		for _, sec := range sections {
+			keep = keep || strings.HasPrefix(p.key, sec+".")
+		}
+		if keep {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (ps problems) err() error {
+	if len(ps) == 0 {
+		return nil
+	}
+	errs := make([]error, len(ps))
+	for i, p := range ps {
+		if p.key == "" {
+			errs[i] = errors.New(p.msg)
+		} else {
+			errs[i] = fmt.Errorf("%s: %s", p.key, p.msg)
+		}
+	}
+	return fmt.Errorf("config: %w", errors.Join(errs...))
+}
+
+// decode reads the YAML file into c, noting every problem; false when the file could not be read
+// through (a syntax error), so that its values are unknown.
+func (c *Config) decode(data []byte, ps *problems) bool {
+	// First as a tree: text YAML would read as something else is found there, and the secrets'
+	// raw text, which no message may show.
+	var root yaml.Node
+	data, ok := neutraliseUnknownAliases(data, ps)
+	if !ok {
+		return false
+	}
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		ps.add("", "%s", err)
+		return false
+	}
+	var secrets []string
+	if len(root.Content) > 0 {
+		lintNode(root.Content[0], reflect.TypeOf(*c), "", ps, &secrets)
+	}
+	redact := func(msg string) string {
+		for _, sv := range secrets {
+			msg = strings.ReplaceAll(msg, sv, "****")
+		}
+		return msg
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true) // a misspelt key is an error, not a silently ignored setting
-	if err := dec.Decode(c); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil // an empty file: defaults
+	err := dec.Decode(c)
+	var te *yaml.TypeError
+	switch {
+	case err == nil, errors.Is(err, io.EOF): // io.EOF: an empty file: defaults
+		return true
+	case errors.As(err, &te):
+		// Misspelt keys and values of the wrong type: the rest of the file was read.
+		for _, e := range te.Errors {
+			ps.add("", "%s", redact(e))
 		}
-		return err
+		return true
 	}
-	return nil
+	ps.add("", "%s", redact(err.Error()))
+	return false
+}
+
+// neutraliseUnknownAliases finds the aliases that refer to no anchor, which stop YAML's parse:
+// a password beginning with * is one. Each is noted, without its text (YAML's own error would
+// print it), and replaced by a quoted placeholder so that the rest of the file is read and its
+// mistakes reported too.
+func neutraliseUnknownAliases(data []byte, ps *problems) ([]byte, bool) {
+	const unknown = "unknown anchor '"
+	for range 100 { // each round removes one alias: bounded by the file's size in practice
+		var probe yaml.Node
+		err := yaml.Unmarshal(data, &probe)
+		if err == nil {
+			return data, true
+		}
+		msg := err.Error()
+		i := strings.Index(msg, unknown)
+		if i < 0 {
+			return data, true // another syntax error: the parse reports it
+		}
+		name, _, _ := strings.Cut(msg[i+len(unknown):], "' referenced")
+		lines := strings.Split(string(data), "\n")
+		found := false
+		for n, line := range lines {
+			if j := strings.Index(line, "*"+name); j >= 0 {
+				ps.add("", "line %d: a value beginning with * is a YAML alias, and this one refers to no anchor: quote the value if it is text such as a password (\"*...\"); it is not shown", n+1)
+				lines[n] = line[:j] + `"****"` + line[j+1+len(name):]
+				found = true
+				break
+			}
+		}
+		if !found {
+			ps.add("", "an alias (*...) refers to no anchor: quote any value beginning with * (it is not shown)")
+			return nil, false
+		}
+		data = []byte(strings.Join(lines, "\n"))
+	}
+	return data, true
+}
+
+var secretType = reflect.TypeOf(Secret(""))
+
+// lintNode walks the file's tree along the configuration's fields (t), and notes the text values
+// YAML reads as something else than written: an alias (*x), an anchor (&x) or a tag (!x, !!binary)
+// where text is expected, and for a secret also null (~, null) and an unquoted value followed by
+// a comment (a password with " #" in it is cut there). Each is refused with the advice to quote
+// it; secrets' raw text is collected so that no message shows it. Keys the configuration does
+// not have are left to the decoder, which names them.
+func lintNode(n *yaml.Node, t reflect.Type, key string, ps *problems, secrets *[]string) {
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return // the decoder says what is wrong
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			name := n.Content[i].Value
+			for f := range t.NumField() {
+				field := t.Field(f)
+				if tag, _, _ := strings.Cut(field.Tag.Get("yaml"), ","); tag == name {
+					sub := name
+					if key != "" {
+						sub = key + "." + name
+					}
+					lintNode(n.Content[i+1], field.Type, sub, ps, secrets)
+				}
+			}
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return
+		}
+		for i, el := range n.Content {
+			lintNode(el, t.Elem(), fmt.Sprintf("%s[%d]", key, i), ps, secrets)
+		}
+	case reflect.String:
+		secret := t == secretType
+		what := "text"
+		if secret {
+			what = "a secret"
+			if n.Value != "" {
+				*secrets = append(*secrets, n.Value)
+			}
+		}
+		quote := "quote it (\"...\" or '...')"
+		if secret {
+			quote += "; the value is not shown"
+		}
+		plain := n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0
+		switch {
+		case n.Kind == yaml.AliasNode:
+			ps.add(key, "line %d: a YAML alias (*name) where %s is expected: %s", n.Line, what, quote)
+		case n.Kind != yaml.ScalarNode:
+			// The decoder says what is wrong.
+		case n.Anchor != "":
+			ps.add(key, "line %d: a YAML anchor (&name) before %s, which YAML drops: %s", n.Line, what, quote)
+		case n.Style&yaml.TaggedStyle != 0 && n.Tag != "!!str":
+			ps.add(key, "line %d: a YAML tag (!name or !!type) where %s is expected, which YAML reads as something else: %s", n.Line, what, quote)
+		case secret && plain && n.Tag == "!!null" && n.Value != "":
+			ps.add(key, "line %d: YAML reads this unquoted word as null (empty): %s", n.Line, quote)
+		case secret && plain && n.LineComment != "":
+			ps.add(key, "line %d: an unquoted secret followed by a comment: YAML cuts it at \" #\"; if that is part of it, or even if not, %s", n.Line, quote)
+		}
+	}
 }
 
 // envVar describes one environment override.
@@ -290,6 +533,7 @@ func envVars() []envVar {
 		{"HOTLINE_SPOOL", str(func(c *Config) *string { return &c.Journal.Spool })},
 		{"HOTLINE_API_SOCKET", str(func(c *Config) *string { return &c.API.Socket })},
 		{"HOTLINE_METRICS_LISTEN", str(func(c *Config) *string { return &c.Metrics.Listen })},
+		{"HOTLINE_METRICS_PUBLIC", boolean(func(c *Config) *bool { return &c.Metrics.Public })},
 		{"HOTLINE_METRICS_PPROF", boolean(func(c *Config) *bool { return &c.Metrics.Pprof })},
 		{"HOTLINE_LOG_LEVEL", str(func(c *Config) *string { return &c.Log.Level })},
 		{"HOTLINE_LOG_FORMAT", str(func(c *Config) *string { return &c.Log.Format })},
@@ -320,18 +564,16 @@ func envVars() []envVar {
 	}
 }
 
-func (c *Config) applyEnv(getenv func(string) string) error {
-	var errs []error
+func (c *Config) applyEnv(getenv func(string) string, ps *problems) {
 	for _, v := range envVars() {
 		val, ok := lookup(getenv, v.name)
 		if !ok {
 			continue
 		}
 		if err := v.set(c, val); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", v.name, err))
+			ps.add(v.name, "%v", err)
 		}
 	}
-	return errors.Join(errs...)
 }
 
 func lookup(getenv func(string) string, name string) (string, bool) {
@@ -344,6 +586,7 @@ func websocketFor(restURL string) string {
 	if err != nil {
 		return ""
 	}
+	u.User = nil // refused in ari.url: said once, there
 	switch u.Scheme {
 	case "https":
 		u.Scheme = "wss"
@@ -354,21 +597,33 @@ func websocketFor(restURL string) string {
 	return u.String()
 }
 
-// Validate checks every key and reports all mistakes at once, each with its key.
+// Validate checks every key and reports all mistakes at once, each with its key. It looks at the
+// values only; CheckHost looks at the machine.
 func (c Config) Validate() error {
-	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
-	}
-	for key, raw := range map[string]string{"ari.url": c.ARI.URL, "ari.websocket": c.ARI.Websocket} {
+	var ps problems
+	c.validate(&ps)
+	return ps.err()
+}
+
+func (c Config) validate(ps *problems) {
+	bad := ps.add
+	for _, k := range []struct{ key, raw string }{{"ari.url", c.ARI.URL}, {"ari.websocket", c.ARI.Websocket}} {
+		key, raw := k.key, k.raw
+		shown := redactURL(raw)
 		u, err := url.Parse(raw)
+		if (err != nil && shown != raw) || (err == nil && u.User != nil) {
+			// Credentials in the URL would be printed wherever the URL is (--check, the start's
+			// log, every reconnection's): hotline keeps them in keys it never prints.
+			bad(key, "has a user or password in it (%s): put them in ari.user and ari.password (HOTLINE_ARI_USER, HOTLINE_ARI_PASSWORD), which are never printed", shown)
+			continue
+		}
 		if err != nil || u.Host == "" {
-			bad(key, "not a URL with a host: %q", raw)
+			bad(key, "not a URL with a host: %q", shown)
 			continue
 		}
 		allowed := map[string]bool{"ari.url": u.Scheme == "http" || u.Scheme == "https", "ari.websocket": u.Scheme == "ws" || u.Scheme == "wss"}
 		if !allowed[key] {
-			bad(key, "unexpected scheme %q in %q", u.Scheme, raw)
+			bad(key, "unexpected scheme %q in %q", u.Scheme, shown)
 		}
 	}
 	if c.ARI.User == "" {
@@ -392,8 +647,8 @@ func (c Config) Validate() error {
 	if c.Journal.Path == "" {
 		bad("journal.path", "empty")
 	}
-	if c.Journal.SpoolPath() == c.Journal.Path {
-		bad("journal.spool", "must not be the journal itself: %q", c.Journal.Spool)
+	if c.Journal.Path != "" {
+		c.validateSpool(ps)
 	}
 	if c.Shutdown.Drain < 0 || c.Shutdown.Drain > time.Hour {
 		bad("shutdown.drain", "between 0 and 1h: %v", c.Shutdown.Drain)
@@ -403,16 +658,29 @@ func (c Config) Validate() error {
 	}
 	if c.API.Socket == "" {
 		bad("api.socket", "empty")
+	} else if c.Journal.Path != "" {
+		sock := absPath(c.API.Socket)
+		for _, f := range append(journalFiles(c.Journal.Path), spoolFiles(c.Journal.SpoolPath())...) {
+			if sock == f {
+				// The daemon removes a file at the socket's path that no daemon answers on.
+				bad("api.socket", "%q is one of the journal's or the spool's files, which the daemon would remove to make its socket", c.API.Socket)
+				break
+			}
+		}
 	}
 	if c.Metrics.Listen != "" {
-		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
+		host, _, err := net.SplitHostPort(c.Metrics.Listen)
+		switch {
+		case err != nil:
 			bad("metrics.listen", "not host:port: %q", c.Metrics.Listen)
+		case !loopback(host) && !c.Metrics.Public:
+			bad("metrics.listen", "%q is reachable from other machines (every interface, or an address or name that is not loopback): /metrics and /healthz would be open to the network; listen on 127.0.0.1:PORT, or set metrics.public: true (HOTLINE_METRICS_PUBLIC) to mean it", c.Metrics.Listen)
 		}
 	}
 	if c.Metrics.Pprof {
 		host, _, err := net.SplitHostPort(c.Metrics.Listen)
-		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
-			bad("metrics.pprof", "needs metrics.listen on a loopback address (127.0.0.1:PORT): %q", c.Metrics.Listen)
+		if err != nil || !loopback(host) {
+			bad("metrics.pprof", "needs metrics.listen on a loopback address (127.0.0.1:PORT), even with metrics.public: %q", c.Metrics.Listen)
 		}
 	}
 	switch strings.ToLower(c.Log.Level) {
@@ -485,10 +753,178 @@ func (c Config) Validate() error {
 			bad(fmt.Sprintf("calls.priority_numbers[%d]", i), "not a phone number (digits, optional leading +): %q", n)
 		}
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("config: %w", errors.Join(errs...))
+}
+
+// loopback reports whether host (of host:port) is a loopback address or localhost. A name other
+// than localhost is not looked up: what it resolves to may change.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
 	}
-	return nil
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// redactURL is raw with any user-info (user:password@) replaced by ****, parsable or not.
+func redactURL(raw string) string {
+	rest, scheme := raw, ""
+	if i := strings.Index(raw, "://"); i >= 0 {
+		scheme, rest = raw[:i+3], raw[i+3:]
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return raw
+	}
+	return scheme + "****@" + rest[at+1:]
+}
+
+// absPath is p made absolute and clean, so that two spellings of one path compare equal
+// (CheckHost also resolves symbolic links).
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
+}
+
+// journalFiles are the journal's file and SQLite's beside it, absolute.
+func journalFiles(path string) []string {
+	p := absPath(path)
+	return []string{p, p + "-wal", p + "-shm", p + "-journal"}
+}
+
+// spoolFiles are the spool's file and the ones it keeps beside it (its lock, and a rotation's
+// temporary file, which it deletes at start), absolute.
+func spoolFiles(path string) []string {
+	p := absPath(path)
+	return []string{p, p + ".lock", p + ".tmp"}
+}
+
+// validateSpool refuses a spool that is, or would touch, one of the journal's files: at its start
+// the daemon takes a spool file it cannot read for a damaged spool and moves it aside, and it
+// deletes the spool's temporary file.
+func (c Config) validateSpool(ps *problems) {
+	sp := c.Journal.SpoolPath()
+	if strings.HasSuffix(sp, "/") || filepath.Base(absPath(sp)) == "/" {
+		ps.add("journal.spool", "%q names a directory: the spool is a file (empty: %s.spool, beside the journal)", sp, c.Journal.Path)
+		return
+	}
+	for _, s := range spoolFiles(sp) {
+		for i, j := range journalFiles(c.Journal.Path) {
+			if s == j {
+				which := "the journal itself"
+				if i > 0 {
+					which = "the journal's SQLite file " + filepath.Base(j)
+				}
+				ps.add("journal.spool", "%q is, or sits on, %s (journal.path %q): the daemon would take the journal for a damaged spool and move it aside; leave journal.spool empty (%s.spool) or name another file",
+					sp, which, c.Journal.Path, c.Journal.Path)
+				return
+			}
+		}
+	}
+}
+
+// CheckHost checks what the daemon needs of the machine before it starts, as the account running
+// the check: the journal's and the spool's directories exist and can be written, neither file is
+// a directory, the spool is not the journal through a link, and the socket's place is free for a
+// socket. (The socket's directory need not exist: the daemon creates it.)
+func (c Config) CheckHost() error {
+	var ps problems
+	c.checkHost(&ps)
+	return ps.err()
+}
+
+func (c Config) checkHost(ps *problems) {
+	fileIn := func(key, path, what string) {
+		if path == "" {
+			return
+		}
+		dir := filepath.Dir(absPath(path))
+		switch st, err := os.Stat(dir); {
+		case errors.Is(err, fs.ErrNotExist):
+			ps.add(key, "the directory %s does not exist: create it for %s (owned by the daemon's account; systemd's StateDirectory= does)", dir, what)
+			return
+		case err != nil:
+			ps.add(key, "cannot look at the directory %s: %v", dir, err)
+			return
+		case !st.IsDir():
+			ps.add(key, "%s is not a directory", dir)
+			return
+		}
+		if err := syscall.Access(dir, 2 /* W_OK */); err != nil {
+			ps.add(key, "the directory %s cannot be written by this account (uid %d): %v", dir, os.Getuid(), err)
+		}
+		if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+			ps.add(key, "%s is not a file (%s)", path, kind(st.Mode()))
+		}
+	}
+	fileIn("journal.path", c.Journal.Path, "the journal")
+	fileIn("journal.spool", c.Journal.SpoolPath(), "the spool")
+	if c.Journal.Path != "" && !ps.about("journal.spool") {
+		// The same file under another name: a link, or a linked directory.
+		if sameFile(c.Journal.SpoolPath(), c.Journal.Path) {
+			ps.add("journal.spool", "%q is the journal (journal.path %q) under another name: the daemon would take the journal for a damaged spool and move it aside; leave journal.spool empty or name another file",
+				c.Journal.SpoolPath(), c.Journal.Path)
+		}
+	}
+	if c.API.Socket != "" {
+		if st, err := os.Lstat(c.API.Socket); err == nil {
+			if st.Mode().Type() != fs.ModeSocket {
+				ps.add("api.socket", "%s exists and is not a socket (%s): the daemon would replace it", c.API.Socket, kind(st.Mode()))
+			}
+		} else {
+			// The daemon creates the missing directories: the nearest existing one must be one.
+			for dir := filepath.Dir(absPath(c.API.Socket)); ; dir = filepath.Dir(dir) {
+				st, err := os.Stat(dir)
+				if err == nil {
+					if !st.IsDir() {
+						ps.add("api.socket", "%s is not a directory: the socket cannot be made under it", dir)
+					}
+					break
+				}
+				if dir == filepath.Dir(dir) {
+					break
+				}
+			}
+		}
+	}
+}
+
+// sameFile reports whether a and b are one file: the same existing file, or the same name once
+// the symbolic links of their directories are resolved.
+func sameFile(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(sa, sb)
+	}
+	return resolved(a) == resolved(b)
+}
+
+func resolved(p string) string {
+	p = absPath(p)
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+		return filepath.Join(dir, filepath.Base(p))
+	}
+	return p
+}
+
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m.Type() == fs.ModeSocket:
+		return "a socket"
+	case m.Type() == fs.ModeSymlink:
+		return "a symbolic link"
+	case m.IsRegular():
+		return "a file"
+	}
+	return "a special file"
 }
 
 func phoneNumber(s string) bool {

@@ -1,7 +1,15 @@
 // Package control is the daemon's local API: `hotline status`, `hotline operator pause|resume|
 // login|logout` and the board talk to a running `hotline serve` through it. It is HTTP with JSON
-// over a unix socket, so access is the socket file's permissions (owner and group only): no token
-// to leak, nothing listening on the network.
+// over a unix socket: nothing listens on the network, and the socket file's permissions (owner
+// and group) decide who may connect at all.
+//
+// Who asks is then the kernel's word, not the client's: every request is authorised by the
+// operating-system account of the process at the other end of the socket (SO_PEERCRED), mapped
+// to an operator by login (Authority). root and the daemon's own account are administrators;
+// any other account must be the login of an active operator of the journal, or is refused. Any
+// such actor may read the status and have the operators reloaded; pausing, resuming, logging in
+// or out operator N is for administrators and for operator N themself (hotline.Actor.MayControl).
+// What a client claims (the Hotline-As header, the CLI's --as) is logged, never believed.
 //
 // Routes (all JSON):
 //
@@ -24,50 +32,180 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
-// Switchboard is what the API asks of the live call flow.
+// Switchboard is what the API asks of the live call flow. by is who asks, already authorised.
 type Switchboard interface {
 	Status(ctx context.Context) (switchboard.Status, error)
-	Pause(ctx context.Context, operatorID int64, reason string) error
-	Resume(ctx context.Context, operatorID int64) error
-	Login(ctx context.Context, operatorID int64) error
-	Logout(ctx context.Context, operatorID int64) error
-	ReloadOperators(ctx context.Context) error
+	Pause(ctx context.Context, by hotline.Actor, operatorID int64, reason string) error
+	Resume(ctx context.Context, by hotline.Actor, operatorID int64) error
+	Login(ctx context.Context, by hotline.Actor, operatorID int64) error
+	Logout(ctx context.Context, by hotline.Actor, operatorID int64) error
+	ReloadOperators(ctx context.Context, by hotline.Actor) error
 }
+
+// Peer is the process at the other end of the socket, as the kernel reported it when it
+// connected.
+type Peer struct {
+	UID, GID uint32
+	PID      int32
+}
+
+// Operators is what the API reads of the journal: who a login is, and the operator acted on.
+type Operators interface {
+	Operator(ctx context.Context, id int64) (hotline.Operator, error)
+	OperatorByLogin(ctx context.Context, login string) (hotline.Operator, error)
+}
+
+// Authority says who a peer is.
+type Authority struct {
+	Operators Operators
+	// DaemonUID is the daemon's own account (os.Geteuid()): it may do anything the daemon does,
+	// so it is an administrator, as root is.
+	DaemonUID uint32
+	// UserName maps a uid to its login; nil: the system's user database (os/user).
+	UserName func(uid uint32) (string, error)
+}
+
+// Actor maps a peer to who acts: root and the daemon's account are administrators; any other
+// account is the active operator whose login is its user name, or is refused. The journal's
+// bootstrap rule (anyone is an administrator while there is none) does not apply here: root and
+// the daemon's account need no operator.
+func (a Authority) Actor(ctx context.Context, p Peer) (hotline.Actor, error) {
+	lookup := a.UserName
+	if lookup == nil {
+		lookup = systemUserName
+	}
+	name, nameErr := lookup(p.UID)
+	if p.UID == 0 || p.UID == a.DaemonUID {
+		if nameErr != nil || name == "" {
+			name = fmt.Sprintf("uid:%d", p.UID)
+		}
+		return hotline.Actor{Login: name, Role: hotline.RoleAdministrator}, nil
+	}
+	if nameErr != nil || name == "" {
+		return hotline.Actor{}, hotline.Errorf(hotline.EFORBIDDEN, "uid %d has no user name, so it is no operator: only root, the daemon's account and operators' logins may use the hotline socket", p.UID)
+	}
+	if a.Operators == nil {
+		return hotline.Actor{}, hotline.Errorf(hotline.EFORBIDDEN, "%q is not root nor the daemon's account, and no journal maps logins to operators", name)
+	}
+	o, err := a.Operators.OperatorByLogin(ctx, name)
+	switch {
+	case hotline.ErrorCode(err) == hotline.ENOTFOUND:
+		return hotline.Actor{}, hotline.Errorf(hotline.EFORBIDDEN,
+			"the account %q (uid %d) is not an operator of this hotline: an administrator gives an operator that login (hotline operator update ID --login %s)", name, p.UID, name)
+	case err != nil:
+		return hotline.Actor{}, err
+	case !o.Active:
+		return hotline.Actor{}, hotline.Errorf(hotline.EFORBIDDEN, "operator %q (%d) was removed from service and cannot act", name, o.ID)
+	}
+	return hotline.Actor{Login: name, OperatorID: o.ID, Role: o.Role}, nil
+}
+
+func systemUserName(uid uint32) (string, error) {
+	u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10))
+	if err != nil {
+		return "", err
+	}
+	return u.Username, nil
+}
+
+// ClaimHeader carries who the client says it acts as (the CLI's --as): logged beside the actor
+// the peer's account maps to, never used to authorise.
+const ClaimHeader = "Hotline-As"
 
 // maxBody bounds a request body: the API takes a reason code, not documents.
 const maxBody = 4 << 10
 
-// Handler returns the API's HTTP handler.
-func Handler(sb Switchboard, log *slog.Logger) http.Handler {
+// Handler returns the API's HTTP handler. It authorises every request by the peer credentials
+// that NewServer puts in the request's context; a request without them is refused.
+func Handler(sb Switchboard, auth Authority, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{sb: sb, log: log}
+	h := &handler{sb: sb, auth: auth, log: log}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/status", h.status)
-	mux.HandleFunc("POST /v1/operators/reload", h.reload)
-	mux.HandleFunc("POST /v1/operators/{id}/{action}", h.operator)
+	mux.HandleFunc("GET /v1/status", h.authorised(h.status))
+	mux.HandleFunc("POST /v1/operators/reload", h.authorised(h.reload))
+	mux.HandleFunc("POST /v1/operators/{id}/{action}", h.authorised(h.operator))
 	return mux
 }
 
-type handler struct {
-	sb  Switchboard
-	log *slog.Logger
+// NewServer is the API's HTTP server for h (from Handler): it reads each connection's peer
+// credentials when it is accepted.
+func NewServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			p, err := peerOf(c)
+			if err != nil {
+				return ctx // no peer: refused by authorised
+			}
+			return withPeer(ctx, p)
+		},
+	}
 }
 
-func (h *handler) status(w http.ResponseWriter, r *http.Request) {
+type peerKey struct{}
+
+func withPeer(ctx context.Context, p Peer) context.Context {
+	return context.WithValue(ctx, peerKey{}, p)
+}
+
+func peerFrom(ctx context.Context) (Peer, bool) {
+	p, ok := ctx.Value(peerKey{}).(Peer)
+	return p, ok
+}
+
+type handler struct {
+	sb   Switchboard
+	auth Authority
+	log  *slog.Logger
+}
+
+// authorised runs next for the actor the request's peer maps to, or refuses the request.
+func (h *handler) authorised(next func(w http.ResponseWriter, r *http.Request, by hotline.Actor)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok := peerFrom(r.Context())
+		if !ok {
+			h.fail(w, r, hotline.Errorf(hotline.EFORBIDDEN, "no peer credentials: the hotline API answers on its unix socket only"))
+			return
+		}
+		by, err := h.auth.Actor(r.Context(), p)
+		if err != nil {
+			h.log.Warn("control: request refused", "method", r.Method, "path", r.URL.Path, "uid", p.UID, "pid", p.PID,
+				"claimed_as", claim(r), "err", err)
+			h.fail(w, r, err)
+			return
+		}
+		next(w, r, by)
+	}
+}
+
+// claim is what the client says it acts as, bounded for the log.
+func claim(r *http.Request) string {
+	c := r.Header.Get(ClaimHeader)
+	if len(c) > hotline.MaxShortLen {
+		c = c[:hotline.MaxShortLen] + "…"
+	}
+	return c
+}
+
+func (h *handler) status(w http.ResponseWriter, r *http.Request, _ hotline.Actor) {
 	st, err := h.sb.Status(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
@@ -76,11 +214,12 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-func (h *handler) reload(w http.ResponseWriter, r *http.Request) {
-	if err := h.sb.ReloadOperators(r.Context()); err != nil {
+func (h *handler) reload(w http.ResponseWriter, r *http.Request, by hotline.Actor) {
+	if err := h.sb.ReloadOperators(r.Context(), by); err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	h.log.Info("control: operators reloaded", "actor", by.Login, "claimed_as", claim(r))
 	writeJSON(w, http.StatusOK, struct{}{})
 }
 
@@ -88,16 +227,16 @@ type pauseRequest struct {
 	Reason string `json:"reason"`
 }
 
-func (h *handler) operator(w http.ResponseWriter, r *http.Request) {
+func (h *handler) operator(w http.ResponseWriter, r *http.Request, by hotline.Actor) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		h.fail(w, r, hotline.Errorf(hotline.EINVALID, "operator id must be a positive number, not %q", r.PathValue("id")))
 		return
 	}
-	ctx := r.Context()
-	switch r.PathValue("action") {
+	action := r.PathValue("action")
+	var req pauseRequest
+	switch action {
 	case "pause":
-		var req pauseRequest
 		if r.ContentLength != 0 {
 			dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
 			dec.DisallowUnknownFields()
@@ -106,20 +245,37 @@ func (h *handler) operator(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		err = h.sb.Pause(ctx, id, req.Reason)
-	case "resume":
-		err = h.sb.Resume(ctx, id)
-	case "login":
-		err = h.sb.Login(ctx, id)
-	case "logout":
-		err = h.sb.Logout(ctx, id)
+	case "resume", "login", "logout":
 	default:
-		err = hotline.Errorf(hotline.ENOTFOUND, "no operator action %q (pause, resume, login, logout)", r.PathValue("action"))
+		h.fail(w, r, hotline.Errorf(hotline.ENOTFOUND, "no operator action %q (pause, resume, login, logout)", action))
+		return
+	}
+	ctx := r.Context()
+	target, err := h.auth.Operators.Operator(ctx, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := by.MayControl(target); err != nil {
+		h.log.Warn("control: operator action refused", "action", action, "operator", id, "actor", by.Login, "claimed_as", claim(r))
+		h.fail(w, r, err)
+		return
+	}
+	switch action {
+	case "pause":
+		err = h.sb.Pause(ctx, by, id, req.Reason)
+	case "resume":
+		err = h.sb.Resume(ctx, by, id)
+	case "login":
+		err = h.sb.Login(ctx, by, id)
+	case "logout":
+		err = h.sb.Logout(ctx, by, id)
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	h.log.Info("control: operator action", "action", action, "operator", id, "actor", by.Login, "claimed_as", claim(r))
 	writeJSON(w, http.StatusOK, struct{}{})
 }
 
@@ -162,13 +318,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // Listen opens the API's unix socket at path, creating its directory, replacing a stale socket
-// left by a crashed daemon (but refusing to start beside a live one), and making it accessible to
-// its owner and group only.
+// left by a crashed daemon (but refusing to start beside a live one, or in place of anything but
+// a socket), and making it accessible to its owner and group only.
 func Listen(ctx context.Context, path string) (net.Listener, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("control: create socket directory: %w", err)
 	}
-	if _, err := os.Stat(path); err == nil {
+	if st, err := os.Lstat(path); err == nil {
+		if st.Mode().Type() != fs.ModeSocket {
+			// A mistyped api.socket may name the journal: never remove what is not a socket.
+			return nil, hotline.Errorf(hotline.EINVALID, "%s exists and is not a socket: api.socket must name a path of its own", path)
+		}
 		var d net.Dialer
 		dctx, cancel := context.WithTimeout(ctx, time.Second)
 		c, err := d.DialContext(dctx, "unix", path)
@@ -193,10 +353,18 @@ func Listen(ctx context.Context, path string) (net.Listener, error) {
 	return l, nil
 }
 
-// Client calls a running daemon's API. The zero value is not usable: set Socket.
+// ErrNoDaemon is in the error of a Client's call when no daemon listens on its socket: the file
+// is absent, or was left by a daemon that stopped. (A socket the caller may not open is not
+// this: a daemon is there.)
+var ErrNoDaemon = errors.New("no hotline daemon listens on the socket")
+
+// Client calls a running daemon's API. The zero value is not usable: use NewClient.
 type Client struct {
 	Socket string
-	http   *http.Client
+	// As is who the client says it acts as (the CLI's --as), sent in ClaimHeader. The daemon logs
+	// it and decides from the account the client runs under.
+	As   string
+	http *http.Client
 }
 
 // NewClient returns a client for the daemon listening on socket.
@@ -257,9 +425,16 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if c.As != "" {
+		req.Header.Set(ClaimHeader, c.As)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot reach the hotline daemon at %s (is `hotline serve` running, and may you open its socket?): %v", c.Socket, err)
+		unreachable := hotline.Errorf(hotline.EUNAVAILABLE, "cannot reach the hotline daemon at %s (is `hotline serve` running, and may you open its socket?): %v", c.Socket, err)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED) {
+			return fmt.Errorf("%w (%w)", unreachable, ErrNoDaemon)
+		}
+		return unreachable
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

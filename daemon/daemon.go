@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
+	"os"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -84,7 +85,10 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	api := &http.Server{Handler: control.Handler(sb, log), ReadHeaderTimeout: 5 * time.Second}
+	// Who asks through the socket is the peer's account, mapped to an operator by the journal;
+	// root and the daemon's own account are administrators (control.Authority).
+	auth := control.Authority{Operators: store, DaemonUID: uint32(os.Geteuid())}
+	api := control.NewServer(control.Handler(sb, auth, log))
 	go func() {
 		if err := api.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("control API stopped", "err", err)

@@ -48,13 +48,17 @@ func TestPresenceSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// In order: logged in and paused from the handset, paused again by the daemon's start. The
-	// handset's reachability may add events between (a re-registration): only the order of these
-	// three is asserted.
+	// In order: logged in and paused from the handset (by the operator), paused again by the
+	// daemon's start (by the system). The handset's reachability may add events between (a
+	// re-registration): only the order of these three is asserted.
+	op, err := d2.Store.Operator(within(t, 5*time.Second), id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := []hotline.PresenceEvent{
-		{OperatorID: id, Presence: hotline.PresenceAvailable, How: hotline.PresenceByFeatureCode},
-		{OperatorID: id, Presence: hotline.PresencePaused, Reason: "2", How: hotline.PresenceByFeatureCode},
-		{OperatorID: id, Presence: hotline.PresencePaused, Reason: "2", How: hotline.PresenceByDaemonStart},
+		{OperatorID: id, Presence: hotline.PresenceAvailable, How: hotline.PresenceByFeatureCode, Actor: op.ActorName()},
+		{OperatorID: id, Presence: hotline.PresencePaused, Reason: "2", How: hotline.PresenceByFeatureCode, Actor: op.ActorName()},
+		{OperatorID: id, Presence: hotline.PresencePaused, Reason: "2", How: hotline.PresenceByDaemonStart, Actor: "system"},
 	}
 	i := 0
 	for _, e := range hist {

@@ -9,7 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-const presenceCols = `operator_id, at, presence, reason, how`
+const presenceCols = `operator_id, at, presence, reason, how, actor`
 
 type presenceRow struct {
 	OperatorID int64         `db:"operator_id"`
@@ -17,11 +17,12 @@ type presenceRow struct {
 	Presence   string        `db:"presence"`
 	Reason     string        `db:"reason"`
 	How        string        `db:"how"`
+	Actor      string        `db:"actor"`
 }
 
 func (r presenceRow) event() hotline.PresenceEvent {
 	return hotline.PresenceEvent{OperatorID: r.OperatorID, At: fromMS(r.At), Presence: hotline.Presence(r.Presence),
-		Reason: r.Reason, How: hotline.PresenceHow(r.How)}
+		Reason: r.Reason, How: hotline.PresenceHow(r.How), Actor: r.Actor}
 }
 
 // RecordPresence appends one change of an operator's standing presence. Like every write it
@@ -38,8 +39,8 @@ func (s *Store) RecordPresence(ctx context.Context, e hotline.PresenceEvent) err
 		if n == 0 {
 			return hotline.Errorf(hotline.ENOTFOUND, "no operator with id %d: see `hotline operator list`", e.OperatorID)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO operator_presence (`+presenceCols+`) VALUES (?, ?, ?, ?, ?)`,
-			e.OperatorID, ms(e.At), string(e.Presence), e.Reason, string(e.How))
+		_, err := tx.ExecContext(ctx, `INSERT INTO operator_presence (`+presenceCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+			e.OperatorID, ms(e.At), string(e.Presence), e.Reason, string(e.How), e.Actor)
 		return err
 	})
 }

@@ -325,17 +325,22 @@ func (s *Switchboard) onDeviceState(m DeviceState) {
 	s.log.Info("handset reachability", "operator", op.ID, "extension", m.Extension, "reachable", m.Reachable)
 }
 
-// operatorsLoaded is the journal's answer to Operators.
-type operatorsLoaded struct{ ops []hotline.Operator }
+// operatorsLoaded is the journal's answer to Operators; by asked for it.
+type operatorsLoaded struct {
+	ops []hotline.Operator
+	by  string
+}
 
-func (s *Switchboard) reloadOperators() {
+func (s *Switchboard) reloadOperators() { s.reloadOperatorsBy(hotline.SystemActor) }
+
+func (s *Switchboard) reloadOperatorsBy(by hotline.Actor) {
 	restore := len(s.operators) == 0 // the start: nobody known yet
 	s.journalRead("load operators", "", func(ctx context.Context) error {
 		ops, err := s.jr.Operators(ctx)
 		if err != nil {
 			return fmt.Errorf("load operators: %w", err)
 		}
-		s.post(operatorsLoaded{ops: ops})
+		s.post(operatorsLoaded{ops: ops, by: by.Login})
 		return nil
 	})
 	if restore {
@@ -366,7 +371,7 @@ func (s *Switchboard) onOperatorsLoaded(m operatorsLoaded) {
 	}
 	for id, op := range s.operators {
 		if !seen[id] && op.offer == nil && op.reserved == nil {
-			s.presenceGone(op)
+			s.presenceGone(op, m.by)
 			delete(s.operators, id)
 			if s.byExt[op.Extension] == op {
 				delete(s.byExt, op.Extension)

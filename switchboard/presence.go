@@ -23,6 +23,7 @@ type presenceRecord struct {
 	presence hotline.Presence // "" until the operator is first seen: their presence then is no change
 	reason   string
 	cause    hotline.PresenceHow // what is changing it in the message being handled; "": an administrator
+	actor    string              // who, when a person asked (changedBy); "": derived from cause
 }
 
 // standing is op's presence as the journal records it, with the pause reason (kept under
@@ -48,10 +49,27 @@ func causedBy(op *operator, how hotline.PresenceHow) {
 	}
 }
 
+// changedBy notes that a person (by their login) is changing op's presence in the message being
+// handled, through how.
+func changedBy(op *operator, how hotline.PresenceHow, actor string) {
+	if op != nil {
+		op.rec.cause, op.rec.actor = how, actor
+	}
+}
+
+// presenceActor is who changed op's presence when nobody was named: the operator at their own
+// handset, else the daemon itself.
+func presenceActor(op *operator, how hotline.PresenceHow) string {
+	if how == hotline.PresenceByFeatureCode {
+		return op.ActorName()
+	}
+	return hotline.SystemActor.Login
+}
+
 // notePresence queues a journal write if op's standing presence changed since the last one.
 func (s *Switchboard) notePresence(op *operator, now time.Time) {
-	how := op.rec.cause
-	op.rec.cause = ""
+	how, actor := op.rec.cause, op.rec.actor
+	op.rec.cause, op.rec.actor = "", ""
 	p, reason := standing(op)
 	switch {
 	case op.rec.presence == "":
@@ -62,15 +80,19 @@ func (s *Switchboard) notePresence(op *operator, now time.Time) {
 	case how == "":
 		how = hotline.PresenceByAdmin
 	}
+	if actor == "" {
+		actor = presenceActor(op, how)
+	}
 	op.rec.presence, op.rec.reason = p, reason
-	e := hotline.PresenceEvent{OperatorID: op.ID, At: now, Presence: p, Reason: reason, How: how}
-	s.log.Info("operator presence recorded", "operator", op.ID, "presence", p, "reason", reason, "how", how)
+	e := hotline.PresenceEvent{OperatorID: op.ID, At: now, Presence: p, Reason: reason, How: how, Actor: actor}
+	s.log.Info("operator presence recorded", "operator", op.ID, "presence", p, "reason", reason, "how", how, "actor", actor)
 	s.journalWrite(Write{Presence: &e}, nil)
 }
 
 // presenceGone records the logout of an operator removed from service while logged in, so that
-// their history (and reports) do not keep them on line.
-func (s *Switchboard) presenceGone(op *operator) {
+// their history (and reports) do not keep them on line; by is who had the operators reloaded.
+func (s *Switchboard) presenceGone(op *operator, by string) {
+	changedBy(op, hotline.PresenceByAdmin, by)
 	op.loggedIn, op.paused, op.reason = false, false, ""
 	s.notePresence(op, s.clock.Now())
 }

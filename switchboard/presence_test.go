@@ -31,11 +31,16 @@ func keyed(action string, args ...string) step {
 	}
 }
 
+// admin runs an administrator's command on operator 1 as the API does (asActor), for root.
 func admin(f func(s *Switchboard, op *operator) error) step {
+	return adminAs(hotline.Actor{Login: "root", Role: hotline.RoleAdministrator}, f)
+}
+
+func adminAs(by hotline.Actor, f func(s *Switchboard, op *operator) error) step {
 	return func(h *harness) {
 		h.t.Helper()
 		var err error
-		h.s.dispatch(command{run: func(s *Switchboard) { err = f(s, s.operators[1]) }})
+		h.s.dispatch(command{run: func(s *Switchboard) { err = asActor(by, 1, f)(s) }})
 		h.settle()
 		if err != nil {
 			h.t.Fatalf("admin command: %v", err)
@@ -63,8 +68,24 @@ func answerCall(h *harness) {
 	h.advance(time.Minute)
 }
 
+// ev is an event of operator 1, whose login is ivanova: what the daemon does itself is by
+// "system", what is keyed on the handset by the operator, an administrator's command by root.
 func ev(p hotline.Presence, reason string, how hotline.PresenceHow) hotline.PresenceEvent {
-	return hotline.PresenceEvent{OperatorID: 1, Presence: p, Reason: reason, How: how}
+	actor := "system"
+	switch how {
+	case hotline.PresenceByFeatureCode:
+		actor = "ivanova"
+	case hotline.PresenceByAdmin:
+		actor = "root"
+	}
+	return hotline.PresenceEvent{OperatorID: 1, Presence: p, Reason: reason, How: how, Actor: actor}
+}
+
+// ivanova is operator 1 with a login.
+func ivanova() hotline.Operator {
+	o := op(1, "1001")
+	o.Login = "ivanova"
+	return o
 }
 
 // Each change of an operator's standing presence is written once, with its cause; no-ops, calls
@@ -107,7 +128,7 @@ func TestPresenceRecorded(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := testConfig()
 			cfg.MissedOffers = 1
-			h := newHarness(t, cfg, op(1, "1001"))
+			h := newHarness(t, cfg, ivanova())
 			for i, st := range tt.steps {
 				n := len(h.j.presence)
 				h.clock.now = h.clock.now.Add(time.Hour)
@@ -232,8 +253,60 @@ func TestPresenceOperatorRemoved(t *testing.T) {
 	h.j.operators = []hotline.Operator{op(1, "1001")}
 	h.s.reloadOperators()
 	h.settle()
-	want := []hotline.PresenceEvent{{OperatorID: 2, At: t0, Presence: hotline.PresenceLoggedOut, How: hotline.PresenceByAdmin}}
+	want := []hotline.PresenceEvent{{OperatorID: 2, At: t0, Presence: hotline.PresenceLoggedOut, How: hotline.PresenceByAdmin, Actor: "system"}}
 	if !slices.Equal(h.j.presence, want) {
 		t.Errorf("recorded %v, want %v", h.j.presence, want)
+	}
+
+	// Removed by an administrator whose CLI asked the daemon to reload: the logout is theirs.
+	h.login("1001")
+	h.j.presence = nil
+	h.j.operators = nil
+	h.s.dispatch(command{run: func(s *Switchboard) {
+		s.reloadOperatorsBy(hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator})
+	}})
+	h.settle()
+	want = []hotline.PresenceEvent{{OperatorID: 1, At: t0, Presence: hotline.PresenceLoggedOut, How: hotline.PresenceByAdmin, Actor: "admin"}}
+	if !slices.Equal(h.j.presence, want) {
+		t.Errorf("recorded %v, want %v", h.j.presence, want)
+	}
+}
+
+// An administrator's command records who gave it; one without an actor, or on an unknown
+// operator, is refused and changes nothing.
+func TestPresenceActor(t *testing.T) {
+	h := newHarness(t, testConfig(), ivanova())
+	adminAs(hotline.Actor{Login: "petrova", OperatorID: 9, Role: hotline.RoleAdministrator},
+		func(s *Switchboard, op *operator) error { s.login(op); return nil })(h)
+	adminAs(hotline.Actor{Login: "ivanova", OperatorID: 1, Role: hotline.RoleOperator},
+		func(s *Switchboard, op *operator) error { return s.pause(op, "2") })(h)
+	want := []hotline.PresenceEvent{
+		{OperatorID: 1, At: t0, Presence: hotline.PresenceAvailable, How: hotline.PresenceByAdmin, Actor: "petrova"},
+		{OperatorID: 1, At: t0, Presence: hotline.PresencePaused, Reason: "2", How: hotline.PresenceByAdmin, Actor: "ivanova"},
+	}
+	if !slices.Equal(h.j.presence, want) {
+		t.Errorf("recorded:\n got %v\nwant %v", h.j.presence, want)
+	}
+	for _, tt := range []struct {
+		name string
+		by   hotline.Actor
+		id   int64
+		code string
+	}{
+		{"no actor", hotline.Actor{}, 1, hotline.EINVALID},
+		{"unknown operator", hotline.Actor{Login: "root", Role: hotline.RoleAdministrator}, 7, hotline.ENOTFOUND},
+	} {
+		var err error
+		h.s.dispatch(command{run: func(s *Switchboard) {
+			err = asActor(tt.by, tt.id, func(s *Switchboard, op *operator) error { s.logout(op); return nil })(s)
+		}})
+		h.settle()
+		if hotline.ErrorCode(err) != tt.code {
+			t.Errorf("%s: err = %v, want %s", tt.name, err, tt.code)
+		}
+	}
+	h.wantPresence(1, hotline.PresencePaused)
+	if len(h.j.presence) != len(want) {
+		t.Errorf("refused commands recorded %v", h.j.presence[len(want):])
 	}
 }

@@ -86,7 +86,7 @@ func TestRunEndToEnd(t *testing.T) {
 	// The operators load asynchronously: retry login until the switchboard knows operator 1.
 	wait := time.After(10 * time.Second)
 	for {
-		err := s.Login(ctx, 1)
+		err := s.Login(ctx, hotline.SystemActor, 1)
 		if err == nil {
 			break
 		}
@@ -123,7 +123,7 @@ func TestRunEndToEnd(t *testing.T) {
 	if len(st.Operators) != 1 || st.Operators[0].Presence != hotline.PresenceTalking || st.Operators[0].CallID != "c1" {
 		t.Errorf("status while talking = %+v", st.Operators)
 	}
-	if err := s.Pause(ctx, 1, "2"); err != nil {
+	if err := s.Pause(ctx, hotline.SystemActor, 1, "2"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Deliver(ctx, StasisEnd{Channel: "c1"}); err != nil {

@@ -446,55 +446,48 @@ func (s *Switchboard) ask(ctx context.Context, f func(s *Switchboard) error) err
 }
 
 // Pause pauses an operator (no offers) with a reason code, as the handset's feature code does.
-func (s *Switchboard) Pause(ctx context.Context, operatorID int64, reason string) error {
-	return s.ask(ctx, func(s *Switchboard) error {
-		op, err := s.operator(operatorID)
-		if err != nil {
-			return err
-		}
-		return s.pause(op, reason)
-	})
+// by is who asks, recorded in the presence history; whether they may is the caller's to decide
+// (control checks hotline.Actor.MayControl).
+func (s *Switchboard) Pause(ctx context.Context, by hotline.Actor, operatorID int64, reason string) error {
+	return s.ask(ctx, asActor(by, operatorID, func(s *Switchboard, op *operator) error { return s.pause(op, reason) }))
 }
 
 // Resume ends an operator's pause.
-func (s *Switchboard) Resume(ctx context.Context, operatorID int64) error {
-	return s.ask(ctx, func(s *Switchboard) error {
-		op, err := s.operator(operatorID)
-		if err != nil {
-			return err
-		}
-		return s.resume(op)
-	})
+func (s *Switchboard) Resume(ctx context.Context, by hotline.Actor, operatorID int64) error {
+	return s.ask(ctx, asActor(by, operatorID, func(s *Switchboard, op *operator) error { return s.resume(op) }))
 }
 
 // Login logs an operator in, as the handset's feature code does.
-func (s *Switchboard) Login(ctx context.Context, operatorID int64) error {
-	return s.ask(ctx, func(s *Switchboard) error {
-		op, err := s.operator(operatorID)
-		if err != nil {
-			return err
-		}
-		s.login(op)
-		return nil
-	})
+func (s *Switchboard) Login(ctx context.Context, by hotline.Actor, operatorID int64) error {
+	return s.ask(ctx, asActor(by, operatorID, func(s *Switchboard, op *operator) error { s.login(op); return nil }))
 }
 
 // Logout logs an operator out: no more offers; a call in progress goes on to its end.
-func (s *Switchboard) Logout(ctx context.Context, operatorID int64) error {
-	return s.ask(ctx, func(s *Switchboard) error {
+func (s *Switchboard) Logout(ctx context.Context, by hotline.Actor, operatorID int64) error {
+	return s.ask(ctx, asActor(by, operatorID, func(s *Switchboard, op *operator) error { s.logout(op); return nil }))
+}
+
+// asActor is an administrator's command f on operator operatorID given by by, who is noted as
+// the cause of the presence change it makes.
+func asActor(by hotline.Actor, operatorID int64, f func(s *Switchboard, op *operator) error) func(s *Switchboard) error {
+	return func(s *Switchboard) error {
+		if by.Login == "" {
+			return hotline.Errorf(hotline.EINVALID, "a command on operator %d without an actor: who asks must be known", operatorID)
+		}
 		op, err := s.operator(operatorID)
 		if err != nil {
 			return err
 		}
-		s.logout(op)
-		return nil
-	})
+		changedBy(op, hotline.PresenceByAdmin, by.Login)
+		return f(s, op)
+	}
 }
 
 // ReloadOperators reads the operators from the journal again (after an administrator changed
-// them); live presence is kept.
-func (s *Switchboard) ReloadOperators(ctx context.Context) error {
-	return s.ask(ctx, func(s *Switchboard) error { s.reloadOperators(); return nil })
+// them); live presence is kept. An operator removed from service while logged in is logged out
+// in the presence history by by.
+func (s *Switchboard) ReloadOperators(ctx context.Context, by hotline.Actor) error {
+	return s.ask(ctx, func(s *Switchboard) error { s.reloadOperatorsBy(by); return nil })
 }
 
 func (s *Switchboard) operator(id int64) (*operator, error) {

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"sort"
 	"time"
 
+	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/control"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/switchboard"
@@ -85,7 +88,8 @@ func statusTable(w io.Writer, st switchboard.Status) {
 }
 
 // newLiveOperatorCmds are the operator commands that act on the running daemon, not the journal.
-// An administrator may act on anyone; an operator on themself.
+// The daemon decides who may: an administrator on anyone, an operator on themself, by the
+// operating-system account the command runs under (--as is sent along, and only logged).
 func newLiveOperatorCmds(a *app) []*cobra.Command {
 	type action struct {
 		use, short, example string
@@ -103,35 +107,27 @@ func newLiveOperatorCmds(a *app) []*cobra.Command {
 		{"logout ID|LOGIN|EXT", "Log an operator out; a call in progress goes on to its end", "  hotline operator logout 1001",
 			func(ctx context.Context, c *control.Client, id int64, _ string) error { return c.Logout(ctx, id) }},
 	}
+	const who = `
+The running daemon decides who may, from the operating-system account this command runs under
+(the socket's peer credentials), not from --as: root, the daemon's own account and
+administrators may act on anyone, an operator on themself only. The presence history records
+who it was (hotline operator history).`
 	var cmds []*cobra.Command
 	for _, act := range actions {
 		var socket, reason string
 		cmd := &cobra.Command{
 			Use:     act.use,
 			Short:   act.short,
+			Long:    act.short + "." + who,
 			Example: act.example,
 			Args:    exactArgs(1, "an operator id, login or extension"),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				var id int64
-				err := a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
-					by, err := a.actor(ctx, s)
-					if err != nil {
-						return err
-					}
-					o, err := operatorRef(ctx, s, args[0])
-					if err != nil {
-						return err
-					}
-					if err := by.MayControl(o); err != nil {
-						return err
-					}
-					id = o.ID
-					return nil
-				})
+				c := a.client(socket)
+				id, err := a.liveOperatorRef(cmd, c, args[0])
 				if err != nil {
 					return err
 				}
-				return act.do(cmd.Context(), control.NewClient(socket), id, reason)
+				return act.do(cmd.Context(), c, id, reason)
 			},
 		}
 		socketFlag(cmd, &socket)
@@ -140,5 +136,76 @@ func newLiveOperatorCmds(a *app) []*cobra.Command {
 		}
 		cmds = append(cmds, cmd)
 	}
-	return cmds
+	var socket string
+	reload := &cobra.Command{
+		Use:   "reload",
+		Short: "Make the running daemon re-read the operators from the journal",
+		Long: `reload tells the running 'hotline serve' that operators changed in the journal. operator add,
+update and remove do it themselves when a daemon runs; this is for when that failed (they then
+warn), or after a journal was changed another way. Live presence is kept; an operator removed
+from service while logged in is logged out.`,
+		Example: "  hotline operator reload",
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.client(socket).ReloadOperators(cmd.Context())
+		},
+	}
+	socketFlag(reload, &socket)
+	return append(cmds, reload)
+}
+
+// liveOperatorRef finds the operator ref names (id, login or extension) in the journal; an
+// operator's account usually cannot open the journal (it is the daemon's, mode 0600), so then the
+// running daemon's status is asked instead, which knows ids and extensions but not logins.
+func (a *app) liveOperatorRef(cmd *cobra.Command, c *control.Client, ref string) (int64, error) {
+	var id int64
+	err := a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+		o, err := operatorRef(ctx, s, ref)
+		id = o.ID
+		return err
+	})
+	if hotline.ErrorCode(err) != hotline.EUNAVAILABLE {
+		return id, err
+	}
+	st, serr := c.Status(cmd.Context())
+	if serr != nil {
+		return 0, err // the journal's error says more than the daemon's
+	}
+	for _, match := range []func(o switchboard.OperatorStatus) bool{
+		func(o switchboard.OperatorStatus) bool { return idStr(o.ID) == ref },
+		func(o switchboard.OperatorStatus) bool { return o.Extension != "" && o.Extension == ref },
+	} {
+		for _, o := range st.Operators {
+			if match(o) {
+				return o.ID, nil
+			}
+		}
+	}
+	return 0, hotline.Errorf(hotline.ENOTFOUND, "the journal cannot be read here (%s), and the running daemon has no operator with id or extension %q: give an id or extension from `hotline status`",
+		hotline.ErrorMessage(err), ref)
+}
+
+// client is the running daemon's API at socket, told who the command claims to act as.
+func (a *app) client(socket string) *control.Client {
+	c := control.NewClient(socket)
+	c.As = a.as
+	return c
+}
+
+// daemonTimeout bounds how long an operator change waits for the running daemon's reload.
+const daemonTimeout = 10 * time.Second
+
+// reloadDaemon tells the daemon at socket, if one runs, that operators changed. No daemon is no
+// news: said nothing. A daemon that cannot be told is a warning: the change is in the journal all
+// the same, and the daemon reads it at its next start or at hotline operator reload.
+func (a *app) reloadDaemon(cmd *cobra.Command, socket string) {
+	ctx, cancel := context.WithTimeout(cmd.Context(), daemonTimeout)
+	defer cancel()
+	err := a.client(socket).ReloadOperators(ctx)
+	if err == nil || errors.Is(err, control.ErrNoDaemon) {
+		return
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "hotline: warning: the journal has the change, but the running daemon (%s) did not reload its operators: %s\n"+
+		"  it applies at the daemon's next start, or run `hotline operator reload` as root, the daemon's account or an operator\n",
+		socket, hotline.ErrorMessage(err))
 }

@@ -50,6 +50,8 @@ func (c cli) fails(code int, want string, args ...string) {
 }
 
 func newCLI(t *testing.T) cli {
+	// No daemon unless a test starts one: operator changes would tell the machine's real one.
+	t.Setenv("HOTLINE_API_SOCKET", filepath.Join(t.TempDir(), "no-daemon.sock"))
 	c := cli{t: t, db: filepath.Join(t.TempDir(), "hotline.db")}
 	c.ok("db", "migrate")
 	c.ok("--as", "boss", "operator", "add", "--name", "Админова А.А.", "--login", "admin", "--role", "administrator")
@@ -291,5 +293,24 @@ func TestServeCheck(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "j.db")); err == nil {
 		t.Error("--check created the journal: it must not touch anything")
+	}
+
+	// The machine's mistakes with the file's, at once, and no password printed.
+	worse := filepath.Join(dir, "worse.yaml")
+	if err := os.WriteFile(worse, []byte("ari:\n  url: http://hotline:Pw9sEcReT@127.0.0.1:8088/ari\n  password: *Pw9alias\n"+
+		"ami:\n  password: y\njournal:\n  path: "+filepath.Join(dir, "missing", "j.db")+"\n  spool: "+dir+"\n"+
+		"metrics:\n  listen: 0.0.0.0:9464\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errb.Reset()
+	code = run(context.Background(), []string{"serve", "--check", "--config", worse}, &out, &errb)
+	for _, want := range []string{"ari.url", "line 3", "quote", "journal.path", "does not exist", "journal.spool", "metrics.listen"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("worse config: stderr lacks %q:\n%s", want, errb.String())
+		}
+	}
+	if code != 2 || strings.Contains(out.String()+errb.String(), "Pw9") {
+		t.Errorf("worse config: exit %d, out %q, err %q; want 2 and no password", code, out.String(), errb.String())
 	}
 }

@@ -54,34 +54,46 @@ func operatorTable(w io.Writer, ops []hotline.Operator) {
 	}
 }
 
+// reloadNote ends the help of the commands that change operators.
+const reloadNote = `
+
+A running daemon (hotline serve, found at --socket) is told at once to reload its operators;
+without one nothing is said. If the daemon cannot be told, a warning says so: the change is in
+the journal and applies at the daemon's next start, or at 'hotline operator reload'.`
+
 func newOperatorCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "operator", Short: "Manage operators and specialists (administrators only)"}
 
 	var add operatorFlags
+	var addSocket, updSocket, rmSocket string
 	addCmd := &cobra.Command{
 		Use:   "add",
 		Short: "Add an operator or a level-2 specialist",
-		Long:  "While the journal has no administrator, anyone may add the first one.",
+		Long:  "While the journal has no administrator, anyone may add the first one." + reloadNote,
 		Example: `  hotline operator add --name "Иванова И.И." --login ivanova --ext 1001
   hotline operator add --name "Сидорова С.С." --level 2 --org "СК Капитал МС" --ext 2001 --topics clinic-refusal
   hotline operator add --name "Админова А.А." --login admin --role administrator`,
 		Args: exactArgs(0, "no arguments (use flags)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			var o hotline.Operator
+			err := a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
 				by, err := a.actor(ctx, s)
 				if err != nil {
 					return err
 				}
-				o := hotline.Operator{Role: hotline.RoleOperator, Level: hotline.Level1}
+				o = hotline.Operator{Role: hotline.RoleOperator, Level: hotline.Level1}
 				add.apply(cmd.Flags(), &o)
-				if err := s.AddOperator(ctx, by, &o); err != nil {
-					return err
-				}
-				return a.emit(cmd, o, func(w io.Writer) { operatorTable(w, []hotline.Operator{o}) })
+				return s.AddOperator(ctx, by, &o)
 			})
+			if err != nil {
+				return err
+			}
+			a.reloadDaemon(cmd, addSocket)
+			return a.emit(cmd, o, func(w io.Writer) { operatorTable(w, []hotline.Operator{o}) })
 		},
 	}
 	add.register(addCmd.Flags())
+	socketFlag(addCmd, &addSocket)
 	_ = addCmd.RegisterFlagCompletionFunc("role", fixed("operator", "administrator"))
 
 	var (
@@ -143,16 +155,17 @@ func newOperatorCmd(a *app) *cobra.Command {
 	updateCmd := &cobra.Command{
 		Use:     "update ID|LOGIN|EXT",
 		Short:   "Change an operator's fields (only the flags given)",
+		Long:    "update changes only the fields whose flags are given." + reloadNote,
 		Example: "  hotline operator update ivanova --ext 1005 --max-concurrent 3\n  hotline operator update 4 --role administrator\n  hotline operator update petrov --reactivate",
 		Args:    exactArgs(1, "an operator id, login or extension"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			var o hotline.Operator
+			err := a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
 				by, err := a.actor(ctx, s)
 				if err != nil {
 					return err
 				}
-				o, err := operatorRef(ctx, s, args[0])
-				if err != nil {
+				if o, err = operatorRef(ctx, s, args[0]); err != nil {
 					return err
 				}
 				o, err = s.UpdateOperator(ctx, by, o.ID, func(o *hotline.Operator) error {
@@ -162,39 +175,46 @@ func newOperatorCmd(a *app) *cobra.Command {
 					}
 					return nil
 				})
-				if err != nil {
-					return err
-				}
-				return a.emit(cmd, o, func(w io.Writer) { operatorTable(w, []hotline.Operator{o}) })
+				return err
 			})
+			if err != nil {
+				return err
+			}
+			a.reloadDaemon(cmd, updSocket)
+			return a.emit(cmd, o, func(w io.Writer) { operatorTable(w, []hotline.Operator{o}) })
 		},
 	}
 	upd.register(updateCmd.Flags())
+	socketFlag(updateCmd, &updSocket)
 	updateCmd.Flags().BoolVar(&reactivate, "reactivate", false, "put a removed operator back in service")
 
 	removeCmd := &cobra.Command{
 		Use:     "remove ID|LOGIN|EXT",
 		Short:   "Take an operator out of service (kept for the history of their cases)",
+		Long:    "remove takes an operator out of service; their cases and history are kept. Logged in, they are logged out." + reloadNote,
 		Example: "  hotline operator remove petrov",
 		Args:    exactArgs(1, "an operator id, login or extension"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			var o hotline.Operator
+			err := a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
 				by, err := a.actor(ctx, s)
 				if err != nil {
 					return err
 				}
-				o, err := operatorRef(ctx, s, args[0])
-				if err != nil {
+				if o, err = operatorRef(ctx, s, args[0]); err != nil {
 					return err
 				}
-				if err := s.RemoveOperator(ctx, by, o.ID); err != nil {
-					return err
-				}
-				o.Active = false
-				return a.emit(cmd, o, func(w io.Writer) { printf(w, "operator %d (%s) removed from service\n", o.ID, o.Name) })
+				return s.RemoveOperator(ctx, by, o.ID)
 			})
+			if err != nil {
+				return err
+			}
+			o.Active = false
+			a.reloadDaemon(cmd, rmSocket)
+			return a.emit(cmd, o, func(w io.Writer) { printf(w, "operator %d (%s) removed from service\n", o.ID, o.Name) })
 		},
 	}
+	socketFlag(removeCmd, &rmSocket)
 	cmd.AddCommand(addCmd, listCmd, showCmd, updateCmd, removeCmd)
 	return cmd
 }

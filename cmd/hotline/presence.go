@@ -34,7 +34,10 @@ func newOperatorHistoryCmd(a *app) *cobra.Command {
 the reason code keyed (*23N) or given (hotline operator pause), resumed, logged out, handset
 unreachable and back, and the presence restored when the daemon started. HOW says what caused it:
 feature_code (the handset), admin (a command), handset (reachability), daemon_start, switchboard
-(paused after missed offers). FOR is how long it lasted, until the next change, --to or now.
+(paused after missed offers). BY is who: the login of the administrator or operator who asked
+(the account a command ran under, or the operator at their handset), or system for the daemon
+itself; "-" for changes recorded before hotline kept it. FOR is how long it lasted, until the
+next change, --to or now.
 
 With --from, the first line is the presence in force at --from (marked "before"). DATE is
 YYYY-MM-DD (local time); --to DATE includes that day.`,
@@ -102,12 +105,12 @@ func presenceTable(w io.Writer, h presenceHistory) {
 		printf(w, "No presence recorded in the period: logged out.\n")
 		return
 	}
-	printf(w, "AT\tPRESENCE\tREASON\tHOW\tFOR\t\n")
+	printf(w, "AT\tPRESENCE\tREASON\tHOW\tBY\tFOR\t\n")
 	for _, l := range h.Events {
 		at := l.At.Local().Format("2006-01-02 15:04:05")
 		if l.InForce {
 			at += " (before)"
 		}
-		printf(w, "%s\t%s\t%s\t%s\t%s\t\n", at, l.Presence, orDash(l.Reason), l.How, (time.Duration(l.Seconds) * time.Second).String())
+		printf(w, "%s\t%s\t%s\t%s\t%s\t%s\t\n", at, l.Presence, orDash(l.Reason), l.How, orDash(l.Actor), (time.Duration(l.Seconds) * time.Second).String())
 	}
 }

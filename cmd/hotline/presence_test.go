@@ -25,10 +25,10 @@ func TestOperatorHistory(t *testing.T) {
 	}
 	day := time.Date(2026, 11, 23, 0, 0, 0, 0, time.Local)
 	for _, e := range []hotline.PresenceEvent{
-		{At: day.Add(-2 * time.Hour), Presence: hotline.PresenceAvailable, How: hotline.PresenceByFeatureCode},
-		{At: day.Add(9 * time.Hour), Presence: hotline.PresencePaused, Reason: "2", How: hotline.PresenceByFeatureCode},
-		{At: day.Add(9*time.Hour + 15*time.Minute), Presence: hotline.PresencePaused, Reason: "2", How: hotline.PresenceByDaemonStart},
-		{At: day.Add(10 * time.Hour), Presence: hotline.PresenceLoggedOut, How: hotline.PresenceByAdmin},
+		{At: day.Add(-2 * time.Hour), Presence: hotline.PresenceAvailable, How: hotline.PresenceByFeatureCode}, // before actors were recorded
+		{At: day.Add(9 * time.Hour), Presence: hotline.PresencePaused, Reason: "2", How: hotline.PresenceByFeatureCode, Actor: "ivanova"},
+		{At: day.Add(9*time.Hour + 15*time.Minute), Presence: hotline.PresencePaused, Reason: "2", How: hotline.PresenceByDaemonStart, Actor: "system"},
+		{At: day.Add(10 * time.Hour), Presence: hotline.PresenceLoggedOut, How: hotline.PresenceByAdmin, Actor: "supervisor"},
 	} {
 		e.OperatorID = o.ID
 		if err := s.RecordPresence(ctx, e); err != nil {
@@ -38,7 +38,8 @@ func TestOperatorHistory(t *testing.T) {
 	s.Close()
 
 	out := c.ok("operator", "history", "1001", "--from", "2026-11-23", "--to", "2026-11-23")
-	for _, want := range []string{"Иванова И.И.", "2026-11-22 22:00:00 (before)", "available", "paused", "daemon_start", "logged_out", "9h0m0s", "15m0s", "45m0s"} {
+	for _, want := range []string{"Иванова И.И.", "2026-11-22 22:00:00 (before)", "available", "paused", "daemon_start", "logged_out", "9h0m0s", "15m0s", "45m0s",
+		"BY", "ivanova", "system", "supervisor"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
@@ -48,6 +49,7 @@ func TestOperatorHistory(t *testing.T) {
 		Presence   string  `json:"presence"`
 		Reason     string  `json:"reason"`
 		How        string  `json:"how"`
+		Actor      string  `json:"actor"`
 		InForce    bool    `json:"in_force"`
 		Seconds    float64 `json:"seconds"`
 	}
@@ -58,7 +60,7 @@ func TestOperatorHistory(t *testing.T) {
 		Events []line `json:"events"`
 	}](t, c.ok("operator", "history", "ivanova", "-o", "json"))
 	if h.Operator.Login != "ivanova" || len(h.Events) != 4 || h.Events[0].InForce || h.Events[0].OperatorID == 0 || h.Events[1].Reason != "2" ||
-		h.Events[1].Seconds != 15*60 || h.Events[3].How != "admin" {
+		h.Events[1].Seconds != 15*60 || h.Events[3].How != "admin" || h.Events[3].Actor != "supervisor" || h.Events[0].Actor != "" {
 		t.Errorf("JSON = %+v", h)
 	}
 	if in := decode[struct {

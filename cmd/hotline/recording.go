@@ -69,12 +69,14 @@ func newRecordingCmd(a *app) *cobra.Command {
 		Use:   "get NAME",
 		Short: "Download a recording from Asterisk (ARI) to a file",
 		Long: `get downloads a stored recording through ARI, with the daemon's settings (--config, or the
-HOTLINE_ARI_* environment variables), to --out (default NAME.wav in the current directory). The
+HOTLINE_ARI_* environment variables; only the ari section is needed), to --out (default NAME.wav
+in the current directory). The
 file is created readable by its owner only: recordings are personal data.`,
 		Example: "  hotline recording get call-1795438264.2 --config /etc/hotline/hotline.yaml\n  hotline recording get call-1795438264.2 -O /tmp/call.wav",
 		Args:    exactArgs(1, "a recording name (hotline recording list REF shows them)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := config.Load(configPath, nil)
+			// ARI's settings only: a machine that fetches recordings needs no AMI password.
+			cfg, err := config.LoadWith(configPath, config.Options{Sections: []string{"ari"}})
 			if err != nil {
 				return hotline.Errorf(hotline.EINVALID, "%v", err)
 			}

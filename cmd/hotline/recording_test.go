@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -50,4 +51,17 @@ func TestRecordingList(t *testing.T) {
 	t.Setenv("HOTLINE_ARI_PASSWORD", "")
 	t.Setenv("HOTLINE_AMI_PASSWORD", "")
 	c.fails(2, "ari.password", "recording", "get", "call-ch-1", "-O", t.TempDir()+"/x.wav")
+	// It needs ARI's settings only: no AMI password. (Nothing listens at the URL: unavailable.)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	t.Setenv("HOTLINE_ARI_PASSWORD", "x")
+	t.Setenv("HOTLINE_ARI_URL", "http://"+closed+"/ari")
+	r := c.run("recording", "get", "call-ch-1", "-O", t.TempDir()+"/x.wav")
+	if r.code != 6 || strings.Contains(r.err, "ami") {
+		t.Errorf("recording get without the AMI password: exit %d, %q; want 6 (Asterisk unreachable), nothing about AMI", r.code, r.err)
+	}
 }

@@ -25,11 +25,16 @@ none); calls in progress stay up in Asterisk for the next start; the journal is 
 signal stops it at once, which is safe: journal writes wait in the spool, calls are adopted.
 
 Configuration: --config FILE (YAML, see hotline.example.yaml), then HOTLINE_* environment
-variables; everything is validated before anything connects (--check: only that).`,
+variables; everything is validated before anything connects (--check: only that), every mistake
+at once: the file's (misspelt keys, bad values, text YAML would read as something else: quote
+secrets), the environment's, and the machine's (the journal's and the spool's directories exist
+and can be written by the account running the check, the spool is not the journal, the socket's
+place is free). Secrets are never printed; a user or password inside ari.url is refused.`,
 		Example: "  hotline serve --config /etc/hotline/hotline.yaml --check\n  hotline serve --config /etc/hotline/hotline.yaml\n  eval \"$(asterisk-conf/sandbox env)\" && HOTLINE_DB=./hotline.db hotline serve",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.Load(configPath, nil)
+			// The machine too: the directories the daemon needs, the spool not the journal...
+			cfg, err := config.LoadWith(configPath, config.Options{Host: true})
 			if err != nil {
 				return hotline.Errorf(hotline.EINVALID, "%v", err)
 			}
