@@ -1,1 +1,0 @@
--- placeholder: replaced by main's 0006 at merge
