@@ -35,7 +35,7 @@ func TestDaemonKilledMidCallThenRestarted(t *testing.T) {
 
 	d.Restart() // in-process again, same journal
 	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
-		return st.Calls == 2 && len(st.Queue) == 1 && st.Queue[0].CallerNumber == waiting &&
+		return st.Calls == 2 && len(st.Queue) == 1 && st.Queue[0].CallerNumber == "+"+waiting &&
 			hotlinetest.Presence(st, "1001") == hotline.PresenceTalking
 	}); err != nil {
 		t.Fatalf("after the restart: want the bridged call adopted and the waiting caller re-queued: %v", err)

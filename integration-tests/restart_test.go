@@ -105,7 +105,7 @@ func TestDaemonRestartMidCall(t *testing.T) {
 	d.Restart()
 
 	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
-		return st.Calls == 2 && len(st.Queue) == 1 && st.Queue[0].CallerNumber == waiting &&
+		return st.Calls == 2 && len(st.Queue) == 1 && st.Queue[0].CallerNumber == "+"+waiting &&
 			hotlinetest.Presence(st, "1001") == hotline.PresenceTalking
 	}); err != nil {
 		t.Fatalf("after the restart: want the bridged call adopted and the waiting caller re-queued: %v", err)

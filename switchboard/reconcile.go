@@ -228,18 +228,38 @@ func (s *Switchboard) reconcile(m Inventory) {
 	for _, l := range legs {
 		open[l.CallID] = true
 	}
+	unknown := func(ch string) bool {
+		_, ours := ownerCall(ch)
+		return !ours && !open[ch] && s.calls[ch] == nil && s.offers[ch] == nil && s.features[ch] == nil && s.consults[ch] == nil &&
+			s.dialing[ch] == nil
+	}
+	var strangers []string
 	for _, ch := range m.Channels {
-		if _, ours := ownerCall(ch); ours || open[ch] || s.calls[ch] != nil || s.offers[ch] != nil ||
-			s.features[ch] != nil || s.consults[ch] != nil {
-			continue
+		if unknown(ch) {
+			strangers = append(strangers, ch)
 		}
-		s.log.Warn("reconcile: channel unknown to the journal sent back to the dialplan", "channel", ch)
-		s.do(ch, Continue{Channel: ch})
+	}
+	// A channel that entered the application just now is in the listing before its StasisStart
+	// reaches the loop: a new call, not a leftover. Only those still unknown after a moment, whose
+	// StasisStart will never come, are sent back.
+	if len(strangers) > 0 {
+		s.after(strangerGrace, func() {
+			for _, ch := range strangers {
+				if unknown(ch) {
+					s.log.Warn("reconcile: channel unknown to the journal sent back to the dialplan", "channel", ch)
+					s.do(ch, Continue{Channel: ch})
+				}
+			}
+		})
 	}
 	// Last: the legs this reconciliation ends are queued for the journal before the read, so a
 	// callback whose call ended while hotline was away is found waiting.
 	s.loadWaitingCallbacks()
 }
+
+// strangerGrace is how long a channel found in the application at the start, unknown to the journal,
+// is given for its StasisStart to arrive before it is sent back to the dialplan.
+const strangerGrace = 3 * time.Second
 
 // ownerCall returns the call id of one of our operator channels: <call>-op<n>, <call>-xf<n>, or
 // the colleague's side of a consultation, <channel>-cs<n>.

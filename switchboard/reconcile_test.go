@@ -46,11 +46,13 @@ func TestReconcileAfterRestart(t *testing.T) {
 		t.Errorf("leg d = %+v (%s), want abandoned in the queue, ended away: its caller left while hotline was away", l, h.j.outcomes["d"])
 	}
 	h.wantOps(m, "hangup x-op3")
+	h.noOps(m, "continue") // its StasisStart may be on its way: a moment's grace
+	h.advance(strangerGrace)
 	h.wantOps(m, "continue lost") // entered as the last run stopped: the dialplan's fallback takes it
 	h.noOps(m, "hangup a")
 	h.noOps(m, "originate") // the only operator logged in is talking
 
-	h.advance(time.Minute)
+	h.advance(time.Minute - strangerGrace)
 	h.hangup("a")
 	l := h.leg("a")
 	if l.End != hotline.LegCompleted || l.OperatorID != 1 || l.RecordingName != "call-a" || !l.AnsweredAt.Equal(t0.Add(-4*time.Minute)) {
@@ -102,5 +104,24 @@ func TestCallbackOfACallCutByTheRestart(t *testing.T) {
 	q := h.status().Queue
 	if j.reads != 1 || len(q) != 1 || !q[0].Callback {
 		t.Errorf("after the reconciliation: %d reads, queue %+v; want k's callback queued", j.reads, q)
+	}
+}
+
+// A caller whose channel entered the application while hotline was reconciling is in Asterisk's
+// listing before their StasisStart reaches the loop: a new call, answered and greeted, never sent
+// back to the dialplan (issue 19: the first caller after a restart was bounced).
+func TestCallArrivingDuringReconciliation(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	h.s.jr = &openLegJournal{fakeJournal: h.j}
+	h.s.loadOpenLegs()
+	h.settle()
+	m := h.mark()
+	h.send(Inventory{Channels: []string{"new"}})
+	h.send(StasisStart{Channel: "new", CallerNumber: "+79001112233", Args: []string{"inbound"}})
+	h.advance(strangerGrace)
+	h.noOps(m, "continue")
+	h.wantOps(m, "answer new")
+	if c := h.s.calls["new"]; c == nil {
+		t.Fatalf("the new caller is not in the switchboard")
 	}
 }
