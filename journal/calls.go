@@ -250,3 +250,22 @@ func (s *Store) CaseLegs(ctx context.Context, caseID int64) ([]hotline.Leg, erro
 	}
 	return out, nil
 }
+
+// AnsweredSince counts, by operator, the legs they answered since since: what an operator's
+// "calls today" was when the daemon starts again (the fewest-calls strategy and the live status
+// read it).
+func (s *Store) AnsweredSince(ctx context.Context, since time.Time) (map[int64]int, error) {
+	var rows []struct {
+		Op int64 `db:"operator_id"`
+		N  int   `db:"n"`
+	}
+	if err := s.r.SelectContext(ctx, &rows, `SELECT operator_id, count(*) AS n FROM legs
+		WHERE operator_id IS NOT NULL AND answered_at >= ? GROUP BY operator_id`, since.UnixMilli()); err != nil {
+		return nil, s.dbError(err, "count answered calls")
+	}
+	out := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		out[r.Op] = r.N
+	}
+	return out, nil
+}

@@ -747,3 +747,27 @@ func TestSetPhoneRegion(t *testing.T) {
 		t.Fatalf("reopened: region %q, want GB", other.PhoneRegion())
 	}
 }
+
+func TestAnsweredSince(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	op := f.op1.OperatorID
+	for i, answered := range []time.Time{at.Add(-2 * time.Hour), at.Add(time.Minute), at.Add(2 * time.Minute), {}} {
+		ch := "since-" + strconv.Itoa(i)
+		if _, err := f.s.StartCall(ctx, journal.CallStart{CallID: ch, ArrivedAt: at.Add(-3 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		l := hotline.Leg{CallID: ch, ArrivedAt: at.Add(-3 * time.Hour), AnsweredAt: answered}
+		if !answered.IsZero() {
+			l.OperatorID = op
+		}
+		if err := f.s.SaveCallLeg(ctx, l, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := f.s.AnsweredSince(ctx, at)
+	if err != nil || len(got) != 1 || got[op] != 2 {
+		t.Errorf("AnsweredSince = %v, %v; want operator %d: 2 (the earlier answer and the unanswered call left out)", got, err, op)
+	}
+}

@@ -21,6 +21,51 @@ type CaseCountJournal interface {
 	OpenCaseCounts(ctx context.Context) (map[int64]int, error)
 }
 
+// CallCountJournal counts the calls each operator answered since a time
+// (journal.Store.AnsweredSince): read once at the start, so "calls today" (the fewest-calls
+// strategy, the live status) does not restart at 0 with the daemon. A Journal without it starts
+// from 0.
+type CallCountJournal interface {
+	AnsweredSince(ctx context.Context, since time.Time) (map[int64]int, error)
+}
+
+// callsTodayLoaded is the journal's answer to AnsweredSince.
+type callsTodayLoaded struct {
+	day    time.Time
+	counts map[int64]int
+}
+
+// loadCallsToday asks the journal, once, how many calls each operator answered today.
+func (s *Switchboard) loadCallsToday() {
+	cj, ok := s.jr.(CallCountJournal)
+	if !ok {
+		return
+	}
+	today := day(s.clock.Now())
+	s.journalRead("count today's calls", "", func(ctx context.Context) error {
+		counts, err := cj.AnsweredSince(ctx, today)
+		if err == nil {
+			s.post(callsTodayLoaded{day: today, counts: counts})
+		} else if !retryable(err) {
+			return nil // a count is not worth a retry loop: "calls today" starts from 0
+		}
+		return err
+	})
+}
+
+// onCallsTodayLoaded adds what the journal counted to what the loop counted meanwhile: both are
+// answers of today (the journal's read follows the writes queued before it, so none is counted
+// twice only if the loop counted none before the read was queued: it is queued at the first load
+// of operators, before any call).
+func (s *Switchboard) onCallsTodayLoaded(m callsTodayLoaded) {
+	for id, n := range m.counts {
+		if op := s.operators[id]; op != nil && n > 0 {
+			op.calls = op.callsToday(m.day) + n
+			op.callsDay = m.day
+		}
+	}
+}
+
 // caseCounts is the state of the counts' reading.
 type caseCounts struct {
 	pending bool   // a read is queued

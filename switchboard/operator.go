@@ -345,6 +345,7 @@ func (s *Switchboard) reloadOperatorsBy(by hotline.Actor) {
 	})
 	if restore {
 		s.restorePresence()
+		s.loadCallsToday()
 	}
 }
 

@@ -171,3 +171,27 @@ func TestCallbackConnectedWritten(t *testing.T) {
 		t.Errorf("the called-back call filed as %+v, want a call of its own for c2", st)
 	}
 }
+
+// "Calls today" does not restart at 0 with the daemon: the journal's count of today's answers is
+// added to what the loop counts after the start (issue 19).
+func TestCallsTodaySurviveRestart(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"), op(2, "1002"))
+	today := day(h.clock.Now())
+	h.s.dispatch(callsTodayLoaded{day: today, counts: map[int64]int{1: 4}})
+	h.login("1001")
+	m := h.mark()
+	h.arrive("c1", "+79001112233")
+	h.answer(h.oneOriginate(m))
+	for _, o := range h.status().Operators {
+		if want := map[int64]int{1: 5, 2: 0}[o.ID]; o.CallsToday != want {
+			t.Errorf("operator %d: %d calls today, want %d", o.ID, o.CallsToday, want)
+		}
+	}
+	// Yesterday's count is not today's.
+	h.s.dispatch(callsTodayLoaded{day: today.AddDate(0, 0, -1), counts: map[int64]int{2: 7}})
+	for _, o := range h.status().Operators {
+		if o.ID == 2 && o.CallsToday != 0 {
+			t.Errorf("operator 2: %d calls today from yesterday's count", o.CallsToday)
+		}
+	}
+}

@@ -261,6 +261,8 @@ func (s *Switchboard) dispatch(m message) {
 		m.run(s)
 	case caseCountsLoaded:
 		s.onCaseCountsLoaded(m)
+	case callsTodayLoaded:
+		s.onCallsTodayLoaded(m)
 	case operatorsLoaded:
 		s.onOperatorsLoaded(m)
 	case callFiled:

@@ -24,6 +24,7 @@ type Journal struct {
 
 var _ switchboard.Journal = Journal{}
 var _ switchboard.CaseCountJournal = Journal{}
+var _ switchboard.CallCountJournal = Journal{}
 
 // Operators returns the operators in service (removed ones are not).
 func (j Journal) Operators(ctx context.Context) ([]hotline.Operator, error) {
