@@ -271,6 +271,7 @@ func TestEveryCommandHasAnExample(t *testing.T) {
 // serve --check validates the configuration without connecting: every mistake at once, exit 2;
 // a valid one is summarised, exit 0.
 func TestServeCheck(t *testing.T) {
+	unsetHotlineEnv(t) // `make test` runs with the sandbox's HOTLINE_* settings, which override files
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(bad, []byte("calls:\n  callback_dial: PJSIP/trunk\n  ring_timeout: 1s\n"), 0o600); err != nil {
@@ -312,5 +313,17 @@ func TestServeCheck(t *testing.T) {
 	}
 	if code != 2 || strings.Contains(out.String()+errb.String(), "Pw9") {
 		t.Errorf("worse config: exit %d, out %q, err %q; want 2 and no password", code, out.String(), errb.String())
+	}
+}
+
+// unsetHotlineEnv removes every HOTLINE_* variable for the test (restored after it), so that a test
+// of configuration files reads the files alone.
+func unsetHotlineEnv(t *testing.T) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "HOTLINE_") {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
 	}
 }
