@@ -102,6 +102,14 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		return nil, hotline.Errorf(hotline.EUNAVAILABLE, "database %s has schema version %d, newer than this hotline (%d): upgrade hotline", s.path, cur, len(ms))
 	}
 	var applied []int
+	var names []string
+	// One line for the whole run, also when a migration fails after others were applied: what
+	// the database now is.
+	defer func() {
+		if len(applied) > 0 {
+			s.log.Info("journal: migrated", "from_version", cur, "version", applied[len(applied)-1], "applied", strings.Join(names, ","))
+		}
+	}()
 	for _, m := range ms[cur:] {
 		err := s.write(ctx, "migrate to "+m.name, func(tx *sqlx.Tx) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
@@ -113,8 +121,8 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		if err != nil {
 			return applied, err
 		}
-		s.log.Info("journal: migrated", "version", m.version, "name", m.name)
 		applied = append(applied, m.version)
+		names = append(names, m.name)
 	}
 	return applied, nil
 }
