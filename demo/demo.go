@@ -224,25 +224,46 @@ func board(ctx context.Context, w io.Writer, api *control.Client, elapsed time.D
 	fmt.Fprintln(w)
 }
 
-// report lists the cases registered since start, with their calls.
+// report lists the cases registered since start, with their calls. Operators are named by
+// extension and name, as the live board shows them (1001, not the journal's id).
 func report(ctx context.Context, w io.Writer, s *journal.Store, since time.Time) error {
 	cases, err := s.Cases(ctx, journal.CaseFilter{From: since.Add(-time.Minute)})
 	if err != nil {
 		return fmt.Errorf("demo: list cases: %w", err)
 	}
+	ops, err := s.Operators(ctx, journal.OperatorFilter{IncludeRemoved: true})
+	if err != nil {
+		return fmt.Errorf("demo: list operators: %w", err)
+	}
+	byID := make(map[int64]hotline.Operator, len(ops))
+	for _, o := range ops {
+		byID[o.ID] = o
+	}
+	operator := func(id int64) string {
+		o, ok := byID[id]
+		switch {
+		case id == 0:
+			return "-"
+		case !ok:
+			return fmt.Sprintf("#%d", id)
+		case o.Extension == "":
+			return o.Name
+		}
+		return o.Extension + " " + o.Name
+	}
 	fmt.Fprintf(w, "\nCASES WRITTEN (%d)\n", len(cases))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CASE\tCALLER\tSTATUS\tOWNER\tLEG\tWAIT\tTALK\tENDED\tRECORDING")
+	fmt.Fprintln(tw, "CASE\tCALLER\tSTATUS\tOPERATOR\tLEG\tWAIT\tTALK\tENDED\tRECORDING")
 	for _, c := range cases {
 		legs, err := s.Legs(ctx, c.ID)
 		if err != nil {
 			return fmt.Errorf("demo: legs of case %d: %w", c.ID, err)
 		}
 		if len(legs) == 0 {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t-\t\t\t\t\n", c.Number, c.CallerNumber, c.Status, c.OwnerID)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t-\t\t\t\t\n", c.Number, c.CallerNumber, c.Status, operator(c.OwnerID))
 		}
 		for i, l := range legs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", c.Number, c.CallerNumber, c.Status, l.OperatorID, i+1,
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", c.Number, c.CallerNumber, c.Status, operator(l.OperatorID), i+1,
 				l.QueueWait().Round(100*time.Millisecond), l.TalkTime().Round(100*time.Millisecond), l.End, l.RecordingName)
 		}
 	}
