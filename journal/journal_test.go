@@ -483,6 +483,14 @@ func TestBadDatabaseFiles(t *testing.T) {
 		t.Fatalf("message: %s", hotline.ErrorMessage(err))
 	}
 
+	// A new journal in a directory not made yet (/var/lib/hotline on a fresh machine): say how.
+	missing := filepath.Join(dir, "var", "lib", "hotline")
+	_, err = journal.Open(ctx, filepath.Join(missing, "hotline.db"), journal.Options{Logger: testLog(t)})
+	wantCode(t, err, hotline.EUNAVAILABLE)
+	if want := "install -d -m 0700 " + missing; !strings.Contains(hotline.ErrorMessage(err), want) {
+		t.Fatalf("message %q does not say %q", hotline.ErrorMessage(err), want)
+	}
+
 	fresh := filepath.Join(dir, "fresh.db")
 	s := open(t, fresh, newClock())
 	_, err = s.Cases(ctx, journal.CaseFilter{})
