@@ -354,15 +354,17 @@ func (c Config) Validate() error {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
 	}
-	for key, raw := range map[string]string{"ari.url": c.ARI.URL, "ari.websocket": c.ARI.Websocket} {
-		u, err := url.Parse(raw)
+	// Mistakes are listed in the documentation's order, the same every run (slices, not maps).
+	for _, k := range []struct{ key, raw, scheme, secure string }{
+		{"ari.url", c.ARI.URL, "http", "https"}, {"ari.websocket", c.ARI.Websocket, "ws", "wss"},
+	} {
+		u, err := url.Parse(k.raw)
 		if err != nil || u.Host == "" {
-			bad(key, "not a URL with a host: %q", raw)
+			bad(k.key, "not a URL with a host: %q", k.raw)
 			continue
 		}
-		allowed := map[string]bool{"ari.url": u.Scheme == "http" || u.Scheme == "https", "ari.websocket": u.Scheme == "ws" || u.Scheme == "wss"}
-		if !allowed[key] {
-			bad(key, "unexpected scheme %q in %q", u.Scheme, raw)
+		if u.Scheme != k.scheme && u.Scheme != k.secure {
+			bad(k.key, "unexpected scheme %q in %q", u.Scheme, k.raw)
 		}
 	}
 	if c.ARI.User == "" {
@@ -432,13 +434,16 @@ func (c Config) Validate() error {
 	default:
 		bad("calls.strategy", "one of longest-idle, fewest-calls, round-robin: %q", k.Strategy)
 	}
-	for key, d := range map[string]time.Duration{
-		"calls.announce_interval": k.AnnounceInterval, "calls.wrap_up": k.WrapUp, "calls.max_wait": k.MaxWait,
-		"calls.owner_wait": k.OwnerWait, "calls.recording_retention": k.RecordingRetention,
-		"calls.skill_fallback": k.SkillFallback,
+	for _, d := range []struct {
+		key string
+		d   time.Duration
+	}{
+		{"calls.announce_interval", k.AnnounceInterval}, {"calls.wrap_up", k.WrapUp}, {"calls.max_wait", k.MaxWait},
+		{"calls.owner_wait", k.OwnerWait}, {"calls.skill_fallback", k.SkillFallback},
+		{"calls.recording_retention", k.RecordingRetention},
 	} {
-		if d < 0 {
-			bad(key, "negative: %s", d)
+		if d.d < 0 {
+			bad(d.key, "negative: %s", d.d)
 		}
 	}
 	if k.AnnounceInterval > 0 && k.AnnounceInterval < 5*time.Second {
