@@ -34,42 +34,125 @@ type Bridge struct {
 	NumChannels int
 }
 
+// channelFields are the headers of a channel snapshot after its prefix, in Channel's order.
+var channelFields = [...]string{"Channel", "ChannelState", "ChannelStateDesc", "CallerIDNum", "CallerIDName",
+	"ConnectedLineNum", "ConnectedLineName", "Language", "AccountCode", "Context", "Exten", "Priority",
+	"Uniqueid", "Linkedid"}
+
+// bridgeFields are the headers of a bridge snapshot after its prefix and "Bridge".
+var bridgeFields = [...]string{"Uniqueid", "Type", "Technology", "Creator", "Name", "NumChannels"}
+
+// fieldOf returns the index in names of the header name minus prefix, or -1. Header names are
+// matched as Message.Field matches them, ignoring case, so that a typed field and the raw header
+// never disagree; exact is the fast path for Asterisk's own spelling.
+func fieldOf(name, prefix string, names []string, exact func(string) int) int {
+	if len(name) <= len(prefix) || (name[:len(prefix)] != prefix && !strings.EqualFold(name[:len(prefix)], prefix)) {
+		return -1
+	}
+	rest := name[len(prefix):]
+	if i := exact(rest); i >= 0 {
+		return i
+	}
+	for i, n := range names {
+		if len(n) == len(rest) && strings.EqualFold(n, rest) {
+			return i
+		}
+	}
+	return -1
+}
+
+func channelField(s string) int {
+	switch s {
+	case "Channel":
+		return 0
+	case "ChannelState":
+		return 1
+	case "ChannelStateDesc":
+		return 2
+	case "CallerIDNum":
+		return 3
+	case "CallerIDName":
+		return 4
+	case "ConnectedLineNum":
+		return 5
+	case "ConnectedLineName":
+		return 6
+	case "Language":
+		return 7
+	case "AccountCode":
+		return 8
+	case "Context":
+		return 9
+	case "Exten":
+		return 10
+	case "Priority":
+		return 11
+	case "Uniqueid":
+		return 12
+	case "Linkedid":
+		return 13
+	}
+	return -1
+}
+
+func bridgeField(s string) int {
+	switch s {
+	case "Uniqueid":
+		return 0
+	case "Type":
+		return 1
+	case "Technology":
+		return 2
+	case "Creator":
+		return 3
+	case "Name":
+		return 4
+	case "NumChannels":
+		return 5
+	}
+	return -1
+}
+
 // decodeChannel reads the channel snapshot under prefix in one pass; ok is false when the
-// message has no prefix+"Channel" header (e.g. DialEnd of an originate has no caller).
+// message has no prefix+"Channel" header (e.g. DialEnd of an originate has no caller). A header
+// given twice counts once, the first time, as Field reads it.
 func decodeChannel(m *Message, prefix string) (ch Channel, ok bool) {
+	var seen uint32
 	for _, h := range m.Headers() {
-		if !strings.HasPrefix(h.Name, prefix) {
+		i := fieldOf(h.Name, prefix, channelFields[:], channelField)
+		if i < 0 || seen&(1<<i) != 0 {
 			continue
 		}
-		switch h.Name[len(prefix):] {
-		case "Channel":
-			ch.Channel, ok = h.Value, true
-		case "ChannelState":
-			ch.State = atoi(h.Value)
-		case "ChannelStateDesc":
-			ch.StateDesc = h.Value
-		case "CallerIDNum":
-			ch.CallerIDNum = h.Value
-		case "CallerIDName":
-			ch.CallerIDName = h.Value
-		case "ConnectedLineNum":
-			ch.ConnectedLineNum = h.Value
-		case "ConnectedLineName":
-			ch.ConnectedLineName = h.Value
-		case "Language":
-			ch.Language = h.Value
-		case "AccountCode":
-			ch.AccountCode = h.Value
-		case "Context":
-			ch.Context = h.Value
-		case "Exten":
-			ch.Exten = h.Value
-		case "Priority":
-			ch.Priority = atoi(h.Value)
-		case "Uniqueid":
-			ch.Uniqueid = h.Value
-		case "Linkedid":
-			ch.Linkedid = h.Value
+		seen |= 1 << i
+		switch v := h.Value; i {
+		case 0:
+			ch.Channel, ok = v, true
+		case 1:
+			ch.State = atoi(v)
+		case 2:
+			ch.StateDesc = v
+		case 3:
+			ch.CallerIDNum = v
+		case 4:
+			ch.CallerIDName = v
+		case 5:
+			ch.ConnectedLineNum = v
+		case 6:
+			ch.ConnectedLineName = v
+		case 7:
+			ch.Language = v
+		case 8:
+			ch.AccountCode = v
+		case 9:
+			ch.Context = v
+		case 10:
+			ch.Exten = v
+		case 11:
+			ch.Priority = atoi(v)
+		case 12:
+			ch.Uniqueid = v
+		case 13:
+			ch.Linkedid = v
 		}
 	}
 	return ch, ok
@@ -84,23 +167,26 @@ func optChannel(m *Message, prefix string) *Channel {
 
 func decodeBridge(m *Message, prefix string) (b Bridge) {
 	prefix += "Bridge"
+	var seen uint32
 	for _, h := range m.Headers() {
-		if !strings.HasPrefix(h.Name, prefix) {
+		i := fieldOf(h.Name, prefix, bridgeFields[:], bridgeField)
+		if i < 0 || seen&(1<<i) != 0 {
 			continue
 		}
-		switch h.Name[len(prefix):] {
-		case "Uniqueid":
-			b.Uniqueid = h.Value
-		case "Type":
-			b.Type = h.Value
-		case "Technology":
-			b.Technology = h.Value
-		case "Creator":
-			b.Creator = h.Value
-		case "Name":
-			b.Name = h.Value
-		case "NumChannels":
-			b.NumChannels = atoi(h.Value)
+		seen |= 1 << i
+		switch v := h.Value; i {
+		case 0:
+			b.Uniqueid = v
+		case 1:
+			b.Type = v
+		case 2:
+			b.Technology = v
+		case 3:
+			b.Creator = v
+		case 4:
+			b.Name = v
+		case 5:
+			b.NumChannels = atoi(v)
 		}
 	}
 	return b

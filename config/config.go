@@ -706,13 +706,16 @@ func (c Config) validate(ps *problems) {
 	default:
 		bad("calls.strategy", "one of longest-idle, fewest-calls, round-robin: %q", k.Strategy)
 	}
-	for key, d := range map[string]time.Duration{
-		"calls.announce_interval": k.AnnounceInterval, "calls.wrap_up": k.WrapUp, "calls.max_wait": k.MaxWait,
-		"calls.owner_wait": k.OwnerWait, "calls.recording_retention": k.RecordingRetention,
-		"calls.skill_fallback": k.SkillFallback,
+	for _, d := range []struct {
+		key string
+		d   time.Duration
+	}{
+		{"calls.announce_interval", k.AnnounceInterval}, {"calls.wrap_up", k.WrapUp}, {"calls.max_wait", k.MaxWait},
+		{"calls.owner_wait", k.OwnerWait}, {"calls.skill_fallback", k.SkillFallback},
+		{"calls.recording_retention", k.RecordingRetention},
 	} {
-		if d < 0 {
-			bad(key, "negative: %s", d)
+		if d.d < 0 {
+			bad(d.key, "negative: %s", d.d)
 		}
 	}
 	if k.AnnounceInterval > 0 && k.AnnounceInterval < 5*time.Second {

@@ -152,18 +152,46 @@ func TestExampleFileIsDefaults(t *testing.T) {
 	}
 }
 
-// Whatever the file holds, Load returns a valid configuration or an error; it never panics.
+// Every mistake is reported, each once, in the order of the documentation (hotline.example.yaml),
+// the same every time: the keys were checked in map order, so two runs of --check on the same file
+// listed them differently.
+func TestValidateReportsInOrder(t *testing.T) {
+	p := writeFile(t, "ari:\n  url: x\n  websocket: y\ncalls:\n  announce_interval: -1s\n  wrap_up: -1s\n  max_wait: -1s\n  owner_wait: -1s\n  skill_fallback: -1s\n  recording_retention: -1s\n")
+	want := []string{"ari.url:", "ari.websocket:", "calls.announce_interval:", "calls.wrap_up:", "calls.max_wait:", "calls.owner_wait:",
+		"calls.skill_fallback:", "calls.recording_retention:"}
+	for range 20 {
+		_, err := Load(p, env(secrets))
+		if err == nil {
+			t.Fatal("loaded")
+		}
+		msg, at := err.Error(), -1
+		for _, w := range want {
+			i := strings.Index(msg, w)
+			if i <= at || strings.Count(msg, w) != 1 {
+				t.Fatalf("want each of %q once, in that order; got:\n%s", want, msg)
+			}
+			at = i
+		}
+	}
+}
+
+// Whatever the file holds, Load returns a valid configuration or an error, the same every time;
+// it never panics.
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte("calls:\n  ring_timeout: 25s\n"))
 	f.Add([]byte("ari: [1, 2]\n"))
 	f.Add([]byte("calls:\n  priority_numbers: ['+7', '']\n  max_queue: 99999999999999999999\n"))
 	f.Add([]byte("\x00\xff: &a [*a, *a]\n"))
+	f.Add([]byte("ari:\n  url: x\n  websocket: y\ncalls:\n  wrap_up: -1s\n  max_wait: -1s\n  owner_wait: -1s\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(t.TempDir(), "hotline.yaml")
 		if err := os.WriteFile(p, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		c, err := Load(p, env(secrets))
+		if c2, err2 := Load(p, env(secrets)); fmt.Sprint(err) != fmt.Sprint(err2) || !reflect.DeepEqual(c, c2) {
+			t.Fatalf("the same file loads differently twice:\n%v\n%v", err, err2)
+		}
 		if err == nil {
 			if verr := c.Validate(); verr != nil {
 				t.Fatalf("Load accepted a configuration Validate refuses: %v", verr)

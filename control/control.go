@@ -240,8 +240,15 @@ func (h *handler) operator(w http.ResponseWriter, r *http.Request, by hotline.Ac
 		if r.ContentLength != 0 {
 			dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
 			dec.DisallowUnknownFields()
-			if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-				h.fail(w, r, hotline.Errorf(hotline.EINVALID, "pause request: %v", err))
+			derr := dec.Decode(&req)
+			if derr == nil {
+				// One object and nothing after it: a second one or garbage is not silently dropped.
+				if _, next := dec.Token(); !errors.Is(next, io.EOF) {
+					derr = errors.New("want one JSON object, and nothing after it")
+				}
+			}
+			if derr != nil && !errors.Is(derr, io.EOF) {
+				h.fail(w, r, hotline.Errorf(hotline.EINVALID, "pause request: %v", derr))
 				return
 			}
 		}

@@ -224,7 +224,9 @@ func board(ctx context.Context, w io.Writer, api *control.Client, elapsed time.D
 	fmt.Fprintln(w)
 }
 
-// report lists the calls filed since start, with their legs, and the cases people registered.
+// report lists the calls filed since start, with their legs and the cases people registered.
+// Operators are named by extension and name, as the live board shows them (1001, not the
+// journal's id).
 func report(ctx context.Context, w io.Writer, s *journal.Store, since time.Time) error {
 	calls, err := s.Calls(ctx, journal.CallFilter{From: since.Add(-time.Minute), Limit: 1000})
 	if err != nil {
@@ -234,13 +236,25 @@ func report(ctx context.Context, w io.Writer, s *journal.Store, since time.Time)
 	if err != nil {
 		return fmt.Errorf("demo: list operators: %w", err)
 	}
-	ext := map[int64]string{}
+	byID := make(map[int64]hotline.Operator, len(ops))
 	for _, o := range ops {
-		ext[o.ID] = o.Extension
+		byID[o.ID] = o
+	}
+	operator := func(id int64) string {
+		o, ok := byID[id]
+		switch {
+		case id == 0:
+			return "-"
+		case !ok:
+			return fmt.Sprintf("#%d", id)
+		case o.Extension == "":
+			return o.Name
+		}
+		return o.Extension + " " + o.Name
 	}
 	fmt.Fprintf(w, "\nCALLS FILED (%d)\n", len(calls))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CALL\tCALLER\tOUTCOME\tLEG\tANSWERED BY\tWAIT\tTALK\tENDED\tRECORDING\tCASES")
+	fmt.Fprintln(tw, "CALL\tCALLER\tOUTCOME\tLEG\tOPERATOR\tWAIT\tTALK\tENDED\tRECORDING\tCASES")
 	for i := len(calls) - 1; i >= 0; i-- { // oldest first, as they came
 		c, err := s.Call(ctx, calls[i].ID)
 		if err != nil {
@@ -251,11 +265,7 @@ func report(ctx context.Context, w io.Writer, s *journal.Store, since time.Time)
 			cases = fmt.Sprint(c.Cases)
 		}
 		for n, l := range c.Legs {
-			by := "-"
-			if l.OperatorID != 0 {
-				by = ext[l.OperatorID]
-			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.CallerNumber, c.Outcome, n+1, by,
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.CallerNumber, c.Outcome, n+1, operator(l.OperatorID),
 				l.QueueWait().Round(100*time.Millisecond), l.TalkTime().Round(100*time.Millisecond), l.End, l.RecordingName, cases)
 		}
 	}

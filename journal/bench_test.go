@@ -15,7 +15,7 @@ import (
 
 func benchStore(b *testing.B, path string) *journal.Store {
 	b.Helper()
-	s, err := journal.Open(context.Background(), path, journal.Options{})
+	s, err := journal.Open(context.Background(), path, journal.Options{Logger: testLog(b)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func TestCrashKeepsCommittedCases(t *testing.T) {
 	}
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "crash.db")
-	s, err := journal.Open(ctx, path, journal.Options{})
+	s, err := journal.Open(ctx, path, journal.Options{Logger: testLog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func crashChild(path string) {
 func checkAfterCrash(t *testing.T, path string, reported []string) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := journal.Open(ctx, path, journal.Options{})
+	s, err := journal.Open(ctx, path, journal.Options{Logger: testLog(t)})
 	if err != nil {
 		t.Fatalf("reopen after kill -9: %v", err)
 	}

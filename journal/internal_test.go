@@ -1,7 +1,10 @@
 package journal
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +17,7 @@ import (
 func TestReadOnlyErrors(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ro.db")
-	s, err := Open(ctx, path, Options{})
+	s, err := Open(ctx, path, testOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +48,7 @@ func TestReadOnlyErrors(t *testing.T) {
 // The history refuses to be rewritten, whoever holds the file.
 func TestHistoryIsAppendOnly(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "h.db"), Options{})
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "h.db"), testOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,5 +64,41 @@ func TestHistoryIsAppendOnly(t *testing.T) {
 		if _, err := s.w.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Fatalf("%s: %v", q, err)
 		}
+	}
+}
+
+// testOptions logs the store's warnings in the test's own output (shown when it fails) and drops
+// its info lines.
+func testOptions(tb testing.TB) Options {
+	return Options{Logger: slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))}
+}
+
+// Migrating says once what it did, not once per migration (five lines per test journal drowned
+// the failures of the integration tests), and nothing when there was nothing to do.
+func TestMigrateLogsOneLine(t *testing.T) {
+	ctx := context.Background()
+	var buf bytes.Buffer
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "m.db"), Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	applied, err := s.Migrate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	ms, _ := migrations()
+	want := fmt.Sprintf("from_version=0 version=%d applied=%s", LatestVersion(), ms[0].name)
+	if len(applied) != LatestVersion() || len(lines) != 1 || !strings.Contains(lines[0], "journal: migrated") || !strings.Contains(lines[0], want) ||
+		!strings.Contains(lines[0], ms[len(ms)-1].name) {
+		t.Fatalf("applied %v, logged:\n%s\nwant one line with %q and every migration", applied, buf.String(), want)
+	}
+	buf.Reset()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("a current journal logged %q", buf.String())
 	}
 }

@@ -47,6 +47,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -114,6 +115,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 				opt.Logger.Warn("journal: the database holds personal data but others may read it; chmod 600 it",
 					"path", path, "mode", st.Mode().Perm().String())
 			}
+		case errors.Is(err, fs.ErrNotExist):
+			dir := filepath.Dir(path)
+			return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot create database file %s: its directory %s does not exist (create it: install -d -m 0700 %s)", path, dir, dir)
 		default:
 			return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot create database file %s: %v", path, err)
 		}

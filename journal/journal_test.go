@@ -2,6 +2,7 @@ package journal_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,9 +40,15 @@ type fixture struct {
 	l2ID                int64
 }
 
+// testLog is the store's logger in tests: warnings in the test's own output (shown when it
+// fails), the migrations' info lines nowhere (a hundred of them hid the failures).
+func testLog(tb testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
 func open(t *testing.T, path string, clk *clock) *journal.Store {
 	t.Helper()
-	s, err := journal.Open(context.Background(), path, journal.Options{Now: clk.Now})
+	s, err := journal.Open(context.Background(), path, journal.Options{Now: clk.Now, Logger: testLog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -487,10 +494,18 @@ func TestBadDatabaseFiles(t *testing.T) {
 
 	corrupt := filepath.Join(dir, "corrupt.db")
 	os.WriteFile(corrupt, []byte(strings.Repeat("this is not a database\n", 500)), 0o600)
-	_, err := journal.Open(ctx, corrupt, journal.Options{})
+	_, err := journal.Open(ctx, corrupt, journal.Options{Logger: testLog(t)})
 	wantCode(t, err, hotline.EUNAVAILABLE)
 	if !strings.Contains(hotline.ErrorMessage(err), "corrupt") {
 		t.Fatalf("message: %s", hotline.ErrorMessage(err))
+	}
+
+	// A new journal in a directory not made yet (/var/lib/hotline on a fresh machine): say how.
+	missing := filepath.Join(dir, "var", "lib", "hotline")
+	_, err = journal.Open(ctx, filepath.Join(missing, "hotline.db"), journal.Options{Logger: testLog(t)})
+	wantCode(t, err, hotline.EUNAVAILABLE)
+	if want := "install -d -m 0700 " + missing; !strings.Contains(hotline.ErrorMessage(err), want) {
+		t.Fatalf("message %q does not say %q", hotline.ErrorMessage(err), want)
 	}
 
 	fresh := filepath.Join(dir, "fresh.db")
@@ -501,7 +516,7 @@ func TestBadDatabaseFiles(t *testing.T) {
 
 	// Locked: another connection holds the write lock longer than the busy timeout.
 	f := newFixture(t)
-	other, err := journal.Open(ctx, f.path, journal.Options{BusyTimeout: 100 * time.Millisecond})
+	other, err := journal.Open(ctx, f.path, journal.Options{BusyTimeout: 100 * time.Millisecond, Logger: testLog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -530,7 +545,7 @@ func TestBadDatabaseFiles(t *testing.T) {
 		os.Chmod(path, 0o400)
 		os.Chmod(ro, 0o500)
 		defer os.Chmod(ro, 0o700)
-		_, err := journal.Open(ctx, path, journal.Options{})
+		_, err := journal.Open(ctx, path, journal.Options{Logger: testLog(t)})
 		wantCode(t, err, hotline.EUNAVAILABLE)
 	}
 }

@@ -115,6 +115,14 @@ func (s *Store) Migrate(ctx context.Context) ([]Applied, error) {
 		return nil, hotline.Errorf(hotline.EUNAVAILABLE, "database %s has schema version %d, newer than this hotline (%d): upgrade hotline", s.path, cur, len(ms))
 	}
 	var applied []Applied
+	var names []string
+	// One line for the whole run, also when a migration fails after others were applied: what
+	// the database now is; a migration's note (what it moved) on its own line.
+	defer func() {
+		if len(applied) > 0 {
+			s.log.Info("journal: migrated", "from_version", cur, "version", applied[len(applied)-1].Version, "applied", strings.Join(names, ","))
+		}
+	}()
 	for _, m := range ms[cur:] {
 		a := Applied{Version: m.version, Name: m.name}
 		err := s.write(ctx, "migrate to "+m.name, func(tx *sqlx.Tx) error {
@@ -134,11 +142,11 @@ func (s *Store) Migrate(ctx context.Context) ([]Applied, error) {
 		if err != nil {
 			return applied, err
 		}
-		s.log.Debug("journal: migrated", "version", m.version, "name", m.name)
 		if a.Note != "" {
 			s.log.Info("journal: migrated", "version", m.version, "name", m.name, "note", a.Note)
 		}
 		applied = append(applied, a)
+		names = append(names, m.name)
 	}
 	if len(applied) > 0 {
 		if err := s.loadSettings(ctx); err != nil {

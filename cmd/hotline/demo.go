@@ -69,7 +69,13 @@ It uses a fresh journal (--journal, removed first) and writes the daemon's log t
 				}
 			}
 			ctx := cmd.Context()
-			store, err := journal.Open(ctx, dbPath, journal.Options{})
+			logf, err := os.OpenFile(logTo, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+			if err != nil {
+				return fmt.Errorf("demo: open the log: %w", err)
+			}
+			defer logf.Close()
+			log := newLogger(cfg.Log, logf)
+			store, err := journal.Open(ctx, dbPath, journal.Options{Logger: log})
 			if err != nil {
 				return err
 			}
@@ -80,15 +86,10 @@ It uses a fresh journal (--journal, removed first) and writes the daemon's log t
 			if err := demo.Seed(ctx, store, o.Operators); err != nil {
 				return err
 			}
-			logf, err := os.OpenFile(logTo, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-			if err != nil {
-				return fmt.Errorf("demo: open the log: %w", err)
-			}
-			defer logf.Close()
 
 			sctx, stop := context.WithCancel(ctx)
 			served := make(chan error, 1)
-			go func() { served <- daemon.Run(sctx, cfg, newLogger(cfg.Log, logf)) }()
+			go func() { served <- daemon.Run(sctx, cfg, log) }()
 			o.Store, o.Out = store, cmd.OutOrStdout()
 			fmt.Fprintf(o.Out, "hotline serve is running against %s (log: %s, journal: %s)\n", cfg.ARI.URL, logTo, dbPath)
 			runErr := demo.Run(ctx, o)
@@ -96,6 +97,7 @@ It uses a fresh journal (--journal, removed first) and writes the daemon's log t
 			if err := <-served; err != nil && runErr == nil {
 				runErr = fmt.Errorf("demo: hotline serve: %w (see %s)", err, logTo)
 			}
+			fmt.Fprintf(o.Out, "\nhotline serve has stopped; the sandbox Asterisk is still running. Stop it with: %s\n", sandboxDown(os.Getenv("HOTLINE_SANDBOX_INSTANCE")))
 			return runErr
 		},
 	}
@@ -108,4 +110,12 @@ It uses a fresh journal (--journal, removed first) and writes the daemon's log t
 	f.StringVar(&dbPath, "journal", "hotline-demo.db", "the demo's journal (removed and created anew)")
 	f.StringVar(&logTo, "log", "hotline-demo.log", "where the daemon's log goes")
 	return cmd
+}
+
+// sandboxDown is the command that stops the sandbox instance the demo ran on.
+func sandboxDown(instance string) string {
+	if instance == "" || instance == "0" {
+		return "sudo make sandbox-down"
+	}
+	return "sudo make sandbox-down HOTLINE_SANDBOX_INSTANCE=" + instance
 }

@@ -36,6 +36,10 @@ Settings come from the environment as 'asterisk-conf/sandbox env' prints them (s
 			if err != nil {
 				return hotline.Errorf(hotline.EUNAVAILABLE, "%v", err)
 			}
+			// The benchmark's calls and a test run's would mix on one instance, as two test runs'.
+			if err := sb.Lock(); err != nil {
+				return hotline.Errorf(hotline.EUNAVAILABLE, "%v", err)
+			}
 			o.Sandbox = loadgen.Sandbox{
 				ARIURL: sb.ARIURL, ARIWebsocket: sb.ARIWebsocket, ARIUser: sb.ARIUser, ARIPassword: sb.ARIPassword, ARIApp: sb.ARIApp,
 				AMIAddr: sb.AMIAddr, AMIUser: sb.AMIUser, AMIPassword: sb.AMIPassword,

@@ -166,18 +166,11 @@ func parseID(what, s string) (int64, error) {
 	return id, nil
 }
 
-// parseTime accepts a date (YYYY-MM-DD, local midnight) or an RFC 3339 time.
+// parseTime accepts a date (YYYY-MM-DD, local midnight) or an RFC 3339 time, spaces around
+// ignored: the one reader of every time flag (parseReportTime, with the report's zone).
 func parseTime(flag, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.ParseInLocation(hotline.DateLayout, s, time.Local); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.Time{}, hotline.Errorf(hotline.EINVALID, "invalid --%s %q: want YYYY-MM-DD or 2026-11-23T10:00:00+03:00", flag, s)
+	t, _, err := parseReportTime(flag, s, time.Local)
+	return t, err
 }
 
 // operatorRef resolves an operator given by id, login or extension.

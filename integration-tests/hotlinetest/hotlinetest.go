@@ -94,7 +94,15 @@ func start(tb testing.TB, journalPath string, ops []Operator, tweak func(*config
 		tb.Fatalf("hotlinetest: %v", err)
 	}
 	ctx := context.Background()
-	store, err := journal.Open(ctx, cfg.Journal.Path, journal.Options{})
+	// The daemon's log, and the test's own journal's: a file shown when the test fails, not
+	// lines in everyone's output.
+	logPath := filepath.Join(dir, "hotline.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	store, err := journal.Open(ctx, cfg.Journal.Path, journal.Options{Logger: log})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -106,12 +114,6 @@ func start(tb testing.TB, journalPath string, ops []Operator, tweak func(*config
 		seed(tb, store, ops)
 	}
 
-	logPath := filepath.Join(dir, "hotline.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rctx, cancel := context.WithCancel(ctx)
 	d := &Daemon{Config: cfg, Sandbox: sb, Store: store, API: control.NewClient(cfg.API.Socket), LogPath: logPath,
 		tb: tb, cancel: cancel, done: make(chan error, 1), log: log}

@@ -5,6 +5,10 @@
 // Settings come from the environment (HOTLINE_ARI_URL, HOTLINE_AMI_ADDR, ...: exactly what
 // `asterisk-conf/sandbox env` prints); when HOTLINE_ARI_URL is unset, Load runs `asterisk-conf/sandbox
 // env` itself (HOTLINE_SANDBOX_INSTANCE selects the instance).
+//
+// One test process at a time per instance: Require locks the instance for the life of the process
+// (two runs on one Asterisk would answer and restart each other's calls), and a test that fails
+// logs what Asterisk wrote to its log meanwhile.
 package sandbox
 
 import (
@@ -35,6 +39,7 @@ type Config struct {
 	SIPAddr         string // Asterisk's SIP UDP address, host:port
 	HandsetPassword string // digest password of every test handset (1001-1060, 2001-2030)
 	Root            string // the chroot Asterisk runs in (recordings are under Root/var/spool/asterisk)
+	Instance        string // HOTLINE_SANDBOX_INSTANCE, "0" to "9"; "" when the settings came from elsewhere
 }
 
 // Load reads the sandbox's settings from the environment or from `asterisk-conf/sandbox env`.
@@ -71,6 +76,7 @@ func Load() (Config, error) {
 		ARIUser: env["HOTLINE_ARI_USER"], ARIPassword: env["HOTLINE_ARI_PASSWORD"], ARIApp: env["HOTLINE_ARI_APP"],
 		AMIAddr: env["HOTLINE_AMI_ADDR"], AMIUser: env["HOTLINE_AMI_USER"], AMIPassword: env["HOTLINE_AMI_PASSWORD"],
 		SIPAddr: env["HOTLINE_SIP_ADDR"], HandsetPassword: env["HOTLINE_HANDSET_PASSWORD"], Root: env["HOTLINE_SANDBOX_ROOT"],
+		Instance: env["HOTLINE_SANDBOX_INSTANCE"],
 	}
 	if c.ARIURL == "" || c.AMIAddr == "" || c.SIPAddr == "" {
 		return Config{}, errors.New("sandbox: settings incomplete: need HOTLINE_ARI_URL, HOTLINE_AMI_ADDR and HOTLINE_SIP_ADDR (see 'asterisk-conf/sandbox env')")
@@ -116,11 +122,15 @@ func (c Config) Ping(ctx context.Context) error {
 }
 
 // Require returns the running sandbox's settings, or fails the test with what to do: an
-// integration test that cannot reach Asterisk fails, it never skips.
+// integration test that cannot reach Asterisk fails, it never skips. It locks the instance for
+// this process (Lock) and, if tb fails, logs the lines Asterisk logged while tb ran (LogOnFailure).
 func Require(tb testing.TB) Config {
 	tb.Helper()
 	c, err := Load()
 	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := c.Lock(); err != nil {
 		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -128,6 +138,7 @@ func Require(tb testing.TB) Config {
 	if err := c.Ping(ctx); err != nil {
 		tb.Fatal(err)
 	}
+	c.LogOnFailure(tb)
 	return c
 }
 
