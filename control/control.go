@@ -6,7 +6,7 @@
 // Routes (all JSON):
 //
 //	GET  /v1/status                       the live queue and operators (switchboard.Status)
-//	POST /v1/operators/{id}/pause         body {"reason":"2"}
+//	POST /v1/operators/{id}/pause         body {"reason":"2"}: a digit 0-9 (*23N), or none
 //	POST /v1/operators/{id}/resume
 //	POST /v1/operators/{id}/login
 //	POST /v1/operators/{id}/logout
@@ -106,7 +106,9 @@ func (h *handler) operator(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		err = h.sb.Pause(ctx, id, req.Reason)
+		if err = hotline.ValidPauseReason(req.Reason); err == nil {
+			err = h.sb.Pause(ctx, id, req.Reason)
+		}
 	case "resume":
 		err = h.sb.Resume(ctx, id)
 	case "login":
