@@ -11,7 +11,6 @@ import (
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/ari"
-	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/spf13/cobra"
 )
@@ -27,7 +26,7 @@ func newRecordingCmd(a *app) *cobra.Command {
 		Example: "  hotline recording list 2026-000123",
 		Args:    exactArgs(1, "a case id or number"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				id, err := s.CaseRef(ctx, args[0])
 				if err != nil {
 					return err
@@ -74,9 +73,9 @@ file is created readable by its owner only: recordings are personal data.`,
 		Example: "  hotline recording get call-1795438264.2 --config /etc/hotline/hotline.yaml\n  hotline recording get call-1795438264.2 -O /tmp/call.wav",
 		Args:    exactArgs(1, "a recording name (hotline recording list REF shows them)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := config.Load(configPath, nil)
+			cfg, err := loadConfig(configPath, nil)
 			if err != nil {
-				return hotline.Errorf(hotline.EINVALID, "%v", err)
+				return err
 			}
 			conn, err := ari.New(ari.Config{URL: cfg.ARI.URL, Username: cfg.ARI.User, Password: cfg.ARI.Password.Reveal(), Application: cfg.ARI.App})
 			if err != nil {
@@ -88,7 +87,7 @@ file is created readable by its owner only: recordings are personal data.`,
 			}
 			f, err := os.OpenFile(out+".part", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 			if err != nil {
-				return hotline.Errorf(hotline.EINVALID, "cannot write %s: %v", out, err)
+				return hotline.Errorf(hotline.EINVALID, "cannot write --out %s: %v", out, unwrapPath(err))
 			}
 			defer os.Remove(f.Name())
 			n, _, err := conn.DownloadStoredRecording(cmd.Context(), name, f)
@@ -98,7 +97,7 @@ file is created readable by its owner only: recordings are personal data.`,
 			switch {
 			case err == nil:
 			case errors.Is(err, ari.ErrNotFound):
-				return hotline.Errorf(hotline.ENOTFOUND, "Asterisk has no recording %q (deleted by retention, or misspelt)", name)
+				return hotline.Errorf(hotline.ENOTFOUND, "Asterisk has no recording %s (deleted by retention, or misspelt)", quote(name))
 			default:
 				return hotline.Errorf(hotline.EUNAVAILABLE, "download %s: %v", name, err)
 			}
@@ -109,7 +108,7 @@ file is created readable by its owner only: recordings are personal data.`,
 			return nil
 		},
 	}
-	getCmd.Flags().StringVarP(&configPath, "config", "c", os.Getenv("HOTLINE_CONFIG"), "the daemon's configuration file (for ARI's address and user)")
+	getCmd.Flags().StringVarP(&configPath, "config", "c", os.Getenv("HOTLINE_CONFIG"), "the daemon's configuration file (for ARI's address and user; a regular file of at most 256 KB)")
 	getCmd.Flags().StringVarP(&out, "out", "O", "", "where to write the recording (default NAME.wav)")
 
 	cmd.AddCommand(listCmd, getCmd)
