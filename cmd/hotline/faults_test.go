@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -348,7 +349,29 @@ func TestStoredEscapesAreNotObeyed(t *testing.T) {
 	if err := s.NewCase(ctx, by, &cs); err != nil {
 		t.Fatal(err)
 	}
+	admin, err := s.Actor(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := hotline.Operator{Name: "Оператор\x1b]0;owned\x07", Role: hotline.RoleOperator, Level: 1, Extension: "1009"}
+	if err := s.AddOperator(ctx, admin, &op); err != nil {
+		t.Fatal(err)
+	}
+	// On line today, so that the report lists them.
+	if err := s.RecordPresence(ctx, hotline.PresenceEvent{OperatorID: op.ID, At: time.Now().Add(-time.Minute), Presence: hotline.PresenceAvailable, How: hotline.PresenceByAdmin}); err != nil {
+		t.Fatal(err)
+	}
 	s.Close()
+	yesterday := time.Now().AddDate(0, 0, -1).Format(hotline.DateLayout) // a minute ago may be yesterday
+	for _, args := range [][]string{{"report", "--by", "operator", "--from", yesterday}, {"operator", "list"}, {"directory", "search", "Оператор"}} {
+		out := c.ok(args...)
+		if err := clean(out); err != nil {
+			t.Errorf("hotline %s: %v:\n%q", args, err, out)
+		}
+		if !strings.Contains(out, `Оператор\x1b]0;owned\x07`) {
+			t.Errorf("hotline %s does not show the operator's name escaped:\n%s", args, out)
+		}
+	}
 	for _, args := range [][]string{{"case", "show", cs.Number}, {"case", "list"}, {"case", "history", "--policy", "2650000000000001"}} {
 		out := c.ok(args...)
 		if err := clean(out); err != nil {
@@ -552,4 +575,31 @@ func TestMain(m *testing.M) {
 		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
+}
+
+// Commands that talk to the daemon fail at once, naming --socket, when it is not there: the board
+// used to redraw "cannot reach" forever.
+func TestDaemonCommandsFailFast(t *testing.T) {
+	c := newCLI(t)
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "stale.sock") // a crashed daemon's socket: nobody listens
+	l, err := net.Listen("unix", stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.(*net.UnixListener).SetUnlinkOnClose(false)
+	l.Close()
+	for _, tc := range []struct{ socket, want string }{
+		{filepath.Join(dir, "none.sock"), "no hotline daemon at"},
+		{stale, "cannot reach the hotline daemon"},
+		{dir, "--socket " + dir + " is not a socket (a directory)"},
+	} {
+		for _, args := range [][]string{{"status"}, {"board"}, {"--as", "admin", "operator", "login", "1001"}} {
+			start := time.Now()
+			r := c.run(append(args, "--socket", tc.socket)...)
+			if r.code != 6 && r.code != 2 || !strings.Contains(r.err, tc.want) || time.Since(start) > 5*time.Second {
+				t.Errorf("hotline %s --socket %s: exit %d after %s: %q; want at once %q", args, tc.socket, r.code, time.Since(start), r.err, tc.want)
+			}
+		}
+	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -104,7 +103,7 @@ file is created readable by its owner only: recordings are personal data.`,
 			if err := os.Rename(f.Name(), out); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d bytes\n", out, n)
+			printf(cmd.OutOrStdout(), "%s: %d bytes\n", out, n)
 			return nil
 		},
 	}

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/report"
+	"github.com/hotline-dev/hotline/termtext"
 	"github.com/spf13/cobra"
 )
 
@@ -134,7 +136,14 @@ func runReport(cmd *cobra.Command, a *app, f reportFlags) error {
 	case "html":
 		return report.WriteHTML(out, r)
 	default:
-		return report.WriteTable(out, r, by)
+		// The table shows operators' names and topics' titles as the journal holds them: what a
+		// terminal would obey in them is escaped (the whole table at once: a rune is never cut).
+		var b strings.Builder
+		if err := report.WriteTable(&b, r, by); err != nil {
+			return err
+		}
+		_, err := io.WriteString(out, termtext.EscapeLines(b.String()))
+		return err
 	}
 }
 
