@@ -29,7 +29,7 @@ fmt-check:
 
 # Unit tests only: no Asterisk needed.
 unit:
-	$(GO) test -count=1 . ./config ./control ./board ./report ./routing ./journal ./switchboard ./switchboard/amiadapter ./switchboard/journaladapter ./daemon ./cmd/hotline ./integration-tests/sipphone ./spool
+	$(GO) test -count=1 . ./config ./control ./board ./report ./routing ./journal ./switchboard ./switchboard/amiadapter ./switchboard/journaladapter ./daemon ./cmd/hotline ./integration-tests/sipphone ./spool ./termtext
 
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
