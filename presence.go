@@ -46,6 +46,17 @@ type PresenceEvent struct {
 	Actor string `json:"actor,omitempty"`
 }
 
+// ValidPauseReason refuses a pause reason a person gives (the CLI, the control API) unless it is
+// one a handset can key: a digit 0-9 (*23N), or none. A reason is kept for good in the operator's
+// presence history, so nothing else is let in. (The switchboard's own pause after missed offers
+// says "missed".)
+func ValidPauseReason(reason string) error {
+	if reason == "" || (len(reason) == 1 && reason[0] >= '0' && reason[0] <= '9') {
+		return nil
+	}
+	return Errorf(EINVALID, "pause reason %.80q is not a reason code: a digit 0-9, as keyed with *23N on a handset, or none", reason)
+}
+
 // Standing reports whether p is a presence the journal records (PresenceEvent.Presence).
 func (p Presence) Standing() bool {
 	switch p {

@@ -14,6 +14,7 @@ import (
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/report"
 	"github.com/hotline-dev/hotline/switchboard"
+	"github.com/hotline-dev/hotline/termtext"
 )
 
 // Live is where the board reads the hotline's state; *control.Client is one.
@@ -129,9 +130,9 @@ func Render(w io.Writer, f Frame) error {
 		slices.SortFunc(ops, func(a, b switchboard.OperatorStatus) int { return strings.Compare(a.Extension, b.Extension) })
 		fmt.Fprintf(&b, "%-12s %2d ", strings.ToUpper(strings.ReplaceAll(string(p), "_", " ")), len(ops))
 		for _, o := range ops {
-			fmt.Fprintf(&b, " %s %s", o.Extension, o.Name)
+			fmt.Fprintf(&b, " %s %s", termtext.Escape(o.Extension), termtext.Escape(o.Name))
 			if p == hotline.PresencePaused && o.Reason != "" {
-				fmt.Fprintf(&b, " (reason %s)", o.Reason)
+				fmt.Fprintf(&b, " (reason %s)", termtext.Escape(o.Reason))
 			}
 			if !o.Since.IsZero() && p != hotline.PresenceLoggedOut {
 				fmt.Fprintf(&b, " %s", st.At.Sub(o.Since).Round(time.Second))

@@ -14,7 +14,7 @@
 // Routes (all JSON):
 //
 //	GET  /v1/status                       the live queue and operators (switchboard.Status)
-//	POST /v1/operators/{id}/pause         body {"reason":"2"}
+//	POST /v1/operators/{id}/pause         body {"reason":"2"}: a digit 0-9 (*23N), or none
 //	POST /v1/operators/{id}/resume
 //	POST /v1/operators/{id}/login
 //	POST /v1/operators/{id}/logout
@@ -251,6 +251,10 @@ func (h *handler) operator(w http.ResponseWriter, r *http.Request, by hotline.Ac
 				h.fail(w, r, hotline.Errorf(hotline.EINVALID, "pause request: %v", derr))
 				return
 			}
+		}
+		if err := hotline.ValidPauseReason(req.Reason); err != nil {
+			h.fail(w, r, err)
+			return
 		}
 	case "resume", "login", "logout":
 	default:

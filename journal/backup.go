@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/mattn/go-sqlite3"
@@ -79,8 +80,17 @@ func (s *Store) Backup(ctx context.Context, dest string) (pages int, err error) 
 		return 0, s.dbError(err, "backup")
 	}
 	var res string
-	if err := dconn.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil || res != "ok" {
-		return 0, fmt.Errorf("backup %s failed its integrity check: %v %s", dest, err, res)
+	if err := dconn.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+		return 0, s.dbError(err, "check the backup")
+	}
+	if res != "ok" {
+		// What was copied is what the journal holds: the journal is damaged.
+		problems := strings.Join(strings.Fields(strings.ReplaceAll(res, "*** in database main ***", "")), " ")
+		if len(problems) > 160 {
+			problems = problems[:160] + "…"
+		}
+		return 0, hotline.Errorf(hotline.EUNAVAILABLE, "the journal at %s is damaged: its copy fails SQLite's integrity check (%s); "+
+			"no backup was kept: restore an earlier one, and see `hotline db check`", s.path, problems)
 	}
 	return pages, nil
 }

@@ -349,8 +349,8 @@ func callCases(ctx context.Context, q querier, ref int64) ([]hotline.Case, error
 	return out, nil
 }
 
-// attach puts call ref on case caseID (once).
-func (s *Store) attach(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, caseID, ref int64, channel string) error {
+// attachCall puts call ref on case caseID (once).
+func (s *Store) attachCall(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, caseID, ref int64, channel string) error {
 	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO case_calls (case_id, call_ref, attached_at, attached_by) VALUES (?, ?, ?, ?)`,
 		caseID, ref, s.now().UnixMilli(), by.Login)
 	if err != nil {
@@ -409,7 +409,7 @@ func (s *Store) KeyTopic(ctx context.Context, channel string, operatorID int64, 
 			return err
 		}
 		out = c
-		return s.attach(ctx, tx, by, c.ID, call.ID, channel)
+		return s.attachCall(ctx, tx, by, c.ID, call.ID, channel)
 	})
 	return out, err
 }
@@ -493,7 +493,7 @@ func (s *Store) OpenDelayedAnswer(ctx context.Context, channel, why string, rule
 		if err := s.insertCase(ctx, tx, hotline.SystemActor, &c); err != nil {
 			return err
 		}
-		if err := s.attach(ctx, tx, hotline.SystemActor, c.ID, call.ID, channel); err != nil {
+		if err := s.attachCall(ctx, tx, hotline.SystemActor, c.ID, call.ID, channel); err != nil {
 			return err
 		}
 		for _, e := range earlier { // the caller's history in one chain (§5.1.7)
@@ -593,7 +593,7 @@ func (s *Store) CallbackConnected(ctx context.Context, channel string, operatorI
 			if err := s.saveCase(ctx, tx, hotline.SystemActor, before, c, "called back"); err != nil {
 				return err
 			}
-			return s.attach(ctx, tx, hotline.SystemActor, c.ID, call.ID, channel)
+			return s.attachCall(ctx, tx, hotline.SystemActor, c.ID, call.ID, channel)
 		}
 		return nil // the delayed answer was dealt with meanwhile: the call stands on its own
 	})

@@ -186,7 +186,7 @@ func (s *Store) AttachCall(ctx context.Context, by hotline.Actor, caseID, callID
 			}
 			return err
 		}
-		return s.attach(ctx, tx, by, caseID, callID, channel)
+		return s.attachCall(ctx, tx, by, caseID, callID, channel)
 	})
 }
 
@@ -216,7 +216,7 @@ func (s *Store) RegisterCall(ctx context.Context, by hotline.Actor, callID int64
 		if err := s.insertCase(ctx, tx, by, c); err != nil {
 			return err
 		}
-		if err := s.attach(ctx, tx, by, c.ID, callID, call.Channel); err != nil {
+		if err := s.attachCall(ctx, tx, by, c.ID, callID, call.Channel); err != nil {
 			return err
 		}
 		seen := map[int64]bool{}

@@ -248,12 +248,18 @@ func (s *Store) Case(ctx context.Context, id int64) (hotline.Case, error) {
 
 // change loads a case, applies fn (a rule from the root package) and stores the result with a
 // history event named action, in one transaction.
-func (s *Store) change(ctx context.Context, by hotline.Actor, id int64, action string, fn func(c *hotline.Case, now time.Time) error) (hotline.Case, error) {
+// Each of with is written in the same transaction (all or nothing), given the case as it was.
+func (s *Store) change(ctx context.Context, by hotline.Actor, id int64, action string, fn func(c *hotline.Case, now time.Time) error, with ...func(tx *sqlx.Tx, c hotline.Case) error) (hotline.Case, error) {
 	var out hotline.Case
 	err := s.write(ctx, action+" case", func(tx *sqlx.Tx) error {
 		before, err := getCase(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		for _, w := range with {
+			if err := w(tx, before); err != nil {
+				return err
+			}
 		}
 		c := before
 		if err := fn(&c, s.now().UTC()); err != nil {
@@ -315,10 +321,20 @@ type CaseUpdate struct {
 	OwnerID      *int64 // reassigning: administrators only
 	// SetInProgress: the owner of a delayed answer called the person back (hotline.Case.SetInProgress).
 	SetInProgress bool
+	// Attachment, when set, is a document registered with the case by the same edit: the card
+	// and the document are written together or not at all.
+	Attachment *hotline.Attachment
 }
 
 // UpdateCase edits a case card (in progress or delayed answer, by its owner or an administrator).
 func (s *Store) UpdateCase(ctx context.Context, by hotline.Actor, id int64, u CaseUpdate) (hotline.Case, error) {
+	var with []func(tx *sqlx.Tx, c hotline.Case) error
+	if a := u.Attachment; a != nil {
+		if err := s.prepareAttachment(a, id); err != nil {
+			return hotline.Case{}, err
+		}
+		with = append(with, func(tx *sqlx.Tx, c hotline.Case) error { return s.attach(ctx, tx, by, c, a) })
+	}
 	return s.change(ctx, by, id, "updated", func(c *hotline.Case, now time.Time) error {
 		if err := c.Editable(by); err != nil {
 			return err
@@ -363,7 +379,7 @@ func (s *Store) UpdateCase(ctx context.Context, by hotline.Actor, id int64, u Ca
 		}
 		c.UpdatedAt = now
 		return nil
-	})
+	}, with...)
 }
 
 // CloseCase applies the operator's result (hotline.Case.Close): under review, or a delayed
@@ -445,29 +461,43 @@ func (s *Store) LinkedCases(ctx context.Context, id int64) ([]hotline.Case, erro
 
 // AddAttachment registers a document with a case and sets a.ID.
 func (s *Store) AddAttachment(ctx context.Context, by hotline.Actor, a *hotline.Attachment) error {
-	if err := a.Validate(); err != nil {
+	if err := s.prepareAttachment(a, a.CaseID); err != nil {
 		return err
 	}
-	a.CreatedAt = s.now().UTC()
 	return s.write(ctx, "add attachment", func(tx *sqlx.Tx) error {
 		c, err := getCase(ctx, tx, a.CaseID)
 		if err != nil {
 			return err
 		}
-		if err := c.Editable(by); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO attachments (case_id, document_number, registered_on, file_path, created_at) VALUES (?, ?, ?, ?, ?)`,
-			a.CaseID, a.DocumentNumber, a.RegisteredOn, a.FilePath, a.CreatedAt.UnixMilli())
-		if err != nil {
-			return err
-		}
-		if a.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, by, "case", c.ID, c.ID, "attached", diff(nil, map[string]string{
-			"document_number": a.DocumentNumber, "registered_on": a.RegisteredOn, "file_path": a.FilePath}))
+		return s.attach(ctx, tx, by, c, a)
 	})
+}
+
+// prepareAttachment checks a document for case id before any transaction.
+func (s *Store) prepareAttachment(a *hotline.Attachment, id int64) error {
+	a.CaseID = id
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	a.CreatedAt = s.now().UTC()
+	return nil
+}
+
+// attach registers document a with case c in tx, with its history event, and sets a.ID.
+func (s *Store) attach(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, c hotline.Case, a *hotline.Attachment) error {
+	if err := c.Editable(by); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO attachments (case_id, document_number, registered_on, file_path, created_at) VALUES (?, ?, ?, ?, ?)`,
+		a.CaseID, a.DocumentNumber, a.RegisteredOn, a.FilePath, a.CreatedAt.UnixMilli())
+	if err != nil {
+		return err
+	}
+	if a.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, by, "case", c.ID, c.ID, "attached", diff(nil, map[string]string{
+		"document_number": a.DocumentNumber, "registered_on": a.RegisteredOn, "file_path": a.FilePath}))
 }
 
 // Attachments lists the documents of case id.

@@ -68,7 +68,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger; default slog.Default().
 	Logger *slog.Logger
-	// ReadOnly opens without a write connection (db check, reports); writes return unavailable.
+	// ReadOnly opens without a write connection (db check, reports, the CLI's lists); writes
+	// return unavailable. It reads a journal the process may not write: a read-only file, or one
+	// in a directory where SQLite cannot create the WAL's index; see Open.
 	ReadOnly bool
 }
 
@@ -77,6 +79,7 @@ type Store struct {
 	path string
 	w    *sqlx.DB // exactly one connection: SQLite's single writer; database/sql queues callers
 	r    *sqlx.DB // query-only readers
+	rDSN string   // how the readers were opened (ReaderDSN)
 	now  func() time.Time
 	log  *slog.Logger
 
@@ -86,12 +89,20 @@ type Store struct {
 	markSpool string // the spool generation whose write mark was last claimed (writemark.go)
 }
 
-// Open opens (creating it mode 0600 if missing) the journal at path. It does not migrate: call
-// Migrate, or check SchemaVersion. It fails with a clear unavailable error when the file is
-// locked, read-only, corrupt or not a database.
+// Open opens (creating it mode 0600 if missing, unless ReadOnly) the journal at path. It does not
+// migrate: call Migrate, or check SchemaVersion. It fails with a clear unavailable error when the
+// file is locked, read-only, damaged or not a database, and an invalid one when path is a
+// directory.
+//
+// ReadOnly opens the file read-only (SQLite's mode=ro). A WAL database needs its index (-shm)
+// even to be read; where it cannot be created (the directory is not writable) and no -wal file
+// exists, nothing has the journal open, so it is read as an immutable snapshot instead.
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, hotline.Errorf(hotline.EINVALID, "invalid database path %q (empty, or contains ? or #)", path)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, hotline.Errorf(hotline.EINVALID, "database path %s is a directory, not a journal file", path)
 	}
 	if opt.BusyTimeout == 0 {
 		opt.BusyTimeout = 5 * time.Second
@@ -117,9 +128,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			}
 		case errors.Is(err, fs.ErrNotExist):
 			dir := filepath.Dir(path)
-			return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot create database file %s: its directory %s does not exist (create it: install -d -m 0700 %s)", path, dir, dir)
+			return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot create the journal at %s: its directory %s does not exist (create it: install -d -m 0700 %s)", path, dir, dir)
 		default:
-			return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot create database file %s: %v", path, err)
+			return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot create the journal at %s: %v", path, err)
 		}
 	} else if _, err := os.Stat(path); err != nil {
 		return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot open database file %s: %v", path, err)
@@ -148,7 +159,14 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		path, opt.BusyTimeout.Milliseconds())
 	s := &Store{path: path, now: opt.Now, log: opt.Logger}
 	var err error
-	if s.r, err = sqlx.Open("sqlite3", base+"&_query_only=on"); err != nil {
+	readers := base + "&_query_only=on"
+	if opt.ReadOnly {
+		// Opened read-only, SQLite writes nothing, not even the journal mode. A file: URI decodes
+		// %XX escapes in the path: a literal % stays one.
+		readers = "file:" + strings.ReplaceAll(path, "%", "%25") + fmt.Sprintf("?mode=ro&_query_only=on&_busy_timeout=%d", opt.BusyTimeout.Milliseconds())
+	}
+	s.rDSN = readers
+	if s.r, err = sqlx.Open("sqlite3", readers); err != nil {
 		return nil, fmt.Errorf("open readers: %w", err)
 	}
 	s.r.SetMaxOpenConns(4)
@@ -161,6 +179,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		s.w.SetMaxOpenConns(1)
 		s.w.SetMaxIdleConns(1)
 		s.w.SetConnMaxLifetime(0)
+	} else if err := s.readSnapshotIfNeeded(ctx, readers); err != nil {
+		s.r.Close()
+		return nil, err
 	}
 	if err := s.verify(ctx); err != nil {
 		s.closeDBs()
@@ -172,6 +193,35 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	return s, nil
 }
+
+// readSnapshotIfNeeded reopens the readers of a read-only Store as an immutable snapshot when
+// SQLite cannot create the WAL's index (-shm) next to the file and no -wal exists: nothing has
+// the journal open, and reading it needs no index.
+func (s *Store) readSnapshotIfNeeded(ctx context.Context, readers string) error {
+	var n int
+	err := s.r.GetContext(ctx, &n, "SELECT count(*) FROM sqlite_master")
+	var se sqlite3.Error
+	if err == nil || !errors.As(err, &se) || (se.Code != sqlite3.ErrReadonly && se.Code != sqlite3.ErrCantOpen) {
+		return nil // verify says what else is wrong
+	}
+	if _, werr := os.Stat(s.path + "-wal"); !errors.Is(werr, fs.ErrNotExist) {
+		return nil
+	}
+	s.log.Debug("journal: the WAL index cannot be created here; reading the journal as a snapshot", "path", s.path)
+	s.r.Close()
+	r, err := sqlx.Open("sqlite3", readers+"&immutable=1")
+	if err != nil {
+		return fmt.Errorf("open readers: %w", err)
+	}
+	r.SetMaxOpenConns(4)
+	r.SetConnMaxIdleTime(time.Minute)
+	s.r, s.rDSN = r, readers+"&immutable=1"
+	return nil
+}
+
+// ReaderDSN is how the Store's readers open the file, for a package that queries the journal's
+// tables itself (the reports): read-only, and as a snapshot where the Store reads one.
+func (s *Store) ReaderDSN() string { return s.rDSN }
 
 // verify touches the file so that a corrupt, locked or read-only one fails at Open with a clear
 // error rather than at the first write, and checks the pragmas actually took.
@@ -188,7 +238,7 @@ func (s *Store) verify(ctx context.Context) error {
 	if err := db.GetContext(ctx, &n, "SELECT count(*) FROM sqlite_master"); err != nil {
 		return s.dbError(err, "read database schema")
 	}
-	if !strings.EqualFold(mode, "wal") {
+	if s.w != nil && !strings.EqualFold(mode, "wal") {
 		return hotline.Errorf(hotline.EUNAVAILABLE, "database %s is in %s journal mode, not WAL: is the file or its directory read-only?", s.path, mode)
 	}
 	if s.w != nil {
@@ -278,7 +328,7 @@ func (s *Store) dbError(err error, what string) error {
 	case sqlite3.ErrReadonly:
 		e = hotline.Errorf(hotline.EUNAVAILABLE, "%s: database %s is read-only; check the permissions of the file and its directory", what, s.path)
 	case sqlite3.ErrCorrupt, sqlite3.ErrNotADB:
-		e = hotline.Errorf(hotline.EUNAVAILABLE, "%s: database %s is corrupt or not a hotline database; restore it from a backup", what, s.path)
+		e = Damaged(s.path, se)
 	case sqlite3.ErrCantOpen, sqlite3.ErrPerm, sqlite3.ErrAuth:
 		e = hotline.Errorf(hotline.EUNAVAILABLE, "%s: cannot open database %s; check that it and its directory exist and are accessible", what, s.path)
 	case sqlite3.ErrFull, sqlite3.ErrIoErr:
@@ -301,6 +351,13 @@ func (s *Store) dbError(err error, what string) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return fmt.Errorf("%w (%w)", e, err)
+}
+
+// Damaged is the error for a journal file SQLite finds corrupt or not a database at all, cause
+// being SQLite's own words; whoever reads the file (the report's loader too) says it this way.
+func Damaged(path string, cause error) *hotline.Error {
+	return hotline.Errorf(hotline.EUNAVAILABLE, "the journal at %s is damaged (corrupt, or not a hotline journal: %v); restore it from a backup "+
+		"(`hotline db backup` makes them, `hotline db check` shows the damage)", path, cause)
 }
 
 // ms converts a time to the stored Unix milliseconds; the zero time is NULL.

@@ -82,7 +82,7 @@ func (s *Store) RequireCurrent(ctx context.Context) error {
 	case v < latest:
 		return hotline.Errorf(hotline.EUNAVAILABLE, "database %s has schema version %d, this hotline needs %d: run `hotline db migrate`", s.path, v, latest)
 	case v > latest:
-		return hotline.Errorf(hotline.EUNAVAILABLE, "database %s has schema version %d, newer than this hotline (%d): upgrade hotline", s.path, v, latest)
+		return hotline.Errorf(hotline.EUNAVAILABLE, "the journal at %s was written by a newer hotline (schema %d, this build knows %d): upgrade hotline", s.path, v, latest)
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ func Open(ctx context.Context, path string) (*Source, error) {
 		st.Close()
 		return nil, err
 	}
-	db, err := sqlx.Open("sqlite3", "file:"+path+"?mode=ro&_query_only=on&_busy_timeout=5000")
+	db, err := sqlx.Open("sqlite3", st.ReaderDSN()) // read-only (mode=ro, query_only)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("open %s read-only: %w", path, err)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/board"
 	"github.com/hotline-dev/hotline/control"
 	"github.com/hotline-dev/hotline/report"
@@ -28,8 +29,30 @@ when a threshold is crossed. Ctrl-C ends it.`,
 		Example: "  hotline board\n  hotline board --longest-wait 60s --min-operators 3\n  hotline board --frames 1 --no-journal   # one picture, e.g. for a script",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case o.Interval <= 0:
+				return hotline.Errorf(hotline.EINVALID, "--interval must be positive, not %s", o.Interval)
+			case o.Frames < 0:
+				return hotline.Errorf(hotline.EINVALID, "--frames must be 0 (until Ctrl-C) or more, not %d", o.Frames)
+			case o.Thresholds.LongestWait < 0 || o.Thresholds.MinOnLine < 0:
+				return hotline.Errorf(hotline.EINVALID, "--longest-wait and --min-operators cannot be negative")
+			case o.Thresholds.ServiceLevel < 0 || o.Thresholds.ServiceLevel > 100 || o.Thresholds.ServiceLevel != o.Thresholds.ServiceLevel:
+				return hotline.Errorf(hotline.EINVALID, "--min-service-level is a percentage, 0 to 100, not %v", o.Thresholds.ServiceLevel)
+			}
+			// A daemon that is not there fails the command at once; once it has answered, the
+			// board keeps redrawing through its restarts.
+			if err := checkSocket(socket); err != nil {
+				return err
+			}
+			live := control.NewClient(socket)
+			if _, err := live.Status(cmd.Context()); err != nil {
+				return err
+			}
 			var today board.Today
 			if !noDB {
+				if err := a.requireJournal(); err != nil {
+					return err
+				}
 				src, err := report.Open(cmd.Context(), a.dbPath)
 				if err != nil {
 					return err
@@ -53,7 +76,7 @@ when a threshold is crossed. Ctrl-C ends it.`,
 			if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 				o.Clear = true
 			}
-			return board.Run(cmd.Context(), out, control.NewClient(socket), today, o)
+			return board.Run(cmd.Context(), out, live, today, o)
 		},
 	}
 	socketFlag(cmd, &socket)

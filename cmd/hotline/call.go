@@ -126,7 +126,7 @@ func newCallShowCmd(a *app) *cobra.Command {
 			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
 				id, err := s.CallRef(ctx, args[0])
 				if err != nil {
-					return err
+					return forFlag("CALL", err)
 				}
 				c, err := s.Call(ctx, id)
 				if err != nil {
@@ -164,7 +164,7 @@ func newCallAttachCmd(a *app) *cobra.Command {
 				}
 				callID, err := s.CallRef(ctx, args[0])
 				if err != nil {
-					return err
+					return forFlag("CALL", err)
 				}
 				caseID, err := s.CaseRef(ctx, args[1])
 				if err != nil {
@@ -207,7 +207,7 @@ topic, or the person not satisfied with an earlier result). All or nothing.`,
 				}
 				callID, err := s.CallRef(ctx, args[0])
 				if err != nil {
-					return err
+					return forFlag("CALL", err)
 				}
 				var links []int64
 				for _, ref := range splitList(link) {

@@ -81,12 +81,12 @@ approved (closed for good). Results: answered, measures_taken, forwarded_with_no
 		"Close with «Переадресация с уведомлением обратившегося»: the case becomes a delayed answer for OPERATOR",
 		`  hotline case forward 2026-000123 --to sidorova --comment "передано страховому представителю"`, 1,
 		func(ctx context.Context, s *journal.Store, by hotline.Actor, id int64, _ []string) (hotline.Case, error) {
-			if fwdTo == "" {
-				return hotline.Case{}, hotline.Errorf(hotline.EINVALID, "--to is required: the operator who takes the case (id, login or extension)")
+			if err := required(map[string]string{"to": fwdTo, "comment": fwdComment}, "to", "comment"); err != nil {
+				return hotline.Case{}, err
 			}
 			o, err := operatorRef(ctx, s, fwdTo)
 			if err != nil {
-				return hotline.Case{}, err
+				return hotline.Case{}, forFlag("--to", err)
 			}
 			return s.CloseCase(ctx, by, id, hotline.Closing{Result: hotline.ResultForwarded, Comment: fwdComment, ForwardTo: o.ID})
 		})
@@ -98,6 +98,9 @@ approved (closed for good). Results: answered, measures_taken, forwarded_with_no
 		"Close with «Находится на контроле, сроки рассмотрения продлены»: the administrator approves the new date",
 		`  hotline case extend 123 --until 2026-12-20 --reason "ожидается ответ медицинской организации"`, 1,
 		func(ctx context.Context, s *journal.Store, by hotline.Actor, id int64, _ []string) (hotline.Case, error) {
+			if err := required(map[string]string{"until": extUntil, "reason": extReason}, "until", "reason"); err != nil {
+				return hotline.Case{}, err
+			}
 			until, err := parseTime("until", extUntil)
 			if err != nil {
 				return hotline.Case{}, err
@@ -113,8 +116,17 @@ approved (closed for good). Results: answered, measures_taken, forwarded_with_no
 		`  hotline case close 123 --result answered --comment "разъяснён порядок замены полиса"`, 1,
 		func(ctx context.Context, s *journal.Store, by hotline.Actor, id int64, _ []string) (hotline.Case, error) {
 			r := hotline.Result(closeResult)
-			if r == hotline.ResultForwarded || r == hotline.ResultExtended {
-				return hotline.Case{}, hotline.Errorf(hotline.EINVALID, "use `hotline case forward` or `hotline case extend` for %s", r)
+			switch r {
+			case hotline.ResultAnswered, hotline.ResultMeasuresTaken:
+			case hotline.ResultForwarded, hotline.ResultExtended:
+				return hotline.Case{}, hotline.Errorf(hotline.EINVALID, "--result %s: use `hotline case forward` or `hotline case extend`", r)
+			case "":
+				return hotline.Case{}, hotline.Errorf(hotline.EINVALID, "--result is required: answered or measures_taken")
+			default:
+				return hotline.Case{}, hotline.Errorf(hotline.EINVALID, "--result must be answered or measures_taken, not %s", quote(closeResult))
+			}
+			if err := required(map[string]string{"comment": closeComment}, "comment"); err != nil {
+				return hotline.Case{}, err
 			}
 			return s.CloseCase(ctx, by, id, hotline.Closing{Result: r, Comment: closeComment})
 		})
@@ -132,6 +144,9 @@ approved (closed for good). Results: answered, measures_taken, forwarded_with_no
 	ret := a.caseCmd("return REF --reason TEXT", "Return a case under review to its owner, in progress (administrators only)",
 		`  hotline case return 123 --reason "не указана дата приёма"`, 1,
 		func(ctx context.Context, s *journal.Store, by hotline.Actor, id int64, _ []string) (hotline.Case, error) {
+			if err := required(map[string]string{"reason": retReason}, "reason"); err != nil {
+				return hotline.Case{}, err
+			}
 			return s.ReturnCase(ctx, by, id, retReason)
 		})
 	ret.Flags().StringVar(&retReason, "reason", "", "what the owner must fix")
@@ -140,6 +155,9 @@ approved (closed for good). Results: answered, measures_taken, forwarded_with_no
 	reopen := a.caseCmd("reopen REF --reason TEXT", "Put an approved case back in progress (administrators only)",
 		`  hotline case reopen 123 --reason "повторное обращение по тому же вопросу"`, 1,
 		func(ctx context.Context, s *journal.Store, by hotline.Actor, id int64, _ []string) (hotline.Case, error) {
+			if err := required(map[string]string{"reason": reopenReason}, "reason"); err != nil {
+				return hotline.Case{}, err
+			}
 			return s.ReopenCase(ctx, by, id, reopenReason)
 		})
 	reopen.Flags().StringVar(&reopenReason, "reason", "", "why the case is reopened")
@@ -205,7 +223,7 @@ func newCaseNewCmd(a *app) *cobra.Command {
 				if f.owner != "" {
 					o, err := operatorRef(ctx, s, f.owner)
 					if err != nil {
-						return err
+						return forFlag("--owner", err)
 					}
 					c.OwnerID = o.ID
 				}
@@ -260,30 +278,35 @@ func newCaseUpdateCmd(a *app) *cobra.Command {
 			if changedFlag("owner") {
 				o, err := operatorRef(ctx, s, f.owner)
 				if err != nil {
-					return hotline.Case{}, err
+					return hotline.Case{}, forFlag("--owner", err)
 				}
 				u.OwnerID = &o.ID
 			}
-			var c hotline.Case
-			var err error
-			if u != (journal.CaseUpdate{}) {
-				if c, err = s.UpdateCase(ctx, by, id, u); err != nil {
-					return c, err
+			card := u != (journal.CaseUpdate{})
+			if changedFlag("doc-number") || changedFlag("doc-date") || changedFlag("doc-file") {
+				// The card and the document are one edit: both are written or neither.
+				u.Attachment = &hotline.Attachment{CaseID: id, DocumentNumber: docNumber, RegisteredOn: docDate, FilePath: file}
+				if err := u.Attachment.Validate(); err != nil {
+					return hotline.Case{}, forFlag("--doc-number, --doc-date or --doc-file", err)
 				}
 			}
-			if docNumber != "" || docDate != "" || file != "" {
-				att := hotline.Attachment{CaseID: id, DocumentNumber: docNumber, RegisteredOn: docDate, FilePath: file}
-				if err := s.AddAttachment(ctx, by, &att); err != nil {
-					return c, err
+			switch {
+			case card:
+				if _, err := s.UpdateCase(ctx, by, id, u); err != nil {
+					return hotline.Case{}, err
 				}
-			} else if u == (journal.CaseUpdate{}) {
-				return c, hotline.Errorf(hotline.EINVALID, "nothing to update: give at least one flag (see --help)")
+			case u.Attachment != nil:
+				if err := s.AddAttachment(ctx, by, u.Attachment); err != nil {
+					return hotline.Case{}, err
+				}
+			default:
+				return hotline.Case{}, hotline.Errorf(hotline.EINVALID, "nothing to update: give at least one flag (see --help)")
 			}
 			return s.Case(ctx, id)
 		})
 	f.register(cmd)
 	cmd.Flags().BoolVar(&inProgress, "in-progress", false, "set a delayed answer «В работе» (after calling the person back)")
-	cmd.Flags().StringVar(&docNumber, "doc-number", "", "attach a document: its number")
+	cmd.Flags().StringVar(&docNumber, "doc-number", "", "attach a document: its number (with the card's edit, if any, in one transaction)")
 	cmd.Flags().StringVar(&docDate, "doc-date", "", "attach a document: its registration date, YYYY-MM-DD")
 	cmd.Flags().StringVar(&file, "doc-file", "", "attach a document: the file's path")
 	return cmd
@@ -302,22 +325,28 @@ func newCaseListCmd(a *app) *cobra.Command {
   hotline case list --caller +78652123456`,
 		Args: exactArgs(0, "no arguments (use flags)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkPaging(limit, offset); err != nil {
+				return err
+			}
 			f := journal.CaseFilter{Type: hotline.CaseType(typ), Topic: topic, Caller: caller, Limit: limit, Offset: offset}
 			var err error
 			if f.From, err = parseTime("from", from); err != nil {
 				return err
 			}
-			if f.To, err = parseTime("to", to); err != nil {
+			if f.To, err = parseUntil("to", to, time.Local); err != nil {
 				return err
+			}
+			if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
+				return hotline.Errorf(hotline.EINVALID, "the range is empty: --to %s is before --from %s", to, from)
 			}
 			for _, st := range splitList(status) {
 				f.Statuses = append(f.Statuses, hotline.CaseStatus(st))
 			}
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				if operator != "" {
 					o, err := operatorRef(ctx, s, operator)
 					if err != nil {
-						return err
+						return forFlag("--operator", err)
 					}
 					f.OperatorID = o.ID
 				}
@@ -331,14 +360,14 @@ func newCaseListCmd(a *app) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&from, "from", "", "registered on or after (YYYY-MM-DD or RFC 3339)")
-	fs.StringVar(&to, "to", "", "registered before (YYYY-MM-DD or RFC 3339)")
+	fs.StringVar(&to, "to", "", "registered on or before this day (YYYY-MM-DD, included), or before this time (RFC 3339)")
 	fs.StringVar(&status, "status", "", "comma-separated: in_progress, delayed_answer, under_review, approved")
 	fs.StringVar(&typ, "type", "", "case type")
 	fs.StringVar(&topic, "topic", "", "topic code")
 	fs.StringVar(&operator, "operator", "", "owned by this operator (id, login or extension)")
 	fs.StringVar(&caller, "caller", "", "the caller's phone number")
-	fs.IntVar(&limit, "limit", 100, "at most this many (up to 10000)")
-	fs.IntVar(&offset, "offset", 0, "skip this many (paging)")
+	fs.IntVar(&limit, "limit", 100, "at most this many (1 to 10000)")
+	fs.IntVar(&offset, "offset", 0, "skip this many (paging; 0 or more)")
 	_ = cmd.RegisterFlagCompletionFunc("status", fixed("in_progress", "delayed_answer", "under_review", "approved"))
 	_ = cmd.RegisterFlagCompletionFunc("type", fixed(caseTypes()...))
 	return cmd
@@ -351,7 +380,7 @@ func newCaseShowCmd(a *app) *cobra.Command {
 		Example: "  hotline case show 2026-000123\n  hotline case show 123 -o json",
 		Args:    exactArgs(1, "a case id or number"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				id, err := s.CaseRef(ctx, args[0])
 				if err != nil {
 					return err
@@ -434,7 +463,10 @@ func newCaseHistoryCmd(a *app) *cobra.Command {
   hotline case history --policy 2650000000000001 --name "Смирнов Сергей Сергеевич"`,
 		Args: exactArgs(0, "no arguments (use flags)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			if err := checkPaging(limit, 0); err != nil {
+				return err
+			}
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				cs, err := s.CallerHistory(ctx, journal.CallerQuery{Number: caller, PolicyNumber: policy, FullName: name}, limit)
 				if err != nil {
 					return err
@@ -446,6 +478,6 @@ func newCaseHistoryCmd(a *app) *cobra.Command {
 	cmd.Flags().StringVar(&caller, "caller", "", "the caller's phone number")
 	cmd.Flags().StringVar(&policy, "policy", "", "the person's policy number")
 	cmd.Flags().StringVar(&name, "name", "", "the person's full name (exact, any case)")
-	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many")
+	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many (1 to 10000)")
 	return cmd
 }

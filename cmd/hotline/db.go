@@ -42,12 +42,16 @@ func newDBCmd(a *app) *cobra.Command {
 			})
 		},
 	}, &cobra.Command{
-		Use:     "check",
-		Short:   "Run SQLite's integrity check and compare the schema version with this build",
-		Long:    "check exits 0 when the database is intact and current, 6 otherwise.",
+		Use:   "check",
+		Short: "Run SQLite's integrity check and compare the schema version with this build",
+		Long: `check exits 0 when the database is intact and current, 6 otherwise: damaged (restore a
+backup), older than this hotline (run db migrate) or written by a newer hotline (upgrade).`,
 		Example: "  hotline db check -o json",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.requireJournal(); err != nil {
+				return err
+			}
 			s, err := journal.Open(cmd.Context(), a.dbPath, journal.Options{ReadOnly: true, Logger: cmdLogger(cmd)})
 			if err != nil {
 				return err
@@ -63,8 +67,15 @@ func newDBCmd(a *app) *cobra.Command {
 			}); err != nil {
 				return err
 			}
-			if !rep.OK() {
-				return hotline.Errorf(hotline.EUNAVAILABLE, "database %s failed its check (see above); restore from a backup or run `hotline db migrate`", rep.Path)
+			switch {
+			case rep.Integrity != "ok" || rep.ForeignKeyErrs != 0:
+				return hotline.Errorf(hotline.EUNAVAILABLE, "the journal at %s is damaged (see above); restore it from a backup (`hotline db backup` makes them)", rep.Path)
+			case rep.SchemaVersion > rep.LatestVersion:
+				return hotline.Errorf(hotline.EUNAVAILABLE, "the journal at %s was written by a newer hotline (schema %d, this build knows %d): upgrade hotline; `db migrate` cannot go back",
+					rep.Path, rep.SchemaVersion, rep.LatestVersion)
+			case rep.SchemaVersion < rep.LatestVersion:
+				return hotline.Errorf(hotline.EUNAVAILABLE, "the journal at %s has schema %d, this hotline needs %d: run `hotline db migrate --db %s`",
+					rep.Path, rep.SchemaVersion, rep.LatestVersion, shellQuote(rep.Path))
 			}
 			return nil
 		},
@@ -74,7 +85,7 @@ func newDBCmd(a *app) *cobra.Command {
 		Example: "  hotline db backup /var/backups/hotline/hotline-$(date +%F).db",
 		Args:    exactArgs(1, "the backup file's path"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				pages, err := s.Backup(ctx, args[0])
 				if err != nil {
 					return err

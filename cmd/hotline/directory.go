@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"io"
+	"strings"
+
+	"github.com/hotline-dev/hotline"
 
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/spf13/cobra"
@@ -12,11 +15,14 @@ func newDirectoryCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "directory", Short: "The phone directory of operators and specialists"}
 	cmd.AddCommand(&cobra.Command{
 		Use:     "search TEXT",
-		Short:   "Find operators and specialists by name, organisation or extension",
+		Short:   "Find operators and specialists by name, organisation or extension (at most 100 characters)",
 		Example: "  hotline directory search Капитал\n  hotline directory search 20",
 		Args:    exactArgs(1, "the text to search"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			if strings.TrimSpace(args[0]) == "" {
+				return hotline.Errorf(hotline.EINVALID, "the search TEXT is empty")
+			}
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				ops, err := s.SearchDirectory(ctx, args[0])
 				if err != nil {
 					return err

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+	"unicode"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/report"
@@ -17,8 +18,6 @@ func newExportCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Export the call history for tools made for Asterisk: queue_log or cdr_csv",
-		// Replaces the root's check of --output: here -o is the file written.
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return nil },
 	}
 	cmd.AddCommand(
 		exportCmd(a, "queue-log", "Asterisk's queue_log: ENTERQUEUE, CONNECT, COMPLETECALLER, BLINDTRANSFER, ABANDON, EXITWITHTIMEOUT",
@@ -26,16 +25,16 @@ func newExportCmd(a *app) *cobra.Command {
 oldest first, for queue_log readers (QueueMetrics, qloganalyzer, Wazo's stats, scripts). Agents
 are named PJSIP/<extension>. Calls that never reached the queue have no lines. The mapping is in
 docs/reports.md.`,
-			`  hotline export queue-log --from 2026-11-01 --to 2026-11-30 -o queue_log
+			`  hotline export queue-log --from 2026-11-01 --to 2026-11-30 --out queue_log
   hotline export queue-log --queue hotline | grep ABANDON
-  hotline export queue-log --transfer-event TRANSFER -o queue_log   # for pre-Asterisk-12 readers`, report.WriteQueueLog),
+  hotline export queue-log --transfer-event TRANSFER -f queue_log   # for pre-Asterisk-12 readers`, report.WriteQueueLog),
 		exportCmd(a, "cdr", "CDR records in cdr_csv's column order (Master.csv)",
 			`cdr writes one record per call leg, as cdr_csv writes Master.csv (no header, loguniqueid and
 loguserfield on): accountcode, src, dst, dcontext, clid, channel, dstchannel, lastapp, lastdata,
 start, answer, end, duration, billsec, disposition, amaflags, uniqueid, userfield (the case
 number). answer is when an operator answered; billsec is the talk time.`,
-			`  hotline export cdr --from 2026-11-01 --to 2026-11-30 -o Master.csv
-  hotline export cdr --tz Europe/Moscow --progress -o cdr.csv`, report.WriteCDR),
+			`  hotline export cdr --from 2026-11-01 --to 2026-11-30 --out Master.csv
+  hotline export cdr --tz Europe/Moscow --progress -f cdr.csv`, report.WriteCDR),
 	)
 	return cmd
 }
@@ -48,12 +47,21 @@ func exportCmd(a *app, name, short, long, example string, write writeExport) *co
 		always                             bool
 	)
 	cmd := &cobra.Command{
-		Use:     name,
-		Short:   short,
-		Long:    long + "\n\nWithout --from and --to, the whole history. DATE is YYYY-MM-DD in --tz; --to DATE includes that day.",
+		Use:   name,
+		Short: short,
+		Long: long + "\n\nWithout --from and --to, the whole history. DATE is YYYY-MM-DD in --tz; --to DATE includes that day." +
+			"\n\nThe records go to standard output, or to the file --out (-f). -o is not used: the format is the one Asterisk's tools read.",
 		Example: example,
-		Args:    exactArgs(0, "no arguments (see --help)"),
+		Annotations: map[string]string{noOutputFormat: "export " + name + " writes Asterisk's own format: -o/--output is not used here; " +
+			"write to a file with --out (-f)"},
+		Args: exactArgs(0, "no arguments (see --help)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkQueueName(queue); err != nil {
+				return err
+			}
+			if transfer != "BLINDTRANSFER" && transfer != "TRANSFER" {
+				return hotline.Errorf(hotline.EINVALID, "--transfer-event must be BLINDTRANSFER or TRANSFER, not %s", quote(transfer))
+			}
 			f := reportFlags{period: "day", from: from, to: to, tz: tz, sl: report.DefaultSLTarget,
 				shortAbandon: report.DefaultShortAbandon, callbackWithin: report.DefaultCallbackWithin}
 			if from == "" && to == "" {
@@ -61,6 +69,9 @@ func exportCmd(a *app, name, short, long, example string, write writeExport) *co
 			}
 			o, err := f.options(time.Now())
 			if err != nil {
+				return err
+			}
+			if err := a.requireJournal(); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
@@ -77,9 +88,6 @@ func exportCmd(a *app, name, short, long, example string, write writeExport) *co
 			if err != nil {
 				return err
 			}
-			if transfer != "BLINDTRANSFER" && transfer != "TRANSFER" {
-				return hotline.Errorf(hotline.EINVALID, "--transfer-event must be BLINDTRANSFER or TRANSFER, not %q", transfer)
-			}
 			eo := report.ExportOptions{Queue: queue, Location: o.Location, Progress: progress(cmd.ErrOrStderr(), always, name), TransferEvent: transfer}
 			return writeTo(out, cmd.OutOrStdout(), func(w io.Writer) error {
 				_, err := write(ctx, w, calls, ops, eo)
@@ -90,8 +98,8 @@ func exportCmd(a *app, name, short, long, example string, write writeExport) *co
 	fl := cmd.Flags()
 	fl.StringVar(&from, "from", "", "first day (YYYY-MM-DD) or time (RFC 3339)")
 	fl.StringVar(&to, "to", "", "last day, included (YYYY-MM-DD), or end time, excluded (RFC 3339)")
-	fl.StringVarP(&out, "output", "o", "-", "file to write (mode 0600: caller numbers are personal data); - is standard output")
-	fl.StringVar(&queue, "queue", "hotline", "queue name (and CDR context)")
+	fl.StringVarP(&out, "out", "f", "-", "file to write (mode 0600: caller numbers are personal data); - is standard output")
+	fl.StringVar(&queue, "queue", "hotline", "queue name (and CDR context): letters, digits, - _ . only")
 	fl.StringVar(&tz, "tz", "", "time zone of dates, e.g. Europe/Moscow (default: the system's)")
 	if name == "queue-log" {
 		fl.StringVar(&transfer, "transfer-event", "BLINDTRANSFER", "how a transfer is logged: BLINDTRANSFER (Asterisk 12 and later) or TRANSFER (older readers)")
@@ -103,6 +111,20 @@ func exportCmd(a *app, name, short, long, example string, write writeExport) *co
 	return cmd
 }
 
+// checkQueueName refuses a queue name that would forge queue_log lines or CDR fields: | is
+// queue_log's separator and a newline ends a line; Asterisk's queue names are plain words.
+func checkQueueName(q string) error {
+	if q == "" {
+		return hotline.Errorf(hotline.EINVALID, "--queue is empty: give the queue's name, e.g. hotline")
+	}
+	for _, r := range q {
+		if !(r == '-' || r == '_' || r == '.' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return hotline.Errorf(hotline.EINVALID, "--queue %s holds %s: a queue name is letters, digits, - _ and . only", quote(q), quote(string(r)))
+		}
+	}
+	return nil
+}
+
 // writeTo writes through fn to stdout ("-" or "") or to path, atomically: a temporary file in
 // the same directory renamed over path, so a failed export never leaves half a file.
 func writeTo(path string, stdout io.Writer, fn func(io.Writer) error) error {
@@ -111,7 +133,7 @@ func writeTo(path string, stdout io.Writer, fn func(io.Writer) error) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot write %s: %v", path, err)
+		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot write --out %s: %v", path, unwrapPath(err))
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
 	if err := tmp.Chmod(0o600); err != nil {
@@ -130,7 +152,7 @@ func writeTo(path string, stdout io.Writer, fn func(io.Writer) error) error {
 		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot write %s: %v", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot write %s: %v", path, err)
+		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot write --out %s: %v", path, unwrapPath(err))
 	}
 	return nil
 }

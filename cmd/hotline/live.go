@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"time"
@@ -27,6 +28,20 @@ func socketFlag(cmd *cobra.Command, p *string) {
 	cmd.Flags().StringVar(p, "socket", def, "the running daemon's API socket (env HOTLINE_API_SOCKET)")
 }
 
+// checkSocket fails at once, naming --socket, when no daemon can be listening at path.
+func checkSocket(path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return hotline.Errorf(hotline.EUNAVAILABLE, "no hotline daemon at %s (--socket, env HOTLINE_API_SOCKET): is `hotline serve` running?", path)
+	case err != nil:
+		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot reach the hotline daemon at %s (--socket): %v", path, unwrapPath(err))
+	case st.Mode()&fs.ModeSocket == 0:
+		return hotline.Errorf(hotline.EINVALID, "--socket %s is not a socket (%s)", path, fileKind(st.Mode()))
+	}
+	return nil
+}
+
 func newStatusCmd(a *app) *cobra.Command {
 	var socket string
 	cmd := &cobra.Command{
@@ -37,6 +52,9 @@ operators (state, since when, calls today).`,
 		Example: "  hotline status\n  hotline status -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkSocket(socket); err != nil {
+				return err
+			}
 			st, err := control.NewClient(socket).Status(cmd.Context())
 			if err != nil {
 				return err
@@ -122,6 +140,12 @@ who it was (hotline operator history).`
 			Example: act.example,
 			Args:    exactArgs(1, "an operator id, login or extension"),
 			RunE: func(cmd *cobra.Command, args []string) error {
+				if err := hotline.ValidPauseReason(reason); err != nil {
+					return forFlag("--reason", err)
+				}
+				if err := checkSocket(socket); err != nil {
+					return err
+				}
 				c := a.client(socket)
 				id, err := a.liveOperatorRef(cmd, c, args[0])
 				if err != nil {
@@ -132,7 +156,7 @@ who it was (hotline operator history).`
 		}
 		socketFlag(cmd, &socket)
 		if act.use[:5] == "pause" {
-			cmd.Flags().StringVar(&reason, "reason", "", "pause reason code (0-9, as keyed with *23N on a handset)")
+			cmd.Flags().StringVar(&reason, "reason", "", "pause reason code: a digit 0-9, as keyed with *23N on a handset (default: none)")
 		}
 		cmds = append(cmds, cmd)
 	}
@@ -147,6 +171,9 @@ from service while logged in is logged out.`,
 		Example: "  hotline operator reload",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkSocket(socket); err != nil {
+				return err
+			}
 			return a.client(socket).ReloadOperators(cmd.Context())
 		},
 	}

@@ -155,6 +155,6 @@ func TestLiveCommandsWithoutTheJournal(t *testing.T) {
 		t.Errorf("daemon asked %q, want %q", got, want)
 	}
 	unreadable.fails(3, "give an id or extension", "operator", "login", "petrov", "--socket", sock)
-	// Without a daemon either, the journal's error is the one that says what to fix.
-	unreadable.fails(6, "cannot create database file", "operator", "login", "1001", "--socket", filepath.Join(t.TempDir(), "none.sock"))
+	// Without a daemon either: the missing daemon is what to fix first.
+	unreadable.fails(6, "no hotline daemon", "operator", "login", "1001", "--socket", filepath.Join(t.TempDir(), "none.sock"))
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hotline-dev/hotline/journal"
 	"github.com/spf13/cobra"
 )
 
@@ -109,7 +110,8 @@ func TestCaseWorkflowEndToEnd(t *testing.T) {
 	}
 	ref := nc.Number
 
-	c.fails(2, "needs a comment", "--as", "ivanova", "case", "close", ref, "--result", "answered")
+	c.fails(2, "--comment is required", "--as", "ivanova", "case", "close", ref, "--result", "answered")
+	c.fails(2, "--comment is required", "--as", "ivanova", "case", "close", ref, "--result", "answered", "--comment", " ")
 	c.fails(5, "belongs to operator", "--as", "petrov", "case", "close", ref, "--result", "answered", "--comment", "x")
 	c.fails(3, "no operator", "--as", "ivanova", "case", "forward", ref, "--to", "nobody", "--comment", "x")
 	c.fails(2, "--to is required", "--as", "ivanova", "case", "forward", ref, "--comment", "x")
@@ -128,7 +130,7 @@ func TestCaseWorkflowEndToEnd(t *testing.T) {
 		t.Fatalf("approved extension must stay on control: %+v", ap)
 	}
 	c.ok("--as", "sidorova", "case", "close", ref, "--result", "measures_taken", "--comment", "записан к терапевту")
-	c.fails(2, "needs a reason", "--as", "admin", "case", "return", ref)
+	c.fails(2, "--reason is required", "--as", "admin", "case", "return", ref)
 	c.ok("--as", "admin", "case", "return", ref, "--reason", "укажите дату")
 	c.ok("--as", "sidorova", "case", "close", ref, "--result", "measures_taken", "--comment", "записан на 01.12")
 	c.ok("--as", "admin", "case", "approve", ref)
@@ -241,6 +243,12 @@ func TestDatabaseCommands(t *testing.T) {
 	}
 
 	fresh := cli{t: t, db: filepath.Join(t.TempDir(), "fresh.db")}
+	fresh.fails(6, "create it with `hotline db migrate --db "+fresh.db+"`", "case", "list")
+	s, err := journal.Open(context.Background(), fresh.db, journal.Options{}) // a file, never migrated
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 	fresh.fails(6, "run `hotline db migrate`", "case", "list")
 	corrupt := cli{t: t, db: filepath.Join(t.TempDir(), "corrupt.db")}
 	os.WriteFile(corrupt.db, bytes.Repeat([]byte("garbage!"), 1000), 0o600)

@@ -107,7 +107,7 @@ func newOperatorCmd(a *app) *cobra.Command {
 		Example: "  hotline operator list --level 2 --topic clinic-refusal\n  hotline operator list --all -o json",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				ops, err := s.Operators(ctx, journal.OperatorFilter{IncludeRemoved: all, Level: hotline.Level(level), Topic: topic})
 				if err != nil {
 					return err
@@ -126,7 +126,7 @@ func newOperatorCmd(a *app) *cobra.Command {
 		Example: "  hotline operator show ivanova",
 		Args:    exactArgs(1, "an operator id, login or extension"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				o, err := operatorRef(ctx, s, args[0])
 				if err != nil {
 					return err

@@ -49,14 +49,14 @@ YYYY-MM-DD (local time); --to DATE includes that day.`,
 			if err != nil {
 				return err
 			}
-			t, err := parseTime("to", to)
+			t, err := parseUntil("to", to, time.Local)
 			if err != nil {
 				return err
 			}
-			if len(to) == len(hotline.DateLayout) {
-				t = t.AddDate(0, 0, 1) // the whole day
+			if !f.IsZero() && !t.IsZero() && !t.After(f) {
+				return hotline.Errorf(hotline.EINVALID, "the range is empty: --to %s is before --from %s", to, from)
 			}
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				o, err := operatorRef(ctx, s, args[0])
 				if err != nil {
 					return err

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -27,7 +26,7 @@ func newRecordingCmd(a *app) *cobra.Command {
 		Example: "  hotline recording list 2026-000123",
 		Args:    exactArgs(1, "a case id or number"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				id, err := s.CaseRef(ctx, args[0])
 				if err != nil {
 					return err
@@ -76,9 +75,9 @@ file is created readable by its owner only: recordings are personal data.`,
 		Args:    exactArgs(1, "a recording name (hotline recording list REF shows them)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// ARI's settings only: a machine that fetches recordings needs no AMI password.
-			cfg, err := config.LoadWith(configPath, config.Options{Sections: []string{"ari"}})
+			cfg, err := loadConfig(configPath, config.Options{Sections: []string{"ari"}})
 			if err != nil {
-				return hotline.Errorf(hotline.EINVALID, "%v", err)
+				return err
 			}
 			conn, err := ari.New(ari.Config{URL: cfg.ARI.URL, Username: cfg.ARI.User, Password: cfg.ARI.Password.Reveal(), Application: cfg.ARI.App})
 			if err != nil {
@@ -90,7 +89,7 @@ file is created readable by its owner only: recordings are personal data.`,
 			}
 			f, err := os.OpenFile(out+".part", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 			if err != nil {
-				return hotline.Errorf(hotline.EINVALID, "cannot write %s: %v", out, err)
+				return hotline.Errorf(hotline.EINVALID, "cannot write --out %s: %v", out, unwrapPath(err))
 			}
 			defer os.Remove(f.Name())
 			n, _, err := conn.DownloadStoredRecording(cmd.Context(), name, f)
@@ -100,18 +99,18 @@ file is created readable by its owner only: recordings are personal data.`,
 			switch {
 			case err == nil:
 			case errors.Is(err, ari.ErrNotFound):
-				return hotline.Errorf(hotline.ENOTFOUND, "Asterisk has no recording %q (deleted by retention, or misspelt)", name)
+				return hotline.Errorf(hotline.ENOTFOUND, "Asterisk has no recording %s (deleted by retention, or misspelt)", quote(name))
 			default:
 				return hotline.Errorf(hotline.EUNAVAILABLE, "download %s: %v", name, err)
 			}
 			if err := os.Rename(f.Name(), out); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d bytes\n", out, n)
+			printf(cmd.OutOrStdout(), "%s: %d bytes\n", out, n)
 			return nil
 		},
 	}
-	getCmd.Flags().StringVarP(&configPath, "config", "c", os.Getenv("HOTLINE_CONFIG"), "the daemon's configuration file (for ARI's address and user)")
+	getCmd.Flags().StringVarP(&configPath, "config", "c", os.Getenv("HOTLINE_CONFIG"), "the daemon's configuration file (for ARI's address and user; a regular file of at most 256 KB)")
 	getCmd.Flags().StringVarP(&out, "out", "O", "", "where to write the recording (default NAME.wav)")
 
 	cmd.AddCommand(listCmd, getCmd)

@@ -10,6 +10,7 @@ import (
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/report"
+	"github.com/hotline-dev/hotline/termtext"
 	"github.com/spf13/cobra"
 )
 
@@ -44,13 +45,11 @@ operators' figures.`,
   hotline report --config /etc/hotline/hotline.yaml --period week   # SL target and wrap-up from the file
   hotline report --from 2026-11-23 --to 2026-11-23 -o html > today.html`,
 		Args: exactArgs(0, "no arguments (see --help)"),
-		// Replaces the root's check of --output: this command has its own formats.
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return nil },
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.config != "" {
-				cfg, err := config.LoadWith(f.config, config.Options{Sections: []string{"calls"}})
+				cfg, err := loadConfig(f.config, config.Options{Sections: []string{"calls"}})
 				if err != nil {
-					return hotline.Errorf(hotline.EINVALID, "%v", err)
+					return err
 				}
 				// The file gives the defaults; flags given on the command line win.
 				if !cmd.Flags().Changed("sl") {
@@ -71,7 +70,7 @@ operators' figures.`,
 	fl.StringVar(&f.by, "by", "period", "rows of the table or CSV: period, operator, topic or hour")
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, csv, json or html")
 	fl.StringVar(&f.tz, "tz", "", "time zone of days and hours, e.g. Europe/Moscow (default: the system's)")
-	fl.StringVarP(&f.config, "config", "c", "", "take --sl and --wrap-up from this configuration file (calls.service_level_target, calls.wrap_up)")
+	fl.StringVarP(&f.config, "config", "c", "", "take --sl and --wrap-up from this configuration file (calls.service_level_target, calls.wrap_up; at most 256 KB)")
 	fl.DurationVar(&f.sl, "sl", report.DefaultSLTarget, "service-level target (calls.service_level_target); two minutes is always reported too")
 	fl.DurationVar(&f.shortAbandon, "short-abandon", report.DefaultShortAbandon, "callers who hang up sooner are short abandons, left out of service level")
 	fl.DurationVar(&f.wrapUp, "wrap-up", report.DefaultWrapUp, "wrap-up assumed after each call (calls.wrap_up)")
@@ -89,12 +88,15 @@ func runReport(cmd *cobra.Command, a *app, f reportFlags) error {
 	}
 	by := report.By(f.by)
 	if !by.Valid() {
-		return hotline.Errorf(hotline.EINVALID, "--by must be period, operator, topic or hour, not %q", f.by)
+		return hotline.Errorf(hotline.EINVALID, "--by must be period, operator, topic or hour, not %s", quote(f.by))
 	}
 	switch f.output {
 	case "table", "csv", "json", "html":
 	default:
-		return hotline.Errorf(hotline.EINVALID, "--output must be table, csv, json or html, not %q", f.output)
+		return hotline.Errorf(hotline.EINVALID, "--output must be table, csv, json or html, not %s", quote(f.output))
+	}
+	if err := a.requireJournal(); err != nil {
+		return err
 	}
 	ctx := cmd.Context()
 	src, err := report.Open(ctx, a.dbPath)
@@ -124,7 +126,14 @@ func runReport(cmd *cobra.Command, a *app, f reportFlags) error {
 	case "html":
 		return report.WriteHTML(out, r)
 	default:
-		return report.WriteTable(out, r, by)
+		// The table shows operators' names and topics' titles as the journal holds them: what a
+		// terminal would obey in them is escaped (the whole table at once: a rune is never cut).
+		var b strings.Builder
+		if err := report.WriteTable(&b, r, by); err != nil {
+			return err
+		}
+		_, err := io.WriteString(out, termtext.EscapeLines(b.String()))
+		return err
 	}
 }
 
@@ -141,12 +150,12 @@ func (f reportFlags) options(now time.Time) (report.Options, error) {
 	if f.tz != "" {
 		var err error
 		if loc, err = time.LoadLocation(f.tz); err != nil {
-			return report.Options{}, hotline.Errorf(hotline.EINVALID, "unknown --tz %q: want an IANA zone such as Europe/Moscow, or UTC", f.tz)
+			return report.Options{}, hotline.Errorf(hotline.EINVALID, "unknown --tz %s: want an IANA zone such as Europe/Moscow, or UTC", quote(f.tz))
 		}
 	}
 	p := report.Period(f.period)
 	if !p.Valid() {
-		return report.Options{}, hotline.Errorf(hotline.EINVALID, "--period must be day, week or month, not %q", f.period)
+		return report.Options{}, hotline.Errorf(hotline.EINVALID, "--period must be day, week or month, not %s", quote(f.period))
 	}
 	o := report.Options{Location: loc, Period: p, ShortAbandon: f.shortAbandon, WrapUp: f.wrapUp, CallbackWithin: f.callbackWithin,
 		SLTargets: []time.Duration{f.sl}}
@@ -160,12 +169,9 @@ func (f reportFlags) options(now time.Time) (report.Options, error) {
 	if err != nil {
 		return o, err
 	}
-	to, toDay, err := parseReportTime("to", f.to, loc)
+	to, err := parseUntil("to", f.to, loc)
 	if err != nil {
 		return o, err
-	}
-	if toDay {
-		to = to.AddDate(0, 0, 1) // the last day is included
 	}
 	switch {
 	case f.from == "" && f.to == "":
@@ -176,7 +182,10 @@ func (f reportFlags) options(now time.Time) (report.Options, error) {
 	case f.to == "":
 		to = report.Day.Next(report.Day.Start(now, loc)) // through today
 	}
-	if !to.After(from) {
+	switch {
+	case !to.After(from) && f.to == "":
+		return o, hotline.Errorf(hotline.EINVALID, "the range is empty: --from %s is after today, where the range ends without --to", f.from)
+	case !to.After(from):
 		return o, hotline.Errorf(hotline.EINVALID, "the range is empty: --to %s is before --from %s", f.to, f.from)
 	}
 	o.From, o.To = from, to
@@ -186,21 +195,6 @@ func (f reportFlags) options(now time.Time) (report.Options, error) {
 		}
 	}
 	return o, nil
-}
-
-// parseReportTime reads DATE (midnight in loc; day is true) or an RFC 3339 time.
-func parseReportTime(flag, s string, loc *time.Location) (t time.Time, day bool, err error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, false, nil
-	}
-	if t, err := time.ParseInLocation(hotline.DateLayout, s, loc); err == nil {
-		return t, true, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, false, nil
-	}
-	return time.Time{}, false, hotline.Errorf(hotline.EINVALID, "invalid --%s %q: want YYYY-MM-DD or 2026-11-23T10:00:00+03:00", flag, s)
 }
 
 // progress reports an export's progress on w, when w is a terminal or always is set.

@@ -255,7 +255,7 @@ func TestExportEndToEnd(t *testing.T) {
 		u(9, 42, 10) + "|ch-5|hotline|NONE|EXITWITHTIMEOUT|1|1|120",
 	}
 	file := filepath.Join(t.TempDir(), "queue_log")
-	_, stderr, code := hotlineRun(t, db, "export", "queue-log", "--from", "2026-11-23", "--to", "2026-11-23", "--tz", "UTC", "-o", file, "--progress")
+	_, stderr, code := hotlineRun(t, db, "export", "queue-log", "--from", "2026-11-23", "--to", "2026-11-23", "--tz", "UTC", "--out", file, "--progress")
 	if code != 0 {
 		t.Fatalf("export queue-log: exit %d: %s", code, stderr)
 	}
@@ -318,7 +318,7 @@ func TestReportErrors(t *testing.T) {
 			t.Errorf("hotline %s: exit %d %q; want %d with %q", strings.Join(tc.args, " "), code, stderr, tc.code, tc.want)
 		}
 	}
-	if _, stderr, code := hotlineRun(t, filepath.Join(t.TempDir(), "none.db"), "report"); code != 6 || !strings.Contains(stderr, "cannot open") {
+	if _, stderr, code := hotlineRun(t, filepath.Join(t.TempDir(), "none.db"), "report"); code != 6 || !strings.Contains(stderr, "no journal at") {
 		t.Errorf("missing database: exit %d %q, want 6", code, stderr)
 	}
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/user"
@@ -12,10 +14,12 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // defaultDB is where the journal lives on a server (the same default as the config file's
@@ -27,27 +31,44 @@ type app struct {
 	dbPath string
 	as     string
 	output string
+	// busyTimeout is how long a write waits for another process's lock; 0: the journal's
+	// default. Tests shorten it.
+	busyTimeout time.Duration
 }
 
-// newRootCmd builds the command tree. A new command group is one line here and its own file.
-func newRootCmd() *cobra.Command {
-	a := &app{}
+// noOutputFormat annotates a command whose output has one format of its own: its value says
+// why -o is refused.
+const noOutputFormat = "hotline/no-output-format"
+
+// newRootCmd builds the command tree.
+func newRootCmd() *cobra.Command { return newRoot(&app{}) }
+
+// newRoot builds the command tree on a. A new command group is one line here and its own file.
+func newRoot(a *app) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "hotline",
 		Short: "Call control and the case journal of the health-insurance fund's hotline",
 		Long: `hotline runs the fund's contact-centre hotline on Asterisk and keeps its case journal.
 
-Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 not found, 4 conflict (the case is in
-another status, or the record exists), 5 forbidden (only administrators may), 6 unavailable (the
-database is locked, read-only, corrupt or not migrated).`,
+Exit codes: 0 ok, 1 internal error (a bug: please report it), 2 invalid input or usage (a wrong
+flag, value or command), 3 not found, 4 conflict (the case is in another status, or the record
+exists), 5 forbidden (only administrators may), 6 unavailable (the journal is missing, locked,
+read-only, damaged or not migrated; the daemon is not running), 130 interrupted (SIGINT or
+SIGTERM: the command stopped, what it had not committed is not written).
+
+Every command but 'db migrate' works on an existing journal (--db) and creates nothing.`,
 		Example:       "  HOTLINE_DB=./hotline.db hotline db migrate\n  hotline case list --status under_review -o json",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if a.output != "table" && a.output != "json" {
-				return hotline.Errorf(hotline.EINVALID, "--output must be table or json, not %q", a.output)
+			if why := cmd.Annotations[noOutputFormat]; why != "" && cmd.Flags().Changed("output") {
+				return hotline.Errorf(hotline.EINVALID, "%s", why)
 			}
-			return nil
+			// Commands with formats of their own (report) define their own --output.
+			if cmd.Flags().Lookup("output") == cmd.Root().PersistentFlags().Lookup("output") && a.output != "table" && a.output != "json" {
+				return hotline.Errorf(hotline.EINVALID, "--output must be table or json, not %s", quote(a.output))
+			}
+			return checkInput(cmd, args)
 		},
 	}
 	root.CompletionOptions.DisableDefaultCmd = true // our own, with an example, in completion.go
@@ -56,7 +77,7 @@ database is locked, read-only, corrupt or not migrated).`,
 		db = defaultDB
 	}
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.dbPath, "db", db, "the journal's SQLite file (env HOTLINE_DB)")
+	pf.StringVar(&a.dbPath, "db", db, "the journal's SQLite file (env HOTLINE_DB); it must exist: `hotline db migrate` creates it")
 	pf.StringVar(&a.as, "as", "", "act as this login (default: the operating-system user)")
 	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json")
 	_ = root.RegisterFlagCompletionFunc("output", fixed("table", "json"))
@@ -85,16 +106,70 @@ database is locked, read-only, corrupt or not migrated).`,
 	return root
 }
 
+// unknownCommand refuses a command line naming a command that does not exist, as invalid usage,
+// with the nearest commands. (Cobra fails for the root's unknown commands with an error of its
+// own, and for a group's, `hotline case lst`, prints the group's help and succeeds.)
+func unknownCommand(root *cobra.Command, args []string) error {
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		return nil
+	}
+	root.InitDefaultHelpCmd()
+	cmd, rest, err := root.Find(args)
+	if err != nil {
+		cmd, rest = root, args
+	} else if cmd.Runnable() || !cmd.HasAvailableSubCommands() {
+		return nil
+	}
+	fs := pflag.NewFlagSet(cmd.Name(), pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.ParseErrorsAllowlist.UnknownFlags = true // the subcommand's flags, on a mistyped subcommand
+	fs.AddFlagSet(cmd.Flags())
+	fs.AddFlagSet(cmd.InheritedFlags())
+	if fs.Parse(rest) != nil || fs.NArg() == 0 {
+		return nil // cobra says what is wrong with the flags, or shows the group's help
+	}
+	name := fs.Arg(0)
+	msg := fmt.Sprintf("unknown command %s for %q", quote(name), cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's own default, set only where it suggests itself
+	}
+	if sug := cmd.SuggestionsFor(name); len(sug) > 0 {
+		msg += "; did you mean " + strings.Join(sug, " or ") + "?"
+	}
+	return hotline.Errorf(hotline.EINVALID, "%s (see %s --help)", msg, cmd.CommandPath())
+}
+
 // withLive adds the commands that act on the running daemon to a command group.
 func withLive(group *cobra.Command, live ...*cobra.Command) *cobra.Command {
 	group.AddCommand(live...)
 	return group
 }
 
-// withStore opens the journal (migrated to this build's schema), runs fn, and closes it.
+// withStore opens the journal for writing (it must exist and be migrated to this build's
+// schema), runs fn, and closes it.
 func (a *app) withStore(cmd *cobra.Command, fn func(ctx context.Context, s *journal.Store) error) error {
+	return a.openStore(cmd, false, fn)
+}
+
+// withReader is withStore for commands that only read: they work on a journal the user may not
+// write (a read-only file, a copy in a read-only directory) and cannot change it.
+func (a *app) withReader(cmd *cobra.Command, fn func(ctx context.Context, s *journal.Store) error) error {
+	return a.openStore(cmd, true, fn)
+}
+
+func (a *app) openStore(cmd *cobra.Command, readOnly bool, fn func(ctx context.Context, s *journal.Store) error) error {
 	ctx := cmd.Context()
-	s, err := journal.Open(ctx, a.dbPath, journal.Options{Logger: cmdLogger(cmd)})
+	if err := a.requireJournal(); err != nil {
+		return err
+	}
+	if !readOnly {
+		// Opening for writing sets the journal mode, a write: a file that is not this build's
+		// journal (older, newer, not hotline's) is refused untouched.
+		if err := a.openStore(cmd, true, func(context.Context, *journal.Store) error { return nil }); err != nil {
+			return err
+		}
+	}
+	s, err := journal.Open(ctx, a.dbPath, journal.Options{ReadOnly: readOnly, BusyTimeout: a.busyTimeout, Logger: cmdLogger(cmd)})
 	if err != nil {
 		return err
 	}
@@ -103,6 +178,35 @@ func (a *app) withStore(cmd *cobra.Command, fn func(ctx context.Context, s *jour
 		return err
 	}
 	return fn(ctx, s)
+}
+
+// requireJournal refuses a --db that is not an existing file: SQLite would create an empty
+// database at a mistyped path, and every command but `db migrate` needs the real journal.
+func (a *app) requireJournal() error {
+	st, err := os.Stat(a.dbPath)
+	switch {
+	case a.dbPath == "":
+		return hotline.Errorf(hotline.EINVALID, "--db is empty: give the journal's file")
+	case errors.Is(err, fs.ErrNotExist):
+		return hotline.Errorf(hotline.EUNAVAILABLE, "no journal at %s (--db); create it with `hotline db migrate --db %s`", a.dbPath, shellQuote(a.dbPath))
+	case err != nil:
+		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot open the journal at %s (--db): %v", a.dbPath, errors.Unwrap(err))
+	case st.IsDir():
+		return hotline.Errorf(hotline.EINVALID, "--db %s is a directory, not a journal file", a.dbPath)
+	case st.Size() == 0:
+		return hotline.Errorf(hotline.EUNAVAILABLE, "the journal at %s (--db) is an empty file; `hotline db migrate --db %s` makes it a journal", a.dbPath, shellQuote(a.dbPath))
+	}
+	return nil
+}
+
+// shellQuote quotes a path for a command line shown to the user, when it needs it.
+func shellQuote(s string) string {
+	for _, r := range s {
+		if !(r == '/' || r == '.' || r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		}
+	}
+	return s
 }
 
 // cmdLogger is the journal's logger for one command: warnings only, on stderr, so that tables and
@@ -121,7 +225,11 @@ func (a *app) actor(ctx context.Context, s *journal.Store) (hotline.Actor, error
 			login = os.Getenv("USER")
 		}
 	}
-	return s.Actor(ctx, login)
+	by, err := s.Actor(ctx, login)
+	if a.as != "" {
+		err = forFlag("--as", err)
+	}
+	return by, err
 }
 
 // emit prints v as JSON, or as a table through table.
@@ -161,7 +269,7 @@ func rangeArgs(min, max int, names string) cobra.PositionalArgs {
 func parseID(what, s string) (int64, error) {
 	id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, hotline.Errorf(hotline.EINVALID, "invalid %s %q: want a positive number", what, s)
+		return 0, hotline.Errorf(hotline.EINVALID, "invalid %s %s: want a positive number", what, quote(s))
 	}
 	return id, nil
 }
@@ -171,6 +279,52 @@ func parseID(what, s string) (int64, error) {
 func parseTime(flag, s string) (time.Time, error) {
 	t, _, err := parseReportTime(flag, s, time.Local)
 	return t, err
+}
+
+// parseUntil reads the end of a range given by --to: a date includes that whole day (the end is
+// the next midnight), an RFC 3339 time is the end itself (excluded). `hotline report`, `case
+// list`, `operator history` and `export` all read --to so.
+func parseUntil(flag, s string, loc *time.Location) (time.Time, error) {
+	t, day, err := parseReportTime(flag, s, loc)
+	if day {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t, err
+}
+
+// parseReportTime reads DATE (midnight in loc; day is true) or an RFC 3339 time, spaces around
+// ignored; "" (the flag not given) is the zero time, blanks are refused. Every time flag is read
+// by it.
+func parseReportTime(flag, s string, loc *time.Location) (t time.Time, day bool, err error) {
+	if s == "" {
+		return time.Time{}, false, nil
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false, hotline.Errorf(hotline.EINVALID, "--%s is blank: want YYYY-MM-DD or 2026-11-23T10:00:00+03:00, or leave it out", flag)
+	}
+	if t, err := time.ParseInLocation(hotline.DateLayout, s, loc); err == nil {
+		return t, true, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, false, nil
+	}
+	return time.Time{}, false, hotline.Errorf(hotline.EINVALID, "invalid --%s %s: want YYYY-MM-DD or 2026-11-23T10:00:00+03:00", flag, quote(s))
+}
+
+// maxLimit is the most rows a list shows at once (journal.CaseFilter's bound).
+const maxLimit = 10000
+
+// checkPaging refuses a negative or too large --limit and a negative --offset, which the
+// journal would otherwise quietly clamp.
+func checkPaging(limit, offset int) error {
+	if limit < 1 || limit > maxLimit {
+		return hotline.Errorf(hotline.EINVALID, "--limit must be 1 to %d, not %d", maxLimit, limit)
+	}
+	if offset < 0 {
+		return hotline.Errorf(hotline.EINVALID, "--offset must be 0 or more, not %d", offset)
+	}
+	return nil
 }
 
 // operatorRef resolves an operator given by id, login or extension.
@@ -185,7 +339,7 @@ func operatorRef(ctx context.Context, s *journal.Store, ref string) (hotline.Ope
 	}
 	o, err := s.OperatorByLogin(ctx, ref)
 	if hotline.ErrorCode(err) == hotline.ENOTFOUND {
-		return o, hotline.Errorf(hotline.ENOTFOUND, "no operator %q (by id, extension or login): see `hotline operator list`", ref)
+		return o, hotline.Errorf(hotline.ENOTFOUND, "no operator %s (by id, extension or login): see `hotline operator list`", quote(ref))
 	}
 	return o, err
 }
@@ -219,5 +373,3 @@ func splitList(s string) []string {
 	}
 	return out
 }
-
-func printf(w io.Writer, format string, args ...any) { fmt.Fprintf(w, format, args...) }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -36,27 +35,47 @@ func newScriptCmd(a *app) *cobra.Command {
   hotline script add --topic policy-replace --title "Замена полиса" --text "Полис заменяется в пункте выдачи..."`,
 		Args: exactArgs(0, "no arguments (use flags)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Everything given is checked before the journal is opened.
+			switch {
+			case strings.TrimSpace(topic) == "":
+				return hotline.Errorf(hotline.EINVALID, "--topic is required: the code of the topic the answer is for")
+			case strings.TrimSpace(title) == "":
+				return hotline.Errorf(hotline.EINVALID, "--title is required: a short title")
+			case !cmd.Flags().Changed("text") && !cmd.Flags().Changed("file"):
+				return hotline.Errorf(hotline.EINVALID, "--text or --file is required: the answer's text")
+			}
+			if cmd.Flags().Changed("file") {
+				if cmd.Flags().Changed("text") {
+					return hotline.Errorf(hotline.EINVALID, "give --text or --file, not both")
+				}
+				b, err := readFile("--file", file, maxScriptFile)
+				if err != nil {
+					return err
+				}
+				text = string(b)
+				if err := checkText("--file "+file, text, hotline.MaxScriptLen, true); err != nil {
+					return err
+				}
+			}
+			if strings.TrimSpace(text) == "" {
+				return hotline.Errorf(hotline.EINVALID, "the answer's text (--text or --file) is empty")
+			}
 			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
 				by, err := a.actor(ctx, s)
 				if err != nil {
 					return err
 				}
-				if file != "" {
-					if text != "" {
-						return hotline.Errorf(hotline.EINVALID, "give --text or --file, not both")
-					}
-					b, err := os.ReadFile(file)
-					if err != nil {
-						return hotline.Errorf(hotline.EINVALID, "cannot read --file: %v", err)
-					}
-					text = string(b)
-				}
 				sc := hotline.Script{Topic: topic, Title: strings.TrimSpace(title), Text: text}
+				given := map[int64]string{}
 				for _, ref := range splitList(recommend) {
 					o, err := operatorRef(ctx, s, ref)
 					if err != nil {
-						return err
+						return forFlag("--recommend", err)
 					}
+					if first, ok := given[o.ID]; ok {
+						return hotline.Errorf(hotline.EINVALID, "--recommend lists %s (operator %d) twice: as %s and as %s", o.Name, o.ID, quote(first), quote(ref))
+					}
+					given[o.ID] = ref
 					sc.Recommended = append(sc.Recommended, o.ID)
 				}
 				if err := s.AddScript(ctx, by, &sc); err != nil {
@@ -69,7 +88,7 @@ func newScriptCmd(a *app) *cobra.Command {
 	addCmd.Flags().StringVar(&topic, "topic", "", "the topic's code")
 	addCmd.Flags().StringVar(&title, "title", "", "a short title")
 	addCmd.Flags().StringVar(&text, "text", "", "the answer's text")
-	addCmd.Flags().StringVar(&file, "file", "", "read the answer's text from this file")
+	addCmd.Flags().StringVar(&file, "file", "", "read the answer's text from this file (a regular file of at most 80000 bytes, 20000 characters)")
 	addCmd.Flags().StringVar(&recommend, "recommend", "", "comma-separated level-2 specialists (id, login or extension), in order of preference")
 
 	var listTopic string
@@ -79,7 +98,7 @@ func newScriptCmd(a *app) *cobra.Command {
 		Example: "  hotline script list --topic clinic-refusal",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				scs, err := s.Scripts(ctx, listTopic)
 				if err != nil {
 					return err
@@ -100,7 +119,7 @@ func newScriptCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				sc, err := s.Script(ctx, id)
 				if err != nil {
 					return err
@@ -118,7 +137,7 @@ func newScriptCmd(a *app) *cobra.Command {
 					Specialists []hotline.Operator `json:"specialists"`
 				}{sc, ops}
 				return a.emit(cmd, res, func(w io.Writer) {
-					printf(w, "%s (topic %s)\n\n%s\n\nRECOMMENDED SPECIALISTS\n", sc.Title, sc.Topic, sc.Text)
+					printf(w, "%s (topic %s)\n\n%s\n\nRECOMMENDED SPECIALISTS\n", sc.Title, sc.Topic, lines(sc.Text))
 					operatorTable(w, ops)
 				})
 			})
@@ -127,11 +146,14 @@ func newScriptCmd(a *app) *cobra.Command {
 
 	searchCmd := &cobra.Command{
 		Use:     "search TEXT",
-		Short:   "Find scripts by keyword in their title or text (case-insensitive)",
+		Short:   "Find scripts by keyword in their title or text (case-insensitive; at most 100 characters)",
 		Example: "  hotline script search полис",
 		Args:    exactArgs(1, "the text to search"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			if strings.TrimSpace(args[0]) == "" {
+				return hotline.Errorf(hotline.EINVALID, "the search TEXT is empty")
+			}
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				scs, err := s.SearchScripts(ctx, args[0])
 				if err != nil {
 					return err

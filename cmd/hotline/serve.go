@@ -34,9 +34,9 @@ place is free). Secrets are never printed; a user or password inside ari.url is 
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// The machine too: the directories the daemon needs, the spool not the journal...
-			cfg, err := config.LoadWith(configPath, config.Options{Host: true})
+			cfg, err := loadConfig(configPath, config.Options{Host: true})
 			if err != nil {
-				return hotline.Errorf(hotline.EINVALID, "%v", err)
+				return err
 			}
 			if check {
 				printf(cmd.OutOrStdout(), "configuration valid: ari %s (app %s), ami %s, journal %s (spool %s), socket %s\n",
@@ -46,9 +46,27 @@ place is free). Secrets are never printed; a user or password inside ari.url is 
 			return daemon.Run(cmd.Context(), cfg, newLogger(cfg.Log, cmd.ErrOrStderr()))
 		},
 	}
-	cmd.Flags().StringVarP(&configPath, "config", "c", os.Getenv("HOTLINE_CONFIG"), "the configuration file (env HOTLINE_CONFIG); none: defaults and environment")
+	cmd.Flags().StringVarP(&configPath, "config", "c", os.Getenv("HOTLINE_CONFIG"), "the configuration file (env HOTLINE_CONFIG; a regular file of at most 256 KB); none: defaults and environment")
 	cmd.Flags().BoolVar(&check, "check", false, "validate the configuration and exit (exit code 2 and every mistake when it is not valid)")
 	return cmd
+}
+
+// loadConfig reads the configuration file given by --config (none: defaults and environment),
+// its size bounded first, and validates it; a mistake is invalid input.
+func loadConfig(path string, opt config.Options) (config.Config, error) {
+	if path != "" {
+		if err := checkFile("--config", path, maxConfigSize); err != nil {
+			return config.Config{}, err
+		}
+	}
+	cfg, err := config.LoadWith(path, opt)
+	if err != nil {
+		if path != "" {
+			return cfg, hotline.Errorf(hotline.EINVALID, "--config: %v", err)
+		}
+		return cfg, hotline.Errorf(hotline.EINVALID, "%v", err)
+	}
+	return cfg, nil
 }
 
 // newLogger builds the daemon's structured logger from the config.

@@ -38,6 +38,12 @@ func newTopicCmd(a *app) *cobra.Command {
 		Example: `  hotline topic add policy-replace --type consultation --title "Замена полиса ОМС" --number 11 --keywords "полис замена утеря"`,
 		Args:    exactArgs(1, "the topic's code"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case typ == "":
+				return hotline.Errorf(hotline.EINVALID, "--type is required: %s", strings.Join(caseTypes(), ", "))
+			case strings.TrimSpace(title) == "":
+				return hotline.Errorf(hotline.EINVALID, "--title is required: the topic as operators read it")
+			}
 			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
 				by, err := a.actor(ctx, s)
 				if err != nil {
@@ -64,7 +70,7 @@ func newTopicCmd(a *app) *cobra.Command {
 		Example: "  hotline topic list --type complaint",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				ts, err := s.Topics(ctx, hotline.CaseType(listType), "")
 				if err != nil {
 					return err
@@ -79,14 +85,14 @@ func newTopicCmd(a *app) *cobra.Command {
 	var searchType string
 	searchCmd := &cobra.Command{
 		Use:     "search TEXT",
-		Short:   "Find topics by keyword (code, title or keywords; case-insensitive)",
+		Short:   "Find topics by keyword (code, title or keywords; case-insensitive; at most 100 characters)",
 		Example: "  hotline topic search полис",
 		Args:    exactArgs(1, "the text to search"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
-				if strings.TrimSpace(args[0]) == "" {
-					return hotline.Errorf(hotline.EINVALID, "search text is empty")
-				}
+			if strings.TrimSpace(args[0]) == "" {
+				return hotline.Errorf(hotline.EINVALID, "the search TEXT is empty")
+			}
+			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
 				ts, err := s.Topics(ctx, hotline.CaseType(searchType), args[0])
 				if err != nil {
 					return err
