@@ -21,7 +21,7 @@ func TestPauseBodyTrailingData(t *testing.T) {
 	for _, body := range []string{`{"reason":"2"}{"reason":"3"}`, `{"reason":"2"} x`, `{"reason":"2"}]`} {
 		fb := &fakeBoard{}
 		rec := httptest.NewRecorder()
-		asRoot(Handler(fb, authority(), nil)).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/operators/7/pause", strings.NewReader(body)))
+		asRoot(Handler(fb, everyoneAuthority(), nil)).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/operators/7/pause", strings.NewReader(body)))
 		if rec.Code != http.StatusBadRequest || len(fb.calls) != 0 {
 			t.Errorf("body %s: status %d, switchboard asked %v; want 400 and nothing asked", body, rec.Code, fb.calls)
 		}
@@ -29,7 +29,7 @@ func TestPauseBodyTrailingData(t *testing.T) {
 	for _, body := range []string{`{"reason":"2"}`, " {\"reason\":\"2\"}\n", ""} {
 		fb := &fakeBoard{}
 		rec := httptest.NewRecorder()
-		asRoot(Handler(fb, authority(), nil)).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/operators/7/pause", strings.NewReader(body)))
+		asRoot(Handler(fb, everyoneAuthority(), nil)).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/operators/7/pause", strings.NewReader(body)))
 		if rec.Code != http.StatusOK || len(fb.calls) != 1 {
 			t.Errorf("body %q: status %d %s, switchboard asked %v; want 200", body, rec.Code, rec.Body, fb.calls)
 		}
@@ -79,7 +79,7 @@ func FuzzOperatorRequest(f *testing.F) {
 			req.ContentLength = -1
 		}
 		rec := httptest.NewRecorder()
-		asRoot(Handler(fb, authority(), nil)).ServeHTTP(rec, req)
+		asRoot(Handler(fb, everyoneAuthority(), nil)).ServeHTTP(rec, req)
 
 		var e apiError
 		isJSON := strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") && json.Unmarshal(rec.Body.Bytes(), &e) == nil
@@ -175,7 +175,7 @@ func FuzzPauseReason(f *testing.F) {
 			reason = strings.ToValidUTF8(reason, "\uFFFD")
 		}
 		fb := &fakeBoard{}
-		c := &Client{Socket: "test", http: &http.Client{Transport: handlerTransport{asRoot(Handler(fb, authority(), nil))}}}
+		c := &Client{Socket: "test", http: &http.Client{Transport: handlerTransport{asRoot(Handler(fb, everyoneAuthority(), nil))}}}
 		err := c.Pause(context.Background(), id, reason)
 		body, _ := json.Marshal(pauseRequest{Reason: reason})
 		switch {
@@ -207,4 +207,23 @@ func asRoot(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(withPeer(r.Context(), Peer{UID: 0, PID: 1})))
 	})
+}
+
+// everyoneAuthority is authority() with an operator for every positive id: these tests are about
+// the requests, and a fuzzed id must reach the switchboard when it is well formed.
+func everyoneAuthority() Authority {
+	a := authority()
+	a.Operators = anyOperator{}
+	return a
+}
+
+// anyOperator knows an active operator for every positive id.
+type anyOperator struct{}
+
+func (anyOperator) Operator(_ context.Context, id int64) (hotline.Operator, error) {
+	return hotline.Operator{ID: id, Name: "Оператор", Role: hotline.RoleOperator, Active: true}, nil
+}
+
+func (anyOperator) OperatorByLogin(_ context.Context, login string) (hotline.Operator, error) {
+	return hotline.Operator{}, hotline.Errorf(hotline.ENOTFOUND, "no operator with login %q", login)
 }
