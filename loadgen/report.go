@@ -165,7 +165,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		row("peak RSS Asterisk / hotline MB", func(f *Fixed) string {
 			return fmt.Sprintf("%.1f / %s", float64(f.AsteriskPeakRSSKB)/1024, mb(f.HotlinePeakRSSKB))
 		})
-		row("journal writes/s (cases+legs)", func(f *Fixed) string {
+		row("journal writes/s (calls+legs)", func(f *Fixed) string {
 			if f.JournalCalls == 0 && f.JournalLegs == 0 {
 				return "-"
 			}

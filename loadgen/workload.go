@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"github.com/hotline-dev/hotline"
 	"log/slog"
 	"math/rand/v2"
 	"sort"
@@ -120,7 +121,7 @@ func (w *workload) operator(ctx context.Context, h *sipphone.Phone) {
 		ringAt := time.Now()
 		number := in.Caller().User
 		w.mu.Lock()
-		c := w.byNumber[number]
+		c := w.byNumber[numberKey(number)]
 		if free, ok := w.freeAt[ext]; ok && c != nil && !c.answered.IsZero() && c.answered.Add(greetingBound).Before(free) {
 			w.dispatch = append(w.dispatch, dispatchSample{at: ringAt, d: ringAt.Sub(free)})
 		}
@@ -167,7 +168,7 @@ func (w *workload) place(ctx context.Context) *call {
 	w.seq++
 	c := &call{number: fmt.Sprintf("%s%06d", w.prefix, w.seq), started: time.Now()}
 	w.calls = append(w.calls, c)
-	w.byNumber[c.number] = c
+	w.byNumber[numberKey(c.number)] = c
 	w.mu.Unlock()
 	fail := func(format string, args ...any) *call {
 		w.mu.Lock()
@@ -426,4 +427,11 @@ func (w *workload) drive(ctx, stop context.Context, level func() int, rate float
 		}
 	}
 	wg.Wait()
+}
+
+// numberKey is a caller's number in one form: hotline shows the operator E.164 (+7912…), app_queue
+// the caller id as it came (7912…).
+func numberKey(n string) string {
+	k, _ := hotline.PhoneRegion("").Normalize(n)
+	return k
 }
