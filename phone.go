@@ -44,7 +44,9 @@ func (r PhoneRegion) Normalize(raw string) (n string, ok bool) {
 		return raw, false
 	}
 	num, err := phonenumbers.Parse(raw, r.code())
-	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+	// IS_POSSIBLE, not IS_POSSIBLE_LOCAL_ONLY: a 7-digit local number without its area code is
+	// a different caller in every city.
+	if err != nil || phonenumbers.IsPossibleNumberWithReason(num) != phonenumbers.IS_POSSIBLE {
 		return raw, false
 	}
 	e164 := phonenumbers.Format(num, phonenumbers.E164)

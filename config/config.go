@@ -931,7 +931,9 @@ func kind(m fs.FileMode) string {
 }
 
 func phoneNumber(s string) bool {
-	s = strings.TrimPrefix(s, "+")
+	// Written as people write numbers ("8 912 123-45-67"): the switchboard reads it in the
+	// journal's region (hotline.PhoneRegion.Same).
+	s = strings.TrimPrefix(strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", ".", "").Replace(strings.TrimSpace(s)), "+")
 	if len(s) == 0 || len(s) > 20 {
 		return false
 	}

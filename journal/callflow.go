@@ -216,8 +216,8 @@ func callLeg(ctx context.Context, q querier, channel string) (hotline.Leg, int64
 // end, and the call with what the leg adds: greeting end, first queueing, first answer and its
 // operator, and, when outcome is set (the leg ends the call), its end and outcome. A write without
 // an outcome whose leg ended but was not transferred (spooled by an earlier version) ends the call
-// too, with the outcome derived from its legs. A call whose caller keyed 1 stays overflow_callback
-// unless it is answered. A transfer
+// too, with the outcome derived from its legs. A call an operator answered stays answered; one
+// whose caller keyed 1 stays overflow_callback unless it is answered. A transfer
 // (TransferredFrom set, another operator, the stored leg ended) adds a new leg. One transaction.
 func (s *Store) SaveCallLeg(ctx context.Context, leg hotline.Leg, outcome hotline.CallOutcome) error {
 	if err := leg.Validate(); err != nil {
@@ -288,9 +288,12 @@ func (s *Store) updateCall(ctx context.Context, tx *sqlx.Tx, ref int64, leg hotl
 		outcome = hotline.OutcomeOf(legs, callback)
 	}
 	// A caller who keyed 1 keeps their callback however the call is then seen to end (a restart
-	// finds the channel gone and can only say it was abandoned); only an answer replaces it.
+	// finds the channel gone and can only say it was abandoned); only an answer replaces it. A
+	// call an operator answered stays answered, whatever its last leg (back in the queue after a
+	// failed transfer, then gone).
 	_, err := tx.ExecContext(ctx, `UPDATE calls SET ended_at = ?, ended_away = ?,
-		outcome = CASE WHEN outcome = 'overflow_callback' AND ? <> 'answered' THEN outcome ELSE ? END WHERE id = ?`,
+		outcome = CASE WHEN answered_at IS NOT NULL THEN 'answered'
+			WHEN outcome = 'overflow_callback' AND ? <> 'answered' THEN outcome ELSE ? END WHERE id = ?`,
 		ms(leg.EndedAt), leg.EndedAway, outcome, outcome, ref)
 	return err
 }

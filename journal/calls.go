@@ -213,6 +213,9 @@ func (s *Store) RegisterCall(ctx context.Context, by hotline.Actor, callID int64
 		return err
 	}
 	err := s.write(ctx, "register a call", func(tx *sqlx.Tx) error {
+		if err := mayRegister(ctx, tx, by, call); err != nil {
+			return err
+		}
 		if err := s.insertCase(ctx, tx, by, c); err != nil {
 			return err
 		}
@@ -235,6 +238,30 @@ func (s *Store) RegisterCall(ctx context.Context, by hotline.Actor, callID int64
 		c.ID, c.Number = 0, "" // rolled back: no such case
 	}
 	return err
+}
+
+// mayRegister refuses a second card of the same operator for a call, and an operator who did not
+// talk to the caller (whoever answers registers; an administrator may register any call).
+func mayRegister(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, call callRow) error {
+	var own []string
+	if err := tx.SelectContext(ctx, &own, `SELECT k.created_at || '-' || k.id FROM case_calls cc JOIN cases k ON k.id = cc.case_id
+		WHERE cc.call_ref = ? AND k.owner_id = ? AND k.status IN ('in_progress', 'delayed_answer')`, call.ID, by.OperatorID); err != nil {
+		return err
+	}
+	if len(own) > 0 && by.OperatorID != 0 {
+		return hotline.Errorf(hotline.ECONFLICT, "call %d is already on your open case (%d of them): edit that card (hotline case update) instead of a second one", call.ID, len(own))
+	}
+	if by.IsAdministrator() || by.Role == hotline.RoleSystem {
+		return nil
+	}
+	var talked int
+	if err := tx.GetContext(ctx, &talked, `SELECT count(*) FROM legs WHERE call_ref = ? AND operator_id = ?`, call.ID, by.OperatorID); err != nil {
+		return err
+	}
+	if talked == 0 {
+		return hotline.Errorf(hotline.EFORBIDDEN, "%s did not talk to the caller of call %d: the operator who answered registers it (or an administrator)", by.Login, call.ID)
+	}
+	return nil
 }
 
 // CaseLegs lists the legs of every call of case caseID, in the order they began.

@@ -166,6 +166,19 @@ func (s *Store) insertCase(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, c
 	if err := checkCaseRefs(ctx, tx, c, nil); err != nil {
 		return err
 	}
+	// A case given to someone else counts against their limit of cases in work; a person who
+	// registers what they are told, for themself, is never refused (the delayed-answer rule
+	// checks the limit itself).
+	if c.OwnerID != 0 && c.OwnerID != by.OperatorID && by.Role != hotline.RoleSystem &&
+		(c.Status == hotline.StatusInProgress || c.Status == hotline.StatusDelayedAnswer) {
+		op, err := getOperator(ctx, tx, fmt.Sprintf("with id %d", c.OwnerID), `id = ?`, c.OwnerID)
+		if err != nil {
+			return err
+		}
+		if err := underLimit(ctx, tx, op, 0); err != nil {
+			return err
+		}
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO cases (created_at, channel, caller_number, full_name, full_name_fold, birth_date,
 		policy_number, address, type, topic, description, owner_id, due_at, status, result, comment, forwarded_to, extend_to,
 		review_note, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

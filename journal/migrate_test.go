@@ -293,3 +293,75 @@ func TestMigrateFreshJournal(t *testing.T) {
 		t.Fatalf("migrating twice: %+v %v", again, err)
 	}
 }
+
+// What the previous version left that the first migration test does not hold: a voice message
+// nobody answered (a case «В работе» without an owner) becomes a delayed answer, kept; a case that
+// gathered two overflowed calls and one callback request waits for one callback, not two; an old
+// greeting hang-up (queue time = hang-up) is a greeting hang-up; a message whose recording
+// retention deleted is still a message.
+func TestMigrateMessagesCallbacksGreetings(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	s := openAtVersion(t, 5, func() time.Time { return now })
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	at := func(sec int) int64 { return t0.Add(time.Duration(sec) * time.Second).UnixMilli() }
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := s.w.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for id, st := range map[int]string{1: "in_progress", 2: "delayed_answer", 3: "in_progress", 4: "in_progress"} {
+		exec(`INSERT INTO cases (id, created_at, channel, caller_number, status, created_by, updated_at) VALUES (?, ?, 'phone', ?, ?, 'system', ?)`,
+			id, at(id*100), fmt.Sprintf("7900111000%d", id), st, at(id*100))
+		exec(`INSERT INTO history (at, actor, entity, entity_id, case_id, action, changes) VALUES (?, 'system', 'case', ?, ?, 'created', '[]')`,
+			at(id*100), fmt.Sprint(id), id)
+	}
+	for _, l := range []struct {
+		id, caseID      int
+		call, end, rec  string
+		arrived, queued int
+		ended           int
+	}{
+		{1, 1, "ch-m", "overflow", "message-ch-m", 100, 105, 160},
+		{2, 2, "ch-o1", "overflow", "", 200, 205, 260},
+		{3, 2, "ch-o2", "overflow", "", 270, 275, 330},
+		{4, 3, "ch-g", "abandoned", "", 300, 302, 302},
+		{5, 4, "ch-d", "overflow", "", 400, 405, 460},
+	} {
+		exec(`INSERT INTO legs (id, case_id, call_id, caller_number, arrived_at, greeting_end_at, queued_at, ended_at, end_reason, recording_name)
+			VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?)`, l.id, l.caseID, l.call, at(l.arrived), at(l.queued), at(l.queued), at(l.ended), l.end, l.rec)
+	}
+	exec(`INSERT INTO history (at, actor, entity, entity_id, case_id, action, changes) VALUES (?, 'system', 'case', '2', 2, 'callback requested', '[]')`, at(330))
+	exec(`INSERT INTO history (at, actor, entity, entity_id, case_id, action, changes) VALUES (?, 'system', 'leg', '5', 4, 'recording deleted',
+		'[{"field":"recording","from":"message-ch-d","to":""}]')`, at(9000))
+
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	outcome := map[string]hotline.CallOutcome{}
+	calls, err := s.Calls(ctx, CallFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range calls {
+		outcome[c.Channel] = c.Outcome
+	}
+	for ch, want := range map[string]hotline.CallOutcome{"ch-m": hotline.OutcomeOverflowMessage, "ch-o1": hotline.OutcomeAbandonedOverflow,
+		"ch-o2": hotline.OutcomeOverflowCallback, "ch-g": hotline.OutcomeAbandonedGreeting, "ch-d": hotline.OutcomeOverflowMessage} {
+		if outcome[ch] != want {
+			t.Errorf("call %s migrated as %q, want %q", ch, outcome[ch], want)
+		}
+	}
+	msg, err := s.Case(ctx, 1)
+	if err != nil || msg.Status != hotline.StatusDelayedAnswer || msg.DueAt.IsZero() || msg.OwnerID != 0 {
+		t.Errorf("the voice message's case = %+v, %v; want kept, «Отсроченный ответ» in the administrators' queue, due", msg, err)
+	}
+	if _, err := s.Case(ctx, 3); hotline.ErrorCode(err) != hotline.ENOTFOUND {
+		t.Errorf("the greeting hang-up's case: %v, want removed (nobody registered it)", err)
+	}
+	waiting, err := s.WaitingCallbacks(ctx)
+	if err != nil || len(waiting) != 1 || waiting[0].CallID != "ch-o2" {
+		t.Errorf("waiting callbacks = %+v, %v; want one, the call that asked (ch-o2)", waiting, err)
+	}
+}

@@ -228,11 +228,17 @@ func (s *Switchboard) startWaitTimers(c *call) {
 // waiting counts the callers with a channel in the queue (callbacks hold a place but no line).
 func (s *Switchboard) waiting() int { return s.queue.Len() - len(s.callbacks) }
 
+// owner is the operator a caller's case owner preference names (calls.returning_to_owner): none
+// when the rule is off, or when the owner is at their limit of cases in work (routing never
+// offers them a caller then, so holding the caller for them would be waiting for nothing).
 func (s *Switchboard) owner(c *call) int64 {
-	if s.cfg.ReturningToOwner {
-		return c.owner
+	if !s.cfg.ReturningToOwner || c.owner == 0 {
+		return 0
 	}
-	return 0
+	if op := s.operators[c.owner]; op != nil && op.MaxConcurrent > 0 && op.openCases >= op.MaxConcurrent {
+		return 0
+	}
+	return c.owner
 }
 
 func (s *Switchboard) enqueue(c *call, joined time.Time) {

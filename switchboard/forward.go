@@ -10,10 +10,13 @@ import "github.com/hotline-dev/hotline"
 //     «Переадресация с уведомлением обратившегося» (§6.1), their delayed answer.
 
 // forwardable is an operator's last transfer: the call, to whom, and whether they answered.
+// keyed: «*26» came while the colleague's handset still rang (a blind transfer, the operator
+// already gone): it is filed when the ringing ends, answered or not.
 type forwardable struct {
 	call    string
 	to      int64
 	reached bool
+	keyed   bool
 }
 
 // noteTransfer remembers, for the transferring operator, the call and whom it was sent to.
@@ -26,7 +29,26 @@ func (s *Switchboard) transferReached(from *operator, c *call, to *operator) {
 	if f, ok := s.forwards[from.ID]; ok && f.call == c.id && f.to == to.ID {
 		f.reached = true
 		s.forwards[from.ID] = f
+		if f.keyed {
+			s.fileForwarded(from, f)
+		}
 	}
+}
+
+// transferNotReached: the target's handset stopped ringing unanswered; a «*26» keyed meanwhile is
+// filed now, as not reached.
+func (s *Switchboard) transferNotReached(from *operator, c *call, to *operator) {
+	if f, ok := s.forwards[from.ID]; ok && f.call == c.id && f.to == to.ID && f.keyed {
+		s.fileForwarded(from, f)
+	}
+}
+
+// fileForwarded writes «*26» for op's transfer f; the operator was told already.
+func (s *Switchboard) fileForwarded(op *operator, f forwardable) {
+	delete(s.forwards, op.ID)
+	s.log.Info("forwarded filed after the ringing ended", "call", f.call, "operator", op.ID, "to", f.to, "reached", f.reached)
+	w := CaseForwarded{CallID: f.call, By: op.ID, To: f.to, Reached: f.reached}
+	s.journalWrite(Write{Forward: &w}, nil)
 }
 
 // keyForwarded applies «*26» to op's last transfer; the operator hears the journal's answer on the
@@ -37,6 +59,17 @@ func (s *Switchboard) keyForwarded(op *operator, ch string) {
 		s.log.Info("forwarded keyed, but no transfer to file it on", "operator", op.ID)
 		s.onTopicFiled(topicFiled{channel: ch, feature: true, err: hotline.Errorf(hotline.ENOTFOUND, "no transfer to file forwarded on")})
 		return
+	}
+	if c := s.calls[f.call]; c != nil && !f.reached {
+		if t := s.transferOf(c); t != nil && t.target.ID == f.to {
+			// The colleague's handset still rings: whether they take the caller decides between
+			// handing over and forwarding with notice. The operator hears it is noted.
+			f.keyed = true
+			s.forwards[op.ID] = f
+			s.log.Info("forwarded keyed while the colleague's handset rings: filed when it stops", "call", f.call, "operator", op.ID, "to", f.to)
+			s.onTopicFiled(topicFiled{channel: ch, feature: true})
+			return
+		}
 	}
 	delete(s.forwards, op.ID)
 	s.log.Info("forwarded keyed", "call", f.call, "operator", op.ID, "to", f.to, "reached", f.reached)

@@ -195,3 +195,20 @@ func TestCallsTodaySurviveRestart(t *testing.T) {
 		}
 	}
 }
+
+// A caller whose case owner is at their limit is not held for them (routing would never offer the
+// owner a caller then): anyone free takes the call at once.
+func TestOwnerAtLimitHoldsNobody(t *testing.T) {
+	owner := op(2, "1002")
+	owner.MaxConcurrent = 1
+	h := newHarness(t, testConfig(), op(1, "1001"), owner)
+	h.s.dispatch(caseCountsLoaded{counts: map[int64]int{2: 1}})
+	h.j.cases["+79005550000"] = Filed{OwnerID: 2, OpenCases: 1}
+	h.login("1001")
+	h.login("1002")
+	m := h.mark()
+	h.arrive("c1", "+79005550000")
+	if or := h.oneOriginate(m); or.Endpoint != "PJSIP/1001" {
+		t.Errorf("offered to %s, want 1001 at once: the owner is at their limit", or.Endpoint)
+	}
+}

@@ -344,6 +344,7 @@ func (s *Switchboard) transferFailed(t *transfer, why string, prompt []string) {
 		target.offer = nil
 	}
 	s.touch(target, s.clock.Now())
+	s.transferNotReached(from.op, c, target)
 	// On the call's lane: if the originate is still in flight, the hangup follows it.
 	s.do(c.id, Hangup{Channel: t.channel, Reason: "normal"})
 	if t.refer != "" {
@@ -418,6 +419,7 @@ func (s *Switchboard) transferChannelGone(ch string, cause int) bool {
 			s.do(c.id, TransferProgress{Channel: t.refer, State: progressUnavailable})
 		}
 		s.callLog(c).Info("caller hung up during a transfer")
+		s.transferNotReached(t.from.op, c, t.target)
 		if !t.prior.EndedAt.IsZero() {
 			s.endCall(c, hotline.LegAbandoned) // A's leg is written; this one never connected
 			return true

@@ -373,3 +373,30 @@ func TestConsultationGoneWithAsterisk(t *testing.T) {
 	h.send(Disconnected{}, Connected{}, Inventory{})
 	h.wantPresence(2, hotline.PresenceAvailable)
 }
+
+// «*26» keyed while the colleague's handset still rings (a blind transfer, the operator gone):
+// filed when the ringing ends — handed over if they answer, forwarded with notice if not.
+func TestForwardedWhileTheColleagueRings(t *testing.T) {
+	for _, answers := range []bool{true, false} {
+		h, fj, opCh := transferHarness(t)
+		m := h.mark()
+		h.key(opCh, "**2001#")
+		or := h.oneOriginate(m)
+		h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-0000000f", Args: []string{"feature", "forwarded"}})
+		if len(fj.forwarded) != 0 {
+			t.Fatalf("answers=%v: filed %v before the colleague's handset stopped ringing", answers, fj.forwarded)
+		}
+		if p := h.lastPlay("f1"); p.Media[0] != "sound:beep" {
+			t.Errorf("answers=%v: *26 while ringing: heard %v, want a beep (noted)", answers, p.Media)
+		}
+		if answers {
+			h.answer(or)
+		} else {
+			h.advance(h.s.cfg.RingTimeout)
+		}
+		want := CaseForwarded{CallID: "c1", By: 1, To: 2, Reached: answers}
+		if len(fj.forwarded) != 1 || fj.forwarded[0] != want {
+			t.Errorf("answers=%v: forwarded = %v, want %v", answers, fj.forwarded, want)
+		}
+	}
+}

@@ -66,26 +66,29 @@ func TestCallCommands(t *testing.T) {
 	}
 	c.fails(2, "unknown call outcome", "call", "list", "--outcome", "dropped")
 
-	// Petrov, who answered both, registers the first; the second gets a new card linked to it.
-	first := decode[caseJSON](t, c.ok("--as", "petrov", "-o", "json", "call", "register", "ch-1", "--type", "consultation", "--topic", "policy-replace"))
+	// Ivanova answered both: she registers the first; the second gets a new card linked to it.
+	// Petrov did not talk to the caller: he may not.
+	c.fails(5, "did not talk to the caller", "--as", "petrov", "call", "register", "ch-1", "--type", "consultation")
+	first := decode[caseJSON](t, c.ok("--as", "ivanova", "-o", "json", "call", "register", "ch-1", "--type", "consultation", "--topic", "policy-replace"))
 	if first.CallerNumber != "+79001110001" || first.Status != "in_progress" {
 		t.Errorf("registered %+v, want the caller's number, «В работе»", first)
 	}
-	c.fails(2, "named twice", "--as", "petrov", "call", "register", "ch-2", "--link", first.Number+","+first.Number)
-	c.fails(3, "no case", "--as", "petrov", "call", "register", "ch-2", "--link", "2026-999999")
-	c.fails(3, "no call", "--as", "petrov", "call", "register", "ch-999")
+	c.fails(4, "already on your open case", "--as", "ivanova", "call", "register", "ch-1", "--type", "consultation")
+	c.fails(2, "named twice", "--as", "ivanova", "call", "register", "ch-2", "--link", first.Number+","+first.Number)
+	c.fails(3, "no case", "--as", "ivanova", "call", "register", "ch-2", "--link", "2026-999999")
+	c.fails(3, "no call", "--as", "ivanova", "call", "register", "ch-999")
 	if n := decode[[]caseJSON](t, c.ok("-o", "json", "case", "list")); len(n) != 1 {
 		t.Fatalf("after refused registrations: %d cases, want 1 (nothing half written)", len(n))
 	}
-	second := decode[caseJSON](t, c.ok("--as", "petrov", "-o", "json", "call", "register", "ch-2", "--type", "complaint", "--topic", "clinic-refusal", "--link", first.Number))
+	second := decode[caseJSON](t, c.ok("--as", "ivanova", "-o", "json", "call", "register", "ch-2", "--type", "complaint", "--topic", "clinic-refusal", "--link", first.Number))
 	show := c.ok("case", "show", second.Number)
 	if !strings.Contains(show, first.Number) || !strings.Contains(show, "ch-2") {
 		t.Errorf("case show of the second card lacks the linked case or its call:\n%s", show)
 	}
 	// Attaching: once; twice is a conflict; another operator's case is refused.
-	c.ok("--as", "petrov", "call", "attach", "ch-3", first.Number)
-	c.fails(4, "already on case", "--as", "petrov", "call", "attach", "ch-3", first.Number)
-	c.fails(5, "belongs to operator", "--as", "ivanova", "call", "attach", "ch-1", second.Number)
+	c.ok("--as", "ivanova", "call", "attach", "ch-3", first.Number)
+	c.fails(4, "already on case", "--as", "ivanova", "call", "attach", "ch-3", first.Number)
+	c.fails(5, "belongs to operator", "--as", "petrov", "call", "attach", "ch-1", second.Number)
 	got := decode[callJSON](t, c.ok("-o", "json", "call", "show", "ch-3"))
 	if len(got.Cases) != 1 || got.Cases[0] != first.ID {
 		t.Errorf("call ch-3 = %+v, want on case %d", got, first.ID)
@@ -107,4 +110,17 @@ func TestPhoneRegionCommand(t *testing.T) {
 	if got.CallerNumber != "+442079460958" {
 		t.Errorf("a number typed in the GB region stored as %q, want +442079460958", got.CallerNumber)
 	}
+}
+
+// A case given to an operator at their limit of cases in work is refused, however it is given
+// (a new card with --owner, a forward, a reassignment); registering for oneself never is.
+func TestCaseLimitFromTheCLI(t *testing.T) {
+	c := newCLI(t)
+	c.ok("--as", "admin", "operator", "update", "petrov", "--max-concurrent", "1")
+	c.ok("--as", "admin", "case", "new", "--type", "consultation", "--owner", "petrov")
+	c.fails(4, "their limit is 1", "--as", "admin", "case", "new", "--type", "consultation", "--owner", "petrov")
+	mine := decode[caseJSON](t, c.ok("--as", "ivanova", "-o", "json", "case", "new", "--type", "consultation", "--topic", "policy-replace"))
+	c.fails(4, "their limit is 1", "--as", "admin", "case", "update", mine.Number, "--owner", "petrov")
+	c.fails(4, "their limit is 1", "--as", "ivanova", "case", "forward", mine.Number, "--to", "petrov", "--comment", "к специалисту")
+	c.ok("--as", "petrov", "case", "new", "--type", "consultation") // for himself: what he is told is written
 }

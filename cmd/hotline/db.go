@@ -109,7 +109,8 @@ func newDBPhoneRegionCmd(a *app) *cobra.Command {
 		Short: "Show or set the region national phone numbers are read in (RU by default)",
 		Long: `Numbers are stored in E.164 (+79121234567). A number written without a country code ("8 912 …",
 "912 …") is read in this region, in every program that reads the journal. Setting it (administrators
-only) changes how numbers are read from now on; numbers already stored keep their E.164 form.`,
+only) changes how numbers are read from now on; numbers already stored keep their E.164 form. A
+running hotline serve reads it when it starts: restart it after a change.`,
 		Example: "  hotline db phone-region\n  hotline --as admin db phone-region KZ",
 		Args:    rangeArgs(0, 1, "at most one ISO 3166 region code, e.g. RU"),
 		RunE: func(cmd *cobra.Command, args []string) error {

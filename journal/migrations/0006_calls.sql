@@ -9,7 +9,8 @@
 --      own) becomes a row of calls, with its outcome derived from its legs;
 --   2. legs belong to calls (call_ref) instead of cases;
 --   3. each (case, call) pair the old legs made is kept in case_calls;
---   4. call-born cases no person touched (created by the system, no topic, type or result, not a
+--   4. a voice message nobody answered becomes «Отсроченный ответ» (what a message opens now);
+--   5. call-born cases no person touched (created by the system, no topic, type or result, not a
 --      delayed answer, no event by anyone but the system, no link or attachment) are removed:
 --      their calls stay. Their history events are kept (the past is not rewritten); only their
 --      pointer to the removed case is cleared, and one event per removed case says why.
@@ -77,11 +78,19 @@ SELECT f.channel, f.caller_number, f.caller_number, 0, f.arrived_at, f.greeting_
 		WHEN EXISTS (SELECT 1 FROM m_legs x WHERE x.channel = f.channel AND x.ended_at IS NULL) THEN ''
 		WHEN EXISTS (SELECT 1 FROM m_legs x WHERE x.channel = f.channel AND x.answered_at IS NOT NULL) THEN 'answered'
 		ELSE (SELECT CASE
-			WHEN z.end_reason = 'abandoned' AND z.queued_at IS NULL THEN 'abandoned_greeting'
+			-- The old call flow set a greeting hang-up's queue time to the moment of hang-up.
+			WHEN z.end_reason = 'abandoned' AND (z.queued_at IS NULL OR z.queued_at >= z.ended_at) THEN 'abandoned_greeting'
 			WHEN z.end_reason = 'abandoned' THEN 'abandoned_queue'
-			WHEN z.end_reason = 'overflow' AND z.recording_name <> '' THEN 'overflow_message'
+			-- A message: its recording, or the history of its deletion by retention.
+			WHEN z.end_reason = 'overflow' AND (z.recording_name <> '' OR EXISTS (SELECT 1 FROM history h
+				WHERE h.entity = 'leg' AND h.entity_id = CAST(z.id AS TEXT) AND h.action = 'recording deleted'
+				AND h.changes LIKE '%"message-%')) THEN 'overflow_message'
+			-- A callback was asked on the case: by its newest call that overflowed (a case gathered
+			-- many calls; the others just hung up at the overflow).
 			WHEN z.end_reason = 'overflow' AND EXISTS (SELECT 1 FROM history h WHERE h.case_id = z.case_id
-				AND h.entity = 'case' AND h.action = 'callback requested') THEN 'overflow_callback'
+				AND h.entity = 'case' AND h.action = 'callback requested')
+				AND NOT EXISTS (SELECT 1 FROM m_legs y WHERE y.case_id = z.case_id AND y.end_reason = 'overflow' AND y.id > z.id)
+				THEN 'overflow_callback'
 			WHEN z.end_reason = 'overflow' THEN 'abandoned_overflow'
 			WHEN z.end_reason = 'completed' THEN 'answered'
 			ELSE 'failed' END
@@ -126,13 +135,31 @@ UPDATE calls SET callback_given_to = (SELECT c.owner_id FROM case_calls cc JOIN 
 	WHERE cc.call_ref = calls.id AND c.owner_id IS NOT NULL ORDER BY c.id DESC LIMIT 1)
 WHERE outcome = 'overflow_callback';
 
--- 4. Call-born cases nobody touched.
+-- 4. A voice message nobody has answered was a case «В работе» without an owner, filed by the
+-- system: it is what a message opens now, «Отсроченный ответ» in the administrators' queue, due a
+-- day after the call.
+CREATE TEMP TABLE m_msg AS
+	SELECT DISTINCT k.id FROM cases k JOIN m_legs m ON m.case_id = k.id
+	WHERE k.created_by = 'system' AND k.status = 'in_progress' AND k.owner_id IS NULL
+		AND m.end_reason = 'overflow' AND m.recording_name LIKE 'message-%';
+UPDATE cases SET status = 'delayed_answer', due_at = coalesce(due_at, created_at + 86400000)
+WHERE id IN (SELECT id FROM m_msg);
+INSERT INTO history (at, actor, entity, entity_id, case_id, action, changes)
+SELECT CAST(strftime('%s', 'now') AS INTEGER) * 1000, 'system', 'case', id, id, 'migrated: a voice message awaits a delayed answer',
+	json_array(json_object('field', 'status', 'from', 'in_progress', 'to', 'delayed_answer'))
+FROM m_msg;
+DROP TABLE m_msg;
+
+-- 5. Call-born cases nobody touched. (The index makes "is it linked" a lookup both ways; without
+-- it a journal with many links took hours here.)
+CREATE INDEX case_links_linked ON case_links (linked_id);
 CREATE TEMP TABLE m_drop AS
 	SELECT id, created_at FROM cases c
 	WHERE c.created_by = 'system' AND c.topic IS NULL AND c.type = '' AND c.result = '' AND c.status <> 'delayed_answer'
 		AND c.full_name = '' AND c.policy_number = '' AND c.description = ''
 		AND NOT EXISTS (SELECT 1 FROM history h WHERE h.case_id = c.id AND h.actor <> 'system')
-		AND NOT EXISTS (SELECT 1 FROM case_links k WHERE k.case_id = c.id OR k.linked_id = c.id)
+		AND NOT EXISTS (SELECT 1 FROM case_links k WHERE k.case_id = c.id)
+		AND NOT EXISTS (SELECT 1 FROM case_links k WHERE k.linked_id = c.id)
 		AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.case_id = c.id);
 
 DROP TRIGGER history_no_update;
