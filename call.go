@@ -60,6 +60,7 @@ type Call struct {
 	ArrivedAt     time.Time   `json:"arrived_at"`
 	GreetingEndAt time.Time   `json:"greeting_end_at,omitzero"`
 	QueuedAt      time.Time   `json:"queued_at,omitzero"`
+	RangAt        time.Time   `json:"rang_at,omitzero"`     // when the handset of the first operator who answered began to ring
 	AnsweredAt    time.Time   `json:"answered_at,omitzero"` // the first operator's answer
 	EndedAt       time.Time   `json:"ended_at,omitzero"`
 	OperatorID    int64       `json:"operator_id,omitempty"` // the first operator who answered
@@ -101,6 +102,7 @@ type Leg struct {
 	ArrivedAt       time.Time `json:"arrived_at"`
 	GreetingEndAt   time.Time `json:"greeting_end_at,omitzero"`
 	QueuedAt        time.Time `json:"queued_at,omitzero"`
+	RangAt          time.Time `json:"rang_at,omitzero"` // when the handset of the operator who answered began to ring
 	AnsweredAt      time.Time `json:"answered_at,omitzero"`
 	EndedAt         time.Time `json:"ended_at,omitzero"`
 	End             LegEnd    `json:"end,omitempty"`
@@ -128,6 +130,14 @@ func (l Leg) QueueWait() time.Duration {
 		return 0
 	}
 	return end.Sub(l.QueuedAt)
+}
+
+// RingTime is how long the answering operator's handset rang on this leg.
+func (l Leg) RingTime() time.Duration {
+	if l.RangAt.IsZero() || l.AnsweredAt.Before(l.RangAt) {
+		return 0
+	}
+	return l.AnsweredAt.Sub(l.RangAt)
 }
 
 // TalkTime is how long the caller and operator were connected on this leg.

@@ -17,7 +17,7 @@ import (
 // another's answer. A call never opens a case by arriving: cases are opened by people (the handset's
 // topic key, the card, the CLI) and by the delayed-answer rule (a voice message, a callback).
 
-const legCols = `l.id, c.channel AS call_id, l.operator_id, l.arrived_at, l.greeting_end_at, l.queued_at, l.answered_at,
+const legCols = `l.id, c.channel AS call_id, l.operator_id, l.arrived_at, l.greeting_end_at, l.queued_at, l.rang_at, l.answered_at,
 	l.ended_at, l.end_reason, l.recording_name, l.transferred_from, l.ended_away`
 
 // legsFrom is the FROM clause legCols needs.
@@ -30,6 +30,7 @@ type legRow struct {
 	ArrivedAt       sql.NullInt64 `db:"arrived_at"`
 	GreetingEndAt   sql.NullInt64 `db:"greeting_end_at"`
 	QueuedAt        sql.NullInt64 `db:"queued_at"`
+	RangAt          sql.NullInt64 `db:"rang_at"`
 	AnsweredAt      sql.NullInt64 `db:"answered_at"`
 	EndedAt         sql.NullInt64 `db:"ended_at"`
 	EndReason       string        `db:"end_reason"`
@@ -41,7 +42,7 @@ type legRow struct {
 func (r legRow) leg() hotline.Leg {
 	return hotline.Leg{ID: r.ID, CallID: r.CallID, OperatorID: r.OperatorID.Int64,
 		ArrivedAt: fromMS(r.ArrivedAt), GreetingEndAt: fromMS(r.GreetingEndAt), QueuedAt: fromMS(r.QueuedAt),
-		AnsweredAt: fromMS(r.AnsweredAt), EndedAt: fromMS(r.EndedAt), End: hotline.LegEnd(r.EndReason),
+		RangAt: fromMS(r.RangAt), AnsweredAt: fromMS(r.AnsweredAt), EndedAt: fromMS(r.EndedAt), End: hotline.LegEnd(r.EndReason),
 		RecordingName: r.RecordingName, TransferredFrom: r.TransferredFrom.Int64, EndedAway: r.EndedAway}
 }
 
@@ -168,6 +169,7 @@ type callRow struct {
 	ArrivedAt       sql.NullInt64 `db:"arrived_at"`
 	GreetingEndAt   sql.NullInt64 `db:"greeting_end_at"`
 	QueuedAt        sql.NullInt64 `db:"queued_at"`
+	RangAt          sql.NullInt64 `db:"rang_at"`
 	AnsweredAt      sql.NullInt64 `db:"answered_at"`
 	EndedAt         sql.NullInt64 `db:"ended_at"`
 	OperatorID      sql.NullInt64 `db:"operator_id"`
@@ -177,12 +179,12 @@ type callRow struct {
 }
 
 const callCols = `id, channel, caller_number, caller_id, caller_valid, line, callback_for, arrived_at, greeting_end_at,
-	queued_at, answered_at, ended_at, operator_id, outcome, ended_away, callback_given_to`
+	queued_at, rang_at, answered_at, ended_at, operator_id, outcome, ended_away, callback_given_to`
 
 func (r callRow) call() hotline.Call {
 	return hotline.Call{ID: r.ID, Channel: r.Channel, CallerNumber: r.CallerNumber, CallerValid: r.CallerValid, Line: r.Line,
 		CallbackFor: r.CallbackFor, ArrivedAt: fromMS(r.ArrivedAt), GreetingEndAt: fromMS(r.GreetingEndAt),
-		QueuedAt: fromMS(r.QueuedAt), AnsweredAt: fromMS(r.AnsweredAt), EndedAt: fromMS(r.EndedAt),
+		QueuedAt: fromMS(r.QueuedAt), RangAt: fromMS(r.RangAt), AnsweredAt: fromMS(r.AnsweredAt), EndedAt: fromMS(r.EndedAt),
 		OperatorID: r.OperatorID.Int64, Outcome: hotline.CallOutcome(r.Outcome), EndedAway: r.EndedAway}
 }
 
@@ -239,14 +241,14 @@ func (s *Store) SaveCallLeg(ctx context.Context, leg hotline.Leg, outcome hotlin
 			}
 		}
 		if leg.TransferredFrom != 0 && !stored.EndedAt.IsZero() && stored.OperatorID != leg.OperatorID {
-			_, err = tx.ExecContext(ctx, `INSERT INTO legs (call_ref, operator_id, arrived_at, greeting_end_at, queued_at, answered_at,
-				ended_at, end_reason, recording_name, transferred_from, ended_away) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				ref, nullID(leg.OperatorID), ms(leg.ArrivedAt), ms(leg.GreetingEndAt), ms(leg.QueuedAt), ms(leg.AnsweredAt),
+			_, err = tx.ExecContext(ctx, `INSERT INTO legs (call_ref, operator_id, arrived_at, greeting_end_at, queued_at, rang_at, answered_at,
+				ended_at, end_reason, recording_name, transferred_from, ended_away) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				ref, nullID(leg.OperatorID), ms(leg.ArrivedAt), ms(leg.GreetingEndAt), ms(leg.QueuedAt), ms(leg.RangAt), ms(leg.AnsweredAt),
 				ms(leg.EndedAt), leg.End, leg.RecordingName, nullID(leg.TransferredFrom), leg.EndedAway)
 		} else {
 			_, err = tx.ExecContext(ctx, `UPDATE legs SET operator_id = ?, arrived_at = ?, greeting_end_at = ?, queued_at = ?,
-				answered_at = ?, ended_at = ?, end_reason = ?, recording_name = ?, transferred_from = ?, ended_away = ? WHERE id = ?`,
-				nullID(leg.OperatorID), ms(leg.ArrivedAt), ms(leg.GreetingEndAt), ms(leg.QueuedAt), ms(leg.AnsweredAt),
+				rang_at = ?, answered_at = ?, ended_at = ?, end_reason = ?, recording_name = ?, transferred_from = ?, ended_away = ? WHERE id = ?`,
+				nullID(leg.OperatorID), ms(leg.ArrivedAt), ms(leg.GreetingEndAt), ms(leg.QueuedAt), ms(leg.RangAt), ms(leg.AnsweredAt),
 				ms(leg.EndedAt), leg.End, leg.RecordingName, nullID(leg.TransferredFrom), leg.EndedAway, stored.ID)
 		}
 		if err != nil {
@@ -259,10 +261,12 @@ func (s *Store) SaveCallLeg(ctx context.Context, leg hotline.Leg, outcome hotlin
 // updateCall brings call ref up to date with what its newest leg says.
 func (s *Store) updateCall(ctx context.Context, tx *sqlx.Tx, ref int64, leg hotline.Leg, outcome hotline.CallOutcome) error {
 	// The first of each: a later leg (a transfer) never moves the call's greeting, queueing or answer.
+	// (An UPDATE's expressions all read the row as it was: answered_at IS NULL is before this one.)
 	if _, err := tx.ExecContext(ctx, `UPDATE calls SET greeting_end_at = coalesce(greeting_end_at, ?),
 		queued_at = coalesce(queued_at, ?), answered_at = coalesce(answered_at, ?),
+		rang_at = CASE WHEN answered_at IS NULL THEN ? ELSE rang_at END,
 		operator_id = CASE WHEN answered_at IS NULL THEN ? ELSE operator_id END WHERE id = ?`,
-		ms(leg.GreetingEndAt), ms(leg.QueuedAt), ms(leg.AnsweredAt), nullID(leg.OperatorID), ref); err != nil {
+		ms(leg.GreetingEndAt), ms(leg.QueuedAt), ms(leg.AnsweredAt), ms(leg.RangAt), nullID(leg.OperatorID), ref); err != nil {
 		return err
 	}
 	// The call flow says how the call ended with its last leg's write. A write without it (spooled

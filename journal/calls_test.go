@@ -771,3 +771,26 @@ func TestAnsweredSince(t *testing.T) {
 		t.Errorf("AnsweredSince = %v, %v; want operator %d: 2 (the earlier answer and the unanswered call left out)", got, err, op)
 	}
 }
+
+// A call's ring time is its first answering operator's: a transfer's later ring does not move it.
+func TestCallRingTime(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	if _, err := f.s.StartCall(ctx, journal.CallStart{CallID: "ring-1", ArrivedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	first := hotline.Leg{CallID: "ring-1", ArrivedAt: at, QueuedAt: at.Add(5 * time.Second), RangAt: at.Add(20 * time.Second),
+		AnsweredAt: at.Add(24 * time.Second), OperatorID: f.op1.OperatorID, EndedAt: at.Add(time.Minute), End: hotline.LegTransferred}
+	second := hotline.Leg{CallID: "ring-1", ArrivedAt: at.Add(time.Minute), RangAt: at.Add(time.Minute), AnsweredAt: at.Add(70 * time.Second),
+		OperatorID: f.op2.OperatorID, TransferredFrom: f.op1.OperatorID, EndedAt: at.Add(2 * time.Minute), End: hotline.LegCompleted}
+	for _, l := range []hotline.Leg{first, second} {
+		if err := f.s.SaveCallLeg(ctx, l, map[bool]hotline.CallOutcome{true: hotline.OutcomeAnswered}[l.End == hotline.LegCompleted]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := f.call(t, "ring-1")
+	if !c.RangAt.Equal(first.RangAt) || len(c.Legs) != 2 || c.Legs[0].RingTime() != 4*time.Second || c.Legs[1].RingTime() != 10*time.Second {
+		t.Errorf("call = %+v; want rang at the first answer's ring, legs ringing 4 s and 10 s", c)
+	}
+}

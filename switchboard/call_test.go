@@ -60,7 +60,7 @@ func TestHappyPath(t *testing.T) {
 	leg := h.leg("c1")
 	want := hotline.Leg{CallID: "c1", CallerNumber: "+79001112233", OperatorID: 1,
 		ArrivedAt: t0, GreetingEndAt: t0.Add(5 * time.Second), QueuedAt: t0.Add(5 * time.Second),
-		AnsweredAt: t0.Add(8 * time.Second), EndedAt: t0.Add(68 * time.Second),
+		RangAt: t0.Add(5 * time.Second), AnsweredAt: t0.Add(8 * time.Second), EndedAt: t0.Add(68 * time.Second),
 		End: hotline.LegCompleted, RecordingName: leg.RecordingName}
 	if !strings.HasPrefix(leg.RecordingName, "call-c1-") {
 		t.Errorf("recording %q, want call-c1-<n>: a name of this leg's own", leg.RecordingName)
@@ -71,8 +71,8 @@ func TestHappyPath(t *testing.T) {
 	if leg != want {
 		t.Errorf("leg =\n %+v\nwant\n %+v", leg, want)
 	}
-	if leg.QueueWait() != 3*time.Second {
-		t.Errorf("queue wait = %v, want 3s", leg.QueueWait())
+	if leg.QueueWait() != 3*time.Second || leg.RingTime() != 3*time.Second {
+		t.Errorf("queue wait = %v, ring %v; want 3s each (the handset rang from the end of the greeting)", leg.QueueWait(), leg.RingTime())
 	}
 	// The operator's handset stays up for the wrap-up: a beep, then a topic may be keyed.
 	h.wantOps(m, "destroy-bridge c1-bridge", "play "+or.Channel)

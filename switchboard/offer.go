@@ -18,8 +18,9 @@ type offer struct {
 	op       *operator
 	timer    *timer // ring timeout
 	answered bool
-	done     bool // ended without an answer, or cancelled: whatever still comes is hung up
-	gone     bool // the operator's channel has gone
+	rang     time.Time // when the handset was asked to ring
+	done     bool      // ended without an answer, or cancelled: whatever still comes is hung up
+	gone     bool      // the operator's channel has gone
 }
 
 // route offers waiting callers to free operators while routing finds pairs. Each offer makes its
@@ -54,7 +55,7 @@ func (s *Switchboard) route() {
 }
 
 func (s *Switchboard) startOffer(c *call, op *operator, toOwner bool) {
-	o := &offer{channel: fmt.Sprintf("%s-op%d", c.id, s.id()), call: c, op: op}
+	o := &offer{channel: fmt.Sprintf("%s-op%d", c.id, s.id()), call: c, op: op, rang: s.clock.Now()}
 	op.offer, c.offer = o, o
 	s.offers[o.channel] = o
 	o.timer = s.after(s.cfg.RingTimeout, func() { s.ringTimeout(o) })
@@ -96,7 +97,7 @@ func (s *Switchboard) onOfferAnswered(m StasisStart) {
 	c.state = stateBridged
 	c.announce.stop()
 	c.maxWait.stop()
-	c.leg.AnsweredAt = now
+	c.leg.RangAt, c.leg.AnsweredAt = o.rang, now
 	c.leg.OperatorID = op.ID
 	c.answered = true
 	s.metrics.CallAnswered(c.leg.QueueWait())

@@ -316,7 +316,7 @@ func (s *Switchboard) onTransferAnswered(m StasisStart) {
 	s.offers[o.channel] = o
 	target.missed = 0
 	target.countCall(now)
-	c.leg = hotline.Leg{CallID: c.id, ArrivedAt: t.started,
+	c.leg = hotline.Leg{CallID: c.id, ArrivedAt: t.started, RangAt: t.started,
 		AnsweredAt: now, OperatorID: target.ID, TransferredFrom: from.op.ID}
 	s.stopPlayback(c)
 	s.stopMOH(c)

@@ -138,10 +138,10 @@ func newCallShowCmd(a *app) *cobra.Command {
 					if c.CallbackFor != "" {
 						printf(w, "Calls back\t%s\n", c.CallbackFor)
 					}
-					printf(w, "\nLEGS\nARRIVED\tOPERATOR\tQUEUE WAIT\tTALK\tEND\tRECORDING\tFROM\n")
+					printf(w, "\nLEGS\nARRIVED\tOPERATOR\tQUEUE WAIT\tRING\tTALK\tEND\tRECORDING\tFROM\n")
 					for _, l := range c.Legs {
-						printf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", fmtTime(l.ArrivedAt), orDash(idOrEmpty(l.OperatorID)),
-							l.QueueWait().Round(time.Second), l.TalkTime().Round(time.Second), orDash(string(l.End)),
+						printf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", fmtTime(l.ArrivedAt), orDash(idOrEmpty(l.OperatorID)),
+							l.QueueWait().Round(time.Second), l.RingTime().Round(time.Second), l.TalkTime().Round(time.Second), orDash(string(l.End)),
 							orDash(l.RecordingName), orDash(idOrEmpty(l.TransferredFrom)))
 					}
 				})

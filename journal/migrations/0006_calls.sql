@@ -34,6 +34,7 @@ CREATE TABLE calls (
 	arrived_at      INTEGER NOT NULL,
 	greeting_end_at INTEGER,
 	queued_at       INTEGER,
+	rang_at         INTEGER,                           -- the answering operator's handset began to ring
 	answered_at     INTEGER,
 	ended_at        INTEGER,
 	operator_id     INTEGER REFERENCES operators (id),  -- the first operator who answered
@@ -107,6 +108,7 @@ CREATE TABLE legs_new (
 	arrived_at       INTEGER NOT NULL,
 	greeting_end_at  INTEGER,
 	queued_at        INTEGER,
+	rang_at          INTEGER,                          -- the answering operator's handset began to ring (NULL before 0006)
 	answered_at      INTEGER,
 	ended_at         INTEGER,
 	end_reason       TEXT    NOT NULL DEFAULT '' CHECK (end_reason IN ('', 'completed', 'abandoned', 'overflow', 'transferred', 'failed')),
