@@ -35,22 +35,32 @@ func openAtVersion(t *testing.T, v int, now func() time.Time) *Store {
 	return s
 }
 
+// migrationNow is the clock of the migration tests: after every call they file.
+var migrationNow = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+
+// oldJournal is a journal at schema 5 on a fixed clock, with at (seconds after the test's first
+// call, in the stored milliseconds) and exec (SQL as the previous version's code ran it).
+func oldJournal(t *testing.T) (s *Store, at func(sec int) int64, exec func(q string, args ...any)) {
+	t.Helper()
+	s = openAtVersion(t, 5, func() time.Time { return migrationNow })
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	at = func(sec int) int64 { return t0.Add(time.Duration(sec) * time.Second).UnixMilli() }
+	exec = func(q string, args ...any) {
+		t.Helper()
+		if _, err := s.w.ExecContext(context.Background(), q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return s, at, exec
+}
+
 // A journal written by the previous version (schema 5: every call filed or extended a case, legs
 // belonged to cases, numbers stored as 7XXXXXXXXXX) migrates without loss: each call becomes a
 // call, cases a person touched stay with their calls attached, call-born cases nobody touched go
 // (their history kept and the removal said), legs keep their ids.
 func TestMigrateFromSchema5(t *testing.T) {
 	ctx := context.Background()
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	s := openAtVersion(t, 5, func() time.Time { return now })
-	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	at := func(sec int) int64 { return t0.Add(time.Duration(sec) * time.Second).UnixMilli() }
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := s.w.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	s, at, exec := oldJournal(t)
 	// What the previous version's code wrote.
 	exec(`INSERT INTO operators (id, name, login, role, level, extension, created_at) VALUES
 		(1, 'Админова', 'admin', 'administrator', 1, '', 0), (2, 'Иванова', 'ivanova', 'operator', 1, '1001', 0),
@@ -266,11 +276,11 @@ func TestMigrateFromSchema5(t *testing.T) {
 	if cbs, err := s.WaitingCallbacks(ctx); err != nil || len(cbs) != 1 || cbs[0].CallID != "ch-cb" || cbs[0].ID != 4 {
 		t.Errorf("waiting callbacks after the migration: %+v %v", cbs, err)
 	}
-	cf, err := s.StartCall(ctx, CallStart{CallID: "new-1", CallerNumber: "8 900 111-00-02", ArrivedAt: now})
+	cf, err := s.StartCall(ctx, CallStart{CallID: "new-1", CallerNumber: "8 900 111-00-02", ArrivedAt: migrationNow})
 	if err != nil || cf.OpenCases != 1 || cf.OwnerID != 2 || cf.CallerNumber != "+79001110002" {
 		t.Errorf("a returning caller after the migration: %+v %v", cf, err)
 	}
-	recs, err := s.CallRecords(ctx, time.Time{}, now)
+	recs, err := s.CallRecords(ctx, time.Time{}, migrationNow)
 	if err != nil || len(recs) != 9 {
 		t.Fatalf("call records: %d %v", len(recs), err)
 	}
@@ -301,16 +311,7 @@ func TestMigrateFreshJournal(t *testing.T) {
 // retention deleted is still a message.
 func TestMigrateMessagesCallbacksGreetings(t *testing.T) {
 	ctx := context.Background()
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	s := openAtVersion(t, 5, func() time.Time { return now })
-	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	at := func(sec int) int64 { return t0.Add(time.Duration(sec) * time.Second).UnixMilli() }
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := s.w.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	s, at, exec := oldJournal(t)
 	for id, st := range map[int]string{1: "in_progress", 2: "delayed_answer", 3: "in_progress", 4: "in_progress"} {
 		exec(`INSERT INTO cases (id, created_at, channel, caller_number, status, created_by, updated_at) VALUES (?, ?, 'phone', ?, ?, 'system', ?)`,
 			id, at(id*100), fmt.Sprintf("7900111000%d", id), st, at(id*100))

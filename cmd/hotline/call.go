@@ -124,9 +124,9 @@ func newCallShowCmd(a *app) *cobra.Command {
 		Args:    exactArgs(1, "a call id or channel id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withStore(cmd, func(ctx context.Context, s *journal.Store) error {
-				id, err := s.CallRef(ctx, args[0])
+				id, err := callArg(ctx, s, args[0])
 				if err != nil {
-					return forFlag("CALL", err)
+					return err
 				}
 				c, err := s.Call(ctx, id)
 				if err != nil {
@@ -162,9 +162,9 @@ func newCallAttachCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				callID, err := s.CallRef(ctx, args[0])
+				callID, err := callArg(ctx, s, args[0])
 				if err != nil {
-					return forFlag("CALL", err)
+					return err
 				}
 				caseID, err := s.CaseRef(ctx, args[1])
 				if err != nil {
@@ -205,9 +205,9 @@ topic, or the person not satisfied with an earlier result). All or nothing.`,
 				if err != nil {
 					return err
 				}
-				callID, err := s.CallRef(ctx, args[0])
+				callID, err := callArg(ctx, s, args[0])
 				if err != nil {
-					return forFlag("CALL", err)
+					return err
 				}
 				var links []int64
 				for _, ref := range splitList(link) {
@@ -237,4 +237,13 @@ topic, or the person not satisfied with an earlier result). All or nothing.`,
 	f.register(cmd)
 	cmd.Flags().StringVar(&link, "link", "", "comma-separated earlier cases of the caller to link (ids or numbers)")
 	return cmd
+}
+
+// callArg resolves the CALL argument (an id or a channel id), its errors naming it.
+func callArg(ctx context.Context, s *journal.Store, ref string) (int64, error) {
+	id, err := s.CallRef(ctx, ref)
+	if err != nil {
+		return 0, forFlag("CALL", err)
+	}
+	return id, nil
 }
