@@ -85,6 +85,11 @@ type Inventory struct {
 type DeviceState struct {
 	Extension string // the endpoint, e.g. "1001"
 	Reachable bool
+	// Contact is the contact (its URI) a contact status is about; "" for a device state, which is
+	// Asterisk's verdict on all of the extension's contacts. Gone: the contact was removed (a
+	// handset re-registering from a new address removes its old contact).
+	Contact string
+	Gone    bool
 }
 
 func (StasisStart) event()          {}

@@ -19,7 +19,9 @@ type operator struct {
 	loggedIn    bool
 	paused      bool
 	reason      string           // pause reason code: keyed on the handset, "missed" for an auto-pause
-	unreachable bool             // the handset is unregistered or does not answer OPTIONS
+	unreachable bool             // the handset is unregistered or does not answer OPTIONS (handsetReachable)
+	contacts    map[string]bool  // the extension's contacts Asterisk told of, by URI: reachable or not
+	device      bool             // Asterisk's last device state said reachable
 	offer       *offer           // ringing, or the call being talked on
 	consulted   *consult         // a colleague's consultation call to this handset, ringing or answered
 	reserved    *pendingCallback // a callback being dialled for this operator (callback.go)
@@ -317,12 +319,48 @@ func (s *Switchboard) onFeature(m StasisStart) {
 // onDeviceState: a handset (un)registered or stopped answering.
 func (s *Switchboard) onDeviceState(m DeviceState) {
 	op := s.byExt[m.Extension]
-	if op == nil || op.unreachable == !m.Reachable {
+	if op == nil {
 		return
 	}
-	op.unreachable = !m.Reachable
+	reachable := op.handsetReachable(m)
+	if op.unreachable == !reachable {
+		return
+	}
+	op.unreachable = !reachable
 	causedBy(op, hotline.PresenceByHandset)
-	s.log.Info("handset reachability", "operator", op.ID, "extension", m.Extension, "reachable", m.Reachable)
+	s.log.Info("handset reachability", "operator", op.ID, "extension", m.Extension, "reachable", reachable, "contact", m.Contact)
+}
+
+// handsetReachable folds one report into what is known of the extension's contacts and says
+// whether any answers. An extension may have several contacts (a handset re-registering from a
+// new address, two devices), and their reports come in any order: the old contact's removal after
+// the new one's "reachable" must not make the extension unreachable. A device state is Asterisk's
+// verdict on all the contacts: unavailable forgets them; available stands while no contact is
+// known.
+func (op *operator) handsetReachable(m DeviceState) bool {
+	switch {
+	case m.Contact == "":
+		op.device = m.Reachable
+		if !m.Reachable {
+			clear(op.contacts)
+		}
+	case m.Gone:
+		delete(op.contacts, m.Contact)
+	default:
+		if op.contacts == nil {
+			op.contacts = map[string]bool{}
+		}
+		op.contacts[m.Contact] = m.Reachable
+	}
+	if len(op.contacts) == 0 {
+		return op.device
+	}
+	for _, r := range op.contacts {
+		if r {
+			return true
+		}
+	}
+	return false
 }
 
 // operatorsLoaded is the journal's answer to Operators; by asked for it.

@@ -310,3 +310,37 @@ func TestPresenceActor(t *testing.T) {
 		t.Errorf("refused commands recorded %v", h.j.presence[len(want):])
 	}
 }
+
+// A handset that re-registers from a new address: its new contact's "reachable" and its old
+// contact's removal come in either order; the operator stays reachable either way (issue 19: after
+// a handset restart a logged-in operator stayed unreachable until *21). Asterisk's device state
+// "unavailable" is its verdict on every contact.
+func TestReachabilityFromAllContacts(t *testing.T) {
+	const old, fresh = "sip:1001@127.0.0.1:40000", "sip:1001@127.0.0.1:40002"
+	for _, tt := range []struct {
+		name   string
+		events []DeviceState
+		want   hotline.Presence
+	}{
+		{"new reachable, then old removed", []DeviceState{{Extension: "1001", Reachable: true, Contact: old},
+			{Extension: "1001", Reachable: true, Contact: fresh}, {Extension: "1001", Contact: old, Gone: true}}, hotline.PresenceAvailable},
+		{"old removed, then new reachable", []DeviceState{{Extension: "1001", Reachable: true, Contact: old},
+			{Extension: "1001", Contact: old, Gone: true}, {Extension: "1001", Reachable: true, Contact: fresh}}, hotline.PresenceAvailable},
+		{"the only contact removed", []DeviceState{{Extension: "1001", Reachable: true, Contact: old},
+			{Extension: "1001", Contact: old, Gone: true}}, hotline.PresenceUnreachable},
+		{"one of two stops answering", []DeviceState{{Extension: "1001", Reachable: true, Contact: old},
+			{Extension: "1001", Reachable: true, Contact: fresh}, {Extension: "1001", Reachable: false, Contact: old}}, hotline.PresenceAvailable},
+		{"the device unavailable forgets the contacts", []DeviceState{{Extension: "1001", Reachable: true, Contact: old},
+			{Extension: "1001", Reachable: false}}, hotline.PresenceUnreachable},
+		{"a device state alone", []DeviceState{{Extension: "1001", Reachable: false}, {Extension: "1001", Reachable: true}}, hotline.PresenceAvailable},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, testConfig(), op(1, "1001"))
+			h.login("1001")
+			for _, e := range tt.events {
+				h.send(e)
+			}
+			h.wantPresence(1, tt.want)
+		})
+	}
+}

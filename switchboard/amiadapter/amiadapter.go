@@ -39,7 +39,8 @@ func Translate(ev ami.Event) (switchboard.Event, bool) {
 		if !known || ext == "" {
 			return nil, false
 		}
-		return switchboard.DeviceState{Extension: ext, Reachable: reachable}, true
+		return switchboard.DeviceState{Extension: ext, Reachable: reachable, Contact: e.URI,
+			Gone: e.ContactStatus == "Removed"}, true
 	}
 	return nil, false
 }

@@ -28,7 +28,7 @@ func TestTranslate(t *testing.T) {
 		{"unregistered", "Event: DeviceStateChange\r\nDevice: PJSIP/1003\r\nState: UNAVAILABLE\r\n", switchboard.DeviceState{Extension: "1003", Reachable: false}},
 		{"unknown says nothing", "Event: DeviceStateChange\r\nDevice: PJSIP/1004\r\nState: UNKNOWN\r\n", nil},
 		{"not a PJSIP device", "Event: DeviceStateChange\r\nDevice: Queue:bench_avail\r\nState: NOT_INUSE\r\n", nil},
-		{"contact removed", "Event: ContactStatus\r\nURI: sip:1005@127.0.0.1:40000\r\nContactStatus: Removed\r\nAOR: 1005\r\nEndpointName: 1005\r\n", switchboard.DeviceState{Extension: "1005", Reachable: false}},
+		{"contact removed", "Event: ContactStatus\r\nURI: sip:1005@127.0.0.1:40000\r\nContactStatus: Removed\r\nAOR: 1005\r\nEndpointName: 1005\r\n", switchboard.DeviceState{Extension: "1005", Reachable: false, Contact: "sip:1005@127.0.0.1:40000", Gone: true}},
 		{"contact reachable", "Event: ContactStatus\r\nContactStatus: Reachable\r\nAOR: 1006\r\nEndpointName: 1006\r\n", switchboard.DeviceState{Extension: "1006", Reachable: true}},
 		{"contact without endpoint uses the AOR", "Event: ContactStatus\r\nContactStatus: Unreachable\r\nAOR: 1007\r\n", switchboard.DeviceState{Extension: "1007", Reachable: false}},
 		{"contact updated says nothing", "Event: ContactStatus\r\nContactStatus: Updated\r\nAOR: 1008\r\nEndpointName: 1008\r\n", nil},
