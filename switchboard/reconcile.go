@@ -41,6 +41,9 @@ type ChannelInfo struct {
 	ID           string
 	Name         string // e.g. PJSIP/1001-0000002a
 	CallerNumber string
+	// Foreign: Asterisk says the channel is elsewhere (the dialplan, another ARI application on the
+	// same PBX): never hotline's to send anywhere.
+	Foreign bool
 }
 
 // BridgeInfo is a bridge in an Inventory and the channels in it.
@@ -235,9 +238,13 @@ func (s *Switchboard) reconcile(m Inventory) {
 	}
 	var strangers []string
 	for _, ch := range m.Channels {
-		if unknown(ch) {
-			strangers = append(strangers, ch)
+		if !unknown(ch) {
+			continue
 		}
+		if info[ch].Foreign {
+			continue // another application's call: not ours to move
+		}
+		strangers = append(strangers, ch)
 	}
 	// A channel that entered the application just now is in the listing before its StasisStart
 	// reaches the loop: a new call, not a leftover. Only those still unknown after a moment, whose

@@ -125,3 +125,18 @@ func TestCallArrivingDuringReconciliation(t *testing.T) {
 		t.Fatalf("the new caller is not in the switchboard")
 	}
 }
+
+// Another ARI application's channel on the same PBX is left alone at the start (issue 19: hotline
+// sent every channel it did not know back to the dialplan, another application's too).
+func TestReconcileLeavesOtherApplicationsAlone(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	h.s.jr = &openLegJournal{fakeJournal: h.j}
+	h.s.loadOpenLegs()
+	h.settle()
+	m := h.mark()
+	h.send(Inventory{Channels: []string{"theirs", "lost"},
+		Details: []ChannelInfo{{ID: "theirs", Foreign: true}, {ID: "lost"}}})
+	h.advance(strangerGrace)
+	h.noOps(m, "continue theirs")
+	h.wantOps(m, "continue lost")
+}

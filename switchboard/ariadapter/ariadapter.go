@@ -20,6 +20,7 @@ import (
 
 // lister is what Pump needs of the connection besides its events; *ari.Conn has it.
 type lister interface {
+	Application() string
 	SetEventFilter(ctx context.Context, allowed []string) (*ariv6.ApplicationData, error)
 	Channels(ctx context.Context) ([]ariv6.ChannelData, error)
 	EnsureSubscribed(ctx context.Context, eventSource string) (bool, error)
@@ -265,6 +266,20 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 
 // inventory lists the channels and delivers them, retrying with a capped backoff: offers stay off
 // until it gets through.
+// foreign reports whether channel c is known to be outside application app: in the dialplan
+// (another application) or in another Stasis application. A channel whose place Asterisk does not
+// say is not foreign: hotline's own may be among those.
+func foreign(c ariv6.ChannelData, app string) bool {
+	if c.Dialplan == nil || c.Dialplan.AppName == "" {
+		return false
+	}
+	if !strings.EqualFold(c.Dialplan.AppName, "Stasis") {
+		return true
+	}
+	name, _, _ := strings.Cut(c.Dialplan.AppData, ",")
+	return strings.TrimSpace(name) != app
+}
+
 func inventory(ctx context.Context, conn lister, sb Deliverer, log *slog.Logger) {
 	backoff := 200 * time.Millisecond
 	for {
@@ -273,7 +288,7 @@ func inventory(ctx context.Context, conn lister, sb Deliverer, log *slog.Logger)
 			inv := switchboard.Inventory{Channels: make([]string, len(chans)), Details: make([]switchboard.ChannelInfo, len(chans))}
 			for i, c := range chans {
 				inv.Channels[i] = c.ID
-				inv.Details[i] = switchboard.ChannelInfo{ID: c.ID, Name: c.Name}
+				inv.Details[i] = switchboard.ChannelInfo{ID: c.ID, Name: c.Name, Foreign: foreign(c, conn.Application())}
 				if c.Caller != nil {
 					inv.Details[i].CallerNumber = c.Caller.Number
 				}

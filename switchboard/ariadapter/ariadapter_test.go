@@ -180,6 +180,8 @@ func (f *fakeLister) Channels(context.Context) ([]ariv6.ChannelData, error) {
 
 func (f *fakeLister) EnsureSubscribed(context.Context, string) (bool, error) { return true, nil }
 
+func (f *fakeLister) Application() string { return "hotline" }
+
 func (f *fakeLister) SetEventFilter(_ context.Context, allowed []string) (*ariv6.ApplicationData, error) {
 	f.filter = allowed
 	return &ariv6.ApplicationData{}, nil
@@ -293,6 +295,26 @@ func TestEventTypesMatchTranslate(t *testing.T) {
 	for n := range allowed {
 		if inputs[n] == nil {
 			t.Errorf("%s is in the event filter but no captured or built event checks it", n)
+		}
+	}
+}
+
+func TestForeignChannels(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		dp   *ariv6.DialplanCEP
+		want bool
+	}{
+		{"in hotline's application", &ariv6.DialplanCEP{AppName: "Stasis", AppData: "hotline,inbound"}, false},
+		{"in hotline's, no arguments", &ariv6.DialplanCEP{AppName: "Stasis", AppData: "hotline"}, false},
+		{"in another application", &ariv6.DialplanCEP{AppName: "Stasis", AppData: "otherapp,x"}, true},
+		{"a prefix of ours is another", &ariv6.DialplanCEP{AppName: "Stasis", AppData: "hotline2"}, true},
+		{"in the dialplan", &ariv6.DialplanCEP{AppName: "Dial", AppData: "PJSIP/1001"}, true},
+		{"Asterisk does not say", &ariv6.DialplanCEP{}, false},
+		{"no dialplan at all", nil, false},
+	} {
+		if got := foreign(ariv6.ChannelData{ID: "c", Dialplan: tt.dp}, "hotline"); got != tt.want {
+			t.Errorf("%s: foreign = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }
