@@ -72,8 +72,9 @@ type call struct {
 	answered    bool   // an operator talked to the caller on some leg
 	messageLeft bool   // the caller's voice message was stored
 
-	calledBack  bool   // hotline dialled this caller back (callback.go): no dialplan to return to
-	callbackFor string // with calledBack: the call that asked for it
+	referRefused time.Time // hotline refused the operator's REFER then: a hang-up soon after is the handset giving up (transfer.go)
+	calledBack   bool      // hotline dialled this caller back (callback.go): no dialplan to return to
+	callbackFor  string    // with calledBack: the call that asked for it
 }
 
 func (s *Switchboard) callLog(c *call) *slog.Logger {

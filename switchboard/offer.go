@@ -131,6 +131,10 @@ func unreachableCause(cause int) bool {
 	return false
 }
 
+// referGiveUp is how soon after a refused REFER a handset's hang-up is taken for the handset giving
+// up on the transfer rather than the operator ending the call.
+const referGiveUp = 10 * time.Second
+
 // operatorChannelGone: the operator's channel ended. Before an answer it is a reject, busy or
 // unreachable handset; after, the operator hung up.
 func (s *Switchboard) operatorChannelGone(o *offer, cause int) {
@@ -143,6 +147,22 @@ func (s *Switchboard) operatorChannelGone(o *offer, cause int) {
 		return
 	}
 	c := o.call
+	if live := s.calls[c.id]; live == c && c.state == stateBridged && !c.referRefused.IsZero() &&
+		s.clock.Now().Sub(c.referRefused) < referGiveUp {
+		// The handset hung up right after hotline refused its transfer (baresip and many
+		// blind-transfer handsets do): the operator meant to pass the caller on, not to drop them.
+		s.callLog(c).Info("operator's handset hung up after its transfer was refused; caller to the head of the queue")
+		c.referRefused = time.Time{}
+		c.leg.EndedAt, c.leg.End = s.clock.Now(), hotline.LegTransferred
+		s.saveLeg(c)
+		s.callEnded(o)
+		if o.op.wrapChannel == o.channel {
+			o.op.wrapChannel = ""
+		}
+		c.bridge = "" // callEnded took it down
+		s.backToTheHead(c, o.op, promptTransferUnavailable())
+		return
+	}
 	if live := s.calls[c.id]; live == c && c.state == stateBridged {
 		s.callLog(c).Info("operator hung up")
 		c.state = stateHangingUp

@@ -124,6 +124,12 @@ func (s *Switchboard) onTransfer(m Transfer) {
 		return
 	}
 	c := o.call
+	switch m.State {
+	case progressDeclined, progressUnavailable, progressAnswered:
+		// Asterisk echoing the progress hotline reported on this REFER: not a second request.
+		s.callLog(c).Debug("transfer event with a final state: an echo, not a request", "state", m.State)
+		return
+	}
 	if t := s.transferOf(c); t != nil && t.refer == m.Channel {
 		// Asterisk repeats ChannelTransfer as the REFER moves on: one REFER, one transfer.
 		s.callLog(c).Debug("transfer event for a transfer under way", "state", m.State)
@@ -233,6 +239,9 @@ func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refe
 		log.Info("transfer refused", "why", why)
 		if refer != "" {
 			s.do(c.id, TransferProgress{Channel: refer, State: state})
+			// Many handsets hang up their call when a blind transfer fails: if this one does, the
+			// caller is not dropped (operatorChannelGone).
+			c.referRefused = s.clock.Now()
 		}
 		s.play(c.id, from.channel, prompt, nil)
 	}
@@ -371,12 +380,17 @@ func (s *Switchboard) transferFailed(t *transfer, why string, prompt []string) {
 	// A hung up while the target rang: the caller goes first in the queue, on a new leg that says
 	// who transferred them. The place is the first: they have waited once already.
 	log.Info("transfer failed and the first operator has gone; caller to the head of the queue", "why", why)
+	s.backToTheHead(c, from.op, prompt)
+}
+
+// backToTheHead puts a caller whose operator has gone without handing them on (a transfer that
+// failed) first in the queue, on a new leg that says who had them, telling them why.
+func (s *Switchboard) backToTheHead(c *call, from *operator, prompt []string) {
 	c.offer = nil
 	c.state = stateQueued
 	now := s.clock.Now()
 	c.priority = max(c.priority, 3)
-	c.leg = hotline.Leg{CallID: c.id, ArrivedAt: now, QueuedAt: now,
-		TransferredFrom: from.op.ID}
+	c.leg = hotline.Leg{CallID: c.id, ArrivedAt: now, QueuedAt: now, TransferredFrom: from.ID}
 	s.enqueue(c, c.joined)
 	s.saveLeg(c)
 	c.playback = s.play(c.id, c.id, prompt, func(bool) {

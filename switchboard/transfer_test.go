@@ -400,3 +400,38 @@ func TestForwardedWhileTheColleagueRings(t *testing.T) {
 		}
 	}
 }
+
+// The handset's transfer button to a colleague who cannot take the call is refused at once; many
+// handsets (baresip among them) then hang up their call. The caller is not dropped: they go to the
+// head of the queue (issue 19). Asterisk's echo of the refusal (a ChannelTransfer with a final
+// state) is not a second request.
+func TestRefusedREFERThenHandsetHangsUp(t *testing.T) {
+	h, lj, opCh := transferHarness(t)
+	m := h.mark()
+	h.send(Transfer{Channel: opCh, Destination: "sip:9999@hotline"}) // nobody has that extension
+	h.wantOps(m, "transfer-progress "+opCh+" channel_declined")
+	plays := len(h.opsSince(m))
+	h.send(Transfer{Channel: opCh, Destination: "sip:9999@hotline", State: "channel_declined"})
+	if n := len(h.opsSince(m)); n != plays {
+		t.Errorf("the echo of the refusal was handled as a request: %v", h.opsSince(m)[plays:])
+	}
+	m = h.mark()
+	h.hangup(opCh)
+	h.noOps(m, "hangup c1")
+	st := h.status()
+	if len(st.Queue) != 1 || st.Queue[0].CallID != "c1" || st.Queue[0].Position != 1 || st.Queue[0].Priority < 3 {
+		t.Fatalf("queue = %+v, want the caller back at its head", st.Queue)
+	}
+	h.wantPresence(1, hotline.PresenceWrapUp)
+	legs := lj.legsOf("c1")
+	if len(legs) != 2 || legs[0].End != hotline.LegTransferred || legs[1].TransferredFrom != 1 || !legs[1].EndedAt.IsZero() {
+		t.Errorf("legs = %+v, want the first ended handed on and a new one waiting, from operator 1", legs)
+	}
+	// Long after a refusal, a hang-up is the operator ending the call.
+	h2, _, opCh2 := transferHarness(t)
+	h2.send(Transfer{Channel: opCh2, Destination: "sip:9999@hotline"})
+	h2.advance(referGiveUp)
+	m = h2.mark()
+	h2.hangup(opCh2)
+	h2.wantOps(m, "hangup c1")
+}
