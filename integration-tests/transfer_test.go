@@ -276,3 +276,28 @@ func TestForwardedAfterLiveTransferHandsOver(t *testing.T) {
 	}
 	_ = in.Hangup(ctx)
 }
+
+// The handset's transfer button to an extension nobody has: hotline refuses the REFER at once; the
+// handset then hangs up its call, as baresip and many blind-transfer handsets do. The caller is
+// not dropped: they wait at the head of the queue (issue 19).
+func TestRefusedTransferThenHandsetHangsUp(t *testing.T) {
+	r := startTransferRig(t, "79005550007", true)
+	ctx := within(t, 60*time.Second)
+	if err := r.op.Refer(ctx, "1099"); err == nil {
+		if _, err := r.op.WaitTransfer(within(t, 10*time.Second)); err == nil {
+			t.Logf("the handset was told the transfer failed: %v", r.op.TransferProgress())
+		}
+	}
+	if err := r.op.Hangup(ctx); err != nil && r.op.State() != sipphone.Ended {
+		t.Fatal(err)
+	}
+	st, err := r.d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
+		return len(st.Queue) == 1 && st.Queue[0].CallerNumber == "+"+r.number
+	})
+	if err != nil {
+		t.Fatalf("the caller is not back in the queue after the refused transfer: %v", err)
+	}
+	if r.caller.State() == sipphone.Ended {
+		t.Fatalf("the caller was dropped (status %+v)", st)
+	}
+}
