@@ -50,6 +50,12 @@ func (r PhoneRegion) Normalize(raw string) (n string, ok bool) {
 		return raw, false
 	}
 	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	// Only a fixed point is a stored form: libphonenumber reads some odd inputs ("-0000000000")
+	// as a number whose E.164 it then reads as another; such input is not a number people give.
+	if again, err := phonenumbers.Parse(e164, r.code()); err != nil || phonenumbers.Format(again, phonenumbers.E164) != e164 ||
+		phonenumbers.IsPossibleNumberWithReason(again) != phonenumbers.IS_POSSIBLE {
+		return raw, false
+	}
 	// Parse reads letters as keypad digits ("1-800-FLOWERS") and skips much punctuation: accept
 	// only what a person writes as a number, so a name never becomes someone's number.
 	for _, c := range raw {

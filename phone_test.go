@@ -59,7 +59,7 @@ func TestPhoneRegionValid(t *testing.T) {
 
 // FuzzPhoneNormalize: no panic, idempotent, and a number said to be valid is E.164.
 func FuzzPhoneNormalize(f *testing.F) {
-	for _, s := range []string{"89121234567", "+7 (912) 123-45-67", "1001", "anonymous", "", "+", "8-10-44", "\x00", "٣٣٣٣٣٣٣٣٣٣"} {
+	for _, s := range []string{"89121234567", "+7 (912) 123-45-67", "1001", "anonymous", "", "+", "8-10-44", "\x00", "٣٣٣٣٣٣٣٣٣٣", "-0000000000"} {
 		f.Add(s, "RU")
 	}
 	f.Add("020 7946 0958", "GB")
