@@ -108,6 +108,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 			st, err := sb.Status(r.Context())
 			switch {
+			case err == nil && st.Replaced:
+				http.Error(w, "another client took over the ARI application "+cfg.ARI.App+": this daemon serves no calls", http.StatusServiceUnavailable)
+				return
 			case err != nil || !st.Connected:
 				http.Error(w, "asterisk not connected", http.StatusServiceUnavailable)
 				return
@@ -128,13 +131,23 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 	// The connection reconnects on its own until ctx ends; its events reach the switchboard in
 	// order (Pump waits while the loop is busy: back-pressure, never loss).
+	connCtx, stopConn := context.WithCancel(runCtx)
+	defer stopConn()
 	go func() {
-		if err := conn.Run(runCtx); err != nil && runCtx.Err() == nil {
+		if err := conn.Run(connCtx); err != nil && connCtx.Err() == nil {
 			log.Error("ari connection ended", "err", err)
 		}
 	}()
 	go func() {
-		if err := ariadapter.Pump(runCtx, conn, sb, log); err != nil && runCtx.Err() == nil {
+		err := ariadapter.Pump(runCtx, conn, sb, log)
+		switch {
+		case errors.Is(err, ariadapter.ErrReplaced):
+			// Reconnecting would take the application back from the other client, and it from
+			// us, at every turn: this daemon stops acting on Asterisk and says so (/healthz,
+			// hotline_ari_replaced, status), until someone stops one of the two.
+			stopConn()
+			log.Error("ari application taken over by another client: this hotline serve no longer connects to Asterisk", "app", cfg.ARI.App)
+		case err != nil && runCtx.Err() == nil:
 			log.Error("ari event pump ended", "err", err)
 		}
 	}()

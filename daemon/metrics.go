@@ -14,7 +14,7 @@ import (
 type collector struct {
 	sb *switchboard.Switchboard
 
-	queueLen, longestWait, operators, calls, backlog, draining *prometheus.Desc
+	queueLen, longestWait, operators, calls, backlog, draining, replaced *prometheus.Desc
 }
 
 // newCollector exports the switchboard's live state; the ARI connection exports its own
@@ -30,11 +30,12 @@ func newCollector(sb *switchboard.Switchboard) *collector {
 		calls:       d("calls", "Calls in the switchboard now (greeting, queued, talking, overflow)."),
 		backlog:     d("journal_backlog", "Journal writes waiting for the journal (in the spool or in memory)."),
 		draining:    d("draining", "1 while stopping: new calls go back to the dialplan."),
+		replaced:    d("ari_replaced", "1 when another client took the ARI application over: this daemon serves no calls."),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.queueLen, c.longestWait, c.operators, c.calls, c.backlog, c.draining} {
+	for _, d := range []*prometheus.Desc{c.queueLen, c.longestWait, c.operators, c.calls, c.backlog, c.draining, c.replaced} {
 		ch <- d
 	}
 }
@@ -59,6 +60,11 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		draining = 1
 	}
 	ch <- prometheus.MustNewConstMetric(c.draining, prometheus.GaugeValue, draining)
+	replaced := 0.0
+	if s.Replaced {
+		replaced = 1
+	}
+	ch <- prometheus.MustNewConstMetric(c.replaced, prometheus.GaugeValue, replaced)
 	byState := map[string]int{}
 	for _, o := range s.Operators {
 		byState[string(o.Presence)]++

@@ -10,6 +10,7 @@ import (
 	ariv6 "github.com/CyCoreSystems/ari/v6"
 	"github.com/hotline-dev/hotline/ari"
 	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
+	"github.com/hotline-dev/hotline/switchboard"
 )
 
 // Another ARI application on the same PBX keeps its calls when hotline starts (issue 19: hotline's
@@ -74,5 +75,26 @@ func TestOtherApplicationKeepsItsChannels(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatal(ctx.Err())
 		}
+	}
+}
+
+// A second hotline serve with the same ari.app takes the application: the first says so (its
+// status: replaced, not connected) and stops acting on Asterisk instead of taking it back at its
+// next reconnection (issue 19: it stayed "healthy" and the two could fight over it).
+func TestSecondDaemonReplacesTheFirst(t *testing.T) {
+	first := hotlinetest.Start(t, nil, nil)
+	second := hotlinetest.Start(t, nil, nil)
+	if _, err := first.WaitStatus(15*time.Second, func(st switchboard.Status) bool { return st.Replaced && !st.Connected }); err != nil {
+		t.Fatalf("the first daemon does not say it was replaced: %v", err)
+	}
+	// The second keeps the application: the first does not reconnect and take it back. Asterisk
+	// reconnection attempts come within a second or two; this watches well past them.
+	deadline := time.Now().Add(6 * time.Second)
+	for time.Now().Before(deadline) {
+		st, err := second.WaitStatus(5*time.Second, func(st switchboard.Status) bool { return true })
+		if err != nil || st.Replaced || !st.Connected {
+			t.Fatalf("the second daemon lost the application: %+v, %v", st, err)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 }

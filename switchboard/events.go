@@ -67,6 +67,10 @@ type Connected struct{}
 // Disconnected: the ARI connection is down: no request can be made until Connected.
 type Disconnected struct{ Err error }
 
+// Replaced: another client (a second hotline serve with the same ari.app) took the application
+// over. Asterisk sends it new calls; this switchboard stops acting on Asterisk.
+type Replaced struct{}
+
 // Inventory is the channels Asterisk has now, listed after a (re)connection: the switchboard ends
 // the calls that were live when the connection dropped and whose channels are gone, with LegFailed,
 // instead of waiting for events that will never come; then offers resume. Adopting channels the
@@ -104,5 +108,6 @@ func (RecordingFinished) event()    {}
 func (RecordingFailed) event()      {}
 func (Connected) event()            {}
 func (Disconnected) event()         {}
+func (Replaced) event()             {}
 func (Inventory) event()            {}
 func (DeviceState) event()          {}

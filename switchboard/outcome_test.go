@@ -212,3 +212,20 @@ func TestOwnerAtLimitHoldsNobody(t *testing.T) {
 		t.Errorf("offered to %s, want 1001 at once: the owner is at their limit", or.Endpoint)
 	}
 }
+
+// Another client took the ARI application over: the switchboard says so in its status and acts on
+// Asterisk no more (its calls are the other client's now).
+func TestReplacedStopsActing(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	h.arrive("c1", "+79001112233")
+	h.send(Replaced{})
+	if st := h.status(); !st.Replaced || st.Connected {
+		t.Errorf("status = %+v, want replaced and not connected", st)
+	}
+	m := h.mark()
+	h.send(StasisStart{Channel: "c2", CallerNumber: "+79001112234", Args: []string{"inbound"}})
+	h.hangup("c1")
+	if ops := h.opsSince(m); len(ops) != 0 {
+		t.Errorf("requests after the application was taken over: %v", ops)
+	}
+}

@@ -65,6 +65,7 @@ type Switchboard struct {
 	draining  bool                        // new calls go back to the dialplan (drain.go)
 	drained   []drainWaiter               // Drain calls waiting for the switchboard to empty
 	connected bool
+	replaced  bool                  // another client took the ARI application over (Replaced): act on Asterisk no more
 	suspect   map[string]bool       // calls live when the connection dropped: Inventory says which survive
 	transfers map[string]*transfer  // transfers under way, by the target's channel id (transfer.go)
 	cut       map[string]bool       // channels Asterisk is hanging up by itself (cut.go)
@@ -299,6 +300,10 @@ func (s *Switchboard) dispatch(m message) {
 	case Connected:
 		// Offers resume with the Inventory that follows: first the calls lost meanwhile end.
 		s.log.Info("asterisk connected")
+	case Replaced:
+		s.replaced = true
+		s.log.Error("another client took over the ARI application: this hotline serve no longer gets calls and stops acting on Asterisk; stop one of the two (a second hotline serve with the same ari.app?)")
+		s.dispatch(Disconnected{Err: errors.New("application replaced")})
 	case Disconnected:
 		s.connected = false
 		if s.suspect == nil {
@@ -334,6 +339,11 @@ func (s *Switchboard) dispatch(m message) {
 
 // do queues requests on a lane.
 func (s *Switchboard) do(key string, ops ...Op) {
+	if s.replaced {
+		// Another client owns the application now: its calls are its own to act on.
+		s.log.Debug("request dropped: the application was taken over", "key", key, "ops", len(ops))
+		return
+	}
 	l := s.lanes[key]
 	if l == nil {
 		l = &lane{}
@@ -502,8 +512,10 @@ func (s *Switchboard) operator(id int64) (*operator, error) {
 
 // Status is a snapshot of the live hotline for `hotline status` and the board.
 type Status struct {
-	At        time.Time        `json:"at"`
-	Connected bool             `json:"connected"` // ARI is up
+	At        time.Time `json:"at"`
+	Connected bool      `json:"connected"` // ARI is up
+	// Replaced: another client took the ARI application over; this daemon serves no calls.
+	Replaced  bool             `json:"replaced,omitempty"`
 	Queue     []QueuedCaller   `json:"queue"`
 	Operators []OperatorStatus `json:"operators"`
 	Calls     int              `json:"calls"`    // calls in the switchboard now: greeting, queued, talking, overflow
@@ -547,7 +559,7 @@ func (s *Switchboard) Status(ctx context.Context) (Status, error) {
 
 func (s *Switchboard) status() Status {
 	now := s.clock.Now()
-	st := Status{At: now, Connected: s.connected, Calls: len(s.calls), Draining: s.draining}
+	st := Status{At: now, Connected: s.connected, Calls: len(s.calls), Draining: s.draining, Replaced: s.replaced}
 	st.JournalBacklog = s.Backlog()
 	for _, w := range s.queue.Snapshot(nil) {
 		q := QueuedCaller{CallID: w.ID, CallerNumber: w.Number, Position: w.Position,

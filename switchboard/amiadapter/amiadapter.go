@@ -40,7 +40,7 @@ func Translate(ev ami.Event) (switchboard.Event, bool) {
 			return nil, false
 		}
 		return switchboard.DeviceState{Extension: ext, Reachable: reachable, Contact: e.URI,
-			Gone: e.ContactStatus == "Removed"}, true
+			Gone: e.ContactStatus == "Removed" && e.URI != ""}, true
 	}
 	return nil, false
 }

@@ -130,14 +130,16 @@ func Translate(ev ari.Event) (switchboard.Event, bool) {
 	case *ariv6.RecordingFailed:
 		return switchboard.RecordingFailed{Name: ev.Recording.Name, Cause: ev.Recording.Cause}, true
 	case *ariv6.ContactStatusChange:
-		// An endpoint with several contacts may stay reachable when one goes; AMI's aggregated
-		// device state is the better source, and the daemon may feed both.
-		switch ev.ContactInfo.ContactStatus {
-		case "Reachable", "NonQualified", "Created":
-			return switchboard.DeviceState{Extension: ev.Endpoint.Resource, Reachable: true}, true
-		case "Unreachable", "Removed":
-			return switchboard.DeviceState{Extension: ev.Endpoint.Resource, Reachable: false}, true
+		// One contact of the extension: the switchboard folds every contact's news into the
+		// extension's reachability (an endpoint with several contacts stays reachable when one goes).
+		reachable, known := switchboard.ContactReachable(ev.ContactInfo.ContactStatus)
+		if !known || ev.Endpoint.Resource == "" {
+			return nil, false
 		}
+		return switchboard.DeviceState{Extension: ev.Endpoint.Resource, Reachable: reachable, Contact: ev.ContactInfo.Uri,
+			Gone: ev.ContactInfo.ContactStatus == "Removed" && ev.ContactInfo.Uri != ""}, true
+	case *ariv6.ApplicationReplaced:
+		return switchboard.Replaced{}, true
 	case *ariv6.DeviceStateChanged:
 		tech, ext, ok := strings.Cut(ev.DeviceState.Name, "/")
 		if !ok || !strings.EqualFold(tech, "PJSIP") {
@@ -174,9 +176,14 @@ func EventTypes() []string {
 	return []string{
 		"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest", "ChannelStateChange",
 		"PlaybackFinished", "ChannelDtmfReceived", "ChannelEnteredBridge", "RecordingFinished",
-		"RecordingFailed", "ContactStatusChange", "DeviceStateChanged", "ChannelTransfer",
+		"RecordingFailed", "ContactStatusChange", "DeviceStateChanged", "ChannelTransfer", "ApplicationReplaced",
 	}
 }
+
+// ErrReplaced is Pump's end when another client took over the ARI application (Asterisk's
+// ApplicationReplaced): the caller must stop the connection, or the two would take it from each
+// other at every reconnection.
+var ErrReplaced = errors.New("ariadapter: another client took over the ARI application")
 
 // Deliverer is where events go; *switchboard.Switchboard is one.
 type Deliverer interface {
@@ -240,6 +247,10 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 		}
 		if err := sb.Deliver(ctx, sev); err != nil {
 			return fmt.Errorf("ariadapter: deliver %T: %w", sev, err)
+		}
+		if _, ok := sev.(switchboard.Replaced); ok {
+			stopList()
+			return ErrReplaced
 		}
 		switch sev.(type) {
 		case switchboard.Connected:

@@ -67,9 +67,11 @@ func TestTranslateReachability(t *testing.T) {
 		{&ariv6.DeviceStateChanged{DeviceState: ariv6.DeviceStateData{Name: "PJSIP/1001", State: "NOT_INUSE"}},
 			switchboard.DeviceState{Extension: "1001", Reachable: true}},
 		{&ariv6.ContactStatusChange{Endpoint: ariv6.EndpointData{Technology: "PJSIP", Resource: "1002"},
-			ContactInfo: ariv6.ContactInfo{ContactStatus: "Removed"}}, switchboard.DeviceState{Extension: "1002", Reachable: false}},
+			ContactInfo: ariv6.ContactInfo{ContactStatus: "Removed", Uri: "sip:1002@127.0.0.1:5070"}},
+			switchboard.DeviceState{Extension: "1002", Reachable: false, Contact: "sip:1002@127.0.0.1:5070", Gone: true}},
 		{&ariv6.ContactStatusChange{Endpoint: ariv6.EndpointData{Technology: "PJSIP", Resource: "1002"},
 			ContactInfo: ariv6.ContactInfo{ContactStatus: "Reachable"}}, switchboard.DeviceState{Extension: "1002", Reachable: true}},
+		{&ariv6.ApplicationReplaced{}, switchboard.Replaced{}},
 		{&ariv6.PlaybackFinished{Playback: ariv6.PlaybackData{ID: "p", State: "failed"}}, switchboard.PlaybackFinished{Playback: "p", Failed: true}},
 		{&ari.Disconnected{Err: errors.New("eof")}, switchboard.Disconnected{Err: errors.New("eof")}},
 	}
@@ -269,6 +271,7 @@ func TestEventTypesMatchTranslate(t *testing.T) {
 		"ContactStatusChange": {[]byte(`{"type":"ContactStatusChange","application":"hotline","endpoint":{"technology":"PJSIP","resource":"1001","state":"online","channel_ids":[]},"contact_info":{"uri":"sip:1001@127.0.0.1","contact_status":"Reachable","aor":"1001"}}`)},
 		"DeviceStateChanged":  {[]byte(`{"type":"DeviceStateChanged","application":"hotline","device_state":{"name":"PJSIP/1001","state":"NOT_INUSE"}}`)},
 		"RecordingFailed":     {[]byte(`{"type":"RecordingFailed","application":"hotline","recording":{"name":"call-1","format":"wav","state":"failed","cause":"disk full"}}`)},
+		"ApplicationReplaced": {[]byte(`{"type":"ApplicationReplaced","application":"hotline"}`)},
 	}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -316,5 +319,21 @@ func TestForeignChannels(t *testing.T) {
 		if got := foreign(ariv6.ChannelData{ID: "c", Dialplan: tt.dp}, "hotline"); got != tt.want {
 			t.Errorf("%s: foreign = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// ApplicationReplaced reaches the switchboard, then ends the pump with ErrReplaced, so the daemon
+// stops the connection instead of taking the application back.
+func TestPumpEndsWhenReplaced(t *testing.T) {
+	events := make(chan ari.Event, 2)
+	events <- &ariv6.ApplicationReplaced{}
+	close(events)
+	rec := &recorder{got: make(chan struct{}, 4)}
+	err := pump(context.Background(), events, &fakeLister{}, rec, nil)
+	if !errors.Is(err, ErrReplaced) || len(rec.evs) != 1 {
+		t.Fatalf("pump = %v after %v; want ErrReplaced after delivering Replaced", err, rec.evs)
+	}
+	if _, ok := rec.evs[0].(switchboard.Replaced); !ok {
+		t.Errorf("delivered %T, want switchboard.Replaced", rec.evs[0])
 	}
 }
