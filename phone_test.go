@@ -22,7 +22,8 @@ func TestPhoneRegionNormalize(t *testing.T) {
 		{"", "+44 20 7946 0958", "+442079460958", true},
 		{"", "810442079460958", "+442079460958", true}, // 8-10: Russia's international prefix
 		{"GB", "020 7946 0958", "+442079460958", true},
-		{"", "1001", "1001", false}, // an extension: kept verbatim, flagged
+		{"", "1001", "1001", false},       // an extension: kept verbatim, flagged
+		{"", "2345678", "2345678", false}, // a local number without its area code: a different caller in every city
 		{"", "anonymous", "anonymous", false},
 		{"", "  ", "", false},
 		{"", "1-800-FLOWERS", "1-800-FLOWERS", false},

@@ -794,3 +794,27 @@ func TestCallRingTime(t *testing.T) {
 		t.Errorf("call = %+v; want rang at the first answer's ring, legs ringing 4 s and 10 s", c)
 	}
 }
+
+// A call an operator answered stays answered however its last leg ends (back in the queue after a
+// failed transfer, then gone while hotline was away).
+func TestAnsweredCallStaysAnswered(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	if _, err := f.s.StartCall(ctx, journal.CallStart{CallID: "kept-1", ArrivedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	talked := hotline.Leg{CallID: "kept-1", ArrivedAt: at, QueuedAt: at, AnsweredAt: at.Add(5 * time.Second),
+		OperatorID: f.op1.OperatorID, EndedAt: at.Add(time.Minute), End: hotline.LegTransferred}
+	waiting := hotline.Leg{CallID: "kept-1", ArrivedAt: at.Add(time.Minute), QueuedAt: at.Add(time.Minute),
+		TransferredFrom: f.op1.OperatorID, EndedAt: at.Add(2 * time.Minute), End: hotline.LegAbandoned, EndedAway: true}
+	if err := f.s.SaveCallLeg(ctx, talked, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.SaveCallLeg(ctx, waiting, hotline.OutcomeAbandonedQueue); err != nil {
+		t.Fatal(err)
+	}
+	if c := f.call(t, "kept-1"); c.Outcome != hotline.OutcomeAnswered || c.OperatorID != f.op1.OperatorID || !c.EndedAway {
+		t.Errorf("call = %+v; want answered (by operator 1), ended away", c)
+	}
+}
