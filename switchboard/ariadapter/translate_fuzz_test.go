@@ -132,11 +132,14 @@ func FuzzTranslateFields(f *testing.F) {
 			status := args[0]
 			ev = map[string]any{"type": "ContactStatusChange", "endpoint": map[string]any{"technology": "PJSIP", "resource": id},
 				"contact_info": map[string]any{"contact_status": status, "uri": s1}}
-			switch status {
-			case "Reachable", "NonQualified", "Created":
-				want = switchboard.DeviceState{Extension: id, Reachable: true}
-			case "Unreachable", "Removed":
-				want = switchboard.DeviceState{Extension: id, Reachable: false}
+			// One contact's news, with the contact: the switchboard folds every contact's into the
+			// extension's reachability; a removal names the contact it removes.
+			switch {
+			case id == "":
+			case status == "Reachable", status == "NonQualified", status == "Created":
+				want = switchboard.DeviceState{Extension: id, Reachable: true, Contact: s1}
+			case status == "Unreachable", status == "Removed":
+				want = switchboard.DeviceState{Extension: id, Reachable: false, Contact: s1, Gone: status == "Removed" && s1 != ""}
 			}
 		case 5:
 			ev = map[string]any{"type": "PlaybackFinished", "playback": map[string]any{"id": id, "state": name}}
