@@ -41,12 +41,15 @@ func newCallListCmd(a *app) *cobra.Command {
   hotline call list --outcome answered --unregistered     # answered, but nobody registered a case`,
 		Args: exactArgs(0, "no arguments (use flags)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkPaging(limit, offset); err != nil {
+				return err
+			}
 			f := journal.CallFilter{Caller: caller, Line: line, Unregistered: unregistered, Limit: limit, Offset: offset}
 			var err error
 			if f.From, err = parseTime("from", from); err != nil {
 				return err
 			}
-			if f.To, err = parseTime("to", to); err != nil {
+			if f.To, err = parseUntil("to", to, time.Local); err != nil {
 				return err
 			}
 			for _, o := range splitList(outcome) {
@@ -70,7 +73,7 @@ func newCallListCmd(a *app) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&from, "from", "", "arrived on or after (YYYY-MM-DD or RFC 3339)")
-	fs.StringVar(&to, "to", "", "arrived before (YYYY-MM-DD or RFC 3339)")
+	fs.StringVar(&to, "to", "", "arrived on or before this day (YYYY-MM-DD, included), or before this time (RFC 3339)")
 	fs.StringVar(&outcome, "outcome", "", "comma-separated outcomes (see hotline call --help)")
 	fs.StringVar(&operator, "operator", "", "first answered by this operator (id, login or extension)")
 	fs.StringVar(&caller, "caller", "", "the caller's number, in any usual spelling (8 912…, +7 912…)")
