@@ -151,6 +151,9 @@ func operatorRequest(id, action string, body []byte) (string, bool) {
 			return "", false
 		}
 	}
+	if hotline.ValidPauseReason(p.Reason) != nil {
+		return "", false // kept for good in the presence history: only a reason code gets in
+	}
 	return want + " " + p.Reason + " by root", true
 }
 
