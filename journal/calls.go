@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,17 +85,26 @@ func (s *Store) Calls(ctx context.Context, f CallFilter) ([]hotline.Call, error)
 		limit = 100
 	}
 	limit = min(limit, 10000)
-	var rows []callRow
-	if err := s.r.SelectContext(ctx, &rows, `SELECT `+callCols+` FROM calls WHERE `+where+` ORDER BY arrived_at DESC, id DESC LIMIT ? OFFSET ?`,
+	// The cases of each call in the same query: one row a call, however long the list.
+	var rows []struct {
+		callRow
+		CaseIDs sql.NullString `db:"case_ids"`
+	}
+	if err := s.r.SelectContext(ctx, &rows, `SELECT `+callCols+`,
+			(SELECT group_concat(cc.case_id) FROM case_calls cc WHERE cc.call_ref = calls.id) AS case_ids
+		FROM calls WHERE `+where+` ORDER BY arrived_at DESC, id DESC LIMIT ? OFFSET ?`,
 		append(args, limit, f.Offset)...); err != nil {
 		return nil, s.dbError(err, "list calls")
 	}
 	out := make([]hotline.Call, len(rows))
 	for i, r := range rows {
 		out[i] = r.call()
-		if err := s.r.SelectContext(ctx, &out[i].Cases, `SELECT case_id FROM case_calls WHERE call_ref = ? ORDER BY case_id`, r.ID); err != nil {
-			return nil, s.dbError(err, "list calls")
+		for _, id := range strings.Split(r.CaseIDs.String, ",") {
+			if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+				out[i].Cases = append(out[i].Cases, n)
+			}
 		}
+		slices.Sort(out[i].Cases)
 	}
 	return out, nil
 }
