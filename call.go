@@ -36,16 +36,6 @@ func (o CallOutcome) Valid() bool {
 	return false
 }
 
-// Abandoned reports whether the caller hung up before anyone answered.
-func (o CallOutcome) Abandoned() bool {
-	return o == OutcomeAbandonedGreeting || o == OutcomeAbandonedQueue || o == OutcomeAbandonedOverflow
-}
-
-// Overflowed reports whether the caller was taken out of the queue (too long, too full).
-func (o CallOutcome) Overflowed() bool {
-	return o == OutcomeAbandonedOverflow || o == OutcomeOverflowMessage || o == OutcomeOverflowCallback
-}
-
 // Call is one call to the hotline as the journal keeps it.
 type Call struct {
 	ID      int64  `json:"id"`
