@@ -147,33 +147,32 @@ func (s *Switchboard) operatorChannelGone(o *offer, cause int) {
 		return
 	}
 	c := o.call
-	if live := s.calls[c.id]; live == c && c.state == stateBridged && !c.referRefused.IsZero() &&
-		s.clock.Now().Sub(c.referRefused) < referGiveUp {
-		// The handset hung up right after hotline refused its transfer (baresip and many
-		// blind-transfer handsets do): the operator meant to pass the caller on, not to drop them.
-		s.callLog(c).Info("operator's handset hung up after its transfer was refused; caller to the head of the queue")
-		c.referRefused = time.Time{}
-		c.leg.EndedAt, c.leg.End = s.clock.Now(), hotline.LegTransferred
-		s.saveLeg(c)
-		s.callEnded(o)
-		if o.op.wrapChannel == o.channel {
-			o.op.wrapChannel = ""
+	// The handset hung up right after hotline refused its transfer (baresip and many blind-transfer
+	// handsets do): the operator meant to pass the caller on, not to drop them.
+	talking := s.calls[c.id] == c && c.state == stateBridged
+	gaveUp := talking && !c.referRefused.IsZero() && s.clock.Now().Sub(c.referRefused) < referGiveUp
+	if talking {
+		if gaveUp {
+			s.callLog(c).Info("operator's handset hung up after its transfer was refused; caller to the head of the queue")
+			c.referRefused = time.Time{}
+			c.leg.EndedAt, c.leg.End = s.clock.Now(), hotline.LegTransferred
+			s.saveLeg(c)
+		} else {
+			s.callLog(c).Info("operator hung up")
+			c.state = stateHangingUp
+			c.leg.End = hotline.LegCompleted
+			s.do(c.id, Hangup{Channel: c.id, Reason: "normal"})
 		}
-		c.bridge = "" // callEnded took it down
-		s.backToTheHead(c, o.op, promptTransferUnavailable())
-		return
-	}
-	if live := s.calls[c.id]; live == c && c.state == stateBridged {
-		s.callLog(c).Info("operator hung up")
-		c.state = stateHangingUp
-		c.leg.End = hotline.LegCompleted
-		s.do(c.id, Hangup{Channel: c.id, Reason: "normal"})
 	}
 	// In every state: also when the call was already failing (a refused bridge) the operator
 	// must not stay "talking".
 	s.callEnded(o)
 	if o.op.wrapChannel == o.channel {
 		o.op.wrapChannel = ""
+	}
+	if gaveUp {
+		c.bridge = "" // callEnded took it down
+		s.backToTheHead(c, o.op, promptTransferUnavailable())
 	}
 }
 
