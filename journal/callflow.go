@@ -356,6 +356,16 @@ func callCases(ctx context.Context, q querier, ref int64) ([]hotline.Case, error
 	return out, nil
 }
 
+// callWithCases returns call channel and the cases it belongs to, newest first.
+func callWithCases(ctx context.Context, q querier, channel string) (callRow, []hotline.Case, error) {
+	call, err := callByChannel(ctx, q, channel)
+	if err != nil {
+		return call, nil, err
+	}
+	cases, err := callCases(ctx, q, call.ID)
+	return call, cases, err
+}
+
 // attachCall puts call ref on case caseID (once).
 func (s *Store) attachCall(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, caseID, ref int64, channel string) error {
 	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO case_calls (case_id, call_ref, attached_at, attached_by) VALUES (?, ?, ?, ?)`,
@@ -385,11 +395,7 @@ func (s *Store) KeyTopic(ctx context.Context, channel string, operatorID int64, 
 	by := operatorActor(op)
 	var out hotline.Case
 	err = s.write(ctx, "register the call's case", func(tx *sqlx.Tx) error {
-		call, err := callByChannel(ctx, tx, channel)
-		if err != nil {
-			return err
-		}
-		cases, err := callCases(ctx, tx, call.ID)
+		call, cases, err := callWithCases(ctx, tx, channel)
 		if err != nil {
 			return err
 		}
@@ -452,7 +458,7 @@ func (s *Store) OpenDelayedAnswer(ctx context.Context, channel, why string, rule
 	}
 	var out hotline.Case
 	err := s.write(ctx, "open a delayed answer", func(tx *sqlx.Tx) error {
-		call, err := callByChannel(ctx, tx, channel)
+		call, cases, err := callWithCases(ctx, tx, channel)
 		if err != nil {
 			return err
 		}
@@ -460,10 +466,6 @@ func (s *Store) OpenDelayedAnswer(ctx context.Context, channel, why string, rule
 			if _, err := tx.ExecContext(ctx, `UPDATE calls SET outcome = 'overflow_callback' WHERE id = ?`, call.ID); err != nil {
 				return err
 			}
-		}
-		cases, err := callCases(ctx, tx, call.ID)
-		if err != nil {
-			return err
 		}
 		for _, c := range cases {
 			if c.Status == hotline.StatusDelayedAnswer {
@@ -540,7 +542,7 @@ func (s *Store) delayedOwner(ctx context.Context, tx *sqlx.Tx, cases []hotline.C
 // no longer waits for its turn.
 func (s *Store) GiveCallback(ctx context.Context, channel string, operatorID int64) error {
 	return s.write(ctx, "give a callback", func(tx *sqlx.Tx) error {
-		call, err := callByChannel(ctx, tx, channel)
+		call, cases, err := callWithCases(ctx, tx, channel)
 		if err != nil {
 			return err
 		}
@@ -548,10 +550,6 @@ func (s *Store) GiveCallback(ctx context.Context, channel string, operatorID int
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE calls SET callback_given_to = ? WHERE id = ?`, operatorID, call.ID); err != nil {
-			return err
-		}
-		cases, err := callCases(ctx, tx, call.ID)
-		if err != nil {
 			return err
 		}
 		for _, c := range cases {
@@ -580,11 +578,7 @@ func (s *Store) CallbackConnected(ctx context.Context, channel string, operatorI
 		if call.CallbackFor == "" {
 			return hotline.Errorf(hotline.EINVALID, "call %s is not a callback", clip(channel))
 		}
-		asked, err := callByChannel(ctx, tx, call.CallbackFor)
-		if err != nil {
-			return err
-		}
-		cases, err := callCases(ctx, tx, asked.ID)
+		_, cases, err := callWithCases(ctx, tx, call.CallbackFor)
 		if err != nil {
 			return err
 		}
@@ -630,11 +624,7 @@ func (s *Store) ForwardCall(ctx context.Context, f Forwarded) (hotline.Case, err
 	by := operatorActor(op)
 	var out hotline.Case
 	err = s.write(ctx, "forward the call's case", func(tx *sqlx.Tx) error {
-		call, err := callByChannel(ctx, tx, f.Channel)
-		if err != nil {
-			return err
-		}
-		cases, err := callCases(ctx, tx, call.ID)
+		_, cases, err := callWithCases(ctx, tx, f.Channel)
 		if err != nil {
 			return err
 		}
