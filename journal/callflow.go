@@ -112,17 +112,19 @@ func (s *Store) StartCall(ctx context.Context, st CallStart) (CallFiled, error) 
 		if !cf.CallerValid {
 			return nil
 		}
-		open, err := callerOpenCases(ctx, tx, cf.CallerNumber)
-		if err != nil {
+		// Every call's arrival asks this: only the owners, active ones, in the order of preference
+		// (a delayed answer first, then the newest), not the cases themselves.
+		var owners []sql.NullInt64
+		if err := tx.SelectContext(ctx, &owners, `SELECT CASE WHEN o.active = 1 THEN o.id END FROM cases k
+			LEFT JOIN operators o ON o.id = k.owner_id
+			WHERE k.caller_number = ? AND k.status IN ('delayed_answer', 'in_progress')
+			ORDER BY k.status = 'delayed_answer' DESC, k.created_at DESC, k.id DESC LIMIT 50`, cf.CallerNumber); err != nil {
 			return err
 		}
-		cf.OpenCases = len(open)
-		for _, c := range open {
-			if c.OwnerID == 0 {
-				continue
-			}
-			if op, err := getOperator(ctx, tx, "", `id = ?`, c.OwnerID); err == nil && op.Active {
-				cf.OwnerID = op.ID
+		cf.OpenCases = len(owners)
+		for _, o := range owners {
+			if o.Valid {
+				cf.OwnerID = o.Int64
 				break
 			}
 		}
