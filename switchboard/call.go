@@ -53,7 +53,6 @@ type call struct {
 
 	owner     int64 // the operator who owns the caller's open case (calls.returning_to_owner)
 	openCases int   // the caller's cases in work, as the journal said at arrival
-	filed     bool  // the journal answered StartCall
 	hungUp    bool  // the caller hung up (a hangup request): a playback ending now is not the greeting's end
 
 	priority    int
@@ -168,7 +167,7 @@ func (s *Switchboard) onCallFiled(m callFiled) {
 	if c == nil {
 		return // gone already; its leg was written all the same
 	}
-	c.filed, c.openCases = true, m.f.OpenCases
+	c.openCases = m.f.OpenCases
 	if !c.calledBack {
 		c.owner = m.f.OwnerID
 	}

@@ -164,7 +164,7 @@ func (s *Switchboard) reconcile(m Inventory) {
 			number = ci.CallerNumber
 		}
 		normalised, _ := s.cfg.PhoneRegion.Normalize(number)
-		c := &call{id: l.CallID, number: normalised, leg: l, filed: true, joined: joinTime(l), answered: !l.AnsweredAt.IsZero()}
+		c := &call{id: l.CallID, number: normalised, leg: l, joined: joinTime(l), answered: !l.AnsweredAt.IsZero()}
 		if !l.AnsweredAt.IsZero() {
 			op := s.operators[l.OperatorID]
 			opCh := ""
