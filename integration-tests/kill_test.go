@@ -1,10 +1,12 @@
 package integrationtests
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -82,12 +84,7 @@ type serveProcess struct {
 func startServeProcess(t *testing.T, d *hotlinetest.Daemon, env ...string) *serveProcess {
 	t.Helper()
 	d.Stop()
-	bin := filepath.Join(t.TempDir(), "hotline")
-	build := exec.Command("go", "build", "-o", bin, "github.com/hotline-dev/hotline/cmd/hotline")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build cmd/hotline: %v\n%s", err, out)
-	}
-	sb, cfg := d.Sandbox, d.Config
+	bin := serveBinary(t)
 	p := &serveProcess{logPath: filepath.Join(t.TempDir(), "serve.log")}
 	logf, err := os.Create(p.logPath)
 	if err != nil {
@@ -95,13 +92,7 @@ func startServeProcess(t *testing.T, d *hotlinetest.Daemon, env ...string) *serv
 	}
 	t.Cleanup(func() { logf.Close() })
 	p.cmd = exec.Command(bin, "serve")
-	p.cmd.Env = append(os.Environ(),
-		"HOTLINE_ARI_URL="+sb.ARIURL, "HOTLINE_ARI_WS="+sb.ARIWebsocket, "HOTLINE_ARI_USER="+sb.ARIUser,
-		"HOTLINE_ARI_PASSWORD="+sb.ARIPassword, "HOTLINE_ARI_APP="+sb.ARIApp,
-		"HOTLINE_AMI_ADDR="+sb.AMIAddr, "HOTLINE_AMI_USER="+sb.AMIUser, "HOTLINE_AMI_PASSWORD="+sb.AMIPassword,
-		"HOTLINE_DB="+cfg.Journal.Path, "HOTLINE_SPOOL="+cfg.Journal.Spool, "HOTLINE_API_SOCKET="+cfg.API.Socket,
-		"HOTLINE_METRICS_LISTEN=", "HOTLINE_LOG_LEVEL=debug", "HOTLINE_WRAP_UP=1s", "HOTLINE_RING_TIMEOUT=8s",
-		"HOTLINE_ANNOUNCE_INTERVAL=0s")
+	p.cmd.Env = append(os.Environ(), serveEnv(d)...)
 	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
@@ -119,6 +110,51 @@ func startServeProcess(t *testing.T, d *hotlinetest.Daemon, env ...string) *serv
 		}
 	})
 	return p
+}
+
+// The hotline binary, built once for the whole run of the package's tests.
+var serveBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func serveBinary(t *testing.T) string {
+	t.Helper()
+	serveBuild.once.Do(func() {
+		dir, err := os.MkdirTemp("", "hotline-serve-")
+		if err != nil {
+			serveBuild.err = err
+			return
+		}
+		serveBuild.path = filepath.Join(dir, "hotline")
+		build := exec.Command("go", "build", "-o", serveBuild.path, "github.com/hotline-dev/hotline/cmd/hotline")
+		if out, err := build.CombinedOutput(); err != nil {
+			serveBuild.err = fmt.Errorf("go build cmd/hotline: %w\n%s", err, out)
+		}
+	})
+	if serveBuild.err != nil {
+		t.Fatal(serveBuild.err)
+	}
+	return serveBuild.path
+}
+
+// serveEnv is d's configuration as hotline serve's environment, so the process and the in-process
+// daemon that restarts in its place serve alike.
+func serveEnv(d *hotlinetest.Daemon) []string {
+	sb, cfg := d.Sandbox, d.Config
+	k := cfg.Calls
+	return []string{
+		"HOTLINE_ARI_URL=" + sb.ARIURL, "HOTLINE_ARI_WS=" + sb.ARIWebsocket, "HOTLINE_ARI_USER=" + sb.ARIUser,
+		"HOTLINE_ARI_PASSWORD=" + sb.ARIPassword, "HOTLINE_ARI_APP=" + sb.ARIApp,
+		"HOTLINE_AMI_ADDR=" + sb.AMIAddr, "HOTLINE_AMI_USER=" + sb.AMIUser, "HOTLINE_AMI_PASSWORD=" + sb.AMIPassword,
+		"HOTLINE_DB=" + cfg.Journal.Path, "HOTLINE_SPOOL=" + cfg.Journal.Spool, "HOTLINE_API_SOCKET=" + cfg.API.Socket,
+		"HOTLINE_METRICS_LISTEN=", "HOTLINE_LOG_LEVEL=debug",
+		"HOTLINE_GREETING=" + k.Greeting, "HOTLINE_WRAP_UP=" + k.WrapUp.String(), "HOTLINE_RING_TIMEOUT=" + k.RingTimeout.String(),
+		"HOTLINE_ANNOUNCE_INTERVAL=" + k.AnnounceInterval.String(), "HOTLINE_MAX_WAIT=" + k.MaxWait.String(),
+		"HOTLINE_OVERFLOW=" + k.Overflow, "HOTLINE_CALLBACK_DIAL=" + k.CallbackDial,
+		"HOTLINE_SHUTDOWN_DRAIN=" + cfg.Shutdown.Drain.String(), "HOTLINE_SHUTDOWN_WAITING=" + cfg.Shutdown.Waiting,
+	}
 }
 
 // kill sends SIGKILL: no shutdown, no flush beyond what was already on disk.

@@ -141,7 +141,7 @@ func (s *Switchboard) arrive(m StasisStart) {
 
 	s.fileCall(c)
 	s.do(c.id, Answer{Channel: c.id})
-	c.playback = s.play(c.id, c.id, []string{s.cfg.Greeting}, func(bool) { s.greeted(c) })
+	c.playback = s.playAs(greetingPlayback(c.id), c.id, c.id, []string{s.cfg.Greeting}, func(bool) { s.greeted(c) })
 }
 
 // fileCall files the call's arrival in the journal (StartCall); what the journal knows of the
@@ -192,6 +192,10 @@ func (s *Switchboard) queueEntry(id string) (routing.Waiting, bool) {
 	}
 	return routing.Waiting{}, false
 }
+
+// greetingPlayback is the id of a call's greeting: known without the run that started it, so a
+// restarted daemon can stop the rest of a greeting before putting the caller through.
+func greetingPlayback(call string) string { return call + "-greeting" }
 
 // greeted: the greeting ended (or could not be played): join the queue or overflow.
 func (s *Switchboard) greeted(c *call) {

@@ -18,7 +18,7 @@ func TestHappyPath(t *testing.T) {
 
 	m := h.mark()
 	h.send(StasisStart{Channel: "c1", CallerNumber: "+79001112233", Args: []string{"inbound"}})
-	h.wantOps(m, "answer c1", "play c1 c1-pb1 [sound:hello-world] ru")
+	h.wantOps(m, "answer c1", "play c1 c1-greeting [sound:hello-world]")
 	if len(h.j.started) != 1 || h.j.started[0].CallerNumber != "+79001112233" {
 		t.Fatalf("StartCall = %+v, want one for the caller", h.j.started)
 	}

@@ -20,7 +20,12 @@ import (
 //	  channel (<call>-op<n>, <call>-xf<n>) both up     correct leg (completed), the operator talking
 //	open leg, not answered, caller up               → back in the queue at its first join time, so the
 //	                                                   callers keep their order; music again
-//	an operator's channel with no call to adopt     → hung up (a ring or a wrap-up nobody owns now)
+//	a consultation, both handsets in its bridge     → adopted: the operator's transfer button still
+//	  (<A2>-cs<n>-bridge)                              joins the caller with the colleague
+//	an operator's channel with no call to adopt     → hung up (a ring or a wrap-up nobody owns now),
+//	  or the operator's side of a consultation         and so is a consultation's survivor
+//	  whose colleague has gone
+//	a bridge of ours nothing was adopted into       → destroyed, with the recording it held
 //
 // No case is doubled: adopted calls keep their call id, so their legs are updated, never filed anew.
 
@@ -50,6 +55,9 @@ type ChannelInfo struct {
 type BridgeInfo struct {
 	ID       string
 	Channels []string
+	// Foreign: not made by this application (the adapter names hotline's bridges after it):
+	// never hotline's to take down.
+	Foreign bool
 }
 
 // openLegsLoaded is the journal's answer to OpenLegs at start.
@@ -135,6 +143,8 @@ func (s *Switchboard) reconcile(m Inventory) {
 		return cmp.Compare(joinTime(a).UnixNano(), joinTime(b).UnixNano())
 	})
 	adopted := make(map[string]bool)
+	keepBridge := make(map[string]bool) // ours, adopted with their calls
+	s.adoptConsults(m, info, adopted, keepBridge)
 	for _, l := range legs {
 		if _, live := s.calls[l.CallID]; live || l.CallID == "" {
 			continue
@@ -185,6 +195,7 @@ func (s *Switchboard) reconcile(m Inventory) {
 				s.offers[opCh] = o
 				s.calls[c.id] = c
 				adopted[opCh] = true
+				keepBridge[c.bridge] = true
 				s.allowTransfers(c.id, opCh)
 				s.touch(op, now)
 				log.Info("reconcile: bridged call adopted", "bridge", c.bridge, "operator_channel", opCh, "recording", c.recording)
@@ -192,11 +203,9 @@ func (s *Switchboard) reconcile(m Inventory) {
 			}
 			// Answered, but the operator has gone: the caller waits again, first, on a new leg.
 			log.Warn("reconcile: the operator's side is gone; caller back to the head of the queue")
-			if b := bridgeOf[l.CallID]; b != "" {
-				// The old bridge still holds the caller and records them: take it down, so the
-				// next operator's bridge and recording are the only ones.
-				s.do(c.id, DestroyBridge{Bridge: b})
-			}
+			// The old bridge, if any, still holds the caller and records them: it is taken down
+			// below with the others nothing was adopted into, so the next operator's bridge and
+			// recording are the only ones.
 			l.EndedAt, l.End = now, hotline.LegFailed
 			s.metrics.CallEnded(hotline.LegFailed, 0)
 			s.saveLegOf(l)
@@ -207,7 +216,10 @@ func (s *Switchboard) reconcile(m Inventory) {
 		s.calls[c.id] = c
 		s.enqueue(c, c.joined)
 		if c.leg.QueuedAt.IsZero() {
-			c.leg.QueuedAt = now // it was in the greeting: it waits now
+			// It was in the greeting: it waits now. The rest of the greeting would hold the
+			// caller's channel (and play over the operator) until it ends: stop it.
+			c.leg.QueuedAt = now
+			s.do(c.id, StopPlayback{Playback: greetingPlayback(c.id)})
 		}
 		s.saveLeg(c)
 		s.startMOH(c)
@@ -224,6 +236,15 @@ func (s *Switchboard) reconcile(m Inventory) {
 			s.do(ch, Hangup{Channel: ch, Reason: "normal"})
 		}
 	}
+	// Bridges of ours nothing was adopted into: a conversation whose caller or operator left while
+	// hotline was away, a transfer or consultation cut short. Destroying one ends its recording
+	// and lets whoever is still in it go back to their own Stasis loop.
+	for _, b := range m.Bridges {
+		if !b.Foreign && ourBridge(b.ID) && !keepBridge[b.ID] {
+			s.log.Info("reconcile: bridge of the previous run taken down", "bridge", b.ID, "channels", b.Channels)
+			s.do(b.ID, DestroyBridge{Bridge: b.ID})
+		}
+	}
 	// Channels hotline has no record of: a call that entered the application as the previous run
 	// stopped (its StasisStart never handled), a feature code or consultation cut short. Back to
 	// the dialplan, whose next step says what to do (the hotline number plays its "no service").
@@ -238,7 +259,7 @@ func (s *Switchboard) reconcile(m Inventory) {
 	}
 	var strangers []string
 	for _, ch := range m.Channels {
-		if !unknown(ch) {
+		if !unknown(ch) || adopted[ch] {
 			continue
 		}
 		if info[ch].Foreign {
@@ -262,6 +283,75 @@ func (s *Switchboard) reconcile(m Inventory) {
 	// Last: the legs this reconciliation ends are queued for the journal before the read, so a
 	// callback whose call ended while hotline was away is found waiting.
 	s.loadWaitingCallbacks()
+}
+
+// adoptConsults takes over the consultations of the previous run that are still talking: the
+// operator's second call A2 and the colleague's <A2>-cs<n>, both in the bridge <A2>-cs<n>-bridge.
+// A consultation whose colleague (or operator) has gone is hung up: its bridge is destroyed with
+// the other leftovers, and the survivor hears the end of the call rather than silence.
+func (s *Switchboard) adoptConsults(m Inventory, info map[string]ChannelInfo, adopted, keepBridge map[string]bool) {
+	for _, b := range m.Bridges {
+		target, ok := strings.CutSuffix(b.ID, "-bridge")
+		if !ok || b.Foreign {
+			continue
+		}
+		a2, ok := consultOf(target)
+		if !ok || s.consults[a2] != nil {
+			continue
+		}
+		in := make(map[string]bool, len(b.Channels))
+		for _, ch := range b.Channels {
+			in[ch] = true
+		}
+		from := s.byExt[extensionOf(info[a2].Name)]
+		if !in[a2] || !in[target] || from == nil {
+			for _, ch := range []string{a2, target} {
+				if _, live := info[ch]; live && !info[ch].Foreign {
+					s.log.Info("reconcile: consultation of the previous run ended: one side has gone", "channel", ch)
+					s.do(ch, Hangup{Channel: ch, Reason: "normal"})
+					adopted[ch] = true // hung up here, not again below
+				}
+			}
+			continue
+		}
+		k := &consult{a2: a2, target: target, from: from, to: s.byExt[extensionOf(info[target].Name)], bridge: b.ID, answered: true}
+		s.consults[a2], s.consults[target] = k, k
+		if k.to != nil && k.to != from {
+			k.to.consulted = k
+			s.touch(k.to, s.clock.Now())
+		}
+		adopted[a2], adopted[target], keepBridge[b.ID] = true, true, true
+		s.allowTransfers(a2, a2)
+		s.log.Info("reconcile: consultation adopted", "channel", a2, "from", from.Extension, "to", extensionOf(info[target].Name))
+	}
+}
+
+// consultOf returns A2 of a consultation's colleague channel, <A2>-cs<n>.
+func consultOf(target string) (string, bool) {
+	i := strings.LastIndex(target, "-cs")
+	if i <= 0 {
+		return "", false
+	}
+	rest := target[i+len("-cs"):]
+	if rest == "" || strings.Trim(rest, "0123456789") != "" {
+		return "", false
+	}
+	return target[:i], true
+}
+
+// ourBridge says whether a bridge id is one hotline makes: <call>-bridge<n> for a conversation,
+// <A2>-cs<n>-bridge for a consultation.
+func ourBridge(id string) bool {
+	if target, ok := strings.CutSuffix(id, "-bridge"); ok {
+		_, ok := consultOf(target)
+		return ok
+	}
+	i := strings.LastIndex(id, "-bridge")
+	if i <= 0 {
+		return false
+	}
+	rest := id[i+len("-bridge"):]
+	return rest != "" && strings.Trim(rest, "0123456789") == ""
 }
 
 // strangerGrace is how long a channel found in the application at the start, unknown to the journal,

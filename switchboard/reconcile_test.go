@@ -140,3 +140,53 @@ func TestReconcileLeavesOtherApplicationsAlone(t *testing.T) {
 	h.noOps(m, "continue theirs")
 	h.wantOps(m, "continue lost")
 }
+
+// What a restart finds half done is taken down or taken over (issue 19): the rest of a greeting
+// is stopped before the caller is put through, a bridge whose caller left is destroyed with its
+// recording, a consultation still talking is adopted, one whose colleague left is hung up; another
+// application's bridge is never touched.
+func TestReconcileTakesDownOrAdoptsLeftovers(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"), op(2, "1002"))
+	h.s.jr = &openLegJournal{fakeJournal: h.j, open: []hotline.Leg{
+		{CallID: "g", CallerNumber: "201", ArrivedAt: t0.Add(-5 * time.Second)},
+		{CallID: "e", CallerNumber: "202", ArrivedAt: t0.Add(-time.Minute), QueuedAt: t0.Add(-50 * time.Second),
+			AnsweredAt: t0.Add(-40 * time.Second), OperatorID: 1, RecordingName: "call-e-5"},
+	}}
+	h.s.loadOpenLegs()
+	h.settle()
+	h.login("1001")
+	h.login("1002")
+	m := h.mark()
+	h.send(Inventory{
+		Channels: []string{"g", "e-op4", "k2", "k2-cs9", "j2"},
+		Details: []ChannelInfo{{ID: "g"}, {ID: "e-op4", Name: "PJSIP/1001-00000004"},
+			{ID: "k2", Name: "PJSIP/1001-00000007"}, {ID: "k2-cs9", Name: "PJSIP/1002-00000008"},
+			{ID: "j2", Name: "PJSIP/1002-00000009"}},
+		Bridges: []BridgeInfo{
+			{ID: "e-bridge5", Channels: []string{"e-op4"}},
+			{ID: "k2-cs9-bridge", Channels: []string{"k2", "k2-cs9"}},
+			{ID: "j2-cs8-bridge", Channels: []string{"j2"}},
+			{ID: "zz-bridge3", Channels: []string{"zz"}, Foreign: true},
+		}})
+	h.wantOps(m, "stop-playback g-greeting")
+	h.wantOps(m, "hangup e-op4")
+	h.wantOps(m, "destroy-bridge e-bridge5")
+	h.wantOps(m, "hangup j2")
+	h.wantOps(m, "destroy-bridge j2-cs8-bridge")
+	h.noOps(m, "destroy-bridge zz-bridge3")
+	h.noOps(m, "destroy-bridge k2-cs9-bridge")
+	h.noOps(m, "hangup k2")
+	if k := h.s.consults["k2"]; k == nil || !k.answered || k.target != "k2-cs9" || k.from == nil || k.from.Extension != "1001" ||
+		k.to == nil || k.to.Extension != "1002" {
+		t.Fatalf("consultation k2 not adopted: %+v", k)
+	}
+	h.wantPresence(2, hotline.PresenceTalking) // 1002 talks with 1001 on the consultation
+	h.advance(strangerGrace)
+	h.noOps(m, "continue") // nothing left unknown: k2 adopted, j2 hung up
+	if l := h.leg("e"); l.End != hotline.LegCompleted || !l.EndedAway {
+		t.Errorf("leg e = %+v, want completed, ended away", l)
+	}
+	if c := h.s.calls["g"]; c == nil || c.state != stateQueued {
+		t.Errorf("caller g in the greeting not re-queued: %+v", c)
+	}
+}

@@ -386,14 +386,26 @@ func (s *Switchboard) after(d time.Duration, fire func()) *timer {
 }
 
 // id returns a fresh suffix for our own ids (playbacks, offers).
+//
+// The sequence starts at the switchboard's start time in milliseconds, so a restarted daemon
+// never names a bridge, recording or channel as the previous run did: Asterisk may still hold
+// those, and a stored recording must not be overwritten. (Unique as long as a run makes fewer
+// than a thousand Asterisk objects per second on average.)
 func (s *Switchboard) id() uint64 {
+	if s.seq == 0 {
+		s.seq = uint64(max(s.clock.Now().UnixMilli(), 0))
+	}
 	s.seq++
 	return s.seq
 }
 
 // play plays media on a channel's lane and calls then(failed) on the loop when it ends.
 func (s *Switchboard) play(key, channel string, media []string, then func(failed bool)) string {
-	pb := fmt.Sprintf("%s-pb%d", channel, s.id())
+	return s.playAs(fmt.Sprintf("%s-pb%d", channel, s.id()), key, channel, media, then)
+}
+
+// playAs is play with the playback id pb.
+func (s *Switchboard) playAs(pb, key, channel string, media []string, then func(failed bool)) string {
 	if then != nil {
 		s.playbacks[pb] = then
 	}

@@ -69,7 +69,8 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 			Originator: op.Originator,
 		})
 	case switchboard.CreateBridge:
-		_, err = c.CreateBridge(ctx, op.Bridge, bridgeType, op.Bridge)
+		// Named after the application: what a restarted daemon may take down as its own.
+		_, err = c.CreateBridge(ctx, op.Bridge, bridgeType, c.Application())
 	case switchboard.AddToBridge:
 		err = c.Bridge(op.Bridge).AddChannel(ctx, ari.AddChannelOptions{}, op.Channels...)
 	case switchboard.DestroyBridge:
@@ -311,7 +312,8 @@ func inventory(ctx context.Context, conn lister, sb Deliverer, log *slog.Logger)
 					log.Warn("ariadapter: listing bridges failed; bridged calls of a previous run cannot be adopted", "err", err)
 				}
 				for _, b := range bs {
-					inv.Bridges = append(inv.Bridges, switchboard.BridgeInfo{ID: b.ID, Channels: b.ChannelIDs})
+					inv.Bridges = append(inv.Bridges, switchboard.BridgeInfo{ID: b.ID, Channels: b.ChannelIDs,
+						Foreign: b.Name != conn.Application()})
 				}
 			}
 			if err := sb.Deliver(ctx, inv); err != nil && !errors.Is(err, context.Canceled) {

@@ -117,7 +117,7 @@ func TestTelephonyRequests(t *testing.T) {
 		{switchboard.Originate{Channel: "c1-op2", Endpoint: "PJSIP/1001", CallerID: "+7900", Timeout: 20 * time.Second,
 			AppArgs: []string{"offer", "c1"}, Originator: "c1"},
 			"POST /ari/channels/c1-op2?app=hotline&appArgs=offer%2Cc1&callerId=%2B7900&endpoint=PJSIP%2F1001&originator=c1&timeout=20"},
-		{switchboard.CreateBridge{Bridge: "c1-bridge"}, "POST /ari/bridges/c1-bridge?name=c1-bridge&type=mixing%2Cdtmf_events"},
+		{switchboard.CreateBridge{Bridge: "c1-bridge"}, "POST /ari/bridges/c1-bridge?name=hotline&type=mixing%2Cdtmf_events"},
 		{switchboard.AddToBridge{Bridge: "c1-bridge", Channels: []string{"c1", "c1-op2"}}, "POST /ari/bridges/c1-bridge/addChannel?channel=c1%2Cc1-op2"},
 		{switchboard.RecordBridge{Bridge: "c1-bridge", Name: "call-c1", Format: "wav"}, "POST /ari/bridges/c1-bridge/record?format=wav&name=call-c1"},
 		{switchboard.RecordChannel{Channel: "c1", Name: "message-c1", Format: "wav", MaxDuration: 2 * time.Minute, TerminateOn: "#"},
