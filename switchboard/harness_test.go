@@ -209,20 +209,19 @@ func newHarness(t *testing.T, cfg Config, ops ...hotline.Operator) *harness {
 		}
 		h.pending = append(h.pending, res)
 	}
-	s.write = func(j writeJob) {
-		what, _ := j.name()
-		if j.read != nil {
-			if err := j.read(context.Background()); err != nil {
-				t.Logf("journal %s: %v", what, err) // as the writer would log it
+	s.write = func(j journalJob) {
+		if j.Read != nil {
+			if err := j.Read(context.Background()); err != nil {
+				t.Logf("journal %s: %v", j.What, err) // as the outbox would log it
 			}
 			return
 		}
-		cc, err := h.s.jr.Write(context.Background(), *j.w)
+		cc, err := h.s.jr.Write(context.Background(), *j.Write)
 		if err != nil {
-			t.Logf("journal %s: %v", what, err)
+			t.Logf("journal %s: %v", j.Write.Kind(), err)
 		}
-		if j.then != nil {
-			j.then(cc, err)
+		if j.Then != nil {
+			j.Then(cc, err)
 		}
 	}
 	s.reloadOperators()

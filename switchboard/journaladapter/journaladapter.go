@@ -11,6 +11,7 @@ import (
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/outbox"
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
@@ -39,7 +40,7 @@ func (j Journal) Write(ctx context.Context, w switchboard.Write) (switchboard.Fi
 	}
 	f, err := j.write(ctx, w)
 	if errors.Is(err, journal.ErrAlreadyApplied) {
-		return switchboard.Filed{}, fmt.Errorf("%w: %w", switchboard.ErrAlreadyApplied, err)
+		return switchboard.Filed{}, fmt.Errorf("%w: %w", outbox.ErrAlreadyApplied, err)
 	}
 	return f, err
 }
