@@ -8,9 +8,11 @@ import (
 	"github.com/hotline-dev/hotline/outbox"
 )
 
-// Journal is what the switchboard needs from the case journal. Every method may block on the disk;
-// the switchboard calls them through its outbox (package outbox), never on the loop, one at a
-// time, in the order the loop asked for them. Legs are identified by the call's id (the caller's Asterisk channel
+// Journal is what the switchboard needs from the case journal: every method is required, so a
+// journal cannot lose reconciliation, callbacks or limits by lacking one (journaladapter.Journal
+// is checked against it at compile time). Every method may block on the disk; the switchboard
+// calls them through its outbox (package outbox), never on the loop, one at a time, in the order
+// the loop asked for them. Legs are identified by the call's id (the caller's Asterisk channel
 // id), which the loop knows from the first event, so no write waits for another's result.
 type Journal interface {
 	// Operators returns the operators in service, to match handsets (Extension) to operators.
@@ -21,6 +23,22 @@ type Journal interface {
 	// per mark: a replay of a mark the journal has applied before (after a crash, from the
 	// write-ahead spool) writes nothing and returns outbox.ErrAlreadyApplied.
 	Write(ctx context.Context, w Write) (Filed, error)
+	// OpenLegs lists the legs that never ended (journal.Store.OpenLegs): at start, the calls a
+	// previous run left are reconciled with what Asterisk still holds (reconcile.go).
+	OpenLegs(ctx context.Context) ([]hotline.Leg, error)
+	// WaitingCallbacks lists the callbacks no operator has been given yet: each the leg that ended
+	// at overflow when the caller keyed 1. At start they queue again at their places (callback.go).
+	WaitingCallbacks(ctx context.Context) ([]hotline.Leg, error)
+	// OpenCaseCounts counts each operator's cases in work, for their MaxConcurrent (limits.go).
+	OpenCaseCounts(ctx context.Context) (map[int64]int, error)
+	// AnsweredSince counts the calls each operator answered since a time: read once at the start,
+	// so "calls today" (the fewest-calls strategy, the live status) does not restart at 0 with the
+	// daemon (limits.go).
+	AnsweredSince(ctx context.Context, since time.Time) (map[int64]int, error)
+	// Specialists is the answer to "who takes this topic": the active level-2 specialists the
+	// scripts of the topic with handset number topicNumber recommend, by operator id, in order of
+	// preference (transfer.go).
+	Specialists(ctx context.Context, topicNumber int) ([]int64, error)
 }
 
 // applier is the Journal as the outbox applies writes to it: the mark travels in the Write.

@@ -23,9 +23,8 @@ type Journal struct {
 	DelayedAnswers journal.DelayedAnswerRule
 }
 
+// The switchboard requires every method of its Journal: checked here, at compile time.
 var _ switchboard.Journal = Journal{}
-var _ switchboard.CaseCountJournal = Journal{}
-var _ switchboard.CallCountJournal = Journal{}
 
 // Operators returns the operators in service (removed ones are not).
 func (j Journal) Operators(ctx context.Context) ([]hotline.Operator, error) {
@@ -76,9 +75,6 @@ func (j Journal) write(ctx context.Context, w switchboard.Write) (switchboard.Fi
 	}
 	return switchboard.Filed{}, err
 }
-
-var _ switchboard.SpecialistJournal = Journal{}
-var _ switchboard.CallbackJournal = Journal{}
 
 // Specialists lists, by id, the active level-2 specialists the scripts of the topic with handset
 // number topicNumber recommend, in order of preference.
