@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
-	"github.com/hotline-dev/hotline/spool"
+	"github.com/hotline-dev/hotline/outbox/spool"
 )
 
 // Mark is a write's place in the write-ahead spool: the spool file's generation and its sequence

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
-	"github.com/hotline-dev/hotline/spool"
+	"github.com/hotline-dev/hotline/outbox/spool"
 )
 
 // testWrite is an Entry: the arrival of a call, as the switchboard's StartCall would be.
