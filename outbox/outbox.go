@@ -1,13 +1,13 @@
 // Package outbox makes the call flow's journal writes durable and applies them to the journal
 // exactly once. The switchboard decides what to write and hands each write to an Outbox with Push,
-// which never waits; the outbox appends it to the write-ahead spool (package spool: one fsync per
-// batch) before SQLite sees it, then applies the writes one at a time, in the order pushed,
-// retrying while the journal is unavailable, and reports each result back (Job.Then). Every
-// spooled write carries its Mark (the spool's generation and sequence number); the journal records
-// the mark in the same transaction as the write (journal.WithWriteMark), so the writes an earlier
-// run left in the spool, replayed first by New after a kill -9, are skipped if they were committed:
-// a crash loses nothing that was fsynced, and nothing is applied twice. Reads that must see every
-// write asked before them (Job.Read) travel the same queue.
+// which never waits; the outbox appends it to the write-ahead spool (package outbox/spool: one
+// fsync per batch) before SQLite sees it, then applies the writes one at a time, in the order
+// pushed, retrying while the journal is unavailable, and reports each result back (Job.Then).
+// Every spooled write carries its Mark (the spool's generation and sequence number); the journal
+// records the mark in the same transaction as the write (journal.WithWriteMark), so the writes an
+// earlier run left in the spool, replayed first by New after a kill -9, are skipped if they were
+// committed: a crash loses nothing that was fsynced, and nothing is applied twice. Reads that must
+// see every write asked before them (Job.Read) travel the same queue.
 package outbox
 
 import (
@@ -109,10 +109,10 @@ func (j Job[E, R]) name() (what, call string) {
 // capped backoff, until the journal takes it (or refuses it), then released from the spool.
 //
 // Only an unavailable journal (locked, full, read-only, not answering) is waited for without end:
-// a write that fails otherwise (an unexpected error) is tried Tries times, then logged in full, so
-// that someone can enter it by hand, and dropped, so that one bad row cannot stall every write
-// behind it. Without a spool (tests, or a spool that fails to append) a write lives only in memory
-// and is tried Tries times whatever the failure.
+// a write that fails otherwise (an unexpected error) is tried writeTries (3) times, then logged in
+// full, so that someone can enter it by hand, and dropped, so that one bad row cannot stall every
+// write behind it. Without a spool (tests, or a spool that fails to append) a write lives only in
+// memory and is tried writeTries times whatever the failure.
 type Outbox[E Entry, R any] struct {
 	log   *slog.Logger
 	jr    Journal[E, R]
@@ -132,9 +132,9 @@ type Outbox[E Entry, R any] struct {
 }
 
 const (
-	// Tries is how often a write is tried before it is logged and dropped: any write that is not
-	// spooled, and a spooled one whose failure is not the journal being unavailable.
-	Tries = 3
+	// writeTries is how often a write is tried before it is logged and dropped: any write that is
+	// not spooled, and a spooled one whose failure is not the journal being unavailable.
+	writeTries = 3
 	// writeTimeout bounds one journal call.
 	writeTimeout = 30 * time.Second
 	// retryCap is the longest wait between tries of a spooled write.
@@ -348,7 +348,7 @@ func (o *Outbox[E, R]) runJob(j Job[E, R]) bool {
 		case !Retryable(err):
 			// The journal refused the write itself (invalid, not found...): trying again cannot help.
 			o.log.Error("journal write refused", "what", what, "call", call, "write", o.describe(j), "err", err)
-		case (spooled && unavailable(err)) || try < Tries:
+		case (spooled && unavailable(err)) || try < writeTries:
 			o.log.Warn("journal write failed; retrying", "what", what, "call", call, "try", try, "in", backoff, "err", err)
 			if spooled && unavailable(err) && deferred != nil {
 				deferred()

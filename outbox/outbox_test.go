@@ -234,10 +234,10 @@ func TestOutboxStopsAfterGraceLeavingSpool(t *testing.T) {
 	}
 }
 
-// Without a spool a write that keeps failing is dropped after Tries, and the next goes on;
+// Without a spool a write that keeps failing is dropped after writeTries, and the next goes on;
 // a write the journal refuses is not retried.
 func TestOutboxWithoutSpool(t *testing.T) {
-	jr := &markedJournal{fail: Tries}
+	jr := &markedJournal{fail: writeTries}
 	w := New[testWrite, filed](jr, nil, testLog(t))
 	stop := runOutbox(w)
 	var errs []error
@@ -253,8 +253,8 @@ func TestOutboxWithoutSpool(t *testing.T) {
 	if len(errs) != 2 || errs[0] == nil || errs[1] != nil {
 		t.Errorf("answers %v, want the first failed, the second applied", errs)
 	}
-	if jr.calls != Tries+1 {
-		t.Errorf("%d journal calls, want %d", jr.calls, Tries+1)
+	if jr.calls != writeTries+1 {
+		t.Errorf("%d journal calls, want %d", jr.calls, writeTries+1)
 	}
 	refused := &refusingJournal{}
 	w = New[testWrite, filed](refused, nil, testLog(t))
@@ -305,7 +305,7 @@ func TestOutboxPushNeverBlocks(t *testing.T) {
 }
 
 // A spooled write that fails unexpectedly (not "unavailable") is not waited for without end: after
-// Tries it is dropped, its mark claimed so that a replay skips it, and the writes behind it go on.
+// writeTries it is dropped, its mark claimed so that a replay skips it, and the writes behind it go on.
 func TestOutboxDropsWriteThatKeepsFailing(t *testing.T) {
 	sp := openSpool(t, filepath.Join(t.TempDir(), "j.spool"))
 	defer sp.Close()
@@ -318,8 +318,8 @@ func TestOutboxDropsWriteThatKeepsFailing(t *testing.T) {
 	if got := jr.appliedCalls(); fmt.Sprint(got) != "[good]" {
 		t.Errorf("applied %v, want only the good write", got)
 	}
-	if jr.badTries != Tries {
-		t.Errorf("the failing write was tried %d times, want %d", jr.badTries, Tries)
+	if jr.badTries != writeTries {
+		t.Errorf("the failing write was tried %d times, want %d", jr.badTries, writeTries)
 	}
 	if fmt.Sprint(jr.claimed) != "[1]" {
 		t.Errorf("marks claimed alone %v: want the dropped write's (1)", jr.claimed)
