@@ -19,7 +19,7 @@ import (
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/control"
 	"github.com/hotline-dev/hotline/journal"
-	"github.com/hotline-dev/hotline/spool"
+	"github.com/hotline-dev/hotline/outbox/spool"
 	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/hotline-dev/hotline/switchboard/amiadapter"
 	"github.com/hotline-dev/hotline/switchboard/ariadapter"

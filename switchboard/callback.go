@@ -26,7 +26,7 @@ import (
 //	              then it stays in the journal as the operator's delayed answer.
 //
 // A callback's place lives in memory; at start the callbacks the journal says no operator was
-// given yet (CallbackJournal) queue again at their old places. Limits: a callback already given to
+// given yet (WaitingCallbacks) queue again at their old places. Limits: a callback already given to
 // an operator whose dialling had not succeeded when the daemon stopped (ringing, or waiting for a
 // retry) is left to that operator as a delayed answer (a call being dialled across a restart is
 // taken in when answered: its number travels in its Stasis args). The operator is reserved only
@@ -203,13 +203,6 @@ func (s *Switchboard) callbackFailed(cb *pendingCallback, why string) {
 	})
 }
 
-// CallbackJournal lists the callbacks no operator has been given yet (journal.Store's
-// WaitingCallbacks): each the leg that ended at overflow when the caller keyed 1. A Journal
-// without it loses the callbacks' places at a restart (the cases stay delayed answers).
-type CallbackJournal interface {
-	WaitingCallbacks(ctx context.Context) ([]hotline.Leg, error)
-}
-
 // callbacksLoaded is the journal's answer to WaitingCallbacks.
 type callbacksLoaded struct {
 	legs []hotline.Leg
@@ -219,10 +212,7 @@ type callbacksLoaded struct {
 // loadWaitingCallbacks asks the journal, once the start's reconciliation is done, for the
 // callbacks an earlier run had queued.
 func (s *Switchboard) loadWaitingCallbacks() {
-	cj, ok := s.jr.(CallbackJournal)
-	if !ok {
-		return
-	}
+	cj := s.jr
 	s.journalRead("waiting callbacks", "", func(ctx context.Context) error {
 		legs, err := cj.WaitingCallbacks(ctx)
 		if err == nil || !retryable(err) {

@@ -6,8 +6,9 @@
 // them arrives as a message: Asterisk's events through Deliver (translated by ariadapter and
 // amiadapter), admin commands (Pause, Resume, Login, Logout, ReloadOperators, Status), timers from
 // the Clock, and the results of requests. Handlers never wait: requests to Asterisk are data (Op)
-// carried out by Telephony off the loop, in order per call; journal writes go to a writer
-// goroutine. Routing decisions come from package routing, called directly (it is pure).
+// carried out by Telephony off the loop, in order per call; journal writes are data (Write) handed
+// to the outbox (package outbox), which makes them durable and applies them. Routing decisions
+// come from package routing, called directly (it is pure).
 //
 // Construct with New(Config, Telephony, Journal, Clock, logger), start with Run(ctx). See
 // docs/call-flow.md for the states, the messages and how to follow one call through the code.

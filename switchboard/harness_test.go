@@ -84,7 +84,14 @@ type fakeJournal struct {
 	presence  []hotline.PresenceEvent // RecordPresence, in order
 	last      []hotline.PresenceEvent // what LastPresence returns
 	forwarded []CaseForwarded
+	open      []hotline.Leg   // what OpenLegs returns
+	waiting   []hotline.Leg   // what WaitingCallbacks returns
+	inWork    map[int64]int   // what OpenCaseCounts returns
+	today     map[int64]int   // what AnsweredSince returns
+	scripts   map[int][]int64 // what Specialists returns, by topic number
 }
+
+var _ Journal = (*fakeJournal)(nil)
 
 func (j *fakeJournal) RecordPresence(_ context.Context, e hotline.PresenceEvent) error {
 	if err := e.Validate(); err != nil {
@@ -132,6 +139,24 @@ func (j *fakeJournal) Write(ctx context.Context, w Write) (Filed, error) {
 		return Filed{}, nil
 	}
 	return Filed{}, fmt.Errorf("empty write")
+}
+
+func (j *fakeJournal) OpenLegs(context.Context) ([]hotline.Leg, error) { return j.open, nil }
+
+func (j *fakeJournal) WaitingCallbacks(context.Context) ([]hotline.Leg, error) { return j.waiting, nil }
+
+func (j *fakeJournal) OpenCaseCounts(context.Context) (map[int64]int, error) { return j.inWork, nil }
+
+func (j *fakeJournal) AnsweredSince(context.Context, time.Time) (map[int64]int, error) {
+	return j.today, nil
+}
+
+// Specialists answers as the journal does for a topic with no scripts: not found.
+func (j *fakeJournal) Specialists(_ context.Context, topic int) ([]int64, error) {
+	if ids, ok := j.scripts[topic]; ok {
+		return ids, nil
+	}
+	return nil, hotline.Errorf(hotline.ENOTFOUND, "no topic %d", topic)
 }
 
 func (j *fakeJournal) StartCall(_ context.Context, st CallStart) (Filed, error) {
@@ -209,20 +234,19 @@ func newHarness(t *testing.T, cfg Config, ops ...hotline.Operator) *harness {
 		}
 		h.pending = append(h.pending, res)
 	}
-	s.write = func(j writeJob) {
-		what, _ := j.name()
-		if j.read != nil {
-			if err := j.read(context.Background()); err != nil {
-				t.Logf("journal %s: %v", what, err) // as the writer would log it
+	s.write = func(j journalJob) {
+		if j.Read != nil {
+			if err := j.Read(context.Background()); err != nil {
+				t.Logf("journal %s: %v", j.What, err) // as the outbox would log it
 			}
 			return
 		}
-		cc, err := h.s.jr.Write(context.Background(), *j.w)
+		cc, err := h.s.jr.Write(context.Background(), *j.Write)
 		if err != nil {
-			t.Logf("journal %s: %v", what, err)
+			t.Logf("journal %s: %v", j.Write.Kind(), err)
 		}
-		if j.then != nil {
-			j.then(cc, err)
+		if j.Then != nil {
+			j.Then(cc, err)
 		}
 	}
 	s.reloadOperators()

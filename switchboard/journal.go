@@ -2,16 +2,18 @@ package switchboard
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/outbox"
 )
 
-// Journal is what the switchboard needs from the case journal. Every method may block on the disk;
-// the switchboard calls them from its writer goroutines, never on the loop, one at a time, in the
-// order the loop asked for them. Legs are identified by the call's id (the caller's Asterisk
-// channel id), which the loop knows from the first event, so no write waits for another's result.
+// Journal is what the switchboard needs from the case journal: every method is required, so a
+// journal cannot lose reconciliation, callbacks or limits by lacking one (journaladapter.Journal
+// is checked against it at compile time). Every method may block on the disk; the switchboard
+// calls them through its outbox (package outbox), never on the loop, one at a time, in the order
+// the loop asked for them. Legs are identified by the call's id (the caller's Asterisk channel
+// id), which the loop knows from the first event, so no write waits for another's result.
 type Journal interface {
 	// Operators returns the operators in service, to match handsets (Extension) to operators.
 	Operators(ctx context.Context) ([]hotline.Operator, error)
@@ -19,13 +21,42 @@ type Journal interface {
 	LastPresence(ctx context.Context) ([]hotline.PresenceEvent, error)
 	// Write applies one change the call flow makes (Write). A write with a Mark is applied once
 	// per mark: a replay of a mark the journal has applied before (after a crash, from the
-	// write-ahead spool) writes nothing and returns ErrAlreadyApplied.
+	// write-ahead spool) writes nothing and returns outbox.ErrAlreadyApplied.
 	Write(ctx context.Context, w Write) (Filed, error)
+	// OpenLegs lists the legs that never ended (journal.Store.OpenLegs): at start, the calls a
+	// previous run left are reconciled with what Asterisk still holds (reconcile.go).
+	OpenLegs(ctx context.Context) ([]hotline.Leg, error)
+	// WaitingCallbacks lists the callbacks no operator has been given yet: each the leg that ended
+	// at overflow when the caller keyed 1. At start they queue again at their places (callback.go).
+	WaitingCallbacks(ctx context.Context) ([]hotline.Leg, error)
+	// OpenCaseCounts counts each operator's cases in work, for their MaxConcurrent (limits.go).
+	OpenCaseCounts(ctx context.Context) (map[int64]int, error)
+	// AnsweredSince counts the calls each operator answered since a time: read once at the start,
+	// so "calls today" (the fewest-calls strategy, the live status) does not restart at 0 with the
+	// daemon (limits.go).
+	AnsweredSince(ctx context.Context, since time.Time) (map[int64]int, error)
+	// Specialists is the answer to "who takes this topic": the active level-2 specialists the
+	// scripts of the topic with handset number topicNumber recommend, by operator id, in order of
+	// preference (transfer.go).
+	Specialists(ctx context.Context, topicNumber int) ([]int64, error)
 }
 
-// ErrAlreadyApplied is a Journal's answer to a write replayed from the spool that it had already
-// applied: nothing was written, nothing is lost.
-var ErrAlreadyApplied = errors.New("journal write already applied")
+// applier is the Journal as the outbox applies writes to it: the mark travels in the Write.
+type applier struct{ jr Journal }
+
+func (a applier) Apply(ctx context.Context, w Write, m outbox.Mark) (Filed, error) {
+	w.Mark = m
+	return a.jr.Write(ctx, w)
+}
+
+// Claim is a Write with the mark and no part: the journal records the mark alone.
+func (a applier) Claim(ctx context.Context, m outbox.Mark) error {
+	_, err := a.jr.Write(ctx, Write{Mark: m})
+	return err
+}
+
+// retryable reports whether a failed journal read may succeed if tried again (outbox.Retryable).
+func retryable(err error) bool { return outbox.Retryable(err) }
 
 // A Write is one change the call flow makes in the journal, as data rather than a call, so that it
 // can wait on disk in the write-ahead spool until the journal has applied it: a crash, a restart or
@@ -33,10 +64,10 @@ var ErrAlreadyApplied = errors.New("journal write already applied")
 // writes calls; it opens a case only where a person or the delayed-answer rule says so (Topic,
 // Callback, Message).
 type Write struct {
-	// Mark is where the write waits in the spool (zero: it is not spooled). Set by the writer. A
-	// Write with a Mark and no part records the mark alone: the writer's way of saying that the
+	// Mark is where the write waits in the spool (zero: it is not spooled). Set by the outbox. A
+	// Write with a Mark and no part records the mark alone: the outbox's way of saying that the
 	// write of that mark was refused, so a replay must skip it too.
-	Mark Mark `json:"-"`
+	Mark outbox.Mark `json:"-"`
 
 	// StartCall records a call's arrival and its first leg; the Filed answer says what the
 	// journal knows of the caller (their open cases' owner). It opens no case.
@@ -62,13 +93,6 @@ type Write struct {
 	Presence *hotline.PresenceEvent `json:"presence,omitempty"`
 	// Forward: an operator keyed «*26» after a transfer of the call.
 	Forward *CaseForwarded `json:"forward,omitempty"`
-}
-
-// Mark is a write's place in the write-ahead spool: the spool file's generation and its sequence
-// number there.
-type Mark struct {
-	Spool string
-	Seq   uint64
 }
 
 // CallStart is a call's arrival. The names of its JSON fields are those of hotline.Leg's, so a
@@ -118,8 +142,8 @@ type CaseForwarded struct {
 	Reached bool   `json:"reached,omitempty"`
 }
 
-// kind names the part of w that is set, for logs; "" if none is.
-func (w Write) kind() string {
+// Kind names the part of w that is set, for logs; "" if none is (outbox.Entry).
+func (w Write) Kind() string {
 	switch {
 	case w.StartCall != nil:
 		return "start call"
@@ -147,8 +171,8 @@ func (w Write) changesCases() bool {
 	return w.Topic != nil || w.Callback != nil || w.Message != nil || w.Connected != nil || w.Forward != nil
 }
 
-// call is the call w is about, for logs.
-func (w Write) call() string {
+// Call is the call w is about, for logs (outbox.Entry).
+func (w Write) Call() string {
 	switch {
 	case w.StartCall != nil:
 		return w.StartCall.CallID

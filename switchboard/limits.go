@@ -15,20 +15,6 @@ import (
 // the call flow (an administrator reassigning a case) waits for at most.
 const caseCountEvery = 30 * time.Second
 
-// CaseCountJournal counts operators' cases in work (journal.Store.OpenCaseCounts). A Journal
-// without it has no limits enforced.
-type CaseCountJournal interface {
-	OpenCaseCounts(ctx context.Context) (map[int64]int, error)
-}
-
-// CallCountJournal counts the calls each operator answered since a time
-// (journal.Store.AnsweredSince): read once at the start, so "calls today" (the fewest-calls
-// strategy, the live status) does not restart at 0 with the daemon. A Journal without it starts
-// from 0.
-type CallCountJournal interface {
-	AnsweredSince(ctx context.Context, since time.Time) (map[int64]int, error)
-}
-
 // callsTodayLoaded is the journal's answer to AnsweredSince.
 type callsTodayLoaded struct {
 	day    time.Time
@@ -37,13 +23,9 @@ type callsTodayLoaded struct {
 
 // loadCallsToday asks the journal, once, how many calls each operator answered today.
 func (s *Switchboard) loadCallsToday() {
-	cj, ok := s.jr.(CallCountJournal)
-	if !ok {
-		return
-	}
 	today := day(s.clock.Now())
 	s.journalRead("count today's calls", "", func(ctx context.Context) error {
-		counts, err := cj.AnsweredSince(ctx, today)
+		counts, err := s.jr.AnsweredSince(ctx, today)
 		if err == nil {
 			s.post(callsTodayLoaded{day: today, counts: counts})
 		} else if !retryable(err) {
@@ -82,10 +64,6 @@ type caseCountsLoaded struct {
 // loadCaseCounts queues a read of the counts behind the writes queued so far (the writer runs
 // reads in order with writes), so it sees them.
 func (s *Switchboard) loadCaseCounts() {
-	cj, ok := s.jr.(CaseCountJournal)
-	if !ok {
-		return
-	}
 	if s.counts.pending {
 		s.counts.again = true
 		return
@@ -94,7 +72,7 @@ func (s *Switchboard) loadCaseCounts() {
 	s.counts.timer.stop()
 	s.counts.timer = s.after(caseCountEvery, s.loadCaseCounts)
 	s.journalRead("count cases in work", "", func(ctx context.Context) error {
-		counts, err := cj.OpenCaseCounts(ctx)
+		counts, err := s.jr.OpenCaseCounts(ctx)
 		if err == nil || !retryable(err) {
 			s.post(caseCountsLoaded{counts: counts, err: err})
 		}

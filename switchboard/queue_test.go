@@ -91,9 +91,9 @@ func TestLateLookupRequeues(t *testing.T) {
 	h := newHarness(t, testConfig(), op(1, "1001"))
 	h.arrive("c1", "+7111")
 	// c2's StartCall is answered only after its greeting: hold the write by reordering.
-	var held []writeJob
+	var held []journalJob
 	write := h.s.write
-	h.s.write = func(j writeJob) { held = append(held, j) }
+	h.s.write = func(j journalJob) { held = append(held, j) }
 	h.j.cases["+7555"] = Filed{OwnerID: 1, OpenCases: 1}
 	h.arrive("c2", "+7555")
 	if got := queueIDs(h.status()); !slices.Equal(got, []string{"c1", "c2"}) {

@@ -29,12 +29,6 @@ import (
 //
 // No case is doubled: adopted calls keep their call id, so their legs are updated, never filed anew.
 
-// LegJournal lists the legs that never ended (journal.Store.OpenLegs). A Journal without it is
-// not reconciled after a restart: unknown channels are left alone, as before.
-type LegJournal interface {
-	OpenLegs(ctx context.Context) ([]hotline.Leg, error)
-}
-
 // Continue sends a channel back to the dialplan, to the step after Stasis().
 type Continue struct{ Channel string }
 
@@ -68,12 +62,7 @@ type openLegsLoaded struct {
 
 // loadOpenLegs asks the journal for the legs left open by a previous run; Run calls it at start.
 func (s *Switchboard) loadOpenLegs() {
-	lj, ok := s.jr.(LegJournal)
-	if !ok {
-		s.reconciled = true
-		s.loadWaitingCallbacks()
-		return
-	}
+	lj := s.jr
 	s.journalRead("open legs", "", func(ctx context.Context) error {
 		legs, err := lj.OpenLegs(ctx)
 		if err == nil || !retryable(err) {

@@ -36,6 +36,40 @@ func (l *lockedJournal) Write(ctx context.Context, w Write) (Filed, error) {
 	return cc, err
 }
 
+// The reads: under the lock, from the fake journal.
+
+func (l *lockedJournal) OpenLegs(ctx context.Context) ([]hotline.Leg, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.j.OpenLegs(ctx)
+}
+
+func (l *lockedJournal) WaitingCallbacks(ctx context.Context) ([]hotline.Leg, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.j.WaitingCallbacks(ctx)
+}
+
+func (l *lockedJournal) OpenCaseCounts(ctx context.Context) (map[int64]int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.j.OpenCaseCounts(ctx)
+}
+
+func (l *lockedJournal) AnsweredSince(ctx context.Context, since time.Time) (map[int64]int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.j.AnsweredSince(ctx, since)
+}
+
+func (l *lockedJournal) Specialists(ctx context.Context, topic int) ([]int64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.j.Specialists(ctx, topic)
+}
+
+var _ Journal = (*lockedJournal)(nil)
+
 // fakeAsterisk answers requests the way Asterisk would, reporting events back through Deliver
 // from its own goroutines: playbacks finish, the operator answers at once, hangups end channels.
 func fakeAsterisk(s *Switchboard) Telephony {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/outbox"
 	"github.com/hotline-dev/hotline/routing"
 )
 
@@ -40,13 +41,13 @@ type Switchboard struct {
 	once  sync.Once     // Run runs once
 
 	// exec runs a request off the loop and posts opDone; post delivers a message to the loop;
-	// write hands a job to the journal writer. Run sets the real ones; tests drive them by hand.
+	// write hands a job to the outbox. Run sets the real ones; tests drive them by hand.
 	exec  func(lane string, op Op)
 	post  func(message)
-	write func(job writeJob)
+	write func(job journalJob)
 
-	spool  Spool                  // SetSpool; nil: journal writes wait in memory only
-	writer atomic.Pointer[writer] // Run's; nil in tests that drive the loop by hand
+	spool  outbox.Spool                  // SetSpool; nil: journal writes wait in memory only
+	outbox atomic.Pointer[journalOutbox] // Run's; nil in tests that drive the loop by hand
 
 	// Everything below is owned by the loop.
 	calls     map[string]*call      // by the caller's channel id
@@ -164,13 +165,12 @@ func (s *Switchboard) Run(ctx context.Context) error {
 		return errors.New("switchboard: Run called twice")
 	}
 	// Writes outlive ctx: they are what a shutdown must not lose. What an earlier run left in the
-	// spool goes first, before the operators and open legs are read.
-	w := newWriter(s.jr, s.spool, s.log)
-	w.recover()
-	s.writer.Store(w)
+	// spool goes first (outbox.New queues it), before the operators and open legs are read.
+	ob := outbox.New[Write, Filed](applier{s.jr}, s.spool, s.log)
+	s.outbox.Store(ob)
 	wdone := make(chan struct{})
-	go func() { w.run(); close(wdone) }()
-	s.write = w.push
+	go func() { ob.Run(); close(wdone) }()
+	s.write = ob.Push
 	s.post = func(m message) {
 		select {
 		case s.inbox <- m:
@@ -195,10 +195,10 @@ func (s *Switchboard) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			// The loop stops first, so that nothing waits on it any more (a journal job posting
-			// its result, a request's goroutine), then the writer drains: for journalGrace at
+			// its result, a request's goroutine), then the outbox drains: for journalGrace at
 			// most when the journal fails, since the spool keeps what is left.
 			close(s.done)
-			w.close(journalGrace)
+			ob.Close(journalGrace)
 			<-wdone
 			return ctx.Err()
 		case m := <-s.inbox:
@@ -214,15 +214,15 @@ const journalGrace = 10 * time.Second
 // Backlog is how many journal writes wait for the journal now (spooled, or in memory); safe to call
 // at any time, also after Run has returned.
 func (s *Switchboard) Backlog() int {
-	if w := s.writer.Load(); w != nil {
-		return w.backlog()
+	if ob := s.outbox.Load(); ob != nil {
+		return ob.Backlog()
 	}
 	return 0
 }
 
-// SetSpool makes the journal's writes durable from the moment they are asked for (see writer). Call
-// it before Run.
-func (s *Switchboard) SetSpool(sp Spool) {
+// SetSpool makes the journal's writes durable from the moment they are asked for (package outbox).
+// Call it before Run.
+func (s *Switchboard) SetSpool(sp outbox.Spool) {
 	s.spool = sp
 }
 
@@ -413,16 +413,16 @@ func (s *Switchboard) playAs(pb, key, channel string, media []string, then func(
 	return pb
 }
 
-// journalWrite asks the writer to apply w, then (if not nil) to call then on the writer with the
-// journal's answer: then must only post to the loop.
+// journalWrite asks the outbox to apply w, then (if not nil) to call then on the outbox's goroutine
+// with the journal's answer: then must only post to the loop.
 func (s *Switchboard) journalWrite(w Write, then func(Filed, error)) {
-	s.write(writeJob{w: &w, then: then})
+	s.write(journalJob{Write: &w, Then: then})
 	if w.changesCases() {
 		s.loadCaseCounts()
 	}
 }
 
-// journalConfirm asks the writer to apply w and tells the loop (confirmed, on the writer) once:
+// journalConfirm asks the outbox to apply w and tells the loop (confirmed, on the outbox) once:
 // when it is applied or refused (err), or as soon as it is safe in the spool while the journal is
 // unavailable (nil: it will be applied), so that an operator waiting on a feature code is answered
 // even during an outage.
@@ -430,13 +430,13 @@ func (s *Switchboard) journalConfirm(w Write, confirmed func(err error)) {
 	if w.changesCases() {
 		defer s.loadCaseCounts()
 	}
-	told := false // the writer's goroutine runs both functions, one after the other
-	s.write(writeJob{w: &w,
-		deferred: func() { told = true; confirmed(nil) },
-		then: func(_ Filed, err error) {
+	told := false // the outbox's goroutine runs both functions, one after the other
+	s.write(journalJob{Write: &w,
+		Deferred: func() { told = true; confirmed(nil) },
+		Then: func(_ Filed, err error) {
 			if told {
 				if err != nil {
-					s.log.Error("journal write confirmed while the journal was down, then refused", "what", w.kind(), "call", w.call(), "err", err)
+					s.log.Error("journal write confirmed while the journal was down, then refused", "what", w.Kind(), "call", w.Call(), "err", err)
 				}
 				return
 			}
@@ -444,11 +444,17 @@ func (s *Switchboard) journalConfirm(w Write, confirmed func(err error)) {
 		}})
 }
 
-// journalRead asks the writer to run a read, in order with the writes before it (so that, at
+// journalRead asks the outbox to run a read, in order with the writes before it (so that, at
 // start, the open legs are read after the spool's writes are applied).
 func (s *Switchboard) journalRead(what, callID string, f func(ctx context.Context) error) {
-	s.write(writeJob{what: what, call: callID, read: f})
+	s.write(journalJob{What: what, Call: callID, Read: f})
 }
+
+// journalJob and journalOutbox are the outbox's types for the switchboard's writes.
+type (
+	journalJob    = outbox.Job[Write, Filed]
+	journalOutbox = outbox.Outbox[Write, Filed]
+)
 
 // command is an admin request: run on the loop, which replies on its own channel.
 type command struct{ run func(s *Switchboard) }

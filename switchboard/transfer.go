@@ -69,13 +69,6 @@ const (
 	progressDeclined    = "channel_declined"
 )
 
-// SpecialistJournal is the journal's answer to "who takes this topic": the active level-2
-// specialists its scripts recommend, by operator id, in order of preference. A Journal that lacks
-// it cannot transfer by topic (the operator hears the refusal).
-type SpecialistJournal interface {
-	Specialists(ctx context.Context, topicNumber int) ([]int64, error)
-}
-
 // Transfer prompts: core sounds present in the en and ru packs. Functions, not variables, so no
 // caller can change what another hears.
 func promptTransferHold() []string        { return []string{"sound:pls-hold-while-try"} }
@@ -181,16 +174,15 @@ func (s *Switchboard) keyedTransfer(op *operator, channel, digits string) bool {
 		return true
 	}
 	n, err := strconv.Atoi(topic)
-	sj, ok := s.jr.(SpecialistJournal)
-	if err != nil || n <= 0 || !ok {
-		s.callLog(c).Info("transfer by topic refused", "topic", topic, "journal_knows_specialists", ok)
+	if err != nil || n <= 0 {
+		s.callLog(c).Info("transfer by topic refused", "topic", topic)
 		s.play(c.id, o.channel, s.cfg.Prompts.Invalid, nil)
 		return true
 	}
 	s.callLog(c).Info("transfer keyed", "topic", n)
 	id, offerCh := c.id, o.channel
 	s.journalRead("recommended specialists", id, func(ctx context.Context) error {
-		ids, err := sj.Specialists(ctx, n)
+		ids, err := s.jr.Specialists(ctx, n)
 		if err == nil || !retryable(err) {
 			s.post(specialistsFound{call: id, offer: offerCh, topic: n, ids: ids, err: err})
 		}

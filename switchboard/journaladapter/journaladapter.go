@@ -11,6 +11,7 @@ import (
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/outbox"
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
@@ -22,9 +23,8 @@ type Journal struct {
 	DelayedAnswers journal.DelayedAnswerRule
 }
 
+// The switchboard requires every method of its Journal: checked here, at compile time.
 var _ switchboard.Journal = Journal{}
-var _ switchboard.CaseCountJournal = Journal{}
-var _ switchboard.CallCountJournal = Journal{}
 
 // Operators returns the operators in service (removed ones are not).
 func (j Journal) Operators(ctx context.Context) ([]hotline.Operator, error) {
@@ -39,7 +39,7 @@ func (j Journal) Write(ctx context.Context, w switchboard.Write) (switchboard.Fi
 	}
 	f, err := j.write(ctx, w)
 	if errors.Is(err, journal.ErrAlreadyApplied) {
-		return switchboard.Filed{}, fmt.Errorf("%w: %w", switchboard.ErrAlreadyApplied, err)
+		return switchboard.Filed{}, fmt.Errorf("%w: %w", outbox.ErrAlreadyApplied, err)
 	}
 	return f, err
 }
@@ -75,9 +75,6 @@ func (j Journal) write(ctx context.Context, w switchboard.Write) (switchboard.Fi
 	}
 	return switchboard.Filed{}, err
 }
-
-var _ switchboard.SpecialistJournal = Journal{}
-var _ switchboard.CallbackJournal = Journal{}
 
 // Specialists lists, by id, the active level-2 specialists the scripts of the topic with handset
 // number topicNumber recommend, in order of preference.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/outbox"
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
@@ -153,16 +154,16 @@ func TestSpooledWriteAppliedOnce(t *testing.T) {
 	store := openStore(t)
 	j := Journal{Store: store}
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	start := switchboard.Write{Mark: switchboard.Mark{Spool: "g1", Seq: 1},
+	start := switchboard.Write{Mark: outbox.Mark{Spool: "g1", Seq: 1},
 		StartCall: &switchboard.CallStart{CallID: "1700.1", CallerNumber: "+79001112233", ArrivedAt: at}}
 	if _, err := j.Write(ctx, start); err != nil {
 		t.Fatalf("first write: %v", err)
 	}
-	if _, err := j.Write(ctx, start); !errors.Is(err, switchboard.ErrAlreadyApplied) {
+	if _, err := j.Write(ctx, start); !errors.Is(err, outbox.ErrAlreadyApplied) {
 		t.Fatalf("replay: %v, want ErrAlreadyApplied", err)
 	}
 	end := hotline.Leg{CallID: "1700.1", ArrivedAt: at, EndedAt: at.Add(time.Minute), End: hotline.LegAbandoned}
-	if _, err := j.Write(ctx, switchboard.Write{Mark: switchboard.Mark{Spool: "g1", Seq: 2}, SaveLeg: &end}); err != nil {
+	if _, err := j.Write(ctx, switchboard.Write{Mark: outbox.Mark{Spool: "g1", Seq: 2}, SaveLeg: &end}); err != nil {
 		t.Fatalf("next mark: %v", err)
 	}
 	legs, err := store.Legs(ctx, "1700.1")
@@ -189,12 +190,12 @@ func openStore(t *testing.T) *journal.Store {
 func TestMarkClaimedAlone(t *testing.T) {
 	ctx := context.Background()
 	j := Journal{Store: openStore(t)}
-	mark := switchboard.Mark{Spool: "g1", Seq: 5}
+	mark := outbox.Mark{Spool: "g1", Seq: 5}
 	if _, err := j.Write(ctx, switchboard.Write{Mark: mark}); err != nil {
 		t.Fatalf("claim alone: %v", err)
 	}
 	leg := switchboard.CallStart{CallID: "1700.9", ArrivedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	if _, err := j.Write(ctx, switchboard.Write{Mark: mark, StartCall: &leg}); !errors.Is(err, switchboard.ErrAlreadyApplied) {
+	if _, err := j.Write(ctx, switchboard.Write{Mark: mark, StartCall: &leg}); !errors.Is(err, outbox.ErrAlreadyApplied) {
 		t.Errorf("replay of a write whose mark was claimed alone: %v, want ErrAlreadyApplied", err)
 	}
 	if _, err := j.Write(ctx, switchboard.Write{}); hotline.ErrorCode(err) != hotline.EINVALID {

@@ -1,4 +1,4 @@
-package switchboard
+package outbox
 
 import (
 	"context"
@@ -11,14 +11,34 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
-	"github.com/hotline-dev/hotline/spool"
+	"github.com/hotline-dev/hotline/outbox/spool"
 )
+
+// testWrite is an Entry: the arrival of a call, as the switchboard's StartCall would be.
+type testWrite struct {
+	CallID string    `json:"call_id"`
+	At     time.Time `json:"at"`
+}
+
+func (w testWrite) Kind() string {
+	if w.CallID == "" {
+		return ""
+	}
+	return "start call"
+}
+
+func (w testWrite) Call() string { return w.CallID }
+
+// filed is the journal's answer to a write: how many calls it holds once it is applied.
+type filed struct{ calls int }
+
+type testJob = Job[testWrite, filed]
 
 // markedJournal applies writes as the real journal does with spool marks (each mark once, in
 // order), and can be made to fail or to hang.
 type markedJournal struct {
 	mu      sync.Mutex
-	applied []string          // call ids of the StartCall writes applied, in order
+	applied []string          // call ids of the writes applied, in order
 	marks   map[string]uint64 // the newest mark applied, by spool generation
 	fail    int               // the next writes fail with EUNAVAILABLE
 	hang    chan struct{}     // not nil: writes wait for it (or their ctx)
@@ -26,12 +46,17 @@ type markedJournal struct {
 	claimed []uint64 // marks recorded alone (a write refused or dropped)
 }
 
-func (j *markedJournal) Operators(context.Context) ([]hotline.Operator, error) { return nil, nil }
-func (j *markedJournal) LastPresence(context.Context) ([]hotline.PresenceEvent, error) {
-	return nil, nil
+func (j *markedJournal) Apply(ctx context.Context, w testWrite, m Mark) (filed, error) {
+	return j.apply(ctx, &w, m)
 }
 
-func (j *markedJournal) Write(ctx context.Context, w Write) (Filed, error) {
+func (j *markedJournal) Claim(ctx context.Context, m Mark) error {
+	_, err := j.apply(ctx, nil, m)
+	return err
+}
+
+// apply applies w (nil: the mark alone).
+func (j *markedJournal) apply(ctx context.Context, w *testWrite, m Mark) (filed, error) {
 	j.mu.Lock()
 	hang := j.hang
 	j.mu.Unlock()
@@ -39,7 +64,7 @@ func (j *markedJournal) Write(ctx context.Context, w Write) (Filed, error) {
 		select {
 		case <-hang:
 		case <-ctx.Done():
-			return Filed{}, hotline.Errorf(hotline.EUNAVAILABLE, "journal hung: %v", ctx.Err())
+			return filed{}, hotline.Errorf(hotline.EUNAVAILABLE, "journal hung: %v", ctx.Err())
 		}
 	}
 	j.mu.Lock()
@@ -47,25 +72,25 @@ func (j *markedJournal) Write(ctx context.Context, w Write) (Filed, error) {
 	j.calls++
 	if j.fail > 0 {
 		j.fail--
-		return Filed{}, hotline.Errorf(hotline.EUNAVAILABLE, "database is locked")
+		return filed{}, hotline.Errorf(hotline.EUNAVAILABLE, "database is locked")
 	}
-	if w.Mark.Spool != "" {
+	if m.Spool != "" {
 		if j.marks == nil {
 			j.marks = map[string]uint64{}
 		}
-		if j.marks[w.Mark.Spool] >= w.Mark.Seq {
-			return Filed{}, ErrAlreadyApplied
+		if j.marks[m.Spool] >= m.Seq {
+			return filed{}, ErrAlreadyApplied
 		}
-		j.marks[w.Mark.Spool] = w.Mark.Seq
-		if w.kind() == "" {
-			j.claimed = append(j.claimed, w.Mark.Seq)
+		j.marks[m.Spool] = m.Seq
+		if w == nil {
+			j.claimed = append(j.claimed, m.Seq)
 		}
 	}
-	if w.StartCall != nil {
-		j.applied = append(j.applied, w.StartCall.CallID)
-		return Filed{OpenCases: len(j.applied)}, nil
+	if w != nil {
+		j.applied = append(j.applied, w.CallID)
+		return filed{calls: len(j.applied)}, nil
 	}
-	return Filed{}, nil
+	return filed{}, nil
 }
 
 func (j *markedJournal) appliedCalls() []string {
@@ -74,8 +99,8 @@ func (j *markedJournal) appliedCalls() []string {
 	return append([]string(nil), j.applied...)
 }
 
-func startWrite(call string) writeJob {
-	return writeJob{w: &Write{StartCall: &CallStart{CallID: call, ArrivedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}}}
+func startWrite(call string) testJob {
+	return testJob{Write: &testWrite{CallID: call, At: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}}
 }
 
 func openSpool(t *testing.T, path string) *spool.Spool {
@@ -91,40 +116,40 @@ func testLog(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// runWriter starts w and returns a function that closes it with grace and waits for it.
-func runWriter(w *writer) func(grace time.Duration) {
+// runOutbox starts o and returns a function that closes it with grace and waits for it.
+func runOutbox(o *Outbox[testWrite, filed]) func(grace time.Duration) {
 	done := make(chan struct{})
-	go func() { w.run(); close(done) }()
+	go func() { o.Run(); close(done) }()
 	return func(grace time.Duration) {
-		w.close(grace)
+		o.Close(grace)
 		<-done
 	}
 }
 
 // A journal that fails for a while delays the writes, never loses or reorders them; the loop's
 // pushes never wait for it; once applied, the spool has nothing pending.
-func TestWriterRetriesSpooledWrites(t *testing.T) {
+func TestOutboxRetriesSpooledWrites(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.spool")
 	sp := openSpool(t, path)
 	defer sp.Close()
 	jr := &markedJournal{fail: 3}
-	w := newWriter(jr, sp, testLog(t))
-	stop := runWriter(w)
+	w := New[testWrite, filed](jr, sp, testLog(t))
+	stop := runOutbox(w)
 	var told []string
 	var mu sync.Mutex
 	for i := range 5 {
 		j := startWrite(fmt.Sprintf("c%d", i))
-		j.then = func(cc Filed, err error) {
+		j.Then = func(cc filed, err error) {
 			mu.Lock()
-			told = append(told, fmt.Sprintf("%d:%v", cc.OpenCases, err))
+			told = append(told, fmt.Sprintf("%d:%v", cc.calls, err))
 			mu.Unlock()
 		}
-		j.deferred = func() {
+		j.Deferred = func() {
 			mu.Lock()
 			told = append(told, "deferred")
 			mu.Unlock()
 		}
-		w.push(j)
+		w.Push(j)
 	}
 	stop(time.Minute)
 	if got := jr.appliedCalls(); fmt.Sprint(got) != "[c0 c1 c2 c3 c4]" {
@@ -142,14 +167,14 @@ func TestWriterRetriesSpooledWrites(t *testing.T) {
 
 // kill -9 while the journal hangs: the writes are in the spool file. The next run applies them
 // first, in order, before anything it asks itself, and skips the one the journal had committed.
-func TestWriterReplaysSpoolAfterCrash(t *testing.T) {
+func TestOutboxReplaysSpoolAfterCrash(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.spool")
 	sp := openSpool(t, path)
 	hung := &markedJournal{hang: make(chan struct{})}
-	w := newWriter(hung, sp, testLog(t))
-	dead := runWriter(w) // stopped only at the end, without grace: the process "dies" meanwhile
+	w := New[testWrite, filed](hung, sp, testLog(t))
+	dead := runOutbox(w) // stopped only at the end, without grace: the process "dies" meanwhile
 	for _, c := range []string{"c1", "c2", "c3"} {
-		w.push(startWrite(c))
+		w.Push(startWrite(c))
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for len(sp.Pending()) < 3 && time.Now().Before(deadline) {
@@ -176,10 +201,9 @@ func TestWriterReplaysSpoolAfterCrash(t *testing.T) {
 	}
 	// The journal had committed c1 just before the crash (its mark with it).
 	jr := &markedJournal{marks: map[string]uint64{gen: again.Pending()[0].Seq}, applied: []string{"c1"}}
-	w2 := newWriter(jr, again, testLog(t))
-	w2.recover()
-	stop := runWriter(w2)
-	w2.push(startWrite("c4"))
+	w2 := New[testWrite, filed](jr, again, testLog(t))
+	stop := runOutbox(w2)
+	w2.Push(startWrite("c4"))
 	stop(time.Minute)
 	if got := jr.appliedCalls(); fmt.Sprint(got) != "[c1 c2 c3 c4]" {
 		t.Errorf("journal holds %v, want c1 once, then c2, c3 replayed, then c4", got)
@@ -192,14 +216,14 @@ func TestWriterReplaysSpoolAfterCrash(t *testing.T) {
 }
 
 // A stop while the journal is down ends after the grace; the spool keeps the writes.
-func TestWriterStopsAfterGraceLeavingSpool(t *testing.T) {
+func TestOutboxStopsAfterGraceLeavingSpool(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.spool")
 	sp := openSpool(t, path)
 	jr := &markedJournal{fail: 1 << 30}
-	w := newWriter(jr, sp, testLog(t))
-	stop := runWriter(w)
-	w.push(startWrite("c1"))
-	w.push(startWrite("c2"))
+	w := New[testWrite, filed](jr, sp, testLog(t))
+	stop := runOutbox(w)
+	w.Push(startWrite("c1"))
+	w.Push(startWrite("c2"))
 	stop(500 * time.Millisecond) // returns: the failing journal does not hold the stop
 	if n := len(sp.Pending()); n != 2 {
 		t.Errorf("%d writes left in the spool, want 2", n)
@@ -212,15 +236,15 @@ func TestWriterStopsAfterGraceLeavingSpool(t *testing.T) {
 
 // Without a spool a write that keeps failing is dropped after writeTries, and the next goes on;
 // a write the journal refuses is not retried.
-func TestWriterWithoutSpool(t *testing.T) {
+func TestOutboxWithoutSpool(t *testing.T) {
 	jr := &markedJournal{fail: writeTries}
-	w := newWriter(jr, nil, testLog(t))
-	stop := runWriter(w)
+	w := New[testWrite, filed](jr, nil, testLog(t))
+	stop := runOutbox(w)
 	var errs []error
 	for _, c := range []string{"lost", "kept"} {
 		j := startWrite(c)
-		j.then = func(_ Filed, err error) { errs = append(errs, err) }
-		w.push(j)
+		j.Then = func(_ filed, err error) { errs = append(errs, err) }
+		w.Push(j)
 	}
 	stop(time.Minute)
 	if got := jr.appliedCalls(); fmt.Sprint(got) != "[kept]" {
@@ -233,9 +257,9 @@ func TestWriterWithoutSpool(t *testing.T) {
 		t.Errorf("%d journal calls, want %d", jr.calls, writeTries+1)
 	}
 	refused := &refusingJournal{}
-	w = newWriter(refused, nil, testLog(t))
-	stop = runWriter(w)
-	w.push(startWrite("bad"))
+	w = New[testWrite, filed](refused, nil, testLog(t))
+	stop = runOutbox(w)
+	w.Push(startWrite("bad"))
 	stop(time.Minute)
 	if refused.calls != 1 {
 		t.Errorf("a refused write was tried %d times, want once", refused.calls)
@@ -246,22 +270,22 @@ type refusingJournal struct {
 	markedJournal
 }
 
-func (j *refusingJournal) Write(context.Context, Write) (Filed, error) {
+func (j *refusingJournal) Apply(context.Context, testWrite, Mark) (filed, error) {
 	j.calls++
-	return Filed{}, hotline.Errorf(hotline.EINVALID, "no such operator")
+	return filed{}, hotline.Errorf(hotline.EINVALID, "no such operator")
 }
 
 // Pushing never waits for the journal: a hung journal and thousands of writes.
-func TestWriterPushNeverBlocks(t *testing.T) {
+func TestOutboxPushNeverBlocks(t *testing.T) {
 	sp := openSpool(t, filepath.Join(t.TempDir(), "j.spool"))
 	defer sp.Close()
 	jr := &markedJournal{hang: make(chan struct{})}
-	w := newWriter(jr, sp, testLog(t))
-	stop := runWriter(w)
+	w := New[testWrite, filed](jr, sp, testLog(t))
+	stop := runOutbox(w)
 	done := make(chan struct{})
 	go func() {
 		for i := range 5000 {
-			w.push(startWrite(fmt.Sprintf("c%d", i)))
+			w.Push(startWrite(fmt.Sprintf("c%d", i)))
 		}
 		close(done)
 	}()
@@ -270,7 +294,7 @@ func TestWriterPushNeverBlocks(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("pushes blocked behind a hung journal")
 	}
-	if w.backlog() == 0 {
+	if w.Backlog() == 0 {
 		t.Error("backlog 0 with a hung journal")
 	}
 	close(jr.hang)
@@ -282,14 +306,14 @@ func TestWriterPushNeverBlocks(t *testing.T) {
 
 // A spooled write that fails unexpectedly (not "unavailable") is not waited for without end: after
 // writeTries it is dropped, its mark claimed so that a replay skips it, and the writes behind it go on.
-func TestWriterDropsWriteThatKeepsFailing(t *testing.T) {
+func TestOutboxDropsWriteThatKeepsFailing(t *testing.T) {
 	sp := openSpool(t, filepath.Join(t.TempDir(), "j.spool"))
 	defer sp.Close()
 	jr := &internalFailure{}
-	w := newWriter(jr, sp, testLog(t))
-	stop := runWriter(w)
-	w.push(startWrite("bad"))
-	w.push(startWrite("good"))
+	w := New[testWrite, filed](jr, sp, testLog(t))
+	stop := runOutbox(w)
+	w.Push(startWrite("bad"))
+	w.Push(startWrite("good"))
 	stop(time.Minute)
 	if got := jr.appliedCalls(); fmt.Sprint(got) != "[good]" {
 		t.Errorf("applied %v, want only the good write", got)
@@ -305,16 +329,16 @@ func TestWriterDropsWriteThatKeepsFailing(t *testing.T) {
 	}
 }
 
-// internalFailure fails every StartCall of call "bad" with an unexpected error.
+// internalFailure fails every write of call "bad" with an unexpected error.
 type internalFailure struct {
 	markedJournal
 	badTries int
 }
 
-func (j *internalFailure) Write(ctx context.Context, w Write) (Filed, error) {
-	if w.StartCall != nil && w.StartCall.CallID == "bad" {
+func (j *internalFailure) Apply(ctx context.Context, w testWrite, m Mark) (filed, error) {
+	if w.CallID == "bad" {
 		j.badTries++
-		return Filed{}, fmt.Errorf("sqlite: something unexpected")
+		return filed{}, fmt.Errorf("sqlite: something unexpected")
 	}
-	return j.markedJournal.Write(ctx, w)
+	return j.markedJournal.Apply(ctx, w, m)
 }

@@ -1,5 +1,5 @@
-// Package spool is a write-ahead file of records. The switchboard's journal writer appends the
-// writes the call-flow loop queues here, fsynced, before applying them to SQLite, so that they
+// Package spool is a write-ahead file of records. The outbox (package outbox) appends the journal
+// writes the switchboard hands it here, fsynced, before applying them to SQLite, so that they
 // survive a crash (kill -9, power loss), a failing SQLite and a restart.
 //
 // # Delivery: at least once

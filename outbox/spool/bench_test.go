@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hotline-dev/hotline/spool"
+	"github.com/hotline-dev/hotline/outbox/spool"
 )
 
 // BenchmarkAppend appends batches of ~300-byte records (a journal write's size), each batch one

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hotline-dev/hotline/spool"
+	"github.com/hotline-dev/hotline/outbox/spool"
 )
 
 // The tests write and read spool files with their own code, following the format documented

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hotline-dev/hotline/spool"
+	"github.com/hotline-dev/hotline/outbox/spool"
 )
 
 const testGen = "0123456789abcdef"

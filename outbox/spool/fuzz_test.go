@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hotline-dev/hotline/spool"
+	"github.com/hotline-dev/hotline/outbox/spool"
 )
 
 // FuzzOpen opens files of any content. Open must not fail or panic. It must return exactly the

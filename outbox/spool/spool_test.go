@@ -13,7 +13,7 @@ import (
 	"time"
 	"weak"
 
-	"github.com/hotline-dev/hotline/spool"
+	"github.com/hotline-dev/hotline/outbox/spool"
 )
 
 func TestAppendPendingReleaseRotate(t *testing.T) {

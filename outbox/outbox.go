@@ -1,0 +1,415 @@
+// Package outbox makes the call flow's journal writes durable and applies them to the journal
+// exactly once. The switchboard decides what to write and hands each write to an Outbox with Push,
+// which never waits; the outbox appends it to the write-ahead spool (package outbox/spool: one
+// fsync per batch) before SQLite sees it, then applies the writes one at a time, in the order
+// pushed, retrying while the journal is unavailable, and reports each result back (Job.Then).
+// Every spooled write carries its Mark (the spool's generation and sequence number); the journal
+// records the mark in the same transaction as the write (journal.WithWriteMark), so the writes an
+// earlier run left in the spool, replayed first by New after a kill -9, are skipped if they were
+// committed: a crash loses nothing that was fsynced, and nothing is applied twice. Reads that must
+// see every write asked before them (Job.Read) travel the same queue.
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/outbox/spool"
+)
+
+// Mark is a write's place in the write-ahead spool: the spool file's generation and its sequence
+// number there. The zero Mark: the write is not spooled.
+type Mark struct {
+	Spool string
+	Seq   uint64
+}
+
+// ErrAlreadyApplied is a Journal's answer to a write replayed from the spool that it had already
+// applied: nothing was written, nothing is lost.
+var ErrAlreadyApplied = errors.New("journal write already applied")
+
+// Spool keeps the writes on disk from the moment they are pushed until the journal has applied
+// them (package spool: an append-only, checksummed, fsynced file beside the journal). *spool.Spool
+// is one.
+type Spool interface {
+	// Generation names the current file; a write's Mark is (Generation, Seq).
+	Generation() string
+	// Pending returns, in order, the records an earlier run left in the file: those it never
+	// released, and possibly some it did (the file is not rewritten at every release).
+	Pending() []spool.Record
+	// Append stores records durably (one fsync for all) and returns the first one's Seq.
+	Append(data ...[]byte) (first uint64, err error)
+	// Release says every record up to seq was applied.
+	Release(seq uint64) error
+}
+
+// Entry is a write as the outbox carries it: a value that survives a round trip through JSON (it
+// waits in the spool in that form), and names itself for logs.
+type Entry interface {
+	// Kind names the change, for logs; "" says the value holds none (a spool record this version
+	// does not understand).
+	Kind() string
+	// Call is the call the write is about, for logs; "" if none.
+	Call() string
+}
+
+// Journal is where entries are applied.
+type Journal[E Entry, R any] interface {
+	// Apply applies e in one transaction; with a non-zero m it records m in the same transaction,
+	// and returns ErrAlreadyApplied (wrapped or not) without writing when m, or a later mark of the
+	// same spool, was recorded before.
+	Apply(ctx context.Context, e E, m Mark) (R, error)
+	// Claim records m alone (ErrAlreadyApplied as Apply): the write of m was refused or dropped,
+	// so a replay after a crash must skip it too.
+	Claim(ctx context.Context, m Mark) error
+}
+
+// Job is one thing asked of the journal: a write (Write) or a read (Read), run in the order pushed.
+type Job[E Entry, R any] struct {
+	// Write is the change to apply; nil for a read.
+	Write *E
+	// Then runs on the outbox's goroutine, once, when Write is applied (nil) or refused or dropped
+	// (the error). nil: nobody waits.
+	Then func(R, error)
+	// Deferred runs on the outbox's goroutine, before Then, at most once: when Write, spooled,
+	// first finds the journal unavailable. The write is safe on disk and will be applied when the
+	// journal is back, which may take long: who is waiting for a confirmation can have it now.
+	Deferred func()
+
+	// Read runs in order with the writes, so it sees every write pushed before it; an error it
+	// returns is retried as a write's without a spool.
+	Read func(ctx context.Context) error
+	What string // a read's name, for logs
+	Call string // the call a read is about, for logs
+
+	mark    Mark   // where Write waits in the spool; zero: not spooled
+	release uint64 // a spool record to release once Read has run (an unreadable record)
+}
+
+func (j Job[E, R]) name() (what, call string) {
+	if j.Write != nil {
+		return (*j.Write).Kind(), (*j.Write).Call()
+	}
+	return j.What, j.Call
+}
+
+// Outbox takes jobs without ever making the pusher wait, and runs them on two goroutines:
+//
+//	Push ──► in ──spooler: Append to the spool (one fsync per batch)──► ready ──applier──► Journal
+//
+// A write is durable once the spooler's fsync returns, long before SQLite may have it, and the
+// spooler never waits on SQLite, so a slow or failing journal delays only the applier. The applier
+// runs jobs one at a time in the order pushed; a spooled write that fails is tried again, with a
+// capped backoff, until the journal takes it (or refuses it), then released from the spool.
+//
+// Only an unavailable journal (locked, full, read-only, not answering) is waited for without end:
+// a write that fails otherwise (an unexpected error) is tried writeTries (3) times, then logged in
+// full, so that someone can enter it by hand, and dropped, so that one bad row cannot stall every
+// write behind it. Without a spool (tests, or a spool that fails to append) a write lives only in
+// memory and is tried writeTries times whatever the failure.
+type Outbox[E Entry, R any] struct {
+	log   *slog.Logger
+	jr    Journal[E, R]
+	spool Spool // nil: none
+
+	mu      sync.Mutex
+	spoolIn *sync.Cond // in has jobs, or closed
+	applyIn *sync.Cond // ready has jobs, or spooled
+	in      []Job[E, R]
+	ready   []Job[E, R]
+	busy    bool // the applier holds a job
+	closed  bool // no more pushes
+	spooled bool // the spooler has handed over everything
+	// quit ends when a shutdown's grace is over: retries stop, journal calls are cancelled.
+	quit    context.Context
+	quitNow context.CancelFunc
+}
+
+const (
+	// writeTries is how often a write is tried before it is logged and dropped: any write that is
+	// not spooled, and a spooled one whose failure is not the journal being unavailable.
+	writeTries = 3
+	// writeTimeout bounds one journal call.
+	writeTimeout = 30 * time.Second
+	// retryCap is the longest wait between tries of a spooled write.
+	retryCap = 30 * time.Second
+)
+
+// New returns an outbox applying to jr, spooling to sp (nil: writes wait in memory only). What an
+// earlier run left in sp is queued first, ahead of anything pushed: Run applies it before the rest.
+// A nil log discards.
+func New[E Entry, R any](jr Journal[E, R], sp Spool, log *slog.Logger) *Outbox[E, R] {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	o := &Outbox[E, R]{log: log, jr: jr, spool: sp}
+	o.quit, o.quitNow = context.WithCancel(context.Background())
+	o.spoolIn = sync.NewCond(&o.mu)
+	o.applyIn = sync.NewCond(&o.mu)
+	o.recover()
+	return o
+}
+
+// recover queues what an earlier run left in the spool.
+func (o *Outbox[E, R]) recover() {
+	if o.spool == nil {
+		return
+	}
+	gen := o.spool.Generation()
+	recs := o.spool.Pending()
+	for _, r := range recs {
+		var e E
+		if err := json.Unmarshal(r.Data, &e); err != nil || e.Kind() == "" {
+			// Only a spool written by another version could hold this. It keeps its place in the
+			// order: released in turn, so the records before it stay in the spool until applied.
+			data, seq := string(r.Data), r.Seq
+			o.ready = append(o.ready, Job[E, R]{What: "unreadable spool record", release: seq, Read: func(context.Context) error {
+				o.log.Error("journal write in the spool not understood; skipped", "seq", seq, "record", data, "err", err)
+				return nil
+			}})
+			continue
+		}
+		o.ready = append(o.ready, Job[E, R]{Write: &e, mark: Mark{Spool: gen, Seq: r.Seq}})
+	}
+	if len(recs) > 0 {
+		o.log.Info("journal writes in the spool from the previous run: applying them first (those the journal has are skipped)", "writes", len(recs), "spool", gen)
+	}
+}
+
+// Push queues j behind every job pushed before it. It never waits for the disk or the journal.
+func (o *Outbox[E, R]) Push(j Job[E, R]) {
+	o.mu.Lock()
+	o.in = append(o.in, j)
+	o.mu.Unlock()
+	o.spoolIn.Signal()
+}
+
+// Backlog is how many jobs wait (spooled or not), for metrics; safe to call at any time.
+func (o *Outbox[E, R]) Backlog() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := len(o.in) + len(o.ready)
+	if o.busy {
+		n++
+	}
+	return n
+}
+
+// Close ends pushing: the spooler hands over what it has and returns; Run returns once every job
+// has run, or at once when grace ends (what is spooled stays for the next start). Push after Close
+// is a mistake: the job may never run.
+func (o *Outbox[E, R]) Close(grace time.Duration) {
+	o.mu.Lock()
+	o.closed = true
+	o.mu.Unlock()
+	o.spoolIn.Broadcast()
+	time.AfterFunc(grace, o.quitNow)
+}
+
+// Run runs the spooler and the applier and returns when both have, after Close.
+func (o *Outbox[E, R]) Run() {
+	done := make(chan struct{})
+	go func() { o.runSpooler(); close(done) }()
+	o.runApplier()
+	<-done
+}
+
+func (o *Outbox[E, R]) runSpooler() {
+	for {
+		o.mu.Lock()
+		for len(o.in) == 0 && !o.closed {
+			o.spoolIn.Wait()
+		}
+		batch := o.in
+		o.in = nil
+		if len(batch) == 0 {
+			o.spooled = true
+			o.mu.Unlock()
+			o.applyIn.Broadcast()
+			return
+		}
+		o.mu.Unlock()
+
+		o.append(batch)
+		o.mu.Lock()
+		o.ready = append(o.ready, batch...)
+		o.mu.Unlock()
+		o.applyIn.Signal()
+	}
+}
+
+// append stores the batch's writes in the spool and marks them. A spool that fails leaves them
+// unmarked: they still go to the journal, from memory, as they would without a spool.
+func (o *Outbox[E, R]) append(batch []Job[E, R]) {
+	if o.spool == nil {
+		return
+	}
+	var data [][]byte
+	var jobs []*Job[E, R]
+	for i := range batch {
+		if batch[i].Write == nil {
+			continue
+		}
+		b, err := json.Marshal(*batch[i].Write)
+		if err != nil {
+			o.log.Error("journal write cannot be spooled", "what", (*batch[i].Write).Kind(), "err", err)
+			continue
+		}
+		data = append(data, b)
+		jobs = append(jobs, &batch[i])
+	}
+	if len(data) == 0 {
+		return
+	}
+	first, err := o.spool.Append(data...)
+	if err != nil {
+		o.log.Error("journal writes not spooled: they wait in memory only, and a crash would lose them", "writes", len(data), "err", err)
+		return
+	}
+	gen := o.spool.Generation()
+	for i, j := range jobs {
+		j.mark = Mark{Spool: gen, Seq: first + uint64(i)}
+	}
+}
+
+func (o *Outbox[E, R]) runApplier() {
+	for {
+		o.mu.Lock()
+		for len(o.ready) == 0 && !o.spooled {
+			o.applyIn.Wait()
+		}
+		if len(o.ready) == 0 {
+			o.mu.Unlock()
+			return
+		}
+		j := o.ready[0]
+		o.ready[0] = Job[E, R]{}
+		o.ready = o.ready[1:]
+		o.busy = true
+		o.mu.Unlock()
+
+		if !o.runJob(j) {
+			o.leftInSpool(j)
+			return
+		}
+		o.mu.Lock()
+		o.busy = false
+		o.mu.Unlock()
+	}
+}
+
+// leftInSpool logs, at a shutdown cut short, what the next start will apply and what is lost.
+func (o *Outbox[E, R]) leftInSpool(current Job[E, R]) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	spooled := 0
+	for _, j := range append([]Job[E, R]{current}, o.ready...) {
+		switch {
+		case j.Write != nil && j.mark.Seq != 0:
+			spooled++
+		case j.Write != nil:
+			what, call := j.name()
+			o.log.Error("journal write lost at shutdown (the journal did not take it, the spool did not have it)",
+				"what", what, "call", call, "write", o.describe(j))
+		}
+	}
+	// What is still in o.in, the spooler appends before it returns.
+	o.log.Warn("stopped with journal writes waiting; the spool keeps them for the next start", "spooled", spooled, "being_spooled", len(o.in))
+}
+
+// runJob runs one job until it is done; false: quit came first (the job is left undone).
+func (o *Outbox[E, R]) runJob(j Job[E, R]) bool {
+	what, call := j.name()
+	spooled := j.Write != nil && j.mark.Seq != 0
+	deferred := j.Deferred
+	backoff := 200 * time.Millisecond
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(o.quit, writeTimeout)
+		var res R
+		var err error
+		if j.Write != nil {
+			res, err = o.jr.Apply(ctx, *j.Write, j.mark)
+		} else {
+			err = j.Read(ctx)
+		}
+		cancel()
+		if errors.Is(err, ErrAlreadyApplied) {
+			o.log.Debug("journal write replayed from the spool was already applied", "what", what, "call", call, "seq", j.mark.Seq)
+			err = nil
+		}
+		switch {
+		case err == nil:
+		case !Retryable(err):
+			// The journal refused the write itself (invalid, not found...): trying again cannot help.
+			o.log.Error("journal write refused", "what", what, "call", call, "write", o.describe(j), "err", err)
+		case (spooled && unavailable(err)) || try < writeTries:
+			o.log.Warn("journal write failed; retrying", "what", what, "call", call, "try", try, "in", backoff, "err", err)
+			if spooled && unavailable(err) && deferred != nil {
+				deferred()
+				deferred = nil
+			}
+			select {
+			case <-time.After(backoff):
+			case <-o.quit.Done():
+				return false
+			}
+			backoff = min(2*backoff, retryCap)
+			continue
+		default:
+			o.log.Error("journal write failed; dropped", "what", what, "call", call, "tries", try, "write", o.describe(j), "err", err)
+		}
+		if j.Then != nil {
+			j.Then(res, err)
+		}
+		if err != nil && spooled {
+			// Refused or dropped: its mark is claimed all the same, so that a replay after a crash
+			// does not try it again and perhaps apply it, late, to a case that has moved on.
+			ctx, cancel := context.WithTimeout(o.quit, writeTimeout)
+			if err := o.jr.Claim(ctx, j.mark); err != nil && !errors.Is(err, ErrAlreadyApplied) {
+				o.log.Warn("journal: the mark of a write not applied was not recorded", "seq", j.mark.Seq, "err", err)
+			}
+			cancel()
+		}
+		seq := j.release
+		if spooled {
+			seq = j.mark.Seq
+		}
+		if seq != 0 {
+			if err := o.spool.Release(seq); err != nil {
+				o.log.Error("spool release", "seq", seq, "err", err)
+			}
+		}
+		return true
+	}
+}
+
+// describe is a write in full, for a log line that must let someone redo it by hand.
+func (o *Outbox[E, R]) describe(j Job[E, R]) string {
+	if j.Write == nil {
+		return ""
+	}
+	b, err := json.Marshal(*j.Write)
+	if err != nil {
+		return fmt.Sprintf("%+v", *j.Write)
+	}
+	return string(b)
+}
+
+// Retryable reports whether a failed journal call may succeed if tried again: the journal was
+// unavailable or failed unexpectedly, rather than refusing the request itself.
+func Retryable(err error) bool {
+	code := hotline.ErrorCode(err)
+	return code == hotline.EUNAVAILABLE || code == hotline.EINTERNAL
+}
+
+// unavailable reports whether the journal could not be reached at all (locked, full, read-only,
+// not answering in time): a spooled write waits for it without end.
+func unavailable(err error) bool {
+	return hotline.ErrorCode(err) == hotline.EUNAVAILABLE || errors.Is(err, context.DeadlineExceeded)
+}
