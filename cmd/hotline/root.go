@@ -117,6 +117,10 @@ func unknownCommand(root *cobra.Command, args []string) error {
 	cmd, rest, err := root.Find(args)
 	if err != nil {
 		cmd, rest = root, args
+	} else if cmd == helpCommand(root) {
+		// Cobra's help prints "Unknown help topic" and succeeds: the topic is checked as the
+		// command line it names would be.
+		return unknownCommand(root, rest)
 	} else if cmd.Runnable() || !cmd.HasAvailableSubCommands() {
 		return nil
 	}
@@ -137,6 +141,16 @@ func unknownCommand(root *cobra.Command, args []string) error {
 		msg += "; did you mean " + strings.Join(sug, " or ") + "?"
 	}
 	return hotline.Errorf(hotline.EINVALID, "%s (see %s --help)", msg, cmd.CommandPath())
+}
+
+// helpCommand is root's help command (cobra's default one, or nil before InitDefaultHelpCmd).
+func helpCommand(root *cobra.Command) *cobra.Command {
+	for _, c := range root.Commands() {
+		if c.Name() == "help" {
+			return c
+		}
+	}
+	return nil
 }
 
 // withLive adds the commands that act on the running daemon to a command group.
