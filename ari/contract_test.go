@@ -266,6 +266,7 @@ func operations(c *ari.Conn) map[string]func(context.Context) {
 		"Conn.Info":                    func(ctx context.Context) { c.Info(ctx) },
 		"Conn.Ping":                    func(ctx context.Context) { c.Ping(ctx) },
 		"Conn.GlobalVariable":          func(ctx context.Context) { c.GlobalVariable(ctx, "HOTLINE_APP") },
+		"Conn.SetGlobalVariable":       func(ctx context.Context) { c.SetGlobalVariable(ctx, "HOTLINE_CONTRACT", "x") },
 		"Conn.Claim":                   func(ctx context.Context) { c.Claim(ctx, "c1") },
 		"Conn.UserEvent":               func(ctx context.Context) { c.UserEvent(ctx, "e", []string{"channel:c1"}, vars) },
 	}

@@ -231,6 +231,17 @@ func TestAsteriskResources(t *testing.T) {
 	if v, err := s.GlobalVariable(ctx, "HOTLINE_APP"); err != nil || v != "hotline" {
 		t.Errorf("global HOTLINE_APP = %q, %v; want hotline (extensions.conf)", v, err)
 	}
+	// A value with the characters a query string and the dialplan treat specially reads back whole.
+	const odd = "id=a host=h|x,\"y\" ;&+%"
+	if err := s.SetGlobalVariable(ctx, "HOTLINE_OPS_TEST", odd); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.GlobalVariable(ctx, "HOTLINE_OPS_TEST"); err != nil || v != odd {
+		t.Errorf("global HOTLINE_OPS_TEST = %q, %v; want %q", v, err, odd)
+	}
+	if err := s.SetGlobalVariable(ctx, "HOTLINE_OPS_TEST", ""); err != nil {
+		t.Fatal(err)
+	}
 
 	eps, err := s.Endpoints(ctx, "PJSIP")
 	if err != nil {

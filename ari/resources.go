@@ -315,6 +315,13 @@ func (c *Conn) GlobalVariable(ctx context.Context, name string) (string, error) 
 	return out.Value, nil
 }
 
+// SetGlobalVariable sets a global dialplan variable ("": empty, which reads back as unset). Globals
+// live until Asterisk restarts or its dialplan is reloaded.
+func (c *Conn) SetGlobalVariable(ctx context.Context, name, value string) error {
+	return c.do(ctx, request{op: "set global variable " + name, method: http.MethodPost, path: "/asterisk/variable",
+		query: fromMap(map[string]string{"variable": name, "value": value})}, nil)
+}
+
 // Claim claims a channel offered by CallBroadcast for this Conn's application (POST /events/claim;
 // ari/v6 lacks it). A 409 (ErrConflict) means another application won.
 func (c *Conn) Claim(ctx context.Context, channelID string) error {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -29,10 +30,23 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Run wires the daemon together and runs it until ctx ends; then it drains (cfg.Shutdown), flushes
-// the journal and returns nil. An error means it could not start (or Asterisk's connection could
-// not be set up).
+// Options are what one start of the daemon is told besides its configuration.
+type Options struct {
+	// TakeOver takes the ARI application even when another live daemon serves it (its lease is
+	// fresh); that daemon then stops serving calls. Without it such a start is refused.
+	TakeOver bool
+}
+
+// Run is RunWith without options.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	return RunWith(ctx, cfg, log, Options{})
+}
+
+// RunWith wires the daemon together and runs it until ctx ends; then it drains (cfg.Shutdown),
+// flushes the journal and returns nil. An error means it could not start (or Asterisk's
+// connection could not be set up); another live daemon serving the ARI application is a
+// conflict (hotline.ECONFLICT) unless opt.TakeOver.
+func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) error {
 	log.Info("hotline starting", "ari", cfg.ARI.URL, "ami", cfg.AMI.Addr, "app", cfg.ARI.App, "journal", cfg.Journal.Path)
 
 	store, err := journal.Open(ctx, cfg.Journal.Path, journal.Options{Logger: log})
@@ -43,15 +57,6 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if _, err := store.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate the journal: %w", err)
 	}
-	// Every write the switchboard asks of the journal is on disk here first, until SQLite has it.
-	// Rotated once 1 MiB is applied, not at every release: a rotation costs three fsyncs, and the
-	// writes a crash then replays are recognised by the journal (write_marks) and skipped.
-	sp, err := spool.Open(cfg.Journal.SpoolPath(), spool.Options{Logger: log, RotateAt: 1 << 20})
-	if err != nil {
-		return hotline.Errorf(hotline.EUNAVAILABLE, "journal spool: %v", err)
-	}
-	defer sp.Close()
-
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -63,6 +68,50 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return hotline.Errorf(hotline.EINVALID, "ari: %v", err)
 	}
+	// One daemon per application: the lease names this journal, so a restart of this daemon on
+	// it (after a kill -9) is never refused, another journal's daemon is.
+	id, err := store.Identity(ctx)
+	if err != nil {
+		return fmt.Errorf("the journal's identity: %w", err)
+	}
+	host, _ := os.Hostname()
+	lease := &ariadapter.Leaser{Conn: conn, App: cfg.ARI.App, Self: ariadapter.Lease{Holder: id, Host: host, PID: os.Getpid()}, Log: log}
+	var replaced atomic.Bool
+	defer func() {
+		if replaced.Load() {
+			return // the lease is the other daemon's now
+		}
+		// Given back, so that another daemon may start at once (a kill -9 leaves it to go
+		// stale). Release leaves alone a lease that is not this run's.
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+		defer rcancel()
+		if err := lease.Release(rctx); err != nil {
+			log.Warn("the ARI application's lease was not given back: another daemon can take it once it is stale",
+				"app", cfg.ARI.App, "after", ariadapter.LeaseStale, "err", err)
+		}
+	}()
+	// Asterisk answering at start is the common case: a refusal then comes before anything else
+	// starts. Otherwise the lease is taken in the background, as soon as Asterisk answers.
+	actx, acancel := context.WithTimeout(ctx, 5*time.Second)
+	err = lease.Acquire(actx, opt.TakeOver)
+	acancel()
+	leased := err == nil
+	if held, ok := ariadapter.IsHeld(err); ok {
+		return refused(held)
+	}
+	if err != nil {
+		log.Warn("asterisk not reachable to check who serves the ARI application; retrying before connecting", "app", cfg.ARI.App, "err", err)
+	}
+
+	// Every write the switchboard asks of the journal is on disk here first, until SQLite has it.
+	// Rotated once 1 MiB is applied, not at every release: a rotation costs three fsyncs, and the
+	// writes a crash then replays are recognised by the journal (write_marks) and skipped.
+	sp, err := spool.Open(cfg.Journal.SpoolPath(), spool.Options{Logger: log, RotateAt: 1 << 20})
+	if err != nil {
+		return hotline.Errorf(hotline.EUNAVAILABLE, "journal spool: %v", err)
+	}
+	defer sp.Close()
+
 	sbCfg := switchboard.FromCalls(cfg.Calls)
 	sbCfg.PhoneRegion = store.PhoneRegion() // numbers are read as the journal stores them
 	jr := journaladapter.Journal{Store: store, DelayedAnswers: journal.DelayedAnswerRule{
@@ -133,10 +182,25 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// order (Pump waits while the loop is busy: back-pressure, never loss).
 	connCtx, stopConn := context.WithCancel(runCtx)
 	defer stopConn()
+	refusal := make(chan error, 1)
+	keeping := make(chan struct{})
 	go func() {
-		if err := conn.Run(connCtx); err != nil && connCtx.Err() == nil {
-			log.Error("ari connection ended", "err", err)
+		defer close(keeping)
+		if !leased {
+			if err := acquire(connCtx, lease, opt.TakeOver, log); err != nil {
+				if _, ok := ariadapter.IsHeld(err); ok {
+					refusal <- err
+					stop()
+				}
+				return
+			}
 		}
+		go func() {
+			if err := conn.Run(connCtx); err != nil && connCtx.Err() == nil {
+				log.Error("ari connection ended", "err", err)
+			}
+		}()
+		lease.Keep(connCtx)
 	}()
 	go func() {
 		err := ariadapter.Pump(runCtx, conn, sb, log)
@@ -144,7 +208,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		case errors.Is(err, ariadapter.ErrReplaced):
 			// Reconnecting would take the application back from the other client, and it from
 			// us, at every turn: this daemon stops acting on Asterisk and says so (/healthz,
-			// hotline_ari_replaced, status), until someone stops one of the two.
+			// hotline_ari_replaced, status), until someone stops one of the two. The lease is the
+			// other's now: it is neither renewed nor given back.
+			replaced.Store(true)
 			stopConn()
 			log.Error("ari application taken over by another client: this hotline serve no longer connects to Asterisk", "app", cfg.ARI.App)
 		case err != nil && runCtx.Err() == nil:
@@ -168,11 +234,47 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 	}()
 	err = sb.Run(runCtx)
+	stopConn()
+	<-keeping // no renewal after the lease is given back
+	select {
+	case r := <-refusal:
+		held, _ := ariadapter.IsHeld(r)
+		return refused(held)
+	default:
+	}
 	log.Info("hotline stopped", "journal_backlog", sb.Backlog())
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
+}
+
+// refused is the error of a start refused because another daemon serves the application.
+func refused(held *ariadapter.HeldError) error {
+	return fmt.Errorf("%w (%w)", hotline.Errorf(hotline.ECONFLICT,
+		"%v; stop it first (if it was killed, its lease goes stale %s after its last heartbeat and a start then takes it), or start this one with --take-over to take the application from it (it then stops serving calls)",
+		held, ariadapter.LeaseStale), held)
+}
+
+// acquire takes the lease, retrying while Asterisk does not answer, until ctx ends; a refusal
+// ends it at once.
+func acquire(ctx context.Context, lease *ariadapter.Leaser, takeOver bool, log *slog.Logger) error {
+	wait := 200 * time.Millisecond
+	for {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := lease.Acquire(actx, takeOver)
+		cancel()
+		if _, held := ariadapter.IsHeld(err); err == nil || held {
+			return err
+		}
+		log.Debug("asterisk not reachable to take the ARI application's lease; retrying", "in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 10*time.Second)
+	}
 }
 
 // runAMI connects AMI, retrying with a capped backoff while Asterisk is unreachable, and feeds the

@@ -2,7 +2,9 @@ package journal
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -132,4 +134,39 @@ func afterCalls(ctx context.Context, s *Store, tx *sqlx.Tx) (string, error) {
 	return fmt.Sprintf("%d calls now stand on their own; %d cases kept (registered or touched by a person, or awaiting a callback); "+
 		"%d call-born cases no one registered removed (their calls and history kept); %d numbers of calls and %d of cases written in E.164",
 		calls, cases, removed, nc, nk), nil
+}
+
+// Identity is the journal's own random id (settings.journal_id), made at its first use and kept
+// for good: a daemon tells by it whether a lease on the Asterisk application it finds is its own
+// from before a crash (same journal) or another daemon's. A copy of the file (a restored backup)
+// has the same id.
+func (s *Store) Identity(ctx context.Context) (string, error) {
+	read := func() (string, error) {
+		var v string
+		err := s.r.GetContext(ctx, &v, `SELECT value FROM settings WHERE key = 'journal_id'`)
+		return v, err
+	}
+	if v, err := read(); err == nil && v != "" {
+		return v, nil
+	} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", s.dbError(err, "read the journal's identity")
+	}
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make the journal's identity: %w", err)
+	}
+	// Another process may make one at the same instant: the first written stays.
+	err := s.write(ctx, "keep the journal's identity", func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('journal_id', ?) ON CONFLICT (key) DO NOTHING`,
+			hex.EncodeToString(b))
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	v, err := read()
+	if err != nil {
+		return "", s.dbError(err, "read the journal's identity")
+	}
+	return v, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/termtext"
 )
 
 // ExportOptions shape the queue_log and CDR exports.
@@ -141,9 +142,9 @@ func WriteQueueLog(ctx context.Context, w io.Writer, calls []Call, ops []hotline
 	orig, atExit := positions(calls)
 	var evs []queueEvent
 	add := func(t time.Time, c Call, agent, event string, data ...any) {
-		parts := []string{strconv.FormatInt(t.Unix(), 10), c.CallID, o.Queue, agent, event}
+		parts := []string{strconv.FormatInt(t.Unix(), 10), queueField(c.CallID), queueField(o.Queue), queueField(agent), event}
 		for _, d := range data {
-			parts = append(parts, strings.NewReplacer("|", "/", "\n", " ", "\r", " ").Replace(fmt.Sprint(d)))
+			parts = append(parts, queueField(fmt.Sprint(d)))
 		}
 		evs = append(evs, queueEvent{at: t, seq: len(evs), line: strings.Join(parts, "|"), legID: c.ID})
 	}
@@ -286,5 +287,12 @@ func WriteCDR(ctx context.Context, w io.Writer, calls []Call, ops []hotline.Oper
 	return n, nil
 }
 
-// quote is cdr_csv's append_string: in double quotes, a quote doubled.
-func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+// quote is cdr_csv's append_string: in double quotes, a quote doubled. What a terminal or a
+// line-based reader would obey (a newline ends a record for most CDR readers, an escape clears
+// the screen of whoever reads the file) is written as text: \x0a (termtext.Escape).
+func quote(s string) string { return `"` + strings.ReplaceAll(termtext.Escape(s), `"`, `""`) + `"` }
+
+// queueField is one field of a queue_log line. A caller id is what the caller's SIP client sent:
+// | (the separator) becomes /, and a newline, which would end the line and forge the next one, or
+// any other control character is written as text (\x0a, termtext.Escape).
+func queueField(s string) string { return strings.ReplaceAll(termtext.Escape(s), "|", "/") }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/termtext"
 )
 
 // The test day as queue_log: every line written out, oldest first. c4 (hung up in the greeting)
@@ -162,5 +163,79 @@ func TestExportCancelled(t *testing.T) {
 	d := testData()
 	if _, err := WriteQueueLog(ctx, &bytes.Buffer{}, d.Calls, d.Operators, ExportOptions{}); err == nil {
 		t.Error("queue_log on a cancelled context: no error")
+	}
+}
+
+// What a caller's SIP client sent as its caller id (kept as given when it is not a phone number)
+// and any other stored text cannot forge a queue_log line or a CDR record, nor reach a terminal
+// or a line-based reader as a control character: each call keeps exactly its lines and fields,
+// and the text is still there, shown.
+func TestExportsCannotBeForged(t *testing.T) {
+	hostile := []string{
+		"1|2|hotline|NONE|ABANDON",
+		"x\n1700000000|forged|hotline|NONE|ENTERQUEUE",
+		"x\r\n\"\",\"forged\"",
+		"\x1b[2J\x1b]0;owned\x07",
+		`"q", 'a', b,c`,
+		"\u202eevil\u0085\x7f",
+	}
+	for _, h := range hostile {
+		t.Run(fmt.Sprintf("%q", h), func(t *testing.T) {
+			d := testData()
+			for i := range d.Calls {
+				d.Calls[i].CallerNumber = h
+				d.Calls[i].CallID += h // a channel id is Asterisk's, but nothing is trusted here
+			}
+			var clean bytes.Buffer
+			nClean, err := WriteQueueLog(context.Background(), &clean, testData().Calls, d.Operators, ExportOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ql bytes.Buffer
+			n, err := WriteQueueLog(context.Background(), &ql, d.Calls, d.Operators, ExportOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantLines := strings.Split(strings.TrimSuffix(clean.String(), "\n"), "\n")
+			lines := strings.Split(strings.TrimSuffix(ql.String(), "\n"), "\n")
+			if n != nClean || len(lines) != len(wantLines) {
+				t.Fatalf("queue_log: %d lines (returned %d), want %d:\n%s", len(lines), n, nClean, ql.String())
+			}
+			for i, l := range lines {
+				if got, want := strings.Count(l, "|"), strings.Count(wantLines[i], "|"); got != want {
+					t.Errorf("queue_log line %d has %d separators, want %d: %q", i, got, want, l)
+				}
+				if j := strings.IndexFunc(l, termtext.Obeyed); j >= 0 {
+					t.Errorf("queue_log line %d holds a control character at %d: %q", i, j, l)
+				}
+			}
+			if !strings.Contains(ql.String(), strings.ReplaceAll(termtext.Escape(h), "|", "/")) {
+				t.Errorf("queue_log lost the caller id %q:\n%s", h, ql.String())
+			}
+
+			var cdr bytes.Buffer
+			n, err = WriteCDR(context.Background(), &cdr, d.Calls, d.Operators, ExportOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if lines := strings.Count(cdr.String(), "\n"); lines != n || n != 13 {
+				t.Fatalf("CDR: %d lines for %d records, want 13 each:\n%s", lines, n, cdr.String())
+			}
+			if j := strings.IndexFunc(strings.ReplaceAll(cdr.String(), "\n", ""), termtext.Obeyed); j >= 0 {
+				t.Errorf("CDR holds a control character at %d: %q", j, cdr.String())
+			}
+			recs, err := csv.NewReader(&cdr).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range recs {
+				if len(r) != len(CDRColumns) {
+					t.Errorf("CDR record %d has %d fields, want %d", i, len(r), len(CDRColumns))
+				}
+				if r[1] != termtext.Escape(h) {
+					t.Errorf("CDR record %d: src read back %q, want %q", i, r[1], termtext.Escape(h))
+				}
+			}
+		})
 	}
 }

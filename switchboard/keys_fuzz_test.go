@@ -149,7 +149,7 @@ func (j *presenceChecker) Write(ctx context.Context, w Write) (Filed, error) {
 // FuzzFeatureCode: whatever a handset's feature call carries (the dialplan passes the action and
 // what was keyed after the code, e.g. *23N), the handset is answered, hears a prompt and is hung
 // up after it; presence changes only as the code says (a pause keeps exactly the reason keyed, or
-// is refused with the error tone); every presence event written is one the journal stores.
+// is refused with the error tone, as anything but a reason code is); every presence event written is one the journal stores.
 func FuzzFeatureCode(f *testing.F) {
 	for _, s := range []struct {
 		action, arg string
@@ -193,6 +193,9 @@ func FuzzFeatureCode(f *testing.F) {
 		now, st := h.presence(1), h.status().Operators[0]
 		p := h.s.cfg.Prompts
 		refused := slices.Equal(prompt, p.Invalid)
+		if action == "pause" && hotline.ValidPauseReason(arg) != nil && !refused {
+			t.Fatalf("pause with %q, not a reason code, was not refused: heard %v", arg, prompt)
+		}
 		switch {
 		case action == "login":
 			if now != hotline.PresenceAvailable {

@@ -287,7 +287,12 @@ func (s *Switchboard) onFeature(m StasisStart) {
 		s.logout(op)
 		prompt = p.LoggedOff
 	case action == "pause":
-		err, prompt = s.pause(op, arg(2)), p.Paused
+		// The dialplan passes what was keyed after *23: a reason is kept for good in the presence
+		// history, so only a reason code is (the same rule as the CLI's and the socket's).
+		if err = hotline.ValidPauseReason(arg(2)); err == nil {
+			err = s.pause(op, arg(2))
+		}
+		prompt = p.Paused
 	case action == "resume":
 		err, prompt = s.resume(op), p.Resumed
 	case action == "forwarded":

@@ -113,7 +113,9 @@ func TestPresenceRecorded(t *testing.T) {
 		{"new pause reason", []step{keyed("login"), keyed("pause", "2"), keyed("pause", "3")},
 			[]hotline.PresenceEvent{ev(avail, "", fc), ev(paused, "2", fc), ev(paused, "3", fc)}},
 		{"no-ops are not written", []step{keyed("login"), keyed("login"), keyed("topic", "11"), keyed("pause", "x"), keyed("resume")},
-			[]hotline.PresenceEvent{ev(avail, "", fc), ev(paused, "x", fc), ev(avail, "", fc)}},
+			[]hotline.PresenceEvent{ev(avail, "", fc)}},
+		{"a pause without a reason code", []step{keyed("login"), keyed("pause", ""), keyed("resume")},
+			[]hotline.PresenceEvent{ev(avail, "", fc), ev(paused, "", fc), ev(avail, "", fc)}},
 		{"refused pause writes nothing", []step{keyed("pause", "2"), keyed("resume")}, nil},
 		{"handset lost and back while paused", []step{keyed("login"), keyed("pause", "2"), device(false), device(true)},
 			[]hotline.PresenceEvent{ev(avail, "", fc), ev(paused, "2", fc), ev(unr, "2", hs), ev(paused, "2", hs)}},
@@ -341,6 +343,63 @@ func TestReachabilityFromAllContacts(t *testing.T) {
 				h.send(e)
 			}
 			h.wantPresence(1, tt.want)
+		})
+	}
+}
+
+// A pause reason is kept for good in the append-only presence history: whatever the dialplan
+// passes after *23 that is not a reason code (a digit 0-9, or none) is refused with the invalid
+// tone and writes nothing, from a logged-in, paused or logged-out operator alike; so is the
+// switchboard's Pause, whoever calls it.
+func TestPauseReasonRefused(t *testing.T) {
+	avail, paused := hotline.PresenceAvailable, hotline.PresencePaused
+	tests := []struct {
+		name   string
+		before []step
+		reason string
+		want   hotline.Presence // after; the same as before: refused
+	}{
+		{"letters", []step{keyed("login")}, "abc", avail},
+		{"two digits", []step{keyed("login")}, "77", avail},
+		{"escape codes", []step{keyed("login")}, "\x1b]0;owned\x07", avail},
+		{"the switchboard's own reason", []step{keyed("login")}, "missed", avail},
+		{"a space before a digit", []step{keyed("login")}, " 2", avail},
+		{"a hash", []step{keyed("login")}, "#", avail},
+		{"while paused with a good one", []step{keyed("login"), keyed("pause", "2")}, "zz", paused},
+		{"while logged out", nil, "abc", hotline.PresenceLoggedOut},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, testConfig(), ivanova())
+			for _, st := range tt.before {
+				st(h)
+			}
+			n, st0 := len(h.j.presence), h.status().Operators[0]
+			m := h.mark()
+			h.send(StasisStart{Channel: "bad", Name: "PJSIP/1001-000000ee", Args: []string{"feature", "pause", tt.reason}})
+			if got := h.lastPlay("bad").Media; !slices.Equal(got, h.s.cfg.Prompts.Invalid) {
+				t.Errorf("*23 %q: heard %v, want the invalid prompt %v", tt.reason, got, h.s.cfg.Prompts.Invalid)
+			}
+			h.finishPlay("bad")
+			h.wantOps(m, "answer bad", "play bad", "hangup bad")
+			h.hangup("bad")
+			if got := h.presence(1); got != tt.want {
+				t.Errorf("*23 %q: presence %s, want %s", tt.reason, got, tt.want)
+			}
+			if st := h.status().Operators[0]; st.Reason != st0.Reason {
+				t.Errorf("*23 %q: reason %q, want %q kept", tt.reason, st.Reason, st0.Reason)
+			}
+			if w := h.j.presence[n:]; len(w) != 0 {
+				t.Errorf("*23 %q wrote to the presence history: %v", tt.reason, w)
+			}
+			// The same reason through Pause (the socket's way in): refused before the loop is
+			// asked (it is not running here: without the check this would time out).
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			err := h.s.Pause(ctx, hotline.Actor{Login: "root", Role: hotline.RoleAdministrator}, 1, tt.reason)
+			if hotline.ErrorCode(err) != hotline.EINVALID {
+				t.Errorf("Pause(%q) = %v, want invalid", tt.reason, err)
+			}
 		})
 	}
 }

@@ -479,6 +479,9 @@ func (s *Switchboard) ask(ctx context.Context, f func(s *Switchboard) error) err
 // by is who asks, recorded in the presence history; whether they may is the caller's to decide
 // (control checks hotline.Actor.MayControl).
 func (s *Switchboard) Pause(ctx context.Context, by hotline.Actor, operatorID int64, reason string) error {
+	if err := hotline.ValidPauseReason(reason); err != nil {
+		return err // whoever asks (the socket checks too): the history keeps only reason codes
+	}
 	return s.ask(ctx, asActor(by, operatorID, func(s *Switchboard, op *operator) error { return s.pause(op, reason) }))
 }
 

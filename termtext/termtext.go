@@ -7,6 +7,7 @@ package termtext
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -69,4 +70,45 @@ func Obeyed(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// Writer writes through to w what is written to it, escaped as EscapeLines does: for output of
+// any length bound for a terminal (an export, a CSV or HTML report on standard output). A rune
+// cut between two writes is held until its end comes; Flush writes what is held.
+type Writer struct {
+	w    io.Writer
+	held []byte // the start of a rune the next write completes
+}
+
+// NewWriter returns a Writer escaping into w.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
+
+// Write escapes p (with what is held) and writes it; it reports len(p) written when w took it all.
+func (t *Writer) Write(p []byte) (int, error) {
+	buf := append(t.held, p...)
+	cut := len(buf)
+	// An incomplete rune at the end, no longer than a rune can be: held for the next write.
+	for i := len(buf) - 1; i >= 0 && i >= len(buf)-utf8.UTFMax+1; i-- {
+		if utf8.RuneStart(buf[i]) {
+			if !utf8.FullRune(buf[i:]) {
+				cut = i
+			}
+			break
+		}
+	}
+	t.held = append(t.held[:0:0], buf[cut:]...)
+	if _, err := io.WriteString(t.w, EscapeLines(string(buf[:cut]))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Flush writes what is held (a rune never completed: escaped as the bytes it is).
+func (t *Writer) Flush() error {
+	if len(t.held) == 0 {
+		return nil
+	}
+	_, err := io.WriteString(t.w, EscapeLines(string(t.held)))
+	t.held = nil
+	return err
 }

@@ -373,6 +373,41 @@ func TestBadInputHarness(t *testing.T) {
 	t.Logf("%d invocations", h.invocations)
 }
 
+// TestBadInputHarnessHelp feeds the corpus to `help` as a topic, after every group of the tree
+// (root included): an unknown topic is invalid usage, as the unknown command it names would be.
+// (Cobra's own help prints "Unknown help topic" and exits 0.)
+func TestBadInputHarnessHelp(t *testing.T) {
+	h := newHarness(t)
+	var groups [][]string
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		if c.HasAvailableSubCommands() {
+			groups = append(groups, path)
+		}
+		for _, sub := range c.Commands() {
+			if !sub.Hidden && sub.Name() != "help" {
+				walk(sub, append(slices.Clip(path), sub.Name()))
+			}
+		}
+	}
+	walk(newRootCmd(), nil)
+	if len(groups) < 5 {
+		t.Fatalf("only %d command groups found in the tree", len(groups))
+	}
+	for _, g := range groups {
+		for _, v := range append(slices.Clone(badValues), "nosuch", "lst") {
+			args := append(append([]string{"--db", h.db, "help"}, g...), v)
+			r, changed := h.exec(args...)
+			if r.code == 0 {
+				t.Errorf("hotline %s: exit 0: an unknown help topic must be refused", show(args))
+				continue
+			}
+			h.check(args, r, changed, result{}, "unknown command", "unknown shorthand flag", "unknown flag")
+		}
+	}
+	t.Logf("%d invocations", h.invocations)
+}
+
 // badFile is a file given where hotline expects one, and how to tell whether it was touched.
 type badFile struct {
 	kind, path string

@@ -89,9 +89,13 @@ func exportCmd(a *app, name, short, long, example string, write writeExport) *co
 				return err
 			}
 			eo := report.ExportOptions{Queue: queue, Location: o.Location, Progress: progress(cmd.ErrOrStderr(), always, name), TransferEvent: transfer}
-			return writeTo(out, cmd.OutOrStdout(), func(w io.Writer) error {
-				_, err := write(ctx, w, calls, ops, eo)
-				return err
+			stdout := cmd.OutOrStdout()
+			return writeTo(out, stdout, func(w io.Writer) error {
+				// Every field is escaped by the writer already; a terminal is guarded all the same.
+				return toTerminal(w, w == stdout && isTerminal(w), func(w io.Writer) error {
+					_, err := write(ctx, w, calls, ops, eo)
+					return err
+				})
 			})
 		},
 	}

@@ -120,11 +120,11 @@ func runReport(cmd *cobra.Command, a *app, f reportFlags) error {
 	out := cmd.OutOrStdout()
 	switch f.output {
 	case "csv":
-		return report.WriteCSV(out, r, by)
+		return toTerminal(out, isTerminal(out), func(w io.Writer) error { return report.WriteCSV(w, r, by) })
 	case "json":
 		return report.WriteJSON(out, r)
 	case "html":
-		return report.WriteHTML(out, r)
+		return toTerminal(out, isTerminal(out), func(w io.Writer) error { return report.WriteHTML(w, r) })
 	default:
 		// The table shows operators' names and topics' titles as the journal holds them: what a
 		// terminal would obey in them is escaped (the whole table at once: a rune is never cut).
@@ -208,6 +208,20 @@ func progress(w io.Writer, always bool, what string) func(done, total int) {
 			fmt.Fprintln(w)
 		}
 	}
+}
+
+// toTerminal runs write on out, through termtext's escaping when out is a terminal (tty): names
+// and titles in a CSV or HTML report are what people typed, and html/template leaves an escape
+// sequence as it is. Redirected to a file or a pipe, the data is written as it is.
+func toTerminal(out io.Writer, tty bool, write func(io.Writer) error) error {
+	if !tty {
+		return write(out)
+	}
+	tw := termtext.NewWriter(out)
+	if err := write(tw); err != nil {
+		return err
+	}
+	return tw.Flush()
 }
 
 func isTerminal(w io.Writer) bool {

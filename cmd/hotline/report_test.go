@@ -358,3 +358,35 @@ func TestReportConfig(t *testing.T) {
 		t.Errorf("missing config: exit %d %q, want 2 naming the file", code, stderr)
 	}
 }
+
+// A CSV or HTML report, or an export, on a terminal is escaped (names and titles are what people
+// typed; html/template leaves escape sequences as they are); to a file or a pipe it keeps the
+// data as stored.
+func TestToTerminal(t *testing.T) {
+	const stored = "Иванова \x1b]0;owned\x07\x1b[2J\r\u202e"
+	tests := []struct {
+		name string
+		tty  bool
+		want string
+	}{
+		{"a terminal", true, "name\n" + `Иванова \x1b]0;owned\x07\x1b[2J\x0d\u202e` + "\n"},
+		{"a file or a pipe", false, "name\n" + stored + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			err := toTerminal(&b, tt.tty, func(w io.Writer) error {
+				// Written in pieces, as encoding/csv and html/template do: a rune cut between two.
+				for _, p := range []string{"name\n", stored[:9], stored[9:], "\n"} {
+					if _, err := io.WriteString(w, p); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil || b.String() != tt.want {
+				t.Errorf("wrote %q, %v; want %q", b.String(), err, tt.want)
+			}
+		})
+	}
+}

@@ -51,10 +51,11 @@ func newRoot(a *app) *cobra.Command {
 		Long: `hotline runs the fund's contact-centre hotline on Asterisk and keeps its case journal.
 
 Exit codes: 0 ok, 1 internal error (a bug: please report it), 2 invalid input or usage (a wrong
-flag, value or command), 3 not found, 4 conflict (the case is in another status, or the record
-exists), 5 forbidden (only administrators may), 6 unavailable (the journal is missing, locked,
-read-only, damaged or not migrated; the daemon is not running), 130 interrupted (SIGINT or
-SIGTERM: the command stopped, what it had not committed is not written).
+flag, value or command), 3 not found, 4 conflict (the case is in another status, the record
+exists, or serve: another live daemon serves the ARI application), 5 forbidden (only
+administrators may), 6 unavailable (the journal is missing, locked, read-only, damaged or not
+migrated; the daemon is not running), 130 interrupted (SIGINT or SIGTERM: the command stopped,
+what it had not committed is not written).
 
 Every command but 'db migrate' works on an existing journal (--db) and creates nothing.`,
 		Example:       "  HOTLINE_DB=./hotline.db hotline db migrate\n  hotline case list --status under_review -o json",
@@ -117,6 +118,10 @@ func unknownCommand(root *cobra.Command, args []string) error {
 	cmd, rest, err := root.Find(args)
 	if err != nil {
 		cmd, rest = root, args
+	} else if cmd == helpCommand(root) {
+		// Cobra's help prints "Unknown help topic" and succeeds: the topic is checked as the
+		// command line it names would be.
+		return unknownCommand(root, rest)
 	} else if cmd.Runnable() || !cmd.HasAvailableSubCommands() {
 		return nil
 	}
@@ -137,6 +142,16 @@ func unknownCommand(root *cobra.Command, args []string) error {
 		msg += "; did you mean " + strings.Join(sug, " or ") + "?"
 	}
 	return hotline.Errorf(hotline.EINVALID, "%s (see %s --help)", msg, cmd.CommandPath())
+}
+
+// helpCommand is root's help command (cobra's default one, or nil before InitDefaultHelpCmd).
+func helpCommand(root *cobra.Command) *cobra.Command {
+	for _, c := range root.Commands() {
+		if c.Name() == "help" {
+			return c
+		}
+	}
+	return nil
 }
 
 // withLive adds the commands that act on the running daemon to a command group.

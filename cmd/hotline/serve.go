@@ -14,7 +14,7 @@ import (
 
 func newServeCmd() *cobra.Command {
 	var configPath string
-	var check bool
+	var check, takeOver bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the hotline: the Stasis application that answers, queues, routes and records calls",
@@ -29,8 +29,14 @@ variables; everything is validated before anything connects (--check: only that)
 at once: the file's (misspelt keys, bad values, text YAML would read as something else: quote
 secrets), the environment's, and the machine's (the journal's and the spool's directories exist
 and can be written by the account running the check, the spool is not the journal, the socket's
-place is free). Secrets are never printed; a user or password inside ari.url is refused.`,
-		Example: "  hotline serve --config /etc/hotline/hotline.yaml --check\n  hotline serve --config /etc/hotline/hotline.yaml\n  eval \"$(asterisk-conf/sandbox env)\" && HOTLINE_DB=./hotline.db hotline serve",
+place is free). Secrets are never printed; a user or password inside ari.url is refused.
+
+One daemon per ARI application: while another hotline serve (another journal) serves ari.app, a
+start is refused with exit code 4, naming its host, pid and since when, unless --take-over: then
+this one takes the application and the other stops serving calls (it says so: /healthz 503). A
+restart on the same journal, after a crash or kill -9, is never refused; another journal's
+daemon killed without a clean stop is taken over by itself 15 s after its last heartbeat.`,
+		Example: "  hotline serve --config /etc/hotline/hotline.yaml --check\n  hotline serve --config /etc/hotline/hotline.yaml\n  hotline serve --config /etc/hotline/hotline.yaml --take-over\n  eval \"$(asterisk-conf/sandbox env)\" && HOTLINE_DB=./hotline.db hotline serve",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// The machine too: the directories the daemon needs, the spool not the journal...
@@ -43,10 +49,11 @@ place is free). Secrets are never printed; a user or password inside ari.url is 
 					cfg.ARI.URL, cfg.ARI.App, cfg.AMI.Addr, cfg.Journal.Path, cfg.Journal.SpoolPath(), cfg.API.Socket)
 				return nil
 			}
-			return daemon.Run(cmd.Context(), cfg, newLogger(cfg.Log, cmd.ErrOrStderr()))
+			return daemon.RunWith(cmd.Context(), cfg, newLogger(cfg.Log, cmd.ErrOrStderr()), daemon.Options{TakeOver: takeOver})
 		},
 	}
 	cmd.Flags().StringVarP(&configPath, "config", "c", os.Getenv("HOTLINE_CONFIG"), "the configuration file (env HOTLINE_CONFIG; a regular file of at most 256 KB); none: defaults and environment")
+	cmd.Flags().BoolVar(&takeOver, "take-over", false, "take the ARI application even from another live hotline serve (it stops serving calls); without it such a start is refused")
 	cmd.Flags().BoolVar(&check, "check", false, "validate the configuration and exit (exit code 2 and every mistake when it is not valid)")
 	return cmd
 }

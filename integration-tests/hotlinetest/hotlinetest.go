@@ -37,6 +37,7 @@ type Daemon struct {
 	LogPath string
 
 	tb     testing.TB
+	opt    daemon.Options
 	cancel context.CancelFunc
 	done   chan error
 	log    *slog.Logger
@@ -52,10 +53,37 @@ type Operator struct {
 
 // Start seeds the operators into a fresh journal, starts the daemon with the sandbox's settings
 // (tweak adjusts them) and waits until it is connected to Asterisk. Everything stops at the end of
-// the test; the daemon's log is printed if the test failed.
+// the test; the daemon's log is printed if the test failed. It takes the application over (as
+// hotline serve --take-over): an earlier test's daemon killed with SIGKILL leaves a lease of
+// another journal that would hold this start up for 15 s. TryStart starts as told.
 func Start(tb testing.TB, ops []Operator, tweak func(*config.Config)) *Daemon {
 	tb.Helper()
-	return start(tb, "", ops, tweak)
+	return start(tb, "", ops, tweak, daemon.Options{TakeOver: true}, true)
+}
+
+// TryStart starts a daemon as Start does, told opt. It returns the daemon once it is connected,
+// or the error it stopped with when it stopped first (a refused start: another daemon serves
+// the application).
+func TryStart(tb testing.TB, ops []Operator, tweak func(*config.Config), opt daemon.Options) (*Daemon, error) {
+	tb.Helper()
+	d := start(tb, "", ops, tweak, opt, false)
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-d.done:
+			d.done <- nil // Stop, at the cleanup, returns at once
+			if err == nil {
+				tb.Fatalf("hotlinetest: the daemon stopped without an error before connecting")
+			}
+			return nil, err
+		case <-time.After(100 * time.Millisecond):
+		}
+		if st, err := d.API.Status(context.Background()); err == nil && st.Connected {
+			return d, nil
+		}
+	}
+	tb.Fatalf("hotlinetest: the daemon neither connected nor stopped within 15 s")
+	return nil, nil
 }
 
 // StartOnJournal starts a daemon on an existing journal file, seeding nothing: with the journal
@@ -65,11 +93,11 @@ func StartOnJournal(tb testing.TB, journalPath string, tweak func(*config.Config
 	if _, err := os.Stat(journalPath); err != nil {
 		tb.Fatalf("hotlinetest: existing journal: %v", err)
 	}
-	return start(tb, journalPath, nil, tweak)
+	return start(tb, journalPath, nil, tweak, daemon.Options{}, true)
 }
 
 // start starts a daemon on journalPath, or on a fresh journal seeded with ops when it is "".
-func start(tb testing.TB, journalPath string, ops []Operator, tweak func(*config.Config)) *Daemon {
+func start(tb testing.TB, journalPath string, ops []Operator, tweak func(*config.Config), opt daemon.Options, wait bool) *Daemon {
 	tb.Helper()
 	sb := sandbox.Require(tb)
 	dir := tb.TempDir()
@@ -116,8 +144,8 @@ func start(tb testing.TB, journalPath string, ops []Operator, tweak func(*config
 
 	rctx, cancel := context.WithCancel(ctx)
 	d := &Daemon{Config: cfg, Sandbox: sb, Store: store, API: control.NewClient(cfg.API.Socket), LogPath: logPath,
-		tb: tb, cancel: cancel, done: make(chan error, 1), log: log}
-	go func() { d.done <- daemon.Run(rctx, cfg, log) }()
+		tb: tb, opt: opt, cancel: cancel, done: make(chan error, 1), log: log}
+	go func() { d.done <- daemon.RunWith(rctx, cfg, log, opt) }()
 	tb.Cleanup(func() {
 		d.Stop()
 		logf.Close()
@@ -127,6 +155,9 @@ func start(tb testing.TB, journalPath string, ops []Operator, tweak func(*config
 			}
 		}
 	})
+	if !wait {
+		return d
+	}
 	if _, err := d.WaitStatus(10*time.Second, func(st switchboard.Status) bool { return st.Connected }); err != nil {
 		tb.Fatalf("hotlinetest: the daemon did not connect to Asterisk: %v", err)
 	}
@@ -194,7 +225,7 @@ func (d *Daemon) Restart() {
 	<-d.done // Stop leaves a nil for a second Stop; this run is over
 	rctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	go func() { d.done <- daemon.Run(rctx, d.Config, d.log) }()
+	go func() { d.done <- daemon.RunWith(rctx, d.Config, d.log, d.opt) }()
 	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool { return st.Connected }); err != nil {
 		d.tb.Fatalf("hotlinetest: the restarted daemon did not connect to Asterisk: %v", err)
 	}
