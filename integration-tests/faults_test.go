@@ -35,10 +35,10 @@ import (
 type party int
 
 const (
-	stays         party = iota // nobody hangs up: the call waits for hotline to come back
-	otherHangsUp               // the operator, specialist or colleague (the called caller for a callback) hangs up or declines
-	callerHangsUp              // the caller hangs up
-	answersWhileDown           // the caller being called back answers before hotline is back
+	stays            party = iota // nobody hangs up: the call waits for hotline to come back
+	otherHangsUp                  // the operator, specialist or colleague (the called caller for a callback) hangs up or declines
+	callerHangsUp                 // the caller hangs up
+	answersWhileDown              // the caller being called back answers before hotline is back
 )
 
 func (p party) String() string {
