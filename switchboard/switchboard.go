@@ -45,6 +45,9 @@ type Switchboard struct {
 	exec  func(lane string, op Op)
 	post  func(message)
 	write func(job journalJob)
+	// refusedMove, if set, is told of every transition the call state machine refuses (callfsm.go):
+	// tests fail on one; the daemon only logs it.
+	refusedMove func(call string, from callState, ev callEvent)
 
 	spool  outbox.Spool                  // SetSpool; nil: journal writes wait in memory only
 	outbox atomic.Pointer[journalOutbox] // Run's; nil in tests that drive the loop by hand
