@@ -45,6 +45,8 @@ type Switchboard struct {
 	exec  func(lane string, op Op)
 	post  func(message)
 	write func(job journalJob)
+	// onFree, if set, is told of every operator who became free (presencebook.go): for tests.
+	onFree func(op int64, was hotline.Presence)
 	// refusedMove, if set, is told of every transition the call state machine refuses (callfsm.go):
 	// tests fail on one; the daemon only logs it.
 	refusedMove func(call string, from callState, ev callEvent)
@@ -333,8 +335,7 @@ func (s *Switchboard) dispatch(m message) {
 	default:
 		s.log.Error("switchboard: unknown message", "type", fmt.Sprintf("%T", m))
 	}
-	s.refresh()
-	s.route()
+	s.offerFreed()
 	if s.draining {
 		s.checkDrained()
 	}
