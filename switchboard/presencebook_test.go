@@ -98,3 +98,32 @@ func TestBecameFreeOffersNextCaller(t *testing.T) {
 		})
 	}
 }
+
+// A transfer's target who did not take the call is free again, and the caller waiting is offered
+// to them at once.
+func TestBecameFreeAfterTransferNotTaken(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"), op(4, "1004"))
+	h.login("1001")
+	m := h.mark()
+	h.arrive("c1", "+101")
+	or := h.oneOriginate(m)
+	h.answer(or)
+	h.login("1004")
+	h.key(or.Channel, "**1004#")
+	h.wantPresence(4, hotline.PresenceRinging)
+	h.arrive("c2", "+102")
+	var freed []hotline.Presence
+	h.s.onFree = func(id int64, was hotline.Presence) {
+		if id == 4 {
+			freed = append(freed, was)
+		}
+	}
+	m = h.mark()
+	h.advance(testConfig().RingTimeout)
+	if want := []hotline.Presence{hotline.PresenceRinging}; !slices.Equal(freed, want) {
+		t.Errorf("became free %v, want %v", freed, want)
+	}
+	if or := h.oneOriginate(m); or.Endpoint != "PJSIP/1004" || !slices.Equal(or.AppArgs, []string{"offer", "c2"}) {
+		t.Errorf("offered %+v, want c2 to 1004", or)
+	}
+}
