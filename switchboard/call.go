@@ -11,21 +11,27 @@ import (
 	"github.com/hotline-dev/hotline/routing"
 )
 
-// callState is where a caller is. The order is the order of a call's life.
+// callState is where a caller is. The order is the order of a call's life; the transitions are
+// the table in callfsm.go.
 type callState int
 
 const (
-	stateGreeting   callState = iota // answered, the greeting plays
+	stateNew        callState = iota // not in the switchboard yet: a call is created in it, then moved
+	stateGreeting                    // answered, the greeting plays
 	stateQueued                      // waiting: music, announcements; may be offered to an operator
 	stateBridged                     // talking to an operator
 	stateOverflow                    // out of the queue: being offered a callback, or leaving a message
 	stateHandedOver                  // sent back to the dialplan's fallback (a drain): leaving the application
 	stateHangingUp                   // we hung the caller up; waiting for the channel to go
 	stateEnded                       // the leg is written; late events find nothing to do
+
+	numCallStates int = iota
 )
 
 func (st callState) String() string {
 	switch st {
+	case stateNew:
+		return "new"
 	case stateGreeting:
 		return "greeting"
 	case stateQueued:
@@ -124,7 +130,7 @@ func (s *Switchboard) arrive(m StasisStart) {
 	now := s.clock.Now()
 	// One form of a number everywhere (E.164 when it is one): the live view, priority, the journal.
 	number, _ := s.cfg.PhoneRegion.Normalize(m.CallerNumber)
-	c := &call{id: m.Channel, number: number, state: stateGreeting}
+	c := &call{id: m.Channel, number: number}
 	c.leg = hotline.Leg{CallID: c.id, CallerNumber: m.CallerNumber, ArrivedAt: now}
 	var unknown []string
 	c.line, unknown = parseLine(m.Args[1:])
@@ -132,6 +138,7 @@ func (s *Switchboard) arrive(m StasisStart) {
 	if slices.ContainsFunc(s.cfg.PriorityNumbers, func(p string) bool { return s.cfg.PhoneRegion.Same(p, m.CallerNumber) }) {
 		c.priority = 2
 	}
+	s.move(c, evArrived)
 	s.calls[c.id] = c
 	s.metrics.CallArrived()
 	s.callLog(c).Info("call arrived", "from", c.number, "language", c.line.language, "topic", c.line.topic)
@@ -210,7 +217,7 @@ func (s *Switchboard) greeted(c *call) {
 		s.startOverflow(c)
 		return
 	}
-	c.state = stateQueued
+	s.move(c, evGreeted)
 	c.joined = now
 	c.leg.QueuedAt = now
 	s.enqueue(c, now)
@@ -351,7 +358,7 @@ func (s *Switchboard) startOverflow(c *call) {
 	c.maxWait.stop()
 	s.stopPlayback(c)
 	s.stopMOH(c)
-	c.state = stateOverflow
+	s.move(c, evOverflowed)
 	if c.joined.IsZero() {
 		c.joined = s.clock.Now() // full queue: never joined; a callback still needs a place
 	}
@@ -414,11 +421,10 @@ func callbackOf(key string) (string, bool) { return strings.CutPrefix(key, "call
 
 // hangup hangs the caller up; the end is handled when the channel goes.
 func (s *Switchboard) hangup(c *call) {
-	if c.state == stateHangingUp {
-		return
+	if c.state == stateHangingUp || !s.move(c, evHangUp) {
+		return // asked once already, or the call is over
 	}
 	c.playback = ""
-	c.state = stateHangingUp
 	s.do(c.id, Hangup{Channel: c.id, Reason: "normal"})
 }
 
@@ -472,7 +478,7 @@ func (s *Switchboard) endCall(c *call, end hotline.LegEnd) {
 	s.journalWrite(Write{SaveLeg: &leg, Outcome: outcome}, nil)
 	s.callLog(c).Info("call ended", "end", end, "outcome", outcome, "state", c.state, "queue_wait", c.leg.QueueWait(),
 		"talk", c.leg.TalkTime(), "recording", c.leg.RecordingName)
-	c.state = stateEnded
+	s.move(c, evGone)
 	if o := c.offer; o != nil && o.answered {
 		// Whatever ended the call (a hang-up, a refused bridge, a lost channel), the operator
 		// it was answered by moves on to wrap-up; callEnded does nothing if they already have.

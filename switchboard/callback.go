@@ -129,12 +129,13 @@ func (s *Switchboard) onCallbackAnswered(m StasisStart) {
 	s.release(cb)
 	now := s.clock.Now()
 	number, _ := s.cfg.PhoneRegion.Normalize(cb.number)
-	c := &call{id: m.Channel, number: number, state: stateQueued, priority: max(cb.priority, 3),
+	c := &call{id: m.Channel, number: number, priority: max(cb.priority, 3),
 		line: cb.line, joined: now, calledBack: true, callbackFor: cb.callID}
 	if op != nil {
 		c.owner = op.ID
 	}
 	c.leg = hotline.Leg{CallID: c.id, CallerNumber: cb.number, ArrivedAt: now, GreetingEndAt: now, QueuedAt: now}
+	s.move(c, evCalledBack)
 	s.calls[c.id] = c
 	s.callLog(c).Info("called back: answered", "for", cb.callID, "attempt", cb.tries)
 	s.fileCall(c)

@@ -104,6 +104,7 @@ func (s *Switchboard) attendedTransfer(c *call, from *offer, refer string, k *co
 		return
 	}
 	s.endConsult(k)
+	s.move(c, evTransferred)
 	now := s.clock.Now()
 	s.metrics.Transfer("answered")
 	s.do(c.id, TransferProgress{Channel: refer, State: progressAnswered})

@@ -10,6 +10,11 @@
 // to the outbox (package outbox), which makes them durable and applies them. Routing decisions
 // come from package routing, called directly (it is pure).
 //
+// Where to read first: callfsm.go, a call's states and transitions as one table (every change of
+// a call's state goes through Switchboard.move); presencebook.go, operators' presence and the
+// "became free" transition after which the next caller is offered; lanes.go, how requests about
+// one call are carried out in order.
+//
 // Construct with New(Config, Telephony, Journal, Clock, logger), start with Run(ctx). See
 // docs/call-flow.md for the states, the messages and how to follow one call through the code.
 package switchboard

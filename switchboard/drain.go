@@ -129,7 +129,7 @@ func (s *Switchboard) handOverWaiting() {
 		}
 		s.stopPlayback(c)
 		s.stopMOH(c)
-		c.state = stateHandedOver
+		s.move(c, evHandedOver)
 		s.do(c.id, Continue{Channel: c.id})
 	}
 }

@@ -220,6 +220,9 @@ func newHarness(t *testing.T, cfg Config, ops ...hotline.Operator) *harness {
 		t.Fatalf("New: %v", err)
 	}
 	h.s = s
+	s.refusedMove = func(call string, from callState, ev callEvent) {
+		t.Errorf("call %s: the call state machine refused %s in state %s", call, ev, from)
+	}
 	s.post = func(m message) { h.pending = append(h.pending, m) }
 	s.exec = func(lane string, o Op) {
 		h.ops = append(h.ops, o)

@@ -55,6 +55,7 @@ func (s *Switchboard) route() {
 }
 
 func (s *Switchboard) startOffer(c *call, op *operator, toOwner bool) {
+	s.move(c, evOffered)
 	o := &offer{channel: fmt.Sprintf("%s-op%d", c.id, s.id()), call: c, op: op, rang: s.clock.Now()}
 	op.offer, c.offer = o, o
 	s.offers[o.channel] = o
@@ -94,7 +95,7 @@ func (s *Switchboard) onOfferAnswered(m StasisStart) {
 	o.answered = true
 	o.timer.stop()
 	s.queue.Remove(c.id)
-	c.state = stateBridged
+	s.move(c, evAnswered)
 	c.announce.stop()
 	c.maxWait.stop()
 	c.leg.RangAt, c.leg.AnsweredAt = o.rang, now
@@ -159,7 +160,7 @@ func (s *Switchboard) operatorChannelGone(o *offer, cause int) {
 			s.saveLeg(c)
 		} else {
 			s.callLog(c).Info("operator hung up")
-			c.state = stateHangingUp
+			s.move(c, evOperatorHungUp)
 			c.leg.End = hotline.LegCompleted
 			s.do(c.id, Hangup{Channel: c.id, Reason: "normal"})
 		}
@@ -189,6 +190,9 @@ func (s *Switchboard) noAnswer(o *offer, why string, missed bool) {
 	}
 	if c.offer == o {
 		c.offer = nil
+	}
+	if s.calls[c.id] == c {
+		s.move(c, evNotAnswered)
 	}
 	if s.calls[c.id] == c && c.state == stateQueued {
 		if _, err := s.queue.NoAnswer(c.id); err != nil {

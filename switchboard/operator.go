@@ -83,23 +83,6 @@ func (op *operator) countCall(now time.Time) {
 	op.callsDay = day(now)
 }
 
-// touch brings an operator's presence up to date, noting since when.
-func (s *Switchboard) touch(op *operator, now time.Time) hotline.Presence {
-	if p := op.derive(); p != op.presence {
-		s.log.Info("operator presence", "operator", op.ID, "extension", op.Extension, "presence", p, "was", op.presence)
-		op.presence, op.since = p, now
-	}
-	return op.presence
-}
-
-func (s *Switchboard) refresh() {
-	now := s.clock.Now()
-	for _, op := range s.operators {
-		s.touch(op, now)
-		s.notePresence(op, now)
-	}
-}
-
 // candidates fills routing's view of the operators.
 func (s *Switchboard) candidates(now time.Time) {
 	s.cands, s.candOps = s.cands[:0], s.candOps[:0]

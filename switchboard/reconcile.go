@@ -173,7 +173,7 @@ func (s *Switchboard) reconcile(m Inventory) {
 				}
 			}
 			if op != nil && op.offer == nil && opCh != "" {
-				c.state = stateBridged
+				s.move(c, evAdopted)
 				c.bridge = bridgeOf[l.CallID]
 				c.recording = l.RecordingName
 				if c.recording != "" {
@@ -201,7 +201,7 @@ func (s *Switchboard) reconcile(m Inventory) {
 			c.leg = hotline.Leg{CallID: c.id, CallerNumber: number, ArrivedAt: now, QueuedAt: now, TransferredFrom: l.OperatorID}
 			c.priority = 3
 		}
-		c.state = stateQueued
+		s.move(c, evRequeued)
 		s.calls[c.id] = c
 		s.enqueue(c, c.joined)
 		if c.leg.QueuedAt.IsZero() {

@@ -112,6 +112,9 @@ func TestRunEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.refusedMove = func(call string, from callState, ev callEvent) {
+		t.Errorf("call %s: the call state machine refused %s in state %s", call, ev, from)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ran := make(chan error, 1)

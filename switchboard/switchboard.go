@@ -45,6 +45,11 @@ type Switchboard struct {
 	exec  func(lane string, op Op)
 	post  func(message)
 	write func(job journalJob)
+	// onFree, if set, is told of every operator who became free (presencebook.go): for tests.
+	onFree func(op int64, was hotline.Presence)
+	// refusedMove, if set, is told of every transition the call state machine refuses (callfsm.go):
+	// tests fail on one; the daemon only logs it.
+	refusedMove func(call string, from callState, ev callEvent)
 
 	spool  outbox.Spool                  // SetSpool; nil: journal writes wait in memory only
 	outbox atomic.Pointer[journalOutbox] // Run's; nil in tests that drive the loop by hand
@@ -138,23 +143,8 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 // message is anything the loop handles: an Event, a command, or an internal result.
 type message any
 
-// opDone is the result of one Telephony request.
-type opDone struct {
-	lane string
-	op   Op
-	err  error
-}
-
 // timerFired is a Clock timer going off.
 type timerFired struct{ t *timer }
-
-// lane orders the requests about one call (or one feature call): each starts when the one before
-// it has returned, so "stop music, create bridge, add both" happen in that order, and a hangup
-// asked while an originate is in flight goes out after it.
-type lane struct {
-	busy bool
-	q    []Op
-}
 
 // Run handles messages until ctx is done, then waits for the journal writes already asked for
 // (so a SIGTERM loses no case) and returns ctx's error.
@@ -330,51 +320,9 @@ func (s *Switchboard) dispatch(m message) {
 	default:
 		s.log.Error("switchboard: unknown message", "type", fmt.Sprintf("%T", m))
 	}
-	s.refresh()
-	s.route()
+	s.offerFreed()
 	if s.draining {
 		s.checkDrained()
-	}
-}
-
-// do queues requests on a lane.
-func (s *Switchboard) do(key string, ops ...Op) {
-	if s.replaced {
-		// Another client owns the application now: its calls are its own to act on.
-		s.log.Debug("request dropped: the application was taken over", "key", key, "ops", len(ops))
-		return
-	}
-	l := s.lanes[key]
-	if l == nil {
-		l = &lane{}
-		s.lanes[key] = l
-	}
-	l.q = append(l.q, ops...)
-	if !l.busy {
-		s.next(key, l)
-	}
-}
-
-func (s *Switchboard) next(key string, l *lane) {
-	if len(l.q) == 0 {
-		delete(s.lanes, key)
-		return
-	}
-	op := l.q[0]
-	l.q = l.q[1:]
-	l.busy = true
-	s.exec(key, op)
-}
-
-func (s *Switchboard) onOpDone(m opDone) {
-	l := s.lanes[m.lane]
-	if l == nil {
-		return
-	}
-	l.busy = false
-	s.opResult(m.lane, m.op, m.err) // may queue more on this lane: it then starts at once
-	if !l.busy {
-		s.next(m.lane, l)
 	}
 }
 

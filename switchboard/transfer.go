@@ -258,6 +258,7 @@ func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refe
 		refuse("target unreachable", promptTransferUnavailable(), progressUnavailable)
 		return
 	}
+	s.move(c, evTransferStarted)
 	t := &transfer{channel: fmt.Sprintf("%s-xf%d", c.id, s.id()), call: c, from: from, target: target,
 		refer: refer, started: s.clock.Now()}
 	t.ring = &offer{channel: t.channel, call: c, op: target}
@@ -305,6 +306,7 @@ func (s *Switchboard) onTransferAnswered(m StasisStart) {
 		s.do(c.id, TransferProgress{Channel: t.refer, State: progressAnswered})
 	}
 	s.metrics.Transfer("answered")
+	s.move(c, evTransferred)
 	if t.prior.EndedAt.IsZero() {
 		// A is still on: their leg ends here, transferred.
 		c.leg.EndedAt, c.leg.End = now, hotline.LegTransferred
@@ -364,6 +366,7 @@ func (s *Switchboard) transferFailed(t *transfer, why string, prompt []string) {
 	s.stopMOH(c)
 	if t.prior.EndedAt.IsZero() && !from.gone && c.offer == from {
 		log.Info("transfer failed; back to the first operator", "why", why)
+		s.move(c, evTransferFailed)
 		s.do(c.id, AddToBridge{Bridge: c.bridge, Channels: []string{c.id, from.channel}})
 		s.play(c.id, c.id, prompt, nil)
 		s.play(c.id, from.channel, prompt, nil)
@@ -378,8 +381,10 @@ func (s *Switchboard) transferFailed(t *transfer, why string, prompt []string) {
 // backToTheHead puts a caller whose operator has gone without handing them on (a transfer that
 // failed) first in the queue, on a new leg that says who had them, telling them why.
 func (s *Switchboard) backToTheHead(c *call, from *operator, prompt []string) {
+	if !s.move(c, evBackToQueue) {
+		return // the caller is on their way out already
+	}
 	c.offer = nil
-	c.state = stateQueued
 	now := s.clock.Now()
 	c.priority = max(c.priority, 3)
 	c.leg = hotline.Leg{CallID: c.id, ArrivedAt: now, QueuedAt: now, TransferredFrom: from.ID}
