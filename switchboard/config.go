@@ -118,6 +118,46 @@ func DefaultPrompts() Prompts {
 	}
 }
 
+// Ring-timeout bounds: shorter and an operator cannot reach the handset; longer and a caller waits
+// on one absent operator while others are free.
+const (
+	MinRingTimeout = 5 * time.Second
+	MaxRingTimeout = 2 * time.Minute
+)
+
+// MinAnnounceInterval keeps music between a waiting caller's announcements.
+const MinAnnounceInterval = 5 * time.Second
+
+// CheckRingTimeout reports a ring timeout out of bounds. It is the one check of the bound:
+// Validate uses it, and config reports it under calls.ring_timeout.
+func CheckRingTimeout(d time.Duration) error {
+	if d < MinRingTimeout || d > MaxRingTimeout {
+		return fmt.Errorf("between %s and %s: %s", fmtDur(MinRingTimeout), fmtDur(MaxRingTimeout), d)
+	}
+	return nil
+}
+
+// CheckAnnounceInterval reports an announcement interval that is neither 0 (off) nor at least
+// MinAnnounceInterval. Validate uses it, and config reports it under calls.announce_interval.
+func CheckAnnounceInterval(d time.Duration) error {
+	if d != 0 && d < MinAnnounceInterval {
+		return fmt.Errorf("at least %s (or 0 for none), so callers hear music between announcements: %s", fmtDur(MinAnnounceInterval), d)
+	}
+	return nil
+}
+
+// fmtDur writes a bound as people write it: 5s, 2m, 1h (not 2m0s).
+func fmtDur(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 // Validate reports every rule that cannot work, naming the field.
 func (c Config) Validate() error {
 	var errs []error
@@ -133,11 +173,11 @@ func (c Config) Validate() error {
 	if c.MusicClass == "" {
 		bad("music class: empty: name a class from musiconhold.conf, e.g. default")
 	}
-	if c.AnnounceInterval != 0 && c.AnnounceInterval < 5*time.Second {
-		bad("announce interval: %s: want 0 (off) or at least 5s", c.AnnounceInterval)
+	if err := CheckAnnounceInterval(c.AnnounceInterval); err != nil {
+		bad("announce interval: %w", err)
 	}
-	if c.RingTimeout < 5*time.Second || c.RingTimeout > 2*time.Minute {
-		bad("ring timeout: %s: want 5s..2m", c.RingTimeout)
+	if err := CheckRingTimeout(c.RingTimeout); err != nil {
+		bad("ring timeout: %w", err)
 	}
 	if c.WrapUp < 0 {
 		bad("wrap-up: %s: must not be negative", c.WrapUp)

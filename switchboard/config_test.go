@@ -55,3 +55,14 @@ func TestDefaultConfigValid(t *testing.T) {
 		t.Fatalf("the defaults: %v", err)
 	}
 }
+
+func TestFmtDur(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{{5 * time.Second, "5s"}, {10 * time.Second, "10s"}, {2 * time.Minute, "2m"}, {90 * time.Second, "1m30s"}, {time.Hour, "1h"}, {20 * time.Minute, "20m"}} {
+		if got := fmtDur(tt.d); got != tt.want {
+			t.Errorf("fmtDur(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
