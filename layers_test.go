@@ -49,4 +49,3 @@ func TestImportRules(t *testing.T) {
 		})
 	}
 }
-
