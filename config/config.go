@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hotline-dev/hotline/switchboard"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -706,11 +707,16 @@ func (c Config) validate(ps *problems) {
 	default:
 		bad("calls.strategy", "one of longest-idle, fewest-calls, round-robin: %q", k.Strategy)
 	}
+	// The call flow's own bounds are the switchboard's (switchboard.Config.Validate checks them
+	// with the same functions): here they are only reported under their keys.
+	if err := switchboard.CheckAnnounceInterval(k.AnnounceInterval); err != nil {
+		bad("calls.announce_interval", "%v", err)
+	}
 	for _, d := range []struct {
 		key string
 		d   time.Duration
 	}{
-		{"calls.announce_interval", k.AnnounceInterval}, {"calls.wrap_up", k.WrapUp}, {"calls.max_wait", k.MaxWait},
+		{"calls.wrap_up", k.WrapUp}, {"calls.max_wait", k.MaxWait},
 		{"calls.owner_wait", k.OwnerWait}, {"calls.skill_fallback", k.SkillFallback},
 		{"calls.recording_retention", k.RecordingRetention},
 	} {
@@ -718,11 +724,8 @@ func (c Config) validate(ps *problems) {
 			bad(d.key, "negative: %s", d.d)
 		}
 	}
-	if k.AnnounceInterval > 0 && k.AnnounceInterval < 5*time.Second {
-		bad("calls.announce_interval", "at least 5s (or 0 for none), so callers hear music between announcements: %s", k.AnnounceInterval)
-	}
-	if k.RingTimeout < 5*time.Second || k.RingTimeout > 2*time.Minute {
-		bad("calls.ring_timeout", "between 5s and 2m: %s", k.RingTimeout)
+	if err := switchboard.CheckRingTimeout(k.RingTimeout); err != nil {
+		bad("calls.ring_timeout", "%v", err)
 	}
 	if k.ServiceLevelTarget <= 0 {
 		bad("calls.service_level_target", "must be positive: %s", k.ServiceLevelTarget)

@@ -112,8 +112,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	}
 	defer sp.Close()
 
-	sbCfg := switchboard.FromCalls(cfg.Calls)
-	sbCfg.PhoneRegion = store.PhoneRegion() // numbers are read as the journal stores them
+	sbCfg := callRules(cfg.Calls, store.PhoneRegion()) // numbers are read as the journal stores them
 	jr := journaladapter.Journal{Store: store, DelayedAnswers: journal.DelayedAnswerRule{
 		ToCaseOwner: cfg.Calls.DelayedAnswerOwner != "administrators", Due: cfg.Calls.DelayedAnswerDue}}
 	sb, err := switchboard.New(sbCfg, ariadapter.Telephony{Conn: conn}, jr, switchboard.SystemClock{}, log)

@@ -8,11 +8,21 @@ import (
 	"time"
 )
 
+// The queue's priority tiers (Caller.Priority): a higher tier is served first, arrival order
+// within a tier. The values are the ones the call flow has always used: 1 is unused.
+const (
+	PriorityOrdinary = 0 // every caller, a returning one too: an open case is no priority
+	PriorityListed   = 2 // a number on the administrator's priority list (calls.priority_numbers)
+	// PriorityHeadOfQueue is for a caller the hotline owes a conversation: their operator went
+	// (reconciled after a restart, or a transfer failed) or hotline called them back.
+	PriorityHeadOfQueue = 3
+)
+
 // Caller is one call waiting in the queue, as the call flow enqueues it.
 type Caller struct {
 	ID       string    // the call's id (Asterisk channel id); unique in the queue
 	Number   string    // the caller's number, for status
-	Priority int       // higher joins ahead of lower; equal keeps arrival order. 0: ordinary
+	Priority int       // a tier (PriorityOrdinary...): higher joins ahead of lower; equal keeps arrival order
 	JoinedAt time.Time // when the caller joined the queue: waits and fallbacks count from it
 	Topic    string    // topic code an operator must handle; "": any
 	Language string    // language an operator must speak; "": any

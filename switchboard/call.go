@@ -136,7 +136,7 @@ func (s *Switchboard) arrive(m StasisStart) {
 	c.line, unknown = parseLine(m.Args[1:])
 	c.line.dialled = m.Exten
 	if slices.ContainsFunc(s.cfg.PriorityNumbers, func(p string) bool { return s.cfg.PhoneRegion.Same(p, m.CallerNumber) }) {
-		c.priority = 2
+		c.priority = routing.PriorityListed
 	}
 	s.move(c, evArrived)
 	s.calls[c.id] = c

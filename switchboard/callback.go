@@ -129,7 +129,7 @@ func (s *Switchboard) onCallbackAnswered(m StasisStart) {
 	s.release(cb)
 	now := s.clock.Now()
 	number, _ := s.cfg.PhoneRegion.Normalize(cb.number)
-	c := &call{id: m.Channel, number: number, priority: max(cb.priority, 3),
+	c := &call{id: m.Channel, number: number, priority: max(cb.priority, routing.PriorityHeadOfQueue),
 		line: cb.line, joined: now, calledBack: true, callbackFor: cb.callID}
 	if op != nil {
 		c.owner = op.ID

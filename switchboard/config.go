@@ -3,10 +3,10 @@ package switchboard
 import (
 	"errors"
 	"fmt"
-	"github.com/hotline-dev/hotline"
-	"github.com/hotline-dev/hotline/config"
 	"strings"
 	"time"
+
+	"github.com/hotline-dev/hotline"
 )
 
 // Overflow actions: what a caller who waited too long, or found the queue full, is offered.
@@ -15,8 +15,10 @@ const (
 	OverflowCallback = "callback" // press 1 to keep one's place and be called back, else leave a message
 )
 
-// Config is the administrator's rules for calls. The daemon's config file (config.Calls) maps onto it
-// field by field; the prompts have defaults from Asterisk's core sounds so a stock Asterisk works.
+// Config is the administrator's rules for calls: the one copy the core uses. The daemon maps the
+// configuration file's calls section onto it (daemon.callRules), and New derives the queue's
+// routing.Rules from it; each bound is checked here (Validate), config reports it under its key.
+// The prompts have defaults from Asterisk's core sounds so a stock Asterisk works.
 type Config struct {
 	Language         string        // prompts' language: "ru" or "en"
 	Greeting         string        // media URI played on answer, e.g. "sound:hotline/greeting"
@@ -67,16 +69,28 @@ type Prompts struct {
 	CallingBack    []string // to a caller called back, before the operator comes on
 }
 
-// DefaultConfig returns the rules used where the administrator says nothing: the daemon's config
-// file defaults (config.Default, one place for them), plus what the file does not name.
+// DefaultConfig returns the rules used where the administrator says nothing. The configuration
+// file's defaults (config.Default) are the same values: a daemon test holds them together.
 func DefaultConfig() Config {
-	return FromCalls(config.Default().Calls)
-}
-
-// builtins are the settings the config file does not name: the prompts, the recording format, the
-// longest message, the handle time that seeds estimated waits.
-func builtins() Config {
 	return Config{
+		Language:         "ru",
+		Greeting:         "sound:hello-world",
+		MusicClass:       "default",
+		AnnounceInterval: 30 * time.Second,
+		Strategy:         "longest-idle",
+		RingTimeout:      15 * time.Second,
+		WrapUp:           10 * time.Second,
+		MaxWait:          2 * time.Minute,
+		MaxQueue:         50,
+		Overflow:         OverflowCallback,
+		CallbackAttempts: 3,
+		CallbackRetry:    10 * time.Minute,
+		MissedOffers:     3,
+		ReturningToOwner: true,
+		OwnerWait:        30 * time.Second,
+		SkillFallback:    time.Minute,
+		RecordCalls:      true,
+		// What the configuration file does not name.
 		RecordingFormat:   "wav",
 		MaxMessage:        2 * time.Minute,
 		DefaultHandleTime: 3 * time.Minute,
@@ -104,6 +118,46 @@ func DefaultPrompts() Prompts {
 	}
 }
 
+// Ring-timeout bounds: shorter and an operator cannot reach the handset; longer and a caller waits
+// on one absent operator while others are free.
+const (
+	MinRingTimeout = 5 * time.Second
+	MaxRingTimeout = 2 * time.Minute
+)
+
+// MinAnnounceInterval keeps music between a waiting caller's announcements.
+const MinAnnounceInterval = 5 * time.Second
+
+// CheckRingTimeout reports a ring timeout out of bounds. It is the one check of the bound:
+// Validate uses it, and config reports it under calls.ring_timeout.
+func CheckRingTimeout(d time.Duration) error {
+	if d < MinRingTimeout || d > MaxRingTimeout {
+		return fmt.Errorf("between %s and %s: %s", fmtDur(MinRingTimeout), fmtDur(MaxRingTimeout), d)
+	}
+	return nil
+}
+
+// CheckAnnounceInterval reports an announcement interval that is neither 0 (off) nor at least
+// MinAnnounceInterval. Validate uses it, and config reports it under calls.announce_interval.
+func CheckAnnounceInterval(d time.Duration) error {
+	if d != 0 && d < MinAnnounceInterval {
+		return fmt.Errorf("at least %s (or 0 for none), so callers hear music between announcements: %s", fmtDur(MinAnnounceInterval), d)
+	}
+	return nil
+}
+
+// fmtDur writes a bound as people write it: 5s, 2m, 1h (not 2m0s).
+func fmtDur(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 // Validate reports every rule that cannot work, naming the field.
 func (c Config) Validate() error {
 	var errs []error
@@ -119,11 +173,11 @@ func (c Config) Validate() error {
 	if c.MusicClass == "" {
 		bad("music class: empty: name a class from musiconhold.conf, e.g. default")
 	}
-	if c.AnnounceInterval != 0 && c.AnnounceInterval < 5*time.Second {
-		bad("announce interval: %s: want 0 (off) or at least 5s", c.AnnounceInterval)
+	if err := CheckAnnounceInterval(c.AnnounceInterval); err != nil {
+		bad("announce interval: %w", err)
 	}
-	if c.RingTimeout < 5*time.Second || c.RingTimeout > 2*time.Minute {
-		bad("ring timeout: %s: want 5s..2m", c.RingTimeout)
+	if err := CheckRingTimeout(c.RingTimeout); err != nil {
+		bad("ring timeout: %w", err)
 	}
 	if c.WrapUp < 0 {
 		bad("wrap-up: %s: must not be negative", c.WrapUp)

@@ -1,12 +1,9 @@
 package switchboard
 
 import (
-	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hotline-dev/hotline/config"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -51,27 +48,21 @@ func TestNewRefusesUnknownStrategy(t *testing.T) {
 	}
 }
 
-// The daemon's defaults (DefaultConfig is built from them) make a valid switchboard, and
-// every key of the calls section reaches the switchboard.
-func TestFromCalls(t *testing.T) {
+// The core's defaults make a valid switchboard. (That they are the configuration file's defaults,
+// and that every key of the calls section reaches the switchboard, is daemon's TestCallRules.)
+func TestDefaultConfigValid(t *testing.T) {
 	if err := DefaultConfig().Validate(); err != nil {
-		t.Fatalf("the daemon's defaults: %v", err)
+		t.Fatalf("the defaults: %v", err)
 	}
-	c := config.Default().Calls
-	c.Language, c.Greeting, c.MusicClass, c.Strategy, c.Overflow = "en", "sound:custom", "jazz", "round-robin", "message"
-	c.AnnounceInterval, c.RingTimeout, c.WrapUp, c.MaxWait, c.OwnerWait = 41*time.Second, 42*time.Second, 43*time.Second, 44*time.Second, 45*time.Second
-	c.MaxQueue, c.MissedOffersPause, c.ReturningToOwner, c.RecordCalls = 46, 47, false, false
-	c.PriorityNumbers = []string{"+7999"}
-	c.SkillFallback = 48 * time.Second
-	c.CallbackDial, c.CallbackAttempts, c.CallbackRetry = "PJSIP/{number}@trunk", 5, 49*time.Second
-	got := FromCalls(c)
-	want := Config{Language: "en", Greeting: "sound:custom", MusicClass: "jazz", Strategy: "round-robin", Overflow: "message",
-		AnnounceInterval: 41 * time.Second, RingTimeout: 42 * time.Second, WrapUp: 43 * time.Second, MaxWait: 44 * time.Second,
-		OwnerWait: 45 * time.Second, MaxQueue: 46, MissedOffers: 47, PriorityNumbers: []string{"+7999"},
-		SkillFallback: 48 * time.Second, CallbackDial: "PJSIP/{number}@trunk", CallbackAttempts: 5, CallbackRetry: 49 * time.Second}
-	d := DefaultConfig()
-	want.RecordingFormat, want.MaxMessage, want.DefaultHandleTime, want.Prompts = d.RecordingFormat, d.MaxMessage, d.DefaultHandleTime, d.Prompts
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("FromCalls =\n %+v\nwant\n %+v", got, want)
+}
+
+func TestFmtDur(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{{5 * time.Second, "5s"}, {10 * time.Second, "10s"}, {2 * time.Minute, "2m"}, {90 * time.Second, "1m30s"}, {time.Hour, "1h"}, {20 * time.Minute, "20m"}} {
+		if got := fmtDur(tt.d); got != tt.want {
+			t.Errorf("fmtDur(%v) = %q, want %q", tt.d, got, tt.want)
+		}
 	}
 }

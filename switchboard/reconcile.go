@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/routing"
 )
 
 // Reconciliation after the daemon restarts (crash, kill -9, upgrade). Asterisk keeps the channels
@@ -199,7 +200,7 @@ func (s *Switchboard) reconcile(m Inventory) {
 			s.metrics.CallEnded(hotline.LegFailed, 0)
 			s.saveLegOf(l)
 			c.leg = hotline.Leg{CallID: c.id, CallerNumber: number, ArrivedAt: now, QueuedAt: now, TransferredFrom: l.OperatorID}
-			c.priority = 3
+			c.priority = routing.PriorityHeadOfQueue
 		}
 		s.move(c, evRequeued)
 		s.calls[c.id] = c

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/routing"
 )
 
 // Transfers: an operator hands a bridged caller to another operator (a level-2 specialist, as a
@@ -386,7 +387,7 @@ func (s *Switchboard) backToTheHead(c *call, from *operator, prompt []string) {
 	}
 	c.offer = nil
 	now := s.clock.Now()
-	c.priority = max(c.priority, 3)
+	c.priority = max(c.priority, routing.PriorityHeadOfQueue)
 	c.leg = hotline.Leg{CallID: c.id, ArrivedAt: now, QueuedAt: now, TransferredFrom: from.ID}
 	s.enqueue(c, c.joined)
 	s.saveLeg(c)
