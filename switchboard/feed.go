@@ -77,17 +77,28 @@ func (s *Switchboard) publish() {
 	}
 }
 
-// emit numbers c and hands it to every feed, without waiting: a full feed ends (ErrLagged).
+// emit numbers c, to be sent with the rest of the step's changes (flush).
 func (p *published) emit(c Change) {
 	p.seq++
 	c.Seq = p.seq
-	for _, f := range p.feeds {
-		select {
-		case f.c <- c:
-		default:
-			p.end(f, ErrLagged)
+	p.step = append(p.step, c)
+}
+
+// flush hands the step's changes to every feed, the last one with More false, without waiting:
+// a full feed ends (ErrLagged).
+func (p *published) flush() {
+	for i := range p.step {
+		p.step[i].More = i < len(p.step)-1
+		for _, f := range p.feeds {
+			select {
+			case f.c <- p.step[i]:
+			default:
+				p.end(f, ErrLagged)
+			}
 		}
 	}
+	clear(p.step) // the changes point at views: let them go
+	p.step = p.step[:0]
 }
 
 // end ends a feed with err, if it has not ended yet.

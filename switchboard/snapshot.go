@@ -123,6 +123,10 @@ type Change struct {
 	Operator *OperatorView `json:"operator,omitempty"`
 	Queue    []QueueEntry  `json:"queue,omitempty"` // QueueChanged: the queue now (absent: empty)
 	Service  *Service      `json:"service,omitempty"`
+	// More: changes of the same loop step follow. Between steps the state is one the switchboard
+	// was in; within one it may be half way (a call answered, its operator not yet talking), so a
+	// consumer that shows the state waits for the change with More false.
+	More bool `json:"more,omitempty"`
 }
 
 // ErrGap is returned by Snapshot.Apply for a change that does not follow the snapshot.
@@ -197,6 +201,7 @@ type published struct {
 	buffer  int // each feed's; 0: FeedBuffer (tests make it small)
 
 	// scratch for diff
+	step    []Change // the changes of this step, numbered, not sent yet
 	callIDs []string
 	opIDs   []int64
 	q       []QueueEntry
@@ -311,6 +316,7 @@ func (s *Switchboard) diff() {
 		p.queue = slices.Clone(p.q)
 		p.emit(Change{At: now, Kind: QueueChanged, Queue: slices.Clone(p.q)})
 	}
+	p.flush()
 }
 
 // phaseChange is the change a call's new phase makes.
