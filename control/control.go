@@ -7,13 +7,15 @@
 // operating-system account of the process at the other end of the socket (SO_PEERCRED), mapped
 // to an operator by login (Authority). root and the daemon's own account are administrators;
 // any other account must be the login of an active operator of the journal, or is refused. Any
-// such actor may read the status and have the operators reloaded; pausing, resuming, logging in
+// such actor may read the status, the snapshot and the feed, and have the operators reloaded; pausing, resuming, logging in
 // or out operator N is for administrators and for operator N themself (hotline.Actor.MayControl).
 // What a client claims (the Hotline-As header, the CLI's --as) is logged, never believed.
 //
 // Routes (all JSON):
 //
 //	GET  /v1/status                       the live queue and operators (switchboard.Status)
+//	GET  /v1/snapshot                     the live state, numbered (switchboard.Snapshot)
+//	GET  /v1/feed                         the snapshot, then each change: NDJSON, streamed (feed.go)
 //	POST /v1/operators/{id}/pause         body {"reason":"2"}: a digit 0-9 (*23N), or none
 //	POST /v1/operators/{id}/resume
 //	POST /v1/operators/{id}/login
@@ -50,6 +52,9 @@ import (
 // Switchboard is what the API asks of the live call flow. by is who asks, already authorised.
 type Switchboard interface {
 	Status(ctx context.Context) (switchboard.Status, error)
+	// Snapshot and Subscribe read the live state for GET /v1/snapshot and GET /v1/feed (feed.go).
+	Snapshot(ctx context.Context) (switchboard.Snapshot, error)
+	Subscribe(ctx context.Context) (switchboard.Snapshot, *switchboard.Feed, error)
 	Pause(ctx context.Context, by hotline.Actor, operatorID int64, reason string) error
 	Resume(ctx context.Context, by hotline.Actor, operatorID int64) error
 	Login(ctx context.Context, by hotline.Actor, operatorID int64) error
@@ -139,6 +144,8 @@ func Handler(sb Switchboard, auth Authority, log *slog.Logger) http.Handler {
 	h := &handler{sb: sb, auth: auth, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/status", h.authorised(h.status))
+	mux.HandleFunc("GET /v1/snapshot", h.authorised(h.snapshot))
+	mux.HandleFunc("GET /v1/feed", h.authorised(h.feed))
 	mux.HandleFunc("POST /v1/operators/reload", h.authorised(h.reload))
 	mux.HandleFunc("POST /v1/operators/{id}/{action}", h.authorised(h.operator))
 	return mux
@@ -421,17 +428,38 @@ func (c *Client) ReloadOperators(ctx context.Context) error {
 }
 
 func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
+	resp, err := c.do(ctx, method, path, in)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("control: decode %s: %w", path, err)
+	}
+	return nil
+}
+
+// open starts a streamed GET: the caller reads and closes the body.
+func (c *Client) open(ctx context.Context, path string) (*http.Response, error) {
+	return c.do(ctx, http.MethodGet, path, nil)
+}
+
+// do sends a request and returns the response if it is 200, its error otherwise.
+func (c *Client) do(ctx context.Context, method, path string, in any) (*http.Response, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return fmt.Errorf("control: encode %s: %w", path, err)
+			return nil, fmt.Errorf("control: encode %s: %w", path, err)
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, "http://hotline"+path, body)
 	if err != nil {
-		return fmt.Errorf("control: %s %s: %w", method, path, err)
+		return nil, fmt.Errorf("control: %s %s: %w", method, path, err)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -443,23 +471,17 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 	if err != nil {
 		unreachable := hotline.Errorf(hotline.EUNAVAILABLE, "cannot reach the hotline daemon at %s (is `hotline serve` running, and may you open its socket?): %v", c.Socket, err)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED) {
-			return fmt.Errorf("%w (%w)", unreachable, ErrNoDaemon)
+			return nil, fmt.Errorf("%w (%w)", unreachable, ErrNoDaemon)
 		}
-		return unreachable
+		return nil, unreachable
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
 		var e apiError
 		if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(&e); err != nil || e.Code == "" {
-			return hotline.Errorf(hotline.EINTERNAL, "daemon answered %s to %s %s", resp.Status, method, path)
+			return nil, hotline.Errorf(hotline.EINTERNAL, "daemon answered %s to %s %s", resp.Status, method, path)
 		}
-		return &hotline.Error{Code: e.Code, Message: e.Message}
+		return nil, &hotline.Error{Code: e.Code, Message: e.Message}
 	}
-	if out == nil {
-		return nil
-	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("control: decode %s: %w", path, err)
-	}
-	return nil
+	return resp, nil
 }

@@ -27,9 +27,22 @@ type fakeBoard struct {
 	status switchboard.Status
 	calls  []string
 	err    error
+	live   *switchboard.Switchboard // answers Snapshot and Subscribe when set (feed_test.go)
 }
 
 func (f *fakeBoard) Status(context.Context) (switchboard.Status, error) { return f.status, f.err }
+func (f *fakeBoard) Snapshot(ctx context.Context) (switchboard.Snapshot, error) {
+	if f.live != nil {
+		return f.live.Snapshot(ctx)
+	}
+	return switchboard.Snapshot{Seq: 1}, f.err
+}
+func (f *fakeBoard) Subscribe(ctx context.Context) (switchboard.Snapshot, *switchboard.Feed, error) {
+	if f.live != nil {
+		return f.live.Subscribe(ctx)
+	}
+	return switchboard.Snapshot{}, nil, hotline.Errorf(hotline.EUNAVAILABLE, "no live switchboard in this test")
+}
 func (f *fakeBoard) Pause(_ context.Context, by hotline.Actor, id int64, reason string) error {
 	f.calls = append(f.calls, "pause "+itoa(id)+" "+reason+" by "+by.Login)
 	return f.err
@@ -285,6 +298,11 @@ func TestAuthorisation(t *testing.T) {
 		{"nor claiming to be root", petrov, "root", "POST", "/v1/operators/9/resume", 403, ""},
 		{"a claim is not needed by the operator themself", petrov, "ivanova", "POST", "/v1/operators/8/login", 200, "login 8 by petrov"},
 		{"an operator reads the status", petrov, "", "GET", "/v1/status", 200, ""},
+		{"and the snapshot", petrov, "", "GET", "/v1/snapshot", 200, ""},
+		{"an account that is no operator is refused the snapshot", stranger, "", "GET", "/v1/snapshot", 403, ""},
+		{"and the feed", stranger, "", "GET", "/v1/feed", 403, ""},
+		{"a uid without a name is refused the feed", nameless, "", "GET", "/v1/feed", 403, ""},
+		{"an operator removed from service is refused the feed", gone, "root", "GET", "/v1/feed", 403, ""},
 		{"an operator has the operators reloaded", petrov, "", "POST", "/v1/operators/reload", 200, "reload by petrov"},
 		{"an account that is no operator is refused everything", stranger, "", "GET", "/v1/status", 403, ""},
 		{"even its own reload", stranger, "root", "POST", "/v1/operators/reload", 403, ""},

@@ -86,6 +86,7 @@ type Switchboard struct {
 	seq        uint64
 	cands      []routing.Candidate // scratch for routing
 	candOps    []*operator         // cands[i] is candOps[i]
+	live       published           // the live state as consumers last saw it, and their feeds (snapshot.go)
 }
 
 // New returns a switchboard; Run starts it. cfg must be valid (Config.Validate).
@@ -188,6 +189,7 @@ func (s *Switchboard) Run(ctx context.Context) error {
 			// its result, a request's goroutine), then the outbox drains: for journalGrace at
 			// most when the journal fails, since the spool keeps what is left.
 			close(s.done)
+			s.live.endFeeds(ErrStopped)
 			ob.Close(journalGrace)
 			<-wdone
 			return ctx.Err()
@@ -324,6 +326,7 @@ func (s *Switchboard) dispatch(m message) {
 	if s.draining {
 		s.checkDrained()
 	}
+	s.publish() // last: consumers see the state the whole step left (feed.go)
 }
 
 // after arranges fire to run on the loop after d.

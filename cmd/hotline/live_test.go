@@ -38,6 +38,15 @@ func (f *fakeSwitchboard) asked() []string {
 	return slices.Clone(f.calls)
 }
 
+// Snapshot and Subscribe: the live-state routes are not what these tests exercise.
+func (f *fakeSwitchboard) Snapshot(context.Context) (switchboard.Snapshot, error) {
+	return switchboard.Snapshot{}, f.err
+}
+
+func (f *fakeSwitchboard) Subscribe(context.Context) (switchboard.Snapshot, *switchboard.Feed, error) {
+	return switchboard.Snapshot{}, nil, hotline.Errorf(hotline.EUNAVAILABLE, "no feed in this test")
+}
+
 func (f *fakeSwitchboard) Status(context.Context) (switchboard.Status, error) {
 	return switchboard.Status{Operators: []switchboard.OperatorStatus{{ID: 2, Name: "Иванова И.И.", Extension: "1001"},
 		{ID: 3, Name: "Петров П.П.", Extension: "1002"}}}, f.err
