@@ -29,11 +29,8 @@ type consult struct {
 }
 
 // onConsult: an operator's handset dialled another extension.
-func (s *Switchboard) onConsult(m StasisStart) {
-	ext := ""
-	if len(m.Args) > 1 {
-		ext = m.Args[1]
-	}
+func (s *Switchboard) onConsult(m StasisStart, e Consult) {
+	ext := e.Extension
 	from := s.byExt[extensionOf(m.Name)]
 	k := &consult{a2: m.Channel, target: fmt.Sprintf("%s-cs%d", m.Channel, s.id()), from: from, to: s.byExt[ext]}
 	k.bridge = k.target + "-bridge"
@@ -48,7 +45,7 @@ func (s *Switchboard) onConsult(m StasisStart) {
 		Endpoint:   endpointTech + ext,
 		CallerID:   extensionOf(m.Name),
 		Timeout:    30 * time.Second,
-		AppArgs:    []string{"consulted", k.a2},
+		Entry:      Consulted{A2: k.a2},
 		Originator: k.a2,
 	})
 }

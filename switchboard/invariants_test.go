@@ -59,7 +59,7 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 			}
 			defer func() {
 				for _, o := range h.originates(0) {
-					if o.AppArgs[0] == "callback" {
+					if entryKind(o.Entry) == "callback" {
 						dials++
 					}
 				}
@@ -71,7 +71,7 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 					calls++
 					id := fmt.Sprintf("c%d", calls)
 					step("arrive "+id, func() {
-						h.send(StasisStart{Channel: id, CallerNumber: fmt.Sprintf("2%02d", calls%7), Args: []string{"inbound"}})
+						h.send(StasisStart{Channel: id, CallerNumber: fmt.Sprintf("2%02d", calls%7), Entry: Inbound{}})
 					})
 				case 2: // a playback ends (greeting, announcement, prompt)
 					var pbs []string
@@ -109,7 +109,7 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 					action := []string{"login", "logout", "pause", "resume"}[r.IntN(4)]
 					ch := fmt.Sprintf("f%d", r.IntN(1000))
 					step(action+" "+ext, func() {
-						h.send(StasisStart{Channel: ch, Name: "PJSIP/" + ext + "-0001", Args: []string{"feature", action, "1"}})
+						h.send(StasisStart{Channel: ch, Name: "PJSIP/" + ext + "-0001", Entry: Feature{Action: action, Arg: "1"}})
 					})
 				case 8:
 					ext := exts[r.IntN(len(exts))]

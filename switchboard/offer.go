@@ -67,7 +67,7 @@ func (s *Switchboard) startOffer(c *call, op *operator, toOwner bool) {
 		Endpoint:   endpointTech + op.Extension,
 		CallerID:   c.number,
 		Timeout:    s.cfg.RingTimeout + 5*time.Second, // our timer decides; this only bounds a lost one
-		AppArgs:    []string{"offer", c.id},
+		Entry:      Offer{Call: c.id},
 		Originator: c.id,
 	})
 }

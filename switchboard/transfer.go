@@ -285,7 +285,7 @@ func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refe
 		Endpoint:   endpointTech + target.Extension,
 		CallerID:   c.number,
 		Timeout:    s.cfg.RingTimeout + 5*time.Second,
-		AppArgs:    []string{"transfer", c.id},
+		Entry:      TransferTarget{Call: c.id},
 		Originator: c.id,
 	})
 }

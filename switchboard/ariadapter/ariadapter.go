@@ -59,11 +59,16 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 	case switchboard.StopMOH:
 		err = c.Channel(op.Channel).StopMOH(ctx)
 	case switchboard.Originate:
+		// An entry that cannot be written fails the request, before Asterisk rings anyone.
+		var args []string
+		if args, err = EncodeEntry(op.Entry); err != nil {
+			break
+		}
 		_, err = c.Originate(ctx, ari.OriginateRequest{
 			Endpoint:   op.Endpoint,
 			ChannelID:  op.Channel,
 			App:        c.Application(),
-			AppArgs:    strings.Join(op.AppArgs, ","),
+			AppArgs:    strings.Join(args, ","),
 			CallerID:   op.CallerID,
 			Timeout:    op.Timeout,
 			Originator: op.Originator,
@@ -104,7 +109,9 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 func Translate(ev ari.Event) (switchboard.Event, bool) {
 	switch ev := ev.(type) {
 	case *ariv6.StasisStart:
-		s := switchboard.StasisStart{Channel: ev.Channel.ID, Name: ev.Channel.Name, Args: ev.Args}
+		// A malformed list decodes to switchboard.Malformed, which the switchboard logs and hangs up.
+		entry, _ := DecodeEntry(ev.Args)
+		s := switchboard.StasisStart{Channel: ev.Channel.ID, Name: ev.Channel.Name, Entry: entry}
 		if ev.Channel.Caller != nil {
 			s.CallerNumber, s.CallerName = ev.Channel.Caller.Number, ev.Channel.Caller.Name
 		}
