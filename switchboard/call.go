@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -199,10 +198,6 @@ func (s *Switchboard) queueEntry(id string) (routing.Waiting, bool) {
 	return routing.Waiting{}, false
 }
 
-// greetingPlayback is the id of a call's greeting: known without the run that started it, so a
-// restarted daemon can stop the rest of a greeting before putting the caller through.
-func greetingPlayback(call string) string { return call + "-greeting" }
-
 // greeted: the greeting ended (or could not be played): join the queue or overflow.
 func (s *Switchboard) greeted(c *call) {
 	if c.state != stateGreeting || c.hungUp {
@@ -387,7 +382,7 @@ func (s *Switchboard) leaveMessage(c *call) {
 		if c.state != stateOverflow {
 			return
 		}
-		c.recording = "message-" + c.id
+		c.recording = messageRecording(c.id)
 		c.leg.RecordingName = c.recording
 		s.recs[c.recording] = c
 		s.do(c.id, RecordChannel{Channel: c.id, Name: c.recording, Format: s.cfg.RecordingFormat,
@@ -413,10 +408,6 @@ func (s *Switchboard) takeCallback(c *call) {
 	s.callLog(c).Info("callback requested; place kept", "position", s.queue.Position(key))
 	c.playback = s.play(c.id, c.id, s.cfg.Prompts.CallbackTaken, func(bool) { s.hangup(c) })
 }
-
-func callbackKey(callID string) string { return "callback:" + callID }
-
-func callbackOf(key string) (string, bool) { return strings.CutPrefix(key, "callback:") }
 
 // hangup hangs the caller up; the end is handled when the channel goes.
 func (s *Switchboard) hangup(c *call) {

@@ -87,7 +87,7 @@ func (s *Switchboard) assignCallback(key, callID string, op *operator) {
 		return
 	}
 	cb.tries++
-	cb.channel = fmt.Sprintf("%s-cb%d", callID, s.id())
+	cb.channel = callbackChannel(callID, s.id())
 	s.dialing[cb.channel] = cb
 	op.reserved = cb
 	s.touch(op, s.clock.Now())
