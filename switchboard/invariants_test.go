@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -161,6 +162,18 @@ func checkInvariants(h *harness) error {
 	for ch, cb := range s.dialing {
 		if cb.channel != ch || cb.op == nil || cb.op.reserved != cb {
 			return fmt.Errorf("callback dialled on %s: its operator is not reserved for it", ch)
+		}
+	}
+	// One channel, one owner: what lets ownerOf ask the registries in any order.
+	owners := map[string][]string{}
+	for name, chans := range map[string][]string{"calls": slices.Collect(maps.Keys(s.calls)),
+		"offers": slices.Collect(maps.Keys(s.offers)), "transfers": slices.Collect(maps.Keys(s.transfers)),
+		"consults": slices.Collect(maps.Keys(s.consults)), "dialing": slices.Collect(maps.Keys(s.dialing)),
+		"features": slices.Collect(maps.Keys(s.features))} {
+		for _, ch := range chans {
+			if owners[ch] = append(owners[ch], name); len(owners[ch]) > 1 {
+				return fmt.Errorf("channel %s in %v", ch, owners[ch])
+			}
 		}
 	}
 	callbacks := 0

@@ -243,8 +243,7 @@ func (s *Switchboard) reconcile(m Inventory) {
 	}
 	unknown := func(ch string) bool {
 		_, ours := ownerCall(ch)
-		return !ours && !open[ch] && s.calls[ch] == nil && s.offers[ch] == nil && s.features[ch] == nil && s.consults[ch] == nil &&
-			s.dialing[ch] == nil
+		return !ours && !open[ch] && s.ownerOf(ch).kind == ownedByNone
 	}
 	var strangers []string
 	for _, ch := range m.Channels {
