@@ -1,7 +1,9 @@
 // Package ariadapter connects the switchboard to Asterisk through hotline's ari package: Telephony
 // carries out the switchboard's requests as ARI REST calls, Translate turns ARI events into the
 // switchboard's, and Pump feeds the event stream to the switchboard, listing Asterisk's channels
-// after every (re)connection so the switchboard can end the calls lost meanwhile.
+// after every (re)connection so the switchboard can end the calls lost meanwhile. The Stasis
+// arguments are decoded into, and encoded from, typed switchboard entries in one place:
+// stasisargs.go.
 package ariadapter
 
 import (
