@@ -115,7 +115,7 @@ func (o StopPlayback) String() string { return "stop-playback " + o.Playback }
 func (o StartMOH) String() string     { return "moh " + o.Channel + " " + o.Class }
 func (o StopMOH) String() string      { return "stop-moh " + o.Channel }
 func (o Originate) String() string {
-	return fmt.Sprintf("originate %s %s cid=%s entry=%+v", o.Channel, o.Endpoint, o.CallerID, o.Entry)
+	return fmt.Sprintf("originate %s %s cid=%s entry=%T%+v", o.Channel, o.Endpoint, o.CallerID, o.Entry, o.Entry)
 }
 func (o CreateBridge) String() string { return "create-bridge " + o.Bridge }
 func (o AddToBridge) String() string {
