@@ -45,7 +45,7 @@ func runLive(t *testing.T) *switchboard.Switchboard {
 		case switchboard.Play:
 			evs = append(evs, switchboard.PlaybackFinished{Playback: op.Playback})
 		case switchboard.Originate:
-			evs = append(evs, switchboard.StasisStart{Channel: op.Channel, Name: op.Endpoint + "-00000001", Args: op.AppArgs})
+			evs = append(evs, switchboard.StasisStart{Channel: op.Channel, Name: op.Endpoint + "-00000001", Entry: op.Entry})
 		case switchboard.Hangup:
 			evs = append(evs, switchboard.StasisEnd{Channel: op.Channel}, switchboard.ChannelDestroyed{Channel: op.Channel, Cause: 16})
 		}
@@ -125,7 +125,7 @@ func TestFollowOverSocket(t *testing.T) {
 			}
 		}
 	}
-	if err := s.Deliver(ctx, switchboard.StasisStart{Channel: "c1", CallerNumber: "201", Args: []string{"inbound"}}); err != nil {
+	if err := s.Deliver(ctx, switchboard.StasisStart{Channel: "c1", CallerNumber: "201", Entry: switchboard.Inbound{}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(switchboard.CallArrived)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -90,40 +89,41 @@ func (s *Switchboard) callLog(c *call) *slog.Logger {
 	return s.log.With("call", c.id, "operator", opID)
 }
 
-// onStasisStart routes a channel entering the application by its arguments.
+// onStasisStart routes a channel entering the application by why it entered (entry.go).
 func (s *Switchboard) onStasisStart(m StasisStart) {
-	kind := ""
-	if len(m.Args) > 0 {
-		kind = m.Args[0]
-	}
-	switch kind {
-	case "inbound":
+	switch e := m.Entry.(type) {
+	case Inbound:
 		if s.draining {
 			s.turnAway(m)
 			return
 		}
-		s.arrive(m)
-	case "offer":
+		s.arrive(m, e)
+	case Offer:
 		s.onOfferAnswered(m)
-	case "feature":
-		s.onFeature(m)
-	case "transfer":
+	case Feature:
+		s.onFeature(m, e)
+	case TransferTarget:
 		s.onTransferAnswered(m)
-	case "consult":
-		s.onConsult(m)
-	case "consulted":
+	case Consult:
+		s.onConsult(m, e)
+	case Consulted:
 		s.onConsultAnswered(m)
-	case "callback":
-		s.onCallbackAnswered(m)
+	case Callback:
+		s.onCallbackAnswered(m, e)
 	default:
 		// Not ours to decide (a misconfigured dialplan): say so in the log and let it go.
-		s.log.Warn("channel entered the application with unknown arguments; hanging up", "channel", m.Channel, "args", m.Args)
+		var args []string
+		var err error
+		if bad, ok := e.(Malformed); ok {
+			args, err = bad.Args, bad.Err
+		}
+		s.log.Warn("channel entered the application with unknown arguments; hanging up", "channel", m.Channel, "args", args, "err", err)
 		s.do(m.Channel, Hangup{Channel: m.Channel, Reason: "normal"})
 	}
 }
 
 // arrive: a caller dialled the hotline. Answer, file the call, greet.
-func (s *Switchboard) arrive(m StasisStart) {
+func (s *Switchboard) arrive(m StasisStart, in Inbound) {
 	if _, dup := s.calls[m.Channel]; dup {
 		return
 	}
@@ -132,9 +132,7 @@ func (s *Switchboard) arrive(m StasisStart) {
 	number, _ := s.cfg.PhoneRegion.Normalize(m.CallerNumber)
 	c := &call{id: m.Channel, number: number}
 	c.leg = hotline.Leg{CallID: c.id, CallerNumber: m.CallerNumber, ArrivedAt: now}
-	var unknown []string
-	c.line, unknown = parseLine(m.Args[1:])
-	c.line.dialled = m.Exten
+	c.line = line{language: in.Language, topic: in.Topic, dialled: m.Exten}
 	if slices.ContainsFunc(s.cfg.PriorityNumbers, func(p string) bool { return s.cfg.PhoneRegion.Same(p, m.CallerNumber) }) {
 		c.priority = routing.PriorityListed
 	}
@@ -142,8 +140,8 @@ func (s *Switchboard) arrive(m StasisStart) {
 	s.calls[c.id] = c
 	s.metrics.CallArrived()
 	s.callLog(c).Info("call arrived", "from", c.number, "language", c.line.language, "topic", c.line.topic)
-	if len(unknown) > 0 {
-		s.callLog(c).Warn("dialplan passed arguments hotline does not know (want language=.. or topic=..); ignored", "args", unknown)
+	if len(in.Ignored) > 0 {
+		s.callLog(c).Warn("dialplan passed arguments hotline does not know (want language=.. or topic=..); ignored", "args", in.Ignored)
 	}
 
 	s.fileCall(c)
@@ -199,10 +197,6 @@ func (s *Switchboard) queueEntry(id string) (routing.Waiting, bool) {
 	}
 	return routing.Waiting{}, false
 }
-
-// greetingPlayback is the id of a call's greeting: known without the run that started it, so a
-// restarted daemon can stop the rest of a greeting before putting the caller through.
-func greetingPlayback(call string) string { return call + "-greeting" }
 
 // greeted: the greeting ended (or could not be played): join the queue or overflow.
 func (s *Switchboard) greeted(c *call) {
@@ -388,7 +382,7 @@ func (s *Switchboard) leaveMessage(c *call) {
 		if c.state != stateOverflow {
 			return
 		}
-		c.recording = "message-" + c.id
+		c.recording = messageRecording(c.id)
 		c.leg.RecordingName = c.recording
 		s.recs[c.recording] = c
 		s.do(c.id, RecordChannel{Channel: c.id, Name: c.recording, Format: s.cfg.RecordingFormat,
@@ -414,10 +408,6 @@ func (s *Switchboard) takeCallback(c *call) {
 	s.callLog(c).Info("callback requested; place kept", "position", s.queue.Position(key))
 	c.playback = s.play(c.id, c.id, s.cfg.Prompts.CallbackTaken, func(bool) { s.hangup(c) })
 }
-
-func callbackKey(callID string) string { return "callback:" + callID }
-
-func callbackOf(key string) (string, bool) { return strings.CutPrefix(key, "callback:") }
 
 // hangup hangs the caller up; the end is handled when the channel goes.
 func (s *Switchboard) hangup(c *call) {

@@ -17,7 +17,7 @@ func TestHappyPath(t *testing.T) {
 	h.wantPresence(1, hotline.PresenceAvailable)
 
 	m := h.mark()
-	h.send(StasisStart{Channel: "c1", CallerNumber: "+79001112233", Args: []string{"inbound"}})
+	h.send(StasisStart{Channel: "c1", CallerNumber: "+79001112233", Entry: Inbound{}})
 	h.wantOps(m, "answer c1", "play c1 c1-greeting [sound:hello-world]")
 	if len(h.j.started) != 1 || h.j.started[0].CallerNumber != "+79001112233" {
 		t.Fatalf("StartCall = %+v, want one for the caller", h.j.started)
@@ -29,7 +29,7 @@ func TestHappyPath(t *testing.T) {
 	h.finishPlay("c1")
 	h.wantOps(m, "moh c1 default", "originate c1-op")
 	or := h.oneOriginate(m)
-	if or.Endpoint != "PJSIP/1001" || or.CallerID != "+79001112233" || !slices.Equal(or.AppArgs, []string{"offer", "c1"}) {
+	if or.Endpoint != "PJSIP/1001" || or.CallerID != "+79001112233" || or.Entry != (Offer{Call: "c1"}) {
 		t.Errorf("originate = %+v", or)
 	}
 	h.wantPresence(1, hotline.PresenceRinging)
@@ -112,7 +112,7 @@ func TestCallerHangsUp(t *testing.T) {
 			if tt.operate {
 				h.login("1001")
 			}
-			h.send(StasisStart{Channel: "c1", CallerNumber: "200", Args: []string{"inbound"}})
+			h.send(StasisStart{Channel: "c1", CallerNumber: "200", Entry: Inbound{}})
 			if tt.greeted {
 				h.finishPlay("c1")
 			}
@@ -188,8 +188,8 @@ func TestMissedOffersPauseOperator(t *testing.T) {
 	h.arrive("c1", "201")
 	m := h.mark()
 	h.advance(15 * time.Second) // missed once; nobody else can take c1, so 1001 rings again
-	if or := h.oneOriginate(m); or.AppArgs[1] != "c1" {
-		t.Fatalf("offered %v after the first miss, want c1 again (routing's exclusion lapses when nobody else can answer)", or.AppArgs)
+	if or := h.oneOriginate(m); entryCall(or.Entry) != "c1" {
+		t.Fatalf("offered %v after the first miss, want c1 again (routing's exclusion lapses when nobody else can answer)", or.Entry)
 	}
 	h.wantPresence(1, hotline.PresenceRinging)
 	if h.s.operators[1].missed != 1 {
@@ -211,8 +211,8 @@ func TestMissedOffersPauseOperator(t *testing.T) {
 	m = h.mark()
 	h.s.dispatch(command{run: func(s *Switchboard) { _ = s.resume(s.operators[1]) }})
 	h.settle()
-	if or := h.oneOriginate(m); or.AppArgs[1] != "c2" {
-		t.Errorf("after resume offered %v, want c2", or.AppArgs)
+	if or := h.oneOriginate(m); entryCall(or.Entry) != "c2" {
+		t.Errorf("after resume offered %v, want c2", or.Entry)
 	}
 	if h.s.operators[1].missed != 0 {
 		t.Errorf("missed after resume = %d, want 0", h.s.operators[1].missed)
@@ -284,8 +284,8 @@ func TestTwoCallersOneOperator(t *testing.T) {
 	h.arrive("c1", "201")
 	h.arrive("c2", "202")
 	or := h.oneOriginate(m)
-	if or.AppArgs[1] != "c1" {
-		t.Fatalf("offered %s first, want c1", or.AppArgs[1])
+	if entryCall(or.Entry) != "c1" {
+		t.Fatalf("offered %s first, want c1", entryCall(or.Entry))
 	}
 	h.answer(or)
 	h.advance(time.Minute)
@@ -299,8 +299,8 @@ func TestTwoCallersOneOperator(t *testing.T) {
 		t.Fatalf("offered during wrap-up")
 	}
 	h.advance(time.Second)
-	if next := h.oneOriginate(m); next.AppArgs[1] != "c2" {
-		t.Errorf("after wrap-up offered %v, want c2", next.AppArgs)
+	if next := h.oneOriginate(m); entryCall(next.Entry) != "c2" {
+		t.Errorf("after wrap-up offered %v, want c2", next.Entry)
 	}
 }
 
@@ -344,7 +344,7 @@ func TestOperatorHangsUpFirst(t *testing.T) {
 		t.Errorf("leg = %+v, want completed by operator 1", l)
 	}
 	// Keyed after hanging up, by feature code: the topic goes to the last call's case.
-	h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-00000009", Args: []string{"feature", "topic", "31"}})
+	h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-00000009", Entry: Feature{Action: "topic", Arg: "31"}})
 	if want := []topicSet{{"c1", 1, 31}}; !slices.Equal(h.j.topics, want) {
 		t.Errorf("topics = %v, want %v", h.j.topics, want)
 	}
@@ -416,7 +416,7 @@ func TestLogoutDuringCall(t *testing.T) {
 	h.login("1001")
 	h.arrive("c1", "201")
 	h.answer(h.oneOriginate(0))
-	h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-00000002", Args: []string{"feature", "logout"}})
+	h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-00000002", Entry: Feature{Action: "logout"}})
 	h.wantPresence(1, hotline.PresenceTalking)
 	h.hangup("c1")
 	h.advance(time.Minute)

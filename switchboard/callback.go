@@ -87,7 +87,7 @@ func (s *Switchboard) assignCallback(key, callID string, op *operator) {
 		return
 	}
 	cb.tries++
-	cb.channel = fmt.Sprintf("%s-cb%d", callID, s.id())
+	cb.channel = callbackChannel(callID, s.id())
 	s.dialing[cb.channel] = cb
 	op.reserved = cb
 	s.touch(op, s.clock.Now())
@@ -104,23 +104,20 @@ func (s *Switchboard) assignCallback(key, callID string, op *operator) {
 		Timeout:  callbackRing,
 		// The number travels with the call: a run that did not dial it (after a restart) can
 		// still take the caller in when they answer.
-		AppArgs: []string{"callback", callID, cb.number},
+		Entry: Callback{Call: callID, Number: cb.number},
 	})
 }
 
 // onCallbackAnswered: the caller picked up. They join the queue at its head and are offered to
 // the operator reserved for them.
-func (s *Switchboard) onCallbackAnswered(m StasisStart) {
+func (s *Switchboard) onCallbackAnswered(m StasisStart, e Callback) {
 	if _, dup := s.calls[m.Channel]; dup {
 		return
 	}
 	cb := s.dialing[m.Channel]
 	if cb == nil {
 		// Dialled by an earlier run: nobody is reserved for them; they go first in the queue.
-		cb = &pendingCallback{channel: m.Channel}
-		if len(m.Args) > 2 {
-			cb.callID, cb.number = m.Args[1], m.Args[2]
-		}
+		cb = &pendingCallback{channel: m.Channel, callID: e.Call, number: e.Number}
 		s.log.Info("called back by an earlier run: answered", "channel", m.Channel, "number", cb.number)
 	}
 	delete(s.dialing, m.Channel)

@@ -33,7 +33,7 @@ func TestCallbackDialled(t *testing.T) {
 	m := h.mark()
 	h.login("1001")
 	dial := h.oneOriginate(m)
-	if dial.Endpoint != "PJSIP/callers/sip:79002223344@127.0.0.1:5999" || dial.AppArgs[0] != "callback" || dial.AppArgs[1] != "c2" {
+	if dial.Endpoint != "PJSIP/callers/sip:79002223344@127.0.0.1:5999" || entryKind(dial.Entry) != "callback" || entryCall(dial.Entry) != "c2" {
 		t.Fatalf("dialled %+v", dial)
 	}
 	h.wantPresence(1, hotline.PresenceRinging) // reserved while the caller's phone rings
@@ -47,7 +47,7 @@ func TestCallbackDialled(t *testing.T) {
 		t.Errorf("call back not filed: %+v", h.j.started[started:])
 	}
 	offer := h.oneOriginate(m)
-	if offer.Endpoint != "PJSIP/1001" || offer.AppArgs[1] != dial.Channel {
+	if offer.Endpoint != "PJSIP/1001" || entryCall(offer.Entry) != dial.Channel {
 		t.Fatalf("offered %+v, want operator 1 for the called-back channel", offer)
 	}
 	if p := h.lastPlay(dial.Channel); p.Media[0] != "sound:pls-hold-while-try" {
@@ -100,7 +100,7 @@ func TestCallbackLostWithAsterisk(t *testing.T) {
 	h.wantPresence(1, hotline.PresenceAvailable)
 	m = h.mark()
 	h.advance(10 * time.Minute)
-	if again := h.oneOriginate(m); again.Channel == dial.Channel || again.AppArgs[0] != "callback" {
+	if again := h.oneOriginate(m); again.Channel == dial.Channel || entryKind(again.Entry) != "callback" {
 		t.Errorf("retry after the loss: %+v", again)
 	}
 }
@@ -111,7 +111,7 @@ func TestCallbackAnsweredAfterRestart(t *testing.T) {
 	h := newHarness(t, testConfig(), op(1, "1001"))
 	m := h.mark()
 	started := len(h.j.started)
-	h.send(StasisStart{Channel: "c7-cb3", Args: []string{"callback", "c7", "79007770007"}})
+	h.send(StasisStart{Channel: "c7-cb3", Entry: Callback{Call: "c7", Number: "79007770007"}})
 	h.noOps(m, "hangup c7-cb3")
 	if len(h.j.started) != started+1 || h.j.started[started].CallerNumber != "79007770007" {
 		t.Errorf("filed %+v, want the called-back caller under their number", h.j.started[started:])
@@ -121,7 +121,7 @@ func TestCallbackAnsweredAfterRestart(t *testing.T) {
 	}
 	m = h.mark()
 	h.login("1001")
-	if or := h.oneOriginate(m); or.AppArgs[1] != "c7-cb3" {
+	if or := h.oneOriginate(m); entryCall(or.Entry) != "c7-cb3" {
 		t.Errorf("offered %+v, want the called-back caller", or)
 	}
 }

@@ -1,7 +1,6 @@
 package switchboard
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -29,14 +28,11 @@ type consult struct {
 }
 
 // onConsult: an operator's handset dialled another extension.
-func (s *Switchboard) onConsult(m StasisStart) {
-	ext := ""
-	if len(m.Args) > 1 {
-		ext = m.Args[1]
-	}
+func (s *Switchboard) onConsult(m StasisStart, e Consult) {
+	ext := e.Extension
 	from := s.byExt[extensionOf(m.Name)]
-	k := &consult{a2: m.Channel, target: fmt.Sprintf("%s-cs%d", m.Channel, s.id()), from: from, to: s.byExt[ext]}
-	k.bridge = k.target + "-bridge"
+	k := &consult{a2: m.Channel, target: consultChannel(m.Channel, s.id()), from: from, to: s.byExt[ext]}
+	k.bridge = consultBridge(k.target)
 	s.consults[k.a2], s.consults[k.target] = k, k
 	if k.to != nil && k.to != from {
 		k.to.consulted = k
@@ -48,7 +44,7 @@ func (s *Switchboard) onConsult(m StasisStart) {
 		Endpoint:   endpointTech + ext,
 		CallerID:   extensionOf(m.Name),
 		Timeout:    30 * time.Second,
-		AppArgs:    []string{"consulted", k.a2},
+		Entry:      Consulted{A2: k.a2},
 		Originator: k.a2,
 	})
 }
@@ -123,7 +119,7 @@ func (s *Switchboard) attendedTransfer(c *call, from *offer, refer string, k *co
 	c.bridge = k.bridge
 	s.do(c.id, Hangup{Channel: k.a2, Reason: "normal"}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id}})
 	s.allowTransfers(c.id, o.channel)
-	s.recordLeg(c, fmt.Sprintf("call-%s-%d", c.id, s.id()))
+	s.recordLeg(c, legRecording(c.id, s.id()))
 	s.saveLeg(c)
 	s.touch(target, now)
 	s.noteTransfer(from.op, c, target)

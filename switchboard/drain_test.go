@@ -26,7 +26,7 @@ func TestDrain(t *testing.T) {
 	h.settle()
 	m := h.mark()
 	started := len(h.j.started)
-	h.send(StasisStart{Channel: "c3", Name: "PJSIP/trunk-0003", CallerNumber: "79003334455", Args: []string{"inbound"}})
+	h.send(StasisStart{Channel: "c3", Name: "PJSIP/trunk-0003", CallerNumber: "79003334455", Entry: Inbound{}})
 	h.wantOps(m, "continue c3")
 	h.noOps(m, "answer c3")
 	if len(h.j.started) != started {
@@ -81,7 +81,7 @@ func TestDrainHandsOverThroughRun(t *testing.T) {
 	defer cancel()
 	ran := make(chan error, 1)
 	go func() { ran <- s.Run(ctx) }()
-	if err := s.Deliver(ctx, StasisStart{Channel: "c1", CallerNumber: "201", Args: []string{"inbound"}}); err != nil {
+	if err := s.Deliver(ctx, StasisStart{Channel: "c1", CallerNumber: "201", Entry: Inbound{}}); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.After(10 * time.Second)

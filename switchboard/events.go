@@ -5,15 +5,15 @@ package switchboard
 // flow decides on is carried: ids, not whole channel snapshots.
 type Event interface{ event() }
 
-// StasisStart: a channel entered the application. Args are the Stasis() arguments from the dialplan
-// ("inbound"; "feature", "login"...) or the AppArgs of our Originate ("offer", callID).
+// StasisStart: a channel entered the application. Entry says why, decoded by the adapter from the
+// Stasis() arguments of the dialplan (Inbound, Feature...) or of our Originate (Offer...): entry.go.
 type StasisStart struct {
-	Channel      string   // Asterisk's channel id (our own id for channels we originated)
-	Name         string   // e.g. PJSIP/1001-00000012: the endpoint of an operator's handset
-	CallerNumber string   // caller ID number
-	CallerName   string   // caller ID name
-	Exten        string   // the dialplan extension the channel was at: the number the caller dialled
-	Args         []string // application arguments
+	Channel      string // Asterisk's channel id (our own id for channels we originated)
+	Name         string // e.g. PJSIP/1001-00000012: the endpoint of an operator's handset
+	CallerNumber string // caller ID number
+	CallerName   string // caller ID name
+	Exten        string // the dialplan extension the channel was at: the number the caller dialled
+	Entry        Entry  // why it entered; Malformed when its arguments fit no entry
 }
 
 // StasisEnd: a channel left the application (hung up, or continued in the dialplan).

@@ -98,7 +98,7 @@ func TestFeedFollowsCalls(t *testing.T) {
 		{
 			name: "answered and completed",
 			run: func(h *harness, f *follower) {
-				h.send(StasisStart{Channel: "c1", CallerNumber: "+79001112233", Args: []string{"inbound"}})
+				h.send(StasisStart{Channel: "c1", CallerNumber: "+79001112233", Entry: Inbound{}})
 				f.drain()
 				m := h.mark()
 				h.finishPlay("c1")

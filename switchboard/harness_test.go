@@ -346,7 +346,7 @@ func (h *harness) finishPlay(ch string) {
 // arrive brings a caller in and through the greeting.
 func (h *harness) arrive(ch, number string) {
 	h.t.Helper()
-	h.send(StasisStart{Channel: ch, Name: "PJSIP/trunk-0001", CallerNumber: number, Args: []string{"inbound"}})
+	h.send(StasisStart{Channel: ch, Name: "PJSIP/trunk-0001", CallerNumber: number, Entry: Inbound{}})
 	h.finishPlay(ch)
 }
 
@@ -371,7 +371,7 @@ func (h *harness) oneOriginate(since int) Originate {
 }
 
 func (h *harness) answer(o Originate) {
-	h.send(StasisStart{Channel: o.Channel, Name: o.Endpoint + "-00000001", Args: o.AppArgs})
+	h.send(StasisStart{Channel: o.Channel, Name: o.Endpoint + "-00000001", Entry: o.Entry})
 }
 
 func (h *harness) hangup(ch string) {
@@ -427,4 +427,34 @@ func (h *harness) noOps(since int, prefix string) {
 	if i := slices.IndexFunc(h.opsSince(since), func(s string) bool { return strings.HasPrefix(s, prefix) }); i >= 0 {
 		h.t.Errorf("unexpected request %q; all: %v", h.opsSince(since)[i], h.opsSince(since))
 	}
+}
+
+// entryKind names an Originate's entry as the dialplan would: "offer", "callback"...
+func entryKind(e Entry) string {
+	switch e.(type) {
+	case Offer:
+		return "offer"
+	case TransferTarget:
+		return "transfer"
+	case Consulted:
+		return "consulted"
+	case Callback:
+		return "callback"
+	}
+	return fmt.Sprintf("%T", e)
+}
+
+// entryCall is the call (or consultation) an Originate's entry is for.
+func entryCall(e Entry) string {
+	switch e := e.(type) {
+	case Offer:
+		return e.Call
+	case TransferTarget:
+		return e.Call
+	case Consulted:
+		return e.A2
+	case Callback:
+		return e.Call
+	}
+	return ""
 }

@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -59,7 +60,7 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 			}
 			defer func() {
 				for _, o := range h.originates(0) {
-					if o.AppArgs[0] == "callback" {
+					if entryKind(o.Entry) == "callback" {
 						dials++
 					}
 				}
@@ -71,7 +72,7 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 					calls++
 					id := fmt.Sprintf("c%d", calls)
 					step("arrive "+id, func() {
-						h.send(StasisStart{Channel: id, CallerNumber: fmt.Sprintf("2%02d", calls%7), Args: []string{"inbound"}})
+						h.send(StasisStart{Channel: id, CallerNumber: fmt.Sprintf("2%02d", calls%7), Entry: Inbound{}})
 					})
 				case 2: // a playback ends (greeting, announcement, prompt)
 					var pbs []string
@@ -109,7 +110,7 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 					action := []string{"login", "logout", "pause", "resume"}[r.IntN(4)]
 					ch := fmt.Sprintf("f%d", r.IntN(1000))
 					step(action+" "+ext, func() {
-						h.send(StasisStart{Channel: ch, Name: "PJSIP/" + ext + "-0001", Args: []string{"feature", action, "1"}})
+						h.send(StasisStart{Channel: ch, Name: "PJSIP/" + ext + "-0001", Entry: Feature{Action: action, Arg: "1"}})
 					})
 				case 8:
 					ext := exts[r.IntN(len(exts))]
@@ -161,6 +162,18 @@ func checkInvariants(h *harness) error {
 	for ch, cb := range s.dialing {
 		if cb.channel != ch || cb.op == nil || cb.op.reserved != cb {
 			return fmt.Errorf("callback dialled on %s: its operator is not reserved for it", ch)
+		}
+	}
+	// One channel, one owner: what lets ownerOf ask the registries in any order.
+	owners := map[string][]string{}
+	for name, chans := range map[string][]string{"calls": slices.Collect(maps.Keys(s.calls)),
+		"offers": slices.Collect(maps.Keys(s.offers)), "transfers": slices.Collect(maps.Keys(s.transfers)),
+		"consults": slices.Collect(maps.Keys(s.consults)), "dialing": slices.Collect(maps.Keys(s.dialing)),
+		"features": slices.Collect(maps.Keys(s.features))} {
+		for _, ch := range chans {
+			if owners[ch] = append(owners[ch], name); len(owners[ch]) > 1 {
+				return fmt.Errorf("channel %s in %v", ch, owners[ch])
+			}
 		}
 	}
 	callbacks := 0

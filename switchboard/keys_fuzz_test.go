@@ -168,13 +168,13 @@ func FuzzFeatureCode(f *testing.F) {
 		// Before: logged out (0), available (1) or paused (2), by the same codes.
 		for i, a := range []string{"login", "pause"}[:min(int(before%3), 2)] {
 			ch := "pre" + strconv.Itoa(i)
-			h.send(StasisStart{Channel: ch, Name: "PJSIP/1001-0000000" + strconv.Itoa(i), Args: []string{"feature", a, "1"}})
+			h.send(StasisStart{Channel: ch, Name: "PJSIP/1001-0000000" + strconv.Itoa(i), Entry: Feature{Action: a, Arg: "1"}})
 			h.finishPlay(ch)
 			h.hangup(ch)
 		}
 		was := h.presence(1)
 		m := h.mark()
-		h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-0000001f", Args: []string{"feature", action, arg}})
+		h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-0000001f", Entry: Feature{Action: action, Arg: arg}})
 		h.wantOps(m, "answer f1", "play f1")
 		prompt := h.lastPlay("f1").Media
 		h.noOps(m, "hangup f1")

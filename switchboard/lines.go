@@ -1,12 +1,12 @@
 package switchboard
 
 import (
-	"strings"
 	"time"
 )
 
 // A hotline may have several numbers (lines) into the same application: an English line, a line
-// for one topic. The dialplan says which with key=value arguments after "inbound":
+// for one topic. The dialplan says which with key=value arguments after "inbound" (the adapter
+// decodes them into an Inbound entry, entry.go):
 //
 //	exten => 101,1,Stasis(${HOTLINE_APP},inbound,language=en)
 //	exten => 102,1,Stasis(${HOTLINE_APP},inbound,topic=policy-replace)
@@ -19,25 +19,6 @@ type line struct {
 	language string
 	topic    string
 	dialled  string // the hotline number the caller dialled (the dialplan's extension)
-}
-
-// parseLine reads the arguments after "inbound". It returns what it did not understand, for the
-// log: a typo in the dialplan must not silently drop a caller's need.
-func parseLine(args []string) (l line, unknown []string) {
-	for _, a := range args {
-		k, v, ok := strings.Cut(a, "=")
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		switch {
-		case ok && k == "language" && v != "":
-			l.language = strings.ToLower(v)
-		case ok && k == "topic" && v != "":
-			l.topic = v
-		case strings.TrimSpace(a) == "":
-		default:
-			unknown = append(unknown, a)
-		}
-	}
-	return l, unknown
 }
 
 // languageOf is the prompts' language for a channel: its line's, else the hotline's.

@@ -1,32 +1,11 @@
 package switchboard
 
 import (
-	"reflect"
 	"testing"
 	"time"
 
 	"github.com/hotline-dev/hotline"
 )
-
-func TestParseLine(t *testing.T) {
-	tests := []struct {
-		args    []string
-		want    line
-		unknown []string
-	}{
-		{nil, line{}, nil},
-		{[]string{"language=EN"}, line{language: "en"}, nil},
-		{[]string{"topic=policy-replace", " language = ru "}, line{language: "ru", topic: "policy-replace"}, nil},
-		{[]string{"langauge=en", "vip", "topic="}, line{}, []string{"langauge=en", "vip", "topic="}},
-		{[]string{""}, line{}, nil}, // Stasis(app,inbound,) leaves an empty argument
-	}
-	for _, tt := range tests {
-		got, unknown := parseLine(tt.args)
-		if got != tt.want || !reflect.DeepEqual(unknown, tt.unknown) {
-			t.Errorf("parseLine(%q) = %+v, %q; want %+v, %q", tt.args, got, unknown, tt.want, tt.unknown)
-		}
-	}
-}
 
 // A call on the English line hears English prompts and goes to the operator who speaks English,
 // though another has waited longer; after the skill fallback anyone may take such a caller.
@@ -41,7 +20,7 @@ func TestLineLanguageRoutesAndPrompts(t *testing.T) {
 	h.login("1002")
 
 	m := h.mark()
-	h.send(StasisStart{Channel: "c1", Name: "PJSIP/trunk-0001", CallerNumber: "201", Args: []string{"inbound", "language=en"}})
+	h.send(StasisStart{Channel: "c1", Name: "PJSIP/trunk-0001", CallerNumber: "201", Entry: Inbound{Language: "en"}})
 	var greeting Play
 	for _, o := range h.ops[m:] {
 		if p, ok := o.(Play); ok {
@@ -60,7 +39,7 @@ func TestLineLanguageRoutesAndPrompts(t *testing.T) {
 	h2 := newHarness(t, cfg, op(1, "1001"))
 	h2.login("1001")
 	m = h2.mark()
-	h2.send(StasisStart{Channel: "c2", Name: "PJSIP/trunk-0001", CallerNumber: "202", Args: []string{"inbound", "language=en"}})
+	h2.send(StasisStart{Channel: "c2", Name: "PJSIP/trunk-0001", CallerNumber: "202", Entry: Inbound{Language: "en"}})
 	h2.finishPlay("c2")
 	if n := len(h2.originates(m)); n != 0 {
 		t.Fatalf("%d offers to an operator without the line's language before the fallback", n)

@@ -56,7 +56,7 @@ func (s *Switchboard) route() {
 
 func (s *Switchboard) startOffer(c *call, op *operator, toOwner bool) {
 	s.move(c, evOffered)
-	o := &offer{channel: fmt.Sprintf("%s-op%d", c.id, s.id()), call: c, op: op, rang: s.clock.Now()}
+	o := &offer{channel: offerChannel(c.id, s.id()), call: c, op: op, rang: s.clock.Now()}
 	op.offer, c.offer = o, o
 	s.offers[o.channel] = o
 	o.timer = s.after(s.cfg.RingTimeout, func() { s.ringTimeout(o) })
@@ -67,7 +67,7 @@ func (s *Switchboard) startOffer(c *call, op *operator, toOwner bool) {
 		Endpoint:   endpointTech + op.Extension,
 		CallerID:   c.number,
 		Timeout:    s.cfg.RingTimeout + 5*time.Second, // our timer decides; this only bounds a lost one
-		AppArgs:    []string{"offer", c.id},
+		Entry:      Offer{Call: c.id},
 		Originator: c.id,
 	})
 }
@@ -115,10 +115,10 @@ func (s *Switchboard) onOfferAnswered(m StasisStart) {
 	// Ids unique per leg: a caller answered again (after a failed transfer, or a restart) gets a
 	// new bridge and recording, never one Asterisk may still hold.
 	n := s.id()
-	c.bridge = fmt.Sprintf("%s-bridge%d", c.id, n)
+	c.bridge = callBridge(c.id, n)
 	s.do(c.id, CreateBridge{Bridge: c.bridge}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id, o.channel}})
 	s.allowTransfers(c.id, o.channel)
-	s.recordLeg(c, fmt.Sprintf("call-%s-%d", c.id, n))
+	s.recordLeg(c, legRecording(c.id, n))
 	s.saveLeg(c)
 	s.callLog(c).Info("answered; bridged", "extension", op.Extension, "queue_wait", c.leg.QueueWait(), "recording", c.recording)
 }

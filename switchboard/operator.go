@@ -237,21 +237,14 @@ func extensionOf(name string) string {
 	return rest
 }
 
-// onFeature applies a feature code keyed on a handset: args are ["feature", action, argument...]
-// as extensions.conf passes them.
-func (s *Switchboard) onFeature(m StasisStart) {
+// onFeature applies a feature code keyed on a handset, as extensions.conf passes it.
+func (s *Switchboard) onFeature(m StasisStart, f Feature) {
 	ch := m.Channel
 	s.features[ch] = &feature{channel: ch}
-	arg := func(i int) string {
-		if i < len(m.Args) {
-			return m.Args[i]
-		}
-		return ""
-	}
 	ext := extensionOf(m.Name)
 	op := s.byExt[ext]
 	causedBy(op, hotline.PresenceByFeatureCode)
-	action := arg(1)
+	action := f.Action
 	log := s.log.With("channel", ch, "extension", ext, "feature", action)
 	p := s.cfg.Prompts
 	var prompt []string
@@ -272,8 +265,8 @@ func (s *Switchboard) onFeature(m StasisStart) {
 	case action == "pause":
 		// The dialplan passes what was keyed after *23: a reason is kept for good in the presence
 		// history, so only a reason code is (the same rule as the CLI's and the socket's).
-		if err = hotline.ValidPauseReason(arg(2)); err == nil {
-			err = s.pause(op, arg(2))
+		if err = hotline.ValidPauseReason(f.Arg); err == nil {
+			err = s.pause(op, f.Arg)
 		}
 		prompt = p.Paused
 	case action == "resume":
@@ -289,7 +282,7 @@ func (s *Switchboard) onFeature(m StasisStart) {
 		// the prompt waits for the journal's answer.
 		log.Info("feature code applied", "operator", op.ID)
 		s.do(ch, Answer{Channel: ch})
-		s.setTopic(op, op.lastCallID, arg(2), ch, true)
+		s.setTopic(op, op.lastCallID, f.Arg, ch, true)
 		return
 	default:
 		err = fmt.Errorf("unknown feature %q", action)

@@ -14,32 +14,32 @@ func TestFeatureCodes(t *testing.T) {
 	tests := []struct {
 		name   string
 		before []string // feature actions applied first
-		args   []string
+		entry  Entry
 		ext    string
 		want   hotline.Presence
 		prompt []string
 		reason string
 	}{
-		{"login", nil, []string{"feature", "login"}, "1001", hotline.PresenceAvailable, p.LoginOK, ""},
-		{"login twice", []string{"login"}, []string{"feature", "login"}, "1001", hotline.PresenceAvailable, p.AlreadyOn, ""},
-		{"pause with reason", []string{"login"}, []string{"feature", "pause", "3"}, "1001", hotline.PresencePaused, p.Paused, "3"},
-		{"pause logged out", nil, []string{"feature", "pause", "3"}, "1001", hotline.PresenceLoggedOut, p.Invalid, ""},
-		{"resume", []string{"login", "pause"}, []string{"feature", "resume"}, "1001", hotline.PresenceAvailable, p.Resumed, ""},
-		{"logout", []string{"login"}, []string{"feature", "logout"}, "1001", hotline.PresenceLoggedOut, p.LoggedOff, ""},
-		{"unknown code", []string{"login"}, []string{"feature", "dance"}, "1001", hotline.PresenceAvailable, p.Invalid, ""},
-		{"unknown handset", nil, []string{"feature", "login"}, "1999", hotline.PresenceLoggedOut, p.UnknownHandset, ""},
+		{"login", nil, Feature{Action: "login"}, "1001", hotline.PresenceAvailable, p.LoginOK, ""},
+		{"login twice", []string{"login"}, Feature{Action: "login"}, "1001", hotline.PresenceAvailable, p.AlreadyOn, ""},
+		{"pause with reason", []string{"login"}, Feature{Action: "pause", Arg: "3"}, "1001", hotline.PresencePaused, p.Paused, "3"},
+		{"pause logged out", nil, Feature{Action: "pause", Arg: "3"}, "1001", hotline.PresenceLoggedOut, p.Invalid, ""},
+		{"resume", []string{"login", "pause"}, Feature{Action: "resume"}, "1001", hotline.PresenceAvailable, p.Resumed, ""},
+		{"logout", []string{"login"}, Feature{Action: "logout"}, "1001", hotline.PresenceLoggedOut, p.LoggedOff, ""},
+		{"unknown code", []string{"login"}, Feature{Action: "dance"}, "1001", hotline.PresenceAvailable, p.Invalid, ""},
+		{"unknown handset", nil, Feature{Action: "login"}, "1999", hotline.PresenceLoggedOut, p.UnknownHandset, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, testConfig(), op(1, "1001"))
 			for i, a := range tt.before {
 				ch := "pre" + string(rune('a'+i))
-				h.send(StasisStart{Channel: ch, Name: "PJSIP/1001-0000000" + string(rune('a'+i)), Args: []string{"feature", a, "1"}})
+				h.send(StasisStart{Channel: ch, Name: "PJSIP/1001-0000000" + string(rune('a'+i)), Entry: Feature{Action: a, Arg: "1"}})
 				h.finishPlay(ch)
 				h.hangup(ch)
 			}
 			m := h.mark()
-			h.send(StasisStart{Channel: "f1", Name: "PJSIP/" + tt.ext + "-0000001f", Args: tt.args})
+			h.send(StasisStart{Channel: "f1", Name: "PJSIP/" + tt.ext + "-0000001f", Entry: tt.entry})
 			h.wantPresence(1, tt.want)
 			h.wantOps(m, "answer f1", "play f1")
 			if got := h.lastPlay("f1").Media; !slices.Equal(got, tt.prompt) {
@@ -122,7 +122,7 @@ func TestTopicConfirmation(t *testing.T) {
 	p := DefaultPrompts()
 	h := newHarness(t, testConfig(), op(1, "1001"))
 	h.login("1001")
-	h.send(StasisStart{Channel: "f0", Name: "PJSIP/1001-00000001", Args: []string{"feature", "topic", "12"}})
+	h.send(StasisStart{Channel: "f0", Name: "PJSIP/1001-00000001", Entry: Feature{Action: "topic", Arg: "12"}})
 	if got := h.lastPlay("f0").Media; !slices.Equal(got, p.Invalid) {
 		t.Errorf("topic before any call: heard %v, want %v", got, p.Invalid)
 	}

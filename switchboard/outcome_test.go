@@ -14,7 +14,7 @@ import (
 func TestCallOutcomes(t *testing.T) {
 	t.Run("hung up in the greeting", func(t *testing.T) {
 		h := newHarness(t, testConfig(), op(1, "1001"))
-		h.send(StasisStart{Channel: "c1", CallerNumber: "+79001112233", Args: []string{"inbound"}})
+		h.send(StasisStart{Channel: "c1", CallerNumber: "+79001112233", Entry: Inbound{}})
 		// A BYE: Asterisk asks the channel to hang up, then ends the greeting's playback, then
 		// the channel leaves. The greeting's end must not queue the caller on the way out.
 		h.send(ChannelHangupRequest{Channel: "c1"})
@@ -108,8 +108,8 @@ func TestOpenCaseNoPriority(t *testing.T) {
 		}
 		m := h.mark()
 		h.login("1002") // the owner comes first: they take the head of the queue, c1
-		if or := h.oneOriginate(m); or.AppArgs[1] != "c1" {
-			t.Errorf("returning_to_owner %v: the free owner was offered %v, want c1 at the head", toOwner, or.AppArgs)
+		if or := h.oneOriginate(m); entryCall(or.Entry) != "c1" {
+			t.Errorf("returning_to_owner %v: the free owner was offered %v, want c1 at the head", toOwner, or.Entry)
 		}
 	}
 }
@@ -154,7 +154,7 @@ func TestCallbackConnectedWritten(t *testing.T) {
 	h.advance(10 * time.Second) // wrap-up over: c2's callback is dialled
 	var dial Originate
 	for _, o := range h.originates(m) {
-		if o.AppArgs[0] == "callback" {
+		if entryKind(o.Entry) == "callback" {
 			dial = o
 		}
 	}
@@ -162,7 +162,7 @@ func TestCallbackConnectedWritten(t *testing.T) {
 		t.Fatalf("no callback dialled: %v", h.opsSince(m))
 	}
 	m = h.mark()
-	h.send(StasisStart{Channel: dial.Channel, Args: dial.AppArgs})
+	h.send(StasisStart{Channel: dial.Channel, Entry: dial.Entry})
 	h.answer(h.oneOriginate(m))
 	if want := (CallbackConnected{CallID: dial.Channel, OperatorID: 1}); len(h.j.connected) != 1 || h.j.connected[0] != want {
 		t.Errorf("connected = %+v, want %+v", h.j.connected, want)
@@ -223,7 +223,7 @@ func TestReplacedStopsActing(t *testing.T) {
 		t.Errorf("status = %+v, want replaced and not connected", st)
 	}
 	m := h.mark()
-	h.send(StasisStart{Channel: "c2", CallerNumber: "+79001112234", Args: []string{"inbound"}})
+	h.send(StasisStart{Channel: "c2", CallerNumber: "+79001112234", Entry: Inbound{}})
 	h.hangup("c1")
 	if ops := h.opsSince(m); len(ops) != 0 {
 		t.Errorf("requests after the application was taken over: %v", ops)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +26,7 @@ func keyed(action string, args ...string) step {
 		h.t.Helper()
 		h.s.seq++ // a fresh channel per feature call
 		ch := fmt.Sprintf("feat%d", h.s.seq)
-		h.send(StasisStart{Channel: ch, Name: "PJSIP/1001-000000ff", Args: append([]string{"feature", action}, args...)})
+		h.send(StasisStart{Channel: ch, Name: "PJSIP/1001-000000ff", Entry: Feature{Action: action, Arg: strings.Join(args, ",")}})
 		h.finishPlay(ch)
 		h.hangup(ch)
 	}
@@ -376,7 +377,7 @@ func TestPauseReasonRefused(t *testing.T) {
 			}
 			n, st0 := len(h.j.presence), h.status().Operators[0]
 			m := h.mark()
-			h.send(StasisStart{Channel: "bad", Name: "PJSIP/1001-000000ee", Args: []string{"feature", "pause", tt.reason}})
+			h.send(StasisStart{Channel: "bad", Name: "PJSIP/1001-000000ee", Entry: Feature{Action: "pause", Arg: tt.reason}})
 			if got := h.lastPlay("bad").Media; !slices.Equal(got, h.s.cfg.Prompts.Invalid) {
 				t.Errorf("*23 %q: heard %v, want the invalid prompt %v", tt.reason, got, h.s.cfg.Prompts.Invalid)
 			}

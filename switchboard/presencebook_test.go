@@ -91,7 +91,7 @@ func TestBecameFreeOffersNextCaller(t *testing.T) {
 				t.Errorf("became free %v, want %v", freed, want)
 			}
 			or := h.oneOriginate(m)
-			if or.Endpoint != "PJSIP/1001" || !slices.Contains(or.AppArgs, "offer") {
+			if or.Endpoint != "PJSIP/1001" || entryKind(or.Entry) != "offer" {
 				t.Errorf("offered %v, want the waiting caller to 1001", or)
 			}
 			h.wantPresence(1, hotline.PresenceRinging)
@@ -123,7 +123,7 @@ func TestBecameFreeAfterTransferNotTaken(t *testing.T) {
 	if want := []hotline.Presence{hotline.PresenceRinging}; !slices.Equal(freed, want) {
 		t.Errorf("became free %v, want %v", freed, want)
 	}
-	if or := h.oneOriginate(m); or.Endpoint != "PJSIP/1004" || !slices.Equal(or.AppArgs, []string{"offer", "c2"}) {
+	if or := h.oneOriginate(m); or.Endpoint != "PJSIP/1004" || or.Entry != (Offer{Call: "c2"}) {
 		t.Errorf("offered %+v, want c2 to 1004", or)
 	}
 }

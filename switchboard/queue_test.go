@@ -33,8 +33,8 @@ func TestQueuePriority(t *testing.T) {
 	}
 	m := h.mark()
 	h.login("1001")
-	if or := h.oneOriginate(m); or.AppArgs[1] != "c4" {
-		t.Errorf("first offer for %v, want the listed caller c4", or.AppArgs)
+	if or := h.oneOriginate(m); entryCall(or.Entry) != "c4" {
+		t.Errorf("first offer for %v, want the listed caller c4", or.Entry)
 	}
 }
 
@@ -313,7 +313,7 @@ func TestDisconnectAndInventory(t *testing.T) {
 	}
 	h.send(Connected{})
 	// A call that arrives after the reconnection but before the listing is not in it: kept.
-	h.send(StasisStart{Channel: "c3", CallerNumber: "203", Args: []string{"inbound"}})
+	h.send(StasisStart{Channel: "c3", CallerNumber: "203", Entry: Inbound{}})
 	if n := len(h.originates(m)); n != 0 {
 		t.Fatalf("offered before the inventory")
 	}
@@ -321,8 +321,8 @@ func TestDisconnectAndInventory(t *testing.T) {
 	if l := h.leg("c1"); l.End != hotline.LegFailed {
 		t.Errorf("c1 leg = %+v, want failed", l)
 	}
-	if or := h.oneOriginate(m); or.AppArgs[1] != "c2" {
-		t.Errorf("offered %v, want c2", or.AppArgs)
+	if or := h.oneOriginate(m); entryCall(or.Entry) != "c2" {
+		t.Errorf("offered %v, want c2", or.Entry)
 	}
 	if h.s.calls["c3"] == nil {
 		t.Errorf("c3, newer than the listing, was ended")

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -244,8 +243,7 @@ func (s *Switchboard) reconcile(m Inventory) {
 	}
 	unknown := func(ch string) bool {
 		_, ours := ownerCall(ch)
-		return !ours && !open[ch] && s.calls[ch] == nil && s.offers[ch] == nil && s.features[ch] == nil && s.consults[ch] == nil &&
-			s.dialing[ch] == nil
+		return !ours && !open[ch] && s.ownerOf(ch).kind == ownedByNone
 	}
 	var strangers []string
 	for _, ch := range m.Channels {
@@ -281,12 +279,12 @@ func (s *Switchboard) reconcile(m Inventory) {
 // the other leftovers, and the survivor hears the end of the call rather than silence.
 func (s *Switchboard) adoptConsults(m Inventory, info map[string]ChannelInfo, adopted, keepBridge map[string]bool) {
 	for _, b := range m.Bridges {
-		target, ok := strings.CutSuffix(b.ID, "-bridge")
-		if !ok || b.Foreign {
+		id, ok := parseID(b.ID)
+		if !ok || id.kind != idConsultBridge || b.Foreign {
 			continue
 		}
-		a2, ok := consultOf(target)
-		if !ok || s.consults[a2] != nil {
+		a2, target := id.of, consultChannel(id.of, id.n)
+		if s.consults[a2] != nil {
 			continue
 		}
 		in := make(map[string]bool, len(b.Channels))
@@ -316,51 +314,9 @@ func (s *Switchboard) adoptConsults(m Inventory, info map[string]ChannelInfo, ad
 	}
 }
 
-// consultOf returns A2 of a consultation's colleague channel, <A2>-cs<n>.
-func consultOf(target string) (string, bool) {
-	i := strings.LastIndex(target, "-cs")
-	if i <= 0 {
-		return "", false
-	}
-	rest := target[i+len("-cs"):]
-	if rest == "" || strings.Trim(rest, "0123456789") != "" {
-		return "", false
-	}
-	return target[:i], true
-}
-
-// ourBridge says whether a bridge id is one hotline makes: <call>-bridge<n> for a conversation,
-// <A2>-cs<n>-bridge for a consultation.
-func ourBridge(id string) bool {
-	if target, ok := strings.CutSuffix(id, "-bridge"); ok {
-		_, ok := consultOf(target)
-		return ok
-	}
-	i := strings.LastIndex(id, "-bridge")
-	if i <= 0 {
-		return false
-	}
-	rest := id[i+len("-bridge"):]
-	return rest != "" && strings.Trim(rest, "0123456789") == ""
-}
-
 // strangerGrace is how long a channel found in the application at the start, unknown to the journal,
 // is given for its StasisStart to arrive before it is sent back to the dialplan.
 const strangerGrace = 3 * time.Second
-
-// ownerCall returns the call id of one of our operator channels: <call>-op<n>, <call>-xf<n>, or
-// the colleague's side of a consultation, <channel>-cs<n>.
-func ownerCall(ch string) (string, bool) {
-	for _, sep := range []string{"-op", "-xf", "-cs"} {
-		if i := strings.LastIndex(ch, sep); i > 0 {
-			rest := ch[i+len(sep):]
-			if rest != "" && strings.Trim(rest, "0123456789") == "" {
-				return ch[:i], true
-			}
-		}
-	}
-	return "", false
-}
 
 func joinTime(l hotline.Leg) time.Time {
 	switch {

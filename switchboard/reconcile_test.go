@@ -117,7 +117,7 @@ func TestCallArrivingDuringReconciliation(t *testing.T) {
 	h.settle()
 	m := h.mark()
 	h.send(Inventory{Channels: []string{"new"}})
-	h.send(StasisStart{Channel: "new", CallerNumber: "+79001112233", Args: []string{"inbound"}})
+	h.send(StasisStart{Channel: "new", CallerNumber: "+79001112233", Entry: Inbound{}})
 	h.advance(strangerGrace)
 	h.noOps(m, "continue")
 	h.wantOps(m, "answer new")

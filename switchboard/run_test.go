@@ -87,7 +87,7 @@ func fakeAsterisk(s *Switchboard) Telephony {
 		case Play:
 			deliver(PlaybackFinished{Playback: op.Playback})
 		case Originate:
-			deliver(StasisStart{Channel: op.Channel, Name: op.Endpoint + "-00000001", Args: op.AppArgs})
+			deliver(StasisStart{Channel: op.Channel, Name: op.Endpoint + "-00000001", Entry: op.Entry})
 		case Hangup:
 			deliver(StasisEnd{Channel: op.Channel}, ChannelDestroyed{Channel: op.Channel, Cause: 16})
 		case Continue:
@@ -136,7 +136,7 @@ func TestRunEndToEnd(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	if err := s.Deliver(ctx, StasisStart{Channel: "c1", CallerNumber: "201", Args: []string{"inbound"}}); err != nil {
+	if err := s.Deliver(ctx, StasisStart{Channel: "c1", CallerNumber: "201", Entry: Inbound{}}); err != nil {
 		t.Fatal(err)
 	}
 	next := func(what string, ok func(hotline.Leg) bool) {
@@ -211,7 +211,7 @@ func TestRunStopsWithSlowJournal(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
 	go func() { ran <- s.Run(ctx) }()
-	if err := s.Deliver(ctx, StasisStart{Channel: "c1", CallerNumber: "201", Args: []string{"inbound"}}); err != nil {
+	if err := s.Deliver(ctx, StasisStart{Channel: "c1", CallerNumber: "201", Entry: Inbound{}}); err != nil {
 		t.Fatal(err)
 	}
 	<-j.entered // the writer is stuck in StartCall

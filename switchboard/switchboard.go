@@ -352,7 +352,7 @@ func (s *Switchboard) id() uint64 {
 
 // play plays media on a channel's lane and calls then(failed) on the loop when it ends.
 func (s *Switchboard) play(key, channel string, media []string, then func(failed bool)) string {
-	return s.playAs(fmt.Sprintf("%s-pb%d", channel, s.id()), key, channel, media, then)
+	return s.playAs(playbackID(channel, s.id()), key, channel, media, then)
 }
 
 // playAs is play with the playback id pb.

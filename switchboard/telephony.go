@@ -58,8 +58,8 @@ type Originate struct {
 	Endpoint   string // e.g. PJSIP/1001
 	CallerID   string // shown on the handset: the caller's number
 	Timeout    time.Duration
-	AppArgs    []string // StasisStart args once answered, e.g. ["offer", callID]
-	Originator string   // the channel this one is on behalf of (linked for Asterisk's bookkeeping)
+	Entry      Entry  // why the channel enters the application once answered, e.g. Offer{Call: callID}
+	Originator string // the channel this one is on behalf of (linked for Asterisk's bookkeeping)
 }
 
 // CreateBridge creates a mixing bridge with our own id.
@@ -115,7 +115,7 @@ func (o StopPlayback) String() string { return "stop-playback " + o.Playback }
 func (o StartMOH) String() string     { return "moh " + o.Channel + " " + o.Class }
 func (o StopMOH) String() string      { return "stop-moh " + o.Channel }
 func (o Originate) String() string {
-	return fmt.Sprintf("originate %s %s cid=%s args=%s", o.Channel, o.Endpoint, o.CallerID, strings.Join(o.AppArgs, ","))
+	return fmt.Sprintf("originate %s %s cid=%s entry=%T%+v", o.Channel, o.Endpoint, o.CallerID, o.Entry, o.Entry)
 }
 func (o CreateBridge) String() string { return "create-bridge " + o.Bridge }
 func (o AddToBridge) String() string {

@@ -260,7 +260,7 @@ func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refe
 		return
 	}
 	s.move(c, evTransferStarted)
-	t := &transfer{channel: fmt.Sprintf("%s-xf%d", c.id, s.id()), call: c, from: from, target: target,
+	t := &transfer{channel: transferChannel(c.id, s.id()), call: c, from: from, target: target,
 		refer: refer, started: s.clock.Now()}
 	t.ring = &offer{channel: t.channel, call: c, op: target}
 	target.offer = t.ring
@@ -285,7 +285,7 @@ func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refe
 		Endpoint:   endpointTech + target.Extension,
 		CallerID:   c.number,
 		Timeout:    s.cfg.RingTimeout + 5*time.Second,
-		AppArgs:    []string{"transfer", c.id},
+		Entry:      TransferTarget{Call: c.id},
 		Originator: c.id,
 	})
 }
@@ -324,10 +324,10 @@ func (s *Switchboard) onTransferAnswered(m StasisStart) {
 		AnsweredAt: now, OperatorID: target.ID, TransferredFrom: from.op.ID}
 	s.stopPlayback(c)
 	s.stopMOH(c)
-	c.bridge = fmt.Sprintf("%s-bridge%d", c.id, s.id())
+	c.bridge = callBridge(c.id, s.id())
 	s.do(c.id, CreateBridge{Bridge: c.bridge}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id, o.channel}})
 	s.allowTransfers(c.id, o.channel)
-	s.recordLeg(c, fmt.Sprintf("call-%s-%d", c.id, s.id()))
+	s.recordLeg(c, legRecording(c.id, s.id()))
 	s.saveLeg(c)
 	s.touch(target, now)
 	s.transferReached(from.op, c, target)

@@ -90,7 +90,7 @@ func TestTransferByCodeAnswered(t *testing.T) {
 	h.key(opCh, "**2001#")
 	h.wantOps(m, "remove-from-bridge c1-bridge", "play c1 ", "originate ")
 	or := h.oneOriginate(m)
-	if or.Endpoint != "PJSIP/2001" || strings.Join(or.AppArgs, ",") != "transfer,c1" || or.CallerID != "+79001112233" {
+	if or.Endpoint != "PJSIP/2001" || or.Entry != (TransferTarget{Call: "c1"}) || or.CallerID != "+79001112233" {
 		t.Errorf("transfer originate = %+v", or)
 	}
 	h.wantPresence(2, hotline.PresenceRinging)
@@ -259,9 +259,9 @@ func TestTransferByTopic(t *testing.T) {
 func TestAttendedTransferJoinsConsultation(t *testing.T) {
 	h, lj, opCh := transferHarness(t)
 	m := h.mark()
-	h.send(StasisStart{Channel: "a2", Name: "PJSIP/1001-00000009", Args: []string{"consult", "2001"}})
+	h.send(StasisStart{Channel: "a2", Name: "PJSIP/1001-00000009", Entry: Consult{Extension: "2001"}})
 	or := h.oneOriginate(m)
-	if or.Endpoint != "PJSIP/2001" || or.AppArgs[0] != "consulted" {
+	if or.Endpoint != "PJSIP/2001" || entryKind(or.Entry) != "consulted" {
 		t.Fatalf("consultation originate = %+v", or)
 	}
 	h.answer(or)
@@ -285,7 +285,7 @@ func TestAttendedTransferJoinsConsultation(t *testing.T) {
 func TestConsultationEnds(t *testing.T) {
 	h, _, opCh := transferHarness(t)
 	m := h.mark()
-	h.send(StasisStart{Channel: "a2", Name: "PJSIP/1001-00000009", Args: []string{"consult", "2001"}})
+	h.send(StasisStart{Channel: "a2", Name: "PJSIP/1001-00000009", Entry: Consult{Extension: "2001"}})
 	or := h.oneOriginate(m)
 	h.answer(or)
 	h.hangup(or.Channel)
@@ -301,7 +301,7 @@ func TestConsultationEnds(t *testing.T) {
 func TestForwardedAfterTransfer(t *testing.T) {
 	h, fj, opCh := transferHarness(t)
 	feature := func(ch string) {
-		h.send(StasisStart{Channel: ch, Name: "PJSIP/1001-0000000f", Args: []string{"feature", "forwarded"}})
+		h.send(StasisStart{Channel: ch, Name: "PJSIP/1001-0000000f", Entry: Feature{Action: "forwarded"}})
 	}
 	feature("f1")
 	if p := h.lastPlay("f1"); p.Media[0] != "sound:beeperr" || len(fj.forwarded) != 0 {
@@ -327,7 +327,7 @@ func TestForwardedAfterUnansweredTransfer(t *testing.T) {
 	h.key(opCh, "**2001#")
 	h.oneOriginate(m)
 	h.advance(h.s.cfg.RingTimeout)
-	h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-0000000f", Args: []string{"feature", "forwarded"}})
+	h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-0000000f", Entry: Feature{Action: "forwarded"}})
 	if len(fj.forwarded) != 1 || fj.forwarded[0] != (CaseForwarded{CallID: "c1", By: 1, To: 2}) {
 		t.Errorf("forwarded = %v, want the case of c1, by 1, to 2 not reached", fj.forwarded)
 	}
@@ -342,7 +342,7 @@ func TestConsultedColleagueIsNotOffered(t *testing.T) {
 	h.answer(h.oneOriginate(0))
 	h.login("1002")
 	m := h.mark()
-	h.send(StasisStart{Channel: "a2", Name: "PJSIP/1001-00000009", Args: []string{"consult", "1002"}})
+	h.send(StasisStart{Channel: "a2", Name: "PJSIP/1001-00000009", Entry: Consult{Extension: "1002"}})
 	consult := h.oneOriginate(m)
 	h.wantPresence(2, hotline.PresenceRinging)
 	h.answer(consult)
@@ -367,7 +367,7 @@ func TestConsultationGoneWithAsterisk(t *testing.T) {
 	h.login("1001")
 	h.login("1002")
 	m := h.mark()
-	h.send(StasisStart{Channel: "a2", Name: "PJSIP/1001-00000009", Args: []string{"consult", "1002"}})
+	h.send(StasisStart{Channel: "a2", Name: "PJSIP/1001-00000009", Entry: Consult{Extension: "1002"}})
 	h.answer(h.oneOriginate(m))
 	h.wantPresence(2, hotline.PresenceTalking)
 	h.send(Disconnected{}, Connected{}, Inventory{})
@@ -382,7 +382,7 @@ func TestForwardedWhileTheColleagueRings(t *testing.T) {
 		m := h.mark()
 		h.key(opCh, "**2001#")
 		or := h.oneOriginate(m)
-		h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-0000000f", Args: []string{"feature", "forwarded"}})
+		h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-0000000f", Entry: Feature{Action: "forwarded"}})
 		if len(fj.forwarded) != 0 {
 			t.Fatalf("answers=%v: filed %v before the colleague's handset stopped ringing", answers, fj.forwarded)
 		}

@@ -1,7 +1,9 @@
 // Package ariadapter connects the switchboard to Asterisk through hotline's ari package: Telephony
 // carries out the switchboard's requests as ARI REST calls, Translate turns ARI events into the
 // switchboard's, and Pump feeds the event stream to the switchboard, listing Asterisk's channels
-// after every (re)connection so the switchboard can end the calls lost meanwhile.
+// after every (re)connection so the switchboard can end the calls lost meanwhile. The Stasis
+// arguments are decoded into, and encoded from, typed switchboard entries in one place:
+// stasisargs.go.
 package ariadapter
 
 import (
@@ -59,11 +61,16 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 	case switchboard.StopMOH:
 		err = c.Channel(op.Channel).StopMOH(ctx)
 	case switchboard.Originate:
+		// An entry that cannot be written fails the request, before Asterisk rings anyone.
+		var args []string
+		if args, err = EncodeEntry(op.Entry); err != nil {
+			break
+		}
 		_, err = c.Originate(ctx, ari.OriginateRequest{
 			Endpoint:   op.Endpoint,
 			ChannelID:  op.Channel,
 			App:        c.Application(),
-			AppArgs:    strings.Join(op.AppArgs, ","),
+			AppArgs:    strings.Join(args, ","),
 			CallerID:   op.CallerID,
 			Timeout:    op.Timeout,
 			Originator: op.Originator,
@@ -104,7 +111,9 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 func Translate(ev ari.Event) (switchboard.Event, bool) {
 	switch ev := ev.(type) {
 	case *ariv6.StasisStart:
-		s := switchboard.StasisStart{Channel: ev.Channel.ID, Name: ev.Channel.Name, Args: ev.Args}
+		// A malformed list decodes to switchboard.Malformed, which the switchboard logs and hangs up.
+		entry, _ := DecodeEntry(ev.Args)
+		s := switchboard.StasisStart{Channel: ev.Channel.ID, Name: ev.Channel.Name, Entry: entry}
 		if ev.Channel.Caller != nil {
 			s.CallerNumber, s.CallerName = ev.Channel.Caller.Number, ev.Channel.Caller.Name
 		}

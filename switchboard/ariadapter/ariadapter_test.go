@@ -27,7 +27,7 @@ func TestTranslateCaptured(t *testing.T) {
 		want switchboard.Event
 	}{
 		{"StasisStart", switchboard.StasisStart{Channel: "b-188487365-8", Name: "Local/*43@hotline-operators-00000018;1",
-			CallerNumber: "555", CallerName: "Test", Exten: "*43", Args: []string{"inbound"}}},
+			CallerNumber: "555", CallerName: "Test", Exten: "*43", Entry: switchboard.Inbound{}}},
 		{"StasisEnd", switchboard.StasisEnd{Channel: "b-188487365-8"}},
 		{"ChannelDestroyed", switchboard.ChannelDestroyed{Channel: "b-188487365-8", Cause: 16}},
 		{"ChannelHangupRequest", switchboard.ChannelHangupRequest{Channel: "chan-748454377-2", Cause: 32, Soft: true}},
@@ -115,7 +115,7 @@ func TestTelephonyRequests(t *testing.T) {
 		{switchboard.StartMOH{Channel: "c1", Class: "default"}, "POST /ari/channels/c1/moh?mohClass=default"},
 		{switchboard.StopMOH{Channel: "c1"}, "DELETE /ari/channels/c1/moh?"},
 		{switchboard.Originate{Channel: "c1-op2", Endpoint: "PJSIP/1001", CallerID: "+7900", Timeout: 20 * time.Second,
-			AppArgs: []string{"offer", "c1"}, Originator: "c1"},
+			Entry: switchboard.Offer{Call: "c1"}, Originator: "c1"},
 			"POST /ari/channels/c1-op2?app=hotline&appArgs=offer%2Cc1&callerId=%2B7900&endpoint=PJSIP%2F1001&originator=c1&timeout=20"},
 		{switchboard.CreateBridge{Bridge: "c1-bridge"}, "POST /ari/bridges/c1-bridge?name=hotline&type=mixing%2Cdtmf_events"},
 		{switchboard.AddToBridge{Bridge: "c1-bridge", Channels: []string{"c1", "c1-op2"}}, "POST /ari/bridges/c1-bridge/addChannel?channel=c1%2Cc1-op2"},

@@ -78,8 +78,8 @@ func FuzzTranslate(f *testing.F) {
 
 // FuzzTranslateFields builds each translated event as Asterisk would send it, from fuzzed ids,
 // names and values (Stasis arguments split at \x1f), and checks that the switchboard gets exactly
-// them: the channel, the caller, every Stasis argument in order (empty ones too: the dialplan's
-// positions matter), the DTMF digit, a REFER's channels and destination, and handset
+// them: the channel, the caller, the entry its Stasis arguments decode to (every argument, in order,
+// empty ones too: the dialplan's positions matter), the DTMF digit, a REFER's channels and destination, and handset
 // reachability only from PJSIP devices and contacts.
 func FuzzTranslateFields(f *testing.F) {
 	f.Add(uint8(0), "b-188487365-8", "PJSIP/1001-0000001", "79001112233", "inbound\x1flanguage=en\x1ftopic=11")
@@ -107,7 +107,8 @@ func FuzzTranslateFields(f *testing.F) {
 		case 0:
 			ev = map[string]any{"type": "StasisStart", "args": args,
 				"channel": map[string]any{"id": id, "name": name, "caller": map[string]any{"number": s1, "name": name}}}
-			want = switchboard.StasisStart{Channel: id, Name: name, CallerNumber: s1, CallerName: name, Args: args}
+			entry, _ := DecodeEntry(args) // the contract's own pair is tested in stasisargs_test.go
+			want = switchboard.StasisStart{Channel: id, Name: name, CallerNumber: s1, CallerName: name, Entry: entry}
 		case 1:
 			ev = map[string]any{"type": "ChannelDtmfReceived", "digit": args[0], "channel": map[string]any{"id": id}}
 			want = switchboard.DTMF{Channel: id, Digit: args[0]}
