@@ -96,13 +96,11 @@ Every command but 'db migrate' works on an existing journal (--db) and creates n
 		newCallCmd(a),
 		newCompletionCmd(),
 		newServeCmd(),
-		newDemoCmd(),
 		newStatusCmd(a),
 		newBoardCmd(a),
 		newRecordingCmd(a),
 		newReportCmd(a),
 		newExportCmd(a),
-		newLoadgenCmd(),
 	)
 	return root
 }
