@@ -386,6 +386,5 @@ func fold(parts ...string) string { return strings.ToLower(strings.Join(parts, "
 
 // likeArg makes a keyword a LIKE pattern matching it anywhere, with % and _ taken literally.
 func likeArg(q string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(fold(strings.TrimSpace(q))) + "%"
+	return "%" + escapeLike(fold(strings.TrimSpace(q))) + "%"
 }

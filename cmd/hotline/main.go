@@ -184,8 +184,7 @@ func fieldWords(flag string) []string {
 }
 
 // explain turns the failures that reach the top without a domain error into ones that say what
-// happened: SQLite's own errors from a reader that does not map them (the report's loader), and
-// an interruption.
+// happened: SQLite's own errors that no layer mapped to a domain error, and an interruption.
 func explain(err error, root *cobra.Command) error {
 	if hotline.ErrorCode(err) != hotline.EINTERNAL {
 		return err
