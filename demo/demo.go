@@ -155,7 +155,10 @@ func waitConnected(ctx context.Context, api *control.Client) error {
 			return nil
 		}
 		if !sleep(ctx, 200*time.Millisecond) {
-			return fmt.Errorf("demo: the daemon did not connect to Asterisk: %v", err)
+			if err == nil { // it answered, but Asterisk never accepted it
+				return fmt.Errorf("demo: the daemon did not connect to Asterisk: %w", ctx.Err())
+			}
+			return fmt.Errorf("demo: the daemon did not connect to Asterisk: %w", err)
 		}
 	}
 }

@@ -130,10 +130,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			dir := filepath.Dir(path)
 			return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot create the journal at %s: its directory %s does not exist (create it: install -d -m 0700 %s)", path, dir, dir)
 		default:
-			return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot create the journal at %s: %v", path, err)
+			return nil, hotline.Wrapf(hotline.EUNAVAILABLE, err, "cannot create the journal at %s: %v", path, err)
 		}
 	} else if _, err := os.Stat(path); err != nil {
-		return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot open database file %s: %v", path, err)
+		return nil, hotline.Wrapf(hotline.EUNAVAILABLE, err, "cannot open database file %s: %v", path, err)
 	}
 
 	// Pragmas in the DSN are applied by go-sqlite3 on every new connection, so no connection

@@ -48,7 +48,7 @@ It uses a fresh journal (--journal, removed first) and writes the daemon's log t
 			}
 			cfg, err := config.Load("", nil)
 			if err != nil {
-				return hotline.Errorf(hotline.EINVALID, "%v", err)
+				return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
 			}
 			// Short waits so the demo shows overflow-free routing within a minute.
 			cfg.Calls.WrapUp = 2 * time.Second

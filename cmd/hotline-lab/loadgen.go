@@ -37,11 +37,11 @@ Settings come from the environment as 'asterisk-conf/sandbox env' prints them (s
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sb, err := sandbox.Load()
 			if err != nil {
-				return hotline.Errorf(hotline.EUNAVAILABLE, "%v", err)
+				return hotline.Wrapf(hotline.EUNAVAILABLE, err, "%v", err)
 			}
 			// The benchmark's calls and a test run's would mix on one instance, as two test runs'.
 			if err := sb.Lock(); err != nil {
-				return hotline.Errorf(hotline.EUNAVAILABLE, "%v", err)
+				return hotline.Wrapf(hotline.EUNAVAILABLE, err, "%v", err)
 			}
 			o.Sandbox = loadgen.Sandbox{
 				ARIURL: sb.ARIURL, ARIWebsocket: sb.ARIWebsocket, ARIUser: sb.ARIUser, ARIPassword: sb.ARIPassword, ARIApp: sb.ARIApp,
@@ -59,7 +59,7 @@ Settings come from the environment as 'asterisk-conf/sandbox env' prints them (s
 			}
 			o.Log = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			if err := o.Validate(); err != nil {
-				return hotline.Errorf(hotline.EINVALID, "loadgen: %v", err)
+				return hotline.Wrapf(hotline.EINVALID, err, "loadgen: %v", err)
 			}
 			r, err := loadgen.Run(cmd.Context(), o)
 			if err != nil {

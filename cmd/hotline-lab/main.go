@@ -72,7 +72,7 @@ prints them. It is built from the source tree (make run, make bench-load) and ne
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return hotline.Errorf(hotline.EINVALID, "%v (see %s --help)", err, c.CommandPath())
+		return hotline.Wrapf(hotline.EINVALID, err, "%v (see %s --help)", err, c.CommandPath())
 	})
 	root.AddCommand(newDemoCmd(), newLoadgenCmd())
 	return root

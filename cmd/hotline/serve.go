@@ -66,9 +66,9 @@ func loadConfig(path string, opt config.Options) (config.Config, error) {
 	cfg, err := config.LoadWith(path, opt)
 	if err != nil {
 		if path != "" {
-			return cfg, hotline.Errorf(hotline.EINVALID, "--config: %v", err)
+			return cfg, hotline.Wrapf(hotline.EINVALID, err, "--config: %v", err)
 		}
-		return cfg, hotline.Errorf(hotline.EINVALID, "%v", err)
+		return cfg, hotline.Wrapf(hotline.EINVALID, err, "%v", err)
 	}
 	return cfg, nil
 }
