@@ -1,6 +1,9 @@
 // Package journal is the hotline's electronic case journal: operators, the topic catalogue,
-// scripts, the phone directory, cases with their calls (legs), links and attachments, and an
-// append-only history of every change, stored in one SQLite file.
+// scripts, the phone directory, every call with its legs, the cases people open (with the calls
+// attached to them, links and attachments), operators' presence, and an append-only history of
+// every change, stored in one SQLite file. It is the only package that knows the schema: the call
+// flow, the CLI and reports read and write through its Store, which applies the case rules (the
+// domain package's) to every change.
 //
 // # Durability
 //

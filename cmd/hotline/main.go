@@ -1,5 +1,8 @@
-// Command hotline is the hotline's administrator tool: the case journal (operators, topics,
-// scripts, the phone directory, cases) and the database it lives in. See docs/journal.md.
+// Command hotline is the one installed binary: `hotline serve` runs the daemon (package daemon),
+// and the other commands are the administrators' and supervisors' tools: the case journal
+// (operators, topics, scripts, the phone directory, calls, cases) and its database, the running
+// daemon (status, board, live operator commands), reports, exports and recordings. Commands only
+// parse, check and print: the logic is in the packages they call. See docs/journal.md.
 package main
 
 import (
