@@ -6,16 +6,21 @@ SANDBOX := asterisk-conf/sandbox
 FUZZTIME ?= 20s
 
 # Where `make install` puts hotline: $(DESTDIR)$(PREFIX)/bin/hotline (deploy/hotline.service runs
-# /usr/local/bin/hotline).
+# /usr/local/bin/hotline). Only hotline: bin/hotline-lab (make run, make bench-load) stays in the tree.
 PREFIX ?= /usr/local
 
-.PHONY: run test unit vet fmt-check fuzz sandbox-up sandbox-down build install
+.PHONY: run test unit vet fmt-check fuzz sandbox-up sandbox-down build lab install
 
 # -v lists each package as it is compiled: a first build (cold Go cache) compiles about 320 of
 # them, SQLite's C code the longest, for 2-5 minutes; later builds take seconds and list nothing.
 build:
 	@echo "go build: bin/hotline (a first build takes 2-5 minutes, listing each package it compiles)"
 	$(GO) build -v -o bin/hotline ./cmd/hotline
+
+# hotline-lab: the demo and the load benchmark, with the SIP test phones hotline itself does not
+# link. Built beside bin/hotline (its loadgen runs that one), never installed.
+lab:
+	$(GO) build -v -o bin/hotline-lab ./cmd/hotline-lab
 
 install: build
 	install -D -m 0755 bin/hotline $(DESTDIR)$(PREFIX)/bin/hotline
@@ -29,8 +34,8 @@ sandbox-down:
 
 # The main job: the sandbox Asterisk plus `hotline serve` in the foreground (Ctrl-C stops hotline;
 # `make sandbox-down` stops Asterisk).
-run: build sandbox-up
-	eval "$$($(SANDBOX) env)" && ./bin/hotline demo
+run: build lab sandbox-up
+	eval "$$($(SANDBOX) env)" && ./bin/hotline-lab demo
 
 vet:
 	$(GO) vet ./...
@@ -40,7 +45,7 @@ fmt-check:
 
 # Unit tests only: no Asterisk needed.
 unit:
-	$(GO) test -count=1 . ./config ./control ./board ./report ./routing ./journal ./switchboard ./switchboard/amiadapter ./switchboard/journaladapter ./daemon ./cmd/hotline ./integration-tests/sipphone ./integration-tests/sandbox ./demo ./outbox ./outbox/spool ./termtext
+	$(GO) test -count=1 . ./config ./control ./board ./report ./routing ./journal ./switchboard ./switchboard/amiadapter ./switchboard/journaladapter ./daemon ./cmd/hotline ./cmd/hotline-lab ./integration-tests/sipphone ./integration-tests/sandbox ./demo ./outbox ./outbox/spool ./termtext
 
 # Every Fuzz target of every package, FUZZTIME each; a failing target does not stop the others
 # (each failure is named at the end, and the exit status is non-zero). A target that ends with

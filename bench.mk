@@ -11,5 +11,5 @@ BENCH_JSON ?= bench-load.json
 BENCH_FLAGS ?= --mode both --operators 20 --concurrency 100 --calls 300 --rate 10 --talk 5s \
 	--start-level 10 --step 10 --interval 30s --max-level 300 --deadline 90m
 
-bench-load: build sandbox-up
-	eval "$$($(SANDBOX) env)" && ./bin/hotline loadgen $(BENCH_FLAGS) --json $(BENCH_JSON)
+bench-load: build lab sandbox-up
+	eval "$$($(SANDBOX) env)" && ./bin/hotline-lab loadgen $(BENCH_FLAGS) --json $(BENCH_JSON)

@@ -54,3 +54,26 @@ func ErrorMessage(err error) string {
 	}
 	return "internal error"
 }
+
+// Wrapf is Errorf for a failure with a cause: the *Error says what happened to people (its
+// message usually quotes the cause), and the cause stays in the chain for errors.Is and
+// errors.As, so a program can still tell a missing file from a refused connection. Error() is the
+// *Error's alone: the cause is not printed twice.
+func Wrapf(code string, cause error, format string, args ...any) error {
+	e := Errorf(code, format, args...)
+	if cause == nil {
+		return e
+	}
+	return &causedError{err: e, cause: cause}
+}
+
+type causedError struct {
+	err   *Error
+	cause error
+}
+
+func (c *causedError) Error() string { return c.err.Error() }
+
+// Unwrap gives the *Error first, so ErrorCode and ErrorMessage find it before any *Error the
+// cause may hold.
+func (c *causedError) Unwrap() []error { return []error{c.err, c.cause} }

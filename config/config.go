@@ -103,7 +103,7 @@ type Metrics struct {
 	// /metrics and /healthz (and the profiler, were it on) to anyone on the network.
 	Public bool `yaml:"public"`
 	// Pprof adds Go's profiler (/debug/pprof/) on Listen, for finding where hotline spends its CPU
-	// (hotline loadgen --profile). Only on a loopback address, Public or not: it exposes the
+	// (hotline-lab loadgen --profile). Only on a loopback address, Public or not: it exposes the
 	// process's insides (memory, goroutine stacks) and lets a caller spend its CPU.
 	Pprof bool `yaml:"pprof"`
 }

@@ -255,7 +255,7 @@ func (h *handler) operator(w http.ResponseWriter, r *http.Request, by hotline.Ac
 				}
 			}
 			if derr != nil && !errors.Is(derr, io.EOF) {
-				h.fail(w, r, hotline.Errorf(hotline.EINVALID, "pause request: %v", derr))
+				h.fail(w, r, hotline.Wrapf(hotline.EINVALID, derr, "pause request: %v", derr))
 				return
 			}
 		}
@@ -469,7 +469,7 @@ func (c *Client) do(ctx context.Context, method, path string, in any) (*http.Res
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		unreachable := hotline.Errorf(hotline.EUNAVAILABLE, "cannot reach the hotline daemon at %s (is `hotline serve` running, and may you open its socket?): %v", c.Socket, err)
+		unreachable := hotline.Wrapf(hotline.EUNAVAILABLE, err, "cannot reach the hotline daemon at %s (is `hotline serve` running, and may you open its socket?): %v", c.Socket, err)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED) {
 			return nil, fmt.Errorf("%w (%w)", unreachable, ErrNoDaemon)
 		}

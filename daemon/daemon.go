@@ -66,7 +66,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		Logger: log,
 	})
 	if err != nil {
-		return hotline.Errorf(hotline.EINVALID, "ari: %v", err)
+		return hotline.Wrapf(hotline.EINVALID, err, "ari: %v", err)
 	}
 	// One daemon per application: the lease names this journal, so a restart of this daemon on
 	// it (after a kill -9) is never refused, another journal's daemon is.
@@ -108,7 +108,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	// writes a crash then replays are recognised by the journal (write_marks) and skipped.
 	sp, err := spool.Open(cfg.Journal.SpoolPath(), spool.Options{Logger: log, RotateAt: 1 << 20})
 	if err != nil {
-		return hotline.Errorf(hotline.EUNAVAILABLE, "journal spool: %v", err)
+		return hotline.Wrapf(hotline.EUNAVAILABLE, err, "journal spool: %v", err)
 	}
 	defer sp.Close()
 
@@ -117,7 +117,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		ToCaseOwner: cfg.Calls.DelayedAnswerOwner != "administrators", Due: cfg.Calls.DelayedAnswerDue}}
 	sb, err := switchboard.New(sbCfg, ariadapter.Telephony{Conn: conn}, jr, switchboard.SystemClock{}, log)
 	if err != nil {
-		return hotline.Errorf(hotline.EINVALID, "%v", err)
+		return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
 	}
 	sb.SetSpool(sp)
 	reg.MustRegister(newCollector(sb), conn.Metrics())

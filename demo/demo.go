@@ -1,7 +1,7 @@
 // Package demo shows hotline working end to end on the sandbox Asterisk: it registers simulated
 // operator handsets (real SIP user agents), logs them in with their feature code, places a stream
 // of simulated callers at the hotline number, shows the live queue and operators every second,
-// and ends by listing the cases the calls left in the journal.
+// and ends by listing the calls filed in the journal, with the cases people registered for them.
 //
 // Everything it sends stays on loopback and is bounded: a fixed number of calls, each with a
 // bounded talk time, and an overall deadline.
@@ -155,7 +155,10 @@ func waitConnected(ctx context.Context, api *control.Client) error {
 			return nil
 		}
 		if !sleep(ctx, 200*time.Millisecond) {
-			return fmt.Errorf("demo: the daemon did not connect to Asterisk: %v", err)
+			if err == nil { // it answered, but Asterisk never accepted it
+				return fmt.Errorf("demo: the daemon did not connect to Asterisk: %w", ctx.Err())
+			}
+			return fmt.Errorf("demo: the daemon did not connect to Asterisk: %w", err)
 		}
 	}
 }

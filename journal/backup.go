@@ -20,11 +20,11 @@ func (s *Store) Backup(ctx context.Context, dest string) (pages int, err error) 
 	if _, err := os.Stat(dest); err == nil {
 		return 0, hotline.Errorf(hotline.ECONFLICT, "backup file %s already exists; choose a new name", dest)
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return 0, hotline.Errorf(hotline.EUNAVAILABLE, "backup file %s: %v", dest, err)
+		return 0, hotline.Wrapf(hotline.EUNAVAILABLE, err, "backup file %s: %v", dest, err)
 	}
 	f, err := os.OpenFile(dest, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600) // personal data
 	if err != nil {
-		return 0, hotline.Errorf(hotline.EUNAVAILABLE, "cannot create backup file %s: %v", dest, err)
+		return 0, hotline.Wrapf(hotline.EUNAVAILABLE, err, "cannot create backup file %s: %v", dest, err)
 	}
 	f.Close()
 	defer func() {

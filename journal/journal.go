@@ -1,6 +1,9 @@
 // Package journal is the hotline's electronic case journal: operators, the topic catalogue,
-// scripts, the phone directory, cases with their calls (legs), links and attachments, and an
-// append-only history of every change, stored in one SQLite file.
+// scripts, the phone directory, every call with its legs, the cases people open (with the calls
+// attached to them, links and attachments), operators' presence, and an append-only history of
+// every change, stored in one SQLite file. It is the only package that knows the schema: the call
+// flow, the CLI and reports read and write through its Store, which applies the case rules (the
+// domain package's) to every change.
 //
 // # Durability
 //
@@ -130,10 +133,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			dir := filepath.Dir(path)
 			return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot create the journal at %s: its directory %s does not exist (create it: install -d -m 0700 %s)", path, dir, dir)
 		default:
-			return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot create the journal at %s: %v", path, err)
+			return nil, hotline.Wrapf(hotline.EUNAVAILABLE, err, "cannot create the journal at %s: %v", path, err)
 		}
 	} else if _, err := os.Stat(path); err != nil {
-		return nil, hotline.Errorf(hotline.EUNAVAILABLE, "cannot open database file %s: %v", path, err)
+		return nil, hotline.Wrapf(hotline.EUNAVAILABLE, err, "cannot open database file %s: %v", path, err)
 	}
 
 	// Pragmas in the DSN are applied by go-sqlite3 on every new connection, so no connection
@@ -386,6 +389,5 @@ func fold(parts ...string) string { return strings.ToLower(strings.Join(parts, "
 
 // likeArg makes a keyword a LIKE pattern matching it anywhere, with % and _ taken literally.
 func likeArg(q string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(fold(strings.TrimSpace(q))) + "%"
+	return "%" + escapeLike(fold(strings.TrimSpace(q))) + "%"
 }

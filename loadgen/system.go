@@ -171,11 +171,17 @@ func (h *hotlineSystem) Start(ctx context.Context, exts []string) error {
 			return nil
 		}
 		select {
-		case err := <-h.done:
-			h.done <- err
-			return fmt.Errorf("hotline serve exited at start (%v): see %s", err, filepath.Join(dir, "hotline.log"))
+		case exit := <-h.done:
+			h.done <- exit
+			if exit == nil {
+				exit = errors.New("exit status 0")
+			}
+			return fmt.Errorf("hotline serve exited at start (%w): see %s", exit, filepath.Join(dir, "hotline.log"))
 		case <-wctx.Done():
-			return fmt.Errorf("hotline serve not connected to Asterisk within 20 s (last: %v): see %s", err, filepath.Join(dir, "hotline.log"))
+			if err == nil { // it answered, but Asterisk never accepted it
+				err = wctx.Err()
+			}
+			return fmt.Errorf("hotline serve not connected to Asterisk within 20 s (last: %w): see %s", err, filepath.Join(dir, "hotline.log"))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

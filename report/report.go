@@ -5,7 +5,7 @@
 // queue_log and cdr_csv formats so that tools made for Asterisk queues read hotline's data.
 //
 // Compute is pure: slices in, numbers out, so every figure is a table test on a hand-made data
-// set. Load reads those slices from the journal's SQLite file, read-only. Every definition is in
+// set. Load reads those slices through the journal's API, read-only. Every definition is in
 // docs/reports.md; the field comments here say the same briefly.
 package report
 

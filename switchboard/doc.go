@@ -1,5 +1,5 @@
 // Package switchboard decides the life of every call on the hotline: answer, greeting, queue,
-// offer to an operator, bridge and record, hang-up, the case entry, wrap-up; and the operators'
+// offer to an operator, bridge and record, hang-up, the call's filing, wrap-up; and the operators'
 // presence (feature codes from the handset, reachability, missed offers, admin commands).
 //
 // One goroutine, Run's loop, owns the live calls, the queue and presence. Everything that changes

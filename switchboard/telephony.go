@@ -22,9 +22,10 @@ type TelephonyFunc func(ctx context.Context, op Op) error
 // Do calls f(ctx, op).
 func (f TelephonyFunc) Do(ctx context.Context, op Op) error { return f(ctx, op) }
 
-// Op is one request to Asterisk. The set is closed: Answer, Play, StopPlayback, StartMOH, StopMOH,
-// Originate, CreateBridge, AddToBridge, DestroyBridge, RecordBridge, RecordChannel, Hangup.
-// Ops are plain data so a test can compare them and a log can replay them.
+// Op is one request to Asterisk. The set is closed by the unexported op method: the requests are
+// this package's types that have one, each declared beside the code that issues it (the call's
+// here, transfers' in transfer.go, reconciliation's in reconcile.go) and translated by
+// ariadapter.Telephony. Ops are plain data so a test can compare them and a log can replay them.
 type Op interface {
 	op()
 	String() string

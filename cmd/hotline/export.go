@@ -137,7 +137,7 @@ func writeTo(path string, stdout io.Writer, fn func(io.Writer) error) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot write --out %s: %v", path, unwrapPath(err))
+		return hotline.Wrapf(hotline.EUNAVAILABLE, err, "cannot write --out %s: %v", path, unwrapPath(err))
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
 	if err := tmp.Chmod(0o600); err != nil {
@@ -150,13 +150,13 @@ func writeTo(path string, stdout io.Writer, fn func(io.Writer) error) error {
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot write %s: %v", path, err)
+		return hotline.Wrapf(hotline.EUNAVAILABLE, err, "cannot write %s: %v", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot write %s: %v", path, err)
+		return hotline.Wrapf(hotline.EUNAVAILABLE, err, "cannot write %s: %v", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot write --out %s: %v", path, unwrapPath(err))
+		return hotline.Wrapf(hotline.EUNAVAILABLE, err, "cannot write --out %s: %v", path, unwrapPath(err))
 	}
 	return nil
 }

@@ -147,12 +147,12 @@ func readFile(flag, path string, max int64) ([]byte, error) {
 	// O_NONBLOCK: opening a named pipe would wait for a writer; a regular file ignores it.
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, hotline.Errorf(hotline.EINVALID, "cannot read %s %s: %v", flag, path, unwrapPath(err))
+		return nil, hotline.Wrapf(hotline.EINVALID, err, "cannot read %s %s: %v", flag, path, unwrapPath(err))
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, hotline.Errorf(hotline.EINVALID, "cannot read %s %s: %v", flag, path, unwrapPath(err))
+		return nil, hotline.Wrapf(hotline.EINVALID, err, "cannot read %s %s: %v", flag, path, unwrapPath(err))
 	}
 	if !st.Mode().IsRegular() {
 		return nil, hotline.Errorf(hotline.EINVALID, "%s %s is not a regular file (%s)", flag, path, fileKind(st.Mode()))
@@ -162,7 +162,7 @@ func readFile(flag, path string, max int64) ([]byte, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(f, max+1)) // the file may grow while it is read
 	if err != nil {
-		return nil, hotline.Errorf(hotline.EINVALID, "cannot read %s %s: %v", flag, path, unwrapPath(err))
+		return nil, hotline.Wrapf(hotline.EINVALID, err, "cannot read %s %s: %v", flag, path, unwrapPath(err))
 	}
 	if int64(len(b)) > max {
 		return nil, hotline.Errorf(hotline.EINVALID, "%s %s is too large: more than %d bytes", flag, path, max)
@@ -176,7 +176,7 @@ func checkFile(flag, path string, max int64) error {
 	st, err := os.Stat(path)
 	switch {
 	case err != nil:
-		return hotline.Errorf(hotline.EINVALID, "cannot read %s %s: %v", flag, path, unwrapPath(err))
+		return hotline.Wrapf(hotline.EINVALID, err, "cannot read %s %s: %v", flag, path, unwrapPath(err))
 	case !st.Mode().IsRegular():
 		return hotline.Errorf(hotline.EINVALID, "%s %s is not a regular file (%s)", flag, path, fileKind(st.Mode()))
 	case st.Size() > max:

@@ -35,7 +35,7 @@ func checkSocket(path string) error {
 	case errors.Is(err, fs.ErrNotExist):
 		return hotline.Errorf(hotline.EUNAVAILABLE, "no hotline daemon at %s (--socket, env HOTLINE_API_SOCKET): is `hotline serve` running?", path)
 	case err != nil:
-		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot reach the hotline daemon at %s (--socket): %v", path, unwrapPath(err))
+		return hotline.Wrapf(hotline.EUNAVAILABLE, err, "cannot reach the hotline daemon at %s (--socket): %v", path, unwrapPath(err))
 	case st.Mode()&fs.ModeSocket == 0:
 		return hotline.Errorf(hotline.EINVALID, "--socket %s is not a socket (%s)", path, fileKind(st.Mode()))
 	}

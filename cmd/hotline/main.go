@@ -1,5 +1,8 @@
-// Command hotline is the hotline's administrator tool: the case journal (operators, topics,
-// scripts, the phone directory, cases) and the database it lives in. See docs/journal.md.
+// Command hotline is the one installed binary: `hotline serve` runs the daemon (package daemon),
+// and the other commands are the administrators' and supervisors' tools: the case journal
+// (operators, topics, scripts, the phone directory, calls, cases) and its database, the running
+// daemon (status, board, live operator commands), reports, exports and recordings. Commands only
+// parse, check and print: the logic is in the packages they call. See docs/journal.md.
 package main
 
 import (
@@ -184,8 +187,7 @@ func fieldWords(flag string) []string {
 }
 
 // explain turns the failures that reach the top without a domain error into ones that say what
-// happened: SQLite's own errors from a reader that does not map them (the report's loader), and
-// an interruption.
+// happened: SQLite's own errors that no layer mapped to a domain error, and an interruption.
 func explain(err error, root *cobra.Command) error {
 	if hotline.ErrorCode(err) != hotline.EINTERNAL {
 		return err

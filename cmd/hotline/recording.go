@@ -81,7 +81,7 @@ file is created readable by its owner only: recordings are personal data.`,
 			}
 			conn, err := ari.New(ari.Config{URL: cfg.ARI.URL, Username: cfg.ARI.User, Password: cfg.ARI.Password.Reveal(), Application: cfg.ARI.App})
 			if err != nil {
-				return hotline.Errorf(hotline.EINVALID, "%v", err)
+				return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
 			}
 			name := args[0]
 			if out == "" {
@@ -89,7 +89,7 @@ file is created readable by its owner only: recordings are personal data.`,
 			}
 			f, err := os.OpenFile(out+".part", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 			if err != nil {
-				return hotline.Errorf(hotline.EINVALID, "cannot write --out %s: %v", out, unwrapPath(err))
+				return hotline.Wrapf(hotline.EINVALID, err, "cannot write --out %s: %v", out, unwrapPath(err))
 			}
 			defer os.Remove(f.Name())
 			n, _, err := conn.DownloadStoredRecording(cmd.Context(), name, f)
@@ -101,7 +101,7 @@ file is created readable by its owner only: recordings are personal data.`,
 			case errors.Is(err, ari.ErrNotFound):
 				return hotline.Errorf(hotline.ENOTFOUND, "Asterisk has no recording %s (deleted by retention, or misspelt)", quote(name))
 			default:
-				return hotline.Errorf(hotline.EUNAVAILABLE, "download %s: %v", name, err)
+				return hotline.Wrapf(hotline.EUNAVAILABLE, err, "download %s: %v", name, err)
 			}
 			if err := os.Rename(f.Name(), out); err != nil {
 				return err

@@ -83,7 +83,7 @@ Every command but 'db migrate' works on an existing journal (--db) and creates n
 	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json")
 	_ = root.RegisterFlagCompletionFunc("output", fixed("table", "json"))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return hotline.Errorf(hotline.EINVALID, "%v (see %s --help)", err, c.CommandPath())
+		return hotline.Wrapf(hotline.EINVALID, err, "%v (see %s --help)", err, c.CommandPath())
 	})
 
 	root.AddCommand(
@@ -96,13 +96,11 @@ Every command but 'db migrate' works on an existing journal (--db) and creates n
 		newCallCmd(a),
 		newCompletionCmd(),
 		newServeCmd(),
-		newDemoCmd(),
 		newStatusCmd(a),
 		newBoardCmd(a),
 		newRecordingCmd(a),
 		newReportCmd(a),
 		newExportCmd(a),
-		newLoadgenCmd(),
 	)
 	return root
 }
@@ -205,7 +203,7 @@ func (a *app) requireJournal() error {
 	case errors.Is(err, fs.ErrNotExist):
 		return hotline.Errorf(hotline.EUNAVAILABLE, "no journal at %s (--db); create it with `hotline db migrate --db %s`", a.dbPath, shellQuote(a.dbPath))
 	case err != nil:
-		return hotline.Errorf(hotline.EUNAVAILABLE, "cannot open the journal at %s (--db): %v", a.dbPath, errors.Unwrap(err))
+		return hotline.Wrapf(hotline.EUNAVAILABLE, err, "cannot open the journal at %s (--db): %v", a.dbPath, errors.Unwrap(err))
 	case st.IsDir():
 		return hotline.Errorf(hotline.EINVALID, "--db %s is a directory, not a journal file", a.dbPath)
 	case st.Size() == 0:

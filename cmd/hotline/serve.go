@@ -1,10 +1,7 @@
 package main
 
 import (
-	"io"
-	"log/slog"
 	"os"
-	"strings"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/config"
@@ -49,7 +46,7 @@ daemon killed without a clean stop is taken over by itself 15 s after its last h
 					cfg.ARI.URL, cfg.ARI.App, cfg.AMI.Addr, cfg.Journal.Path, cfg.Journal.SpoolPath(), cfg.API.Socket)
 				return nil
 			}
-			return daemon.RunWith(cmd.Context(), cfg, newLogger(cfg.Log, cmd.ErrOrStderr()), daemon.Options{TakeOver: takeOver})
+			return daemon.RunWith(cmd.Context(), cfg, daemon.NewLogger(cfg.Log, cmd.ErrOrStderr()), daemon.Options{TakeOver: takeOver})
 		},
 	}
 	cmd.Flags().StringVarP(&configPath, "config", "c", os.Getenv("HOTLINE_CONFIG"), "the configuration file (env HOTLINE_CONFIG; a regular file of at most 256 KB); none: defaults and environment")
@@ -69,20 +66,9 @@ func loadConfig(path string, opt config.Options) (config.Config, error) {
 	cfg, err := config.LoadWith(path, opt)
 	if err != nil {
 		if path != "" {
-			return cfg, hotline.Errorf(hotline.EINVALID, "--config: %v", err)
+			return cfg, hotline.Wrapf(hotline.EINVALID, err, "--config: %v", err)
 		}
-		return cfg, hotline.Errorf(hotline.EINVALID, "%v", err)
+		return cfg, hotline.Wrapf(hotline.EINVALID, err, "%v", err)
 	}
 	return cfg, nil
-}
-
-// newLogger builds the daemon's structured logger from the config.
-func newLogger(c config.Log, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(strings.ToUpper(c.Level)))
-	opts := &slog.HandlerOptions{Level: level}
-	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }

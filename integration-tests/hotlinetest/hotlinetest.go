@@ -249,7 +249,10 @@ func (d *Daemon) WaitStatus(timeout time.Duration, cond func(switchboard.Status)
 		}
 		select {
 		case <-ctx.Done():
-			return last, fmt.Errorf("condition not met in %s (last status %+v, last error %v)", timeout, last, lastErr)
+			if lastErr == nil { // every status read, none met the condition
+				return last, fmt.Errorf("condition not met in %s (last status %+v)", timeout, last)
+			}
+			return last, fmt.Errorf("condition not met in %s (last status %+v, last error %w)", timeout, last, lastErr)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

@@ -342,7 +342,7 @@ func (s *Spool) Append(data ...[]byte) (first uint64, err error) {
 	}
 	if s.broken != nil {
 		if err := s.cutBack(); err != nil {
-			return 0, fmt.Errorf("spool %s: unusable since an append failed and could not be undone (%v): %w", s.path, s.broken, bare(err))
+			return 0, fmt.Errorf("spool %s: unusable since an append failed and could not be undone (%w): %w", s.path, s.broken, bare(err))
 		}
 		s.broken = nil
 	}

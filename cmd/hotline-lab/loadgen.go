@@ -1,9 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,31 +26,31 @@ Asterisk, first through hotline (a separate 'hotline serve' process it starts, d
 a plain app_queue dialplan (dial 200, queue [bench]), and reports calls completed and failed, setup
 rate, answer to greeting, dispatch latency, queue wait, RTP loss, CPU per call and peak RSS of
 Asterisk and of hotline apart, journal writes per second, and the ratios between the two systems.
+The hotline it runs is --hotline-bin, by default the hotline binary beside hotline-lab (make builds
+both into bin/), else the one on PATH.
 
 --mode capacity ramps concurrent calls by --step every --interval until the first failure (a failed
 call, RTP loss over 1 %, dispatch p99 over 1 s) or --max-level. Everything stays on 127.0.0.1.
 Settings come from the environment as 'asterisk-conf/sandbox env' prints them (see docs/benchmark.md).`,
-		Example: "  eval \"$(asterisk-conf/sandbox env)\" && hotline loadgen --calls 300 --concurrency 100 --operators 20 --json bench.json",
+		Example: "  eval \"$(asterisk-conf/sandbox env)\" && bin/hotline-lab loadgen --calls 300 --concurrency 100 --operators 20 --json bench.json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sb, err := sandbox.Load()
 			if err != nil {
-				return hotline.Errorf(hotline.EUNAVAILABLE, "%v", err)
+				return hotline.Wrapf(hotline.EUNAVAILABLE, err, "%v", err)
 			}
 			// The benchmark's calls and a test run's would mix on one instance, as two test runs'.
 			if err := sb.Lock(); err != nil {
-				return hotline.Errorf(hotline.EUNAVAILABLE, "%v", err)
+				return hotline.Wrapf(hotline.EUNAVAILABLE, err, "%v", err)
 			}
 			o.Sandbox = loadgen.Sandbox{
 				ARIURL: sb.ARIURL, ARIWebsocket: sb.ARIWebsocket, ARIUser: sb.ARIUser, ARIPassword: sb.ARIPassword, ARIApp: sb.ARIApp,
 				AMIAddr: sb.AMIAddr, AMIUser: sb.AMIUser, AMIPassword: sb.AMIPassword,
 				SIPAddr: sb.SIPAddr, HandsetPassword: sb.HandsetPassword, Root: sb.Root,
 			}
-			o.HotlineBin = bin
-			if o.HotlineBin == "" {
-				if o.HotlineBin, err = os.Executable(); err != nil {
-					return fmt.Errorf("loadgen: find the hotline binary: %w", err)
-				}
+			self, _ := os.Executable() // unknown: only --hotline-bin and PATH are looked at
+			if o.HotlineBin, err = hotlineBin(bin, self); err != nil {
+				return err
 			}
 			o.Systems = splitList(systems)
 			level := slog.LevelInfo
@@ -58,7 +59,7 @@ Settings come from the environment as 'asterisk-conf/sandbox env' prints them (s
 			}
 			o.Log = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			if err := o.Validate(); err != nil {
-				return hotline.Errorf(hotline.EINVALID, "loadgen: %v", err)
+				return hotline.Wrapf(hotline.EINVALID, err, "loadgen: %v", err)
 			}
 			r, err := loadgen.Run(cmd.Context(), o)
 			if err != nil {
@@ -95,7 +96,27 @@ Settings come from the environment as 'asterisk-conf/sandbox env' prints them (s
 	f.StringVar(&jsonPath, "json", "", "also write the report as JSON to this file")
 	f.StringVar(&o.Profile, "profile", "", "write a CPU profile of hotline serve to this file (go tool pprof FILE), taken from the first call on")
 	f.DurationVar(&o.ProfileFor, "profile-for", 30*time.Second, "how long the CPU profile runs")
-	f.StringVar(&bin, "hotline-bin", "", "the hotline binary to run as 'hotline serve' (default: this one)")
+	f.StringVar(&bin, "hotline-bin", "", "the hotline binary to run as 'hotline serve' (default: hotline beside hotline-lab, else on PATH)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "debug logs (SIP phones) on stderr")
 	return cmd
+}
+
+// hotlineBin is the hotline binary the benchmark runs as a separate `hotline serve`: the one given,
+// else the one built beside hotline-lab's executable self (bin/), else the one on PATH. Since hotline-lab is not
+// hotline, its own executable will not do.
+func hotlineBin(given, self string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	if self != "" {
+		beside := filepath.Join(filepath.Dir(self), "hotline")
+		if st, err := os.Stat(beside); err == nil && st.Mode().IsRegular() {
+			return beside, nil
+		}
+	}
+	path, err := exec.LookPath("hotline")
+	if err != nil {
+		return "", hotline.Errorf(hotline.EINVALID, "loadgen: no hotline binary beside hotline-lab or on PATH: build it (make build) or give --hotline-bin")
+	}
+	return path, nil
 }

@@ -28,10 +28,11 @@ func newDemoCmd() *cobra.Command {
 		Long: `demo runs 'hotline serve' against the sandbox Asterisk (settings from the environment, as
 'asterisk-conf/sandbox env' prints them), registers simulated operator handsets that log in with
 *21 and answer, places a stream of simulated callers at the hotline number, shows the queue and the
-operators every second, and ends by listing the cases the calls left in the journal.
+operators every second, and ends by listing the calls filed in the journal (with any cases
+registered for them).
 
 It uses a fresh journal (--journal, removed first) and writes the daemon's log to --log.`,
-		Example: "  sudo make run\n  eval \"$(sudo asterisk-conf/sandbox env)\" && hotline demo --operators 2 --calls 5",
+		Example: "  sudo make run\n  eval \"$(sudo asterisk-conf/sandbox env)\" && bin/hotline-lab demo --operators 2 --calls 5",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Operators < 1 || o.Operators > 60 {
@@ -47,7 +48,7 @@ It uses a fresh journal (--journal, removed first) and writes the daemon's log t
 			}
 			cfg, err := config.Load("", nil)
 			if err != nil {
-				return hotline.Errorf(hotline.EINVALID, "%v", err)
+				return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
 			}
 			// Short waits so the demo shows overflow-free routing within a minute.
 			cfg.Calls.WrapUp = 2 * time.Second
@@ -74,7 +75,7 @@ It uses a fresh journal (--journal, removed first) and writes the daemon's log t
 				return fmt.Errorf("demo: open the log: %w", err)
 			}
 			defer logf.Close()
-			log := newLogger(cfg.Log, logf)
+			log := daemon.NewLogger(cfg.Log, logf)
 			store, err := journal.Open(ctx, dbPath, journal.Options{Logger: log})
 			if err != nil {
 				return err

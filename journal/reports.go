@@ -1,0 +1,113 @@
+package journal
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/jmoiron/sqlx"
+)
+
+// The bulk reads of a period that reports need (package report): by time range rather than by
+// case, each on the query-only pool, so they work on a journal opened read-only.
+
+// StatusChange is one change of a case's status, read from the history.
+type StatusChange struct {
+	CaseID   int64
+	At       time.Time
+	From, To hotline.CaseStatus
+}
+
+// CaseStatusChanges returns the changes of cases' status into or out of status recorded in
+// [from, until] (both included), in the order they were recorded: a report reads a period's
+// callbacks (into and out of «Отсроченный ответ») with it.
+func (s *Store) CaseStatusChanges(ctx context.Context, status hotline.CaseStatus, from, until time.Time) ([]StatusChange, error) {
+	var rows []struct {
+		CaseID  int64  `db:"case_id"`
+		At      int64  `db:"at"`
+		Changes string `db:"changes"`
+	}
+	// LIKE narrows the events to those that mention the status before their JSON is decoded.
+	if err := s.r.SelectContext(ctx, &rows, `SELECT case_id, at, changes FROM history
+		WHERE entity = 'case' AND case_id IS NOT NULL AND at >= ? AND at <= ? AND changes LIKE ? ESCAPE '\' ORDER BY id`,
+		from.UnixMilli(), until.UnixMilli(), "%"+escapeLike(string(status))+"%"); err != nil {
+		return nil, s.dbError(err, "read case history")
+	}
+	var out []StatusChange
+	for _, r := range rows {
+		var cs []Change
+		if err := json.Unmarshal([]byte(r.Changes), &cs); err != nil {
+			return nil, fmt.Errorf("case %d history at %d: %w", r.CaseID, r.At, err)
+		}
+		for _, c := range cs {
+			if c.Field == "status" && c.From != c.To && (c.From == string(status) || c.To == string(status)) {
+				out = append(out, StatusChange{CaseID: r.CaseID, At: time.UnixMilli(r.At).UTC(),
+					From: hotline.CaseStatus(c.From), To: hotline.CaseStatus(c.To)})
+			}
+		}
+	}
+	return out, nil
+}
+
+// CaseCount is the number of cases with one type, topic and status.
+type CaseCount struct {
+	Type   hotline.CaseType
+	Topic  string // "" when none
+	Status hotline.CaseStatus
+	N      int
+}
+
+// RegisteredCaseCounts counts the cases registered in [from, to) by type, topic and status. It
+// counts in SQL: a year's cases are never held in memory.
+func (s *Store) RegisteredCaseCounts(ctx context.Context, from, to time.Time) ([]CaseCount, error) {
+	var rows []struct {
+		Type   string `db:"type"`
+		Topic  string `db:"topic"`
+		Status string `db:"status"`
+		N      int    `db:"n"`
+	}
+	if err := s.r.SelectContext(ctx, &rows, `SELECT type, COALESCE(topic, '') AS topic, status, count(*) AS n FROM cases
+		WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2, 3`, from.UnixMilli(), to.UnixMilli()); err != nil {
+		return nil, s.dbError(err, "count cases")
+	}
+	out := make([]CaseCount, len(rows))
+	for i, r := range rows {
+		out[i] = CaseCount{Type: hotline.CaseType(r.Type), Topic: r.Topic, Status: hotline.CaseStatus(r.Status), N: r.N}
+	}
+	return out, nil
+}
+
+// OverdueCases returns every case whose due date is before asOf and that is not approved,
+// whenever it was registered, by id.
+func (s *Store) OverdueCases(ctx context.Context, asOf time.Time) ([]hotline.Case, error) {
+	return s.selectCases(ctx, `SELECT `+caseCols+` FROM cases
+		WHERE due_at IS NOT NULL AND due_at < ? AND status <> 'approved' ORDER BY id`, asOf.UnixMilli())
+}
+
+// CasesByID returns the cases with these ids (those that exist, in no particular order), read in
+// batches so that any number of ids stays within SQLite's limit on a statement's parameters.
+func (s *Store) CasesByID(ctx context.Context, ids []int64) ([]hotline.Case, error) {
+	var out []hotline.Case
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)]
+		ids = ids[len(batch):]
+		q, args, err := sqlx.In(`SELECT `+caseCols+` FROM cases WHERE id IN (?)`, batch)
+		if err != nil {
+			return nil, fmt.Errorf("read cases by id: %w", err)
+		}
+		cs, err := s.selectCases(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
+}
+
+// escapeLike escapes LIKE's wildcards (and its escape character, \) in s.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
