@@ -168,6 +168,10 @@ func Default() Config {
 		Metrics:  Metrics{Listen: "127.0.0.1:9464"},
 		Log:      Log{Level: "info", Format: "text"},
 		Shutdown: Shutdown{Drain: 0, Waiting: WaitingKeep},
+		// The core's defaults (switchboard.DefaultConfig) as the file writes them; daemon's
+		// TestCallRules holds the two equal. Deriving these from the core would take a second
+		// mapping, the reverse of daemon.callRules, and the file's own keys (delayed answers,
+		// retention, service level) have no core value to come from.
 		Calls: Calls{
 			Language:           "ru",
 			Greeting:           "sound:hello-world",
