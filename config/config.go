@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hotline-dev/hotline/routing"
 	"github.com/hotline-dev/hotline/switchboard"
 	"go.yaml.in/yaml/v3"
 )
@@ -167,6 +168,10 @@ func Default() Config {
 		Metrics:  Metrics{Listen: "127.0.0.1:9464"},
 		Log:      Log{Level: "info", Format: "text"},
 		Shutdown: Shutdown{Drain: 0, Waiting: WaitingKeep},
+		// The core's defaults (switchboard.DefaultConfig) as the file writes them; daemon's
+		// TestCallRules holds the two equal. Deriving these from the core would take a second
+		// mapping, the reverse of daemon.callRules, and the file's own keys (delayed answers,
+		// retention, service level) have no core value to come from.
 		Calls: Calls{
 			Language:           "ru",
 			Greeting:           "sound:hello-world",
@@ -692,72 +697,46 @@ func (c Config) validate(ps *problems) {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		bad("log.format", "text or json: %q", c.Log.Format)
 	}
+	// The call rules' bounds are the core's (switchboard and routing check them with the same
+	// functions in their Validate): here each verdict is only reported under its key.
 	k := c.Calls
-	if k.Language != "ru" && k.Language != "en" {
-		bad("calls.language", "ru or en: %q", k.Language)
-	}
-	if !strings.Contains(k.Greeting, ":") {
-		bad("calls.greeting", "a media URI such as sound:hotline/greeting or recording:name: %q", k.Greeting)
-	}
-	if k.MusicClass == "" {
-		bad("calls.music_class", "empty")
-	}
-	switch k.Strategy {
-	case "longest-idle", "fewest-calls", "round-robin":
-	default:
-		bad("calls.strategy", "one of longest-idle, fewest-calls, round-robin: %q", k.Strategy)
-	}
-	// The call flow's own bounds are the switchboard's (switchboard.Config.Validate checks them
-	// with the same functions): here they are only reported under their keys.
-	if err := switchboard.CheckAnnounceInterval(k.AnnounceInterval); err != nil {
-		bad("calls.announce_interval", "%v", err)
-	}
-	for _, d := range []struct {
-		key string
-		d   time.Duration
-	}{
-		{"calls.wrap_up", k.WrapUp}, {"calls.max_wait", k.MaxWait},
-		{"calls.owner_wait", k.OwnerWait}, {"calls.skill_fallback", k.SkillFallback},
-		{"calls.recording_retention", k.RecordingRetention},
-	} {
-		if d.d < 0 {
-			bad(d.key, "negative: %s", d.d)
+	core := func(key string, err error) {
+		if err != nil {
+			bad(key, "%v", err)
 		}
 	}
-	if err := switchboard.CheckRingTimeout(k.RingTimeout); err != nil {
-		bad("calls.ring_timeout", "%v", err)
+	core("calls.language", switchboard.CheckLanguage(k.Language))
+	core("calls.greeting", switchboard.CheckMedia(k.Greeting))
+	core("calls.music_class", switchboard.CheckMusicClass(k.MusicClass))
+	_, err := routing.ParseStrategy(k.Strategy)
+	core("calls.strategy", err)
+	core("calls.announce_interval", switchboard.CheckAnnounceInterval(k.AnnounceInterval))
+	core("calls.wrap_up", routing.CheckNotNegative(k.WrapUp))
+	core("calls.max_wait", routing.CheckNotNegative(k.MaxWait))
+	core("calls.owner_wait", routing.CheckNotNegative(k.OwnerWait))
+	core("calls.skill_fallback", routing.CheckNotNegative(k.SkillFallback))
+	// The file's own keys, which the daemon applies itself (retention, reports, delayed answers).
+	if k.RecordingRetention < 0 {
+		bad("calls.recording_retention", "must not be negative: %s", k.RecordingRetention)
 	}
+	core("calls.ring_timeout", switchboard.CheckRingTimeout(k.RingTimeout))
 	if k.ServiceLevelTarget <= 0 {
 		bad("calls.service_level_target", "must be positive: %s", k.ServiceLevelTarget)
 	}
-	if k.MaxQueue < 0 {
-		bad("calls.max_queue", "negative: %d", k.MaxQueue)
-	}
-	if k.MissedOffersPause < 0 {
-		bad("calls.missed_offers_pause", "negative: %d", k.MissedOffersPause)
-	}
+	core("calls.max_queue", routing.CheckNotNegative(k.MaxQueue))
+	core("calls.missed_offers_pause", routing.CheckNotNegative(k.MissedOffersPause))
 	if k.DelayedAnswerOwner != "case_owner" && k.DelayedAnswerOwner != "administrators" {
 		bad("calls.delayed_answer_owner", "case_owner or administrators: %q", k.DelayedAnswerOwner)
 	}
 	if k.DelayedAnswerDue < time.Hour || k.DelayedAnswerDue > 90*24*time.Hour {
 		bad("calls.delayed_answer_due", "between 1h and 2160h (90 days): %s", k.DelayedAnswerDue)
 	}
-	if k.Overflow != "message" && k.Overflow != "callback" {
-		bad("calls.overflow", "message or callback: %q", k.Overflow)
-	}
-	if k.CallbackDial != "" && (!strings.Contains(k.CallbackDial, "{number}") || !strings.Contains(k.CallbackDial, "/")) {
-		bad("calls.callback_dial", "an Asterisk endpoint with {number} for the caller's number, e.g. PJSIP/{number}@trunk: %q", k.CallbackDial)
-	}
-	if k.CallbackAttempts < 1 || k.CallbackAttempts > 10 {
-		bad("calls.callback_attempts", "between 1 and 10: %d", k.CallbackAttempts)
-	}
-	if k.CallbackRetry < 30*time.Second {
-		bad("calls.callback_retry", "at least 30s: %s", k.CallbackRetry)
-	}
+	core("calls.overflow", switchboard.CheckOverflow(k.Overflow))
+	core("calls.callback_dial", switchboard.CheckCallbackDial(k.CallbackDial))
+	core("calls.callback_attempts", switchboard.CheckCallbackAttempts(k.CallbackAttempts))
+	core("calls.callback_retry", switchboard.CheckCallbackRetry(k.CallbackRetry))
 	for i, n := range k.PriorityNumbers {
-		if !phoneNumber(n) {
-			bad(fmt.Sprintf("calls.priority_numbers[%d]", i), "not a phone number (digits, optional leading +): %q", n)
-		}
+		core(fmt.Sprintf("calls.priority_numbers[%d]", i), switchboard.CheckPriorityNumber(n))
 	}
 }
 
@@ -931,19 +910,4 @@ func kind(m fs.FileMode) string {
 		return "a file"
 	}
 	return "a special file"
-}
-
-func phoneNumber(s string) bool {
-	// Written as people write numbers ("8 912 123-45-67"): the switchboard reads it in the
-	// journal's region (hotline.PhoneRegion.Same).
-	s = strings.TrimPrefix(strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", ".", "").Replace(strings.TrimSpace(s)), "+")
-	if len(s) == 0 || len(s) > 20 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -59,7 +59,7 @@ func runLive(t *testing.T) *switchboard.Switchboard {
 		return nil
 	})
 	cfg := switchboard.DefaultConfig()
-	cfg.WrapUp = 0
+	cfg.Routing.WrapUp = 0
 	s, err := switchboard.New(cfg, tel, quietJournal{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)

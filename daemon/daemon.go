@@ -112,7 +112,10 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	}
 	defer sp.Close()
 
-	sbCfg := callRules(cfg.Calls, store.PhoneRegion()) // numbers are read as the journal stores them
+	sbCfg, err := callRules(cfg.Calls, store.PhoneRegion()) // numbers are read as the journal stores them
+	if err != nil {
+		return hotline.Errorf(hotline.EINVALID, "%v", err)
+	}
 	jr := journaladapter.Journal{Store: store, DelayedAnswers: journal.DelayedAnswerRule{
 		ToCaseOwner: cfg.Calls.DelayedAnswerOwner != "administrators", Due: cfg.Calls.DelayedAnswerDue}}
 	sb, err := switchboard.New(sbCfg, ariadapter.Telephony{Conn: conn}, jr, switchboard.SystemClock{}, log)

@@ -2,11 +2,13 @@ package daemon
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/config"
+	"github.com/hotline-dev/hotline/routing"
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
@@ -31,15 +33,19 @@ func TestCallRules(t *testing.T) {
 		{"defaults", config.Default().Calls, withRegion(switchboard.DefaultConfig())},
 		// Every key of the calls section reaches the switchboard; what the file does not name
 		// keeps the core's defaults.
-		{"every key", every, switchboard.Config{Language: "en", Greeting: "sound:custom", MusicClass: "jazz", Strategy: "round-robin", Overflow: "message",
-			AnnounceInterval: 41 * time.Second, RingTimeout: 42 * time.Second, WrapUp: 43 * time.Second, MaxWait: 44 * time.Second,
-			OwnerWait: 45 * time.Second, MaxQueue: 46, MissedOffers: 47, PriorityNumbers: []string{"+7999"},
-			SkillFallback: 48 * time.Second, CallbackDial: "PJSIP/{number}@trunk", CallbackAttempts: 5, CallbackRetry: 49 * time.Second,
+		{"every key", every, switchboard.Config{Routing: routing.Rules{DefaultLanguage: "en", Strategy: routing.RoundRobin,
+			WrapUp: 43 * time.Second, MaxWait: 44 * time.Second, OwnerWait: 45 * time.Second, MaxQueueLen: 46, MaxMissed: 47,
+			SkillFallback: 48 * time.Second}, Greeting: "sound:custom", MusicClass: "jazz", Overflow: "message",
+			AnnounceInterval: 41 * time.Second, RingTimeout: 42 * time.Second, PriorityNumbers: []string{"+7999"},
+			CallbackDial: "PJSIP/{number}@trunk", CallbackAttempts: 5, CallbackRetry: 49 * time.Second,
 			PhoneRegion: region, RecordingFormat: d.RecordingFormat, MaxMessage: d.MaxMessage, DefaultHandleTime: d.DefaultHandleTime, Prompts: d.Prompts}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := callRules(tt.calls, region)
+			got, err := callRules(tt.calls, region)
+			if err != nil {
+				t.Fatalf("callRules: %v", err)
+			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("callRules =\n %+v\nwant\n %+v", got, tt.want)
 			}
@@ -47,5 +53,14 @@ func TestCallRules(t *testing.T) {
 				t.Errorf("Validate: %v", err)
 			}
 		})
+	}
+}
+
+// A strategy config.Validate would refuse is refused, under its key, not read as longest-idle.
+func TestCallRulesRefusesUnknownStrategy(t *testing.T) {
+	calls := config.Default().Calls
+	calls.Strategy = "random"
+	if _, err := callRules(calls, ""); err == nil || !strings.Contains(err.Error(), "calls.strategy") {
+		t.Errorf("callRules = %v, want a calls.strategy error", err)
 	}
 }

@@ -39,13 +39,12 @@ func (s Strategy) String() string {
 // ErrUnknownStrategy is returned (wrapped) by ParseStrategy for a name it does not know.
 var ErrUnknownStrategy = errors.New("unknown routing strategy")
 
-// ParseStrategy returns the strategy named s ("longest-idle", "fewest-calls", "round-robin").
-// Case and surrounding space are ignored, and "_" may stand for "-", so config files may write
-// either "fewest_calls" or "Fewest-Calls".
+// ParseStrategy returns the strategy named s: exactly "longest-idle", "fewest-calls" or
+// "round-robin", as the configuration file writes them (calls.strategy). It is the one check of a
+// strategy's name: config reports its error under calls.strategy.
 func ParseStrategy(s string) (Strategy, error) {
-	name := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "_", "-")
 	for i, n := range strategyNames {
-		if n == name {
+		if n == s {
 			return Strategy(i), nil
 		}
 	}
@@ -67,6 +66,16 @@ func (s *Strategy) UnmarshalText(b []byte) error {
 		return err
 	}
 	*s = v
+	return nil
+}
+
+// CheckNotNegative reports a negative duration or count. It is the one check of the bound for
+// every rule where 0 means "none" or "never" (WrapUp, MaxWait, MaxQueueLen...): Validate uses it,
+// and config reports it under the rule's key.
+func CheckNotNegative[T time.Duration | int](v T) error {
+	if v < 0 {
+		return fmt.Errorf("must not be negative: %v", v)
+	}
 	return nil
 }
 
@@ -94,8 +103,8 @@ type Rules struct {
 	MaxWait time.Duration
 	// MaxQueueLen is the most callers waiting; Admit refuses the next one. 0: no limit.
 	MaxQueueLen int
-	// DefaultLanguage is the language of operators who list none (hotline.Operator.Languages
-	// is empty), e.g. "ru".
+	// DefaultLanguage is the hotline's language (calls.language), e.g. "ru": the language of
+	// operators who list none (hotline.Operator.Languages is empty), and the call flow's prompts'.
 	DefaultLanguage string
 }
 
@@ -105,21 +114,17 @@ func (r Rules) Validate() error {
 	if r.Strategy < 0 || int(r.Strategy) >= len(strategyNames) {
 		errs = append(errs, fmt.Errorf("strategy: %w: %d", ErrUnknownStrategy, int(r.Strategy)))
 	}
-	neg := func(name string, d time.Duration) {
-		if d < 0 {
-			errs = append(errs, fmt.Errorf("%s: must not be negative, got %v", name, d))
+	check := func(name string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 		}
 	}
-	neg("wrap_up", r.WrapUp)
-	neg("skill_fallback", r.SkillFallback)
-	neg("owner_wait", r.OwnerWait)
-	neg("max_wait", r.MaxWait)
-	if r.MaxMissed < 0 {
-		errs = append(errs, fmt.Errorf("max_missed: must not be negative, got %d", r.MaxMissed))
-	}
-	if r.MaxQueueLen < 0 {
-		errs = append(errs, fmt.Errorf("max_queue_len: must not be negative, got %d", r.MaxQueueLen))
-	}
+	check("wrap_up", CheckNotNegative(r.WrapUp))
+	check("skill_fallback", CheckNotNegative(r.SkillFallback))
+	check("owner_wait", CheckNotNegative(r.OwnerWait))
+	check("max_wait", CheckNotNegative(r.MaxWait))
+	check("max_missed", CheckNotNegative(r.MaxMissed))
+	check("max_queue_len", CheckNotNegative(r.MaxQueueLen))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("routing rules: %w", err)
 	}

@@ -225,8 +225,8 @@ func (s *Switchboard) startWaitTimers(c *call) {
 	if s.cfg.AnnounceInterval > 0 {
 		c.announce = s.after(s.cfg.AnnounceInterval, func() { s.announce(c) })
 	}
-	if s.cfg.MaxWait > 0 {
-		c.maxWait = s.after(s.cfg.MaxWait, func() { s.waitedTooLong(c) })
+	if s.cfg.Routing.MaxWait > 0 {
+		c.maxWait = s.after(s.cfg.Routing.MaxWait, func() { s.waitedTooLong(c) })
 	}
 }
 
@@ -237,7 +237,7 @@ func (s *Switchboard) waiting() int { return s.queue.Len() - len(s.callbacks) }
 // when the rule is off, or when the owner is at their limit of cases in work (routing never
 // offers them a caller then, so holding the caller for them would be waiting for nothing).
 func (s *Switchboard) owner(c *call) int64 {
-	if !s.cfg.ReturningToOwner || c.owner == 0 {
+	if !s.cfg.Routing.PreferOwner || c.owner == 0 {
 		return 0
 	}
 	if op := s.operators[c.owner]; op != nil && op.MaxConcurrent > 0 && op.openCases >= op.MaxConcurrent {
@@ -297,7 +297,7 @@ func (s *Switchboard) announce(c *call) {
 	staffed, free := s.router.Rules.Staffing(s.cands, now)
 	aht := s.handle.Average()
 	if aht == 0 {
-		aht = s.cfg.DefaultHandleTime + s.cfg.WrapUp
+		aht = s.cfg.DefaultHandleTime + s.cfg.Routing.WrapUp
 	}
 	wait, ok := routing.EstimateWait(pos, staffed, free, aht)
 	media := positionPrompt(pos, wait, ok)

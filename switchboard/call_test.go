@@ -182,7 +182,7 @@ func TestRingTimeoutNextOperator(t *testing.T) {
 
 func TestMissedOffersPauseOperator(t *testing.T) {
 	cfg := testConfig()
-	cfg.MissedOffers = 2
+	cfg.Routing.MaxMissed = 2
 	h := newHarness(t, cfg, op(1, "1001"))
 	h.login("1001")
 	h.arrive("c1", "201")

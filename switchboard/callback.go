@@ -56,7 +56,7 @@ type pendingCallback struct {
 func (s *Switchboard) queueCallback(cb *pendingCallback) error {
 	number, _ := s.cfg.PhoneRegion.Normalize(cb.number)
 	owner := int64(0)
-	if s.cfg.ReturningToOwner {
+	if s.cfg.Routing.PreferOwner {
 		owner = cb.owner
 	}
 	if _, err := s.queue.Enqueue(routing.Caller{ID: cb.key, Number: number, Priority: cb.priority,

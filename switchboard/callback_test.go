@@ -11,7 +11,7 @@ import (
 // callbackHarness: operator 1 free, c2 asked to be called back (queue full behind c1, who hangs up).
 func callbackHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
-	cfg.MaxQueue = 1
+	cfg.Routing.MaxQueueLen = 1
 	cfg.CallbackDial = "PJSIP/callers/sip:{number}@127.0.0.1:5999"
 	cfg.CallbackAttempts = 2
 	cfg.CallbackRetry = 10 * time.Minute

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/routing"
 )
 
 // Overflow actions: what a caller who waited too long, or found the queue full, is offered.
@@ -16,27 +17,23 @@ const (
 )
 
 // Config is the administrator's rules for calls: the one copy the core uses. The daemon maps the
-// configuration file's calls section onto it (daemon.callRules), and New derives the queue's
-// routing.Rules from it; each bound is checked here (Validate), config reports it under its key.
-// The prompts have defaults from Asterisk's core sounds so a stock Asterisk works.
+// configuration file's calls section onto it (daemon.callRules); the queue's rules are its
+// Routing, used as they are. Each bound is checked once, by a Check function here or in routing
+// that Validate uses and config reports under its key. The prompts have defaults from Asterisk's
+// core sounds so a stock Asterisk works.
 type Config struct {
-	Language         string        // prompts' language: "ru" or "en"
+	// Routing is who is offered which caller, and when a caller overflows: strategy, wrap-up,
+	// missed offers, case owners, skills, the longest wait and queue. Its DefaultLanguage is the
+	// hotline's language, the prompts' too: "ru" or "en".
+	Routing          routing.Rules
 	Greeting         string        // media URI played on answer, e.g. "sound:hotline/greeting"
 	MusicClass       string        // musiconhold.conf class while waiting
 	AnnounceInterval time.Duration // position and estimated wait; 0: never
-	Strategy         string        // routing strategy name: longest-idle, fewest-calls, round-robin
 	RingTimeout      time.Duration // how long a handset rings before the next operator
-	WrapUp           time.Duration // after each call, before the next offer
-	MaxWait          time.Duration // then overflow; 0: never
-	MaxQueue         int           // callers waiting at most; beyond that, overflow at once; 0: no limit
 	Overflow         string        // OverflowMessage or OverflowCallback
 	CallbackDial     string        // endpoint dialled to call a caller back, {number} replaced; "": the operator does
 	CallbackAttempts int           // dialling attempts per callback
 	CallbackRetry    time.Duration // between attempts
-	MissedOffers     int           // unanswered offers in a row that pause an operator; 0: never
-	ReturningToOwner bool          // a caller with an open case is offered to its owner first
-	OwnerWait        time.Duration // how long the owner is waited for before anyone may answer
-	SkillFallback    time.Duration // a line's topic or language need is dropped after this wait; 0: never
 	PriorityNumbers  []string      // callers who join the queue ahead of everyone else
 	// PhoneRegion reads callers' and priority numbers as the journal does (journal.Store.PhoneRegion),
 	// so "8 912 …" in the configuration is the caller +7912….
@@ -73,22 +70,24 @@ type Prompts struct {
 // file's defaults (config.Default) are the same values: a daemon test holds them together.
 func DefaultConfig() Config {
 	return Config{
-		Language:         "ru",
+		Routing: routing.Rules{
+			DefaultLanguage: "ru",
+			Strategy:        routing.LongestIdle,
+			WrapUp:          10 * time.Second,
+			MaxWait:         2 * time.Minute,
+			MaxQueueLen:     50,
+			MaxMissed:       3,
+			PreferOwner:     true,
+			OwnerWait:       30 * time.Second,
+			SkillFallback:   time.Minute,
+		},
 		Greeting:         "sound:hello-world",
 		MusicClass:       "default",
 		AnnounceInterval: 30 * time.Second,
-		Strategy:         "longest-idle",
 		RingTimeout:      15 * time.Second,
-		WrapUp:           10 * time.Second,
-		MaxWait:          2 * time.Minute,
-		MaxQueue:         50,
 		Overflow:         OverflowCallback,
 		CallbackAttempts: 3,
 		CallbackRetry:    10 * time.Minute,
-		MissedOffers:     3,
-		ReturningToOwner: true,
-		OwnerWait:        30 * time.Second,
-		SkillFallback:    time.Minute,
 		RecordCalls:      true,
 		// What the configuration file does not name.
 		RecordingFormat:   "wav",
@@ -146,6 +145,89 @@ func CheckAnnounceInterval(d time.Duration) error {
 	return nil
 }
 
+// CheckLanguage reports a language the prompts are not in (calls.language).
+func CheckLanguage(lang string) error {
+	if lang != "ru" && lang != "en" {
+		return fmt.Errorf("ru or en: %q", lang)
+	}
+	return nil
+}
+
+// CheckMedia reports a string that is not a media URI ARI plays (calls.greeting).
+func CheckMedia(uri string) error {
+	if !isMedia(uri) {
+		return fmt.Errorf("a media URI such as sound:hotline/greeting or recording:name: %q", uri)
+	}
+	return nil
+}
+
+// CheckMusicClass reports an empty music-on-hold class (calls.music_class).
+func CheckMusicClass(class string) error {
+	if class == "" {
+		return errors.New("empty: name a class from musiconhold.conf, e.g. default")
+	}
+	return nil
+}
+
+// CheckOverflow reports an overflow action other than OverflowMessage and OverflowCallback
+// (calls.overflow).
+func CheckOverflow(action string) error {
+	if action != OverflowMessage && action != OverflowCallback {
+		return fmt.Errorf("message or callback: %q", action)
+	}
+	return nil
+}
+
+// CheckCallbackDial reports a callback endpoint that is neither "" (the operator calls back) nor
+// an Asterisk endpoint with {number} (calls.callback_dial).
+func CheckCallbackDial(dial string) error {
+	if dial != "" && (!strings.Contains(dial, "{number}") || !strings.Contains(dial, "/")) {
+		return fmt.Errorf("an Asterisk endpoint with {number} for the caller's number, e.g. PJSIP/{number}@trunk: %q", dial)
+	}
+	return nil
+}
+
+// Callback bounds: at least one attempt and no more than a caller would bear, and time between
+// them for the caller to be free again.
+const (
+	MinCallbackAttempts = 1
+	MaxCallbackAttempts = 10
+	MinCallbackRetry    = 30 * time.Second
+)
+
+// CheckCallbackAttempts reports a number of dialling attempts out of bounds
+// (calls.callback_attempts).
+func CheckCallbackAttempts(n int) error {
+	if n < MinCallbackAttempts || n > MaxCallbackAttempts {
+		return fmt.Errorf("between %d and %d: %d", MinCallbackAttempts, MaxCallbackAttempts, n)
+	}
+	return nil
+}
+
+// CheckCallbackRetry reports a time between callback attempts below MinCallbackRetry
+// (calls.callback_retry).
+func CheckCallbackRetry(d time.Duration) error {
+	if d < MinCallbackRetry {
+		return fmt.Errorf("at least %s: %s", fmtDur(MinCallbackRetry), d)
+	}
+	return nil
+}
+
+// CheckPriorityNumber reports a priority number that is not a phone number as people write them
+// ("8 912 123-45-67", "+7 (912) ..."): the switchboard reads it in the journal's region
+// (hotline.PhoneRegion.Same). config reports it under calls.priority_numbers[i].
+func CheckPriorityNumber(n string) error {
+	s := strings.TrimPrefix(strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", ".", "").Replace(strings.TrimSpace(n)), "+")
+	ok := len(s) > 0 && len(s) <= 20
+	for _, r := range s {
+		ok = ok && r >= '0' && r <= '9'
+	}
+	if !ok {
+		return fmt.Errorf("not a phone number (digits, optional leading +): %q", n)
+	}
+	return nil
+}
+
 // fmtDur writes a bound as people write it: 5s, 2m, 1h (not 2m0s).
 func fmtDur(d time.Duration) string {
 	s := d.String()
@@ -162,51 +244,25 @@ func fmtDur(d time.Duration) string {
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	switch c.Language {
-	case "ru", "en":
-	default:
-		bad("language: %q: want ru or en", c.Language)
+	check := func(name string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
 	}
-	if !isMedia(c.Greeting) {
-		bad("greeting: %q: want a media URI such as sound:hello-world or recording:name", c.Greeting)
+	check("language", CheckLanguage(c.Routing.DefaultLanguage))
+	check("greeting", CheckMedia(c.Greeting))
+	check("music class", CheckMusicClass(c.MusicClass))
+	check("announce interval", CheckAnnounceInterval(c.AnnounceInterval))
+	check("ring timeout", CheckRingTimeout(c.RingTimeout))
+	check("overflow", CheckOverflow(c.Overflow))
+	check("callback dial", CheckCallbackDial(c.CallbackDial))
+	check("callback attempts", CheckCallbackAttempts(c.CallbackAttempts))
+	check("callback retry", CheckCallbackRetry(c.CallbackRetry))
+	for _, n := range c.PriorityNumbers {
+		check("priority numbers", CheckPriorityNumber(n))
 	}
-	if c.MusicClass == "" {
-		bad("music class: empty: name a class from musiconhold.conf, e.g. default")
-	}
-	if err := CheckAnnounceInterval(c.AnnounceInterval); err != nil {
-		bad("announce interval: %w", err)
-	}
-	if err := CheckRingTimeout(c.RingTimeout); err != nil {
-		bad("ring timeout: %w", err)
-	}
-	if c.WrapUp < 0 {
-		bad("wrap-up: %s: must not be negative", c.WrapUp)
-	}
-	if c.MaxWait < 0 {
-		bad("max wait: %s: must not be negative", c.MaxWait)
-	}
-	if c.MaxQueue < 0 {
-		bad("max queue: %d: must not be negative", c.MaxQueue)
-	}
-	switch c.Overflow {
-	case OverflowMessage, OverflowCallback:
-	default:
-		bad("overflow: %q: want message or callback", c.Overflow)
-	}
-	if c.CallbackDial != "" && !strings.Contains(c.CallbackDial, "{number}") {
-		bad("callback dial: %q: want an endpoint with {number}, e.g. PJSIP/{number}@trunk", c.CallbackDial)
-	}
-	if c.CallbackDial != "" && (c.CallbackAttempts < 1 || c.CallbackRetry <= 0) {
-		bad("callback attempts %d, retry %s: want at least one attempt and a positive retry", c.CallbackAttempts, c.CallbackRetry)
-	}
-	if c.MissedOffers < 0 {
-		bad("missed offers: %d: must not be negative", c.MissedOffers)
-	}
-	if c.SkillFallback < 0 {
-		bad("skill fallback: %s: must not be negative", c.SkillFallback)
-	}
-	if c.OwnerWait < 0 {
-		bad("owner wait: %s: must not be negative", c.OwnerWait)
+	if err := c.Routing.Validate(); err != nil {
+		errs = append(errs, err) // "routing rules: wrap_up: ..."
 	}
 	if c.RecordCalls && c.RecordingFormat == "" {
 		bad("recording format: empty: want e.g. wav")
@@ -216,11 +272,6 @@ func (c Config) Validate() error {
 	}
 	if c.DefaultHandleTime <= 0 {
 		bad("default handle time: %s: must be positive", c.DefaultHandleTime)
-	}
-	for _, n := range c.PriorityNumbers {
-		if strings.TrimSpace(n) == "" {
-			bad("priority numbers: an empty number")
-		}
 	}
 	p := c.Prompts
 	for name, list := range map[string][]string{

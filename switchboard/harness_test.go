@@ -203,9 +203,9 @@ func op(id int64, ext string) hotline.Operator {
 func testConfig() Config {
 	c := DefaultConfig()
 	c.AnnounceInterval = 0
-	c.MaxWait = 0
-	c.MaxQueue = 0
-	c.WrapUp = 10 * time.Second
+	c.Routing.MaxWait = 0
+	c.Routing.MaxQueueLen = 0
+	c.Routing.WrapUp = 10 * time.Second
 	c.RingTimeout = 15 * time.Second
 	return c
 }

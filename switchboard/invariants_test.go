@@ -29,16 +29,16 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, 7))
 			cfg := testConfig()
 			cfg.AnnounceInterval = 20 * time.Second
-			cfg.MaxWait = 90 * time.Second
-			cfg.MaxQueue = 4
-			cfg.MissedOffers = 2
+			cfg.Routing.MaxWait = 90 * time.Second
+			cfg.Routing.MaxQueueLen = 4
+			cfg.Routing.MaxMissed = 2
 			if r.IntN(2) == 0 {
 				cfg.Overflow = OverflowMessage
 			} else if r.IntN(2) == 0 {
 				// hotline dials callbacks: their calls are answered, refused and lost like the rest.
 				cfg.CallbackDial = "PJSIP/callers/sip:{number}@127.0.0.1:5999"
 				cfg.CallbackAttempts, cfg.CallbackRetry = 2, 30*time.Second
-				cfg.MaxQueue, cfg.MaxWait = 1, 30*time.Second // overflow, and so callbacks, more often
+				cfg.Routing.MaxQueueLen, cfg.Routing.MaxWait = 1, 30*time.Second // overflow, and so callbacks, more often
 			}
 			h := newHarness(t, cfg, op(1, "1001"), op(2, "1002"), op(3, "1003"))
 			// Asterisk refuses a request now and then (a channel gone at the wrong moment).

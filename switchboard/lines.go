@@ -26,7 +26,7 @@ func (s *Switchboard) languageOf(channel string) string {
 	if c := s.calls[channel]; c != nil && c.line.language != "" {
 		return c.line.language
 	}
-	return s.cfg.Language
+	return s.cfg.Routing.DefaultLanguage
 }
 
 // wakeForRules arranges for routing to look at a queued caller again when a rule that holds it
@@ -39,10 +39,10 @@ func (s *Switchboard) wakeForRules(c *call, joined time.Time) {
 			s.after(d, func() {})
 		}
 	}
-	if s.owner(c) != 0 && s.cfg.OwnerWait > 0 {
-		wake(s.cfg.OwnerWait)
+	if s.owner(c) != 0 && s.cfg.Routing.OwnerWait > 0 {
+		wake(s.cfg.Routing.OwnerWait)
 	}
-	if (c.line.topic != "" || c.line.language != "") && s.cfg.SkillFallback > 0 {
-		wake(s.cfg.SkillFallback)
+	if (c.line.topic != "" || c.line.language != "") && s.cfg.Routing.SkillFallback > 0 {
+		wake(s.cfg.Routing.SkillFallback)
 	}
 }

@@ -11,7 +11,7 @@ import (
 // though another has waited longer; after the skill fallback anyone may take such a caller.
 func TestLineLanguageRoutesAndPrompts(t *testing.T) {
 	cfg := testConfig()
-	cfg.SkillFallback = time.Minute
+	cfg.Routing.SkillFallback = time.Minute
 	english := op(2, "1002")
 	english.Languages = []string{"en"}
 	h := newHarness(t, cfg, op(1, "1001"), english)

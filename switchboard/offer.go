@@ -263,7 +263,7 @@ func (s *Switchboard) callEnded(o *offer) {
 	if c.bridge != "" {
 		s.do(c.id, DestroyBridge{Bridge: c.bridge})
 	}
-	s.handle.Add(now.Sub(c.leg.AnsweredAt) + s.cfg.WrapUp)
+	s.handle.Add(now.Sub(c.leg.AnsweredAt) + s.cfg.Routing.WrapUp)
 	op.lastCallID = c.id
 	if !o.gone {
 		delete(s.offers, o.channel)

@@ -128,12 +128,12 @@ func (s *Switchboard) resume(op *operator) error {
 func (s *Switchboard) startWrapUp(op *operator) {
 	op.lastCallEnd = s.clock.Now()
 	op.wrap.stop()
-	if s.cfg.WrapUp <= 0 {
+	if s.cfg.Routing.WrapUp <= 0 {
 		s.endWrapUp(op)
 		return
 	}
 	op.wrapping = true
-	op.wrap = s.after(s.cfg.WrapUp, func() { s.endWrapUp(op) })
+	op.wrap = s.after(s.cfg.Routing.WrapUp, func() { s.endWrapUp(op) })
 }
 
 func (s *Switchboard) endWrapUp(op *operator) {

@@ -38,7 +38,7 @@ func TestCallOutcomes(t *testing.T) {
 	})
 	t.Run("left a message", func(t *testing.T) {
 		cfg := testConfig()
-		cfg.MaxQueue, cfg.Overflow = 1, OverflowMessage
+		cfg.Routing.MaxQueueLen, cfg.Overflow = 1, OverflowMessage
 		h := newHarness(t, cfg)
 		h.arrive("c0", "201")
 		h.arrive("c1", "202") // queue full: a message
@@ -52,7 +52,7 @@ func TestCallOutcomes(t *testing.T) {
 	})
 	t.Run("hung up before leaving anything", func(t *testing.T) {
 		cfg := testConfig()
-		cfg.MaxQueue, cfg.Overflow = 1, OverflowMessage
+		cfg.Routing.MaxQueueLen, cfg.Overflow = 1, OverflowMessage
 		h := newHarness(t, cfg)
 		h.arrive("c0", "201")
 		h.arrive("c1", "202")
@@ -63,7 +63,7 @@ func TestCallOutcomes(t *testing.T) {
 	})
 	t.Run("asked for a callback", func(t *testing.T) {
 		cfg := testConfig()
-		cfg.MaxQueue = 1
+		cfg.Routing.MaxQueueLen = 1
 		h := newHarness(t, cfg)
 		h.arrive("c0", "201")
 		h.arrive("c1", "202")
@@ -94,7 +94,7 @@ func TestCallOutcomes(t *testing.T) {
 func TestOpenCaseNoPriority(t *testing.T) {
 	for _, toOwner := range []bool{true, false} {
 		cfg := testConfig()
-		cfg.ReturningToOwner = toOwner
+		cfg.Routing.PreferOwner = toOwner
 		h := newHarness(t, cfg, op(1, "1001"), op(2, "1002"))
 		h.j.cases["+79005550000"] = Filed{OwnerID: 2, OpenCases: 1}
 		h.arrive("c1", "+79001110000")
@@ -138,7 +138,7 @@ func TestCaseLimitSkipsOperator(t *testing.T) {
 // delayed answer goes «В работе» for that operator).
 func TestCallbackConnectedWritten(t *testing.T) {
 	cfg := testConfig()
-	cfg.MaxQueue = 1
+	cfg.Routing.MaxQueueLen = 1
 	cfg.CallbackDial = "PJSIP/{number}@trunk"
 	h := newHarness(t, cfg, op(1, "1001"))
 	h.arrive("c1", "201")

@@ -130,7 +130,7 @@ func TestPresenceRecorded(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := testConfig()
-			cfg.MissedOffers = 1
+			cfg.Routing.MaxMissed = 1
 			h := newHarness(t, cfg, ivanova())
 			for i, st := range tt.steps {
 				n := len(h.j.presence)

@@ -50,7 +50,7 @@ func TestBecameFreeOffersNextCaller(t *testing.T) {
 				h.hangup("c0")
 				h.arrive("c1", "+101")
 			},
-			func(h *harness) { h.advance(cfg.WrapUp) },
+			func(h *harness) { h.advance(cfg.Routing.WrapUp) },
 			hotline.PresenceWrapUp},
 		{"ring not answered",
 			func(h *harness) {

@@ -21,7 +21,7 @@ func queueIDs(st Status) []string {
 func TestQueuePriority(t *testing.T) {
 	cfg := testConfig()
 	cfg.PriorityNumbers = []string{"+7 (999)"} // as people type them
-	cfg.ReturningToOwner = false
+	cfg.Routing.PreferOwner = false
 	h := newHarness(t, cfg, op(1, "1001"))
 	h.j.cases["+7555"] = Filed{OwnerID: 1, OpenCases: 1}
 	h.arrive("c1", "+7111")
@@ -43,7 +43,7 @@ func TestQueuePriority(t *testing.T) {
 func TestReturningCallerToOwner(t *testing.T) {
 	for _, toOwner := range []bool{true, false} {
 		cfg := testConfig()
-		cfg.ReturningToOwner = toOwner
+		cfg.Routing.PreferOwner = toOwner
 		h := newHarness(t, cfg, op(1, "1001"), op(2, "1002"))
 		h.j.cases["+7555"] = Filed{OwnerID: 2, OpenCases: 1}
 		h.login("1001")
@@ -64,7 +64,7 @@ func TestReturningCallerToOwner(t *testing.T) {
 // The owner is busy: the caller waits for them until OwnerWait, then anyone may answer.
 func TestReturningCallerWaitsForOwner(t *testing.T) {
 	cfg := testConfig()
-	cfg.OwnerWait = 30 * time.Second
+	cfg.Routing.OwnerWait = 30 * time.Second
 	h := newHarness(t, cfg, op(1, "1001"), op(2, "1002"))
 	h.j.cases["+7555"] = Filed{OwnerID: 2, OpenCases: 1}
 	h.login("1001")
@@ -165,7 +165,7 @@ func TestPositionPrompt(t *testing.T) {
 // says overflow and names the recording.
 func TestOverflowMessage(t *testing.T) {
 	cfg := testConfig()
-	cfg.MaxWait = time.Minute
+	cfg.Routing.MaxWait = time.Minute
 	cfg.Overflow = OverflowMessage
 	h := newHarness(t, cfg)
 	h.arrive("c1", "201")
@@ -195,7 +195,7 @@ func TestOverflowMessage(t *testing.T) {
 // operator owns the delayed-answer case.
 func TestOverflowCallback(t *testing.T) {
 	cfg := testConfig()
-	cfg.MaxQueue = 1
+	cfg.Routing.MaxQueueLen = 1
 	h := newHarness(t, cfg, op(1, "1001"))
 	h.arrive("c1", "201")
 	m := h.mark()
@@ -237,7 +237,7 @@ func TestOverflowCallback(t *testing.T) {
 // Callback offered, nothing keyed: a message is recorded instead; never a silent drop.
 func TestOverflowCallbackSilenceLeavesMessage(t *testing.T) {
 	cfg := testConfig()
-	cfg.MaxWait = time.Minute
+	cfg.Routing.MaxWait = time.Minute
 	h := newHarness(t, cfg)
 	h.arrive("c1", "201")
 	h.advance(time.Minute)
@@ -266,7 +266,7 @@ func TestOverflowCallbackSilenceLeavesMessage(t *testing.T) {
 // Max wait while the handset rings: the operator gets the chance; overflow only if unanswered.
 func TestMaxWaitWhileRinging(t *testing.T) {
 	cfg := testConfig()
-	cfg.MaxWait = 20 * time.Second
+	cfg.Routing.MaxWait = 20 * time.Second
 	cfg.Overflow = OverflowMessage
 	h := newHarness(t, cfg, op(1, "1001"))
 	h.arrive("c1", "201")
@@ -332,7 +332,7 @@ func TestDisconnectAndInventory(t *testing.T) {
 // The caller hangs up while being offered a callback: overflow, no callback registered.
 func TestHangupDuringCallbackOffer(t *testing.T) {
 	cfg := testConfig()
-	cfg.MaxWait = time.Minute
+	cfg.Routing.MaxWait = time.Minute
 	h := newHarness(t, cfg)
 	h.arrive("c1", "201")
 	h.advance(time.Minute)

@@ -104,7 +104,7 @@ func TestRunEndToEnd(t *testing.T) {
 	j := &lockedJournal{j: &fakeJournal{operators: []hotline.Operator{op(1, "1001")}, cases: map[string]Filed{},
 		legs: map[string]hotline.Leg{}}, legs: make(chan hotline.Leg, 64)}
 	cfg := DefaultConfig()
-	cfg.WrapUp = 0
+	cfg.Routing.WrapUp = 0
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
 	var s *Switchboard
 	tel := TelephonyFunc(func(ctx context.Context, op Op) error { return fakeAsterisk(s).Do(ctx, op) })

@@ -94,10 +94,6 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	strategy, err := routing.ParseStrategy(cfg.Strategy)
-	if err != nil {
-		return nil, fmt.Errorf("switchboard config: strategy: %w", err)
-	}
 	if clock == nil {
 		clock = SystemClock{}
 	}
@@ -124,20 +120,7 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		forwards:  make(map[int64]forwardable),
 		connected: true, // until the adapter says otherwise: it delivers Disconnected first if it must
 	}
-	s.router.Rules = routing.Rules{
-		Strategy:        strategy,
-		WrapUp:          cfg.WrapUp,
-		MaxMissed:       cfg.MissedOffers,
-		PreferOwner:     cfg.ReturningToOwner,
-		OwnerWait:       cfg.OwnerWait,
-		MaxWait:         cfg.MaxWait,
-		MaxQueueLen:     cfg.MaxQueue,
-		DefaultLanguage: cfg.Language,
-		SkillFallback:   cfg.SkillFallback,
-	}
-	if err := s.router.Rules.Validate(); err != nil {
-		return nil, fmt.Errorf("switchboard config: %w", err)
-	}
+	s.router.Rules = cfg.Routing // validated with cfg
 	return s, nil
 }
 
