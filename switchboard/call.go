@@ -509,26 +509,44 @@ func (s *Switchboard) saveLeg(c *call) {
 
 // onChannelGone: a channel left the application or was destroyed. Either may come first; the
 // second finds nothing to do.
+//
+// Who owns the channel decides. A transfer under way comes first, then a cut by Asterisk
+// (cut.go), then the ordinary end; a cut mark on a channel that is no caller's or offer's is only
+// dropped, and one on a transfer target's handset (never set) is left.
 func (s *Switchboard) onChannelGone(ch string, cause int) {
-	if s.transferChannelGone(ch, cause) || s.cutChannelGone(ch, cause) || s.consultGone(ch) || s.callbackChannelGone(ch, cause) {
-		return
-	}
-	if c := s.calls[ch]; c != nil {
-		s.callerGone(c)
-		return
-	}
-	if o := s.offers[ch]; o != nil {
-		s.operatorChannelGone(o, cause)
-		return
-	}
-	if f := s.features[ch]; f != nil {
-		delete(s.features, ch)
-		return
-	}
-	for _, op := range s.operators {
-		if op.wrapChannel == ch {
-			op.wrapChannel = ""
+	switch own := s.ownerOf(ch); own.kind {
+	case ownedByTransfer:
+		s.transferChannelGone(ch, cause)
+	case ownedByCaller:
+		if s.transferChannelGone(ch, cause) || s.cutChannelGone(ch, cause) {
+			return
 		}
+		if c := s.calls[ch]; c != nil { // again: a transfer's end may have changed it
+			s.callerGone(c)
+		}
+	case ownedByOffer:
+		if s.transferChannelGone(ch, cause) || s.cutChannelGone(ch, cause) {
+			return
+		}
+		s.operatorChannelGone(own.offer, cause)
+	case ownedByConsult:
+		delete(s.cut, ch)
+		s.consultGone(ch)
+	case ownedByCallback:
+		delete(s.cut, ch)
+		s.callbackChannelGone(ch, cause)
+	case ownedByFeature:
+		delete(s.cut, ch)
+		delete(s.features, ch)
+	case ownedByWrapUp:
+		delete(s.cut, ch)
+		for _, op := range s.operators {
+			if op.wrapChannel == ch {
+				op.wrapChannel = ""
+			}
+		}
+	case ownedByNone:
+		delete(s.cut, ch)
 	}
 }
 
@@ -570,7 +588,7 @@ func (s *Switchboard) fail(c *call, why string, err error) {
 
 // opResult reacts to a failed request; successes need nothing: their effects arrive as events.
 func (s *Switchboard) opResult(key string, op Op, err error) {
-	if err == nil || s.transferOpFailed(op, err) || s.callbackOpFailed(op, err) {
+	if err == nil {
 		return
 	}
 	c := s.calls[key]
@@ -591,11 +609,7 @@ func (s *Switchboard) opResult(key string, op Op, err error) {
 			f(true)
 		}
 	case Originate:
-		if o := s.offers[op.Channel]; o != nil {
-			log.Warn("originate failed", "endpoint", op.Endpoint, "err", err)
-			delete(s.offers, o.channel) // no channel will ever exist
-			s.noAnswer(o, "originate failed", false)
-		}
+		s.originateFailed(op, log, err)
 	case CreateBridge, AddToBridge:
 		if c != nil && c.state == stateBridged {
 			s.fail(c, "bridge", err)
@@ -622,24 +636,36 @@ func (s *Switchboard) opResult(key string, op Op, err error) {
 	}
 }
 
+// originateFailed: Asterisk refused to dial a channel; whose it was says what goes on instead.
+func (s *Switchboard) originateFailed(op Originate, log *slog.Logger, err error) {
+	switch own := s.ownerOf(op.Channel); own.kind {
+	case ownedByConsult:
+		s.consultOriginateFailed(own.consult, op, err)
+	case ownedByTransfer:
+		s.transferOriginateFailed(own.transfer, op, err)
+	case ownedByCallback:
+		s.callbackOriginateFailed(own.callback, err)
+	case ownedByOffer:
+		log.Warn("originate failed", "endpoint", op.Endpoint, "err", err)
+		delete(s.offers, op.Channel) // no channel will ever exist
+		s.noAnswer(own.offer, "originate failed", false)
+	}
+}
+
 // onDTMF: a caller choosing a callback, or an operator keying a topic.
 func (s *Switchboard) onDTMF(m DTMF) {
 	s.log.Debug("dtmf", "channel", m.Channel, "digit", m.Digit)
-	if c := s.calls[m.Channel]; c != nil {
-		if c.state == stateOverflow && c.overflow == OverflowCallback && m.Digit == "1" {
+	switch own := s.ownerOf(m.Channel); own.kind {
+	case ownedByCaller:
+		if c := own.call; c.state == stateOverflow && c.overflow == OverflowCallback && m.Digit == "1" {
 			s.takeCallback(c)
 		}
-		return
-	}
-	if o := s.offers[m.Channel]; o != nil && o.answered {
-		s.keyTopic(o.op, m.Channel, m.Digit)
-		return
-	}
-	for _, op := range s.operators {
-		if op.wrapChannel == m.Channel {
-			s.keyTopic(op, m.Channel, m.Digit)
-			return
+	case ownedByOffer:
+		if own.offer.answered {
+			s.keyTopic(own.op, m.Channel, m.Digit)
 		}
+	case ownedByWrapUp:
+		s.keyTopic(own.op, m.Channel, m.Digit)
 	}
 }
 

@@ -171,17 +171,12 @@ func (s *Switchboard) callbackChannelGone(ch string, cause int) bool {
 	return true
 }
 
-// callbackOpFailed: Asterisk refused to dial; it reports whether op was a callback's.
-func (s *Switchboard) callbackOpFailed(op Op, err error) bool {
-	o, ok := op.(Originate)
-	if !ok || s.dialing[o.Channel] == nil {
-		return false
-	}
+// callbackOriginateFailed: Asterisk refused to dial callback cb.
+func (s *Switchboard) callbackOriginateFailed(cb *pendingCallback, err error) {
 	// The request may have failed after Asterisk created the channel (a timeout): make sure it
 	// does not ring on beside the next attempt.
-	s.do(o.Channel, Hangup{Channel: o.Channel, Reason: "normal"})
-	s.callbackFailed(s.dialing[o.Channel], "dialling failed: "+err.Error())
-	return true
+	s.do(cb.channel, Hangup{Channel: cb.channel, Reason: "normal"})
+	s.callbackFailed(cb, "dialling failed: "+err.Error())
 }
 
 func (s *Switchboard) callbackFailed(cb *pendingCallback, why string) {

@@ -2,8 +2,10 @@ package switchboard
 
 // Who owns a channel. The switchboard keeps its channels in one registry per role (s.calls,
 // s.offers, s.transfers, s.consults, s.dialing, s.features, and operator.wrapChannel); ownerOf
-// is the one place that asks them all, in the order onChannelGone does, and says which holds
-// the channel and for whom. The registries never share a channel (checkInvariants).
+// is the one place that asks them all and says which holds the channel and for whom. The
+// registries never share a channel, nor a wrap-up handset with one (checkInvariants), so the
+// order it asks in decides nothing. A channel's end (onChannelGone), a refused originate
+// (originateFailed), a key pressed (onDTMF) and handsetUp each switch on its answer.
 
 // ownerKind is the registry a channel is in.
 type ownerKind int

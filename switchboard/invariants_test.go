@@ -176,6 +176,13 @@ func checkInvariants(h *harness) error {
 			}
 		}
 	}
+	for _, op := range s.operators {
+		if ch := op.wrapChannel; ch != "" {
+			if owners[ch] = append(owners[ch], fmt.Sprintf("operator %d's wrap-up", op.ID)); len(owners[ch]) > 1 {
+				return fmt.Errorf("channel %s in %v", ch, owners[ch])
+			}
+		}
+	}
 	callbacks := 0
 	for _, w := range s.queue.Snapshot(nil) {
 		if _, cb := callbackOf(w.ID); cb {

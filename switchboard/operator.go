@@ -211,13 +211,11 @@ func (s *Switchboard) onTopicFiled(m topicFiled) {
 
 // handsetUp reports whether ch is an operator's channel still in the application.
 func (s *Switchboard) handsetUp(ch string) bool {
-	if o := s.offers[ch]; o != nil && o.answered && !o.gone {
+	switch own := s.ownerOf(ch); own.kind {
+	case ownedByOffer:
+		return own.offer.answered && !own.offer.gone
+	case ownedByWrapUp:
 		return true
-	}
-	for _, op := range s.operators {
-		if op.wrapChannel == ch {
-			return true
-		}
 	}
 	return false
 }

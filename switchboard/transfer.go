@@ -460,22 +460,14 @@ func (s *Switchboard) transferChannelGone(ch string, cause int) bool {
 	return false
 }
 
-// transferOpFailed reacts to a failed request of a transfer; it reports whether it did.
-func (s *Switchboard) transferOpFailed(op Op, err error) bool {
-	o, ok := op.(Originate)
-	if !ok {
-		return false
-	}
-	if k := s.consults[o.Channel]; k != nil {
-		s.log.Warn("consultation originate failed", "channel", k.a2, "endpoint", o.Endpoint, "err", err)
-		s.consultGone(o.Channel)
-		return true
-	}
-	t := s.transfers[o.Channel]
-	if t == nil {
-		return false
-	}
+// consultOriginateFailed: Asterisk refused to dial the colleague consulted on k.
+func (s *Switchboard) consultOriginateFailed(k *consult, o Originate, err error) {
+	s.log.Warn("consultation originate failed", "channel", k.a2, "endpoint", o.Endpoint, "err", err)
+	s.consultGone(o.Channel)
+}
+
+// transferOriginateFailed: Asterisk refused to dial the target of transfer t.
+func (s *Switchboard) transferOriginateFailed(t *transfer, o Originate, err error) {
 	s.callLog(t.call).Warn("transfer originate failed", "endpoint", o.Endpoint, "err", err)
 	s.transferFailed(t, "originate failed", promptTransferUnavailable())
-	return true
 }
