@@ -329,6 +329,9 @@ func (o *Outbox[E, R]) runJob(j Job[E, R]) bool {
 	spooled := j.Write != nil && j.mark.Seq != 0
 	deferred := j.Deferred
 	backoff := 200 * time.Millisecond
+	// fails counts the failures that may end in a drop: a spooled write waiting for a journal that
+	// is unavailable is not failing, it is waiting, however long that takes.
+	fails := 0
 	for try := 1; ; try++ {
 		ctx, cancel := context.WithTimeout(o.quit, writeTimeout)
 		var res R
@@ -339,6 +342,11 @@ func (o *Outbox[E, R]) runJob(j Job[E, R]) bool {
 			err = j.Read(ctx)
 		}
 		cancel()
+		if err != nil && o.quit.Err() != nil {
+			// The stop's grace ran out during the call, which it cancelled: the error is ours, not
+			// the journal's verdict. The job stays undone (in the spool, for the next start).
+			return false
+		}
 		if errors.Is(err, ErrAlreadyApplied) {
 			o.log.Debug("journal write replayed from the spool was already applied", "what", what, "call", call, "seq", j.mark.Seq)
 			err = nil
@@ -348,7 +356,10 @@ func (o *Outbox[E, R]) runJob(j Job[E, R]) bool {
 		case !Retryable(err):
 			// The journal refused the write itself (invalid, not found...): trying again cannot help.
 			o.log.Error("journal write refused", "what", what, "call", call, "write", o.describe(j), "err", err)
-		case (spooled && unavailable(err)) || try < writeTries:
+		case spooled && unavailable(err), fails+1 < writeTries:
+			if !(spooled && unavailable(err)) {
+				fails++
+			}
 			o.log.Warn("journal write failed; retrying", "what", what, "call", call, "try", try, "in", backoff, "err", err)
 			if spooled && unavailable(err) && deferred != nil {
 				deferred()
@@ -362,7 +373,7 @@ func (o *Outbox[E, R]) runJob(j Job[E, R]) bool {
 			backoff = min(2*backoff, retryCap)
 			continue
 		default:
-			o.log.Error("journal write failed; dropped", "what", what, "call", call, "tries", try, "write", o.describe(j), "err", err)
+			o.log.Error("journal write failed; dropped", "what", what, "call", call, "tries", try, "failures", fails+1, "write", o.describe(j), "err", err)
 		}
 		if j.Then != nil {
 			j.Then(res, err)

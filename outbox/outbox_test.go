@@ -342,3 +342,73 @@ func (j *internalFailure) Apply(ctx context.Context, w testWrite, m Mark) (filed
 	}
 	return j.markedJournal.Apply(ctx, w, m)
 }
+
+// cancelledJournal is unavailable for its first `unavailable` calls, then hangs until its context
+// ends and returns the bare context error, as a database driver does.
+type cancelledJournal struct {
+	mu          sync.Mutex
+	unavailable int
+	calls       int
+	claims      int
+}
+
+func (j *cancelledJournal) Apply(ctx context.Context, _ testWrite, _ Mark) (filed, error) {
+	j.mu.Lock()
+	j.calls++
+	n := j.calls
+	j.mu.Unlock()
+	if n <= j.unavailable {
+		return filed{}, hotline.Errorf(hotline.EUNAVAILABLE, "database is locked")
+	}
+	<-ctx.Done()
+	return filed{}, ctx.Err()
+}
+
+func (j *cancelledJournal) Claim(context.Context, Mark) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.claims++
+	return nil
+}
+
+func (j *cancelledJournal) callCount() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.calls
+}
+
+// A stop whose grace runs out while a spooled write is in a journal call (after more than
+// writeTries tries of an unavailable journal) leaves the write in the spool: the cancelled call
+// is not the journal's verdict, and the write must not be dropped and released (review finding:
+// it was, and the next start never saw it).
+func TestOutboxStopDuringCallKeepsSpooledWrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.spool")
+	sp := openSpool(t, path)
+	jr := &cancelledJournal{unavailable: writeTries + 1}
+	w := New[testWrite, filed](jr, sp, testLog(t))
+	stop := runOutbox(w)
+	answered := make(chan error, 1)
+	j := startWrite("c1")
+	j.Then = func(_ filed, err error) { answered <- err }
+	w.Push(j)
+	deadline := time.Now().Add(20 * time.Second)
+	for jr.callCount() <= writeTries+1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the outbox made %d journal calls, want it to reach the hanging one", jr.callCount())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop(200 * time.Millisecond)
+	select {
+	case err := <-answered:
+		t.Errorf("the write was answered (%v) though the stop cut its journal call", err)
+	default:
+	}
+	if jr.claims != 0 {
+		t.Errorf("its mark was claimed %d times: a replay would skip it", jr.claims)
+	}
+	sp.Close()
+	if n := len(openSpool(t, path).Pending()); n != 1 {
+		t.Errorf("reopened spool holds %d writes, want the one cut by the stop", n)
+	}
+}
