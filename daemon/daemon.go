@@ -68,6 +68,17 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	if err != nil {
 		return hotline.Wrapf(hotline.EINVALID, err, "ari: %v", err)
 	}
+	// The spool is opened (and locked) before the lease is looked at: a second `hotline serve` on
+	// this journal fails here, and never writes or gives back the running daemon's lease.
+	// Every write the switchboard asks of the journal is on disk here first, until SQLite has it.
+	// Rotated once 1 MiB is applied, not at every release: a rotation costs three fsyncs, and the
+	// writes a crash then replays are recognised by the journal (write_marks) and skipped.
+	sp, err := spool.Open(cfg.Journal.SpoolPath(), spool.Options{Logger: log, RotateAt: 1 << 20})
+	if err != nil {
+		return hotline.Wrapf(hotline.EUNAVAILABLE, err, "journal spool: %v", err)
+	}
+	defer sp.Close()
+
 	// One daemon per application: the lease names this journal, so a restart of this daemon on
 	// it (after a kill -9) is never refused, another journal's daemon is.
 	id, err := store.Identity(ctx)
@@ -102,15 +113,6 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	if err != nil {
 		log.Warn("asterisk not reachable to check who serves the ARI application; retrying before connecting", "app", cfg.ARI.App, "err", err)
 	}
-
-	// Every write the switchboard asks of the journal is on disk here first, until SQLite has it.
-	// Rotated once 1 MiB is applied, not at every release: a rotation costs three fsyncs, and the
-	// writes a crash then replays are recognised by the journal (write_marks) and skipped.
-	sp, err := spool.Open(cfg.Journal.SpoolPath(), spool.Options{Logger: log, RotateAt: 1 << 20})
-	if err != nil {
-		return hotline.Wrapf(hotline.EUNAVAILABLE, err, "journal spool: %v", err)
-	}
-	defer sp.Close()
 
 	sbCfg, err := callRules(cfg.Calls, store.PhoneRegion()) // numbers are read as the journal stores them
 	if err != nil {

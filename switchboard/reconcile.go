@@ -192,9 +192,13 @@ func (s *Switchboard) reconcile(m Inventory) {
 			}
 			// Answered, but the operator has gone: the caller waits again, first, on a new leg.
 			log.Warn("reconcile: the operator's side is gone; caller back to the head of the queue")
-			// The old bridge, if any, still holds the caller and records them: it is taken down
-			// below with the others nothing was adopted into, so the next operator's bridge and
-			// recording are the only ones.
+			// The old bridge, if any, still holds the caller and records them: it goes first, on
+			// the caller's lane (before the music starts), so the next operator's bridge and
+			// recording are the only ones; the sweep below leaves it alone.
+			if b := bridgeOf[l.CallID]; b != "" {
+				s.do(c.id, DestroyBridge{Bridge: b})
+				keepBridge[b] = true
+			}
 			l.EndedAt, l.End = now, hotline.LegFailed
 			s.metrics.CallEnded(hotline.LegFailed, 0)
 			s.saveLegOf(l)

@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,6 +152,8 @@ func TestReconcileTakesDownOrAdoptsLeftovers(t *testing.T) {
 		{CallID: "g", CallerNumber: "201", ArrivedAt: t0.Add(-5 * time.Second)},
 		{CallID: "e", CallerNumber: "202", ArrivedAt: t0.Add(-time.Minute), QueuedAt: t0.Add(-50 * time.Second),
 			AnsweredAt: t0.Add(-40 * time.Second), OperatorID: 1, RecordingName: "call-e-5"},
+		{CallID: "f", CallerNumber: "203", ArrivedAt: t0.Add(-time.Minute), QueuedAt: t0.Add(-50 * time.Second),
+			AnsweredAt: t0.Add(-40 * time.Second), OperatorID: 2, RecordingName: "call-f-6"},
 	}}
 	h.s.loadOpenLegs()
 	h.settle()
@@ -158,17 +161,23 @@ func TestReconcileTakesDownOrAdoptsLeftovers(t *testing.T) {
 	h.login("1002")
 	m := h.mark()
 	h.send(Inventory{
-		Channels: []string{"g", "e-op4", "k2", "k2-cs9", "j2"},
-		Details: []ChannelInfo{{ID: "g"}, {ID: "e-op4", Name: "PJSIP/1001-00000004"},
+		Channels: []string{"g", "e-op4", "k2", "k2-cs9", "j2", "f"},
+		Details: []ChannelInfo{{ID: "g"}, {ID: "f"}, {ID: "e-op4", Name: "PJSIP/1001-00000004"},
 			{ID: "k2", Name: "PJSIP/1001-00000007"}, {ID: "k2-cs9", Name: "PJSIP/1002-00000008"},
 			{ID: "j2", Name: "PJSIP/1002-00000009"}},
 		Bridges: []BridgeInfo{
 			{ID: "e-bridge5", Channels: []string{"e-op4"}},
+			{ID: "f-bridge6", Channels: []string{"f"}}, // f's operator hung up while hotline was away
 			{ID: "k2-cs9-bridge", Channels: []string{"k2", "k2-cs9"}},
 			{ID: "j2-cs8-bridge", Channels: []string{"j2"}},
 			{ID: "zz-bridge3", Channels: []string{"zz"}, Foreign: true},
 		}})
 	h.wantOps(m, "stop-playback g-greeting")
+	// f's old bridge (still recording f) goes before f's music starts, and only once.
+	h.wantOps(m, "destroy-bridge f-bridge6", "moh f")
+	if n := strings.Count(strings.Join(h.opsSince(m), "\n"), "destroy-bridge f-bridge6"); n != 1 {
+		t.Errorf("f's old bridge destroyed %d times, want once", n)
+	}
 	h.wantOps(m, "hangup e-op4")
 	h.wantOps(m, "destroy-bridge e-bridge5")
 	h.wantOps(m, "hangup j2")
