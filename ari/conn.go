@@ -58,6 +58,12 @@ type Config struct {
 	// Asterisk cannot hang the caller. DownloadStoredRecording is bounded by its context only.
 	RequestTimeout time.Duration
 
+	// Redial, when set, is asked before every reconnection (not the first connection): a non-nil
+	// error ends Run with that error, undialled. Registering the application again takes it from
+	// whichever client has it now, so the owner of the Conn may need to check first that it is
+	// still its to take.
+	Redial func(ctx context.Context) error
+
 	MinBackoff   time.Duration // first reconnect delay (default 100 ms); doubles per failure, with jitter
 	MaxBackoff   time.Duration // cap of the reconnect delay (default 10 s)
 	PingInterval time.Duration // websocket ping, to notice a dead peer (default 10 s)
@@ -183,7 +189,8 @@ func (c *Conn) Stats() Stats {
 
 // Run keeps the application's websocket connected until ctx ends, delivering events to Events, and
 // then closes Events. It reconnects with capped exponential backoff and jitter; it returns only when
-// ctx is done (ctx.Err()) or when called twice.
+// ctx is done (ctx.Err()), when Config.Redial refuses a reconnection (its error), or when called
+// twice.
 func (c *Conn) Run(ctx context.Context) error {
 	if !c.running.CompareAndSwap(false, true) {
 		return errors.New("ari: Run called twice on one Conn")
@@ -196,6 +203,15 @@ func (c *Conn) Run(ctx context.Context) error {
 	)
 	for {
 		attempts++
+		if everUp && c.cfg.Redial != nil {
+			if err := c.cfg.Redial(ctx); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				c.log.Warn("ari: not reconnecting", "err", err)
+				return err
+			}
+		}
 		ws, err := c.dial(ctx)
 		if err != nil {
 			if ctx.Err() != nil {

@@ -411,3 +411,41 @@ func TestRequestTimeoutWithoutDeadline(t *testing.T) {
 		t.Errorf("got %v, want a deadline error", err)
 	}
 }
+
+// Config.Redial is asked before each reconnection, not before the first connection; its refusal
+// ends Run with its error and nothing is dialled again (a client that must not take the
+// application back from another).
+func TestRedialRefusalEndsRun(t *testing.T) {
+	f := newFake(t, func(n int) ([]string, bool) { return []string{userEvent(n)}, false })
+	refusal := errors.New("the application is another client's now")
+	var asked atomic.Int32
+	cfg := fakeConfig(t, f)
+	cfg.Redial = func(context.Context) error {
+		asked.Add(1)
+		return refusal
+	}
+	c, err := ari.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Run(context.Background()) }()
+	var got []string
+	for ev := range c.Events() {
+		got = append(got, ev.GetType())
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, refusal) {
+			t.Errorf("Run returned %v, want the refusal", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after the refusal")
+	}
+	if n := f.conns.Load(); n != 1 || asked.Load() != 1 {
+		t.Errorf("%d connections, Redial asked %d times; want 1 and 1", n, asked.Load())
+	}
+	if want := []string{"Connected", "ChannelUserevent", "Disconnected"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("events %v, want %v", got, want)
+	}
+}

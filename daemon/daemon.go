@@ -60,10 +60,24 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	var lease *ariadapter.Leaser // set below, once the journal's identity is known
 	conn, err := ari.New(ari.Config{
 		URL: cfg.ARI.URL, WebsocketURL: cfg.ARI.Websocket,
 		Username: cfg.ARI.User, Password: cfg.ARI.Password.Reveal(), Application: cfg.ARI.App,
 		Logger: log,
+		// A reconnection registers the application again, taking it from whoever has it: not
+		// if, while this daemon was cut off, its lease went stale and another daemon took it.
+		Redial: func(ctx context.Context) error {
+			if lease == nil {
+				return nil
+			}
+			if err := lease.Still(ctx); err != nil {
+				if _, held := ariadapter.IsHeld(err); held {
+					return err
+				}
+			}
+			return nil // Asterisk not answering: the dial fails and backs off as usual
+		},
 	})
 	if err != nil {
 		return hotline.Wrapf(hotline.EINVALID, err, "ari: %v", err)
@@ -86,7 +100,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		return fmt.Errorf("the journal's identity: %w", err)
 	}
 	host, _ := os.Hostname()
-	lease := &ariadapter.Leaser{Conn: conn, App: cfg.ARI.App, Self: ariadapter.Lease{Holder: id, Host: host, PID: os.Getpid()}, Log: log}
+	lease = &ariadapter.Leaser{Conn: conn, App: cfg.ARI.App, Self: ariadapter.Lease{Holder: id, Host: host, PID: os.Getpid()}, Log: log}
 	var replaced atomic.Bool
 	defer func() {
 		if replaced.Load() {
@@ -199,12 +213,30 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 				return
 			}
 		}
+		lost := func(err error) {
+			// Another daemon took the application while this one was cut off from Asterisk: as
+			// for ApplicationReplaced, this one stops acting on Asterisk rather than take it back.
+			replaced.Store(true)
+			_ = sb.Deliver(runCtx, switchboard.Replaced{})
+			stopConn()
+			log.Error("ari application served by another hotline serve since this one was cut off: this hotline serve no longer connects to Asterisk",
+				"app", cfg.ARI.App, "err", err)
+		}
 		go func() {
-			if err := conn.Run(connCtx); err != nil && connCtx.Err() == nil {
+			err := conn.Run(connCtx)
+			if _, held := ariadapter.IsHeld(err); held {
+				lost(err)
+				return
+			}
+			if err != nil && connCtx.Err() == nil {
 				log.Error("ari connection ended", "err", err)
 			}
 		}()
-		lease.Keep(connCtx)
+		if err := lease.Keep(connCtx); err != nil {
+			if _, held := ariadapter.IsHeld(err); held {
+				lost(err)
+			}
+		}
 	}()
 	go func() {
 		err := ariadapter.Pump(runCtx, conn, sb, log)

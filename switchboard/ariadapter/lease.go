@@ -216,20 +216,49 @@ func (l *Leaser) write(ctx context.Context, now time.Time) error {
 
 // Keep renews the lease every LeaseBeat until ctx ends (the daemon stops, or it was replaced).
 // A failed renewal (Asterisk restarting) is retried at the next beat; the lease is written anew
-// if Asterisk lost it.
-func (l *Leaser) Keep(ctx context.Context) {
+// if Asterisk lost it. It returns *HeldError, and renews no more, when it finds another daemon's
+// fresh lease: this one was cut off long enough for its lease to go stale and be taken, and must
+// not take the application back.
+func (l *Leaser) Keep(ctx context.Context) error {
 	t := time.NewTicker(LeaseBeat)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return ctx.Err()
 		case <-t.C:
 		}
-		if err := l.renew(ctx); err != nil && ctx.Err() == nil {
+		err := l.renew(ctx)
+		if _, lost := IsHeld(err); lost {
+			return err
+		}
+		if err != nil && ctx.Err() == nil {
 			l.logger().Debug("ARI application lease not renewed; retrying", "app", l.App, "err", err)
 		}
 	}
+}
+
+// Still says whether the lease is still this daemon's to renew, as Keep would find it: nil, or
+// *HeldError when another daemon holds it fresh. Other errors are Asterisk's.
+func (l *Leaser) Still(ctx context.Context) error {
+	now, err := l.now(ctx)
+	if err != nil {
+		return err
+	}
+	return l.check(ctx, now)
+}
+
+func (l *Leaser) check(ctx context.Context, now time.Time) error {
+	raw, err := l.Conn.GlobalVariable(ctx, LeaseVariable(l.App))
+	if err != nil {
+		return err
+	}
+	found, ok := ParseLease(raw)
+	mine := ok && found.Holder == l.Self.Holder && found.Host == l.Self.Host && found.PID == l.Self.PID
+	if ok && !mine && Decide(found, ok, Lease{}, now, LeaseStale) == HeldBy {
+		return &HeldError{App: l.App, Lease: found, Age: now.Sub(found.Beat)}
+	}
+	return nil
 }
 
 func (l *Leaser) renew(ctx context.Context) error {
@@ -237,6 +266,9 @@ func (l *Leaser) renew(ctx context.Context) error {
 	defer cancel()
 	now, err := l.now(ctx)
 	if err != nil {
+		return err
+	}
+	if err := l.check(ctx, now); err != nil {
 		return err
 	}
 	return l.write(ctx, now)

@@ -170,3 +170,46 @@ func TestLeaserAcquireRenewRelease(t *testing.T) {
 		t.Fatalf("Asterisk down taken for a refusal: %v", err)
 	}
 }
+
+// A daemon cut off from Asterisk long enough for its lease to go stale, and taken meanwhile by
+// another daemon, finds that lease fresh when it comes back: it neither renews it nor reconnects
+// (Still refuses), so it cannot take the application back and strand the other's callers
+// (review finding). Its own lease, one gone stale, or one Asterisk lost are renewed as before.
+func TestLeaserRenewNeverOverwritesAnothersFreshLease(t *testing.T) {
+	ctx := context.Background()
+	asterisk := &fakeLeaseConn{vars: map[string]string{}, now: t0}
+	a := &Leaser{Conn: asterisk, App: "hotline", Self: Lease{Holder: "journal-a", Host: "pbx1", PID: 100}}
+	b := &Leaser{Conn: asterisk, App: "hotline", Self: Lease{Holder: "journal-b", Host: "pbx2", PID: 200}}
+	if err := a.Acquire(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	asterisk.now = asterisk.now.Add(LeaseBeat)
+	if err := a.renew(ctx); err != nil || a.Still(ctx) != nil {
+		t.Fatalf("renewing its own lease: %v", err)
+	}
+	// a is cut off; its lease goes stale; b starts and takes it.
+	asterisk.now = asterisk.now.Add(LeaseStale + time.Second)
+	if err := b.Acquire(ctx, false); err != nil {
+		t.Fatalf("b on a's stale lease: %v", err)
+	}
+	asterisk.now = asterisk.now.Add(time.Second)
+	// a is back.
+	for name, err := range map[string]error{"renew": a.renew(ctx), "Still": a.Still(ctx)} {
+		if held, ok := IsHeld(err); !ok || held.Lease.Holder != "journal-b" {
+			t.Errorf("%s after b took the lease: %v, want refused naming b", name, err)
+		}
+	}
+	if l, _ := ParseLease(asterisk.vars[LeaseVariable("hotline")]); l.Holder != "journal-b" {
+		t.Errorf("lease now %+v: a's renewal overwrote b's", l)
+	}
+	// b dies; once its lease is stale a may renew (it still serves nobody else's callers).
+	asterisk.now = asterisk.now.Add(LeaseStale + time.Second)
+	if err := a.renew(ctx); err != nil {
+		t.Errorf("renewing over b's stale lease: %v", err)
+	}
+	// Asterisk restarted and lost the variable: written anew.
+	asterisk.vars = map[string]string{}
+	if err := a.renew(ctx); err != nil || asterisk.vars[LeaseVariable("hotline")] == "" {
+		t.Errorf("renewing a lost lease: %v", err)
+	}
+}
