@@ -114,3 +114,12 @@ type Session struct {
 	IdleTimeout time.Duration `json:"idle_timeout"`
 	SessionMeta
 }
+
+// RequireSelfOrAdministrator refuses anyone but an administrator or operator id themself: who
+// may set an operator's password or end their sessions. what says what was refused.
+func (a Actor) RequireSelfOrAdministrator(id int64, what string) error {
+	if a.IsAdministrator() || (a.OperatorID != 0 && a.OperatorID == id) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "only an administrator or the operator themself may %s (you act as %q, %s)", what, a.Login, a.Role)
+}

@@ -56,8 +56,8 @@ func tokenHash(token string) (hash []byte, ok bool) {
 // an operator only their own. The operator's open sessions end in the same transaction: a
 // password is reset because it may be known to someone else.
 func (s *Store) SetPassword(ctx context.Context, by hotline.Actor, id int64, password string) error {
-	if !by.IsAdministrator() && (by.OperatorID == 0 || by.OperatorID != id) {
-		return hotline.Errorf(hotline.EFORBIDDEN, "only an administrator or the operator themself may set a password (you act as %q, %s)", by.Login, by.Role)
+	if err := by.RequireSelfOrAdministrator(id, "set a password"); err != nil {
+		return err
 	}
 	o, err := s.Operator(ctx, id)
 	if err != nil {
@@ -409,8 +409,8 @@ func (s *Store) EndSession(ctx context.Context, token string) error {
 // RevokeSessions ends every open session of operator id (an administrator's, or the operator's
 // own "log me out everywhere") and returns how many.
 func (s *Store) RevokeSessions(ctx context.Context, by hotline.Actor, id int64) (int64, error) {
-	if !by.IsAdministrator() && (by.OperatorID == 0 || by.OperatorID != id) {
-		return 0, hotline.Errorf(hotline.EFORBIDDEN, "only an administrator or the operator themself may end an operator's sessions (you act as %q, %s)", by.Login, by.Role)
+	if err := by.RequireSelfOrAdministrator(id, "end an operator's sessions"); err != nil {
+		return 0, err
 	}
 	var n int64
 	err := s.write(ctx, "revoke sessions", func(tx *sqlx.Tx) error {
