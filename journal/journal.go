@@ -75,6 +75,9 @@ type Options struct {
 	// return unavailable. It reads a journal the process may not write: a read-only file, or one
 	// in a directory where SQLite cannot create the WAL's index; see Open.
 	ReadOnly bool
+	// PasswordHash is argon2id's cost for new password hashes; zero: DefaultHashParams. Tests
+	// make it cheap.
+	PasswordHash HashParams
 }
 
 // Store is the journal. It is safe for concurrent use.
@@ -85,6 +88,7 @@ type Store struct {
 	rDSN string   // how the readers were opened (ReaderDSN)
 	now  func() time.Time
 	log  *slog.Logger
+	hash HashParams // argon2id's cost for new password hashes (accounts.go)
 
 	region atomic.Value // hotline.PhoneRegion: the journal's settings.phone_region (settings.go)
 
@@ -160,7 +164,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	// WAL back into the database, so the WAL stays a few MB; see Close for the last one.
 	base := fmt.Sprintf("%s?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on&_stmt_cache_size=64&_busy_timeout=%d",
 		path, opt.BusyTimeout.Milliseconds())
-	s := &Store{path: path, now: opt.Now, log: opt.Logger}
+	if opt.PasswordHash == (HashParams{}) {
+		opt.PasswordHash = DefaultHashParams()
+	}
+	s := &Store{path: path, now: opt.Now, log: opt.Logger, hash: opt.PasswordHash}
 	var err error
 	readers := base + "&_query_only=on"
 	if opt.ReadOnly {

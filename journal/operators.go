@@ -95,21 +95,26 @@ func (s *Store) AddOperator(ctx context.Context, by hotline.Actor, o *hotline.Op
 		return err
 	}
 	return s.write(ctx, "add operator", func(tx *sqlx.Tx) error {
-		if err := checkTopics(ctx, tx, o.Topics); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO operators (name, login, role, level, organisation, extension, topics, languages,
-			max_concurrent, priority, active, created_at, search_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-			o.Name, nullStr(o.Login), o.Role, o.Level, o.Organisation, o.Extension, jsonList(o.Topics), jsonList(o.Languages),
-			o.MaxConcurrent, o.Priority, o.CreatedAt.UnixMilli(), fold(o.Name, o.Organisation, o.Extension, o.Login))
-		if err != nil {
-			return operatorConflict(err, o)
-		}
-		if o.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, by, "operator", o.ID, 0, "created", diff(nil, operatorFields(*o)))
+		return s.insertOperator(ctx, tx, by, o)
 	})
+}
+
+// insertOperator adds o, validated, in the caller's transaction, with its history event.
+func (s *Store) insertOperator(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, o *hotline.Operator) error {
+	if err := checkTopics(ctx, tx, o.Topics); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO operators (name, login, role, level, organisation, extension, topics, languages,
+			max_concurrent, priority, active, created_at, search_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		o.Name, nullStr(o.Login), o.Role, o.Level, o.Organisation, o.Extension, jsonList(o.Topics), jsonList(o.Languages),
+		o.MaxConcurrent, o.Priority, o.CreatedAt.UnixMilli(), fold(o.Name, o.Organisation, o.Extension, o.Login))
+	if err != nil {
+		return operatorConflict(err, o)
+	}
+	if o.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, by, "operator", o.ID, 0, "created", diff(nil, operatorFields(*o)))
 }
 
 // operatorConflict names which unique field clashed.
@@ -170,6 +175,13 @@ func (s *Store) UpdateOperator(ctx context.Context, by hotline.Actor, id int64, 
 			o.MaxConcurrent, o.Priority, o.Active, fold(o.Name, o.Organisation, o.Extension, o.Login), id)
 		if err != nil {
 			return operatorConflict(err, &o)
+		}
+		if before.Active && !o.Active {
+			// Out of service is out of the workplace too, in the same transaction: no window in
+			// which a removed operator's open session still works.
+			if _, err := s.revokeSessions(ctx, tx, id, "removed from service"); err != nil {
+				return err
+			}
 		}
 		out = o
 		return s.record(ctx, tx, by, "operator", id, 0, "updated", diff(operatorFields(before), operatorFields(o)))

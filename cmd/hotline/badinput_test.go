@@ -216,6 +216,8 @@ var validFlags = map[string]string{
 	"result":  "answered",
 	"comment": "разъяснено",
 	"to":      "sidorova",
+	"login":   "newadmin",
+	"name":    "Новиков Н.Н.",
 }
 
 var requiredRE = regexp.MustCompile(`--([a-z-]+)(?: or --[a-z-]+)? is required`)
@@ -640,5 +642,7 @@ func prefix(s string, n int) string {
 
 // execForTest runs hotline in-process as run does, with a short wait for a locked journal.
 func execForTest(ctx context.Context, args []string, stdout, stderr *bytes.Buffer) int {
-	return execute(ctx, newRoot(&app{busyTimeout: 100 * time.Millisecond}), args, stdout, stderr)
+	root := newRoot(&app{busyTimeout: 100 * time.Millisecond})
+	root.SetIn(bytes.NewReader(nil)) // not a terminal: a password prompt is refused, never waited at
+	return execute(ctx, root, args, stdout, stderr)
 }

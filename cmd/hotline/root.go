@@ -34,6 +34,9 @@ type app struct {
 	// busyTimeout is how long a write waits for another process's lock; 0: the journal's
 	// default. Tests shorten it.
 	busyTimeout time.Duration
+	// terminal reads a password typed without echo; nil: standard input, when it is a terminal
+	// (password.go). Tests give a scripted one.
+	terminal func(cmd *cobra.Command) secretReader
 }
 
 // noOutputFormat annotates a command whose output has one format of its own: its value says
@@ -88,7 +91,8 @@ Every command but 'db migrate' works on an existing journal (--db) and creates n
 
 	root.AddCommand(
 		newDBCmd(a),
-		withLive(withLive(newOperatorCmd(a), newLiveOperatorCmds(a)...), newOperatorHistoryCmd(a)),
+		newAdminCmd(a),
+		withLive(withLive(newOperatorCmd(a), newLiveOperatorCmds(a)...), newOperatorHistoryCmd(a), newPasswdCmd(a)),
 		newTopicCmd(a),
 		newScriptCmd(a),
 		newDirectoryCmd(a),
@@ -230,19 +234,22 @@ func cmdLogger(cmd *cobra.Command) *slog.Logger {
 
 // actor is who runs the command: --as, else the operating-system user, mapped by the journal.
 func (a *app) actor(ctx context.Context, s *journal.Store) (hotline.Actor, error) {
-	login := a.as
-	if login == "" {
-		if u, err := user.Current(); err == nil {
-			login = u.Username
-		} else {
-			login = os.Getenv("USER")
-		}
-	}
-	by, err := s.Actor(ctx, login)
+	by, err := s.Actor(ctx, a.login())
 	if a.as != "" {
 		err = forFlag("--as", err)
 	}
 	return by, err
+}
+
+// login is who runs the command, unmapped: --as, else the operating-system user.
+func (a *app) login() string {
+	if a.as != "" {
+		return a.as
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
 }
 
 // emit prints v as JSON, or as a table through table.
