@@ -199,4 +199,3 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		t.Errorf("screenshot: %v", err)
 	}
 }
-
