@@ -44,9 +44,9 @@ sandbox-down:
 	$(SANDBOX) down
 
 # The main job: the sandbox Asterisk plus `hotline serve` in the foreground (Ctrl-C stops hotline;
-# `make sandbox-down` stops Asterisk).
+# `make sandbox-down` stops Asterisk). The demo prints the workplace's address (web.listen,
+# HOTLINE_WEB_LISTEN to move it).
 run: build lab sandbox-up
-	@echo "the workplace (hotline serve's web.listen): http://127.0.0.1:8080/ (no accounts yet: every login is refused, docs/workplace.md)"
 	eval "$$($(SANDBOX) env)" && ./bin/hotline-lab demo
 
 vet:

@@ -12,6 +12,7 @@ package web
 
 import (
 	"context"
+	"crypto/tls"
 	"embed"
 	"errors"
 	"io/fs"
@@ -307,11 +308,12 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// Serve serves h on ln until ctx ends, with TLS when certFile is set; then it closes the
-// listener and the connections (an event stream ends with them).
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, certFile, keyFile string, log *slog.Logger) error {
+// Serve serves h on ln until ctx ends, with HTTPS when tlsConfig is set (its certificates; HTTP/2
+// too); then it closes the listener and the connections (an event stream ends with them).
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.Config, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           h,
+		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -322,8 +324,8 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, certFile, keyFi
 	stop := context.AfterFunc(ctx, func() { srv.Close() })
 	defer stop()
 	var err error
-	if certFile != "" {
-		err = srv.ServeTLS(ln, certFile, keyFile)
+	if tlsConfig != nil {
+		err = srv.ServeTLS(ln, "", "")
 	} else {
 		err = srv.Serve(ln)
 	}
