@@ -9,13 +9,24 @@ FUZZTIME ?= 20s
 # /usr/local/bin/hotline). Only hotline: bin/hotline-lab (make run, make bench-load) stays in the tree.
 PREFIX ?= /usr/local
 
-.PHONY: run test unit vet fmt-check fuzz sandbox-up sandbox-down build lab install
+.PHONY: run test unit vet fmt-check fuzz sandbox-up sandbox-down build lab install web web-check
 
 # -v lists each package as it is compiled: a first build (cold Go cache) compiles about 320 of
 # them, SQLite's C code the longest, for 2-5 minutes; later builds take seconds and list nothing.
 build:
 	@echo "go build: bin/hotline (a first build takes 2-5 minutes, listing each package it compiles)"
 	$(GO) build -v -o bin/hotline ./cmd/hotline
+
+# The workplace's third-party front-end files (htmx and its SSE extension, docs/workplace.md): npm
+# installs exactly what web/ui/package-lock.json pins, and web/ui/build.mjs copies the built files to
+# web/static/vendor/, which the binary embeds. The output is committed, so a plain `go build` works
+# without npm; `make web` remakes it, and `make web-check` (part of `make test`) fails when the
+# committed files are not what the lockfile builds.
+web:
+	cd web/ui && npm ci --no-audit --no-fund && node build.mjs
+
+web-check:
+	cd web/ui && npm ci --no-audit --no-fund && node build.mjs --check
 
 # hotline-lab: the demo and the load benchmark, with the SIP test phones hotline itself does not
 # link. Built beside bin/hotline (its loadgen runs that one), never installed.
@@ -33,7 +44,8 @@ sandbox-down:
 	$(SANDBOX) down
 
 # The main job: the sandbox Asterisk plus `hotline serve` in the foreground (Ctrl-C stops hotline;
-# `make sandbox-down` stops Asterisk).
+# `make sandbox-down` stops Asterisk). The demo prints the workplace's address (web.listen,
+# HOTLINE_WEB_LISTEN to move it).
 run: build lab sandbox-up
 	eval "$$($(SANDBOX) env)" && ./bin/hotline-lab demo
 
@@ -45,7 +57,7 @@ fmt-check:
 
 # Unit tests only: no Asterisk needed.
 unit:
-	$(GO) test -count=1 . ./config ./control ./board ./report ./routing ./journal ./switchboard ./switchboard/amiadapter ./switchboard/journaladapter ./daemon ./cmd/hotline ./cmd/hotline-lab ./integration-tests/sipphone ./integration-tests/sandbox ./demo ./outbox ./outbox/spool ./termtext
+	$(GO) test -count=1 . ./config ./control ./web ./board ./report ./routing ./journal ./switchboard ./switchboard/amiadapter ./switchboard/journaladapter ./daemon ./cmd/hotline ./cmd/hotline-lab ./integration-tests/sipphone ./integration-tests/sandbox ./demo ./outbox ./outbox/spool ./termtext
 
 # Every Fuzz target of every package, FUZZTIME each; a failing target does not stop the others
 # (each failure is named at the end, and the exit status is non-zero). A target that ends with
@@ -74,7 +86,7 @@ fuzz:
 # A failing package does not skip the fuzz phase: both run, and the exit status is non-zero if
 # either failed. Each Asterisk-backed test process locks the sandbox instance it uses (a second
 # run on the same instance fails at once: give it its own with HOTLINE_SANDBOX_INSTANCE=1..9).
-test: sandbox-up vet fmt-check
+test: sandbox-up vet fmt-check web-check
 	@tests=0; fuzz=0; \
 	eval "$$($(SANDBOX) env)" && $(GO) test -p 1 -count=1 -timeout 40m ./... || tests=$$?; \
 	$(MAKE) --no-print-directory fuzz || fuzz=$$?; \

@@ -46,6 +46,13 @@ func TestValidationRefuses(t *testing.T) {
 		{"metrics on a public address", "metrics:\n  listen: 192.0.2.10:9464\n", nil, []string{"metrics.listen"}},
 		{"metrics on a host name", "metrics:\n  listen: monitoring.example:9464\n", nil, []string{"metrics.listen"}},
 		{"pprof stays on loopback even when public", "metrics:\n  listen: 0.0.0.0:9464\n  public: true\n  pprof: true\n", nil, []string{"metrics.pprof"}},
+		{"workplace on every interface", "web:\n  listen: 0.0.0.0:8080\n", nil, []string{"web.listen", "web.public", "reverse proxy"}},
+		{"workplace on every interface, no host", "web:\n  listen: :8080\n", nil, []string{"web.listen"}},
+		{"workplace on a public address from the environment", "", map[string]string{"HOTLINE_WEB_LISTEN": "192.0.2.10:443"}, []string{"web.listen"}},
+		{"workplace not host:port", "web:\n  listen: 8080\n", nil, []string{"web.listen", "host:port"}},
+		{"public workplace without TLS", "web:\n  listen: 0.0.0.0:8443\n  public: true\n", nil, []string{"web.public", "tls_cert"}},
+		{"certificate without its key", "web:\n  tls_cert: /etc/hotline/web.crt\n", nil, []string{"web.tls_cert", "web.tls_key"}},
+		{"key without its certificate", "", map[string]string{"HOTLINE_WEB_TLS_KEY": "/etc/hotline/web.key"}, []string{"web.tls_cert"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,6 +85,9 @@ func TestValidationAccepts(t *testing.T) {
 		"metrics:\n  listen: '[::1]:9464'\n  pprof: true\n",
 		"metrics:\n  listen: localhost:9464\n",
 		"metrics:\n  listen: ''\n",
+		"web:\n  listen: ''\n",
+		"web:\n  listen: '[::1]:8443'\n  tls_cert: /etc/hotline/web.crt\n  tls_key: /etc/hotline/web.key\n",
+		"web:\n  listen: 0.0.0.0:8443\n  public: true\n  tls_cert: /etc/hotline/web.crt\n  tls_key: /etc/hotline/web.key\n",
 		"ari:\n  url: https://pbx.example:8089/ari\n",
 	} {
 		if _, err := Load(writeFile(t, file), withSecrets(nil)); err != nil {
@@ -86,6 +96,9 @@ func TestValidationAccepts(t *testing.T) {
 	}
 	if _, err := Load("", withSecrets(map[string]string{"HOTLINE_METRICS_LISTEN": "0.0.0.0:9464", "HOTLINE_METRICS_PUBLIC": "true"})); err != nil {
 		t.Errorf("public metrics from the environment: %v", err)
+	}
+	if c, err := Load("", withSecrets(map[string]string{"HOTLINE_WEB_LISTEN": "127.0.0.1:9090"})); err != nil || c.Web.Listen != "127.0.0.1:9090" {
+		t.Errorf("the workplace's address from the environment: %q, %v", c.Web.Listen, err)
 	}
 }
 

@@ -8,8 +8,9 @@
 // Every mistake is reported at once, under its key, and no message shows a secret. Text that YAML
 // would read as something else than written (an alias, an anchor, a tag; for a secret also null
 // and a " #" comment) is refused with the advice to quote it. Credentials inside ari.url are
-// refused (they would be printed with the URL), and so is a metrics endpoint reachable from the
-// network unless metrics.public says so. LoadWith's Host checks the machine for the daemon.
+// refused (they would be printed with the URL), and so is a metrics endpoint or a workplace
+// reachable from the network unless metrics.public or web.public says so (the workplace then only
+// with TLS). LoadWith's Host checks the machine for the daemon.
 package config
 
 import (
@@ -40,6 +41,7 @@ type Config struct {
 	Journal  Journal  `yaml:"journal"`
 	API      API      `yaml:"api"`
 	Metrics  Metrics  `yaml:"metrics"`
+	Web      Web      `yaml:"web"`
 	Log      Log      `yaml:"log"`
 	Calls    Calls    `yaml:"calls"`
 	Shutdown Shutdown `yaml:"shutdown"`
@@ -109,6 +111,19 @@ type Metrics struct {
 	Pprof bool `yaml:"pprof"`
 }
 
+// Web is the workplace: the operators' pages over HTTP (docs/workplace.md).
+type Web struct {
+	Listen string `yaml:"listen"` // host:port; empty: off. A loopback address unless Public.
+	// Public allows Listen on an address other machines reach. Without it such an address is
+	// refused (put a reverse proxy with TLS in front, on this machine); with it TLSCert and
+	// TLSKey are required, so that passwords and session cookies never cross the network in clear.
+	Public bool `yaml:"public"`
+	// TLSCert and TLSKey are PEM files (a certificate chain and its private key): with them the
+	// workplace speaks HTTPS. Both or neither.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+}
+
 // Log is the daemon's logging.
 type Log struct {
 	Level  string `yaml:"level"`  // debug, info, warn, error
@@ -166,6 +181,7 @@ func Default() Config {
 		Journal:  Journal{Path: "/var/lib/hotline/hotline.db"},
 		API:      API{Socket: "/run/hotline/hotline.sock"},
 		Metrics:  Metrics{Listen: "127.0.0.1:9464"},
+		Web:      Web{Listen: "127.0.0.1:8080"},
 		Log:      Log{Level: "info", Format: "text"},
 		Shutdown: Shutdown{Drain: 0, Waiting: WaitingKeep},
 		// The core's defaults (switchboard.DefaultConfig) as the file writes them; daemon's
@@ -541,6 +557,10 @@ func envVars() []envVar {
 		{"HOTLINE_METRICS_LISTEN", str(func(c *Config) *string { return &c.Metrics.Listen })},
 		{"HOTLINE_METRICS_PUBLIC", boolean(func(c *Config) *bool { return &c.Metrics.Public })},
 		{"HOTLINE_METRICS_PPROF", boolean(func(c *Config) *bool { return &c.Metrics.Pprof })},
+		{"HOTLINE_WEB_LISTEN", str(func(c *Config) *string { return &c.Web.Listen })},
+		{"HOTLINE_WEB_PUBLIC", boolean(func(c *Config) *bool { return &c.Web.Public })},
+		{"HOTLINE_WEB_TLS_CERT", str(func(c *Config) *string { return &c.Web.TLSCert })},
+		{"HOTLINE_WEB_TLS_KEY", str(func(c *Config) *string { return &c.Web.TLSKey })},
 		{"HOTLINE_LOG_LEVEL", str(func(c *Config) *string { return &c.Log.Level })},
 		{"HOTLINE_LOG_FORMAT", str(func(c *Config) *string { return &c.Log.Format })},
 		{"HOTLINE_LANGUAGE", str(func(c *Config) *string { return &c.Calls.Language })},
@@ -688,6 +708,21 @@ func (c Config) validate(ps *problems) {
 		if err != nil || !loopback(host) {
 			bad("metrics.pprof", "needs metrics.listen on a loopback address (127.0.0.1:PORT), even with metrics.public: %q", c.Metrics.Listen)
 		}
+	}
+	if c.Web.Listen != "" {
+		host, _, err := net.SplitHostPort(c.Web.Listen)
+		switch {
+		case err != nil:
+			bad("web.listen", "not host:port: %q", c.Web.Listen)
+		case !loopback(host) && !c.Web.Public:
+			bad("web.listen", "%q is reachable from other machines (every interface, or an address or name that is not loopback): the workplace's login would be open to the network; listen on 127.0.0.1:PORT behind a reverse proxy with TLS, or set web.public: true (HOTLINE_WEB_PUBLIC) with web.tls_cert and web.tls_key to mean it", c.Web.Listen)
+		}
+	}
+	if (c.Web.TLSCert == "") != (c.Web.TLSKey == "") {
+		bad("web.tls_cert", "web.tls_cert and web.tls_key go together: set both (HTTPS) or neither")
+	}
+	if c.Web.Public && c.Web.Listen != "" && (c.Web.TLSCert == "" || c.Web.TLSKey == "") {
+		bad("web.public", "needs web.tls_cert and web.tls_key: a workplace open to the network would carry passwords and session cookies in clear")
 	}
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":

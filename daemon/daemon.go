@@ -1,6 +1,6 @@
 // Package daemon constructs and runs hotline serve: the journal, the connection to Asterisk, the
-// switchboard that owns live calls, the local control API and the metrics endpoint, wired
-// together from one validated config.Config.
+// switchboard that owns live calls, the local control API, the workplace and the metrics
+// endpoint, wired together from one validated config.Config.
 package daemon
 
 import (
@@ -163,6 +163,13 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	}()
 	defer api.Close()
 
+	// The workplace: its own listener, until the drain is over (runCtx).
+	if cfg.Web.Listen != "" {
+		if err := startWeb(runCtx, cfg.Web, sb, log); err != nil {
+			return err
+		}
+	}
+
 	if cfg.Metrics.Listen != "" {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -260,7 +267,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	// Recordings older than calls.recording_retention are deleted, and the journal says so.
 	go runRetention(runCtx, store, conn, cfg.Calls.RecordingRetention, log)
 
-	log.Info("hotline serving", "socket", cfg.API.Socket, "metrics", cfg.Metrics.Listen)
+	log.Info("hotline serving", "socket", cfg.API.Socket, "metrics", cfg.Metrics.Listen, "workplace", cfg.Web.Listen)
 	go func() {
 		select {
 		case <-ctx.Done():

@@ -107,6 +107,8 @@ func (h *hotlineSystem) config() string {
 		"metrics:",
 		"  listen: " + q(h.pprofAddr), // off unless profiling: other engineers' daemons may hold the default port
 		"  pprof: " + fmt.Sprint(h.pprofAddr != ""),
+		"web:",
+		"  listen: ''", // off: other engineers' daemons may hold the default port
 		"log:",
 		"  level: " + map[bool]string{false: "info", true: "debug"}[h.debug],
 		"calls:",

@@ -93,6 +93,9 @@ It uses a fresh journal (--journal, removed first) and writes the daemon's log t
 			go func() { served <- daemon.Run(sctx, cfg, log) }()
 			o.Store, o.Out = store, cmd.OutOrStdout()
 			fmt.Fprintf(o.Out, "hotline serve is running against %s (log: %s, journal: %s)\n", cfg.ARI.URL, logTo, dbPath)
+			if cfg.Web.Listen != "" {
+				fmt.Fprintf(o.Out, "the workplace: http://%s/ (no accounts yet: every login is refused, docs/workplace.md)\n", cfg.Web.Listen)
+			}
 			runErr := demo.Run(ctx, o)
 			stop()
 			if err := <-served; err != nil && runErr == nil {

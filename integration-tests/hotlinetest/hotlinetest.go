@@ -111,6 +111,7 @@ func start(tb testing.TB, journalPath string, ops []Operator, tweak func(*config
 	}
 	cfg.API.Socket = filepath.Join(dir, "hotline.sock")
 	cfg.Metrics.Listen = ""
+	cfg.Web.Listen = "" // a test daemon serves no workplace: parallel daemons would share the port
 	cfg.Log.Level = "debug"
 	cfg.Calls.WrapUp = time.Second
 	cfg.Calls.RingTimeout = 8 * time.Second

@@ -1,0 +1,44 @@
+package daemon
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/hotline-dev/hotline/config"
+	"github.com/hotline-dev/hotline/switchboard"
+	"github.com/hotline-dev/hotline/web"
+)
+
+// startWeb serves the workplace (docs/workplace.md) on c.Listen until ctx ends, reading the live
+// state from sb. What can fail at start fails the daemon's start: the certificate or key
+// unreadable, the address taken.
+//
+// Accounts are not in the journal yet: the workplace gets web.NoAccounts, which refuses every
+// login, so nothing behind the login page is open until they are.
+func startWeb(ctx context.Context, c config.Web, sb *switchboard.Switchboard, log *slog.Logger) error {
+	var tlsConfig *tls.Config
+	scheme := "http"
+	if c.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if err != nil {
+			return fmt.Errorf("web.tls_cert, web.tls_key: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		scheme = "https"
+	}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("web.listen: %w", err)
+	}
+	srv := &web.Server{Sessions: web.NoAccounts{}, Live: web.FromSwitchboard(sb), Log: log}
+	go func() {
+		if err := web.Serve(ctx, ln, srv.Handler(), tlsConfig, log); err != nil {
+			log.Error("workplace stopped", "addr", c.Listen, "err", err)
+		}
+	}()
+	log.Info("workplace serving", "url", scheme+"://"+ln.Addr().String()+"/", "accounts", "none yet: every login is refused")
+	return nil
+}

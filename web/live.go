@@ -1,0 +1,187 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hotline-dev/hotline/switchboard"
+)
+
+// Live is where the workplace reads the live state: the switchboard's snapshots and change feed
+// (docs/call-flow.md, "Reading live state"). FromSwitchboard adapts a *switchboard.Switchboard.
+type Live interface {
+	Snapshot(ctx context.Context) (switchboard.Snapshot, error)
+	// Subscribe returns the state now and the changes after it (the first has Seq = snapshot.Seq+1).
+	// The feed ends when ctx ends, when the switchboard stops, or when the reader lags.
+	Subscribe(ctx context.Context) (switchboard.Snapshot, Feed, error)
+}
+
+// Feed is one subscriber's changes: *switchboard.Feed.
+type Feed interface {
+	C() <-chan switchboard.Change
+	Err() error // why C closed: switchboard.ErrLagged, switchboard.ErrStopped or ctx's error
+}
+
+var _ Feed = (*switchboard.Feed)(nil)
+
+// FromSwitchboard reads the live state from sb.
+func FromSwitchboard(sb *switchboard.Switchboard) Live { return switchboardLive{sb} }
+
+type switchboardLive struct{ sb *switchboard.Switchboard }
+
+func (l switchboardLive) Snapshot(ctx context.Context) (switchboard.Snapshot, error) {
+	return l.sb.Snapshot(ctx)
+}
+
+func (l switchboardLive) Subscribe(ctx context.Context) (switchboard.Snapshot, Feed, error) {
+	snap, f, err := l.sb.Subscribe(ctx)
+	if err != nil {
+		return snap, nil, err
+	}
+	return snap, f, nil
+}
+
+// liveWriteTimeout bounds one write to an event stream: a browser that takes nothing for that long
+// is given up on (it reconnects, if it is still there).
+const liveWriteTimeout = 10 * time.Second
+
+// reconnectAfter is the retry the event stream tells the browser: how soon EventSource reconnects
+// after the stream ends.
+const reconnectAfter = 500 * time.Millisecond
+
+func (s *Server) livePage(w http.ResponseWriter, r *http.Request, u User) {
+	data := pageData{Title: "Оперативная обстановка", User: &u}
+	if s.Live == nil {
+		data.Error = "Сведения о звонках недоступны."
+		s.render(w, r, http.StatusServiceUnavailable, "live", data)
+		return
+	}
+	snap, err := s.Live.Snapshot(r.Context())
+	if err != nil {
+		s.log().Error("web: live snapshot", "err", err)
+		data.Error = "Сведения о звонках сейчас недоступны; страница обновится сама."
+		s.render(w, r, http.StatusOK, "live", data) // the event stream fills the board when it can
+		return
+	}
+	data.Board = newBoard(snap)
+	s.render(w, r, http.StatusOK, "live", data)
+}
+
+// liveEvents is the live board's event stream (text/event-stream): an event "board" with the
+// board's HTML at once (from a fresh snapshot) and after every loop step that changed anything.
+// When the feed cannot go on (the reader lagged, a change does not follow the one before, the
+// switchboard stopped) it sends an event "resync" saying why and ends the stream: the browser's
+// EventSource reconnects after the retry, and the new stream starts from a new snapshot. So a
+// reconnect, for any reason, always shows the state now.
+func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request, u User) {
+	if s.Live == nil {
+		s.errorPage(w, r, http.StatusServiceUnavailable, "Сведения о звонках недоступны.")
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel() // unsubscribes
+	snap, feed, err := s.Live.Subscribe(ctx)
+	if err != nil {
+		s.log().Error("web: live subscribe", "err", err)
+		s.errorPage(w, r, http.StatusServiceUnavailable, "Сведения о звонках сейчас недоступны.")
+		return
+	}
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx: pass each event on at once
+	w.WriteHeader(http.StatusOK)
+	board := s.pages().board
+	send := func(event, data string) error {
+		_ = rc.SetWriteDeadline(time.Now().Add(liveWriteTimeout)) // not every writer has deadlines
+		if _, err := io.WriteString(w, sseEvent(event, data)); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	sendBoard := func() error {
+		var b strings.Builder
+		if err := board.Execute(&b, newBoard(snap)); err != nil {
+			return fmt.Errorf("render the board: %w", err)
+		}
+		return send("board", b.String())
+	}
+	resync := func(why string) {
+		s.log().Debug("web: live stream ends for a resync", "login", u.Login, "why", why, "seq", snap.Seq)
+		_ = send("resync", why)
+	}
+	if _, err := fmt.Fprintf(w, "retry: %d\n\n", reconnectAfter.Milliseconds()); err != nil {
+		return
+	}
+	if err := sendBoard(); err != nil {
+		s.log().Debug("web: live stream", "login", u.Login, "err", err)
+		return
+	}
+	every := s.KeepAlive
+	if every <= 0 {
+		every = 15 * time.Second
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	ch := feed.C()
+	for {
+		select {
+		case c, ok := <-ch:
+			if !ok {
+				if ctx.Err() != nil {
+					return // the browser went away
+				}
+				why := "stopped"
+				if errors.Is(feed.Err(), switchboard.ErrLagged) {
+					why = "lagged"
+				}
+				resync(why)
+				return
+			}
+			next, err := snap.Apply(c)
+			if err != nil {
+				resync("gap")
+				return
+			}
+			snap = next
+			if c.More {
+				continue // the step is half way: show it when its last change comes
+			}
+			if err := sendBoard(); err != nil {
+				s.log().Debug("web: live stream", "login", u.Login, "err", err)
+				return
+			}
+		case <-tick.C:
+			_ = rc.SetWriteDeadline(time.Now().Add(liveWriteTimeout))
+			if _, err := io.WriteString(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// sseEvent is one server-sent event: each line of data its own data field.
+func sseEvent(event, data string) string {
+	var b strings.Builder
+	b.WriteString("event: ")
+	b.WriteString(event)
+	b.WriteByte('\n')
+	for line := range strings.Lines(strings.ReplaceAll(data, "\r", "")) {
+		b.WriteString("data: ")
+		b.WriteString(strings.TrimSuffix(line, "\n"))
+		b.WriteByte('\n')
+	}
+	if data == "" {
+		b.WriteString("data:\n")
+	}
+	b.WriteByte('\n')
+	return b.String()
+}
