@@ -165,7 +165,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 
 	// The workplace: its own listener, until the drain is over (runCtx).
 	if cfg.Web.Listen != "" {
-		if err := startWeb(runCtx, cfg.Web, sb, log); err != nil {
+		if err := startWeb(runCtx, cfg.Web, sb, webSessions{store: store}, log); err != nil {
 			return err
 		}
 	}

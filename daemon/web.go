@@ -16,9 +16,9 @@ import (
 // state from sb. What can fail at start fails the daemon's start: the certificate or key
 // unreadable, the address taken.
 //
-// Accounts are not in the journal yet: the workplace gets web.NoAccounts, which refuses every
-// login, so nothing behind the login page is open until they are.
-func startWeb(ctx context.Context, c config.Web, sb *switchboard.Switchboard, log *slog.Logger) error {
+// Logins and sessions are the journal's accounts (webSessions): nobody can log in until an
+// administrator has set a password (`hotline admin init`, `hotline operator passwd`).
+func startWeb(ctx context.Context, c config.Web, sb *switchboard.Switchboard, sessions web.Sessions, log *slog.Logger) error {
 	var tlsConfig *tls.Config
 	scheme := "http"
 	if c.TLSCert != "" {
@@ -33,12 +33,12 @@ func startWeb(ctx context.Context, c config.Web, sb *switchboard.Switchboard, lo
 	if err != nil {
 		return fmt.Errorf("web.listen: %w", err)
 	}
-	srv := &web.Server{Sessions: web.NoAccounts{}, Live: web.FromSwitchboard(sb), Log: log}
+	srv := &web.Server{Sessions: sessions, Live: web.FromSwitchboard(sb), Log: log}
 	go func() {
 		if err := web.Serve(ctx, ln, srv.Handler(), tlsConfig, log); err != nil {
 			log.Error("workplace stopped", "addr", c.Listen, "err", err)
 		}
 	}()
-	log.Info("workplace serving", "url", scheme+"://"+ln.Addr().String()+"/", "accounts", "none yet: every login is refused")
+	log.Info("workplace serving", "url", scheme+"://"+ln.Addr().String()+"/")
 	return nil
 }
