@@ -141,7 +141,8 @@ func operatorRequest(id, action string, body []byte) (string, bool) {
 	var p struct {
 		Reason string `json:"reason"`
 	}
-	if len(bytes.TrimSpace(body)) > 0 {
+	// JSON's whitespace, not Unicode's: a body of "\v" is not an empty body but a malformed one.
+	if len(bytes.Trim(body, " \t\r\n")) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&p); err != nil {
