@@ -69,9 +69,19 @@ func Seed(ctx context.Context, s *journal.Store, operators int) error {
 		if err := s.AddOperator(ctx, by, &o); err != nil {
 			return fmt.Errorf("demo: add operator %s: %w", ext, err)
 		}
+		if err := s.SetPassword(ctx, by, o.ID, DemoPassword); err != nil {
+			return fmt.Errorf("demo: password of %s: %w", o.Login, err)
+		}
+	}
+	if err := s.SetPassword(ctx, by, admin.ID, DemoPassword); err != nil {
+		return fmt.Errorf("demo: password of %s: %w", admin.Login, err)
 	}
 	return nil
 }
+
+// DemoPassword is every demo account's password, so that the workplace can be tried at once. The
+// demo journal is a throwaway on loopback; a real one has no default password (hotline admin init).
+const DemoPassword = "hotline-demo"
 
 // Run plays the demo against a running daemon.
 func Run(ctx context.Context, o Options) error {

@@ -69,3 +69,26 @@ func TestReportNamesOperatorsByExtension(t *testing.T) {
 		t.Errorf("report:\n%s\nwant an OPERATOR column, 1002 Petrov on the answered call, - on the abandoned one", out.String())
 	}
 }
+
+// The demo's accounts can log in to the workplace at once with DemoPassword (make run prints it):
+// the administrator and every operator.
+func TestSeedGivesDemoAccounts(t *testing.T) {
+	ctx := context.Background()
+	s, err := journal.Open(ctx, filepath.Join(t.TempDir(), "demo.db"), journal.Options{Logger: slog.New(slog.DiscardHandler),
+		PasswordHash: journal.HashParams{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := Seed(ctx, s, 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, login := range []string{"demo-admin", "op1001", "op1002"} {
+		if _, err := s.CheckPassword(ctx, login, DemoPassword, "127.0.0.1"); err != nil {
+			t.Errorf("%s with the demo password: %v", login, err)
+		}
+	}
+}

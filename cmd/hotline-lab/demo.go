@@ -94,7 +94,8 @@ It uses a fresh journal (--journal, removed first) and writes the daemon's log t
 			o.Store, o.Out = store, cmd.OutOrStdout()
 			fmt.Fprintf(o.Out, "hotline serve is running against %s (log: %s, journal: %s)\n", cfg.ARI.URL, logTo, dbPath)
 			if cfg.Web.Listen != "" {
-				fmt.Fprintf(o.Out, "the workplace: http://%s/ (no accounts yet: every login is refused, docs/workplace.md)\n", cfg.Web.Listen)
+				fmt.Fprintf(o.Out, "the workplace: http://%s/ (demo accounts demo-admin and op1001..op%d, password %q; docs/workplace.md)\n",
+					cfg.Web.Listen, 1000+o.Operators, demo.DemoPassword)
 			}
 			runErr := demo.Run(ctx, o)
 			stop()
