@@ -351,17 +351,19 @@ func (o *Outbox[E, R]) runJob(j Job[E, R]) bool {
 			o.log.Debug("journal write replayed from the spool was already applied", "what", what, "call", call, "seq", j.mark.Seq)
 			err = nil
 		}
+		// A spooled write the journal cannot take now waits for it: that is not a failure.
+		waiting := err != nil && spooled && unavailable(err)
 		switch {
 		case err == nil:
 		case !Retryable(err):
 			// The journal refused the write itself (invalid, not found...): trying again cannot help.
 			o.log.Error("journal write refused", "what", what, "call", call, "write", o.describe(j), "err", err)
-		case spooled && unavailable(err), fails+1 < writeTries:
-			if !(spooled && unavailable(err)) {
+		case waiting, fails+1 < writeTries:
+			if !waiting {
 				fails++
 			}
 			o.log.Warn("journal write failed; retrying", "what", what, "call", call, "try", try, "in", backoff, "err", err)
-			if spooled && unavailable(err) && deferred != nil {
+			if waiting && deferred != nil {
 				deferred()
 				deferred = nil
 			}
