@@ -23,6 +23,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hotline-dev/hotline"
 )
 
 //go:embed templates/*.html
@@ -211,8 +213,8 @@ func (s *Server) static() func(http.ResponseWriter, *http.Request, User) {
 
 // Limits of the login form.
 const (
-	maxLogin    = 64
-	maxPassword = 1024
+	maxLogin    = hotline.MaxShortLen      // the journal's bound on a login
+	maxPassword = hotline.MaxPasswordBytes // the journal's bound on a password
 	maxForm     = 4 << 10
 )
 

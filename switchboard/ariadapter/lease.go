@@ -254,8 +254,7 @@ func (l *Leaser) check(ctx context.Context, now time.Time) error {
 		return err
 	}
 	found, ok := ParseLease(raw)
-	mine := ok && found.Holder == l.Self.Holder && found.Host == l.Self.Host && found.PID == l.Self.PID
-	if ok && !mine && Decide(found, ok, Lease{}, now, LeaseStale) == HeldBy {
+	if ok && !l.mine(found) && Decide(found, ok, Lease{}, now, LeaseStale) == HeldBy {
 		return &HeldError{App: l.App, Lease: found, Age: now.Sub(found.Beat)}
 	}
 	return nil
@@ -282,10 +281,16 @@ func (l *Leaser) Release(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if found, ok := ParseLease(raw); !ok || found.Holder != l.Self.Holder || found.Host != l.Self.Host || found.PID != l.Self.PID {
+	if found, ok := ParseLease(raw); !ok || !l.mine(found) {
 		return nil
 	}
 	return l.Conn.SetGlobalVariable(ctx, name, "")
+}
+
+// mine says whether a lease found is this very daemon's (journal, host and process), as written
+// by its Acquire or Keep; Decide's Own is wider (any process of this journal on this host).
+func (l *Leaser) mine(found Lease) bool {
+	return found.Holder == l.Self.Holder && found.Host == l.Self.Host && found.PID == l.Self.PID
 }
 
 func (l *Leaser) logger() *slog.Logger {
