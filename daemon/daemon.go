@@ -25,6 +25,7 @@ import (
 	"github.com/hotline-dev/hotline/switchboard/amiadapter"
 	"github.com/hotline-dev/hotline/switchboard/ariadapter"
 	"github.com/hotline-dev/hotline/switchboard/journaladapter"
+	"github.com/hotline-dev/hotline/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -165,7 +166,9 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 
 	// The workplace: its own listener, until the drain is over (runCtx).
 	if cfg.Web.Listen != "" {
-		if err := startWeb(runCtx, cfg.Web, sb, webSessions{store: store}, log); err != nil {
+		if err := startWeb(runCtx, cfg.Web, &web.Server{
+			Sessions: webSessions{store: store}, Live: web.FromSwitchboard(sb), Journal: store, Calls: web.CallsOf(sb), Log: log,
+		}, log); err != nil {
 			return err
 		}
 	}

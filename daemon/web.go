@@ -8,17 +8,15 @@ import (
 	"net"
 
 	"github.com/hotline-dev/hotline/config"
-	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/hotline-dev/hotline/web"
 )
 
-// startWeb serves the workplace (docs/workplace.md) on c.Listen until ctx ends, reading the live
-// state from sb. What can fail at start fails the daemon's start: the certificate or key
+// startWeb serves the workplace srv (docs/workplace.md) on c.Listen until ctx ends. What can fail at start fails the daemon's start: the certificate or key
 // unreadable, the address taken.
 //
 // Logins and sessions are the journal's accounts (webSessions): nobody can log in until an
 // administrator has set a password (`hotline admin init`, `hotline operator passwd`).
-func startWeb(ctx context.Context, c config.Web, sb *switchboard.Switchboard, sessions web.Sessions, log *slog.Logger) error {
+func startWeb(ctx context.Context, c config.Web, srv *web.Server, log *slog.Logger) error {
 	var tlsConfig *tls.Config
 	scheme := "http"
 	if c.TLSCert != "" {
@@ -33,7 +31,6 @@ func startWeb(ctx context.Context, c config.Web, sb *switchboard.Switchboard, se
 	if err != nil {
 		return fmt.Errorf("web.listen: %w", err)
 	}
-	srv := &web.Server{Sessions: sessions, Live: web.FromSwitchboard(sb), Log: log}
 	go func() {
 		if err := web.Serve(ctx, ln, srv.Handler(), tlsConfig, log); err != nil {
 			log.Error("workplace stopped", "addr", c.Listen, "err", err)

@@ -67,7 +67,7 @@ func TestStartWeb(t *testing.T) {
 		{"no certificate file", config.Web{Listen: "127.0.0.1:0", TLSCert: filepath.Join(dir, "none.crt"), TLSKey: key}, "web.tls_cert"},
 		{"key of another kind", config.Web{Listen: "127.0.0.1:0", TLSCert: cert, TLSKey: cert}, "web.tls_cert"},
 	} {
-		if err := startWeb(t.Context(), tt.c, nil, web.NoAccounts{}, log); err == nil || !strings.Contains(err.Error(), tt.says) {
+		if err := startWeb(t.Context(), tt.c, &web.Server{}, log); err == nil || !strings.Contains(err.Error(), tt.says) {
 			t.Errorf("%s: %v, want an error about %s", tt.name, err, tt.says)
 		}
 	}
@@ -79,7 +79,7 @@ func TestStartWeb(t *testing.T) {
 	}
 	addr := free.Addr().String()
 	free.Close()
-	if err := startWeb(t.Context(), config.Web{Listen: addr, TLSCert: cert, TLSKey: key}, nil, web.NoAccounts{}, log); err != nil {
+	if err := startWeb(t.Context(), config.Web{Listen: addr, TLSCert: cert, TLSKey: key}, &web.Server{}, log); err != nil {
 		t.Fatal(err)
 	}
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}

@@ -59,5 +59,5 @@ func (w webSessions) Lookup(ctx context.Context, id string) (web.User, error) {
 func (w webSessions) Logout(ctx context.Context, id string) error { return w.store.EndSession(ctx, id) }
 
 func userOf(op hotline.Operator) web.User {
-	return web.User{OperatorID: op.ID, Login: op.Login, Name: op.Name, Level: op.Level, Role: op.Role}
+	return web.User{OperatorID: op.ID, Login: op.Login, Name: op.Name, Level: op.Level, Role: op.Role, Extension: op.Extension}
 }

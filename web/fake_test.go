@@ -25,9 +25,10 @@ type fakeAccount struct {
 }
 
 var (
-	level1 = User{OperatorID: 1, Login: "ivanova", Name: "Иванова А. П.", Level: hotline.Level1, Role: hotline.RoleOperator}
-	level2 = User{OperatorID: 2, Login: "petrov", Name: "Петров Б. В.", Level: hotline.Level2, Role: hotline.RoleOperator}
-	admin  = User{OperatorID: 3, Login: "admin", Name: "Сидорова В. Г.", Level: hotline.Level1, Role: hotline.RoleAdministrator}
+	// The same people as testJournal's operators, with the same ids.
+	admin  = User{OperatorID: 1, Login: "admin", Name: "Сидорова В. Г.", Level: hotline.Level1, Role: hotline.RoleAdministrator}
+	level1 = User{OperatorID: 2, Login: "ivanova", Name: "Иванова А. П.", Level: hotline.Level1, Role: hotline.RoleOperator, Extension: "1001"}
+	level2 = User{OperatorID: 3, Login: "petrov", Name: "Петров Б. В.", Level: hotline.Level2, Role: hotline.RoleOperator, Extension: "2001"}
 )
 
 func newFakeSessions() *fakeSessions {

@@ -72,13 +72,37 @@ func (s *Server) livePage(w http.ResponseWriter, r *http.Request, u User) {
 	s.render(w, r, http.StatusOK, "live", data)
 }
 
-// liveEvents is the live board's event stream (text/event-stream): an event "board" with the
-// board's HTML at once (from a fresh snapshot) and after every loop step that changed anything.
-// When the feed cannot go on (the reader lagged, a change does not follow the one before, the
+// liveEvents is the live board's event stream: the event "board" with the board's HTML.
+func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request, u User) {
+	board := s.pages().board
+	s.stream(w, r, u, 0, func(_ context.Context, snap switchboard.Snapshot) ([]Event, error) {
+		var b strings.Builder
+		if err := board.Execute(&b, newBoard(snap)); err != nil {
+			return nil, fmt.Errorf("render the board: %w", err)
+		}
+		return []Event{{Name: "board", Data: b.String()}}, nil
+	})
+}
+
+// Event is one server-sent event of a page's stream: htmx's sse extension swaps Data (HTML) into
+// the element with sse-swap=Name.
+type Event struct {
+	Name, Data string
+}
+
+// Render makes a page's events from the live state now. It runs after every loop step that
+// changed anything and, when the stream polls, every poll interval (for what lives in the
+// journal rather than the switchboard, such as the count of cases under review); an event whose
+// Data is what was last sent under its Name is not sent again.
+type Render func(ctx context.Context, snap switchboard.Snapshot) ([]Event, error)
+
+// stream serves a page's event stream (text/event-stream): its events at once (from a fresh
+// snapshot), then after every loop step that changed anything and every poll (0: never). When
+// the feed cannot go on (the reader lagged, a change does not follow the one before, the
 // switchboard stopped) it sends an event "resync" saying why and ends the stream: the browser's
 // EventSource reconnects after the retry, and the new stream starts from a new snapshot. So a
 // reconnect, for any reason, always shows the state now.
-func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request, u User) {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll time.Duration, render Render) {
 	if s.Live == nil {
 		s.errorPage(w, r, http.StatusServiceUnavailable, "Сведения о звонках недоступны.")
 		return
@@ -97,7 +121,7 @@ func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request, u User) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx: pass each event on at once
 	w.WriteHeader(http.StatusOK)
-	board := s.pages().board
+	sent := map[string]string{}
 	send := func(event, data string) error {
 		_ = rc.SetWriteDeadline(time.Now().Add(liveWriteTimeout)) // not every writer has deadlines
 		if _, err := io.WriteString(w, sseEvent(event, data)); err != nil {
@@ -105,12 +129,21 @@ func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request, u User) {
 		}
 		return rc.Flush()
 	}
-	sendBoard := func() error {
-		var b strings.Builder
-		if err := board.Execute(&b, newBoard(snap)); err != nil {
-			return fmt.Errorf("render the board: %w", err)
+	update := func() error {
+		evs, err := render(ctx, snap)
+		if err != nil {
+			return err
 		}
-		return send("board", b.String())
+		for _, ev := range evs {
+			if last, ok := sent[ev.Name]; ok && last == ev.Data {
+				continue
+			}
+			if err := send(ev.Name, ev.Data); err != nil {
+				return err
+			}
+			sent[ev.Name] = ev.Data
+		}
+		return nil
 	}
 	resync := func(why string) {
 		s.log().Debug("web: live stream ends for a resync", "login", u.Login, "why", why, "seq", snap.Seq)
@@ -119,7 +152,7 @@ func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request, u User) {
 	if _, err := fmt.Fprintf(w, "retry: %d\n\n", reconnectAfter.Milliseconds()); err != nil {
 		return
 	}
-	if err := sendBoard(); err != nil {
+	if err := update(); err != nil {
 		s.log().Debug("web: live stream", "login", u.Login, "err", err)
 		return
 	}
@@ -129,6 +162,12 @@ func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request, u User) {
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	var polls <-chan time.Time
+	if poll > 0 {
+		t := time.NewTicker(poll)
+		defer t.Stop()
+		polls = t.C
+	}
 	ch := feed.C()
 	for {
 		select {
@@ -153,7 +192,12 @@ func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request, u User) {
 			if c.More {
 				continue // the step is half way: show it when its last change comes
 			}
-			if err := sendBoard(); err != nil {
+			if err := update(); err != nil {
+				s.log().Debug("web: live stream", "login", u.Login, "err", err)
+				return
+			}
+		case <-polls:
+			if err := update(); err != nil {
 				s.log().Debug("web: live stream", "login", u.Login, "err", err)
 				return
 			}

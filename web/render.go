@@ -2,9 +2,13 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -13,34 +17,65 @@ import (
 
 // pages are the parsed templates: one set per page, each the layout with its content.
 type pages struct {
+	base   *template.Template // the layout and the parts
 	byName map[string]*template.Template
 	board  *template.Template // the live board alone, for the event stream
 }
 
 // pageData is what every page's template gets.
 type pageData struct {
-	Title string
-	User  *User
-	Error string // a message shown at the top of the form, role="alert"
-	Login string // the login form's login, kept after a refusal
-	Board *boardView
+	Title  string
+	User   *User
+	Error  string // a message shown at the top of the form, role="alert"
+	Notice string // what was just done («Обращение сохранено»), role="status"
+	Login  string // the login form's login, kept after a refusal
+	Board  *boardView
+	// Data is the page's own view (each page documents its type).
+	Data any
 }
 
-var pageNames = []string{"login", "live", "error"}
-
+// The templates: templates/NAME.html is the page NAME (it defines "content"); templates/_*.html
+// are parts every page may use, and the event streams render alone (the board, the card...).
 func (s *Server) pages() *pages {
 	s.parse.Do(func() {
-		funcs := template.FuncMap{"clock": clock}
-		base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/board.html"))
-		p := &pages{byName: map[string]*template.Template{}}
-		for _, name := range pageNames {
-			t := template.Must(template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
-			p.byName[name] = t
+		base := template.Must(template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html"))
+		files, err := fs.Glob(templateFS, "templates/*.html")
+		if err != nil {
+			panic(err) // a constant pattern
+		}
+		p := &pages{byName: map[string]*template.Template{}, base: base}
+		for _, f := range files {
+			name := strings.TrimSuffix(path.Base(f), ".html")
+			if name == "layout" || strings.HasPrefix(name, "_") {
+				continue
+			}
+			p.byName[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, f))
 		}
 		p.board = base.Lookup("board")
 		s.parsed = p
 	})
 	return s.parsed
+}
+
+// part renders the shared template name (from templates/_*.html) alone: for event streams and
+// htmx swaps.
+func (s *Server) part(name string, data any) (string, error) {
+	t := s.pages().base.Lookup(name)
+	if t == nil {
+		return "", fmt.Errorf("web: no template %q", name)
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, data); err != nil {
+		return "", fmt.Errorf("web: render %s: %w", name, err)
+	}
+	return b.String(), nil
+}
+
+// templateFuncs are the functions every template may call.
+var templateFuncs = template.FuncMap{
+	"clock": clock,
+	"date":  dateText,
+	"when":  whenText,
 }
 
 // render writes the page name with data, with status. It renders into a buffer first, so that a
@@ -141,4 +176,47 @@ func clock(t time.Time) string {
 		return "—"
 	}
 	return t.Local().Format("15:04:05")
+}
+
+// dateText is a date as the page shows it (02.01.2006); the zero time is a dash.
+func dateText(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.Local().Format("02.01.2006")
+}
+
+// whenText is a moment as the page shows it (02.01.2006 15:04); the zero time is a dash.
+func whenText(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.Local().Format("02.01.2006 15:04")
+}
+
+// failure is what the page says when the journal or the call flow refused or failed, and the
+// status to answer with. The rules' own message (hotline.Error) says what was wrong; it is in
+// English, as the rules are written, after a Russian sentence saying what kind of refusal it is.
+// Anything that is not a rule's refusal is logged and shown as a generic Russian message.
+func (s *Server) failure(r *http.Request, what string, err error) (int, string) {
+	var he *hotline.Error
+	if !errors.As(err, &he) {
+		s.log().Error("web: "+what, "path", r.URL.Path, "err", err)
+		return http.StatusInternalServerError, "Не выполнено: внутренняя ошибка сервера. Попробуйте ещё раз."
+	}
+	switch he.Code {
+	case hotline.EINVALID:
+		return http.StatusUnprocessableEntity, "Проверьте данные: " + he.Message
+	case hotline.ENOTFOUND:
+		return http.StatusNotFound, "Не найдено: " + he.Message
+	case hotline.ECONFLICT:
+		return http.StatusConflict, "Данные уже изменились: " + he.Message
+	case hotline.EFORBIDDEN:
+		return http.StatusForbidden, "Недостаточно прав: " + he.Message
+	case hotline.EUNAVAILABLE:
+		s.log().Warn("web: "+what, "path", r.URL.Path, "err", err)
+		return http.StatusServiceUnavailable, "Сейчас недоступно: " + he.Message
+	}
+	s.log().Error("web: "+what, "path", r.URL.Path, "err", err)
+	return http.StatusInternalServerError, "Не выполнено: внутренняя ошибка сервера. Попробуйте ещё раз."
 }

@@ -46,6 +46,30 @@ type User struct {
 	Name       string
 	Level      hotline.Level
 	Role       hotline.Role
+	Extension  string // the operator's device: what the page shows as «Внутренний номер»
+}
+
+// Actor is the user as the journal's and the switchboard's rules see them: every change made
+// from the page is attributed to the logged-in account, never to a name typed in a form.
+func (u User) Actor() hotline.Actor {
+	return hotline.Actor{Login: u.Login, OperatorID: u.OperatorID, Role: u.Role}
+}
+
+// IsAdministrator and IsLevel2 are for templates choosing what to offer; the route table's
+// Access is what enforces it.
+func (u User) IsAdministrator() bool { return u.Role == hotline.RoleAdministrator }
+func (u User) IsLevel2() bool        { return u.Level == hotline.Level2 }
+
+// RoleText is the user's role as the page shows it («Информация о сотруднике»).
+func (u User) RoleText() string {
+	lvl := "оператор 1-го уровня"
+	if u.Level == hotline.Level2 {
+		lvl = "оператор 2-го уровня"
+	}
+	if u.IsAdministrator() {
+		return "администратор, " + lvl
+	}
+	return lvl
 }
 
 // Access is the set of groups the user belongs to, for the route table's checks.

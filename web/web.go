@@ -25,6 +25,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/journal"
 )
 
 //go:embed templates/*.html
@@ -56,6 +57,10 @@ type Route struct {
 	handle  func(w http.ResponseWriter, r *http.Request, u User)
 }
 
+// Home is where a user lands after logging in: the personal workplace (the manual's «Личный
+// кабинет»: who they are, the softphone block, the electronic journal).
+const Home = "/work"
+
 // SessionCookie is the name of the session cookie.
 const SessionCookie = "hotline_session"
 
@@ -64,7 +69,13 @@ const SessionCookie = "hotline_session"
 type Server struct {
 	Sessions Sessions
 	Live     Live
-	Log      *slog.Logger // nil: discard
+	// Journal is the store the pages read and write through (its rules decide what a user may
+	// do); nil: the pages that need it answer 503.
+	Journal *journal.Store
+	// Calls acts on live calls and presence (the same requests the handset's codes make); nil:
+	// those buttons answer 503.
+	Calls Calls
+	Log   *slog.Logger // nil: discard
 	// SecureCookie marks the session cookie Secure on plain HTTP too: for a listener behind a
 	// reverse proxy that terminates TLS (the cookie is always Secure on a TLS listener).
 	SecureCookie bool
@@ -90,14 +101,23 @@ func (s *Server) log() *slog.Logger {
 	return s.Log
 }
 
-// Routes is the route table: every path the workplace answers (the tests walk it).
+// Routes is the route table: every path the workplace answers (the tests walk it). Each part of the
+// workplace keeps its routes beside its handlers (operator.go, cases.go, specialist.go, admin.go).
 func (s *Server) Routes() []Route {
+	var all []Route
+	for _, part := range [][]Route{s.baseRoutes(), s.operatorRoutes(), s.caseRoutes(), s.specialistRoutes(), s.adminRoutes()} {
+		all = append(all, part...)
+	}
+	return all
+}
+
+func (s *Server) baseRoutes() []Route {
 	return []Route{
 		{Pattern: "GET /login", Allow: Public, Title: "вход", handle: s.loginPage},
 		{Pattern: "POST /login", Allow: Public, Title: "вход: проверка пароля", handle: s.login},
 		{Pattern: "GET /static/", Allow: Public, Title: "стили и скрипты", handle: s.static()},
 		{Pattern: "POST /logout", Allow: AnyUser, Title: "выход", handle: s.logout},
-		{Pattern: "GET /{$}", Allow: AnyUser, Title: "начальная страница", handle: redirectTo("/live")},
+		{Pattern: "GET /{$}", Allow: AnyUser, Title: "начальная страница", handle: redirectTo(Home)},
 		{Pattern: "GET /live", Allow: AnyUser, Title: "Оперативная обстановка", handle: s.livePage},
 		{Pattern: "GET /live/events", Allow: AnyUser, Title: "Оперативная обстановка: изменения (SSE)", handle: s.liveEvents},
 	}
@@ -220,7 +240,7 @@ const (
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, _ User) {
 	if _, err := s.user(r); err == nil {
-		http.Redirect(w, r, "/live", http.StatusSeeOther)
+		http.Redirect(w, r, Home, http.StatusSeeOther)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -277,7 +297,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ User) {
 		HttpOnly: true, Secure: r.TLS != nil || s.SecureCookie, SameSite: http.SameSiteStrictMode,
 	})
 	s.log().Info("web: logged in", "login", sess.User.Login, "addr", clientAddr(r))
-	http.Redirect(w, r, "/live", http.StatusSeeOther)
+	http.Redirect(w, r, Home, http.StatusSeeOther)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, u User) {

@@ -292,7 +292,7 @@ func TestLoginAndLogout(t *testing.T) {
 	h := (&Server{Sessions: ss}).Handler()
 	for _, tlsOn := range []bool{false, true} {
 		rec := post(h, form("ivanova", "пароль-ivanova"), tlsOn)
-		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/live" {
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != Home {
 			t.Fatalf("login: %d to %q: %s", rec.Code, rec.Header().Get("Location"), rec.Body)
 		}
 		c := rec.Result().Cookies()[0]
