@@ -184,3 +184,49 @@ func queueWith(at time.Time, numbers ...string) switchboard.Change {
 	}
 	return c
 }
+
+// fakeCalls is the switchboard's actions, recorded: each request as one line ("transfer 2 c1 3"),
+// answered with fail when set.
+type fakeCalls struct {
+	mu   sync.Mutex
+	asks []string
+	fail error
+}
+
+func (f *fakeCalls) ask(by hotline.Actor, format string, args ...any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
+	f.asks = append(f.asks, by.Login+": "+fmt.Sprintf(format, args...))
+	return nil
+}
+
+// Asked returns the requests so far.
+func (f *fakeCalls) Asked() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.asks...)
+}
+
+func (f *fakeCalls) Login(_ context.Context, by hotline.Actor, op int64) error {
+	return f.ask(by, "login %d", op)
+}
+func (f *fakeCalls) Pause(_ context.Context, by hotline.Actor, op int64, reason string) error {
+	return f.ask(by, "pause %d %s", op, reason)
+}
+func (f *fakeCalls) Resume(_ context.Context, by hotline.Actor, op int64) error {
+	return f.ask(by, "resume %d", op)
+}
+func (f *fakeCalls) Logout(_ context.Context, by hotline.Actor, op int64) error {
+	return f.ask(by, "logout %d", op)
+}
+func (f *fakeCalls) Transfer(_ context.Context, by hotline.Actor, op int64, call string, to int64) error {
+	return f.ask(by, "transfer %d %s %d", op, call, to)
+}
+func (f *fakeCalls) CallBack(_ context.Context, by hotline.Actor, op int64, number string, caseID int64) error {
+	return f.ask(by, "callback %d %s %d", op, number, caseID)
+}
+
+var _ Calls = (*fakeCalls)(nil)
