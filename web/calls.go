@@ -27,6 +27,9 @@ type Calls interface {
 	// CallBack dials number for operatorID: the operator's device first, then the caller, bridged
 	// and recorded like any call; the attempt is recorded on case caseID.
 	CallBack(ctx context.Context, by hotline.Actor, operatorID int64, number string, caseID int64) error
+	// ReloadOperators makes the call flow read the operators again after an administrator
+	// changed them (level, skills, extension, removal from service).
+	ReloadOperators(ctx context.Context, by hotline.Actor) error
 }
 
 // CallsOf acts through sb.

@@ -229,4 +229,8 @@ func (f *fakeCalls) CallBack(_ context.Context, by hotline.Actor, op int64, numb
 	return f.ask(by, "callback %d %s %d", op, number, caseID)
 }
 
+func (f *fakeCalls) ReloadOperators(_ context.Context, by hotline.Actor) error {
+	return f.ask(by, "reload")
+}
+
 var _ Calls = (*fakeCalls)(nil)
