@@ -20,6 +20,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -122,6 +123,39 @@ type Web struct {
 	// workplace speaks HTTPS. Both or neither.
 	TLSCert string `yaml:"tls_cert"`
 	TLSKey  string `yaml:"tls_key"`
+	// SecureCookie marks the session cookie Secure on a plain-HTTP listener too: for a workplace
+	// behind a reverse proxy that terminates TLS (docs/workplace.md), so the browser never sends
+	// the cookie in clear. On a TLS listener it is always Secure.
+	SecureCookie bool `yaml:"secure_cookie"`
+	// TrustedProxies are the reverse proxies in front of the workplace, as addresses or CIDR
+	// prefixes (e.g. 127.0.0.1/32). From them, and only from them, X-Forwarded-For gives the
+	// client's address that login throttling counts by. Empty: the header is ignored.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+}
+
+// Proxies returns TrustedProxies parsed (a bare address is a /32 or /128 prefix). Check reports
+// a malformed entry; here it is skipped.
+func (w Web) Proxies() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range w.TrustedProxies {
+		if p, err := parseProxy(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseProxy(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }
 
 // Log is the daemon's logging.
@@ -181,7 +215,7 @@ func Default() Config {
 		Journal:  Journal{Path: "/var/lib/hotline/hotline.db"},
 		API:      API{Socket: "/run/hotline/hotline.sock"},
 		Metrics:  Metrics{Listen: "127.0.0.1:9464"},
-		Web:      Web{Listen: "127.0.0.1:8080"},
+		Web:      Web{Listen: "127.0.0.1:8080", TrustedProxies: []string{}},
 		Log:      Log{Level: "info", Format: "text"},
 		Shutdown: Shutdown{Drain: 0, Waiting: WaitingKeep},
 		// The core's defaults (switchboard.DefaultConfig) as the file writes them; daemon's
@@ -518,6 +552,20 @@ func integer(p func(c *Config) *int) func(*Config, string) error {
 	}
 }
 
+// list is a comma-separated list; empty entries are dropped.
+func list(p func(c *Config) *[]string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var out []string
+		for e := range strings.SplitSeq(v, ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				out = append(out, e)
+			}
+		}
+		*p(c) = out
+		return nil
+	}
+}
+
 func boolean(p func(c *Config) *bool) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		b, err := strconv.ParseBool(v)
@@ -561,6 +609,8 @@ func envVars() []envVar {
 		{"HOTLINE_WEB_PUBLIC", boolean(func(c *Config) *bool { return &c.Web.Public })},
 		{"HOTLINE_WEB_TLS_CERT", str(func(c *Config) *string { return &c.Web.TLSCert })},
 		{"HOTLINE_WEB_TLS_KEY", str(func(c *Config) *string { return &c.Web.TLSKey })},
+		{"HOTLINE_WEB_SECURE_COOKIE", boolean(func(c *Config) *bool { return &c.Web.SecureCookie })},
+		{"HOTLINE_WEB_TRUSTED_PROXIES", list(func(c *Config) *[]string { return &c.Web.TrustedProxies })},
 		{"HOTLINE_LOG_LEVEL", str(func(c *Config) *string { return &c.Log.Level })},
 		{"HOTLINE_LOG_FORMAT", str(func(c *Config) *string { return &c.Log.Format })},
 		{"HOTLINE_LANGUAGE", str(func(c *Config) *string { return &c.Calls.Language })},
@@ -720,6 +770,11 @@ func (c Config) validate(ps *problems) {
 	}
 	if (c.Web.TLSCert == "") != (c.Web.TLSKey == "") {
 		bad("web.tls_cert", "web.tls_cert and web.tls_key go together: set both (HTTPS) or neither")
+	}
+	for i, px := range c.Web.TrustedProxies {
+		if _, err := parseProxy(px); err != nil {
+			bad(fmt.Sprintf("web.trusted_proxies[%d]", i), "not an IP address or CIDR prefix (like 127.0.0.1 or 10.0.0.0/8): %q", px)
+		}
 	}
 	if c.Web.Public && c.Web.Listen != "" && (c.Web.TLSCert == "" || c.Web.TLSKey == "") {
 		bad("web.public", "needs web.tls_cert and web.tls_key: a workplace open to the network would carry passwords and session cookies in clear")

@@ -149,6 +149,21 @@ func FuzzEnv(f *testing.F) {
 				t.Fatalf("%s=%q gave %s = %v (%v)", v.name, value, key, got, perr)
 			}
 			scalar = b
+		case []string:
+			// A comma-separated list: each non-empty entry, trimmed, in order.
+			var want []string
+			for e := range strings.SplitSeq(value, ",") {
+				if e = strings.TrimSpace(e); e != "" {
+					want = append(want, e)
+				}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s=%q gave %s = %q, want %q", v.name, value, key, got, want)
+			}
+			if len(want) == 0 {
+				return // no entries: as unset
+			}
+			scalar = want
 		default:
 			t.Fatalf("%s sets %s of type %T: teach this test", v.name, key, got)
 		}

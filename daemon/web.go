@@ -27,6 +27,8 @@ func startWeb(ctx context.Context, c config.Web, srv *web.Server, log *slog.Logg
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		scheme = "https"
 	}
+	srv.SecureCookie = c.SecureCookie
+	srv.TrustedProxies = c.Proxies()
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", c.Listen)
 	if err != nil {
 		return fmt.Errorf("web.listen: %w", err)

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +80,11 @@ type Server struct {
 	// SecureCookie marks the session cookie Secure on plain HTTP too: for a listener behind a
 	// reverse proxy that terminates TLS (the cookie is always Secure on a TLS listener).
 	SecureCookie bool
+	// TrustedProxies are the addresses of reverse proxies in front of the workplace (e.g.
+	// 127.0.0.1/32 for nginx on this machine). Only a request that comes from one of them has its
+	// X-Forwarded-For read, for the client's address that login throttling counts by; anyone
+	// else could forge that header, so by default (empty) it is ignored.
+	TrustedProxies []netip.Prefix
 	// KeepAlive is how often the event stream sends a comment when nothing changes, so that
 	// proxies do not close it as idle; 0: 15 s.
 	KeepAlive time.Duration
@@ -268,7 +274,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ User) {
 		s.render(w, r, http.StatusUnauthorized, "login", data)
 		return
 	}
-	sess, err := s.sessions().Login(r.Context(), Credentials{Login: login, Password: password, Addr: clientAddr(r)})
+	sess, err := s.sessions().Login(r.Context(), Credentials{Login: login, Password: password, Addr: s.clientAddr(r)})
 	if err != nil {
 		status, msg := http.StatusInternalServerError, "Вход сейчас невозможен. Попробуйте позже."
 		switch {
@@ -281,7 +287,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ User) {
 		default:
 			s.log().Error("web: login failed", "login", login, "err", err)
 		}
-		s.log().Info("web: login refused", "login", login, "addr", clientAddr(r), "status", status)
+		s.log().Info("web: login refused", "login", login, "addr", s.clientAddr(r), "status", status)
 		data.Error = msg
 		s.render(w, r, status, "login", data)
 		return
@@ -296,7 +302,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ User) {
 		Name: SessionCookie, Value: sess.ID, Path: "/", Expires: sess.Expires,
 		HttpOnly: true, Secure: r.TLS != nil || s.SecureCookie, SameSite: http.SameSiteStrictMode,
 	})
-	s.log().Info("web: logged in", "login", sess.User.Login, "addr", clientAddr(r))
+	s.log().Info("web: logged in", "login", sess.User.Login, "addr", s.clientAddr(r))
 	http.Redirect(w, r, Home, http.StatusSeeOther)
 }
 
@@ -321,13 +327,48 @@ func clearCookie(w http.ResponseWriter, r *http.Request, secure bool) {
 		HttpOnly: true, Secure: r.TLS != nil || secure, SameSite: http.SameSiteStrictMode})
 }
 
-// clientAddr is the client's IP address as the listener saw it.
-func clientAddr(r *http.Request) string {
+// clientAddr is the client's IP address: as the listener saw it, or, for a request from a trusted
+// proxy, the nearest address in X-Forwarded-For that is not itself a trusted proxy (the proxies
+// append; entries left of the first untrusted one could have been written by the client).
+func (s *Server) clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if len(s.TrustedProxies) == 0 || !s.trusted(host) {
+		return host
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		for h := range strings.SplitSeq(v, ",") {
+			hops = append(hops, strings.TrimSpace(h))
+		}
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(hops[i])
+		if err != nil {
+			return host // a malformed entry: the proxy's own address is all that is known
+		}
+		if !s.trusted(a.String()) {
+			return a.Unmap().String()
+		}
 	}
 	return host
+}
+
+// trusted reports whether addr is one of TrustedProxies.
+func (s *Server) trusted(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range s.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // Serve serves h on ln until ctx ends, with HTTPS when tlsConfig is set (its certificates; HTTP/2

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -508,5 +509,55 @@ func TestVendorFilesMatchTheManifest(t *testing.T) {
 		if !listed[e.Name()] {
 			t.Errorf("static/vendor/%s is not in the MANIFEST: vendor files come from make web only", e.Name())
 		}
+	}
+}
+
+func TestClientAddrTrustsOnlyTheConfiguredProxies(t *testing.T) {
+	proxies := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8")}
+	cases := []struct {
+		name    string
+		trusted []netip.Prefix
+		remote  string
+		xff     []string
+		want    string
+	}{
+		{"no proxies configured: the header is ignored", nil, "127.0.0.1:5000", []string{"203.0.113.7"}, "127.0.0.1"},
+		{"from a trusted proxy: the client it saw", proxies, "127.0.0.1:5000", []string{"203.0.113.7"}, "203.0.113.7"},
+		{"from an untrusted address: the header is forged", proxies, "198.51.100.2:5000", []string{"203.0.113.7"}, "198.51.100.2"},
+		{"a client's own X-Forwarded-For entry is skipped", proxies, "127.0.0.1:5000", []string{"1.2.3.4, 203.0.113.7"}, "203.0.113.7"},
+		{"a chain of trusted proxies", proxies, "127.0.0.1:5000", []string{"203.0.113.7, 10.1.2.3"}, "203.0.113.7"},
+		{"several header lines", proxies, "127.0.0.1:5000", []string{"203.0.113.7", "10.1.2.3"}, "203.0.113.7"},
+		{"malformed entry: the proxy's address", proxies, "127.0.0.1:5000", []string{"<script>"}, "127.0.0.1"},
+		{"only proxies: the proxy's address", proxies, "127.0.0.1:5000", []string{"10.9.9.9"}, "127.0.0.1"},
+		{"no header from a proxy", proxies, "127.0.0.1:5000", nil, "127.0.0.1"},
+		{"IPv4-mapped IPv6 client", proxies, "127.0.0.1:5000", []string{"::ffff:203.0.113.7"}, "203.0.113.7"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := &Server{TrustedProxies: c.trusted}
+			r := httptest.NewRequest("POST", "/login", nil)
+			r.RemoteAddr = c.remote
+			for _, v := range c.xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			if got := s.clientAddr(r); got != c.want {
+				t.Errorf("clientAddr = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestSecureCookieBehindAProxy(t *testing.T) {
+	ss := newFakeSessions()
+	h := (&Server{Sessions: ss, SecureCookie: true}).Handler()
+	req := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"login": {"ivanova"}, "password": {"пароль-ivanova"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("login: %d", rec.Code)
+	}
+	if c := rec.Result().Cookies()[0]; !c.Secure {
+		t.Errorf("with SecureCookie the cookie must be Secure on plain HTTP: %+v", c)
 	}
 }
