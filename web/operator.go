@@ -394,7 +394,11 @@ func (s *Server) workPage(w http.ResponseWriter, r *http.Request, u User) {
 
 func (s *Server) renderWork(w http.ResponseWriter, r *http.Request, u User, status int, notice, errMsg string) {
 	snap := s.snapshot(r.Context())
-	if snap == nil && errMsg == "" {
+	switch {
+	case errMsg != "" || snap != nil:
+	case s.Live == nil:
+		errMsg = "Сведения о звонках недоступны."
+	default:
 		errMsg = "Сведения о звонках сейчас недоступны; страница обновится сама."
 	}
 	v := s.workView(r.Context(), u, snap, s.levels(r.Context()), s.callerHistory)
