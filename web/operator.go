@@ -91,7 +91,7 @@ type callerCard struct {
 	NumberKnown bool   // a phone number: the history was looked up
 	Line        string // the topic of the dialled line, when the line has one
 	Joined      time.Time
-	Waited      string // once answered: how long the caller waited; "" while they still wait
+	Waited      string // how long the caller waited until offered to the user, or answered; "" unknown
 	callerHistory
 }
 
@@ -243,7 +243,9 @@ func (s *Server) workView(ctx context.Context, u User, snap *switchboard.Snapsho
 			sp.State = "Вызов"
 		}
 		card := &callerCard{CallID: c.ID, Number: c.CallerNumber, Joined: cmp.Or(c.JoinedAt, c.ArrivedAt)}
-		if c.Phase == switchboard.PhaseTalking && me.Presence == hotline.PresenceTalking && me.Since.After(card.Joined) {
+		// The wait up to the offer (ringing) or the answer (talking): the operator's presence
+		// changed then. Not up to now, which would change the block at every step of the feed.
+		if (me.Presence == hotline.PresenceRinging || me.Presence == hotline.PresenceTalking) && me.Since.After(card.Joined) {
 			card.Waited = waitedText(me.Since.Sub(card.Joined))
 		}
 		card.callerHistory = hist(ctx, *c)

@@ -281,7 +281,7 @@ func TestWorkEventsPopTheCallersCardWithTheirHistory(t *testing.T) {
 	live.Push(switchboard.Change{Kind: switchboard.OperatorPresence, Operator: &op})
 	sp := next("softphone")
 	for _, want := range []string{`id="caller-card" data-call="c9"`, `<strong id="caller-number">&#43;79001112233<`, "Входящий вызов",
-		"Отказ в медицинской помощи", `href="/cards/new?call=c9"`, `id="add-case"`, "Добавить",
+		"Отказ в медицинской помощи", `id="caller-wait">0:30<`, `href="/cards/new?call=c9"`, `id="add-case"`, "Добавить",
 		`href="/cases/` + itoa(open.ID) + `"`, "В работе", "Утверждено", "Консультация", "Замена полиса ОМС", "идёт"} {
 		if !strings.Contains(sp, want) {
 			t.Errorf("the card lacks %q: %s", want, sp)
