@@ -63,8 +63,8 @@ func Start(t testing.TB, limit time.Duration, flags ...chromedp.ExecAllocatorOpt
 	return bctx
 }
 
-// Tab opens another tab of ctx's browser (its own page, same cookie jar: log in as another user
-// in another browser instead, with Start). The tab's console is watched too.
+// Tab opens another tab of ctx's browser: its own page, the same cookies (the same user, a
+// second window). The tab's console is watched too.
 func Tab(t testing.TB, ctx context.Context) context.Context {
 	t.Helper()
 	tctx, cancel := chromedp.NewContext(ctx)
@@ -74,6 +74,19 @@ func Tab(t testing.TB, ctx context.Context) context.Context {
 	}
 	WatchConsole(t, tctx)
 	return tctx
+}
+
+// Person opens a tab in a new browser context of ctx's browser: its own cookies, as another
+// person at another computer (log in as another user there). Its console is watched too.
+func Person(t testing.TB, ctx context.Context) context.Context {
+	t.Helper()
+	pctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(pctx); err != nil {
+		t.Fatalf("open a browser context: %v", err)
+	}
+	WatchConsole(t, pctx)
+	return pctx
 }
 
 // WatchConsole fails the test for any exception or content-security-policy refusal the page of
@@ -105,11 +118,11 @@ func WatchConsole(t testing.TB, ctx context.Context) {
 }
 
 // WaitText waits up to within for the element sel's text to contain want, and says how long it
-// took.
+// took. A page that navigates meanwhile (a form posted, a redirect) is waited on again.
 func WaitText(ctx context.Context, sel, want string, within time.Duration) (time.Duration, error) {
 	start := time.Now()
 	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.innerText.includes(%q); })()`, sel, want)
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(within), chromedp.WithPollingInterval(20*time.Millisecond)))
+	err := poll(ctx, js, within)
 	if err != nil {
 		now, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.innerText : "(no element)"; })()`, sel)))
 		return time.Since(start), fmt.Errorf("%s does not show %q within %v (it shows %q): %w", sel, want, within, clip(now), err)
@@ -117,11 +130,25 @@ func WaitText(ctx context.Context, sel, want string, within time.Duration) (time
 	return time.Since(start), nil
 }
 
+// poll evaluates js every 20 ms until it is true or within has passed, across navigations.
+func poll(ctx context.Context, js string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return context.DeadlineExceeded
+		}
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(left), chromedp.WithPollingInterval(20*time.Millisecond)))
+		if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "navigated") {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond) // the next page is loading
+	}
+}
+
 // WaitGone waits up to within until no element matches sel.
 func WaitGone(ctx context.Context, sel string, within time.Duration) error {
-	js := fmt.Sprintf(`document.querySelector(%q) === null`, sel)
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(within), chromedp.WithPollingInterval(20*time.Millisecond)))
-	return err
+	return poll(ctx, fmt.Sprintf(`document.querySelector(%q) === null`, sel), within)
 }
 
 func clip(s string) string {
