@@ -244,7 +244,7 @@ func (s *Server) newCardPage(w http.ResponseWriter, r *http.Request, u User) {
 		s.fail(w, r, u, "new card", err)
 		return
 	}
-	if call != nil && f.CallerNumber == "" && notice == "" {
+	if call != nil && f.CallerNumber == "" {
 		v.Form.CallerNumber = call.CallerNumber
 	}
 	s.render(w, r, http.StatusOK, "card", pageData{Title: "Регистрационная карта", User: &u, Notice: notice, Data: v})
@@ -788,6 +788,9 @@ func (s *Server) editCardPage(w http.ResponseWriter, r *http.Request, u User) {
 	if d, err := s.Journal.Draft(ctx, u.Actor(), journal.DraftKeyCase(c.ID)); err == nil {
 		f = formFromDraft(d) // with the version it was based on: a save after a change elsewhere is a conflict
 		notice = strings.TrimSpace(notice + " Восстановлен черновик от " + d.UpdatedAt.Local().Format("02.01.2006 15:04:05") + ".")
+		if d.Version != c.Version {
+			notice += " После него обращение уже изменяли: при сохранении будут показаны сохранённые данные."
+		}
 	} else if hotline.ErrorCode(err) != hotline.ENOTFOUND {
 		s.fail(w, r, u, "read draft", err)
 		return

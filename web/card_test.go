@@ -293,13 +293,28 @@ func TestCardDraftRoundTrip(t *testing.T) {
 	// An edit's draft keeps the version it was based on.
 	k := c.newCase(level1, hotline.Case{})
 	rec = c.post(level1, "/cards/draft", url.Values{"case_id": {strconv.FormatInt(k.ID, 10)}, "version": {"1"}, "type": {"consultation"},
-		"topic": {"policy-replace"}, "description": {"правка из черновика"}})
+		"topic": {"policy-replace"}, "description": {"правка из черновика"}, "result": {"answered"}, "comment": {"меры из черновика"}})
 	if !strings.Contains(rec.Body.String(), "Черновик сохранён") {
 		t.Fatalf("edit draft: %s", rec.Body)
 	}
 	body = c.get(level1, fmt.Sprintf("/cases/%d/edit", k.ID)).Body.String()
-	if !strings.Contains(body, "правка из черновика") || !strings.Contains(body, "Восстановлен черновик") {
+	if !strings.Contains(body, "правка из черновика") || !strings.Contains(body, "Восстановлен черновик") ||
+		!strings.Contains(body, ">меры из черновика</textarea>") || !strings.Contains(body, `<option value="answered" selected>`) {
 		t.Fatalf("edit does not restore its draft: %s", body)
+	}
+	// Someone else saves the case after the draft: the restored card is based on the old version,
+	// so its save is a conflict, not an overwrite.
+	other := "правка администратора"
+	if _, err := c.j.UpdateCase(t.Context(), admin.Actor(), k.ID, journal.CaseUpdate{Description: &other}); err != nil {
+		t.Fatal(err)
+	}
+	body = c.get(level1, fmt.Sprintf("/cases/%d/edit", k.ID)).Body.String()
+	if !strings.Contains(body, `name="version" value="1"`) || !strings.Contains(body, "После него обращение уже изменяли") {
+		t.Fatalf("a draft older than the case: %s", body)
+	}
+	rec = c.post(level1, fmt.Sprintf("/cases/%d", k.ID), cardForm1("version", "1", "description", "правка из черновика"))
+	if rec.Code != http.StatusConflict || c.state(k.ID).c.Description != other {
+		t.Fatalf("saving a draft older than the case: %d", rec.Code)
 	}
 }
 
@@ -513,6 +528,7 @@ func TestCardAttachments(t *testing.T) {
 		content []byte
 	}{
 		{"too big", "big.pdf", append(append([]byte{}, pdf...), make([]byte, MaxAttachmentBytes)...)},
+		{"far too big", "huge.pdf", append(append([]byte{}, pdf...), make([]byte, MaxAttachmentBytes+2<<20)...)},
 		{"html", "letter.pdf", []byte("<!DOCTYPE html><html><script>alert(1)</script></html>")},
 		{"executable", "scan.pdf", append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00"), make([]byte, 600)...)},
 		{"zip that is not a document", "a.docx", zipOf(t, "evil.exe")},
