@@ -90,4 +90,8 @@ type Case struct {
 	ReviewNote string `json:"review_note,omitempty"`
 	// CreatedBy is the login of whoever registered the case ("system" for the call flow).
 	CreatedBy string `json:"created_by"`
+	// Version counts the writes of the case (1 when registered, +1 on every change): an edit
+	// based on an older version is refused, so two people editing one card never overwrite each
+	// other silently.
+	Version int64 `json:"version,omitempty"`
 }

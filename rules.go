@@ -217,6 +217,19 @@ func (c *Case) CanWork(by Actor) error {
 	return Errorf(EFORBIDDEN, "case %s belongs to operator %d; only its owner or an administrator may change it", c.Label(), c.OwnerID)
 }
 
+// MayReadDocuments refuses the documents registered with a case (letters, scans: personal data)
+// to anyone who does not work it: they are for its owner, the operator it was forwarded to, who
+// registered it, an administrator and the system (and anyone while it has no owner yet).
+func (c *Case) MayReadDocuments(by Actor) error {
+	if err := c.CanWork(by); err == nil {
+		return nil
+	}
+	if by.OperatorID != 0 && by.OperatorID == c.ForwardedTo || by.Login != "" && by.Login == c.CreatedBy {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "the documents of case %s are for its owner, who registered it, and administrators", c.Label())
+}
+
 // Label is how messages name the case.
 func (c *Case) Label() string {
 	if c.Number != "" {

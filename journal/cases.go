@@ -3,6 +3,7 @@ package journal
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,7 +14,7 @@ import (
 )
 
 const caseCols = `id, created_at, channel, caller_number, full_name, birth_date, policy_number, address, type, topic,
-	description, owner_id, due_at, status, result, comment, forwarded_to, extend_to, review_note, created_by, updated_at`
+	description, owner_id, due_at, status, result, comment, forwarded_to, extend_to, review_note, created_by, updated_at, version`
 
 type caseRow struct {
 	ID           int64          `db:"id"`
@@ -37,6 +38,7 @@ type caseRow struct {
 	ReviewNote   string         `db:"review_note"`
 	CreatedBy    string         `db:"created_by"`
 	UpdatedAt    int64          `db:"updated_at"`
+	Version      int64          `db:"version"`
 }
 
 func (r caseRow) toCase() hotline.Case {
@@ -45,7 +47,7 @@ func (r caseRow) toCase() hotline.Case {
 		Type: hotline.CaseType(r.Type), Topic: r.Topic.String, Description: r.Description, OwnerID: r.OwnerID.Int64,
 		DueAt: fromMS(r.DueAt), Status: hotline.CaseStatus(r.Status), Result: hotline.Result(r.Result), Comment: r.Comment,
 		ForwardedTo: r.ForwardedTo.Int64, UpdatedAt: time.UnixMilli(r.UpdatedAt).UTC(), ExtendTo: fromMS(r.ExtendTo),
-		ReviewNote: r.ReviewNote, CreatedBy: r.CreatedBy}
+		ReviewNote: r.ReviewNote, CreatedBy: r.CreatedBy, Version: r.Version}
 	c.Number = CaseNumber(c.CreatedAt, c.ID)
 	return c
 }
@@ -191,7 +193,7 @@ func (s *Store) insertCase(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, c
 	if c.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	c.Number = CaseNumber(c.CreatedAt, c.ID)
+	c.Number, c.Version = CaseNumber(c.CreatedAt, c.ID), 1
 	return s.record(ctx, tx, by, "case", c.ID, c.ID, "created", diff(nil, caseFields(*c)))
 }
 
@@ -298,17 +300,21 @@ func (s *Store) change(ctx context.Context, by hotline.Actor, id int64, action s
 		if err := updateCaseRow(ctx, tx, c); err != nil {
 			return err
 		}
+		c.Version = before.Version + 1 // as updateCaseRow wrote it
 		out = c
 		return s.record(ctx, tx, by, "case", id, id, action, diff(caseFields(before), caseFields(c)))
 	})
 	return out, err
 }
 
-// updateCaseRow writes every field of case c that can change.
+// updateCaseRow writes every field of case c that can change, and counts the write in its
+// version. A counter, not updated_at, tells an edit it is stale: two writes in the same
+// millisecond leave updated_at as it was, a counter never; and it is incremented here, in the
+// one statement that writes a case row, so every writer (the card, the call flow, the CLI) bumps it.
 func updateCaseRow(ctx context.Context, tx *sqlx.Tx, c hotline.Case) error {
 	_, err := tx.ExecContext(ctx, `UPDATE cases SET caller_number = ?, full_name = ?, full_name_fold = ?, birth_date = ?,
 		policy_number = ?, address = ?, type = ?, topic = ?, description = ?, owner_id = ?, due_at = ?, status = ?, result = ?,
-		comment = ?, forwarded_to = ?, extend_to = ?, review_note = ?, updated_at = ? WHERE id = ?`,
+		comment = ?, forwarded_to = ?, extend_to = ?, review_note = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
 		c.CallerNumber, c.Person.FullName, fold(c.Person.FullName), c.Person.BirthDate, c.Person.PolicyNumber, c.Person.Address,
 		c.Type, nullStr(c.Topic), c.Description, nullID(c.OwnerID), ms(c.DueAt), c.Status, c.Result, c.Comment,
 		nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.UpdatedAt.UnixMilli(), c.ID)
@@ -337,11 +343,31 @@ type CaseUpdate struct {
 	// Attachment, when set, is a document registered with the case by the same edit: the card
 	// and the document are written together or not at all.
 	Attachment *hotline.Attachment
+	// IfVersion, when not 0, is the version of the case the edit was based on (what the card
+	// showed): the edit is refused with ECONFLICT (ErrStaleVersion) if the case was written since.
+	// Checked in the transaction that writes, so no other write can slip in between.
+	IfVersion int64
+}
+
+// ErrStaleVersion is in the chain of the ECONFLICT error an edit based on an older version of the
+// case gets (CaseUpdate.IfVersion): someone else saved the case since the card was opened.
+var ErrStaleVersion = errors.New("journal: the case was changed since the card was opened")
+
+// staleVersion refuses an edit based on version seen when the case is now at c.Version.
+func staleVersion(c hotline.Case, seen int64) error {
+	if c.Version == seen {
+		return nil
+	}
+	return hotline.Wrapf(hotline.ECONFLICT, ErrStaleVersion, "case %s was changed by someone else since the card was opened (version %d, now %d): reload it and apply your changes again", c.Label(), seen, c.Version)
 }
 
 // UpdateCase edits a case card (in progress or delayed answer, by its owner or an administrator).
 func (s *Store) UpdateCase(ctx context.Context, by hotline.Actor, id int64, u CaseUpdate) (hotline.Case, error) {
 	var with []func(tx *sqlx.Tx, c hotline.Case) error
+	if u.IfVersion != 0 {
+		// First, so that a stale card is told so before any other refusal.
+		with = append(with, func(_ *sqlx.Tx, c hotline.Case) error { return staleVersion(c, u.IfVersion) })
+	}
 	if a := u.Attachment; a != nil {
 		if err := s.prepareAttachment(a, id); err != nil {
 			return hotline.Case{}, err

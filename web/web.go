@@ -76,6 +76,9 @@ type Server struct {
 	// Calls acts on live calls and presence (the same requests the handset's codes make); nil:
 	// those buttons answer 503.
 	Calls Calls
+	// Files is the directory of the documents attached to cases (0700, names made by the server);
+	// "": beside the journal, <journal path>.files.
+	Files string
 	Log   *slog.Logger // nil: discard
 	// SecureCookie marks the session cookie Secure on plain HTTP too: for a listener behind a
 	// reverse proxy that terminates TLS (the cookie is always Secure on a TLS listener).
@@ -111,7 +114,7 @@ func (s *Server) log() *slog.Logger {
 // workplace keeps its routes beside its handlers (operator.go, cases.go, specialist.go, admin.go).
 func (s *Server) Routes() []Route {
 	var all []Route
-	for _, part := range [][]Route{s.baseRoutes(), s.operatorRoutes(), s.caseRoutes(), s.specialistRoutes(), s.adminRoutes()} {
+	for _, part := range [][]Route{s.baseRoutes(), s.operatorRoutes(), s.caseRoutes(), s.cardRoutes(), s.specialistRoutes(), s.adminRoutes()} {
 		all = append(all, part...)
 	}
 	return all

@@ -1,0 +1,89 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/jmoiron/sqlx"
+)
+
+// Card is a new registration card as the workplace saves it (§5.1.2–§5.1.7, §5.2.1): the case,
+// the call it is for (0: a written, e-mail or in-person case), the caller's earlier cases the
+// operator marked to link, and a document registered with it.
+type Card struct {
+	Case       *hotline.Case
+	CallID     int64
+	Links      []int64
+	Attachment *hotline.Attachment
+}
+
+// OpenCard registers a card in one transaction: the case «В работе», the call attached (with
+// RegisterCall's rules: whoever talked to the caller, or an administrator; one open card per
+// operator and call), the links, the document. Nothing is written unless all of it is. It sets
+// the case's and the attachment's ids.
+func (s *Store) OpenCard(ctx context.Context, by hotline.Actor, card Card) error {
+	c := card.Case
+	var call callRow
+	if card.CallID != 0 {
+		if err := s.r.GetContext(ctx, &call, `SELECT `+callCols+` FROM calls WHERE id = ?`, card.CallID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return hotline.Errorf(hotline.ENOTFOUND, "no call %d: see `hotline call list`", card.CallID)
+			}
+			return s.dbError(err, "register a card")
+		}
+		c.Channel = hotline.ChannelPhone
+		if c.CallerNumber == "" && call.CallerValid {
+			c.CallerNumber = call.CallerNumber
+		}
+		if c.CreatedAt.IsZero() {
+			c.CreatedAt = fromMS(call.ArrivedAt)
+		}
+	}
+	if err := s.prepareNew(by, c); err != nil {
+		return err
+	}
+	if a := card.Attachment; a != nil {
+		if err := s.prepareAttachment(a, 0); err != nil {
+			return err
+		}
+	}
+	err := s.write(ctx, "register a card", func(tx *sqlx.Tx) error {
+		if card.CallID != 0 {
+			if err := mayRegister(ctx, tx, by, call); err != nil {
+				return err
+			}
+		}
+		if err := s.insertCase(ctx, tx, by, c); err != nil {
+			return err
+		}
+		if card.CallID != 0 {
+			if err := s.attachCall(ctx, tx, by, c.ID, card.CallID, call.Channel); err != nil {
+				return err
+			}
+		}
+		seen := map[int64]bool{}
+		for _, id := range card.Links {
+			if seen[id] {
+				return hotline.Errorf(hotline.EINVALID, "case #%d is named twice to link", id)
+			}
+			seen[id] = true
+			if err := s.link(ctx, tx, by, *c, id); err != nil {
+				return err
+			}
+		}
+		if a := card.Attachment; a != nil {
+			a.CaseID = c.ID
+			return s.attach(ctx, tx, by, *c, a)
+		}
+		return nil
+	})
+	if err != nil {
+		c.ID, c.Number, c.Version = 0, "", 0 // rolled back: no such case
+		if card.Attachment != nil {
+			card.Attachment.ID, card.Attachment.CaseID = 0, 0
+		}
+	}
+	return err
+}
