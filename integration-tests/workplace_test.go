@@ -97,28 +97,24 @@ func freeLoopbackAddr(t *testing.T) string {
 // logIn logs login in on the browser context ctx and waits for the workplace.
 func (r *workplaceRig) logIn(t *testing.T, ctx context.Context, login string) {
 	t.Helper()
-	if err := chromedp.Do(ctx,
+	do(t, ctx, 10*time.Second, "%s logs in",
 		chromedp.Navigate(r.url+"/login"),
 		chromedp.WaitVisible(chromedp.ID("login")),
 		chromedp.SendKeys(chromedp.ID("login"), login),
 		chromedp.SendKeys(chromedp.ID("password"), workplacePassword),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("presence")),
-	); err != nil {
-		t.Fatalf("%s logs in: %v", login, err)
-	}
+	)
 }
 
 // startWork presses «Начало работы» and waits for the presence to say «Активен» (the button
 // «Завершить» offered).
 func startWork(t *testing.T, ctx context.Context, who string) {
 	t.Helper()
-	if err := chromedp.Do(ctx,
+	do(t, ctx, 10*time.Second, "%s: «Начало работы»",
 		chromedp.Click(chromedp.CSS(`#presence button[name="action"][value="login"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#presence button[name="action"][value="logout"]`)),
-	); err != nil {
-		t.Fatalf("%s: «Начало работы»: %v", who, err)
-	}
+	)
 	state, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("presence-state")))
 	if err != nil || !strings.HasPrefix(strings.TrimSpace(state), "Активен") {
 		t.Fatalf("%s after «Начало работы»: the state is %q (%v), want «Активен»", who, state, err)
@@ -194,30 +190,24 @@ func TestWorkplaceInTheBrowser(t *testing.T) {
 	}
 
 	// «Добавить»: the registration card, filled and saved during the call.
-	if err := chromedp.Do(op,
+	do(t, op, 10*time.Second, "open the registration card",
 		chromedp.Click(chromedp.ID("add-case")),
 		chromedp.WaitVisible(chromedp.ID("case-card")),
 		chromedp.SetValue(chromedp.CSS(`#case-card [name="type"]`), string(hotline.TypeComplaint)),
-	); err != nil {
-		t.Fatalf("open the registration card: %v", err)
-	}
-	if err := chromedp.Do(op,
+	)
+	do(t, op, 10*time.Second, "fill the registration card",
 		chromedp.SetValue(chromedp.CSS(`#case-card [name="topic"]`), r.topic.Code),
 		chromedp.SendKeys(chromedp.CSS(`#case-card [name="full_name"]`), "Смирнова Ольга Ивановна"),
 		chromedp.SendKeys(chromedp.CSS(`#case-card [name="description"]`), "Поликлиника отказала в записи к кардиологу"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#case-card [name="topic"]').dispatchEvent(new Event('change', {bubbles: true}))`),
-	); err != nil {
-		t.Fatalf("fill the registration card: %v", err)
-	}
+	)
 	// The topic's script and its recommended specialist, free, with the transfer button.
 	sel := fmt.Sprintf(`#scripts li[data-operator="%d"]`, r.specID)
 	if _, err := browsertest.WaitText(op, sel, "Петров", 5*time.Second); err != nil {
 		t.Fatalf("the recommended specialist is not shown with the script: %v", err)
 	}
 	browsertest.Screenshot(t, op, "workplace-card.png")
-	if err := chromedp.Do(op, chromedp.Click(chromedp.ID("save"))); err != nil {
-		t.Fatalf("«Сохранить»: %v", err)
-	}
+	do(t, op, 10*time.Second, "«Сохранить»", chromedp.Click(chromedp.ID("save")))
 	var saved hotline.Case
 	waitFor(t, 5*time.Second, "the case saved from the page", func() bool {
 		cs, err := st.Cases(ctx, journal.CaseFilter{Caller: "+" + number})
@@ -238,34 +228,28 @@ func TestWorkplaceInTheBrowser(t *testing.T) {
 	}
 
 	// The transfer button: the caller now talks to the specialist.
-	if err := chromedp.Do(op,
+	do(t, op, 10*time.Second, "the transfer button",
 		chromedp.WaitVisible(chromedp.CSS(sel+` button.transfer`)),
 		chromedp.Click(chromedp.CSS(sel+` button.transfer`)),
-	); err != nil {
-		t.Fatalf("the transfer button: %v", err)
-	}
+	)
 	if err := caller.WaitTone(within(t, 15*time.Second), SpecialistTone); err != nil {
 		t.Fatalf("after the transfer the caller does not hear the specialist: %v", err)
 	}
 
 	// The operator closes the case as forwarded to the specialist: it is theirs to answer.
-	if err := chromedp.Do(op,
+	do(t, op, 10*time.Second, "close the case as forwarded",
 		chromedp.Navigate(fmt.Sprintf("%s/cases/%d/edit", r.url, saved.ID)),
 		chromedp.WaitVisible(chromedp.ID("close-case")),
 		chromedp.SetValue(chromedp.CSS(`[name="result"]`), string(hotline.ResultForwarded)),
 		chromedp.SetValue(chromedp.CSS(`[name="forward_to"]`), fmt.Sprint(r.specID)),
 		chromedp.SendKeys(chromedp.CSS(`[name="comment"]`), "Переадресовано специалисту СМО"),
 		chromedp.Click(chromedp.ID("close-case")),
-	); err != nil {
-		t.Fatalf("close the case as forwarded: %v", err)
-	}
+	)
 	waitFor(t, 5*time.Second, "the case forwarded", func() bool {
 		c, err := st.Case(ctx, saved.ID)
 		return err == nil && c.Status == hotline.StatusDelayedAnswer
 	})
-	if err := chromedp.Do(spec, chromedp.Navigate(r.url+"/mine")); err != nil {
-		t.Fatal(err)
-	}
+	do(t, spec, 10*time.Second, "the specialist's list", chromedp.Navigate(r.url+"/mine"))
 	if _, err := browsertest.WaitText(spec, fmt.Sprintf(`tr[data-case="%s"]`, saved.Number), saved.Number, 5*time.Second); err != nil {
 		t.Errorf("the specialist does not see the forwarded case in their list: %v", err)
 	}
@@ -277,20 +261,16 @@ func TestWorkplaceInTheBrowser(t *testing.T) {
 	// The administrator approves the case waiting for review; another open page's counter falls.
 	r.logIn(t, admin, "test-admin")
 	for _, tab := range []context.Context{admin, admin2} {
-		if err := chromedp.Do(tab, chromedp.Navigate(r.url+"/admin/review"), chromedp.WaitVisible(chromedp.ID("review-count"))); err != nil {
-			t.Fatal(err)
-		}
+		do(t, tab, 10*time.Second, "the review queue", chromedp.Navigate(r.url+"/admin/review"), chromedp.WaitVisible(chromedp.ID("review-count")))
 	}
 	if _, err := browsertest.WaitText(admin2, "#review-count", "1", 2*time.Second); err != nil {
 		t.Fatalf("the review counter before: %v", err)
 	}
 	browsertest.Screenshot(t, admin, "workplace-review.png")
-	if err := chromedp.Do(admin,
+	do(t, admin, 10*time.Second, "approve",
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name="case"][value="%d"]`, waiting.ID))),
 		chromedp.Click(chromedp.CSS(`button[formaction="/admin/review/approve"], form[action="/admin/review/approve"] button[type="submit"]`)),
-	); err != nil {
-		t.Fatalf("approve: %v", err)
-	}
+	)
 	took, err = browsertest.WaitText(admin2, "#review-count", "0", 2*time.Second)
 	if err != nil {
 		t.Fatalf("the other page's counter did not fall: %v", err)
@@ -310,5 +290,16 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 			t.Fatalf("%s: not within %v", what, d)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// do runs the browser actions, bounded by limit: a step that cannot happen fails at once, saying
+// what.
+func do(t *testing.T, ctx context.Context, limit time.Duration, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
 	}
 }

@@ -723,7 +723,12 @@ func (s *Server) topicScripts(r *http.Request, u User, v *scriptsView, title str
 	}
 	snap := s.snapshot(ctx)
 	inCall := false
-	if c := liveCall(snap, operatorOf(snap, u.OperatorID)); c != nil && v.Call != "" {
+	if c := liveCall(snap, operatorOf(snap, u.OperatorID)); c != nil {
+		if v.Call == "" {
+			// A card opened apart from the call (the case's edit page after «Сохранить»): the
+			// transfer is of the user's own call, the only one they may transfer.
+			v.Call = c.ID
+		}
 		inCall = c.ID == v.Call && c.OperatorID == u.OperatorID && c.Phase == switchboard.PhaseTalking && c.TransferTo == 0
 	}
 	for _, sc := range scripts {

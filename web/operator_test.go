@@ -428,7 +428,7 @@ func TestWorkScriptsListTheTopicsScriptsAndSpecialists(t *testing.T) {
 		transfer bool
 	}{
 		{"in the call, specialist free", talkingOn("c9", hotline.PresenceAvailable), "topic=clinic-refusal&call=c9", "Свободен", true},
-		{"no call given", talkingOn("c9", hotline.PresenceAvailable), "topic=clinic-refusal", "Свободен", false},
+		{"no call given: the user's own call", talkingOn("c9", hotline.PresenceAvailable), "topic=clinic-refusal", "Свободен", true},
 		{"another call", talkingOn("c9", hotline.PresenceAvailable), "topic=clinic-refusal&call=c8", "Свободен", false},
 		{"specialist busy", talkingOn("c9", hotline.PresenceTalking), "topic=clinic-refusal&call=c9", "Разговаривает", false},
 		{"specialist logged out", talkingOn("c9", hotline.PresenceLoggedOut), "topic=clinic-refusal&call=c9", "Не активен", false},
