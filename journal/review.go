@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/jmoiron/sqlx"
 )
 
 // The workplace's queues: the administrator's «На рассмотрении» and the delayed answers no one
@@ -58,4 +59,33 @@ func (s *Store) UnownedDelayedAnswers(ctx context.Context, limit int) ([]hotline
 	}
 	return s.selectCases(ctx, `SELECT `+caseCols+` FROM cases WHERE owner_id IS NULL AND status = ? ORDER BY created_at, id LIMIT ?`,
 		hotline.StatusDelayedAnswer, limit)
+}
+
+// ClosedBy says who last closed each of cases ids (the login of the history's last «closed» or
+// «extension requested» event): for a case under review, who handed it to the administrator,
+// which is its owner or an administrator acting for them. Cases never closed are absent.
+func (s *Store) ClosedBy(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if len(ids) > 10000 {
+		return nil, hotline.Errorf(hotline.EINVALID, "%d cases: at most 10000 at once", len(ids))
+	}
+	q, args, err := sqlx.In(`SELECT case_id, actor FROM history WHERE id IN (
+		SELECT max(id) FROM history WHERE case_id IN (?) AND entity = 'case' AND action IN ('closed', 'extension requested') GROUP BY case_id)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		CaseID int64  `db:"case_id"`
+		Actor  string `db:"actor"`
+	}
+	if err := s.r.SelectContext(ctx, &rows, s.r.Rebind(q), args...); err != nil {
+		return nil, s.dbError(err, "read who closed the cases")
+	}
+	for _, r := range rows {
+		out[r.CaseID] = r.Actor
+	}
+	return out, nil
 }

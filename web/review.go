@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -75,6 +76,7 @@ type reviewRow struct {
 	Waited     string
 	Late       bool
 	Owner      string
+	ClosedBy   string // who closed it: the name of the login in its history
 	Type       hotline.CaseType
 	Topic      string
 	Caller     string
@@ -146,9 +148,17 @@ func (s *Server) reviewList(ctx context.Context) (*reviewView, error) {
 	if err != nil {
 		return nil, err
 	}
-	names, err := s.operatorNames(ctx)
+	names, byLogin, err := s.operatorNames(ctx)
 	if err != nil {
 		return nil, err
+	}
+	ids := make([]int64, len(cases))
+	for i, c := range cases {
+		ids[i] = c.ID
+	}
+	closers, err := s.Journal.ClosedBy(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read who closed the cases: %w", err)
 	}
 	now := s.Journal.Now()
 	v := &reviewView{Queue: counts, Batch: reviewBatch}
@@ -160,28 +170,33 @@ func (s *Server) reviewList(ctx context.Context) (*reviewView, error) {
 		if t, ok := topics[c.Topic]; ok {
 			row.Topic = t
 		}
-		// A case under review is closed by its owner (or an administrator on their behalf, which
-		// the case's history shows).
 		row.Owner = names[c.OwnerID]
 		if row.Owner == "" && c.OwnerID != 0 {
 			row.Owner = fmt.Sprintf("оператор %d", c.OwnerID)
+		}
+		// Its owner, or an administrator acting for them.
+		if login := closers[c.ID]; login != "" {
+			row.ClosedBy = cmp.Or(byLogin[login], login)
 		}
 		v.Rows = append(v.Rows, row)
 	}
 	return v, nil
 }
 
-// operatorNames maps every operator's id, removed ones too, to their name.
-func (s *Server) operatorNames(ctx context.Context) (map[int64]string, error) {
+// operatorNames maps every operator's id, and login, removed ones too, to their name.
+func (s *Server) operatorNames(ctx context.Context) (byID map[int64]string, byLogin map[string]string, err error) {
 	ops, err := s.Journal.Operators(ctx, journal.OperatorFilter{IncludeRemoved: true})
 	if err != nil {
-		return nil, fmt.Errorf("read the operators: %w", err)
+		return nil, nil, fmt.Errorf("read the operators: %w", err)
 	}
-	m := make(map[int64]string, len(ops))
+	byID, byLogin = make(map[int64]string, len(ops)), make(map[string]string, len(ops))
 	for _, o := range ops {
-		m[o.ID] = o.Name
+		byID[o.ID] = o.Name
+		if o.Login != "" {
+			byLogin[o.Login] = o.Name
+		}
 	}
-	return m, nil
+	return byID, byLogin, nil
 }
 
 // reviewEvents is the review page's stream: the counter and the alert, read from the journal

@@ -13,19 +13,21 @@ import (
 	"github.com/hotline-dev/hotline/journal"
 )
 
-// reviewFixture: at l2Start level1 closes a and b («На рассмотрении»), an hour later c, and asks
-// to extend e to l2Start+7 days; open stays «В работе». The clock then stands at l2Start+5h.
+// reviewFixture: at l2Start level1 closes a and b («На рассмотрении»); an hour later the
+// administrator closes c for level1, and level1 asks to extend e to l2Start+7 days; open stays «В
+// работе». The clock then stands at l2Start+5h.
 type reviewFixture struct {
 	j     *journal.Store
 	clock *l2Clock
 	cases map[string]hotline.Case
+	seen  map[string]int // each case's history events in the fixture
 }
 
 func newReviewFixture(t *testing.T) *reviewFixture {
 	t.Helper()
 	ctx := t.Context()
 	clock := &l2Clock{t: l2Start}
-	f := &reviewFixture{j: testJournalAt(t, clock.Now), clock: clock, cases: map[string]hotline.Case{}}
+	f := &reviewFixture{j: testJournalAt(t, clock.Now), clock: clock, cases: map[string]hotline.Case{}, seen: map[string]int{}}
 	for _, name := range []string{"a", "b", "c", "e", "open"} {
 		c := hotline.Case{Channel: hotline.ChannelPhone, CallerNumber: "+7900111220" + string(rune('0'+len(f.cases))),
 			Type: hotline.TypeConsultation, Topic: "policy-replace", DueAt: l2Start.Add(72 * time.Hour)}
@@ -36,7 +38,11 @@ func newReviewFixture(t *testing.T) *reviewFixture {
 	}
 	closeCase := func(name string, cl hotline.Closing) {
 		t.Helper()
-		c, err := f.j.CloseCase(ctx, level1.Actor(), f.cases[name].ID, cl)
+		by := level1
+		if name == "c" {
+			by = admin // on level1's behalf
+		}
+		c, err := f.j.CloseCase(ctx, by.Actor(), f.cases[name].ID, cl)
 		if err != nil {
 			t.Fatalf("close %s: %v", name, err)
 		}
@@ -48,12 +54,19 @@ func newReviewFixture(t *testing.T) *reviewFixture {
 	closeCase("c", hotline.Closing{Result: hotline.ResultAnswered, Comment: "Разъяснено"})
 	closeCase("e", hotline.Closing{Result: hotline.ResultExtended, Comment: "Ждём ответа медицинской организации", ExtendTo: l2Start.Add(7 * 24 * time.Hour)})
 	clock.Advance(4 * time.Hour)
+	for name, c := range f.cases {
+		evs, err := f.j.History(ctx, journal.HistoryFilter{CaseID: c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.seen[name] = len(evs)
+	}
 	return f
 }
 
 func (f *reviewFixture) id(name string) string { return itoa(f.cases[name].ID) }
 
-// actions lists case name's history actions after the fixture's by actor.
+// actions lists case name's history actions by actor after the fixture's.
 func (f *reviewFixture) actions(t *testing.T, name, actor string) []string {
 	t.Helper()
 	evs, err := f.j.History(t.Context(), journal.HistoryFilter{CaseID: f.cases[name].ID})
@@ -61,7 +74,7 @@ func (f *reviewFixture) actions(t *testing.T, name, actor string) []string {
 		t.Fatal(err)
 	}
 	var out []string
-	for _, e := range evs {
+	for _, e := range evs[f.seen[name]:] {
 		if e.Actor == actor {
 			out = append(out, e.Action)
 		}
@@ -89,11 +102,14 @@ func TestReviewPage(t *testing.T) {
 		`<input type="checkbox" name="case" value="` + f.id("a") + `"`, `action="/admin/review/approve"`, `formaction="/admin/review/return"`,
 		"Иванова А. П.", "Даны разъяснения справочно-консультативного характера", "Приняты необходимые меры",
 		"Продление срока до 09.03.2026", "Ждём ответа медицинской организации", "&lt;script&gt;alert(1)&lt;/script&gt;",
-		"5 ч 00 мин",
+		"5 ч 00 мин", "закрыл: Сидорова В. Г.",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q", want)
 		}
+	}
+	if n := strings.Count(body, "закрыл:"); n != 1 {
+		t.Errorf("«закрыл» %d times, want once (c, closed by the administrator for its owner)", n)
 	}
 	if strings.Contains(body, "<script>alert") {
 		t.Error("a comment is not escaped")
