@@ -50,6 +50,8 @@ type reviewView struct {
 	Rows   []reviewRow
 	Reason string // the reason typed, kept after a refusal
 	Batch  int    // reviewBatch, for the page's note
+	// MaxReason bounds the reason field (hotline.MaxCommentLen, the rule's own limit).
+	MaxReason int
 }
 
 // reviewCount is the live part of the page: the counter and the alert (templates "review-count"
@@ -161,7 +163,7 @@ func (s *Server) reviewList(ctx context.Context) (*reviewView, error) {
 		return nil, fmt.Errorf("read who closed the cases: %w", err)
 	}
 	now := s.Journal.Now()
-	v := &reviewView{Queue: counts, Batch: reviewBatch}
+	v := &reviewView{Queue: counts, Batch: reviewBatch, MaxReason: hotline.MaxCommentLen}
 	for _, c := range cases {
 		row := reviewRow{ID: c.ID, Number: c.Number, Registered: c.CreatedAt, Since: c.UpdatedAt,
 			Waited: durationText(now.Sub(c.UpdatedAt)), Late: now.Sub(c.UpdatedAt) > reviewAlertAfter,
@@ -206,7 +208,17 @@ func (s *Server) reviewEvents(w http.ResponseWriter, r *http.Request, u User) {
 		s.errorPage(w, r, http.StatusServiceUnavailable, "Электронный журнал недоступен.")
 		return
 	}
+	// The stream renders after every change of the live state too (many a second when calls are
+	// busy); the count lives in the journal, so it is read at most about once per poll.
+	var (
+		readAt time.Time
+		last   []Event
+	)
 	s.stream(w, r, u, reviewPoll, func(ctx context.Context, _ switchboard.Snapshot) ([]Event, error) {
+		if last != nil && time.Since(readAt) < reviewPoll/2 {
+			return last, nil
+		}
+		readAt = time.Now()
 		c, err := s.reviewCounts(ctx)
 		if err != nil {
 			return nil, err
@@ -219,7 +231,8 @@ func (s *Server) reviewEvents(w http.ResponseWriter, r *http.Request, u User) {
 		if err != nil {
 			return nil, err
 		}
-		return []Event{{Name: "count", Data: count}, {Name: "alert", Data: alert}}, nil
+		last = []Event{{Name: "count", Data: count}, {Name: "alert", Data: alert}}
+		return last, nil
 	})
 }
 

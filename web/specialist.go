@@ -85,10 +85,13 @@ func (s *Server) mineLists(ctx context.Context, u User) (*mineView, error) {
 	if err != nil {
 		return nil, err
 	}
-	mine, err := s.Journal.Cases(ctx, journal.CaseFilter{OperatorID: u.OperatorID,
-		Statuses: []hotline.CaseStatus{hotline.StatusInProgress, hotline.StatusDelayedAnswer}, Limit: mineLimit + 1})
-	if err != nil {
-		return nil, fmt.Errorf("read the user's cases: %w", err)
+	var mine []hotline.Case
+	if u.OperatorID != 0 { // 0 would filter nothing: everyone's cases
+		mine, err = s.Journal.Cases(ctx, journal.CaseFilter{OperatorID: u.OperatorID,
+			Statuses: []hotline.CaseStatus{hotline.StatusInProgress, hotline.StatusDelayedAnswer}, Limit: mineLimit + 1})
+		if err != nil {
+			return nil, fmt.Errorf("read the user's cases: %w", err)
+		}
 	}
 	if len(mine) > mineLimit {
 		mine, v.Truncated = mine[:mineLimit], true
