@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/journal"
@@ -16,9 +17,16 @@ import (
 // pages are refused exactly what the journal's rules refuse.
 func testJournal(t testing.TB) *journal.Store {
 	t.Helper()
+	return testJournalAt(t, nil)
+}
+
+// testJournalAt is testJournal on the clock now (nil: time.Now): what the journal stamps changes
+// with, and what the pages measure due dates and waiting against.
+func testJournalAt(t testing.TB, now func() time.Time) *journal.Store {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s, err := journal.Open(ctx, filepath.Join(t.TempDir(), "hotline.db"), journal.Options{Logger: log})
+	s, err := journal.Open(ctx, filepath.Join(t.TempDir(), "hotline.db"), journal.Options{Logger: log, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
