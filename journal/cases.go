@@ -181,10 +181,11 @@ func (s *Store) insertCase(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, c
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO cases (created_at, channel, caller_number, full_name, full_name_fold, birth_date,
 		policy_number, address, type, topic, description, owner_id, due_at, status, result, comment, forwarded_to, extend_to,
-		review_note, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		review_note, created_by, updated_at, search_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.CreatedAt.UnixMilli(), c.Channel, c.CallerNumber, c.Person.FullName, fold(c.Person.FullName), c.Person.BirthDate,
 		c.Person.PolicyNumber, c.Person.Address, c.Type, nullStr(c.Topic), c.Description, nullID(c.OwnerID), ms(c.DueAt),
-		c.Status, c.Result, c.Comment, nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.CreatedBy, c.UpdatedAt.UnixMilli())
+		c.Status, c.Result, c.Comment, nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.CreatedBy, c.UpdatedAt.UnixMilli(),
+		caseSearchFold(c.Person.FullName, c.Person.PolicyNumber, c.Description))
 	if err != nil {
 		return err
 	}
@@ -308,10 +309,11 @@ func (s *Store) change(ctx context.Context, by hotline.Actor, id int64, action s
 func updateCaseRow(ctx context.Context, tx *sqlx.Tx, c hotline.Case) error {
 	_, err := tx.ExecContext(ctx, `UPDATE cases SET caller_number = ?, full_name = ?, full_name_fold = ?, birth_date = ?,
 		policy_number = ?, address = ?, type = ?, topic = ?, description = ?, owner_id = ?, due_at = ?, status = ?, result = ?,
-		comment = ?, forwarded_to = ?, extend_to = ?, review_note = ?, updated_at = ? WHERE id = ?`,
+		comment = ?, forwarded_to = ?, extend_to = ?, review_note = ?, updated_at = ?, search_fold = ? WHERE id = ?`,
 		c.CallerNumber, c.Person.FullName, fold(c.Person.FullName), c.Person.BirthDate, c.Person.PolicyNumber, c.Person.Address,
 		c.Type, nullStr(c.Topic), c.Description, nullID(c.OwnerID), ms(c.DueAt), c.Status, c.Result, c.Comment,
-		nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.UpdatedAt.UnixMilli(), c.ID)
+		nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.UpdatedAt.UnixMilli(),
+		caseSearchFold(c.Person.FullName, c.Person.PolicyNumber, c.Description), c.ID)
 	return err
 }
 
@@ -542,8 +544,16 @@ type CaseFilter struct {
 	Topic      string
 	OperatorID int64  // owned by
 	Caller     string // caller number
-	Limit      int    // default 100, at most 10000
-	Offset     int
+	// Active leaves out approved cases: the journal's default list (the manual's «все активные
+	// обращения»). It is "status <> 'approved'", which the partial index cases_active serves.
+	Active bool
+	// Text matches cases whose person's full name, policy number or description contains it
+	// (case-insensitive, ё as е), or, written as a case number (2026-000123), that case. Only
+	// CasePage takes it: its scan is bounded per page (MaxTextScan).
+	Text   string
+	Before *CaseCursor // cases after this one in the list's order (keyset paging)
+	Limit  int         // default 100, at most 10000
+	Offset int         // Cases only; CasePage pages with Before
 }
 
 func (f CaseFilter) where(region hotline.PhoneRegion) (string, []any, error) {
@@ -583,6 +593,15 @@ func (f CaseFilter) where(region hotline.PhoneRegion) (string, []any, error) {
 	if f.OperatorID != 0 {
 		conds, args = append(conds, `owner_id = ?`), append(args, f.OperatorID)
 	}
+	if f.Active {
+		conds = append(conds, `status <> 'approved'`) // a literal: the partial index's condition
+	}
+	if b := f.Before; b != nil {
+		// created_at <= ? alone is the index's range; the OR drops the rows of the same moment
+		// already shown (id breaks ties, as in ORDER BY).
+		at := b.CreatedAt.UnixMilli()
+		conds, args = append(conds, `created_at <= ? AND (created_at < ? OR id < ?)`), append(args, at, at, b.ID)
+	}
 	if f.Caller != "" {
 		n, ok := region.Normalize(f.Caller)
 		if !ok {
@@ -600,6 +619,9 @@ func (f CaseFilter) where(region hotline.PhoneRegion) (string, []any, error) {
 
 // Cases lists cases matching f, newest first.
 func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]hotline.Case, error) {
+	if f.Text != "" {
+		return nil, hotline.Errorf(hotline.EINVALID, "a text search lists pages (CasePage), bounded per page")
+	}
 	where, args, err := f.where(s.PhoneRegion())
 	if err != nil {
 		return nil, err

@@ -26,6 +26,7 @@ import (
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/recording"
 )
 
 //go:embed templates/*.html
@@ -75,7 +76,10 @@ type Server struct {
 	// Calls acts on live calls and presence (the same requests the handset's codes make); nil:
 	// those buttons answer 503.
 	Calls Calls
-	Log   *slog.Logger // nil: discard
+	// Recordings opens the recorded conversations the case card plays (recording.ARI: fetched
+	// from Asterisk); nil: the player answers 503.
+	Recordings recording.Store
+	Log        *slog.Logger // nil: discard
 	// SecureCookie marks the session cookie Secure on plain HTTP too: for a listener behind a
 	// reverse proxy that terminates TLS (the cookie is always Secure on a TLS listener).
 	SecureCookie bool
