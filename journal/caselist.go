@@ -121,8 +121,7 @@ func (s *Store) CasePage(ctx context.Context, f CaseFilter) (CasePage, error) {
 			CreatedAt int64 `db:"created_at"`
 			ID        int64 `db:"id"`
 		}
-		err := s.r.GetContext(ctx, &edge, `SELECT created_at, id FROM cases WHERE `+where+
-			` ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?`, append(args[:len(args):len(args)], MaxTextScan-1)...)
+		err := s.r.GetContext(ctx, &edge, caseEdgeQuery(where), append(args[:len(args):len(args)], MaxTextScan-1)...)
 		switch {
 		case err == sql.ErrNoRows:
 		case err != nil:
@@ -130,14 +129,13 @@ func (s *Store) CasePage(ctx context.Context, f CaseFilter) (CasePage, error) {
 		default:
 			scanned = true
 			page.Next = &CaseCursor{CreatedAt: time.UnixMilli(edge.CreatedAt).UTC(), ID: edge.ID}
-			where += ` AND created_at >= ? AND (created_at > ? OR id >= ?)`
+			where += caseSince
 			args = append(args, edge.CreatedAt, edge.CreatedAt, edge.ID)
 		}
-		where += ` AND search_fold LIKE ? ESCAPE '\'`
+		where += caseText
 		args = append(args, "%"+escapeLike(searchFold(text))+"%")
 	}
-	cs, err := s.selectCases(ctx, `SELECT `+caseCols+` FROM cases WHERE `+where+` ORDER BY created_at DESC, id DESC LIMIT ?`,
-		append(args, f.Limit+1)...)
+	cs, err := s.selectCases(ctx, caseListQuery(where), append(args, f.Limit+1)...)
 	if err != nil {
 		return CasePage{}, err
 	}
@@ -148,6 +146,22 @@ func (s *Store) CasePage(ctx context.Context, f CaseFilter) (CasePage, error) {
 	}
 	page.Cases, page.Scanned = cs, scanned
 	return page, nil
+}
+
+// The pieces of CasePage's queries (the query-plan test checks every filter's plan with them).
+const (
+	caseSince = ` AND created_at >= ? AND (created_at > ? OR id >= ?)` // not past a text search's bound
+	caseText  = ` AND search_fold LIKE ? ESCAPE '\'`
+)
+
+// caseEdgeQuery finds a text search's bound: the MaxTextScan-th case the other filters keep.
+func caseEdgeQuery(where string) string {
+	return `SELECT created_at, id FROM cases WHERE ` + where + ` ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?`
+}
+
+// caseListQuery lists a page.
+func caseListQuery(where string) string {
+	return `SELECT ` + caseCols + ` FROM cases WHERE ` + where + ` ORDER BY created_at DESC, id DESC LIMIT ?`
 }
 
 // afterCaseList fills search_fold of the cases registered before migration 10 (SQLite's lower()

@@ -13,3 +13,6 @@ CREATE INDEX cases_active ON cases (created_at) WHERE status <> 'approved';
 -- An operator's cases in every status, newest first (cases_owner leads with the status too, so
 -- without a status filter it would have to sort).
 CREATE INDEX cases_owner_created ON cases (owner_id, created_at);
+
+-- An operator's cases not yet approved, newest first: their worklist, and the list's owner filter.
+CREATE INDEX cases_owner_active ON cases (owner_id, created_at) WHERE status <> 'approved';
