@@ -160,7 +160,10 @@ func (s *Server) parseCaseQuery(v url.Values, topics map[string]hotline.Topic) (
 		f.Caller = n
 	}
 	if q.Text != "" {
-		if !utf8.ValidString(q.Text) || utf8.RuneCountInString(q.Text) > journal.MaxCaseText {
+		if !utf8.ValidString(q.Text) {
+			return q, f, badInput(http.StatusUnprocessableEntity, "Текст для поиска повреждён: введите его заново.")
+		}
+		if utf8.RuneCountInString(q.Text) > journal.MaxCaseText {
 			return q, f, badInput(http.StatusUnprocessableEntity, "Текст для поиска длиннее %d символов.", journal.MaxCaseText)
 		}
 		f.Text = q.Text

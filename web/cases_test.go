@@ -168,6 +168,7 @@ func TestCaseListRefusesBadInput(t *testing.T) {
 		{"owner=abc", http.StatusUnprocessableEntity, "Ответственный оператор указан неверно"},
 		{"number=abc", http.StatusUnprocessableEntity, "Номер телефона не распознан"},
 		{"text=" + strings.Repeat("я", journal.MaxCaseText+1), http.StatusUnprocessableEntity, "длиннее"},
+		{"text=%FF%FE", http.StatusUnprocessableEntity, "Текст для поиска повреждён"},
 		{"after=garbage", http.StatusBadRequest, "Ссылка на страницу журнала повреждена"},
 		{"after=1.0", http.StatusBadRequest, "Ссылка на страницу журнала повреждена"},
 	} {
