@@ -576,3 +576,26 @@ func (a Actor) MayControl(op Operator) error {
 	}
 	return Errorf(EFORBIDDEN, "%s may not change the state of operator %d (%s): only administrators, or the operator themself", a.Login, op.ID, op.Name)
 }
+
+// MayHearRecording refuses to play a recorded conversation to anyone but those it concerns:
+// administrators; the owner or the forward target of a case the call belongs to (cases); an
+// operator who took part in the call (one of its legs, legs, is theirs). A recording is personal
+// data: seeing a case's card (every operator may) is not hearing its calls.
+func (a Actor) MayHearRecording(legs []Leg, cases []Case) error {
+	if a.IsAdministrator() {
+		return nil
+	}
+	if a.OperatorID != 0 {
+		for _, l := range legs {
+			if l.OperatorID == a.OperatorID || l.TransferredFrom == a.OperatorID {
+				return nil
+			}
+		}
+		for _, c := range cases {
+			if c.OwnerID == a.OperatorID || c.ForwardedTo == a.OperatorID {
+				return nil
+			}
+		}
+	}
+	return Errorf(EFORBIDDEN, "%s may not hear this recording: only administrators, the case's owner or forward target, and the operators who took part in the call", a.Login)
+}

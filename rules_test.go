@@ -424,3 +424,41 @@ func TestOutcomeOf(t *testing.T) {
 		}
 	}
 }
+
+// Who may hear a recorded conversation: administrators, the case's owner or forward target, an
+// operator who took part in the call (answered a leg or transferred it in); nobody else.
+func TestMayHearRecording(t *testing.T) {
+	admin := hotline.Actor{Login: "admin", OperatorID: 1, Role: hotline.RoleAdministrator}
+	op := func(id int64) hotline.Actor {
+		return hotline.Actor{Login: "op", OperatorID: id, Role: hotline.RoleOperator}
+	}
+	legs := []hotline.Leg{{OperatorID: 2, End: hotline.LegTransferred}, {OperatorID: 3, TransferredFrom: 2}}
+	cases := []hotline.Case{{OwnerID: 4, ForwardedTo: 5}}
+	tests := []struct {
+		name string
+		by   hotline.Actor
+		ok   bool
+	}{
+		{"administrator", admin, true},
+		{"answered the first leg", op(2), true},
+		{"answered the transferred leg", op(3), true},
+		{"owns the case", op(4), true},
+		{"the case was forwarded to them", op(5), true},
+		{"unrelated operator", op(6), false},
+		{"no operator", hotline.Actor{Login: "stranger", Role: hotline.RoleOperator}, false},
+		{"the system", hotline.SystemActor, false},
+	}
+	for _, tt := range tests {
+		err := tt.by.MayHearRecording(legs, cases)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: %v, want allowed %v", tt.name, err, tt.ok)
+		}
+		if err != nil && hotline.ErrorCode(err) != hotline.EFORBIDDEN {
+			t.Errorf("%s: code %q, want EFORBIDDEN", tt.name, hotline.ErrorCode(err))
+		}
+	}
+	// A leg with no operator (unanswered) does not let operator 0 in.
+	if err := (hotline.Actor{Login: "x", Role: hotline.RoleOperator}).MayHearRecording([]hotline.Leg{{}}, []hotline.Case{{}}); err == nil {
+		t.Error("an actor without an operator hears an unanswered call")
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/hotline-dev/hotline/control"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/outbox/spool"
+	"github.com/hotline-dev/hotline/recording"
 	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/hotline-dev/hotline/switchboard/amiadapter"
 	"github.com/hotline-dev/hotline/switchboard/ariadapter"
@@ -168,6 +169,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	if cfg.Web.Listen != "" {
 		if err := startWeb(runCtx, cfg.Web, &web.Server{
 			Sessions: webSessions{store: store}, Live: web.FromSwitchboard(sb), Journal: store, Calls: web.CallsOf(sb), Log: log,
+			Recordings: recording.ARI{Conn: conn},
 		}, log); err != nil {
 			return err
 		}

@@ -183,10 +183,11 @@ func (s *Store) insertCase(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, c
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO cases (created_at, channel, caller_number, full_name, full_name_fold, birth_date,
 		policy_number, address, type, topic, description, owner_id, due_at, status, result, comment, forwarded_to, extend_to,
-		review_note, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		review_note, created_by, updated_at, search_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.CreatedAt.UnixMilli(), c.Channel, c.CallerNumber, c.Person.FullName, fold(c.Person.FullName), c.Person.BirthDate,
 		c.Person.PolicyNumber, c.Person.Address, c.Type, nullStr(c.Topic), c.Description, nullID(c.OwnerID), ms(c.DueAt),
-		c.Status, c.Result, c.Comment, nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.CreatedBy, c.UpdatedAt.UnixMilli())
+		c.Status, c.Result, c.Comment, nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.CreatedBy, c.UpdatedAt.UnixMilli(),
+		caseSearchFold(c.Person.FullName, c.Person.PolicyNumber, c.Description))
 	if err != nil {
 		return err
 	}
@@ -314,10 +315,11 @@ func (s *Store) change(ctx context.Context, by hotline.Actor, id int64, action s
 func updateCaseRow(ctx context.Context, tx *sqlx.Tx, c hotline.Case) error {
 	_, err := tx.ExecContext(ctx, `UPDATE cases SET caller_number = ?, full_name = ?, full_name_fold = ?, birth_date = ?,
 		policy_number = ?, address = ?, type = ?, topic = ?, description = ?, owner_id = ?, due_at = ?, status = ?, result = ?,
-		comment = ?, forwarded_to = ?, extend_to = ?, review_note = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+		comment = ?, forwarded_to = ?, extend_to = ?, review_note = ?, updated_at = ?, search_fold = ?, version = version + 1 WHERE id = ?`,
 		c.CallerNumber, c.Person.FullName, fold(c.Person.FullName), c.Person.BirthDate, c.Person.PolicyNumber, c.Person.Address,
 		c.Type, nullStr(c.Topic), c.Description, nullID(c.OwnerID), ms(c.DueAt), c.Status, c.Result, c.Comment,
-		nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.UpdatedAt.UnixMilli(), c.ID)
+		nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.UpdatedAt.UnixMilli(),
+		caseSearchFold(c.Person.FullName, c.Person.PolicyNumber, c.Description), c.ID)
 	return err
 }
 
@@ -568,8 +570,48 @@ type CaseFilter struct {
 	Topic      string
 	OperatorID int64  // owned by
 	Caller     string // caller number
-	Limit      int    // default 100, at most 10000
-	Offset     int
+	// Active leaves out approved cases: the journal's default list (the manual's «все активные
+	// обращения»). It is "status <> 'approved'", which the partial index cases_active serves.
+	Active bool
+	// Text matches cases whose person's full name, policy number or description contains it
+	// (case-insensitive, ё as е), or, written as a case number (2026-000123), that case. Only
+	// CasePage takes it: its scan is bounded per page (MaxTextScan).
+	Text   string
+	Before *CaseCursor // cases after this one in the list's order (keyset paging)
+	Limit  int         // default 100, at most 10000
+	Offset int         // Cases only; CasePage pages with Before
+}
+
+// leadIndex names the one filter whose index a list walks, the most selective first: a caller's
+// few cases; an operator's cases not yet approved or in one status; one status other than
+// approved, or the cases not yet approved (a journal's few current cases beside years of approved
+// ones); an operator's, a topic's, a type's cases. The journal keeps no statistics (no ANALYZE),
+// so SQLite cannot know which filter keeps fewest rows; the list tells it by hiding the other
+// columns from the planner (SQLite's "+column"), and every walk is in the list's order, so a page
+// stops after its rows without sorting.
+func (f CaseFilter) leadIndex() string {
+	one := len(f.Statuses) == 1
+	switch {
+	case f.Caller != "":
+		return "caller"
+	case f.OperatorID != 0 && f.Active:
+		return "owner+active"
+	case f.OperatorID != 0 && one:
+		return "owner+status"
+	case one && f.Statuses[0] != hotline.StatusApproved:
+		return "status"
+	case f.Active:
+		return "active"
+	case f.OperatorID != 0:
+		return "owner"
+	case f.Topic != "":
+		return "topic"
+	case f.Type != "":
+		return "type"
+	case one:
+		return "status"
+	}
+	return ""
 }
 
 func (f CaseFilter) where(region hotline.PhoneRegion) (string, []any, error) {
@@ -577,6 +619,17 @@ func (f CaseFilter) where(region hotline.PhoneRegion) (string, []any, error) {
 		conds []string
 		args  []any
 	)
+	lead := f.leadIndex()
+	// col is a column as a condition names it: itself where it leads, else hidden from the
+	// planner ("+col" is the same value, but no index of col serves it).
+	col := func(name string, leads ...string) string {
+		for _, l := range leads {
+			if l == lead {
+				return name
+			}
+		}
+		return "+" + name
+	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
 		return "", nil, hotline.Errorf(hotline.EINVALID, "the date range is empty: --to %s is not after --from %s", f.To.Format(time.RFC3339), f.From.Format(time.RFC3339))
 	}
@@ -595,19 +648,30 @@ func (f CaseFilter) where(region hotline.PhoneRegion) (string, []any, error) {
 			ph[i] = "?"
 			args = append(args, st)
 		}
-		conds = append(conds, `status IN (`+strings.Join(ph, ",")+`)`)
+		conds = append(conds, col("status", "status", "owner+status")+` IN (`+strings.Join(ph, ",")+`)`)
 	}
 	if f.Type != "" {
 		if !f.Type.Valid() {
 			return "", nil, hotline.Errorf(hotline.EINVALID, "unknown case type %q", f.Type)
 		}
-		conds, args = append(conds, `type = ?`), append(args, f.Type)
+		conds, args = append(conds, col("type", "type")+` = ?`), append(args, f.Type)
 	}
 	if f.Topic != "" {
-		conds, args = append(conds, `topic = ?`), append(args, f.Topic)
+		conds, args = append(conds, col("topic", "topic")+` = ?`), append(args, f.Topic)
 	}
 	if f.OperatorID != 0 {
-		conds, args = append(conds, `owner_id = ?`), append(args, f.OperatorID)
+		conds, args = append(conds, col("owner_id", "owner", "owner+active", "owner+status")+` = ?`), append(args, f.OperatorID)
+	}
+	if f.Active {
+		// A literal, as the partial indexes' condition is written: SQLite uses a partial index
+		// only when the query's terms imply its WHERE.
+		conds = append(conds, col("status", "active", "owner+active")+` <> 'approved'`)
+	}
+	if b := f.Before; b != nil {
+		// created_at <= ? alone is the index's range; the OR drops the rows of the same moment
+		// already shown (id breaks ties, as in ORDER BY).
+		at := b.CreatedAt.UnixMilli()
+		conds, args = append(conds, `created_at <= ? AND (created_at < ? OR id < ?)`), append(args, at, at, b.ID)
 	}
 	if f.Caller != "" {
 		n, ok := region.Normalize(f.Caller)
@@ -626,6 +690,9 @@ func (f CaseFilter) where(region hotline.PhoneRegion) (string, []any, error) {
 
 // Cases lists cases matching f, newest first.
 func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]hotline.Case, error) {
+	if f.Text != "" {
+		return nil, hotline.Errorf(hotline.EINVALID, "a text search lists pages (CasePage), bounded per page")
+	}
 	where, args, err := f.where(s.PhoneRegion())
 	if err != nil {
 		return nil, err

@@ -36,13 +36,14 @@ func (s *Store) BulkLoadForBench(ctx context.Context, n int, from time.Time) err
 			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO cases (created_at, channel, caller_number, type, topic, description, owner_id,
-				status, result, created_by, updated_at)
+				status, result, created_by, updated_at, full_name, search_fold)
 			WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM k WHERE i < ?)
 			SELECT ? + i * (31536000000 / ?), 'phone', '+7865' || (1000000 + (i * 7919) % 200000),
 				CASE (i % 20) % 5 WHEN 0 THEN 'complaint' WHEN 1 THEN 'consultation' WHEN 2 THEN 'application' WHEN 3 THEN 'proposal' ELSE 'gratitude' END,
 				'topic-' || (i % 20), 'synthetic case ' || i, 1001 + (i % 50),
 				CASE i % 4 WHEN 0 THEN 'in_progress' WHEN 1 THEN 'delayed_answer' WHEN 2 THEN 'under_review' ELSE 'approved' END,
-				CASE WHEN i % 4 >= 2 THEN 'answered' ELSE '' END, 'bench', ? + i * (31536000000 / ?)
+				CASE WHEN i % 4 >= 2 THEN 'answered' ELSE '' END, 'bench', ? + i * (31536000000 / ?),
+				'Пациент ' || i, 'пациент ' || i || char(10) || char(10) || 'synthetic case ' || i
 			FROM k`, n-1, from.UnixMilli(), n, from.UnixMilli(), n)
 		return err
 	})

@@ -97,7 +97,8 @@ type Applied struct {
 // afterMigration is Go work a migration needs in its own transaction, after its SQL: what SQL
 // cannot do (parsing phone numbers), and its account of what it did.
 var afterMigration = map[int]func(ctx context.Context, s *Store, tx *sqlx.Tx) (string, error){
-	6: afterCalls,
+	6:  afterCalls,
+	10: afterCaseList,
 }
 
 // Migrate applies every migration newer than the database's version, each in its own

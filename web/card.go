@@ -75,43 +75,11 @@ func contentTypeOf(name string) string {
 	return "application/octet-stream"
 }
 
-// typeNames are the case types as the manual names them (§5.1.4), in its order.
-var typeNames = map[hotline.CaseType]string{
-	hotline.TypeComplaint:    "Жалоба",
-	hotline.TypeConsultation: "Консультация",
-	hotline.TypeApplication:  "Заявление",
-	hotline.TypeProposal:     "Предложение",
-	hotline.TypeGratitude:    "Благодарность",
-}
-
-// resultNames are the results of «Результат обращения» (§6.1). The manual names the last two; the
-// first two are its own words for what «На рассмотрении» means (§6: «проведены необходимые меры
-// и/или даны разъяснения справочно-консультативного характера»).
-var resultNames = map[hotline.Result]string{
-	hotline.ResultAnswered:      "Даны разъяснения справочно-консультативного характера",
-	hotline.ResultMeasuresTaken: "Проведены необходимые меры",
-	hotline.ResultForwarded:     "Переадресация с уведомлением обратившегося",
-	hotline.ResultExtended:      "Находится на контроле, сроки рассмотрения продлены",
-}
-
-// statusNames are the statuses as the manual names them (§6).
-var statusNames = map[hotline.CaseStatus]string{
-	hotline.StatusInProgress:    "В работе",
-	hotline.StatusDelayedAnswer: "Отсроченный ответ",
-	hotline.StatusUnderReview:   "На рассмотрении",
-	hotline.StatusApproved:      "Утверждено",
-}
-
 // channelNames are the channels a card without a call is registered for (§5.2.1).
 var channelNames = []option{
 	{Value: string(hotline.ChannelWritten), Text: "Письменное обращение"},
 	{Value: string(hotline.ChannelEmail), Text: "Электронная почта"},
 	{Value: string(hotline.ChannelInPerson), Text: "Личный приём"},
-}
-
-type option struct {
-	Value, Text string
-	Selected    bool
 }
 
 // cardForm is what the card's form holds, as typed: it goes back to the page on a refusal, so
@@ -138,7 +106,7 @@ type cardView struct {
 	Types    []option
 	Topics   []option
 	Channels []option
-	History  []historyRow // the caller's earlier cases (§5.1.7)
+	History  []earlierCase // the caller's earlier cases (§5.1.7)
 	// Conflict is the case as someone else saved it since this card was opened.
 	Conflict    *hotline.Case
 	ConflictTxt conflictText
@@ -154,7 +122,7 @@ type cardView struct {
 	MaxName, MaxShort, MaxAddress, MaxDescription, MaxComment int
 }
 
-type historyRow struct {
+type earlierCase struct {
 	ID      int64
 	Number  string
 	Created time.Time
@@ -193,7 +161,7 @@ func (s *Server) newView(ctx context.Context, f cardForm) (*cardView, error) {
 		Today: time.Now().Format(hotline.DateLayout), MaxName: hotline.MaxNameLen, MaxShort: hotline.MaxShortLen,
 		MaxAddress: hotline.MaxAddressLen, MaxDescription: hotline.MaxDescriptionLen, MaxComment: hotline.MaxCommentLen}
 	for _, t := range hotline.CaseTypes {
-		v.Types = append(v.Types, option{Value: string(t), Text: typeNames[t], Selected: string(t) == f.Type})
+		v.Types = append(v.Types, option{Value: string(t), Text: caseTypeWords[t], Selected: string(t) == f.Type})
 	}
 	var err error
 	if v.Topics, err = s.topicOptions(ctx, hotline.CaseType(f.Type), "", f.Topic); err != nil {
@@ -282,8 +250,8 @@ func (s *Server) newCardView(ctx context.Context, f cardForm, callID string) (*c
 			return nil, nil, err
 		}
 		for _, c := range earlier {
-			v.History = append(v.History, historyRow{ID: c.ID, Number: c.Number, Created: c.CreatedAt, Type: typeNames[c.Type],
-				Status: statusNames[c.Status], Linked: slices.Contains(f.Links, c.ID)})
+			v.History = append(v.History, earlierCase{ID: c.ID, Number: c.Number, Created: c.CreatedAt, Type: caseTypeWords[c.Type],
+				Status: caseStatusWords[c.Status], Linked: slices.Contains(f.Links, c.ID)})
 		}
 	}
 	return v, &call, nil
@@ -740,7 +708,7 @@ func (s *Server) editView(ctx context.Context, u User, c hotline.Case, f cardFor
 	if err != nil {
 		return nil, err
 	}
-	v.Action, v.Case, v.Status = fmt.Sprintf("/cases/%d", c.ID), c, statusNames[c.Status]
+	v.Action, v.Case, v.Status = fmt.Sprintf("/cases/%d", c.ID), c, caseStatusWords[c.Status]
 	v.Editable = c.Editable(u.Actor()) == nil
 	v.Closable = v.Editable && c.Status == hotline.StatusInProgress
 	v.Delayed = v.Editable && c.Status == hotline.StatusDelayedAnswer
@@ -748,7 +716,7 @@ func (s *Server) editView(ctx context.Context, u User, c hotline.Case, f cardFor
 		return nil, err
 	}
 	for _, res := range hotline.Results {
-		v.Results = append(v.Results, option{Value: string(res), Text: resultNames[res], Selected: string(res) == f.Result})
+		v.Results = append(v.Results, option{Value: string(res), Text: resultWords[res], Selected: string(res) == f.Result})
 	}
 	ops, err := s.Journal.Operators(ctx, journal.OperatorFilter{Level: hotline.Level2})
 	if err != nil {
@@ -885,9 +853,9 @@ func (s *Server) refusedEdit(w http.ResponseWriter, r *http.Request, u User, id 
 	data := pageData{Title: "Редактирование обращения " + now.Number, User: &u, Data: v}
 	if errors.Is(err, journal.ErrStaleVersion) {
 		v.Conflict = &now
-		v.ConflictTxt = conflictText{Type: typeNames[now.Type], Topic: s.topicTitle(ctx, now.Topic), CallerNumber: now.CallerNumber,
+		v.ConflictTxt = conflictText{Type: caseTypeWords[now.Type], Topic: s.topicTitle(ctx, now.Topic), CallerNumber: now.CallerNumber,
 			FullName: now.Person.FullName, BirthDate: now.Person.BirthDate, PolicyNumber: now.Person.PolicyNumber,
-			Address: now.Person.Address, Description: now.Description, Status: statusNames[now.Status]}
+			Address: now.Person.Address, Description: now.Description, Status: caseStatusWords[now.Status]}
 		v.Form.Version = now.Version
 		data.Error = "Изменения не сохранены: обращение изменено другим пользователем."
 		s.render(w, r, http.StatusConflict, "card", data)

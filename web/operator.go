@@ -246,7 +246,7 @@ func (s *Server) workView(ctx context.Context, u User, snap *switchboard.Snapsho
 		// The wait up to the offer (ringing) or the answer (talking): the operator's presence
 		// changed then. Not up to now, which would change the block at every step of the feed.
 		if (me.Presence == hotline.PresenceRinging || me.Presence == hotline.PresenceTalking) && me.Since.After(card.Joined) {
-			card.Waited = waitedText(me.Since.Sub(card.Joined))
+			card.Waited = durationText(me.Since.Sub(card.Joined))
 		}
 		card.callerHistory = hist(ctx, *c)
 		card.Line = card.line
@@ -269,12 +269,6 @@ func (s *Server) workView(ctx context.Context, u User, snap *switchboard.Snapsho
 	}
 	v.Colleagues = cv
 	return v
-}
-
-// waitedText is a wait as m:ss.
-func waitedText(d time.Duration) string {
-	d = d.Round(time.Second)
-	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
 }
 
 func (s *Server) region() hotline.PhoneRegion {
@@ -316,8 +310,8 @@ func (s *Server) callerHistory(ctx context.Context, c switchboard.CallView) call
 		return h
 	}
 	for _, k := range cases {
-		hc := historyCase{ID: k.ID, Number: k.Number, Created: k.CreatedAt, Type: textOf(caseTypeText, k.Type),
-			Topic: k.Topic, Status: textOf(statusText, k.Status), Open: k.Status != hotline.StatusApproved}
+		hc := historyCase{ID: k.ID, Number: k.Number, Created: k.CreatedAt, Type: caseTypeText(k.Type),
+			Topic: k.Topic, Status: caseStatusText(k.Status), Open: k.Status != hotline.StatusApproved}
 		if t, ok := topics[k.Topic]; ok {
 			hc.Topic = t.Title
 		}
@@ -344,7 +338,7 @@ func (s *Server) callerHistory(ctx context.Context, c switchboard.CallView) call
 		}
 		out := "идёт"
 		if k.Outcome != "" {
-			out = textOf(outcomeText, k.Outcome)
+			out = outcomeText(k.Outcome)
 		}
 		h.Calls = append(h.Calls, historyCall{Arrived: k.ArrivedAt, Outcome: out})
 	}

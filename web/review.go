@@ -68,7 +68,7 @@ type reviewCount struct {
 func (c reviewCount) Late() bool { return c.Waiting > 0 }
 
 // LongestText is how long the longest-waiting case has waited, in hours and minutes.
-func (c reviewCount) LongestText() string { return durationText(c.Longest) }
+func (c reviewCount) LongestText() string { return hoursText(c.Longest) }
 
 type reviewRow struct {
 	ID         int64
@@ -89,8 +89,8 @@ type reviewRow struct {
 	Due        time.Time
 }
 
-// durationText is a duration as the page says it: «5 ч 07 мин», «12 мин».
-func durationText(d time.Duration) string {
+// hoursText is a duration as the page says it: «5 ч 07 мин», «12 мин».
+func hoursText(d time.Duration) string {
 	d = max(d, 0).Round(time.Minute)
 	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
 	if h == 0 {
@@ -106,7 +106,7 @@ func (s *Server) reviewCounts(ctx context.Context) (reviewCount, error) {
 	if err != nil {
 		return reviewCount{}, fmt.Errorf("count the cases under review: %w", err)
 	}
-	c := reviewCount{N: q.N, Waiting: q.Waiting, After: durationText(reviewAlertAfter), Oldest: q.Oldest}
+	c := reviewCount{N: q.N, Waiting: q.Waiting, After: hoursText(reviewAlertAfter), Oldest: q.Oldest}
 	if !q.Oldest.IsZero() {
 		c.Longest = now.Sub(q.Oldest)
 	}
@@ -166,9 +166,9 @@ func (s *Server) reviewList(ctx context.Context) (*reviewView, error) {
 	v := &reviewView{Queue: counts, Batch: reviewBatch, MaxReason: hotline.MaxCommentLen}
 	for _, c := range cases {
 		row := reviewRow{ID: c.ID, Number: c.Number, Registered: c.CreatedAt, Since: c.UpdatedAt,
-			Waited: durationText(now.Sub(c.UpdatedAt)), Late: now.Sub(c.UpdatedAt) > reviewAlertAfter,
+			Waited: hoursText(now.Sub(c.UpdatedAt)), Late: now.Sub(c.UpdatedAt) > reviewAlertAfter,
 			Type: c.Type, Topic: c.Topic, Caller: c.CallerNumber, Person: c.Person.FullName,
-			Result: l2ResultText(c.Result), Comment: c.Comment, ExtendTo: c.ExtendTo, Due: c.DueAt}
+			Result: resultText(c.Result), Comment: c.Comment, ExtendTo: c.ExtendTo, Due: c.DueAt}
 		if t, ok := topics[c.Topic]; ok {
 			row.Topic = t
 		}

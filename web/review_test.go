@@ -100,7 +100,7 @@ func TestReviewPage(t *testing.T) {
 		`<strong id="review-count" sse-swap="count">4</strong>`, `sse-connect="/admin/review/events"`,
 		`id="review-alert" class="alert" role="alert">Ждут проверки дольше 4 ч 00 мин: 2.`,
 		`<input type="checkbox" name="case" value="` + f.id("a") + `"`, `action="/admin/review/approve"`, `formaction="/admin/review/return"`,
-		"Иванова А. П.", "Даны разъяснения справочно-консультативного характера", "Приняты необходимые меры",
+		"Иванова А. П.", "Даны разъяснения справочно-консультативного характера", "Проведены необходимые меры",
 		"Продление срока до 09.03.2026", "Ждём ответа медицинской организации", "&lt;script&gt;alert(1)&lt;/script&gt;",
 		"5 ч 00 мин", "закрыл: Сидорова В. Г.",
 	} {

@@ -143,7 +143,7 @@ func byDue(a, b l2Row) int {
 func newL2Row(c hotline.Case, topics map[string]string, now time.Time) l2Row {
 	row := l2Row{ID: c.ID, Number: c.Number, Registered: c.CreatedAt, Caller: c.CallerNumber, Person: c.Person.FullName,
 		Topic: c.Topic, Due: c.DueAt, Overdue: !c.DueAt.IsZero() && c.DueAt.Before(now), Comment: c.Comment,
-		Result: l2ResultText(c.Result)}
+		Result: resultText(c.Result)}
 	if t, ok := topics[c.Topic]; ok {
 		row.Topic = t
 	}
@@ -161,24 +161,6 @@ func (s *Server) topicTitles(ctx context.Context) (map[string]string, error) {
 		m[t.Code] = t.Title
 	}
 	return m, nil
-}
-
-// l2ResultText is a result in the manual's words (§6.1, «Результат обращения»). Kept here, under
-// its own name, until the workplace's word tables are merged into one.
-func l2ResultText(r hotline.Result) string {
-	switch r {
-	case "":
-		return ""
-	case hotline.ResultAnswered:
-		return "Даны разъяснения справочно-консультативного характера"
-	case hotline.ResultMeasuresTaken:
-		return "Приняты необходимые меры"
-	case hotline.ResultForwarded:
-		return "Переадресация с уведомлением обратившегося"
-	case hotline.ResultExtended:
-		return "Находится на контроле, сроки рассмотрения продлены"
-	}
-	return string(r)
 }
 
 // mineCallback is «Перезвонить»: hotline dials the person of a case the user works for the user

@@ -124,12 +124,12 @@ func section(t *testing.T, body, id string) string {
 	return rest
 }
 
-var dataCase = regexp.MustCompile(`<tr data-case="([^"]+)"([^>]*)>`)
+var mineRow = regexp.MustCompile(`<tr data-case="([^"]+)"([^>]*)>`)
 
 // rows lists the case numbers of a part's rows, in order, and which of them are marked overdue.
 func rows(part string) (numbers []string, overdue map[string]bool) {
 	overdue = map[string]bool{}
-	for _, m := range dataCase.FindAllStringSubmatch(part, -1) {
+	for _, m := range mineRow.FindAllStringSubmatch(part, -1) {
 		numbers = append(numbers, m[1])
 		if strings.Contains(m[2], "overdue") {
 			overdue[m[1]] = true
@@ -221,7 +221,6 @@ func TestMineWorklists(t *testing.T) {
 		})
 	}
 }
-
 
 func TestMineAndReviewRefuseLevel1(t *testing.T) {
 	f := newL2Fixture(t)

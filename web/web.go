@@ -27,6 +27,7 @@ import (
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/recording"
 )
 
 //go:embed templates/*.html
@@ -79,7 +80,10 @@ type Server struct {
 	// Files is the directory of the documents attached to cases (0700, names made by the server);
 	// "": beside the journal, <journal path>.files.
 	Files string
-	Log   *slog.Logger // nil: discard
+	// Recordings opens the recorded conversations the case card plays (recording.ARI: fetched
+	// from Asterisk); nil: the player answers 503.
+	Recordings recording.Store
+	Log        *slog.Logger // nil: discard
 	// SecureCookie marks the session cookie Secure on plain HTTP too: for a listener behind a
 	// reverse proxy that terminates TLS (the cookie is always Secure on a TLS listener).
 	SecureCookie bool

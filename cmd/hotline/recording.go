@@ -2,16 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/ari"
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/recording"
 	"github.com/spf13/cobra"
 )
 
@@ -85,23 +84,19 @@ file is created readable by its owner only: recordings are personal data.`,
 			}
 			name := args[0]
 			if out == "" {
-				out = filepath.Base(name) + ".wav"
+				out = recording.FileName(name)
 			}
 			f, err := os.OpenFile(out+".part", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 			if err != nil {
 				return hotline.Wrapf(hotline.EINVALID, err, "cannot write --out %s: %v", out, unwrapPath(err))
 			}
 			defer os.Remove(f.Name())
-			n, _, err := conn.DownloadStoredRecording(cmd.Context(), name, f)
+			n, _, err := recording.Download(cmd.Context(), conn, name, f)
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}
-			switch {
-			case err == nil:
-			case errors.Is(err, ari.ErrNotFound):
-				return hotline.Errorf(hotline.ENOTFOUND, "Asterisk has no recording %s (deleted by retention, or misspelt)", quote(name))
-			default:
-				return hotline.Wrapf(hotline.EUNAVAILABLE, err, "download %s: %v", name, err)
+			if err != nil {
+				return err
 			}
 			if err := os.Rename(f.Name(), out); err != nil {
 				return err

@@ -1,0 +1,112 @@
+package recording_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/ari"
+	"github.com/hotline-dev/hotline/recording"
+)
+
+func TestCheckName(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		ok   bool
+	}{
+		{"call-1795438264.2", true},
+		{"hotline/call-1795438264.2", true},
+		{"", false},
+		{"/etc/passwd", false},
+		{"../secret", false},
+		{"..", false},
+		{"a/../../b", false},
+		{"a/./b", false},
+		{`a\b`, false},
+		{"a\x00b", false},
+		{"a\nb", false},
+	} {
+		if err := recording.CheckName(tt.name); (err == nil) != tt.ok {
+			t.Errorf("CheckName(%q) = %v, want ok %v", tt.name, err, tt.ok)
+		}
+	}
+}
+
+// Dir serves files inside its directory only: a symbolic link out of it is refused like a
+// missing file.
+func TestDirStaysInside(t *testing.T) {
+	top := t.TempDir()
+	dir := filepath.Join(top, "recording")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(filepath.Join(dir, "call-1.wav"), []byte("RIFF-one"), 0o600))
+	must(os.WriteFile(filepath.Join(top, "secret.wav"), []byte("secret"), 0o600))
+	must(os.Symlink(filepath.Join(top, "secret.wav"), filepath.Join(dir, "link.wav")))
+	d := recording.Dir{Path: dir}
+	f, err := d.Open(context.Background(), "call-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(f)
+	f.Close()
+	if string(b) != "RIFF-one" || f.ContentType != "audio/wav" {
+		t.Fatalf("call-1: %q %q", b, f.ContentType)
+	}
+	for _, name := range []string{"link", "../secret", "missing"} {
+		if f, err := d.Open(context.Background(), name); err == nil {
+			f.Close()
+			t.Errorf("%s was opened", name)
+		} else if c := hotline.ErrorCode(err); c != hotline.ENOTFOUND && c != hotline.EINVALID {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+type fakeAsterisk map[string][]byte
+
+func (f fakeAsterisk) DownloadStoredRecording(_ context.Context, name string, w io.Writer) (int64, string, error) {
+	b, ok := f[name]
+	if !ok {
+		return 0, "", ari.ErrNotFound
+	}
+	n, err := io.Copy(w, bytes.NewReader(b))
+	return n, "audio/wav", err
+}
+
+func TestARIDownloadsToAnUnlinkedFile(t *testing.T) {
+	tmp := t.TempDir()
+	a := recording.ARI{Conn: fakeAsterisk{"call-1": []byte("RIFF-data")}, Temp: tmp}
+	f, err := a.Open(context.Background(), "call-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("the download is left on disk: %v", left)
+	}
+	if _, err := f.Seek(4, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(f); string(b) != "-data" {
+		t.Errorf("read %q", b)
+	}
+	if _, err := a.Open(context.Background(), "gone"); hotline.ErrorCode(err) != hotline.ENOTFOUND {
+		t.Errorf("a recording Asterisk lacks: %v", err)
+	}
+	_, _, err = recording.Download(context.Background(), fakeAsterisk{}, "../x", io.Discard)
+	if hotline.ErrorCode(err) != hotline.EINVALID || errors.Is(err, ari.ErrNotFound) {
+		t.Errorf("a climbing name: %v", err)
+	}
+}
