@@ -127,4 +127,3 @@ func TestUpdateScript(t *testing.T) {
 }
 
 func idText(id int64) string { return strconv.FormatInt(id, 10) }
-
