@@ -1,0 +1,434 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/journal"
+)
+
+// The catalogue: topics by case type (`hotline topic`) and the scripts of each topic with their
+// recommended level-2 specialists (`hotline script`).
+
+// typeNames are the case types as the manual names them.
+var typeNames = map[hotline.CaseType]string{
+	hotline.TypeComplaint:    "Жалоба",
+	hotline.TypeConsultation: "Консультация",
+	hotline.TypeApplication:  "Заявление",
+	hotline.TypeProposal:     "Предложение",
+	hotline.TypeGratitude:    "Благодарность",
+}
+
+type caseTypeOption struct {
+	Value hotline.CaseType
+	Name  string
+}
+
+func caseTypeOptions() []caseTypeOption {
+	out := make([]caseTypeOption, len(hotline.CaseTypes))
+	for i, t := range hotline.CaseTypes {
+		out[i] = caseTypeOption{t, typeNames[t]}
+	}
+	return out
+}
+
+type topicForm struct {
+	Code, Number, Type, Title, Keywords string
+}
+
+type topicLine struct {
+	hotline.Topic
+	Scripts []hotline.Script
+}
+
+type topicGroup struct {
+	Type   hotline.CaseType
+	Name   string
+	Topics []topicLine
+}
+
+type catalogueView struct {
+	Groups []topicGroup
+	Types  []caseTypeOption
+	Form   topicForm
+	Errors fieldErrors
+}
+
+func (s *Server) catalogue(r *http.Request) ([]topicGroup, error) {
+	topics, err := s.Journal.Topics(r.Context(), "", "")
+	if err != nil {
+		return nil, err
+	}
+	scripts, err := s.Journal.Scripts(r.Context(), "")
+	if err != nil {
+		return nil, err
+	}
+	byTopic := map[string][]hotline.Script{}
+	for _, sc := range scripts {
+		byTopic[sc.Topic] = append(byTopic[sc.Topic], sc)
+	}
+	var out []topicGroup
+	for _, t := range hotline.CaseTypes {
+		g := topicGroup{Type: t, Name: typeNames[t]}
+		for _, tp := range topics {
+			if tp.Type == t {
+				g.Topics = append(g.Topics, topicLine{Topic: tp, Scripts: byTopic[tp.Code]})
+			}
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+func (s *Server) renderCatalogue(w http.ResponseWriter, r *http.Request, u User, status int, v catalogueView, msg string) {
+	groups, err := s.catalogue(r)
+	if err != nil {
+		st, m := s.failure(r, "read catalogue", err)
+		s.errorPage(w, r, st, m)
+		return
+	}
+	v.Groups, v.Types = groups, caseTypeOptions()
+	notice, _ := notices(r)
+	s.render(w, r, status, "admin_catalogue", pageData{Title: "Тематики и сценарии", User: &u, Notice: notice, Error: msg, Data: v})
+}
+
+func (s *Server) cataloguePage(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.needJournal(w, r) {
+		return
+	}
+	s.renderCatalogue(w, r, u, http.StatusOK, catalogueView{Form: topicForm{Number: "0"}}, "")
+}
+
+// parseTopic reads the topic's form (code and type only for a new topic).
+func parseTopic(f url.Values, isNew bool, t *hotline.Topic) (topicForm, fieldErrors) {
+	errs := fieldErrors{}
+	in := topicForm{
+		Number:   strings.TrimSpace(f.Get("number")),
+		Title:    text(f, "title", hotline.MaxNameLen, true, errs, "Название"),
+		Keywords: text(f, "keywords", hotline.MaxCommentLen, false, errs, "Ключевые слова"),
+	}
+	n := number(f, "number", 0, 9999, errs, "Номер для телефона: целое число от 0 до 9999 (0 — без номера).")
+	if isNew {
+		in.Code = text(f, "code", hotline.MaxShortLen, true, errs, "Код")
+		in.Type = f.Get("type")
+		if errs["code"] == "" && strings.ContainsAny(in.Code, " \t\r\n,") {
+			errs["code"] = "Код: без пробелов и запятых, например policy-replace."
+		}
+		if !hotline.CaseType(in.Type).Valid() {
+			errs["type"] = "Выберите вид обращения."
+		}
+	}
+	if len(errs) > 0 {
+		return in, errs
+	}
+	if isNew {
+		t.Code, t.Type = in.Code, hotline.CaseType(in.Type)
+	}
+	t.Number, t.Title, t.Keywords = n, in.Title, strings.Fields(in.Keywords)
+	return in, nil
+}
+
+// topicRefusal places the journal's refusal of a topic next to its field.
+func (s *Server) topicRefusal(r *http.Request, err error, errs fieldErrors) (int, string) {
+	code, msg := ruleMessage(err)
+	switch {
+	case code == hotline.ECONFLICT && strings.HasPrefix(msg, "handset number"):
+		errs["number"] = "Этот номер уже назначен другой тематике."
+		return http.StatusConflict, "Тематика не сохранена: исправьте отмеченные поля."
+	case code == hotline.ECONFLICT && strings.HasSuffix(msg, "already exists"):
+		errs["code"] = "Тематика с таким кодом уже есть."
+		return http.StatusConflict, "Тематика не сохранена: исправьте отмеченные поля."
+	}
+	return s.failure(r, "change topic", err)
+}
+
+func (s *Server) addTopic(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.needJournal(w, r) || !s.readForm(w, r, maxForm) {
+		return
+	}
+	var t hotline.Topic
+	in, errs := parseTopic(r.PostForm, true, &t)
+	v := catalogueView{Form: in, Errors: errs}
+	if errs != nil {
+		s.renderCatalogue(w, r, u, http.StatusUnprocessableEntity, v, "Тематика не добавлена: исправьте отмеченные поля.")
+		return
+	}
+	if err := s.Journal.AddTopic(r.Context(), u.Actor(), t); err != nil {
+		v.Errors = fieldErrors{}
+		status, msg := s.topicRefusal(r, err, v.Errors)
+		s.renderCatalogue(w, r, u, status, v, msg)
+		return
+	}
+	s.log().Info("web: topic added", "by", u.Login, "code", t.Code)
+	http.Redirect(w, r, "/admin/catalogue?done=topic", http.StatusSeeOther)
+}
+
+type topicView struct {
+	Topic    hotline.Topic
+	TypeName string
+	Form     topicForm
+	Errors   fieldErrors
+	Scripts  []hotline.Script
+	History  []journal.Event
+}
+
+func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request) (topicView, bool) {
+	if !s.needJournal(w, r) {
+		return topicView{}, false
+	}
+	code := r.PathValue("code")
+	t, err := s.Journal.Topic(r.Context(), code)
+	var v topicView
+	if err == nil {
+		v = topicView{Topic: t, TypeName: typeNames[t.Type], Form: topicForm{Code: t.Code, Type: string(t.Type),
+			Number: strconv.Itoa(t.Number), Title: t.Title, Keywords: strings.Join(t.Keywords, " ")}}
+		if v.Scripts, err = s.Journal.Scripts(r.Context(), code); err == nil {
+			v.History, err = s.Journal.History(r.Context(), journal.HistoryFilter{Entity: "topic", EntityID: code})
+		}
+	}
+	if err != nil {
+		status, msg := s.failure(r, "read topic", err)
+		if status == http.StatusNotFound {
+			msg = "Тематика не найдена."
+		}
+		s.errorPage(w, r, status, msg)
+		return v, false
+	}
+	return v, true
+}
+
+func (s *Server) topicPage(w http.ResponseWriter, r *http.Request, u User) {
+	v, ok := s.loadTopic(w, r)
+	if !ok {
+		return
+	}
+	notice, _ := notices(r)
+	s.render(w, r, http.StatusOK, "admin_topic", pageData{Title: "Тематика: " + v.Topic.Title, User: &u, Notice: notice, Data: v})
+}
+
+func (s *Server) updateTopic(w http.ResponseWriter, r *http.Request, u User) {
+	v, ok := s.loadTopic(w, r)
+	if !ok || !s.readForm(w, r, maxForm) {
+		return
+	}
+	var changed hotline.Topic
+	in, errs := parseTopic(r.PostForm, false, &changed)
+	in.Code, in.Type = v.Topic.Code, string(v.Topic.Type)
+	v.Form, v.Errors = in, errs
+	page := pageData{Title: "Тематика: " + v.Topic.Title, User: &u, Data: &v}
+	if errs != nil {
+		page.Error = "Тематика не сохранена: исправьте отмеченные поля."
+		s.render(w, r, http.StatusUnprocessableEntity, "admin_topic", page)
+		return
+	}
+	_, err := s.Journal.UpdateTopic(r.Context(), u.Actor(), v.Topic.Code, func(t *hotline.Topic) error {
+		t.Number, t.Title, t.Keywords = changed.Number, changed.Title, changed.Keywords
+		return nil
+	})
+	if err != nil {
+		v.Errors = fieldErrors{}
+		var status int
+		status, page.Error = s.topicRefusal(r, err, v.Errors)
+		s.render(w, r, status, "admin_topic", page)
+		return
+	}
+	s.log().Info("web: topic changed", "by", u.Login, "code", v.Topic.Code)
+	http.Redirect(w, r, "/admin/catalogue/topics/"+url.PathEscape(v.Topic.Code)+"?done=topic", http.StatusSeeOther)
+}
+
+// ---- Scripts ----
+
+type scriptForm struct {
+	Topic, Title, Text string
+	Recommended        map[int64]bool
+}
+
+type scriptView struct {
+	ID          int64 // 0: a new script
+	Form        scriptForm
+	Errors      fieldErrors
+	Topics      []hotline.Topic
+	Specialists []hotline.Operator // active level-2 specialists, the recommended first in their order
+	History     []journal.Event
+}
+
+// scriptChoices fills the view's lists: the topics and the level-2 specialists, those recommended
+// first in order of preference (the form keeps that order).
+func (s *Server) scriptChoices(r *http.Request, v *scriptView, order []int64) error {
+	var err error
+	if v.Topics, err = s.Journal.Topics(r.Context(), "", ""); err != nil {
+		return err
+	}
+	l2, err := s.Journal.Operators(r.Context(), journal.OperatorFilter{Level: hotline.Level2})
+	if err != nil {
+		return err
+	}
+	rank := func(id int64) int {
+		if i := slices.Index(order, id); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+	slices.SortStableFunc(l2, func(a, b hotline.Operator) int { return rank(a.ID) - rank(b.ID) })
+	v.Specialists = l2
+	return nil
+}
+
+func (s *Server) renderScript(w http.ResponseWriter, r *http.Request, u User, status int, v scriptView, order []int64, msg string) {
+	if err := s.scriptChoices(r, &v, order); err != nil {
+		st, m := s.failure(r, "read catalogue", err)
+		s.errorPage(w, r, st, m)
+		return
+	}
+	title := "Новый сценарий"
+	if v.ID != 0 {
+		title = "Сценарий: " + v.Form.Title
+	}
+	notice, _ := notices(r)
+	s.render(w, r, status, "admin_script", pageData{Title: title, User: &u, Notice: notice, Error: msg, Data: v})
+}
+
+func (s *Server) newScriptPage(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.needJournal(w, r) {
+		return
+	}
+	v := scriptView{Form: scriptForm{Topic: r.URL.Query().Get("topic"), Recommended: map[int64]bool{}}}
+	s.renderScript(w, r, u, http.StatusOK, v, nil, "")
+}
+
+// parseScript reads the script's form; order is the recommended specialists as sent.
+func parseScript(f url.Values, sc *hotline.Script) (scriptForm, []int64, fieldErrors) {
+	errs := fieldErrors{}
+	in := scriptForm{
+		Topic:       strings.TrimSpace(f.Get("topic")),
+		Title:       text(f, "title", hotline.MaxNameLen, true, errs, "Заголовок"),
+		Recommended: map[int64]bool{},
+	}
+	in.Text = strings.TrimSpace(strings.ReplaceAll(f.Get("text"), "\r\n", "\n"))
+	switch {
+	case in.Text == "":
+		errs["text"] = "Заполните поле «Текст ответа»."
+	case len([]rune(in.Text)) > hotline.MaxScriptLen:
+		errs["text"] = fmt.Sprintf("Текст ответа: слишком длинно, не более %d символов.", hotline.MaxScriptLen)
+	}
+	if in.Topic == "" {
+		errs["topic"] = "Выберите тематику."
+	}
+	var order []int64
+	for _, v := range f["recommended"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			errs["recommended"] = "Выберите специалистов из списка."
+			continue
+		}
+		if !in.Recommended[id] {
+			in.Recommended[id] = true
+			order = append(order, id)
+		}
+	}
+	if len(errs) > 0 {
+		return in, order, errs
+	}
+	sc.Topic, sc.Title, sc.Text, sc.Recommended = in.Topic, in.Title, in.Text, order
+	return in, order, nil
+}
+
+// scriptRefusal places the journal's refusal of a script next to its field.
+func (s *Server) scriptRefusal(r *http.Request, err error, errs fieldErrors) (int, string) {
+	code, msg := ruleMessage(err)
+	switch {
+	case code == hotline.ENOTFOUND && strings.HasPrefix(msg, "unknown topic"):
+		errs["topic"] = "Такой тематики нет: выберите из списка."
+	case code == hotline.ENOTFOUND && strings.HasPrefix(msg, "no operator"),
+		code == hotline.EINVALID && strings.Contains(msg, "level-2 specialist"):
+		errs["recommended"] = "Рекомендовать можно только действующих специалистов 2-го уровня."
+	default:
+		return s.failure(r, "change script", err)
+	}
+	return http.StatusUnprocessableEntity, "Сценарий не сохранён: исправьте отмеченные поля."
+}
+
+func (s *Server) addScript(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.needJournal(w, r) || !s.readForm(w, r, maxAdminForm) {
+		return
+	}
+	var sc hotline.Script
+	in, order, errs := parseScript(r.PostForm, &sc)
+	v := scriptView{Form: in, Errors: errs}
+	if errs != nil {
+		s.renderScript(w, r, u, http.StatusUnprocessableEntity, v, order, "Сценарий не сохранён: исправьте отмеченные поля.")
+		return
+	}
+	if err := s.Journal.AddScript(r.Context(), u.Actor(), &sc); err != nil {
+		v.Errors = fieldErrors{}
+		status, msg := s.scriptRefusal(r, err, v.Errors)
+		s.renderScript(w, r, u, status, v, order, msg)
+		return
+	}
+	s.log().Info("web: script added", "by", u.Login, "id", sc.ID)
+	http.Redirect(w, r, fmt.Sprintf("/admin/catalogue/scripts/%d?done=script", sc.ID), http.StatusSeeOther)
+}
+
+func (s *Server) loadScript(w http.ResponseWriter, r *http.Request) (scriptView, []int64, bool) {
+	id, ok := s.pathID(w, r)
+	if !ok || !s.needJournal(w, r) {
+		return scriptView{}, nil, false
+	}
+	sc, err := s.Journal.Script(r.Context(), id)
+	var v scriptView
+	if err == nil {
+		v = scriptView{ID: id, Form: scriptForm{Topic: sc.Topic, Title: sc.Title, Text: sc.Text, Recommended: map[int64]bool{}}}
+		for _, o := range sc.Recommended {
+			v.Form.Recommended[o] = true
+		}
+		v.History, err = s.Journal.History(r.Context(), journal.HistoryFilter{Entity: "script", EntityID: strconv.FormatInt(id, 10)})
+	}
+	if err != nil {
+		status, msg := s.failure(r, "read script", err)
+		if status == http.StatusNotFound {
+			msg = "Сценарий не найден."
+		}
+		s.errorPage(w, r, status, msg)
+		return v, nil, false
+	}
+	return v, sc.Recommended, true
+}
+
+func (s *Server) scriptPage(w http.ResponseWriter, r *http.Request, u User) {
+	v, order, ok := s.loadScript(w, r)
+	if !ok {
+		return
+	}
+	s.renderScript(w, r, u, http.StatusOK, v, order, "")
+}
+
+func (s *Server) updateScript(w http.ResponseWriter, r *http.Request, u User) {
+	v, _, ok := s.loadScript(w, r)
+	if !ok || !s.readForm(w, r, maxAdminForm) {
+		return
+	}
+	var changed hotline.Script
+	in, order, errs := parseScript(r.PostForm, &changed)
+	v.Form, v.Errors = in, errs
+	if errs != nil {
+		s.renderScript(w, r, u, http.StatusUnprocessableEntity, v, order, "Сценарий не сохранён: исправьте отмеченные поля.")
+		return
+	}
+	_, err := s.Journal.UpdateScript(r.Context(), u.Actor(), v.ID, func(sc *hotline.Script) error {
+		sc.Topic, sc.Title, sc.Text, sc.Recommended = changed.Topic, changed.Title, changed.Text, changed.Recommended
+		return nil
+	})
+	if err != nil {
+		v.Errors = fieldErrors{}
+		status, msg := s.scriptRefusal(r, err, v.Errors)
+		s.renderScript(w, r, u, status, v, order, msg)
+		return
+	}
+	s.log().Info("web: script changed", "by", u.Login, "id", v.ID)
+	http.Redirect(w, r, fmt.Sprintf("/admin/catalogue/scripts/%d?done=script", v.ID), http.StatusSeeOther)
+}
