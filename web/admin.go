@@ -19,23 +19,23 @@ import (
 // `hotline operator|topic|script` do; the page adds only messages next to the fields.
 func (s *Server) adminRoutes() []Route {
 	return []Route{
-		{Pattern: "GET /admin/operators", Allow: Administrator, Title: "Операторы", handle: s.operatorsPage},
-		{Pattern: "GET /admin/operators/new", Allow: Administrator, Title: "Операторы: новый", handle: s.newOperatorPage},
-		{Pattern: "POST /admin/operators/new", Allow: Administrator, Title: "Операторы: добавить", handle: s.addOperator},
-		{Pattern: "GET /admin/operators/{id}", Allow: Administrator, Title: "Операторы: карточка", handle: s.operatorPage},
-		{Pattern: "POST /admin/operators/{id}", Allow: Administrator, Title: "Операторы: изменить", handle: s.updateOperator},
-		{Pattern: "POST /admin/operators/{id}/password", Allow: Administrator, Title: "Операторы: новый пароль", handle: s.resetPassword},
-		{Pattern: "POST /admin/operators/{id}/disable", Allow: Administrator, Title: "Операторы: вывести из работы", handle: s.disableOperator},
-		{Pattern: "POST /admin/operators/{id}/enable", Allow: Administrator, Title: "Операторы: вернуть в работу", handle: s.enableOperator},
-		{Pattern: "GET /admin/catalogue", Allow: Administrator, Title: "Тематики и сценарии", handle: s.cataloguePage},
-		{Pattern: "POST /admin/catalogue/topics", Allow: Administrator, Title: "Тематики: добавить", handle: s.addTopic},
-		{Pattern: "GET /admin/catalogue/topics/{code}", Allow: Administrator, Title: "Тематики: карточка", handle: s.topicPage},
-		{Pattern: "POST /admin/catalogue/topics/{code}", Allow: Administrator, Title: "Тематики: изменить", handle: s.updateTopic},
-		{Pattern: "GET /admin/catalogue/scripts/new", Allow: Administrator, Title: "Сценарии: новый", handle: s.newScriptPage},
-		{Pattern: "POST /admin/catalogue/scripts", Allow: Administrator, Title: "Сценарии: добавить", handle: s.addScript},
-		{Pattern: "GET /admin/catalogue/scripts/{id}", Allow: Administrator, Title: "Сценарии: карточка", handle: s.scriptPage},
-		{Pattern: "POST /admin/catalogue/scripts/{id}", Allow: Administrator, Title: "Сценарии: изменить", handle: s.updateScript},
-		{Pattern: "GET /admin/report", Allow: Administrator, Title: "Табло и отчёт", handle: s.reportPage},
+		{Pattern: "GET /admin/operators", Allow: Administrator, Title: "Операторы", handle: s.adminOperatorsPage},
+		{Pattern: "GET /admin/operators/new", Allow: Administrator, Title: "Операторы: новый", handle: s.adminNewOperatorPage},
+		{Pattern: "POST /admin/operators/new", Allow: Administrator, Title: "Операторы: добавить", handle: s.adminAddOperator},
+		{Pattern: "GET /admin/operators/{id}", Allow: Administrator, Title: "Операторы: карточка", handle: s.adminOperatorPage},
+		{Pattern: "POST /admin/operators/{id}", Allow: Administrator, Title: "Операторы: изменить", handle: s.adminUpdateOperator},
+		{Pattern: "POST /admin/operators/{id}/password", Allow: Administrator, Title: "Операторы: новый пароль", handle: s.adminResetPassword},
+		{Pattern: "POST /admin/operators/{id}/disable", Allow: Administrator, Title: "Операторы: вывести из работы", handle: s.adminDisableOperator},
+		{Pattern: "POST /admin/operators/{id}/enable", Allow: Administrator, Title: "Операторы: вернуть в работу", handle: s.adminEnableOperator},
+		{Pattern: "GET /admin/catalogue", Allow: Administrator, Title: "Тематики и сценарии", handle: s.adminCataloguePage},
+		{Pattern: "POST /admin/catalogue/topics", Allow: Administrator, Title: "Тематики: добавить", handle: s.adminAddTopic},
+		{Pattern: "GET /admin/catalogue/topics/{code}", Allow: Administrator, Title: "Тематики: карточка", handle: s.adminTopicPage},
+		{Pattern: "POST /admin/catalogue/topics/{code}", Allow: Administrator, Title: "Тематики: изменить", handle: s.adminUpdateTopic},
+		{Pattern: "GET /admin/catalogue/scripts/new", Allow: Administrator, Title: "Сценарии: новый", handle: s.adminNewScriptPage},
+		{Pattern: "POST /admin/catalogue/scripts", Allow: Administrator, Title: "Сценарии: добавить", handle: s.adminAddScript},
+		{Pattern: "GET /admin/catalogue/scripts/{id}", Allow: Administrator, Title: "Сценарии: карточка", handle: s.adminScriptPage},
+		{Pattern: "POST /admin/catalogue/scripts/{id}", Allow: Administrator, Title: "Сценарии: изменить", handle: s.adminUpdateScript},
+		{Pattern: "GET /admin/report", Allow: Administrator, Title: "Табло и отчёт", handle: s.adminReportPage},
 	}
 }
 
@@ -43,11 +43,11 @@ func (s *Server) adminRoutes() []Route {
 // characters of up to four bytes, each byte URL-encoded as three) and the rest.
 const maxAdminForm = 12*hotline.MaxScriptLen + 16<<10
 
-// fieldErrors are the messages shown next to a form's fields, by field name.
-type fieldErrors map[string]string
+// adminErrors are the messages shown next to a form's fields, by field name.
+type adminErrors map[string]string
 
-// readForm parses a POST form within limit; false: the page was answered.
-func (s *Server) readForm(w http.ResponseWriter, r *http.Request, limit int64) bool {
+// readAdminForm parses a POST form within limit; false: the page was answered.
+func (s *Server) readAdminForm(w http.ResponseWriter, r *http.Request, limit int64) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseForm(); err != nil {
 		s.errorPage(w, r, http.StatusBadRequest, "Форма не прочитана: слишком длинная или повреждённая.")
@@ -56,8 +56,8 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request, limit int64) b
 	return true
 }
 
-// needJournal answers 503 when the server has no journal; false: the page was answered.
-func (s *Server) needJournal(w http.ResponseWriter, r *http.Request) bool {
+// adminNeedsJournal answers 503 when the server has no journal; false: the page was answered.
+func (s *Server) adminNeedsJournal(w http.ResponseWriter, r *http.Request) bool {
 	if s.Journal == nil {
 		s.errorPage(w, r, http.StatusServiceUnavailable, "Журнал недоступен.")
 		return false
@@ -65,9 +65,9 @@ func (s *Server) needJournal(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// text is a form's text field trimmed; it reports a message when it is required and empty,
+// adminText is a form's text field trimmed; it reports a message when it is required and empty,
 // longer than max characters or not text.
-func text(f url.Values, name string, max int, required bool, errs fieldErrors, what string) string {
+func adminText(f url.Values, name string, max int, required bool, errs adminErrors, what string) string {
 	v := strings.TrimSpace(f.Get(name))
 	switch {
 	case !utf8.ValidString(v):
@@ -80,8 +80,8 @@ func text(f url.Values, name string, max int, required bool, errs fieldErrors, w
 	return v
 }
 
-// number is a form's whole number in [lo, hi]; empty is 0.
-func number(f url.Values, name string, lo, hi int, errs fieldErrors, msg string) int {
+// adminNumber is a form's whole number in [lo, hi]; empty is 0.
+func adminNumber(f url.Values, name string, lo, hi int, errs adminErrors, msg string) int {
 	v := strings.TrimSpace(f.Get(name))
 	if v == "" {
 		return 0
@@ -94,8 +94,8 @@ func number(f url.Values, name string, lo, hi int, errs fieldErrors, msg string)
 	return n
 }
 
-// ruleMessage is a journal refusal's own message (English, as the rules are written), or "".
-func ruleMessage(err error) (string, string) {
+// adminRuleOf is a journal refusal's own message (English, as the rules are written), or "".
+func adminRuleOf(err error) (string, string) {
 	var he *hotline.Error
 	if errors.As(err, &he) {
 		return he.Code, he.Message
@@ -103,8 +103,8 @@ func ruleMessage(err error) (string, string) {
 	return "", ""
 }
 
-// pathID is the {id} of the request's path; false: the page was answered with 404.
-func (s *Server) pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+// adminPathID is the {id} of the request's path; false: the page was answered with 404.
+func (s *Server) adminPathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		s.errorPage(w, r, http.StatusNotFound, "Страница не найдена.")
@@ -113,9 +113,9 @@ func (s *Server) pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	return id, true
 }
 
-// reload tells the call flow that operators changed. The journal's change stays when it fails:
+// adminReload tells the call flow that operators changed. The journal's change stays when it fails:
 // the message says so, and that it applies at the daemon's next start.
-func (s *Server) reload(r *http.Request, u User) bool {
+func (s *Server) adminReload(r *http.Request, u User) bool {
 	if s.Calls == nil {
 		return false
 	}
@@ -126,9 +126,9 @@ func (s *Server) reload(r *http.Request, u User) bool {
 	return true
 }
 
-// done are the notices an administrator's change redirects to (PRG): fixed texts by code, so
+// adminDone are the notices an administrator's change redirects to (PRG): fixed texts by code, so
 // nothing the user typed is echoed from a URL.
-var done = map[string]string{
+var adminDone = map[string]string{
 	"created":  "Оператор добавлен.",
 	"saved":    "Изменения сохранены.",
 	"disabled": "Оператор выведен из работы; его сеансы завершены.",
@@ -138,11 +138,11 @@ var done = map[string]string{
 	"script":   "Сценарий сохранён.",
 }
 
-// notReloaded is the warning after a change to operators that the call flow did not take.
-const notReloaded = "Изменение сохранено в журнале, но коммутатор не перечитал список операторов: " +
+// adminNotReloaded is the warning after a change to operators that the call flow did not take.
+const adminNotReloaded = "Изменение сохранено в журнале, но коммутатор не перечитал список операторов: " +
 	"оно вступит в силу после перезапуска службы или повторного сохранения."
 
-func (s *Server) doneRedirect(w http.ResponseWriter, r *http.Request, path, code string, reloaded bool) {
+func (s *Server) adminRedirect(w http.ResponseWriter, r *http.Request, path, code string, reloaded bool) {
 	q := url.Values{"done": {code}}
 	if !reloaded {
 		q.Set("reload", "failed")
@@ -150,29 +150,29 @@ func (s *Server) doneRedirect(w http.ResponseWriter, r *http.Request, path, code
 	http.Redirect(w, r, path+"?"+q.Encode(), http.StatusSeeOther)
 }
 
-// notices reads doneRedirect's query.
-func notices(r *http.Request) (notice, warning string) {
-	notice = done[r.URL.Query().Get("done")]
+// adminNotices reads adminRedirect's query.
+func adminNotices(r *http.Request) (notice, warning string) {
+	notice = adminDone[r.URL.Query().Get("done")]
 	if notice != "" && r.URL.Query().Get("reload") == "failed" {
-		warning = notReloaded
+		warning = adminNotReloaded
 	}
 	return notice, warning
 }
 
 // ---- Operators ----
 
-// operatorRow is one line of the operators' list.
-type operatorLine struct {
+// adminOperatorLine is one line of the operators' list.
+type adminOperatorLine struct {
 	hotline.Operator
 	HasPassword bool
 }
 
-type operatorsView struct {
-	Operators []operatorLine
+type adminOperatorsView struct {
+	Operators []adminOperatorLine
 }
 
-func (s *Server) operatorsPage(w http.ResponseWriter, r *http.Request, u User) {
-	if !s.needJournal(w, r) {
+func (s *Server) adminOperatorsPage(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.adminNeedsJournal(w, r) {
 		return
 	}
 	ops, err := s.Journal.Operators(r.Context(), journal.OperatorFilter{IncludeRemoved: true})
@@ -181,7 +181,7 @@ func (s *Server) operatorsPage(w http.ResponseWriter, r *http.Request, u User) {
 		s.errorPage(w, r, status, msg)
 		return
 	}
-	v := operatorsView{}
+	v := adminOperatorsView{}
 	for _, o := range ops {
 		has, err := s.Journal.HasPassword(r.Context(), o.ID)
 		if err != nil {
@@ -189,20 +189,20 @@ func (s *Server) operatorsPage(w http.ResponseWriter, r *http.Request, u User) {
 			s.errorPage(w, r, status, msg)
 			return
 		}
-		v.Operators = append(v.Operators, operatorLine{Operator: o, HasPassword: has})
+		v.Operators = append(v.Operators, adminOperatorLine{Operator: o, HasPassword: has})
 	}
-	notice, warning := notices(r)
+	notice, warning := adminNotices(r)
 	s.render(w, r, http.StatusOK, "admin_operators", pageData{Title: "Операторы", User: &u, Notice: notice, Error: warning, Data: v})
 }
 
-// operatorForm is the operator's form as typed: kept on a refusal.
-type operatorForm struct {
+// adminOperatorForm is the operator's form as typed: kept on a refusal.
+type adminOperatorForm struct {
 	Name, Login, Role, Level, Organisation, Extension, Languages, MaxConcurrent, Priority string
 	Topics                                                                                map[string]bool
 }
 
-func formOf(o hotline.Operator) operatorForm {
-	f := operatorForm{Name: o.Name, Login: o.Login, Role: string(o.Role), Level: strconv.Itoa(int(o.Level)),
+func adminFormOf(o hotline.Operator) adminOperatorForm {
+	f := adminOperatorForm{Name: o.Name, Login: o.Login, Role: string(o.Role), Level: strconv.Itoa(int(o.Level)),
 		Organisation: o.Organisation, Extension: o.Extension, Languages: strings.Join(o.Languages, ", "),
 		MaxConcurrent: strconv.Itoa(o.MaxConcurrent), Priority: strconv.Itoa(o.Priority), Topics: map[string]bool{}}
 	for _, t := range o.Topics {
@@ -211,27 +211,27 @@ func formOf(o hotline.Operator) operatorForm {
 	return f
 }
 
-// operatorView is the operator's page: the form (new or edit), and for an existing operator the
+// adminOperatorView is the operator's page: the form (new or edit), and for an existing operator the
 // password form, removal from service and the history.
-type operatorView struct {
+type adminOperatorView struct {
 	ID          int64 // 0: a new operator
 	Active      bool
 	HasPassword bool
-	Form        operatorForm
-	Errors      fieldErrors
-	PwErrors    fieldErrors
+	Form        adminOperatorForm
+	Errors      adminErrors
+	PwErrors    adminErrors
 	Topics      []hotline.Topic
 	History     []journal.Event
 }
 
 // Limits of the operator's form that the domain leaves open.
 const (
-	maxConcurrentLimit = 100   // cases in work at once: more is a typo
-	maxPriority        = 10000 // routing tiers
-	maxLanguages       = 10
+	adminMaxConcurrent = 100   // cases in work at once: more is a typo
+	adminMaxPriority   = 10000 // routing tiers
+	adminMaxLanguages  = 10
 )
 
-func validLogin(s string) bool {
+func adminValidLogin(s string) bool {
 	for _, r := range s {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-', r == '@':
@@ -242,7 +242,7 @@ func validLogin(s string) bool {
 	return true
 }
 
-func validLanguage(s string) bool {
+func adminValidLanguage(s string) bool {
 	if len(s) < 2 || len(s) > 16 {
 		return false
 	}
@@ -254,23 +254,23 @@ func validLanguage(s string) bool {
 	return true
 }
 
-// parseOperator reads the operator's form into the form as typed and, when it has no errors,
+// parseAdminOperator reads the operator's form into the form as typed and, when it has no errors,
 // onto o.
-func parseOperator(f url.Values, known []hotline.Topic, o *hotline.Operator) (operatorForm, fieldErrors) {
-	errs := fieldErrors{}
-	in := operatorForm{
-		Name:          text(f, "name", hotline.MaxNameLen, true, errs, "ФИО"),
-		Login:         text(f, "login", hotline.MaxShortLen, false, errs, "Логин"),
+func parseAdminOperator(f url.Values, known []hotline.Topic, o *hotline.Operator) (adminOperatorForm, adminErrors) {
+	errs := adminErrors{}
+	in := adminOperatorForm{
+		Name:          adminText(f, "name", hotline.MaxNameLen, true, errs, "ФИО"),
+		Login:         adminText(f, "login", hotline.MaxShortLen, false, errs, "Логин"),
 		Role:          f.Get("role"),
 		Level:         f.Get("level"),
-		Organisation:  text(f, "organisation", hotline.MaxNameLen, false, errs, "Организация"),
-		Extension:     text(f, "extension", hotline.MaxShortLen, false, errs, "Внутренний номер"),
-		Languages:     text(f, "languages", hotline.MaxNameLen, false, errs, "Языки"),
+		Organisation:  adminText(f, "organisation", hotline.MaxNameLen, false, errs, "Организация"),
+		Extension:     adminText(f, "extension", hotline.MaxShortLen, false, errs, "Внутренний номер"),
+		Languages:     adminText(f, "languages", hotline.MaxNameLen, false, errs, "Языки"),
 		MaxConcurrent: strings.TrimSpace(f.Get("max_concurrent")),
 		Priority:      strings.TrimSpace(f.Get("priority")),
 		Topics:        map[string]bool{},
 	}
-	if errs["login"] == "" && !validLogin(in.Login) {
+	if errs["login"] == "" && !adminValidLogin(in.Login) {
 		errs["login"] = "Логин: только латинские буквы, цифры и знаки . _ - @, без пробелов."
 	}
 	if errs["extension"] == "" && in.Extension != "" && !hotline.ValidPhoneNumber(in.Extension) {
@@ -284,10 +284,10 @@ func parseOperator(f url.Values, known []hotline.Topic, o *hotline.Operator) (op
 	if level == 0 {
 		errs["level"] = "Выберите уровень: 1 или 2."
 	}
-	maxc := number(f, "max_concurrent", 0, maxConcurrentLimit, errs,
-		fmt.Sprintf("Лимит: целое число от 0 до %d (0 — без ограничения).", maxConcurrentLimit))
-	prio := number(f, "priority", 0, maxPriority, errs,
-		fmt.Sprintf("Приоритет: целое число от 0 до %d (меньше — раньше получает звонки).", maxPriority))
+	maxc := adminNumber(f, "max_concurrent", 0, adminMaxConcurrent, errs,
+		fmt.Sprintf("Лимит: целое число от 0 до %d (0 — без ограничения).", adminMaxConcurrent))
+	prio := adminNumber(f, "priority", 0, adminMaxPriority, errs,
+		fmt.Sprintf("Приоритет: целое число от 0 до %d (меньше — раньше получает звонки).", adminMaxPriority))
 	var topics []string
 	for _, c := range f["topic"] {
 		if !slices.ContainsFunc(known, func(t hotline.Topic) bool { return t.Code == c }) {
@@ -303,12 +303,12 @@ func parseOperator(f url.Values, known []hotline.Topic, o *hotline.Operator) (op
 	if errs["languages"] == "" {
 		langs = strings.FieldsFunc(in.Languages, func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
 		for _, l := range langs {
-			if !validLanguage(l) {
+			if !adminValidLanguage(l) {
 				errs["languages"] = "Языки: коды через запятую, например ru, en."
 			}
 		}
-		if len(langs) > maxLanguages {
-			errs["languages"] = fmt.Sprintf("Языки: не более %d.", maxLanguages)
+		if len(langs) > adminMaxLanguages {
+			errs["languages"] = fmt.Sprintf("Языки: не более %d.", adminMaxLanguages)
 		}
 	}
 	if len(errs) > 0 {
@@ -319,10 +319,10 @@ func parseOperator(f url.Values, known []hotline.Topic, o *hotline.Operator) (op
 	return in, nil
 }
 
-// operatorRefusal places a journal refusal of an operator's change: next to the field it is
+// adminOperatorRefusal places a journal refusal of an operator's change: next to the field it is
 // about (a login or an extension already used), or at the top of the form.
-func (s *Server) operatorRefusal(r *http.Request, err error, errs fieldErrors) (int, string) {
-	code, msg := ruleMessage(err)
+func (s *Server) adminOperatorRefusal(r *http.Request, err error, errs adminErrors) (int, string) {
+	code, msg := adminRuleOf(err)
 	switch {
 	case code == hotline.ECONFLICT && strings.HasPrefix(msg, "login "):
 		errs["login"] = "Этот логин уже занят другим оператором."
@@ -336,7 +336,7 @@ func (s *Server) operatorRefusal(r *http.Request, err error, errs fieldErrors) (
 	return s.failure(r, "change operator", err)
 }
 
-func (s *Server) renderOperator(w http.ResponseWriter, r *http.Request, u User, status int, v operatorView, msg string) {
+func (s *Server) renderAdminOperator(w http.ResponseWriter, r *http.Request, u User, status int, v adminOperatorView, msg string) {
 	title := "Новый оператор"
 	if v.ID != 0 {
 		title = "Оператор: " + v.Form.Name
@@ -344,23 +344,23 @@ func (s *Server) renderOperator(w http.ResponseWriter, r *http.Request, u User, 
 	if v.Topics == nil {
 		v.Topics, _ = s.Journal.Topics(r.Context(), "", "")
 	}
-	notice, warning := notices(r)
+	notice, warning := adminNotices(r)
 	if msg == "" {
 		msg = warning
 	}
 	s.render(w, r, status, "admin_operator", pageData{Title: title, User: &u, Error: msg, Notice: notice, Data: v})
 }
 
-func (s *Server) newOperatorPage(w http.ResponseWriter, r *http.Request, u User) {
-	if !s.needJournal(w, r) {
+func (s *Server) adminNewOperatorPage(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.adminNeedsJournal(w, r) {
 		return
 	}
-	v := operatorView{Form: operatorForm{Role: string(hotline.RoleOperator), Level: "1", MaxConcurrent: "0", Priority: "0", Topics: map[string]bool{}}}
-	s.renderOperator(w, r, u, http.StatusOK, v, "")
+	v := adminOperatorView{Form: adminOperatorForm{Role: string(hotline.RoleOperator), Level: "1", MaxConcurrent: "0", Priority: "0", Topics: map[string]bool{}}}
+	s.renderAdminOperator(w, r, u, http.StatusOK, v, "")
 }
 
-func (s *Server) addOperator(w http.ResponseWriter, r *http.Request, u User) {
-	if !s.needJournal(w, r) || !s.readForm(w, r, maxAdminForm) {
+func (s *Server) adminAddOperator(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.adminNeedsJournal(w, r) || !s.readAdminForm(w, r, maxAdminForm) {
 		return
 	}
 	known, err := s.Journal.Topics(r.Context(), "", "")
@@ -370,32 +370,32 @@ func (s *Server) addOperator(w http.ResponseWriter, r *http.Request, u User) {
 		return
 	}
 	var o hotline.Operator
-	in, errs := parseOperator(r.PostForm, known, &o)
-	v := operatorView{Form: in, Errors: errs, Topics: known}
+	in, errs := parseAdminOperator(r.PostForm, known, &o)
+	v := adminOperatorView{Form: in, Errors: errs, Topics: known}
 	if errs != nil {
-		s.renderOperator(w, r, u, http.StatusUnprocessableEntity, v, "Данные не сохранены: исправьте отмеченные поля.")
+		s.renderAdminOperator(w, r, u, http.StatusUnprocessableEntity, v, "Данные не сохранены: исправьте отмеченные поля.")
 		return
 	}
 	if err := s.Journal.AddOperator(r.Context(), u.Actor(), &o); err != nil {
-		v.Errors = fieldErrors{}
-		status, msg := s.operatorRefusal(r, err, v.Errors)
-		s.renderOperator(w, r, u, status, v, msg)
+		v.Errors = adminErrors{}
+		status, msg := s.adminOperatorRefusal(r, err, v.Errors)
+		s.renderAdminOperator(w, r, u, status, v, msg)
 		return
 	}
 	s.log().Info("web: operator added", "by", u.Login, "id", o.ID)
-	s.doneRedirect(w, r, fmt.Sprintf("/admin/operators/%d", o.ID), "created", s.reload(r, u))
+	s.adminRedirect(w, r, fmt.Sprintf("/admin/operators/%d", o.ID), "created", s.adminReload(r, u))
 }
 
-// loadOperator is the operator's page for an existing operator, as stored.
-func (s *Server) loadOperator(w http.ResponseWriter, r *http.Request) (operatorView, bool) {
-	id, ok := s.pathID(w, r)
-	if !ok || !s.needJournal(w, r) {
-		return operatorView{}, false
+// adminLoadOperator is the operator's page for an existing operator, as stored.
+func (s *Server) adminLoadOperator(w http.ResponseWriter, r *http.Request) (adminOperatorView, bool) {
+	id, ok := s.adminPathID(w, r)
+	if !ok || !s.adminNeedsJournal(w, r) {
+		return adminOperatorView{}, false
 	}
 	o, err := s.Journal.Operator(r.Context(), id)
 	if err == nil {
-		var v operatorView
-		v.ID, v.Active, v.Form = o.ID, o.Active, formOf(o)
+		var v adminOperatorView
+		v.ID, v.Active, v.Form = o.ID, o.Active, adminFormOf(o)
 		if v.HasPassword, err = s.Journal.HasPassword(r.Context(), id); err == nil {
 			v.History, err = s.Journal.History(r.Context(), journal.HistoryFilter{Entity: "operator", EntityID: strconv.FormatInt(id, 10)})
 		}
@@ -408,20 +408,20 @@ func (s *Server) loadOperator(w http.ResponseWriter, r *http.Request) (operatorV
 		msg = "Оператор не найден."
 	}
 	s.errorPage(w, r, status, msg)
-	return operatorView{}, false
+	return adminOperatorView{}, false
 }
 
-func (s *Server) operatorPage(w http.ResponseWriter, r *http.Request, u User) {
-	v, ok := s.loadOperator(w, r)
+func (s *Server) adminOperatorPage(w http.ResponseWriter, r *http.Request, u User) {
+	v, ok := s.adminLoadOperator(w, r)
 	if !ok {
 		return
 	}
-	s.renderOperator(w, r, u, http.StatusOK, v, "")
+	s.renderAdminOperator(w, r, u, http.StatusOK, v, "")
 }
 
-func (s *Server) updateOperator(w http.ResponseWriter, r *http.Request, u User) {
-	v, ok := s.loadOperator(w, r)
-	if !ok || !s.readForm(w, r, maxAdminForm) {
+func (s *Server) adminUpdateOperator(w http.ResponseWriter, r *http.Request, u User) {
+	v, ok := s.adminLoadOperator(w, r)
+	if !ok || !s.readAdminForm(w, r, maxAdminForm) {
 		return
 	}
 	known, err := s.Journal.Topics(r.Context(), "", "")
@@ -432,10 +432,10 @@ func (s *Server) updateOperator(w http.ResponseWriter, r *http.Request, u User) 
 	}
 	v.Topics = known
 	var changed hotline.Operator
-	in, errs := parseOperator(r.PostForm, known, &changed)
+	in, errs := parseAdminOperator(r.PostForm, known, &changed)
 	v.Form, v.Errors = in, errs
 	if errs != nil {
-		s.renderOperator(w, r, u, http.StatusUnprocessableEntity, v, "Данные не сохранены: исправьте отмеченные поля.")
+		s.renderAdminOperator(w, r, u, http.StatusUnprocessableEntity, v, "Данные не сохранены: исправьте отмеченные поля.")
 		return
 	}
 	_, err = s.Journal.UpdateOperator(r.Context(), u.Actor(), v.ID, func(o *hotline.Operator) error {
@@ -444,17 +444,17 @@ func (s *Server) updateOperator(w http.ResponseWriter, r *http.Request, u User) 
 		return nil
 	})
 	if err != nil {
-		v.Errors = fieldErrors{}
-		status, msg := s.operatorRefusal(r, err, v.Errors)
-		s.renderOperator(w, r, u, status, v, msg)
+		v.Errors = adminErrors{}
+		status, msg := s.adminOperatorRefusal(r, err, v.Errors)
+		s.renderAdminOperator(w, r, u, status, v, msg)
 		return
 	}
 	s.log().Info("web: operator changed", "by", u.Login, "id", v.ID)
-	s.doneRedirect(w, r, fmt.Sprintf("/admin/operators/%d", v.ID), "saved", s.reload(r, u))
+	s.adminRedirect(w, r, fmt.Sprintf("/admin/operators/%d", v.ID), "saved", s.adminReload(r, u))
 }
 
-func (s *Server) setActive(w http.ResponseWriter, r *http.Request, u User, active bool) {
-	v, ok := s.loadOperator(w, r)
+func (s *Server) adminSetActive(w http.ResponseWriter, r *http.Request, u User, active bool) {
+	v, ok := s.adminLoadOperator(w, r)
 	if !ok {
 		return
 	}
@@ -471,11 +471,11 @@ func (s *Server) setActive(w http.ResponseWriter, r *http.Request, u User, activ
 		err = s.Journal.RemoveOperator(r.Context(), u.Actor(), v.ID)
 	}
 	if err != nil {
-		status, msg := s.operatorRefusal(r, err, fieldErrors{})
-		if code, m := ruleMessage(err); code == hotline.ECONFLICT && strings.HasPrefix(m, "extension ") {
+		status, msg := s.adminOperatorRefusal(r, err, adminErrors{})
+		if code, m := adminRuleOf(err); code == hotline.ECONFLICT && strings.HasPrefix(m, "extension ") {
 			msg = "Оператор не возвращён в работу: его внутренний номер уже занят другим действующим оператором. Измените номер и повторите."
 		}
-		s.renderOperator(w, r, u, status, v, msg)
+		s.renderAdminOperator(w, r, u, status, v, msg)
 		return
 	}
 	code := "disabled"
@@ -483,25 +483,25 @@ func (s *Server) setActive(w http.ResponseWriter, r *http.Request, u User, activ
 		code = "enabled"
 	}
 	s.log().Info("web: operator "+code, "by", u.Login, "id", v.ID)
-	s.doneRedirect(w, r, fmt.Sprintf("/admin/operators/%d", v.ID), code, s.reload(r, u))
+	s.adminRedirect(w, r, fmt.Sprintf("/admin/operators/%d", v.ID), code, s.adminReload(r, u))
 }
 
-func (s *Server) disableOperator(w http.ResponseWriter, r *http.Request, u User) {
-	s.setActive(w, r, u, false)
+func (s *Server) adminDisableOperator(w http.ResponseWriter, r *http.Request, u User) {
+	s.adminSetActive(w, r, u, false)
 }
-func (s *Server) enableOperator(w http.ResponseWriter, r *http.Request, u User) {
-	s.setActive(w, r, u, true)
+func (s *Server) adminEnableOperator(w http.ResponseWriter, r *http.Request, u User) {
+	s.adminSetActive(w, r, u, true)
 }
 
-// resetPassword sets the password the administrator typed twice (hotline.ValidatePassword is the
+// adminResetPassword sets the password the administrator typed twice (hotline.ValidatePassword is the
 // policy). The password is never logged, echoed or kept in the form.
-func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, u User) {
-	v, ok := s.loadOperator(w, r)
-	if !ok || !s.readForm(w, r, maxForm) {
+func (s *Server) adminResetPassword(w http.ResponseWriter, r *http.Request, u User) {
+	v, ok := s.adminLoadOperator(w, r)
+	if !ok || !s.readAdminForm(w, r, maxForm) {
 		return
 	}
 	pw, again := r.PostForm.Get("password"), r.PostForm.Get("password2")
-	v.PwErrors = fieldErrors{}
+	v.PwErrors = adminErrors{}
 	switch {
 	case pw == "":
 		v.PwErrors["password"] = "Введите новый пароль."
@@ -514,10 +514,10 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, u User) {
 		err := s.Journal.SetPassword(r.Context(), u.Actor(), v.ID, pw)
 		if err == nil {
 			s.log().Info("web: password set", "by", u.Login, "id", v.ID)
-			s.doneRedirect(w, r, fmt.Sprintf("/admin/operators/%d", v.ID), "password", true)
+			s.adminRedirect(w, r, fmt.Sprintf("/admin/operators/%d", v.ID), "password", true)
 			return
 		}
-		code, msg := ruleMessage(err)
+		code, msg := adminRuleOf(err)
 		switch {
 		case code == hotline.EINVALID && strings.Contains(msg, "too short"):
 			v.PwErrors["password"] = fmt.Sprintf("Пароль слишком короткий: не менее %d символов.", hotline.MinPasswordLen)
@@ -529,9 +529,9 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, u User) {
 			v.PwErrors["password"] = "Оператор выведен из работы: сначала верните его в работу."
 		default:
 			status, m := s.failure(r, "set password", err)
-			s.renderOperator(w, r, u, status, v, m)
+			s.renderAdminOperator(w, r, u, status, v, m)
 			return
 		}
 	}
-	s.renderOperator(w, r, u, http.StatusUnprocessableEntity, v, "Пароль не изменён: исправьте отмеченные поля.")
+	s.renderAdminOperator(w, r, u, http.StatusUnprocessableEntity, v, "Пароль не изменён: исправьте отмеченные поля.")
 }

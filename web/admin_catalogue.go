@@ -15,8 +15,8 @@ import (
 // The catalogue: topics by case type (`hotline topic`) and the scripts of each topic with their
 // recommended level-2 specialists (`hotline script`).
 
-// typeNames are the case types as the manual names them.
-var typeNames = map[hotline.CaseType]string{
+// adminTypeNames are the case types as the manual names them.
+var adminTypeNames = map[hotline.CaseType]string{
 	hotline.TypeComplaint:    "Жалоба",
 	hotline.TypeConsultation: "Консультация",
 	hotline.TypeApplication:  "Заявление",
@@ -24,42 +24,42 @@ var typeNames = map[hotline.CaseType]string{
 	hotline.TypeGratitude:    "Благодарность",
 }
 
-type caseTypeOption struct {
+type adminTypeOption struct {
 	Value hotline.CaseType
 	Name  string
 }
 
-func caseTypeOptions() []caseTypeOption {
-	out := make([]caseTypeOption, len(hotline.CaseTypes))
+func adminTypeOptions() []adminTypeOption {
+	out := make([]adminTypeOption, len(hotline.CaseTypes))
 	for i, t := range hotline.CaseTypes {
-		out[i] = caseTypeOption{t, typeNames[t]}
+		out[i] = adminTypeOption{t, adminTypeNames[t]}
 	}
 	return out
 }
 
-type topicForm struct {
+type adminTopicForm struct {
 	Code, Number, Type, Title, Keywords string
 }
 
-type topicLine struct {
+type adminTopicLine struct {
 	hotline.Topic
 	Scripts []hotline.Script
 }
 
-type topicGroup struct {
+type adminTopicGroup struct {
 	Type   hotline.CaseType
 	Name   string
-	Topics []topicLine
+	Topics []adminTopicLine
 }
 
-type catalogueView struct {
-	Groups []topicGroup
-	Types  []caseTypeOption
-	Form   topicForm
-	Errors fieldErrors
+type adminCatalogueView struct {
+	Groups []adminTopicGroup
+	Types  []adminTypeOption
+	Form   adminTopicForm
+	Errors adminErrors
 }
 
-func (s *Server) catalogue(r *http.Request) ([]topicGroup, error) {
+func (s *Server) adminCatalogue(r *http.Request) ([]adminTopicGroup, error) {
 	topics, err := s.Journal.Topics(r.Context(), "", "")
 	if err != nil {
 		return nil, err
@@ -72,12 +72,12 @@ func (s *Server) catalogue(r *http.Request) ([]topicGroup, error) {
 	for _, sc := range scripts {
 		byTopic[sc.Topic] = append(byTopic[sc.Topic], sc)
 	}
-	var out []topicGroup
+	var out []adminTopicGroup
 	for _, t := range hotline.CaseTypes {
-		g := topicGroup{Type: t, Name: typeNames[t]}
+		g := adminTopicGroup{Type: t, Name: adminTypeNames[t]}
 		for _, tp := range topics {
 			if tp.Type == t {
-				g.Topics = append(g.Topics, topicLine{Topic: tp, Scripts: byTopic[tp.Code]})
+				g.Topics = append(g.Topics, adminTopicLine{Topic: tp, Scripts: byTopic[tp.Code]})
 			}
 		}
 		out = append(out, g)
@@ -85,36 +85,36 @@ func (s *Server) catalogue(r *http.Request) ([]topicGroup, error) {
 	return out, nil
 }
 
-func (s *Server) renderCatalogue(w http.ResponseWriter, r *http.Request, u User, status int, v catalogueView, msg string) {
-	groups, err := s.catalogue(r)
+func (s *Server) renderAdminCatalogue(w http.ResponseWriter, r *http.Request, u User, status int, v adminCatalogueView, msg string) {
+	groups, err := s.adminCatalogue(r)
 	if err != nil {
 		st, m := s.failure(r, "read catalogue", err)
 		s.errorPage(w, r, st, m)
 		return
 	}
-	v.Groups, v.Types = groups, caseTypeOptions()
-	notice, _ := notices(r)
+	v.Groups, v.Types = groups, adminTypeOptions()
+	notice, _ := adminNotices(r)
 	s.render(w, r, status, "admin_catalogue", pageData{Title: "Тематики и сценарии", User: &u, Notice: notice, Error: msg, Data: v})
 }
 
-func (s *Server) cataloguePage(w http.ResponseWriter, r *http.Request, u User) {
-	if !s.needJournal(w, r) {
+func (s *Server) adminCataloguePage(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.adminNeedsJournal(w, r) {
 		return
 	}
-	s.renderCatalogue(w, r, u, http.StatusOK, catalogueView{Form: topicForm{Number: "0"}}, "")
+	s.renderAdminCatalogue(w, r, u, http.StatusOK, adminCatalogueView{Form: adminTopicForm{Number: "0"}}, "")
 }
 
-// parseTopic reads the topic's form (code and type only for a new topic).
-func parseTopic(f url.Values, isNew bool, t *hotline.Topic) (topicForm, fieldErrors) {
-	errs := fieldErrors{}
-	in := topicForm{
+// parseAdminTopic reads the topic's form (code and type only for a new topic).
+func parseAdminTopic(f url.Values, isNew bool, t *hotline.Topic) (adminTopicForm, adminErrors) {
+	errs := adminErrors{}
+	in := adminTopicForm{
 		Number:   strings.TrimSpace(f.Get("number")),
-		Title:    text(f, "title", hotline.MaxNameLen, true, errs, "Название"),
-		Keywords: text(f, "keywords", hotline.MaxCommentLen, false, errs, "Ключевые слова"),
+		Title:    adminText(f, "title", hotline.MaxNameLen, true, errs, "Название"),
+		Keywords: adminText(f, "keywords", hotline.MaxCommentLen, false, errs, "Ключевые слова"),
 	}
-	n := number(f, "number", 0, 9999, errs, "Номер для телефона: целое число от 0 до 9999 (0 — без номера).")
+	n := adminNumber(f, "number", 0, 9999, errs, "Номер для телефона: целое число от 0 до 9999 (0 — без номера).")
 	if isNew {
-		in.Code = text(f, "code", hotline.MaxShortLen, true, errs, "Код")
+		in.Code = adminText(f, "code", hotline.MaxShortLen, true, errs, "Код")
 		in.Type = f.Get("type")
 		if errs["code"] == "" && strings.ContainsAny(in.Code, " \t\r\n,") {
 			errs["code"] = "Код: без пробелов и запятых, например policy-replace."
@@ -133,9 +133,9 @@ func parseTopic(f url.Values, isNew bool, t *hotline.Topic) (topicForm, fieldErr
 	return in, nil
 }
 
-// topicRefusal places the journal's refusal of a topic next to its field.
-func (s *Server) topicRefusal(r *http.Request, err error, errs fieldErrors) (int, string) {
-	code, msg := ruleMessage(err)
+// adminTopicRefusal places the journal's refusal of a topic next to its field.
+func (s *Server) adminTopicRefusal(r *http.Request, err error, errs adminErrors) (int, string) {
+	code, msg := adminRuleOf(err)
 	switch {
 	case code == hotline.ECONFLICT && strings.HasPrefix(msg, "handset number"):
 		errs["number"] = "Этот номер уже назначен другой тематике."
@@ -147,45 +147,45 @@ func (s *Server) topicRefusal(r *http.Request, err error, errs fieldErrors) (int
 	return s.failure(r, "change topic", err)
 }
 
-func (s *Server) addTopic(w http.ResponseWriter, r *http.Request, u User) {
-	if !s.needJournal(w, r) || !s.readForm(w, r, maxForm) {
+func (s *Server) adminAddTopic(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.adminNeedsJournal(w, r) || !s.readAdminForm(w, r, maxForm) {
 		return
 	}
 	var t hotline.Topic
-	in, errs := parseTopic(r.PostForm, true, &t)
-	v := catalogueView{Form: in, Errors: errs}
+	in, errs := parseAdminTopic(r.PostForm, true, &t)
+	v := adminCatalogueView{Form: in, Errors: errs}
 	if errs != nil {
-		s.renderCatalogue(w, r, u, http.StatusUnprocessableEntity, v, "Тематика не добавлена: исправьте отмеченные поля.")
+		s.renderAdminCatalogue(w, r, u, http.StatusUnprocessableEntity, v, "Тематика не добавлена: исправьте отмеченные поля.")
 		return
 	}
 	if err := s.Journal.AddTopic(r.Context(), u.Actor(), t); err != nil {
-		v.Errors = fieldErrors{}
-		status, msg := s.topicRefusal(r, err, v.Errors)
-		s.renderCatalogue(w, r, u, status, v, msg)
+		v.Errors = adminErrors{}
+		status, msg := s.adminTopicRefusal(r, err, v.Errors)
+		s.renderAdminCatalogue(w, r, u, status, v, msg)
 		return
 	}
 	s.log().Info("web: topic added", "by", u.Login, "code", t.Code)
 	http.Redirect(w, r, "/admin/catalogue?done=topic", http.StatusSeeOther)
 }
 
-type topicView struct {
+type adminTopicView struct {
 	Topic    hotline.Topic
 	TypeName string
-	Form     topicForm
-	Errors   fieldErrors
+	Form     adminTopicForm
+	Errors   adminErrors
 	Scripts  []hotline.Script
 	History  []journal.Event
 }
 
-func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request) (topicView, bool) {
-	if !s.needJournal(w, r) {
-		return topicView{}, false
+func (s *Server) adminLoadTopic(w http.ResponseWriter, r *http.Request) (adminTopicView, bool) {
+	if !s.adminNeedsJournal(w, r) {
+		return adminTopicView{}, false
 	}
 	code := r.PathValue("code")
 	t, err := s.Journal.Topic(r.Context(), code)
-	var v topicView
+	var v adminTopicView
 	if err == nil {
-		v = topicView{Topic: t, TypeName: typeNames[t.Type], Form: topicForm{Code: t.Code, Type: string(t.Type),
+		v = adminTopicView{Topic: t, TypeName: adminTypeNames[t.Type], Form: adminTopicForm{Code: t.Code, Type: string(t.Type),
 			Number: strconv.Itoa(t.Number), Title: t.Title, Keywords: strings.Join(t.Keywords, " ")}}
 		if v.Scripts, err = s.Journal.Scripts(r.Context(), code); err == nil {
 			v.History, err = s.Journal.History(r.Context(), journal.HistoryFilter{Entity: "topic", EntityID: code})
@@ -202,22 +202,22 @@ func (s *Server) loadTopic(w http.ResponseWriter, r *http.Request) (topicView, b
 	return v, true
 }
 
-func (s *Server) topicPage(w http.ResponseWriter, r *http.Request, u User) {
-	v, ok := s.loadTopic(w, r)
+func (s *Server) adminTopicPage(w http.ResponseWriter, r *http.Request, u User) {
+	v, ok := s.adminLoadTopic(w, r)
 	if !ok {
 		return
 	}
-	notice, _ := notices(r)
+	notice, _ := adminNotices(r)
 	s.render(w, r, http.StatusOK, "admin_topic", pageData{Title: "Тематика: " + v.Topic.Title, User: &u, Notice: notice, Data: v})
 }
 
-func (s *Server) updateTopic(w http.ResponseWriter, r *http.Request, u User) {
-	v, ok := s.loadTopic(w, r)
-	if !ok || !s.readForm(w, r, maxForm) {
+func (s *Server) adminUpdateTopic(w http.ResponseWriter, r *http.Request, u User) {
+	v, ok := s.adminLoadTopic(w, r)
+	if !ok || !s.readAdminForm(w, r, maxForm) {
 		return
 	}
 	var changed hotline.Topic
-	in, errs := parseTopic(r.PostForm, false, &changed)
+	in, errs := parseAdminTopic(r.PostForm, false, &changed)
 	in.Code, in.Type = v.Topic.Code, string(v.Topic.Type)
 	v.Form, v.Errors = in, errs
 	page := pageData{Title: "Тематика: " + v.Topic.Title, User: &u, Data: &v}
@@ -231,9 +231,9 @@ func (s *Server) updateTopic(w http.ResponseWriter, r *http.Request, u User) {
 		return nil
 	})
 	if err != nil {
-		v.Errors = fieldErrors{}
+		v.Errors = adminErrors{}
 		var status int
-		status, page.Error = s.topicRefusal(r, err, v.Errors)
+		status, page.Error = s.adminTopicRefusal(r, err, v.Errors)
 		s.render(w, r, status, "admin_topic", page)
 		return
 	}
@@ -243,23 +243,23 @@ func (s *Server) updateTopic(w http.ResponseWriter, r *http.Request, u User) {
 
 // ---- Scripts ----
 
-type scriptForm struct {
+type adminScriptForm struct {
 	Topic, Title, Text string
 	Recommended        map[int64]bool
 }
 
-type scriptView struct {
+type adminScriptView struct {
 	ID          int64 // 0: a new script
-	Form        scriptForm
-	Errors      fieldErrors
+	Form        adminScriptForm
+	Errors      adminErrors
 	Topics      []hotline.Topic
 	Specialists []hotline.Operator // active level-2 specialists, the recommended first in their order
 	History     []journal.Event
 }
 
-// scriptChoices fills the view's lists: the topics and the level-2 specialists, those recommended
+// adminScriptChoices fills the view's lists: the topics and the level-2 specialists, those recommended
 // first in order of preference (the form keeps that order).
-func (s *Server) scriptChoices(r *http.Request, v *scriptView, order []int64) error {
+func (s *Server) adminScriptChoices(r *http.Request, v *adminScriptView, order []int64) error {
 	var err error
 	if v.Topics, err = s.Journal.Topics(r.Context(), "", ""); err != nil {
 		return err
@@ -279,8 +279,8 @@ func (s *Server) scriptChoices(r *http.Request, v *scriptView, order []int64) er
 	return nil
 }
 
-func (s *Server) renderScript(w http.ResponseWriter, r *http.Request, u User, status int, v scriptView, order []int64, msg string) {
-	if err := s.scriptChoices(r, &v, order); err != nil {
+func (s *Server) renderAdminScript(w http.ResponseWriter, r *http.Request, u User, status int, v adminScriptView, order []int64, msg string) {
+	if err := s.adminScriptChoices(r, &v, order); err != nil {
 		st, m := s.failure(r, "read catalogue", err)
 		s.errorPage(w, r, st, m)
 		return
@@ -289,24 +289,24 @@ func (s *Server) renderScript(w http.ResponseWriter, r *http.Request, u User, st
 	if v.ID != 0 {
 		title = "Сценарий: " + v.Form.Title
 	}
-	notice, _ := notices(r)
+	notice, _ := adminNotices(r)
 	s.render(w, r, status, "admin_script", pageData{Title: title, User: &u, Notice: notice, Error: msg, Data: v})
 }
 
-func (s *Server) newScriptPage(w http.ResponseWriter, r *http.Request, u User) {
-	if !s.needJournal(w, r) {
+func (s *Server) adminNewScriptPage(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.adminNeedsJournal(w, r) {
 		return
 	}
-	v := scriptView{Form: scriptForm{Topic: r.URL.Query().Get("topic"), Recommended: map[int64]bool{}}}
-	s.renderScript(w, r, u, http.StatusOK, v, nil, "")
+	v := adminScriptView{Form: adminScriptForm{Topic: r.URL.Query().Get("topic"), Recommended: map[int64]bool{}}}
+	s.renderAdminScript(w, r, u, http.StatusOK, v, nil, "")
 }
 
-// parseScript reads the script's form; order is the recommended specialists as sent.
-func parseScript(f url.Values, sc *hotline.Script) (scriptForm, []int64, fieldErrors) {
-	errs := fieldErrors{}
-	in := scriptForm{
+// parseAdminScript reads the script's form; order is the recommended specialists as sent.
+func parseAdminScript(f url.Values, sc *hotline.Script) (adminScriptForm, []int64, adminErrors) {
+	errs := adminErrors{}
+	in := adminScriptForm{
 		Topic:       strings.TrimSpace(f.Get("topic")),
-		Title:       text(f, "title", hotline.MaxNameLen, true, errs, "Заголовок"),
+		Title:       adminText(f, "title", hotline.MaxNameLen, true, errs, "Заголовок"),
 		Recommended: map[int64]bool{},
 	}
 	in.Text = strings.TrimSpace(strings.ReplaceAll(f.Get("text"), "\r\n", "\n"))
@@ -338,9 +338,9 @@ func parseScript(f url.Values, sc *hotline.Script) (scriptForm, []int64, fieldEr
 	return in, order, nil
 }
 
-// scriptRefusal places the journal's refusal of a script next to its field.
-func (s *Server) scriptRefusal(r *http.Request, err error, errs fieldErrors) (int, string) {
-	code, msg := ruleMessage(err)
+// adminScriptRefusal places the journal's refusal of a script next to its field.
+func (s *Server) adminScriptRefusal(r *http.Request, err error, errs adminErrors) (int, string) {
+	code, msg := adminRuleOf(err)
 	switch {
 	case code == hotline.ENOTFOUND && strings.HasPrefix(msg, "unknown topic"):
 		errs["topic"] = "Такой тематики нет: выберите из списка."
@@ -353,36 +353,36 @@ func (s *Server) scriptRefusal(r *http.Request, err error, errs fieldErrors) (in
 	return http.StatusUnprocessableEntity, "Сценарий не сохранён: исправьте отмеченные поля."
 }
 
-func (s *Server) addScript(w http.ResponseWriter, r *http.Request, u User) {
-	if !s.needJournal(w, r) || !s.readForm(w, r, maxAdminForm) {
+func (s *Server) adminAddScript(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.adminNeedsJournal(w, r) || !s.readAdminForm(w, r, maxAdminForm) {
 		return
 	}
 	var sc hotline.Script
-	in, order, errs := parseScript(r.PostForm, &sc)
-	v := scriptView{Form: in, Errors: errs}
+	in, order, errs := parseAdminScript(r.PostForm, &sc)
+	v := adminScriptView{Form: in, Errors: errs}
 	if errs != nil {
-		s.renderScript(w, r, u, http.StatusUnprocessableEntity, v, order, "Сценарий не сохранён: исправьте отмеченные поля.")
+		s.renderAdminScript(w, r, u, http.StatusUnprocessableEntity, v, order, "Сценарий не сохранён: исправьте отмеченные поля.")
 		return
 	}
 	if err := s.Journal.AddScript(r.Context(), u.Actor(), &sc); err != nil {
-		v.Errors = fieldErrors{}
-		status, msg := s.scriptRefusal(r, err, v.Errors)
-		s.renderScript(w, r, u, status, v, order, msg)
+		v.Errors = adminErrors{}
+		status, msg := s.adminScriptRefusal(r, err, v.Errors)
+		s.renderAdminScript(w, r, u, status, v, order, msg)
 		return
 	}
 	s.log().Info("web: script added", "by", u.Login, "id", sc.ID)
 	http.Redirect(w, r, fmt.Sprintf("/admin/catalogue/scripts/%d?done=script", sc.ID), http.StatusSeeOther)
 }
 
-func (s *Server) loadScript(w http.ResponseWriter, r *http.Request) (scriptView, []int64, bool) {
-	id, ok := s.pathID(w, r)
-	if !ok || !s.needJournal(w, r) {
-		return scriptView{}, nil, false
+func (s *Server) adminLoadScript(w http.ResponseWriter, r *http.Request) (adminScriptView, []int64, bool) {
+	id, ok := s.adminPathID(w, r)
+	if !ok || !s.adminNeedsJournal(w, r) {
+		return adminScriptView{}, nil, false
 	}
 	sc, err := s.Journal.Script(r.Context(), id)
-	var v scriptView
+	var v adminScriptView
 	if err == nil {
-		v = scriptView{ID: id, Form: scriptForm{Topic: sc.Topic, Title: sc.Title, Text: sc.Text, Recommended: map[int64]bool{}}}
+		v = adminScriptView{ID: id, Form: adminScriptForm{Topic: sc.Topic, Title: sc.Title, Text: sc.Text, Recommended: map[int64]bool{}}}
 		for _, o := range sc.Recommended {
 			v.Form.Recommended[o] = true
 		}
@@ -399,24 +399,24 @@ func (s *Server) loadScript(w http.ResponseWriter, r *http.Request) (scriptView,
 	return v, sc.Recommended, true
 }
 
-func (s *Server) scriptPage(w http.ResponseWriter, r *http.Request, u User) {
-	v, order, ok := s.loadScript(w, r)
+func (s *Server) adminScriptPage(w http.ResponseWriter, r *http.Request, u User) {
+	v, order, ok := s.adminLoadScript(w, r)
 	if !ok {
 		return
 	}
-	s.renderScript(w, r, u, http.StatusOK, v, order, "")
+	s.renderAdminScript(w, r, u, http.StatusOK, v, order, "")
 }
 
-func (s *Server) updateScript(w http.ResponseWriter, r *http.Request, u User) {
-	v, _, ok := s.loadScript(w, r)
-	if !ok || !s.readForm(w, r, maxAdminForm) {
+func (s *Server) adminUpdateScript(w http.ResponseWriter, r *http.Request, u User) {
+	v, _, ok := s.adminLoadScript(w, r)
+	if !ok || !s.readAdminForm(w, r, maxAdminForm) {
 		return
 	}
 	var changed hotline.Script
-	in, order, errs := parseScript(r.PostForm, &changed)
+	in, order, errs := parseAdminScript(r.PostForm, &changed)
 	v.Form, v.Errors = in, errs
 	if errs != nil {
-		s.renderScript(w, r, u, http.StatusUnprocessableEntity, v, order, "Сценарий не сохранён: исправьте отмеченные поля.")
+		s.renderAdminScript(w, r, u, http.StatusUnprocessableEntity, v, order, "Сценарий не сохранён: исправьте отмеченные поля.")
 		return
 	}
 	_, err := s.Journal.UpdateScript(r.Context(), u.Actor(), v.ID, func(sc *hotline.Script) error {
@@ -424,9 +424,9 @@ func (s *Server) updateScript(w http.ResponseWriter, r *http.Request, u User) {
 		return nil
 	})
 	if err != nil {
-		v.Errors = fieldErrors{}
-		status, msg := s.scriptRefusal(r, err, v.Errors)
-		s.renderScript(w, r, u, status, v, order, msg)
+		v.Errors = adminErrors{}
+		status, msg := s.adminScriptRefusal(r, err, v.Errors)
+		s.renderAdminScript(w, r, u, status, v, order, msg)
 		return
 	}
 	s.log().Info("web: script changed", "by", u.Login, "id", v.ID)

@@ -15,71 +15,71 @@ import (
 // `hotline report` for a period (the report package), with server-rendered SVG charts: no
 // script, role="img" with a title, and the same numbers in a table beside each chart.
 
-// maxReportDays bounds the report page's range: a year of days is a chart still readable.
-const maxReportDays = 366
+// adminMaxReportDays bounds the report page's range: a year of days is a chart still readable.
+const adminMaxReportDays = 366
 
-type reportForm struct {
+type adminReportForm struct {
 	From, To string
 }
 
-type boardFigures struct {
+type adminBoardFigures struct {
 	board.Figures
-	Groups []presenceGroup
+	Groups []adminPresenceGroup
 	Alerts []string
-	SL     []slFigure
+	SL     []adminSLFigure
 }
 
-type presenceGroup struct {
+type adminPresenceGroup struct {
 	State     string
 	Operators []string
 }
 
-type slFigure struct {
+type adminSLFigure struct {
 	Target  string
 	Percent string
 }
 
-type reportView struct {
-	Form     reportForm
-	Errors   fieldErrors
-	Board    *boardFigures
+type adminReportView struct {
+	Form     adminReportForm
+	Errors   adminErrors
+	Board    *adminBoardFigures
 	BoardErr string
 	Report   *report.Report
-	Calls    chart
-	Cases    chart
+	Calls    svgChart
+	Cases    svgChart
 	ByHour   bool
-	Totals   []figure
+	Totals   []adminFigure
 }
 
-type figure struct {
+type adminFigure struct {
 	Name  string
 	Value string
 }
 
-// chart is one bar chart: groups of bars along x, and the same numbers as table rows.
-type chart struct {
+// svgChart is one bar chart: groups of bars along x, and the same numbers as table rows.
+type svgChart struct {
 	ID            string
 	Title         string
 	Width, Height int
-	Series        []series
-	Groups        []barGroup
-	Ticks         []tick
+	Series        []svgSeries
+	Groups        []svgGroup
+	Ticks         []svgTick
 	Baseline      int
 	Left, Right   int
 }
 
-type series struct {
+type svgSeries struct {
 	Class, Name string
 }
 
-type barGroup struct {
+type svgGroup struct {
 	Key, Label string
 	LabelX     int
 	ShowLabel  bool
-	Bars       []bar
+	Bars       []svgBar
 }
 
-type bar struct {
+type svgBar struct {
 	Class    string
 	Name     string
 	N        int
@@ -90,13 +90,13 @@ type bar struct {
 	ShowText bool
 }
 
-type tick struct {
+type svgTick struct {
 	Y     int
 	Label int
 }
 
-// statusNames are the case statuses as the manual names them.
-var statusNames = map[string]string{
+// adminStatusNames are the case statuses as the manual names them.
+var adminStatusNames = map[string]string{
 	string(hotline.StatusInProgress):    "В работе",
 	string(hotline.StatusDelayedAnswer): "Отсроченный ответ",
 	string(hotline.StatusUnderReview):   "На рассмотрении",
@@ -105,17 +105,17 @@ var statusNames = map[string]string{
 
 // Chart geometry, in SVG user units (the SVG scales to the page's width).
 const (
-	chartPlotH  = 200
-	chartTop    = 10
-	chartLeft   = 40
-	chartBottom = 40
-	chartBarW   = 8
-	chartGap    = 10
+	svgPlotH  = 200
+	svgTop    = 10
+	svgLeft   = 40
+	svgBottom = 40
+	svgBarW   = 8
+	svgGap    = 10
 )
 
-// barChart lays rows out as groups of bars, one per series, with max at the plot's top.
-func barChart(id, title string, ss []series, keys, labels []string, values [][]int) chart {
-	c := chart{ID: id, Title: title, Series: ss, Left: chartLeft, Baseline: chartTop + chartPlotH}
+// svgBarChart lays rows out as groups of bars, one per series, with max at the plot's top.
+func svgBarChart(id, title string, ss []svgSeries, keys, labels []string, values [][]int) svgChart {
+	c := svgChart{ID: id, Title: title, Series: ss, Left: svgLeft, Baseline: svgTop + svgPlotH}
 	top := 0
 	for _, vs := range values {
 		for _, v := range vs {
@@ -123,38 +123,38 @@ func barChart(id, title string, ss []series, keys, labels []string, values [][]i
 		}
 	}
 	scale := max(top, 1)
-	groupW := len(ss)*chartBarW + chartGap
+	groupW := len(ss)*svgBarW + svgGap
 	every := max(1, len(keys)/24) // at most about 24 labels along x
 	for i := range keys {
-		g := barGroup{Key: keys[i], Label: labels[i], ShowLabel: i%every == 0}
-		x0 := chartLeft + chartGap/2 + i*groupW
-		g.LabelX = x0 + len(ss)*chartBarW/2
+		g := svgGroup{Key: keys[i], Label: labels[i], ShowLabel: i%every == 0}
+		x0 := svgLeft + svgGap/2 + i*groupW
+		g.LabelX = x0 + len(ss)*svgBarW/2
 		for j, s := range ss {
 			n := values[i][j]
-			h := n * chartPlotH / scale
-			b := bar{Class: s.Class, Name: s.Name, N: n, X: x0 + j*chartBarW, W: chartBarW - 1, H: h, Y: c.Baseline - h}
-			b.TextX, b.TextY, b.ShowText = b.X+chartBarW/2, b.Y-2, n > 0 && len(keys) <= 31
+			h := n * svgPlotH / scale
+			b := svgBar{Class: s.Class, Name: s.Name, N: n, X: x0 + j*svgBarW, W: svgBarW - 1, H: h, Y: c.Baseline - h}
+			b.TextX, b.TextY, b.ShowText = b.X+svgBarW/2, b.Y-2, n > 0 && len(keys) <= 31
 			g.Bars = append(g.Bars, b)
 		}
 		c.Groups = append(c.Groups, g)
 	}
-	c.Right = chartLeft + len(keys)*groupW + chartGap
+	c.Right = svgLeft + len(keys)*groupW + svgGap
 	c.Width = c.Right + 10
-	c.Height = chartTop + chartPlotH + chartBottom
+	c.Height = svgTop + svgPlotH + svgBottom
 	steps := 4
 	for k := 0; k <= steps; k++ {
 		v := top * k / steps
 		if k > 0 && v == top*(k-1)/steps {
 			continue // small numbers: no repeated tick
 		}
-		c.Ticks = append(c.Ticks, tick{Y: c.Baseline - v*chartPlotH/scale, Label: v})
+		c.Ticks = append(c.Ticks, svgTick{Y: c.Baseline - v*svgPlotH/scale, Label: v})
 	}
 	return c
 }
 
-var callSeries = []series{{"offered", "Поступило"}, {"answered", "Принято"}, {"abandoned", "Пропущено"}}
+var adminCallSeries = []svgSeries{{"offered", "Поступило"}, {"answered", "Принято"}, {"abandoned", "Пропущено"}}
 
-func callChart(r *report.Report, byHour bool) chart {
+func adminCallChart(r *report.Report, byHour bool) svgChart {
 	rows, title := r.Periods, "Звонки по дням"
 	if byHour {
 		rows, title = r.Hours, "Звонки по часам"
@@ -171,10 +171,10 @@ func callChart(r *report.Report, byHour bool) chart {
 		keys, labels = append(keys, row.Key), append(labels, label)
 		values = append(values, []int{row.Offered, row.Answered, row.Abandoned + row.ShortAbandoned})
 	}
-	return barChart("chart-calls", title+": поступило, принято, пропущено", callSeries, keys, labels, values)
+	return svgBarChart("chart-calls", title+": поступило, принято, пропущено", adminCallSeries, keys, labels, values)
 }
 
-func caseChart(r *report.Report) chart {
+func adminCaseChart(r *report.Report) svgChart {
 	var keys, labels []string
 	var values [][]int
 	for _, st := range []hotline.CaseStatus{hotline.StatusInProgress, hotline.StatusDelayedAnswer, hotline.StatusUnderReview, hotline.StatusApproved} {
@@ -184,32 +184,32 @@ func caseChart(r *report.Report) chart {
 				n = c.N
 			}
 		}
-		keys, labels = append(keys, string(st)), append(labels, statusNames[string(st)])
+		keys, labels = append(keys, string(st)), append(labels, adminStatusNames[string(st)])
 		values = append(values, []int{n})
 	}
-	return barChart("chart-cases", "Обращения по статусам", []series{{"cases", "Обращений"}}, keys, labels, values)
+	return svgBarChart("chart-cases", "Обращения по статусам", []svgSeries{{"cases", "Обращений"}}, keys, labels, values)
 }
 
-func percent(p *float64) string {
+func reportPercent(p *float64) string {
 	if p == nil {
 		return "—"
 	}
 	return fmt.Sprintf("%.0f%%", *p)
 }
 
-func seconds(p *float64) string {
+func reportSeconds(p *float64) string {
 	if p == nil {
 		return "—"
 	}
 	return (time.Duration(*p) * time.Second).String()
 }
 
-func target(sec float64) string {
+func reportTarget(sec float64) string {
 	return (time.Duration(sec) * time.Second).String()
 }
 
-// alertText is a board alert in the page's words.
-func alertText(a board.Alert) string {
+// adminAlertText is a board alert in the page's words.
+func adminAlertText(a board.Alert) string {
 	switch a.Kind {
 	case board.NotConnected:
 		return "Нет связи с Asterisk: звонки не принимаются."
@@ -223,20 +223,20 @@ func alertText(a board.Alert) string {
 	return string(a.Kind)
 }
 
-func parseDay(v string, loc *time.Location) (time.Time, bool) {
+func adminParseDay(v string, loc *time.Location) (time.Time, bool) {
 	t, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(v), loc)
 	return t, err == nil
 }
 
-func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, u User) {
-	if !s.needJournal(w, r) {
+func (s *Server) adminReportPage(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.adminNeedsJournal(w, r) {
 		return
 	}
 	now := time.Now()
 	loc := now.Location()
 	today := now.Format(time.DateOnly)
 	q := r.URL.Query()
-	v := reportView{Form: reportForm{From: q.Get("from"), To: q.Get("to")}, Errors: fieldErrors{}}
+	v := adminReportView{Form: adminReportForm{From: q.Get("from"), To: q.Get("to")}, Errors: adminErrors{}}
 	if v.Form.From == "" {
 		v.Form.From = today
 	}
@@ -244,11 +244,11 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, u User) {
 		v.Form.To = v.Form.From
 	}
 	if len(v.Form.From) > 10 || len(v.Form.To) > 10 {
-		v.Form = reportForm{From: today, To: today}
+		v.Form = adminReportForm{From: today, To: today}
 		v.Errors["from"] = "Даты: в виде ГГГГ-ММ-ДД."
 	}
-	from, okFrom := parseDay(v.Form.From, loc)
-	to, okTo := parseDay(v.Form.To, loc)
+	from, okFrom := adminParseDay(v.Form.From, loc)
+	to, okTo := adminParseDay(v.Form.To, loc)
 	switch {
 	case !okFrom:
 		v.Errors["from"] = "Дата «с»: в виде ГГГГ-ММ-ДД, например " + today + "."
@@ -256,12 +256,12 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, u User) {
 		v.Errors["to"] = "Дата «по»: в виде ГГГГ-ММ-ДД, например " + today + "."
 	case to.Before(from):
 		v.Errors["to"] = "Дата «по» раньше даты «с»."
-	case to.Sub(from) > maxReportDays*24*time.Hour:
-		v.Errors["to"] = fmt.Sprintf("Период не длиннее %d дней.", maxReportDays)
+	case to.Sub(from) > adminMaxReportDays*24*time.Hour:
+		v.Errors["to"] = fmt.Sprintf("Период не длиннее %d дней.", adminMaxReportDays)
 	}
 	src := report.FromStore(s.Journal)
 	data := pageData{Title: "Табло и отчёт", User: &u, Data: &v}
-	v.Board, v.BoardErr = s.boardFigures(r, src)
+	v.Board, v.BoardErr = s.adminBoardFigures(r, src)
 
 	status := http.StatusOK
 	if len(v.Errors) > 0 {
@@ -287,32 +287,32 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, u User) {
 	}
 	v.Report = rep
 	v.ByHour = from.Equal(to)
-	v.Calls = callChart(rep, v.ByHour)
-	v.Cases = caseChart(rep)
+	v.Calls = adminCallChart(rep, v.ByHour)
+	v.Cases = adminCaseChart(rep)
 	t := rep.Total
-	v.Totals = []figure{
+	v.Totals = []adminFigure{
 		{"Поступило звонков", fmt.Sprint(t.Offered)},
 		{"Принято", fmt.Sprint(t.Answered)},
 		{"Пропущено (абонент не дождался ответа)", fmt.Sprint(t.Abandoned + t.ShortAbandoned)},
 		{"Из них коротких (до " + report.DefaultShortAbandon.String() + ")", fmt.Sprint(t.ShortAbandoned)},
 		{"Переполнение (обратный звонок, сообщение)", fmt.Sprint(t.Overflow)},
-		{"Доля пропущенных", percent(t.AbandonRate)},
-		{"Среднее ожидание ответа", seconds(t.ASASeconds)},
-		{"Среднее время обслуживания", seconds(t.AHTSeconds)},
+		{"Доля пропущенных", reportPercent(t.AbandonRate)},
+		{"Среднее ожидание ответа", reportSeconds(t.ASASeconds)},
+		{"Среднее время обслуживания", reportSeconds(t.AHTSeconds)},
 		{"Переводов", fmt.Sprint(t.Transferred)},
 		{"Зарегистрировано обращений", fmt.Sprint(rep.Cases.Registered)},
 		{"Просрочено обращений", fmt.Sprint(len(rep.Cases.Overdue))},
 		{"Отсроченных ответов: обещано / перезвонили / в срок", fmt.Sprintf("%d / %d / %d", rep.Callbacks.Requested, rep.Callbacks.Made, rep.Callbacks.Kept)},
 	}
 	for _, sl := range t.ServiceLevel {
-		v.Totals = append(v.Totals, figure{"Уровень обслуживания (ответ за " + target(sl.TargetSeconds) + ")", percent(sl.Percent)})
+		v.Totals = append(v.Totals, adminFigure{"Уровень обслуживания (ответ за " + reportTarget(sl.TargetSeconds) + ")", reportPercent(sl.Percent)})
 	}
 	s.render(w, r, status, "admin_report", data)
 }
 
-// boardFigures are the board's figures now (the switchboard's snapshot and today's numbers), or
+// adminBoardFigures are the board's figures now (the switchboard's snapshot and today's numbers), or
 // why there are none.
-func (s *Server) boardFigures(r *http.Request, src *report.Source) (*boardFigures, string) {
+func (s *Server) adminBoardFigures(r *http.Request, src *report.Source) (*adminBoardFigures, string) {
 	if s.Live == nil {
 		return nil, "Сведения о звонках недоступны."
 	}
@@ -327,9 +327,9 @@ func (s *Server) boardFigures(r *http.Request, src *report.Source) (*boardFigure
 		today = nil
 	}
 	fig := board.Figure(board.StatusOf(snap), today)
-	out := &boardFigures{Figures: fig}
+	out := &adminBoardFigures{Figures: fig}
 	for _, g := range fig.Groups {
-		pg := presenceGroup{State: presenceText[g.Presence]}
+		pg := adminPresenceGroup{State: presenceText[g.Presence]}
 		for _, o := range g.Operators {
 			name := o.Extension + " " + o.Name
 			if g.Presence == hotline.PresencePaused && o.Reason != "" {
@@ -340,11 +340,11 @@ func (s *Server) boardFigures(r *http.Request, src *report.Source) (*boardFigure
 		out.Groups = append(out.Groups, pg)
 	}
 	for _, a := range board.Check(fig, board.DefaultThresholds()) {
-		out.Alerts = append(out.Alerts, alertText(a))
+		out.Alerts = append(out.Alerts, adminAlertText(a))
 	}
 	if today != nil {
 		for _, sl := range today.ServiceLevel {
-			out.SL = append(out.SL, slFigure{Target: target(sl.TargetSeconds), Percent: percent(sl.Percent)})
+			out.SL = append(out.SL, adminSLFigure{Target: reportTarget(sl.TargetSeconds), Percent: reportPercent(sl.Percent)})
 		}
 	}
 	return out, ""

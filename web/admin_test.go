@@ -74,8 +74,8 @@ func (e *adminEnv) history(t *testing.T, entity, id string) []journal.Event {
 	return evs
 }
 
-// operatorValues is a valid operator's form, changed by the pairs given.
-func operatorValues(pairs ...string) url.Values {
+// adminOperatorValues is a valid operator's form, changed by the pairs given.
+func adminOperatorValues(pairs ...string) url.Values {
 	v := url.Values{"name": {"Кузнецова К. К."}, "login": {"kuznetsova"}, "level": {"2"}, "role": {"operator"},
 		"extension": {"2002"}, "organisation": {"СК «Капитал МС»"}, "topic": {"clinic-refusal"}, "languages": {"ru, en"},
 		"max_concurrent": {"3"}, "priority": {"5"}}
@@ -85,7 +85,7 @@ func operatorValues(pairs ...string) url.Values {
 	return v
 }
 
-func wantRedirect(t *testing.T, rec *httptest.ResponseRecorder, prefix string) {
+func adminWantRedirect(t *testing.T, rec *httptest.ResponseRecorder, prefix string) {
 	t.Helper()
 	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), prefix) {
 		t.Fatalf("status %d to %q, want 303 to %s...: %s", rec.Code, rec.Header().Get("Location"), prefix, rec.Body)
@@ -94,8 +94,8 @@ func wantRedirect(t *testing.T, rec *httptest.ResponseRecorder, prefix string) {
 
 func TestAdminOperatorLifecycle(t *testing.T) {
 	e := newAdminEnv(t)
-	rec := e.post(admin, "/admin/operators/new", operatorValues())
-	wantRedirect(t, rec, "/admin/operators/4?done=created")
+	rec := e.post(admin, "/admin/operators/new", adminOperatorValues())
+	adminWantRedirect(t, rec, "/admin/operators/4?done=created")
 	o := e.operator(t, 4)
 	if o.Name != "Кузнецова К. К." || o.Login != "kuznetsova" || o.Level != hotline.Level2 || o.Extension != "2002" ||
 		o.Organisation != "СК «Капитал МС»" || !slices.Equal(o.Topics, []string{"clinic-refusal"}) ||
@@ -117,7 +117,7 @@ func TestAdminOperatorLifecycle(t *testing.T) {
 		check      func(hotline.Operator) bool
 		action     string
 	}{
-		{"edit", "/admin/operators/4", operatorValues("extension", "2003", "max_concurrent", "5", "level", "1", "topic", ""),
+		{"edit", "/admin/operators/4", adminOperatorValues("extension", "2003", "max_concurrent", "5", "level", "1", "topic", ""),
 			"saved", func(o hotline.Operator) bool {
 				return o.Extension == "2003" && o.MaxConcurrent == 5 && o.Level == hotline.Level1 && len(o.Topics) == 0 && o.Active
 			}, "updated"},
@@ -130,7 +130,7 @@ func TestAdminOperatorLifecycle(t *testing.T) {
 			form.Del("topic")
 		}
 		rec := e.post(admin, st.path, form)
-		wantRedirect(t, rec, "/admin/operators/4?done="+st.done)
+		adminWantRedirect(t, rec, "/admin/operators/4?done="+st.done)
 		if o := e.operator(t, 4); !st.check(o) {
 			t.Fatalf("%s: %+v", st.name, o)
 		}
@@ -159,8 +159,8 @@ func TestAdminOperatorLifecycle(t *testing.T) {
 func TestAdminReloadFailureKeepsTheChange(t *testing.T) {
 	e := newAdminEnv(t)
 	e.calls.fail = errors.New("switchboard gone")
-	rec := e.post(admin, "/admin/operators/new", operatorValues())
-	wantRedirect(t, rec, "/admin/operators/4?")
+	rec := e.post(admin, "/admin/operators/new", adminOperatorValues())
+	adminWantRedirect(t, rec, "/admin/operators/4?")
 	if !strings.Contains(rec.Header().Get("Location"), "reload=failed") {
 		t.Fatalf("the failed reload is not said: %q", rec.Header().Get("Location"))
 	}
@@ -184,23 +184,23 @@ func TestAdminOperatorFormRefusals(t *testing.T) {
 		says   string
 		kept   string // a value the form must still hold
 	}{
-		{"empty name", "/admin/operators/new", operatorValues("name", "  "), 422, "Заполните поле «ФИО»", "kuznetsova"},
-		{"name too long", "/admin/operators/new", operatorValues("name", long), 422, "не более 200 символов", long},
-		{"bad extension", "/admin/operators/new", operatorValues("extension", "20a2"), 422, "от 2 до 20 цифр", "20a2"},
-		{"bad login", "/admin/operators/new", operatorValues("login", "ива нова"), 422, "только латинские буквы", "ива нова"},
-		{"login too long", "/admin/operators/new", operatorValues("login", strings.Repeat("a", 65)), 422, "не более 64 символов", "Кузнецова"},
-		{"duplicate extension", "/admin/operators/new", operatorValues("extension", "1001"), 409, "внутренний номер уже занят", "1001"},
-		{"duplicate login", "/admin/operators/new", operatorValues("login", "ivanova"), 409, "логин уже занят", "ivanova"},
-		{"negative limit", "/admin/operators/new", operatorValues("max_concurrent", "-1"), 422, "Лимит: целое число", "Кузнецова"},
-		{"limit not a number", "/admin/operators/new", operatorValues("max_concurrent", "три"), 422, "Лимит: целое число", "Кузнецова"},
-		{"priority not a number", "/admin/operators/new", operatorValues("priority", "1e3"), 422, "Приоритет: целое число", "Кузнецова"},
-		{"level 3", "/admin/operators/new", operatorValues("level", "3"), 422, "Выберите уровень", "Кузнецова"},
-		{"unknown role", "/admin/operators/new", operatorValues("role", "root"), 422, "Выберите роль", "Кузнецова"},
-		{"unknown topic", "/admin/operators/new", operatorValues("topic", "none"), 422, "Выберите тематики из списка", "Кузнецова"},
-		{"bad language", "/admin/operators/new", operatorValues("languages", "ru, <b>"), 422, "Языки: коды через запятую", "Кузнецова"},
-		{"edit: duplicate extension", "/admin/operators/2", operatorValues("login", "ivanova", "extension", "2001"), 409, "внутренний номер уже занят", "2001"},
-		{"edit: unknown operator", "/admin/operators/99", operatorValues(), 404, "Оператор не найден", ""},
-		{"edit: not an id", "/admin/operators/abc", operatorValues(), 404, "Страница не найдена", ""},
+		{"empty name", "/admin/operators/new", adminOperatorValues("name", "  "), 422, "Заполните поле «ФИО»", "kuznetsova"},
+		{"name too long", "/admin/operators/new", adminOperatorValues("name", long), 422, "не более 200 символов", long},
+		{"bad extension", "/admin/operators/new", adminOperatorValues("extension", "20a2"), 422, "от 2 до 20 цифр", "20a2"},
+		{"bad login", "/admin/operators/new", adminOperatorValues("login", "ива нова"), 422, "только латинские буквы", "ива нова"},
+		{"login too long", "/admin/operators/new", adminOperatorValues("login", strings.Repeat("a", 65)), 422, "не более 64 символов", "Кузнецова"},
+		{"duplicate extension", "/admin/operators/new", adminOperatorValues("extension", "1001"), 409, "внутренний номер уже занят", "1001"},
+		{"duplicate login", "/admin/operators/new", adminOperatorValues("login", "ivanova"), 409, "логин уже занят", "ivanova"},
+		{"negative limit", "/admin/operators/new", adminOperatorValues("max_concurrent", "-1"), 422, "Лимит: целое число", "Кузнецова"},
+		{"limit not a number", "/admin/operators/new", adminOperatorValues("max_concurrent", "три"), 422, "Лимит: целое число", "Кузнецова"},
+		{"priority not a number", "/admin/operators/new", adminOperatorValues("priority", "1e3"), 422, "Приоритет: целое число", "Кузнецова"},
+		{"level 3", "/admin/operators/new", adminOperatorValues("level", "3"), 422, "Выберите уровень", "Кузнецова"},
+		{"unknown role", "/admin/operators/new", adminOperatorValues("role", "root"), 422, "Выберите роль", "Кузнецова"},
+		{"unknown topic", "/admin/operators/new", adminOperatorValues("topic", "none"), 422, "Выберите тематики из списка", "Кузнецова"},
+		{"bad language", "/admin/operators/new", adminOperatorValues("languages", "ru, <b>"), 422, "Языки: коды через запятую", "Кузнецова"},
+		{"edit: duplicate extension", "/admin/operators/2", adminOperatorValues("login", "ivanova", "extension", "2001"), 409, "внутренний номер уже занят", "2001"},
+		{"edit: unknown operator", "/admin/operators/99", adminOperatorValues(), 404, "Оператор не найден", ""},
+		{"edit: not an id", "/admin/operators/abc", adminOperatorValues(), 404, "Страница не найдена", ""},
 	}
 	before, err := e.j.Operators(t.Context(), journal.OperatorFilter{IncludeRemoved: true})
 	if err != nil {
@@ -231,8 +231,8 @@ func TestAdminOperatorFormRefusals(t *testing.T) {
 
 	// Script tags are data: stored as typed, shown escaped.
 	evil := `<script>alert(1)</script>`
-	rec := e.post(admin, "/admin/operators/new", operatorValues("name", evil, "organisation", evil))
-	wantRedirect(t, rec, "/admin/operators/4")
+	rec := e.post(admin, "/admin/operators/new", adminOperatorValues("name", evil, "organisation", evil))
+	adminWantRedirect(t, rec, "/admin/operators/4")
 	for _, path := range []string{"/admin/operators", "/admin/operators/4"} {
 		if body := e.get(admin, path).Body.String(); strings.Contains(body, evil) || !strings.Contains(body, "&lt;script&gt;") {
 			t.Errorf("%s: the name is not escaped", path)
@@ -258,10 +258,10 @@ func TestAdminLastAdministratorIsKept(t *testing.T) {
 		t.Fatalf("the last administrator changed: %+v", o)
 	}
 	// With a second administrator, the first may step down.
-	rec := e.post(admin, "/admin/operators/new", operatorValues("role", "administrator", "level", "1"))
-	wantRedirect(t, rec, "/admin/operators/4")
+	rec := e.post(admin, "/admin/operators/new", adminOperatorValues("role", "administrator", "level", "1"))
+	adminWantRedirect(t, rec, "/admin/operators/4")
 	rec = e.post(admin, "/admin/operators/1", url.Values{"name": {admin.Name}, "login": {"admin"}, "level": {"1"}, "role": {"operator"}})
-	wantRedirect(t, rec, "/admin/operators/1?done=saved")
+	adminWantRedirect(t, rec, "/admin/operators/1?done=saved")
 }
 
 func TestAdminPasswordReset(t *testing.T) {
@@ -305,11 +305,11 @@ func TestAdminPasswordReset(t *testing.T) {
 	}
 }
 
-// journalSessions are the journal's accounts as the daemon gives them to the workplace
+// journalBackedSessions are the journal's accounts as the daemon gives them to the workplace
 // (daemon/websessions.go), for the tests that need the journal's own sessions.
-type journalSessions struct{ j *journal.Store }
+type journalBackedSessions struct{ j *journal.Store }
 
-func (s journalSessions) Login(ctx context.Context, c Credentials) (Session, error) {
+func (s journalBackedSessions) Login(ctx context.Context, c Credentials) (Session, error) {
 	op, err := s.j.CheckPassword(ctx, c.Login, c.Password, c.Addr)
 	if err != nil {
 		return Session{}, ErrBadCredentials
@@ -321,7 +321,7 @@ func (s journalSessions) Login(ctx context.Context, c Credentials) (Session, err
 	return Session{ID: token, Expires: sess.ExpiresAt, User: User{OperatorID: op.ID, Login: op.Login, Name: op.Name, Level: op.Level, Role: op.Role, Extension: op.Extension}}, nil
 }
 
-func (s journalSessions) Lookup(ctx context.Context, id string) (User, error) {
+func (s journalBackedSessions) Lookup(ctx context.Context, id string) (User, error) {
 	sess, err := s.j.SessionByToken(ctx, id)
 	if errors.Is(err, hotline.ErrNoSession) {
 		return User{}, ErrNoSession
@@ -336,7 +336,9 @@ func (s journalSessions) Lookup(ctx context.Context, id string) (User, error) {
 	return User{OperatorID: op.ID, Login: op.Login, Name: op.Name, Level: op.Level, Role: op.Role, Extension: op.Extension}, nil
 }
 
-func (s journalSessions) Logout(ctx context.Context, id string) error { return s.j.EndSession(ctx, id) }
+func (s journalBackedSessions) Logout(ctx context.Context, id string) error {
+	return s.j.EndSession(ctx, id)
+}
 
 // A disabled operator's open session stops working at once: the journal revokes it with the
 // change (journal.UpdateOperator), so no lookup of "active" is needed for it.
@@ -346,7 +348,7 @@ func TestAdminDisablingEndsTheOperatorsSession(t *testing.T) {
 	if err := j.SetPassword(ctx, admin.Actor(), admin.OperatorID, "пароль-администратора"); err != nil {
 		t.Fatal(err)
 	}
-	h := (&Server{Sessions: journalSessions{j}, Live: newFakeLive(testSnapshot()), Journal: j, Calls: &fakeCalls{}}).Handler()
+	h := (&Server{Sessions: journalBackedSessions{j}, Live: newFakeLive(testSnapshot()), Journal: j, Calls: &fakeCalls{}}).Handler()
 	login := func(login, password string) *http.Cookie {
 		t.Helper()
 		req := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"login": {login}, "password": {password}}.Encode()))
@@ -424,7 +426,7 @@ func TestAdminCatalogue(t *testing.T) {
 	if ts, _ := e.j.Topics(t.Context(), "", ""); len(ts) != 2 {
 		t.Fatalf("refusals added topics: %+v", ts)
 	}
-	wantRedirect(t, e.post(admin, "/admin/catalogue/topics", topic("title", "<script>x</script>Прикрепление")), "/admin/catalogue?done=topic")
+	adminWantRedirect(t, e.post(admin, "/admin/catalogue/topics", topic("title", "<script>x</script>Прикрепление")), "/admin/catalogue?done=topic")
 	tp, err := e.j.Topic(t.Context(), "attach-clinic")
 	if err != nil || tp.Type != hotline.TypeApplication || tp.Number != 31 {
 		t.Fatalf("added: %+v %v", tp, err)
@@ -436,7 +438,7 @@ func TestAdminCatalogue(t *testing.T) {
 
 	// Edit the topic: the title and number change; the code and type stay.
 	rec := e.post(admin, "/admin/catalogue/topics/attach-clinic", url.Values{"title": {"Прикрепление к МО"}, "number": {"32"}, "keywords": {"прикрепление"}, "type": {"complaint"}})
-	wantRedirect(t, rec, "/admin/catalogue/topics/attach-clinic?done=topic")
+	adminWantRedirect(t, rec, "/admin/catalogue/topics/attach-clinic?done=topic")
 	if tp, _ := e.j.Topic(t.Context(), "attach-clinic"); tp.Title != "Прикрепление к МО" || tp.Number != 32 || tp.Type != hotline.TypeApplication {
 		t.Fatalf("edited: %+v", tp)
 	}
@@ -467,7 +469,7 @@ func TestAdminCatalogue(t *testing.T) {
 		t.Fatalf("text too long: %d", rec.Code)
 	}
 	rec = e.post(admin, "/admin/catalogue/scripts", script)
-	wantRedirect(t, rec, "/admin/catalogue/scripts/2?done=script")
+	adminWantRedirect(t, rec, "/admin/catalogue/scripts/2?done=script")
 	sc, err := e.j.Script(t.Context(), 2)
 	if err != nil || sc.Topic != "attach-clinic" || !slices.Equal(sc.Recommended, []int64{3}) {
 		t.Fatalf("added script: %+v %v", sc, err)
@@ -477,7 +479,7 @@ func TestAdminCatalogue(t *testing.T) {
 		t.Fatalf("the script's page: %s", page)
 	}
 	rec = e.post(admin, "/admin/catalogue/scripts/2", url.Values{"topic": {"attach-clinic"}, "title": {"Как прикрепиться к МО"}, "text": {"Новый текст."}})
-	wantRedirect(t, rec, "/admin/catalogue/scripts/2?done=script")
+	adminWantRedirect(t, rec, "/admin/catalogue/scripts/2?done=script")
 	if sc, _ := e.j.Script(t.Context(), 2); sc.Title != "Как прикрепиться к МО" || sc.Text != "Новый текст." || len(sc.Recommended) != 0 {
 		t.Fatalf("edited script: %+v", sc)
 	}
@@ -555,8 +557,8 @@ func TestDirectorySearch(t *testing.T) {
 	}
 }
 
-// callAt files a call arriving at at: answered after 18 s in the queue, or abandoned after 38 s.
-func callAt(t *testing.T, j *journal.Store, id string, at time.Time, answered bool) {
+// adminCallAt files a call arriving at at: answered after 18 s in the queue, or abandoned after 38 s.
+func adminCallAt(t *testing.T, j *journal.Store, id string, at time.Time, answered bool) {
 	t.Helper()
 	ctx := t.Context()
 	if _, err := j.StartCall(ctx, journal.CallStart{CallID: id, CallerNumber: "+79001234567", ArrivedAt: at}); err != nil {
@@ -584,7 +586,7 @@ func TestAdminReportChart(t *testing.T) {
 		{10*time.Hour + 50*time.Minute, false}, {14*time.Hour + 1*time.Minute, true},
 		{24*time.Hour + 9*time.Hour, true}, // the next day: not in the one-day report
 	} {
-		callAt(t, e.j, fmt.Sprintf("call-%d", i), day.Add(c.at), c.answered)
+		adminCallAt(t, e.j, fmt.Sprintf("call-%d", i), day.Add(c.at), c.answered)
 	}
 	rec := e.get(admin, "/admin/report?from=2026-03-02&to=2026-03-02")
 	body := rec.Body.String()
@@ -592,13 +594,13 @@ func TestAdminReportChart(t *testing.T) {
 		t.Fatalf("status %d: %s", rec.Code, body)
 	}
 	if !strings.Contains(body, `<svg role="img" aria-labelledby="chart-calls-title"`) || !strings.Contains(body, `<title id="chart-calls-title">Звонки по часам`) {
-		t.Fatalf("no accessible chart: %s", body)
+		t.Fatalf("no accessible svgChart: %s", body)
 	}
 	bars := func(body, chartID string) map[string]map[string]string {
 		i := strings.Index(body, `id="`+chartID+`"`)
 		j := strings.Index(body[i:], "</svg>")
 		if i < 0 || j < 0 {
-			t.Fatalf("no chart %s", chartID)
+			t.Fatalf("no svgChart %s", chartID)
 		}
 		out := map[string]map[string]string{}
 		groupRE := regexp.MustCompile(`(?s)<g class="group" data-key="([^"]+)">(.*?)</g>`)
@@ -627,12 +629,12 @@ func TestAdminReportChart(t *testing.T) {
 	}
 	// The table after the chart holds the same numbers.
 	if !regexp.MustCompile(`<tr data-key="10"><th scope="row">10:00</th><td>4</td><td>3</td><td>1</td></tr>`).MatchString(body) {
-		t.Errorf("the chart's table lacks hour 10's numbers")
+		t.Errorf("the svgChart's table lacks hour 10's numbers")
 	}
 	// The tallest bar is the plot's full height; the others in proportion.
 	hRE := regexp.MustCompile(`data-series="offered" data-n="4" x="\d+" y="\d+" width="\d+" height="(\d+)"`)
-	if m := hRE.FindStringSubmatch(body); m == nil || m[1] != strconv.Itoa(chartPlotH) {
-		t.Errorf("the tallest bar's height: %v, want %d", m, chartPlotH)
+	if m := hRE.FindStringSubmatch(body); m == nil || m[1] != strconv.Itoa(svgPlotH) {
+		t.Errorf("the tallest svgBar's height: %v, want %d", m, svgPlotH)
 	}
 
 	// Two days: one group per day.
@@ -676,7 +678,7 @@ func TestAdminRoutesRefuseOperators(t *testing.T) {
 		for _, u := range []User{level1, level2} {
 			var rec *httptest.ResponseRecorder
 			if method == "POST" {
-				rec = e.post(u, path, operatorValues())
+				rec = e.post(u, path, adminOperatorValues())
 			} else {
 				rec = e.get(u, path)
 			}
