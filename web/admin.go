@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hotline-dev/hotline"
@@ -221,7 +222,7 @@ type adminOperatorView struct {
 	Errors      adminErrors
 	PwErrors    adminErrors
 	Topics      []hotline.Topic
-	History     []journal.Event
+	History     []adminHistoryLine
 }
 
 // Limits of the operator's form that the domain leaves open.
@@ -397,7 +398,10 @@ func (s *Server) adminLoadOperator(w http.ResponseWriter, r *http.Request) (admi
 		var v adminOperatorView
 		v.ID, v.Active, v.Form = o.ID, o.Active, adminFormOf(o)
 		if v.HasPassword, err = s.Journal.HasPassword(r.Context(), id); err == nil {
-			v.History, err = s.Journal.History(r.Context(), journal.HistoryFilter{Entity: "operator", EntityID: strconv.FormatInt(id, 10)})
+			var evs []journal.Event
+			if evs, err = s.Journal.History(r.Context(), journal.HistoryFilter{Entity: "operator", EntityID: strconv.FormatInt(id, 10)}); err == nil {
+				v.History = adminHistory(evs)
+			}
 		}
 		if err == nil {
 			return v, true
@@ -534,4 +538,46 @@ func (s *Server) adminResetPassword(w http.ResponseWriter, r *http.Request, u Us
 		}
 	}
 	s.renderAdminOperator(w, r, u, http.StatusUnprocessableEntity, v, "Пароль не изменён: исправьте отмеченные поля.")
+}
+
+// adminHistoryLine is one event of an operator's, a topic's or a script's history as the page
+// shows it: the action and the fields in the page's words.
+type adminHistoryLine struct {
+	At      time.Time
+	Actor   string
+	Action  string
+	Changes []journal.Change
+}
+
+var adminActionNames = map[string]string{
+	"created":          "Создание",
+	"updated":          "Изменение",
+	"password_set":     "Задан пароль",
+	"sessions_revoked": "Сеансы завершены",
+}
+
+var adminFieldNames = map[string]string{
+	"name": "ФИО", "login": "Логин", "role": "Роль", "level": "Уровень", "organisation": "Организация",
+	"extension": "Внутренний номер", "topics": "Тематики", "languages": "Языки", "max_concurrent": "Лимит",
+	"priority": "Приоритет", "active": "Активен", "code": "Код", "number": "Номер", "type": "Вид обращения",
+	"title": "Название", "keywords": "Ключевые слова", "topic": "Тематика", "text": "Текст ответа",
+	"recommended": "Рекомендуемые специалисты",
+}
+
+func adminHistory(evs []journal.Event) []adminHistoryLine {
+	out := make([]adminHistoryLine, len(evs))
+	for i, e := range evs {
+		l := adminHistoryLine{At: e.At, Actor: e.Actor, Action: adminActionNames[e.Action]}
+		if l.Action == "" {
+			l.Action = e.Action
+		}
+		for _, c := range e.Changes {
+			if n := adminFieldNames[c.Field]; n != "" {
+				c.Field = n
+			}
+			l.Changes = append(l.Changes, c)
+		}
+		out[i] = l
+	}
+	return out
 }

@@ -174,7 +174,7 @@ type adminTopicView struct {
 	Form     adminTopicForm
 	Errors   adminErrors
 	Scripts  []hotline.Script
-	History  []journal.Event
+	History  []adminHistoryLine
 }
 
 func (s *Server) adminLoadTopic(w http.ResponseWriter, r *http.Request) (adminTopicView, bool) {
@@ -188,7 +188,10 @@ func (s *Server) adminLoadTopic(w http.ResponseWriter, r *http.Request) (adminTo
 		v = adminTopicView{Topic: t, TypeName: adminTypeNames[t.Type], Form: adminTopicForm{Code: t.Code, Type: string(t.Type),
 			Number: strconv.Itoa(t.Number), Title: t.Title, Keywords: strings.Join(t.Keywords, " ")}}
 		if v.Scripts, err = s.Journal.Scripts(r.Context(), code); err == nil {
-			v.History, err = s.Journal.History(r.Context(), journal.HistoryFilter{Entity: "topic", EntityID: code})
+			var evs []journal.Event
+			if evs, err = s.Journal.History(r.Context(), journal.HistoryFilter{Entity: "topic", EntityID: code}); err == nil {
+				v.History = adminHistory(evs)
+			}
 		}
 	}
 	if err != nil {
@@ -254,7 +257,7 @@ type adminScriptView struct {
 	Errors      adminErrors
 	Topics      []hotline.Topic
 	Specialists []hotline.Operator // active level-2 specialists, the recommended first in their order
-	History     []journal.Event
+	History     []adminHistoryLine
 }
 
 // adminScriptChoices fills the view's lists: the topics and the level-2 specialists, those recommended
@@ -386,7 +389,10 @@ func (s *Server) adminLoadScript(w http.ResponseWriter, r *http.Request) (adminS
 		for _, o := range sc.Recommended {
 			v.Form.Recommended[o] = true
 		}
-		v.History, err = s.Journal.History(r.Context(), journal.HistoryFilter{Entity: "script", EntityID: strconv.FormatInt(id, 10)})
+		var evs []journal.Event
+		if evs, err = s.Journal.History(r.Context(), journal.HistoryFilter{Entity: "script", EntityID: strconv.FormatInt(id, 10)}); err == nil {
+			v.History = adminHistory(evs)
+		}
 	}
 	if err != nil {
 		status, msg := s.failure(r, "read script", err)

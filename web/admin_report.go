@@ -24,9 +24,10 @@ type adminReportForm struct {
 
 type adminBoardFigures struct {
 	board.Figures
-	Groups []adminPresenceGroup
-	Alerts []string
-	SL     []adminSLFigure
+	Longest string // the longest wait, in the page's words
+	Groups  []adminPresenceGroup
+	Alerts  []string
+	SL      []adminSLFigure
 }
 
 type adminPresenceGroup struct {
@@ -48,6 +49,7 @@ type adminReportView struct {
 	Calls    svgChart
 	Cases    svgChart
 	ByHour   bool
+	Period   string // the days of the report, as the page shows them
 	Totals   []adminFigure
 }
 
@@ -122,7 +124,18 @@ func svgBarChart(id, title string, ss []svgSeries, keys, labels []string, values
 			top = max(top, v)
 		}
 	}
-	scale := max(top, 1)
+	// Grid lines at whole steps (1, 2, 5, 10, 20, 50... per line, about four lines): the plot's
+	// top is the first step at or above the tallest bar.
+	step := 0
+	for mag := 1; step == 0; mag *= 10 {
+		for _, m := range []int{1, 2, 5} {
+			if m*mag*4 >= top {
+				step = m * mag
+				break
+			}
+		}
+	}
+	scale := max(step*((top+step-1)/step), 1)
 	groupW := len(ss)*svgBarW + svgGap
 	every := max(1, len(keys)/24) // at most about 24 labels along x
 	for i := range keys {
@@ -141,12 +154,7 @@ func svgBarChart(id, title string, ss []svgSeries, keys, labels []string, values
 	c.Right = svgLeft + len(keys)*groupW + svgGap
 	c.Width = c.Right + 10
 	c.Height = svgTop + svgPlotH + svgBottom
-	steps := 4
-	for k := 0; k <= steps; k++ {
-		v := top * k / steps
-		if k > 0 && v == top*(k-1)/steps {
-			continue // small numbers: no repeated tick
-		}
+	for v := 0; v <= scale; v += step {
 		c.Ticks = append(c.Ticks, svgTick{Y: c.Baseline - v*svgPlotH/scale, Label: v})
 	}
 	return c
@@ -201,11 +209,28 @@ func reportSeconds(p *float64) string {
 	if p == nil {
 		return "—"
 	}
-	return (time.Duration(*p) * time.Second).String()
+	return adminDuration(time.Duration(*p * float64(time.Second)))
 }
 
 func reportTarget(sec float64) string {
-	return (time.Duration(sec) * time.Second).String()
+	return adminDuration(time.Duration(sec * float64(time.Second)))
+}
+
+// adminDuration is a duration in the page's words, to the second: «2 мин 40 с».
+func adminDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, sec := int(d/time.Hour), int(d%time.Hour/time.Minute), int(d%time.Minute/time.Second)
+	var parts []string
+	if h > 0 {
+		parts = append(parts, fmt.Sprintf("%d ч", h))
+	}
+	if m > 0 {
+		parts = append(parts, fmt.Sprintf("%d мин", m))
+	}
+	if sec > 0 || len(parts) == 0 {
+		parts = append(parts, fmt.Sprintf("%d с", sec))
+	}
+	return strings.Join(parts, " ")
 }
 
 // adminAlertText is a board alert in the page's words.
@@ -214,7 +239,7 @@ func adminAlertText(a board.Alert) string {
 	case board.NotConnected:
 		return "Нет связи с Asterisk: звонки не принимаются."
 	case board.LongestWait:
-		return fmt.Sprintf("Абонент ждёт в очереди %s — дольше допустимых %s.", a.Wait.Round(time.Second), a.Limit)
+		return fmt.Sprintf("Абонент ждёт в очереди %s — дольше допустимых %s.", adminDuration(a.Wait), adminDuration(a.Limit))
 	case board.FewOnLine:
 		return fmt.Sprintf("На линии %d оператор(ов) — меньше необходимых %d.", a.OnLine, a.MinOnLine)
 	case board.LowServiceLevel:
@@ -287,6 +312,10 @@ func (s *Server) adminReportPage(w http.ResponseWriter, r *http.Request, u User)
 	}
 	v.Report = rep
 	v.ByHour = from.Equal(to)
+	v.Period = from.Format("02.01.2006")
+	if !v.ByHour {
+		v.Period += " — " + to.Format("02.01.2006")
+	}
 	v.Calls = adminCallChart(rep, v.ByHour)
 	v.Cases = adminCaseChart(rep)
 	t := rep.Total
@@ -294,7 +323,7 @@ func (s *Server) adminReportPage(w http.ResponseWriter, r *http.Request, u User)
 		{"Поступило звонков", fmt.Sprint(t.Offered)},
 		{"Принято", fmt.Sprint(t.Answered)},
 		{"Пропущено (абонент не дождался ответа)", fmt.Sprint(t.Abandoned + t.ShortAbandoned)},
-		{"Из них коротких (до " + report.DefaultShortAbandon.String() + ")", fmt.Sprint(t.ShortAbandoned)},
+		{"Из них коротких (до " + adminDuration(report.DefaultShortAbandon) + ")", fmt.Sprint(t.ShortAbandoned)},
 		{"Переполнение (обратный звонок, сообщение)", fmt.Sprint(t.Overflow)},
 		{"Доля пропущенных", reportPercent(t.AbandonRate)},
 		{"Среднее ожидание ответа", reportSeconds(t.ASASeconds)},
@@ -327,7 +356,7 @@ func (s *Server) adminBoardFigures(r *http.Request, src *report.Source) (*adminB
 		today = nil
 	}
 	fig := board.Figure(board.StatusOf(snap), today)
-	out := &adminBoardFigures{Figures: fig}
+	out := &adminBoardFigures{Figures: fig, Longest: adminDuration(fig.LongestWait)}
 	for _, g := range fig.Groups {
 		pg := adminPresenceGroup{State: presenceText[g.Presence]}
 		for _, o := range g.Operators {

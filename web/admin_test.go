@@ -691,3 +691,44 @@ func TestAdminRoutesRefuseOperators(t *testing.T) {
 		t.Fatalf("a refused request added an operator: %d", len(ops))
 	}
 }
+
+func TestAdminDuration(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0 с"}, {400 * time.Millisecond, "0 с"}, {20 * time.Second, "20 с"}, {2 * time.Minute, "2 мин"},
+		{160 * time.Second, "2 мин 40 с"}, {time.Hour + 5*time.Minute + 1500*time.Millisecond, "1 ч 5 мин 2 с"},
+	} {
+		if got := adminDuration(tt.d); got != tt.want {
+			t.Errorf("adminDuration(%s) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+// The chart's scale: grid lines at whole steps, the top at or above the tallest bar.
+func TestSVGBarChartScale(t *testing.T) {
+	for _, tt := range []struct {
+		top   int
+		ticks []int
+	}{
+		{0, []int{0, 1}}, {3, []int{0, 1, 2, 3}}, {4, []int{0, 1, 2, 3, 4}}, {5, []int{0, 2, 4, 6}},
+		{17, []int{0, 5, 10, 15, 20}}, {80, []int{0, 20, 40, 60, 80}}, {81, []int{0, 50, 100}},
+	} {
+		c := svgBarChart("c", "t", []svgSeries{{"a", "A"}}, []string{"x", "y"}, []string{"x", "y"}, [][]int{{tt.top}, {tt.top / 2}})
+		var ticks []int
+		for _, k := range c.Ticks {
+			ticks = append(ticks, k.Label)
+		}
+		if !slices.Equal(ticks, tt.ticks) {
+			t.Errorf("top %d: ticks %v, want %v", tt.top, ticks, tt.ticks)
+		}
+		last := tt.ticks[len(tt.ticks)-1]
+		if b := c.Groups[0].Bars[0]; b.H != tt.top*svgPlotH/last || b.Y+b.H != c.Baseline {
+			t.Errorf("top %d: bar %+v", tt.top, b)
+		}
+		if c.Ticks[len(c.Ticks)-1].Y != c.Baseline-svgPlotH {
+			t.Errorf("top %d: the last grid line is not the plot's top", tt.top)
+		}
+	}
+}
