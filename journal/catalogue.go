@@ -213,11 +213,19 @@ func (s *Store) UpdateScript(ctx context.Context, by hotline.Actor, id int64, fn
 	if err := by.RequireAdministrator("change scripts"); err != nil {
 		return out, err
 	}
-	before, err := s.Script(ctx, id)
-	if err != nil {
-		return out, err
-	}
-	err = s.write(ctx, "update script", func(tx *sqlx.Tx) error {
+	err := s.write(ctx, "update script", func(tx *sqlx.Tx) error {
+		// Read under the write lock, so the history's "before" is what this change replaced.
+		var row scriptRow
+		if err := tx.GetContext(ctx, &row, `SELECT id, topic, title, text FROM scripts WHERE id = ?`, id); err != nil {
+			if err == sql.ErrNoRows {
+				return hotline.Errorf(hotline.ENOTFOUND, "no script with id %d: see `hotline script list`", id)
+			}
+			return err
+		}
+		before := hotline.Script{ID: row.ID, Topic: row.Topic, Title: row.Title, Text: row.Text}
+		if err := tx.SelectContext(ctx, &before.Recommended, `SELECT operator_id FROM script_specialists WHERE script_id = ? ORDER BY position`, id); err != nil {
+			return err
+		}
 		sc := before
 		sc.Recommended = append([]int64(nil), before.Recommended...)
 		if err := fn(&sc); err != nil {

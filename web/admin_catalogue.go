@@ -43,7 +43,13 @@ type adminTopicForm struct {
 
 type adminTopicLine struct {
 	hotline.Topic
-	Scripts []hotline.Script
+	Scripts []adminScriptLine
+}
+
+// adminScriptLine is a script in the catalogue, with its recommended specialists' names.
+type adminScriptLine struct {
+	hotline.Script
+	Specialists []string
 }
 
 type adminTopicGroup struct {
@@ -68,9 +74,24 @@ func (s *Server) adminCatalogue(r *http.Request) ([]adminTopicGroup, error) {
 	if err != nil {
 		return nil, err
 	}
-	byTopic := map[string][]hotline.Script{}
+	ops, err := s.Journal.Operators(r.Context(), journal.OperatorFilter{IncludeRemoved: true})
+	if err != nil {
+		return nil, err
+	}
+	names := map[int64]string{}
+	for _, o := range ops {
+		names[o.ID] = o.Name
+		if !o.Active {
+			names[o.ID] += " (выведен из работы)"
+		}
+	}
+	byTopic := map[string][]adminScriptLine{}
 	for _, sc := range scripts {
-		byTopic[sc.Topic] = append(byTopic[sc.Topic], sc)
+		l := adminScriptLine{Script: sc}
+		for _, id := range sc.Recommended {
+			l.Specialists = append(l.Specialists, names[id])
+		}
+		byTopic[sc.Topic] = append(byTopic[sc.Topic], l)
 	}
 	var out []adminTopicGroup
 	for _, t := range hotline.CaseTypes {

@@ -432,6 +432,9 @@ func TestAdminCatalogue(t *testing.T) {
 		t.Fatalf("added: %+v %v", tp, err)
 	}
 	page := e.get(admin, "/admin/catalogue").Body.String()
+	if !strings.Contains(page, "Отказ в приёме</a> — рекомендуются: Петров Б. В.") {
+		t.Errorf("the catalogue does not name the script's specialists")
+	}
 	if !strings.Contains(page, `data-topic="attach-clinic"`) || strings.Contains(page, "<script>x") || !strings.Contains(page, `data-type="application"`) {
 		t.Fatalf("the catalogue page: %s", page)
 	}
