@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hotline-dev/hotline"
@@ -71,8 +72,8 @@ func (s *Server) adminNeedsJournal(w http.ResponseWriter, r *http.Request) bool 
 func adminText(f url.Values, name string, max int, required bool, errs adminErrors, what string) string {
 	v := strings.TrimSpace(f.Get(name))
 	switch {
-	case !utf8.ValidString(v):
-		errs[name] = what + ": недопустимые символы."
+	case !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl):
+		errs[name] = what + ": недопустимые символы (в том числе переводы строк и управляющие)."
 	case v == "" && required:
 		errs[name] = "Заполните поле «" + what + "»."
 	case utf8.RuneCountInString(v) > max:

@@ -364,6 +364,9 @@ func (s *Server) adminBoardFigures(r *http.Request, src *report.Source) (*adminB
 			if g.Presence == hotline.PresencePaused && o.Reason != "" {
 				name += " (причина " + o.Reason + ")"
 			}
+			if !o.Since.IsZero() && g.Presence != hotline.PresenceLoggedOut {
+				name += ", " + adminDuration(fig.At.Sub(o.Since))
+			}
 			pg.Operators = append(pg.Operators, name)
 		}
 		out.Groups = append(out.Groups, pg)

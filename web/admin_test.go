@@ -147,9 +147,18 @@ func TestAdminOperatorLifecycle(t *testing.T) {
 	if rec.Code != http.StatusConflict || len(e.history(t, "operator", "4")) != 4 {
 		t.Fatalf("enable twice: %d %s", rec.Code, rec.Body)
 	}
+	// Out of service, the extension is free for another; back in service, it would clash.
+	adminWantRedirect(t, e.post(admin, "/admin/operators/4/disable", nil), "/admin/operators/4?done=disabled")
+	adminWantRedirect(t, e.post(admin, "/admin/operators/new", adminOperatorValues("login", "smirnova", "extension", "2003")), "/admin/operators/5?done=created")
+	rec = e.post(admin, "/admin/operators/4/enable", nil)
+	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "внутренний номер уже занят") || e.operator(t, 4).Active {
+		t.Fatalf("enable onto a taken extension: %d %s", rec.Code, rec.Body)
+	}
+	adminWantRedirect(t, e.post(admin, "/admin/operators/4", adminOperatorValues("extension", "2004")), "/admin/operators/4?done=saved")
+	adminWantRedirect(t, e.post(admin, "/admin/operators/4/enable", nil), "/admin/operators/4?done=enabled")
 	// The list shows the operator with the limit, skills and password state.
 	list := e.get(admin, "/admin/operators").Body.String()
-	for _, want := range []string{`data-operator="4"`, "Кузнецова К. К.", "kuznetsova", "2003", "не задан", "Активен"} {
+	for _, want := range []string{`data-operator="4"`, "Кузнецова К. К.", "kuznetsova", "2004", "не задан", "Активен"} {
 		if !strings.Contains(list, want) {
 			t.Errorf("the list lacks %q", want)
 		}
@@ -186,6 +195,7 @@ func TestAdminOperatorFormRefusals(t *testing.T) {
 	}{
 		{"empty name", "/admin/operators/new", adminOperatorValues("name", "  "), 422, "Заполните поле «ФИО»", "kuznetsova"},
 		{"name too long", "/admin/operators/new", adminOperatorValues("name", long), 422, "не более 200 символов", long},
+		{"control characters in the name", "/admin/operators/new", adminOperatorValues("name", "Кузнецова\nК. К."), 422, "ФИО: недопустимые символы", "kuznetsova"},
 		{"bad extension", "/admin/operators/new", adminOperatorValues("extension", "20a2"), 422, "от 2 до 20 цифр", "20a2"},
 		{"bad login", "/admin/operators/new", adminOperatorValues("login", "ива нова"), 422, "только латинские буквы", "ива нова"},
 		{"login too long", "/admin/operators/new", adminOperatorValues("login", strings.Repeat("a", 65)), 422, "не более 64 символов", "Кузнецова"},
@@ -656,7 +666,8 @@ func TestAdminReportChart(t *testing.T) {
 	if got := bars(body, "chart-cases"); got["in_progress"]["cases"] != "1" || got["approved"]["cases"] != "0" {
 		t.Errorf("cases by status: %v", got)
 	}
-	if !strings.Contains(body, `id="board-figures"`) || !strings.Contains(body, `id="board-waiting">1<`) {
+	if !strings.Contains(body, `id="board-figures"`) || !strings.Contains(body, `id="board-waiting">1<`) ||
+		!strings.Contains(body, `id="board-longest">30 с<`) || !strings.Contains(body, "1002 Петров Б. В., 1 мин") {
 		t.Errorf("the board's figures are missing: %s", body)
 	}
 
