@@ -268,9 +268,11 @@ func (s *Server) adminReportPage(w http.ResponseWriter, r *http.Request, u User)
 	if v.Form.To == "" {
 		v.Form.To = v.Form.From
 	}
-	if len(v.Form.From) > 10 || len(v.Form.To) > 10 {
-		v.Form = adminReportForm{From: today, To: today}
-		v.Errors["from"] = "Даты: в виде ГГГГ-ММ-ДД."
+	// What was typed is shown back (escaped), cut to what a date could be.
+	for _, f := range []*string{&v.Form.From, &v.Form.To} {
+		if r := []rune(*f); len(r) > 32 {
+			*f = string(r[:32])
+		}
 	}
 	from, okFrom := adminParseDay(v.Form.From, loc)
 	to, okTo := adminParseDay(v.Form.To, loc)
