@@ -565,8 +565,16 @@ func TestDirectorySearch(t *testing.T) {
 	if rec.Code != 422 || !strings.Contains(rec.Body.String(), "не более 100 символов") {
 		t.Fatalf("a long query: %d %s", rec.Code, rec.Body)
 	}
-	if rec := e.get(level2, "/directory"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `name="q"`) {
-		t.Fatalf("the empty directory page: %d", rec.Code)
+	// Without a search, the whole directory by name; htmx gets a refusal as a fragment it swaps.
+	rec = e.get(level2, "/directory")
+	if rows := rowRE.FindAllStringSubmatch(rec.Body.String(), -1); rec.Code != 200 || !strings.Contains(rec.Body.String(), `name="q"`) ||
+		len(rows) != 3 || rows[0][1] != "2" || rows[2][1] != "1" {
+		t.Fatalf("the directory without a search: %d %v", rec.Code, rows)
+	}
+	req := httptest.NewRequest("GET", "/directory?q="+strings.Repeat("я", 101), nil)
+	req.Header.Set("HX-Request", "true")
+	if rec := e.do(level1, req); rec.Code != 200 || !strings.Contains(rec.Body.String(), `role="alert"`) || strings.Contains(rec.Body.String(), "<html") {
+		t.Fatalf("htmx, a long query: %d %s", rec.Code, rec.Body)
 	}
 }
 

@@ -3,10 +3,12 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/journal"
 )
 
 // The phone directory (manual §4.1 «Телефонный справочник»): operators and insurers'
@@ -49,9 +51,10 @@ func (s *Server) directoryPage(w http.ResponseWriter, r *http.Request, u User) {
 			http.Error(w, "внутренняя ошибка", http.StatusInternalServerError)
 			return
 		}
+		// htmx swaps only a 2xx answer: a refusal comes as a fragment saying it (role="alert").
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Vary", "HX-Request")
-		w.WriteHeader(status)
+		w.WriteHeader(http.StatusOK)
 		fmt.Fprint(w, html)
 		return
 	}
@@ -63,8 +66,6 @@ func (s *Server) directory(r *http.Request) (directoryView, int) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	v := directoryView{Query: q}
 	switch {
-	case q == "":
-		return v, http.StatusOK
 	case !utf8.ValidString(q):
 		v.Query, v.Error = "", "Недопустимые символы в запросе."
 		return v, http.StatusUnprocessableEntity
@@ -75,7 +76,15 @@ func (s *Server) directory(r *http.Request) (directoryView, int) {
 		v.Error = "Журнал недоступен."
 		return v, http.StatusServiceUnavailable
 	}
-	ops, err := s.Journal.SearchDirectory(r.Context(), q)
+	var ops []hotline.Operator
+	var err error
+	if q == "" {
+		// No search yet: the whole directory, by name.
+		ops, err = s.Journal.Operators(r.Context(), journal.OperatorFilter{})
+		slices.SortStableFunc(ops, func(a, b hotline.Operator) int { return strings.Compare(a.Name, b.Name) })
+	} else {
+		ops, err = s.Journal.SearchDirectory(r.Context(), q)
+	}
 	if err != nil {
 		var status int
 		status, v.Error = s.failure(r, "directory search", err)
