@@ -502,7 +502,7 @@ func (s *Server) adminEnableOperator(w http.ResponseWriter, r *http.Request, u U
 // policy). The password is never logged, echoed or kept in the form.
 func (s *Server) adminResetPassword(w http.ResponseWriter, r *http.Request, u User) {
 	v, ok := s.adminLoadOperator(w, r)
-	if !ok || !s.readAdminForm(w, r, maxForm) {
+	if !ok || !s.readAdminForm(w, r, maxAdminForm) {
 		return
 	}
 	pw, again := r.PostForm.Get("password"), r.PostForm.Get("password2")

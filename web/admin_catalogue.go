@@ -169,7 +169,7 @@ func (s *Server) adminTopicRefusal(r *http.Request, err error, errs adminErrors)
 }
 
 func (s *Server) adminAddTopic(w http.ResponseWriter, r *http.Request, u User) {
-	if !s.adminNeedsJournal(w, r) || !s.readAdminForm(w, r, maxForm) {
+	if !s.adminNeedsJournal(w, r) || !s.readAdminForm(w, r, maxAdminForm) {
 		return
 	}
 	var t hotline.Topic
@@ -237,7 +237,7 @@ func (s *Server) adminTopicPage(w http.ResponseWriter, r *http.Request, u User) 
 
 func (s *Server) adminUpdateTopic(w http.ResponseWriter, r *http.Request, u User) {
 	v, ok := s.adminLoadTopic(w, r)
-	if !ok || !s.readAdminForm(w, r, maxForm) {
+	if !ok || !s.readAdminForm(w, r, maxAdminForm) {
 		return
 	}
 	var changed hotline.Topic

@@ -287,6 +287,7 @@ func TestAdminPasswordReset(t *testing.T) {
 	}{
 		{"empty", "2", "", "", 422, "Введите новый пароль", ""},
 		{"mismatch", "2", good, good + "x", 422, "Пароли не совпадают", ""},
+		{"too long", "2", strings.Repeat("я", hotline.MaxPasswordBytes), strings.Repeat("я", hotline.MaxPasswordBytes), 422, "Пароль слишком длинный", ""},
 		{"too short", "2", "Qz9-x", "Qz9-x", 422, "не менее 10 символов", ""},
 		{"set", "2", good, good, 303, "", good},
 	}
@@ -424,6 +425,7 @@ func TestAdminCatalogue(t *testing.T) {
 		{"duplicate code", topic("code", "policy-replace", "number", "0"), 409, "Тематика с таким кодом уже есть"},
 		{"duplicate number", topic("number", "11"), 409, "Этот номер уже назначен"},
 		{"title too long", topic("title", strings.Repeat("я", hotline.MaxNameLen+1)), 422, "не более 200 символов"},
+		{"keywords too long", topic("keywords", strings.Repeat("я", hotline.MaxCommentLen+1)), 422, "не более 2000 символов"},
 	}
 	for _, tt := range refusals {
 		t.Run("topic "+tt.name, func(t *testing.T) {
