@@ -137,8 +137,10 @@ func parseAdminTopic(f url.Values, isNew bool, t *hotline.Topic) (adminTopicForm
 	if isNew {
 		in.Code = adminText(f, "code", hotline.MaxShortLen, true, errs, "Код")
 		in.Type = f.Get("type")
-		if errs["code"] == "" && strings.ContainsAny(in.Code, " \t\r\n,") {
-			errs["code"] = "Код: без пробелов и запятых, например policy-replace."
+		// Stricter than the domain (no spaces or commas): the code is a segment of the topic's
+		// address on these pages, and what operators read in the scripts.
+		if errs["code"] == "" && !adminValidCode(in.Code) {
+			errs["code"] = "Код: латинские буквы, цифры, дефис, точка и подчёркивание, без пробелов, например policy-replace."
 		}
 		if !hotline.CaseType(in.Type).Valid() {
 			errs["type"] = "Выберите вид обращения."
@@ -458,4 +460,13 @@ func (s *Server) adminUpdateScript(w http.ResponseWriter, r *http.Request, u Use
 	}
 	s.log().Info("web: script changed", "by", u.Login, "id", v.ID)
 	http.Redirect(w, r, fmt.Sprintf("/admin/catalogue/scripts/%d?done=script", v.ID), http.StatusSeeOther)
+}
+
+func adminValidCode(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
