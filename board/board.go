@@ -25,6 +25,24 @@ type Live interface {
 // Today returns today's call numbers (from the journal); nil means the board shows none.
 type Today func(ctx context.Context) (*report.CallStats, error)
 
+// TodayFrom reads today's numbers, from local midnight to now, from src: the same report the
+// terminal board and the workplace show.
+func TodayFrom(src *report.Source) Today {
+	return func(ctx context.Context) (*report.CallStats, error) {
+		now := time.Now()
+		from := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+		d, err := src.Load(ctx, from, now, now)
+		if err != nil {
+			return nil, err
+		}
+		r, err := report.Compute(d, report.Options{From: from, To: now, Location: now.Location()}, now)
+		if err != nil {
+			return nil, err
+		}
+		return &r.Total, nil
+	}
+}
+
 // Thresholds raise alerts.
 type Thresholds struct {
 	LongestWait  time.Duration // a caller waiting longer than this; 0: no alert
@@ -54,35 +72,132 @@ func onLine(p hotline.Presence) bool {
 	return false
 }
 
+// Alert is one threshold crossed, as data: Alerts words it for the terminal, the workplace in
+// its own language.
+type Alert struct {
+	Kind AlertKind
+	// The figure and its threshold: LongestWait (Wait, Limit), FewOnLine (OnLine, MinOnLine),
+	// LowServiceLevel (Percent, Target).
+	Wait, Limit       time.Duration
+	OnLine, MinOnLine int
+	Percent, Target   float64
+}
+
+// AlertKind is which threshold an Alert crossed.
+type AlertKind string
+
+const (
+	NotConnected    AlertKind = "not_connected"
+	LongestWait     AlertKind = "longest_wait"
+	FewOnLine       AlertKind = "few_on_line"
+	LowServiceLevel AlertKind = "low_service_level"
+)
+
+// Check lists the thresholds f crosses, most urgent first.
+func Check(f Figures, th Thresholds) []Alert {
+	var out []Alert
+	if !f.Connected {
+		out = append(out, Alert{Kind: NotConnected})
+	}
+	if th.LongestWait > 0 && f.LongestWait > th.LongestWait {
+		out = append(out, Alert{Kind: LongestWait, Wait: f.LongestWait, Limit: th.LongestWait})
+	}
+	if f.OnLine < th.MinOnLine {
+		out = append(out, Alert{Kind: FewOnLine, OnLine: f.OnLine, MinOnLine: th.MinOnLine})
+	}
+	if t := f.Today; th.ServiceLevel > 0 && t != nil && len(t.ServiceLevel) > 0 && t.ServiceLevel[0].Percent != nil &&
+		*t.ServiceLevel[0].Percent < th.ServiceLevel {
+		out = append(out, Alert{Kind: LowServiceLevel, Percent: *t.ServiceLevel[0].Percent, Target: th.ServiceLevel})
+	}
+	return out
+}
+
+// String is the alert as the terminal board prints it.
+func (a Alert) String() string {
+	switch a.Kind {
+	case NotConnected:
+		return "Asterisk NOT CONNECTED: no calls are being answered"
+	case LongestWait:
+		return fmt.Sprintf("longest wait %s is over %s", a.Wait.Round(time.Second), a.Limit)
+	case FewOnLine:
+		return fmt.Sprintf("only %d operator(s) on line, fewer than %d", a.OnLine, a.MinOnLine)
+	case LowServiceLevel:
+		return fmt.Sprintf("service level today %.0f%% is under %.0f%%", a.Percent, a.Target)
+	}
+	return string(a.Kind)
+}
+
 // Alerts lists what crosses a threshold, most urgent first.
 func Alerts(st switchboard.Status, today *report.CallStats, th Thresholds) []string {
 	var out []string
-	if !st.Connected {
-		out = append(out, "Asterisk NOT CONNECTED: no calls are being answered")
-	}
-	var longest time.Duration
-	for _, q := range st.Queue {
-		if !q.Callback {
-			longest = max(longest, q.Waiting)
-		}
-	}
-	if th.LongestWait > 0 && longest > th.LongestWait {
-		out = append(out, fmt.Sprintf("longest wait %s is over %s", longest.Round(time.Second), th.LongestWait))
-	}
-	n := 0
-	for _, o := range st.Operators {
-		if onLine(o.Presence) {
-			n++
-		}
-	}
-	if n < th.MinOnLine {
-		out = append(out, fmt.Sprintf("only %d operator(s) on line, fewer than %d", n, th.MinOnLine))
-	}
-	if th.ServiceLevel > 0 && today != nil && len(today.ServiceLevel) > 0 && today.ServiceLevel[0].Percent != nil &&
-		*today.ServiceLevel[0].Percent < th.ServiceLevel {
-		out = append(out, fmt.Sprintf("service level today %.0f%% is under %.0f%%", *today.ServiceLevel[0].Percent, th.ServiceLevel))
+	for _, a := range Check(Figure(st, today), th) {
+		out = append(out, a.String())
 	}
 	return out
+}
+
+// Figures are the board's numbers, computed once for every way of showing them (the terminal's
+// Render, the workplace's page).
+type Figures struct {
+	At            time.Time
+	Connected     bool
+	Waiting       int           // callers in the queue (callbacks owed apart)
+	LongestWait   time.Duration // of those waiting
+	CallbacksOwed int
+	InProgress    int               // calls in the switchboard
+	OnLine        int               // operators able to take calls now or after the current one
+	Today         *report.CallStats // nil: not read
+	Groups        []Group           // operators with a handset by presence, in presenceOrder, each by extension
+}
+
+// Group is the operators in one presence.
+type Group struct {
+	Presence  hotline.Presence
+	Operators []switchboard.OperatorStatus
+}
+
+// Figure computes the board's figures of st and today's numbers.
+func Figure(st switchboard.Status, today *report.CallStats) Figures {
+	f := Figures{At: st.At, Connected: st.Connected, InProgress: st.Calls, Today: today}
+	for _, q := range st.Queue {
+		if q.Callback {
+			f.CallbacksOwed++
+			continue
+		}
+		f.Waiting++
+		f.LongestWait = max(f.LongestWait, q.Waiting)
+	}
+	groups := map[hotline.Presence][]switchboard.OperatorStatus{}
+	for _, o := range st.Operators {
+		if onLine(o.Presence) {
+			f.OnLine++
+		}
+		if o.Extension == "" {
+			continue // administrators without a handset
+		}
+		groups[o.Presence] = append(groups[o.Presence], o)
+	}
+	for _, p := range presenceOrder {
+		ops := groups[p]
+		slices.SortFunc(ops, func(a, b switchboard.OperatorStatus) int { return strings.Compare(a.Extension, b.Extension) })
+		f.Groups = append(f.Groups, Group{Presence: p, Operators: ops})
+	}
+	return f
+}
+
+// StatusOf is the status of a switchboard snapshot (the workplace reads snapshots; the control
+// socket gives a Status).
+func StatusOf(snap switchboard.Snapshot) switchboard.Status {
+	st := switchboard.Status{At: snap.At, Connected: snap.Connected, Replaced: snap.Replaced, Draining: snap.Draining, Calls: len(snap.Calls)}
+	for i, q := range snap.Queue {
+		st.Queue = append(st.Queue, switchboard.QueuedCaller{CallID: q.CallID, CallerNumber: q.CallerNumber, Position: i + 1,
+			Waiting: max(snap.At.Sub(q.JoinedAt), 0), Priority: q.Priority, OfferedTo: q.OfferedTo, Callback: q.Callback})
+	}
+	for _, o := range snap.Operators {
+		st.Operators = append(st.Operators, switchboard.OperatorStatus{ID: o.ID, Name: o.Name, Extension: o.Extension,
+			Presence: o.Presence, Since: o.Since, Reason: o.Reason, CallID: o.CallID, CallsToday: o.CallsToday, Missed: o.Missed})
+	}
+	return st
 }
 
 // presenceOrder is how operators are grouped on the board.
@@ -95,19 +210,10 @@ var presenceOrder = []hotline.Presence{
 func Render(w io.Writer, f Frame) error {
 	var b strings.Builder
 	st := f.Status
+	fig := Figure(st, f.Today)
 	fmt.Fprintf(&b, "HOTLINE  %s\n\n", st.At.Format("2006-01-02 15:04:05"))
-	var longest time.Duration
-	waiting, callbacks := 0, 0
-	for _, q := range st.Queue {
-		if q.Callback {
-			callbacks++
-			continue
-		}
-		waiting++
-		longest = max(longest, q.Waiting)
-	}
 	fmt.Fprintf(&b, "WAITING %d   LONGEST WAIT %s   CALLBACKS OWED %d   CALLS IN PROGRESS %d\n",
-		waiting, longest.Round(time.Second), callbacks, st.Calls)
+		fig.Waiting, fig.LongestWait.Round(time.Second), fig.CallbacksOwed, fig.InProgress)
 	if t := f.Today; t != nil {
 		fmt.Fprintf(&b, "TODAY   offered %d  answered %d  abandoned %d  overflow %d", t.Offered, t.Answered, t.Abandoned+t.ShortAbandoned, t.Overflow)
 		for _, sl := range t.ServiceLevel {
@@ -118,18 +224,10 @@ func Render(w io.Writer, f Frame) error {
 		b.WriteString("\n")
 	}
 	b.WriteString("\n")
-	groups := map[hotline.Presence][]switchboard.OperatorStatus{}
-	for _, o := range st.Operators {
-		if o.Extension == "" {
-			continue // administrators without a handset
-		}
-		groups[o.Presence] = append(groups[o.Presence], o)
-	}
-	for _, p := range presenceOrder {
-		ops := groups[p]
-		slices.SortFunc(ops, func(a, b switchboard.OperatorStatus) int { return strings.Compare(a.Extension, b.Extension) })
-		fmt.Fprintf(&b, "%-12s %2d ", strings.ToUpper(strings.ReplaceAll(string(p), "_", " ")), len(ops))
-		for _, o := range ops {
+	for _, g := range fig.Groups {
+		p := g.Presence
+		fmt.Fprintf(&b, "%-12s %2d ", strings.ToUpper(strings.ReplaceAll(string(p), "_", " ")), len(g.Operators))
+		for _, o := range g.Operators {
 			fmt.Fprintf(&b, " %s %s", termtext.Escape(o.Extension), termtext.Escape(o.Name))
 			if p == hotline.PresencePaused && o.Reason != "" {
 				fmt.Fprintf(&b, " (reason %s)", termtext.Escape(o.Reason))

@@ -38,16 +38,9 @@ func (s *Store) AddTopic(ctx context.Context, by hotline.Actor, t hotline.Topic)
 		_, err := tx.ExecContext(ctx, `INSERT INTO topics (code, number, type, title, keywords, search_fold, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			t.Code, nullID(int64(t.Number)), t.Type, t.Title, kw, fold(t.Code, t.Title, kw), s.now().UnixMilli())
 		if err != nil {
-			if strings.Contains(err.Error(), "topics.number") {
-				return hotline.Errorf(hotline.ECONFLICT, "handset number %d is already used by another topic", t.Number)
-			}
-			if strings.Contains(err.Error(), "topics.code") {
-				return hotline.Errorf(hotline.ECONFLICT, "topic %q already exists", t.Code)
-			}
-			return err
+			return topicConflict(err, t)
 		}
-		return s.record(ctx, tx, by, "topic", t.Code, 0, "created", diff(nil, map[string]string{
-			"code": t.Code, "number": strconv.Itoa(t.Number), "type": string(t.Type), "title": t.Title, "keywords": kw}))
+		return s.record(ctx, tx, by, "topic", t.Code, 0, "created", diff(nil, topicFields(t)))
 	})
 }
 
@@ -120,23 +113,149 @@ func (s *Store) AddScript(ctx context.Context, by hotline.Actor, sc *hotline.Scr
 		if sc.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		var ids []string
-		for i, id := range sc.Recommended {
-			o, err := getOperator(ctx, tx, fmt.Sprintf("with id %d", id), `id = ?`, id)
-			if err != nil {
-				return err
-			}
-			if o.Level != hotline.Level2 || !o.Active {
-				return hotline.Errorf(hotline.EINVALID, "operator %d (%s) is not an active level-2 specialist", id, o.Name)
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO script_specialists (script_id, operator_id, position) VALUES (?, ?, ?)`, sc.ID, id, i); err != nil {
-				return err
-			}
-			ids = append(ids, strconv.FormatInt(id, 10))
+		if err := insertRecommended(ctx, tx, sc.ID, sc.Recommended); err != nil {
+			return err
 		}
-		return s.record(ctx, tx, by, "script", sc.ID, 0, "created", diff(nil, map[string]string{
-			"topic": sc.Topic, "title": sc.Title, "text": sc.Text, "recommended": strings.Join(ids, ",")}))
+		return s.record(ctx, tx, by, "script", sc.ID, 0, "created", diff(nil, scriptFields(*sc)))
 	})
+}
+
+// insertRecommended stores a script's recommended specialists in order; each must be an active
+// level-2 specialist, named once.
+func insertRecommended(ctx context.Context, tx *sqlx.Tx, scriptID int64, ids []int64) error {
+	seen := map[int64]bool{}
+	for i, id := range ids {
+		if seen[id] {
+			return hotline.Errorf(hotline.EINVALID, "operator %d is recommended twice", id)
+		}
+		seen[id] = true
+		o, err := getOperator(ctx, tx, fmt.Sprintf("with id %d", id), `id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if o.Level != hotline.Level2 || !o.Active {
+			return hotline.Errorf(hotline.EINVALID, "operator %d (%s) is not an active level-2 specialist", id, o.Name)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO script_specialists (script_id, operator_id, position) VALUES (?, ?, ?)`, scriptID, id, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func scriptFields(sc hotline.Script) map[string]string {
+	ids := make([]string, len(sc.Recommended))
+	for i, id := range sc.Recommended {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	return map[string]string{"topic": sc.Topic, "title": sc.Title, "text": sc.Text, "recommended": strings.Join(ids, ",")}
+}
+
+func topicFields(t hotline.Topic) map[string]string {
+	return map[string]string{"code": t.Code, "number": strconv.Itoa(t.Number), "type": string(t.Type), "title": t.Title,
+		"keywords": strings.Join(t.Keywords, " ")}
+}
+
+// topicConflict names which unique field of a topic clashed.
+func topicConflict(err error, t hotline.Topic) error {
+	switch {
+	case strings.Contains(err.Error(), "topics.number"):
+		return hotline.Errorf(hotline.ECONFLICT, "handset number %d is already used by another topic", t.Number)
+	case strings.Contains(err.Error(), "topics.code"):
+		return hotline.Errorf(hotline.ECONFLICT, "topic %q already exists", t.Code)
+	}
+	return err
+}
+
+// UpdateTopic changes topic code with fn (administrators only), in one transaction with its
+// history. The code and the case type stay: cases, scripts and operators' skills name the topic
+// by its code, and registered cases were checked against its type.
+func (s *Store) UpdateTopic(ctx context.Context, by hotline.Actor, code string, fn func(*hotline.Topic) error) (hotline.Topic, error) {
+	var out hotline.Topic
+	if err := by.RequireAdministrator("change the topic catalogue"); err != nil {
+		return out, err
+	}
+	err := s.write(ctx, "update topic", func(tx *sqlx.Tx) error {
+		before, err := s.getTopic(ctx, tx, fmt.Sprintf("%q", code), `code = ?`, code)
+		if err != nil {
+			return err
+		}
+		t := before
+		t.Keywords = append([]string(nil), before.Keywords...)
+		if err := fn(&t); err != nil {
+			return err
+		}
+		switch {
+		case t.Code != before.Code:
+			return hotline.Errorf(hotline.EINVALID, "a topic's code cannot change (%s): cases and scripts refer to it", before.Code)
+		case t.Type != before.Type:
+			return hotline.Errorf(hotline.EINVALID, "topic %s: the case type cannot change: cases are registered with it", before.Code)
+		}
+		if err := t.Validate(); err != nil {
+			return err
+		}
+		kw := strings.Join(t.Keywords, " ")
+		if _, err := tx.ExecContext(ctx, `UPDATE topics SET number = ?, title = ?, keywords = ?, search_fold = ? WHERE code = ?`,
+			nullID(int64(t.Number)), t.Title, kw, fold(t.Code, t.Title, kw), code); err != nil {
+			return topicConflict(err, t)
+		}
+		out = t
+		return s.record(ctx, tx, by, "topic", code, 0, "updated", diff(topicFields(before), topicFields(t)))
+	})
+	return out, err
+}
+
+// UpdateScript changes script id with fn (administrators only): its topic, title, text and
+// recommended specialists (replaced as a whole, in fn's order), in one transaction with its
+// history.
+func (s *Store) UpdateScript(ctx context.Context, by hotline.Actor, id int64, fn func(*hotline.Script) error) (hotline.Script, error) {
+	var out hotline.Script
+	if err := by.RequireAdministrator("change scripts"); err != nil {
+		return out, err
+	}
+	err := s.write(ctx, "update script", func(tx *sqlx.Tx) error {
+		// Read under the write lock, so the history's "before" is what this change replaced.
+		var row scriptRow
+		if err := tx.GetContext(ctx, &row, `SELECT id, topic, title, text FROM scripts WHERE id = ?`, id); err != nil {
+			if err == sql.ErrNoRows {
+				return hotline.Errorf(hotline.ENOTFOUND, "no script with id %d: see `hotline script list`", id)
+			}
+			return err
+		}
+		before := hotline.Script{ID: row.ID, Topic: row.Topic, Title: row.Title, Text: row.Text}
+		if err := tx.SelectContext(ctx, &before.Recommended, `SELECT operator_id FROM script_specialists WHERE script_id = ? ORDER BY position`, id); err != nil {
+			return err
+		}
+		sc := before
+		sc.Recommended = append([]int64(nil), before.Recommended...)
+		if err := fn(&sc); err != nil {
+			return err
+		}
+		sc.ID = id
+		if err := sc.Validate(); err != nil {
+			return err
+		}
+		if _, err := s.getTopic(ctx, tx, fmt.Sprintf("%q", sc.Topic), `code = ?`, sc.Topic); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE scripts SET topic = ?, title = ?, text = ?, search_fold = ? WHERE id = ?`,
+			sc.Topic, sc.Title, sc.Text, fold(sc.Title, sc.Text), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return hotline.Errorf(hotline.ENOTFOUND, "no script with id %d: see `hotline script list`", id)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM script_specialists WHERE script_id = ?`, id); err != nil {
+			return err
+		}
+		if err := insertRecommended(ctx, tx, id, sc.Recommended); err != nil {
+			return err
+		}
+		out = sc
+		return s.record(ctx, tx, by, "script", id, 0, "updated", diff(scriptFields(before), scriptFields(sc)))
+	})
+	return out, err
 }
 
 type scriptRow struct {

@@ -33,6 +33,10 @@ func Open(ctx context.Context, path string) (*Source, error) {
 	return &Source{st: st}, nil
 }
 
+// FromStore reads reports' data from st, a journal the caller opened and closes (the daemon's,
+// for the workplace's report page). Reading never changes it.
+func FromStore(st *journal.Store) *Source { return &Source{st: st} }
+
 // Close closes the journal.
 func (s *Source) Close() error { return s.st.Close() }
 

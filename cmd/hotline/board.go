@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"time"
 
@@ -58,19 +57,7 @@ when a threshold is crossed. Ctrl-C ends it.`,
 					return err
 				}
 				defer src.Close()
-				today = func(ctx context.Context) (*report.CallStats, error) {
-					now := time.Now()
-					from := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-					d, err := src.Load(ctx, from, now, now)
-					if err != nil {
-						return nil, err
-					}
-					r, err := report.Compute(d, report.Options{From: from, To: now, Location: now.Location()}, now)
-					if err != nil {
-						return nil, err
-					}
-					return &r.Total, nil
-				}
+				today = board.TodayFrom(src)
 			}
 			out := cmd.OutOrStdout()
 			if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
