@@ -118,6 +118,7 @@ type cardView struct {
 	Specialists []option // level-2 operators a case may be forwarded to
 	MaxFileMiB  int
 	Today       string
+	Insured     *insuredSearchView // a new card's search of the register (§5.1.3, web/insured.go)
 	// The domain's limits, for maxlength.
 	MaxName, MaxShort, MaxAddress, MaxDescription, MaxComment int
 }
@@ -232,6 +233,7 @@ func (s *Server) newCardView(ctx context.Context, f cardForm, callID string) (*c
 		return nil, nil, err
 	}
 	v.New, v.Action, v.CallID = true, "/cards", callID
+	v.Insured = newInsuredSearch()
 	if callID == "" {
 		return v, nil, nil
 	}

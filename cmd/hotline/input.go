@@ -57,7 +57,7 @@ func argLimit(name string) int {
 	switch name {
 	case "TEXT":
 		return maxSearchLen
-	case "DEST":
+	case "DEST", "FILE", "NEWFILE":
 		return hotline.MaxPathLen
 	}
 	return hotline.MaxShortLen

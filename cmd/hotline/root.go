@@ -105,6 +105,7 @@ Every command but 'db migrate' works on an existing journal (--db) and creates n
 		newRecordingCmd(a),
 		newReportCmd(a),
 		newExportCmd(a),
+		newInsuredCmd(a),
 	)
 	return root
 }
