@@ -64,6 +64,8 @@ func placeholders(h *harness, n int) map[string]string {
 		"bash|zsh|fish|powershell": "bash",
 		"CALL":                     "1",
 		"CASE":                     h.caseRef,
+		"FILE":                     filepath.Join(h.dir, "register.csv"),
+		"NEWFILE":                  filepath.Join(h.dir, "register-"+strconv.Itoa(n)+".csv"),
 	}
 }
 
@@ -167,6 +169,9 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Chdir(work) // what a command writes by a relative name stays here
+	if err := os.WriteFile(filepath.Join(dir, "register.csv"), []byte(harnessRegister), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	c := newCLI(t)
 	ref := decode[caseJSON](t, c.ok("--as", "ivanova", "-o", "json", "case", "new", "--caller", "+78652123456", "--topic", "clinic-refusal")).Number
 	earlier := decode[caseJSON](t, c.ok("--as", "petrov", "-o", "json", "case", "new", "--caller", "+78652123456", "--type", "consultation")).Number
