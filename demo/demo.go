@@ -21,6 +21,7 @@ import (
 	"github.com/hotline-dev/hotline/control"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
 	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/register"
 )
 
 // Options describe one demo run.
@@ -76,8 +77,16 @@ func Seed(ctx context.Context, s *journal.Store, operators int) error {
 	if err := s.SetPassword(ctx, by, admin.ID, DemoPassword); err != nil {
 		return fmt.Errorf("demo: password of %s: %w", admin.Login, err)
 	}
+	// A synthetic register of insured persons for the card's search (§5.1.3): generated names,
+	// never real people; importing it again changes nothing.
+	if _, err := s.ImportInsured(ctx, by, &register.Source{Seed: 1, Count: DemoRegister}, journal.ImportOptions{Source: "demo"}); err != nil {
+		return fmt.Errorf("demo: the register of insured persons: %w", err)
+	}
 	return nil
 }
+
+// DemoRegister is how many synthetic insured persons the demo journal holds.
+const DemoRegister = 3000
 
 // DemoPassword is every demo account's password, so that the workplace can be tried at once. The
 // demo journal is a throwaway on loopback; a real one has no default password (hotline admin init).

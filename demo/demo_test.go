@@ -91,4 +91,11 @@ func TestSeedGivesDemoAccounts(t *testing.T) {
 			t.Errorf("%s with the demo password: %v", login, err)
 		}
 	}
+	// The card's search has a synthetic register to find people in.
+	if n, err := s.CountInsured(ctx); err != nil || n != DemoRegister {
+		t.Errorf("the demo register holds %d persons (%v), want %d", n, err, DemoRegister)
+	}
+	if found, _, err := s.SearchInsured(ctx, journal.InsuredQuery{Name: "иван"}, journal.MaxInsuredResults); err != nil || len(found) == 0 {
+		t.Errorf("nobody called Иван… in the demo register: %v", err)
+	}
 }

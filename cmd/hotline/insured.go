@@ -145,7 +145,7 @@ random birth dates, phones and policy numbers; nobody in it is a real person. Th
 writes the same persons. NEWFILE must not exist.`,
 		Example:     "  hotline insured generate --count 5000 demo-register.csv",
 		Args:        exactArgs(1, "the file to write"),
-		Annotations: map[string]string{noOutputFormat: "insured generate writes a CSV file; -o does not apply"},
+		Annotations: map[string]string{noOutputFormat: "insured generate writes a CSV file: -o/--output is not used here"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
 			if strings.TrimSpace(path) == "" {
