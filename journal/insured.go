@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hotline-dev/hotline"
@@ -136,6 +137,18 @@ func nameParts(fullName string) []string {
 		}
 	}
 	return parts
+}
+
+// queryWords are a name search's words, folded: split at spaces and dots, so «Иванов И.П.» is
+// «иванов», «и», «п», as initials are typed.
+func queryWords(name string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(nameFold(name), func(r rune) bool { return r == '.' || unicode.IsSpace(r) }) {
+		if w = strings.Trim(w, "'’-"); w != "" {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // nameFoldColumn is insured.name_fold: the parts, each after a space.
@@ -440,19 +453,18 @@ func (s *Store) SearchInsured(ctx context.Context, q InsuredQuery, limit int) (f
 			return nil, false, hotline.Errorf(hotline.EINVALID, "invalid birth date %q: want YYYY-MM-DD", clip(date))
 		}
 	}
-	words := strings.Fields(nameFold(name))
+	words := queryWords(name)
 	if len(words) > maxQueryWords {
 		return nil, false, hotline.Errorf(hotline.EINVALID, "the name searched has %d words: at most %d", len(words), maxQueryWords)
 	}
 	var ids []int64
 	switch {
-	case len(words) == 0:
-		err = s.r.SelectContext(ctx, &ids, `SELECT id FROM insured WHERE birth_date = ? ORDER BY name_fold, id LIMIT ?`, date, limit+1)
+	case len(words) == 0 && date == "":
+		return nil, false, hotline.Errorf(hotline.EINVALID, "the name searched %q has no letters", clip(name))
 	case date != "":
 		// A birth date is the narrowest key: a few dozen persons a day in a million.
-		where, args := likeWords(words, "name_fold")
-		err = s.r.SelectContext(ctx, &ids, `SELECT id FROM insured WHERE birth_date = ? AND `+where+` ORDER BY name_fold, id LIMIT ?`,
-			append(append([]any{date}, args...), limit+1)...)
+		q, args := insuredByDateQuery(date, words, limit+1)
+		err = s.r.SelectContext(ctx, &ids, q, args...)
 	default:
 		ids, err = s.searchByParts(ctx, words, limit+1)
 	}
@@ -493,17 +505,36 @@ func (s *Store) searchByParts(ctx context.Context, words []string, limit int) ([
 			}
 		}
 	}
-	lo, hi := prefixRange(words[driver])
+	q, args := insuredByPartQuery(words[driver], slices.Delete(slices.Clone(words), driver, driver+1), limit)
+	var ids []int64
+	err := s.r.SelectContext(ctx, &ids, q, args...)
+	return ids, err
+}
+
+// insuredByPartQuery finds persons with a part starting with word whose name_fold has parts
+// starting with each of others: a range of insured_names' key, nothing else read.
+func insuredByPartQuery(word string, others []string, limit int) (string, []any) {
+	lo, hi := prefixRange(word)
 	where := `part >= ? AND part < ?`
 	args := []any{lo, hi}
-	if rest := slices.Delete(slices.Clone(words), driver, driver+1); len(rest) > 0 {
-		w, a := likeWords(rest, "name_fold")
+	if len(others) > 0 {
+		w, a := likeWords(others, "name_fold")
 		where += " AND " + w
 		args = append(args, a...)
 	}
-	var ids []int64
-	err := s.r.SelectContext(ctx, &ids, `SELECT DISTINCT person_id FROM insured_names WHERE `+where+` LIMIT ?`, append(args, limit)...)
-	return ids, err
+	return `SELECT DISTINCT person_id FROM insured_names WHERE ` + where + ` LIMIT ?`, append(args, limit)
+}
+
+// insuredByDateQuery finds persons born on date whose names have parts starting with words (if
+// any), through the birth-date index.
+func insuredByDateQuery(date string, words []string, limit int) (string, []any) {
+	where, args := `birth_date = ?`, []any{date}
+	if len(words) > 0 {
+		w, a := likeWords(words, "name_fold")
+		where += " AND " + w
+		args = append(args, a...)
+	}
+	return `SELECT id FROM insured WHERE ` + where + ` ORDER BY name_fold, id LIMIT ?`, append(args, limit)
 }
 
 // likeWords is the condition that column (a name_fold) has a part starting with each word.

@@ -196,6 +196,7 @@ func TestSearchInsured(t *testing.T) {
 		{"birth date alone", journal.InsuredQuery{BirthDate: "1980-05-17"}, []string{"Иванов Иван Иванович", "Иванова Мария Петровна"}, false},
 		{"name and birth date", journal.InsuredQuery{Name: "иванова", BirthDate: "1980-05-17"}, []string{"Иванова Мария Петровна"}, false},
 		{"birth date narrows", journal.InsuredQuery{Name: "иван", BirthDate: "1970-03-04"}, nil, false},
+		{"initials", journal.InsuredQuery{Name: "Иванов И.И."}, []string{"Иванов Иван Иванович"}, false},
 		{"a prefix inside a word is not a match", journal.InsuredQuery{Name: "ванов"}, nil, false},
 		{"at most ten", journal.InsuredQuery{Name: "смирнов олег"}, slices.Repeat([]string{"Смирнов Олег Олегович"}, 10), true},
 		{"LIKE's wildcards are letters", journal.InsuredQuery{Name: "%"}, nil, false},
@@ -211,7 +212,7 @@ func TestSearchInsured(t *testing.T) {
 			}
 		})
 	}
-	for _, q := range []journal.InsuredQuery{{}, {Name: "  "}, {BirthDate: "31.12.1980"}, {Name: strings.Repeat("я", 201)}, {Name: "а б в г д е ж"}} {
+	for _, q := range []journal.InsuredQuery{{}, {Name: "  "}, {BirthDate: "31.12.1980"}, {Name: strings.Repeat("я", 201)}, {Name: "а б в г д е ж"}, {Name: "..."}} {
 		if _, _, err := f.s.SearchInsured(ctx, q, 10); hotline.ErrorCode(err) != hotline.EINVALID {
 			t.Errorf("search %+v: %v, want invalid", q, err)
 		}
