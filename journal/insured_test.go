@@ -196,7 +196,9 @@ func TestSearchInsured(t *testing.T) {
 		{"birth date alone", journal.InsuredQuery{BirthDate: "1980-05-17"}, []string{"Иванов Иван Иванович", "Иванова Мария Петровна"}, false},
 		{"name and birth date", journal.InsuredQuery{Name: "иванова", BirthDate: "1980-05-17"}, []string{"Иванова Мария Петровна"}, false},
 		{"birth date narrows", journal.InsuredQuery{Name: "иван", BirthDate: "1970-03-04"}, nil, false},
-		{"initials", journal.InsuredQuery{Name: "Иванов И.И."}, []string{"Иванов Иван Иванович"}, false},
+		// Each word starts some part, not necessarily a part of its own: «и» starts «иванова» too.
+		{"initials", journal.InsuredQuery{Name: "Иванов И.И."}, []string{"Иванов Иван Иванович", "Иванова Мария Петровна", "Федорова Алёна Ивановна"}, false},
+		{"initials and a birth date", journal.InsuredQuery{Name: "Иванов И.И.", BirthDate: "1980-05-17"}, []string{"Иванов Иван Иванович", "Иванова Мария Петровна"}, false},
 		{"a prefix inside a word is not a match", journal.InsuredQuery{Name: "ванов"}, nil, false},
 		{"at most ten", journal.InsuredQuery{Name: "смирнов олег"}, slices.Repeat([]string{"Смирнов Олег Олегович"}, 10), true},
 		{"LIKE's wildcards are letters", journal.InsuredQuery{Name: "%"}, nil, false},
