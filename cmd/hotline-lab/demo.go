@@ -96,6 +96,7 @@ It uses a fresh journal (--journal, removed first) and writes the daemon's log t
 			if cfg.Web.Listen != "" {
 				fmt.Fprintf(o.Out, "the workplace: http://%s/ (demo accounts demo-admin and op1001..op%d, password %q; docs/workplace.md)\n",
 					cfg.Web.Listen, 1000+o.Operators, demo.DemoPassword)
+				fmt.Fprintf(o.Out, "the register holds %d synthetic insured persons (generated names): search them on a new card (docs/register.md)\n", demo.DemoRegister)
 			}
 			runErr := demo.Run(ctx, o)
 			stop()
