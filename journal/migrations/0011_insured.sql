@@ -32,8 +32,9 @@ CREATE TABLE insured (
 
 -- A search by birth date alone, and a name search narrowed by one.
 CREATE INDEX insured_birth ON insured (birth_date);
--- The survey journals' lists: one organisation's persons (§5.3).
-CREATE INDEX insured_mo ON insured (mo_code, disp_year);
+-- The survey journals' lists (§5.3): one organisation's persons due in a year, with a diagnosis
+-- for «Диспансерный учет» (so that counting them reads the index alone).
+CREATE INDEX insured_mo ON insured (mo_code, disp_year, diagnosis);
 
 -- Each folded name part of each person («иванов», «иван», «иванович»; a hyphenated surname
 -- gives its whole and each half), with the person's name_fold: a prefix search of any part is a
