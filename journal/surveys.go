@@ -2,15 +2,21 @@ package journal
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/jmoiron/sqlx"
 )
 
 // The survey journals' lists (§5.3), read from the register: who is due for the check-up
 // («Диспансеризация»: a dispensary year) or under dispensary observation («Диспансерный учет»: a
 // diagnosis too), grouped by medical organisation. The survey itself (questions, answers, refusals,
-// reschedules) is not built yet.
+// reschedules) keeps each person's state (SurveyState) with its history; questionnaires are not
+// built yet.
 
 // SurveyKind is one of the two survey journals.
 type SurveyKind string
@@ -77,30 +83,50 @@ func (s *Store) SurveyOrganisations(ctx context.Context, k SurveyKind, year int,
 type SurveyPage struct {
 	Organisation hotline.MedicalOrganisation
 	Persons      []hotline.Insured
+	States       []hotline.SurveyState
 	Next         int64 // the id to go on after; 0: the last page
 }
 
 // SurveyPageSize is how many persons a page shows.
 const SurveyPageSize = 50
 
-// SurveyPersons is a page of organisation code's persons in journal k for year (month 1–12
-// narrows to one period; 0: the whole year), in the register's order, after person id after.
-func (s *Store) SurveyPersons(ctx context.Context, k SurveyKind, code string, year, month int, after int64) (SurveyPage, error) {
+// SurveyFilter selects one organisation's persons in a survey journal.
+type SurveyFilter struct {
+	Kind   SurveyKind
+	Code   string // the medical organisation
+	Year   int
+	Month  int                  // 1–12 narrows to one period; 0: the whole year
+	Status hotline.SurveyStatus // "": any
+	After  int64                // the page starts after this person id
+}
+
+// SurveyPersons is a page of an organisation's persons in a survey journal, in the register's
+// order, with their survey states (States[i] is Persons[i]'s).
+func (s *Store) SurveyPersons(ctx context.Context, f SurveyFilter) (SurveyPage, error) {
 	var p SurveyPage
+	k, code, year, month, after := f.Kind, f.Code, f.Year, f.Month, f.After
 	if !k.Valid() {
 		return p, hotline.Errorf(hotline.EINVALID, "unknown survey journal %q", clip(string(k)))
 	}
 	if month < 0 || month > 12 {
 		return p, hotline.Errorf(hotline.EINVALID, "period %d: want a month 1 to 12", month)
 	}
+	if f.Status != "" && !f.Status.Valid() {
+		return p, hotline.Errorf(hotline.EINVALID, "unknown survey status %q", clip(string(f.Status)))
+	}
 	if err := s.r.GetContext(ctx, &p.Organisation, `SELECT code, name FROM medical_organisations WHERE code = ?`, code); err != nil {
 		return p, s.dbError(err, "medical organisation "+clip(code))
 	}
-	q := `SELECT i.id FROM insured i WHERE i.mo_code = ? AND ` + k.where() + ` AND i.id > ?`
-	args := []any{code, year, after}
+	q := `SELECT i.id FROM insured i LEFT JOIN survey_states st ON st.person_id = i.id AND st.kind = ? AND st.year = i.disp_year
+		WHERE i.mo_code = ? AND ` + k.where() + ` AND i.id > ?`
+	args := []any{string(k), code, year, after}
 	if month != 0 {
 		q += ` AND i.disp_month = ?`
 		args = append(args, month)
+	}
+	if f.Status != "" {
+		q += ` AND coalesce(st.status, 'not_called') = ?`
+		args = append(args, string(f.Status))
 	}
 	var ids []int64
 	if err := s.r.SelectContext(ctx, &ids, q+` ORDER BY i.id LIMIT ?`, append(args, SurveyPageSize+1)...); err != nil {
@@ -120,6 +146,88 @@ func (s *Store) SurveyPersons(ctx context.Context, k SurveyKind, code string, ye
 	}
 	for _, id := range ids {
 		p.Persons = append(p.Persons, byID[id])
+		st, err := s.SurveyState(ctx, k, year, id)
+		if err != nil {
+			return p, err
+		}
+		p.States = append(p.States, st)
 	}
 	return p, nil
+}
+
+type surveyRow struct {
+	PersonID      int64  `db:"person_id"`
+	Kind          string `db:"kind"`
+	Year          int    `db:"year"`
+	Status        string `db:"status"`
+	Comment       string `db:"comment"`
+	RefusalReason string `db:"refusal_reason"`
+	CallOn        string `db:"call_on"`
+	UpdatedAt     int64  `db:"updated_at"`
+	UpdatedBy     string `db:"updated_by"`
+	Version       int64  `db:"version"`
+}
+
+// SurveyState is person's survey in journal k for year: «не звонили», version 0, when nobody
+// saved one.
+func (s *Store) SurveyState(ctx context.Context, k SurveyKind, year int, person int64) (hotline.SurveyState, error) {
+	return surveyState(ctx, s.r, k, year, person)
+}
+
+func surveyState(ctx context.Context, q sqlx.QueryerContext, k SurveyKind, year int, person int64) (hotline.SurveyState, error) {
+	st := hotline.SurveyState{PersonID: person, Kind: string(k), Year: year, Status: hotline.SurveyNotCalled}
+	var r surveyRow
+	err := sqlx.GetContext(ctx, q, &r, `SELECT * FROM survey_states WHERE person_id = ? AND kind = ? AND year = ?`, person, string(k), year)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	st.Status, st.Comment, st.RefusalReason, st.CallOn = hotline.SurveyStatus(r.Status), r.Comment, r.RefusalReason, r.CallOn
+	st.UpdatedAt, st.UpdatedBy, st.Version = time.UnixMilli(r.UpdatedAt).UTC(), r.UpdatedBy, r.Version
+	return st, nil
+}
+
+// SaveSurveyState saves a person's survey (the card's «Сохранить»): st.Version must be the
+// version it was read at (ECONFLICT when someone saved it since); the change goes to the history.
+// The person must be in the journal for that year.
+func (s *Store) SaveSurveyState(ctx context.Context, by hotline.Actor, k SurveyKind, st *hotline.SurveyState) error {
+	if !k.Valid() {
+		return hotline.Errorf(hotline.EINVALID, "unknown survey journal %q", clip(string(k)))
+	}
+	st.Kind = string(k)
+	if err := st.Validate(s.now()); err != nil {
+		return err
+	}
+	return s.write(ctx, "save a survey", func(tx *sqlx.Tx) error {
+		var n int
+		if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM insured i WHERE i.id = ? AND `+k.where(), st.PersonID, st.Year); err != nil {
+			return err
+		}
+		if n == 0 {
+			return hotline.Errorf(hotline.ENOTFOUND, "insured person %d is not in the %s journal for %d", st.PersonID, k, st.Year)
+		}
+		old, err := surveyState(ctx, tx, k, st.Year, st.PersonID)
+		if err != nil {
+			return err
+		}
+		if old.Version != st.Version {
+			return hotline.Errorf(hotline.ECONFLICT, "the survey was saved by %s since you opened it (version %d, you have %d)", old.UpdatedBy, old.Version, st.Version)
+		}
+		st.Version++
+		st.UpdatedAt, st.UpdatedBy = s.now().UTC(), by.Login
+		if _, err := tx.ExecContext(ctx, `INSERT INTO survey_states (person_id, kind, year, status, comment, refusal_reason, call_on, updated_at, updated_by, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (person_id, kind, year) DO UPDATE SET status = excluded.status, comment = excluded.comment,
+			refusal_reason = excluded.refusal_reason, call_on = excluded.call_on, updated_at = excluded.updated_at,
+			updated_by = excluded.updated_by, version = excluded.version`,
+			st.PersonID, string(k), st.Year, string(st.Status), st.Comment, st.RefusalReason, st.CallOn, st.UpdatedAt.UnixMilli(), by.Login, st.Version); err != nil {
+			return err
+		}
+		fields := func(x hotline.SurveyState) map[string]string {
+			return map[string]string{"status": string(x.Status), "comment": x.Comment, "refusal_reason": x.RefusalReason, "call_on": x.CallOn}
+		}
+		return s.record(ctx, tx, by, "survey", fmt.Sprintf("%s/%d/%d", k, st.Year, st.PersonID), 0, "updated", diff(fields(old), fields(*st)))
+	})
 }

@@ -37,21 +37,66 @@ func TestSurveyLists(t *testing.T) {
 	if err != nil || len(orgs) != 1 || orgs[0].Persons != 20 {
 		t.Fatalf("observation organisations %+v %v", orgs, err)
 	}
-	p, err := f.s.SurveyPersons(ctx, journal.SurveyCheckup, "260001", 2026, 0, 0)
+	p, err := f.s.SurveyPersons(ctx, journal.SurveyFilter{Kind: journal.SurveyCheckup, Code: "260001", Year: 2026})
 	if err != nil || len(p.Persons) != journal.SurveyPageSize || p.Next == 0 || p.Organisation.Name != "Поликлиника № 1" {
 		t.Fatalf("first page: %d persons, next %d, %v", len(p.Persons), p.Next, err)
 	}
-	p2, err := f.s.SurveyPersons(ctx, journal.SurveyCheckup, "260001", 2026, 0, p.Next)
+	p2, err := f.s.SurveyPersons(ctx, journal.SurveyFilter{Kind: journal.SurveyCheckup, Code: "260001", Year: 2026, After: p.Next})
 	if err != nil || len(p2.Persons) != 10 || p2.Next != 0 || p2.Persons[0].ID <= p.Persons[len(p.Persons)-1].ID {
 		t.Fatalf("second page: %d persons, next %d, %v", len(p2.Persons), p2.Next, err)
 	}
-	if p, _ := f.s.SurveyPersons(ctx, journal.SurveyCheckup, "260001", 2026, 4, 0); len(p.Persons) != 0 {
+	if p, _ := f.s.SurveyPersons(ctx, journal.SurveyFilter{Kind: journal.SurveyCheckup, Code: "260001", Year: 2026, Month: 4}); len(p.Persons) != 0 {
 		t.Errorf("April: %d persons", len(p.Persons))
 	}
-	if _, err := f.s.SurveyPersons(ctx, journal.SurveyCheckup, "999999", 2026, 0, 0); hotline.ErrorCode(err) != hotline.ENOTFOUND {
+	if _, err := f.s.SurveyPersons(ctx, journal.SurveyFilter{Kind: journal.SurveyCheckup, Code: "999999", Year: 2026}); hotline.ErrorCode(err) != hotline.ENOTFOUND {
 		t.Errorf("unknown organisation: %v", err)
 	}
 	if _, err := f.s.SurveyOrganisations(ctx, "poll", 2026, ""); hotline.ErrorCode(err) != hotline.EINVALID {
 		t.Errorf("unknown journal: %v", err)
+	}
+
+	// A survey's state: saved with its version and history; a stale version is refused, nothing
+	// written; the status filter finds it.
+	id := p.Persons[0].ID
+	st, err := f.s.SurveyState(ctx, journal.SurveyCheckup, 2026, id)
+	if err != nil || st.Status != hotline.SurveyNotCalled || st.Version != 0 || p.States[0].Status != hotline.SurveyNotCalled {
+		t.Fatalf("a new state %+v %v", st, err)
+	}
+	st.Status, st.RefusalReason = hotline.SurveyRefused, "нет времени"
+	if err := f.s.SaveSurveyState(ctx, f.op1, journal.SurveyCheckup, &st); err != nil || st.Version != 1 {
+		t.Fatalf("save: %v %+v", err, st)
+	}
+	stale := st
+	stale.Version = 0
+	stale.Status, stale.RefusalReason = hotline.SurveyAnswered, ""
+	if err := f.s.SaveSurveyState(ctx, f.op2, journal.SurveyCheckup, &stale); hotline.ErrorCode(err) != hotline.ECONFLICT {
+		t.Fatalf("a stale save: %v", err)
+	}
+	bad := st
+	bad.Status, bad.RefusalReason = hotline.SurveyRescheduled, ""
+	if err := f.s.SaveSurveyState(ctx, f.op2, journal.SurveyCheckup, &bad); hotline.ErrorCode(err) != hotline.EINVALID {
+		t.Fatalf("rescheduled without a day: %v", err)
+	}
+	got, _ := f.s.SurveyState(ctx, journal.SurveyCheckup, 2026, id)
+	if got.Status != hotline.SurveyRefused || got.RefusalReason != "нет времени" || got.UpdatedBy != "ivanova" || got.Version != 1 {
+		t.Fatalf("stored %+v", got)
+	}
+	evs, err := f.s.History(ctx, journal.HistoryFilter{Entity: "survey"})
+	if err != nil || len(evs) != 1 || evs[0].Actor != "ivanova" {
+		t.Fatalf("history %+v %v", evs, err)
+	}
+	refused, err := f.s.SurveyPersons(ctx, journal.SurveyFilter{Kind: journal.SurveyCheckup, Code: "260001", Year: 2026, Status: hotline.SurveyRefused})
+	if err != nil || len(refused.Persons) != 1 || refused.Persons[0].ID != id || refused.States[0].RefusalReason != "нет времени" {
+		t.Fatalf("refused: %+v %v", refused.Persons, err)
+	}
+	notCalled, _ := f.s.SurveyPersons(ctx, journal.SurveyFilter{Kind: journal.SurveyCheckup, Code: "260001", Year: 2026, Status: hotline.SurveyNotCalled})
+	if len(notCalled.Persons) != journal.SurveyPageSize || notCalled.Persons[0].ID == id {
+		t.Fatalf("not called: %d", len(notCalled.Persons))
+	}
+	// Ким is in 2025's journal, not 2026's.
+	kim, _ := f.s.InsuredByPolicy(ctx, "0000000000000200")
+	other := hotline.SurveyState{PersonID: kim.ID, Year: 2026, Status: hotline.SurveyAnswered}
+	if err := f.s.SaveSurveyState(ctx, f.op1, journal.SurveyCheckup, &other); hotline.ErrorCode(err) != hotline.ENOTFOUND {
+		t.Fatalf("a person outside the journal: %v", err)
 	}
 }

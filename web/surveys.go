@@ -1,7 +1,9 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -13,20 +15,33 @@ import (
 
 // The survey journals' lists (§5.3, «Журнал опроса застрахованных»), read from the register:
 // the choice of journal, its organisations (filters by year and name, «Перейти»), and one
-// organisation's persons (filter by period). The survey card («Просмотр»: answers, refusal,
-// «Перенос звонка», the «Действия» block) is not built yet.
+// organisation's persons (filters by period and answer status), and a person's card («Просмотр»:
+// answer status, comment, refusal with its reason, «Перенос звонка», save, next card; the
+// «Действия» block shows the stage from the billing registers). Questionnaires (questions and
+// answer choices) are not built yet.
 
 func (s *Server) surveyRoutes() []Route {
 	return []Route{
 		{Pattern: "GET /surveys", Allow: AnyUser, Title: "Журнал опроса застрахованных", handle: s.surveysPage},
 		{Pattern: "GET /surveys/{kind}", Allow: AnyUser, Title: "Журнал опроса: медицинские организации", handle: s.surveyOrganisations},
 		{Pattern: "GET /surveys/{kind}/{mo}", Allow: AnyUser, Title: "Журнал опроса: застрахованные лица медицинской организации", handle: s.surveyPersons},
+		{Pattern: "GET /surveys/{kind}/{mo}/{id}", Allow: AnyUser, Title: "Журнал опроса: карточка застрахованного лица", handle: s.surveyCard},
+		{Pattern: "POST /surveys/{kind}/{mo}/{id}", Allow: AnyUser, Title: "Журнал опроса: сохранить карточку", handle: s.saveSurveyCard},
 	}
 }
 
 var surveyTitles = map[journal.SurveyKind]string{
 	journal.SurveyCheckup:     "Диспансеризация",
 	journal.SurveyObservation: "Диспансерный учет",
+}
+
+var surveyStatusWords = map[hotline.SurveyStatus]string{
+	hotline.SurveyNotCalled:   "Не звонили",
+	hotline.SurveyNoAnswer:    "Нет ответа",
+	hotline.SurveyAnswered:    "Ответил(а)",
+	hotline.SurveyRefused:     "Отказ от ответа",
+	hotline.SurveyRescheduled: "Перенос звонка",
+	hotline.SurveyWrongNumber: "Телефон указан неверно или принадлежит другому ЗЛ",
 }
 
 var monthWords = []string{"январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"}
@@ -42,6 +57,11 @@ type surveyView struct {
 	Organisation  *hotline.MedicalOrganisation
 	Month         int
 	Months        []option
+	Status        string
+	Statuses      []option
+	// Filter is the list's query (year, month, status), kept by the cards' links: built here from
+	// checked numbers and statuses only, so it is a URL part as it stands.
+	Filter template.URL
 	Persons       []surveyPerson
 	Next          string // the next page's address
 	Error         string
@@ -51,7 +71,7 @@ type surveyView struct {
 type surveyPerson struct {
 	ID                                          int64
 	FullName, BirthDate, Phones, Group, Diagnos string
-	Period, Stage                               string
+	Period, Stage, Status                       string
 }
 
 func (s *Server) surveysPage(w http.ResponseWriter, r *http.Request, u User) {
@@ -134,11 +154,21 @@ func (s *Server) surveyPersons(w http.ResponseWriter, r *http.Request, u User) {
 	for i, m := range monthWords {
 		v.Months = append(v.Months, option{Value: strconv.Itoa(i + 1), Text: m, Selected: v.Month == i+1})
 	}
+	if st := hotline.SurveyStatus(strings.TrimSpace(q.Get("status"))); st != "" {
+		if !st.Valid() {
+			status, v.Error = http.StatusUnprocessableEntity, "Статус ответа: выберите его из списка."
+		} else {
+			v.Status = string(st)
+		}
+	}
+	v.Statuses = statusOptions(v.Status, "все")
+	v.Filter = surveyFilterQuery(v)
 	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
 	if after < 0 {
 		after = 0
 	}
-	page, err := s.Journal.SurveyPersons(r.Context(), journal.SurveyKind(v.Kind), r.PathValue("mo"), v.Year, v.Month, after)
+	page, err := s.Journal.SurveyPersons(r.Context(), journal.SurveyFilter{Kind: journal.SurveyKind(v.Kind), Code: r.PathValue("mo"),
+		Year: v.Year, Month: v.Month, Status: hotline.SurveyStatus(v.Status), After: after})
 	if err != nil {
 		st, msg := s.failure(r, "list survey persons", err)
 		if hotline.ErrorCode(err) == hotline.ENOTFOUND {
@@ -148,8 +178,9 @@ func (s *Server) surveyPersons(w http.ResponseWriter, r *http.Request, u User) {
 		return
 	}
 	v.Organisation = &page.Organisation
-	for _, p := range page.Persons {
-		row := surveyPerson{ID: p.ID, FullName: p.FullName, BirthDate: russianDate(p.BirthDate), Group: p.HealthGroup, Diagnos: p.Diagnosis}
+	for i, p := range page.Persons {
+		row := surveyPerson{ID: p.ID, FullName: p.FullName, BirthDate: russianDate(p.BirthDate), Group: p.HealthGroup, Diagnos: p.Diagnosis,
+			Status: surveyStatusWords[page.States[i].Status]}
 		var phones []string
 		for _, ph := range p.Phones {
 			if ph.Wrong {
@@ -167,8 +198,180 @@ func (s *Server) surveyPersons(w http.ResponseWriter, r *http.Request, u User) {
 		v.Persons = append(v.Persons, row)
 	}
 	if page.Next != 0 {
-		v.Next = "/surveys/" + v.Kind + "/" + page.Organisation.Code + "?year=" + strconv.Itoa(v.Year) + "&month=" + strconv.Itoa(v.Month) +
-			"&after=" + strconv.FormatInt(page.Next, 10)
+		v.Next = "/surveys/" + v.Kind + "/" + page.Organisation.Code + "?" + string(v.Filter) + "&after=" + strconv.FormatInt(page.Next, 10)
 	}
 	s.render(w, r, status, "surveys", pageData{Title: "Журнал опроса «" + v.KindTitle + "»: " + page.Organisation.Name, User: &u, Data: v})
+}
+
+// statusOptions are the survey statuses for a select, selected chosen; any names the empty
+// choice ("" for none).
+func statusOptions(selected, any string) []option {
+	var out []option
+	if any != "" {
+		out = append(out, option{Value: "", Text: any, Selected: selected == ""})
+	}
+	for _, st := range hotline.SurveyStatuses {
+		out = append(out, option{Value: string(st), Text: surveyStatusWords[st], Selected: string(st) == selected})
+	}
+	return out
+}
+
+// surveyFilterQuery is the list's filter as a query string.
+func surveyFilterQuery(v *surveyView) template.URL {
+	q := url.Values{"year": {strconv.Itoa(v.Year)}, "month": {strconv.Itoa(v.Month)}}
+	if v.Status != "" {
+		q.Set("status", v.Status)
+	}
+	return template.URL(q.Encode())
+}
+
+// surveyCardView is the page "survey_card": one person's card («Просмотр», §5.3.1).
+type surveyCardView struct {
+	Kind, KindTitle string
+	Observation     bool
+	Organisation    hotline.MedicalOrganisation
+	Person          hotline.Insured
+	BirthDate       string
+	Stage           string
+	State           hotline.SurveyState
+	StateWords      string
+	Form            surveyForm
+	Statuses        []option
+	Errors          map[string]string
+	Filter          template.URL // the list's filter, kept for «Следующая карточка» and the way back
+	Today           string
+	MaxComment      int
+}
+
+type surveyForm struct{ Status, Comment, RefusalReason, CallOn string }
+
+// surveyCardOf loads the card's person, its organisation and state; ok is false when the page
+// was answered (not found, a bad address).
+func (s *Server) surveyCardOf(w http.ResponseWriter, r *http.Request, u User) (*surveyCardView, bool) {
+	v, ok := s.surveyQuery(r)
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if !ok || err != nil || id <= 0 {
+		s.errorPage(w, r, http.StatusNotFound, "Такой карточки нет.")
+		return nil, false
+	}
+	k := journal.SurveyKind(v.Kind)
+	p, err := s.Journal.Insured(r.Context(), id)
+	if err == nil && p.Organisation.Code != r.PathValue("mo") {
+		err = hotline.Errorf(hotline.ENOTFOUND, "insured person %d is not attached to %s", id, r.PathValue("mo"))
+	}
+	var st hotline.SurveyState
+	if err == nil {
+		st, err = s.Journal.SurveyState(r.Context(), k, v.Year, id)
+	}
+	if err != nil {
+		status, msg := s.failure(r, "survey card", err)
+		if hotline.ErrorCode(err) == hotline.ENOTFOUND {
+			msg = "Такой карточки нет в журнале опроса."
+		}
+		s.errorPage(w, r, status, msg)
+		return nil, false
+	}
+	c := &surveyCardView{Kind: v.Kind, KindTitle: v.KindTitle, Observation: v.Observation, Organisation: p.Organisation, Person: p,
+		BirthDate: russianDate(p.BirthDate), State: st, StateWords: surveyStatusWords[st.Status], Errors: map[string]string{},
+		Today: time.Now().Format(hotline.DateLayout), MaxComment: hotline.MaxCommentLen,
+		Form: surveyForm{Status: string(st.Status), Comment: st.Comment, RefusalReason: st.RefusalReason, CallOn: st.CallOn}}
+	if p.Stage > 0 {
+		c.Stage = strconv.Itoa(p.Stage) + " этап"
+	}
+	f := url.Values{"year": {strconv.Itoa(v.Year)}}
+	q := r.URL.Query() // the list's filter rides in the card's address, the form's action too
+	if m, err := strconv.Atoi(q.Get("month")); err == nil && m >= 0 && m <= 12 {
+		f.Set("month", strconv.Itoa(m))
+	}
+	if fs := hotline.SurveyStatus(q.Get("status")); fs.Valid() {
+		f.Set("status", string(fs))
+	}
+	c.Filter = template.URL(f.Encode())
+	return c, true
+}
+
+func (s *Server) surveyCard(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.journalOr503(w, r) {
+		return
+	}
+	c, ok := s.surveyCardOf(w, r, u)
+	if !ok {
+		return
+	}
+	c.Statuses = statusOptions(c.Form.Status, "")
+	notice := ""
+	if r.URL.Query().Get("saved") == "1" {
+		notice = "Карточка сохранена."
+	}
+	s.render(w, r, http.StatusOK, "survey_card", pageData{Title: c.Person.FullName, User: &u, Notice: notice, Data: c})
+}
+
+// saveSurveyCard saves the card («Сохранить»), then shows it again or, with «Сохранить и перейти
+// к следующей карточке», the next person of the list's filter.
+func (s *Server) saveSurveyCard(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.journalOr503(w, r) {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.errorPage(w, r, http.StatusBadRequest, "Форма не прочитана: слишком большая или повреждённая.")
+		return
+	}
+	c, ok := s.surveyCardOf(w, r, u)
+	if !ok {
+		return
+	}
+	g := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	c.Form = surveyForm{Status: g("status"), Comment: g("comment"), RefusalReason: g("refusal_reason"), CallOn: g("call_on")}
+	c.Statuses = statusOptions(c.Form.Status, "")
+	version, _ := strconv.ParseInt(g("version"), 10, 64)
+	st := hotline.SurveyState{PersonID: c.Person.ID, Year: c.State.Year, Status: hotline.SurveyStatus(c.Form.Status), Comment: c.Form.Comment, Version: version}
+	// Fields that do not belong to the chosen status are dropped, not refused: the form shows
+	// them all.
+	if st.Status == hotline.SurveyRefused {
+		st.RefusalReason = c.Form.RefusalReason
+	}
+	if st.Status == hotline.SurveyRescheduled {
+		st.CallOn = c.Form.CallOn
+	}
+	switch {
+	case !st.Status.Valid():
+		c.Errors["status"] = "Выберите статус ответа."
+	case st.Status == hotline.SurveyRefused && st.RefusalReason == "":
+		c.Errors["refusal_reason"] = "Укажите причину отказа."
+	case st.Status == hotline.SurveyRescheduled && !validDate(st.CallOn):
+		c.Errors["call_on"] = "Укажите день, на который перенесён звонок."
+	case utf8.RuneCountInString(st.Comment) > hotline.MaxCommentLen:
+		c.Errors["comment"] = tooLong(hotline.MaxCommentLen, st.Comment)
+	case utf8.RuneCountInString(st.RefusalReason) > hotline.MaxCommentLen:
+		c.Errors["refusal_reason"] = tooLong(hotline.MaxCommentLen, st.RefusalReason)
+	}
+	if len(c.Errors) > 0 {
+		s.render(w, r, http.StatusUnprocessableEntity, "survey_card", pageData{Title: c.Person.FullName, User: &u,
+			Error: "Карточка не сохранена: исправьте отмеченные поля.", Data: c})
+		return
+	}
+	if err := s.Journal.SaveSurveyState(r.Context(), u.Actor(), journal.SurveyKind(c.Kind), &st); err != nil {
+		status, msg := s.failure(r, "save a survey", err)
+		if hotline.ErrorCode(err) == hotline.ECONFLICT {
+			msg = "Карточку сохранил другой пользователь, пока вы её заполняли. Откройте её заново: ваш ввод остался в форме."
+		}
+		s.render(w, r, status, "survey_card", pageData{Title: c.Person.FullName, User: &u, Error: "Карточка не сохранена. " + msg, Data: c})
+		return
+	}
+	base := "/surveys/" + c.Kind + "/" + c.Organisation.Code
+	if r.PostFormValue("next") != "" {
+		f, _ := url.ParseQuery(string(c.Filter))
+		year, _ := strconv.Atoi(f.Get("year"))
+		month, _ := strconv.Atoi(f.Get("month"))
+		page, err := s.Journal.SurveyPersons(r.Context(), journal.SurveyFilter{Kind: journal.SurveyKind(c.Kind), Code: c.Organisation.Code,
+			Year: year, Month: month, Status: hotline.SurveyStatus(f.Get("status")), After: c.Person.ID})
+		if err == nil && len(page.Persons) > 0 {
+			http.Redirect(w, r, base+"/"+strconv.FormatInt(page.Persons[0].ID, 10)+"?"+string(c.Filter), http.StatusSeeOther)
+			return
+		}
+		http.Redirect(w, r, base+"?"+string(c.Filter), http.StatusSeeOther) // the list's last card: back to the list
+		return
+	}
+	http.Redirect(w, r, base+"/"+strconv.FormatInt(c.Person.ID, 10)+"?saved=1&"+string(c.Filter), http.StatusSeeOther)
 }

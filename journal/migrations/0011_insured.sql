@@ -72,3 +72,19 @@ CREATE TABLE insured_imports (
     unchanged INTEGER NOT NULL DEFAULT 0,
     rejected  INTEGER NOT NULL DEFAULT 0
 );
+
+-- The survey journals (§5.3): where each person's survey stands, per journal and year; its
+-- changes are in the history. No row: not called yet.
+CREATE TABLE survey_states (
+    person_id      INTEGER NOT NULL REFERENCES insured (id),
+    kind           TEXT NOT NULL CHECK (kind IN ('checkup', 'observation')),
+    year           INTEGER NOT NULL,
+    status         TEXT NOT NULL,
+    comment        TEXT NOT NULL DEFAULT '',
+    refusal_reason TEXT NOT NULL DEFAULT '',
+    call_on        TEXT NOT NULL DEFAULT '',   -- YYYY-MM-DD, a rescheduled call
+    updated_at     INTEGER NOT NULL,
+    updated_by     TEXT NOT NULL,
+    version        INTEGER NOT NULL,
+    PRIMARY KEY (person_id, kind, year)
+) WITHOUT ROWID;
