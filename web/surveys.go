@@ -61,11 +61,11 @@ type surveyView struct {
 	Statuses      []option
 	// Filter is the list's query (year, month, status), kept by the cards' links: built here from
 	// checked numbers and statuses only, so it is a URL part as it stands.
-	Filter template.URL
-	Persons       []surveyPerson
-	Next          string // the next page's address
-	Error         string
-	MaxOrg        int
+	Filter  template.URL
+	Persons []surveyPerson
+	Next    string // the next page's address
+	Error   string
+	MaxOrg  int
 }
 
 type surveyPerson struct {
