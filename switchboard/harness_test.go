@@ -84,7 +84,7 @@ type fakeJournal struct {
 	presence  []hotline.PresenceEvent // RecordPresence, in order
 	last      []hotline.PresenceEvent // what LastPresence returns
 	forwarded []CaseForwarded
-	notes     []CaseCallback // workplace call-backs noted on cases, in order
+	notes     []CaseCallback  // workplace call-backs noted on cases, in order
 	open      []hotline.Leg   // what OpenLegs returns
 	waiting   []hotline.Leg   // what WaitingCallbacks returns
 	inWork    map[int64]int   // what OpenCaseCounts returns
