@@ -311,3 +311,17 @@ func TestCaseCallID(t *testing.T) {
 		}
 	}
 }
+
+// The snapshot shows the hotline number the caller dialled (the caller card's line), and a
+// consumer following the feed sees it too.
+func TestCallViewLine(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	f := h.follow()
+	h.send(StasisStart{Channel: "c1", Name: "PJSIP/trunk-0001", CallerNumber: "79001112233", Exten: "0800", Entry: Inbound{}})
+	h.diffView(t, "c1", func(v CallView) bool { return v.Line == "0800" })
+	h.finishPlay("c1")
+	f.drain()
+	if len(f.snap.Calls) != 1 || f.snap.Calls[0].Line != "0800" {
+		t.Errorf("followed calls %+v, want c1 on line 0800", f.snap.Calls)
+	}
+}
