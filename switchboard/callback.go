@@ -26,6 +26,9 @@ import (
 //	              queues again at its old place, up to calls.callback_attempts dialling attempts;
 //	              then it stays in the journal as the operator's delayed answer.
 //
+// A specialist asks the same dialling from the workplace for a case (CallBack): for a free
+// operator, with no place in the queue, one attempt, each step noted on the case (CaseCallback).
+//
 // A callback's place lives in memory; at start the callbacks the journal says no operator was
 // given yet (WaitingCallbacks) queue again at their old places. Limits: a callback already given to
 // an operator whose dialling had not succeeded when the daemon stopped (ringing, or waiting for a
@@ -153,7 +156,7 @@ func (s *Switchboard) onCallbackAnswered(m StasisStart, e Callback) {
 	s.fileCall(c)
 	if cb.caseID != 0 {
 		// After the call is filed (the outbox keeps the order): the case lists the call.
-		s.noteCaseCallback(cb, CaseCallbackAnswered, c.id, "")
+		s.noteCaseCallback(cb, CaseCallbackAnswered, c.id, "", "")
 	}
 	s.enqueue(c, now)
 	s.saveLeg(c)
@@ -206,7 +209,7 @@ func (s *Switchboard) callbackFailed(cb *pendingCallback, why string) {
 	if cb.caseID != 0 {
 		// Asked from the workplace: one attempt; the specialist sees it on the case and asks again.
 		log.Info("call-back from the workplace not answered", "case", cb.caseID, "why", why)
-		s.noteCaseCallback(cb, CaseCallbackNotAnswered, cb.channel, why)
+		s.noteCaseCallback(cb, CaseCallbackNotAnswered, cb.channel, why, "")
 		return
 	}
 	if cb.tries >= s.cfg.CallbackAttempts {
@@ -308,7 +311,7 @@ func (s *Switchboard) requestCallBack(by hotline.Actor, operatorID int64, number
 		priority: routing.PriorityHeadOfQueue, joined: s.clock.Now()}
 	s.log.Info("call-back asked from the workplace", "case", caseID, "operator", op.ID, "number", e164, "by", by.Login)
 	s.dialCallback(cb, op)
-	s.noteCaseCallbackBy(cb, CaseCallbackDialled, cb.channel, "", by.Login)
+	s.noteCaseCallback(cb, CaseCallbackDialled, cb.channel, "", by.Login)
 	return nil
 }
 
@@ -329,20 +332,17 @@ func caseOfCallback(call string) (int64, bool) {
 	return id, true
 }
 
-// clipped bounds what a refusal quotes of its input.
+// clipped bounds what a refusal quotes of its input (whole characters).
 func clipped(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
 	}
 	return s
 }
 
-func (s *Switchboard) noteCaseCallback(cb *pendingCallback, what, call, why string) {
-	s.noteCaseCallbackBy(cb, what, call, why, "")
-}
-
-// noteCaseCallbackBy writes a workplace call-back's progress on its case.
-func (s *Switchboard) noteCaseCallbackBy(cb *pendingCallback, what, call, why, by string) {
+// noteCaseCallback writes a workplace call-back's progress on its case; by is who asked, for the
+// dialling ("": the call flow).
+func (s *Switchboard) noteCaseCallback(cb *pendingCallback, what, call, why, by string) {
 	n := CaseCallback{CaseID: cb.caseID, Number: cb.number, CallID: call, What: what, Why: why, By: by}
 	if cb.op != nil {
 		n.OperatorID = cb.op.ID
