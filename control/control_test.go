@@ -485,3 +485,33 @@ func TestListenKeepsANonSocket(t *testing.T) {
 		t.Errorf("the file was touched: %q, %v", b, err)
 	}
 }
+
+// A transfer or a call-back with a body that is missing, malformed, has unknown fields or more than
+// one object is refused as invalid, and the switchboard is not asked.
+func TestWorkplaceRequestBadBodies(t *testing.T) {
+	for _, tc := range []struct {
+		name, path, body string
+	}{
+		{"transfer without a body", "/v1/calls/c1/transfer", ""},
+		{"transfer without the target", "/v1/calls/c1/transfer", `{"operator_id":7}`},
+		{"transfer with an unknown field", "/v1/calls/c1/transfer", `{"operator_id":7,"to":8,"force":true}`},
+		{"transfer with two objects", "/v1/calls/c1/transfer", `{"operator_id":7,"to":8}{}`},
+		{"call-back without a body", "/v1/operators/7/callback", ""},
+		{"call-back that is not JSON", "/v1/operators/7/callback", `number=1`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fb := &fakeBoard{}
+			h := Handler(fb, selfAuthority(), nil)
+			req := httptest.NewRequestWithContext(withPeer(context.Background(), Peer{UID: uint32(os.Getuid()), PID: 4242}),
+				http.MethodPost, tc.path, strings.NewReader(tc.body))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `"invalid"`) {
+				t.Errorf("status %d %s, want 400 invalid", rec.Code, strings.TrimSpace(rec.Body.String()))
+			}
+			if len(fb.calls) != 0 {
+				t.Errorf("switchboard asked %v", fb.calls)
+			}
+		})
+	}
+}

@@ -325,3 +325,29 @@ func TestCallViewLine(t *testing.T) {
 		t.Errorf("followed calls %+v, want c1 on line 0800", f.snap.Calls)
 	}
 }
+
+// Asterisk refuses to dial: the specialist is released and the case says why; no retry.
+func TestCallBackRequestOriginateRefused(t *testing.T) {
+	h := pageCallbackHarness(t, "PJSIP/callers/sip:{number}@127.0.0.1:5999")
+	h.fail = func(o Op) error {
+		if or, ok := o.(Originate); ok && entryKind(or.Entry) == "callback" {
+			return hotline.Errorf(hotline.EUNAVAILABLE, "no route")
+		}
+		return nil
+	}
+	m := h.mark()
+	if err := h.callBack(op2Actor, 2, "+79002223344", 5); err != nil {
+		t.Fatalf("CallBack: %v", err)
+	}
+	dial := h.oneOriginate(m)
+	h.wantOps(m, "originate", "hangup "+dial.Channel)
+	h.wantPresence(2, hotline.PresenceAvailable)
+	if n := h.j.notes; len(n) != 2 || n[1].What != CaseCallbackNotAnswered || !strings.Contains(n[1].Why, "no route") {
+		t.Errorf("noted %+v, want the dialling, then why it failed", n)
+	}
+	m = h.mark()
+	h.advance(time.Hour)
+	if or := h.originates(m); len(or) != 0 {
+		t.Errorf("dialled again: %+v", or)
+	}
+}
