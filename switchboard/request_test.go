@@ -88,47 +88,57 @@ func TestTransferRequestNotAnswered(t *testing.T) {
 	}
 }
 
-// Refusals come back at once, with their codes; nobody moved.
+// Refusals come back at once, with their codes; nobody moved. Those the transfer itself makes
+// are also told to the operator's ear, as on the handset.
 func TestTransferRequestRefused(t *testing.T) {
+	busy := func(h *harness) {
+		// Operator 4 (level 1) joins and talks with another caller.
+		h.j.operators = append(h.j.operators, op(4, "1002"))
+		h.s.reloadOperators()
+		h.settle()
+		h.login("1002")
+		m := h.mark()
+		h.arrive("c2", "79005556677")
+		h.answer(h.oneOriginate(m))
+		h.wantPresence(4, hotline.PresenceTalking)
+	}
 	for _, tc := range []struct {
-		name  string
-		setup func(h *harness)
-		by    hotline.Actor
-		op    int64
-		call  string
-		to    int64
-		code  string
-		words string
+		name   string
+		setup  func(h *harness)
+		by     hotline.Actor
+		op     int64
+		call   string
+		to     int64
+		code   string
+		words  string
+		prompt string // what the operator hears; "": nothing
 	}{
-		{"another operator asks", nil, op2Actor, 1, "c1", 2, hotline.EFORBIDDEN, "only an administrator or the operator themself"},
-		{"no actor", nil, hotline.Actor{}, 1, "c1", 2, hotline.EINVALID, "actor"},
-		{"unknown operator", nil, adminActor, 7, "c1", 2, hotline.ENOTFOUND, "operator 7"},
-		{"no such call", nil, op1Actor, 1, "c9", 2, hotline.ECONFLICT, "moved on"},
-		{"operator not on the call", nil, op2Actor, 2, "c1", 3, hotline.ECONFLICT, "not talking on call c1"},
-		{"unknown target", nil, op1Actor, 1, "c1", 42, hotline.ENOTFOUND, "operator 42"},
-		{"oneself", nil, op1Actor, 1, "c1", 1, hotline.EINVALID, "themself"},
-		{"target busy", func(h *harness) {
-			// Operator 4 (level 1) joins and talks with another caller.
-			h.j.operators = append(h.j.operators, op(4, "1002"))
-			h.s.reloadOperators()
-			h.settle()
-			h.login("1002")
-			m := h.mark()
-			h.arrive("c2", "79005556677")
-			h.answer(h.oneOriginate(m))
-			h.wantPresence(4, hotline.PresenceTalking)
-		}, op1Actor, 1, "c1", 4, hotline.ECONFLICT, "busy"},
+		{"another operator asks", nil, op2Actor, 1, "c1", 2, hotline.EFORBIDDEN, "only an administrator or the operator themself", ""},
+		{"no actor", nil, hotline.Actor{}, 1, "c1", 2, hotline.EINVALID, "actor", ""},
+		{"unknown operator", nil, adminActor, 7, "c1", 2, hotline.ENOTFOUND, "operator 7", ""},
+		{"no such call", nil, op1Actor, 1, "c9", 2, hotline.ECONFLICT, "moved on", ""},
+		{"operator not on the call", nil, op2Actor, 2, "c1", 3, hotline.ECONFLICT, "not talking on call c1", ""},
+		{"unknown target", nil, op1Actor, 1, "c1", 42, hotline.ENOTFOUND, "operator 42", "sound:beeperr"},
+		{"oneself", nil, op1Actor, 1, "c1", 1, hotline.EINVALID, "themself", "sound:beeperr"},
+		{"target busy", busy, op1Actor, 1, "c1", 4, hotline.ECONFLICT, "busy", "sound:vm-isonphone"},
+		{"target calling back", func(h *harness) {
+			h.s.cfg.CallbackDial = "PJSIP/callers/sip:{number}@127.0.0.1:5999"
+			h.login("2001")
+			if err := h.callBack(op2Actor, 2, "+79002223344", 3); err != nil {
+				h.t.Fatal(err)
+			}
+		}, op1Actor, 1, "c1", 2, hotline.ECONFLICT, "busy", "sound:vm-isonphone"},
 		{"target unreachable", func(h *harness) {
 			h.send(DeviceState{Extension: "2001", Reachable: false})
-		}, op1Actor, 1, "c1", 2, hotline.ECONFLICT, "not reachable"},
+		}, op1Actor, 1, "c1", 2, hotline.ECONFLICT, "not reachable", "sound:vm-isunavail"},
 		{"transfer under way", func(h *harness) {
 			if err := h.transfer(op1Actor, 1, "c1", 3); err != nil {
 				h.t.Fatalf("first transfer: %v", err)
 			}
-		}, op1Actor, 1, "c1", 2, hotline.ECONFLICT, "already under way"},
+		}, op1Actor, 1, "c1", 2, hotline.ECONFLICT, "already under way", "sound:beeperr"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h, _, _ := transferHarness(t)
+			h, _, opCh := transferHarness(t)
 			if tc.setup != nil {
 				tc.setup(h)
 			}
@@ -136,6 +146,15 @@ func TestTransferRequestRefused(t *testing.T) {
 			err := h.transfer(tc.by, tc.op, tc.call, tc.to)
 			if hotline.ErrorCode(err) != tc.code || !strings.Contains(hotline.ErrorMessage(err), tc.words) {
 				t.Fatalf("Transfer = %v (%s), want %s saying %q", err, hotline.ErrorCode(err), tc.code, tc.words)
+			}
+			var heard []string
+			for _, o := range h.ops[m:] {
+				if p, ok := o.(Play); ok && p.Channel == opCh {
+					heard = append(heard, p.Media...)
+				}
+			}
+			if want := tc.prompt; (want == "" && len(heard) != 0) || (want != "" && (len(heard) != 1 || heard[0] != want)) {
+				t.Errorf("operator heard %v, want %q", heard, want)
 			}
 			h.noOps(m, "originate")
 			h.noOps(m, "remove-from-bridge")

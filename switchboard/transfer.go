@@ -257,7 +257,8 @@ func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refe
 	// «*26» after this names the target: a delayed answer for them unless they answer.
 	s.noteTransfer(from.op, c, target)
 	switch {
-	case target.offer != nil:
+	case target.offer != nil || target.reserved != nil:
+		// Reserved: hotline dials a caller back for them, to be offered to them when answered.
 		refuse("target busy", promptTransferBusy(), progressUnavailable)
 		return hotline.Errorf(hotline.ECONFLICT, "operator %d (%s) is busy with another call: the caller stays with operator %d", target.ID, target.Name, from.op.ID)
 	case target.unreachable || target.Extension == "":
