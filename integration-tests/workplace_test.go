@@ -171,7 +171,6 @@ func TestWorkplaceInTheBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the operator's handset is not rung: %v", err)
 	}
-	rungAt := time.Now()
 	took, err := browsertest.WaitText(op, "#caller-number", number, time.Second)
 	if err != nil {
 		t.Fatalf("the caller's card did not pop up within 1 s of the offer: %v", err)
@@ -180,7 +179,6 @@ func TestWorkplaceInTheBrowser(t *testing.T) {
 	if _, err := browsertest.WaitText(op, "#caller-history", earlier.Number, time.Second); err != nil {
 		t.Errorf("the card does not list the caller's earlier case: %v", err)
 	}
-	_ = rungAt
 	browsertest.Screenshot(t, op, "workplace-screen-pop.png")
 	if err := in.Answer(ctx); err != nil {
 		t.Fatal(err)
@@ -189,17 +187,19 @@ func TestWorkplaceInTheBrowser(t *testing.T) {
 		t.Fatalf("the caller does not hear the operator: %v", err)
 	}
 
-	// «Добавить»: the registration card, filled and saved during the call.
+	// «Добавить»: the registration card, filled and saved during the call: the type (which
+	// reloads the topic list), the topic (which loads the scripts), the person, the question.
 	do(t, op, 10*time.Second, "open the registration card",
 		chromedp.Click(chromedp.ID("add-case")),
 		chromedp.WaitVisible(chromedp.ID("case-card")),
-		chromedp.SetValue(chromedp.CSS(`#case-card [name="type"]`), string(hotline.TypeComplaint)),
 	)
+	choose(t, op, "#type", string(hotline.TypeComplaint))
+	do(t, op, 10*time.Second, "the complaint topics",
+		chromedp.WaitReady(chromedp.CSS(`#topic option[value="`+r.topic.Code+`"]`)))
+	choose(t, op, "#topic", r.topic.Code)
 	do(t, op, 10*time.Second, "fill the registration card",
-		chromedp.SetValue(chromedp.CSS(`#case-card [name="topic"]`), r.topic.Code),
-		chromedp.SendKeys(chromedp.CSS(`#case-card [name="full_name"]`), "Смирнова Ольга Ивановна"),
-		chromedp.SendKeys(chromedp.CSS(`#case-card [name="description"]`), "Поликлиника отказала в записи к кардиологу"),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('#case-card [name="topic"]').dispatchEvent(new Event('change', {bubbles: true}))`),
+		chromedp.SendKeys(chromedp.ID("full_name"), "Смирнова Ольга Ивановна"),
+		chromedp.SendKeys(chromedp.ID("description"), "Поликлиника отказала в записи к кардиологу"),
 	)
 	// The topic's script and its recommended specialist, free, with the transfer button.
 	sel := fmt.Sprintf(`#scripts li[data-operator="%d"]`, r.specID)
@@ -237,11 +237,13 @@ func TestWorkplaceInTheBrowser(t *testing.T) {
 	}
 
 	// The operator closes the case as forwarded to the specialist: it is theirs to answer.
-	do(t, op, 10*time.Second, "close the case as forwarded",
+	do(t, op, 10*time.Second, "open the case to close it",
 		chromedp.Navigate(fmt.Sprintf("%s/cases/%d/edit", r.url, saved.ID)),
 		chromedp.WaitVisible(chromedp.ID("close-case")),
-		chromedp.SetValue(chromedp.CSS(`[name="result"]`), string(hotline.ResultForwarded)),
-		chromedp.SetValue(chromedp.CSS(`[name="forward_to"]`), fmt.Sprint(r.specID)),
+	)
+	choose(t, op, `[name="result"]`, string(hotline.ResultForwarded))
+	choose(t, op, `[name="forward_to"]`, fmt.Sprint(r.specID))
+	do(t, op, 10*time.Second, "close the case as forwarded",
 		chromedp.SendKeys(chromedp.CSS(`[name="comment"]`), "Переадресовано специалисту СМО"),
 		chromedp.Click(chromedp.ID("close-case")),
 	)
@@ -302,4 +304,14 @@ func do(t *testing.T, ctx context.Context, limit time.Duration, what string, act
 	if err := chromedp.Do(sctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// choose picks value in the select sel as a person does: the value, then a change event (htmx
+// listens for it).
+func choose(t *testing.T, ctx context.Context, sel, value string) {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e || ![...e.options].some(o => o.value === %q)) return false;
+		e.value = %q; e.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, sel, value, value)
+	do(t, ctx, 10*time.Second, "choose "+value+" in "+sel,
+		chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
 }

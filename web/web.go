@@ -219,7 +219,7 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // ContentSecurityPolicy is the policy of every response.
-const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; " +
 	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 func redirectTo(path string) func(http.ResponseWriter, *http.Request, User) {
