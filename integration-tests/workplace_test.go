@@ -1,13 +1,16 @@
 package integrationtests
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hotline-dev/hotline"
@@ -15,6 +18,7 @@ import (
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/switchboard"
+	"github.com/hotline-dev/hotline/web"
 	"github.com/hotline-dev/hotline/web/browsertest"
 )
 
@@ -33,6 +37,7 @@ type workplaceRig struct {
 	specID   int64
 	adminID  int64
 	topic    hotline.Topic
+	serve    *serveProcess
 }
 
 func startWorkplaceRig(t *testing.T) *workplaceRig {
@@ -76,7 +81,7 @@ func startWorkplaceRig(t *testing.T) *workplaceRig {
 
 	addr := freeLoopbackAddr(t)
 	r.url = "http://" + addr
-	startServeProcess(t, r.d, "HOTLINE_WEB_LISTEN="+addr)
+	r.serve = startServeProcess(t, r.d, "HOTLINE_WEB_LISTEN="+addr)
 	if _, err := r.d.WaitStatus(15*time.Second, func(st switchboard.Status) bool { return st.Connected }); err != nil {
 		t.Fatalf("hotline serve (process) not serving: %v", err)
 	}
@@ -280,6 +285,42 @@ func TestWorkplaceInTheBrowser(t *testing.T) {
 	t.Logf("the other page's counter fell %v after the approval", took)
 	if c, err := st.Case(ctx, waiting.ID); err != nil || c.Status != hotline.StatusApproved {
 		t.Errorf("the approved case: %+v %v", c, err)
+	}
+
+	// Neither the password nor any session id is in hotline's log or in the journal's files.
+	var secrets []string
+	for _, who := range []context.Context{op, spec, admin} {
+		got, err := chromedp.Call(who, network.GetCookies, network.GetCookiesParams{URLs: []string{r.url}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range got.Cookies {
+			if c.Name == web.SessionCookie && len(c.Value) >= 16 {
+				secrets = append(secrets, c.Value)
+			}
+		}
+	}
+	if len(secrets) != 3 {
+		t.Fatalf("want the three users' session cookies, got %d", len(secrets))
+	}
+	secrets = append(secrets, workplacePassword)
+	files := []string{r.serve.logPath}
+	for _, suffix := range []string{"", "-wal"} {
+		files = append(files, r.d.Config.Journal.Path+suffix)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			if os.IsNotExist(err) {
+				continue
+			}
+			t.Fatal(err)
+		}
+		for _, sec := range secrets {
+			if bytes.Contains(b, []byte(sec)) {
+				t.Errorf("%s holds a secret (a password or a session id) in clear", f)
+			}
+		}
 	}
 }
 
