@@ -98,6 +98,8 @@ type Server struct {
 
 	parse  sync.Once // the templates, parsed on first use
 	parsed *pages
+
+	colleagues colleagueCache // «Доступность операторов», shared by the open /work pages
 }
 
 func (s *Server) sessions() Sessions {
