@@ -365,6 +365,34 @@ func staleVersion(c hotline.Case, seen int64) error {
 
 // UpdateCase edits a case card (in progress or delayed answer, by its owner or an administrator).
 func (s *Store) UpdateCase(ctx context.Context, by hotline.Actor, id int64, u CaseUpdate) (hotline.Case, error) {
+	apply, with, err := s.caseEdit(ctx, by, id, u)
+	if err != nil {
+		return hotline.Case{}, err
+	}
+	return s.change(ctx, by, id, "updated", apply, with...)
+}
+
+// CloseCard saves the card's edit u and closes the case with cl in one transaction (the
+// «Закрыть обращение» button posts the whole card): both or neither. u.IfVersion refuses a card
+// based on a version someone else has written since (ErrStaleVersion).
+func (s *Store) CloseCard(ctx context.Context, by hotline.Actor, id int64, u CaseUpdate, cl hotline.Closing) (hotline.Case, error) {
+	if u.SetInProgress {
+		return hotline.Case{}, hotline.Errorf(hotline.EINVALID, "a case is set in progress and closed by two separate actions")
+	}
+	apply, with, err := s.caseEdit(ctx, by, id, u)
+	if err != nil {
+		return hotline.Case{}, err
+	}
+	return s.change(ctx, by, id, closeAction(cl.Result), func(c *hotline.Case, now time.Time) error {
+		if err := apply(c, now); err != nil {
+			return err
+		}
+		return c.Close(by, cl, now)
+	}, with...)
+}
+
+// caseEdit is edit u of case id as change applies it, and what is written with it.
+func (s *Store) caseEdit(ctx context.Context, by hotline.Actor, id int64, u CaseUpdate) (func(c *hotline.Case, now time.Time) error, []func(tx *sqlx.Tx, c hotline.Case) error, error) {
 	var with []func(tx *sqlx.Tx, c hotline.Case) error
 	if u.IfVersion != 0 {
 		// First, so that a stale card is told so before any other refusal.
@@ -372,11 +400,11 @@ func (s *Store) UpdateCase(ctx context.Context, by hotline.Actor, id int64, u Ca
 	}
 	if a := u.Attachment; a != nil {
 		if err := s.prepareAttachment(a, id); err != nil {
-			return hotline.Case{}, err
+			return nil, nil, err
 		}
 		with = append(with, func(tx *sqlx.Tx, c hotline.Case) error { return s.attach(ctx, tx, by, c, a) })
 	}
-	return s.change(ctx, by, id, "updated", func(c *hotline.Case, now time.Time) error {
+	return func(c *hotline.Case, now time.Time) error {
 		if err := c.Editable(by); err != nil {
 			return err
 		}
@@ -420,20 +448,24 @@ func (s *Store) UpdateCase(ctx context.Context, by hotline.Actor, id int64, u Ca
 		}
 		c.UpdatedAt = now
 		return nil
-	}, with...)
+	}, with, nil
+}
+
+// closeAction names a close's history event by its result.
+func closeAction(r hotline.Result) string {
+	switch r {
+	case hotline.ResultForwarded:
+		return "forwarded"
+	case hotline.ResultExtended:
+		return "extension requested"
+	}
+	return "closed"
 }
 
 // CloseCase applies the operator's result (hotline.Case.Close): under review, or a delayed
 // answer for the forward target, or an extension awaiting approval.
 func (s *Store) CloseCase(ctx context.Context, by hotline.Actor, id int64, cl hotline.Closing) (hotline.Case, error) {
-	action := "closed"
-	switch cl.Result {
-	case hotline.ResultForwarded:
-		action = "forwarded"
-	case hotline.ResultExtended:
-		action = "extension requested"
-	}
-	return s.change(ctx, by, id, action, func(c *hotline.Case, now time.Time) error { return c.Close(by, cl, now) })
+	return s.change(ctx, by, id, closeAction(cl.Result), func(c *hotline.Case, now time.Time) error { return c.Close(by, cl, now) })
 }
 
 // SetInProgress is the owner's "I called the person back" on a delayed answer.

@@ -807,14 +807,10 @@ func (s *Server) updateCard(w http.ResponseWriter, r *http.Request, u User) {
 			Error: "Изменения не сохранены: исправьте отмеченные поля.", Data: v})
 		return
 	}
-	typ := hotline.CaseType(f.Type)
-	upd := journal.CaseUpdate{CallerNumber: &f.CallerNumber, FullName: &f.FullName, BirthDate: &f.BirthDate,
-		PolicyNumber: &f.PolicyNumber, Address: &f.Address, Type: &typ, Topic: &f.Topic, Description: &f.Description,
-		Attachment: att, IfVersion: f.Version}
 	stored, err := s.keepFile(in, att)
 	var saved hotline.Case
 	if err == nil {
-		saved, err = s.Journal.UpdateCase(ctx, u.Actor(), c.ID, upd)
+		saved, err = s.Journal.UpdateCase(ctx, u.Actor(), c.ID, cardUpdate(f, att))
 		if err != nil {
 			stored.remove(s)
 		}
@@ -823,17 +819,46 @@ func (s *Server) updateCard(w http.ResponseWriter, r *http.Request, u User) {
 		s.refusedEdit(w, r, u, c.ID, f, err)
 		return
 	}
-	if err := s.Journal.DropDraft(ctx, u.Actor(), journal.DraftKeyCase(c.ID)); err != nil {
-		s.log().Warn("web: dropping a saved card's draft", "login", u.Login, "err", err)
-	}
+	s.keepCloseDraft(ctx, u, saved, f)
 	s.log().Info("web: case updated", "login", u.Login, "case", saved.Number, "version", saved.Version)
 	http.Redirect(w, r, fmt.Sprintf("/cases/%d/edit?saved=1", c.ID), http.StatusSeeOther)
+}
+
+// keepCloseDraft follows a saved card's draft: a close block typed but not sent
+// («Принятые меры») stays in the draft, based on the version just saved (so it is no conflict);
+// with nothing typed there, the draft goes.
+func (s *Server) keepCloseDraft(ctx context.Context, u User, saved hotline.Case, f cardForm) {
+	key := journal.DraftKeyCase(saved.ID)
+	var err error
+	if f.Result == "" && f.Comment == "" && f.ForwardTo == "" && f.ExtendTo == "" {
+		err = s.Journal.DropDraft(ctx, u.Actor(), key)
+	} else {
+		f.DocumentNumber, f.RegisteredOn = "", "" // the document was saved with the card
+		_, err = s.Journal.SaveDraft(ctx, u.Actor(), key, f.draftFields(), saved.Version)
+	}
+	if err != nil {
+		s.log().Warn("web: keeping a saved card's draft", "login", u.Login, "case", saved.Number, "err", err)
+	}
+}
+
+// cardUpdate is the journal's edit of a case from card f (with document att, or nil), based on
+// the version the card was opened at.
+func cardUpdate(f cardForm, att *hotline.Attachment) journal.CaseUpdate {
+	typ := hotline.CaseType(f.Type)
+	return journal.CaseUpdate{CallerNumber: &f.CallerNumber, FullName: &f.FullName, BirthDate: &f.BirthDate,
+		PolicyNumber: &f.PolicyNumber, Address: &f.Address, Type: &typ, Topic: &f.Topic, Description: &f.Description,
+		Attachment: att, IfVersion: f.Version}
 }
 
 // refusedEdit shows the card again after the journal refused an edit, with the user's input. A
 // stale version shows what the other person saved (#conflict) and takes their version, so that
 // saving again, after reading it, is a deliberate choice.
 func (s *Server) refusedEdit(w http.ResponseWriter, r *http.Request, u User, id int64, f cardForm, err error) {
+	s.refusedCard(w, r, u, id, f, err, "Изменения не сохранены.")
+}
+
+// refusedCard is refusedEdit with the page's message for what was not done (lead).
+func (s *Server) refusedCard(w http.ResponseWriter, r *http.Request, u User, id int64, f cardForm, err error, lead string) {
 	ctx := r.Context()
 	status, msg := s.failure(r, "update case", err)
 	if status == http.StatusForbidden {
@@ -857,11 +882,11 @@ func (s *Server) refusedEdit(w http.ResponseWriter, r *http.Request, u User, id 
 			FullName: now.Person.FullName, BirthDate: now.Person.BirthDate, PolicyNumber: now.Person.PolicyNumber,
 			Address: now.Person.Address, Description: now.Description, Status: caseStatusWords[now.Status]}
 		v.Form.Version = now.Version
-		data.Error = "Изменения не сохранены: обращение изменено другим пользователем."
+		data.Error = strings.TrimSuffix(lead, ".") + ": обращение изменено другим пользователем."
 		s.render(w, r, http.StatusConflict, "card", data)
 		return
 	}
-	data.Error = "Изменения не сохранены. " + msg
+	data.Error = lead + " " + msg
 	s.render(w, r, status, "card", data)
 }
 
@@ -878,6 +903,10 @@ func (s *Server) topicTitle(ctx context.Context, code string) string {
 
 // --- closing (§6.1) and a delayed answer (§6.2) ---
 
+// closeCard is «Закрыть обращение». The button submits the whole card (the close block's fields
+// belong to form#case-card), so what was typed into the card and not yet saved is saved with the
+// close, in one transaction (journal.Store.CloseCard) checked against the version the card was
+// opened at: nothing typed is lost, and nothing is half written.
 func (s *Server) closeCard(w http.ResponseWriter, r *http.Request, u User) {
 	if !s.journalOr503(w, r) {
 		return
@@ -887,19 +916,60 @@ func (s *Server) closeCard(w http.ResponseWriter, r *http.Request, u User) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxCardFields)
-	if err := r.ParseForm(); err != nil {
+	if err := c.CanWork(u.Actor()); err != nil {
+		s.fail(w, r, u, "close case", err)
+		return
+	}
+	in, err := s.readCard(w, r)
+	if err != nil {
 		s.errorPage(w, r, http.StatusBadRequest, "Форма не прочитана: слишком большая или повреждённая.")
 		return
 	}
-	in := formOf(r.PostForm)
-	f := formOfCase(c)
-	f.Result, f.Comment, f.ForwardTo, f.ExtendTo = in.Result, in.Comment, in.ForwardTo, in.ExtendTo
+	defer in.discard()
+	f := formOf(in.values)
 	v, err := s.editView(ctx, u, c, f)
 	if err != nil {
 		s.fail(w, r, u, "close case", err)
 		return
 	}
+	if f.Version <= 0 {
+		v.Errors["version"] = "Форма устарела: откройте карту обращения заново."
+	}
+	s.checkCard(ctx, f, v.Errors)
+	att := s.checkAttachment(in, f, v.Errors)
+	cl := checkClosing(f, v)
+	title := "Редактирование обращения " + c.Number
+	if len(v.Errors) > 0 {
+		v.Form.Version = c.Version
+		if f.Version > 0 {
+			v.Form.Version = f.Version
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, "card", pageData{Title: title, User: &u,
+			Error: "Обращение не закрыто: исправьте отмеченные поля.", Data: v})
+		return
+	}
+	stored, err := s.keepFile(in, att)
+	var closed hotline.Case
+	if err == nil {
+		closed, err = s.Journal.CloseCard(ctx, u.Actor(), c.ID, cardUpdate(f, att), cl)
+		if err != nil {
+			stored.remove(s)
+		}
+	}
+	if err != nil {
+		s.refusedCard(w, r, u, c.ID, f, err, "Обращение не закрыто.")
+		return
+	}
+	if err := s.Journal.DropDraft(ctx, u.Actor(), journal.DraftKeyCase(c.ID)); err != nil {
+		s.log().Warn("web: dropping a closed card's draft", "login", u.Login, "err", err)
+	}
+	s.log().Info("web: case closed", "login", u.Login, "case", closed.Number, "result", closed.Result)
+	http.Redirect(w, r, fmt.Sprintf("/cases/%d", c.ID), http.StatusSeeOther)
+}
+
+// checkClosing checks the «Принятые меры» block of form f, noting what is wrong in v.Errors, and
+// returns the closing it asks for.
+func checkClosing(f cardForm, v *cardView) hotline.Closing {
 	cl := hotline.Closing{Result: hotline.Result(f.Result), Comment: f.Comment}
 	switch {
 	case f.Result == "":
@@ -937,27 +1007,7 @@ func (s *Server) closeCard(w http.ResponseWriter, r *http.Request, u User) {
 		// The review is due by the end of the chosen day.
 		cl.ExtendTo = d.Add(24*time.Hour - time.Second)
 	}
-	title := "Редактирование обращения " + c.Number
-	if len(v.Errors) > 0 {
-		s.render(w, r, http.StatusUnprocessableEntity, "card", pageData{Title: title, User: &u,
-			Error: "Обращение не закрыто: исправьте отмеченные поля.", Data: v})
-		return
-	}
-	closed, err := s.Journal.CloseCase(ctx, u.Actor(), c.ID, cl)
-	if err != nil {
-		status, msg := s.failure(r, "close case", err)
-		if status == http.StatusForbidden {
-			s.errorPage(w, r, status, msg)
-			return
-		}
-		s.render(w, r, status, "card", pageData{Title: title, User: &u, Error: "Обращение не закрыто. " + msg, Data: v})
-		return
-	}
-	if err := s.Journal.DropDraft(ctx, u.Actor(), journal.DraftKeyCase(c.ID)); err != nil {
-		s.log().Warn("web: dropping a closed card's draft", "login", u.Login, "err", err)
-	}
-	s.log().Info("web: case closed", "login", u.Login, "case", closed.Number, "result", closed.Result)
-	http.Redirect(w, r, fmt.Sprintf("/cases/%d", c.ID), http.StatusSeeOther)
+	return cl
 }
 
 func (s *Server) setCardInProgress(w http.ResponseWriter, r *http.Request, u User) {

@@ -348,6 +348,71 @@ func TestCardStaleVersionConflict(t *testing.T) {
 	}
 }
 
+// closeForm is what «Закрыть обращение» posts for case k as stored: the whole card, its version
+// and the close block's fields.
+func closeForm(k hotline.Case, block url.Values) url.Values {
+	v := url.Values{"type": {string(k.Type)}, "topic": {k.Topic}, "description": {k.Description},
+		"caller_number": {k.CallerNumber}, "version": {strconv.FormatInt(k.Version, 10)}}
+	for name, x := range block {
+		v[name] = x
+	}
+	return v
+}
+
+// The close saves what was typed into the card with it, in one transaction, at the card's version;
+// «Сохранить» keeps a close block typed and not sent in the draft.
+func TestCardCloseKeepsTheCard(t *testing.T) {
+	c := newCardHarness(t)
+	k := c.newCase(level1, hotline.Case{Description: "было"})
+	path := fmt.Sprintf("/cases/%d", k.ID)
+	block := url.Values{"result": {"answered"}, "comment": {"разъяснено"}}
+
+	// «Сохранить» with a comment typed in the close block: the card is saved, the block stays in
+	// the draft, at the saved version (no conflict notice on the next open).
+	rec := c.post(level1, path, closeForm(k, url.Values{"description": {"исправлено"}, "comment": {"почти готово"}}))
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", rec.Code, rec.Body)
+	}
+	d, err := c.j.Draft(t.Context(), level1.Actor(), journal.DraftKeyCase(k.ID))
+	if err != nil || d.Fields["comment"] != "почти готово" || d.Version != c.state(k.ID).c.Version {
+		t.Fatalf("the close block's draft after «Сохранить»: %+v %v", d, err)
+	}
+	body := c.get(level1, path+"/edit").Body.String()
+	if !strings.Contains(body, "почти готово") || strings.Contains(body, "После него обращение уже изменяли") {
+		t.Fatalf("the card after «Сохранить» lost the close block or shows a conflict: %s", body)
+	}
+
+	// A close from a card opened at an older version is refused, nothing written, the conflict shown.
+	k = c.state(k.ID).c
+	stale := closeForm(k, block)
+	stale.Set("version", strconv.FormatInt(k.Version-1, 10))
+	stale.Set("description", "правка из старой вкладки")
+	was := c.state(k.ID)
+	rec = c.post(level1, path+"/close", stale)
+	if body := rec.Body.String(); rec.Code != http.StatusConflict || !strings.Contains(body, `id="conflict"`) ||
+		!strings.Contains(body, "правка из старой вкладки") || !strings.Contains(body, "Обращение не закрыто") {
+		t.Fatalf("stale close: %d %s", rec.Code, body)
+	}
+	if now := c.state(k.ID); now != was {
+		t.Fatalf("a stale close wrote: %+v", now.c)
+	}
+
+	// The close with an unsaved edit: both are written.
+	form := closeForm(k, block)
+	form.Set("description", "дописано перед закрытием")
+	form.Set("full_name", "Иванов Иван")
+	if rec := c.post(level1, path+"/close", form); rec.Code != http.StatusSeeOther {
+		t.Fatalf("close: %d %s", rec.Code, rec.Body)
+	}
+	got := c.state(k.ID).c
+	if got.Status != hotline.StatusUnderReview || got.Description != "дописано перед закрытием" || got.Person.FullName != "Иванов Иван" || got.Comment != "разъяснено" {
+		t.Fatalf("closed case lost the card's edit: %+v", got)
+	}
+	if _, err := c.j.Draft(t.Context(), level1.Actor(), journal.DraftKeyCase(k.ID)); hotline.ErrorCode(err) != hotline.ENOTFOUND {
+		t.Fatalf("draft after the close: %v", err)
+	}
+}
+
 func TestCardClose(t *testing.T) {
 	tomorrow := time.Now().AddDate(0, 0, 2).Format(hotline.DateLayout)
 	tests := []struct {
@@ -365,7 +430,7 @@ func TestCardClose(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCardHarness(t)
 			k := c.newCase(level1, hotline.Case{})
-			rec := c.post(level1, fmt.Sprintf("/cases/%d/close", k.ID), tt.form)
+			rec := c.post(level1, fmt.Sprintf("/cases/%d/close", k.ID), closeForm(k, tt.form))
 			if rec.Code != http.StatusSeeOther {
 				t.Fatalf("close: %d %s", rec.Code, rec.Body)
 			}
@@ -419,7 +484,7 @@ func TestCardCloseBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			was := c.state(k.ID)
-			rec := c.post(level1, fmt.Sprintf("/cases/%d/close", k.ID), tt.form)
+			rec := c.post(level1, fmt.Sprintf("/cases/%d/close", k.ID), closeForm(k, tt.form))
 			body := rec.Body.String()
 			if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="`+tt.field+`-error" role="alert"`) ||
 				!strings.Contains(body, `aria-describedby="`+tt.field+`-error"`) {
