@@ -17,6 +17,9 @@ const (
 	MaxCommentLen     = 2000  // measures taken, reasons for extension, return or reopening
 	MaxScriptLen      = 20000 // an approved answer
 	MaxPathLen        = 1024  // an attachment's file path
+	// MaxLinks is how many of the caller's earlier cases one registration links (the card lists
+	// at most 50 of them).
+	MaxLinks = 50
 )
 
 // RoleSystem is the hotline itself acting: the call flow registering calls and their legs.
@@ -447,6 +450,20 @@ func (c *Case) CanLink(other *Case) error {
 		return Errorf(EINVALID, "case %s cannot be linked to itself", c.Label())
 	}
 	return nil
+}
+
+// CanLinkHistory refuses linking a new case, as it is registered, to anything but the same
+// person's earlier case (§5.1.7 «история обращений»): the same caller number or the same policy
+// number. A registration cannot reach into other people's cases.
+func (c *Case) CanLinkHistory(other *Case) error {
+	if err := c.CanLink(other); err != nil {
+		return err
+	}
+	if c.CallerNumber != "" && other.CallerNumber == c.CallerNumber ||
+		c.Person.PolicyNumber != "" && other.Person.PolicyNumber == c.Person.PolicyNumber {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "case %s is not in the history of case %s's caller (neither the number nor the policy number match): only the caller's own cases are linked", other.Label(), c.Label())
 }
 
 // Validate checks an operator's fields.

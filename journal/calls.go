@@ -222,6 +222,9 @@ func (s *Store) RegisterCall(ctx context.Context, by hotline.Actor, callID int64
 	if err := s.prepareNew(by, c); err != nil {
 		return err
 	}
+	if err := checkLinks(link); err != nil {
+		return err
+	}
 	err := s.write(ctx, "register a call", func(tx *sqlx.Tx) error {
 		if err := mayRegister(ctx, tx, by, call); err != nil {
 			return err
@@ -232,17 +235,7 @@ func (s *Store) RegisterCall(ctx context.Context, by hotline.Actor, callID int64
 		if err := s.attachCall(ctx, tx, by, c.ID, callID, call.Channel); err != nil {
 			return err
 		}
-		seen := map[int64]bool{}
-		for _, id := range link {
-			if seen[id] {
-				return hotline.Errorf(hotline.EINVALID, "case #%d is named twice to link", id)
-			}
-			seen[id] = true
-			if err := s.link(ctx, tx, by, *c, id); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.linkHistory(ctx, tx, by, *c, link)
 	})
 	if err != nil {
 		c.ID, c.Number = 0, "" // rolled back: no such case

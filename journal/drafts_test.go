@@ -194,3 +194,43 @@ func TestOpenCard(t *testing.T) {
 		t.Fatalf("written card: %+v %v", w, err)
 	}
 }
+
+// A card links only the caller's own earlier cases (the same number or policy), at most
+// hotline.MaxLinks of them; anything else is refused and nothing is written.
+func TestOpenCardLinksOnlyTheCallersHistory(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	own := f.newCase(t, f.op1, hotline.Case{CallerNumber: "+79121234567", Type: hotline.TypeComplaint, Topic: "clinic-refusal"})
+	byPolicy := f.newCase(t, f.op1, hotline.Case{Person: hotline.Person{PolicyNumber: "7700000000000001"}, Type: hotline.TypeComplaint, Topic: "clinic-refusal"})
+	other := f.newCase(t, f.op2, hotline.Case{CallerNumber: "+79990000000", Type: hotline.TypeComplaint, Topic: "clinic-refusal"})
+	f.answered(t, "ch-links", "+79121234567", f.op1.OperatorID)
+	callID := f.callID(t, "ch-links")
+	many := make([]int64, hotline.MaxLinks+1)
+	for i := range many {
+		many[i] = int64(i + 1)
+	}
+	for _, tt := range []struct {
+		name  string
+		links []int64
+		code  string
+	}{
+		{"another person's case", []int64{own.ID, other.ID}, hotline.EFORBIDDEN},
+		{"too many", many, hotline.EINVALID},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := f.s.CountCases(ctx, journal.CaseFilter{})
+			c := hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"}
+			wantCode(t, f.s.OpenCard(ctx, f.op1, journal.Card{Case: &c, CallID: callID, Links: tt.links}), tt.code)
+			if after, _ := f.s.CountCases(ctx, journal.CaseFilter{}); after != before {
+				t.Fatalf("a refused card left a case: %d → %d", before, after)
+			}
+		})
+	}
+	c := hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace", Person: hotline.Person{PolicyNumber: "7700000000000001"}}
+	if err := f.s.OpenCard(ctx, f.op1, journal.Card{Case: &c, CallID: callID, Links: []int64{own.ID, byPolicy.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if linked, _ := f.s.LinkedCases(ctx, c.ID); len(linked) != 2 {
+		t.Fatalf("linked %v", linked)
+	}
+}

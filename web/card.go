@@ -440,9 +440,11 @@ func formOf(v url.Values) cardForm {
 		FullName: g("full_name"), BirthDate: g("birth_date"), PolicyNumber: g("policy_number"), Address: g("address"),
 		Description: g("description"), DocumentNumber: g("document_number"), RegisteredOn: g("registered_on"),
 		Result: g("result"), Comment: g("comment"), ForwardTo: g("forward_to"), ExtendTo: g("extend_to")}
+	seen := map[int64]bool{}
 	for _, l := range v["link"] {
 		for _, p := range strings.Split(l, ",") {
-			if id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64); err == nil && id > 0 && !slices.Contains(f.Links, id) {
+			if id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64); err == nil && id > 0 && !seen[id] {
+				seen[id] = true
 				f.Links = append(f.Links, id)
 			}
 		}
