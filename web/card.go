@@ -1029,11 +1029,27 @@ func (s *Server) setCardInProgress(w http.ResponseWriter, r *http.Request, u Use
 	if version <= 0 {
 		version = c.Version
 	}
-	if _, err := s.Journal.UpdateCase(r.Context(), u.Actor(), c.ID, journal.CaseUpdate{SetInProgress: true, IfVersion: version}); err != nil {
+	saved, err := s.Journal.UpdateCase(r.Context(), u.Actor(), c.ID, journal.CaseUpdate{SetInProgress: true, IfVersion: version})
+	if err != nil {
 		s.refusedEdit(w, r, u, c.ID, formOfCase(c), err)
 		return
 	}
+	s.rebaseDraft(r.Context(), u, saved, version)
 	http.Redirect(w, r, fmt.Sprintf("/cases/%d/edit", c.ID), http.StatusSeeOther)
+}
+
+// rebaseDraft moves the user's draft of case c from version was to c's version after the user's
+// own action wrote the case (e.g. «Установить статус „В работе“»): their own write is no conflict
+// for what they typed. A draft based on another version (someone else wrote since) stays as it is.
+func (s *Server) rebaseDraft(ctx context.Context, u User, c hotline.Case, was int64) {
+	key := journal.DraftKeyCase(c.ID)
+	d, err := s.Journal.Draft(ctx, u.Actor(), key)
+	if err == nil && d.Version == was {
+		_, err = s.Journal.SaveDraft(ctx, u.Actor(), key, d.Fields, c.Version)
+	}
+	if err != nil && hotline.ErrorCode(err) != hotline.ENOTFOUND {
+		s.log().Warn("web: re-basing a card's draft", "login", u.Login, "case", c.Number, "err", err)
+	}
 }
 
 // --- fragments ---

@@ -756,3 +756,28 @@ func TestCardDelayedAnswerSetInProgress(t *testing.T) {
 		t.Fatalf("after setting in progress: %+v", got)
 	}
 }
+
+// The specialist's own «Установить статус „В работе“» moves their draft to the new version: it is
+// not shown as someone else's change.
+func TestCardSetInProgressKeepsTheDraftCurrent(t *testing.T) {
+	c := newCardHarness(t)
+	k := c.newCase(level1, hotline.Case{})
+	k, err := c.j.CloseCase(t.Context(), level1.Actor(), k.ID, hotline.Closing{Result: hotline.ResultForwarded, Comment: "к специалисту", ForwardTo: level2.OperatorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.j.SaveDraft(t.Context(), level2.Actor(), journal.DraftKeyCase(k.ID), map[string]string{"description": "записал во время звонка"}, k.Version); err != nil {
+		t.Fatal(err)
+	}
+	if rec := c.post(level2, fmt.Sprintf("/cases/%d/in-progress", k.ID), url.Values{"version": {strconv.FormatInt(k.Version, 10)}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("set in progress: %d %s", rec.Code, rec.Body)
+	}
+	body := c.get(level2, fmt.Sprintf("/cases/%d/edit", k.ID)).Body.String()
+	if !strings.Contains(body, "записал во время звонка") || strings.Contains(body, "После него обращение уже изменяли") {
+		t.Fatalf("the draft after «В работе»: %s", body)
+	}
+	d, err := c.j.Draft(t.Context(), level2.Actor(), journal.DraftKeyCase(k.ID))
+	if err != nil || d.Version != c.state(k.ID).c.Version {
+		t.Fatalf("draft %+v %v, case at %d", d, err, c.state(k.ID).c.Version)
+	}
+}
