@@ -254,17 +254,41 @@ func mayRegister(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, call callRo
 	if len(own) > 0 && by.OperatorID != 0 {
 		return hotline.Errorf(hotline.ECONFLICT, "call %d is already on your open case (%d of them): edit that card (hotline case update) instead of a second one", call.ID, len(own))
 	}
+	return onCall(ctx, tx, by, call.ID)
+}
+
+// onCall refuses anyone but an operator who is or was on call id (an administrator, or the
+// system, may see any call): whoever answers registers it, and only they read it from a card.
+func onCall(ctx context.Context, q querier, by hotline.Actor, id int64) error {
 	if by.IsAdministrator() || by.Role == hotline.RoleSystem {
 		return nil
 	}
 	var talked int
-	if err := tx.GetContext(ctx, &talked, `SELECT count(*) FROM legs WHERE call_ref = ? AND operator_id = ?`, call.ID, by.OperatorID); err != nil {
+	if err := q.GetContext(ctx, &talked, `SELECT count(*) FROM legs WHERE call_ref = ? AND operator_id = ?`, id, by.OperatorID); err != nil {
 		return err
 	}
-	if talked == 0 {
-		return hotline.Errorf(hotline.EFORBIDDEN, "%s did not talk to the caller of call %d: the operator who answered registers it (or an administrator)", by.Login, call.ID)
+	if talked == 0 || by.OperatorID == 0 {
+		return hotline.Errorf(hotline.EFORBIDDEN, "%s did not talk to the caller of call %d: the operator who answered registers it (or an administrator)", by.Login, id)
 	}
 	return nil
+}
+
+// CallOf returns the call whose caller's channel id is channel (the switchboard's call id; never
+// the journal's numeric id), with its legs and cases, for by to register: an operator who is or
+// was on it, or an administrator (the rule RegisterCall applies).
+func (s *Store) CallOf(ctx context.Context, by hotline.Actor, channel string) (hotline.Call, error) {
+	channel = strings.TrimSpace(channel)
+	if channel == "" || len(channel) > hotline.MaxNameLen {
+		return hotline.Call{}, hotline.Errorf(hotline.EINVALID, "a call is named by its channel id")
+	}
+	r, err := callByChannel(ctx, s.r, channel)
+	if err != nil {
+		return hotline.Call{}, s.dbError(err, "find call")
+	}
+	if err := onCall(ctx, s.r, by, r.ID); err != nil {
+		return hotline.Call{}, s.dbError(err, "find call")
+	}
+	return s.Call(ctx, r.ID)
 }
 
 // CaseLegs lists the legs of every call of case caseID, in the order they began.

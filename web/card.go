@@ -207,13 +207,18 @@ func (s *Server) newCardPage(w http.ResponseWriter, r *http.Request, u User) {
 		s.fail(w, r, u, "read draft", err)
 		return
 	}
-	v, call, err := s.newCardView(ctx, f, callID)
+	v, call, err := s.newCardView(ctx, u, f, callID)
 	if err != nil {
 		s.fail(w, r, u, "new card", err)
 		return
 	}
 	if call != nil && f.CallerNumber == "" {
-		v.Form.CallerNumber = call.CallerNumber
+		if call.CallerValid {
+			v.Form.CallerNumber = call.CallerNumber
+		} else {
+			// "anonymous", a short or foreign number: not a number to call back.
+			notice = strings.TrimSpace(notice + " Номер звонящего не определён: уточните его у обратившегося.")
+		}
 	}
 	s.render(w, r, http.StatusOK, "card", pageData{Title: "Регистрационная карта", User: &u, Notice: notice, Data: v})
 }
@@ -226,7 +231,7 @@ func newDraftKey(callID string) string {
 }
 
 // newCardView is the view of a new card, for call callID ("" for none).
-func (s *Server) newCardView(ctx context.Context, f cardForm, callID string) (*cardView, *hotline.Call, error) {
+func (s *Server) newCardView(ctx context.Context, u User, f cardForm, callID string) (*cardView, *hotline.Call, error) {
 	v, err := s.newView(ctx, f)
 	if err != nil {
 		return nil, nil, err
@@ -235,11 +240,9 @@ func (s *Server) newCardView(ctx context.Context, f cardForm, callID string) (*c
 	if callID == "" {
 		return v, nil, nil
 	}
-	ref, err := s.Journal.CallRef(ctx, callID)
-	if err != nil {
-		return nil, nil, err
-	}
-	call, err := s.Journal.Call(ctx, ref)
+	// Only the switchboard's call id (the caller's channel id), and only a call the user is or was
+	// on: the card shows the caller's number and earlier cases.
+	call, err := s.Journal.CallOf(ctx, u.Actor(), callID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -270,7 +273,7 @@ func (s *Server) createCard(w http.ResponseWriter, r *http.Request, u User) {
 	defer in.discard()
 	callID := strings.TrimSpace(in.values.Get("call"))
 	f := formOf(in.values)
-	v, call, err := s.newCardView(ctx, f, callID)
+	v, call, err := s.newCardView(ctx, u, f, callID)
 	if err != nil {
 		s.fail(w, r, u, "new card", err)
 		return

@@ -781,3 +781,42 @@ func TestCardSetInProgressKeepsTheDraftCurrent(t *testing.T) {
 		t.Fatalf("draft %+v %v, case at %d", d, err, c.state(k.ID).c.Version)
 	}
 }
+
+// A card for a call reads the call only for someone who is or was on it, only by the
+// switchboard's call id (the channel id), and prefills only a real phone number.
+func TestCardNewForACallOnlyOnTheCall(t *testing.T) {
+	c := newCardHarness(t)
+	c.answeredCall("1700000000.77", "89121234567", level1.OperatorID)
+	c.answeredCall("1700000000.78", "anonymous", level1.OperatorID)
+	call, err := c.j.CallRef(t.Context(), "1700000000.77")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		u      User
+		call   string
+		status int
+	}{
+		{"another operator", level2, "1700000000.77", http.StatusForbidden},
+		{"the journal's id", level1, strconv.FormatInt(call, 10), http.StatusNotFound},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := c.get(tt.u, "/cards/new?call="+url.QueryEscape(tt.call))
+			if rec.Code != tt.status || strings.Contains(rec.Body.String(), "9121234567") {
+				t.Fatalf("status %d, want %d without the caller's number: %s", rec.Code, tt.status, rec.Body)
+			}
+		})
+	}
+	if rec := c.get(level1, "/cards/new?call=1700000000.77"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `value="&#43;79121234567"`) {
+		t.Fatalf("the operator on the call: %d %s", rec.Code, rec.Body)
+	}
+	if rec := c.get(admin, "/cards/new?call=1700000000.77"); rec.Code != 200 {
+		t.Fatalf("administrator: %d", rec.Code)
+	}
+	rec := c.get(level1, "/cards/new?call=1700000000.78")
+	body := rec.Body.String()
+	if rec.Code != 200 || strings.Contains(body, `value="anonymous"`) || !strings.Contains(body, "Номер звонящего не определён") {
+		t.Fatalf("an anonymous caller: %d %s", rec.Code, body)
+	}
+}
