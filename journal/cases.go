@@ -394,10 +394,8 @@ func (s *Store) CloseCard(ctx context.Context, by hotline.Actor, id int64, u Cas
 // caseEdit is edit u of case id as change applies it, and what is written with it.
 func (s *Store) caseEdit(ctx context.Context, by hotline.Actor, id int64, u CaseUpdate) (func(c *hotline.Case, now time.Time) error, []func(tx *sqlx.Tx, c hotline.Case) error, error) {
 	var with []func(tx *sqlx.Tx, c hotline.Case) error
-	if u.IfVersion != 0 {
-		// First, so that a stale card is told so before any other refusal.
-		with = append(with, func(_ *sqlx.Tx, c hotline.Case) error { return staleVersion(c, u.IfVersion) })
-	}
+	// First, so that a stale card is told so before any other refusal.
+	with = append(with, ifVersionIs(u.IfVersion)...)
 	if a := u.Attachment; a != nil {
 		if err := s.prepareAttachment(a, id); err != nil {
 			return nil, nil, err
@@ -475,12 +473,31 @@ func (s *Store) SetInProgress(ctx context.Context, by hotline.Actor, id int64) (
 
 // ApproveCase is the administrator's approval (hotline.Case.Approve).
 func (s *Store) ApproveCase(ctx context.Context, by hotline.Actor, id int64) (hotline.Case, error) {
-	return s.change(ctx, by, id, "approved", func(c *hotline.Case, now time.Time) error { return c.Approve(by, now) })
+	return s.ApproveCaseAt(ctx, by, id, 0)
+}
+
+// ApproveCaseAt is ApproveCase of the case as the administrator saw it: ifVersion, when not 0,
+// refuses a case written since (ErrStaleVersion), in the transaction that approves it.
+func (s *Store) ApproveCaseAt(ctx context.Context, by hotline.Actor, id, ifVersion int64) (hotline.Case, error) {
+	return s.change(ctx, by, id, "approved", func(c *hotline.Case, now time.Time) error { return c.Approve(by, now) }, ifVersionIs(ifVersion)...)
 }
 
 // ReturnCase sends a case under review back to its owner with a reason (administrators only).
 func (s *Store) ReturnCase(ctx context.Context, by hotline.Actor, id int64, reason string) (hotline.Case, error) {
-	return s.change(ctx, by, id, "returned", func(c *hotline.Case, now time.Time) error { return c.Return(by, reason, now) })
+	return s.ReturnCaseAt(ctx, by, id, reason, 0)
+}
+
+// ReturnCaseAt is ReturnCase of the case as the administrator saw it (ifVersion as ApproveCaseAt).
+func (s *Store) ReturnCaseAt(ctx context.Context, by hotline.Actor, id int64, reason string, ifVersion int64) (hotline.Case, error) {
+	return s.change(ctx, by, id, "returned", func(c *hotline.Case, now time.Time) error { return c.Return(by, reason, now) }, ifVersionIs(ifVersion)...)
+}
+
+// ifVersionIs is the check of a change based on version v (none for 0), for change's with.
+func ifVersionIs(v int64) []func(tx *sqlx.Tx, c hotline.Case) error {
+	if v == 0 {
+		return nil
+	}
+	return []func(tx *sqlx.Tx, c hotline.Case) error{func(_ *sqlx.Tx, c hotline.Case) error { return staleVersion(c, v) }}
 }
 
 // ReopenCase puts an approved case back in progress with a reason (administrators only).
