@@ -14,6 +14,7 @@ import (
 func TestDrafts(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
+	f.answered(t, "ch-draft", "+79121234567", f.op1.OperatorID)
 	key := journal.DraftKeyCall("ch-draft")
 	if _, err := f.s.Draft(ctx, f.op1, key); hotline.ErrorCode(err) != hotline.ENOTFOUND {
 		t.Fatalf("no draft yet: %v", err)
@@ -86,14 +87,16 @@ func TestDraftRefusals(t *testing.T) {
 func TestOldDraftsAreDroppedOnSave(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.s.SaveDraft(ctx, f.op1, "case:1", map[string]string{"type": "complaint"}, 1); err != nil {
+	c1 := f.newCase(t, f.op1, hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"})
+	c2 := f.newCase(t, f.op2, hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"})
+	if _, err := f.s.SaveDraft(ctx, f.op1, journal.DraftKeyCase(c1.ID), map[string]string{"type": "complaint"}, 1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.SaveDraft(ctx, f.op2, "case:1", map[string]string{"type": "complaint"}, 1); err != nil {
+	if _, err := f.s.SaveDraft(ctx, f.op2, journal.DraftKeyCase(c2.ID), map[string]string{"type": "complaint"}, 1); err != nil {
 		t.Fatal(err)
 	}
 	f.clk.Add(journal.DraftMaxAge + time.Minute)
-	if _, err := f.s.Draft(ctx, f.op1, "case:1"); hotline.ErrorCode(err) != hotline.ENOTFOUND {
+	if _, err := f.s.Draft(ctx, f.op1, journal.DraftKeyCase(c1.ID)); hotline.ErrorCode(err) != hotline.ENOTFOUND {
 		t.Fatalf("a draft older than %v must not be restored: %v", journal.DraftMaxAge, err)
 	}
 	if _, err := f.s.SaveDraft(ctx, f.op1, "new", map[string]string{"type": "gratitude"}, 0); err != nil {
@@ -232,5 +235,52 @@ func TestOpenCardLinksOnlyTheCallersHistory(t *testing.T) {
 	}
 	if linked, _ := f.s.LinkedCases(ctx, c.ID); len(linked) != 2 {
 		t.Fatalf("linked %v", linked)
+	}
+}
+
+// A draft is kept only for a card its operator could save: a call they are or were on, a case
+// they may edit; and an operator keeps at most MaxDrafts, the oldest dropped.
+func TestDraftKeysAndLimit(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.answered(t, "ch-mine", "+79121234567", f.op1.OperatorID)
+	theirs := f.newCase(t, f.op2, hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"})
+	mine := f.newCase(t, f.op1, hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"})
+	fields := map[string]string{"description": "x"}
+	for _, tt := range []struct {
+		name string
+		by   hotline.Actor
+		key  string
+		code string
+	}{
+		{"a call they were not on", f.op2, journal.DraftKeyCall("ch-mine"), hotline.EFORBIDDEN},
+		{"no such call", f.op1, journal.DraftKeyCall("ch-none"), hotline.ENOTFOUND},
+		{"another's case", f.op1, journal.DraftKeyCase(theirs.ID), hotline.EFORBIDDEN},
+		{"no such case", f.op1, journal.DraftKeyCase(99999), hotline.ENOTFOUND},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.s.SaveDraft(ctx, tt.by, tt.key, fields, 0)
+			wantCode(t, err, tt.code)
+		})
+	}
+	if _, err := f.s.SaveDraft(ctx, f.op1, journal.DraftKeyCall("ch-mine"), fields, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.SaveDraft(ctx, f.op1, journal.DraftKeyCase(mine.ID), fields, 1); err != nil {
+		t.Fatal(err)
+	}
+	// More cases than the limit, each with a draft, a minute apart: the oldest go.
+	for i := range journal.MaxDrafts {
+		f.clk.Add(time.Minute)
+		c := f.newCase(t, f.op1, hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"})
+		if _, err := f.s.SaveDraft(ctx, f.op1, journal.DraftKeyCase(c.ID), fields, 1); err != nil {
+			t.Fatalf("draft %d: %v", i, err)
+		}
+	}
+	if n, err := f.s.DraftCountForTest(ctx, f.op1.OperatorID); err != nil || n != journal.MaxDrafts {
+		t.Fatalf("op1 keeps %d drafts, want %d (%v)", n, journal.MaxDrafts, err)
+	}
+	if _, err := f.s.Draft(ctx, f.op1, journal.DraftKeyCall("ch-mine")); hotline.ErrorCode(err) != hotline.ENOTFOUND {
+		t.Fatalf("the oldest draft is kept: %v", err)
 	}
 }
