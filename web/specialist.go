@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -57,7 +58,28 @@ type l2Row struct {
 }
 
 func (s *Server) minePage(w http.ResponseWriter, r *http.Request, u User) {
-	s.renderMine(w, r, u, http.StatusOK, "", "")
+	notice := ""
+	if r.URL.Query().Get("done") == "callback" {
+		notice = s.callbackNotice(r.Context(), u, r.URL.Query().Get("case"))
+	}
+	s.renderMine(w, r, u, http.StatusOK, notice, "")
+}
+
+// callbackNotice is the notice after «Перезвонить» on case ref (the redirect's ?case=), for a
+// case the user may work; "" otherwise (the query names no one else's number).
+func (s *Server) callbackNotice(ctx context.Context, u User, ref string) string {
+	if s.Journal == nil {
+		return ""
+	}
+	id, err := strconv.ParseInt(ref, 10, 64)
+	if err != nil || id <= 0 {
+		return ""
+	}
+	c, err := s.Journal.Case(ctx, id)
+	if err != nil || c.CanWork(u.Actor()) != nil || c.CallerNumber == "" {
+		return ""
+	}
+	return fmt.Sprintf("Вызов по обращению %s: набираем номер %s; когда обратившийся ответит, ваш телефон зазвонит.", c.Number, c.CallerNumber)
 }
 
 // renderMine renders /mine with a notice or an error above the lists.
@@ -207,6 +229,6 @@ func (s *Server) mineCallback(w http.ResponseWriter, r *http.Request, u User) {
 		return
 	}
 	s.log().Info("web: call-back asked", "login", u.Login, "case", c.Number)
-	s.renderMine(w, r, u, http.StatusOK, fmt.Sprintf(
-		"Вызов по обращению %s: набираем номер %s; когда обратившийся ответит, ваш телефон зазвонит.", c.Number, c.CallerNumber), "")
+	// POST-redirect-GET: reloading the page does not dial again.
+	http.Redirect(w, r, fmt.Sprintf("/mine?done=callback&case=%d", c.ID), http.StatusSeeOther)
 }

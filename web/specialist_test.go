@@ -300,6 +300,14 @@ func TestMineCallBack(t *testing.T) {
 			calls := &fakeCalls{fail: tt.fail}
 			h := (&Server{Sessions: ss, Live: newFakeLive(testSnapshot()), Journal: f.j, Calls: calls}).Handler()
 			rec := l2Do(t, h, ss, tt.user, "POST", "/mine/"+tt.ref+"/callback", url.Values{})
+			if tt.want == http.StatusOK {
+				// POST-redirect-GET: a reload of the page shown does not dial again.
+				loc := rec.Header().Get("Location")
+				if rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/mine?done=callback") {
+					t.Fatalf("a call-back answered %d (Location %q), want a redirect to /mine", rec.Code, loc)
+				}
+				rec = l2Do(t, h, ss, tt.user, "GET", loc, nil)
+			}
 			if rec.Code != tt.want {
 				t.Errorf("status %d, want %d: %s", rec.Code, tt.want, rec.Body)
 			}
@@ -316,3 +324,4 @@ func TestMineCallBack(t *testing.T) {
 		})
 	}
 }
+
