@@ -16,8 +16,10 @@ import (
 // Level 2 (§5.2, §6.2): cases forwarded to the specialist, delayed answers, the call-back button.
 func (s *Server) specialistRoutes() []Route {
 	return []Route{
-		{Pattern: "GET /mine", Allow: Level2 | Administrator, Title: "Мои обращения: переадресованные, отсроченный ответ, в работе", handle: s.minePage},
-		{Pattern: "POST /mine/{id}/callback", Allow: Level2 | Administrator, Title: "Мои обращения: перезвонить обратившемуся", handle: s.mineCallback},
+		// Every user: the journal gives delayed answers to level-1 operators too (a press-1
+		// callback, a dropped call), and the case's rules decide who may call back which case.
+		{Pattern: "GET /mine", Allow: AnyUser, Title: "Мои обращения: переадресованные, отсроченный ответ, в работе", handle: s.minePage},
+		{Pattern: "POST /mine/{id}/callback", Allow: AnyUser, Title: "Мои обращения: перезвонить обратившемуся", handle: s.mineCallback},
 	}
 }
 
