@@ -204,7 +204,7 @@ func (c *Case) Open(by Actor, now time.Time) error {
 	c.UpdatedAt = now
 	c.Status = StatusInProgress
 	c.Result, c.Comment, c.ForwardedTo, c.ExtendTo, c.ReviewNote = "", "", 0, time.Time{}, ""
-	c.CreatedBy = by.Login
+	c.CreatedBy, c.CreatedByID = by.Login, by.OperatorID
 	if c.OwnerID == 0 && by.Role != RoleSystem {
 		c.OwnerID = by.OperatorID
 	}
@@ -227,7 +227,7 @@ func (c *Case) MayReadDocuments(by Actor) error {
 	if err := c.CanWork(by); err == nil {
 		return nil
 	}
-	if by.OperatorID != 0 && by.OperatorID == c.ForwardedTo || by.Login != "" && by.Login == c.CreatedBy {
+	if by.OperatorID != 0 && (by.OperatorID == c.ForwardedTo || by.OperatorID == c.CreatedByID) {
 		return nil
 	}
 	return Errorf(EFORBIDDEN, "the documents of case %s are for its owner, who registered it, and administrators", c.Label())

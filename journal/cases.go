@@ -14,7 +14,7 @@ import (
 )
 
 const caseCols = `id, created_at, channel, caller_number, full_name, birth_date, policy_number, address, type, topic,
-	description, owner_id, due_at, status, result, comment, forwarded_to, extend_to, review_note, created_by, updated_at, version`
+	description, owner_id, due_at, status, result, comment, forwarded_to, extend_to, review_note, created_by, created_by_id, updated_at, version`
 
 type caseRow struct {
 	ID           int64          `db:"id"`
@@ -37,6 +37,7 @@ type caseRow struct {
 	ExtendTo     sql.NullInt64  `db:"extend_to"`
 	ReviewNote   string         `db:"review_note"`
 	CreatedBy    string         `db:"created_by"`
+	CreatedByID  sql.NullInt64  `db:"created_by_id"`
 	UpdatedAt    int64          `db:"updated_at"`
 	Version      int64          `db:"version"`
 }
@@ -47,7 +48,7 @@ func (r caseRow) toCase() hotline.Case {
 		Type: hotline.CaseType(r.Type), Topic: r.Topic.String, Description: r.Description, OwnerID: r.OwnerID.Int64,
 		DueAt: fromMS(r.DueAt), Status: hotline.CaseStatus(r.Status), Result: hotline.Result(r.Result), Comment: r.Comment,
 		ForwardedTo: r.ForwardedTo.Int64, UpdatedAt: time.UnixMilli(r.UpdatedAt).UTC(), ExtendTo: fromMS(r.ExtendTo),
-		ReviewNote: r.ReviewNote, CreatedBy: r.CreatedBy, Version: r.Version}
+		ReviewNote: r.ReviewNote, CreatedBy: r.CreatedBy, CreatedByID: r.CreatedByID.Int64, Version: r.Version}
 	c.Number = CaseNumber(c.CreatedAt, c.ID)
 	return c
 }
@@ -183,10 +184,10 @@ func (s *Store) insertCase(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, c
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO cases (created_at, channel, caller_number, full_name, full_name_fold, birth_date,
 		policy_number, address, type, topic, description, owner_id, due_at, status, result, comment, forwarded_to, extend_to,
-		review_note, created_by, updated_at, search_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		review_note, created_by, created_by_id, updated_at, search_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.CreatedAt.UnixMilli(), c.Channel, c.CallerNumber, c.Person.FullName, fold(c.Person.FullName), c.Person.BirthDate,
 		c.Person.PolicyNumber, c.Person.Address, c.Type, nullStr(c.Topic), c.Description, nullID(c.OwnerID), ms(c.DueAt),
-		c.Status, c.Result, c.Comment, nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.CreatedBy, c.UpdatedAt.UnixMilli(),
+		c.Status, c.Result, c.Comment, nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.CreatedBy, nullID(c.CreatedByID), c.UpdatedAt.UnixMilli(),
 		caseSearchFold(c.Person.FullName, c.Person.PolicyNumber, c.Description))
 	if err != nil {
 		return err

@@ -284,3 +284,13 @@ func TestDraftKeysAndLimit(t *testing.T) {
 		t.Fatalf("the oldest draft is kept: %v", err)
 	}
 }
+
+// A case keeps who registered it by operator id: the documents' rule compares people, not logins.
+func TestCaseKeepsItsCreatorsOperatorID(t *testing.T) {
+	f := newFixture(t)
+	c := f.newCase(t, f.op1, hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"})
+	got, err := f.s.Case(context.Background(), c.ID)
+	if err != nil || got.CreatedByID != f.op1.OperatorID || got.CreatedBy != f.op1.Login {
+		t.Fatalf("creator %q #%d, want %q #%d (%v)", got.CreatedBy, got.CreatedByID, f.op1.Login, f.op1.OperatorID, err)
+	}
+}
