@@ -284,7 +284,10 @@ func (s *Server) createCard(w http.ResponseWriter, r *http.Request, u User) {
 	} else if !slices.ContainsFunc(channelNames, func(o option) bool { return o.Value == f.Channel }) {
 		v.Errors["channel"] = "Выберите, как поступило обращение."
 	}
-	s.checkCard(ctx, f, v.Errors)
+	if err := s.checkCard(ctx, f, v.Errors); err != nil {
+		s.cardFailure(w, r, u, "Регистрационная карта", "Обращение не сохранено.", v, err)
+		return
+	}
 	att := s.checkAttachment(in, f, v.Errors)
 	if len(v.Errors) > 0 {
 		s.render(w, r, http.StatusUnprocessableEntity, "card", pageData{Title: "Регистрационная карта", User: &u,
@@ -327,7 +330,10 @@ type cardInput struct {
 	size    int64
 	tooBig  bool
 	badPart bool // a text field over the form's limit
-	head    []byte
+	// twoFiles: the post held a second file (the card takes one). It is not kept, the fields
+	// around it are, and the page says so.
+	twoFiles bool
+	head     []byte
 }
 
 func (in *cardInput) discard() {
@@ -363,8 +369,8 @@ func (s *Server) readCard(w http.ResponseWriter, r *http.Request) (*cardInput, e
 			return in, nil
 		}
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) && in.tooBig {
-			return in, nil // the rest of an oversized file: what came before it is read
+		if errors.As(err, &mbe) && (in.tooBig || in.twoFiles) {
+			return in, nil // the rest of an oversized or second file: what came before it is read
 		}
 		if err != nil {
 			in.discard()
@@ -377,8 +383,15 @@ func (s *Server) readCard(w http.ResponseWriter, r *http.Request) (*cardInput, e
 		name := p.FormName()
 		if name == "file" && p.FileName() != "" {
 			if in.tmp != "" || in.tooBig {
-				in.discard()
-				return nil, errors.New("web: one file a card")
+				in.twoFiles = true
+				if _, err := io.Copy(io.Discard, p); err != nil {
+					if errors.As(err, &mbe) {
+						return in, nil
+					}
+					in.discard()
+					return nil, err
+				}
+				continue
 			}
 			if err := s.spool(in, p); err != nil {
 				var mbe *http.MaxBytesError
@@ -484,6 +497,13 @@ func formFromDraft(d journal.Draft) cardForm {
 	return f
 }
 
+// cardFailure shows card v again, with what was typed, after the journal failed (not refused the
+// input): lead says what was not done, s.failure the why.
+func (s *Server) cardFailure(w http.ResponseWriter, r *http.Request, u User, title, lead string, v *cardView, err error) {
+	status, msg := s.failure(r, "check a card", err)
+	s.render(w, r, status, "card", pageData{Title: title, User: &u, Error: lead + " " + msg, Data: v})
+}
+
 // tooLong is the message for a field over its limit.
 func tooLong(max int, s string) string {
 	return fmt.Sprintf("Не более %d символов (введено %d).", max, utf8.RuneCountInString(s))
@@ -494,7 +514,9 @@ func tooLong(max int, s string) string {
 // (§5.1.4, §5.1.6), a case cannot be closed without them, and what is typed before that is kept
 // by the draft — so nothing is lost by refusing an unfinished card. (The journal alone accepts a
 // phone case without a type: the handset registers one before anyone knows what it is about.)
-func (s *Server) checkCard(ctx context.Context, f cardForm, errs map[string]string) {
+//
+// It returns the journal's error when it could not look the topic up (a failure, not bad input).
+func (s *Server) checkCard(ctx context.Context, f cardForm, errs map[string]string) error {
 	for _, x := range []struct {
 		name, v string
 		max     int
@@ -523,8 +545,10 @@ func (s *Server) checkCard(ctx context.Context, f cardForm, errs map[string]stri
 	if errs["topic"] == "" {
 		if f.Topic == "" {
 			errs["topic"] = "Выберите тематику обращения."
-		} else if tp, err := s.Journal.Topic(ctx, f.Topic); err != nil {
+		} else if tp, err := s.Journal.Topic(ctx, f.Topic); hotline.ErrorCode(err) == hotline.ENOTFOUND {
 			errs["topic"] = "Неизвестная тематика: выберите из списка."
+		} else if err != nil {
+			return fmt.Errorf("web: check the card's topic: %w", err)
 		} else if errs["type"] == "" && tp.Type != hotline.CaseType(f.Type) {
 			errs["topic"] = "Эта тематика не относится к выбранному типу обращения."
 		}
@@ -545,6 +569,7 @@ func (s *Server) checkCard(ctx context.Context, f cardForm, errs map[string]stri
 			errs["birth_date"] = "Дата рождения не может быть раньше 1900 года."
 		}
 	}
+	return nil
 }
 
 // checkAttachment checks the document of a card (§5.2.1: a file goes with its document number and
@@ -554,7 +579,9 @@ func (s *Server) checkAttachment(in *cardInput, f cardForm, errs map[string]stri
 	if !hasFile && f.DocumentNumber == "" && f.RegisteredOn == "" {
 		return nil
 	}
-	if in.tooBig {
+	if in.twoFiles {
+		errs["file"] = "Приложите один файл: карта принимает один документ за раз. Выберите файл заново."
+	} else if in.tooBig {
 		errs["file"] = fmt.Sprintf("Файл слишком большой: не более %d МБ.", MaxAttachmentBytes>>20)
 	} else if in.tmp != "" {
 		if _, err := sniff(in); err != nil {
@@ -801,7 +828,10 @@ func (s *Server) updateCard(w http.ResponseWriter, r *http.Request, u User) {
 	if f.Version <= 0 {
 		v.Errors["version"] = "Форма устарела: откройте карту обращения заново."
 	}
-	s.checkCard(ctx, f, v.Errors)
+	if err := s.checkCard(ctx, f, v.Errors); err != nil {
+		s.cardFailure(w, r, u, title, "Изменения не сохранены.", v, err)
+		return
+	}
 	att := s.checkAttachment(in, f, v.Errors)
 	if len(v.Errors) > 0 {
 		v.Form.Version = c.Version
@@ -940,7 +970,10 @@ func (s *Server) closeCard(w http.ResponseWriter, r *http.Request, u User) {
 	if f.Version <= 0 {
 		v.Errors["version"] = "Форма устарела: откройте карту обращения заново."
 	}
-	s.checkCard(ctx, f, v.Errors)
+	if err := s.checkCard(ctx, f, v.Errors); err != nil {
+		s.cardFailure(w, r, u, "Редактирование обращения "+c.Number, "Обращение не закрыто.", v, err)
+		return
+	}
 	att := s.checkAttachment(in, f, v.Errors)
 	cl := checkClosing(f, v)
 	title := "Редактирование обращения " + c.Number

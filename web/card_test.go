@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/journal"
+	_ "github.com/mattn/go-sqlite3"
 )
 
 // cardHarness is the workplace over a real journal, for the registration card's tests.
@@ -818,5 +820,52 @@ func TestCardNewForACallOnlyOnTheCall(t *testing.T) {
 	body := rec.Body.String()
 	if rec.Code != 200 || strings.Contains(body, `value="anonymous"`) || !strings.Contains(body, "Номер звонящего не определён") {
 		t.Fatalf("an anonymous caller: %d %s", rec.Code, body)
+	}
+}
+
+// A second file in a card's post does not throw the form away: the card comes back with what was
+// typed and a message at the file.
+func TestCardTwoFiles(t *testing.T) {
+	c := newCardHarness(t)
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range map[string]string{"channel": "written", "type": "consultation", "topic": "policy-replace",
+		"description": "Письмо о замене полиса", "document_number": "15", "registered_on": "2026-11-20"} {
+		mw.WriteField(k, v)
+	}
+	for _, name := range []string{"a.txt", "b.txt"} {
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write([]byte("текст письма"))
+	}
+	mw.Close()
+	req := httptest.NewRequest(http.MethodPost, "/cards", &b)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	before, _ := c.j.CountCases(t.Context(), journal.CaseFilter{})
+	rec := c.do(level1, req)
+	body := rec.Body.String()
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="file-error" role="alert"`) || !strings.Contains(body, "Письмо о замене полиса") {
+		t.Fatalf("two files: %d %s", rec.Code, body)
+	}
+	if after, _ := c.j.CountCases(t.Context(), journal.CaseFilter{}); after != before {
+		t.Fatal("a card with two files was saved")
+	}
+}
+
+// Only an unknown topic is «Неизвестная тематика»; a journal that cannot be read says so.
+func TestCardTopicReadFailure(t *testing.T) {
+	c := newCardHarness(t)
+	db, err := sql.Open("sqlite3", c.j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`ALTER TABLE topics RENAME TO topics_gone`); err != nil {
+		t.Fatal(err)
+	}
+	// No type: the form lists no topics, so only the check of the topic reads the catalogue.
+	rec := c.post(level1, "/cards", url.Values{"channel": {"written"}, "topic": {"policy-replace"}, "description": {"набранный текст"}})
+	body := rec.Body.String()
+	if rec.Code < 500 || strings.Contains(body, "Неизвестная тематика") || !strings.Contains(body, "набранный текст") {
+		t.Fatalf("a journal failure shown as bad input: %d %s", rec.Code, body)
 	}
 }
