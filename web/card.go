@@ -160,9 +160,7 @@ func (s *Server) newView(ctx context.Context, f cardForm) (*cardView, error) {
 	v := &cardView{Form: f, Errors: map[string]string{}, MaxFileMiB: MaxAttachmentBytes >> 20,
 		Today: time.Now().Format(hotline.DateLayout), MaxName: hotline.MaxNameLen, MaxShort: hotline.MaxShortLen,
 		MaxAddress: hotline.MaxAddressLen, MaxDescription: hotline.MaxDescriptionLen, MaxComment: hotline.MaxCommentLen}
-	for _, t := range hotline.CaseTypes {
-		v.Types = append(v.Types, option{Value: string(t), Text: caseTypeWords[t], Selected: string(t) == f.Type})
-	}
+	v.Types = caseTypeOptions(f.Type)
 	var err error
 	if v.Topics, err = s.topicOptions(ctx, hotline.CaseType(f.Type), "", f.Topic); err != nil {
 		return nil, err
@@ -253,8 +251,8 @@ func (s *Server) newCardView(ctx context.Context, u User, f cardForm, callID str
 			return nil, nil, err
 		}
 		for _, c := range earlier {
-			v.History = append(v.History, earlierCase{ID: c.ID, Number: c.Number, Created: c.CreatedAt, Type: caseTypeWords[c.Type],
-				Status: caseStatusWords[c.Status], Linked: slices.Contains(f.Links, c.ID)})
+			v.History = append(v.History, earlierCase{ID: c.ID, Number: c.Number, Created: c.CreatedAt, Type: caseTypeText(c.Type),
+				Status: caseStatusText(c.Status), Linked: slices.Contains(f.Links, c.ID)})
 		}
 	}
 	return v, &call, nil
@@ -740,7 +738,7 @@ func (s *Server) editView(ctx context.Context, u User, c hotline.Case, f cardFor
 	if err != nil {
 		return nil, err
 	}
-	v.Action, v.Case, v.Status = fmt.Sprintf("/cases/%d", c.ID), c, caseStatusWords[c.Status]
+	v.Action, v.Case, v.Status = fmt.Sprintf("/cases/%d", c.ID), c, caseStatusText(c.Status)
 	v.Editable = c.Editable(u.Actor()) == nil
 	v.Closable = v.Editable && c.Status == hotline.StatusInProgress
 	v.Delayed = v.Editable && c.Status == hotline.StatusDelayedAnswer
@@ -913,9 +911,9 @@ func (s *Server) refusedCard(w http.ResponseWriter, r *http.Request, u User, id 
 	data := pageData{Title: "Редактирование обращения " + now.Number, User: &u, Data: v}
 	if errors.Is(err, journal.ErrStaleVersion) {
 		v.Conflict = &now
-		v.ConflictTxt = conflictText{Type: caseTypeWords[now.Type], Topic: s.topicTitle(ctx, now.Topic), CallerNumber: now.CallerNumber,
+		v.ConflictTxt = conflictText{Type: caseTypeText(now.Type), Topic: s.topicTitle(ctx, now.Topic), CallerNumber: now.CallerNumber,
 			FullName: now.Person.FullName, BirthDate: now.Person.BirthDate, PolicyNumber: now.Person.PolicyNumber,
-			Address: now.Person.Address, Description: now.Description, Status: caseStatusWords[now.Status]}
+			Address: now.Person.Address, Description: now.Description, Status: caseStatusText(now.Status)}
 		v.Form.Version = now.Version
 		data.Error = strings.TrimSuffix(lead, ".") + ": обращение изменено другим пользователем."
 		s.render(w, r, http.StatusConflict, "card", data)
@@ -1056,8 +1054,7 @@ func (s *Server) setCardInProgress(w http.ResponseWriter, r *http.Request, u Use
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
+	if err := readForm(w, r); err != nil {
 		s.errorPage(w, r, http.StatusBadRequest, "Форма не прочитана: слишком большая или повреждённая.")
 		return
 	}

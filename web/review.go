@@ -206,8 +206,7 @@ func (s *Server) operatorNames(ctx context.Context) (byID map[int64]string, byLo
 // reviewEvents is the review page's stream: the counter and the alert, read from the journal
 // every reviewPoll; the stream sends each only when it changed.
 func (s *Server) reviewEvents(w http.ResponseWriter, r *http.Request, u User) {
-	if s.Journal == nil {
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Электронный журнал недоступен.")
+	if !s.journalOr503(w, r) {
 		return
 	}
 	// The stream renders after every change of the live state too (many a second when calls are
@@ -298,8 +297,7 @@ func (s *Server) reviewReturn(w http.ResponseWriter, r *http.Request, u User) {
 // administrator approved it meanwhile, it was never under review...). Only the selected cases
 // change.
 func (s *Server) reviewAct(w http.ResponseWriter, r *http.Request, u User, returning bool) {
-	if s.Journal == nil {
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Электронный журнал недоступен.")
+	if !s.journalOr503(w, r) {
 		return
 	}
 	ids, versions, reason, refusal := s.reviewSelection(w, r, returning)

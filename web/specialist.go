@@ -193,8 +193,7 @@ func (s *Server) topicTitles(ctx context.Context) (map[string]string, error) {
 // (hotline.Case.Editable: its owner, an administrator, anyone while it has no owner), and only
 // while it is being worked.
 func (s *Server) mineCallback(w http.ResponseWriter, r *http.Request, u User) {
-	if s.Journal == nil {
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Электронный журнал недоступен.")
+	if !s.journalOr503(w, r) {
 		return
 	}
 	ctx := r.Context()
