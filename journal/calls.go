@@ -235,7 +235,7 @@ func (s *Store) RegisterCall(ctx context.Context, by hotline.Actor, callID int64
 		if err := s.attachCall(ctx, tx, by, c.ID, callID, call.Channel); err != nil {
 			return err
 		}
-		return s.linkHistory(ctx, tx, by, *c, link)
+		return s.linkHistory(ctx, tx, by, *c, call, link)
 	})
 	if err != nil {
 		c.ID, c.Number = 0, "" // rolled back: no such case

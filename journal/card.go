@@ -66,7 +66,7 @@ func (s *Store) OpenCard(ctx context.Context, by hotline.Actor, card Card) error
 				return err
 			}
 		}
-		if err := s.linkHistory(ctx, tx, by, *c, card.Links); err != nil {
+		if err := s.linkHistory(ctx, tx, by, *c, call, card.Links); err != nil {
 			return err
 		}
 		if a := card.Attachment; a != nil {
@@ -100,15 +100,20 @@ func checkLinks(ids []int64) error {
 	return nil
 }
 
-// linkHistory links new case c to the caller's earlier cases ids in tx: each must be the same
-// person's (hotline.Case.CanLinkHistory).
-func (s *Store) linkHistory(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, c hotline.Case, ids []int64) error {
+// linkHistory links new case c, registered for call (zero: none), to the caller's earlier cases
+// ids in tx: each must be the same person's (hotline.Case.CanLinkHistory), by the case's number
+// and policy or by the number the call came from (the history the card showed).
+func (s *Store) linkHistory(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, c hotline.Case, call callRow, ids []int64) error {
+	byCall := c
+	if call.CallerValid {
+		byCall.CallerNumber = call.CallerNumber
+	}
 	for _, id := range ids {
 		b, err := getCase(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if err := c.CanLinkHistory(&b); err != nil {
+		if err := c.CanLinkHistory(&b); err != nil && byCall.CanLinkHistory(&b) != nil {
 			return err
 		}
 		if err := s.link(ctx, tx, by, c, id); err != nil {

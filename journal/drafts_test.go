@@ -229,7 +229,9 @@ func TestOpenCardLinksOnlyTheCallersHistory(t *testing.T) {
 			}
 		})
 	}
-	c := hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace", Person: hotline.Person{PolicyNumber: "7700000000000001"}}
+	// The number typed into the card is another (a relative's phone): the history shown, by the
+	// call's number, is still the caller's own.
+	c := hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace", CallerNumber: "+79995554433", Person: hotline.Person{PolicyNumber: "7700000000000001"}}
 	if err := f.s.OpenCard(ctx, f.op1, journal.Card{Case: &c, CallID: callID, Links: []int64{own.ID, byPolicy.ID}}); err != nil {
 		t.Fatal(err)
 	}
