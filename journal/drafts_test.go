@@ -296,3 +296,46 @@ func TestCaseKeepsItsCreatorsOperatorID(t *testing.T) {
 		t.Fatalf("creator %q #%d, want %q #%d (%v)", got.CreatedBy, got.CreatedByID, f.op1.Login, f.op1.OperatorID, err)
 	}
 }
+
+// CloseCard writes the card's edit and the close together at the card's version, or nothing;
+// ApproveCaseAt and ReturnCaseAt refuse a case written since the administrator saw it.
+func TestCloseCardAndReviewAtAVersion(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.newCase(t, f.op1, hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"})
+	desc, badTopic := "дописано перед закрытием", "no-such-topic"
+	cl := hotline.Closing{Result: hotline.ResultAnswered, Comment: "разъяснено"}
+	for _, tt := range []struct {
+		name string
+		u    journal.CaseUpdate
+		code string
+	}{
+		{"stale", journal.CaseUpdate{Description: &desc, IfVersion: c.Version + 1}, hotline.ECONFLICT},
+		{"the edit refused", journal.CaseUpdate{Description: &desc, Topic: &badTopic, IfVersion: c.Version}, hotline.ENOTFOUND},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.s.CloseCard(ctx, f.op1, c.ID, tt.u, cl)
+			if hotline.ErrorCode(err) == "" {
+				t.Fatal("accepted")
+			}
+			if got, _ := f.s.Case(ctx, c.ID); got.Version != c.Version || got.Status != hotline.StatusInProgress || got.Description != "" {
+				t.Fatalf("a refused close wrote: %+v", got)
+			}
+		})
+	}
+	closed, err := f.s.CloseCard(ctx, f.op1, c.ID, journal.CaseUpdate{Description: &desc, IfVersion: c.Version}, cl)
+	if err != nil || closed.Status != hotline.StatusUnderReview || closed.Description != desc || closed.Version != c.Version+1 {
+		t.Fatalf("close with the card: %+v %v", closed, err)
+	}
+	_, err = f.s.ApproveCaseAt(ctx, f.admin, c.ID, closed.Version-1)
+	if !errors.Is(err, journal.ErrStaleVersion) {
+		t.Fatalf("approving a case changed since: %v", err)
+	}
+	_, err = f.s.ReturnCaseAt(ctx, f.admin, c.ID, "дополните", closed.Version-1)
+	if !errors.Is(err, journal.ErrStaleVersion) {
+		t.Fatalf("returning a case changed since: %v", err)
+	}
+	if got, err := f.s.ApproveCaseAt(ctx, f.admin, c.ID, closed.Version); err != nil || got.Status != hotline.StatusApproved {
+		t.Fatalf("approve at the version shown: %+v %v", got, err)
+	}
+}
