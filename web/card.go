@@ -801,7 +801,22 @@ func (s *Server) editCardPage(w http.ResponseWriter, r *http.Request, u User) {
 	s.render(w, r, http.StatusOK, "card", pageData{Title: "Редактирование обращения " + c.Number, User: &u, Notice: notice, Data: v})
 }
 
+// updateCard is «Сохранить» on a case's card.
 func (s *Server) updateCard(w http.ResponseWriter, r *http.Request, u User) {
+	s.saveCard(w, r, u, false)
+}
+
+// closeCard is «Закрыть обращение». The button submits the whole card (the close block's fields
+// belong to form#case-card), so what was typed into the card and not yet saved is saved with the
+// close, in one transaction (journal.Store.CloseCard) checked against the version the card was
+// opened at: nothing typed is lost, and nothing is half written.
+func (s *Server) closeCard(w http.ResponseWriter, r *http.Request, u User) {
+	s.saveCard(w, r, u, true)
+}
+
+// saveCard saves a case's card as posted, and with close also closes the case (§6.1): the two
+// buttons of one form, checked alike.
+func (s *Server) saveCard(w http.ResponseWriter, r *http.Request, u User, close bool) {
 	if !s.journalOr503(w, r) {
 		return
 	}
@@ -809,6 +824,14 @@ func (s *Server) updateCard(w http.ResponseWriter, r *http.Request, u User) {
 	c, ok := s.caseOf(w, r, u)
 	if !ok {
 		return
+	}
+	what, lead := "edit case", "Изменения не сохранены."
+	if close {
+		what, lead = "close case", "Обращение не закрыто."
+		if err := c.CanWork(u.Actor()); err != nil {
+			s.fail(w, r, u, what, err)
+			return
+		}
 	}
 	in, err := s.readCard(w, r)
 	if err != nil {
@@ -819,7 +842,7 @@ func (s *Server) updateCard(w http.ResponseWriter, r *http.Request, u User) {
 	f := formOf(in.values)
 	v, err := s.editView(ctx, u, c, f)
 	if err != nil {
-		s.fail(w, r, u, "edit case", err)
+		s.fail(w, r, u, what, err)
 		return
 	}
 	title := "Редактирование обращения " + c.Number
@@ -827,29 +850,45 @@ func (s *Server) updateCard(w http.ResponseWriter, r *http.Request, u User) {
 		v.Errors["version"] = "Форма устарела: откройте карту обращения заново."
 	}
 	if err := s.checkCard(ctx, f, v.Errors); err != nil {
-		s.cardFailure(w, r, u, title, "Изменения не сохранены.", v, err)
+		s.cardFailure(w, r, u, title, lead, v, err)
 		return
 	}
 	att := s.checkAttachment(in, f, v.Errors)
+	var cl hotline.Closing
+	if close {
+		cl = checkClosing(f, v)
+	}
 	if len(v.Errors) > 0 {
 		v.Form.Version = c.Version
 		if f.Version > 0 {
 			v.Form.Version = f.Version
 		}
 		s.render(w, r, http.StatusUnprocessableEntity, "card", pageData{Title: title, User: &u,
-			Error: "Изменения не сохранены: исправьте отмеченные поля.", Data: v})
+			Error: strings.TrimSuffix(lead, ".") + ": исправьте отмеченные поля.", Data: v})
 		return
 	}
 	stored, err := s.keepFile(in, att)
 	var saved hotline.Case
 	if err == nil {
-		saved, err = s.Journal.UpdateCase(ctx, u.Actor(), c.ID, cardUpdate(f, att))
+		if close {
+			saved, err = s.Journal.CloseCard(ctx, u.Actor(), c.ID, cardUpdate(f, att), cl)
+		} else {
+			saved, err = s.Journal.UpdateCase(ctx, u.Actor(), c.ID, cardUpdate(f, att))
+		}
 		if err != nil {
 			stored.remove(s)
 		}
 	}
 	if err != nil {
-		s.refusedEdit(w, r, u, c.ID, f, err)
+		s.refusedCard(w, r, u, c.ID, f, err, lead)
+		return
+	}
+	if close {
+		if err := s.Journal.DropDraft(ctx, u.Actor(), journal.DraftKeyCase(c.ID)); err != nil {
+			s.log().Warn("web: dropping a closed card's draft", "login", u.Login, "err", err)
+		}
+		s.log().Info("web: case closed", "login", u.Login, "case", saved.Number, "result", saved.Result)
+		http.Redirect(w, r, fmt.Sprintf("/cases/%d", c.ID), http.StatusSeeOther)
 		return
 	}
 	s.keepCloseDraft(ctx, u, saved, f)
@@ -935,73 +974,6 @@ func (s *Server) topicTitle(ctx context.Context, code string) string {
 }
 
 // --- closing (§6.1) and a delayed answer (§6.2) ---
-
-// closeCard is «Закрыть обращение». The button submits the whole card (the close block's fields
-// belong to form#case-card), so what was typed into the card and not yet saved is saved with the
-// close, in one transaction (journal.Store.CloseCard) checked against the version the card was
-// opened at: nothing typed is lost, and nothing is half written.
-func (s *Server) closeCard(w http.ResponseWriter, r *http.Request, u User) {
-	if !s.journalOr503(w, r) {
-		return
-	}
-	ctx := r.Context()
-	c, ok := s.caseOf(w, r, u)
-	if !ok {
-		return
-	}
-	if err := c.CanWork(u.Actor()); err != nil {
-		s.fail(w, r, u, "close case", err)
-		return
-	}
-	in, err := s.readCard(w, r)
-	if err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "Форма не прочитана: слишком большая или повреждённая.")
-		return
-	}
-	defer in.discard()
-	f := formOf(in.values)
-	v, err := s.editView(ctx, u, c, f)
-	if err != nil {
-		s.fail(w, r, u, "close case", err)
-		return
-	}
-	if f.Version <= 0 {
-		v.Errors["version"] = "Форма устарела: откройте карту обращения заново."
-	}
-	if err := s.checkCard(ctx, f, v.Errors); err != nil {
-		s.cardFailure(w, r, u, "Редактирование обращения "+c.Number, "Обращение не закрыто.", v, err)
-		return
-	}
-	att := s.checkAttachment(in, f, v.Errors)
-	cl := checkClosing(f, v)
-	title := "Редактирование обращения " + c.Number
-	if len(v.Errors) > 0 {
-		v.Form.Version = c.Version
-		if f.Version > 0 {
-			v.Form.Version = f.Version
-		}
-		s.render(w, r, http.StatusUnprocessableEntity, "card", pageData{Title: title, User: &u,
-			Error: "Обращение не закрыто: исправьте отмеченные поля.", Data: v})
-		return
-	}
-	stored, err := s.keepFile(in, att)
-	var closed hotline.Case
-	if err == nil {
-		closed, err = s.Journal.CloseCard(ctx, u.Actor(), c.ID, cardUpdate(f, att), cl)
-		if err != nil {
-			stored.remove(s)
-		}
-	}
-	if err != nil {
-		s.refusedCard(w, r, u, c.ID, f, err, "Обращение не закрыто.")
-		return
-	}
-	if err := s.Journal.DropDraft(ctx, u.Actor(), journal.DraftKeyCase(c.ID)); err != nil {
-		s.log().Warn("web: dropping a closed card's draft", "login", u.Login, "err", err)
-	}
-	s.log().Info("web: case closed", "login", u.Login, "case", closed.Number, "result", closed.Result)
-	http.Redirect(w, r, fmt.Sprintf("/cases/%d", c.ID), http.StatusSeeOther)
-}
 
 // checkClosing checks the «Принятые меры» block of form f, noting what is wrong in v.Errors, and
 // returns the closing it asks for.
