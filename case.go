@@ -90,6 +90,10 @@ type Case struct {
 	ReviewNote string `json:"review_note,omitempty"`
 	// CreatedBy is the login of whoever registered the case ("system" for the call flow).
 	CreatedBy string `json:"created_by"`
+	// CreatedByID is the operator who registered the case (0: the system, or a case registered
+	// before the journal kept it and under a login no operator had). Rules compare people by it,
+	// never by login, which an administrator may change or give to someone else.
+	CreatedByID int64 `json:"created_by_id,omitempty"`
 	// Version counts the writes of the case (1 when registered, +1 on every change): an edit
 	// based on an older version is refused, so two people editing one card never overwrite each
 	// other silently.

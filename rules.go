@@ -17,6 +17,9 @@ const (
 	MaxCommentLen     = 2000  // measures taken, reasons for extension, return or reopening
 	MaxScriptLen      = 20000 // an approved answer
 	MaxPathLen        = 1024  // an attachment's file path
+	// MaxLinks is how many of the caller's earlier cases one registration links (the card lists
+	// at most 50 of them).
+	MaxLinks = 50
 )
 
 // RoleSystem is the hotline itself acting: the call flow registering calls and their legs.
@@ -201,7 +204,7 @@ func (c *Case) Open(by Actor, now time.Time) error {
 	c.UpdatedAt = now
 	c.Status = StatusInProgress
 	c.Result, c.Comment, c.ForwardedTo, c.ExtendTo, c.ReviewNote = "", "", 0, time.Time{}, ""
-	c.CreatedBy = by.Login
+	c.CreatedBy, c.CreatedByID = by.Login, by.OperatorID
 	if c.OwnerID == 0 && by.Role != RoleSystem {
 		c.OwnerID = by.OperatorID
 	}
@@ -224,7 +227,7 @@ func (c *Case) MayReadDocuments(by Actor) error {
 	if err := c.CanWork(by); err == nil {
 		return nil
 	}
-	if by.OperatorID != 0 && by.OperatorID == c.ForwardedTo || by.Login != "" && by.Login == c.CreatedBy {
+	if by.OperatorID != 0 && (by.OperatorID == c.ForwardedTo || by.OperatorID == c.CreatedByID) {
 		return nil
 	}
 	return Errorf(EFORBIDDEN, "the documents of case %s are for its owner, who registered it, and administrators", c.Label())
@@ -447,6 +450,20 @@ func (c *Case) CanLink(other *Case) error {
 		return Errorf(EINVALID, "case %s cannot be linked to itself", c.Label())
 	}
 	return nil
+}
+
+// CanLinkHistory refuses linking a new case, as it is registered, to anything but the same
+// person's earlier case (§5.1.7 «история обращений»): the same caller number or the same policy
+// number. A registration cannot reach into other people's cases.
+func (c *Case) CanLinkHistory(other *Case) error {
+	if err := c.CanLink(other); err != nil {
+		return err
+	}
+	if c.CallerNumber != "" && other.CallerNumber == c.CallerNumber ||
+		c.Person.PolicyNumber != "" && other.Person.PolicyNumber == c.Person.PolicyNumber {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "case %s is not in the history of case %s's caller (neither the number nor the policy number match): only the caller's own cases are linked", other.Label(), c.Label())
 }
 
 // Validate checks an operator's fields.

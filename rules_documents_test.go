@@ -8,13 +8,15 @@ func TestMayReadDocuments(t *testing.T) {
 	target := Actor{Login: "sidorova", OperatorID: 5, Role: RoleOperator}
 	other := Actor{Login: "petrov", OperatorID: 3, Role: RoleOperator}
 	admin := Actor{Login: "admin", OperatorID: 1, Role: RoleAdministrator}
-	c := Case{ID: 7, OwnerID: 2, ForwardedTo: 5, CreatedBy: "petrova"}
+	// The login a case was registered under, now another person's (renamed, or given again).
+	sameLogin := Actor{Login: "petrova", OperatorID: 6, Role: RoleOperator}
+	c := Case{ID: 7, OwnerID: 2, ForwardedTo: 5, CreatedBy: "petrova", CreatedByID: 4}
 	tests := []struct {
 		by   Actor
 		want string
 	}{
 		{owner, ""}, {creator, ""}, {target, ""}, {admin, ""}, {SystemActor, ""},
-		{other, EFORBIDDEN}, {Actor{Role: RoleOperator}, EFORBIDDEN},
+		{other, EFORBIDDEN}, {Actor{Role: RoleOperator}, EFORBIDDEN}, {sameLogin, EFORBIDDEN},
 	}
 	for _, tt := range tests {
 		if got := ErrorCode(c.MayReadDocuments(tt.by)); got != tt.want {

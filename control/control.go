@@ -8,7 +8,8 @@
 // to an operator by login (Authority). root and the daemon's own account are administrators;
 // any other account must be the login of an active operator of the journal, or is refused. Any
 // such actor may read the status, the snapshot and the feed, and have the operators reloaded; pausing, resuming, logging in
-// or out operator N is for administrators and for operator N themself (hotline.Actor.MayControl).
+// or out operator N, transferring N's caller and calling back for N is for administrators and
+// for operator N themself (hotline.Actor.MayControl).
 // What a client claims (the Hotline-As header, the CLI's --as) is logged, never believed.
 //
 // Routes (all JSON):
@@ -20,7 +21,9 @@
 //	POST /v1/operators/{id}/resume
 //	POST /v1/operators/{id}/login
 //	POST /v1/operators/{id}/logout
+//	POST /v1/operators/{id}/callback      body {"number":"+7…","case_id":N}: dial the person for the operator
 //	POST /v1/operators/reload             re-read operators from the journal
+//	POST /v1/calls/{id}/transfer          body {"operator_id":N,"to":M}: N's caller on call id to M
 //
 // Errors are {"code": "...", "message": "..."} with the codes of hotline.Error, mapped once to
 // HTTP statuses here and back to *hotline.Error by Client, so the CLI's exit codes are the same
@@ -38,6 +41,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -60,6 +64,9 @@ type Switchboard interface {
 	Login(ctx context.Context, by hotline.Actor, operatorID int64) error
 	Logout(ctx context.Context, by hotline.Actor, operatorID int64) error
 	ReloadOperators(ctx context.Context, by hotline.Actor) error
+	// Transfer and CallBack are the workplace's buttons (switchboard.Switchboard's).
+	Transfer(ctx context.Context, by hotline.Actor, operatorID int64, callID string, to int64) error
+	CallBack(ctx context.Context, by hotline.Actor, operatorID int64, number string, caseID int64) error
 }
 
 // Peer is the process at the other end of the socket, as the kernel reported it when it
@@ -148,6 +155,7 @@ func Handler(sb Switchboard, auth Authority, log *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /v1/feed", h.authorised(h.feed))
 	mux.HandleFunc("POST /v1/operators/reload", h.authorised(h.reload))
 	mux.HandleFunc("POST /v1/operators/{id}/{action}", h.authorised(h.operator))
+	mux.HandleFunc("POST /v1/calls/{id}/transfer", h.authorised(h.transfer))
 	return mux
 }
 
@@ -234,6 +242,69 @@ type pauseRequest struct {
 	Reason string `json:"reason"`
 }
 
+type callbackRequest struct {
+	Number string `json:"number"`
+	CaseID int64  `json:"case_id"`
+}
+
+type transferRequest struct {
+	OperatorID int64 `json:"operator_id"` // who talks with the caller now
+	To         int64 `json:"to"`
+}
+
+// decode reads one JSON object of known fields, and nothing after it, into v; an empty body
+// leaves v as it is when empty is true.
+func decode(r *http.Request, v any, empty bool) error {
+	if r.ContentLength == 0 && empty {
+		return nil
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		// One object and nothing after it: a second one or garbage is not silently dropped.
+		if _, next := dec.Token(); !errors.Is(next, io.EOF) {
+			err = errors.New("want one JSON object, and nothing after it")
+		}
+	}
+	if err != nil && (!empty || !errors.Is(err, io.EOF)) {
+		return hotline.Wrapf(hotline.EINVALID, err, "%s request: %v", r.URL.Path, err)
+	}
+	return nil
+}
+
+// transfer is the workplace's transfer button, for a client of the socket: operator_id's caller on
+// call {id} to operator to. Authorised as the operator actions are, for operator_id.
+func (h *handler) transfer(w http.ResponseWriter, r *http.Request, by hotline.Actor) {
+	callID := r.PathValue("id")
+	var req transferRequest
+	if err := decode(r, &req, false); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if req.OperatorID <= 0 || req.To <= 0 {
+		h.fail(w, r, hotline.Errorf(hotline.EINVALID, "a transfer names the operator talking (operator_id) and the one to transfer to (to), as positive numbers"))
+		return
+	}
+	ctx := r.Context()
+	target, err := h.auth.Operators.Operator(ctx, req.OperatorID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := by.MayControl(target); err != nil {
+		h.log.Warn("control: transfer refused", "call", callID, "operator", req.OperatorID, "actor", by.Login, "claimed_as", claim(r))
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.sb.Transfer(ctx, by, req.OperatorID, callID, req.To); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Info("control: transfer", "call", callID, "operator", req.OperatorID, "to", req.To, "actor", by.Login, "claimed_as", claim(r))
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
 func (h *handler) operator(w http.ResponseWriter, r *http.Request, by hotline.Actor) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -242,30 +313,25 @@ func (h *handler) operator(w http.ResponseWriter, r *http.Request, by hotline.Ac
 	}
 	action := r.PathValue("action")
 	var req pauseRequest
+	var cb callbackRequest
 	switch action {
 	case "pause":
-		if r.ContentLength != 0 {
-			dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
-			dec.DisallowUnknownFields()
-			derr := dec.Decode(&req)
-			if derr == nil {
-				// One object and nothing after it: a second one or garbage is not silently dropped.
-				if _, next := dec.Token(); !errors.Is(next, io.EOF) {
-					derr = errors.New("want one JSON object, and nothing after it")
-				}
-			}
-			if derr != nil && !errors.Is(derr, io.EOF) {
-				h.fail(w, r, hotline.Wrapf(hotline.EINVALID, derr, "pause request: %v", derr))
-				return
-			}
+		if err := decode(r, &req, true); err != nil {
+			h.fail(w, r, err)
+			return
 		}
 		if err := hotline.ValidPauseReason(req.Reason); err != nil {
 			h.fail(w, r, err)
 			return
 		}
+	case "callback":
+		if err := decode(r, &cb, false); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	case "resume", "login", "logout":
 	default:
-		h.fail(w, r, hotline.Errorf(hotline.ENOTFOUND, "no operator action %q (pause, resume, login, logout)", action))
+		h.fail(w, r, hotline.Errorf(hotline.ENOTFOUND, "no operator action %q (pause, resume, login, logout, callback)", action))
 		return
 	}
 	ctx := r.Context()
@@ -288,6 +354,8 @@ func (h *handler) operator(w http.ResponseWriter, r *http.Request, by hotline.Ac
 		err = h.sb.Login(ctx, by, id)
 	case "logout":
 		err = h.sb.Logout(ctx, by, id)
+	case "callback":
+		err = h.sb.CallBack(ctx, by, id, cb.Number, cb.CaseID)
 	}
 	if err != nil {
 		h.fail(w, r, err)
@@ -420,6 +488,16 @@ func (c *Client) Login(ctx context.Context, operatorID int64) error {
 // Logout logs an operator out.
 func (c *Client) Logout(ctx context.Context, operatorID int64) error {
 	return c.call(ctx, http.MethodPost, fmt.Sprintf("/v1/operators/%d/logout", operatorID), nil, nil)
+}
+
+// Transfer transfers the caller of call callID, talking with operator operatorID, to operator to.
+func (c *Client) Transfer(ctx context.Context, operatorID int64, callID string, to int64) error {
+	return c.call(ctx, http.MethodPost, "/v1/calls/"+url.PathEscape(callID)+"/transfer", transferRequest{OperatorID: operatorID, To: to}, nil)
+}
+
+// CallBack has hotline dial number for operator operatorID, from case caseID.
+func (c *Client) CallBack(ctx context.Context, operatorID int64, number string, caseID int64) error {
+	return c.call(ctx, http.MethodPost, fmt.Sprintf("/v1/operators/%d/callback", operatorID), callbackRequest{Number: number, CaseID: caseID}, nil)
 }
 
 // ReloadOperators makes the daemon re-read operators from the journal.

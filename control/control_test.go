@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -61,6 +62,15 @@ func (f *fakeBoard) Logout(_ context.Context, by hotline.Actor, id int64) error 
 }
 func (f *fakeBoard) ReloadOperators(_ context.Context, by hotline.Actor) error {
 	f.calls = append(f.calls, "reload by "+by.Login)
+	return f.err
+}
+
+func (f *fakeBoard) Transfer(_ context.Context, by hotline.Actor, id int64, call string, to int64) error {
+	f.calls = append(f.calls, "transfer "+call+" of "+itoa(id)+" to "+itoa(to)+" by "+by.Login)
+	return f.err
+}
+func (f *fakeBoard) CallBack(_ context.Context, by hotline.Actor, id int64, number string, caseID int64) error {
+	f.calls = append(f.calls, "callback "+number+" for "+itoa(id)+" case "+itoa(caseID)+" by "+by.Login)
 	return f.err
 }
 
@@ -166,6 +176,8 @@ func TestOperatorActions(t *testing.T) {
 		{func() error { return c.Login(ctx, 8) }, "login 8 by " + me},
 		{func() error { return c.Logout(ctx, 8) }, "logout 8 by " + me},
 		{func() error { return c.ReloadOperators(ctx) }, "reload by " + me},
+		{func() error { return c.Transfer(ctx, 7, "1700000000.1", 8) }, "transfer 1700000000.1 of 7 to 8 by " + me},
+		{func() error { return c.CallBack(ctx, 8, "+79001234567", 42) }, "callback +79001234567 for 8 case 42 by " + me},
 	}
 	for i, s := range steps {
 		if err := s.do(); err != nil {
@@ -310,12 +322,25 @@ func TestAuthorisation(t *testing.T) {
 		{"a uid without a name is refused", nameless, "", "POST", "/v1/operators/7/pause", 403, ""},
 		{"an unknown operator is not found, for an administrator", root, "", "POST", "/v1/operators/99/pause", 404, ""},
 		{"an unknown action is not found", root, "", "POST", "/v1/operators/7/dance", 404, ""},
+		{"an operator transfers their caller", ivanova, "", "POST", "/v1/calls/c1/transfer", 200, "transfer c1 of 7 to 8 by ivanova"},
+		{"an administrator transfers anyone's caller", admin, "", "POST", "/v1/calls/c1/transfer", 200, "transfer c1 of 7 to 8 by admin"},
+		{"an operator may not transfer a colleague's caller", petrov, "ivanova", "POST", "/v1/calls/c1/transfer", 403, ""},
+		{"an operator calls back for themself", ivanova, "", "POST", "/v1/operators/7/callback", 200, "callback +79001234567 for 7 case 5 by ivanova"},
+		{"an operator may not call back for a colleague", petrov, "", "POST", "/v1/operators/7/callback", 403, ""},
+		{"a removed operator may not call back", gone, "", "POST", "/v1/operators/10/callback", 403, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fb := &fakeBoard{}
 			h := Handler(fb, authority(), nil)
-			req := httptest.NewRequestWithContext(withPeer(context.Background(), Peer{UID: tt.uid, PID: 4242}), tt.method, tt.path, nil)
+			var body io.Reader
+			switch {
+			case strings.HasSuffix(tt.path, "/transfer"):
+				body = strings.NewReader(`{"operator_id":7,"to":8}`)
+			case strings.HasSuffix(tt.path, "/callback"):
+				body = strings.NewReader(`{"number":"+79001234567","case_id":5}`)
+			}
+			req := httptest.NewRequestWithContext(withPeer(context.Background(), Peer{UID: tt.uid, PID: 4242}), tt.method, tt.path, body)
 			if tt.claim != "" {
 				req.Header.Set(ClaimHeader, tt.claim)
 			}
@@ -458,5 +483,35 @@ func TestListenKeepsANonSocket(t *testing.T) {
 	}
 	if b, err := os.ReadFile(path); err != nil || string(b) != "the journal" {
 		t.Errorf("the file was touched: %q, %v", b, err)
+	}
+}
+
+// A transfer or a call-back with a body that is missing, malformed, has unknown fields or more than
+// one object is refused as invalid, and the switchboard is not asked.
+func TestWorkplaceRequestBadBodies(t *testing.T) {
+	for _, tc := range []struct {
+		name, path, body string
+	}{
+		{"transfer without a body", "/v1/calls/c1/transfer", ""},
+		{"transfer without the target", "/v1/calls/c1/transfer", `{"operator_id":7}`},
+		{"transfer with an unknown field", "/v1/calls/c1/transfer", `{"operator_id":7,"to":8,"force":true}`},
+		{"transfer with two objects", "/v1/calls/c1/transfer", `{"operator_id":7,"to":8}{}`},
+		{"call-back without a body", "/v1/operators/7/callback", ""},
+		{"call-back that is not JSON", "/v1/operators/7/callback", `number=1`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fb := &fakeBoard{}
+			h := Handler(fb, selfAuthority(), nil)
+			req := httptest.NewRequestWithContext(withPeer(context.Background(), Peer{UID: uint32(os.Getuid()), PID: 4242}),
+				http.MethodPost, tc.path, strings.NewReader(tc.body))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `"invalid"`) {
+				t.Errorf("status %d %s, want 400 invalid", rec.Code, strings.TrimSpace(rec.Body.String()))
+			}
+			if len(fb.calls) != 0 {
+				t.Errorf("switchboard asked %v", fb.calls)
+			}
+		})
 	}
 }

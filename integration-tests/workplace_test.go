@@ -1,13 +1,16 @@
 package integrationtests
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hotline-dev/hotline"
@@ -15,6 +18,7 @@ import (
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/switchboard"
+	"github.com/hotline-dev/hotline/web"
 	"github.com/hotline-dev/hotline/web/browsertest"
 )
 
@@ -33,6 +37,7 @@ type workplaceRig struct {
 	specID   int64
 	adminID  int64
 	topic    hotline.Topic
+	serve    *serveProcess
 }
 
 func startWorkplaceRig(t *testing.T) *workplaceRig {
@@ -76,7 +81,7 @@ func startWorkplaceRig(t *testing.T) *workplaceRig {
 
 	addr := freeLoopbackAddr(t)
 	r.url = "http://" + addr
-	startServeProcess(t, r.d, "HOTLINE_WEB_LISTEN="+addr)
+	r.serve = startServeProcess(t, r.d, "HOTLINE_WEB_LISTEN="+addr)
 	if _, err := r.d.WaitStatus(15*time.Second, func(st switchboard.Status) bool { return st.Connected }); err != nil {
 		t.Fatalf("hotline serve (process) not serving: %v", err)
 	}
@@ -171,7 +176,6 @@ func TestWorkplaceInTheBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the operator's handset is not rung: %v", err)
 	}
-	rungAt := time.Now()
 	took, err := browsertest.WaitText(op, "#caller-number", number, time.Second)
 	if err != nil {
 		t.Fatalf("the caller's card did not pop up within 1 s of the offer: %v", err)
@@ -180,7 +184,6 @@ func TestWorkplaceInTheBrowser(t *testing.T) {
 	if _, err := browsertest.WaitText(op, "#caller-history", earlier.Number, time.Second); err != nil {
 		t.Errorf("the card does not list the caller's earlier case: %v", err)
 	}
-	_ = rungAt
 	browsertest.Screenshot(t, op, "workplace-screen-pop.png")
 	if err := in.Answer(ctx); err != nil {
 		t.Fatal(err)
@@ -189,17 +192,19 @@ func TestWorkplaceInTheBrowser(t *testing.T) {
 		t.Fatalf("the caller does not hear the operator: %v", err)
 	}
 
-	// «Добавить»: the registration card, filled and saved during the call.
+	// «Добавить»: the registration card, filled and saved during the call: the type (which
+	// reloads the topic list), the topic (which loads the scripts), the person, the question.
 	do(t, op, 10*time.Second, "open the registration card",
 		chromedp.Click(chromedp.ID("add-case")),
 		chromedp.WaitVisible(chromedp.ID("case-card")),
-		chromedp.SetValue(chromedp.CSS(`#case-card [name="type"]`), string(hotline.TypeComplaint)),
 	)
+	choose(t, op, "#type", string(hotline.TypeComplaint))
+	do(t, op, 10*time.Second, "the complaint topics",
+		chromedp.WaitReady(chromedp.CSS(`#topic option[value="`+r.topic.Code+`"]`)))
+	choose(t, op, "#topic", r.topic.Code)
 	do(t, op, 10*time.Second, "fill the registration card",
-		chromedp.SetValue(chromedp.CSS(`#case-card [name="topic"]`), r.topic.Code),
-		chromedp.SendKeys(chromedp.CSS(`#case-card [name="full_name"]`), "Смирнова Ольга Ивановна"),
-		chromedp.SendKeys(chromedp.CSS(`#case-card [name="description"]`), "Поликлиника отказала в записи к кардиологу"),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('#case-card [name="topic"]').dispatchEvent(new Event('change', {bubbles: true}))`),
+		chromedp.SendKeys(chromedp.ID("full_name"), "Смирнова Ольга Ивановна"),
+		chromedp.SendKeys(chromedp.ID("description"), "Поликлиника отказала в записи к кардиологу"),
 	)
 	// The topic's script and its recommended specialist, free, with the transfer button.
 	sel := fmt.Sprintf(`#scripts li[data-operator="%d"]`, r.specID)
@@ -237,11 +242,13 @@ func TestWorkplaceInTheBrowser(t *testing.T) {
 	}
 
 	// The operator closes the case as forwarded to the specialist: it is theirs to answer.
-	do(t, op, 10*time.Second, "close the case as forwarded",
+	do(t, op, 10*time.Second, "open the case to close it",
 		chromedp.Navigate(fmt.Sprintf("%s/cases/%d/edit", r.url, saved.ID)),
 		chromedp.WaitVisible(chromedp.ID("close-case")),
-		chromedp.SetValue(chromedp.CSS(`[name="result"]`), string(hotline.ResultForwarded)),
-		chromedp.SetValue(chromedp.CSS(`[name="forward_to"]`), fmt.Sprint(r.specID)),
+	)
+	choose(t, op, `[name="result"]`, string(hotline.ResultForwarded))
+	choose(t, op, `[name="forward_to"]`, fmt.Sprint(r.specID))
+	do(t, op, 10*time.Second, "close the case as forwarded",
 		chromedp.SendKeys(chromedp.CSS(`[name="comment"]`), "Переадресовано специалисту СМО"),
 		chromedp.Click(chromedp.ID("close-case")),
 	)
@@ -279,6 +286,42 @@ func TestWorkplaceInTheBrowser(t *testing.T) {
 	if c, err := st.Case(ctx, waiting.ID); err != nil || c.Status != hotline.StatusApproved {
 		t.Errorf("the approved case: %+v %v", c, err)
 	}
+
+	// Neither the password nor any session id is in hotline's log or in the journal's files.
+	var secrets []string
+	for _, who := range []context.Context{op, spec, admin} {
+		got, err := chromedp.Call(who, network.GetCookies, network.GetCookiesParams{URLs: []string{r.url}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range got.Cookies {
+			if c.Name == web.SessionCookie && len(c.Value) >= 16 {
+				secrets = append(secrets, c.Value)
+			}
+		}
+	}
+	if len(secrets) != 3 {
+		t.Fatalf("want the three users' session cookies, got %d", len(secrets))
+	}
+	secrets = append(secrets, workplacePassword)
+	files := []string{r.serve.logPath}
+	for _, suffix := range []string{"", "-wal"} {
+		files = append(files, r.d.Config.Journal.Path+suffix)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			if os.IsNotExist(err) {
+				continue
+			}
+			t.Fatal(err)
+		}
+		for _, sec := range secrets {
+			if bytes.Contains(b, []byte(sec)) {
+				t.Errorf("%s holds a secret (a password or a session id) in clear", f)
+			}
+		}
+	}
 }
 
 // waitFor polls cond every 50 ms for up to d.
@@ -302,4 +345,14 @@ func do(t *testing.T, ctx context.Context, limit time.Duration, what string, act
 	if err := chromedp.Do(sctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// choose picks value in the select sel as a person does: the value, then a change event (htmx
+// listens for it).
+func choose(t *testing.T, ctx context.Context, sel, value string) {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e || ![...e.options].some(o => o.value === %q)) return false;
+		e.value = %q; e.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, sel, value, value)
+	do(t, ctx, 10*time.Second, "choose "+value+" in "+sel,
+		chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
 }

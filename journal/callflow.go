@@ -741,3 +741,74 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// CaseCallback is a call-back asked from the workplace for a case: hotline dialled Number for
+// operator OperatorID, asked by the login By; What says how far it came.
+type CaseCallback struct {
+	CaseID     int64
+	OperatorID int64
+	Number     string
+	Channel    string // the dialled channel: once answered, the person's call (filed by StartCall)
+	What       string // CallbackDialled, CallbackAnswered, CallbackNotAnswered
+	Why        string // with CallbackNotAnswered: busy, no answer, the dialling failed
+	By         string // who asked, for CallbackDialled; the call flow for the others
+}
+
+// What came of a workplace call-back (CaseCallback.What): the history's actions are these words.
+const (
+	CallbackDialled     = "dialled"
+	CallbackAnswered    = "answered"
+	CallbackNotAnswered = "not answered"
+)
+
+// NoteCaseCallback writes a call-back's progress in case n.CaseID's history («callback dialled»
+// with the number and the operator, then «callback answered» or «callback not answered»); an
+// answered call-back's call is put on the case, so the card lists it and its recording. A case
+// that does not exist is ENOTFOUND (the call flow's outbox drops the write rather than retry it).
+func (s *Store) NoteCaseCallback(ctx context.Context, n CaseCallback) error {
+	var action string
+	switch n.What {
+	case CallbackDialled, CallbackAnswered, CallbackNotAnswered:
+		action = "callback " + n.What
+	default:
+		return hotline.Errorf(hotline.EINVALID, "a call-back is dialled, answered or not answered, not %q", clip(n.What))
+	}
+	for _, f := range []struct{ name, v string }{{"number", n.Number}, {"channel", n.Channel}, {"reason", n.Why}, {"actor", n.By}} {
+		if len(f.v) > hotline.MaxNameLen {
+			return hotline.Errorf(hotline.EINVALID, "call-back on case #%d: %s is longer than %d bytes", n.CaseID, f.name, hotline.MaxNameLen)
+		}
+	}
+	by := hotline.SystemActor
+	if n.By != "" {
+		by = hotline.Actor{Login: n.By}
+	}
+	return s.write(ctx, "note a call-back", func(tx *sqlx.Tx) error {
+		if _, err := getCase(ctx, tx, n.CaseID); err != nil {
+			return err
+		}
+		changes := []Change{{Field: "number", To: n.Number}, {Field: "operator", To: strconv.FormatInt(n.OperatorID, 10)}}
+		if n.Channel != "" {
+			changes = append(changes, Change{Field: "call", To: n.Channel})
+		}
+		if n.Why != "" {
+			changes = append(changes, Change{Field: "reason", To: n.Why})
+		}
+		if err := s.record(ctx, tx, by, "case", n.CaseID, n.CaseID, action, changes); err != nil {
+			return err
+		}
+		if n.What != CallbackAnswered || n.Channel == "" {
+			return nil
+		}
+		call, err := callByChannel(ctx, tx, n.Channel)
+		if hotline.ErrorCode(err) == hotline.ENOTFOUND {
+			return nil // not filed (a write refused before it): the history says the call all the same
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.attachCall(ctx, tx, hotline.SystemActor, n.CaseID, call.ID, n.Channel); err != nil && hotline.ErrorCode(err) != hotline.ECONFLICT {
+			return err
+		}
+		return nil
+	})
+}

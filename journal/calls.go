@@ -222,6 +222,9 @@ func (s *Store) RegisterCall(ctx context.Context, by hotline.Actor, callID int64
 	if err := s.prepareNew(by, c); err != nil {
 		return err
 	}
+	if err := checkLinks(link); err != nil {
+		return err
+	}
 	err := s.write(ctx, "register a call", func(tx *sqlx.Tx) error {
 		if err := mayRegister(ctx, tx, by, call); err != nil {
 			return err
@@ -232,17 +235,7 @@ func (s *Store) RegisterCall(ctx context.Context, by hotline.Actor, callID int64
 		if err := s.attachCall(ctx, tx, by, c.ID, callID, call.Channel); err != nil {
 			return err
 		}
-		seen := map[int64]bool{}
-		for _, id := range link {
-			if seen[id] {
-				return hotline.Errorf(hotline.EINVALID, "case #%d is named twice to link", id)
-			}
-			seen[id] = true
-			if err := s.link(ctx, tx, by, *c, id); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.linkHistory(ctx, tx, by, *c, call, link)
 	})
 	if err != nil {
 		c.ID, c.Number = 0, "" // rolled back: no such case
@@ -261,17 +254,41 @@ func mayRegister(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, call callRo
 	if len(own) > 0 && by.OperatorID != 0 {
 		return hotline.Errorf(hotline.ECONFLICT, "call %d is already on your open case (%d of them): edit that card (hotline case update) instead of a second one", call.ID, len(own))
 	}
+	return onCall(ctx, tx, by, call.ID)
+}
+
+// onCall refuses anyone but an operator who is or was on call id (an administrator, or the
+// system, may see any call): whoever answers registers it, and only they read it from a card.
+func onCall(ctx context.Context, q querier, by hotline.Actor, id int64) error {
 	if by.IsAdministrator() || by.Role == hotline.RoleSystem {
 		return nil
 	}
 	var talked int
-	if err := tx.GetContext(ctx, &talked, `SELECT count(*) FROM legs WHERE call_ref = ? AND operator_id = ?`, call.ID, by.OperatorID); err != nil {
+	if err := q.GetContext(ctx, &talked, `SELECT count(*) FROM legs WHERE call_ref = ? AND operator_id = ?`, id, by.OperatorID); err != nil {
 		return err
 	}
-	if talked == 0 {
-		return hotline.Errorf(hotline.EFORBIDDEN, "%s did not talk to the caller of call %d: the operator who answered registers it (or an administrator)", by.Login, call.ID)
+	if talked == 0 || by.OperatorID == 0 {
+		return hotline.Errorf(hotline.EFORBIDDEN, "%s did not talk to the caller of call %d: the operator who answered registers it (or an administrator)", by.Login, id)
 	}
 	return nil
+}
+
+// CallOf returns the call whose caller's channel id is channel (the switchboard's call id; never
+// the journal's numeric id), with its legs and cases, for by to register: an operator who is or
+// was on it, or an administrator (the rule RegisterCall applies).
+func (s *Store) CallOf(ctx context.Context, by hotline.Actor, channel string) (hotline.Call, error) {
+	channel = strings.TrimSpace(channel)
+	if channel == "" || len(channel) > hotline.MaxNameLen {
+		return hotline.Call{}, hotline.Errorf(hotline.EINVALID, "a call is named by its channel id")
+	}
+	r, err := callByChannel(ctx, s.r, channel)
+	if err != nil {
+		return hotline.Call{}, s.dbError(err, "find call")
+	}
+	if err := onCall(ctx, s.r, by, r.ID); err != nil {
+		return hotline.Call{}, s.dbError(err, "find call")
+	}
+	return s.Call(ctx, r.ID)
 }
 
 // CaseLegs lists the legs of every call of case caseID, in the order they began.

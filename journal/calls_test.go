@@ -2,6 +2,7 @@ package journal_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -816,5 +817,67 @@ func TestAnsweredCallStaysAnswered(t *testing.T) {
 	}
 	if c := f.call(t, "kept-1"); c.Outcome != hotline.OutcomeAnswered || c.OperatorID != f.op1.OperatorID || !c.EndedAway {
 		t.Errorf("call = %+v; want answered (by operator 1), ended away", c)
+	}
+}
+
+// A call-back from the workplace: its dialling, then its answer, are in the case's history, and
+// the answered call is put on the case; an unknown case is ENOTFOUND (not retried), a bad step
+// EINVALID, and an answer whose call was never filed still notes the history.
+func TestNoteCaseCallback(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.overflowed(t, "asked", "+79121234567")
+	da, err := f.s.OpenDelayedAnswer(ctx, "asked", journal.DelayedCallback, journal.DelayedAnswerRule{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := f.op1.OperatorID
+	note := func(what, channel, why, by string) error {
+		return f.s.NoteCaseCallback(ctx, journal.CaseCallback{CaseID: da.ID, OperatorID: op, Number: "+79121234567",
+			Channel: channel, What: what, Why: why, By: by})
+	}
+	if err := note(journal.CallbackDialled, "case1-cb5", "", "petrov"); err != nil {
+		t.Fatal(err)
+	}
+	if err := note(journal.CallbackNotAnswered, "case1-cb5", "busy", ""); err != nil {
+		t.Fatal(err)
+	}
+	at := f.clk.Now()
+	if _, err := f.s.StartCall(ctx, journal.CallStart{CallID: "case1-cb6", CallerNumber: "+79121234567", ArrivedAt: at, QueuedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := note(journal.CallbackAnswered, "case1-cb6", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := note(journal.CallbackAnswered, "case1-cb6", "", ""); err != nil { // a replay: attached once
+		t.Fatal(err)
+	}
+	hist, err := f.s.History(ctx, journal.HistoryFilter{CaseID: da.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range hist {
+		if strings.HasPrefix(e.Action, "callback ") || e.Action == "call attached" {
+			got = append(got, e.Actor+" "+e.Action)
+		}
+	}
+	want := []string{"system call attached", "petrov callback dialled", "system callback not answered", "system callback answered", "system call attached", "system callback answered"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("history = %q, want %q", got, want)
+	}
+	for _, e := range hist {
+		if e.Action == "callback dialled" && !strings.Contains(fmt.Sprint(e.Changes), "+79121234567") {
+			t.Errorf("dialled without the number: %+v", e)
+		}
+	}
+	calls, err := f.s.CaseCalls(ctx, da.ID)
+	if err != nil || len(calls) != 2 || calls[1].Channel != "case1-cb6" {
+		t.Errorf("case calls = %+v, %v; want the call that asked and the call-back", calls, err)
+	}
+	wantCode(t, f.s.NoteCaseCallback(ctx, journal.CaseCallback{CaseID: 999999, OperatorID: op, Number: "+79121234567", What: journal.CallbackDialled}), hotline.ENOTFOUND)
+	wantCode(t, note("rang twice", "", "", ""), hotline.EINVALID)
+	if err := note(journal.CallbackAnswered, "never-filed", "", ""); err != nil {
+		t.Errorf("answer of a call never filed: %v", err)
 	}
 }

@@ -44,6 +44,9 @@ func (s *Store) OpenCard(ctx context.Context, by hotline.Actor, card Card) error
 	if err := s.prepareNew(by, c); err != nil {
 		return err
 	}
+	if err := checkLinks(card.Links); err != nil {
+		return err
+	}
 	if a := card.Attachment; a != nil {
 		if err := s.prepareAttachment(a, 0); err != nil {
 			return err
@@ -63,15 +66,8 @@ func (s *Store) OpenCard(ctx context.Context, by hotline.Actor, card Card) error
 				return err
 			}
 		}
-		seen := map[int64]bool{}
-		for _, id := range card.Links {
-			if seen[id] {
-				return hotline.Errorf(hotline.EINVALID, "case #%d is named twice to link", id)
-			}
-			seen[id] = true
-			if err := s.link(ctx, tx, by, *c, id); err != nil {
-				return err
-			}
+		if err := s.linkHistory(ctx, tx, by, *c, call, card.Links); err != nil {
+			return err
 		}
 		if a := card.Attachment; a != nil {
 			a.CaseID = c.ID
@@ -86,4 +82,43 @@ func (s *Store) OpenCard(ctx context.Context, by hotline.Actor, card Card) error
 		}
 	}
 	return err
+}
+
+// checkLinks refuses more links than a registration makes (hotline.MaxLinks) and a case named
+// twice, before any transaction.
+func checkLinks(ids []int64) error {
+	if len(ids) > hotline.MaxLinks {
+		return hotline.Errorf(hotline.EINVALID, "%d cases to link: at most %d", len(ids), hotline.MaxLinks)
+	}
+	seen := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] {
+			return hotline.Errorf(hotline.EINVALID, "case #%d is named twice to link", id)
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+// linkHistory links new case c, registered for call (zero: none), to the caller's earlier cases
+// ids in tx: each must be the same person's (hotline.Case.CanLinkHistory), by the case's number
+// and policy or by the number the call came from (the history the card showed).
+func (s *Store) linkHistory(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, c hotline.Case, call callRow, ids []int64) error {
+	byCall := c
+	if call.CallerValid {
+		byCall.CallerNumber = call.CallerNumber
+	}
+	for _, id := range ids {
+		b, err := getCase(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := c.CanLinkHistory(&b); err != nil && byCall.CanLinkHistory(&b) != nil {
+			return err
+		}
+		if err := s.link(ctx, tx, by, c, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -14,7 +14,7 @@ import (
 )
 
 const caseCols = `id, created_at, channel, caller_number, full_name, birth_date, policy_number, address, type, topic,
-	description, owner_id, due_at, status, result, comment, forwarded_to, extend_to, review_note, created_by, updated_at, version`
+	description, owner_id, due_at, status, result, comment, forwarded_to, extend_to, review_note, created_by, created_by_id, updated_at, version`
 
 type caseRow struct {
 	ID           int64          `db:"id"`
@@ -37,6 +37,7 @@ type caseRow struct {
 	ExtendTo     sql.NullInt64  `db:"extend_to"`
 	ReviewNote   string         `db:"review_note"`
 	CreatedBy    string         `db:"created_by"`
+	CreatedByID  sql.NullInt64  `db:"created_by_id"`
 	UpdatedAt    int64          `db:"updated_at"`
 	Version      int64          `db:"version"`
 }
@@ -47,7 +48,7 @@ func (r caseRow) toCase() hotline.Case {
 		Type: hotline.CaseType(r.Type), Topic: r.Topic.String, Description: r.Description, OwnerID: r.OwnerID.Int64,
 		DueAt: fromMS(r.DueAt), Status: hotline.CaseStatus(r.Status), Result: hotline.Result(r.Result), Comment: r.Comment,
 		ForwardedTo: r.ForwardedTo.Int64, UpdatedAt: time.UnixMilli(r.UpdatedAt).UTC(), ExtendTo: fromMS(r.ExtendTo),
-		ReviewNote: r.ReviewNote, CreatedBy: r.CreatedBy, Version: r.Version}
+		ReviewNote: r.ReviewNote, CreatedBy: r.CreatedBy, CreatedByID: r.CreatedByID.Int64, Version: r.Version}
 	c.Number = CaseNumber(c.CreatedAt, c.ID)
 	return c
 }
@@ -183,10 +184,10 @@ func (s *Store) insertCase(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, c
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO cases (created_at, channel, caller_number, full_name, full_name_fold, birth_date,
 		policy_number, address, type, topic, description, owner_id, due_at, status, result, comment, forwarded_to, extend_to,
-		review_note, created_by, updated_at, search_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		review_note, created_by, created_by_id, updated_at, search_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.CreatedAt.UnixMilli(), c.Channel, c.CallerNumber, c.Person.FullName, fold(c.Person.FullName), c.Person.BirthDate,
 		c.Person.PolicyNumber, c.Person.Address, c.Type, nullStr(c.Topic), c.Description, nullID(c.OwnerID), ms(c.DueAt),
-		c.Status, c.Result, c.Comment, nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.CreatedBy, c.UpdatedAt.UnixMilli(),
+		c.Status, c.Result, c.Comment, nullID(c.ForwardedTo), ms(c.ExtendTo), c.ReviewNote, c.CreatedBy, nullID(c.CreatedByID), c.UpdatedAt.UnixMilli(),
 		caseSearchFold(c.Person.FullName, c.Person.PolicyNumber, c.Description))
 	if err != nil {
 		return err
@@ -365,18 +366,44 @@ func staleVersion(c hotline.Case, seen int64) error {
 
 // UpdateCase edits a case card (in progress or delayed answer, by its owner or an administrator).
 func (s *Store) UpdateCase(ctx context.Context, by hotline.Actor, id int64, u CaseUpdate) (hotline.Case, error) {
-	var with []func(tx *sqlx.Tx, c hotline.Case) error
-	if u.IfVersion != 0 {
-		// First, so that a stale card is told so before any other refusal.
-		with = append(with, func(_ *sqlx.Tx, c hotline.Case) error { return staleVersion(c, u.IfVersion) })
+	apply, with, err := s.caseEdit(ctx, by, id, u)
+	if err != nil {
+		return hotline.Case{}, err
 	}
+	return s.change(ctx, by, id, "updated", apply, with...)
+}
+
+// CloseCard saves the card's edit u and closes the case with cl in one transaction (the
+// «Закрыть обращение» button posts the whole card): both or neither. u.IfVersion refuses a card
+// based on a version someone else has written since (ErrStaleVersion).
+func (s *Store) CloseCard(ctx context.Context, by hotline.Actor, id int64, u CaseUpdate, cl hotline.Closing) (hotline.Case, error) {
+	if u.SetInProgress {
+		return hotline.Case{}, hotline.Errorf(hotline.EINVALID, "a case is set in progress and closed by two separate actions")
+	}
+	apply, with, err := s.caseEdit(ctx, by, id, u)
+	if err != nil {
+		return hotline.Case{}, err
+	}
+	return s.change(ctx, by, id, closeAction(cl.Result), func(c *hotline.Case, now time.Time) error {
+		if err := apply(c, now); err != nil {
+			return err
+		}
+		return c.Close(by, cl, now)
+	}, with...)
+}
+
+// caseEdit is edit u of case id as change applies it, and what is written with it.
+func (s *Store) caseEdit(ctx context.Context, by hotline.Actor, id int64, u CaseUpdate) (func(c *hotline.Case, now time.Time) error, []func(tx *sqlx.Tx, c hotline.Case) error, error) {
+	var with []func(tx *sqlx.Tx, c hotline.Case) error
+	// First, so that a stale card is told so before any other refusal.
+	with = append(with, ifVersionIs(u.IfVersion)...)
 	if a := u.Attachment; a != nil {
 		if err := s.prepareAttachment(a, id); err != nil {
-			return hotline.Case{}, err
+			return nil, nil, err
 		}
 		with = append(with, func(tx *sqlx.Tx, c hotline.Case) error { return s.attach(ctx, tx, by, c, a) })
 	}
-	return s.change(ctx, by, id, "updated", func(c *hotline.Case, now time.Time) error {
+	return func(c *hotline.Case, now time.Time) error {
 		if err := c.Editable(by); err != nil {
 			return err
 		}
@@ -420,20 +447,24 @@ func (s *Store) UpdateCase(ctx context.Context, by hotline.Actor, id int64, u Ca
 		}
 		c.UpdatedAt = now
 		return nil
-	}, with...)
+	}, with, nil
+}
+
+// closeAction names a close's history event by its result.
+func closeAction(r hotline.Result) string {
+	switch r {
+	case hotline.ResultForwarded:
+		return "forwarded"
+	case hotline.ResultExtended:
+		return "extension requested"
+	}
+	return "closed"
 }
 
 // CloseCase applies the operator's result (hotline.Case.Close): under review, or a delayed
 // answer for the forward target, or an extension awaiting approval.
 func (s *Store) CloseCase(ctx context.Context, by hotline.Actor, id int64, cl hotline.Closing) (hotline.Case, error) {
-	action := "closed"
-	switch cl.Result {
-	case hotline.ResultForwarded:
-		action = "forwarded"
-	case hotline.ResultExtended:
-		action = "extension requested"
-	}
-	return s.change(ctx, by, id, action, func(c *hotline.Case, now time.Time) error { return c.Close(by, cl, now) })
+	return s.change(ctx, by, id, closeAction(cl.Result), func(c *hotline.Case, now time.Time) error { return c.Close(by, cl, now) })
 }
 
 // SetInProgress is the owner's "I called the person back" on a delayed answer.
@@ -443,12 +474,31 @@ func (s *Store) SetInProgress(ctx context.Context, by hotline.Actor, id int64) (
 
 // ApproveCase is the administrator's approval (hotline.Case.Approve).
 func (s *Store) ApproveCase(ctx context.Context, by hotline.Actor, id int64) (hotline.Case, error) {
-	return s.change(ctx, by, id, "approved", func(c *hotline.Case, now time.Time) error { return c.Approve(by, now) })
+	return s.ApproveCaseAt(ctx, by, id, 0)
+}
+
+// ApproveCaseAt is ApproveCase of the case as the administrator saw it: ifVersion, when not 0,
+// refuses a case written since (ErrStaleVersion), in the transaction that approves it.
+func (s *Store) ApproveCaseAt(ctx context.Context, by hotline.Actor, id, ifVersion int64) (hotline.Case, error) {
+	return s.change(ctx, by, id, "approved", func(c *hotline.Case, now time.Time) error { return c.Approve(by, now) }, ifVersionIs(ifVersion)...)
 }
 
 // ReturnCase sends a case under review back to its owner with a reason (administrators only).
 func (s *Store) ReturnCase(ctx context.Context, by hotline.Actor, id int64, reason string) (hotline.Case, error) {
-	return s.change(ctx, by, id, "returned", func(c *hotline.Case, now time.Time) error { return c.Return(by, reason, now) })
+	return s.ReturnCaseAt(ctx, by, id, reason, 0)
+}
+
+// ReturnCaseAt is ReturnCase of the case as the administrator saw it (ifVersion as ApproveCaseAt).
+func (s *Store) ReturnCaseAt(ctx context.Context, by hotline.Actor, id int64, reason string, ifVersion int64) (hotline.Case, error) {
+	return s.change(ctx, by, id, "returned", func(c *hotline.Case, now time.Time) error { return c.Return(by, reason, now) }, ifVersionIs(ifVersion)...)
+}
+
+// ifVersionIs is the check of a change based on version v (none for 0), for change's with.
+func ifVersionIs(v int64) []func(tx *sqlx.Tx, c hotline.Case) error {
+	if v == 0 {
+		return nil
+	}
+	return []func(tx *sqlx.Tx, c hotline.Case) error{func(_ *sqlx.Tx, c hotline.Case) error { return staleVersion(c, v) }}
 }
 
 // ReopenCase puts an approved case back in progress with a reason (administrators only).

@@ -29,6 +29,9 @@ const (
 	MaxDraftBytes = 64 << 10
 	// DraftMaxAge is how long a draft nobody saved is kept: SaveDraft drops its operator's older ones.
 	DraftMaxAge = 7 * 24 * time.Hour
+	// MaxDrafts is how many drafts an operator keeps: SaveDraft drops the oldest beyond it (a
+	// person types into a few cards at once, not hundreds).
+	MaxDrafts = 20
 )
 
 // draftFields are the fields a draft may hold, with their limits in characters (the domain's).
@@ -66,6 +69,27 @@ func checkDraftKey(key string) error {
 		return nil
 	}
 	return bad
+}
+
+// mayDraft refuses a draft of a card by could not save: a call's card for a call they are not or
+// were not on (RegisterCall's rule), an edit of a case they may not edit (hotline.Case.Editable).
+func mayDraft(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, key string) error {
+	switch {
+	case strings.HasPrefix(key, "call:"):
+		call, err := callByChannel(ctx, tx, strings.TrimPrefix(key, "call:"))
+		if err != nil {
+			return err
+		}
+		return onCall(ctx, tx, by, call.ID)
+	case strings.HasPrefix(key, "case:"):
+		id, _ := strconv.ParseInt(strings.TrimPrefix(key, "case:"), 10, 64)
+		c, err := getCase(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		return c.Editable(by)
+	}
+	return nil
 }
 
 // draftActor refuses anyone who is not an operator: a draft belongs to a person.
@@ -116,6 +140,9 @@ func (s *Store) SaveDraft(ctx context.Context, by hotline.Actor, key string, fie
 	now := s.now().UTC()
 	d := Draft{Key: key, Fields: fields, Version: version, UpdatedAt: time.UnixMilli(now.UnixMilli()).UTC()}
 	err = s.write(ctx, "save draft", func(tx *sqlx.Tx) error {
+		if err := mayDraft(ctx, tx, by, key); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM case_drafts WHERE operator_id = ? AND updated_at < ?`,
 			by.OperatorID, now.Add(-DraftMaxAge).UnixMilli()); err != nil {
 			return err
@@ -123,6 +150,13 @@ func (s *Store) SaveDraft(ctx context.Context, by hotline.Actor, key string, fie
 		_, err := tx.ExecContext(ctx, `INSERT INTO case_drafts (operator_id, key, fields, version, updated_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (operator_id, key) DO UPDATE SET fields = excluded.fields, version = excluded.version, updated_at = excluded.updated_at`,
 			by.OperatorID, key, string(js), version, now.UnixMilli())
+		if err != nil {
+			return err
+		}
+		// This one and the newest MaxDrafts-1 others stay.
+		_, err = tx.ExecContext(ctx, `DELETE FROM case_drafts WHERE operator_id = ? AND key <> ? AND key NOT IN (
+			SELECT key FROM case_drafts WHERE operator_id = ? AND key <> ? ORDER BY updated_at DESC, key LIMIT ?)`,
+			by.OperatorID, key, by.OperatorID, key, MaxDrafts-1)
 		return err
 	})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 func TestDrafts(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
+	f.answered(t, "ch-draft", "+79121234567", f.op1.OperatorID)
 	key := journal.DraftKeyCall("ch-draft")
 	if _, err := f.s.Draft(ctx, f.op1, key); hotline.ErrorCode(err) != hotline.ENOTFOUND {
 		t.Fatalf("no draft yet: %v", err)
@@ -86,14 +87,16 @@ func TestDraftRefusals(t *testing.T) {
 func TestOldDraftsAreDroppedOnSave(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.s.SaveDraft(ctx, f.op1, "case:1", map[string]string{"type": "complaint"}, 1); err != nil {
+	c1 := f.newCase(t, f.op1, hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"})
+	c2 := f.newCase(t, f.op2, hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"})
+	if _, err := f.s.SaveDraft(ctx, f.op1, journal.DraftKeyCase(c1.ID), map[string]string{"type": "complaint"}, 1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.SaveDraft(ctx, f.op2, "case:1", map[string]string{"type": "complaint"}, 1); err != nil {
+	if _, err := f.s.SaveDraft(ctx, f.op2, journal.DraftKeyCase(c2.ID), map[string]string{"type": "complaint"}, 1); err != nil {
 		t.Fatal(err)
 	}
 	f.clk.Add(journal.DraftMaxAge + time.Minute)
-	if _, err := f.s.Draft(ctx, f.op1, "case:1"); hotline.ErrorCode(err) != hotline.ENOTFOUND {
+	if _, err := f.s.Draft(ctx, f.op1, journal.DraftKeyCase(c1.ID)); hotline.ErrorCode(err) != hotline.ENOTFOUND {
 		t.Fatalf("a draft older than %v must not be restored: %v", journal.DraftMaxAge, err)
 	}
 	if _, err := f.s.SaveDraft(ctx, f.op1, "new", map[string]string{"type": "gratitude"}, 0); err != nil {
@@ -192,5 +195,147 @@ func TestOpenCard(t *testing.T) {
 	w := hotline.Case{Channel: hotline.ChannelWritten, Type: hotline.TypeProposal}
 	if err := f.s.OpenCard(ctx, f.l2, journal.Card{Case: &w}); err != nil || w.OwnerID != f.l2ID {
 		t.Fatalf("written card: %+v %v", w, err)
+	}
+}
+
+// A card links only the caller's own earlier cases (the same number or policy), at most
+// hotline.MaxLinks of them; anything else is refused and nothing is written.
+func TestOpenCardLinksOnlyTheCallersHistory(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	own := f.newCase(t, f.op1, hotline.Case{CallerNumber: "+79121234567", Type: hotline.TypeComplaint, Topic: "clinic-refusal"})
+	byPolicy := f.newCase(t, f.op1, hotline.Case{Person: hotline.Person{PolicyNumber: "7700000000000001"}, Type: hotline.TypeComplaint, Topic: "clinic-refusal"})
+	other := f.newCase(t, f.op2, hotline.Case{CallerNumber: "+79990000000", Type: hotline.TypeComplaint, Topic: "clinic-refusal"})
+	f.answered(t, "ch-links", "+79121234567", f.op1.OperatorID)
+	callID := f.callID(t, "ch-links")
+	many := make([]int64, hotline.MaxLinks+1)
+	for i := range many {
+		many[i] = int64(i + 1)
+	}
+	for _, tt := range []struct {
+		name  string
+		links []int64
+		code  string
+	}{
+		{"another person's case", []int64{own.ID, other.ID}, hotline.EFORBIDDEN},
+		{"too many", many, hotline.EINVALID},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := f.s.CountCases(ctx, journal.CaseFilter{})
+			c := hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"}
+			wantCode(t, f.s.OpenCard(ctx, f.op1, journal.Card{Case: &c, CallID: callID, Links: tt.links}), tt.code)
+			if after, _ := f.s.CountCases(ctx, journal.CaseFilter{}); after != before {
+				t.Fatalf("a refused card left a case: %d → %d", before, after)
+			}
+		})
+	}
+	// The number typed into the card is another (a relative's phone): the history shown, by the
+	// call's number, is still the caller's own.
+	c := hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace", CallerNumber: "+79995554433", Person: hotline.Person{PolicyNumber: "7700000000000001"}}
+	if err := f.s.OpenCard(ctx, f.op1, journal.Card{Case: &c, CallID: callID, Links: []int64{own.ID, byPolicy.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if linked, _ := f.s.LinkedCases(ctx, c.ID); len(linked) != 2 {
+		t.Fatalf("linked %v", linked)
+	}
+}
+
+// A draft is kept only for a card its operator could save: a call they are or were on, a case
+// they may edit; and an operator keeps at most MaxDrafts, the oldest dropped.
+func TestDraftKeysAndLimit(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.answered(t, "ch-mine", "+79121234567", f.op1.OperatorID)
+	theirs := f.newCase(t, f.op2, hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"})
+	mine := f.newCase(t, f.op1, hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"})
+	fields := map[string]string{"description": "x"}
+	for _, tt := range []struct {
+		name string
+		by   hotline.Actor
+		key  string
+		code string
+	}{
+		{"a call they were not on", f.op2, journal.DraftKeyCall("ch-mine"), hotline.EFORBIDDEN},
+		{"no such call", f.op1, journal.DraftKeyCall("ch-none"), hotline.ENOTFOUND},
+		{"another's case", f.op1, journal.DraftKeyCase(theirs.ID), hotline.EFORBIDDEN},
+		{"no such case", f.op1, journal.DraftKeyCase(99999), hotline.ENOTFOUND},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.s.SaveDraft(ctx, tt.by, tt.key, fields, 0)
+			wantCode(t, err, tt.code)
+		})
+	}
+	if _, err := f.s.SaveDraft(ctx, f.op1, journal.DraftKeyCall("ch-mine"), fields, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.SaveDraft(ctx, f.op1, journal.DraftKeyCase(mine.ID), fields, 1); err != nil {
+		t.Fatal(err)
+	}
+	// More cases than the limit, each with a draft, a minute apart: the oldest go.
+	for i := range journal.MaxDrafts {
+		f.clk.Add(time.Minute)
+		c := f.newCase(t, f.op1, hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"})
+		if _, err := f.s.SaveDraft(ctx, f.op1, journal.DraftKeyCase(c.ID), fields, 1); err != nil {
+			t.Fatalf("draft %d: %v", i, err)
+		}
+	}
+	if n, err := f.s.DraftCountForTest(ctx, f.op1.OperatorID); err != nil || n != journal.MaxDrafts {
+		t.Fatalf("op1 keeps %d drafts, want %d (%v)", n, journal.MaxDrafts, err)
+	}
+	if _, err := f.s.Draft(ctx, f.op1, journal.DraftKeyCall("ch-mine")); hotline.ErrorCode(err) != hotline.ENOTFOUND {
+		t.Fatalf("the oldest draft is kept: %v", err)
+	}
+}
+
+// A case keeps who registered it by operator id: the documents' rule compares people, not logins.
+func TestCaseKeepsItsCreatorsOperatorID(t *testing.T) {
+	f := newFixture(t)
+	c := f.newCase(t, f.op1, hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"})
+	got, err := f.s.Case(context.Background(), c.ID)
+	if err != nil || got.CreatedByID != f.op1.OperatorID || got.CreatedBy != f.op1.Login {
+		t.Fatalf("creator %q #%d, want %q #%d (%v)", got.CreatedBy, got.CreatedByID, f.op1.Login, f.op1.OperatorID, err)
+	}
+}
+
+// CloseCard writes the card's edit and the close together at the card's version, or nothing;
+// ApproveCaseAt and ReturnCaseAt refuse a case written since the administrator saw it.
+func TestCloseCardAndReviewAtAVersion(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.newCase(t, f.op1, hotline.Case{Type: hotline.TypeConsultation, Topic: "policy-replace"})
+	desc, badTopic := "дописано перед закрытием", "no-such-topic"
+	cl := hotline.Closing{Result: hotline.ResultAnswered, Comment: "разъяснено"}
+	for _, tt := range []struct {
+		name string
+		u    journal.CaseUpdate
+		code string
+	}{
+		{"stale", journal.CaseUpdate{Description: &desc, IfVersion: c.Version + 1}, hotline.ECONFLICT},
+		{"the edit refused", journal.CaseUpdate{Description: &desc, Topic: &badTopic, IfVersion: c.Version}, hotline.ENOTFOUND},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.s.CloseCard(ctx, f.op1, c.ID, tt.u, cl)
+			if hotline.ErrorCode(err) == "" {
+				t.Fatal("accepted")
+			}
+			if got, _ := f.s.Case(ctx, c.ID); got.Version != c.Version || got.Status != hotline.StatusInProgress || got.Description != "" {
+				t.Fatalf("a refused close wrote: %+v", got)
+			}
+		})
+	}
+	closed, err := f.s.CloseCard(ctx, f.op1, c.ID, journal.CaseUpdate{Description: &desc, IfVersion: c.Version}, cl)
+	if err != nil || closed.Status != hotline.StatusUnderReview || closed.Description != desc || closed.Version != c.Version+1 {
+		t.Fatalf("close with the card: %+v %v", closed, err)
+	}
+	_, err = f.s.ApproveCaseAt(ctx, f.admin, c.ID, closed.Version-1)
+	if !errors.Is(err, journal.ErrStaleVersion) {
+		t.Fatalf("approving a case changed since: %v", err)
+	}
+	_, err = f.s.ReturnCaseAt(ctx, f.admin, c.ID, "дополните", closed.Version-1)
+	if !errors.Is(err, journal.ErrStaleVersion) {
+		t.Fatalf("returning a case changed since: %v", err)
+	}
+	if got, err := f.s.ApproveCaseAt(ctx, f.admin, c.ID, closed.Version); err != nil || got.Status != hotline.StatusApproved {
+		t.Fatalf("approve at the version shown: %+v %v", got, err)
 	}
 }

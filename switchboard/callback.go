@@ -3,6 +3,7 @@ package switchboard
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,9 @@ import (
 //	  no answer, busy, failed ─► the operator is released; after calls.callback_retry the callback
 //	              queues again at its old place, up to calls.callback_attempts dialling attempts;
 //	              then it stays in the journal as the operator's delayed answer.
+//
+// A specialist asks the same dialling from the workplace for a case (CallBack): for a free
+// operator, with no place in the queue, one attempt, each step noted on the case (CaseCallback).
 //
 // A callback's place lives in memory; at start the callbacks the journal says no operator was
 // given yet (WaitingCallbacks) queue again at their old places. Limits: a callback already given to
@@ -50,6 +54,9 @@ type pendingCallback struct {
 	op       *operator // the operator it was given to
 	channel  string    // the dialling channel, while it rings
 	ring     *timer    // bounds the ringing should Asterisk never report its end
+	// caseID: asked from the workplace for this case (CallBack): one attempt, noted on the case;
+	// callID is then caseCallID(caseID), no call of the journal's.
+	caseID int64
 }
 
 // queueCallback puts cb (back) in the queue at its old place.
@@ -86,6 +93,13 @@ func (s *Switchboard) assignCallback(key, callID string, op *operator) {
 		s.touch(op, s.clock.Now())
 		return
 	}
+	s.dialCallback(cb, op)
+}
+
+// dialCallback reserves op for cb and dials the caller.
+func (s *Switchboard) dialCallback(cb *pendingCallback, op *operator) {
+	callID := cb.callID
+	cb.op = op
 	cb.tries++
 	cb.channel = callbackChannel(callID, s.id())
 	s.dialing[cb.channel] = cb
@@ -118,6 +132,7 @@ func (s *Switchboard) onCallbackAnswered(m StasisStart, e Callback) {
 	if cb == nil {
 		// Dialled by an earlier run: nobody is reserved for them; they go first in the queue.
 		cb = &pendingCallback{channel: m.Channel, callID: e.Call, number: e.Number}
+		cb.caseID, _ = caseOfCallback(e.Call)
 		s.log.Info("called back by an earlier run: answered", "channel", m.Channel, "number", cb.number)
 	}
 	delete(s.dialing, m.Channel)
@@ -128,6 +143,9 @@ func (s *Switchboard) onCallbackAnswered(m StasisStart, e Callback) {
 	number, _ := s.cfg.PhoneRegion.Normalize(cb.number)
 	c := &call{id: m.Channel, number: number, priority: max(cb.priority, routing.PriorityHeadOfQueue),
 		line: cb.line, joined: now, calledBack: true, callbackFor: cb.callID}
+	if cb.caseID != 0 {
+		c.callbackFor = "" // asked from a case, not by a call: the case is told below
+	}
 	if op != nil {
 		c.owner = op.ID
 	}
@@ -136,6 +154,10 @@ func (s *Switchboard) onCallbackAnswered(m StasisStart, e Callback) {
 	s.calls[c.id] = c
 	s.callLog(c).Info("called back: answered", "for", cb.callID, "attempt", cb.tries)
 	s.fileCall(c)
+	if cb.caseID != 0 {
+		// After the call is filed (the outbox keeps the order): the case lists the call.
+		s.noteCaseCallback(cb, CaseCallbackAnswered, c.id, "", "")
+	}
 	s.enqueue(c, now)
 	s.saveLeg(c)
 	c.playback = s.play(c.id, c.id, s.cfg.Prompts.CallingBack, func(bool) {
@@ -184,6 +206,12 @@ func (s *Switchboard) callbackFailed(cb *pendingCallback, why string) {
 	cb.ring.stop()
 	s.release(cb)
 	log := s.log.With("call", cb.callID, "operator", cb.op.ID)
+	if cb.caseID != 0 {
+		// Asked from the workplace: one attempt; the specialist sees it on the case and asks again.
+		log.Info("call-back from the workplace not answered", "case", cb.caseID, "why", why)
+		s.noteCaseCallback(cb, CaseCallbackNotAnswered, cb.channel, why, "")
+		return
+	}
 	if cb.tries >= s.cfg.CallbackAttempts {
 		log.Warn("callback not reached; the case stays the operator's delayed answer", "why", why, "attempts", cb.tries)
 		return
@@ -237,4 +265,87 @@ func (s *Switchboard) onCallbacksLoaded(m callbacksLoaded) {
 		}
 		s.log.Info("callback of the previous run queued again", "call", l.CallID, "waiting_since", joined)
 	}
+}
+
+// CallBack is a specialist's «перезвонить» on a case: hotline dials number for operator
+// operatorID as it dials a callback whose turn came (calls.callback_dial): the operator is
+// reserved while the person's phone rings; when they answer, they hear "please hold" and are
+// offered to that operator at once (a call of its own, bridged and recorded). The attempt and
+// whether it was answered are written in case caseID's history, and the call is put on the case.
+// The operator must be free now; only they or an administrator may ask; one attempt (no retry).
+func (s *Switchboard) CallBack(ctx context.Context, by hotline.Actor, operatorID int64, number string, caseID int64) error {
+	return s.ask(ctx, func(s *Switchboard) error { return s.requestCallBack(by, operatorID, number, caseID) })
+}
+
+// requestCallBack is CallBack on the loop.
+func (s *Switchboard) requestCallBack(by hotline.Actor, operatorID int64, number string, caseID int64) error {
+	if by.Login == "" {
+		return hotline.Errorf(hotline.EINVALID, "a call-back without an actor: who asks must be known")
+	}
+	op, err := s.operator(operatorID)
+	if err != nil {
+		return err
+	}
+	if err := by.RequireSelfOrAdministrator(op.ID, fmt.Sprintf("call back for operator %d", op.ID)); err != nil {
+		return err
+	}
+	if caseID <= 0 {
+		return hotline.Errorf(hotline.EINVALID, "a call-back is asked for a case: case id must be a positive number, not %d", caseID)
+	}
+	e164, ok := s.cfg.PhoneRegion.Normalize(number)
+	if !ok {
+		return hotline.Errorf(hotline.EINVALID, "%q is not a phone number hotline can dial", clipped(number))
+	}
+	switch {
+	case s.cfg.CallbackDial == "":
+		return hotline.Errorf(hotline.EUNAVAILABLE, "hotline does not dial callers back: configure calls.callback_dial (the endpoint to dial, with {number}), or call from the handset")
+	case s.draining:
+		return hotline.Errorf(hotline.EUNAVAILABLE, "hotline is stopping: no call-backs now")
+	case !s.connected || s.replaced:
+		return hotline.Errorf(hotline.EUNAVAILABLE, "hotline is not connected to Asterisk: no call-backs now")
+	}
+	if p := op.derive(); p != hotline.PresenceAvailable {
+		return hotline.Errorf(hotline.ECONFLICT, "operator %d (%s) is not free (%s): hotline calls back only for a free operator", op.ID, op.Name, p)
+	}
+	cb := &pendingCallback{callID: caseCallID(caseID), number: e164, caseID: caseID,
+		priority: routing.PriorityHeadOfQueue, joined: s.clock.Now()}
+	s.log.Info("call-back asked from the workplace", "case", caseID, "operator", op.ID, "number", e164, "by", by.Login)
+	s.dialCallback(cb, op)
+	s.noteCaseCallback(cb, CaseCallbackDialled, cb.channel, "", by.Login)
+	return nil
+}
+
+// caseCallID names a call-back asked for case id: the Stasis args' call of its channel, so a run
+// that did not dial it (after a restart) still knows the case when the person answers.
+func caseCallID(id int64) string { return "case" + strconv.FormatInt(id, 10) }
+
+// caseOfCallback reads caseCallID.
+func caseOfCallback(call string) (int64, bool) {
+	digits, ok := strings.CutPrefix(call, "case")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != digits {
+		return 0, false
+	}
+	return id, true
+}
+
+// clipped bounds what a refusal quotes of its input (whole characters).
+func clipped(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
+}
+
+// noteCaseCallback writes a workplace call-back's progress on its case; by is who asked, for the
+// dialling ("": the call flow).
+func (s *Switchboard) noteCaseCallback(cb *pendingCallback, what, call, why, by string) {
+	n := CaseCallback{CaseID: cb.caseID, Number: cb.number, CallID: call, What: what, Why: why, By: by}
+	if cb.op != nil {
+		n.OperatorID = cb.op.ID
+	}
+	s.journalWrite(Write{CaseCallback: &n}, nil)
 }

@@ -84,6 +84,7 @@ type fakeJournal struct {
 	presence  []hotline.PresenceEvent // RecordPresence, in order
 	last      []hotline.PresenceEvent // what LastPresence returns
 	forwarded []CaseForwarded
+	notes     []CaseCallback  // workplace call-backs noted on cases, in order
 	open      []hotline.Leg   // what OpenLegs returns
 	waiting   []hotline.Leg   // what WaitingCallbacks returns
 	inWork    map[int64]int   // what OpenCaseCounts returns
@@ -136,6 +137,9 @@ func (j *fakeJournal) Write(ctx context.Context, w Write) (Filed, error) {
 		return Filed{}, j.RecordPresence(ctx, *w.Presence)
 	case w.Forward != nil:
 		j.forwarded = append(j.forwarded, *w.Forward)
+		return Filed{}, nil
+	case w.CaseCallback != nil:
+		j.notes = append(j.notes, *w.CaseCallback)
 		return Filed{}, nil
 	}
 	return Filed{}, fmt.Errorf("empty write")
@@ -304,6 +308,16 @@ func (h *harness) release(f func(Op) bool) {
 }
 
 func (h *harness) mark() int { return len(h.ops) }
+
+// request runs a request on the loop as ask does (a command), then what it set off, and returns
+// its answer.
+func (h *harness) request(f func(s *Switchboard) error) error {
+	h.t.Helper()
+	var err error
+	h.pending = append(h.pending, command{run: func(s *Switchboard) { err = f(s) }})
+	h.settle()
+	return err
+}
 
 // opsSince returns the requests made since mark, as strings.
 func (h *harness) opsSince(mark int) []string {

@@ -93,6 +93,9 @@ type Write struct {
 	Presence *hotline.PresenceEvent `json:"presence,omitempty"`
 	// Forward: an operator keyed «*26» after a transfer of the call.
 	Forward *CaseForwarded `json:"forward,omitempty"`
+	// CaseCallback: a call-back asked from the workplace for a case (Switchboard.CallBack) was
+	// dialled, answered (the call is put on the case) or not answered: noted in the case's history.
+	CaseCallback *CaseCallback `json:"case_callback,omitempty"`
 }
 
 // CallStart is a call's arrival. The names of its JSON fields are those of hotline.Leg's, so a
@@ -142,6 +145,25 @@ type CaseForwarded struct {
 	Reached bool   `json:"reached,omitempty"`
 }
 
+// What a workplace call-back came to (CaseCallback.What).
+const (
+	CaseCallbackDialled     = "dialled"      // hotline dials the person for the operator
+	CaseCallbackAnswered    = "answered"     // the person answered: CallID is their call
+	CaseCallbackNotAnswered = "not answered" // no answer, busy, or the dialling failed (Why)
+)
+
+// CaseCallback: hotline dialled Number for OperatorID from case CaseID (asked by the login By), and
+// what came of it. CallID is the dialled channel: once answered, the call filed for the person.
+type CaseCallback struct {
+	CaseID     int64  `json:"case_id"`
+	OperatorID int64  `json:"operator_id"`
+	Number     string `json:"number"`
+	CallID     string `json:"call_id,omitempty"`
+	What       string `json:"what"`
+	Why        string `json:"why,omitempty"`
+	By         string `json:"by,omitempty"`
+}
+
 // Kind names the part of w that is set, for logs; "" if none is (outbox.Entry).
 func (w Write) Kind() string {
 	switch {
@@ -161,6 +183,8 @@ func (w Write) Kind() string {
 		return "record presence"
 	case w.Forward != nil:
 		return "forward case"
+	case w.CaseCallback != nil:
+		return "case call-back"
 	}
 	return ""
 }
@@ -188,6 +212,8 @@ func (w Write) Call() string {
 		return w.Connected.CallID
 	case w.Forward != nil:
 		return w.Forward.CallID
+	case w.CaseCallback != nil:
+		return w.CaseCallback.CallID
 	}
 	return ""
 }

@@ -87,6 +87,7 @@ type CallView struct {
 	OperatorID   int64     `json:"operator_id,omitempty"` // rung (offered) or talking (talking)
 	TransferTo   int64     `json:"transfer_to,omitempty"` // an operator rung to take the call over
 	Topic        string    `json:"topic,omitempty"`       // from the dialled line
+	Line         string    `json:"line,omitempty"`        // the hotline number dialled; "" if unknown (a call-back)
 	Language     string    `json:"language,omitempty"`
 }
 
@@ -338,7 +339,7 @@ func phaseChange(phase string) ChangeKind {
 
 func (s *Switchboard) callView(c *call) CallView {
 	v := CallView{ID: c.id, CallerNumber: c.number, ArrivedAt: c.leg.ArrivedAt, JoinedAt: c.joined,
-		Priority: c.priority, OpenCases: c.openCases, Topic: c.line.topic, Language: c.line.language}
+		Priority: c.priority, OpenCases: c.openCases, Topic: c.line.topic, Language: c.line.language, Line: c.line.dialled}
 	if c.offer != nil && c.offer.op != nil {
 		v.OperatorID = c.offer.op.ID
 	}

@@ -225,7 +225,9 @@ func (s *Switchboard) onSpecialistsFound(m specialistsFound) {
 
 // startTransfer rings target for a caller bridged with from's operator. A target that cannot take
 // the call now (unknown, the same operator, busy, unreachable) is refused at once: nobody moved.
-func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refer string) {
+// The refusal is also returned, for a request that waits for it (Switchboard.Transfer); the
+// handset hears it as a prompt either way.
+func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refer string) error {
 	log := s.callLog(c)
 	refuse := func(why string, prompt []string, state string) {
 		s.metrics.Transfer("refused")
@@ -239,25 +241,29 @@ func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refe
 		s.play(c.id, from.channel, prompt, nil)
 	}
 	switch {
-	case c.state != stateBridged || c.offer != from || !from.answered || s.transferOf(c) != nil:
-		refuse("the call is not bridged with this operator, or a transfer is under way", s.cfg.Prompts.Invalid, progressDeclined)
-		return
+	case s.transferOf(c) != nil:
+		refuse("a transfer is under way", s.cfg.Prompts.Invalid, progressDeclined)
+		return hotline.Errorf(hotline.ECONFLICT, "call %s: a transfer is already under way", c.id)
+	case c.state != stateBridged || c.offer != from || !from.answered:
+		refuse("the call is not bridged with this operator", s.cfg.Prompts.Invalid, progressDeclined)
+		return hotline.Errorf(hotline.ECONFLICT, "call %s is not talking with operator %d any more (the call moved on)", c.id, from.op.ID)
 	case target == nil:
 		refuse("no operator has that extension", s.cfg.Prompts.Invalid, progressDeclined)
-		return
+		return hotline.Errorf(hotline.ENOTFOUND, "no operator to transfer call %s to: unknown to the switchboard", c.id)
 	case target == from.op:
 		refuse("transfer to oneself", s.cfg.Prompts.Invalid, progressDeclined)
-		return
+		return hotline.Errorf(hotline.EINVALID, "operator %d cannot transfer call %s to themself", from.op.ID, c.id)
 	}
 	// «*26» after this names the target: a delayed answer for them unless they answer.
 	s.noteTransfer(from.op, c, target)
 	switch {
-	case target.offer != nil:
+	case target.offer != nil || target.reserved != nil:
+		// Reserved: hotline dials a caller back for them, to be offered to them when answered.
 		refuse("target busy", promptTransferBusy(), progressUnavailable)
-		return
+		return hotline.Errorf(hotline.ECONFLICT, "operator %d (%s) is busy with another call: the caller stays with operator %d", target.ID, target.Name, from.op.ID)
 	case target.unreachable || target.Extension == "":
 		refuse("target unreachable", promptTransferUnavailable(), progressUnavailable)
-		return
+		return hotline.Errorf(hotline.ECONFLICT, "operator %d (%s) is not reachable (no handset registered): the caller stays with operator %d", target.ID, target.Name, from.op.ID)
 	}
 	s.move(c, evTransferStarted)
 	t := &transfer{channel: transferChannel(c.id, s.id()), call: c, from: from, target: target,
@@ -288,6 +294,49 @@ func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refe
 		Entry:      TransferTarget{Call: c.id},
 		Originator: c.id,
 	})
+	return nil
+}
+
+// Transfer is the workplace's transfer button: the caller of call callID, talking with operator
+// operatorID, is transferred to operator to, exactly as the handset's «**<extension>#» does (the
+// caller is never dropped: a target that does not answer leaves them with operatorID). Only the
+// operator themself or an administrator may ask. A refusal known at once (no such call, the
+// operator no longer on it, the target unknown, busy or unreachable, a transfer under way) is
+// returned; whether the target answers is seen in the snapshot and the feed (TransferTo, then the
+// call's operator) and in the call's legs.
+func (s *Switchboard) Transfer(ctx context.Context, by hotline.Actor, operatorID int64, callID string, to int64) error {
+	return s.ask(ctx, func(s *Switchboard) error { return s.requestTransfer(by, operatorID, callID, to) })
+}
+
+// requestTransfer is Transfer on the loop.
+func (s *Switchboard) requestTransfer(by hotline.Actor, operatorID int64, callID string, to int64) error {
+	if by.Login == "" {
+		return hotline.Errorf(hotline.EINVALID, "a transfer without an actor: who asks must be known")
+	}
+	op, err := s.operator(operatorID)
+	if err != nil {
+		return err
+	}
+	if err := by.RequireSelfOrAdministrator(op.ID, fmt.Sprintf("transfer the caller of operator %d", op.ID)); err != nil {
+		return err
+	}
+	c := s.calls[callID]
+	if c == nil {
+		return hotline.Errorf(hotline.ECONFLICT, "call %q is no longer in the switchboard (it ended or moved on)", callID)
+	}
+	o := op.offer
+	if o == nil || !o.answered || o.call != c {
+		return hotline.Errorf(hotline.ECONFLICT, "operator %d is not talking on call %s (the call moved on)", op.ID, c.id)
+	}
+	s.callLog(c).Info("transfer asked", "to", to, "by", by.Login)
+	target := s.operators[to]
+	if err := s.startTransfer(c, o, target, ""); err != nil {
+		if target == nil {
+			return hotline.Errorf(hotline.ENOTFOUND, "operator %d is not known to the switchboard (inactive, or added since the last reload): the caller stays with operator %d", to, op.ID)
+		}
+		return err
+	}
+	return nil
 }
 
 // onTransferAnswered: the target picked up: the caller talks to them on a new leg; A's leg ends as

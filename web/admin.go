@@ -60,11 +60,7 @@ func (s *Server) readAdminForm(w http.ResponseWriter, r *http.Request, limit int
 
 // adminNeedsJournal answers 503 when the server has no journal; false: the page was answered.
 func (s *Server) adminNeedsJournal(w http.ResponseWriter, r *http.Request) bool {
-	if s.Journal == nil {
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Журнал недоступен.")
-		return false
-	}
-	return true
+	return s.journalOr503(w, r)
 }
 
 // adminText is a form's text field trimmed; it reports a message when it is required and empty,

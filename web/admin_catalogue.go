@@ -15,28 +15,6 @@ import (
 // The catalogue: topics by case type (`hotline topic`) and the scripts of each topic with their
 // recommended level-2 specialists (`hotline script`).
 
-// adminTypeNames are the case types as the manual names them.
-var adminTypeNames = map[hotline.CaseType]string{
-	hotline.TypeComplaint:    "Жалоба",
-	hotline.TypeConsultation: "Консультация",
-	hotline.TypeApplication:  "Заявление",
-	hotline.TypeProposal:     "Предложение",
-	hotline.TypeGratitude:    "Благодарность",
-}
-
-type adminTypeOption struct {
-	Value hotline.CaseType
-	Name  string
-}
-
-func adminTypeOptions() []adminTypeOption {
-	out := make([]adminTypeOption, len(hotline.CaseTypes))
-	for i, t := range hotline.CaseTypes {
-		out[i] = adminTypeOption{t, adminTypeNames[t]}
-	}
-	return out
-}
-
 type adminTopicForm struct {
 	Code, Number, Type, Title, Keywords string
 }
@@ -60,7 +38,7 @@ type adminTopicGroup struct {
 
 type adminCatalogueView struct {
 	Groups []adminTopicGroup
-	Types  []adminTypeOption
+	Types  []option
 	Form   adminTopicForm
 	Errors adminErrors
 }
@@ -95,7 +73,7 @@ func (s *Server) adminCatalogue(r *http.Request) ([]adminTopicGroup, error) {
 	}
 	var out []adminTopicGroup
 	for _, t := range hotline.CaseTypes {
-		g := adminTopicGroup{Type: t, Name: adminTypeNames[t]}
+		g := adminTopicGroup{Type: t, Name: caseTypeText(t)}
 		for _, tp := range topics {
 			if tp.Type == t {
 				g.Topics = append(g.Topics, adminTopicLine{Topic: tp, Scripts: byTopic[tp.Code]})
@@ -113,7 +91,7 @@ func (s *Server) renderAdminCatalogue(w http.ResponseWriter, r *http.Request, u 
 		s.errorPage(w, r, st, m)
 		return
 	}
-	v.Groups, v.Types = groups, adminTypeOptions()
+	v.Groups, v.Types = groups, caseTypeOptions(v.Form.Type)
 	notice, _ := adminNotices(r)
 	s.render(w, r, status, "admin_catalogue", pageData{Title: "Тематики и сценарии", User: &u, Notice: notice, Error: msg, Data: v})
 }
@@ -208,7 +186,7 @@ func (s *Server) adminLoadTopic(w http.ResponseWriter, r *http.Request) (adminTo
 	t, err := s.Journal.Topic(r.Context(), code)
 	var v adminTopicView
 	if err == nil {
-		v = adminTopicView{Topic: t, TypeName: adminTypeNames[t.Type], Form: adminTopicForm{Code: t.Code, Type: string(t.Type),
+		v = adminTopicView{Topic: t, TypeName: caseTypeText(t.Type), Form: adminTopicForm{Code: t.Code, Type: string(t.Type),
 			Number: strconv.Itoa(t.Number), Title: t.Title, Keywords: strings.Join(t.Keywords, " ")}}
 		if v.Scripts, err = s.Journal.Scripts(r.Context(), code); err == nil {
 			var evs []journal.Event

@@ -97,14 +97,6 @@ type svgTick struct {
 	Label int
 }
 
-// adminStatusNames are the case statuses as the manual names them.
-var adminStatusNames = map[string]string{
-	string(hotline.StatusInProgress):    "В работе",
-	string(hotline.StatusDelayedAnswer): "Отсроченный ответ",
-	string(hotline.StatusUnderReview):   "На рассмотрении",
-	string(hotline.StatusApproved):      "Утверждено",
-}
-
 // Chart geometry, in SVG user units (the SVG scales to the page's width).
 const (
 	svgPlotH  = 200
@@ -185,14 +177,14 @@ func adminCallChart(r *report.Report, byHour bool) svgChart {
 func adminCaseChart(r *report.Report) svgChart {
 	var keys, labels []string
 	var values [][]int
-	for _, st := range []hotline.CaseStatus{hotline.StatusInProgress, hotline.StatusDelayedAnswer, hotline.StatusUnderReview, hotline.StatusApproved} {
+	for _, st := range caseStatuses {
 		n := 0
 		for _, c := range r.Cases.ByStatus {
 			if c.Key == string(st) {
 				n = c.N
 			}
 		}
-		keys, labels = append(keys, string(st)), append(labels, adminStatusNames[string(st)])
+		keys, labels = append(keys, string(st)), append(labels, caseStatusText(st))
 		values = append(values, []int{n})
 	}
 	return svgBarChart("chart-cases", "Обращения по статусам", []svgSeries{{"cases", "Обращений"}}, keys, labels, values)

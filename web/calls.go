@@ -24,8 +24,9 @@ type Calls interface {
 	// same transfer as the handset's *<extension> (the caller is never dropped: a target that
 	// does not answer leaves the caller with operatorID).
 	Transfer(ctx context.Context, by hotline.Actor, operatorID int64, callID string, to int64) error
-	// CallBack dials number for operatorID: the operator's device first, then the caller, bridged
-	// and recorded like any call; the attempt is recorded on case caseID.
+	// CallBack dials number for operatorID, who must be free: hotline calls the person (the
+	// operator is reserved meanwhile) and, when they answer, rings the operator's device; the
+	// call is bridged and recorded like any call, and the attempt is recorded on case caseID.
 	CallBack(ctx context.Context, by hotline.Actor, operatorID int64, number string, caseID int64) error
 	// ReloadOperators makes the call flow read the operators again after an administrator
 	// changed them (level, skills, extension, removal from service).
@@ -38,12 +39,3 @@ func CallsOf(sb *switchboard.Switchboard) Calls { return switchboardCalls{sb} }
 type switchboardCalls struct{ *switchboard.Switchboard }
 
 var _ Calls = switchboardCalls{}
-
-// Transfer and CallBack on the page wait for the switchboard's requests (issue #21, in progress).
-func (switchboardCalls) Transfer(context.Context, hotline.Actor, int64, string, int64) error {
-	return hotline.Errorf(hotline.EUNAVAILABLE, "transfer from the page is not available yet")
-}
-
-func (switchboardCalls) CallBack(context.Context, hotline.Actor, int64, string, int64) error {
-	return hotline.Errorf(hotline.EUNAVAILABLE, "call-back from the page is not available yet")
-}

@@ -161,9 +161,7 @@ func (s *Server) newView(ctx context.Context, f cardForm) (*cardView, error) {
 	v := &cardView{Form: f, Errors: map[string]string{}, MaxFileMiB: MaxAttachmentBytes >> 20,
 		Today: time.Now().Format(hotline.DateLayout), MaxName: hotline.MaxNameLen, MaxShort: hotline.MaxShortLen,
 		MaxAddress: hotline.MaxAddressLen, MaxDescription: hotline.MaxDescriptionLen, MaxComment: hotline.MaxCommentLen}
-	for _, t := range hotline.CaseTypes {
-		v.Types = append(v.Types, option{Value: string(t), Text: caseTypeWords[t], Selected: string(t) == f.Type})
-	}
+	v.Types = caseTypeOptions(f.Type)
 	var err error
 	if v.Topics, err = s.topicOptions(ctx, hotline.CaseType(f.Type), "", f.Topic); err != nil {
 		return nil, err
@@ -208,13 +206,18 @@ func (s *Server) newCardPage(w http.ResponseWriter, r *http.Request, u User) {
 		s.fail(w, r, u, "read draft", err)
 		return
 	}
-	v, call, err := s.newCardView(ctx, f, callID)
+	v, call, err := s.newCardView(ctx, u, f, callID)
 	if err != nil {
 		s.fail(w, r, u, "new card", err)
 		return
 	}
 	if call != nil && f.CallerNumber == "" {
-		v.Form.CallerNumber = call.CallerNumber
+		if call.CallerValid {
+			v.Form.CallerNumber = call.CallerNumber
+		} else {
+			// "anonymous", a short or foreign number: not a number to call back.
+			notice = strings.TrimSpace(notice + " Номер звонящего не определён: уточните его у обратившегося.")
+		}
 	}
 	s.render(w, r, http.StatusOK, "card", pageData{Title: "Регистрационная карта", User: &u, Notice: notice, Data: v})
 }
@@ -227,7 +230,7 @@ func newDraftKey(callID string) string {
 }
 
 // newCardView is the view of a new card, for call callID ("" for none).
-func (s *Server) newCardView(ctx context.Context, f cardForm, callID string) (*cardView, *hotline.Call, error) {
+func (s *Server) newCardView(ctx context.Context, u User, f cardForm, callID string) (*cardView, *hotline.Call, error) {
 	v, err := s.newView(ctx, f)
 	if err != nil {
 		return nil, nil, err
@@ -237,11 +240,9 @@ func (s *Server) newCardView(ctx context.Context, f cardForm, callID string) (*c
 	if callID == "" {
 		return v, nil, nil
 	}
-	ref, err := s.Journal.CallRef(ctx, callID)
-	if err != nil {
-		return nil, nil, err
-	}
-	call, err := s.Journal.Call(ctx, ref)
+	// Only the switchboard's call id (the caller's channel id), and only a call the user is or was
+	// on: the card shows the caller's number and earlier cases.
+	call, err := s.Journal.CallOf(ctx, u.Actor(), callID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -252,8 +253,8 @@ func (s *Server) newCardView(ctx context.Context, f cardForm, callID string) (*c
 			return nil, nil, err
 		}
 		for _, c := range earlier {
-			v.History = append(v.History, earlierCase{ID: c.ID, Number: c.Number, Created: c.CreatedAt, Type: caseTypeWords[c.Type],
-				Status: caseStatusWords[c.Status], Linked: slices.Contains(f.Links, c.ID)})
+			v.History = append(v.History, earlierCase{ID: c.ID, Number: c.Number, Created: c.CreatedAt, Type: caseTypeText(c.Type),
+				Status: caseStatusText(c.Status), Linked: slices.Contains(f.Links, c.ID)})
 		}
 	}
 	return v, &call, nil
@@ -272,7 +273,7 @@ func (s *Server) createCard(w http.ResponseWriter, r *http.Request, u User) {
 	defer in.discard()
 	callID := strings.TrimSpace(in.values.Get("call"))
 	f := formOf(in.values)
-	v, call, err := s.newCardView(ctx, f, callID)
+	v, call, err := s.newCardView(ctx, u, f, callID)
 	if err != nil {
 		s.fail(w, r, u, "new card", err)
 		return
@@ -283,7 +284,10 @@ func (s *Server) createCard(w http.ResponseWriter, r *http.Request, u User) {
 	} else if !slices.ContainsFunc(channelNames, func(o option) bool { return o.Value == f.Channel }) {
 		v.Errors["channel"] = "Выберите, как поступило обращение."
 	}
-	s.checkCard(ctx, f, v.Errors)
+	if err := s.checkCard(ctx, f, v.Errors); err != nil {
+		s.cardFailure(w, r, u, "Регистрационная карта", "Обращение не сохранено.", v, err)
+		return
+	}
 	att := s.checkAttachment(in, f, v.Errors)
 	if len(v.Errors) > 0 {
 		s.render(w, r, http.StatusUnprocessableEntity, "card", pageData{Title: "Регистрационная карта", User: &u,
@@ -326,7 +330,10 @@ type cardInput struct {
 	size    int64
 	tooBig  bool
 	badPart bool // a text field over the form's limit
-	head    []byte
+	// twoFiles: the post held a second file (the card takes one). It is not kept, the fields
+	// around it are, and the page says so.
+	twoFiles bool
+	head     []byte
 }
 
 func (in *cardInput) discard() {
@@ -362,8 +369,8 @@ func (s *Server) readCard(w http.ResponseWriter, r *http.Request) (*cardInput, e
 			return in, nil
 		}
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) && in.tooBig {
-			return in, nil // the rest of an oversized file: what came before it is read
+		if errors.As(err, &mbe) && (in.tooBig || in.twoFiles) {
+			return in, nil // the rest of an oversized or second file: what came before it is read
 		}
 		if err != nil {
 			in.discard()
@@ -376,8 +383,15 @@ func (s *Server) readCard(w http.ResponseWriter, r *http.Request) (*cardInput, e
 		name := p.FormName()
 		if name == "file" && p.FileName() != "" {
 			if in.tmp != "" || in.tooBig {
-				in.discard()
-				return nil, errors.New("web: one file a card")
+				in.twoFiles = true
+				if _, err := io.Copy(io.Discard, p); err != nil {
+					if errors.As(err, &mbe) {
+						return in, nil
+					}
+					in.discard()
+					return nil, err
+				}
+				continue
 			}
 			if err := s.spool(in, p); err != nil {
 				var mbe *http.MaxBytesError
@@ -442,9 +456,11 @@ func formOf(v url.Values) cardForm {
 		FullName: g("full_name"), BirthDate: g("birth_date"), PolicyNumber: g("policy_number"), Address: g("address"),
 		Description: g("description"), DocumentNumber: g("document_number"), RegisteredOn: g("registered_on"),
 		Result: g("result"), Comment: g("comment"), ForwardTo: g("forward_to"), ExtendTo: g("extend_to")}
+	seen := map[int64]bool{}
 	for _, l := range v["link"] {
 		for _, p := range strings.Split(l, ",") {
-			if id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64); err == nil && id > 0 && !slices.Contains(f.Links, id) {
+			if id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64); err == nil && id > 0 && !seen[id] {
+				seen[id] = true
 				f.Links = append(f.Links, id)
 			}
 		}
@@ -481,6 +497,13 @@ func formFromDraft(d journal.Draft) cardForm {
 	return f
 }
 
+// cardFailure shows card v again, with what was typed, after the journal failed (not refused the
+// input): lead says what was not done, s.failure the why.
+func (s *Server) cardFailure(w http.ResponseWriter, r *http.Request, u User, title, lead string, v *cardView, err error) {
+	status, msg := s.failure(r, "check a card", err)
+	s.render(w, r, status, "card", pageData{Title: title, User: &u, Error: lead + " " + msg, Data: v})
+}
+
 // tooLong is the message for a field over its limit.
 func tooLong(max int, s string) string {
 	return fmt.Sprintf("Не более %d символов (введено %d).", max, utf8.RuneCountInString(s))
@@ -491,7 +514,9 @@ func tooLong(max int, s string) string {
 // (§5.1.4, §5.1.6), a case cannot be closed without them, and what is typed before that is kept
 // by the draft — so nothing is lost by refusing an unfinished card. (The journal alone accepts a
 // phone case without a type: the handset registers one before anyone knows what it is about.)
-func (s *Server) checkCard(ctx context.Context, f cardForm, errs map[string]string) {
+//
+// It returns the journal's error when it could not look the topic up (a failure, not bad input).
+func (s *Server) checkCard(ctx context.Context, f cardForm, errs map[string]string) error {
 	for _, x := range []struct {
 		name, v string
 		max     int
@@ -520,8 +545,10 @@ func (s *Server) checkCard(ctx context.Context, f cardForm, errs map[string]stri
 	if errs["topic"] == "" {
 		if f.Topic == "" {
 			errs["topic"] = "Выберите тематику обращения."
-		} else if tp, err := s.Journal.Topic(ctx, f.Topic); err != nil {
+		} else if tp, err := s.Journal.Topic(ctx, f.Topic); hotline.ErrorCode(err) == hotline.ENOTFOUND {
 			errs["topic"] = "Неизвестная тематика: выберите из списка."
+		} else if err != nil {
+			return fmt.Errorf("web: check the card's topic: %w", err)
 		} else if errs["type"] == "" && tp.Type != hotline.CaseType(f.Type) {
 			errs["topic"] = "Эта тематика не относится к выбранному типу обращения."
 		}
@@ -542,6 +569,7 @@ func (s *Server) checkCard(ctx context.Context, f cardForm, errs map[string]stri
 			errs["birth_date"] = "Дата рождения не может быть раньше 1900 года."
 		}
 	}
+	return nil
 }
 
 // checkAttachment checks the document of a card (§5.2.1: a file goes with its document number and
@@ -551,7 +579,9 @@ func (s *Server) checkAttachment(in *cardInput, f cardForm, errs map[string]stri
 	if !hasFile && f.DocumentNumber == "" && f.RegisteredOn == "" {
 		return nil
 	}
-	if in.tooBig {
+	if in.twoFiles {
+		errs["file"] = "Приложите один файл: карта принимает один документ за раз. Выберите файл заново."
+	} else if in.tooBig {
 		errs["file"] = fmt.Sprintf("Файл слишком большой: не более %d МБ.", MaxAttachmentBytes>>20)
 	} else if in.tmp != "" {
 		if _, err := sniff(in); err != nil {
@@ -710,7 +740,7 @@ func (s *Server) editView(ctx context.Context, u User, c hotline.Case, f cardFor
 	if err != nil {
 		return nil, err
 	}
-	v.Action, v.Case, v.Status = fmt.Sprintf("/cases/%d", c.ID), c, caseStatusWords[c.Status]
+	v.Action, v.Case, v.Status = fmt.Sprintf("/cases/%d", c.ID), c, caseStatusText(c.Status)
 	v.Editable = c.Editable(u.Actor()) == nil
 	v.Closable = v.Editable && c.Status == hotline.StatusInProgress
 	v.Delayed = v.Editable && c.Status == hotline.StatusDelayedAnswer
@@ -773,7 +803,22 @@ func (s *Server) editCardPage(w http.ResponseWriter, r *http.Request, u User) {
 	s.render(w, r, http.StatusOK, "card", pageData{Title: "Редактирование обращения " + c.Number, User: &u, Notice: notice, Data: v})
 }
 
+// updateCard is «Сохранить» on a case's card.
 func (s *Server) updateCard(w http.ResponseWriter, r *http.Request, u User) {
+	s.saveCard(w, r, u, false)
+}
+
+// closeCard is «Закрыть обращение». The button submits the whole card (the close block's fields
+// belong to form#case-card), so what was typed into the card and not yet saved is saved with the
+// close, in one transaction (journal.Store.CloseCard) checked against the version the card was
+// opened at: nothing typed is lost, and nothing is half written.
+func (s *Server) closeCard(w http.ResponseWriter, r *http.Request, u User) {
+	s.saveCard(w, r, u, true)
+}
+
+// saveCard saves a case's card as posted, and with close also closes the case (§6.1): the two
+// buttons of one form, checked alike.
+func (s *Server) saveCard(w http.ResponseWriter, r *http.Request, u User, close bool) {
 	if !s.journalOr503(w, r) {
 		return
 	}
@@ -781,6 +826,14 @@ func (s *Server) updateCard(w http.ResponseWriter, r *http.Request, u User) {
 	c, ok := s.caseOf(w, r, u)
 	if !ok {
 		return
+	}
+	what, lead := "edit case", "Изменения не сохранены."
+	if close {
+		what, lead = "close case", "Обращение не закрыто."
+		if err := c.CanWork(u.Actor()); err != nil {
+			s.fail(w, r, u, what, err)
+			return
+		}
 	}
 	in, err := s.readCard(w, r)
 	if err != nil {
@@ -791,51 +844,95 @@ func (s *Server) updateCard(w http.ResponseWriter, r *http.Request, u User) {
 	f := formOf(in.values)
 	v, err := s.editView(ctx, u, c, f)
 	if err != nil {
-		s.fail(w, r, u, "edit case", err)
+		s.fail(w, r, u, what, err)
 		return
 	}
 	title := "Редактирование обращения " + c.Number
 	if f.Version <= 0 {
 		v.Errors["version"] = "Форма устарела: откройте карту обращения заново."
 	}
-	s.checkCard(ctx, f, v.Errors)
+	if err := s.checkCard(ctx, f, v.Errors); err != nil {
+		s.cardFailure(w, r, u, title, lead, v, err)
+		return
+	}
 	att := s.checkAttachment(in, f, v.Errors)
+	var cl hotline.Closing
+	if close {
+		cl = checkClosing(f, v)
+	}
 	if len(v.Errors) > 0 {
 		v.Form.Version = c.Version
 		if f.Version > 0 {
 			v.Form.Version = f.Version
 		}
 		s.render(w, r, http.StatusUnprocessableEntity, "card", pageData{Title: title, User: &u,
-			Error: "Изменения не сохранены: исправьте отмеченные поля.", Data: v})
+			Error: strings.TrimSuffix(lead, ".") + ": исправьте отмеченные поля.", Data: v})
 		return
 	}
-	typ := hotline.CaseType(f.Type)
-	upd := journal.CaseUpdate{CallerNumber: &f.CallerNumber, FullName: &f.FullName, BirthDate: &f.BirthDate,
-		PolicyNumber: &f.PolicyNumber, Address: &f.Address, Type: &typ, Topic: &f.Topic, Description: &f.Description,
-		Attachment: att, IfVersion: f.Version}
 	stored, err := s.keepFile(in, att)
 	var saved hotline.Case
 	if err == nil {
-		saved, err = s.Journal.UpdateCase(ctx, u.Actor(), c.ID, upd)
+		if close {
+			saved, err = s.Journal.CloseCard(ctx, u.Actor(), c.ID, cardUpdate(f, att), cl)
+		} else {
+			saved, err = s.Journal.UpdateCase(ctx, u.Actor(), c.ID, cardUpdate(f, att))
+		}
 		if err != nil {
 			stored.remove(s)
 		}
 	}
 	if err != nil {
-		s.refusedEdit(w, r, u, c.ID, f, err)
+		s.refusedCard(w, r, u, c.ID, f, err, lead)
 		return
 	}
-	if err := s.Journal.DropDraft(ctx, u.Actor(), journal.DraftKeyCase(c.ID)); err != nil {
-		s.log().Warn("web: dropping a saved card's draft", "login", u.Login, "err", err)
+	if close {
+		if err := s.Journal.DropDraft(ctx, u.Actor(), journal.DraftKeyCase(c.ID)); err != nil {
+			s.log().Warn("web: dropping a closed card's draft", "login", u.Login, "err", err)
+		}
+		s.log().Info("web: case closed", "login", u.Login, "case", saved.Number, "result", saved.Result)
+		http.Redirect(w, r, fmt.Sprintf("/cases/%d", c.ID), http.StatusSeeOther)
+		return
 	}
+	s.keepCloseDraft(ctx, u, saved, f)
 	s.log().Info("web: case updated", "login", u.Login, "case", saved.Number, "version", saved.Version)
 	http.Redirect(w, r, fmt.Sprintf("/cases/%d/edit?saved=1", c.ID), http.StatusSeeOther)
+}
+
+// keepCloseDraft follows a saved card's draft: a close block typed but not sent
+// («Принятые меры») stays in the draft, based on the version just saved (so it is no conflict);
+// with nothing typed there, the draft goes.
+func (s *Server) keepCloseDraft(ctx context.Context, u User, saved hotline.Case, f cardForm) {
+	key := journal.DraftKeyCase(saved.ID)
+	var err error
+	if f.Result == "" && f.Comment == "" && f.ForwardTo == "" && f.ExtendTo == "" {
+		err = s.Journal.DropDraft(ctx, u.Actor(), key)
+	} else {
+		f.DocumentNumber, f.RegisteredOn = "", "" // the document was saved with the card
+		_, err = s.Journal.SaveDraft(ctx, u.Actor(), key, f.draftFields(), saved.Version)
+	}
+	if err != nil {
+		s.log().Warn("web: keeping a saved card's draft", "login", u.Login, "case", saved.Number, "err", err)
+	}
+}
+
+// cardUpdate is the journal's edit of a case from card f (with document att, or nil), based on
+// the version the card was opened at.
+func cardUpdate(f cardForm, att *hotline.Attachment) journal.CaseUpdate {
+	typ := hotline.CaseType(f.Type)
+	return journal.CaseUpdate{CallerNumber: &f.CallerNumber, FullName: &f.FullName, BirthDate: &f.BirthDate,
+		PolicyNumber: &f.PolicyNumber, Address: &f.Address, Type: &typ, Topic: &f.Topic, Description: &f.Description,
+		Attachment: att, IfVersion: f.Version}
 }
 
 // refusedEdit shows the card again after the journal refused an edit, with the user's input. A
 // stale version shows what the other person saved (#conflict) and takes their version, so that
 // saving again, after reading it, is a deliberate choice.
 func (s *Server) refusedEdit(w http.ResponseWriter, r *http.Request, u User, id int64, f cardForm, err error) {
+	s.refusedCard(w, r, u, id, f, err, "Изменения не сохранены.")
+}
+
+// refusedCard is refusedEdit with the page's message for what was not done (lead).
+func (s *Server) refusedCard(w http.ResponseWriter, r *http.Request, u User, id int64, f cardForm, err error, lead string) {
 	ctx := r.Context()
 	status, msg := s.failure(r, "update case", err)
 	if status == http.StatusForbidden {
@@ -855,15 +952,15 @@ func (s *Server) refusedEdit(w http.ResponseWriter, r *http.Request, u User, id 
 	data := pageData{Title: "Редактирование обращения " + now.Number, User: &u, Data: v}
 	if errors.Is(err, journal.ErrStaleVersion) {
 		v.Conflict = &now
-		v.ConflictTxt = conflictText{Type: caseTypeWords[now.Type], Topic: s.topicTitle(ctx, now.Topic), CallerNumber: now.CallerNumber,
+		v.ConflictTxt = conflictText{Type: caseTypeText(now.Type), Topic: s.topicTitle(ctx, now.Topic), CallerNumber: now.CallerNumber,
 			FullName: now.Person.FullName, BirthDate: now.Person.BirthDate, PolicyNumber: now.Person.PolicyNumber,
-			Address: now.Person.Address, Description: now.Description, Status: caseStatusWords[now.Status]}
+			Address: now.Person.Address, Description: now.Description, Status: caseStatusText(now.Status)}
 		v.Form.Version = now.Version
-		data.Error = "Изменения не сохранены: обращение изменено другим пользователем."
+		data.Error = strings.TrimSuffix(lead, ".") + ": обращение изменено другим пользователем."
 		s.render(w, r, http.StatusConflict, "card", data)
 		return
 	}
-	data.Error = "Изменения не сохранены. " + msg
+	data.Error = lead + " " + msg
 	s.render(w, r, status, "card", data)
 }
 
@@ -880,28 +977,9 @@ func (s *Server) topicTitle(ctx context.Context, code string) string {
 
 // --- closing (§6.1) and a delayed answer (§6.2) ---
 
-func (s *Server) closeCard(w http.ResponseWriter, r *http.Request, u User) {
-	if !s.journalOr503(w, r) {
-		return
-	}
-	ctx := r.Context()
-	c, ok := s.caseOf(w, r, u)
-	if !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxCardFields)
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "Форма не прочитана: слишком большая или повреждённая.")
-		return
-	}
-	in := formOf(r.PostForm)
-	f := formOfCase(c)
-	f.Result, f.Comment, f.ForwardTo, f.ExtendTo = in.Result, in.Comment, in.ForwardTo, in.ExtendTo
-	v, err := s.editView(ctx, u, c, f)
-	if err != nil {
-		s.fail(w, r, u, "close case", err)
-		return
-	}
+// checkClosing checks the «Принятые меры» block of form f, noting what is wrong in v.Errors, and
+// returns the closing it asks for.
+func checkClosing(f cardForm, v *cardView) hotline.Closing {
 	cl := hotline.Closing{Result: hotline.Result(f.Result), Comment: f.Comment}
 	switch {
 	case f.Result == "":
@@ -939,27 +1017,7 @@ func (s *Server) closeCard(w http.ResponseWriter, r *http.Request, u User) {
 		// The review is due by the end of the chosen day.
 		cl.ExtendTo = d.Add(24*time.Hour - time.Second)
 	}
-	title := "Редактирование обращения " + c.Number
-	if len(v.Errors) > 0 {
-		s.render(w, r, http.StatusUnprocessableEntity, "card", pageData{Title: title, User: &u,
-			Error: "Обращение не закрыто: исправьте отмеченные поля.", Data: v})
-		return
-	}
-	closed, err := s.Journal.CloseCase(ctx, u.Actor(), c.ID, cl)
-	if err != nil {
-		status, msg := s.failure(r, "close case", err)
-		if status == http.StatusForbidden {
-			s.errorPage(w, r, status, msg)
-			return
-		}
-		s.render(w, r, status, "card", pageData{Title: title, User: &u, Error: "Обращение не закрыто. " + msg, Data: v})
-		return
-	}
-	if err := s.Journal.DropDraft(ctx, u.Actor(), journal.DraftKeyCase(c.ID)); err != nil {
-		s.log().Warn("web: dropping a closed card's draft", "login", u.Login, "err", err)
-	}
-	s.log().Info("web: case closed", "login", u.Login, "case", closed.Number, "result", closed.Result)
-	http.Redirect(w, r, fmt.Sprintf("/cases/%d", c.ID), http.StatusSeeOther)
+	return cl
 }
 
 func (s *Server) setCardInProgress(w http.ResponseWriter, r *http.Request, u User) {
@@ -970,8 +1028,7 @@ func (s *Server) setCardInProgress(w http.ResponseWriter, r *http.Request, u Use
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
+	if err := readForm(w, r); err != nil {
 		s.errorPage(w, r, http.StatusBadRequest, "Форма не прочитана: слишком большая или повреждённая.")
 		return
 	}
@@ -979,11 +1036,27 @@ func (s *Server) setCardInProgress(w http.ResponseWriter, r *http.Request, u Use
 	if version <= 0 {
 		version = c.Version
 	}
-	if _, err := s.Journal.UpdateCase(r.Context(), u.Actor(), c.ID, journal.CaseUpdate{SetInProgress: true, IfVersion: version}); err != nil {
+	saved, err := s.Journal.UpdateCase(r.Context(), u.Actor(), c.ID, journal.CaseUpdate{SetInProgress: true, IfVersion: version})
+	if err != nil {
 		s.refusedEdit(w, r, u, c.ID, formOfCase(c), err)
 		return
 	}
+	s.rebaseDraft(r.Context(), u, saved, version)
 	http.Redirect(w, r, fmt.Sprintf("/cases/%d/edit", c.ID), http.StatusSeeOther)
+}
+
+// rebaseDraft moves the user's draft of case c from version was to c's version after the user's
+// own action wrote the case (e.g. «Установить статус „В работе“»): their own write is no conflict
+// for what they typed. A draft based on another version (someone else wrote since) stays as it is.
+func (s *Server) rebaseDraft(ctx context.Context, u User, c hotline.Case, was int64) {
+	key := journal.DraftKeyCase(c.ID)
+	d, err := s.Journal.Draft(ctx, u.Actor(), key)
+	if err == nil && d.Version == was {
+		_, err = s.Journal.SaveDraft(ctx, u.Actor(), key, d.Fields, c.Version)
+	}
+	if err != nil && hotline.ErrorCode(err) != hotline.ENOTFOUND {
+		s.log().Warn("web: re-basing a card's draft", "login", u.Login, "case", c.Number, "err", err)
+	}
 }
 
 // --- fragments ---

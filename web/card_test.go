@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/journal"
+	_ "github.com/mattn/go-sqlite3"
 )
 
 // cardHarness is the workplace over a real journal, for the registration card's tests.
@@ -348,6 +350,71 @@ func TestCardStaleVersionConflict(t *testing.T) {
 	}
 }
 
+// closeForm is what «Закрыть обращение» posts for case k as stored: the whole card, its version
+// and the close block's fields.
+func closeForm(k hotline.Case, block url.Values) url.Values {
+	v := url.Values{"type": {string(k.Type)}, "topic": {k.Topic}, "description": {k.Description},
+		"caller_number": {k.CallerNumber}, "version": {strconv.FormatInt(k.Version, 10)}}
+	for name, x := range block {
+		v[name] = x
+	}
+	return v
+}
+
+// The close saves what was typed into the card with it, in one transaction, at the card's version;
+// «Сохранить» keeps a close block typed and not sent in the draft.
+func TestCardCloseKeepsTheCard(t *testing.T) {
+	c := newCardHarness(t)
+	k := c.newCase(level1, hotline.Case{Description: "было"})
+	path := fmt.Sprintf("/cases/%d", k.ID)
+	block := url.Values{"result": {"answered"}, "comment": {"разъяснено"}}
+
+	// «Сохранить» with a comment typed in the close block: the card is saved, the block stays in
+	// the draft, at the saved version (no conflict notice on the next open).
+	rec := c.post(level1, path, closeForm(k, url.Values{"description": {"исправлено"}, "comment": {"почти готово"}}))
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", rec.Code, rec.Body)
+	}
+	d, err := c.j.Draft(t.Context(), level1.Actor(), journal.DraftKeyCase(k.ID))
+	if err != nil || d.Fields["comment"] != "почти готово" || d.Version != c.state(k.ID).c.Version {
+		t.Fatalf("the close block's draft after «Сохранить»: %+v %v", d, err)
+	}
+	body := c.get(level1, path+"/edit").Body.String()
+	if !strings.Contains(body, "почти готово") || strings.Contains(body, "После него обращение уже изменяли") {
+		t.Fatalf("the card after «Сохранить» lost the close block or shows a conflict: %s", body)
+	}
+
+	// A close from a card opened at an older version is refused, nothing written, the conflict shown.
+	k = c.state(k.ID).c
+	stale := closeForm(k, block)
+	stale.Set("version", strconv.FormatInt(k.Version-1, 10))
+	stale.Set("description", "правка из старой вкладки")
+	was := c.state(k.ID)
+	rec = c.post(level1, path+"/close", stale)
+	if body := rec.Body.String(); rec.Code != http.StatusConflict || !strings.Contains(body, `id="conflict"`) ||
+		!strings.Contains(body, "правка из старой вкладки") || !strings.Contains(body, "Обращение не закрыто") {
+		t.Fatalf("stale close: %d %s", rec.Code, body)
+	}
+	if now := c.state(k.ID); now != was {
+		t.Fatalf("a stale close wrote: %+v", now.c)
+	}
+
+	// The close with an unsaved edit: both are written.
+	form := closeForm(k, block)
+	form.Set("description", "дописано перед закрытием")
+	form.Set("full_name", "Иванов Иван")
+	if rec := c.post(level1, path+"/close", form); rec.Code != http.StatusSeeOther {
+		t.Fatalf("close: %d %s", rec.Code, rec.Body)
+	}
+	got := c.state(k.ID).c
+	if got.Status != hotline.StatusUnderReview || got.Description != "дописано перед закрытием" || got.Person.FullName != "Иванов Иван" || got.Comment != "разъяснено" {
+		t.Fatalf("closed case lost the card's edit: %+v", got)
+	}
+	if _, err := c.j.Draft(t.Context(), level1.Actor(), journal.DraftKeyCase(k.ID)); hotline.ErrorCode(err) != hotline.ENOTFOUND {
+		t.Fatalf("draft after the close: %v", err)
+	}
+}
+
 func TestCardClose(t *testing.T) {
 	tomorrow := time.Now().AddDate(0, 0, 2).Format(hotline.DateLayout)
 	tests := []struct {
@@ -365,7 +432,7 @@ func TestCardClose(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCardHarness(t)
 			k := c.newCase(level1, hotline.Case{})
-			rec := c.post(level1, fmt.Sprintf("/cases/%d/close", k.ID), tt.form)
+			rec := c.post(level1, fmt.Sprintf("/cases/%d/close", k.ID), closeForm(k, tt.form))
 			if rec.Code != http.StatusSeeOther {
 				t.Fatalf("close: %d %s", rec.Code, rec.Body)
 			}
@@ -419,7 +486,7 @@ func TestCardCloseBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			was := c.state(k.ID)
-			rec := c.post(level1, fmt.Sprintf("/cases/%d/close", k.ID), tt.form)
+			rec := c.post(level1, fmt.Sprintf("/cases/%d/close", k.ID), closeForm(k, tt.form))
 			body := rec.Body.String()
 			if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="`+tt.field+`-error" role="alert"`) ||
 				!strings.Contains(body, `aria-describedby="`+tt.field+`-error"`) {
@@ -689,5 +756,116 @@ func TestCardDelayedAnswerSetInProgress(t *testing.T) {
 	}
 	if got := c.state(k.ID).c; got.Status != hotline.StatusInProgress || got.OwnerID != level2.OperatorID {
 		t.Fatalf("after setting in progress: %+v", got)
+	}
+}
+
+// The specialist's own «Установить статус „В работе“» moves their draft to the new version: it is
+// not shown as someone else's change.
+func TestCardSetInProgressKeepsTheDraftCurrent(t *testing.T) {
+	c := newCardHarness(t)
+	k := c.newCase(level1, hotline.Case{})
+	k, err := c.j.CloseCase(t.Context(), level1.Actor(), k.ID, hotline.Closing{Result: hotline.ResultForwarded, Comment: "к специалисту", ForwardTo: level2.OperatorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.j.SaveDraft(t.Context(), level2.Actor(), journal.DraftKeyCase(k.ID), map[string]string{"description": "записал во время звонка"}, k.Version); err != nil {
+		t.Fatal(err)
+	}
+	if rec := c.post(level2, fmt.Sprintf("/cases/%d/in-progress", k.ID), url.Values{"version": {strconv.FormatInt(k.Version, 10)}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("set in progress: %d %s", rec.Code, rec.Body)
+	}
+	body := c.get(level2, fmt.Sprintf("/cases/%d/edit", k.ID)).Body.String()
+	if !strings.Contains(body, "записал во время звонка") || strings.Contains(body, "После него обращение уже изменяли") {
+		t.Fatalf("the draft after «В работе»: %s", body)
+	}
+	d, err := c.j.Draft(t.Context(), level2.Actor(), journal.DraftKeyCase(k.ID))
+	if err != nil || d.Version != c.state(k.ID).c.Version {
+		t.Fatalf("draft %+v %v, case at %d", d, err, c.state(k.ID).c.Version)
+	}
+}
+
+// A card for a call reads the call only for someone who is or was on it, only by the
+// switchboard's call id (the channel id), and prefills only a real phone number.
+func TestCardNewForACallOnlyOnTheCall(t *testing.T) {
+	c := newCardHarness(t)
+	c.answeredCall("1700000000.77", "89121234567", level1.OperatorID)
+	c.answeredCall("1700000000.78", "anonymous", level1.OperatorID)
+	call, err := c.j.CallRef(t.Context(), "1700000000.77")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		u      User
+		call   string
+		status int
+	}{
+		{"another operator", level2, "1700000000.77", http.StatusForbidden},
+		{"the journal's id", level1, strconv.FormatInt(call, 10), http.StatusNotFound},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := c.get(tt.u, "/cards/new?call="+url.QueryEscape(tt.call))
+			if rec.Code != tt.status || strings.Contains(rec.Body.String(), "9121234567") {
+				t.Fatalf("status %d, want %d without the caller's number: %s", rec.Code, tt.status, rec.Body)
+			}
+		})
+	}
+	if rec := c.get(level1, "/cards/new?call=1700000000.77"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `value="&#43;79121234567"`) {
+		t.Fatalf("the operator on the call: %d %s", rec.Code, rec.Body)
+	}
+	if rec := c.get(admin, "/cards/new?call=1700000000.77"); rec.Code != 200 {
+		t.Fatalf("administrator: %d", rec.Code)
+	}
+	rec := c.get(level1, "/cards/new?call=1700000000.78")
+	body := rec.Body.String()
+	if rec.Code != 200 || strings.Contains(body, `value="anonymous"`) || !strings.Contains(body, "Номер звонящего не определён") {
+		t.Fatalf("an anonymous caller: %d %s", rec.Code, body)
+	}
+}
+
+// A second file in a card's post does not throw the form away: the card comes back with what was
+// typed and a message at the file.
+func TestCardTwoFiles(t *testing.T) {
+	c := newCardHarness(t)
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range map[string]string{"channel": "written", "type": "consultation", "topic": "policy-replace",
+		"description": "Письмо о замене полиса", "document_number": "15", "registered_on": "2026-11-20"} {
+		mw.WriteField(k, v)
+	}
+	for _, name := range []string{"a.txt", "b.txt"} {
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write([]byte("текст письма"))
+	}
+	mw.Close()
+	req := httptest.NewRequest(http.MethodPost, "/cards", &b)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	before, _ := c.j.CountCases(t.Context(), journal.CaseFilter{})
+	rec := c.do(level1, req)
+	body := rec.Body.String()
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="file-error" role="alert"`) || !strings.Contains(body, "Письмо о замене полиса") {
+		t.Fatalf("two files: %d %s", rec.Code, body)
+	}
+	if after, _ := c.j.CountCases(t.Context(), journal.CaseFilter{}); after != before {
+		t.Fatal("a card with two files was saved")
+	}
+}
+
+// Only an unknown topic is «Неизвестная тематика»; a journal that cannot be read says so.
+func TestCardTopicReadFailure(t *testing.T) {
+	c := newCardHarness(t)
+	db, err := sql.Open("sqlite3", c.j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`ALTER TABLE topics RENAME TO topics_gone`); err != nil {
+		t.Fatal(err)
+	}
+	// No type: the form lists no topics, so only the check of the topic reads the catalogue.
+	rec := c.post(level1, "/cards", url.Values{"channel": {"written"}, "topic": {"policy-replace"}, "description": {"набранный текст"}})
+	body := rec.Body.String()
+	if rec.Code < 500 || strings.Contains(body, "Неизвестная тематика") || !strings.Contains(body, "набранный текст") {
+		t.Fatalf("a journal failure shown as bad input: %d %s", rec.Code, body)
 	}
 }

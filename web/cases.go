@@ -179,8 +179,7 @@ func (s *Server) parseCaseQuery(v url.Values, topics map[string]hotline.Topic) (
 }
 
 func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, u User) {
-	if s.Journal == nil {
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Журнал недоступен.")
+	if !s.journalOr503(w, r) {
 		return
 	}
 	ctx := r.Context()
@@ -332,8 +331,7 @@ type legRow struct {
 }
 
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request, u User) {
-	if s.Journal == nil {
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Журнал недоступен.")
+	if !s.journalOr503(w, r) {
 		return
 	}
 	ctx := r.Context()
@@ -357,13 +355,9 @@ func (s *Server) caseCard(ctx context.Context, u User, id int64) (*caseView, err
 	if err != nil {
 		return nil, err
 	}
-	ops, err := s.Journal.Operators(ctx, journal.OperatorFilter{IncludeRemoved: true})
+	names, _, err := s.operatorNames(ctx)
 	if err != nil {
 		return nil, err
-	}
-	names := make(map[int64]string, len(ops))
-	for _, o := range ops {
-		names[o.ID] = o.Name
 	}
 	opName := func(id int64) string {
 		if id == 0 {
@@ -377,13 +371,9 @@ func (s *Server) caseCard(ctx context.Context, u User, id int64) (*caseView, err
 	v := &caseView{Case: c, Channel: channelText(c.Channel), Type: caseTypeText(c.Type), Topic: c.Topic, Status: caseStatusText(c.Status),
 		Result: resultText(c.Result), Owner: opName(c.OwnerID), ForwardedTo: opName(c.ForwardedTo), Overdue: overdue(c, time.Now()),
 		Editable: c.Editable(u.Actor()) == nil}
-	topicList, err := s.Journal.Topics(ctx, "", "")
+	topics, err := s.topicTitles(ctx)
 	if err != nil {
 		return nil, err
-	}
-	topics := make(map[string]string, len(topicList))
-	for _, t := range topicList {
-		topics[t.Code] = t.Title
 	}
 	if t, ok := topics[c.Topic]; ok {
 		v.Topic = t
@@ -477,8 +467,7 @@ func durationText(d time.Duration) string {
 // recordingFile serves a leg's recorded conversation to whoever may hear it (checked on every
 // request: the URL names a leg, it grants nothing), with range requests for the player.
 func (s *Server) recordingFile(w http.ResponseWriter, r *http.Request, u User) {
-	if s.Journal == nil {
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Журнал недоступен.")
+	if !s.journalOr503(w, r) {
 		return
 	}
 	ctx := r.Context()

@@ -157,7 +157,7 @@ func (s *Server) attachInsured(w http.ResponseWriter, r *http.Request, u User) {
 		}
 		notice = "Сведения о застрахованном лице прикреплены к регистрационной карте: " + p.FullName + ". Проверьте карту и нажмите «Сохранить»."
 	}
-	v, _, err := s.newCardView(ctx, f, callID)
+	v, _, err := s.newCardView(ctx, u, f, callID)
 	if err != nil {
 		s.fail(w, r, u, "new card", err)
 		return

@@ -103,17 +103,26 @@ type Render func(ctx context.Context, snap switchboard.Snapshot) ([]Event, error
 // EventSource reconnects after the retry, and the new stream starts from a new snapshot. So a
 // reconnect, for any reason, always shows the state now.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll time.Duration, render Render) {
-	if s.Live == nil {
+	if s.Live == nil && poll <= 0 {
 		s.errorPage(w, r, http.StatusServiceUnavailable, "Сведения о звонках недоступны.")
 		return
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel() // unsubscribes
-	snap, feed, err := s.Live.Subscribe(ctx)
-	if err != nil {
-		s.log().Error("web: live subscribe", "err", err)
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Сведения о звонках сейчас недоступны.")
-		return
+	var (
+		snap switchboard.Snapshot
+		ch   <-chan switchboard.Change // nil without live state: a polled stream (the journal's figures) goes on without it
+		feed Feed
+	)
+	if s.Live != nil {
+		var err error
+		snap, feed, err = s.Live.Subscribe(ctx)
+		if err != nil {
+			s.log().Error("web: live subscribe", "err", err)
+			s.errorPage(w, r, http.StatusServiceUnavailable, "Сведения о звонках сейчас недоступны.")
+			return
+		}
+		ch = feed.C()
 	}
 	rc := http.NewResponseController(w)
 	h := w.Header()
@@ -162,13 +171,19 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll tim
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	still, _ := r.Context().Value(stillAllowedKey{}).(func(context.Context) error)
+	checkEvery := s.SessionCheck
+	if checkEvery <= 0 {
+		checkEvery = 5 * time.Second
+	}
+	checks := time.NewTicker(checkEvery)
+	defer checks.Stop()
 	var polls <-chan time.Time
 	if poll > 0 {
 		t := time.NewTicker(poll)
 		defer t.Stop()
 		polls = t.C
 	}
-	ch := feed.C()
 	for {
 		select {
 		case c, ok := <-ch:
@@ -200,6 +215,18 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll tim
 			if err := update(); err != nil {
 				s.log().Debug("web: live stream", "login", u.Login, "err", err)
 				return
+			}
+		case <-checks.C:
+			// A session logged out, expired or revoked (the operator disabled), or a role taken
+			// away, ends the stream: the page stops showing what its user may no longer see. The
+			// browser's reconnect is then refused (401/403). A failed lookup (the journal busy) is
+			// not an answer: the next check asks again.
+			if still != nil {
+				if err := still(ctx); errors.Is(err, ErrNoSession) {
+					s.log().Info("web: live stream ends: the session no longer allows it", "login", u.Login, "path", r.URL.Path)
+					resync("session")
+					return
+				}
 			}
 		case <-tick.C:
 			_ = rc.SetWriteDeadline(time.Now().Add(liveWriteTimeout))

@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -122,7 +124,7 @@ type historyCall struct {
 // colleaguesView is the block #colleagues: who else is at the hotline and whether they are free.
 type colleaguesView struct {
 	Known bool
-	Rows  []colleagueRow
+	Rows  []template.HTML // each rendered by "work-colleague-row" (escaped there), the user's own left out
 }
 
 type colleagueRow struct {
@@ -259,12 +261,10 @@ func (s *Server) workView(ctx context.Context, u User, snap *switchboard.Snapsho
 
 	cv := colleaguesView{Known: snap != nil}
 	if snap != nil {
-		for _, o := range snap.Operators {
-			if o.ID == u.OperatorID {
-				continue
+		for _, row := range s.colleagueRows(*snap, levels) {
+			if row.id != u.OperatorID {
+				cv.Rows = append(cv.Rows, row.html)
 			}
-			cv.Rows = append(cv.Rows, colleagueRow{ID: o.ID, Name: o.Name, Extension: o.Extension,
-				Level: levelText(levels[o.ID]), Presence: string(o.Presence), State: stateText(o.Presence)})
 		}
 	}
 	v.Colleagues = cv
@@ -744,4 +744,51 @@ func (s *Server) topicScripts(r *http.Request, u User, v *scriptsView, title str
 		v.Scripts = append(v.Scripts, sv)
 	}
 	return nil
+}
+
+// colleagueRows are the rows of «Доступность операторов» for snapshot snap, rendered once per
+// snapshot for every open /work page: with a hundred operators each following the feed, rendering
+// the whole table per page per change was most of a screen pop's cost (BenchmarkScreenPop). Pages
+// at the same Seq see the same state, so they share the rows; each leaves out its own.
+func (s *Server) colleagueRows(snap switchboard.Snapshot, levels map[int64]hotline.Level) []renderedRow {
+	c := &s.colleagues
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.recent {
+		if e.rows != nil && e.seq == snap.Seq && e.at.Equal(snap.At) {
+			return e.rows
+		}
+	}
+	rows := make([]renderedRow, 0, len(snap.Operators))
+	for _, o := range snap.Operators {
+		html, err := s.part("work-colleague-row", colleagueRow{ID: o.ID, Name: o.Name, Extension: o.Extension,
+			Level: levelText(levels[o.ID]), Presence: string(o.Presence), State: stateText(o.Presence)})
+		if err != nil {
+			s.log().Error("web: colleagues", "err", err)
+			continue
+		}
+		rows = append(rows, renderedRow{id: o.ID, html: template.HTML(html)}) // our template's own output
+	}
+	c.recent[c.next] = colleagueEntry{seq: snap.Seq, at: snap.At, rows: rows}
+	c.next = (c.next + 1) % len(c.recent)
+	return rows
+}
+
+// colleagueCache holds the rows of the last few snapshots rendered (colleagueRows): the pages
+// follow the feed each at its own pace, a step or two apart.
+type colleagueCache struct {
+	mu     sync.Mutex
+	recent [8]colleagueEntry
+	next   int
+}
+
+type colleagueEntry struct {
+	seq  uint64
+	at   time.Time
+	rows []renderedRow
+}
+
+type renderedRow struct {
+	id   int64
+	html template.HTML
 }

@@ -197,7 +197,7 @@ func TestWorkPresenceRefusals(t *testing.T) {
 
 // callerCases registers, for number, an approved case and then a newer one in progress... in the
 // order that makes "open first" differ from "newest first": the open case is the older.
-func callerCases(t *testing.T, j *journal.Store, number string) (open, approved hotline.Case) {
+func callerCases(t testing.TB, j *journal.Store, number string) (open, approved hotline.Case) {
 	t.Helper()
 	ctx := t.Context()
 	open = hotline.Case{Channel: hotline.ChannelPhone, CallerNumber: number, Type: hotline.TypeConsultation, Topic: "policy-replace", Description: "замена полиса"}

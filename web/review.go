@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -72,6 +73,7 @@ func (c reviewCount) LongestText() string { return hoursText(c.Longest) }
 
 type reviewRow struct {
 	ID         int64
+	Version    int64 // as shown: the approve or return of a case written since is refused
 	Number     string
 	Registered time.Time
 	Since      time.Time // under review since (its closing)
@@ -165,7 +167,7 @@ func (s *Server) reviewList(ctx context.Context) (*reviewView, error) {
 	now := s.Journal.Now()
 	v := &reviewView{Queue: counts, Batch: reviewBatch, MaxReason: hotline.MaxCommentLen}
 	for _, c := range cases {
-		row := reviewRow{ID: c.ID, Number: c.Number, Registered: c.CreatedAt, Since: c.UpdatedAt,
+		row := reviewRow{ID: c.ID, Version: c.Version, Number: c.Number, Registered: c.CreatedAt, Since: c.UpdatedAt,
 			Waited: hoursText(now.Sub(c.UpdatedAt)), Late: now.Sub(c.UpdatedAt) > reviewAlertAfter,
 			Type: c.Type, Topic: c.Topic, Caller: c.CallerNumber, Person: c.Person.FullName,
 			Result: resultText(c.Result), Comment: c.Comment, ExtendTo: c.ExtendTo, Due: c.DueAt}
@@ -204,8 +206,7 @@ func (s *Server) operatorNames(ctx context.Context) (byID map[int64]string, byLo
 // reviewEvents is the review page's stream: the counter and the alert, read from the journal
 // every reviewPoll; the stream sends each only when it changed.
 func (s *Server) reviewEvents(w http.ResponseWriter, r *http.Request, u User) {
-	if s.Journal == nil {
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Электронный журнал недоступен.")
+	if !s.journalOr503(w, r) {
 		return
 	}
 	// The stream renders after every change of the live state too (many a second when calls are
@@ -238,39 +239,49 @@ func (s *Server) reviewEvents(w http.ResponseWriter, r *http.Request, u User) {
 
 // reviewSelection reads the form's selected cases (case=<id>, at most reviewBatch) and, when
 // withReason, the reason. A refusal is a message for the page, nothing having been done.
-func (s *Server) reviewSelection(w http.ResponseWriter, r *http.Request, withReason bool) (ids []int64, reason, refusal string) {
+func (s *Server) reviewSelection(w http.ResponseWriter, r *http.Request, withReason bool) (ids []int64, versions map[int64]int64, reason, refusal string) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxReviewForm)
 	if err := r.ParseForm(); err != nil {
-		return nil, "", "Форма не прочитана: слишком длинная или повреждённая. Ничего не изменено."
+		return nil, nil, "", "Форма не прочитана: слишком длинная или повреждённая. Ничего не изменено."
 	}
 	reason = strings.TrimSpace(r.PostForm.Get("reason"))
 	vals := r.PostForm["case"]
 	if len(vals) == 0 {
-		return nil, reason, "Отметьте обращения. Ничего не изменено."
+		return nil, nil, reason, "Отметьте обращения. Ничего не изменено."
 	}
 	if len(vals) > reviewBatch {
-		return nil, reason, fmt.Sprintf("Отмечено %d обращений; за один раз — не больше %d. Ничего не изменено.", len(vals), reviewBatch)
+		return nil, nil, reason, fmt.Sprintf("Отмечено %d обращений; за один раз — не больше %d. Ничего не изменено.", len(vals), reviewBatch)
 	}
 	seen := map[int64]bool{}
 	for _, v := range vals {
 		id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil || id <= 0 {
-			return nil, reason, "Неверный выбор обращений. Ничего не изменено."
+			return nil, nil, reason, "Неверный выбор обращений. Ничего не изменено."
 		}
 		if !seen[id] {
 			seen[id] = true
 			ids = append(ids, id)
 		}
 	}
+	// The version of each case as the page showed it (version-<id>): a case written since is
+	// refused, not approved or returned unseen.
+	versions = make(map[int64]int64, len(ids))
+	for _, id := range ids {
+		v, err := strconv.ParseInt(r.PostForm.Get("version-"+strconv.FormatInt(id, 10)), 10, 64)
+		if err != nil || v <= 0 {
+			return nil, nil, reason, "Страница устарела: обновите список и отметьте обращения снова. Ничего не изменено."
+		}
+		versions[id] = v
+	}
 	if withReason {
 		switch {
 		case reason == "":
-			return nil, reason, "Укажите причину возврата. Ничего не изменено."
+			return nil, nil, reason, "Укажите причину возврата. Ничего не изменено."
 		case !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > hotline.MaxCommentLen:
-			return nil, "", fmt.Sprintf("Причина возврата слишком длинная: не больше %d знаков. Ничего не изменено.", hotline.MaxCommentLen)
+			return nil, nil, "", fmt.Sprintf("Причина возврата слишком длинная: не больше %d знаков. Ничего не изменено.", hotline.MaxCommentLen)
 		}
 	}
-	return ids, reason, ""
+	return ids, versions, reason, ""
 }
 
 func (s *Server) reviewApprove(w http.ResponseWriter, r *http.Request, u User) {
@@ -286,11 +297,10 @@ func (s *Server) reviewReturn(w http.ResponseWriter, r *http.Request, u User) {
 // administrator approved it meanwhile, it was never under review...). Only the selected cases
 // change.
 func (s *Server) reviewAct(w http.ResponseWriter, r *http.Request, u User, returning bool) {
-	if s.Journal == nil {
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Электронный журнал недоступен.")
+	if !s.journalOr503(w, r) {
 		return
 	}
-	ids, reason, refusal := s.reviewSelection(w, r, returning)
+	ids, versions, reason, refusal := s.reviewSelection(w, r, returning)
 	if refusal != "" {
 		s.renderReview(w, r, u, http.StatusUnprocessableEntity, "", refusal, reason)
 		return
@@ -305,12 +315,15 @@ func (s *Server) reviewAct(w http.ResponseWriter, r *http.Request, u User, retur
 			err error
 		)
 		if returning {
-			c, err = s.Journal.ReturnCase(ctx, u.Actor(), id, reason)
+			c, err = s.Journal.ReturnCaseAt(ctx, u.Actor(), id, reason, versions[id])
 		} else {
-			c, err = s.Journal.ApproveCase(ctx, u.Actor(), id)
+			c, err = s.Journal.ApproveCaseAt(ctx, u.Actor(), id, versions[id])
 		}
 		if err != nil {
 			st, msg := s.failure(r, "review", err)
+			if errors.Is(err, journal.ErrStaleVersion) {
+				msg = "Данные уже изменились: обращение изменено после того, как список был показан; обновите список и проверьте его снова."
+			}
 			if len(done) == 0 && len(refused) == 0 {
 				status = st
 			}

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -227,12 +228,13 @@ func TestReviewActions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newReviewFixture(t)
+			form := f.withVersions(t, tt.form(f)) // as the page showed them, before another's doing
 			if tt.before != nil {
 				tt.before(t, f)
 			}
 			ss := newFakeSessions()
 			h := (&Server{Sessions: ss, Live: newFakeLive(testSnapshot()), Journal: f.j}).Handler()
-			rec := l2Do(t, h, ss, admin, "POST", tt.path, tt.form(f))
+			rec := l2Do(t, h, ss, admin, "POST", tt.path, form)
 			body := rec.Body.String()
 			if rec.Code != tt.code {
 				t.Errorf("status %d, want %d", rec.Code, tt.code)
@@ -320,14 +322,14 @@ func TestReviewCounterFallsOnOtherPages(t *testing.T) {
 			t.Fatalf("approve: %d", resp.StatusCode)
 		}
 	}
-	post(url.Values{"case": {f.id("a")}})
+	post(f.withVersions(t, url.Values{"case": {f.id("a")}}))
 	for i, ch := range pages {
 		if got := next(ch, "count"); got != "3" {
 			t.Errorf("page %d after one approval: count %q, want 3", i, got)
 		}
 	}
 	// The alert goes when the last case that waited 4 hours is approved.
-	post(url.Values{"case": {f.id("b")}})
+	post(f.withVersions(t, url.Values{"case": {f.id("b")}}))
 	for i, ch := range pages {
 		if got := next(ch, "count"); got != "2" {
 			t.Errorf("page %d after two approvals: count %q, want 2", i, got)
@@ -335,5 +337,58 @@ func TestReviewCounterFallsOnOtherPages(t *testing.T) {
 		if got := next(ch, "alert"); got != "" {
 			t.Errorf("page %d: the alert stays after the late cases were approved: %q", i, got)
 		}
+	}
+}
+
+// withVersions adds to form the version of each case it selects as the page shows it
+// (version-<id>); a case the journal does not have gets version 1.
+func (f *reviewFixture) withVersions(t *testing.T, form url.Values) url.Values {
+	t.Helper()
+	for _, v := range form["case"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			continue
+		}
+		version := int64(1)
+		if c, err := f.j.Case(t.Context(), id); err == nil {
+			version = c.Version
+		}
+		form.Set("version-"+v, strconv.FormatInt(version, 10))
+	}
+	return form
+}
+
+// A case written after the page showed it is not approved or returned: the page says so for that
+// case, and does the others.
+func TestReviewRefusesACaseChangedSinceShown(t *testing.T) {
+	f := newReviewFixture(t)
+	ss := newFakeSessions()
+	h := (&Server{Sessions: ss, Live: newFakeLive(testSnapshot()), Journal: f.j}).Handler()
+	body := l2Do(t, h, ss, admin, "GET", "/admin/review", nil).Body.String()
+	a := f.cases["a"]
+	if !strings.Contains(body, `name="version-`+f.id("a")+`" value="`+strconv.FormatInt(a.Version, 10)+`"`) {
+		t.Fatalf("the page does not send the case's version: %s", body)
+	}
+	form := f.withVersions(t, url.Values{"case": {f.id("a"), f.id("b")}})
+	// Another administrator returns a and its owner closes it again: under review, but not as shown.
+	other := hotline.Actor{Login: "root", Role: hotline.RoleAdministrator}
+	if _, err := f.j.ReturnCase(t.Context(), other, a.ID, "дополните"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.j.CloseCase(t.Context(), other, a.ID, hotline.Closing{Result: hotline.ResultAnswered, Comment: "другой ответ"}); err != nil {
+		t.Fatal(err)
+	}
+	rec := l2Do(t, h, ss, admin, "POST", "/admin/review/approve", form)
+	body = rec.Body.String()
+	if !strings.Contains(body, "Утверждено: 1") || !strings.Contains(body, a.Number+": Данные уже изменились: обращение изменено после того, как список был показан") {
+		t.Fatalf("approve: %d %s", rec.Code, body)
+	}
+	if c, _ := f.j.Case(t.Context(), a.ID); c.Status != hotline.StatusUnderReview {
+		t.Fatalf("the changed case was approved: %s", c.Status)
+	}
+	// Without the versions nothing is done.
+	rec = l2Do(t, h, ss, admin, "POST", "/admin/review/approve", url.Values{"case": {f.id("c")}})
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "Страница устарела") {
+		t.Fatalf("approve without versions: %d", rec.Code)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -15,8 +16,10 @@ import (
 // Level 2 (§5.2, §6.2): cases forwarded to the specialist, delayed answers, the call-back button.
 func (s *Server) specialistRoutes() []Route {
 	return []Route{
-		{Pattern: "GET /mine", Allow: Level2 | Administrator, Title: "Мои обращения: переадресованные, отсроченный ответ, в работе", handle: s.minePage},
-		{Pattern: "POST /mine/{id}/callback", Allow: Level2 | Administrator, Title: "Мои обращения: перезвонить обратившемуся", handle: s.mineCallback},
+		// Every user: the journal gives delayed answers to level-1 operators too (a press-1
+		// callback, a dropped call), and the case's rules decide who may call back which case.
+		{Pattern: "GET /mine", Allow: AnyUser, Title: "Мои обращения: переадресованные, отсроченный ответ, в работе", handle: s.minePage},
+		{Pattern: "POST /mine/{id}/callback", Allow: AnyUser, Title: "Мои обращения: перезвонить обратившемуся", handle: s.mineCallback},
 	}
 }
 
@@ -57,7 +60,28 @@ type l2Row struct {
 }
 
 func (s *Server) minePage(w http.ResponseWriter, r *http.Request, u User) {
-	s.renderMine(w, r, u, http.StatusOK, "", "")
+	notice := ""
+	if r.URL.Query().Get("done") == "callback" {
+		notice = s.callbackNotice(r.Context(), u, r.URL.Query().Get("case"))
+	}
+	s.renderMine(w, r, u, http.StatusOK, notice, "")
+}
+
+// callbackNotice is the notice after «Перезвонить» on case ref (the redirect's ?case=), for a
+// case the user may work; "" otherwise (the query names no one else's number).
+func (s *Server) callbackNotice(ctx context.Context, u User, ref string) string {
+	if s.Journal == nil {
+		return ""
+	}
+	id, err := strconv.ParseInt(ref, 10, 64)
+	if err != nil || id <= 0 {
+		return ""
+	}
+	c, err := s.Journal.Case(ctx, id)
+	if err != nil || c.CanWork(u.Actor()) != nil || c.CallerNumber == "" {
+		return ""
+	}
+	return fmt.Sprintf("Вызов по обращению %s: набираем номер %s; когда обратившийся ответит, ваш телефон зазвонит.", c.Number, c.CallerNumber)
 }
 
 // renderMine renders /mine with a notice or an error above the lists.
@@ -169,8 +193,7 @@ func (s *Server) topicTitles(ctx context.Context) (map[string]string, error) {
 // (hotline.Case.Editable: its owner, an administrator, anyone while it has no owner), and only
 // while it is being worked.
 func (s *Server) mineCallback(w http.ResponseWriter, r *http.Request, u User) {
-	if s.Journal == nil {
-		s.errorPage(w, r, http.StatusServiceUnavailable, "Электронный журнал недоступен.")
+	if !s.journalOr503(w, r) {
 		return
 	}
 	ctx := r.Context()
@@ -207,6 +230,6 @@ func (s *Server) mineCallback(w http.ResponseWriter, r *http.Request, u User) {
 		return
 	}
 	s.log().Info("web: call-back asked", "login", u.Login, "case", c.Number)
-	s.renderMine(w, r, u, http.StatusOK, fmt.Sprintf(
-		"Вызов по обращению %s: набираем номер %s; когда обратившийся ответит, ваш телефон зазвонит.", c.Number, c.CallerNumber), "")
+	// POST-redirect-GET: reloading the page does not dial again.
+	http.Redirect(w, r, fmt.Sprintf("/mine?done=callback&case=%d", c.ID), http.StatusSeeOther)
 }

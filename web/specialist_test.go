@@ -233,8 +233,8 @@ func TestMineAndReviewRefuseLevel1(t *testing.T) {
 		method, path string
 		want         int
 	}{
-		{level1, "GET", "/mine", http.StatusForbidden},
-		{level1, "POST", "/mine/" + id + "/callback", http.StatusForbidden},
+		{level1, "GET", "/mine", http.StatusOK},                                                        // a level-1 operator's delayed answers
+		{level1, "POST", "/mine/" + itoa(f.cases["forwarded"].ID) + "/callback", http.StatusForbidden}, // level2's: the case's rule refuses
 		{level1, "GET", "/admin/review", http.StatusForbidden},
 		{level1, "GET", "/admin/review/events", http.StatusForbidden},
 		{level1, "POST", "/admin/review/approve", http.StatusForbidden},
@@ -300,6 +300,14 @@ func TestMineCallBack(t *testing.T) {
 			calls := &fakeCalls{fail: tt.fail}
 			h := (&Server{Sessions: ss, Live: newFakeLive(testSnapshot()), Journal: f.j, Calls: calls}).Handler()
 			rec := l2Do(t, h, ss, tt.user, "POST", "/mine/"+tt.ref+"/callback", url.Values{})
+			if tt.want == http.StatusOK {
+				// POST-redirect-GET: a reload of the page shown does not dial again.
+				loc := rec.Header().Get("Location")
+				if rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/mine?done=callback") {
+					t.Fatalf("a call-back answered %d (Location %q), want a redirect to /mine", rec.Code, loc)
+				}
+				rec = l2Do(t, h, ss, tt.user, "GET", loc, nil)
+			}
 			if rec.Code != tt.want {
 				t.Errorf("status %d, want %d: %s", rec.Code, tt.want, rec.Body)
 			}
@@ -314,5 +322,22 @@ func TestMineCallBack(t *testing.T) {
 				t.Error("a refusal without role=alert")
 			}
 		})
+	}
+}
+
+// A level-1 operator given a delayed answer (a press-1 callback, a dropped call) finds it on
+// /mine and calls back; the nav shows the link to every user.
+func TestMineForLevel1(t *testing.T) {
+	f := newL2Fixture(t)
+	ss := newFakeSessions()
+	calls := &fakeCalls{}
+	h := (&Server{Sessions: ss, Live: newFakeLive(testSnapshot()), Journal: f.j, Calls: calls}).Handler()
+	rec := l2Do(t, h, ss, level1, "GET", "/mine", nil)
+	if body := rec.Body.String(); rec.Code != 200 || !strings.Contains(body, `tr data-case="`+f.cases["others"].Number+`"`) || !strings.Contains(body, `href="/mine"`) {
+		t.Fatalf("/mine for level 1: %d %s", rec.Code, body)
+	}
+	rec = l2Do(t, h, ss, level1, "POST", "/mine/"+itoa(f.cases["others"].ID)+"/callback", url.Values{})
+	if rec.Code != http.StatusSeeOther || len(calls.Asked()) != 1 {
+		t.Fatalf("level 1 calls back their own case: %d %v", rec.Code, calls.Asked())
 	}
 }

@@ -92,12 +92,17 @@ type Server struct {
 	// X-Forwarded-For read, for the client's address that login throttling counts by; anyone
 	// else could forge that header, so by default (empty) it is ignored.
 	TrustedProxies []netip.Prefix
+	// SessionCheck is how often an event stream checks that its session still exists and still
+	// opens its route (logout, expiry, an operator disabled, a role taken away); 0: 5 s.
+	SessionCheck time.Duration
 	// KeepAlive is how often the event stream sends a comment when nothing changes, so that
 	// proxies do not close it as idle; 0: 15 s.
 	KeepAlive time.Duration
 
 	parse  sync.Once // the templates, parsed on first use
 	parsed *pages
+
+	colleagues colleagueCache // «Доступность операторов», shared by the open /work pages
 }
 
 func (s *Server) sessions() Sessions {
@@ -186,8 +191,37 @@ func (s *Server) guard(rt Route) http.Handler {
 			s.errorPage(w, r, http.StatusForbidden, "Недостаточно прав для этой страницы.")
 			return
 		}
-		rt.handle(w, r, u)
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			// A logged-in user sending a document: more time than a form needs (readTimeout).
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout))
+		}
+		// The event streams ask again, while they last, whether the session still lets the user in.
+		ctx := context.WithValue(r.Context(), stillAllowedKey{}, func(ctx context.Context) error {
+			u2, err := s.sessions().Lookup(ctx, sessionID(r))
+			if err != nil {
+				return err
+			}
+			if u2.Access()&rt.Allow == 0 {
+				return ErrNoSession // the role was taken away: this route is closed to them now
+			}
+			return nil
+		})
+		rt.handle(w, r.WithContext(ctx), u)
 	})
+}
+
+// stillAllowedKey is the request context's key for a func(ctx) error that reports whether the
+// request's session still exists and still opens the route (nil) or not (ErrNoSession or the
+// lookup's error): an event stream lasts hours, its session may end meanwhile.
+type stillAllowedKey struct{}
+
+// sessionID is the request's session cookie's value ("" without one).
+func sessionID(r *http.Request) string {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return ""
+	}
+	return c.Value
 }
 
 // user is the user of the request's session cookie, or ErrNoSession.
@@ -219,7 +253,7 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // ContentSecurityPolicy is the policy of every response.
-const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; " +
 	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 func redirectTo(path string) func(http.ResponseWriter, *http.Request, User) {
@@ -381,11 +415,24 @@ func (s *Server) trusted(addr string) bool {
 // Serve serves h on ln until ctx ends, with HTTPS when tlsConfig is set (its certificates; HTTP/2
 // too); then it closes the listener and the connections (an event stream ends with them).
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.Config, log *slog.Logger) error {
+	return serve(ctx, ln, h, tlsConfig, log, readTimeout)
+}
+
+// readTimeout bounds reading a request, body included: a client trickling a form in is cut off.
+// It does not bound a response: an event stream lasts as long as the page is open (net/http
+// lifts the read deadline once the request is read; TestEventStreamsOutliveTheReadTimeout...
+// holds it). A document upload gets longer (uploadReadTimeout).
+const readTimeout = 30 * time.Second
+
+// uploadReadTimeout is how long a document upload may take to arrive (10 MiB at 1 Mbit/s is ~85 s).
+const uploadReadTimeout = 5 * time.Minute
+
+func serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.Config, log *slog.Logger, readTimeout time.Duration) error {
 	srv := &http.Server{
 		Handler:           h,
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		ReadTimeout:       readTimeout,
 		IdleTimeout:       2 * time.Minute,
 		// No WriteTimeout: the event stream is long; each of its writes has its own deadline.
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -2,11 +2,14 @@ package web
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
 	"io"
 	"io/fs"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -17,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
@@ -559,5 +563,130 @@ func TestSecureCookieBehindAProxy(t *testing.T) {
 	}
 	if c := rec.Result().Cookies()[0]; !c.Secure {
 		t.Errorf("with SecureCookie the cookie must be Secure on plain HTTP: %+v", c)
+	}
+}
+
+// An event stream outlives the server's read timeout (the connection's background read must not
+// cancel it), and ends, with a resync saying why, once its session no longer lets the user in:
+// logged out, or a role taken away.
+func TestEventStreamsOutliveTheReadTimeoutButNotTheirSession(t *testing.T) {
+	open := func(t *testing.T, s *Server, ss *fakeSessions, u User, path string) (id string, events <-chan sse) {
+		t.Helper()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			_ = serve(t.Context(), ln, s.Handler(), nil, slog.New(slog.DiscardHandler), 300*time.Millisecond)
+		}()
+		id = ss.start(u)
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://"+ln.Addr().String()+path, nil)
+		req.AddCookie(&http.Cookie{Name: SessionCookie, Value: id})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("open %s: %v %v", path, resp, err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		ch := make(chan sse, 64)
+		go readEvents(resp.Body, ch)
+		return id, ch
+	}
+	t.Run("outlives the read timeout", func(t *testing.T) {
+		ss := newFakeSessions()
+		live := newFakeLive(testSnapshot())
+		s := &Server{Sessions: ss, Live: live, KeepAlive: 50 * time.Millisecond}
+		_, events := open(t, s, ss, level1, "/live/events")
+		<-events                // the board
+		time.Sleep(time.Second) // three read timeouts
+		live.Push(queueWith(testSnapshot().At, "+79009998877"))
+		select {
+		case ev, ok := <-events:
+			if !ok || ev.event != "board" || !strings.Contains(ev.data, "79009998877") {
+				t.Fatalf("after the read timeout: %v %+v", ok, ev)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the stream gave nothing after the read timeout")
+		}
+	})
+	for _, c := range []struct {
+		name string
+		u    User
+		path string
+		end  func(ss *fakeSessions, id string)
+	}{
+		{"logged out", level1, "/live/events", func(ss *fakeSessions, id string) { _ = ss.Logout(context.Background(), id) }},
+		{"no longer an administrator", admin, "/admin/review/events", func(ss *fakeSessions, id string) {
+			ss.mu.Lock()
+			defer ss.mu.Unlock()
+			demoted := admin
+			demoted.Role = hotline.RoleOperator
+			ss.live[id] = demoted
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ss := newFakeSessions()
+			s := &Server{Sessions: ss, Live: newFakeLive(testSnapshot()), Journal: testJournal(t), SessionCheck: 50 * time.Millisecond}
+			id, events := open(t, s, ss, c.u, c.path)
+			<-events
+			c.end(ss, id)
+			deadline := time.After(5 * time.Second)
+			for {
+				select {
+				case ev, ok := <-events:
+					if !ok {
+						t.Fatal("the stream ended without saying why")
+					}
+					if ev.event == "resync" {
+						if ev.data != "session" {
+							t.Errorf("resync %q, want session", ev.data)
+						}
+						if _, ok := <-events; ok {
+							t.Error("the stream goes on after its resync")
+						}
+						return
+					}
+				case <-deadline:
+					t.Fatal("the stream goes on after its session no longer allows it")
+				}
+			}
+		})
+	}
+}
+
+// The review queue's counter lives in the journal: its stream serves without the switchboard.
+func TestReviewCounterStreamsWithoutLiveState(t *testing.T) {
+	ss := newFakeSessions()
+	srv := httptest.NewServer((&Server{Sessions: ss, Journal: testJournal(t)}).Handler())
+	defer srv.Close()
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/admin/review/events", nil)
+	req.AddCookie(&http.Cookie{Name: SessionCookie, Value: ss.start(admin)})
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("without live state: %d", resp.StatusCode)
+	}
+	ch := make(chan sse, 8)
+	go readEvents(resp.Body, ch)
+	select {
+	case ev := <-ch:
+		if ev.event != "count" || ev.data != "0" {
+			t.Errorf("first event: %+v", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no counter")
+	}
+	// Pages that show the switchboard still say they cannot.
+	req2, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/live/events", nil)
+	req2.AddCookie(&http.Cookie{Name: SessionCookie, Value: ss.start(admin)})
+	resp2, err := srv.Client().Do(req2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp2.Body.Close()
+	if resp2.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("the live board's stream without live state: %d", resp2.StatusCode)
 	}
 }

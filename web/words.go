@@ -35,6 +35,15 @@ func caseTypeText(t hotline.CaseType) string {
 	return wordOr(caseTypeWords[t], string(t))
 }
 
+// caseTypeOptions are the case types for a select, in the domain's order, selected marked.
+func caseTypeOptions(selected string) []option {
+	out := make([]option, 0, len(hotline.CaseTypes))
+	for _, t := range hotline.CaseTypes {
+		out = append(out, option{Value: string(t), Text: caseTypeText(t), Selected: string(t) == selected})
+	}
+	return out
+}
+
 var resultWords = map[hotline.Result]string{
 	hotline.ResultAnswered:      "Даны разъяснения справочно-консультативного характера",
 	hotline.ResultMeasuresTaken: "Проведены необходимые меры",

@@ -67,6 +67,14 @@ func (f *fakeSwitchboard) ReloadOperators(_ context.Context, by hotline.Actor) e
 	return f.record("reload by " + by.Login)
 }
 
+func (f *fakeSwitchboard) Transfer(_ context.Context, by hotline.Actor, id int64, call string, to int64) error {
+	return f.record(fmt.Sprintf("transfer %s of %d to %d by %s", call, id, to, by.Login))
+}
+
+func (f *fakeSwitchboard) CallBack(_ context.Context, by hotline.Actor, id int64, number string, caseID int64) error {
+	return f.record(fmt.Sprintf("callback %s for %d case %d by %s", number, id, caseID, by.Login))
+}
+
 // fakeDaemon serves the control API of a daemon on c's journal, at a socket in a temp dir, with
 // the real authorisation: the test process is the daemon's own account.
 func fakeDaemon(t *testing.T, c cli, err error) (string, *fakeSwitchboard) {

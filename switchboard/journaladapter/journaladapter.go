@@ -68,6 +68,10 @@ func (j Journal) write(ctx context.Context, w switchboard.Write) (switchboard.Fi
 		err = j.Store.RecordPresence(ctx, *w.Presence)
 	case w.Forward != nil:
 		err = j.forward(ctx, *w.Forward)
+	case w.CaseCallback != nil:
+		n := w.CaseCallback
+		err = j.Store.NoteCaseCallback(ctx, journal.CaseCallback{CaseID: n.CaseID, OperatorID: n.OperatorID, Number: n.Number,
+			Channel: n.CallID, What: n.What, Why: n.Why, By: n.By})
 	case w.Mark.Spool != "":
 		err = j.Store.ClaimWriteMark(ctx)
 	default:

@@ -202,3 +202,46 @@ func TestMarkClaimedAlone(t *testing.T) {
 		t.Errorf("an empty write without a mark: %v, want invalid", err)
 	}
 }
+
+// A workplace call-back through the adapter: each step of switchboard.CaseCallback is a history
+// entry of the case; an unknown case is refused as not found (not retryable: the outbox drops the
+// write instead of waiting on it), and so is a step the journal does not know.
+func TestCaseCallbackThroughAdapter(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	admin := hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator}
+	c := hotline.Case{Channel: hotline.ChannelPhone, CallerNumber: "+79001112233", Description: "перезвонить"}
+	if err := store.NewCase(ctx, admin, &c); err != nil {
+		t.Fatal(err)
+	}
+	j := Journal{Store: store}
+	for _, what := range []string{switchboard.CaseCallbackDialled, switchboard.CaseCallbackNotAnswered} {
+		if _, err := j.Write(ctx, switchboard.Write{CaseCallback: &switchboard.CaseCallback{CaseID: c.ID, OperatorID: 3,
+			Number: "+79001112233", CallID: "case1-cb2", What: what, By: "petrov"}}); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	hist, err := store.History(ctx, journal.HistoryFilter{CaseID: c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range hist {
+		got = append(got, e.Action)
+	}
+	if len(got) < 2 || got[len(got)-2] != "callback dialled" || got[len(got)-1] != "callback not answered" {
+		t.Errorf("history = %q, want the call-back dialled, then not answered", got)
+	}
+	for _, tc := range []struct {
+		n    switchboard.CaseCallback
+		code string
+	}{
+		{switchboard.CaseCallback{CaseID: c.ID + 100, Number: "+79001112233", What: switchboard.CaseCallbackDialled}, hotline.ENOTFOUND},
+		{switchboard.CaseCallback{CaseID: c.ID, Number: "+79001112233", What: "rang"}, hotline.EINVALID},
+	} {
+		_, err := j.Write(ctx, switchboard.Write{CaseCallback: &tc.n})
+		if hotline.ErrorCode(err) != tc.code || outbox.Retryable(err) {
+			t.Errorf("Write(%+v) = %v, want %s, not retryable", tc.n, err, tc.code)
+		}
+	}
+}

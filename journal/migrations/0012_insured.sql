@@ -1,4 +1,4 @@
--- 0011: the register of insured persons (issue 25, §5.1.3): the fund's extract imported by
+-- 0012: the register of insured persons (issue 25, §5.1.3): the fund's extract imported by
 -- `hotline insured import`, searched by name parts and birth date from the registration card.
 
 -- Medical organisations persons are attached to, by the fund's code.
