@@ -149,6 +149,7 @@ func (o Options) withDefaults(now time.Time) (Options, error) {
 // Call is one leg of a call as the report needs it: the leg and its case's topic and type.
 type Call struct {
 	hotline.Leg
+	Outcome    hotline.CallOutcome // the call's ("" while it lasts)
 	CaseNumber string
 	Topic      string
 	Type       hotline.CaseType

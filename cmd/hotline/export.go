@@ -39,7 +39,7 @@ number). answer is when an operator answered; billsec is the talk time.`,
 	return cmd
 }
 
-type writeExport func(ctx context.Context, w io.Writer, calls []report.Call, ops []hotline.Operator, o report.ExportOptions) (int, error)
+type writeExport func(ctx context.Context, w io.Writer, d report.ExportData, o report.ExportOptions) (int, error)
 
 func exportCmd(a *app, name, short, long, example string, write writeExport) *cobra.Command {
 	var (
@@ -80,20 +80,28 @@ func exportCmd(a *app, name, short, long, example string, write writeExport) *co
 				return err
 			}
 			defer src.Close()
-			calls, err := src.Calls(ctx, o.From, o.To)
-			if err != nil {
-				return err
-			}
-			ops, err := src.Operators(ctx)
-			if err != nil {
-				return err
-			}
 			eo := report.ExportOptions{Queue: queue, Location: o.Location, Progress: progress(cmd.ErrOrStderr(), always, name), TransferEvent: transfer}
+			if from != "" || to != "" {
+				eo.From, eo.To = o.From, o.To // a window takes whole calls (report.ExportOptions)
+			}
+			var d report.ExportData
+			// The legs before the window only place the window's first callers in the queue.
+			if d.Calls, err = src.Calls(ctx, o.From.Add(-report.ExportLookback), o.To); err != nil {
+				return err
+			}
+			if d.Operators, err = src.Operators(ctx); err != nil {
+				return err
+			}
+			if name == "queue-log" {
+				if d.Presence, err = src.Presence(ctx, o.From, o.To); err != nil {
+					return err
+				}
+			}
 			stdout := cmd.OutOrStdout()
 			return writeTo(out, stdout, func(w io.Writer) error {
 				// Every field is escaped by the writer already; a terminal is guarded all the same.
 				return toTerminal(w, w == stdout && isTerminal(w), func(w io.Writer) error {
-					_, err := write(ctx, w, calls, ops, eo)
+					_, err := write(ctx, w, d, eo)
 					return err
 				})
 			})
