@@ -1,0 +1,341 @@
+package integrationtests
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline/ami"
+	"github.com/hotline-dev/hotline/config"
+	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
+	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/report"
+)
+
+// The queue_log comparison: the same scripted calls and operator actions run through Asterisk's
+// own app_queue (extension 210, queue qlog: asterisk-conf/queues.conf) and through hotline, then
+// Asterisk's queue_log is held against `hotline export queue-log --queue qlog` event by event and
+// field by field. Ids (callid, CONNECT's bridged channel) and times (within 1 s of the script's
+// step) are excepted; every other difference must be one docs/reports.md names, written out in
+// namedDifferences below: an unnamed one fails the test.
+
+// qlogSystem is one of the two systems the script drives.
+type qlogSystem struct {
+	name   string
+	number string // what callers dial
+	login, logout, resume func(t *testing.T)
+	pause                 func(t *testing.T, reason string)
+}
+
+// qlogLine is one queue_log line.
+type qlogLine struct {
+	at                   int64
+	callID, queue, agent string
+	event                string
+	data                 []string
+}
+
+func (l qlogLine) String() string {
+	return fmt.Sprintf("%d|%s|%s|%s|%s|%s", l.at, l.callID, l.queue, l.agent, l.event, strings.Join(l.data, "|"))
+}
+
+func parseQueueLog(t *testing.T, b []byte, queue string, from int64) []qlogLine {
+	t.Helper()
+	var out []qlogLine
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), "|")
+		if len(f) < 5 {
+			continue
+		}
+		at, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			t.Fatalf("queue_log line %q: %v", sc.Text(), err)
+		}
+		if f[2] != queue || at < from {
+			continue
+		}
+		out = append(out, qlogLine{at: at, callID: f[1], queue: f[2], agent: f[3], event: f[4], data: f[5:]})
+	}
+	return out
+}
+
+// A step of the script: what is done, and when it began on each system (for the 1 s tolerance).
+type qlogStep struct {
+	name  string
+	start map[string]int64 // system name → Unix second the step began
+}
+
+// namedDifference is one difference docs/reports.md names ("queue_log: deliberate differences").
+type namedDifference struct {
+	event string // the event it concerns
+	field int    // data field index; -1: the whole line (present in Asterisk's log only)
+	why   string
+}
+
+// namedDifferences: every difference the comparison tolerates, as docs/reports.md names them.
+var namedDifferences = []namedDifference{
+	{"ENTERQUEUE", 1, "callerid: the journal keeps the number in E.164 (+7...), Asterisk the caller id as the trunk sent it"},
+	{"RINGNOANSWER", -1, "unanswered offers are not in the journal"},
+	{"RINGCANCELED", -1, "cancelled rings are not in the journal"},
+}
+
+func named(event string, field int) bool {
+	for _, d := range namedDifferences {
+		if d.event == event && d.field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// durationField: the data fields that are times between two lines (held to within 1 s).
+var durationField = map[string][]int{
+	"CONNECT":         {0, 2},
+	"COMPLETECALLER":  {0, 1},
+	"COMPLETEAGENT":   {0, 1},
+	"ABANDON":         {2},
+	"EXITWITHTIMEOUT": {2},
+	"EXITWITHKEY":     {3},
+	"BLINDTRANSFER":   {2, 3},
+}
+
+// idField: the data fields that are Asterisk's ids (excepted).
+var idField = map[string][]int{"CONNECT": {1}}
+
+func TestQueueLogMatchesAppQueue(t *testing.T) {
+	const maxWait = 6 * time.Second // = Queue(qlog,,,,6) in extensions.conf
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, func(c *config.Config) {
+		c.Calls.MaxWait = maxWait
+		c.Calls.Overflow = "message"
+		c.Calls.WrapUp = 0 // queues.conf [qlog] wrapuptime = 0
+	})
+	sb := d.Sandbox
+	ctx := within(t, 10*time.Minute)
+	a, err := ami.Dial(ctx, ami.Config{Addr: sb.AMIAddr, Username: sb.AMIUser, Secret: sb.AMIPassword, Auth: ami.AuthMD5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	cli := func(t *testing.T, cmd, want string) {
+		t.Helper()
+		out, err := a.Command(within(t, 10*time.Second), cmd)
+		if err != nil || !strings.Contains(out, want) {
+			t.Fatalf("%s: %q, %v", cmd, out, err)
+		}
+	}
+	// A member left by an interrupted run would make the add fail.
+	_, _ = a.Command(ctx, "queue remove member PJSIP/1001 from qlog")
+	h := d.Handset("1001", 0)
+
+	appQueue := qlogSystem{name: "app_queue", number: "210",
+		login:  func(t *testing.T) { cli(t, "queue add member PJSIP/1001 to qlog", "Added interface") },
+		logout: func(t *testing.T) { cli(t, "queue remove member PJSIP/1001 from qlog", "Removed interface") },
+		pause: func(t *testing.T, reason string) {
+			cli(t, "queue pause member PJSIP/1001 queue qlog reason "+reason, "paused interface")
+		},
+		resume: func(t *testing.T) { cli(t, "queue unpause member PJSIP/1001 queue qlog", "unpaused interface") },
+	}
+	hotline := qlogSystem{name: "hotline", number: "100",
+		login:  func(t *testing.T) { d.FeatureCode(h, "*21") },
+		logout: func(t *testing.T) { d.FeatureCode(h, "*22") },
+		pause:  func(t *testing.T, reason string) { d.FeatureCode(h, "*23"+reason) },
+		resume: func(t *testing.T) { d.FeatureCode(h, "*24") },
+	}
+
+	var steps []*qlogStep
+	step := func(sys qlogSystem, name string) {
+		for _, s := range steps {
+			if s.name == name {
+				s.start[sys.name] = time.Now().Unix()
+				return
+			}
+		}
+		steps = append(steps, &qlogStep{name: name, start: map[string]int64{sys.name: time.Now().Unix()}})
+	}
+	settle := func() { time.Sleep(2 * time.Second) } // lines of two steps never share a second
+
+	// The script, the same on both systems.
+	script := func(t *testing.T, sys qlogSystem, caller string) {
+		dial := func(suffix string) *sipphone.Call {
+			t.Helper()
+			c, err := d.Caller(caller+suffix).Dial(within(t, 20*time.Second), sys.number)
+			if err != nil {
+				t.Fatalf("%s: dial %s: %v", sys.name, sys.number, err)
+			}
+			return c
+		}
+		step(sys, "login")
+		sys.login(t)
+		settle()
+
+		step(sys, "answered, operator hangs up")
+		c := dial("1")
+		in, err := h.Incoming(within(t, 30*time.Second))
+		if err != nil {
+			t.Fatalf("%s: operator not rung: %v", sys.name, err)
+		}
+		time.Sleep(3 * time.Second)
+		if err := in.Hangup(within(t, 5*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = c.WaitEnd(within(t, 10*time.Second))
+		settle()
+
+		step(sys, "answered, caller hangs up")
+		c = dial("2")
+		in, err = h.Incoming(within(t, 30*time.Second))
+		if err != nil {
+			t.Fatalf("%s: operator not rung: %v", sys.name, err)
+		}
+		time.Sleep(3 * time.Second)
+		if err := c.Hangup(within(t, 5*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = in.WaitEnd(within(t, 10*time.Second))
+		settle()
+
+		step(sys, "pause with reason 3")
+		sys.pause(t, "3")
+		settle()
+
+		step(sys, "abandoned in the queue")
+		c = dial("3")
+		time.Sleep(3 * time.Second)
+		if err := c.Hangup(within(t, 5*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		settle()
+
+		step(sys, "timeout to overflow")
+		c = dial("4")
+		time.Sleep(maxWait + 2*time.Second) // out of the queue at the maximum wait
+		_ = c.Hangup(within(t, 5*time.Second))
+		settle()
+
+		step(sys, "resume")
+		sys.resume(t)
+		settle()
+
+		step(sys, "logout")
+		sys.logout(t)
+		settle()
+	}
+
+	startAQ := time.Now().Unix()
+	script(t, appQueue, "7900555000")
+	startHL := time.Now().Unix()
+	script(t, hotline, "7900666000")
+
+	// Asterisk's queue_log (the sandbox's), and hotline's export of the same period.
+	raw, err := os.ReadFile(filepath.Join(sb.Root, "var", "log", "asterisk", "queue_log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := parseQueueLog(t, raw, "qlog", startAQ)
+	var buf bytes.Buffer
+	if err := exportQueueLog(ctx, d, &buf, startHL); err != nil {
+		t.Fatal(err)
+	}
+	got := parseQueueLog(t, buf.Bytes(), "qlog", startHL)
+	t.Logf("app_queue:\n%s\nhotline:\n%s", joinLines(want), joinLines(got))
+
+	// Each step's lines, on each side, in order.
+	for i, s := range steps {
+		var next map[string]int64
+		if i+1 < len(steps) {
+			next = steps[i+1].start
+		}
+		aq := between(want, s.start["app_queue"], next["app_queue"])
+		hl := between(got, s.start["hotline"], next["hotline"])
+		compareStep(t, s.name, aq, hl, s.start["app_queue"], s.start["hotline"])
+	}
+}
+
+func joinLines(ls []qlogLine) string {
+	var b strings.Builder
+	for _, l := range ls {
+		b.WriteString("  " + l.String() + "\n")
+	}
+	return b.String()
+}
+
+// between: the lines in [from, to) (to 0: no end).
+func between(ls []qlogLine, from, to int64) []qlogLine {
+	var out []qlogLine
+	for _, l := range ls {
+		if l.at >= from && (to == 0 || l.at < to) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// compareStep holds one step's lines from hotline against app_queue's, event by event.
+func compareStep(t *testing.T, step string, aq, hl []qlogLine, aq0, hl0 int64) {
+	t.Helper()
+	var kept []qlogLine
+	for _, l := range aq {
+		if !named(l.event, -1) {
+			kept = append(kept, l)
+		}
+	}
+	if len(kept) != len(hl) {
+		t.Errorf("%s: app_queue logged %d lines (%d compared), hotline %d:\napp_queue:\n%shotline:\n%s",
+			step, len(aq), len(kept), len(hl), joinLines(aq), joinLines(hl))
+		return
+	}
+	for i := range kept {
+		a, h := kept[i], hl[i]
+		if a.event != h.event || a.agent != h.agent || len(a.data) != len(h.data) {
+			t.Errorf("%s, line %d: app_queue %s, hotline %s", step, i+1, a, h)
+			continue
+		}
+		if d := (h.at - hl0) - (a.at - aq0); d < -1 || d > 1 {
+			t.Errorf("%s, line %d (%s): %d s into the step on hotline, %d s on app_queue", step, i+1, a.event, h.at-hl0, a.at-aq0)
+		}
+		for f := range a.data {
+			switch {
+			case a.data[f] == h.data[f], named(a.event, f), contains(idField[a.event], f):
+			case contains(durationField[a.event], f):
+				x, err1 := strconv.ParseInt(a.data[f], 10, 64)
+				y, err2 := strconv.ParseInt(h.data[f], 10, 64)
+				if err1 != nil || err2 != nil || x-y > 1 || y-x > 1 {
+					t.Errorf("%s, %s field %d: app_queue %q, hotline %q (more than 1 s apart)", step, a.event, f+1, a.data[f], h.data[f])
+				}
+			default:
+				t.Errorf("%s, %s field %d: app_queue %q, hotline %q (a difference docs/reports.md does not name)", step, a.event, f+1, a.data[f], h.data[f])
+			}
+		}
+	}
+}
+
+
+// exportQueueLog is `hotline export queue-log --queue qlog --from <from>` on the daemon's journal.
+func exportQueueLog(ctx context.Context, d *hotlinetest.Daemon, w *bytes.Buffer, from int64) error {
+	src, err := report.Open(ctx, d.Config.Journal.Path)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	start, end := time.Unix(from, 0), time.Now().Add(time.Second)
+	var data report.ExportData
+	if data.Calls, err = src.Calls(ctx, start.Add(-report.ExportLookback), end); err != nil {
+		return err
+	}
+	if data.Operators, err = src.Operators(ctx); err != nil {
+		return err
+	}
+	if data.Presence, err = src.Presence(ctx, start, end); err != nil {
+		return err
+	}
+	_, err = report.WriteQueueLog(ctx, w, data, report.ExportOptions{Queue: "qlog", From: start, To: end})
+	return err
+}
