@@ -28,8 +28,8 @@ import (
 
 // qlogSystem is one of the two systems the script drives.
 type qlogSystem struct {
-	name   string
-	number string // what callers dial
+	name                  string
+	number                string // what callers dial
 	login, logout, resume func(t *testing.T)
 	pause                 func(t *testing.T, reason string)
 }
@@ -316,7 +316,6 @@ func compareStep(t *testing.T, step string, aq, hl []qlogLine, aq0, hl0 int64) {
 		}
 	}
 }
-
 
 // exportQueueLog is `hotline export queue-log --queue qlog --from <from>` on the daemon's journal.
 func exportQueueLog(ctx context.Context, d *hotlinetest.Daemon, w *bytes.Buffer, from int64) error {

@@ -423,10 +423,10 @@ func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (
 		if c.EndedAt.IsZero() {
 			continue // cdr_csv writes a record when the channel's CDR is finalised
 		}
-		var dst, dstChannel string
+		// dst is the extension the caller dialled (the hotline number), as the dialplan had it.
+		dst, dstChannel := c.Line, ""
 		if !c.AnsweredAt.IsZero() {
 			dstChannel = member(opByID, c.OperatorID)
-			dst = strings.TrimPrefix(strings.TrimPrefix(dstChannel, "PJSIP/"), "Agent/")
 		}
 		answer, disposition := c.ArrivedAt, "ANSWERED"
 		if c.End == hotline.LegFailed && c.GreetingEndAt.IsZero() && c.QueuedAt.IsZero() && c.AnsweredAt.IsZero() {

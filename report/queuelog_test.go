@@ -227,7 +227,7 @@ func TestCDRCallerChannel(t *testing.T) {
 	}{
 		{"answered by an operator", hotline.Leg{ID: 1, CallID: "k", CallerNumber: "100", ArrivedAt: msAt(9, 0, 0, 700), QueuedAt: msAt(9, 0, 5, 0),
 			AnsweredAt: msAt(9, 0, 9, 0), EndedAt: msAt(9, 0, 20, 600), End: hotline.LegCompleted, OperatorID: boris},
-			`"","100","1002","hotline",""""" <100>","","PJSIP/1002","Stasis","hotline","2026-11-23 09:00:00","2026-11-23 09:00:00","2026-11-23 09:00:20",19,19,"ANSWERED","DOCUMENTATION","k",""`},
+			`"","100","","hotline",""""" <100>","","PJSIP/1002","Stasis","hotline","2026-11-23 09:00:00","2026-11-23 09:00:00","2026-11-23 09:00:20",19,19,"ANSWERED","DOCUMENTATION","k",""`},
 		{"abandoned in the queue", hotline.Leg{ID: 1, CallID: "k", CallerNumber: "100", ArrivedAt: msAt(9, 0, 0, 0), QueuedAt: msAt(9, 0, 5, 0),
 			EndedAt: msAt(9, 0, 30, 999), End: hotline.LegAbandoned},
 			`"","100","","hotline",""""" <100>","","","Stasis","hotline","2026-11-23 09:00:00","2026-11-23 09:00:00","2026-11-23 09:00:30",30,30,"ANSWERED","DOCUMENTATION","k",""`},

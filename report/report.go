@@ -150,6 +150,7 @@ func (o Options) withDefaults(now time.Time) (Options, error) {
 type Call struct {
 	hotline.Leg
 	Outcome    hotline.CallOutcome // the call's ("" while it lasts)
+	Line       string              // the hotline number dialled: the CDR's dst
 	CaseNumber string
 	Topic      string
 	Type       hotline.CaseType

@@ -81,7 +81,7 @@ func reportDB(t *testing.T) string {
 	}
 	for _, c := range calls {
 		now = c.start.ArrivedAt
-		_, err := s.StartCall(ctx, journal.CallStart{CallID: c.start.CallID, CallerNumber: c.start.CallerNumber, ArrivedAt: c.start.ArrivedAt})
+		_, err := s.StartCall(ctx, journal.CallStart{CallID: c.start.CallID, CallerNumber: c.start.CallerNumber, Line: "100", ArrivedAt: c.start.ArrivedAt})
 		must(err)
 		for _, l := range c.saves {
 			l.CallID = c.start.CallID
@@ -288,12 +288,13 @@ func TestExportEndToEnd(t *testing.T) {
 	// ch-1: src, dst, start, answer, end, duration, billsec, disposition, uniqueid, userfield (case number).
 	r := recs[0]
 	if got := strings.Join([]string{r[1], r[2], r[9], r[10], r[11], r[12], r[13], r[14], r[16], r[17]}, ","); got !=
-		"+78652000001,1001,2026-11-23 09:00:00,2026-11-23 09:00:00,2026-11-23 09:05:25,325,325,ANSWERED,ch-1,2026-000001" {
+		"+78652000001,100,2026-11-23 09:00:00,2026-11-23 09:00:00,2026-11-23 09:05:25,325,325,ANSWERED,ch-1,2026-000001" {
 		t.Errorf("ch-1 CDR = %s", got)
 	}
 	// An abandoned call's channel was answered by hotline before the greeting: ANSWERED, as Asterisk.
-	if recs[3][14] != "ANSWERED" || recs[3][1] != "+78652000003" || recs[2][2] != "1001" {
-		t.Errorf("ch-3 disposition %q (src %q), transfer leg dst %q; want ANSWERED, 1001", recs[3][14], recs[3][1], recs[2][2])
+	// dst is the number dialled; the transfer leg's dstchannel is its operator's.
+	if recs[3][14] != "ANSWERED" || recs[3][1] != "+78652000003" || recs[2][2] != "100" || recs[2][6] != "PJSIP/1001" {
+		t.Errorf("ch-3 disposition %q (src %q), transfer leg dst %q, dstchannel %q; want ANSWERED, 100, PJSIP/1001", recs[3][14], recs[3][1], recs[2][2], recs[2][6])
 	}
 }
 
