@@ -101,7 +101,21 @@ type Leg struct {
 	// EndedAway: the leg ended while hotline was not connected to Asterisk; EndedAt is when hotline
 	// found it gone.
 	EndedAway bool `json:"ended_away,omitempty"`
+	// HungUpBy: on a completed leg, which side hung up first (app_queue's COMPLETECALLER or
+	// COMPLETEAGENT); "" on other legs and on legs recorded before the journal kept it.
+	HungUpBy LegSide `json:"hung_up_by,omitempty"`
+	// OperatorChannel is the answering operator's Asterisk channel id (its uniqueid): app_queue's
+	// CONNECT names the bridged channel with it.
+	OperatorChannel string `json:"operator_channel,omitempty"`
 }
+
+// LegSide names one side of an answered leg.
+type LegSide string
+
+const (
+	SideCaller   LegSide = "caller"
+	SideOperator LegSide = "operator"
+)
 
 // EndsCall reports whether a leg that ended so is the call's last: only a transfer goes on.
 func (l Leg) EndsCall() bool { return l.End != "" && l.End != LegTransferred }

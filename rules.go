@@ -570,6 +570,14 @@ func (l *Leg) Validate() error {
 	default:
 		return Errorf(EINVALID, "unknown leg end %q", l.End)
 	}
+	switch l.HungUpBy {
+	case "", SideCaller, SideOperator:
+	default:
+		return Errorf(EINVALID, "unknown side %q hung up", l.HungUpBy)
+	}
+	if err := checkLen("operator channel", l.OperatorChannel, MaxNameLen); err != nil {
+		return err
+	}
 	if err := checkLen("caller number", l.CallerNumber, MaxShortLen); err != nil {
 		return err
 	}

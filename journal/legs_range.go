@@ -12,6 +12,7 @@ import (
 type CallRecord struct {
 	hotline.Leg
 	Outcome hotline.CallOutcome // the call's outcome ("" while it lasts)
+	Line    string              // the hotline number the caller dialled (the dialplan's extension)
 	// The case the call was registered under (the first attached; a call on several cases counts
 	// once, under the first): "" when no one registered it.
 	CaseNumber string
@@ -23,6 +24,7 @@ type callRecordRow struct {
 	legRow
 	CallerNumber  string         `db:"caller_number"`
 	Outcome       string         `db:"outcome"`
+	Line          string         `db:"line"`
 	CaseID        sql.NullInt64  `db:"case_id"`
 	CaseCreatedAt sql.NullInt64  `db:"case_created_at"`
 	Topic         sql.NullString `db:"topic"`
@@ -42,7 +44,7 @@ func (s *Store) CallRecords(ctx context.Context, from, to time.Time) ([]CallReco
 		toMS = to.UnixMilli()
 	}
 	var rows []callRecordRow
-	if err := s.r.SelectContext(ctx, &rows, `SELECT `+legCols+`, c.caller_number, c.outcome,
+	if err := s.r.SelectContext(ctx, &rows, `SELECT `+legCols+`, c.caller_number, c.outcome, c.line,
 			k.id AS case_id, k.created_at AS case_created_at, k.topic, k.type`+legsFrom+`
 		LEFT JOIN cases k ON k.id = (SELECT cc.case_id FROM case_calls cc WHERE cc.call_ref = c.id ORDER BY cc.attached_at, cc.case_id LIMIT 1)
 		WHERE l.arrived_at >= ? AND l.arrived_at < ? ORDER BY l.arrived_at, l.id`, fromMS, toMS); err != nil {
@@ -50,7 +52,7 @@ func (s *Store) CallRecords(ctx context.Context, from, to time.Time) ([]CallReco
 	}
 	out := make([]CallRecord, len(rows))
 	for i, r := range rows {
-		out[i] = CallRecord{Leg: r.leg(), Outcome: hotline.CallOutcome(r.Outcome), Topic: r.Topic.String, Type: hotline.CaseType(r.Type.String)}
+		out[i] = CallRecord{Leg: r.leg(), Outcome: hotline.CallOutcome(r.Outcome), Line: r.Line, Topic: r.Topic.String, Type: hotline.CaseType(r.Type.String)}
 		out[i].CallerNumber = r.CallerNumber
 		if r.CaseID.Valid {
 			out[i].CaseNumber = CaseNumber(time.UnixMilli(r.CaseCreatedAt.Int64).UTC(), r.CaseID.Int64)

@@ -27,7 +27,7 @@ func TestCallRecords(t *testing.T) {
 	start("ch-1", "8 (865) 200-00-05", at)
 	l := hotline.Leg{CallID: "ch-1", ArrivedAt: at, QueuedAt: at.Add(3 * time.Second),
 		AnsweredAt: at.Add(10 * time.Second), EndedAt: at.Add(time.Minute), End: hotline.LegTransferred,
-		OperatorID: f.op1.OperatorID, RecordingName: "rec-1"}
+		OperatorID: f.op1.OperatorID, RecordingName: "rec-1", OperatorChannel: "op-chan-1"}
 	if err := f.s.SaveCallLeg(ctx, l, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestCallRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	l2 := hotline.Leg{CallID: "ch-1", ArrivedAt: at.Add(time.Minute), AnsweredAt: at.Add(65 * time.Second), EndedAt: at.Add(5 * time.Minute),
-		End: hotline.LegCompleted, OperatorID: f.l2ID, TransferredFrom: f.op1.OperatorID}
+		End: hotline.LegCompleted, OperatorID: f.l2ID, TransferredFrom: f.op1.OperatorID, OperatorChannel: "op-chan-2", HungUpBy: hotline.SideOperator}
 	if err := f.s.SaveCallLeg(ctx, l2, hotline.OutcomeAnswered); err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +90,12 @@ func TestCallRecords(t *testing.T) {
 		}
 	}
 	if first := recs[0].Leg; !first.QueuedAt.Equal(l.QueuedAt) || !first.EndedAt.Equal(l.EndedAt) || first.End != hotline.LegTransferred ||
-		first.RecordingName != "rec-1" || first.CallerNumber != "+78652000005" {
+		first.RecordingName != "rec-1" || first.CallerNumber != "+78652000005" || first.OperatorChannel != "op-chan-1" || first.HungUpBy != "" {
 		t.Errorf("first leg = %+v", first)
+	}
+	// Which side hung up and the operator's channel, for queue_log's COMPLETEAGENT and CONNECT.
+	if l := recs[2].Leg; l.HungUpBy != hotline.SideOperator || l.OperatorChannel != "op-chan-2" {
+		t.Errorf("transfer leg = %+v, want hung up by the operator on op-chan-2", l)
 	}
 	// Open ends: everything, ch-3 still going without an outcome.
 	all, err := ro.CallRecords(ctx, time.Time{}, time.Time{})

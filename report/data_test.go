@@ -26,7 +26,7 @@ var zero time.Time
 func call(id int64, callID string, arrived, queued, answered, ended time.Time, end hotline.LegEnd, op int64, topic string) Call {
 	return Call{Leg: hotline.Leg{ID: id, CallID: callID, CallerNumber: "+7900000" + callID, OperatorID: op,
 		ArrivedAt: arrived, GreetingEndAt: queued, QueuedAt: queued, AnsweredAt: answered, EndedAt: ended, End: end},
-		CaseNumber: fmt.Sprintf("2026-%06d", id), Topic: topic}
+		Line: "100", CaseNumber: fmt.Sprintf("2026-%06d", id), Topic: topic}
 }
 
 // testCalls: the legs of the day (c1..c11, with c2b the transfer of c2), one the evening before

@@ -27,6 +27,9 @@ type ExportOptions struct {
 	// TransferEvent names a transfer in queue_log: BLINDTRANSFER (default), as Asterisk 12 and
 	// later (22 included) write it, or TRANSFER, for readers of older logs. The fields are the same.
 	TransferEvent string
+	// From and To bound the export's window, [From, To); a zero bound is none. A window takes
+	// whole calls: those with every line (queue_log) or record (CDR) in it.
+	From, To time.Time
 }
 
 func (o ExportOptions) withDefaults() ExportOptions {
@@ -48,8 +51,22 @@ func (o ExportOptions) withDefaults() ExportOptions {
 // progressEvery: how many legs between progress reports and context checks.
 const progressEvery = 500
 
-// member is how queue_log and CDRs name an operator: the handset's channel as Asterisk's queue
-// members are named (PJSIP/1001), or Agent/<id> for an operator without an extension.
+// ExportData is what the exports read: the legs (with those before the window that a queue's
+// positions depend on, see ExportLookback), the operators, and their presence history shaping the
+// window (journal.PresenceHistory: each one's event in force at its start, then those in it).
+type ExportData struct {
+	Calls     []Call
+	Operators []hotline.Operator
+	Presence  []hotline.PresenceEvent
+}
+
+// ExportLookback: the legs that arrived this long before an export's window are read too, only
+// for the queue positions of the window's first callers (who was still waiting ahead of them).
+const ExportLookback = 24 * time.Hour
+
+// member is how queue_log and CDRs name an operator: the handset's interface as a queue member
+// added without a member name is named (app_queue logs mem->membername, which is then the
+// interface: PJSIP/1001), or Agent/<id> for an operator without an extension.
 func member(ops map[int64]hotline.Operator, id int64) string {
 	if id == 0 {
 		return "NONE"
@@ -60,150 +77,172 @@ func member(ops map[int64]hotline.Operator, id int64) string {
 	return "Agent/" + strconv.FormatInt(id, 10)
 }
 
+// secs is a duration as Asterisk's CDR engine counts one: whole milliseconds divided by 1000,
+// truncated (main/cdr.c, cdr_object_get_duration and cdr_object_get_billsec without
+// initiatedseconds).
 func secs(d time.Duration) int64 { return int64(max(d, 0) / time.Second) }
+
+// since is a time span as app_queue writes one: the difference of two time(NULL) readings, whole
+// seconds each (e.g. (long) (time(NULL) - qe->start) in queue_exec), so a line's figures agree
+// with the timestamps of the lines they span.
+func since(from, to time.Time) int64 { return max(to.Unix()-from.Unix(), 0) }
 
 // queueEvent is one queue_log line before sorting.
 type queueEvent struct {
-	at    time.Time
-	seq   int
-	line  string
-	legID int64
+	at   time.Time
+	line string
+	call string // the call's channel; "" for a member's line
 }
 
-// positions computes each queued call's position in the queue when it entered (origposition)
-// and when it left unanswered (position): 1 + the callers queued before it and still waiting.
+// queueEntry is one stay of a caller in the queue: a call's first leg, or a leg transferred back
+// to the queue.
+type queueEntry struct {
+	leg         int64
+	enter, exit time.Time // exit zero: still waiting
+}
+
+// positions computes each queue entry's position when it entered (app_queue's qe->opos) and when
+// it left unanswered (qe->pos, which moves up as callers ahead leave): 1 + the callers who
+// entered before it and were still waiting, as join_queue counts them (one priority).
 func positions(calls []Call) (orig, atExit map[int64]int) {
-	var q []Call
+	var q []queueEntry
 	for _, c := range calls {
-		if c.inbound() && !c.QueuedAt.IsZero() {
-			q = append(q, c)
+		if c.QueuedAt.IsZero() {
+			continue
 		}
-	}
-	slices.SortFunc(q, func(a, b Call) int { return cmp.Or(a.QueuedAt.Compare(b.QueuedAt), cmp.Compare(a.ID, b.ID)) })
-	exit := func(c Call) time.Time {
-		switch {
-		case !c.AnsweredAt.IsZero():
-			return c.AnsweredAt
-		case !c.EndedAt.IsZero():
-			return c.EndedAt
+		e := queueEntry{leg: c.ID, enter: c.QueuedAt, exit: c.AnsweredAt}
+		if e.exit.IsZero() {
+			e.exit = c.EndedAt
 		}
-		return time.Unix(1<<40, 0) // still waiting
+		q = append(q, e)
 	}
+	slices.SortFunc(q, func(a, b queueEntry) int { return cmp.Or(a.enter.Compare(b.enter), cmp.Compare(a.leg, b.leg)) })
+	gone := func(e queueEntry, t time.Time) bool { return !e.exit.IsZero() && !e.exit.After(t) }
 	orig, atExit = map[int64]int{}, map[int64]int{}
-	var waiting []time.Time // exit times of the callers queued so far and not yet gone
-	for _, c := range q {
+	var waiting []queueEntry // the entries so far not yet gone
+	for _, e := range q {
 		kept := waiting[:0]
-		for _, e := range waiting {
-			if e.After(c.QueuedAt) {
-				kept = append(kept, e)
+		for _, w := range waiting {
+			if !gone(w, e.enter) {
+				kept = append(kept, w)
 			}
 		}
 		waiting = kept
-		orig[c.ID] = len(waiting) + 1
+		orig[e.leg] = len(waiting) + 1
 		ahead := 0
-		for _, e := range waiting {
-			if e.After(exit(c)) {
+		for _, w := range waiting {
+			if e.exit.IsZero() || !gone(w, e.exit) {
 				ahead++
 			}
 		}
-		atExit[c.ID] = ahead + 1
-		waiting = append(waiting, exit(c))
+		atExit[e.leg] = ahead + 1
+		waiting = append(waiting, e)
 	}
 	return orig, atExit
 }
 
-// WriteQueueLog writes calls as Asterisk's queue_log (time|callid|queuename|agent|event|data...),
-// oldest first, and returns the number of lines. The fields are those Asterisk 22's app_queue.c
-// writes. Mapping (docs/reports.md):
-//
-//	queued (or answered)            ENTERQUEUE  url|callerid|origposition   agent NONE
-//	answered                        CONNECT     holdtime|bridgedchanneluniqueid|ringtime
-//	answered, then transferred      BLINDTRANSFER (or TRANSFER) extension|context|holdtime|calltime|origposition
-//	answered, then ended otherwise  COMPLETECALLER holdtime|calltime|origposition
-//	abandoned or failed in queue    ABANDON     position|origposition|waittime
-//	overflow (callback, message)    EXITWITHTIMEOUT position|origposition|waittime
-//
-// Calls that never reached the queue (hung up in the greeting, or overflowed on arrival) have no
-// lines, as a call that never ran Queue() has none in Asterisk. A transfer leg has none either:
-// the call left the queue with TRANSFER.
-func WriteQueueLog(ctx context.Context, w io.Writer, calls []Call, ops []hotline.Operator, o ExportOptions) (int, error) {
+// inWindow: t is in [from, to), a zero bound being no bound.
+func inWindow(t, from, to time.Time) bool {
+	return (from.IsZero() || !t.Before(from)) && (to.IsZero() || t.Before(to))
+}
+
+// byCall groups legs by call (their CallID), each call's legs in the order they began, calls in
+// the order they arrived.
+func byCall(calls []Call) [][]Call {
+	idx := map[string]int{}
+	var out [][]Call
+	sorted := slices.Clone(calls)
+	slices.SortStableFunc(sorted, func(a, b Call) int { return cmp.Or(a.ArrivedAt.Compare(b.ArrivedAt), cmp.Compare(a.ID, b.ID)) })
+	for _, c := range sorted {
+		key := c.CallID
+		if key == "" { // a leg without a channel id is a call of its own
+			key = "\x00" + strconv.FormatInt(c.ID, 10)
+		}
+		i, ok := idx[key]
+		if !ok {
+			i = len(out)
+			idx[key] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], c)
+	}
+	for _, legs := range out {
+		// A transfer leg may record its arrival as the call's: the first leg is the inbound one.
+		slices.SortStableFunc(legs, func(a, b Call) int { return cmp.Or(boolCmp(a.inbound(), b.inbound()), cmp.Compare(a.ID, b.ID)) })
+	}
+	return out
+}
+
+// boolCmp orders true before false.
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	}
+	return 1
+}
+
+// WriteQueueLog writes calls and the operators' presence as Asterisk 22's app_queue writes its
+// queue_log (time|callid|queuename|agent|event|data...), oldest first, and returns the number of
+// lines. Each event has the fields app_queue.c gives it (docs/reports.md lists them, and the
+// deliberate differences). A window (o.From, o.To) takes whole calls: a call whose lines do not
+// all fall in it has none; positions are those the callers had, counted with the callers before
+// the window; member lines are those in it.
+func WriteQueueLog(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (int, error) {
 	o = o.withDefaults()
 	opByID := map[int64]hotline.Operator{}
-	for _, op := range ops {
+	for _, op := range d.Operators {
 		opByID[op.ID] = op
 	}
-	// The operator a transferred leg went to: the transfer leg of the same call from that operator.
-	transferTo := map[string]int64{}
-	for _, c := range calls {
-		if !c.inbound() && c.CallID != "" {
-			transferTo[c.CallID+"/"+strconv.FormatInt(c.TransferredFrom, 10)] = c.OperatorID
-		}
-	}
-	orig, atExit := positions(calls)
+	orig, atExit := positions(d.Calls)
 	var evs []queueEvent
-	add := func(t time.Time, c Call, agent, event string, data ...any) {
-		parts := []string{strconv.FormatInt(t.Unix(), 10), queueField(c.CallID), queueField(o.Queue), queueField(agent), event}
-		for _, d := range data {
-			parts = append(parts, queueField(fmt.Sprint(d)))
+	add := func(t time.Time, callID, agent, event string, data ...any) {
+		parts := []string{strconv.FormatInt(t.Unix(), 10), queueField(callID), queueField(o.Queue), queueField(agent), event}
+		for _, v := range data {
+			parts = append(parts, queueField(fmt.Sprint(v)))
 		}
-		evs = append(evs, queueEvent{at: t, seq: len(evs), line: strings.Join(parts, "|"), legID: c.ID})
+		evs = append(evs, queueEvent{at: t, line: strings.Join(parts, "|"), call: callID})
 	}
-	for i, c := range calls {
+	for i, legs := range byCall(d.Calls) {
 		if i%progressEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return 0, err
 			}
 		}
-		if !c.inbound() || (c.QueuedAt.IsZero() && c.AnsweredAt.IsZero()) {
-			continue
-		}
-		enter := c.QueuedAt
-		if enter.IsZero() {
-			enter = c.AnsweredAt
-		}
-		op := orig[c.ID]
-		if op == 0 {
-			op = 1
-		}
-		hold := secs(c.QueueWait())
-		add(enter, c, "NONE", "ENTERQUEUE", "", c.CallerNumber, op)
-		switch {
-		case !c.AnsweredAt.IsZero():
-			agent := member(opByID, c.OperatorID)
-			add(c.AnsweredAt, c, agent, "CONNECT", hold, "", 0)
-			if c.EndedAt.IsZero() {
-				continue
+		first := len(evs)
+		for j, c := range legs {
+			var next *Call
+			if j+1 < len(legs) {
+				next = &legs[j+1]
 			}
-			talk := secs(c.TalkTime())
-			if c.End == hotline.LegTransferred {
-				ext := ""
-				if to, ok := transferTo[c.CallID+"/"+strconv.FormatInt(c.OperatorID, 10)]; ok {
-					ext = strings.TrimPrefix(member(opByID, to), "PJSIP/")
-				}
-				add(c.EndedAt, c, agent, o.TransferEvent, ext, o.Queue, hold, talk, op)
-			} else {
-				add(c.EndedAt, c, agent, "COMPLETECALLER", hold, talk, op)
+			queueLegLines(add, c, next, opByID, orig, atExit, o)
+		}
+		for _, e := range evs[first:] {
+			if !inWindow(e.at, o.From, o.To) { // whole calls only
+				evs = evs[:first]
+				break
 			}
-		case c.EndedAt.IsZero():
-			// still waiting: entered, nothing else yet
-		case c.End == hotline.LegOverflow:
-			add(c.EndedAt, c, "NONE", "EXITWITHTIMEOUT", atExit[c.ID], op, hold)
-		default:
-			add(c.EndedAt, c, "NONE", "ABANDON", atExit[c.ID], op, hold)
 		}
 	}
-	slices.SortStableFunc(evs, func(a, b queueEvent) int { return a.at.Compare(b.at) })
+	for _, e := range memberLines(d.Presence, opByID) {
+		if inWindow(e.at, o.From, o.To) {
+			add(e.at, e.callID, e.agent, e.event, e.data)
+		}
+	}
+	slices.SortStableFunc(evs, func(a, b queueEvent) int { return cmp.Compare(a.at.Unix(), b.at.Unix()) })
 	bw := bufio.NewWriter(w)
-	lines, legs, last := 0, 0, int64(-1)
+	lines, calls, last := 0, 0, ""
 	for _, e := range evs {
 		if _, err := bw.WriteString(e.line + "\n"); err != nil {
 			return lines, fmt.Errorf("write queue_log: %w", err)
 		}
 		lines++
-		if e.legID != last {
-			legs, last = legs+1, e.legID
-			if legs%progressEvery == 0 {
-				o.Progress(min(legs, len(calls)), len(calls))
+		if e.call != last {
+			calls, last = calls+1, e.call
+			if calls%progressEvery == 0 {
+				o.Progress(min(calls, len(d.Calls)), len(d.Calls))
 				if err := ctx.Err(); err != nil {
 					return lines, err
 				}
@@ -213,8 +252,129 @@ func WriteQueueLog(ctx context.Context, w io.Writer, calls []Call, ops []hotline
 	if err := bw.Flush(); err != nil {
 		return lines, fmt.Errorf("write queue_log: %w", err)
 	}
-	o.Progress(len(calls), len(calls))
+	o.Progress(len(d.Calls), len(d.Calls))
 	return lines, nil
+}
+
+// queueLegLines adds the lines of one leg: those of a stay in the queue (a call's first leg, or a
+// leg transferred back to the queue) and of its answer and end. A leg an operator transferred
+// straight to another has none: app_queue stops following a call once it is transferred.
+func queueLegLines(add func(t time.Time, callID, agent, event string, data ...any), c Call, next *Call,
+	ops map[int64]hotline.Operator, orig, atExit map[int64]int, o ExportOptions) {
+	if c.QueuedAt.IsZero() {
+		// Never ran Queue(): hung up in the greeting, overflowed at join (app_queue's join_queue
+		// refuses a full queue without a line), or a transfer leg.
+		return
+	}
+	opos := max(orig[c.ID], 1)
+	// ENTERQUEUE url|callerid|position (queue_exec); the position at entry is the original one.
+	add(c.QueuedAt, c.CallID, "NONE", "ENTERQUEUE", "", c.CallerNumber, opos)
+	if c.AnsweredAt.IsZero() {
+		if c.EndedAt.IsZero() || c.EndedAway {
+			// Still waiting; or gone while hotline was away from Asterisk, when the end is not
+			// known (had Asterisk restarted, it would have written nothing more either).
+			return
+		}
+		wait := since(c.QueuedAt, c.EndedAt)
+		switch {
+		case c.End == hotline.LegOverflow && c.Outcome == hotline.OutcomeOverflowCallback:
+			// EXITWITHKEY key|position|origposition|waittime (queue_exec, a key of the queue's context).
+			add(c.EndedAt, c.CallID, "NONE", "EXITWITHKEY", "1", atExit[c.ID], opos, wait)
+		case c.End == hotline.LegOverflow:
+			// EXITWITHTIMEOUT position|origposition|waittime (queue_exec, the queue's timeout).
+			add(c.EndedAt, c.CallID, "NONE", "EXITWITHTIMEOUT", atExit[c.ID], opos, wait)
+		default:
+			// ABANDON position|origposition|waittime (queue_exec): app_queue writes it whenever the
+			// caller's channel goes while waiting, also when hotline hung it up after an error.
+			add(c.EndedAt, c.CallID, "NONE", "ABANDON", atExit[c.ID], opos, wait)
+		}
+		return
+	}
+	agent := member(ops, c.OperatorID)
+	hold := since(c.QueuedAt, c.AnsweredAt)
+	// CONNECT holdtime|bridgedchanneluniqueid|ringtime (try_calling): the ring time is the dial's
+	// elapsed milliseconds / 1000, not a difference of seconds.
+	add(c.AnsweredAt, c.CallID, agent, "CONNECT", hold, c.OperatorChannel, secs(c.RingTime()))
+	if c.EndedAt.IsZero() || c.EndedAway {
+		return
+	}
+	talk := since(c.AnsweredAt, c.EndedAt)
+	switch c.End {
+	case hotline.LegTransferred:
+		// BLINDTRANSFER extension|context|holdtime|calltime|origposition (handle_blind_transfer).
+		ext := ""
+		if next != nil && next.QueuedAt.IsZero() {
+			ext = strings.TrimPrefix(strings.TrimPrefix(member(ops, next.OperatorID), "PJSIP/"), "Agent/")
+		}
+		add(c.EndedAt, c.CallID, agent, o.TransferEvent, ext, o.Queue, hold, talk, opos)
+	default:
+		// COMPLETEAGENT or COMPLETECALLER holdtime|calltime|origposition (handle_hangup): whichever
+		// channel hung up first. A failed bridged leg is the caller's channel hung up by hotline.
+		event := "COMPLETECALLER"
+		if c.HungUpBy == hotline.SideOperator {
+			event = "COMPLETEAGENT"
+		}
+		add(c.EndedAt, c.CallID, agent, event, hold, talk, opos)
+	}
+}
+
+// memberLine is one queue_log line of a member's presence.
+type memberLine struct {
+	at                         time.Time
+	callID, agent, event, data string
+}
+
+// memberLines turns the operators' presence history into app_queue's member lines: ADDMEMBER at a
+// login (data PAUSED when the member joins paused: add_to_queue), REMOVEMEMBER at a logout, PAUSE
+// with its reason and UNPAUSE (set_queue_member_pause, callid NONE). An unreachable handset is a
+// device state to app_queue, never a line: an unreachable operator stays the member they were,
+// paused if a pause reason is kept under it. The first event of each operator that comes before
+// the window only sets where they stand (journal.PresenceHistory gives it first): its line, if
+// any, falls before the window and is left out.
+func memberLines(events []hotline.PresenceEvent, ops map[int64]hotline.Operator) []memberLine {
+	type standing struct {
+		in, paused bool
+		reason     string
+	}
+	byOp := map[int64]standing{}
+	var out []memberLine
+	for _, e := range events {
+		before := byOp[e.OperatorID]
+		now := standing{in: e.Presence.LoggedIn()}
+		switch e.Presence {
+		case hotline.PresencePaused:
+			now.paused, now.reason = true, e.Reason
+		case hotline.PresenceUnreachable:
+			now.paused, now.reason = e.Reason != "", e.Reason
+		}
+		if now.paused && e.How == hotline.PresenceBySwitchboard {
+			now.reason = "Auto-Pause" // app_queue's autopause after a ring no answer (rna) says so
+		}
+		if e.Presence == hotline.PresenceUnreachable && before.in {
+			now = before
+		}
+		byOp[e.OperatorID] = now
+		agent := member(ops, e.OperatorID)
+		callID := "NONE"
+		if e.How == hotline.PresenceByAdmin {
+			callID = "MANAGER" // an administrator's command: as AMI's QueueAdd / QueueRemove log it
+		}
+		switch {
+		case now.in && !before.in:
+			data := ""
+			if now.paused {
+				data = "PAUSED"
+			}
+			out = append(out, memberLine{e.At, callID, agent, "ADDMEMBER", data})
+		case !now.in && before.in:
+			out = append(out, memberLine{e.At, callID, agent, "REMOVEMEMBER", ""})
+		case now.in && now.paused && (!before.paused || now.reason != before.reason):
+			out = append(out, memberLine{e.At, "NONE", agent, "PAUSE", now.reason})
+		case now.in && !now.paused && before.paused:
+			out = append(out, memberLine{e.At, "NONE", agent, "UNPAUSE", ""})
+		}
+	}
+	return out
 }
 
 // CDRColumns are cdr_csv's columns in its order, with loguniqueid and loguserfield on.
@@ -225,14 +385,30 @@ var CDRColumns = []string{"accountcode", "src", "dst", "dcontext", "clid", "chan
 // Asterisk), oldest first, with no header line, as Master.csv has none. It returns the number
 // of records. Strings are double-quoted with quotes doubled, numbers bare, dates
 // "YYYY-MM-DD HH:MM:SS" in o.Location and an unset one empty, as Asterisk 22's cdr_csv.c writes
-// them.
-func WriteCDR(ctx context.Context, w io.Writer, calls []Call, ops []hotline.Operator, o ExportOptions) (int, error) {
+// them. A window (o.From, o.To) takes whole calls: those whose legs all began and ended in it.
+//
+// The record is the caller's channel's, as Asterisk's CDR engine keeps it (main/cdr.c): hotline
+// answers that channel when it arrives, before the greeting, so answer is the arrival, billsec
+// counts from it and the disposition is ANSWERED whether or not an operator answered; only a
+// call that failed before anything began (its channel perhaps never answered) is FAILED.
+// duration and billsec are elapsed milliseconds / 1000, truncated (cdr_object_get_duration,
+// cdr_object_get_billsec).
+func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (int, error) {
 	o = o.withDefaults()
 	opByID := map[int64]hotline.Operator{}
-	for _, op := range ops {
+	for _, op := range d.Operators {
 		opByID[op.ID] = op
 	}
-	sorted := slices.Clone(calls)
+	var sorted []Call
+	for _, legs := range byCall(d.Calls) {
+		whole := true
+		for _, c := range legs {
+			whole = whole && inWindow(c.ArrivedAt, o.From, o.To) && (c.EndedAt.IsZero() || inWindow(c.EndedAt, o.From, o.To))
+		}
+		if whole {
+			sorted = append(sorted, legs...)
+		}
+	}
 	slices.SortStableFunc(sorted, func(a, b Call) int { return cmp.Or(a.ArrivedAt.Compare(b.ArrivedAt), cmp.Compare(a.ID, b.ID)) })
 	bw := bufio.NewWriter(w)
 	n := 0
@@ -245,19 +421,20 @@ func WriteCDR(ctx context.Context, w io.Writer, calls []Call, ops []hotline.Oper
 			}
 		}
 		if c.EndedAt.IsZero() {
-			continue
+			continue // cdr_csv writes a record when the channel's CDR is finalised
 		}
-		var dst, dstChannel, disposition string
-		var billsec int64
-		switch {
-		case !c.AnsweredAt.IsZero():
+		// dst is the extension the caller dialled (the hotline number), as the dialplan had it.
+		dst, dstChannel := c.Line, ""
+		if !c.AnsweredAt.IsZero() {
 			dstChannel = member(opByID, c.OperatorID)
-			dst = strings.TrimPrefix(strings.TrimPrefix(dstChannel, "PJSIP/"), "Agent/")
-			disposition, billsec = "ANSWERED", secs(c.TalkTime())
-		case c.End == hotline.LegFailed:
-			disposition = "FAILED"
-		default:
-			disposition = "NO ANSWER"
+		}
+		answer, disposition := c.ArrivedAt, "ANSWERED"
+		if c.End == hotline.LegFailed && c.GreetingEndAt.IsZero() && c.QueuedAt.IsZero() && c.AnsweredAt.IsZero() {
+			answer, disposition = time.Time{}, "FAILED"
+		}
+		var billsec int64
+		if !answer.IsZero() {
+			billsec = secs(c.EndedAt.Sub(answer))
 		}
 		clid := ""
 		if c.CallerNumber != "" {
@@ -267,7 +444,7 @@ func WriteCDR(ctx context.Context, w io.Writer, calls []Call, ops []hotline.Oper
 		for _, s := range []string{"", c.CallerNumber, dst, o.Queue, clid, "", dstChannel, "Stasis", o.Queue} {
 			b.WriteString(quote(s) + ",")
 		}
-		for _, t := range []time.Time{c.ArrivedAt, c.AnsweredAt, c.EndedAt} {
+		for _, t := range []time.Time{c.ArrivedAt, answer, c.EndedAt} {
 			if !t.IsZero() { // cdr_csv's append_date writes an unset time as nothing, unquoted
 				b.WriteString(quote(date(t)))
 			}

@@ -53,7 +53,7 @@ func TestQueueLog(t *testing.T) {
 	d := testData()
 	var buf bytes.Buffer
 	var progress []string
-	n, err := WriteQueueLog(context.Background(), &buf, d.Calls, d.Operators, ExportOptions{
+	n, err := WriteQueueLog(context.Background(), &buf, ExportData{Calls: d.Calls, Operators: d.Operators}, ExportOptions{
 		Progress: func(done, total int) { progress = append(progress, fmt.Sprintf("%d/%d", done, total)) }})
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +73,7 @@ func TestQueueLog(t *testing.T) {
 
 	// For readers of pre-12 logs, the same line as TRANSFER.
 	buf.Reset()
-	if _, err := WriteQueueLog(context.Background(), &buf, d.Calls, d.Operators, ExportOptions{TransferEvent: "TRANSFER"}); err != nil {
+	if _, err := WriteQueueLog(context.Background(), &buf, ExportData{Calls: d.Calls, Operators: d.Operators}, ExportOptions{TransferEvent: "TRANSFER"}); err != nil {
 		t.Fatal(err)
 	}
 	if want := u(23, 9, 4, 10) + "|c2|hotline|PJSIP/1002|TRANSFER|1003|hotline|60|120|1\n"; !strings.Contains(buf.String(), want) {
@@ -93,7 +93,7 @@ func TestQueueLogPositions(t *testing.T) {
 		call(3, "C", t0, s(2), zero, s(20), hotline.LegOverflow, 0, ""),
 	}
 	var buf bytes.Buffer
-	if _, err := WriteQueueLog(context.Background(), &buf, calls, nil, ExportOptions{Queue: "q"}); err != nil {
+	if _, err := WriteQueueLog(context.Background(), &buf, ExportData{Calls: calls}, ExportOptions{Queue: "q"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -108,11 +108,14 @@ func TestQueueLogPositions(t *testing.T) {
 }
 
 // The test day as cdr_csv records: 13 ended legs (c11 still waits), oldest first; four checked
-// in full: answered, a transfer leg, abandoned, failed.
+// in full: answered, a transfer leg, abandoned, failed in the queue. Each is the caller's
+// channel's record: answered by hotline on arrival, so answer is the arrival, billsec counts from
+// it and the disposition is ANSWERED even where no operator answered (c3, c10), as Asterisk's CDR
+// engine writes it for a channel answered before Queue().
 func TestCDR(t *testing.T) {
 	d := testData()
 	var buf bytes.Buffer
-	n, err := WriteCDR(context.Background(), &buf, d.Calls, d.Operators, ExportOptions{})
+	n, err := WriteCDR(context.Background(), &buf, ExportData{Calls: d.Calls, Operators: d.Operators}, ExportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,10 +124,10 @@ func TestCDR(t *testing.T) {
 		t.Fatalf("%d records (returned %d), want 13:\n%s", len(lines), n, buf.String())
 	}
 	for i, want := range map[int]string{
-		1:  `"","+7900000c1","1001","hotline",""""" <+7900000c1>","","PJSIP/1001","Stasis","hotline","2026-11-23 09:00:00","2026-11-23 09:00:25","2026-11-23 09:05:25",325,300,"ANSWERED","DOCUMENTATION","c1","2026-000001"`,
-		3:  `"","+7900000c2","1003","hotline",""""" <+7900000c2>","","PJSIP/1003","Stasis","hotline","2026-11-23 09:01:00","2026-11-23 09:04:15","2026-11-23 09:07:15",375,180,"ANSWERED","DOCUMENTATION","c2","2026-000021"`,
-		4:  `"","+7900000c3","","hotline",""""" <+7900000c3>","","","Stasis","hotline","2026-11-23 09:03:00",,"2026-11-23 09:03:13",13,0,"NO ANSWER","DOCUMENTATION","c3","2026-000003"`,
-		11: `"","+7900000c10","","hotline",""""" <+7900000c10>","","","Stasis","hotline","2026-11-23 11:00:00",,"2026-11-23 11:00:20",20,0,"FAILED","DOCUMENTATION","c10","2026-000010"`,
+		1:  `"","+7900000c1","100","hotline",""""" <+7900000c1>","","PJSIP/1001","Stasis","hotline","2026-11-23 09:00:00","2026-11-23 09:00:00","2026-11-23 09:05:25",325,325,"ANSWERED","DOCUMENTATION","c1","2026-000001"`,
+		3:  `"","+7900000c2","100","hotline",""""" <+7900000c2>","","PJSIP/1003","Stasis","hotline","2026-11-23 09:01:00","2026-11-23 09:01:00","2026-11-23 09:07:15",375,375,"ANSWERED","DOCUMENTATION","c2","2026-000021"`,
+		4:  `"","+7900000c3","100","hotline",""""" <+7900000c3>","","","Stasis","hotline","2026-11-23 09:03:00","2026-11-23 09:03:00","2026-11-23 09:03:13",13,13,"ANSWERED","DOCUMENTATION","c3","2026-000003"`,
+		11: `"","+7900000c10","100","hotline",""""" <+7900000c10>","","","Stasis","hotline","2026-11-23 11:00:00","2026-11-23 11:00:00","2026-11-23 11:00:20",20,20,"ANSWERED","DOCUMENTATION","c10","2026-000010"`,
 	} {
 		if lines[i] != want {
 			t.Errorf("record %d:\n got %s\nwant %s", i, lines[i], want)
@@ -149,10 +152,10 @@ func TestCDR(t *testing.T) {
 func TestCDRTimeZone(t *testing.T) {
 	d := testData()
 	var buf bytes.Buffer
-	if _, err := WriteCDR(context.Background(), &buf, d.Calls[1:2], d.Operators, ExportOptions{Location: time.FixedZone("MSK", 3*3600)}); err != nil {
+	if _, err := WriteCDR(context.Background(), &buf, ExportData{Calls: d.Calls[1:2], Operators: d.Operators}, ExportOptions{Location: time.FixedZone("MSK", 3*3600)}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), `"2026-11-23 12:00:00","2026-11-23 12:00:25"`) {
+	if !strings.Contains(buf.String(), `"2026-11-23 12:00:00","2026-11-23 12:00:00","2026-11-23 12:05:25"`) {
 		t.Errorf("CDR not in MSK: %s", buf.String())
 	}
 }
@@ -161,7 +164,7 @@ func TestExportCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	d := testData()
-	if _, err := WriteQueueLog(ctx, &bytes.Buffer{}, d.Calls, d.Operators, ExportOptions{}); err == nil {
+	if _, err := WriteQueueLog(ctx, &bytes.Buffer{}, ExportData{Calls: d.Calls, Operators: d.Operators}, ExportOptions{}); err == nil {
 		t.Error("queue_log on a cancelled context: no error")
 	}
 }
@@ -187,12 +190,12 @@ func TestExportsCannotBeForged(t *testing.T) {
 				d.Calls[i].CallID += h // a channel id is Asterisk's, but nothing is trusted here
 			}
 			var clean bytes.Buffer
-			nClean, err := WriteQueueLog(context.Background(), &clean, testData().Calls, d.Operators, ExportOptions{})
+			nClean, err := WriteQueueLog(context.Background(), &clean, ExportData{Calls: testData().Calls, Operators: d.Operators}, ExportOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			var ql bytes.Buffer
-			n, err := WriteQueueLog(context.Background(), &ql, d.Calls, d.Operators, ExportOptions{})
+			n, err := WriteQueueLog(context.Background(), &ql, ExportData{Calls: d.Calls, Operators: d.Operators}, ExportOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,7 +217,7 @@ func TestExportsCannotBeForged(t *testing.T) {
 			}
 
 			var cdr bytes.Buffer
-			n, err = WriteCDR(context.Background(), &cdr, d.Calls, d.Operators, ExportOptions{})
+			n, err = WriteCDR(context.Background(), &cdr, ExportData{Calls: d.Calls, Operators: d.Operators}, ExportOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

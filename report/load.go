@@ -53,7 +53,7 @@ func (s *Source) Calls(ctx context.Context, from, to time.Time) ([]Call, error) 
 	}
 	out := make([]Call, len(recs))
 	for i, r := range recs {
-		out[i] = Call{Leg: r.Leg, CaseNumber: r.CaseNumber, Topic: r.Topic, Type: r.Type}
+		out[i] = Call{Leg: r.Leg, Outcome: r.Outcome, Line: r.Line, CaseNumber: r.CaseNumber, Topic: r.Topic, Type: r.Type}
 	}
 	return out, nil
 }

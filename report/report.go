@@ -149,6 +149,8 @@ func (o Options) withDefaults(now time.Time) (Options, error) {
 // Call is one leg of a call as the report needs it: the leg and its case's topic and type.
 type Call struct {
 	hotline.Leg
+	Outcome    hotline.CallOutcome // the call's ("" while it lasts)
+	Line       string              // the hotline number dialled: the CDR's dst
 	CaseNumber string
 	Topic      string
 	Type       hotline.CaseType

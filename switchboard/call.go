@@ -557,6 +557,7 @@ func (s *Switchboard) callerGone(c *call) {
 	case stateOverflow, stateHandedOver:
 		s.endCall(c, hotline.LegOverflow)
 	case stateBridged:
+		c.leg.HungUpBy = hotline.SideCaller
 		s.endCall(c, hotline.LegCompleted)
 	case stateHangingUp:
 		switch {

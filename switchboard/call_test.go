@@ -61,7 +61,7 @@ func TestHappyPath(t *testing.T) {
 	want := hotline.Leg{CallID: "c1", CallerNumber: "+79001112233", OperatorID: 1,
 		ArrivedAt: t0, GreetingEndAt: t0.Add(5 * time.Second), QueuedAt: t0.Add(5 * time.Second),
 		RangAt: t0.Add(5 * time.Second), AnsweredAt: t0.Add(8 * time.Second), EndedAt: t0.Add(68 * time.Second),
-		End: hotline.LegCompleted, RecordingName: leg.RecordingName}
+		End: hotline.LegCompleted, RecordingName: leg.RecordingName, HungUpBy: hotline.SideCaller, OperatorChannel: or.Channel}
 	if !strings.HasPrefix(leg.RecordingName, "call-c1-") {
 		t.Errorf("recording %q, want call-c1-<n>: a name of this leg's own", leg.RecordingName)
 	}
@@ -340,8 +340,8 @@ func TestOperatorHangsUpFirst(t *testing.T) {
 	h.wantOps(m, "hangup c1")
 	h.wantPresence(1, hotline.PresenceWrapUp)
 	h.hangup("c1")
-	if l := h.leg("c1"); l.End != hotline.LegCompleted || l.OperatorID != 1 {
-		t.Errorf("leg = %+v, want completed by operator 1", l)
+	if l := h.leg("c1"); l.End != hotline.LegCompleted || l.OperatorID != 1 || l.HungUpBy != hotline.SideOperator || l.OperatorChannel != or.Channel {
+		t.Errorf("leg = %+v, want completed by operator 1 on %s, who hung up", l, or.Channel)
 	}
 	// Keyed after hanging up, by feature code: the topic goes to the last call's case.
 	h.send(StasisStart{Channel: "f1", Name: "PJSIP/1001-00000009", Entry: Feature{Action: "topic", Arg: "31"}})

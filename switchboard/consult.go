@@ -115,7 +115,7 @@ func (s *Switchboard) attendedTransfer(c *call, from *offer, refer string, k *co
 	target.missed = 0
 	target.countCall(now)
 	c.leg = hotline.Leg{CallID: c.id, ArrivedAt: now,
-		AnsweredAt: now, OperatorID: target.ID, TransferredFrom: from.op.ID}
+		AnsweredAt: now, OperatorID: target.ID, OperatorChannel: k.target, TransferredFrom: from.op.ID}
 	c.bridge = k.bridge
 	s.do(c.id, Hangup{Channel: k.a2, Reason: "normal"}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id}})
 	s.allowTransfers(c.id, o.channel)

@@ -99,7 +99,7 @@ func (s *Switchboard) onOfferAnswered(m StasisStart) {
 	c.announce.stop()
 	c.maxWait.stop()
 	c.leg.RangAt, c.leg.AnsweredAt = o.rang, now
-	c.leg.OperatorID = op.ID
+	c.leg.OperatorID, c.leg.OperatorChannel = op.ID, o.channel
 	c.answered = true
 	s.metrics.CallAnswered(c.leg.QueueWait())
 	if c.calledBack && c.callbackFor != "" {
@@ -161,7 +161,7 @@ func (s *Switchboard) operatorChannelGone(o *offer, cause int) {
 		} else {
 			s.callLog(c).Info("operator hung up")
 			s.move(c, evOperatorHungUp)
-			c.leg.End = hotline.LegCompleted
+			c.leg.End, c.leg.HungUpBy = hotline.LegCompleted, hotline.SideOperator
 			s.do(c.id, Hangup{Channel: c.id, Reason: "normal"})
 		}
 	}

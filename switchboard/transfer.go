@@ -370,7 +370,7 @@ func (s *Switchboard) onTransferAnswered(m StasisStart) {
 	target.missed = 0
 	target.countCall(now)
 	c.leg = hotline.Leg{CallID: c.id, ArrivedAt: t.started, RangAt: t.started,
-		AnsweredAt: now, OperatorID: target.ID, TransferredFrom: from.op.ID}
+		AnsweredAt: now, OperatorID: target.ID, OperatorChannel: t.channel, TransferredFrom: from.op.ID}
 	s.stopPlayback(c)
 	s.stopMOH(c)
 	c.bridge = callBridge(c.id, s.id())

@@ -20,11 +20,13 @@ func newExportCmd(a *app) *cobra.Command {
 		Short: "Export the call history for tools made for Asterisk: queue_log or cdr_csv",
 	}
 	cmd.AddCommand(
-		exportCmd(a, "queue-log", "Asterisk's queue_log: ENTERQUEUE, CONNECT, COMPLETECALLER, BLINDTRANSFER, ABANDON, EXITWITHTIMEOUT",
+		exportCmd(a, "queue-log", "Asterisk's queue_log: ENTERQUEUE, CONNECT, COMPLETECALLER/AGENT, BLINDTRANSFER, ABANDON, EXITWITH*, members' lines",
 			`queue-log writes the calls as Asterisk's app_queue logs them (time|callid|queue|agent|event|data...),
-oldest first, for queue_log readers (QueueMetrics, qloganalyzer, Wazo's stats, scripts). Agents
-are named PJSIP/<extension>. Calls that never reached the queue have no lines. The mapping is in
-docs/reports.md.`,
+oldest first, for queue_log readers (QueueMetrics, qloganalyzer, Wazo's stats, scripts): the calls'
+lines and the operators' ADDMEMBER, REMOVEMEMBER, PAUSE (with the reason) and UNPAUSE. Agents are
+named PJSIP/<extension>. Calls that never reached the queue have no lines. --from/--to take whole
+calls (every line of a call in the window, or none) and keep the callers' true queue positions.
+The mapping, and where it differs from app_queue, is in docs/reports.md.`,
 			`  hotline export queue-log --from 2026-11-01 --to 2026-11-30 --out queue_log
   hotline export queue-log --queue hotline | grep ABANDON
   hotline export queue-log --transfer-event TRANSFER -f queue_log   # for pre-Asterisk-12 readers`, report.WriteQueueLog),
@@ -32,14 +34,16 @@ docs/reports.md.`,
 			`cdr writes one record per call leg, as cdr_csv writes Master.csv (no header, loguniqueid and
 loguserfield on): accountcode, src, dst, dcontext, clid, channel, dstchannel, lastapp, lastdata,
 start, answer, end, duration, billsec, disposition, amaflags, uniqueid, userfield (the case
-number). answer is when an operator answered; billsec is the talk time.`,
+number). Each record is the caller's channel's: hotline answers it on arrival, so answer is the
+arrival, billsec counts from it, and the disposition is ANSWERED, as Asterisk's CDR engine writes
+it. --from/--to take whole calls.`,
 			`  hotline export cdr --from 2026-11-01 --to 2026-11-30 --out Master.csv
   hotline export cdr --tz Europe/Moscow --progress -f cdr.csv`, report.WriteCDR),
 	)
 	return cmd
 }
 
-type writeExport func(ctx context.Context, w io.Writer, calls []report.Call, ops []hotline.Operator, o report.ExportOptions) (int, error)
+type writeExport func(ctx context.Context, w io.Writer, d report.ExportData, o report.ExportOptions) (int, error)
 
 func exportCmd(a *app, name, short, long, example string, write writeExport) *cobra.Command {
 	var (
@@ -80,20 +84,28 @@ func exportCmd(a *app, name, short, long, example string, write writeExport) *co
 				return err
 			}
 			defer src.Close()
-			calls, err := src.Calls(ctx, o.From, o.To)
-			if err != nil {
-				return err
-			}
-			ops, err := src.Operators(ctx)
-			if err != nil {
-				return err
-			}
 			eo := report.ExportOptions{Queue: queue, Location: o.Location, Progress: progress(cmd.ErrOrStderr(), always, name), TransferEvent: transfer}
+			if from != "" || to != "" {
+				eo.From, eo.To = o.From, o.To // a window takes whole calls (report.ExportOptions)
+			}
+			var d report.ExportData
+			// The legs before the window only place the window's first callers in the queue.
+			if d.Calls, err = src.Calls(ctx, o.From.Add(-report.ExportLookback), o.To); err != nil {
+				return err
+			}
+			if d.Operators, err = src.Operators(ctx); err != nil {
+				return err
+			}
+			if name == "queue-log" {
+				if d.Presence, err = src.Presence(ctx, o.From, o.To); err != nil {
+					return err
+				}
+			}
 			stdout := cmd.OutOrStdout()
 			return writeTo(out, stdout, func(w io.Writer) error {
 				// Every field is escaped by the writer already; a terminal is guarded all the same.
 				return toTerminal(w, w == stdout && isTerminal(w), func(w io.Writer) error {
-					_, err := write(ctx, w, calls, ops, eo)
+					_, err := write(ctx, w, d, eo)
 					return err
 				})
 			})

@@ -81,7 +81,7 @@ func reportDB(t *testing.T) string {
 	}
 	for _, c := range calls {
 		now = c.start.ArrivedAt
-		_, err := s.StartCall(ctx, journal.CallStart{CallID: c.start.CallID, CallerNumber: c.start.CallerNumber, ArrivedAt: c.start.ArrivedAt})
+		_, err := s.StartCall(ctx, journal.CallStart{CallID: c.start.CallID, CallerNumber: c.start.CallerNumber, Line: "100", ArrivedAt: c.start.ArrivedAt})
 		must(err)
 		for _, l := range c.saves {
 			l.CallID = c.start.CallID
@@ -252,7 +252,7 @@ func TestExportEndToEnd(t *testing.T) {
 		u(9, 30, 10) + "|ch-4|hotline|NONE|ENTERQUEUE||+78652000004|1",
 		u(9, 30, 12) + "|ch-4|hotline|NONE|ABANDON|1|1|2",
 		u(9, 40, 10) + "|ch-5|hotline|NONE|ENTERQUEUE||+78652000005|1",
-		u(9, 42, 10) + "|ch-5|hotline|NONE|EXITWITHTIMEOUT|1|1|120",
+		u(9, 42, 10) + "|ch-5|hotline|NONE|EXITWITHKEY|1|1|1|120", // keyed 1 for a callback
 	}
 	file := filepath.Join(t.TempDir(), "queue_log")
 	_, stderr, code := hotlineRun(t, db, "export", "queue-log", "--from", "2026-11-23", "--to", "2026-11-23", "--tz", "UTC", "--out", file, "--progress")
@@ -288,11 +288,13 @@ func TestExportEndToEnd(t *testing.T) {
 	// ch-1: src, dst, start, answer, end, duration, billsec, disposition, uniqueid, userfield (case number).
 	r := recs[0]
 	if got := strings.Join([]string{r[1], r[2], r[9], r[10], r[11], r[12], r[13], r[14], r[16], r[17]}, ","); got !=
-		"+78652000001,1001,2026-11-23 09:00:00,2026-11-23 09:00:25,2026-11-23 09:05:25,325,300,ANSWERED,ch-1,2026-000001" {
+		"+78652000001,100,2026-11-23 09:00:00,2026-11-23 09:00:00,2026-11-23 09:05:25,325,325,ANSWERED,ch-1,2026-000001" {
 		t.Errorf("ch-1 CDR = %s", got)
 	}
-	if recs[3][14] != "NO ANSWER" || recs[3][1] != "+78652000003" || recs[2][2] != "1001" {
-		t.Errorf("ch-3 disposition %q (src %q), transfer leg dst %q; want NO ANSWER, 1001", recs[3][14], recs[3][1], recs[2][2])
+	// An abandoned call's channel was answered by hotline before the greeting: ANSWERED, as Asterisk.
+	// dst is the number dialled; the transfer leg's dstchannel is its operator's.
+	if recs[3][14] != "ANSWERED" || recs[3][1] != "+78652000003" || recs[2][2] != "100" || recs[2][6] != "PJSIP/1001" {
+		t.Errorf("ch-3 disposition %q (src %q), transfer leg dst %q, dstchannel %q; want ANSWERED, 100, PJSIP/1001", recs[3][14], recs[3][1], recs[2][2], recs[2][6])
 	}
 }
 
