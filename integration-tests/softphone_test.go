@@ -1,0 +1,266 @@
+package integrationtests
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/ari"
+	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
+	"github.com/hotline-dev/hotline/integration-tests/sandbox"
+	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/softphone"
+	"github.com/hotline-dev/hotline/switchboard"
+	"github.com/hotline-dev/hotline/web/browsertest"
+)
+
+// SoftphoneTone is what the browser's fake microphone plays.
+const SoftphoneTone = 660.0
+
+// softphoneWebSocket is the sandbox Asterisk's SIP WebSocket (pjsip.conf transport-ws, served by
+// the HTTP server that carries ARI).
+func softphoneWebSocket(t *testing.T, sb sandbox.Config) string {
+	t.Helper()
+	u, err := url.Parse(sb.ARIURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "ws://" + u.Host + "/ws"
+}
+
+// TestSoftphoneCredentials: the provisioner pushes a WebRTC endpoint for an extension that is no
+// handset, and its password lets a SIP phone register; a new issue replaces it (the old one is
+// refused), revocation and lapse refuse the last one, and a handset's extension is refused.
+func TestSoftphoneCredentials(t *testing.T) {
+	sb, err := sandbox.Load()
+	if err != nil {
+		t.Skipf("no sandbox: %v", err)
+	}
+	conn, err := ari.New(ari.Config{URL: sb.ARIURL, Username: sb.ARIUser, Password: sb.ARIPassword, Application: "softphone-probe"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := within(t, time.Minute)
+	p := &softphone.Provisioner{Asterisk: conn, WebSocket: softphoneWebSocket(t, sb), TTL: time.Hour}
+	const ext = "9201"
+	register := func(password string) error {
+		ph, err := sipphone.New(ctx, sipphone.Config{Server: sb.SIPAddr, User: ext, Password: password})
+		if err == nil {
+			ph.Close()
+		}
+		return err
+	}
+
+	first, err := p.Issue(ctx, ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.User != ext || first.URI != "sip:"+ext+"@127.0.0.1" || len(first.Password) < 24 || !first.Expires.After(time.Now()) {
+		t.Errorf("credentials: %+v", first)
+	}
+	if err := register(first.Password); err != nil {
+		t.Fatalf("the issued password is refused: %v", err)
+	}
+	second, err := p.Issue(ctx, ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Password == first.Password {
+		t.Fatal("a new issue kept the old password")
+	}
+	for _, tt := range []struct {
+		name     string
+		password string
+		ok       bool
+	}{
+		{"the replaced password", first.Password, false},
+		{"a wrong password", "not-" + second.Password, false},
+		{"the new password", second.Password, true},
+	} {
+		if err := register(tt.password); (err == nil) != tt.ok {
+			t.Errorf("%s: register error %v, want ok=%v", tt.name, err, tt.ok)
+		}
+	}
+	// Lapsed: Expire at a time past the TTL revokes it.
+	if err := p.Expire(ctx, time.Now().Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := register(second.Password); err == nil {
+		t.Error("a lapsed password still registers")
+	}
+	// A handset's extension stays the handset.
+	if _, err := p.Issue(ctx, "1001"); !errors.Is(err, softphone.ErrHandset) || hotline.ErrorCode(err) != hotline.ECONFLICT {
+		t.Errorf("issue for handset 1001: %v, want ErrHandset (ECONFLICT)", err)
+	}
+}
+
+// writeToneWAV writes a 16-bit mono 48 kHz WAV of a sine at freq Hz, seconds long, for Chromium's
+// fake microphone (it loops the file).
+func writeToneWAV(t *testing.T, path string, freq float64, seconds int) {
+	t.Helper()
+	const rate = 48000
+	n := rate * seconds
+	data := make([]byte, 44+2*n)
+	copy(data[0:], "RIFF")
+	binary.LittleEndian.PutUint32(data[4:], uint32(36+2*n))
+	copy(data[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(data[16:], 16)
+	binary.LittleEndian.PutUint16(data[20:], 1) // PCM
+	binary.LittleEndian.PutUint16(data[22:], 1) // mono
+	binary.LittleEndian.PutUint32(data[24:], rate)
+	binary.LittleEndian.PutUint32(data[28:], rate*2)
+	binary.LittleEndian.PutUint16(data[32:], 2)
+	binary.LittleEndian.PutUint16(data[34:], 16)
+	copy(data[36:], "data")
+	binary.LittleEndian.PutUint32(data[40:], uint32(2*n))
+	for i := 0; i < n; i++ {
+		v := int16(12000 * math.Sin(2*math.Pi*freq*float64(i)/rate))
+		binary.LittleEndian.PutUint16(data[44+2*i:], uint16(v))
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSoftphoneInTheBrowser: a level-1 operator whose extension is no handset logs into the
+// workplace in a real headless Chromium with a fake microphone playing 660 Hz; the page's softphone
+// registers over the sandbox's SIP WebSocket; a caller (440 Hz) dials the hotline; the caller's
+// card is on the page while the browser rings; «Ответить» answers; the caller hears 660 Hz and the
+// page's analyser hears 440 Hz; «Завершить разговор» ends the caller's call.
+func TestSoftphoneInTheBrowser(t *testing.T) {
+	const ext, number = "9101", "79005556677"
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: ext, Name: "Сидорова Мария Ивановна"}}, nil)
+	ctx := within(t, 3*time.Minute)
+	by, err := d.Store.Actor(ctx, "test-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opID := d.OperatorID(ext)
+	if err := d.Store.SetPassword(ctx, by, opID, workplacePassword); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeLoopbackAddr(t)
+	base := "http://" + addr
+	startServeProcess(t, d, "HOTLINE_WEB_LISTEN="+addr, "HOTLINE_WEB_SOFTPHONE="+softphoneWebSocket(t, d.Sandbox))
+	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool { return st.Connected }); err != nil {
+		t.Fatalf("hotline serve (process) not serving: %v", err)
+	}
+
+	wav := filepath.Join(t.TempDir(), "operator-660.wav")
+	writeToneWAV(t, wav, SoftphoneTone, 10)
+	browser := browsertest.Start(t, 4*time.Minute,
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-audio-capture", wav),
+		// Asterisk and the browser are both on loopback: let ICE use it.
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+	)
+	op := browsertest.Person(t, browser)
+	r := &workplaceRig{d: d, url: base}
+	r.logIn(t, op, "op"+ext)
+	startWork(t, op, "operator")
+	if _, err := waitData(op, "state", "registered", 15*time.Second); err != nil {
+		t.Fatalf("the page's softphone did not register: %v (state %q, message %q)", err, textOf(op, "#webphone-state"), textOf(op, "#webphone-error"))
+	}
+	browsertest.Screenshot(t, op, "softphone-registered.png")
+	if _, err := d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
+		return hotlinetest.Presence(st, ext) == hotline.PresenceAvailable
+	}); err != nil {
+		t.Fatalf("the operator is not available after the softphone registered: %v", err)
+	}
+
+	callerPhone, err := sipphone.New(ctx, sipphone.Config{Server: d.Sandbox.SIPAddr, User: number,
+		Tone: hotlinetest.CallerTone, Detect: []float64{SoftphoneTone}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { callerPhone.Close() })
+	caller, err := callerPhone.Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitData(op, "state", "ringing", 20*time.Second); err != nil {
+		t.Fatalf("the browser softphone does not ring: %v", err)
+	}
+	if _, err := browsertest.WaitText(op, "#caller-number", number, 5*time.Second); err != nil {
+		t.Fatalf("the caller's card is not shown while the softphone rings: %v", err)
+	}
+	browsertest.Screenshot(t, op, "softphone-ringing.png")
+	do(t, op, 5*time.Second, "«Ответить»", chromedp.Click(chromedp.ID("webphone-answer")))
+	if err := caller.WaitTone(within(t, 15*time.Second), SoftphoneTone); err != nil {
+		t.Fatalf("the caller does not hear the browser's microphone (%v Hz): %v", SoftphoneTone, err)
+	}
+	heard, err := waitHeard(op, hotlinetest.CallerTone, 15*time.Second)
+	if err != nil {
+		t.Fatalf("the page does not hear the caller (%v Hz): %v (last heard %q)", hotlinetest.CallerTone, err, heard)
+	}
+	browsertest.Screenshot(t, op, "softphone-talking.png")
+	do(t, op, 5*time.Second, "«Завершить разговор»", chromedp.Click(chromedp.ID("webphone-hangup")))
+	if _, err := caller.WaitEnd(within(t, 10*time.Second)); err != nil {
+		t.Fatalf("«Завершить разговор» did not end the caller's call: %v", err)
+	}
+	if _, err := waitData(op, "state", "registered", 10*time.Second); err != nil {
+		t.Errorf("after the call the softphone is not ready again: %v", err)
+	}
+}
+
+// dataOf reads #webphone's data-NAME (the softphone's test hooks: state, heard).
+func dataOf(ctx context.Context, name string) (string, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => { const e = document.getElementById("webphone"); return e ? (e.dataset[%q] || "") : "(no #webphone)"; })()`, name)))
+}
+
+// waitData polls #webphone's data-NAME until it equals want.
+func waitData(ctx context.Context, name, want string, limit time.Duration) (string, error) {
+	var got string
+	deadline := time.Now().Add(limit)
+	for {
+		if v, err := dataOf(ctx, name); err == nil {
+			got = v
+			if v == want {
+				return got, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return got, fmt.Errorf("#webphone data-%s is %q, not %q within %v", name, got, want, limit)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitHeard polls #webphone's data-heard (the page analyser's dominant frequency) until it is
+// within 25 Hz of freq (the analyser's bins are 11.7 Hz wide).
+func waitHeard(ctx context.Context, freq float64, limit time.Duration) (string, error) {
+	var last string
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if v, err := dataOf(ctx, "heard"); err == nil {
+			last = v
+			if hz, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && math.Abs(hz-freq) <= 25 {
+				return v, nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return last, fmt.Errorf("not within %v", limit)
+}
+
+func textOf(ctx context.Context, sel string) string {
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.innerText : "(no element)"; })()`, sel)))
+	if err != nil {
+		return err.Error()
+	}
+	return s
+}
