@@ -139,9 +139,11 @@ func writeToneWAV(t *testing.T, path string, freq float64, seconds int) {
 // workplace in a real headless Chromium with a fake microphone playing 660 Hz; the page's softphone
 // registers over the sandbox's SIP WebSocket and the operator becomes available. A caller (440 Hz)
 // dials the hotline: the caller's card is on the page while the browser rings; «Ответить» answers;
-// the caller hears 660 Hz and the page's analyser hears 440 Hz; after the caller hangs up, the
-// recording of the operator's leg holds both tones. A second caller is answered
-// and «Завершить разговор» on the page ends their call.
+// the caller hears 660 Hz and the page's analyser hears 440 Hz; the keypad's digits reach the
+// caller; after the caller hangs up, the recording of the operator's leg holds both tones. A second caller is answered
+// and «Завершить разговор» on the page ends their call. A third is answered in a new page, which
+// is then closed mid-call (its WebSocket cut): the caller's call ends and the journal says the
+// leg failed. A browser with no microphone shows the message on login.
 func TestSoftphoneInTheBrowser(t *testing.T) {
 	const ext, number, number2 = "9101", "79005556677", "79005556688"
 	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: ext, Name: "Сидорова Мария Ивановна"}}, nil)
@@ -248,6 +250,44 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 	if _, err := waitData(op, "state", "registered", 10*time.Second); err != nil {
 		t.Errorf("after the call the softphone is not ready again: %v", err)
 	}
+
+	// The WebSocket cut mid-call: the page is closed while it talks. The caller's call must not
+	// hang on a dead leg: Asterisk ends it when the browser's media stops (rtp_timeout), and the
+	// journal records the leg as ended.
+	do(t, op, 10*time.Second, "leave the operator screen", chromedp.Navigate(base+"/cases"))
+	cut, closeCut := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(closeCut)
+	browsertest.WatchConsole(t, cut)
+	r.logIn(t, cut, "op"+ext)
+	if _, err := waitData(cut, "state", "registered", 15*time.Second); err != nil {
+		t.Fatalf("the new tab's softphone did not register: %v", err)
+	}
+	if _, err := d.WaitStatus(20*time.Second, func(st switchboard.Status) bool {
+		return hotlinetest.Presence(st, ext) == hotline.PresenceAvailable
+	}); err != nil {
+		t.Fatalf("the operator is not available for the third call: %v", err)
+	}
+	const number3 = "79005556699"
+	caller3 := dialFrom(t, d, number3)
+	answerInBrowser(t, cut, caller3, number3)
+	cutAt := time.Now()
+	closeCut()
+	end, err := caller3.WaitEnd(within(t, 45*time.Second)) // rtp_timeout 15 s, and a margin
+	if err != nil {
+		t.Fatalf("the caller's call did not end after the softphone's WebSocket was cut: %v", err)
+	}
+	t.Logf("the caller's call ended %v after the cut: %v", time.Since(cutAt).Round(time.Second), end)
+	if _, leg3 := waitLegEnded(t, d, number3); leg3.End != hotline.LegFailed || leg3.OperatorID != opID {
+		t.Errorf("the journal's leg after the cut: %+v; want the operator's leg ended %q", leg3, hotline.LegFailed)
+	}
+
+	// A computer without a microphone: the page says so at once, not when a call rings.
+	bare := browsertest.Start(t, time.Minute, chromedp.Flag("use-fake-ui-for-media-stream", true))
+	r.logIn(t, bare, "op"+ext)
+	if _, err := browsertest.WaitText(bare, "#webphone-error", "Микрофон не найден", 10*time.Second); err != nil {
+		t.Errorf("no microphone, no message: %v", err)
+	}
+	browsertest.Screenshot(t, bare, "softphone-no-microphone.png")
 }
 
 // dialFrom: a caller with number dials the hotline, sending the caller's tone and listening for

@@ -93,6 +93,11 @@ func endpointFields(ext string) []ari.ConfigField {
 		{Attribute: "send_pai", Value: "yes"},
 		{Attribute: "trust_id_outbound", Value: "yes"},
 		{Attribute: "callerid", Value: fmt.Sprintf("<%s>", ext)},
+		// A page closed or a network cut mid-call leaves no one to send BYE, and Asterisk keeps a
+		// dead leg (the caller would hear silence for as long as they wait): hang up after 15 s
+		// without the browser's media (it sends RTP while muted or holding, too).
+		{Attribute: "rtp_timeout", Value: "15"},
+		{Attribute: "rtp_timeout_hold", Value: "60"},
 	}
 }
 
@@ -101,6 +106,8 @@ func endpointFields(ext string) []ari.ConfigField {
 var aorFields = []ari.ConfigField{
 	{Attribute: "max_contacts", Value: "1"},
 	{Attribute: "remove_existing", Value: "yes"},
+	// A crashed browser leaves a contact on a dead WebSocket: the next registration replaces it.
+	{Attribute: "remove_unavailable", Value: "yes"},
 	{Attribute: "qualify_frequency", Value: "15"},
 	{Attribute: "qualify_timeout", Value: "3.0"},
 	{Attribute: "default_expiration", Value: "300"},
