@@ -36,6 +36,7 @@
   var analyserTimer = 0;
   var retryTimer = 0;
   var retryDelay = 2000;
+  var micChecked = false;
 
   function setState(code, text) {
     root.dataset.state = code;
@@ -122,8 +123,9 @@
       .then(function (r) {
         if (r.status === 200 && r.body.password) { return r.body; }
         if (r.body.handset) {
+          // The operator's device is a handset: no softphone, and no microphone asked for.
           setState("handset", r.body.error || "Звонки поступают на SIP-телефон.");
-          root.classList.add("webphone-off");
+          root.hidden = true;
           return null;
         }
         if (r.status === 401 || r.status === 403) {
@@ -139,11 +141,17 @@
     retryDelay = Math.min(retryDelay * 2, 60000);
   }
 
+  // start asks for credentials first (a handset's operator is never asked for the microphone),
+  // then checks the microphone once, then registers. Without a microphone the softphone still
+  // registers: the message stays, and answering says it again, rather than calls missed silently.
   function start() {
     fetchCredentials().then(function (c) {
       if (!c) { return; }
       creds = c;
-      connect();
+      if (micChecked) { connect(); return; }
+      micChecked = true;
+      setState("starting", "Проверка микрофона…");
+      checkMicrophone().then(connect);
     }, function (err) {
       showError(err.message);
       setState("error", "Телефон в браузере не подключён.");
@@ -348,11 +356,7 @@
     if (ua) { ua.stop(); }
   });
 
-  setState("starting", "Проверка микрофона…");
+  setState("starting", "Подключение…");
   controls();
-  checkMicrophone().then(function () {
-    // Without a microphone the softphone still registers: the message stays, and the call's
-    // answer says it again, rather than the operator missing calls silently.
-    start();
-  });
+  start();
 })();
