@@ -20,9 +20,3 @@ func (c *Conn) PutConfig(ctx context.Context, class, typ, id string, fields []Co
 		path: pathf("/asterisk/config/dynamic/%s/%s/%s", class, typ, id),
 		body: map[string]any{"fields": fields}}, nil)
 }
-
-// DeleteConfig removes a dynamic configuration object pushed by PutConfig.
-func (c *Conn) DeleteConfig(ctx context.Context, class, typ, id string) error {
-	return c.do(ctx, request{op: "delete " + typ + " " + id, method: http.MethodDelete,
-		path: pathf("/asterisk/config/dynamic/%s/%s/%s", class, typ, id)}, nil)
-}
