@@ -176,7 +176,21 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 			// The browser softphone: endpoints pushed to Asterisk on demand, passwords revoked as
 			// they lapse (softphone.Provisioner).
 			prov := &softphone.Provisioner{Asterisk: conn, WebSocket: cfg.Web.Softphone, Log: log}
-			go prov.Run(runCtx)
+			go func() {
+				// Passwords issued before this start would never lapse: revoke them first.
+				ops, err := store.Operators(runCtx, journal.OperatorFilter{})
+				var exts []string
+				for _, o := range ops {
+					exts = append(exts, o.Extension)
+				}
+				if err == nil {
+					err = prov.RevokeAll(runCtx, exts)
+				}
+				if err != nil {
+					log.Warn("softphone: revoking the passwords of an earlier run", "err", err)
+				}
+				prov.Run(runCtx)
+			}()
 			ws.Softphones, ws.SoftphoneWebSocket = prov, cfg.Web.Softphone
 		}
 		if err := startWeb(runCtx, cfg.Web, ws, log); err != nil {

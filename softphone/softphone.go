@@ -167,6 +167,22 @@ func (p *Provisioner) Revoke(ctx context.Context, ext string) error {
 	return nil
 }
 
+// RevokeAll revokes the passwords of the given extensions, skipping handsets: at start, since the
+// passwords issued before a restart of hotline are in Asterisk's memory but not in this
+// provisioner's, so their lapse would never come.
+func (p *Provisioner) RevokeAll(ctx context.Context, exts []string) error {
+	var errs []error
+	for _, ext := range exts {
+		if !validExtension(ext) {
+			continue
+		}
+		if err := p.Revoke(ctx, ext); err != nil && !errors.Is(err, ErrHandset) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Expire revokes every password that lapsed by now.
 func (p *Provisioner) Expire(ctx context.Context, now time.Time) error {
 	p.mu.Lock()

@@ -140,3 +140,21 @@ func TestPasswordsLapse(t *testing.T) {
 		t.Error("a revoked password still in Asterisk")
 	}
 }
+
+// At start, the passwords of an earlier run are revoked; handsets and empty extensions are skipped.
+func TestRevokeAll(t *testing.T) {
+	ctx := context.Background()
+	a := &fakeAsterisk{files: map[string]bool{"1001": true}}
+	earlier := &Provisioner{Asterisk: a, WebSocket: "ws://127.0.0.1:8088/ws"}
+	c, err := earlier.Issue(ctx, "9001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := &Provisioner{Asterisk: a, WebSocket: "ws://127.0.0.1:8088/ws"}
+	if err := now.RevokeAll(ctx, []string{"9001", "1001", ""}); err != nil {
+		t.Fatalf("RevokeAll: %v (a handset or an operator without extension is no error)", err)
+	}
+	if got := a.password("9001"); got == c.Password || got == "" {
+		t.Errorf("the earlier run's password survives: %q", got)
+	}
+}
