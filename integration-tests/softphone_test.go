@@ -140,53 +140,16 @@ func writeToneWAV(t *testing.T, path string, freq float64, seconds int) {
 // registers over the sandbox's SIP WebSocket and the operator becomes available. A caller (440 Hz)
 // dials the hotline: the caller's card is on the page while the browser rings; «Ответить» answers;
 // the caller hears 660 Hz and the page's analyser hears 440 Hz; the keypad's digits reach the
-// caller; after the caller hangs up, the recording of the operator's leg holds both tones. A second caller is answered
-// and «Завершить разговор» on the page ends their call. A third is answered in a new page, which
+// caller; after the caller hangs up, the recording of the operator's leg holds both tones. A
+// second caller is answered and «Завершить разговор» on the page ends their call. A third is answered in a new page, which
 // is then closed mid-call (its WebSocket cut): the caller's call ends and the journal says the
 // leg failed. A browser with no microphone shows the message on login; an operator with a SIP
 // handset gets no softphone and is not asked for the microphone.
 func TestSoftphoneInTheBrowser(t *testing.T) {
 	const ext, number, number2 = "9101", "79005556677", "79005556688"
-	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: ext, Name: "Сидорова Мария Ивановна"}, {Extension: "1001"}}, nil)
+	sr := startSoftphoneRig(t, ext, "1001")
+	d, base, browser, op, opID, r := sr.d, sr.base, sr.browser, sr.op, sr.opID, sr.r
 	ctx := within(t, 4*time.Minute)
-	by, err := d.Store.Actor(ctx, "test-admin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opID := d.OperatorID(ext)
-	for _, id := range []int64{opID, d.OperatorID("1001")} {
-		if err := d.Store.SetPassword(ctx, by, id, workplacePassword); err != nil {
-			t.Fatal(err)
-		}
-	}
-	addr := freeLoopbackAddr(t)
-	base := "http://" + addr
-	startServeProcess(t, d, "HOTLINE_WEB_LISTEN="+addr, "HOTLINE_WEB_SOFTPHONE="+softphoneWebSocket(t, d.Sandbox))
-	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool { return st.Connected }); err != nil {
-		t.Fatalf("hotline serve (process) not serving: %v", err)
-	}
-	wav := filepath.Join(t.TempDir(), "operator-660.wav")
-	writeToneWAV(t, wav, SoftphoneTone, 10)
-	browser := browsertest.Start(t, 4*time.Minute,
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("use-file-for-fake-audio-capture", wav),
-		// Asterisk and the browser are both on loopback: let ICE use it.
-		chromedp.Flag("allow-loopback-in-peer-connection", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-	)
-	op := browsertest.Person(t, browser)
-	r := &workplaceRig{d: d, url: base}
-	r.logIn(t, op, "op"+ext)
-	startWork(t, op, "operator")
-	if _, err := waitData(op, "state", "registered", 15*time.Second); err != nil {
-		t.Fatalf("the page's softphone did not register: %v (state %q, message %q)", err, textOf(op, "#webphone-state"), textOf(op, "#webphone-error"))
-	}
-	if _, err := d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
-		return hotlinetest.Presence(st, ext) == hotline.PresenceAvailable
-	}); err != nil {
-		t.Fatalf("the operator is not available after the softphone registered: %v", err)
-	}
 
 	// The first caller: rung in the browser with the card shown, answered, heard both ways.
 	caller := dialFrom(t, d, number)
@@ -221,7 +184,10 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 		t.Fatalf("no recorded leg of the softphone's operator in call %d (last leg %+v)", c.ID, leg)
 	}
 	path := d.RecordingPath(opLeg.RecordingName, "wav")
-	var rec *sipphone.WAV
+	var (
+		rec *sipphone.WAV
+		err error
+	)
 	for i := 0; i < 50; i++ { // the file is closed when the bridge ends
 		if rec, err = sipphone.LoadWAV(path); err == nil && len(rec.Samples) > 8000 {
 			break
@@ -299,6 +265,102 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 	}
 	if hidden, err := chromedp.Run(handset, chromedp.Evaluate[bool](`document.getElementById("webphone").hidden && document.getElementById("webphone-error").hidden`)); err != nil || !hidden {
 		t.Errorf("a handset operator's page shows the softphone or a message (%v): %q", err, textOf(handset, "#webphone"))
+	}
+}
+
+// softphoneRig: `hotline serve` as a process with the workplace and the softphone on, a level-1
+// operator (ext) whose device is the browser, logged in and working in headless Chromium with a
+// fake microphone playing 660 Hz, registered and available; more operators (handsets) by extension.
+type softphoneRig struct {
+	d       *hotlinetest.Daemon
+	base    string
+	browser context.Context
+	op      context.Context
+	opID    int64
+	r       *workplaceRig
+}
+
+func startSoftphoneRig(t *testing.T, ext string, handsets ...string) *softphoneRig {
+	t.Helper()
+	ops := []hotlinetest.Operator{{Extension: ext, Name: "Сидорова Мария Ивановна"}}
+	for _, h := range handsets {
+		ops = append(ops, hotlinetest.Operator{Extension: h})
+	}
+	d := hotlinetest.Start(t, ops, nil)
+	ctx := within(t, 30*time.Second)
+	by, err := d.Store.Actor(ctx, "test-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range ops {
+		if err := d.Store.SetPassword(ctx, by, d.OperatorID(o.Extension), workplacePassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addr := freeLoopbackAddr(t)
+	base := "http://" + addr
+	startServeProcess(t, d, "HOTLINE_WEB_LISTEN="+addr, "HOTLINE_WEB_SOFTPHONE="+softphoneWebSocket(t, d.Sandbox))
+	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool { return st.Connected }); err != nil {
+		t.Fatalf("hotline serve (process) not serving: %v", err)
+	}
+	wav := filepath.Join(t.TempDir(), "operator-660.wav")
+	writeToneWAV(t, wav, SoftphoneTone, 10)
+	browser := browsertest.Start(t, 4*time.Minute,
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-audio-capture", wav),
+		// Asterisk and the browser are both on loopback: let ICE use it.
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+	)
+	op := browsertest.Person(t, browser)
+	r := &workplaceRig{d: d, url: base}
+	r.logIn(t, op, "op"+ext)
+	// «Начало работы», read by polling: the event stream may swap #presence between a query for
+	// the node and a read of its text (startWork's one-shot read then fails now and then).
+	do(t, op, 10*time.Second, "«Начало работы»",
+		chromedp.Click(chromedp.CSS(`#presence button[name="action"][value="login"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#presence button[name="action"][value="logout"]`)))
+	waitFor(t, 10*time.Second, "«Активен» after «Начало работы»", func() bool {
+		return strings.HasPrefix(strings.TrimSpace(textOf(op, "#presence-state")), "Активен")
+	})
+	if _, err := waitData(op, "state", "registered", 15*time.Second); err != nil {
+		t.Fatalf("the page's softphone did not register: %v (state %q, message %q)", err, textOf(op, "#webphone-state"), textOf(op, "#webphone-error"))
+	}
+	waitAvailable(t, d, ext, 10*time.Second)
+	return &softphoneRig{d: d, base: base, browser: browser, op: op, opID: d.OperatorID(ext), r: r}
+}
+
+func waitAvailable(t *testing.T, d *hotlinetest.Daemon, ext string, limit time.Duration) {
+	t.Helper()
+	if _, err := d.WaitStatus(limit, func(st switchboard.Status) bool {
+		return hotlinetest.Presence(st, ext) == hotline.PresenceAvailable
+	}); err != nil {
+		t.Fatalf("operator %s is not available: %v", ext, err)
+	}
+}
+
+// TestSoftphoneAfterAsteriskRestart: Asterisk restarts under a registered page (its WebSocket
+// drops, and the pushed endpoint is gone from Asterisk's memory); the page reconnects by itself,
+// is refused, fetches new credentials (which push the endpoint again) and registers; a caller then
+// rings the page and is heard.
+func TestSoftphoneAfterAsteriskRestart(t *testing.T) {
+	const ext, number = "9102", "79005557711"
+	sr := startSoftphoneRig(t, ext)
+	if err := sr.d.Sandbox.Restart(within(t, 2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitData(sr.op, "state", "disconnected", 30*time.Second); err != nil {
+		t.Logf("the page did not show the lost connection (it may have reconnected at once): %v", err)
+	}
+	if _, err := waitData(sr.op, "state", "registered", 90*time.Second); err != nil {
+		t.Fatalf("the page did not register again after Asterisk restarted: %v (message %q)", err, textOf(sr.op, "#webphone-error"))
+	}
+	waitAvailable(t, sr.d, ext, 60*time.Second)
+	caller := dialFrom(t, sr.d, number)
+	answerInBrowser(t, sr.op, caller, number)
+	if err := caller.Hangup(within(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
 	}
 }
 
