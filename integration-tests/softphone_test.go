@@ -140,7 +140,7 @@ func writeToneWAV(t *testing.T, path string, freq float64, seconds int) {
 // registers over the sandbox's SIP WebSocket and the operator becomes available. A caller (440 Hz)
 // dials the hotline: the caller's card is on the page while the browser rings; «Ответить» answers;
 // the caller hears 660 Hz and the page's analyser hears 440 Hz; the keypad's digits reach the
-// caller; after the caller hangs up, the recording of the operator's leg holds both tones. A
+// caller; hold and mute, each undone, keep the call; after the caller hangs up, the recording of the operator's leg holds both tones. A
 // second caller is answered and «Завершить разговор» on the page ends their call. A third is answered in a new page, which
 // is then closed mid-call (its WebSocket cut): the caller's call ends and the journal says the
 // leg failed. A browser with no microphone shows the message on login; an operator with a SIP
@@ -164,6 +164,27 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 	)
 	if err := caller.WaitDTMF(within(t, 10*time.Second), "12#"); err != nil {
 		t.Errorf("the caller did not receive the page's DTMF: %v (got %q)", err, caller.Stats().DTMF)
+	}
+	// Hold and mute, then back: the call goes on and the caller hears the operator again (what
+	// the caller hears meanwhile is silence, as with a handset's hold: not asserted here).
+	// The hold button is disabled until Asterisk answers the hold's re-INVITE: each step waits.
+	for _, b := range []struct{ id, pressed, released string }{
+		{"webphone-hold", "Снять с удержания", "Удержание"},
+		{"webphone-mute", "Включить микрофон", "Выключить микрофон"},
+	} {
+		do(t, op, 5*time.Second, b.id, chromedp.Click(chromedp.ID(b.id)))
+		if _, err := browsertest.WaitText(op, "#"+b.id, b.pressed, 5*time.Second); err != nil {
+			t.Fatalf("%s: %v", b.id, err)
+		}
+		do(t, op, 5*time.Second, b.id+" again", chromedp.WaitEnabled(chromedp.ID(b.id)), chromedp.Click(chromedp.ID(b.id)))
+		if _, err := browsertest.WaitText(op, "#"+b.id, b.released, 5*time.Second); err != nil {
+			t.Fatalf("%s again: %v", b.id, err)
+		}
+		heard := caller.Stats().Tones[SoftphoneTone]
+		waitFor(t, 15*time.Second, "the operator heard again after "+b.id, func() bool { return caller.Stats().Tones[SoftphoneTone] >= heard+50 })
+	}
+	if _, err := waitData(op, "state", "talking", time.Second); err != nil {
+		t.Errorf("after hold and mute: %v", err)
 	}
 	// A conversation long enough for the recording to hold both voices: 2 s of the operator heard.
 	waitFor(t, 20*time.Second, "2 s of the operator's voice at the caller", func() bool { return caller.Stats().Tones[SoftphoneTone] >= 100 })

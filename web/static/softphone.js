@@ -37,6 +37,7 @@
   var retryTimer = 0;
   var retryDelay = 2000;
   var micChecked = false;
+  var holdPending = false; // a hold's re-INVITE is under way
 
   function setState(code, text) {
     root.dataset.state = code;
@@ -56,13 +57,11 @@
     buttons.answer.disabled = !ringing;
     buttons.hangup.disabled = !(ringing || talking);
     buttons.mute.disabled = !talking;
-    buttons.hold.disabled = !talking;
+    buttons.hold.disabled = !talking || holdPending;
     keys.forEach(function (k) { k.disabled = !talking; });
     if (!talking) {
-      buttons.mute.setAttribute("aria-pressed", "false");
-      buttons.mute.textContent = "Выключить микрофон";
-      buttons.hold.setAttribute("aria-pressed", "false");
-      buttons.hold.textContent = "Удержание";
+      muteButton(false);
+      holdButton(false);
     }
   }
 
@@ -227,8 +226,12 @@
     s.on("peerconnection", function (e) { watchConnection(e.peerconnection); });
     s.on("accepted", function () { setState("talking", "Разговор."); controls(); });
     s.on("confirmed", function () { setState("talking", "Разговор."); controls(); });
-    s.on("hold", function () { controls(); });
-    s.on("unhold", function () { controls(); });
+    // The hold button follows the session, not the click: a hold takes a re-INVITE, and JsSIP
+    // refuses another while one is under way.
+    s.on("hold", function (e) { if (e.originator === "local") { holdButton(true); } });
+    s.on("unhold", function (e) { if (e.originator === "local") { holdButton(false); } });
+    s.on("muted", function () { muteButton(true); });
+    s.on("unmuted", function () { muteButton(false); });
     s.on("ended", function (e) { finished(e, false); });
     s.on("failed", function (e) { finished(e, true); });
     controls();
@@ -257,6 +260,7 @@
   function finished(e, failed) {
     var s = session;
     session = null;
+    holdPending = false;
     stopAnalyser();
     audioEl.srcObject = null;
     controls();
@@ -319,19 +323,32 @@
   buttons.hangup.addEventListener("click", function () {
     if (session) { session.terminate(); }
   });
+  function muteButton(muted) {
+    buttons.mute.setAttribute("aria-pressed", String(muted));
+    buttons.mute.textContent = muted ? "Включить микрофон" : "Выключить микрофон";
+  }
+  function holdButton(held) {
+    buttons.hold.setAttribute("aria-pressed", String(held));
+    buttons.hold.textContent = held ? "Снять с удержания" : "Удержание";
+  }
   buttons.mute.addEventListener("click", function () {
     if (!session) { return; }
-    var muted = session.isMuted().audio;
-    if (muted) { session.unmute({ audio: true }); } else { session.mute({ audio: true }); }
-    buttons.mute.setAttribute("aria-pressed", String(!muted));
-    buttons.mute.textContent = muted ? "Выключить микрофон" : "Включить микрофон";
+    if (session.isMuted().audio) { session.unmute({ audio: true }); } else { session.mute({ audio: true }); }
   });
+  // A hold or its release is a re-INVITE: the button waits for Asterisk's answer (JsSIP accepts no
+  // other re-INVITE meanwhile).
   buttons.hold.addEventListener("click", function () {
-    if (!session) { return; }
-    var held = session.isOnHold().local;
-    if (held) { session.unhold(); } else { session.hold(); }
-    buttons.hold.setAttribute("aria-pressed", String(!held));
-    buttons.hold.textContent = held ? "Удержание" : "Снять с удержания";
+    if (!session || holdPending) { return; }
+    var s = session;
+    var finished = function () { holdPending = false; if (s === session) { controls(); } };
+    holdPending = true;
+    buttons.hold.disabled = true;
+    var started = s.isOnHold().local ? s.unhold({}, finished) : s.hold({}, finished);
+    if (!started) {
+      holdPending = false;
+      controls();
+      showError("Удержание сейчас недоступно: повторите через секунду.");
+    }
   });
   keys.forEach(function (k) {
     k.addEventListener("click", function () {
