@@ -338,9 +338,12 @@ func startSoftphoneRig(t *testing.T, ext string, handsets ...string) *softphoneR
 	r := &workplaceRig{d: d, url: base}
 	r.logIn(t, op, "op"+ext)
 	// «Начало работы», read by polling: the event stream may swap #presence between a query for
-	// the node and a read of its text (startWork's one-shot read then fails now and then).
+	// the node and a read of its text (startWork's one-shot read fails now and then).
+	// Clicked from the page's own script: the event stream may replace #presence between the
+	// browser's query for the button and its click (a node id no longer found).
 	do(t, op, 10*time.Second, "«Начало работы»",
-		chromedp.Click(chromedp.CSS(`#presence button[name="action"][value="login"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#presence button[name="action"][value="login"]`)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#presence button[name="action"][value="login"]').click()`),
 		chromedp.WaitVisible(chromedp.CSS(`#presence button[name="action"][value="logout"]`)))
 	waitFor(t, 10*time.Second, "«Активен» after «Начало работы»", func() bool {
 		return strings.HasPrefix(strings.TrimSpace(textOf(op, "#presence-state")), "Активен")
@@ -425,6 +428,9 @@ func answerInBrowser(t *testing.T, op context.Context, caller *sipphone.Call, nu
 		t.Fatalf("the page does not hear the caller (%v Hz): %v (last heard %q)", hotlinetest.CallerTone, err, heard)
 	}
 	t.Logf("the page hears %s Hz", heard)
+	out, _ := dataOf(op, "codec")
+	in, _ := dataOf(op, "codecIn")
+	t.Logf("the page sends %s and receives %s", out, in)
 }
 
 // dataOf reads #webphone's data-NAME (the softphone's test hooks: state, heard).

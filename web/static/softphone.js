@@ -5,7 +5,8 @@
 // the server's (#softphone, filled by the event stream as for a handset).
 //
 // Test hook: #webphone's data-heard is the dominant frequency (Hz) of what the operator hears,
-// measured by a WebAudio analyser; data-state is the softphone's state (registered, ringing, talking...).
+// measured by a WebAudio analyser; data-state is the softphone's state (registered, ringing,
+// talking...); data-codec and data-codec-in the audio codecs sent and received.
 (function () {
   "use strict";
 
@@ -253,8 +254,23 @@
         showError("Голосовое соединение прервалось; ожидаем восстановления…");
       } else if (pc.iceConnectionState === "connected" || pc.iceConnectionState === "completed") {
         showError("");
+        codecOf(pc);
       }
     });
+  }
+
+  // codecOf puts the audio codecs in use in data-codec (what the browser sends, e.g. audio/opus)
+  // and data-codec-in (what it receives): for support, and for the test.
+  function codecOf(pc) {
+    pc.getStats().then(function (report) {
+      var codecs = {};
+      report.forEach(function (st) { if (st.type === "codec") { codecs[st.id] = st.mimeType; } });
+      report.forEach(function (st) {
+        if (st.kind !== "audio" || !st.codecId) { return; }
+        if (st.type === "outbound-rtp") { root.dataset.codec = codecs[st.codecId] || ""; }
+        if (st.type === "inbound-rtp") { root.dataset.codecIn = codecs[st.codecId] || ""; }
+      });
+    }, function () {});
   }
 
   function finished(e, failed) {
