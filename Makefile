@@ -57,7 +57,7 @@ fmt-check:
 
 # Unit tests only: no Asterisk needed.
 unit:
-	$(GO) test -count=1 . ./config ./control ./web ./board ./report ./recording ./routing ./journal ./switchboard ./switchboard/amiadapter ./switchboard/journaladapter ./daemon ./cmd/hotline ./cmd/hotline-lab ./integration-tests/sipphone ./integration-tests/sandbox ./demo ./outbox ./outbox/spool ./termtext
+	$(GO) test -count=1 . ./config ./control ./web ./board ./report ./recording ./routing ./journal ./switchboard ./switchboard/amiadapter ./switchboard/journaladapter ./daemon ./cmd/hotline ./cmd/hotline-lab ./integration-tests/sipphone ./integration-tests/sandbox ./demo ./outbox ./outbox/spool ./termtext ./softphone
 
 # Every Fuzz target of every package, FUZZTIME each; a failing target does not stop the others
 # (each failure is named at the end, and the exit status is non-zero). A target that ends with

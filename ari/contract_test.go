@@ -269,6 +269,9 @@ func operations(c *ari.Conn) map[string]func(context.Context) {
 		"Conn.SetGlobalVariable":       func(ctx context.Context) { c.SetGlobalVariable(ctx, "HOTLINE_CONTRACT", "x") },
 		"Conn.Claim":                   func(ctx context.Context) { c.Claim(ctx, "c1") },
 		"Conn.UserEvent":               func(ctx context.Context) { c.UserEvent(ctx, "e", []string{"channel:c1"}, vars) },
+		"Conn.PutConfig": func(ctx context.Context) {
+			c.PutConfig(ctx, "res_pjsip", "auth", "9001", []ari.ConfigField{{Attribute: "password", Value: "x"}})
+		},
 	}
 }
 

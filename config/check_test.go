@@ -38,6 +38,8 @@ func TestValidationRefuses(t *testing.T) {
 		{"spool names a directory", "journal:\n  path: " + j + "\n  spool: " + dir + "/\n", nil, []string{"journal.spool", "directory"}},
 		{"socket is the journal", "journal:\n  path: " + j + "\napi:\n  socket: " + j + "\n", nil, []string{"api.socket", "journal"}},
 		{"password in the ARI URL", "ari:\n  url: http://hotline:Pw9sEcReT@127.0.0.1:8088/ari\n", nil, []string{"ari.url", "ari.user and ari.password"}},
+		{"softphone not a websocket", "web:\n  softphone: https://pbx.example.org/ws\n", nil, []string{"web.softphone", "ws://"}},
+		{"softphone plain ws to another machine", "", map[string]string{"HOTLINE_WEB_SOFTPHONE": "ws://pbx.example.org:8088/ws"}, []string{"web.softphone", "wss://"}},
 		{"password in the ARI URL from the environment", "", map[string]string{"HOTLINE_ARI_URL": "http://hotline:Pw9sEcReT@127.0.0.1:8088/ari"}, []string{"ari.url"}},
 		{"password in an unparsable ARI URL", "ari:\n  url: \"http://hotline:Pw9 sEcReT@127.0.0.1:8088/ari\"\n", nil, []string{"ari.url"}},
 		{"password in the websocket URL", "ari:\n  websocket: ws://u:Pw9sEcReT@127.0.0.1:8088/ari/events\n", nil, []string{"ari.websocket"}},

@@ -131,6 +131,11 @@ type Web struct {
 	// prefixes (e.g. 127.0.0.1/32). From them, and only from them, X-Forwarded-For gives the
 	// client's address that login throttling counts by. Empty: the header is ignored.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// Softphone is the address browsers reach Asterisk's SIP WebSocket at (pjsip.conf
+	// transport-ws over http.conf), e.g. wss://pbx.example.org:8089/ws; empty: no softphone in
+	// the workplace (handsets only). ws:// only on a loopback address: elsewhere SIP passwords
+	// and DTLS fingerprints would cross the network in clear, and browsers refuse ws from https.
+	Softphone string `yaml:"softphone"`
 }
 
 // Proxies returns TrustedProxies parsed (a bare address is a /32 or /128 prefix). Check reports
@@ -611,6 +616,7 @@ func envVars() []envVar {
 		{"HOTLINE_WEB_TLS_KEY", str(func(c *Config) *string { return &c.Web.TLSKey })},
 		{"HOTLINE_WEB_SECURE_COOKIE", boolean(func(c *Config) *bool { return &c.Web.SecureCookie })},
 		{"HOTLINE_WEB_TRUSTED_PROXIES", list(func(c *Config) *[]string { return &c.Web.TrustedProxies })},
+		{"HOTLINE_WEB_SOFTPHONE", str(func(c *Config) *string { return &c.Web.Softphone })},
 		{"HOTLINE_LOG_LEVEL", str(func(c *Config) *string { return &c.Log.Level })},
 		{"HOTLINE_LOG_FORMAT", str(func(c *Config) *string { return &c.Log.Format })},
 		{"HOTLINE_LANGUAGE", str(func(c *Config) *string { return &c.Calls.Language })},
@@ -766,6 +772,15 @@ func (c Config) validate(ps *problems) {
 			bad("web.listen", "not host:port: %q", c.Web.Listen)
 		case !loopback(host) && !c.Web.Public:
 			bad("web.listen", "%q is reachable from other machines (every interface, or an address or name that is not loopback): the workplace's login would be open to the network; listen on 127.0.0.1:PORT behind a reverse proxy with TLS, or set web.public: true (HOTLINE_WEB_PUBLIC) with web.tls_cert and web.tls_key to mean it", c.Web.Listen)
+		}
+	}
+	if c.Web.Softphone != "" {
+		u, err := url.Parse(c.Web.Softphone)
+		switch {
+		case err != nil || u.Host == "" || (u.Scheme != "ws" && u.Scheme != "wss"):
+			bad("web.softphone", "not a ws:// or wss:// address of Asterisk's SIP WebSocket (like wss://pbx.example.org:8089/ws): %q", c.Web.Softphone)
+		case u.Scheme == "ws" && !loopback(u.Hostname()):
+			bad("web.softphone", "%q is plain ws to another machine: SIP passwords would cross the network in clear; use wss:// (http.conf tlsenable)", c.Web.Softphone)
 		}
 	}
 	if (c.Web.TLSCert == "") != (c.Web.TLSKey == "") {

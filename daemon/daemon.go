@@ -22,6 +22,7 @@ import (
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/outbox/spool"
 	"github.com/hotline-dev/hotline/recording"
+	"github.com/hotline-dev/hotline/softphone"
 	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/hotline-dev/hotline/switchboard/amiadapter"
 	"github.com/hotline-dev/hotline/switchboard/ariadapter"
@@ -167,10 +168,32 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 
 	// The workplace: its own listener, until the drain is over (runCtx).
 	if cfg.Web.Listen != "" {
-		if err := startWeb(runCtx, cfg.Web, &web.Server{
+		ws := &web.Server{
 			Sessions: webSessions{store: store}, Live: web.FromSwitchboard(sb), Journal: store, Calls: web.CallsOf(sb), Log: log,
 			Recordings: recording.ARI{Conn: conn},
-		}, log); err != nil {
+		}
+		if cfg.Web.Softphone != "" {
+			// The browser softphone: endpoints pushed to Asterisk on demand, passwords revoked as
+			// they lapse (softphone.Provisioner).
+			prov := &softphone.Provisioner{Asterisk: conn, WebSocket: cfg.Web.Softphone, Log: log}
+			go func() {
+				// Passwords issued before this start would never lapse: revoke them first.
+				ops, err := store.Operators(runCtx, journal.OperatorFilter{})
+				var exts []string
+				for _, o := range ops {
+					exts = append(exts, o.Extension)
+				}
+				if err == nil {
+					err = prov.RevokeAll(runCtx, exts)
+				}
+				if err != nil {
+					log.Warn("softphone: revoking the passwords of an earlier run", "err", err)
+				}
+				prov.Run(runCtx)
+			}()
+			ws.Softphones, ws.SoftphoneWebSocket = prov, cfg.Web.Softphone
+		}
+		if err := startWeb(runCtx, cfg.Web, ws, log); err != nil {
 			return err
 		}
 	}

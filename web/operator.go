@@ -46,6 +46,9 @@ type workView struct {
 	Presence   presenceView
 	Softphone  softphoneView
 	Colleagues colleaguesView
+	// Webphone: the browser softphone's controls (#webphone) and scripts are on the page; the
+	// operator's device decides whether it registers (/work/softphone says so for a handset).
+	Webphone bool
 }
 
 // presenceView is the block #presence: the user's status and the buttons that change it.
@@ -398,6 +401,7 @@ func (s *Server) renderWork(w http.ResponseWriter, r *http.Request, u User, stat
 		errMsg = "Сведения о звонках сейчас недоступны; страница обновится сама."
 	}
 	v := s.workView(r.Context(), u, snap, s.levels(r.Context()), s.callerHistory)
+	v.Webphone = s.Softphones != nil && u.Extension != ""
 	s.render(w, r, status, "work", pageData{Title: "Рабочее место", User: &u, Notice: notice, Error: errMsg, Data: v})
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/recording"
+	"github.com/hotline-dev/hotline/softphone"
 )
 
 //go:embed templates/*.html
@@ -98,6 +99,12 @@ type Server struct {
 	// KeepAlive is how often the event stream sends a comment when nothing changes, so that
 	// proxies do not close it as idle; 0: 15 s.
 	KeepAlive time.Duration
+	// Softphones issues the workplace softphone's credentials (softphone.Provisioner); nil: the
+	// operator screen has no softphone (handsets only).
+	Softphones Softphones
+	// SoftphoneWebSocket is the ws:// or wss:// address of Asterisk's SIP WebSocket the softphone
+	// connects to: the one origin besides the workplace's own that the CSP lets pages connect to.
+	SoftphoneWebSocket string
 
 	parse  sync.Once // the templates, parsed on first use
 	parsed *pages
@@ -123,7 +130,7 @@ func (s *Server) log() *slog.Logger {
 // workplace keeps its routes beside its handlers (operator.go, cases.go, specialist.go, admin.go).
 func (s *Server) Routes() []Route {
 	var all []Route
-	for _, part := range [][]Route{s.baseRoutes(), s.operatorRoutes(), s.caseRoutes(), s.cardRoutes(), s.specialistRoutes(), s.reviewRoutes(), s.adminRoutes(), s.directoryRoutes(), s.insuredRoutes(), s.surveyRoutes()} {
+	for _, part := range [][]Route{s.baseRoutes(), s.operatorRoutes(), s.caseRoutes(), s.cardRoutes(), s.specialistRoutes(), s.reviewRoutes(), s.adminRoutes(), s.directoryRoutes(), s.insuredRoutes(), s.surveyRoutes(), s.softphoneRoutes()} {
 		all = append(all, part...)
 	}
 	return all
@@ -160,7 +167,7 @@ func (s *Server) handler(routes []Route) http.Handler {
 		s.log().Warn("web: cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
 		s.errorPage(w, r, http.StatusForbidden, "Запрос отклонён: он пришёл с другого сайта.")
 	}))
-	return securityHeaders(cop.Handler(mux))
+	return securityHeaders(cop.Handler(mux), s.contentSecurityPolicy())
 }
 
 // guard enforces the route's Allow before its handler runs.
@@ -236,10 +243,10 @@ func (s *Server) user(r *http.Request) (User, error) {
 // securityHeaders sets the headers every response carries. The policy allows scripts and styles
 // from this origin only (no inline script or style, no eval), the event stream and forms to this
 // origin, and no framing.
-func securityHeaders(next http.Handler) http.Handler {
+func securityHeaders(next http.Handler, csp string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
@@ -255,6 +262,17 @@ func securityHeaders(next http.Handler) http.Handler {
 // ContentSecurityPolicy is the policy of every response.
 const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; " +
 	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// contentSecurityPolicy is ContentSecurityPolicy, with the softphone's WebSocket origin (only
+// that scheme, host and port) added to connect-src when the softphone is on: the page's script
+// talks SIP to Asterisk directly, and nothing else leaves the workplace's origin.
+func (s *Server) contentSecurityPolicy() string {
+	o := softphoneOrigin(s.SoftphoneWebSocket)
+	if s.Softphones == nil || o == "" {
+		return ContentSecurityPolicy
+	}
+	return strings.Replace(ContentSecurityPolicy, "connect-src 'self'", "connect-src 'self' "+o, 1)
+}
 
 func redirectTo(path string) func(http.ResponseWriter, *http.Request, User) {
 	return func(w http.ResponseWriter, r *http.Request, _ User) {
@@ -356,6 +374,12 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, u User) {
 		}
 	}
 	clearCookie(w, r, s.SecureCookie)
+	if s.Softphones != nil && u.Extension != "" {
+		// The softphone's password dies with the session (it would lapse by itself soon anyway).
+		if err := s.Softphones.Revoke(r.Context(), u.Extension); err != nil && !errors.Is(err, softphone.ErrHandset) {
+			s.log().Warn("web: logout: revoking the softphone's password", "login", u.Login, "err", err)
+		}
+	}
 	s.log().Info("web: logged out", "login", u.Login)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

@@ -1,8 +1,10 @@
 // Builds the workplace's third-party front-end files from node_modules (installed from
 // package-lock.json by `npm ci`) into ../static/vendor/, which the Go binary embeds, and writes
-// ../static/vendor/MANIFEST: each file's source package, version and SHA-256. The files are
-// copied as their packages ship them (already minified): nothing here changes a byte, so the
-// output is the same on every machine for the same lockfile.
+// ../static/vendor/MANIFEST: each file's source package, version and SHA-256. htmx and its
+// extension are copied as their packages ship them (already minified). JsSIP ships CommonJS
+// modules only: esbuild (pinned in the lockfile) bundles it into one minified script defining
+// window.JsSIP for the softphone (softphone.js); the same esbuild and sources give the same bytes
+// on every machine, which `--check` relies on.
 //
 //   node build.mjs          write the files
 //   node build.mjs --check  compare instead, exit 1 if the committed files differ from a fresh build
@@ -10,6 +12,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync, mkdirSync, existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildSync } from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "..", "static", "vendor");
@@ -18,7 +21,19 @@ const out = join(here, "..", "static", "vendor");
 const files = [
   { name: "htmx.min.js", pkg: "htmx.org", path: "dist/htmx.min.js" },
   { name: "htmx-ext-sse.min.js", pkg: "htmx-ext-sse", path: "dist/sse.min.js" },
+  { name: "jssip.min.js", pkg: "jssip", bundle: bundleJsSIP },
 ];
+
+// bundleJsSIP: JsSIP and its dependencies as one browser script (an IIFE setting window.JsSIP).
+function bundleJsSIP(dir) {
+  const r = buildSync({
+    stdin: { contents: 'window.JsSIP = require("jssip");', resolveDir: here, sourcefile: "jssip-entry.js" },
+    bundle: true, minify: true, format: "iife", platform: "browser", target: "es2019",
+    legalComments: "inline", write: false, logLevel: "error",
+    define: { "process.env.NODE_ENV": '"production"' },
+  });
+  return Buffer.from(r.outputFiles[0].contents);
+}
 
 const sha256 = (b) => createHash("sha256").update(b).digest("hex");
 
@@ -32,7 +47,7 @@ for (const f of files) {
     process.exit(2);
   }
   const version = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).version;
-  const body = readFileSync(join(dir, f.path));
+  const body = f.bundle ? f.bundle(dir) : readFileSync(join(dir, f.path));
   built.set(f.name, body);
   manifest.push(`${f.name}\t${f.pkg}@${version}\t${sha256(body)}`);
 }

@@ -1,0 +1,261 @@
+// Package softphone provisions the workplace's WebRTC softphones on Asterisk and issues their
+// short-lived SIP credentials.
+//
+// An operator's device is one PJSIP endpoint named by their extension, which the call flow dials
+// (PJSIP/<extension>) whatever it is. A handset is defined in Asterisk's files
+// (pjsip_operators.conf); any other extension gets, when its operator opens the workplace, a WebRTC
+// endpoint with its auth and AOR pushed through ARI into Asterisk's in-memory sorcery store
+// (asterisk-conf/sorcery.conf): nothing written to disk, no reload, so no call is touched. Each
+// issue sets a fresh random password, valid for TTL; when it lapses unrenewed, the password is
+// replaced by one nobody knows, so a leaked password stops working and a closed page's softphone
+// cannot register again.
+package softphone
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/ari"
+)
+
+// Asterisk is the part of ARI the provisioner uses (*ari.Conn).
+type Asterisk interface {
+	PutConfig(ctx context.Context, class, typ, id string, fields []ari.ConfigField) error
+}
+
+// Credentials are what the page's softphone registers with: kept in the page's memory only.
+type Credentials struct {
+	WebSocket string    `json:"websocket"` // e.g. wss://pbx.example.org:8089/ws
+	URI       string    `json:"uri"`       // sip:9001@pbx.example.org
+	User      string    `json:"user"`      // the digest user name: the extension
+	Password  string    `json:"password"`
+	Expires   time.Time `json:"expires"` // the page asks for new ones before this
+}
+
+// DefaultTTL is how long an issued password stays valid when Provisioner.TTL is 0.
+const DefaultTTL = 10 * time.Minute
+
+// Provisioner pushes softphone endpoints and issues their credentials. Its zero value is not
+// usable: set Asterisk and WebSocket.
+type Provisioner struct {
+	Asterisk  Asterisk
+	WebSocket string        // the URL browsers reach Asterisk's SIP WebSocket at (ws:// only on loopback)
+	TTL       time.Duration // 0: DefaultTTL
+	Log       *slog.Logger  // nil: discard
+
+	mu      sync.Mutex
+	expires map[string]time.Time // extension -> when its issued password lapses
+}
+
+// ErrHandset is returned for an extension Asterisk's files define as a SIP handset: its device is
+// the handset, not a softphone.
+var ErrHandset = errors.New("softphone: the extension is a SIP handset defined in Asterisk's configuration")
+
+func (p *Provisioner) ttl() time.Duration {
+	if p.TTL <= 0 {
+		return DefaultTTL
+	}
+	return p.TTL
+}
+
+func (p *Provisioner) log() *slog.Logger {
+	if p.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Log
+}
+
+// endpointFields are the WebRTC endpoint's settings: asterisk-conf/pjsip.conf's operator-webrtc
+// template, which pushed objects cannot inherit.
+func endpointFields(ext string) []ari.ConfigField {
+	return []ari.ConfigField{
+		{Attribute: "webrtc", Value: "yes"},
+		{Attribute: "context", Value: "hotline-operators"},
+		{Attribute: "auth", Value: ext},
+		{Attribute: "aors", Value: ext},
+		{Attribute: "dtls_cert_file", Value: "/etc/asterisk/keys/dtls.pem"},
+		{Attribute: "dtls_private_key", Value: "/etc/asterisk/keys/dtls.key"},
+		{Attribute: "allow", Value: "!all,opus,ulaw,alaw"},
+		{Attribute: "dtmf_mode", Value: "rfc4733"},
+		{Attribute: "direct_media", Value: "no"},
+		{Attribute: "timers", Value: "yes"},
+		{Attribute: "allow_transfer", Value: "yes"},
+		{Attribute: "device_state_busy_at", Value: "1"},
+		{Attribute: "send_pai", Value: "yes"},
+		{Attribute: "trust_id_outbound", Value: "yes"},
+		{Attribute: "callerid", Value: fmt.Sprintf("<%s>", ext)},
+		// A page closed or a network cut mid-call leaves no one to send BYE, and Asterisk keeps a
+		// dead leg (the caller would hear silence for as long as they wait): hang up after 15 s
+		// without the browser's media (it sends RTP while muted or holding, too).
+		{Attribute: "rtp_timeout", Value: "15"},
+		{Attribute: "rtp_timeout_hold", Value: "60"},
+	}
+}
+
+// aorFields: one softphone per operator (the newest registration, e.g. a reloaded page, replaces
+// the old), checked by OPTIONS so that a closed page makes the operator unreachable.
+var aorFields = []ari.ConfigField{
+	{Attribute: "max_contacts", Value: "1"},
+	{Attribute: "remove_existing", Value: "yes"},
+	// A crashed browser leaves a contact on a dead WebSocket: the next registration replaces it.
+	{Attribute: "remove_unavailable", Value: "yes"},
+	{Attribute: "qualify_frequency", Value: "15"},
+	{Attribute: "qualify_timeout", Value: "3.0"},
+	{Attribute: "default_expiration", Value: "300"},
+	{Attribute: "minimum_expiration", Value: "30"},
+}
+
+// Issue provisions ext's softphone (idempotently) with a fresh password valid for TTL and returns
+// its credentials. An extension defined as a handset is refused with ErrHandset (wrapped in a
+// hotline ECONFLICT).
+func (p *Provisioner) Issue(ctx context.Context, ext string) (Credentials, error) {
+	if !validExtension(ext) {
+		return Credentials{}, hotline.Errorf(hotline.EINVALID, "softphone: extension %q is not a SIP user name", ext)
+	}
+	u, err := url.Parse(p.WebSocket)
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Hostname() == "" {
+		return Credentials{}, hotline.Errorf(hotline.EUNAVAILABLE, "softphone: the WebSocket address %q is not ws:// or wss://", p.WebSocket)
+	}
+	password, err := randomPassword()
+	if err != nil {
+		return Credentials{}, err
+	}
+	// The auth first: an endpoint never exists with an old or empty password.
+	if err := p.push(ctx, "auth", ext, authFields(ext, password)); err != nil {
+		return Credentials{}, err
+	}
+	if err := p.push(ctx, "aor", ext, aorFields); err != nil {
+		return Credentials{}, err
+	}
+	if err := p.push(ctx, "endpoint", ext, endpointFields(ext)); err != nil {
+		return Credentials{}, err
+	}
+	exp := time.Now().Add(p.ttl())
+	p.mu.Lock()
+	if p.expires == nil {
+		p.expires = map[string]time.Time{}
+	}
+	p.expires[ext] = exp
+	p.mu.Unlock()
+	p.log().Info("softphone credentials issued", "extension", ext, "expires", exp)
+	return Credentials{WebSocket: p.WebSocket, URI: "sip:" + ext + "@" + u.Hostname(), User: ext, Password: password, Expires: exp}, nil
+}
+
+// Revoke replaces ext's password with one nobody knows (on logout, or when it lapses). Calls in
+// progress go on: Asterisk checks the password only on the next REGISTER or INVITE.
+func (p *Provisioner) Revoke(ctx context.Context, ext string) error {
+	password, err := randomPassword()
+	if err != nil {
+		return err
+	}
+	if err := p.push(ctx, "auth", ext, authFields(ext, password)); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	delete(p.expires, ext)
+	p.mu.Unlock()
+	p.log().Info("softphone credentials revoked", "extension", ext)
+	return nil
+}
+
+// RevokeAll revokes the passwords of the given extensions, skipping handsets: at start, since the
+// passwords issued before a restart of hotline are in Asterisk's memory but not in this
+// provisioner's, so their lapse would never come.
+func (p *Provisioner) RevokeAll(ctx context.Context, exts []string) error {
+	var errs []error
+	for _, ext := range exts {
+		if !validExtension(ext) {
+			continue
+		}
+		if err := p.Revoke(ctx, ext); err != nil && !errors.Is(err, ErrHandset) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Expire revokes every password that lapsed by now.
+func (p *Provisioner) Expire(ctx context.Context, now time.Time) error {
+	p.mu.Lock()
+	var lapsed []string
+	for ext, exp := range p.expires {
+		if !now.Before(exp) {
+			lapsed = append(lapsed, ext)
+		}
+	}
+	p.mu.Unlock()
+	var errs []error
+	for _, ext := range lapsed {
+		if err := p.Revoke(ctx, ext); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Run revokes lapsed passwords until ctx ends.
+func (p *Provisioner) Run(ctx context.Context) {
+	t := time.NewTicker(min(p.ttl()/4, 30*time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if err := p.Expire(ctx, now); err != nil {
+				p.log().Warn("softphone: revoking lapsed passwords", "err", err)
+			}
+		}
+	}
+}
+
+func (p *Provisioner) push(ctx context.Context, typ, ext string, fields []ari.ConfigField) error {
+	err := p.Asterisk.PutConfig(ctx, "res_pjsip", typ, ext, fields)
+	var ae *ari.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ae) && ae.StatusCode == http.StatusForbidden:
+		return hotline.Wrapf(hotline.ECONFLICT, fmt.Errorf("%w: %s: %w", ErrHandset, ext, err), "extension %s is a SIP handset", ext)
+	default:
+		return hotline.Wrapf(hotline.EUNAVAILABLE, err, "softphone %s: Asterisk refused the %s: %v", ext, typ, err)
+	}
+}
+
+func authFields(ext, password string) []ari.ConfigField {
+	return []ari.ConfigField{
+		{Attribute: "auth_type", Value: "userpass"},
+		{Attribute: "username", Value: ext},
+		{Attribute: "password", Value: password},
+	}
+}
+
+func randomPassword() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("softphone: random password: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// validExtension: a SIP user name hotline puts in a URL path and a SIP URI unescaped.
+func validExtension(ext string) bool {
+	if ext == "" || len(ext) > 40 {
+		return false
+	}
+	for _, r := range ext {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}

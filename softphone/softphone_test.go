@@ -1,0 +1,160 @@
+package softphone
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/ari"
+)
+
+// fakeAsterisk keeps pushed objects as Asterisk's memory wizard does; ids in files are read-only.
+type fakeAsterisk struct {
+	mu      sync.Mutex
+	objects map[string]map[string]string // "type/id" -> attribute -> value
+	files   map[string]bool              // ids defined in pjsip.conf files
+	order   []string
+	fail    error
+}
+
+func (f *fakeAsterisk) PutConfig(_ context.Context, class, typ, id string, fields []ari.ConfigField) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
+	if class != "res_pjsip" {
+		return &ari.Error{StatusCode: http.StatusBadRequest}
+	}
+	if f.files[id] {
+		return &ari.Error{Op: "push", StatusCode: http.StatusForbidden, Message: "Cannot update sorcery objects of type '" + typ + "'"}
+	}
+	if f.objects == nil {
+		f.objects = map[string]map[string]string{}
+	}
+	o := map[string]string{}
+	for _, fl := range fields {
+		o[fl.Attribute] = fl.Value
+	}
+	f.objects[typ+"/"+id] = o
+	f.order = append(f.order, typ)
+	return nil
+}
+
+func (f *fakeAsterisk) password(ext string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.objects["auth/"+ext]["password"]
+}
+
+func TestIssue(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name     string
+		ext      string
+		ws       string
+		fail     error
+		wantCode string
+		handset  bool
+	}{
+		{name: "a softphone", ext: "9001", ws: "wss://pbx.example.org:8089/ws"},
+		{name: "a handset's extension", ext: "1001", ws: "wss://pbx.example.org:8089/ws", wantCode: hotline.ECONFLICT, handset: true},
+		{name: "an extension that is no SIP user", ext: "90 01", ws: "wss://pbx.example.org:8089/ws", wantCode: hotline.EINVALID},
+		{name: "an empty extension", ext: "", ws: "wss://pbx.example.org:8089/ws", wantCode: hotline.EINVALID},
+		{name: "a WebSocket address that is not ws", ext: "9001", ws: "https://pbx.example.org/ws", wantCode: hotline.EUNAVAILABLE},
+		{name: "Asterisk down", ext: "9001", ws: "ws://127.0.0.1:8088/ws", fail: errors.New("connection refused"), wantCode: hotline.EUNAVAILABLE},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := &fakeAsterisk{files: map[string]bool{"1001": true}, fail: tt.fail}
+			p := &Provisioner{Asterisk: a, WebSocket: tt.ws}
+			c, err := p.Issue(ctx, tt.ext)
+			if tt.wantCode != "" {
+				if hotline.ErrorCode(err) != tt.wantCode || errors.Is(err, ErrHandset) != tt.handset {
+					t.Fatalf("error %v (code %q), want code %s, handset %v", err, hotline.ErrorCode(err), tt.wantCode, tt.handset)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.URI != "sip:9001@pbx.example.org" || c.User != "9001" || c.WebSocket != tt.ws || c.Password != a.password("9001") || len(c.Password) < 32 {
+				t.Errorf("credentials %+v; Asterisk's password %q", c, a.password("9001"))
+			}
+			if strings.Join(a.order, ",") != "auth,aor,endpoint" {
+				t.Errorf("pushed %v: the auth must exist before the endpoint that names it", a.order)
+			}
+			ep := a.objects["endpoint/9001"]
+			if ep["webrtc"] != "yes" || ep["auth"] != "9001" || ep["aors"] != "9001" || ep["context"] != "hotline-operators" {
+				t.Errorf("endpoint %v", ep)
+			}
+			if a.objects["aor/9001"]["max_contacts"] != "1" {
+				t.Errorf("aor %v", a.objects["aor/9001"])
+			}
+		})
+	}
+}
+
+// Each issue replaces the password; Expire replaces lapsed ones only; Revoke replaces at once.
+func TestPasswordsLapse(t *testing.T) {
+	ctx := context.Background()
+	a := &fakeAsterisk{}
+	p := &Provisioner{Asterisk: a, WebSocket: "ws://127.0.0.1:8088/ws", TTL: time.Minute}
+	first, err := p.Issue(ctx, "9001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := p.Issue(ctx, "9001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Password == second.Password || a.password("9001") != second.Password {
+		t.Fatalf("a new issue must replace the password: first %q second %q Asterisk %q", first.Password, second.Password, a.password("9001"))
+	}
+	other, err := p.Issue(ctx, "9002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not lapsed yet: nothing changes.
+	if err := p.Expire(ctx, second.Expires.Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if a.password("9001") != second.Password {
+		t.Fatal("Expire replaced a password that had not lapsed")
+	}
+	if err := p.Expire(ctx, second.Expires); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.password("9001"); got == second.Password || got == "" {
+		t.Errorf("a lapsed password still in Asterisk: %q", got)
+	}
+	if err := p.Revoke(ctx, "9002"); err != nil {
+		t.Fatal(err)
+	}
+	if a.password("9002") == other.Password {
+		t.Error("a revoked password still in Asterisk")
+	}
+}
+
+// At start, the passwords of an earlier run are revoked; handsets and empty extensions are skipped.
+func TestRevokeAll(t *testing.T) {
+	ctx := context.Background()
+	a := &fakeAsterisk{files: map[string]bool{"1001": true}}
+	earlier := &Provisioner{Asterisk: a, WebSocket: "ws://127.0.0.1:8088/ws"}
+	c, err := earlier.Issue(ctx, "9001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := &Provisioner{Asterisk: a, WebSocket: "ws://127.0.0.1:8088/ws"}
+	if err := now.RevokeAll(ctx, []string{"9001", "1001", ""}); err != nil {
+		t.Fatalf("RevokeAll: %v (a handset or an operator without extension is no error)", err)
+	}
+	if got := a.password("9001"); got == c.Password || got == "" {
+		t.Errorf("the earlier run's password survives: %q", got)
+	}
+}
