@@ -102,7 +102,7 @@ func freeLoopbackAddr(t *testing.T) string {
 // logIn logs login in on the browser context ctx and waits for the workplace.
 func (r *workplaceRig) logIn(t *testing.T, ctx context.Context, login string) {
 	t.Helper()
-	do(t, ctx, 10*time.Second, "%s logs in",
+	do(t, ctx, 10*time.Second, login+" logs in",
 		chromedp.Navigate(r.url+"/login"),
 		chromedp.WaitVisible(chromedp.ID("login")),
 		chromedp.SendKeys(chromedp.ID("login"), login),
@@ -116,8 +116,10 @@ func (r *workplaceRig) logIn(t *testing.T, ctx context.Context, login string) {
 // «Завершить» offered).
 func startWork(t *testing.T, ctx context.Context, who string) {
 	t.Helper()
-	do(t, ctx, 10*time.Second, "%s: «Начало работы»",
-		chromedp.Click(chromedp.CSS(`#presence button[name="action"][value="login"]`)),
+	// The presence block is swapped in by the event stream at any moment: press the button
+	// found at the moment of the click, as a person's click lands on what is on the screen.
+	clickNow(t, ctx, `#presence button[name="action"][value="login"]`)
+	do(t, ctx, 10*time.Second, who+": «Начало работы»",
 		chromedp.WaitVisible(chromedp.CSS(`#presence button[name="action"][value="logout"]`)),
 	)
 	state, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("presence-state")))
@@ -354,5 +356,14 @@ func choose(t *testing.T, ctx context.Context, sel, value string) {
 	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e || ![...e.options].some(o => o.value === %q)) return false;
 		e.value = %q; e.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, sel, value, value)
 	do(t, ctx, 10*time.Second, "choose "+value+" in "+sel,
+		chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+}
+
+// clickNow clicks the element sel as it is in the page at that moment (an element replaced by an
+// event-stream swap between finding and clicking it is found again).
+func clickNow(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.click(); return true; })()`, sel)
+	do(t, ctx, 10*time.Second, "click "+sel,
 		chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
 }
