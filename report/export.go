@@ -429,7 +429,9 @@ var CDRColumns = []string{"accountcode", "src", "dst", "dcontext", "clid", "chan
 // The record is the caller's channel's, as Asterisk's CDR engine keeps it (main/cdr.c): hotline
 // answers that channel when it arrives, before the greeting, so answer is the arrival, billsec
 // counts from it and the disposition is ANSWERED whether or not an operator answered; only a
-// call that failed before anything began (its channel perhaps never answered) is FAILED.
+// call that failed before anything began (its channel perhaps never answered) is FAILED, and one
+// whose caller hung up while an operator's handset rang (d.Rings) is NO ANSWER, naming that
+// operator as dstchannel.
 // duration and billsec are elapsed milliseconds / 1000, truncated (cdr_object_get_duration,
 // cdr_object_get_billsec).
 func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (int, error) {
@@ -449,6 +451,14 @@ func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (
 		}
 	}
 	slices.SortStableFunc(sorted, func(a, b Call) int { return cmp.Or(a.ArrivedAt.Compare(b.ArrivedAt), cmp.Compare(a.ID, b.ID)) })
+	// The last unanswered offer of each leg: a caller who hung up while it rang ends the dial
+	// Asterisk's record is on, so the record names that member and is NO ANSWER.
+	lastRing := map[int64]hotline.RingAttempt{}
+	for _, r := range d.Rings {
+		if l, ok := lastRing[r.LegID]; !ok || r.StoppedAt.After(l.StoppedAt) {
+			lastRing[r.LegID] = r
+		}
+	}
 	bw := bufio.NewWriter(w)
 	n := 0
 	date := func(t time.Time) string { return t.In(o.Location).Format(time.DateTime) }
@@ -470,6 +480,11 @@ func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (
 		answer, disposition := c.ArrivedAt, "ANSWERED"
 		if c.End == hotline.LegFailed && c.GreetingEndAt.IsZero() && c.QueuedAt.IsZero() && c.AnsweredAt.IsZero() {
 			answer, disposition = time.Time{}, "FAILED"
+		}
+		if r, ok := lastRing[c.ID]; ok && c.AnsweredAt.IsZero() && r.Why == hotline.RingCallerGone {
+			// The caller hung up while r rang: main/cdr.c keeps the dial's member and its
+			// outcome (CANCEL: NO ANSWER) on the caller's record, answered as it is.
+			dstChannel, disposition = member(opByID, r.OperatorID), "NO ANSWER"
 		}
 		var billsec int64
 		if !answer.IsZero() {

@@ -302,3 +302,46 @@ func TestQueueLogRings(t *testing.T) {
 		})
 	}
 }
+
+// The caller's CDR after unanswered offers: Asterisk keeps the last dial on the caller's record,
+// so a caller who hung up while a handset rang has a NO ANSWER record naming that member; rings
+// that ended before (a timeout, a rejection) or an answer leave the record as it was.
+func TestCDRRings(t *testing.T) {
+	arrived, queued, ended := msAt(9, 0, 0, 0), msAt(9, 0, 10, 0), msAt(9, 0, 30, 0)
+	ring := func(opID int64, from, to time.Time, why hotline.RingStop) hotline.RingAttempt {
+		return hotline.RingAttempt{LegID: 1, CallID: "k", OperatorID: opID, RangAt: from, StoppedAt: to, Why: why}
+	}
+	const head = `"","+79001234567","100","hotline",""""" <+79001234567>","",`
+	const times = `"Stasis","hotline","2026-11-23 09:00:00","2026-11-23 09:00:00","2026-11-23 09:00:30",30,30,`
+	for _, tc := range []struct {
+		name     string
+		answered bool
+		rings    []hotline.RingAttempt
+		want     string
+	}{
+		{"the caller hung up while 1003 rang, after 1001 timed out", false,
+			[]hotline.RingAttempt{ring(vera, msAt(9, 0, 26, 0), ended, hotline.RingCallerGone), ring(anna, msAt(9, 0, 11, 0), msAt(9, 0, 16, 0), hotline.RingTimedOut)},
+			head + `"PJSIP/1003",` + times + `"NO ANSWER","DOCUMENTATION","k",""`},
+		{"abandoned in the queue after a timeout", false,
+			[]hotline.RingAttempt{ring(anna, msAt(9, 0, 11, 0), msAt(9, 0, 16, 0), hotline.RingTimedOut)},
+			head + `"",` + times + `"ANSWERED","DOCUMENTATION","k",""`},
+		{"answered after a timeout", true,
+			[]hotline.RingAttempt{ring(vera, msAt(9, 0, 11, 0), msAt(9, 0, 16, 0), hotline.RingTimedOut)},
+			head + `"PJSIP/1001",` + times + `"ANSWERED","DOCUMENTATION","k",""`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Call{Leg: hotline.Leg{ID: 1, CallID: "k", CallerNumber: "+79001234567", ArrivedAt: arrived, QueuedAt: queued,
+				EndedAt: ended, End: hotline.LegAbandoned}, Line: "100"}
+			if tc.answered {
+				c.AnsweredAt, c.OperatorID, c.End = msAt(9, 0, 20, 0), anna, hotline.LegCompleted
+			}
+			var buf bytes.Buffer
+			if _, err := WriteCDR(context.Background(), &buf, ExportData{Calls: []Call{c}, Operators: testData().Operators, Rings: tc.rings}, ExportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSuffix(buf.String(), "\n"); got != tc.want {
+				t.Errorf("record:\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}

@@ -100,9 +100,9 @@ func exportCmd(a *app, name, short, long, example string, write writeExport) *co
 				if d.Presence, err = src.Presence(ctx, o.From, o.To); err != nil {
 					return err
 				}
-				if d.Rings, err = src.Rings(ctx, o.From.Add(-report.ExportLookback), o.To); err != nil {
-					return err
-				}
+			}
+			if d.Rings, err = src.Rings(ctx, o.From.Add(-report.ExportLookback), o.To); err != nil {
+				return err
 			}
 			stdout := cmd.OutOrStdout()
 			return writeTo(out, stdout, func(w io.Writer) error {
