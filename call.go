@@ -107,6 +107,10 @@ type Leg struct {
 	// OperatorChannel is the answering operator's Asterisk channel id (its uniqueid): app_queue's
 	// CONNECT names the bridged channel with it.
 	OperatorChannel string `json:"operator_channel,omitempty"`
+	// TransferBridge, on a leg that ended transferred by a consultation (attended) transfer: the
+	// Asterisk bridge the caller was moved into, where the consulted operator waited ("" for a
+	// blind transfer): app_queue's ATTENDEDTRANSFER names it (BRIDGE|<id>).
+	TransferBridge string `json:"transfer_bridge,omitempty"`
 }
 
 // LegSide names one side of an answered leg.

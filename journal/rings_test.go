@@ -77,3 +77,30 @@ func TestRingAttempts(t *testing.T) {
 		t.Errorf("RingAttempts of [30 s, 2 min) = %+v, want the second leg's one", got)
 	}
 }
+
+// A leg ended by a consultation (attended) transfer keeps the consultation's bridge; the next leg,
+// and a blind transfer's, none.
+func TestTransferBridgeKept(t *testing.T) {
+	ctx, f := context.Background(), newFixture(t)
+	at := f.clk.Now().Truncate(time.Millisecond)
+	if _, err := f.s.StartCall(ctx, journal.CallStart{CallID: "ch-1", CallerNumber: "+78652000005", ArrivedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.SaveCallLeg(ctx, hotline.Leg{CallID: "ch-1", ArrivedAt: at, QueuedAt: at.Add(3 * time.Second),
+		AnsweredAt: at.Add(10 * time.Second), EndedAt: at.Add(time.Minute), End: hotline.LegTransferred,
+		OperatorID: f.op1.OperatorID, TransferBridge: "consult-7-bridge"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.SaveCallLeg(ctx, hotline.Leg{CallID: "ch-1", ArrivedAt: at.Add(time.Minute), AnsweredAt: at.Add(time.Minute),
+		EndedAt: at.Add(2 * time.Minute), End: hotline.LegCompleted, OperatorID: f.op2.OperatorID, TransferredFrom: f.op1.OperatorID},
+		hotline.OutcomeAnswered); err != nil {
+		t.Fatal(err)
+	}
+	legs, err := f.s.Legs(ctx, "ch-1")
+	if err != nil || len(legs) != 2 {
+		t.Fatalf("legs of ch-1: %v, %v; want two", legs, err)
+	}
+	if legs[0].TransferBridge != "consult-7-bridge" || legs[1].TransferBridge != "" {
+		t.Errorf("transfer bridges = %q, %q; want consult-7-bridge, none", legs[0].TransferBridge, legs[1].TransferBridge)
+	}
+}

@@ -314,6 +314,12 @@ func queueLegLines(add func(t time.Time, callID, agent, event string, data ...an
 	talk := since(c.AnsweredAt, c.EndedAt)
 	switch c.End {
 	case hotline.LegTransferred:
+		if c.TransferBridge != "" {
+			// ATTENDEDTRANSFER BRIDGE|bridge|holdtime|calltime|origposition (log_attended_transfer):
+			// the caller moved into the consultation's bridge, merged with the consulted operator.
+			add(c.EndedAt, c.CallID, agent, "ATTENDEDTRANSFER", "BRIDGE", c.TransferBridge, hold, talk, opos)
+			break
+		}
 		// BLINDTRANSFER extension|context|holdtime|calltime|origposition (handle_blind_transfer).
 		ext := ""
 		if next != nil && next.QueuedAt.IsZero() {
