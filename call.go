@@ -107,6 +107,10 @@ type Leg struct {
 	// OperatorChannel is the answering operator's Asterisk channel id (its uniqueid): app_queue's
 	// CONNECT names the bridged channel with it.
 	OperatorChannel string `json:"operator_channel,omitempty"`
+	// TransferBridge, on a leg that ended transferred by a consultation (attended) transfer: the
+	// Asterisk bridge the caller was moved into, where the consulted operator waited ("" for a
+	// blind transfer): app_queue's ATTENDEDTRANSFER names it (BRIDGE|<id>).
+	TransferBridge string `json:"transfer_bridge,omitempty"`
 }
 
 // LegSide names one side of an answered leg.
@@ -185,4 +189,50 @@ func OutcomeOf(legs []Leg, callback bool) CallOutcome {
 		return OutcomeFailed
 	}
 	return ""
+}
+
+// RingStop is why an offer to an operator stopped ringing without being answered.
+type RingStop string
+
+const (
+	RingTimedOut   RingStop = "timeout"     // nobody picked up before the ring timeout
+	RingDeclined   RingStop = "declined"    // the handset hung up: rejected, busy or unreachable
+	RingCallerGone RingStop = "caller_gone" // the caller hung up while it rang
+	RingWithdrawn  RingStop = "withdrawn"   // the call moved on (it failed, or left for the dialplan)
+	RingNotPlaced  RingStop = "not_placed"  // the handset could not be dialled at all
+)
+
+// Valid reports whether r is one of the RingStop values.
+func (r RingStop) Valid() bool {
+	switch r {
+	case RingTimedOut, RingDeclined, RingCallerGone, RingWithdrawn, RingNotPlaced:
+		return true
+	}
+	return false
+}
+
+// RingAttempt is an offer of a call to an operator that was not answered: app_queue's
+// RINGNOANSWER and RINGCANCELED are written from it.
+type RingAttempt struct {
+	LegID      int64     `json:"leg_id,omitempty"` // set by the journal: the call's newest leg when recorded
+	CallID     string    `json:"call_id"`
+	OperatorID int64     `json:"operator_id"`
+	RangAt     time.Time `json:"rang_at"`    // when the handset was asked to ring
+	StoppedAt  time.Time `json:"stopped_at"` // when the offer ended
+	Why        RingStop  `json:"why"`
+}
+
+// Validate checks what the journal needs of a ring attempt.
+func (r RingAttempt) Validate() error {
+	switch {
+	case r.CallID == "":
+		return Errorf(EINVALID, "a ring attempt without a call")
+	case r.OperatorID <= 0:
+		return Errorf(EINVALID, "a ring attempt without an operator")
+	case r.RangAt.IsZero() || r.StoppedAt.Before(r.RangAt):
+		return Errorf(EINVALID, "a ring attempt must stop after it began")
+	case !r.Why.Valid():
+		return Errorf(EINVALID, "unknown reason a ring stopped: %q", string(r.Why))
+	}
+	return nil
 }

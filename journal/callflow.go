@@ -18,7 +18,7 @@ import (
 // topic key, the card, the CLI) and by the delayed-answer rule (a voice message, a callback).
 
 const legCols = `l.id, c.channel AS call_id, l.operator_id, l.arrived_at, l.greeting_end_at, l.queued_at, l.rang_at, l.answered_at,
-	l.ended_at, l.end_reason, l.recording_name, l.transferred_from, l.ended_away, l.hung_up_by, l.operator_channel`
+	l.ended_at, l.end_reason, l.recording_name, l.transferred_from, l.ended_away, l.hung_up_by, l.operator_channel, l.transfer_bridge`
 
 // legsFrom is the FROM clause legCols needs.
 const legsFrom = ` FROM legs l JOIN calls c ON c.id = l.call_ref `
@@ -39,6 +39,7 @@ type legRow struct {
 	EndedAway       bool          `db:"ended_away"`
 	HungUpBy        string        `db:"hung_up_by"`
 	OperatorChannel string        `db:"operator_channel"`
+	TransferBridge  string        `db:"transfer_bridge"`
 }
 
 func (r legRow) leg() hotline.Leg {
@@ -46,7 +47,7 @@ func (r legRow) leg() hotline.Leg {
 		ArrivedAt: fromMS(r.ArrivedAt), GreetingEndAt: fromMS(r.GreetingEndAt), QueuedAt: fromMS(r.QueuedAt),
 		RangAt: fromMS(r.RangAt), AnsweredAt: fromMS(r.AnsweredAt), EndedAt: fromMS(r.EndedAt), End: hotline.LegEnd(r.EndReason),
 		RecordingName: r.RecordingName, TransferredFrom: r.TransferredFrom.Int64, EndedAway: r.EndedAway,
-		HungUpBy: hotline.LegSide(r.HungUpBy), OperatorChannel: r.OperatorChannel}
+		HungUpBy: hotline.LegSide(r.HungUpBy), OperatorChannel: r.OperatorChannel, TransferBridge: r.TransferBridge}
 }
 
 // CallStart is a call's arrival, as the call flow files it.
@@ -247,17 +248,18 @@ func (s *Store) SaveCallLeg(ctx context.Context, leg hotline.Leg, outcome hotlin
 		}
 		if leg.TransferredFrom != 0 && !stored.EndedAt.IsZero() && stored.OperatorID != leg.OperatorID {
 			_, err = tx.ExecContext(ctx, `INSERT INTO legs (call_ref, operator_id, arrived_at, greeting_end_at, queued_at, rang_at, answered_at,
-				ended_at, end_reason, recording_name, transferred_from, ended_away, hung_up_by, operator_channel)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				ended_at, end_reason, recording_name, transferred_from, ended_away, hung_up_by, operator_channel, transfer_bridge)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				ref, nullID(leg.OperatorID), ms(leg.ArrivedAt), ms(leg.GreetingEndAt), ms(leg.QueuedAt), ms(leg.RangAt), ms(leg.AnsweredAt),
-				ms(leg.EndedAt), leg.End, leg.RecordingName, nullID(leg.TransferredFrom), leg.EndedAway, string(leg.HungUpBy), leg.OperatorChannel)
+				ms(leg.EndedAt), leg.End, leg.RecordingName, nullID(leg.TransferredFrom), leg.EndedAway, string(leg.HungUpBy), leg.OperatorChannel,
+				leg.TransferBridge)
 		} else {
 			_, err = tx.ExecContext(ctx, `UPDATE legs SET operator_id = ?, arrived_at = ?, greeting_end_at = ?, queued_at = ?,
 				rang_at = ?, answered_at = ?, ended_at = ?, end_reason = ?, recording_name = ?, transferred_from = ?, ended_away = ?,
-				hung_up_by = ?, operator_channel = ? WHERE id = ?`,
+				hung_up_by = ?, operator_channel = ?, transfer_bridge = ? WHERE id = ?`,
 				nullID(leg.OperatorID), ms(leg.ArrivedAt), ms(leg.GreetingEndAt), ms(leg.QueuedAt), ms(leg.RangAt), ms(leg.AnsweredAt),
 				ms(leg.EndedAt), leg.End, leg.RecordingName, nullID(leg.TransferredFrom), leg.EndedAway,
-				string(leg.HungUpBy), leg.OperatorChannel, stored.ID)
+				string(leg.HungUpBy), leg.OperatorChannel, leg.TransferBridge, stored.ID)
 		}
 		if err != nil {
 			return err

@@ -58,6 +58,9 @@ type ExportData struct {
 	Calls     []Call
 	Operators []hotline.Operator
 	Presence  []hotline.PresenceEvent
+	// Rings are the offers that were not answered (journal.Store.RingAttempts), of the legs in
+	// Calls: queue_log's RINGNOANSWER and RINGCANCELED.
+	Rings []hotline.RingAttempt
 }
 
 // ExportLookback: the legs that arrived this long before an export's window are read too, only
@@ -197,6 +200,13 @@ func WriteQueueLog(ctx context.Context, w io.Writer, d ExportData, o ExportOptio
 		opByID[op.ID] = op
 	}
 	orig, atExit := positions(d.Calls)
+	rings := map[int64][]hotline.RingAttempt{}
+	for _, r := range d.Rings {
+		rings[r.LegID] = append(rings[r.LegID], r)
+	}
+	for _, rs := range rings {
+		slices.SortStableFunc(rs, func(a, b hotline.RingAttempt) int { return a.StoppedAt.Compare(b.StoppedAt) })
+	}
 	var evs []queueEvent
 	add := func(t time.Time, callID, agent, event string, data ...any) {
 		parts := []string{strconv.FormatInt(t.Unix(), 10), queueField(callID), queueField(o.Queue), queueField(agent), event}
@@ -217,7 +227,7 @@ func WriteQueueLog(ctx context.Context, w io.Writer, d ExportData, o ExportOptio
 			if j+1 < len(legs) {
 				next = &legs[j+1]
 			}
-			queueLegLines(add, c, next, opByID, orig, atExit, o)
+			queueLegLines(add, c, next, rings[c.ID], opByID, orig, atExit, o)
 		}
 		for _, e := range evs[first:] {
 			if !inWindow(e.at, o.From, o.To) { // whole calls only
@@ -260,7 +270,7 @@ func WriteQueueLog(ctx context.Context, w io.Writer, d ExportData, o ExportOptio
 // leg transferred back to the queue) and of its answer and end. A leg an operator transferred
 // straight to another has none: app_queue stops following a call once it is transferred.
 func queueLegLines(add func(t time.Time, callID, agent, event string, data ...any), c Call, next *Call,
-	ops map[int64]hotline.Operator, orig, atExit map[int64]int, o ExportOptions) {
+	rings []hotline.RingAttempt, ops map[int64]hotline.Operator, orig, atExit map[int64]int, o ExportOptions) {
 	if c.QueuedAt.IsZero() {
 		// Never ran Queue(): hung up in the greeting, overflowed at join (app_queue's join_queue
 		// refuses a full queue without a line), or a transfer leg.
@@ -269,6 +279,9 @@ func queueLegLines(add func(t time.Time, callID, agent, event string, data ...an
 	opos := max(orig[c.ID], 1)
 	// ENTERQUEUE url|callerid|position (queue_exec); the position at entry is the original one.
 	add(c.QueuedAt, c.CallID, "NONE", "ENTERQUEUE", "", c.CallerNumber, opos)
+	for _, r := range rings {
+		ringLine(add, c.CallID, r, ops)
+	}
 	if c.AnsweredAt.IsZero() {
 		if c.EndedAt.IsZero() || c.EndedAway {
 			// Still waiting; or gone while hotline was away from Asterisk, when the end is not
@@ -301,6 +314,12 @@ func queueLegLines(add func(t time.Time, callID, agent, event string, data ...an
 	talk := since(c.AnsweredAt, c.EndedAt)
 	switch c.End {
 	case hotline.LegTransferred:
+		if c.TransferBridge != "" {
+			// ATTENDEDTRANSFER BRIDGE|bridge|holdtime|calltime|origposition (log_attended_transfer):
+			// the caller moved into the consultation's bridge, merged with the consulted operator.
+			add(c.EndedAt, c.CallID, agent, "ATTENDEDTRANSFER", "BRIDGE", c.TransferBridge, hold, talk, opos)
+			break
+		}
 		// BLINDTRANSFER extension|context|holdtime|calltime|origposition (handle_blind_transfer).
 		ext := ""
 		if next != nil && next.QueuedAt.IsZero() {
@@ -315,6 +334,32 @@ func queueLegLines(add func(t time.Time, callID, agent, event string, data ...an
 			event = "COMPLETEAGENT"
 		}
 		add(c.EndedAt, c.CallID, agent, event, hold, talk, opos)
+	}
+}
+
+// ringLine adds the line of an offer that was not answered, as wait_for_answer and rna write
+// them (the data is milliseconds):
+//   - RINGNOANSWER after the ring timeout: the timeout itself (rna(orig, ...)); the switchboard
+//     records the offer as stopped when its timer was due, so this is the elapsed time;
+//   - RINGNOANSWER when the handset rejected, was busy or unreachable: whole seconds between two
+//     time(NULL) readings, times 1000 ((time(NULL) - starttime) * 1000);
+//   - RINGCANCELED when the caller's side ended the wait while it rang (app_queue: the caller hung
+//     up, or keyed; hotline: the caller hung up, or hotline ended or handed on the call): the
+//     elapsed milliseconds (ast_tvdiff_ms).
+//
+// An offer hotline could not place (the originate failed) has no line: app_queue writes none for
+// a member it cannot call.
+func ringLine(add func(t time.Time, callID, agent, event string, data ...any), callID string, r hotline.RingAttempt,
+	ops map[int64]hotline.Operator) {
+	agent := member(ops, r.OperatorID)
+	elapsed := max(r.StoppedAt.Sub(r.RangAt), 0).Milliseconds()
+	switch r.Why {
+	case hotline.RingTimedOut:
+		add(r.StoppedAt, callID, agent, "RINGNOANSWER", elapsed)
+	case hotline.RingDeclined:
+		add(r.StoppedAt, callID, agent, "RINGNOANSWER", since(r.RangAt, r.StoppedAt)*1000)
+	case hotline.RingCallerGone, hotline.RingWithdrawn:
+		add(r.StoppedAt, callID, agent, "RINGCANCELED", elapsed)
 	}
 }
 
@@ -390,7 +435,9 @@ var CDRColumns = []string{"accountcode", "src", "dst", "dcontext", "clid", "chan
 // The record is the caller's channel's, as Asterisk's CDR engine keeps it (main/cdr.c): hotline
 // answers that channel when it arrives, before the greeting, so answer is the arrival, billsec
 // counts from it and the disposition is ANSWERED whether or not an operator answered; only a
-// call that failed before anything began (its channel perhaps never answered) is FAILED.
+// call that failed before anything began (its channel perhaps never answered) is FAILED, and one
+// whose caller hung up while an operator's handset rang (d.Rings) is NO ANSWER, naming that
+// operator as dstchannel.
 // duration and billsec are elapsed milliseconds / 1000, truncated (cdr_object_get_duration,
 // cdr_object_get_billsec).
 func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (int, error) {
@@ -410,6 +457,14 @@ func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (
 		}
 	}
 	slices.SortStableFunc(sorted, func(a, b Call) int { return cmp.Or(a.ArrivedAt.Compare(b.ArrivedAt), cmp.Compare(a.ID, b.ID)) })
+	// The last unanswered offer of each leg: a caller who hung up while it rang ends the dial
+	// Asterisk's record is on, so the record names that member and is NO ANSWER.
+	lastRing := map[int64]hotline.RingAttempt{}
+	for _, r := range d.Rings {
+		if l, ok := lastRing[r.LegID]; !ok || r.StoppedAt.After(l.StoppedAt) {
+			lastRing[r.LegID] = r
+		}
+	}
 	bw := bufio.NewWriter(w)
 	n := 0
 	date := func(t time.Time) string { return t.In(o.Location).Format(time.DateTime) }
@@ -431,6 +486,11 @@ func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (
 		answer, disposition := c.ArrivedAt, "ANSWERED"
 		if c.End == hotline.LegFailed && c.GreetingEndAt.IsZero() && c.QueuedAt.IsZero() && c.AnsweredAt.IsZero() {
 			answer, disposition = time.Time{}, "FAILED"
+		}
+		if r, ok := lastRing[c.ID]; ok && c.AnsweredAt.IsZero() && r.Why == hotline.RingCallerGone {
+			// The caller hung up while r rang: main/cdr.c keeps the dial's member and its
+			// outcome (CANCEL: NO ANSWER) on the caller's record, answered as it is.
+			dstChannel, disposition = member(opByID, r.OperatorID), "NO ANSWER"
 		}
 		var billsec int64
 		if !answer.IsZero() {

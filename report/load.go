@@ -58,6 +58,11 @@ func (s *Source) Calls(ctx context.Context, from, to time.Time) ([]Call, error) 
 	return out, nil
 }
 
+// Rings returns the unanswered offers of the legs that arrived in [from, to) (journal.RingAttempts).
+func (s *Source) Rings(ctx context.Context, from, to time.Time) ([]hotline.RingAttempt, error) {
+	return s.st.RingAttempts(ctx, from, to)
+}
+
 // Operators returns every operator, removed ones too (they answered calls in the past).
 func (s *Source) Operators(ctx context.Context) ([]hotline.Operator, error) {
 	return s.st.Operators(ctx, journal.OperatorFilter{IncludeRemoved: true})

@@ -105,6 +105,11 @@ func TestQueueLogEvents(t *testing.T) {
 				AnsweredAt: msAt(9, 0, 25, 0), EndedAt: msAt(9, 1, 0, 0), End: hotline.LegCompleted, OperatorID: vera, TransferredFrom: anna,
 				HungUpBy: hotline.SideOperator}}},
 			[]string{enter, connect, u(ended) + "|k|hotline|PJSIP/1001|BLINDTRANSFER|1003|hotline|5|5|1"}},
+		{"attended transfer: the consultation's bridge is named, the transfer leg has no line",
+			[]Call{leg(hotline.LegTransferred, func(c *Call) { talked("")(c); c.TransferBridge = "k-op7-bridge" }),
+				{Leg: hotline.Leg{ID: 2, CallID: "k", ArrivedAt: ended, AnsweredAt: ended, EndedAt: msAt(9, 1, 0, 0),
+					End: hotline.LegCompleted, OperatorID: vera, TransferredFrom: anna, HungUpBy: hotline.SideOperator}}},
+			[]string{enter, connect, u(ended) + "|k|hotline|PJSIP/1001|ATTENDEDTRANSFER|BRIDGE|k-op7-bridge|5|5|1"}},
 		{"transferred back to the queue: the caller enters it again",
 			[]Call{leg(hotline.LegTransferred, talked("")), {Leg: hotline.Leg{ID: 2, CallID: "k", ArrivedAt: ended, QueuedAt: ended,
 				EndedAt: msAt(9, 0, 40, 0), End: hotline.LegAbandoned, TransferredFrom: anna}}},
@@ -242,6 +247,105 @@ func TestCDRCallerChannel(t *testing.T) {
 			}
 			if got := strings.TrimSuffix(buf.String(), "\n"); got != tc.want {
 				t.Errorf("\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// Unanswered offers, each in its place among the call's lines with app_queue's ring time in
+// milliseconds: a timeout's is the timeout, a rejected ring's whole seconds times 1000, a
+// cancelled ring's the elapsed milliseconds. Queued 09:00:10.900; the rings are on leg 1.
+func TestQueueLogRings(t *testing.T) {
+	queued, answered, ended := msAt(9, 0, 10, 900), msAt(9, 0, 40, 200), msAt(9, 1, 0, 0)
+	u := func(tm time.Time) string { return fmt.Sprint(tm.Unix()) }
+	ring := func(opID int64, from, to time.Time, why hotline.RingStop) hotline.RingAttempt {
+		return hotline.RingAttempt{LegID: 1, CallID: "k", OperatorID: opID, RangAt: from, StoppedAt: to, Why: why}
+	}
+	enter := u(queued) + "|k|hotline|NONE|ENTERQUEUE||+79001234567|1"
+	for _, tc := range []struct {
+		name     string
+		answered bool
+		rings    []hotline.RingAttempt
+		want     []string
+	}{
+		{"ring timeout, then the next operator answers", true,
+			[]hotline.RingAttempt{ring(vera, msAt(9, 0, 11, 0), msAt(9, 0, 26, 0), hotline.RingTimedOut)},
+			[]string{enter, u(msAt(9, 0, 26, 0)) + "|k|hotline|PJSIP/1003|RINGNOANSWER|15000",
+				u(answered) + "|k|hotline|PJSIP/1001|CONNECT|30|op-chan-1|10",
+				u(ended) + "|k|hotline|PJSIP/1001|COMPLETECALLER|30|20|1"}},
+		{"rejected after 3.4 s, counted in whole seconds: 12.9 to 16.3 is 4 s", true,
+			[]hotline.RingAttempt{ring(vera, msAt(9, 0, 12, 900), msAt(9, 0, 16, 300), hotline.RingDeclined)},
+			[]string{enter, u(msAt(9, 0, 16, 300)) + "|k|hotline|PJSIP/1003|RINGNOANSWER|4000",
+				u(answered) + "|k|hotline|PJSIP/1001|CONNECT|30|op-chan-1|10",
+				u(ended) + "|k|hotline|PJSIP/1001|COMPLETECALLER|30|20|1"}},
+		{"the caller hangs up while two rang in turn", false,
+			[]hotline.RingAttempt{
+				ring(anna, msAt(9, 0, 30, 0), msAt(9, 0, 58, 750), hotline.RingCallerGone),
+				ring(vera, msAt(9, 0, 11, 0), msAt(9, 0, 26, 0), hotline.RingTimedOut)},
+			[]string{enter, u(msAt(9, 0, 26, 0)) + "|k|hotline|PJSIP/1003|RINGNOANSWER|15000",
+				u(msAt(9, 0, 58, 750)) + "|k|hotline|PJSIP/1001|RINGCANCELED|28750",
+				u(ended) + "|k|hotline|NONE|ABANDON|1|1|50"}},
+		{"withdrawn when hotline ended the call: cancelled", false,
+			[]hotline.RingAttempt{ring(vera, msAt(9, 0, 11, 0), msAt(9, 0, 12, 5), hotline.RingWithdrawn)},
+			[]string{enter, u(msAt(9, 0, 12, 5)) + "|k|hotline|PJSIP/1003|RINGCANCELED|1005",
+				u(ended) + "|k|hotline|NONE|ABANDON|1|1|50"}},
+		{"never placed: no line", false,
+			[]hotline.RingAttempt{ring(vera, msAt(9, 0, 11, 0), msAt(9, 0, 11, 0), hotline.RingNotPlaced)},
+			[]string{enter, u(ended) + "|k|hotline|NONE|ABANDON|1|1|50"}},
+		{"another leg's rings are not this one's", false,
+			[]hotline.RingAttempt{{LegID: 2, CallID: "k", OperatorID: vera, RangAt: msAt(9, 0, 11, 0), StoppedAt: msAt(9, 0, 26, 0), Why: hotline.RingTimedOut}},
+			[]string{enter, u(ended) + "|k|hotline|NONE|ABANDON|1|1|50"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Call{Leg: hotline.Leg{ID: 1, CallID: "k", CallerNumber: "+79001234567", ArrivedAt: msAt(9, 0, 0, 0),
+				QueuedAt: queued, EndedAt: ended, End: hotline.LegAbandoned}}
+			if tc.answered {
+				c.RangAt, c.AnsweredAt, c.OperatorID, c.OperatorChannel, c.End = msAt(9, 0, 30, 0), answered, anna, "op-chan-1", hotline.LegCompleted
+			}
+			d := ExportData{Calls: []Call{c}, Operators: testData().Operators, Rings: tc.rings}
+			sameLines(t, lines(t, d, ExportOptions{}), tc.want)
+		})
+	}
+}
+
+// The caller's CDR after unanswered offers: Asterisk keeps the last dial on the caller's record,
+// so a caller who hung up while a handset rang has a NO ANSWER record naming that member; rings
+// that ended before (a timeout, a rejection) or an answer leave the record as it was.
+func TestCDRRings(t *testing.T) {
+	arrived, queued, ended := msAt(9, 0, 0, 0), msAt(9, 0, 10, 0), msAt(9, 0, 30, 0)
+	ring := func(opID int64, from, to time.Time, why hotline.RingStop) hotline.RingAttempt {
+		return hotline.RingAttempt{LegID: 1, CallID: "k", OperatorID: opID, RangAt: from, StoppedAt: to, Why: why}
+	}
+	const head = `"","+79001234567","100","hotline",""""" <+79001234567>","",`
+	const times = `"Stasis","hotline","2026-11-23 09:00:00","2026-11-23 09:00:00","2026-11-23 09:00:30",30,30,`
+	for _, tc := range []struct {
+		name     string
+		answered bool
+		rings    []hotline.RingAttempt
+		want     string
+	}{
+		{"the caller hung up while 1003 rang, after 1001 timed out", false,
+			[]hotline.RingAttempt{ring(vera, msAt(9, 0, 26, 0), ended, hotline.RingCallerGone), ring(anna, msAt(9, 0, 11, 0), msAt(9, 0, 16, 0), hotline.RingTimedOut)},
+			head + `"PJSIP/1003",` + times + `"NO ANSWER","DOCUMENTATION","k",""`},
+		{"abandoned in the queue after a timeout", false,
+			[]hotline.RingAttempt{ring(anna, msAt(9, 0, 11, 0), msAt(9, 0, 16, 0), hotline.RingTimedOut)},
+			head + `"",` + times + `"ANSWERED","DOCUMENTATION","k",""`},
+		{"answered after a timeout", true,
+			[]hotline.RingAttempt{ring(vera, msAt(9, 0, 11, 0), msAt(9, 0, 16, 0), hotline.RingTimedOut)},
+			head + `"PJSIP/1001",` + times + `"ANSWERED","DOCUMENTATION","k",""`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Call{Leg: hotline.Leg{ID: 1, CallID: "k", CallerNumber: "+79001234567", ArrivedAt: arrived, QueuedAt: queued,
+				EndedAt: ended, End: hotline.LegAbandoned}, Line: "100"}
+			if tc.answered {
+				c.AnsweredAt, c.OperatorID, c.End = msAt(9, 0, 20, 0), anna, hotline.LegCompleted
+			}
+			var buf bytes.Buffer
+			if _, err := WriteCDR(context.Background(), &buf, ExportData{Calls: []Call{c}, Operators: testData().Operators, Rings: tc.rings}, ExportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSuffix(buf.String(), "\n"); got != tc.want {
+				t.Errorf("record:\n got %s\nwant %s", got, tc.want)
 			}
 		})
 	}

@@ -458,7 +458,11 @@ func (s *Switchboard) endCall(c *call, end hotline.LegEnd) {
 	}
 	s.queue.Remove(c.id)
 	if o := c.offer; o != nil && !o.answered {
-		s.cancelOffer(o, "caller hung up")
+		stop := hotline.RingCallerGone
+		if end != hotline.LegAbandoned {
+			stop = hotline.RingWithdrawn // hotline ended the call (an error, Asterisk gone)
+		}
+		s.cancelOffer(o, stop, "caller hung up")
 	}
 	c.leg.EndedAt = now
 	c.leg.End = end
@@ -581,7 +585,7 @@ func (s *Switchboard) fail(c *call, why string, err error) {
 		if o.answered {
 			s.do(c.id, Hangup{Channel: o.channel, Reason: "normal"})
 		} else {
-			s.cancelOffer(o, why)
+			s.cancelOffer(o, hotline.RingWithdrawn, why)
 		}
 	}
 	s.hangup(c)
@@ -649,7 +653,7 @@ func (s *Switchboard) originateFailed(op Originate, log *slog.Logger, err error)
 	case ownedByOffer:
 		log.Warn("originate failed", "endpoint", op.Endpoint, "err", err)
 		delete(s.offers, op.Channel) // no channel will ever exist
-		s.noAnswer(own.offer, "originate failed", false)
+		s.noAnswer(own.offer, hotline.RingNotPlaced, s.clock.Now(), "originate failed", false)
 	}
 }
 

@@ -104,7 +104,8 @@ func (s *Switchboard) attendedTransfer(c *call, from *offer, refer string, k *co
 	now := s.clock.Now()
 	s.metrics.Transfer("answered")
 	s.do(c.id, TransferProgress{Channel: refer, State: progressAnswered})
-	c.leg.EndedAt, c.leg.End = now, hotline.LegTransferred
+	// The consultation's bridge, where the caller joins B: queue_log's ATTENDEDTRANSFER names it.
+	c.leg.EndedAt, c.leg.End, c.leg.TransferBridge = now, hotline.LegTransferred, k.bridge
 	s.metrics.CallEnded(hotline.LegTransferred, c.leg.QueueWait())
 	s.saveLeg(c)
 	s.callEnded(from) // A's bridge goes; A's handset stays for wrap-up until it hangs up

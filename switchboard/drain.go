@@ -3,6 +3,8 @@ package switchboard
 import (
 	"context"
 	"time"
+
+	"github.com/hotline-dev/hotline"
 )
 
 // Draining, for a stop or an upgrade (SIGTERM). Asterisk keeps every channel in the application
@@ -125,7 +127,7 @@ func (s *Switchboard) handOverWaiting() {
 		c.maxWait.stop()
 		s.queue.Remove(c.id)
 		if o := c.offer; o != nil && !o.answered {
-			s.cancelOffer(o, "caller handed to the dialplan")
+			s.cancelOffer(o, hotline.RingWithdrawn, "caller handed to the dialplan")
 		}
 		s.stopPlayback(c)
 		s.stopMOH(c)

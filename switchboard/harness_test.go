@@ -84,12 +84,13 @@ type fakeJournal struct {
 	presence  []hotline.PresenceEvent // RecordPresence, in order
 	last      []hotline.PresenceEvent // what LastPresence returns
 	forwarded []CaseForwarded
-	notes     []CaseCallback  // workplace call-backs noted on cases, in order
-	open      []hotline.Leg   // what OpenLegs returns
-	waiting   []hotline.Leg   // what WaitingCallbacks returns
-	inWork    map[int64]int   // what OpenCaseCounts returns
-	today     map[int64]int   // what AnsweredSince returns
-	scripts   map[int][]int64 // what Specialists returns, by topic number
+	notes     []CaseCallback        // workplace call-backs noted on cases, in order
+	rings     []hotline.RingAttempt // unanswered offers, in order
+	open      []hotline.Leg         // what OpenLegs returns
+	waiting   []hotline.Leg         // what WaitingCallbacks returns
+	inWork    map[int64]int         // what OpenCaseCounts returns
+	today     map[int64]int         // what AnsweredSince returns
+	scripts   map[int][]int64       // what Specialists returns, by topic number
 }
 
 var _ Journal = (*fakeJournal)(nil)
@@ -140,6 +141,12 @@ func (j *fakeJournal) Write(ctx context.Context, w Write) (Filed, error) {
 		return Filed{}, nil
 	case w.CaseCallback != nil:
 		j.notes = append(j.notes, *w.CaseCallback)
+		return Filed{}, nil
+	case w.Ring != nil:
+		if err := w.Ring.Validate(); err != nil {
+			return Filed{}, err
+		}
+		j.rings = append(j.rings, *w.Ring)
 		return Filed{}, nil
 	}
 	return Filed{}, fmt.Errorf("empty write")

@@ -96,6 +96,9 @@ type Write struct {
 	// CaseCallback: a call-back asked from the workplace for a case (Switchboard.CallBack) was
 	// dialled, answered (the call is put on the case) or not answered: noted in the case's history.
 	CaseCallback *CaseCallback `json:"case_callback,omitempty"`
+	// Ring: an offer of the call to an operator ended unanswered (queue_log's RINGNOANSWER and
+	// RINGCANCELED); the journal files it on the call's newest leg.
+	Ring *hotline.RingAttempt `json:"ring,omitempty"`
 }
 
 // CallStart is a call's arrival. The names of its JSON fields are those of hotline.Leg's, so a
@@ -185,6 +188,8 @@ func (w Write) Kind() string {
 		return "forward case"
 	case w.CaseCallback != nil:
 		return "case call-back"
+	case w.Ring != nil:
+		return "ring attempt"
 	}
 	return ""
 }
@@ -214,6 +219,8 @@ func (w Write) Call() string {
 		return w.Forward.CallID
 	case w.CaseCallback != nil:
 		return w.CaseCallback.CallID
+	case w.Ring != nil:
+		return w.Ring.CallID
 	}
 	return ""
 }

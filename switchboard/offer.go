@@ -78,7 +78,8 @@ func (s *Switchboard) ringTimeout(o *offer) {
 		return
 	}
 	s.do(o.call.id, Hangup{Channel: o.channel, Reason: "no_answer"})
-	s.noAnswer(o, "ring timeout", true)
+	// It stopped when the timer was due: app_queue's RINGNOANSWER of a timeout is the timeout itself.
+	s.noAnswer(o, hotline.RingTimedOut, o.rang.Add(s.cfg.RingTimeout), "ring timeout", true)
 }
 
 // onOfferAnswered: the operator answered: the caller leaves the queue and the two are bridged.
@@ -143,7 +144,7 @@ func (s *Switchboard) operatorChannelGone(o *offer, cause int) {
 	o.gone = true
 	if !o.answered {
 		if !o.done {
-			s.noAnswer(o, fmt.Sprintf("handset hung up, cause %d", cause), !unreachableCause(cause))
+			s.noAnswer(o, hotline.RingDeclined, s.clock.Now(), fmt.Sprintf("handset hung up, cause %d", cause), !unreachableCause(cause))
 		}
 		return
 	}
@@ -177,12 +178,13 @@ func (s *Switchboard) operatorChannelGone(o *offer, cause int) {
 	}
 }
 
-// noAnswer ends an offer that was not answered; the caller keeps their place.
-func (s *Switchboard) noAnswer(o *offer, why string, missed bool) {
+// noAnswer ends an offer that was not answered (stop at stopped); the caller keeps their place.
+func (s *Switchboard) noAnswer(o *offer, stop hotline.RingStop, stopped time.Time, why string, missed bool) {
 	if o.done || o.answered {
 		return
 	}
 	o.done = true
+	s.recordRing(o, stop, stopped)
 	o.timer.stop()
 	c, op := o.call, o.op
 	if op.offer == o {
@@ -233,11 +235,12 @@ func (s *Switchboard) recordLeg(c *call, name string) {
 }
 
 // cancelOffer withdraws an offer still ringing (the caller hung up, or failed): not a miss.
-func (s *Switchboard) cancelOffer(o *offer, why string) {
+func (s *Switchboard) cancelOffer(o *offer, stop hotline.RingStop, why string) {
 	if o.done || o.answered {
 		return
 	}
 	o.done = true
+	s.recordRing(o, stop, s.clock.Now())
 	o.timer.stop()
 	if o.op.offer == o {
 		o.op.offer = nil
@@ -275,4 +278,11 @@ func (s *Switchboard) callEnded(o *offer) {
 		s.play(c.id, o.channel, s.cfg.Prompts.WrapUp, nil)
 	}
 	s.startWrapUp(op)
+}
+
+// recordRing files an offer that ended unanswered, before whatever the call does next (a new leg,
+// its end), so the journal puts it on the leg it rang for.
+func (s *Switchboard) recordRing(o *offer, stop hotline.RingStop, stopped time.Time) {
+	s.journalWrite(Write{Ring: &hotline.RingAttempt{CallID: o.call.id, OperatorID: o.op.ID, RangAt: o.rang,
+		StoppedAt: stopped, Why: stop}}, nil)
 }

@@ -278,6 +278,11 @@ func TestAttendedTransferJoinsConsultation(t *testing.T) {
 	if len(legs) != 2 || legs[0].End != hotline.LegTransferred || legs[1].OperatorID != 2 || legs[1].TransferredFrom != 1 || legs[1].End != hotline.LegCompleted {
 		t.Errorf("legs = %+v, want operator 1's transferred, then specialist 2's completed", legs)
 	}
+	// The transferred leg names the consultation's bridge (queue_log's ATTENDEDTRANSFER); the
+	// specialist's leg, not transferred, none.
+	if len(legs) == 2 && (legs[0].TransferBridge != or.Channel+"-bridge" || legs[1].TransferBridge != "") {
+		t.Errorf("transfer bridges = %q, %q; want %q, \"\"", legs[0].TransferBridge, legs[1].TransferBridge, or.Channel+"-bridge")
+	}
 }
 
 // A consultation ends when either side hangs up; an attended REFER for a call hotline did not

@@ -101,6 +101,9 @@ func exportCmd(a *app, name, short, long, example string, write writeExport) *co
 					return err
 				}
 			}
+			if d.Rings, err = src.Rings(ctx, o.From.Add(-report.ExportLookback), o.To); err != nil {
+				return err
+			}
 			stdout := cmd.OutOrStdout()
 			return writeTo(out, stdout, func(w io.Writer) error {
 				// Every field is escaped by the writer already; a terminal is guarded all the same.

@@ -72,6 +72,8 @@ func (j Journal) write(ctx context.Context, w switchboard.Write) (switchboard.Fi
 		n := w.CaseCallback
 		err = j.Store.NoteCaseCallback(ctx, journal.CaseCallback{CaseID: n.CaseID, OperatorID: n.OperatorID, Number: n.Number,
 			Channel: n.CallID, What: n.What, Why: n.Why, By: n.By})
+	case w.Ring != nil:
+		err = j.Store.RecordRingAttempt(ctx, *w.Ring)
 	case w.Mark.Spool != "":
 		err = j.Store.ClaimWriteMark(ctx)
 	default:

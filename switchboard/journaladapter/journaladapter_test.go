@@ -245,3 +245,32 @@ func TestCaseCallbackThroughAdapter(t *testing.T) {
 		}
 	}
 }
+
+// An unanswered offer goes through the adapter once: replayed from the spool under the same mark
+// it is refused as already applied and the journal keeps one.
+func TestRingAttemptThroughAdapterOnce(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	admin := hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator}
+	o := hotline.Operator{Name: "Anna", Login: "anna", Role: hotline.RoleOperator, Level: hotline.Level1, Extension: "1001"}
+	if err := store.AddOperator(ctx, admin, &o); err != nil {
+		t.Fatal(err)
+	}
+	j := Journal{Store: store}
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	if _, err := j.Write(ctx, switchboard.Write{StartCall: &switchboard.CallStart{CallID: "1700.1", CallerNumber: "+79001112233", ArrivedAt: at}}); err != nil {
+		t.Fatal(err)
+	}
+	ring := switchboard.Write{Mark: outbox.Mark{Spool: "g1", Seq: 2}, Ring: &hotline.RingAttempt{CallID: "1700.1", OperatorID: o.ID,
+		RangAt: at.Add(5 * time.Second), StoppedAt: at.Add(20 * time.Second), Why: hotline.RingTimedOut}}
+	if _, err := j.Write(ctx, ring); err != nil {
+		t.Fatalf("ring attempt: %v", err)
+	}
+	if _, err := j.Write(ctx, ring); !errors.Is(err, outbox.ErrAlreadyApplied) {
+		t.Errorf("replayed ring attempt: %v, want outbox.ErrAlreadyApplied", err)
+	}
+	got, err := store.RingAttempts(ctx, time.Time{}, time.Time{})
+	if err != nil || len(got) != 1 || got[0].OperatorID != o.ID || got[0].Why != hotline.RingTimedOut {
+		t.Errorf("RingAttempts = %+v, %v; want the one timeout", got, err)
+	}
+}
