@@ -106,6 +106,13 @@ func (s *Switchboard) allowTransfers(lane, channel string) {
 
 // onTransfer: a REFER from a handset.
 func (s *Switchboard) onTransfer(m Transfer) {
+	switch m.State {
+	case progressDeclined, progressUnavailable, progressAnswered:
+		// Asterisk echoing the progress hotline reported on this REFER: not a second request,
+		// whether or not the handset is still in a call (without a wrap-up it is free at once).
+		s.log.Debug("transfer event with a final state: an echo, not a request", "channel", m.Channel, "state", m.State)
+		return
+	}
 	o := s.offers[m.Channel]
 	if o == nil && s.handsetUp(m.Channel) {
 		// A repeat of a REFER whose transfer is done: the handset is in wrap-up; its answer was sent.
@@ -118,12 +125,6 @@ func (s *Switchboard) onTransfer(m Transfer) {
 		return
 	}
 	c := o.call
-	switch m.State {
-	case progressDeclined, progressUnavailable, progressAnswered:
-		// Asterisk echoing the progress hotline reported on this REFER: not a second request.
-		s.callLog(c).Debug("transfer event with a final state: an echo, not a request", "state", m.State)
-		return
-	}
 	if t := s.transferOf(c); t != nil && t.refer == m.Channel {
 		// Asterisk repeats ChannelTransfer as the REFER moves on: one REFER, one transfer.
 		s.callLog(c).Debug("transfer event for a transfer under way", "state", m.State)

@@ -440,3 +440,23 @@ func TestRefusedREFERThenHandsetHangsUp(t *testing.T) {
 	h2.hangup(opCh2)
 	h2.wantOps(m, "hangup c1")
 }
+
+// Asterisk repeats a REFER's ChannelTransfer after the transfer is done, carrying the progress
+// hotline reported (an echo, never a request). Without a wrap-up the operator is free at once, so
+// the handset's channel is in no call of hotline's: the echo must still be ignored, not declined
+// (a NOTIFY 503 telling the handset that a transfer which succeeded failed).
+func TestTransferEchoAfterTheTransferIsIgnored(t *testing.T) {
+	h, _, opCh := transferHarness(t)
+	h.s.cfg.Routing.WrapUp = 0
+	m := h.mark()
+	h.send(Transfer{Channel: opCh, Destination: "sip:2001@hotline"})
+	h.answer(h.oneOriginate(m))
+	h.wantOps(m, "transfer-progress "+opCh+" channel_answered")
+	h.wantPresence(1, hotline.PresenceAvailable)
+	m = h.mark()
+	for _, state := range []string{progressAnswered, progressDeclined, progressUnavailable} {
+		h.send(Transfer{Channel: opCh, Destination: "sip:2001@hotline", State: state})
+	}
+	h.noOps(m, "transfer-progress")
+	h.noOps(m, "originate")
+}
