@@ -208,6 +208,17 @@ func TestQueueLogMatchesAppQueue(t *testing.T) {
 			}
 			return c
 		}
+		// talk lets a call that reached 1001 go on for 3 s, then one side hangs up and the other's
+		// call ends.
+		talk := func(hangsUp, other *sipphone.Call) {
+			t.Helper()
+			time.Sleep(3 * time.Second)
+			if err := hangsUp.Hangup(within(t, 5*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			_, _ = other.WaitEnd(within(t, 10*time.Second))
+			settle()
+		}
 		step(sys, "login")
 		sys.login(t, "1001")
 		settle()
@@ -218,12 +229,7 @@ func TestQueueLogMatchesAppQueue(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: operator not rung: %v", sys.name, err)
 		}
-		time.Sleep(3 * time.Second)
-		if err := in.Hangup(within(t, 5*time.Second)); err != nil {
-			t.Fatal(err)
-		}
-		_, _ = c.WaitEnd(within(t, 10*time.Second))
-		settle()
+		talk(in, c)
 
 		step(sys, "answered, caller hangs up")
 		c = dial("2")
@@ -231,12 +237,7 @@ func TestQueueLogMatchesAppQueue(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: operator not rung: %v", sys.name, err)
 		}
-		time.Sleep(3 * time.Second)
-		if err := c.Hangup(within(t, 5*time.Second)); err != nil {
-			t.Fatal(err)
-		}
-		_, _ = in.WaitEnd(within(t, 10*time.Second))
-		settle()
+		talk(c, in)
 
 		step(sys, "pause with reason 3")
 		sys.pause(t, "1001", "3")
@@ -278,12 +279,7 @@ func TestQueueLogMatchesAppQueue(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: 1001 not rung after 1002 did not answer: %v", sys.name, err)
 		}
-		time.Sleep(3 * time.Second)
-		if err := in.Hangup(within(t, 5*time.Second)); err != nil {
-			t.Fatal(err)
-		}
-		_, _ = c.WaitEnd(within(t, 10*time.Second))
-		settle()
+		talk(in, c)
 
 		// 1001 paused again; the call rings 1002, and the caller hangs up while it rings:
 		// RINGCANCELED, then ABANDON.
