@@ -453,6 +453,20 @@ func TestTransferEchoAfterTheTransferIsIgnored(t *testing.T) {
 	h.answer(h.oneOriginate(m))
 	h.wantOps(m, "transfer-progress "+opCh+" channel_answered")
 	h.wantPresence(1, hotline.PresenceAvailable)
+	// The handset is hung up at once (no wrap-up): the answer must reach it first, so both run on
+	// one lane in that order (on two lanes the hangup could win, and Asterisk tells the handset 503).
+	progress, hangup := -1, -1
+	for i := m; i < len(h.ops); i++ {
+		switch h.ops[i].String() {
+		case "transfer-progress " + opCh + " channel_answered":
+			progress = i
+		case "hangup " + opCh + " normal":
+			hangup = i
+		}
+	}
+	if progress < 0 || hangup < 0 || h.lanes[progress] != h.lanes[hangup] || progress > hangup {
+		t.Fatalf("the answer to the REFER (op %d) and the handset's hangup (op %d) are not in order on one lane: %v", progress, hangup, h.lanes)
+	}
 	m = h.mark()
 	for _, state := range []string{progressAnswered, progressDeclined, progressUnavailable} {
 		h.send(Transfer{Channel: opCh, Destination: "sip:2001@hotline", State: state})
