@@ -82,9 +82,18 @@ type Operators interface {
 	OperatorByLogin(ctx context.Context, login string) (hotline.Operator, error)
 }
 
+// Cases is the journal's case reader.
+type Cases interface {
+	Case(ctx context.Context, id int64) (hotline.Case, error)
+}
+
 // Authority says who a peer is.
 type Authority struct {
 	Operators Operators
+	// Cases reads the case a call-back is asked for: the request may call back only a case the
+	// actor may work on, and only the number the case holds (as the workplace's button does).
+	// Nil: call-backs are refused.
+	Cases Cases
 	// DaemonUID is the daemon's own account (os.Geteuid()): it may do anything the daemon does,
 	// so it is an administrator, as root is.
 	DaemonUID uint32
@@ -355,7 +364,7 @@ func (h *handler) operator(w http.ResponseWriter, r *http.Request, by hotline.Ac
 	case "logout":
 		err = h.sb.Logout(ctx, by, id)
 	case "callback":
-		err = h.sb.CallBack(ctx, by, id, cb.Number, cb.CaseID)
+		err = h.callBack(ctx, by, id, cb)
 	}
 	if err != nil {
 		h.fail(w, r, err)
@@ -562,4 +571,30 @@ func (c *Client) do(ctx context.Context, method, path string, in any) (*http.Res
 		return nil, &hotline.Error{Code: e.Code, Message: e.Message}
 	}
 	return resp, nil
+}
+
+// callBack asks the switchboard to call back the case's caller for operator id, under the rules
+// of the workplace's «Перезвонить»: a case the actor may work on, the number the case holds.
+func (h *handler) callBack(ctx context.Context, by hotline.Actor, id int64, cb callbackRequest) error {
+	if h.auth.Cases == nil {
+		return hotline.Errorf(hotline.EUNAVAILABLE, "call-backs need the journal's cases, which this API was not given")
+	}
+	if cb.CaseID <= 0 {
+		return hotline.Errorf(hotline.EINVALID, "a call-back is asked for a case: case_id must be a positive number, not %d", cb.CaseID)
+	}
+	c, err := h.auth.Cases.Case(ctx, cb.CaseID)
+	if err != nil {
+		return fmt.Errorf("call-back: read case %d: %w", cb.CaseID, err)
+	}
+	if err := c.Editable(by); err != nil {
+		return err
+	}
+	number := cb.Number
+	if number == "" {
+		number = c.CallerNumber
+	}
+	if number == "" || number != c.CallerNumber {
+		return hotline.Errorf(hotline.EINVALID, "case %s holds the number %q: a call-back dials the case's own number", c.Label(), c.CallerNumber)
+	}
+	return h.sb.CallBack(ctx, by, id, number, c.ID)
 }
