@@ -285,3 +285,64 @@ func (q *Questionnaire) CheckAnswers(a SurveyAnswers) error {
 	}
 	return nil
 }
+
+// «Действия» (§5.3.1): what the fund's data say about a person's check-up or observation,
+// imported from the fund (`hotline survey actions import`), and representatives' notes.
+
+// Survey action kinds.
+const (
+	ActionNotified = "notified" // the person was notified of the check-up («уведомление»)
+	ActionStage    = "stage"    // a stage passed, by the organisation's billing registers («этап»)
+)
+
+// NotificationChannels are how the fund notifies a person, as the import reads them.
+var NotificationChannels = []string{"sms", "letter", "call", "messenger", "email"}
+
+// SurveyAction is one fact of the «Действия» block.
+type SurveyAction struct {
+	Kind   string `json:"kind"` // checkup or observation
+	Year   int    `json:"year"`
+	Action string `json:"action"` // ActionNotified or ActionStage
+	On     string `json:"on"`     // YYYY-MM-DD
+	// Detail is the notification's channel (one of NotificationChannels) or the stage ("1", "2").
+	Detail string `json:"detail"`
+}
+
+// Validate checks an action to be imported on today: a known journal, year, kind and detail, a
+// day not in the future.
+func (a *SurveyAction) Validate(today time.Time) error {
+	if a.Kind != "checkup" && a.Kind != "observation" {
+		return Errorf(EINVALID, "unknown survey journal %q: want checkup (Диспансеризация) or observation (Диспансерный учет)", clipText(a.Kind))
+	}
+	if a.Year < 2000 || a.Year > 2100 {
+		return Errorf(EINVALID, "year %d: want 2000 to 2100", a.Year)
+	}
+	d, err := time.Parse(DateLayout, a.On)
+	if err != nil {
+		return Errorf(EINVALID, "invalid date %q: want YYYY-MM-DD or DD.MM.YYYY", clipText(a.On))
+	}
+	if y, m, dd := today.Date(); d.After(time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)) {
+		return Errorf(EINVALID, "the date %s is in the future", a.On)
+	}
+	switch a.Action {
+	case ActionNotified:
+		if !slices.Contains(NotificationChannels, a.Detail) {
+			return Errorf(EINVALID, "unknown notification channel %q: want %s", clipText(a.Detail), strings.Join(NotificationChannels, ", "))
+		}
+	case ActionStage:
+		if a.Detail != "1" && a.Detail != "2" {
+			return Errorf(EINVALID, "stage %q: want 1 or 2", clipText(a.Detail))
+		}
+	default:
+		return Errorf(EINVALID, "unknown action %q: want notified or stage", clipText(a.Action))
+	}
+	return nil
+}
+
+// SurveyNote is a representative's note on a person's survey, kept as written.
+type SurveyNote struct {
+	ID        int64     `json:"id"`
+	Text      string    `json:"text"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+}
