@@ -3,8 +3,8 @@ package journal_test
 import (
 	"context"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 

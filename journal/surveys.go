@@ -189,16 +189,16 @@ func (s *Store) SurveyPersons(ctx context.Context, f SurveyFilter) (SurveyPage, 
 }
 
 type surveyRow struct {
-	PersonID      int64  `db:"person_id"`
-	Kind          string `db:"kind"`
-	Year          int    `db:"year"`
-	Status        string `db:"status"`
-	Comment       string `db:"comment"`
-	RefusalReason string `db:"refusal_reason"`
-	CallOn        string `db:"call_on"`
-	UpdatedAt     int64  `db:"updated_at"`
-	UpdatedBy     string `db:"updated_by"`
-	Version       int64  `db:"version"`
+	PersonID      int64         `db:"person_id"`
+	Kind          string        `db:"kind"`
+	Year          int           `db:"year"`
+	Status        string        `db:"status"`
+	Comment       string        `db:"comment"`
+	RefusalReason string        `db:"refusal_reason"`
+	CallOn        string        `db:"call_on"`
+	UpdatedAt     int64         `db:"updated_at"`
+	UpdatedBy     string        `db:"updated_by"`
+	Version       int64         `db:"version"`
 	Questionnaire sql.NullInt64 `db:"questionnaire_id"`
 	Answers       string        `db:"answers"`
 }
