@@ -126,7 +126,7 @@ func TestQuestionnaireVersions(t *testing.T) {
 	}
 	// The survey's full history: the answers saved, by whom.
 	h, err := f.s.SurveyHistory(ctx, journal.SurveyCheckup, 2026, ids[0])
-	if err != nil || len(h) != 1 || h[0].Actor != "ivanova" || !hasChange(h[0], "answers", "1:1 2:3") {
+	if err != nil || len(h) != 1 || h[0].Actor != "ivanova" || !hasChange(h[0], "answers", "1:1 2:3") || !hasChange(h[0], "questionnaire", "1") {
 		t.Fatalf("history %+v %v", h, err)
 	}
 }

@@ -279,15 +279,28 @@ func (s *Store) SaveSurveyState(ctx context.Context, by hotline.Actor, k SurveyK
 			nullID(st.QuestionnaireID), answers); err != nil {
 			return err
 		}
-		fields := func(x hotline.SurveyState) map[string]string {
-			m := map[string]string{"status": string(x.Status), "comment": x.Comment, "refusal_reason": x.RefusalReason, "call_on": x.CallOn,
-				"answers": formatAnswers(x.Answers)}
-			if x.QuestionnaireID != 0 {
-				m["questionnaire"] = fmt.Sprint(x.QuestionnaireID)
+		// The history names the questionnaire by its version, as the pages do.
+		version := func(id int64) (string, error) {
+			if id == 0 {
+				return "", nil
 			}
-			return m
+			var v int
+			err := tx.GetContext(ctx, &v, `SELECT version FROM questionnaires WHERE id = ?`, id)
+			return fmt.Sprint(v), err
 		}
-		return s.record(ctx, tx, by, "survey", fmt.Sprintf("%s/%d/%d", k, st.Year, st.PersonID), 0, "updated", diff(fields(old), fields(*st)))
+		oldQ, err := version(old.QuestionnaireID)
+		if err != nil {
+			return err
+		}
+		newQ, err := version(st.QuestionnaireID)
+		if err != nil {
+			return err
+		}
+		fields := func(x hotline.SurveyState, q string) map[string]string {
+			return map[string]string{"status": string(x.Status), "comment": x.Comment, "refusal_reason": x.RefusalReason, "call_on": x.CallOn,
+				"answers": formatAnswers(x.Answers), "questionnaire": q}
+		}
+		return s.record(ctx, tx, by, "survey", fmt.Sprintf("%s/%d/%d", k, st.Year, st.PersonID), 0, "updated", diff(fields(old, oldQ), fields(*st, newQ)))
 	})
 }
 

@@ -315,7 +315,7 @@ type cardEvent struct {
 }
 
 var surveyFieldWords = map[string]string{"status": "Статус ответа", "comment": "Комментарий", "refusal_reason": "Причина отказа",
-	"call_on": "Перенос звонка на", "answers": "Ответы (вопрос:вариант)", "questionnaire": "Анкета", "note": "Заметка"}
+	"call_on": "Перенос звонка на", "answers": "Ответы (вопрос:вариант)", "questionnaire": "Версия анкеты", "note": "Заметка"}
 
 // fillQuestions builds the card's questions from its questionnaire with the form's answers.
 func (c *surveyCardView) fillQuestions() {
