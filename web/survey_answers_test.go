@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -155,6 +156,21 @@ func TestSurveyCardActions(t *testing.T) {
 	body = c.get(level1, "/surveys/checkup/260001/"+ids[2]+"?year=2026&noted=1").Body.String()
 	if !strings.Contains(body, "petrov, ") || !strings.Contains(body, "&lt;b&gt;прошёл&lt;/b&gt; 1 этап") || strings.Contains(body, "<b>прошёл") || !strings.Contains(body, "Заметка добавлена.") {
 		t.Errorf("the noted card:\n%s", body)
+	}
+	// Without a session nothing is written; a cross-site post is refused.
+	anon := httptest.NewRequest(http.MethodPost, notes, strings.NewReader("note=x"))
+	anon.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	anon.Header.Set("Sec-Fetch-Site", "same-origin")
+	rw := httptest.NewRecorder()
+	c.h.ServeHTTP(rw, anon)
+	cross := httptest.NewRequest(http.MethodPost, notes, strings.NewReader("note=x"))
+	cross.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	cross.Header.Set("Sec-Fetch-Site", "cross-site")
+	rx := httptest.NewRecorder()
+	cross.AddCookie(&http.Cookie{Name: SessionCookie, Value: c.ss.start(level2)})
+	c.h.ServeHTTP(rx, cross)
+	if n, _ := c.j.SurveyNotes(t.Context(), journal.SurveyCheckup, 2026, mustID(t, ids[2])); rw.Code != http.StatusUnauthorized || rx.Code != http.StatusForbidden || len(n) != 1 {
+		t.Errorf("anonymous %d, cross-site %d, notes %d", rw.Code, rx.Code, len(n))
 	}
 	// The list's filter by action, kept by «Просмотр» and by the next card.
 	for _, tc := range []struct {
