@@ -88,13 +88,19 @@ func TestQuestionnaireValidate(t *testing.T) {
 	}
 }
 
-// FuzzParseQuestions: whatever is typed, the parser answers questions that Validate accepts and
-// that read back the same, or a line-numbered error; it never panics.
+// FuzzParseQuestions: whatever is typed, the parsers answer questions (and refusal reasons) that
+// Validate accepts and that read back the same, or a line-numbered error; they never panic.
 func FuzzParseQuestions(f *testing.F) {
 	f.Add("Прошли ли вы диспансеризацию?\n- Да\n- Нет\n")
 	f.Add("- Да\n")
 	f.Add("Вопрос\r\n-\r\n- \xff\n")
 	f.Fuzz(func(t *testing.T, text string) {
+		if rs, err := ParseRefusalReasons(text); err == nil {
+			q := Questionnaire{Kind: "checkup", Year: 2026, Questions: []SurveyQuestion{{Text: "Прошли?", Choices: []string{"Да", "Нет"}}}, RefusalReasons: rs}
+			if err := q.Validate(); err != nil {
+				t.Fatalf("reasons %q parsed into %q that Validate refuses: %v", text, rs, err)
+			}
+		}
 		qs, err := ParseQuestions(text)
 		if err != nil {
 			var qe *QuestionnaireError
