@@ -130,7 +130,7 @@ func (s *Server) log() *slog.Logger {
 // workplace keeps its routes beside its handlers (operator.go, cases.go, specialist.go, admin.go).
 func (s *Server) Routes() []Route {
 	var all []Route
-	for _, part := range [][]Route{s.baseRoutes(), s.operatorRoutes(), s.caseRoutes(), s.cardRoutes(), s.specialistRoutes(), s.reviewRoutes(), s.adminRoutes(), s.directoryRoutes(), s.insuredRoutes(), s.surveyRoutes(), s.softphoneRoutes()} {
+	for _, part := range [][]Route{s.baseRoutes(), s.operatorRoutes(), s.caseRoutes(), s.cardRoutes(), s.specialistRoutes(), s.reviewRoutes(), s.adminRoutes(), s.directoryRoutes(), s.insuredRoutes(), s.surveyRoutes(), s.adminSurveyRoutes(), s.softphoneRoutes()} {
 		all = append(all, part...)
 	}
 	return all
