@@ -33,6 +33,7 @@ import (
 type qlogSystem struct {
 	name                  string
 	number                string // what callers dial
+	consult               string // what the operator's handset dials before an extension to consult it
 	login, logout, resume func(t *testing.T, ext string)
 	pause                 func(t *testing.T, ext, reason string)
 }
@@ -106,13 +107,14 @@ func named(event string, field int) bool {
 
 // durationField: the data fields that are times between two lines (held to within 1 s).
 var durationField = map[string][]int{
-	"CONNECT":         {0, 2},
-	"COMPLETECALLER":  {0, 1},
-	"COMPLETEAGENT":   {0, 1},
-	"ABANDON":         {2},
-	"EXITWITHTIMEOUT": {2},
-	"EXITWITHKEY":     {3},
-	"BLINDTRANSFER":   {2, 3},
+	"CONNECT":          {0, 2},
+	"COMPLETECALLER":   {0, 1},
+	"COMPLETEAGENT":    {0, 1},
+	"ABANDON":          {2},
+	"EXITWITHTIMEOUT":  {2},
+	"EXITWITHKEY":      {3},
+	"BLINDTRANSFER":    {2, 3},
+	"ATTENDEDTRANSFER": {2, 3},
 }
 
 // msField: the data fields that are milliseconds between two moments (held to within 1000 ms, as
@@ -120,7 +122,7 @@ var durationField = map[string][]int{
 var msField = map[string][]int{"RINGNOANSWER": {0}, "RINGCANCELED": {0}}
 
 // idField: the data fields that are Asterisk's ids (excepted).
-var idField = map[string][]int{"CONNECT": {1}}
+var idField = map[string][]int{"CONNECT": {1}, "ATTENDEDTRANSFER": {1}}
 
 func TestQueueLogMatchesAppQueue(t *testing.T) {
 	const maxWait = 12 * time.Second // = Queue(qlog,,,,12) in extensions.conf
@@ -167,7 +169,9 @@ func TestQueueLogMatchesAppQueue(t *testing.T) {
 	h := handsets["1001"]
 
 	// Members are added without a member name: app_queue then names them by their interface.
-	appQueue := qlogSystem{name: "app_queue", number: "210",
+	// app_queue's operator consults with 9 and the extension: a plain Dial ([hotline-operators]),
+	// so the attended transfer is Asterisk's own, as on a PBX without hotline.
+	appQueue := qlogSystem{name: "app_queue", number: "210", consult: "9",
 		login: func(t *testing.T, ext string) { cli(t, "queue add member PJSIP/"+ext+" to qlog", "Added interface") },
 		logout: func(t *testing.T, ext string) {
 			cli(t, "queue remove member PJSIP/"+ext+" from qlog", "Removed interface")
@@ -325,6 +329,36 @@ func TestQueueLogMatchesAppQueue(t *testing.T) {
 		spec, err := handsets["1041"].Incoming(within(t, 30*time.Second))
 		if err != nil {
 			t.Fatalf("%s: 1041 not rung after the transfer: %v", sys.name, err)
+		}
+		time.Sleep(2 * time.Second)
+		if err := c.Hangup(within(t, 5*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = spec.WaitEnd(within(t, 10*time.Second))
+		settle()
+
+		// 1001 answers, consults 1041 from the handset (app_queue's side: a plain Dial; hotline's: a
+		// consultation through hotline), then presses transfer (REFER with Replaces): the caller
+		// joins 1041 in the consultation's bridge; app_queue logs ATTENDEDTRANSFER and no more of
+		// the call.
+		step(sys, "attended transfer")
+		c = dial("8")
+		in, err = h.Incoming(within(t, 30*time.Second))
+		if err != nil {
+			t.Fatalf("%s: operator not rung: %v", sys.name, err)
+		}
+		time.Sleep(2 * time.Second)
+		consult, err := h.Dial(within(t, 20*time.Second), sys.consult+"1041")
+		if err != nil {
+			t.Fatalf("%s: the consultation with 1041: %v", sys.name, err)
+		}
+		spec, err = handsets["1041"].Incoming(within(t, 10*time.Second))
+		if err != nil {
+			t.Fatalf("%s: 1041 not rung for the consultation: %v", sys.name, err)
+		}
+		time.Sleep(time.Second)
+		if err := in.AttendedTransfer(within(t, 30*time.Second), consult); err != nil {
+			t.Errorf("%s: the handset's attended transfer ended with %v (progress %v)", sys.name, err, in.TransferProgress())
 		}
 		time.Sleep(2 * time.Second)
 		if err := c.Hangup(within(t, 5*time.Second)); err != nil {

@@ -201,6 +201,7 @@ type harness struct {
 	j       *fakeJournal
 	pending []message
 	ops     []Op
+	lanes   []string // the lane of each of ops
 	held    []opDone
 	hold    func(Op) bool  // requests whose results wait for release
 	fail    func(Op) error // requests that fail
@@ -237,6 +238,7 @@ func newHarness(t *testing.T, cfg Config, ops ...hotline.Operator) *harness {
 	s.post = func(m message) { h.pending = append(h.pending, m) }
 	s.exec = func(lane string, o Op) {
 		h.ops = append(h.ops, o)
+		h.lanes = append(h.lanes, lane)
 		var err error
 		if h.fail != nil {
 			err = h.fail(o)
