@@ -30,6 +30,10 @@ type ExportOptions struct {
 	// From and To bound the export's window, [From, To); a zero bound is none. A window takes
 	// whole calls: those with every line (queue_log) or record (CDR) in it.
 	From, To time.Time
+	// Lines makes a queue_log window take lines, not whole calls: every line whose time is in it.
+	// The stream (QueueLogStream) writes the log in such slices of whole seconds, one after
+	// another, so that they add up to the lines of the whole history, in the export's order.
+	Lines bool
 }
 
 func (o ExportOptions) withDefaults() ExportOptions {
@@ -228,6 +232,16 @@ func WriteQueueLog(ctx context.Context, w io.Writer, d ExportData, o ExportOptio
 				next = &legs[j+1]
 			}
 			queueLegLines(add, c, next, rings[c.ID], opByID, orig, atExit, o)
+		}
+		if o.Lines {
+			kept := evs[:first]
+			for _, e := range evs[first:] {
+				if inWindow(e.at, o.From, o.To) {
+					kept = append(kept, e)
+				}
+			}
+			evs = kept
+			continue
 		}
 		for _, e := range evs[first:] {
 			if !inWindow(e.at, o.From, o.To) { // whole calls only

@@ -195,6 +195,33 @@ func (s *Switchboard) Backlog() int {
 	return 0
 }
 
+// Settled returns a time before which every event the switchboard handled is in the journal: the
+// loop's clock when asked, returned once every journal write asked before it has been applied
+// (the writes of an event are asked while the loop handles it, stamped with its clock). The
+// queue_log stream (report.QueueLogStream) writes the lines of the seconds before it.
+func (s *Switchboard) Settled(ctx context.Context) (time.Time, error) {
+	var at time.Time
+	applied := make(chan struct{})
+	err := s.ask(ctx, func(s *Switchboard) error {
+		at = s.clock.Now()
+		var once sync.Once
+		s.journalRead("settled", "", func(context.Context) error {
+			once.Do(func() { close(applied) })
+			return nil
+		})
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, err
+	}
+	select {
+	case <-applied:
+		return at, nil
+	case <-ctx.Done():
+		return time.Time{}, ctx.Err()
+	}
+}
+
 // SetSpool makes the journal's writes durable from the moment they are asked for (package outbox).
 // Call it before Run.
 func (s *Switchboard) SetSpool(sp outbox.Spool) {
