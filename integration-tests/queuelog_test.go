@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -126,7 +127,11 @@ var idField = map[string][]int{"CONNECT": {1}, "ATTENDEDTRANSFER": {1}}
 
 func TestQueueLogMatchesAppQueue(t *testing.T) {
 	const maxWait = 12 * time.Second // = Queue(qlog,,,,12) in extensions.conf
+	// hotline's queue_log streamed as the calls go (export.queue_log_file): at the end, the same
+	// lines as the export.
+	streamed := filepath.Join(t.TempDir(), "queue_log")
 	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}}, func(c *config.Config) {
+		c.Export.QueueLogFile, c.Export.QueueLogQueue = streamed, "qlog"
 		c.Calls.MaxWait = maxWait
 		c.Calls.Overflow = "message"
 		c.Calls.WrapUp = 0                    // queues.conf [qlog] wrapuptime = 0
@@ -388,6 +393,7 @@ func TestQueueLogMatchesAppQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := parseQueueLog(t, buf.Bytes(), "qlog", startHL)
+	exported, exportedAt := buf.String(), time.Now().Unix()
 	t.Logf("app_queue:\n%s\nhotline:\n%s", joinLines(want), joinLines(got))
 
 	// Each step's lines, on each side, in order.
@@ -413,8 +419,9 @@ func TestQueueLogMatchesAppQueue(t *testing.T) {
 	}
 	hlCDR := cdrByCaller(t, buf.Bytes(), hotlineCallers, startHL)
 	t.Logf("Master.csv (app_queue's calls):\n%s\nhotline export cdr:\n%s", cdrText(astCDR), cdrText(hlCDR))
+	sameAsStream(t, streamed, startHL, exportedAt, exported)
 	if len(astCDR) == 0 || len(astCDR) != len(hlCDR) {
-		t.Fatalf("Master.csv has %d records of app_queue's callers, hotline's export %d of hotline's", len(astCDR), len(hlCDR))
+		t.Errorf("Master.csv has %d records of app_queue's callers, hotline's export %d of hotline's", len(astCDR), len(hlCDR))
 	}
 	stepOf := func(sys string, at int64) int64 { // the start of the step a record began in
 		var start int64
@@ -425,10 +432,15 @@ func TestQueueLogMatchesAppQueue(t *testing.T) {
 		}
 		return start
 	}
+	for n := range hlCDR {
+		if _, ok := astCDR[n]; !ok {
+			t.Errorf("caller/record %s: hotline's export has a record Master.csv has not: %q", n, hlCDR[n])
+		}
+	}
 	for n, a := range astCDR {
 		h, ok := hlCDR[n]
 		if !ok {
-			t.Errorf("caller %s: no record in hotline's export", n)
+			t.Errorf("caller/record %s: no record in hotline's export", n)
 			continue
 		}
 		aStart, hStart := cdrTime(t, a[9]), cdrTime(t, h[9])
@@ -450,7 +462,8 @@ func TestQueueLogMatchesAppQueue(t *testing.T) {
 			case cdrDialled:
 				// After a blind transfer Asterisk's record carries the transfer's extension: the
 				// caller's channel moved there in the dialplan (a named difference).
-				if (a[i] != "210" && a[i] != transferredTo[n]) || h[i] != "100" {
+				caller, _, _ := strings.Cut(n, "/")
+				if (a[i] != "210" && a[i] != transferredTo[caller]) || h[i] != "100" {
 					t.Errorf("caller %s, %s: Master.csv %q, hotline %q; want each system's number, 210 and 100", n, col, a[i], h[i])
 				}
 			case cdrInterface:
@@ -479,6 +492,37 @@ func TestQueueLogMatchesAppQueue(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// sameAsStream holds the queue_log hotline streamed to its file against the export of the same
+// period: once the stream's mark is past the export's time, the file's lines from `from` on are
+// the export's, byte for byte.
+func sameAsStream(t *testing.T, path string, from, exportedAt int64, exported string) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		b, err := os.ReadFile(path + ".mark")
+		mark, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		if err == nil && mark > exportedAt {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stream's mark %q (%v) is not past the export's time %d", b, err, exportedAt)
+		}
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept strings.Builder
+	for _, line := range strings.SplitAfter(string(raw), "\n") {
+		head, _, _ := strings.Cut(line, "|")
+		if at, err := strconv.ParseInt(head, 10, 64); err == nil && at >= from {
+			kept.WriteString(line)
+		}
+	}
+	if kept.String() != exported || exported == "" {
+		t.Errorf("the streamed queue_log from %d:\n%s\nthe export:\n%s", from, kept.String(), exported)
 	}
 }
 
@@ -520,10 +564,10 @@ var cdrRules = map[string]cdrRule{
 }
 
 // cdrByCaller reads cdr_csv records, keeping those of the script's callers (src prefix, after a
-// +) by the caller's last digit. Asterisk splits a caller's record at each ring attempt (a NO
-// ANSWER record with the member who did not answer, then one from the next ring): a named
-// difference (unanswered offers are not in the journal), so such records are joined into one
-// for the comparison, from the first's start and answer to the last's end, durations added.
+// +), each by the caller's last digit and its place among that caller's records ("5/1", "5/2"):
+// Asterisk splits a caller's record at each ring attempt that ended unanswered (a NO ANSWER
+// record naming the member, then one from the next dial) and at a transfer, and so does hotline's
+// export, so they are compared record by record.
 func cdrByCaller(t *testing.T, b []byte, prefix string, from int64) map[string][]string {
 	t.Helper()
 	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
@@ -531,6 +575,7 @@ func cdrByCaller(t *testing.T, b []byte, prefix string, from int64) map[string][
 		t.Fatal(err)
 	}
 	out := map[string][]string{}
+	seen := map[string]int{}
 	for _, r := range recs {
 		if len(r) != len(report.CDRColumns) {
 			t.Fatalf("CDR record with %d columns, want %d: %q", len(r), len(report.CDRColumns), r)
@@ -543,25 +588,16 @@ func cdrByCaller(t *testing.T, b []byte, prefix string, from int64) map[string][
 			continue
 		}
 		n := strings.TrimPrefix(src, prefix)
-		if first, ok := out[n]; ok {
-			joined := slices.Clone(r)
-			joined[9], joined[10] = first[9], first[10] // start, answer
-			for _, i := range []int{12, 13} {           // duration, billsec
-				x, _ := strconv.Atoi(first[i])
-				y, _ := strconv.Atoi(r[i])
-				joined[i] = strconv.Itoa(x + y)
-			}
-			r = joined
-		}
-		out[n] = r
+		seen[n]++
+		out[n+"/"+strconv.Itoa(seen[n])] = r
 	}
 	return out
 }
 
 func cdrText(m map[string][]string) string {
 	var b strings.Builder
-	for k, r := range m {
-		fmt.Fprintf(&b, "  %s: %s\n", k, strings.Join(r, ","))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		fmt.Fprintf(&b, "  %s: %s\n", k, strings.Join(m[k], ","))
 	}
 	return b.String()
 }

@@ -31,9 +31,11 @@ import (
 // the file begins with the events after the start; the history before is `hotline export
 // queue-log`'s.
 //
-// The file is opened for appending once: logrotate's copytruncate rotates it (the next write goes
-// to the truncated file's start). It is created mode 0600 (caller numbers are personal data); an
-// existing file keeps its mode.
+// The file is kept open for appending, and opened again when its name leads elsewhere: a rotation
+// by renaming (logrotate's default) is followed at the next slice, nothing lost or doubled; with
+// copytruncate the next slice goes to the truncated file's start (what is appended between
+// logrotate's copy and its truncation is lost, as with any writer). It is created mode 0600
+// (caller numbers are personal data); a file logrotate creates keeps the mode it gave.
 type QueueLogStream struct {
 	Path    string
 	Options ExportOptions // Queue and TransferEvent; the window is the stream's own
@@ -199,6 +201,9 @@ func (q *QueueLogStream) Step(ctx context.Context) (int, error) {
 		n -= q.skip
 	}
 	if len(out) > 0 {
+		if err := q.reopenIfMoved(); err != nil {
+			return 0, err
+		}
 		// One write: a tailing reader never sees half a slice, a crash leaves at most one line cut.
 		if _, err := q.f.Write(out); err != nil {
 			q.ready = false
@@ -216,6 +221,28 @@ func (q *QueueLogStream) Step(ctx context.Context) (int, error) {
 	}
 	q.mark = cut
 	return n, nil
+}
+
+// reopenIfMoved opens the file again when its name no longer leads to the open file: logrotate
+// renamed it (its default rotation, with create or without), or someone removed it. The lines
+// written until now are in the renamed file, whole; the next ones go to the new file.
+func (q *QueueLogStream) reopenIfMoved() error {
+	named, err := os.Stat(q.Path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("queue_log stream: %w", err)
+	}
+	open, err2 := q.f.Stat()
+	if err == nil && err2 == nil && os.SameFile(named, open) {
+		return nil
+	}
+	f, err := os.OpenFile(q.Path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("queue_log stream: reopen after a rotation: %w", err)
+	}
+	q.f.Close()
+	q.f = f
+	q.Log.Info("queue_log stream: the file was rotated; writing to a new one", "file", q.Path)
+	return nil
 }
 
 // readMark reads the high-water mark; 0 when there is none yet.

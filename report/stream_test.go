@@ -119,10 +119,11 @@ func exportAll(t *testing.T, src *Source) string {
 	return buf.String()
 }
 
-// The stream follows the journal as it is written, a step every 700 ms, and restarts twice: once
-// cleanly, once after a crash that wrote a slice (the second half of its last line cut off) but
-// not its mark. The file then holds exactly what `hotline export queue-log` writes for the same
-// calls: every line once, in the same order, none missing.
+// The stream follows the journal as it is written, a step every 700 ms, is rotated (renamed, as
+// logrotate does by default) and restarts twice: once cleanly, once after a crash that wrote a
+// slice (the second half of its last line cut off) but not its mark. The rotated file and the new
+// one then hold exactly what `hotline export queue-log` writes for the same calls: every line
+// once, in the same order, none missing.
 func TestQueueLogStreamMatchesExport(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -162,6 +163,10 @@ func TestQueueLogStreamMatchesExport(t *testing.T) {
 		case 20: // a clean restart
 			q.Close()
 			q = open()
+		case 30: // logrotate renames the file (its default rotation)
+			if err := os.Rename(path, path+".1"); err != nil {
+				t.Fatal(err)
+			}
 		case 40: // remember the mark: the crash below comes before the next one is saved
 			if markBefore, err = os.ReadFile(path + ".mark"); err != nil {
 				t.Fatal(err)
@@ -195,10 +200,18 @@ func TestQueueLogStreamMatchesExport(t *testing.T) {
 	if len(writes) != 0 {
 		t.Fatalf("%d writes left", len(writes))
 	}
+	rotated, err := os.ReadFile(path + ".1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	got, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(rotated) == 0 || len(got) == 0 {
+		t.Errorf("the rotated file has %d bytes, the new one %d: want lines in both", len(rotated), len(got))
+	}
+	got = append(rotated, got...)
 	want := exportAll(t, src)
 	if string(got) != want {
 		t.Errorf("the stream's file:\n%s\nthe export:\n%s", got, want)
