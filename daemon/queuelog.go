@@ -16,8 +16,12 @@ import (
 // gone, a damaged mark) is reported and tried again: calls go on without it, and nothing is lost,
 // as the lines come from the journal.
 func runQueueLogStream(ctx context.Context, cfg config.Export, store *journal.Store, sb *switchboard.Switchboard, log *slog.Logger) {
+	settled := func(ctx context.Context) (report.Settled, error) {
+		st, err := sb.Settled(ctx)
+		return report.Settled{At: st.At, Writes: st.Writes}, err
+	}
 	q := &report.QueueLogStream{Path: cfg.QueueLogFile, Options: report.ExportOptions{Queue: cfg.QueueLogQueue},
-		Source: report.FromStore(store), Settled: sb.Settled, Log: log}
+		Source: report.FromStore(store), Settled: settled, Log: log}
 	for reported := false; ; {
 		err := q.Open(ctx)
 		if err == nil {

@@ -40,9 +40,8 @@ type QueueLogStream struct {
 	Path    string
 	Options ExportOptions // Queue and TransferEvent; the window is the stream's own
 	Source  *Source
-	// Settled returns a time before which every event has reached the journal
-	// (switchboard.Switchboard.Settled).
-	Settled func(ctx context.Context) (time.Time, error)
+	// Settled says when the journal holds every event before a time (switchboard.Settled).
+	Settled func(ctx context.Context) (Settled, error)
 	Every   time.Duration // between ticks; 0: a second
 	Log     *slog.Logger
 
@@ -50,6 +49,18 @@ type QueueLogStream struct {
 	mark  int64 // the first second not written
 	skip  int   // lines at the file's end, from mark on, written before a restart saved the mark
 	ready bool
+	// pending: the lines from mark on derived from the journal when it had had writes writes;
+	// with no write since, the next slice is taken from them without reading the journal.
+	pending []string
+	writes  uint64
+	derived bool
+}
+
+// Settled is a time before which every event is in the journal, and how many journal writes led
+// to it: the same count twice, the journal did not change in between.
+type Settled struct {
+	At     time.Time
+	Writes uint64
 }
 
 // markPath is where the high-water mark is kept.
@@ -74,12 +85,12 @@ func (q *QueueLogStream) Open(ctx context.Context) error {
 	if mark == 0 {
 		// The first start: from now on. Lines already in a file without a mark (another writer's,
 		// or a mark deleted) are left before it.
-		at, err := q.Settled(ctx)
+		st, err := q.Settled(ctx)
 		if err != nil {
 			f.Close()
 			return fmt.Errorf("queue_log stream: the journal's settled time: %w", err)
 		}
-		mark = at.Unix()
+		mark = st.At.Unix()
 		last, _, err := tailFrom(q.Path, 0)
 		if err != nil {
 			f.Close()
@@ -96,7 +107,7 @@ func (q *QueueLogStream) Open(ctx context.Context) error {
 		f.Close()
 		return err
 	}
-	q.f, q.mark, q.skip, q.ready = f, mark, n, true
+	q.f, q.mark, q.skip, q.ready, q.derived = f, mark, n, true, false
 	if n > 0 {
 		q.Log.Info("queue_log stream: lines after the mark were written before the restart; not written again",
 			"file", q.Path, "mark", mark, "lines", n)
@@ -157,49 +168,40 @@ func (q *QueueLogStream) Step(ctx context.Context) (int, error) {
 			return 0, err
 		}
 	}
-	at, err := q.Settled(ctx)
+	st, err := q.Settled(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("the journal's settled time: %w", err)
 	}
 	// The settled time's own second may have more events to come: up to the one before it.
-	cut := at.Unix()
+	cut := st.At.Unix()
 	if cut <= q.mark {
 		return 0, nil
 	}
-	from, to := time.Unix(q.mark, 0), time.Unix(cut, 0)
-	var d ExportData
-	if d.Calls, err = q.Source.Calls(ctx, from.Add(-ExportLookback), to); err != nil {
-		return 0, err
+	if !q.derived || st.Writes != q.writes {
+		if q.pending, err = q.derive(ctx); err != nil {
+			return 0, err
+		}
+		q.writes, q.derived = st.Writes, true
 	}
-	if d.Operators, err = q.Source.Operators(ctx); err != nil {
-		return 0, err
+	k := 0
+	for k < len(q.pending) {
+		if t, _ := lineTime(q.pending[k]); t >= cut {
+			break
+		}
+		k++
 	}
-	if d.Presence, err = q.Source.Presence(ctx, from, to); err != nil {
-		return 0, err
-	}
-	if d.Rings, err = q.Source.Rings(ctx, from.Add(-ExportLookback), to); err != nil {
-		return 0, err
-	}
-	o := q.Options
-	o.From, o.To, o.Lines, o.Progress = from, to, true, nil
-	var buf bytes.Buffer
-	n, err := WriteQueueLog(ctx, &buf, d, o)
-	if err != nil {
-		return 0, err
-	}
-	out := buf.Bytes()
+	slice := q.pending[:k]
 	if q.skip > 0 {
-		if n < q.skip {
+		if len(slice) < q.skip {
 			// The lines written before the restart reach further than this slice: wait for a
 			// slice that holds them all.
 			return 0, nil
 		}
 		// Written before the restart: the first lines of this slice.
-		for range q.skip {
-			out = out[bytes.IndexByte(out, '\n')+1:]
-		}
-		n -= q.skip
+		slice = slice[q.skip:]
 	}
+	n := len(slice)
+	out := []byte(strings.Join(slice, ""))
 	if len(out) > 0 {
 		if err := q.reopenIfMoved(); err != nil {
 			return 0, err
@@ -214,13 +216,48 @@ func (q *QueueLogStream) Step(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("fsync %s: %w", q.Path, err)
 		}
 	}
-	q.skip = 0
+	q.skip, q.pending = 0, q.pending[k:]
+	if len(out) == 0 {
+		// Nothing written: the saved mark may stay behind (a restart derives these seconds again,
+		// finds them empty again), which spares two fsyncs a second on a quiet line.
+		q.mark = cut
+		return 0, nil
+	}
 	if err := writeMark(q.markPath(), cut); err != nil {
 		q.ready = false // the lines are written: the next step counts them, as a restart does
 		return n, err
 	}
 	q.mark = cut
 	return n, nil
+}
+
+// derive returns the queue_log's lines from the mark on, each with its newline, in the export's
+// order: what the journal holds now, read as `hotline export queue-log` reads it.
+func (q *QueueLogStream) derive(ctx context.Context) ([]string, error) {
+	from := time.Unix(q.mark, 0)
+	var d ExportData
+	var err error
+	if d.Calls, err = q.Source.Calls(ctx, from.Add(-ExportLookback), time.Time{}); err != nil {
+		return nil, err
+	}
+	if d.Operators, err = q.Source.Operators(ctx); err != nil {
+		return nil, err
+	}
+	// Source.Presence takes a range with an end: none comes before the year 9999.
+	if d.Presence, err = q.Source.Presence(ctx, from, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		return nil, err
+	}
+	if d.Rings, err = q.Source.Rings(ctx, from.Add(-ExportLookback), time.Time{}); err != nil {
+		return nil, err
+	}
+	o := q.Options
+	o.From, o.To, o.Lines, o.Progress = from, time.Time{}, true, nil
+	var buf bytes.Buffer
+	if _, err := WriteQueueLog(ctx, &buf, d, o); err != nil {
+		return nil, err
+	}
+	lines := strings.SplitAfter(buf.String(), "\n")
+	return lines[:len(lines)-1], nil // after the last newline: ""
 }
 
 // reopenIfMoved opens the file again when its name no longer leads to the open file: logrotate

@@ -3,8 +3,10 @@ package report
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -139,9 +141,10 @@ func TestQueueLogStreamMatchesExport(t *testing.T) {
 	src := FromStore(st)
 	path := filepath.Join(dir, "queue_log")
 	settled := at(23, 10, 0, 0) // the journal holds every event before it
+	applied := uint64(0)        // the journal writes so far
 	open := func() *QueueLogStream {
 		q := &QueueLogStream{Path: path, Options: ExportOptions{Queue: "hotline"}, Source: src,
-			Settled: func(context.Context) (time.Time, error) { return settled, nil }}
+			Settled: func(context.Context) (Settled, error) { return Settled{At: settled, Writes: applied}, nil }}
 		if err := q.Open(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -157,6 +160,7 @@ func TestQueueLogStreamMatchesExport(t *testing.T) {
 				t.Fatal(err)
 			}
 			writes = writes[1:]
+			applied++
 		}
 		steps++
 		switch steps {
@@ -246,7 +250,7 @@ func TestQueueLogStreamStart(t *testing.T) {
 	path := filepath.Join(dir, "queue_log")
 	started := at(23, 10, 0, 30) // c3 arrives at :30, after c1 and c2 ended
 	q := &QueueLogStream{Path: path, Source: FromStore(st),
-		Settled: func(context.Context) (time.Time, error) { return started, nil }}
+		Settled: func(context.Context) (Settled, error) { return Settled{At: started}, nil }}
 	if err := q.Open(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -271,5 +275,65 @@ func TestQueueLogStreamStart(t *testing.T) {
 	q = &QueueLogStream{Path: path, Source: FromStore(st), Settled: q.Settled}
 	if err := q.Open(ctx); err == nil || !strings.Contains(err.Error(), "remove it") {
 		t.Errorf("a broken mark: %v, want an error that says what to do", err)
+	}
+}
+
+// BenchmarkQueueLogStreamStep: one step of the stream (one second's slice) on a journal holding a
+// busy day, 2,000 calls answered one after another through the day: what the daemon spends each
+// second, when the switchboard wrote nothing since the last step (quiet) and when it did (changed:
+// the journal is read).
+func BenchmarkQueueLogStreamStep(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	st, err := journal.Open(ctx, filepath.Join(dir, "hotline.db"), journal.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	o := hotline.Operator{Name: "op", Role: hotline.RoleOperator, Level: hotline.Level1, Extension: "1001", Active: true}
+	if err := st.AddOperator(ctx, hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator}, &o); err != nil {
+		b.Fatal(err)
+	}
+	const calls = 2000
+	day := at(23, 8, 0, 0)
+	for i := range calls {
+		arrived := day.Add(time.Duration(i) * 20 * time.Second)
+		id := "b" + strconv.Itoa(i)
+		if _, err := st.StartCall(ctx, journal.CallStart{CallID: id, CallerNumber: "+7900111" + fmt.Sprintf("%04d", i), Line: "100", ArrivedAt: arrived}); err != nil {
+			b.Fatal(err)
+		}
+		l := hotline.Leg{CallID: id, ArrivedAt: arrived, GreetingEndAt: arrived.Add(3 * time.Second), QueuedAt: arrived.Add(3 * time.Second),
+			RangAt: arrived.Add(4 * time.Second), AnsweredAt: arrived.Add(5 * time.Second), OperatorID: o.ID,
+			EndedAt: arrived.Add(15 * time.Second), End: hotline.LegCompleted, HungUpBy: hotline.SideCaller}
+		if err := st.SaveCallLeg(ctx, l, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	end := day.Add(calls * 20 * time.Second)
+	for _, bc := range []struct {
+		name    string
+		changed bool // a journal write since the last step: the journal is read
+	}{{"quiet", false}, {"changed", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			settled := Settled{At: end}
+			q := &QueueLogStream{Path: filepath.Join(b.TempDir(), "queue_log"), Source: FromStore(st),
+				Settled: func(context.Context) (Settled, error) { return settled, nil }}
+			if err := q.Open(ctx); err != nil {
+				b.Fatal(err)
+			}
+			defer q.Close()
+			for b.Loop() {
+				settled.At = settled.At.Add(time.Second)
+				if bc.changed {
+					settled.Writes++
+				}
+				if _, err := q.Step(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -39,10 +39,11 @@ func TestSettledWaitsForTheJournal(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	at, err := s.Settled(ctx)
+	st, err := s.Settled(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	at := st.At
 	lj.mu.Lock()
 	started := len(lj.j.started)
 	lj.mu.Unlock()
@@ -51,5 +52,25 @@ func TestSettledWaitsForTheJournal(t *testing.T) {
 	}
 	if at.Before(before) {
 		t.Errorf("settled at %v, before the arrivals (%v)", at, before)
+	}
+	// The count grows with the writes, and stays once the calls wait quietly in the queue (the
+	// greetings done): the same count twice is what the stream takes for no new line.
+	last := st.Writes
+	for range 100 {
+		again, err := s.Settled(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Writes < last {
+			t.Fatalf("writes counted %d, then %d", last, again.Writes)
+		}
+		if again.Writes == last {
+			break
+		}
+		last = again.Writes
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st.Writes < 3 {
+		t.Errorf("writes counted %d after 3 arrivals", st.Writes)
 	}
 }
