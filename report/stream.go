@@ -18,11 +18,13 @@ import (
 // its own, so that an analyser can tail it (the daemon's export.queue_log_file, docs/reports.md).
 //
 // The lines are derived from the journal, as `hotline export queue-log` derives them, in slices
-// of whole seconds: every tick, the seconds up to the journal's settled time (Settled: every event
-// before it has reached the journal) are read and their lines appended, in one write, then fsynced;
-// then the high-water mark (the first second not yet written) is saved beside the file (Path +
-// ".mark", replaced atomically). The slices add up to the lines of the whole history, in the
-// export's order: a line is written once its second is settled, never before, never changed.
+// of whole seconds: every tick, the lines of the seconds up to the journal's settled time
+// (Settled: every event before it has reached the journal) are appended, in one write, then
+// fsynced; then the high-water mark (the first second not yet written) is saved beside the file
+// (Path + ".mark", replaced atomically). The journal is read only when the switchboard wrote to it
+// since the last read; otherwise the lines derived then serve. The slices add up to the lines of
+// the whole history, in the export's order: a line is written once its second is settled, never
+// before, never changed.
 //
 // A restart resumes at the mark. Lines written after it (the write was done, the mark not yet) are
 // counted at the file's end and not written again: a line's slice is derived the same way every
