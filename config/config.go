@@ -29,6 +29,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hotline-dev/hotline/routing"
 	"github.com/hotline-dev/hotline/switchboard"
@@ -46,6 +48,7 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 	Calls    Calls    `yaml:"calls"`
 	Shutdown Shutdown `yaml:"shutdown"`
+	Export   Export   `yaml:"export"`
 }
 
 // ARI is how to reach Asterisk's REST interface.
@@ -86,6 +89,16 @@ type Shutdown struct {
 	// Waiting: callers still waiting when hotline stops either stay (keep: music goes on, the next
 	// start queues them again in their order) or go to the dialplan's fallback (fallback).
 	Waiting string `yaml:"waiting"`
+}
+
+// Export is what the daemon exports as it goes (docs/reports.md).
+type Export struct {
+	// QueueLogFile: the daemon appends the queue_log to this file as the events become final, as
+	// Asterisk's app_queue writes its own, for an analyser that tails it; "": off. Rotate it with
+	// logrotate's copytruncate. The high-water mark is kept beside it (the file's name + ".mark").
+	QueueLogFile string `yaml:"queue_log_file"`
+	// QueueLogQueue is the queue's name in its lines (`hotline export queue-log --queue`).
+	QueueLogQueue string `yaml:"queue_log_queue"`
 }
 
 // Waiting callers at shutdown.
@@ -223,6 +236,7 @@ func Default() Config {
 		Web:      Web{Listen: "127.0.0.1:8080", TrustedProxies: []string{}},
 		Log:      Log{Level: "info", Format: "text"},
 		Shutdown: Shutdown{Drain: 0, Waiting: WaitingKeep},
+		Export:   Export{QueueLogQueue: "hotline"},
 		// The core's defaults (switchboard.DefaultConfig) as the file writes them; daemon's
 		// TestCallRules holds the two equal. Deriving these from the core would take a second
 		// mapping, the reverse of daemon.callRules, and the file's own keys (delayed answers,
@@ -643,6 +657,8 @@ func envVars() []envVar {
 		{"HOTLINE_SERVICE_LEVEL_TARGET", dur(func(c *Config) *time.Duration { return &c.Calls.ServiceLevelTarget })},
 		{"HOTLINE_SHUTDOWN_DRAIN", dur(func(c *Config) *time.Duration { return &c.Shutdown.Drain })},
 		{"HOTLINE_SHUTDOWN_WAITING", str(func(c *Config) *string { return &c.Shutdown.Waiting })},
+		{"HOTLINE_QUEUE_LOG_FILE", str(func(c *Config) *string { return &c.Export.QueueLogFile })},
+		{"HOTLINE_QUEUE_LOG_QUEUE", str(func(c *Config) *string { return &c.Export.QueueLogQueue })},
 	}
 }
 
@@ -737,6 +753,23 @@ func (c Config) validate(ps *problems) {
 	}
 	if c.Shutdown.Waiting != WaitingKeep && c.Shutdown.Waiting != WaitingFallback {
 		bad("shutdown.waiting", "keep or fallback: %q", c.Shutdown.Waiting)
+	}
+	if c.Export.QueueLogFile != "" && c.Journal.Path != "" {
+		for _, f := range append(journalFiles(c.Journal.Path), spoolFiles(c.Journal.SpoolPath())...) {
+			if absPath(c.Export.QueueLogFile) == absPath(f) || absPath(c.Export.QueueLogFile+".mark") == absPath(f) {
+				bad("export.queue_log_file", "%q is one of the journal's files (%s): name another file", c.Export.QueueLogFile, f)
+				break
+			}
+		}
+	}
+	if q := c.Export.QueueLogQueue; q == "" {
+		bad("export.queue_log_queue", "empty: give the queue's name, e.g. hotline")
+	} else if i := strings.IndexFunc(q, func(r rune) bool {
+		return !(r == '-' || r == '_' || r == '.' || unicode.IsLetter(r) || unicode.IsDigit(r))
+	}); i >= 0 {
+		// A | or a newline would forge queue_log lines.
+		r, _ := utf8.DecodeRuneInString(q[i:])
+		bad("export.queue_log_queue", "%q holds %q: a queue name is letters, digits, - _ and . only", q, r)
 	}
 	if c.API.Socket == "" {
 		bad("api.socket", "empty")
@@ -954,6 +987,7 @@ func (c Config) checkHost(ps *problems) {
 	}
 	fileIn("journal.path", c.Journal.Path, "the journal")
 	fileIn("journal.spool", c.Journal.SpoolPath(), "the spool")
+	fileIn("export.queue_log_file", c.Export.QueueLogFile, "the queue_log")
 	if c.Journal.Path != "" && !ps.about("journal.spool") {
 		// The same file under another name: a link, or a linked directory.
 		if sameFile(c.Journal.SpoolPath(), c.Journal.Path) {

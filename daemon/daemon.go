@@ -294,6 +294,10 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	go runAMI(runCtx, cfg.AMI, sb, log)
 	// Recordings older than calls.recording_retention are deleted, and the journal says so.
 	go runRetention(runCtx, store, conn, cfg.Calls.RecordingRetention, log)
+	// The queue_log, appended as the events settle (export.queue_log_file).
+	if cfg.Export.QueueLogFile != "" {
+		go runQueueLogStream(runCtx, cfg.Export, store, sb, log)
+	}
 
 	log.Info("hotline serving", "socket", cfg.API.Socket, "metrics", cfg.Metrics.Listen, "workplace", cfg.Web.Listen)
 	go func() {

@@ -103,6 +103,9 @@ func (s *Switchboard) attendedTransfer(c *call, from *offer, refer string, k *co
 	s.move(c, evTransferred)
 	now := s.clock.Now()
 	s.metrics.Transfer("answered")
+	// On the REFER's channel's own lane, so the handset is told before callEnded hangs it up
+	// (at once without a wrap-up): on the call's lane the hang-up could win, and the handset would
+	// hear of no NOTIFY and take its transfer for failed.
 	s.do(refer, TransferProgress{Channel: refer, State: progressAnswered})
 	// The consultation's bridge, where the caller joins B: queue_log's ATTENDEDTRANSFER names it.
 	c.leg.EndedAt, c.leg.End, c.leg.TransferBridge = now, hotline.LegTransferred, k.bridge
