@@ -1,6 +1,11 @@
 package sipphone
 
-import "testing"
+import (
+	"log/slog"
+	"net"
+	"net/netip"
+	"testing"
+)
 
 func TestSeqTrackerLoss(t *testing.T) {
 	type pkt struct {
@@ -43,5 +48,36 @@ func TestSeqTrackerLoss(t *testing.T) {
 				t.Errorf("lost %d, want %d", got, tt.lost)
 			}
 		})
+	}
+}
+
+// Asterisk sends RTCP to the RTP port + 1: every phone's media must hold that port, so it can
+// never be another phone's SIP socket (which would log RTCP as SIP it failed to parse).
+func TestMediaHoldsRTCPPort(t *testing.T) {
+	ip := netip.MustParseAddr("127.0.0.1")
+	var ms []*media
+	defer func() {
+		for _, m := range ms {
+			m.close()
+		}
+	}()
+	for range 20 {
+		m, err := newMedia(slog.New(slog.DiscardHandler), ip, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+		rtpPort := m.local.Port()
+		if rtpPort%2 != 0 {
+			t.Errorf("RTP port %d is odd", rtpPort)
+		}
+		if got := m.rtcp.LocalAddr().(*net.UDPAddr).AddrPort().Port(); got != rtpPort+1 {
+			t.Errorf("RTCP socket on %d, want %d", got, rtpPort+1)
+		}
+		// Nobody else may bind it while the call lasts.
+		if c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, rtpPort+1))); err == nil {
+			c.Close()
+			t.Errorf("port %d was free while the media held it", rtpPort+1)
+		}
 	}
 }
