@@ -121,6 +121,7 @@ func (c *Conn) send(ctx context.Context, r request) (*http.Response, error) {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
+	c.count(&c.requests, restKind(r.method, r.path))
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("ari: %s: %s %s: %w", r.op, r.method, r.path, err)
@@ -140,4 +141,18 @@ func (c *Conn) send(ctx context.Context, r request) (*http.Response, error) {
 		e.Message = strings.TrimSpace(string(raw))
 	}
 	return nil, e
+}
+
+// restKind names a request without its ids, for counting: "POST /channels/abc/answer" is
+// "POST channels/answer", "DELETE /channels/abc" is "DELETE channels/{id}".
+func restKind(method, path string) string {
+	seg := strings.Split(strings.Trim(path, "/"), "/")
+	switch len(seg) {
+	case 1:
+		return method + " " + seg[0]
+	case 2:
+		return method + " " + seg[0] + "/{id}"
+	default:
+		return method + " " + seg[0] + "/" + seg[len(seg)-1]
+	}
 }
