@@ -358,7 +358,7 @@ func TestMetrics(t *testing.T) {
 		"hotline_ari_events_total": 3, "hotline_ari_events_unknown_total": 1,
 		"hotline_ari_event_buffer_full_total": 0, "hotline_ari_slow_consumer_total": 0,
 		"hotline_ari_reconnects_total": 0, "hotline_ari_connected": 1,
-		"hotline_ari_event_bytes_total": bytes,
+		"hotline_ari_event_bytes_total":                      bytes,
 		"hotline_ari_events_by_type_total{ChannelUserevent}": 1, "hotline_ari_events_by_type_total{Later}": 1,
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
