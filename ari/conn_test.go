@@ -466,9 +466,11 @@ func TestRESTKindDropsIDs(t *testing.T) {
 	tests := []struct{ method, path, want string }{
 		{"POST", "/channels", "POST channels"},
 		{"DELETE", "/channels/1700000000.12", "DELETE channels/{id}"},
-		{"POST", "/channels/1700000000.12/answer", "POST channels/answer"},
-		{"POST", "/bridges/b-1/record", "POST bridges/record"},
-		{"PUT", "/applications/hotline/eventFilter", "PUT applications/eventFilter"},
+		{"POST", "/channels/1700000000.12/answer", "POST channels/{id}/answer"},
+		{"POST", "/channels/1700000000.12/play/1700000000.12-greeting", "POST channels/{id}/play/{id}"},
+		{"POST", "/bridges/b-1/record", "POST bridges/{id}/record"},
+		{"PUT", "/applications/hotline/eventFilter", "PUT applications/{id}/eventFilter"},
+		{"GET", "/asterisk/variable", "GET asterisk/variable"},
 	}
 	for _, tt := range tests {
 		if got := ari.RESTKind(tt.method, tt.path); got != tt.want {

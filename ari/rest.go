@@ -143,16 +143,15 @@ func (c *Conn) send(ctx context.Context, r request) (*http.Response, error) {
 	return nil, e
 }
 
-// restKind names a request without its ids, for counting: "POST /channels/abc/answer" is
-// "POST channels/answer", "DELETE /channels/abc" is "DELETE channels/{id}".
+// restKind names a request without its ids, for counting: "POST /channels/abc/play/p1" is
+// "POST channels/{id}/play/{id}". Resources are /name/{id}/action/{id}..., except /asterisk/...,
+// which takes no ids.
 func restKind(method, path string) string {
 	seg := strings.Split(strings.Trim(path, "/"), "/")
-	switch len(seg) {
-	case 1:
-		return method + " " + seg[0]
-	case 2:
-		return method + " " + seg[0] + "/{id}"
-	default:
-		return method + " " + seg[0] + "/" + seg[len(seg)-1]
+	if seg[0] != "asterisk" {
+		for i := 1; i < len(seg); i += 2 {
+			seg[i] = "{id}"
+		}
 	}
+	return method + " " + strings.Join(seg, "/")
 }
