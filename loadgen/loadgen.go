@@ -59,6 +59,10 @@ type Options struct {
 	DispatchLimit              time.Duration // capacity mode: a level fails when dispatch p99 exceeds this
 	Deadline                   time.Duration // the whole invocation at most
 
+	// NoRecord runs hotline with record_calls off: not the same work as app_queue (which records
+	// every call), only to measure what recording the bridge costs Asterisk.
+	NoRecord bool
+
 	// KeepFiles keeps hotline's temp directory (config, journal, log); DebugHotline makes it log at
 	// debug level. Both for finding out why a figure is what it is.
 	KeepFiles, DebugHotline bool
@@ -181,6 +185,8 @@ type Fixed struct {
 	Load MachineLoad `json:"machine_load"`
 	// ARI is the traffic between Asterisk and hotline over the run (hotline only).
 	ARI *ARITraffic `json:"ari,omitempty"`
+	// Bridges: the technology Asterisk chose for the calls' bridges, listed every 2 s.
+	Bridges BridgeUse `json:"bridges"`
 }
 
 // ARITraffic is what ARI carried over a run, read from the daemon's counters (hotline_ari_*).
@@ -250,7 +256,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	r := &Report{Started: time.Now().UTC(), Machine: machine(), Options: map[string]any{
 		"operators": o.Operators, "concurrency": o.Concurrency, "calls": o.Calls, "rate_per_s": o.Rate,
 		"talk_time": o.TalkTime.String(), "talk_jitter": o.TalkJitter, "wrap_up": o.WrapUp.String(), "max_wait": o.MaxWait.String(),
-		"mode": o.Mode, "pairs": o.Pairs, "soak": o.SoakFor.String(), "dispatch_limit": o.DispatchLimit.String(), "step": o.Step, "start_level": o.StartLevel, "max_level": o.MaxLevel, "interval": o.Interval.String(),
+		"mode": o.Mode, "pairs": o.Pairs, "hotline_records": !o.NoRecord, "soak": o.SoakFor.String(), "dispatch_limit": o.DispatchLimit.String(), "step": o.Step, "start_level": o.StartLevel, "max_level": o.MaxLevel, "interval": o.Interval.String(),
 	}}
 	exts := make([]string, o.Operators)
 	for i := range exts {
@@ -315,7 +321,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 func newSystem(o Options, name string) system {
 	if name == "hotline" {
-		return &hotlineSystem{sb: o.Sandbox, bin: o.HotlineBin, wrapUp: o.WrapUp, keep: o.KeepFiles, debug: o.DebugHotline, log: o.Log,
+		return &hotlineSystem{sb: o.Sandbox, bin: o.HotlineBin, wrapUp: o.WrapUp, noRecord: o.NoRecord, keep: o.KeepFiles, debug: o.DebugHotline, log: o.Log,
 			profile: o.Profile, profileFor: o.ProfileFor}
 	}
 	return &queueSystem{sb: o.Sandbox, queue: "bench", log: o.Log}
@@ -336,6 +342,7 @@ type session struct {
 	astIdle  float64 // CPU ms per second with no call
 	hotIdle  float64
 	load     *loadMeter
+	bridges  *bridgeWatcher
 	metrics0 series          // the daemon's counters when the calls started (hotline only)
 	profiled <-chan struct{} // closed when the system's CPU profile is written; nil: none
 }
@@ -397,6 +404,7 @@ func open(ctx context.Context, o Options, name string, exts []string, prefix str
 	}
 	s.self0, s.t0 = selfCPU(), time.Now()
 	s.load = startLoadMeter(ctx)
+	s.bridges = watchBridges(ctx, o.Sandbox, o.Log)
 	if p, ok := sys.(profiler); ok {
 		s.profiled = p.StartProfile(ctx)
 	}
@@ -439,6 +447,12 @@ type profiler interface {
 }
 
 func (s *session) close(ctx context.Context) error {
+	if s.bridges != nil {
+		s.bridges.finish()
+	}
+	if s.load != nil {
+		s.load.finish(0)
+	}
 	if s.profiled != nil {
 		<-s.profiled // the profile needs the process until it is written
 	}
@@ -481,10 +495,11 @@ func runFixed(ctx context.Context, o Options, name string, exts []string, prefix
 		return nil, "", fmt.Errorf("%s: %w", name, err)
 	}
 	s.w.drive(ctx, ctx, func() int { return o.Concurrency }, o.Rate, o.Calls)
+	bridges := s.bridges.finish()
 	s.w.settle(ctx)
 	elapsed := time.Since(s.t0)
 	sum := s.w.summarize(time.Time{}, time.Time{})
-	f := &Fixed{summary: sum, Seconds: elapsed.Seconds()}
+	f := &Fixed{summary: sum, Seconds: elapsed.Seconds(), Bridges: bridges}
 	var errs []error
 	f.ARI, err = s.ariTraffic(ctx, sum.Completed)
 	errs = append(errs, err)
@@ -531,6 +546,7 @@ func runCapacity(ctx context.Context, o Options, name string, exts []string, pre
 		hotPrev, _ = procCPU(s.hotPID)
 	}
 	s.load.finish(0)
+	s.bridges.finish()
 	genPrev := selfCPU()
 	for from := time.Now(); ; {
 		lm := startLoadMeter(ctx)

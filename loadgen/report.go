@@ -318,6 +318,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 			return err
 		}
 		for _, i := range idx {
+			fmt.Fprintf(w, "  pair %d %s bridges: %s\n", runs[i].Pair, names[i], runs[i].Bridges)
+		}
+		for _, i := range idx {
 			if fs := runs[i].Failures; len(fs) > 0 {
 				fmt.Fprintf(w, "  pair %d %s failures: %s\n", runs[i].Pair, names[i], failures(fs))
 			}

@@ -152,3 +152,21 @@ func TestSoakJudge(t *testing.T) {
 		}
 	}
 }
+
+func TestParseBridges(t *testing.T) {
+	out := `Bridge-ID                            Name                                 Chans Type            Technology      Duration
+0b6a0f3e-6d2a-4a59-9d0e-1c4f1a2b3c4d call-1700000000.1                    3     stasis          softmix         00:00:04
+5a5e6b1c-0000-4000-8000-000000000001                                      2     basic           simple_bridge   00:00:02
+garbage line
+`
+	got := parseBridges(out)
+	want := []bridgeRow{{"0b6a0f3e-6d2a-4a59-9d0e-1c4f1a2b3c4d", "softmix", 3}, {"5a5e6b1c-0000-4000-8000-000000000001", "simple_bridge", 2}}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("row %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}

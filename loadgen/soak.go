@@ -89,6 +89,7 @@ func runSoak(ctx context.Context, o Options, name string, exts []string, prefix 
 		return nil, "", fmt.Errorf("soak: %s exports no metrics", name)
 	}
 	s.load.finish(0)
+	s.bridges.finish()
 	sk := &Soak{}
 	t0 := s.t0
 	fail := func(err error) (*Soak, string, error) {

@@ -58,7 +58,9 @@ type hotlineSystem struct {
 	bin    string
 	dir    string
 	wrapUp time.Duration
-	keep   bool // keep the daemon's directory (journal, log) after the run
+	// noRecord: record_calls off (only to measure what recording costs; app_queue always records)
+	noRecord bool
+	keep     bool // keep the daemon's directory (journal, log) after the run
 
 	profile     string        // where to write a CPU profile; "": none
 	profileFor  time.Duration // how long to profile
@@ -130,7 +132,7 @@ func (h *hotlineSystem) config() string {
 		"  max_queue: 0",
 		"  missed_offers_pause: 0",
 		"  returning_to_owner: false",
-		"  record_calls: true",
+		"  record_calls: " + fmt.Sprint(!h.noRecord),
 		"",
 	}, "\n")
 }
