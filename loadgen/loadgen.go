@@ -270,12 +270,23 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			res.Error = strings.TrimPrefix(res.Error+"; "+err.Error(), "; ")
 		}
 	}
+	// The CPU profile is of hotline's first session only (the first fixed run, else the ramp or the
+	// soak): later sessions would overwrite it.
+	profile := o.Profile
+	o.Profile = ""
+	withProfile := func(system string) Options {
+		ro := o
+		if system == "hotline" && profile != "" {
+			ro.Profile, profile = profile, ""
+		}
+		return ro
+	}
 	// Caller numbers: 79, the system, the pair (8: capacity, 9: soak), six digits: distinct per run.
 	if o.Mode == "fixed" || o.Mode == "both" {
 		for p := 0; p < o.Pairs && ctx.Err() == nil; p++ {
 			for i := range r.Systems {
 				res := &r.Systems[i]
-				f, num, err := runFixed(ctx, o, res.System, exts, fmt.Sprintf("79%d%d", i+1, p))
+				f, num, err := runFixed(ctx, withProfile(res.System), res.System, exts, fmt.Sprintf("79%d%d", i+1, p))
 				if f != nil {
 					f.Pair = p + 1
 					res.Runs = append(res.Runs, f)
@@ -296,7 +307,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				break
 			}
 			res := &r.Systems[i]
-			c, num, err := runCapacity(ctx, o, res.System, exts, fmt.Sprintf("79%d8", i+1))
+			c, num, err := runCapacity(ctx, withProfile(res.System), res.System, exts, fmt.Sprintf("79%d8", i+1))
 			res.Capacity = c
 			if num != "" {
 				res.Number = num
@@ -310,7 +321,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			if res.System != "hotline" || ctx.Err() != nil {
 				continue // the soak watches hotline's process; app_queue has none of its own
 			}
-			sk, num, err := runSoak(ctx, o, res.System, exts, fmt.Sprintf("79%d9", i+1))
+			sk, num, err := runSoak(ctx, withProfile(res.System), res.System, exts, fmt.Sprintf("79%d9", i+1))
 			res.Soak, res.Number = sk, num
 			addErr(res, err)
 		}
