@@ -53,10 +53,12 @@ type dtmfRequest struct {
 
 // media is one call's RTP session: one UDP socket, a sender paced at 20 ms and a receiver.
 type media struct {
-	log   *slog.Logger
-	conn  *net.UDPConn
-	rtcp  *net.UDPConn // the port after conn's, held so Asterisk's RTCP lands here and is dropped
-	local netip.AddrPort
+	log  *slog.Logger
+	conn *net.UDPConn
+	rtcp *net.UDPConn // the port after conn's, held so Asterisk's RTCP lands here and is dropped
+	// linger: after close, both ports stay bound (unread) this long (Config.PortLinger)
+	linger time.Duration
+	local  netip.AddrPort
 
 	mu       sync.Mutex
 	remote   netip.AddrPort // where RTP goes
@@ -178,8 +180,18 @@ func (m *media) close() {
 	default:
 	}
 	close(m.quit)
-	m.conn.Close()
-	m.rtcp.Close()
+	if m.linger > 0 {
+		// Wake the readers (they see quit and return) but keep the ports bound for a while; a
+		// timer, not a goroutine, closes them.
+		past := time.Now()
+		_ = m.conn.SetReadDeadline(past)
+		_ = m.rtcp.SetReadDeadline(past)
+		conn, rtcp := m.conn, m.rtcp
+		time.AfterFunc(m.linger, func() { conn.Close(); rtcp.Close() })
+	} else {
+		m.conn.Close()
+		m.rtcp.Close()
+	}
 	m.wg.Wait()
 	m.mu.Lock()
 	for _, r := range m.dtmf {
@@ -307,7 +319,7 @@ func (m *media) receive() {
 	for {
 		n, from, err := m.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
-			if !errors.Is(err, net.ErrClosed) {
+			if !errors.Is(err, net.ErrClosed) && !m.closed() {
 				m.log.Warn("rtp receive", "error", err)
 			}
 			return

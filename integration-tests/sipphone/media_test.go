@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"testing"
+	"time"
 )
 
 func TestSeqTrackerLoss(t *testing.T) {
@@ -79,5 +80,33 @@ func TestMediaHoldsRTCPPort(t *testing.T) {
 			c.Close()
 			t.Errorf("port %d was free while the media held it", rtpPort+1)
 		}
+	}
+}
+
+// With a linger, a finished call's ports stay bound for that long, then are freed.
+func TestMediaPortLinger(t *testing.T) {
+	ip := netip.MustParseAddr("127.0.0.1")
+	m, err := newMedia(slog.New(slog.DiscardHandler), ip, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.linger = 300 * time.Millisecond
+	rtcpAddr := netip.AddrPortFrom(ip, m.local.Port()+1)
+	m.close()
+	if c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(rtcpAddr)); err == nil {
+		c.Close()
+		t.Fatalf("RTCP port %s free right after close, want it held for the linger", rtcpAddr)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(rtcpAddr))
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("RTCP port %s still bound 5 s after a 300 ms linger", rtcpAddr)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
