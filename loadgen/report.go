@@ -417,9 +417,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(w, "\nRATIOS (medians): (Asterisk+hotline) CPU/call ÷ app_queue's: %.2f (pairs %.2f–%.2f); hotline CPU/call: %.2f ms; dispatch p99 %.0f ms, ÷ app_queue's: %.2f; INVITE→200 p99 ÷ app_queue's: %.2f; capacity ÷ app_queue's: %.2f\n",
-		r.Ratios.SystemCPUPerCall, r.Ratios.SystemCPUPerCallMin, r.Ratios.SystemCPUPerCallMax, r.Ratios.HotlineCPUPerCall,
-		r.Ratios.DispatchP99, r.Ratios.DispatchP99VsQueue, r.Ratios.SetupP99VsQueue, r.Ratios.Capacity)
+	if len(runs) > 0 {
+		fmt.Fprintf(w, "\nRATIOS (medians): (Asterisk+hotline) CPU/call ÷ app_queue's: %.2f (pairs %.2f–%.2f); hotline CPU/call: %.2f ms; dispatch p99 %.0f ms, ÷ app_queue's: %.2f; INVITE→200 p99 ÷ app_queue's: %.2f; capacity ÷ app_queue's: %.2f\n",
+			r.Ratios.SystemCPUPerCall, r.Ratios.SystemCPUPerCallMin, r.Ratios.SystemCPUPerCallMax, r.Ratios.HotlineCPUPerCall,
+			r.Ratios.DispatchP99, r.Ratios.DispatchP99VsQueue, r.Ratios.SetupP99VsQueue, r.Ratios.Capacity)
+	}
 	fmt.Fprintln(w, "\nTARGETS (issue 23, judged on the medians)")
 	for _, t := range r.Targets {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Status, t.Name, t.Detail)
