@@ -338,8 +338,6 @@ func (s *Switchboard) dispatch(m message) {
 		s.connected = true
 	case ChannelHangupRequest:
 		s.onHangupRequest(m)
-	case ChannelStateChange, ChannelEnteredBridge:
-		// The end of a channel is acted on at StasisEnd/ChannelDestroyed, an answer at StasisStart.
 	default:
 		s.log.Error("switchboard: unknown message", "type", fmt.Sprintf("%T", m))
 	}

@@ -133,6 +133,9 @@ func (p *Phone) newCall(outgoing bool) (*Call, error) {
 	}
 	c.log = p.log
 	m, err := newMedia(p.log, p.cfg.IP, src, p.cfg.Detect)
+	if m != nil {
+		m.linger = p.cfg.PortLinger
+	}
 	if err != nil {
 		return nil, err
 	}
