@@ -288,9 +288,10 @@ type InformingAttempt struct {
 	OperatorID int64
 	Number     string
 	Outcome    hotline.DialOutcome
-	CallID     string // the call filed for the person, when answered
-	Cause      string // why it was not answered, as Asterisk said
-	At         time.Time
+	CallID     string    // the call filed for the person, when answered
+	Cause      string    // why it was not answered, as Asterisk said
+	At         time.Time // dialled
+	EndedAt    time.Time // answered or given up; zero: At
 }
 
 // RecordInformingAttempt files an attempt and moves the person on as plan says: answered (the
@@ -309,8 +310,11 @@ func (s *Store) RecordInformingAttempt(ctx context.Context, a InformingAttempt, 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO campaign_attempts (campaign_id, person_id, operator_id, number, at, outcome, call_id, cause)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.CampaignID, a.PersonID, a.OperatorID, a.Number, a.At.UnixMilli(), string(a.Outcome), a.CallID, a.Cause); err != nil {
+		if a.EndedAt.IsZero() {
+			a.EndedAt = a.At
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO campaign_attempts (campaign_id, person_id, operator_id, number, at, ended_at, outcome, call_id, cause)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.CampaignID, a.PersonID, a.OperatorID, a.Number, a.At.UnixMilli(), a.EndedAt.UnixMilli(), string(a.Outcome), a.CallID, a.Cause); err != nil {
 			return err
 		}
 		var phones []hotline.InsuredPhone
@@ -318,7 +322,7 @@ func (s *Store) RecordInformingAttempt(ctx context.Context, a InformingAttempt, 
 			return err
 		}
 		p := informing.Person{ID: r.PersonID, Status: hotline.InformingStatus(r.Status), Phones: phones, Attempts: r.Attempts}
-		status, next := plan.AfterDial(p, a.Outcome, a.At)
+		status, next := plan.AfterDial(p, a.Outcome, a.EndedAt)
 		if hotline.InformingStatus(r.Status).Final() {
 			status = hotline.InformingStatus(r.Status) // a result saved meanwhile stands
 		}
@@ -332,7 +336,7 @@ func (s *Store) RecordInformingAttempt(ctx context.Context, a InformingAttempt, 
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE campaign_persons SET status = ?, attempts = attempts + 1, next_at = ?, claimed_by = ?,
 			number = ?, call_id = ?, reached = reached OR ?, updated_at = ? WHERE campaign_id = ? AND person_id = ?`,
-			string(status), nextMS, claimedBy, a.Number, callID, a.Outcome == hotline.DialAnswered, a.At.UnixMilli(), a.CampaignID, a.PersonID); err != nil {
+			string(status), nextMS, claimedBy, a.Number, callID, a.Outcome == hotline.DialAnswered, a.EndedAt.UnixMilli(), a.CampaignID, a.PersonID); err != nil {
 			return err
 		}
 		changes := []Change{{Field: "status", From: r.Status, To: string(status)}, {Field: "outcome", To: string(a.Outcome)},
@@ -457,11 +461,12 @@ func (s *Store) InformingCard(ctx context.Context, campaignID, personID int64) (
 		OperatorID int64  `db:"operator_id"`
 		Number     string `db:"number"`
 		At         int64  `db:"at"`
+		EndedAt    int64  `db:"ended_at"`
 		Outcome    string `db:"outcome"`
 		CallID     string `db:"call_id"`
 		Cause      string `db:"cause"`
 	}
-	if err := s.r.SelectContext(ctx, &hist, `SELECT operator_id, number, at, outcome, call_id, cause FROM campaign_attempts
+	if err := s.r.SelectContext(ctx, &hist, `SELECT operator_id, number, at, ended_at, outcome, call_id, cause FROM campaign_attempts
 		WHERE campaign_id = ? AND person_id = ? ORDER BY id`, campaignID, personID); err != nil {
 		return InformingCard{}, s.dbError(err, "read a campaign person's calls")
 	}
@@ -469,7 +474,7 @@ func (s *Store) InformingCard(ctx context.Context, campaignID, personID int64) (
 		Number: r.Number, CallID: r.CallID, Result: hotline.InformingResult(r.Result), Comment: r.Comment, Version: r.Version}
 	for _, h := range hist {
 		c.History = append(c.History, InformingAttempt{CampaignID: campaignID, PersonID: personID, OperatorID: h.OperatorID,
-			Number: h.Number, At: time.UnixMilli(h.At), Outcome: hotline.DialOutcome(h.Outcome), CallID: h.CallID, Cause: h.Cause})
+			Number: h.Number, At: time.UnixMilli(h.At), EndedAt: time.UnixMilli(h.EndedAt), Outcome: hotline.DialOutcome(h.Outcome), CallID: h.CallID, Cause: h.Cause})
 	}
 	return c, nil
 }
@@ -482,18 +487,19 @@ func (s *Store) CampaignAttempts(ctx context.Context, id int64) ([]InformingAtte
 		OperatorID int64  `db:"operator_id"`
 		Number     string `db:"number"`
 		At         int64  `db:"at"`
+		EndedAt    int64  `db:"ended_at"`
 		Outcome    string `db:"outcome"`
 		CallID     string `db:"call_id"`
 		Cause      string `db:"cause"`
 	}
-	if err := s.r.SelectContext(ctx, &rows, `SELECT person_id, operator_id, number, at, outcome, call_id, cause FROM campaign_attempts
+	if err := s.r.SelectContext(ctx, &rows, `SELECT person_id, operator_id, number, at, ended_at, outcome, call_id, cause FROM campaign_attempts
 		WHERE campaign_id = ? ORDER BY id`, id); err != nil {
 		return nil, s.dbError(err, "read a campaign's calls")
 	}
 	out := make([]InformingAttempt, len(rows))
 	for i, h := range rows {
 		out[i] = InformingAttempt{CampaignID: id, PersonID: h.PersonID, OperatorID: h.OperatorID, Number: h.Number,
-			At: time.UnixMilli(h.At), Outcome: hotline.DialOutcome(h.Outcome), CallID: h.CallID, Cause: h.Cause}
+			At: time.UnixMilli(h.At), EndedAt: time.UnixMilli(h.EndedAt), Outcome: hotline.DialOutcome(h.Outcome), CallID: h.CallID, Cause: h.Cause}
 	}
 	return out, nil
 }

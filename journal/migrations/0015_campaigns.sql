@@ -45,7 +45,8 @@ CREATE TABLE campaign_attempts (
     person_id   INTEGER NOT NULL,
     operator_id INTEGER NOT NULL,
     number      TEXT NOT NULL,
-    at          INTEGER NOT NULL,               -- Unix ms
+    at          INTEGER NOT NULL,               -- Unix ms: dialled
+    ended_at    INTEGER NOT NULL,               -- Unix ms: answered, or given up
     outcome     TEXT NOT NULL,
     call_id     TEXT NOT NULL DEFAULT '',
     cause       TEXT NOT NULL DEFAULT ''
