@@ -3,8 +3,10 @@ package journal
 import (
 	"context"
 	"database/sql"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -502,4 +504,70 @@ func (s *Store) CampaignAttempts(ctx context.Context, id int64) ([]InformingAtte
 			At: time.UnixMilli(h.At), EndedAt: time.UnixMilli(h.EndedAt), Outcome: hotline.DialOutcome(h.Outcome), CallID: h.CallID, Cause: h.Cause}
 	}
 	return out, nil
+}
+
+// MedicalOrganisations lists the register's organisations by name (the campaign form's choice).
+func (s *Store) MedicalOrganisations(ctx context.Context) ([]hotline.MedicalOrganisation, error) {
+	var out []hotline.MedicalOrganisation
+	err := s.r.SelectContext(ctx, &out, `SELECT code, name FROM medical_organisations ORDER BY name, code`)
+	return out, s.dbError(err, "list medical organisations")
+}
+
+// CampaignReportHeader is the CSV report's header (WriteCampaignReport).
+var CampaignReportHeader = []string{"campaign", "mo_code", "mo_name", "type", "period_from", "period_to",
+	"total", "with_phone", "informed", "reached", "refused", "wrong_numbers", "attempts"}
+
+// WriteCampaignReport writes the report per campaign (moCode "": every organisation's, the newest
+// MaxCampaignsListed) as CSV: one line per campaign, then one per organisation with its
+// campaigns' sums (campaign column «итого»).
+func (s *Store) WriteCampaignReport(ctx context.Context, w io.Writer, moCode string) error {
+	list, err := s.Campaigns(ctx, moCode)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CampaignReportHeader); err != nil {
+		return err
+	}
+	n := func(i int) string { return strconv.Itoa(i) }
+	line := func(campaign string, c CampaignSummary) []string {
+		return []string{campaign, c.Organisation.Code, csvSafe(c.Organisation.Name), string(c.Type), c.From, c.To,
+			n(c.Total), n(c.WithPhone), n(c.Informed), n(c.Reached), n(c.Refused), n(c.Wrong), n(c.Attempts)}
+	}
+	sums := map[string]*CampaignSummary{}
+	var order []string
+	for _, c := range list {
+		if err := cw.Write(line(strconv.FormatInt(c.ID, 10), c)); err != nil {
+			return err
+		}
+		t := sums[c.Organisation.Code]
+		if t == nil {
+			t = &CampaignSummary{Campaign: hotline.Campaign{Organisation: c.Organisation}}
+			sums[c.Organisation.Code] = t
+			order = append(order, c.Organisation.Code)
+		}
+		t.Total += c.Total
+		t.WithPhone += c.WithPhone
+		t.Informed += c.Informed
+		t.Reached += c.Reached
+		t.Refused += c.Refused
+		t.Wrong += c.Wrong
+		t.Attempts += c.Attempts
+	}
+	for _, code := range order {
+		if err := cw.Write(line("итого", *sums[code])); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe keeps a spreadsheet from reading a cell as a formula (an organisation's name comes
+// from an imported file).
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

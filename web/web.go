@@ -75,6 +75,9 @@ type Server struct {
 	// Journal is the store the pages read and write through (its rules decide what a user may
 	// do); nil: the pages that need it answer 503.
 	Journal *journal.Store
+	// Dialler is the informing campaigns' progressive dialler («Начать информирование»); nil: that
+	// button answers 503 (campaigns.go).
+	Dialler Dialler
 	// Calls acts on live calls and presence (the same requests the handset's codes make); nil:
 	// those buttons answer 503.
 	Calls Calls
@@ -130,7 +133,7 @@ func (s *Server) log() *slog.Logger {
 // workplace keeps its routes beside its handlers (operator.go, cases.go, specialist.go, admin.go).
 func (s *Server) Routes() []Route {
 	var all []Route
-	for _, part := range [][]Route{s.baseRoutes(), s.operatorRoutes(), s.caseRoutes(), s.cardRoutes(), s.specialistRoutes(), s.reviewRoutes(), s.adminRoutes(), s.directoryRoutes(), s.insuredRoutes(), s.surveyRoutes(), s.softphoneRoutes()} {
+	for _, part := range [][]Route{s.baseRoutes(), s.operatorRoutes(), s.caseRoutes(), s.cardRoutes(), s.specialistRoutes(), s.reviewRoutes(), s.adminRoutes(), s.directoryRoutes(), s.insuredRoutes(), s.surveyRoutes(), s.campaignRoutes(), s.softphoneRoutes()} {
 		all = append(all, part...)
 	}
 	return all
