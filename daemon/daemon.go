@@ -175,7 +175,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	// The workplace: its own listener, until the drain is over (runCtx).
 	if cfg.Web.Listen != "" {
 		ws := &web.Server{
-			Sessions: webSessions{store: store}, Live: web.FromSwitchboard(sb), Journal: store, Calls: web.CallsOf(sb), Dialler: sb, Log: log,
+			Sessions: webSessions{store: store}, Live: web.FromSwitchboard(sb), Journal: store, Calls: web.CallsOf(sb), Dialler: sb, InformingPlan: plan, Log: log,
 			Recordings: recording.ARI{Conn: conn},
 		}
 		if cfg.Web.Softphone != "" {

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/hotline-dev/hotline"
-	"github.com/hotline-dev/hotline/informing"
 	"github.com/hotline-dev/hotline/journal"
 )
 
@@ -364,10 +363,8 @@ func (s *Server) saveInforming(w http.ResponseWriter, r *http.Request, u User) {
 		fail(http.StatusUnprocessableEntity, "comment", "Комментарий: "+tooLong(hotline.MaxCommentLen, comment))
 		return
 	}
-	// The plan's back-off for «Перезвонить позже» is the daemon's configuration; the page uses
-	// the default schedule's first wait.
 	err = s.Journal.SaveInformingResult(r.Context(), u.Actor(), c.ID, person, journal.InformingResultInput{Result: res, Comment: comment, Version: version},
-		informing.Plan{})
+		s.InformingPlan)
 	if err != nil {
 		st, msg := s.failure(r, "save informing result", err)
 		fail(st, "", msg)

@@ -26,6 +26,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/informing"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/recording"
 	"github.com/hotline-dev/hotline/softphone"
@@ -78,6 +79,9 @@ type Server struct {
 	// Dialler is the informing campaigns' progressive dialler («Начать информирование»); nil: that
 	// button answers 503 (campaigns.go).
 	Dialler Dialler
+	// InformingPlan is the campaigns' schedule (the configuration's informing section): the
+	// card's «Перезвонить позже» waits its first back-off. Zero: informing's defaults.
+	InformingPlan informing.Plan
 	// Calls acts on live calls and presence (the same requests the handset's codes make); nil:
 	// those buttons answer 503.
 	Calls Calls
