@@ -30,10 +30,10 @@ const (
 	noPhone
 )
 
-// persons of the campaign, by position: most answer, some never do, one is busy, one is someone
-// else, one has no phone.
+// persons of the campaign (50, as the issue asks), by position: most answer, a fifth never do,
+// one is busy, one is someone else, one has no phone.
 func campaignPersons() []personPhone {
-	ps := make([]personPhone, 24)
+	ps := make([]personPhone, 50)
 	for i := range ps {
 		switch {
 		case i%5 == 2:
@@ -174,6 +174,11 @@ func TestInformingCampaign(t *testing.T) {
 	t.Cleanup(func() { hs.Close() })
 	if err := d.API.ReloadOperators(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := d.WaitStatus(10*time.Second, func(st switchboard.Status) bool { // the reload reads the journal after it answers
+		return hotlinetest.Presence(st, "1042") != ""
+	}); err != nil {
+		t.Fatalf("representative not loaded: %v", err)
 	}
 	if err := d.API.Login(ctx, rep.ID); err != nil {
 		t.Fatal(err)
