@@ -213,3 +213,27 @@ func TestAfterDial(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseHours: any input either is refused EINVALID or reads as a window within one day that
+// prints back as it parses.
+func FuzzParseHours(f *testing.F) {
+	for _, s := range []string{"09:00-20:00", "00:00-24:00", " 10:30 – 18:00 ", "20:00-09:00", "9-20", "", "24:00-24:01", "0a:00-10:00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		h, err := ParseHours(s, yekt)
+		if err != nil {
+			if hotline.ErrorCode(err) != hotline.EINVALID {
+				t.Fatalf("ParseHours(%q): %v, want EINVALID", s, err)
+			}
+			return
+		}
+		if h.From < 0 || h.To > 24*time.Hour || h.From >= h.To {
+			t.Fatalf("ParseHours(%q) = %v: not a window within a day", s, h)
+		}
+		again, err := ParseHours(h.String(), yekt)
+		if err != nil || again.From != h.From || again.To != h.To {
+			t.Fatalf("ParseHours(%q) = %v prints as %q, which reads as %v, %v", s, h, h.String(), again, err)
+		}
+	})
+}
