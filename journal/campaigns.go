@@ -191,12 +191,15 @@ func (s *Store) CampaignCounts(ctx context.Context, id int64) (CampaignCounts, e
 }
 
 // InformingClaim is the person the dialler is to call next for a representative, or, when
-// nobody is due (PersonID 0), when to ask again (Wake; zero: nobody left to call).
+// nobody is due (PersonID 0), when to ask again (Wake; zero: nobody left to call). Awaiting: the
+// representative has a person who answered and whose result is not saved yet (after a restart
+// of the daemon, say): nothing is claimed until it is.
 type InformingClaim struct {
 	CampaignID int64
 	PersonID   int64
 	Number     string
 	Wake       time.Time
+	Awaiting   int64
 }
 
 // cpRow is a campaign person's dialling state.
@@ -265,6 +268,14 @@ func (s *Store) ClaimInforming(ctx context.Context, campaignID, operatorID int64
 		}
 		if n == 0 {
 			return hotline.Errorf(hotline.ENOTFOUND, "no informing campaign %d", campaignID)
+		}
+		err := tx.GetContext(ctx, &claim.Awaiting, `SELECT person_id FROM campaign_persons WHERE campaign_id = ? AND claimed_by = ?
+			AND status = 'answered' LIMIT 1`, campaignID, operatorID)
+		if err == nil {
+			return nil // their result first
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
 		}
 		persons, err := personsToDial(ctx, tx, campaignID)
 		if err != nil {

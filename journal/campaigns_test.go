@@ -90,9 +90,9 @@ func TestCampaignSelectsClaimsAndCounts(t *testing.T) {
 	if err != nil || !ok || card.Person.ID != ivanov.ID || card.Status != hotline.InformAnswered || card.CallID != "call-1" || len(card.History) != 1 {
 		t.Fatalf("current card %+v %v %v", card, ok, err)
 	}
-	// The next claim skips Petrova (back-off) and Sidorov (no phone): Orlova.
-	if cl := claim(f.l2ID, now); cl.PersonID != orlova.ID {
-		t.Fatalf("next claim %+v, want Orlova", cl)
+	// Ivanov's result is not saved yet: nothing more is claimed for the representative.
+	if cl := claim(f.l2ID, now); cl.PersonID != 0 || cl.Awaiting != ivanov.ID {
+		t.Fatalf("claim with a result awaited %+v, want none, awaiting Ivanov", cl)
 	}
 	// The result: a level-1 operator may not save it; a stale version is refused; then saved.
 	err = f.s.SaveInformingResult(ctx, f.op1, sum.ID, ivanov.ID, journal.InformingResultInput{Result: hotline.ResultInformed}, plan)
@@ -103,6 +103,10 @@ func TestCampaignSelectsClaimsAndCounts(t *testing.T) {
 	wantCode(t, err, hotline.ECONFLICT)
 	if err := f.s.SaveInformingResult(ctx, f.l2, sum.ID, ivanov.ID, journal.InformingResultInput{Result: hotline.ResultInformed, Comment: "записан на 10.03"}, plan); err != nil {
 		t.Fatal(err)
+	}
+	// The next claim skips Petrova (back-off) and Sidorov (no phone): Orlova.
+	if cl := claim(f.l2ID, now); cl.PersonID != orlova.ID {
+		t.Fatalf("next claim %+v, want Orlova", cl)
 	}
 	// Orlova answers, but it is not her number: marked wrong in the register, never dialled again.
 	rec(journal.InformingClaim{PersonID: orlova.ID, Number: "+79120000004"}, f.l2ID, hotline.DialAnswered, "call-2")

@@ -50,6 +50,7 @@ type InformingClaim struct {
 	PersonID int64
 	Number   string
 	Wake     time.Time
+	Awaiting int64 // a person who answered them earlier (another run) still awaits their result
 }
 
 // InformingAttempt is one dialling of a campaign's person and how it ended.
@@ -231,6 +232,9 @@ func (s *Switchboard) onInformingClaimed(m informingClaimed) {
 		inf.wake = s.after(d, func() { inf.wake = nil })
 	}
 	switch {
+	case m.claim.Awaiting != 0:
+		s.log.Info("informing: a result is awaited first", "operator", m.operator, "person", m.claim.Awaiting)
+		inf.awaiting = m.claim.Awaiting
 	case m.err != nil:
 		s.log.Error("the next person to inform not claimed", "operator", m.operator, "campaign", m.campaign, "err", m.err)
 		wait(informRetry)

@@ -18,10 +18,14 @@ type fakeCampaigns struct {
 	persons  []informing.Person
 	attempts []InformingAttempt
 	claims   int
+	awaiting int64 // a person answered earlier, the result not saved: claims say so
 }
 
 func (c *fakeCampaigns) ClaimInforming(_ context.Context, campaign, op int64, now time.Time) (InformingClaim, error) {
 	c.claims++
+	if c.awaiting != 0 {
+		return InformingClaim{Awaiting: c.awaiting}, nil
+	}
 	i, number, wake := c.plan.Next(c.persons, now)
 	if i < 0 {
 		return InformingClaim{Wake: wake}, nil
@@ -194,5 +198,27 @@ func TestStartInformingRefusals(t *testing.T) {
 				t.Fatalf("StartInforming = %v, want %s saying %q", err, tt.code, tt.says)
 			}
 		})
+	}
+}
+
+// A result awaited from an earlier run (the journal says so when asked): nothing is dialled until
+// the representative saves it.
+func TestInformingAwaitsResultOfEarlierRun(t *testing.T) {
+	h, fc := informHarness(t, informing.DefaultHours(time.UTC))
+	fc.awaiting = 3
+	m := h.mark()
+	if err := h.startInforming(op2Actor, 2, 5); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(10 * time.Minute)
+	if or := h.originates(m); len(or) != 0 || fc.claims != 1 {
+		t.Fatalf("dialled %+v (%d claims) while a result was awaited", or, fc.claims)
+	}
+	fc.awaiting = 0
+	if err := h.request(h.s.informingNext(op2Actor, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if o := h.oneOriginate(m); o.Endpoint != "PJSIP/+79000000001@campaign" {
+		t.Fatalf("after the result dialled %+v", o)
 	}
 }

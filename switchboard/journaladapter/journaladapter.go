@@ -136,7 +136,7 @@ var _ switchboard.Campaigns = Campaigns{}
 // ClaimInforming claims the next person of a campaign for a representative.
 func (c Campaigns) ClaimInforming(ctx context.Context, campaignID, operatorID int64, now time.Time) (switchboard.InformingClaim, error) {
 	cl, err := c.Store.ClaimInforming(ctx, campaignID, operatorID, c.Plan, now)
-	return switchboard.InformingClaim{PersonID: cl.PersonID, Number: cl.Number, Wake: cl.Wake}, err
+	return switchboard.InformingClaim{PersonID: cl.PersonID, Number: cl.Number, Wake: cl.Wake, Awaiting: cl.Awaiting}, err
 }
 
 // RecordInformingAttempt files a dialling's end.
