@@ -32,6 +32,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hotline-dev/hotline/informing"
 	"github.com/hotline-dev/hotline/routing"
 	"github.com/hotline-dev/hotline/switchboard"
 	"go.yaml.in/yaml/v3"
@@ -49,6 +50,38 @@ type Config struct {
 	Calls    Calls    `yaml:"calls"`
 	Shutdown Shutdown `yaml:"shutdown"`
 	Export   Export   `yaml:"export"`
+	// Informing is the progressive dialler of the informing campaigns (§7.1, docs/campaigns.md).
+	Informing Informing `yaml:"informing"`
+}
+
+// Informing is how hotline dials the informing campaigns' persons.
+type Informing struct {
+	Dial     string        `yaml:"dial"`      // endpoint the persons are dialled through, {number} replaced; "": no dialling
+	Ring     time.Duration `yaml:"ring"`      // how long a person's phone rings
+	Hours    string        `yaml:"hours"`     // calling hours, HH:MM-HH:MM, in TimeZone
+	TimeZone string        `yaml:"time_zone"` // the fund's time zone (IANA name)
+	Attempts int           `yaml:"attempts"`  // dialling attempts per person
+	Retry    time.Duration `yaml:"retry"`     // the wait after the first unanswered attempt, doubled after each next
+	RetryMax time.Duration `yaml:"retry_max"` // the longest wait
+}
+
+// Plan is the schedule the informing section describes (checked by Validate).
+func (i Informing) Plan() (informing.Plan, error) {
+	loc, err := time.LoadLocation(i.TimeZone)
+	if err != nil || i.TimeZone == "" {
+		return informing.Plan{}, fmt.Errorf("time zone %q: want an IANA name, e.g. Europe/Moscow", i.TimeZone)
+	}
+	h, err := informing.ParseHours(i.Hours, loc)
+	if err != nil {
+		return informing.Plan{}, err
+	}
+	if i.Attempts < 1 || i.Attempts > 10 {
+		return informing.Plan{}, fmt.Errorf("attempts %d: want 1 to 10", i.Attempts)
+	}
+	if i.Retry < time.Minute || i.RetryMax < i.Retry {
+		return informing.Plan{}, fmt.Errorf("retry %s, retry_max %s: want at least 1m, retry_max not below retry", i.Retry, i.RetryMax)
+	}
+	return informing.Plan{Hours: h, Retry: informing.Retry{Attempts: i.Attempts, First: i.Retry, Max: i.RetryMax}}, nil
 }
 
 // ARI is how to reach Asterisk's REST interface.
@@ -237,6 +270,8 @@ func Default() Config {
 		Log:      Log{Level: "info", Format: "text"},
 		Shutdown: Shutdown{Drain: 0, Waiting: WaitingKeep},
 		Export:   Export{QueueLogQueue: "hotline"},
+		Informing: Informing{Ring: 30 * time.Second, Hours: "09:00-20:00", TimeZone: "Europe/Moscow",
+			Attempts: informing.DefaultRetry.Attempts, Retry: informing.DefaultRetry.First, RetryMax: informing.DefaultRetry.Max},
 		// The core's defaults (switchboard.DefaultConfig) as the file writes them; daemon's
 		// TestCallRules holds the two equal. Deriving these from the core would take a second
 		// mapping, the reverse of daemon.callRules, and the file's own keys (delayed answers,
@@ -705,6 +740,15 @@ func (c Config) Validate() error {
 
 func (c Config) validate(ps *problems) {
 	bad := ps.add
+	if _, err := c.Informing.Plan(); err != nil {
+		bad("informing", "%v", err)
+	}
+	if err := switchboard.CheckCallbackDial(c.Informing.Dial); err != nil {
+		bad("informing.dial", "%v", err)
+	}
+	if c.Informing.Ring < 5*time.Second || c.Informing.Ring > 5*time.Minute {
+		bad("informing.ring", "between 5s and 5m: %s", c.Informing.Ring)
+	}
 	for _, k := range []struct{ key, raw string }{{"ari.url", c.ARI.URL}, {"ari.websocket", c.ARI.Websocket}} {
 		key, raw := k.key, k.raw
 		shown := redactURL(raw)

@@ -22,6 +22,9 @@
 //	POST /v1/operators/{id}/login
 //	POST /v1/operators/{id}/logout
 //	POST /v1/operators/{id}/callback      body {"number":"+7…","case_id":N}: dial the person for the operator
+//	POST /v1/operators/{id}/inform        body {"campaign_id":N}: «Начать информирование» (docs/campaigns.md)
+//	POST /v1/operators/{id}/inform-next   the person's result is saved: dial the next
+//	POST /v1/operators/{id}/inform-stop   stop informing
 //	POST /v1/operators/reload             re-read operators from the journal
 //	POST /v1/calls/{id}/transfer          body {"operator_id":N,"to":M}: N's caller on call id to M
 //
@@ -67,6 +70,14 @@ type Switchboard interface {
 	// Transfer and CallBack are the workplace's buttons (switchboard.Switchboard's).
 	Transfer(ctx context.Context, by hotline.Actor, operatorID int64, callID string, to int64) error
 	CallBack(ctx context.Context, by hotline.Actor, operatorID int64, number string, caseID int64) error
+}
+
+// Informer is the progressive dialler of the informing campaigns (switchboard.Switchboard's); a
+// Switchboard without it answers the inform actions EUNAVAILABLE.
+type Informer interface {
+	StartInforming(ctx context.Context, by hotline.Actor, operatorID, campaignID int64) error
+	StopInforming(ctx context.Context, by hotline.Actor, operatorID int64) error
+	InformingNext(ctx context.Context, by hotline.Actor, operatorID int64) error
 }
 
 // Peer is the process at the other end of the socket, as the kernel reported it when it
@@ -256,6 +267,10 @@ type callbackRequest struct {
 	CaseID int64  `json:"case_id"`
 }
 
+type informRequest struct {
+	CampaignID int64 `json:"campaign_id"`
+}
+
 type transferRequest struct {
 	OperatorID int64 `json:"operator_id"` // who talks with the caller now
 	To         int64 `json:"to"`
@@ -323,6 +338,7 @@ func (h *handler) operator(w http.ResponseWriter, r *http.Request, by hotline.Ac
 	action := r.PathValue("action")
 	var req pauseRequest
 	var cb callbackRequest
+	var inf informRequest
 	switch action {
 	case "pause":
 		if err := decode(r, &req, true); err != nil {
@@ -338,9 +354,14 @@ func (h *handler) operator(w http.ResponseWriter, r *http.Request, by hotline.Ac
 			h.fail(w, r, err)
 			return
 		}
-	case "resume", "login", "logout":
+	case "inform":
+		if err := decode(r, &inf, false); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	case "resume", "login", "logout", "inform-next", "inform-stop":
 	default:
-		h.fail(w, r, hotline.Errorf(hotline.ENOTFOUND, "no operator action %q (pause, resume, login, logout, callback)", action))
+		h.fail(w, r, hotline.Errorf(hotline.ENOTFOUND, "no operator action %q (pause, resume, login, logout, callback, inform, inform-next, inform-stop)", action))
 		return
 	}
 	ctx := r.Context()
@@ -365,6 +386,18 @@ func (h *handler) operator(w http.ResponseWriter, r *http.Request, by hotline.Ac
 		err = h.sb.Logout(ctx, by, id)
 	case "callback":
 		err = h.callBack(ctx, by, id, cb)
+	case "inform", "inform-next", "inform-stop":
+		in, ok := h.sb.(Informer)
+		switch {
+		case !ok:
+			err = hotline.Errorf(hotline.EUNAVAILABLE, "this daemon dials no informing campaigns")
+		case action == "inform":
+			err = in.StartInforming(ctx, by, id, inf.CampaignID)
+		case action == "inform-next":
+			err = in.InformingNext(ctx, by, id)
+		default:
+			err = in.StopInforming(ctx, by, id)
+		}
 	}
 	if err != nil {
 		h.fail(w, r, err)
@@ -507,6 +540,21 @@ func (c *Client) Transfer(ctx context.Context, operatorID int64, callID string, 
 // CallBack has hotline dial number for operator operatorID, from case caseID.
 func (c *Client) CallBack(ctx context.Context, operatorID int64, number string, caseID int64) error {
 	return c.call(ctx, http.MethodPost, fmt.Sprintf("/v1/operators/%d/callback", operatorID), callbackRequest{Number: number, CaseID: caseID}, nil)
+}
+
+// StartInforming is «Начать информирование» for operator operatorID on campaign campaignID.
+func (c *Client) StartInforming(ctx context.Context, operatorID, campaignID int64) error {
+	return c.call(ctx, http.MethodPost, fmt.Sprintf("/v1/operators/%d/inform", operatorID), informRequest{CampaignID: campaignID}, nil)
+}
+
+// InformingNext tells the dialler that operatorID saved the person's result.
+func (c *Client) InformingNext(ctx context.Context, operatorID int64) error {
+	return c.call(ctx, http.MethodPost, fmt.Sprintf("/v1/operators/%d/inform-next", operatorID), nil, nil)
+}
+
+// StopInforming stops operatorID's informing.
+func (c *Client) StopInforming(ctx context.Context, operatorID int64) error {
+	return c.call(ctx, http.MethodPost, fmt.Sprintf("/v1/operators/%d/inform-stop", operatorID), nil, nil)
 }
 
 // ReloadOperators makes the daemon re-read operators from the journal.

@@ -135,6 +135,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	if err != nil {
 		return hotline.Errorf(hotline.EINVALID, "%v", err)
 	}
+	sbCfg.InformDial, sbCfg.InformRing = cfg.Informing.Dial, cfg.Informing.Ring
 	jr := journaladapter.Journal{Store: store, DelayedAnswers: journal.DelayedAnswerRule{
 		ToCaseOwner: cfg.Calls.DelayedAnswerOwner != "administrators", Due: cfg.Calls.DelayedAnswerDue}}
 	sb, err := switchboard.New(sbCfg, ariadapter.Telephony{Conn: conn}, jr, switchboard.SystemClock{}, log)
@@ -142,6 +143,11 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
 	}
 	sb.SetSpool(sp)
+	plan, err := cfg.Informing.Plan()
+	if err != nil {
+		return hotline.Errorf(hotline.EINVALID, "informing: %v", err)
+	}
+	sb.SetCampaigns(journaladapter.Campaigns{Store: store, Plan: plan})
 	reg.MustRegister(newCollector(sb), conn.Metrics())
 	calls := newCallMetrics()
 	reg.MustRegister(calls.collectors()...)
@@ -169,7 +175,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	// The workplace: its own listener, until the drain is over (runCtx).
 	if cfg.Web.Listen != "" {
 		ws := &web.Server{
-			Sessions: webSessions{store: store}, Live: web.FromSwitchboard(sb), Journal: store, Calls: web.CallsOf(sb), Log: log,
+			Sessions: webSessions{store: store}, Live: web.FromSwitchboard(sb), Journal: store, Calls: web.CallsOf(sb), Dialler: sb, InformingPlan: plan, Log: log,
 			Recordings: recording.ARI{Conn: conn},
 		}
 		if cfg.Web.Softphone != "" {

@@ -70,6 +70,8 @@ type Switchboard struct {
 	lanes     map[string]*lane
 	callbacks map[string]*pendingCallback // queued callbacks, by queue key (callback.go)
 	dialing   map[string]*pendingCallback // callbacks being dialled, by channel
+	campaigns Campaigns                   // the informing campaigns (informing.go); nil: none
+	informers map[int64]*informer         // representatives informing, by operator id
 	draining  bool                        // new calls go back to the dialplan (drain.go)
 	drained   []drainWaiter               // Drain calls waiting for the switchboard to empty
 	connected bool
@@ -96,6 +98,9 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.InformRing == 0 {
+		cfg.InformRing = DefaultInformRing
+	}
 	if clock == nil {
 		clock = SystemClock{}
 	}
@@ -116,6 +121,7 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		lanes:     make(map[string]*lane),
 		callbacks: make(map[string]*pendingCallback),
 		dialing:   make(map[string]*pendingCallback),
+		informers: make(map[int64]*informer),
 		transfers: make(map[string]*transfer),
 		cut:       make(map[string]bool),
 		consults:  make(map[string]*consult),
@@ -304,6 +310,8 @@ func (s *Switchboard) dispatch(m message) {
 		s.onOpenLegs(m)
 	case callbacksLoaded:
 		s.onCallbacksLoaded(m)
+	case informingClaimed:
+		s.onInformingClaimed(m)
 	case RecordingFinished:
 		s.onRecordingEnd(m.Name, "")
 	case RecordingFailed:
@@ -342,6 +350,7 @@ func (s *Switchboard) dispatch(m message) {
 		s.log.Error("switchboard: unknown message", "type", fmt.Sprintf("%T", m))
 	}
 	s.offerFreed()
+	s.informFreed() // after routing: waiting callers are offered first
 	if s.draining {
 		s.checkDrained()
 	}

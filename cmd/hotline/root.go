@@ -107,6 +107,7 @@ Every command but 'db migrate' works on an existing journal (--db) and creates n
 		newExportCmd(a),
 		newInsuredCmd(a),
 		newSurveyCmd(a),
+		newCampaignCmd(a),
 	)
 	return root
 }
