@@ -50,6 +50,10 @@ type SurveyState struct {
 	// QuestionnaireID is the questionnaire version Answers were given to (0: none).
 	QuestionnaireID int64         `json:"questionnaire_id,omitempty"`
 	Answers         SurveyAnswers `json:"answers,omitempty"`
+	// WrongPhone, with «Телефон указан неверно…», is the person's number found wrong: the save
+	// marks it in the register (never dialled again) in the same transaction. Not kept with the
+	// state: the register holds the mark, the history says who set it.
+	WrongPhone string `json:"wrong_phone,omitempty"`
 }
 
 // Validate checks a survey state to be saved on today: a known status, a refusal with its

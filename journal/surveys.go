@@ -259,6 +259,18 @@ func (s *Store) SaveSurveyState(ctx context.Context, by hotline.Actor, k SurveyK
 		if err := s.checkAnswers(ctx, tx, k, st); err != nil {
 			return err
 		}
+		if st.WrongPhone != "" {
+			if st.Status != hotline.SurveyWrongNumber {
+				return hotline.Errorf(hotline.EINVALID, "a number is marked wrong only with the status «Телефон указан неверно или принадлежит другому ЗЛ»")
+			}
+			n, ok := s.PhoneRegion().Normalize(st.WrongPhone)
+			if !ok {
+				return hotline.Errorf(hotline.EINVALID, "invalid phone number %q", clip(st.WrongPhone))
+			}
+			if err := s.markPhone(ctx, tx, by, st.PersonID, n, true); err != nil {
+				return err
+			}
+		}
 		answers := ""
 		if len(st.Answers) > 0 {
 			b, err := json.Marshal(st.Answers)
@@ -298,7 +310,7 @@ func (s *Store) SaveSurveyState(ctx context.Context, by hotline.Actor, k SurveyK
 		}
 		fields := func(x hotline.SurveyState, q string) map[string]string {
 			return map[string]string{"status": string(x.Status), "comment": x.Comment, "refusal_reason": x.RefusalReason, "call_on": x.CallOn,
-				"answers": formatAnswers(x.Answers), "questionnaire": q}
+				"answers": formatAnswers(x.Answers), "questionnaire": q, "wrong_phone": x.WrongPhone}
 		}
 		return s.record(ctx, tx, by, "survey", fmt.Sprintf("%s/%d/%d", k, st.Year, st.PersonID), 0, "updated", diff(fields(old, oldQ), fields(*st, newQ)))
 	})

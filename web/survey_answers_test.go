@@ -195,3 +195,36 @@ func TestSurveyCardActions(t *testing.T) {
 		t.Errorf("next with the action filter: %d %s", rec.Code, rec.Header().Get("Location"))
 	}
 }
+
+// «Телефон указан неверно…» marks the person's number in the register, in the same save, so no
+// campaign dials it again; a number the person does not have is refused.
+func TestSurveyWrongNumberMarksTheRegister(t *testing.T) {
+	c, ids, _ := surveyHarness(t)
+	card := "/surveys/checkup/260001/" + ids[2] + "?year=2026"
+	if body := c.get(level2, card).Body.String(); !strings.Contains(body, `id="wrong_phone"`) || !strings.Contains(body, `79121234567</option>`) {
+		t.Fatalf("the card offers no number to mark:\n%s", body)
+	}
+	rec := c.post(level2, card, url.Values{"version": {"0"}, "status": {"wrong_number"}, "wrong_phone": {"+79990000000"}})
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "Выберите неверный номер из номеров застрахованного лица") {
+		t.Fatalf("a number the person lacks: %d", rec.Code)
+	}
+	// One number left: it is the one marked, chosen or not.
+	if rec := c.post(level2, card, url.Values{"version": {"0"}, "status": {"wrong_number"}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", rec.Code, rec.Body.String())
+	}
+	p, err := c.j.Insured(t.Context(), mustID(t, ids[2]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Phones) != 1 || !p.Phones[0].Wrong {
+		t.Fatalf("the register's phones after the save: %+v", p.Phones)
+	}
+	body := c.get(level2, card).Body.String()
+	if !strings.Contains(body, "79121234567 (неверный номер)") || strings.Contains(body, `id="wrong_phone"`) || !strings.Contains(body, "Неверный номер: «» → «&#43;79121234567»") {
+		t.Errorf("the card after the mark:\n%s", body)
+	}
+	// Another person's survey is untouched by it (their own number is their own row).
+	if p, _ := c.j.Insured(t.Context(), mustID(t, ids[0])); len(p.Phones) != 1 || p.Phones[0].Wrong {
+		t.Errorf("another person's phone: %+v", p.Phones)
+	}
+}

@@ -277,6 +277,7 @@ type surveyCardView struct {
 	Questionnaire *hotline.Questionnaire
 	Questions     []cardQuestion
 	Reasons       []option // the questionnaire's refusal reasons; none: a free text
+	Phones        []option // the person's numbers not marked wrong, for «Неверный номер»
 	// Earlier are the saved answers when they were given to an earlier version of the
 	// questionnaire: shown as they were, read-only.
 	Earlier        []cardAnswer
@@ -289,8 +290,19 @@ type surveyCardView struct {
 }
 
 type surveyForm struct {
-	Status, Comment, RefusalReason, CallOn string
-	Answers                                hotline.SurveyAnswers
+	Status, Comment, RefusalReason, CallOn, WrongPhone string
+	Answers                                            hotline.SurveyAnswers
+}
+
+// phoneOptions are the person's numbers not yet marked wrong, for «Неверный номер».
+func (c *surveyCardView) phoneOptions() []option {
+	var out []option
+	for _, p := range c.Person.Phones {
+		if !p.Wrong {
+			out = append(out, option{Value: p.Number, Text: p.Number, Selected: p.Number == c.Form.WrongPhone})
+		}
+	}
+	return out
 }
 
 type cardQuestion struct {
@@ -315,11 +327,13 @@ type cardEvent struct {
 }
 
 var surveyFieldWords = map[string]string{"status": "Статус ответа", "comment": "Комментарий", "refusal_reason": "Причина отказа",
-	"call_on": "Перенос звонка на", "answers": "Ответы (вопрос:вариант)", "questionnaire": "Версия анкеты", "note": "Заметка"}
+	"call_on": "Перенос звонка на", "answers": "Ответы (вопрос:вариант)", "questionnaire": "Версия анкеты", "note": "Заметка",
+	"wrong_phone": "Неверный номер"}
 
 // fillQuestions builds the card's questions from its questionnaire with the form's answers.
 func (c *surveyCardView) fillQuestions() {
 	c.Questions, c.Reasons = nil, nil
+	c.Phones = c.phoneOptions()
 	if c.Questionnaire == nil {
 		return
 	}
@@ -493,7 +507,8 @@ func (s *Server) saveSurveyCard(w http.ResponseWriter, r *http.Request, u User) 
 		return
 	}
 	g := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
-	c.Form = surveyForm{Status: g("status"), Comment: g("comment"), RefusalReason: g("refusal_reason"), CallOn: g("call_on"), Answers: hotline.SurveyAnswers{}}
+	c.Form = surveyForm{Status: g("status"), Comment: g("comment"), RefusalReason: g("refusal_reason"), CallOn: g("call_on"),
+		WrongPhone: g("wrong_phone"), Answers: hotline.SurveyAnswers{}}
 	for n := 1; n <= hotline.MaxSurveyQuestions; n++ {
 		if a, err := strconv.Atoi(g("q" + strconv.Itoa(n))); err == nil {
 			c.Form.Answers[n] = a
@@ -516,6 +531,13 @@ func (s *Server) saveSurveyCard(w http.ResponseWriter, r *http.Request, u User) 
 	if st.Status == hotline.SurveyRescheduled {
 		st.CallOn = c.Form.CallOn
 	}
+	phones := c.phoneOptions()
+	if st.Status == hotline.SurveyWrongNumber {
+		st.WrongPhone = c.Form.WrongPhone
+		if st.WrongPhone == "" && len(phones) == 1 {
+			st.WrongPhone = phones[0].Value // the one number left is the one dialled
+		}
+	}
 	switch {
 	case !st.Status.Valid():
 		c.Errors["status"] = "Выберите статус ответа."
@@ -531,6 +553,10 @@ func (s *Server) saveSurveyCard(w http.ResponseWriter, r *http.Request, u User) 
 		c.Errors["questions"] = "Отметьте ответы на вопросы анкеты."
 	case st.Status == hotline.SurveyAnswered && c.Questionnaire != nil && c.Questionnaire.CheckAnswers(st.Answers) != nil:
 		c.Errors["questions"] = "Выберите ответы из вариантов анкеты."
+	case st.Status == hotline.SurveyWrongNumber && st.WrongPhone == "" && len(phones) > 1:
+		c.Errors["wrong_phone"] = "Укажите, какой из номеров неверен."
+	case st.WrongPhone != "" && !slices.ContainsFunc(phones, func(o option) bool { return o.Value == st.WrongPhone }):
+		c.Errors["wrong_phone"] = "Выберите неверный номер из номеров застрахованного лица."
 	case st.Status == hotline.SurveyRescheduled && !validDate(st.CallOn):
 		c.Errors["call_on"] = "Укажите день, на который перенесён звонок."
 	case utf8.RuneCountInString(st.Comment) > hotline.MaxCommentLen:
