@@ -334,7 +334,9 @@ func (g *synth) one(ctx context.Context, p *synthStmts, at time.Time, i int) err
 		after  time.Duration
 		fn     func(*hotline.Case)
 	}{
-		{"updated", 2 * time.Minute, func(c *hotline.Case) { c.Person.Address = fmt.Sprintf("г. Синтетический, ул. %d, д. %d", i%500, i%90) }},
+		{"updated", 2 * time.Minute, func(c *hotline.Case) {
+			c.Person.Address = fmt.Sprintf("г. Синтетический, ул. %d, д. %d", i%500, i%90)
+		}},
 		{"updated", 5 * time.Minute, func(c *hotline.Case) { c.Description += ": уточнено со слов заявителя" }},
 		{"updated", time.Hour, func(c *hotline.Case) { c.Comment = "Проверено по базе застрахованных" }},
 		{"closed", 20 * time.Hour, func(c *hotline.Case) { c.Status, c.Result = hotline.StatusUnderReview, hotline.ResultAnswered }},
