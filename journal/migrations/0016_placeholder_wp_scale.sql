@@ -1,0 +1,4 @@
+-- 0016: PLACEHOLDER of branch wp-scale, which was given migration 0017 while 0016 belongs to
+-- another branch not yet merged (migrations must have no gaps). Delete this file when the real
+-- 0016 is merged; it does nothing.
+SELECT 1;
