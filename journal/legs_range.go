@@ -36,6 +36,21 @@ type callRecordRow struct {
 // period's calls in bulk with it. A zero from means since the beginning, a zero to without end. It
 // only reads, on the query-only pool, so it works on a journal opened read-only.
 func (s *Store) CallRecords(ctx context.Context, from, to time.Time) ([]CallRecord, error) {
+	var out []CallRecord
+	err := s.EachCallRecord(ctx, from, to, func(r CallRecord) error {
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EachCallRecord gives fn the legs CallRecords returns, in the same order, as it reads them: a
+// report or an export over years of calls holds one at a time, not all of them. An error from
+// fn stops the reading and is returned.
+func (s *Store) EachCallRecord(ctx context.Context, from, to time.Time, fn func(CallRecord) error) error {
 	var fromMS, toMS int64 = -1 << 63, 1<<63 - 1
 	if !from.IsZero() {
 		fromMS = from.UnixMilli()
@@ -43,20 +58,30 @@ func (s *Store) CallRecords(ctx context.Context, from, to time.Time) ([]CallReco
 	if !to.IsZero() {
 		toMS = to.UnixMilli()
 	}
-	var rows []callRecordRow
-	if err := s.r.SelectContext(ctx, &rows, `SELECT `+legCols+`, c.caller_number, c.outcome, c.line,
+	rows, err := s.r.QueryxContext(ctx, `SELECT `+legCols+`, c.caller_number, c.outcome, c.line,
 			k.id AS case_id, k.created_at AS case_created_at, k.topic, k.type`+legsFrom+`
 		LEFT JOIN cases k ON k.id = (SELECT cc.case_id FROM case_calls cc WHERE cc.call_ref = c.id ORDER BY cc.attached_at, cc.case_id LIMIT 1)
-		WHERE l.arrived_at >= ? AND l.arrived_at < ? ORDER BY l.arrived_at, l.id`, fromMS, toMS); err != nil {
-		return nil, s.dbError(err, "read call legs")
+		WHERE l.arrived_at >= ? AND l.arrived_at < ? ORDER BY l.arrived_at, l.id`, fromMS, toMS)
+	if err != nil {
+		return s.dbError(err, "read call legs")
 	}
-	out := make([]CallRecord, len(rows))
-	for i, r := range rows {
-		out[i] = CallRecord{Leg: r.leg(), Outcome: hotline.CallOutcome(r.Outcome), Line: r.Line, Topic: r.Topic.String, Type: hotline.CaseType(r.Type.String)}
-		out[i].CallerNumber = r.CallerNumber
+	defer rows.Close()
+	for rows.Next() {
+		var r callRecordRow
+		if err := rows.StructScan(&r); err != nil {
+			return s.dbError(err, "read call legs")
+		}
+		rec := CallRecord{Leg: r.leg(), Outcome: hotline.CallOutcome(r.Outcome), Line: r.Line, Topic: r.Topic.String, Type: hotline.CaseType(r.Type.String)}
+		rec.CallerNumber = r.CallerNumber
 		if r.CaseID.Valid {
-			out[i].CaseNumber = CaseNumber(time.UnixMilli(r.CaseCreatedAt.Int64).UTC(), r.CaseID.Int64)
+			rec.CaseNumber = CaseNumber(time.UnixMilli(r.CaseCreatedAt.Int64).UTC(), r.CaseID.Int64)
+		}
+		if err := fn(rec); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	if err := rows.Err(); err != nil {
+		return s.dbError(err, "read call legs")
+	}
+	return nil
 }
