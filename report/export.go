@@ -467,7 +467,6 @@ func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (
 	}
 	bw := bufio.NewWriter(w)
 	n := 0
-	date := func(t time.Time) string { return t.In(o.Location).Format(time.DateTime) }
 	for i, c := range sorted {
 		if i > 0 && i%progressEvery == 0 {
 			o.Progress(i, len(sorted))
@@ -475,8 +474,28 @@ func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (
 				return n, err
 			}
 		}
+		rec, ok := cdrRecord(c, lastRing, opByID, o)
+		if !ok {
+			continue
+		}
+		if _, err := bw.WriteString(rec); err != nil {
+			return n, fmt.Errorf("write CDR: %w", err)
+		}
+		n++
+	}
+	if err := bw.Flush(); err != nil {
+		return n, fmt.Errorf("write CDR: %w", err)
+	}
+	o.Progress(len(sorted), len(sorted))
+	return n, nil
+}
+
+// cdrRecord is leg c's cdr_csv record, with its newline; false when c has none (not ended yet).
+func cdrRecord(c Call, lastRing map[int64]hotline.RingAttempt, opByID map[int64]hotline.Operator, o ExportOptions) (string, bool) {
+	date := func(t time.Time) string { return t.In(o.Location).Format(time.DateTime) }
+	{
 		if c.EndedAt.IsZero() {
-			continue // cdr_csv writes a record when the channel's CDR is finalised
+			return "", false // cdr_csv writes a record when the channel's CDR is finalised
 		}
 		// dst is the extension the caller dialled (the hotline number), as the dialplan had it.
 		dst, dstChannel := c.Line, ""
@@ -512,16 +531,8 @@ func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (
 		}
 		fmt.Fprintf(&b, "%d,%d,", secs(c.EndedAt.Sub(c.ArrivedAt)), billsec)
 		b.WriteString(quote(disposition) + "," + quote("DOCUMENTATION") + "," + quote(c.CallID) + "," + quote(c.CaseNumber) + "\n")
-		if _, err := bw.WriteString(b.String()); err != nil {
-			return n, fmt.Errorf("write CDR: %w", err)
-		}
-		n++
+		return b.String(), true
 	}
-	if err := bw.Flush(); err != nil {
-		return n, fmt.Errorf("write CDR: %w", err)
-	}
-	o.Progress(len(sorted), len(sorted))
-	return n, nil
 }
 
 // quote is cdr_csv's append_string: in double quotes, a quote doubled. What a terminal or a
