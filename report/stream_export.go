@@ -141,7 +141,7 @@ func (h lineHeap) Less(i, j int) bool {
 	a, b := h[i], h[j]
 	return cmp.Or(cmp.Compare(a.sec, b.sec), cmp.Compare(a.class, b.class), cmp.Compare(a.seq, b.seq)) < 0
 }
-func (h lineHeap) Swap(i, j int)  { h[i], h[j] = h[j], h[i] }
+func (h lineHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
 func (h *lineHeap) Push(x any)   { *h = append(*h, x.(heapLine)) }
 func (h *lineHeap) Pop() any {
 	old := *h
