@@ -52,14 +52,14 @@ func (s *Store) CallRecords(ctx context.Context, from, to time.Time) ([]CallReco
 // report or an export over years of calls holds one at a time, not all of them. An error from
 // fn stops the reading and is returned.
 func (s *Store) EachCallRecord(ctx context.Context, from, to time.Time, fn func(CallRecord) error) error {
-	return s.eachCallRecord(ctx, `l.arrived_at >= ? AND l.arrived_at < ? ORDER BY l.arrived_at, l.id`, from, to, fn)
+	return s.eachCallRecord(ctx, byLegArrival, from, to, fn)
 }
 
 // EachCallRecordByCall gives fn the legs of the calls that arrived in [from, to) (a zero bound
 // is none), call by call in order of arrival (then of filing), each call's legs together in the
 // order they were filed: the exports read whole calls with it, one at a time.
 func (s *Store) EachCallRecordByCall(ctx context.Context, from, to time.Time, fn func(CallRecord) error) error {
-	return s.eachCallRecord(ctx, `c.arrived_at >= ? AND c.arrived_at < ? ORDER BY c.arrived_at, c.id, l.id`, from, to, fn)
+	return s.eachCallRecord(ctx, byCallArrival, from, to, fn)
 }
 
 // msRange is [from, to) in Unix ms, a zero bound being none.
@@ -133,12 +133,23 @@ func (s *Store) QueueEntries(ctx context.Context, from, to time.Time) iter.Seq2[
 	}
 }
 
+// The orders of the call records' reads: by leg arrival (reports), by call (exports).
+const (
+	byLegArrival  = `l.arrived_at >= ? AND l.arrived_at < ? ORDER BY l.arrived_at, l.id`
+	byCallArrival = `c.arrived_at >= ? AND c.arrived_at < ? ORDER BY c.arrived_at, c.id`
+)
+
+// callRecordQuery reads legs with their call and case, in a range and order (whereOrder).
+func callRecordQuery(whereOrder string) string {
+	return `SELECT ` + legCols + `, c.caller_number, c.outcome, c.line,
+			k.id AS case_id, k.created_at AS case_created_at, k.topic, k.type` + legsFrom + `
+		LEFT JOIN cases k ON k.id = (SELECT cc.case_id FROM case_calls cc WHERE cc.call_ref = c.id ORDER BY cc.attached_at, cc.case_id LIMIT 1)
+		WHERE ` + whereOrder
+}
+
 func (s *Store) eachCallRecord(ctx context.Context, whereOrder string, from, to time.Time, fn func(CallRecord) error) error {
 	fromMS, toMS := msRange(from, to)
-	rows, err := s.r.QueryxContext(ctx, `SELECT `+legCols+`, c.caller_number, c.outcome, c.line,
-			k.id AS case_id, k.created_at AS case_created_at, k.topic, k.type`+legsFrom+`
-		LEFT JOIN cases k ON k.id = (SELECT cc.case_id FROM case_calls cc WHERE cc.call_ref = c.id ORDER BY cc.attached_at, cc.case_id LIMIT 1)
-		WHERE `+whereOrder, fromMS, toMS)
+	rows, err := s.r.QueryxContext(ctx, callRecordQuery(whereOrder), fromMS, toMS)
 	if err != nil {
 		return s.dbError(err, "read call legs")
 	}
