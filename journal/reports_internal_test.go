@@ -18,7 +18,7 @@ func TestReportReadsUseIndexes(t *testing.T) {
 	s := openAtVersion(t, LatestVersion(), func() time.Time { return migrationNow })
 	for _, tc := range []struct {
 		name, sql, want string
-		args           []any
+		args            []any
 	}{
 		{"callbacks", statusChangesQuery(hotline.StatusDelayedAnswer), "USING INDEX history_delayed_answer (at>? AND at<?)", []any{1, 2, "%x%"}},
 		{"other status changes", statusChangesQuery(hotline.StatusUnderReview), "USING INDEX history_entity_at (entity=? AND at>? AND at<?)", []any{1, 2, "%x%"}},
