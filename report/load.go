@@ -138,10 +138,18 @@ func (s *Source) load(ctx context.Context, from, to, asOf time.Time, withCalls b
 	for id := range ids {
 		missing = append(missing, id)
 	}
-	more, err := s.st.CasesByID(ctx, missing)
-	if err != nil {
+	if withCalls {
+		more, err := s.st.CasesByID(ctx, missing)
+		if err != nil {
+			return d, err
+		}
+		d.Cases = append(d.Cases, more...)
+		return d, nil
+	}
+	// Source.Report: the callbacks' cases only for their due dates (a range of years names
+	// tens of thousands).
+	if d.DueDates, err = s.st.CaseDueDates(ctx, missing); err != nil {
 		return d, err
 	}
-	d.Cases = append(d.Cases, more...)
 	return d, nil
 }

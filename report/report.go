@@ -176,7 +176,10 @@ type Data struct {
 	Registered []CaseGroup
 	// Cases: those that may be overdue (a due date before AsOf) and those named by
 	// StatusChanges (for callback deadlines); others are ignored.
-	Cases         []hotline.Case
+	Cases []hotline.Case
+	// DueDates: the due dates of cases StatusChanges names that are not in Cases (the loader of
+	// Source.Report reads only these, not the cases).
+	DueDates      map[int64]time.Time
 	StatusChanges []StatusChange
 	Operators     []hotline.Operator // names
 	Topics        []hotline.Topic    // titles
@@ -513,7 +516,7 @@ func compute(d Data, o Options, now time.Time, calls func(o Options, add func(Ca
 		r.Operators = append(r.Operators, *op)
 	}
 	slices.SortFunc(r.Operators, func(a, b OperatorStats) int { return cmp.Compare(a.ID, b.ID) })
-	r.Callbacks = callbackStats(d.StatusChanges, d.Cases, o)
+	r.Callbacks = callbackStats(d.StatusChanges, d.Cases, d.DueDates, o)
 	return r, nil
 }
 
@@ -702,8 +705,11 @@ func counts(m map[string]int, labels map[string]string) []Count {
 
 // callbackStats follows each case that became «Отсроченный ответ» in the range to the first
 // time it left that status.
-func callbackStats(changes []StatusChange, cases []hotline.Case, o Options) CallbackStats {
+func callbackStats(changes []StatusChange, cases []hotline.Case, dueDates map[int64]time.Time, o Options) CallbackStats {
 	due := map[int64]time.Time{}
+	for id, d := range dueDates {
+		due[id] = d
+	}
 	for _, c := range cases {
 		due[c.ID] = c.DueAt
 	}
