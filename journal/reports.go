@@ -96,9 +96,12 @@ func (s *Store) RegisteredCaseCounts(ctx context.Context, from, to time.Time) ([
 // OverdueCases returns every case whose due date is before asOf and that is not approved,
 // whenever it was registered, by id.
 func (s *Store) OverdueCases(ctx context.Context, asOf time.Time) ([]hotline.Case, error) {
-	return s.selectCases(ctx, `SELECT `+caseCols+` FROM cases
-		WHERE due_at IS NOT NULL AND due_at < ? AND status <> 'approved' ORDER BY id`, asOf.UnixMilli())
+	return s.selectCases(ctx, overdueQuery, asOf.UnixMilli())
 }
+
+// overdueQuery: its conditions are the partial index cases_overdue's (migration 0017).
+const overdueQuery = `SELECT ` + caseCols + ` FROM cases
+	WHERE due_at IS NOT NULL AND due_at < ? AND status <> 'approved' ORDER BY id`
 
 // CasesByID returns the cases with these ids (those that exist, in no particular order), read in
 // batches so that any number of ids stays within SQLite's limit on a statement's parameters.
