@@ -17,6 +17,16 @@ import (
 // taken page by page while the journal keeps serving (unlike copying the file, which can catch a
 // half-checkpointed WAL). dest must not exist; it is created mode 0600 and fsynced.
 func (s *Store) Backup(ctx context.Context, dest string) (pages int, err error) {
+	return s.BackupWithProgress(ctx, dest, nil)
+}
+
+// BackupWithProgress is Backup telling progress, when not nil, each step as it begins: the
+// copy (one step of SQLite's backup, for the reason below: it says nothing until it ends), then
+// the integrity check of the copy.
+func (s *Store) BackupWithProgress(ctx context.Context, dest string, progress func(step string)) (pages int, err error) {
+	if progress == nil {
+		progress = func(string) {}
+	}
 	if _, err := os.Stat(dest); err == nil {
 		return 0, hotline.Errorf(hotline.ECONFLICT, "backup file %s already exists; choose a new name", dest)
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -65,6 +75,11 @@ func (s *Store) Backup(ctx context.Context, dest string) (pages int, err error) 
 			// block the writer, and it is the only way to finish under load: a backup taken in
 			// several steps restarts from the first page whenever another connection writes
 			// between steps, and a busy hotline writes all the time.
+			if st, err := os.Stat(s.path); err == nil {
+				progress(fmt.Sprintf("copying %d MB", st.Size()>>20))
+			} else {
+				progress("copying")
+			}
 			done, err := b.Step(-1)
 			pages = b.PageCount()
 			if ferr := b.Finish(); err == nil {
@@ -80,6 +95,7 @@ func (s *Store) Backup(ctx context.Context, dest string) (pages int, err error) 
 		return 0, s.dbError(err, "backup")
 	}
 	var res string
+	progress("checking the copy")
 	if err := dconn.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
 		return 0, s.dbError(err, "check the backup")
 	}

@@ -168,3 +168,58 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkScaleCasePage runs the workplace journal's page (CasePage: the default active list,
+// each filter, a name search, a case number, the next page) over the synthetic journal of
+// $HOTLINE_SCALE_DB (`hotline-lab journal`, docs/benchmark.md); skipped without it, as the
+// journal takes minutes to build.
+func BenchmarkScaleCasePage(b *testing.B) {
+	path := os.Getenv("HOTLINE_SCALE_DB")
+	if path == "" {
+		b.Skip("HOTLINE_SCALE_DB is unset: build one with hotline-lab journal (docs/benchmark.md)")
+	}
+	ctx := context.Background()
+	s, err := journal.Open(ctx, path, journal.Options{ReadOnly: true, Logger: testLog(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ops, err := s.Operators(ctx, journal.OperatorFilter{})
+	if err != nil || len(ops) < 2 {
+		b.Fatalf("operators: %d, %v", len(ops), err)
+	}
+	op := ops[len(ops)/2].ID
+	month := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	first, err := s.CasePage(ctx, journal.CaseFilter{Active: true, Limit: 50})
+	if err != nil || first.Next == nil {
+		b.Fatalf("first page: %v", err)
+	}
+	for _, bm := range []struct {
+		name string
+		f    journal.CaseFilter
+	}{
+		{"active", journal.CaseFilter{Active: true}},
+		{"all", journal.CaseFilter{}},
+		{"next-page", journal.CaseFilter{Active: true, Before: first.Next}},
+		{"operator", journal.CaseFilter{OperatorID: op}},
+		{"operator+active", journal.CaseFilter{OperatorID: op, Active: true}},
+		{"status", journal.CaseFilter{Statuses: []hotline.CaseStatus{hotline.StatusUnderReview}}},
+		{"delayed", journal.CaseFilter{Statuses: []hotline.CaseStatus{hotline.StatusDelayedAnswer}}},
+		{"month", journal.CaseFilter{From: month, To: month.AddDate(0, 1, 0)}},
+		{"topic", journal.CaseFilter{Topic: "synthetic-07"}},
+		{"type+month", journal.CaseFilter{Type: hotline.TypeComplaint, From: month, To: month.AddDate(0, 1, 0)}},
+		{"caller", journal.CaseFilter{Caller: "+78650012345"}},
+		{"text-name", journal.CaseFilter{Text: "Смирнов"}},
+		{"text-rare", journal.CaseFilter{Text: "нет такого"}},
+		{"case-number", journal.CaseFilter{Text: "2025-500000"}},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			bm.f.Limit = 50
+			for b.Loop() {
+				if _, err := s.CasePage(ctx, bm.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -471,17 +471,51 @@ func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (
 		}
 	}
 	slices.SortStableFunc(sorted, func(a, b Call) int { return cmp.Or(a.ArrivedAt.Compare(b.ArrivedAt), cmp.Compare(a.ID, b.ID)) })
+	rings := ringsByLeg(d.Rings)
+	bw := bufio.NewWriter(w)
+	n := 0
+	for i, c := range sorted {
+		if i > 0 && i%progressEvery == 0 {
+			o.Progress(i, len(sorted))
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
+		}
+		for _, rec := range cdrRecords(c, rings[c.ID], opByID, o) {
+			if _, err := bw.WriteString(rec); err != nil {
+				return n, fmt.Errorf("write CDR: %w", err)
+			}
+			n++
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return n, fmt.Errorf("write CDR: %w", err)
+	}
+	o.Progress(len(sorted), len(sorted))
+	return n, nil
+}
+
+// ringsByLeg groups ring attempts by leg, each leg's in the order they rang.
+func ringsByLeg(all []hotline.RingAttempt) map[int64][]hotline.RingAttempt {
 	rings := map[int64][]hotline.RingAttempt{}
-	for _, r := range d.Rings {
+	for _, r := range all {
 		rings[r.LegID] = append(rings[r.LegID], r)
 	}
 	for _, rs := range rings {
 		slices.SortStableFunc(rs, func(a, b hotline.RingAttempt) int { return a.RangAt.Compare(b.RangAt) })
 	}
-	bw := bufio.NewWriter(w)
-	n := 0
+	return rings
+}
+
+// cdrRecords are leg c's cdr_csv records, each with its newline (none while it has not ended);
+// rings are the leg's ring attempts in the order they rang.
+func cdrRecords(c Call, rings []hotline.RingAttempt, opByID map[int64]hotline.Operator, o ExportOptions) []string {
+	if c.EndedAt.IsZero() {
+		return nil // cdr_csv writes a record when the channel's CDR is finalised
+	}
+	var out []string
 	date := func(t time.Time) string { return t.In(o.Location).Format(time.DateTime) }
-	record := func(c Call, start, answer, end time.Time, dstChannel, disposition string) error {
+	record := func(start, answer, end time.Time, dstChannel, disposition string) {
 		var billsec int64
 		if !answer.IsZero() {
 			billsec = secs(end.Sub(answer))
@@ -503,82 +537,57 @@ func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (
 		}
 		fmt.Fprintf(&b, "%d,%d,", secs(end.Sub(start)), billsec)
 		b.WriteString(quote(disposition) + "," + quote("DOCUMENTATION") + "," + quote(c.CallID) + "," + quote(c.CaseNumber) + "\n")
-		if _, err := bw.WriteString(b.String()); err != nil {
-			return fmt.Errorf("write CDR: %w", err)
-		}
-		n++
-		return nil
+		out = append(out, b.String())
 	}
-	for i, c := range sorted {
-		if i > 0 && i%progressEvery == 0 {
-			o.Progress(i, len(sorted))
-			if err := ctx.Err(); err != nil {
-				return n, err
-			}
+	start, disposition := c.ArrivedAt, "ANSWERED"
+	if c.End == hotline.LegFailed && c.GreetingEndAt.IsZero() && c.QueuedAt.IsZero() && c.AnsweredAt.IsZero() {
+		record(start, time.Time{}, c.EndedAt, "", "FAILED")
+		return out
+	}
+	// Each dial of an operator's handset that ended unanswered while the caller waited on
+	// ends the caller's record there, NO ANSWER, naming that member; the next record begins
+	// with the next dial (main/cdr.c appends a record to the caller's chain for it). The
+	// channel was answered before (the greeting): each record's answer is its start.
+	final := c.EndedAt
+	if !c.AnsweredAt.IsZero() {
+		final = c.AnsweredAt
+	}
+	var waited []hotline.RingAttempt
+	for _, r := range rings {
+		if !r.StoppedAt.After(final) {
+			waited = append(waited, r)
 		}
-		if c.EndedAt.IsZero() {
-			continue // cdr_csv writes a record when the channel's CDR is finalised
-		}
-		start, disposition := c.ArrivedAt, "ANSWERED"
-		if c.End == hotline.LegFailed && c.GreetingEndAt.IsZero() && c.QueuedAt.IsZero() && c.AnsweredAt.IsZero() {
-			if err := record(c, start, time.Time{}, c.EndedAt, "", "FAILED"); err != nil {
-				return n, err
-			}
-			continue
-		}
-		// Each dial of an operator's handset that ended unanswered while the caller waited on
-		// ends the caller's record there, NO ANSWER, naming that member; the next record begins
-		// with the next dial (main/cdr.c appends a record to the caller's chain for it). The
-		// channel was answered before (the greeting): each record's answer is its start.
-		final := c.EndedAt
-		if !c.AnsweredAt.IsZero() {
-			final = c.AnsweredAt
-		}
-		var waited []hotline.RingAttempt
-		for _, r := range rings[c.ID] {
-			if !r.StoppedAt.After(final) {
-				waited = append(waited, r)
-			}
-		}
-		var last *hotline.RingAttempt
-		if k := len(waited); k > 0 && c.AnsweredAt.IsZero() && waited[k-1].Why == hotline.RingCallerGone {
-			// The caller hung up while it rang: main/cdr.c keeps that dial's member and its
-			// outcome (CANCEL: NO ANSWER) on the caller's last record.
-			last, waited = &waited[k-1], waited[:k-1]
-		}
-		for j, r := range waited {
-			if err := record(c, start, start, r.StoppedAt, member(opByID, r.OperatorID), "NO ANSWER"); err != nil {
-				return n, err
-			}
-			switch {
-			case j+1 < len(waited):
-				start = waited[j+1].RangAt
-			case last != nil:
-				start = last.RangAt
-			case !c.AnsweredAt.IsZero() && !c.RangAt.IsZero():
-				start = c.RangAt
-			default:
-				// No dial followed (the caller hung up or overflowed in the queue): the record
-				// goes on from the end of the last one.
-				start = r.StoppedAt
-			}
-		}
-		dstChannel := ""
+	}
+	var last *hotline.RingAttempt
+	if k := len(waited); k > 0 && c.AnsweredAt.IsZero() && waited[k-1].Why == hotline.RingCallerGone {
+		// The caller hung up while it rang: main/cdr.c keeps that dial's member and its
+		// outcome (CANCEL: NO ANSWER) on the caller's last record.
+		last, waited = &waited[k-1], waited[:k-1]
+	}
+	for j, r := range waited {
+		record(start, start, r.StoppedAt, member(opByID, r.OperatorID), "NO ANSWER")
 		switch {
+		case j+1 < len(waited):
+			start = waited[j+1].RangAt
 		case last != nil:
-			dstChannel, disposition = member(opByID, last.OperatorID), "NO ANSWER"
-		case !c.AnsweredAt.IsZero():
-			dstChannel = member(opByID, c.OperatorID)
-		}
-		if err := record(c, start, start, c.EndedAt, dstChannel, disposition); err != nil {
-			return n, err
+			start = last.RangAt
+		case !c.AnsweredAt.IsZero() && !c.RangAt.IsZero():
+			start = c.RangAt
+		default:
+			// No dial followed (the caller hung up or overflowed in the queue): the record
+			// goes on from the end of the last one.
+			start = r.StoppedAt
 		}
 	}
-	if err := bw.Flush(); err != nil {
-		return n, fmt.Errorf("write CDR: %w", err)
+	dstChannel := ""
+	switch {
+	case last != nil:
+		dstChannel, disposition = member(opByID, last.OperatorID), "NO ANSWER"
+	case !c.AnsweredAt.IsZero():
+		dstChannel = member(opByID, c.OperatorID)
 	}
-	o.Progress(len(sorted), len(sorted))
-	return n, nil
+	record(start, start, c.EndedAt, dstChannel, disposition)
+	return out
 }
 
 // quote is cdr_csv's append_string: in double quotes, a quote doubled. What a terminal or a

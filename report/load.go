@@ -77,12 +77,20 @@ func (s *Source) Presence(ctx context.Context, from, to time.Time) ([]hotline.Pr
 	return s.st.PresenceHistory(ctx, 0, from, to)
 }
 
-// Load reads what Compute needs for o's range (o.AsOf as Compute will default it).
+// Load reads what Compute needs for o's range (o.AsOf as Compute will default it). Source.Report
+// reads the same without holding the range's calls.
 func (s *Source) Load(ctx context.Context, from, to, asOf time.Time) (Data, error) {
+	return s.load(ctx, from, to, asOf, true)
+}
+
+// load reads what Compute needs; the calls only when withCalls.
+func (s *Source) load(ctx context.Context, from, to, asOf time.Time, withCalls bool) (Data, error) {
 	var d Data
 	var err error
-	if d.Calls, err = s.Calls(ctx, from, to.Add(afterRange)); err != nil {
-		return d, err
+	if withCalls {
+		if d.Calls, err = s.Calls(ctx, from, to.Add(afterRange)); err != nil {
+			return d, err
+		}
 	}
 	if d.Operators, err = s.Operators(ctx); err != nil {
 		return d, err
@@ -130,10 +138,18 @@ func (s *Source) Load(ctx context.Context, from, to, asOf time.Time) (Data, erro
 	for id := range ids {
 		missing = append(missing, id)
 	}
-	more, err := s.st.CasesByID(ctx, missing)
-	if err != nil {
+	if withCalls {
+		more, err := s.st.CasesByID(ctx, missing)
+		if err != nil {
+			return d, err
+		}
+		d.Cases = append(d.Cases, more...)
+		return d, nil
+	}
+	// Source.Report: the callbacks' cases only for their due dates (a range of years names
+	// tens of thousands).
+	if d.DueDates, err = s.st.CaseDueDates(ctx, missing); err != nil {
 		return d, err
 	}
-	d.Cases = append(d.Cases, more...)
 	return d, nil
 }

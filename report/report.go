@@ -176,7 +176,10 @@ type Data struct {
 	Registered []CaseGroup
 	// Cases: those that may be overdue (a due date before AsOf) and those named by
 	// StatusChanges (for callback deadlines); others are ignored.
-	Cases         []hotline.Case
+	Cases []hotline.Case
+	// DueDates: the due dates of cases StatusChanges names that are not in Cases (the loader of
+	// Source.Report reads only these, not the cases).
+	DueDates      map[int64]time.Time
 	StatusChanges []StatusChange
 	Operators     []hotline.Operator // names
 	Topics        []hotline.Topic    // titles
@@ -278,6 +281,7 @@ type CallStats struct {
 	TransferRate  *float64 `json:"transfer_rate"`
 	Logins        int      `json:"logins"` // operators' logins in the row's period (total and periods only)
 	waitAnswered  time.Duration
+	talk, wrap    time.Duration // summed exactly, whatever order the legs come in; the seconds at finish
 	servedWithins []int
 }
 
@@ -312,6 +316,7 @@ type OperatorStats struct {
 	Overdue            int         `json:"overdue_cases"`
 	fromQueue          int
 	waitAnswered       time.Duration
+	talk, wrap         time.Duration // as CallStats'
 }
 
 // Count is one line of a breakdown.
@@ -370,6 +375,18 @@ func inRange(t, from, to time.Time) bool { return !t.Before(from) && t.Before(to
 
 // Compute makes the report of d with o. now is the wall clock, used only to default AsOf.
 func Compute(d Data, o Options, now time.Time) (*Report, error) {
+	return compute(d, o, now, func(o Options, add func(Call, time.Duration)) error {
+		wraps := wrapUps(d.Calls, o.WrapUp)
+		for i, c := range d.Calls {
+			add(c, wraps[i])
+		}
+		return nil
+	})
+}
+
+// compute makes the report of d with o, its calls given one by one by calls (d.Calls is not
+// read), each with its wrap-up: Compute gives them from memory, Source.Report as it reads them.
+func compute(d Data, o Options, now time.Time, calls func(o Options, add func(Call, time.Duration)) error) (*Report, error) {
 	o, err := o.withDefaults(now)
 	if err != nil {
 		return nil, err
@@ -392,7 +409,6 @@ func Compute(d Data, o Options, now time.Time) (*Report, error) {
 	for _, t := range d.Topics {
 		titles[t.Code] = t.Title
 	}
-	wraps := wrapUps(d.Calls, o.WrapUp)
 
 	// Rows over time: every period of the range, even empty ones, so a chart has no gaps.
 	periodRow := map[string]*CallStats{}
@@ -415,9 +431,9 @@ func Compute(d Data, o Options, now time.Time) (*Report, error) {
 	staffed := map[staffKey]*span{}
 
 	r.Total.Key = "total"
-	for i, c := range d.Calls {
+	add := func(c Call, wrap time.Duration) {
 		if !inRange(c.ArrivedAt, o.From, o.To) {
-			continue
+			return
 		}
 		local := c.ArrivedAt.In(o.Location)
 		topic := c.Topic
@@ -432,18 +448,18 @@ func Compute(d Data, o Options, now time.Time) (*Report, error) {
 		rows := []*CallStats{&r.Total, periodRow[o.Period.Key(o.Period.Start(local, o.Location))], &r.Hours[local.Hour()], tr}
 		for _, row := range rows {
 			if row != nil {
-				row.add(c, wraps[i], o)
+				row.add(c, wrap, o)
 			}
 		}
 		if c.OperatorID == 0 || c.AnsweredAt.IsZero() {
-			continue
+			return
 		}
 		op := opRow[c.OperatorID]
 		if op == nil {
 			op = &OperatorStats{ID: c.OperatorID, Name: names[c.OperatorID]}
 			opRow[c.OperatorID] = op
 		}
-		op.add(c, wraps[i])
+		op.add(c, wrap)
 		// Staffed time: the operator's observed working span per local day, from the first
 		// answer to the end of the last wrap-up (docs/reports.md, occupancy).
 		ans := c.AnsweredAt.In(o.Location)
@@ -452,12 +468,15 @@ func Compute(d Data, o Options, now time.Time) (*Report, error) {
 		if end.IsZero() {
 			end = c.AnsweredAt // still talking: nothing after the answer is known yet
 		}
-		end = end.Add(wraps[i])
+		end = end.Add(wrap)
 		if sp := staffed[k]; sp == nil {
 			staffed[k] = &span{c.AnsweredAt, end}
 		} else {
 			sp.from, sp.to = minTime(sp.from, c.AnsweredAt), maxTime(sp.to, end)
 		}
+	}
+	if err := calls(o, add); err != nil {
+		return nil, err
 	}
 	for k, sp := range staffed {
 		opRow[k.op].StaffedSeconds += sp.to.Sub(sp.from).Seconds()
@@ -497,7 +516,7 @@ func Compute(d Data, o Options, now time.Time) (*Report, error) {
 		r.Operators = append(r.Operators, *op)
 	}
 	slices.SortFunc(r.Operators, func(a, b OperatorStats) int { return cmp.Compare(a.ID, b.ID) })
-	r.Callbacks = callbackStats(d.StatusChanges, d.Cases, o)
+	r.Callbacks = callbackStats(d.StatusChanges, d.Cases, d.DueDates, o)
 	return r, nil
 }
 
@@ -529,8 +548,8 @@ func (s *CallStats) add(c Call, wrap time.Duration, o Options) {
 	}
 	if !c.AnsweredAt.IsZero() {
 		s.Handled++
-		s.TalkSeconds += c.TalkTime().Seconds()
-		s.WrapSeconds += wrap.Seconds()
+		s.talk += c.TalkTime()
+		s.wrap += wrap
 		if c.End == hotline.LegTransferred {
 			s.Transferred++
 		}
@@ -566,6 +585,7 @@ func (s *CallStats) add(c Call, wrap time.Duration, o Options) {
 }
 
 func (s *CallStats) finish(targets []time.Duration) {
+	s.TalkSeconds, s.WrapSeconds = s.talk.Seconds(), s.wrap.Seconds()
 	base := s.Offered - s.ShortAbandoned - s.InProgress
 	s.ServiceLevel = make([]ServiceLevel, len(targets))
 	for i, t := range targets {
@@ -584,8 +604,8 @@ func (s *CallStats) finish(targets []time.Duration) {
 
 func (op *OperatorStats) add(c Call, wrap time.Duration) {
 	op.Handled++
-	op.TalkSeconds += c.TalkTime().Seconds()
-	op.WrapSeconds += wrap.Seconds()
+	op.talk += c.TalkTime()
+	op.wrap += wrap
 	if c.End == hotline.LegTransferred {
 		op.TransferredOut++
 	}
@@ -598,6 +618,7 @@ func (op *OperatorStats) add(c Call, wrap time.Duration) {
 }
 
 func (op *OperatorStats) finish() {
+	op.TalkSeconds, op.WrapSeconds = op.talk.Seconds(), op.wrap.Seconds()
 	op.TransferRate = pct(op.TransferredOut, op.Handled)
 	op.AHTSeconds = mean(time.Duration((op.TalkSeconds+op.WrapSeconds)*float64(time.Second)), op.Handled)
 	op.ASASeconds = mean(op.waitAnswered, op.fromQueue)
@@ -684,8 +705,11 @@ func counts(m map[string]int, labels map[string]string) []Count {
 
 // callbackStats follows each case that became «Отсроченный ответ» in the range to the first
 // time it left that status.
-func callbackStats(changes []StatusChange, cases []hotline.Case, o Options) CallbackStats {
+func callbackStats(changes []StatusChange, cases []hotline.Case, dueDates map[int64]time.Time, o Options) CallbackStats {
 	due := map[int64]time.Time{}
+	for id, d := range dueDates {
+		due[id] = d
+	}
 	for _, c := range cases {
 		due[c.ID] = c.DueAt
 	}

@@ -290,15 +290,7 @@ func (s *Server) adminReportPage(w http.ResponseWriter, r *http.Request, u User)
 	}
 	end := to.AddDate(0, 0, 1) // «по» includes that day
 	o := report.Options{From: from, To: end, Location: loc, Period: report.Day}
-	asOf := end
-	if now.Before(asOf) {
-		asOf = now
-	}
-	d, err := src.Load(r.Context(), from, end, asOf)
-	var rep *report.Report
-	if err == nil {
-		rep, err = report.Compute(d, o, now)
-	}
+	rep, err := src.Report(r.Context(), o, now)
 	if err != nil {
 		status, data.Error = s.failure(r, "report", err)
 		s.render(w, r, status, "admin_report", data)

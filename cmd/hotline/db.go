@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"sync"
+	"time"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/journal"
@@ -11,6 +14,7 @@ import (
 
 func newDBCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "db", Short: "Create, check and back up the journal's database"}
+	var checkProgress, backupProgress bool // --progress
 	cmd.AddCommand(&cobra.Command{
 		Use:     "migrate",
 		Short:   "Create the database (mode 0600) or bring its schema up to date",
@@ -57,7 +61,9 @@ backup), older than this hotline (run db migrate) or written by a newer hotline 
 				return err
 			}
 			defer s.Close()
-			rep, err := s.Check(cmd.Context())
+			step, stop := stepProgress(cmd.ErrOrStderr(), checkProgress, "db check")
+			rep, err := s.CheckWithProgress(cmd.Context(), step)
+			stop()
 			if err != nil {
 				return err
 			}
@@ -86,7 +92,9 @@ backup), older than this hotline (run db migrate) or written by a newer hotline 
 		Args:    exactArgs(1, "the backup file's path"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withReader(cmd, func(ctx context.Context, s *journal.Store) error {
-				pages, err := s.Backup(ctx, args[0])
+				step, stop := stepProgress(cmd.ErrOrStderr(), backupProgress, "db backup")
+				pages, err := s.BackupWithProgress(ctx, args[0], step)
+				stop()
 				if err != nil {
 					return err
 				}
@@ -98,8 +106,66 @@ backup), older than this hotline (run db migrate) or written by a newer hotline 
 			})
 		},
 	})
+	for _, c := range cmd.Commands() {
+		switch c.Name() {
+		case "check":
+			c.Flags().BoolVar(&checkProgress, "progress", false, "show the step and the time taken on standard error even when it is not a terminal")
+		case "backup":
+			c.Flags().BoolVar(&backupProgress, "progress", false, "show the step and the time taken on standard error even when it is not a terminal")
+		}
+	}
 	cmd.AddCommand(newDBPhoneRegionCmd(a))
 	return cmd
+}
+
+// stepProgress shows a long maintenance command's step and the time it has taken on w (when w
+// is a terminal, or always), refreshed every second: a check or a backup of a journal of
+// gigabytes takes a minute or more. step sets the step; stop ends the line.
+func stepProgress(w io.Writer, always bool, what string) (step func(string), stop func()) {
+	if !always && !isTerminal(w) {
+		return nil, func() {}
+	}
+	var mu sync.Mutex
+	cur, start := "", time.Now()
+	show := func() {
+		fmt.Fprintf(w, "\r%s: %s, %s\x1b[K", what, cur, time.Since(start).Round(time.Second))
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				mu.Lock()
+				show()
+				mu.Unlock()
+			}
+		}
+	}()
+	step = func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		cur = s
+		show()
+	}
+	stop = func() {
+		close(done)
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if cur != "" {
+			cur = "done"
+			show()
+			fmt.Fprintln(w)
+		}
+	}
+	return step, stop
 }
 
 // newDBPhoneRegionCmd shows or sets the region national numbers are read in.

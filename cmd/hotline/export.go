@@ -29,7 +29,7 @@ calls (every line of a call in the window, or none) and keep the callers' true q
 The mapping, and where it differs from app_queue, is in docs/reports.md.`,
 			`  hotline export queue-log --from 2026-11-01 --to 2026-11-30 --out queue_log
   hotline export queue-log --queue hotline | grep ABANDON
-  hotline export queue-log --transfer-event TRANSFER -f queue_log   # for pre-Asterisk-12 readers`, report.WriteQueueLog),
+  hotline export queue-log --transfer-event TRANSFER -f queue_log   # for pre-Asterisk-12 readers`, (*report.Source).WriteQueueLog),
 		exportCmd(a, "cdr", "CDR records in cdr_csv's column order (Master.csv)",
 			`cdr writes one record per call leg, as cdr_csv writes Master.csv (no header, loguniqueid and
 loguserfield on): accountcode, src, dst, dcontext, clid, channel, dstchannel, lastapp, lastdata,
@@ -38,12 +38,13 @@ number). Each record is the caller's channel's: hotline answers it on arrival, s
 arrival, billsec counts from it, and the disposition is ANSWERED, as Asterisk's CDR engine writes
 it. --from/--to take whole calls.`,
 			`  hotline export cdr --from 2026-11-01 --to 2026-11-30 --out Master.csv
-  hotline export cdr --tz Europe/Moscow --progress -f cdr.csv`, report.WriteCDR),
+  hotline export cdr --tz Europe/Moscow --progress -f cdr.csv`, (*report.Source).WriteCDR),
 	)
 	return cmd
 }
 
-type writeExport func(ctx context.Context, w io.Writer, d report.ExportData, o report.ExportOptions) (int, error)
+// writeExport is a streamed export of a journal (report.Source.WriteQueueLog, WriteCDR).
+type writeExport func(src *report.Source, ctx context.Context, w io.Writer, d report.ExportRead, o report.ExportOptions) (int, error)
 
 func exportCmd(a *app, name, short, long, example string, write writeExport) *cobra.Command {
 	var (
@@ -88,11 +89,9 @@ func exportCmd(a *app, name, short, long, example string, write writeExport) *co
 			if from != "" || to != "" {
 				eo.From, eo.To = o.From, o.To // a window takes whole calls (report.ExportOptions)
 			}
-			var d report.ExportData
-			// The legs before the window only place the window's first callers in the queue.
-			if d.Calls, err = src.Calls(ctx, o.From.Add(-report.ExportLookback), o.To); err != nil {
-				return err
-			}
+			// The calls are read one at a time as they are written (report.Source.WriteQueueLog);
+			// the calls before the window only place the window's first callers in the queue.
+			d := report.ExportRead{From: o.From.Add(-report.ExportLookback), To: o.To}
 			if d.Operators, err = src.Operators(ctx); err != nil {
 				return err
 			}
@@ -108,7 +107,7 @@ func exportCmd(a *app, name, short, long, example string, write writeExport) *co
 			return writeTo(out, stdout, func(w io.Writer) error {
 				// Every field is escaped by the writer already; a terminal is guarded all the same.
 				return toTerminal(w, w == stdout && isTerminal(w), func(w io.Writer) error {
-					_, err := write(ctx, w, d, eo)
+					_, err := write(src, ctx, w, d, eo)
 					return err
 				})
 			})

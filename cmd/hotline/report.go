@@ -104,16 +104,8 @@ func runReport(cmd *cobra.Command, a *app, f reportFlags) error {
 		return err
 	}
 	defer src.Close()
-	now := time.Now()
-	asOf := o.AsOf
-	if asOf.IsZero() {
-		asOf = minTime(o.To, now)
-	}
-	d, err := src.Load(ctx, o.From, o.To, asOf)
-	if err != nil {
-		return err
-	}
-	r, err := report.Compute(d, o, now)
+	// Read as it computes: a report over years of calls holds none of them (Source.Report).
+	r, err := src.Report(ctx, o, time.Now())
 	if err != nil {
 		return err
 	}
