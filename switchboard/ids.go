@@ -16,6 +16,9 @@ import (
 //	<call>-xf<n>          channel   a transfer target's handset (transfer.go)
 //	<A2>-cs<n>            channel   the colleague's handset in a consultation (consult.go)
 //	<call>-cb<n>          channel   a caller dialled back (callback.go)
+//	<call>-sv<n>          channel   an administrator's device listening to a call (supervise.go)
+//	<call>-sn<n>          channel   the snoop channel on the operator's side of a call (supervise.go)
+//	<call>-sb<n>          bridge    the administrator's device and the snoop channel (supervise.go)
 //	<channel>-pb<n>       playback  a prompt or announcement on a channel
 //	<call>-greeting       playback  a call's greeting
 //	<call>-bridge<n>      bridge    a caller and the operator talking
@@ -28,28 +31,32 @@ import (
 type idKind int
 
 const (
-	idOffer         idKind = iota + 1 // <call>-op<n>
-	idTransfer                        // <call>-xf<n>
-	idConsult                         // <A2>-cs<n>
-	idCallback                        // <call>-cb<n>
-	idPlayback                        // <channel>-pb<n>
-	idGreeting                        // <call>-greeting
-	idBridge                          // <call>-bridge<n>
-	idConsultBridge                   // <A2>-cs<n>-bridge
-	idRecording                       // call-<call>-<n>
-	idMessage                         // message-<call>
-	idCallbackKey                     // callback:<call>
+	idOffer             idKind = iota + 1 // <call>-op<n>
+	idTransfer                            // <call>-xf<n>
+	idConsult                             // <A2>-cs<n>
+	idCallback                            // <call>-cb<n>
+	idPlayback                            // <channel>-pb<n>
+	idGreeting                            // <call>-greeting
+	idBridge                              // <call>-bridge<n>
+	idConsultBridge                       // <A2>-cs<n>-bridge
+	idRecording                           // call-<call>-<n>
+	idMessage                             // message-<call>
+	idCallbackKey                         // callback:<call>
+	idSupervisor                          // <call>-sv<n>
+	idSnoop                               // <call>-sn<n>
+	idSupervisionBridge                   // <call>-sb<n>
 )
 
 // numbered are the kinds written <of><tag><n>, by tag.
-func numbered() [6]struct {
+func numbered() [9]struct {
 	kind idKind
 	tag  string
 } {
 	return [...]struct {
 		kind idKind
 		tag  string
-	}{{idOffer, "-op"}, {idTransfer, "-xf"}, {idConsult, "-cs"}, {idCallback, "-cb"}, {idPlayback, "-pb"}, {idBridge, "-bridge"}}
+	}{{idOffer, "-op"}, {idTransfer, "-xf"}, {idConsult, "-cs"}, {idCallback, "-cb"}, {idPlayback, "-pb"}, {idBridge, "-bridge"},
+		{idSupervisor, "-sv"}, {idSnoop, "-sn"}, {idSupervisionBridge, "-sb"}}
 }
 
 // ourID is one of hotline's ids, read: its kind, whose it is (a call, a channel, A2) and its
@@ -133,14 +140,19 @@ func cutNumber(s, tag string) (of string, n uint64, ok bool) {
 	return s[:i], n, true
 }
 
-func offerChannel(call string, n uint64) string    { return ourID{idOffer, call, n}.String() }
-func transferChannel(call string, n uint64) string { return ourID{idTransfer, call, n}.String() }
-func consultChannel(a2 string, n uint64) string    { return ourID{idConsult, a2, n}.String() }
-func callbackChannel(call string, n uint64) string { return ourID{idCallback, call, n}.String() }
-func playbackID(channel string, n uint64) string   { return ourID{idPlayback, channel, n}.String() }
-func callBridge(call string, n uint64) string      { return ourID{idBridge, call, n}.String() }
-func legRecording(call string, n uint64) string    { return ourID{idRecording, call, n}.String() }
-func messageRecording(call string) string          { return ourID{idMessage, call, 0}.String() }
+func offerChannel(call string, n uint64) string      { return ourID{idOffer, call, n}.String() }
+func transferChannel(call string, n uint64) string   { return ourID{idTransfer, call, n}.String() }
+func consultChannel(a2 string, n uint64) string      { return ourID{idConsult, a2, n}.String() }
+func callbackChannel(call string, n uint64) string   { return ourID{idCallback, call, n}.String() }
+func playbackID(channel string, n uint64) string     { return ourID{idPlayback, channel, n}.String() }
+func callBridge(call string, n uint64) string        { return ourID{idBridge, call, n}.String() }
+func legRecording(call string, n uint64) string      { return ourID{idRecording, call, n}.String() }
+func messageRecording(call string) string            { return ourID{idMessage, call, 0}.String() }
+func supervisorChannel(call string, n uint64) string { return ourID{idSupervisor, call, n}.String() }
+func snoopChannel(call string, n uint64) string      { return ourID{idSnoop, call, n}.String() }
+func supervisionBridge(call string, n uint64) string {
+	return ourID{idSupervisionBridge, call, n}.String()
+}
 
 // consultBridge is the bridge of the consultation whose colleague's channel is target.
 func consultBridge(target string) string { return target + "-bridge" }
@@ -163,9 +175,9 @@ func consultOf(target string) (string, bool) {
 }
 
 // ourBridge says whether a bridge id is one hotline makes: <call>-bridge<n> for a conversation,
-// <A2>-cs<n>-bridge for a consultation.
+// <A2>-cs<n>-bridge for a consultation, <call>-sb<n> for an administrator listening.
 func ourBridge(bridge string) bool {
-	_, ok := ofKind(bridge, idBridge, idConsultBridge)
+	_, ok := ofKind(bridge, idBridge, idConsultBridge, idSupervisionBridge)
 	return ok
 }
 
@@ -173,6 +185,11 @@ func ourBridge(bridge string) bool {
 // the colleague's side of a consultation, <channel>-cs<n>.
 func ownerCall(ch string) (string, bool) {
 	return ofKind(ch, idOffer, idTransfer, idConsult)
+}
+
+// supervisionOf returns the call of an administrator's listening channel or its snoop channel.
+func supervisionOf(ch string) (string, bool) {
+	return ofKind(ch, idSupervisor, idSnoop)
 }
 
 // ofKind returns whose s is when it is one of hotline's ids of those kinds.

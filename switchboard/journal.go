@@ -99,6 +99,21 @@ type Write struct {
 	// Ring: an offer of the call to an operator ended unanswered (queue_log's RINGNOANSWER and
 	// RINGCANCELED); the journal files it on the call's newest leg.
 	Ring *hotline.RingAttempt `json:"ring,omitempty"`
+	// Supervised: an administrator began listening to call CallID, changed how, or stopped
+	// (supervise.go): written in the call's history.
+	Supervised *Supervised `json:"supervised,omitempty"`
+}
+
+// Supervised: administrator By, on their device Extension, listens to operator OperatorID's
+// conversation on call CallID in mode What (listen, whisper, barge), or the session ended
+// (SupervisionEnded, Why says why).
+type Supervised struct {
+	CallID     string `json:"call_id"`
+	OperatorID int64  `json:"operator_id"`
+	By         string `json:"by"`
+	Extension  string `json:"extension,omitempty"`
+	What       string `json:"what"`
+	Why        string `json:"why,omitempty"`
 }
 
 // CallStart is a call's arrival. The names of its JSON fields are those of hotline.Leg's, so a
@@ -190,6 +205,8 @@ func (w Write) Kind() string {
 		return "case call-back"
 	case w.Ring != nil:
 		return "ring attempt"
+	case w.Supervised != nil:
+		return "supervision"
 	}
 	return ""
 }
@@ -221,6 +238,8 @@ func (w Write) Call() string {
 		return w.CaseCallback.CallID
 	case w.Ring != nil:
 		return w.Ring.CallID
+	case w.Supervised != nil:
+		return w.Supervised.CallID
 	}
 	return ""
 }
