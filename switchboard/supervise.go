@@ -121,7 +121,7 @@ func (s *Switchboard) requestListen(by hotline.Actor, callID string, mode Listen
 	if c.state != stateBridged || o == nil || !o.answered || s.transferOf(c) != nil {
 		return hotline.Errorf(hotline.ECONFLICT, "call %s is not a conversation with an operator now", c.id)
 	}
-	sup := s.operators[by.OperatorID]
+	sup := s.deviceOf(by)
 	switch {
 	case !s.connected || s.replaced:
 		return hotline.Errorf(hotline.EUNAVAILABLE, "hotline is not connected to Asterisk: no listening now")
@@ -141,6 +141,20 @@ func (s *Switchboard) requestListen(by hotline.Actor, callID string, mode Listen
 		Timeout: s.cfg.RingTimeout, Entry: SupervisorDevice{Call: c.id}, Originator: o.channel})
 	s.noteSupervision(sv, string(mode), "")
 	s.callLog(c).Info("supervision asked", "by", by.Login, "mode", mode, "extension", sup.Extension)
+	return nil
+}
+
+// deviceOf is the administrator's operator record, whose extension is rung: by id, or by login
+// for an actor the control socket maps to no operator (root, the daemon's account).
+func (s *Switchboard) deviceOf(by hotline.Actor) *operator {
+	if by.OperatorID != 0 {
+		return s.operators[by.OperatorID]
+	}
+	for _, op := range s.operators {
+		if op.Login != "" && op.Login == by.Login && op.Role == hotline.RoleAdministrator {
+			return op
+		}
+	}
 	return nil
 }
 

@@ -71,6 +71,10 @@ func (f *fakeSwitchboard) Transfer(_ context.Context, by hotline.Actor, id int64
 	return f.record(fmt.Sprintf("transfer %s of %d to %d by %s", call, id, to, by.Login))
 }
 
+func (f *fakeSwitchboard) Listen(_ context.Context, by hotline.Actor, call string, mode switchboard.ListenMode) error {
+	return f.record(fmt.Sprintf("listen %s %s by %s", call, mode, by.Login))
+}
+
 func (f *fakeSwitchboard) CallBack(_ context.Context, by hotline.Actor, id int64, number string, caseID int64) error {
 	return f.record(fmt.Sprintf("callback %s for %d case %d by %s", number, id, caseID, by.Login))
 }
