@@ -253,3 +253,28 @@ func TestListenRefused(t *testing.T) {
 		t.Errorf("%d history steps, want only the one session's start", n)
 	}
 }
+
+// An administrator who also takes calls is offered none while their device listens, and is again
+// once the session ends.
+func TestListeningDeviceIsNotOffered(t *testing.T) {
+	h, _ := superviseHarness(t)
+	h.login("1009")
+	m := h.mark()
+	if err := h.listen(chief, "c1", ListenSilent); err != nil {
+		t.Fatal(err)
+	}
+	ring := h.oneOriginate(m)
+	h.answer(ring)
+	m = h.mark()
+	h.arrive("c2", "+79005556677")
+	if or := h.originates(m); len(or) != 0 {
+		t.Fatalf("offered while listening: %+v", or)
+	}
+	if err := h.listen(chief, "c1", ListenStop); err != nil {
+		t.Fatal(err)
+	}
+	or := h.originates(m)
+	if len(or) != 1 || or[0].Endpoint != "PJSIP/1009" || entryKind(or[0].Entry) != "offer" {
+		t.Errorf("after the session, want c2 offered to 1009: %+v", or)
+	}
+}
