@@ -140,7 +140,9 @@ func writeToneWAV(t *testing.T, path string, freq float64, seconds int) {
 // registers over the sandbox's SIP WebSocket and the operator becomes available. A caller (440 Hz)
 // dials the hotline: the caller's card is on the page while the browser rings; «Ответить» answers;
 // the caller hears 660 Hz and the page's analyser hears 440 Hz; the keypad's digits reach the
-// caller; hold and mute, each undone, keep the call; after the caller hangs up, the recording of the operator's leg holds both tones. A
+// caller; hold and mute, each undone, keep the call; «Перевести» on the page to a level-2
+// specialist's SIP handset keeps the caller's audio (each hears the other's tone); after the
+// caller hangs up, the recording of the operator's leg holds both tones. A
 // second caller is answered and «Завершить разговор» on the page ends their call. A third is answered in a new page, which
 // is then closed mid-call (its WebSocket cut): the caller's call ends and the journal says the
 // leg failed. A browser with no microphone shows the message on login; an operator with a SIP
@@ -150,6 +152,27 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 	sr := startSoftphoneRig(t, ext, "1001")
 	d, base, browser, op, opID, r := sr.d, sr.base, sr.browser, sr.op, sr.opID, sr.r
 	ctx := within(t, 4*time.Minute)
+
+	// A level-2 specialist on a SIP handset (2001), for the transfer from the page.
+	by, err := d.Store.Actor(ctx, "test-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := hotline.Operator{Name: "Специалист 2001", Login: "spec2001", Role: hotline.RoleOperator, Level: hotline.Level2,
+		Extension: "2001", Active: true}
+	if err := d.Store.AddOperator(ctx, by, &spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.API.ReloadOperators(ctx); err != nil {
+		t.Fatal(err)
+	}
+	specPhone, err := sipphone.New(within(t, 10*time.Second), sipphone.Config{Server: d.Sandbox.SIPAddr, User: "2001",
+		Password: d.Sandbox.HandsetPassword, Tone: SpecialistTone, Detect: []float64{hotlinetest.CallerTone},
+		AutoAnswer: true, AnswerDelay: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { specPhone.Close() })
 
 	// The first caller: rung in the browser with the card shown, answered, heard both ways.
 	caller := dialFrom(t, d, number)
@@ -188,10 +211,35 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 	}
 	// A conversation long enough for the recording to hold both voices: 2 s of the operator heard.
 	waitFor(t, 20*time.Second, "2 s of the operator's voice at the caller", func() bool { return caller.Stats().Tones[SoftphoneTone] >= 100 })
-	// (The transfer from the page waits for the switchboard's Transfer request, web/calls.go; a
-	// transfer of a softphone's call is then the same request as a handset's.)
+	// The transfer from the page («Перевести» with the specialist's extension, the server's form in
+	// #softphone): the specialist's handset rings and answers, and the caller keeps their audio:
+	// they hear the specialist's tone, and the specialist hears theirs.
+	do(t, op, 10*time.Second, "«Перевести» to 2001",
+		chromedp.WaitVisible(chromedp.CSS(`form.transfer-by-extension`)),
+		// From the page's own script, in one step: the event stream may replace #softphone between
+		// filling the field and clicking.
+		chromedp.Evaluate[chromedp.Void](`(() => { const f = document.querySelector('form.transfer-by-extension');
+			f.querySelector('#transfer-extension').value = '2001'; f.querySelector('button[type=submit]').click(); })()`))
+	specCall, err := specPhone.Incoming(within(t, 20*time.Second))
+	if err != nil {
+		t.Fatalf("the specialist's handset was not rung by the transfer from the page: %v (page says %q)", err, textOf(op, "#transfer-result"))
+	}
+	if err := caller.WaitTone(within(t, 20*time.Second), SpecialistTone); err != nil {
+		t.Errorf("after the transfer from the page the caller does not hear the specialist: %v", err)
+	}
+	if err := specCall.WaitTone(within(t, 10*time.Second), hotlinetest.CallerTone); err != nil {
+		t.Errorf("after the transfer from the page the specialist does not hear the caller: %v", err)
+	}
+	if _, err := d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
+		return hotlinetest.Presence(st, "2001") == hotline.PresenceTalking && hotlinetest.Presence(st, ext) != hotline.PresenceTalking
+	}); err != nil {
+		t.Errorf("presence after the transfer from the page: %v", err)
+	}
 	if err := caller.Hangup(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := specCall.WaitEnd(within(t, 10*time.Second)); err != nil {
+		t.Errorf("the specialist's call did not end with the caller's: %v", err)
 	}
 	_, leg := waitLegEnded(t, d, number)
 	c, legs := callOf(t, d, number)
@@ -205,10 +253,7 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 		t.Fatalf("no recorded leg of the softphone's operator in call %d (last leg %+v)", c.ID, leg)
 	}
 	path := d.RecordingPath(opLeg.RecordingName, "wav")
-	var (
-		rec *sipphone.WAV
-		err error
-	)
+	var rec *sipphone.WAV
 	for i := 0; i < 50; i++ { // the file is closed when the bridge ends
 		if rec, err = sipphone.LoadWAV(path); err == nil && len(rec.Samples) > 8000 {
 			break
