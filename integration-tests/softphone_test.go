@@ -42,7 +42,8 @@ func softphoneWebSocket(t *testing.T, sb sandbox.Config) string {
 
 // TestSoftphoneCredentials: the provisioner pushes a WebRTC endpoint for an extension that is no
 // handset, and its password lets a SIP phone register; a new issue replaces it (the old one is
-// refused), revocation and lapse refuse the last one, and a handset's extension is refused.
+// refused), revocation and lapse refuse the last one, and a handset's extension is refused. Pruned
+// (its operator out of service), the softphone is deleted from Asterisk and registers no more.
 func TestSoftphoneCredentials(t *testing.T) {
 	sb, err := sandbox.Load()
 	if err != nil {
@@ -103,6 +104,32 @@ func TestSoftphoneCredentials(t *testing.T) {
 	// A handset's extension stays the handset.
 	if _, err := p.Issue(ctx, "1001"); !errors.Is(err, softphone.ErrHandset) || hotline.ErrorCode(err) != hotline.ECONFLICT {
 		t.Errorf("issue for handset 1001: %v, want ErrHandset (ECONFLICT)", err)
+	}
+	// The operator leaves service: Prune (the daemon's, with the journal's operators in service)
+	// deletes the softphone from Asterisk, so even a freshly issued password cannot register.
+	third, err := p.Issue(ctx, ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := register(third.Password); err != nil {
+		t.Fatalf("the issued password is refused: %v", err)
+	}
+	if err := p.Prune(ctx, []string{"9202"}); err != nil {
+		t.Fatalf("Prune: %v", err)
+	}
+	if err := register(third.Password); err == nil {
+		t.Error("the softphone of an operator out of service still registers after Prune")
+	}
+	if err := p.Remove(ctx, ext); err != nil {
+		t.Errorf("Remove of a softphone already gone: %v (Asterisk's 404 is no error)", err)
+	}
+	if err := p.Remove(ctx, "1001"); !errors.Is(err, softphone.ErrHandset) {
+		t.Errorf("Remove of handset 1001: %v, want ErrHandset (Asterisk's files are read-only)", err)
+	}
+	if ph, err := sipphone.New(ctx, sipphone.Config{Server: sb.SIPAddr, User: "1001", Password: sb.HandsetPassword}); err != nil {
+		t.Errorf("handset 1001 no longer registers after a Remove was refused: %v", err)
+	} else {
+		ph.Close()
 	}
 }
 
