@@ -21,6 +21,7 @@ import (
 	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
 	"github.com/hotline-dev/hotline/integration-tests/sandbox"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/softphone"
 	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/hotline-dev/hotline/web/browsertest"
@@ -340,6 +341,23 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 	t.Logf("the caller's call ended %v after the cut: %v", time.Since(cutAt).Round(time.Second), end)
 	if _, leg3 := waitLegEnded(t, d, number3); leg3.End != hotline.LegFailed || leg3.OperatorID != opID {
 		t.Errorf("the journal's leg after the cut: %+v; want the operator's leg ended %q", leg3, hotline.LegFailed)
+	}
+	// And why: the call's history says Asterisk cut it, on which side, with the cause.
+	c3, _ := callOf(t, d, number3)
+	var cutSide string
+	waitFor(t, 10*time.Second, "the cut in the call's history", func() bool {
+		evs, err := d.Store.History(ctx, journal.HistoryFilter{Entity: journal.CallEntity, EntityID: strconv.FormatInt(c3.ID, 10)})
+		for _, e := range evs {
+			if err == nil && e.Action == "cut by Asterisk" {
+				t.Logf("the call's history: %s %+v", e.Action, e.Changes)
+				cutSide = e.Changes[0].To
+				return true
+			}
+		}
+		return false
+	})
+	if cutSide != string(hotline.SideOperator) {
+		t.Errorf("cut on the %q side, want the operator's (the softphone's media stopped)", cutSide)
 	}
 
 	// A computer without a microphone: the page says so at once, not when a call rings.

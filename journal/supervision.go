@@ -61,3 +61,20 @@ func (s *Store) NoteSupervision(ctx context.Context, n Supervision) error {
 		return s.record(ctx, tx, hotline.Actor{Login: n.By}, CallEntity, call.ID, 0, "supervision "+n.What, changes)
 	})
 }
+
+// NoteCallCut writes in the history of call channel that Asterisk hung up the channel of side
+// ("caller" or "operator") by itself, with the Q.850 cause of its hangup request: the leg says
+// "failed", the history says what happened (e.g. a softphone whose media stopped).
+func (s *Store) NoteCallCut(ctx context.Context, channel, side string, cause int) error {
+	if side != string(hotline.SideCaller) && side != string(hotline.SideOperator) {
+		return hotline.Errorf(hotline.EINVALID, "a call is cut on the caller's or the operator's side, not %q", clip(side))
+	}
+	return s.write(ctx, "note a cut call", func(tx *sqlx.Tx) error {
+		call, err := callByChannel(ctx, tx, channel)
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, hotline.SystemActor, CallEntity, call.ID, 0, "cut by Asterisk",
+			[]Change{{Field: "side", To: side}, {Field: "cause", To: strconv.Itoa(cause)}})
+	})
+}

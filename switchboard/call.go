@@ -523,6 +523,7 @@ func (s *Switchboard) saveLeg(c *call) {
 // (cut.go), then the ordinary end; a cut mark on a channel that is no caller's or offer's is only
 // dropped, and one on a transfer target's handset (never set) is left.
 func (s *Switchboard) onChannelGone(ch string, cause int) {
+	defer delete(s.cutCause, ch) // read, if at all, by cutChannelGone below
 	switch own := s.ownerOf(ch); own.kind {
 	case ownedByTransfer:
 		s.transferChannelGone(ch, cause)

@@ -86,6 +86,7 @@ type fakeJournal struct {
 	forwarded  []CaseForwarded
 	notes      []CaseCallback        // workplace call-backs noted on cases, in order
 	supervised []Supervised          // administrators listening: each step, in order
+	cuts       []CallCut             // calls Asterisk cut
 	rings      []hotline.RingAttempt // unanswered offers, in order
 	open       []hotline.Leg         // what OpenLegs returns
 	waiting    []hotline.Leg         // what WaitingCallbacks returns
@@ -145,6 +146,9 @@ func (j *fakeJournal) Write(ctx context.Context, w Write) (Filed, error) {
 		return Filed{}, nil
 	case w.Supervised != nil:
 		j.supervised = append(j.supervised, *w.Supervised)
+		return Filed{}, nil
+	case w.Cut != nil:
+		j.cuts = append(j.cuts, *w.Cut)
 		return Filed{}, nil
 	case w.Ring != nil:
 		if err := w.Ring.Validate(); err != nil {

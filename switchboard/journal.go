@@ -102,6 +102,17 @@ type Write struct {
 	// Supervised: an administrator began listening to call CallID, changed how, or stopped
 	// (supervise.go): written in the call's history.
 	Supervised *Supervised `json:"supervised,omitempty"`
+	// Cut: Asterisk cut call CallID (its leg ends "failed"): written in the call's history with
+	// the side and the cause.
+	Cut *CallCut `json:"cut,omitempty"`
+}
+
+// CallCut: Asterisk hung up a channel of call CallID by itself (a restart, a softphone whose media
+// stopped: rtp_timeout): Side is whose channel, Cause the Q.850 cause of its hangup request.
+type CallCut struct {
+	CallID string          `json:"call_id"`
+	Side   hotline.LegSide `json:"side"`
+	Cause  int             `json:"cause,omitempty"`
 }
 
 // Supervised: administrator By, on their device Extension, listens to operator OperatorID's
@@ -207,6 +218,8 @@ func (w Write) Kind() string {
 		return "ring attempt"
 	case w.Supervised != nil:
 		return "supervision"
+	case w.Cut != nil:
+		return "call cut"
 	}
 	return ""
 }
@@ -240,6 +253,8 @@ func (w Write) Call() string {
 		return w.Ring.CallID
 	case w.Supervised != nil:
 		return w.Supervised.CallID
+	case w.Cut != nil:
+		return w.Cut.CallID
 	}
 	return ""
 }

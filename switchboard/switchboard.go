@@ -75,6 +75,7 @@ type Switchboard struct {
 	suspect     map[string]bool         // calls live when the connection dropped: Inventory says which survive
 	transfers   map[string]*transfer    // transfers under way, by the target's channel id (transfer.go)
 	cut         map[string]bool         // channels Asterisk is hanging up by itself (cut.go)
+	cutCause    map[string]int          // the cause Asterisk gave for each, for the call's history
 	consults    map[string]*consult     // consultation calls, by both of their channels (consult.go)
 	forwards    map[int64]forwardable   // each operator's last transfer, for *26 (forward.go)
 	counts      caseCounts              // operators' cases in work, read from the journal (limits.go)
@@ -118,6 +119,7 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		dialing:     make(map[string]*pendingCallback),
 		transfers:   make(map[string]*transfer),
 		cut:         make(map[string]bool),
+		cutCause:    make(map[string]int),
 		consults:    make(map[string]*consult),
 		forwards:    make(map[int64]forwardable),
 		listening:   make(map[string]*supervision),

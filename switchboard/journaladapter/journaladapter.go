@@ -78,6 +78,8 @@ func (j Journal) write(ctx context.Context, w switchboard.Write) (switchboard.Fi
 		n := w.Supervised
 		err = j.Store.NoteSupervision(ctx, journal.Supervision{Channel: n.CallID, OperatorID: n.OperatorID, By: n.By,
 			Extension: n.Extension, What: n.What, Why: n.Why})
+	case w.Cut != nil:
+		err = j.Store.NoteCallCut(ctx, w.Cut.CallID, string(w.Cut.Side), w.Cut.Cause)
 	case w.Mark.Spool != "":
 		err = j.Store.ClaimWriteMark(ctx)
 	default:

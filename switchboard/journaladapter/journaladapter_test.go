@@ -329,3 +329,31 @@ func TestSupervisionThroughAdapter(t *testing.T) {
 		}
 	}
 }
+
+// A call Asterisk cut is in the call's history by the system, with the side and the cause.
+func TestCallCutThroughAdapter(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	j := Journal{Store: store}
+	if _, err := j.Write(ctx, switchboard.Write{StartCall: &switchboard.CallStart{CallID: "c1", ArrivedAt: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Write(ctx, switchboard.Write{Cut: &switchboard.CallCut{CallID: "c1", Side: hotline.SideOperator, Cause: 16}}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := store.CallRef(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := store.History(ctx, journal.HistoryFilter{Entity: journal.CallEntity, EntityID: strconv.FormatInt(id, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 1 || hist[0].Action != "cut by Asterisk" || hist[0].Actor != "system" ||
+		!slices.Equal(hist[0].Changes, []journal.Change{{Field: "side", To: "operator"}, {Field: "cause", To: "16"}}) {
+		t.Errorf("history = %+v", hist)
+	}
+	if _, err := j.Write(ctx, switchboard.Write{Cut: &switchboard.CallCut{CallID: "c1", Side: "nobody"}}); hotline.ErrorCode(err) != hotline.EINVALID {
+		t.Errorf("a cut on no side: %v", err)
+	}
+}
