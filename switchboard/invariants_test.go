@@ -17,7 +17,7 @@ import (
 // calls, no caller offered twice or lost from the queue, presence agreeing with the facts, and
 // every ended call written with how it ended.
 func TestInvariantsUnderRandomEvents(t *testing.T) {
-	dials := 0 // callbacks dialled over all runs: the sequences must reach that path too
+	dials := 0  // callbacks dialled over all runs: the sequences must reach that path too
 	snoops := 0 // snoop channels made for an administrator listening (supervise.go): the same
 	defer func() {
 		if dials == 0 && !t.Failed() {
