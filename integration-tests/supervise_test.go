@@ -30,8 +30,9 @@ const leakFrames = 10
 // An administrator listens to a conversation, whispers to the operator, then barges in, on their
 // own handset, through the control socket (the board's request): three real SIP phones, each with
 // its tone. Listening, the administrator hears the caller and the operator and neither hears them;
-// whispering, the operator hears them and the caller does not; barging, both do. The caller
-// hanging up ends the administrator's call, and every step is in the call's history.
+// whispering, the operator hears them and the caller does not; barging, both do. Stopping ends the
+// administrator's call and the conversation goes on; listening again, the caller hanging up ends
+// the administrator's call; every step is in the call's history.
 func TestSupervisorListensWhispersBarges(t *testing.T) {
 	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, nil)
 	ctx := within(t, 3*time.Minute)
@@ -154,7 +155,31 @@ func TestSupervisorListensWhispersBarges(t *testing.T) {
 		t.Errorf("barging, the operator does not hear the administrator: %v", err)
 	}
 
-	// The caller hangs up: the administrator's call ends with the conversation.
+	// Stop: the administrator's call ends, the conversation goes on.
+	if err := d.API.Listen(ctx, callID, switchboard.ListenStop); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if _, err := sup.WaitEnd(within(t, 15*time.Second)); err != nil {
+		t.Errorf("stopped, the administrator's call did not end: %v", err)
+	}
+	if err := heardMore(within(t, 10*time.Second), op, superCallerTone, op.Stats().Tones[superCallerTone]); err != nil {
+		t.Errorf("after the stop, the operator no longer hears the caller: %v", err)
+	}
+	if err := heardMore(within(t, 10*time.Second), caller, superOperatorTone, caller.Stats().Tones[superOperatorTone]); err != nil {
+		t.Errorf("after the stop, the caller no longer hears the operator: %v", err)
+	}
+
+	// Listening again, then the caller hangs up: the administrator's call ends with the conversation.
+	if err := d.API.Listen(ctx, callID, switchboard.ListenSilent); err != nil {
+		t.Fatalf("listen again: %v", err)
+	}
+	sup, err = supPhone.Incoming(within(t, 15*time.Second))
+	if err != nil {
+		t.Fatalf("the administrator's handset was not rung again: %v", err)
+	}
+	if err := heardMore(within(t, 15*time.Second), sup, superCallerTone, 0); err != nil {
+		t.Errorf("listening again, the administrator does not hear the caller: %v", err)
+	}
 	if err := caller.Hangup(within(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
@@ -167,12 +192,13 @@ func TestSupervisorListensWhispersBarges(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		steps = supervisionSteps(t, ctx, d, callID)
-		if len(steps) == 4 {
+		if len(steps) == 6 {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	want := []string{"supervision listen", "supervision whisper", "supervision barge", "supervision ended"}
+	want := []string{"supervision listen", "supervision whisper", "supervision barge", "supervision ended",
+		"supervision listen", "supervision ended"}
 	if strings.Join(steps, "; ") != strings.Join(want, "; ") {
 		t.Errorf("the call's history: %q, want %q", steps, want)
 	}
