@@ -2,17 +2,21 @@ package integrationtests
 
 import (
 	"context"
+	"fmt"
 	"os/user"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/switchboard"
+	"github.com/hotline-dev/hotline/web/browsertest"
 )
 
 // The tones of the supervision test: each phone sends its own, so each can prove whom it hears.
@@ -225,4 +229,80 @@ func supervisionSteps(t *testing.T, ctx context.Context, d *hotlinetest.Daemon, 
 		out = append(out, e.Action)
 	}
 	return out
+}
+
+// The board's buttons in a real browser: the administrator (whose device is handset 1009) opens
+// «Оперативная обстановка», presses «Слушать» on the talking operator's row, their handset rings
+// and hears the caller; the row says the call is listened to; «Завершить прослушивание» ends the
+// administrator's call while the conversation goes on.
+func TestSupervisorOnTheBoard(t *testing.T) {
+	r := startWorkplaceRig(t)
+	ctx := within(t, 3*time.Minute)
+	by, err := r.d.Store.Actor(ctx, "test-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.d.Store.UpdateOperator(ctx, by, r.adminID, func(o *hotline.Operator) error { o.Extension = "1009"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.d.API.ReloadOperators(ctx); err != nil {
+		t.Fatal(err)
+	}
+	supPhone, err := sipphone.New(within(t, 10*time.Second), sipphone.Config{Server: r.d.Sandbox.SIPAddr, User: "1009",
+		Password: r.d.Sandbox.HandsetPassword, Tone: supervisorTone, Detect: []float64{hotlinetest.CallerTone, hotlinetest.OperatorTone},
+		AutoAnswer: true, AnswerDelay: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { supPhone.Close() })
+
+	if !r.d.FeatureCode(r.opPhone, "*21") {
+		t.Fatal("operator login: no prompt")
+	}
+	caller, err := r.d.Caller("79001230881").Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := r.opPhone.Incoming(within(t, 20*time.Second))
+	if err != nil {
+		t.Fatalf("operator not rung: %v", err)
+	}
+	if err := in.Answer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := caller.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Fatalf("caller does not hear the operator: %v", err)
+	}
+
+	browser := browsertest.Start(t, 3*time.Minute)
+	admin := browsertest.Person(t, browser)
+	r.logIn(t, admin, "test-admin")
+	row := fmt.Sprintf(`#operators tr[data-operator="%d"]`, r.opID)
+	do(t, admin, 15*time.Second, "«Оперативная обстановка»", chromedp.Navigate(r.url+"/live"),
+		chromedp.WaitVisible(chromedp.CSS(row+` form.listen button[value="listen"]`)))
+	// From the page's own script: the event stream may replace the board between a query and a click.
+	clickNow(t, admin, row+` form.listen button[value="listen"]`)
+	sup, err := supPhone.Incoming(within(t, 15*time.Second))
+	if err != nil {
+		t.Fatalf("«Слушать» did not ring the administrator's handset: %v (page: %q)", err, textOf(admin, "main"))
+	}
+	if err := heardMore(within(t, 15*time.Second), sup, hotlinetest.CallerTone, 0); err != nil {
+		t.Errorf("the administrator does not hear the caller: %v", err)
+	}
+	waitFor(t, 10*time.Second, "the board says the call is listened to", func() bool {
+		return strings.Contains(textOf(admin, row), "прослушивается")
+	})
+	do(t, admin, 10*time.Second, "«Завершить прослушивание» shown",
+		chromedp.WaitVisible(chromedp.CSS(row+` form.listen button[value="stop"]`)))
+	clickNow(t, admin, row+` form.listen button[value="stop"]`)
+	if _, err := sup.WaitEnd(within(t, 15*time.Second)); err != nil {
+		t.Errorf("«Завершить прослушивание» did not end the administrator's call: %v", err)
+	}
+	if err := heardMore(within(t, 10*time.Second), caller, hotlinetest.OperatorTone, caller.Stats().Tones[hotlinetest.OperatorTone]); err != nil {
+		t.Errorf("after the stop, the caller no longer hears the operator: %v", err)
+	}
+	if n := caller.Stats().Tones[supervisorTone]; n > leakFrames {
+		t.Errorf("the caller heard the administrator (%d frames) though they only listened", n)
+	}
+	_ = caller.Hangup(within(t, 5*time.Second))
 }
