@@ -11,15 +11,16 @@ package switchboard
 type ownerKind int
 
 const (
-	ownedByNone        ownerKind = iota // not the switchboard's (a stranger, or gone)
-	ownedByTransfer                     // s.transfers: a transfer target's handset, ringing
-	ownedByConsult                      // s.consults: either side of a consultation
-	ownedByCallback                     // s.dialing: a caller being dialled back
-	ownedByCaller                       // s.calls: a caller (a called-back caller too, once answered)
-	ownedByOffer                        // s.offers: an operator's handset rung for, or talking to, a caller
-	ownedByFeature                      // s.features: a feature-code call
-	ownedByWrapUp                       // operator.wrapChannel: an operator's handset left in wrap-up
-	ownedBySupervision                  // s.supervisors: an administrator's device listening, or its snoop channel
+	ownedByNone     ownerKind = iota // not the switchboard's (a stranger, or gone)
+	ownedByTransfer                  // s.transfers: a transfer target's handset, ringing
+	ownedByConsult                   // s.consults: either side of a consultation
+	ownedByCallback                  // s.dialing: a caller being dialled back
+	ownedByCaller                    // s.calls: a caller (a called-back caller too, once answered)
+	ownedByOffer                     // s.offers: an operator's handset rung for, or talking to, a caller
+	ownedByFeature                   // s.features: a feature-code call
+	ownedByWrapUp                    // operator.wrapChannel: an operator's handset left in wrap-up
+
+	ownedBySupervision // s.supervisors: an administrator's device listening, or its snoop channel
 )
 
 func (k ownerKind) String() string {

@@ -64,13 +64,14 @@ type Malformed struct {
 	Err  error
 }
 
-func (Inbound) entry()          {}
-func (Offer) entry()            {}
-func (TransferTarget) entry()   {}
-func (Consult) entry()          {}
-func (Consulted) entry()        {}
-func (Callback) entry()         {}
-func (Feature) entry()          {}
+func (Inbound) entry()        {}
+func (Offer) entry()          {}
+func (TransferTarget) entry() {}
+func (Consult) entry()        {}
+func (Consulted) entry()      {}
+func (Callback) entry()       {}
+func (Feature) entry()        {}
+func (Malformed) entry()      {}
+
 func (SupervisorDevice) entry() {}
 func (SnoopChannel) entry()     {}
-func (Malformed) entry()        {}

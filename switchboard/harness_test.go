@@ -71,28 +71,29 @@ type delayed struct {
 }
 
 type fakeJournal struct {
-	operators  []hotline.Operator
-	cases      map[string]Filed // by caller number: what StartCall returns
-	started    []CallStart
-	legs       map[string]hotline.Leg // last SaveCallLeg by call id
-	outcomes   map[string]hotline.CallOutcome
-	messages   []string // calls whose caller left a message
-	connected  []CallbackConnected
-	saves      int
-	topics     []topicSet
-	delayed    []delayed
-	presence   []hotline.PresenceEvent // RecordPresence, in order
-	last       []hotline.PresenceEvent // what LastPresence returns
-	forwarded  []CaseForwarded
-	notes      []CaseCallback        // workplace call-backs noted on cases, in order
-	supervised []Supervised          // administrators listening: each step, in order
-	cuts       []CallCut             // calls Asterisk cut
-	rings      []hotline.RingAttempt // unanswered offers, in order
-	open       []hotline.Leg         // what OpenLegs returns
-	waiting    []hotline.Leg         // what WaitingCallbacks returns
-	inWork     map[int64]int         // what OpenCaseCounts returns
-	today      map[int64]int         // what AnsweredSince returns
-	scripts    map[int][]int64       // what Specialists returns, by topic number
+	operators []hotline.Operator
+	cases     map[string]Filed // by caller number: what StartCall returns
+	started   []CallStart
+	legs      map[string]hotline.Leg // last SaveCallLeg by call id
+	outcomes  map[string]hotline.CallOutcome
+	messages  []string // calls whose caller left a message
+	connected []CallbackConnected
+	saves     int
+	topics    []topicSet
+	delayed   []delayed
+	presence  []hotline.PresenceEvent // RecordPresence, in order
+	last      []hotline.PresenceEvent // what LastPresence returns
+	forwarded []CaseForwarded
+	notes     []CaseCallback        // workplace call-backs noted on cases, in order
+	rings     []hotline.RingAttempt // unanswered offers, in order
+	open      []hotline.Leg         // what OpenLegs returns
+	waiting   []hotline.Leg         // what WaitingCallbacks returns
+	inWork    map[int64]int         // what OpenCaseCounts returns
+	today     map[int64]int         // what AnsweredSince returns
+	scripts   map[int][]int64       // what Specialists returns, by topic number
+
+	supervised []Supervised // administrators listening: each step, in order
+	cuts       []CallCut    // calls Asterisk cut
 }
 
 var _ Journal = (*fakeJournal)(nil)

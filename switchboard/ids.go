@@ -31,20 +31,22 @@ import (
 type idKind int
 
 const (
-	idOffer             idKind = iota + 1 // <call>-op<n>
-	idTransfer                            // <call>-xf<n>
-	idConsult                             // <A2>-cs<n>
-	idCallback                            // <call>-cb<n>
-	idPlayback                            // <channel>-pb<n>
-	idGreeting                            // <call>-greeting
-	idBridge                              // <call>-bridge<n>
-	idConsultBridge                       // <A2>-cs<n>-bridge
-	idRecording                           // call-<call>-<n>
-	idMessage                             // message-<call>
-	idCallbackKey                         // callback:<call>
-	idSupervisor                          // <call>-sv<n>
-	idSnoop                               // <call>-sn<n>
-	idSupervisionBridge                   // <call>-sb<n>
+	idOffer         idKind = iota + 1 // <call>-op<n>
+	idTransfer                        // <call>-xf<n>
+	idConsult                         // <A2>-cs<n>
+	idCallback                        // <call>-cb<n>
+	idPlayback                        // <channel>-pb<n>
+	idGreeting                        // <call>-greeting
+	idBridge                          // <call>-bridge<n>
+	idConsultBridge                   // <A2>-cs<n>-bridge
+	idRecording                       // call-<call>-<n>
+	idMessage                         // message-<call>
+	idCallbackKey                     // callback:<call>
+
+	// An administrator listening (supervise.go).
+	idSupervisor        // <call>-sv<n>
+	idSnoop             // <call>-sn<n>
+	idSupervisionBridge // <call>-sb<n>
 )
 
 // numbered are the kinds written <of><tag><n>, by tag.
@@ -140,14 +142,15 @@ func cutNumber(s, tag string) (of string, n uint64, ok bool) {
 	return s[:i], n, true
 }
 
-func offerChannel(call string, n uint64) string      { return ourID{idOffer, call, n}.String() }
-func transferChannel(call string, n uint64) string   { return ourID{idTransfer, call, n}.String() }
-func consultChannel(a2 string, n uint64) string      { return ourID{idConsult, a2, n}.String() }
-func callbackChannel(call string, n uint64) string   { return ourID{idCallback, call, n}.String() }
-func playbackID(channel string, n uint64) string     { return ourID{idPlayback, channel, n}.String() }
-func callBridge(call string, n uint64) string        { return ourID{idBridge, call, n}.String() }
-func legRecording(call string, n uint64) string      { return ourID{idRecording, call, n}.String() }
-func messageRecording(call string) string            { return ourID{idMessage, call, 0}.String() }
+func offerChannel(call string, n uint64) string    { return ourID{idOffer, call, n}.String() }
+func transferChannel(call string, n uint64) string { return ourID{idTransfer, call, n}.String() }
+func consultChannel(a2 string, n uint64) string    { return ourID{idConsult, a2, n}.String() }
+func callbackChannel(call string, n uint64) string { return ourID{idCallback, call, n}.String() }
+func playbackID(channel string, n uint64) string   { return ourID{idPlayback, channel, n}.String() }
+func callBridge(call string, n uint64) string      { return ourID{idBridge, call, n}.String() }
+func legRecording(call string, n uint64) string    { return ourID{idRecording, call, n}.String() }
+func messageRecording(call string) string          { return ourID{idMessage, call, 0}.String() }
+
 func supervisorChannel(call string, n uint64) string { return ourID{idSupervisor, call, n}.String() }
 func snoopChannel(call string, n uint64) string      { return ourID{idSnoop, call, n}.String() }
 func supervisionBridge(call string, n uint64) string {

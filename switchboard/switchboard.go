@@ -55,32 +55,33 @@ type Switchboard struct {
 	outbox atomic.Pointer[journalOutbox] // Run's; nil in tests that drive the loop by hand
 
 	// Everything below is owned by the loop.
-	calls       map[string]*call      // by the caller's channel id
-	offers      map[string]*offer     // by the operator's channel id (ours, from Originate)
-	features    map[string]*feature   // feature-code calls, by channel id
-	playbacks   map[string]func(bool) // what to do when a playback ends, by playback id
-	recs        map[string]*call      // recordings in progress, by name
-	operators   map[int64]*operator
-	byExt       map[string]*operator
-	queue       routing.Queue
-	router      routing.Router
-	handle      routing.HandleTimes
-	lanes       map[string]*lane
-	callbacks   map[string]*pendingCallback // queued callbacks, by queue key (callback.go)
-	dialing     map[string]*pendingCallback // callbacks being dialled, by channel
-	draining    bool                        // new calls go back to the dialplan (drain.go)
-	drained     []drainWaiter               // Drain calls waiting for the switchboard to empty
-	connected   bool
-	replaced    bool                    // another client took the ARI application over (Replaced): act on Asterisk no more
-	suspect     map[string]bool         // calls live when the connection dropped: Inventory says which survive
-	transfers   map[string]*transfer    // transfers under way, by the target's channel id (transfer.go)
-	cut         map[string]bool         // channels Asterisk is hanging up by itself (cut.go)
-	cutCause    map[string]int          // the cause Asterisk gave for each, for the call's history
-	consults    map[string]*consult     // consultation calls, by both of their channels (consult.go)
-	forwards    map[int64]forwardable   // each operator's last transfer, for *26 (forward.go)
-	counts      caseCounts              // operators' cases in work, read from the journal (limits.go)
-	listening   map[string]*supervision // administrators listening, by the call's id (supervise.go)
+	calls     map[string]*call      // by the caller's channel id
+	offers    map[string]*offer     // by the operator's channel id (ours, from Originate)
+	features  map[string]*feature   // feature-code calls, by channel id
+	playbacks map[string]func(bool) // what to do when a playback ends, by playback id
+	recs      map[string]*call      // recordings in progress, by name
+	operators map[int64]*operator
+	byExt     map[string]*operator
+	queue     routing.Queue
+	router    routing.Router
+	handle    routing.HandleTimes
+	lanes     map[string]*lane
+	callbacks map[string]*pendingCallback // queued callbacks, by queue key (callback.go)
+	dialing   map[string]*pendingCallback // callbacks being dialled, by channel
+	draining  bool                        // new calls go back to the dialplan (drain.go)
+	drained   []drainWaiter               // Drain calls waiting for the switchboard to empty
+	connected bool
+	replaced  bool                  // another client took the ARI application over (Replaced): act on Asterisk no more
+	suspect   map[string]bool       // calls live when the connection dropped: Inventory says which survive
+	transfers map[string]*transfer  // transfers under way, by the target's channel id (transfer.go)
+	cut       map[string]bool       // channels Asterisk is hanging up by itself (cut.go)
+	consults  map[string]*consult   // consultation calls, by both of their channels (consult.go)
+	forwards  map[int64]forwardable // each operator's last transfer, for *26 (forward.go)
+	counts    caseCounts            // operators' cases in work, read from the journal (limits.go)
+	// Administrators listening (supervise.go), and the causes of the cuts above (cut.go).
+	listening   map[string]*supervision // by the call's id
 	supervisors map[string]*supervision // the same, by the administrator's and the snoop channel
+	cutCause    map[string]int          // the cause Asterisk gave for each cut channel, for the call's history
 	// Reconciliation with a previous run at the first inventory (reconcile.go).
 	reconciled bool
 	legsLoaded bool
@@ -105,26 +106,27 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 	}
 	s := &Switchboard{
 		cfg: cfg, tel: tel, jr: jr, clock: clock, log: log, metrics: noMetrics{},
-		inbox:       make(chan message, 256),
-		done:        make(chan struct{}),
-		calls:       make(map[string]*call),
-		offers:      make(map[string]*offer),
-		features:    make(map[string]*feature),
-		playbacks:   make(map[string]func(bool)),
-		recs:        make(map[string]*call),
-		operators:   make(map[int64]*operator),
-		byExt:       make(map[string]*operator),
-		lanes:       make(map[string]*lane),
-		callbacks:   make(map[string]*pendingCallback),
-		dialing:     make(map[string]*pendingCallback),
-		transfers:   make(map[string]*transfer),
-		cut:         make(map[string]bool),
-		cutCause:    make(map[string]int),
-		consults:    make(map[string]*consult),
-		forwards:    make(map[int64]forwardable),
+		inbox:     make(chan message, 256),
+		done:      make(chan struct{}),
+		calls:     make(map[string]*call),
+		offers:    make(map[string]*offer),
+		features:  make(map[string]*feature),
+		playbacks: make(map[string]func(bool)),
+		recs:      make(map[string]*call),
+		operators: make(map[int64]*operator),
+		byExt:     make(map[string]*operator),
+		lanes:     make(map[string]*lane),
+		callbacks: make(map[string]*pendingCallback),
+		dialing:   make(map[string]*pendingCallback),
+		transfers: make(map[string]*transfer),
+		cut:       make(map[string]bool),
+		consults:  make(map[string]*consult),
+		forwards:  make(map[int64]forwardable),
+		connected: true, // until the adapter says otherwise: it delivers Disconnected first if it must
+
 		listening:   make(map[string]*supervision),
 		supervisors: make(map[string]*supervision),
-		connected:   true, // until the adapter says otherwise: it delivers Disconnected first if it must
+		cutCause:    make(map[string]int),
 	}
 	s.router.Rules = cfg.Routing // validated with cfg
 	return s, nil
