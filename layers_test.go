@@ -22,6 +22,7 @@ func TestImportRules(t *testing.T) {
 	}{
 		{"", io},
 		{"routing", io},
+		{"informing", io},
 		{"switchboard", []string{"config", "daemon", "cmd", "journal", "ari", "ami", "control"}},
 	}
 	for _, tt := range tests {

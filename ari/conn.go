@@ -89,6 +89,12 @@ type Conn struct {
 	reconnects  atomic.Uint64
 	connected   atomic.Bool
 	deliverWait atomic.Bool // the reader is waiting on a full buffer (pings would time out: skip them)
+	eventBytes  atomic.Uint64
+
+	// Per event type and per REST operation: what a call costs Asterisk to say and hotline to ask.
+	countMu  sync.Mutex
+	byType   map[string]uint64
+	requests map[string]uint64
 
 	mu          sync.Mutex
 	node        string          // asterisk_id of the last connected Asterisk
@@ -176,6 +182,9 @@ type Stats struct {
 	SlowConsumer    uint64 // times it waited longer than SlowConsumerTimeout and dropped the websocket
 	Reconnects      uint64
 	Connected       bool
+	EventBytes      uint64            // websocket payload bytes read (the JSON hotline decodes)
+	EventsByType    map[string]uint64 // events read, by ARI type
+	Requests        map[string]uint64 // REST requests sent, by operation (answer, originate...)
 }
 
 // Stats returns the current counters.
@@ -184,7 +193,28 @@ func (c *Conn) Stats() Stats {
 		Depth: len(c.events), Capacity: cap(c.events),
 		Delivered: c.delivered.Load(), Unknown: c.unknown.Load(), BufferFull: c.bufferFull.Load(),
 		SlowConsumer: c.slow.Load(), Reconnects: c.reconnects.Load(), Connected: c.connected.Load(),
+		EventBytes: c.eventBytes.Load(), EventsByType: c.copyCounts(c.byType), Requests: c.copyCounts(c.requests),
 	}
+}
+
+func (c *Conn) copyCounts(m map[string]uint64) map[string]uint64 {
+	c.countMu.Lock()
+	defer c.countMu.Unlock()
+	out := make(map[string]uint64, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// count adds one to key in m (byType or requests).
+func (c *Conn) count(m *map[string]uint64, key string) {
+	c.countMu.Lock()
+	if *m == nil {
+		*m = map[string]uint64{}
+	}
+	(*m)[key]++
+	c.countMu.Unlock()
 }
 
 // Run keeps the application's websocket connected until ctx ends, delivering events to Events, and
@@ -315,6 +345,8 @@ func (c *Conn) read(ctx context.Context, ws *websocket.Conn, first Event) error 
 			return fmt.Errorf("ari: read websocket: %w", err)
 		}
 		ev := Decode(data)
+		c.eventBytes.Add(uint64(len(data)))
+		c.count(&c.byType, ev.GetType())
 		if u, ok := ev.(*Unknown); ok {
 			c.unknown.Add(1)
 			c.logUnknown(u)

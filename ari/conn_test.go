@@ -337,17 +337,29 @@ func TestMetrics(t *testing.T) {
 	got := map[string]float64{}
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
-			if l := m.GetLabel(); len(l) != 1 || l[0].GetName() != "app" || l[0].GetValue() != "app" {
-				t.Errorf("%s labels %v, want app=app", mf.GetName(), l)
+			name := mf.GetName()
+			var app bool
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "app" {
+					app = l.GetValue() == "app"
+				} else {
+					name += "{" + l.GetValue() + "}"
+				}
 			}
-			got[mf.GetName()] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
+			if !app {
+				t.Errorf("%s labels %v, want app=app", mf.GetName(), m.GetLabel())
+			}
+			got[name] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
 		}
 	}
+	bytes := float64(len(userEvent(1)) + len(`{"type":"Later"}`))
 	want := map[string]float64{
 		"hotline_ari_event_buffer_depth": 0, "hotline_ari_event_buffer_capacity": 7,
 		"hotline_ari_events_total": 3, "hotline_ari_events_unknown_total": 1,
 		"hotline_ari_event_buffer_full_total": 0, "hotline_ari_slow_consumer_total": 0,
 		"hotline_ari_reconnects_total": 0, "hotline_ari_connected": 1,
+		"hotline_ari_event_bytes_total":                      bytes,
+		"hotline_ari_events_by_type_total{ChannelUserevent}": 1, "hotline_ari_events_by_type_total{Later}": 1,
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("metrics %v, want %v", got, want)
@@ -447,5 +459,22 @@ func TestRedialRefusalEndsRun(t *testing.T) {
 	}
 	if want := []string{"Connected", "ChannelUserevent", "Disconnected"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("events %v, want %v", got, want)
+	}
+}
+
+func TestRESTKindDropsIDs(t *testing.T) {
+	tests := []struct{ method, path, want string }{
+		{"POST", "/channels", "POST channels"},
+		{"DELETE", "/channels/1700000000.12", "DELETE channels/{id}"},
+		{"POST", "/channels/1700000000.12/answer", "POST channels/{id}/answer"},
+		{"POST", "/channels/1700000000.12/play/1700000000.12-greeting", "POST channels/{id}/play/{id}"},
+		{"POST", "/bridges/b-1/record", "POST bridges/{id}/record"},
+		{"PUT", "/applications/hotline/eventFilter", "PUT applications/{id}/eventFilter"},
+		{"GET", "/asterisk/variable", "GET asterisk/variable"},
+	}
+	for _, tt := range tests {
+		if got := ari.RESTKind(tt.method, tt.path); got != tt.want {
+			t.Errorf("RESTKind(%s %s) = %q, want %q", tt.method, tt.path, got, tt.want)
+		}
 	}
 }

@@ -4,3 +4,6 @@ import "time"
 
 // Backoff exposes the reconnect delay to the tests.
 func Backoff(c *Conn, attempt int) time.Duration { return c.backoff(attempt) }
+
+// RESTKind exposes how requests are counted.
+func RESTKind(method, path string) string { return restKind(method, path) }

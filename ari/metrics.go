@@ -13,6 +13,9 @@ import "github.com/prometheus/client_golang/prometheus"
 //	hotline_ari_slow_consumer_total      times it gave up and dropped the websocket
 //	hotline_ari_reconnects_total         websocket reconnections
 //	hotline_ari_connected                1 while the websocket is up
+//	hotline_ari_event_bytes_total        websocket bytes read (the JSON decoded)
+//	hotline_ari_events_by_type_total     events read, labelled type=<ARI event type>
+//	hotline_ari_requests_total           REST requests sent, labelled kind="POST channels/answer"...
 func (c *Conn) Metrics() prometheus.Collector {
 	label := prometheus.Labels{"app": c.cfg.Application}
 	d := func(name, help string) *prometheus.Desc { return prometheus.NewDesc(name, help, nil, label) }
@@ -25,12 +28,17 @@ func (c *Conn) Metrics() prometheus.Collector {
 		d("hotline_ari_slow_consumer_total", "Times the ARI websocket was dropped because the consumer was too slow."),
 		d("hotline_ari_reconnects_total", "ARI websocket reconnections."),
 		d("hotline_ari_connected", "1 while the ARI websocket is connected."),
-	}}
+		d("hotline_ari_event_bytes_total", "ARI websocket bytes read."),
+	},
+		byType:   prometheus.NewDesc("hotline_ari_events_by_type_total", "ARI events read, by type.", []string{"type"}, label),
+		requests: prometheus.NewDesc("hotline_ari_requests_total", "ARI REST requests sent, by method and resource.", []string{"kind"}, label),
+	}
 }
 
 type metrics struct {
-	c     *Conn
-	descs [8]*prometheus.Desc
+	c                *Conn
+	descs            [9]*prometheus.Desc
+	byType, requests *prometheus.Desc
 }
 
 // Describe implements prometheus.Collector.
@@ -38,6 +46,8 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range m.descs {
 		ch <- d
 	}
+	ch <- m.byType
+	ch <- m.requests
 }
 
 // Collect implements prometheus.Collector.
@@ -54,7 +64,14 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	}{
 		{g, float64(s.Depth)}, {g, float64(s.Capacity)}, {c, float64(s.Delivered)}, {c, float64(s.Unknown)},
 		{c, float64(s.BufferFull)}, {c, float64(s.SlowConsumer)}, {c, float64(s.Reconnects)}, {g, up},
+		{c, float64(s.EventBytes)},
 	} {
 		ch <- prometheus.MustNewConstMetric(m.descs[i], v.t, v.v)
+	}
+	for typ, n := range s.EventsByType {
+		ch <- prometheus.MustNewConstMetric(m.byType, c, float64(n), typ)
+	}
+	for kind, n := range s.Requests {
+		ch <- prometheus.MustNewConstMetric(m.requests, c, float64(n), kind)
 	}
 }

@@ -121,6 +121,7 @@ func (c *Conn) send(ctx context.Context, r request) (*http.Response, error) {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
+	c.count(&c.requests, restKind(r.method, r.path))
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("ari: %s: %s %s: %w", r.op, r.method, r.path, err)
@@ -140,4 +141,17 @@ func (c *Conn) send(ctx context.Context, r request) (*http.Response, error) {
 		e.Message = strings.TrimSpace(string(raw))
 	}
 	return nil, e
+}
+
+// restKind names a request without its ids, for counting: "POST /channels/abc/play/p1" is
+// "POST channels/{id}/play/{id}". Resources are /name/{id}/action/{id}..., except /asterisk/...,
+// which takes no ids.
+func restKind(method, path string) string {
+	seg := strings.Split(strings.Trim(path, "/"), "/")
+	if seg[0] != "asterisk" {
+		for i := 1; i < len(seg); i += 2 {
+			seg[i] = "{id}"
+		}
+	}
+	return method + " " + strings.Join(seg, "/")
 }

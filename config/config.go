@@ -29,7 +29,10 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/hotline-dev/hotline/informing"
 	"github.com/hotline-dev/hotline/routing"
 	"github.com/hotline-dev/hotline/switchboard"
 	"go.yaml.in/yaml/v3"
@@ -46,6 +49,39 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 	Calls    Calls    `yaml:"calls"`
 	Shutdown Shutdown `yaml:"shutdown"`
+	Export   Export   `yaml:"export"`
+	// Informing is the progressive dialler of the informing campaigns (§7.1, docs/campaigns.md).
+	Informing Informing `yaml:"informing"`
+}
+
+// Informing is how hotline dials the informing campaigns' persons.
+type Informing struct {
+	Dial     string        `yaml:"dial"`      // endpoint the persons are dialled through, {number} replaced; "": no dialling
+	Ring     time.Duration `yaml:"ring"`      // how long a person's phone rings
+	Hours    string        `yaml:"hours"`     // calling hours, HH:MM-HH:MM, in TimeZone
+	TimeZone string        `yaml:"time_zone"` // the fund's time zone (IANA name)
+	Attempts int           `yaml:"attempts"`  // dialling attempts per person
+	Retry    time.Duration `yaml:"retry"`     // the wait after the first unanswered attempt, doubled after each next
+	RetryMax time.Duration `yaml:"retry_max"` // the longest wait
+}
+
+// Plan is the schedule the informing section describes (checked by Validate).
+func (i Informing) Plan() (informing.Plan, error) {
+	loc, err := time.LoadLocation(i.TimeZone)
+	if err != nil || i.TimeZone == "" {
+		return informing.Plan{}, fmt.Errorf("time zone %q: want an IANA name, e.g. Europe/Moscow", i.TimeZone)
+	}
+	h, err := informing.ParseHours(i.Hours, loc)
+	if err != nil {
+		return informing.Plan{}, err
+	}
+	if i.Attempts < 1 || i.Attempts > 10 {
+		return informing.Plan{}, fmt.Errorf("attempts %d: want 1 to 10", i.Attempts)
+	}
+	if i.Retry < time.Minute || i.RetryMax < i.Retry {
+		return informing.Plan{}, fmt.Errorf("retry %s, retry_max %s: want at least 1m, retry_max not below retry", i.Retry, i.RetryMax)
+	}
+	return informing.Plan{Hours: h, Retry: informing.Retry{Attempts: i.Attempts, First: i.Retry, Max: i.RetryMax}}, nil
 }
 
 // ARI is how to reach Asterisk's REST interface.
@@ -86,6 +122,16 @@ type Shutdown struct {
 	// Waiting: callers still waiting when hotline stops either stay (keep: music goes on, the next
 	// start queues them again in their order) or go to the dialplan's fallback (fallback).
 	Waiting string `yaml:"waiting"`
+}
+
+// Export is what the daemon exports as it goes (docs/reports.md).
+type Export struct {
+	// QueueLogFile: the daemon appends the queue_log to this file as the events become final, as
+	// Asterisk's app_queue writes its own, for an analyser that tails it; "": off. Rotate it with
+	// logrotate's copytruncate. The high-water mark is kept beside it (the file's name + ".mark").
+	QueueLogFile string `yaml:"queue_log_file"`
+	// QueueLogQueue is the queue's name in its lines (`hotline export queue-log --queue`).
+	QueueLogQueue string `yaml:"queue_log_queue"`
 }
 
 // Waiting callers at shutdown.
@@ -223,6 +269,9 @@ func Default() Config {
 		Web:      Web{Listen: "127.0.0.1:8080", TrustedProxies: []string{}},
 		Log:      Log{Level: "info", Format: "text"},
 		Shutdown: Shutdown{Drain: 0, Waiting: WaitingKeep},
+		Export:   Export{QueueLogQueue: "hotline"},
+		Informing: Informing{Ring: 30 * time.Second, Hours: "09:00-20:00", TimeZone: "Europe/Moscow",
+			Attempts: informing.DefaultRetry.Attempts, Retry: informing.DefaultRetry.First, RetryMax: informing.DefaultRetry.Max},
 		// The core's defaults (switchboard.DefaultConfig) as the file writes them; daemon's
 		// TestCallRules holds the two equal. Deriving these from the core would take a second
 		// mapping, the reverse of daemon.callRules, and the file's own keys (delayed answers,
@@ -643,6 +692,8 @@ func envVars() []envVar {
 		{"HOTLINE_SERVICE_LEVEL_TARGET", dur(func(c *Config) *time.Duration { return &c.Calls.ServiceLevelTarget })},
 		{"HOTLINE_SHUTDOWN_DRAIN", dur(func(c *Config) *time.Duration { return &c.Shutdown.Drain })},
 		{"HOTLINE_SHUTDOWN_WAITING", str(func(c *Config) *string { return &c.Shutdown.Waiting })},
+		{"HOTLINE_QUEUE_LOG_FILE", str(func(c *Config) *string { return &c.Export.QueueLogFile })},
+		{"HOTLINE_QUEUE_LOG_QUEUE", str(func(c *Config) *string { return &c.Export.QueueLogQueue })},
 	}
 }
 
@@ -689,6 +740,15 @@ func (c Config) Validate() error {
 
 func (c Config) validate(ps *problems) {
 	bad := ps.add
+	if _, err := c.Informing.Plan(); err != nil {
+		bad("informing", "%v", err)
+	}
+	if err := switchboard.CheckCallbackDial(c.Informing.Dial); err != nil {
+		bad("informing.dial", "%v", err)
+	}
+	if c.Informing.Ring < 5*time.Second || c.Informing.Ring > 5*time.Minute {
+		bad("informing.ring", "between 5s and 5m: %s", c.Informing.Ring)
+	}
 	for _, k := range []struct{ key, raw string }{{"ari.url", c.ARI.URL}, {"ari.websocket", c.ARI.Websocket}} {
 		key, raw := k.key, k.raw
 		shown := redactURL(raw)
@@ -737,6 +797,23 @@ func (c Config) validate(ps *problems) {
 	}
 	if c.Shutdown.Waiting != WaitingKeep && c.Shutdown.Waiting != WaitingFallback {
 		bad("shutdown.waiting", "keep or fallback: %q", c.Shutdown.Waiting)
+	}
+	if c.Export.QueueLogFile != "" && c.Journal.Path != "" {
+		for _, f := range append(journalFiles(c.Journal.Path), spoolFiles(c.Journal.SpoolPath())...) {
+			if absPath(c.Export.QueueLogFile) == absPath(f) || absPath(c.Export.QueueLogFile+".mark") == absPath(f) {
+				bad("export.queue_log_file", "%q is one of the journal's files (%s): name another file", c.Export.QueueLogFile, f)
+				break
+			}
+		}
+	}
+	if q := c.Export.QueueLogQueue; q == "" {
+		bad("export.queue_log_queue", "empty: give the queue's name, e.g. hotline")
+	} else if i := strings.IndexFunc(q, func(r rune) bool {
+		return !(r == '-' || r == '_' || r == '.' || unicode.IsLetter(r) || unicode.IsDigit(r))
+	}); i >= 0 {
+		// A | or a newline would forge queue_log lines.
+		r, _ := utf8.DecodeRuneInString(q[i:])
+		bad("export.queue_log_queue", "%q holds %q: a queue name is letters, digits, - _ and . only", q, r)
 	}
 	if c.API.Socket == "" {
 		bad("api.socket", "empty")
@@ -954,6 +1031,7 @@ func (c Config) checkHost(ps *problems) {
 	}
 	fileIn("journal.path", c.Journal.Path, "the journal")
 	fileIn("journal.spool", c.Journal.SpoolPath(), "the spool")
+	fileIn("export.queue_log_file", c.Export.QueueLogFile, "the queue_log")
 	if c.Journal.Path != "" && !ps.about("journal.spool") {
 		// The same file under another name: a link, or a linked directory.
 		if sameFile(c.Journal.SpoolPath(), c.Journal.Path) {

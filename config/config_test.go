@@ -65,6 +65,10 @@ func TestLoadRejects(t *testing.T) {
 		{"ari url", "ari:\n  url: 127.0.0.1:8088\n", nil, []string{"ari.url"}},
 		{"priority number", "calls:\n  priority_numbers: ['+7900', 'abc']\n", nil, []string{"priority_numbers[1]"}},
 		{"app with comma", "ari:\n  app: hot,line\n", nil, []string{"ari.app"}},
+		{"queue_log queue forging a line", "export:\n  queue_log_queue: \"hot|line\"\n", nil, []string{"export.queue_log_queue", "'|'"}},
+		{"queue_log queue empty", "export:\n  queue_log_queue: \"\"\n", nil, []string{"export.queue_log_queue", "empty"}},
+		{"queue_log file is the journal", "journal:\n  path: /var/lib/hotline/hotline.db\nexport:\n  queue_log_file: /var/lib/hotline/hotline.db\n", nil,
+			[]string{"export.queue_log_file", "journal's files"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,6 +22,9 @@
 //	POST /v1/operators/{id}/login
 //	POST /v1/operators/{id}/logout
 //	POST /v1/operators/{id}/callback      body {"number":"+7…","case_id":N}: dial the person for the operator
+//	POST /v1/operators/{id}/inform        body {"campaign_id":N}: «Начать информирование» (docs/campaigns.md)
+//	POST /v1/operators/{id}/inform-next   the person's result is saved: dial the next
+//	POST /v1/operators/{id}/inform-stop   stop informing
 //	POST /v1/operators/reload             re-read operators from the journal
 //	POST /v1/calls/{id}/transfer          body {"operator_id":N,"to":M}: N's caller on call id to M
 //	POST /v1/calls/{id}/listen            body {"mode":"listen|whisper|barge|stop"}: an administrator
@@ -73,6 +76,14 @@ type Switchboard interface {
 	Listen(ctx context.Context, by hotline.Actor, callID string, mode switchboard.ListenMode) error
 }
 
+// Informer is the progressive dialler of the informing campaigns (switchboard.Switchboard's); a
+// Switchboard without it answers the inform actions EUNAVAILABLE.
+type Informer interface {
+	StartInforming(ctx context.Context, by hotline.Actor, operatorID, campaignID int64) error
+	StopInforming(ctx context.Context, by hotline.Actor, operatorID int64) error
+	InformingNext(ctx context.Context, by hotline.Actor, operatorID int64) error
+}
+
 // Peer is the process at the other end of the socket, as the kernel reported it when it
 // connected.
 type Peer struct {
@@ -86,9 +97,18 @@ type Operators interface {
 	OperatorByLogin(ctx context.Context, login string) (hotline.Operator, error)
 }
 
+// Cases is the journal's case reader.
+type Cases interface {
+	Case(ctx context.Context, id int64) (hotline.Case, error)
+}
+
 // Authority says who a peer is.
 type Authority struct {
 	Operators Operators
+	// Cases reads the case a call-back is asked for: the request may call back only a case the
+	// actor may work on, and only the number the case holds (as the workplace's button does).
+	// Nil: call-backs are refused.
+	Cases Cases
 	// DaemonUID is the daemon's own account (os.Geteuid()): it may do anything the daemon does,
 	// so it is an administrator, as root is.
 	DaemonUID uint32
@@ -256,6 +276,10 @@ type listenRequest struct {
 	Mode switchboard.ListenMode `json:"mode"`
 }
 
+type informRequest struct {
+	CampaignID int64 `json:"campaign_id"`
+}
+
 type transferRequest struct {
 	OperatorID int64 `json:"operator_id"` // who talks with the caller now
 	To         int64 `json:"to"`
@@ -345,6 +369,7 @@ func (h *handler) operator(w http.ResponseWriter, r *http.Request, by hotline.Ac
 	action := r.PathValue("action")
 	var req pauseRequest
 	var cb callbackRequest
+	var inf informRequest
 	switch action {
 	case "pause":
 		if err := decode(r, &req, true); err != nil {
@@ -360,9 +385,14 @@ func (h *handler) operator(w http.ResponseWriter, r *http.Request, by hotline.Ac
 			h.fail(w, r, err)
 			return
 		}
-	case "resume", "login", "logout":
+	case "inform":
+		if err := decode(r, &inf, false); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	case "resume", "login", "logout", "inform-next", "inform-stop":
 	default:
-		h.fail(w, r, hotline.Errorf(hotline.ENOTFOUND, "no operator action %q (pause, resume, login, logout, callback)", action))
+		h.fail(w, r, hotline.Errorf(hotline.ENOTFOUND, "no operator action %q (pause, resume, login, logout, callback, inform, inform-next, inform-stop)", action))
 		return
 	}
 	ctx := r.Context()
@@ -386,7 +416,19 @@ func (h *handler) operator(w http.ResponseWriter, r *http.Request, by hotline.Ac
 	case "logout":
 		err = h.sb.Logout(ctx, by, id)
 	case "callback":
-		err = h.sb.CallBack(ctx, by, id, cb.Number, cb.CaseID)
+		err = h.callBack(ctx, by, id, cb)
+	case "inform", "inform-next", "inform-stop":
+		in, ok := h.sb.(Informer)
+		switch {
+		case !ok:
+			err = hotline.Errorf(hotline.EUNAVAILABLE, "this daemon dials no informing campaigns")
+		case action == "inform":
+			err = in.StartInforming(ctx, by, id, inf.CampaignID)
+		case action == "inform-next":
+			err = in.InformingNext(ctx, by, id)
+		default:
+			err = in.StopInforming(ctx, by, id)
+		}
 	}
 	if err != nil {
 		h.fail(w, r, err)
@@ -537,6 +579,21 @@ func (c *Client) CallBack(ctx context.Context, operatorID int64, number string, 
 	return c.call(ctx, http.MethodPost, fmt.Sprintf("/v1/operators/%d/callback", operatorID), callbackRequest{Number: number, CaseID: caseID}, nil)
 }
 
+// StartInforming is «Начать информирование» for operator operatorID on campaign campaignID.
+func (c *Client) StartInforming(ctx context.Context, operatorID, campaignID int64) error {
+	return c.call(ctx, http.MethodPost, fmt.Sprintf("/v1/operators/%d/inform", operatorID), informRequest{CampaignID: campaignID}, nil)
+}
+
+// InformingNext tells the dialler that operatorID saved the person's result.
+func (c *Client) InformingNext(ctx context.Context, operatorID int64) error {
+	return c.call(ctx, http.MethodPost, fmt.Sprintf("/v1/operators/%d/inform-next", operatorID), nil, nil)
+}
+
+// StopInforming stops operatorID's informing.
+func (c *Client) StopInforming(ctx context.Context, operatorID int64) error {
+	return c.call(ctx, http.MethodPost, fmt.Sprintf("/v1/operators/%d/inform-stop", operatorID), nil, nil)
+}
+
 // ReloadOperators makes the daemon re-read operators from the journal.
 func (c *Client) ReloadOperators(ctx context.Context) error {
 	return c.call(ctx, http.MethodPost, "/v1/operators/reload", nil, nil)
@@ -599,4 +656,30 @@ func (c *Client) do(ctx context.Context, method, path string, in any) (*http.Res
 		return nil, &hotline.Error{Code: e.Code, Message: e.Message}
 	}
 	return resp, nil
+}
+
+// callBack asks the switchboard to call back the case's caller for operator id, under the rules
+// of the workplace's «Перезвонить»: a case the actor may work on, the number the case holds.
+func (h *handler) callBack(ctx context.Context, by hotline.Actor, id int64, cb callbackRequest) error {
+	if h.auth.Cases == nil {
+		return hotline.Errorf(hotline.EUNAVAILABLE, "call-backs need the journal's cases, which this API was not given")
+	}
+	if cb.CaseID <= 0 {
+		return hotline.Errorf(hotline.EINVALID, "a call-back is asked for a case: case_id must be a positive number, not %d", cb.CaseID)
+	}
+	c, err := h.auth.Cases.Case(ctx, cb.CaseID)
+	if err != nil {
+		return fmt.Errorf("call-back: read case %d: %w", cb.CaseID, err)
+	}
+	if err := c.Editable(by); err != nil {
+		return err
+	}
+	number := cb.Number
+	if number == "" {
+		number = c.CallerNumber
+	}
+	if number == "" || number != c.CallerNumber {
+		return hotline.Errorf(hotline.EINVALID, "case %s holds the number %q: a call-back dials the case's own number", c.Label(), c.CallerNumber)
+	}
+	return h.sb.CallBack(ctx, by, id, number, c.ID)
 }

@@ -109,11 +109,28 @@ var operators = fakeOperators{
 	11: {ID: 11, Name: "Никто", Login: "nobody", Role: hotline.RoleOperator, Active: true},
 }
 
+// cases are the journal's cases a call-back may be asked for.
+var cases = fakeCases{
+	5:  {ID: 5, Number: "2026-000005", OwnerID: 7, Status: hotline.StatusInProgress, CallerNumber: "+79001234567"},
+	6:  {ID: 6, Number: "2026-000006", OwnerID: 7, Status: hotline.StatusUnderReview, CallerNumber: "+79001234567"},
+	42: {ID: 42, Number: "2026-000042", OwnerID: 8, Status: hotline.StatusDelayedAnswer, CallerNumber: "+79001234567"},
+}
+
+type fakeCases map[int64]hotline.Case
+
+func (f fakeCases) Case(_ context.Context, id int64) (hotline.Case, error) {
+	c, ok := f[id]
+	if !ok {
+		return hotline.Case{}, hotline.Errorf(hotline.ENOTFOUND, "no case %d", id)
+	}
+	return c, nil
+}
+
 // authority maps the test's accounts: 0 root, 500 the daemon's account, 1001.. operators' logins;
 // any other uid has no name. The process running the test is its own daemon (an administrator).
 func authority() Authority {
 	names := map[uint32]string{0: "root", 500: "hotline", 1001: "ivanova", 1002: "petrov", 1003: "admin", 1004: "stranger", 1005: "gone"}
-	return Authority{Operators: operators, DaemonUID: 500, UserName: func(uid uint32) (string, error) {
+	return Authority{Operators: operators, Cases: cases, DaemonUID: 500, UserName: func(uid uint32) (string, error) {
 		if uid == uint32(os.Getuid()) && uid != 0 {
 			return "tester", nil
 		}
@@ -336,6 +353,10 @@ func TestAuthorisation(t *testing.T) {
 		{"an administrator listens to a call", admin, "", "POST", "/v1/calls/c1/listen", 200, "listen c1 whisper by admin"},
 		{"root listens to a call", root, "", "POST", "/v1/calls/c1/listen", 200, "listen c1 whisper by root"},
 		{"an operator may not listen", ivanova, "admin", "POST", "/v1/calls/c1/listen", 403, ""},
+		{"an operator may not call back a colleague's case", petrov, "", "POST", "/v1/operators/8/callback", 403, ""},
+		{"nor another number than the case's", ivanova, "", "POST", "/v1/operators/7/callback?body=other", 400, ""},
+		{"nor a case under review", ivanova, "", "POST", "/v1/operators/7/callback?body=review", 409, ""},
+		{"nor a case that does not exist", ivanova, "", "POST", "/v1/operators/7/callback?body=missing", 404, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -349,6 +370,12 @@ func TestAuthorisation(t *testing.T) {
 				body = strings.NewReader(`{"number":"+79001234567","case_id":5}`)
 			case strings.HasSuffix(tt.path, "/listen"):
 				body = strings.NewReader(`{"mode":"whisper"}`)
+			case strings.HasSuffix(tt.path, "/callback?body=other"):
+				body = strings.NewReader(`{"number":"+79007654321","case_id":5}`)
+			case strings.HasSuffix(tt.path, "/callback?body=review"):
+				body = strings.NewReader(`{"number":"+79001234567","case_id":6}`)
+			case strings.HasSuffix(tt.path, "/callback?body=missing"):
+				body = strings.NewReader(`{"number":"+79001234567","case_id":77}`)
 			}
 			req := httptest.NewRequestWithContext(withPeer(context.Background(), Peer{UID: tt.uid, PID: 4242}), tt.method, tt.path, body)
 			if tt.claim != "" {

@@ -135,6 +135,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	if err != nil {
 		return hotline.Errorf(hotline.EINVALID, "%v", err)
 	}
+	sbCfg.InformDial, sbCfg.InformRing = cfg.Informing.Dial, cfg.Informing.Ring
 	jr := journaladapter.Journal{Store: store, DelayedAnswers: journal.DelayedAnswerRule{
 		ToCaseOwner: cfg.Calls.DelayedAnswerOwner != "administrators", Due: cfg.Calls.DelayedAnswerDue}}
 	sb, err := switchboard.New(sbCfg, ariadapter.Telephony{Conn: conn}, jr, switchboard.SystemClock{}, log)
@@ -142,6 +143,11 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
 	}
 	sb.SetSpool(sp)
+	plan, err := cfg.Informing.Plan()
+	if err != nil {
+		return hotline.Errorf(hotline.EINVALID, "informing: %v", err)
+	}
+	sb.SetCampaigns(journaladapter.Campaigns{Store: store, Plan: plan})
 	reg.MustRegister(newCollector(sb), conn.Metrics())
 	calls := newCallMetrics()
 	reg.MustRegister(calls.collectors()...)
@@ -157,7 +163,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	}
 	// Who asks through the socket is the peer's account, mapped to an operator by the journal;
 	// root and the daemon's own account are administrators (control.Authority).
-	auth := control.Authority{Operators: store, DaemonUID: uint32(os.Geteuid())}
+	auth := control.Authority{Operators: store, Cases: store, DaemonUID: uint32(os.Geteuid())}
 	api := control.NewServer(control.Handler(sb, auth, log))
 	go func() {
 		if err := api.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -169,7 +175,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	// The workplace: its own listener, until the drain is over (runCtx).
 	if cfg.Web.Listen != "" {
 		ws := &web.Server{
-			Sessions: webSessions{store: store}, Live: web.FromSwitchboard(sb), Journal: store, Calls: web.CallsOf(sb), Log: log,
+			Sessions: webSessions{store: store}, Live: web.FromSwitchboard(sb), Journal: store, Calls: web.CallsOf(sb), Dialler: sb, InformingPlan: plan, Log: log,
 			Recordings: recording.ARI{Conn: conn},
 		}
 		if cfg.Web.Softphone != "" {
@@ -295,6 +301,10 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	go runAMI(runCtx, cfg.AMI, sb, log)
 	// Recordings older than calls.recording_retention are deleted, and the journal says so.
 	go runRetention(runCtx, store, conn, cfg.Calls.RecordingRetention, log)
+	// The queue_log, appended as the events settle (export.queue_log_file).
+	if cfg.Export.QueueLogFile != "" {
+		go runQueueLogStream(runCtx, cfg.Export, store, sb, log)
+	}
 
 	log.Info("hotline serving", "socket", cfg.API.Socket, "metrics", cfg.Metrics.Listen, "workplace", cfg.Web.Listen)
 	go func() {

@@ -82,6 +82,20 @@ func Seed(ctx context.Context, s *journal.Store, operators int) error {
 	if _, err := s.ImportInsured(ctx, by, &register.Source{Seed: 1, Count: DemoRegister}, journal.ImportOptions{Source: "demo"}); err != nil {
 		return fmt.Errorf("demo: the register of insured persons: %w", err)
 	}
+	// The survey journals' questionnaires for the synthetic register's year (§5.3), once.
+	for _, k := range []journal.SurveyKind{journal.SurveyCheckup, journal.SurveyObservation} {
+		if _, err := s.Questionnaire(ctx, k, 2026); hotline.ErrorCode(err) != hotline.ENOTFOUND {
+			continue
+		}
+		q := hotline.Questionnaire{Kind: string(k), Year: 2026, Questions: []hotline.SurveyQuestion{
+			{Text: "Знаете ли вы о возможности пройти диспансеризацию бесплатно?", Choices: []string{"Да", "Нет"}},
+			{Text: "Прошли ли вы диспансеризацию в этом году?", Choices: []string{"Да, полностью", "Прохожу сейчас", "Нет, собираюсь", "Нет и не собираюсь"}},
+			{Text: "Удобно ли было записаться к врачу?", Choices: []string{"Да", "Нет", "Не записывался(ась)"}},
+		}, RefusalReasons: []string{"Нет времени", "Не хочет отвечать", "Плохо слышно, просит перезвонить позже"}}
+		if err := s.SaveQuestionnaire(ctx, by, &q, 0); err != nil {
+			return fmt.Errorf("demo: the %s questionnaire: %w", k, err)
+		}
+	}
 	return nil
 }
 

@@ -620,33 +620,42 @@ func (s *Store) CountInsured(ctx context.Context) (int, error) {
 }
 
 // MarkInsuredPhone sets or clears the «Телефон указан неверно или принадлежит другому ЗЛ» mark of
-// one of a person's numbers (§7.1), with its history. Re-imports keep the mark.
+// one of a person's numbers (§7.1, and the survey journals' cards), with its history: a number
+// marked wrong is never dialled again (package informing skips it). Re-imports keep the mark.
 func (s *Store) MarkInsuredPhone(ctx context.Context, by hotline.Actor, personID int64, number string, wrong bool) error {
+	if by.Login == "" {
+		return hotline.Errorf(hotline.EINVALID, "marking a phone without an actor: who marks it must be known")
+	}
 	n, ok := s.PhoneRegion().Normalize(number)
 	if !ok {
 		return hotline.Errorf(hotline.EINVALID, "invalid phone number %q", clip(number))
 	}
 	return s.write(ctx, "mark an insured person's phone", func(tx *sqlx.Tx) error {
-		var was bool
-		if err := tx.GetContext(ctx, &was, `SELECT wrong FROM insured_phones WHERE person_id = ? AND number = ?`, personID, n); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return hotline.Errorf(hotline.ENOTFOUND, "insured person %d has no phone %s", personID, n)
-			}
-			return err
-		}
-		if was == wrong {
-			return nil
-		}
-		at := sql.NullInt64{}
-		by2 := sql.NullString{}
-		if wrong {
-			at, by2 = sql.NullInt64{Int64: s.now().UnixMilli(), Valid: true}, sql.NullString{String: by.Login, Valid: true}
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE insured_phones SET wrong = ?, wrong_at = ?, wrong_by = ? WHERE person_id = ? AND number = ?`,
-			wrong, at, by2, personID, n); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, by, "insured_phone", fmt.Sprintf("%d/%s", personID, n), 0, "marked",
-			[]Change{{Field: "wrong", From: fmt.Sprint(was), To: fmt.Sprint(wrong)}})
+		return s.markPhone(ctx, tx, by, personID, n, wrong)
 	})
+}
+
+// markPhone is MarkInsuredPhone in tx, for the E.164 number n.
+func (s *Store) markPhone(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, personID int64, n string, wrong bool) error {
+	var was bool
+	if err := tx.GetContext(ctx, &was, `SELECT wrong FROM insured_phones WHERE person_id = ? AND number = ?`, personID, n); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return hotline.Errorf(hotline.ENOTFOUND, "insured person %d has no phone %s", personID, n)
+		}
+		return err
+	}
+	if was == wrong {
+		return nil
+	}
+	at := sql.NullInt64{}
+	by2 := sql.NullString{}
+	if wrong {
+		at, by2 = sql.NullInt64{Int64: s.now().UnixMilli(), Valid: true}, sql.NullString{String: by.Login, Valid: true}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE insured_phones SET wrong = ?, wrong_at = ?, wrong_by = ? WHERE person_id = ? AND number = ?`,
+		wrong, at, by2, personID, n); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, by, "insured_phone", fmt.Sprintf("%d/%s", personID, n), 0, "marked",
+		[]Change{{Field: "wrong", From: fmt.Sprint(was), To: fmt.Sprint(wrong)}})
 }

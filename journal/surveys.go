@@ -3,8 +3,10 @@ package journal
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,8 +17,8 @@ import (
 // The survey journals' lists (§5.3), read from the register: who is due for the check-up
 // («Диспансеризация»: a dispensary year) or under dispensary observation («Диспансерный учет»: a
 // diagnosis too), grouped by medical organisation. The survey itself (questions, answers, refusals,
-// reschedules) keeps each person's state (SurveyState) with its history; questionnaires are not
-// built yet.
+// reschedules) keeps each person's state (SurveyState) with its history; the answers are to the
+// journal's questionnaire for the year (questionnaires.go); «Действия» are in survey_actions.go.
 
 // SurveyKind is one of the two survey journals.
 type SurveyKind string
@@ -97,7 +99,31 @@ type SurveyFilter struct {
 	Year   int
 	Month  int                  // 1–12 narrows to one period; 0: the whole year
 	Status hotline.SurveyStatus // "": any
+	Action string               // one of SurveyActionFilters; "": any
 	After  int64                // the page starts after this person id
+}
+
+// SurveyActionFilters are the list's filter by action («по действию», §5.3.1), each a condition
+// on the person (alias i) in the journal's year (the query's st.kind and i.disp_year).
+var SurveyActionFilters = []string{"notified", "not_notified", "stage1", "stage2", "no_stage", "noted"}
+
+func actionCondition(a string) string {
+	const act = `EXISTS (SELECT 1 FROM survey_actions a WHERE a.person_id = i.id AND a.kind = st_kind.k AND a.year = i.disp_year AND `
+	switch a {
+	case "notified":
+		return act + `a.action = 'notified')`
+	case "not_notified":
+		return `NOT ` + act + `a.action = 'notified')`
+	case "stage1":
+		return act + `a.action = 'stage' AND a.detail = '1')`
+	case "stage2":
+		return act + `a.action = 'stage' AND a.detail = '2')`
+	case "no_stage":
+		return `NOT ` + act + `a.action = 'stage')`
+	case "noted":
+		return `EXISTS (SELECT 1 FROM survey_notes n WHERE n.person_id = i.id AND n.kind = st_kind.k AND n.year = i.disp_year)`
+	}
+	return ""
 }
 
 // SurveyPersons is a page of an organisation's persons in a survey journal, in the register's
@@ -114,12 +140,19 @@ func (s *Store) SurveyPersons(ctx context.Context, f SurveyFilter) (SurveyPage, 
 	if f.Status != "" && !f.Status.Valid() {
 		return p, hotline.Errorf(hotline.EINVALID, "unknown survey status %q", clip(string(f.Status)))
 	}
+	if f.Action != "" && actionCondition(f.Action) == "" {
+		return p, hotline.Errorf(hotline.EINVALID, "unknown action filter %q", clip(f.Action))
+	}
 	if err := s.r.GetContext(ctx, &p.Organisation, `SELECT code, name FROM medical_organisations WHERE code = ?`, code); err != nil {
 		return p, s.dbError(err, "medical organisation "+clip(code))
 	}
-	q := `SELECT i.id FROM insured i LEFT JOIN survey_states st ON st.person_id = i.id AND st.kind = ? AND st.year = i.disp_year
+	q := `SELECT i.id FROM (SELECT ? AS k) st_kind CROSS JOIN insured i
+		LEFT JOIN survey_states st ON st.person_id = i.id AND st.kind = st_kind.k AND st.year = i.disp_year
 		WHERE i.mo_code = ? AND ` + k.where() + ` AND i.id > ?`
 	args := []any{string(k), code, year, after}
+	if f.Action != "" {
+		q += ` AND ` + actionCondition(f.Action)
+	}
 	if month != 0 {
 		q += ` AND i.disp_month = ?`
 		args = append(args, month)
@@ -156,16 +189,18 @@ func (s *Store) SurveyPersons(ctx context.Context, f SurveyFilter) (SurveyPage, 
 }
 
 type surveyRow struct {
-	PersonID      int64  `db:"person_id"`
-	Kind          string `db:"kind"`
-	Year          int    `db:"year"`
-	Status        string `db:"status"`
-	Comment       string `db:"comment"`
-	RefusalReason string `db:"refusal_reason"`
-	CallOn        string `db:"call_on"`
-	UpdatedAt     int64  `db:"updated_at"`
-	UpdatedBy     string `db:"updated_by"`
-	Version       int64  `db:"version"`
+	PersonID      int64         `db:"person_id"`
+	Kind          string        `db:"kind"`
+	Year          int           `db:"year"`
+	Status        string        `db:"status"`
+	Comment       string        `db:"comment"`
+	RefusalReason string        `db:"refusal_reason"`
+	CallOn        string        `db:"call_on"`
+	UpdatedAt     int64         `db:"updated_at"`
+	UpdatedBy     string        `db:"updated_by"`
+	Version       int64         `db:"version"`
+	Questionnaire sql.NullInt64 `db:"questionnaire_id"`
+	Answers       string        `db:"answers"`
 }
 
 // SurveyState is person's survey in journal k for year: «не звонили», version 0, when nobody
@@ -186,6 +221,12 @@ func surveyState(ctx context.Context, q sqlx.QueryerContext, k SurveyKind, year 
 	}
 	st.Status, st.Comment, st.RefusalReason, st.CallOn = hotline.SurveyStatus(r.Status), r.Comment, r.RefusalReason, r.CallOn
 	st.UpdatedAt, st.UpdatedBy, st.Version = time.UnixMilli(r.UpdatedAt).UTC(), r.UpdatedBy, r.Version
+	st.QuestionnaireID = r.Questionnaire.Int64
+	if r.Answers != "" {
+		if err := json.Unmarshal([]byte(r.Answers), &st.Answers); err != nil {
+			return st, fmt.Errorf("survey %s/%d/%d: answers: %w", k, year, person, err)
+		}
+	}
 	return st, nil
 }
 
@@ -215,19 +256,99 @@ func (s *Store) SaveSurveyState(ctx context.Context, by hotline.Actor, k SurveyK
 		if old.Version != st.Version {
 			return hotline.Errorf(hotline.ECONFLICT, "the survey was saved by %s since you opened it (version %d, you have %d)", old.UpdatedBy, old.Version, st.Version)
 		}
-		st.Version++
-		st.UpdatedAt, st.UpdatedBy = s.now().UTC(), by.Login
-		if _, err := tx.ExecContext(ctx, `INSERT INTO survey_states (person_id, kind, year, status, comment, refusal_reason, call_on, updated_at, updated_by, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (person_id, kind, year) DO UPDATE SET status = excluded.status, comment = excluded.comment,
-			refusal_reason = excluded.refusal_reason, call_on = excluded.call_on, updated_at = excluded.updated_at,
-			updated_by = excluded.updated_by, version = excluded.version`,
-			st.PersonID, string(k), st.Year, string(st.Status), st.Comment, st.RefusalReason, st.CallOn, st.UpdatedAt.UnixMilli(), by.Login, st.Version); err != nil {
+		if err := s.checkAnswers(ctx, tx, k, st); err != nil {
 			return err
 		}
-		fields := func(x hotline.SurveyState) map[string]string {
-			return map[string]string{"status": string(x.Status), "comment": x.Comment, "refusal_reason": x.RefusalReason, "call_on": x.CallOn}
+		answers := ""
+		if len(st.Answers) > 0 {
+			b, err := json.Marshal(st.Answers)
+			if err != nil {
+				return err
+			}
+			answers = string(b)
 		}
-		return s.record(ctx, tx, by, "survey", fmt.Sprintf("%s/%d/%d", k, st.Year, st.PersonID), 0, "updated", diff(fields(old), fields(*st)))
+		st.Version++
+		st.UpdatedAt, st.UpdatedBy = s.now().UTC(), by.Login
+		if _, err := tx.ExecContext(ctx, `INSERT INTO survey_states (person_id, kind, year, status, comment, refusal_reason, call_on, updated_at, updated_by, version, questionnaire_id, answers)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (person_id, kind, year) DO UPDATE SET status = excluded.status, comment = excluded.comment,
+			refusal_reason = excluded.refusal_reason, call_on = excluded.call_on, updated_at = excluded.updated_at,
+			updated_by = excluded.updated_by, version = excluded.version, questionnaire_id = excluded.questionnaire_id,
+			answers = excluded.answers`,
+			st.PersonID, string(k), st.Year, string(st.Status), st.Comment, st.RefusalReason, st.CallOn, st.UpdatedAt.UnixMilli(), by.Login, st.Version,
+			nullID(st.QuestionnaireID), answers); err != nil {
+			return err
+		}
+		// The history names the questionnaire by its version, as the pages do.
+		version := func(id int64) (string, error) {
+			if id == 0 {
+				return "", nil
+			}
+			var v int
+			err := tx.GetContext(ctx, &v, `SELECT version FROM questionnaires WHERE id = ?`, id)
+			return fmt.Sprint(v), err
+		}
+		oldQ, err := version(old.QuestionnaireID)
+		if err != nil {
+			return err
+		}
+		newQ, err := version(st.QuestionnaireID)
+		if err != nil {
+			return err
+		}
+		fields := func(x hotline.SurveyState, q string) map[string]string {
+			return map[string]string{"status": string(x.Status), "comment": x.Comment, "refusal_reason": x.RefusalReason, "call_on": x.CallOn,
+				"answers": formatAnswers(x.Answers), "questionnaire": q}
+		}
+		return s.record(ctx, tx, by, "survey", fmt.Sprintf("%s/%d/%d", k, st.Year, st.PersonID), 0, "updated", diff(fields(old, oldQ), fields(*st, newQ)))
 	})
+}
+
+// checkAnswers checks a survey's answers in tx: given to the journal's latest questionnaire for
+// the year (ECONFLICT when it changed since the card was opened), each a question and a choice
+// it has. An answered survey of a journal with a questionnaire needs at least one answer.
+func (s *Store) checkAnswers(ctx context.Context, tx *sqlx.Tx, k SurveyKind, st *hotline.SurveyState) error {
+	latest, err := s.getQuestionnaire(ctx, tx, "", `kind = ? AND year = ? ORDER BY version DESC LIMIT 1`, string(k), st.Year)
+	switch {
+	case hotline.ErrorCode(err) == hotline.ENOTFOUND:
+		if st.QuestionnaireID != 0 || len(st.Answers) > 0 {
+			return hotline.Errorf(hotline.EINVALID, "the %s journal has no questionnaire for %d", k, st.Year)
+		}
+		return nil
+	case err != nil:
+		return err
+	}
+	if st.Status != hotline.SurveyAnswered {
+		st.QuestionnaireID, st.Answers = 0, nil
+		return nil
+	}
+	if st.QuestionnaireID != latest.ID {
+		return hotline.Errorf(hotline.ECONFLICT, "the questionnaire changed since you opened the card (now version %d)", latest.Version)
+	}
+	if len(st.Answers) == 0 {
+		return hotline.Errorf(hotline.EINVALID, "an answered survey needs at least one answer to the questionnaire")
+	}
+	return latest.CheckAnswers(st.Answers)
+}
+
+// formatAnswers writes answers for the history: "1:2 3:1", by question.
+func formatAnswers(a hotline.SurveyAnswers) string {
+	qs := make([]int, 0, len(a))
+	for q := range a {
+		qs = append(qs, q)
+	}
+	slices.Sort(qs)
+	var b strings.Builder
+	for i, q := range qs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d:%d", q, a[q])
+	}
+	return b.String()
+}
+
+// SurveyHistory is the history of person's survey in journal k for year, oldest first.
+func (s *Store) SurveyHistory(ctx context.Context, k SurveyKind, year int, person int64) ([]Event, error) {
+	return s.History(ctx, HistoryFilter{Entity: "survey", EntityID: fmt.Sprintf("%s/%d/%d", k, year, person)})
 }

@@ -32,8 +32,15 @@ type Options struct {
 	HotlineBin string
 	// Systems to run, in order: "hotline", "app_queue".
 	Systems []string
-	// Mode: "fixed" (Calls at Concurrency), "capacity" (ramp until the first failure) or "both".
+	// Mode: "fixed" (Calls at Concurrency), "capacity" (ramp until the first failure), "both", or
+	// "soak" (hotline only: calls at Concurrency for SoakFor, its memory, goroutines and fds watched).
 	Mode string
+	// Pairs is how many times the fixed load runs each system, interleaved (hotline, app_queue,
+	// hotline, app_queue...): on a shared machine one pair cannot tell 1.0× from 1.2×, so the
+	// figures are medians over the pairs, with their spread.
+	Pairs int
+	// SoakFor is how long the soak's calls run.
+	SoakFor time.Duration
 
 	Operators   int           // handsets 1001...; at most 60 (the sandbox's)
 	Concurrency int           // fixed mode: callers in flight
@@ -52,6 +59,10 @@ type Options struct {
 	DispatchLimit              time.Duration // capacity mode: a level fails when dispatch p99 exceeds this
 	Deadline                   time.Duration // the whole invocation at most
 
+	// NoRecord runs hotline with record_calls off: not the same work as app_queue (which records
+	// every call), only to measure what recording the bridge costs Asterisk.
+	NoRecord bool
+
 	// KeepFiles keeps hotline's temp directory (config, journal, log); DebugHotline makes it log at
 	// debug level. Both for finding out why a figure is what it is.
 	KeepFiles, DebugHotline bool
@@ -66,10 +77,10 @@ type Options struct {
 // DefaultOptions is the issue's scenario: 100 concurrent calls, 20 operators.
 func DefaultOptions() Options {
 	return Options{
-		Systems: []string{"hotline", "app_queue"}, Mode: "fixed",
+		Systems: []string{"hotline", "app_queue"}, Mode: "fixed", Pairs: 3, SoakFor: 30 * time.Minute,
 		Operators: 20, Concurrency: 100, Calls: 300, Rate: 10,
 		TalkTime: 5 * time.Second, TalkJitter: 0.2, WrapUp: 0, MaxWait: 5 * time.Minute,
-		Step: 10, StartLevel: 10, MaxLevel: 300, Interval: 30 * time.Second, DispatchLimit: time.Second,
+		Step: 10, StartLevel: 10, MaxLevel: 300, Interval: 30 * time.Second, DispatchLimit: 2 * time.Second,
 		Deadline: 60 * time.Minute,
 	}
 }
@@ -86,8 +97,14 @@ func (o Options) Validate() error {
 	if o.Operators < 1 || o.Operators > 60 {
 		errs = append(errs, fmt.Errorf("operators: 1..60 (the sandbox's handsets 1001-1060), not %d", o.Operators))
 	}
-	if o.Mode != "fixed" && o.Mode != "capacity" && o.Mode != "both" {
-		errs = append(errs, fmt.Errorf("mode: fixed, capacity or both, not %q", o.Mode))
+	if o.Mode != "fixed" && o.Mode != "capacity" && o.Mode != "both" && o.Mode != "soak" {
+		errs = append(errs, fmt.Errorf("mode: fixed, capacity, both or soak, not %q", o.Mode))
+	}
+	if o.Pairs < 1 || o.Pairs > 7 {
+		errs = append(errs, fmt.Errorf("pairs: 1..7, not %d", o.Pairs))
+	}
+	if o.Mode == "soak" && (o.SoakFor < 30*time.Second || o.SoakFor+5*time.Minute > o.Deadline) {
+		errs = append(errs, fmt.Errorf("soak: at least 30s and 5 minutes under the deadline (%s), not %s", o.Deadline, o.SoakFor))
 	}
 	if o.Concurrency < 1 || o.Calls < 1 || o.Rate <= 0 {
 		errs = append(errs, errors.New("concurrency, calls and rate must be positive"))
@@ -163,15 +180,35 @@ type Fixed struct {
 	JournalLegs       int     `json:"journal_legs,omitempty"`
 	JournalWritesPerS float64 `json:"journal_writes_per_s,omitempty"`
 	JournalNote       string  `json:"journal_note,omitempty"`
+	// Pair is which interleaved pair the run belongs to (1...).
+	Pair int         `json:"pair"`
+	Load MachineLoad `json:"machine_load"`
+	// ARI is the traffic between Asterisk and hotline over the run (hotline only).
+	ARI *ARITraffic `json:"ari,omitempty"`
+	// Bridges: the technology Asterisk chose for the calls' bridges, listed every 2 s.
+	Bridges BridgeUse `json:"bridges"`
+}
+
+// ARITraffic is what ARI carried over a run, read from the daemon's counters (hotline_ari_*).
+type ARITraffic struct {
+	Events          float64            `json:"events"`
+	Requests        float64            `json:"rest_requests"`
+	Bytes           float64            `json:"event_bytes"`
+	EventsPerCall   float64            `json:"events_per_call"`
+	RequestsPerCall float64            `json:"rest_requests_per_call"`
+	KBPerCall       float64            `json:"event_kb_per_call"`
+	EventsByType    map[string]float64 `json:"events_by_type"`
+	RequestsByKind  map[string]float64 `json:"rest_requests_by_kind"`
 }
 
 // Step is one level of a capacity ramp.
 type Step struct {
 	Level int `json:"level"`
 	summary
-	AsteriskCPUSeconds float64 `json:"asterisk_cpu_s"`
-	HotlineCPUSeconds  float64 `json:"hotline_cpu_s,omitempty"`
-	Failure            string  `json:"failure,omitempty"` // why this level failed
+	AsteriskCPUSeconds float64     `json:"asterisk_cpu_s"`
+	HotlineCPUSeconds  float64     `json:"hotline_cpu_s,omitempty"`
+	Failure            string      `json:"failure,omitempty"` // why this level failed
+	Load               MachineLoad `json:"machine_load"`
 }
 
 // Capacity is one system's ramp.
@@ -184,10 +221,12 @@ type Capacity struct {
 
 // SystemResult is everything measured for one system.
 type SystemResult struct {
-	System   string    `json:"system"`
-	Number   string    `json:"number"`
-	Fixed    *Fixed    `json:"fixed,omitempty"`
+	System string `json:"system"`
+	Number string `json:"number"`
+	// Runs are the fixed-load runs, one per pair, in order.
+	Runs     []*Fixed  `json:"runs,omitempty"`
 	Capacity *Capacity `json:"capacity,omitempty"`
+	Soak     *Soak     `json:"soak,omitempty"`
 	Error    string    `json:"error,omitempty"`
 }
 
@@ -198,6 +237,7 @@ type Report struct {
 	Machine Machine        `json:"machine"`
 	Options map[string]any `json:"options"`
 	Systems []SystemResult `json:"systems"`
+	Figures []Figure       `json:"figures"` // medians and spread over the pairs
 	Ratios  Ratios         `json:"ratios"`
 	Targets []Target       `json:"targets"`
 }
@@ -216,41 +256,83 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	r := &Report{Started: time.Now().UTC(), Machine: machine(), Options: map[string]any{
 		"operators": o.Operators, "concurrency": o.Concurrency, "calls": o.Calls, "rate_per_s": o.Rate,
 		"talk_time": o.TalkTime.String(), "talk_jitter": o.TalkJitter, "wrap_up": o.WrapUp.String(), "max_wait": o.MaxWait.String(),
-		"mode": o.Mode, "dispatch_limit": o.DispatchLimit.String(), "step": o.Step, "start_level": o.StartLevel, "max_level": o.MaxLevel, "interval": o.Interval.String(),
+		"mode": o.Mode, "pairs": o.Pairs, "hotline_records": !o.NoRecord, "soak": o.SoakFor.String(), "dispatch_limit": o.DispatchLimit.String(), "step": o.Step, "start_level": o.StartLevel, "max_level": o.MaxLevel, "interval": o.Interval.String(),
 	}}
 	exts := make([]string, o.Operators)
 	for i := range exts {
 		exts[i] = fmt.Sprintf("%d", 1001+i)
 	}
-	for i, name := range o.Systems {
-		res := SystemResult{System: name}
-		prefix := fmt.Sprintf("79%d", 1+i) // distinct caller numbers per system
-		if o.Mode == "fixed" || o.Mode == "both" {
-			f, num, err := runFixed(ctx, o, name, exts, prefix+"0")
-			res.Number, res.Fixed = num, f
-			if err != nil {
-				res.Error = err.Error()
-			}
-		}
-		if (o.Mode == "capacity" || o.Mode == "both") && ctx.Err() == nil {
-			c, num, err := runCapacity(ctx, o, name, exts, prefix+"1")
-			res.Number, res.Capacity = num, c
-			if err != nil {
-				res.Error = strings.TrimPrefix(res.Error+"; "+err.Error(), "; ")
-			}
-		}
-		r.Systems = append(r.Systems, res)
-		if ctx.Err() != nil {
-			break
+	for _, name := range o.Systems {
+		r.Systems = append(r.Systems, SystemResult{System: name})
+	}
+	addErr := func(res *SystemResult, err error) {
+		if err != nil {
+			res.Error = strings.TrimPrefix(res.Error+"; "+err.Error(), "; ")
 		}
 	}
-	r.Ratios, r.Targets = evaluate(o, r.Systems)
+	// The CPU profile is of hotline's first session only (the first fixed run, else the ramp or the
+	// soak): later sessions would overwrite it.
+	profile := o.Profile
+	o.Profile = ""
+	withProfile := func(system string) Options {
+		ro := o
+		if system == "hotline" && profile != "" {
+			ro.Profile, profile = profile, ""
+		}
+		return ro
+	}
+	// Caller numbers: 79, the system, the pair (8: capacity, 9: soak), six digits: distinct per run.
+	if o.Mode == "fixed" || o.Mode == "both" {
+		for p := 0; p < o.Pairs && ctx.Err() == nil; p++ {
+			for i := range r.Systems {
+				res := &r.Systems[i]
+				f, num, err := runFixed(ctx, withProfile(res.System), res.System, exts, fmt.Sprintf("79%d%d", i+1, p))
+				if f != nil {
+					f.Pair = p + 1
+					res.Runs = append(res.Runs, f)
+				}
+				if num != "" {
+					res.Number = num
+				}
+				addErr(res, err)
+				if ctx.Err() != nil {
+					break
+				}
+			}
+		}
+	}
+	if o.Mode == "capacity" || o.Mode == "both" {
+		for i := range r.Systems {
+			if ctx.Err() != nil {
+				break
+			}
+			res := &r.Systems[i]
+			c, num, err := runCapacity(ctx, withProfile(res.System), res.System, exts, fmt.Sprintf("79%d8", i+1))
+			res.Capacity = c
+			if num != "" {
+				res.Number = num
+			}
+			addErr(res, err)
+		}
+	}
+	if o.Mode == "soak" {
+		for i := range r.Systems {
+			res := &r.Systems[i]
+			if res.System != "hotline" || ctx.Err() != nil {
+				continue // the soak watches hotline's process; app_queue has none of its own
+			}
+			sk, num, err := runSoak(ctx, withProfile(res.System), res.System, exts, fmt.Sprintf("79%d9", i+1))
+			res.Soak, res.Number = sk, num
+			addErr(res, err)
+		}
+	}
+	r.Figures, r.Ratios, r.Targets = evaluate(o, r.Systems)
 	return r, nil
 }
 
 func newSystem(o Options, name string) system {
 	if name == "hotline" {
-		return &hotlineSystem{sb: o.Sandbox, bin: o.HotlineBin, wrapUp: o.WrapUp, keep: o.KeepFiles, debug: o.DebugHotline, log: o.Log,
+		return &hotlineSystem{sb: o.Sandbox, bin: o.HotlineBin, wrapUp: o.WrapUp, noRecord: o.NoRecord, keep: o.KeepFiles, debug: o.DebugHotline, log: o.Log,
 			profile: o.Profile, profileFor: o.ProfileFor}
 	}
 	return &queueSystem{sb: o.Sandbox, queue: "bench", log: o.Log}
@@ -270,6 +352,9 @@ type session struct {
 	t0       time.Time
 	astIdle  float64 // CPU ms per second with no call
 	hotIdle  float64
+	load     *loadMeter
+	bridges  *bridgeWatcher
+	metrics0 series          // the daemon's counters when the calls started (hotline only)
 	profiled <-chan struct{} // closed when the system's CPU profile is written; nil: none
 }
 
@@ -322,11 +407,48 @@ func open(ctx context.Context, o Options, name string, exts []string, prefix str
 		s.close(ctx)
 		return nil, err
 	}
+	if m, ok := sys.(metricsSource); ok {
+		if s.metrics0, err = m.Metrics(ctx); err != nil {
+			s.close(ctx)
+			return nil, err
+		}
+	}
 	s.self0, s.t0 = selfCPU(), time.Now()
+	s.load = startLoadMeter(ctx)
+	s.bridges = watchBridges(ctx, o.Sandbox, o.Log)
 	if p, ok := sys.(profiler); ok {
 		s.profiled = p.StartProfile(ctx)
 	}
 	return s, nil
+}
+
+// metricsSource is a system whose process exports Prometheus metrics (hotline serve).
+type metricsSource interface {
+	Metrics(ctx context.Context) (series, error)
+}
+
+// ariTraffic is the ARI traffic since the calls started, from the daemon's counters; nil for a
+// system without them.
+func (s *session) ariTraffic(ctx context.Context, completed int) (*ARITraffic, error) {
+	m, ok := s.sys.(metricsSource)
+	if !ok || s.metrics0 == nil {
+		return nil, nil
+	}
+	m1, err := m.Metrics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := &ARITraffic{
+		EventsByType:   delta(s.metrics0.by("hotline_ari_events_by_type_total", "type"), m1.by("hotline_ari_events_by_type_total", "type")),
+		RequestsByKind: delta(s.metrics0.by("hotline_ari_requests_total", "kind"), m1.by("hotline_ari_requests_total", "kind")),
+	}
+	t.Events, t.Requests = sum(t.EventsByType), sum(t.RequestsByKind)
+	t.Bytes = sum(delta(s.metrics0.by("hotline_ari_event_bytes_total", "app"), m1.by("hotline_ari_event_bytes_total", "app")))
+	if completed > 0 {
+		t.EventsPerCall, t.RequestsPerCall = t.Events/float64(completed), t.Requests/float64(completed)
+		t.KBPerCall = t.Bytes / 1024 / float64(completed)
+	}
+	return t, nil
 }
 
 // profiler is a system that can profile itself while the calls run.
@@ -336,6 +458,12 @@ type profiler interface {
 }
 
 func (s *session) close(ctx context.Context) error {
+	if s.bridges != nil {
+		s.bridges.finish()
+	}
+	if s.load != nil {
+		s.load.finish(0)
+	}
 	if s.profiled != nil {
 		<-s.profiled // the profile needs the process until it is written
 	}
@@ -378,12 +506,17 @@ func runFixed(ctx context.Context, o Options, name string, exts []string, prefix
 		return nil, "", fmt.Errorf("%s: %w", name, err)
 	}
 	s.w.drive(ctx, ctx, func() int { return o.Concurrency }, o.Rate, o.Calls)
+	bridges := s.bridges.finish()
 	s.w.settle(ctx)
 	elapsed := time.Since(s.t0)
 	sum := s.w.summarize(time.Time{}, time.Time{})
-	f := &Fixed{summary: sum, Seconds: elapsed.Seconds()}
+	f := &Fixed{summary: sum, Seconds: elapsed.Seconds(), Bridges: bridges}
+	var errs []error
+	f.ARI, err = s.ariTraffic(ctx, sum.Completed)
+	errs = append(errs, err)
 	f.Cost, err = s.cost(sum.Completed)
-	errs := []error{err, s.close(ctx)}
+	f.Load = s.load.finish(seconds(f.AsteriskCPUSeconds + f.HotlineCPUSeconds + f.GeneratorCPUSeconds))
+	errs = append(errs, err, s.close(ctx))
 	// The journal is read after the daemon stopped: every row it flushed on SIGTERM is counted.
 	calls, legs, ok, jerr := s.sys.Journal(ctx, s.t0)
 	errs = append(errs, jerr)
@@ -423,8 +556,13 @@ func runCapacity(ctx context.Context, o Options, name string, exts []string, pre
 	if s.hotPID > 0 {
 		hotPrev, _ = procCPU(s.hotPID)
 	}
+	s.load.finish(0)
+	s.bridges.finish()
+	genPrev := selfCPU()
 	for from := time.Now(); ; {
+		lm := startLoadMeter(ctx)
 		if !sleep(ctx, o.Interval) {
+			lm.finish(0)
 			c.Why = "deadline reached"
 			break
 		}
@@ -438,6 +576,9 @@ func runCapacity(ctx context.Context, o Options, name string, exts []string, pre
 				st.HotlineCPUSeconds, hotPrev = (h - hotPrev).Seconds(), h
 			}
 		}
+		gen := selfCPU()
+		st.Load = lm.finish(seconds(st.AsteriskCPUSeconds+st.HotlineCPUSeconds) + gen - genPrev)
+		genPrev = gen
 		switch {
 		case st.Failed > 0:
 			st.Failure = fmt.Sprintf("%d failed calls: %v", st.Failed, st.Failures)
@@ -473,6 +614,8 @@ func runCapacity(ctx context.Context, o Options, name string, exts []string, pre
 	}
 	return c, s.sys.Number(), err
 }
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)

@@ -30,7 +30,8 @@ func TestLoadgenBothSystemsSmall(t *testing.T) {
 		SIPAddr: sb.SIPAddr, HandsetPassword: sb.HandsetPassword, Root: sb.Root,
 	}
 	o.HotlineBin = bin
-	o.Operators, o.Concurrency, o.Calls, o.Rate = 3, 5, 10, 5
+	// Two interleaved pairs of five calls: hotline, app_queue, hotline, app_queue.
+	o.Operators, o.Concurrency, o.Calls, o.Rate, o.Pairs = 3, 5, 5, 5, 2
 	o.TalkTime = 2 * time.Second
 	o.MaxWait = 2 * time.Minute
 	o.Deadline = 8 * time.Minute
@@ -51,30 +52,47 @@ func TestLoadgenBothSystemsSmall(t *testing.T) {
 		if s.Error != "" {
 			t.Errorf("%s: %s", s.System, s.Error)
 		}
-		f := s.Fixed
-		if f == nil {
-			t.Errorf("%s: no result", s.System)
-			continue
+		if len(s.Runs) != o.Pairs {
+			t.Errorf("%s: %d runs, want one per pair (%d)", s.System, len(s.Runs), o.Pairs)
 		}
-		// Completed means: answered, greeting heard, the caller heard the operator's tone, the
-		// operator heard the caller's, and the operator's hang-up ended the caller's call.
-		if f.Attempted != o.Calls || f.Completed != o.Calls {
-			t.Errorf("%s: %d attempted, %d completed of %d calls; failures: %v", s.System, f.Attempted, f.Completed, o.Calls, f.Failures)
-		}
-		if f.RTPReceived == 0 {
-			t.Errorf("%s: the phones received no RTP", s.System)
-		}
-		if f.AsteriskCPUSeconds <= 0 || f.AsteriskPeakRSSKB <= 0 {
-			t.Errorf("%s: Asterisk not measured: %+v", s.System, f.Cost)
-		}
-		if s.System == "hotline" {
+		for i, f := range s.Runs {
+			if f.Pair != i+1 {
+				t.Errorf("%s run %d: pair %d", s.System, i, f.Pair)
+			}
+			// Completed means: answered, greeting heard, the caller heard the operator's tone, the
+			// operator heard the caller's, and the operator's hang-up ended the caller's call.
+			if f.Attempted != o.Calls || f.Completed != o.Calls {
+				t.Errorf("%s pair %d: %d attempted, %d completed of %d calls; failures: %v", s.System, f.Pair, f.Attempted, f.Completed, o.Calls, f.Failures)
+			}
+			if f.RTPReceived == 0 {
+				t.Errorf("%s pair %d: the phones received no RTP", s.System, f.Pair)
+			}
+			if f.AsteriskCPUSeconds <= 0 || f.AsteriskPeakRSSKB <= 0 {
+				t.Errorf("%s pair %d: Asterisk not measured: %+v", s.System, f.Pair, f.Cost)
+			}
+			if f.Load.Load1Max <= 0 {
+				t.Errorf("%s pair %d: machine load not sampled: %+v", s.System, f.Pair, f.Load)
+			}
+			if s.System != "hotline" {
+				if f.ARI != nil {
+					t.Errorf("app_queue pair %d: ARI traffic counted: %+v", f.Pair, f.ARI)
+				}
+				continue
+			}
 			if f.JournalCalls < o.Calls || f.JournalLegs < o.Calls {
-				t.Errorf("hotline: journal has %d calls and %d legs for %d calls", f.JournalCalls, f.JournalLegs, o.Calls)
+				t.Errorf("hotline pair %d: journal has %d calls and %d legs for %d calls", f.Pair, f.JournalCalls, f.JournalLegs, o.Calls)
 			}
 			if f.HotlinePeakRSSKB <= 0 {
-				t.Errorf("hotline: its process was not measured: %+v", f.Cost)
+				t.Errorf("hotline pair %d: its process was not measured: %+v", f.Pair, f.Cost)
+			}
+			// Every call starts in Stasis once and is answered by REST.
+			if f.ARI == nil || f.ARI.EventsByType["StasisStart"] < float64(o.Calls) || f.ARI.RequestsByKind["POST channels/{id}/answer"] < float64(o.Calls) {
+				t.Errorf("hotline pair %d: ARI traffic %+v, want ≥ %d StasisStart events and answers", f.Pair, f.ARI, o.Calls)
 			}
 		}
+	}
+	if len(r.Figures) == 0 || len(r.Targets) == 0 {
+		t.Errorf("no medians or targets: %+v %+v", r.Figures, r.Targets)
 	}
 	if path := os.Getenv("LOADGEN_TEST_JSON"); path != "" {
 		if err := r.WriteJSON(path); err != nil {

@@ -4,26 +4,77 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
 )
 
-// Ratios compare hotline with app_queue (0 when either side is missing).
+// Ratios compare hotline with app_queue (0 when either side is missing), on the medians over the
+// pairs; SystemCPUPerCall is the median of each pair's own ratio, with its spread.
 type Ratios struct {
-	SystemCPUPerCall  float64 `json:"system_cpu_per_call_vs_app_queue"` // (Asterisk + hotline) ÷ app_queue's Asterisk
-	HotlineCPUPerCall float64 `json:"hotline_cpu_ms_per_call"`
-	DispatchP50       float64 `json:"dispatch_p50_vs_app_queue"`
-	DispatchP99       float64 `json:"dispatch_p99_vs_app_queue"`
-	Capacity          float64 `json:"capacity_vs_app_queue"`
+	SystemCPUPerCall    float64 `json:"system_cpu_per_call_vs_app_queue"` // (Asterisk + hotline) ÷ app_queue's Asterisk
+	SystemCPUPerCallMin float64 `json:"system_cpu_per_call_vs_app_queue_min"`
+	SystemCPUPerCallMax float64 `json:"system_cpu_per_call_vs_app_queue_max"`
+	HotlineCPUPerCall   float64 `json:"hotline_cpu_ms_per_call"`
+	DispatchP99         float64 `json:"dispatch_p99_ms"`
+	DispatchP99VsQueue  float64 `json:"dispatch_p99_vs_app_queue"`
+	SetupP99VsQueue     float64 `json:"invite_to_200_p99_vs_app_queue"`
+	Capacity            float64 `json:"capacity_vs_app_queue"`
 }
 
-// Target is one of the issue's targets, evaluated.
+// Target is one of the issue's targets, judged on the medians.
 type Target struct {
 	Name   string `json:"name"`
-	Status string `json:"status"` // met, missed, not measured
+	Status string `json:"status"` // PASS, FAIL, NOT MEASURED
 	Detail string `json:"detail"`
+}
+
+// Figure is one measured quantity of one system over its runs: the median and the spread.
+type Figure struct {
+	System string    `json:"system"`
+	Name   string    `json:"name"`
+	Median float64   `json:"median"`
+	Min    float64   `json:"min"`
+	Max    float64   `json:"max"`
+	Values []float64 `json:"values"` // one per run, in order
+}
+
+// figureDefs are the figures taken over the pairs; hotlineOnly ones are skipped for app_queue.
+var figureDefs = []struct {
+	name        string
+	hotlineOnly bool
+	f           func(*Fixed) float64
+}{
+	{"Asterisk CPU ms/call", false, func(f *Fixed) float64 { return f.AsteriskCPUPerCall }},
+	{"hotline CPU ms/call", true, func(f *Fixed) float64 { return f.HotlineCPUPerCall }},
+	{"Asterisk + hotline CPU ms/call", false, func(f *Fixed) float64 { return f.SystemCPUPerCall }},
+	{"dispatch p50 ms", false, func(f *Fixed) float64 { return f.Dispatch.P50 }},
+	{"dispatch p99 ms", false, func(f *Fixed) float64 { return f.Dispatch.P99 }},
+	{"INVITE → 200 OK p99 ms", false, func(f *Fixed) float64 { return f.Setup.P99 }},
+	{"answer → greeting p99 ms", false, func(f *Fixed) float64 { return f.Greeting.P99 }},
+	{"queue wait p50 s", false, func(f *Fixed) float64 { return f.QueueWait.P50 / 1000 }},
+	{"completed calls", false, func(f *Fixed) float64 { return float64(f.Completed) }},
+	{"failed calls", false, func(f *Fixed) float64 { return float64(f.Failed) }},
+	{"RTP loss %", false, func(f *Fixed) float64 { return f.RTPLossPercent }},
+	{"ARI events/call", true, func(f *Fixed) float64 { return ariOf(f).EventsPerCall }},
+	{"ARI REST requests/call", true, func(f *Fixed) float64 { return ariOf(f).RequestsPerCall }},
+	{"ARI event KB/call", true, func(f *Fixed) float64 { return ariOf(f).KBPerCall }},
+	{"peak RSS Asterisk MB", false, func(f *Fixed) float64 { return float64(f.AsteriskPeakRSSKB) / 1024 }},
+	{"peak RSS hotline MB", true, func(f *Fixed) float64 { return float64(f.HotlinePeakRSSKB) / 1024 }},
+	{"journal writes/s", true, func(f *Fixed) float64 { return f.JournalWritesPerS }},
+	{"generator CPU s (apart)", false, func(f *Fixed) float64 { return f.GeneratorCPUSeconds }},
+	{"load average (1 min), max", false, func(f *Fixed) float64 { return f.Load.Load1Max }},
+	{"steal %", false, func(f *Fixed) float64 { return f.Load.StealPercent }},
+	{"other processes' CPU, cores", false, func(f *Fixed) float64 { return f.Load.OthersCores }},
+}
+
+func ariOf(f *Fixed) ARITraffic {
+	if f.ARI == nil {
+		return ARITraffic{}
+	}
+	return *f.ARI
 }
 
 func find(rs []SystemResult, name string) *SystemResult {
@@ -42,49 +93,161 @@ func ratio(a, b float64) float64 {
 	return a / b
 }
 
-// evaluate computes the ratios and checks the targets (stated for 100 concurrent calls with 20
-// operators: the fixed run says at what it ran).
-func evaluate(o Options, rs []SystemResult) (Ratios, []Target) {
+// median of vs (the mean of the middle two when even); 0 for none.
+func median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), vs...)
+	sort.Float64s(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	} else {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+}
+
+func spread(vs []float64) (lo, hi float64) {
+	for i, v := range vs {
+		if i == 0 || v < lo {
+			lo = v
+		}
+		if i == 0 || v > hi {
+			hi = v
+		}
+	}
+	return lo, hi
+}
+
+func figure(system, name string, runs []*Fixed, f func(*Fixed) float64) Figure {
+	fg := Figure{System: system, Name: name}
+	for _, r := range runs {
+		fg.Values = append(fg.Values, f(r))
+	}
+	fg.Median = median(fg.Values)
+	fg.Min, fg.Max = spread(fg.Values)
+	return fg
+}
+
+func runsOf(s *SystemResult) []*Fixed {
+	if s == nil {
+		return nil
+	}
+	return s.Runs
+}
+
+// evaluate takes each figure's median and spread over the runs, the ratios, and judges the
+// issue's targets on the medians.
+func evaluate(o Options, rs []SystemResult) ([]Figure, Ratios, []Target) {
+	var figs []Figure
+	for _, s := range rs {
+		for _, d := range figureDefs {
+			if len(s.Runs) == 0 || d.hotlineOnly && s.System != "hotline" {
+				continue
+			}
+			figs = append(figs, figure(s.System, d.name, s.Runs, d.f))
+		}
+	}
 	var r Ratios
 	var ts []Target
-	h, q := find(rs, "hotline"), find(rs, "app_queue")
-	at := fmt.Sprintf(" (at %d concurrent, %d operators)", o.Concurrency, o.Operators)
-	add := func(name string, measured bool, met bool, detail string) {
-		st := "not measured"
+	add := func(name string, measured, met bool, detail string) {
+		st := "NOT MEASURED"
 		if measured {
-			st = map[bool]string{true: "met", false: "missed"}[met]
+			st = map[bool]string{true: "PASS", false: "FAIL"}[met]
 		}
 		ts = append(ts, Target{Name: name, Status: st, Detail: detail})
 	}
-	var hf, qf *Fixed
-	if h != nil {
-		hf = h.Fixed
+	h, q := find(rs, "hotline"), find(rs, "app_queue")
+	hr, qr := runsOf(h), runsOf(q)
+	med := func(runs []*Fixed, f func(*Fixed) float64) float64 { return figure("", "", runs, f).Median }
+	disturbed := func(runs ...[]*Fixed) string {
+		n, d := 0, 0
+		for _, rr := range runs {
+			for _, f := range rr {
+				n++
+				if f.Load.Disturbed {
+					d++
+				}
+			}
+		}
+		if d == 0 {
+			return ""
+		}
+		return fmt.Sprintf(" [%d of %d runs disturbed]", d, n)
 	}
-	if q != nil {
-		qf = q.Fixed
+
+	// CPU per call, pair by pair: the two runs of a pair are minutes apart, so they share most of
+	// what the neighbours did.
+	var pairRatios []float64
+	for _, hf := range hr {
+		for _, qf := range qr {
+			if qf.Pair == hf.Pair {
+				if v := ratio(hf.SystemCPUPerCall, qf.AsteriskCPUPerCall); v > 0 {
+					pairRatios = append(pairRatios, v)
+				}
+			}
+		}
 	}
-	if hf != nil {
-		r.HotlineCPUPerCall = hf.HotlineCPUPerCall
-		add("no failed calls"+at, true, hf.Failed == 0 && hf.Attempted > 0,
-			fmt.Sprintf("hotline %d of %d completed, %d failed %v", hf.Completed, hf.Attempted, hf.Failed, hf.Failures))
-		add("dispatch p99 < 50 ms", hf.DispatchN > 0, hf.Dispatch.P99 < 50,
-			fmt.Sprintf("hotline p99 %.1f ms over %d dispatches", hf.Dispatch.P99, hf.DispatchN))
-		add("hotline CPU < 5 ms per call", hf.Completed > 0, hf.HotlineCPUPerCall < 5,
-			fmt.Sprintf("%.2f ms per completed call", hf.HotlineCPUPerCall))
-	}
-	if hf != nil && qf != nil {
-		r.SystemCPUPerCall = ratio(hf.SystemCPUPerCall, qf.AsteriskCPUPerCall)
-		r.DispatchP50 = ratio(hf.Dispatch.P50, qf.Dispatch.P50)
-		r.DispatchP99 = ratio(hf.Dispatch.P99, qf.Dispatch.P99)
-		add("(Asterisk + hotline) CPU per call ≤ 1.1 × app_queue's", r.SystemCPUPerCall > 0, r.SystemCPUPerCall <= 1.1,
-			fmt.Sprintf("%.2f ms vs %.2f ms: ×%.2f", hf.SystemCPUPerCall, qf.AsteriskCPUPerCall, r.SystemCPUPerCall))
-	}
+	r.SystemCPUPerCall = median(pairRatios)
+	r.SystemCPUPerCallMin, r.SystemCPUPerCallMax = spread(pairRatios)
+	add("(Asterisk + hotline) CPU per call ≤ 1.0 × app_queue's", len(pairRatios) > 0, r.SystemCPUPerCall <= 1.0,
+		fmt.Sprintf("median of %d pairs ×%.2f (spread ×%.2f–×%.2f); medians %.1f ms (Asterisk %.1f + hotline %.1f) vs %.1f ms%s",
+			len(pairRatios), r.SystemCPUPerCall, r.SystemCPUPerCallMin, r.SystemCPUPerCallMax,
+			med(hr, func(f *Fixed) float64 { return f.SystemCPUPerCall }), med(hr, func(f *Fixed) float64 { return f.AsteriskCPUPerCall }),
+			med(hr, func(f *Fixed) float64 { return f.HotlineCPUPerCall }), med(qr, func(f *Fixed) float64 { return f.AsteriskCPUPerCall }),
+			disturbed(hr, qr)))
+
+	hot := figure("", "", hr, func(f *Fixed) float64 { return f.HotlineCPUPerCall })
+	r.HotlineCPUPerCall = hot.Median
+	add("hotline's own CPU ≤ 5 ms per call", len(hr) > 0, hot.Median <= 5,
+		fmt.Sprintf("median %.2f ms (spread %.2f–%.2f) over %d runs%s", hot.Median, hot.Min, hot.Max, len(hr), disturbed(hr)))
+
+	disp := figure("", "", hr, func(f *Fixed) float64 { return f.Dispatch.P99 })
+	r.DispatchP99 = disp.Median
+	r.DispatchP99VsQueue = ratio(disp.Median, med(qr, func(f *Fixed) float64 { return f.Dispatch.P99 }))
+	add(fmt.Sprintf("dispatch p99 ≤ 30 ms (at %d concurrent calls)", o.Concurrency), len(hr) > 0 && o.Concurrency >= 100, disp.Median <= 30,
+		fmt.Sprintf("median %.0f ms (spread %.0f–%.0f); app_queue %.0f ms%s", disp.Median, disp.Min, disp.Max,
+			med(qr, func(f *Fixed) float64 { return f.Dispatch.P99 }), disturbed(hr)+map[bool]string{true: "", false: "; the target is at 100 concurrent calls"}[o.Concurrency >= 100]))
+
+	hs, qs := med(hr, func(f *Fixed) float64 { return f.Setup.P99 }), med(qr, func(f *Fixed) float64 { return f.Setup.P99 })
+	r.SetupP99VsQueue = ratio(hs, qs)
+	add("INVITE → 200 p99 ≤ 1.5 × app_queue's", hs > 0 && qs > 0, r.SetupP99VsQueue <= 1.5,
+		fmt.Sprintf("medians %.0f ms vs %.0f ms: ×%.2f%s", hs, qs, r.SetupP99VsQueue, disturbed(hr, qr)))
+
 	if h != nil && q != nil && h.Capacity != nil && q.Capacity != nil {
 		r.Capacity = ratio(float64(h.Capacity.Reached), float64(q.Capacity.Reached))
-		add("capacity ≥ 95 % of app_queue's", q.Capacity.Reached > 0, r.Capacity >= 0.95,
-			fmt.Sprintf("hotline %d vs app_queue %d concurrent calls: %.0f %%", h.Capacity.Reached, q.Capacity.Reached, 100*r.Capacity))
+		add(fmt.Sprintf("capacity (every call connects, dispatch p99 < %s) ≥ app_queue's", o.DispatchLimit), q.Capacity.Reached > 0,
+			h.Capacity.Reached >= q.Capacity.Reached,
+			fmt.Sprintf("hotline %d (%s) vs app_queue %d (%s) concurrent calls", h.Capacity.Reached, h.Capacity.Why, q.Capacity.Reached, q.Capacity.Why))
+	} else {
+		add("capacity ≥ app_queue's", false, false, "needs --mode capacity or both with both systems")
 	}
-	return r, ts
+
+	var failed, attempted, lost, packets int
+	for _, f := range append(append([]*Fixed(nil), hr...), qr...) {
+		failed += f.Failed
+		attempted += f.Attempted
+		lost += f.RTPLost
+		packets += f.RTPLost + f.RTPReceived
+	}
+	var hfailed, hlost int
+	for _, f := range hr {
+		hfailed += f.Failed
+		hlost += f.RTPLost
+	}
+	add("0 failed calls (every run)", attempted > 0, failed == 0,
+		fmt.Sprintf("%d failed of %d calls (hotline %d)", failed, attempted, hfailed))
+	add("0 RTP loss (every run)", packets > 0, lost == 0,
+		fmt.Sprintf("%d lost of %d packets (hotline %d)", lost, packets, hlost))
+
+	if h != nil && h.Soak != nil {
+		sk := h.Soak
+		add("hotline's memory flat over the soak (RSS, goroutines, open fds)", true, sk.Flat,
+			fmt.Sprintf("%.0f s, %d calls: %s", sk.Seconds, sk.Completed, sk.Why))
+	} else {
+		add("hotline's memory flat over a soak", false, false, "needs --mode soak")
+	}
+	return figs, r, ts
 }
 
 // WriteJSON writes the report to path.
@@ -99,82 +262,126 @@ func (r *Report) WriteJSON(path string) error {
 	return nil
 }
 
-// WriteTable prints the report as tables: one column per system.
+// WriteTable prints the report: every run in order, then each figure's median and spread over
+// the pairs, ARI traffic per call, capacity, the soak, the ratios and the targets.
 func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "machine: %d CPUs, %s, kernel %s (%s)\n", r.Machine.CPUs, r.Machine.CPUModel, r.Machine.Kernel, r.Machine.Note)
-	fmt.Fprintf(w, "started %s; options %s\n\n", r.Started.Format("2006-01-02 15:04 MST"), options(r.Options))
+	fmt.Fprintf(w, "started %s; options %s\n", r.Started.Format("2006-01-02 15:04 MST"), options(r.Options))
+	fmt.Fprintf(w, "a run is DISTURBED when other processes used > %.2f cores or steal > %.0f %% during it\n\n", disturbedCores, disturbedSteal)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	var fixed []SystemResult
+	var runs []*Fixed
+	var names []string
 	for _, s := range r.Systems {
 		if s.Error != "" {
 			fmt.Fprintf(w, "%s: ERROR %s\n", s.System, s.Error)
 		}
-		if s.Fixed != nil {
-			fixed = append(fixed, s)
+		for _, f := range s.Runs {
+			runs = append(runs, f)
+			names = append(names, s.System)
 		}
 	}
-	if len(fixed) > 0 {
-		fmt.Fprint(tw, "FIXED LOAD")
-		for _, s := range fixed {
-			fmt.Fprintf(tw, "\t%s (dial %s)", s.System, s.Number)
+	if len(runs) > 0 {
+		// In the order they ran: pair by pair, the systems in turn.
+		idx := make([]int, len(runs))
+		for i := range idx {
+			idx[i] = i
+		}
+		order := map[string]int{}
+		for i, s := range r.Systems {
+			order[s.System] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool {
+			ra, rb := runs[idx[a]], runs[idx[b]]
+			if ra.Pair != rb.Pair {
+				return ra.Pair < rb.Pair
+			}
+			return order[names[idx[a]]] < order[names[idx[b]]]
+		})
+		fmt.Fprintln(w, "FIXED LOAD, RUNS IN ORDER")
+		fmt.Fprintln(tw, "pair\tsystem\tcompleted/failed\tdispatch p50/p99 ms (n)\tINVITE→200 p99 ms\tAsterisk / hotline / sum CPU ms/call\tARI events / REST per call\tRTP lost\tload1 min–max\tsteal %\tothers cores\tdisturbed")
+		for _, i := range idx {
+			f := runs[i]
+			ariCol := "-"
+			if f.ARI != nil {
+				ariCol = fmt.Sprintf("%.1f / %.1f", f.ARI.EventsPerCall, f.ARI.RequestsPerCall)
+			}
+			dist := "no"
+			if f.Load.Disturbed {
+				dist = "YES: " + f.Load.Why
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%d/%d\t%.0f/%.0f (%d)\t%.0f\t%.1f / %.1f / %.1f\t%s\t%d\t%.1f–%.1f\t%.1f\t%.2f\t%s\n",
+				f.Pair, names[i], f.Completed, f.Failed, f.Dispatch.P50, f.Dispatch.P99, f.DispatchN, f.Setup.P99,
+				f.AsteriskCPUPerCall, f.HotlineCPUPerCall, f.SystemCPUPerCall, ariCol, f.RTPLost,
+				f.Load.Load1Min, f.Load.Load1Max, f.Load.StealPercent, f.Load.OthersCores, dist)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		for _, i := range idx {
+			fmt.Fprintf(w, "  pair %d %s bridges: %s\n", runs[i].Pair, names[i], runs[i].Bridges)
+		}
+		for _, i := range idx {
+			if fs := runs[i].Failures; len(fs) > 0 {
+				fmt.Fprintf(w, "  pair %d %s failures: %s\n", runs[i].Pair, names[i], failures(fs))
+			}
+		}
+
+		var systems []string
+		for _, s := range r.Systems {
+			if len(s.Runs) > 0 {
+				systems = append(systems, s.System)
+			}
+		}
+		fmt.Fprintln(w, "\nMEDIANS OVER THE PAIRS (min–max)")
+		fmt.Fprint(tw, "figure")
+		for _, s := range systems {
+			fmt.Fprintf(tw, "\t%s", s)
 		}
 		fmt.Fprintln(tw)
-		row := func(name string, f func(*Fixed) string) {
-			fmt.Fprint(tw, name)
-			for _, s := range fixed {
-				fmt.Fprint(tw, "\t"+f(s.Fixed))
+		for _, d := range figureDefs {
+			fmt.Fprint(tw, d.name)
+			for _, sys := range systems {
+				cell := "-"
+				for _, fg := range r.Figures {
+					if fg.System == sys && fg.Name == d.name {
+						cell = fmt.Sprintf("%s (%s–%s)", num(fg.Median), num(fg.Min), num(fg.Max))
+					}
+				}
+				fmt.Fprint(tw, "\t"+cell)
 			}
 			fmt.Fprintln(tw)
 		}
-		pct := func(p Percentiles) string { return fmt.Sprintf("%.0f / %.0f / %.0f", p.P50, p.P95, p.P99) }
-		row("calls attempted / completed / failed", func(f *Fixed) string {
-			return fmt.Sprintf("%d / %d / %d", f.Attempted, f.Completed, f.Failed)
-		})
-		row("failures (why)", func(f *Fixed) string { return failures(f.Failures) })
-		row("setup rate, completed rate (calls/s)", func(f *Fixed) string {
-			return fmt.Sprintf("%.2f, %.2f", f.SetupRate, f.CompletedRate)
-		})
-		row("INVITE → 200 OK ms p50/p95/p99", func(f *Fixed) string { return pct(f.Setup) })
-		row("answer → greeting audio ms p50/p95/p99", func(f *Fixed) string { return pct(f.Greeting) })
-		row("dispatch ms p50/p95/p99", func(f *Fixed) string {
-			return pct(f.Dispatch) + fmt.Sprintf(" (n=%d, max %.0f)", f.DispatchN, f.Dispatch.Max)
-		})
-		row("queue wait s p50/p95/p99", func(f *Fixed) string {
-			return fmt.Sprintf("%.1f / %.1f / %.1f", f.QueueWait.P50/1000, f.QueueWait.P95/1000, f.QueueWait.P99/1000)
-		})
-		row("RTP loss at the phones", func(f *Fixed) string {
-			return fmt.Sprintf("%.3f %% (%d of %d)", f.RTPLossPercent, f.RTPLost, f.RTPReceived+f.RTPLost)
-		})
-		row("Asterisk CPU s, ms/call", func(f *Fixed) string { return fmt.Sprintf("%.2f, %.2f", f.AsteriskCPUSeconds, f.AsteriskCPUPerCall) })
-		row("hotline CPU s, ms/call", func(f *Fixed) string {
-			if f.HotlinePeakRSSKB == 0 {
-				return "-"
-			}
-			return fmt.Sprintf("%.2f, %.2f", f.HotlineCPUSeconds, f.HotlineCPUPerCall)
-		})
-		row("idle CPU ms/s Asterisk / hotline", func(f *Fixed) string {
-			return fmt.Sprintf("%.0f / %.0f", f.AsteriskIdleMsPerS, f.HotlineIdleMsPerS)
-		})
-		row("hotline CPU ms/call net of its idle", func(f *Fixed) string {
-			if f.HotlinePeakRSSKB == 0 {
-				return "-"
-			}
-			return fmt.Sprintf("%.2f", f.HotlineCPUPerCallNet)
-		})
-		row("Asterisk + hotline CPU ms/call", func(f *Fixed) string { return fmt.Sprintf("%.2f", f.SystemCPUPerCall) })
-		row("peak RSS Asterisk / hotline MB", func(f *Fixed) string {
-			return fmt.Sprintf("%.1f / %s", float64(f.AsteriskPeakRSSKB)/1024, mb(f.HotlinePeakRSSKB))
-		})
-		row("journal writes/s (calls+legs)", func(f *Fixed) string {
-			if f.JournalCalls == 0 && f.JournalLegs == 0 {
-				return "-"
-			}
-			return fmt.Sprintf("%.2f (%d calls, %d legs)", f.JournalWritesPerS, f.JournalCalls, f.JournalLegs)
-		})
-		row("generator CPU s (apart)", func(f *Fixed) string { return fmt.Sprintf("%.2f", f.GeneratorCPUSeconds) })
-		row("run time s", func(f *Fixed) string { return fmt.Sprintf("%.0f", f.Seconds) })
 		if err := tw.Flush(); err != nil {
 			return err
+		}
+	}
+	if h := find(r.Systems, "hotline"); h != nil && len(h.Runs) > 0 {
+		byType, byKind, calls := map[string]float64{}, map[string]float64{}, 0
+		for _, f := range h.Runs {
+			if f.ARI == nil {
+				continue
+			}
+			calls += f.Completed
+			for k, v := range f.ARI.EventsByType {
+				byType[k] += v
+			}
+			for k, v := range f.ARI.RequestsByKind {
+				byKind[k] += v
+			}
+		}
+		if calls > 0 {
+			fmt.Fprintf(w, "\nARI PER CALL (hotline, %d completed calls over every run)\n", calls)
+			perCall := func(title string, m map[string]float64) {
+				keys := sortedKeys(m)
+				sort.SliceStable(keys, func(a, b int) bool { return m[keys[a]] > m[keys[b]] })
+				var parts []string
+				for _, k := range keys {
+					parts = append(parts, fmt.Sprintf("%s %.2f", k, m[k]/float64(calls)))
+				}
+				fmt.Fprintf(w, "%s %.2f: %s\n", title, sum(m)/float64(calls), strings.Join(parts, ", "))
+			}
+			perCall("events", byType)
+			perCall("REST requests", byKind)
 		}
 	}
 	for _, s := range r.Systems {
@@ -183,22 +390,57 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		c := s.Capacity
 		fmt.Fprintf(w, "\nCAPACITY %s: reached %d concurrent calls; %s\n", s.System, c.Reached, c.Why)
-		fmt.Fprintln(tw, "level\tended calls\tfailed\tRTP loss %\tdispatch p99 ms (n)\tqueue wait p50 s\tAsterisk CPU s\thotline CPU s")
+		fmt.Fprintln(tw, "level\tended calls\tfailed\tRTP loss %\tdispatch p99 ms (n)\tqueue wait p50 s\tAsterisk CPU s\thotline CPU s\tload1 max\tothers cores\tdisturbed")
 		for _, st := range c.Steps {
-			fmt.Fprintf(tw, "%d\t%d\t%d\t%.3f\t%.0f (%d)\t%.1f\t%.2f\t%.2f\n", st.Level, st.Attempted, st.Failed, st.RTPLossPercent,
-				st.Dispatch.P99, st.DispatchN, st.QueueWait.P50/1000, st.AsteriskCPUSeconds, st.HotlineCPUSeconds)
+			fmt.Fprintf(tw, "%d\t%d\t%d\t%.3f\t%.0f (%d)\t%.1f\t%.2f\t%.2f\t%.1f\t%.2f\t%s\n", st.Level, st.Attempted, st.Failed, st.RTPLossPercent,
+				st.Dispatch.P99, st.DispatchN, st.QueueWait.P50/1000, st.AsteriskCPUSeconds, st.HotlineCPUSeconds,
+				st.Load.Load1Max, st.Load.OthersCores, map[bool]string{true: "YES", false: "no"}[st.Load.Disturbed])
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(w, "\nRATIOS: (Asterisk+hotline) CPU/call ÷ app_queue's: %.2f; hotline CPU/call: %.2f ms; dispatch p50 ÷ app_queue's: %.2f, p99: %.2f; capacity ÷ app_queue's: %.2f\n",
-		r.Ratios.SystemCPUPerCall, r.Ratios.HotlineCPUPerCall, r.Ratios.DispatchP50, r.Ratios.DispatchP99, r.Ratios.Capacity)
-	fmt.Fprintln(w, "\nTARGETS")
+	for _, s := range r.Systems {
+		if s.Soak == nil {
+			continue
+		}
+		sk := s.Soak
+		fmt.Fprintf(w, "\nSOAK %s: %.0f s, %d calls completed, %d failed; flat: %v (%s)\n", s.System, sk.Seconds, sk.Completed, sk.Failed, sk.Flat, sk.Why)
+		fmt.Fprintln(tw, "moment\tat s\tRSS MB\theap in use MB\tgoroutines\topen fds")
+		for _, m := range []struct {
+			name string
+			r    ResourceSample
+		}{{"idle before", sk.IdleBefore}, {"warm (under load)", sk.Warm}, {"end (under load)", sk.LoadEnd}, {"idle after", sk.IdleAfter}} {
+			fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%d\t%d\n", m.name, m.r.AtSeconds, m.r.RSSMB, m.r.HeapMB, m.r.Goroutines, m.r.FDs)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(runs) > 0 {
+		fmt.Fprintf(w, "\nRATIOS (medians): (Asterisk+hotline) CPU/call ÷ app_queue's: %.2f (pairs %.2f–%.2f); hotline CPU/call: %.2f ms; dispatch p99 %.0f ms, ÷ app_queue's: %.2f; INVITE→200 p99 ÷ app_queue's: %.2f; capacity ÷ app_queue's: %.2f\n",
+			r.Ratios.SystemCPUPerCall, r.Ratios.SystemCPUPerCallMin, r.Ratios.SystemCPUPerCallMax, r.Ratios.HotlineCPUPerCall,
+			r.Ratios.DispatchP99, r.Ratios.DispatchP99VsQueue, r.Ratios.SetupP99VsQueue, r.Ratios.Capacity)
+	}
+	fmt.Fprintln(w, "\nTARGETS (issue 23, judged on the medians)")
 	for _, t := range r.Targets {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, strings.ToUpper(t.Status), t.Detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Status, t.Name, t.Detail)
 	}
 	return tw.Flush()
+}
+
+// num prints a figure with the precision its size needs.
+func num(v float64) string {
+	switch a := math.Abs(v); {
+	case a == 0:
+		return "0"
+	case a >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
 }
 
 func mb(kb int64) string {

@@ -58,13 +58,15 @@ type hotlineSystem struct {
 	bin    string
 	dir    string
 	wrapUp time.Duration
-	keep   bool // keep the daemon's directory (journal, log) after the run
+	// noRecord: record_calls off (only to measure what recording costs; app_queue always records)
+	noRecord bool
+	keep     bool // keep the daemon's directory (journal, log) after the run
 
-	profile    string        // where to write a CPU profile; "": none
-	profileFor time.Duration // how long to profile
-	pprofAddr  string        // the daemon's metrics listener, with pprof, when profiling
-	debug      bool          // the daemon logs at debug level
-	log        *slog.Logger
+	profile     string        // where to write a CPU profile; "": none
+	profileFor  time.Duration // how long to profile
+	metricsAddr string        // the daemon's metrics listener (loopback): ARI counters, goroutines, fds; pprof when profiling
+	debug       bool          // the daemon logs at debug level
+	log         *slog.Logger
 
 	cmd  *exec.Cmd
 	done chan error
@@ -80,6 +82,13 @@ func (h *hotlineSystem) HotlinePID() int {
 		return 0
 	}
 	return h.cmd.Process.Pid
+}
+
+// Metrics scrapes the daemon's /metrics.
+func (h *hotlineSystem) Metrics(ctx context.Context) (series, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return scrape(ctx, h.metricsAddr)
 }
 
 func (h *hotlineSystem) dbPath() string { return filepath.Join(h.dir, "hotline.db") }
@@ -105,8 +114,8 @@ func (h *hotlineSystem) config() string {
 		"api:",
 		"  socket: " + q(filepath.Join(h.dir, "hotline.sock")),
 		"metrics:",
-		"  listen: " + q(h.pprofAddr), // off unless profiling: other engineers' daemons may hold the default port
-		"  pprof: " + fmt.Sprint(h.pprofAddr != ""),
+		"  listen: " + q(h.metricsAddr), // a free loopback port: other engineers' daemons may hold the default one
+		"  pprof: " + fmt.Sprint(h.profile != ""),
 		"web:",
 		"  listen: ''", // off: other engineers' daemons may hold the default port
 		"log:",
@@ -123,7 +132,7 @@ func (h *hotlineSystem) config() string {
 		"  max_queue: 0",
 		"  missed_offers_pause: 0",
 		"  returning_to_owner: false",
-		"  record_calls: true",
+		"  record_calls: " + fmt.Sprint(!h.noRecord),
 		"",
 	}, "\n")
 }
@@ -134,10 +143,8 @@ func (h *hotlineSystem) Start(ctx context.Context, exts []string) error {
 		return fmt.Errorf("hotline: temp dir: %w", err)
 	}
 	h.dir = dir
-	if h.profile != "" {
-		if h.pprofAddr, err = freeLoopbackAddr(); err != nil {
-			return fmt.Errorf("hotline: a port for the profiler: %w", err)
-		}
+	if h.metricsAddr, err = freeLoopbackAddr(); err != nil {
+		return fmt.Errorf("hotline: a port for its metrics: %w", err)
 	}
 	cfgPath := filepath.Join(dir, "hotline.yaml")
 	if err := os.WriteFile(cfgPath, []byte(h.config()), 0o600); err != nil {
@@ -356,7 +363,7 @@ func freeLoopbackAddr() (string, error) {
 // StartProfile takes a CPU profile of hotline serve through its /debug/pprof/profile, for
 // profileFor (30 s by default), into h.profile.
 func (h *hotlineSystem) StartProfile(ctx context.Context) <-chan struct{} {
-	if h.pprofAddr == "" {
+	if h.profile == "" {
 		return nil
 	}
 	done := make(chan struct{})
@@ -366,7 +373,7 @@ func (h *hotlineSystem) StartProfile(ctx context.Context) <-chan struct{} {
 	}
 	go func() {
 		defer close(done)
-		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", h.pprofAddr, secs)
+		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", h.metricsAddr, secs)
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			h.log.Error("hotline profile", "err", err)

@@ -24,6 +24,11 @@ const (
 // answered longer ago than this when the operator became free: one who was surely waiting.
 const greetingBound = 4 * time.Second
 
+// portLinger keeps a finished call's RTP and RTCP ports bound for a while: the generator opens and
+// closes phones by the hundred, and Asterisk's last RTCP for a call (sent every 5 s until its
+// channel is gone) must not reach a newer phone's SIP socket that took the freed port.
+const portLinger = 20 * time.Second
+
 // call is one caller's call as both phones saw it.
 type call struct {
 	number   string
@@ -79,7 +84,7 @@ func (w *workload) register(ctx context.Context, exts []string) error {
 	for _, ext := range exts {
 		p, err := sipphone.New(ctx, sipphone.Config{Server: w.sb.SIPAddr, User: ext, Password: w.sb.HandsetPassword,
 			Tone: OperatorTone, Detect: []float64{CallerTone}, AutoAnswer: true, AnswerDelay: 100 * time.Millisecond,
-			Logger: w.log})
+			PortLinger: portLinger, Logger: w.log})
 		if err != nil {
 			w.close()
 			return fmt.Errorf("handset %s: %w", ext, err)
@@ -179,7 +184,7 @@ func (w *workload) place(ctx context.Context) *call {
 	}
 
 	p, err := sipphone.New(ctx, sipphone.Config{Server: w.sb.SIPAddr, User: c.number, Tone: CallerTone,
-		Detect: []float64{OperatorTone}, Logger: w.log})
+		Detect: []float64{OperatorTone}, PortLinger: portLinger, Logger: w.log})
 	if err != nil {
 		return fail("caller phone: %v", err)
 	}

@@ -30,6 +30,10 @@ type ExportOptions struct {
 	// From and To bound the export's window, [From, To); a zero bound is none. A window takes
 	// whole calls: those with every line (queue_log) or record (CDR) in it.
 	From, To time.Time
+	// Lines makes a queue_log window take lines, not whole calls: every line whose time is in it.
+	// The stream (QueueLogStream) writes the log in such slices of whole seconds, one after
+	// another, so that they add up to the lines of the whole history, in the export's order.
+	Lines bool
 }
 
 func (o ExportOptions) withDefaults() ExportOptions {
@@ -228,6 +232,16 @@ func WriteQueueLog(ctx context.Context, w io.Writer, d ExportData, o ExportOptio
 				next = &legs[j+1]
 			}
 			queueLegLines(add, c, next, rings[c.ID], opByID, orig, atExit, o)
+		}
+		if o.Lines {
+			kept := evs[:first]
+			for _, e := range evs[first:] {
+				if inWindow(e.at, o.From, o.To) {
+					kept = append(kept, e)
+				}
+			}
+			evs = kept
+			continue
 		}
 		for _, e := range evs[first:] {
 			if !inWindow(e.at, o.From, o.To) { // whole calls only
@@ -457,17 +471,44 @@ func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (
 		}
 	}
 	slices.SortStableFunc(sorted, func(a, b Call) int { return cmp.Or(a.ArrivedAt.Compare(b.ArrivedAt), cmp.Compare(a.ID, b.ID)) })
-	// The last unanswered offer of each leg: a caller who hung up while it rang ends the dial
-	// Asterisk's record is on, so the record names that member and is NO ANSWER.
-	lastRing := map[int64]hotline.RingAttempt{}
+	rings := map[int64][]hotline.RingAttempt{}
 	for _, r := range d.Rings {
-		if l, ok := lastRing[r.LegID]; !ok || r.StoppedAt.After(l.StoppedAt) {
-			lastRing[r.LegID] = r
-		}
+		rings[r.LegID] = append(rings[r.LegID], r)
+	}
+	for _, rs := range rings {
+		slices.SortStableFunc(rs, func(a, b hotline.RingAttempt) int { return a.RangAt.Compare(b.RangAt) })
 	}
 	bw := bufio.NewWriter(w)
 	n := 0
 	date := func(t time.Time) string { return t.In(o.Location).Format(time.DateTime) }
+	record := func(c Call, start, answer, end time.Time, dstChannel, disposition string) error {
+		var billsec int64
+		if !answer.IsZero() {
+			billsec = secs(end.Sub(answer))
+		}
+		clid := ""
+		if c.CallerNumber != "" {
+			clid = `"" <` + c.CallerNumber + `>`
+		}
+		var b strings.Builder
+		// dst is the extension the caller dialled (the hotline number), as the dialplan had it.
+		for _, s := range []string{"", c.CallerNumber, c.Line, o.Queue, clid, "", dstChannel, "Stasis", o.Queue} {
+			b.WriteString(quote(s) + ",")
+		}
+		for _, t := range []time.Time{start, answer, end} {
+			if !t.IsZero() { // cdr_csv's append_date writes an unset time as nothing, unquoted
+				b.WriteString(quote(date(t)))
+			}
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%d,%d,", secs(end.Sub(start)), billsec)
+		b.WriteString(quote(disposition) + "," + quote("DOCUMENTATION") + "," + quote(c.CallID) + "," + quote(c.CaseNumber) + "\n")
+		if _, err := bw.WriteString(b.String()); err != nil {
+			return fmt.Errorf("write CDR: %w", err)
+		}
+		n++
+		return nil
+	}
 	for i, c := range sorted {
 		if i > 0 && i%progressEvery == 0 {
 			o.Progress(i, len(sorted))
@@ -478,44 +519,60 @@ func WriteCDR(ctx context.Context, w io.Writer, d ExportData, o ExportOptions) (
 		if c.EndedAt.IsZero() {
 			continue // cdr_csv writes a record when the channel's CDR is finalised
 		}
-		// dst is the extension the caller dialled (the hotline number), as the dialplan had it.
-		dst, dstChannel := c.Line, ""
+		start, disposition := c.ArrivedAt, "ANSWERED"
+		if c.End == hotline.LegFailed && c.GreetingEndAt.IsZero() && c.QueuedAt.IsZero() && c.AnsweredAt.IsZero() {
+			if err := record(c, start, time.Time{}, c.EndedAt, "", "FAILED"); err != nil {
+				return n, err
+			}
+			continue
+		}
+		// Each dial of an operator's handset that ended unanswered while the caller waited on
+		// ends the caller's record there, NO ANSWER, naming that member; the next record begins
+		// with the next dial (main/cdr.c appends a record to the caller's chain for it). The
+		// channel was answered before (the greeting): each record's answer is its start.
+		final := c.EndedAt
 		if !c.AnsweredAt.IsZero() {
+			final = c.AnsweredAt
+		}
+		var waited []hotline.RingAttempt
+		for _, r := range rings[c.ID] {
+			if !r.StoppedAt.After(final) {
+				waited = append(waited, r)
+			}
+		}
+		var last *hotline.RingAttempt
+		if k := len(waited); k > 0 && c.AnsweredAt.IsZero() && waited[k-1].Why == hotline.RingCallerGone {
+			// The caller hung up while it rang: main/cdr.c keeps that dial's member and its
+			// outcome (CANCEL: NO ANSWER) on the caller's last record.
+			last, waited = &waited[k-1], waited[:k-1]
+		}
+		for j, r := range waited {
+			if err := record(c, start, start, r.StoppedAt, member(opByID, r.OperatorID), "NO ANSWER"); err != nil {
+				return n, err
+			}
+			switch {
+			case j+1 < len(waited):
+				start = waited[j+1].RangAt
+			case last != nil:
+				start = last.RangAt
+			case !c.AnsweredAt.IsZero() && !c.RangAt.IsZero():
+				start = c.RangAt
+			default:
+				// No dial followed (the caller hung up or overflowed in the queue): the record
+				// goes on from the end of the last one.
+				start = r.StoppedAt
+			}
+		}
+		dstChannel := ""
+		switch {
+		case last != nil:
+			dstChannel, disposition = member(opByID, last.OperatorID), "NO ANSWER"
+		case !c.AnsweredAt.IsZero():
 			dstChannel = member(opByID, c.OperatorID)
 		}
-		answer, disposition := c.ArrivedAt, "ANSWERED"
-		if c.End == hotline.LegFailed && c.GreetingEndAt.IsZero() && c.QueuedAt.IsZero() && c.AnsweredAt.IsZero() {
-			answer, disposition = time.Time{}, "FAILED"
+		if err := record(c, start, start, c.EndedAt, dstChannel, disposition); err != nil {
+			return n, err
 		}
-		if r, ok := lastRing[c.ID]; ok && c.AnsweredAt.IsZero() && r.Why == hotline.RingCallerGone {
-			// The caller hung up while r rang: main/cdr.c keeps the dial's member and its
-			// outcome (CANCEL: NO ANSWER) on the caller's record, answered as it is.
-			dstChannel, disposition = member(opByID, r.OperatorID), "NO ANSWER"
-		}
-		var billsec int64
-		if !answer.IsZero() {
-			billsec = secs(c.EndedAt.Sub(answer))
-		}
-		clid := ""
-		if c.CallerNumber != "" {
-			clid = `"" <` + c.CallerNumber + `>`
-		}
-		var b strings.Builder
-		for _, s := range []string{"", c.CallerNumber, dst, o.Queue, clid, "", dstChannel, "Stasis", o.Queue} {
-			b.WriteString(quote(s) + ",")
-		}
-		for _, t := range []time.Time{c.ArrivedAt, answer, c.EndedAt} {
-			if !t.IsZero() { // cdr_csv's append_date writes an unset time as nothing, unquoted
-				b.WriteString(quote(date(t)))
-			}
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, "%d,%d,", secs(c.EndedAt.Sub(c.ArrivedAt)), billsec)
-		b.WriteString(quote(disposition) + "," + quote("DOCUMENTATION") + "," + quote(c.CallID) + "," + quote(c.CaseNumber) + "\n")
-		if _, err := bw.WriteString(b.String()); err != nil {
-			return n, fmt.Errorf("write CDR: %w", err)
-		}
-		n++
 	}
 	if err := bw.Flush(); err != nil {
 		return n, fmt.Errorf("write CDR: %w", err)

@@ -308,44 +308,51 @@ func TestQueueLogRings(t *testing.T) {
 	}
 }
 
-// The caller's CDR after unanswered offers: Asterisk keeps the last dial on the caller's record,
-// so a caller who hung up while a handset rang has a NO ANSWER record naming that member; rings
-// that ended before (a timeout, a rejection) or an answer leave the record as it was.
+// Asterisk's CDR engine ends the caller's record at each dial of a member that ended unanswered
+// (NO ANSWER, naming the member) and begins the next with the next dial; a caller who hangs up
+// while a handset rings leaves the last record NO ANSWER, naming that member. The records of the
+// sandbox's Master.csv for the same calls (TestQueueLogMatchesAppQueue) are the model.
 func TestCDRRings(t *testing.T) {
 	arrived, queued, ended := msAt(9, 0, 0, 0), msAt(9, 0, 10, 0), msAt(9, 0, 30, 0)
 	ring := func(opID int64, from, to time.Time, why hotline.RingStop) hotline.RingAttempt {
 		return hotline.RingAttempt{LegID: 1, CallID: "k", OperatorID: opID, RangAt: from, StoppedAt: to, Why: why}
 	}
 	const head = `"","+79001234567","100","hotline",""""" <+79001234567>","",`
-	const times = `"Stasis","hotline","2026-11-23 09:00:00","2026-11-23 09:00:00","2026-11-23 09:00:30",30,30,`
+	rec := func(member, start, end string, secs int, disposition string) string {
+		return fmt.Sprintf(`%s"%s","Stasis","hotline","2026-11-23 09:00:%s","2026-11-23 09:00:%s","2026-11-23 09:00:%s",%d,%d,"%s","DOCUMENTATION","k",""`,
+			head, member, start, start, end, secs, secs, disposition)
+	}
 	for _, tc := range []struct {
 		name     string
 		answered bool
 		rings    []hotline.RingAttempt
-		want     string
+		want     []string
 	}{
+		{"no ring", false, nil, []string{rec("", "00", "30", 30, "ANSWERED")}},
 		{"the caller hung up while 1003 rang, after 1001 timed out", false,
 			[]hotline.RingAttempt{ring(vera, msAt(9, 0, 26, 0), ended, hotline.RingCallerGone), ring(anna, msAt(9, 0, 11, 0), msAt(9, 0, 16, 0), hotline.RingTimedOut)},
-			head + `"PJSIP/1003",` + times + `"NO ANSWER","DOCUMENTATION","k",""`},
+			[]string{rec("PJSIP/1001", "00", "16", 16, "NO ANSWER"), rec("PJSIP/1003", "26", "30", 4, "NO ANSWER")}},
 		{"abandoned in the queue after a timeout", false,
 			[]hotline.RingAttempt{ring(anna, msAt(9, 0, 11, 0), msAt(9, 0, 16, 0), hotline.RingTimedOut)},
-			head + `"",` + times + `"ANSWERED","DOCUMENTATION","k",""`},
-		{"answered after a timeout", true,
-			[]hotline.RingAttempt{ring(vera, msAt(9, 0, 11, 0), msAt(9, 0, 16, 0), hotline.RingTimedOut)},
-			head + `"PJSIP/1001",` + times + `"ANSWERED","DOCUMENTATION","k",""`},
+			[]string{rec("PJSIP/1001", "00", "16", 16, "NO ANSWER"), rec("", "16", "30", 14, "ANSWERED")}},
+		{"answered after a timeout and a rejection", true,
+			[]hotline.RingAttempt{ring(vera, msAt(9, 0, 11, 0), msAt(9, 0, 16, 0), hotline.RingTimedOut),
+				ring(vera, msAt(9, 0, 16, 500), msAt(9, 0, 17, 900), hotline.RingDeclined)},
+			[]string{rec("PJSIP/1003", "00", "16", 16, "NO ANSWER"), rec("PJSIP/1003", "16", "17", 1, "NO ANSWER"),
+				rec("PJSIP/1001", "19", "30", 11, "ANSWERED")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Call{Leg: hotline.Leg{ID: 1, CallID: "k", CallerNumber: "+79001234567", ArrivedAt: arrived, QueuedAt: queued,
 				EndedAt: ended, End: hotline.LegAbandoned}, Line: "100"}
 			if tc.answered {
-				c.AnsweredAt, c.OperatorID, c.End = msAt(9, 0, 20, 0), anna, hotline.LegCompleted
+				c.RangAt, c.AnsweredAt, c.OperatorID, c.End = msAt(9, 0, 19, 0), msAt(9, 0, 20, 0), anna, hotline.LegCompleted
 			}
 			var buf bytes.Buffer
 			if _, err := WriteCDR(context.Background(), &buf, ExportData{Calls: []Call{c}, Operators: testData().Operators, Rings: tc.rings}, ExportOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			if got := strings.TrimSuffix(buf.String(), "\n"); got != tc.want {
-				t.Errorf("record:\n got %s\nwant %s", got, tc.want)
+			if got, want := strings.TrimSuffix(buf.String(), "\n"), strings.Join(tc.want, "\n"); got != want {
+				t.Errorf("records:\n got %s\nwant %s", got, want)
 			}
 		})
 	}

@@ -57,6 +57,9 @@ type pendingCallback struct {
 	// caseID: asked from the workplace for this case (CallBack): one attempt, noted on the case;
 	// callID is then caseCallID(caseID), no call of the journal's.
 	caseID int64
+	// inform: a campaign's person dialled by the progressive dialler (informing.go).
+	inform *informCall
+	cause  int // the Q.850 cause the unanswered channel ended with; -1: never dialled
 }
 
 // queueCallback puts cb (back) in the queue at its old place.
@@ -106,7 +109,11 @@ func (s *Switchboard) dialCallback(cb *pendingCallback, op *operator) {
 	op.reserved = cb
 	s.touch(op, s.clock.Now())
 	ch := cb.channel
-	cb.ring = s.after(callbackRing+10*time.Second, func() {
+	endpoint, ring := s.cfg.CallbackDial, callbackRing
+	if cb.inform != nil {
+		endpoint, ring = s.cfg.InformDial, s.cfg.InformRing
+	}
+	cb.ring = s.after(ring+10*time.Second, func() {
 		if s.dialing[ch] == cb {
 			s.do(ch, Hangup{Channel: ch, Reason: "no_answer"})
 			s.callbackFailed(cb, "no news of the call from Asterisk")
@@ -114,8 +121,8 @@ func (s *Switchboard) dialCallback(cb *pendingCallback, op *operator) {
 	})
 	s.do(cb.channel, Originate{
 		Channel:  cb.channel,
-		Endpoint: strings.ReplaceAll(s.cfg.CallbackDial, "{number}", cb.number),
-		Timeout:  callbackRing,
+		Endpoint: strings.ReplaceAll(endpoint, "{number}", cb.number),
+		Timeout:  ring,
 		// The number travels with the call: a run that did not dial it (after a restart) can
 		// still take the caller in when they answer.
 		Entry: Callback{Call: callID, Number: cb.number},
@@ -143,8 +150,13 @@ func (s *Switchboard) onCallbackAnswered(m StasisStart, e Callback) {
 	number, _ := s.cfg.PhoneRegion.Normalize(cb.number)
 	c := &call{id: m.Channel, number: number, priority: max(cb.priority, routing.PriorityHeadOfQueue),
 		line: cb.line, joined: now, calledBack: true, callbackFor: cb.callID}
-	if cb.caseID != 0 {
-		c.callbackFor = "" // asked from a case, not by a call: the case is told below
+	if cb.inform != nil {
+		// Offered to the representative at once below; should they miss it, the person waits
+		// behind the inbound callers (who keep their priority for level-1 operators).
+		c.priority = routing.PriorityOrdinary
+	}
+	if cb.caseID != 0 || cb.inform != nil || isInformCall(cb.callID) {
+		c.callbackFor = "" // asked from a case or a campaign, not by a call: they are told below
 	}
 	if op != nil {
 		c.owner = op.ID
@@ -157,6 +169,9 @@ func (s *Switchboard) onCallbackAnswered(m StasisStart, e Callback) {
 	if cb.caseID != 0 {
 		// After the call is filed (the outbox keeps the order): the case lists the call.
 		s.noteCaseCallback(cb, CaseCallbackAnswered, c.id, "", "")
+	}
+	if cb.inform != nil {
+		s.informEnded(cb, hotline.DialAnswered, c.id, "") // after the call is filed, as above
 	}
 	s.enqueue(c, now)
 	s.saveLeg(c)
@@ -189,6 +204,7 @@ func (s *Switchboard) callbackChannelGone(ch string, cause int) bool {
 	if cb == nil {
 		return false
 	}
+	cb.cause = cause
 	s.callbackFailed(cb, fmt.Sprintf("not answered (cause %d)", cause))
 	return true
 }
@@ -198,6 +214,7 @@ func (s *Switchboard) callbackOriginateFailed(cb *pendingCallback, err error) {
 	// The request may have failed after Asterisk created the channel (a timeout): make sure it
 	// does not ring on beside the next attempt.
 	s.do(cb.channel, Hangup{Channel: cb.channel, Reason: "normal"})
+	cb.cause = -1
 	s.callbackFailed(cb, "dialling failed: "+err.Error())
 }
 
@@ -205,6 +222,14 @@ func (s *Switchboard) callbackFailed(cb *pendingCallback, why string) {
 	delete(s.dialing, cb.channel)
 	cb.ring.stop()
 	s.release(cb)
+	if cb.inform != nil {
+		outcome := dialOutcome(cb.cause)
+		if cb.cause < 0 {
+			outcome = hotline.DialFailed
+		}
+		s.informEnded(cb, outcome, "", why)
+		return
+	}
 	log := s.log.With("call", cb.callID, "operator", cb.op.ID)
 	if cb.caseID != 0 {
 		// Asked from the workplace: one attempt; the specialist sees it on the case and asks again.

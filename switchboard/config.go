@@ -34,7 +34,12 @@ type Config struct {
 	CallbackDial     string        // endpoint dialled to call a caller back, {number} replaced; "": the operator does
 	CallbackAttempts int           // dialling attempts per callback
 	CallbackRetry    time.Duration // between attempts
-	PriorityNumbers  []string      // callers who join the queue ahead of everyone else
+	// InformDial is the endpoint the informing campaigns' persons are dialled through, {number}
+	// replaced (informing.go); "": hotline does not dial campaigns. InformRing is how long their
+	// phone rings (0: DefaultInformRing).
+	InformDial      string
+	InformRing      time.Duration
+	PriorityNumbers []string // callers who join the queue ahead of everyone else
 	// PhoneRegion reads callers' and priority numbers as the journal does (journal.Store.PhoneRegion),
 	// so "8 912 …" in the configuration is the caller +7912….
 	PhoneRegion     hotline.PhoneRegion
@@ -257,6 +262,10 @@ func (c Config) Validate() error {
 	check("overflow", CheckOverflow(c.Overflow))
 	check("callback dial", CheckCallbackDial(c.CallbackDial))
 	check("callback attempts", CheckCallbackAttempts(c.CallbackAttempts))
+	check("inform dial", CheckCallbackDial(c.InformDial))
+	if c.InformRing < 0 || c.InformRing > 5*time.Minute {
+		bad("inform ring %v: want up to 5m (0: %v)", c.InformRing, DefaultInformRing)
+	}
 	check("callback retry", CheckCallbackRetry(c.CallbackRetry))
 	for _, n := range c.PriorityNumbers {
 		check("priority numbers", CheckPriorityNumber(n))

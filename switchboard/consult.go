@@ -96,14 +96,17 @@ func (s *Switchboard) attendedTransfer(c *call, from *offer, refer string, k *co
 	if c.state != stateBridged || c.offer != from || !k.answered || k.to == nil || k.to.offer != nil || s.transferOf(c) != nil {
 		s.metrics.Transfer("refused")
 		log.Info("attended transfer declined", "consult", k.a2, "answered", k.answered, "operator", k.to != nil)
-		s.do(c.id, TransferProgress{Channel: refer, State: progressDeclined})
+		s.do(refer, TransferProgress{Channel: refer, State: progressDeclined})
 		return
 	}
 	s.endConsult(k)
 	s.move(c, evTransferred)
 	now := s.clock.Now()
 	s.metrics.Transfer("answered")
-	s.do(c.id, TransferProgress{Channel: refer, State: progressAnswered})
+	// On the REFER's channel's own lane, so the handset is told before callEnded hangs it up
+	// (at once without a wrap-up): on the call's lane the hang-up could win, and the handset would
+	// hear of no NOTIFY and take its transfer for failed.
+	s.do(refer, TransferProgress{Channel: refer, State: progressAnswered})
 	// The consultation's bridge, where the caller joins B: queue_log's ATTENDEDTRANSFER names it.
 	c.leg.EndedAt, c.leg.End, c.leg.TransferBridge = now, hotline.LegTransferred, k.bridge
 	s.metrics.CallEnded(hotline.LegTransferred, c.leg.QueueWait())

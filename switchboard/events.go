@@ -34,10 +34,6 @@ type ChannelHangupRequest struct {
 	Soft    bool // asked by Asterisk or an application (ARI hangup, shutdown), not by the SIP peer
 }
 
-// ChannelStateChange: a channel's state changed ("Ringing", "Up"...). Informational: an offer is
-// answered when its channel enters Stasis.
-type ChannelStateChange struct{ Channel, State string }
-
 // PlaybackFinished: a playback we started (by our id) ended, done or failed.
 type PlaybackFinished struct {
 	Playback string
@@ -49,9 +45,6 @@ type DTMF struct {
 	Channel string
 	Digit   string // "0"-"9", "*", "#", "A"-"D"
 }
-
-// ChannelEnteredBridge: a channel joined a bridge. Informational.
-type ChannelEnteredBridge struct{ Bridge, Channel string }
 
 // RecordingFinished: a recording (by its name) is stored.
 type RecordingFinished struct{ Name string }
@@ -100,10 +93,8 @@ func (StasisStart) event()          {}
 func (StasisEnd) event()            {}
 func (ChannelDestroyed) event()     {}
 func (ChannelHangupRequest) event() {}
-func (ChannelStateChange) event()   {}
 func (PlaybackFinished) event()     {}
 func (DTMF) event()                 {}
-func (ChannelEnteredBridge) event() {}
 func (RecordingFinished) event()    {}
 func (RecordingFailed) event()      {}
 func (Connected) event()            {}

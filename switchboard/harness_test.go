@@ -210,6 +210,7 @@ type harness struct {
 	j       *fakeJournal
 	pending []message
 	ops     []Op
+	lanes   []string // lanes[i] is the lane ops[i] ran on
 	held    []opDone
 	hold    func(Op) bool  // requests whose results wait for release
 	fail    func(Op) error // requests that fail
@@ -246,6 +247,7 @@ func newHarness(t *testing.T, cfg Config, ops ...hotline.Operator) *harness {
 	s.post = func(m message) { h.pending = append(h.pending, m) }
 	s.exec = func(lane string, o Op) {
 		h.ops = append(h.ops, o)
+		h.lanes = append(h.lanes, lane)
 		var err error
 		if h.fail != nil {
 			err = h.fail(o)

@@ -45,6 +45,8 @@ type Switchboard struct {
 	exec  func(lane string, op Op)
 	post  func(message)
 	write func(job journalJob)
+	// writes counts the journal writes asked (Settled tells it: no new write, no new line).
+	writes uint64
 	// onFree, if set, is told of every operator who became free (presencebook.go): for tests.
 	onFree func(op int64, was hotline.Presence)
 	// refusedMove, if set, is told of every transition the call state machine refuses (callfsm.go):
@@ -68,6 +70,8 @@ type Switchboard struct {
 	lanes     map[string]*lane
 	callbacks map[string]*pendingCallback // queued callbacks, by queue key (callback.go)
 	dialing   map[string]*pendingCallback // callbacks being dialled, by channel
+	campaigns Campaigns                   // the informing campaigns (informing.go); nil: none
+	informers map[int64]*informer         // representatives informing, by operator id
 	draining  bool                        // new calls go back to the dialplan (drain.go)
 	drained   []drainWaiter               // Drain calls waiting for the switchboard to empty
 	connected bool
@@ -98,6 +102,9 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.InformRing == 0 {
+		cfg.InformRing = DefaultInformRing
+	}
 	if clock == nil {
 		clock = SystemClock{}
 	}
@@ -118,6 +125,7 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		lanes:     make(map[string]*lane),
 		callbacks: make(map[string]*pendingCallback),
 		dialing:   make(map[string]*pendingCallback),
+		informers: make(map[int64]*informer),
 		transfers: make(map[string]*transfer),
 		cut:       make(map[string]bool),
 		consults:  make(map[string]*consult),
@@ -203,6 +211,42 @@ func (s *Switchboard) Backlog() int {
 	return 0
 }
 
+// Settled is what Switchboard.Settled returns.
+type Settled struct {
+	// At: every event the switchboard handled before it is in the journal.
+	At time.Time
+	// Writes counts the journal writes the switchboard asked for since it began: the same count
+	// twice, nothing the switchboard writes has changed in between.
+	Writes uint64
+}
+
+// Settled returns a time before which every event the switchboard handled is in the journal: the
+// loop's clock when asked, returned once every journal write asked before it has been applied
+// (the writes of an event are asked while the loop handles it, stamped with its clock). The
+// queue_log stream (report.QueueLogStream) writes the lines of the seconds before it.
+func (s *Switchboard) Settled(ctx context.Context) (Settled, error) {
+	var st Settled
+	applied := make(chan struct{})
+	err := s.ask(ctx, func(s *Switchboard) error {
+		st = Settled{At: s.clock.Now(), Writes: s.writes}
+		var once sync.Once
+		s.journalRead("settled", "", func(context.Context) error {
+			once.Do(func() { close(applied) })
+			return nil
+		})
+		return nil
+	})
+	if err != nil {
+		return Settled{}, err
+	}
+	select {
+	case <-applied:
+		return st, nil
+	case <-ctx.Done():
+		return Settled{}, ctx.Err()
+	}
+}
+
 // SetSpool makes the journal's writes durable from the moment they are asked for (package outbox).
 // Call it before Run.
 func (s *Switchboard) SetSpool(sp outbox.Spool) {
@@ -274,6 +318,8 @@ func (s *Switchboard) dispatch(m message) {
 		s.onOpenLegs(m)
 	case callbacksLoaded:
 		s.onCallbacksLoaded(m)
+	case informingClaimed:
+		s.onInformingClaimed(m)
 	case RecordingFinished:
 		s.onRecordingEnd(m.Name, "")
 	case RecordingFailed:
@@ -308,12 +354,11 @@ func (s *Switchboard) dispatch(m message) {
 		s.connected = true
 	case ChannelHangupRequest:
 		s.onHangupRequest(m)
-	case ChannelStateChange, ChannelEnteredBridge:
-		// The end of a channel is acted on at StasisEnd/ChannelDestroyed, an answer at StasisStart.
 	default:
 		s.log.Error("switchboard: unknown message", "type", fmt.Sprintf("%T", m))
 	}
 	s.offerFreed()
+	s.informFreed() // after routing: waiting callers are offered first
 	if s.draining {
 		s.checkDrained()
 	}
@@ -358,6 +403,7 @@ func (s *Switchboard) playAs(pb, key, channel string, media []string, then func(
 // journalWrite asks the outbox to apply w, then (if not nil) to call then on the outbox's goroutine
 // with the journal's answer: then must only post to the loop.
 func (s *Switchboard) journalWrite(w Write, then func(Filed, error)) {
+	s.writes++
 	s.write(journalJob{Write: &w, Then: then})
 	if w.changesCases() {
 		s.loadCaseCounts()
@@ -373,6 +419,7 @@ func (s *Switchboard) journalConfirm(w Write, confirmed func(err error)) {
 		defer s.loadCaseCounts()
 	}
 	told := false // the outbox's goroutine runs both functions, one after the other
+	s.writes++
 	s.write(journalJob{Write: &w,
 		Deferred: func() { told = true; confirmed(nil) },
 		Then: func(_ Filed, err error) {

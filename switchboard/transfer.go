@@ -139,7 +139,7 @@ func (s *Switchboard) onTransfer(m Transfer) {
 		// The replaced call is not a consultation hotline placed (made while hotline was down, or
 		// not through the [hotline-operators] dialplan): decline, so the handset keeps both calls.
 		s.callLog(c).Warn("attended transfer by REFER declined: the consultation call is not hotline's", "replaces", m.Replaces)
-		s.do(c.id, TransferProgress{Channel: m.Channel, State: progressDeclined})
+		s.do(m.Channel, TransferProgress{Channel: m.Channel, State: progressDeclined})
 		return
 	}
 	s.callLog(c).Info("transfer asked by REFER", "destination", m.Destination, "state", m.State)
@@ -234,7 +234,7 @@ func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refe
 		s.metrics.Transfer("refused")
 		log.Info("transfer refused", "why", why)
 		if refer != "" {
-			s.do(c.id, TransferProgress{Channel: refer, State: state})
+			s.do(refer, TransferProgress{Channel: refer, State: state})
 			// Many handsets hang up their call when a blind transfer fails: if this one does, the
 			// caller is not dropped (operatorChannelGone).
 			c.referRefused = s.clock.Now()
@@ -285,7 +285,7 @@ func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refe
 		}
 	})
 	if refer != "" {
-		s.do(c.id, TransferProgress{Channel: refer, State: progressRinging})
+		s.do(refer, TransferProgress{Channel: refer, State: progressRinging})
 	}
 	s.do(c.id, Originate{
 		Channel:    t.channel,
@@ -354,7 +354,7 @@ func (s *Switchboard) onTransferAnswered(m StasisStart) {
 	c, from, target := t.call, t.from, t.target
 	now := s.clock.Now()
 	if t.refer != "" {
-		s.do(c.id, TransferProgress{Channel: t.refer, State: progressAnswered})
+		s.do(t.refer, TransferProgress{Channel: t.refer, State: progressAnswered})
 	}
 	s.metrics.Transfer("answered")
 	s.move(c, evTransferred)
@@ -406,7 +406,7 @@ func (s *Switchboard) transferFailed(t *transfer, why string, prompt []string) {
 		if why == "declined" {
 			state = progressDeclined
 		}
-		s.do(c.id, TransferProgress{Channel: t.refer, State: state})
+		s.do(t.refer, TransferProgress{Channel: t.refer, State: state})
 	}
 	log := s.callLog(c)
 	if s.calls[c.id] != c {
@@ -478,7 +478,7 @@ func (s *Switchboard) transferChannelGone(ch string, cause int) bool {
 		}
 		s.do(c.id, Hangup{Channel: t.channel, Reason: "normal"})
 		if t.refer != "" {
-			s.do(c.id, TransferProgress{Channel: t.refer, State: progressUnavailable})
+			s.do(t.refer, TransferProgress{Channel: t.refer, State: progressUnavailable})
 		}
 		s.callLog(c).Info("caller hung up during a transfer")
 		s.transferNotReached(t.from.op, c, t.target)

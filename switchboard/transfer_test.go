@@ -2,6 +2,8 @@ package switchboard
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -285,6 +287,37 @@ func TestAttendedTransferJoinsConsultation(t *testing.T) {
 	}
 }
 
+// Without a wrap-up the transferring operator's handset is hung up at once after an attended
+// transfer: the handset is told the transfer succeeded first, on the same lane (requests of one
+// lane run in order; those of two lanes race, and the hang-up used to win on the sandbox).
+func TestAttendedTransferToldBeforeHangupWithoutWrapUp(t *testing.T) {
+	cfg := testConfig()
+	cfg.Routing.WrapUp = 0
+	h := newHarness(t, cfg, op(1, "1001"), specialist(2, "2001"))
+	h.s.jr = &legJournal{fakeJournal: h.j}
+	h.login("1001")
+	h.arrive("c1", "79001112233")
+	in := h.oneOriginate(0)
+	h.answer(in)
+	opCh := in.Channel
+	m := h.mark()
+	h.send(StasisStart{Channel: "a2", Name: "PJSIP/1001-00000009", Entry: Consult{Extension: "2001"}})
+	h.answer(h.oneOriginate(m))
+	m = h.mark()
+	h.send(Transfer{Channel: opCh, Replaces: "a2"})
+	var onHandset []string
+	for i := m; i < len(h.ops); i++ {
+		if h.lanes[i] == opCh {
+			onHandset = append(onHandset, fmt.Sprint(h.ops[i]))
+		}
+	}
+	want := []string{"transfer-progress " + opCh + " channel_answered", "hangup " + opCh + " normal"}
+	if len(onHandset) < 2 || onHandset[0] != want[0] || !slices.Contains(onHandset[1:], want[1]) {
+		t.Errorf("requests on the handset's lane %s = %q; want %q first, then %q", opCh, onHandset, want[0], want[1])
+	}
+	h.wantPresence(1, hotline.PresenceAvailable)
+}
+
 // A consultation ends when either side hangs up; an attended REFER for a call hotline did not
 // place is declined.
 func TestConsultationEnds(t *testing.T) {
@@ -453,6 +486,20 @@ func TestTransferEchoAfterTheTransferIsIgnored(t *testing.T) {
 	h.answer(h.oneOriginate(m))
 	h.wantOps(m, "transfer-progress "+opCh+" channel_answered")
 	h.wantPresence(1, hotline.PresenceAvailable)
+	// The handset is hung up at once (no wrap-up): the answer must reach it first, so both run on
+	// one lane in that order (on two lanes the hangup could win, and Asterisk tells the handset 503).
+	progress, hangup := -1, -1
+	for i := m; i < len(h.ops); i++ {
+		switch h.ops[i].String() {
+		case "transfer-progress " + opCh + " channel_answered":
+			progress = i
+		case "hangup " + opCh + " normal":
+			hangup = i
+		}
+	}
+	if progress < 0 || hangup < 0 || h.lanes[progress] != h.lanes[hangup] || progress > hangup {
+		t.Fatalf("the answer to the REFER (op %d) and the handset's hangup (op %d) are not in order on one lane: %v", progress, hangup, h.lanes)
+	}
 	m = h.mark()
 	for _, state := range []string{progressAnswered, progressDeclined, progressUnavailable} {
 		h.send(Transfer{Channel: opCh, Destination: "sip:2001@hotline", State: state})

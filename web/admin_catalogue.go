@@ -118,7 +118,7 @@ func parseAdminTopic(f url.Values, isNew bool, t *hotline.Topic) (adminTopicForm
 		// Stricter than the domain (no spaces or commas): the code is a segment of the topic's
 		// address on these pages, and what operators read in the scripts.
 		if errs["code"] == "" && !adminValidCode(in.Code) {
-			errs["code"] = "Код: латинские буквы, цифры, дефис, точка и подчёркивание, без пробелов, например policy-replace."
+			errs["code"] = "Код: латинские буквы, цифры, дефис, точка и подчёркивание, без пробелов, не из одних точек, например policy-replace."
 		}
 		if !hotline.CaseType(in.Type).Valid() {
 			errs["type"] = "Выберите вид обращения."
@@ -441,6 +441,10 @@ func (s *Server) adminUpdateScript(w http.ResponseWriter, r *http.Request, u Use
 }
 
 func adminValidCode(s string) bool {
+	// "." and ".." are dot segments: a browser resolves them out of the topic's address.
+	if strings.Trim(s, ".") == "" {
+		return false
+	}
 	for _, r := range s {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
 			return false

@@ -422,6 +422,7 @@ func TestAdminCatalogue(t *testing.T) {
 		{"no type", topic("type", ""), 422, "Выберите вид обращения"},
 		{"code with spaces", topic("code", "attach clinic"), 422, "без пробелов"},
 		{"code with a slash", topic("code", "attach/clinic"), 422, "без пробелов"},
+		{"code of dots only", topic("code", ".."), 422, "не из одних точек"},
 		{"number out of range", topic("number", "10000"), 422, "от 0 до 9999"},
 		{"duplicate code", topic("code", "policy-replace", "number", "0"), 409, "Тематика с таким кодом уже есть"},
 		{"duplicate number", topic("number", "11"), 409, "Этот номер уже назначен"},

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,8 +18,8 @@ import (
 // the choice of journal, its organisations (filters by year and name, «Перейти»), and one
 // organisation's persons (filters by period and answer status), and a person's card («Просмотр»:
 // answer status, comment, refusal with its reason, «Перенос звонка», save, next card; the
-// «Действия» block shows the stage from the billing registers). Questionnaires (questions and
-// answer choices) are not built yet.
+// «Действия» block: notifications, the stage from the billing registers, representatives'
+// notes). The questions are the journal's questionnaire for the year (admin_surveys.go).
 
 func (s *Server) surveyRoutes() []Route {
 	return []Route{
@@ -27,6 +28,7 @@ func (s *Server) surveyRoutes() []Route {
 		{Pattern: "GET /surveys/{kind}/{mo}", Allow: AnyUser, Title: "Журнал опроса: застрахованные лица медицинской организации", handle: s.surveyPersons},
 		{Pattern: "GET /surveys/{kind}/{mo}/{id}", Allow: AnyUser, Title: "Журнал опроса: карточка застрахованного лица", handle: s.surveyCard},
 		{Pattern: "POST /surveys/{kind}/{mo}/{id}", Allow: AnyUser, Title: "Журнал опроса: сохранить карточку", handle: s.saveSurveyCard},
+		{Pattern: "POST /surveys/{kind}/{mo}/{id}/notes", Allow: AnyUser, Title: "Журнал опроса: заметка представителя", handle: s.addSurveyNote},
 	}
 }
 
@@ -59,6 +61,8 @@ type surveyView struct {
 	Months        []option
 	Status        string
 	Statuses      []option
+	Action        string
+	Actions       []option
 	// Filter is the list's query (year, month, status), kept by the cards' links: built here from
 	// checked numbers and statuses only, so it is a URL part as it stands.
 	Filter  template.URL
@@ -162,13 +166,21 @@ func (s *Server) surveyPersons(w http.ResponseWriter, r *http.Request, u User) {
 		}
 	}
 	v.Statuses = statusOptions(v.Status, "все")
+	if a := strings.TrimSpace(q.Get("action")); a != "" {
+		if surveyActionWords[a] == "" {
+			status, v.Error = http.StatusUnprocessableEntity, "Действие: выберите его из списка."
+		} else {
+			v.Action = a
+		}
+	}
+	v.Actions = actionOptions(v.Action)
 	v.Filter = surveyFilterQuery(v)
 	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
 	if after < 0 {
 		after = 0
 	}
 	page, err := s.Journal.SurveyPersons(r.Context(), journal.SurveyFilter{Kind: journal.SurveyKind(v.Kind), Code: r.PathValue("mo"),
-		Year: v.Year, Month: v.Month, Status: hotline.SurveyStatus(v.Status), After: after})
+		Year: v.Year, Month: v.Month, Status: hotline.SurveyStatus(v.Status), Action: v.Action, After: after})
 	if err != nil {
 		st, msg := s.failure(r, "list survey persons", err)
 		if hotline.ErrorCode(err) == hotline.ENOTFOUND {
@@ -222,8 +234,27 @@ func surveyFilterQuery(v *surveyView) template.URL {
 	if v.Status != "" {
 		q.Set("status", v.Status)
 	}
+	if v.Action != "" {
+		q.Set("action", v.Action)
+	}
 	return template.URL(q.Encode())
 }
+
+// surveyActionWords are the list's filter by action (journal.SurveyActionFilters).
+var surveyActionWords = map[string]string{
+	"notified": "Уведомлен(а)", "not_notified": "Не уведомлен(а)", "stage1": "Прошёл(а) 1 этап", "stage2": "Прошёл(а) 2 этап",
+	"no_stage": "Нет сведений об этапе", "noted": "Есть заметки представителей",
+}
+
+func actionOptions(selected string) []option {
+	out := []option{{Value: "", Text: "все", Selected: selected == ""}}
+	for _, a := range journal.SurveyActionFilters {
+		out = append(out, option{Value: a, Text: surveyActionWords[a], Selected: a == selected})
+	}
+	return out
+}
+
+var notificationWords = map[string]string{"sms": "СМС", "letter": "письмо", "call": "звонок", "messenger": "мессенджер", "email": "электронная почта"}
 
 // surveyCardView is the page "survey_card": one person's card («Просмотр», §5.3.1).
 type surveyCardView struct {
@@ -241,9 +272,68 @@ type surveyCardView struct {
 	Filter          template.URL // the list's filter, kept for «Следующая карточка» and the way back
 	Today           string
 	MaxComment      int
+	// Questionnaire is the journal's latest for the year (nil: none yet); Questions its
+	// questions with the choices checked in the form.
+	Questionnaire *hotline.Questionnaire
+	Questions     []cardQuestion
+	Reasons       []option // the questionnaire's refusal reasons; none: a free text
+	// Earlier are the saved answers when they were given to an earlier version of the
+	// questionnaire: shown as they were, read-only.
+	Earlier        []cardAnswer
+	EarlierVersion int
+	Notifications  []string
+	Stages         []string
+	Notes          []hotline.SurveyNote
+	NoteText       string
+	History        []cardEvent
 }
 
-type surveyForm struct{ Status, Comment, RefusalReason, CallOn string }
+type surveyForm struct {
+	Status, Comment, RefusalReason, CallOn string
+	Answers                                hotline.SurveyAnswers
+}
+
+type cardQuestion struct {
+	N       int
+	Text    string
+	Choices []cardChoice
+}
+
+type cardChoice struct {
+	N       int
+	Text    string
+	Checked bool
+}
+
+type cardAnswer struct{ Question, Choice string }
+
+type cardEvent struct {
+	At      time.Time
+	Actor   string
+	What    string
+	Changes []string
+}
+
+var surveyFieldWords = map[string]string{"status": "Статус ответа", "comment": "Комментарий", "refusal_reason": "Причина отказа",
+	"call_on": "Перенос звонка на", "answers": "Ответы (вопрос:вариант)", "questionnaire": "Версия анкеты", "note": "Заметка"}
+
+// fillQuestions builds the card's questions from its questionnaire with the form's answers.
+func (c *surveyCardView) fillQuestions() {
+	c.Questions, c.Reasons = nil, nil
+	if c.Questionnaire == nil {
+		return
+	}
+	for i, q := range c.Questionnaire.Questions {
+		cq := cardQuestion{N: i + 1, Text: q.Text}
+		for j, ch := range q.Choices {
+			cq.Choices = append(cq.Choices, cardChoice{N: j + 1, Text: ch, Checked: c.Form.Answers[i+1] == j+1})
+		}
+		c.Questions = append(c.Questions, cq)
+	}
+	for _, r := range c.Questionnaire.RefusalReasons {
+		c.Reasons = append(c.Reasons, option{Value: r, Text: r, Selected: r == c.Form.RefusalReason})
+	}
+}
 
 // surveyCardOf loads the card's person, its organisation and state; ok is false when the page
 // was answered (not found, a bad address).
@@ -275,8 +365,10 @@ func (s *Server) surveyCardOf(w http.ResponseWriter, r *http.Request, u User) (*
 		BirthDate: russianDate(p.BirthDate), State: st, StateWords: surveyStatusWords[st.Status], Errors: map[string]string{},
 		Today: time.Now().Format(hotline.DateLayout), MaxComment: hotline.MaxCommentLen,
 		Form: surveyForm{Status: string(st.Status), Comment: st.Comment, RefusalReason: st.RefusalReason, CallOn: st.CallOn}}
-	if p.Stage > 0 {
-		c.Stage = strconv.Itoa(p.Stage) + " этап"
+	if err := s.surveyCardDetails(r, k, c); err != nil {
+		status, msg := s.failure(r, "survey card", err)
+		s.errorPage(w, r, status, msg)
+		return nil, false
 	}
 	f := url.Values{"year": {strconv.Itoa(v.Year)}}
 	q := r.URL.Query() // the list's filter rides in the card's address, the form's action too
@@ -286,8 +378,84 @@ func (s *Server) surveyCardOf(w http.ResponseWriter, r *http.Request, u User) (*
 	if fs := hotline.SurveyStatus(q.Get("status")); fs.Valid() {
 		f.Set("status", string(fs))
 	}
+	if a := q.Get("action"); surveyActionWords[a] != "" {
+		f.Set("action", a)
+	}
 	c.Filter = template.URL(f.Encode())
 	return c, true
+}
+
+// surveyCardDetails loads what the card shows besides the person: the questionnaire and the
+// answers, the «Действия» block (notifications, stages, notes) and the survey's history.
+func (s *Server) surveyCardDetails(r *http.Request, k journal.SurveyKind, c *surveyCardView) error {
+	ctx, st, id := r.Context(), c.State, c.Person.ID
+	q, err := s.Journal.Questionnaire(ctx, k, st.Year)
+	switch {
+	case err == nil:
+		c.Questionnaire = &q
+	case hotline.ErrorCode(err) != hotline.ENOTFOUND:
+		return err
+	}
+	if st.QuestionnaireID != 0 && (c.Questionnaire == nil || st.QuestionnaireID != c.Questionnaire.ID) {
+		old, err := s.Journal.QuestionnaireVersion(ctx, st.QuestionnaireID)
+		if err != nil {
+			return err
+		}
+		c.EarlierVersion = old.Version
+		for n := 1; n <= len(old.Questions); n++ {
+			if a, ok := st.Answers[n]; ok && a >= 1 && a <= len(old.Questions[n-1].Choices) {
+				c.Earlier = append(c.Earlier, cardAnswer{Question: old.Questions[n-1].Text, Choice: old.Questions[n-1].Choices[a-1]})
+			}
+		}
+	} else if st.QuestionnaireID != 0 {
+		c.Form.Answers = st.Answers
+	}
+	c.fillQuestions()
+	acts, err := s.Journal.SurveyActions(ctx, k, st.Year, id)
+	if err != nil {
+		return err
+	}
+	stage := c.Person.Stage // the register's, unless the billing registers say more
+	for _, a := range acts {
+		switch a.Action {
+		case hotline.ActionNotified:
+			c.Notifications = append(c.Notifications, russianDate(a.On)+", "+notificationWords[a.Detail])
+		case hotline.ActionStage:
+			c.Stages = append(c.Stages, a.Detail+" этап — "+russianDate(a.On))
+			if n, _ := strconv.Atoi(a.Detail); n > stage {
+				stage = n
+			}
+		}
+	}
+	if stage > 0 {
+		c.Stage = strconv.Itoa(stage) + " этап"
+	}
+	if c.Notes, err = s.Journal.SurveyNotes(ctx, k, st.Year, id); err != nil {
+		return err
+	}
+	evs, err := s.Journal.SurveyHistory(ctx, k, st.Year, id)
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		ce := cardEvent{At: e.At, Actor: e.Actor, What: "Сохранение карточки"}
+		if e.Action == "noted" {
+			ce.What = "Заметка представителя"
+		}
+		for _, ch := range e.Changes {
+			from, to := ch.From, ch.To
+			if ch.Field == "status" {
+				from, to = surveyStatusWords[hotline.SurveyStatus(from)], surveyStatusWords[hotline.SurveyStatus(to)]
+			}
+			if ch.Field == "note" {
+				ce.Changes = append(ce.Changes, to)
+				continue
+			}
+			ce.Changes = append(ce.Changes, surveyFieldWords[ch.Field]+": «"+from+"» → «"+to+"»")
+		}
+		c.History = append(c.History, ce)
+	}
+	return nil
 }
 
 func (s *Server) surveyCard(w http.ResponseWriter, r *http.Request, u User) {
@@ -300,8 +468,11 @@ func (s *Server) surveyCard(w http.ResponseWriter, r *http.Request, u User) {
 	}
 	c.Statuses = statusOptions(c.Form.Status, "")
 	notice := ""
-	if r.URL.Query().Get("saved") == "1" {
+	switch {
+	case r.URL.Query().Get("saved") == "1":
 		notice = "Карточка сохранена."
+	case r.URL.Query().Get("noted") == "1":
+		notice = "Заметка добавлена."
 	}
 	s.render(w, r, http.StatusOK, "survey_card", pageData{Title: c.Person.FullName, User: &u, Notice: notice, Data: c})
 }
@@ -322,10 +493,21 @@ func (s *Server) saveSurveyCard(w http.ResponseWriter, r *http.Request, u User) 
 		return
 	}
 	g := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
-	c.Form = surveyForm{Status: g("status"), Comment: g("comment"), RefusalReason: g("refusal_reason"), CallOn: g("call_on")}
+	c.Form = surveyForm{Status: g("status"), Comment: g("comment"), RefusalReason: g("refusal_reason"), CallOn: g("call_on"), Answers: hotline.SurveyAnswers{}}
+	for n := 1; n <= hotline.MaxSurveyQuestions; n++ {
+		if a, err := strconv.Atoi(g("q" + strconv.Itoa(n))); err == nil {
+			c.Form.Answers[n] = a
+		}
+	}
 	c.Statuses = statusOptions(c.Form.Status, "")
+	c.fillQuestions()
 	version, _ := strconv.ParseInt(g("version"), 10, 64)
+	qid, _ := strconv.ParseInt(g("questionnaire"), 10, 64)
 	st := hotline.SurveyState{PersonID: c.Person.ID, Year: c.State.Year, Status: hotline.SurveyStatus(c.Form.Status), Comment: c.Form.Comment, Version: version}
+	// The answers go with «Ответил(а)» only, to the questionnaire the card was opened with.
+	if st.Status == hotline.SurveyAnswered && c.Questionnaire != nil {
+		st.QuestionnaireID, st.Answers = qid, c.Form.Answers
+	}
 	// Fields that do not belong to the chosen status are dropped, not refused: the form shows
 	// them all.
 	if st.Status == hotline.SurveyRefused {
@@ -339,6 +521,16 @@ func (s *Server) saveSurveyCard(w http.ResponseWriter, r *http.Request, u User) 
 		c.Errors["status"] = "Выберите статус ответа."
 	case st.Status == hotline.SurveyRefused && st.RefusalReason == "":
 		c.Errors["refusal_reason"] = "Укажите причину отказа."
+	case st.Status == hotline.SurveyRefused && len(c.Reasons) > 0 && !slices.Contains(c.Questionnaire.RefusalReasons, st.RefusalReason):
+		c.Errors["refusal_reason"] = "Выберите причину отказа из списка."
+	case st.Status == hotline.SurveyAnswered && c.Questionnaire != nil && qid != c.Questionnaire.ID:
+		c.Errors["questions"] = "Анкета изменилась, пока вы заполняли карточку: отметьте ответы на вопросы новой версии."
+		c.Form.Answers = nil
+		c.fillQuestions()
+	case st.Status == hotline.SurveyAnswered && c.Questionnaire != nil && len(st.Answers) == 0:
+		c.Errors["questions"] = "Отметьте ответы на вопросы анкеты."
+	case st.Status == hotline.SurveyAnswered && c.Questionnaire != nil && c.Questionnaire.CheckAnswers(st.Answers) != nil:
+		c.Errors["questions"] = "Выберите ответы из вариантов анкеты."
 	case st.Status == hotline.SurveyRescheduled && !validDate(st.CallOn):
 		c.Errors["call_on"] = "Укажите день, на который перенесён звонок."
 	case utf8.RuneCountInString(st.Comment) > hotline.MaxCommentLen:
@@ -365,7 +557,7 @@ func (s *Server) saveSurveyCard(w http.ResponseWriter, r *http.Request, u User) 
 		year, _ := strconv.Atoi(f.Get("year"))
 		month, _ := strconv.Atoi(f.Get("month"))
 		page, err := s.Journal.SurveyPersons(r.Context(), journal.SurveyFilter{Kind: journal.SurveyKind(c.Kind), Code: c.Organisation.Code,
-			Year: year, Month: month, Status: hotline.SurveyStatus(f.Get("status")), After: c.Person.ID})
+			Year: year, Month: month, Status: hotline.SurveyStatus(f.Get("status")), Action: f.Get("action"), After: c.Person.ID})
 		if err == nil && len(page.Persons) > 0 {
 			http.Redirect(w, r, base+"/"+strconv.FormatInt(page.Persons[0].ID, 10)+"?"+string(c.Filter), http.StatusSeeOther)
 			return
@@ -374,4 +566,40 @@ func (s *Server) saveSurveyCard(w http.ResponseWriter, r *http.Request, u User) 
 		return
 	}
 	http.Redirect(w, r, base+"/"+strconv.FormatInt(c.Person.ID, 10)+"?saved=1&"+string(c.Filter), http.StatusSeeOther)
+}
+
+// addSurveyNote adds a representative's note to the card («Действия»), then shows the card.
+func (s *Server) addSurveyNote(w http.ResponseWriter, r *http.Request, u User) {
+	if !s.journalOr503(w, r) {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.errorPage(w, r, http.StatusBadRequest, "Форма не прочитана: слишком большая или повреждённая.")
+		return
+	}
+	c, ok := s.surveyCardOf(w, r, u)
+	if !ok {
+		return
+	}
+	c.Statuses = statusOptions(c.Form.Status, "")
+	c.NoteText = strings.TrimSpace(r.PostFormValue("note"))
+	switch {
+	case !utf8.ValidString(c.NoteText):
+		c.NoteText, c.Errors["note"] = "", "Заметка не прочитана, введите её заново."
+	case c.NoteText == "":
+		c.Errors["note"] = "Напишите заметку."
+	case utf8.RuneCountInString(c.NoteText) > journal.MaxSurveyNoteLen:
+		c.Errors["note"] = tooLong(journal.MaxSurveyNoteLen, c.NoteText)
+	}
+	if len(c.Errors) > 0 {
+		s.render(w, r, http.StatusUnprocessableEntity, "survey_card", pageData{Title: c.Person.FullName, User: &u, Error: "Заметка не добавлена.", Data: c})
+		return
+	}
+	if _, err := s.Journal.AddSurveyNote(r.Context(), u.Actor(), journal.SurveyKind(c.Kind), c.State.Year, c.Person.ID, c.NoteText); err != nil {
+		status, msg := s.failure(r, "add a survey note", err)
+		s.render(w, r, status, "survey_card", pageData{Title: c.Person.FullName, User: &u, Error: "Заметка не добавлена. " + msg, Data: c})
+		return
+	}
+	http.Redirect(w, r, "/surveys/"+c.Kind+"/"+c.Organisation.Code+"/"+strconv.FormatInt(c.Person.ID, 10)+"?noted=1&"+string(c.Filter), http.StatusSeeOther)
 }

@@ -26,6 +26,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/informing"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/recording"
 	"github.com/hotline-dev/hotline/softphone"
@@ -75,6 +76,12 @@ type Server struct {
 	// Journal is the store the pages read and write through (its rules decide what a user may
 	// do); nil: the pages that need it answer 503.
 	Journal *journal.Store
+	// Dialler is the informing campaigns' progressive dialler («Начать информирование»); nil: that
+	// button answers 503 (campaigns.go).
+	Dialler Dialler
+	// InformingPlan is the campaigns' schedule (the configuration's informing section): the
+	// card's «Перезвонить позже» waits its first back-off. Zero: informing's defaults.
+	InformingPlan informing.Plan
 	// Calls acts on live calls and presence (the same requests the handset's codes make); nil:
 	// those buttons answer 503.
 	Calls Calls
@@ -130,7 +137,7 @@ func (s *Server) log() *slog.Logger {
 // workplace keeps its routes beside its handlers (operator.go, cases.go, specialist.go, admin.go).
 func (s *Server) Routes() []Route {
 	var all []Route
-	for _, part := range [][]Route{s.baseRoutes(), s.operatorRoutes(), s.caseRoutes(), s.cardRoutes(), s.specialistRoutes(), s.reviewRoutes(), s.adminRoutes(), s.directoryRoutes(), s.insuredRoutes(), s.surveyRoutes(), s.softphoneRoutes()} {
+	for _, part := range [][]Route{s.baseRoutes(), s.operatorRoutes(), s.caseRoutes(), s.cardRoutes(), s.specialistRoutes(), s.reviewRoutes(), s.adminRoutes(), s.directoryRoutes(), s.insuredRoutes(), s.surveyRoutes(), s.adminSurveyRoutes(), s.campaignRoutes(), s.softphoneRoutes()} {
 		all = append(all, part...)
 	}
 	return all

@@ -22,15 +22,20 @@ func newLoadgenCmd() *cobra.Command {
 		Use:   "loadgen",
 		Short: "Load benchmark: the same calls through hotline and through app_queue, with real SIP phones",
 		Long: `loadgen runs simulated callers (440 Hz) and operator handsets (1000 Hz) against the sandbox
-Asterisk, first through hotline (a separate 'hotline serve' process it starts, dial 100), then through
-a plain app_queue dialplan (dial 200, queue [bench]), and reports calls completed and failed, setup
-rate, answer to greeting, dispatch latency, queue wait, RTP loss, CPU per call and peak RSS of
-Asterisk and of hotline apart, journal writes per second, and the ratios between the two systems.
+Asterisk, through hotline (a separate 'hotline serve' process it starts, dial 100) and through a plain
+app_queue dialplan (dial 200, queue [bench]) in turn, --pairs times each (hotline, app_queue, hotline,
+app_queue...), and reports calls completed and failed, setup rate, answer to greeting, dispatch
+latency, queue wait, RTP loss, CPU per call and peak RSS of Asterisk and of hotline apart, ARI events
+and REST requests per call, journal writes per second, the load average, steal time and other
+processes' CPU during each run (a run is marked disturbed when the neighbours were busy), each
+figure's median and spread over the pairs, the ratios, and PASS/FAIL against issue 23's targets.
 The hotline it runs is --hotline-bin, by default the hotline binary beside hotline-lab (make builds
 both into bin/), else the one on PATH.
 
 --mode capacity ramps concurrent calls by --step every --interval until the first failure (a failed
-call, RTP loss over 1 %, dispatch p99 over 1 s) or --max-level. Everything stays on 127.0.0.1.
+call, RTP loss over 1 %, dispatch p99 over --dispatch-limit, 2 s) or --max-level. --mode soak keeps
+--concurrency calls through hotline for --soak and compares its RSS, goroutines and open fds at the
+start and the end. Everything stays on 127.0.0.1.
 Settings come from the environment as 'asterisk-conf/sandbox env' prints them (see docs/benchmark.md).`,
 		Example: "  eval \"$(asterisk-conf/sandbox env)\" && bin/hotline-lab loadgen --calls 300 --concurrency 100 --operators 20 --json bench.json",
 		Args:    cobra.NoArgs,
@@ -76,7 +81,9 @@ Settings come from the environment as 'asterisk-conf/sandbox env' prints them (s
 	}
 	f := cmd.Flags()
 	f.StringVar(&systems, "systems", strings.Join(o.Systems, ","), "systems to run, in order: hotline, app_queue")
-	f.StringVar(&o.Mode, "mode", o.Mode, "fixed (--calls at --concurrency), capacity (ramp until the first failure) or both")
+	f.StringVar(&o.Mode, "mode", o.Mode, "fixed (--calls at --concurrency, --pairs times each system, interleaved), capacity (ramp until the first failure), both, or soak (hotline only, --soak long)")
+	f.IntVar(&o.Pairs, "pairs", o.Pairs, "fixed: runs of each system, interleaved (hotline, app_queue, hotline...); figures are medians over them")
+	f.DurationVar(&o.SoakFor, "soak", o.SoakFor, "soak: how long the calls run while hotline's RSS, goroutines and open fds are watched")
 	f.IntVar(&o.Operators, "operators", o.Operators, "operator handsets (1001...), at most 60")
 	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "fixed: callers in flight")
 	f.IntVar(&o.Calls, "calls", o.Calls, "fixed: calls in all, per system")
@@ -91,6 +98,7 @@ Settings come from the environment as 'asterisk-conf/sandbox env' prints them (s
 	f.IntVar(&o.MaxLevel, "max-level", o.MaxLevel, "capacity: stop here even without a failure")
 	f.DurationVar(&o.DispatchLimit, "dispatch-limit", o.DispatchLimit, "capacity: a level fails when dispatch p99 exceeds this")
 	f.DurationVar(&o.Deadline, "deadline", o.Deadline, "the whole run at most")
+	f.BoolVar(&o.NoRecord, "no-record", false, "run hotline with recording off: not app_queue's work, only to measure what recording the bridge costs Asterisk")
 	f.BoolVar(&o.KeepFiles, "keep", false, "keep hotline's temp directory (config, journal, log) after the run")
 	f.BoolVar(&o.DebugHotline, "debug-hotline", false, "run hotline serve with debug logging (costs it CPU)")
 	f.StringVar(&jsonPath, "json", "", "also write the report as JSON to this file")

@@ -106,6 +106,8 @@ Every command but 'db migrate' works on an existing journal (--db) and creates n
 		newReportCmd(a),
 		newExportCmd(a),
 		newInsuredCmd(a),
+		newSurveyCmd(a),
+		newCampaignCmd(a),
 	)
 	return root
 }

@@ -150,7 +150,8 @@ func start(tb testing.TB, journalPath string, ops []Operator, tweak func(*config
 	tb.Cleanup(func() {
 		d.Stop()
 		logf.Close()
-		if tb.Failed() {
+		// HOTLINE_TEST_LOG=1 prints the log of a passing test too (to study a flaky one).
+		if tb.Failed() || os.Getenv("HOTLINE_TEST_LOG") != "" {
 			if b, err := os.ReadFile(logPath); err == nil {
 				tb.Logf("hotline log:\n%s", b)
 			}

@@ -90,6 +90,7 @@ type Call struct {
 	callID   string
 	outgoing bool
 	target   string // the user called (outgoing) or calling (incoming)
+	called   string // an incoming call's Request-URI user: the number dialled
 	cs       *sipgo.DialogClientSession
 	ss       *sipgo.DialogServerSession
 	media    *media
@@ -133,6 +134,9 @@ func (p *Phone) newCall(outgoing bool) (*Call, error) {
 	}
 	c.log = p.log
 	m, err := newMedia(p.log, p.cfg.IP, src, p.cfg.Detect)
+	if m != nil {
+		m.linger = p.cfg.PortLinger
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -312,6 +316,7 @@ func (p *Phone) answerIncoming(req *sip.Request, tx sip.ServerTransaction) {
 	c.callID = req.CallID().Value()
 	c.caller = callerID(req)
 	c.target = c.caller.User
+	c.called = req.Recipient.User
 	c.state, c.history = Ringing, []State{Ringing}
 	c.log = p.log.With("call", c.callID, "from", c.caller.User)
 	if err := p.addCall(c); err != nil {
@@ -456,6 +461,10 @@ func (c *Call) WaitRefreshes(ctx context.Context, received, sent int) error {
 
 // ID is the call's SIP Call-ID.
 func (c *Call) ID() string { return c.callID }
+
+// Called is the user part of an incoming call's Request-URI: the number dialled, when one phone
+// stands behind many numbers ("" for an outgoing call).
+func (c *Call) Called() string { return c.called }
 
 // Outgoing says whether this phone placed the call.
 func (c *Call) Outgoing() bool { return c.outgoing }

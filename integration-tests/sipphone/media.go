@@ -53,9 +53,12 @@ type dtmfRequest struct {
 
 // media is one call's RTP session: one UDP socket, a sender paced at 20 ms and a receiver.
 type media struct {
-	log   *slog.Logger
-	conn  *net.UDPConn
-	local netip.AddrPort
+	log  *slog.Logger
+	conn *net.UDPConn
+	rtcp *net.UDPConn // the port after conn's, held so Asterisk's RTCP lands here and is dropped
+	// linger: after close, both ports stay bound (unread) this long (Config.PortLinger)
+	linger time.Duration
+	local  netip.AddrPort
 
 	mu       sync.Mutex
 	remote   netip.AddrPort // where RTP goes
@@ -79,13 +82,14 @@ type media struct {
 }
 
 func newMedia(log *slog.Logger, ip netip.Addr, src Source, detect []float64) (*media, error) {
-	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+	conn, rtcp, err := listenRTP(ip)
 	if err != nil {
-		return nil, fmt.Errorf("sipphone: rtp socket: %w", err)
+		return nil, err
 	}
 	m := &media{
 		log:    log,
 		conn:   conn,
+		rtcp:   rtcp,
 		local:  conn.LocalAddr().(*net.UDPAddr).AddrPort(),
 		source: src,
 		quit:   make(chan struct{}),
@@ -94,10 +98,47 @@ func newMedia(log *slog.Logger, ip netip.Addr, src Source, detect []float64) (*m
 	for _, hz := range detect {
 		m.stats.Tones[hz] = 0
 	}
-	m.wg.Add(2)
+	m.wg.Add(3)
 	go m.receive()
 	go m.send()
+	go m.dropRTCP()
 	return m, nil
+}
+
+// listenRTP binds an even RTP port and the odd port after it. Asterisk sends RTCP to the RTP
+// port + 1 (RFC 3550); left unbound, that port may be another phone's SIP socket, which then logs
+// RTCP as SIP it failed to parse. Holding the pair keeps every phone's SIP socket clear of it.
+func listenRTP(ip netip.Addr) (rtpConn, rtcpConn *net.UDPConn, err error) {
+	const tries = 64
+	for range tries {
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+		if err != nil {
+			return nil, nil, fmt.Errorf("sipphone: rtp socket: %w", err)
+		}
+		port := c.LocalAddr().(*net.UDPAddr).AddrPort().Port()
+		if port%2 != 0 || port == 65534 {
+			c.Close()
+			continue
+		}
+		r, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, port+1)))
+		if err != nil { // taken (perhaps by a SIP socket): try another pair
+			c.Close()
+			continue
+		}
+		return c, r, nil
+	}
+	return nil, nil, fmt.Errorf("sipphone: no free RTP/RTCP port pair on %s in %d tries", ip, tries)
+}
+
+// dropRTCP reads and discards what arrives at the RTCP port: the phones do not use RTCP.
+func (m *media) dropRTCP() {
+	defer m.wg.Done()
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := m.rtcp.ReadFromUDPAddrPort(buf); err != nil {
+			return
+		}
+	}
 }
 
 // setRemote applies the other side's SDP: where to send, which codec, whether to send at all.
@@ -139,7 +180,18 @@ func (m *media) close() {
 	default:
 	}
 	close(m.quit)
-	m.conn.Close()
+	if m.linger > 0 {
+		// Wake the readers (they see quit and return) but keep the ports bound for a while; a
+		// timer, not a goroutine, closes them.
+		past := time.Now()
+		_ = m.conn.SetReadDeadline(past)
+		_ = m.rtcp.SetReadDeadline(past)
+		conn, rtcp := m.conn, m.rtcp
+		time.AfterFunc(m.linger, func() { conn.Close(); rtcp.Close() })
+	} else {
+		m.conn.Close()
+		m.rtcp.Close()
+	}
 	m.wg.Wait()
 	m.mu.Lock()
 	for _, r := range m.dtmf {
@@ -267,7 +319,7 @@ func (m *media) receive() {
 	for {
 		n, from, err := m.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
-			if !errors.Is(err, net.ErrClosed) {
+			if !errors.Is(err, net.ErrClosed) && !m.closed() {
 				m.log.Warn("rtp receive", "error", err)
 			}
 			return

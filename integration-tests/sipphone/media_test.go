@@ -1,6 +1,12 @@
 package sipphone
 
-import "testing"
+import (
+	"log/slog"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+)
 
 func TestSeqTrackerLoss(t *testing.T) {
 	type pkt struct {
@@ -43,5 +49,64 @@ func TestSeqTrackerLoss(t *testing.T) {
 				t.Errorf("lost %d, want %d", got, tt.lost)
 			}
 		})
+	}
+}
+
+// Asterisk sends RTCP to the RTP port + 1: every phone's media must hold that port, so it can
+// never be another phone's SIP socket (which would log RTCP as SIP it failed to parse).
+func TestMediaHoldsRTCPPort(t *testing.T) {
+	ip := netip.MustParseAddr("127.0.0.1")
+	var ms []*media
+	defer func() {
+		for _, m := range ms {
+			m.close()
+		}
+	}()
+	for range 20 {
+		m, err := newMedia(slog.New(slog.DiscardHandler), ip, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+		rtpPort := m.local.Port()
+		if rtpPort%2 != 0 {
+			t.Errorf("RTP port %d is odd", rtpPort)
+		}
+		if got := m.rtcp.LocalAddr().(*net.UDPAddr).AddrPort().Port(); got != rtpPort+1 {
+			t.Errorf("RTCP socket on %d, want %d", got, rtpPort+1)
+		}
+		// Nobody else may bind it while the call lasts.
+		if c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, rtpPort+1))); err == nil {
+			c.Close()
+			t.Errorf("port %d was free while the media held it", rtpPort+1)
+		}
+	}
+}
+
+// With a linger, a finished call's ports stay bound for that long, then are freed.
+func TestMediaPortLinger(t *testing.T) {
+	ip := netip.MustParseAddr("127.0.0.1")
+	m, err := newMedia(slog.New(slog.DiscardHandler), ip, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.linger = 300 * time.Millisecond
+	rtcpAddr := netip.AddrPortFrom(ip, m.local.Port()+1)
+	m.close()
+	if c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(rtcpAddr)); err == nil {
+		c.Close()
+		t.Fatalf("RTCP port %s free right after close, want it held for the linger", rtcpAddr)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(rtcpAddr))
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("RTCP port %s still bound 5 s after a 300 ms linger", rtcpAddr)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -67,6 +67,12 @@ type Config struct {
 	AutoAnswer  bool
 	AnswerDelay time.Duration
 
+	// PortLinger keeps a finished call's RTP and RTCP ports bound (unread) this long after the
+	// call ends, so that Asterisk's last RTP and RTCP for it, sent before it learns the call is
+	// over, cannot reach a newer phone's SIP socket on a reused port. 0: freed at once. The load
+	// generator, which opens phones by the hundred, sets it.
+	PortLinger time.Duration
+
 	Logger *slog.Logger // default slog.Default()
 }
 

@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/informing"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/outbox"
 	"github.com/hotline-dev/hotline/switchboard"
@@ -126,4 +128,26 @@ func (j Journal) forward(ctx context.Context, f switchboard.CaseForwarded) error
 		return fmt.Errorf("forward the case of call %s: %w", f.CallID, err)
 	}
 	return nil
+}
+
+// Campaigns is a switchboard.Campaigns over a journal store: the progressive dialler's claims and
+// attempts, decided by Plan (the configuration's informing section).
+type Campaigns struct {
+	Store *journal.Store
+	Plan  informing.Plan
+}
+
+var _ switchboard.Campaigns = Campaigns{}
+
+// ClaimInforming claims the next person of a campaign for a representative.
+func (c Campaigns) ClaimInforming(ctx context.Context, campaignID, operatorID int64, now time.Time) (switchboard.InformingClaim, error) {
+	cl, err := c.Store.ClaimInforming(ctx, campaignID, operatorID, c.Plan, now)
+	return switchboard.InformingClaim{PersonID: cl.PersonID, Number: cl.Number, Wake: cl.Wake, Awaiting: cl.Awaiting}, err
+}
+
+// RecordInformingAttempt files a dialling's end.
+func (c Campaigns) RecordInformingAttempt(ctx context.Context, a switchboard.InformingAttempt) error {
+	return c.Store.RecordInformingAttempt(ctx, journal.InformingAttempt{CampaignID: a.CampaignID, PersonID: a.PersonID,
+		OperatorID: a.OperatorID, Number: a.Number, Outcome: a.Outcome, CallID: a.CallID, Cause: a.Cause,
+		At: a.DialledAt, EndedAt: a.EndedAt}, c.Plan)
 }

@@ -1,0 +1,149 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Soak is hotline's process watched over a long run of calls: does anything grow with calls served?
+type Soak struct {
+	Seconds   float64 `json:"seconds"`
+	Completed int     `json:"completed"`
+	Failed    int     `json:"failed"`
+	// IdleBefore: handsets registered, operators logged in, no call yet. Warm: under load, once the
+	// first fifth of the soak (at most 2 minutes) is over. LoadEnd: under load, just before the
+	// last callers were let finish. IdleAfter: every call over, 5 s later.
+	IdleBefore ResourceSample   `json:"idle_before"`
+	Warm       ResourceSample   `json:"warm"`
+	LoadEnd    ResourceSample   `json:"load_end"`
+	IdleAfter  ResourceSample   `json:"idle_after"`
+	Samples    []ResourceSample `json:"samples"` // every 10 s
+	Flat       bool             `json:"flat"`
+	Why        string           `json:"why"`
+}
+
+// ResourceSample is hotline serve's process at one moment, from its /metrics.
+type ResourceSample struct {
+	AtSeconds  float64 `json:"at_s"`
+	RSSMB      float64 `json:"rss_mb"`
+	HeapMB     float64 `json:"heap_inuse_mb"`
+	Goroutines int     `json:"goroutines"`
+	FDs        int     `json:"open_fds"`
+}
+
+// What "flat" allows: RSS under load may grow by soakRSSGrowth between the warm sample and the end
+// (the Go heap settles over minutes); goroutines and fds, idle after against idle before, by a few
+// (a reconnecting connection, a scrape in flight).
+const (
+	soakRSSGrowth      = 0.10
+	soakGoroutineSlack = 5
+	soakFDSlack        = 2
+)
+
+func resources(ctx context.Context, m metricsSource, since time.Time) (ResourceSample, error) {
+	s, err := m.Metrics(ctx)
+	if err != nil {
+		return ResourceSample{}, err
+	}
+	return ResourceSample{
+		AtSeconds:  time.Since(since).Seconds(),
+		RSSMB:      s.get("process_resident_memory_bytes") / (1 << 20),
+		HeapMB:     s.get("go_memstats_heap_inuse_bytes") / (1 << 20),
+		Goroutines: int(s.get("go_goroutines")),
+		FDs:        int(s.get("process_open_fds")),
+	}, nil
+}
+
+// judge says whether the samples are flat, and why not.
+func (sk *Soak) judge() {
+	var why []string
+	if limit := sk.Warm.RSSMB * (1 + soakRSSGrowth); sk.LoadEnd.RSSMB > limit {
+		why = append(why, fmt.Sprintf("RSS under load grew %.1f → %.1f MB (> %.0f %%)", sk.Warm.RSSMB, sk.LoadEnd.RSSMB, 100*soakRSSGrowth))
+	}
+	if sk.IdleAfter.Goroutines > sk.IdleBefore.Goroutines+soakGoroutineSlack {
+		why = append(why, fmt.Sprintf("goroutines idle %d → %d", sk.IdleBefore.Goroutines, sk.IdleAfter.Goroutines))
+	}
+	if sk.IdleAfter.FDs > sk.IdleBefore.FDs+soakFDSlack {
+		why = append(why, fmt.Sprintf("open fds idle %d → %d", sk.IdleBefore.FDs, sk.IdleAfter.FDs))
+	}
+	sk.Flat = len(why) == 0
+	sk.Why = strings.Join(why, "; ")
+	if sk.Flat {
+		sk.Why = fmt.Sprintf("RSS %.1f → %.1f MB under load, goroutines %d → %d and fds %d → %d idle",
+			sk.Warm.RSSMB, sk.LoadEnd.RSSMB, sk.IdleBefore.Goroutines, sk.IdleAfter.Goroutines, sk.IdleBefore.FDs, sk.IdleAfter.FDs)
+	}
+}
+
+// runSoak keeps Concurrency calls in flight for SoakFor, sampling hotline serve's RSS, goroutines
+// and open fds every 10 s, then lets the last calls finish and samples it idle again.
+func runSoak(ctx context.Context, o Options, name string, exts []string, prefix string) (*Soak, string, error) {
+	o.Log.Info("soak: start", "system", name, "for", o.SoakFor, "concurrency", o.Concurrency)
+	s, err := open(ctx, o, name, exts, prefix)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", name, err)
+	}
+	m, ok := s.sys.(metricsSource)
+	if !ok {
+		return nil, "", fmt.Errorf("soak: %s exports no metrics", name)
+	}
+	s.load.finish(0)
+	s.bridges.finish()
+	sk := &Soak{}
+	t0 := s.t0
+	fail := func(err error) (*Soak, string, error) {
+		_ = s.close(ctx)
+		return sk, s.sys.Number(), err
+	}
+	if sk.IdleBefore, err = resources(ctx, m, t0); err != nil {
+		return fail(err)
+	}
+	stop, stopStarting := context.WithTimeout(ctx, o.SoakFor)
+	defer stopStarting()
+	driven := make(chan struct{})
+	go func() { s.w.drive(ctx, stop, func() int { return o.Concurrency }, o.Rate, 0); close(driven) }()
+
+	warmAt := min(o.SoakFor/5, 2*time.Minute)
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	warmed := false
+sampling:
+	for {
+		select {
+		case <-stop.Done():
+			break sampling
+		case <-tick.C:
+			r, err := resources(ctx, m, t0)
+			if err != nil {
+				o.Log.Warn("soak: sample", "err", err)
+				continue
+			}
+			sk.Samples = append(sk.Samples, r)
+			if !warmed && time.Since(t0) >= warmAt {
+				sk.Warm, warmed = r, true
+			}
+			o.Log.Info("soak: sample", "at", time.Since(t0).Round(time.Second), "rss_mb", r.RSSMB, "goroutines", r.Goroutines, "fds", r.FDs)
+		}
+	}
+	if sk.LoadEnd, err = resources(ctx, m, t0); err != nil {
+		return fail(err)
+	}
+	if !warmed {
+		sk.Warm = sk.IdleBefore
+	}
+	<-driven // the callers in flight finish their calls
+	s.w.settle(ctx)
+	sleep(ctx, 5*time.Second)
+	if sk.IdleAfter, err = resources(ctx, m, t0); err != nil {
+		return fail(err)
+	}
+	sum := s.w.summarize(time.Time{}, time.Time{})
+	sk.Seconds, sk.Completed, sk.Failed = time.Since(t0).Seconds(), sum.Completed, sum.Failed
+	sk.judge()
+	err = s.close(ctx)
+	if c, ok := s.sys.(interface{ cleanup(failed bool) }); ok {
+		c.cleanup(err != nil)
+	}
+	return sk, s.sys.Number(), err
+}
