@@ -624,3 +624,10 @@ func (a Actor) MayHearRecording(legs []Leg, cases []Case) error {
 	}
 	return Errorf(EFORBIDDEN, "%s may not hear this recording: only administrators, the case's owner or forward target, and the operators who took part in the call", a.Login)
 }
+
+// MayListen refuses to let anyone but an administrator listen to an operator's call, whisper to
+// the operator or join the call (a supervisor's listen, whisper, barge): hearing a conversation
+// live is more than hearing its recording, and the caller is not told.
+func (a Actor) MayListen() error {
+	return a.RequireAdministrator("listen to, whisper in or join an operator's call")
+}

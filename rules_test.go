@@ -427,6 +427,25 @@ func TestOutcomeOf(t *testing.T) {
 
 // Who may hear a recorded conversation: administrators, the case's owner or forward target, an
 // operator who took part in the call (answered a leg or transferred it in); nobody else.
+// Listening to a call live is the administrators' alone, whoever asks through whatever door.
+func TestMayListen(t *testing.T) {
+	for _, tt := range []struct {
+		by hotline.Actor
+		ok bool
+	}{
+		{hotline.Actor{Login: "admin", OperatorID: 1, Role: hotline.RoleAdministrator}, true},
+		{hotline.Actor{Login: "root", Role: hotline.RoleAdministrator}, true},
+		{hotline.Actor{Login: "ivanova", OperatorID: 2, Role: hotline.RoleOperator}, false},
+		{hotline.SystemActor, false},
+		{hotline.Actor{}, false},
+	} {
+		err := tt.by.MayListen()
+		if (err == nil) != tt.ok || (err != nil && hotline.ErrorCode(err) != hotline.EFORBIDDEN) {
+			t.Errorf("%+v: %v, want allowed %v (else EFORBIDDEN)", tt.by, err, tt.ok)
+		}
+	}
+}
+
 func TestMayHearRecording(t *testing.T) {
 	admin := hotline.Actor{Login: "admin", OperatorID: 1, Role: hotline.RoleAdministrator}
 	op := func(id int64) hotline.Actor {

@@ -20,3 +20,10 @@ func (c *Conn) PutConfig(ctx context.Context, class, typ, id string, fields []Co
 		path: pathf("/asterisk/config/dynamic/%s/%s/%s", class, typ, id),
 		body: map[string]any{"fields": fields}}, nil)
 }
+
+// DeleteConfig deletes a dynamic configuration object pushed by PutConfig. Asterisk answers 404
+// for an object it does not have and 403 for one from a configuration file (read-only).
+func (c *Conn) DeleteConfig(ctx context.Context, class, typ, id string) error {
+	return c.do(ctx, request{op: "delete " + typ + " " + id, method: http.MethodDelete,
+		path: pathf("/asterisk/config/dynamic/%s/%s/%s", class, typ, id)}, nil)
+}

@@ -272,6 +272,7 @@ func operations(c *ari.Conn) map[string]func(context.Context) {
 		"Conn.PutConfig": func(ctx context.Context) {
 			c.PutConfig(ctx, "res_pjsip", "auth", "9001", []ari.ConfigField{{Attribute: "password", Value: "x"}})
 		},
+		"Conn.DeleteConfig": func(ctx context.Context) { c.DeleteConfig(ctx, "res_pjsip", "auth", "9001") },
 	}
 }
 

@@ -27,6 +27,8 @@
 //	POST /v1/operators/{id}/inform-stop   stop informing
 //	POST /v1/operators/reload             re-read operators from the journal
 //	POST /v1/calls/{id}/transfer          body {"operator_id":N,"to":M}: N's caller on call id to M
+//	POST /v1/calls/{id}/listen            body {"mode":"listen|whisper|barge|stop"}: an administrator
+//	                                      listens to call id on their own device (switchboard.Listen)
 //
 // Errors are {"code": "...", "message": "..."} with the codes of hotline.Error, mapped once to
 // HTTP statuses here and back to *hotline.Error by Client, so the CLI's exit codes are the same
@@ -70,6 +72,8 @@ type Switchboard interface {
 	// Transfer and CallBack are the workplace's buttons (switchboard.Switchboard's).
 	Transfer(ctx context.Context, by hotline.Actor, operatorID int64, callID string, to int64) error
 	CallBack(ctx context.Context, by hotline.Actor, operatorID int64, number string, caseID int64) error
+	// Listen is the live board's listen, whisper and barge (administrators only).
+	Listen(ctx context.Context, by hotline.Actor, callID string, mode switchboard.ListenMode) error
 }
 
 // Informer is the progressive dialler of the informing campaigns (switchboard.Switchboard's); a
@@ -176,6 +180,7 @@ func Handler(sb Switchboard, auth Authority, log *slog.Logger) http.Handler {
 	mux.HandleFunc("POST /v1/operators/reload", h.authorised(h.reload))
 	mux.HandleFunc("POST /v1/operators/{id}/{action}", h.authorised(h.operator))
 	mux.HandleFunc("POST /v1/calls/{id}/transfer", h.authorised(h.transfer))
+	mux.HandleFunc("POST /v1/calls/{id}/listen", h.authorised(h.listen))
 	return mux
 }
 
@@ -267,6 +272,10 @@ type callbackRequest struct {
 	CaseID int64  `json:"case_id"`
 }
 
+type listenRequest struct {
+	Mode switchboard.ListenMode `json:"mode"`
+}
+
 type informRequest struct {
 	CampaignID int64 `json:"campaign_id"`
 }
@@ -326,6 +335,28 @@ func (h *handler) transfer(w http.ResponseWriter, r *http.Request, by hotline.Ac
 		return
 	}
 	h.log.Info("control: transfer", "call", callID, "operator", req.OperatorID, "to", req.To, "actor", by.Login, "claimed_as", claim(r))
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// listen: an administrator listens to a call, whispers, barges or stops; the rule is the domain's
+// (hotline.Actor.MayListen), checked here before the switchboard is asked, and there again.
+func (h *handler) listen(w http.ResponseWriter, r *http.Request, by hotline.Actor) {
+	callID := r.PathValue("id")
+	var req listenRequest
+	if err := decode(r, &req, false); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := by.MayListen(); err != nil {
+		h.log.Warn("control: listen refused", "call", callID, "actor", by.Login, "claimed_as", claim(r))
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.sb.Listen(r.Context(), by, callID, req.Mode); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.log.Info("control: listen", "call", callID, "mode", req.Mode, "actor", by.Login, "claimed_as", claim(r))
 	writeJSON(w, http.StatusOK, struct{}{})
 }
 
@@ -535,6 +566,12 @@ func (c *Client) Logout(ctx context.Context, operatorID int64) error {
 // Transfer transfers the caller of call callID, talking with operator operatorID, to operator to.
 func (c *Client) Transfer(ctx context.Context, operatorID int64, callID string, to int64) error {
 	return c.call(ctx, http.MethodPost, "/v1/calls/"+url.PathEscape(callID)+"/transfer", transferRequest{OperatorID: operatorID, To: to}, nil)
+}
+
+// Listen has the administrator the client's account maps to listen to call callID in mode
+// (listen, whisper, barge), change it, or stop.
+func (c *Client) Listen(ctx context.Context, callID string, mode switchboard.ListenMode) error {
+	return c.call(ctx, http.MethodPost, "/v1/calls/"+url.PathEscape(callID)+"/listen", listenRequest{Mode: mode}, nil)
 }
 
 // CallBack has hotline dial number for operator operatorID, from case caseID.

@@ -69,6 +69,10 @@ func (f *fakeBoard) Transfer(_ context.Context, by hotline.Actor, id int64, call
 	f.calls = append(f.calls, "transfer "+call+" of "+itoa(id)+" to "+itoa(to)+" by "+by.Login)
 	return f.err
 }
+func (f *fakeBoard) Listen(_ context.Context, by hotline.Actor, call string, mode switchboard.ListenMode) error {
+	f.calls = append(f.calls, "listen "+call+" "+string(mode)+" by "+by.Login)
+	return f.err
+}
 func (f *fakeBoard) CallBack(_ context.Context, by hotline.Actor, id int64, number string, caseID int64) error {
 	f.calls = append(f.calls, "callback "+number+" for "+itoa(id)+" case "+itoa(caseID)+" by "+by.Login)
 	return f.err
@@ -195,6 +199,7 @@ func TestOperatorActions(t *testing.T) {
 		{func() error { return c.ReloadOperators(ctx) }, "reload by " + me},
 		{func() error { return c.Transfer(ctx, 7, "1700000000.1", 8) }, "transfer 1700000000.1 of 7 to 8 by " + me},
 		{func() error { return c.CallBack(ctx, 8, "+79001234567", 42) }, "callback +79001234567 for 8 case 42 by " + me},
+		{func() error { return c.Listen(ctx, "1700000000.1", switchboard.ListenBarge) }, "listen 1700000000.1 barge by " + me},
 	}
 	for i, s := range steps {
 		if err := s.do(); err != nil {
@@ -345,6 +350,9 @@ func TestAuthorisation(t *testing.T) {
 		{"an operator calls back for themself", ivanova, "", "POST", "/v1/operators/7/callback", 200, "callback +79001234567 for 7 case 5 by ivanova"},
 		{"an operator may not call back for a colleague", petrov, "", "POST", "/v1/operators/7/callback", 403, ""},
 		{"a removed operator may not call back", gone, "", "POST", "/v1/operators/10/callback", 403, ""},
+		{"an administrator listens to a call", admin, "", "POST", "/v1/calls/c1/listen", 200, "listen c1 whisper by admin"},
+		{"root listens to a call", root, "", "POST", "/v1/calls/c1/listen", 200, "listen c1 whisper by root"},
+		{"an operator may not listen", ivanova, "admin", "POST", "/v1/calls/c1/listen", 403, ""},
 		{"an operator may not call back a colleague's case", petrov, "", "POST", "/v1/operators/8/callback", 403, ""},
 		{"nor another number than the case's", ivanova, "", "POST", "/v1/operators/7/callback?body=other", 400, ""},
 		{"nor a case under review", ivanova, "", "POST", "/v1/operators/7/callback?body=review", 409, ""},
@@ -360,6 +368,8 @@ func TestAuthorisation(t *testing.T) {
 				body = strings.NewReader(`{"operator_id":7,"to":8}`)
 			case strings.HasSuffix(tt.path, "/callback"):
 				body = strings.NewReader(`{"number":"+79001234567","case_id":5}`)
+			case strings.HasSuffix(tt.path, "/listen"):
+				body = strings.NewReader(`{"mode":"whisper"}`)
 			case strings.HasSuffix(tt.path, "/callback?body=other"):
 				body = strings.NewReader(`{"number":"+79007654321","case_id":5}`)
 			case strings.HasSuffix(tt.path, "/callback?body=review"):

@@ -181,16 +181,17 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		if cfg.Web.Softphone != "" {
 			// The browser softphone: endpoints pushed to Asterisk on demand, passwords revoked as
 			// they lapse (softphone.Provisioner).
-			prov := &softphone.Provisioner{Asterisk: conn, WebSocket: cfg.Web.Softphone, Log: log}
+			prov := &softphone.Provisioner{Asterisk: conn, WebSocket: cfg.Web.Softphone, Log: log,
+				Extensions: func(ctx context.Context) ([]string, error) {
+					active, _, err := operatorExtensions(ctx, store)
+					return active, err
+				}}
 			go func() {
-				// Passwords issued before this start would never lapse: revoke them first.
-				ops, err := store.Operators(runCtx, journal.OperatorFilter{})
-				var exts []string
-				for _, o := range ops {
-					exts = append(exts, o.Extension)
-				}
+				// Passwords issued before this start would never lapse: revoke them first; the
+				// softphones an earlier run pushed for operators since removed go.
+				active, removed, err := operatorExtensions(runCtx, store)
 				if err == nil {
-					err = prov.RevokeAll(runCtx, exts)
+					err = errors.Join(prov.RevokeAll(runCtx, active), prov.RemoveAll(runCtx, removed))
 				}
 				if err != nil {
 					log.Warn("softphone: revoking the passwords of an earlier run", "err", err)
@@ -401,4 +402,26 @@ func drain(sb *switchboard.Switchboard, cfg config.Shutdown, log *slog.Logger) {
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, switchboard.ErrStopped) {
 		log.Warn("drain", "err", err)
 	}
+}
+
+// operatorExtensions lists the extensions of the operators in service, and those of removed
+// operators that no operator in service uses (the softphones to delete).
+func operatorExtensions(ctx context.Context, store *journal.Store) (active, removed []string, err error) {
+	ops, err := store.Operators(ctx, journal.OperatorFilter{IncludeRemoved: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	inService := map[string]bool{}
+	for _, o := range ops {
+		if o.Active && o.Extension != "" {
+			inService[o.Extension] = true
+			active = append(active, o.Extension)
+		}
+	}
+	for _, o := range ops {
+		if !o.Active && o.Extension != "" && !inService[o.Extension] {
+			removed = append(removed, o.Extension)
+		}
+	}
+	return active, removed, nil
 }

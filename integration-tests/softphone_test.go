@@ -21,6 +21,7 @@ import (
 	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
 	"github.com/hotline-dev/hotline/integration-tests/sandbox"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/softphone"
 	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/hotline-dev/hotline/web/browsertest"
@@ -42,7 +43,8 @@ func softphoneWebSocket(t *testing.T, sb sandbox.Config) string {
 
 // TestSoftphoneCredentials: the provisioner pushes a WebRTC endpoint for an extension that is no
 // handset, and its password lets a SIP phone register; a new issue replaces it (the old one is
-// refused), revocation and lapse refuse the last one, and a handset's extension is refused.
+// refused), revocation and lapse refuse the last one, and a handset's extension is refused. Pruned
+// (its operator out of service), the softphone is deleted from Asterisk and registers no more.
 func TestSoftphoneCredentials(t *testing.T) {
 	sb, err := sandbox.Load()
 	if err != nil {
@@ -104,6 +106,32 @@ func TestSoftphoneCredentials(t *testing.T) {
 	if _, err := p.Issue(ctx, "1001"); !errors.Is(err, softphone.ErrHandset) || hotline.ErrorCode(err) != hotline.ECONFLICT {
 		t.Errorf("issue for handset 1001: %v, want ErrHandset (ECONFLICT)", err)
 	}
+	// The operator leaves service: Prune (the daemon's, with the journal's operators in service)
+	// deletes the softphone from Asterisk, so even a freshly issued password cannot register.
+	third, err := p.Issue(ctx, ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := register(third.Password); err != nil {
+		t.Fatalf("the issued password is refused: %v", err)
+	}
+	if err := p.Prune(ctx, []string{"9202"}); err != nil {
+		t.Fatalf("Prune: %v", err)
+	}
+	if err := register(third.Password); err == nil {
+		t.Error("the softphone of an operator out of service still registers after Prune")
+	}
+	if err := p.Remove(ctx, ext); err != nil {
+		t.Errorf("Remove of a softphone already gone: %v (Asterisk's 404 is no error)", err)
+	}
+	if err := p.Remove(ctx, "1001"); !errors.Is(err, softphone.ErrHandset) {
+		t.Errorf("Remove of handset 1001: %v, want ErrHandset (Asterisk's files are read-only)", err)
+	}
+	if ph, err := sipphone.New(ctx, sipphone.Config{Server: sb.SIPAddr, User: "1001", Password: sb.HandsetPassword}); err != nil {
+		t.Errorf("handset 1001 no longer registers after a Remove was refused: %v", err)
+	} else {
+		ph.Close()
+	}
 }
 
 // writeToneWAV writes a 16-bit mono 48 kHz WAV of a sine at freq Hz, seconds long, for Chromium's
@@ -140,7 +168,9 @@ func writeToneWAV(t *testing.T, path string, freq float64, seconds int) {
 // registers over the sandbox's SIP WebSocket and the operator becomes available. A caller (440 Hz)
 // dials the hotline: the caller's card is on the page while the browser rings; «Ответить» answers;
 // the caller hears 660 Hz and the page's analyser hears 440 Hz; the keypad's digits reach the
-// caller; hold and mute, each undone, keep the call; after the caller hangs up, the recording of the operator's leg holds both tones. A
+// caller; hold and mute, each undone, keep the call; «Перевести» on the page to a level-2
+// specialist's SIP handset keeps the caller's audio (each hears the other's tone); after the
+// caller hangs up, the recording of the operator's leg holds both tones. A
 // second caller is answered and «Завершить разговор» on the page ends their call. A third is answered in a new page, which
 // is then closed mid-call (its WebSocket cut): the caller's call ends and the journal says the
 // leg failed. A browser with no microphone shows the message on login; an operator with a SIP
@@ -150,6 +180,27 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 	sr := startSoftphoneRig(t, ext, "1001")
 	d, base, browser, op, opID, r := sr.d, sr.base, sr.browser, sr.op, sr.opID, sr.r
 	ctx := within(t, 4*time.Minute)
+
+	// A level-2 specialist on a SIP handset (2001), for the transfer from the page.
+	by, err := d.Store.Actor(ctx, "test-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := hotline.Operator{Name: "Специалист 2001", Login: "spec2001", Role: hotline.RoleOperator, Level: hotline.Level2,
+		Extension: "2001", Active: true}
+	if err := d.Store.AddOperator(ctx, by, &spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.API.ReloadOperators(ctx); err != nil {
+		t.Fatal(err)
+	}
+	specPhone, err := sipphone.New(within(t, 10*time.Second), sipphone.Config{Server: d.Sandbox.SIPAddr, User: "2001",
+		Password: d.Sandbox.HandsetPassword, Tone: SpecialistTone, Detect: []float64{hotlinetest.CallerTone},
+		AutoAnswer: true, AnswerDelay: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { specPhone.Close() })
 
 	// The first caller: rung in the browser with the card shown, answered, heard both ways.
 	caller := dialFrom(t, d, number)
@@ -188,10 +239,35 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 	}
 	// A conversation long enough for the recording to hold both voices: 2 s of the operator heard.
 	waitFor(t, 20*time.Second, "2 s of the operator's voice at the caller", func() bool { return caller.Stats().Tones[SoftphoneTone] >= 100 })
-	// (The transfer from the page waits for the switchboard's Transfer request, web/calls.go; a
-	// transfer of a softphone's call is then the same request as a handset's.)
+	// The transfer from the page («Перевести» with the specialist's extension, the server's form in
+	// #softphone): the specialist's handset rings and answers, and the caller keeps their audio:
+	// they hear the specialist's tone, and the specialist hears theirs.
+	do(t, op, 10*time.Second, "«Перевести» to 2001",
+		chromedp.WaitVisible(chromedp.CSS(`form.transfer-by-extension`)),
+		// From the page's own script, in one step: the event stream may replace #softphone between
+		// filling the field and clicking.
+		chromedp.Evaluate[chromedp.Void](`(() => { const f = document.querySelector('form.transfer-by-extension');
+			f.querySelector('#transfer-extension').value = '2001'; f.querySelector('button[type=submit]').click(); })()`))
+	specCall, err := specPhone.Incoming(within(t, 20*time.Second))
+	if err != nil {
+		t.Fatalf("the specialist's handset was not rung by the transfer from the page: %v (page says %q)", err, textOf(op, "#transfer-result"))
+	}
+	if err := caller.WaitTone(within(t, 20*time.Second), SpecialistTone); err != nil {
+		t.Errorf("after the transfer from the page the caller does not hear the specialist: %v", err)
+	}
+	if err := specCall.WaitTone(within(t, 10*time.Second), hotlinetest.CallerTone); err != nil {
+		t.Errorf("after the transfer from the page the specialist does not hear the caller: %v", err)
+	}
+	if _, err := d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
+		return hotlinetest.Presence(st, "2001") == hotline.PresenceTalking && hotlinetest.Presence(st, ext) != hotline.PresenceTalking
+	}); err != nil {
+		t.Errorf("presence after the transfer from the page: %v", err)
+	}
 	if err := caller.Hangup(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := specCall.WaitEnd(within(t, 10*time.Second)); err != nil {
+		t.Errorf("the specialist's call did not end with the caller's: %v", err)
 	}
 	_, leg := waitLegEnded(t, d, number)
 	c, legs := callOf(t, d, number)
@@ -205,10 +281,7 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 		t.Fatalf("no recorded leg of the softphone's operator in call %d (last leg %+v)", c.ID, leg)
 	}
 	path := d.RecordingPath(opLeg.RecordingName, "wav")
-	var (
-		rec *sipphone.WAV
-		err error
-	)
+	var rec *sipphone.WAV
 	for i := 0; i < 50; i++ { // the file is closed when the bridge ends
 		if rec, err = sipphone.LoadWAV(path); err == nil && len(rec.Samples) > 8000 {
 			break
@@ -268,6 +341,23 @@ func TestSoftphoneInTheBrowser(t *testing.T) {
 	t.Logf("the caller's call ended %v after the cut: %v", time.Since(cutAt).Round(time.Second), end)
 	if _, leg3 := waitLegEnded(t, d, number3); leg3.End != hotline.LegFailed || leg3.OperatorID != opID {
 		t.Errorf("the journal's leg after the cut: %+v; want the operator's leg ended %q", leg3, hotline.LegFailed)
+	}
+	// And why: the call's history says Asterisk cut it, on which side, with the cause.
+	c3, _ := callOf(t, d, number3)
+	var cutSide string
+	waitFor(t, 10*time.Second, "the cut in the call's history", func() bool {
+		evs, err := d.Store.History(ctx, journal.HistoryFilter{Entity: journal.CallEntity, EntityID: strconv.FormatInt(c3.ID, 10)})
+		for _, e := range evs {
+			if err == nil && e.Action == "cut by Asterisk" {
+				t.Logf("the call's history: %s %+v", e.Action, e.Changes)
+				cutSide = e.Changes[0].To
+				return true
+			}
+		}
+		return false
+	})
+	if cutSide != string(hotline.SideOperator) {
+		t.Errorf("cut on the %q side, want the operator's (the softphone's media stopped)", cutSide)
 	}
 
 	// A computer without a microphone: the page says so at once, not when a call rings.

@@ -30,6 +30,7 @@ import (
 // Asterisk is the part of ARI the provisioner uses (*ari.Conn).
 type Asterisk interface {
 	PutConfig(ctx context.Context, class, typ, id string, fields []ari.ConfigField) error
+	DeleteConfig(ctx context.Context, class, typ, id string) error
 }
 
 // Credentials are what the page's softphone registers with: kept in the page's memory only.
@@ -51,9 +52,14 @@ type Provisioner struct {
 	WebSocket string        // the URL browsers reach Asterisk's SIP WebSocket at (ws:// only on loopback)
 	TTL       time.Duration // 0: DefaultTTL
 	Log       *slog.Logger  // nil: discard
+	// Extensions, if set, lists the extensions of the operators in service (the journal's): Run
+	// deletes from Asterisk the softphones it pushed for any other (an operator removed from
+	// service or given another extension), so none is left registered-to or dialable.
+	Extensions func(ctx context.Context) ([]string, error)
 
 	mu      sync.Mutex
 	expires map[string]time.Time // extension -> when its issued password lapses
+	pushed  map[string]bool      // extensions this provisioner pushed objects for, until removed
 }
 
 // ErrHandset is returned for an extension Asterisk's files define as a SIP handset: its device is
@@ -145,6 +151,7 @@ func (p *Provisioner) Issue(ctx context.Context, ext string) (Credentials, error
 		p.expires = map[string]time.Time{}
 	}
 	p.expires[ext] = exp
+	p.markPushed(ext)
 	p.mu.Unlock()
 	p.log().Info("softphone credentials issued", "extension", ext, "expires", exp)
 	return Credentials{WebSocket: p.WebSocket, URI: "sip:" + ext + "@" + u.Hostname(), User: ext, Password: password, Expires: exp}, nil
@@ -162,9 +169,84 @@ func (p *Provisioner) Revoke(ctx context.Context, ext string) error {
 	}
 	p.mu.Lock()
 	delete(p.expires, ext)
+	p.markPushed(ext)
 	p.mu.Unlock()
 	p.log().Info("softphone credentials revoked", "extension", ext)
 	return nil
+}
+
+// markPushed notes that ext has objects in Asterisk's memory; p.mu held.
+func (p *Provisioner) markPushed(ext string) {
+	if p.pushed == nil {
+		p.pushed = map[string]bool{}
+	}
+	p.pushed[ext] = true
+}
+
+// Remove deletes ext's softphone from Asterisk: the endpoint first (nothing can be dialled or
+// register against it any more), then its AOR and auth. Objects Asterisk does not have are not an
+// error; a handset's extension (from Asterisk's files) is ErrHandset and left alone. A call in
+// progress on the endpoint is not cut by the deletion.
+func (p *Provisioner) Remove(ctx context.Context, ext string) error {
+	if !validExtension(ext) {
+		return hotline.Errorf(hotline.EINVALID, "softphone: extension %q is not a SIP user name", ext)
+	}
+	for _, typ := range []string{"endpoint", "aor", "auth"} {
+		err := p.Asterisk.DeleteConfig(ctx, "res_pjsip", typ, ext)
+		var ae *ari.Error
+		switch {
+		case err == nil, errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound:
+		case errors.As(err, &ae) && ae.StatusCode == http.StatusForbidden:
+			return hotline.Wrapf(hotline.ECONFLICT, fmt.Errorf("%w: %s: %w", ErrHandset, ext, err), "extension %s is a SIP handset", ext)
+		default:
+			return hotline.Wrapf(hotline.EUNAVAILABLE, err, "softphone %s: Asterisk refused to delete the %s: %v", ext, typ, err)
+		}
+	}
+	p.mu.Lock()
+	delete(p.expires, ext)
+	delete(p.pushed, ext)
+	p.mu.Unlock()
+	p.log().Info("softphone removed from Asterisk", "extension", ext)
+	return nil
+}
+
+// Prune removes the softphones this provisioner pushed for extensions not in active (the
+// operators in service): an operator removed, or moved to another extension.
+func (p *Provisioner) Prune(ctx context.Context, active []string) error {
+	keep := make(map[string]bool, len(active))
+	for _, ext := range active {
+		keep[ext] = true
+	}
+	p.mu.Lock()
+	var gone []string
+	for ext := range p.pushed {
+		if !keep[ext] {
+			gone = append(gone, ext)
+		}
+	}
+	p.mu.Unlock()
+	var errs []error
+	for _, ext := range gone {
+		if err := p.Remove(ctx, ext); err != nil && !errors.Is(err, ErrHandset) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RemoveAll removes the softphones of the given extensions, skipping handsets: at start, for the
+// operators removed from service, whose endpoints an earlier run may have pushed.
+func (p *Provisioner) RemoveAll(ctx context.Context, exts []string) error {
+	var errs []error
+	for _, ext := range exts {
+		if !validExtension(ext) {
+			continue
+		}
+		if err := p.Remove(ctx, ext); err != nil && !errors.Is(err, ErrHandset) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // RevokeAll revokes the passwords of the given extensions, skipping handsets: at start, since the
@@ -202,7 +284,8 @@ func (p *Provisioner) Expire(ctx context.Context, now time.Time) error {
 	return errors.Join(errs...)
 }
 
-// Run revokes lapsed passwords until ctx ends.
+// Run revokes lapsed passwords, and removes the softphones of operators no longer in service
+// (Extensions), until ctx ends.
 func (p *Provisioner) Run(ctx context.Context) {
 	t := time.NewTicker(min(p.ttl()/4, 30*time.Second))
 	defer t.Stop()
@@ -213,6 +296,16 @@ func (p *Provisioner) Run(ctx context.Context) {
 		case now := <-t.C:
 			if err := p.Expire(ctx, now); err != nil {
 				p.log().Warn("softphone: revoking lapsed passwords", "err", err)
+			}
+			if p.Extensions == nil {
+				continue
+			}
+			active, err := p.Extensions(ctx)
+			if err == nil {
+				err = p.Prune(ctx, active)
+			}
+			if err != nil {
+				p.log().Warn("softphone: removing the softphones of operators out of service", "err", err)
 			}
 		}
 	}

@@ -46,6 +46,31 @@ func (f *fakeAsterisk) PutConfig(_ context.Context, class, typ, id string, field
 	return nil
 }
 
+// DeleteConfig deletes a pushed object: 404 for one Asterisk does not have, 403 for a file's.
+func (f *fakeAsterisk) DeleteConfig(_ context.Context, class, typ, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
+	if f.files[id] {
+		return &ari.Error{Op: "delete", StatusCode: http.StatusForbidden, Message: "Cannot delete sorcery objects of type '" + typ + "'"}
+	}
+	if _, ok := f.objects[typ+"/"+id]; !ok {
+		return &ari.Error{Op: "delete", StatusCode: http.StatusNotFound, Message: "Object not found"}
+	}
+	delete(f.objects, typ+"/"+id)
+	f.order = append(f.order, "-"+typ)
+	return nil
+}
+
+func (f *fakeAsterisk) has(typ, id string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.objects[typ+"/"+id]
+	return ok
+}
+
 func (f *fakeAsterisk) password(ext string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -156,5 +181,69 @@ func TestRevokeAll(t *testing.T) {
 	}
 	if got := a.password("9001"); got == c.Password || got == "" {
 		t.Errorf("the earlier run's password survives: %q", got)
+	}
+}
+
+// Operators out of service lose their softphones: Prune deletes, endpoint first, every object
+// pushed for an extension no operator in service has (removed, or renumbered), and keeps the
+// others; a handset and an extension never pushed are no error. RemoveAll does it at start for the
+// removed operators an earlier run may have pushed for.
+func TestPruneRemovesSoftphonesOutOfService(t *testing.T) {
+	ctx := context.Background()
+	a := &fakeAsterisk{files: map[string]bool{"1001": true}}
+	p := &Provisioner{Asterisk: a, WebSocket: "ws://127.0.0.1:8088/ws"}
+	for _, ext := range []string{"9101", "9102", "9103"} {
+		if _, err := p.Issue(ctx, ext); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Revoke(ctx, "9103"); err != nil { // logged out: still pushed
+		t.Fatal(err)
+	}
+	a.order = nil
+	if err := p.Prune(ctx, []string{"9102", "1001"}); err != nil {
+		t.Fatalf("Prune: %v", err)
+	}
+	for _, ext := range []string{"9101", "9103"} {
+		for _, typ := range []string{"endpoint", "aor", "auth"} {
+			if a.has(typ, ext) {
+				t.Errorf("%s %s left in Asterisk after its operator left service", typ, ext)
+			}
+		}
+	}
+	for _, typ := range []string{"endpoint", "aor", "auth"} {
+		if !a.has(typ, "9102") {
+			t.Errorf("%s 9102 of an operator in service was deleted", typ)
+		}
+	}
+	if want := "-endpoint,-aor,-auth,-endpoint,-aor,-auth"; strings.Join(a.order, ",") != want {
+		t.Errorf("deletions %v, want each softphone's endpoint first", a.order)
+	}
+	if err := p.Prune(ctx, []string{"9102"}); err != nil || len(a.order) != 6 {
+		t.Errorf("a second Prune: %v, deletions %v (want none more)", err, a.order)
+	}
+	if err := p.Remove(ctx, "1001"); !errors.Is(err, ErrHandset) || hotline.ErrorCode(err) != hotline.ECONFLICT {
+		t.Errorf("Remove of a handset: %v, want ErrHandset", err)
+	}
+	if err := p.Remove(ctx, "9999"); err != nil {
+		t.Errorf("Remove of an extension never pushed: %v", err)
+	}
+	if err := p.Remove(ctx, "99/1"); hotline.ErrorCode(err) != hotline.EINVALID {
+		t.Errorf("Remove of a bad extension: %v", err)
+	}
+	// At start: an earlier run pushed 9102, whose operator was removed meanwhile.
+	now := &Provisioner{Asterisk: a, WebSocket: "ws://127.0.0.1:8088/ws"}
+	if err := now.RemoveAll(ctx, []string{"9102", "1001", ""}); err != nil {
+		t.Fatalf("RemoveAll: %v", err)
+	}
+	if a.has("endpoint", "9102") || a.has("auth", "9102") {
+		t.Errorf("an earlier run's softphone of a removed operator survives the start")
+	}
+	a.fail = errors.New("connection refused")
+	if _, err := p.Issue(ctx, "9104"); err == nil {
+		t.Fatal("Issue with Asterisk down succeeded")
+	}
+	if err := p.Remove(ctx, "9104"); hotline.ErrorCode(err) != hotline.EUNAVAILABLE {
+		t.Errorf("Remove with Asterisk down: %v, want EUNAVAILABLE", err)
 	}
 }

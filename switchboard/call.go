@@ -110,6 +110,10 @@ func (s *Switchboard) onStasisStart(m StasisStart) {
 		s.onConsultAnswered(m)
 	case Callback:
 		s.onCallbackAnswered(m, e)
+	case SupervisorDevice:
+		s.onSupervisorAnswered(m)
+	case SnoopChannel:
+		s.onSnoopStarted(m)
 	default:
 		// Not ours to decide (a misconfigured dialplan): say so in the log and let it go.
 		var args []string
@@ -449,6 +453,7 @@ func (s *Switchboard) endCall(c *call, end hotline.LegEnd) {
 		return
 	}
 	delete(s.calls, c.id)
+	s.supervisionEndsWith(c, nil, "the call ended")
 	now := s.clock.Now()
 	c.announce.stop()
 	c.maxWait.stop()
@@ -518,6 +523,7 @@ func (s *Switchboard) saveLeg(c *call) {
 // (cut.go), then the ordinary end; a cut mark on a channel that is no caller's or offer's is only
 // dropped, and one on a transfer target's handset (never set) is left.
 func (s *Switchboard) onChannelGone(ch string, cause int) {
+	defer delete(s.cutCause, ch) // read, if at all, by cutChannelGone below
 	switch own := s.ownerOf(ch); own.kind {
 	case ownedByTransfer:
 		s.transferChannelGone(ch, cause)
@@ -542,6 +548,9 @@ func (s *Switchboard) onChannelGone(ch string, cause int) {
 	case ownedByFeature:
 		delete(s.cut, ch)
 		delete(s.features, ch)
+	case ownedBySupervision:
+		delete(s.cut, ch)
+		s.supervisionChannelGone(own.sv, ch, cause)
 	case ownedByWrapUp:
 		delete(s.cut, ch)
 		for _, op := range s.operators {
@@ -594,6 +603,10 @@ func (s *Switchboard) fail(c *call, why string, err error) {
 // opResult reacts to a failed request; successes need nothing: their effects arrive as events.
 func (s *Switchboard) opResult(key string, op Op, err error) {
 	if err == nil {
+		return
+	}
+	if sv := s.supervisors[key]; sv != nil && sv.channel == key {
+		s.supervisionFailed(sv, op, err)
 		return
 	}
 	c := s.calls[key]

@@ -1,7 +1,7 @@
 package switchboard
 
 // Who owns a channel. The switchboard keeps its channels in one registry per role (s.calls,
-// s.offers, s.transfers, s.consults, s.dialing, s.features, and operator.wrapChannel); ownerOf
+// s.offers, s.transfers, s.consults, s.dialing, s.features, s.supervisors, and operator.wrapChannel); ownerOf
 // is the one place that asks them all and says which holds the channel and for whom. The
 // registries never share a channel, nor a wrap-up handset with one (checkInvariants), so the
 // order it asks in decides nothing. A channel's end (onChannelGone), a refused originate
@@ -19,6 +19,8 @@ const (
 	ownedByOffer                     // s.offers: an operator's handset rung for, or talking to, a caller
 	ownedByFeature                   // s.features: a feature-code call
 	ownedByWrapUp                    // operator.wrapChannel: an operator's handset left in wrap-up
+
+	ownedBySupervision // s.supervisors: an administrator's device listening, or its snoop channel
 )
 
 func (k ownerKind) String() string {
@@ -39,6 +41,8 @@ func (k ownerKind) String() string {
 		return "feature"
 	case ownedByWrapUp:
 		return "wrap-up"
+	case ownedBySupervision:
+		return "supervision"
 	}
 	return "ownerKind(?)"
 }
@@ -53,6 +57,7 @@ type channelOwner struct {
 	transfer *transfer
 	consult  *consult
 	callback *pendingCallback
+	sv       *supervision
 }
 
 // ownerOf says who owns channel ch.
@@ -75,6 +80,9 @@ func (s *Switchboard) ownerOf(ch string) channelOwner {
 	}
 	if o := s.offers[ch]; o != nil {
 		return channelOwner{kind: ownedByOffer, call: o.call, op: o.op, offer: o}
+	}
+	if sv := s.supervisors[ch]; sv != nil {
+		return channelOwner{kind: ownedBySupervision, call: sv.call, op: sv.sup, sv: sv}
 	}
 	if s.features[ch] != nil {
 		return channelOwner{kind: ownedByFeature}

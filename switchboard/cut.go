@@ -21,13 +21,19 @@ func (s *Switchboard) onHangupRequest(m ChannelHangupRequest) {
 	if c := s.calls[m.Channel]; c != nil {
 		switch c.state {
 		case stateGreeting, stateQueued, stateBridged, stateOverflow:
-			s.cut[m.Channel] = true
+			s.cut[m.Channel], s.cutCause[m.Channel] = true, m.Cause
 		}
 		return
 	}
 	if o := s.offers[m.Channel]; o != nil && o.answered && !o.gone && o.call.state == stateBridged {
-		s.cut[m.Channel] = true
+		s.cut[m.Channel], s.cutCause[m.Channel] = true, m.Cause
 	}
+}
+
+// noteCut writes in the call's history that Asterisk cut it: on whose side, with what cause (the
+// leg only says "failed"; this says why, e.g. a softphone whose media stopped).
+func (s *Switchboard) noteCut(c *call, side hotline.LegSide, ch string) {
+	s.journalWrite(Write{Cut: &CallCut{CallID: c.id, Side: side, Cause: s.cutCause[ch]}}, nil)
 }
 
 // cutChannelGone ends a call whose channel Asterisk cut; it reports whether it did.
@@ -38,6 +44,7 @@ func (s *Switchboard) cutChannelGone(ch string, cause int) bool {
 	delete(s.cut, ch)
 	if c := s.calls[ch]; c != nil {
 		s.callLog(c).Warn("call cut by Asterisk", "state", c.state, "cause", cause)
+		s.noteCut(c, hotline.SideCaller, ch)
 		o := c.offer
 		c.leg.End = hotline.LegFailed
 		s.endCall(c, hotline.LegFailed)
@@ -52,6 +59,7 @@ func (s *Switchboard) cutChannelGone(ch string, cause int) bool {
 		if c.state == stateHangingUp && c.leg.End == hotline.LegCompleted {
 			s.callLog(c).Warn("call cut by Asterisk on the operator's side", "cause", cause)
 			c.leg.End = hotline.LegFailed
+			s.noteCut(c, hotline.SideOperator, ch)
 		}
 		return true
 	}

@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/hotline-dev/hotline"
@@ -39,6 +40,17 @@ func TestCutByAsterisk(t *testing.T) {
 			h.hangup("c1")
 			if l := h.leg("c1"); l.End != tc.want {
 				t.Errorf("leg ended %q, want %q", l.End, tc.want)
+			}
+			// A cut is in the call's history, with the side and the cause of the request.
+			var cuts []CallCut
+			if tc.soft {
+				cuts = []CallCut{{CallID: "c1", Side: hotline.LegSide(tc.side), Cause: 16}}
+			}
+			if !slices.Equal(h.j.cuts, cuts) {
+				t.Errorf("cuts written %+v, want %+v", h.j.cuts, cuts)
+			}
+			if len(h.s.cutCause) != 0 {
+				t.Errorf("cut causes left: %v", h.s.cutCause)
 			}
 			if tc.bridged {
 				h.wantPresence(1, hotline.PresenceWrapUp)

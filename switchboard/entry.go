@@ -6,7 +6,7 @@ package switchboard
 // and encodes them for Originate, so the switchboard never reads a raw argument list.
 
 // Entry is why a channel entered the application: one of Inbound, Offer, TransferTarget, Consult,
-// Consulted, Callback, Feature, or Malformed when its arguments said nothing the contract knows.
+// Consulted, Callback, SupervisorDevice, SnoopChannel, Feature, or Malformed when its arguments said nothing the contract knows.
 type Entry interface{ entry() }
 
 // Inbound: a caller dialled a hotline number (dialplan: inbound[,language=LANG][,topic=CODE]).
@@ -34,6 +34,14 @@ type Consulted struct{ A2 string }
 // Callback: a caller hotline dialled back, for call Call, answered. The number travels with the
 // call, so a run that did not dial it (after a restart) can still take the caller in.
 type Callback struct{ Call, Number string }
+
+// SupervisorDevice: an administrator's device (handset or softphone), rung by hotline to listen to
+// caller Call's conversation (supervise.go), answered.
+type SupervisorDevice struct{ Call string }
+
+// SnoopChannel: the snoop channel hotline put on the operator's channel of caller Call, for the
+// administrator listening to it (supervise.go).
+type SnoopChannel struct{ Call string }
 
 // Feature: a handset keyed a feature code (dialplan: feature,ACTION[,ARG]). Action is as keyed:
 // the switchboard refuses an action it does not know with a prompt, as for any refused code.
@@ -64,3 +72,6 @@ func (Consulted) entry()      {}
 func (Callback) entry()       {}
 func (Feature) entry()        {}
 func (Malformed) entry()      {}
+
+func (SupervisorDevice) entry() {}
+func (SnoopChannel) entry()     {}

@@ -91,6 +91,9 @@ type fakeJournal struct {
 	inWork    map[int64]int         // what OpenCaseCounts returns
 	today     map[int64]int         // what AnsweredSince returns
 	scripts   map[int][]int64       // what Specialists returns, by topic number
+
+	supervised []Supervised // administrators listening: each step, in order
+	cuts       []CallCut    // calls Asterisk cut
 }
 
 var _ Journal = (*fakeJournal)(nil)
@@ -141,6 +144,12 @@ func (j *fakeJournal) Write(ctx context.Context, w Write) (Filed, error) {
 		return Filed{}, nil
 	case w.CaseCallback != nil:
 		j.notes = append(j.notes, *w.CaseCallback)
+		return Filed{}, nil
+	case w.Supervised != nil:
+		j.supervised = append(j.supervised, *w.Supervised)
+		return Filed{}, nil
+	case w.Cut != nil:
+		j.cuts = append(j.cuts, *w.Cut)
 		return Filed{}, nil
 	case w.Ring != nil:
 		if err := w.Ring.Validate(); err != nil {

@@ -16,6 +16,9 @@ import (
 //	<call>-xf<n>          channel   a transfer target's handset (transfer.go)
 //	<A2>-cs<n>            channel   the colleague's handset in a consultation (consult.go)
 //	<call>-cb<n>          channel   a caller dialled back (callback.go)
+//	<call>-sv<n>          channel   an administrator's device listening to a call (supervise.go)
+//	<call>-sn<n>          channel   the snoop channel on the operator's side of a call (supervise.go)
+//	<call>-sb<n>          bridge    the administrator's device and the snoop channel (supervise.go)
 //	<channel>-pb<n>       playback  a prompt or announcement on a channel
 //	<call>-greeting       playback  a call's greeting
 //	<call>-bridge<n>      bridge    a caller and the operator talking
@@ -39,17 +42,23 @@ const (
 	idRecording                       // call-<call>-<n>
 	idMessage                         // message-<call>
 	idCallbackKey                     // callback:<call>
+
+	// An administrator listening (supervise.go).
+	idSupervisor        // <call>-sv<n>
+	idSnoop             // <call>-sn<n>
+	idSupervisionBridge // <call>-sb<n>
 )
 
 // numbered are the kinds written <of><tag><n>, by tag.
-func numbered() [6]struct {
+func numbered() [9]struct {
 	kind idKind
 	tag  string
 } {
 	return [...]struct {
 		kind idKind
 		tag  string
-	}{{idOffer, "-op"}, {idTransfer, "-xf"}, {idConsult, "-cs"}, {idCallback, "-cb"}, {idPlayback, "-pb"}, {idBridge, "-bridge"}}
+	}{{idOffer, "-op"}, {idTransfer, "-xf"}, {idConsult, "-cs"}, {idCallback, "-cb"}, {idPlayback, "-pb"}, {idBridge, "-bridge"},
+		{idSupervisor, "-sv"}, {idSnoop, "-sn"}, {idSupervisionBridge, "-sb"}}
 }
 
 // ourID is one of hotline's ids, read: its kind, whose it is (a call, a channel, A2) and its
@@ -142,6 +151,12 @@ func callBridge(call string, n uint64) string      { return ourID{idBridge, call
 func legRecording(call string, n uint64) string    { return ourID{idRecording, call, n}.String() }
 func messageRecording(call string) string          { return ourID{idMessage, call, 0}.String() }
 
+func supervisorChannel(call string, n uint64) string { return ourID{idSupervisor, call, n}.String() }
+func snoopChannel(call string, n uint64) string      { return ourID{idSnoop, call, n}.String() }
+func supervisionBridge(call string, n uint64) string {
+	return ourID{idSupervisionBridge, call, n}.String()
+}
+
 // consultBridge is the bridge of the consultation whose colleague's channel is target.
 func consultBridge(target string) string { return target + "-bridge" }
 
@@ -163,9 +178,9 @@ func consultOf(target string) (string, bool) {
 }
 
 // ourBridge says whether a bridge id is one hotline makes: <call>-bridge<n> for a conversation,
-// <A2>-cs<n>-bridge for a consultation.
+// <A2>-cs<n>-bridge for a consultation, <call>-sb<n> for an administrator listening.
 func ourBridge(bridge string) bool {
-	_, ok := ofKind(bridge, idBridge, idConsultBridge)
+	_, ok := ofKind(bridge, idBridge, idConsultBridge, idSupervisionBridge)
 	return ok
 }
 
@@ -173,6 +188,11 @@ func ourBridge(bridge string) bool {
 // the colleague's side of a consultation, <channel>-cs<n>.
 func ownerCall(ch string) (string, bool) {
 	return ofKind(ch, idOffer, idTransfer, idConsult)
+}
+
+// supervisionOf returns the call of an administrator's listening channel or its snoop channel.
+func supervisionOf(ch string) (string, bool) {
+	return ofKind(ch, idSupervisor, idSnoop)
 }
 
 // ofKind returns whose s is when it is one of hotline's ids of those kinds.

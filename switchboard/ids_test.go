@@ -21,6 +21,9 @@ func TestIDsRoundTrip(t *testing.T) {
 		{idGreeting, func(of string, _ uint64) string { return greetingPlayback(of) }, "c1-greeting"},
 		{idMessage, func(of string, _ uint64) string { return messageRecording(of) }, "message-c1"},
 		{idCallbackKey, func(of string, _ uint64) string { return callbackKey(of) }, "callback:c1"},
+		{idSupervisor, supervisorChannel, "c1-sv42"},
+		{idSnoop, snoopChannel, "c1-sn42"},
+		{idSupervisionBridge, supervisionBridge, "c1-sb42"},
 	}
 	numberless := map[idKind]bool{idGreeting: true, idMessage: true, idCallbackKey: true}
 	for _, k := range kinds {

@@ -17,12 +17,16 @@ import (
 // calls, no caller offered twice or lost from the queue, presence agreeing with the facts, and
 // every ended call written with how it ended.
 func TestInvariantsUnderRandomEvents(t *testing.T) {
-	dials := 0 // callbacks dialled over all runs: the sequences must reach that path too
+	dials := 0  // callbacks dialled over all runs: the sequences must reach that path too
+	snoops := 0 // snoop channels made for an administrator listening (supervise.go): the same
 	defer func() {
 		if dials == 0 && !t.Failed() {
 			t.Error("no run dialled a callback: the random events do not cover callback.go")
 		}
-		t.Logf("callbacks dialled over all runs: %d", dials)
+		if snoops == 0 && !t.Failed() {
+			t.Error("no run made a snoop channel: the random events do not cover supervise.go")
+		}
+		t.Logf("callbacks dialled over all runs: %d; snoop channels: %d", dials, snoops)
 	}()
 	for seed := range uint64(300) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
@@ -40,7 +44,7 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 				cfg.CallbackAttempts, cfg.CallbackRetry = 2, 30*time.Second
 				cfg.Routing.MaxQueueLen, cfg.Routing.MaxWait = 1, 30*time.Second // overflow, and so callbacks, more often
 			}
-			h := newHarness(t, cfg, op(1, "1001"), op(2, "1002"), op(3, "1003"))
+			h := newHarness(t, cfg, op(1, "1001"), op(2, "1002"), op(3, "1003"), administrator(9, "1009"))
 			// Asterisk refuses a request now and then (a channel gone at the wrong moment).
 			h.fail = func(Op) error {
 				if r.IntN(25) == 0 {
@@ -62,6 +66,11 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 				for _, o := range h.originates(0) {
 					if entryKind(o.Entry) == "callback" {
 						dials++
+					}
+				}
+				for _, o := range h.ops {
+					if _, ok := o.(Snoop); ok {
+						snoops++
 					}
 				}
 
@@ -140,6 +149,47 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 							}
 							h.send(Inventory{Channels: ids})
 						})
+						break
+					}
+					// An administrator listens (in any mode, or stops), a snoop channel enters or
+					// ends (supervise.go); their device's answers and ends are cases 3 and 5.
+					var talking []string // mostly the calls an administrator may listen to
+					for _, id := range liveCalls(h) {
+						if h.s.calls[id].state == stateBridged || r.IntN(8) == 0 {
+							talking = append(talking, id)
+						}
+					}
+					switch ids := talking; {
+					case len(ids) > 0 && r.IntN(2) == 0:
+						id := ids[r.IntN(len(ids))]
+						mode := []ListenMode{ListenSilent, ListenWhisper, ListenBarge, ListenStop}[r.IntN(4)]
+						step("listen "+id+" "+string(mode), func() { _ = h.listen(chief, id, mode) })
+					case r.IntN(2) == 0:
+						var devices []Originate
+						for _, o := range h.originates(0) {
+							if _, ok := o.Entry.(SupervisorDevice); ok {
+								devices = append(devices, o)
+							}
+						}
+						if len(devices) > 0 {
+							o := devices[r.IntN(len(devices))]
+							step("the administrator answers "+o.Channel, func() { h.answer(o) })
+						}
+					default:
+						var snoops []Snoop
+						for _, o := range h.ops {
+							if sn, ok := o.(Snoop); ok {
+								snoops = append(snoops, sn)
+							}
+						}
+						if len(snoops) > 0 {
+							sn := snoops[r.IntN(len(snoops))]
+							if r.IntN(2) == 0 {
+								step("snoop enters "+sn.Snoop, func() { h.send(StasisStart{Channel: sn.Snoop, Name: "Snoop/x", Entry: sn.Entry}) })
+							} else {
+								step("snoop ends "+sn.Snoop, func() { h.hangup(sn.Snoop) })
+							}
+						}
 					}
 				}
 			}
@@ -169,7 +219,7 @@ func checkInvariants(h *harness) error {
 	for name, chans := range map[string][]string{"calls": slices.Collect(maps.Keys(s.calls)),
 		"offers": slices.Collect(maps.Keys(s.offers)), "transfers": slices.Collect(maps.Keys(s.transfers)),
 		"consults": slices.Collect(maps.Keys(s.consults)), "dialing": slices.Collect(maps.Keys(s.dialing)),
-		"features": slices.Collect(maps.Keys(s.features))} {
+		"features": slices.Collect(maps.Keys(s.features)), "supervisors": slices.Collect(maps.Keys(s.supervisors))} {
 		for _, ch := range chans {
 			if owners[ch] = append(owners[ch], name); len(owners[ch]) > 1 {
 				return fmt.Errorf("channel %s in %v", ch, owners[ch])
@@ -251,6 +301,25 @@ func checkInvariants(h *harness) error {
 		if c.state == stateBridged && (c.offer == nil || !c.offer.answered) {
 			return fmt.Errorf("bridged call %s without an answered offer", id)
 		}
+	}
+	// An administrator listens only to a live conversation, through channels the registry knows.
+	for id, sv := range s.listening {
+		if s.calls[id] != sv.call || sv.call.offer != sv.offer || !sv.offer.answered || sv.call.state != stateBridged {
+			return fmt.Errorf("supervision of %s outlives its conversation (state %s)", id, sv.call.state)
+		}
+		for _, ch := range []string{sv.channel, sv.snoop} {
+			if ch != "" && s.supervisors[ch] != sv {
+				return fmt.Errorf("supervision of %s: channel %s not in the registry", id, ch)
+			}
+		}
+	}
+	for ch, sv := range s.supervisors {
+		if s.listening[sv.call.id] != sv || (ch != sv.channel && ch != sv.snoop) {
+			return fmt.Errorf("supervision channel %s of an ended session", ch)
+		}
+	}
+	if len(s.cutCause) > len(s.cut) {
+		return fmt.Errorf("%d cut causes kept for %d cut channels", len(s.cutCause), len(s.cut))
 	}
 	for id, leg := range h.j.legs {
 		if s.calls[id] == nil && leg.End == "" {

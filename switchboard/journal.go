@@ -99,6 +99,32 @@ type Write struct {
 	// Ring: an offer of the call to an operator ended unanswered (queue_log's RINGNOANSWER and
 	// RINGCANCELED); the journal files it on the call's newest leg.
 	Ring *hotline.RingAttempt `json:"ring,omitempty"`
+	// Supervised: an administrator began listening to call CallID, changed how, or stopped
+	// (supervise.go): written in the call's history.
+	Supervised *Supervised `json:"supervised,omitempty"`
+	// Cut: Asterisk cut call CallID (its leg ends "failed"): written in the call's history with
+	// the side and the cause.
+	Cut *CallCut `json:"cut,omitempty"`
+}
+
+// CallCut: Asterisk hung up a channel of call CallID by itself (a restart, a softphone whose media
+// stopped: rtp_timeout): Side is whose channel, Cause the Q.850 cause of its hangup request.
+type CallCut struct {
+	CallID string          `json:"call_id"`
+	Side   hotline.LegSide `json:"side"`
+	Cause  int             `json:"cause,omitempty"`
+}
+
+// Supervised: administrator By, on their device Extension, listens to operator OperatorID's
+// conversation on call CallID in mode What (listen, whisper, barge), or the session ended
+// (SupervisionEnded, Why says why).
+type Supervised struct {
+	CallID     string `json:"call_id"`
+	OperatorID int64  `json:"operator_id"`
+	By         string `json:"by"`
+	Extension  string `json:"extension,omitempty"`
+	What       string `json:"what"`
+	Why        string `json:"why,omitempty"`
 }
 
 // CallStart is a call's arrival. The names of its JSON fields are those of hotline.Leg's, so a
@@ -190,6 +216,10 @@ func (w Write) Kind() string {
 		return "case call-back"
 	case w.Ring != nil:
 		return "ring attempt"
+	case w.Supervised != nil:
+		return "supervision"
+	case w.Cut != nil:
+		return "call cut"
 	}
 	return ""
 }
@@ -221,6 +251,10 @@ func (w Write) Call() string {
 		return w.CaseCallback.CallID
 	case w.Ring != nil:
 		return w.Ring.CallID
+	case w.Supervised != nil:
+		return w.Supervised.CallID
+	case w.Cut != nil:
+		return w.Cut.CallID
 	}
 	return ""
 }

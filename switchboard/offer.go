@@ -258,6 +258,7 @@ func (s *Switchboard) cancelOffer(o *offer, stop hotline.RingStop, why string) {
 // up for it so a topic can be keyed.
 func (s *Switchboard) callEnded(o *offer) {
 	op, c := o.op, o.call
+	s.supervisionEndsWith(c, o, "the conversation ended for the operator")
 	if op.offer != o {
 		return
 	}

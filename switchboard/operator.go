@@ -90,6 +90,9 @@ func (s *Switchboard) candidates(now time.Time) {
 		if op.Extension == "" {
 			continue // no handset to ring
 		}
+		if s.supervising(op) {
+			continue // an administrator's device listening to a call (supervise.go)
+		}
 		s.cands = append(s.cands, routing.Candidate{
 			ID: op.ID, Level: op.Level, Presence: s.touch(op, now), Since: op.since,
 			LastCallEnd: op.lastCallEnd, CallsToday: op.callsToday(now), Missed: op.missed,

@@ -25,6 +25,8 @@ import (
 //	an operator's channel with no call to adopt     → hung up (a ring or a wrap-up nobody owns now),
 //	  or the operator's side of a consultation         and so is a consultation's survivor
 //	  whose colleague has gone
+//	an administrator's listening or snoop channel   → hung up (the session is not adopted)
+//	  (<call>-sv<n>, <call>-sn<n>)
 //	a bridge of ours nothing was adopted into       → destroyed, with the recording it held
 //
 // No case is doubled: adopted calls keep their call id, so their legs are updated, never filed anew.
@@ -226,6 +228,11 @@ func (s *Switchboard) reconcile(m Inventory) {
 	for _, ch := range m.Channels {
 		if _, ok := ownerCall(ch); ok && !adopted[ch] && s.offers[ch] == nil && s.transfers[ch] == nil {
 			s.log.Info("reconcile: operator channel of the previous run hung up", "channel", ch)
+			s.do(ch, Hangup{Channel: ch, Reason: "normal"})
+		}
+		// An administrator listening when the previous run stopped: nobody knows the session now.
+		if _, ok := supervisionOf(ch); ok && s.supervisors[ch] == nil {
+			s.log.Info("reconcile: supervision channel of the previous run hung up", "channel", ch)
 			s.do(ch, Hangup{Channel: ch, Reason: "normal"})
 		}
 	}

@@ -89,6 +89,9 @@ type CallView struct {
 	Topic        string    `json:"topic,omitempty"`       // from the dialled line
 	Line         string    `json:"line,omitempty"`        // the hotline number dialled; "" if unknown (a call-back)
 	Language     string    `json:"language,omitempty"`
+	// Listened: an administrator (ListenerID) listens to the call in that mode (supervise.go).
+	Listened   ListenMode `json:"listened,omitempty"`
+	ListenerID int64      `json:"listener_id,omitempty"`
 }
 
 // ChangeKind says what a Change is.
@@ -361,6 +364,7 @@ func (s *Switchboard) callView(c *call) CallView {
 	if t := s.transferOf(c); t != nil && t.target != nil {
 		v.TransferTo = t.target.ID
 	}
+	v.Listened, v.ListenerID = s.listenMode(c)
 	return v
 }
 

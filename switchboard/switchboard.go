@@ -82,6 +82,10 @@ type Switchboard struct {
 	consults  map[string]*consult   // consultation calls, by both of their channels (consult.go)
 	forwards  map[int64]forwardable // each operator's last transfer, for *26 (forward.go)
 	counts    caseCounts            // operators' cases in work, read from the journal (limits.go)
+	// Administrators listening (supervise.go), and the causes of the cuts above (cut.go).
+	listening   map[string]*supervision // by the call's id
+	supervisors map[string]*supervision // the same, by the administrator's and the snoop channel
+	cutCause    map[string]int          // the cause Asterisk gave for each cut channel, for the call's history
 	// Reconciliation with a previous run at the first inventory (reconcile.go).
 	reconciled bool
 	legsLoaded bool
@@ -127,6 +131,10 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		consults:  make(map[string]*consult),
 		forwards:  make(map[int64]forwardable),
 		connected: true, // until the adapter says otherwise: it delivers Disconnected first if it must
+
+		listening:   make(map[string]*supervision),
+		supervisors: make(map[string]*supervision),
+		cutCause:    make(map[string]int),
 	}
 	s.router.Rules = cfg.Routing // validated with cfg
 	return s, nil

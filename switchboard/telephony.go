@@ -126,3 +126,21 @@ func (o DestroyBridge) String() string { return "destroy-bridge " + o.Bridge }
 func (o RecordBridge) String() string  { return "record-bridge " + o.Bridge + " " + o.Name }
 func (o RecordChannel) String() string { return "record-channel " + o.Channel + " " + o.Name }
 func (o Hangup) String() string        { return "hangup " + o.Channel + " " + o.Reason }
+
+// Snoop puts a snoop channel with our id on a channel: it hears the channel's audio in direction
+// Spy and injects what is played into it in direction Whisper ("in": from the channel, which its
+// bridge hears; "out": to the channel, which its phone hears; "both"; "none"). The snoop channel
+// enters the application with Entry.
+type Snoop struct {
+	Channel string // the channel snooped on
+	Snoop   string // our id for the snoop channel
+	Spy     string
+	Whisper string
+	Entry   Entry
+}
+
+func (Snoop) op() {}
+
+func (o Snoop) String() string {
+	return fmt.Sprintf("snoop %s %s spy=%s whisper=%s", o.Channel, o.Snoop, o.Spy, o.Whisper)
+}

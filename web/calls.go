@@ -31,6 +31,9 @@ type Calls interface {
 	// ReloadOperators makes the call flow read the operators again after an administrator
 	// changed them (level, skills, extension, removal from service).
 	ReloadOperators(ctx context.Context, by hotline.Actor) error
+	// Listen makes administrator by listen to call callID on their own device, whisper to the
+	// operator, join the call, or stop (switchboard.ListenMode).
+	Listen(ctx context.Context, by hotline.Actor, callID string, mode switchboard.ListenMode) error
 }
 
 // CallsOf acts through sb.

@@ -229,6 +229,10 @@ func (f *fakeCalls) CallBack(_ context.Context, by hotline.Actor, op int64, numb
 	return f.ask(by, "callback %d %s %d", op, number, caseID)
 }
 
+func (f *fakeCalls) Listen(_ context.Context, by hotline.Actor, call string, mode switchboard.ListenMode) error {
+	return f.ask(by, "listen %s %s", call, mode)
+}
+
 func (f *fakeCalls) ReloadOperators(_ context.Context, by hotline.Actor) error {
 	return f.ask(by, "reload")
 }

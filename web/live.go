@@ -68,7 +68,10 @@ func (s *Server) livePage(w http.ResponseWriter, r *http.Request, u User) {
 		s.render(w, r, http.StatusOK, "live", data) // the event stream fills the board when it can
 		return
 	}
-	data.Board = newBoard(snap)
+	data.Board = newBoard(snap, u.IsAdministrator())
+	if r.URL.Query().Get("done") == "listen" {
+		data.Notice = "Запрос на прослушивание принят: ответьте на вызов своего телефона."
+	}
 	s.render(w, r, http.StatusOK, "live", data)
 }
 
@@ -77,7 +80,7 @@ func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request, u User) {
 	board := s.pages().board
 	s.stream(w, r, u, 0, func(_ context.Context, snap switchboard.Snapshot) ([]Event, error) {
 		var b strings.Builder
-		if err := board.Execute(&b, newBoard(snap)); err != nil {
+		if err := board.Execute(&b, newBoard(snap, u.IsAdministrator())); err != nil {
 			return nil, fmt.Errorf("render the board: %w", err)
 		}
 		return []Event{{Name: "board", Data: b.String()}}, nil
@@ -255,4 +258,52 @@ func sseEvent(event, data string) string {
 	}
 	b.WriteByte('\n')
 	return b.String()
+}
+
+// liveListen is the board's «Слушать», «Подсказывать», «Вмешаться» and «Завершить
+// прослушивание»: the administrator listens to a talking operator's call on their own device
+// (switchboard.Listen). The route is the administrators'; the rule is the domain's
+// (hotline.Actor.MayListen), checked again by the switchboard.
+func (s *Server) liveListen(w http.ResponseWriter, r *http.Request, u User) {
+	refuse := func(status int, msg string) {
+		data := pageData{Title: "Оперативная обстановка", User: &u, Error: msg}
+		if s.Live != nil {
+			if snap, err := s.Live.Snapshot(r.Context()); err == nil {
+				data.Board = newBoard(snap, u.IsAdministrator())
+			}
+		}
+		s.render(w, r, status, "live", data)
+	}
+	if err := u.Actor().MayListen(); err != nil {
+		refuse(http.StatusForbidden, "Прослушивание разговоров доступно только администратору.")
+		return
+	}
+	if err := readForm(w, r); err != nil {
+		refuse(http.StatusBadRequest, "Форма не прочитана: слишком длинная или повреждённая.")
+		return
+	}
+	call, mode := r.PostForm.Get("call"), switchboard.ListenMode(r.PostForm.Get("mode"))
+	if !validCallID(call) {
+		refuse(http.StatusUnprocessableEntity, "Нет разговора для прослушивания: обновите страницу.")
+		return
+	}
+	if !mode.Valid() {
+		refuse(http.StatusUnprocessableEntity, "Неизвестный режим прослушивания.")
+		return
+	}
+	if s.Calls == nil {
+		refuse(http.StatusServiceUnavailable, "Управление вызовами сейчас недоступно.")
+		return
+	}
+	if err := s.Calls.Listen(r.Context(), u.Actor(), call, mode); err != nil {
+		status, msg := s.failure(r, "listen", err)
+		refuse(status, msg)
+		return
+	}
+	s.log().Info("web: listen", "login", u.Login, "call", call, "mode", mode)
+	if mode == switchboard.ListenStop {
+		http.Redirect(w, r, "/live", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/live?done=listen", http.StatusSeeOther)
 }

@@ -107,6 +107,8 @@ type boardView struct {
 	Queue     []queueRow
 	Operators []operatorRow
 	Free      int // operators free to take a call
+	// Supervise: the viewer is an administrator: talking operators get the listen buttons.
+	Supervise bool
 }
 
 type queueRow struct {
@@ -128,6 +130,15 @@ type operatorRow struct {
 	Since      time.Time
 	Reason     string
 	CallsToday int
+	CallID     string // the conversation the operator is in (talking), for the listen buttons
+	Listened   string // how an administrator takes part in it now, as the board says it; "": nobody
+}
+
+// listenText is each way of listening as the board names it.
+var listenText = map[switchboard.ListenMode]string{
+	switchboard.ListenSilent:  "прослушивается",
+	switchboard.ListenWhisper: "подсказка оператору",
+	switchboard.ListenBarge:   "администратор в разговоре",
 }
 
 // presenceText is each presence as the operator manual names it («Свободен», «Разговаривает»,
@@ -142,8 +153,14 @@ var presenceText = map[hotline.Presence]string{
 	hotline.PresenceUnreachable: "Телефон недоступен",
 }
 
-func newBoard(s switchboard.Snapshot) *boardView {
-	b := &boardView{Seq: s.Seq, At: s.At, Connected: s.Connected, Draining: s.Draining, Replaced: s.Replaced}
+func newBoard(s switchboard.Snapshot, supervise bool) *boardView {
+	b := &boardView{Seq: s.Seq, At: s.At, Connected: s.Connected, Draining: s.Draining, Replaced: s.Replaced, Supervise: supervise}
+	talking := make(map[int64]switchboard.CallView, len(s.Calls))
+	for _, c := range s.Calls {
+		if c.Phase == switchboard.PhaseTalking && c.OperatorID != 0 {
+			talking[c.OperatorID] = c
+		}
+	}
 	names := make(map[int64]string, len(s.Operators))
 	for _, o := range s.Operators {
 		names[o.ID] = o.Name
@@ -154,8 +171,12 @@ func newBoard(s switchboard.Snapshot) *boardView {
 		if o.Presence == hotline.PresenceAvailable {
 			b.Free++
 		}
-		b.Operators = append(b.Operators, operatorRow{ID: o.ID, Name: o.Name, Extension: o.Extension,
-			Presence: string(o.Presence), State: state, Since: o.Since, Reason: o.Reason, CallsToday: o.CallsToday})
+		row := operatorRow{ID: o.ID, Name: o.Name, Extension: o.Extension,
+			Presence: string(o.Presence), State: state, Since: o.Since, Reason: o.Reason, CallsToday: o.CallsToday}
+		if c, ok := talking[o.ID]; ok && o.Presence == hotline.PresenceTalking {
+			row.CallID, row.Listened = c.ID, listenText[c.Listened]
+		}
+		b.Operators = append(b.Operators, row)
 	}
 	for i, q := range s.Queue {
 		row := queueRow{Pos: i + 1, CallID: q.CallID, Number: q.CallerNumber, Callback: q.Callback, Priority: q.Priority, Joined: q.JoinedAt}

@@ -152,6 +152,7 @@ func (s *Server) baseRoutes() []Route {
 		{Pattern: "GET /{$}", Allow: AnyUser, Title: "начальная страница", handle: redirectTo(Home)},
 		{Pattern: "GET /live", Allow: AnyUser, Title: "Оперативная обстановка", handle: s.livePage},
 		{Pattern: "GET /live/events", Allow: AnyUser, Title: "Оперативная обстановка: изменения (SSE)", handle: s.liveEvents},
+		{Pattern: "POST /live/listen", Allow: Administrator, Title: "Прослушивание разговора оператора", handle: s.liveListen},
 	}
 }
 

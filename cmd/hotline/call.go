@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -135,7 +136,26 @@ func newCallShowCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				// What happened to the call besides its legs (an administrator listening, a cut by
+				// Asterisk): the text output only, the JSON keeps its shape.
+				hist, err := s.History(ctx, journal.HistoryFilter{Entity: journal.CallEntity, EntityID: strconv.FormatInt(id, 10)})
+				if err != nil {
+					return err
+				}
 				return a.emit(cmd, c, func(w io.Writer) {
+					defer func() {
+						if len(hist) == 0 {
+							return
+						}
+						printf(w, "\nHISTORY\nAT\tBY\tWHAT\tDETAILS\n")
+						for _, e := range hist {
+							var details []string
+							for _, ch := range e.Changes {
+								details = append(details, ch.Field+"="+ch.To)
+							}
+							printf(w, "%s\t%s\t%s\t%s\n", fmtTime(e.At), e.Actor, e.Action, orDash(strings.Join(details, " ")))
+						}
+					}()
 					callTable(w, []hotline.Call{c})
 					printf(w, "\nChannel\t%s\n", c.Channel)
 					if c.CallbackFor != "" {

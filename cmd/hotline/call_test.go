@@ -39,6 +39,10 @@ func TestCallCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// An administrator listened to ch-1: `call show` lists it under HISTORY.
+	if err := s.NoteSupervision(ctx, journal.Supervision{Channel: "ch-1", OperatorID: 2, By: "admin", Extension: "1009", What: journal.SupervisionWhisper}); err != nil {
+		t.Fatal(err)
+	}
 	s.Close()
 
 	type callJSON struct {
@@ -93,6 +97,12 @@ func TestCallCommands(t *testing.T) {
 	c.ok("--as", "ivanova", "call", "attach", "ch-3", first.Number)
 	c.fails(4, "already on case", "--as", "ivanova", "call", "attach", "ch-3", first.Number)
 	c.fails(5, "belongs to operator", "--as", "petrov", "call", "attach", "ch-1", second.Number)
+	if out := c.ok("call", "show", "ch-1"); !strings.Contains(out, "HISTORY") || !strings.Contains(out, "supervision whisper") || !strings.Contains(out, "extension=1009") {
+		t.Errorf("call show ch-1 lacks the administrator's listening:\n%s", out)
+	}
+	if out := c.ok("call", "show", "ch-2"); strings.Contains(out, "HISTORY") {
+		t.Errorf("call show ch-2 shows a history it does not have:\n%s", out)
+	}
 	got := decode[callJSON](t, c.ok("-o", "json", "call", "show", "ch-3"))
 	if len(got.Cases) != 1 || got.Cases[0] != first.ID {
 		t.Errorf("call ch-3 = %+v, want on case %d", got, first.ID)

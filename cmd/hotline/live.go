@@ -178,7 +178,51 @@ from service while logged in is logged out.`,
 		},
 	}
 	socketFlag(reload, &socket)
-	return append(cmds, reload)
+	return append(cmds, reload, newListenCmd(a))
+}
+
+// newListenCmd is the board's listen, whisper and barge for an administrator at a shell.
+func newListenCmd(a *app) *cobra.Command {
+	var socket, mode string
+	cmd := &cobra.Command{
+		Use:   "listen ID|LOGIN|EXT",
+		Short: "Listen to an operator's call on your own device (administrators)",
+		Long: `listen rings your own device (the extension of your operator record; for root or the daemon's
+account, the administrator whose login it is) and lets you hear the operator's call now:
+--mode listen (you hear both, nobody hears you), whisper (the operator hears you, the caller
+does not), barge (both hear you), stop (end it). Run it again with another --mode to change how
+you take part. Administrators only; every step is in the call's history.`,
+		Example: "  hotline operator listen 1001\n  hotline operator listen 1001 --mode whisper\n  hotline operator listen 1001 --mode stop",
+		Args:    exactArgs(1, "an operator id, login or extension"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m := switchboard.ListenMode(mode)
+			if !m.Valid() {
+				return forFlag("--mode", hotline.Errorf(hotline.EINVALID, "--mode is listen, whisper, barge or stop, not %s", quote(mode)))
+			}
+			if err := checkSocket(socket); err != nil {
+				return err
+			}
+			c := a.client(socket)
+			id, err := a.liveOperatorRef(cmd, c, args[0])
+			if err != nil {
+				return err
+			}
+			st, err := c.Status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			for _, o := range st.Operators {
+				if o.ID == id && o.Presence == hotline.PresenceTalking && o.CallID != "" {
+					return c.Listen(cmd.Context(), o.CallID, m)
+				}
+			}
+			return hotline.Errorf(hotline.ECONFLICT, "operator %s is not talking on a call now", quote(args[0]))
+		},
+	}
+	socketFlag(cmd, &socket)
+	cmd.Flags().StringVar(&mode, "mode", string(switchboard.ListenSilent), "listen, whisper, barge or stop")
+	_ = cmd.RegisterFlagCompletionFunc("mode", fixed("listen", "whisper", "barge", "stop"))
+	return cmd
 }
 
 // liveOperatorRef finds the operator ref names (id, login or extension) in the journal; an

@@ -49,7 +49,7 @@ func (f *fakeSwitchboard) Subscribe(context.Context) (switchboard.Snapshot, *swi
 
 func (f *fakeSwitchboard) Status(context.Context) (switchboard.Status, error) {
 	return switchboard.Status{Operators: []switchboard.OperatorStatus{{ID: 2, Name: "Иванова И.И.", Extension: "1001"},
-		{ID: 3, Name: "Петров П.П.", Extension: "1002"}}}, f.err
+		{ID: 3, Name: "Петров П.П.", Extension: "1002", Presence: hotline.PresenceTalking, CallID: "1700000000.5"}}}, f.err
 }
 func (f *fakeSwitchboard) Pause(_ context.Context, by hotline.Actor, id int64, reason string) error {
 	return f.record("pause " + idStr(id) + " by " + by.Login)
@@ -69,6 +69,10 @@ func (f *fakeSwitchboard) ReloadOperators(_ context.Context, by hotline.Actor) e
 
 func (f *fakeSwitchboard) Transfer(_ context.Context, by hotline.Actor, id int64, call string, to int64) error {
 	return f.record(fmt.Sprintf("transfer %s of %d to %d by %s", call, id, to, by.Login))
+}
+
+func (f *fakeSwitchboard) Listen(_ context.Context, by hotline.Actor, call string, mode switchboard.ListenMode) error {
+	return f.record(fmt.Sprintf("listen %s %s by %s", call, mode, by.Login))
 }
 
 func (f *fakeSwitchboard) CallBack(_ context.Context, by hotline.Actor, id int64, number string, caseID int64) error {
@@ -174,4 +178,22 @@ func TestLiveCommandsWithoutTheJournal(t *testing.T) {
 	unreadable.fails(3, "give an id or extension", "operator", "login", "petrov", "--socket", sock)
 	// Without a daemon either: the missing daemon is what to fix first.
 	unreadable.fails(6, "no hotline daemon", "operator", "login", "1001", "--socket", filepath.Join(t.TempDir(), "none.sock"))
+}
+
+// hotline operator listen: the operator's call now, from the daemon's status, listened to in the
+// mode asked; a bad mode or an operator not talking is refused before the daemon is asked.
+func TestOperatorListen(t *testing.T) {
+	c := newCLI(t)
+	sock, fb := fakeDaemon(t, c, nil)
+	me := osLogin(t)
+	c.ok("operator", "listen", "1002", "--socket", sock)
+	c.ok("operator", "listen", "1002", "--mode", "barge", "--socket", sock)
+	if got, want := fb.asked(), []string{"listen 1700000000.5 listen by " + me, "listen 1700000000.5 barge by " + me}; !slices.Equal(got, want) {
+		t.Errorf("daemon asked %q, want %q", got, want)
+	}
+	c.fails(2, "--mode", "operator", "listen", "1002", "--mode", "shout", "--socket", sock)
+	c.fails(4, "not talking", "operator", "listen", "1001", "--socket", sock)
+	if got := fb.asked(); len(got) != 2 {
+		t.Errorf("a refused listen reached the daemon: %q", got)
+	}
 }

@@ -97,6 +97,13 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 		err = c.Channel(op.Channel).SetVariable(ctx, op.Name, op.Value)
 	case switchboard.TransferProgress:
 		err = c.Channel(op.Channel).TransferProgress(ctx, ari.TransferState(op.State))
+	case switchboard.Snoop:
+		var args []string
+		if args, err = EncodeEntry(op.Entry); err != nil {
+			break
+		}
+		_, err = c.Channel(op.Channel).Snoop(ctx, ari.SnoopRequest{App: c.Application(), AppArgs: strings.Join(args, ","),
+			Spy: ari.Direction(op.Spy), Whisper: ari.Direction(op.Whisper), SnoopID: op.Snoop})
 	default:
 		return fmt.Errorf("ariadapter: unknown request %T", op)
 	}

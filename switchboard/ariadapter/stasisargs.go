@@ -20,6 +20,8 @@ import (
 //	consult,EXTENSION                      Consult        dialplan: a handset dialled EXTENSION
 //	consulted,A2                           Consulted      Originate: the colleague for consultation A2
 //	callback,CALL,NUMBER                   Callback       Originate: CALL's caller dialled back at NUMBER
+//	supervisor,CALL                        SupervisorDevice Originate: an administrator's device listening to CALL
+//	snoop,CALL                             SnoopChannel   Snoop: the snoop channel on CALL's operator channel
 //	feature[,ACTION[,ARG]]                 Feature        dialplan: a feature code (*21, *23N...)
 
 // ErrStasisArgs is DecodeEntry's error for arguments the contract does not know, and
@@ -65,6 +67,12 @@ func decode(args []string) (switchboard.Entry, error) {
 	case "consulted":
 		a2, err := one()
 		return switchboard.Consulted{A2: a2}, err
+	case "supervisor":
+		call, err := one()
+		return switchboard.SupervisorDevice{Call: call}, err
+	case "snoop":
+		call, err := one()
+		return switchboard.SnoopChannel{Call: call}, err
 	case "callback":
 		if len(rest) != 2 || rest[0] == "" {
 			return nil, fmt.Errorf("callback takes a call and a number, got %d arguments", len(rest))
@@ -135,6 +143,10 @@ func EncodeEntry(e switchboard.Entry) ([]string, error) {
 		args = []string{"consulted", e.A2}
 	case switchboard.Callback:
 		args = []string{"callback", e.Call, e.Number}
+	case switchboard.SupervisorDevice:
+		args = []string{"supervisor", e.Call}
+	case switchboard.SnoopChannel:
+		args = []string{"snoop", e.Call}
 	case switchboard.Feature:
 		args = []string{"feature", e.Action, e.Arg}
 	default:

@@ -76,6 +76,12 @@ func (j Journal) write(ctx context.Context, w switchboard.Write) (switchboard.Fi
 			Channel: n.CallID, What: n.What, Why: n.Why, By: n.By})
 	case w.Ring != nil:
 		err = j.Store.RecordRingAttempt(ctx, *w.Ring)
+	case w.Supervised != nil:
+		n := w.Supervised
+		err = j.Store.NoteSupervision(ctx, journal.Supervision{Channel: n.CallID, OperatorID: n.OperatorID, By: n.By,
+			Extension: n.Extension, What: n.What, Why: n.Why})
+	case w.Cut != nil:
+		err = j.Store.NoteCallCut(ctx, w.Cut.CallID, string(w.Cut.Side), w.Cut.Cause)
 	case w.Mark.Spool != "":
 		err = j.Store.ClaimWriteMark(ctx)
 	default:

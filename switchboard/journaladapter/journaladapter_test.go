@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -272,5 +274,86 @@ func TestRingAttemptThroughAdapterOnce(t *testing.T) {
 	got, err := store.RingAttempts(ctx, time.Time{}, time.Time{})
 	if err != nil || len(got) != 1 || got[0].OperatorID != o.ID || got[0].Why != hotline.RingTimedOut {
 		t.Errorf("RingAttempts = %+v, %v; want the one timeout", got, err)
+	}
+}
+
+// An administrator's listening through the adapter: each step is an event of the call's history,
+// by the administrator; a call the journal does not have and a step it does not know are refused.
+func TestSupervisionThroughAdapter(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	j := Journal{Store: store}
+	if _, err := j.Write(ctx, switchboard.Write{StartCall: &switchboard.CallStart{CallID: "c1", CallerNumber: "+79001112233",
+		ArrivedAt: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []switchboard.Supervised{
+		{CallID: "c1", OperatorID: 3, By: "chief", Extension: "1009", What: "listen"},
+		{CallID: "c1", OperatorID: 3, By: "chief", Extension: "1009", What: "barge"},
+		{CallID: "c1", OperatorID: 3, By: "chief", Extension: "1009", What: switchboard.SupervisionEnded, Why: "the call ended"},
+	}
+	for _, s := range steps {
+		if _, err := j.Write(ctx, switchboard.Write{Supervised: &s}); err != nil {
+			t.Fatalf("%s: %v", s.What, err)
+		}
+	}
+	id, err := store.CallRef(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := store.History(ctx, journal.HistoryFilter{Entity: journal.CallEntity, EntityID: strconv.FormatInt(id, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range hist {
+		got = append(got, e.Actor+" "+e.Action)
+	}
+	want := []string{"chief supervision listen", "chief supervision barge", "chief supervision ended"}
+	if !slices.Equal(got, want) {
+		t.Errorf("history = %q, want %q", got, want)
+	}
+	if last := hist[len(hist)-1]; !slices.Contains(last.Changes, journal.Change{Field: "reason", To: "the call ended"}) {
+		t.Errorf("the end does not say why: %+v", last.Changes)
+	}
+	for _, tc := range []struct {
+		s    switchboard.Supervised
+		code string
+	}{
+		{switchboard.Supervised{CallID: "c9", By: "chief", What: "listen"}, hotline.ENOTFOUND},
+		{switchboard.Supervised{CallID: "c1", By: "chief", What: "shout"}, hotline.EINVALID},
+		{switchboard.Supervised{CallID: "c1", What: "listen"}, hotline.EINVALID},
+	} {
+		if _, err := j.Write(ctx, switchboard.Write{Supervised: &tc.s}); hotline.ErrorCode(err) != tc.code {
+			t.Errorf("%+v: %v, want %s", tc.s, err, tc.code)
+		}
+	}
+}
+
+// A call Asterisk cut is in the call's history by the system, with the side and the cause.
+func TestCallCutThroughAdapter(t *testing.T) {
+	ctx := context.Background()
+	store := openStore(t)
+	j := Journal{Store: store}
+	if _, err := j.Write(ctx, switchboard.Write{StartCall: &switchboard.CallStart{CallID: "c1", ArrivedAt: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Write(ctx, switchboard.Write{Cut: &switchboard.CallCut{CallID: "c1", Side: hotline.SideOperator, Cause: 16}}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := store.CallRef(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := store.History(ctx, journal.HistoryFilter{Entity: journal.CallEntity, EntityID: strconv.FormatInt(id, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 1 || hist[0].Action != "cut by Asterisk" || hist[0].Actor != "system" ||
+		!slices.Equal(hist[0].Changes, []journal.Change{{Field: "side", To: "operator"}, {Field: "cause", To: "16"}}) {
+		t.Errorf("history = %+v", hist)
+	}
+	if _, err := j.Write(ctx, switchboard.Write{Cut: &switchboard.CallCut{CallID: "c1", Side: "nobody"}}); hotline.ErrorCode(err) != hotline.EINVALID {
+		t.Errorf("a cut on no side: %v", err)
 	}
 }
