@@ -471,6 +471,12 @@ func TestRESTKindDropsIDs(t *testing.T) {
 		{"POST", "/bridges/b-1/record", "POST bridges/{id}/record"},
 		{"PUT", "/applications/hotline/eventFilter", "PUT applications/{id}/eventFilter"},
 		{"GET", "/asterisk/variable", "GET asterisk/variable"},
+		// A recording's name is an id wherever it stands: one kind for every recording.
+		{"GET", "/recordings/stored/call-1700000000.12-1700000000001/file", "GET recordings/stored/{id}/file"},
+		{"DELETE", "/recordings/stored/call-1700000000.12-1700000000001", "DELETE recordings/stored/{id}"},
+		{"POST", "/recordings/live/call-1700000000.12-1700000000001/stop", "POST recordings/live/{id}/stop"},
+		{"GET", "/endpoints/PJSIP/1001", "GET endpoints/PJSIP/{id}"},
+		{"PUT", "/asterisk/config/dynamic/res_pjsip/endpoint/9001", "PUT asterisk/config/dynamic/{id}/{id}/{id}"},
 	}
 	for _, tt := range tests {
 		if got := ari.RESTKind(tt.method, tt.path); got != tt.want {

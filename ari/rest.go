@@ -144,14 +144,25 @@ func (c *Conn) send(ctx context.Context, r request) (*http.Response, error) {
 }
 
 // restKind names a request without its ids, for counting: "POST /channels/abc/play/p1" is
-// "POST channels/{id}/play/{id}". Resources are /name/{id}/action/{id}..., except /asterisk/...,
-// which takes no ids.
+// "POST channels/{id}/play/{id}". Every segment that is not a word of ARI's own is an id (a
+// channel, a recording's name, an endpoint's resource, a module's object), so the kinds — and the
+// metric's series — stay a fixed few however many calls and recordings there are.
 func restKind(method, path string) string {
 	seg := strings.Split(strings.Trim(path, "/"), "/")
-	if seg[0] != "asterisk" {
-		for i := 1; i < len(seg); i += 2 {
+	for i, x := range seg {
+		if !ariWord(x) {
 			seg[i] = "{id}"
 		}
 	}
 	return method + " " + strings.Join(seg, "/")
+}
+
+// ariWord reports whether x is a path segment of ARI's REST API that names a resource or an
+// operation (a switch, not a map: no package state).
+func ariWord(x string) bool {
+	switch x {
+	case "channels", "bridges", "recordings", "stored", "live", "file", "copy", "endpoints", "applications", "subscription", "eventFilter", "asterisk", "variable", "config", "dynamic", "info", "ping", "modules", "logging", "rotate", "play", "playbacks", "record", "answer", "hold", "moh", "mute", "dtmf", "ring", "silence", "snoop", "dial", "redirect", "continue", "move", "externalMedia", "transfer_progress", "rtp_statistics", "sounds", "deviceStates", "mailboxes", "events", "user", "addChannel", "removeChannel", "videoSource", "control", "stop", "pause", "unpause", "unmute", "create", "sendMessage", "refer", "referTo", "PJSIP", "SIP", "Local":
+		return true
+	}
+	return false
 }

@@ -287,8 +287,8 @@ func (s *Store) ClaimInforming(ctx context.Context, campaignID, operatorID int64
 			return nil
 		}
 		claim.PersonID, claim.Number = persons[i].ID, number
-		_, err = tx.ExecContext(ctx, `UPDATE campaign_persons SET status = 'dialling', claimed_by = ?, claimed_at = ?, number = ?
-			WHERE campaign_id = ? AND person_id = ?`, operatorID, now.UnixMilli(), number, campaignID, claim.PersonID)
+		_, err = tx.ExecContext(ctx, `UPDATE campaign_persons SET status = 'dialling', claimed_by = ?, claimed_at = ?, number = ?,
+			version = version + 1 WHERE campaign_id = ? AND person_id = ?`, operatorID, now.UnixMilli(), number, campaignID, claim.PersonID)
 		return err
 	})
 	return claim, err
@@ -348,7 +348,7 @@ func (s *Store) RecordInformingAttempt(ctx context.Context, a InformingAttempt, 
 			nextMS = next.UnixMilli()
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE campaign_persons SET status = ?, attempts = attempts + 1, next_at = ?, claimed_by = ?,
-			number = ?, call_id = ?, reached = reached OR ?, updated_at = ? WHERE campaign_id = ? AND person_id = ?`,
+			number = ?, call_id = ?, reached = reached OR ?, updated_at = ?, version = version + 1 WHERE campaign_id = ? AND person_id = ?`,
 			string(status), nextMS, claimedBy, a.Number, callID, a.Outcome == hotline.DialAnswered, a.EndedAt.UnixMilli(), a.CampaignID, a.PersonID); err != nil {
 			return err
 		}
@@ -398,7 +398,13 @@ func (s *Store) SaveInformingResult(ctx context.Context, by hotline.Actor, campa
 			return err
 		}
 		if in.Version != r.Version {
-			return hotline.Errorf(hotline.ECONFLICT, "the card was saved by someone else meanwhile: open it again")
+			return hotline.Errorf(hotline.ECONFLICT, "the card changed meanwhile (dialled again, or saved by someone else): open it again")
+		}
+		// A result is for a person who answered the representative's call: a card shown while the
+		// number was still being dialled (the person did not answer, another was dialled next)
+		// must not give an unreached person a result, nor mark their number wrong.
+		if !by.IsAdministrator() && (hotline.InformingStatus(r.Status) != hotline.InformAnswered || r.ClaimedBy != by.OperatorID) {
+			return hotline.Errorf(hotline.ECONFLICT, "person %d has not answered your call in this campaign (%s): a result is saved after the person answers", personID, r.Status)
 		}
 		status := in.Result.Status()
 		nextMS := r.NextAt

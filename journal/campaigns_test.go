@@ -101,7 +101,11 @@ func TestCampaignSelectsClaimsAndCounts(t *testing.T) {
 	wantCode(t, err, hotline.EINVALID)
 	err = f.s.SaveInformingResult(ctx, f.l2, sum.ID, ivanov.ID, journal.InformingResultInput{Result: hotline.ResultInformed, Version: 7}, plan)
 	wantCode(t, err, hotline.ECONFLICT)
-	if err := f.s.SaveInformingResult(ctx, f.l2, sum.ID, ivanov.ID, journal.InformingResultInput{Result: hotline.ResultInformed, Comment: "записан на 10.03"}, plan); err != nil {
+	// Petrova did not answer: no result may be saved for her (a card left on the screen while she
+	// was dialled must not inform her, nor mark her number wrong).
+	err = f.s.SaveInformingResult(ctx, f.l2, sum.ID, petrova.ID, journal.InformingResultInput{Result: hotline.ResultWrong, Version: 2}, plan)
+	wantCode(t, err, hotline.ECONFLICT)
+	if err := f.s.SaveInformingResult(ctx, f.l2, sum.ID, ivanov.ID, journal.InformingResultInput{Result: hotline.ResultInformed, Comment: "записан на 10.03", Version: card.Version}, plan); err != nil {
 		t.Fatal(err)
 	}
 	// The next claim skips Petrova (back-off) and Sidorov (no phone): Orlova.
@@ -110,7 +114,11 @@ func TestCampaignSelectsClaimsAndCounts(t *testing.T) {
 	}
 	// Orlova answers, but it is not her number: marked wrong in the register, never dialled again.
 	rec(journal.InformingClaim{PersonID: orlova.ID, Number: "+79120000004"}, f.l2ID, hotline.DialAnswered, "call-2")
-	if err := f.s.SaveInformingResult(ctx, f.l2, sum.ID, orlova.ID, journal.InformingResultInput{Result: hotline.ResultWrong}, plan); err != nil {
+	card, _, err = f.s.CurrentInforming(ctx, sum.ID, f.l2ID)
+	if err != nil || card.Person.ID != orlova.ID {
+		t.Fatalf("current card %+v %v, want Orlova's", card, err)
+	}
+	if err := f.s.SaveInformingResult(ctx, f.l2, sum.ID, orlova.ID, journal.InformingResultInput{Result: hotline.ResultWrong, Version: card.Version}, plan); err != nil {
 		t.Fatal(err)
 	}
 	p, _ := f.s.Insured(ctx, orlova.ID)

@@ -140,7 +140,7 @@ func (s *Switchboard) startInforming(by hotline.Actor, operatorID, campaignID in
 // StopInforming ends a representative's informing: nothing more is dialled for them (a person's
 // phone already ringing rings to its end, and is filed).
 func (s *Switchboard) StopInforming(ctx context.Context, by hotline.Actor, operatorID int64) error {
-	return s.ask(ctx, asActor(by, operatorID, func(s *Switchboard, op *operator) error {
+	return s.ask(ctx, forOperator(by, operatorID, "stop informing", func(s *Switchboard, op *operator) error {
 		if inf := s.informers[op.ID]; inf != nil {
 			inf.wake.stop()
 			delete(s.informers, op.ID)
@@ -157,7 +157,7 @@ func (s *Switchboard) InformingNext(ctx context.Context, by hotline.Actor, opera
 }
 
 func (s *Switchboard) informingNext(by hotline.Actor, operatorID int64) func(s *Switchboard) error {
-	return asActor(by, operatorID, func(s *Switchboard, op *operator) error {
+	return forOperator(by, operatorID, "go on informing", func(s *Switchboard, op *operator) error {
 		if inf := s.informers[op.ID]; inf != nil {
 			inf.awaiting = 0
 		}
@@ -190,6 +190,12 @@ func (s *Switchboard) informStep(inf *informer) {
 	switch {
 	case inf.claiming || inf.dialling != nil || inf.awaiting != 0 || inf.wake != nil:
 		return
+	case s.operators[op.ID] != op || !op.loggedIn:
+		// Removed from service, or logged out («Завершить»): informing ends with the shift; a
+		// later login does not start dialling by itself. A claim held lapses (ClaimTimeout).
+		s.log.Info("informing ended: the representative left", "operator", op.ID, "campaign", inf.campaign)
+		delete(s.informers, op.ID)
+		return
 	case !s.connected || s.replaced || s.draining:
 		return
 	case op.derive() != hotline.PresenceAvailable:
@@ -204,11 +210,12 @@ func (s *Switchboard) informStep(inf *informer) {
 	inf.claiming = true
 	cs, campaign, opID, now := s.campaigns, inf.campaign, op.ID, s.clock.Now()
 	s.journalRead("claim a person to inform", "", func(ctx context.Context) error {
+		// Every outcome goes back to the loop, a busy journal's too: the loop retries after
+		// informRetry. Left to the outbox's retries, a job dropped after its last try would
+		// leave the representative claiming forever.
 		cl, err := cs.ClaimInforming(ctx, campaign, opID, now)
-		if err == nil || !retryable(err) {
-			s.post(informingClaimed{operator: opID, campaign: campaign, claim: cl, err: err})
-		}
-		return err
+		s.post(informingClaimed{operator: opID, campaign: campaign, claim: cl, err: err})
+		return nil
 	})
 }
 

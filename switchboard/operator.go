@@ -25,6 +25,7 @@ type operator struct {
 	offer       *offer           // ringing, or the call being talked on
 	consulted   *consult         // a colleague's consultation call to this handset, ringing or answered
 	reserved    *pendingCallback // a callback being dialled for this operator (callback.go)
+	supervision *supervision     // an administrator's device listening to a call (supervise.go)
 	wrapping    bool
 	wrap        *timer
 	wrapChannel string // the handset, still off-hook after the caller hung up, during wrap-up
@@ -54,6 +55,10 @@ func (op *operator) derive() hotline.Presence {
 		return hotline.PresenceRinging
 	case op.reserved != nil:
 		return hotline.PresenceRinging // the caller's phone rings for them
+	case op.supervision != nil && op.supervision.answered:
+		return hotline.PresenceTalking // listening: their device is in a call, no other is offered
+	case op.supervision != nil:
+		return hotline.PresenceRinging
 	case !op.loggedIn:
 		return hotline.PresenceLoggedOut
 	case op.unreachable:
@@ -391,7 +396,7 @@ func (s *Switchboard) onOperatorsLoaded(m operatorsLoaded) {
 		}
 	}
 	for id, op := range s.operators {
-		if !seen[id] && op.offer == nil && op.reserved == nil {
+		if !seen[id] && op.offer == nil && op.reserved == nil && op.supervision == nil {
 			s.presenceGone(op, m.by)
 			delete(s.operators, id)
 			if s.byExt[op.Extension] == op {

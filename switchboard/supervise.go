@@ -137,6 +137,8 @@ func (s *Switchboard) requestListen(by hotline.Actor, callID string, mode Listen
 		channel: supervisorChannel(c.id, n), bridge: supervisionBridge(c.id, n)}
 	s.listening[c.id] = sv
 	s.supervisors[sv.channel] = sv
+	sup.supervision = sv
+	s.touch(sup, s.clock.Now()) // ringing: busy for transfers, call-backs and the board alike
 	s.do(sv.channel, Originate{Channel: sv.channel, Endpoint: endpointTech + sup.Extension, CallerID: c.number,
 		Timeout: s.cfg.RingTimeout, Entry: SupervisorDevice{Call: c.id}, Originator: o.channel})
 	s.noteSupervision(sv, string(mode), "")
@@ -159,14 +161,7 @@ func (s *Switchboard) deviceOf(by hotline.Actor) *operator {
 }
 
 // supervising reports whether the administrator's device is in a session.
-func (s *Switchboard) supervising(op *operator) bool {
-	for _, sv := range s.listening {
-		if sv.sup == op {
-			return true
-		}
-	}
-	return false
-}
+func (s *Switchboard) supervising(op *operator) bool { return op.supervision != nil }
 
 // onSupervisorAnswered: the administrator's device answered: a bridge of its own, and a snoop
 // channel on the operator's side.
@@ -178,6 +173,7 @@ func (s *Switchboard) onSupervisorAnswered(m StasisStart) {
 		return
 	}
 	sv.answered = true
+	s.touch(sv.sup, s.clock.Now())
 	sv.bridged = true
 	s.do(sv.channel, CreateBridge{Bridge: sv.bridge}, AddToBridge{Bridge: sv.bridge, Channels: []string{sv.channel}})
 	s.snoopOn(sv)
@@ -230,6 +226,10 @@ func (s *Switchboard) endSupervision(sv *supervision, why string) {
 		return
 	}
 	delete(s.listening, sv.call.id)
+	if sv.sup.supervision == sv {
+		sv.sup.supervision = nil
+		s.touch(sv.sup, s.clock.Now())
+	}
 	lane := sv.channel
 	if lane == "" {
 		lane = sv.snoop

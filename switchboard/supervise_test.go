@@ -264,11 +264,18 @@ func TestListeningDeviceIsNotOffered(t *testing.T) {
 		t.Fatal(err)
 	}
 	ring := h.oneOriginate(m)
+	h.wantPresence(9, hotline.PresenceRinging) // busy from the first ring: no transfer or call-back to it
 	h.answer(ring)
+	h.wantPresence(9, hotline.PresenceTalking)
 	m = h.mark()
 	h.arrive("c2", "+79005556677")
 	if or := h.originates(m); len(or) != 0 {
 		t.Fatalf("offered while listening: %+v", or)
+	}
+	// Nor is the listening device given a call-back: it is not free.
+	h.s.cfg.CallbackDial = "PJSIP/{number}@trunk"
+	if err := h.s.requestCallBack(chief, 9, "+79005556677", 1); err == nil || !strings.Contains(err.Error(), "not free") {
+		t.Errorf("a call-back for the listening administrator: %v, want refused as not free", err)
 	}
 	if err := h.listen(chief, "c1", ListenStop); err != nil {
 		t.Fatal(err)

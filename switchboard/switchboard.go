@@ -505,6 +505,25 @@ func asActor(by hotline.Actor, operatorID int64, f func(s *Switchboard, op *oper
 	}
 }
 
+// forOperator is asActor for a command that changes no presence (informing's buttons): the
+// operator's next presence change is not credited to whoever asked. Only the operator or an
+// administrator may ask.
+func forOperator(by hotline.Actor, operatorID int64, what string, f func(s *Switchboard, op *operator) error) func(s *Switchboard) error {
+	return func(s *Switchboard) error {
+		if by.Login == "" {
+			return hotline.Errorf(hotline.EINVALID, "a command on operator %d without an actor: who asks must be known", operatorID)
+		}
+		op, err := s.operator(operatorID)
+		if err != nil {
+			return err
+		}
+		if err := by.RequireSelfOrAdministrator(op.ID, fmt.Sprintf("%s for operator %d", what, op.ID)); err != nil {
+			return err
+		}
+		return f(s, op)
+	}
+}
+
 // ReloadOperators reads the operators from the journal again (after an administrator changed
 // them); live presence is kept. An operator removed from service while logged in is logged out
 // in the presence history by by.

@@ -113,6 +113,10 @@ func TestCampaignPages(t *testing.T) {
 	if err != nil || cl.PersonID == 0 {
 		t.Fatalf("claim %+v %v", cl, err)
 	}
+	// While the number is dialled the card takes no result (it reloads until the person answers).
+	if body := c.get(level2, "/campaigns/"+id+"/inform").Body.String(); !strings.Contains(body, `id="informing-dialling"`) || strings.Contains(body, `id="informing-form"`) {
+		t.Fatalf("the card while dialling:\n%s", body)
+	}
 	if err := c.j.RecordInformingAttempt(t.Context(), journal.InformingAttempt{CampaignID: cid, PersonID: cl.PersonID, OperatorID: level2.OperatorID,
 		Number: cl.Number, Outcome: hotline.DialAnswered, CallID: "call-1", At: time.Now()}, plan); err != nil {
 		t.Fatal(err)
@@ -136,7 +140,15 @@ func TestCampaignPages(t *testing.T) {
 	if len(d.asked) != 1 {
 		t.Fatalf("the dialler told to go on after a refused save: %v", d.asked)
 	}
-	rec = c.post(level2, save, url.Values{"result": {"informed"}, "wrong": {"1"}, "comment": {"ответила соседка"}, "version": {"0"}})
+	// A card shown before the last attempt (version 0: claimed and dialled since) is stale.
+	if rec := c.post(level2, save, url.Values{"result": {"informed"}, "version": {"0"}}); rec.Code != http.StatusConflict {
+		t.Fatalf("a stale card: %d", rec.Code)
+	}
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(body)
+	if version == nil {
+		t.Fatalf("the card carries no version:\n%s", body)
+	}
+	rec = c.post(level2, save, url.Values{"result": {"informed"}, "wrong": {"1"}, "comment": {"ответила соседка"}, "version": {version[1]}})
 	if rec.Code != http.StatusSeeOther || len(d.asked) != 2 || d.asked[1] != "next petrov 3" {
 		t.Fatalf("save: %d, asked %v\n%s", rec.Code, d.asked, rec.Body.String())
 	}
