@@ -1,8 +1,6 @@
 package register
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -56,62 +54,11 @@ type ActionReader struct {
 // NewActionReader reads the header of an actions file from r; a header that is not UTF-8, lacks
 // a column or names one twice is refused with EINVALID.
 func NewActionReader(r io.Reader) (*ActionReader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	if head, err := br.Peek(3); err == nil && bytes.Equal(head, bom) {
-		br.Discard(3)
-	}
-	first, err := br.Peek(MaxLineBytes)
-	if len(first) == 0 && err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, hotline.Errorf(hotline.EINVALID, "the actions file is empty: want a header line (%s) and an action a line", strings.Join(ActionColumns, ";"))
-		}
-		return nil, hotline.Wrapf(hotline.EINVALID, err, "cannot read the actions file: %v", err)
-	}
-	if i := bytes.IndexByte(first, '\n'); i >= 0 {
-		first = first[:i]
-	} else if len(first) > utf8.UTFMax {
-		first = first[:len(first)-utf8.UTFMax]
-	}
-	if !utf8.Valid(first) {
-		return nil, hotline.Errorf(hotline.EINVALID, "the actions file is not UTF-8 text (a windows-1251 export?): save it as «CSV UTF-8 (разделители — точка с запятой)» and import again")
-	}
-	c := csv.NewReader(br)
-	c.Comma = Delimiter
-	c.FieldsPerRecord = -1
-	c.ReuseRecord = true
-	header, err := c.Read()
+	t, err := openTable(r, table{what: "actions file", row: "an action", columns: ActionColumns, required: ActionColumns, aliases: actionAliases})
 	if err != nil {
-		return nil, hotline.Wrapf(hotline.EINVALID, err, "cannot read the actions file's header: %v", err)
+		return nil, err
 	}
-	rd := &ActionReader{csv: c, cols: map[string]int{}, n: len(header)}
-	for i, h := range header {
-		name := strings.ToLower(strings.TrimSpace(h))
-		if a, ok := actionAliases[name]; ok {
-			name = a
-		}
-		if !contains(ActionColumns, name) {
-			continue
-		}
-		if _, dup := rd.cols[name]; dup {
-			return nil, hotline.Errorf(hotline.EINVALID, "the actions file's header names column %s twice", name)
-		}
-		rd.cols[name] = i
-	}
-	for _, col := range ActionColumns {
-		if _, ok := rd.cols[col]; !ok {
-			return nil, hotline.Errorf(hotline.EINVALID, "the actions file's header has no %s column (want %s; see docs/register.md)", col, strings.Join(ActionColumns, ";"))
-		}
-	}
-	return rd, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return &ActionReader{csv: t.csv, cols: t.cols, n: t.n}, nil
 }
 
 // Next reads the next line: an action, or the line's number and why it is not one (Err); io.EOF

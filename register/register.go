@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,6 +81,32 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // returns a Reader of its lines. A header that is not UTF-8 (a windows-1251 export), lacks a
 // required column, or names one twice, is refused with EINVALID.
 func NewReader(r io.Reader) (*Reader, error) {
+	t, err := openTable(r, table{what: "register file", row: "a person", columns: Columns, required: Required, aliases: aliases})
+	if err != nil {
+		return nil, err
+	}
+	return &Reader{csv: t.csv, cols: t.cols, n: t.n}, nil
+}
+
+// table describes a CSV file the fund sends: what it is called in messages, what a line of it is,
+// the columns hotline keeps, those it needs, and the Russian headers of each.
+type table struct {
+	what, row         string
+	columns, required []string
+	aliases           map[string]string
+}
+
+// openedTable is a table's CSV reader past its header, and where each kept column stands.
+type openedTable struct {
+	csv  *csv.Reader
+	cols map[string]int
+	n    int // the header's width
+}
+
+// openTable reads the header of table t from r (UTF-8, with or without a byte-order mark). A
+// header that is not UTF-8 (a windows-1251 export), lacks a required column, or names one twice,
+// is refused with EINVALID.
+func openTable(r io.Reader, t table) (openedTable, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if head, err := br.Peek(3); err == nil && bytes.Equal(head, bom) {
 		br.Discard(3)
@@ -87,9 +114,9 @@ func NewReader(r io.Reader) (*Reader, error) {
 	first, err := br.Peek(MaxLineBytes)
 	if len(first) == 0 && err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, hotline.Errorf(hotline.EINVALID, "the register file is empty: want a header line (%s) and a person a line", strings.Join(Required, ";"))
+			return openedTable{}, hotline.Errorf(hotline.EINVALID, "the %s is empty: want a header line (%s) and %s a line", t.what, strings.Join(t.required, ";"), t.row)
 		}
-		return nil, hotline.Wrapf(hotline.EINVALID, err, "cannot read the register file: %v", err)
+		return openedTable{}, hotline.Wrapf(hotline.EINVALID, err, "cannot read the %s: %v", t.what, err)
 	}
 	if i := bytes.IndexByte(first, '\n'); i >= 0 {
 		first = first[:i]
@@ -97,7 +124,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 		first = first[:len(first)-utf8.UTFMax] // a character cut at the peek's end is not an error
 	}
 	if !utf8.Valid(first) {
-		return nil, hotline.Errorf(hotline.EINVALID, "the register file is not UTF-8 text (a windows-1251 export?): save it as «CSV UTF-8 (разделители — точка с запятой)» and import again")
+		return openedTable{}, hotline.Errorf(hotline.EINVALID, "the %s is not UTF-8 text (a windows-1251 export?): save it as «CSV UTF-8 (разделители — точка с запятой)» and import again", t.what)
 	}
 	c := csv.NewReader(br)
 	c.Comma = Delimiter
@@ -105,40 +132,31 @@ func NewReader(r io.Reader) (*Reader, error) {
 	c.ReuseRecord = true
 	header, err := c.Read()
 	if err != nil {
-		return nil, hotline.Wrapf(hotline.EINVALID, err, "cannot read the register file's header: %v", err)
+		return openedTable{}, hotline.Wrapf(hotline.EINVALID, err, "cannot read the %s's header: %v", t.what, err)
 	}
-	rd := &Reader{csv: c, cols: map[string]int{}, n: len(header)}
+	o := openedTable{csv: c, cols: map[string]int{}, n: len(header)}
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(h))
-		if a, ok := aliases[name]; ok {
+		if a, ok := t.aliases[name]; ok {
 			name = a
 		}
-		if !known(name) {
+		if !slices.Contains(t.columns, name) {
 			continue // a column hotline does not keep
 		}
-		if _, dup := rd.cols[name]; dup {
-			return nil, hotline.Errorf(hotline.EINVALID, "the register file's header names column %s twice", name)
+		if _, dup := o.cols[name]; dup {
+			return openedTable{}, hotline.Errorf(hotline.EINVALID, "the %s's header names column %s twice", t.what, name)
 		}
-		rd.cols[name] = i
+		o.cols[name] = i
 	}
-	for _, req := range Required {
-		if _, ok := rd.cols[req]; !ok {
+	for _, req := range t.required {
+		if _, ok := o.cols[req]; !ok {
 			if len(header) == 1 && strings.Contains(header[0], ",") {
-				return nil, hotline.Errorf(hotline.EINVALID, "the register file's header has no %s column: its columns are separated by commas; want semicolons (;)", req)
+				return openedTable{}, hotline.Errorf(hotline.EINVALID, "the %s's header has no %s column: its columns are separated by commas; want semicolons (;)", t.what, req)
 			}
-			return nil, hotline.Errorf(hotline.EINVALID, "the register file's header has no %s column (want at least %s; see docs/register.md)", req, strings.Join(Required, ";"))
+			return openedTable{}, hotline.Errorf(hotline.EINVALID, "the %s's header has no %s column (want at least %s; see docs/register.md)", t.what, req, strings.Join(t.required, ";"))
 		}
 	}
-	return rd, nil
-}
-
-func known(name string) bool {
-	for _, c := range Columns {
-		if c == name {
-			return true
-		}
-	}
-	return false
+	return o, nil
 }
 
 // Next reads the next line: a person, or the line's number and why it is not one (Err). It
