@@ -326,6 +326,10 @@ func (s *Store) RecordInformingAttempt(ctx context.Context, a InformingAttempt, 
 		if a.EndedAt.IsZero() {
 			a.EndedAt = a.At
 		}
+		if a.OperatorID == 0 {
+			// Dialled by an earlier run of the daemon: the claim names the representative.
+			a.OperatorID = r.ClaimedBy
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO campaign_attempts (campaign_id, person_id, operator_id, number, at, ended_at, outcome, call_id, cause)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.CampaignID, a.PersonID, a.OperatorID, a.Number, a.At.UnixMilli(), a.EndedAt.UnixMilli(), string(a.Outcome), a.CallID, a.Cause); err != nil {
 			return err

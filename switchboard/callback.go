@@ -140,6 +140,12 @@ func (s *Switchboard) onCallbackAnswered(m StasisStart, e Callback) {
 		// Dialled by an earlier run: nobody is reserved for them; they go first in the queue.
 		cb = &pendingCallback{channel: m.Channel, callID: e.Call, number: e.Number}
 		cb.caseID, _ = caseOfCallback(e.Call)
+		if campaign, person, ok := informOfCall(e.Call); ok {
+			// A campaign's person, dialled before a restart: the answer is filed as their
+			// attempt (for the representative who claimed them, the journal knows whom), so
+			// they are not dialled again.
+			cb.inform = &informCall{campaign: campaign, person: person, dialledAt: s.clock.Now()}
+		}
 		s.log.Info("called back by an earlier run: answered", "channel", m.Channel, "number", cb.number)
 	}
 	delete(s.dialing, m.Channel)

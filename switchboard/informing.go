@@ -310,5 +310,19 @@ func informCallID(campaign, person int64) string {
 	return "inform" + strconv.FormatInt(campaign, 10) + "-" + strconv.FormatInt(person, 10)
 }
 
+// informOfCall reads a campaign call's name back (informCallID); ok is false for any other call.
+func informOfCall(call string) (campaign, person int64, ok bool) {
+	c, p, found := strings.Cut(strings.TrimPrefix(call, "inform"), "-")
+	if !found || !isInformCall(call) {
+		return 0, 0, false
+	}
+	campaign, err1 := strconv.ParseInt(c, 10, 64)
+	person, err2 := strconv.ParseInt(p, 10, 64)
+	if err1 != nil || err2 != nil || campaign <= 0 || person <= 0 {
+		return 0, 0, false
+	}
+	return campaign, person, true
+}
+
 // isInformCall reports whether a callback's call is a campaign's.
 func isInformCall(call string) bool { return strings.HasPrefix(call, "inform") }

@@ -222,3 +222,35 @@ func TestInformingAwaitsResultOfEarlierRun(t *testing.T) {
 		t.Fatalf("after the result dialled %+v", o)
 	}
 }
+
+// A campaign's person dialled before a restart answers after it: the answer is filed as the
+// person's attempt (the journal knows whose claim it was), so they are not dialled again.
+func TestInformingAnswerAfterRestartIsFiled(t *testing.T) {
+	h, fc := informHarness(t, informing.DefaultHours(time.UTC))
+	h.send(StasisStart{Channel: "inform5-3-cb9", Name: "PJSIP/campaign-0001", Entry: Callback{Call: informCallID(5, 3), Number: "+79000000003"}})
+	if a := fc.attempts; len(a) != 1 || a[0].CampaignID != 5 || a[0].PersonID != 3 || a[0].Outcome != hotline.DialAnswered || a[0].CallID != "inform5-3-cb9" {
+		t.Fatalf("attempts %+v, want person 3 of campaign 5 answered on inform5-3-cb9", a)
+	}
+}
+
+func TestInformOfCall(t *testing.T) {
+	for _, tt := range []struct {
+		call             string
+		campaign, person int64
+		ok               bool
+	}{
+		{informCallID(5, 3), 5, 3, true},
+		{"inform12-40001", 12, 40001, true},
+		{"case42", 0, 0, false},
+		{"inform5", 0, 0, false},
+		{"inform-3", 0, 0, false},
+		{"inform5-x", 0, 0, false},
+		{"inform0-3", 0, 0, false},
+		{"c7", 0, 0, false},
+	} {
+		c, p, ok := informOfCall(tt.call)
+		if c != tt.campaign || p != tt.person || ok != tt.ok {
+			t.Errorf("informOfCall(%q) = %d, %d, %v; want %d, %d, %v", tt.call, c, p, ok, tt.campaign, tt.person, tt.ok)
+		}
+	}
+}
