@@ -109,6 +109,9 @@ type Authority struct {
 	// actor may work on, and only the number the case holds (as the workplace's button does).
 	// Nil: call-backs are refused.
 	Cases Cases
+	// Region reads the number a call-back asks for as the journal reads the case's (a national
+	// "8 900 …" is the case's "+7900…").
+	Region hotline.PhoneRegion
 	// DaemonUID is the daemon's own account (os.Geteuid()): it may do anything the daemon does,
 	// so it is an administrator, as root is.
 	DaemonUID uint32
@@ -674,12 +677,15 @@ func (h *handler) callBack(ctx context.Context, by hotline.Actor, id int64, cb c
 	if err := c.Editable(by); err != nil {
 		return err
 	}
-	number := cb.Number
-	if number == "" {
-		number = c.CallerNumber
+	if c.CallerNumber == "" {
+		return hotline.Errorf(hotline.EINVALID, "case %s holds no phone number: there is nobody to call back", c.Label())
 	}
-	if number == "" || number != c.CallerNumber {
-		return hotline.Errorf(hotline.EINVALID, "case %s holds the number %q: a call-back dials the case's own number", c.Label(), c.CallerNumber)
+	if cb.Number != "" {
+		asked, ok := h.auth.Region.Normalize(cb.Number)
+		held, _ := h.auth.Region.Normalize(c.CallerNumber)
+		if !ok || asked != held {
+			return hotline.Errorf(hotline.EINVALID, "case %s holds the number %q: a call-back dials the case's own number", c.Label(), c.CallerNumber)
+		}
 	}
-	return h.sb.CallBack(ctx, by, id, number, c.ID)
+	return h.sb.CallBack(ctx, by, id, c.CallerNumber, c.ID)
 }

@@ -354,6 +354,7 @@ func TestAuthorisation(t *testing.T) {
 		{"root listens to a call", root, "", "POST", "/v1/calls/c1/listen", 200, "listen c1 whisper by root"},
 		{"an operator may not listen", ivanova, "admin", "POST", "/v1/calls/c1/listen", 403, ""},
 		{"an operator may not call back a colleague's case", petrov, "", "POST", "/v1/operators/8/callback", 403, ""},
+		{"the case's number in its national form is the case's", ivanova, "", "POST", "/v1/operators/7/callback?body=national", 200, "callback +79001234567 for 7 case 5 by ivanova"},
 		{"nor another number than the case's", ivanova, "", "POST", "/v1/operators/7/callback?body=other", 400, ""},
 		{"nor a case under review", ivanova, "", "POST", "/v1/operators/7/callback?body=review", 409, ""},
 		{"nor a case that does not exist", ivanova, "", "POST", "/v1/operators/7/callback?body=missing", 404, ""},
@@ -370,6 +371,8 @@ func TestAuthorisation(t *testing.T) {
 				body = strings.NewReader(`{"number":"+79001234567","case_id":5}`)
 			case strings.HasSuffix(tt.path, "/listen"):
 				body = strings.NewReader(`{"mode":"whisper"}`)
+			case strings.HasSuffix(tt.path, "/callback?body=national"):
+				body = strings.NewReader(`{"number":"8 900 123-45-67","case_id":5}`)
 			case strings.HasSuffix(tt.path, "/callback?body=other"):
 				body = strings.NewReader(`{"number":"+79007654321","case_id":5}`)
 			case strings.HasSuffix(tt.path, "/callback?body=review"):

@@ -163,7 +163,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	}
 	// Who asks through the socket is the peer's account, mapped to an operator by the journal;
 	// root and the daemon's own account are administrators (control.Authority).
-	auth := control.Authority{Operators: store, Cases: store, DaemonUID: uint32(os.Geteuid())}
+	auth := control.Authority{Operators: store, Cases: store, Region: store.PhoneRegion(), DaemonUID: uint32(os.Geteuid())}
 	api := control.NewServer(control.Handler(sb, auth, log))
 	go func() {
 		if err := api.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
