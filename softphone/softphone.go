@@ -225,40 +225,30 @@ func (p *Provisioner) Prune(ctx context.Context, active []string) error {
 		}
 	}
 	p.mu.Unlock()
-	var errs []error
-	for _, ext := range gone {
-		if err := p.Remove(ctx, ext); err != nil && !errors.Is(err, ErrHandset) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return eachSoftphone(ctx, gone, p.Remove) // pushed extensions are valid ones
 }
 
 // RemoveAll removes the softphones of the given extensions, skipping handsets: at start, for the
 // operators removed from service, whose endpoints an earlier run may have pushed.
 func (p *Provisioner) RemoveAll(ctx context.Context, exts []string) error {
-	var errs []error
-	for _, ext := range exts {
-		if !validExtension(ext) {
-			continue
-		}
-		if err := p.Remove(ctx, ext); err != nil && !errors.Is(err, ErrHandset) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return eachSoftphone(ctx, exts, p.Remove)
 }
 
 // RevokeAll revokes the passwords of the given extensions, skipping handsets: at start, since the
 // passwords issued before a restart of hotline are in Asterisk's memory but not in this
 // provisioner's, so their lapse would never come.
 func (p *Provisioner) RevokeAll(ctx context.Context, exts []string) error {
+	return eachSoftphone(ctx, exts, p.Revoke)
+}
+
+// eachSoftphone applies do to each valid extension, skipping handsets, and joins the errors.
+func eachSoftphone(ctx context.Context, exts []string, do func(context.Context, string) error) error {
 	var errs []error
 	for _, ext := range exts {
 		if !validExtension(ext) {
 			continue
 		}
-		if err := p.Revoke(ctx, ext); err != nil && !errors.Is(err, ErrHandset) {
+		if err := do(ctx, ext); err != nil && !errors.Is(err, ErrHandset) {
 			errs = append(errs, err)
 		}
 	}

@@ -69,15 +69,7 @@ every line imported; 2: some lines rejected (the others are imported) or the fil
 				}
 				if err := a.emit(cmd, rep, func(w io.Writer) {
 					printf(w, "lines\t%d\nadded\t%d\nupdated\t%d\nunchanged\t%d\nrejected\t%d\n", rep.Lines, rep.Added, rep.Updated, rep.Unchanged, rep.Rejected)
-					if len(rep.Rejections) > 0 {
-						printf(w, "\nLINE\tPOLICY\tREASON\n")
-						for _, r := range rep.Rejections {
-							printf(w, "%d\t%s\t%s\n", r.Line, orDash(r.Policy), r.Reason)
-						}
-						if rep.Rejected > len(rep.Rejections) {
-							printf(w, "…\t\t%d more\n", rep.Rejected-len(rep.Rejections))
-						}
-					}
+					printRejections(w, rep.Rejections, rep.Rejected)
 				}); err != nil {
 					return err
 				}
@@ -258,5 +250,20 @@ func (p *importProgress) done(r journal.ImportReport) {
 	}
 	if !p.last.IsZero() {
 		fmt.Fprintln(p.w, p.text(r))
+	}
+}
+
+// printRejections lists an import's rejected lines (the first of them, as the journal keeps them)
+// and how many more there were.
+func printRejections(w io.Writer, listed []journal.Rejection, rejected int) {
+	if len(listed) == 0 {
+		return
+	}
+	printf(w, "\nLINE\tPOLICY\tREASON\n")
+	for _, r := range listed {
+		printf(w, "%d\t%s\t%s\n", r.Line, orDash(r.Policy), r.Reason)
+	}
+	if rejected > len(listed) {
+		printf(w, "…\t\t%d more\n", rejected-len(listed))
 	}
 }

@@ -53,15 +53,7 @@ unusable.`,
 				}
 				if err := a.emit(cmd, rep, func(w io.Writer) {
 					printf(w, "lines\t%d\nadded\t%d\nunchanged\t%d\nrejected\t%d\n", rep.Lines, rep.Added, rep.Unchanged, rep.Rejected)
-					if len(rep.Rejections) > 0 {
-						printf(w, "\nLINE\tPOLICY\tREASON\n")
-						for _, r := range rep.Rejections {
-							printf(w, "%d\t%s\t%s\n", r.Line, orDash(r.Policy), r.Reason)
-						}
-						if rep.Rejected > len(rep.Rejections) {
-							printf(w, "…\t\t%d more\n", rep.Rejected-len(rep.Rejections))
-						}
-					}
+					printRejections(w, rep.Rejections, rep.Rejected)
 				}); err != nil {
 					return err
 				}
