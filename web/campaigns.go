@@ -39,26 +39,6 @@ func (s *Server) campaignRoutes() []Route {
 	}
 }
 
-var informingTypeWords = map[hotline.InformingType]string{
-	hotline.InformCheckup:     "О прохождении диспансеризации",
-	hotline.InformObservation: "О диспансерном наблюдении",
-	hotline.InformSecondStage: "О прохождении второго этапа диспансеризации",
-}
-
-var informingResultWords = map[hotline.InformingResult]string{
-	hotline.ResultInformed: "Оповещен",
-	hotline.ResultRefused:  "Отказ от информирования",
-	hotline.ResultCallBack: "Перезвонить позже",
-	hotline.ResultWrong:    "Телефон указан неверно или принадлежит другому ЗЛ",
-}
-
-var dialOutcomeWords = map[hotline.DialOutcome]string{
-	hotline.DialAnswered: "ответил",
-	hotline.DialNoAnswer: "нет ответа",
-	hotline.DialBusy:     "занято",
-	hotline.DialFailed:   "не удалось набрать",
-}
-
 // campaignsView is the page "campaigns".
 type campaignsView struct {
 	Organisations []option

@@ -89,10 +89,10 @@ func TestBrowserInforming(t *testing.T) {
 	if _, err := browsertest.WaitText(ctx, "#campaigns tbody tr", "3\t2\t0", 5*time.Second); err != nil {
 		t.Fatalf("the counts ВСЕГО 3, С ТЕЛЕФОНОМ 2, ОПОВЕЩЕНО 0: %v", err)
 	}
-	if err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`button.start-informing`)),
-		chromedp.WaitVisible(chromedp.ID("informing-form")),
-	); err != nil {
+	if err := browsertest.Click(ctx, "button.start-informing", 5*time.Second); err != nil {
+		t.Fatalf("«Начать информирование»: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("informing-form"))); err != nil {
 		t.Fatalf("«Начать информирование»: %v", err)
 	}
 	if _, err := browsertest.WaitText(ctx, "#person-name", "Смирнов Олег Олегович", 5*time.Second); err != nil {

@@ -32,22 +32,6 @@ func (s *Server) surveyRoutes() []Route {
 	}
 }
 
-var surveyTitles = map[journal.SurveyKind]string{
-	journal.SurveyCheckup:     "Диспансеризация",
-	journal.SurveyObservation: "Диспансерный учет",
-}
-
-var surveyStatusWords = map[hotline.SurveyStatus]string{
-	hotline.SurveyNotCalled:   "Не звонили",
-	hotline.SurveyNoAnswer:    "Нет ответа",
-	hotline.SurveyAnswered:    "Ответил(а)",
-	hotline.SurveyRefused:     "Отказ от ответа",
-	hotline.SurveyRescheduled: "Перенос звонка",
-	hotline.SurveyWrongNumber: "Телефон указан неверно или принадлежит другому ЗЛ",
-}
-
-var monthWords = []string{"январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"}
-
 // surveyView is the page "surveys": the choice, an organisation list or a person list.
 type surveyView struct {
 	Kind          string
@@ -240,12 +224,6 @@ func surveyFilterQuery(v *surveyView) template.URL {
 	return template.URL(q.Encode())
 }
 
-// surveyActionWords are the list's filter by action (journal.SurveyActionFilters).
-var surveyActionWords = map[string]string{
-	"notified": "Уведомлен(а)", "not_notified": "Не уведомлен(а)", "stage1": "Прошёл(а) 1 этап", "stage2": "Прошёл(а) 2 этап",
-	"no_stage": "Нет сведений об этапе", "noted": "Есть заметки представителей",
-}
-
 func actionOptions(selected string) []option {
 	out := []option{{Value: "", Text: "все", Selected: selected == ""}}
 	for _, a := range journal.SurveyActionFilters {
@@ -253,8 +231,6 @@ func actionOptions(selected string) []option {
 	}
 	return out
 }
-
-var notificationWords = map[string]string{"sms": "СМС", "letter": "письмо", "call": "звонок", "messenger": "мессенджер", "email": "электронная почта"}
 
 // surveyCardView is the page "survey_card": one person's card («Просмотр», §5.3.1).
 type surveyCardView struct {
@@ -325,10 +301,6 @@ type cardEvent struct {
 	What    string
 	Changes []string
 }
-
-var surveyFieldWords = map[string]string{"status": "Статус ответа", "comment": "Комментарий", "refusal_reason": "Причина отказа",
-	"call_on": "Перенос звонка на", "answers": "Ответы (вопрос:вариант)", "questionnaire": "Версия анкеты", "note": "Заметка",
-	"wrong_phone": "Неверный номер"}
 
 // fillQuestions builds the card's questions from its questionnaire with the form's answers.
 func (c *surveyCardView) fillQuestions() {

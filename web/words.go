@@ -1,6 +1,9 @@
 package web
 
-import "github.com/hotline-dev/hotline"
+import (
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/journal"
+)
 
 // The journal's words as the operator manual says them (§5.1, §6). This is the one place the
 // workplace names statuses, types, results and channels: every page uses these functions.
@@ -126,3 +129,55 @@ var caseFieldWords = map[string]string{
 
 // caseFieldText is a case field's label on the card.
 func caseFieldText(f string) string { return wordOr(caseFieldWords[f], f) }
+
+// ЕИР263 (§7.1): the informing types, the card's results and how a dialled number ended.
+
+var informingTypeWords = map[hotline.InformingType]string{
+	hotline.InformCheckup:     "О прохождении диспансеризации",
+	hotline.InformObservation: "О диспансерном наблюдении",
+	hotline.InformSecondStage: "О прохождении второго этапа диспансеризации",
+}
+
+var informingResultWords = map[hotline.InformingResult]string{
+	hotline.ResultInformed: "Оповещен",
+	hotline.ResultRefused:  "Отказ от информирования",
+	hotline.ResultCallBack: "Перезвонить позже",
+	hotline.ResultWrong:    "Телефон указан неверно или принадлежит другому ЗЛ",
+}
+
+var dialOutcomeWords = map[hotline.DialOutcome]string{
+	hotline.DialAnswered: "ответил",
+	hotline.DialNoAnswer: "нет ответа",
+	hotline.DialBusy:     "занято",
+	hotline.DialFailed:   "не удалось набрать",
+}
+
+// The survey journals (§5.3).
+
+var surveyTitles = map[journal.SurveyKind]string{
+	journal.SurveyCheckup:     "Диспансеризация",
+	journal.SurveyObservation: "Диспансерный учет",
+}
+
+var surveyStatusWords = map[hotline.SurveyStatus]string{
+	hotline.SurveyNotCalled:   "Не звонили",
+	hotline.SurveyNoAnswer:    "Нет ответа",
+	hotline.SurveyAnswered:    "Ответил(а)",
+	hotline.SurveyRefused:     "Отказ от ответа",
+	hotline.SurveyRescheduled: "Перенос звонка",
+	hotline.SurveyWrongNumber: "Телефон указан неверно или принадлежит другому ЗЛ",
+}
+
+var monthWords = []string{"январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"}
+
+// surveyActionWords are the list's filter by action (journal.SurveyActionFilters).
+var surveyActionWords = map[string]string{
+	"notified": "Уведомлен(а)", "not_notified": "Не уведомлен(а)", "stage1": "Прошёл(а) 1 этап", "stage2": "Прошёл(а) 2 этап",
+	"no_stage": "Нет сведений об этапе", "noted": "Есть заметки представителей",
+}
+
+var notificationWords = map[string]string{"sms": "СМС", "letter": "письмо", "call": "звонок", "messenger": "мессенджер", "email": "электронная почта"}
+
+var surveyFieldWords = map[string]string{"status": "Статус ответа", "comment": "Комментарий", "refusal_reason": "Причина отказа",
+	"call_on": "Перенос звонка на", "answers": "Ответы (вопрос:вариант)", "questionnaire": "Версия анкеты", "note": "Заметка",
+	"wrong_phone": "Неверный номер"}

@@ -146,6 +146,18 @@ func poll(ctx context.Context, js string, within time.Duration) error {
 	}
 }
 
+// Click clicks the first element matching sel once it is there, finding and clicking it in one
+// evaluation in the page: chromedp.Click looks the node up and clicks it in two round trips, and a
+// page that is still settling after a navigation can replace the node in between ("Could not find
+// node with given id").
+func Click(ctx context.Context, sel string, within time.Duration) error {
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.click(); return true; })()`, sel)
+	if err := poll(ctx, js, within); err != nil {
+		return fmt.Errorf("click %s: %w", sel, err)
+	}
+	return nil
+}
+
 // WaitGone waits up to within until no element matches sel.
 func WaitGone(ctx context.Context, sel string, within time.Duration) error {
 	return poll(ctx, fmt.Sprintf(`document.querySelector(%q) === null`, sel), within)
