@@ -76,12 +76,19 @@ const informRetry = 30 * time.Second
 // позже») or another representative's claim gone stale is seen within it.
 const informMaxWake = 5 * time.Minute
 
+// informClaimFresh is how long a claim the representative could not be dialled for at once (they
+// became busy meanwhile) is dialled as it is. The journal chose that person for that moment's
+// calling hours; a claim older than this, after a long conversation, may be outside them now, so it
+// is left to lapse and the journal is asked again.
+const informClaimFresh = time.Minute
+
 // informer is one representative's informing.
 type informer struct {
 	op       *operator
 	campaign int64
 	claiming bool             // the journal is asked for the next person
 	claim    *InformingClaim  // claimed, not dialled yet (the representative became busy)
+	claimAt  time.Time        // when claim was asked for
 	dialling *pendingCallback // the person's phone rings
 	awaiting int64            // the person who answered: their result is awaited
 	wake     *timer           // nobody was due: ask again then
@@ -204,8 +211,12 @@ func (s *Switchboard) informStep(inf *informer) {
 	if inf.claim != nil {
 		cl := *inf.claim
 		inf.claim = nil
-		s.dialInforming(inf, cl)
-		return
+		if age := s.clock.Now().Sub(inf.claimAt); age <= informClaimFresh {
+			s.dialInforming(inf, cl)
+			return
+		}
+		s.log.Info("informing: a claim held while the representative was busy is stale; it lapses and the journal is asked again",
+			"operator", op.ID, "campaign", inf.campaign, "person", cl.PersonID, "claimed", inf.claimAt)
 	}
 	inf.claiming = true
 	cs, campaign, opID, now := s.campaigns, inf.campaign, op.ID, s.clock.Now()
@@ -214,7 +225,7 @@ func (s *Switchboard) informStep(inf *informer) {
 		// informRetry. Left to the outbox's retries, a job dropped after its last try would
 		// leave the representative claiming forever.
 		cl, err := cs.ClaimInforming(ctx, campaign, opID, now)
-		s.post(informingClaimed{operator: opID, campaign: campaign, claim: cl, err: err})
+		s.post(informingClaimed{operator: opID, campaign: campaign, claim: cl, err: err, at: now})
 		return nil
 	})
 }
@@ -224,6 +235,7 @@ type informingClaimed struct {
 	operator, campaign int64
 	claim              InformingClaim
 	err                error
+	at                 time.Time // the moment the claim was asked for
 }
 
 func (s *Switchboard) onInformingClaimed(m informingClaimed) {
@@ -255,7 +267,7 @@ func (s *Switchboard) onInformingClaimed(m informingClaimed) {
 		wait(d)
 	default:
 		cl := m.claim
-		inf.claim = &cl
+		inf.claim, inf.claimAt = &cl, m.at
 		s.informStep(inf)
 	}
 }

@@ -254,3 +254,37 @@ func TestInformOfCall(t *testing.T) {
 		}
 	}
 }
+
+// A claim the representative could not be dialled for at once (they became busy) is dialled when
+// they are free again only while it is fresh: after a long conversation the journal is asked again,
+// so its calling hours decide, not a choice made before the conversation.
+func TestInformingHeldClaim(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		age        time.Duration
+		wantDial   string
+		wantClaims int
+	}{
+		{"fresh: dialled as claimed", 30 * time.Second, "PJSIP/+79000000009@campaign", 0},
+		{"stale: asked again", 2 * time.Minute, "PJSIP/+79000000001@campaign", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, fc := informHarness(t, informing.DefaultHours(time.UTC))
+			held := &InformingClaim{PersonID: 9, Number: "+79000000009"}
+			m := h.mark()
+			// The loop steps the informers after every message, this request's too.
+			if err := h.request(func(s *Switchboard) error {
+				s.informers[2] = &informer{op: s.operators[2], campaign: 5, claim: held, claimAt: s.clock.Now().Add(-tc.age)}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if dial := h.oneOriginate(m); dial.Endpoint != tc.wantDial {
+				t.Fatalf("dialled %s, want %s", dial.Endpoint, tc.wantDial)
+			}
+			if fc.claims != tc.wantClaims {
+				t.Fatalf("%d claims asked, want %d", fc.claims, tc.wantClaims)
+			}
+		})
+	}
+}
