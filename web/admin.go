@@ -48,8 +48,8 @@ const maxAdminForm = 12*hotline.MaxScriptLen + 16<<10
 // adminErrors are the messages shown next to a form's fields, by field name.
 type adminErrors map[string]string
 
-// readAdminForm parses a POST form within limit; false: the page was answered.
-func (s *Server) readAdminForm(w http.ResponseWriter, r *http.Request, limit int64) bool {
+// readPostForm parses a POST form within limit; false: the page was answered (400).
+func (s *Server) readPostForm(w http.ResponseWriter, r *http.Request, limit int64) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseForm(); err != nil {
 		s.errorPage(w, r, http.StatusBadRequest, "Форма не прочитана: слишком длинная или повреждённая.")
@@ -358,7 +358,7 @@ func (s *Server) adminNewOperatorPage(w http.ResponseWriter, r *http.Request, u 
 }
 
 func (s *Server) adminAddOperator(w http.ResponseWriter, r *http.Request, u User) {
-	if !s.adminNeedsJournal(w, r) || !s.readAdminForm(w, r, maxAdminForm) {
+	if !s.adminNeedsJournal(w, r) || !s.readPostForm(w, r, maxAdminForm) {
 		return
 	}
 	known, err := s.Journal.Topics(r.Context(), "", "")
@@ -422,7 +422,7 @@ func (s *Server) adminOperatorPage(w http.ResponseWriter, r *http.Request, u Use
 
 func (s *Server) adminUpdateOperator(w http.ResponseWriter, r *http.Request, u User) {
 	v, ok := s.adminLoadOperator(w, r)
-	if !ok || !s.readAdminForm(w, r, maxAdminForm) {
+	if !ok || !s.readPostForm(w, r, maxAdminForm) {
 		return
 	}
 	known, err := s.Journal.Topics(r.Context(), "", "")
@@ -498,7 +498,7 @@ func (s *Server) adminEnableOperator(w http.ResponseWriter, r *http.Request, u U
 // policy). The password is never logged, echoed or kept in the form.
 func (s *Server) adminResetPassword(w http.ResponseWriter, r *http.Request, u User) {
 	v, ok := s.adminLoadOperator(w, r)
-	if !ok || !s.readAdminForm(w, r, maxAdminForm) {
+	if !ok || !s.readPostForm(w, r, maxAdminForm) {
 		return
 	}
 	pw, again := r.PostForm.Get("password"), r.PostForm.Get("password2")

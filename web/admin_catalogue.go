@@ -149,7 +149,7 @@ func (s *Server) adminTopicRefusal(r *http.Request, err error, errs adminErrors)
 }
 
 func (s *Server) adminAddTopic(w http.ResponseWriter, r *http.Request, u User) {
-	if !s.adminNeedsJournal(w, r) || !s.readAdminForm(w, r, maxAdminForm) {
+	if !s.adminNeedsJournal(w, r) || !s.readPostForm(w, r, maxAdminForm) {
 		return
 	}
 	var t hotline.Topic
@@ -217,7 +217,7 @@ func (s *Server) adminTopicPage(w http.ResponseWriter, r *http.Request, u User) 
 
 func (s *Server) adminUpdateTopic(w http.ResponseWriter, r *http.Request, u User) {
 	v, ok := s.adminLoadTopic(w, r)
-	if !ok || !s.readAdminForm(w, r, maxAdminForm) {
+	if !ok || !s.readPostForm(w, r, maxAdminForm) {
 		return
 	}
 	var changed hotline.Topic
@@ -358,7 +358,7 @@ func (s *Server) adminScriptRefusal(r *http.Request, err error, errs adminErrors
 }
 
 func (s *Server) adminAddScript(w http.ResponseWriter, r *http.Request, u User) {
-	if !s.adminNeedsJournal(w, r) || !s.readAdminForm(w, r, maxAdminForm) {
+	if !s.adminNeedsJournal(w, r) || !s.readPostForm(w, r, maxAdminForm) {
 		return
 	}
 	var sc hotline.Script
@@ -416,7 +416,7 @@ func (s *Server) adminScriptPage(w http.ResponseWriter, r *http.Request, u User)
 
 func (s *Server) adminUpdateScript(w http.ResponseWriter, r *http.Request, u User) {
 	v, _, ok := s.adminLoadScript(w, r)
-	if !ok || !s.readAdminForm(w, r, maxAdminForm) {
+	if !ok || !s.readPostForm(w, r, maxAdminForm) {
 		return
 	}
 	var changed hotline.Script

@@ -120,9 +120,7 @@ func (s *Server) saveAdminSurvey(w http.ResponseWriter, r *http.Request, u User)
 	if !s.journalOr503(w, r) {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "Форма не прочитана: слишком большая или повреждённая.")
+	if !s.readPostForm(w, r, 256<<10) {
 		return
 	}
 	v, ok := s.adminSurveyOf(w, r)

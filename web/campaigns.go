@@ -114,9 +114,7 @@ func (s *Server) saveCampaign(w http.ResponseWriter, r *http.Request, u User) {
 	if !s.journalOr503(w, r) {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "Форма не прочитана: слишком большая или повреждённая.")
+	if !s.readPostForm(w, r, 16<<10) {
 		return
 	}
 	g := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
@@ -299,9 +297,7 @@ func (s *Server) saveInforming(w http.ResponseWriter, r *http.Request, u User) {
 	if !s.journalOr503(w, r) {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "Форма не прочитана: слишком большая или повреждённая.")
+	if !s.readPostForm(w, r, 64<<10) {
 		return
 	}
 	c, ok := s.campaignOf(w, r)

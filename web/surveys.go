@@ -469,9 +469,7 @@ func (s *Server) saveSurveyCard(w http.ResponseWriter, r *http.Request, u User) 
 	if !s.journalOr503(w, r) {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "Форма не прочитана: слишком большая или повреждённая.")
+	if !s.readPostForm(w, r, 64<<10) {
 		return
 	}
 	c, ok := s.surveyCardOf(w, r, u)
@@ -571,9 +569,7 @@ func (s *Server) addSurveyNote(w http.ResponseWriter, r *http.Request, u User) {
 	if !s.journalOr503(w, r) {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "Форма не прочитана: слишком большая или повреждённая.")
+	if !s.readPostForm(w, r, 64<<10) {
 		return
 	}
 	c, ok := s.surveyCardOf(w, r, u)
