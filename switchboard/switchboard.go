@@ -493,10 +493,7 @@ func (s *Switchboard) Logout(ctx context.Context, by hotline.Actor, operatorID i
 // the cause of the presence change it makes.
 func asActor(by hotline.Actor, operatorID int64, f func(s *Switchboard, op *operator) error) func(s *Switchboard) error {
 	return func(s *Switchboard) error {
-		if by.Login == "" {
-			return hotline.Errorf(hotline.EINVALID, "a command on operator %d without an actor: who asks must be known", operatorID)
-		}
-		op, err := s.operator(operatorID)
+		op, err := s.operatorAskedBy(by, operatorID)
 		if err != nil {
 			return err
 		}
@@ -510,10 +507,7 @@ func asActor(by hotline.Actor, operatorID int64, f func(s *Switchboard, op *oper
 // administrator may ask.
 func forOperator(by hotline.Actor, operatorID int64, what string, f func(s *Switchboard, op *operator) error) func(s *Switchboard) error {
 	return func(s *Switchboard) error {
-		if by.Login == "" {
-			return hotline.Errorf(hotline.EINVALID, "a command on operator %d without an actor: who asks must be known", operatorID)
-		}
-		op, err := s.operator(operatorID)
+		op, err := s.operatorAskedBy(by, operatorID)
 		if err != nil {
 			return err
 		}
@@ -522,6 +516,14 @@ func forOperator(by hotline.Actor, operatorID int64, what string, f func(s *Swit
 		}
 		return f(s, op)
 	}
+}
+
+// operatorAskedBy is the operator a command names, refused when nobody is named as asking.
+func (s *Switchboard) operatorAskedBy(by hotline.Actor, operatorID int64) (*operator, error) {
+	if by.Login == "" {
+		return nil, hotline.Errorf(hotline.EINVALID, "a command on operator %d without an actor: who asks must be known", operatorID)
+	}
+	return s.operator(operatorID)
 }
 
 // ReloadOperators reads the operators from the journal again (after an administrator changed
