@@ -14,7 +14,7 @@ type Soak struct {
 	Failed    int     `json:"failed"`
 	// IdleBefore: handsets registered, operators logged in, no call yet. Warm: under load, once the
 	// first fifth of the soak (at most 2 minutes) is over. LoadEnd: under load, just before the
-	// last callers were let finish. IdleAfter: every call over, 5 s later.
+	// last callers were let finish. IdleAfter: every call over, soakIdleWait later.
 	IdleBefore ResourceSample   `json:"idle_before"`
 	Warm       ResourceSample   `json:"warm"`
 	LoadEnd    ResourceSample   `json:"load_end"`
@@ -40,6 +40,12 @@ const (
 	soakRSSGrowth      = 0.10
 	soakGoroutineSlack = 5
 	soakFDSlack        = 2
+	// soakIdleWait is how long after the last call "idle after" is sampled: past the pools'
+	// own idle timeouts, so what a pool still holds from the load is not counted as kept. The
+	// ARI REST client keeps up to 32 idle connections for 90 s (net/http's default
+	// IdleConnTimeout); the journal's readers close an idle connection after a minute (three
+	// fds each: the database, its WAL and shared memory).
+	soakIdleWait = 95 * time.Second
 )
 
 func resources(ctx context.Context, m metricsSource, since time.Time) (ResourceSample, error) {
@@ -134,7 +140,7 @@ sampling:
 	}
 	<-driven // the callers in flight finish their calls
 	s.w.settle(ctx)
-	sleep(ctx, 5*time.Second)
+	sleep(ctx, soakIdleWait)
 	if sk.IdleAfter, err = resources(ctx, m, t0); err != nil {
 		return fail(err)
 	}
