@@ -63,6 +63,40 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	// A standby waits here, touching neither Asterisk nor the spool, until it holds the journal's
+	// lease; from then on every write it makes is fenced on the lease's epoch (docs/scaling.md).
+	var sby *standby
+	if cfg.Standby.Enabled {
+		sby = newStandby(store, cfg.Standby, log)
+		reg.MustRegister(sby)
+		stopWaiting := sby.waitingEndpoint(cfg.Metrics.Listen, reg, log)
+		jlease, err := sby.wait(ctx)
+		stopWaiting()
+		if err != nil {
+			if ctx.Err() != nil {
+				log.Info("hotline stopped while standby")
+				return nil
+			}
+			return err
+		}
+		store.Fence(jlease)
+		keepCtx, stopKeeping := context.WithCancel(context.WithoutCancel(ctx))
+		kept := make(chan struct{})
+		go func() { defer close(kept); sby.keep(keepCtx, jlease) }()
+		// Given back last, once the spool is closed and every write applied: the standby then
+		// takes over at once, and finds nothing of this run's in flight.
+		defer func() {
+			stopKeeping()
+			<-kept
+			if r, _ := sby.state(); r == RoleActive {
+				sby.release(jlease)
+			}
+		}()
+		// The former active daemon is dead or fenced: its ARI application lease is taken at once,
+		// not after it goes stale.
+		opt.TakeOver = true
+	}
+
 	var lease *ariadapter.Leaser // set below, once the journal's identity is known
 	conn, err := ari.New(ari.Config{
 		URL: cfg.ARI.URL, WebsocketURL: cfg.ARI.Websocket,
@@ -90,7 +124,13 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	// Every write the switchboard asks of the journal is on disk here first, until SQLite has it.
 	// Rotated once 1 MiB is applied, not at every release: a rotation costs three fsyncs, and the
 	// writes a crash then replays are recognised by the journal (write_marks) and skipped.
-	sp, err := spool.Open(cfg.Journal.SpoolPath(), spool.Options{Logger: log, RotateAt: 1 << 20})
+	spoolOpt := spool.Options{Logger: log, RotateAt: 1 << 20}
+	var sp *spool.Spool
+	if sby != nil {
+		sp, err = openSpool(ctx, cfg.Journal.SpoolPath(), spoolOpt, log)
+	} else {
+		sp, err = spool.Open(cfg.Journal.SpoolPath(), spoolOpt)
+	}
 	if err != nil {
 		return hotline.Wrapf(hotline.EUNAVAILABLE, err, "journal spool: %v", err)
 	}
@@ -156,6 +196,26 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	// Everything below runs until the drain is over, not until the signal: runCtx ends then.
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
+	var fenced atomic.Bool
+	if sby != nil {
+		// Fenced: another hotline serve took the journal's lease (this one was paused or cut off
+		// past its expiry). It stops driving calls at once, without a drain: the calls are the
+		// new active daemon's. Its writes still waiting stay in the spool for it.
+		go func() {
+			select {
+			case <-store.Fenced():
+			case <-sby.lost:
+			case <-runCtx.Done():
+				return
+			}
+			fenced.Store(true)
+			replaced.Store(true) // the ARI application is the new active daemon's: not given back
+			_, l := sby.state()
+			sby.set(RoleFenced, l)
+			log.Error("fenced: another hotline serve took the journal's lease; this one stops driving calls now", "epoch", l.Epoch)
+			stop()
+		}()
+	}
 
 	ln, err := control.Listen(runCtx, cfg.API.Socket)
 	if err != nil {
@@ -323,6 +383,9 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		held, _ := ariadapter.IsHeld(r)
 		return refused(held)
 	default:
+	}
+	if fenced.Load() {
+		return hotline.Wrapf(hotline.EUNAVAILABLE, journal.ErrFenced, "fenced: another hotline serve took the journal's lease and drives the calls now; this one stopped (journal writes left: %d, in the spool for it)", sb.Backlog())
 	}
 	log.Info("hotline stopped", "journal_backlog", sb.Backlog())
 	if errors.Is(err, context.Canceled) {
