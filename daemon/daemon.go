@@ -38,6 +38,11 @@ type Options struct {
 	// TakeOver takes the ARI application even when another live daemon serves it (its lease is
 	// fresh); that daemon then stops serving calls. Without it such a start is refused.
 	TakeOver bool
+	// Fenced, if set, is called when this daemon, one of an active/standby pair, finds that
+	// another took the journal's lease, in place of the stop that otherwise follows. hotline serve
+	// exits the process there: what it made durable waits in the spool for the new active daemon,
+	// which cannot open the spool, nor should share Asterisk, until this process is gone.
+	Fenced func(error)
 }
 
 // Run is RunWith without options.
@@ -213,6 +218,10 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 			_, l := sby.state()
 			sby.set(RoleFenced, l)
 			log.Error("fenced: another hotline serve took the journal's lease; this one stops driving calls now", "epoch", l.Epoch)
+			if opt.Fenced != nil {
+				opt.Fenced(hotline.Wrapf(hotline.EUNAVAILABLE, journal.ErrFenced,
+					"fenced: another hotline serve took the journal's lease (epoch %d was this one's) and drives the calls now; this one stopped", l.Epoch))
+			}
 			stop()
 		}()
 	}

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -211,4 +213,87 @@ func waitHTTP(t *testing.T, url string, ok func(code int, body string) bool) (in
 		}
 	}
 	return code, body
+}
+
+// The active daemon is paused (SIGSTOP) past its lease, with a call bridged: the standby takes the
+// journal's lease and waits for the spool the paused one still holds. Resumed (SIGCONT), the old
+// one finds itself fenced and exits with an error; the standby then drives the calls: the bridged
+// call, untouched, still has audio both ways and ends once in the journal.
+func TestStandbyFencesPausedActive(t *testing.T) {
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, nil)
+	ctx := within(t, 180*time.Second)
+	h := d.Handset("1001", 300*time.Millisecond)
+	if !d.FeatureCode(h, "*21") {
+		t.Fatal("login: no prompt")
+	}
+	active := startServeProcess(t, d, "HOTLINE_STANDBY=true")
+	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
+		return st.Connected && hotlinetest.Presence(st, "1001") == hotline.PresenceAvailable
+	}); err != nil {
+		t.Fatalf("the active hotline serve not serving with the operator available: %v", err)
+	}
+	standbySocket := filepath.Join(t.TempDir(), "standby.sock")
+	metrics := freeAddr(t)
+	startServeProcess(t, d, "HOTLINE_STANDBY=true", "HOTLINE_API_SOCKET="+standbySocket, "HOTLINE_METRICS_LISTEN="+metrics)
+	if code, body := waitHTTP(t, "http://"+metrics+"/healthz", func(code int, body string) bool {
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "standby")
+	}); code != http.StatusServiceUnavailable {
+		t.Fatalf("the standby's /healthz: %d %q, want 503 saying standby", code, body)
+	}
+
+	const talking = "79009980011"
+	a, err := d.Caller(talking).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := operatorTakes(t, h, a, talking)
+
+	if err := active.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	var l journal.Lease
+	for deadline := time.Now().Add(15 * time.Second); l.Epoch < 2 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		l, _, _ = d.Store.Lease(ctx, journal.ServeLease)
+	}
+	if l.Epoch != 2 {
+		t.Fatalf("the standby did not take the journal's lease from the paused active daemon: %+v", l)
+	}
+	if err := active.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- active.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		active.killed = true // waited for
+		if err == nil || active.cmd.ProcessState.ExitCode() == 0 {
+			t.Errorf("the fenced daemon exited with %v, want an error exit", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the resumed, fenced daemon did not exit within 20 s")
+	}
+	if b, err := os.ReadFile(active.logPath); err != nil || !strings.Contains(string(b), "fenced") {
+		t.Errorf("the fenced daemon's log does not say it was fenced (%v)", err)
+	}
+
+	d.API = control.NewClient(standbySocket)
+	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
+		return st.Connected && st.Calls == 1 && hotlinetest.Presence(st, "1001") == hotline.PresenceTalking
+	}); err != nil {
+		t.Fatalf("the standby did not take over the bridged call: %v", err)
+	}
+	heardA, heardOp := a.Stats().Tones[hotlinetest.OperatorTone], in.Stats().Tones[hotlinetest.CallerTone]
+	if err := heardMore(within(t, 10*time.Second), a, hotlinetest.OperatorTone, heardA); err != nil {
+		t.Errorf("the caller does not hear the operator after the takeover: %v", err)
+	}
+	if err := heardMore(within(t, 10*time.Second), in, hotlinetest.CallerTone, heardOp); err != nil {
+		t.Errorf("the operator does not hear the caller after the takeover: %v", err)
+	}
+	if err := a.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, leg := waitLegEnded(t, d, talking)
+	if _, legs := callOf(t, d, talking); len(legs) != 1 || leg.End != hotline.LegCompleted || leg.OperatorID != d.OperatorID("1001") {
+		t.Errorf("the call's legs = %+v, want one, completed by 1001", legs)
+	}
 }

@@ -55,7 +55,12 @@ applies the writes left in the spool, each once. A daemon that lost the lease st
 					cfg.ARI.URL, cfg.ARI.App, cfg.AMI.Addr, cfg.Journal.Path, cfg.Journal.SpoolPath(), cfg.API.Socket)
 				return nil
 			}
-			return daemon.RunWith(cmd.Context(), cfg, daemon.NewLogger(cfg.Log, cmd.ErrOrStderr()), daemon.Options{TakeOver: takeOver})
+			return daemon.RunWith(cmd.Context(), cfg, daemon.NewLogger(cfg.Log, cmd.ErrOrStderr()), daemon.Options{TakeOver: takeOver,
+				// Fenced: gone at once, so that the new active daemon has the spool and Asterisk.
+				Fenced: func(err error) {
+					printf(cmd.ErrOrStderr(), "hotline: %v\n", err)
+					os.Exit(exitCode(err))
+				}})
 		},
 	}
 	cmd.Flags().StringVarP(&configPath, "config", "c", os.Getenv("HOTLINE_CONFIG"), "the configuration file (env HOTLINE_CONFIG; a regular file of at most 256 KB); none: defaults and environment")
