@@ -75,7 +75,13 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		sby = newStandby(store, cfg.Standby, log)
 		reg.MustRegister(sby)
 		stopWaiting := sby.waitingEndpoint(cfg.Metrics.Listen, reg, log)
+		stopAPI, err := sby.waitingAPI(ctx, cfg.API.Socket, control.Authority{Operators: store, Cases: store, Region: store.PhoneRegion(), DaemonUID: uint32(os.Geteuid())}, log)
+		if err != nil {
+			stopWaiting()
+			return err
+		}
 		jlease, err := sby.wait(ctx)
+		stopAPI()
 		stopWaiting()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -233,7 +239,11 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	// Who asks through the socket is the peer's account, mapped to an operator by the journal;
 	// root and the daemon's own account are administrators (control.Authority).
 	auth := control.Authority{Operators: store, Cases: store, Region: store.PhoneRegion(), DaemonUID: uint32(os.Geteuid())}
-	api := control.NewServer(control.Handler(sb, auth, log))
+	var board control.Switchboard = sb
+	if sby != nil {
+		board = activeBoard{Switchboard: sb, sby: sby} // its status says the role and the lease
+	}
+	api := control.NewServer(control.Handler(board, auth, log))
 	go func() {
 		if err := api.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("control API stopped", "err", err)

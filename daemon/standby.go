@@ -14,8 +14,10 @@ import (
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/config"
+	"github.com/hotline-dev/hotline/control"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/outbox/spool"
+	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -196,4 +198,77 @@ func openSpool(ctx context.Context, path string, opt spool.Options, log *slog.Lo
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// status is the role and the lease as switchboard.Status carries them.
+func (s *standby) status() *switchboard.StandbyStatus {
+	role, l := s.state()
+	return &switchboard.StandbyStatus{Role: string(role), LeaseHolder: l.Holder, LeaseEpoch: l.Epoch, LeaseExpiry: l.ExpiresAt}
+}
+
+// activeBoard is the active daemon's switchboard as the control API sees it: its status also says
+// the role and the lease.
+type activeBoard struct {
+	*switchboard.Switchboard // every request as it is, the informing dialler's too (control.Informer)
+	sby                      *standby
+}
+
+func (b activeBoard) Status(ctx context.Context) (switchboard.Status, error) {
+	st, err := b.Switchboard.Status(ctx)
+	st.Standby = b.sby.status()
+	return st, err
+}
+
+var _ control.Switchboard = waitingBoard{}
+
+// waitingBoard answers the control API while this daemon is standby: every request is refused
+// as unavailable, saying who holds the lease (hotline status prints it).
+type waitingBoard struct{ sby *standby }
+
+func (b waitingBoard) refuse() error {
+	_, l := b.sby.state()
+	return hotline.Errorf(hotline.EUNAVAILABLE, "standby: this hotline serve drives no calls; the journal's lease is held by %s (epoch %d, until %s); ask the active one",
+		l.Holder, l.Epoch, l.ExpiresAt.Format("15:04:05.000"))
+}
+
+func (b waitingBoard) Status(context.Context) (switchboard.Status, error) {
+	return switchboard.Status{}, b.refuse()
+}
+func (b waitingBoard) Snapshot(context.Context) (switchboard.Snapshot, error) {
+	return switchboard.Snapshot{}, b.refuse()
+}
+func (b waitingBoard) Subscribe(context.Context) (switchboard.Snapshot, *switchboard.Feed, error) {
+	return switchboard.Snapshot{}, nil, b.refuse()
+}
+func (b waitingBoard) Pause(context.Context, hotline.Actor, int64, string) error { return b.refuse() }
+func (b waitingBoard) Resume(context.Context, hotline.Actor, int64) error        { return b.refuse() }
+func (b waitingBoard) Login(context.Context, hotline.Actor, int64) error         { return b.refuse() }
+func (b waitingBoard) Logout(context.Context, hotline.Actor, int64) error        { return b.refuse() }
+func (b waitingBoard) ReloadOperators(context.Context, hotline.Actor) error      { return b.refuse() }
+func (b waitingBoard) Transfer(context.Context, hotline.Actor, int64, string, int64) error {
+	return b.refuse()
+}
+func (b waitingBoard) CallBack(context.Context, hotline.Actor, int64, string, int64) error {
+	return b.refuse()
+}
+func (b waitingBoard) Listen(context.Context, hotline.Actor, string, switchboard.ListenMode) error {
+	return b.refuse()
+}
+
+// waitingAPI serves the control socket while this daemon is standby (waitingBoard), so that
+// hotline status says so; stop closes it before the active daemon's API takes the socket.
+func (s *standby) waitingAPI(ctx context.Context, socket string, auth control.Authority, log *slog.Logger) (stop func(), err error) {
+	ln, err := control.Listen(ctx, socket)
+	if err != nil {
+		return nil, err
+	}
+	api := control.NewServer(control.Handler(waitingBoard{sby: s}, auth, log))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := api.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("standby: control API stopped", "err", err)
+		}
+	}()
+	return func() { api.Close(); <-done }, nil
 }

@@ -67,6 +67,14 @@ func TestStandbyTakesOverAfterKill(t *testing.T) {
 		t.Fatalf("the standby's /healthz: %d %q, want 503 saying standby", code, body)
 	}
 
+	// hotline status, asked of the standby, says so and names the active one.
+	if _, err := control.NewClient(standbySocket).Status(ctx); hotline.ErrorCode(err) != hotline.EUNAVAILABLE || !strings.Contains(err.Error(), "standby") {
+		t.Errorf("the standby's status: %v, want unavailable, saying standby", err)
+	}
+	if st, err := d.API.Status(ctx); err != nil || st.Standby == nil || st.Standby.Role != "active" || st.Standby.LeaseEpoch != 1 {
+		t.Errorf("the active one's status: %+v, %v; want role active at lease epoch 1", st.Standby, err)
+	}
+
 	const talking, first, second = "79009980001", "79009980002", "79009980003"
 	a, in, w1 := talkingAndWaiting(t, ctx, d, h, talking, first)
 	w2, err := d.Caller(second).Dial(ctx, "100")
@@ -93,6 +101,9 @@ func TestStandbyTakesOverAfterKill(t *testing.T) {
 	t.Logf("standby took over %v after the kill -9 (status connected, bridged call adopted, callers re-queued)", took.Round(10*time.Millisecond))
 	if err != nil {
 		t.Fatalf("the standby did not take over within %v of the kill: %v", takeoverLimit, err)
+	}
+	if st.Standby == nil || st.Standby.Role != "active" || st.Standby.LeaseEpoch != 2 {
+		t.Errorf("the new active daemon's status says %+v, want role active at lease epoch 2", st.Standby)
 	}
 	if st.Queue[0].CallerNumber != "+"+first || st.Queue[1].CallerNumber != "+"+second {
 		t.Errorf("queue after the takeover = %+v, want %s then %s, as they came", st.Queue, first, second)
