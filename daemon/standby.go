@@ -72,8 +72,16 @@ func (s *standby) wait(ctx context.Context) (journal.Lease, error) {
 	t := time.NewTicker(s.cfg.Renew)
 	defer t.Stop()
 	for {
-		l, err := s.store.AcquireLease(ctx, journal.ServeLease, s.holder, s.cfg.LeaseTTL)
+		// Read first, on a reader: while the active one renews, the standby never takes the
+		// journal's write lock (on SQLite the two share it).
+		var l journal.Lease
+		var err error
 		var held *journal.LeaseHeldError
+		if cur, ok, rerr := s.store.Lease(ctx, journal.ServeLease); rerr == nil && ok && time.Now().Before(cur.ExpiresAt) && cur.Holder != s.holder {
+			err = &journal.LeaseHeldError{Lease: cur}
+		} else {
+			l, err = s.store.AcquireLease(ctx, journal.ServeLease, s.holder, s.cfg.LeaseTTL)
+		}
 		switch {
 		case err == nil:
 			s.set(RoleActive, l)
