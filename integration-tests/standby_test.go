@@ -308,3 +308,70 @@ func TestStandbyFencesPausedActive(t *testing.T) {
 		t.Errorf("the call's legs = %+v, want one, completed by 1001", legs)
 	}
 }
+
+// A clean stop (SIGTERM) of the active daemon gives the journal's lease back once its writes are
+// applied and its spool closed: the standby takes over at once and adopts the bridged call.
+func TestStandbyTakesOverAtCleanStop(t *testing.T) {
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, nil)
+	ctx := within(t, 180*time.Second)
+	h := d.Handset("1001", 300*time.Millisecond)
+	if !d.FeatureCode(h, "*21") {
+		t.Fatal("login: no prompt")
+	}
+	active := startServeProcess(t, d, "HOTLINE_STANDBY=true")
+	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
+		return st.Connected && hotlinetest.Presence(st, "1001") == hotline.PresenceAvailable
+	}); err != nil {
+		t.Fatalf("the active hotline serve not serving with the operator available: %v", err)
+	}
+	standbySocket := filepath.Join(t.TempDir(), "standby.sock")
+	startServeProcess(t, d, "HOTLINE_STANDBY=true", "HOTLINE_API_SOCKET="+standbySocket)
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		_, err := control.NewClient(standbySocket).Status(ctx)
+		if err != nil && strings.Contains(err.Error(), "standby") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the standby not waiting: %v", err)
+		}
+	}
+	const talking = "79009980021"
+	a, err := d.Caller(talking).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := operatorTakes(t, h, a, talking)
+
+	if err := active.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.Now()
+	if err := active.cmd.Wait(); err != nil {
+		t.Errorf("the active daemon's clean stop: %v", err)
+	}
+	active.killed = true // waited for
+	d.API = control.NewClient(standbySocket)
+	if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
+		return st.Connected && st.Calls == 1 && hotlinetest.Presence(st, "1001") == hotline.PresenceTalking
+	}); err != nil {
+		t.Fatalf("the standby did not take over the bridged call after the clean stop: %v", err)
+	}
+	t.Logf("standby serving %v after the SIGTERM (the stop, then the takeover)", time.Since(stopped).Round(10*time.Millisecond))
+	heardA, heardOp := a.Stats().Tones[hotlinetest.OperatorTone], in.Stats().Tones[hotlinetest.CallerTone]
+	if err := heardMore(within(t, 10*time.Second), a, hotlinetest.OperatorTone, heardA); err != nil {
+		t.Errorf("the caller does not hear the operator after the handover: %v", err)
+	}
+	if err := heardMore(within(t, 10*time.Second), in, hotlinetest.CallerTone, heardOp); err != nil {
+		t.Errorf("the operator does not hear the caller after the handover: %v", err)
+	}
+	if err := a.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, leg := waitLegEnded(t, d, talking)
+	if _, legs := callOf(t, d, talking); len(legs) != 1 || leg.End != hotline.LegCompleted || leg.OperatorID != d.OperatorID("1001") {
+		t.Errorf("the call's legs = %+v, want one, completed by 1001", legs)
+	}
+	if l, _, err := d.Store.Lease(ctx, journal.ServeLease); err != nil || l.Epoch != 2 {
+		t.Errorf("the journal's lease %+v, %v; want epoch 2, the standby's", l, err)
+	}
+}
