@@ -74,3 +74,63 @@ func TestStandbyWaitsWhileTheLeaseIsHeld(t *testing.T) {
 		t.Errorf("the lease after the standby stopped: %+v, %v; want it untouched (%+v)", l, err, held)
 	}
 }
+
+// The active daemon of a pair whose lease another process took (here by hand: given back and
+// taken) finds itself fenced at its next renewal: Options.Fenced is told, RunWith returns
+// ErrFenced without giving back the lease that is no longer its own.
+func TestActiveStopsWhenFenced(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.ARI.URL, cfg.ARI.Password, cfg.AMI.Addr, cfg.AMI.Password = "http://127.0.0.1:1/ari", "x", "127.0.0.1:1", "x"
+	cfg.Journal.Path = filepath.Join(dir, "hotline.db")
+	cfg.API.Socket = filepath.Join(dir, "hotline.sock")
+	cfg.Metrics.Listen, cfg.Web.Listen = "", ""
+	cfg.Standby = config.Standby{Enabled: true, LeaseTTL: time.Second, Renew: 100 * time.Millisecond}
+
+	told := make(chan error, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- RunWith(ctx, cfg, slog.New(slog.DiscardHandler), Options{Fenced: func(err error) { told <- err }})
+	}()
+
+	other, err := journal.Open(ctx, cfg.Journal.Path, journal.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	var active journal.Lease
+	for deadline := time.Now().Add(10 * time.Second); active.Epoch == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		active, _, _ = other.Lease(ctx, journal.ServeLease)
+	}
+	if active.Epoch != 1 {
+		t.Fatalf("the daemon did not take the free lease: %+v", active)
+	}
+	if err := other.ReleaseLease(ctx, active); err != nil {
+		t.Fatal(err)
+	}
+	usurper, err := other.AcquireLease(ctx, journal.ServeLease, "usurper", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	select {
+	case err := <-told:
+		if !errors.Is(err, journal.ErrFenced) {
+			t.Errorf("Options.Fenced told %v, want ErrFenced", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the fenced daemon was not told within 10 s")
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, journal.ErrFenced) || hotline.ErrorCode(err) != hotline.EUNAVAILABLE {
+			t.Errorf("RunWith returned %v, want ErrFenced (unavailable)", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the fenced daemon did not stop within 20 s")
+	}
+	if l, _, err := other.Lease(ctx, journal.ServeLease); err != nil || l != usurper {
+		t.Errorf("the lease after the fenced daemon stopped: %+v, %v; want the usurper's untouched (%+v)", l, err, usurper)
+	}
+}
