@@ -50,6 +50,8 @@ type Config struct {
 	Calls    Calls    `yaml:"calls"`
 	Shutdown Shutdown `yaml:"shutdown"`
 	Export   Export   `yaml:"export"`
+	// Standby: two hotline serve on one journal, one active, one waiting (docs/scaling.md).
+	Standby Standby `yaml:"standby"`
 	// Informing is the progressive dialler of the informing campaigns (§7.1, docs/campaigns.md).
 	Informing Informing `yaml:"informing"`
 }
@@ -112,6 +114,17 @@ func (j Journal) SpoolPath() string {
 		return j.Spool
 	}
 	return j.Path + ".spool"
+}
+
+// Standby is the active/standby pair: with Enabled, hotline serve is active only while it holds
+// the journal's lease (journal.ServeLease), and waits for it otherwise.
+type Standby struct {
+	Enabled bool `yaml:"enabled"`
+	// LeaseTTL: a lease not renewed for this long is taken by the standby; the takeover time is
+	// at most about LeaseTTL + Renew.
+	LeaseTTL time.Duration `yaml:"lease_ttl"`
+	// Renew: how often the active daemon renews the lease, and the standby looks at it.
+	Renew time.Duration `yaml:"renew"`
 }
 
 // Shutdown is what `hotline serve` does on SIGTERM (systemctl stop or restart).
@@ -270,6 +283,7 @@ func Default() Config {
 		Log:      Log{Level: "info", Format: "text"},
 		Shutdown: Shutdown{Drain: 0, Waiting: WaitingKeep},
 		Export:   Export{QueueLogQueue: "hotline"},
+		Standby:  Standby{LeaseTTL: 3 * time.Second, Renew: time.Second},
 		Informing: Informing{Ring: 30 * time.Second, Hours: "09:00-20:00", TimeZone: "Europe/Moscow",
 			Attempts: informing.DefaultRetry.Attempts, Retry: informing.DefaultRetry.First, RetryMax: informing.DefaultRetry.Max},
 		// The core's defaults (switchboard.DefaultConfig) as the file writes them; daemon's
@@ -692,6 +706,9 @@ func envVars() []envVar {
 		{"HOTLINE_SERVICE_LEVEL_TARGET", dur(func(c *Config) *time.Duration { return &c.Calls.ServiceLevelTarget })},
 		{"HOTLINE_SHUTDOWN_DRAIN", dur(func(c *Config) *time.Duration { return &c.Shutdown.Drain })},
 		{"HOTLINE_SHUTDOWN_WAITING", str(func(c *Config) *string { return &c.Shutdown.Waiting })},
+		{"HOTLINE_STANDBY", boolean(func(c *Config) *bool { return &c.Standby.Enabled })},
+		{"HOTLINE_STANDBY_LEASE_TTL", dur(func(c *Config) *time.Duration { return &c.Standby.LeaseTTL })},
+		{"HOTLINE_STANDBY_RENEW", dur(func(c *Config) *time.Duration { return &c.Standby.Renew })},
 		{"HOTLINE_QUEUE_LOG_FILE", str(func(c *Config) *string { return &c.Export.QueueLogFile })},
 		{"HOTLINE_QUEUE_LOG_QUEUE", str(func(c *Config) *string { return &c.Export.QueueLogQueue })},
 	}
@@ -797,6 +814,13 @@ func (c Config) validate(ps *problems) {
 	}
 	if c.Shutdown.Waiting != WaitingKeep && c.Shutdown.Waiting != WaitingFallback {
 		bad("shutdown.waiting", "keep or fallback: %q", c.Shutdown.Waiting)
+	}
+	if c.Standby.LeaseTTL < time.Second || c.Standby.LeaseTTL > time.Minute {
+		bad("standby.lease_ttl", "between 1s and 1m: %v", c.Standby.LeaseTTL)
+	}
+	// Renewed at least twice per time to live: one slow renewal must not lose the lease.
+	if c.Standby.Renew < 100*time.Millisecond || c.Standby.Renew > c.Standby.LeaseTTL/2 {
+		bad("standby.renew", "between 100ms and half of standby.lease_ttl (%v): %v", c.Standby.LeaseTTL, c.Standby.Renew)
 	}
 	if c.Export.QueueLogFile != "" && c.Journal.Path != "" {
 		for _, f := range append(journalFiles(c.Journal.Path), spoolFiles(c.Journal.SpoolPath())...) {

@@ -69,6 +69,9 @@ func TestLoadRejects(t *testing.T) {
 		{"queue_log queue empty", "export:\n  queue_log_queue: \"\"\n", nil, []string{"export.queue_log_queue", "empty"}},
 		{"queue_log file is the journal", "journal:\n  path: /var/lib/hotline/hotline.db\nexport:\n  queue_log_file: /var/lib/hotline/hotline.db\n", nil,
 			[]string{"export.queue_log_file", "journal's files"}},
+		{"standby lease too short", "standby:\n  lease_ttl: 500ms\n  renew: 100ms\n", nil, []string{"standby.lease_ttl"}},
+		{"standby renewed too rarely", "standby:\n  lease_ttl: 3s\n  renew: 2s\n", nil, []string{"standby.renew", "half"}},
+		{"standby flag not a boolean", "", map[string]string{"HOTLINE_STANDBY": "maybe"}, []string{"HOTLINE_STANDBY"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

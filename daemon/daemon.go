@@ -38,6 +38,11 @@ type Options struct {
 	// TakeOver takes the ARI application even when another live daemon serves it (its lease is
 	// fresh); that daemon then stops serving calls. Without it such a start is refused.
 	TakeOver bool
+	// Fenced, if set, is called when this daemon, one of an active/standby pair, finds that
+	// another took the journal's lease, in place of the stop that otherwise follows. hotline serve
+	// exits the process there: what it made durable waits in the spool for the new active daemon,
+	// which cannot open the spool, nor should share Asterisk, until this process is gone.
+	Fenced func(error)
 }
 
 // Run is RunWith without options.
@@ -62,6 +67,46 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	// A standby waits here, touching neither Asterisk nor the spool, until it holds the journal's
+	// lease; from then on every write it makes is fenced on the lease's epoch (docs/scaling.md).
+	var sby *standby
+	if cfg.Standby.Enabled {
+		sby = newStandby(store, cfg.Standby, log)
+		reg.MustRegister(sby)
+		stopWaiting := sby.waitingEndpoint(cfg.Metrics.Listen, reg, log)
+		stopAPI, err := sby.waitingAPI(ctx, cfg.API.Socket, control.Authority{Operators: store, Cases: store, Region: store.PhoneRegion(), DaemonUID: uint32(os.Geteuid())}, log)
+		if err != nil {
+			stopWaiting()
+			return err
+		}
+		jlease, err := sby.wait(ctx)
+		stopAPI()
+		stopWaiting()
+		if err != nil {
+			if ctx.Err() != nil {
+				log.Info("hotline stopped while standby")
+				return nil
+			}
+			return err
+		}
+		store.Fence(jlease)
+		keepCtx, stopKeeping := context.WithCancel(context.WithoutCancel(ctx))
+		kept := make(chan struct{})
+		go func() { defer close(kept); sby.keep(keepCtx, jlease) }()
+		// Given back last, once the spool is closed and every write applied: the standby then
+		// takes over at once, and finds nothing of this run's in flight.
+		defer func() {
+			stopKeeping()
+			<-kept
+			if r, _ := sby.state(); r == RoleActive {
+				sby.release(jlease)
+			}
+		}()
+		// The former active daemon is dead or fenced: its ARI application lease is taken at once,
+		// not after it goes stale.
+		opt.TakeOver = true
+	}
 
 	var lease *ariadapter.Leaser // set below, once the journal's identity is known
 	conn, err := ari.New(ari.Config{
@@ -90,7 +135,13 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	// Every write the switchboard asks of the journal is on disk here first, until SQLite has it.
 	// Rotated once 1 MiB is applied, not at every release: a rotation costs three fsyncs, and the
 	// writes a crash then replays are recognised by the journal (write_marks) and skipped.
-	sp, err := spool.Open(cfg.Journal.SpoolPath(), spool.Options{Logger: log, RotateAt: 1 << 20})
+	spoolOpt := spool.Options{Logger: log, RotateAt: 1 << 20}
+	var sp *spool.Spool
+	if sby != nil {
+		sp, err = openSpool(ctx, cfg.Journal.SpoolPath(), spoolOpt, log)
+	} else {
+		sp, err = spool.Open(cfg.Journal.SpoolPath(), spoolOpt)
+	}
 	if err != nil {
 		return hotline.Wrapf(hotline.EUNAVAILABLE, err, "journal spool: %v", err)
 	}
@@ -156,6 +207,30 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	// Everything below runs until the drain is over, not until the signal: runCtx ends then.
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
+	var fenced atomic.Bool
+	if sby != nil {
+		// Fenced: another hotline serve took the journal's lease (this one was paused or cut off
+		// past its expiry). It stops driving calls at once, without a drain: the calls are the
+		// new active daemon's. Its writes still waiting stay in the spool for it.
+		go func() {
+			select {
+			case <-store.Fenced():
+			case <-sby.lost:
+			case <-runCtx.Done():
+				return
+			}
+			fenced.Store(true)
+			replaced.Store(true) // the ARI application is the new active daemon's: not given back
+			_, l := sby.state()
+			sby.set(RoleFenced, l)
+			log.Error("fenced: another hotline serve took the journal's lease; this one stops driving calls now", "epoch", l.Epoch)
+			if opt.Fenced != nil {
+				opt.Fenced(hotline.Wrapf(hotline.EUNAVAILABLE, journal.ErrFenced,
+					"fenced: another hotline serve took the journal's lease (epoch %d was this one's) and drives the calls now; this one stopped", l.Epoch))
+			}
+			stop()
+		}()
+	}
 
 	ln, err := control.Listen(runCtx, cfg.API.Socket)
 	if err != nil {
@@ -164,7 +239,11 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	// Who asks through the socket is the peer's account, mapped to an operator by the journal;
 	// root and the daemon's own account are administrators (control.Authority).
 	auth := control.Authority{Operators: store, Cases: store, Region: store.PhoneRegion(), DaemonUID: uint32(os.Geteuid())}
-	api := control.NewServer(control.Handler(sb, auth, log))
+	var board control.Switchboard = sb
+	if sby != nil {
+		board = activeBoard{Switchboard: sb, sby: sby} // its status says the role and the lease
+	}
+	api := control.NewServer(control.Handler(board, auth, log))
 	go func() {
 		if err := api.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("control API stopped", "err", err)
@@ -323,6 +402,9 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		held, _ := ariadapter.IsHeld(r)
 		return refused(held)
 	default:
+	}
+	if fenced.Load() {
+		return hotline.Wrapf(hotline.EUNAVAILABLE, journal.ErrFenced, "fenced: another hotline serve took the journal's lease and drives the calls now; this one stopped (journal writes left: %d, in the spool for it)", sb.Backlog())
 	}
 	log.Info("hotline stopped", "journal_backlog", sb.Backlog())
 	if errors.Is(err, context.Canceled) {

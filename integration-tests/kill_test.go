@@ -149,7 +149,9 @@ func serveEnv(d *hotlinetest.Daemon) []string {
 		"HOTLINE_ARI_PASSWORD=" + sb.ARIPassword, "HOTLINE_ARI_APP=" + sb.ARIApp,
 		"HOTLINE_AMI_ADDR=" + sb.AMIAddr, "HOTLINE_AMI_USER=" + sb.AMIUser, "HOTLINE_AMI_PASSWORD=" + sb.AMIPassword,
 		"HOTLINE_DB=" + cfg.Journal.Path, "HOTLINE_SPOOL=" + cfg.Journal.Spool, "HOTLINE_API_SOCKET=" + cfg.API.Socket,
-		"HOTLINE_METRICS_LISTEN=", "HOTLINE_WEB_LISTEN=", "HOTLINE_LOG_LEVEL=debug",
+		// Ports of their own: an empty variable overrides nothing, and the defaults (8080, 9464)
+		// collide with any other daemon on the machine.
+		"HOTLINE_METRICS_LISTEN=127.0.0.1:0", "HOTLINE_WEB_LISTEN=127.0.0.1:0", "HOTLINE_LOG_LEVEL=debug",
 		"HOTLINE_GREETING=" + k.Greeting, "HOTLINE_WRAP_UP=" + k.WrapUp.String(), "HOTLINE_RING_TIMEOUT=" + k.RingTimeout.String(),
 		"HOTLINE_ANNOUNCE_INTERVAL=" + k.AnnounceInterval.String(), "HOTLINE_MAX_WAIT=" + k.MaxWait.String(),
 		"HOTLINE_OVERFLOW=" + k.Overflow, "HOTLINE_CALLBACK_DIAL=" + k.CallbackDial,

@@ -94,6 +94,10 @@ type Store struct {
 
 	markMu    sync.Mutex
 	markSpool string // the spool generation whose write mark was last claimed (writemark.go)
+
+	fence      atomic.Pointer[fence] // the lease every write must still hold (lease.go); nil: none
+	fenced     chan struct{}         // closed at the first write the fence refused
+	fencedOnce sync.Once
 }
 
 // Open opens (creating it mode 0600 if missing, unless ReadOnly) the journal at path. It does not
@@ -167,7 +171,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if opt.PasswordHash == (HashParams{}) {
 		opt.PasswordHash = DefaultHashParams()
 	}
-	s := &Store{path: path, now: opt.Now, log: opt.Logger, hash: opt.PasswordHash}
+	s := &Store{path: path, now: opt.Now, log: opt.Logger, hash: opt.PasswordHash, fenced: make(chan struct{})}
 	var err error
 	readers := base + "&_query_only=on"
 	if opt.ReadOnly {
@@ -299,6 +303,9 @@ func (s *Store) write(ctx context.Context, what string, fn func(tx *sqlx.Tx) err
 		return s.dbError(err, what)
 	}
 	defer tx.Rollback() // no-op after Commit
+	if err := s.checkFence(ctx, tx, what); err != nil {
+		return err
+	}
 	if err := s.claimWriteMark(ctx, tx); err != nil {
 		if errors.Is(err, ErrAlreadyApplied) {
 			return err

@@ -553,6 +553,18 @@ type Status struct {
 	Draining  bool             `json:"draining"` // stopping: new calls go back to the dialplan
 	// JournalBacklog is how many journal writes wait for the journal (spooled, or in memory).
 	JournalBacklog int `json:"journal_backlog"`
+	// Standby is this daemon's part in an active/standby pair (nil: not one); the daemon fills it
+	// in, the switchboard knows nothing of it.
+	Standby *StandbyStatus `json:"standby,omitempty"`
+}
+
+// StandbyStatus is a daemon's role in an active/standby pair and the journal's lease as it last
+// saw it.
+type StandbyStatus struct {
+	Role        string    `json:"role"` // standby, active or fenced
+	LeaseHolder string    `json:"lease_holder"`
+	LeaseEpoch  int64     `json:"lease_epoch"`
+	LeaseExpiry time.Time `json:"lease_expires_at"`
 }
 
 // QueuedCaller is one caller in the queue.

@@ -78,6 +78,9 @@ func statusTable(w io.Writer, st switchboard.Status) {
 	if st.Draining {
 		printf(w, "  DRAINING: new calls go to the dialplan's fallback")
 	}
+	if sb := st.Standby; sb != nil {
+		printf(w, "  role %s (journal lease epoch %d, holder %s)", sb.Role, sb.LeaseEpoch, sb.LeaseHolder)
+	}
 	printf(w, "\n\n")
 	printf(w, "POS\tCALLER\tOPEN CASES\tWAITING\tRINGING\tNOTE\n")
 	for _, q := range st.Queue {

@@ -11,7 +11,7 @@ import (
 
 func newServeCmd() *cobra.Command {
 	var configPath string
-	var check, takeOver bool
+	var check, takeOver, standby bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the hotline: the Stasis application that answers, queues, routes and records calls",
@@ -32,8 +32,14 @@ One daemon per ARI application: while another hotline serve (another journal) se
 start is refused with exit code 4, naming its host, pid and since when, unless --take-over: then
 this one takes the application and the other stops serving calls (it says so: /healthz 503). A
 restart on the same journal, after a crash or kill -9, is never refused; another journal's
-daemon killed without a clean stop is taken over by itself 15 s after its last heartbeat.`,
-		Example: "  hotline serve --config /etc/hotline/hotline.yaml --check\n  hotline serve --config /etc/hotline/hotline.yaml\n  hotline serve --config /etc/hotline/hotline.yaml --take-over\n  eval \"$(asterisk-conf/sandbox env)\" && HOTLINE_DB=./hotline.db hotline serve",
+daemon killed without a clean stop is taken over by itself 15 s after its last heartbeat.
+
+Active/standby (--standby, or standby.enabled): two hotline serve on one journal; the one holding
+the journal's lease is active, the other waits (/healthz 503 "standby") and takes over within
+standby.lease_ttl + standby.renew of the active one's death (kill -9, a crash, a lost machine):
+it reconciles with Asterisk, keeps the waiting callers' order and the calls in progress, and
+applies the writes left in the spool, each once. A daemon that lost the lease stops at once.`,
+		Example: "  hotline serve --config /etc/hotline/hotline.yaml --check\n  hotline serve --config /etc/hotline/hotline.yaml\n  hotline serve --config /etc/hotline/hotline.yaml --take-over\n  hotline serve --config /etc/hotline/hotline.yaml --standby\n  eval \"$(asterisk-conf/sandbox env)\" && HOTLINE_DB=./hotline.db hotline serve",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// The machine too: the directories the daemon needs, the spool not the journal...
@@ -41,16 +47,29 @@ daemon killed without a clean stop is taken over by itself 15 s after its last h
 			if err != nil {
 				return err
 			}
+			if standby {
+				cfg.Standby.Enabled = true
+			}
 			if check {
-				printf(cmd.OutOrStdout(), "configuration valid: ari %s (app %s), ami %s, journal %s (spool %s), socket %s\n",
+				printf(cmd.OutOrStdout(), "configuration valid: ari %s (app %s), ami %s, journal %s (spool %s), socket %s",
 					cfg.ARI.URL, cfg.ARI.App, cfg.AMI.Addr, cfg.Journal.Path, cfg.Journal.SpoolPath(), cfg.API.Socket)
+				if cfg.Standby.Enabled {
+					printf(cmd.OutOrStdout(), ", standby (lease %s, renewed every %s)", cfg.Standby.LeaseTTL, cfg.Standby.Renew)
+				}
+				printf(cmd.OutOrStdout(), "\n")
 				return nil
 			}
-			return daemon.RunWith(cmd.Context(), cfg, daemon.NewLogger(cfg.Log, cmd.ErrOrStderr()), daemon.Options{TakeOver: takeOver})
+			return daemon.RunWith(cmd.Context(), cfg, daemon.NewLogger(cfg.Log, cmd.ErrOrStderr()), daemon.Options{TakeOver: takeOver,
+				// Fenced: gone at once, so that the new active daemon has the spool and Asterisk.
+				Fenced: func(err error) {
+					printf(cmd.ErrOrStderr(), "hotline: %v\n", err)
+					os.Exit(exitCode(err))
+				}})
 		},
 	}
 	cmd.Flags().StringVarP(&configPath, "config", "c", os.Getenv("HOTLINE_CONFIG"), "the configuration file (env HOTLINE_CONFIG; a regular file of at most 256 KB); none: defaults and environment")
 	cmd.Flags().BoolVar(&takeOver, "take-over", false, "take the ARI application even from another live hotline serve (it stops serving calls); without it such a start is refused")
+	cmd.Flags().BoolVar(&standby, "standby", false, "one of an active/standby pair on this journal: active while holding the journal's lease, waiting otherwise (standby.enabled)")
 	cmd.Flags().BoolVar(&check, "check", false, "validate the configuration and exit (exit code 2 and every mistake when it is not valid)")
 	return cmd
 }

@@ -164,6 +164,10 @@ func Open(path string, opt Options) (*Spool, error) {
 	return s, nil
 }
 
+// ErrInUse: another process has the spool open (its lock is taken); it is free once that process
+// ends, however it ends (the lock is the kernel's).
+var ErrInUse = errors.New("in use by another process")
+
 // lockFile takes an exclusive lock on the file at path (created if absent), held while it is open.
 func lockFile(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
@@ -173,7 +177,7 @@ func lockFile(path string) (*os.File, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("spool: %s is in use by another process (is another hotline serve running on this journal?)", strings.TrimSuffix(path, ".lock"))
+			return nil, fmt.Errorf("spool: %s is %w (is another hotline serve running on this journal?)", strings.TrimSuffix(path, ".lock"), ErrInUse)
 		}
 		return nil, fmt.Errorf("spool: cannot lock %s: %w", path, err)
 	}
