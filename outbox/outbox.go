@@ -88,7 +88,7 @@ type Batcher interface {
 
 // maxBatch bounds the writes one journal transaction applies: a batch holds the single writer
 // connection, and its writes are confirmed (Then) only when it commits.
-const maxBatch = 256
+const maxBatch = 1000
 
 // Job is one thing asked of the journal: a write (Write) or a read (Read), run in the order pushed.
 type Job[E Entry, R any] struct {
