@@ -117,11 +117,12 @@ func (s *Store) StartCall(ctx context.Context, st CallStart) (CallFiled, error) 
 			return nil
 		}
 		// Every call's arrival asks this: only the owners, active ones, in the order of preference
-		// (a delayed answer first, then the newest), not the cases themselves.
+		// (a delayed answer first, then the newest), not the cases themselves. «caller_number <> ''»
+		// lets SQLite use the partial index cases_caller: without it every open case is read.
 		var owners []sql.NullInt64
 		if err := tx.SelectContext(ctx, &owners, `SELECT CASE WHEN o.active = 1 THEN o.id END FROM cases k
 			LEFT JOIN operators o ON o.id = k.owner_id
-			WHERE k.caller_number = ? AND k.status IN ('delayed_answer', 'in_progress')
+			WHERE k.caller_number <> '' AND k.caller_number = ? AND k.status IN ('delayed_answer', 'in_progress')
 			ORDER BY k.status = 'delayed_answer' DESC, k.created_at DESC, k.id DESC LIMIT 50`, cf.CallerNumber); err != nil {
 			return err
 		}
@@ -141,7 +142,7 @@ func (s *Store) StartCall(ctx context.Context, st CallStart) (CallFiled, error) 
 // first, newest first.
 func callerOpenCases(ctx context.Context, q querier, number string) ([]hotline.Case, error) {
 	var rows []caseRow
-	if err := q.SelectContext(ctx, &rows, `SELECT `+caseCols+` FROM cases WHERE caller_number = ? AND status IN ('delayed_answer', 'in_progress')
+	if err := q.SelectContext(ctx, &rows, `SELECT `+caseCols+` FROM cases WHERE caller_number <> '' AND caller_number = ? AND status IN ('delayed_answer', 'in_progress')
 		ORDER BY status = 'delayed_answer' DESC, created_at DESC, id DESC LIMIT 50`, number); err != nil {
 		return nil, err
 	}

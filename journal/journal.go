@@ -298,6 +298,9 @@ func (s *Store) write(ctx context.Context, what string, fn func(tx *sqlx.Tx) err
 	if s.w == nil {
 		return hotline.Errorf(hotline.EUNAVAILABLE, "the journal was opened read-only; cannot %s", what)
 	}
+	if b := batchFrom(ctx, s); b != nil {
+		return s.writeInBatch(ctx, b, what, fn) // group commit (batch.go)
+	}
 	tx, err := s.w.BeginTxx(ctx, nil)
 	if err != nil {
 		return s.dbError(err, what)

@@ -162,6 +162,13 @@ func TestFencedWriteWritesNothing(t *testing.T) {
 	default:
 		t.Fatal("Fenced not closed after a refused write")
 	}
+	// The writer's group commit (batch.go) is fenced too: no batch begins.
+	if batch, err := a.BeginBatch(ctx); !errors.Is(err, ErrFenced) {
+		if batch != nil {
+			batch.Rollback()
+		}
+		t.Fatalf("a batch after the takeover: err = %v, want ErrFenced", err)
+	}
 	if n := count(`SELECT count(*) FROM legs`); n != 1 {
 		t.Errorf("%d legs after the fenced write, want 1", n)
 	}

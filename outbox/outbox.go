@@ -70,6 +70,26 @@ type Journal[E Entry, R any] interface {
 	Claim(ctx context.Context, m Mark) error
 }
 
+// Batch is a journal transaction that several writes join (group commit).
+type Batch interface {
+	// Commit makes every write applied in the batch durable at once; on error none is.
+	Commit() error
+	// Rollback drops every write applied in the batch; after Commit it does nothing.
+	Rollback() error
+}
+
+// Batcher is a Journal that can apply several writes in one transaction. Apply and Claim called
+// with the ctx Begin returns join the batch, each on its own: one that fails leaves nothing of
+// itself (its mark included) and takes none of the others with it, as its own transaction would.
+// journal.Store's batches do this with a savepoint per write.
+type Batcher interface {
+	Begin(ctx context.Context) (context.Context, Batch, error)
+}
+
+// maxBatch bounds the writes one journal transaction applies: a batch holds the single writer
+// connection, and its writes are confirmed (Then) only when it commits.
+const maxBatch = 1000
+
 // Job is one thing asked of the journal: a write (Write) or a read (Read), run in the order pushed.
 type Job[E Entry, R any] struct {
 	// Write is the change to apply; nil for a read.
@@ -105,8 +125,14 @@ func (j Job[E, R]) name() (what, call string) {
 //
 // A write is durable once the spooler's fsync returns, long before SQLite may have it, and the
 // spooler never waits on SQLite, so a slow or failing journal delays only the applier. The applier
-// runs jobs one at a time in the order pushed; a spooled write that fails is tried again, with a
-// capped backoff, until the journal takes it (or refuses it), then released from the spool.
+// runs jobs in the order pushed. With a Journal that is a Batcher it applies the writes waiting
+// (up to maxBatch, up to the next read) in one transaction (group commit: one commit and one
+// fsync for all), confirms each (Then) once it has committed, and releases them from the spool;
+// a write the journal refuses is undone alone and its batch-mates stand. A batch that fails
+// otherwise (the journal unavailable, an unexpected error, the commit) is rolled back whole and
+// its writes run one at a time as below, so they keep their retries. One at a time: a spooled
+// write that fails is tried again, with a capped backoff, until the journal takes it (or refuses
+// it), then released from the spool.
 //
 // Only an unavailable journal (locked, full, read-only, not answering) is waited for without end:
 // a write that fails otherwise (an unexpected error) is tried writeTries (3) times, then logged in
@@ -123,7 +149,7 @@ type Outbox[E Entry, R any] struct {
 	applyIn *sync.Cond // ready has jobs, or spooled
 	in      []Job[E, R]
 	ready   []Job[E, R]
-	busy    bool // the applier holds a job
+	held    int  // jobs the applier holds (a batch, or one)
 	closed  bool // no more pushes
 	spooled bool // the spooler has handed over everything
 	// quit ends when a shutdown's grace is over: retries stop, journal calls are cancelled.
@@ -195,10 +221,7 @@ func (o *Outbox[E, R]) Backlog() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	n := len(o.in) + len(o.ready)
-	if o.busy {
-		n++
-	}
-	return n
+	return n + o.held
 }
 
 // Close ends pushing: the spooler hands over what it has and returns; Run returns once every job
@@ -279,6 +302,7 @@ func (o *Outbox[E, R]) append(batch []Job[E, R]) {
 }
 
 func (o *Outbox[E, R]) runApplier() {
+	batcher, _ := o.jr.(Batcher)
 	for {
 		o.mu.Lock()
 		for len(o.ready) == 0 && !o.spooled {
@@ -288,28 +312,123 @@ func (o *Outbox[E, R]) runApplier() {
 			o.mu.Unlock()
 			return
 		}
-		j := o.ready[0]
-		o.ready[0] = Job[E, R]{}
-		o.ready = o.ready[1:]
-		o.busy = true
+		// The writes waiting, up to the next read (which must see them committed) and maxBatch.
+		n := 1
+		if batcher != nil && o.ready[0].Write != nil {
+			for n < len(o.ready) && n < maxBatch && o.ready[n].Write != nil {
+				n++
+			}
+		}
+		jobs := append([]Job[E, R](nil), o.ready[:n]...)
+		clear(o.ready[:n])
+		o.ready = o.ready[n:]
+		o.held = n
 		o.mu.Unlock()
 
-		if !o.runJob(j) {
-			o.leftInSpool(j)
+		var left []Job[E, R]
+		if n > 1 {
+			left = o.runBatch(batcher, jobs)
+		} else {
+			left = o.runAlone(jobs)
+		}
+		if left != nil {
+			o.leftInSpool(left)
 			return
 		}
 		o.mu.Lock()
-		o.busy = false
+		o.held = 0
 		o.mu.Unlock()
 	}
 }
 
+// runBatch applies jobs (writes) in one journal transaction. It returns the jobs left undone
+// because quit came first; nil when every one was run.
+func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) {
+	ctx, cancel := context.WithTimeout(o.quit, writeTimeout)
+	defer cancel()
+	bctx, tx, err := b.Begin(ctx)
+	if err != nil {
+		if o.quit.Err() != nil {
+			return jobs
+		}
+		o.log.Warn("journal batch not begun; applying its writes one at a time", "writes", len(jobs), "err", err)
+		return o.runAlone(jobs)
+	}
+	results := make([]R, len(jobs))
+	errs := make([]error, len(jobs))
+	for i, j := range jobs {
+		what, call := j.name()
+		res, err := o.jr.Apply(bctx, *j.Write, j.mark)
+		if errors.Is(err, ErrAlreadyApplied) {
+			o.log.Debug("journal write replayed from the spool was already applied", "what", what, "call", call, "seq", j.mark.Seq)
+			err = nil
+		}
+		if err != nil && (Retryable(err) || ctx.Err() != nil) {
+			// Not the journal's verdict on this write: the batch is given up whole, and its writes
+			// run one at a time, each with the retries (or the wait) it would have had alone.
+			tx.Rollback()
+			if o.quit.Err() != nil {
+				return jobs
+			}
+			o.log.Warn("journal batch failed; applying its writes one at a time", "writes", len(jobs), "what", what, "call", call, "err", err)
+			return o.runAlone(jobs)
+		}
+		if err != nil {
+			o.log.Error("journal write refused", "what", what, "call", call, "write", o.describe(j), "err", err)
+			if j.mark.Seq != 0 {
+				// Claimed in the same batch, so that a replay skips it too.
+				if err := o.jr.Claim(bctx, j.mark); err != nil && !errors.Is(err, ErrAlreadyApplied) {
+					o.log.Warn("journal: the mark of a write not applied was not recorded", "seq", j.mark.Seq, "err", err)
+				}
+			}
+		}
+		results[i], errs[i] = res, err
+	}
+	if err := tx.Commit(); err != nil {
+		tx.Rollback()
+		if o.quit.Err() != nil {
+			return jobs
+		}
+		o.log.Warn("journal batch not committed; applying its writes one at a time", "writes", len(jobs), "err", err)
+		return o.runAlone(jobs)
+	}
+	var last uint64
+	for i, j := range jobs {
+		if j.Then != nil {
+			j.Then(results[i], errs[i])
+		}
+		if j.mark.Seq != 0 {
+			last = j.mark.Seq
+		}
+	}
+	if last != 0 {
+		if err := o.spool.Release(last); err != nil {
+			o.log.Error("spool release", "seq", last, "err", err)
+		}
+	}
+	return nil
+}
+
+// runAlone runs jobs one at a time, in order. It returns the jobs left undone because quit came
+// first; nil when every one was run.
+func (o *Outbox[E, R]) runAlone(jobs []Job[E, R]) (left []Job[E, R]) {
+	for i, j := range jobs {
+		if !o.runJob(j) {
+			return jobs[i:]
+		}
+		o.mu.Lock()
+		o.held = len(jobs) - i - 1
+		o.mu.Unlock()
+	}
+	return nil
+}
+
 // leftInSpool logs, at a shutdown cut short, what the next start will apply and what is lost.
-func (o *Outbox[E, R]) leftInSpool(current Job[E, R]) {
+func (o *Outbox[E, R]) leftInSpool(current []Job[E, R]) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	spooled := 0
-	for _, j := range append([]Job[E, R]{current}, o.ready...) {
+	for _, j := range append(current, o.ready...) {
 		switch {
 		case j.Write != nil && j.mark.Seq != 0:
 			spooled++

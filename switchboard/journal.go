@@ -55,6 +55,22 @@ func (a applier) Claim(ctx context.Context, m outbox.Mark) error {
 	return err
 }
 
+// batchApplier is the applier of a Journal that can apply several writes in one transaction
+// (journaladapter.Journal): the outbox applies the writes waiting together (group commit).
+type batchApplier struct {
+	applier
+	outbox.Batcher
+}
+
+// NewApplier returns what the switchboard's outbox applies its writes to (exported for the
+// writer's tests and benchmarks): a batchApplier when jr is an outbox.Batcher.
+func NewApplier(jr Journal) outbox.Journal[Write, Filed] {
+	if b, ok := jr.(outbox.Batcher); ok {
+		return batchApplier{applier{jr}, b}
+	}
+	return applier{jr}
+}
+
 // retryable reports whether a failed journal read may succeed if tried again (outbox.Retryable).
 func retryable(err error) bool { return outbox.Retryable(err) }
 

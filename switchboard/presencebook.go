@@ -1,6 +1,8 @@
 package switchboard
 
 import (
+	"context"
+	"log/slog"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -37,7 +39,13 @@ func (s *Switchboard) offerFreed() {
 // touch brings an operator's presence up to date, noting since when.
 func (s *Switchboard) touch(op *operator, now time.Time) hotline.Presence {
 	if p := op.derive(); p != op.presence {
-		s.log.Info("operator presence", "operator", op.ID, "extension", op.Extension, "presence", p, "was", op.presence)
+		// A call's ringing, talking and end are at debug: the call's own lines say them, and at
+		// info they were a third of the daemon's log volume under load (docs/benchmark.md).
+		lvl := slog.LevelInfo
+		if !p.Standing() || !op.presence.Standing() {
+			lvl = slog.LevelDebug
+		}
+		s.log.Log(context.Background(), lvl, "operator presence", "operator", op.ID, "extension", op.Extension, "presence", p, "was", op.presence)
 		was := op.presence
 		op.presence, op.since = p, now
 		if p == hotline.PresenceAvailable {
@@ -60,7 +68,11 @@ func (s *Switchboard) refresh() {
 // becameFree is the "became free" transition: op is available now, was not before. Routing offers
 // them the next caller when the message is handled (offerFreed).
 func (s *Switchboard) becameFree(op *operator, was hotline.Presence) {
-	s.log.Info("operator free", "operator", op.ID, "extension", op.Extension, "after", freedFrom(was))
+	lvl := slog.LevelInfo
+	if !was.Standing() {
+		lvl = slog.LevelDebug // free after a call: "call ended" and "operator hung up" say it
+	}
+	s.log.Log(context.Background(), lvl, "operator free", "operator", op.ID, "extension", op.Extension, "after", freedFrom(was))
 	if s.onFree != nil {
 		s.onFree(op.ID, was)
 	}

@@ -156,7 +156,7 @@ func (s *Switchboard) Run(ctx context.Context) error {
 	}
 	// Writes outlive ctx: they are what a shutdown must not lose. What an earlier run left in the
 	// spool goes first (outbox.New queues it), before the operators and open legs are read.
-	ob := outbox.New[Write, Filed](applier{s.jr}, s.spool, s.log)
+	ob := outbox.New[Write, Filed](NewApplier(s.jr), s.spool, s.log)
 	s.outbox.Store(ob)
 	wdone := make(chan struct{})
 	go func() { ob.Run(); close(wdone) }()

@@ -33,6 +33,18 @@ func (j Journal) Operators(ctx context.Context) ([]hotline.Operator, error) {
 	return j.Store.Operators(ctx, journal.OperatorFilter{})
 }
 
+// Begin begins a batch (journal.Store.BeginBatch): the writes applied with the ctx it returns
+// share one transaction, each on its own savepoint (outbox.Batcher: the outbox's group commit).
+func (j Journal) Begin(ctx context.Context) (context.Context, outbox.Batch, error) {
+	b, err := j.Store.BeginBatch(ctx)
+	if err != nil {
+		return ctx, nil, err
+	}
+	return b.Context(ctx), b, nil
+}
+
+var _ outbox.Batcher = Journal{}
+
 // Write applies one of the switchboard's writes in one transaction, claiming its spool mark in
 // that transaction (journal.WithWriteMark), so a replay after a crash is skipped, never doubled.
 func (j Journal) Write(ctx context.Context, w switchboard.Write) (switchboard.Filed, error) {

@@ -1,0 +1,187 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+)
+
+// batchJournal is a Journal with batches as the real one has them: the writes of a batch are
+// kept apart until Commit, a write refused in a batch leaves nothing of itself, and Rollback
+// drops them all. refuse names calls it refuses (invalid); failOnce, calls it fails once as
+// unavailable (locked).
+type batchJournal struct {
+	mu        sync.Mutex
+	applied   []string
+	marks     map[string]uint64
+	claimed   []uint64
+	refuse    map[string]bool
+	failOnce  map[string]bool
+	batches   int
+	commits   int
+	rollbacks int
+}
+
+type fakeBatch struct {
+	j       *batchJournal
+	applied []string
+	marks   map[string]uint64
+	claimed []uint64
+	done    bool
+}
+
+type fakeBatchKey struct{}
+
+func (j *batchJournal) Begin(ctx context.Context) (context.Context, Batch, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.batches++
+	b := &fakeBatch{j: j, marks: map[string]uint64{}}
+	return context.WithValue(ctx, fakeBatchKey{}, b), b, nil
+}
+
+func (b *fakeBatch) Commit() error {
+	b.j.mu.Lock()
+	defer b.j.mu.Unlock()
+	if b.done {
+		return fmt.Errorf("commit after the end")
+	}
+	b.done = true
+	b.j.commits++
+	b.j.applied = append(b.j.applied, b.applied...)
+	b.j.claimed = append(b.j.claimed, b.claimed...)
+	for g, s := range b.marks {
+		b.j.marks[g] = s
+	}
+	return nil
+}
+
+func (b *fakeBatch) Rollback() error {
+	b.j.mu.Lock()
+	defer b.j.mu.Unlock()
+	if !b.done {
+		b.done = true
+		b.j.rollbacks++
+	}
+	return nil
+}
+
+func (j *batchJournal) Apply(ctx context.Context, w testWrite, m Mark) (filed, error) {
+	return filed{}, j.apply(ctx, &w, m)
+}
+
+func (j *batchJournal) Claim(ctx context.Context, m Mark) error { return j.apply(ctx, nil, m) }
+
+func (j *batchJournal) apply(ctx context.Context, w *testWrite, m Mark) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	b, _ := ctx.Value(fakeBatchKey{}).(*fakeBatch)
+	if w != nil && j.failOnce[w.CallID] {
+		delete(j.failOnce, w.CallID)
+		return hotline.Errorf(hotline.EUNAVAILABLE, "database is locked")
+	}
+	if w != nil && j.refuse[w.CallID] {
+		return hotline.Errorf(hotline.EINVALID, "refused %s", w.CallID)
+	}
+	if j.marks == nil {
+		j.marks = map[string]uint64{}
+	}
+	last := j.marks[m.Spool]
+	if b != nil && b.marks[m.Spool] > last {
+		last = b.marks[m.Spool]
+	}
+	if m.Spool != "" && last >= m.Seq {
+		return ErrAlreadyApplied
+	}
+	if b == nil {
+		if m.Spool != "" {
+			j.marks[m.Spool] = m.Seq
+		}
+		if w != nil {
+			j.applied = append(j.applied, w.CallID)
+		} else {
+			j.claimed = append(j.claimed, m.Seq)
+		}
+		return nil
+	}
+	if m.Spool != "" {
+		b.marks[m.Spool] = m.Seq
+	}
+	if w != nil {
+		b.applied = append(b.applied, w.CallID)
+	} else {
+		b.claimed = append(b.claimed, m.Seq)
+	}
+	return nil
+}
+
+// runBatched pushes calls c0..c{n-1} before the outbox runs (so they wait together), runs it to
+// the end and returns each write's answer, in the order the answers came.
+func runBatched(t *testing.T, jr *batchJournal, n int) (answers []string, pending int) {
+	t.Helper()
+	sp := openSpool(t, filepath.Join(t.TempDir(), "j.spool"))
+	defer sp.Close()
+	o := New[testWrite, filed](jr, sp, testLog(t))
+	var mu sync.Mutex
+	for i := range n {
+		j := startWrite(fmt.Sprintf("c%d", i))
+		j.Then = func(_ filed, err error) {
+			mu.Lock()
+			answers = append(answers, fmt.Sprintf("c%d:%v", i, hotline.ErrorCode(err)))
+			mu.Unlock()
+		}
+		o.Push(j)
+	}
+	stop := runOutbox(o)
+	stop(time.Minute)
+	return answers, len(sp.Pending())
+}
+
+// Writes waiting together are applied in one batch; a write the journal refuses is refused
+// alone (its mark claimed in the batch), the others are committed and confirmed in order, and the
+// spool is released after the commit.
+func TestOutboxBatchRefusedWriteAlone(t *testing.T) {
+	jr := &batchJournal{refuse: map[string]bool{"c2": true}}
+	answers, pending := runBatched(t, jr, 5)
+	if jr.batches != 1 || jr.commits != 1 {
+		t.Errorf("%d batches begun, %d committed; want the 5 writes in 1", jr.batches, jr.commits)
+	}
+	if want := []string{"c0:", "c1:", "c2:invalid", "c3:", "c4:"}; !slices.Equal(answers, want) {
+		t.Errorf("answers %q, want %q", answers, want)
+	}
+	if want := []string{"c0", "c1", "c3", "c4"}; !slices.Equal(jr.applied, want) {
+		t.Errorf("applied %q, want %q", jr.applied, want)
+	}
+	if !slices.Equal(jr.claimed, []uint64{3}) {
+		t.Errorf("marks claimed alone %v, want the refused write's (3)", jr.claimed)
+	}
+	if pending != 0 {
+		t.Errorf("%d spool records pending after the commit", pending)
+	}
+}
+
+// A write that finds the journal unavailable in a batch is not the journal's verdict on it: the
+// batch is rolled back whole and its writes run one at a time, with their retries; each is applied
+// once, in order, and confirmed once.
+func TestOutboxBatchUnavailableRunsAlone(t *testing.T) {
+	jr := &batchJournal{failOnce: map[string]bool{"c3": true}}
+	answers, pending := runBatched(t, jr, 5)
+	if jr.rollbacks == 0 || jr.commits != 0 {
+		t.Errorf("%d batches rolled back, %d committed; want the batch rolled back, its writes alone", jr.rollbacks, jr.commits)
+	}
+	if want := []string{"c0", "c1", "c2", "c3", "c4"}; !slices.Equal(jr.applied, want) {
+		t.Errorf("applied %q, want %q once each", jr.applied, want)
+	}
+	if want := []string{"c0:", "c1:", "c2:", "c3:", "c4:"}; !slices.Equal(answers, want) {
+		t.Errorf("answers %q, want %q", answers, want)
+	}
+	if pending != 0 {
+		t.Errorf("%d spool records pending", pending)
+	}
+}
