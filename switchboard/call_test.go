@@ -40,7 +40,7 @@ func TestHappyPath(t *testing.T) {
 	h.clock.now = h.clock.now.Add(3 * time.Second)
 	m = h.mark()
 	h.answer(or)
-	h.wantOps(m, "stop-moh c1", "create-bridge c1-bridge", "add-to-bridge c1-bridge", "record-bridge c1-bridge")
+	h.wantOps(m, "stop-moh c1", "create-bridge c1-bridge", "add-to-bridge c1-bridge", "record-call c1")
 	h.wantPresence(1, hotline.PresenceTalking)
 	if q := h.status().Queue; len(q) != 0 {
 		t.Errorf("queue after answer = %+v, want empty", q)
@@ -354,7 +354,7 @@ func TestOperatorHangsUpFirst(t *testing.T) {
 func TestRecordingFailsCallGoesOn(t *testing.T) {
 	h := newHarness(t, testConfig(), op(1, "1001"))
 	h.fail = func(o Op) error {
-		if _, ok := o.(RecordBridge); ok {
+		if _, ok := o.(RecordCall); ok {
 			return errTest
 		}
 		return nil

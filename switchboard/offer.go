@@ -221,17 +221,40 @@ func (s *Switchboard) noAnswer(o *offer, stop hotline.RingStop, stopped time.Tim
 	}
 }
 
-// recordLeg starts recording the call's bridge under name, for its current leg, if calls are
-// recorded (each leg of a transferred call has its own recording).
+// recordLeg starts recording the call's conversation under name, for its current leg, if calls
+// are recorded (each leg of a transferred call has its own recording). It records on the caller's
+// channel, not in the bridge (RecordCall), so the previous leg's recording, still running there if
+// the caller stayed on, is stopped first.
 func (s *Switchboard) recordLeg(c *call, name string) {
+	s.stopRecorder(c)
+	s.forgetRecording(c)
 	c.recording = ""
 	if !s.cfg.RecordCalls {
 		return
 	}
-	c.recording = name
+	c.recording, c.recorder = name, name
 	c.leg.RecordingName = name
 	s.recs[name] = c
-	s.do(c.id, RecordBridge{Bridge: c.bridge, Name: name, Format: s.cfg.RecordingFormat})
+	s.do(c.id, RecordCall{Channel: c.id, Bridge: c.bridge, Name: name, Format: s.cfg.RecordingFormat})
+}
+
+// forgetRecording drops the conversation recording's name from s.recs: it is there only so that a
+// RecordingFailed (a bridge recorded instead, see RecordCall) can be matched to the leg while the
+// call lasts; a recording on the channel sends no event at all, and kept, the names would pile up.
+func (s *Switchboard) forgetRecording(c *call) {
+	if c.recording != "" && c.recording != messageRecording(c.id) {
+		delete(s.recs, c.recording)
+	}
+}
+
+// stopRecorder ends the conversation recording running on a caller's channel, for a caller who
+// stays on without it (a hang-up ends it by itself).
+func (s *Switchboard) stopRecorder(c *call) {
+	if c.recorder == "" {
+		return
+	}
+	s.do(c.id, StopRecording{Channel: c.id, Name: c.recorder})
+	c.recorder = ""
 }
 
 // cancelOffer withdraws an offer still ringing (the caller hung up, or failed): not a miss.
