@@ -73,7 +73,8 @@ type call struct {
 	overflow    string // "callback" or "message": the path taken at overflow
 	digitWait   *timer // overflow: waiting for "1"
 	recording   string // the conversation's recording (this leg's), or the caller's message
-	recorder    string // the conversation recording running on the caller's channel (RecordCall), "" when none
+	recorder    string // the conversation recording running on recorderOn (RecordCall), "" when none
+	recorderOn  string // the operator's channel it records
 	answered    bool   // an operator talked to the caller on some leg
 	messageLeft bool   // the caller's voice message was stored
 
@@ -639,7 +640,7 @@ func (s *Switchboard) opResult(key string, op Op, err error) {
 		log.Warn("recording did not start", "recording", op.Name, "err", err)
 		delete(s.recs, op.Name)
 		if c != nil && c.recorder == op.Name {
-			c.recorder = ""
+			c.recorder, c.recorderOn = "", ""
 		}
 		if c != nil && c.recording == op.Name {
 			c.recording = ""

@@ -177,7 +177,10 @@ func (s *Switchboard) reconcile(m Inventory) {
 			if op != nil && op.offer == nil && opCh != "" {
 				s.move(c, evAdopted)
 				c.bridge = bridgeOf[l.CallID]
-				c.recording, c.recorder = l.RecordingName, l.RecordingName
+				c.recording = l.RecordingName
+				if c.recording != "" {
+					c.recorder, c.recorderOn = l.RecordingName, opCh
+				}
 				if c.recording != "" {
 					s.recs[c.recording] = c
 				}
@@ -200,10 +203,6 @@ func (s *Switchboard) reconcile(m Inventory) {
 			if b := bridgeOf[l.CallID]; b != "" {
 				s.do(c.id, DestroyBridge{Bridge: b})
 				keepBridge[b] = true
-			}
-			if l.RecordingName != "" {
-				// The conversation's recording runs on the caller's channel (RecordCall): it ends too.
-				s.do(c.id, StopRecording{Channel: c.id, Name: l.RecordingName})
 			}
 			l.EndedAt, l.End = now, hotline.LegFailed
 			s.metrics.CallEnded(hotline.LegFailed, 0)

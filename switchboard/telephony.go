@@ -75,9 +75,9 @@ type AddToBridge struct {
 // DestroyBridge removes a bridge (channels still in it stay up).
 type DestroyBridge struct{ Bridge string }
 
-// RecordCall records a conversation both-sided on the caller's channel: what the caller says and
-// what they hear, mixed, to a stored recording Name. It runs until StopRecording or the channel
-// hangs up, whatever bridge the channel is in. Bridge is the conversation's bridge: it stays a
+// RecordCall records a conversation both-sided on one of its channels (the operator's): what it
+// says and what it hears, mixed, to a stored recording Name. It runs until StopRecording or the
+// channel hangs up. Bridge is the conversation's bridge: it stays a
 // 2-party bridge Asterisk keeps simple (a recording channel in it made it a 3-party softmix bridge,
 // about 26 ms of Asterisk's CPU a call: docs/benchmark.md); an implementation that cannot record the
 // channel may record the bridge instead (then the recording ends with the bridge).
@@ -88,8 +88,8 @@ type RecordCall struct {
 	Format  string
 }
 
-// StopRecording ends the conversation recording Name on a caller's channel who stays on (the
-// conversation ended by a transfer, or the operator's side was lost); the file is kept.
+// StopRecording ends the conversation recording Name on a channel that stays up without the
+// conversation (an operator's handset in wrap-up); the file is kept.
 type StopRecording struct{ Channel, Name string }
 
 // RecordChannel records what a caller says, for an overflow message. TerminateOn "#" lets the
