@@ -149,7 +149,7 @@ func (r *transferRig) talksWithSpecialist(t *testing.T, in *sipphone.Call) {
 	}
 	// Each leg's recording holds its own conversation, both sides: the first ends at the transfer.
 	for _, rec := range []struct {
-		leg          hotline.Leg
+		leg         hotline.Leg
 		with, other float64
 	}{{first, hotlinetest.OperatorTone, SpecialistTone}, {last, SpecialistTone, hotlinetest.OperatorTone}} {
 		if rec.leg.RecordingName == "" {
