@@ -310,3 +310,29 @@ func (c *Client) Reload(ctx context.Context, module string) error {
 	_, err := c.Action(ctx, m)
 	return err
 }
+
+// MixMonitor starts recording channel (a name or a unique id) to file, both directions mixed, and
+// returns the MixMonitor's id. A relative file is in Asterisk's monitor directory; the file's
+// extension is its format. Options are MixMonitor's (e.g. "b": only while bridged).
+func (c *Client) MixMonitor(ctx context.Context, channel, file, options string) (string, error) {
+	m := NewAction("MixMonitor", "Channel", channel, "File", file)
+	if options != "" {
+		m.AddField("Options", options)
+	}
+	resp, err := c.Action(ctx, m)
+	if err != nil {
+		return "", err
+	}
+	return resp.Field("MixMonitorID"), nil
+}
+
+// StopMixMonitor stops the MixMonitor id on channel, or, with id empty, the channel's MixMonitor.
+// The file is closed and kept.
+func (c *Client) StopMixMonitor(ctx context.Context, channel, id string) error {
+	m := NewAction("StopMixMonitor", "Channel", channel)
+	if id != "" {
+		m.AddField("MixMonitorID", id)
+	}
+	_, err := c.Action(ctx, m)
+	return err
+}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"path"
 	"sync/atomic"
 	"time"
 
@@ -189,7 +190,17 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	sbCfg.InformDial, sbCfg.InformRing = cfg.Informing.Dial, cfg.Informing.Ring
 	jr := journaladapter.Journal{Store: store, DelayedAnswers: journal.DelayedAnswerRule{
 		ToCaseOwner: cfg.Calls.DelayedAnswerOwner != "administrators", Due: cfg.Calls.DelayedAnswerDue}}
-	sb, err := switchboard.New(sbCfg, ariadapter.Telephony{Conn: conn}, jr, switchboard.SystemClock{}, log)
+	// Conversations are recorded with MixMonitor on the caller's channel (over AMI), which keeps
+	// each bridge 2-party; while AMI is down, in the bridge over ARI.
+	recorder := &amiadapter.Recorder{Dir: func(ctx context.Context) (string, error) {
+		spool, err := conn.GlobalVariable(ctx, "ASTSPOOLDIR")
+		if err != nil || spool == "" {
+			return "", fmt.Errorf("asterisk's spool directory (ASTSPOOLDIR): %q, %w", spool, err)
+		}
+		return path.Join(spool, "recording"), nil // ast_config_AST_RECORDING_DIR: ARI's stored recordings
+	}}
+	tel := ariadapter.Telephony{Conn: conn, Recorder: recorder, Log: log}
+	sb, err := switchboard.New(sbCfg, tel, jr, switchboard.SystemClock{}, log)
 	if err != nil {
 		return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
 	}
@@ -377,7 +388,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 
 	// AMI adds handsets' registration and qualify results (the same news ARI gives, from Asterisk's
 	// other side: either alone keeps presence right) and re-lists device states after a gap.
-	go runAMI(runCtx, cfg.AMI, sb, log)
+	go runAMI(runCtx, cfg.AMI, sb, recorder, log)
 	// Recordings older than calls.recording_retention are deleted, and the journal says so.
 	go runRetention(runCtx, store, conn, cfg.Calls.RecordingRetention, log)
 	// The queue_log, appended as the events settle (export.queue_log_file).
@@ -442,9 +453,10 @@ func acquire(ctx context.Context, lease *ariadapter.Leaser, takeOver bool, log *
 }
 
 // runAMI connects AMI, retrying with a capped backoff while Asterisk is unreachable, and feeds the
-// switchboard handsets' reachability until ctx ends. Once connected the client reconnects by
+// switchboard handsets' reachability until ctx ends; while connected, the recorder starts
+// recordings with its client. Once connected the client reconnects by
 // itself. A refused login is reported loudly and retried slowly: someone must fix the secret.
-func runAMI(ctx context.Context, cfg config.AMI, sb *switchboard.Switchboard, log *slog.Logger) {
+func runAMI(ctx context.Context, cfg config.AMI, sb *switchboard.Switchboard, recorder *amiadapter.Recorder, log *slog.Logger) {
 	wait := time.Second
 	for {
 		// Only the events the presence feed reads: Asterisk sends every call event otherwise.
@@ -452,7 +464,9 @@ func runAMI(ctx context.Context, cfg config.AMI, sb *switchboard.Switchboard, lo
 			Auth: ami.AuthMD5, Logger: log, EventFilter: amiadapter.Events()})
 		if err == nil {
 			log.Info("ami connected", "addr", cfg.Addr)
+			recorder.Use(c)
 			err = amiadapter.Presence(ctx, c, sb, log)
+			recorder.Use(nil)
 			c.Close()
 			if ctx.Err() != nil {
 				return

@@ -10,6 +10,7 @@ import (
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
+	"github.com/hotline-dev/hotline/integration-tests/sandbox"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
 	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/switchboard"
@@ -114,6 +115,9 @@ func TestCallGreetingQueueOperatorRecordingCase(t *testing.T) {
 	if err := in.WaitTone(within(t, 10*time.Second), hotlinetest.CallerTone); err != nil {
 		t.Errorf("operator does not hear the caller: %v", err)
 	}
+	// Recorded on the caller's channel, not in the bridge: the bridge holds the two parties only,
+	// and Asterisk keeps it simple (no mixing; a recording channel in it made it softmix).
+	wantTwoPartyBridge(t, d.Sandbox)
 	time.Sleep(2 * time.Second) // a conversation worth recording
 	if err := c.Hangup(ctx); err != nil {
 		t.Fatal(err)
@@ -153,17 +157,7 @@ func TestCallGreetingQueueOperatorRecordingCase(t *testing.T) {
 	if leg.RecordingName == "" {
 		t.Fatalf("leg has no recording")
 	}
-	path := d.RecordingPath(leg.RecordingName, "wav")
-	var wav *sipphone.WAV
-	for i := 0; i < 50; i++ { // the file is closed when the bridge ends
-		if wav, err = sipphone.LoadWAV(path); err == nil && len(wav.Samples) > 8000 {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("recording %s: %v", path, err)
-	}
+	wav := loadRecording(t, d, leg.RecordingName)
 	if n := sipphone.ToneFrames(wav.Samples, hotlinetest.CallerTone, 0.2); n < 25 {
 		t.Errorf("recording holds the caller's tone in %d frames; want both voices", n)
 	}
@@ -296,4 +290,39 @@ func TestEnglishLineGoesToAnEnglishSpeaker(t *testing.T) {
 	if leg.OperatorID != d.OperatorID("1002") {
 		t.Errorf("answered by operator %d, want 1002 (%d), who speaks English", leg.OperatorID, d.OperatorID("1002"))
 	}
+}
+
+// wantTwoPartyBridge asserts that Asterisk has one bridge, of the caller and the operator only, as
+// a simple_bridge: the conversation is recorded on the caller's channel (MixMonitor), not by a
+// recording channel in the bridge.
+func wantTwoPartyBridge(t *testing.T, sb sandbox.Config) {
+	t.Helper()
+	var bridges []struct {
+		ID         string   `json:"id"`
+		Technology string   `json:"technology"`
+		Channels   []string `json:"channels"`
+	}
+	ariGet(t, sb, "/bridges", &bridges)
+	if len(bridges) != 1 || bridges[0].Technology != "simple_bridge" || len(bridges[0].Channels) != 2 {
+		t.Errorf("bridges during the conversation = %+v; want one simple_bridge of 2 channels", bridges)
+	}
+}
+
+// loadRecording reads a stored recording from the sandbox's disk, waiting for Asterisk to close it
+// (when the recorded channel hangs up or the recording is stopped).
+func loadRecording(t *testing.T, d *hotlinetest.Daemon, name string) *sipphone.WAV {
+	t.Helper()
+	path := d.RecordingPath(name, "wav")
+	var wav *sipphone.WAV
+	var err error
+	for i := 0; i < 50; i++ {
+		if wav, err = sipphone.LoadWAV(path); err == nil && len(wav.Samples) > 8000 {
+			return wav
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("recording %s: %v", path, err)
+	}
+	return wav
 }

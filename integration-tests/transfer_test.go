@@ -76,6 +76,10 @@ func startTransferRig(t *testing.T, number string, specAnswers bool) *transferRi
 	if err := c.WaitTone(within(t, 10*time.Second), hotlinetest.OperatorTone); err != nil {
 		t.Fatalf("caller does not hear the operator: %v", err)
 	}
+	// A first leg worth recording (its recording is checked for both voices): a second more.
+	if err := heardMore(within(t, 10*time.Second), c, hotlinetest.OperatorTone, c.Stats().Tones[hotlinetest.OperatorTone]); err != nil {
+		t.Fatalf("caller stopped hearing the operator: %v", err)
+	}
 	return &transferRig{d: d, caller: c, op: in, opPhone: h, spec: sp, opID: d.OperatorID("1001"), specID: spec.ID, number: number}
 }
 
@@ -117,6 +121,7 @@ func (r *transferRig) talksWithSpecialist(t *testing.T, in *sipphone.Call) {
 	if err := in.WaitTone(within(t, 10*time.Second), hotlinetest.CallerTone); err != nil {
 		t.Errorf("specialist does not hear the caller: %v", err)
 	}
+	wantTwoPartyBridge(t, r.d.Sandbox)
 	if _, err := r.d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
 		return hotlinetest.Presence(st, "1041") == hotline.PresenceTalking && hotlinetest.Presence(st, "1001") != hotline.PresenceTalking
 	}); err != nil {
@@ -141,6 +146,25 @@ func (r *transferRig) talksWithSpecialist(t *testing.T, in *sipphone.Call) {
 	if last.OperatorID != r.specID || last.TransferredFrom != r.opID || last.End != hotline.LegCompleted ||
 		last.RecordingName == "" || last.RecordingName == first.RecordingName {
 		t.Errorf("second leg = %+v, want specialist %d transferred from %d, completed, its own recording", last, r.specID, r.opID)
+	}
+	// Each leg's recording holds its own conversation, both sides: the first ends at the transfer.
+	for _, rec := range []struct {
+		leg         hotline.Leg
+		with, other float64
+	}{{first, hotlinetest.OperatorTone, SpecialistTone}, {last, SpecialistTone, hotlinetest.OperatorTone}} {
+		if rec.leg.RecordingName == "" {
+			continue
+		}
+		wav := loadRecording(t, r.d, rec.leg.RecordingName)
+		if n := sipphone.ToneFrames(wav.Samples, hotlinetest.CallerTone, 0.2); n < 25 {
+			t.Errorf("recording %s holds the caller's tone in %d frames; want both voices", rec.leg.RecordingName, n)
+		}
+		if n := sipphone.ToneFrames(wav.Samples, rec.with, 0.2); n < 25 {
+			t.Errorf("recording %s holds the leg's %g Hz in %d frames; want both voices", rec.leg.RecordingName, rec.with, n)
+		}
+		if n := sipphone.ToneFrames(wav.Samples, rec.other, 0.2); n > 10 {
+			t.Errorf("recording %s holds the other leg's %g Hz in %d frames; want its own conversation only", rec.leg.RecordingName, rec.other, n)
+		}
 	}
 }
 

@@ -60,7 +60,7 @@ type Options struct {
 	Deadline                   time.Duration // the whole invocation at most
 
 	// NoRecord runs hotline with record_calls off: not the same work as app_queue (which records
-	// every call), only to measure what recording the bridge costs Asterisk.
+	// every call), only to measure what recording costs Asterisk.
 	NoRecord bool
 
 	// KeepFiles keeps hotline's temp directory (config, journal, log); DebugHotline makes it log at

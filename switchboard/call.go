@@ -72,7 +72,9 @@ type call struct {
 	bridge      string
 	overflow    string // "callback" or "message": the path taken at overflow
 	digitWait   *timer // overflow: waiting for "1"
-	recording   string // the bridge recording, or the caller's message
+	recording   string // the conversation's recording (this leg's), or the caller's message
+	recorder    string // the conversation recording running on recorderOn (RecordCall), "" when none
+	recorderOn  string // the operator's channel it records
 	answered    bool   // an operator talked to the caller on some leg
 	messageLeft bool   // the caller's voice message was stored
 
@@ -453,6 +455,7 @@ func (s *Switchboard) endCall(c *call, end hotline.LegEnd) {
 		return
 	}
 	delete(s.calls, c.id)
+	s.forgetRecording(c)
 	s.supervisionEndsWith(c, nil, "the call ended")
 	now := s.clock.Now()
 	c.announce.stop()
@@ -632,13 +635,19 @@ func (s *Switchboard) opResult(key string, op Op, err error) {
 		if c != nil && c.state == stateBridged {
 			s.fail(c, "bridge", err)
 		}
-	case RecordBridge:
+	case RecordCall:
 		// Recording never holds up the call: talk on, note the case has none.
 		log.Warn("recording did not start", "recording", op.Name, "err", err)
 		delete(s.recs, op.Name)
+		if c != nil && c.recorder == op.Name {
+			c.recorder, c.recorderOn = "", ""
+		}
 		if c != nil && c.recording == op.Name {
 			c.recording = ""
 			c.leg.RecordingName = ""
+			if _, live := s.calls[c.id]; !live {
+				s.saveLeg(c) // ended already: correct the row
+			}
 		}
 	case RecordChannel:
 		log.Warn("message recording did not start", "recording", op.Name, "err", err)
@@ -647,7 +656,7 @@ func (s *Switchboard) opResult(key string, op Op, err error) {
 			c.leg.RecordingName = ""
 			s.hangup(c)
 		}
-	case Hangup, StopPlayback, StopMOH, DestroyBridge:
+	case Hangup, StopPlayback, StopMOH, DestroyBridge, StopRecording:
 		log.Debug("request failed (channel likely gone)", "op", op.String(), "err", err)
 	default:
 		log.Warn("request failed", "op", op.String(), "err", err)

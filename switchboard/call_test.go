@@ -40,7 +40,7 @@ func TestHappyPath(t *testing.T) {
 	h.clock.now = h.clock.now.Add(3 * time.Second)
 	m = h.mark()
 	h.answer(or)
-	h.wantOps(m, "stop-moh c1", "create-bridge c1-bridge", "add-to-bridge c1-bridge", "record-bridge c1-bridge")
+	h.wantOps(m, "stop-moh c1", "create-bridge c1-bridge", "add-to-bridge c1-bridge", "record-call c1")
 	h.wantPresence(1, hotline.PresenceTalking)
 	if q := h.status().Queue; len(q) != 0 {
 		t.Errorf("queue after answer = %+v, want empty", q)
@@ -354,7 +354,7 @@ func TestOperatorHangsUpFirst(t *testing.T) {
 func TestRecordingFailsCallGoesOn(t *testing.T) {
 	h := newHarness(t, testConfig(), op(1, "1001"))
 	h.fail = func(o Op) error {
-		if _, ok := o.(RecordBridge); ok {
+		if _, ok := o.(RecordCall); ok {
 			return errTest
 		}
 		return nil
@@ -426,5 +426,42 @@ func TestLogoutDuringCall(t *testing.T) {
 	h.advance(time.Minute)
 	if n := len(h.originates(m)); n != 0 {
 		t.Errorf("%d offers to a logged-out operator", n)
+	}
+}
+
+// A leg is recorded on its operator's channel (the bridge keeps two parties); when the handset
+// stays up after the call (the caller hung up: wrap-up), the recording is stopped before the
+// wrap-up prompt; when the handset hung up, its hang-up ended the recording and nothing is sent.
+func TestRecordingOnTheOperatorsChannel(t *testing.T) {
+	tests := []struct {
+		name     string
+		hangsUp  func(or Originate) string // who hangs up: their channel
+		wantStop bool
+	}{
+		{"caller hangs up", func(Originate) string { return "c1" }, true},
+		{"operator hangs up", func(or Originate) string { return or.Channel }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, testConfig(), op(1, "1001"))
+			h.login("1001")
+			h.arrive("c1", "200")
+			or := h.oneOriginate(0)
+			m := h.mark()
+			h.answer(or)
+			h.wantOps(m, "create-bridge c1-bridge", "add-to-bridge c1-bridge", "record-call "+or.Channel+" call-c1-")
+			name := h.leg("c1").RecordingName
+			m = h.mark()
+			h.hangup(tt.hangsUp(or))
+			stop := "stop-recording " + or.Channel + " " + name
+			if tt.wantStop {
+				h.wantOps(m, "destroy-bridge c1-bridge", stop, "play "+or.Channel)
+			} else if slices.Contains(h.opsSince(m), stop) {
+				t.Errorf("ops %q: a recording stopped on a handset that hung up", h.opsSince(m))
+			}
+			if l := h.leg("c1"); l.RecordingName != name || name == "" {
+				t.Errorf("leg recording %q, want %q", l.RecordingName, name)
+			}
+		})
 	}
 }

@@ -221,17 +221,41 @@ func (s *Switchboard) noAnswer(o *offer, stop hotline.RingStop, stopped time.Tim
 	}
 }
 
-// recordLeg starts recording the call's bridge under name, for its current leg, if calls are
-// recorded (each leg of a transferred call has its own recording).
+// recordLeg starts recording the call's conversation under name, for its current leg, if calls
+// are recorded (each leg of a transferred call has its own recording). It records on the operator's
+// channel of the leg (RecordCall: what they say and hear, so both sides), not in the bridge, and a
+// leg's operator channel is its own: a transfer never stops and restarts a recording on one
+// channel (MixMonitor then lost the far side of the second: Asterisk issue 507).
 func (s *Switchboard) recordLeg(c *call, name string) {
+	s.stopRecorder(c)
+	s.forgetRecording(c)
 	c.recording = ""
 	if !s.cfg.RecordCalls {
 		return
 	}
-	c.recording = name
+	c.recording, c.recorder, c.recorderOn = name, name, c.leg.OperatorChannel
 	c.leg.RecordingName = name
 	s.recs[name] = c
-	s.do(c.id, RecordBridge{Bridge: c.bridge, Name: name, Format: s.cfg.RecordingFormat})
+	s.do(c.id, RecordCall{Channel: c.recorderOn, Bridge: c.bridge, Name: name, Format: s.cfg.RecordingFormat})
+}
+
+// forgetRecording drops the conversation recording's name from s.recs: it is there only so that a
+// RecordingFailed (a bridge recorded instead, see RecordCall) can be matched to the leg while the
+// call lasts; a recording on a channel sends no event at all, and kept, the names would pile up.
+func (s *Switchboard) forgetRecording(c *call) {
+	if c.recording != "" && c.recording != messageRecording(c.id) {
+		delete(s.recs, c.recording)
+	}
+}
+
+// stopRecorder ends the conversation recording running on the operator's channel, for a handset
+// that stays up without the conversation (wrap-up); a hang-up ends it by itself.
+func (s *Switchboard) stopRecorder(c *call) {
+	if c.recorder == "" {
+		return
+	}
+	s.do(c.id, StopRecording{Channel: c.recorderOn, Name: c.recorder})
+	c.recorder, c.recorderOn = "", ""
 }
 
 // cancelOffer withdraws an offer still ringing (the caller hung up, or failed): not a miss.
@@ -270,6 +294,11 @@ func (s *Switchboard) callEnded(o *offer) {
 	s.handle.Add(now.Sub(c.leg.AnsweredAt) + s.cfg.Routing.WrapUp)
 	op.lastCallID = c.id
 	if !o.gone {
+		if c.recorderOn == o.channel {
+			// The handset stays up for wrap-up: the conversation's recording ends here, as it did
+			// with its bridge.
+			s.stopRecorder(c)
+		}
 		delete(s.offers, o.channel)
 		op.wrapChannel = o.channel
 		op.digits, op.keying = "", false

@@ -179,6 +179,9 @@ func (s *Switchboard) reconcile(m Inventory) {
 				c.bridge = bridgeOf[l.CallID]
 				c.recording = l.RecordingName
 				if c.recording != "" {
+					c.recorder, c.recorderOn = l.RecordingName, opCh
+				}
+				if c.recording != "" {
 					s.recs[c.recording] = c
 				}
 				o := &offer{channel: opCh, call: c, op: op, answered: true}

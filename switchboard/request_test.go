@@ -217,7 +217,7 @@ func TestCallBackRequest(t *testing.T) {
 	}
 	m = h.mark()
 	h.answer(offer)
-	h.wantOps(m, "create-bridge", "add-to-bridge", "record-bridge")
+	h.wantOps(m, "create-bridge", "add-to-bridge", "record-call")
 	h.wantPresence(2, hotline.PresenceTalking)
 	h.hangup(dial.Channel)
 	if l := h.leg(dial.Channel); l.End != hotline.LegCompleted || l.OperatorID != 2 || l.RecordingName == "" {

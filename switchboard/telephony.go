@@ -75,12 +75,22 @@ type AddToBridge struct {
 // DestroyBridge removes a bridge (channels still in it stay up).
 type DestroyBridge struct{ Bridge string }
 
-// RecordBridge records everything mixed in a bridge (both sides) to a stored recording.
-type RecordBridge struct {
-	Bridge string
-	Name   string
-	Format string
+// RecordCall records a conversation both-sided on one of its channels (the operator's): what it
+// says and what it hears, mixed, to a stored recording Name. It runs until StopRecording or the
+// channel hangs up. Bridge is the conversation's bridge: it stays a
+// 2-party bridge Asterisk keeps simple (a recording channel in it made it a 3-party softmix bridge,
+// about 26 ms of Asterisk's CPU a call: docs/benchmark.md); an implementation that cannot record the
+// channel may record the bridge instead (then the recording ends with the bridge).
+type RecordCall struct {
+	Channel string
+	Bridge  string
+	Name    string
+	Format  string
 }
+
+// StopRecording ends the conversation recording Name on a channel that stays up without the
+// conversation (an operator's handset in wrap-up); the file is kept.
+type StopRecording struct{ Channel, Name string }
 
 // RecordChannel records what a caller says, for an overflow message. TerminateOn "#" lets the
 // caller end early; MaxDuration bounds it.
@@ -104,7 +114,8 @@ func (Originate) op()     {}
 func (CreateBridge) op()  {}
 func (AddToBridge) op()   {}
 func (DestroyBridge) op() {}
-func (RecordBridge) op()  {}
+func (RecordCall) op()    {}
+func (StopRecording) op() {}
 func (RecordChannel) op() {}
 func (Hangup) op()        {}
 
@@ -123,7 +134,8 @@ func (o AddToBridge) String() string {
 	return "add-to-bridge " + o.Bridge + " " + strings.Join(o.Channels, ",")
 }
 func (o DestroyBridge) String() string { return "destroy-bridge " + o.Bridge }
-func (o RecordBridge) String() string  { return "record-bridge " + o.Bridge + " " + o.Name }
+func (o RecordCall) String() string    { return "record-call " + o.Channel + " " + o.Name }
+func (o StopRecording) String() string { return "stop-recording " + o.Channel + " " + o.Name }
 func (o RecordChannel) String() string { return "record-channel " + o.Channel + " " + o.Name }
 func (o Hangup) String() string        { return "hangup " + o.Channel + " " + o.Reason }
 

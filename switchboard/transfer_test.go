@@ -101,7 +101,7 @@ func TestTransferByCodeAnswered(t *testing.T) {
 	h.advance(5 * time.Second)
 	m = h.mark()
 	h.answer(or)
-	h.wantOps(m, "create-bridge c1-bridge", "add-to-bridge c1-bridge", "set-variable "+or.Channel, "record-bridge")
+	h.wantOps(m, "create-bridge c1-bridge", "add-to-bridge c1-bridge", "set-variable "+or.Channel, "record-call")
 	h.wantPresence(1, hotline.PresenceWrapUp)
 	h.wantPresence(2, hotline.PresenceTalking)
 
@@ -270,7 +270,7 @@ func TestAttendedTransferJoinsConsultation(t *testing.T) {
 	h.wantOps(m, "answer a2", "create-bridge", "add-to-bridge "+or.Channel+"-bridge a2,"+or.Channel)
 	m = h.mark()
 	h.send(Transfer{Channel: opCh, Replaces: "a2"})
-	h.wantOps(m, "transfer-progress "+opCh+" channel_answered", "hangup a2", "add-to-bridge "+or.Channel+"-bridge c1", "record-bridge")
+	h.wantOps(m, "transfer-progress "+opCh+" channel_answered", "hangup a2", "add-to-bridge "+or.Channel+"-bridge c1", "record-call")
 	h.hangup("a2") // must not end the specialist's side, now the caller's
 	h.noOps(m, "hangup "+or.Channel)
 	h.wantPresence(2, hotline.PresenceTalking)

@@ -98,7 +98,7 @@ Settings come from the environment as 'asterisk-conf/sandbox env' prints them (s
 	f.IntVar(&o.MaxLevel, "max-level", o.MaxLevel, "capacity: stop here even without a failure")
 	f.DurationVar(&o.DispatchLimit, "dispatch-limit", o.DispatchLimit, "capacity: a level fails when dispatch p99 exceeds this")
 	f.DurationVar(&o.Deadline, "deadline", o.Deadline, "the whole run at most")
-	f.BoolVar(&o.NoRecord, "no-record", false, "run hotline with recording off: not app_queue's work, only to measure what recording the bridge costs Asterisk")
+	f.BoolVar(&o.NoRecord, "no-record", false, "run hotline with recording off: not app_queue's work, only to measure what recording costs Asterisk")
 	f.BoolVar(&o.KeepFiles, "keep", false, "keep hotline's temp directory (config, journal, log) after the run")
 	f.BoolVar(&o.DebugHotline, "debug-hotline", false, "run hotline serve with debug logging (costs it CPU)")
 	f.StringVar(&jsonPath, "json", "", "also write the report as JSON to this file")

@@ -37,7 +37,23 @@ type bridgeLister interface {
 // Telephony carries out switchboard requests over ARI.
 type Telephony struct {
 	Conn *ari.Conn
+	// Recorder records conversations on the caller's channel (amiadapter.Recorder: MixMonitor over
+	// AMI), which keeps the bridge 2-party. Nil, or answering ErrRecorderUnavailable, the bridge is
+	// recorded over ARI instead (a recording channel in it: a 3-party softmix bridge).
+	Recorder ChannelRecorder
+	Log      *slog.Logger // where falling back to the bridge is told; nil: nowhere
 }
+
+// ChannelRecorder records a conversation both-sided on one channel as stored recording name, and
+// stops it.
+type ChannelRecorder interface {
+	Record(ctx context.Context, channel, name, format string) error
+	Stop(ctx context.Context, channel, name string) error
+}
+
+// ErrRecorderUnavailable is a ChannelRecorder's answer when it could not even ask Asterisk (no
+// connection): the request was not carried out, and something else may be tried.
+var ErrRecorderUnavailable = errors.New("channel recorder unavailable")
 
 var _ switchboard.Telephony = Telephony{}
 
@@ -82,8 +98,13 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 		err = c.Bridge(op.Bridge).AddChannel(ctx, ari.AddChannelOptions{}, op.Channels...)
 	case switchboard.DestroyBridge:
 		err = c.Bridge(op.Bridge).Destroy(ctx)
-	case switchboard.RecordBridge:
-		_, err = c.Bridge(op.Bridge).Record(ctx, ari.RecordRequest{Name: op.Name, Format: op.Format})
+	case switchboard.RecordCall:
+		err = t.recordCall(ctx, op)
+	case switchboard.StopRecording:
+		if t.Recorder != nil {
+			err = t.Recorder.Stop(ctx, op.Channel, op.Name)
+		}
+		// Without a recorder the conversation was recorded in its bridge, which ends with it.
 	case switchboard.RecordChannel:
 		_, err = c.Channel(op.Channel).Record(ctx, ari.RecordRequest{Name: op.Name, Format: op.Format,
 			MaxDuration: op.MaxDuration, TerminateOn: op.TerminateOn})
@@ -111,6 +132,24 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
+}
+
+// recordCall records on the caller's channel, or, without a recorder to do it, the bridge.
+func (t Telephony) recordCall(ctx context.Context, op switchboard.RecordCall) error {
+	if t.Recorder != nil {
+		err := t.Recorder.Record(ctx, op.Channel, op.Name, op.Format)
+		if !errors.Is(err, ErrRecorderUnavailable) {
+			return err
+		}
+		if t.Log != nil {
+			t.Log.Warn("recording the bridge instead of the caller's channel", "recording", op.Name, "err", err)
+		}
+	}
+	if op.Bridge == "" {
+		return errors.New("no bridge to record")
+	}
+	_, err := t.Conn.Bridge(op.Bridge).Record(ctx, ari.RecordRequest{Name: op.Name, Format: op.Format})
+	return err
 }
 
 // Translate returns the switchboard's event for an ARI event, or false for events the switchboard

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -119,7 +121,8 @@ func TestTelephonyRequests(t *testing.T) {
 			"POST /ari/channels/c1-op2?app=hotline&appArgs=offer%2Cc1&callerId=%2B7900&endpoint=PJSIP%2F1001&originator=c1&timeout=20"},
 		{switchboard.CreateBridge{Bridge: "c1-bridge"}, "POST /ari/bridges/c1-bridge?name=hotline&type=mixing%2Cdtmf_events"},
 		{switchboard.AddToBridge{Bridge: "c1-bridge", Channels: []string{"c1", "c1-op2"}}, "POST /ari/bridges/c1-bridge/addChannel?channel=c1%2Cc1-op2"},
-		{switchboard.RecordBridge{Bridge: "c1-bridge", Name: "call-c1", Format: "wav"}, "POST /ari/bridges/c1-bridge/record?format=wav&name=call-c1"},
+		// Without a channel recorder the conversation is recorded in its bridge.
+		{switchboard.RecordCall{Channel: "c1", Bridge: "c1-bridge", Name: "call-c1", Format: "wav"}, "POST /ari/bridges/c1-bridge/record?format=wav&name=call-c1"},
 		{switchboard.RecordChannel{Channel: "c1", Name: "message-c1", Format: "wav", MaxDuration: 2 * time.Minute, TerminateOn: "#"},
 			"POST /ari/channels/c1/record?format=wav&maxDurationSeconds=120&name=message-c1&terminateOn=%23"},
 		{switchboard.DestroyBridge{Bridge: "c1-bridge"}, "DELETE /ari/bridges/c1-bridge?"},
@@ -142,6 +145,79 @@ func TestTelephonyRequests(t *testing.T) {
 	err = tel.Do(context.Background(), switchboard.Answer{Channel: "missing"})
 	if !errors.Is(err, ari.ErrNotFound) || !strings.Contains(err.Error(), "answer missing") {
 		t.Errorf("answering a missing channel: %v, want a wrapped ari.ErrNotFound naming the request", err)
+	}
+}
+
+// chanRecorder is a ChannelRecorder that notes its requests and answers err.
+type chanRecorder struct {
+	got []string
+	err error
+}
+
+func (r *chanRecorder) Record(_ context.Context, channel, name, format string) error {
+	r.got = append(r.got, "record "+channel+" "+name+" "+format)
+	return r.err
+}
+
+func (r *chanRecorder) Stop(_ context.Context, channel, name string) error {
+	r.got = append(r.got, "stop "+channel+" "+name)
+	return r.err
+}
+
+// A conversation is recorded on the caller's channel by the channel recorder, and in the bridge
+// only when the recorder could not even ask Asterisk; a refusal is the request's error.
+func TestTelephonyRecordCall(t *testing.T) {
+	var mu sync.Mutex
+	var sent []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		sent = append(sent, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+		_, _ = w.Write([]byte("{}"))
+	}))
+	defer srv.Close()
+	conn, err := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "hotline", Password: "x", Application: "hotline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := errors.New("ami: MixMonitor: No such channel")
+	tests := []struct {
+		name     string
+		err      error // the recorder's answer
+		op       switchboard.Op
+		recorder []string
+		ari      []string
+		wantErr  error
+	}{
+		{"on the channel", nil, switchboard.RecordCall{Channel: "c1", Bridge: "c1-b", Name: "c1-r1", Format: "wav"},
+			[]string{"record c1 c1-r1 wav"}, nil, nil},
+		{"recorder unavailable: the bridge", fmt.Errorf("%w: no AMI", ErrRecorderUnavailable),
+			switchboard.RecordCall{Channel: "c1", Bridge: "c1-b", Name: "c1-r1", Format: "wav"},
+			[]string{"record c1 c1-r1 wav"}, []string{"POST /ari/bridges/c1-b/record"}, nil},
+		{"refused: no bridge recording", refused, switchboard.RecordCall{Channel: "c1", Bridge: "c1-b", Name: "c1-r1", Format: "wav"},
+			[]string{"record c1 c1-r1 wav"}, nil, refused},
+		{"stop", nil, switchboard.StopRecording{Channel: "c1", Name: "c1-r1"}, []string{"stop c1 c1-r1"}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mu.Lock()
+			sent = nil
+			mu.Unlock()
+			rec := &chanRecorder{err: tt.err}
+			err := Telephony{Conn: conn, Recorder: rec}.Do(context.Background(), tt.op)
+			if tt.wantErr == nil && err != nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("Do = %v, want %v", err, tt.wantErr)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !slices.Equal(rec.got, tt.recorder) || !slices.Equal(sent, tt.ari) {
+				t.Errorf("recorder got %q, ARI %q; want %q, %q", rec.got, sent, tt.recorder, tt.ari)
+			}
+		})
+	}
+	// Without a recorder, stopping is a no-op: the bridge's recording ends with the bridge.
+	if err := (Telephony{Conn: conn}).Do(context.Background(), switchboard.StopRecording{Channel: "c1", Name: "c1-r1"}); err != nil || len(sent) != 0 {
+		t.Errorf("stop without a recorder: %v, sent %q", err, sent)
 	}
 }
 
