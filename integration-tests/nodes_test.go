@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -239,10 +242,39 @@ func TestNodesCallsSpreadOverTwoNodes(t *testing.T) {
 	}
 }
 
-// Node b lost mid-call with a caller waiting on it: those calls end in the journal (failed, ended
-// away), the operator who talked on b is free again and takes the caller waiting on a, and a new
-// call goes to a and is put through.
+// Node b lost mid-call with a caller waiting on it, stopped (Asterisk hangs its channels up as it
+// goes) or killed (nothing is said: the node is given up after ari.node_lost_after): those calls
+// end in the journal as failed (ended away when the node was killed), the operator who talked on
+// b is free again and takes the caller waiting on a, a new call goes to a and is put through, and
+// no operator is left busy.
 func TestNodesNodeLost(t *testing.T) {
+	tests := []struct {
+		name      string
+		endedAway bool
+		lose      func(ctx context.Context, b sandbox.Config) error
+	}{
+		{"stopped", false, func(ctx context.Context, b sandbox.Config) error { return sandbox.Run(ctx, b.Instance, nil, "down") }},
+		{"killed", true, func(ctx context.Context, b sandbox.Config) error {
+			pid, err := os.ReadFile(filepath.Join(b.Root, "run", "asterisk", "asterisk.pid"))
+			if err != nil {
+				return err
+			}
+			p, err := strconv.Atoi(strings.TrimSpace(string(pid)))
+			if err != nil {
+				return err
+			}
+			if err := syscall.Kill(p, syscall.SIGKILL); err != nil {
+				return err
+			}
+			return sandbox.Run(ctx, b.Instance, nil, "down") // unmounts what the chroot had
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { nodeLost(t, tt.endedAway, tt.lose) })
+	}
+}
+
+func nodeLost(t *testing.T, endedAway bool, lose func(ctx context.Context, b sandbox.Config) error) {
 	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}})
 	h1, h2 := tn.handset(t, "1001"), tn.handset(t, "1002")
 	tn.login(t, "1001")
@@ -278,15 +310,15 @@ func TestNodesNodeLost(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := sandbox.Run(ctx, tn.node["b"].Instance, nil, "down"); err != nil {
+	if err := lose(ctx, tn.node["b"]); err != nil {
 		t.Fatal(err)
 	}
 
-	// b's talking call and b's waiting caller end in the journal, failed, ended away.
+	// b's talking call and b's waiting caller end in the journal, failed.
 	for _, n := range []string{onB, waitB} {
 		_, leg := waitLegEnded(t, tn.d, n)
-		if leg.End != hotline.LegFailed || !leg.EndedAway {
-			t.Errorf("caller %s on the lost node: leg ended %q (ended away %v), want failed, ended away", n, leg.End, leg.EndedAway)
+		if leg.End != hotline.LegFailed || leg.EndedAway != endedAway {
+			t.Errorf("caller %s on the lost node: leg ended %q (ended away %v), want failed (ended away %v)", n, leg.End, leg.EndedAway, endedAway)
 		}
 	}
 	// The operator of b's call is not left busy: it takes the caller waiting on a.
@@ -315,12 +347,13 @@ func TestNodesNodeLost(t *testing.T) {
 	_ = c5.Hangup(within(t, 5*time.Second))
 	_ = cWaitA.Hangup(within(t, 5*time.Second))
 	if st, err := tn.d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
+		available := 0
 		for _, o := range st.Operators {
-			if o.Presence != hotline.PresenceAvailable {
-				return false
+			if o.Extension != "" && o.Presence == hotline.PresenceAvailable {
+				available++
 			}
 		}
-		return len(st.Operators) == 2
+		return available == 2
 	}); err != nil {
 		t.Errorf("an operator is left busy after node b's loss: %v (%+v)", err, st.Operators)
 	}
