@@ -314,3 +314,46 @@ func TestNodesPumpBlip(t *testing.T) {
 		t.Fatalf("inventory after b's blip %q, want both", got)
 	}
 }
+
+// nopTelephony takes every request and does nothing: what is left is the layer's own cost.
+type nopTelephony struct{}
+
+func (nopTelephony) Do(context.Context, switchboard.Op) error { return nil }
+
+// The layer's cost per request, on a call's requests as the switchboard issues them (answer,
+// greeting, music, an operator rung, the bridge, its recording, hang-ups): routing only.
+func BenchmarkNodesCall(b *testing.B) {
+	a, bn := newFakeNode(), newFakeNode()
+	ns, err := NewNodes([]Node{{Name: "a", Conn: a, Telephony: nopTelephony{}, Operators: "PJSIP/{extension}@kamailio"},
+		{Name: "b", Conn: bn, Telephony: nopTelephony{}, Operators: "PJSIP/{extension}@kamailio"}}, 0, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ns.setUp(0, true)
+	ns.setUp(1, true)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		c := fmt.Sprint("c", i)
+		ns.own(c, i%2) // its StasisStart
+		for _, op := range []switchboard.Op{
+			switchboard.Answer{Channel: c},
+			switchboard.Play{Channel: c, Playback: c + "-greeting"},
+			switchboard.StartMOH{Channel: c},
+			switchboard.Originate{Channel: c + "-op1", Endpoint: "PJSIP/1001", Originator: c},
+			switchboard.StopMOH{Channel: c},
+			switchboard.CreateBridge{Bridge: c + "-bridge2"},
+			switchboard.AddToBridge{Bridge: c + "-bridge2", Channels: []string{c, c + "-op1"}},
+			switchboard.RecordBridge{Bridge: c + "-bridge2"},
+			switchboard.Hangup{Channel: c + "-op1"},
+			switchboard.DestroyBridge{Bridge: c + "-bridge2"},
+		} {
+			if err := ns.Do(ctx, op); err != nil {
+				b.Fatal(err)
+			}
+		}
+		ns.forget(c) // their ChannelDestroyed
+		ns.forget(c + "-op1")
+		ns.forget(c + "-greeting")
+	}
+}
