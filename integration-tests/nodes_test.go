@@ -358,3 +358,32 @@ func nodeLost(t *testing.T, endedAway bool, lose func(ctx context.Context, b san
 		t.Errorf("an operator is left busy after node b's loss: %v (%+v)", err, st.Operators)
 	}
 }
+
+// Presence without AMI: an operator logged in whose handset is not registered with Kamailio counts
+// as available; ringing it fails at once (Kamailio's 404), the offer counts as missed and the
+// caller goes to the next operator.
+func TestNodesUnregisteredHandset(t *testing.T) {
+	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}})
+	h2 := tn.handset(t, "1002")
+	tn.login(t, "1001") // no handset registered: idle longest, offered first
+	if _, err := tn.d.WaitStatus(5*time.Second, func(st switchboard.Status) bool {
+		return hotlinetest.Presence(st, "1001") == hotline.PresenceAvailable
+	}); err != nil {
+		t.Fatalf("1001 with no handset registered is not available: %v", err)
+	}
+	time.Sleep(50 * time.Millisecond) // 1002 logs in after: 1001 has idled longer
+	tn.login(t, "1002")
+	const number = "+79006660001"
+	c := tn.call(t, number)
+	operatorTakes(t, h2, c, number)
+	st, err := tn.d.WaitStatus(5*time.Second, func(st switchboard.Status) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range st.Operators {
+		if o.Extension == "1001" && o.Missed != 1 {
+			t.Errorf("1001 (not registered) missed %d offers, want 1: it was rung first and failed", o.Missed)
+		}
+	}
+	_ = c.Hangup(within(t, 5*time.Second))
+}
