@@ -329,7 +329,7 @@ func (ns *Nodes) Pump(ctx context.Context, sb Deliverer) error {
 		}()
 	}
 	p := &nodePump{ns: ns, sb: sb, dedup: make([]dedup, len(ns.nodes)), lostTimer: make([]*time.Timer, len(ns.nodes)),
-		lost: make(chan int, len(ns.nodes)), downSince: make([]bool, len(ns.nodes))}
+		lost: make(chan int, len(ns.nodes)), downSince: make([]bool, len(ns.nodes)), orphans: make([]map[string]bool, len(ns.nodes))}
 	start := time.NewTimer(ns.lostAfter) // the first inventory waits for every node, this long at most
 	defer start.Stop()
 	defer func() {
@@ -355,6 +355,7 @@ func (ns *Nodes) Pump(ctx context.Context, sb Deliverer) error {
 				continue // back meanwhile
 			}
 			p.downSince[i] = false
+			p.markLost(i)
 			ns.log.Error("asterisk node lost: its calls end", "node", ns.nodes[i].Name, "after", ns.lostAfter)
 			if err := p.resync(ctx, "node "+ns.nodes[i].Name+" lost"); err != nil {
 				return err
@@ -414,9 +415,13 @@ type nodePump struct {
 	lostTimer []*time.Timer
 	lost      chan int
 	downSince []bool // cut off and not yet given up
-	listed    bool   // the switchboard has had an inventory
-	startOver bool   // the wait for every node at start is over
-	connected bool   // the switchboard was told the nodes are there (an inventory since the last Disconnected)
+	// orphans: what a lost node held when it was given up. The switchboard has ended those calls; a
+	// node that was only cut off (a partition) still has them when it is back, and they are hung
+	// up then, not left ringing or on hold with nobody to end them.
+	orphans   []map[string]bool
+	listed    bool // the switchboard has had an inventory
+	startOver bool // the wait for every node at start is over
+	connected bool // the switchboard was told the nodes are there (an inventory since the last Disconnected)
 }
 
 func (p *nodePump) anyUp() bool {
@@ -552,10 +557,14 @@ func (p *nodePump) resync(ctx context.Context, why string) error {
 			// Not answering its listing is not being up: its calls end with the others'.
 			ns.log.Error("asterisk node not listed: counted as lost", "node", n.Name, "err", err)
 			ns.setUp(i, false)
-			p.downSince[i] = true
+			p.markLost(i)
 			continue
 		}
 		app := n.Conn.Application()
+		if orphans := p.orphans[i]; orphans != nil {
+			p.orphans[i] = nil
+			chans, bridges = p.endOrphans(ctx, i, orphans, chans, bridges)
+		}
 		for _, c := range chans {
 			ns.own(c.ID, i)
 			inv.Channels = append(inv.Channels, c.ID)
@@ -577,4 +586,52 @@ func (p *nodePump) resync(ctx context.Context, why string) error {
 	p.listed, p.connected = true, true
 	ns.log.Info("asterisk nodes listed", "why", why, "channels", len(inv.Channels), "bridges", len(inv.Bridges))
 	return p.deliver(ctx, inv)
+}
+
+// markLost notes what node i holds as it is given up (orphans).
+func (p *nodePump) markLost(i int) {
+	ns := p.ns
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	held := p.orphans[i]
+	if held == nil {
+		held = map[string]bool{}
+	}
+	for id, j := range ns.owner {
+		if j == i {
+			held[id] = true
+		}
+	}
+	p.orphans[i] = held
+}
+
+// endOrphans hangs up the channels, and takes down the bridges, that node i still holds from
+// before it was lost, and returns the listing without them.
+func (p *nodePump) endOrphans(ctx context.Context, i int, orphans map[string]bool, chans []ariv6.ChannelData,
+	bridges []ariv6.BridgeData) ([]ariv6.ChannelData, []ariv6.BridgeData) {
+	n := p.ns.nodes[i]
+	var keptC []ariv6.ChannelData
+	for _, c := range chans {
+		if !orphans[c.ID] {
+			keptC = append(keptC, c)
+			continue
+		}
+		p.ns.log.Warn("asterisk node back with a call it was given up with: hung up", "node", n.Name, "channel", c.ID)
+		if err := n.Telephony.Do(ctx, switchboard.Hangup{Channel: c.ID, Reason: "normal"}); err != nil && !errors.Is(err, ari.ErrNotFound) {
+			p.ns.log.Warn("hanging up a lost node's channel failed", "node", n.Name, "channel", c.ID, "err", err)
+		}
+		p.ns.forget(c.ID)
+	}
+	var keptB []ariv6.BridgeData
+	for _, b := range bridges {
+		if !orphans[b.ID] {
+			keptB = append(keptB, b)
+			continue
+		}
+		if err := n.Telephony.Do(ctx, switchboard.DestroyBridge{Bridge: b.ID}); err != nil && !errors.Is(err, ari.ErrNotFound) {
+			p.ns.log.Warn("taking down a lost node's bridge failed", "node", n.Name, "bridge", b.ID, "err", err)
+		}
+		p.ns.forget(b.ID)
+	}
+	return keptC, keptB
 }

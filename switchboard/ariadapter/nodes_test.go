@@ -294,6 +294,37 @@ func TestNodesPumpNodeLost(t *testing.T) {
 	}
 }
 
+// A partition: node b is given up but kept running; back, it still holds the call the switchboard
+// ended, which is hung up there and left out of the inventory, while a call b took since is listed.
+func TestNodesPumpPartition(t *testing.T) {
+	ns, a, b := twoNodes(t, 50*time.Millisecond)
+	a.chans, b.chans = []string{"ca"}, []string{"cb"}
+	rec := &feedReader{recorder: &recorder{got: make(chan struct{}, 16)}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = ns.Pump(ctx, rec.recorder) }()
+	a.events <- &ari.Connected{}
+	b.events <- &ari.Connected{}
+	inventoryOf(t, rec.next(t))
+	b.events <- &ari.Disconnected{Err: errors.New("EOF")}
+	rec.next(t) // Disconnected: node b lost
+	if got := inventoryOf(t, rec.next(t)); !slices.Equal(got, []string{"ca"}) {
+		t.Fatalf("inventory after b's loss %q", got)
+	}
+	b.chans = []string{"cb", "cb-new"}
+	b.events <- &ari.Reconnected{}
+	rec.next(t) // Disconnected: node b connected
+	if got := inventoryOf(t, rec.next(t)); !slices.Equal(got, []string{"ca", "cb-new"}) {
+		t.Fatalf("inventory after b's return %q, want the call b was given up with left out", got)
+	}
+	if got := b.took(); !slices.Equal(got, []string{"hangup cb normal"}) {
+		t.Errorf("node b was sent %q, want the old call hung up", got)
+	}
+	if len(a.took()) != 0 {
+		t.Errorf("node a was sent %q", a.took())
+	}
+}
+
 // A node cut off and back before LostAfter loses nothing: no inventory goes out without it.
 func TestNodesPumpBlip(t *testing.T) {
 	ns, a, b := twoNodes(t, time.Hour)
