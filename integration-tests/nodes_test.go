@@ -32,7 +32,7 @@ type twoNodes struct {
 	node map[string]sandbox.Config // by node name: "a", "b"
 }
 
-func startTwoNodes(t *testing.T, ops []hotlinetest.Operator) *twoNodes {
+func startTwoNodes(t testing.TB, ops []hotlinetest.Operator) *twoNodes {
 	t.Helper()
 	first, err := sandbox.Load()
 	if err != nil {
@@ -91,9 +91,9 @@ func startTwoNodes(t *testing.T, ops []hotlinetest.Operator) *twoNodes {
 }
 
 // handset registers ext with Kamailio (which asks no password), answering after 300 ms.
-func (tn *twoNodes) handset(t *testing.T, ext string) *sipphone.Phone {
+func (tn *twoNodes) handset(t testing.TB, ext string) *sipphone.Phone {
 	t.Helper()
-	p, err := sipphone.New(within(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: ext, Password: "unused",
+	p, err := sipphone.New(tbWithin(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: ext, Password: "unused",
 		Tone: hotlinetest.OperatorTone, Detect: []float64{hotlinetest.CallerTone}, AutoAnswer: true, AnswerDelay: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("handset %s at Kamailio: %v", ext, err)
@@ -103,15 +103,15 @@ func (tn *twoNodes) handset(t *testing.T, ext string) *sipphone.Phone {
 }
 
 // call dials the hotline number through Kamailio.
-func (tn *twoNodes) call(t *testing.T, number string) *sipphone.Call {
+func (tn *twoNodes) call(t testing.TB, number string) *sipphone.Call {
 	t.Helper()
-	p, err := sipphone.New(within(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: number,
+	p, err := sipphone.New(tbWithin(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: number,
 		Tone: hotlinetest.CallerTone, Detect: []float64{hotlinetest.OperatorTone}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close() })
-	c, err := p.Dial(within(t, 20*time.Second), "100")
+	c, err := p.Dial(tbWithin(t, 20*time.Second), "100")
 	if err != nil {
 		t.Fatalf("caller %s: %v", number, err)
 	}
@@ -120,11 +120,11 @@ func (tn *twoNodes) call(t *testing.T, number string) *sipphone.Call {
 
 // channelsOf counts, per node, the channels whose caller id is number (the caller's own channel,
 // and the operator's, which shows the caller's number).
-func (tn *twoNodes) channelsOf(t *testing.T, number string) map[string]int {
+func (tn *twoNodes) channelsOf(t testing.TB, number string) map[string]int {
 	t.Helper()
 	got := map[string]int{}
 	for name, s := range tn.node {
-		req, _ := http.NewRequestWithContext(within(t, 5*time.Second), http.MethodGet, s.ARIURL+"/channels", nil)
+		req, _ := http.NewRequestWithContext(tbWithin(t, 5*time.Second), http.MethodGet, s.ARIURL+"/channels", nil)
 		req.SetBasicAuth(s.ARIUser, s.ARIPassword)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -149,7 +149,7 @@ func (tn *twoNodes) channelsOf(t *testing.T, number string) map[string]int {
 
 // nodeOf is the node the caller with number talks on; the call (caller and operator) must be on
 // that node alone.
-func (tn *twoNodes) nodeOf(t *testing.T, number string) string {
+func (tn *twoNodes) nodeOf(t testing.TB, number string) string {
 	t.Helper()
 	got := tn.channelsOf(t, number)
 	for name, n := range got {
@@ -161,13 +161,19 @@ func (tn *twoNodes) nodeOf(t *testing.T, number string) string {
 	return ""
 }
 
-func (tn *twoNodes) login(t *testing.T, exts ...string) {
+func (tn *twoNodes) login(t testing.TB, exts ...string) {
 	t.Helper()
 	for _, ext := range exts {
-		if err := tn.d.API.Login(within(t, 5*time.Second), tn.d.OperatorID(ext)); err != nil {
+		if err := tn.d.API.Login(tbWithin(t, 5*time.Second), tn.d.OperatorID(ext)); err != nil {
 			t.Fatalf("login %s: %v", ext, err)
 		}
 	}
+}
+
+func tbWithin(tb testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	tb.Cleanup(cancel)
+	return ctx
 }
 
 func queueNumbers(st switchboard.Status) []string {
