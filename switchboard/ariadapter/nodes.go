@@ -483,6 +483,12 @@ func (p *nodePump) handle(ctx context.Context, i int, ev ari.Event) error {
 			return nil
 		}
 	case switchboard.StasisStart:
+		if j, ok := ns.nodeFor(m.Channel); ok && j != i {
+			// Asterisk's channel ids are epoch.sequence: nodes started in the same second repeat
+			// them unless each has its own systemname (asterisk.conf), which prefixes them.
+			ns.log.Error("two nodes named a channel alike: give each node its own systemname in asterisk.conf",
+				"channel", m.Channel, "node", n.Name, "also_on", ns.nodes[j].Name)
+		}
 		ns.own(m.Channel, i)
 	case switchboard.ChannelDestroyed:
 		defer ns.forget(m.Channel)
