@@ -393,3 +393,81 @@ func TestNodesUnregisteredHandset(t *testing.T) {
 	}
 	_ = c.Hangup(within(t, 5*time.Second))
 }
+
+// asteriskCPU is the CPU time (user + system) the node's Asterisk has used so far.
+func asteriskCPU(tb testing.TB, s sandbox.Config) time.Duration {
+	tb.Helper()
+	pid, err := os.ReadFile(filepath.Join(s.Root, "run", "asterisk", "asterisk.pid"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stat, err := os.ReadFile(filepath.Join("/proc", strings.TrimSpace(string(pid)), "stat"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// The fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(f) < 13 {
+		tb.Fatalf("asterisk stat: %q", stat)
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		tb.Fatalf("asterisk stat: %q", stat)
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
+// Two nodes behind Kamailio carrying b.N calls in pairs (two operators, a pair dialled back to
+// back, which Kamailio sends one to each node): how the calls divided and each node's Asterisk
+// CPU per call it carried. Each call is put through, talks a second (tones both ways checked by
+// the caller hearing the operator) and the caller hangs up. The CPU figures depend on the
+// machine's other load.
+func BenchmarkNodesCallsPerNode(b *testing.B) {
+	tn := startTwoNodes(b, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}})
+	tn.handset(b, "1001")
+	tn.handset(b, "1002")
+	tn.login(b, "1001", "1002")
+	perNode := map[string]int{}
+	cpu0 := map[string]time.Duration{"a": asteriskCPU(b, tn.node["a"]), "b": asteriskCPU(b, tn.node["b"])}
+	b.ResetTimer()
+	for i := 0; i < b.N; i += 2 {
+		var calls []*sipphone.Call
+		var numbers []string
+		for k := range min(2, b.N-i) {
+			n := fmt.Sprintf("+7900777%04d", i+k)
+			calls = append(calls, tn.call(b, n))
+			numbers = append(numbers, n)
+		}
+		for k, c := range calls {
+			if err := c.WaitTone(tbWithin(b, 20*time.Second), hotlinetest.OperatorTone); err != nil {
+				b.Fatalf("caller %s does not hear an operator: %v", numbers[k], err)
+			}
+			perNode[tn.nodeOf(b, numbers[k])]++
+		}
+		time.Sleep(time.Second)
+		for _, c := range calls {
+			_ = c.Hangup(tbWithin(b, 5*time.Second))
+		}
+		// Both operators free again (after wrap-up) before the next pair.
+		if _, err := tn.d.WaitStatus(20*time.Second, func(st switchboard.Status) bool {
+			free := 0
+			for _, o := range st.Operators {
+				if o.Extension != "" && o.Presence == hotline.PresenceAvailable {
+					free++
+				}
+			}
+			return free == 2 && st.Calls == 0
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	for _, name := range []string{"a", "b"} {
+		cpu := asteriskCPU(b, tn.node[name]) - cpu0[name]
+		b.ReportMetric(float64(perNode[name]), "calls-on-"+name)
+		if perNode[name] > 0 {
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(perNode[name]), "cpu-ms/call-on-"+name)
+		}
+	}
+}
