@@ -50,7 +50,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 // connection could not be set up); another live daemon serving the ARI application is a
 // conflict (hotline.ECONFLICT) unless opt.TakeOver.
 func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) error {
-	log.Info("hotline starting", "ari", cfg.ARI.URL, "ami", cfg.AMI.Addr, "app", cfg.ARI.App, "journal", cfg.Journal.Path)
+	if len(cfg.ARI.Nodes) > 0 {
+		for _, n := range cfg.ARI.Nodes {
+			log.Info("asterisk node", "node", n.Name, "ari", n.URL, "operators", n.Operators)
+		}
+		log.Info("hotline starting", "nodes", len(cfg.ARI.Nodes), "app", cfg.ARI.App, "journal", cfg.Journal.Path)
+	} else {
+		log.Info("hotline starting", "ari", cfg.ARI.URL, "ami", cfg.AMI.Addr, "app", cfg.ARI.App, "journal", cfg.Journal.Path)
+	}
 
 	store, err := journal.Open(ctx, cfg.Journal.Path, journal.Options{Logger: log})
 	if err != nil {
