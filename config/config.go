@@ -93,6 +93,25 @@ type ARI struct {
 	User      string `yaml:"user"`
 	Password  Secret `yaml:"password"`
 	App       string `yaml:"app"` // the Stasis application name in extensions.conf
+	// Nodes, when set, are several Asterisk nodes (behind Kamailio) one switchboard drives with one
+	// queue and one operator pool (docs/scaling.md); URL and Websocket above are then unused. Empty:
+	// one Asterisk at URL, as before.
+	Nodes []ARINode `yaml:"nodes"`
+	// NodeLostAfter is how long a node may be cut off before its calls are ended (0: 3s).
+	NodeLostAfter time.Duration `yaml:"node_lost_after"`
+}
+
+// ARINode is one Asterisk node's ARI.
+type ARINode struct {
+	Name      string `yaml:"name"`      // as logs and docs name it, e.g. "a"
+	URL       string `yaml:"url"`       // REST base, e.g. http://10.0.0.11:8088/ari
+	Websocket string `yaml:"websocket"` // events; derived from URL when empty
+	User      string `yaml:"user"`      // "": ari.user
+	Password  Secret `yaml:"password"`  // "": ari.password
+	// Operators is how this node dials an operator's handset, {extension} replaced, e.g.
+	// PJSIP/{extension}@kamailio when the handsets register with Kamailio. "": PJSIP/<extension>,
+	// the handsets registered with the node itself (and the node's presence counts).
+	Operators string `yaml:"operators"`
 }
 
 // AMI is how to reach Asterisk's manager interface.
@@ -365,6 +384,18 @@ func LoadWith(path string, o Options) (Config, error) {
 	c.applyEnv(getenv, &ps)
 	if c.ARI.Websocket == "" {
 		c.ARI.Websocket = websocketFor(c.ARI.URL)
+	}
+	for i := range c.ARI.Nodes {
+		n := &c.ARI.Nodes[i]
+		if n.Websocket == "" {
+			n.Websocket = websocketFor(n.URL)
+		}
+		if n.User == "" {
+			n.User = c.ARI.User
+		}
+		if n.Password == "" {
+			n.Password = c.ARI.Password
+		}
 	}
 	if fileOK {
 		// A key the file got wrong is reported once, for what the file says.
@@ -766,8 +797,25 @@ func (c Config) validate(ps *problems) {
 	if c.Informing.Ring < 5*time.Second || c.Informing.Ring > 5*time.Minute {
 		bad("informing.ring", "between 5s and 5m: %s", c.Informing.Ring)
 	}
-	for _, k := range []struct{ key, raw string }{{"ari.url", c.ARI.URL}, {"ari.websocket", c.ARI.Websocket}} {
+	urls := []struct{ key, raw string }{{"ari.url", c.ARI.URL}, {"ari.websocket", c.ARI.Websocket}}
+	names := map[string]bool{}
+	for i, n := range c.ARI.Nodes {
+		key := fmt.Sprintf("ari.nodes[%d]", i)
+		urls = append(urls, struct{ key, raw string }{key + ".url", n.URL}, struct{ key, raw string }{key + ".websocket", n.Websocket})
+		if n.Name == "" || strings.ContainsAny(n.Name, " ,/") || names[n.Name] {
+			bad(key+".name", "a single word, one per node: %q", n.Name)
+		}
+		names[n.Name] = true
+		if n.Operators != "" && !strings.Contains(n.Operators, "{extension}") {
+			bad(key+".operators", "must hold {extension}, e.g. PJSIP/{extension}@kamailio: %q", n.Operators)
+		}
+	}
+	if c.ARI.NodeLostAfter < 0 || c.ARI.NodeLostAfter > time.Minute {
+		bad("ari.node_lost_after", "between 0 and 1m: %v", c.ARI.NodeLostAfter)
+	}
+	for _, k := range urls {
 		key, raw := k.key, k.raw
+		kind := key[strings.LastIndexByte(key, '.')+1:]
 		shown := redactURL(raw)
 		u, err := url.Parse(raw)
 		if (err != nil && shown != raw) || (err == nil && u.User != nil) {
@@ -780,8 +828,8 @@ func (c Config) validate(ps *problems) {
 			bad(key, "not a URL with a host: %q", shown)
 			continue
 		}
-		allowed := map[string]bool{"ari.url": u.Scheme == "http" || u.Scheme == "https", "ari.websocket": u.Scheme == "ws" || u.Scheme == "wss"}
-		if !allowed[key] {
+		allowed := map[string]bool{"url": u.Scheme == "http" || u.Scheme == "https", "websocket": u.Scheme == "ws" || u.Scheme == "wss"}
+		if !allowed[kind] {
 			bad(key, "unexpected scheme %q in %q", u.Scheme, shown)
 		}
 	}

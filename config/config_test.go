@@ -65,6 +65,14 @@ func TestLoadRejects(t *testing.T) {
 		{"ari url", "ari:\n  url: 127.0.0.1:8088\n", nil, []string{"ari.url"}},
 		{"priority number", "calls:\n  priority_numbers: ['+7900', 'abc']\n", nil, []string{"priority_numbers[1]"}},
 		{"app with comma", "ari:\n  app: hot,line\n", nil, []string{"ari.app"}},
+		{"node without a name", "ari:\n  nodes:\n    - url: http://127.0.0.1:8088/ari\n", nil, []string{"ari.nodes[0].name"}},
+		{"nodes with one name", "ari:\n  nodes:\n    - {name: a, url: http://127.0.0.1:8088/ari}\n    - {name: a, url: http://127.0.0.2:8088/ari}\n", nil,
+			[]string{"ari.nodes[1].name"}},
+		{"node url", "ari:\n  nodes:\n    - {name: a, url: 'ftp://x/ari'}\n", nil, []string{"ari.nodes[0].url"}},
+		{"node url with a password", "ari:\n  nodes:\n    - {name: a, url: 'http://u:p@x/ari'}\n", nil, []string{"ari.nodes[0].url", "ari.password"}},
+		{"node operators without the extension", "ari:\n  nodes:\n    - {name: a, url: 'http://x/ari', operators: 'PJSIP/1001@kamailio'}\n", nil,
+			[]string{"ari.nodes[0].operators"}},
+		{"node lost after", "ari:\n  node_lost_after: 2h\n", nil, []string{"ari.node_lost_after"}},
 		{"queue_log queue forging a line", "export:\n  queue_log_queue: \"hot|line\"\n", nil, []string{"export.queue_log_queue", "'|'"}},
 		{"queue_log queue empty", "export:\n  queue_log_queue: \"\"\n", nil, []string{"export.queue_log_queue", "empty"}},
 		{"queue_log file is the journal", "journal:\n  path: /var/lib/hotline/hotline.db\nexport:\n  queue_log_file: /var/lib/hotline/hotline.db\n", nil,
@@ -92,6 +100,23 @@ func TestLoadRejects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Nodes take the websocket from their URL and the credentials from ari's when they name none.
+func TestLoadNodes(t *testing.T) {
+	c, err := Load(writeFile(t, "ari:\n  nodes:\n    - {name: a, url: 'http://127.0.0.1:8088/ari', operators: 'PJSIP/{extension}@kamailio'}\n"+
+		"    - {name: b, url: 'https://10.0.0.2/ari', user: other, password: p2}\n"), env(secrets))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ARINode{
+		{Name: "a", URL: "http://127.0.0.1:8088/ari", Websocket: "ws://127.0.0.1:8088/ari/events", User: "hotline", Password: "ari-secret",
+			Operators: "PJSIP/{extension}@kamailio"},
+		{Name: "b", URL: "https://10.0.0.2/ari", Websocket: "wss://10.0.0.2/ari/events", User: "other", Password: "p2"},
+	}
+	if !reflect.DeepEqual(c.ARI.Nodes, want) {
+		t.Errorf("nodes\n %+v\nwant\n %+v", c.ARI.Nodes, want)
 	}
 }
 

@@ -12,12 +12,12 @@ import (
 	"net/http/pprof"
 	"os"
 	"path"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/ami"
-	"github.com/hotline-dev/hotline/ari"
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/control"
 	"github.com/hotline-dev/hotline/journal"
@@ -56,7 +56,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 // connection could not be set up); another live daemon serving the ARI application is a
 // conflict (hotline.ECONFLICT) unless opt.TakeOver.
 func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) error {
-	log.Info("hotline starting", "ari", cfg.ARI.URL, "ami", cfg.AMI.Addr, "app", cfg.ARI.App, "journal", cfg.Journal.Path)
+	if len(cfg.ARI.Nodes) > 0 {
+		for _, n := range cfg.ARI.Nodes {
+			log.Info("asterisk node", "node", n.Name, "ari", n.URL, "operators", n.Operators)
+		}
+		log.Info("hotline starting", "nodes", len(cfg.ARI.Nodes), "app", cfg.ARI.App, "journal", cfg.Journal.Path)
+	} else {
+		log.Info("hotline starting", "ari", cfg.ARI.URL, "ami", cfg.AMI.Addr, "app", cfg.ARI.App, "journal", cfg.Journal.Path)
+	}
 
 	store, err := journal.Open(ctx, cfg.Journal.Path, journal.Options{Logger: log})
 	if err != nil {
@@ -109,28 +116,12 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		opt.TakeOver = true
 	}
 
-	var lease *ariadapter.Leaser // set below, once the journal's identity is known
-	conn, err := ari.New(ari.Config{
-		URL: cfg.ARI.URL, WebsocketURL: cfg.ARI.Websocket,
-		Username: cfg.ARI.User, Password: cfg.ARI.Password.Reveal(), Application: cfg.ARI.App,
-		Logger: log,
-		// A reconnection registers the application again, taking it from whoever has it: not
-		// if, while this daemon was cut off, its lease went stale and another daemon took it.
-		Redial: func(ctx context.Context) error {
-			if lease == nil {
-				return nil
-			}
-			if err := lease.Still(ctx); err != nil {
-				if _, held := ariadapter.IsHeld(err); held {
-					return err
-				}
-			}
-			return nil // Asterisk not answering: the dial fails and backs off as usual
-		},
-	})
+	// One link per Asterisk node (ari.nodes), or the one Asterisk at ari.url.
+	links, err := dialLinks(cfg, log)
 	if err != nil {
-		return hotline.Wrapf(hotline.EINVALID, err, "ari: %v", err)
+		return err
 	}
+	conn := links[0].conn // what is not per node: stored recordings, softphones, the ARI metrics
 	// The spool is opened (and locked) before the lease is looked at: a second `hotline serve` on
 	// this journal fails here, and never writes or gives back the running daemon's lease.
 	// Every write the switchboard asks of the journal is on disk here first, until SQLite has it.
@@ -155,32 +146,52 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		return fmt.Errorf("the journal's identity: %w", err)
 	}
 	host, _ := os.Hostname()
-	lease = &ariadapter.Leaser{Conn: conn, App: cfg.ARI.App, Self: ariadapter.Lease{Holder: id, Host: host, PID: os.Getpid()}, Log: log}
 	var replaced atomic.Bool
+	for _, l := range links {
+		l.lease.Store(&ariadapter.Leaser{Conn: l.conn, App: cfg.ARI.App, Self: ariadapter.Lease{Holder: id, Host: host, PID: os.Getpid()}, Log: l.log})
+	}
 	defer func() {
 		if replaced.Load() {
 			return // the lease is the other daemon's now
 		}
 		// Given back, so that another daemon may start at once (a kill -9 leaves it to go
 		// stale). Release leaves alone a lease that is not this run's.
-		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
-		defer rcancel()
-		if err := lease.Release(rctx); err != nil {
-			log.Warn("the ARI application's lease was not given back: another daemon can take it once it is stale",
-				"app", cfg.ARI.App, "after", ariadapter.LeaseStale, "err", err)
+		for _, l := range links {
+			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+			if err := l.lease.Load().Release(rctx); err != nil {
+				l.log.Warn("the ARI application's lease was not given back: another daemon can take it once it is stale",
+					"app", cfg.ARI.App, "after", ariadapter.LeaseStale, "err", err)
+			}
+			rcancel()
 		}
 	}()
 	// Asterisk answering at start is the common case: a refusal then comes before anything else
 	// starts. Otherwise the lease is taken in the background, as soon as Asterisk answers.
-	actx, acancel := context.WithTimeout(ctx, 5*time.Second)
-	err = lease.Acquire(actx, opt.TakeOver)
-	acancel()
-	leased := err == nil
-	if held, ok := ariadapter.IsHeld(err); ok {
-		return refused(held)
+	for _, l := range links {
+		actx, acancel := context.WithTimeout(ctx, 5*time.Second)
+		err = l.lease.Load().Acquire(actx, opt.TakeOver)
+		acancel()
+		l.leased = err == nil
+		if held, ok := ariadapter.IsHeld(err); ok {
+			return refused(held)
+		}
+		if err != nil {
+			l.log.Warn("asterisk not reachable to check who serves the ARI application; retrying before connecting", "app", cfg.ARI.App, "err", err)
+		}
 	}
+	// Conversations are recorded with MixMonitor on the operator's channel (over AMI), which keeps
+	// each bridge 2-party; while AMI is down, in the bridge over ARI. With several nodes there is
+	// no AMI (docs/scaling.md): the bridge is recorded.
+	recorder := &amiadapter.Recorder{Dir: func(ctx context.Context) (string, error) {
+		spool, err := conn.GlobalVariable(ctx, "ASTSPOOLDIR")
+		if err != nil || spool == "" {
+			return "", fmt.Errorf("asterisk's spool directory (ASTSPOOLDIR): %q, %w", spool, err)
+		}
+		return path.Join(spool, "recording"), nil // ast_config_AST_RECORDING_DIR: ARI's stored recordings
+	}}
+	tel, nodes, err := telephonyOf(cfg, links, recorder, log)
 	if err != nil {
-		log.Warn("asterisk not reachable to check who serves the ARI application; retrying before connecting", "app", cfg.ARI.App, "err", err)
+		return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
 	}
 
 	sbCfg, err := callRules(cfg.Calls, store.PhoneRegion()) // numbers are read as the journal stores them
@@ -190,16 +201,6 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	sbCfg.InformDial, sbCfg.InformRing = cfg.Informing.Dial, cfg.Informing.Ring
 	jr := journaladapter.Journal{Store: store, DelayedAnswers: journal.DelayedAnswerRule{
 		ToCaseOwner: cfg.Calls.DelayedAnswerOwner != "administrators", Due: cfg.Calls.DelayedAnswerDue}}
-	// Conversations are recorded with MixMonitor on the caller's channel (over AMI), which keeps
-	// each bridge 2-party; while AMI is down, in the bridge over ARI.
-	recorder := &amiadapter.Recorder{Dir: func(ctx context.Context) (string, error) {
-		spool, err := conn.GlobalVariable(ctx, "ASTSPOOLDIR")
-		if err != nil || spool == "" {
-			return "", fmt.Errorf("asterisk's spool directory (ASTSPOOLDIR): %q, %w", spool, err)
-		}
-		return path.Join(spool, "recording"), nil // ast_config_AST_RECORDING_DIR: ARI's stored recordings
-	}}
-	tel := ariadapter.Telephony{Conn: conn, Recorder: recorder, Log: log}
 	sb, err := switchboard.New(sbCfg, tel, jr, switchboard.SystemClock{}, log)
 	if err != nil {
 		return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
@@ -333,45 +334,57 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	connCtx, stopConn := context.WithCancel(runCtx)
 	defer stopConn()
 	refusal := make(chan error, 1)
-	keeping := make(chan struct{})
-	go func() {
-		defer close(keeping)
-		if !leased {
-			if err := acquire(connCtx, lease, opt.TakeOver, log); err != nil {
-				if _, ok := ariadapter.IsHeld(err); ok {
-					refusal <- err
-					stop()
-				}
-				return
-			}
-		}
-		lost := func(err error) {
-			// Another daemon took the application while this one was cut off from Asterisk: as
-			// for ApplicationReplaced, this one stops acting on Asterisk rather than take it back.
-			replaced.Store(true)
-			_ = sb.Deliver(runCtx, switchboard.Replaced{})
-			stopConn()
-			log.Error("ari application served by another hotline serve since this one was cut off: this hotline serve no longer connects to Asterisk",
-				"app", cfg.ARI.App, "err", err)
-		}
+	var keeping sync.WaitGroup
+	for _, l := range links {
+		keeping.Add(1)
 		go func() {
-			err := conn.Run(connCtx)
-			if _, held := ariadapter.IsHeld(err); held {
-				lost(err)
-				return
+			defer keeping.Done()
+			lease := l.lease.Load()
+			if !l.leased {
+				if err := acquire(connCtx, lease, opt.TakeOver, l.log); err != nil {
+					if _, ok := ariadapter.IsHeld(err); ok {
+						select {
+						case refusal <- err:
+						default:
+						}
+						stop()
+					}
+					return
+				}
 			}
-			if err != nil && connCtx.Err() == nil {
-				log.Error("ari connection ended", "err", err)
+			lost := func(err error) {
+				// Another daemon took the application while this one was cut off from Asterisk: as
+				// for ApplicationReplaced, this one stops acting on Asterisk rather than take it back.
+				replaced.Store(true)
+				_ = sb.Deliver(runCtx, switchboard.Replaced{})
+				stopConn()
+				l.log.Error("ari application served by another hotline serve since this one was cut off: this hotline serve no longer connects to Asterisk",
+					"app", cfg.ARI.App, "err", err)
+			}
+			go func() {
+				err := l.conn.Run(connCtx)
+				if _, held := ariadapter.IsHeld(err); held {
+					lost(err)
+					return
+				}
+				if err != nil && connCtx.Err() == nil {
+					l.log.Error("ari connection ended", "err", err)
+				}
+			}()
+			if err := lease.Keep(connCtx); err != nil {
+				if _, held := ariadapter.IsHeld(err); held {
+					lost(err)
+				}
 			}
 		}()
-		if err := lease.Keep(connCtx); err != nil {
-			if _, held := ariadapter.IsHeld(err); held {
-				lost(err)
-			}
-		}
-	}()
+	}
 	go func() {
-		err := ariadapter.Pump(runCtx, conn, sb, log)
+		var err error
+		if nodes != nil {
+			err = nodes.Pump(runCtx, sb)
+		} else {
+			err = ariadapter.Pump(runCtx, conn, sb, log)
+		}
 		switch {
 		case errors.Is(err, ariadapter.ErrReplaced):
 			// Reconnecting would take the application back from the other client, and it from
@@ -388,7 +401,11 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 
 	// AMI adds handsets' registration and qualify results (the same news ARI gives, from Asterisk's
 	// other side: either alone keeps presence right) and re-lists device states after a gap.
-	go runAMI(runCtx, cfg.AMI, sb, recorder, log)
+	// With several nodes the handsets register with Kamailio: no node's AMI knows them, and a
+	// logged-in operator counts as reachable until a ring fails (docs/scaling.md).
+	if nodes == nil {
+		go runAMI(runCtx, cfg.AMI, sb, recorder, log)
+	}
 	// Recordings older than calls.recording_retention are deleted, and the journal says so.
 	go runRetention(runCtx, store, conn, cfg.Calls.RecordingRetention, log)
 	// The queue_log, appended as the events settle (export.queue_log_file).
@@ -407,7 +424,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	}()
 	err = sb.Run(runCtx)
 	stopConn()
-	<-keeping // no renewal after the lease is given back
+	keeping.Wait() // no renewal after the lease is given back
 	select {
 	case r := <-refusal:
 		held, _ := ariadapter.IsHeld(r)

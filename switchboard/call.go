@@ -711,7 +711,9 @@ func (s *Switchboard) onInventory(m Inventory) {
 			continue
 		}
 		s.callLog(c).Warn("channel gone while disconnected")
-		c.leg.End = hotline.LegFailed
+		// Ended away: Asterisk (or, with several nodes, the caller's node) was lost, and when the
+		// channel went is not known.
+		c.leg.End, c.leg.EndedAway = hotline.LegFailed, true
 		s.endCall(c, hotline.LegFailed)
 	}
 	for ch, o := range s.offers {

@@ -71,17 +71,22 @@ func Load() (Config, error) {
 			}
 		}
 	}
-	c := Config{
+	c := fromEnv(env)
+	if c.ARIURL == "" || c.AMIAddr == "" || c.SIPAddr == "" {
+		return Config{}, errors.New("sandbox: settings incomplete: need HOTLINE_ARI_URL, HOTLINE_AMI_ADDR and HOTLINE_SIP_ADDR (see 'asterisk-conf/sandbox env')")
+	}
+	return c, nil
+}
+
+// fromEnv reads the settings `asterisk-conf/sandbox env` prints.
+func fromEnv(env map[string]string) Config {
+	return Config{
 		ARIURL: env["HOTLINE_ARI_URL"], ARIWebsocket: env["HOTLINE_ARI_WS"],
 		ARIUser: env["HOTLINE_ARI_USER"], ARIPassword: env["HOTLINE_ARI_PASSWORD"], ARIApp: env["HOTLINE_ARI_APP"],
 		AMIAddr: env["HOTLINE_AMI_ADDR"], AMIUser: env["HOTLINE_AMI_USER"], AMIPassword: env["HOTLINE_AMI_PASSWORD"],
 		SIPAddr: env["HOTLINE_SIP_ADDR"], HandsetPassword: env["HOTLINE_HANDSET_PASSWORD"], Root: env["HOTLINE_SANDBOX_ROOT"],
 		Instance: env["HOTLINE_SANDBOX_INSTANCE"],
 	}
-	if c.ARIURL == "" || c.AMIAddr == "" || c.SIPAddr == "" {
-		return Config{}, errors.New("sandbox: settings incomplete: need HOTLINE_ARI_URL, HOTLINE_AMI_ADDR and HOTLINE_SIP_ADDR (see 'asterisk-conf/sandbox env')")
-	}
-	return c, nil
 }
 
 // Script returns the path of asterisk-conf/sandbox, found from the working directory upwards.

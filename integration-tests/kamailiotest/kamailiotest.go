@@ -1,0 +1,182 @@
+// Package kamailiotest starts a real Kamailio (Debian's kamailio package) for integration tests,
+// with hotline's configuration (asterisk-conf/kamailio/kamailio.cfg): on a loopback address, with
+// its own runtime directory, the dispatcher over the given Asterisk nodes, stopped when the test
+// ends. A missing kamailio binary fails the test: it is never skipped.
+package kamailiotest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline/integration-tests/sandbox"
+)
+
+// Kamailio is one running Kamailio.
+type Kamailio struct {
+	Addr    string // its SIP UDP address, IP:PORT
+	LogPath string
+	cmd     *exec.Cmd
+	done    chan error
+}
+
+// Binary is where the kamailio program is looked for: $KAMAILIO, /usr/sbin/kamailio, then PATH.
+func Binary() (string, error) {
+	for _, p := range []string{os.Getenv("KAMAILIO"), "/usr/sbin/kamailio"} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath("kamailio")
+	if err != nil {
+		return "", errors.New("kamailiotest: no kamailio binary (apt-get install kamailio; or set KAMAILIO)")
+	}
+	return p, nil
+}
+
+// Config writes kamailio.cfg for addr (IP:PORT on loopback) and nodes (their SIP IP:PORT) into dir
+// and returns its path.
+func Config(dir, addr string, nodes []string) (string, error) {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil || !ap.Addr().IsLoopback() {
+		return "", fmt.Errorf("kamailiotest: %q is not a loopback IP:PORT", addr)
+	}
+	script, err := sandbox.Script()
+	if err != nil {
+		return "", err
+	}
+	tmpl, err := os.ReadFile(filepath.Join(filepath.Dir(script), "kamailio", "kamailio.cfg"))
+	if err != nil {
+		return "", fmt.Errorf("kamailiotest: %w", err)
+	}
+	var list strings.Builder
+	for _, n := range nodes {
+		fmt.Fprintf(&list, "1 sip:%s\n", n)
+	}
+	listPath := filepath.Join(dir, "dispatcher.list")
+	if err := os.WriteFile(listPath, []byte(list.String()), 0o644); err != nil {
+		return "", fmt.Errorf("kamailiotest: %w", err)
+	}
+	cfg := strings.NewReplacer("KAMAILIO_LISTEN", "udp:"+addr, "KAMAILIO_LIST", listPath, "KAMAILIO_RUNDIR", dir).Replace(string(tmpl))
+	cfgPath := filepath.Join(dir, "kamailio.cfg")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		return "", fmt.Errorf("kamailiotest: %w", err)
+	}
+	return cfgPath, nil
+}
+
+// Start runs Kamailio on addr in front of nodes until the test ends, and waits until it answers
+// OPTIONS.
+func Start(tb testing.TB, addr string, nodes []string) *Kamailio {
+	tb.Helper()
+	bin, err := Binary()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := tb.TempDir()
+	cfg, err := Config(dir, addr, nodes)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	logPath := filepath.Join(dir, "kamailio.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// -DD: in the foreground, its children too; -E: log to stderr (the file); -Y: runtime dir.
+	cmd := exec.Command(bin, "-f", cfg, "-DD", "-E", "-Y", dir, "-P", filepath.Join(dir, "kamailio.pid"), "-m", "32", "-M", "8")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		tb.Fatalf("kamailiotest: start %s: %v", bin, err)
+	}
+	k := &Kamailio{Addr: addr, LogPath: logPath, cmd: cmd, done: make(chan error, 1)}
+	go func() { k.done <- cmd.Wait(); logf.Close() }()
+	tb.Cleanup(func() {
+		k.Stop()
+		if tb.Failed() {
+			if b, err := os.ReadFile(logPath); err == nil {
+				tb.Logf("kamailio log:\n%s", b)
+			}
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := k.waitReady(ctx); err != nil {
+		b, _ := os.ReadFile(logPath)
+		tb.Fatalf("kamailiotest: %v\n%s", err, b)
+	}
+	return k
+}
+
+// Stop ends Kamailio (its whole process group: the main process and its children).
+func (k *Kamailio) Stop() {
+	if k.cmd.Process == nil {
+		return
+	}
+	_ = syscall.Kill(-k.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-k.done:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-k.cmd.Process.Pid, syscall.SIGKILL)
+		<-k.done
+	}
+	k.done <- nil // a second Stop returns at once
+}
+
+// waitReady sends OPTIONS until Kamailio answers 200.
+func (k *Kamailio) waitReady(ctx context.Context) error {
+	for {
+		select {
+		case err := <-k.done:
+			k.done <- err
+			return fmt.Errorf("kamailio exited: %v", err)
+		default:
+		}
+		if err := ping(ctx, k.Addr); err == nil {
+			return nil
+		} else if ctx.Err() != nil {
+			return fmt.Errorf("kamailio does not answer OPTIONS at %s: %w", k.Addr, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func ping(ctx context.Context, addr string) error {
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	local := c.LocalAddr().String()
+	req := "OPTIONS sip:" + addr + " SIP/2.0\r\n" +
+		"Via: SIP/2.0/UDP " + local + ";branch=z9hG4bK" + fmt.Sprint(time.Now().UnixNano()) + "\r\n" +
+		"Max-Forwards: 70\r\nFrom: <sip:probe@" + local + ">;tag=probe\r\nTo: <sip:" + addr + ">\r\n" +
+		"Call-ID: probe-" + fmt.Sprint(time.Now().UnixNano()) + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+	if _, err := c.Write([]byte(req)); err != nil {
+		return err
+	}
+	_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	buf := make([]byte, 2048)
+	n, err := c.Read(buf)
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(string(buf[:n]), "SIP/2.0 200") {
+		return fmt.Errorf("answered %q", strings.SplitN(string(buf[:n]), "\r\n", 2)[0])
+	}
+	return nil
+}

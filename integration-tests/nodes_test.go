@@ -1,0 +1,473 @@
+package integrationtests
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/config"
+	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
+	"github.com/hotline-dev/hotline/integration-tests/kamailiotest"
+	"github.com/hotline-dev/hotline/integration-tests/sandbox"
+	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/switchboard"
+)
+
+// Several Asterisk nodes behind Kamailio (docs/scaling.md): the test's own sandbox instance is
+// node a, the next instance (HOTLINE_NODES_SECOND_INSTANCE to choose another) node b; both are
+// (re)started here as nodes behind a real Kamailio on 127.0.0.(100+instance), and b is stopped
+// when the test ends.
+type twoNodes struct {
+	d    *hotlinetest.Daemon
+	kam  *kamailiotest.Kamailio
+	node map[string]sandbox.Config // by node name: "a", "b"
+}
+
+func startTwoNodes(t testing.TB, ops []hotlinetest.Operator) *twoNodes {
+	t.Helper()
+	first, err := sandbox.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(first.Instance)
+	if err != nil {
+		t.Fatalf("the sandbox instance is unknown (%q): run with HOTLINE_SANDBOX_INSTANCE set", first.Instance)
+	}
+	second := os.Getenv("HOTLINE_NODES_SECOND_INSTANCE")
+	if second == "" {
+		second = strconv.Itoa(n + 1)
+	}
+	kamAddr := fmt.Sprintf("127.0.0.%d:5060", 100+n)
+	asNode := []string{"HOTLINE_SANDBOX_KAMAILIO=" + kamAddr}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := sandbox.Run(ctx, first.Instance, asNode, "restart"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sandbox.Run(ctx, second, nil, "down"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sandbox.Run(ctx, second, asNode, "up"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := sandbox.Run(ctx, second, nil, "down"); err != nil {
+			t.Error(err)
+		}
+		// The instance back as the other tests know it: one Asterisk, no Kamailio.
+		if err := sandbox.Run(ctx, first.Instance, nil, "restart"); err != nil {
+			t.Error(err)
+		}
+	})
+	b, err := sandbox.LoadInstance(ctx, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	tn := &twoNodes{node: map[string]sandbox.Config{"a": first, "b": b}}
+	tn.kam = kamailiotest.Start(t, kamAddr, []string{first.SIPAddr, b.SIPAddr})
+	tn.d = hotlinetest.Start(t, ops, func(c *config.Config) {
+		for _, name := range []string{"a", "b"} {
+			s := tn.node[name]
+			c.ARI.Nodes = append(c.ARI.Nodes, config.ARINode{Name: name, URL: s.ARIURL, Websocket: s.ARIWebsocket,
+				User: s.ARIUser, Password: config.Secret(s.ARIPassword), Operators: "PJSIP/{extension}@kamailio"})
+		}
+		c.ARI.NodeLostAfter = 2 * time.Second
+	})
+	return tn
+}
+
+// handset registers ext with Kamailio (which asks no password), answering after 300 ms.
+func (tn *twoNodes) handset(t testing.TB, ext string) *sipphone.Phone {
+	t.Helper()
+	p, err := sipphone.New(tbWithin(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: ext, Password: "unused",
+		Tone: hotlinetest.OperatorTone, Detect: []float64{hotlinetest.CallerTone}, AutoAnswer: true, AnswerDelay: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("handset %s at Kamailio: %v", ext, err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// call dials the hotline number through Kamailio.
+func (tn *twoNodes) call(t testing.TB, number string) *sipphone.Call {
+	t.Helper()
+	p, err := sipphone.New(tbWithin(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: number,
+		Tone: hotlinetest.CallerTone, Detect: []float64{hotlinetest.OperatorTone}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	c, err := p.Dial(tbWithin(t, 20*time.Second), "100")
+	if err != nil {
+		t.Fatalf("caller %s: %v", number, err)
+	}
+	return c
+}
+
+// channelsOf counts, per node, the channels whose caller id is number (the caller's own channel,
+// and the operator's, which shows the caller's number).
+func (tn *twoNodes) channelsOf(t testing.TB, number string) map[string]int {
+	t.Helper()
+	got := map[string]int{}
+	for name, s := range tn.node {
+		req, _ := http.NewRequestWithContext(tbWithin(t, 5*time.Second), http.MethodGet, s.ARIURL+"/channels", nil)
+		req.SetBasicAuth(s.ARIUser, s.ARIPassword)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			continue // a node stopped by the test
+		}
+		var chans []struct {
+			Caller struct{ Number string } `json:"caller"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&chans)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("node %s channels: %v", name, err)
+		}
+		for _, c := range chans {
+			if c.Caller.Number == number {
+				got[name]++
+			}
+		}
+	}
+	return got
+}
+
+// nodeOf is the node the caller with number talks on; the call (caller and operator) must be on
+// that node alone.
+func (tn *twoNodes) nodeOf(t testing.TB, number string) string {
+	t.Helper()
+	got := tn.channelsOf(t, number)
+	for name, n := range got {
+		if n == 2 && len(got) == 1 {
+			return name
+		}
+	}
+	t.Fatalf("caller %s and the operator are not on one node: channels per node %v", number, got)
+	return ""
+}
+
+func (tn *twoNodes) login(t testing.TB, exts ...string) {
+	t.Helper()
+	for _, ext := range exts {
+		if err := tn.d.API.Login(tbWithin(t, 5*time.Second), tn.d.OperatorID(ext)); err != nil {
+			t.Fatalf("login %s: %v", ext, err)
+		}
+	}
+}
+
+func tbWithin(tb testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	tb.Cleanup(cancel)
+	return ctx
+}
+
+func queueNumbers(st switchboard.Status) []string {
+	var out []string
+	for _, q := range st.Queue {
+		out = append(out, q.CallerNumber)
+	}
+	return out
+}
+
+// Calls spread over two nodes behind Kamailio, one queue and one operator pool: a caller entering
+// on one node is put through to an operator whose handset is registered with Kamailio, both
+// hearing each other, and so is a caller entering on the other node; with both operators busy the
+// next two callers (one per node) wait in one queue in the order they came, and an operator freed
+// after a call on one node takes the first of them even when it waits on the other node.
+func TestNodesCallsSpreadOverTwoNodes(t *testing.T) {
+	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}})
+	h1, h2 := tn.handset(t, "1001"), tn.handset(t, "1002")
+	tn.login(t, "1001")
+	const n1, n2, n3, n4 = "+79004440001", "+79004440002", "+79004440003", "+79004440004"
+
+	c1 := tn.call(t, n1)
+	operatorTakes(t, h1, c1, n1)
+	node1 := tn.nodeOf(t, n1)
+
+	tn.login(t, "1002")
+	c2 := tn.call(t, n2)
+	operatorTakes(t, h2, c2, n2)
+	node2 := tn.nodeOf(t, n2)
+	if node1 == node2 {
+		t.Fatalf("both calls entered node %s: Kamailio's dispatcher should take turns", node1)
+	}
+
+	c3 := tn.call(t, n3)
+	if _, err := tn.d.WaitStatus(15*time.Second, queued(1)); err != nil {
+		t.Fatalf("third caller not queued: %v", err)
+	}
+	c4 := tn.call(t, n4)
+	st, err := tn.d.WaitStatus(15*time.Second, queued(2))
+	if err != nil {
+		t.Fatalf("fourth caller not queued: %v", err)
+	}
+	if got := queueNumbers(st); len(got) != 2 || got[0] != n3 || got[1] != n4 {
+		t.Fatalf("queue %v, want [%s %s]", got, n3, n4)
+	}
+	if got := tn.channelsOf(t, n3); got[node1] != 1 {
+		t.Fatalf("third caller's channels per node %v, want it on %s (the dispatcher's turn)", got, node1)
+	}
+
+	// Operator 1002 ends its call on node2; the first in the one queue waits on node1.
+	if err := c2.Hangup(within(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	operatorTakes(t, h2, c3, n3)
+	if got := tn.nodeOf(t, n3); got != node1 {
+		t.Errorf("third call talks on %s, want %s where it entered", got, node1)
+	}
+	if err := c1.Hangup(within(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	operatorTakes(t, h1, c4, n4)
+	if got := tn.nodeOf(t, n4); got != node2 {
+		t.Errorf("fourth call talks on %s, want %s where it entered", got, node2)
+	}
+	for _, c := range []*sipphone.Call{c3, c4} {
+		_ = c.Hangup(within(t, 5*time.Second))
+	}
+	for _, n := range []string{n1, n2} {
+		if _, leg := waitLegEnded(t, tn.d, n); leg.End != hotline.LegCompleted {
+			t.Errorf("caller %s's leg ended %q, want completed", n, leg.End)
+		}
+	}
+}
+
+// Node b lost mid-call with a caller waiting on it, stopped (Asterisk hangs its channels up as it
+// goes) or killed (nothing is said: the node is given up after ari.node_lost_after): those calls
+// end in the journal as failed (ended away when the node was killed), the operator who talked on
+// b is free again and takes the caller waiting on a, a new call goes to a and is put through, and
+// no operator is left busy.
+func TestNodesNodeLost(t *testing.T) {
+	tests := []struct {
+		name      string
+		endedAway bool
+		lose      func(ctx context.Context, b sandbox.Config) error
+	}{
+		{"stopped", false, func(ctx context.Context, b sandbox.Config) error { return sandbox.Run(ctx, b.Instance, nil, "down") }},
+		{"killed", true, func(ctx context.Context, b sandbox.Config) error {
+			pid, err := os.ReadFile(filepath.Join(b.Root, "run", "asterisk", "asterisk.pid"))
+			if err != nil {
+				return err
+			}
+			p, err := strconv.Atoi(strings.TrimSpace(string(pid)))
+			if err != nil {
+				return err
+			}
+			if err := syscall.Kill(p, syscall.SIGKILL); err != nil {
+				return err
+			}
+			return sandbox.Run(ctx, b.Instance, nil, "down") // unmounts what the chroot had
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { nodeLost(t, tt.endedAway, tt.lose) })
+	}
+}
+
+func nodeLost(t *testing.T, endedAway bool, lose func(ctx context.Context, b sandbox.Config) error) {
+	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}})
+	h1, h2 := tn.handset(t, "1001"), tn.handset(t, "1002")
+	tn.login(t, "1001")
+	const n1, n2, n3, n4, n5 = "+79005550001", "+79005550002", "+79005550003", "+79005550004", "+79005550005"
+
+	c1 := tn.call(t, n1)
+	operatorTakes(t, h1, c1, n1)
+	tn.login(t, "1002")
+	c2 := tn.call(t, n2)
+	operatorTakes(t, h2, c2, n2)
+	calls := map[string]*sipphone.Call{n1: c1, n2: c2}
+	handsets := map[string]*sipphone.Phone{n1: h1, n2: h2}
+	onA, onB := n1, n2
+	if tn.nodeOf(t, n1) == "b" {
+		onA, onB = n2, n1
+	}
+	if tn.nodeOf(t, onA) != "a" || tn.nodeOf(t, onB) != "b" {
+		t.Fatalf("calls not one per node")
+	}
+	// Two callers wait, one per node.
+	c3 := tn.call(t, n3)
+	if _, err := tn.d.WaitStatus(15*time.Second, queued(1)); err != nil {
+		t.Fatal(err)
+	}
+	c4 := tn.call(t, n4)
+	if _, err := tn.d.WaitStatus(15*time.Second, queued(2)); err != nil {
+		t.Fatal(err)
+	}
+	waitA, waitB, cWaitA := n3, n4, c3
+	if tn.channelsOf(t, n3)["b"] == 1 {
+		waitA, waitB, cWaitA = n4, n3, c4
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := lose(ctx, tn.node["b"]); err != nil {
+		t.Fatal(err)
+	}
+
+	// b's talking call and b's waiting caller end in the journal, failed.
+	for _, n := range []string{onB, waitB} {
+		_, leg := waitLegEnded(t, tn.d, n)
+		if leg.End != hotline.LegFailed || leg.EndedAway != endedAway {
+			t.Errorf("caller %s on the lost node: leg ended %q (ended away %v), want failed (ended away %v)", n, leg.End, leg.EndedAway, endedAway)
+		}
+	}
+	// The operator of b's call is not left busy: it takes the caller waiting on a.
+	operatorTakes(t, handsets[onB], cWaitA, waitA)
+	if got := tn.nodeOf(t, waitA); got != "a" {
+		t.Errorf("caller %s talks on %s, want a", waitA, got)
+	}
+	// a's call went on: both sides still hear each other.
+	if err := heardMore(within(t, 10*time.Second), calls[onA], hotlinetest.OperatorTone, calls[onA].Stats().Tones[hotlinetest.OperatorTone]); err != nil {
+		t.Errorf("the call on a no longer carries audio: %v", err)
+	}
+
+	// A new call enters a (Kamailio stopped sending to b) and is put through once a's first call ends.
+	c5 := tn.call(t, n5)
+	if _, err := tn.d.WaitStatus(15*time.Second, queued(1)); err != nil {
+		t.Fatalf("new caller not queued: %v", err)
+	}
+	if got := tn.channelsOf(t, n5); got["a"] != 1 {
+		t.Fatalf("new caller's channels %v, want it on a", got)
+	}
+	if err := calls[onA].Hangup(within(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	operatorTakes(t, handsets[onA], c5, n5)
+	// Nobody stays busy: once a's calls end, both operators are available again.
+	_ = c5.Hangup(within(t, 5*time.Second))
+	_ = cWaitA.Hangup(within(t, 5*time.Second))
+	if st, err := tn.d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
+		available := 0
+		for _, o := range st.Operators {
+			if o.Extension != "" && o.Presence == hotline.PresenceAvailable {
+				available++
+			}
+		}
+		return available == 2
+	}); err != nil {
+		t.Errorf("an operator is left busy after node b's loss: %v (%+v)", err, st.Operators)
+	}
+}
+
+// Presence without AMI: an operator logged in whose handset is not registered with Kamailio counts
+// as available; ringing it fails at once (Kamailio's 404), the offer counts as missed and the
+// caller goes to the next operator.
+func TestNodesUnregisteredHandset(t *testing.T) {
+	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}})
+	h2 := tn.handset(t, "1002")
+	tn.login(t, "1001") // no handset registered: idle longest, offered first
+	if _, err := tn.d.WaitStatus(5*time.Second, func(st switchboard.Status) bool {
+		return hotlinetest.Presence(st, "1001") == hotline.PresenceAvailable
+	}); err != nil {
+		t.Fatalf("1001 with no handset registered is not available: %v", err)
+	}
+	time.Sleep(50 * time.Millisecond) // 1002 logs in after: 1001 has idled longer
+	tn.login(t, "1002")
+	const number = "+79006660001"
+	c := tn.call(t, number)
+	operatorTakes(t, h2, c, number)
+	st, err := tn.d.WaitStatus(5*time.Second, func(st switchboard.Status) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range st.Operators {
+		if o.Extension == "1001" && o.Missed != 1 {
+			t.Errorf("1001 (not registered) missed %d offers, want 1: it was rung first and failed", o.Missed)
+		}
+	}
+	_ = c.Hangup(within(t, 5*time.Second))
+}
+
+// asteriskCPU is the CPU time (user + system) the node's Asterisk has used so far.
+func asteriskCPU(tb testing.TB, s sandbox.Config) time.Duration {
+	tb.Helper()
+	pid, err := os.ReadFile(filepath.Join(s.Root, "run", "asterisk", "asterisk.pid"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stat, err := os.ReadFile(filepath.Join("/proc", strings.TrimSpace(string(pid)), "stat"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// The fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(f) < 13 {
+		tb.Fatalf("asterisk stat: %q", stat)
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		tb.Fatalf("asterisk stat: %q", stat)
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
+// Two nodes behind Kamailio carrying b.N calls in pairs (two operators, a pair dialled back to
+// back, which Kamailio sends one to each node): how the calls divided and each node's Asterisk
+// CPU per call it carried. Each call is put through, talks a second (tones both ways checked by
+// the caller hearing the operator) and the caller hangs up. The CPU figures depend on the
+// machine's other load.
+func BenchmarkNodesCallsPerNode(b *testing.B) {
+	tn := startTwoNodes(b, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}})
+	tn.handset(b, "1001")
+	tn.handset(b, "1002")
+	tn.login(b, "1001", "1002")
+	perNode := map[string]int{}
+	cpu0 := map[string]time.Duration{"a": asteriskCPU(b, tn.node["a"]), "b": asteriskCPU(b, tn.node["b"])}
+	b.ResetTimer()
+	for i := 0; i < b.N; i += 2 {
+		var calls []*sipphone.Call
+		var numbers []string
+		for k := range min(2, b.N-i) {
+			n := fmt.Sprintf("+7900777%04d", i+k)
+			calls = append(calls, tn.call(b, n))
+			numbers = append(numbers, n)
+		}
+		for k, c := range calls {
+			if err := c.WaitTone(tbWithin(b, 20*time.Second), hotlinetest.OperatorTone); err != nil {
+				b.Fatalf("caller %s does not hear an operator: %v", numbers[k], err)
+			}
+			perNode[tn.nodeOf(b, numbers[k])]++
+		}
+		time.Sleep(time.Second)
+		for _, c := range calls {
+			_ = c.Hangup(tbWithin(b, 5*time.Second))
+		}
+		// Both operators free again (after wrap-up) before the next pair.
+		if _, err := tn.d.WaitStatus(20*time.Second, func(st switchboard.Status) bool {
+			free := 0
+			for _, o := range st.Operators {
+				if o.Extension != "" && o.Presence == hotline.PresenceAvailable {
+					free++
+				}
+			}
+			return free == 2 && st.Calls == 0
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	for _, name := range []string{"a", "b"} {
+		cpu := asteriskCPU(b, tn.node[name]) - cpu0[name]
+		b.ReportMetric(float64(perNode[name]), "calls-on-"+name)
+		if perNode[name] > 0 {
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(perNode[name]), "cpu-ms/call-on-"+name)
+		}
+	}
+}
