@@ -51,7 +51,7 @@ func newAccounts(t *testing.T, hp journal.HashParams) *accounts {
 	t.Helper()
 	ctx := context.Background()
 	a := &accounts{path: filepath.Join(t.TempDir(), "hotline.db"), clk: newClock(), log: &lockedBuffer{}}
-	s, err := journal.Open(ctx, a.path, journal.Options{Now: a.clk.Now, PasswordHash: hp,
+	s, err := journal.Open(ctx, journal.AddrForTest(t, a.path), journal.Options{Now: a.clk.Now, PasswordHash: hp,
 		Logger: slog.New(slog.NewTextHandler(a.log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)

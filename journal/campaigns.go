@@ -92,7 +92,7 @@ func (s *Store) CreateCampaign(ctx context.Context, by hotline.Actor, c hotline.
 	c.CreatedBy = by.Login
 	c.OperatorID = by.OperatorID
 	err := s.write(ctx, "save an informing campaign", func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO campaigns (mo_code, kind, period_from, period_to, created_at, created_by, operator_id)
+		res, err := insertReturningID(ctx, tx, `INSERT INTO campaigns (mo_code, kind, period_from, period_to, created_at, created_by, operator_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Organisation.Code, string(c.Type), c.From, c.To, c.CreatedAt.UnixMilli(), c.CreatedBy, c.OperatorID)
 		if err != nil {
 			return err

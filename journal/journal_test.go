@@ -48,7 +48,7 @@ func testLog(tb testing.TB) *slog.Logger {
 
 func open(t *testing.T, path string, clk *clock) *journal.Store {
 	t.Helper()
-	s, err := journal.Open(context.Background(), path, journal.Options{Now: clk.Now, Logger: testLog(t)})
+	s, err := journal.Open(context.Background(), journal.AddrForTest(t, path), journal.Options{Now: clk.Now, Logger: testLog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,72 @@
+package journal
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/hotline-dev/hotline/journal/pgtest"
+)
+
+// The journal's tests run on SQLite, or on PostgreSQL when HOTLINE_TEST_JOURNAL=postgres: one
+// suite, two backends (`make test` runs both; docs/journal.md). On PostgreSQL, TestMain starts one
+// cluster for the package's run and AddrForTest gives each test journal a fresh database of it.
+
+// testBackend is the run's engine: "sqlite" or "postgres".
+var testBackend = os.Getenv("HOTLINE_TEST_JOURNAL")
+
+var testPG struct {
+	cluster *pgtest.Cluster
+	mu      sync.Mutex
+	dsn     map[string]string // a test's journal path → its database, so a reopen finds it
+}
+
+func TestMain(m *testing.M) {
+	switch testBackend {
+	case "", "sqlite":
+		testBackend = "sqlite"
+		os.Exit(m.Run())
+	case "postgres":
+	default:
+		fmt.Fprintf(os.Stderr, "HOTLINE_TEST_JOURNAL=%q: want sqlite or postgres\n", testBackend)
+		os.Exit(2)
+	}
+	// Asked for PostgreSQL, a missing one fails the run (never a skip: CI must not pass without it).
+	c, err := pgtest.Start(context.Background())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "the journal's tests on PostgreSQL: %v\n", err)
+		os.Exit(1)
+	}
+	testPG.cluster, testPG.dsn = c, map[string]string{}
+	code := m.Run()
+	if err := c.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "stop the test PostgreSQL: %v\n", err)
+	}
+	os.Exit(code)
+}
+
+// AddrForTest is where a test's journal at path lives on the run's backend: path itself on SQLite;
+// on PostgreSQL a database of its own, the same one each time the test opens path.
+func AddrForTest(tb testing.TB, path string) string {
+	tb.Helper()
+	if testBackend != "postgres" {
+		return path
+	}
+	testPG.mu.Lock()
+	defer testPG.mu.Unlock()
+	if dsn, ok := testPG.dsn[path]; ok {
+		return dsn
+	}
+	dsn, err := testPG.cluster.NewDatabase(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	testPG.dsn[path] = dsn
+	return dsn
+}
+
+// OnPostgres reports whether the run's backend is PostgreSQL, for the few tests of what only
+// SQLite has (a file's permissions, its damage, its backup).
+func OnPostgres() bool { return testBackend == "postgres" }
