@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -18,9 +19,10 @@ import (
 var testBackend = os.Getenv("HOTLINE_TEST_JOURNAL")
 
 var testPG struct {
-	cluster *pgtest.Cluster
-	mu      sync.Mutex
-	dsn     map[string]string // a test's journal path → its database, so a reopen finds it
+	cluster  *pgtest.Cluster
+	mu       sync.Mutex
+	dsn      map[string]string // a test's journal path → its database, so a reopen finds it
+	template string            // a migrated journal (migrateTemplate)
 }
 
 func TestMain(m *testing.M) {
@@ -40,11 +42,40 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	testPG.cluster, testPG.dsn = c, map[string]string{}
+	if err := migrateTemplate(c); err != nil {
+		c.Stop()
+		fmt.Fprintf(os.Stderr, "the journal's tests on PostgreSQL: %v\n", err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	if err := c.Stop(); err != nil {
 		fmt.Fprintf(os.Stderr, "stop the test PostgreSQL: %v\n", err)
 	}
 	os.Exit(code)
+}
+
+// migrateTemplate makes the database every test's journal is copied from, migrated: seventeen
+// migrations per test took most of the suite's time.
+func migrateTemplate(c *pgtest.Cluster) error {
+	ctx := context.Background()
+	dsn, err := c.NewDatabase(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := Open(ctx, dsn, Options{})
+	if err != nil {
+		return err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return err
+	}
+	if err := s.Close(); err != nil {
+		return err
+	}
+	testPG.template = strings.TrimPrefix(dsn[strings.LastIndex(dsn, "/"):], "/")
+	testPG.template, _, _ = strings.Cut(testPG.template, "?")
+	return nil
 }
 
 // AddrForTest is where a test's journal at path lives on the run's backend: path itself on SQLite;
@@ -59,7 +90,7 @@ func AddrForTest(tb testing.TB, path string) string {
 	if dsn, ok := testPG.dsn[path]; ok {
 		return dsn
 	}
-	dsn, err := testPG.cluster.NewDatabase(context.Background())
+	dsn, err := testPG.cluster.NewDatabaseFrom(context.Background(), testPG.template)
 	if err != nil {
 		tb.Fatal(err)
 	}

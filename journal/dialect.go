@@ -43,6 +43,15 @@ func stmtInsertReturningID(ctx context.Context, st *sql.Stmt, args ...any) (sql.
 	return insertedID(id), nil
 }
 
+// jsonEach is a table of the elements of a JSON array of strings (column value): SQLite's
+// json_each.
+func (s *Store) jsonEach(expr string) string {
+	if s.pg {
+		return "json_array_elements_text(CAST(" + expr + " AS json)) AS elems (value)"
+	}
+	return "json_each(" + expr + ")"
+}
+
 // groupConcat is SQLite's group_concat(expr) (comma separated) in the Store's engine.
 func (s *Store) groupConcat(expr string) string {
 	if s.pg {

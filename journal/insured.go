@@ -496,7 +496,7 @@ func (s *Store) searchByParts(ctx context.Context, words []string, limit int) ([
 		for i, w := range words {
 			lo, hi := prefixRange(w)
 			var n int
-			if err := s.r.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1 FROM insured_names WHERE part >= ? AND part < ? LIMIT ?)`,
+			if err := s.r.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1 FROM insured_names WHERE part >= ? AND part < ? LIMIT ?) AS probe`,
 				lo, hi, rareProbe); err != nil {
 				return nil, err
 			}

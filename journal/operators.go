@@ -269,7 +269,7 @@ func (s *Store) Operators(ctx context.Context, f OperatorFilter) ([]hotline.Oper
 		args = append(args, f.Level)
 	}
 	if f.Topic != "" {
-		q += ` AND (topics = '[]' OR EXISTS (SELECT 1 FROM json_each(operators.topics) WHERE value = ?))`
+		q += ` AND (topics = '[]' OR EXISTS (SELECT 1 FROM ` + s.jsonEach("operators.topics") + ` WHERE value = ?))`
 		args = append(args, f.Topic)
 	}
 	if f.Organisation != "" {

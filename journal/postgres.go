@@ -182,6 +182,9 @@ func rebindDollar(q string) string {
 			}
 			b.WriteString(q[i : end+1])
 			i = end
+		case ch == '?' && i+1 < len(q) && q[i+1] >= '0' && q[i+1] <= '9':
+			// SQLite's numbered ?NNN is PostgreSQL's $NNN.
+			b.WriteByte('$')
 		case ch == '?':
 			n++
 			b.WriteByte('$')

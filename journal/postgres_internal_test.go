@@ -40,6 +40,7 @@ func TestRebindDollar(t *testing.T) {
 		{`SELECT '?' || ?, "we?ird" FROM t`, `SELECT '?' || $1, "we?ird" FROM t`},
 		{`SELECT 'it''s ?', ? -- why?` + "\n" + `, ?`, `SELECT 'it''s ?', $1 -- why?` + "\n" + `, $2`},
 		{`SELECT /* ? */ ?`, `SELECT /* ? */ $1`},
+		{`WHERE ?1 = 0 OR o.id = ?1 AND at < ?2`, `WHERE $1 = 0 OR o.id = $1 AND at < $2`},
 		{`LIKE ? ESCAPE '\'`, `LIKE $1 ESCAPE '\'`},
 		{`SELECT 'unterminated ?`, `SELECT 'unterminated ?`},
 	} {
