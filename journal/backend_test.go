@@ -98,6 +98,19 @@ func AddrForTest(tb testing.TB, path string) string {
 	return dsn
 }
 
+// emptyAddrForTest is AddrForTest for a test of migrating: an empty database on PostgreSQL.
+func emptyAddrForTest(tb testing.TB, path string) string {
+	tb.Helper()
+	if testBackend != "postgres" {
+		return path
+	}
+	dsn, err := testPG.cluster.NewDatabase(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dsn
+}
+
 // OnPostgres reports whether the run's backend is PostgreSQL, for the few tests of what only
 // SQLite has (a file's permissions, its damage, its backup).
 func OnPostgres() bool { return testBackend == "postgres" }

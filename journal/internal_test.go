@@ -78,7 +78,7 @@ func testOptions(tb testing.TB) Options {
 func TestMigrateLogsOneLine(t *testing.T) {
 	ctx := context.Background()
 	var buf bytes.Buffer
-	s, err := Open(ctx, AddrForTest(t, filepath.Join(t.TempDir(), "m.db")), Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	s, err := Open(ctx, emptyAddrForTest(t, filepath.Join(t.TempDir(), "m.db")), Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -154,7 +154,7 @@ func (c *Cluster) NewDatabaseFrom(ctx context.Context, template string) (string,
 		return "", fmt.Errorf("connect to the test PostgreSQL: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+pgx.Identifier{template}.Sanitize()+" ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"); err != nil {
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+pgx.Identifier{template}.Sanitize()+" ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' STRATEGY FILE_COPY"); err != nil {
 		return "", fmt.Errorf("create test database: %w", err)
 	}
 	return c.DSN(name), nil
