@@ -50,9 +50,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 // connection could not be set up); another live daemon serving the ARI application is a
 // conflict (hotline.ECONFLICT) unless opt.TakeOver.
 func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) error {
-	log.Info("hotline starting", "ari", cfg.ARI.URL, "ami", cfg.AMI.Addr, "app", cfg.ARI.App, "journal", cfg.Journal.Path)
+	log.Info("hotline starting", "ari", cfg.ARI.URL, "ami", cfg.AMI.Addr, "app", cfg.ARI.App, "journal", cfg.Journal.Display())
 
-	store, err := journal.Open(ctx, cfg.Journal.Path, journal.Options{Logger: log})
+	store, err := journal.Open(ctx, cfg.Journal.Address(), journal.Options{Logger: log})
 	if err != nil {
 		return err
 	}

@@ -35,9 +35,9 @@ func newDBCmd(a *app) *cobra.Command {
 				Path    string            `json:"path"`
 				Applied []journal.Applied `json:"applied"`
 				Version int               `json:"version"`
-			}{a.dbPath, applied, v}
+			}{a.dbShown(), applied, v}
 			return a.emit(cmd, res, func(w io.Writer) {
-				printf(w, "%s: schema version %d (applied %d migrations)\n", a.dbPath, v, len(applied))
+				printf(w, "%s: schema version %d (applied %d migrations)\n", a.dbShown(), v, len(applied))
 				for _, m := range applied {
 					if m.Note != "" {
 						printf(w, "  %s: %s\n", m.Name, m.Note)

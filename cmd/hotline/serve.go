@@ -43,7 +43,7 @@ daemon killed without a clean stop is taken over by itself 15 s after its last h
 			}
 			if check {
 				printf(cmd.OutOrStdout(), "configuration valid: ari %s (app %s), ami %s, journal %s (spool %s), socket %s\n",
-					cfg.ARI.URL, cfg.ARI.App, cfg.AMI.Addr, cfg.Journal.Path, cfg.Journal.SpoolPath(), cfg.API.Socket)
+					cfg.ARI.URL, cfg.ARI.App, cfg.AMI.Addr, cfg.Journal.Display(), cfg.Journal.SpoolPath(), cfg.API.Socket)
 				return nil
 			}
 			return daemon.RunWith(cmd.Context(), cfg, daemon.NewLogger(cfg.Log, cmd.ErrOrStderr()), daemon.Options{TakeOver: takeOver})
