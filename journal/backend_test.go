@@ -3,6 +3,7 @@ package journal
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -62,7 +63,7 @@ func migrateTemplate(c *pgtest.Cluster) error {
 	if err != nil {
 		return err
 	}
-	s, err := Open(ctx, dsn, Options{})
+	s, err := Open(ctx, dsn, Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}
