@@ -329,7 +329,7 @@ func Default() Config {
 	return Config{
 		ARI:      ARI{URL: "http://127.0.0.1:8088/ari", User: "hotline", App: "hotline"},
 		AMI:      AMI{Addr: "127.0.0.1:5038", User: "hotline"},
-		Journal:  Journal{Path: "/var/lib/hotline/hotline.db"},
+		Journal:  Journal{Backend: BackendSQLite, Path: "/var/lib/hotline/hotline.db"},
 		API:      API{Socket: "/run/hotline/hotline.sock"},
 		Metrics:  Metrics{Listen: "127.0.0.1:9464"},
 		Web:      Web{Listen: "127.0.0.1:8080", TrustedProxies: []string{}},
