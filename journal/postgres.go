@@ -201,7 +201,7 @@ func rebindDollar(q string) string {
 // across every process and connection, as SQLite's single writer serializes them, so the code's
 // read-then-write steps (a case's version, a write mark's sequence, «who owns the caller's newest
 // case») stay correct without retry loops. Advisory locks are per database: two journals on one
-// server do not contend. The number is "hotline\x00j" read as an integer.
+// server do not contend. The number is the bytes "hotlin", 0, "j".
 const writeLockKey int64 = 0x686f746c696e_006a
 
 // openPostgres opens the journal in the PostgreSQL database dsn names: one pool for writes and
