@@ -178,6 +178,11 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 			Sessions: webSessions{store: store}, Live: web.FromSwitchboard(sb), Journal: store, Calls: web.CallsOf(sb), Dialler: sb, InformingPlan: plan, Log: log,
 			Recordings: recording.ARI{Conn: conn},
 		}
+		if cfg.Journal.Backend == config.BackendPostgres {
+			// Attached documents stay files on this machine: beside journal.path, which names no
+			// database here (the default, "beside the journal", would be beside a URL).
+			ws.Files = cfg.Journal.Path + ".files"
+		}
 		if cfg.Web.Softphone != "" {
 			// The browser softphone: endpoints pushed to Asterisk on demand, passwords revoked as
 			// they lapse (softphone.Provisioner).
