@@ -9,7 +9,7 @@ FUZZTIME ?= 20s
 # /usr/local/bin/hotline). Only hotline: bin/hotline-lab (make run, make bench-load) stays in the tree.
 PREFIX ?= /usr/local
 
-.PHONY: run test unit vet fmt-check fuzz sandbox-up sandbox-down build lab install web web-check
+.PHONY: run test unit vet fmt-check fuzz sandbox-up sandbox-down build lab install web web-check journal-postgres
 
 # -v lists each package as it is compiled: a first build (cold Go cache) compiles about 320 of
 # them, SQLite's C code the longest, for 2-5 minutes; later builds take seconds and list nothing.
@@ -58,6 +58,12 @@ fmt-check:
 # Unit tests only: no Asterisk needed.
 unit:
 	$(GO) test -count=1 . ./config ./control ./web ./board ./report ./recording ./routing ./journal ./switchboard ./switchboard/amiadapter ./switchboard/journaladapter ./daemon ./cmd/hotline ./cmd/hotline-lab ./integration-tests/sipphone ./integration-tests/sandbox ./demo ./outbox ./outbox/spool ./termtext ./softphone
+	$(MAKE) --no-print-directory journal-postgres
+
+# The journal's suite again on PostgreSQL (docs/journal.md): the tests start their own server
+# (Debian's postgresql package, on 127.0.0.1, in a temporary directory) and fail without one.
+journal-postgres:
+	HOTLINE_TEST_JOURNAL=postgres $(GO) test -count=1 -timeout 30m ./journal
 
 # Every Fuzz target of every package, FUZZTIME each; a failing target does not stop the others
 # (each failure is named at the end, and the exit status is non-zero). A target that ends with
@@ -89,6 +95,7 @@ fuzz:
 test: sandbox-up vet fmt-check web-check
 	@tests=0; fuzz=0; \
 	eval "$$($(SANDBOX) env)" && $(GO) test -p 1 -count=1 -timeout 40m ./... || tests=$$?; \
+	$(MAKE) --no-print-directory journal-postgres || tests=$$?; \
 	$(MAKE) --no-print-directory fuzz || fuzz=$$?; \
 	if [ $$tests != 0 ] || [ $$fuzz != 0 ]; then \
 	  echo "make test: FAILED:$$([ $$tests != 0 ] && echo ' tests')$$([ $$fuzz != 0 ] && echo ' fuzz') (see above)"; exit 1; fi; \

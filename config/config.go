@@ -123,8 +123,74 @@ type AMI struct {
 
 // Journal is where cases are kept.
 type Journal struct {
-	Path  string `yaml:"path"`  // the SQLite file
-	Spool string `yaml:"spool"` // the write-ahead spool of the daemon's writes; "" : Path + ".spool"
+	// Backend is the engine: sqlite (the default: the file Path) or postgres (the database DSN
+	// names; docs/journal.md).
+	Backend string `yaml:"backend"`
+	Path    string `yaml:"path"`  // the SQLite file
+	Spool   string `yaml:"spool"` // the write-ahead spool of the daemon's writes; "" : Path + ".spool"
+	// DSN is the PostgreSQL database, postgres://user:password@host:port/db?sslmode=...;
+	// HOTLINE_JOURNAL_DSN overrides it. Its password is never printed (DSN.String).
+	DSN DSN `yaml:"dsn"`
+}
+
+// Journal backends.
+const (
+	BackendSQLite   = "sqlite"
+	BackendPostgres = "postgres"
+)
+
+// Address is what the journal opens: the SQLite file, or the PostgreSQL DSN (password included:
+// pass it to journal.Open, never print it; Display is for messages).
+func (j Journal) Address() string {
+	if j.Backend == BackendPostgres {
+		return j.DSN.Reveal()
+	}
+	return j.Path
+}
+
+// Display is the journal's address fit for messages and logs: a DSN without its password.
+func (j Journal) Display() string {
+	if j.Backend == BackendPostgres {
+		return j.DSN.String()
+	}
+	return j.Path
+}
+
+// DSN is a PostgreSQL address whose password stays out of every message: String, %v, %#v and
+// YAML give it with the password replaced by xxxxx.
+type DSN string
+
+func (d DSN) String() string { return RedactDSN(string(d)) }
+
+// GoString hides the password from %#v too.
+func (d DSN) GoString() string { return strconv.Quote(d.String()) }
+
+// MarshalYAML writes the DSN without its password (a printed configuration).
+func (d DSN) MarshalYAML() (any, error) { return d.String(), nil }
+
+// Reveal returns the DSN with its password, for the one place that connects.
+func (d DSN) Reveal() string { return string(d) }
+
+// RedactDSN is a PostgreSQL URL with its password (in the user part or as a parameter) replaced
+// by xxxxx; a string that does not parse as a URL is replaced whole, as it may hide one anywhere.
+func RedactDSN(dsn string) string {
+	if dsn == "" {
+		return ""
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable PostgreSQL address)"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 // SpoolPath is the spool file: Spool, or beside the journal.
@@ -295,7 +361,7 @@ func Default() Config {
 	return Config{
 		ARI:      ARI{URL: "http://127.0.0.1:8088/ari", User: "hotline", App: "hotline"},
 		AMI:      AMI{Addr: "127.0.0.1:5038", User: "hotline"},
-		Journal:  Journal{Path: "/var/lib/hotline/hotline.db"},
+		Journal:  Journal{Backend: BackendSQLite, Path: "/var/lib/hotline/hotline.db"},
 		API:      API{Socket: "/run/hotline/hotline.sock"},
 		Metrics:  Metrics{Listen: "127.0.0.1:9464"},
 		Web:      Web{Listen: "127.0.0.1:8080", TrustedProxies: []string{}},
@@ -700,6 +766,8 @@ func envVars() []envVar {
 		{"HOTLINE_AMI_PASSWORD", secret(func(c *Config) *Secret { return &c.AMI.Password })},
 		{"HOTLINE_DB", str(func(c *Config) *string { return &c.Journal.Path })},
 		{"HOTLINE_SPOOL", str(func(c *Config) *string { return &c.Journal.Spool })},
+		{"HOTLINE_JOURNAL_BACKEND", str(func(c *Config) *string { return &c.Journal.Backend })},
+		{"HOTLINE_JOURNAL_DSN", func(c *Config, v string) error { c.Journal.DSN = DSN(v); return nil }},
 		{"HOTLINE_API_SOCKET", str(func(c *Config) *string { return &c.API.Socket })},
 		{"HOTLINE_METRICS_LISTEN", str(func(c *Config) *string { return &c.Metrics.Listen })},
 		{"HOTLINE_METRICS_PUBLIC", boolean(func(c *Config) *bool { return &c.Metrics.Public })},
@@ -851,8 +919,29 @@ func (c Config) validate(ps *problems) {
 	if c.AMI.Password == "" {
 		bad("ami.password", "empty (set it in the file or HOTLINE_AMI_PASSWORD)")
 	}
-	if c.Journal.Path == "" {
-		bad("journal.path", "empty")
+	switch c.Journal.Backend {
+	case "", BackendSQLite:
+		c.Journal.Backend = BackendSQLite
+		if c.Journal.Path == "" {
+			bad("journal.path", "empty")
+		}
+	case BackendPostgres:
+		// The DSN's words are never quoted back: they may hold the password.
+		switch d := c.Journal.DSN.Reveal(); {
+		case d == "":
+			bad("journal.dsn", "empty: journal.backend postgres needs a postgres:// URL (or HOTLINE_JOURNAL_DSN)")
+		case !strings.HasPrefix(d, "postgres://") && !strings.HasPrefix(d, "postgresql://"):
+			bad("journal.dsn", "not a postgres:// or postgresql:// URL")
+		default:
+			if u, err := url.Parse(d); err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" {
+				bad("journal.dsn", "%s: want postgres://user:password@host:port/database", RedactDSN(d))
+			}
+		}
+		if c.Journal.Path == "" && c.Journal.Spool == "" {
+			bad("journal.spool", "empty, and no journal.path to put it beside: name the spool file")
+		}
+	default:
+		bad("journal.backend", "sqlite or postgres: %q", c.Journal.Backend)
 	}
 	if c.Journal.Path != "" {
 		c.validateSpool(ps)

@@ -3,6 +3,7 @@ package config
 import (
 	"bufio"
 	"fmt"
+	"net/url"
 	"os"
 	"reflect"
 	"strconv"
@@ -131,6 +132,16 @@ func FuzzEnv(f *testing.F) {
 			}
 			if printed(c) != printed(other) {
 				t.Fatalf("the configuration prints the secret %s:\n%s", v.name, printed(c))
+			}
+		case DSN:
+			if got.Reveal() != value {
+				t.Fatalf("%s=%q gave %s = %q", v.name, value, key, got.Reveal())
+			}
+			// Its password, when it has one, is printed by no verb (TestJournalBackend has more).
+			if u, err := url.Parse(value); err == nil && u.User != nil {
+				if pw, ok := u.User.Password(); ok && len(pw) >= 6 && !strings.Contains(RedactDSN(value), pw) && !strings.Contains(fmt.Sprintf("%v", Default()), pw) && strings.Contains(fmt.Sprintf("%v %+v %#v", c, c, c), pw) {
+					t.Fatalf("the configuration prints the password of %s", v.name)
+				}
 			}
 		case time.Duration:
 			d, perr := time.ParseDuration(value)

@@ -60,12 +60,12 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		for _, n := range cfg.ARI.Nodes {
 			log.Info("asterisk node", "node", n.Name, "ari", n.URL, "operators", n.Operators)
 		}
-		log.Info("hotline starting", "nodes", len(cfg.ARI.Nodes), "app", cfg.ARI.App, "journal", cfg.Journal.Path)
+		log.Info("hotline starting", "nodes", len(cfg.ARI.Nodes), "app", cfg.ARI.App, "journal", cfg.Journal.Display())
 	} else {
-		log.Info("hotline starting", "ari", cfg.ARI.URL, "ami", cfg.AMI.Addr, "app", cfg.ARI.App, "journal", cfg.Journal.Path)
+		log.Info("hotline starting", "ari", cfg.ARI.URL, "ami", cfg.AMI.Addr, "app", cfg.ARI.App, "journal", cfg.Journal.Display())
 	}
 
-	store, err := journal.Open(ctx, cfg.Journal.Path, journal.Options{Logger: log})
+	store, err := journal.Open(ctx, cfg.Journal.Address(), journal.Options{Logger: log})
 	if err != nil {
 		return err
 	}
@@ -268,6 +268,11 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		ws := &web.Server{
 			Sessions: webSessions{store: store}, Live: web.FromSwitchboard(sb), Journal: store, Calls: web.CallsOf(sb), Dialler: sb, InformingPlan: plan, Log: log,
 			Recordings: recording.ARI{Conn: conn},
+		}
+		if cfg.Journal.Backend == config.BackendPostgres {
+			// Attached documents stay files on this machine: beside journal.path, which names no
+			// database here (the default, "beside the journal", would be beside a URL).
+			ws.Files = cfg.Journal.Path + ".files"
 		}
 		if cfg.Web.Softphone != "" {
 			// The browser softphone: endpoints pushed to Asterisk on demand, passwords revoked as

@@ -307,7 +307,7 @@ func (s *Store) NewSession(ctx context.Context, id int64, limits hotline.Session
 			return hotline.Errorf(hotline.EFORBIDDEN, "operator %d is removed from service", id)
 		}
 		sess.Actor = hotline.Actor{Login: o.Login, OperatorID: o.ID, Role: o.Role}
-		res, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, operator_id, created_at, last_seen_at, idle_ms, expires_at, user_agent, address)
+		res, err := insertReturningID(ctx, tx, `INSERT INTO sessions (token_hash, operator_id, created_at, last_seen_at, idle_ms, expires_at, user_agent, address)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, sum[:], id, now.UnixMilli(), now.UnixMilli(), limits.Idle.Milliseconds(),
 			sess.ExpiresAt.UnixMilli(), meta.UserAgent, meta.Address)
 		if err != nil {

@@ -27,6 +27,9 @@ func (s *Store) BackupWithProgress(ctx context.Context, dest string, progress fu
 	if progress == nil {
 		progress = func(string) {}
 	}
+	if s.pg {
+		return 0, hotline.Errorf(hotline.EINVALID, "db backup copies a SQLite journal file; the journal at %s is PostgreSQL's: back it up with pg_dump (docs/journal.md)", s.path)
+	}
 	if _, err := os.Stat(dest); err == nil {
 		return 0, hotline.Errorf(hotline.ECONFLICT, "backup file %s already exists; choose a new name", dest)
 	} else if !errors.Is(err, fs.ErrNotExist) {

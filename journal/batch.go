@@ -39,6 +39,10 @@ func (s *Store) BeginBatch(ctx context.Context) (*Batch, error) {
 	if err != nil {
 		return nil, s.dbError(err, "begin a batch of writes")
 	}
+	if err := s.lockWrites(ctx, tx, "begin a batch of writes"); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
 	// A fenced Store writes nothing (lease.go): checked once in the batch's own transaction, which
 	// every write of the batch joins, so a takeover waits for the batch or the batch sees it.
 	if err := s.checkFence(ctx, tx, "begin a batch of writes"); err != nil {

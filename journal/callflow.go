@@ -98,7 +98,7 @@ func (s *Store) StartCall(ctx context.Context, st CallStart) (CallFiled, error) 
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO calls (channel, caller_number, caller_id, caller_valid, line, callback_for,
+		res, err := insertReturningID(ctx, tx, `INSERT INTO calls (channel, caller_number, caller_id, caller_valid, line, callback_for,
 			arrived_at, greeting_end_at, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			st.CallID, cf.CallerNumber, st.CallerNumber, cf.CallerValid, st.Line, st.CallbackFor, ms(st.ArrivedAt),
 			ms(st.QueuedAt), ms(st.QueuedAt))
@@ -379,7 +379,7 @@ func callWithCases(ctx context.Context, q querier, channel string) (callRow, []h
 
 // attachCall puts call ref on case caseID (once).
 func (s *Store) attachCall(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, caseID, ref int64, channel string) error {
-	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO case_calls (case_id, call_ref, attached_at, attached_by) VALUES (?, ?, ?, ?)`,
+	res, err := tx.ExecContext(ctx, `INSERT INTO case_calls (case_id, call_ref, attached_at, attached_by) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		caseID, ref, s.now().UnixMilli(), by.Login)
 	if err != nil {
 		return err

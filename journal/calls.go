@@ -91,7 +91,7 @@ func (s *Store) Calls(ctx context.Context, f CallFilter) ([]hotline.Call, error)
 		CaseIDs sql.NullString `db:"case_ids"`
 	}
 	if err := s.r.SelectContext(ctx, &rows, `SELECT `+callCols+`,
-			(SELECT group_concat(cc.case_id) FROM case_calls cc WHERE cc.call_ref = calls.id) AS case_ids
+			(SELECT `+s.groupConcat("cc.case_id")+` FROM case_calls cc WHERE cc.call_ref = calls.id) AS case_ids
 		FROM calls WHERE `+where+` ORDER BY arrived_at DESC, id DESC LIMIT ? OFFSET ?`,
 		append(args, limit, f.Offset)...); err != nil {
 		return nil, s.dbError(err, "list calls")

@@ -739,7 +739,7 @@ func TestSetPhoneRegion(t *testing.T) {
 		t.Fatalf("settings history: %+v %v", evs, err)
 	}
 	// Every program opening the file reads it in the same region.
-	other, err := journal.Open(ctx, f.path, journal.Options{ReadOnly: true})
+	other, err := journal.Open(ctx, journal.AddrForTest(t, f.path), journal.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

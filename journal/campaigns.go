@@ -92,7 +92,7 @@ func (s *Store) CreateCampaign(ctx context.Context, by hotline.Actor, c hotline.
 	c.CreatedBy = by.Login
 	c.OperatorID = by.OperatorID
 	err := s.write(ctx, "save an informing campaign", func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO campaigns (mo_code, kind, period_from, period_to, created_at, created_by, operator_id)
+		res, err := insertReturningID(ctx, tx, `INSERT INTO campaigns (mo_code, kind, period_from, period_to, created_at, created_by, operator_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Organisation.Code, string(c.Type), c.From, c.To, c.CreatedAt.UnixMilli(), c.CreatedBy, c.OperatorID)
 		if err != nil {
 			return err
@@ -180,11 +180,11 @@ func (s *Store) Campaigns(ctx context.Context, moCode string) ([]CampaignSummary
 func (s *Store) CampaignCounts(ctx context.Context, id int64) (CampaignCounts, error) {
 	var c CampaignCounts
 	err := s.r.GetContext(ctx, &c, `SELECT count(*) AS total,
-		coalesce(sum(EXISTS (SELECT 1 FROM insured_phones ph WHERE ph.person_id = cp.person_id AND ph.wrong = 0)), 0) AS with_phone,
-		coalesce(sum(cp.status = 'informed'), 0) AS informed,
+		coalesce(sum(CASE WHEN EXISTS (SELECT 1 FROM insured_phones ph WHERE ph.person_id = cp.person_id AND ph.wrong = 0) THEN 1 ELSE 0 END), 0) AS with_phone,
+		coalesce(sum(CASE WHEN cp.status = 'informed' THEN 1 ELSE 0 END), 0) AS informed,
 		coalesce(sum(cp.reached), 0) AS reached,
-		coalesce(sum(cp.status = 'refused'), 0) AS refused,
-		coalesce(sum(cp.status = 'wrong_number'), 0) AS wrong,
+		coalesce(sum(CASE WHEN cp.status = 'refused' THEN 1 ELSE 0 END), 0) AS refused,
+		coalesce(sum(CASE WHEN cp.status = 'wrong_number' THEN 1 ELSE 0 END), 0) AS wrong,
 		coalesce(sum(cp.attempts), 0) AS attempts
 		FROM campaign_persons cp WHERE cp.campaign_id = ?`, id)
 	return c, s.dbError(err, "count an informing campaign")
@@ -352,7 +352,7 @@ func (s *Store) RecordInformingAttempt(ctx context.Context, a InformingAttempt, 
 			nextMS = next.UnixMilli()
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE campaign_persons SET status = ?, attempts = attempts + 1, next_at = ?, claimed_by = ?,
-			number = ?, call_id = ?, reached = reached OR ?, updated_at = ?, version = version + 1 WHERE campaign_id = ? AND person_id = ?`,
+			number = ?, call_id = ?, reached = CASE WHEN ? = 1 THEN 1 ELSE reached END, updated_at = ?, version = version + 1 WHERE campaign_id = ? AND person_id = ?`,
 			string(status), nextMS, claimedBy, a.Number, callID, a.Outcome == hotline.DialAnswered, a.EndedAt.UnixMilli(), a.CampaignID, a.PersonID); err != nil {
 			return err
 		}

@@ -182,7 +182,7 @@ func (s *Store) insertCase(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, c
 			return err
 		}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO cases (created_at, channel, caller_number, full_name, full_name_fold, birth_date,
+	res, err := insertReturningID(ctx, tx, `INSERT INTO cases (created_at, channel, caller_number, full_name, full_name_fold, birth_date,
 		policy_number, address, type, topic, description, owner_id, due_at, status, result, comment, forwarded_to, extend_to,
 		review_note, created_by, created_by_id, updated_at, search_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.CreatedAt.UnixMilli(), c.Channel, c.CallerNumber, c.Person.FullName, fold(c.Person.FullName), c.Person.BirthDate,
@@ -531,7 +531,7 @@ func (s *Store) link(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, a hotli
 		return err
 	}
 	lo, hi := min(a.ID, linked), max(a.ID, linked) // one row per pair, whichever side links
-	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO case_links (case_id, linked_id, created_at) VALUES (?, ?, ?)`, lo, hi, s.now().UnixMilli())
+	res, err := tx.ExecContext(ctx, `INSERT INTO case_links (case_id, linked_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, lo, hi, s.now().UnixMilli())
 	if err != nil {
 		return err
 	}
@@ -579,7 +579,7 @@ func (s *Store) attach(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, c hot
 	if err := c.Editable(by); err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO attachments (case_id, document_number, registered_on, file_path, created_at) VALUES (?, ?, ?, ?, ?)`,
+	res, err := insertReturningID(ctx, tx, `INSERT INTO attachments (case_id, document_number, registered_on, file_path, created_at) VALUES (?, ?, ?, ?, ?)`,
 		a.CaseID, a.DocumentNumber, a.RegisteredOn, a.FilePath, a.CreatedAt.UnixMilli())
 	if err != nil {
 		return err

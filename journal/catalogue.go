@@ -105,7 +105,7 @@ func (s *Store) AddScript(ctx context.Context, by hotline.Actor, sc *hotline.Scr
 		if _, err := s.getTopic(ctx, tx, fmt.Sprintf("%q", sc.Topic), `code = ?`, sc.Topic); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO scripts (topic, title, text, search_fold, created_at) VALUES (?, ?, ?, ?, ?)`,
+		res, err := insertReturningID(ctx, tx, `INSERT INTO scripts (topic, title, text, search_fold, created_at) VALUES (?, ?, ?, ?, ?)`,
 			sc.Topic, sc.Title, sc.Text, fold(sc.Title, sc.Text), s.now().UnixMilli())
 		if err != nil {
 			return err

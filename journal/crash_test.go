@@ -26,6 +26,9 @@ const (
 // the database and checks that every reported case is there, and that no batch and no case is
 // half-written (a case without its history event, a batch with some of its cases).
 func TestCrashKeepsCommittedCases(t *testing.T) {
+	if journal.OnPostgres() {
+		t.Skip("kill -9 of a child writing a SQLite file: SQLite only; on PostgreSQL the suite covers it otherwise (docs/journal.md)")
+	}
 	if path := os.Getenv(crashEnv); path != "" {
 		crashChild(path)
 		return

@@ -23,12 +23,12 @@ func (s *Store) HoldWriteLockForTest(ctx context.Context, held chan<- struct{}, 
 func (s *Store) BulkLoadForBench(ctx context.Context, n int, from time.Time) error {
 	return s.write(ctx, "bulk load", func(tx *sqlx.Tx) error {
 		stmts := []string{
-			`INSERT OR IGNORE INTO topics (code, number, type, title, created_at)
+			`INSERT INTO topics (code, number, type, title, created_at)
 			 WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM k WHERE i < 19)
-			 SELECT 'topic-'||i, 100+i, CASE i % 5 WHEN 0 THEN 'complaint' WHEN 1 THEN 'consultation' WHEN 2 THEN 'application' WHEN 3 THEN 'proposal' ELSE 'gratitude' END, 'Topic '||i, 0 FROM k`,
-			`INSERT OR IGNORE INTO operators (id, name, role, level, created_at)
+			 SELECT 'topic-'||i, 100+i, CASE i % 5 WHEN 0 THEN 'complaint' WHEN 1 THEN 'consultation' WHEN 2 THEN 'application' WHEN 3 THEN 'proposal' ELSE 'gratitude' END, 'Topic '||i, 0 FROM k WHERE true ON CONFLICT DO NOTHING`,
+			`INSERT INTO operators (id, name, role, level, created_at)
 			 WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM k WHERE i < 50)
-			 SELECT 1000+i, 'Operator '||i, 'operator', 1, 0 FROM k`,
+			 SELECT 1000+i, 'Operator '||i, 'operator', 1, 0 FROM k WHERE true ON CONFLICT DO NOTHING`,
 		}
 		for _, q := range stmts {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -43,8 +43,8 @@ func (s *Store) BulkLoadForBench(ctx context.Context, n int, from time.Time) err
 				'topic-' || (i % 20), 'synthetic case ' || i, 1001 + (i % 50),
 				CASE i % 4 WHEN 0 THEN 'in_progress' WHEN 1 THEN 'delayed_answer' WHEN 2 THEN 'under_review' ELSE 'approved' END,
 				CASE WHEN i % 4 >= 2 THEN 'answered' ELSE '' END, 'bench', ? + i * (31536000000 / ?),
-				'Пациент ' || i, 'пациент ' || i || char(10) || char(10) || 'synthetic case ' || i
-			FROM k`, n-1, from.UnixMilli(), n, from.UnixMilli(), n)
+				'Пациент ' || i, 'пациент ' || i || ? || 'synthetic case ' || i
+			FROM k`, n-1, from.UnixMilli(), n, from.UnixMilli(), n, "\n\n")
 		return err
 	})
 }

@@ -173,7 +173,7 @@ func (s *Store) ImportInsured(ctx context.Context, by hotline.Actor, src Insured
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = DefaultImportBatch
 	}
-	if s.w != nil {
+	if s.w != nil && !s.pg { // SQLite's page cache; PostgreSQL's is the server's
 		if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", importCacheKiB)); err != nil {
 			return rep, s.dbError(err, "size the import's cache")
 		}
@@ -189,7 +189,7 @@ func (s *Store) ImportInsured(ctx context.Context, by hotline.Actor, src Insured
 		orgs[o.Code] = o.Name
 	}
 	err := s.write(ctx, "start an import", func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO insured_imports (started, source, actor) VALUES (?, ?, ?)`,
+		res, err := insertReturningID(ctx, tx, `INSERT INTO insured_imports (started, source, actor) VALUES (?, ?, ?)`,
 			s.now().UnixMilli(), opt.Source, by.Login)
 		if err != nil {
 			return err
@@ -346,7 +346,7 @@ func (s *Store) importBatch(ctx context.Context, tx *sqlx.Tx, by hotline.Actor, 
 
 func insertInsured(ctx context.Context, tx *sqlx.Tx, p *hotline.Insured, importID int64, line int, nowMS int64) error {
 	parts := nameParts(p.FullName)
-	res, err := tx.ExecContext(ctx, `INSERT INTO insured (policy_number, full_name, name_fold, birth_date, sex, address, mo_code,
+	res, err := insertReturningID(ctx, tx, `INSERT INTO insured (policy_number, full_name, name_fold, birth_date, sex, address, mo_code,
 		health_group, diagnosis, disp_year, disp_month, stage, updated_at, import_id, import_line)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.PolicyNumber, p.FullName, nameFoldColumn(parts), p.BirthDate, string(p.Sex), p.Address, nullStr(p.Organisation.Code),
@@ -496,7 +496,7 @@ func (s *Store) searchByParts(ctx context.Context, words []string, limit int) ([
 		for i, w := range words {
 			lo, hi := prefixRange(w)
 			var n int
-			if err := s.r.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1 FROM insured_names WHERE part >= ? AND part < ? LIMIT ?)`,
+			if err := s.r.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1 FROM insured_names WHERE part >= ? AND part < ? LIMIT ?) AS probe`,
 				lo, hi, rareProbe); err != nil {
 				return nil, err
 			}

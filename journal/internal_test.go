@@ -48,7 +48,7 @@ func TestReadOnlyErrors(t *testing.T) {
 // The history refuses to be rewritten, whoever holds the file.
 func TestHistoryIsAppendOnly(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "h.db"), testOptions(t))
+	s, err := Open(ctx, AddrForTest(t, filepath.Join(t.TempDir(), "h.db")), testOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func testOptions(tb testing.TB) Options {
 func TestMigrateLogsOneLine(t *testing.T) {
 	ctx := context.Background()
 	var buf bytes.Buffer
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "m.db"), Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	s, err := Open(ctx, emptyAddrForTest(t, filepath.Join(t.TempDir(), "m.db")), Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

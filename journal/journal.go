@@ -92,6 +92,8 @@ type Store struct {
 
 	region atomic.Value // hotline.PhoneRegion: the journal's settings.phone_region (settings.go)
 
+	pg bool // PostgreSQL (postgres.go); path is then the DSN without its password
+
 	markMu    sync.Mutex
 	markSpool string // the spool generation whose write mark was last claimed (writemark.go)
 
@@ -108,7 +110,22 @@ type Store struct {
 // ReadOnly opens the file read-only (SQLite's mode=ro). A WAL database needs its index (-shm)
 // even to be read; where it cannot be created (the directory is not writable) and no -wal file
 // exists, nothing has the journal open, so it is read as an immutable snapshot instead.
+//
+// A postgres:// (or postgresql://) URL opens the journal in that PostgreSQL database instead
+// (postgres.go, docs/journal.md).
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if IsPostgresDSN(path) {
+		if opt.Now == nil {
+			opt.Now = time.Now
+		}
+		if opt.Logger == nil {
+			opt.Logger = slog.Default()
+		}
+		if opt.PasswordHash == (HashParams{}) {
+			opt.PasswordHash = DefaultHashParams()
+		}
+		return openPostgres(ctx, path, opt)
+	}
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, hotline.Errorf(hotline.EINVALID, "invalid database path %q (empty, or contains ? or #)", path)
 	}
@@ -275,7 +292,7 @@ func (s *Store) Path() string { return s.path }
 // running `serve` must not stall); when the last connection to the file closes, SQLite itself
 // checkpoints fully and deletes the WAL, so a stopped journal is a single file.
 func (s *Store) Close() error {
-	if s.w != nil {
+	if s.w != nil && !s.pg {
 		if _, err := s.w.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
 			s.log.Warn("journal: checkpoint on close failed; the WAL is replayed on the next open", "err", err)
 		}
@@ -306,6 +323,9 @@ func (s *Store) write(ctx context.Context, what string, fn func(tx *sqlx.Tx) err
 		return s.dbError(err, what)
 	}
 	defer tx.Rollback() // no-op after Commit
+	if err := s.lockWrites(ctx, tx, what); err != nil {
+		return err
+	}
 	if err := s.checkFence(ctx, tx, what); err != nil {
 		return err
 	}
@@ -324,6 +344,18 @@ func (s *Store) write(ctx context.Context, what string, fn func(tx *sqlx.Tx) err
 	return nil
 }
 
+// lockWrites makes tx the journal's one writer: SQLite's write transactions are that already
+// (BEGIN IMMEDIATE); on PostgreSQL it takes the journal's advisory lock (writeLockKey says why).
+func (s *Store) lockWrites(ctx context.Context, tx *sqlx.Tx, what string) error {
+	if !s.pg {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, writeLockKey); err != nil {
+		return s.dbError(err, what)
+	}
+	return nil
+}
+
 // dbError turns SQLite's failures into domain errors that say what to do; what names the
 // operation. Domain errors and context errors pass through, wrapped.
 func (s *Store) dbError(err error, what string) error {
@@ -336,6 +368,9 @@ func (s *Store) dbError(err error, what string) error {
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s: %w", what, hotline.Errorf(hotline.ENOTFOUND, "%s: not found", what))
+	}
+	if s.pg {
+		return s.pgError(err, what)
 	}
 	var se sqlite3.Error
 	if !errors.As(err, &se) {

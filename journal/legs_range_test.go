@@ -57,7 +57,7 @@ func TestCallRecords(t *testing.T) {
 	start("ch-3", "+78652000007", at.Add(time.Hour))
 	f.s.Close()
 
-	ro, err := journal.Open(ctx, f.path, journal.Options{ReadOnly: true})
+	ro, err := journal.Open(ctx, journal.AddrForTest(t, f.path), journal.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,11 @@ import (
 // SQLite's user_version, set in the same transaction as the migration: a crash leaves the schema
 // either before or after a migration, never between.
 //
-//go:embed migrations/*.sql
+// PostgreSQL's twins are migrations/postgres/NNNN_name.sql: the same numbers and names, the same
+// schema in PostgreSQL's words (docs/journal.md has the conventions); the version is the single
+// row of journal_schema.
+//
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationFS embed.FS
 
 type migration struct {
@@ -26,14 +30,24 @@ type migration struct {
 	sql     string
 }
 
-func migrations() ([]migration, error) {
-	files, err := fs.Glob(migrationFS, "migrations/*.sql")
+func migrations() ([]migration, error) { return migrationsIn("migrations") }
+
+// migrationsFor is the migrations of the Store's engine.
+func (s *Store) migrationsFor() ([]migration, error) {
+	if s.pg {
+		return migrationsIn("migrations/postgres")
+	}
+	return migrationsIn("migrations")
+}
+
+func migrationsIn(dir string) ([]migration, error) {
+	files, err := fs.Glob(migrationFS, dir+"/*.sql")
 	if err != nil {
 		return nil, err
 	}
 	var ms []migration
 	for _, f := range files {
-		base := strings.TrimPrefix(f, "migrations/")
+		base := strings.TrimPrefix(f, dir+"/")
 		num, _, ok := strings.Cut(base, "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil {
@@ -66,7 +80,11 @@ func LatestVersion() int {
 // SchemaVersion is the schema version of the open database.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	if err := s.r.GetContext(ctx, &v, "PRAGMA user_version"); err != nil {
+	q := "PRAGMA user_version"
+	if s.pg {
+		q = "SELECT version FROM journal_schema"
+	}
+	if err := s.r.GetContext(ctx, &v, q); err != nil {
 		return 0, s.dbError(err, "read schema version")
 	}
 	return v, nil
@@ -104,7 +122,7 @@ var afterMigration = map[int]func(ctx context.Context, s *Store, tx *sqlx.Tx) (s
 // Migrate applies every migration newer than the database's version, each in its own
 // transaction, and returns the migrations applied.
 func (s *Store) Migrate(ctx context.Context) ([]Applied, error) {
-	ms, err := migrations()
+	ms, err := s.migrationsFor()
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +154,10 @@ func (s *Store) Migrate(ctx context.Context) ([]Applied, error) {
 					return err
 				}
 				a.Note = note
+			}
+			if s.pg {
+				_, err := tx.ExecContext(ctx, "UPDATE journal_schema SET version = ?", m.version)
+				return err
 			}
 			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version))
 			return err
@@ -183,6 +205,14 @@ func (s *Store) CheckWithProgress(ctx context.Context, progress func(step string
 		progress = func(string) {}
 	}
 	rep := CheckReport{Path: s.path, LatestVersion: LatestVersion()}
+	if s.pg {
+		v, err := s.SchemaVersion(ctx)
+		if err != nil {
+			return rep, err
+		}
+		return rep, hotline.Errorf(hotline.EINVALID, "db check inspects a SQLite journal file; the journal at %s is PostgreSQL's (schema version %d of %d), "+
+			"whose pages and foreign keys the server keeps: check it with pg_amcheck, back it up with pg_dump (docs/journal.md)", s.path, v, rep.LatestVersion)
+	}
 	var lines []string
 	progress("integrity check")
 	if err := s.r.SelectContext(ctx, &lines, "PRAGMA integrity_check"); err != nil {

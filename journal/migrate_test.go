@@ -15,7 +15,7 @@ import (
 func openAtVersion(t *testing.T, v int, now func() time.Time) *Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "old.db"), Options{Now: now})
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "old.db"), Options{Now: now}) // SQLite: its old data is what is migrated
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -104,7 +104,7 @@ func (s *Store) insertOperator(ctx context.Context, tx *sqlx.Tx, by hotline.Acto
 	if err := checkTopics(ctx, tx, o.Topics); err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO operators (name, login, role, level, organisation, extension, topics, languages,
+	res, err := insertReturningID(ctx, tx, `INSERT INTO operators (name, login, role, level, organisation, extension, topics, languages,
 			max_concurrent, priority, active, created_at, search_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 		o.Name, nullStr(o.Login), o.Role, o.Level, o.Organisation, o.Extension, jsonList(o.Topics), jsonList(o.Languages),
 		o.MaxConcurrent, o.Priority, o.CreatedAt.UnixMilli(), fold(o.Name, o.Organisation, o.Extension, o.Login))
@@ -269,7 +269,7 @@ func (s *Store) Operators(ctx context.Context, f OperatorFilter) ([]hotline.Oper
 		args = append(args, f.Level)
 	}
 	if f.Topic != "" {
-		q += ` AND (topics = '[]' OR EXISTS (SELECT 1 FROM json_each(operators.topics) WHERE value = ?))`
+		q += ` AND (topics = '[]' OR EXISTS (SELECT 1 FROM ` + s.jsonEach("operators.topics") + ` WHERE value = ?))`
 		args = append(args, f.Topic)
 	}
 	if f.Organisation != "" {

@@ -70,7 +70,7 @@ func (s *Store) PresenceHistory(ctx context.Context, operatorID int64, from, to 
 				ORDER BY q.at DESC, q.id DESC LIMIT 1)
 			WHERE ?1 = 0 OR o.id = ?1
 			UNION ALL
-			SELECT p.* FROM operator_presence p WHERE (?1 = 0 OR p.operator_id = ?1) AND p.at >= ?2 AND p.at < ?3)
+			SELECT p.* FROM operator_presence p WHERE (?1 = 0 OR p.operator_id = ?1) AND p.at >= ?2 AND p.at < ?3) AS events
 		ORDER BY operator_id, at, id`
 	var rows []presenceRow
 	if err := s.r.SelectContext(ctx, &rows, q, operatorID, fromMS, toMS); err != nil {

@@ -66,7 +66,7 @@ func (s *Store) SaveQuestionnaire(ctx context.Context, by hotline.Actor, q *hotl
 			return hotline.Errorf(hotline.ECONFLICT, "the %s questionnaire for %d is at version %d since you opened version %d", q.Kind, q.Year, cur, base)
 		}
 		q.Version, q.CreatedAt, q.CreatedBy = cur+1, s.now().UTC(), by.Login
-		res, err := tx.ExecContext(ctx, `INSERT INTO questionnaires (kind, year, version, questions, refusal_reasons, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		res, err := insertReturningID(ctx, tx, `INSERT INTO questionnaires (kind, year, version, questions, refusal_reasons, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			q.Kind, q.Year, q.Version, string(qs), string(rs), q.CreatedAt.UnixMilli(), by.Login)
 		if err != nil {
 			return err

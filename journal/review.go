@@ -32,7 +32,7 @@ func (s *Store) ReviewWaiting(ctx context.Context, asOf time.Time) (ReviewQueue,
 		Waiting sql.NullInt64 `db:"waiting"`
 		Oldest  sql.NullInt64 `db:"oldest"`
 	}
-	err := s.r.GetContext(ctx, &r, `SELECT count(*) AS n, sum(updated_at < ?) AS waiting, min(updated_at) AS oldest
+	err := s.r.GetContext(ctx, &r, `SELECT count(*) AS n, sum(CASE WHEN updated_at < ? THEN 1 ELSE 0 END) AS waiting, min(updated_at) AS oldest
 		FROM cases WHERE status = ?`, asOf.UnixMilli(), hotline.StatusUnderReview)
 	if err != nil {
 		return ReviewQueue{}, s.dbError(err, "count cases under review")

@@ -34,7 +34,7 @@ func (s *Store) loadSettings(ctx context.Context) error {
 	case err == nil:
 		s.region.Store(hotline.PhoneRegion(v))
 	case errors.Is(err, sql.ErrNoRows):
-	case strings.Contains(err.Error(), "no such table"):
+	case isNoSuchTable(err):
 	default:
 		return s.dbError(err, "read the journal's settings")
 	}

@@ -50,7 +50,7 @@ func (s *Store) ImportSurveyActions(ctx context.Context, by hotline.Actor, src S
 	}
 	err := s.write(ctx, "import survey actions", func(tx *sqlx.Tx) error {
 		rep = ActionImportReport{}
-		res, err := tx.ExecContext(ctx, `INSERT INTO survey_action_imports (at, source, actor, added, unchanged, rejected) VALUES (?, ?, ?, 0, 0, 0)`,
+		res, err := insertReturningID(ctx, tx, `INSERT INTO survey_action_imports (at, source, actor, added, unchanged, rejected) VALUES (?, ?, ?, 0, 0, 0)`,
 			s.now().UnixMilli(), source, by.Login)
 		if err != nil {
 			return err
@@ -168,7 +168,7 @@ func (s *Store) AddSurveyNote(ctx context.Context, by hotline.Actor, k SurveyKin
 			return hotline.Errorf(hotline.ENOTFOUND, "insured person %d is not in the %s journal for %d", person, k, year)
 		}
 		n.CreatedAt, n.CreatedBy = s.now().UTC(), by.Login
-		res, err := tx.ExecContext(ctx, `INSERT INTO survey_notes (person_id, kind, year, text, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
+		res, err := insertReturningID(ctx, tx, `INSERT INTO survey_notes (person_id, kind, year, text, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
 			person, string(k), year, n.Text, n.CreatedAt.UnixMilli(), by.Login)
 		if err != nil {
 			return err

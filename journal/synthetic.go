@@ -149,13 +149,13 @@ func (g *synth) batch(ctx context.Context, tx *sqlx.Tx, first, n int, step time.
 		q  string
 	}{
 		{&p.call, `INSERT INTO calls (channel, caller_number, caller_id, caller_valid, line, arrived_at, greeting_end_at, queued_at,
-			rang_at, answered_at, ended_at, operator_id, outcome, callback_given_to) VALUES (?, ?, ?, 1, '0300', ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			rang_at, answered_at, ended_at, operator_id, outcome, callback_given_to) VALUES (?, ?, ?, 1, '0300', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&p.leg, `INSERT INTO legs (call_ref, operator_id, arrived_at, greeting_end_at, queued_at, rang_at, answered_at, ended_at,
-			end_reason, recording_name, transferred_from, hung_up_by, operator_channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			end_reason, recording_name, transferred_from, hung_up_by, operator_channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&p.ring, `INSERT INTO ring_attempts (leg_id, operator_id, rang_at, stopped_at, why) VALUES (?, ?, ?, ?, ?)`},
 		{&p.kase, `INSERT INTO cases (created_at, channel, caller_number, full_name, full_name_fold, birth_date, policy_number,
 			address, type, topic, description, owner_id, due_at, status, result, comment, created_by, created_by_id, updated_at,
-			search_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			search_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&p.attach, `INSERT INTO case_calls (case_id, call_ref, attached_at, attached_by) VALUES (?, ?, ?, ?)`},
 		{&p.update, `UPDATE cases SET status = ?, result = ?, comment = ?, address = ?, description = ?, owner_id = ?,
 			topic = ?, type = ?, updated_at = ?, search_fold = ? WHERE id = ?`},
@@ -221,7 +221,7 @@ func (g *synth) one(ctx context.Context, p *synthStmts, at time.Time, i int) err
 		if ended.After(at) {
 			c.CreatedAt = ended.Add(time.Duration(r.IntN(60)) * time.Second) // registered after the talk
 		}
-		res, err := p.call.ExecContext(ctx, channel, caller, caller, ms(arrived), ms(greet), ms(greet), ms(rang), ms(answered),
+		res, err := stmtInsertReturningID(ctx, p.call.Stmt, channel, caller, caller, ms(arrived), ms(greet), ms(greet), ms(rang), ms(answered),
 			ms(ended), opID, outcome, givenTo)
 		if err != nil {
 			return err
@@ -235,7 +235,7 @@ func (g *synth) one(ctx context.Context, p *synthStmts, at time.Time, i int) err
 		if transfer {
 			legEnd, legEnded = hotline.LegTransferred, answered.Add(time.Duration(30+r.IntN(60))*time.Second)
 		}
-		res, err = p.leg.ExecContext(ctx, callRef, opID, ms(arrived), ms(greet), ms(greet), ms(rang), ms(answered), ms(legEnded),
+		res, err = stmtInsertReturningID(ctx, p.leg.Stmt, callRef, opID, ms(arrived), ms(greet), ms(greet), ms(rang), ms(answered), ms(legEnded),
 			legEnd, recordingName(channel, !callback), nil, string(hungUp), operatorChannel(opID, i))
 		if err != nil {
 			return err
@@ -254,7 +254,7 @@ func (g *synth) one(ctx context.Context, p *synthStmts, at time.Time, i int) err
 		}
 		if transfer {
 			to := g.ops[r.IntN(len(g.ops))]
-			if _, err := p.leg.ExecContext(ctx, callRef, to.ID, ms(legEnded), nil, nil, ms(legEnded), ms(legEnded.Add(3*time.Second)),
+			if _, err := stmtInsertReturningID(ctx, p.leg.Stmt, callRef, to.ID, ms(legEnded), nil, nil, ms(legEnded), ms(legEnded.Add(3*time.Second)),
 				ms(ended.Add(time.Minute)), hotline.LegCompleted, recordingName(channel+"-t", true), op.ID, string(hotline.SideCaller),
 				operatorChannel(to.ID, i+1)); err != nil {
 				return err
@@ -271,7 +271,7 @@ func (g *synth) one(ctx context.Context, p *synthStmts, at time.Time, i int) err
 		createdBy = op.ID
 	}
 	c.UpdatedAt = c.CreatedAt
-	res, err := p.kase.ExecContext(ctx, c.CreatedAt.UnixMilli(), c.Channel, c.CallerNumber, person.FullName, fold(person.FullName),
+	res, err := stmtInsertReturningID(ctx, p.kase.Stmt, c.CreatedAt.UnixMilli(), c.Channel, c.CallerNumber, person.FullName, fold(person.FullName),
 		person.BirthDate, person.PolicyNumber, person.Address, c.Type, nullStr(c.Topic), c.Description, nullID(c.OwnerID), ms(c.DueAt),
 		c.Status, c.Result, c.Comment, c.CreatedBy, createdBy, c.UpdatedAt.UnixMilli(),
 		caseSearchFold(person.FullName, person.PolicyNumber, c.Description))

@@ -13,7 +13,7 @@ import (
 // code reads a journal: the cases list, the calls of the range, the callbacks in the history.
 func TestGenerateSynthetic(t *testing.T) {
 	ctx := context.Background()
-	s, err := journal.Open(ctx, filepath.Join(t.TempDir(), "synthetic.db"), journal.Options{Logger: testLog(t)})
+	s, err := journal.Open(ctx, journal.AddrForTest(t, filepath.Join(t.TempDir(), "synthetic.db")), journal.Options{Logger: testLog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

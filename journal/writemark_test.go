@@ -70,7 +70,7 @@ func TestWriteMarkRolledBackWithTheWrite(t *testing.T) {
 func openTestStore(t *testing.T) *Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "hotline.db"), testOptions(t))
+	s, err := Open(ctx, AddrForTest(t, filepath.Join(t.TempDir(), "hotline.db")), testOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}

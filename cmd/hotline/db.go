@@ -35,9 +35,9 @@ func newDBCmd(a *app) *cobra.Command {
 				Path    string            `json:"path"`
 				Applied []journal.Applied `json:"applied"`
 				Version int               `json:"version"`
-			}{a.dbPath, applied, v}
+			}{a.dbShown(), applied, v}
 			return a.emit(cmd, res, func(w io.Writer) {
-				printf(w, "%s: schema version %d (applied %d migrations)\n", a.dbPath, v, len(applied))
+				printf(w, "%s: schema version %d (applied %d migrations)\n", a.dbShown(), v, len(applied))
 				for _, m := range applied {
 					if m.Note != "" {
 						printf(w, "  %s: %s\n", m.Name, m.Note)
@@ -115,7 +115,68 @@ backup), older than this hotline (run db migrate) or written by a newer hotline 
 		}
 	}
 	cmd.AddCommand(newDBPhoneRegionCmd(a))
+	cmd.AddCommand(newDBCopyCmd(a))
 	return cmd
+}
+
+// newDBCopyCmd is `hotline db copy --to URL`: a SQLite journal (--db) into an empty PostgreSQL one.
+func newDBCopyCmd(a *app) *cobra.Command {
+	var to string
+	var progress bool
+	c := &cobra.Command{
+		Use:   "copy --to postgres://USER@HOST/DB",
+		Short: "Copy the SQLite journal (--db) into an empty PostgreSQL journal",
+		Long: `copy moves every table of the SQLite journal into a PostgreSQL journal that is empty and
+migrated to the same schema version (` + "`hotline --db postgres://… db migrate`" + ` makes it), in one
+transaction: all of it or nothing. It prints the rows copied per table, counted again in the
+target. Give the password in PGPASSWORD or ~/.pgpass rather than in the URL, which other users
+can see in the process list. Stop ` + "`hotline serve`" + ` first: writes made during the copy stay behind.`,
+		Example: "  PGPASSWORD=… hotline --db /var/lib/hotline/hotline.db db copy --to postgres://hotline@db.example/hotline",
+		Args:    exactArgs(0, "no arguments (the target is --to)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !journal.IsPostgresDSN(to) {
+				return hotline.Errorf(hotline.EINVALID, "--to must be a postgres:// URL of the target journal")
+			}
+			if journal.IsPostgresDSN(a.dbPath) {
+				return hotline.Errorf(hotline.EINVALID, "--db must be the SQLite journal to copy, not a PostgreSQL one")
+			}
+			if err := a.requireJournal(); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			src, err := journal.Open(ctx, a.dbPath, journal.Options{ReadOnly: true, Logger: cmdLogger(cmd)})
+			if err != nil {
+				return err
+			}
+			defer src.Close()
+			if err := src.RequireCurrent(ctx); err != nil {
+				return err
+			}
+			dst, err := journal.Open(ctx, to, journal.Options{Logger: cmdLogger(cmd)})
+			if err != nil {
+				return err
+			}
+			defer dst.Close()
+			step, stop := stepProgress(cmd.ErrOrStderr(), progress, "db copy")
+			rep, err := src.CopyTo(ctx, dst, step)
+			stop()
+			if err != nil {
+				return err
+			}
+			return a.emit(cmd, rep, func(w io.Writer) {
+				var total int64
+				for _, t := range rep.Tables {
+					printf(w, "%s\t%d rows\n", t.Table, t.Rows)
+					total += t.Rows
+				}
+				printf(w, "copied %d rows in %d tables from %s to %s (schema version %d); the counts match\n",
+					total, len(rep.Tables), rep.From, rep.To, rep.SchemaVersion)
+			})
+		},
+	}
+	c.Flags().StringVar(&to, "to", "", "the target PostgreSQL journal's postgres:// URL")
+	c.Flags().BoolVar(&progress, "progress", false, "show the step and the time taken on standard error even when it is not a terminal")
+	return c
 }
 
 // stepProgress shows a long maintenance command's step and the time it has taken on w (when w

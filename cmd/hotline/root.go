@@ -80,8 +80,13 @@ Every command but 'db migrate' works on an existing journal (--db) and creates n
 	if db == "" {
 		db = defaultDB
 	}
+	// A PostgreSQL journal (docs/journal.md): its DSN from the environment, so that its password
+	// is on no command line.
+	if dsn := os.Getenv("HOTLINE_JOURNAL_DSN"); dsn != "" {
+		db = dsn
+	}
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.dbPath, "db", db, "the journal's SQLite file (env HOTLINE_DB); it must exist: `hotline db migrate` creates it")
+	pf.StringVar(&a.dbPath, "db", db, "the journal's SQLite file (env HOTLINE_DB), or its PostgreSQL postgres:// URL (env HOTLINE_JOURNAL_DSN, which wins); it must exist: `hotline db migrate` creates it")
 	pf.StringVar(&a.as, "as", "", "act as this login (default: the operating-system user)")
 	pf.StringVarP(&a.output, "output", "o", "table", "output format: table or json")
 	_ = root.RegisterFlagCompletionFunc("output", fixed("table", "json"))
@@ -203,6 +208,9 @@ func (a *app) openStore(cmd *cobra.Command, readOnly bool, fn func(ctx context.C
 // requireJournal refuses a --db that is not an existing file: SQLite would create an empty
 // database at a mistyped path, and every command but `db migrate` needs the real journal.
 func (a *app) requireJournal() error {
+	if journal.IsPostgresDSN(a.dbPath) {
+		return nil // the server says what is missing when the journal opens
+	}
 	st, err := os.Stat(a.dbPath)
 	switch {
 	case a.dbPath == "":
@@ -395,4 +403,12 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// dbShown is --db fit for output: a PostgreSQL URL without its password.
+func (a *app) dbShown() string {
+	if journal.IsPostgresDSN(a.dbPath) {
+		return journal.RedactDSN(a.dbPath)
+	}
+	return a.dbPath
 }

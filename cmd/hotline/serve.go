@@ -52,7 +52,7 @@ applies the writes left in the spool, each once. A daemon that lost the lease st
 			}
 			if check {
 				printf(cmd.OutOrStdout(), "configuration valid: ari %s (app %s), ami %s, journal %s (spool %s), socket %s",
-					cfg.ARI.URL, cfg.ARI.App, cfg.AMI.Addr, cfg.Journal.Path, cfg.Journal.SpoolPath(), cfg.API.Socket)
+					cfg.ARI.URL, cfg.ARI.App, cfg.AMI.Addr, cfg.Journal.Display(), cfg.Journal.SpoolPath(), cfg.API.Socket)
 				if cfg.Standby.Enabled {
 					printf(cmd.OutOrStdout(), ", standby (lease %s, renewed every %s)", cfg.Standby.LeaseTTL, cfg.Standby.Renew)
 				}

@@ -131,7 +131,7 @@ func start(tb testing.TB, journalPath string, ops []Operator, tweak func(*config
 		tb.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	store, err := journal.Open(ctx, cfg.Journal.Path, journal.Options{Logger: log})
+	store, err := journal.Open(ctx, cfg.Journal.Address(), journal.Options{Logger: log})
 	if err != nil {
 		tb.Fatal(err)
 	}
