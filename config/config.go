@@ -33,6 +33,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hotline-dev/hotline/informing"
+	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/routing"
 	"github.com/hotline-dev/hotline/switchboard"
 	"go.yaml.in/yaml/v3"
@@ -171,26 +172,12 @@ func (d DSN) MarshalYAML() (any, error) { return d.String(), nil }
 // Reveal returns the DSN with its password, for the one place that connects.
 func (d DSN) Reveal() string { return string(d) }
 
-// RedactDSN is a PostgreSQL URL with its password (in the user part or as a parameter) replaced
-// by xxxxx; a string that does not parse as a URL is replaced whole, as it may hide one anywhere.
+// RedactDSN is a PostgreSQL URL with its secrets replaced by xxxxx (journal.RedactDSN).
 func RedactDSN(dsn string) string {
 	if dsn == "" {
 		return ""
 	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "(unparsable PostgreSQL address)"
-	}
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		}
-	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
+	return journal.RedactDSN(dsn)
 }
 
 // SpoolPath is the spool file: Spool, or beside the journal.

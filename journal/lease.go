@@ -135,12 +135,14 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, ttl time.
 			return hotline.Wrapf(hotline.ECONFLICT, &LeaseHeldError{Lease: row.lease()}, "%v", &LeaseHeldError{Lease: row.lease()})
 		}
 		row.Holder, row.Epoch, row.AcquiredAt, row.ExpiresAt = holder, row.Epoch+1, now.UnixMilli(), now.Add(ttl).UnixMilli()
-		// The epoch is checked again in the statement: on PostgreSQL two takers may have read the
-		// same row; the second changes nothing and is told the lease is held.
+		// The epoch and the expiry are checked again in the statement: on PostgreSQL two takers
+		// may have read the same row, and the holder may have renewed it after this read (its
+		// renewal waited for a batch of writes): the statement then changes nothing and the taker
+		// is told the lease is held, rather than take a lease just renewed.
 		res, err := tx.ExecContext(ctx, `INSERT INTO leases (name, holder, epoch, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
-			WHERE leases.epoch = excluded.epoch - 1`,
-			row.Name, row.Holder, row.Epoch, row.AcquiredAt, row.ExpiresAt)
+			WHERE leases.epoch = excluded.epoch - 1 AND (leases.holder = excluded.holder OR leases.expires_at <= ?)`,
+			row.Name, row.Holder, row.Epoch, row.AcquiredAt, row.ExpiresAt, now.UnixMilli())
 		if err != nil {
 			return err
 		}

@@ -35,7 +35,7 @@ func twoStores(t *testing.T) (a, b *Store, clock *leaseClock) {
 	open := func() *Store {
 		opt := testOptions(t)
 		opt.Now = clock.now
-		s, err := Open(ctx, path, opt)
+		s, err := Open(ctx, AddrForTest(t, path), opt)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -43,9 +45,15 @@ func RedactDSN(dsn string) string {
 			u.User = url.UserPassword(u.User.Username(), "xxxxx")
 		}
 	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
+	// sslpassword unlocks the client's key: as secret as the password.
+	q, hidden := u.Query(), false
+	for _, k := range []string{"password", "sslpassword"} {
+		if q.Has(k) {
+			q.Set(k, "xxxxx")
+			hidden = true
+		}
+	}
+	if hidden {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
@@ -207,7 +215,8 @@ const writeLockKey int64 = 0x686f746c696e_006a
 // openPostgres opens the journal in the PostgreSQL database dsn names: one pool for writes and
 // one of read-only sessions for reads, as on SQLite.
 func openPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) {
-	s := &Store{path: RedactDSN(dsn), now: opt.Now, log: opt.Logger, hash: opt.PasswordHash, pg: true}
+	s := &Store{path: RedactDSN(dsn), now: opt.Now, log: opt.Logger, hash: opt.PasswordHash, pg: true,
+		fenced: make(chan struct{})}
 	rc, err := newPGConnector(dsn, true)
 	if err != nil {
 		return nil, hotline.Errorf(hotline.EINVALID, "%v", err)
@@ -235,13 +244,15 @@ func openPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) 
 		s.closeDBs()
 		return nil, s.dbError(err, "connect to the journal")
 	}
+	if err := s.checkCollation(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
 	if s.w != nil {
-		// The schema version's row: SQLite keeps it in the file's header (user_version).
-		if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS journal_schema (version INTEGER NOT NULL)`); err != nil {
-			s.closeDBs()
-			return nil, s.dbError(err, "create the schema version table")
-		}
-		if _, err := s.w.ExecContext(ctx, `INSERT INTO journal_schema (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM journal_schema)`); err != nil {
+		// The schema version's row: SQLite keeps it in the file's header (user_version). Under
+		// the write lock: the two daemons of a standby pair may open an empty database at once
+		// (CREATE TABLE IF NOT EXISTS races on the table's type name; the row could come twice).
+		if err := s.schemaTable(ctx); err != nil {
 			s.closeDBs()
 			return nil, s.dbError(err, "create the schema version table")
 		}
@@ -253,12 +264,61 @@ func openPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) 
 	return s, nil
 }
 
+// schemaTable creates the schema version's table and its one row, once, under the write lock.
+func (s *Store) schemaTable(ctx context.Context) error {
+	tx, err := s.w.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := s.lockWrites(ctx, tx, "create the schema version table"); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS journal_schema (version INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO journal_schema (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM journal_schema)`); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// checkCollation refuses a database whose text does not sort by bytes (its collation not C): the
+// journal's lists would order differently than on SQLite, and the register's name search, which
+// reads a prefix as the range [p, p+U+10FFFF), could miss people under a linguistic collation.
+func (s *Store) checkCollation(ctx context.Context) error {
+	var coll string
+	if err := s.r.GetContext(ctx, &coll, `SELECT datcollate FROM pg_database WHERE datname = current_database()`); err != nil {
+		return s.dbError(err, "read the database's collation")
+	}
+	if byteOrderCollation(coll) {
+		return nil
+	}
+	return hotline.Errorf(hotline.EINVALID, "the journal's database at %s has collation %q; the journal needs \"C\" "+
+		"(text ordered by bytes, as SQLite orders it): create it with CREATE DATABASE <name> TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C' "+
+		"and copy the journal into it (docs/journal.md, PostgreSQL)", s.path, coll)
+}
+
+// byteOrderCollation says whether a PostgreSQL collation orders text by bytes: C and POSIX, and
+// glibc's C.UTF-8 (code point order, the same for UTF-8). Any language's collation does not.
+func byteOrderCollation(name string) bool {
+	switch strings.ToLower(name) {
+	case "c", "posix", "c.utf8", "c.utf-8":
+		return true
+	}
+	return false
+}
+
 // pgError turns PostgreSQL's failures into domain errors, as dbError does SQLite's.
 func (s *Store) pgError(err error, what string) error {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
 		var ce *pgconn.ConnectError
-		if errors.As(err, &ce) || pgconn.SafeToRetry(err) || errors.Is(err, driver.ErrBadConn) {
+		var ne net.Error
+		// A connection lost mid-statement (reset, EOF, a timeout) is the server's or the network's
+		// state, not the write's fault: unavailable, so the spool keeps the write and retries it.
+		if errors.As(err, &ce) || pgconn.SafeToRetry(err) || errors.Is(err, driver.ErrBadConn) ||
+			errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || pgconn.Timeout(err) {
 			return fmt.Errorf("%w (%w)", hotline.Errorf(hotline.EUNAVAILABLE, "%s: cannot reach the journal's PostgreSQL at %s; is the server running and the address right?", what, s.path), err)
 		}
 		return fmt.Errorf("%s: %w", what, err)

@@ -55,11 +55,23 @@ func TestRedactDSN(t *testing.T) {
 		{"postgres://hotline:s3cret@db:5432/hotline?sslmode=require", "postgres://hotline:xxxxx@db:5432/hotline?sslmode=require"},
 		{"postgres://hotline@db/hotline?password=s3cret", "postgres://hotline@db/hotline?password=xxxxx"},
 		{"postgres://db/hotline", "postgres://db/hotline"},
+		{"postgres://hotline@db/hotline?sslkey=k.pem&sslpassword=keypass", "postgres://hotline@db/hotline?sslkey=k.pem&sslpassword=xxxxx"},
 		{"postgres://u:p%zz@db/x", "(unparsable PostgreSQL address)"},
 	} {
 		got := RedactDSN(tc.in)
 		if got != tc.want || strings.Contains(got, "s3cret") {
 			t.Errorf("RedactDSN(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestByteOrderCollation(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		want bool
+	}{{"C", true}, {"POSIX", true}, {"C.UTF-8", true}, {"C.utf8", true}, {"en_US.UTF-8", false}, {"ru_RU.UTF-8", false}, {"", false}} {
+		if got := byteOrderCollation(tc.name); got != tc.want {
+			t.Errorf("byteOrderCollation(%q) = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
