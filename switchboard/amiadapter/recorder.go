@@ -17,7 +17,7 @@ type Manager interface {
 	StopMixMonitor(ctx context.Context, channel, id string) error
 }
 
-// Recorder records conversations with MixMonitor on the caller's channel (ariadapter's
+// Recorder records conversations with MixMonitor on the operator's channel (ariadapter's
 // ChannelRecorder): both directions mixed into one file, named as ARI names a stored recording
 // (Asterisk's recordings directory, NAME.FORMAT), so `hotline recording get`, the workplace's
 // player and retention find it over ARI as before. Unlike a recording of the bridge, it adds no
@@ -91,7 +91,10 @@ func (r *Recorder) Record(ctx context.Context, channel, name, format string) err
 	if format == "" {
 		format = "wav"
 	}
-	if _, err := m.MixMonitor(ctx, channel, path.Join(dir, name+"."+format), ""); err != nil {
+	// "b": only while the channel is bridged. hotline stops the recording when the conversation
+	// ends and the handset stays up (wrap-up); should that stop be lost (AMI down at that moment),
+	// the handset's wrap-up is still not recorded.
+	if _, err := m.MixMonitor(ctx, channel, path.Join(dir, name+"."+format), "b"); err != nil {
 		if unavailable(err) {
 			return fmt.Errorf("%w: %w", ariadapter.ErrRecorderUnavailable, err)
 		}

@@ -43,16 +43,16 @@ func TestRecorder(t *testing.T) {
 		refused     bool
 	}{
 		{"recorded", spool, &fakeManager{}, "wav",
-			[]string{"MixMonitor c1-op2 /var/spool/asterisk/recording/call-c1-7.wav "}, false, false},
+			[]string{"MixMonitor c1-op2 /var/spool/asterisk/recording/call-c1-7.wav b"}, false, false},
 		{"default format", spool, &fakeManager{}, "",
-			[]string{"MixMonitor c1-op2 /var/spool/asterisk/recording/call-c1-7.wav "}, false, false},
+			[]string{"MixMonitor c1-op2 /var/spool/asterisk/recording/call-c1-7.wav b"}, false, false},
 		{"no AMI connection", spool, nil, "wav", nil, true, false},
 		{"AMI reconnecting", spool, &fakeManager{err: fmt.Errorf("x: %w", ami.ErrNotConnected)}, "wav",
-			[]string{"MixMonitor c1-op2 /var/spool/asterisk/recording/call-c1-7.wav "}, true, false},
+			[]string{"MixMonitor c1-op2 /var/spool/asterisk/recording/call-c1-7.wav b"}, true, false},
 		{"no directory", func(context.Context) (string, error) { return "", errors.New("ARI down") }, &fakeManager{}, "wav", nil, true, false},
 		{"relative directory", func(context.Context) (string, error) { return "recording", nil }, &fakeManager{}, "wav", nil, true, false},
 		{"refused", spool, &fakeManager{err: refused}, "wav",
-			[]string{"MixMonitor c1-op2 /var/spool/asterisk/recording/call-c1-7.wav "}, false, true},
+			[]string{"MixMonitor c1-op2 /var/spool/asterisk/recording/call-c1-7.wav b"}, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
