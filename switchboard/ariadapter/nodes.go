@@ -135,21 +135,21 @@ func (ns *Nodes) Do(ctx context.Context, op switchboard.Op) error {
 			o.Endpoint = operatorEndpoint(o.Endpoint, n.Operators)
 		}
 		ns.own(o.Channel, i) // before the request: its StasisStart may come before the answer
-		return ns.nodes[i].Telephony.Do(ctx, o)
+		return ns.forgetIfFailed(o.Channel, ns.nodes[i].Telephony.Do(ctx, o))
 	case switchboard.Snoop:
 		i, ok := ns.nodeFor(o.Channel)
 		if !ok {
 			return ns.anyNode(ctx, op)
 		}
 		ns.own(o.Snoop, i)
-		return ns.nodes[i].Telephony.Do(ctx, o)
+		return ns.forgetIfFailed(o.Snoop, ns.nodes[i].Telephony.Do(ctx, o))
 	case switchboard.Play:
 		i, ok := ns.nodeFor(o.Channel)
 		if !ok {
 			return ns.anyNode(ctx, op)
 		}
 		ns.own(o.Playback, i)
-		return ns.nodes[i].Telephony.Do(ctx, o)
+		return ns.forgetIfFailed(o.Playback, ns.nodes[i].Telephony.Do(ctx, o))
 	case switchboard.StopPlayback:
 		return ns.on(ctx, o.Playback, op)
 	case switchboard.RecordCall:
@@ -209,10 +209,30 @@ func (ns *Nodes) own(id string, i int) {
 	ns.mu.Unlock()
 }
 
+// forgetIfFailed forgets id, owned before a request that would create it, when the request
+// failed: no event will ever end it.
+func (ns *Nodes) forgetIfFailed(id string, err error) error {
+	if err != nil {
+		ns.forget(id)
+	}
+	return err
+}
+
 func (ns *Nodes) forget(id string) {
 	ns.mu.Lock()
 	delete(ns.owner, id)
 	ns.mu.Unlock()
+}
+
+// keepListed forgets what node i was thought to hold that its listing does not have.
+func (ns *Nodes) keepListed(i int, listed map[string]bool) {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	for id, j := range ns.owner {
+		if j == i && !listed[id] {
+			delete(ns.owner, id)
+		}
+	}
 }
 
 func (ns *Nodes) nodeFor(id string) (int, bool) {
@@ -575,19 +595,31 @@ func (p *nodePump) resync(ctx context.Context, why string) error {
 			p.orphans[i] = nil
 			chans, bridges = p.endOrphans(ctx, i, orphans, chans, bridges)
 		}
+		listed := make(map[string]bool, len(chans)+len(bridges))
 		for _, c := range chans {
-			ns.own(c.ID, i)
+			listed[c.ID] = true
 			inv.Channels = append(inv.Channels, c.ID)
 			d := switchboard.ChannelInfo{ID: c.ID, Name: c.Name, Foreign: foreign(c, app)}
+			if !d.Foreign {
+				// Another application's channel is never ours to act on (nor to hang up when
+				// this node comes back after being given up).
+				ns.own(c.ID, i)
+			}
 			if c.Caller != nil {
 				d.CallerNumber = c.Caller.Number
 			}
 			inv.Details = append(inv.Details, d)
 		}
 		for _, b := range bridges {
-			ns.own(b.ID, i)
+			listed[b.ID] = true
+			if b.Name == app {
+				ns.own(b.ID, i)
+			}
 			inv.Bridges = append(inv.Bridges, switchboard.BridgeInfo{ID: b.ID, Channels: b.ChannelIDs, Foreign: b.Name != app})
 		}
+		// What the node no longer holds (ended while it was cut off: no ChannelDestroyed came) is
+		// forgotten, or the map would grow with every such call.
+		ns.keepListed(i, listed)
 	}
 	if !p.anyUp() {
 		p.connected = false
@@ -610,6 +642,9 @@ func (p *nodePump) markLost(i int) {
 	for id, j := range ns.owner {
 		if j == i {
 			held[id] = true
+			// Out of the map: a lost node's channels get no more events to forget them by; the
+			// orphans are what is hung up should the node come back.
+			delete(ns.owner, id)
 		}
 	}
 	p.orphans[i] = held

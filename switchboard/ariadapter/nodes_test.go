@@ -23,6 +23,7 @@ type fakeNode struct {
 	opsMu  sync.Mutex
 	ops    []string
 	absent map[string]bool // ids the node answers "not found" for
+	fail   error           // every request fails so, when set
 }
 
 func newFakeNode(chans ...string) *fakeNode {
@@ -36,6 +37,9 @@ func (f *fakeNode) Bridges(context.Context) ([]ariv6.BridgeData, error) { return
 func (f *fakeNode) Do(_ context.Context, op switchboard.Op) error {
 	f.opsMu.Lock()
 	defer f.opsMu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
 	if ch := channelOf(op); f.absent[ch] {
 		return fmt.Errorf("%s: %w", op, ari.ErrNotFound)
 	}
@@ -388,5 +392,43 @@ func BenchmarkNodesCall(b *testing.B) {
 		ns.forget(c) // their ChannelDestroyed
 		ns.forget(c + "-op1")
 		ns.forget(c + "-greeting")
+	}
+}
+
+// What the layer learns of the nodes' channels does not outlive them: a request that would have
+// made a channel, snoop or playback and failed leaves nothing owned, and a listing forgets what
+// its node no longer holds (a call that ended while the node was cut off sends no event).
+func TestNodesForgetWhatIsGone(t *testing.T) {
+	ns, a, _ := twoNodes(t, time.Minute)
+	ns.setUp(0, true)
+	ns.setUp(1, true)
+	ns.own("caller-a", 0)
+	a.fail = errors.New("refused")
+	ctx := context.Background()
+	for _, op := range []switchboard.Op{
+		switchboard.Originate{Channel: "caller-a-op1", Endpoint: "PJSIP/1001", Originator: "caller-a"},
+		switchboard.Play{Channel: "caller-a", Playback: "caller-a-pb2", Media: []string{"sound:beep"}},
+		switchboard.Snoop{Channel: "caller-a", Snoop: "caller-a-snoop3"},
+	} {
+		if err := ns.Do(ctx, op); err == nil {
+			t.Fatalf("Do(%s) = nil, want the node's refusal", op)
+		}
+	}
+	for _, id := range []string{"caller-a-op1", "caller-a-pb2", "caller-a-snoop3"} {
+		if i, ok := ns.nodeFor(id); ok {
+			t.Errorf("%s still owned by node %d after its request failed", id, i)
+		}
+	}
+
+	ns.own("ended-while-cut-off", 0)
+	ns.own("on-b", 1)
+	ns.keepListed(0, map[string]bool{"caller-a": true})
+	if _, ok := ns.nodeFor("ended-while-cut-off"); ok {
+		t.Error("a channel node a no longer lists is still owned")
+	}
+	for id, want := range map[string]int{"caller-a": 0, "on-b": 1} {
+		if i, ok := ns.nodeFor(id); !ok || i != want {
+			t.Errorf("%s: owner %d, %v; want node %d (listed, or another node's)", id, i, ok, want)
+		}
 	}
 }
