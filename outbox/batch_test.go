@@ -23,6 +23,7 @@ type batchJournal struct {
 	claimed   []uint64
 	refuse    map[string]bool
 	failOnce  map[string]bool
+	slow      time.Duration // each write takes this long
 	batches   int
 	commits   int
 	rollbacks int
@@ -79,6 +80,9 @@ func (j *batchJournal) Apply(ctx context.Context, w testWrite, m Mark) (filed, e
 func (j *batchJournal) Claim(ctx context.Context, m Mark) error { return j.apply(ctx, nil, m) }
 
 func (j *batchJournal) apply(ctx context.Context, w *testWrite, m Mark) error {
+	if w != nil && j.slow > 0 {
+		time.Sleep(j.slow)
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	b, _ := ctx.Value(fakeBatchKey{}).(*fakeBatch)
@@ -183,5 +187,22 @@ func TestOutboxBatchUnavailableRunsAlone(t *testing.T) {
 	}
 	if pending != 0 {
 		t.Errorf("%d spool records pending", pending)
+	}
+}
+
+// A batch commits once it has applied for maxBatchTime, and the writes left go in the next: the
+// writer's transaction holds the journal's write lock, which a standby's lease renewal waits on.
+// Every write is applied once, in order, and confirmed.
+func TestOutboxBatchBoundedInTime(t *testing.T) {
+	jr := &batchJournal{slow: maxBatchTime / 2}
+	answers, pending := runBatched(t, jr, 7)
+	if jr.commits < 2 {
+		t.Errorf("%d batches committed for 7 writes of %v each; want the batch cut at %v", jr.commits, jr.slow, maxBatchTime)
+	}
+	if want := []string{"c0", "c1", "c2", "c3", "c4", "c5", "c6"}; !slices.Equal(jr.applied, want) {
+		t.Errorf("applied %q, want %q once each", jr.applied, want)
+	}
+	if len(answers) != 7 || pending != 0 {
+		t.Errorf("answers %q, %d spool records pending; want 7 answers and none", answers, pending)
 	}
 }

@@ -90,6 +90,11 @@ type Batcher interface {
 // connection, and its writes are confirmed (Then) only when it commits.
 const maxBatch = 1000
 
+// maxBatchTime bounds how long one batch applies before it commits and the rest go in the next:
+// the writer's transaction holds the journal's write lock, which a standby's lease renewal waits
+// behind (docs/scaling.md: a batch must stay well inside the lease's time to live).
+const maxBatchTime = 250 * time.Millisecond
+
 // Job is one thing asked of the journal: a write (Write) or a read (Read), run in the order pushed.
 type Job[E Entry, R any] struct {
 	// Write is the change to apply; nil for a read.
@@ -356,7 +361,13 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 	}
 	results := make([]R, len(jobs))
 	errs := make([]error, len(jobs))
+	start := time.Now()
+	var rest []Job[E, R] // past maxBatchTime: for the next batch
 	for i, j := range jobs {
+		if i > 0 && time.Since(start) > maxBatchTime {
+			jobs, rest = jobs[:i], jobs[i:]
+			break
+		}
 		what, call := j.name()
 		res, err := o.jr.Apply(bctx, *j.Write, j.mark)
 		if errors.Is(err, ErrAlreadyApplied) {
@@ -405,6 +416,12 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 		if err := o.spool.Release(last); err != nil {
 			o.log.Error("spool release", "seq", last, "err", err)
 		}
+	}
+	switch {
+	case len(rest) > 1:
+		return o.runBatch(b, rest)
+	case len(rest) == 1:
+		return o.runAlone(rest)
 	}
 	return nil
 }
