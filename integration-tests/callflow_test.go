@@ -326,3 +326,57 @@ func loadRecording(t *testing.T, d *hotlinetest.Daemon, name string) *sipphone.W
 	}
 	return wav
 }
+
+// TestTopicConfirmationsKeepTheConversation: the operator keys a topic several times during the
+// call; each time hotline confirms with a beep to the operator's channel alone, and after each the
+// caller and the operator still hear each other. The keys are hotline's, not the caller's: the
+// caller's phone gets none of them. (A beep used to start while the key's end was still owed to
+// the caller: Asterisk then held the caller's RTP in "sending a digit" for good, and the caller
+// heard nothing more, in about one beep of five.)
+func TestTopicConfirmationsKeepTheConversation(t *testing.T) {
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, nil)
+	ctx := within(t, 90*time.Second)
+	by, err := d.Store.Actor(ctx, "test-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Store.AddTopic(ctx, by, hotline.Topic{Code: "confirm", Number: 56, Type: hotline.TypeConsultation, Title: "Подтверждение"}); err != nil {
+		t.Fatal(err)
+	}
+	h := d.Handset("1001", 300*time.Millisecond)
+	if !d.FeatureCode(h, "*21") {
+		t.Fatal("login: no prompt")
+	}
+	const number = "79009980001"
+	c, err := d.Caller(number).Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := operatorTakes(t, h, c, number)
+	const rounds = 8 // the old fault hit about one beep in five
+	for i := range rounds {
+		if err := in.SendDTMF(ctx, "*56#"); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			waitCases(t, d, number, 1) // keyed and filed: the beep that follows is the confirmation
+		}
+		// Counted from after the beep has begun: 250 ms covers hotline's journal write and the
+		// playback's start (the beep itself is shorter than the 1 s of tone heardMore waits for).
+		time.Sleep(250 * time.Millisecond)
+		heardCaller, heardOperator := c.Stats().Tones[hotlinetest.OperatorTone], in.Stats().Tones[hotlinetest.CallerTone]
+		if err := heardMore(within(t, 5*time.Second), c, hotlinetest.OperatorTone, heardCaller); err != nil {
+			t.Fatalf("after confirmation %d: the caller no longer hears the operator: %v", i+1, err)
+		}
+		if err := heardMore(within(t, 5*time.Second), in, hotlinetest.CallerTone, heardOperator); err != nil {
+			t.Fatalf("after confirmation %d: the operator no longer hears the caller: %v", i+1, err)
+		}
+	}
+	if got := c.Stats().DTMF; got != "" {
+		t.Errorf("the caller's phone received the operator's keys %q, want none", got)
+	}
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitLegEnded(t, d, number)
+}

@@ -95,7 +95,12 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 		// Named after the application: what a restarted daemon may take down as its own.
 		_, err = c.CreateBridge(ctx, op.Bridge, bridgeType, c.Application())
 	case switchboard.AddToBridge:
-		err = c.Bridge(op.Bridge).AddChannel(ctx, ari.AddChannelOptions{}, op.Channels...)
+		// Keys are hotline's (ChannelDtmfReceived is raised all the same), never the other party's.
+		// Passed through, a key's start reaches the other channel and its end may not: a prompt
+		// played to the keying channel in the bridge takes it out of the mix, and Asterisk's
+		// emulated end of a short key (under 80 ms) is then read by the playback. The other
+		// channel's RTP stays "sending a digit" and drops all audio to that side for good.
+		err = c.Bridge(op.Bridge).AddChannel(ctx, ari.AddChannelOptions{AbsorbDTMF: true}, op.Channels...)
 	case switchboard.DestroyBridge:
 		err = c.Bridge(op.Bridge).Destroy(ctx)
 	case switchboard.RecordCall:

@@ -120,7 +120,7 @@ func TestTelephonyRequests(t *testing.T) {
 			Entry: switchboard.Offer{Call: "c1"}, Originator: "c1"},
 			"POST /ari/channels/c1-op2?app=hotline&appArgs=offer%2Cc1&callerId=%2B7900&endpoint=PJSIP%2F1001&originator=c1&timeout=20"},
 		{switchboard.CreateBridge{Bridge: "c1-bridge"}, "POST /ari/bridges/c1-bridge?name=hotline&type=mixing%2Cdtmf_events"},
-		{switchboard.AddToBridge{Bridge: "c1-bridge", Channels: []string{"c1", "c1-op2"}}, "POST /ari/bridges/c1-bridge/addChannel?channel=c1%2Cc1-op2"},
+		{switchboard.AddToBridge{Bridge: "c1-bridge", Channels: []string{"c1", "c1-op2"}}, "POST /ari/bridges/c1-bridge/addChannel?absorbDTMF=true&channel=c1%2Cc1-op2"},
 		// Without a channel recorder the conversation is recorded in its bridge.
 		{switchboard.RecordCall{Channel: "c1", Bridge: "c1-bridge", Name: "call-c1", Format: "wav"}, "POST /ari/bridges/c1-bridge/record?format=wav&name=call-c1"},
 		{switchboard.RecordChannel{Channel: "c1", Name: "message-c1", Format: "wav", MaxDuration: 2 * time.Minute, TerminateOn: "#"},
