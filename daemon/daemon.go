@@ -65,7 +65,13 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		log.Info("hotline starting", "ari", cfg.ARI.URL, "ami", cfg.AMI.Addr, "app", cfg.ARI.App, "journal", cfg.Journal.Display())
 	}
 
-	store, err := journal.Open(ctx, cfg.Journal.Address(), journal.Options{Logger: log})
+	jopt := journal.Options{Logger: log}
+	if cfg.Standby.Enabled {
+		// On PostgreSQL, a write of this process left open (paused, cut off) is ended by the
+		// server within the lease's time to live: it never holds up the standby's takeover.
+		jopt.IdleInTransaction = cfg.Standby.LeaseTTL
+	}
+	store, err := journal.Open(ctx, cfg.Journal.Address(), jopt)
 	if err != nil {
 		return err
 	}

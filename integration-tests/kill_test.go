@@ -149,6 +149,8 @@ func serveEnv(d *hotlinetest.Daemon) []string {
 		"HOTLINE_ARI_PASSWORD=" + sb.ARIPassword, "HOTLINE_ARI_APP=" + sb.ARIApp,
 		"HOTLINE_AMI_ADDR=" + sb.AMIAddr, "HOTLINE_AMI_USER=" + sb.AMIUser, "HOTLINE_AMI_PASSWORD=" + sb.AMIPassword,
 		"HOTLINE_DB=" + cfg.Journal.Path, "HOTLINE_SPOOL=" + cfg.Journal.Spool, "HOTLINE_API_SOCKET=" + cfg.API.Socket,
+		// The journal's engine and, on PostgreSQL, its database (a test cluster's: no password).
+		"HOTLINE_JOURNAL_BACKEND=" + cfg.Journal.Backend, "HOTLINE_JOURNAL_DSN=" + cfg.Journal.DSN.Reveal(),
 		// Ports of their own: an empty variable overrides nothing, and the defaults (8080, 9464)
 		// collide with any other daemon on the machine.
 		"HOTLINE_METRICS_LISTEN=127.0.0.1:0", "HOTLINE_WEB_LISTEN=127.0.0.1:0", "HOTLINE_LOG_LEVEL=debug",

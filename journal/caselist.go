@@ -97,7 +97,7 @@ func (s *Store) CasePage(ctx context.Context, f CaseFilter) (CasePage, error) {
 	if !utf8.ValidString(text) {
 		return CasePage{}, hotline.Errorf(hotline.EINVALID, "the search text is not valid UTF-8")
 	}
-	where, args, err := f.where(s.PhoneRegion())
+	where, args, err := f.where(s.PhoneRegion(), s.pg)
 	if err != nil {
 		return CasePage{}, err
 	}

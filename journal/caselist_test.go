@@ -99,6 +99,13 @@ func TestCasePageTextAndFilters(t *testing.T) {
 		{"active leaves out the approved", journal.CaseFilter{Text: "полиса", Active: true}, nil},
 		{"active", journal.CaseFilter{Active: true}, []int64{a.ID}},
 		{"owner", journal.CaseFilter{OperatorID: f.op2.OperatorID}, []int64{b.ID}},
+		// Filters together: on SQLite all but the leading one are hidden from the planner
+		// ("+topic"), which PostgreSQL must not be given (its + is for numbers).
+		{"active and topic", journal.CaseFilter{Active: true, Topic: "clinic-refusal"}, []int64{a.ID}},
+		{"owner and type", journal.CaseFilter{OperatorID: f.op1.OperatorID, Type: hotline.TypeComplaint}, []int64{a.ID}},
+		{"owner, type and topic", journal.CaseFilter{OperatorID: f.op2.OperatorID, Type: hotline.TypeConsultation, Topic: "policy-replace"}, []int64{b.ID}},
+		{"status and topic", journal.CaseFilter{Statuses: []hotline.CaseStatus{hotline.StatusApproved}, Topic: "clinic-refusal"}, nil},
+		{"owner and another's topic", journal.CaseFilter{OperatorID: f.op1.OperatorID, Topic: "policy-replace"}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := f.s.CasePage(ctx, tt.f)

@@ -664,15 +664,20 @@ func (f CaseFilter) leadIndex() string {
 	return ""
 }
 
-func (f CaseFilter) where(region hotline.PhoneRegion) (string, []any, error) {
+// where is f's condition and its arguments; pg says the Store is on PostgreSQL, whose planner
+// keeps statistics and takes no hint (its unary + is for numbers only: "+topic" is an error).
+func (f CaseFilter) where(region hotline.PhoneRegion, pg bool) (string, []any, error) {
 	var (
 		conds []string
 		args  []any
 	)
 	lead := f.leadIndex()
-	// col is a column as a condition names it: itself where it leads, else hidden from the
-	// planner ("+col" is the same value, but no index of col serves it).
+	// col is a column as a condition names it: itself where it leads, else, on SQLite, hidden
+	// from the planner ("+col" is the same value, but no index of col serves it).
 	col := func(name string, leads ...string) string {
+		if pg {
+			return name
+		}
 		for _, l := range leads {
 			if l == lead {
 				return name
@@ -743,7 +748,7 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]hotline.Case, error)
 	if f.Text != "" {
 		return nil, hotline.Errorf(hotline.EINVALID, "a text search lists pages (CasePage), bounded per page")
 	}
-	where, args, err := f.where(s.PhoneRegion())
+	where, args, err := f.where(s.PhoneRegion(), s.pg)
 	if err != nil {
 		return nil, err
 	}
@@ -759,7 +764,7 @@ func (s *Store) Cases(ctx context.Context, f CaseFilter) ([]hotline.Case, error)
 
 // CountCases counts the cases matching f (Limit and Offset ignored).
 func (s *Store) CountCases(ctx context.Context, f CaseFilter) (int, error) {
-	where, args, err := f.where(s.PhoneRegion())
+	where, args, err := f.where(s.PhoneRegion(), s.pg)
 	if err != nil {
 		return 0, err
 	}

@@ -78,6 +78,12 @@ type Options struct {
 	// PasswordHash is argon2id's cost for new password hashes; zero: DefaultHashParams. Tests
 	// make it cheap.
 	PasswordHash HashParams
+	// IdleInTransaction, on PostgreSQL, has the server end a write session whose transaction
+	// waits this long for the process (idle_in_transaction_session_timeout). A holder of the
+	// journal's lease paused or cut off mid-write otherwise keeps the lease's row (the fence's
+	// FOR SHARE) and the write lock until its connection is known dead, and the standby can
+	// neither take the lease nor write. Zero: the server's setting. SQLite ignores it.
+	IdleInTransaction time.Duration
 }
 
 // Store is the journal. It is safe for concurrent use.

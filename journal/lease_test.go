@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/jmoiron/sqlx"
 )
 
 // leaseClock is a clock the test moves; shared by the two stores, as two processes on one
@@ -219,5 +220,77 @@ func BenchmarkFencedWrite(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A holder paused (SIGSTOP, a frozen VM) or cut off in the middle of a write keeps its
+// transaction open: on PostgreSQL it holds the lease's row FOR SHARE (the fence's check) and the
+// journal's write lock, and the server would keep them until the connection is known dead (hours,
+// for a machine cut off). With Options.IdleInTransaction the server ends that transaction: the
+// other process takes the lease once expired and writes; the paused write, resumed, commits
+// nothing, and the paused holder is fenced.
+func TestLeaseTakenFromHolderPausedMidWrite(t *testing.T) {
+	if !OnPostgres() {
+		t.Skip("PostgreSQL's row and advisory locks; on SQLite the two processes share one machine's file lock")
+	}
+	ctx := context.Background()
+	clock := &leaseClock{t: time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)}
+	addr := AddrForTest(t, filepath.Join(t.TempDir(), "hotline.db"))
+	open := func() *Store {
+		opt := testOptions(t)
+		opt.Now, opt.IdleInTransaction = clock.now, time.Second
+		s, err := Open(ctx, addr, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a, b := open(), open()
+	const ttl = 3 * time.Second
+	la, err := a.AcquireLease(ctx, ServeLease, "A", ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Fence(la)
+
+	// A's write, paused after its fence check: the transaction open, its locks held.
+	tx, err := a.w.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := a.lockWrites(ctx, tx, "a paused write"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.checkFence(ctx, tx, "a paused write"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Not a timing: a bound on a wait that, without the server ending A's transaction, never ends.
+	bctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	clock.add(ttl + time.Second)
+	lb, err := b.AcquireLease(bctx, ServeLease, "B", ttl)
+	if err != nil {
+		t.Fatalf("the lease not taken from the holder paused mid-write: %v", err)
+	}
+	b.Fence(lb)
+	if err := b.write(bctx, "write after the takeover", func(*sqlx.Tx) error { return nil }); err != nil {
+		t.Fatalf("the new holder cannot write while the old one is paused mid-write: %v", err)
+	}
+
+	// A resumes: its transaction is gone, and its next write is fenced.
+	if _, err := tx.ExecContext(ctx, `UPDATE leases SET holder = 'A again' WHERE name = ?`, ServeLease); err == nil {
+		if err := tx.Commit(); err == nil {
+			t.Fatal("the paused write committed after the takeover")
+		}
+	}
+	_ = tx.Rollback() // as write does: the connection back to the pool
+	if err := a.write(ctx, "a write after resuming", func(*sqlx.Tx) error { return nil }); !errors.Is(err, ErrFenced) {
+		t.Fatalf("the resumed holder's write: %v, want fenced", err)
+	}
+	if l, _, err := b.Lease(ctx, ServeLease); err != nil || l.Holder != "B" || l.Epoch != 2 {
+		t.Fatalf("the lease after it all: %+v, %v; want B's at epoch 2", l, err)
 	}
 }

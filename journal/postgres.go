@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,7 +64,7 @@ func RedactDSN(dsn string) string {
 // booleans as integers) before pgx sees them.
 type pgConnector struct{ inner driver.Connector }
 
-func newPGConnector(dsn string, readOnly bool) (driver.Connector, error) {
+func newPGConnector(dsn string, readOnly bool, idleInTx time.Duration) (driver.Connector, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		// pgx's parse errors quote the DSN, password included: say what is wrong without it.
@@ -78,6 +79,9 @@ func newPGConnector(dsn string, readOnly bool) (driver.Connector, error) {
 		cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	}
 	cfg.RuntimeParams["application_name"] = "hotline"
+	if idleInTx > 0 {
+		cfg.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.FormatInt(max(idleInTx.Milliseconds(), 1), 10)
+	}
 	return pgConnector{inner: stdlib.GetConnector(*cfg)}, nil
 }
 
@@ -215,9 +219,8 @@ const writeLockKey int64 = 0x686f746c696e_006a
 // openPostgres opens the journal in the PostgreSQL database dsn names: one pool for writes and
 // one of read-only sessions for reads, as on SQLite.
 func openPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) {
-	s := &Store{path: RedactDSN(dsn), now: opt.Now, log: opt.Logger, hash: opt.PasswordHash, pg: true,
-		fenced: make(chan struct{})}
-	rc, err := newPGConnector(dsn, true)
+	s := &Store{path: RedactDSN(dsn), now: opt.Now, log: opt.Logger, hash: opt.PasswordHash, pg: true, fenced: make(chan struct{})}
+	rc, err := newPGConnector(dsn, true, 0)
 	if err != nil {
 		return nil, hotline.Errorf(hotline.EINVALID, "%v", err)
 	}
@@ -225,7 +228,7 @@ func openPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) 
 	s.r.SetMaxOpenConns(4)
 	s.r.SetConnMaxIdleTime(time.Minute)
 	if !opt.ReadOnly {
-		wc, err := newPGConnector(dsn, false)
+		wc, err := newPGConnector(dsn, false, opt.IdleInTransaction)
 		if err != nil {
 			s.r.Close()
 			return nil, hotline.Errorf(hotline.EINVALID, "%v", err)
