@@ -917,7 +917,7 @@ func (c Config) validate(ps *problems) {
 		switch d := c.Journal.DSN.Reveal(); {
 		case d == "":
 			bad("journal.dsn", "empty: journal.backend postgres needs a postgres:// URL (or HOTLINE_JOURNAL_DSN)")
-		case !strings.HasPrefix(d, "postgres://") && !strings.HasPrefix(d, "postgresql://"):
+		case !journal.IsPostgresDSN(d):
 			bad("journal.dsn", "not a postgres:// or postgresql:// URL")
 		default:
 			if u, err := url.Parse(d); err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" {

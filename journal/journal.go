@@ -120,16 +120,16 @@ type Store struct {
 // A postgres:// (or postgresql://) URL opens the journal in that PostgreSQL database instead
 // (postgres.go, docs/journal.md).
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.PasswordHash == (HashParams{}) {
+		opt.PasswordHash = DefaultHashParams()
+	}
 	if IsPostgresDSN(path) {
-		if opt.Now == nil {
-			opt.Now = time.Now
-		}
-		if opt.Logger == nil {
-			opt.Logger = slog.Default()
-		}
-		if opt.PasswordHash == (HashParams{}) {
-			opt.PasswordHash = DefaultHashParams()
-		}
 		return openPostgres(ctx, path, opt)
 	}
 	if path == "" || strings.ContainsAny(path, "?#") {
@@ -140,12 +140,6 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	if opt.BusyTimeout == 0 {
 		opt.BusyTimeout = 5 * time.Second
-	}
-	if opt.Now == nil {
-		opt.Now = time.Now
-	}
-	if opt.Logger == nil {
-		opt.Logger = slog.Default()
 	}
 	if !opt.ReadOnly {
 		// The journal holds personal data (names, policy numbers, addresses): create the file
@@ -191,9 +185,6 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	// WAL back into the database, so the WAL stays a few MB; see Close for the last one.
 	base := fmt.Sprintf("%s?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on&_stmt_cache_size=64&_busy_timeout=%d",
 		path, opt.BusyTimeout.Milliseconds())
-	if opt.PasswordHash == (HashParams{}) {
-		opt.PasswordHash = DefaultHashParams()
-	}
 	s := &Store{path: path, now: opt.Now, log: opt.Logger, hash: opt.PasswordHash, fenced: make(chan struct{})}
 	var err error
 	readers := base + "&_query_only=on"
