@@ -387,10 +387,7 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 		if err != nil {
 			o.log.Error("journal write refused", "what", what, "call", call, "write", o.describe(j), "err", err)
 			if j.mark.Seq != 0 {
-				// Claimed in the same batch, so that a replay skips it too.
-				if err := o.jr.Claim(bctx, j.mark); err != nil && !errors.Is(err, ErrAlreadyApplied) {
-					o.log.Warn("journal: the mark of a write not applied was not recorded", "seq", j.mark.Seq, "err", err)
-				}
+				o.claimNotApplied(bctx, j.mark) // in the same batch, so that a replay skips it too
 			}
 		}
 		results[i], errs[i] = res, err
@@ -417,6 +414,9 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 			o.log.Error("spool release", "seq", last, "err", err)
 		}
 	}
+	o.mu.Lock()
+	o.held = len(rest) // the part committed is no longer the backlog's
+	o.mu.Unlock()
 	switch {
 	case len(rest) > 1:
 		return o.runBatch(b, rest)
@@ -424,6 +424,14 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 		return o.runAlone(rest)
 	}
 	return nil
+}
+
+// claimNotApplied records the mark of a spooled write the journal refused or that was dropped, so
+// that a replay after a crash does not try it again.
+func (o *Outbox[E, R]) claimNotApplied(ctx context.Context, m Mark) {
+	if err := o.jr.Claim(ctx, m); err != nil && !errors.Is(err, ErrAlreadyApplied) {
+		o.log.Warn("journal: the mark of a write not applied was not recorded", "seq", m.Seq, "err", err)
+	}
 }
 
 // runAlone runs jobs one at a time, in order. It returns the jobs left undone because quit came
@@ -520,9 +528,7 @@ func (o *Outbox[E, R]) runJob(j Job[E, R]) bool {
 			// Refused or dropped: its mark is claimed all the same, so that a replay after a crash
 			// does not try it again and perhaps apply it, late, to a case that has moved on.
 			ctx, cancel := context.WithTimeout(o.quit, writeTimeout)
-			if err := o.jr.Claim(ctx, j.mark); err != nil && !errors.Is(err, ErrAlreadyApplied) {
-				o.log.Warn("journal: the mark of a write not applied was not recorded", "seq", j.mark.Seq, "err", err)
-			}
+			o.claimNotApplied(ctx, j.mark)
 			cancel()
 		}
 		seq := j.release
