@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"path"
 	"sync"
@@ -31,7 +30,6 @@ import (
 	"github.com/hotline-dev/hotline/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Options are what one start of the daemon is told besides its configuration.
@@ -308,15 +306,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	}
 
 	if cfg.Metrics.Listen != "" {
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		if cfg.Metrics.Pprof {
-			mux.HandleFunc("/debug/pprof/", pprof.Index)
-			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-			mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		}
-		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		stopMetrics := serveMetrics(cfg.Metrics.Listen, reg, func(w http.ResponseWriter, r *http.Request) {
 			st, err := sb.Status(r.Context())
 			switch {
 			case err == nil && st.Replaced:
@@ -330,14 +320,8 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 				return
 			}
 			fmt.Fprintln(w, "ok")
-		})
-		ms := &http.Server{Addr: cfg.Metrics.Listen, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		go func() {
-			if err := ms.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("metrics endpoint stopped", "addr", cfg.Metrics.Listen, "err", err)
-			}
-		}()
-		defer ms.Close()
+		}, cfg.Metrics.Pprof, log)
+		defer stopMetrics()
 	}
 
 	// The connection reconnects on its own until ctx ends; its events reach the switchboard in

@@ -2,12 +2,40 @@ package daemon
 
 import (
 	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
+
+// serveMetrics serves reg at /metrics, health at /healthz and, with withPprof, Go's profiles at
+// /debug/pprof/ on listen, until stop (which returns once the server is down).
+func serveMetrics(listen string, reg *prometheus.Registry, health http.HandlerFunc, withPprof bool, log *slog.Logger) (stop func()) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if withPprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	mux.HandleFunc("GET /healthz", health)
+	srv := &http.Server{Addr: listen, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics endpoint stopped", "addr", listen, "err", err)
+		}
+	}()
+	return func() { srv.Close(); <-done }
+}
 
 // collector reads the live state at scrape time, so metrics cost nothing between scrapes and can
 // never disagree with `hotline status`.

@@ -19,7 +19,6 @@ import (
 	"github.com/hotline-dev/hotline/outbox/spool"
 	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Role is the daemon's part in an active/standby pair (config standby).
@@ -149,21 +148,10 @@ func (s *standby) waitingEndpoint(listen string, reg *prometheus.Registry, log *
 	if listen == "" {
 		return func() {}
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	return serveMetrics(listen, reg, func(w http.ResponseWriter, r *http.Request) {
 		_, l := s.state()
 		http.Error(w, fmt.Sprintf("standby: the journal's lease is held by %s (epoch %d); this hotline serve takes over when it expires", l.Holder, l.Epoch), http.StatusServiceUnavailable)
-	})
-	srv := &http.Server{Addr: listen, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("standby: metrics endpoint stopped", "addr", listen, "err", err)
-		}
-	}()
-	return func() { srv.Close(); <-done }
+	}, false, log)
 }
 
 // Describe and Collect export the role and the lease (prometheus.Collector).
