@@ -266,14 +266,7 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 	}
 	stopList := func() {}
 	defer func() { stopList() }()
-	// Asterisk 22 sends a bridged channel's ChannelDtmfReceived twice to an application subscribed
-	// to both the channel and its bridge (seen on the sandbox): "*5#" would read "**55##". The
-	// copies carry the same timestamp; real key presses never do.
-	type dtmfKey struct {
-		channel, digit string
-		at             time.Time
-	}
-	var lastDTMF, lastTransfer dtmfKey
+	var seen dedup
 	for {
 		var ev ari.Event
 		select {
@@ -285,21 +278,8 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 			}
 			ev = e
 		}
-		if d, ok := ev.(*ariv6.ChannelDtmfReceived); ok {
-			k := dtmfKey{d.Channel.ID, d.Digit, time.Time(d.Timestamp)}
-			if k == lastDTMF {
-				continue
-			}
-			lastDTMF = k
-		}
-		// ChannelTransfer comes once per subscription it touches (the channel, its bridge, the peer):
-		// one REFER, one transfer.
-		if tr, ok := ev.(*ari.ChannelTransfer); ok {
-			k := dtmfKey{tr.ReferredBy.SourceChannel.ID, "transfer", time.Time(tr.Timestamp)}
-			if k == lastTransfer {
-				continue
-			}
-			lastTransfer = k
+		if seen.repeat(ev) {
+			continue
 		}
 		sev, ok := Translate(ev)
 		if !ok {
@@ -315,12 +295,7 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 		switch sev.(type) {
 		case switchboard.Connected:
 			stopList()
-			// Only what Translate uses; a failure costs CPU, not correctness.
-			fctx, fcancel := context.WithTimeout(ctx, 5*time.Second)
-			if _, err := conn.SetEventFilter(fctx, EventTypes()); err != nil {
-				log.Warn("ariadapter: setting the application's event filter failed; receiving every event", "err", err)
-			}
-			fcancel()
+			setEventFilter(ctx, conn, log)
 			// Reachability first and here, not on the inventory's goroutine: a handset's later
 			// status events must come after this listing, never before it.
 			rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)

@@ -404,7 +404,11 @@ func (ns *Nodes) setUp(i int, up bool) {
 	ns.mu.Unlock()
 }
 
-// dedup drops the copies Asterisk sends of one key press or one transfer (see pump).
+// dedup drops the copies Asterisk sends of one key press or one transfer. Asterisk 22 sends a
+// bridged channel's ChannelDtmfReceived twice to an application subscribed to both the channel and
+// its bridge (seen on the sandbox): "*5#" would read "**55##"; the copies carry the same
+// timestamp, real key presses never do. ChannelTransfer comes once per subscription it touches
+// (the channel, its bridge, the peer): one REFER, one transfer.
 type dedup struct{ lastDTMF, lastTransfer dtmfKey }
 
 type dtmfKey struct {
@@ -543,16 +547,22 @@ func (p *nodePump) deliver(ctx context.Context, ev switchboard.Event) error {
 	return nil
 }
 
+// setEventFilter asks Asterisk for only the events Translate uses; a failure costs CPU, not
+// correctness.
+func setEventFilter(ctx context.Context, conn lister, log *slog.Logger) {
+	fctx, fcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer fcancel()
+	if _, err := conn.SetEventFilter(fctx, EventTypes()); err != nil {
+		log.Warn("ariadapter: setting the application's event filter failed; receiving every event", "err", err)
+	}
+}
+
 // connectedNode sets a node's event filter and, when its presence counts, its handsets'
 // reachability, as Pump does for one Asterisk.
 func (p *nodePump) connectedNode(ctx context.Context, i int) {
 	n := p.ns.nodes[i]
 	log := p.ns.log.With("node", n.Name)
-	fctx, fcancel := context.WithTimeout(ctx, 5*time.Second)
-	if _, err := n.Conn.SetEventFilter(fctx, EventTypes()); err != nil {
-		log.Warn("ariadapter: setting the application's event filter failed; receiving every event", "err", err)
-	}
-	fcancel()
+	setEventFilter(ctx, n.Conn, log)
 	if n.Presence {
 		rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
 		reachability(rctx, n.Conn, p.sb, log)
