@@ -37,7 +37,7 @@ type bridgeLister interface {
 // Telephony carries out switchboard requests over ARI.
 type Telephony struct {
 	Conn *ari.Conn
-	// Recorder records conversations on the caller's channel (amiadapter.Recorder: MixMonitor over
+	// Recorder records conversations on the operator's channel (amiadapter.Recorder: MixMonitor over
 	// AMI), which keeps the bridge 2-party. Nil, or answering ErrRecorderUnavailable, the bridge is
 	// recorded over ARI instead (a recording channel in it: a 3-party softmix bridge).
 	Recorder ChannelRecorder
@@ -139,7 +139,7 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 	return nil
 }
 
-// recordCall records on the caller's channel, or, without a recorder to do it, the bridge.
+// recordCall records on the operator's channel (op.Channel), or, without a recorder to do it, the bridge.
 func (t Telephony) recordCall(ctx context.Context, op switchboard.RecordCall) error {
 	if t.Recorder != nil {
 		err := t.Recorder.Record(ctx, op.Channel, op.Name, op.Format)
@@ -147,7 +147,7 @@ func (t Telephony) recordCall(ctx context.Context, op switchboard.RecordCall) er
 			return err
 		}
 		if t.Log != nil {
-			t.Log.Warn("recording the bridge instead of the caller's channel", "recording", op.Name, "err", err)
+			t.Log.Warn("recording the bridge instead of the operator's channel", "recording", op.Name, "err", err)
 		}
 	}
 	if op.Bridge == "" {
