@@ -649,17 +649,45 @@ func compareStep(t *testing.T, step string, aq, hl []qlogLine, aq0, hl0 int64) (
 	// a busy machine its wake-up comes later still (up to 3 s seen); hotline offers at once. That
 	// wait is app_queue's scheduling, not a field's meaning: it may make app_queue's CONNECT later
 	// and the call's hold time longer by as much, never hotline's.
+	// The wait is judged line to line (below) and, for the hold time, from ENTERQUEUE: app_queue
+	// may be up to 1 s later at each of its lines before the CONNECT (its first ring, its retry),
+	// and those seconds add up in its hold time. hotline's own hold time is held to its own lines.
 	const maxRetryWait = 5
+	var aEnter, hEnter, hHold int64 = -1, -1, -1
 	for i := range kept {
 		a, h := kept[i], hl[i]
 		if a.event != h.event || a.agent != h.agent || len(a.data) != len(h.data) {
 			t.Errorf("%s, line %d: app_queue %s, hotline %s", step, i+1, a, h)
 			continue
 		}
+		if a.event == "ENTERQUEUE" {
+			aEnter, hEnter = a.at, h.at
+		}
 		if a.event == "CONNECT" && i > 0 && kept[i-1].event == "RINGNOANSWER" {
 			if w := (a.at - aq0) - (h.at - hl0); w > 1 && w <= maxRetryWait {
 				retryWait = w
 				hl0 -= w // judge this line as if hotline had waited as long
+			}
+			if aEnter >= 0 {
+				if lag := (a.at - aEnter) - (h.at - hEnter); lag > retryWait && lag <= maxRetryWait {
+					retryWait = lag
+				}
+			}
+		}
+		if len(h.data) > 0 && (h.event == "CONNECT" || h.event == "COMPLETEAGENT" || h.event == "COMPLETECALLER") {
+			// hotline's hold time against its own lines: the CONNECT's second less ENTERQUEUE's
+			// (±1, whole seconds on both), and the completion repeats the CONNECT's.
+			y, err := strconv.ParseInt(h.data[0], 10, 64)
+			switch {
+			case err != nil:
+				t.Errorf("%s, %s: hotline's hold time %q is not a number", step, h.event, h.data[0])
+			case h.event == "CONNECT" && hEnter >= 0:
+				if d := y - (h.at - hEnter); d < -1 || d > 1 {
+					t.Errorf("%s, CONNECT: hotline's hold time %d s, its ENTERQUEUE %d s before", step, y, h.at-hEnter)
+				}
+				hHold = y
+			case h.event != "CONNECT" && hHold >= 0 && y != hHold:
+				t.Errorf("%s, %s: hotline's hold time %d s, its CONNECT said %d s", step, h.event, y, hHold)
 			}
 		}
 		// Each line's time after the one before it (the first: after the step began) within 1 s:
@@ -685,7 +713,7 @@ func compareStep(t *testing.T, step string, aq, hl []qlogLine, aq0, hl0 int64) (
 				y, err2 := strconv.ParseInt(h.data[f], 10, 64)
 				slack := int64(0)
 				if f == 0 && (a.event == "CONNECT" || a.event == "COMPLETEAGENT" || a.event == "COMPLETECALLER") {
-					slack = retryWait // the hold time includes app_queue's retry wait
+					slack = retryWait // the hold time includes app_queue's waits (above)
 				}
 				if err1 != nil || err2 != nil || x-y > 1+slack || y-x > 1 {
 					t.Errorf("%s, %s field %d: app_queue %q, hotline %q (more than 1 s apart)", step, a.event, f+1, a.data[f], h.data[f])
