@@ -605,6 +605,10 @@ func (s *Switchboard) fail(c *call, why string, err error) {
 
 // opResult reacts to a failed request; successes need nothing: their effects arrive as events.
 func (s *Switchboard) opResult(key string, op Op, err error) {
+	if rec, ok := op.(RecordCall); ok {
+		s.recordCallAnswered(rec, err)
+		return
+	}
 	if err == nil {
 		return
 	}
@@ -635,20 +639,6 @@ func (s *Switchboard) opResult(key string, op Op, err error) {
 		if c != nil && c.state == stateBridged {
 			s.fail(c, "bridge", err)
 		}
-	case RecordCall:
-		// Recording never holds up the call: talk on, note the case has none.
-		log.Warn("recording did not start", "recording", op.Name, "err", err)
-		delete(s.recs, op.Name)
-		if c != nil && c.recorder == op.Name {
-			c.recorder, c.recorderOn = "", ""
-		}
-		if c != nil && c.recording == op.Name {
-			c.recording = ""
-			c.leg.RecordingName = ""
-			if _, live := s.calls[c.id]; !live {
-				s.saveLeg(c) // ended already: correct the row
-			}
-		}
 	case RecordChannel:
 		log.Warn("message recording did not start", "recording", op.Name, "err", err)
 		delete(s.recs, op.Name)
@@ -660,6 +650,41 @@ func (s *Switchboard) opResult(key string, op Op, err error) {
 		log.Debug("request failed (channel likely gone)", "op", op.String(), "err", err)
 	default:
 		log.Warn("request failed", "op", op.String(), "err", err)
+	}
+}
+
+// recordCallAnswered: Asterisk's answer to a RecordCall. The recording is looked up by its name,
+// not by the call's key: the call may have ended (and left s.calls) before the answer came, and
+// its leg, already written naming the recording, must then be written again without it.
+func (s *Switchboard) recordCallAnswered(op RecordCall, err error) {
+	delete(s.recAsked, op.Name)
+	c := s.recs[op.Name]
+	if c == nil {
+		return
+	}
+	_, live := s.calls[c.id]
+	if err == nil {
+		if !live || c.recording != op.Name {
+			delete(s.recs, op.Name) // forgetRecording kept it for this answer
+		}
+		return
+	}
+	// Recording never holds up the call: talk on, note the case has none.
+	s.callLog(c).Warn("recording did not start", "recording", op.Name, "err", err)
+	delete(s.recs, op.Name)
+	if c.recorder == op.Name {
+		c.recorder, c.recorderOn = "", ""
+	}
+	if c.recording != op.Name {
+		// The leg it was for is over (a transfer began the next): its row keeps the name of a
+		// recording that does not exist (its player finds no file).
+		s.callLog(c).Warn("an earlier leg's recording did not start; its row names it", "recording", op.Name)
+		return
+	}
+	c.recording = ""
+	c.leg.RecordingName = ""
+	if !live {
+		s.saveLeg(c) // ended already: correct the row
 	}
 }
 

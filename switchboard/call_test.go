@@ -1,6 +1,7 @@
 package switchboard
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -366,6 +367,47 @@ func TestRecordingFailsCallGoesOn(t *testing.T) {
 	h.hangup("c1")
 	if l := h.leg("c1"); l.End != hotline.LegCompleted || l.RecordingName != "" {
 		t.Errorf("leg = %+v, want completed without a recording", l)
+	}
+}
+
+// The refusal of a recording may come after the call ended (the caller hung up as the operator
+// answered): the leg, already written naming it, is written again without it, and no name is kept.
+func TestRecordingRefusedAfterCallEnded(t *testing.T) {
+	for _, refused := range []bool{true, false} {
+		t.Run(fmt.Sprintf("refused=%v", refused), func(t *testing.T) {
+			h := newHarness(t, testConfig(), op(1, "1001"))
+			isRecord := func(o Op) bool { _, ok := o.(RecordCall); return ok }
+			h.hold = isRecord
+			if refused {
+				h.fail = func(o Op) error {
+					if isRecord(o) {
+						return errTest
+					}
+					return nil
+				}
+			}
+			h.login("1001")
+			h.arrive("c1", "200")
+			h.answer(h.oneOriginate(0))
+			h.hangup("c1")
+			if l := h.leg("c1"); l.RecordingName == "" {
+				t.Fatalf("leg written at the end = %+v, want it naming its recording (not yet refused)", l)
+			}
+			h.release(isRecord)
+			l := h.leg("c1")
+			if refused && l.RecordingName != "" {
+				t.Errorf("leg after the refusal = %+v, want no recording", l)
+			}
+			if !refused && l.RecordingName == "" {
+				t.Errorf("leg after the recording started = %+v, want it naming its recording", l)
+			}
+			h.request(func(s *Switchboard) error {
+				if len(s.recs) != 0 || len(s.recAsked) != 0 {
+					t.Errorf("recordings kept after the call: %v, asked %v", s.recs, s.recAsked)
+				}
+				return nil
+			})
+		})
 	}
 }
 

@@ -236,14 +236,17 @@ func (s *Switchboard) recordLeg(c *call, name string) {
 	c.recording, c.recorder, c.recorderOn = name, name, c.leg.OperatorChannel
 	c.leg.RecordingName = name
 	s.recs[name] = c
+	s.recAsked[name] = true
 	s.do(c.id, RecordCall{Channel: c.recorderOn, Bridge: c.bridge, Name: name, Format: s.cfg.RecordingFormat})
 }
 
 // forgetRecording drops the conversation recording's name from s.recs: it is there only so that a
 // RecordingFailed (a bridge recorded instead, see RecordCall) can be matched to the leg while the
 // call lasts; a recording on a channel sends no event at all, and kept, the names would pile up.
+// A name whose RecordCall has not been answered stays until the answer (opResult): a refusal after
+// the call ended must still find the leg to take the recording's name off it.
 func (s *Switchboard) forgetRecording(c *call) {
-	if c.recording != "" && c.recording != messageRecording(c.id) {
+	if c.recording != "" && c.recording != messageRecording(c.id) && !s.recAsked[c.recording] {
 		delete(s.recs, c.recording)
 	}
 }

@@ -62,6 +62,7 @@ type Switchboard struct {
 	features  map[string]*feature   // feature-code calls, by channel id
 	playbacks map[string]func(bool) // what to do when a playback ends, by playback id
 	recs      map[string]*call      // recordings in progress, by name
+	recAsked  map[string]bool       // conversation recordings asked for (RecordCall) whose answer has not come
 	operators map[int64]*operator
 	byExt     map[string]*operator
 	queue     routing.Queue
@@ -120,6 +121,7 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		features:  make(map[string]*feature),
 		playbacks: make(map[string]func(bool)),
 		recs:      make(map[string]*call),
+		recAsked:  make(map[string]bool),
 		operators: make(map[int64]*operator),
 		byExt:     make(map[string]*operator),
 		lanes:     make(map[string]*lane),
