@@ -151,7 +151,12 @@ func (s *Switchboard) arrive(m StasisStart, in Inbound) {
 	}
 
 	s.fileCall(c)
-	s.do(c.id, Answer{Channel: c.id})
+	// The shipped dialplan answers before Stasis(), as app_queue's dialplans answer before Queue():
+	// the caller's 200 OK then waits for no round trip through hotline (and Asterisk is asked one
+	// request less a call). A dialplan that does not answer leaves it to hotline.
+	if !m.Up {
+		s.do(c.id, Answer{Channel: c.id})
+	}
 	c.playback = s.playAs(greetingPlayback(c.id), c.id, c.id, []string{s.cfg.Greeting}, func(bool) { s.greeted(c) })
 }
 

@@ -14,6 +14,7 @@ type StasisStart struct {
 	CallerName   string // caller ID name
 	Exten        string // the dialplan extension the channel was at: the number the caller dialled
 	Entry        Entry  // why it entered; Malformed when its arguments fit no entry
+	Up           bool   // answered already (the dialplan's Answer() before Stasis)
 }
 
 // StasisEnd: a channel left the application (hung up, or continued in the dialplan).

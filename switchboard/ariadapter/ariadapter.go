@@ -164,7 +164,7 @@ func Translate(ev ari.Event) (switchboard.Event, bool) {
 	case *ariv6.StasisStart:
 		// A malformed list decodes to switchboard.Malformed, which the switchboard logs and hangs up.
 		entry, _ := DecodeEntry(ev.Args)
-		s := switchboard.StasisStart{Channel: ev.Channel.ID, Name: ev.Channel.Name, Entry: entry}
+		s := switchboard.StasisStart{Channel: ev.Channel.ID, Name: ev.Channel.Name, Entry: entry, Up: ev.Channel.State == "Up"}
 		if ev.Channel.Caller != nil {
 			s.CallerNumber, s.CallerName = ev.Channel.Caller.Number, ev.Channel.Caller.Name
 		}

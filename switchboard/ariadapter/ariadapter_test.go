@@ -29,7 +29,7 @@ func TestTranslateCaptured(t *testing.T) {
 		want switchboard.Event
 	}{
 		{"StasisStart", switchboard.StasisStart{Channel: "b-188487365-8", Name: "Local/*43@hotline-operators-00000018;1",
-			CallerNumber: "555", CallerName: "Test", Exten: "*43", Entry: switchboard.Inbound{}}},
+			CallerNumber: "555", CallerName: "Test", Exten: "*43", Entry: switchboard.Inbound{}, Up: true}},
 		{"StasisEnd", switchboard.StasisEnd{Channel: "b-188487365-8"}},
 		{"ChannelDestroyed", switchboard.ChannelDestroyed{Channel: "b-188487365-8", Cause: 16}},
 		{"ChannelHangupRequest", switchboard.ChannelHangupRequest{Channel: "chan-748454377-2", Cause: 32, Soft: true}},
