@@ -232,6 +232,10 @@ type NodeShare struct {
 	Calls              int     `json:"calls"`
 	AsteriskCPUSeconds float64 `json:"asterisk_cpu_s"`
 	AsteriskCPUPerCall float64 `json:"asterisk_cpu_ms_per_call_carried"`
+	// IdleMsPerS: the node's Asterisk CPU ms per second before the calls (handsets registered,
+	// Kamailio's OPTIONS every second); AsteriskCPUPerCallNet: per call carried, that idle left out.
+	IdleMsPerS            float64 `json:"asterisk_idle_cpu_ms_per_s"`
+	AsteriskCPUPerCallNet float64 `json:"asterisk_cpu_ms_per_call_carried_net_of_idle"`
 }
 
 // Fixed is one system's fixed-load result.
@@ -418,7 +422,8 @@ type session struct {
 	hotMeter *procMeter
 	self0    time.Duration
 	t0       time.Time
-	astIdle  float64 // CPU ms per second with no call
+	astIdle  float64   // CPU ms per second with no call (every node's Asterisk together)
+	nodeIdle []float64 // the same, by node
 	hotIdle  float64
 	load     *loadMeter
 	bridges  *bridgeWatcher
@@ -467,17 +472,25 @@ func open(ctx context.Context, o Options, name string, exts []string, prefix str
 	}
 	// Let Asterisk's device states and hotline's presence settle before the first caller, and
 	// measure meanwhile what each process costs with registered handsets and no call: its idle.
-	a0, _ := s.asteriskCPU()
+	a0 := make([]time.Duration, len(s.astPIDs))
+	for i, pid := range s.astPIDs {
+		a0[i], _ = procCPU(pid)
+	}
 	var h0, h1 time.Duration
 	if s.hotPID > 0 {
 		h0, _ = procCPU(s.hotPID)
 	}
 	sleep(ctx, idleWindow)
-	a1, _ := s.asteriskCPU()
+	var aIdle time.Duration
+	for i, pid := range s.astPIDs {
+		a1, _ := procCPU(pid)
+		aIdle += a1 - a0[i]
+		s.nodeIdle = append(s.nodeIdle, float64((a1-a0[i]).Milliseconds())/idleWindow.Seconds())
+	}
 	if s.hotPID > 0 {
 		h1, _ = procCPU(s.hotPID)
 	}
-	s.astIdle, s.hotIdle = float64((a1-a0).Milliseconds())/idleWindow.Seconds(), float64((h1-h0).Milliseconds())/idleWindow.Seconds()
+	s.astIdle, s.hotIdle = float64(aIdle.Milliseconds())/idleWindow.Seconds(), float64((h1-h0).Milliseconds())/idleWindow.Seconds()
 	for _, pid := range s.astPIDs {
 		m, err := startMeter(pid)
 		if err != nil {
@@ -584,8 +597,15 @@ func (s *session) cost(completed int) (Cost, error) {
 		astPeak = max(astPeak, peak)
 		if len(s.astMeter) > 1 || s.nodes[i].Name != "" {
 			n := NodeShare{Name: s.nodes[i].Name, SIPAddr: s.nodes[i].SIPAddr, Calls: carried[s.nodes[i].SIPAddr], AsteriskCPUSeconds: cpu.Seconds()}
+			if i < len(s.nodeIdle) {
+				n.IdleMsPerS = s.nodeIdle[i]
+			}
 			if n.Calls > 0 {
 				n.AsteriskCPUPerCall = 1000 * n.AsteriskCPUSeconds / float64(n.Calls)
+				// A node costs its idle every second whatever it carries: with more nodes each
+				// carries fewer calls over the same time, so the gross figure grows by that alone.
+				idle := n.IdleMsPerS * time.Since(s.t0).Seconds() / 1000
+				n.AsteriskCPUPerCallNet = max(0, 1000*(n.AsteriskCPUSeconds-idle)/float64(n.Calls))
 			}
 			c.Nodes = append(c.Nodes, n)
 		}

@@ -502,11 +502,12 @@ func writeNodes(w io.Writer, rs []SystemResult) error {
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "\nPER NODE (calls carried: completed calls whose 200 OK came from the node; Asterisk CPU ÷ the calls it carried)")
-	fmt.Fprintln(tw, "pair\tsystem\tnode\tSIP\tcalls carried\tAsterisk CPU s\tAsterisk CPU ms/call carried\thotline CPU ms/call (all nodes' calls)")
+	fmt.Fprintln(tw, "pair\tsystem\tnode\tSIP\tcalls carried\tAsterisk CPU s\tAsterisk CPU ms/call carried\tidle ms/s\tms/call carried net of idle\thotline CPU ms/call (all nodes' calls)")
 	for _, s := range systems {
 		for _, f := range s.Runs {
 			for _, n := range f.Nodes {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%.2f\t%.1f\t%.1f\n", f.Pair, s.System, n.Name, n.SIPAddr, n.Calls, n.AsteriskCPUSeconds, n.AsteriskCPUPerCall, f.HotlineCPUPerCall)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%.2f\t%.1f\t%.0f\t%.1f\t%.1f\n", f.Pair, s.System, n.Name, n.SIPAddr, n.Calls, n.AsteriskCPUSeconds,
+					n.AsteriskCPUPerCall, n.IdleMsPerS, n.AsteriskCPUPerCallNet, f.HotlineCPUPerCall)
 			}
 		}
 	}
@@ -514,7 +515,7 @@ func writeNodes(w io.Writer, rs []SystemResult) error {
 		return err
 	}
 	fmt.Fprintln(w, "\nNODES COMPARED (medians over the pairs, min–max)")
-	fmt.Fprintln(tw, "system\tcompleted\tper node: calls carried\tper node: Asterisk ms/call carried\tAsterisk ms/call (all nodes)\thotline ms/call\tcapacity reached")
+	fmt.Fprintln(tw, "system\tcompleted\tper node: calls carried\tper node: Asterisk ms/call carried\tper node: net of idle\tAsterisk ms/call (all nodes)\thotline ms/call\tcapacity reached")
 	base := map[string]float64{}
 	for _, s := range systems {
 		var carried, perNode []string
@@ -526,9 +527,10 @@ func writeNodes(w io.Writer, rs []SystemResult) error {
 				}
 			}
 		}
-		var allNodes []float64
+		var allNodes, allNet []float64
+		var netCol []string
 		for _, name := range nodeNames {
-			var calls, cost []float64
+			var calls, cost, net []float64
 			for _, f := range s.Runs {
 				for _, n := range f.Nodes {
 					if n.Name == name {
@@ -536,6 +538,8 @@ func writeNodes(w io.Writer, rs []SystemResult) error {
 						if n.Calls > 0 {
 							cost = append(cost, n.AsteriskCPUPerCall)
 							allNodes = append(allNodes, n.AsteriskCPUPerCall)
+							net = append(net, n.AsteriskCPUPerCallNet)
+							allNet = append(allNet, n.AsteriskCPUPerCallNet)
 						}
 					}
 				}
@@ -543,6 +547,8 @@ func writeNodes(w io.Writer, rs []SystemResult) error {
 			carried = append(carried, fmt.Sprintf("%s %s", name, num(median(calls))))
 			lo, hi := spread(cost)
 			perNode = append(perNode, fmt.Sprintf("%s %s (%s–%s)", name, num(median(cost)), num(lo), num(hi)))
+			lo, hi = spread(net)
+			netCol = append(netCol, fmt.Sprintf("%s %s (%s–%s)", name, num(median(net)), num(lo), num(hi)))
 		}
 		fg := func(f func(*Fixed) float64) Figure { return figure("", "", s.Runs, f) }
 		comp := fg(func(f *Fixed) float64 { return float64(f.Completed) })
@@ -552,23 +558,27 @@ func writeNodes(w io.Writer, rs []SystemResult) error {
 		if s.Capacity != nil {
 			capacity = fmt.Sprintf("%d (%s)", s.Capacity.Reached, s.Capacity.Why)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s (%s–%s)\t%s (%s–%s)\t%s\n", s.System, num(comp.Median), strings.Join(carried, ", "), strings.Join(perNode, ", "),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s (%s–%s)\t%s (%s–%s)\t%s\n", s.System, num(comp.Median), strings.Join(carried, ", "), strings.Join(perNode, ", "), strings.Join(netCol, ", "),
 			num(ast.Median), num(ast.Min), num(ast.Max), num(hot.Median), num(hot.Min), num(hot.Max), capacity)
 		if len(base) == 0 {
-			base["node"], base["hot"] = median(allNodes), hot.Median
+			base["node"], base["net"], base["hot"] = median(allNodes), median(allNet), hot.Median
 			if s.Capacity != nil {
 				base["cap"] = float64(s.Capacity.Reached)
 			}
 			base["k"] = float64(nodesOf(s.System))
 			continue
 		}
-		fmt.Fprintf(tw, "  ÷ %s\t\t\tnode ×%.2f\t\thotline ×%.2f\t", systems[0].System, ratio(median(allNodes), base["node"]), ratio(hot.Median, base["hot"]))
+		fmt.Fprintf(tw, "  ÷ %s\t\t\tnode ×%.2f\tnet ×%.2f\t\thotline ×%.2f\t", systems[0].System, ratio(median(allNodes), base["node"]), ratio(median(allNet), base["net"]), ratio(hot.Median, base["hot"]))
 		if s.Capacity != nil {
 			fmt.Fprintf(tw, "×%.2f", ratio(float64(s.Capacity.Reached), base["cap"]))
 		}
 		fmt.Fprintln(tw)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "(with nodes, hotline exports the first node's ARI counters only: the ARI events and REST figures above are node a's)")
+	return nil
 }
 
 func contains(ss []string, s string) bool {
