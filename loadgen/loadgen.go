@@ -71,8 +71,42 @@ type Options struct {
 	Profile    string
 	ProfileFor time.Duration
 
+	// Nodes, when set, are Asterisk nodes behind Kamailio (docs/scaling.md): sandbox instances
+	// started with HOTLINE_SANDBOX_KAMAILIO=KamailioAddr. The systems named by NodesSystem(k) run
+	// hotline with ari.nodes = the first k of them, Kamailio (started by the run, its dispatcher over
+	// those k) in front: callers dial Kamailio, the handsets register with it.
+	Nodes        []Node
+	KamailioAddr string
+
 	Log *slog.Logger
 }
+
+// Node is one Asterisk node of a nodes run.
+type Node struct {
+	Name string // "a", "b"…: the name in hotline's ari.nodes
+	Sandbox
+}
+
+// NodesSystem is the name of the system that runs hotline over the first k nodes behind Kamailio.
+func NodesSystem(k int) string {
+	if k == 1 {
+		return "hotline-1-node"
+	}
+	return fmt.Sprintf("hotline-%d-nodes", k)
+}
+
+// nodesOf is how many nodes a system name runs over (0: not a nodes system).
+func nodesOf(name string) int {
+	var k int
+	if _, err := fmt.Sscanf(name, "hotline-%d-node", &k); err == nil && k > 0 && name == NodesSystem(k) {
+		return k
+	}
+	return 0
+}
+
+// isHotline says whether the system is a hotline daemon (one Asterisk or nodes), with its own
+// process, counters and journal.
+func isHotline(name string) bool { return name == "hotline" || nodesOf(name) > 0 }
 
 // DefaultOptions is the issue's scenario: 100 concurrent calls, 20 operators.
 func DefaultOptions() Options {
@@ -119,8 +153,25 @@ func (o Options) Validate() error {
 		errs = append(errs, errors.New("talk time ≥ 1s, talk jitter in [0, 1), max wait ≥ 10s, deadline > 0"))
 	}
 	for _, s := range o.Systems {
-		if s != "hotline" && s != "app_queue" {
-			errs = append(errs, fmt.Errorf("system %q: hotline or app_queue", s))
+		k := nodesOf(s)
+		switch {
+		case s == "hotline" || s == "app_queue":
+		case k > 0 && k > len(o.Nodes):
+			errs = append(errs, fmt.Errorf("system %q needs %d nodes, %d given", s, k, len(o.Nodes)))
+		case k > 0:
+			if !strings.HasPrefix(o.KamailioAddr, "127.") {
+				errs = append(errs, fmt.Errorf("kamailio address %q: loopback only", o.KamailioAddr))
+			}
+			if o.Mode == "soak" {
+				errs = append(errs, errors.New("soak: hotline on one Asterisk only, not nodes"))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("system %q: hotline, app_queue or %s, %s…", s, NodesSystem(1), NodesSystem(2)))
+		}
+	}
+	for _, n := range o.Nodes {
+		if !strings.HasPrefix(n.SIPAddr, "127.") || n.ARIURL == "" || n.Root == "" {
+			errs = append(errs, fmt.Errorf("node %s: sandbox settings incomplete or not on loopback", n.Name))
 		}
 	}
 	if len(o.Systems) == 0 {
@@ -169,6 +220,22 @@ type Cost struct {
 	HotlineIdleMsPerS  float64 `json:"hotline_idle_cpu_ms_per_s,omitempty"`
 	// HotlineCPUPerCallNet is hotline's CPU per call less what it would have used idle meanwhile.
 	HotlineCPUPerCallNet float64 `json:"hotline_cpu_ms_per_call_net_of_idle,omitempty"`
+	// Nodes: with several Asterisk nodes, what each carried and what its Asterisk cost.
+	Nodes []NodeShare `json:"nodes,omitempty"`
+}
+
+// NodeShare is one node's part of a run: the calls it carried (completed calls whose caller was
+// answered by it, from the Contact of its 200 OK) and its Asterisk's CPU.
+type NodeShare struct {
+	Name               string  `json:"name"`
+	SIPAddr            string  `json:"sip_addr"`
+	Calls              int     `json:"calls"`
+	AsteriskCPUSeconds float64 `json:"asterisk_cpu_s"`
+	AsteriskCPUPerCall float64 `json:"asterisk_cpu_ms_per_call_carried"`
+	// IdleMsPerS: the node's Asterisk CPU ms per second before the calls (handsets registered,
+	// Kamailio's OPTIONS every second); AsteriskCPUPerCallNet: per call carried, that idle left out.
+	IdleMsPerS            float64 `json:"asterisk_idle_cpu_ms_per_s"`
+	AsteriskCPUPerCallNet float64 `json:"asterisk_cpu_ms_per_call_carried_net_of_idle"`
 }
 
 // Fixed is one system's fixed-load result.
@@ -331,9 +398,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 }
 
 func newSystem(o Options, name string) system {
-	if name == "hotline" {
-		return &hotlineSystem{sb: o.Sandbox, bin: o.HotlineBin, wrapUp: o.WrapUp, noRecord: o.NoRecord, keep: o.KeepFiles, debug: o.DebugHotline, log: o.Log,
-			profile: o.Profile, profileFor: o.ProfileFor}
+	if isHotline(name) {
+		h := &hotlineSystem{sb: o.Sandbox, bin: o.HotlineBin, wrapUp: o.WrapUp, noRecord: o.NoRecord, keep: o.KeepFiles, debug: o.DebugHotline, log: o.Log,
+			profile: o.Profile, profileFor: o.ProfileFor, name: name}
+		if k := nodesOf(name); k > 0 {
+			h.nodes, h.kamailioAddr = o.Nodes[:k], o.KamailioAddr
+		}
+		return h
 	}
 	return &queueSystem{sb: o.Sandbox, queue: "bench", log: o.Log}
 }
@@ -344,13 +415,15 @@ type session struct {
 	w        *workload
 	stopOps  context.CancelFunc
 	ops      *sync.WaitGroup
-	astPID   int
+	nodes    []Node // the Asterisks the calls run on: the sandbox, or the system's nodes
+	astPIDs  []int  // by node
 	hotPID   int
-	astMeter *procMeter
+	astMeter []*procMeter
 	hotMeter *procMeter
 	self0    time.Duration
 	t0       time.Time
-	astIdle  float64 // CPU ms per second with no call
+	astIdle  float64   // CPU ms per second with no call (every node's Asterisk together)
+	nodeIdle []float64 // the same, by node
 	hotIdle  float64
 	load     *loadMeter
 	bridges  *bridgeWatcher
@@ -368,7 +441,14 @@ func open(ctx context.Context, o Options, name string, exts []string, prefix str
 		_ = sys.Stop(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	w := newWorkload(o.Sandbox, sys.Number(), prefix, o.TalkTime, o.WrapUp, o.MaxWait, o.Log)
+	nodes := []Node{{Sandbox: o.Sandbox}}
+	phonesAt := o.Sandbox
+	if k := nodesOf(name); k > 0 {
+		// Callers dial Kamailio and the handsets register with it (it asks no password).
+		nodes = o.Nodes[:k]
+		phonesAt.SIPAddr = o.KamailioAddr
+	}
+	w := newWorkload(phonesAt, sys.Number(), prefix, o.TalkTime, o.WrapUp, o.MaxWait, o.Log)
 	w.jitter = o.TalkJitter
 	if err := w.register(ctx, exts); err != nil {
 		_ = sys.Stop(context.WithoutCancel(ctx))
@@ -380,28 +460,44 @@ func open(ctx context.Context, o Options, name string, exts []string, prefix str
 		return nil, err
 	}
 	octx, stopOps := context.WithCancel(ctx)
-	s := &session{sys: sys, w: w, stopOps: stopOps, ops: w.operators(octx), hotPID: sys.HotlinePID()}
+	s := &session{sys: sys, w: w, stopOps: stopOps, ops: w.operators(octx), hotPID: sys.HotlinePID(), nodes: nodes}
 	var err error
-	if s.astPID, err = o.Sandbox.AsteriskPID(); err != nil {
-		s.close(ctx)
-		return nil, fmt.Errorf("asterisk pid: %w", err)
+	for _, n := range nodes {
+		pid, err := n.AsteriskPID()
+		if err != nil {
+			s.close(ctx)
+			return nil, fmt.Errorf("asterisk pid: %w", err)
+		}
+		s.astPIDs = append(s.astPIDs, pid)
 	}
 	// Let Asterisk's device states and hotline's presence settle before the first caller, and
 	// measure meanwhile what each process costs with registered handsets and no call: its idle.
-	a0, _ := procCPU(s.astPID)
+	a0 := make([]time.Duration, len(s.astPIDs))
+	for i, pid := range s.astPIDs {
+		a0[i], _ = procCPU(pid)
+	}
 	var h0, h1 time.Duration
 	if s.hotPID > 0 {
 		h0, _ = procCPU(s.hotPID)
 	}
 	sleep(ctx, idleWindow)
-	a1, _ := procCPU(s.astPID)
+	var aIdle time.Duration
+	for i, pid := range s.astPIDs {
+		a1, _ := procCPU(pid)
+		aIdle += a1 - a0[i]
+		s.nodeIdle = append(s.nodeIdle, float64((a1-a0[i]).Milliseconds())/idleWindow.Seconds())
+	}
 	if s.hotPID > 0 {
 		h1, _ = procCPU(s.hotPID)
 	}
-	s.astIdle, s.hotIdle = float64((a1-a0).Milliseconds())/idleWindow.Seconds(), float64((h1-h0).Milliseconds())/idleWindow.Seconds()
-	if s.astMeter, err = startMeter(s.astPID); err != nil {
-		s.close(ctx)
-		return nil, err
+	s.astIdle, s.hotIdle = float64(aIdle.Milliseconds())/idleWindow.Seconds(), float64((h1-h0).Milliseconds())/idleWindow.Seconds()
+	for _, pid := range s.astPIDs {
+		m, err := startMeter(pid)
+		if err != nil {
+			s.close(ctx)
+			return nil, err
+		}
+		s.astMeter = append(s.astMeter, m)
 	}
 	if s.hotMeter, err = startMeter(s.hotPID); err != nil {
 		s.close(ctx)
@@ -420,6 +516,19 @@ func open(ctx context.Context, o Options, name string, exts []string, prefix str
 		s.profiled = p.StartProfile(ctx)
 	}
 	return s, nil
+}
+
+// asteriskCPU is the CPU every node's Asterisk has used so far, together.
+func (s *session) asteriskCPU() (time.Duration, error) {
+	var sum time.Duration
+	for _, pid := range s.astPIDs {
+		c, err := procCPU(pid)
+		if err != nil {
+			return 0, err
+		}
+		sum += c
+	}
+	return sum, nil
 }
 
 // metricsSource is a system whose process exports Prometheus metrics (hotline serve).
@@ -476,9 +585,30 @@ func (s *session) close(ctx context.Context) error {
 // cost reads the meters; completed divides CPU into per-call figures.
 func (s *session) cost(completed int) (Cost, error) {
 	var c Cost
-	ast, astPeak, err := s.astMeter.stop()
-	if err != nil {
-		return c, err
+	var ast time.Duration
+	var astPeak int64
+	carried := s.w.completedByServer()
+	for i, m := range s.astMeter {
+		cpu, peak, err := m.stop()
+		if err != nil {
+			return c, err
+		}
+		ast += cpu
+		astPeak = max(astPeak, peak)
+		if len(s.astMeter) > 1 || s.nodes[i].Name != "" {
+			n := NodeShare{Name: s.nodes[i].Name, SIPAddr: s.nodes[i].SIPAddr, Calls: carried[s.nodes[i].SIPAddr], AsteriskCPUSeconds: cpu.Seconds()}
+			if i < len(s.nodeIdle) {
+				n.IdleMsPerS = s.nodeIdle[i]
+			}
+			if n.Calls > 0 {
+				n.AsteriskCPUPerCall = 1000 * n.AsteriskCPUSeconds / float64(n.Calls)
+				// A node costs its idle every second whatever it carries: with more nodes each
+				// carries fewer calls over the same time, so the gross figure grows by that alone.
+				idle := n.IdleMsPerS * time.Since(s.t0).Seconds() / 1000
+				n.AsteriskCPUPerCallNet = max(0, 1000*(n.AsteriskCPUSeconds-idle)/float64(n.Calls))
+			}
+			c.Nodes = append(c.Nodes, n)
+		}
 	}
 	hot, hotPeak, err := s.hotMeter.stop()
 	if err != nil {
@@ -487,7 +617,12 @@ func (s *session) cost(completed int) (Cost, error) {
 	c.AsteriskCPUSeconds, c.AsteriskPeakRSSKB = ast.Seconds(), astPeak
 	c.HotlineCPUSeconds, c.HotlinePeakRSSKB = hot.Seconds(), hotPeak
 	c.GeneratorCPUSeconds = (selfCPU() - s.self0).Seconds()
-	c.PeakNote = s.astMeter.peakNote
+	if len(s.astMeter) > 0 && s.astMeter[0] != nil {
+		c.PeakNote = s.astMeter[0].peakNote
+	}
+	if len(s.astMeter) > 1 {
+		c.PeakNote += "; Asterisk's: the highest node's"
+	}
 	c.AsteriskIdleMsPerS, c.HotlineIdleMsPerS = s.astIdle, s.hotIdle
 	if completed > 0 {
 		idle := s.hotIdle * time.Since(s.t0).Seconds() / 1000
@@ -551,7 +686,7 @@ func runCapacity(ctx context.Context, o Options, name string, exts []string, pre
 	go func() { s.w.drive(cctx, stop, cur, o.Rate, 0); close(driven) }()
 
 	c := &Capacity{}
-	astPrev, _ := procCPU(s.astPID)
+	astPrev, _ := s.asteriskCPU()
 	var hotPrev time.Duration
 	if s.hotPID > 0 {
 		hotPrev, _ = procCPU(s.hotPID)
@@ -568,7 +703,7 @@ func runCapacity(ctx context.Context, o Options, name string, exts []string, pre
 		}
 		to := time.Now()
 		st := Step{Level: cur(), summary: s.w.summarize(from, to)}
-		if a, err := procCPU(s.astPID); err == nil {
+		if a, err := s.asteriskCPU(); err == nil {
 			st.AsteriskCPUSeconds, astPrev = (a - astPrev).Seconds(), a
 		}
 		if s.hotPID > 0 {

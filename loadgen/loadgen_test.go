@@ -2,9 +2,11 @@ package loadgen_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +102,108 @@ func TestLoadgenBothSystemsSmall(t *testing.T) {
 	if path := os.Getenv("LOADGEN_TEST_JSON"); path != "" {
 		if err := r.WriteJSON(path); err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// The nodes benchmark in small: the sandbox instance and the next one (HOTLINE_NODES_SECOND_INSTANCE
+// to choose another) restarted as nodes behind Kamailio, as integration-tests/nodes_test.go does;
+// six calls through hotline over one node, then over both. Every call completes, each node
+// carries some of the two-node run's calls and all of them add up, each node's Asterisk is
+// measured apart. No timing is asserted.
+func TestLoadgenNodesSmall(t *testing.T) {
+	first := sandbox.Require(t)
+	n, err := strconv.Atoi(first.Instance)
+	if err != nil {
+		t.Fatalf("the sandbox instance is unknown (%q): run with HOTLINE_SANDBOX_INSTANCE set", first.Instance)
+	}
+	second := os.Getenv("HOTLINE_NODES_SECOND_INSTANCE")
+	if second == "" {
+		second = strconv.Itoa(n + 1)
+	}
+	kam := fmt.Sprintf("127.0.0.%d:5060", 100+n)
+	asNode := []string{"HOTLINE_SANDBOX_KAMAILIO=" + kam}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := sandbox.Run(ctx, first.Instance, asNode, "restart"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sandbox.Run(ctx, second, asNode, "restart"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := sandbox.Run(ctx, second, nil, "down"); err != nil {
+			t.Error(err)
+		}
+		if err := sandbox.Run(ctx, first.Instance, nil, "restart"); err != nil {
+			t.Error(err)
+		}
+	})
+	b, err := sandbox.LoadInstance(ctx, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	node := func(name string, c sandbox.Config) loadgen.Node {
+		return loadgen.Node{Name: name, Sandbox: loadgen.Sandbox{
+			ARIURL: c.ARIURL, ARIWebsocket: c.ARIWebsocket, ARIUser: c.ARIUser, ARIPassword: c.ARIPassword, ARIApp: c.ARIApp,
+			AMIAddr: c.AMIAddr, AMIUser: c.AMIUser, AMIPassword: c.AMIPassword,
+			SIPAddr: c.SIPAddr, HandsetPassword: c.HandsetPassword, Root: c.Root,
+		}}
+	}
+	bin := filepath.Join(t.TempDir(), "hotline")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/hotline").CombinedOutput(); err != nil {
+		t.Fatalf("build hotline: %v\n%s", err, out)
+	}
+	o := loadgen.DefaultOptions()
+	o.Nodes = []loadgen.Node{node("a", first), node("b", b)}
+	o.Sandbox, o.KamailioAddr, o.HotlineBin = o.Nodes[0].Sandbox, kam, bin
+	o.Systems = []string{loadgen.NodesSystem(1), loadgen.NodesSystem(2)}
+	o.Operators, o.Concurrency, o.Calls, o.Rate, o.Pairs = 3, 4, 6, 5, 1
+	o.TalkTime, o.MaxWait, o.Deadline = 2*time.Second, 2*time.Minute, 8*time.Minute
+
+	r, err := loadgen.Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table strings.Builder
+	if err := r.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("report:\n%s", table.String())
+	if !strings.Contains(table.String(), "NODES COMPARED") {
+		t.Error("the report has no comparison of the nodes")
+	}
+	for k, s := range r.Systems {
+		if s.Error != "" {
+			t.Errorf("%s: %s", s.System, s.Error)
+		}
+		if len(s.Runs) != 1 {
+			t.Fatalf("%s: %d runs, want 1", s.System, len(s.Runs))
+		}
+		f := s.Runs[0]
+		if f.Completed != o.Calls {
+			t.Errorf("%s: %d of %d calls completed; failures: %v", s.System, f.Completed, o.Calls, f.Failures)
+		}
+		if f.JournalCalls < o.Calls || f.HotlineCPUSeconds <= 0 {
+			t.Errorf("%s: journal has %d calls for %d; hotline CPU %.2f s", s.System, f.JournalCalls, o.Calls, f.HotlineCPUSeconds)
+		}
+		if len(f.Nodes) != k+1 {
+			t.Fatalf("%s: %d nodes reported, want %d: %+v", s.System, len(f.Nodes), k+1, f.Nodes)
+		}
+		carried := 0
+		for _, nd := range f.Nodes {
+			carried += nd.Calls
+			if nd.Calls == 0 || nd.AsteriskCPUSeconds <= 0 {
+				t.Errorf("%s: node %s carried %d calls, its Asterisk used %.2f s", s.System, nd.Name, nd.Calls, nd.AsteriskCPUSeconds)
+			}
+		}
+		if carried != f.Completed {
+			t.Errorf("%s: the nodes carried %d calls, %d completed", s.System, carried, f.Completed)
 		}
 	}
 }

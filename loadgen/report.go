@@ -142,7 +142,7 @@ func evaluate(o Options, rs []SystemResult) ([]Figure, Ratios, []Target) {
 	var figs []Figure
 	for _, s := range rs {
 		for _, d := range figureDefs {
-			if len(s.Runs) == 0 || d.hotlineOnly && s.System != "hotline" {
+			if len(s.Runs) == 0 || d.hotlineOnly && !isHotline(s.System) {
 				continue
 			}
 			figs = append(figs, figure(s.System, d.name, s.Runs, d.f))
@@ -158,6 +158,9 @@ func evaluate(o Options, rs []SystemResult) ([]Figure, Ratios, []Target) {
 		ts = append(ts, Target{Name: name, Status: st, Detail: detail})
 	}
 	h, q := find(rs, "hotline"), find(rs, "app_queue")
+	if h == nil && q == nil {
+		return figs, r, nil // nodes compared with each other: no issue 23 targets (see the NODES section)
+	}
 	hr, qr := runsOf(h), runsOf(q)
 	med := func(runs []*Fixed, f func(*Fixed) float64) float64 { return figure("", "", runs, f).Median }
 	disturbed := func(runs ...[]*Fixed) string {
@@ -417,6 +420,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 			return err
 		}
 	}
+	if err := writeNodes(w, r.Systems); err != nil {
+		return err
+	}
+	if len(r.Targets) == 0 {
+		return nil
+	}
 	if len(runs) > 0 {
 		fmt.Fprintf(w, "\nRATIOS (medians): (Asterisk+hotline) CPU/call ÷ app_queue's: %.2f (pairs %.2f–%.2f); hotline CPU/call: %.2f ms; dispatch p99 %.0f ms, ÷ app_queue's: %.2f; INVITE→200 p99 ÷ app_queue's: %.2f; capacity ÷ app_queue's: %.2f\n",
 			r.Ratios.SystemCPUPerCall, r.Ratios.SystemCPUPerCallMin, r.Ratios.SystemCPUPerCallMax, r.Ratios.HotlineCPUPerCall,
@@ -477,4 +486,106 @@ func options(m map[string]any) string {
 		parts = append(parts, fmt.Sprintf("%s=%v", k, m[k]))
 	}
 	return strings.Join(parts, " ")
+}
+
+// writeNodes prints, for runs over Asterisk nodes, what each node carried and cost, and the
+// systems compared: the cost per call of a node and of hotline with one node and with several.
+func writeNodes(w io.Writer, rs []SystemResult) error {
+	var systems []*SystemResult
+	for i := range rs {
+		if nodesOf(rs[i].System) > 0 {
+			systems = append(systems, &rs[i])
+		}
+	}
+	if len(systems) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "\nPER NODE (calls carried: completed calls whose 200 OK came from the node; Asterisk CPU ÷ the calls it carried)")
+	fmt.Fprintln(tw, "pair\tsystem\tnode\tSIP\tcalls carried\tAsterisk CPU s\tAsterisk CPU ms/call carried\tidle ms/s\tms/call carried net of idle\thotline CPU ms/call (all nodes' calls)")
+	for _, s := range systems {
+		for _, f := range s.Runs {
+			for _, n := range f.Nodes {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%.2f\t%.1f\t%.0f\t%.1f\t%.1f\n", f.Pair, s.System, n.Name, n.SIPAddr, n.Calls, n.AsteriskCPUSeconds,
+					n.AsteriskCPUPerCall, n.IdleMsPerS, n.AsteriskCPUPerCallNet, f.HotlineCPUPerCall)
+			}
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nNODES COMPARED (medians over the pairs, min–max)")
+	fmt.Fprintln(tw, "system\tcompleted\tper node: calls carried\tper node: Asterisk ms/call carried\tper node: net of idle\tAsterisk ms/call (all nodes)\thotline ms/call\tcapacity reached")
+	base := map[string]float64{}
+	for _, s := range systems {
+		var carried, perNode []string
+		nodeNames := []string{}
+		for _, f := range s.Runs {
+			for _, n := range f.Nodes {
+				if !contains(nodeNames, n.Name) {
+					nodeNames = append(nodeNames, n.Name)
+				}
+			}
+		}
+		var allNodes, allNet []float64
+		var netCol []string
+		for _, name := range nodeNames {
+			var calls, cost, net []float64
+			for _, f := range s.Runs {
+				for _, n := range f.Nodes {
+					if n.Name == name {
+						calls = append(calls, float64(n.Calls))
+						if n.Calls > 0 {
+							cost = append(cost, n.AsteriskCPUPerCall)
+							allNodes = append(allNodes, n.AsteriskCPUPerCall)
+							net = append(net, n.AsteriskCPUPerCallNet)
+							allNet = append(allNet, n.AsteriskCPUPerCallNet)
+						}
+					}
+				}
+			}
+			carried = append(carried, fmt.Sprintf("%s %s", name, num(median(calls))))
+			lo, hi := spread(cost)
+			perNode = append(perNode, fmt.Sprintf("%s %s (%s–%s)", name, num(median(cost)), num(lo), num(hi)))
+			lo, hi = spread(net)
+			netCol = append(netCol, fmt.Sprintf("%s %s (%s–%s)", name, num(median(net)), num(lo), num(hi)))
+		}
+		fg := func(f func(*Fixed) float64) Figure { return figure("", "", s.Runs, f) }
+		comp := fg(func(f *Fixed) float64 { return float64(f.Completed) })
+		ast := fg(func(f *Fixed) float64 { return f.AsteriskCPUPerCall })
+		hot := fg(func(f *Fixed) float64 { return f.HotlineCPUPerCall })
+		capacity := "-"
+		if s.Capacity != nil {
+			capacity = fmt.Sprintf("%d (%s)", s.Capacity.Reached, s.Capacity.Why)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s (%s–%s)\t%s (%s–%s)\t%s\n", s.System, num(comp.Median), strings.Join(carried, ", "), strings.Join(perNode, ", "), strings.Join(netCol, ", "),
+			num(ast.Median), num(ast.Min), num(ast.Max), num(hot.Median), num(hot.Min), num(hot.Max), capacity)
+		if len(base) == 0 {
+			base["node"], base["net"], base["hot"] = median(allNodes), median(allNet), hot.Median
+			if s.Capacity != nil {
+				base["cap"] = float64(s.Capacity.Reached)
+			}
+			base["k"] = float64(nodesOf(s.System))
+			continue
+		}
+		fmt.Fprintf(tw, "  ÷ %s\t\t\tnode ×%.2f\tnet ×%.2f\t\thotline ×%.2f\t", systems[0].System, ratio(median(allNodes), base["node"]), ratio(median(allNet), base["net"]), ratio(hot.Median, base["hot"]))
+		if s.Capacity != nil {
+			fmt.Fprintf(tw, "×%.2f", ratio(float64(s.Capacity.Reached), base["cap"]))
+		}
+		fmt.Fprintln(tw)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "(with nodes, hotline exports the first node's ARI counters only: the ARI events and REST figures above are node a's)")
+	return nil
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

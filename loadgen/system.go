@@ -18,6 +18,7 @@ import (
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/ami"
 	"github.com/hotline-dev/hotline/control"
+	"github.com/hotline-dev/hotline/integration-tests/kamailiotest"
 	"github.com/hotline-dev/hotline/journal"
 )
 
@@ -67,6 +68,13 @@ type hotlineSystem struct {
 	metricsAddr string        // the daemon's metrics listener (loopback): ARI counters, goroutines, fds; pprof when profiling
 	debug       bool          // the daemon logs at debug level
 	log         *slog.Logger
+	name        string // the system's name in the report
+
+	// nodes: hotline drives these Asterisk nodes (ari.nodes) with Kamailio on kamailioAddr in
+	// front, started and stopped with the daemon; none: the one sandbox Asterisk.
+	nodes        []Node
+	kamailioAddr string
+	kamailio     *kamailiotest.Kamailio
 
 	cmd  *exec.Cmd
 	done chan error
@@ -74,7 +82,7 @@ type hotlineSystem struct {
 	ids  []int64
 }
 
-func (h *hotlineSystem) Name() string   { return "hotline" }
+func (h *hotlineSystem) Name() string   { return h.name }
 func (h *hotlineSystem) Number() string { return "100" }
 
 func (h *hotlineSystem) HotlinePID() int {
@@ -98,28 +106,38 @@ func (h *hotlineSystem) dbPath() string { return filepath.Join(h.dir, "hotline.d
 // announcements, no queue limit or overflow, no return to a case's owner, no auto-pause).
 func (h *hotlineSystem) config() string {
 	q := func(s string) string { return fmt.Sprintf("%q", s) }
-	return strings.Join([]string{
+	ari := []string{
 		"ari:",
 		"  url: " + q(h.sb.ARIURL),
 		"  websocket: " + q(h.sb.ARIWebsocket),
 		"  user: " + q(h.sb.ARIUser),
 		"  password: " + q(h.sb.ARIPassword),
 		"  app: " + q(h.sb.ARIApp),
+	}
+	if len(h.nodes) > 0 {
+		// Every node rings the operators' handsets through Kamailio, where they registered.
+		ari = append(ari, "  nodes:")
+		for _, n := range h.nodes {
+			ari = append(ari, fmt.Sprintf("    - {name: %s, url: %s, websocket: %s, user: %s, password: %s, operators: %s}",
+				q(n.Name), q(n.ARIURL), q(n.ARIWebsocket), q(n.ARIUser), q(n.ARIPassword), q("PJSIP/{extension}@kamailio")))
+		}
+	}
+	return strings.Join(append(ari,
 		"ami:",
-		"  addr: " + q(h.sb.AMIAddr),
-		"  user: " + q(h.sb.AMIUser),
-		"  password: " + q(h.sb.AMIPassword),
+		"  addr: "+q(h.sb.AMIAddr),
+		"  user: "+q(h.sb.AMIUser),
+		"  password: "+q(h.sb.AMIPassword),
 		"journal:",
-		"  path: " + q(h.dbPath()),
+		"  path: "+q(h.dbPath()),
 		"api:",
-		"  socket: " + q(filepath.Join(h.dir, "hotline.sock")),
+		"  socket: "+q(filepath.Join(h.dir, "hotline.sock")),
 		"metrics:",
-		"  listen: " + q(h.metricsAddr), // a free loopback port: other engineers' daemons may hold the default one
-		"  pprof: " + fmt.Sprint(h.profile != ""),
+		"  listen: "+q(h.metricsAddr), // a free loopback port: other engineers' daemons may hold the default one
+		"  pprof: "+fmt.Sprint(h.profile != ""),
 		"web:",
 		"  listen: ''", // off: other engineers' daemons may hold the default port
 		"log:",
-		"  level: " + map[bool]string{false: "info", true: "debug"}[h.debug],
+		"  level: "+map[bool]string{false: "info", true: "debug"}[h.debug],
 		"calls:",
 		"  language: en",
 		"  greeting: sound:hello-world",
@@ -127,14 +145,14 @@ func (h *hotlineSystem) config() string {
 		"  announce_interval: 0s",
 		"  strategy: longest-idle",
 		"  ring_timeout: 15s",
-		"  wrap_up: " + h.wrapUp.String(),
+		"  wrap_up: "+h.wrapUp.String(),
 		"  max_wait: 0s",
 		"  max_queue: 0",
 		"  missed_offers_pause: 0",
 		"  returning_to_owner: false",
-		"  record_calls: " + fmt.Sprint(!h.noRecord),
+		"  record_calls: "+fmt.Sprint(!h.noRecord),
 		"",
-	}, "\n")
+	), "\n")
 }
 
 func (h *hotlineSystem) Start(ctx context.Context, exts []string) error {
@@ -145,6 +163,19 @@ func (h *hotlineSystem) Start(ctx context.Context, exts []string) error {
 	h.dir = dir
 	if h.metricsAddr, err = freeLoopbackAddr(); err != nil {
 		return fmt.Errorf("hotline: a port for its metrics: %w", err)
+	}
+	if len(h.nodes) > 0 {
+		var sips []string
+		for _, n := range h.nodes {
+			sips = append(sips, n.SIPAddr)
+		}
+		kctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		h.kamailio, err = kamailiotest.Run(kctx, dir, h.kamailioAddr, sips)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("hotline: kamailio in front of %v: %w", sips, err)
+		}
+		h.log.Info("kamailio started", "addr", h.kamailioAddr, "nodes", sips, "log", h.kamailio.LogPath)
 	}
 	cfgPath := filepath.Join(dir, "hotline.yaml")
 	if err := os.WriteFile(cfgPath, []byte(h.config()), 0o600); err != nil {
@@ -255,6 +286,10 @@ func (h *hotlineSystem) Journal(ctx context.Context, from time.Time) (int, int, 
 }
 
 func (h *hotlineSystem) Stop(ctx context.Context) error {
+	if h.kamailio != nil {
+		// After the daemon: its calls end first.
+		defer h.kamailio.Stop()
+	}
 	if h.cmd == nil {
 		return nil
 	}

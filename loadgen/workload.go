@@ -38,6 +38,7 @@ type call struct {
 	operator time.Time // operator's tone heard
 	ended    time.Time
 	failure  string // "" when completed
+	server   string // host:port of the Contact in the caller's 200 OK: which Asterisk answered
 
 	// From the operator's handset (filled by the operator's loop).
 	opExt      string
@@ -198,6 +199,7 @@ func (w *workload) place(ctx context.Context) *call {
 	now := time.Now()
 	w.mu.Lock()
 	c.answered = now
+	c.server = sc.RemoteContact()
 	w.mu.Unlock()
 	hangup := func() {
 		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -278,6 +280,19 @@ func (w *workload) settle(ctx context.Context) {
 			c.failure = "the operator did not hear the caller"
 		}
 	}
+}
+
+// completedByServer counts the completed calls by the server that answered them (host:port).
+func (w *workload) completedByServer() map[string]int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	m := map[string]int{}
+	for _, c := range w.calls {
+		if !c.ended.IsZero() && c.failure == "" {
+			m[c.server]++
+		}
+	}
+	return m
 }
 
 // summary is what one window of calls measured.

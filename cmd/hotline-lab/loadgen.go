@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,8 +19,9 @@ import (
 
 func newLoadgenCmd() *cobra.Command {
 	o := loadgen.DefaultOptions()
-	var systems, jsonPath, bin string
+	var systems, jsonPath, bin, kamailio string
 	var verbose bool
+	var nodes int
 	cmd := &cobra.Command{
 		Use:   "loadgen",
 		Short: "Load benchmark: the same calls through hotline and through app_queue, with real SIP phones",
@@ -52,6 +56,16 @@ Settings come from the environment as 'asterisk-conf/sandbox env' prints them (s
 				ARIURL: sb.ARIURL, ARIWebsocket: sb.ARIWebsocket, ARIUser: sb.ARIUser, ARIPassword: sb.ARIPassword, ARIApp: sb.ARIApp,
 				AMIAddr: sb.AMIAddr, AMIUser: sb.AMIUser, AMIPassword: sb.AMIPassword,
 				SIPAddr: sb.SIPAddr, HandsetPassword: sb.HandsetPassword, Root: sb.Root,
+			}
+			if nodes > 0 {
+				if o.Nodes, o.KamailioAddr, err = loadNodes(cmd.Context(), sb, nodes, kamailio); err != nil {
+					return err
+				}
+				// One node, then all of them, interleaved pair by pair: the same load on each.
+				systems = loadgen.NodesSystem(1)
+				if nodes > 1 {
+					systems += "," + loadgen.NodesSystem(nodes)
+				}
 			}
 			self, _ := os.Executable() // unknown: only --hotline-bin and PATH are looked at
 			if o.HotlineBin, err = hotlineBin(bin, self); err != nil {
@@ -105,8 +119,51 @@ Settings come from the environment as 'asterisk-conf/sandbox env' prints them (s
 	f.StringVar(&o.Profile, "profile", "", "write a CPU profile of hotline serve to this file (go tool pprof FILE), taken from the first call on")
 	f.DurationVar(&o.ProfileFor, "profile-for", 30*time.Second, "how long the CPU profile runs")
 	f.StringVar(&bin, "hotline-bin", "", "the hotline binary to run as 'hotline serve' (default: hotline beside hotline-lab, else on PATH)")
+	f.IntVar(&nodes, "nodes", 0, "compare hotline over one Asterisk node with hotline over this many (2…9), Kamailio in front (started by the run): the sandbox instance and the next ones, each started with HOTLINE_SANDBOX_KAMAILIO (docs/scaling.md); replaces --systems")
+	f.StringVar(&kamailio, "kamailio", "", "with --nodes: Kamailio's SIP address (default 127.0.0.(100+instance):5060, what the nodes were started with)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "debug logs (SIP phones) on stderr")
 	return cmd
+}
+
+// loadNodes reads the settings of the n sandbox instances from sb's on (a, b, …), checks that each
+// was started as a node behind Kamailio at kamailio (default 127.0.0.(100+instance):5060) and
+// locks the others as sb is locked.
+func loadNodes(ctx context.Context, sb sandbox.Config, n int, kamailio string) ([]loadgen.Node, string, error) {
+	first, err := strconv.Atoi(sb.Instance)
+	if err != nil {
+		return nil, "", hotline.Errorf(hotline.EINVALID, "loadgen: --nodes needs HOTLINE_SANDBOX_INSTANCE (the first node's instance)")
+	}
+	if n < 1 || first+n-1 > 9 {
+		return nil, "", hotline.Errorf(hotline.EINVALID, "loadgen: --nodes %d from instance %d: instances go up to 9", n, first)
+	}
+	if kamailio == "" {
+		kamailio = fmt.Sprintf("127.0.0.%d:5060", 100+first)
+	}
+	var nodes []loadgen.Node
+	for i := range n {
+		c := sb
+		if i > 0 {
+			if c, err = sandbox.LoadInstance(ctx, strconv.Itoa(first+i)); err != nil {
+				return nil, "", hotline.Wrapf(hotline.EUNAVAILABLE, err, "loadgen: node %d: %v", i+1, err)
+			}
+			if err := c.Lock(); err != nil {
+				return nil, "", hotline.Wrapf(hotline.EUNAVAILABLE, err, "%v", err)
+			}
+		}
+		// A node takes calls from Kamailio only when started so (pjsip_kamailio.conf installed).
+		b, err := os.ReadFile(filepath.Join(c.Root, "etc", "asterisk", "pjsip_kamailio.conf"))
+		if err != nil || !strings.Contains(string(b), kamailio) {
+			return nil, "", hotline.Errorf(hotline.EUNAVAILABLE,
+				"loadgen: sandbox instance %d is not a node behind Kamailio at %s: restart it with HOTLINE_SANDBOX_INSTANCE=%d HOTLINE_SANDBOX_KAMAILIO=%s asterisk-conf/sandbox restart",
+				first+i, kamailio, first+i, kamailio)
+		}
+		nodes = append(nodes, loadgen.Node{Name: string(rune('a' + i)), Sandbox: loadgen.Sandbox{
+			ARIURL: c.ARIURL, ARIWebsocket: c.ARIWebsocket, ARIUser: c.ARIUser, ARIPassword: c.ARIPassword, ARIApp: c.ARIApp,
+			AMIAddr: c.AMIAddr, AMIUser: c.AMIUser, AMIPassword: c.AMIPassword,
+			SIPAddr: c.SIPAddr, HandsetPassword: c.HandsetPassword, Root: c.Root,
+		}})
+	}
+	return nodes, kamailio, nil
 }
 
 // hotlineBin is the hotline binary the benchmark runs as a separate `hotline serve`: the one given,

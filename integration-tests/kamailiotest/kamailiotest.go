@@ -81,19 +81,40 @@ func Config(dir, addr string, nodes []string) (string, error) {
 // OPTIONS.
 func Start(tb testing.TB, addr string, nodes []string) *Kamailio {
 	tb.Helper()
-	bin, err := Binary()
+	dir := tb.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	k, err := Run(ctx, dir, addr, nodes)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	dir := tb.TempDir()
+	tb.Cleanup(func() {
+		k.Stop()
+		if tb.Failed() {
+			if b, err := os.ReadFile(k.LogPath); err == nil {
+				tb.Logf("kamailio log:\n%s", b)
+			}
+		}
+	})
+	return k
+}
+
+// Run starts Kamailio on addr in front of nodes, its configuration, log and pid file in dir, and
+// waits (within ctx) until it answers OPTIONS. The caller stops it (Stop); outside tests too (the
+// load benchmark, loadgen).
+func Run(ctx context.Context, dir, addr string, nodes []string) (*Kamailio, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := Config(dir, addr, nodes)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	logPath := filepath.Join(dir, "kamailio.log")
 	logf, err := os.Create(logPath)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, fmt.Errorf("kamailiotest: %w", err)
 	}
 	// -DD: in the foreground, its children too; -E: log to stderr (the file); -Y: runtime dir.
 	cmd := exec.Command(bin, "-f", cfg, "-DD", "-E", "-Y", dir, "-P", filepath.Join(dir, "kamailio.pid"), "-m", "32", "-M", "8")
@@ -101,26 +122,20 @@ func Start(tb testing.TB, addr string, nodes []string) *Kamailio {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
-		tb.Fatalf("kamailiotest: start %s: %v", bin, err)
+		return nil, fmt.Errorf("kamailiotest: start %s: %w", bin, err)
 	}
 	k := &Kamailio{Addr: addr, LogPath: logPath, cmd: cmd, done: make(chan error, 1)}
 	go func() { k.done <- cmd.Wait(); logf.Close() }()
-	tb.Cleanup(func() {
-		k.Stop()
-		if tb.Failed() {
-			if b, err := os.ReadFile(logPath); err == nil {
-				tb.Logf("kamailio log:\n%s", b)
-			}
-		}
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	if err := k.waitReady(ctx); err != nil {
+		k.Stop()
 		b, _ := os.ReadFile(logPath)
-		tb.Fatalf("kamailiotest: %v\n%s", err, b)
+		return nil, fmt.Errorf("kamailiotest: %w\n%s", err, b)
 	}
-	return k
+	return k, nil
 }
+
+// Pid is the main Kamailio process's pid (its children are in its process group).
+func (k *Kamailio) Pid() int { return k.cmd.Process.Pid }
 
 // Stop ends Kamailio (its whole process group: the main process and its children).
 func (k *Kamailio) Stop() {

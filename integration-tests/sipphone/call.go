@@ -865,6 +865,16 @@ func (c *Call) remoteTarget() sip.Uri {
 	return *c.ss.InviteRequest.Contact().Address.Clone()
 }
 
+// RemoteContact is the host:port of the far end's Contact (for a call this phone placed, the one
+// in the 200 OK): behind a proxy such as Kamailio, the server that answered.
+func (c *Call) RemoteContact() string {
+	u := c.remoteTarget()
+	if u.Port == 0 {
+		return u.Host
+	}
+	return fmt.Sprintf("%s:%d", u.Host, u.Port)
+}
+
 // tags are the dialog's local and remote tags.
 func (c *Call) tags() (local, remote string) {
 	if c.cs != nil {
