@@ -32,7 +32,7 @@ type twoNodes struct {
 	node map[string]sandbox.Config // by node name: "a", "b"
 }
 
-func startTwoNodes(t testing.TB, ops []hotlinetest.Operator) *twoNodes {
+func startTwoNodes(t testing.TB, ops []hotlinetest.Operator, tweaks ...func(*config.Config)) *twoNodes {
 	t.Helper()
 	first, err := sandbox.Load()
 	if err != nil {
@@ -83,9 +83,13 @@ func startTwoNodes(t testing.TB, ops []hotlinetest.Operator) *twoNodes {
 		for _, name := range []string{"a", "b"} {
 			s := tn.node[name]
 			c.ARI.Nodes = append(c.ARI.Nodes, config.ARINode{Name: name, URL: s.ARIURL, Websocket: s.ARIWebsocket,
-				User: s.ARIUser, Password: config.Secret(s.ARIPassword), Operators: "PJSIP/{extension}@kamailio"})
+				User: s.ARIUser, Password: config.Secret(s.ARIPassword), Operators: "PJSIP/{extension}@kamailio",
+				AMI: config.AMI{Addr: s.AMIAddr, User: s.AMIUser, Password: config.Secret(s.AMIPassword)}})
 		}
 		c.ARI.NodeLostAfter = 2 * time.Second
+		for _, tw := range tweaks {
+			tw(c)
+		}
 	})
 	return tn
 }
@@ -392,6 +396,78 @@ func TestNodesUnregisteredHandset(t *testing.T) {
 		}
 	}
 	_ = c.Hangup(within(t, 5*time.Second))
+}
+
+// Each node records the conversations it carries with its own AMI: node b's call is recorded by
+// MixMonitor on the operator's channel there (the bridge stays a 2-party simple_bridge) into b's
+// recordings, both voices in the file; node a, whose AMI is out of reach, records its call in the
+// bridge over ARI instead (the fallback), both voices too.
+func TestNodesRecordingOnEveryNode(t *testing.T) {
+	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}}, func(c *config.Config) {
+		c.ARI.Nodes[0].AMI.Addr = "127.0.0.1:1" // nothing listens: node a has no AMI
+	})
+	h1, h2 := tn.handset(t, "1001"), tn.handset(t, "1002")
+	const n1, n2 = "+79008880001", "+79008880002"
+	tn.login(t, "1001")
+	c1 := tn.call(t, n1)
+	operatorTakes(t, h1, c1, n1)
+	tn.login(t, "1002")
+	c2 := tn.call(t, n2)
+	operatorTakes(t, h2, c2, n2)
+	onNode := map[string]string{tn.nodeOf(t, n1): n1, tn.nodeOf(t, n2): n2}
+	if onNode["a"] == "" || onNode["b"] == "" {
+		t.Fatalf("calls not one per node: %v", onNode)
+	}
+	calls := map[string]*sipphone.Call{n1: c1, n2: c2}
+	time.Sleep(2 * time.Second) // a conversation long enough for both voices in the recordings
+
+	type bridge struct {
+		Technology string   `json:"technology"`
+		Channels   []string `json:"channels"`
+	}
+	var onB, onA []bridge
+	ariGet(t, tn.node["b"], "/bridges", &onB)
+	ariGet(t, tn.node["a"], "/bridges", &onA)
+	if len(onB) != 1 || onB[0].Technology != "simple_bridge" || len(onB[0].Channels) != 2 {
+		t.Errorf("node b's bridges during the conversation = %+v; want one simple_bridge of 2 channels (MixMonitor over b's AMI)", onB)
+	}
+	// A recorded bridge is a softmix one (its recorder is not listed among its channels).
+	if len(onA) != 1 || onA[0].Technology != "softmix" {
+		t.Errorf("node a's bridges during the conversation = %+v; want one softmix bridge (recorded over ARI: a's AMI is down)", onA)
+	}
+	for _, node := range []string{"a", "b"} {
+		number := onNode[node]
+		_ = calls[number].Hangup(within(t, 5*time.Second))
+		_, leg := waitLegEnded(t, tn.d, number)
+		if leg.RecordingName == "" {
+			t.Errorf("node %s's call has no recording", node)
+			continue
+		}
+		wav := tn.recording(t, node, leg.RecordingName)
+		for _, tone := range []float64{hotlinetest.CallerTone, hotlinetest.OperatorTone} {
+			if n := sipphone.ToneFrames(wav.Samples, tone, 0.2); n < 25 {
+				t.Errorf("node %s's recording %s holds %v Hz in %d frames; want both voices", node, leg.RecordingName, tone, n)
+			}
+		}
+	}
+}
+
+// recording reads a stored recording from node's disk, waiting for Asterisk to close it.
+func (tn *twoNodes) recording(t *testing.T, node, name string) *sipphone.WAV {
+	t.Helper()
+	path := filepath.Join(tn.node[node].Root, "var", "spool", "asterisk", "recording", name+".wav")
+	var wav *sipphone.WAV
+	var err error
+	for range 50 {
+		if wav, err = sipphone.LoadWAV(path); err == nil && len(wav.Samples) > 8000 {
+			return wav
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("node %s's recording %s: %v", node, path, err)
+	}
+	return wav
 }
 
 // asteriskCPU is the CPU time (user + system) the node's Asterisk has used so far.
