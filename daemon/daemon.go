@@ -263,7 +263,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	if cfg.Web.Listen != "" {
 		ws := &web.Server{
 			Sessions: webSessions{store: store}, Live: web.FromSwitchboard(sb), Journal: store, Calls: web.CallsOf(sb), Dialler: sb, InformingPlan: plan, Log: log,
-			Recordings: recording.ARI{Conn: conn},
+			Recordings: recording.ARI{Conn: storedOn(links)},
 		}
 		if cfg.Journal.Backend == config.BackendPostgres {
 			// Attached documents stay files on this machine: beside journal.path, which names no
@@ -395,7 +395,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		go runAMI(runCtx, l.ami, l.presence(sb), l.recorder, &l.amiClient, l.log)
 	}
 	// Recordings older than calls.recording_retention are deleted, and the journal says so.
-	go runRetention(runCtx, store, conn, cfg.Calls.RecordingRetention, log)
+	go runRetention(runCtx, store, deletedOn(links), cfg.Calls.RecordingRetention, log)
 	// The queue_log, appended as the events settle (export.queue_log_file).
 	if cfg.Export.QueueLogFile != "" {
 		go runQueueLogStream(runCtx, cfg.Export, store, sb, log)

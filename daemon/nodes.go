@@ -13,6 +13,7 @@ import (
 	"github.com/hotline-dev/hotline/ami"
 	"github.com/hotline-dev/hotline/ari"
 	"github.com/hotline-dev/hotline/config"
+	"github.com/hotline-dev/hotline/recording"
 	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/hotline-dev/hotline/switchboard/amiadapter"
 	"github.com/hotline-dev/hotline/switchboard/ariadapter"
@@ -133,4 +134,29 @@ func registerLinkMetrics(reg prometheus.Registerer, cfg config.Config, links []*
 			return 0
 		}))
 	}
+}
+
+// storedOn is where the workplace fetches stored recordings: the one Asterisk, or whichever node
+// made the recording (each keeps its own).
+func storedOn(links []*link) recording.Downloader {
+	if len(links) == 1 {
+		return links[0].conn
+	}
+	ns := make(recording.Nodes, len(links))
+	for i, l := range links {
+		ns[i] = l.conn
+	}
+	return ns
+}
+
+// deletedOn is where retention deletes stored recordings, as storedOn.
+func deletedOn(links []*link) storedRecordings {
+	if len(links) == 1 {
+		return links[0].conn
+	}
+	ns := make(nodeRecordings, len(links))
+	for i, l := range links {
+		ns[i] = l.conn
+	}
+	return ns
 }
