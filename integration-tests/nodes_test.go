@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -401,10 +404,13 @@ func TestNodesUnregisteredHandset(t *testing.T) {
 // Each node records the conversations it carries with its own AMI: node b's call is recorded by
 // MixMonitor on the operator's channel there (the bridge stays a 2-party simple_bridge) into b's
 // recordings, both voices in the file; node a, whose AMI is out of reach, records its call in the
-// bridge over ARI instead (the fallback), both voices too.
+// bridge over ARI instead (the fallback), both voices too. The metrics say which node's AMI is
+// connected, and the workplace plays each recording, fetched from the node that made it.
 func TestNodesRecordingOnEveryNode(t *testing.T) {
+	web, metrics := freeLoopbackAddr(t), freeLoopbackAddr(t)
 	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}}, func(c *config.Config) {
 		c.ARI.Nodes[0].AMI.Addr = "127.0.0.1:1" // nothing listens: node a has no AMI
+		c.Web.Listen, c.Metrics.Listen = web, metrics
 	})
 	h1, h2 := tn.handset(t, "1001"), tn.handset(t, "1002")
 	const n1, n2 = "+79008880001", "+79008880002"
@@ -435,6 +441,13 @@ func TestNodesRecordingOnEveryNode(t *testing.T) {
 	if len(onA) != 1 || onA[0].Technology != "softmix" {
 		t.Errorf("node a's bridges during the conversation = %+v; want one softmix bridge (recorded over ARI: a's AMI is down)", onA)
 	}
+	metricsText := httpGet(t, http.DefaultClient, "http://"+metrics+"/metrics")
+	for _, want := range []string{`hotline_ami_connected{node="a"} 0`, `hotline_ami_connected{node="b"} 1`} {
+		if !strings.Contains(metricsText, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	browser := workplaceAdmin(t, tn.d, "http://"+web)
 	for _, node := range []string{"a", "b"} {
 		number := onNode[node]
 		_ = calls[number].Hangup(within(t, 5*time.Second))
@@ -449,13 +462,71 @@ func TestNodesRecordingOnEveryNode(t *testing.T) {
 				t.Errorf("node %s's recording %s holds %v Hz in %d frames; want both voices", node, leg.RecordingName, tone, n)
 			}
 		}
+		onDisk, err := os.ReadFile(tn.recordingPath(node, leg.RecordingName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		played := httpGet(t, browser, fmt.Sprintf("http://%s/recordings/%d", web, leg.ID))
+		if played != string(onDisk) {
+			t.Errorf("the workplace played %d bytes for node %s's recording; the file on %s holds %d", len(played), node, node, len(onDisk))
+		}
 	}
+}
+
+// workplaceAdmin is an HTTP client logged in to the workplace at base as the test's administrator.
+func workplaceAdmin(t *testing.T, d *hotlinetest.Daemon, base string) *http.Client {
+	t.Helper()
+	ctx := within(t, 10*time.Second)
+	by, err := d.Store.Actor(ctx, "test-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Store.SetPassword(ctx, by, by.OperatorID, workplacePassword); err != nil {
+		t.Fatal(err)
+	}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	res, err := c.PostForm(base+"/login", url.Values{"login": {"test-admin"}, "password": {workplacePassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("workplace login: %s", res.Status)
+	}
+	return c
+}
+
+// httpGet is the body of a GET that must answer 200.
+func httpGet(t *testing.T, c *http.Client, u string) string {
+	t.Helper()
+	res, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s: %.300s", u, res.Status, body)
+	}
+	return string(body)
+}
+
+// recordingPath is where node keeps stored recording name.
+func (tn *twoNodes) recordingPath(node, name string) string {
+	return filepath.Join(tn.node[node].Root, "var", "spool", "asterisk", "recording", name+".wav")
 }
 
 // recording reads a stored recording from node's disk, waiting for Asterisk to close it.
 func (tn *twoNodes) recording(t *testing.T, node, name string) *sipphone.WAV {
 	t.Helper()
-	path := filepath.Join(tn.node[node].Root, "var", "spool", "asterisk", "recording", name+".wav")
+	path := tn.recordingPath(node, name)
 	var wav *sipphone.WAV
 	var err error
 	for range 50 {
