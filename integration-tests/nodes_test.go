@@ -523,6 +523,39 @@ func (tn *twoNodes) recordingPath(node, name string) string {
 	return filepath.Join(tn.node[node].Root, "var", "spool", "asterisk", "recording", name+".wav")
 }
 
+// A handset registered with Kamailio keys its feature codes there: *21 logs its operator in, *22
+// out, *21 in again, whichever node the dispatcher gives each (turn by turn: both nodes take one,
+// asserted from Kamailio's log); the node reads the handset's extension from Kamailio's
+// X-Hotline-Operator. Logged in so, the operator is put through a caller.
+func TestNodesFeatureCodesThroughKamailio(t *testing.T) {
+	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "1001"}})
+	h := tn.handset(t, "1001")
+	for _, step := range []struct {
+		code string
+		want hotline.Presence
+	}{{"*21", hotline.PresenceAvailable}, {"*22", hotline.PresenceLoggedOut}, {"*21", hotline.PresenceAvailable}} {
+		tn.d.FeatureCode(h, step.code)
+		if _, err := tn.d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
+			return hotlinetest.Presence(st, "1001") == step.want
+		}); err != nil {
+			t.Fatalf("after %s through Kamailio: %v, want 1001 %s", step.code, err, step.want)
+		}
+	}
+	log, err := os.ReadFile(tn.kam.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a", "b"} {
+		if !strings.Contains(string(log), "from 1001 to node sip:"+tn.node[name].SIPAddr) {
+			t.Errorf("no feature code of 1001 went to node %s (%s); Kamailio's log:\n%s", name, tn.node[name].SIPAddr, log)
+		}
+	}
+	const number = "+79009990001"
+	c := tn.call(t, number)
+	operatorTakes(t, h, c, number)
+	_ = c.Hangup(within(t, 5*time.Second))
+}
+
 // recording reads a stored recording from node's disk, waiting for Asterisk to close it.
 func (tn *twoNodes) recording(t *testing.T, node, name string) *sipphone.WAV {
 	t.Helper()
