@@ -113,6 +113,10 @@ type ARINode struct {
 	// PJSIP/{extension}@kamailio when the handsets register with Kamailio. "": PJSIP/<extension>,
 	// the handsets registered with the node itself (and the node's presence counts).
 	Operators string `yaml:"operators"`
+	// AMI is this node's manager interface (MixMonitor recordings, its handsets' presence). Each
+	// key left empty takes the ami section's, the address as the node URL's host with ami.addr's
+	// port.
+	AMI AMI `yaml:"ami"`
 }
 
 // AMI is how to reach Asterisk's manager interface.
@@ -449,6 +453,7 @@ func LoadWith(path string, o Options) (Config, error) {
 		if n.Password == "" {
 			n.Password = c.ARI.Password
 		}
+		n.AMI = nodeAMI(n.URL, n.AMI, c.AMI)
 	}
 	if fileOK {
 		// A key the file got wrong is reported once, for what the file says.
@@ -817,6 +822,29 @@ func lookup(getenv func(string) string, name string) (string, bool) {
 	return v, v != ""
 }
 
+// NodeAMI is node n's AMI settings with the defaults filled in (Load fills them already; this is
+// for a configuration built in code).
+func (c Config) NodeAMI(n ARINode) AMI { return nodeAMI(n.URL, n.AMI, c.AMI) }
+
+// nodeAMI fills what a node's AMI settings leave empty from the ami section's: the address is the
+// node's host (from its ARI URL) with ami.addr's port.
+func nodeAMI(restURL string, n, def AMI) AMI {
+	if n.Addr == "" {
+		n.Addr = def.Addr
+		_, port, perr := net.SplitHostPort(def.Addr)
+		if u, err := url.Parse(restURL); err == nil && u.Hostname() != "" && perr == nil {
+			n.Addr = net.JoinHostPort(u.Hostname(), port)
+		}
+	}
+	if n.User == "" {
+		n.User = def.User
+	}
+	if n.Password == "" {
+		n.Password = def.Password
+	}
+	return n
+}
+
 func websocketFor(restURL string) string {
 	u, err := url.Parse(restURL)
 	if err != nil {
@@ -863,6 +891,15 @@ func (c Config) validate(ps *problems) {
 		names[n.Name] = true
 		if n.Operators != "" && !strings.Contains(n.Operators, "{extension}") {
 			bad(key+".operators", "must hold {extension}, e.g. PJSIP/{extension}@kamailio: %q", n.Operators)
+		}
+		// Its user and password, when not its own, are the ami section's, checked there.
+		if _, _, err := net.SplitHostPort(n.AMI.Addr); err != nil {
+			bad(key+".ami.addr", "not host:port: %q", n.AMI.Addr)
+		}
+		for _, other := range c.ARI.Nodes[:i] {
+			if n.AMI.Addr != "" && other.AMI.Addr == n.AMI.Addr {
+				bad(key+".ami.addr", "%q is node %s's too: each node has its own AMI", n.AMI.Addr, other.Name)
+			}
 		}
 	}
 	if c.ARI.NodeLostAfter < 0 || c.ARI.NodeLostAfter > time.Minute {

@@ -70,6 +70,9 @@ func TestLoadRejects(t *testing.T) {
 			[]string{"ari.nodes[1].name"}},
 		{"node url", "ari:\n  nodes:\n    - {name: a, url: 'ftp://x/ari'}\n", nil, []string{"ari.nodes[0].url"}},
 		{"node url with a password", "ari:\n  nodes:\n    - {name: a, url: 'http://u:p@x/ari'}\n", nil, []string{"ari.nodes[0].url", "ari.password"}},
+		{"node AMI address", "ari:\n  nodes:\n    - {name: a, url: 'http://x/ari', ami: {addr: 'x'}}\n", nil, []string{"ari.nodes[0].ami.addr"}},
+		{"two nodes, one AMI", "ari:\n  nodes:\n    - {name: a, url: 'http://x/ari', ami: {addr: 'y:5038'}}\n    - {name: b, url: 'http://z/ari', ami: {addr: 'y:5038'}}\n", nil,
+			[]string{"ari.nodes[1].ami.addr"}},
 		{"node operators without the extension", "ari:\n  nodes:\n    - {name: a, url: 'http://x/ari', operators: 'PJSIP/1001@kamailio'}\n", nil,
 			[]string{"ari.nodes[0].operators"}},
 		{"node lost after", "ari:\n  node_lost_after: 2h\n", nil, []string{"ari.node_lost_after"}},
@@ -103,17 +106,23 @@ func TestLoadRejects(t *testing.T) {
 	}
 }
 
-// Nodes take the websocket from their URL and the credentials from ari's when they name none.
+// Nodes take the websocket from their URL and the credentials from ari's when they name none; their
+// AMI takes what it leaves out from the ami section, the address as the node's host and ami.addr's
+// port.
 func TestLoadNodes(t *testing.T) {
 	c, err := Load(writeFile(t, "ari:\n  nodes:\n    - {name: a, url: 'http://127.0.0.1:8088/ari', operators: 'PJSIP/{extension}@kamailio'}\n"+
-		"    - {name: b, url: 'https://10.0.0.2/ari', user: other, password: p2}\n"), env(secrets))
+		"    - {name: b, url: 'https://10.0.0.2/ari', user: other, password: p2, ami: {addr: '10.0.0.3:5039', password: p3}}\n"+
+		"    - {name: c, url: 'http://10.0.0.9:8088/ari', ami: {user: c-user}}\n"), env(secrets))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []ARINode{
 		{Name: "a", URL: "http://127.0.0.1:8088/ari", Websocket: "ws://127.0.0.1:8088/ari/events", User: "hotline", Password: "ari-secret",
-			Operators: "PJSIP/{extension}@kamailio"},
-		{Name: "b", URL: "https://10.0.0.2/ari", Websocket: "wss://10.0.0.2/ari/events", User: "other", Password: "p2"},
+			Operators: "PJSIP/{extension}@kamailio", AMI: AMI{Addr: "127.0.0.1:5038", User: "hotline", Password: "ami-secret"}},
+		{Name: "b", URL: "https://10.0.0.2/ari", Websocket: "wss://10.0.0.2/ari/events", User: "other", Password: "p2",
+			AMI: AMI{Addr: "10.0.0.3:5039", User: "hotline", Password: "p3"}},
+		{Name: "c", URL: "http://10.0.0.9:8088/ari", Websocket: "ws://10.0.0.9:8088/ari/events", User: "hotline", Password: "ari-secret",
+			AMI: AMI{Addr: "10.0.0.9:5038", User: "c-user", Password: "ami-secret"}},
 	}
 	if !reflect.DeepEqual(c.ARI.Nodes, want) {
 		t.Errorf("nodes\n %+v\nwant\n %+v", c.ARI.Nodes, want)

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,7 +55,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) error {
 	if len(cfg.ARI.Nodes) > 0 {
 		for _, n := range cfg.ARI.Nodes {
-			log.Info("asterisk node", "node", n.Name, "ari", n.URL, "operators", n.Operators)
+			log.Info("asterisk node", "node", n.Name, "ari", n.URL, "ami", cfg.NodeAMI(n).Addr, "operators", n.Operators)
 		}
 		log.Info("hotline starting", "nodes", len(cfg.ARI.Nodes), "app", cfg.ARI.App, "journal", cfg.Journal.Display())
 	} else {
@@ -183,17 +182,9 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 			l.log.Warn("asterisk not reachable to check who serves the ARI application; retrying before connecting", "app", cfg.ARI.App, "err", err)
 		}
 	}
-	// Conversations are recorded with MixMonitor on the operator's channel (over AMI), which keeps
-	// each bridge 2-party; while AMI is down, in the bridge over ARI. With several nodes there is
-	// no AMI (docs/scaling.md): the bridge is recorded.
-	recorder := &amiadapter.Recorder{Dir: func(ctx context.Context) (string, error) {
-		spool, err := conn.GlobalVariable(ctx, "ASTSPOOLDIR")
-		if err != nil || spool == "" {
-			return "", fmt.Errorf("asterisk's spool directory (ASTSPOOLDIR): %q, %w", spool, err)
-		}
-		return path.Join(spool, "recording"), nil // ast_config_AST_RECORDING_DIR: ARI's stored recordings
-	}}
-	tel, nodes, err := telephonyOf(cfg, links, recorder, log)
+	// Conversations are recorded with MixMonitor on the operator's channel (over AMI: each node's
+	// own, dialLinks), which keeps each bridge 2-party; while that AMI is down, in the bridge over ARI.
+	tel, nodes, err := telephonyOf(cfg, links, log)
 	if err != nil {
 		return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
 	}
@@ -215,7 +206,8 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		return hotline.Errorf(hotline.EINVALID, "informing: %v", err)
 	}
 	sb.SetCampaigns(journaladapter.Campaigns{Store: store, Plan: plan})
-	reg.MustRegister(newCollector(sb), conn.Metrics())
+	reg.MustRegister(newCollector(sb))
+	registerLinkMetrics(reg, cfg, links)
 	calls := newCallMetrics()
 	reg.MustRegister(calls.collectors()...)
 	sb.SetMetrics(calls)
@@ -271,7 +263,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	if cfg.Web.Listen != "" {
 		ws := &web.Server{
 			Sessions: webSessions{store: store}, Live: web.FromSwitchboard(sb), Journal: store, Calls: web.CallsOf(sb), Dialler: sb, InformingPlan: plan, Log: log,
-			Recordings: recording.ARI{Conn: conn},
+			Recordings: recording.ARI{Conn: storedOn(links)},
 		}
 		if cfg.Journal.Backend == config.BackendPostgres {
 			// Attached documents stay files on this machine: beside journal.path, which names no
@@ -395,14 +387,15 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	}()
 
 	// AMI adds handsets' registration and qualify results (the same news ARI gives, from Asterisk's
-	// other side: either alone keeps presence right) and re-lists device states after a gap.
-	// With several nodes the handsets register with Kamailio: no node's AMI knows them, and a
-	// logged-in operator counts as reachable until a ring fails (docs/scaling.md).
-	if nodes == nil {
-		go runAMI(runCtx, cfg.AMI, sb, recorder, log)
+	// other side: either alone keeps presence right), re-lists device states after a gap, and
+	// starts the MixMonitor recordings. One connection per node: with handsets registered at
+	// Kamailio no node knows them, their presence is not passed on, and a logged-in operator counts
+	// as reachable until a ring fails (docs/scaling.md).
+	for _, l := range links {
+		go runAMI(runCtx, l.ami, l.presence(sb), l.recorder, &l.amiClient, l.log)
 	}
 	// Recordings older than calls.recording_retention are deleted, and the journal says so.
-	go runRetention(runCtx, store, conn, cfg.Calls.RecordingRetention, log)
+	go runRetention(runCtx, store, deletedOn(links), cfg.Calls.RecordingRetention, log)
 	// The queue_log, appended as the events settle (export.queue_log_file).
 	if cfg.Export.QueueLogFile != "" {
 		go runQueueLogStream(runCtx, cfg.Export, store, sb, log)
@@ -468,7 +461,7 @@ func acquire(ctx context.Context, lease *ariadapter.Leaser, takeOver bool, log *
 // switchboard handsets' reachability until ctx ends; while connected, the recorder starts
 // recordings with its client. Once connected the client reconnects by
 // itself. A refused login is reported loudly and retried slowly: someone must fix the secret.
-func runAMI(ctx context.Context, cfg config.AMI, sb *switchboard.Switchboard, recorder *amiadapter.Recorder, log *slog.Logger) {
+func runAMI(ctx context.Context, cfg config.AMI, sb amiadapter.Deliverer, recorder *amiadapter.Recorder, current *atomic.Pointer[ami.Client], log *slog.Logger) {
 	wait := time.Second
 	for {
 		// Only the events the presence feed reads: Asterisk sends every call event otherwise.
@@ -477,7 +470,9 @@ func runAMI(ctx context.Context, cfg config.AMI, sb *switchboard.Switchboard, re
 		if err == nil {
 			log.Info("ami connected", "addr", cfg.Addr)
 			recorder.Use(c)
+			current.Store(c)
 			err = amiadapter.Presence(ctx, c, sb, log)
+			current.Store(nil)
 			recorder.Use(nil)
 			c.Close()
 			if ctx.Err() != nil {

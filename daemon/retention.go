@@ -22,6 +22,29 @@ type storedRecordings interface {
 	DeleteStoredRecording(ctx context.Context, name string) error
 }
 
+// nodeRecordings deletes a stored recording on whichever node has it (docs/scaling.md: each node
+// keeps what it recorded). Gone from every node is ari.ErrNotFound; a node that cannot be asked
+// leaves it for the next pass, unless another node had it (names are unique across nodes).
+type nodeRecordings []storedRecordings
+
+func (ns nodeRecordings) DeleteStoredRecording(ctx context.Context, name string) error {
+	var unreachable error
+	for _, n := range ns {
+		err := n.DeleteStoredRecording(ctx, name)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, ari.ErrNotFound):
+		default:
+			unreachable = errors.Join(unreachable, err)
+		}
+	}
+	if unreachable != nil {
+		return unreachable
+	}
+	return fmt.Errorf("%s on no node: %w", name, ari.ErrNotFound)
+}
+
 // expireRecordings deletes, in Asterisk, the recordings of legs that ended more than keep ago and
 // notes each deletion in the journal. A recording Asterisk no longer has is noted as deleted too;
 // any other failure leaves it for the next pass. It returns how many it deleted.

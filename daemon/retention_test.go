@@ -71,3 +71,58 @@ func TestExpireRecordings(t *testing.T) {
 		})
 	}
 }
+
+// node is one node's stored recordings: deleting one it lacks is 404; down, every request fails.
+type node struct {
+	has  map[string]bool
+	down bool
+}
+
+func (n *node) DeleteStoredRecording(_ context.Context, name string) error {
+	if n.down {
+		return errors.New("connection refused")
+	}
+	if !n.has[name] {
+		return &ari.Error{StatusCode: 404}
+	}
+	delete(n.has, name)
+	return nil
+}
+
+// With nodes, a recording is deleted on the node that made it; gone everywhere counts as deleted;
+// a node down keeps what it might hold for the next pass, unless another node had it.
+func TestExpireRecordingsOnNodes(t *testing.T) {
+	tests := []struct {
+		name      string
+		a, b      *node
+		expired   []string
+		deleted   int
+		wantErr   bool
+		remaining int
+	}{
+		{"each on its node", &node{has: map[string]bool{"ra": true}}, &node{has: map[string]bool{"rb": true}}, []string{"ra", "rb"}, 2, false, 0},
+		{"on no node", &node{}, &node{}, []string{"gone"}, 1, false, 0},
+		{"a node down: kept", &node{down: true}, &node{}, []string{"ra"}, 0, true, 1},
+		{"a node down, found on the other", &node{down: true}, &node{has: map[string]bool{"rb": true}}, []string{"rb"}, 1, false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			jr := &fakeJournal{}
+			for i, n := range tt.expired {
+				jr.expired = append(jr.expired, journal.ExpiredRecording{LegID: int64(i + 1), CallID: "c1", Name: n})
+			}
+			n, err := expireRecordings(context.Background(), jr, nodeRecordings{tt.a, tt.b}, 24*time.Hour, time.Now())
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if n != tt.deleted || len(jr.expired) != tt.remaining {
+				t.Errorf("deleted %d, %d left; want %d, %d", n, len(jr.expired), tt.deleted, tt.remaining)
+			}
+			for _, nd := range []*node{tt.a, tt.b} {
+				if len(nd.has) != 0 {
+					t.Errorf("left on a node: %v", nd.has)
+				}
+			}
+		})
+	}
+}

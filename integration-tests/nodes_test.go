@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -32,7 +35,7 @@ type twoNodes struct {
 	node map[string]sandbox.Config // by node name: "a", "b"
 }
 
-func startTwoNodes(t testing.TB, ops []hotlinetest.Operator) *twoNodes {
+func startTwoNodes(t testing.TB, ops []hotlinetest.Operator, tweaks ...func(*config.Config)) *twoNodes {
 	t.Helper()
 	first, err := sandbox.Load()
 	if err != nil {
@@ -83,9 +86,13 @@ func startTwoNodes(t testing.TB, ops []hotlinetest.Operator) *twoNodes {
 		for _, name := range []string{"a", "b"} {
 			s := tn.node[name]
 			c.ARI.Nodes = append(c.ARI.Nodes, config.ARINode{Name: name, URL: s.ARIURL, Websocket: s.ARIWebsocket,
-				User: s.ARIUser, Password: config.Secret(s.ARIPassword), Operators: "PJSIP/{extension}@kamailio"})
+				User: s.ARIUser, Password: config.Secret(s.ARIPassword), Operators: "PJSIP/{extension}@kamailio",
+				AMI: config.AMI{Addr: s.AMIAddr, User: s.AMIUser, Password: config.Secret(s.AMIPassword)}})
 		}
 		c.ARI.NodeLostAfter = 2 * time.Second
+		for _, tw := range tweaks {
+			tw(c)
+		}
 	})
 	return tn
 }
@@ -392,6 +399,179 @@ func TestNodesUnregisteredHandset(t *testing.T) {
 		}
 	}
 	_ = c.Hangup(within(t, 5*time.Second))
+}
+
+// Each node records the conversations it carries with its own AMI: node b's call is recorded by
+// MixMonitor on the operator's channel there (the bridge stays a 2-party simple_bridge) into b's
+// recordings, both voices in the file; node a, whose AMI is out of reach, records its call in the
+// bridge over ARI instead (the fallback), both voices too. The metrics say which node's AMI is
+// connected, and the workplace plays each recording, fetched from the node that made it.
+func TestNodesRecordingOnEveryNode(t *testing.T) {
+	web, metrics := freeLoopbackAddr(t), freeLoopbackAddr(t)
+	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}}, func(c *config.Config) {
+		c.ARI.Nodes[0].AMI.Addr = "127.0.0.1:1" // nothing listens: node a has no AMI
+		c.Web.Listen, c.Metrics.Listen = web, metrics
+	})
+	h1, h2 := tn.handset(t, "1001"), tn.handset(t, "1002")
+	const n1, n2 = "+79008880001", "+79008880002"
+	tn.login(t, "1001")
+	c1 := tn.call(t, n1)
+	operatorTakes(t, h1, c1, n1)
+	tn.login(t, "1002")
+	c2 := tn.call(t, n2)
+	operatorTakes(t, h2, c2, n2)
+	onNode := map[string]string{tn.nodeOf(t, n1): n1, tn.nodeOf(t, n2): n2}
+	if onNode["a"] == "" || onNode["b"] == "" {
+		t.Fatalf("calls not one per node: %v", onNode)
+	}
+	calls := map[string]*sipphone.Call{n1: c1, n2: c2}
+	time.Sleep(2 * time.Second) // a conversation long enough for both voices in the recordings
+
+	type bridge struct {
+		Technology string   `json:"technology"`
+		Channels   []string `json:"channels"`
+	}
+	var onB, onA []bridge
+	ariGet(t, tn.node["b"], "/bridges", &onB)
+	ariGet(t, tn.node["a"], "/bridges", &onA)
+	if len(onB) != 1 || onB[0].Technology != "simple_bridge" || len(onB[0].Channels) != 2 {
+		t.Errorf("node b's bridges during the conversation = %+v; want one simple_bridge of 2 channels (MixMonitor over b's AMI)", onB)
+	}
+	// A recorded bridge is a softmix one (its recorder is not listed among its channels).
+	if len(onA) != 1 || onA[0].Technology != "softmix" {
+		t.Errorf("node a's bridges during the conversation = %+v; want one softmix bridge (recorded over ARI: a's AMI is down)", onA)
+	}
+	metricsText := httpGet(t, http.DefaultClient, "http://"+metrics+"/metrics")
+	for _, want := range []string{`hotline_ami_connected{node="a"} 0`, `hotline_ami_connected{node="b"} 1`} {
+		if !strings.Contains(metricsText, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	browser := workplaceAdmin(t, tn.d, "http://"+web)
+	for _, node := range []string{"a", "b"} {
+		number := onNode[node]
+		_ = calls[number].Hangup(within(t, 5*time.Second))
+		_, leg := waitLegEnded(t, tn.d, number)
+		if leg.RecordingName == "" {
+			t.Errorf("node %s's call has no recording", node)
+			continue
+		}
+		wav := tn.recording(t, node, leg.RecordingName)
+		for _, tone := range []float64{hotlinetest.CallerTone, hotlinetest.OperatorTone} {
+			if n := sipphone.ToneFrames(wav.Samples, tone, 0.2); n < 25 {
+				t.Errorf("node %s's recording %s holds %v Hz in %d frames; want both voices", node, leg.RecordingName, tone, n)
+			}
+		}
+		onDisk, err := os.ReadFile(tn.recordingPath(node, leg.RecordingName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		played := httpGet(t, browser, fmt.Sprintf("http://%s/recordings/%d", web, leg.ID))
+		if played != string(onDisk) {
+			t.Errorf("the workplace played %d bytes for node %s's recording; the file on %s holds %d", len(played), node, node, len(onDisk))
+		}
+	}
+}
+
+// workplaceAdmin is an HTTP client logged in to the workplace at base as the test's administrator.
+func workplaceAdmin(t *testing.T, d *hotlinetest.Daemon, base string) *http.Client {
+	t.Helper()
+	ctx := within(t, 10*time.Second)
+	by, err := d.Store.Actor(ctx, "test-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Store.SetPassword(ctx, by, by.OperatorID, workplacePassword); err != nil {
+		t.Fatal(err)
+	}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	res, err := c.PostForm(base+"/login", url.Values{"login": {"test-admin"}, "password": {workplacePassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("workplace login: %s", res.Status)
+	}
+	return c
+}
+
+// httpGet is the body of a GET that must answer 200.
+func httpGet(t *testing.T, c *http.Client, u string) string {
+	t.Helper()
+	res, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s: %.300s", u, res.Status, body)
+	}
+	return string(body)
+}
+
+// recordingPath is where node keeps stored recording name.
+func (tn *twoNodes) recordingPath(node, name string) string {
+	return filepath.Join(tn.node[node].Root, "var", "spool", "asterisk", "recording", name+".wav")
+}
+
+// A handset registered with Kamailio keys its feature codes there: *21 logs its operator in, *22
+// out, *21 in again, whichever node the dispatcher gives each (turn by turn: both nodes take one,
+// asserted from Kamailio's log); the node reads the handset's extension from Kamailio's
+// X-Hotline-Operator. Logged in so, the operator is put through a caller.
+func TestNodesFeatureCodesThroughKamailio(t *testing.T) {
+	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "1001"}})
+	h := tn.handset(t, "1001")
+	for _, step := range []struct {
+		code string
+		want hotline.Presence
+	}{{"*21", hotline.PresenceAvailable}, {"*22", hotline.PresenceLoggedOut}, {"*21", hotline.PresenceAvailable}} {
+		tn.d.FeatureCode(h, step.code)
+		if _, err := tn.d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
+			return hotlinetest.Presence(st, "1001") == step.want
+		}); err != nil {
+			t.Fatalf("after %s through Kamailio: %v, want 1001 %s", step.code, err, step.want)
+		}
+	}
+	log, err := os.ReadFile(tn.kam.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a", "b"} {
+		if !strings.Contains(string(log), "from 1001 to node sip:"+tn.node[name].SIPAddr) {
+			t.Errorf("no feature code of 1001 went to node %s (%s); Kamailio's log:\n%s", name, tn.node[name].SIPAddr, log)
+		}
+	}
+	const number = "+79009990001"
+	c := tn.call(t, number)
+	operatorTakes(t, h, c, number)
+	_ = c.Hangup(within(t, 5*time.Second))
+}
+
+// recording reads a stored recording from node's disk, waiting for Asterisk to close it.
+func (tn *twoNodes) recording(t *testing.T, node, name string) *sipphone.WAV {
+	t.Helper()
+	path := tn.recordingPath(node, name)
+	var wav *sipphone.WAV
+	var err error
+	for range 50 {
+		if wav, err = sipphone.LoadWAV(path); err == nil && len(wav.Samples) > 8000 {
+			return wav
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("node %s's recording %s: %v", node, path, err)
+	}
+	return wav
 }
 
 // asteriskCPU is the CPU time (user + system) the node's Asterisk has used so far.

@@ -154,3 +154,34 @@ func (d Dir) Open(_ context.Context, name string) (*File, error) {
 	}
 	return nil, hotline.Errorf(hotline.ENOTFOUND, "no file of recording %s in %s (deleted by retention?)", name, d.Path)
 }
+
+// Nodes finds a recording on whichever of several Asterisk nodes made it (docs/scaling.md): a
+// node records the conversations it carries, into its own recordings directory. Names are unique
+// across nodes (each built from a call's channel id, which each node's systemname prefixes), so
+// the nodes are asked in turn and the one that has it answers; the others say "not found". A
+// node out of reach is skipped: the recording is only "unavailable" when no node had it and one
+// could not be asked.
+type Nodes []Downloader
+
+// DownloadStoredRecording copies stored recording name from the node that has it into w.
+func (ns Nodes) DownloadStoredRecording(ctx context.Context, name string, w io.Writer) (int64, string, error) {
+	var unreachable error
+	for _, d := range ns {
+		n, ct, err := d.DownloadStoredRecording(ctx, name, w)
+		switch {
+		case err == nil:
+			return n, ct, nil
+		case n > 0:
+			return n, ct, err // part of it written: not to be mixed with another node's answer
+		case errors.Is(err, ari.ErrNotFound):
+		default:
+			if unreachable == nil {
+				unreachable = err
+			}
+		}
+	}
+	if unreachable != nil {
+		return 0, "", fmt.Errorf("not on any node that answered: %w", unreachable)
+	}
+	return 0, "", fmt.Errorf("%q on no node: %w", name, ari.ErrNotFound)
+}

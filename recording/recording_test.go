@@ -110,3 +110,41 @@ func TestARIDownloadsToAnUnlinkedFile(t *testing.T) {
 		t.Errorf("a climbing name: %v", err)
 	}
 }
+
+// downNode is a node out of reach.
+type downNode struct{}
+
+func (downNode) DownloadStoredRecording(context.Context, string, io.Writer) (int64, string, error) {
+	return 0, "", errors.New("dial tcp: connection refused")
+}
+
+// Nodes finds a recording on the node that has it, past nodes that lack it or are down; none
+// having it is "not found", unless a node could not be asked ("unavailable").
+func TestNodesFindTheNodeThatRecorded(t *testing.T) {
+	a := fakeAsterisk{"call-node4-1.0-1": []byte("from a")}
+	b := fakeAsterisk{"call-node5-1.0-2": []byte("from b")}
+	tests := []struct {
+		name, recording string
+		nodes           recording.Nodes
+		want            string
+		code            string
+	}{
+		{"on the first", "call-node4-1.0-1", recording.Nodes{a, b}, "from a", ""},
+		{"on the second", "call-node5-1.0-2", recording.Nodes{a, b}, "from b", ""},
+		{"past a node down", "call-node5-1.0-2", recording.Nodes{downNode{}, b}, "from b", ""},
+		{"on no node", "call-x-3", recording.Nodes{a, b}, "", hotline.ENOTFOUND},
+		{"maybe on the node down", "call-x-3", recording.Nodes{a, downNode{}}, "", hotline.EUNAVAILABLE},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			_, _, err := recording.Download(context.Background(), tt.nodes, tt.recording, &buf)
+			if got := hotline.ErrorCode(err); err != nil && got != tt.code || err == nil && tt.code != "" {
+				t.Fatalf("Download = %v, want code %q", err, tt.code)
+			}
+			if buf.String() != tt.want {
+				t.Errorf("downloaded %q, want %q", buf.String(), tt.want)
+			}
+		})
+	}
+}

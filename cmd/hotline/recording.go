@@ -67,7 +67,8 @@ func newRecordingCmd(a *app) *cobra.Command {
 		Use:   "get NAME",
 		Short: "Download a recording from Asterisk (ARI) to a file",
 		Long: `get downloads a stored recording through ARI, with the daemon's settings (--config, or the
-HOTLINE_ARI_* environment variables; only the ari section is needed), to --out (default NAME.wav
+HOTLINE_ARI_* environment variables; only the ari section is needed; with ari.nodes, from the
+node that made it), to --out (default NAME.wav
 in the current directory). The
 file is created readable by its owner only: recordings are personal data.`,
 		Example: "  hotline recording get call-1795438264.2 --config /etc/hotline/hotline.yaml\n  hotline recording get call-1795438264.2 -O /tmp/call.wav",
@@ -78,9 +79,24 @@ file is created readable by its owner only: recordings are personal data.`,
 			if err != nil {
 				return err
 			}
-			conn, err := ari.New(ari.Config{URL: cfg.ARI.URL, Username: cfg.ARI.User, Password: cfg.ARI.Password.Reveal(), Application: cfg.ARI.App})
-			if err != nil {
-				return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
+			// With ari.nodes, the recording is on the node that made it: each is asked in turn.
+			var conn recording.Downloader
+			if len(cfg.ARI.Nodes) == 0 {
+				c, err := ari.New(ari.Config{URL: cfg.ARI.URL, Username: cfg.ARI.User, Password: cfg.ARI.Password.Reveal(), Application: cfg.ARI.App})
+				if err != nil {
+					return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
+				}
+				conn = c
+			} else {
+				var ns recording.Nodes
+				for _, n := range cfg.ARI.Nodes {
+					c, err := ari.New(ari.Config{URL: n.URL, Username: n.User, Password: n.Password.Reveal(), Application: cfg.ARI.App})
+					if err != nil {
+						return hotline.Wrapf(hotline.EINVALID, err, "node %s: %v", n.Name, err)
+					}
+					ns = append(ns, c)
+				}
+				conn = ns
 			}
 			name := args[0]
 			if out == "" {

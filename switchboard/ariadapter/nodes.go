@@ -321,6 +321,24 @@ func (ns *Nodes) addToBridge(ctx context.Context, o switchboard.AddToBridge) err
 	return ns.nodes[i].Telephony.Do(ctx, o)
 }
 
+// handsetThroughTrunk names a handset's feature-code call as the switchboard knows handsets'
+// channels, PJSIP/<extension>-…, when it reached the node through the endpoint its operators are
+// rung through (the node's Operators template, PJSIP/{extension}@kamailio: the channel reads
+// PJSIP/kamailio-…). Only the operators' dialplan (hotline-kamailio, for calls Kamailio vouches
+// for with X-Hotline-Operator) enters with a feature, its caller id set to the extension.
+func handsetThroughTrunk(m switchboard.StasisStart, operators string) (string, bool) {
+	_, trunk, ok := strings.Cut(operators, "@")
+	if !ok || trunk == "" {
+		return "", false
+	}
+	rest, ok := strings.CutPrefix(m.Name, "PJSIP/"+trunk+"-")
+	if _, feature := m.Entry.(switchboard.Feature); !ok || !feature || m.CallerNumber == "" ||
+		strings.ContainsAny(m.CallerNumber, "/-@ ") {
+		return "", false
+	}
+	return "PJSIP/" + m.CallerNumber + "-" + rest, true
+}
+
 // nodeEvent is one node's event on the merged feed.
 type nodeEvent struct {
 	node int
@@ -518,6 +536,10 @@ func (p *nodePump) handle(ctx context.Context, i int, ev ari.Event) error {
 				"channel", m.Channel, "node", n.Name, "also_on", ns.nodes[j].Name)
 		}
 		ns.own(m.Channel, i)
+		if name, ok := handsetThroughTrunk(m, n.Operators); ok {
+			m.Name = name
+			sev = m
+		}
 	case switchboard.ChannelDestroyed:
 		defer ns.forget(m.Channel)
 	case switchboard.PlaybackFinished:

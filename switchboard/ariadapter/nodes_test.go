@@ -432,3 +432,32 @@ func TestNodesForgetWhatIsGone(t *testing.T) {
 		}
 	}
 }
+
+// A handset's feature-code call through Kamailio reaches a node as PJSIP/kamailio-…, its caller id
+// the extension: the switchboard is told PJSIP/<extension>-…; a caller's call, or one through
+// another endpoint, keeps its name.
+func TestHandsetThroughTrunk(t *testing.T) {
+	const ops = "PJSIP/{extension}@kamailio"
+	login := switchboard.Feature{Action: "login"}
+	tests := []struct {
+		name      string
+		m         switchboard.StasisStart
+		operators string
+		want      string // "": unchanged
+	}{
+		{"feature through kamailio", switchboard.StasisStart{Name: "PJSIP/kamailio-0000000a", CallerNumber: "1001", Entry: login}, ops, "PJSIP/1001-0000000a"},
+		{"a caller through kamailio", switchboard.StasisStart{Name: "PJSIP/kamailio-0000000b", CallerNumber: "+79001112233", Entry: switchboard.Inbound{}}, ops, ""},
+		{"feature from a handset on the node", switchboard.StasisStart{Name: "PJSIP/1001-0000000c", CallerNumber: "1001", Entry: login}, ops, ""},
+		{"no trunk in the template", switchboard.StasisStart{Name: "PJSIP/kamailio-0000000d", CallerNumber: "1001", Entry: login}, "", ""},
+		{"no caller id", switchboard.StasisStart{Name: "PJSIP/kamailio-0000000e", Entry: login}, ops, ""},
+		{"a caller id that is no extension", switchboard.StasisStart{Name: "PJSIP/kamailio-0000000f", CallerNumber: "1001-x", Entry: login}, ops, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := handsetThroughTrunk(tt.m, tt.operators)
+			if tt.want == "" && ok || tt.want != "" && got != tt.want {
+				t.Errorf("got %q (%v), want %q", got, ok, tt.want)
+			}
+		})
+	}
+}
