@@ -223,3 +223,54 @@ func BenchmarkScaleCasePage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCaseWritesBatch is the journal's part of the daemon's writer for case writes: the topic
+// key opening a case for a call filed before (KeyTopic, with its write mark), 100 writes to a batch
+// transaction as group commit applies them. cpu-µs/write is the process's CPU per write (the
+// commit's fsync wait excluded), independent of the machine's other tenants.
+//
+//	go test ./journal -run '^$' -bench CaseWritesBatch -benchmem
+func BenchmarkCaseWritesBatch(b *testing.B) {
+	const batch = 100
+	s := benchStore(b, filepath.Join(b.TempDir(), "bench.db"))
+	ctx := context.Background()
+	admin := hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator}
+	op := hotline.Operator{Name: "Anna", Login: "anna", Role: hotline.RoleOperator, Level: hotline.Level1, Extension: "1001"}
+	if err := s.AddOperator(ctx, admin, &op); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.AddTopic(ctx, admin, hotline.Topic{Code: "policy", Number: 7, Type: hotline.TypeConsultation, Title: "Полис"}); err != nil {
+		b.Fatal(err)
+	}
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	var seq uint64
+	inBatches := func(n int, write func(ctx context.Context, i int) error) {
+		for i := 0; i < n; {
+			bt, err := s.BeginBatch(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for end := min(i+batch, n); i < end; i++ {
+				seq++
+				if err := write(journal.WithWriteMark(bt.Context(ctx), journal.WriteMark{Spool: "bench", Seq: seq}), i); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := bt.Commit(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	inBatches(b.N, func(ctx context.Context, i int) error {
+		_, err := s.StartCall(ctx, journal.CallStart{CallID: fmt.Sprintf("bench-%d", i), CallerNumber: fmt.Sprintf("+7900%07d", i), ArrivedAt: at})
+		return err
+	})
+	cpu0 := processCPU()
+	b.ResetTimer()
+	inBatches(b.N, func(ctx context.Context, i int) error {
+		_, err := s.KeyTopic(ctx, fmt.Sprintf("bench-%d", i), op.ID, 7)
+		return err
+	})
+	b.StopTimer()
+	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/write")
+}

@@ -45,6 +45,7 @@ package journal
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -200,10 +201,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	s.r.SetMaxOpenConns(4)
 	s.r.SetConnMaxIdleTime(time.Minute)
 	if !opt.ReadOnly {
-		if s.w, err = sqlx.Open("sqlite3", base+"&_txlock=immediate"); err != nil {
-			s.r.Close()
-			return nil, fmt.Errorf("open writer: %w", err)
-		}
+		s.w = sqlx.NewDb(sql.OpenDB(writerConnector(base+"&_txlock=immediate")), "sqlite3")
 		s.w.SetMaxOpenConns(1)
 		s.w.SetMaxIdleConns(1)
 		s.w.SetConnMaxLifetime(0)
@@ -221,6 +219,32 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	return s, nil
 }
+
+// writerConnector opens the write connection (and any that replaces it) with what its DSN cannot
+// say: temp_store=MEMORY. Every statement that writes in a transaction, and every write of a batch
+// (its savepoint), keeps the pages it changes in a statement journal so that it can be undone
+// alone; SQLite keeps that journal in memory up to 64 KiB only and then writes it to a temporary
+// file, and a case write (a row in cases and its dozen indexes, the history row) passes 64 KiB:
+// writing and rereading that file was three quarters of a case write's CPU (docs/benchmark.md,
+// "Group commit"). In memory it is bounded by one write's pages: SQLite empties it when the write's
+// statement or savepoint ends. Migrate sets temp_store back to FILE while it runs (its temporary
+// tables may be large).
+func writerConnector(dsn string) driver.Connector {
+	return sqliteConnector{dsn: dsn, drv: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+		return err
+	}}}
+}
+
+// sqliteConnector is a driver.Connector for go-sqlite3, which has none: database/sql calls Connect
+// for every connection it opens, so the driver's ConnectHook runs on each.
+type sqliteConnector struct {
+	dsn string
+	drv *sqlite3.SQLiteDriver
+}
+
+func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c sqliteConnector) Driver() driver.Driver                        { return c.drv }
 
 // readSnapshotIfNeeded reopens the readers of a read-only Store as an immutable snapshot when
 // SQLite cannot create the WAL's index (-shm) next to the file and no -wal exists: nothing has

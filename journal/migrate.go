@@ -133,6 +133,18 @@ func (s *Store) Migrate(ctx context.Context) ([]Applied, error) {
 	if cur > len(ms) {
 		return nil, hotline.Errorf(hotline.EUNAVAILABLE, "database %s has schema version %d, newer than this hotline (%d): upgrade hotline", s.path, cur, len(ms))
 	}
+	if !s.pg && s.w != nil && cur < len(ms) {
+		// The writer keeps its temporary storage in memory (writerConnector); a migration's
+		// temporary tables hold whole tables of an old journal: on disk while migrating.
+		if _, err := s.w.ExecContext(ctx, "PRAGMA temp_store = FILE"); err != nil {
+			return nil, s.dbError(err, "migrate")
+		}
+		defer func() {
+			if _, err := s.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA temp_store = MEMORY"); err != nil {
+				s.log.Warn("journal: cannot set the writer's temp_store back to memory; writes cost more CPU until it reconnects", "err", err)
+			}
+		}()
+	}
 	var applied []Applied
 	var names []string
 	// One line for the whole run, also when a migration fails after others were applied: what
