@@ -70,6 +70,10 @@ type Options struct {
 	// if 0) from the first call on, taken through its /debug/pprof/ (metrics.pprof).
 	Profile    string
 	ProfileFor time.Duration
+	// HeapProfiles, if set (soak only), is a directory where hotline serve's heap profiles are
+	// written at the soak's warm sample and at its end (warm.heap, end.heap), for
+	// go tool pprof -diff_base warm.heap end.heap: what grew with the calls served.
+	HeapProfiles string
 
 	Log *slog.Logger
 }
@@ -333,7 +337,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 func newSystem(o Options, name string) system {
 	if name == "hotline" {
 		return &hotlineSystem{sb: o.Sandbox, bin: o.HotlineBin, wrapUp: o.WrapUp, noRecord: o.NoRecord, keep: o.KeepFiles, debug: o.DebugHotline, log: o.Log,
-			profile: o.Profile, profileFor: o.ProfileFor}
+			profile: o.Profile, profileFor: o.ProfileFor, heapDir: o.HeapProfiles}
 	}
 	return &queueSystem{sb: o.Sandbox, queue: "bench", log: o.Log}
 }

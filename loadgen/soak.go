@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 )
@@ -31,6 +32,8 @@ type ResourceSample struct {
 	HeapMB     float64 `json:"heap_inuse_mb"`
 	Goroutines int     `json:"goroutines"`
 	FDs        int     `json:"open_fds"`
+	// Tracked: the entries in each of the switchboard's maps (hotline_switchboard_tracked), by map.
+	Tracked map[string]int `json:"tracked,omitempty"`
 }
 
 // What "flat" allows: RSS under load may grow by soakRSSGrowth between the warm sample and the end
@@ -59,7 +62,42 @@ func resources(ctx context.Context, m metricsSource, since time.Time) (ResourceS
 		HeapMB:     s.get("go_memstats_heap_inuse_bytes") / (1 << 20),
 		Goroutines: int(s.get("go_goroutines")),
 		FDs:        int(s.get("process_open_fds")),
+		Tracked:    tracked(s),
 	}, nil
+}
+
+// tracked reads hotline_switchboard_tracked{map="..."} from a scrape: map → entries.
+func tracked(s series) map[string]int {
+	const prefix = `hotline_switchboard_tracked{map="`
+	out := map[string]int{}
+	for k, v := range s {
+		if name, ok := strings.CutPrefix(k, prefix); ok {
+			out[strings.TrimSuffix(name, `"}`)] = int(v)
+		}
+	}
+	return out
+}
+
+// heapProfiler is a system whose heap profile the soak can take (hotline with HeapProfiles set).
+type heapProfiler interface {
+	HeapProfile(ctx context.Context, name string) (string, error)
+}
+
+// heap writes the system's heap profile as name, if it takes them; a failure is logged, not fatal:
+// the soak's samples stand without it.
+func heap(ctx context.Context, sys any, name string, log *slog.Logger) {
+	hp, ok := sys.(heapProfiler)
+	if !ok {
+		return
+	}
+	path, err := hp.HeapProfile(ctx, name)
+	if err != nil {
+		log.Warn("soak: heap profile", "err", err)
+		return
+	}
+	if path != "" {
+		log.Info("soak: heap profile written", "path", path)
+	}
 }
 
 // judge says whether the samples are flat, and why not.
@@ -128,6 +166,7 @@ sampling:
 			sk.Samples = append(sk.Samples, r)
 			if !warmed && time.Since(t0) >= warmAt {
 				sk.Warm, warmed = r, true
+				heap(ctx, m, "warm.heap", o.Log)
 			}
 			o.Log.Info("soak: sample", "at", time.Since(t0).Round(time.Second), "rss_mb", r.RSSMB, "goroutines", r.Goroutines, "fds", r.FDs)
 		}
@@ -135,6 +174,7 @@ sampling:
 	if sk.LoadEnd, err = resources(ctx, m, t0); err != nil {
 		return fail(err)
 	}
+	heap(ctx, m, "end.heap", o.Log)
 	if !warmed {
 		sk.Warm = sk.IdleBefore
 	}
