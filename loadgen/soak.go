@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -27,8 +29,13 @@ type Soak struct {
 
 // ResourceSample is hotline serve's process at one moment, from its /metrics.
 type ResourceSample struct {
-	AtSeconds  float64 `json:"at_s"`
-	RSSMB      float64 `json:"rss_mb"`
+	AtSeconds float64 `json:"at_s"`
+	RSSMB     float64 `json:"rss_mb"`
+	// RSS split (from /proc/PID/status): anonymous memory (the Go heap and stacks, the C heap
+	// SQLite's page caches live in) and file pages (the executable's own code and data, resident
+	// as they are touched: bounded by its size). 0 when the process is not on this machine.
+	RSSAnonMB  float64 `json:"rss_anon_mb,omitempty"`
+	RSSFileMB  float64 `json:"rss_file_mb,omitempty"`
 	HeapMB     float64 `json:"heap_inuse_mb"`
 	Goroutines int     `json:"goroutines"`
 	FDs        int     `json:"open_fds"`
@@ -56,7 +63,14 @@ func resources(ctx context.Context, m metricsSource, since time.Time) (ResourceS
 	if err != nil {
 		return ResourceSample{}, err
 	}
+	var anon, file int64
+	if p, ok := m.(interface{ HotlinePID() int }); ok && p.HotlinePID() > 0 {
+		anon, _ = procMemKB(p.HotlinePID(), "RssAnon") // best effort: the split only explains RSS
+		file, _ = procMemKB(p.HotlinePID(), "RssFile")
+	}
 	return ResourceSample{
+		RSSAnonMB:  float64(anon) / 1024,
+		RSSFileMB:  float64(file) / 1024,
 		AtSeconds:  time.Since(since).Seconds(),
 		RSSMB:      s.get("process_resident_memory_bytes") / (1 << 20),
 		HeapMB:     s.get("go_memstats_heap_inuse_bytes") / (1 << 20),
@@ -76,6 +90,28 @@ func tracked(s series) map[string]int {
 		}
 	}
 	return out
+}
+
+// trackedChange lists the switchboard's maps that are not empty at either moment, as
+// "name before → after", sorted; "all empty" if none.
+func trackedChange(before, after map[string]int) string {
+	names := map[string]bool{}
+	for name, n := range before {
+		names[name] = n != 0
+	}
+	for name, n := range after {
+		names[name] = names[name] || n != 0
+	}
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		if names[name] {
+			out = append(out, fmt.Sprintf("%s %d → %d", name, before[name], after[name]))
+		}
+	}
+	if len(out) == 0 {
+		return "all empty"
+	}
+	return strings.Join(out, ", ")
 }
 
 // heapProfiler is a system whose heap profile the soak can take (hotline with HeapProfiles set).
