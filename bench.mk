@@ -2,7 +2,7 @@
 #
 #   sudo make bench-load                      # the sandbox, a build, then 3 interleaved pairs + capacity
 #   sudo HOTLINE_SANDBOX_INSTANCE=5 make bench-load BENCH_FLAGS='--mode fixed --calls 100'
-#   sudo make bench-soak SOAK=30m             # hotline alone: RSS, goroutines, fds at start and end
+#   sudo make bench-soak SOAK=30m             # hotline alone: RSS, goroutines, fds at start and end; heap profiles in bench-soak-heap/
 #
 # Runs hotline (dial 100) and plain app_queue (dial 200) with the same calls on the same sandbox
 # Asterisk, interleaved (hotline, app_queue, hotline...); prints every run, the medians and spread
@@ -20,4 +20,4 @@ bench-load: build lab sandbox-up
 
 bench-soak: build lab sandbox-up
 	eval "$$($(SANDBOX) env)" && ./bin/hotline-lab loadgen --mode soak --systems hotline --soak $(SOAK) \
-		--operators 20 --concurrency 100 --rate 10 --talk 5s --deadline 3h --json bench-soak.json
+		--operators 20 --concurrency 100 --rate 10 --talk 5s --deadline 3h --json bench-soak.json --heap-profiles bench-soak-heap

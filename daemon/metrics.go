@@ -42,7 +42,7 @@ func serveMetrics(listen string, reg *prometheus.Registry, health http.HandlerFu
 type collector struct {
 	sb *switchboard.Switchboard
 
-	queueLen, longestWait, operators, calls, backlog, draining, replaced *prometheus.Desc
+	queueLen, longestWait, operators, calls, backlog, draining, replaced, tracked *prometheus.Desc
 }
 
 // newCollector exports the switchboard's live state; the ARI connection exports its own
@@ -59,11 +59,12 @@ func newCollector(sb *switchboard.Switchboard) *collector {
 		backlog:     d("journal_backlog", "Journal writes waiting for the journal (in the spool or in memory)."),
 		draining:    d("draining", "1 while stopping: new calls go back to the dialplan."),
 		replaced:    d("ari_replaced", "1 when another client took the ARI application over: this daemon serves no calls."),
+		tracked:     d("switchboard_tracked", "Entries in each of the switchboard's own maps (calls, offers, playbacks, recordings, lanes...): what a long run watches for growth.", "map"),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.queueLen, c.longestWait, c.operators, c.calls, c.backlog, c.draining, c.replaced} {
+	for _, d := range []*prometheus.Desc{c.queueLen, c.longestWait, c.operators, c.calls, c.backlog, c.draining, c.replaced, c.tracked} {
 		ch <- d
 	}
 }
@@ -93,6 +94,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		replaced = 1
 	}
 	ch <- prometheus.MustNewConstMetric(c.replaced, prometheus.GaugeValue, replaced)
+	for name, n := range s.Tracked {
+		ch <- prometheus.MustNewConstMetric(c.tracked, prometheus.GaugeValue, float64(n), name)
+	}
 	byState := map[string]int{}
 	for _, o := range s.Operators {
 		byState[string(o.Presence)]++

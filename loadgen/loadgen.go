@@ -70,6 +70,10 @@ type Options struct {
 	// if 0) from the first call on, taken through its /debug/pprof/ (metrics.pprof).
 	Profile    string
 	ProfileFor time.Duration
+	// HeapProfiles, if set (soak only), is a directory where hotline serve's heap profiles are
+	// written at the soak's warm sample and at its end (warm.heap, end.heap), for
+	// go tool pprof -diff_base warm.heap end.heap: what grew with the calls served.
+	HeapProfiles string
 
 	// Nodes, when set, are Asterisk nodes behind Kamailio (docs/scaling.md): sandbox instances
 	// started with HOTLINE_SANDBOX_KAMAILIO=KamailioAddr. The systems named by NodesSystem(k) run
@@ -400,7 +404,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 func newSystem(o Options, name string) system {
 	if isHotline(name) {
 		h := &hotlineSystem{sb: o.Sandbox, bin: o.HotlineBin, wrapUp: o.WrapUp, noRecord: o.NoRecord, keep: o.KeepFiles, debug: o.DebugHotline, log: o.Log,
-			profile: o.Profile, profileFor: o.ProfileFor, name: name}
+			profile: o.Profile, profileFor: o.ProfileFor, heapDir: o.HeapProfiles, name: name}
 		if k := nodesOf(name); k > 0 {
 			h.nodes, h.kamailioAddr = o.Nodes[:k], o.KamailioAddr
 		}

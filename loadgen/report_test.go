@@ -170,3 +170,34 @@ garbage line
 		}
 	}
 }
+
+func TestTrackedChange(t *testing.T) {
+	tests := []struct {
+		name          string
+		before, after map[string]int
+		want          string
+	}{
+		{"none scraped", nil, nil, "all empty"},
+		{"all empty", map[string]int{"calls": 0}, map[string]int{"calls": 0}, "all empty"},
+		{"kept and per operator", map[string]int{"calls": 0, "operators": 10, "recs": 0}, map[string]int{"calls": 0, "operators": 10, "recs": 3},
+			"operators 10 → 10, recs 0 → 3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := trackedChange(tt.before, tt.after); got != tt.want {
+				t.Errorf("trackedChange = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTrackedFromScrape(t *testing.T) {
+	s, err := parseMetrics(strings.NewReader("# TYPE hotline_switchboard_tracked gauge\nhotline_switchboard_tracked{map=\"calls\"} 30\nhotline_switchboard_tracked{map=\"recs\"} 2\nhotline_calls 30\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tracked(s)
+	if len(got) != 2 || got["calls"] != 30 || got["recs"] != 2 {
+		t.Errorf("tracked = %v, want calls 30, recs 2", got)
+	}
+}

@@ -3,6 +3,9 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -26,11 +29,18 @@ type Soak struct {
 
 // ResourceSample is hotline serve's process at one moment, from its /metrics.
 type ResourceSample struct {
-	AtSeconds  float64 `json:"at_s"`
-	RSSMB      float64 `json:"rss_mb"`
+	AtSeconds float64 `json:"at_s"`
+	RSSMB     float64 `json:"rss_mb"`
+	// RSS split (from /proc/PID/status): anonymous memory (the Go heap and stacks, the C heap
+	// SQLite's page caches live in) and file pages (the executable's own code and data, resident
+	// as they are touched: bounded by its size). 0 when the process is not on this machine.
+	RSSAnonMB  float64 `json:"rss_anon_mb,omitempty"`
+	RSSFileMB  float64 `json:"rss_file_mb,omitempty"`
 	HeapMB     float64 `json:"heap_inuse_mb"`
 	Goroutines int     `json:"goroutines"`
 	FDs        int     `json:"open_fds"`
+	// Tracked: the entries in each of the switchboard's maps (hotline_switchboard_tracked), by map.
+	Tracked map[string]int `json:"tracked,omitempty"`
 }
 
 // What "flat" allows: RSS under load may grow by soakRSSGrowth between the warm sample and the end
@@ -53,13 +63,77 @@ func resources(ctx context.Context, m metricsSource, since time.Time) (ResourceS
 	if err != nil {
 		return ResourceSample{}, err
 	}
+	var anon, file int64
+	if p, ok := m.(interface{ HotlinePID() int }); ok && p.HotlinePID() > 0 {
+		anon, _ = procMemKB(p.HotlinePID(), "RssAnon") // best effort: the split only explains RSS
+		file, _ = procMemKB(p.HotlinePID(), "RssFile")
+	}
 	return ResourceSample{
+		RSSAnonMB:  float64(anon) / 1024,
+		RSSFileMB:  float64(file) / 1024,
 		AtSeconds:  time.Since(since).Seconds(),
 		RSSMB:      s.get("process_resident_memory_bytes") / (1 << 20),
 		HeapMB:     s.get("go_memstats_heap_inuse_bytes") / (1 << 20),
 		Goroutines: int(s.get("go_goroutines")),
 		FDs:        int(s.get("process_open_fds")),
+		Tracked:    tracked(s),
 	}, nil
+}
+
+// tracked reads hotline_switchboard_tracked{map="..."} from a scrape: map → entries.
+func tracked(s series) map[string]int {
+	const prefix = `hotline_switchboard_tracked{map="`
+	out := map[string]int{}
+	for k, v := range s {
+		if name, ok := strings.CutPrefix(k, prefix); ok {
+			out[strings.TrimSuffix(name, `"}`)] = int(v)
+		}
+	}
+	return out
+}
+
+// trackedChange lists the switchboard's maps that are not empty at either moment, as
+// "name before → after", sorted; "all empty" if none.
+func trackedChange(before, after map[string]int) string {
+	names := map[string]bool{}
+	for name, n := range before {
+		names[name] = n != 0
+	}
+	for name, n := range after {
+		names[name] = names[name] || n != 0
+	}
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		if names[name] {
+			out = append(out, fmt.Sprintf("%s %d → %d", name, before[name], after[name]))
+		}
+	}
+	if len(out) == 0 {
+		return "all empty"
+	}
+	return strings.Join(out, ", ")
+}
+
+// heapProfiler is a system whose heap profile the soak can take (hotline with HeapProfiles set).
+type heapProfiler interface {
+	HeapProfile(ctx context.Context, name string) (string, error)
+}
+
+// heap writes the system's heap profile as name, if it takes them; a failure is logged, not fatal:
+// the soak's samples stand without it.
+func heap(ctx context.Context, sys any, name string, log *slog.Logger) {
+	hp, ok := sys.(heapProfiler)
+	if !ok {
+		return
+	}
+	path, err := hp.HeapProfile(ctx, name)
+	if err != nil {
+		log.Warn("soak: heap profile", "err", err)
+		return
+	}
+	if path != "" {
+		log.Info("soak: heap profile written", "path", path)
+	}
 }
 
 // judge says whether the samples are flat, and why not.
@@ -128,6 +202,7 @@ sampling:
 			sk.Samples = append(sk.Samples, r)
 			if !warmed && time.Since(t0) >= warmAt {
 				sk.Warm, warmed = r, true
+				heap(ctx, m, "warm.heap", o.Log)
 			}
 			o.Log.Info("soak: sample", "at", time.Since(t0).Round(time.Second), "rss_mb", r.RSSMB, "goroutines", r.Goroutines, "fds", r.FDs)
 		}
@@ -135,6 +210,7 @@ sampling:
 	if sk.LoadEnd, err = resources(ctx, m, t0); err != nil {
 		return fail(err)
 	}
+	heap(ctx, m, "end.heap", o.Log)
 	if !warmed {
 		sk.Warm = sk.IdleBefore
 	}

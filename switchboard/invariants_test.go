@@ -193,6 +193,43 @@ func TestInvariantsUnderRandomEvents(t *testing.T) {
 					}
 				}
 			}
+			// Then every channel ends, as Asterisk would end them (twice: an end sets off hang-ups
+			// of others, a wrap-up's hang-up comes after its timer), and every playback finishes:
+			// nothing about any of these calls may be kept (a daemon's memory over weeks).
+			for range 2 {
+				h.advance(10 * time.Minute)
+				for pb := range maps.Clone(h.s.playbacks) {
+					h.send(PlaybackFinished{Playback: pb})
+				}
+				for _, id := range liveCalls(h) {
+					h.hangup(id)
+				}
+				for _, o := range h.ops {
+					switch o := o.(type) {
+					case Originate:
+						h.hangup(o.Channel)
+					case Snoop:
+						h.hangup(o.Snoop)
+					}
+				}
+				for ch := range maps.Clone(h.s.features) {
+					h.hangup(ch)
+				}
+				// A caller's message recording ends with its channel: Asterisk tells it did.
+				for name := range maps.Clone(h.s.recs) {
+					if name == messageRecording(h.s.recs[name].id) {
+						h.send(RecordingFinished{Name: name})
+					}
+				}
+				h.advance(10 * time.Minute)
+			}
+			kept := perCall(h.s)
+			delete(kept, "callbacks") // a caller's queued callback waits for an operator, with no channel
+			if len(kept) != 0 {
+				t.Errorf("kept with every channel gone: %v (entries by map); lanes %v, playbacks %v, recs %v\nsteps: %s",
+					kept, slices.Sorted(maps.Keys(h.s.lanes)), slices.Sorted(maps.Keys(h.s.playbacks)),
+					slices.Sorted(maps.Keys(h.s.recs)), strings.Join(log, "; "))
+			}
 		})
 	}
 }

@@ -558,6 +558,9 @@ type Status struct {
 	// Standby is this daemon's part in an active/standby pair (nil: not one); the daemon fills it
 	// in, the switchboard knows nothing of it.
 	Standby *StandbyStatus `json:"standby,omitempty"`
+	// Tracked is how many entries each of the switchboard's own maps holds (calls, offers,
+	// playbacks, recordings, lanes...): for watching a long run for what calls leave behind.
+	Tracked map[string]int `json:"tracked,omitempty"`
 }
 
 // StandbyStatus is a daemon's role in an active/standby pair and the journal's lease as it last
@@ -606,6 +609,7 @@ func (s *Switchboard) status() Status {
 	now := s.clock.Now()
 	st := Status{At: now, Connected: s.connected, Calls: len(s.calls), Draining: s.draining, Replaced: s.replaced}
 	st.JournalBacklog = s.Backlog()
+	st.Tracked = s.tracked()
 	for _, w := range s.queue.Snapshot(nil) {
 		q := QueuedCaller{CallID: w.ID, CallerNumber: w.Number, Position: w.Position,
 			Waiting: now.Sub(w.JoinedAt), Priority: w.Priority, OfferedTo: w.Offered, OwnerID: w.Owner}
@@ -632,4 +636,21 @@ func (s *Switchboard) status() Status {
 	}
 	slices.SortFunc(st.Operators, func(a, b OperatorStatus) int { return cmp.Compare(a.ID, b.ID) })
 	return st
+}
+
+// tracked is how many entries each of the loop's maps holds now, by the map's name: what a long
+// run watches (Status.Tracked, the daemon's hotline_switchboard_tracked) to see that nothing kept
+// per call, channel, playback or recording outlives it. With no call live, every map but the
+// operators' (operators, byExt, forwards) and the queued callbacks' is empty.
+func (s *Switchboard) tracked() map[string]int {
+	return map[string]int{
+		"calls": len(s.calls), "offers": len(s.offers), "features": len(s.features),
+		"playbacks": len(s.playbacks), "recs": len(s.recs), "rec_asked": len(s.recAsked),
+		"operators": len(s.operators), "by_ext": len(s.byExt), "lanes": len(s.lanes),
+		"callbacks": len(s.callbacks), "dialing": len(s.dialing), "informers": len(s.informers),
+		"suspect": len(s.suspect), "transfers": len(s.transfers), "cut": len(s.cut),
+		"consults": len(s.consults), "forwards": len(s.forwards), "listening": len(s.listening),
+		"supervisors": len(s.supervisors), "cut_cause": len(s.cutCause),
+		"published_calls": len(s.live.calls), "published_ops": len(s.live.ops), "feeds": len(s.live.feeds),
+	}
 }

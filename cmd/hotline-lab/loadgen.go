@@ -117,6 +117,7 @@ Settings come from the environment as 'asterisk-conf/sandbox env' prints them (s
 	f.BoolVar(&o.DebugHotline, "debug-hotline", false, "run hotline serve with debug logging (costs it CPU)")
 	f.StringVar(&jsonPath, "json", "", "also write the report as JSON to this file")
 	f.StringVar(&o.Profile, "profile", "", "write a CPU profile of hotline serve to this file (go tool pprof FILE), taken from the first call on")
+	f.StringVar(&o.HeapProfiles, "heap-profiles", "", "soak: write hotline serve's heap profiles at the warm sample and at the end (warm.heap, end.heap) into this directory")
 	f.DurationVar(&o.ProfileFor, "profile-for", 30*time.Second, "how long the CPU profile runs")
 	f.StringVar(&bin, "hotline-bin", "", "the hotline binary to run as 'hotline serve' (default: hotline beside hotline-lab, else on PATH)")
 	f.IntVar(&nodes, "nodes", 0, "compare hotline over one Asterisk node with hotline over this many (2…9), Kamailio in front (started by the run): the sandbox instance and the next ones, each started with HOTLINE_SANDBOX_KAMAILIO (docs/scaling.md); replaces --systems")
