@@ -78,3 +78,31 @@ func TestDirectKeepsConnections(t *testing.T) {
 		t.Errorf("after the server closed the first: %d connections, want 2", n)
 	}
 }
+
+// BenchmarkREST: one REST request (answer a channel) against a local server, over the direct
+// path and over net/http (a client of the caller's). The server's own cost is in both.
+func BenchmarkREST(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	for _, bc := range []struct {
+		name string
+		hc   *http.Client
+	}{{"direct", nil}, {"net-http", &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			c, err := New(Config{URL: srv.URL + "/ari", Username: "u", Password: "p", Application: "app", HTTPClient: bc.hc})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.Channel("1700000000.42").Answer(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

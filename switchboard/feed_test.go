@@ -17,7 +17,7 @@ import (
 // follower is a consumer of the feed in a harness test: it applies each change to the snapshot
 // it started from, and checks that the result is what a fresh snapshot says.
 type follower struct {
-	t     *testing.T
+	t     testing.TB
 	h     *harness
 	feed  *Feed
 	snap  Snapshot

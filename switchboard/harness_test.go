@@ -204,7 +204,7 @@ func (j *fakeJournal) AwaitCallback(_ context.Context, callID string, operatorID
 }
 
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	s       *Switchboard
 	clock   *fakeClock
 	j       *fakeJournal
@@ -231,7 +231,7 @@ func testConfig() Config {
 	return c
 }
 
-func newHarness(t *testing.T, cfg Config, ops ...hotline.Operator) *harness {
+func newHarness(t testing.TB, cfg Config, ops ...hotline.Operator) *harness {
 	t.Helper()
 	h := &harness{t: t, clock: &fakeClock{now: t0},
 		j: &fakeJournal{operators: ops, cases: map[string]Filed{}, legs: map[string]hotline.Leg{}}}
