@@ -77,6 +77,7 @@ type Conn struct {
 	restURL string
 	wsURL   string
 	http    *http.Client
+	direct  *direct // REST without net/http's goroutines, when it may (direct.go)
 	log     *slog.Logger
 	events  chan Event
 	running atomic.Bool
@@ -139,7 +140,9 @@ func New(cfg Config) (*Conn, error) {
 		cfg.PingInterval = DefaultPingInterval
 	}
 	hc := cfg.HTTPClient
+	var dr *direct
 	if hc == nil {
+		dr = newDirect(base, cfg.Username, cfg.Password)
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		// A call centre sends bursts of requests to one host; the default of 2 idle connections
 		// per host would reopen TCP connections all the time.
@@ -159,6 +162,7 @@ func New(cfg Config) (*Conn, error) {
 		restURL: base.String(),
 		wsURL:   cfg.WebsocketURL + "?" + q.Encode(),
 		http:    hc,
+		direct:  dr,
 		log:     lg.With("ari_app", cfg.Application),
 		events:  make(chan Event, cfg.EventBuffer),
 	}, nil

@@ -69,11 +69,21 @@ type request struct {
 
 // pathf builds a path, escaping each argument as one segment (ids may hold '/' or ';').
 func pathf(format string, args ...string) string {
-	a := make([]any, len(args))
-	for i, s := range args {
-		a[i] = url.PathEscape(s)
+	// Only %s verbs: each is replaced by the next argument (fmt.Sprintf was a tenth of a REST
+	// request's own CPU).
+	var b strings.Builder
+	b.Grow(len(format) + 24*len(args))
+	for _, a := range args {
+		i := strings.Index(format, "%s")
+		if i < 0 {
+			break
+		}
+		b.WriteString(format[:i])
+		b.WriteString(url.PathEscape(a))
+		format = format[i+2:]
 	}
-	return fmt.Sprintf(format, a...)
+	b.WriteString(format)
+	return b.String()
 }
 
 // do runs a request and decodes a 2xx JSON answer into out (when out is not nil).
@@ -82,6 +92,9 @@ func (c *Conn) do(ctx context.Context, r request, out any) error {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.cfg.RequestTimeout)
 		defer cancel()
+	}
+	if c.direct != nil {
+		return c.doDirect(ctx, r, out)
 	}
 	resp, err := c.send(ctx, r)
 	if err != nil {
@@ -96,6 +109,51 @@ func (c *Conn) do(ctx context.Context, r request, out any) error {
 		return fmt.Errorf("ari: %s: %s %s: decode answer: %w", r.op, r.method, r.path, err)
 	}
 	return nil
+}
+
+// doDirect is do over c.direct (direct.go).
+func (c *Conn) doDirect(ctx context.Context, r request, out any) error {
+	pq := r.path
+	if len(r.query) > 0 {
+		pq += "?" + r.query.Encode()
+	}
+	var body []byte
+	if r.body != nil {
+		b, err := json.Marshal(r.body)
+		if err != nil {
+			return fmt.Errorf("ari: %s: encode body: %w", r.op, err)
+		}
+		body = b
+	}
+	c.count(&c.requests, restKind(r.method, r.path))
+	status, _, raw, err := c.direct.roundTrip(ctx, r.method, pq, body)
+	if err != nil {
+		return fmt.Errorf("ari: %s: %s %s: %w", r.op, r.method, r.path, err)
+	}
+	if status < 200 || status >= 300 {
+		return answerError(r, status, raw)
+	}
+	if out == nil || status == http.StatusNoContent {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("ari: %s: %s %s: decode answer: %w", r.op, r.method, r.path, err)
+	}
+	return nil
+}
+
+// answerError is the *Error of a non-2xx answer, with Asterisk's message.
+func answerError(r request, status int, raw []byte) *Error {
+	e := &Error{Op: r.op, Method: r.method, Path: r.path, StatusCode: status}
+	var m struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(raw, &m) == nil && m.Message != "" {
+		e.Message = m.Message
+	} else {
+		e.Message = strings.TrimSpace(string(raw))
+	}
+	return e
 }
 
 // send runs a request and returns a 2xx response (the caller closes the body) or an error; a non-2xx
@@ -130,17 +188,8 @@ func (c *Conn) send(ctx context.Context, r request) (*http.Response, error) {
 		return resp, nil
 	}
 	defer resp.Body.Close()
-	e := &Error{Op: r.op, Method: r.method, Path: r.path, StatusCode: resp.StatusCode}
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	var m struct {
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(raw, &m) == nil && m.Message != "" {
-		e.Message = m.Message
-	} else {
-		e.Message = strings.TrimSpace(string(raw))
-	}
-	return nil, e
+	return nil, answerError(r, resp.StatusCode, raw)
 }
 
 // restKind names a request without its ids, for counting: "POST /channels/abc/play/p1" is

@@ -51,6 +51,8 @@ func (st callState) String() string {
 
 // call is one caller's channel in the application, from StasisStart to its end.
 type call struct {
+	log    *slog.Logger // callLog's, for operator logOp
+	logOp  int64
 	id     string // the caller's channel id; also the leg's CallID and the lane's key
 	number string
 	state  callState
@@ -83,12 +85,17 @@ type call struct {
 	callbackFor  string    // with calledBack: the call that asked for it
 }
 
+// callLog is the log of call c, naming it and its operator. It is kept on the call until the
+// operator changes: slog's With formats its attributes anew each time (docs/benchmark.md).
 func (s *Switchboard) callLog(c *call) *slog.Logger {
 	var opID int64
 	if c.offer != nil {
 		opID = c.offer.op.ID
 	}
-	return s.log.With("call", c.id, "operator", opID)
+	if c.log == nil || c.logOp != opID {
+		c.log, c.logOp = s.log.With("call", c.id, "operator", opID), opID
+	}
+	return c.log
 }
 
 // onStasisStart routes a channel entering the application by why it entered (entry.go).

@@ -1,6 +1,10 @@
 package switchboard
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+	"log/slog"
+)
 
 // The call's state machine. Every change of call.state goes through Switchboard.move, which looks
 // the (state, event) pair up in callTable: the whole life of a call is read in that one table,
@@ -184,7 +188,7 @@ func (s *Switchboard) move(c *call, ev callEvent) bool {
 		return false
 	}
 	c.state = to
-	if to != from {
+	if to != from && s.log.Enabled(context.Background(), slog.LevelDebug) {
 		s.callLog(c).Debug("call state", "state", to, "was", from, "event", ev)
 	}
 	return true

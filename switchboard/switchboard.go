@@ -169,17 +169,13 @@ func (s *Switchboard) Run(ctx context.Context) error {
 		case <-s.done:
 		}
 	}
+	work := make(chan laneOp) // unbuffered: taken only by a worker waiting for one
 	s.exec = func(key string, op Op) {
-		go func() {
-			octx, cancel := context.WithTimeout(ctx, opTimeout)
-			start := time.Now()
-			err := s.tel.Do(octx, op)
-			took := time.Since(start)
-			s.metrics.Request(opName(op), took, err)
-			s.log.Debug("request", "lane", key, "op", op.String(), "took", took, "err", err)
-			cancel()
-			s.post(opDone{lane: key, op: op, err: err})
-		}()
+		select {
+		case work <- laneOp{key, op}:
+		default:
+			go s.requestWorker(ctx, work, laneOp{key, op})
+		}
 	}
 	s.reloadOperators()
 	s.loadOpenLegs() // then, once reconciled, the callbacks still waiting
@@ -196,6 +192,44 @@ func (s *Switchboard) Run(ctx context.Context) error {
 			return ctx.Err()
 		case m := <-s.inbox:
 			s.dispatch(m)
+		}
+	}
+}
+
+// laneOp is one request of a lane, for a request worker.
+type laneOp struct {
+	lane string
+	op   Op
+}
+
+// workerIdle is how long a request worker waits for the next request before it ends.
+const workerIdle = 10 * time.Second
+
+// requestWorker carries out requests (Telephony.Do) and posts each result to the loop, then waits a
+// while for another: a goroutine per request cost its creation and the growth of its stack
+// through net/http each time (docs/benchmark.md). Run starts one whenever none is waiting, so
+// requests never queue behind each other.
+func (s *Switchboard) requestWorker(ctx context.Context, work <-chan laneOp, first laneOp) {
+	idle := time.NewTimer(workerIdle)
+	defer idle.Stop()
+	for r := first; ; {
+		octx, cancel := context.WithTimeout(ctx, opTimeout)
+		start := time.Now()
+		err := s.tel.Do(octx, r.op)
+		took := time.Since(start)
+		cancel()
+		s.metrics.Request(opName(r.op), took, err)
+		if s.log.Enabled(ctx, slog.LevelDebug) {
+			s.log.Debug("request", "lane", r.lane, "op", r.op.String(), "took", took, "err", err)
+		}
+		s.post(opDone{lane: r.lane, op: r.op, err: err})
+		idle.Reset(workerIdle)
+		select {
+		case r = <-work:
+		case <-idle.C:
+			return
+		case <-s.done:
+			return
 		}
 	}
 }
