@@ -30,7 +30,7 @@ func BenchmarkCeilingCall(b *testing.B) {
 	h := newHarness(b, cfg, op(1, "1001"))
 	h.s.log = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	h.login("1001")
-	events := 0
+	events, msgs := 0, 0
 	send := func(evs ...Event) {
 		events += len(evs)
 		h.send(evs...)
@@ -55,6 +55,7 @@ func BenchmarkCeilingCall(b *testing.B) {
 		if leg := h.j.legs[caller]; leg.End != hotline.LegCompleted || leg.OperatorID != 1 {
 			b.Fatalf("call %d: leg %+v, want completed by operator 1; requests %v", i, leg, h.opsSince(0))
 		}
+		msgs += len(h.ops) // each request's result is a message of the loop's too
 	}
 	cpu := processCPU() - cpu0
 	b.StopTimer()
@@ -66,6 +67,7 @@ func BenchmarkCeilingCall(b *testing.B) {
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/call")
 	b.ReportMetric(float64(b.N)/cpu.Seconds(), "calls/cpu-s")
 	b.ReportMetric(float64(events)/float64(b.N), "events/call")
+	b.ReportMetric(float64(events+msgs)/float64(b.N), "msgs/call")
 }
 
 // processCPU is this process's user+system CPU so far: on a shared machine the benchmark's wall
