@@ -1,8 +1,13 @@
 package loadgen
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hotline-dev/hotline/config"
 )
 
 func TestNodesSystemNames(t *testing.T) {
@@ -84,5 +89,44 @@ func TestWriteNodes(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in:\n%s", want, out)
 		}
+	}
+}
+
+// The daemon's configuration for each system is one hotline accepts: over two sandbox nodes on one
+// host, each node names its own AMI (the default, the node's host with ami.addr's port, would
+// name one AMI twice, which the configuration refuses).
+func TestHotlineConfigLoads(t *testing.T) {
+	sb := func(n int) Sandbox {
+		return Sandbox{ARIURL: fmt.Sprintf("http://127.0.0.1:%d/ari", 8088+n), ARIWebsocket: fmt.Sprintf("ws://127.0.0.1:%d/ari/events", 8088+n),
+			ARIUser: "hotline", ARIPassword: "secret", ARIApp: "hotline",
+			AMIAddr: fmt.Sprintf("127.0.0.1:%d", 5038+n), AMIUser: "hotline", AMIPassword: "secret", SIPAddr: fmt.Sprintf("127.0.0.1:%d", 5060+n)}
+	}
+	for _, tc := range []struct {
+		name  string
+		nodes []Node
+	}{
+		{"one Asterisk", nil},
+		{"two nodes", []Node{{Name: "a", Sandbox: sb(0)}, {Name: "b", Sandbox: sb(10)}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			h := &hotlineSystem{sb: sb(0), dir: dir, metricsAddr: "127.0.0.1:9999", nodes: tc.nodes, kamailioAddr: "127.0.0.1:5060"}
+			path := filepath.Join(dir, "hotline.yaml")
+			if err := os.WriteFile(path, []byte(h.config()), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := config.Load(path, func(string) string { return "" })
+			if err != nil {
+				t.Fatalf("hotline refuses loadgen's configuration: %v\n%s", err, h.config())
+			}
+			if len(c.ARI.Nodes) != len(tc.nodes) {
+				t.Fatalf("%d nodes configured, want %d", len(c.ARI.Nodes), len(tc.nodes))
+			}
+			for i, n := range c.ARI.Nodes {
+				if n.AMI.Addr != tc.nodes[i].AMIAddr {
+					t.Errorf("node %s's AMI = %q, want its own %q", n.Name, n.AMI.Addr, tc.nodes[i].AMIAddr)
+				}
+			}
+		})
 	}
 }

@@ -119,8 +119,11 @@ func (h *hotlineSystem) config() string {
 		// Every node rings the operators' handsets through Kamailio, where they registered.
 		ari = append(ari, "  nodes:")
 		for _, n := range h.nodes {
-			ari = append(ari, fmt.Sprintf("    - {name: %s, url: %s, websocket: %s, user: %s, password: %s, operators: %s}",
-				q(n.Name), q(n.ARIURL), q(n.ARIWebsocket), q(n.ARIUser), q(n.ARIPassword), q("PJSIP/{extension}@kamailio")))
+			// Each node's own AMI (its recorder): the sandbox nodes share a host, so the default
+			// (the node's host, ami.addr's port) would name one AMI twice, which config refuses.
+			ari = append(ari, fmt.Sprintf("    - {name: %s, url: %s, websocket: %s, user: %s, password: %s, operators: %s, ami: {addr: %s, user: %s, password: %s}}",
+				q(n.Name), q(n.ARIURL), q(n.ARIWebsocket), q(n.ARIUser), q(n.ARIPassword), q("PJSIP/{extension}@kamailio"),
+				q(n.AMIAddr), q(n.AMIUser), q(n.AMIPassword)))
 		}
 	}
 	return strings.Join(append(ari,
