@@ -12,6 +12,27 @@ import (
 
 // The whole life of one call: answer, greeting, queue, offer, bridge and record, hang-up, the leg
 // written, wrap-up with a topic keyed on the handset, available again.
+// A caller the dialplan answered before Stasis() is greeted at once; one it did not is answered first.
+func TestArrivalAnswersOnlyAnUnansweredCaller(t *testing.T) {
+	for _, tc := range []struct {
+		up   bool
+		want []string
+	}{
+		{false, []string{"answer c1", "play c1 c1-greeting [sound:hello-world]"}},
+		{true, []string{"play c1 c1-greeting [sound:hello-world]"}},
+	} {
+		t.Run(fmt.Sprintf("up=%v", tc.up), func(t *testing.T) {
+			h := newHarness(t, testConfig(), op(1, "1001"))
+			m := h.mark()
+			h.send(StasisStart{Channel: "c1", CallerNumber: "+79001112233", Entry: Inbound{}, Up: tc.up})
+			h.wantOps(m, tc.want...)
+			if tc.up {
+				h.noOps(m, "answer")
+			}
+		})
+	}
+}
+
 func TestHappyPath(t *testing.T) {
 	h := newHarness(t, testConfig(), op(1, "1001"))
 	h.login("1001")
