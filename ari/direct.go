@@ -29,6 +29,8 @@ type direct struct {
 	auth string // the Authorization header
 	base string // the REST base path, e.g. /ari
 
+	idleLimit time.Duration // directIdleLimit (shorter in tests)
+
 	mu   sync.Mutex
 	idle []*directConn // most recently used last
 }
@@ -59,7 +61,7 @@ func newDirect(base *url.URL, user, pass string) *direct {
 	if base.Port() == "" {
 		addr = net.JoinHostPort(base.Hostname(), "80")
 	}
-	return &direct{addr: addr, host: base.Host, auth: "Basic " + basicAuth(user, pass), base: base.EscapedPath()}
+	return &direct{addr: addr, host: base.Host, auth: "Basic " + basicAuth(user, pass), base: base.EscapedPath(), idleLimit: directIdleLimit}
 }
 
 // errNothingRead marks a reused connection that failed before any byte of an answer came back: the
@@ -101,12 +103,21 @@ func (d *direct) get(ctx context.Context) (*directConn, bool, error) {
 	now := time.Now()
 	var stale []*directConn
 	d.mu.Lock()
+	// The oldest first: kept after a burst and idle past the limit, they are closed here even
+	// while light traffic only ever takes the newest (Asterisk has closed them by now).
+	old := 0
+	for old < len(d.idle) && now.Sub(d.idle[old].used) >= d.idleLimit {
+		stale = append(stale, d.idle[old])
+		d.idle[old] = nil
+		old++
+	}
+	d.idle = d.idle[old:]
 	var dc *directConn
 	for len(d.idle) > 0 {
 		c := d.idle[len(d.idle)-1]
 		d.idle[len(d.idle)-1] = nil
 		d.idle = d.idle[:len(d.idle)-1]
-		if now.Sub(c.used) < directIdleLimit && c.open() {
+		if now.Sub(c.used) < d.idleLimit && c.open() {
 			dc = c
 			break
 		}
@@ -199,6 +210,7 @@ func (d *direct) exchange(ctx context.Context, dc *directConn, method, pathQuery
 		return 0, nil, nil, err
 	}
 	if stop() {
+		_ = dc.nc.SetDeadline(time.Time{}) // a spent deadline would fail open()'s peek when next taken
 		if resp.Close {
 			_ = dc.nc.Close()
 		} else {

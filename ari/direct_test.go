@@ -106,3 +106,61 @@ func BenchmarkREST(b *testing.B) {
 		})
 	}
 }
+
+// TestDirectClosesOldIdleConnections: the connections kept after a burst are closed once idle past
+// the limit, though the light traffic after it only ever takes the newest.
+func TestDirectClosesOldIdleConnections(t *testing.T) {
+	var open atomic.Int64
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ari/channels/burst/answer" {
+			<-release // hold the burst's requests so that each takes a connection of its own
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := New(Config{URL: srv.URL + "/ari", Username: "u", Password: "p", Application: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.direct.idleLimit = 200 * time.Millisecond
+	ctx := context.Background()
+	const burst = 4
+	done := make(chan error, burst)
+	for range burst {
+		go func() { done <- c.Channel("burst").Answer(ctx) }()
+	}
+	for open.Load() < burst {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(release)
+	for range burst {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Light traffic: a request every 80 ms keeps the newest connection fresh; the others pass the
+	// limit meanwhile.
+	for range 6 {
+		time.Sleep(80 * time.Millisecond)
+		if err := c.Channel("x").Answer(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for open.Load() != 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // the server sees the closes a moment later
+	}
+	if n := open.Load(); n != 1 {
+		t.Errorf("%d connections open after the burst's went idle past the limit, want 1 (the one just used)", n)
+	}
+}
