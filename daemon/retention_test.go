@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -49,7 +50,7 @@ func TestExpireRecordings(t *testing.T) {
 	}{
 		{"all deleted", []string{"a", "b"}, fakeAsterisk{}, 2, false, 0},
 		{"already gone in Asterisk counts as deleted", []string{"a"}, fakeAsterisk{"a": &ari.Error{StatusCode: 404}}, 1, false, 0},
-		{"a failure stops the pass and keeps the rest", []string{"a", "b", "c"}, fakeAsterisk{"b": errors.New("connection refused")}, 1, true, 2},
+		{"a failure keeps that one; the pass goes on", []string{"a", "b", "c"}, fakeAsterisk{"b": errors.New("connection refused")}, 2, true, 1},
 		{"nothing to do", nil, fakeAsterisk{}, 0, false, 0},
 	}
 	for _, tt := range tests {
@@ -104,6 +105,9 @@ func TestExpireRecordingsOnNodes(t *testing.T) {
 		{"on no node", &node{}, &node{}, []string{"gone"}, 1, false, 0},
 		{"a node down: kept", &node{down: true}, &node{}, []string{"ra"}, 0, true, 1},
 		{"a node down, found on the other", &node{down: true}, &node{has: map[string]bool{"rb": true}}, []string{"rb"}, 1, false, 0},
+		// The oldest on the node down must not hold up the other node's.
+		{"a node down: the other's still expire", &node{down: true}, &node{has: map[string]bool{"rb1": true, "rb2": true}},
+			[]string{"ra1", "rb1", "ra2", "rb2"}, 2, true, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,5 +128,21 @@ func TestExpireRecordingsOnNodes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Asterisk away: the pass stops after so many failures in a row rather than trying every recording.
+func TestExpireRecordingsStopsWhenAsteriskAway(t *testing.T) {
+	jr := &fakeJournal{}
+	away := fakeAsterisk{}
+	for i := range retentionMaxFailures + 5 {
+		name := fmt.Sprint("r", i)
+		jr.expired = append(jr.expired, journal.ExpiredRecording{LegID: int64(i + 1), CallID: "c1", Name: name})
+		away[name] = errors.New("connection refused")
+	}
+	jr.expired = append(jr.expired, journal.ExpiredRecording{LegID: 999, CallID: "c1", Name: "fine"})
+	n, err := expireRecordings(context.Background(), jr, away, 24*time.Hour, time.Now())
+	if err == nil || n != 0 || len(jr.expired) != retentionMaxFailures+6 {
+		t.Errorf("deleted %d, err %v, %d left; want the pass stopped after %d failures, nothing deleted", n, err, len(jr.expired), retentionMaxFailures)
 	}
 }
