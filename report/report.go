@@ -186,6 +186,9 @@ type Data struct {
 	// Presence: the operators' presence events that shape the range (journal.PresenceHistory):
 	// each operator's event in force at From, then those in [From, To).
 	Presence []hotline.PresenceEvent
+	// presenceTimes, when set, are the presence times Source.Report walked as it read the
+	// events (Presence is then empty).
+	presenceTimes map[int64]*presenceTime
 }
 
 // CaseGroup is the number of cases registered with one type, topic and status.
@@ -443,7 +446,11 @@ func compute(d Data, o Options, now time.Time, calls func(o Options, t *tally) e
 	for _, op := range opRow {
 		op.StaffedSeconds = op.staffed.Seconds()
 	}
-	r.applyPresence(d.Presence, o, opRow, periodRow, names)
+	times := d.presenceTimes
+	if times == nil {
+		times = presenceTimes(d.Presence, o.From, presenceEnd(o))
+	}
+	r.applyPresence(times, o, opRow, periodRow, names)
 
 	r.Total.finish(o.SLTargets)
 	for i := range r.Periods {
