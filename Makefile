@@ -62,8 +62,11 @@ unit:
 
 # The journal's suite again on PostgreSQL (docs/journal.md): the tests start their own server
 # (Debian's postgresql package, on 127.0.0.1, in a temporary directory) and fail without one.
+# With it, the report's sums made by the journal against the report computed in Go
+# (docs/reports.md, Cost).
 journal-postgres:
 	HOTLINE_TEST_JOURNAL=postgres $(GO) test -count=1 -timeout 30m ./journal
+	HOTLINE_TEST_JOURNAL=postgres $(GO) test -count=1 -timeout 10m -run 'TestReportSummedAsComputed' ./report
 
 # Every Fuzz target of every package, FUZZTIME each; a failing target does not stop the others
 # (each failure is named at the end, and the exit status is non-zero).

@@ -62,22 +62,25 @@ func (s *Store) PresenceHistory(ctx context.Context, operatorID int64, from, to 
 	if !from.IsZero() {
 		fromMS = from.UnixMilli()
 	}
-	// The event in force at from is, per operator, the latest before it: one index seek each
-	// (operators drive the join so the whole table is never scanned).
-	q := `SELECT ` + presenceCols + ` FROM (
-			SELECT p.* FROM operators o JOIN operator_presence p ON p.id = (
-				SELECT q.id FROM operator_presence q WHERE q.operator_id = o.id AND q.at < ?2
-				ORDER BY q.at DESC, q.id DESC LIMIT 1)
-			WHERE ?1 = 0 OR o.id = ?1
-			UNION ALL
-			SELECT p.* FROM operator_presence p WHERE (?1 = 0 OR p.operator_id = ?1) AND p.at >= ?2 AND p.at < ?3) AS events
-		ORDER BY operator_id, at, id`
+	q := presenceHistoryQuery
 	var rows []presenceRow
 	if err := s.r.SelectContext(ctx, &rows, q, operatorID, fromMS, toMS); err != nil {
 		return nil, s.dbError(err, "read presence history")
 	}
 	return presenceEvents(rows), nil
 }
+
+// presenceHistoryQuery reads the events that shape [?2, ?3) for operator ?1 (0: everyone), by
+// operator then time. The event in force at ?2 is, per operator, the latest before it: one index
+// seek each (operators drive the join so the whole table is never scanned).
+const presenceHistoryQuery = `SELECT ` + presenceCols + ` FROM (
+		SELECT p.* FROM operators o JOIN operator_presence p ON p.id = (
+			SELECT q.id FROM operator_presence q WHERE q.operator_id = o.id AND q.at < ?2
+			ORDER BY q.at DESC, q.id DESC LIMIT 1)
+		WHERE ?1 = 0 OR o.id = ?1
+		UNION ALL
+		SELECT p.* FROM operator_presence p WHERE (?1 = 0 OR p.operator_id = ?1) AND p.at >= ?2 AND p.at < ?3) AS events
+	ORDER BY operator_id, at, id`
 
 // LastPresence returns each operator's latest presence event, by operator id; operators never
 // recorded are absent (they are logged out).

@@ -95,8 +95,20 @@ func (s *Source) load(ctx context.Context, from, to, asOf time.Time, withCalls b
 	if d.Operators, err = s.Operators(ctx); err != nil {
 		return d, err
 	}
-	if d.Presence, err = s.Presence(ctx, from, to); err != nil {
-		return d, err
+	if withCalls {
+		if d.Presence, err = s.Presence(ctx, from, to); err != nil {
+			return d, err
+		}
+	} else if to.After(from) {
+		// Source.Report: each operator's presence walked as it is read, the events not held.
+		w := newPresenceWalk(from, presenceEnd(Options{From: from, To: to, AsOf: asOf}))
+		if err := s.st.EachPresence(ctx, from, to, func(e hotline.PresenceEvent) error {
+			w.push(e)
+			return nil
+		}); err != nil {
+			return d, err
+		}
+		d.presenceTimes = w.done()
 	}
 	if d.Topics, err = s.st.Topics(ctx, "", ""); err != nil {
 		return d, err

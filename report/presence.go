@@ -40,36 +40,67 @@ func presenceTimes(events []hotline.PresenceEvent, from, to time.Time) map[int64
 	slices.SortStableFunc(ev, func(a, b hotline.PresenceEvent) int {
 		return cmp.Or(cmp.Compare(a.OperatorID, b.OperatorID), a.At.Compare(b.At))
 	})
-	out := map[int64]*presenceTime{}
-	for i := 0; i < len(ev); {
-		id := ev[i].OperatorID
-		pt := &presenceTime{reasons: map[string]*PauseTime{}}
-		out[id] = pt
-		state := hotline.PresenceEvent{Presence: hotline.PresenceLoggedOut}
-		since := from
-		for ; i < len(ev) && ev[i].OperatorID == id; i++ {
-			e := ev[i]
-			if !e.At.Before(to) {
-				continue
-			}
-			if e.At.Before(from) {
-				state = e // in force at from
-				continue
-			}
-			pt.add(state, e.At.Sub(since))
-			if !state.Presence.LoggedIn() && e.Presence.LoggedIn() {
-				pt.logins = append(pt.logins, e.At)
-			}
-			// A pause goes on under an unreachable handset; a new reason is a new pause.
-			wasPaused := state.Presence == hotline.PresencePaused || (state.Presence == hotline.PresenceUnreachable && state.Reason != "")
-			if e.Presence == hotline.PresencePaused && (!wasPaused || state.Reason != e.Reason) {
-				pt.reason(e.Reason).Pauses++
-			}
-			state, since = e, e.At
-		}
-		pt.add(state, to.Sub(since))
+	w := newPresenceWalk(from, to)
+	for _, e := range ev {
+		w.push(e)
 	}
-	return out
+	return w.done()
+}
+
+// presenceWalk is presenceTimes over events given one at a time, by operator then time (as
+// journal.EachPresence reads them): it holds one operator's state, not the events.
+type presenceWalk struct {
+	from, to time.Time
+	out      map[int64]*presenceTime
+	pt       *presenceTime // the current operator's
+	id       int64
+	state    hotline.PresenceEvent
+	since    time.Time
+}
+
+func newPresenceWalk(from, to time.Time) *presenceWalk {
+	return &presenceWalk{from: from, to: to, out: map[int64]*presenceTime{}}
+}
+
+func (w *presenceWalk) push(e hotline.PresenceEvent) {
+	if w.pt == nil || e.OperatorID != w.id {
+		w.end()
+		w.pt = &presenceTime{reasons: map[string]*PauseTime{}}
+		w.out[e.OperatorID] = w.pt
+		w.id, w.state, w.since = e.OperatorID, hotline.PresenceEvent{Presence: hotline.PresenceLoggedOut}, w.from
+	}
+	if !e.At.Before(w.to) {
+		return
+	}
+	if e.At.Before(w.from) {
+		w.state = e // in force at from
+		return
+	}
+	pt, state := w.pt, w.state
+	pt.add(state, e.At.Sub(w.since))
+	if !state.Presence.LoggedIn() && e.Presence.LoggedIn() {
+		pt.logins = append(pt.logins, e.At)
+	}
+	// A pause goes on under an unreachable handset; a new reason is a new pause.
+	wasPaused := state.Presence == hotline.PresencePaused || (state.Presence == hotline.PresenceUnreachable && state.Reason != "")
+	if e.Presence == hotline.PresencePaused && (!wasPaused || state.Reason != e.Reason) {
+		pt.reason(e.Reason).Pauses++
+	}
+	w.state, w.since = e, e.At
+}
+
+// end closes the current operator's walk at to.
+func (w *presenceWalk) end() {
+	if w.pt != nil {
+		w.pt.add(w.state, w.to.Sub(w.since))
+		w.pt = nil
+	}
+}
+
+// done ends the walk and returns each operator's times.
+func (w *presenceWalk) done() map[int64]*presenceTime {
+	w.end()
+	return w.out
 }
 
 func (pt *presenceTime) reason(code string) *PauseTime {
@@ -96,15 +127,19 @@ func (pt *presenceTime) add(state hotline.PresenceEvent, d time.Duration) {
 	}
 }
 
+// presenceEnd is where the operators' presence is counted to: To, or AsOf when it is earlier (the
+// future has no presence yet).
+func presenceEnd(o Options) time.Time {
+	if o.AsOf.Before(o.To) && o.AsOf.After(o.From) {
+		return o.AsOf
+	}
+	return o.To
+}
+
 // applyPresence sets the operators' staffed time, pauses and logins from their presence history
 // and counts logins into the period rows; operators without history keep the observed span.
-func (r *Report) applyPresence(events []hotline.PresenceEvent, o Options, opRow map[int64]*OperatorStats,
+func (r *Report) applyPresence(times map[int64]*presenceTime, o Options, opRow map[int64]*OperatorStats,
 	periodRow map[string]*CallStats, names map[int64]string) {
-	end := o.To
-	if o.AsOf.Before(end) && o.AsOf.After(o.From) {
-		end = o.AsOf // the future has no presence yet
-	}
-	times := presenceTimes(events, o.From, end)
 	for id, pt := range times {
 		op := opRow[id]
 		if op == nil {

@@ -186,6 +186,9 @@ type Data struct {
 	// Presence: the operators' presence events that shape the range (journal.PresenceHistory):
 	// each operator's event in force at From, then those in [From, To).
 	Presence []hotline.PresenceEvent
+	// presenceTimes, when set, are the presence times Source.Report walked as it read the
+	// events (Presence is then empty).
+	presenceTimes map[int64]*presenceTime
 }
 
 // CaseGroup is the number of cases registered with one type, topic and status.
@@ -317,6 +320,7 @@ type OperatorStats struct {
 	fromQueue          int
 	waitAnswered       time.Duration
 	talk, wrap         time.Duration // as CallStats'
+	staffed            time.Duration // the observed span, summed exactly; StaffedSeconds at the end
 }
 
 // Count is one line of a breakdown.
@@ -375,18 +379,19 @@ func inRange(t, from, to time.Time) bool { return !t.Before(from) && t.Before(to
 
 // Compute makes the report of d with o. now is the wall clock, used only to default AsOf.
 func Compute(d Data, o Options, now time.Time) (*Report, error) {
-	return compute(d, o, now, func(o Options, add func(Call, time.Duration)) error {
+	return compute(d, o, now, func(o Options, t *tally) error {
 		wraps := wrapUps(d.Calls, o.WrapUp)
 		for i, c := range d.Calls {
-			add(c, wraps[i])
+			t.add(c, wraps[i])
 		}
 		return nil
 	})
 }
 
-// compute makes the report of d with o, its calls given one by one by calls (d.Calls is not
-// read), each with its wrap-up: Compute gives them from memory, Source.Report as it reads them.
-func compute(d Data, o Options, now time.Time, calls func(o Options, add func(Call, time.Duration)) error) (*Report, error) {
+// compute makes the report of d with o, its calls counted by calls into a tally (d.Calls is not
+// read): Compute gives them leg by leg from memory, each with its wrap-up; Source.Report gives
+// the sums the journal makes of them (journal.LegSums).
+func compute(d Data, o Options, now time.Time, calls func(o Options, t *tally) error) (*Report, error) {
 	o, err := o.withDefaults(now)
 	if err != nil {
 		return nil, err
@@ -431,57 +436,21 @@ func compute(d Data, o Options, now time.Time, calls func(o Options, add func(Ca
 	staffed := map[staffKey]*span{}
 
 	r.Total.Key = "total"
-	add := func(c Call, wrap time.Duration) {
-		if !inRange(c.ArrivedAt, o.From, o.To) {
-			return
-		}
-		local := c.ArrivedAt.In(o.Location)
-		topic := c.Topic
-		tr := topicRow[topic]
-		if tr == nil {
-			tr = &CallStats{Key: topic, Label: titles[topic]}
-			if topic == "" {
-				tr.Key, tr.Label = "-", "(no topic)"
-			}
-			topicRow[topic] = tr
-		}
-		rows := []*CallStats{&r.Total, periodRow[o.Period.Key(o.Period.Start(local, o.Location))], &r.Hours[local.Hour()], tr}
-		for _, row := range rows {
-			if row != nil {
-				row.add(c, wrap, o)
-			}
-		}
-		if c.OperatorID == 0 || c.AnsweredAt.IsZero() {
-			return
-		}
-		op := opRow[c.OperatorID]
-		if op == nil {
-			op = &OperatorStats{ID: c.OperatorID, Name: names[c.OperatorID]}
-			opRow[c.OperatorID] = op
-		}
-		op.add(c, wrap)
-		// Staffed time: the operator's observed working span per local day, from the first
-		// answer to the end of the last wrap-up (docs/reports.md, occupancy).
-		ans := c.AnsweredAt.In(o.Location)
-		k := staffKey{c.OperatorID, time.Date(ans.Year(), ans.Month(), ans.Day(), 0, 0, 0, 0, o.Location)}
-		end := c.EndedAt
-		if end.IsZero() {
-			end = c.AnsweredAt // still talking: nothing after the answer is known yet
-		}
-		end = end.Add(wrap)
-		if sp := staffed[k]; sp == nil {
-			staffed[k] = &span{c.AnsweredAt, end}
-		} else {
-			sp.from, sp.to = minTime(sp.from, c.AnsweredAt), maxTime(sp.to, end)
-		}
-	}
-	if err := calls(o, add); err != nil {
+	t := &tally{r: r, o: o, periodRow: periodRow, topicRow: topicRow, opRow: opRow, staffed: staffed, names: names, titles: titles}
+	if err := calls(o, t); err != nil {
 		return nil, err
 	}
 	for k, sp := range staffed {
-		opRow[k.op].StaffedSeconds += sp.to.Sub(sp.from).Seconds()
+		opRow[k.op].staffed += sp.to.Sub(sp.from)
 	}
-	r.applyPresence(d.Presence, o, opRow, periodRow, names)
+	for _, op := range opRow {
+		op.StaffedSeconds = op.staffed.Seconds()
+	}
+	times := d.presenceTimes
+	if times == nil {
+		times = presenceTimes(d.Presence, o.From, presenceEnd(o))
+	}
+	r.applyPresence(times, o, opRow, periodRow, names)
 
 	r.Total.finish(o.SLTargets)
 	for i := range r.Periods {
@@ -639,7 +608,7 @@ func wrapUps(calls []Call, wrap time.Duration) []time.Duration {
 		}
 	}
 	for _, idx := range byOp {
-		slices.SortFunc(idx, func(a, b int) int { return calls[a].AnsweredAt.Compare(calls[b].AnsweredAt) })
+		slices.SortFunc(idx, func(a, b int) int { return answerOrder(calls[a], calls[b]) })
 		for j, i := range idx {
 			c := calls[i]
 			if c.EndedAt.IsZero() {
