@@ -41,45 +41,7 @@ func startTwoNodes(t testing.TB, ops []hotlinetest.Operator, tweaks ...func(*con
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := strconv.Atoi(first.Instance)
-	if err != nil {
-		t.Fatalf("the sandbox instance is unknown (%q): run with HOTLINE_SANDBOX_INSTANCE set", first.Instance)
-	}
-	second := os.Getenv("HOTLINE_NODES_SECOND_INSTANCE")
-	if second == "" {
-		second = strconv.Itoa(n + 1)
-	}
-	kamAddr := fmt.Sprintf("127.0.0.%d:5060", 100+n)
-	asNode := []string{"HOTLINE_SANDBOX_KAMAILIO=" + kamAddr}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if err := sandbox.Run(ctx, first.Instance, asNode, "restart"); err != nil {
-		t.Fatal(err)
-	}
-	if err := sandbox.Run(ctx, second, nil, "down"); err != nil {
-		t.Fatal(err)
-	}
-	if err := sandbox.Run(ctx, second, asNode, "up"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if err := sandbox.Run(ctx, second, nil, "down"); err != nil {
-			t.Error(err)
-		}
-		// The instance back as the other tests know it: one Asterisk, no Kamailio.
-		if err := sandbox.Run(ctx, first.Instance, nil, "restart"); err != nil {
-			t.Error(err)
-		}
-	})
-	b, err := sandbox.LoadInstance(ctx, second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Lock(); err != nil {
-		t.Fatal(err)
-	}
+	b, kamAddr := sandbox.AsNodes(t, first)
 	tn := &twoNodes{node: map[string]sandbox.Config{"a": first, "b": b}}
 	tn.kam = kamailiotest.Start(t, kamAddr, []string{first.SIPAddr, b.SIPAddr})
 	tn.d = hotlinetest.Start(t, ops, func(c *config.Config) {

@@ -2,11 +2,9 @@ package loadgen_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -113,41 +111,7 @@ func TestLoadgenBothSystemsSmall(t *testing.T) {
 // measured apart. No timing is asserted.
 func TestLoadgenNodesSmall(t *testing.T) {
 	first := sandbox.Require(t)
-	n, err := strconv.Atoi(first.Instance)
-	if err != nil {
-		t.Fatalf("the sandbox instance is unknown (%q): run with HOTLINE_SANDBOX_INSTANCE set", first.Instance)
-	}
-	second := os.Getenv("HOTLINE_NODES_SECOND_INSTANCE")
-	if second == "" {
-		second = strconv.Itoa(n + 1)
-	}
-	kam := fmt.Sprintf("127.0.0.%d:5060", 100+n)
-	asNode := []string{"HOTLINE_SANDBOX_KAMAILIO=" + kam}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if err := sandbox.Run(ctx, first.Instance, asNode, "restart"); err != nil {
-		t.Fatal(err)
-	}
-	if err := sandbox.Run(ctx, second, asNode, "restart"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if err := sandbox.Run(ctx, second, nil, "down"); err != nil {
-			t.Error(err)
-		}
-		if err := sandbox.Run(ctx, first.Instance, nil, "restart"); err != nil {
-			t.Error(err)
-		}
-	})
-	b, err := sandbox.LoadInstance(ctx, second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Lock(); err != nil {
-		t.Fatal(err)
-	}
+	b, kam := sandbox.AsNodes(t, first)
 	node := func(name string, c sandbox.Config) loadgen.Node {
 		return loadgen.Node{Name: name, Sandbox: loadgen.Sandbox{
 			ARIURL: c.ARIURL, ARIWebsocket: c.ARIWebsocket, ARIUser: c.ARIUser, ARIPassword: c.ARIPassword, ARIApp: c.ARIApp,
