@@ -57,7 +57,7 @@ func TestMetricsAndHealth(t *testing.T) {
 		"hotline_calls_offered_total 1",
 		`hotline_call_legs_ended_total{end="abandoned"} 1`,
 		`hotline_queue_wait_seconds_count{outcome="abandoned"} 1`,
-		`hotline_ari_request_seconds_count{op="answer",result="ok"} 1`,
+		`hotline_ari_request_seconds_count{op="play",result="ok"} 1`, // the greeting (the dialplan answered)
 		"hotline_queue_callers 0",
 		`hotline_operators{state="logged_out"}`,
 		"hotline_ari_reconnects_total",
