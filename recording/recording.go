@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -158,25 +159,73 @@ func (d Dir) Open(_ context.Context, name string) (*File, error) {
 // Nodes finds a recording on whichever of several Asterisk nodes made it (docs/scaling.md): a
 // node records the conversations it carries, into its own recordings directory. Names are unique
 // across nodes (each built from a call's channel id, which each node's systemname prefixes), so
-// the nodes are asked in turn and the one that has it answers; the others say "not found". A
+// the nodes are asked at once and the one that has it answers; the others say "not found". A
 // node out of reach is skipped: the recording is only "unavailable" when no node had it and one
 // could not be asked.
 type Nodes []Downloader
 
-// DownloadStoredRecording copies stored recording name from the node that has it into w.
+const (
+	// maxNodesAsked bounds how many nodes are asked for one recording at a time.
+	maxNodesAsked = 8
+	// nodeAnswerWait bounds how long a node may take to begin sending a recording or say it has
+	// none: a node that drops packets would otherwise hold the player until the request's end.
+	// Once its bytes flow, the download is bounded by ctx alone.
+	nodeAnswerWait = 5 * time.Second
+)
+
+// errTaken stops a node's download when another node is already writing the recording.
+var errTaken = errors.New("recording: another node answered")
+
+// DownloadStoredRecording copies stored recording name from the node that has it into w. The
+// nodes are asked concurrently (at most maxNodesAsked at once): the first to send a byte (or to
+// succeed) writes into w, and the others are cancelled. A node that says nothing within
+// nodeAnswerWait counts as out of reach.
 func (ns Nodes) DownloadStoredRecording(ctx context.Context, name string, w io.Writer) (int64, string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type answer struct {
+		n   int64
+		ct  string
+		err error
+		won bool
+	}
+	var owner atomic.Int32 // 1 + the index of the node writing into w; 0: none yet
+	answers := make(chan answer, len(ns))
+	sem := make(chan struct{}, maxNodesAsked)
+	for i, d := range ns {
+		go func() {
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+				answers <- answer{err: ctx.Err()}
+				return
+			}
+			nctx, ncancel := context.WithCancel(ctx)
+			defer ncancel()
+			// Stopped by the node's first byte: from then on it is the download, bounded by ctx.
+			wait := time.AfterFunc(nodeAnswerWait, ncancel)
+			cw := &claimWriter{w: w, owner: &owner, id: int32(i + 1), claimed: func() { wait.Stop() }}
+			n, ct, err := d.DownloadStoredRecording(nctx, name, cw)
+			wait.Stop()
+			// An empty recording writes nothing: its node wins by succeeding first.
+			won := cw.won || err == nil && owner.CompareAndSwap(0, int32(i+1))
+			if err != nil && !cw.won && nctx.Err() != nil && ctx.Err() == nil {
+				err = fmt.Errorf("no answer within %s: %w", nodeAnswerWait, err)
+			}
+			answers <- answer{n: n, ct: ct, err: err, won: won}
+		}()
+	}
 	var unreachable error
-	for _, d := range ns {
-		n, ct, err := d.DownloadStoredRecording(ctx, name, w)
+	for range ns {
+		a := <-answers
 		switch {
-		case err == nil:
-			return n, ct, nil
-		case n > 0:
-			return n, ct, err // part of it written: not to be mixed with another node's answer
-		case errors.Is(err, ari.ErrNotFound):
+		case a.won:
+			return a.n, a.ct, a.err // a.err after a byte: not to be mixed with another node's answer
+		case errors.Is(a.err, ari.ErrNotFound), errors.Is(a.err, errTaken):
 		default:
 			if unreachable == nil {
-				unreachable = err
+				unreachable = a.err
 			}
 		}
 	}
@@ -184,4 +233,25 @@ func (ns Nodes) DownloadStoredRecording(ctx context.Context, name string, w io.W
 		return 0, "", fmt.Errorf("not on any node that answered: %w", unreachable)
 	}
 	return 0, "", fmt.Errorf("%q on no node: %w", name, ari.ErrNotFound)
+}
+
+// claimWriter passes one node's download into w once that node has claimed w with its first byte;
+// another node's bytes are refused.
+type claimWriter struct {
+	w       io.Writer
+	owner   *atomic.Int32
+	id      int32
+	won     bool
+	claimed func()
+}
+
+func (c *claimWriter) Write(p []byte) (int, error) {
+	if !c.won {
+		if !c.owner.CompareAndSwap(0, c.id) {
+			return 0, errTaken
+		}
+		c.won = true
+		c.claimed()
+	}
+	return c.w.Write(p)
 }

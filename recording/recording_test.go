@@ -5,9 +5,15 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/ari"
@@ -146,5 +152,101 @@ func TestNodesFindTheNodeThatRecorded(t *testing.T) {
 				t.Errorf("downloaded %q, want %q", buf.String(), tt.want)
 			}
 		})
+	}
+}
+
+// blackhole is a node that accepts connections and never answers (a node dropping packets after
+// the handshake). It reports each connection closed by the other side on closed.
+func blackhole(t *testing.T) (addr string, closed <-chan struct{}) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	gone := make(chan struct{}, 16)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_, _ = io.Copy(io.Discard, c) // reads the request, says nothing, until the client hangs up
+				gone <- struct{}{}
+			}()
+		}
+	}()
+	return l.Addr().String(), gone
+}
+
+// ariNode is a real ARI client of a node at base.
+func ariNode(t *testing.T, base string) *ari.Conn {
+	t.Helper()
+	c, err := ari.New(ari.Config{URL: base + "/ari", Username: "hotline", Password: "x", Application: "hotline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// storedRecordings serves GET /ari/recordings/stored/NAME/file for the recordings it holds, 404 for
+// the others, as Asterisk does.
+func storedRecordings(t *testing.T, files map[string]string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/ari/recordings/stored/"), "/file")
+		body, has := files[name]
+		if !ok || !has {
+			http.Error(w, `{"message":"Recording not found"}`, http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "audio/wav")
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// The nodes are asked at once: a node that accepts and never answers, asked first, neither
+// delays the node that has the recording nor keeps its request once that one answered (it is
+// cancelled); more nodes than are asked at a time are all asked. The context has no deadline
+// here: asking in turn would wait on the silent node for ever (until the test's timeout).
+func TestNodesAskedAtOnce(t *testing.T) {
+	silent, closed := blackhole(t)
+	lacking := storedRecordings(t, nil)
+	having := storedRecordings(t, map[string]string{"call-node8-1.0-7": "RIFF-b"})
+	tests := []struct {
+		name    string
+		nodes   []string
+		silence bool
+	}{
+		{"a silent node first", []string{"http://" + silent, lacking, having}, true},
+		{"more nodes than asked at once", append(slices.Repeat([]string{lacking}, 11), having), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ns recording.Nodes
+			for _, base := range tt.nodes {
+				ns = append(ns, ariNode(t, base))
+			}
+			var buf bytes.Buffer
+			n, ct, err := recording.Download(context.Background(), ns, "call-node8-1.0-7", &buf)
+			if err != nil || buf.String() != "RIFF-b" || n != 6 || ct != "audio/wav" {
+				t.Fatalf("Download = %d, %q, %v: %q; want the recording of the node that has it", n, ct, err, buf.String())
+			}
+			if tt.silence {
+				<-closed // the silent node's request was cancelled, not left waiting
+			}
+		})
+	}
+	// Not on any node that answered, and a node silent: maybe on it, so unavailable, once the
+	// caller's context ends.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, _, err := recording.Download(ctx, recording.Nodes{ariNode(t, "http://"+silent), ariNode(t, lacking)}, "call-none", io.Discard)
+	if hotline.ErrorCode(err) != hotline.EUNAVAILABLE {
+		t.Errorf("a recording on no node that answered, one silent: %v, want unavailable", err)
 	}
 }

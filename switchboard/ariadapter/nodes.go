@@ -321,22 +321,31 @@ func (ns *Nodes) addToBridge(ctx context.Context, o switchboard.AddToBridge) err
 	return ns.nodes[i].Telephony.Do(ctx, o)
 }
 
-// handsetThroughTrunk names a handset's feature-code call as the switchboard knows handsets'
-// channels, PJSIP/<extension>-…, when it reached the node through the endpoint its operators are
-// rung through (the node's Operators template, PJSIP/{extension}@kamailio: the channel reads
-// PJSIP/kamailio-…). Only the operators' dialplan (hotline-kamailio, for calls Kamailio vouches
-// for with X-Hotline-Operator) enters with a feature, its caller id set to the extension.
+// handsetThroughTrunk names a handset's own call (a feature code, or a consultation call to a
+// colleague) as the switchboard knows handsets' channels, PJSIP/<extension>-…, when it reached
+// the node through the endpoint its operators are rung through (the node's Operators template,
+// PJSIP/{extension}@kamailio: the channel reads PJSIP/kamailio-…). Only the operators' dialplan
+// (hotline-kamailio, for calls Kamailio vouches for with X-Hotline-Operator) enters with a
+// feature or a consultation, its caller id set to the extension; a caller's call never does.
 func handsetThroughTrunk(m switchboard.StasisStart, operators string) (string, bool) {
 	_, trunk, ok := strings.Cut(operators, "@")
 	if !ok || trunk == "" {
 		return "", false
 	}
 	rest, ok := strings.CutPrefix(m.Name, "PJSIP/"+trunk+"-")
-	if _, feature := m.Entry.(switchboard.Feature); !ok || !feature || m.CallerNumber == "" ||
-		strings.ContainsAny(m.CallerNumber, "/-@ ") {
+	if !ok || !handsetsOwn(m.Entry) || m.CallerNumber == "" || strings.ContainsAny(m.CallerNumber, "/-@ ") {
 		return "", false
 	}
 	return "PJSIP/" + m.CallerNumber + "-" + rest, true
+}
+
+// handsetsOwn: the entries of a handset's own calls, which the operators' dialplan alone makes.
+func handsetsOwn(e switchboard.Entry) bool {
+	switch e.(type) {
+	case switchboard.Feature, switchboard.Consult:
+		return true
+	}
+	return false
 }
 
 // nodeEvent is one node's event on the merged feed.

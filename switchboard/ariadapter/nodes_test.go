@@ -451,6 +451,9 @@ func TestHandsetThroughTrunk(t *testing.T) {
 		{"no trunk in the template", switchboard.StasisStart{Name: "PJSIP/kamailio-0000000d", CallerNumber: "1001", Entry: login}, "", ""},
 		{"no caller id", switchboard.StasisStart{Name: "PJSIP/kamailio-0000000e", Entry: login}, ops, ""},
 		{"a caller id that is no extension", switchboard.StasisStart{Name: "PJSIP/kamailio-0000000f", CallerNumber: "1001-x", Entry: login}, ops, ""},
+		{"consultation through kamailio", switchboard.StasisStart{Name: "PJSIP/kamailio-00000010", CallerNumber: "1001", Entry: switchboard.Consult{Extension: "1041"}}, ops, "PJSIP/1001-00000010"},
+		{"consulted colleague's channel", switchboard.StasisStart{Name: "PJSIP/kamailio-00000011", CallerNumber: "1001", Entry: switchboard.Consulted{A2: "x"}}, ops, ""},
+		{"an offer's channel", switchboard.StasisStart{Name: "PJSIP/kamailio-00000012", CallerNumber: "1001", Entry: switchboard.Offer{}}, ops, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
