@@ -62,6 +62,10 @@ func TestNodesTransfers(t *testing.T) {
 			if got := tn.nodeOf(t, number); got != "b" {
 				t.Fatalf("the call talks on %s, want b", got)
 			}
+			// A first leg worth recording (its recording is checked for both voices): a second more.
+			if err := heardMore(within(t, 10*time.Second), c, hotlinetest.OperatorTone, c.Stats().Tones[hotlinetest.OperatorTone]); err != nil {
+				t.Fatalf("caller stopped hearing the operator: %v", err)
+			}
 			var specIn *sipphone.Call
 			switch how {
 			case "attended":
@@ -241,7 +245,8 @@ func (tn *twoNodes) listens(t *testing.T, supPhone *sipphone.Phone, callID, numb
 }
 
 // specialistTalks: the caller (number, on c) and the specialist (on in) hear each other, on node b
-// only; the caller hangs up; the journal has the call's two legs, as with one Asterisk.
+// only; the caller hangs up; the journal has the call's two legs, as with one Asterisk, each
+// recorded on b with its own conversation.
 func (tn *twoNodes) specialistTalks(t *testing.T, number string, c, in *sipphone.Call, opID, specID int64) {
 	t.Helper()
 	if err := heardMore(within(t, 15*time.Second), c, SpecialistTone, c.Stats().Tones[SpecialistTone]); err != nil {
@@ -277,5 +282,24 @@ func (tn *twoNodes) specialistTalks(t *testing.T, number string, c, in *sipphone
 	if last.OperatorID != specID || last.TransferredFrom != opID || last.End != hotline.LegCompleted ||
 		last.RecordingName == "" || last.RecordingName == first.RecordingName {
 		t.Errorf("second leg = %+v, want specialist %d transferred from %d, completed, its own recording", last, specID, opID)
+	}
+	// Each leg's recording, on b's disk, holds its own conversation, both sides.
+	for _, rec := range []struct {
+		leg         hotline.Leg
+		with, other float64
+	}{{first, hotlinetest.OperatorTone, SpecialistTone}, {last, SpecialistTone, hotlinetest.OperatorTone}} {
+		if rec.leg.RecordingName == "" {
+			continue
+		}
+		wav := tn.recording(t, "b", rec.leg.RecordingName)
+		if n := sipphone.ToneFrames(wav.Samples, hotlinetest.CallerTone, 0.2); n < 25 {
+			t.Errorf("recording %s holds the caller's tone in %d frames; want both voices", rec.leg.RecordingName, n)
+		}
+		if n := sipphone.ToneFrames(wav.Samples, rec.with, 0.2); n < 25 {
+			t.Errorf("recording %s holds the leg's %g Hz in %d frames; want both voices", rec.leg.RecordingName, rec.with, n)
+		}
+		if n := sipphone.ToneFrames(wav.Samples, rec.other, 0.2); n > 10 {
+			t.Errorf("recording %s holds the other leg's %g Hz in %d frames; want its own conversation only", rec.leg.RecordingName, rec.other, n)
+		}
 	}
 }
