@@ -20,7 +20,8 @@ import (
 // Kamailio sends to b, the node of 1001's call, then REFER with Replaces), its blind transfer
 // (REFER), the code keyed during the call (**1041#), and the workplace's request (the control
 // socket the CLI and the page use), after an administrator has listened to the call from their
-// handset. Each time the caller and the specialist hear each other, every channel of the call is
+// handset, and the topic's codes (*77# files the case under topic 77, *077# hands the caller to
+// the topic's recommended specialist). Each time the caller and the specialist hear each other, every channel of the call is
 // on b, and the journal has the call's two legs as with one Asterisk: 1001's transferred, then
 // 1041's, transferred from 1001, completed, each recorded.
 func TestNodesTransfers(t *testing.T) {
@@ -45,6 +46,15 @@ func TestNodesTransfers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Topic 77: its script recommends 1041 (the *077# transfer).
+	topic := fmt.Sprintf("xfer-nodes-%d", time.Now().UnixNano())
+	if err := tn.d.Store.AddTopic(ctx, by, hotline.Topic{Code: topic, Number: 77, Type: hotline.TypeConsultation, Title: "Transfer test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tn.d.Store.AddScript(ctx, by, &hotline.Script{Topic: topic, Title: "Ask the specialist", Text: "Transfer to level 2.",
+		Recommended: []int64{spec.ID}}); err != nil {
+		t.Fatal(err)
+	}
 	if err := tn.d.API.ReloadOperators(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +63,7 @@ func TestNodesTransfers(t *testing.T) {
 	specPhone := tn.phone(t, "1041", SpecialistTone, hotlinetest.CallerTone)
 	supPhone := tn.phone(t, "1009", supervisorTone, hotlinetest.CallerTone, hotlinetest.OperatorTone)
 
-	for i, how := range []string{"attended", "blind", "code", "workplace"} {
+	for i, how := range []string{"attended", "blind", "code", "workplace", "topic"} {
 		t.Run(how, func(t *testing.T) {
 			number := fmt.Sprintf("+7900555%04d", i+1)
 			c := tn.callOnNode(t, number, "b")
@@ -104,6 +114,21 @@ func TestNodesTransfers(t *testing.T) {
 				if specIn, err = specPhone.Incoming(within(t, 15*time.Second)); err != nil {
 					t.Fatalf("specialist not rung: %v", err)
 				}
+			case "topic":
+				// *77# files the call's case under topic 77; *077# hands the caller to the topic's
+				// recommended specialist, who must be free: logged in (after 1001 took the caller).
+				if err := in.SendDTMF(within(t, 10*time.Second), "*77#"); err != nil {
+					t.Fatal(err)
+				}
+				tn.login(t, "1041")
+				defer func() { _ = tn.d.API.Logout(within(t, 5*time.Second), spec.ID) }()
+				if err := in.SendDTMF(within(t, 10*time.Second), "*077#"); err != nil {
+					t.Fatal(err)
+				}
+				if specIn, err = specPhone.Incoming(within(t, 15*time.Second)); err != nil {
+					t.Fatalf("specialist not rung: %v", err)
+				}
+				defer tn.wantCaseTopic(t, number, topic)
 			case "workplace":
 				callID := tn.callIDOf(t, "1001")
 				tn.listens(t, supPhone, callID, number, c, in)
@@ -123,6 +148,19 @@ func TestNodesTransfers(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// wantCaseTopic: the call of number has one case, with topic.
+func (tn *twoNodes) wantCaseTopic(t *testing.T, number, topic string) {
+	t.Helper()
+	call, _ := callOf(t, tn.d, number)
+	if len(call.Cases) != 1 {
+		t.Fatalf("the call's cases = %v, want the one its operator keyed *77# for", call.Cases)
+	}
+	cs, err := tn.d.Store.Case(within(t, 5*time.Second), call.Cases[0])
+	if err != nil || cs.Topic != topic {
+		t.Errorf("case = %+v, %v; want topic %s (keyed *77# during the call on b)", cs, err, topic)
 	}
 }
 
