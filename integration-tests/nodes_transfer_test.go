@@ -1,6 +1,7 @@
 package integrationtests
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/user"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
 	"github.com/hotline-dev/hotline/switchboard"
@@ -339,5 +341,71 @@ func (tn *twoNodes) specialistTalks(t *testing.T, number string, c, in *sipphone
 		if n := sipphone.ToneFrames(wav.Samples, rec.other, 0.2); n > 10 {
 			t.Errorf("recording %s holds the other leg's %g Hz in %d frames; want its own conversation only", rec.leg.RecordingName, rec.other, n)
 		}
+	}
+}
+
+// A callback with nodes: a caller who entered through Kamailio waits past max_wait, keys 1 and
+// hangs up; when 1001 logs in, hotline dials the caller back from the next node up (a callback
+// has no caller channel to follow), the caller answers and is put through to 1001, rung from that
+// node: both hear each other, the call's channels are on one node, and the journal has the call
+// back, answered and completed by 1001, as with one Asterisk.
+func TestNodesCallBack(t *testing.T) {
+	const number = "79006670001"
+	pctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// The phone hotline calls back: it only answers (its server is never asked).
+	callee, err := sipphone.New(pctx, sipphone.Config{Server: "127.0.0.1:9", User: number,
+		Tone: hotlinetest.CallerTone, Detect: []float64{hotlinetest.OperatorTone}})
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { callee.Close() })
+	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "1001"}}, func(c *config.Config) {
+		c.Calls.MaxWait = 4 * time.Second
+		c.Calls.Overflow = "callback"
+		c.Calls.CallbackDial = "PJSIP/callers/sip:{number}@" + callee.Addr().String()
+	})
+	ctx := within(t, 2*time.Minute)
+	first := tn.call(t, number)
+	if _, err := tn.d.WaitStatus(10*time.Second, queued(1)); err != nil {
+		t.Fatalf("caller not queued: %v", err)
+	}
+	if _, err := tn.d.WaitStatus(15*time.Second, func(st switchboard.Status) bool { return st.Calls == 1 && len(st.Queue) == 0 }); err != nil {
+		t.Fatalf("no overflow after max_wait: %v", err)
+	}
+	if err := first.SendDTMF(ctx, "1"); err != nil {
+		t.Fatal(err)
+	}
+	if end, err := first.WaitEnd(within(t, 15*time.Second)); err != nil || end.By != sipphone.Remote {
+		t.Fatalf("after keying 1: %v, %v; want thanks and hotline's hangup", end, err)
+	}
+	if _, err := tn.d.WaitStatus(5*time.Second, func(st switchboard.Status) bool {
+		return len(st.Queue) == 1 && st.Queue[0].Callback
+	}); err != nil {
+		t.Fatalf("callback not queued: %v", err)
+	}
+	h := tn.handset(t, "1001")
+	tn.login(t, "1001")
+	back, err := callee.Incoming(within(t, 20*time.Second))
+	if err != nil {
+		t.Fatalf("hotline did not call the caller back: %v", err)
+	}
+	if err := back.Answer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	operatorTakes(t, h, back, number)
+	// The operator's channel shows the caller's number (the call back's own shows none); it is
+	// rung from the call back's node, and the two hear each other only if bridged there.
+	if got := tn.channelsOf(t, "+"+number); len(got) != 1 {
+		t.Errorf("the operator's channels for the call back per node = %v, want one node", got)
+	} else {
+		t.Logf("called back on node %v", got)
+	}
+	if err := back.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	back2, last := waitLegEnded(t, tn.d, number)
+	if back2.CallbackFor == "" || back2.Outcome != hotline.OutcomeAnswered || last.End != hotline.LegCompleted || last.OperatorID != tn.d.OperatorID("1001") {
+		t.Errorf("the call back = %+v, leg %+v; want a call of its own, answered by 1001", back2, last)
 	}
 }
