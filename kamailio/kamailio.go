@@ -73,7 +73,9 @@ type RPCError struct {
 	Message string `json:"message"`
 }
 
-func (e *RPCError) Error() string { return fmt.Sprintf("kamailio: JSON-RPC error %d: %s", e.Code, e.Message) }
+func (e *RPCError) Error() string {
+	return fmt.Sprintf("kamailio: JSON-RPC error %d: %s", e.Code, e.Message)
+}
 
 // The parts of ul.dump's answer read here (Kamailio 5.6 usrloc):
 //
