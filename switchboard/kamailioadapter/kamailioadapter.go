@@ -31,7 +31,7 @@ type Switchboard interface {
 }
 
 // Presence polls Kamailio every Every and delivers a DeviceState for each operator's extension
-// whose registration changed (every extension on the first answer). A failed or malformed answer
+// whose registration changed (every extension on the first answer, and every 30 s). A failed or malformed answer
 // is logged as an error, once until Kamailio answers again, and changes nothing: the operators keep
 // the reachability last known.
 type Presence struct {
@@ -39,10 +39,17 @@ type Presence struct {
 	Switchboard Switchboard
 	Every       time.Duration
 	Log         *slog.Logger
+	Now         func() time.Time // nil: time.Now
 
 	told   map[string]bool // the reachability last delivered, by extension
+	toldAt time.Time       // when told was last emptied: everything is told again every retell
 	failed bool            // the last poll failed (logged once)
 }
+
+// retell: every extension's reachability is delivered again this often, changed or not. The
+// switchboard ignores a report that changes nothing; one that does covers an operator it made
+// afresh (removed and added again with the same extension) after this adapter told the old one.
+const retell = 30 * time.Second
 
 // Run polls until ctx ends.
 func (p *Presence) Run(ctx context.Context) {
@@ -81,8 +88,12 @@ func (p *Presence) Poll(ctx context.Context) {
 		}
 		return
 	}
-	if p.told == nil {
-		p.told = map[string]bool{}
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	if now := now(); p.told == nil || now.Sub(p.toldAt) >= retell {
+		p.told, p.toldAt = map[string]bool{}, now
 	}
 	exts := make([]string, 0, len(snap.Operators))
 	for _, o := range snap.Operators {

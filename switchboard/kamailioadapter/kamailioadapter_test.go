@@ -103,3 +103,26 @@ func TestPresencePolls(t *testing.T) {
 		})
 	}
 }
+
+// Every 30 s every extension is told again, changed or not.
+func TestPresenceRetells(t *testing.T) {
+	at := time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
+	b := &board{exts: []string{"1001", "1002"}}
+	p := &Presence{Kamailio: &answers{bodies: []string{dump("1001"), dump("1001"), dump("1001")}}, Switchboard: b,
+		Every: 2 * time.Second, Log: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), Now: func() time.Time { return at }}
+	for i, tc := range []struct {
+		after time.Duration
+		want  []switchboard.DeviceState
+	}{
+		{0, []switchboard.DeviceState{ds("1001", true), ds("1002", false)}},
+		{29 * time.Second, nil},
+		{time.Second, []switchboard.DeviceState{ds("1001", true), ds("1002", false)}},
+	} {
+		at = at.Add(tc.after)
+		b.got = nil
+		p.Poll(context.Background())
+		if !slices.Equal(b.got, tc.want) {
+			t.Errorf("poll %d delivered %v, want %v", i, b.got, tc.want)
+		}
+	}
+}
