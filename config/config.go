@@ -55,6 +55,18 @@ type Config struct {
 	Standby Standby `yaml:"standby"`
 	// Informing is the progressive dialler of the informing campaigns (§7.1, docs/campaigns.md).
 	Informing Informing `yaml:"informing"`
+	// Kamailio: the presence of handsets registered at the Kamailio in front of the nodes.
+	Kamailio Kamailio `yaml:"kamailio"`
+}
+
+// Kamailio is how hotline reads the location table of the Kamailio its handsets register with
+// (docs/scaling.md, "Presence").
+type Kamailio struct {
+	// RPC is Kamailio's JSON-RPC over HTTP (jsonrpcs + xhttp), e.g. http://127.0.0.1:5071/RPC.
+	// "": no presence from Kamailio (a logged-in operator's handset counts as reachable).
+	RPC string `yaml:"rpc"`
+	// Poll is how often the location table is read.
+	Poll time.Duration `yaml:"poll"`
 }
 
 // Informing is how hotline dials the informing campaigns' persons.
@@ -360,6 +372,7 @@ func Default() Config {
 		Shutdown: Shutdown{Drain: 0, Waiting: WaitingKeep},
 		Export:   Export{QueueLogQueue: "hotline"},
 		Standby:  Standby{LeaseTTL: 3 * time.Second, Renew: time.Second},
+		Kamailio: Kamailio{Poll: 2 * time.Second},
 		Informing: Informing{Ring: 30 * time.Second, Hours: "09:00-20:00", TimeZone: "Europe/Moscow",
 			Attempts: informing.DefaultRetry.Attempts, Retry: informing.DefaultRetry.First, RetryMax: informing.DefaultRetry.Max},
 		// The core's defaults (switchboard.DefaultConfig) as the file writes them; daemon's
@@ -904,6 +917,26 @@ func (c Config) validate(ps *problems) {
 	}
 	if c.ARI.NodeLostAfter < 0 || c.ARI.NodeLostAfter > time.Minute {
 		bad("ari.node_lost_after", "between 0 and 1m: %v", c.ARI.NodeLostAfter)
+	}
+	if c.Kamailio.RPC != "" {
+		shown := redactURL(c.Kamailio.RPC)
+		u, err := url.Parse(c.Kamailio.RPC)
+		switch {
+		case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+			bad("kamailio.rpc", "not an http:// or https:// URL with a host, e.g. http://127.0.0.1:5071/RPC: %q", shown)
+		case u.User != nil:
+			bad("kamailio.rpc", "has a user or password in it (%s): Kamailio's JSON-RPC listener asks none; keep it on loopback or a management network", shown)
+		}
+		kamailioNodes := false
+		for _, n := range c.ARI.Nodes {
+			kamailioNodes = kamailioNodes || n.Operators != ""
+		}
+		if !kamailioNodes {
+			bad("kamailio.rpc", "set, but no node of ari.nodes rings its operators through Kamailio (operators: PJSIP/{extension}@kamailio): the handsets' presence comes from Asterisk")
+		}
+	}
+	if c.Kamailio.Poll < 500*time.Millisecond || c.Kamailio.Poll > time.Minute {
+		bad("kamailio.poll", "between 500ms and 1m: %v", c.Kamailio.Poll)
 	}
 	for _, k := range urls {
 		key, raw := k.key, k.raw

@@ -76,6 +76,13 @@ func TestLoadRejects(t *testing.T) {
 		{"node operators without the extension", "ari:\n  nodes:\n    - {name: a, url: 'http://x/ari', operators: 'PJSIP/1001@kamailio'}\n", nil,
 			[]string{"ari.nodes[0].operators"}},
 		{"node lost after", "ari:\n  node_lost_after: 2h\n", nil, []string{"ari.node_lost_after"}},
+		{"kamailio rpc not http", "ari:\n  nodes:\n    - {name: a, url: 'http://x/ari', operators: 'PJSIP/{extension}@kamailio'}\nkamailio:\n  rpc: 'ftp://127.0.0.1:5071/RPC'\n", nil,
+			[]string{"kamailio.rpc", "http://"}},
+		{"kamailio rpc with a password", "ari:\n  nodes:\n    - {name: a, url: 'http://x/ari', operators: 'PJSIP/{extension}@kamailio'}\nkamailio:\n  rpc: 'http://u:s3cr3t@127.0.0.1:5071/RPC'\n", nil,
+			[]string{"kamailio.rpc", "user or password"}},
+		{"kamailio rpc without kamailio nodes", "kamailio:\n  rpc: 'http://127.0.0.1:5071/RPC'\n", nil, []string{"kamailio.rpc", "no node"}},
+		{"kamailio poll too often", "kamailio:\n  poll: 10ms\n", nil, []string{"kamailio.poll", "500ms"}},
+		{"kamailio poll too rarely", "kamailio:\n  poll: 5m\n", nil, []string{"kamailio.poll"}},
 		{"queue_log queue forging a line", "export:\n  queue_log_queue: \"hot|line\"\n", nil, []string{"export.queue_log_queue", "'|'"}},
 		{"queue_log queue empty", "export:\n  queue_log_queue: \"\"\n", nil, []string{"export.queue_log_queue", "empty"}},
 		{"queue_log file is the journal", "journal:\n  path: /var/lib/hotline/hotline.db\nexport:\n  queue_log_file: /var/lib/hotline/hotline.db\n", nil,
@@ -101,6 +108,9 @@ func TestLoadRejects(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not name %q", err, w)
 				}
+			}
+			if strings.Contains(err.Error(), "s3cr3t") {
+				t.Errorf("error %q prints the password", err)
 			}
 		})
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/control"
 	"github.com/hotline-dev/hotline/journal"
+	"github.com/hotline-dev/hotline/kamailio"
 	"github.com/hotline-dev/hotline/outbox/spool"
 	"github.com/hotline-dev/hotline/recording"
 	"github.com/hotline-dev/hotline/softphone"
@@ -26,6 +27,7 @@ import (
 	"github.com/hotline-dev/hotline/switchboard/amiadapter"
 	"github.com/hotline-dev/hotline/switchboard/ariadapter"
 	"github.com/hotline-dev/hotline/switchboard/journaladapter"
+	"github.com/hotline-dev/hotline/switchboard/kamailioadapter"
 	"github.com/hotline-dev/hotline/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -389,10 +391,18 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	// AMI adds handsets' registration and qualify results (the same news ARI gives, from Asterisk's
 	// other side: either alone keeps presence right), re-lists device states after a gap, and
 	// starts the MixMonitor recordings. One connection per node: with handsets registered at
-	// Kamailio no node knows them, their presence is not passed on, and a logged-in operator counts
-	// as reachable until a ring fails (docs/scaling.md).
+	// Kamailio no node knows them and their presence is not passed on: it comes from Kamailio
+	// (kamailio.rpc, below), or else a logged-in operator counts as reachable until a ring fails
+	// (docs/scaling.md).
 	for _, l := range links {
 		go runAMI(runCtx, l.ami, l.presence(sb), l.recorder, &l.amiClient, l.log)
+	}
+	// With kamailio.rpc, the handsets' presence is Kamailio's location table, read every
+	// kamailio.poll (docs/scaling.md, "Presence").
+	if cfg.Kamailio.RPC != "" {
+		kp := &kamailioadapter.Presence{Kamailio: &kamailio.Client{URL: cfg.Kamailio.RPC}, Switchboard: sb,
+			Every: cfg.Kamailio.Poll, Log: log.With("kamailio", cfg.Kamailio.RPC)}
+		go kp.Run(runCtx)
 	}
 	// Recordings older than calls.recording_retention are deleted, and the journal says so.
 	go runRetention(runCtx, store, deletedOn(links), cfg.Calls.RecordingRetention, log)

@@ -3,6 +3,7 @@ package integrationtests
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,12 +17,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
+
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
 	"github.com/hotline-dev/hotline/integration-tests/kamailiotest"
 	"github.com/hotline-dev/hotline/integration-tests/sandbox"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/kamailio"
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
@@ -52,6 +56,8 @@ func startTwoNodes(t testing.TB, ops []hotlinetest.Operator, tweaks ...func(*con
 				AMI: config.AMI{Addr: s.AMIAddr, User: s.AMIUser, Password: config.Secret(s.AMIPassword)}})
 		}
 		c.ARI.NodeLostAfter = 2 * time.Second
+		// The handsets' presence from Kamailio's location table, as production runs it.
+		c.Kamailio.RPC, c.Kamailio.Poll = tn.kam.RPCURL, 500*time.Millisecond
 		for _, tw := range tweaks {
 			tw(c)
 		}
@@ -59,10 +65,11 @@ func startTwoNodes(t testing.TB, ops []hotlinetest.Operator, tweaks ...func(*con
 	return tn
 }
 
-// handset registers ext with Kamailio (which asks no password), answering after 300 ms.
+// handset registers ext with Kamailio, answering after 300 ms. Its password is node a's handset
+// password: Kamailio's credentials are generated from node a's pjsip_operators.conf (kamailiotest).
 func (tn *twoNodes) handset(t testing.TB, ext string) *sipphone.Phone {
 	t.Helper()
-	p, err := sipphone.New(tbWithin(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: ext, Password: "unused",
+	p, err := sipphone.New(tbWithin(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: ext, Password: tn.node["a"].HandsetPassword,
 		Tone: hotlinetest.OperatorTone, Detect: []float64{hotlinetest.CallerTone}, AutoAnswer: true, AnswerDelay: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("handset %s at Kamailio: %v", ext, err)
@@ -334,20 +341,32 @@ func nodeLost(t *testing.T, endedAway bool, lose func(ctx context.Context, b san
 	}
 }
 
-// Presence without AMI: an operator logged in whose handset is not registered with Kamailio counts
-// as available; ringing it fails at once (Kamailio's 404), the offer counts as missed and the
-// caller goes to the next operator.
+// Presence from Kamailio (kamailio.rpc): an operator logged in whose handset is not registered
+// with Kamailio is unreachable («Телефон недоступен» on the live board) and is not offered the
+// caller at all; the caller goes to the registered operator. Once the handset registers, the
+// operator is available and takes the next caller.
 func TestNodesUnregisteredHandset(t *testing.T) {
-	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}})
+	web := freeLoopbackAddr(t)
+	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}}, func(c *config.Config) {
+		c.Web.Listen = web
+	})
 	h2 := tn.handset(t, "1002")
-	tn.login(t, "1001") // no handset registered: idle longest, offered first
-	if _, err := tn.d.WaitStatus(5*time.Second, func(st switchboard.Status) bool {
-		return hotlinetest.Presence(st, "1001") == hotline.PresenceAvailable
+	tn.login(t, "1001") // no handset registered: idle longest, would be offered first
+	if _, err := tn.d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
+		return hotlinetest.Presence(st, "1001") == hotline.PresenceUnreachable
 	}); err != nil {
-		t.Fatalf("1001 with no handset registered is not available: %v", err)
+		t.Fatalf("1001 with no handset registered at Kamailio is not unreachable: %v", err)
 	}
-	time.Sleep(50 * time.Millisecond) // 1002 logs in after: 1001 has idled longer
+	board := httpGet(t, workplaceAdmin(t, tn.d, "http://"+web), "http://"+web+"/live")
+	if !strings.Contains(board, "Телефон недоступен") {
+		t.Errorf("the live board does not show 1001's handset as unavailable:\n%.3000s", board)
+	}
 	tn.login(t, "1002")
+	if _, err := tn.d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
+		return hotlinetest.Presence(st, "1002") == hotline.PresenceAvailable
+	}); err != nil {
+		t.Fatalf("1002, registered at Kamailio, is not available: %v", err)
+	}
 	const number = "+79006660001"
 	c := tn.call(t, number)
 	operatorTakes(t, h2, c, number)
@@ -356,8 +375,94 @@ func TestNodesUnregisteredHandset(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, o := range st.Operators {
-		if o.Extension == "1001" && o.Missed != 1 {
-			t.Errorf("1001 (not registered) missed %d offers, want 1: it was rung first and failed", o.Missed)
+		if o.Extension == "1001" && (o.Missed != 0 || o.Presence != hotline.PresenceUnreachable) {
+			t.Errorf("1001 (not registered): %s, missed %d offers; want unreachable and never offered", o.Presence, o.Missed)
+		}
+	}
+	// 1001's handset registers: available, and the next caller (1002 is busy) is put through to it.
+	h1 := tn.handset(t, "1001")
+	if _, err := tn.d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
+		return hotlinetest.Presence(st, "1001") == hotline.PresenceAvailable
+	}); err != nil {
+		t.Fatalf("1001 registered later is not available: %v", err)
+	}
+	const next = "+79006660002"
+	c2 := tn.call(t, next)
+	operatorTakes(t, h1, c2, next)
+	_ = c.Hangup(within(t, 5*time.Second))
+	_ = c2.Hangup(within(t, 5*time.Second))
+}
+
+// Handsets authenticate at Kamailio with the passwords of the nodes' pjsip_operators.conf: one with
+// the right password registers and keys *21 (logged in); one with a wrong password is refused and
+// is not in Kamailio's location table; an INVITE with From: an operator's extension and no
+// credentials is challenged and never reaches a node, so nobody keys an operator's codes by naming
+// the extension; a caller (no handset) still comes in, an X-Hotline-Operator header it forges
+// dropped: it is a caller put through to the operator, not a feature code.
+func TestNodesHandsetAuthentication(t *testing.T) {
+	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "1001"}, {Extension: "1002"}, {Extension: "1003"}})
+	h := tn.handset(t, "1001")
+	tn.d.FeatureCode(h, "*21")
+	if _, err := tn.d.WaitStatus(10*time.Second, func(st switchboard.Status) bool {
+		return hotlinetest.Presence(st, "1001") == hotline.PresenceAvailable
+	}); err != nil {
+		t.Fatalf("1001 authenticated keyed *21: %v, want logged in", err)
+	}
+
+	_, err := sipphone.New(tbWithin(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: "1002",
+		Password: "not-" + tn.node["a"].HandsetPassword})
+	var re *sipphone.ResponseError
+	if !errors.As(err, &re) || (re.Code != 401 && re.Code != 403) {
+		t.Fatalf("1002 with a wrong password: %v, want refused with 401 or 403", err)
+	}
+	regs, err := (&kamailio.Client{URL: tn.kam.RPCURL}).Registered(tbWithin(t, 5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if regs["1002"] || !regs["1001"] {
+		t.Errorf("Kamailio's location table has %v: want 1001 and not 1002", regs)
+	}
+
+	// No password: the phone cannot answer the challenge.
+	forger, err := sipphone.New(tbWithin(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: "1003"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { forger.Close() })
+	_, err = forger.Dial(tbWithin(t, 10*time.Second), "*21", sip.NewHeader("X-Hotline-Operator", "1003"))
+	if !errors.As(err, &re) || (re.Code != 407 && re.Code != 401 && re.Code != 403) {
+		t.Fatalf("1003 unauthenticated dialling *21: %v, want challenged (407) or refused", err)
+	}
+	log, err := os.ReadFile(tn.kam.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(log), "from 1003 to node") {
+		t.Errorf("1003's unauthenticated call went to a node; Kamailio's log:\n%s", log)
+	}
+	if strings.Contains(string(log), tn.node["a"].HandsetPassword) {
+		t.Error("Kamailio's log holds the handsets' password")
+	}
+
+	const number = "+79006660003"
+	p, err := sipphone.New(tbWithin(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: number,
+		Tone: hotlinetest.CallerTone, Detect: []float64{hotlinetest.OperatorTone}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	c, err := p.Dial(tbWithin(t, 20*time.Second), "100", sip.NewHeader("X-Hotline-Operator", "1001"))
+	if err != nil {
+		t.Fatalf("caller %s: %v", number, err)
+	}
+	operatorTakes(t, h, c, number)
+	st, err := tn.d.WaitStatus(5*time.Second, func(st switchboard.Status) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{"1002", "1003"} {
+		if p := hotlinetest.Presence(st, ext); p != hotline.PresenceLoggedOut {
+			t.Errorf("%s is %s, want logged out: only an authenticated handset keys codes", ext, p)
 		}
 	}
 	_ = c.Hangup(within(t, 5*time.Second))

@@ -1,10 +1,14 @@
 // Package kamailiotest starts a real Kamailio (Debian's kamailio package) for integration tests,
 // with hotline's configuration (asterisk-conf/kamailio/kamailio.cfg): on a loopback address, with
 // its own runtime directory, the dispatcher over the given Asterisk nodes, stopped when the test
-// ends. A missing kamailio binary fails the test: it is never skipped.
+// ends. A missing kamailio binary fails the test: it is never skipped. Handsets authenticate with
+// the sandbox's handset passwords: Kamailio's credentials are generated from the pjsip_operators.conf
+// of the sandbox instance the test runs on (asterisk-conf/kamailio/handsets), as in production from
+// the nodes' file.
 package kamailiotest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +28,7 @@ import (
 // Kamailio is one running Kamailio.
 type Kamailio struct {
 	Addr    string // its SIP UDP address, IP:PORT
+	RPCURL  string // its JSON-RPC over HTTP (hotline's kamailio.rpc): http://IP:5071/RPC
 	LogPath string
 	cmd     *exec.Cmd
 	done    chan error
@@ -46,8 +51,20 @@ func Binary() (string, error) {
 	return p, nil
 }
 
-// Config writes kamailio.cfg for addr (IP:PORT on loopback) and nodes (their SIP IP:PORT) into dir
-// and returns its path.
+// RPCPort is the port of Kamailio's JSON-RPC listener, on its SIP address's IP.
+const RPCPort = 5071
+
+// RPCURL is the JSON-RPC URL of the Kamailio at addr (its SIP IP:PORT).
+func RPCURL(addr string) string {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("http://%s/RPC", netip.AddrPortFrom(ap.Addr(), RPCPort))
+}
+
+// Config writes kamailio.cfg for addr (IP:PORT on loopback) and nodes (their SIP IP:PORT) into dir,
+// with the handsets of the sandbox instance's pjsip_operators.conf, and returns its path.
 func Config(dir, addr string, nodes []string) (string, error) {
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil || !ap.Addr().IsLoopback() {
@@ -56,6 +73,18 @@ func Config(dir, addr string, nodes []string) (string, error) {
 	script, err := sandbox.Script()
 	if err != nil {
 		return "", err
+	}
+	sb, err := sandbox.Load()
+	if err != nil {
+		return "", fmt.Errorf("kamailiotest: the handsets come from the sandbox's pjsip_operators.conf: %w", err)
+	}
+	if sb.Root == "" {
+		return "", errors.New("kamailiotest: the sandbox's root is unknown (HOTLINE_SANDBOX_ROOT): no pjsip_operators.conf for the handsets")
+	}
+	db := filepath.Join(dir, "db")
+	conv := exec.Command(filepath.Join(filepath.Dir(script), "kamailio", "handsets"), filepath.Join(sb.Root, "etc", "asterisk", "pjsip_operators.conf"), db)
+	if out, err := conv.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("kamailiotest: handsets: %w: %s", err, bytes.TrimSpace(out))
 	}
 	tmpl, err := os.ReadFile(filepath.Join(filepath.Dir(script), "kamailio", "kamailio.cfg"))
 	if err != nil {
@@ -69,7 +98,9 @@ func Config(dir, addr string, nodes []string) (string, error) {
 	if err := os.WriteFile(listPath, []byte(list.String()), 0o644); err != nil {
 		return "", fmt.Errorf("kamailiotest: %w", err)
 	}
-	cfg := strings.NewReplacer("KAMAILIO_LISTEN", "udp:"+addr, "KAMAILIO_LIST", listPath, "KAMAILIO_RUNDIR", dir).Replace(string(tmpl))
+	rpc := netip.AddrPortFrom(ap.Addr(), RPCPort)
+	cfg := strings.NewReplacer("KAMAILIO_LISTEN", "udp:"+addr, "KAMAILIO_LIST", listPath, "KAMAILIO_RUNDIR", dir,
+		"KAMAILIO_DB", db, "KAMAILIO_RPC_LISTEN", "tcp:"+rpc.String(), "KAMAILIO_RPC_PORT", fmt.Sprint(RPCPort)).Replace(string(tmpl))
 	cfgPath := filepath.Join(dir, "kamailio.cfg")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return "", fmt.Errorf("kamailiotest: %w", err)
@@ -124,7 +155,7 @@ func Run(ctx context.Context, dir, addr string, nodes []string) (*Kamailio, erro
 		logf.Close()
 		return nil, fmt.Errorf("kamailiotest: start %s: %w", bin, err)
 	}
-	k := &Kamailio{Addr: addr, LogPath: logPath, cmd: cmd, done: make(chan error, 1)}
+	k := &Kamailio{Addr: addr, RPCURL: RPCURL(addr), LogPath: logPath, cmd: cmd, done: make(chan error, 1)}
 	go func() { k.done <- cmd.Wait(); logf.Close() }()
 	if err := k.waitReady(ctx); err != nil {
 		k.Stop()
