@@ -169,7 +169,7 @@ func (tn *twoNodes) wantCaseTopic(t *testing.T, number, topic string) {
 // phone registers ext with Kamailio, sending tone and listening for detect, answering after 300 ms.
 func (tn *twoNodes) phone(t *testing.T, ext string, tone float64, detect ...float64) *sipphone.Phone {
 	t.Helper()
-	p, err := sipphone.New(within(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: ext, Password: "unused",
+	p, err := sipphone.New(within(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: ext, Password: tn.node["a"].HandsetPassword,
 		Tone: tone, Detect: detect, AutoAnswer: true, AnswerDelay: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("handset %s at Kamailio: %v", ext, err)
