@@ -24,6 +24,9 @@ import (
 // Kamailio is one running Kamailio.
 type Kamailio struct {
 	Addr    string // its SIP UDP address, IP:PORT
+	// WebSocket is where browsers' softphones reach its SIP over WebSocket: ws://IP:WSPort/ws,
+	// the IP of Addr.
+	WebSocket string
 	LogPath string
 	cmd     *exec.Cmd
 	done    chan error
@@ -44,6 +47,15 @@ func Binary() (string, error) {
 		return "", errors.New("kamailiotest: no kamailio binary (apt-get install kamailio; or set KAMAILIO)")
 	}
 	return p, nil
+}
+
+// WSPort is the TCP port of Kamailio's SIP WebSocket listener, on the IP of its UDP address.
+const WSPort = 5066
+
+// WebSocketURL is the softphones' address of a Kamailio whose SIP UDP address is addr.
+func WebSocketURL(addr string) string {
+	host, _, _ := net.SplitHostPort(addr)
+	return fmt.Sprintf("ws://%s/ws", net.JoinHostPort(host, fmt.Sprint(WSPort)))
 }
 
 // Config writes kamailio.cfg for addr (IP:PORT on loopback) and nodes (their SIP IP:PORT) into dir
@@ -69,7 +81,8 @@ func Config(dir, addr string, nodes []string) (string, error) {
 	if err := os.WriteFile(listPath, []byte(list.String()), 0o644); err != nil {
 		return "", fmt.Errorf("kamailiotest: %w", err)
 	}
-	cfg := strings.NewReplacer("KAMAILIO_LISTEN", "udp:"+addr, "KAMAILIO_LIST", listPath, "KAMAILIO_RUNDIR", dir).Replace(string(tmpl))
+	ws := net.JoinHostPort(ap.Addr().String(), fmt.Sprint(WSPort))
+	cfg := strings.NewReplacer("KAMAILIO_WS_LISTEN", "tcp:"+ws, "KAMAILIO_LISTEN", "udp:"+addr, "KAMAILIO_LIST", listPath, "KAMAILIO_RUNDIR", dir).Replace(string(tmpl))
 	cfgPath := filepath.Join(dir, "kamailio.cfg")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return "", fmt.Errorf("kamailiotest: %w", err)
@@ -124,7 +137,7 @@ func Run(ctx context.Context, dir, addr string, nodes []string) (*Kamailio, erro
 		logf.Close()
 		return nil, fmt.Errorf("kamailiotest: start %s: %w", bin, err)
 	}
-	k := &Kamailio{Addr: addr, LogPath: logPath, cmd: cmd, done: make(chan error, 1)}
+	k := &Kamailio{Addr: addr, WebSocket: WebSocketURL(addr), LogPath: logPath, cmd: cmd, done: make(chan error, 1)}
 	go func() { k.done <- cmd.Wait(); logf.Close() }()
 	if err := k.waitReady(ctx); err != nil {
 		k.Stop()
