@@ -23,13 +23,13 @@ import (
 
 // Kamailio is one running Kamailio.
 type Kamailio struct {
-	Addr    string // its SIP UDP address, IP:PORT
+	Addr string // its SIP UDP address, IP:PORT
 	// WebSocket is where browsers' softphones reach its SIP over WebSocket: ws://IP:WSPort/ws,
 	// the IP of Addr.
 	WebSocket string
-	LogPath string
-	cmd     *exec.Cmd
-	done    chan error
+	LogPath   string
+	cmd       *exec.Cmd
+	done      chan error
 }
 
 // Binary is where the kamailio program is looked for: $KAMAILIO, /usr/sbin/kamailio, then PATH.
