@@ -125,6 +125,11 @@ type ARINode struct {
 	// PJSIP/{extension}@kamailio when the handsets register with Kamailio. "": PJSIP/<extension>,
 	// the handsets registered with the node itself (and the node's presence counts).
 	Operators string `yaml:"operators"`
+	// Softphones is how this node dials an operator whose device is the workplace's browser
+	// softphone registered with Kamailio, {extension} replaced, e.g.
+	// PJSIP/{extension}@kamailio-webrtc: an endpoint towards Kamailio that offers WebRTC media
+	// (DTLS-SRTP, ICE, AVPF). "": softphones are dialled like handsets (operators).
+	Softphones string `yaml:"softphones"`
 	// AMI is this node's manager interface (MixMonitor recordings, its handsets' presence). Each
 	// key left empty takes the ami section's, the address as the node URL's host with ami.addr's
 	// port.
@@ -904,6 +909,9 @@ func (c Config) validate(ps *problems) {
 		names[n.Name] = true
 		if n.Operators != "" && !strings.Contains(n.Operators, "{extension}") {
 			bad(key+".operators", "must hold {extension}, e.g. PJSIP/{extension}@kamailio: %q", n.Operators)
+		}
+		if n.Softphones != "" && (n.Operators == "" || !strings.Contains(n.Softphones, "{extension}")) {
+			bad(key+".softphones", "must hold {extension}, e.g. PJSIP/{extension}@kamailio-webrtc, beside operators: %q", n.Softphones)
 		}
 		// Its user and password, when not its own, are the ami section's, checked there.
 		if _, _, err := net.SplitHostPort(n.AMI.Addr); err != nil {

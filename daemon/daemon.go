@@ -186,7 +186,18 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	}
 	// Conversations are recorded with MixMonitor on the operator's channel (over AMI: each node's
 	// own, dialLinks), which keeps each bridge 2-party; while that AMI is down, in the bridge over ARI.
-	tel, nodes, err := telephonyOf(cfg, links, log)
+	// The browser softphone (web.softphone): endpoints pushed to Asterisk on demand, passwords
+	// revoked as they lapse (softphone.Provisioner); with several nodes it also tells them which
+	// operators to ring through their WebRTC endpoint towards Kamailio (ari.nodes[].softphones).
+	var prov *softphone.Provisioner
+	if cfg.Web.Listen != "" && cfg.Web.Softphone != "" {
+		prov = &softphone.Provisioner{Asterisk: conn, WebSocket: cfg.Web.Softphone, Log: log,
+			Extensions: func(ctx context.Context) ([]string, error) {
+				active, _, err := operatorExtensions(ctx, store)
+				return active, err
+			}}
+	}
+	tel, nodes, err := telephonyOf(cfg, links, prov, log)
 	if err != nil {
 		return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
 	}
@@ -272,14 +283,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 			// database here (the default, "beside the journal", would be beside a URL).
 			ws.Files = cfg.Journal.Path + ".files"
 		}
-		if cfg.Web.Softphone != "" {
-			// The browser softphone: endpoints pushed to Asterisk on demand, passwords revoked as
-			// they lapse (softphone.Provisioner).
-			prov := &softphone.Provisioner{Asterisk: conn, WebSocket: cfg.Web.Softphone, Log: log,
-				Extensions: func(ctx context.Context) ([]string, error) {
-					active, _, err := operatorExtensions(ctx, store)
-					return active, err
-				}}
+		if prov != nil {
 			go func() {
 				// Passwords issued before this start would never lapse: revoke them first; the
 				// softphones an earlier run pushed for operators since removed go.

@@ -14,6 +14,7 @@ import (
 	"github.com/hotline-dev/hotline/ari"
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/recording"
+	"github.com/hotline-dev/hotline/softphone"
 	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/hotline-dev/hotline/switchboard/amiadapter"
 	"github.com/hotline-dev/hotline/switchboard/ariadapter"
@@ -87,7 +88,7 @@ func dialLinks(cfg config.Config, log *slog.Logger) ([]*link, error) {
 
 // telephonyOf is how the switchboard acts on Asterisk: the one connection, or the nodes (then
 // nodes is their event pump too).
-func telephonyOf(cfg config.Config, links []*link, log *slog.Logger) (switchboard.Telephony, *ariadapter.Nodes, error) {
+func telephonyOf(cfg config.Config, links []*link, prov *softphone.Provisioner, log *slog.Logger) (switchboard.Telephony, *ariadapter.Nodes, error) {
 	if len(cfg.ARI.Nodes) == 0 {
 		return ariadapter.Telephony{Conn: links[0].conn, Recorder: links[0].recorder, Log: log}, nil, nil
 	}
@@ -96,7 +97,10 @@ func telephonyOf(cfg config.Config, links []*link, log *slog.Logger) (switchboar
 		// A conversation is recorded by the node its operator's channel is on (Nodes sends
 		// RecordCall there), with that node's MixMonitor; its bridge only while its AMI is down.
 		nodes[i] = ariadapter.Node{Name: l.node.Name, Conn: l.conn, Telephony: ariadapter.Telephony{Conn: l.conn, Recorder: l.recorder, Log: l.log},
-			Operators: l.node.Operators, Presence: l.node.Operators == ""}
+			Operators: l.node.Operators, Softphones: l.node.Softphones, Presence: l.node.Operators == ""}
+		if prov != nil {
+			nodes[i].IsSoftphone = prov.IsSoftphone
+		}
 	}
 	ns, err := ariadapter.NewNodes(nodes, cfg.ARI.NodeLostAfter, log)
 	return ns, ns, err

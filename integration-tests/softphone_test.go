@@ -434,6 +434,9 @@ func startSoftphoneRig(t *testing.T, ext string, handsets ...string) *softphoneR
 	)
 	op := browsertest.Person(t, browser)
 	r := &workplaceRig{d: d, url: base}
+	// The first page load starts Chromium's renderer: slow on a loaded machine (20 s and more at a
+	// load average of 40), so apart from the log-in's own limit.
+	do(t, op, time.Minute, "the login page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.ID("login")))
 	r.logIn(t, op, "op"+ext)
 	// «Начало работы», read by polling: the event stream may swap #presence between a query for
 	// the node and a read of its text (startWork's one-shot read fails now and then).

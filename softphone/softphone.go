@@ -175,6 +175,16 @@ func (p *Provisioner) Revoke(ctx context.Context, ext string) error {
 	return nil
 }
 
+// IsSoftphone tells whether ext's device is a softphone this provisioner keeps: one it issued
+// credentials to or revoked (at start, every operator in service whose extension is no handset),
+// and not removed since. With several nodes it chooses the node's WebRTC endpoint towards
+// Kamailio for ringing ext (ariadapter.Node.IsSoftphone).
+func (p *Provisioner) IsSoftphone(ext string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pushed[ext]
+}
+
 // markPushed notes that ext has objects in Asterisk's memory; p.mu held.
 func (p *Provisioner) markPushed(ext string) {
 	if p.pushed == nil {

@@ -182,6 +182,12 @@ func TestRevokeAll(t *testing.T) {
 	if got := a.password("9001"); got == c.Password || got == "" {
 		t.Errorf("the earlier run's password survives: %q", got)
 	}
+	// The device kind the nodes ring by (IsSoftphone) is known again after the start's revocation.
+	for ext, want := range map[string]bool{"9001": true, "1001": false, "9002": false} {
+		if got := now.IsSoftphone(ext); got != want {
+			t.Errorf("after RevokeAll IsSoftphone(%s) = %v, want %v", ext, got, want)
+		}
+	}
 }
 
 // Operators out of service lose their softphones: Prune deletes, endpoint first, every object
@@ -214,6 +220,11 @@ func TestPruneRemovesSoftphonesOutOfService(t *testing.T) {
 	for _, typ := range []string{"endpoint", "aor", "auth"} {
 		if !a.has(typ, "9102") {
 			t.Errorf("%s 9102 of an operator in service was deleted", typ)
+		}
+	}
+	for ext, want := range map[string]bool{"9101": false, "9102": true, "9103": false, "1001": false} {
+		if got := p.IsSoftphone(ext); got != want {
+			t.Errorf("after Prune IsSoftphone(%s) = %v, want %v", ext, got, want)
 		}
 	}
 	if want := "-endpoint,-aor,-auth,-endpoint,-aor,-auth"; strings.Join(a.order, ",") != want {

@@ -27,11 +27,14 @@ import (
 
 // Kamailio is one running Kamailio.
 type Kamailio struct {
-	Addr    string // its SIP UDP address, IP:PORT
-	RPCURL  string // its JSON-RPC over HTTP (hotline's kamailio.rpc): http://IP:5071/RPC
-	LogPath string
-	cmd     *exec.Cmd
-	done    chan error
+	Addr   string // its SIP UDP address, IP:PORT
+	RPCURL string // its JSON-RPC over HTTP (hotline's kamailio.rpc): http://IP:5071/RPC
+	// WebSocket is where browsers' softphones reach its SIP over WebSocket: ws://IP:WSPort/ws,
+	// the IP of Addr.
+	WebSocket string
+	LogPath   string
+	cmd       *exec.Cmd
+	done      chan error
 }
 
 // Binary is where the kamailio program is looked for: $KAMAILIO, /usr/sbin/kamailio, then PATH.
@@ -61,6 +64,15 @@ func RPCURL(addr string) string {
 		return ""
 	}
 	return fmt.Sprintf("http://%s/RPC", netip.AddrPortFrom(ap.Addr(), RPCPort))
+}
+
+// WSPort is the TCP port of Kamailio's SIP WebSocket listener, on the IP of its UDP address.
+const WSPort = 5066
+
+// WebSocketURL is the softphones' address of a Kamailio whose SIP UDP address is addr.
+func WebSocketURL(addr string) string {
+	host, _, _ := net.SplitHostPort(addr)
+	return fmt.Sprintf("ws://%s/ws", net.JoinHostPort(host, fmt.Sprint(WSPort)))
 }
 
 // Config writes kamailio.cfg for addr (IP:PORT on loopback) and nodes (their SIP IP:PORT) into dir,
@@ -99,7 +111,8 @@ func Config(dir, addr string, nodes []string) (string, error) {
 		return "", fmt.Errorf("kamailiotest: %w", err)
 	}
 	rpc := netip.AddrPortFrom(ap.Addr(), RPCPort)
-	cfg := strings.NewReplacer("KAMAILIO_LISTEN", "udp:"+addr, "KAMAILIO_LIST", listPath, "KAMAILIO_RUNDIR", dir,
+	ws := net.JoinHostPort(ap.Addr().String(), fmt.Sprint(WSPort))
+	cfg := strings.NewReplacer("KAMAILIO_WS_LISTEN", "tcp:"+ws, "KAMAILIO_LISTEN", "udp:"+addr, "KAMAILIO_LIST", listPath, "KAMAILIO_RUNDIR", dir,
 		"KAMAILIO_DB", db, "KAMAILIO_RPC_LISTEN", "tcp:"+rpc.String(), "KAMAILIO_RPC_PORT", fmt.Sprint(RPCPort)).Replace(string(tmpl))
 	cfgPath := filepath.Join(dir, "kamailio.cfg")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
@@ -155,7 +168,7 @@ func Run(ctx context.Context, dir, addr string, nodes []string) (*Kamailio, erro
 		logf.Close()
 		return nil, fmt.Errorf("kamailiotest: start %s: %w", bin, err)
 	}
-	k := &Kamailio{Addr: addr, RPCURL: RPCURL(addr), LogPath: logPath, cmd: cmd, done: make(chan error, 1)}
+	k := &Kamailio{Addr: addr, RPCURL: RPCURL(addr), WebSocket: WebSocketURL(addr), LogPath: logPath, cmd: cmd, done: make(chan error, 1)}
 	go func() { k.done <- cmd.Wait(); logf.Close() }()
 	if err := k.waitReady(ctx); err != nil {
 		k.Stop()

@@ -24,7 +24,7 @@ func AsNodes(tb testing.TB, first Config) (second Config, kamailio string) {
 	if instance == "" {
 		instance = strconv.Itoa(n + 1)
 	}
-	kamailio = fmt.Sprintf("127.0.0.%d:5060", 100+n)
+	kamailio = KamailioAddr(n)
 	asNode := []string{"HOTLINE_SANDBOX_KAMAILIO=" + kamailio}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -57,4 +57,10 @@ func AsNodes(tb testing.TB, first Config) (second Config, kamailio string) {
 		tb.Fatal(err)
 	}
 	return second, kamailio
+}
+
+// KamailioAddr is the SIP address of the Kamailio in front of the nodes whose first is instance
+// n (AsNodes): 127.0.0.(100+n):5060.
+func KamailioAddr(n int) string {
+	return fmt.Sprintf("127.0.0.%d:5060", 100+n)
 }

@@ -46,6 +46,13 @@ type Node struct {
 	// PJSIP/{extension}@kamailio: the handsets register with Kamailio, not with the node. ""
 	// keeps PJSIP/<extension> (handsets registered with the node itself).
 	Operators string
+	// Softphones is how this node dials an operator whose device is a browser softphone
+	// registered with Kamailio (IsSoftphone), e.g. PJSIP/{extension}@kamailio-webrtc: the node's
+	// endpoint towards Kamailio offering WebRTC media. "": Operators for every operator.
+	Softphones string
+	// IsSoftphone tells whether an extension's device is a browser softphone (the softphone
+	// provisioner's); nil: none is.
+	IsSoftphone func(extension string) bool
 	// Presence: the node's handset reachability (its PJSIP endpoints) is passed on. Off when the
 	// handsets register with Kamailio: the node's endpoints then say nothing about them.
 	Presence bool
@@ -79,6 +86,9 @@ func NewNodes(nodes []Node, lostAfter time.Duration, log *slog.Logger) (*Nodes, 
 		}
 		if n.Operators != "" && !strings.Contains(n.Operators, "{extension}") {
 			return nil, fmt.Errorf("ariadapter: node %s: operators %q has no {extension}", n.Name, n.Operators)
+		}
+		if n.Softphones != "" && !strings.Contains(n.Softphones, "{extension}") {
+			return nil, fmt.Errorf("ariadapter: node %s: softphones %q has no {extension}", n.Name, n.Softphones)
 		}
 		seen[n.Name] = true
 	}
@@ -132,7 +142,7 @@ func (ns *Nodes) Do(ctx context.Context, op switchboard.Op) error {
 			return fmt.Errorf("%s: %w", op, errNoNode)
 		}
 		if n := ns.nodes[i]; n.Operators != "" {
-			o.Endpoint = operatorEndpoint(o.Endpoint, n.Operators)
+			o.Endpoint = operatorEndpoint(o.Endpoint, n.dialTemplate)
 		}
 		ns.own(o.Channel, i) // before the request: its StasisStart may come before the answer
 		return ns.forgetIfFailed(o.Channel, ns.nodes[i].Telephony.Do(ctx, o))
@@ -193,14 +203,25 @@ func channelOf(op switchboard.Op) string {
 	return ""
 }
 
-// operatorEndpoint dials an operator's handset PJSIP/<extension> through the node's template; any
-// other endpoint (a number through a trunk: PJSIP/<number>@trunk) is left as it is.
-func operatorEndpoint(endpoint, template string) string {
+// operatorEndpoint dials an operator's device PJSIP/<extension> through the node's template for
+// that extension; any other endpoint (a number through a trunk: PJSIP/<number>@trunk) is left as
+// it is.
+func operatorEndpoint(endpoint string, template func(ext string) string) string {
 	ext, ok := strings.CutPrefix(endpoint, "PJSIP/")
 	if !ok || ext == "" || strings.ContainsAny(ext, "@/") {
 		return endpoint
 	}
-	return strings.ReplaceAll(template, "{extension}", ext)
+	return strings.ReplaceAll(template(ext), "{extension}", ext)
+}
+
+// dialTemplate is how the node dials ext: a browser softphone through its WebRTC endpoint
+// (Softphones), anything else through Operators. The choice is the node's, not Kamailio's: the
+// node's offer (plain RTP or DTLS-SRTP with ICE) is made before Kamailio sees the INVITE.
+func (n Node) dialTemplate(ext string) string {
+	if n.Softphones != "" && n.IsSoftphone != nil && n.IsSoftphone(ext) {
+		return n.Softphones
+	}
+	return n.Operators
 }
 
 func (ns *Nodes) own(id string, i int) {

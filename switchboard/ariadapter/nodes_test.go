@@ -182,16 +182,31 @@ func TestNodesRequests(t *testing.T) {
 }
 
 func TestOperatorEndpoint(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"PJSIP/1001", "PJSIP/1001@kamailio"},
-		{"PJSIP/+79001234567@trunk", "PJSIP/+79001234567@trunk"},
-		{"Local/1001@ctx", "Local/1001@ctx"},
-		{"PJSIP/", "PJSIP/"},
+	// 9101 is a browser softphone (registered with Kamailio over WebSocket), 1001 a handset.
+	softphone := func(ext string) bool { return ext == "9101" }
+	withWebRTC := Node{Operators: "PJSIP/{extension}@kamailio", Softphones: "PJSIP/{extension}@kamailio-webrtc", IsSoftphone: softphone}
+	tests := []struct {
+		name string
+		node Node
+		in   string
+		want string
+	}{
+		{"a handset", Node{Operators: "PJSIP/{extension}@kamailio"}, "PJSIP/1001", "PJSIP/1001@kamailio"},
+		{"a trunk's number", Node{Operators: "PJSIP/{extension}@kamailio"}, "PJSIP/+79001234567@trunk", "PJSIP/+79001234567@trunk"},
+		{"another technology", Node{Operators: "PJSIP/{extension}@kamailio"}, "Local/1001@ctx", "Local/1001@ctx"},
+		{"no extension", Node{Operators: "PJSIP/{extension}@kamailio"}, "PJSIP/", "PJSIP/"},
+		{"a softphone, WebRTC endpoint set", withWebRTC, "PJSIP/9101", "PJSIP/9101@kamailio-webrtc"},
+		{"a handset beside softphones", withWebRTC, "PJSIP/1001", "PJSIP/1001@kamailio"},
+		{"a softphone, no WebRTC endpoint", Node{Operators: "PJSIP/{extension}@kamailio", IsSoftphone: softphone}, "PJSIP/9101", "PJSIP/9101@kamailio"},
+		{"WebRTC endpoint, nobody's device known", Node{Operators: "PJSIP/{extension}@kamailio", Softphones: "PJSIP/{extension}@kamailio-webrtc"}, "PJSIP/9101", "PJSIP/9101@kamailio"},
+		{"a softphone's number through a trunk", withWebRTC, "PJSIP/9101@trunk", "PJSIP/9101@trunk"},
 	}
 	for _, tt := range tests {
-		if got := operatorEndpoint(tt.in, "PJSIP/{extension}@kamailio"); got != tt.want {
-			t.Errorf("operatorEndpoint(%q) = %q, want %q", tt.in, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			if got := operatorEndpoint(tt.in, tt.node.dialTemplate); got != tt.want {
+				t.Errorf("operatorEndpoint(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
 	}
 }
 
@@ -202,6 +217,7 @@ func TestNewNodesRefuses(t *testing.T) {
 		{{Name: "", Conn: n, Telephony: n}},
 		{{Name: "a", Conn: n, Telephony: n}, {Name: "a", Conn: n, Telephony: n}},
 		{{Name: "a", Conn: n, Telephony: n, Operators: "PJSIP/1001@kamailio"}},
+		{{Name: "a", Conn: n, Telephony: n, Operators: "PJSIP/{extension}@kamailio", Softphones: "PJSIP/9101@kamailio-webrtc"}},
 	} {
 		if _, err := NewNodes(nodes, 0, nil); err == nil {
 			t.Errorf("NewNodes(%v) accepted", nodes)
