@@ -117,8 +117,9 @@ func syntheticJournal(t *testing.T, to time.Time) *journal.Store {
 	return st
 }
 
-// TestReportSummedAsComputed: Source.Report, whose call figures the journal sums
-// (journal.LegSums), makes the report Compute makes from the legs themselves (Load's slices,
+// TestReportSummedAsComputed: Source.Report, which counts the legs as they stream by
+// (journal.EachReportLeg, wrapStream), and the report whose call figures the journal sums
+// (journal.LegSums, Source.summed) make the report Compute makes from the legs themselves (Load's slices,
 // each leg counted in Go), to the byte of its JSON: on a synthetic journal and on a hand-made
 // day of edge cases, for days, weeks and months, in zones with and without summer time, with a
 // half-hour and a quarter-hour offset, where the working day crosses local midnight; with
@@ -217,6 +218,11 @@ func TestReportSummedAsComputed(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
+					streamed, err := src.streamed(ctx, &d, o, now, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					sameReport(t, streamed, want)
 					spans := 0
 					for _, op := range want.Operators {
 						if op.StaffedFrom == StaffedFromObservedSpan {
