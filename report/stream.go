@@ -89,7 +89,7 @@ func (w *wrapStream) flush(t time.Time) {
 // (journal.EachReportLeg) and counted in Go as Compute counts them, each leg's wrap-up decided
 // as the legs stream by (wrapStream): one pass over the range's legs, nothing sorted, nothing
 // held but the legs still open. rest, when not nil, is called once the calls are counted (or
-// their reading failed): it completes d (Report reads the rest of the range meanwhile). A
+// found to need summing instead): it completes d (Report reads the rest of the range meanwhile). A
 // journal with a leg answered before it arrived is summed by the database instead (summed),
 // whose window needs no order of arrival.
 func (s *Source) streamed(ctx context.Context, d *Data, o Options, now time.Time, rest func() error) (*Report, error) {
@@ -101,9 +101,10 @@ func (s *Source) streamed(ctx context.Context, d *Data, o Options, now time.Time
 		if err == nil {
 			w.flush(time.Time{})
 		}
-		if rest != nil {
+		if rest != nil && (err == nil || errors.Is(err, errAnsweredBeforeArrival)) {
 			// The rest's error first when the calls must be summed instead: that needs it all.
-			if rerr := rest(); rerr != nil && (err == nil || errors.Is(err, errAnsweredBeforeArrival)) {
+			// (On another error the rest is not waited for: the caller cancels it.)
+			if rerr := rest(); rerr != nil {
 				err = rerr
 			}
 		}

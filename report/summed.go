@@ -51,7 +51,7 @@ func (s *Source) Report(ctx context.Context, o Options, now time.Time) (*Report,
 		return err
 	}
 	r, err := s.streamed(ctx, &d, o, now, wait)
-	if !waited { // compute refused o before counting (its errors are the same either way)
+	if !waited { // compute refused o before counting, or reading the calls failed
 		cancel()
 		<-loaded
 	}
