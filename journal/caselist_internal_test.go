@@ -67,6 +67,12 @@ func TestCaseListQueriesUseIndexes(t *testing.T) {
 		{"active", func(f *CaseFilter) { f.Active = true }},
 		{"all", func(*CaseFilter) {}},
 		{"one status", func(f *CaseFilter) { f.Statuses = []hotline.CaseStatus{hotline.StatusUnderReview} }},
+		{"open statuses", func(f *CaseFilter) {
+			f.Statuses = []hotline.CaseStatus{hotline.StatusInProgress, hotline.StatusDelayedAnswer}
+		}},
+		{"statuses with approved", func(f *CaseFilter) {
+			f.Statuses = []hotline.CaseStatus{hotline.StatusInProgress, hotline.StatusApproved}
+		}},
 	}
 	others := []struct {
 		name string
@@ -109,6 +115,17 @@ func TestCaseListQueriesUseIndexes(t *testing.T) {
 					if line == "SCAN cases" || strings.Contains(line, "TEMP B-TREE") {
 						t.Errorf("%s (%s): %s", name, q.kind, joined)
 						break
+					}
+				}
+				// Statuses before approval only walk the cases not yet approved (an operator's
+				// few open cases, not all their approved ones).
+				if st.name == "open statuses" && q.kind == "page" && f.Caller == "" {
+					want := "cases_active"
+					if f.OperatorID != 0 {
+						want = "cases_owner_active"
+					}
+					if !strings.Contains(joined+" ", "INDEX "+want+" ") {
+						t.Errorf("%s (%s): %s, want %s", name, q.kind, joined, want)
 					}
 				}
 				if testing.Verbose() && q.kind == "page" {

@@ -379,7 +379,7 @@ func inRange(t, from, to time.Time) bool { return !t.Before(from) && t.Before(to
 
 // Compute makes the report of d with o. now is the wall clock, used only to default AsOf.
 func Compute(d Data, o Options, now time.Time) (*Report, error) {
-	return compute(d, o, now, func(o Options, t *tally) error {
+	return compute(&d, o, now, func(o Options, t *tally) error {
 		wraps := wrapUps(d.Calls, o.WrapUp)
 		for i, c := range d.Calls {
 			t.add(c, wraps[i])
@@ -389,9 +389,10 @@ func Compute(d Data, o Options, now time.Time) (*Report, error) {
 }
 
 // compute makes the report of d with o, its calls counted by calls into a tally (d.Calls is not
-// read): Compute gives them leg by leg from memory, each with its wrap-up; Source.Report gives
-// the sums the journal makes of them (journal.LegSums).
-func compute(d Data, o Options, now time.Time, calls func(o Options, t *tally) error) (*Report, error) {
+// read): Compute gives them leg by leg from memory, each with its wrap-up; Source.Report as the
+// journal streams them (or the sums the journal makes of them, journal.LegSums). What d holds
+// besides the operators and topics is read only after calls returns: calls may fill it in.
+func compute(d *Data, o Options, now time.Time, calls func(o Options, t *tally) error) (*Report, error) {
 	o, err := o.withDefaults(now)
 	if err != nil {
 		return nil, err

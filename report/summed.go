@@ -15,27 +15,52 @@ func answerOrder(a, b Call) int {
 	return cmp.Or(a.AnsweredAt.Compare(b.AnsweredAt), a.ArrivedAt.Compare(b.ArrivedAt), cmp.Compare(a.ID, b.ID))
 }
 
-// Report reads o's range from the journal and makes its report. The call figures are summed by
-// the database (journal.LegSums: by local day and hour, by topic, by operator, each leg's wrap-up
-// cut at its operator's next answer by a window over the legs), so no leg comes to Go: a report
-// over three years of a fund's calls reads a few thousand rows of sums. It is the report Compute
-// makes from Load's slices (TestReportSummedAsComputed). now is the wall clock, used only to
-// default AsOf.
+// Report reads o's range from the journal and makes its report. The calls are read one at a
+// time in order of arrival and counted as they stream by (streamed; journal.EachReportLeg), no
+// leg held but the few still open; meanwhile the rest of the range (presence, callbacks, case
+// counts, due dates) is read on another of the journal's connections, so the two halves use the
+// machine's two cores. It is the report Compute makes from Load's slices
+// (TestReportSummedAsComputed). now is the wall clock, used only to default AsOf.
 func (s *Source) Report(ctx context.Context, o Options, now time.Time) (*Report, error) {
 	od, err := o.withDefaults(now)
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.load(ctx, od.From, od.To, od.AsOf, false)
-	if err != nil {
+	// The names compute labels rows with, before the calls are counted.
+	var d Data
+	if d.Operators, err = s.Operators(ctx); err != nil {
 		return nil, err
 	}
-	return s.summed(ctx, d, o, now)
+	if d.Topics, err = s.st.Topics(ctx, "", ""); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var rest Data
+	loaded := make(chan error, 1)
+	go func() {
+		var err error
+		rest, err = s.load(ctx, od.From, od.To, od.AsOf, false)
+		loaded <- err
+	}()
+	waited := false
+	wait := func() error {
+		waited = true
+		err := <-loaded
+		d = rest
+		return err
+	}
+	r, err := s.streamed(ctx, &d, o, now, wait)
+	if !waited { // compute refused o before counting, or reading the calls failed
+		cancel()
+		<-loaded
+	}
+	return r, err
 }
 
 // summed makes the report of d with o, its calls summed by the journal (d.Calls is not read).
 func (s *Source) summed(ctx context.Context, d Data, o Options, now time.Time) (*Report, error) {
-	return compute(d, o, now, func(o Options, t *tally) error {
+	return compute(&d, o, now, func(o Options, t *tally) error {
 		loc := o.Location
 		q := journal.LegSumsQuery{From: o.From, To: o.To, WrapUntil: o.To.Add(afterRange), WrapUp: o.WrapUp,
 			SLTargets: o.SLTargets, ShortAbandon: o.ShortAbandon,

@@ -117,8 +117,9 @@ func syntheticJournal(t *testing.T, to time.Time) *journal.Store {
 	return st
 }
 
-// TestReportSummedAsComputed: Source.Report, whose call figures the journal sums
-// (journal.LegSums), makes the report Compute makes from the legs themselves (Load's slices,
+// TestReportSummedAsComputed: Source.Report, which counts the legs as they stream by
+// (journal.EachReportLeg, wrapStream), and the report whose call figures the journal sums
+// (journal.LegSums, Source.summed) make the report Compute makes from the legs themselves (Load's slices,
 // each leg counted in Go), to the byte of its JSON: on a synthetic journal and on a hand-made
 // day of edge cases, for days, weeks and months, in zones with and without summer time, with a
 // half-hour and a quarter-hour offset, where the working day crosses local midnight; with
@@ -217,6 +218,11 @@ func TestReportSummedAsComputed(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
+					streamed, err := src.streamed(ctx, &d, o, now, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					sameReport(t, streamed, want)
 					spans := 0
 					for _, op := range want.Operators {
 						if op.StaffedFrom == StaffedFromObservedSpan {
@@ -242,4 +248,58 @@ func sameReport(t *testing.T, got, want *Report) {
 		lo := max(i-300, 0)
 		t.Errorf("the summed report differs from the computed one at byte %d:\n got …%.600s\nwant …%.600s", i, gj[lo:], wj[lo:])
 	}
+}
+
+// TestReportClockSteppedBack: a leg answered before it arrived (the clock stepped back between the
+// two writes) stops the stream's one pass (wrapStream); Source.Report then gives the report the
+// journal's sums make, which is still Compute's, on both engines.
+func TestReportClockSteppedBack(t *testing.T) {
+	ctx := context.Background()
+	st := handMadeJournal(t)
+	ops, err := st.Operators(ctx, journal.OperatorFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var annaID int64
+	for _, op := range ops {
+		if op.Login == fmt.Sprintf("op%d", anna) {
+			annaID = op.ID
+		}
+	}
+	if annaID == 0 {
+		t.Fatalf("no operator op%d among %v", anna, ops)
+	}
+	// Between anna's calls c1 (answered 09:00:25, ended 09:05:25) and c6: answered 09:06:00,
+	// so it cuts c1's wrap-up, though written as arriving at 09:06:30.
+	arrived := at(23, 9, 6, 30)
+	if _, err := st.StartCall(ctx, journal.CallStart{CallID: "stepped", CallerNumber: "+79001112233", Line: "100", ArrivedAt: arrived}); err != nil {
+		t.Fatal(err)
+	}
+	l := hotline.Leg{CallID: "stepped", OperatorID: annaID, ArrivedAt: arrived, QueuedAt: arrived,
+		AnsweredAt: at(23, 9, 6, 0), EndedAt: at(23, 9, 8, 0), End: hotline.LegCompleted}
+	if err := st.SaveCallLeg(ctx, l, hotline.OutcomeOf([]hotline.Leg{l}, false)); err != nil {
+		t.Fatal(err)
+	}
+	from, to := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	w := &wrapStream{wrap: 2 * time.Minute, out: func(Call, time.Duration) {}}
+	err = st.EachReportLeg(ctx, from, to, func(l journal.ReportLeg) error { return w.push(Call{Leg: l.Leg}) })
+	if err != errAnsweredBeforeArrival {
+		t.Fatalf("streaming the day: %v, want errAnsweredBeforeArrival", err)
+	}
+	src := FromStore(st)
+	now := to.Add(time.Hour)
+	o := Options{From: from, To: to, Location: time.UTC, Period: Day, WrapUp: 2 * time.Minute}
+	d, err := src.Load(ctx, from, to, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Compute(d, o, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := src.Report(ctx, o, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameReport(t, got, want)
 }

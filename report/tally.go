@@ -18,6 +18,11 @@ type tally struct {
 	staffed   map[staffKey]*span
 	names     map[int64]string
 	titles    map[string]string
+
+	// The last period found, [lastFrom, lastTo): legs come in order of arrival, so most are in
+	// the period of the one before (its key is then not formatted again).
+	lastFrom, lastTo time.Time
+	lastRow          *CallStats
 }
 
 func (t *tally) topic(topic string) *CallStats {
@@ -43,7 +48,15 @@ func (t *tally) operator(id int64) *OperatorStats {
 
 // periodOf is the row of the period holding the local time local.
 func (t *tally) periodOf(local time.Time) *CallStats {
-	return t.periodRow[t.o.Period.Key(t.o.Period.Start(local, t.o.Location))]
+	if t.lastRow != nil && !local.Before(t.lastFrom) && local.Before(t.lastTo) {
+		return t.lastRow
+	}
+	start := t.o.Period.Start(local, t.o.Location)
+	row := t.periodRow[t.o.Period.Key(start)]
+	if row != nil {
+		t.lastFrom, t.lastTo, t.lastRow = start, t.o.Period.Next(start), row
+	}
+	return row
 }
 
 // add counts one leg, with the wrap-up it was given.
@@ -53,7 +66,7 @@ func (t *tally) add(c Call, wrap time.Duration) {
 		return
 	}
 	local := c.ArrivedAt.In(o.Location)
-	rows := []*CallStats{&t.r.Total, t.periodOf(local), &t.r.Hours[local.Hour()], t.topic(c.Topic)}
+	rows := [...]*CallStats{&t.r.Total, t.periodOf(local), &t.r.Hours[local.Hour()], t.topic(c.Topic)}
 	for _, row := range rows {
 		if row != nil {
 			row.add(c, wrap, o)
