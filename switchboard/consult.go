@@ -46,7 +46,7 @@ func (s *Switchboard) onConsult(m StasisStart, e Consult) {
 		Timeout:    30 * time.Second,
 		Entry:      Consulted{A2: k.a2},
 		Originator: k.a2,
-		Variables:  handsetVariables(),
+		Variables:  s.handsetVars,
 	})
 }
 

@@ -69,7 +69,7 @@ func (s *Switchboard) startOffer(c *call, op *operator, toOwner bool) {
 		Timeout:    s.cfg.RingTimeout + 5*time.Second, // our timer decides; this only bounds a lost one
 		Entry:      Offer{Call: c.id},
 		Originator: c.id,
-		Variables:  handsetVariables(),
+		Variables:  s.handsetVars,
 	})
 }
 

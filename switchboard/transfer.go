@@ -302,7 +302,7 @@ func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refe
 		Timeout:    s.cfg.RingTimeout + 5*time.Second,
 		Entry:      TransferTarget{Call: c.id},
 		Originator: c.id,
-		Variables:  handsetVariables(),
+		Variables:  s.handsetVars,
 	})
 	return nil
 }
