@@ -486,13 +486,12 @@ func basicAuth(user, pass string) string {
 }
 
 // recentEvents remembers the last few messages read, to drop the copies Asterisk sends of one
-// event: it sends a channel's event once per subscription of the application it reaches, and an
-// application is subscribed to its channels, to their bridges and to the endpoints their
-// channels are on ("endpoint:PJSIP" for handset reachability), so a handset's hang-up request
-// and its destruction come twice and a caller's hang-up request three times (docs/benchmark.md:
-// 5 of a call's 14 events were copies). A copy is byte for byte the event, its timestamp (to the
-// millisecond) included; two distinct events never are. Copies are adjacent, or nearly: they
-// are published one after the other on the thread that raised the event.
+// event: it sends an event once per subscription of the application it reaches, so with the
+// application subscribed to a channel and to its endpoint (e.g. "endpoint:PJSIP"), the channel's
+// hang-up request and destruction, and a playback's end, come twice (docs/benchmark.md: 4 of
+// hotline's 14 events a call). A copy is byte for byte the event, its timestamp (to the
+// millisecond) included; two distinct events never are. Copies are adjacent, or nearly: they are
+// published one after the other on the thread that raised the event.
 type recentEvents struct {
 	data [8][]byte
 	typ  [8]string
