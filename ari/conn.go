@@ -1,6 +1,7 @@
 package ari
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -91,6 +92,7 @@ type Conn struct {
 	connected   atomic.Bool
 	deliverWait atomic.Bool // the reader is waiting on a full buffer (pings would time out: skip them)
 	eventBytes  atomic.Uint64
+	copies      atomic.Uint64 // events dropped as copies of one just read (recentEvents)
 
 	// Per event type and per REST operation: what a call costs Asterisk to say and hotline to ask.
 	countMu  sync.Mutex
@@ -187,7 +189,8 @@ type Stats struct {
 	Reconnects      uint64
 	Connected       bool
 	EventBytes      uint64            // websocket payload bytes read (the JSON hotline decodes)
-	EventsByType    map[string]uint64 // events read, by ARI type
+	EventsByType    map[string]uint64 // events read, by ARI type (copies included)
+	Copies          uint64            // events read and dropped as a copy of one just read
 	Requests        map[string]uint64 // REST requests sent, by operation (answer, originate...)
 }
 
@@ -197,7 +200,7 @@ func (c *Conn) Stats() Stats {
 		Depth: len(c.events), Capacity: cap(c.events),
 		Delivered: c.delivered.Load(), Unknown: c.unknown.Load(), BufferFull: c.bufferFull.Load(),
 		SlowConsumer: c.slow.Load(), Reconnects: c.reconnects.Load(), Connected: c.connected.Load(),
-		EventBytes: c.eventBytes.Load(), EventsByType: c.copyCounts(c.byType), Requests: c.copyCounts(c.requests),
+		EventBytes: c.eventBytes.Load(), Copies: c.copies.Load(), EventsByType: c.copyCounts(c.byType), Requests: c.copyCounts(c.requests),
 	}
 }
 
@@ -334,6 +337,7 @@ func (c *Conn) read(ctx context.Context, ws *websocket.Conn, first Event) error 
 	if !c.deliver(ctx, first, onSlow) {
 		return ctx.Err()
 	}
+	var recent recentEvents
 	for {
 		_, data, err := ws.Read(context.WithoutCancel(rctx))
 		if ctx.Err() != nil {
@@ -348,9 +352,15 @@ func (c *Conn) read(ctx context.Context, ws *websocket.Conn, first Event) error 
 			}
 			return fmt.Errorf("ari: read websocket: %w", err)
 		}
-		ev := Decode(data)
 		c.eventBytes.Add(uint64(len(data)))
+		if typ, ok := recent.copyOf(data); ok {
+			c.count(&c.byType, typ)
+			c.copies.Add(1)
+			continue
+		}
+		ev := Decode(data)
 		c.count(&c.byType, ev.GetType())
+		recent.add(data, ev.GetType())
 		if u, ok := ev.(*Unknown); ok {
 			c.unknown.Add(1)
 			c.logUnknown(u)
@@ -473,4 +483,33 @@ func truncate(b []byte, n int) []byte {
 
 func basicAuth(user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+}
+
+// recentEvents remembers the last few messages read, to drop the copies Asterisk sends of one
+// event: it sends an event once per subscription of the application it reaches, so with the
+// application subscribed to a channel and to its endpoint (e.g. "endpoint:PJSIP"), the channel's
+// hang-up request and destruction, and a playback's end, come twice (docs/benchmark.md: 4 of
+// hotline's 14 events a call). A copy is byte for byte the event, its timestamp (to the
+// millisecond) included; two distinct events never are. Copies are adjacent, or nearly: they are
+// published one after the other on the thread that raised the event.
+type recentEvents struct {
+	data [8][]byte
+	typ  [8]string
+	next int
+}
+
+// copyOf reports whether data is one of the recent messages, and its type.
+func (r *recentEvents) copyOf(data []byte) (string, bool) {
+	for i := range r.data {
+		if len(r.data[i]) == len(data) && bytes.Equal(r.data[i], data) {
+			return r.typ[i], true
+		}
+	}
+	return "", false
+}
+
+// add remembers data (a message the reader no longer writes to) and its type.
+func (r *recentEvents) add(data []byte, typ string) {
+	r.data[r.next], r.typ[r.next] = data, typ
+	r.next = (r.next + 1) % len(r.data)
 }

@@ -280,6 +280,8 @@ func TestRESTErrorFromServer(t *testing.T) {
 	}
 }
 
+const spaces = "         "
+
 // BenchmarkStream measures the whole receive path: websocket frame read, decode, buffer, consumer.
 func BenchmarkStream(b *testing.B) {
 	msg := samples(b)["ChannelStateChange"]
@@ -290,8 +292,10 @@ func BenchmarkStream(b *testing.B) {
 			return
 		}
 		defer ws.CloseNow()
-		for range b.N {
-			if ws.Write(r.Context(), websocket.MessageText, msg) != nil {
+		for i := range b.N {
+			// Distinct messages, as Asterisk's are (by their timestamps): a message equal to one
+			// of the last few is dropped as a copy. Trailing blanks are still the same JSON.
+			if ws.Write(r.Context(), websocket.MessageText, append(msg[:len(msg):len(msg)], spaces[:i%9]...)) != nil {
 				return
 			}
 		}
@@ -319,7 +323,7 @@ func BenchmarkStream(b *testing.B) {
 }
 
 func TestMetrics(t *testing.T) {
-	f := newFake(t, func(int) ([]string, bool) { return []string{userEvent(1), `{"type":"Later"}`}, true })
+	f := newFake(t, func(int) ([]string, bool) { return []string{userEvent(1), userEvent(1), `{"type":"Later"}`}, true })
 	cfg := fakeConfig(t, f)
 	cfg.EventBuffer = 7
 	c := runConn(t, cfg)
@@ -352,14 +356,14 @@ func TestMetrics(t *testing.T) {
 			got[name] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
 		}
 	}
-	bytes := float64(len(userEvent(1)) + len(`{"type":"Later"}`))
+	bytes := float64(2*len(userEvent(1)) + len(`{"type":"Later"}`))
 	want := map[string]float64{
 		"hotline_ari_event_buffer_depth": 0, "hotline_ari_event_buffer_capacity": 7,
 		"hotline_ari_events_total": 3, "hotline_ari_events_unknown_total": 1,
 		"hotline_ari_event_buffer_full_total": 0, "hotline_ari_slow_consumer_total": 0,
 		"hotline_ari_reconnects_total": 0, "hotline_ari_connected": 1,
-		"hotline_ari_event_bytes_total":                      bytes,
-		"hotline_ari_events_by_type_total{ChannelUserevent}": 1, "hotline_ari_events_by_type_total{Later}": 1,
+		"hotline_ari_event_bytes_total": bytes, "hotline_ari_event_copies_total": 1,
+		"hotline_ari_events_by_type_total{ChannelUserevent}": 2, "hotline_ari_events_by_type_total{Later}": 1,
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("metrics %v, want %v", got, want)
@@ -482,5 +486,43 @@ func TestRESTKindDropsIDs(t *testing.T) {
 		if got := ari.RESTKind(tt.method, tt.path); got != tt.want {
 			t.Errorf("RESTKind(%s %s) = %q, want %q", tt.method, tt.path, got, tt.want)
 		}
+	}
+}
+
+// Asterisk sends an event once per subscription of the application it reaches (the channel, its
+// bridge, its endpoint): the consumer gets it once; events that differ in anything, the
+// timestamp included, all come through.
+func TestCopiesDropped(t *testing.T) {
+	at := func(ms int, name string) string {
+		return fmt.Sprintf(`{"type":"ChannelHangupRequest","application":"app","timestamp":"2026-11-23T12:00:00.%03d+0000","channel":{"id":"%s"},"asterisk_id":"x"}`, ms, name)
+	}
+	msgs := []string{
+		at(1, "op"), at(1, "op"), // the channel's and the endpoint's copy
+		at(2, "caller"), at(2, "caller"), at(3, "op"), at(2, "caller"), // a third copy, another event between
+		at(4, "caller"), // the same channel later: a new event
+	}
+	for i := range 9 { // nine distinct events push the first out of the window: it comes again
+		msgs = append(msgs, at(10+i, "x"))
+	}
+	msgs = append(msgs, at(1, "op"))
+	f := newFake(t, func(int) ([]string, bool) { return msgs, true })
+	c := runConn(t, fakeConfig(t, f))
+	recv(t, c) // Connected
+	want := []string{"op 001", "caller 002", "op 003", "caller 004"}
+	for i := range 9 {
+		want = append(want, fmt.Sprintf("x %03d", 10+i))
+	}
+	want = append(want, "op 001")
+	for i, w := range want {
+		ev, ok := recv(t, c).(*ariv6.ChannelHangupRequest)
+		if !ok {
+			t.Fatalf("event %d: %T, want ChannelHangupRequest", i, ev)
+		}
+		if got := fmt.Sprintf("%s %03d", ev.Channel.ID, time.Time(ev.Timestamp).Nanosecond()/1e6); got != w {
+			t.Fatalf("event %d: %s, want %s", i, got, w)
+		}
+	}
+	if st := c.Stats(); st.Copies != 3 || st.EventsByType["ChannelHangupRequest"] != uint64(len(msgs)) {
+		t.Errorf("copies %d, events read %v; want 3 copies of %d read", st.Copies, st.EventsByType, len(msgs))
 	}
 }

@@ -15,6 +15,7 @@ import "github.com/prometheus/client_golang/prometheus"
 //	hotline_ari_connected                1 while the websocket is up
 //	hotline_ari_event_bytes_total        websocket bytes read (the JSON decoded)
 //	hotline_ari_events_by_type_total     events read, labelled type=<ARI event type>
+//	hotline_ari_event_copies_total       of the events read, copies of one just read, dropped
 //	hotline_ari_requests_total           REST requests sent, labelled kind="POST channels/answer"...
 func (c *Conn) Metrics() prometheus.Collector {
 	label := prometheus.Labels{"app": c.cfg.Application}
@@ -29,6 +30,7 @@ func (c *Conn) Metrics() prometheus.Collector {
 		d("hotline_ari_reconnects_total", "ARI websocket reconnections."),
 		d("hotline_ari_connected", "1 while the ARI websocket is connected."),
 		d("hotline_ari_event_bytes_total", "ARI websocket bytes read."),
+		d("hotline_ari_event_copies_total", "ARI events read and dropped as a copy of one just read (one per subscription it reached)."),
 	},
 		byType:   prometheus.NewDesc("hotline_ari_events_by_type_total", "ARI events read, by type.", []string{"type"}, label),
 		requests: prometheus.NewDesc("hotline_ari_requests_total", "ARI REST requests sent, by method and resource.", []string{"kind"}, label),
@@ -37,7 +39,7 @@ func (c *Conn) Metrics() prometheus.Collector {
 
 type metrics struct {
 	c                *Conn
-	descs            [9]*prometheus.Desc
+	descs            [10]*prometheus.Desc
 	byType, requests *prometheus.Desc
 }
 
@@ -64,7 +66,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	}{
 		{g, float64(s.Depth)}, {g, float64(s.Capacity)}, {c, float64(s.Delivered)}, {c, float64(s.Unknown)},
 		{c, float64(s.BufferFull)}, {c, float64(s.SlowConsumer)}, {c, float64(s.Reconnects)}, {g, up},
-		{c, float64(s.EventBytes)},
+		{c, float64(s.EventBytes)}, {c, float64(s.Copies)},
 	} {
 		ch <- prometheus.MustNewConstMetric(m.descs[i], v.t, v.v)
 	}

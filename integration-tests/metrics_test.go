@@ -61,6 +61,7 @@ func TestMetricsAndHealth(t *testing.T) {
 		"hotline_queue_callers 0",
 		`hotline_operators{state="logged_out"}`,
 		"hotline_ari_reconnects_total",
+		"hotline_ari_event_copies_total",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -265,7 +265,9 @@ type ARITraffic struct {
 	Events          float64            `json:"events"`
 	Requests        float64            `json:"rest_requests"`
 	Bytes           float64            `json:"event_bytes"`
+	Copies          float64            `json:"event_copies"` // of Events, copies hotline dropped unread (one per subscription an event reached)
 	EventsPerCall   float64            `json:"events_per_call"`
+	CopiesPerCall   float64            `json:"event_copies_per_call"`
 	RequestsPerCall float64            `json:"rest_requests_per_call"`
 	KBPerCall       float64            `json:"event_kb_per_call"`
 	EventsByType    map[string]float64 `json:"events_by_type"`
@@ -557,8 +559,10 @@ func (s *session) ariTraffic(ctx context.Context, completed int) (*ARITraffic, e
 	}
 	t.Events, t.Requests = sum(t.EventsByType), sum(t.RequestsByKind)
 	t.Bytes = sum(delta(s.metrics0.by("hotline_ari_event_bytes_total", "app"), m1.by("hotline_ari_event_bytes_total", "app")))
+	t.Copies = sum(delta(s.metrics0.by("hotline_ari_event_copies_total", "app"), m1.by("hotline_ari_event_copies_total", "app")))
 	if completed > 0 {
 		t.EventsPerCall, t.RequestsPerCall = t.Events/float64(completed), t.Requests/float64(completed)
+		t.CopiesPerCall = t.Copies / float64(completed)
 		t.KBPerCall = t.Bytes / 1024 / float64(completed)
 	}
 	return t, nil

@@ -359,12 +359,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 	}
 	if h := find(r.Systems, "hotline"); h != nil && len(h.Runs) > 0 {
-		byType, byKind, calls := map[string]float64{}, map[string]float64{}, 0
+		byType, byKind, calls, copies := map[string]float64{}, map[string]float64{}, 0, 0.0
 		for _, f := range h.Runs {
 			if f.ARI == nil {
 				continue
 			}
 			calls += f.Completed
+			copies += f.ARI.Copies
 			for k, v := range f.ARI.EventsByType {
 				byType[k] += v
 			}
@@ -384,6 +385,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 				fmt.Fprintf(w, "%s %.2f: %s\n", title, sum(m)/float64(calls), strings.Join(parts, ", "))
 			}
 			perCall("events", byType)
+			fmt.Fprintf(w, "of which copies of an event just read, dropped before decoding: %.2f\n", copies/float64(calls))
 			perCall("REST requests", byKind)
 		}
 	}

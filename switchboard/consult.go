@@ -46,6 +46,7 @@ func (s *Switchboard) onConsult(m StasisStart, e Consult) {
 		Timeout:    30 * time.Second,
 		Entry:      Consulted{A2: k.a2},
 		Originator: k.a2,
+		Variables:  s.handsetVars,
 	})
 }
 
@@ -122,7 +123,7 @@ func (s *Switchboard) attendedTransfer(c *call, from *offer, refer string, k *co
 		AnsweredAt: now, OperatorID: target.ID, OperatorChannel: k.target, TransferredFrom: from.op.ID}
 	c.bridge = k.bridge
 	s.do(c.id, Hangup{Channel: k.a2, Reason: "normal"}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id}})
-	s.allowTransfers(c.id, o.channel)
+	// The colleague's handset allows transfers since it was originated (handsetVariables).
 	s.recordLeg(c, legRecording(c.id, s.id()))
 	s.saveLeg(c)
 	s.touch(target, now)

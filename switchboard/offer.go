@@ -69,6 +69,7 @@ func (s *Switchboard) startOffer(c *call, op *operator, toOwner bool) {
 		Timeout:    s.cfg.RingTimeout + 5*time.Second, // our timer decides; this only bounds a lost one
 		Entry:      Offer{Call: c.id},
 		Originator: c.id,
+		Variables:  s.handsetVars,
 	})
 }
 
@@ -117,8 +118,8 @@ func (s *Switchboard) onOfferAnswered(m StasisStart) {
 	// new bridge and recording, never one Asterisk may still hold.
 	n := s.id()
 	c.bridge = callBridge(c.id, n)
+	// Transfers from the handset were allowed as it was originated (handsetVariables).
 	s.do(c.id, CreateBridge{Bridge: c.bridge}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id, o.channel}})
-	s.allowTransfers(c.id, o.channel)
 	s.recordLeg(c, legRecording(c.id, n))
 	s.saveLeg(c)
 	s.callLog(c).Info("answered; bridged", "extension", op.Extension, "queue_wait", c.leg.QueueWait(), "recording", c.recording)

@@ -33,6 +33,9 @@ type Switchboard struct {
 	jr    Journal
 	clock Clock
 	log   *slog.Logger
+	// handsetVars: the variables every handset channel is originated with (handsetVariables),
+	// one map shared by those requests, which only read it.
+	handsetVars map[string]string
 
 	metrics Metrics // counters the daemon exports (metrics.go)
 
@@ -113,7 +116,7 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Switchboard{
-		cfg: cfg, tel: tel, jr: jr, clock: clock, log: log, metrics: noMetrics{},
+		cfg: cfg, tel: tel, jr: jr, clock: clock, log: log, metrics: noMetrics{}, handsetVars: handsetVariables(),
 		inbox:     make(chan message, 256),
 		done:      make(chan struct{}),
 		calls:     make(map[string]*call),

@@ -61,6 +61,9 @@ type Originate struct {
 	Timeout    time.Duration
 	Entry      Entry  // why the channel enters the application once answered, e.g. Offer{Call: callID}
 	Originator string // the channel this one is on behalf of (linked for Asterisk's bookkeeping)
+	// Variables are set on the channel as Asterisk creates it (dialplan functions too, e.g.
+	// PJSIP_TRANSFER_HANDLING()): no request of their own once it answers.
+	Variables map[string]string
 }
 
 // CreateBridge creates a mixing bridge with our own id.

@@ -79,9 +79,16 @@ func (h *harness) key(ch, digits string) {
 	}
 }
 
+// The handset's channel is originated with PJSIP_TRANSFER_HANDLING()=ari-only, so its REFERs reach
+// hotline; no request of its own once it answers.
 func TestOperatorLegAllowsTransfers(t *testing.T) {
 	h, _, opCh := transferHarness(t)
-	h.wantOps(0, "add-to-bridge", "set-variable "+opCh+" PJSIP_TRANSFER_HANDLING()=ari-only")
+	or := h.oneOriginate(0)
+	if or.Channel != opCh || or.Variables["PJSIP_TRANSFER_HANDLING()"] != "ari-only" {
+		t.Errorf("offer originate = %+v, want %s with PJSIP_TRANSFER_HANDLING()=ari-only", or, opCh)
+	}
+	h.wantOps(0, "add-to-bridge", "record-call")
+	h.noOps(0, "set-variable")
 }
 
 // A code keyed during the call rings the specialist; on answer the caller talks to them on a new
@@ -92,7 +99,8 @@ func TestTransferByCodeAnswered(t *testing.T) {
 	h.key(opCh, "**2001#")
 	h.wantOps(m, "remove-from-bridge c1-bridge", "play c1 ", "originate ")
 	or := h.oneOriginate(m)
-	if or.Endpoint != "PJSIP/2001" || or.Entry != (TransferTarget{Call: "c1"}) || or.CallerID != "+79001112233" {
+	if or.Endpoint != "PJSIP/2001" || or.Entry != (TransferTarget{Call: "c1"}) || or.CallerID != "+79001112233" ||
+		or.Variables["PJSIP_TRANSFER_HANDLING()"] != "ari-only" {
 		t.Errorf("transfer originate = %+v", or)
 	}
 	h.wantPresence(2, hotline.PresenceRinging)
@@ -101,7 +109,8 @@ func TestTransferByCodeAnswered(t *testing.T) {
 	h.advance(5 * time.Second)
 	m = h.mark()
 	h.answer(or)
-	h.wantOps(m, "create-bridge c1-bridge", "add-to-bridge c1-bridge", "set-variable "+or.Channel, "record-call")
+	h.wantOps(m, "create-bridge c1-bridge", "add-to-bridge c1-bridge", "record-call")
+	h.noOps(m, "set-variable")
 	h.wantPresence(1, hotline.PresenceWrapUp)
 	h.wantPresence(2, hotline.PresenceTalking)
 
@@ -263,15 +272,17 @@ func TestAttendedTransferJoinsConsultation(t *testing.T) {
 	m := h.mark()
 	h.send(StasisStart{Channel: "a2", Name: "PJSIP/1001-00000009", Entry: Consult{Extension: "2001"}})
 	or := h.oneOriginate(m)
-	if or.Endpoint != "PJSIP/2001" || entryKind(or.Entry) != "consulted" {
+	if or.Endpoint != "PJSIP/2001" || entryKind(or.Entry) != "consulted" || or.Variables["PJSIP_TRANSFER_HANDLING()"] != "ari-only" {
 		t.Fatalf("consultation originate = %+v", or)
 	}
 	h.answer(or)
-	h.wantOps(m, "answer a2", "create-bridge", "add-to-bridge "+or.Channel+"-bridge a2,"+or.Channel)
+	// The operator's own consultation channel came from the dialplan: its transfers are allowed by a request.
+	h.wantOps(m, "set-variable a2 PJSIP_TRANSFER_HANDLING()=ari-only", "answer a2", "create-bridge", "add-to-bridge "+or.Channel+"-bridge a2,"+or.Channel)
 	m = h.mark()
 	h.send(Transfer{Channel: opCh, Replaces: "a2"})
 	h.wantOps(m, "transfer-progress "+opCh+" channel_answered", "hangup a2", "add-to-bridge "+or.Channel+"-bridge c1", "record-call")
-	h.hangup("a2") // must not end the specialist's side, now the caller's
+	h.noOps(m, "set-variable") // the specialist's handset allows transfers since it was originated
+	h.hangup("a2")             // must not end the specialist's side, now the caller's
 	h.noOps(m, "hangup "+or.Channel)
 	h.wantPresence(2, hotline.PresenceTalking)
 	h.wantPresence(1, hotline.PresenceWrapUp)

@@ -90,6 +90,7 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 			CallerID:   op.CallerID,
 			Timeout:    op.Timeout,
 			Originator: op.Originator,
+			Variables:  op.Variables,
 		})
 	case switchboard.CreateBridge:
 		// Named after the application: what a restarted daemon may take down as its own.
