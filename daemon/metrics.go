@@ -140,7 +140,8 @@ func newCallMetrics() *callMetrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 10)}, []string{"op", "result"}),
 		dispatch: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hotline_dispatch_seconds",
 			Help: "Operator freed by an Asterisk event → next caller's originate, by part: delivery (Asterisk's event timestamp → handed to the switchboard), " +
-				"inbox (→ the loop took it), loop (→ originate request sent), hotline (inbox + loop), request (originate sent → answered), total (delivery + hotline + request).",
+				"inbox (→ the loop took it), loop (→ originate request sent), hotline (inbox + loop), request (originate sent → answered), total (delivery + hotline + request); " +
+				"teardown: a talking operator's hang-up request → their channel's StasisEnd in Asterisk, which dispatch does not wait for.",
 			Buckets: dispatchBuckets}, []string{"part"}),
 	}
 }
@@ -174,6 +175,10 @@ func (m *callMetrics) Request(op string, took time.Duration, err error) {
 		result = "error"
 	}
 	m.requests.WithLabelValues(op, result).Observe(took.Seconds())
+}
+
+func (m *callMetrics) Teardown(d time.Duration) {
+	m.dispatch.WithLabelValues("teardown").Observe(d.Seconds())
 }
 
 func (m *callMetrics) Dispatch(d switchboard.Dispatch) {

@@ -14,7 +14,9 @@ import (
 // on the neighbours than the phone-side figure.
 
 // dispatchParts are the histogram's parts, in the order a dispatch goes through them.
-var dispatchParts = []string{"delivery", "inbox", "loop", "hotline", "request", "total"}
+// teardown is not one: it is what a dispatch no longer waits for (Asterisk's hang-up request →
+// StasisEnd of the operator's handset), reported by hotline since it frees the operator at the first.
+var dispatchParts = []string{"delivery", "inbox", "loop", "hotline", "request", "total", "teardown"}
 
 // DispatchPart is one part's percentiles over a run, interpolated in the histogram's buckets.
 type DispatchPart struct {

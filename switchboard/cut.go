@@ -23,6 +23,7 @@ func (s *Switchboard) onHangupRequest(m ChannelHangupRequest) {
 			// stopped its recording, kept the next caller waiting for that teardown under load
 			// (docs/benchmark.md, "Dispatch, decomposed"); the end that follows finds nothing left.
 			s.operatorChannelGone(o, m.Cause)
+			s.noteHungUp(m.Channel, m.At)
 		}
 		return
 	}

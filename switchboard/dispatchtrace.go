@@ -88,6 +88,31 @@ func (s *Switchboard) dispatchOf(op Op) *stepTrace {
 	return &t
 }
 
+// noteHungUp notes when (Asterisk's timestamp) a talking operator's handset asked to hang up, so
+// its end can tell how long the teardown took that dispatch no longer waits for.
+func (s *Switchboard) noteHungUp(ch string, at time.Time) {
+	if at.IsZero() {
+		return
+	}
+	if s.hungUp == nil {
+		s.hungUp = make(map[string]time.Time)
+	}
+	s.hungUp[ch] = at
+}
+
+// tornDown: a channel left the application (or was destroyed); if it was a handset freed at its
+// hang-up request, report the teardown by the end's timestamp.
+func (s *Switchboard) tornDown(ch string) {
+	at, ok := s.hungUp[ch]
+	if !ok {
+		return
+	}
+	delete(s.hungUp, ch)
+	if end := s.step.asterisk; !end.IsZero() {
+		s.metrics.Teardown(max(end.Sub(at), 0))
+	}
+}
+
 // dispatched reports a traced dispatch whose originate request began at sent and returned at done.
 func (s *Switchboard) dispatched(t *stepTrace, sent, done time.Time) {
 	d := Dispatch{Delivery: -1, Inbox: t.taken.Sub(t.handed), Loop: sent.Sub(t.taken), Request: done.Sub(sent)}

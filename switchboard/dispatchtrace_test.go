@@ -94,3 +94,4 @@ func (dispatchRecorder) CallEnded(hotline.LegEnd, time.Duration) {}
 func (dispatchRecorder) Transfer(string)                         {}
 func (dispatchRecorder) Request(string, time.Duration, error)    {}
 func (r dispatchRecorder) Dispatch(d Dispatch)                   { *r.got = append(*r.got, d) }
+func (dispatchRecorder) Teardown(time.Duration)                  {}

@@ -98,6 +98,7 @@ type Switchboard struct {
 	live       published            // the live state as consumers last saw it, and their feeds (snapshot.go)
 	step       stepTrace            // the message being handled, for dispatch tracing (dispatchtrace.go)
 	traced     map[string]stepTrace // dispatches' originates not yet sent, by the offer's channel
+	hungUp     map[string]time.Time // handsets freed at their hang-up request, until their end: when (Asterisk's clock)
 }
 
 // New returns a switchboard; Run starts it. cfg must be valid (Config.Validate).
@@ -379,6 +380,7 @@ func (s *Switchboard) dispatch(m message) {
 		s.dispatch(Disconnected{Err: errors.New("application replaced")})
 	case Disconnected:
 		s.connected = false
+		clear(s.hungUp) // their ends may never come
 		if s.suspect == nil {
 			s.suspect = make(map[string]bool, len(s.calls))
 		}
