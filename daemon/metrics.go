@@ -115,6 +115,7 @@ type callMetrics struct {
 	wait      *prometheus.HistogramVec
 	transfers *prometheus.CounterVec
 	requests  *prometheus.HistogramVec
+	dispatch  *prometheus.HistogramVec
 }
 
 var _ switchboard.Metrics = (*callMetrics)(nil)
@@ -137,11 +138,19 @@ func newCallMetrics() *callMetrics {
 		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hotline_ari_request_seconds",
 			Help:    "ARI requests made by the switchboard, by request and result.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 10)}, []string{"op", "result"}),
+		dispatch: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hotline_dispatch_seconds",
+			Help: "Operator freed by an Asterisk event → next caller's originate, by part: delivery (Asterisk's event timestamp → handed to the switchboard), " +
+				"inbox (→ the loop took it), loop (→ originate request sent), hotline (inbox + loop), request (originate sent → answered), total (delivery + hotline + request); " +
+				"teardown: a talking operator's hang-up request → their channel's StasisEnd in Asterisk, which dispatch does not wait for.",
+			Buckets: dispatchBuckets}, []string{"part"}),
 	}
 }
 
+// dispatchBuckets resolve the 30 ms dispatch target (issue 23) and the seconds of an overloaded Asterisk.
+var dispatchBuckets = []float64{.0005, .001, .002, .003, .005, .0075, .01, .015, .02, .03, .05, .075, .1, .15, .2, .3, .5, .75, 1, 1.5, 2, 3, 5}
+
 func (m *callMetrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.arrived, m.answered, m.ended, m.wait, m.transfers, m.requests}
+	return []prometheus.Collector{m.arrived, m.answered, m.ended, m.wait, m.transfers, m.requests, m.dispatch}
 }
 
 func (m *callMetrics) CallArrived() { m.arrived.Inc() }
@@ -166,4 +175,21 @@ func (m *callMetrics) Request(op string, took time.Duration, err error) {
 		result = "error"
 	}
 	m.requests.WithLabelValues(op, result).Observe(took.Seconds())
+}
+
+func (m *callMetrics) Teardown(d time.Duration) {
+	m.dispatch.WithLabelValues("teardown").Observe(d.Seconds())
+}
+
+func (m *callMetrics) Dispatch(d switchboard.Dispatch) {
+	total := d.Hotline() + d.Request
+	if d.Delivery >= 0 {
+		m.dispatch.WithLabelValues("delivery").Observe(d.Delivery.Seconds())
+		total += d.Delivery
+	}
+	m.dispatch.WithLabelValues("inbox").Observe(d.Inbox.Seconds())
+	m.dispatch.WithLabelValues("loop").Observe(d.Loop.Seconds())
+	m.dispatch.WithLabelValues("hotline").Observe(d.Hotline().Seconds())
+	m.dispatch.WithLabelValues("request").Observe(d.Request.Seconds())
+	m.dispatch.WithLabelValues("total").Observe(total.Seconds())
 }

@@ -256,6 +256,9 @@ type Fixed struct {
 	Load MachineLoad `json:"machine_load"`
 	// ARI is the traffic between Asterisk and hotline over the run (hotline only).
 	ARI *ARITraffic `json:"ari,omitempty"`
+	// HotlineDispatch: dispatch's parts as hotline measured them (its hotline_dispatch_seconds), by
+	// part: delivery, inbox, loop, hotline, request, total (dispatchparts.go); hotline only.
+	HotlineDispatch map[string]DispatchPart `json:"hotline_dispatch,omitempty"`
 	// Bridges: the technology Asterisk chose for the calls' bridges, listed every 2 s.
 	Bridges BridgeUse `json:"bridges"`
 }
@@ -433,8 +436,9 @@ type session struct {
 	hotIdle  float64
 	load     *loadMeter
 	bridges  *bridgeWatcher
-	metrics0 series          // the daemon's counters when the calls started (hotline only)
-	profiled <-chan struct{} // closed when the system's CPU profile is written; nil: none
+	metrics0 series                  // the daemon's counters when the calls started (hotline only)
+	dispatch map[string]DispatchPart // dispatch's parts on hotline's side over the run, from ariTraffic's scrape
+	profiled <-chan struct{}         // closed when the system's CPU profile is written; nil: none
 }
 
 // idleWindow is how long the idle CPU is measured: CPU time comes in 10 ms ticks, so a few
@@ -553,6 +557,7 @@ func (s *session) ariTraffic(ctx context.Context, completed int) (*ARITraffic, e
 	if err != nil {
 		return nil, err
 	}
+	s.dispatch = dispatchPartsOf(s.metrics0, m1)
 	t := &ARITraffic{
 		EventsByType:   delta(s.metrics0.by("hotline_ari_events_by_type_total", "type"), m1.by("hotline_ari_events_by_type_total", "type")),
 		RequestsByKind: delta(s.metrics0.by("hotline_ari_requests_total", "kind"), m1.by("hotline_ari_requests_total", "kind")),
@@ -656,6 +661,7 @@ func runFixed(ctx context.Context, o Options, name string, exts []string, prefix
 	f := &Fixed{summary: sum, Seconds: elapsed.Seconds(), Bridges: bridges}
 	var errs []error
 	f.ARI, err = s.ariTraffic(ctx, sum.Completed)
+	f.HotlineDispatch = s.dispatch
 	errs = append(errs, err)
 	f.Cost, err = s.cost(sum.Completed)
 	f.Load = s.load.finish(seconds(f.AsteriskCPUSeconds + f.HotlineCPUSeconds + f.GeneratorCPUSeconds))

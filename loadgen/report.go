@@ -52,6 +52,10 @@ var figureDefs = []struct {
 	{"Asterisk + hotline CPU ms/call", false, func(f *Fixed) float64 { return f.SystemCPUPerCall }},
 	{"dispatch p50 ms", false, func(f *Fixed) float64 { return f.Dispatch.P50 }},
 	{"dispatch p99 ms", false, func(f *Fixed) float64 { return f.Dispatch.P99 }},
+	{"  hotline's part p50 ms", true, func(f *Fixed) float64 { return dispatchPartOf(f, "hotline", false) }},
+	{"  hotline's part p99 ms", true, func(f *Fixed) float64 { return dispatchPartOf(f, "hotline", true) }},
+	{"  event delivery p99 ms", true, func(f *Fixed) float64 { return dispatchPartOf(f, "delivery", true) }},
+	{"  originate request p99 ms", true, func(f *Fixed) float64 { return dispatchPartOf(f, "request", true) }},
 	{"INVITE → 200 OK p99 ms", false, func(f *Fixed) float64 { return f.Setup.P99 }},
 	{"answer → greeting p99 ms", false, func(f *Fixed) float64 { return f.Greeting.P99 }},
 	{"queue wait p50 s", false, func(f *Fixed) float64 { return f.QueueWait.P50 / 1000 }},
@@ -322,6 +326,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		for _, i := range idx {
 			fmt.Fprintf(w, "  pair %d %s bridges: %s\n", runs[i].Pair, names[i], runs[i].Bridges)
+		}
+		for _, i := range idx {
+			if d := runs[i].HotlineDispatch; d != nil {
+				fmt.Fprintf(w, "  pair %d %s dispatch, hotline's side: %s\n", runs[i].Pair, names[i], dispatchLine(d))
+			}
 		}
 		for _, i := range idx {
 			if fs := runs[i].Failures; len(fs) > 0 {

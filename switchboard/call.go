@@ -539,6 +539,7 @@ func (s *Switchboard) saveLeg(c *call) {
 // dropped, and one on a transfer target's handset (never set) is left.
 func (s *Switchboard) onChannelGone(ch string, cause int) {
 	defer delete(s.cutCause, ch) // read, if at all, by cutChannelGone below
+	s.tornDown(ch)
 	switch own := s.ownerOf(ch); own.kind {
 	case ownedByTransfer:
 		s.transferChannelGone(ch, cause)

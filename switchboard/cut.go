@@ -16,6 +16,15 @@ func (s *Switchboard) onHangupRequest(m ChannelHangupRequest) {
 		if c := s.calls[m.Channel]; c != nil {
 			c.hungUp = true
 		}
+		if o := s.offers[m.Channel]; o != nil && o.answered && !o.gone && !s.cut[m.Channel] &&
+			s.calls[o.call.id] == o.call && o.call.state == stateBridged {
+			// A talking operator's handset hung up: the call is over for them now. Waiting for the
+			// channel's StasisEnd, which Asterisk sends once the channel has left the bridge and
+			// stopped its recording, kept the next caller waiting for that teardown under load
+			// (docs/benchmark.md, "Dispatch, decomposed"); the end that follows finds nothing left.
+			s.operatorChannelGone(o, m.Cause)
+			s.noteHungUp(m.Channel, m.At)
+		}
 		return
 	}
 	if c := s.calls[m.Channel]; c != nil {

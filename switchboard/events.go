@@ -1,5 +1,7 @@
 package switchboard
 
+import "time"
+
 // Event is something Asterisk (through ARI or AMI) tells the switchboard. The adapters translate
 // their library's events into these; tests and replays build them directly. Only what the call
 // flow decides on is carried: ids, not whole channel snapshots.
@@ -18,21 +20,27 @@ type StasisStart struct {
 }
 
 // StasisEnd: a channel left the application (hung up, or continued in the dialplan).
-type StasisEnd struct{ Channel string }
+type StasisEnd struct {
+	Channel string
+	At      time.Time // Asterisk's timestamp of the event, if known: for dispatch tracing only
+}
 
 // ChannelDestroyed: a channel is gone. For a channel we originated that never answered it is the
 // only end we hear of; Cause is the Q.850 cause (17 busy, 19 no answer, 20 absent, 21 rejected).
 type ChannelDestroyed struct {
 	Channel string
 	Cause   int
+	At      time.Time // Asterisk's timestamp of the event, if known: for dispatch tracing only
 }
 
 // ChannelHangupRequest: someone asked to hang the channel up; the end follows as StasisEnd and
-// ChannelDestroyed, which is what the switchboard acts on.
+// ChannelDestroyed, which is what the switchboard acts on, except for a talking operator's handset
+// hanging up (cut.go): that frees the operator at once.
 type ChannelHangupRequest struct {
 	Channel string
 	Cause   int
-	Soft    bool // asked by Asterisk or an application (ARI hangup, shutdown), not by the SIP peer
+	Soft    bool      // asked by Asterisk or an application (ARI hangup, shutdown), not by the SIP peer
+	At      time.Time // Asterisk's timestamp of the event, if known: for dispatch tracing only
 }
 
 // PlaybackFinished: a playback we started (by our id) ended, done or failed.

@@ -28,6 +28,9 @@ func (s *Switchboard) do(key string, ops ...Op) {
 	if s.replaced {
 		// Another client owns the application now: its calls are its own to act on.
 		s.log.Debug("request dropped: the application was taken over", "key", key, "ops", len(ops))
+		for _, op := range ops {
+			s.dispatchOf(op) // a dispatch's originate never sent: its trace goes too
+		}
 		return
 	}
 	l := s.lanes[key]

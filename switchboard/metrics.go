@@ -17,6 +17,10 @@ type Metrics interface {
 	CallEnded(end hotline.LegEnd, wait time.Duration) // a leg ended; wait: its time in the queue
 	Transfer(result string)                           // "answered", "failed", "refused"
 	Request(op string, took time.Duration, err error) // one Telephony request (ARI)
+	Dispatch(d Dispatch)                              // a freed operator offered the next caller (dispatchtrace.go)
+	// Teardown: a talking operator's handset hung up; d is Asterisk's time from its hang-up
+	// request to the channel leaving the application (StasisEnd), which dispatch no longer waits for.
+	Teardown(d time.Duration)
 }
 
 // SetMetrics makes the switchboard report to m; call it before Run.
@@ -34,6 +38,8 @@ func (noMetrics) CallAnswered(time.Duration)              {}
 func (noMetrics) CallEnded(hotline.LegEnd, time.Duration) {}
 func (noMetrics) Transfer(string)                         {}
 func (noMetrics) Request(string, time.Duration, error)    {}
+func (noMetrics) Dispatch(Dispatch)                       {}
+func (noMetrics) Teardown(time.Duration)                  {}
 
 // opName is the request's kind for a metric label: "originate", "play", "add-to-bridge"...
 func opName(op Op) string {

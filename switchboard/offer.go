@@ -61,6 +61,7 @@ func (s *Switchboard) startOffer(c *call, op *operator, toOwner bool) {
 	s.offers[o.channel] = o
 	o.timer = s.after(s.cfg.RingTimeout, func() { s.ringTimeout(o) })
 	s.touch(op, s.clock.Now())
+	s.traceOffer(op, o.channel)
 	s.callLog(c).Info("offering", "extension", op.Extension, "offer", o.channel, "owner", toOwner)
 	s.do(c.id, Originate{
 		Channel:    o.channel,

@@ -40,6 +40,7 @@ type operator struct {
 
 	presence hotline.Presence
 	since    time.Time
+	freedIn  uint64         // the loop's message that last made them available (dispatchtrace.go)
 	rec      presenceRecord // what the journal last heard of the standing presence (presence.go)
 }
 

@@ -72,6 +72,7 @@ func (s *Switchboard) becameFree(op *operator, was hotline.Presence) {
 	if !was.Standing() {
 		lvl = slog.LevelDebug // free after a call: "call ended" and "operator hung up" say it
 	}
+	op.freedIn = s.step.n
 	s.log.Log(context.Background(), lvl, "operator free", "operator", op.ID, "extension", op.Extension, "after", freedFrom(was))
 	if s.onFree != nil {
 		s.onFree(op.ID, was)

@@ -96,9 +96,12 @@ type Switchboard struct {
 	openLegs   []hotline.Leg
 	pendingInv *Inventory
 	seq        uint64
-	cands      []routing.Candidate // scratch for routing
-	candOps    []*operator         // cands[i] is candOps[i]
-	live       published           // the live state as consumers last saw it, and their feeds (snapshot.go)
+	cands      []routing.Candidate  // scratch for routing
+	candOps    []*operator          // cands[i] is candOps[i]
+	live       published            // the live state as consumers last saw it, and their feeds (snapshot.go)
+	step       stepTrace            // the message being handled, for dispatch tracing (dispatchtrace.go)
+	traced     map[string]stepTrace // dispatches' originates not yet sent, by the offer's channel
+	hungUp     map[string]time.Time // handsets freed at their hang-up request, until their end: when (Asterisk's clock)
 }
 
 // New returns a switchboard; Run starts it. cfg must be valid (Config.Validate).
@@ -174,10 +177,11 @@ func (s *Switchboard) Run(ctx context.Context) error {
 	}
 	work := make(chan laneOp) // unbuffered: taken only by a worker waiting for one
 	s.exec = func(key string, op Op) {
+		r := laneOp{lane: key, op: op, trace: s.dispatchOf(op)}
 		select {
-		case work <- laneOp{key, op}:
+		case work <- r:
 		default:
-			go s.requestWorker(ctx, work, laneOp{key, op})
+			go s.requestWorker(ctx, work, r)
 		}
 	}
 	s.reloadOperators()
@@ -194,15 +198,16 @@ func (s *Switchboard) Run(ctx context.Context) error {
 			<-wdone
 			return ctx.Err()
 		case m := <-s.inbox:
-			s.dispatch(m)
+			s.dispatch(s.begin(m))
 		}
 	}
 }
 
 // laneOp is one request of a lane, for a request worker.
 type laneOp struct {
-	lane string
-	op   Op
+	lane  string
+	op    Op
+	trace *stepTrace // a dispatch's originate (dispatchtrace.go); nil for the rest
 }
 
 // workerIdle is how long a request worker waits for the next request before it ends.
@@ -219,9 +224,13 @@ func (s *Switchboard) requestWorker(ctx context.Context, work <-chan laneOp, fir
 		octx, cancel := context.WithTimeout(ctx, opTimeout)
 		start := time.Now()
 		err := s.tel.Do(octx, r.op)
-		took := time.Since(start)
+		end := time.Now()
+		took := end.Sub(start)
 		cancel()
 		s.metrics.Request(opName(r.op), took, err)
+		if r.trace != nil && err == nil {
+			s.dispatched(r.trace, start, end)
+		}
 		if s.log.Enabled(ctx, slog.LevelDebug) {
 			s.log.Debug("request", "lane", r.lane, "op", r.op.String(), "took", took, "err", err)
 		}
@@ -295,7 +304,7 @@ func (s *Switchboard) SetSpool(sp outbox.Spool) {
 // Deliver hands an Asterisk event to the loop. It waits while the loop is busy (back-pressure on the
 // event reader, never on the loop), until ctx is done or Run has returned.
 func (s *Switchboard) Deliver(ctx context.Context, ev Event) error {
-	return s.send(ctx, ev)
+	return s.send(ctx, handed{ev: ev, at: time.Now()})
 }
 
 func (s *Switchboard) send(ctx context.Context, m message) error {
@@ -374,6 +383,7 @@ func (s *Switchboard) dispatch(m message) {
 		s.dispatch(Disconnected{Err: errors.New("application replaced")})
 	case Disconnected:
 		s.connected = false
+		clear(s.hungUp) // their ends may never come
 		if s.suspect == nil {
 			s.suspect = make(map[string]bool, len(s.calls))
 		}

@@ -174,11 +174,11 @@ func Translate(ev ari.Event) (switchboard.Event, bool) {
 		}
 		return s, true
 	case *ariv6.StasisEnd:
-		return switchboard.StasisEnd{Channel: ev.Channel.ID}, true
+		return switchboard.StasisEnd{Channel: ev.Channel.ID, At: time.Time(ev.Timestamp).UTC()}, true
 	case *ariv6.ChannelDestroyed:
-		return switchboard.ChannelDestroyed{Channel: ev.Channel.ID, Cause: ev.Cause}, true
+		return switchboard.ChannelDestroyed{Channel: ev.Channel.ID, Cause: ev.Cause, At: time.Time(ev.Timestamp).UTC()}, true
 	case *ariv6.ChannelHangupRequest:
-		return switchboard.ChannelHangupRequest{Channel: ev.Channel.ID, Cause: ev.Cause, Soft: ev.Soft}, true
+		return switchboard.ChannelHangupRequest{Channel: ev.Channel.ID, Cause: ev.Cause, Soft: ev.Soft, At: time.Time(ev.Timestamp).UTC()}, true
 	case *ariv6.PlaybackFinished:
 		return switchboard.PlaybackFinished{Playback: ev.Playback.ID, Failed: ev.Playback.State == "failed"}, true
 	case *ariv6.ChannelDtmfReceived:

@@ -30,9 +30,10 @@ func TestTranslateCaptured(t *testing.T) {
 	}{
 		{"StasisStart", switchboard.StasisStart{Channel: "b-188487365-8", Name: "Local/*43@hotline-operators-00000018;1",
 			CallerNumber: "555", CallerName: "Test", Exten: "*43", Entry: switchboard.Inbound{}, Up: true}},
-		{"StasisEnd", switchboard.StasisEnd{Channel: "b-188487365-8"}},
-		{"ChannelDestroyed", switchboard.ChannelDestroyed{Channel: "b-188487365-8", Cause: 16}},
-		{"ChannelHangupRequest", switchboard.ChannelHangupRequest{Channel: "chan-748454377-2", Cause: 32, Soft: true}},
+		{"StasisEnd", switchboard.StasisEnd{Channel: "b-188487365-8", At: time.Date(2026, 11, 23, 12, 42, 50, 190e6, time.UTC)}},
+		{"ChannelDestroyed", switchboard.ChannelDestroyed{Channel: "b-188487365-8", Cause: 16, At: time.Date(2026, 11, 23, 12, 42, 51, 620e6, time.UTC)}},
+		{"ChannelHangupRequest", switchboard.ChannelHangupRequest{Channel: "chan-748454377-2", Cause: 32, Soft: true,
+			At: time.Date(2026, 11, 23, 12, 42, 50, 172e6, time.UTC)}},
 		{"PlaybackFinished", switchboard.PlaybackFinished{Playback: "pb-194240687-11"}},
 		{"ChannelDtmfReceived", switchboard.DTMF{Channel: "b-188487365-8", Digit: "5"}},
 		{"RecordingFinished", switchboard.RecordingFinished{Name: "rec-192377222-10"}},
