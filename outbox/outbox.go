@@ -86,6 +86,28 @@ type Batcher interface {
 	Begin(ctx context.Context) (context.Context, Batch, error)
 }
 
+// A LoggedBatcher is a Batcher that can leave the durability of a batch of spooled writes to the
+// spool: a batch begun with BeginLogged may commit without reaching the disk (journal.Store's
+// logged batches: SQLite at synchronous=NORMAL, no WAL fsync), and Sync makes every write
+// committed so far durable. The outbox then uses them for the writes that are in the spool, and
+// has the spool call Sync before it drops a file (SpoolWithBarrier): a spooled write is always on
+// disk in the spool, in the journal, or both.
+type LoggedBatcher interface {
+	Batcher
+	BeginLogged(ctx context.Context) (context.Context, Batch, error)
+	Sync(ctx context.Context) error
+}
+
+// SpoolWithBarrier is a Spool that asks, before it drops records released (a rotation), whether
+// they are durable where they were applied (*spool.Spool's SetDurable).
+type SpoolWithBarrier interface {
+	Spool
+	SetDurable(func() error)
+}
+
+// syncTimeout bounds the durability barrier (LoggedBatcher.Sync) a rotation of the spool waits for.
+const syncTimeout = 30 * time.Second
+
 // maxBatch bounds the writes one journal transaction applies: a batch holds the single writer
 // connection, and its writes are confirmed (Then) only when it commits.
 const maxBatch = 1000
@@ -148,6 +170,14 @@ type Outbox[E Entry, R any] struct {
 	log   *slog.Logger
 	jr    Journal[E, R]
 	spool Spool // nil: none
+	// logged is jr when its batches of spooled writes may leave durability to the spool (the spool
+	// then calls its Sync before a rotation); nil otherwise.
+	logged LoggedBatcher
+	// linger is how long the spooler waits, after a write arrives, for more to share its fsync and
+	// its journal transaction (SetLinger); 0: none.
+	linger    time.Duration
+	lingerMax int
+	kick      chan struct{} // ends a linger: a read waits, enough writes wait, or Close
 
 	mu      sync.Mutex
 	spoolIn *sync.Cond // in has jobs, or closed
@@ -179,12 +209,35 @@ func New[E Entry, R any](jr Journal[E, R], sp Spool, log *slog.Logger) *Outbox[E
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	o := &Outbox[E, R]{log: log, jr: jr, spool: sp}
+	o := &Outbox[E, R]{log: log, jr: jr, spool: sp, kick: make(chan struct{}, 1)}
 	o.quit, o.quitNow = context.WithCancel(context.Background())
 	o.spoolIn = sync.NewCond(&o.mu)
 	o.applyIn = sync.NewCond(&o.mu)
+	if lb, ok := jr.(LoggedBatcher); ok {
+		if bs, ok := sp.(SpoolWithBarrier); ok {
+			// The spool is the only durable copy of a logged batch's writes until Sync: it must not
+			// drop them (rotate) before.
+			bs.SetDurable(func() error {
+				ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+				defer cancel()
+				return lb.Sync(ctx)
+			})
+			o.logged = lb
+		}
+	}
 	o.recover()
 	return o
+}
+
+// SetLinger has the spooler, once a write arrives, wait up to d (or until max writes wait, or a
+// read, which must see them, or Close) before it appends what waits: at a hotline's rate the
+// writes of concurrent calls come a few a second, each alone, and lingering lets several share
+// one spool fsync and one journal transaction. Each write is confirmed up to d later. Call it
+// before Run. d <= 0: no linger.
+func (o *Outbox[E, R]) SetLinger(d time.Duration, max int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.linger, o.lingerMax = d, max
 }
 
 // recover queues what an earlier run left in the spool.
@@ -217,8 +270,20 @@ func (o *Outbox[E, R]) recover() {
 func (o *Outbox[E, R]) Push(j Job[E, R]) {
 	o.mu.Lock()
 	o.in = append(o.in, j)
+	kick := o.linger > 0 && (j.Write == nil || len(o.in) >= o.lingerMax)
 	o.mu.Unlock()
 	o.spoolIn.Signal()
+	if kick {
+		o.wake()
+	}
+}
+
+// wake ends the spooler's linger, if it lingers.
+func (o *Outbox[E, R]) wake() {
+	select {
+	case o.kick <- struct{}{}:
+	default:
+	}
 }
 
 // Backlog is how many jobs wait (spooled or not), for metrics; safe to call at any time.
@@ -237,6 +302,7 @@ func (o *Outbox[E, R]) Close(grace time.Duration) {
 	o.closed = true
 	o.mu.Unlock()
 	o.spoolIn.Broadcast()
+	o.wake()
 	time.AfterFunc(grace, o.quitNow)
 }
 
@@ -249,10 +315,29 @@ func (o *Outbox[E, R]) Run() {
 }
 
 func (o *Outbox[E, R]) runSpooler() {
+	var linger *time.Timer
 	for {
 		o.mu.Lock()
 		for len(o.in) == 0 && !o.closed {
 			o.spoolIn.Wait()
+		}
+		if o.linger > 0 && o.lingers() {
+			o.mu.Unlock()
+			if linger == nil {
+				linger = time.NewTimer(o.linger)
+			} else {
+				linger.Reset(o.linger)
+			}
+			select {
+			case <-linger.C:
+			case <-o.kick:
+				linger.Stop()
+			}
+			o.mu.Lock()
+		}
+		select { // a kick the batch taken below answers already
+		case <-o.kick:
+		default:
 		}
 		batch := o.in
 		o.in = nil
@@ -270,6 +355,20 @@ func (o *Outbox[E, R]) runSpooler() {
 		o.mu.Unlock()
 		o.applyIn.Signal()
 	}
+}
+
+// lingers reports whether the spooler should wait for more writes before appending o.in: only
+// writes wait, fewer than lingerMax, and no Close. o.mu is held.
+func (o *Outbox[E, R]) lingers() bool {
+	if o.closed || len(o.in) == 0 || len(o.in) >= o.lingerMax {
+		return false
+	}
+	for _, j := range o.in {
+		if j.Write == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // append stores the batch's writes in the spool and marks them. A spool that fails leaves them
@@ -324,6 +423,8 @@ func (o *Outbox[E, R]) runApplier() {
 				n++
 			}
 		}
+		// A spooled write alone goes in a logged batch too: its commit skips the journal's fsync.
+		logged := n > 1 || (o.logged != nil && o.ready[0].Write != nil && o.ready[0].mark.Seq != 0)
 		jobs := append([]Job[E, R](nil), o.ready[:n]...)
 		clear(o.ready[:n])
 		o.ready = o.ready[n:]
@@ -331,7 +432,7 @@ func (o *Outbox[E, R]) runApplier() {
 		o.mu.Unlock()
 
 		var left []Job[E, R]
-		if n > 1 {
+		if logged {
 			left = o.runBatch(batcher, jobs)
 		} else {
 			left = o.runAlone(jobs)
@@ -351,7 +452,13 @@ func (o *Outbox[E, R]) runApplier() {
 func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) {
 	ctx, cancel := context.WithTimeout(o.quit, writeTimeout)
 	defer cancel()
-	bctx, tx, err := b.Begin(ctx)
+	begin := b.Begin
+	if o.logged != nil && allSpooled(jobs) {
+		// Every write of the batch is in the spool, which keeps it until the journal has it durably
+		// (the barrier New set): the commit needs no fsync of its own.
+		begin = o.logged.BeginLogged
+	}
+	bctx, tx, err := begin(ctx)
 	if err != nil {
 		if o.quit.Err() != nil {
 			return jobs
@@ -418,12 +525,22 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 	o.held = len(rest) // the part committed is no longer the backlog's
 	o.mu.Unlock()
 	switch {
-	case len(rest) > 1:
+	case len(rest) > 1, len(rest) == 1 && o.logged != nil:
 		return o.runBatch(b, rest)
 	case len(rest) == 1:
 		return o.runAlone(rest)
 	}
 	return nil
+}
+
+// allSpooled reports whether every job is a write in the spool.
+func allSpooled[E Entry, R any](jobs []Job[E, R]) bool {
+	for _, j := range jobs {
+		if j.Write == nil || j.mark.Seq == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // claimNotApplied records the mark of a spooled write the journal refused or that was dropped, so

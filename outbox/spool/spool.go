@@ -143,6 +143,8 @@ type Spool struct {
 	dirDirty bool    // a rename is not known to be durable: fsync the directory before the next Append
 	broken   error   // a failed Append could not be cut off the file: no Append until repaired
 	closed   bool
+	// durable, if set, is asked before a rotation drops released records (SetDurable).
+	durable func() error
 }
 
 // Open opens the spool at path and recovers it (see the package documentation). If the file is
@@ -427,9 +429,26 @@ func (s *Spool) Release(upTo uint64) error {
 	return nil
 }
 
+// SetDurable has every rotation (Release's and Close's) first call durable, and rotate only if it
+// returns nil. A release says a record was applied; a consumer whose store may lose its last
+// applied records to a power loss (the journal's logged batches: SQLite at synchronous=NORMAL)
+// makes them durable there in durable, so that the file, the only other copy, is never dropped
+// before. An error leaves the file as it is (its records come back from Pending after a crash and
+// the consumer skips those it has); the next full release tries again. nil: rotations ask nothing.
+func (s *Spool) SetDurable(durable func() error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.durable = durable
+}
+
 // rotate replaces the file, every record of which is released, by an empty one with a new
-// generation.
+// generation; with SetDurable's barrier passed first.
 func (s *Spool) rotate() error {
+	if s.durable != nil {
+		if err := s.durable(); err != nil {
+			return fmt.Errorf("spool %s: not rotated: the released records are not known durable where they were applied: %w", s.path, err)
+		}
+	}
 	gen := newGeneration(s.gen)
 	f, size, err := s.create(gen, nil)
 	if err != nil {
