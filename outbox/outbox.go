@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -179,6 +180,8 @@ type Outbox[E Entry, R any] struct {
 	lingerMax int
 	kick      chan struct{} // ends a linger: a read waits, enough writes wait, or Close
 
+	appends, txns, writes atomic.Uint64 // Stats
+
 	mu      sync.Mutex
 	spoolIn *sync.Cond // in has jobs, or closed
 	applyIn *sync.Cond // ready has jobs, or spooled
@@ -284,6 +287,18 @@ func (o *Outbox[E, R]) wake() {
 	case o.kick <- struct{}{}:
 	default:
 	}
+}
+
+// Stats counts what the outbox did since New, for metrics: spool appends (each one fsync of the
+// spool), journal transactions it ran to the end (a batch, or a write alone) and writes done
+// (applied, refused or dropped).
+type Stats struct {
+	SpoolAppends, Transactions, Writes uint64
+}
+
+// Stats is safe to call at any time.
+func (o *Outbox[E, R]) Stats() Stats {
+	return Stats{SpoolAppends: o.appends.Load(), Transactions: o.txns.Load(), Writes: o.writes.Load()}
 }
 
 // Backlog is how many jobs wait (spooled or not), for metrics; safe to call at any time.
@@ -399,6 +414,7 @@ func (o *Outbox[E, R]) append(batch []Job[E, R]) {
 		o.log.Error("journal writes not spooled: they wait in memory only, and a crash would lose them", "writes", len(data), "err", err)
 		return
 	}
+	o.appends.Add(1)
 	gen := o.spool.Generation()
 	for i, j := range jobs {
 		j.mark = Mark{Spool: gen, Seq: first + uint64(i)}
@@ -507,6 +523,8 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 		o.log.Warn("journal batch not committed; applying its writes one at a time", "writes", len(jobs), "err", err)
 		return o.runAlone(jobs)
 	}
+	o.txns.Add(1)
+	o.writes.Add(uint64(len(jobs)))
 	var last uint64
 	for i, j := range jobs {
 		if j.Then != nil {
@@ -637,6 +655,10 @@ func (o *Outbox[E, R]) runJob(j Job[E, R]) bool {
 			continue
 		default:
 			o.log.Error("journal write failed; dropped", "what", what, "call", call, "tries", try, "failures", fails+1, "write", o.describe(j), "err", err)
+		}
+		if j.Write != nil {
+			o.writes.Add(1)
+			o.txns.Add(1) // its own (the tries before it rolled back)
 		}
 		if j.Then != nil {
 			j.Then(res, err)

@@ -258,6 +258,14 @@ func (s *Switchboard) Backlog() int {
 	return 0
 }
 
+// JournalStats is what the journal's writer (the outbox) did since Run, for metrics; zero before.
+func (s *Switchboard) JournalStats() outbox.Stats {
+	if ob := s.outbox.Load(); ob != nil {
+		return ob.Stats()
+	}
+	return outbox.Stats{}
+}
+
 // Settled is what Switchboard.Settled returns.
 type Settled struct {
 	// At: every event the switchboard handled before it is in the journal.

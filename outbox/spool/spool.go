@@ -406,11 +406,12 @@ func (s *Spool) cutBack() error {
 // atomically. A Release that fails to rotate still releases; the next Release retries the rotation.
 func (s *Spool) Release(upTo uint64) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return ErrClosed
 	}
 	if upTo > s.last {
+		s.mu.Unlock()
 		return fmt.Errorf("spool %s: release up to seq %d, but generation %s has only %d records",
 			s.path, upTo, s.gen, s.last)
 	}
@@ -423,10 +424,32 @@ func (s *Spool) Release(upTo uint64) error {
 		}
 		s.released = upTo
 	}
-	if s.released == s.last && s.last > 0 && s.size >= s.rotateAt {
+	if !s.rotationDue() {
+		s.mu.Unlock()
+		return nil
+	}
+	durable, gen, last := s.durable, s.gen, s.last
+	if durable == nil {
+		defer s.mu.Unlock()
 		return s.rotate()
 	}
-	return nil
+	// The barrier may wait (a checkpoint waits for readers): Appends go on meanwhile, and the file
+	// is rotated only if none came, since the barrier does not cover them.
+	s.mu.Unlock()
+	if err := durable(); err != nil {
+		return fmt.Errorf("spool %s: not rotated: the released records are not known durable where they were applied: %w", s.path, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.gen != gen || s.last != last || !s.rotationDue() {
+		return nil
+	}
+	return s.rotate()
+}
+
+// rotationDue: every record is released and the file has reached RotateAt.
+func (s *Spool) rotationDue() bool {
+	return s.released == s.last && s.last > 0 && s.size >= s.rotateAt
 }
 
 // SetDurable has every rotation (Release's and Close's) first call durable, and rotate only if it
@@ -441,14 +464,10 @@ func (s *Spool) SetDurable(durable func() error) {
 	s.durable = durable
 }
 
-// rotate replaces the file, every record of which is released, by an empty one with a new
-// generation; with SetDurable's barrier passed first.
+// rotate replaces the file, every record of which is released (and durable where they were
+// applied: Release and Close ask SetDurable's barrier first), by an empty one with a new
+// generation.
 func (s *Spool) rotate() error {
-	if s.durable != nil {
-		if err := s.durable(); err != nil {
-			return fmt.Errorf("spool %s: not rotated: the released records are not known durable where they were applied: %w", s.path, err)
-		}
-	}
 	gen := newGeneration(s.gen)
 	f, size, err := s.create(gen, nil)
 	if err != nil {
@@ -483,9 +502,17 @@ func (s *Spool) Close() error {
 	}
 	s.closed = true
 	if s.released == s.last && s.last > 0 {
-		// Everything was applied: leave nothing for the next start to replay.
-		if err := s.rotate(); err != nil {
-			s.log.Warn("spool: rotation at close", "path", s.path, "err", err)
+		// Everything was applied: leave nothing for the next start to replay, once it is durable
+		// where it was applied.
+		err := error(nil)
+		if s.durable != nil {
+			err = s.durable()
+		}
+		if err == nil {
+			err = s.rotate()
+		}
+		if err != nil {
+			s.log.Warn("spool: not rotated at close; its records are replayed (and skipped where applied) at the next start", "path", s.path, "err", err)
 		}
 	}
 	s.pending = nil
