@@ -8,6 +8,12 @@
 // earlier run left in the spool, replayed first by New after a kill -9, are skipped if they were
 // committed: a crash loses nothing that was fsynced, and nothing is applied twice. Reads that must
 // see every write asked before them (Job.Read) travel the same queue.
+//
+// With a journal whose batches can leave their durability to the spool (LoggedBatcher: SQLite at
+// synchronous=NORMAL), the spooled writes are committed without the journal's own fsync, and the
+// spool calls the journal's Sync before it drops a file (SpoolWithBarrier): a write is always on
+// disk in the spool, in the journal, or both. The spooler can linger (SetLinger) so that the
+// writes of a few milliseconds share one spool fsync and one transaction.
 package outbox
 
 import (

@@ -10,7 +10,9 @@
 // generation they were written under. A consumer that stores (generation, last applied seq) in
 // the same SQLite transaction as each write skips the ones it has already applied. When every
 // appended record is released and the file has reached Options.RotateAt (or at Close), the file
-// is replaced by an empty one with a new generation.
+// is replaced by an empty one with a new generation; a consumer whose store may lose its last
+// applied records to a power loss has the spool ask it first (SetDurable), so that a file is never
+// dropped before what it held is durable elsewhere.
 //
 // # File format
 //
