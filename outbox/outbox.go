@@ -446,7 +446,7 @@ func (o *Outbox[E, R]) runApplier() {
 			}
 		}
 		// A spooled write alone goes in a logged batch too: its commit skips the journal's fsync.
-		logged := n > 1 || (o.logged != nil && o.ready[0].Write != nil && o.ready[0].mark.Seq != 0)
+		batched := n > 1 || (o.logged != nil && o.ready[0].Write != nil && o.ready[0].mark.Seq != 0)
 		jobs := append([]Job[E, R](nil), o.ready[:n]...)
 		clear(o.ready[:n])
 		o.ready = o.ready[n:]
@@ -454,7 +454,7 @@ func (o *Outbox[E, R]) runApplier() {
 		o.mu.Unlock()
 
 		var left []Job[E, R]
-		if logged {
+		if batched {
 			left = o.runBatch(batcher, jobs)
 		} else {
 			left = o.runAlone(jobs)
