@@ -111,27 +111,25 @@ func (b *Batch) restore() {
 }
 
 // SyncWrites makes every write committed so far durable, those of logged batches
-// (BeginLoggedBatch) included. On SQLite it checkpoints the WAL: SQLite fsyncs the WAL before
-// it copies frames into the database, and the database file once every frame is copied
-// (wal_checkpoint's documented PASSIVE and FULL modes), so a checkpoint that copied every frame
-// leaves nothing only in the page cache. PASSIVE first, which waits for nobody; if a reader's
-// older snapshot kept some frames in the WAL, FULL, which waits for the readers (busy_timeout).
-// An error: not known to be durable; the caller keeps its log and asks again later. PostgreSQL
-// commits durably already: nothing to do.
+// (BeginLoggedBatch) included. On SQLite it checkpoints the WAL (PASSIVE: it waits for nobody):
+// SQLite fsyncs the WAL before it copies frames into the database, and the database file once
+// every frame is copied (wal_checkpoint's documented semantics), so a checkpoint that copied every
+// frame leaves nothing only in the page cache. When a reader's older snapshot keeps some frames
+// from being copied, that is not known: an error, and the caller keeps its log and asks again
+// later (the daemon's spool: at its next release), rather than wait for the reader with the
+// writer held. PostgreSQL commits durably already: nothing to do.
 func (s *Store) SyncWrites(ctx context.Context) error {
 	if s.w == nil || s.pg {
 		return nil
 	}
 	var busy, frames, copied int64
-	for _, mode := range []string{"PASSIVE", "FULL"} {
-		if err := s.w.QueryRowxContext(ctx, `PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busy, &frames, &copied); err != nil {
-			return s.dbError(err, "make the journal's writes durable (checkpoint)")
-		}
-		if busy == 0 && frames >= 0 && copied == frames {
-			return nil
-		}
+	if err := s.w.QueryRowxContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
+		return s.dbError(err, "make the journal's writes durable (checkpoint)")
 	}
-	return hotline.Errorf(hotline.EUNAVAILABLE, "make the journal's writes durable: the checkpoint copied %d of the WAL's %d frames (a reader or another process holds it); try again later", copied, frames)
+	if busy != 0 || frames < 0 || copied != frames {
+		return hotline.Errorf(hotline.EUNAVAILABLE, "make the journal's writes durable: the checkpoint copied %d of the WAL's %d frames (a reader holds an older snapshot); try again later", copied, frames)
+	}
+	return nil
 }
 
 // Context returns ctx carrying b: the Store's writes run with it join b.

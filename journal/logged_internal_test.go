@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
-	"time"
 )
 
 // A logged batch (BeginLoggedBatch: writes the daemon's spool keeps until SyncWrites) commits at
@@ -14,9 +13,7 @@ import (
 // rather than claim durability.
 func TestLoggedBatchSynchronous(t *testing.T) {
 	ctx := context.Background()
-	opt := testOptions(t)
-	opt.BusyTimeout = 200 * time.Millisecond
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "l.db"), opt)
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "l.db"), testOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -541,9 +541,7 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 		}
 	}
 	if last != 0 {
-		if err := o.spool.Release(last); err != nil {
-			o.log.Error("spool release", "seq", last, "err", err)
-		}
+		o.release(last)
 	}
 	o.mu.Lock()
 	o.held = len(rest) // the part committed is no longer the backlog's
@@ -565,6 +563,19 @@ func allSpooled[E Entry, R any](jobs []Job[E, R]) bool {
 		}
 	}
 	return true
+}
+
+// release releases the spool's records up to seq.
+func (o *Outbox[E, R]) release(seq uint64) {
+	err := o.spool.Release(seq)
+	switch {
+	case errors.Is(err, spool.ErrNotDurable):
+		// The journal could not say its writes are durable yet (a reader held the checkpoint back):
+		// the spool keeps its file, and the next release asks again.
+		o.log.Debug("spool not rotated yet", "seq", seq, "err", err)
+	case err != nil:
+		o.log.Error("spool release", "seq", seq, "err", err)
+	}
 }
 
 // claimNotApplied records the mark of a spooled write the journal refused or that was dropped, so
@@ -681,9 +692,7 @@ func (o *Outbox[E, R]) runJob(j Job[E, R]) bool {
 			seq = j.mark.Seq
 		}
 		if seq != 0 {
-			if err := o.spool.Release(seq); err != nil {
-				o.log.Error("spool release", "seq", seq, "err", err)
-			}
+			o.release(seq)
 		}
 		return true
 	}

@@ -98,6 +98,9 @@ var (
 	ErrTooLarge = errors.New("record over the spool's size limit")
 	// ErrClosed is returned by Append and Release after Close.
 	ErrClosed = errors.New("spool closed")
+	// ErrNotDurable is returned, wrapped, by a Release that released but did not rotate because
+	// SetDurable's barrier failed: the file stays, nothing is lost, the next release tries again.
+	ErrNotDurable = errors.New("released records not known durable where they were applied")
 )
 
 // Options tune Open; the zero value is fine.
@@ -439,7 +442,7 @@ func (s *Spool) Release(upTo uint64) error {
 	// is rotated only if none came, since the barrier does not cover them.
 	s.mu.Unlock()
 	if err := durable(); err != nil {
-		return fmt.Errorf("spool %s: not rotated: the released records are not known durable where they were applied: %w", s.path, err)
+		return fmt.Errorf("spool %s: not rotated: %w: %w", s.path, ErrNotDurable, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
