@@ -436,7 +436,9 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	if fenced.Load() {
 		return hotline.Wrapf(hotline.EUNAVAILABLE, journal.ErrFenced, "fenced: another hotline serve took the journal's lease and drives the calls now; this one stopped (journal writes left: %d, in the spool for it)", sb.Backlog())
 	}
-	log.Info("hotline stopped", "journal_backlog", sb.Backlog())
+	js := sb.JournalStats()
+	log.Info("hotline stopped", "journal_backlog", sb.Backlog(), "journal_writes", js.Writes,
+		"journal_transactions", js.Transactions, "journal_spool_appends", js.SpoolAppends)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}

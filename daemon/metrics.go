@@ -43,6 +43,7 @@ type collector struct {
 	sb *switchboard.Switchboard
 
 	queueLen, longestWait, operators, calls, backlog, draining, replaced, tracked *prometheus.Desc
+	spoolAppends, journalTxns, journalWrites                                      *prometheus.Desc
 }
 
 // newCollector exports the switchboard's live state; the ARI connection exports its own
@@ -52,19 +53,23 @@ func newCollector(sb *switchboard.Switchboard) *collector {
 		return prometheus.NewDesc("hotline_"+name, help, labels, nil)
 	}
 	return &collector{sb: sb,
-		queueLen:    d("queue_callers", "Callers waiting in the queue now."),
-		longestWait: d("queue_longest_wait_seconds", "How long the longest-waiting caller has waited."),
-		operators:   d("operators", "Operators by live state.", "state"),
-		calls:       d("calls", "Calls in the switchboard now (greeting, queued, talking, overflow)."),
-		backlog:     d("journal_backlog", "Journal writes waiting for the journal (in the spool or in memory)."),
-		draining:    d("draining", "1 while stopping: new calls go back to the dialplan."),
-		replaced:    d("ari_replaced", "1 when another client took the ARI application over: this daemon serves no calls."),
-		tracked:     d("switchboard_tracked", "Entries in each of the switchboard's own maps (calls, offers, playbacks, recordings, lanes...): what a long run watches for growth.", "map"),
+		queueLen:      d("queue_callers", "Callers waiting in the queue now."),
+		longestWait:   d("queue_longest_wait_seconds", "How long the longest-waiting caller has waited."),
+		operators:     d("operators", "Operators by live state.", "state"),
+		calls:         d("calls", "Calls in the switchboard now (greeting, queued, talking, overflow)."),
+		backlog:       d("journal_backlog", "Journal writes waiting for the journal (in the spool or in memory)."),
+		draining:      d("draining", "1 while stopping: new calls go back to the dialplan."),
+		replaced:      d("ari_replaced", "1 when another client took the ARI application over: this daemon serves no calls."),
+		tracked:       d("switchboard_tracked", "Entries in each of the switchboard's own maps (calls, offers, playbacks, recordings, lanes...): what a long run watches for growth.", "map"),
+		spoolAppends:  d("journal_spool_appends_total", "Appends to the journal's write-ahead spool: one fsync each, for every write waiting then (group commit)."),
+		journalTxns:   d("journal_transactions_total", "Journal transactions the daemon's writer ran: a batch of writes (group commit), or a write alone."),
+		journalWrites: d("journal_writes_total", "Journal writes the daemon's writer applied (or the journal refused)."),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.queueLen, c.longestWait, c.operators, c.calls, c.backlog, c.draining, c.replaced, c.tracked} {
+	for _, d := range []*prometheus.Desc{c.queueLen, c.longestWait, c.operators, c.calls, c.backlog, c.draining, c.replaced, c.tracked,
+		c.spoolAppends, c.journalTxns, c.journalWrites} {
 		ch <- d
 	}
 }
@@ -84,6 +89,10 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.longestWait, prometheus.GaugeValue, longest.Seconds())
 	ch <- prometheus.MustNewConstMetric(c.calls, prometheus.GaugeValue, float64(s.Calls))
 	ch <- prometheus.MustNewConstMetric(c.backlog, prometheus.GaugeValue, float64(s.JournalBacklog))
+	js := c.sb.JournalStats()
+	ch <- prometheus.MustNewConstMetric(c.spoolAppends, prometheus.CounterValue, float64(js.SpoolAppends))
+	ch <- prometheus.MustNewConstMetric(c.journalTxns, prometheus.CounterValue, float64(js.Transactions))
+	ch <- prometheus.MustNewConstMetric(c.journalWrites, prometheus.CounterValue, float64(js.Writes))
 	draining := 0.0
 	if s.Draining {
 		draining = 1

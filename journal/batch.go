@@ -3,6 +3,7 @@ package journal
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"sync"
@@ -21,10 +22,11 @@ import (
 // A Batch is used by one goroutine, one write at a time (the writer's); the Store's other writes
 // wait for it, as they wait for any transaction of the single write connection.
 type Batch struct {
-	s   *Store
-	tx  *sqlx.Tx
-	mu  sync.Mutex // guards bad: a write that could not be undone alone spoils the batch
-	bad error
+	s    *Store
+	tx   *sqlx.Tx
+	conn *sqlx.Conn // a logged batch's writer connection, at synchronous=NORMAL until the batch ends
+	mu   sync.Mutex // guards bad: a write that could not be undone alone spoils the batch
+	bad  error
 }
 
 type batchKey struct{}
@@ -39,17 +41,95 @@ func (s *Store) BeginBatch(ctx context.Context) (*Batch, error) {
 	if err != nil {
 		return nil, s.dbError(err, "begin a batch of writes")
 	}
+	return s.beginBatch(ctx, tx, nil)
+}
+
+// BeginLoggedBatch is BeginBatch for writes that a durable log of the caller's keeps until
+// SyncWrites returns (the daemon's write-ahead spool, package outbox/spool): its commit need not
+// reach the disk at once, since a crash that loses it loses nothing the log cannot replay. On
+// SQLite the batch commits at synchronous=NORMAL: the WAL is written but not fsynced, which a
+// process crash (kill -9) never loses and a power loss may (SQLite then rolls back to the last
+// durable commit, marks included, and the log's replay applies the rest once). The writer
+// connection is back at FULL for every other write once the batch ends. PostgreSQL commits as
+// always (synchronous_commit unchanged).
+//
+// The caller must not drop a write from its log before SyncWrites has returned nil after the
+// write's commit: that is what makes the write durable.
+func (s *Store) BeginLoggedBatch(ctx context.Context) (*Batch, error) {
+	if s.w == nil {
+		return nil, hotline.Errorf(hotline.EUNAVAILABLE, "the journal was opened read-only; cannot write")
+	}
+	if s.pg {
+		return s.BeginBatch(ctx)
+	}
+	conn, err := s.w.Connx(ctx)
+	if err != nil {
+		return nil, s.dbError(err, "begin a batch of writes")
+	}
+	// synchronous can only change outside a transaction: set before BEGIN, restored after the end.
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+		conn.Close()
+		return nil, s.dbError(err, "begin a batch of writes")
+	}
+	tx, err := conn.BeginTxx(ctx, nil)
+	if err != nil {
+		b := &Batch{s: s, conn: conn}
+		b.restore()
+		return nil, s.dbError(err, "begin a batch of writes")
+	}
+	return s.beginBatch(ctx, tx, conn)
+}
+
+func (s *Store) beginBatch(ctx context.Context, tx *sqlx.Tx, conn *sqlx.Conn) (*Batch, error) {
+	b := &Batch{s: s, tx: tx, conn: conn}
 	if err := s.lockWrites(ctx, tx, "begin a batch of writes"); err != nil {
-		tx.Rollback()
+		b.Rollback()
 		return nil, err
 	}
 	// A fenced Store writes nothing (lease.go): checked once in the batch's own transaction, which
 	// every write of the batch joins, so a takeover waits for the batch or the batch sees it.
 	if err := s.checkFence(ctx, tx, "begin a batch of writes"); err != nil {
-		tx.Rollback()
+		b.Rollback()
 		return nil, err
 	}
-	return &Batch{s: s, tx: tx}, nil
+	return b, nil
+}
+
+// restore gives a logged batch's connection back at synchronous=FULL; a connection that cannot
+// be set back is closed, never reused at NORMAL by a write that needs its own fsync.
+func (b *Batch) restore() {
+	if b.conn == nil {
+		return
+	}
+	conn := b.conn
+	b.conn = nil
+	if _, err := conn.ExecContext(context.Background(), `PRAGMA synchronous = FULL`); err != nil {
+		b.s.log.Warn("journal: the writer connection could not be set back to synchronous=FULL; closing it", "err", err)
+		conn.Raw(func(any) error { return driver.ErrBadConn }) // database/sql discards it
+	}
+	conn.Close()
+}
+
+// SyncWrites makes every write committed so far durable, those of logged batches
+// (BeginLoggedBatch) included. On SQLite it checkpoints the WAL (PASSIVE: it waits for nobody):
+// SQLite fsyncs the WAL before it copies frames into the database, and the database file once
+// every frame is copied (wal_checkpoint's documented semantics), so a checkpoint that copied every
+// frame leaves nothing only in the page cache. When a reader's older snapshot keeps some frames
+// from being copied, that is not known: an error, and the caller keeps its log and asks again
+// later (the daemon's spool: at its next release), rather than wait for the reader with the
+// writer held. PostgreSQL commits durably already: nothing to do.
+func (s *Store) SyncWrites(ctx context.Context) error {
+	if s.w == nil || s.pg {
+		return nil
+	}
+	var busy, frames, copied int64
+	if err := s.w.QueryRowxContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
+		return s.dbError(err, "make the journal's writes durable (checkpoint)")
+	}
+	if busy != 0 || frames < 0 || copied != frames {
+		return hotline.Errorf(hotline.EUNAVAILABLE, "make the journal's writes durable: the checkpoint copied %d of the WAL's %d frames (a reader holds an older snapshot); try again later", copied, frames)
+	}
+	return nil
 }
 
 // Context returns ctx carrying b: the Store's writes run with it join b.
@@ -64,9 +144,12 @@ func (b *Batch) Commit() error {
 	b.mu.Unlock()
 	if bad != nil {
 		b.tx.Rollback()
+		b.restore()
 		return b.s.dbError(bad, "commit a batch of writes")
 	}
-	if err := b.tx.Commit(); err != nil {
+	err := b.tx.Commit()
+	b.restore()
+	if err != nil {
 		return b.s.dbError(err, "commit a batch of writes")
 	}
 	return nil
@@ -75,6 +158,7 @@ func (b *Batch) Commit() error {
 // Rollback drops every write that joined b; after Commit it does nothing.
 func (b *Batch) Rollback() error {
 	err := b.tx.Rollback()
+	b.restore()
 	if errors.Is(err, sql.ErrTxDone) || err == nil {
 		return nil
 	}

@@ -9,7 +9,10 @@
 //
 // The file is opened in WAL mode with synchronous=FULL, so a commit returns only after the WAL
 // is fsynced: a committed case survives kill -9 and power loss (see Open for every pragma and
-// why). SQLite has one writer, so the Store has one write connection; every write is one
+// why). The one exception is the daemon's writer (package outbox): its writes are fsynced in its
+// write-ahead spool before SQLite sees them, so its batches (BeginLoggedBatch) commit at
+// synchronous=NORMAL, without an fsync of their own, and the spool keeps each file until
+// SyncWrites (a checkpoint of the whole WAL, which SQLite fsyncs first) has made them durable here. SQLite has one writer, so the Store has one write connection; every write is one
 // transaction on it, taken with BEGIN IMMEDIATE so that it never has to upgrade a read lock
 // (which can fail with SQLITE_BUSY half-way). Reads run on a separate pool of query-only
 // connections and see the last committed state, never a half-written one.
@@ -172,7 +175,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	//   _synchronous=FULL  fsync the WAL at every commit. NORMAL in WAL mode survives a process
 	//                      crash but may lose the last commits on power loss; a registered case
 	//                      must survive both, and one fsync per commit is affordable at a
-	//                      hotline's rate (batch writes when it is not: see CreateCases).
+	//                      hotline's rate (batch writes when it is not: see CreateCases). The
+	//                      daemon's writer, whose writes its spool holds, commits at NORMAL
+	//                      (BeginLoggedBatch, batch.go).
 	//   _foreign_keys=on   off by default in SQLite; legs, links and owners must point at rows
 	//                      that exist.
 	//   _busy_timeout      wait for another process's lock (the CLI next to `serve`) instead of

@@ -8,6 +8,12 @@
 // earlier run left in the spool, replayed first by New after a kill -9, are skipped if they were
 // committed: a crash loses nothing that was fsynced, and nothing is applied twice. Reads that must
 // see every write asked before them (Job.Read) travel the same queue.
+//
+// With a journal whose batches can leave their durability to the spool (LoggedBatcher: SQLite at
+// synchronous=NORMAL), the spooled writes are committed without the journal's own fsync, and the
+// spool calls the journal's Sync before it drops a file (SpoolWithBarrier): a write is always on
+// disk in the spool, in the journal, or both. The spooler can linger (SetLinger) so that the
+// writes of a few milliseconds share one spool fsync and one transaction.
 package outbox
 
 import (
@@ -17,6 +23,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -86,6 +93,28 @@ type Batcher interface {
 	Begin(ctx context.Context) (context.Context, Batch, error)
 }
 
+// A LoggedBatcher is a Batcher that can leave the durability of a batch of spooled writes to the
+// spool: a batch begun with BeginLogged may commit without reaching the disk (journal.Store's
+// logged batches: SQLite at synchronous=NORMAL, no WAL fsync), and Sync makes every write
+// committed so far durable. The outbox then uses them for the writes that are in the spool, and
+// has the spool call Sync before it drops a file (SpoolWithBarrier): a spooled write is always on
+// disk in the spool, in the journal, or both.
+type LoggedBatcher interface {
+	Batcher
+	BeginLogged(ctx context.Context) (context.Context, Batch, error)
+	Sync(ctx context.Context) error
+}
+
+// SpoolWithBarrier is a Spool that asks, before it drops records released (a rotation), whether
+// they are durable where they were applied (*spool.Spool's SetDurable).
+type SpoolWithBarrier interface {
+	Spool
+	SetDurable(func() error)
+}
+
+// syncTimeout bounds the durability barrier (LoggedBatcher.Sync) a rotation of the spool waits for.
+const syncTimeout = 30 * time.Second
+
 // maxBatch bounds the writes one journal transaction applies: a batch holds the single writer
 // connection, and its writes are confirmed (Then) only when it commits.
 const maxBatch = 1000
@@ -148,6 +177,16 @@ type Outbox[E Entry, R any] struct {
 	log   *slog.Logger
 	jr    Journal[E, R]
 	spool Spool // nil: none
+	// logged is jr when its batches of spooled writes may leave durability to the spool (the spool
+	// then calls its Sync before a rotation); nil otherwise.
+	logged LoggedBatcher
+	// linger is how long the spooler waits, after a write arrives, for more to share its fsync and
+	// its journal transaction (SetLinger); 0: none.
+	linger    time.Duration
+	lingerMax int
+	kick      chan struct{} // ends a linger: a read waits, enough writes wait, or Close
+
+	appends, txns, writes atomic.Uint64 // Stats
 
 	mu      sync.Mutex
 	spoolIn *sync.Cond // in has jobs, or closed
@@ -179,12 +218,35 @@ func New[E Entry, R any](jr Journal[E, R], sp Spool, log *slog.Logger) *Outbox[E
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	o := &Outbox[E, R]{log: log, jr: jr, spool: sp}
+	o := &Outbox[E, R]{log: log, jr: jr, spool: sp, kick: make(chan struct{}, 1)}
 	o.quit, o.quitNow = context.WithCancel(context.Background())
 	o.spoolIn = sync.NewCond(&o.mu)
 	o.applyIn = sync.NewCond(&o.mu)
+	if lb, ok := jr.(LoggedBatcher); ok {
+		if bs, ok := sp.(SpoolWithBarrier); ok {
+			// The spool is the only durable copy of a logged batch's writes until Sync: it must not
+			// drop them (rotate) before.
+			bs.SetDurable(func() error {
+				ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+				defer cancel()
+				return lb.Sync(ctx)
+			})
+			o.logged = lb
+		}
+	}
 	o.recover()
 	return o
+}
+
+// SetLinger has the spooler, once a write arrives, wait up to d (or until max writes wait, or a
+// read, which must see them, or Close) before it appends what waits: at a hotline's rate the
+// writes of concurrent calls come a few a second, each alone, and lingering lets several share
+// one spool fsync and one journal transaction. Each write is confirmed up to d later. Call it
+// before Run. d <= 0: no linger.
+func (o *Outbox[E, R]) SetLinger(d time.Duration, max int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.linger, o.lingerMax = d, max
 }
 
 // recover queues what an earlier run left in the spool.
@@ -217,8 +279,32 @@ func (o *Outbox[E, R]) recover() {
 func (o *Outbox[E, R]) Push(j Job[E, R]) {
 	o.mu.Lock()
 	o.in = append(o.in, j)
+	kick := o.linger > 0 && (j.Write == nil || len(o.in) >= o.lingerMax)
 	o.mu.Unlock()
 	o.spoolIn.Signal()
+	if kick {
+		o.wake()
+	}
+}
+
+// wake ends the spooler's linger, if it lingers.
+func (o *Outbox[E, R]) wake() {
+	select {
+	case o.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Stats counts what the outbox did since New, for metrics: spool appends (each one fsync of the
+// spool), journal transactions it ran to the end (a batch, or a write alone) and writes done
+// (applied, refused or dropped).
+type Stats struct {
+	SpoolAppends, Transactions, Writes uint64
+}
+
+// Stats is safe to call at any time.
+func (o *Outbox[E, R]) Stats() Stats {
+	return Stats{SpoolAppends: o.appends.Load(), Transactions: o.txns.Load(), Writes: o.writes.Load()}
 }
 
 // Backlog is how many jobs wait (spooled or not), for metrics; safe to call at any time.
@@ -237,6 +323,7 @@ func (o *Outbox[E, R]) Close(grace time.Duration) {
 	o.closed = true
 	o.mu.Unlock()
 	o.spoolIn.Broadcast()
+	o.wake()
 	time.AfterFunc(grace, o.quitNow)
 }
 
@@ -249,10 +336,29 @@ func (o *Outbox[E, R]) Run() {
 }
 
 func (o *Outbox[E, R]) runSpooler() {
+	var linger *time.Timer
 	for {
 		o.mu.Lock()
 		for len(o.in) == 0 && !o.closed {
 			o.spoolIn.Wait()
+		}
+		if o.linger > 0 && o.lingers() {
+			o.mu.Unlock()
+			if linger == nil {
+				linger = time.NewTimer(o.linger)
+			} else {
+				linger.Reset(o.linger)
+			}
+			select {
+			case <-linger.C:
+			case <-o.kick:
+				linger.Stop()
+			}
+			o.mu.Lock()
+		}
+		select { // a kick the batch taken below answers already
+		case <-o.kick:
+		default:
 		}
 		batch := o.in
 		o.in = nil
@@ -270,6 +376,20 @@ func (o *Outbox[E, R]) runSpooler() {
 		o.mu.Unlock()
 		o.applyIn.Signal()
 	}
+}
+
+// lingers reports whether the spooler should wait for more writes before appending o.in: only
+// writes wait, fewer than lingerMax, and no Close. o.mu is held.
+func (o *Outbox[E, R]) lingers() bool {
+	if o.closed || len(o.in) == 0 || len(o.in) >= o.lingerMax {
+		return false
+	}
+	for _, j := range o.in {
+		if j.Write == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // append stores the batch's writes in the spool and marks them. A spool that fails leaves them
@@ -300,6 +420,7 @@ func (o *Outbox[E, R]) append(batch []Job[E, R]) {
 		o.log.Error("journal writes not spooled: they wait in memory only, and a crash would lose them", "writes", len(data), "err", err)
 		return
 	}
+	o.appends.Add(1)
 	gen := o.spool.Generation()
 	for i, j := range jobs {
 		j.mark = Mark{Spool: gen, Seq: first + uint64(i)}
@@ -324,6 +445,8 @@ func (o *Outbox[E, R]) runApplier() {
 				n++
 			}
 		}
+		// A spooled write alone goes in a logged batch too: its commit skips the journal's fsync.
+		batched := n > 1 || (o.logged != nil && o.ready[0].Write != nil && o.ready[0].mark.Seq != 0)
 		jobs := append([]Job[E, R](nil), o.ready[:n]...)
 		clear(o.ready[:n])
 		o.ready = o.ready[n:]
@@ -331,7 +454,7 @@ func (o *Outbox[E, R]) runApplier() {
 		o.mu.Unlock()
 
 		var left []Job[E, R]
-		if n > 1 {
+		if batched {
 			left = o.runBatch(batcher, jobs)
 		} else {
 			left = o.runAlone(jobs)
@@ -351,7 +474,13 @@ func (o *Outbox[E, R]) runApplier() {
 func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) {
 	ctx, cancel := context.WithTimeout(o.quit, writeTimeout)
 	defer cancel()
-	bctx, tx, err := b.Begin(ctx)
+	begin := b.Begin
+	if o.logged != nil && allSpooled(jobs) {
+		// Every write of the batch is in the spool, which keeps it until the journal has it durably
+		// (the barrier New set): the commit needs no fsync of its own.
+		begin = o.logged.BeginLogged
+	}
+	bctx, tx, err := begin(ctx)
 	if err != nil {
 		if o.quit.Err() != nil {
 			return jobs
@@ -400,6 +529,8 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 		o.log.Warn("journal batch not committed; applying its writes one at a time", "writes", len(jobs), "err", err)
 		return o.runAlone(jobs)
 	}
+	o.txns.Add(1)
+	o.writes.Add(uint64(len(jobs)))
 	var last uint64
 	for i, j := range jobs {
 		if j.Then != nil {
@@ -410,20 +541,41 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 		}
 	}
 	if last != 0 {
-		if err := o.spool.Release(last); err != nil {
-			o.log.Error("spool release", "seq", last, "err", err)
-		}
+		o.release(last)
 	}
 	o.mu.Lock()
 	o.held = len(rest) // the part committed is no longer the backlog's
 	o.mu.Unlock()
 	switch {
-	case len(rest) > 1:
+	case len(rest) > 1, len(rest) == 1 && o.logged != nil:
 		return o.runBatch(b, rest)
 	case len(rest) == 1:
 		return o.runAlone(rest)
 	}
 	return nil
+}
+
+// allSpooled reports whether every job is a write in the spool.
+func allSpooled[E Entry, R any](jobs []Job[E, R]) bool {
+	for _, j := range jobs {
+		if j.Write == nil || j.mark.Seq == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// release releases the spool's records up to seq.
+func (o *Outbox[E, R]) release(seq uint64) {
+	err := o.spool.Release(seq)
+	switch {
+	case errors.Is(err, spool.ErrNotDurable):
+		// The journal could not say its writes are durable yet (a reader held the checkpoint back):
+		// the spool keeps its file, and the next release asks again.
+		o.log.Debug("spool not rotated yet", "seq", seq, "err", err)
+	case err != nil:
+		o.log.Error("spool release", "seq", seq, "err", err)
+	}
 }
 
 // claimNotApplied records the mark of a spooled write the journal refused or that was dropped, so
@@ -521,6 +673,10 @@ func (o *Outbox[E, R]) runJob(j Job[E, R]) bool {
 		default:
 			o.log.Error("journal write failed; dropped", "what", what, "call", call, "tries", try, "failures", fails+1, "write", o.describe(j), "err", err)
 		}
+		if j.Write != nil {
+			o.writes.Add(1)
+			o.txns.Add(1) // its own (the tries before it rolled back)
+		}
 		if j.Then != nil {
 			j.Then(res, err)
 		}
@@ -536,9 +692,7 @@ func (o *Outbox[E, R]) runJob(j Job[E, R]) bool {
 			seq = j.mark.Seq
 		}
 		if seq != 0 {
-			if err := o.spool.Release(seq); err != nil {
-				o.log.Error("spool release", "seq", seq, "err", err)
-			}
+			o.release(seq)
 		}
 		return true
 	}

@@ -62,9 +62,21 @@ type batchApplier struct {
 	outbox.Batcher
 }
 
+// loggedApplier is the applier of a Journal whose batches of spooled writes can leave their
+// durability to the spool (journaladapter.Journal: SQLite commits them without an fsync, and
+// the spool is kept until the journal's Sync).
+type loggedApplier struct {
+	applier
+	outbox.LoggedBatcher
+}
+
 // NewApplier returns what the switchboard's outbox applies its writes to (exported for the
-// writer's tests and benchmarks): a batchApplier when jr is an outbox.Batcher.
+// writer's tests and benchmarks): a loggedApplier or a batchApplier when jr is an
+// outbox.LoggedBatcher or an outbox.Batcher.
 func NewApplier(jr Journal) outbox.Journal[Write, Filed] {
+	if b, ok := jr.(outbox.LoggedBatcher); ok {
+		return loggedApplier{applier{jr}, b}
+	}
 	if b, ok := jr.(outbox.Batcher); ok {
 		return batchApplier{applier{jr}, b}
 	}

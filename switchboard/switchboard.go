@@ -154,6 +154,16 @@ type message any
 // timerFired is a Clock timer going off.
 type timerFired struct{ t *timer }
 
+// journalLinger is how long the outbox waits after a write for others to share its spool fsync
+// and its journal transaction (outbox.SetLinger), journalLingerMax how many end the wait at once.
+// Nothing in the call flow waits on a write that soon: StartCall's answer is needed after the
+// greeting, a topic key's confirmation is a tone; a read (the journal's answer to the loop) ends
+// the wait. docs/benchmark.md, "Group commit", has what it saves.
+const (
+	journalLinger    = 25 * time.Millisecond
+	journalLingerMax = 64
+)
+
 // Run handles messages until ctx is done, then waits for the journal writes already asked for
 // (so a SIGTERM loses no case) and returns ctx's error.
 func (s *Switchboard) Run(ctx context.Context) error {
@@ -165,6 +175,7 @@ func (s *Switchboard) Run(ctx context.Context) error {
 	// Writes outlive ctx: they are what a shutdown must not lose. What an earlier run left in the
 	// spool goes first (outbox.New queues it), before the operators and open legs are read.
 	ob := outbox.New[Write, Filed](NewApplier(s.jr), s.spool, s.log)
+	ob.SetLinger(journalLinger, journalLingerMax)
 	s.outbox.Store(ob)
 	wdone := make(chan struct{})
 	go func() { ob.Run(); close(wdone) }()
@@ -257,6 +268,14 @@ func (s *Switchboard) Backlog() int {
 		return ob.Backlog()
 	}
 	return 0
+}
+
+// JournalStats is what the journal's writer (the outbox) did since Run, for metrics; zero before.
+func (s *Switchboard) JournalStats() outbox.Stats {
+	if ob := s.outbox.Load(); ob != nil {
+		return ob.Stats()
+	}
+	return outbox.Stats{}
 }
 
 // Settled is what Switchboard.Settled returns.

@@ -10,7 +10,9 @@
 // generation they were written under. A consumer that stores (generation, last applied seq) in
 // the same SQLite transaction as each write skips the ones it has already applied. When every
 // appended record is released and the file has reached Options.RotateAt (or at Close), the file
-// is replaced by an empty one with a new generation.
+// is replaced by an empty one with a new generation; a consumer whose store may lose its last
+// applied records to a power loss has the spool ask it first (SetDurable), so that a file is never
+// dropped before what it held is durable elsewhere.
 //
 // # File format
 //
@@ -96,6 +98,9 @@ var (
 	ErrTooLarge = errors.New("record over the spool's size limit")
 	// ErrClosed is returned by Append and Release after Close.
 	ErrClosed = errors.New("spool closed")
+	// ErrNotDurable is returned, wrapped, by a Release that released but did not rotate because
+	// SetDurable's barrier failed: the file stays, nothing is lost, the next release tries again.
+	ErrNotDurable = errors.New("released records not known durable where they were applied")
 )
 
 // Options tune Open; the zero value is fine.
@@ -143,6 +148,8 @@ type Spool struct {
 	dirDirty bool    // a rename is not known to be durable: fsync the directory before the next Append
 	broken   error   // a failed Append could not be cut off the file: no Append until repaired
 	closed   bool
+	// durable, if set, is asked before a rotation drops released records (SetDurable).
+	durable func() error
 }
 
 // Open opens the spool at path and recovers it (see the package documentation). If the file is
@@ -404,11 +411,12 @@ func (s *Spool) cutBack() error {
 // atomically. A Release that fails to rotate still releases; the next Release retries the rotation.
 func (s *Spool) Release(upTo uint64) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return ErrClosed
 	}
 	if upTo > s.last {
+		s.mu.Unlock()
 		return fmt.Errorf("spool %s: release up to seq %d, but generation %s has only %d records",
 			s.path, upTo, s.gen, s.last)
 	}
@@ -421,13 +429,48 @@ func (s *Spool) Release(upTo uint64) error {
 		}
 		s.released = upTo
 	}
-	if s.released == s.last && s.last > 0 && s.size >= s.rotateAt {
+	if !s.rotationDue() {
+		s.mu.Unlock()
+		return nil
+	}
+	durable, gen, last := s.durable, s.gen, s.last
+	if durable == nil {
+		defer s.mu.Unlock()
 		return s.rotate()
 	}
-	return nil
+	// The barrier may wait (a checkpoint waits for readers): Appends go on meanwhile, and the file
+	// is rotated only if none came, since the barrier does not cover them.
+	s.mu.Unlock()
+	if err := durable(); err != nil {
+		return fmt.Errorf("spool %s: not rotated: %w: %w", s.path, ErrNotDurable, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.gen != gen || s.last != last || !s.rotationDue() {
+		return nil
+	}
+	return s.rotate()
 }
 
-// rotate replaces the file, every record of which is released, by an empty one with a new
+// rotationDue: every record is released and the file has reached RotateAt.
+func (s *Spool) rotationDue() bool {
+	return s.released == s.last && s.last > 0 && s.size >= s.rotateAt
+}
+
+// SetDurable has every rotation (Release's and Close's) first call durable, and rotate only if it
+// returns nil. A release says a record was applied; a consumer whose store may lose its last
+// applied records to a power loss (the journal's logged batches: SQLite at synchronous=NORMAL)
+// makes them durable there in durable, so that the file, the only other copy, is never dropped
+// before. An error leaves the file as it is (its records come back from Pending after a crash and
+// the consumer skips those it has); the next full release tries again. nil: rotations ask nothing.
+func (s *Spool) SetDurable(durable func() error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.durable = durable
+}
+
+// rotate replaces the file, every record of which is released (and durable where they were
+// applied: Release and Close ask SetDurable's barrier first), by an empty one with a new
 // generation.
 func (s *Spool) rotate() error {
 	gen := newGeneration(s.gen)
@@ -464,9 +507,17 @@ func (s *Spool) Close() error {
 	}
 	s.closed = true
 	if s.released == s.last && s.last > 0 {
-		// Everything was applied: leave nothing for the next start to replay.
-		if err := s.rotate(); err != nil {
-			s.log.Warn("spool: rotation at close", "path", s.path, "err", err)
+		// Everything was applied: leave nothing for the next start to replay, once it is durable
+		// where it was applied.
+		err := error(nil)
+		if s.durable != nil {
+			err = s.durable()
+		}
+		if err == nil {
+			err = s.rotate()
+		}
+		if err != nil {
+			s.log.Warn("spool: not rotated at close; its records are replayed (and skipped where applied) at the next start", "path", s.path, "err", err)
 		}
 	}
 	s.pending = nil

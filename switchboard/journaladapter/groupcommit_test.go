@@ -44,6 +44,29 @@ func (c *countingBatcher) Begin(ctx context.Context) (context.Context, outbox.Ba
 	return c.b.Begin(ctx)
 }
 
+// countingLogged is a countingBatcher of a journal with logged batches (outbox.LoggedBatcher), as
+// the daemon's writer has it.
+type countingLogged struct {
+	*countingBatcher
+	l outbox.LoggedBatcher
+}
+
+func (c countingLogged) BeginLogged(ctx context.Context) (context.Context, outbox.Batch, error) {
+	c.batches.Add(1)
+	return c.l.BeginLogged(ctx)
+}
+
+func (c countingLogged) Sync(ctx context.Context) error { return c.l.Sync(ctx) }
+
+// counting wraps ap, the daemon's applier, counting its batches; logged batches stay logged.
+func counting(ap outbox.Journal[switchboard.Write, switchboard.Filed]) (outbox.Journal[switchboard.Write, switchboard.Filed], *countingBatcher) {
+	cb := &countingBatcher{Journal: ap, b: ap.(outbox.Batcher)}
+	if l, ok := ap.(outbox.LoggedBatcher); ok {
+		return countingLogged{cb, l}, cb
+	}
+	return cb, cb
+}
+
 func addOperator(t testing.TB, store *journal.Store, login, ext string) hotline.Operator {
 	t.Helper()
 	o := hotline.Operator{Name: login, Login: login, Role: hotline.RoleOperator, Level: hotline.Level1, Extension: ext}
@@ -345,9 +368,9 @@ func benchWriter(b *testing.B, mix string, grouped bool) {
 	defer sp.Close()
 	j := Journal{Store: store}
 	ap := switchboard.NewApplier(j)
-	cb := &countingBatcher{Journal: ap, b: ap.(outbox.Batcher)}
+	counted, cb := counting(ap)
 	if grouped {
-		ap = cb
+		ap = counted
 	} else {
 		ap = oneAtATime{ap}
 	}

@@ -43,7 +43,21 @@ func (j Journal) Begin(ctx context.Context) (context.Context, outbox.Batch, erro
 	return b.Context(ctx), b, nil
 }
 
-var _ outbox.Batcher = Journal{}
+// BeginLogged begins a logged batch (journal.Store.BeginLoggedBatch): for writes the outbox keeps
+// in its spool until Sync, so that the batch's commit needs no fsync of its own.
+func (j Journal) BeginLogged(ctx context.Context) (context.Context, outbox.Batch, error) {
+	b, err := j.Store.BeginLoggedBatch(ctx)
+	if err != nil {
+		return ctx, nil, err
+	}
+	return b.Context(ctx), b, nil
+}
+
+// Sync makes every write committed so far durable (journal.Store.SyncWrites): the spool's barrier
+// before it drops a file.
+func (j Journal) Sync(ctx context.Context) error { return j.Store.SyncWrites(ctx) }
+
+var _ outbox.LoggedBatcher = Journal{}
 
 // Write applies one of the switchboard's writes in one transaction, claiming its spool mark in
 // that transaction (journal.WithWriteMark), so a replay after a crash is skipped, never doubled.
