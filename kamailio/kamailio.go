@@ -1,6 +1,7 @@
 // Package kamailio is a client of Kamailio's JSON-RPC (the jsonrpcs module over xhttp): what
-// hotline asks of the Kamailio in front of its Asterisk nodes, namely which users are registered
-// in its location table (ul.dump). It knows SIP and Kamailio, no contact-centre words; the
+// hotline asks of the Kamailio in front of its Asterisk nodes: which users are registered in its
+// location table (ul.dump), keeping entries of its hash tables (htable.sets, htable.delete: the
+// softphones' passwords) and when it started (core.uptime: to see a restart). It knows SIP and Kamailio, no contact-centre words; the
 // switchboard's adapter is switchboard/kamailioadapter.
 package kamailio
 
@@ -27,16 +28,21 @@ type Client struct {
 
 // Registered returns the users (AoRs) of the location table with at least one live contact.
 func (c *Client) Registered(ctx context.Context) (map[string]bool, error) {
-	body, err := c.call(ctx, "ul.dump")
+	body, err := c.call(ctx, "ul.dump", nil)
 	if err != nil {
 		return nil, err
 	}
 	return ParseDump(body)
 }
 
-// call sends one JSON-RPC request and returns the answer's body.
-func (c *Client) call(ctx context.Context, method string) ([]byte, error) {
-	req, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": method, "id": 1})
+// call sends one JSON-RPC request and returns the answer's body. Errors name the method, never
+// the parameters (a password may be one).
+func (c *Client) call(ctx context.Context, method string, params []string) ([]byte, error) {
+	msg := map[string]any{"jsonrpc": "2.0", "method": method, "id": 1}
+	if params != nil {
+		msg["params"] = params
+	}
+	req, err := json.Marshal(msg)
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +71,81 @@ func (c *Client) call(ctx context.Context, method string) ([]byte, error) {
 		return nil, fmt.Errorf("kamailio %s: HTTP %s: %.200q", method, res.Status, b)
 	}
 	return b, nil
+}
+
+// HTableSet sets key to the string value in the hash table table (htable.sets): the table must be
+// declared in kamailio.cfg. The value is never put in an error.
+func (c *Client) HTableSet(ctx context.Context, table, key, value string) error {
+	body, err := c.call(ctx, "htable.sets", []string{table, key, value})
+	if err != nil {
+		return err
+	}
+	if _, err := ParseAnswer("htable.sets", body); err != nil {
+		return fmt.Errorf("%s %s: %w", table, key, err)
+	}
+	return nil
+}
+
+// HTableDelete deletes key from the hash table table (htable.delete). A key the table does not
+// hold is not an error: it is what was asked.
+func (c *Client) HTableDelete(ctx context.Context, table, key string) error {
+	body, err := c.call(ctx, "htable.delete", []string{table, key})
+	if err != nil {
+		return err
+	}
+	_, err = ParseAnswer("htable.delete", body)
+	var re *RPCError
+	if errors.As(err, &re) && re.Code == http.StatusNotFound {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", table, key, err)
+	}
+	return nil
+}
+
+// UpSince tells when this Kamailio started (core.uptime's up_since, as it writes it): another
+// value than before means it restarted, its memory (location, hash tables) empty.
+func (c *Client) UpSince(ctx context.Context) (string, error) {
+	body, err := c.call(ctx, "core.uptime", nil)
+	if err != nil {
+		return "", err
+	}
+	return ParseUptime(body)
+}
+
+// ParseAnswer reads a JSON-RPC answer: its result, or its error as an *RPCError. An answer with
+// neither, or not JSON, is an error naming method.
+func ParseAnswer(method string, b []byte) (json.RawMessage, error) {
+	var a struct {
+		Result json.RawMessage `json:"result"`
+		Error  *RPCError       `json:"error"`
+	}
+	if err := json.Unmarshal(b, &a); err != nil {
+		return nil, fmt.Errorf("kamailio %s: not a JSON-RPC answer: %w", method, err)
+	}
+	if a.Error != nil {
+		return nil, fmt.Errorf("kamailio %s: %w", method, a.Error)
+	}
+	if len(a.Result) == 0 || string(a.Result) == "null" {
+		return nil, fmt.Errorf("kamailio %s: the answer has neither a result nor an error", method)
+	}
+	return a.Result, nil
+}
+
+// ParseUptime reads core.uptime's answer: its up_since.
+func ParseUptime(b []byte) (string, error) {
+	res, err := ParseAnswer("core.uptime", b)
+	if err != nil {
+		return "", err
+	}
+	var up struct {
+		UpSince *string `json:"up_since"`
+	}
+	if err := json.Unmarshal(res, &up); err != nil || up.UpSince == nil || *up.UpSince == "" {
+		return "", fmt.Errorf("kamailio core.uptime: the result has no up_since: %.100s", res)
+	}
+	return *up.UpSince, nil
 }
 
 // RPCError is a JSON-RPC error answer.

@@ -3,6 +3,7 @@ package kamailio
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -123,5 +124,90 @@ func BenchmarkParseDump(b *testing.B) {
 		if regs, err := ParseDump(body); err != nil || len(regs) != 90 {
 			b.Fatal(regs, err)
 		}
+	}
+}
+
+// htable.sets, htable.delete and core.uptime against a server answering as Kamailio 5.6 does
+// (answers copied from a real one), and answers that are not: each call sends its method and
+// parameters, and a bad answer is a clear error that never holds the value set (a password).
+func TestClientHTableAndUptime(t *testing.T) {
+	const secret = "s3cret-pass"
+	for _, tc := range []struct {
+		name   string
+		call   func(c *Client) (string, error)
+		status int
+		answer string
+		sent   string // a part of the request
+		want   string // UpSince's result
+		err    string // a part of the error; "" none
+	}{
+		{"set", func(c *Client) (string, error) {
+			return "", c.HTableSet(context.Background(), "softphones", "9101", secret)
+		},
+			200, `{"jsonrpc":"2.0","result":"Ok. Key set to new value.","id":1}`, `"method":"htable.sets","params":["softphones","9101","` + secret + `"]`, "", ""},
+		{"set, no such table", func(c *Client) (string, error) {
+			return "", c.HTableSet(context.Background(), "nosuch", "9101", secret)
+		},
+			200, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.sets"`, "", "No such htable"},
+		{"set, neither result nor error", func(c *Client) (string, error) {
+			return "", c.HTableSet(context.Background(), "softphones", "9101", secret)
+		},
+			200, `{"jsonrpc":"2.0","id":1}`, `"htable.sets"`, "", "neither a result nor an error"},
+		{"set, not JSON", func(c *Client) (string, error) {
+			return "", c.HTableSet(context.Background(), "softphones", "9101", secret)
+		},
+			200, `<html>`, `"htable.sets"`, "", "not a JSON-RPC answer"},
+		{"set, HTTP error", func(c *Client) (string, error) {
+			return "", c.HTableSet(context.Background(), "softphones", "9101", secret)
+		},
+			403, `forbidden`, `"htable.sets"`, "", "HTTP 403"},
+		{"delete", func(c *Client) (string, error) { return "", c.HTableDelete(context.Background(), "softphones", "9101") },
+			200, `{"jsonrpc":"2.0","result":"Ok. Key deleted.","id":1}`, `"method":"htable.delete","params":["softphones","9101"]`, "", ""},
+		{"delete, key not there", func(c *Client) (string, error) { return "", c.HTableDelete(context.Background(), "softphones", "9101") },
+			200, `{"jsonrpc":"2.0","error":{"code":404,"message":"Key not found in htable."},"id":1}`, `"htable.delete"`, "", ""},
+		{"delete, no such table", func(c *Client) (string, error) { return "", c.HTableDelete(context.Background(), "nosuch", "9101") },
+			200, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.delete"`, "", "No such htable"},
+		{"delete, truncated", func(c *Client) (string, error) { return "", c.HTableDelete(context.Background(), "softphones", "9101") },
+			200, `{"jsonrpc":"2.0","res`, `"htable.delete"`, "", "not a JSON-RPC answer"},
+		{"uptime", func(c *Client) (string, error) { return c.UpSince(context.Background()) },
+			200, `{"jsonrpc":"2.0","result":{"now":"Mon Dec  7 04:32:11 2026","up_since":"Mon Dec  7 04:32:09 2026","uptime":2},"id":1}`,
+			`"method":"core.uptime"`, "Mon Dec  7 04:32:09 2026", ""},
+		{"uptime without up_since", func(c *Client) (string, error) { return c.UpSince(context.Background()) },
+			200, `{"jsonrpc":"2.0","result":{"uptime":2},"id":1}`, `"core.uptime"`, "", "no up_since"},
+		{"uptime, result a string", func(c *Client) (string, error) { return c.UpSince(context.Background()) },
+			200, `{"jsonrpc":"2.0","result":"up","id":1}`, `"core.uptime"`, "", "no up_since"},
+		{"uptime, rpc error", func(c *Client) (string, error) { return c.UpSince(context.Background()) },
+			200, `{"jsonrpc":"2.0","error":{"code":500,"message":"Method Not Found"},"id":1}`, `"core.uptime"`, "", "Method Not Found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var sent string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				sent = string(b)
+				w.WriteHeader(tc.status)
+				w.Write([]byte(tc.answer))
+			}))
+			defer srv.Close()
+			got, err := tc.call(&Client{URL: srv.URL + "/RPC"})
+			if !strings.Contains(sent, tc.sent) {
+				t.Errorf("request %s, want %s in it", sent, tc.sent)
+			}
+			if tc.err == "" {
+				if err != nil || got != tc.want {
+					t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("error %v, want one with %q", err, tc.err)
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("the error %q holds the password", err)
+			}
+		})
+	}
+	// Kamailio not there.
+	if err := (&Client{URL: "http://127.0.0.1:1/RPC"}).HTableSet(context.Background(), "softphones", "9101", secret); err == nil || strings.Contains(err.Error(), secret) {
+		t.Errorf("no Kamailio: %v, want an error without the password", err)
 	}
 }
