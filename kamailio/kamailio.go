@@ -1,6 +1,6 @@
 // Package kamailio is a client of Kamailio's JSON-RPC (the jsonrpcs module over xhttp): what
 // hotline asks of the Kamailio in front of its Asterisk nodes: which users are registered in its
-// location table (ul.dump), keeping entries of its hash tables (htable.sets, htable.delete: the
+// location table (ul.dump), keeping entries of its hash tables (htable.sets, htable.delete, htable.flush: the
 // softphones' passwords) and when it started (core.uptime: to see a restart). It knows SIP and Kamailio, no contact-centre words; the
 // switchboard's adapter is switchboard/kamailioadapter.
 package kamailio
@@ -100,6 +100,18 @@ func (c *Client) HTableDelete(ctx context.Context, table, key string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", table, key, err)
+	}
+	return nil
+}
+
+// HTableFlush empties the hash table table (htable.flush).
+func (c *Client) HTableFlush(ctx context.Context, table string) error {
+	body, err := c.call(ctx, "htable.flush", []string{table})
+	if err != nil {
+		return err
+	}
+	if _, err := ParseAnswer("htable.flush", body); err != nil {
+		return fmt.Errorf("%s: %w", table, err)
 	}
 	return nil
 }

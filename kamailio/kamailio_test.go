@@ -127,7 +127,7 @@ func BenchmarkParseDump(b *testing.B) {
 	}
 }
 
-// htable.sets, htable.delete and core.uptime against a server answering as Kamailio 5.6 does
+// htable.sets, htable.delete, htable.flush and core.uptime against a server answering as Kamailio 5.6 does
 // (answers copied from a real one), and answers that are not: each call sends its method and
 // parameters, and a bad answer is a clear error that never holds the value set (a password).
 func TestClientHTableAndUptime(t *testing.T) {
@@ -169,6 +169,10 @@ func TestClientHTableAndUptime(t *testing.T) {
 			200, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.delete"`, "", "No such htable"},
 		{"delete, truncated", func(c *Client) (string, error) { return "", c.HTableDelete(context.Background(), "softphones", "9101") },
 			200, `{"jsonrpc":"2.0","res`, `"htable.delete"`, "", "not a JSON-RPC answer"},
+		{"flush", func(c *Client) (string, error) { return "", c.HTableFlush(context.Background(), "softphones") },
+			200, `{"jsonrpc":"2.0","result":"Ok. Htable flushed.","id":1}`, `"method":"htable.flush","params":["softphones"]`, "", ""},
+		{"flush, no such table", func(c *Client) (string, error) { return "", c.HTableFlush(context.Background(), "nosuch") },
+			200, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.flush"`, "", "No such htable"},
 		{"uptime", func(c *Client) (string, error) { return c.UpSince(context.Background()) },
 			200, `{"jsonrpc":"2.0","result":{"now":"Mon Dec  7 04:32:11 2026","up_since":"Mon Dec  7 04:32:09 2026","uptime":2},"id":1}`,
 			`"method":"core.uptime"`, "Mon Dec  7 04:32:09 2026", ""},

@@ -43,6 +43,7 @@ type Asterisk interface {
 type Registrar interface {
 	HTableSet(ctx context.Context, table, key, value string) error
 	HTableDelete(ctx context.Context, table, key string) error
+	HTableFlush(ctx context.Context, table string) error
 	UpSince(ctx context.Context) (string, error)
 }
 
@@ -92,6 +93,7 @@ type Provisioner struct {
 	live     map[string]string // extension -> its valid password, as Kamailio should hold it
 	upSince  string            // Kamailio's start as last seen with every live password set
 	kamStale bool              // the last SyncKamailio failed: set them all at the next
+	flushed  bool              // the passwords of an earlier run of hotline are gone from Kamailio
 }
 
 // ErrHandset is returned for an extension Asterisk's files define as a SIP handset: its device is
@@ -362,7 +364,9 @@ func (p *Provisioner) deleteAtKamailio(ctx context.Context, ext string) error {
 // SyncKamailio sets every valid password in Kamailio's table again if Kamailio restarted (its
 // table then empty) since they were last all set, or if the last attempt failed; otherwise it
 // only asks Kamailio when it started (core.uptime: one small request, whatever the number of
-// softphones; passwords cross the wire only when needed). It tells whether it set them.
+// softphones; passwords cross the wire only when needed). It tells whether it set them. The
+// first time it succeeds it empties the table first: passwords an earlier run of hotline issued
+// (that this one does not know, so would never revoke) stop working.
 func (p *Provisioner) SyncKamailio(ctx context.Context) (bool, error) {
 	if p.Kamailio == nil {
 		return false, nil
@@ -376,6 +380,13 @@ func (p *Provisioner) SyncKamailio(ctx context.Context) (bool, error) {
 	}
 	if up == p.upSince && !p.kamStale {
 		return false, nil
+	}
+	if !p.flushed {
+		if err := p.Kamailio.HTableFlush(ctx, KamailioTable); err != nil {
+			p.kamStale = true
+			return false, fmt.Errorf("softphone: emptying Kamailio's table of an earlier run's passwords: %w", err)
+		}
+		p.flushed = true
 	}
 	var errs []error
 	for ext, password := range p.live {

@@ -296,6 +296,16 @@ func (k *fakeKamailio) HTableDelete(_ context.Context, table, key string) error 
 	return nil
 }
 
+func (k *fakeKamailio) HTableFlush(_ context.Context, table string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.fail != nil {
+		return k.fail
+	}
+	k.table = nil
+	return nil
+}
+
 func (k *fakeKamailio) UpSince(context.Context) (string, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -320,11 +330,12 @@ func (k *fakeKamailio) snapshot() (map[string]string, int) {
 
 // With Kamailio, the password issued is the one Kamailio holds; revoked or removed, Kamailio holds
 // none for the extension; Kamailio refusing fails the issue (the page would get a password it does
-// not take); after Kamailio restarted (or did not answer), SyncKamailio sets every valid password
+// not take); the first sync empties the table of an earlier run's passwords; after Kamailio restarted (or did not answer), SyncKamailio sets every valid password
 // again, and otherwise sends none.
 func TestKamailioKeepsTheIssuedPasswords(t *testing.T) {
 	ctx := context.Background()
-	k := &fakeKamailio{upSince: "start 1"}
+	// A password an earlier run of hotline issued, which this one never knew.
+	k := &fakeKamailio{upSince: "start 1", table: map[string]string{"9109": "earlier"}}
 	p := &Provisioner{Asterisk: &fakeAsterisk{}, WebSocket: "ws://127.0.0.105:5066/ws", Kamailio: k}
 	issued := map[string]string{} // the last password issued per extension
 	issue := func(ext string) error {
@@ -348,9 +359,9 @@ func TestKamailioKeepsTheIssuedPasswords(t *testing.T) {
 		do   func() error
 		want map[string]string // Kamailio's table after; values "<9101>": 9101's current issue
 	}{
-		{"issue 9101", func() error { return issue("9101") }, map[string]string{"9101": "<9101>"}},
-		{"issue 9102", func() error { return issue("9102") }, map[string]string{"9101": "<9101>", "9102": "<9102>"}},
-		{"first sync sets them", resync(true), map[string]string{"9101": "<9101>", "9102": "<9102>"}},
+		{"issue 9101", func() error { return issue("9101") }, map[string]string{"9101": "<9101>", "9109": "<earlier>"}},
+		{"issue 9102", func() error { return issue("9102") }, map[string]string{"9101": "<9101>", "9102": "<9102>", "9109": "<earlier>"}},
+		{"first sync: the earlier run's gone, the issued set", resync(true), map[string]string{"9101": "<9101>", "9102": "<9102>"}},
 		{"no restart, nothing sent", resync(false), map[string]string{"9101": "<9101>", "9102": "<9102>"}},
 		{"reissue 9101", func() error { return issue("9101") }, map[string]string{"9101": "<9101>", "9102": "<9102>"}},
 		{"revoke 9102", func() error { return p.Revoke(ctx, "9102") }, map[string]string{"9101": "<9101>"}},
@@ -370,6 +381,7 @@ func TestKamailioKeepsTheIssuedPasswords(t *testing.T) {
 		{"restart after the removal", func() error { k.restart("start 4"); return nil }, map[string]string{}},
 		{"nothing to set again", resync(true), map[string]string{}},
 	}
+	issued["earlier"] = "earlier"
 	for _, st := range steps {
 		if err := st.do(); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
