@@ -1,7 +1,7 @@
 // Package kamailio is a client of Kamailio's JSON-RPC (the jsonrpcs module over xhttp): what
 // hotline asks of the Kamailio in front of its Asterisk nodes: which users are registered in its
-// location table (ul.dump), keeping entries of its hash tables (htable.sets, htable.delete, htable.flush: the
-// softphones' passwords) and when it started (core.uptime: to see a restart). It knows SIP and Kamailio, no contact-centre words; the
+// location table (ul.dump), keeping entries of its hash tables (htable.sets, htable.delete, htable.flush, htable.get: the
+// softphones' passwords, and a mark that they are all set, whose absence tells a restart). It knows SIP and Kamailio, no contact-centre words; the
 // switchboard's adapter is switchboard/kamailioadapter.
 package kamailio
 
@@ -67,7 +67,9 @@ func (c *Client) call(ctx context.Context, method string, params []string) ([]by
 	if len(b) > maxAnswer {
 		return nil, fmt.Errorf("kamailio %s: answer larger than %d bytes", method, maxAnswer)
 	}
-	if res.StatusCode != http.StatusOK {
+	// jsonrpcs answers an RPC's error with the error's code as the HTTP status too (404: a key not
+	// found): such an answer is the caller's to read.
+	if res.StatusCode != http.StatusOK && !isRPCError(b) {
 		return nil, fmt.Errorf("kamailio %s: HTTP %s: %.200q", method, res.Status, b)
 	}
 	return b, nil
@@ -116,14 +118,40 @@ func (c *Client) HTableFlush(ctx context.Context, table string) error {
 	return nil
 }
 
-// UpSince tells when this Kamailio started (core.uptime's up_since, as it writes it): another
-// value than before means it restarted, its memory (location, hash tables) empty.
-func (c *Client) UpSince(ctx context.Context) (string, error) {
-	body, err := c.call(ctx, "core.uptime", nil)
+// HTableGet reads key's string value in the hash table table (htable.get); found is false when
+// the table has no such key.
+func (c *Client) HTableGet(ctx context.Context, table, key string) (value string, found bool, err error) {
+	body, err := c.call(ctx, "htable.get", []string{table, key})
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	return ParseUptime(body)
+	return ParseHTableGet(body)
+}
+
+// missingKey is htable.get's error message for a key the table does not hold (Kamailio 5.6; its
+// code, 500, is the one of a table that does not exist too).
+const missingKey = "Key name doesn't exist in htable."
+
+// ParseHTableGet reads htable.get's answer: {"result":{"item":{"name":…,"value":…}}}, or the
+// error of a missing key (found false).
+func ParseHTableGet(b []byte) (value string, found bool, err error) {
+	res, err := ParseAnswer("htable.get", b)
+	var re *RPCError
+	if errors.As(err, &re) && re.Message == missingKey {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	var got struct {
+		Item *struct {
+			Value *string `json:"value"`
+		} `json:"item"`
+	}
+	if err := json.Unmarshal(res, &got); err != nil || got.Item == nil || got.Item.Value == nil {
+		return "", false, fmt.Errorf("kamailio htable.get: the result has no item with a string value: %.100s", res)
+	}
+	return *got.Item.Value, true, nil
 }
 
 // ParseAnswer reads a JSON-RPC answer: its result, or its error as an *RPCError. An answer with
@@ -145,19 +173,12 @@ func ParseAnswer(method string, b []byte) (json.RawMessage, error) {
 	return a.Result, nil
 }
 
-// ParseUptime reads core.uptime's answer: its up_since.
-func ParseUptime(b []byte) (string, error) {
-	res, err := ParseAnswer("core.uptime", b)
-	if err != nil {
-		return "", err
+// isRPCError tells whether b is a JSON-RPC error answer.
+func isRPCError(b []byte) bool {
+	var a struct {
+		Error *RPCError `json:"error"`
 	}
-	var up struct {
-		UpSince *string `json:"up_since"`
-	}
-	if err := json.Unmarshal(res, &up); err != nil || up.UpSince == nil || *up.UpSince == "" {
-		return "", fmt.Errorf("kamailio core.uptime: the result has no up_since: %.100s", res)
-	}
-	return *up.UpSince, nil
+	return json.Unmarshal(b, &a) == nil && a.Error != nil
 }
 
 // RPCError is a JSON-RPC error answer.

@@ -2,6 +2,7 @@ package kamailio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -127,8 +128,9 @@ func BenchmarkParseDump(b *testing.B) {
 	}
 }
 
-// htable.sets, htable.delete, htable.flush and core.uptime against a server answering as Kamailio 5.6 does
-// (answers copied from a real one), and answers that are not: each call sends its method and
+// htable.sets, htable.delete, htable.flush and htable.get against a server answering as Kamailio 5.6 does
+// (answers and HTTP statuses copied from a real one: an RPC error's code is the HTTP status too),
+// and answers that are not: each call sends its method and
 // parameters, and a bad answer is a clear error that never holds the value set (a password).
 func TestClientHTableAndUptime(t *testing.T) {
 	const secret = "s3cret-pass"
@@ -138,7 +140,7 @@ func TestClientHTableAndUptime(t *testing.T) {
 		status int
 		answer string
 		sent   string // a part of the request
-		want   string // UpSince's result
+		want   string // HTableGet's value
 		err    string // a part of the error; "" none
 	}{
 		{"set", func(c *Client) (string, error) {
@@ -148,7 +150,7 @@ func TestClientHTableAndUptime(t *testing.T) {
 		{"set, no such table", func(c *Client) (string, error) {
 			return "", c.HTableSet(context.Background(), "nosuch", "9101", secret)
 		},
-			200, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.sets"`, "", "No such htable"},
+			500, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.sets"`, "", "No such htable"},
 		{"set, neither result nor error", func(c *Client) (string, error) {
 			return "", c.HTableSet(context.Background(), "softphones", "9101", secret)
 		},
@@ -164,24 +166,47 @@ func TestClientHTableAndUptime(t *testing.T) {
 		{"delete", func(c *Client) (string, error) { return "", c.HTableDelete(context.Background(), "softphones", "9101") },
 			200, `{"jsonrpc":"2.0","result":"Ok. Key deleted.","id":1}`, `"method":"htable.delete","params":["softphones","9101"]`, "", ""},
 		{"delete, key not there", func(c *Client) (string, error) { return "", c.HTableDelete(context.Background(), "softphones", "9101") },
-			200, `{"jsonrpc":"2.0","error":{"code":404,"message":"Key not found in htable."},"id":1}`, `"htable.delete"`, "", ""},
+			404, `{"jsonrpc":"2.0","error":{"code":404,"message":"Key not found in htable."},"id":1}`, `"htable.delete"`, "", ""},
 		{"delete, no such table", func(c *Client) (string, error) { return "", c.HTableDelete(context.Background(), "nosuch", "9101") },
-			200, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.delete"`, "", "No such htable"},
+			500, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.delete"`, "", "No such htable"},
 		{"delete, truncated", func(c *Client) (string, error) { return "", c.HTableDelete(context.Background(), "softphones", "9101") },
 			200, `{"jsonrpc":"2.0","res`, `"htable.delete"`, "", "not a JSON-RPC answer"},
 		{"flush", func(c *Client) (string, error) { return "", c.HTableFlush(context.Background(), "softphones") },
 			200, `{"jsonrpc":"2.0","result":"Ok. Htable flushed.","id":1}`, `"method":"htable.flush","params":["softphones"]`, "", ""},
 		{"flush, no such table", func(c *Client) (string, error) { return "", c.HTableFlush(context.Background(), "nosuch") },
-			200, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.flush"`, "", "No such htable"},
-		{"uptime", func(c *Client) (string, error) { return c.UpSince(context.Background()) },
-			200, `{"jsonrpc":"2.0","result":{"now":"Mon Dec  7 04:32:11 2026","up_since":"Mon Dec  7 04:32:09 2026","uptime":2},"id":1}`,
-			`"method":"core.uptime"`, "Mon Dec  7 04:32:09 2026", ""},
-		{"uptime without up_since", func(c *Client) (string, error) { return c.UpSince(context.Background()) },
-			200, `{"jsonrpc":"2.0","result":{"uptime":2},"id":1}`, `"core.uptime"`, "", "no up_since"},
-		{"uptime, result a string", func(c *Client) (string, error) { return c.UpSince(context.Background()) },
-			200, `{"jsonrpc":"2.0","result":"up","id":1}`, `"core.uptime"`, "", "no up_since"},
-		{"uptime, rpc error", func(c *Client) (string, error) { return c.UpSince(context.Background()) },
-			200, `{"jsonrpc":"2.0","error":{"code":500,"message":"Method Not Found"},"id":1}`, `"core.uptime"`, "", "Method Not Found"},
+			500, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.flush"`, "", "No such htable"},
+		{"get", func(c *Client) (string, error) {
+			v, found, err := c.HTableGet(context.Background(), "softphonesync", "softphones")
+			if err == nil && !found {
+				return "", errors.New("not found")
+			}
+			return v, err
+		},
+			200, `{"jsonrpc":"2.0","result":{"item":{"name":"softphones","value":"gen1","flags":2,"expire":"NEVER"}},"id":1}`,
+			`"method":"htable.get","params":["softphonesync","softphones"]`, "gen1", ""},
+		{"get, key not there", func(c *Client) (string, error) {
+			v, found, err := c.HTableGet(context.Background(), "softphonesync", "softphones")
+			if err == nil && found {
+				return "", errors.New("found")
+			}
+			return v, err
+		},
+			500, `{"jsonrpc":"2.0","error":{"code":500,"message":"Key name doesn't exist in htable."},"id":1}`, `"htable.get"`, "", ""},
+		{"get, no such table", func(c *Client) (string, error) {
+			_, _, err := c.HTableGet(context.Background(), "nosuch", "softphones")
+			return "", err
+		},
+			500, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.get"`, "", "No such htable"},
+		{"get, an integer value", func(c *Client) (string, error) {
+			_, _, err := c.HTableGet(context.Background(), "softphonesync", "softphones")
+			return "", err
+		},
+			200, `{"jsonrpc":"2.0","result":{"item":{"name":"softphones","value":1}},"id":1}`, `"htable.get"`, "", "no item with a string value"},
+		{"get, no item", func(c *Client) (string, error) {
+			_, _, err := c.HTableGet(context.Background(), "softphonesync", "softphones")
+			return "", err
+		},
+			200, `{"jsonrpc":"2.0","result":"Ok","id":1}`, `"htable.get"`, "", "no item with a string value"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var sent string

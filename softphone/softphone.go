@@ -37,19 +37,29 @@ type Asterisk interface {
 	DeleteConfig(ctx context.Context, class, typ, id string) error
 }
 
-// Registrar is the Kamailio softphones register with (*kamailio.Client): its hash table of
-// softphones' passwords (htable softphones in asterisk-conf/kamailio/kamailio.cfg) and when it
-// started (another start: its table is empty).
+// Registrar is the Kamailio softphones register with (*kamailio.Client): its hash tables (htable
+// in asterisk-conf/kamailio/kamailio.cfg) of the softphones' passwords and of the mark that they
+// are all set.
 type Registrar interface {
 	HTableSet(ctx context.Context, table, key, value string) error
 	HTableDelete(ctx context.Context, table, key string) error
 	HTableFlush(ctx context.Context, table string) error
-	UpSince(ctx context.Context) (string, error)
+	HTableGet(ctx context.Context, table, key string) (value string, found bool, err error)
 }
 
 // KamailioTable is the htable of kamailio.cfg holding the softphones' passwords (extension =>
 // password), which route[SOFTPHONE_AUTH] checks.
 const KamailioTable = "softphones"
+
+// KamailioMarkTable and KamailioMarkKey hold, in Kamailio, this provisioner's mark (a random
+// value of its own) once every password is set: a restarted Kamailio has no mark, another run
+// of hotline's another value, and either way SyncKamailio sets them all. A mark rather than
+// Kamailio's start time (core.uptime): that counts in whole seconds, and the mark tells exactly
+// whether this table is the one the passwords were set in.
+const (
+	KamailioMarkTable = "softphonesync"
+	KamailioMarkKey   = "softphones"
+)
 
 // DefaultKamailioCheck is how often SyncKamailio runs when Provisioner.KamailioCheck is 0.
 const DefaultKamailioCheck = 5 * time.Second
@@ -91,7 +101,7 @@ type Provisioner struct {
 	// a password older than the one an Issue just set. Held over the RPC calls; never with mu.
 	kam      sync.Mutex
 	live     map[string]string // extension -> its valid password, as Kamailio should hold it
-	upSince  string            // Kamailio's start as last seen with every live password set
+	mark     string            // this provisioner's mark (KamailioMarkTable), random, made once
 	kamStale bool              // the last SyncKamailio failed: set them all at the next
 	flushed  bool              // the passwords of an earlier run of hotline are gone from Kamailio
 }
@@ -361,24 +371,31 @@ func (p *Provisioner) deleteAtKamailio(ctx context.Context, ext string) error {
 	return nil
 }
 
-// SyncKamailio sets every valid password in Kamailio's table again if Kamailio restarted (its
-// table then empty) since they were last all set, or if the last attempt failed; otherwise it
-// only asks Kamailio when it started (core.uptime: one small request, whatever the number of
-// softphones; passwords cross the wire only when needed). It tells whether it set them. The
-// first time it succeeds it empties the table first: passwords an earlier run of hotline issued
-// (that this one does not know, so would never revoke) stop working.
+// SyncKamailio sets every valid password in Kamailio's table again unless Kamailio holds this
+// provisioner's mark (KamailioMarkTable): a restarted Kamailio (tables empty) has none. So each
+// run it asks one small thing whatever the number of softphones, and passwords cross the wire
+// only when needed. It tells whether it set them. The first time it sets them it empties the
+// table first: passwords an earlier run of hotline issued (which this one does not know, so would
+// never revoke) stop working.
 func (p *Provisioner) SyncKamailio(ctx context.Context) (bool, error) {
 	if p.Kamailio == nil {
 		return false, nil
 	}
 	p.kam.Lock()
 	defer p.kam.Unlock()
-	up, err := p.Kamailio.UpSince(ctx)
+	if p.mark == "" {
+		m, err := randomPassword()
+		if err != nil {
+			return false, err
+		}
+		p.mark = m
+	}
+	got, found, err := p.Kamailio.HTableGet(ctx, KamailioMarkTable, KamailioMarkKey)
 	if err != nil {
 		p.kamStale = true
-		return false, fmt.Errorf("softphone: asking Kamailio whether it restarted: %w", err)
+		return false, fmt.Errorf("softphone: asking Kamailio whether it holds the passwords: %w", err)
 	}
-	if up == p.upSince && !p.kamStale {
+	if found && got == p.mark && !p.kamStale {
 		return false, nil
 	}
 	if !p.flushed {
@@ -394,11 +411,16 @@ func (p *Provisioner) SyncKamailio(ctx context.Context) (bool, error) {
 			errs = append(errs, fmt.Errorf("softphone %s: %w", ext, err))
 		}
 	}
+	if len(errs) == 0 {
+		if err := p.Kamailio.HTableSet(ctx, KamailioMarkTable, KamailioMarkKey, p.mark); err != nil {
+			errs = append(errs, fmt.Errorf("the mark: %w", err))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		p.kamStale = true
 		return false, fmt.Errorf("softphone: setting the passwords at Kamailio again: %w", err)
 	}
-	p.upSince, p.kamStale = up, false
+	p.kamStale = false
 	return true, nil
 }
 
@@ -422,7 +444,7 @@ func (p *Provisioner) syncKamailio(ctx context.Context) {
 			failing = false
 			p.log().Info("softphone: Kamailio answers again; softphones' passwords set there")
 		case err == nil && set && !first:
-			p.log().Info("softphone: Kamailio restarted; softphones' passwords set there again")
+			p.log().Info("softphone: Kamailio had lost the softphones' passwords (restarted); set there again")
 		}
 		if err == nil {
 			first = false

@@ -260,13 +260,13 @@ func TestPruneRemovesSoftphonesOutOfService(t *testing.T) {
 	}
 }
 
-// fakeKamailio keeps the softphones' table as Kamailio's htable does; a restart empties it.
+// fakeKamailio keeps the softphones' table and the mark's as Kamailio's htables do; a restart
+// empties them.
 type fakeKamailio struct {
-	mu      sync.Mutex
-	table   map[string]string
-	upSince string
-	sets    int
-	fail    error // every call fails with it
+	mu    sync.Mutex
+	table map[string]string
+	marks map[string]string
+	fail  error // every call fails with it
 }
 
 func (k *fakeKamailio) HTableSet(_ context.Context, table, key, value string) error {
@@ -275,14 +275,20 @@ func (k *fakeKamailio) HTableSet(_ context.Context, table, key, value string) er
 	if k.fail != nil {
 		return k.fail
 	}
-	if table != KamailioTable {
+	switch table {
+	case KamailioTable:
+		if k.table == nil {
+			k.table = map[string]string{}
+		}
+		k.table[key] = value
+	case KamailioMarkTable:
+		if k.marks == nil {
+			k.marks = map[string]string{}
+		}
+		k.marks[key] = value
+	default:
 		return errors.New("No such htable")
 	}
-	if k.table == nil {
-		k.table = map[string]string{}
-	}
-	k.table[key] = value
-	k.sets++
 	return nil
 }
 
@@ -306,26 +312,33 @@ func (k *fakeKamailio) HTableFlush(_ context.Context, table string) error {
 	return nil
 }
 
-func (k *fakeKamailio) UpSince(context.Context) (string, error) {
+func (k *fakeKamailio) HTableGet(_ context.Context, table, key string) (string, bool, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.upSince, k.fail
+	if k.fail != nil {
+		return "", false, k.fail
+	}
+	if table != KamailioMarkTable {
+		return "", false, errors.New("No such htable")
+	}
+	v, ok := k.marks[key]
+	return v, ok, nil
 }
 
-func (k *fakeKamailio) restart(at string) {
+func (k *fakeKamailio) restart() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.table, k.upSince = nil, at
+	k.table, k.marks = nil, nil
 }
 
-func (k *fakeKamailio) snapshot() (map[string]string, int) {
+func (k *fakeKamailio) snapshot() map[string]string {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	m := map[string]string{}
 	for ext, pw := range k.table {
 		m[ext] = pw
 	}
-	return m, k.sets
+	return m
 }
 
 // With Kamailio, the password issued is the one Kamailio holds; revoked or removed, Kamailio holds
@@ -335,7 +348,7 @@ func (k *fakeKamailio) snapshot() (map[string]string, int) {
 func TestKamailioKeepsTheIssuedPasswords(t *testing.T) {
 	ctx := context.Background()
 	// A password an earlier run of hotline issued, which this one never knew.
-	k := &fakeKamailio{upSince: "start 1", table: map[string]string{"9109": "earlier"}}
+	k := &fakeKamailio{table: map[string]string{"9109": "earlier"}, marks: map[string]string{KamailioMarkKey: "an earlier run's"}}
 	p := &Provisioner{Asterisk: &fakeAsterisk{}, WebSocket: "ws://127.0.0.105:5066/ws", Kamailio: k}
 	issued := map[string]string{} // the last password issued per extension
 	issue := func(ext string) error {
@@ -365,10 +378,10 @@ func TestKamailioKeepsTheIssuedPasswords(t *testing.T) {
 		{"no restart, nothing sent", resync(false), map[string]string{"9101": "<9101>", "9102": "<9102>"}},
 		{"reissue 9101", func() error { return issue("9101") }, map[string]string{"9101": "<9101>", "9102": "<9102>"}},
 		{"revoke 9102", func() error { return p.Revoke(ctx, "9102") }, map[string]string{"9101": "<9101>"}},
-		{"restart", func() error { k.restart("start 2"); return nil }, map[string]string{}},
+		{"restart", func() error { k.restart(); return nil }, map[string]string{}},
 		{"sync after the restart", resync(true), map[string]string{"9101": "<9101>"}},
 		{"Kamailio down", func() error {
-			k.restart("start 3")
+			k.restart()
 			k.fail = errors.New("connection refused")
 			if _, err := p.SyncKamailio(ctx); err == nil {
 				return errors.New("SyncKamailio with Kamailio down: no error")
@@ -378,7 +391,7 @@ func TestKamailioKeepsTheIssuedPasswords(t *testing.T) {
 		}, map[string]string{}},
 		{"back", resync(true), map[string]string{"9101": "<9101>"}},
 		{"remove 9101", func() error { return p.Remove(ctx, "9101") }, map[string]string{}},
-		{"restart after the removal", func() error { k.restart("start 4"); return nil }, map[string]string{}},
+		{"restart after the removal", func() error { k.restart(); return nil }, map[string]string{}},
 		{"nothing to set again", resync(true), map[string]string{}},
 	}
 	issued["earlier"] = "earlier"
@@ -386,7 +399,7 @@ func TestKamailioKeepsTheIssuedPasswords(t *testing.T) {
 		if err := st.do(); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
-		got, _ := k.snapshot()
+		got := k.snapshot()
 		want := map[string]string{}
 		for ext, v := range st.want {
 			want[ext] = issued[strings.Trim(v, "<>")]
