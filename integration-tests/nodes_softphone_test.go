@@ -73,7 +73,7 @@ func TestNodesSoftphoneThroughKamailio(t *testing.T) {
 	if err := d.API.ReloadOperators(ctx); err != nil {
 		t.Fatal(err)
 	}
-	supPhone, err := sipphone.New(within(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: "1009", Password: "unused",
+	supPhone, err := sipphone.New(within(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: "1009", Password: tn.node["a"].HandsetPassword,
 		Tone: SpecialistTone, Detect: []float64{hotlinetest.CallerTone, SoftphoneTone}, AutoAnswer: true, AnswerDelay: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("the administrator's handset at Kamailio: %v", err)
