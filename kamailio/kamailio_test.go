@@ -132,7 +132,7 @@ func BenchmarkParseDump(b *testing.B) {
 // (answers and HTTP statuses copied from a real one: an RPC error's code is the HTTP status too),
 // and answers that are not: each call sends its method and
 // parameters, and a bad answer is a clear error that never holds the value set (a password).
-func TestClientHTableAndUptime(t *testing.T) {
+func TestClientHTable(t *testing.T) {
 	const secret = "s3cret-pass"
 	for _, tc := range []struct {
 		name   string
