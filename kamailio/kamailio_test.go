@@ -240,3 +240,18 @@ func TestClientHTable(t *testing.T) {
 		t.Errorf("no Kamailio: %v, want an error without the password", err)
 	}
 }
+
+func FuzzParseHTableGet(f *testing.F) {
+	f.Add([]byte(`{"jsonrpc":"2.0","result":{"item":{"name":"softphones","value":"gen1","flags":2,"expire":"NEVER"}},"id":1}`))
+	f.Add([]byte(`{"jsonrpc":"2.0","error":{"code":500,"message":"Key name doesn't exist in htable."},"id":1}`))
+	f.Add([]byte(`{"result":{"item":{"value":null}}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, found, err := ParseHTableGet(b)
+		if err != nil && (found || v != "") {
+			t.Fatalf("an error with a value: %v %q %v", err, v, found)
+		}
+		if !found && v != "" {
+			t.Fatalf("a value not found: %q", v)
+		}
+	})
+}
