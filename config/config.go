@@ -943,6 +943,12 @@ func (c Config) validate(ps *problems) {
 			bad("kamailio.rpc", "set, but no node of ari.nodes rings its operators through Kamailio (operators: PJSIP/{extension}@kamailio): the handsets' presence comes from Asterisk")
 		}
 	}
+	for i, n := range c.ARI.Nodes {
+		if n.Softphones != "" && c.Kamailio.RPC == "" && c.Web.Softphone != "" {
+			bad(fmt.Sprintf("ari.nodes[%d].softphones", i), "needs kamailio.rpc: the softphones authenticate at Kamailio with the passwords hotline sets there over its JSON-RPC")
+			break
+		}
+	}
 	if c.Kamailio.Poll < 500*time.Millisecond || c.Kamailio.Poll > time.Minute {
 		bad("kamailio.poll", "between 500ms and 1m: %v", c.Kamailio.Poll)
 	}

@@ -79,6 +79,8 @@ func TestLoadRejects(t *testing.T) {
 			[]string{"ari.nodes[0].softphones"}},
 		{"node softphones without operators", "ari:\n  nodes:\n    - {name: a, url: 'http://x/ari', softphones: 'PJSIP/{extension}@kamailio-webrtc'}\n", nil,
 			[]string{"ari.nodes[0].softphones", "beside operators"}},
+		{"node softphones without kamailio rpc", "ari:\n  nodes:\n    - {name: a, url: 'http://x/ari', operators: 'PJSIP/{extension}@kamailio', softphones: 'PJSIP/{extension}@kamailio-webrtc'}\nweb:\n  listen: 127.0.0.1:8080\n  softphone: ws://127.0.0.1:5066/ws\n", nil,
+			[]string{"ari.nodes[0].softphones", "needs kamailio.rpc"}},
 		{"node lost after", "ari:\n  node_lost_after: 2h\n", nil, []string{"ari.node_lost_after"}},
 		{"kamailio rpc not http", "ari:\n  nodes:\n    - {name: a, url: 'http://x/ari', operators: 'PJSIP/{extension}@kamailio'}\nkamailio:\n  rpc: 'ftp://127.0.0.1:5071/RPC'\n", nil,
 			[]string{"kamailio.rpc", "http://"}},

@@ -196,6 +196,11 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 				active, _, err := operatorExtensions(ctx, store)
 				return active, err
 			}}
+		// Softphones registering with Kamailio (ari.nodes[].softphones) authenticate there with
+		// the passwords the provisioner keeps in its htable over kamailio.rpc (docs/scaling.md).
+		if cfg.Kamailio.RPC != "" && softphonesThroughKamailio(cfg.ARI.Nodes) {
+			prov.Kamailio = &kamailio.Client{URL: cfg.Kamailio.RPC}
+		}
 	}
 	tel, nodes, err := telephonyOf(cfg, links, prov, log)
 	if err != nil {
@@ -543,4 +548,14 @@ func operatorExtensions(ctx context.Context, store *journal.Store) (active, remo
 		}
 	}
 	return active, removed, nil
+}
+
+// softphonesThroughKamailio: some node rings softphones through Kamailio (ari.nodes[].softphones).
+func softphonesThroughKamailio(nodes []config.ARINode) bool {
+	for _, n := range nodes {
+		if n.Softphones != "" {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,13 +17,15 @@ import (
 	"github.com/hotline-dev/hotline/integration-tests/kamailiotest"
 	"github.com/hotline-dev/hotline/integration-tests/sandbox"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
+	"github.com/hotline-dev/hotline/kamailio"
 	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/hotline-dev/hotline/web/browsertest"
 )
 
 // TestNodesSoftphoneThroughKamailio: two Asterisk nodes behind a real Kamailio; a level-1
 // operator works in the workplace in headless Chromium (fake microphone, 660 Hz), whose softphone
-// registers with Kamailio over SIP WebSocket (web.softphone is Kamailio's ws:// address). Two
+// registers with Kamailio over SIP WebSocket (web.softphone is Kamailio's ws:// address),
+// authenticating with the password the workplace issued it, which hotline set at Kamailio. Two
 // callers dial the hotline through Kamailio and land one on each node: each rings the page
 // (the node dials PJSIP/<extension>@kamailio-webrtc, Kamailio relays UDP to WS), «Ответить»
 // answers, the caller hears 660 Hz and the page hears 440 Hz; caller, operator and bridge are on
@@ -100,6 +103,14 @@ func TestNodesSoftphoneThroughKamailio(t *testing.T) {
 	)
 	if _, err := waitData(op, "state", "registered", 30*time.Second); err != nil {
 		t.Fatalf("the page's softphone did not register with Kamailio: %v (state %q, message %q)", err, textOf(op, "#webphone-state"), textOf(op, "#webphone-error"))
+	}
+	// Registered at Kamailio, which asks softphones the password hotline issued and keeps there
+	// (route[SOFTPHONE_AUTH]; TestNodesSoftphoneAuthentication has the refusals).
+	if regs, err := (&kamailio.Client{URL: tn.kam.RPCURL}).Registered(within(t, 5*time.Second)); err != nil || !regs[ext] {
+		t.Fatalf("the page's softphone is not in Kamailio's location table: %v %v", regs, err)
+	}
+	if log, err := os.ReadFile(tn.kam.LogPath); err != nil || strings.Contains(string(log), "softphone authentication") {
+		t.Errorf("the page's softphone was refused at Kamailio before registering (%v):\n%s", err, log)
 	}
 	tn.login(t, ext)
 	waitAvailable(t, d, ext, 10*time.Second)

@@ -2,7 +2,9 @@ package kamailio
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -124,4 +126,132 @@ func BenchmarkParseDump(b *testing.B) {
 			b.Fatal(regs, err)
 		}
 	}
+}
+
+// htable.sets, htable.delete, htable.flush and htable.get against a server answering as Kamailio 5.6 does
+// (answers and HTTP statuses copied from a real one: an RPC error's code is the HTTP status too),
+// and answers that are not: each call sends its method and
+// parameters, and a bad answer is a clear error that never holds the value set (a password).
+func TestClientHTable(t *testing.T) {
+	const secret = "s3cret-pass"
+	for _, tc := range []struct {
+		name   string
+		call   func(c *Client) (string, error)
+		status int
+		answer string
+		sent   string // a part of the request
+		want   string // HTableGet's value
+		err    string // a part of the error; "" none
+	}{
+		{"set", func(c *Client) (string, error) {
+			return "", c.HTableSet(context.Background(), "softphones", "9101", secret)
+		},
+			200, `{"jsonrpc":"2.0","result":"Ok. Key set to new value.","id":1}`, `"method":"htable.sets","params":["softphones","9101","` + secret + `"]`, "", ""},
+		{"set, no such table", func(c *Client) (string, error) {
+			return "", c.HTableSet(context.Background(), "nosuch", "9101", secret)
+		},
+			500, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.sets"`, "", "No such htable"},
+		{"set, neither result nor error", func(c *Client) (string, error) {
+			return "", c.HTableSet(context.Background(), "softphones", "9101", secret)
+		},
+			200, `{"jsonrpc":"2.0","id":1}`, `"htable.sets"`, "", "neither a result nor an error"},
+		{"set, not JSON", func(c *Client) (string, error) {
+			return "", c.HTableSet(context.Background(), "softphones", "9101", secret)
+		},
+			200, `<html>`, `"htable.sets"`, "", "not a JSON-RPC answer"},
+		{"set, HTTP error", func(c *Client) (string, error) {
+			return "", c.HTableSet(context.Background(), "softphones", "9101", secret)
+		},
+			403, `forbidden`, `"htable.sets"`, "", "HTTP 403"},
+		{"delete", func(c *Client) (string, error) { return "", c.HTableDelete(context.Background(), "softphones", "9101") },
+			200, `{"jsonrpc":"2.0","result":"Ok. Key deleted.","id":1}`, `"method":"htable.delete","params":["softphones","9101"]`, "", ""},
+		{"delete, key not there", func(c *Client) (string, error) { return "", c.HTableDelete(context.Background(), "softphones", "9101") },
+			404, `{"jsonrpc":"2.0","error":{"code":404,"message":"Key not found in htable."},"id":1}`, `"htable.delete"`, "", ""},
+		{"delete, no such table", func(c *Client) (string, error) { return "", c.HTableDelete(context.Background(), "nosuch", "9101") },
+			500, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.delete"`, "", "No such htable"},
+		{"delete, truncated", func(c *Client) (string, error) { return "", c.HTableDelete(context.Background(), "softphones", "9101") },
+			200, `{"jsonrpc":"2.0","res`, `"htable.delete"`, "", "not a JSON-RPC answer"},
+		{"flush", func(c *Client) (string, error) { return "", c.HTableFlush(context.Background(), "softphones") },
+			200, `{"jsonrpc":"2.0","result":"Ok. Htable flushed.","id":1}`, `"method":"htable.flush","params":["softphones"]`, "", ""},
+		{"flush, no such table", func(c *Client) (string, error) { return "", c.HTableFlush(context.Background(), "nosuch") },
+			500, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.flush"`, "", "No such htable"},
+		{"get", func(c *Client) (string, error) {
+			v, found, err := c.HTableGet(context.Background(), "softphonesync", "softphones")
+			if err == nil && !found {
+				return "", errors.New("not found")
+			}
+			return v, err
+		},
+			200, `{"jsonrpc":"2.0","result":{"item":{"name":"softphones","value":"gen1","flags":2,"expire":"NEVER"}},"id":1}`,
+			`"method":"htable.get","params":["softphonesync","softphones"]`, "gen1", ""},
+		{"get, key not there", func(c *Client) (string, error) {
+			v, found, err := c.HTableGet(context.Background(), "softphonesync", "softphones")
+			if err == nil && found {
+				return "", errors.New("found")
+			}
+			return v, err
+		},
+			500, `{"jsonrpc":"2.0","error":{"code":500,"message":"Key name doesn't exist in htable."},"id":1}`, `"htable.get"`, "", ""},
+		{"get, no such table", func(c *Client) (string, error) {
+			_, _, err := c.HTableGet(context.Background(), "nosuch", "softphones")
+			return "", err
+		},
+			500, `{"jsonrpc":"2.0","error":{"code":500,"message":"No such htable"},"id":1}`, `"htable.get"`, "", "No such htable"},
+		{"get, an integer value", func(c *Client) (string, error) {
+			_, _, err := c.HTableGet(context.Background(), "softphonesync", "softphones")
+			return "", err
+		},
+			200, `{"jsonrpc":"2.0","result":{"item":{"name":"softphones","value":1}},"id":1}`, `"htable.get"`, "", "no item with a string value"},
+		{"get, no item", func(c *Client) (string, error) {
+			_, _, err := c.HTableGet(context.Background(), "softphonesync", "softphones")
+			return "", err
+		},
+			200, `{"jsonrpc":"2.0","result":"Ok","id":1}`, `"htable.get"`, "", "no item with a string value"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var sent string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				sent = string(b)
+				w.WriteHeader(tc.status)
+				w.Write([]byte(tc.answer))
+			}))
+			defer srv.Close()
+			got, err := tc.call(&Client{URL: srv.URL + "/RPC"})
+			if !strings.Contains(sent, tc.sent) {
+				t.Errorf("request %s, want %s in it", sent, tc.sent)
+			}
+			if tc.err == "" {
+				if err != nil || got != tc.want {
+					t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("error %v, want one with %q", err, tc.err)
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("the error %q holds the password", err)
+			}
+		})
+	}
+	// Kamailio not there.
+	if err := (&Client{URL: "http://127.0.0.1:1/RPC"}).HTableSet(context.Background(), "softphones", "9101", secret); err == nil || strings.Contains(err.Error(), secret) {
+		t.Errorf("no Kamailio: %v, want an error without the password", err)
+	}
+}
+
+func FuzzParseHTableGet(f *testing.F) {
+	f.Add([]byte(`{"jsonrpc":"2.0","result":{"item":{"name":"softphones","value":"gen1","flags":2,"expire":"NEVER"}},"id":1}`))
+	f.Add([]byte(`{"jsonrpc":"2.0","error":{"code":500,"message":"Key name doesn't exist in htable."},"id":1}`))
+	f.Add([]byte(`{"result":{"item":{"value":null}}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, found, err := ParseHTableGet(b)
+		if err != nil && (found || v != "") {
+			t.Fatalf("an error with a value: %v %q %v", err, v, found)
+		}
+		if !found && v != "" {
+			t.Fatalf("a value not found: %q", v)
+		}
+	})
 }

@@ -9,6 +9,10 @@
 // issue sets a fresh random password, valid for TTL; when it lapses unrenewed, the password is
 // replaced by one nobody knows, so a leaked password stops working and a closed page's softphone
 // cannot register again.
+//
+// With several nodes the softphones register with Kamailio instead (docs/scaling.md): the
+// provisioner then also keeps each issued password in Kamailio (Provisioner.Kamailio), deletes it
+// there at revocation and removal, and sets them all again when Kamailio restarted (SyncKamailio).
 package softphone
 
 import (
@@ -33,6 +37,33 @@ type Asterisk interface {
 	DeleteConfig(ctx context.Context, class, typ, id string) error
 }
 
+// Registrar is the Kamailio softphones register with (*kamailio.Client): its hash tables (htable
+// in asterisk-conf/kamailio/kamailio.cfg) of the softphones' passwords and of the mark that they
+// are all set.
+type Registrar interface {
+	HTableSet(ctx context.Context, table, key, value string) error
+	HTableDelete(ctx context.Context, table, key string) error
+	HTableFlush(ctx context.Context, table string) error
+	HTableGet(ctx context.Context, table, key string) (value string, found bool, err error)
+}
+
+// KamailioTable is the htable of kamailio.cfg holding the softphones' passwords (extension =>
+// password), which route[SOFTPHONE_AUTH] checks.
+const KamailioTable = "softphones"
+
+// KamailioMarkTable and KamailioMarkKey hold, in Kamailio, this provisioner's mark (a random
+// value of its own) once every password is set: a restarted Kamailio has no mark, another run
+// of hotline's another value, and either way SyncKamailio sets them all. A mark rather than
+// Kamailio's start time (core.uptime): that counts in whole seconds, and the mark tells exactly
+// whether this table is the one the passwords were set in.
+const (
+	KamailioMarkTable = "softphonesync"
+	KamailioMarkKey   = "softphones"
+)
+
+// DefaultKamailioCheck is how often SyncKamailio runs when Provisioner.KamailioCheck is 0.
+const DefaultKamailioCheck = 5 * time.Second
+
 // Credentials are what the page's softphone registers with: kept in the page's memory only.
 type Credentials struct {
 	WebSocket string    `json:"websocket"` // e.g. wss://pbx.example.org:8089/ws
@@ -56,10 +87,23 @@ type Provisioner struct {
 	// deletes from Asterisk the softphones it pushed for any other (an operator removed from
 	// service or given another extension), so none is left registered-to or dialable.
 	Extensions func(ctx context.Context) ([]string, error)
+	// Kamailio, if set, is the Kamailio the softphones register with: each issued password is set
+	// in its table, deleted at revocation and removal, and all set again after it restarted.
+	Kamailio Registrar
+	// KamailioCheck is how often Run asks Kamailio whether it restarted (0: DefaultKamailioCheck).
+	KamailioCheck time.Duration
 
 	mu      sync.Mutex
 	expires map[string]time.Time // extension -> when its issued password lapses
 	pushed  map[string]bool      // extensions this provisioner pushed objects for, until removed
+
+	// kam serialises the writes to Kamailio with the changes of live, so that a resync never sets
+	// a password older than the one an Issue just set. Held over the RPC calls; never with mu.
+	kam      sync.Mutex
+	live     map[string]string // extension -> its valid password, as Kamailio should hold it
+	mark     string            // this provisioner's mark (KamailioMarkTable), random, made once
+	kamStale bool              // the last SyncKamailio failed: set them all at the next
+	flushed  bool              // the passwords of an earlier run of hotline are gone from Kamailio
 }
 
 // ErrHandset is returned for an extension Asterisk's files define as a SIP handset: its device is
@@ -145,6 +189,9 @@ func (p *Provisioner) Issue(ctx context.Context, ext string) (Credentials, error
 	if err := p.push(ctx, "endpoint", ext, endpointFields(ext)); err != nil {
 		return Credentials{}, err
 	}
+	if err := p.setAtKamailio(ctx, ext, password); err != nil {
+		return Credentials{}, err
+	}
 	exp := time.Now().Add(p.ttl())
 	p.mu.Lock()
 	if p.expires == nil {
@@ -165,6 +212,9 @@ func (p *Provisioner) Revoke(ctx context.Context, ext string) error {
 		return err
 	}
 	if err := p.push(ctx, "auth", ext, authFields(ext, password)); err != nil {
+		return err
+	}
+	if err := p.deleteAtKamailio(ctx, ext); err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -211,6 +261,9 @@ func (p *Provisioner) Remove(ctx context.Context, ext string) error {
 		default:
 			return hotline.Wrapf(hotline.EUNAVAILABLE, err, "softphone %s: Asterisk refused to delete the %s: %v", ext, typ, err)
 		}
+	}
+	if err := p.deleteAtKamailio(ctx, ext); err != nil {
+		return err
 	}
 	p.mu.Lock()
 	delete(p.expires, ext)
@@ -284,9 +337,133 @@ func (p *Provisioner) Expire(ctx context.Context, now time.Time) error {
 	return errors.Join(errs...)
 }
 
+// setAtKamailio sets ext's password in Kamailio's table (no Kamailio: nothing) and keeps it for
+// SyncKamailio. Refused, the issue fails: the page would get a password Kamailio does not take.
+func (p *Provisioner) setAtKamailio(ctx context.Context, ext, password string) error {
+	if p.Kamailio == nil {
+		return nil
+	}
+	p.kam.Lock()
+	defer p.kam.Unlock()
+	if err := p.Kamailio.HTableSet(ctx, KamailioTable, ext, password); err != nil {
+		return hotline.Wrapf(hotline.EUNAVAILABLE, err, "softphone %s: Kamailio did not take the password: %v", ext, err)
+	}
+	if p.live == nil {
+		p.live = map[string]string{}
+	}
+	p.live[ext] = password
+	return nil
+}
+
+// deleteAtKamailio deletes ext's password from Kamailio's table (no Kamailio: nothing). It is
+// forgotten first, so that no resync sets it again even if the deletion fails (the caller's
+// revocation or removal then fails and is retried).
+func (p *Provisioner) deleteAtKamailio(ctx context.Context, ext string) error {
+	if p.Kamailio == nil {
+		return nil
+	}
+	p.kam.Lock()
+	defer p.kam.Unlock()
+	delete(p.live, ext)
+	if err := p.Kamailio.HTableDelete(ctx, KamailioTable, ext); err != nil {
+		return hotline.Wrapf(hotline.EUNAVAILABLE, err, "softphone %s: Kamailio did not delete the password: %v", ext, err)
+	}
+	return nil
+}
+
+// SyncKamailio sets every valid password in Kamailio's table again unless Kamailio holds this
+// provisioner's mark (KamailioMarkTable): a restarted Kamailio (tables empty) has none. So each
+// run it asks one small thing whatever the number of softphones, and passwords cross the wire
+// only when needed. It tells whether it set them. The first time it sets them it empties the
+// table first: passwords an earlier run of hotline issued (which this one does not know, so would
+// never revoke) stop working.
+func (p *Provisioner) SyncKamailio(ctx context.Context) (bool, error) {
+	if p.Kamailio == nil {
+		return false, nil
+	}
+	p.kam.Lock()
+	defer p.kam.Unlock()
+	if p.mark == "" {
+		m, err := randomPassword()
+		if err != nil {
+			return false, err
+		}
+		p.mark = m
+	}
+	got, found, err := p.Kamailio.HTableGet(ctx, KamailioMarkTable, KamailioMarkKey)
+	if err != nil {
+		p.kamStale = true
+		return false, fmt.Errorf("softphone: asking Kamailio whether it holds the passwords: %w", err)
+	}
+	if found && got == p.mark && !p.kamStale {
+		return false, nil
+	}
+	if !p.flushed {
+		if err := p.Kamailio.HTableFlush(ctx, KamailioTable); err != nil {
+			p.kamStale = true
+			return false, fmt.Errorf("softphone: emptying Kamailio's table of an earlier run's passwords: %w", err)
+		}
+		p.flushed = true
+	}
+	var errs []error
+	for ext, password := range p.live {
+		if err := p.Kamailio.HTableSet(ctx, KamailioTable, ext, password); err != nil {
+			errs = append(errs, fmt.Errorf("softphone %s: %w", ext, err))
+		}
+	}
+	if len(errs) == 0 {
+		if err := p.Kamailio.HTableSet(ctx, KamailioMarkTable, KamailioMarkKey, p.mark); err != nil {
+			errs = append(errs, fmt.Errorf("the mark: %w", err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		p.kamStale = true
+		return false, fmt.Errorf("softphone: setting the passwords at Kamailio again: %w", err)
+	}
+	p.kamStale = false
+	return true, nil
+}
+
+// syncKamailio runs SyncKamailio every KamailioCheck until ctx ends, logging a failure once
+// (not every few seconds while Kamailio is down) and the recovery.
+func (p *Provisioner) syncKamailio(ctx context.Context) {
+	every := p.KamailioCheck
+	if every <= 0 {
+		every = DefaultKamailioCheck
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	failing, first := false, true
+	for {
+		set, err := p.SyncKamailio(ctx)
+		switch {
+		case err != nil && !failing:
+			failing = true
+			p.log().Error("softphone: Kamailio does not keep the softphones' passwords; set again when it answers", "err", err)
+		case err == nil && failing:
+			failing = false
+			p.log().Info("softphone: Kamailio answers again; softphones' passwords set there")
+		case err == nil && set && !first:
+			p.log().Info("softphone: Kamailio had lost the softphones' passwords (restarted); set there again")
+		}
+		if err == nil {
+			first = false
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // Run revokes lapsed passwords, and removes the softphones of operators no longer in service
-// (Extensions), until ctx ends.
+// (Extensions), until ctx ends; with Kamailio, it also sets the passwords there again after a
+// restart of Kamailio (SyncKamailio).
 func (p *Provisioner) Run(ctx context.Context) {
+	if p.Kamailio != nil {
+		go p.syncKamailio(ctx)
+	}
 	t := time.NewTicker(min(p.ttl()/4, 30*time.Second))
 	defer t.Stop()
 	for {

@@ -3,6 +3,7 @@ package softphone
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -257,4 +258,173 @@ func TestPruneRemovesSoftphonesOutOfService(t *testing.T) {
 	if err := p.Remove(ctx, "9104"); hotline.ErrorCode(err) != hotline.EUNAVAILABLE {
 		t.Errorf("Remove with Asterisk down: %v, want EUNAVAILABLE", err)
 	}
+}
+
+// fakeKamailio keeps the softphones' table and the mark's as Kamailio's htables do; a restart
+// empties them.
+type fakeKamailio struct {
+	mu    sync.Mutex
+	table map[string]string
+	marks map[string]string
+	fail  error // every call fails with it
+}
+
+func (k *fakeKamailio) HTableSet(_ context.Context, table, key, value string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.fail != nil {
+		return k.fail
+	}
+	switch table {
+	case KamailioTable:
+		if k.table == nil {
+			k.table = map[string]string{}
+		}
+		k.table[key] = value
+	case KamailioMarkTable:
+		if k.marks == nil {
+			k.marks = map[string]string{}
+		}
+		k.marks[key] = value
+	default:
+		return errors.New("No such htable")
+	}
+	return nil
+}
+
+func (k *fakeKamailio) HTableDelete(_ context.Context, table, key string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.fail != nil {
+		return k.fail
+	}
+	delete(k.table, key)
+	return nil
+}
+
+func (k *fakeKamailio) HTableFlush(_ context.Context, table string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.fail != nil {
+		return k.fail
+	}
+	k.table = nil
+	return nil
+}
+
+func (k *fakeKamailio) HTableGet(_ context.Context, table, key string) (string, bool, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.fail != nil {
+		return "", false, k.fail
+	}
+	if table != KamailioMarkTable {
+		return "", false, errors.New("No such htable")
+	}
+	v, ok := k.marks[key]
+	return v, ok, nil
+}
+
+func (k *fakeKamailio) restart() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.table, k.marks = nil, nil
+}
+
+func (k *fakeKamailio) snapshot() map[string]string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	m := map[string]string{}
+	for ext, pw := range k.table {
+		m[ext] = pw
+	}
+	return m
+}
+
+// With Kamailio, the password issued is the one Kamailio holds; revoked or removed, Kamailio holds
+// none for the extension; Kamailio refusing fails the issue (the page would get a password it does
+// not take); the first sync empties the table of an earlier run's passwords; after Kamailio restarted (or did not answer), SyncKamailio sets every valid password
+// again, and otherwise sends none.
+func TestKamailioKeepsTheIssuedPasswords(t *testing.T) {
+	ctx := context.Background()
+	// A password an earlier run of hotline issued, which this one never knew.
+	k := &fakeKamailio{table: map[string]string{"9109": "earlier"}, marks: map[string]string{KamailioMarkKey: "an earlier run's"}}
+	p := &Provisioner{Asterisk: &fakeAsterisk{}, WebSocket: "ws://127.0.0.105:5066/ws", Kamailio: k}
+	issued := map[string]string{} // the last password issued per extension
+	issue := func(ext string) error {
+		c, err := p.Issue(ctx, ext)
+		if err == nil {
+			issued[ext] = c.Password
+		}
+		return err
+	}
+	resync := func(wantSet bool) func() error {
+		return func() error {
+			set, err := p.SyncKamailio(ctx)
+			if err == nil && set != wantSet {
+				return fmt.Errorf("SyncKamailio set the passwords: %v, want %v", set, wantSet)
+			}
+			return err
+		}
+	}
+	steps := []struct {
+		name string
+		do   func() error
+		want map[string]string // Kamailio's table after; values "<9101>": 9101's current issue
+	}{
+		{"issue 9101", func() error { return issue("9101") }, map[string]string{"9101": "<9101>", "9109": "<earlier>"}},
+		{"issue 9102", func() error { return issue("9102") }, map[string]string{"9101": "<9101>", "9102": "<9102>", "9109": "<earlier>"}},
+		{"first sync: the earlier run's gone, the issued set", resync(true), map[string]string{"9101": "<9101>", "9102": "<9102>"}},
+		{"no restart, nothing sent", resync(false), map[string]string{"9101": "<9101>", "9102": "<9102>"}},
+		{"reissue 9101", func() error { return issue("9101") }, map[string]string{"9101": "<9101>", "9102": "<9102>"}},
+		{"revoke 9102", func() error { return p.Revoke(ctx, "9102") }, map[string]string{"9101": "<9101>"}},
+		{"restart", func() error { k.restart(); return nil }, map[string]string{}},
+		{"sync after the restart", resync(true), map[string]string{"9101": "<9101>"}},
+		{"Kamailio down", func() error {
+			k.restart()
+			k.fail = errors.New("connection refused")
+			if _, err := p.SyncKamailio(ctx); err == nil {
+				return errors.New("SyncKamailio with Kamailio down: no error")
+			}
+			k.fail = nil
+			return nil
+		}, map[string]string{}},
+		{"back", resync(true), map[string]string{"9101": "<9101>"}},
+		{"remove 9101", func() error { return p.Remove(ctx, "9101") }, map[string]string{}},
+		{"restart after the removal", func() error { k.restart(); return nil }, map[string]string{}},
+		{"nothing to set again", resync(true), map[string]string{}},
+	}
+	issued["earlier"] = "earlier"
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		got := k.snapshot()
+		want := map[string]string{}
+		for ext, v := range st.want {
+			want[ext] = issued[strings.Trim(v, "<>")]
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%s: Kamailio holds %d passwords, want %d (%v)", st.name, len(got), len(want), keys(got))
+		}
+		for ext, pw := range want {
+			if got[ext] != pw || pw == "" {
+				t.Fatalf("%s: Kamailio's password for %s is not the one issued last", st.name, ext)
+			}
+		}
+	}
+
+	k.fail = errors.New("No such htable")
+	_, err := p.Issue(ctx, "9103")
+	if !errors.Is(err, k.fail) || hotline.ErrorCode(err) != hotline.EUNAVAILABLE {
+		t.Fatalf("issue with Kamailio refusing: %v, want EUNAVAILABLE wrapping its error", err)
+	}
+}
+
+func keys(m map[string]string) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
 }
