@@ -115,9 +115,9 @@ func TestOutboxLoggedBatchesSyncBeforeRotation(t *testing.T) {
 	}
 }
 
-// The spooler lingers after a write for more to share its fsync and its journal transaction,
-// until lingerMax writes wait or a read is pushed (which must see them) — here the linger is an
-// hour, so only the count and the read can end it.
+// The applier lingers after a spooled write for more to share its journal transaction, until
+// lingerMax writes wait or a read is pushed (which must see them) — here the linger is an hour,
+// so only the count and the read can end it.
 func TestOutboxLingerGroupsWrites(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.spool")
 	sp := openSpool(t, path)
@@ -151,5 +151,55 @@ func TestOutboxLingerGroupsWrites(t *testing.T) {
 	}
 	if jr.batches != 1 {
 		t.Errorf("%d batches for c0..c2 pushed 20 ms apart, want 1 (c3 goes alone before the read)", jr.batches)
+	}
+}
+
+// The linger never holds a write back from the spool: a kill -9 while the applier lingers must
+// find it there on restart (session 9's first linger sat in the spooler, and a daemon killed
+// 10 ms after ringing an operator lost the call's queued and rang writes).
+func TestOutboxLingerSpoolsAtOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.spool")
+	sp := openSpool(t, path)
+	jr := &batchJournal{}
+	o := New[testWrite, filed](jr, sp, testLog(t))
+	o.SetLinger(time.Hour, 100)
+	stop := runOutbox(o)
+	o.Push(startWrite("c0"))
+	deadline := time.Now().Add(10 * time.Second)
+	for o.Stats().SpoolAppends == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := o.Stats().SpoolAppends; n != 1 {
+		t.Fatalf("%d spool appends while the applier lingers; want the write spooled at once", n)
+	}
+	jr.mu.Lock()
+	applied := len(jr.applied)
+	jr.mu.Unlock()
+	if applied != 0 {
+		t.Errorf("%d writes applied within an hour's linger with no read; want 0", applied)
+	}
+	// What a kill -9 now leaves: the spool file as it is on disk (a copy: the live one is locked).
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(t.TempDir(), "copy.spool")
+	if err := os.WriteFile(copyPath, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sp2 := openSpool(t, copyPath)
+	if n := len(sp2.Pending()); n != 1 {
+		t.Errorf("a restart during the linger finds %d writes in the spool, want 1", n)
+	}
+	sp2.Close()
+	read := make(chan struct{})
+	o.Push(testJob{What: "read", Read: func(context.Context) error { close(read); return nil }})
+	<-read
+	stop(time.Minute)
+	sp.Close()
+	jr.mu.Lock()
+	defer jr.mu.Unlock()
+	if !slices.Equal(jr.applied, []string{"c0"}) {
+		t.Errorf("applied %q, want [c0] once the read ended the linger", jr.applied)
 	}
 }

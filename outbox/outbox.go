@@ -12,8 +12,9 @@
 // With a journal whose batches can leave their durability to the spool (LoggedBatcher: SQLite at
 // synchronous=NORMAL), the spooled writes are committed without the journal's own fsync, and the
 // spool calls the journal's Sync before it drops a file (SpoolWithBarrier): a write is always on
-// disk in the spool, in the journal, or both. The spooler can linger (SetLinger) so that the
-// writes of a few milliseconds share one spool fsync and one transaction.
+// disk in the spool, in the journal, or both. The applier can linger (SetLinger) so that the
+// writes of a few milliseconds share one transaction; the spooler never lingers: a write is
+// fsynced as soon as the one before it is, so a kill -9 loses no more than it did without.
 package outbox
 
 import (
@@ -180,8 +181,8 @@ type Outbox[E Entry, R any] struct {
 	// logged is jr when its batches of spooled writes may leave durability to the spool (the spool
 	// then calls its Sync before a rotation); nil otherwise.
 	logged LoggedBatcher
-	// linger is how long the spooler waits, after a write arrives, for more to share its fsync and
-	// its journal transaction (SetLinger); 0: none.
+	// linger is how long the applier waits, after a spooled write is ready, for more to share its
+	// journal transaction (SetLinger); 0: none.
 	linger    time.Duration
 	lingerMax int
 	kick      chan struct{} // ends a linger: a read waits, enough writes wait, or Close
@@ -238,11 +239,13 @@ func New[E Entry, R any](jr Journal[E, R], sp Spool, log *slog.Logger) *Outbox[E
 	return o
 }
 
-// SetLinger has the spooler, once a write arrives, wait up to d (or until max writes wait, or a
-// read, which must see them, or Close) before it appends what waits: at a hotline's rate the
-// writes of concurrent calls come a few a second, each alone, and lingering lets several share
-// one spool fsync and one journal transaction. Each write is confirmed up to d later. Call it
-// before Run. d <= 0: no linger.
+// SetLinger has the applier, once a spooled write is ready, wait up to d (or until max writes
+// wait, or a read, which must see them, or Close) before it applies what waits: at a hotline's
+// rate the writes of concurrent calls come a few a second, each alone, and lingering lets several
+// share one journal transaction. The spooler does not wait: each write is in the spool (fsynced)
+// as soon as it would be without a linger (a kill -9 in the linger loses nothing; the restart
+// applies it from the spool). Each write is confirmed up to d later. Call it before Run. d <= 0:
+// no linger.
 func (o *Outbox[E, R]) SetLinger(d time.Duration, max int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -336,29 +339,10 @@ func (o *Outbox[E, R]) Run() {
 }
 
 func (o *Outbox[E, R]) runSpooler() {
-	var linger *time.Timer
 	for {
 		o.mu.Lock()
 		for len(o.in) == 0 && !o.closed {
 			o.spoolIn.Wait()
-		}
-		if o.linger > 0 && o.lingers() {
-			o.mu.Unlock()
-			if linger == nil {
-				linger = time.NewTimer(o.linger)
-			} else {
-				linger.Reset(o.linger)
-			}
-			select {
-			case <-linger.C:
-			case <-o.kick:
-				linger.Stop()
-			}
-			o.mu.Lock()
-		}
-		select { // a kick the batch taken below answers already
-		case <-o.kick:
-		default:
 		}
 		batch := o.in
 		o.in = nil
@@ -373,16 +357,26 @@ func (o *Outbox[E, R]) runSpooler() {
 		o.append(batch)
 		o.mu.Lock()
 		o.ready = append(o.ready, batch...)
+		kick := o.linger > 0 && len(o.ready) >= o.lingerMax
 		o.mu.Unlock()
 		o.applyIn.Signal()
+		if kick {
+			o.wake()
+		}
 	}
 }
 
-// lingers reports whether the spooler should wait for more writes before appending o.in: only
-// writes wait, fewer than lingerMax, and no Close. o.mu is held.
+// lingers reports whether the applier should wait for more writes before applying o.ready: only
+// spooled writes wait (a write the spool failed to keep is applied at once), fewer than
+// lingerMax, no read pushed behind them and no Close. o.mu is held.
 func (o *Outbox[E, R]) lingers() bool {
-	if o.closed || len(o.in) == 0 || len(o.in) >= o.lingerMax {
+	if o.closed || o.spooled || len(o.ready) == 0 || len(o.ready) >= o.lingerMax {
 		return false
+	}
+	for _, j := range o.ready {
+		if j.Write == nil || j.mark.Seq == 0 {
+			return false
+		}
 	}
 	for _, j := range o.in {
 		if j.Write == nil {
@@ -429,10 +423,29 @@ func (o *Outbox[E, R]) append(batch []Job[E, R]) {
 
 func (o *Outbox[E, R]) runApplier() {
 	batcher, _ := o.jr.(Batcher)
+	var linger *time.Timer
 	for {
 		o.mu.Lock()
 		for len(o.ready) == 0 && !o.spooled {
 			o.applyIn.Wait()
+		}
+		if o.linger > 0 && o.lingers() {
+			o.mu.Unlock()
+			if linger == nil {
+				linger = time.NewTimer(o.linger)
+			} else {
+				linger.Reset(o.linger)
+			}
+			select {
+			case <-linger.C:
+			case <-o.kick:
+				linger.Stop()
+			}
+			o.mu.Lock()
+		}
+		select { // a kick the batch taken below answers already
+		case <-o.kick:
+		default:
 		}
 		if len(o.ready) == 0 {
 			o.mu.Unlock()

@@ -154,8 +154,9 @@ type message any
 // timerFired is a Clock timer going off.
 type timerFired struct{ t *timer }
 
-// journalLinger is how long the outbox waits after a write for others to share its spool fsync
-// and its journal transaction (outbox.SetLinger), journalLingerMax how many end the wait at once.
+// journalLinger is how long the outbox's applier waits after a spooled write for others to share
+// its journal transaction (outbox.SetLinger; the spool fsync is not delayed), journalLingerMax how
+// many end the wait at once.
 // Nothing in the call flow waits on a write that soon: StartCall's answer is needed after the
 // greeting, a topic key's confirmation is a tone; a read (the journal's answer to the loop) ends
 // the wait. docs/benchmark.md, "Group commit", has what it saves.
