@@ -528,3 +528,19 @@ func TestRecordingOnTheOperatorsChannel(t *testing.T) {
 		})
 	}
 }
+
+// Both hang up at once, the caller's BYE first: the operator's hangup request, which frees the
+// operator early, must not make the operator the side that hung up.
+func TestCallerHangsUpFirstThenOperatorAtOnce(t *testing.T) {
+	h := newHarness(t, testConfig(), op(1, "1001"))
+	h.login("1001")
+	h.arrive("c1", "200")
+	or := h.oneOriginate(0)
+	h.answer(or)
+	h.send(ChannelHangupRequest{Channel: "c1", Cause: 16}, ChannelHangupRequest{Channel: or.Channel, Cause: 16})
+	h.send(StasisEnd{Channel: "c1"}, ChannelDestroyed{Channel: "c1", Cause: 16})
+	h.send(StasisEnd{Channel: or.Channel}, ChannelDestroyed{Channel: or.Channel, Cause: 16})
+	if l := h.leg("c1"); l.End != hotline.LegCompleted || l.HungUpBy != hotline.SideCaller {
+		t.Errorf("leg = %+v, want completed, hung up by the caller", l)
+	}
+}

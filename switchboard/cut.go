@@ -17,12 +17,17 @@ func (s *Switchboard) onHangupRequest(m ChannelHangupRequest) {
 			c.hungUp = true
 		}
 		if o := s.offers[m.Channel]; o != nil && o.answered && !o.gone && !s.cut[m.Channel] &&
-			s.calls[o.call.id] == o.call && o.call.state == stateBridged {
+			s.calls[o.call.id] == o.call && o.call.state == stateBridged && !o.call.hungUp {
 			// A talking operator's handset hung up: the call is over for them now. Waiting for the
 			// channel's StasisEnd, which Asterisk sends once the channel has left the bridge and
 			// stopped its recording, kept the next caller waiting for that teardown under load
 			// (docs/benchmark.md, "Dispatch, decomposed"); the end that follows finds nothing left.
-			s.operatorChannelGone(o, m.Cause)
+			// As at that end (onChannelGone), a transfer under way decides first: the operator
+			// leaving a blind transfer hands the caller on, it does not end the call. A caller who
+			// hung up first (c.hungUp) is left to the ordinary ends, which say who hung up.
+			if !s.transferChannelGone(m.Channel, m.Cause) {
+				s.operatorChannelGone(o, m.Cause)
+			}
 			s.noteHungUp(m.Channel, m.At)
 		}
 		return

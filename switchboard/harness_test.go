@@ -406,8 +406,9 @@ func (h *harness) answer(o Originate) {
 	h.send(StasisStart{Channel: o.Channel, Name: o.Endpoint + "-00000001", Entry: o.Entry})
 }
 
+// hangup is a phone's BYE as Asterisk tells it: the hangup request (not soft), then the ends.
 func (h *harness) hangup(ch string) {
-	h.send(StasisEnd{Channel: ch}, ChannelDestroyed{Channel: ch, Cause: 16})
+	h.send(ChannelHangupRequest{Channel: ch, Cause: 16}, StasisEnd{Channel: ch}, ChannelDestroyed{Channel: ch, Cause: 16})
 }
 
 func (h *harness) status() Status { return h.s.status() }
