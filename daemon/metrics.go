@@ -151,12 +151,14 @@ func newCallMetrics() *callMetrics {
 			Help: "Operator freed by an Asterisk event → next caller's originate, by part: delivery (Asterisk's event timestamp → handed to the switchboard), " +
 				"inbox (→ the loop took it), loop (→ originate request sent), hotline (inbox + loop), request (originate sent → answered), total (delivery + hotline + request); " +
 				"teardown: a talking operator's hang-up request → their channel's StasisEnd in Asterisk, which dispatch does not wait for.",
-			Buckets: dispatchBuckets}, []string{"part"}),
+			Buckets: dispatchBuckets()}, []string{"part"}),
 	}
 }
 
 // dispatchBuckets resolve the 30 ms dispatch target (issue 23) and the seconds of an overloaded Asterisk.
-var dispatchBuckets = []float64{.0005, .001, .002, .003, .005, .0075, .01, .015, .02, .03, .05, .075, .1, .15, .2, .3, .5, .75, 1, 1.5, 2, 3, 5}
+func dispatchBuckets() []float64 {
+	return []float64{.0005, .001, .002, .003, .005, .0075, .01, .015, .02, .03, .05, .075, .1, .15, .2, .3, .5, .75, 1, 1.5, 2, 3, 5}
+}
 
 func (m *callMetrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.arrived, m.answered, m.ended, m.wait, m.transfers, m.requests, m.dispatch}

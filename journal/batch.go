@@ -68,7 +68,10 @@ func (s *Store) BeginLoggedBatch(ctx context.Context) (*Batch, error) {
 	}
 	// synchronous can only change outside a transaction: set before BEGIN, restored after the end.
 	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
-		conn.Close()
+		// It may have been applied before ctx ended: set back (or discard) the connection as
+		// after any logged batch, never returned to the pool at NORMAL.
+		b := &Batch{s: s, conn: conn}
+		b.restore()
 		return nil, s.dbError(err, "begin a batch of writes")
 	}
 	tx, err := conn.BeginTxx(ctx, nil)
@@ -104,6 +107,9 @@ func (b *Batch) restore() {
 	conn := b.conn
 	b.conn = nil
 	if _, err := conn.ExecContext(context.Background(), `PRAGMA synchronous = FULL`); err != nil {
+		if errors.Is(err, sql.ErrConnDone) { // already discarded (a cancelled context): nothing to reuse
+			return
+		}
 		b.s.log.Warn("journal: the writer connection could not be set back to synchronous=FULL; closing it", "err", err)
 		conn.Raw(func(any) error { return driver.ErrBadConn }) // database/sql discards it
 	}

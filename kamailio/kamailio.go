@@ -220,8 +220,7 @@ type dumpAnswer struct {
 // ParseDump reads ul.dump's answer: the AoRs of the "location" table with at least one live
 // contact (Expires a number of seconds left, or "permanent"; not "expired" or "deleted"). An
 // answer that is not one (not JSON, an error, no result, no location table) is an error: the
-// caller keeps what it knew. now is unused (the answer counts the seconds left itself) and kept
-// zero.
+// caller keeps what it knew. Expiry is the answer's own (the seconds it counts left), not a clock.
 func ParseDump(b []byte) (map[string]bool, error) {
 	var a dumpAnswer
 	if err := json.Unmarshal(b, &a); err != nil {

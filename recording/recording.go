@@ -204,8 +204,15 @@ func (ns Nodes) DownloadStoredRecording(ctx context.Context, name string, w io.W
 			nctx, ncancel := context.WithCancel(ctx)
 			defer ncancel()
 			// Stopped by the node's first byte: from then on it is the download, bounded by ctx.
-			wait := time.AfterFunc(nodeAnswerWait, ncancel)
-			cw := &claimWriter{w: w, owner: &owner, id: int32(i + 1), claimed: func() { wait.Stop() }}
+			// The node's first byte and its timer race for its fate (0 waiting, 1 answering, 2 too
+			// late): a timer firing as the first byte comes must not cut the download that won.
+			var fate atomic.Int32
+			wait := time.AfterFunc(nodeAnswerWait, func() {
+				if fate.CompareAndSwap(0, 2) {
+					ncancel()
+				}
+			})
+			cw := &claimWriter{w: w, owner: &owner, id: int32(i + 1), fate: &fate}
 			n, ct, err := d.DownloadStoredRecording(nctx, name, cw)
 			wait.Stop()
 			// An empty recording writes nothing: its node wins by succeeding first.
@@ -238,20 +245,22 @@ func (ns Nodes) DownloadStoredRecording(ctx context.Context, name string, w io.W
 // claimWriter passes one node's download into w once that node has claimed w with its first byte;
 // another node's bytes are refused.
 type claimWriter struct {
-	w       io.Writer
-	owner   *atomic.Int32
-	id      int32
-	won     bool
-	claimed func()
+	w     io.Writer
+	owner *atomic.Int32
+	id    int32
+	won   bool
+	fate  *atomic.Int32 // this node's: 0 waiting, 1 answering (its timer stopped), 2 too late
 }
 
 func (c *claimWriter) Write(p []byte) (int, error) {
 	if !c.won {
+		if !c.fate.CompareAndSwap(0, 1) && c.fate.Load() != 1 {
+			return 0, fmt.Errorf("recording: the node began answering after %s", nodeAnswerWait)
+		}
 		if !c.owner.CompareAndSwap(0, c.id) {
 			return 0, errTaken
 		}
 		c.won = true
-		c.claimed()
 	}
 	return c.w.Write(p)
 }

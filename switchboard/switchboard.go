@@ -717,7 +717,7 @@ func (s *Switchboard) tracked() map[string]int {
 		"callbacks": len(s.callbacks), "dialing": len(s.dialing), "informers": len(s.informers),
 		"suspect": len(s.suspect), "transfers": len(s.transfers), "cut": len(s.cut),
 		"consults": len(s.consults), "forwards": len(s.forwards), "listening": len(s.listening),
-		"supervisors": len(s.supervisors), "cut_cause": len(s.cutCause),
+		"supervisors": len(s.supervisors), "cut_cause": len(s.cutCause), "hung_up": len(s.hungUp), "traced": len(s.traced),
 		"published_calls": len(s.live.calls), "published_ops": len(s.live.ops), "feeds": len(s.live.feeds),
 	}
 }

@@ -112,7 +112,7 @@ func Config(dir, addr string, nodes []string) (string, error) {
 	}
 	rpc := netip.AddrPortFrom(ap.Addr(), RPCPort)
 	ws := net.JoinHostPort(ap.Addr().String(), fmt.Sprint(WSPort))
-	cfg := strings.NewReplacer("KAMAILIO_WS_LISTEN", "tcp:"+ws, "KAMAILIO_LISTEN", "udp:"+addr, "KAMAILIO_LIST", listPath, "KAMAILIO_RUNDIR", dir,
+	cfg := strings.NewReplacer("KAMAILIO_WS_LISTEN", "tcp:"+ws, "KAMAILIO_WS_PORT", fmt.Sprint(WSPort), "KAMAILIO_LISTEN", "udp:"+addr, "KAMAILIO_LIST", listPath, "KAMAILIO_RUNDIR", dir,
 		"KAMAILIO_DB", db, "KAMAILIO_RPC_LISTEN", "tcp:"+rpc.String(), "KAMAILIO_RPC_PORT", fmt.Sprint(RPCPort)).Replace(string(tmpl))
 	cfgPath := filepath.Join(dir, "kamailio.cfg")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {

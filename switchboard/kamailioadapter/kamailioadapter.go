@@ -38,7 +38,7 @@ type Presence struct {
 	Kamailio    Registrations
 	Switchboard Switchboard
 	Every       time.Duration
-	Log         *slog.Logger
+	Log         *slog.Logger     // nil: discarded
 	Now         func() time.Time // nil: time.Now
 
 	told   map[string]bool // the reachability last delivered, by extension
@@ -67,6 +67,9 @@ func (p *Presence) Run(ctx context.Context) {
 
 // Poll asks Kamailio once and delivers what changed.
 func (p *Presence) Poll(ctx context.Context) {
+	if p.Log == nil {
+		p.Log = slog.New(slog.DiscardHandler)
+	}
 	pctx, cancel := context.WithTimeout(ctx, p.Every+5*time.Second)
 	defer cancel()
 	regs, err := p.Kamailio.Registered(pctx)
