@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -96,6 +97,30 @@ func TestNodesSoftphoneAuthentication(t *testing.T) {
 	waitFor(t, 30*time.Second, "9101 registering with its password at the restarted Kamailio", func() bool {
 		return wsRegister(t, ws, "9101", creds.Password) == 200
 	})
+
+	// Kamailio's JSON-RPC serves hotline's own commands only: never the softphones' passwords
+	// (htable.dump, htable.get of that table) nor any other command, nor another path.
+	for _, tc := range []struct{ path, body string }{
+		{"/RPC", `{"jsonrpc":"2.0","method":"htable.dump","params":["softphones"],"id":1}`},
+		{"/RPC", `{"id":1,"jsonrpc":"2.0","method":"htable.get","params":["softphones","9101"]}`},
+		{"/RPC", `{"id":1,"jsonrpc":"2.0","method":"core.kill"}`},
+		{"/RPC", `{"id":1,"jsonrpc":"2.0","method":"ul.dump"} {"method":"core.kill"}`},
+		{"/RPCx", `{"id":1,"jsonrpc":"2.0","method":"ul.dump"}`},
+	} {
+		u := strings.TrimSuffix(tn.kam.RPCURL, "/RPC") + tc.path
+		res, err := http.Post(u, "application/json", strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatalf("JSON-RPC %s: %v", tc.body, err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden || strings.Contains(string(b), creds.Password) {
+			t.Errorf("JSON-RPC %s %s: %s %q, want 403 without the password", tc.path, tc.body, res.Status, b)
+		}
+	}
+	if regs, err := (&kamailio.Client{URL: tn.kam.RPCURL}).Registered(within(t, 5*time.Second)); err != nil {
+		t.Errorf("ul.dump as hotline asks it, after the refusals: %v (%v)", err, regs)
+	}
 
 	for _, k := range []*kamailiotest.Kamailio{before, tn.kam} {
 		log, err := os.ReadFile(k.LogPath)
