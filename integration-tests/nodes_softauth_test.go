@@ -21,7 +21,6 @@ import (
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
 	"github.com/hotline-dev/hotline/integration-tests/kamailiotest"
-	"github.com/hotline-dev/hotline/integration-tests/sandbox"
 	"github.com/hotline-dev/hotline/kamailio"
 	"github.com/hotline-dev/hotline/softphone"
 )
@@ -34,15 +33,8 @@ import (
 // registers. Kamailio restarted (its table empty), hotline sets the password there again and the
 // same credentials register once more. Kamailio's log never holds the password.
 func TestNodesSoftphoneAuthentication(t *testing.T) {
-	first, err := sandbox.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := strconv.Atoi(first.Instance)
-	if err != nil {
-		t.Fatalf("sandbox instance %q: %v", first.Instance, err)
-	}
-	ws := kamailiotest.WebSocketURL(sandbox.KamailioAddr(n))
+	kamAddr := kamailioAddr(t)
+	ws := kamailiotest.WebSocketURL(kamAddr)
 	web := freeLoopbackAddr(t)
 	tn := startTwoNodes(t, []hotlinetest.Operator{{Extension: "9101"}, {Extension: "9102"}}, func(c *config.Config) {
 		for i := range c.ARI.Nodes {
@@ -93,7 +85,7 @@ func TestNodesSoftphoneAuthentication(t *testing.T) {
 	// Kamailio restarts: its table is empty until hotline sets the passwords again.
 	before := tn.kam
 	tn.kam.Stop()
-	tn.kam = kamailiotest.Start(t, sandbox.KamailioAddr(n), []string{tn.node["a"].SIPAddr, tn.node["b"].SIPAddr})
+	tn.kam = kamailiotest.Start(t, kamAddr, []string{tn.node["a"].SIPAddr, tn.node["b"].SIPAddr})
 	waitFor(t, 30*time.Second, "9101 registering with its password at the restarted Kamailio", func() bool {
 		return wsRegister(t, ws, "9101", creds.Password) == 200
 	})

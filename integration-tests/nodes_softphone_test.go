@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
 	"github.com/hotline-dev/hotline/integration-tests/kamailiotest"
-	"github.com/hotline-dev/hotline/integration-tests/sandbox"
 	"github.com/hotline-dev/hotline/integration-tests/sipphone"
 	"github.com/hotline-dev/hotline/kamailio"
 	"github.com/hotline-dev/hotline/switchboard"
@@ -34,15 +32,8 @@ import (
 // both voices.
 func TestNodesSoftphoneThroughKamailio(t *testing.T) {
 	const ext = "9101"
-	first, err := sandbox.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := strconv.Atoi(first.Instance)
-	if err != nil {
-		t.Fatalf("sandbox instance %q: %v", first.Instance, err)
-	}
-	ws := kamailiotest.WebSocketURL(sandbox.KamailioAddr(n))
+	kamAddr := kamailioAddr(t)
+	ws := kamailiotest.WebSocketURL(kamAddr)
 	web := freeLoopbackAddr(t)
 	me, err := user.Current()
 	if err != nil {
@@ -73,12 +64,7 @@ func TestNodesSoftphoneThroughKamailio(t *testing.T) {
 	if err := d.API.ReloadOperators(ctx); err != nil {
 		t.Fatal(err)
 	}
-	supPhone, err := sipphone.New(within(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: "1009", Password: tn.node["a"].HandsetPassword,
-		Tone: SpecialistTone, Detect: []float64{hotlinetest.CallerTone, SoftphoneTone}, AutoAnswer: true, AnswerDelay: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatalf("the administrator's handset at Kamailio: %v", err)
-	}
-	t.Cleanup(func() { supPhone.Close() })
+	supPhone := tn.phone(t, "1009", SpecialistTone, hotlinetest.CallerTone, SoftphoneTone)
 
 	wav := filepath.Join(t.TempDir(), "operator-660.wav")
 	writePulsedToneWAV(t, wav, SoftphoneTone, 10)
@@ -117,7 +103,7 @@ func TestNodesSoftphoneThroughKamailio(t *testing.T) {
 
 	callOn := map[string]string{} // node → caller's number
 	for _, number := range []string{"+79008881101", "+79008881102"} {
-		caller := tn.softphoneCall(t, number)
+		caller := tn.callHearing(t, number, SoftphoneTone)
 		answerInBrowser(t, op, caller, number)
 		node := tn.nodeOf(t, number)
 		callOn[node] = number
@@ -173,23 +159,6 @@ func writePulsedToneWAV(t *testing.T, path string, freq float64, seconds int) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// softphoneCall dials the hotline through Kamailio with the caller's tone, listening for the
-// softphone's.
-func (tn *twoNodes) softphoneCall(t *testing.T, number string) *sipphone.Call {
-	t.Helper()
-	p, err := sipphone.New(within(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: number,
-		Tone: hotlinetest.CallerTone, Detect: []float64{SoftphoneTone}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	c, err := p.Dial(within(t, 20*time.Second), "100")
-	if err != nil {
-		t.Fatalf("caller %s: %v", number, err)
-	}
-	return c
 }
 
 // listenIn: the administrator listens to ext's call (silently); their handset, registered with

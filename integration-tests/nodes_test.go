@@ -65,12 +65,20 @@ func startTwoNodes(t testing.TB, ops []hotlinetest.Operator, tweaks ...func(*con
 	return tn
 }
 
-// handset registers ext with Kamailio, answering after 300 ms. Its password is node a's handset
-// password: Kamailio's credentials are generated from node a's pjsip_operators.conf (kamailiotest).
+// handset registers ext with Kamailio as an operator's handset: the operator's tone, listening
+// for the caller's.
 func (tn *twoNodes) handset(t testing.TB, ext string) *sipphone.Phone {
 	t.Helper()
+	return tn.phone(t, ext, hotlinetest.OperatorTone, hotlinetest.CallerTone)
+}
+
+// phone registers ext with Kamailio, sending tone and listening for detect, answering after 300 ms.
+// Its password is node a's handset password: Kamailio's credentials are generated from node a's
+// pjsip_operators.conf (kamailiotest).
+func (tn *twoNodes) phone(t testing.TB, ext string, tone float64, detect ...float64) *sipphone.Phone {
+	t.Helper()
 	p, err := sipphone.New(tbWithin(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: ext, Password: tn.node["a"].HandsetPassword,
-		Tone: hotlinetest.OperatorTone, Detect: []float64{hotlinetest.CallerTone}, AutoAnswer: true, AnswerDelay: 300 * time.Millisecond})
+		Tone: tone, Detect: detect, AutoAnswer: true, AnswerDelay: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("handset %s at Kamailio: %v", ext, err)
 	}
@@ -78,11 +86,18 @@ func (tn *twoNodes) handset(t testing.TB, ext string) *sipphone.Phone {
 	return p
 }
 
-// call dials the hotline number through Kamailio.
+// call dials the hotline number through Kamailio, listening for the operator's tone.
 func (tn *twoNodes) call(t testing.TB, number string) *sipphone.Call {
 	t.Helper()
+	return tn.callHearing(t, number, hotlinetest.OperatorTone)
+}
+
+// callHearing dials the hotline number through Kamailio with the caller's tone, listening for
+// detect.
+func (tn *twoNodes) callHearing(t testing.TB, number string, detect ...float64) *sipphone.Call {
+	t.Helper()
 	p, err := sipphone.New(tbWithin(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: number,
-		Tone: hotlinetest.CallerTone, Detect: []float64{hotlinetest.OperatorTone}})
+		Tone: hotlinetest.CallerTone, Detect: detect})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +107,21 @@ func (tn *twoNodes) call(t testing.TB, number string) *sipphone.Call {
 		t.Fatalf("caller %s: %v", number, err)
 	}
 	return c
+}
+
+// kamailioAddr is where startTwoNodes starts Kamailio for the test's sandbox instance, known
+// before it starts (for a configuration naming Kamailio's WebSocket, the softphones').
+func kamailioAddr(t testing.TB) string {
+	t.Helper()
+	first, err := sandbox.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(first.Instance)
+	if err != nil {
+		t.Fatalf("sandbox instance %q: %v", first.Instance, err)
+	}
+	return sandbox.KamailioAddr(n)
 }
 
 // channelsOf counts, per node, the channels whose caller id is number (the caller's own channel,

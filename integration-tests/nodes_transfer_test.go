@@ -166,18 +166,6 @@ func (tn *twoNodes) wantCaseTopic(t *testing.T, number, topic string) {
 	}
 }
 
-// phone registers ext with Kamailio, sending tone and listening for detect, answering after 300 ms.
-func (tn *twoNodes) phone(t *testing.T, ext string, tone float64, detect ...float64) *sipphone.Phone {
-	t.Helper()
-	p, err := sipphone.New(within(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: ext, Password: tn.node["a"].HandsetPassword,
-		Tone: tone, Detect: detect, AutoAnswer: true, AnswerDelay: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatalf("handset %s at Kamailio: %v", ext, err)
-	}
-	t.Cleanup(func() { p.Close() })
-	return p
-}
-
 // callOnNode dials callers with number until one waits in the queue on node: Kamailio's round
 // robin decides, so a caller that entered the other node hangs up and the next is dialled
 // (number with a suffix: each is its own call in the journal). No operator may be logged in.
@@ -199,22 +187,6 @@ func (tn *twoNodes) callOnNode(t *testing.T, number, node string) *sipphone.Call
 	}
 	t.Fatalf("no caller entered node %s in 4 tries", node)
 	return nil
-}
-
-// callHearing dials the hotline number through Kamailio, listening for the tones detect.
-func (tn *twoNodes) callHearing(t *testing.T, number string, detect ...float64) *sipphone.Call {
-	t.Helper()
-	p, err := sipphone.New(within(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: number,
-		Tone: hotlinetest.CallerTone, Detect: detect})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	c, err := p.Dial(within(t, 20*time.Second), "100")
-	if err != nil {
-		t.Fatalf("caller %s: %v", number, err)
-	}
-	return c
 }
 
 // wantPinned checks Kamailio's log: ext's own call went to the node of its call (HANDSET_NODE).

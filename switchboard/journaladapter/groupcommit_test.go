@@ -347,25 +347,7 @@ func BenchmarkWriter(b *testing.B) {
 
 func benchWriter(b *testing.B, mix string, grouped bool) {
 	ctx := context.Background()
-	dir := b.TempDir()
-	store, err := journal.Open(ctx, filepath.Join(dir, "hotline.db"), journal.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	o := addOperator(b, store, "anna", "1001")
-	if err := store.AddTopic(ctx, hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator},
-		hotline.Topic{Code: "policy", Number: 7, Type: hotline.TypeConsultation, Title: "Полис"}); err != nil {
-		b.Fatal(err)
-	}
-	sp, err := spool.Open(filepath.Join(dir, "journal.spool"), spool.Options{RotateAt: 1 << 20})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sp.Close()
+	store, o, sp := writerRig(b)
 	j := Journal{Store: store}
 	ap := switchboard.NewApplier(j)
 	counted, cb := counting(ap)
@@ -446,4 +428,31 @@ func cpuTime(tb testing.TB) time.Duration {
 		tb.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// writerRig is the daemon's writer's ground for its benchmarks: a migrated journal with operator
+// anna (1001) and topic 7, and a spool beside it; both closed when b ends.
+func writerRig(b *testing.B) (*journal.Store, hotline.Operator, *spool.Spool) {
+	b.Helper()
+	ctx := context.Background()
+	dir := b.TempDir()
+	store, err := journal.Open(ctx, filepath.Join(dir, "hotline.db"), journal.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	if _, err := store.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	o := addOperator(b, store, "anna", "1001")
+	if err := store.AddTopic(ctx, hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator},
+		hotline.Topic{Code: "policy", Number: 7, Type: hotline.TypeConsultation, Title: "Полис"}); err != nil {
+		b.Fatal(err)
+	}
+	sp, err := spool.Open(filepath.Join(dir, "journal.spool"), spool.Options{RotateAt: 1 << 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { sp.Close() })
+	return store, o, sp
 }

@@ -1,18 +1,13 @@
 package journaladapter
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/hotline-dev/hotline"
-	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/outbox"
-	"github.com/hotline-dev/hotline/outbox/spool"
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
@@ -23,26 +18,7 @@ import (
 //
 //	go test ./switchboard/journaladapter -run '^$' -bench WriterPaced -benchtime 2000x
 func BenchmarkWriterPaced(b *testing.B) {
-	ctx := context.Background()
-	dir := b.TempDir()
-	store, err := journal.Open(ctx, filepath.Join(dir, "hotline.db"), journal.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	o := addOperator(b, store, "anna", "1001")
-	if err := store.AddTopic(ctx, hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator},
-		hotline.Topic{Code: "policy", Number: 7, Type: hotline.TypeConsultation, Title: "Полис"}); err != nil {
-		b.Fatal(err)
-	}
-	sp, err := spool.Open(filepath.Join(dir, "journal.spool"), spool.Options{RotateAt: 1 << 20})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sp.Close()
+	store, o, sp := writerRig(b)
 	w := outbox.New[switchboard.Write, switchboard.Filed](switchboard.NewApplier(Journal{Store: store}), sp, nil)
 	done := make(chan struct{})
 	go func() { w.Run(); close(done) }()
