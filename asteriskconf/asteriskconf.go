@@ -64,6 +64,12 @@ type Error struct {
 	File string
 	Line int
 	Msg  string
+	// Undefined is the template a section inherits from that is not defined above it.
+	Undefined string
+}
+
+func errorAt(file string, line int, msg string) *Error {
+	return &Error{File: file, Line: line, Msg: msg}
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
@@ -90,12 +96,12 @@ type parser struct {
 
 func (p *parser) file(path, parent string, at *Error) error {
 	if slices.Contains(p.reading, path) {
-		return &Error{at.File, at.Line, fmt.Sprintf("#include %s: an include cycle (%s)", path, strings.Join(append(p.reading, path), " → "))}
+		return errorAt(at.File, at.Line, fmt.Sprintf("#include %s: an include cycle (%s)", path, strings.Join(append(p.reading, path), " → ")))
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if at != nil {
-			return &Error{at.File, at.Line, fmt.Sprintf("#include: %v", err)}
+			return errorAt(at.File, at.Line, fmt.Sprintf("#include: %v", err))
 		}
 		return err
 	}
@@ -136,12 +142,12 @@ func (p *parser) file(path, parent string, at *Error) error {
 			cur = s
 		default:
 			if cur == nil {
-				return &Error{path, line, "an assignment before any [section]"}
+				return errorAt(path, line, "an assignment before any [section]")
 			}
 			i := strings.IndexByte(text, '=')
 			if i <= 0 {
 				// Not quoted: it may be a mistyped password line.
-				return &Error{path, line, fmt.Sprintf("no '=' in this line of section [%s] (want key = value)", cur.Name)}
+				return errorAt(path, line, fmt.Sprintf("no '=' in this line of section [%s] (want key = value)", cur.Name))
 			}
 			key, value := text[:i], text[i+1:]
 			appendTo := strings.HasSuffix(key, "+")
@@ -159,7 +165,7 @@ func (p *parser) file(path, parent string, at *Error) error {
 		}
 	}
 	if comment > 0 {
-		return &Error{path, commentLine, "a ';--' comment never closed with '--;'"}
+		return errorAt(path, commentLine, "a ';--' comment never closed with '--;'")
 	}
 	return nil
 }
@@ -277,6 +283,7 @@ func (p *parser) section(text string, here *Error) (*Section, error) {
 			t := p.find(opt)
 			if t == nil {
 				here.Msg = fmt.Sprintf("[%s] inherits from [%s], which is not defined above it (a template must come first; a cycle of templates is never defined)", s.Name, opt)
+				here.Undefined = opt
 				return nil, here
 			}
 			s.Templates = append(s.Templates, opt)

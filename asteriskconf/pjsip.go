@@ -102,7 +102,7 @@ func objectType(s *Section) (string, error) {
 			continue
 		}
 		if typ != "" && v.Value != typ {
-			return "", &Error{s.File, s.Line, fmt.Sprintf("[%s] has type = %s and type = %s (%s:%d): which object Asterisk makes is not clear", s.Name, typ, v.Value, v.File, v.Line)}
+			return "", errorAt(s.File, s.Line, fmt.Sprintf("[%s] has type = %s and type = %s (%s:%d): which object Asterisk makes is not clear", s.Name, typ, v.Value, v.File, v.Line))
 		}
 		typ = v.Value
 	}
@@ -111,7 +111,7 @@ func objectType(s *Section) (string, error) {
 
 func pjsipAuth(s *Section, defaultRealm string) (PJSIPAuth, error) {
 	bad := func(format string, a ...any) error {
-		return &Error{s.File, s.Line, fmt.Sprintf("auth [%s]: ", s.Name) + fmt.Sprintf(format, a...)}
+		return errorAt(s.File, s.Line, fmt.Sprintf("auth [%s]: ", s.Name)+fmt.Sprintf(format, a...))
 	}
 	a := PJSIPAuth{Name: s.Name, File: s.File, Line: s.Line, Realm: defaultRealm}
 	authType := "userpass" // Asterisk 21's default; 22's ("digest") reads the same options
