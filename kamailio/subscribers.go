@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // HandsetRealm is the digest realm kamailio.cfg's route[AUTH] challenges handsets with
@@ -92,7 +93,22 @@ func WriteSubscriberTable(dir string, table []byte) error {
 	return replaceFile(filepath.Join(dir, "subscriber"), table)
 }
 
+// laterThan makes path's modification time at least a second after prev: db_text rereads a table
+// when its file's time (whole seconds) changed, so two writes within a second must not share one.
+func laterThan(path string, prev time.Time) error {
+	st, err := os.Stat(path)
+	if err != nil || prev.IsZero() || st.ModTime().Unix() > prev.Unix() {
+		return err
+	}
+	t := prev.Truncate(time.Second).Add(time.Second)
+	return os.Chtimes(path, t, t)
+}
+
 func replaceFile(path string, data []byte) error {
+	var prev time.Time
+	if st, err := os.Stat(path); err == nil {
+		prev = st.ModTime()
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("kamailio: %w", err)
@@ -107,6 +123,9 @@ func replaceFile(path string, data []byte) error {
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = laterThan(f.Name(), prev)
 	}
 	if err == nil {
 		err = os.Rename(f.Name(), path)

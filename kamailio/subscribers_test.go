@@ -64,16 +64,17 @@ func TestHandsetRealmIsKamailioCfgs(t *testing.T) {
 			t.Errorf("kamailio.cfg %s: %q, want realm %q", re, m, HandsetRealm)
 		}
 	}
-	for _, want := range []string{`modparam("auth_db", "calculate_ha1", no)`, `modparam("auth_db", "password_column", "ha1")`} {
+	for _, want := range []string{`modparam("auth_db", "calculate_ha1", no)`, `modparam("auth_db", "password_column", "ha1")`, `modparam("db_text", "db_mode", 1)`} {
 		if !strings.Contains(string(cfg), want) {
-			t.Errorf("kamailio.cfg lacks %s: the table holds HA1s", want)
+			t.Errorf("kamailio.cfg lacks %s: the table holds HA1s, reread when rewritten", want)
 		}
 	}
 }
 
 func TestWriteSubscriberTable(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "db")
-	for _, table := range []string{"first\n", "second\n"} {
+	var times []int64
+	for _, table := range []string{"first\n", "second\n", "third\n"} {
 		if err := WriteSubscriberTable(dir, []byte(table)); err != nil {
 			t.Fatal(err)
 		}
@@ -81,6 +82,12 @@ func TestWriteSubscriberTable(t *testing.T) {
 		if err != nil || string(b) != table {
 			t.Fatalf("subscriber %q, %v; want %q", b, err, table)
 		}
+		st, _ := os.Stat(filepath.Join(dir, "subscriber"))
+		times = append(times, st.ModTime().Unix())
+	}
+	// Written within a second: db_text must still see each as changed.
+	if times[0] >= times[1] || times[1] >= times[2] {
+		t.Errorf("modification times %v (seconds): want each later than the one before", times)
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 2 {
