@@ -2,6 +2,8 @@ package integrationtests
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -496,6 +498,28 @@ func TestNodesHandsetAuthentication(t *testing.T) {
 		}
 	}
 	_ = c.Hangup(within(t, 5*time.Second))
+
+	// An md5_cred handset, the table rewritten as `run reload` does: 1002 given as
+	// MD5(1002:hotline:password) (realm hotline, a template's type) registers with that password,
+	// a new one (refused above).
+	pw := tn.node["a"].HandsetPassword
+	ha1 := md5.Sum([]byte("1002:hotline:not-" + pw))
+	conf := filepath.Join(t.TempDir(), "pjsip_operators.conf")
+	if err := os.WriteFile(conf, []byte("[handset](!)\ntype = auth\n[1001](handset)\nusername = 1001\npassword = "+pw+
+		"\n[1002](handset)\nauth_type = md5\nusername = 1002\nrealm = hotline\nmd5_cred = "+hex.EncodeToString(ha1[:])+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := kamailiotest.WriteHandsets(conf, tn.kam.DB); err != nil {
+		t.Fatal(err)
+	}
+	h2, err := sipphone.New(tbWithin(t, 10*time.Second), sipphone.Config{Server: tn.kam.Addr, User: "1002", Password: "not-" + pw})
+	if err != nil {
+		t.Fatalf("1002 with its md5_cred's password: %v, want registered", err)
+	}
+	t.Cleanup(func() { h2.Close() })
+	if regs, err = (&kamailio.Client{URL: tn.kam.RPCURL}).Registered(tbWithin(t, 5*time.Second)); err != nil || !regs["1002"] {
+		t.Errorf("Kamailio's location table has %v, %v: want 1002 (md5_cred)", regs, err)
+	}
 }
 
 // Each node records the conversations it carries with its own AMI: node b's call is recorded by

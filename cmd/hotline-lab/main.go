@@ -1,6 +1,7 @@
 // Command hotline-lab runs hotline against the sandbox Asterisk with simulated SIP phones: `demo`,
 // the guided demo of `make run`, and `loadgen`, the load benchmark of `make bench-load`
-// (docs/benchmark.md). It is a developer's tool, never installed: it links the test phones (sipgo,
+// (docs/benchmark.md); `kamailio-handsets` writes Kamailio's handset credentials
+// (asterisk-conf/kamailio/handsets). It is a developer's tool, never installed: it links the test phones (sipgo,
 // pion) and the sandbox helpers, which the shipped hotline binary must not carry.
 package main
 
@@ -74,7 +75,7 @@ prints them. It is built from the source tree (make run, make bench-load) and ne
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return hotline.Wrapf(hotline.EINVALID, err, "%v (see %s --help)", err, c.CommandPath())
 	})
-	root.AddCommand(newDemoCmd(), newLoadgenCmd(), newJournalCmd())
+	root.AddCommand(newDemoCmd(), newLoadgenCmd(), newJournalCmd(), newKamailioHandsetsCmd())
 	return root
 }
 

@@ -3,12 +3,11 @@
 // its own runtime directory, the dispatcher over the given Asterisk nodes, stopped when the test
 // ends. A missing kamailio binary fails the test: it is never skipped. Handsets authenticate with
 // the sandbox's handset passwords: Kamailio's credentials are generated from the pjsip_operators.conf
-// of the sandbox instance the test runs on (asterisk-conf/kamailio/handsets), as in production from
-// the nodes' file.
+// of the sandbox instance the test runs on (WriteHandsets, as asterisk-conf/kamailio/handsets), as in
+// production from the nodes' file.
 package kamailiotest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,8 +32,11 @@ type Kamailio struct {
 	// the IP of Addr.
 	WebSocket string
 	LogPath   string
-	cmd       *exec.Cmd
-	done      chan error
+	// DB is its handsets' credentials, a db_text directory: WriteHandsets there changes them
+	// (Kamailio rereads the table at its next authentication, as after `run reload`).
+	DB   string
+	cmd  *exec.Cmd
+	done chan error
 }
 
 // Binary is where the kamailio program is looked for: $KAMAILIO, /usr/sbin/kamailio, then PATH.
@@ -94,9 +96,9 @@ func Config(dir, addr string, nodes []string) (string, error) {
 		return "", errors.New("kamailiotest: the sandbox's root is unknown (HOTLINE_SANDBOX_ROOT): no pjsip_operators.conf for the handsets")
 	}
 	db := filepath.Join(dir, "db")
-	conv := exec.Command(filepath.Join(filepath.Dir(script), "kamailio", "handsets"), filepath.Join(sb.Root, "etc", "asterisk", "pjsip_operators.conf"), db)
-	if out, err := conv.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("kamailiotest: handsets: %w: %s", err, bytes.TrimSpace(out))
+	// As asterisk-conf/kamailio/handsets does (hotline-lab kamailio-handsets), without a build.
+	if _, _, err := WriteHandsets(filepath.Join(sb.Root, "etc", "asterisk", "pjsip_operators.conf"), db); err != nil {
+		return "", fmt.Errorf("kamailiotest: handsets: %w", err)
 	}
 	tmpl, err := os.ReadFile(filepath.Join(filepath.Dir(script), "kamailio", "kamailio.cfg"))
 	if err != nil {
@@ -168,7 +170,7 @@ func Run(ctx context.Context, dir, addr string, nodes []string) (*Kamailio, erro
 		logf.Close()
 		return nil, fmt.Errorf("kamailiotest: start %s: %w", bin, err)
 	}
-	k := &Kamailio{Addr: addr, RPCURL: RPCURL(addr), WebSocket: WebSocketURL(addr), LogPath: logPath, cmd: cmd, done: make(chan error, 1)}
+	k := &Kamailio{Addr: addr, RPCURL: RPCURL(addr), WebSocket: WebSocketURL(addr), LogPath: logPath, DB: filepath.Join(dir, "db"), cmd: cmd, done: make(chan error, 1)}
 	go func() { k.done <- cmd.Wait(); logf.Close() }()
 	if err := k.waitReady(ctx); err != nil {
 		k.Stop()
