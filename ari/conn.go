@@ -489,7 +489,7 @@ func basicAuth(user, pass string) string {
 // event: it sends an event once per subscription of the application it reaches, so with the
 // application subscribed to a channel and to its endpoint (e.g. "endpoint:PJSIP"), the channel's
 // hang-up request and destruction, and a playback's end, come twice (docs/benchmark.md: 4 of
-// hotline's 14 events a call). A copy is byte for byte the event, its timestamp (to the
+// hotline's 14 events a call while it subscribed to endpoint:PJSIP; none since). A copy is byte for byte the event, its timestamp (to the
 // millisecond) included; two distinct events never are. Copies are adjacent, or nearly: they are
 // published one after the other on the thread that raised the event.
 type recentEvents struct {

@@ -397,9 +397,10 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		}
 	}()
 
-	// AMI adds handsets' registration and qualify results (the same news ARI gives, from Asterisk's
-	// other side: either alone keeps presence right), re-lists device states after a gap, and
-	// starts the MixMonitor recordings. One connection per node: with handsets registered at
+	// AMI brings handsets' registration and qualify results as they change (ARI only lists the
+	// endpoints at each connection: its endpoint subscription would send the application every
+	// PJSIP channel's messages), re-lists device states after a gap, and starts the MixMonitor
+	// recordings. One connection per node: with handsets registered at
 	// Kamailio no node knows them and their presence is not passed on: it comes from Kamailio
 	// (kamailio.rpc, below), or else a logged-in operator counts as reachable until a ring fails
 	// (docs/scaling.md).

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/ari"
 	"github.com/hotline-dev/hotline/integration-tests/hotlinetest"
 	"github.com/hotline-dev/hotline/switchboard"
 )
@@ -84,6 +85,74 @@ func TestPresenceSurvivesRestart(t *testing.T) {
 	if _, err := d2.WaitStatus(15*time.Second, queued(1)); err != nil {
 		t.Fatalf("caller not queued behind the paused operator: %v", err)
 	}
+	if err := c.Hangup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Handsets' reachability comes from AMI (ContactStatus, DeviceStateChange) and the endpoints'
+// listing at each connection, the ARI application subscribed to no PJSIP endpoint: such a
+// subscription sends the application every message of every channel of every PJSIP endpoint,
+// callers' and handsets' (docs/benchmark.md, "Session 10, endpoint subscription"). Subscriptions
+// an earlier hotline left are dropped at the start; a handset that unregisters is unreachable and
+// not rung; registered again, it is offered the waiting caller.
+func TestHandsetReachabilityWithoutEndpointSubscription(t *testing.T) {
+	d := hotlinetest.Start(t, []hotlinetest.Operator{{Extension: "1001"}}, nil)
+	sb := d.Sandbox
+	conn, err := ari.New(ari.Config{URL: sb.ARIURL, Username: sb.ARIUser, Password: sb.ARIPassword, Application: sb.ARIApp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := within(t, 120*time.Second)
+	subscribed := func(when string) {
+		t.Helper()
+		app, err := conn.ApplicationData(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(app.EndpointIDs) != 0 {
+			t.Errorf("%s: application %s subscribed to endpoints %v, want none", when, sb.ARIApp, app.EndpointIDs)
+		}
+	}
+	// What an earlier hotline left, twice: Asterisk counts subscriptions.
+	for range 2 {
+		if _, err := conn.Subscribe(ctx, "endpoint:PJSIP"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Restart()
+	subscribed("after the start")
+
+	presence := func(want hotline.Presence) {
+		t.Helper()
+		if _, err := d.WaitStatus(15*time.Second, func(st switchboard.Status) bool {
+			return hotlinetest.Presence(st, "1001") == want
+		}); err != nil {
+			t.Fatalf("operator not %s: %v", want, err)
+		}
+	}
+	h := d.Handset("1001", 0)
+	if !d.FeatureCode(h, "*21") {
+		t.Fatal("login: no prompt")
+	}
+	presence(hotline.PresenceAvailable)
+	if err := h.Close(); err != nil { // unregisters
+		t.Fatal(err)
+	}
+	presence(hotline.PresenceUnreachable)
+
+	c, err := d.Caller("79007770002").Dial(ctx, "100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.WaitStatus(15*time.Second, queued(1)); err != nil {
+		t.Fatalf("caller not queued while the only handset is unregistered: %v", err)
+	}
+	d.Handset("1001", 0) // registers again
+	if err := c.WaitTone(within(t, 30*time.Second), hotlinetest.OperatorTone); err != nil {
+		t.Fatalf("caller not answered by the handset registered again: %v", err)
+	}
+	subscribed("after a call")
 	if err := c.Hangup(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,7 +26,8 @@ type lister interface {
 	Application() string
 	SetEventFilter(ctx context.Context, allowed []string) (*ariv6.ApplicationData, error)
 	Channels(ctx context.Context) ([]ariv6.ChannelData, error)
-	EnsureSubscribed(ctx context.Context, eventSource string) (bool, error)
+	ApplicationData(ctx context.Context) (*ariv6.ApplicationData, error)
+	Unsubscribe(ctx context.Context, eventSource string) (*ariv6.ApplicationData, error)
 	Endpoints(ctx context.Context, tech string) ([]ariv6.EndpointData, error)
 }
 
@@ -231,7 +233,9 @@ func Translate(ev ari.Event) (switchboard.Event, bool) {
 // ChannelDialplan and the like, which cost both sides decoding and are thrown away here).
 // ChannelStateChange and ChannelEnteredBridge are left out too: the switchboard acts on neither (an
 // answer is StasisStart, a bridge is ours when addChannel returns), and they were 8 of a call's 23
-// events in the load benchmark (docs/benchmark.md).
+// events in the load benchmark (docs/benchmark.md). ContactStatusChange and DeviceStateChanged
+// come only through an endpoint or device-state subscription, which hotline no longer makes
+// (reachability: AMI); they stay, as reachability news, should one be made.
 // TestEventTypesMatchTranslate keeps this list and Translate in step.
 func EventTypes() []string {
 	return []string{
@@ -252,9 +256,8 @@ type Deliverer interface {
 }
 
 // Pump delivers the connection's events to the switchboard, in order, until the stream closes or
-// ctx ends. After each Connected or Reconnected it subscribes the application to the PJSIP
-// endpoints, delivers each handset's reachability as listed now (so a handset unregistered before
-// hotline started is known), and lists Asterisk's channels for an Inventory; that listing runs on
+// ctx ends. After each Connected or Reconnected it delivers each handset's reachability as listed
+// now (so a handset unregistered before hotline started is known; AMI brings the changes), and lists Asterisk's channels for an Inventory; that listing runs on
 // its own goroutine, retried until it succeeds or the connection drops again, so events keep
 // flowing meanwhile.
 func Pump(ctx context.Context, conn *ari.Conn, sb Deliverer, log *slog.Logger) error {
@@ -308,6 +311,29 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 		case switchboard.Disconnected:
 			stopList()
 		}
+	}
+}
+
+// endpointSource is what hotline before session 10 subscribed the application to, and the name
+// Asterisk lists it under (ApplicationData.EndpointIDs) for a whole technology.
+const endpointSource, endpointID = "endpoint:PJSIP", "PJSIP"
+
+// dropEndpointSubscription ends the application's subscription to all PJSIP endpoints, left by an
+// earlier hotline: Asterisk keeps an application's subscriptions while it runs, across hotline's
+// restarts. Asterisk counts subscriptions, so it unsubscribes until none is left (bounded, in case
+// Asterisk ever keeps listing it).
+func dropEndpointSubscription(ctx context.Context, conn lister) error {
+	app, err := conn.ApplicationData(ctx)
+	for i := 0; ; i++ {
+		switch {
+		case err != nil:
+			return err
+		case !slices.Contains(app.EndpointIDs, endpointID):
+			return nil
+		case i == 8:
+			return fmt.Errorf("still subscribed to %s after %d unsubscriptions", endpointSource, i)
+		}
+		app, err = conn.Unsubscribe(ctx, endpointSource)
 	}
 }
 
@@ -371,10 +397,13 @@ func inventory(ctx context.Context, conn lister, sb Deliverer, log *slog.Logger)
 
 // reachability tells the switchboard which handsets are registered now: events only say what
 // changes, and a handset unregistered before hotline started would otherwise count as reachable.
+// The changes themselves come from AMI (amiadapter: ContactStatus, DeviceStateChange), not from an
+// endpoint subscription here: subscribed to endpoint:PJSIP, the application was sent every
+// message of every channel of every PJSIP endpoint, callers' and handsets' alike, through its
+// one queue in Asterisk (docs/benchmark.md, "Session 10, endpoint subscription").
 func reachability(ctx context.Context, conn lister, sb Deliverer, log *slog.Logger) {
-	// Asterisk keeps subscriptions across a websocket reconnect but not its own restart.
-	if _, err := conn.EnsureSubscribed(ctx, "endpoint:PJSIP"); err != nil && ctx.Err() == nil {
-		log.Warn("ariadapter: subscribing to PJSIP endpoints failed; handset reachability comes from AMI only", "err", err)
+	if err := dropEndpointSubscription(ctx, conn); err != nil && ctx.Err() == nil {
+		log.Warn("ariadapter: dropping an earlier hotline's PJSIP endpoint subscription failed; Asterisk keeps sending every PJSIP channel's messages", "err", err)
 	}
 	eps, err := conn.Endpoints(ctx, "PJSIP")
 	if err != nil {

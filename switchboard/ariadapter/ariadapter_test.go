@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -241,6 +242,9 @@ type fakeLister struct {
 	mu     sync.Mutex
 	fails  int // Channels fails this many times first
 	chans  []string
+	// endpointSubs counts the application's subscriptions to endpoint:PJSIP (an earlier
+	// hotline's): Asterisk lists the endpoint once however many there are.
+	endpointSubs int
 }
 
 func (f *fakeLister) Channels(context.Context) ([]ariv6.ChannelData, error) {
@@ -257,7 +261,24 @@ func (f *fakeLister) Channels(context.Context) ([]ariv6.ChannelData, error) {
 	return out, nil
 }
 
-func (f *fakeLister) EnsureSubscribed(context.Context, string) (bool, error) { return true, nil }
+func (f *fakeLister) ApplicationData(context.Context) (*ariv6.ApplicationData, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	app := &ariv6.ApplicationData{Name: "hotline"}
+	if f.endpointSubs > 0 {
+		app.EndpointIDs = []string{"PJSIP"}
+	}
+	return app, nil
+}
+
+func (f *fakeLister) Unsubscribe(_ context.Context, source string) (*ariv6.ApplicationData, error) {
+	f.mu.Lock()
+	if source == "endpoint:PJSIP" && f.endpointSubs > 0 {
+		f.endpointSubs--
+	}
+	f.mu.Unlock()
+	return f.ApplicationData(context.Background())
+}
 
 func (f *fakeLister) Application() string { return "hotline" }
 
@@ -328,6 +349,27 @@ func TestPump(t *testing.T) {
 	}
 	if want := []switchboard.DeviceState{{Extension: "1001", Reachable: true}, {Extension: "1002", Reachable: false}}; !reflect.DeepEqual(devices, want) {
 		t.Errorf("reachability = %+v, want %+v", devices, want)
+	}
+}
+
+// A (re)connection leaves the application subscribed to no PJSIP endpoint, however many
+// subscriptions an earlier hotline left, and still lists the handsets' reachability: the
+// subscription sent the application every message of every PJSIP channel (docs/benchmark.md).
+func TestReachabilityWithoutEndpointSubscription(t *testing.T) {
+	for _, left := range []int{0, 1, 3} {
+		t.Run(fmt.Sprintf("%d left", left), func(t *testing.T) {
+			l := &fakeLister{endpointSubs: left}
+			rec := &recorder{got: make(chan struct{}, 16)}
+			reachability(context.Background(), l, rec, slog.New(slog.DiscardHandler))
+			if l.endpointSubs != 0 {
+				t.Errorf("subscriptions to endpoint:PJSIP left: %d, want 0", l.endpointSubs)
+			}
+			want := []switchboard.Event{switchboard.DeviceState{Extension: "1001", Reachable: true},
+				switchboard.DeviceState{Extension: "1002", Reachable: false}}
+			if !reflect.DeepEqual(rec.evs, want) {
+				t.Errorf("delivered %+v, want %+v", rec.evs, want)
+			}
+		})
 	}
 }
 
