@@ -337,6 +337,10 @@ func updateCaseRow(ctx context.Context, tx *sqlx.Tx, c hotline.Case) error {
 	return err
 }
 
+// caseColsK is caseColsOf("k"), built once: the call flow's case lookups (callCases) run it at
+// every write that touches a call's cases.
+var caseColsK = caseColsOf("k")
+
 // caseColsOf is caseCols qualified by a table alias, for queries that join cases.
 func caseColsOf(alias string) string {
 	return alias + "." + strings.ReplaceAll(strings.Join(strings.Fields(caseCols), " "), ", ", ", "+alias+".")

@@ -53,8 +53,9 @@ type Spool interface {
 	Pending() []spool.Record
 	// Append stores records durably (one fsync for all) and returns the first one's Seq.
 	Append(data ...[]byte) (first uint64, err error)
-	// Release says every record up to seq was applied.
-	Release(seq uint64) error
+	// Release says every record up to seq was applied; ctx bounds what it may wait for (the
+	// barrier of a SpoolWithBarrier).
+	Release(ctx context.Context, seq uint64) error
 }
 
 // Entry is a write as the outbox carries it: a value that survives a round trip through JSON (it
@@ -110,7 +111,7 @@ type LoggedBatcher interface {
 // they are durable where they were applied (*spool.Spool's SetDurable).
 type SpoolWithBarrier interface {
 	Spool
-	SetDurable(func() error)
+	SetDurable(func(ctx context.Context) error)
 }
 
 // syncTimeout bounds the durability barrier (LoggedBatcher.Sync) a rotation of the spool waits for.
@@ -227,8 +228,8 @@ func New[E Entry, R any](jr Journal[E, R], sp Spool, log *slog.Logger) *Outbox[E
 		if bs, ok := sp.(SpoolWithBarrier); ok {
 			// The spool is the only durable copy of a logged batch's writes until Sync: it must not
 			// drop them (rotate) before.
-			bs.SetDurable(func() error {
-				ctx, cancel := context.WithTimeout(context.Background(), syncTimeout)
+			bs.SetDurable(func(ctx context.Context) error {
+				ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 				defer cancel()
 				return lb.Sync(ctx)
 			})
@@ -580,7 +581,8 @@ func allSpooled[E Entry, R any](jobs []Job[E, R]) bool {
 
 // release releases the spool's records up to seq.
 func (o *Outbox[E, R]) release(seq uint64) {
-	err := o.spool.Release(seq)
+	// quit: the end of a shutdown's grace cancels a barrier that waits.
+	err := o.spool.Release(o.quit, seq)
 	switch {
 	case errors.Is(err, spool.ErrNotDurable):
 		// The journal could not say its writes are durable yet (a reader held the checkpoint back):

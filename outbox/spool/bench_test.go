@@ -26,7 +26,7 @@ func BenchmarkAppend(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := s.Release(first - 1); err != nil {
+				if err := s.Release(b.Context(), first-1); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -45,7 +45,7 @@ func BenchmarkAppendReleaseRotate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := s.Release(first); err != nil {
+		if err := s.Release(b.Context(), first); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,6 +3,7 @@ package spool_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -376,7 +377,7 @@ func crashChild(path string) {
 		if i%9 == 8 {
 			fmt.Fprintf(w, "release %s %d\n", gen, first+uint64(n)-1)
 			w.Flush()
-			if err := s.Release(first + uint64(n) - 1); err != nil {
+			if err := s.Release(context.Background(), first+uint64(n)-1); err != nil {
 				fmt.Fprintln(os.Stderr, "release:", err)
 				os.Exit(2)
 			}

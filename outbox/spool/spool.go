@@ -72,6 +72,7 @@
 package spool
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -116,7 +117,14 @@ type Options struct {
 	// crash the released records still in the file come back from Pending: at least once, as
 	// always; the consumer's (Generation, Seq) marks skip them.
 	RotateAt int64
+	// BarrierRetry is how long releases wait, after a barrier (SetDurable) failed, before one asks
+	// it again: a reader that holds the journal's checkpoint back may do so for minutes, and every
+	// release meanwhile would otherwise pay a barrier that cannot succeed. 0: DefaultBarrierRetry.
+	BarrierRetry time.Duration
 }
+
+// DefaultBarrierRetry is Options.BarrierRetry's default.
+const DefaultBarrierRetry = time.Second
 
 // Record is one appended piece of data and its sequence number in the spool's generation.
 type Record struct {
@@ -149,7 +157,10 @@ type Spool struct {
 	broken   error   // a failed Append could not be cut off the file: no Append until repaired
 	closed   bool
 	// durable, if set, is asked before a rotation drops released records (SetDurable).
-	durable func() error
+	durable func(context.Context) error
+	// barrierRetry: after a failed barrier, no release asks again before barrierAfter.
+	barrierRetry time.Duration
+	barrierAfter time.Time
 }
 
 // Open opens the spool at path and recovers it (see the package documentation). If the file is
@@ -207,7 +218,14 @@ func open(path string, opt Options) (*Spool, error) {
 	if opt.RotateAt < 0 {
 		return nil, fmt.Errorf("spool %s: Options.RotateAt %d is negative", path, opt.RotateAt)
 	}
-	s := &Spool{path: path, max: maxRec, rotateAt: opt.RotateAt, log: log}
+	if opt.BarrierRetry < 0 {
+		return nil, fmt.Errorf("spool %s: Options.BarrierRetry %v is negative", path, opt.BarrierRetry)
+	}
+	retry := opt.BarrierRetry
+	if retry == 0 {
+		retry = DefaultBarrierRetry
+	}
+	s := &Spool{path: path, max: maxRec, rotateAt: opt.RotateAt, log: log, barrierRetry: retry}
 
 	// A leftover of a rotation interrupted by a crash; path is authoritative.
 	if err := os.Remove(path + ".tmp"); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -408,8 +426,10 @@ func (s *Spool) cutBack() error {
 // Release marks every record with seq <= upTo (of the current generation) as applied: they leave
 // Pending and memory. When every appended record is released and the file has reached
 // Options.RotateAt, the file is rotated: a fresh empty file with a new generation replaces it
-// atomically. A Release that fails to rotate still releases; the next Release retries the rotation.
-func (s *Spool) Release(upTo uint64) error {
+// atomically. A Release that fails to rotate still releases; a later Release retries the rotation.
+// ctx bounds the barrier (SetDurable) a rotation asks first; after a barrier failed, releases do
+// not ask it again (nor rotate) for Options.BarrierRetry.
+func (s *Spool) Release(ctx context.Context, upTo uint64) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -438,14 +458,24 @@ func (s *Spool) Release(upTo uint64) error {
 		defer s.mu.Unlock()
 		return s.rotate()
 	}
+	if time.Now().Before(s.barrierAfter) {
+		// The last barrier failed a moment ago (a reader holds the checkpoint back): the file
+		// stays until the retry is due.
+		s.mu.Unlock()
+		return nil
+	}
 	// The barrier may wait (a checkpoint waits for readers): Appends go on meanwhile, and the file
 	// is rotated only if none came, since the barrier does not cover them.
 	s.mu.Unlock()
-	if err := durable(); err != nil {
+	if err := durable(ctx); err != nil {
+		s.mu.Lock()
+		s.barrierAfter = time.Now().Add(s.barrierRetry)
+		s.mu.Unlock()
 		return fmt.Errorf("spool %s: not rotated: %w: %w", s.path, ErrNotDurable, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.barrierAfter = time.Time{}
 	if s.closed || s.gen != gen || s.last != last || !s.rotationDue() {
 		return nil
 	}
@@ -462,8 +492,10 @@ func (s *Spool) rotationDue() bool {
 // applied records to a power loss (the journal's logged batches: SQLite at synchronous=NORMAL)
 // makes them durable there in durable, so that the file, the only other copy, is never dropped
 // before. An error leaves the file as it is (its records come back from Pending after a crash and
-// the consumer skips those it has); the next full release tries again. nil: rotations ask nothing.
-func (s *Spool) SetDurable(durable func() error) {
+// the consumer skips those it has); a full release tries again once Options.BarrierRetry has
+// passed. durable is called without the spool's lock (Appends go on meanwhile), with the context
+// of the Release (or CloseContext) that asks. nil: rotations ask nothing.
+func (s *Spool) SetDurable(durable func(ctx context.Context) error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.durable = durable
@@ -497,29 +529,41 @@ func (s *Spool) Backlog() (records int, oldest time.Time) {
 	return len(s.pending), s.pending[0].at
 }
 
-// Close closes the file. Unreleased records stay in it for the next Open. Closing twice is a
-// no-op.
-func (s *Spool) Close() error {
+// Close is CloseContext with a context that is never cancelled (SetDurable's barrier bounds its
+// own wait).
+func (s *Spool) Close() error { return s.CloseContext(context.Background()) }
+
+// CloseContext closes the file. Unreleased records stay in it for the next Open. A fully released
+// file is rotated first, once the barrier (SetDurable, bounded by ctx) says its records are
+// durable where they were applied. Closing twice is a no-op.
+func (s *Spool) CloseContext(ctx context.Context) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
-	s.closed = true
-	if s.released == s.last && s.last > 0 {
+	s.closed = true // no Append or Release from here on: the state below cannot change
+	due, durable := s.released == s.last && s.last > 0, s.durable
+	s.mu.Unlock()
+	if due {
 		// Everything was applied: leave nothing for the next start to replay, once it is durable
-		// where it was applied.
+		// where it was applied. The barrier runs without the lock, so that Backlog and Generation
+		// (metrics, health) do not wait for a checkpoint.
 		err := error(nil)
-		if s.durable != nil {
-			err = s.durable()
+		if durable != nil {
+			err = durable(ctx)
 		}
 		if err == nil {
+			s.mu.Lock()
 			err = s.rotate()
+			s.mu.Unlock()
 		}
 		if err != nil {
 			s.log.Warn("spool: not rotated at close; its records are replayed (and skipped where applied) at the next start", "path", s.path, "err", err)
 		}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.pending = nil
 	err := s.f.Close()
 	if s.lock != nil {

@@ -52,7 +52,7 @@ func TestAppendPendingReleaseRotate(t *testing.T) {
 		upTo    uint64
 		pending int
 	}{{0, 4}, {1, 3}, {1, 3}, {3, 1}} {
-		if err := s.Release(c.upTo); err != nil {
+		if err := s.Release(t.Context(), c.upTo); err != nil {
 			t.Fatal(err)
 		}
 		if p := s.Pending(); len(p) != c.pending || p[0].Seq != 5-uint64(c.pending) {
@@ -67,7 +67,7 @@ func TestAppendPendingReleaseRotate(t *testing.T) {
 	}
 
 	// Everything released: rotated to an empty file with a new generation.
-	if err := s.Release(4); err != nil {
+	if err := s.Release(t.Context(), 4); err != nil {
 		t.Fatal(err)
 	}
 	gen2 := s.Generation()
@@ -116,7 +116,7 @@ func TestReopen(t *testing.T) {
 			for _, b := range c.batches {
 				mustAppend(t, s, b...)
 			}
-			if err := s.Release(c.release); err != nil {
+			if err := s.Release(t.Context(), c.release); err != nil {
 				t.Fatal(err)
 			}
 			genAtClose := s.Generation()
@@ -140,7 +140,7 @@ func TestReopen(t *testing.T) {
 			if first := mustAppend(t, s, []byte("more")); first != uint64(len(c.want))+1 {
 				t.Fatalf("append after reopen got seq %d", first)
 			}
-			if err := s.Release(uint64(len(c.want)) + 1); err != nil {
+			if err := s.Release(t.Context(), uint64(len(c.want))+1); err != nil {
 				t.Fatal(err)
 			}
 			if s.Generation() == genAtClose {
@@ -157,11 +157,11 @@ func TestReleaseErrorsAndClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	gen := s.Generation()
-	if err := s.Release(1); err == nil || !strings.Contains(err.Error(), "only 0 records") {
+	if err := s.Release(t.Context(), 1); err == nil || !strings.Contains(err.Error(), "only 0 records") {
 		t.Fatalf("Release past the last record: %v", err)
 	}
 	mustAppend(t, s, data(2, "a")...)
-	if err := s.Release(3); err == nil {
+	if err := s.Release(t.Context(), 3); err == nil {
 		t.Fatal("Release(3) of 2 records succeeded")
 	}
 	if s.Generation() != gen || len(s.Pending()) != 2 {
@@ -179,7 +179,7 @@ func TestReleaseErrorsAndClose(t *testing.T) {
 	if _, err := s.Append([]byte("x")); !errors.Is(err, spool.ErrClosed) {
 		t.Fatalf("Append after Close: %v", err)
 	}
-	if err := s.Release(2); !errors.Is(err, spool.ErrClosed) {
+	if err := s.Release(t.Context(), 2); !errors.Is(err, spool.ErrClosed) {
 		t.Fatalf("Release after Close: %v", err)
 	}
 	if err := s.Close(); err != nil {
@@ -276,7 +276,7 @@ func TestFileModeAndLeftoverTmp(t *testing.T) {
 	}
 	check("created")
 	mustAppend(t, s, []byte("x"))
-	if err := s.Release(1); err != nil {
+	if err := s.Release(t.Context(), 1); err != nil {
 		t.Fatal(err)
 	}
 	check("rotated")
@@ -293,7 +293,7 @@ func TestRotationFailureIsRetried(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(path+".tmp", "blocker"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Release(2); err == nil || !strings.Contains(err.Error(), path+".tmp") {
+	if err := s.Release(t.Context(), 2); err == nil || !strings.Contains(err.Error(), path+".tmp") {
 		t.Fatalf("Release with a blocked rotation: %v", err)
 	}
 	if len(s.Pending()) != 0 || s.Generation() != gen {
@@ -303,13 +303,13 @@ func TestRotationFailureIsRetried(t *testing.T) {
 	if first := mustAppend(t, s, []byte("b")); first != 3 {
 		t.Fatalf("append after a failed rotation got seq %d, want 3", first)
 	}
-	if err := s.Release(2); err != nil { // nothing to rotate yet: seq 3 is pending
+	if err := s.Release(t.Context(), 2); err != nil { // nothing to rotate yet: seq 3 is pending
 		t.Fatal(err)
 	}
 	if err := os.RemoveAll(path + ".tmp"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Release(3); err != nil {
+	if err := s.Release(t.Context(), 3); err != nil {
 		t.Fatal(err)
 	}
 	if s.Generation() == gen {
@@ -383,7 +383,7 @@ func TestReleasedDataIsFreed(t *testing.T) {
 	p := s.Pending()
 	first, third := weak.Make(&p[0].Data[0]), weak.Make(&p[2].Data[0])
 	p = nil
-	if err := s.Release(1); err != nil {
+	if err := s.Release(t.Context(), 1); err != nil {
 		t.Fatal(err)
 	}
 	runtime.GC()
@@ -405,7 +405,7 @@ func TestRotateAt(t *testing.T) {
 	s := mustOpen(t, path, spool.Options{RotateAt: 4096})
 	gen := s.Generation()
 	first := mustAppend(t, s, data(3, "a")...)
-	if err := s.Release(first + 2); err != nil {
+	if err := s.Release(t.Context(), first+2); err != nil {
 		t.Fatal(err)
 	}
 	if s.Generation() != gen || len(s.Pending()) != 0 {
@@ -422,7 +422,7 @@ func TestRotateAt(t *testing.T) {
 	// Past the threshold, a full release rotates.
 	big := make([]byte, 5000)
 	n := mustAppend(t, s, big)
-	if err := s.Release(n); err != nil {
+	if err := s.Release(t.Context(), n); err != nil {
 		t.Fatal(err)
 	}
 	if s.Generation() == gen {
@@ -430,7 +430,7 @@ func TestRotateAt(t *testing.T) {
 	}
 	gen = s.Generation()
 	n = mustAppend(t, s, []byte("x"))
-	if err := s.Release(n); err != nil {
+	if err := s.Release(t.Context(), n); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
