@@ -195,9 +195,8 @@ func legSumsQuery(q LegSumsQuery) string {
 	}
 	opWithin := strings.Repeat(", 0", len(q.SLTargets))
 
-	// The topic is looked up in b, as the legs come in order of arrival (their calls' cases are
-	// then near each other); looked up after the window's sort by operator, it read the cases
-	// at random and cost four times as much.
+	// The topic is the one the leg carries (legs.call_topic, migration 0019): the call's first
+	// case's, as CallRecords looks it up.
 	return `WITH b AS MATERIALIZED (
 		SELECT l.id, l.arrived_at AS arr, CASE WHEN l.operator_id <> 0 THEN l.operator_id END AS op,
 			CASE WHEN l.transferred_from IS NULL OR l.transferred_from = 0 THEN 1 ELSE 0 END AS inb,
@@ -206,8 +205,7 @@ func legSumsQuery(q LegSumsQuery) string {
 				WHEN l.answered_at IS NOT NULL THEN CASE WHEN l.answered_at >= l.queued_at THEN l.answered_at - l.queued_at ELSE 0 END
 				WHEN l.ended_at IS NOT NULL AND l.ended_at >= l.queued_at THEN l.ended_at - l.queued_at ELSE 0 END AS wait,
 			CASE WHEN l.answered_at IS NOT NULL AND l.ended_at >= l.answered_at THEN l.ended_at - l.answered_at ELSE 0 END AS talk,
-			COALESCE((SELECT k.topic FROM cases k WHERE k.id = (SELECT cc.case_id FROM case_calls cc
-				WHERE cc.call_ref = l.call_ref ORDER BY cc.attached_at, cc.case_id LIMIT 1)), '') AS topic
+			COALESCE(l.call_topic, '') AS topic
 		FROM legs l WHERE l.arrived_at >= ? AND l.arrived_at < ?),
 	w AS MATERIALIZED (
 		SELECT arr, op, inb, ans, e, er, wait, talk, topic,
