@@ -24,8 +24,10 @@ type StatusChange struct {
 }
 
 // CaseStatusChanges returns the changes of cases' status into or out of status recorded in
-// [from, until] (both included), in the order they were recorded: a report reads a period's
-// callbacks (into and out of «Отсроченный ответ») with it.
+// [from, until] (both included), by time and then in the order they were recorded: a report
+// reads a period's callbacks (into and out of «Отсроченный ответ») with it. That is the order of
+// the index the report's status is read by (history_delayed_answer, (at) and the row's id): a
+// range of years' events are not sorted (they were, by id alone, with their text).
 func (s *Store) CaseStatusChanges(ctx context.Context, status hotline.CaseStatus, from, until time.Time) ([]StatusChange, error) {
 	rows, err := s.r.QueryContext(ctx, statusChangesQuery(status, s.pg),
 		from.UnixMilli(), until.UnixMilli(), "%"+escapeLike(string(status))+"%")
@@ -149,7 +151,7 @@ func statusChangesQuery(status hotline.CaseStatus, pg bool) string {
 		}
 	}
 	return `SELECT case_id, at, changes FROM history
-		WHERE ` + where + ` AND case_id IS NOT NULL AND at >= ? AND at <= ? AND changes LIKE ? ESCAPE '\' ORDER BY id`
+		WHERE ` + where + ` AND case_id IS NOT NULL AND at >= ? AND at <= ? AND changes LIKE ? ESCAPE '\' ORDER BY at, id`
 }
 
 // CaseCount is the number of cases with one type, topic and status.
@@ -178,6 +180,59 @@ func (s *Store) RegisteredCaseCounts(ctx context.Context, from, to time.Time) ([
 		out[i] = CaseCount{Type: hotline.CaseType(r.Type), Topic: r.Topic, Status: hotline.CaseStatus(r.Status), N: r.N}
 	}
 	return out, nil
+}
+
+// CaseBreakdown is the number of cases registered in a range by type, by topic and by status,
+// each on its own (what a report shows), not by the three together.
+type CaseBreakdown struct {
+	ByType   map[hotline.CaseType]int
+	ByTopic  map[string]int // "" for the cases without a topic
+	ByStatus map[hotline.CaseStatus]int
+}
+
+// RegisteredCaseBreakdown counts the cases registered in [from, to) by type, by topic and by
+// status. Each count is read from the index that leads with its column (cases_type, cases_topic,
+// cases_status: (column, created_at)), one range of the index per value, without reading the
+// cases or sorting them: over three years of a fund's cases (a million) grouping the three
+// together read every case's row and sorted them (2.4 s of CPU); a value is found from the one
+// before by the index (a loose index scan), so a day's report reads a few entries per value.
+func (s *Store) RegisteredCaseBreakdown(ctx context.Context, from, to time.Time) (CaseBreakdown, error) {
+	b := CaseBreakdown{ByType: map[hotline.CaseType]int{}, ByTopic: map[string]int{}, ByStatus: map[hotline.CaseStatus]int{}}
+	f, t := from.UnixMilli(), to.UnixMilli()
+	for _, col := range []string{"type", "topic", "status"} {
+		var rows []struct {
+			V string `db:"v"`
+			N int    `db:"n"`
+		}
+		// The column's values, each the least one above the one before (NULL ends the walk), and
+		// the range's cases with each. The column names are the three above, not input.
+		q := `WITH RECURSIVE v(x) AS (SELECT min(` + col + `) FROM cases
+				UNION ALL SELECT (SELECT min(` + col + `) FROM cases WHERE ` + col + ` > v.x) FROM v WHERE v.x IS NOT NULL)
+			SELECT x AS v, (SELECT count(*) FROM cases WHERE ` + col + ` = v.x AND created_at >= ? AND created_at < ?) AS n
+			FROM v WHERE x IS NOT NULL`
+		args := []any{f, t}
+		if col == "topic" { // and the cases without one (the index holds them too)
+			q += ` UNION ALL SELECT '' AS v, (SELECT count(*) FROM cases WHERE topic IS NULL AND created_at >= ? AND created_at < ?) AS n`
+			args = append(args, f, t)
+		}
+		if err := s.r.SelectContext(ctx, &rows, q, args...); err != nil {
+			return b, s.dbError(err, "count cases")
+		}
+		for _, r := range rows {
+			if r.N == 0 {
+				continue
+			}
+			switch col {
+			case "type":
+				b.ByType[hotline.CaseType(r.V)] += r.N
+			case "topic":
+				b.ByTopic[r.V] += r.N
+			case "status":
+				b.ByStatus[hotline.CaseStatus(r.V)] += r.N
+			}
+		}
+	}
+	return b, nil
 }
 
 // OverdueCases returns every case whose due date is before asOf and that is not approved,

@@ -130,12 +130,21 @@ func (s *Source) load(ctx context.Context, from, to, asOf time.Time, withCalls b
 		ids[c.CaseID] = true
 	}
 
-	counts, err := s.st.RegisteredCaseCounts(ctx, from, to)
-	if err != nil {
-		return d, err
-	}
-	for _, c := range counts {
-		d.Registered = append(d.Registered, CaseGroup(c))
+	if withCalls {
+		counts, err := s.st.RegisteredCaseCounts(ctx, from, to)
+		if err != nil {
+			return d, err
+		}
+		for _, c := range counts {
+			d.Registered = append(d.Registered, CaseGroup(c))
+		}
+	} else {
+		// Source.Report: by type, by topic and by status apart, each from its index.
+		b, err := s.st.RegisteredCaseBreakdown(ctx, from, to)
+		if err != nil {
+			return d, err
+		}
+		d.registered = &b
 	}
 
 	// Cases overdue as of asOf, whenever registered, and those the callbacks name (few: a

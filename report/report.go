@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/journal"
 )
 
 // Period is the size of the rows of a report over time.
@@ -189,6 +190,9 @@ type Data struct {
 	// presenceTimes, when set, are the presence times Source.Report walked as it read the
 	// events (Presence is then empty).
 	presenceTimes map[int64]*presenceTime
+	// registered, when set, is the count Source.Report read by type, by topic and by status
+	// (journal.RegisteredCaseBreakdown; Registered is then empty).
+	registered *journal.CaseBreakdown
 }
 
 // CaseGroup is the number of cases registered with one type, topic and status.
@@ -466,7 +470,7 @@ func compute(d *Data, o Options, now time.Time, calls func(o Options, t *tally) 
 	}
 	slices.SortFunc(r.Topics, func(a, b CallStats) int { return cmp.Compare(a.Key, b.Key) })
 
-	r.Cases = caseStats(d.Registered, d.Cases, o, titles, names)
+	r.Cases = caseStats(d.Registered, d.registered, d.Cases, o, titles, names)
 	for _, oc := range r.Cases.Overdue {
 		if oc.OwnerID == 0 {
 			continue
@@ -627,7 +631,7 @@ func wrapUps(calls []Call, wrap time.Duration) []time.Duration {
 	return out
 }
 
-func caseStats(groups []CaseGroup, cases []hotline.Case, o Options, titles map[string]string, names map[int64]string) CaseStats {
+func caseStats(groups []CaseGroup, breakdown *journal.CaseBreakdown, cases []hotline.Case, o Options, titles map[string]string, names map[int64]string) CaseStats {
 	cs := CaseStats{Overdue: []OverdueCase{}}
 	byType, byTopic, byStatus := map[string]int{}, map[string]int{}, map[string]int{}
 	for _, g := range groups {
@@ -635,6 +639,18 @@ func caseStats(groups []CaseGroup, cases []hotline.Case, o Options, titles map[s
 		byType[orNone(string(g.Type))] += g.N
 		byTopic[orNone(g.Topic)] += g.N
 		byStatus[string(g.Status)] += g.N
+	}
+	if breakdown != nil {
+		for t, n := range breakdown.ByType {
+			cs.Registered += n
+			byType[orNone(string(t))] += n
+		}
+		for t, n := range breakdown.ByTopic {
+			byTopic[orNone(t)] += n
+		}
+		for st, n := range breakdown.ByStatus {
+			byStatus[string(st)] += n
+		}
 	}
 	seen := map[int64]bool{}
 	for _, c := range cases {
