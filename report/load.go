@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -168,7 +169,9 @@ func (s *Source) load(ctx context.Context, from, to, asOf time.Time, withCalls b
 		return d, nil
 	}
 	// Source.Report: the callbacks' cases only for their due dates (a range of years names
-	// tens of thousands).
+	// tens of thousands), by id: the cases of one batch are then near each other in the table,
+	// not spread over the whole of it (a map's order).
+	slices.Sort(missing)
 	if d.DueDates, err = s.st.CaseDueDates(ctx, missing); err != nil {
 		return d, err
 	}
