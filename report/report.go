@@ -193,6 +193,9 @@ type Data struct {
 	// registered, when set, is the count Source.Report read by type, by topic and by status
 	// (journal.RegisteredCaseBreakdown; Registered is then empty).
 	registered *journal.CaseBreakdown
+	// callbacks, when set, are the callbacks Source.Report followed as it read the status
+	// changes (callbackWalk; StatusChanges and DueDates are then empty).
+	callbacks *CallbackStats
 }
 
 // CaseGroup is the number of cases registered with one type, topic and status.
@@ -490,7 +493,11 @@ func compute(d *Data, o Options, now time.Time, calls func(o Options, t *tally) 
 		r.Operators = append(r.Operators, *op)
 	}
 	slices.SortFunc(r.Operators, func(a, b OperatorStats) int { return cmp.Compare(a.ID, b.ID) })
-	r.Callbacks = callbackStats(d.StatusChanges, d.Cases, d.DueDates, o)
+	if d.callbacks != nil {
+		r.Callbacks = *d.callbacks
+	} else {
+		r.Callbacks = callbackStats(d.StatusChanges, d.Cases, d.DueDates, o)
+	}
 	return r, nil
 }
 
@@ -687,6 +694,51 @@ func counts(m map[string]int, labels map[string]string) []Count {
 	}
 	slices.SortFunc(out, func(a, b Count) int { return cmp.Or(cmp.Compare(b.N, a.N), cmp.Compare(a.Key, b.Key)) })
 	return out
+}
+
+// callbackWalk counts callbacks as callbackStats does, from the status changes given in
+// callbackStats' order (by time, then as recorded), each with its case's due date: a request's
+// outcome is the next change of its case out of «Отсроченный ответ», so it holds only the
+// requests not yet followed by one (their deadlines, by case).
+type callbackWalk struct {
+	o    Options // From, To, AsOf, CallbackWithin
+	open map[int64][]time.Time
+	cb   CallbackStats
+}
+
+func (w *callbackWalk) push(c StatusChange, due time.Time) {
+	if c.From == hotline.StatusDelayedAnswer { // the next change out, for every open request of the case
+		for _, deadline := range w.open[c.CaseID] {
+			if c.To == hotline.StatusInProgress && !c.At.After(w.o.AsOf) {
+				w.cb.Made++
+				if !c.At.After(deadline) {
+					w.cb.Kept++
+				}
+			} else {
+				w.cb.Pending++
+			}
+		}
+		delete(w.open, c.CaseID)
+		return
+	}
+	if c.To != hotline.StatusDelayedAnswer || !inRange(c.At, w.o.From, w.o.To) {
+		return
+	}
+	w.cb.Requested++
+	deadline := c.At.Add(w.o.CallbackWithin)
+	if !due.IsZero() && due.After(c.At) {
+		deadline = due
+	}
+	w.open[c.CaseID] = append(w.open[c.CaseID], deadline)
+}
+
+// done counts the requests no change followed as pending.
+func (w *callbackWalk) done() CallbackStats {
+	for _, ds := range w.open {
+		w.cb.Pending += len(ds)
+	}
+	w.cb.KeptRate = pct(w.cb.Kept, w.cb.Requested)
+	return w.cb
 }
 
 // callbackStats follows each case that became «Отсроченный ответ» in the range to the first
