@@ -319,39 +319,6 @@ func (s *Store) CasesByID(ctx context.Context, ids []int64) ([]hotline.Case, err
 	return out, nil
 }
 
-// CaseDueDates returns the due dates of the cases with these ids that have one, read in batches
-// as CasesByID: a report over years needs only the due dates of its callbacks' cases, not the
-// cases.
-func (s *Store) CaseDueDates(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
-	out := map[int64]time.Time{}
-	for len(ids) > 0 {
-		batch := ids[:min(len(ids), 500)]
-		ids = ids[len(batch):]
-		q, args, err := sqlx.In(`SELECT id, due_at FROM cases WHERE id IN (?) AND due_at IS NOT NULL`, batch)
-		if err != nil {
-			return nil, fmt.Errorf("read due dates: %w", err)
-		}
-		rows, err := s.r.QueryContext(ctx, q, args...)
-		if err != nil {
-			return nil, s.dbError(err, "read due dates")
-		}
-		for rows.Next() {
-			var id, due int64
-			if err := rows.Scan(&id, &due); err != nil {
-				rows.Close()
-				return nil, s.dbError(err, "read due dates")
-			}
-			out[id] = time.UnixMilli(due).UTC()
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, s.dbError(err, "read due dates")
-		}
-	}
-	return out, nil
-}
-
 // escapeLike escapes LIKE's wildcards (and its escape character, \) in s.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)

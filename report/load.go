@@ -177,7 +177,7 @@ func (s *Source) load(ctx context.Context, o Options, withCalls bool) (Data, err
 	for id := range ids {
 		missing = append(missing, id)
 	}
-	slices.Sort(missing)
+	slices.Sort(missing) // a batch's cases near each other in the table, not a map's order
 	more, err := s.st.CasesByID(ctx, missing)
 	if err != nil {
 		return d, err

@@ -177,10 +177,7 @@ type Data struct {
 	Registered []CaseGroup
 	// Cases: those that may be overdue (a due date before AsOf) and those named by
 	// StatusChanges (for callback deadlines); others are ignored.
-	Cases []hotline.Case
-	// DueDates: the due dates of cases StatusChanges names that are not in Cases (the loader of
-	// Source.Report reads only these, not the cases).
-	DueDates      map[int64]time.Time
+	Cases         []hotline.Case
 	StatusChanges []StatusChange
 	Operators     []hotline.Operator // names
 	Topics        []hotline.Topic    // titles
@@ -194,7 +191,7 @@ type Data struct {
 	// (journal.RegisteredCaseBreakdown; Registered is then empty).
 	registered *journal.CaseBreakdown
 	// callbacks, when set, are the callbacks Source.Report followed as it read the status
-	// changes (callbackWalk; StatusChanges and DueDates are then empty).
+	// changes, each with its case's due date (callbackWalk; StatusChanges is then empty).
 	callbacks *CallbackStats
 }
 
@@ -496,7 +493,7 @@ func compute(d *Data, o Options, now time.Time, calls func(o Options, t *tally) 
 	if d.callbacks != nil {
 		r.Callbacks = *d.callbacks
 	} else {
-		r.Callbacks = callbackStats(d.StatusChanges, d.Cases, d.DueDates, o)
+		r.Callbacks = callbackStats(d.StatusChanges, d.Cases, o)
 	}
 	return r, nil
 }
@@ -743,11 +740,8 @@ func (w *callbackWalk) done() CallbackStats {
 
 // callbackStats follows each case that became «Отсроченный ответ» in the range to the first
 // time it left that status.
-func callbackStats(changes []StatusChange, cases []hotline.Case, dueDates map[int64]time.Time, o Options) CallbackStats {
+func callbackStats(changes []StatusChange, cases []hotline.Case, o Options) CallbackStats {
 	due := map[int64]time.Time{}
-	for id, d := range dueDates {
-		due[id] = d
-	}
 	for _, c := range cases {
 		due[c.ID] = c.DueAt
 	}
