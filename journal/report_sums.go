@@ -2,6 +2,7 @@ package journal
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -195,9 +196,8 @@ func legSumsQuery(q LegSumsQuery) string {
 	}
 	opWithin := strings.Repeat(", 0", len(q.SLTargets))
 
-	// The topic is looked up in b, as the legs come in order of arrival (their calls' cases are
-	// then near each other); looked up after the window's sort by operator, it read the cases
-	// at random and cost four times as much.
+	// The topic is the one the leg carries (legs.call_topic, migration 0019): the call's first
+	// case's, as CallRecords looks it up.
 	return `WITH b AS MATERIALIZED (
 		SELECT l.id, l.arrived_at AS arr, CASE WHEN l.operator_id <> 0 THEN l.operator_id END AS op,
 			CASE WHEN l.transferred_from IS NULL OR l.transferred_from = 0 THEN 1 ELSE 0 END AS inb,
@@ -206,8 +206,7 @@ func legSumsQuery(q LegSumsQuery) string {
 				WHEN l.answered_at IS NOT NULL THEN CASE WHEN l.answered_at >= l.queued_at THEN l.answered_at - l.queued_at ELSE 0 END
 				WHEN l.ended_at IS NOT NULL AND l.ended_at >= l.queued_at THEN l.ended_at - l.queued_at ELSE 0 END AS wait,
 			CASE WHEN l.answered_at IS NOT NULL AND l.ended_at >= l.answered_at THEN l.ended_at - l.answered_at ELSE 0 END AS talk,
-			COALESCE((SELECT k.topic FROM cases k WHERE k.id = (SELECT cc.case_id FROM case_calls cc
-				WHERE cc.call_ref = l.call_ref ORDER BY cc.attached_at, cc.case_id LIMIT 1)), '') AS topic
+			COALESCE(l.call_topic, '') AS topic
 		FROM legs l WHERE l.arrived_at >= ? AND l.arrived_at < ?),
 	w AS MATERIALIZED (
 		SELECT arr, op, inb, ans, e, er, wait, talk, topic,
@@ -237,7 +236,9 @@ func legSumsQuery(q LegSumsQuery) string {
 // it reads them: a report over years walks each operator's presence without holding the events
 // (187,680 of them for 60 operators over three years). It reads operator by operator, each in the
 // order of the index operator_presence (operator_id, at, id), so nothing is sorted: the one
-// statement of PresenceHistory sorted the range's events as a whole.
+// statement of PresenceHistory sorted the range's events as a whole. Each event has what a report
+// counts (operator, time, presence, pause reason), not How and Actor: those two strings per event
+// were a third of the driver's work, and the few presences and reasons are kept once.
 func (s *Store) EachPresence(ctx context.Context, from, to time.Time, fn func(hotline.PresenceEvent) error) error {
 	if !to.After(from) {
 		return hotline.Errorf(hotline.EINVALID, "presence history: the period ends (%s) before it starts (%s)",
@@ -247,18 +248,32 @@ func (s *Store) EachPresence(ctx context.Context, from, to time.Time, fn func(ho
 	if err := s.r.SelectContext(ctx, &ops, `SELECT id FROM operators ORDER BY id`); err != nil {
 		return s.dbError(err, "read presence history")
 	}
+	presences, reasons := map[string]hotline.Presence{}, map[string]string{}
 	each := func(q string, args ...any) error {
 		rows, err := s.r.QueryContext(ctx, q, args...)
 		if err != nil {
 			return s.dbError(err, "read presence history")
 		}
 		defer rows.Close()
+		var (
+			op, at           int64
+			presence, reason sql.RawBytes
+		)
 		for rows.Next() {
-			var r presenceRow
-			if err := rows.Scan(&r.OperatorID, &r.At, &r.Presence, &r.Reason, &r.How, &r.Actor); err != nil {
+			if err := rows.Scan(&op, &at, &presence, &reason); err != nil {
 				return s.dbError(err, "read presence history")
 			}
-			if err := fn(r.event()); err != nil {
+			p, ok := presences[string(presence)]
+			if !ok {
+				p = hotline.Presence(presence)
+				presences[string(p)] = p
+			}
+			r, ok := reasons[string(reason)]
+			if !ok {
+				r = string(reason)
+				reasons[r] = r
+			}
+			if err := fn(hotline.PresenceEvent{OperatorID: op, At: time.UnixMilli(at).UTC(), Presence: p, Reason: r}); err != nil {
 				return err
 			}
 		}
@@ -267,12 +282,13 @@ func (s *Store) EachPresence(ctx context.Context, from, to time.Time, fn func(ho
 		}
 		return nil
 	}
+	const cols = `operator_id, at, presence, reason`
 	for _, op := range ops {
-		if err := each(`SELECT `+presenceCols+` FROM operator_presence WHERE operator_id = ? AND at < ?
+		if err := each(`SELECT `+cols+` FROM operator_presence WHERE operator_id = ? AND at < ?
 			ORDER BY at DESC, id DESC LIMIT 1`, op, from.UnixMilli()); err != nil {
 			return err
 		}
-		if err := each(`SELECT `+presenceCols+` FROM operator_presence WHERE operator_id = ? AND at >= ? AND at < ?
+		if err := each(`SELECT `+cols+` FROM operator_presence WHERE operator_id = ? AND at >= ? AND at < ?
 			ORDER BY at, id`, op, from.UnixMilli(), to.UnixMilli()); err != nil {
 			return err
 		}

@@ -24,8 +24,10 @@ type StatusChange struct {
 }
 
 // CaseStatusChanges returns the changes of cases' status into or out of status recorded in
-// [from, until] (both included), in the order they were recorded: a report reads a period's
-// callbacks (into and out of «Отсроченный ответ») with it.
+// [from, until] (both included), by time and then in the order they were recorded: a report
+// reads a period's callbacks (into and out of «Отсроченный ответ») with it. That is the order of
+// the index the report's status is read by (history_delayed_answer, (at) and the row's id): a
+// range of years' events are not sorted (they were, by id alone, with their text).
 func (s *Store) CaseStatusChanges(ctx context.Context, status hotline.CaseStatus, from, until time.Time) ([]StatusChange, error) {
 	rows, err := s.r.QueryContext(ctx, statusChangesQuery(status, s.pg),
 		from.UnixMilli(), until.UnixMilli(), "%"+escapeLike(string(status))+"%")
@@ -61,6 +63,60 @@ func (s *Store) CaseStatusChanges(ctx context.Context, status hotline.CaseStatus
 		return nil, s.dbError(err, "read case history")
 	}
 	return out, nil
+}
+
+// EachCaseStatusChange gives fn the changes CaseStatusChanges returns, in the same order, as it
+// reads them, each with its case's due date (zero when it has none), read by the same statement:
+// a report over years follows its callbacks as they stream by, holding neither the changes
+// (160,000 at a fund's scale) nor their cases' due dates (read before in batches of ids).
+func (s *Store) EachCaseStatusChange(ctx context.Context, status hotline.CaseStatus, from, until time.Time, fn func(c StatusChange, due time.Time) error) error {
+	where := `+h.entity = 'case'`
+	if s.pg {
+		where = `h.entity = 'case'`
+	}
+	q := `SELECT h.case_id, h.at, h.changes, COALESCE(k.due_at, 0) FROM history h LEFT JOIN cases k ON k.id = h.case_id
+		WHERE ` + where + ` AND instr(h.changes, '"` + string(hotline.StatusDelayedAnswer) + `"') > 0 AND h.case_id IS NOT NULL
+		AND h.at >= ? AND h.at <= ? AND h.changes LIKE ? ESCAPE '\' ORDER BY h.at, h.id`
+	if status != hotline.StatusDelayedAnswer { // the partial index is of «Отсроченный ответ» only
+		q = strings.Replace(q, ` AND instr(h.changes, '"`+string(hotline.StatusDelayedAnswer)+`"') > 0`, ``, 1)
+	}
+	rows, err := s.r.QueryContext(ctx, q, from.UnixMilli(), until.UnixMilli(), "%"+escapeLike(string(status))+"%")
+	if err != nil {
+		return s.dbError(err, "read case history")
+	}
+	defer rows.Close()
+	var (
+		caseID, at, due int64
+		changes         sql.RawBytes
+	)
+	for rows.Next() {
+		if err := rows.Scan(&caseID, &at, &changes, &due); err != nil {
+			return s.dbError(err, "read case history")
+		}
+		cs, ok := statusChanges(changes)
+		if !ok {
+			cs = nil
+			if err := json.Unmarshal(changes, &cs); err != nil {
+				return fmt.Errorf("case %d history at %d: %w", caseID, at, err)
+			}
+		}
+		var dueAt time.Time
+		if due != 0 {
+			dueAt = time.UnixMilli(due).UTC()
+		}
+		for _, c := range cs {
+			if c.Field == "status" && c.From != c.To && (c.From == string(status) || c.To == string(status)) {
+				if err := fn(StatusChange{CaseID: caseID, At: time.UnixMilli(at).UTC(),
+					From: hotline.CaseStatus(c.From), To: hotline.CaseStatus(c.To)}, dueAt); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return s.dbError(err, "read case history")
+	}
+	return nil
 }
 
 // statusChanges reads the status changes of a history event's changes as the journal writes
@@ -149,7 +205,7 @@ func statusChangesQuery(status hotline.CaseStatus, pg bool) string {
 		}
 	}
 	return `SELECT case_id, at, changes FROM history
-		WHERE ` + where + ` AND case_id IS NOT NULL AND at >= ? AND at <= ? AND changes LIKE ? ESCAPE '\' ORDER BY id`
+		WHERE ` + where + ` AND case_id IS NOT NULL AND at >= ? AND at <= ? AND changes LIKE ? ESCAPE '\' ORDER BY at, id`
 }
 
 // CaseCount is the number of cases with one type, topic and status.
@@ -180,6 +236,59 @@ func (s *Store) RegisteredCaseCounts(ctx context.Context, from, to time.Time) ([
 	return out, nil
 }
 
+// CaseBreakdown is the number of cases registered in a range by type, by topic and by status,
+// each on its own (what a report shows), not by the three together.
+type CaseBreakdown struct {
+	ByType   map[hotline.CaseType]int
+	ByTopic  map[string]int // "" for the cases without a topic
+	ByStatus map[hotline.CaseStatus]int
+}
+
+// RegisteredCaseBreakdown counts the cases registered in [from, to) by type, by topic and by
+// status. Each count is read from the index that leads with its column (cases_type, cases_topic,
+// cases_status: (column, created_at)), one range of the index per value, without reading the
+// cases or sorting them: over three years of a fund's cases (a million) grouping the three
+// together read every case's row and sorted them (2.4 s of CPU); a value is found from the one
+// before by the index (a loose index scan), so a day's report reads a few entries per value.
+func (s *Store) RegisteredCaseBreakdown(ctx context.Context, from, to time.Time) (CaseBreakdown, error) {
+	b := CaseBreakdown{ByType: map[hotline.CaseType]int{}, ByTopic: map[string]int{}, ByStatus: map[hotline.CaseStatus]int{}}
+	f, t := from.UnixMilli(), to.UnixMilli()
+	for _, col := range []string{"type", "topic", "status"} {
+		var rows []struct {
+			V string `db:"v"`
+			N int    `db:"n"`
+		}
+		// The column's values, each the least one above the one before (NULL ends the walk), and
+		// the range's cases with each. The column names are the three above, not input.
+		q := `WITH RECURSIVE v(x) AS (SELECT min(` + col + `) FROM cases
+				UNION ALL SELECT (SELECT min(` + col + `) FROM cases WHERE ` + col + ` > v.x) FROM v WHERE v.x IS NOT NULL)
+			SELECT x AS v, (SELECT count(*) FROM cases WHERE ` + col + ` = v.x AND created_at >= ? AND created_at < ?) AS n
+			FROM v WHERE x IS NOT NULL`
+		args := []any{f, t}
+		if col == "topic" { // and the cases without one (the index holds them too)
+			q += ` UNION ALL SELECT '' AS v, (SELECT count(*) FROM cases WHERE topic IS NULL AND created_at >= ? AND created_at < ?) AS n`
+			args = append(args, f, t)
+		}
+		if err := s.r.SelectContext(ctx, &rows, q, args...); err != nil {
+			return b, s.dbError(err, "count cases")
+		}
+		for _, r := range rows {
+			if r.N == 0 {
+				continue
+			}
+			switch col {
+			case "type":
+				b.ByType[hotline.CaseType(r.V)] += r.N
+			case "topic":
+				b.ByTopic[r.V] += r.N
+			case "status":
+				b.ByStatus[hotline.CaseStatus(r.V)] += r.N
+			}
+		}
+	}
+	return b, nil
+}
+
 // OverdueCases returns every case whose due date is before asOf and that is not approved,
 // whenever it was registered, by id.
 func (s *Store) OverdueCases(ctx context.Context, asOf time.Time) ([]hotline.Case, error) {
@@ -206,39 +315,6 @@ func (s *Store) CasesByID(ctx context.Context, ids []int64) ([]hotline.Case, err
 			return nil, err
 		}
 		out = append(out, cs...)
-	}
-	return out, nil
-}
-
-// CaseDueDates returns the due dates of the cases with these ids that have one, read in batches
-// as CasesByID: a report over years needs only the due dates of its callbacks' cases, not the
-// cases.
-func (s *Store) CaseDueDates(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
-	out := map[int64]time.Time{}
-	for len(ids) > 0 {
-		batch := ids[:min(len(ids), 500)]
-		ids = ids[len(batch):]
-		q, args, err := sqlx.In(`SELECT id, due_at FROM cases WHERE id IN (?) AND due_at IS NOT NULL`, batch)
-		if err != nil {
-			return nil, fmt.Errorf("read due dates: %w", err)
-		}
-		rows, err := s.r.QueryContext(ctx, q, args...)
-		if err != nil {
-			return nil, s.dbError(err, "read due dates")
-		}
-		for rows.Next() {
-			var id, due int64
-			if err := rows.Scan(&id, &due); err != nil {
-				rows.Close()
-				return nil, s.dbError(err, "read due dates")
-			}
-			out[id] = time.UnixMilli(due).UTC()
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, s.dbError(err, "read due dates")
-		}
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -80,11 +81,13 @@ func (s *Source) Presence(ctx context.Context, from, to time.Time) ([]hotline.Pr
 // Load reads what Compute needs for o's range (o.AsOf as Compute will default it). Source.Report
 // reads the same without holding the range's calls.
 func (s *Source) Load(ctx context.Context, from, to, asOf time.Time) (Data, error) {
-	return s.load(ctx, from, to, asOf, true)
+	return s.load(ctx, Options{From: from, To: to, AsOf: asOf}, true)
 }
 
-// load reads what Compute needs; the calls only when withCalls.
-func (s *Source) load(ctx context.Context, from, to, asOf time.Time, withCalls bool) (Data, error) {
+// load reads what Compute needs for o's range (From, To, AsOf; CallbackWithin as Compute will
+// default it); the calls only when withCalls.
+func (s *Source) load(ctx context.Context, o Options, withCalls bool) (Data, error) {
+	from, to, asOf := o.From, o.To, o.AsOf
 	var d Data
 	var err error
 	if withCalls {
@@ -120,6 +123,31 @@ func (s *Source) load(ctx context.Context, from, to, asOf time.Time, withCalls b
 	if asOf.After(until) {
 		until = asOf
 	}
+	if !withCalls {
+		// Source.Report: the callbacks followed as the changes stream by, each with its case's
+		// due date read by the same statement (a range of years names tens of thousands of
+		// callbacks): neither the changes nor the due dates are held; the registered cases
+		// counted by type, by topic and by status apart, each from its index.
+		w := callbackWalk{o: o, open: map[int64][]time.Time{}}
+		if err := s.st.EachCaseStatusChange(ctx, hotline.StatusDelayedAnswer, from, until, func(c journal.StatusChange, due time.Time) error {
+			w.push(StatusChange(c), due)
+			return nil
+		}); err != nil {
+			return d, err
+		}
+		cb := w.done()
+		d.callbacks = &cb
+		b, err := s.st.RegisteredCaseBreakdown(ctx, from, to)
+		if err != nil {
+			return d, err
+		}
+		d.registered = &b
+		// Cases overdue as of asOf, whenever registered.
+		if d.Cases, err = s.st.OverdueCases(ctx, asOf); err != nil {
+			return d, err
+		}
+		return d, nil
+	}
 	changes, err := s.st.CaseStatusChanges(ctx, hotline.StatusDelayedAnswer, from, until)
 	if err != nil {
 		return d, err
@@ -129,7 +157,6 @@ func (s *Source) load(ctx context.Context, from, to, asOf time.Time, withCalls b
 		d.StatusChanges = append(d.StatusChanges, StatusChange(c))
 		ids[c.CaseID] = true
 	}
-
 	counts, err := s.st.RegisteredCaseCounts(ctx, from, to)
 	if err != nil {
 		return d, err
@@ -150,18 +177,11 @@ func (s *Source) load(ctx context.Context, from, to, asOf time.Time, withCalls b
 	for id := range ids {
 		missing = append(missing, id)
 	}
-	if withCalls {
-		more, err := s.st.CasesByID(ctx, missing)
-		if err != nil {
-			return d, err
-		}
-		d.Cases = append(d.Cases, more...)
-		return d, nil
-	}
-	// Source.Report: the callbacks' cases only for their due dates (a range of years names
-	// tens of thousands).
-	if d.DueDates, err = s.st.CaseDueDates(ctx, missing); err != nil {
+	slices.Sort(missing) // a batch's cases near each other in the table, not a map's order
+	more, err := s.st.CasesByID(ctx, missing)
+	if err != nil {
 		return d, err
 	}
+	d.Cases = append(d.Cases, more...)
 	return d, nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/journal"
 )
 
 // Period is the size of the rows of a report over time.
@@ -176,10 +177,7 @@ type Data struct {
 	Registered []CaseGroup
 	// Cases: those that may be overdue (a due date before AsOf) and those named by
 	// StatusChanges (for callback deadlines); others are ignored.
-	Cases []hotline.Case
-	// DueDates: the due dates of cases StatusChanges names that are not in Cases (the loader of
-	// Source.Report reads only these, not the cases).
-	DueDates      map[int64]time.Time
+	Cases         []hotline.Case
 	StatusChanges []StatusChange
 	Operators     []hotline.Operator // names
 	Topics        []hotline.Topic    // titles
@@ -189,6 +187,12 @@ type Data struct {
 	// presenceTimes, when set, are the presence times Source.Report walked as it read the
 	// events (Presence is then empty).
 	presenceTimes map[int64]*presenceTime
+	// registered, when set, is the count Source.Report read by type, by topic and by status
+	// (journal.RegisteredCaseBreakdown; Registered is then empty).
+	registered *journal.CaseBreakdown
+	// callbacks, when set, are the callbacks Source.Report followed as it read the status
+	// changes, each with its case's due date (callbackWalk; StatusChanges is then empty).
+	callbacks *CallbackStats
 }
 
 // CaseGroup is the number of cases registered with one type, topic and status.
@@ -466,7 +470,7 @@ func compute(d *Data, o Options, now time.Time, calls func(o Options, t *tally) 
 	}
 	slices.SortFunc(r.Topics, func(a, b CallStats) int { return cmp.Compare(a.Key, b.Key) })
 
-	r.Cases = caseStats(d.Registered, d.Cases, o, titles, names)
+	r.Cases = caseStats(d.Registered, d.registered, d.Cases, o, titles, names)
 	for _, oc := range r.Cases.Overdue {
 		if oc.OwnerID == 0 {
 			continue
@@ -486,7 +490,11 @@ func compute(d *Data, o Options, now time.Time, calls func(o Options, t *tally) 
 		r.Operators = append(r.Operators, *op)
 	}
 	slices.SortFunc(r.Operators, func(a, b OperatorStats) int { return cmp.Compare(a.ID, b.ID) })
-	r.Callbacks = callbackStats(d.StatusChanges, d.Cases, d.DueDates, o)
+	if d.callbacks != nil {
+		r.Callbacks = *d.callbacks
+	} else {
+		r.Callbacks = callbackStats(d.StatusChanges, d.Cases, o)
+	}
 	return r, nil
 }
 
@@ -627,7 +635,7 @@ func wrapUps(calls []Call, wrap time.Duration) []time.Duration {
 	return out
 }
 
-func caseStats(groups []CaseGroup, cases []hotline.Case, o Options, titles map[string]string, names map[int64]string) CaseStats {
+func caseStats(groups []CaseGroup, breakdown *journal.CaseBreakdown, cases []hotline.Case, o Options, titles map[string]string, names map[int64]string) CaseStats {
 	cs := CaseStats{Overdue: []OverdueCase{}}
 	byType, byTopic, byStatus := map[string]int{}, map[string]int{}, map[string]int{}
 	for _, g := range groups {
@@ -635,6 +643,18 @@ func caseStats(groups []CaseGroup, cases []hotline.Case, o Options, titles map[s
 		byType[orNone(string(g.Type))] += g.N
 		byTopic[orNone(g.Topic)] += g.N
 		byStatus[string(g.Status)] += g.N
+	}
+	if breakdown != nil {
+		for t, n := range breakdown.ByType {
+			cs.Registered += n
+			byType[orNone(string(t))] += n
+		}
+		for t, n := range breakdown.ByTopic {
+			byTopic[orNone(t)] += n
+		}
+		for st, n := range breakdown.ByStatus {
+			byStatus[string(st)] += n
+		}
 	}
 	seen := map[int64]bool{}
 	for _, c := range cases {
@@ -673,13 +693,55 @@ func counts(m map[string]int, labels map[string]string) []Count {
 	return out
 }
 
+// callbackWalk counts callbacks as callbackStats does, from the status changes given in
+// callbackStats' order (by time, then as recorded), each with its case's due date: a request's
+// outcome is the next change of its case out of «Отсроченный ответ», so it holds only the
+// requests not yet followed by one (their deadlines, by case).
+type callbackWalk struct {
+	o    Options // From, To, AsOf, CallbackWithin
+	open map[int64][]time.Time
+	cb   CallbackStats
+}
+
+func (w *callbackWalk) push(c StatusChange, due time.Time) {
+	if c.From == hotline.StatusDelayedAnswer { // the next change out, for every open request of the case
+		for _, deadline := range w.open[c.CaseID] {
+			if c.To == hotline.StatusInProgress && !c.At.After(w.o.AsOf) {
+				w.cb.Made++
+				if !c.At.After(deadline) {
+					w.cb.Kept++
+				}
+			} else {
+				w.cb.Pending++
+			}
+		}
+		delete(w.open, c.CaseID)
+		return
+	}
+	if c.To != hotline.StatusDelayedAnswer || !inRange(c.At, w.o.From, w.o.To) {
+		return
+	}
+	w.cb.Requested++
+	deadline := c.At.Add(w.o.CallbackWithin)
+	if !due.IsZero() && due.After(c.At) {
+		deadline = due
+	}
+	w.open[c.CaseID] = append(w.open[c.CaseID], deadline)
+}
+
+// done counts the requests no change followed as pending.
+func (w *callbackWalk) done() CallbackStats {
+	for _, ds := range w.open {
+		w.cb.Pending += len(ds)
+	}
+	w.cb.KeptRate = pct(w.cb.Kept, w.cb.Requested)
+	return w.cb
+}
+
 // callbackStats follows each case that became «Отсроченный ответ» in the range to the first
 // time it left that status.
-func callbackStats(changes []StatusChange, cases []hotline.Case, dueDates map[int64]time.Time, o Options) CallbackStats {
+func callbackStats(changes []StatusChange, cases []hotline.Case, o Options) CallbackStats {
 	due := map[int64]time.Time{}
-	for id, d := range dueDates {
-		due[id] = d
-	}
 	for _, c := range cases {
 		due[c.ID] = c.DueAt
 	}

@@ -40,7 +40,7 @@ func (s *Source) Report(ctx context.Context, o Options, now time.Time) (*Report,
 	loaded := make(chan error, 1)
 	go func() {
 		var err error
-		rest, err = s.load(ctx, od.From, od.To, od.AsOf, false)
+		rest, err = s.load(ctx, od, false)
 		loaded <- err
 	}()
 	waited := false
