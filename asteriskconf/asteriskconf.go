@@ -31,10 +31,11 @@ type Section struct {
 	Vars      []Var
 }
 
-// Value is the last assignment of key ("" and false without one).
+// Value is the last assignment of key, its case ignored as Asterisk's ast_variable_retrieve
+// ignores it ("" and false without one).
 func (s *Section) Value(key string) (Var, bool) {
 	for i := len(s.Vars) - 1; i >= 0; i-- {
-		if s.Vars[i].Key == key {
+		if strings.EqualFold(s.Vars[i].Key, key) {
 			return s.Vars[i], true
 		}
 	}
@@ -115,7 +116,13 @@ func (p *parser) file(path, parent string, at *Error) error {
 	comment, commentLine := 0, 0 // ";--" blocks nest, as in Asterisk
 	for n, raw := range strings.Split(string(b), "\n") {
 		line := n + 1
-		text, depth := stripComments(raw, comment)
+		if line == 1 {
+			raw = strings.TrimPrefix(raw, "\uFEFF") // a UTF-8 BOM, skipped as Asterisk skips it
+		}
+		text, depth, err := stripComments(raw, comment)
+		if err != "" {
+			return errorAt(path, line, err)
+		}
 		if comment == 0 && depth > 0 {
 			commentLine = line
 		}
@@ -150,17 +157,20 @@ func (p *parser) file(path, parent string, at *Error) error {
 				return errorAt(path, line, fmt.Sprintf("no '=' in this line of section [%s] (want key = value)", cur.Name))
 			}
 			key, value := text[:i], text[i+1:]
-			appendTo := strings.HasSuffix(key, "+")
-			key = strings.TrimSpace(strings.TrimSuffix(key, "+"))
-			value = strings.TrimSpace(strings.TrimPrefix(value, ">")) // "key => value"
-			if appendTo {                                             // "key += more": appended to its last value
-				for j := len(cur.Vars) - 1; j >= 0; j-- {
-					if cur.Vars[j].Key == key {
-						value = cur.Vars[j].Value + value
-						break
-					}
+			if strings.HasSuffix(key, "+") { // "key += more"
+				key = strings.TrimSpace(strings.TrimSuffix(key, "+"))
+				if key == "" {
+					return errorAt(path, line, fmt.Sprintf("no option name before '+=' in section [%s]", cur.Name))
 				}
+				if appendTo(cur, key, value) {
+					continue
+				}
+				// Nothing to append to: a new assignment, its '>' kept (config.c's append branch).
+				cur.Vars = append(cur.Vars, Var{Key: key, Value: strings.TrimSpace(value), File: path, Line: line})
+				continue
 			}
+			key = strings.TrimSpace(key)
+			value = strings.TrimSpace(strings.TrimPrefix(value, ">")) // "key => value"
 			cur.Vars = append(cur.Vars, Var{Key: key, Value: value, File: path, Line: line})
 		}
 	}
@@ -170,45 +180,92 @@ func (p *parser) file(path, parent string, at *Error) error {
 	return nil
 }
 
-// stripComments removes "; …" and ";-- … --;" from a line, depth being the open blocks before it;
-// "\;" is a semicolon.
-func stripComments(s string, depth int) (string, int) {
-	var out strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch {
-		case depth > 0:
-			if strings.HasPrefix(s[i:], ";--") {
-				depth++
-				i += 2
-			} else if strings.HasPrefix(s[i:], "--;") {
-				depth--
-				i += 2
-			}
-		case strings.HasPrefix(s[i:], ";--"):
-			depth++
-			i += 2
-		case s[i] == '\\' && i+1 < len(s) && s[i+1] == ';':
-			out.WriteByte(';')
-			i++
-		case s[i] == ';':
-			return out.String(), depth
-		default:
-			out.WriteByte(s[i])
+// appendTo does "key += more" as config.c does: the last assignment of key (its case kept) gets
+// more appended as written, blanks included, then the result's ends trimmed; that assignment is
+// replaced where it is. False when the section has no such key.
+func appendTo(s *Section, key, more string) bool {
+	last := -1
+	for j := range s.Vars {
+		if s.Vars[j].Key == key {
+			last = j
 		}
 	}
-	return out.String(), depth
+	if last < 0 {
+		return false
+	}
+	old := s.Vars[last].Value
+	// ast_variable_update replaces the last assignment of that name and value, both case-blind.
+	for j := range s.Vars {
+		if strings.EqualFold(s.Vars[j].Key, key) && strings.EqualFold(s.Vars[j].Value, old) {
+			last = j
+		}
+	}
+	s.Vars[last].Value = strings.TrimSpace(old + more)
+	return true
+}
+
+// blockOpens tells whether s (at a ';') opens a ";--" block: config.c opens one only when the
+// character after ";--" is not another '-', so ";------ heading ------" is a line comment.
+func blockOpens(s string) bool {
+	return strings.HasPrefix(s, ";--") && !strings.HasPrefix(s, ";---")
+}
+
+// stripComments removes "; …" and ";-- … --;" from a line, depth being the open blocks before it;
+// "\;" is a semicolon. A non-empty problem is a line Asterisk misreads. As config.c, it looks at
+// each ';' in turn: "--;" ends a block only when its dashes come after what was read last (from).
+func stripComments(s string, depth int) (text string, _ int, problem string) {
+	var out strings.Builder
+	from := 0
+	for i := 0; i < len(s); i++ {
+		closes := i-2 >= from && s[i-2:i] == "--"
+		switch {
+		case s[i] == '\\' && i+1 < len(s) && s[i+1] == ';':
+			if depth == 0 {
+				out.WriteByte(';')
+			}
+			i++
+			from = i
+		case s[i] != ';':
+			if depth == 0 {
+				out.WriteByte(s[i])
+			}
+		case strings.HasPrefix(s[i:], ";--") && !strings.HasPrefix(s[i:], ";---"):
+			// config.c opens a block only when the character after ";--" is not another '-':
+			// ";------ heading ------" is a line comment.
+			depth++
+			i += 2
+			from = i + 1
+		case closes && depth > 0:
+			depth--
+			from = i + 1
+		case closes:
+			// Asterisk takes it for the end of a block that is not open: its count of open blocks
+			// goes below zero and it ignores every line after it.
+			return "", depth, fmt.Sprintf("'--;' at column %d closes no ';--' comment: Asterisk would ignore every line after it", i-1)
+		case depth > 0:
+			from = i + 1
+		default:
+			return out.String(), depth, ""
+		}
+	}
+	return out.String(), depth, ""
 }
 
 func (p *parser) directive(text, path string, here *Error) error {
-	name, arg, _ := strings.Cut(text[1:], " ")
-	if i := strings.IndexAny(text[1:], " \t\"<"); i >= 0 {
-		name, arg = text[1:1+i], text[1+i:]
+	// As config.c: the name runs to the first blank or control character, the argument is the
+	// rest, its ends trimmed, then one pair of "…" or <…> around it removed.
+	name, arg := text[1:], ""
+	if i := strings.IndexFunc(name, func(r rune) bool { return r <= ' ' }); i >= 0 {
+		name, arg = name[:i], strings.TrimSpace(name[i+1:])
 	}
-	arg = strings.Trim(strings.TrimSpace(arg), `"<>`)
+	if len(arg) >= 2 && (arg[0] == '"' && arg[len(arg)-1] == '"' || arg[0] == '<' && arg[len(arg)-1] == '>') {
+		arg = arg[1 : len(arg)-1]
+	}
 	switch strings.ToLower(name) {
 	case "include", "tryinclude":
 		if arg == "" {
-			here.Msg = "#" + name + " without a file"
+			// Asterisk warns and goes on; refused here: an include that reads nothing is a mistake.
+			here.Msg = "#" + strings.ToLower(name) + " without a file"
 			return here
 		}
 		if !filepath.IsAbs(arg) {
@@ -216,7 +273,7 @@ func (p *parser) directive(text, path string, here *Error) error {
 		}
 		files, err := filepath.Glob(arg)
 		if err != nil {
-			here.Msg = fmt.Sprintf("#%s %s: %v", name, arg, err)
+			here.Msg = fmt.Sprintf("#%s: %v", strings.ToLower(name), err)
 			return here
 		}
 		if len(files) == 0 {
@@ -232,70 +289,93 @@ func (p *parser) directive(text, path string, here *Error) error {
 			}
 		}
 		return nil
+	case "exec":
+		// #exec runs a program (when asterisk.conf allows it): what it prints is not read here.
+		here.Msg = "#exec not followed (only #include and #tryinclude are)"
+		return here
 	default:
-		// #exec runs a program: what it prints is not read here.
-		here.Msg = fmt.Sprintf("#%s not followed (only #include and #tryinclude are)", name)
+		// Asterisk warns of an unknown directive and goes on without it; refused here, since what
+		// was meant (an include, most likely) would silently be missing.
+		here.Msg = "an unknown directive (Asterisk skips it; only #include and #tryinclude are read)"
+		if l := strings.ToLower(name); strings.HasPrefix(l, "include") || strings.HasPrefix(l, "tryinclude") {
+			here.Msg = "a #include or #tryinclude without a blank before its file: Asterisk takes it for an unknown directive and skips it"
+		}
 		return here
 	}
 }
 
-// section starts "[name]", "[name](!)", "[name](tpl1,tpl2)", "[name](!,tpl)" or "[name](+)".
+// section starts "[name]", "[name](!)", "[name](tpl1,tpl2)", "[name](!,tpl)" or "[name](+)". As
+// config.c, the name and each option are taken as written, spaces included. Its messages name a
+// column rather than quote the line: a password may follow on it.
 func (p *parser) section(text string, here *Error) (*Section, error) {
 	end := strings.IndexByte(text, ']')
 	if end < 0 {
-		here.Msg = fmt.Sprintf("no closing ']' in %q", clip(text))
+		here.Msg = "no closing ']' for the section's name"
 		return nil, here
 	}
-	s := &Section{Name: strings.TrimSpace(text[1:end]), File: here.File, Line: here.Line}
-	if s.Name == "" {
+	s := &Section{Name: text[1:end], File: here.File, Line: here.Line}
+	if strings.TrimSpace(s.Name) == "" {
 		here.Msg = "a section with no name"
 		return nil, here
 	}
-	rest := strings.TrimSpace(text[end+1:])
-	if rest == "" {
+	rest := text[end+1:]
+	if strings.TrimSpace(rest) == "" {
 		p.cfg.Sections = append(p.cfg.Sections, s)
 		return s, nil
 	}
 	if rest[0] != '(' {
-		here.Msg = fmt.Sprintf("%q after [%s]", clip(rest), s.Name)
+		// Asterisk ignores what follows ']' unless it is '(' at once: refused, since an
+		// assignment written there would be lost.
+		here.Msg = fmt.Sprintf("text after [%s] at column %d (Asterisk would ignore it; options go in '(…)' right after ']', assignments on their own lines)", s.Name, end+2)
 		return nil, here
 	}
 	closing := strings.IndexByte(rest, ')')
 	if closing < 0 {
-		here.Msg = fmt.Sprintf("no closing ')' in %q", clip(text))
+		here.Msg = fmt.Sprintf("no closing ')' after [%s]", s.Name)
 		return nil, here
 	}
 	if tail := strings.TrimSpace(rest[closing+1:]); tail != "" {
-		here.Msg = fmt.Sprintf("%q after [%s](…)", clip(tail), s.Name)
+		here.Msg = fmt.Sprintf("text after [%s](…) at column %d (Asterisk would ignore it; assignments go on their own lines)", s.Name, end+closing+3)
 		return nil, here
 	}
 	var addTo bool
-	for _, opt := range strings.Split(rest[1:closing], ",") {
-		switch opt = strings.TrimSpace(opt); opt {
-		case "":
-		case "!":
+	col := end + 3 // of the option, from 1
+	for i, opt := range strings.Split(rest[1:closing], ",") {
+		at := col
+		col += len(opt) + 1
+		switch {
+		case opt == "!":
 			s.Template = true
-		case "+":
+		case opt == "+":
 			addTo = true
+		case strings.HasPrefix(opt, "+"):
+			here.Msg = fmt.Sprintf("[%s]'s option %d (column %d) is a filtered '(+…)', not read here", s.Name, i+1, at)
+			return nil, here
 		default:
 			// Asterisk copies a template's assignments when it meets the section: a template must be
-			// written above its use, so a cycle of templates cannot be written.
-			t := p.find(opt)
+			// written above its use, so a cycle of templates cannot be written. Its name is matched
+			// whatever its case, spaces included (Asterisk refuses "(a, b)": there is no " b").
+			t := p.find(opt, true)
 			if t == nil {
-				here.Msg = fmt.Sprintf("[%s] inherits from [%s], which is not defined above it (a template must come first; a cycle of templates is never defined)", s.Name, opt)
+				what := fmt.Sprintf("template %d (column %d)", i+1, at)
+				if isName(opt) {
+					what = "[" + opt + "]"
+				}
+				here.Msg = fmt.Sprintf("[%s] inherits from %s, which is not defined above it (its name as written, spaces count; a template must come first; a cycle of templates is never defined)", s.Name, what)
 				here.Undefined = opt
 				return nil, here
 			}
-			s.Templates = append(s.Templates, opt)
+			s.Templates = append(s.Templates, t.Name)
 			s.Vars = append(s.Vars, t.Vars...)
 		}
 	}
 	if addTo {
-		prev := p.find(s.Name)
+		prev := p.find(s.Name, false)
 		if prev == nil {
-			here.Msg = fmt.Sprintf("[%s](+) adds to a section not defined above it", s.Name)
+			here.Msg = fmt.Sprintf("[%s](+) adds to a section not defined above it (Asterisk adds to no template)", s.Name)
 			return nil, here
 		}
+		prev.Template = prev.Template || s.Template
 		prev.Vars = append(prev.Vars, s.Vars...)
 		return prev, nil
 	}
@@ -303,20 +383,19 @@ func (p *parser) section(text string, here *Error) (*Section, error) {
 	return s, nil
 }
 
-// find is the first section of that name, as Asterisk's category lookup.
-func (p *parser) find(name string) *Section {
+// isName tells whether a template's name may be quoted in a message: only letters, digits and
+// "-_.@" (never "=" nor a blank), so that it cannot be an assignment's text.
+func isName(s string) bool {
+	return s != "" && len(s) <= 40 && strings.Trim(strings.ToLower(s), "abcdefghijklmnopqrstuvwxyz0123456789-_.@") == ""
+}
+
+// find is the first section of that name, its case ignored, as Asterisk's category lookup: a
+// template or not for inheritance, not a template for "(+)".
+func (p *parser) find(name string, templates bool) *Section {
 	for _, s := range p.cfg.Sections {
-		if s.Name == name {
+		if strings.EqualFold(s.Name, name) && (templates || !s.Template) {
 			return s
 		}
 	}
 	return nil
-}
-
-// clip shortens a line quoted in an error: a password may follow.
-func clip(s string) string {
-	if len(s) > 24 {
-		return s[:24] + "…"
-	}
-	return s
 }

@@ -60,7 +60,7 @@ func PJSIPAuths(c *Config, file string) ([]PJSIPAuth, error) {
 	}
 	realm := DefaultRealm
 	for _, s := range c.Sections {
-		if t, _ := s.Value("type"); !s.Template && t.Value == "global" {
+		if t, _ := s.Value("type"); !s.Template && strings.EqualFold(t.Value, "global") {
 			if v, ok := s.Value("default_realm"); ok && v.Value != "" {
 				realm = v.Value
 			}
@@ -93,18 +93,19 @@ func PJSIPAuths(c *Config, file string) ([]PJSIPAuth, error) {
 	return auths, nil
 }
 
-// objectType is the section's type; two different ones (a template's and its own) are refused
-// rather than guessed.
+// objectType is the section's type in lowercase (the option's name and the type's both compared
+// whatever their case, as sorcery and aco do); two different ones (a template's and its own) are
+// refused rather than guessed.
 func objectType(s *Section) (string, error) {
 	typ := ""
 	for _, v := range s.Vars {
-		if v.Key != "type" {
+		if !strings.EqualFold(v.Key, "type") {
 			continue
 		}
-		if typ != "" && v.Value != typ {
-			return "", errorAt(s.File, s.Line, fmt.Sprintf("[%s] has type = %s and type = %s (%s:%d): which object Asterisk makes is not clear", s.Name, typ, v.Value, v.File, v.Line))
+		if typ != "" && !strings.EqualFold(v.Value, typ) {
+			return "", errorAt(s.File, s.Line, fmt.Sprintf("[%s] has two different types (one at %s:%d): which object Asterisk makes is not clear", s.Name, v.File, v.Line))
 		}
-		typ = v.Value
+		typ = strings.ToLower(v.Value)
 	}
 	return typ, nil
 }
@@ -117,7 +118,7 @@ func pjsipAuth(s *Section, defaultRealm string) (PJSIPAuth, error) {
 	authType := "userpass" // Asterisk 21's default; 22's ("digest") reads the same options
 	var md5 string
 	for _, v := range s.Vars {
-		switch v.Key {
+		switch strings.ToLower(v.Key) { // aco matches an option's name whatever its case
 		case "username":
 			a.Username = v.Value
 		case "password":
@@ -152,20 +153,22 @@ func pjsipAuth(s *Section, defaultRealm string) (PJSIPAuth, error) {
 	case "google_oauth":
 		return a, bad("auth_type = google_oauth is a trunk's, not a handset's")
 	default:
-		return a, bad("auth_type = %s is unknown to Asterisk (userpass, md5 or digest)", authType)
+		return a, bad("its auth_type is unknown to Asterisk (userpass, md5 or digest)")
 	}
 	if a.Username == "" {
 		return a, bad("no username (Asterisk refuses an auth without one)")
 	}
 	if md5 != "" {
-		if len(md5) != 32 || strings.Trim(strings.ToLower(md5), "0123456789abcdef") != "" {
-			return a, bad("md5_cred is not an MD5 digest (32 hex digits)")
+		if len(md5) != 32 || strings.Trim(md5, "0123456789abcdef") != "" {
+			// Asterisk keeps md5_cred as written and compares it with the digest it computes in
+			// lowercase hex: an uppercase one would never match there.
+			return a, bad("md5_cred is not an MD5 digest in lowercase hex (32 digits 0-9, a-f; Asterisk compares it as written)")
 		}
 		if authType == "userpass" && a.Password != "" {
 			// Asterisk 21 and older verify the password here, 22 the digest: refused, not guessed.
 			return a, bad("auth_type = userpass with both password and md5_cred: Asterisk 22 uses md5_cred, older ones the password; keep one")
 		}
-		a.HA1, a.Password = strings.ToLower(md5), ""
+		a.HA1, a.Password = md5, ""
 		return a, nil
 	}
 	if authType == "md5" {
