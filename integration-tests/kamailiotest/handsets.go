@@ -33,7 +33,7 @@ func WriteHandsets(file, db string) (n int, inside bool, err error) {
 	}
 	table, err := kamailio.SubscriberTable(kamailio.HandsetRealm, subs)
 	if err != nil {
-		return 0, inside, fmt.Errorf("%s: %w", file, err)
+		return 0, inside, err // each message starts with its auth's file and line already
 	}
 	if err := kamailio.WriteSubscriberTable(db, table); err != nil {
 		return 0, inside, err
