@@ -78,8 +78,15 @@ func dbtextEscape(s string) string {
 
 // WriteSubscriberTable puts table into dir as db_text's subscriber table with its version file,
 // each replaced whole (a reader sees the old table or the new one); the directory is made 0700, the
-// files 0600: the HA1s authenticate handsets at Kamailio.
+// files 0600: the HA1s authenticate handsets at Kamailio. The directory is fsynced after the
+// renames, so that a crash after it returns cannot bring the old table back.
 func WriteSubscriberTable(dir string, table []byte) error {
+	return writeSubscriberTable(dir, table, syncDir)
+}
+
+// writeSubscriberTable is WriteSubscriberTable with the directory's fsync given (tests see when
+// it runs).
+func writeSubscriberTable(dir string, table []byte, syncDir func(string) error) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("kamailio: subscriber table: %w", err)
 	}
@@ -90,7 +97,22 @@ func WriteSubscriberTable(dir string, table []byte) error {
 	if err := replaceFile(filepath.Join(dir, "version"), version); err != nil {
 		return err
 	}
-	return replaceFile(filepath.Join(dir, "subscriber"), table)
+	if err := replaceFile(filepath.Join(dir, "subscriber"), table); err != nil {
+		return err
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("kamailio: subscriber table: fsync %s: %w", dir, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // laterThan makes path's modification time at least a second after prev: db_text rereads a table

@@ -1,6 +1,7 @@
 package kamailio
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -75,8 +76,18 @@ func TestWriteSubscriberTable(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "db")
 	var times []int64
 	for _, table := range []string{"first\n", "second\n", "third\n"} {
-		if err := WriteSubscriberTable(dir, []byte(table)); err != nil {
+		// The directory is fsynced once both files are renamed into it: the new table is there.
+		var synced []string
+		sync := func(d string) error {
+			b, _ := os.ReadFile(filepath.Join(d, "subscriber"))
+			synced = append(synced, d+" "+string(b))
+			return syncDir(d)
+		}
+		if err := writeSubscriberTable(dir, []byte(table), sync); err != nil {
 			t.Fatal(err)
+		}
+		if want := dir + " " + table; len(synced) != 1 || synced[0] != want {
+			t.Errorf("directory fsyncs %q, want one of %q after the rename", synced, want)
 		}
 		b, err := os.ReadFile(filepath.Join(dir, "subscriber"))
 		if err != nil || string(b) != table {
@@ -92,6 +103,10 @@ func TestWriteSubscriberTable(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 2 {
 		t.Errorf("%d files in the directory, want subscriber and version (no temporary left)", len(entries))
+	}
+	failing := func(string) error { return errors.New("EIO") }
+	if err := writeSubscriberTable(dir, []byte("fourth\n"), failing); err == nil || !strings.Contains(err.Error(), "fsync") {
+		t.Errorf("a failed directory fsync gave %v, want an error", err)
 	}
 	for name, want := range map[string]os.FileMode{"": 0o700, "subscriber": 0o600, "version": 0o600} {
 		st, err := os.Stat(filepath.Join(dir, name))
