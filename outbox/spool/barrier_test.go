@@ -152,3 +152,72 @@ func TestCloseBarrierWithoutLock(t *testing.T) {
 		t.Fatalf("after Close: pending %s, want none (rotated)", show(p))
 	}
 }
+
+// A second Close while the first waits in its barrier returns only once the first has finished
+// (the file closed, its lock released), or with its own context's error when that ends first.
+func TestSecondCloseWaitsForTheFirst(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		cancelled bool  // the second Close's context is cancelled
+		want      error // what the second Close returns
+	}{
+		{"waits for the first", false, nil},
+		{"gives up with its context", true, context.Canceled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "s.spool")
+			s, err := spool.Open(path, spool.Options{RotateAt: 1 << 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			started, release := make(chan struct{}), make(chan struct{})
+			s.SetDurable(func(context.Context) error {
+				close(started)
+				<-release
+				return nil
+			})
+			if err := s.Release(t.Context(), mustAppend(t, s, []byte("a"))); err != nil {
+				t.Fatal(err)
+			}
+			first := make(chan error, 1)
+			go func() { first <- s.Close() }()
+			<-started
+			ctx, cancel := context.WithCancel(t.Context())
+			if tc.cancelled {
+				cancel()
+			}
+			defer cancel()
+			second := make(chan error, 1)
+			go func() { second <- s.CloseContext(ctx) }()
+			if !tc.cancelled {
+				select {
+				case err := <-second:
+					t.Fatalf("the second Close returned (%v) while the first is in its barrier", err)
+				case <-time.After(300 * time.Millisecond):
+				}
+				close(release)
+				if err := <-first; err != nil {
+					t.Fatal(err)
+				}
+				if err := <-second; err != nil {
+					t.Fatalf("second Close: %v", err)
+				}
+				// The lock is released: the spool opens again.
+				mustOpen(t, path, spool.Options{}).Close()
+				return
+			}
+			select {
+			case err := <-second:
+				if !errors.Is(err, tc.want) {
+					t.Errorf("second Close: %v, want %v", err, tc.want)
+				}
+			case <-time.After(5 * time.Second):
+				t.Error("the second Close waited although its context was cancelled")
+			}
+			close(release)
+			if err := <-first; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

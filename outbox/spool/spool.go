@@ -156,6 +156,9 @@ type Spool struct {
 	dirDirty bool    // a rename is not known to be durable: fsync the directory before the next Append
 	broken   error   // a failed Append could not be cut off the file: no Append until repaired
 	closed   bool
+	// closeDone is closed when the first Close has finished (its barrier, the file and the lock
+	// released): later Close calls wait for it.
+	closeDone chan struct{}
 	// durable, if set, is asked before a rotation drops released records (SetDurable).
 	durable func(context.Context) error
 	// barrierRetry: after a failed barrier, no release asks again before barrierAfter.
@@ -535,14 +538,24 @@ func (s *Spool) Close() error { return s.CloseContext(context.Background()) }
 
 // CloseContext closes the file. Unreleased records stay in it for the next Open. A fully released
 // file is rotated first, once the barrier (SetDurable, bounded by ctx) says its records are
-// durable where they were applied. Closing twice is a no-op.
+// durable where they were applied. Closing twice closes nothing more: a later call returns (nil)
+// once the first has finished, its barrier included and the file's lock released, or ctx's error
+// if ctx ends first.
 func (s *Spool) CloseContext(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closed {
+		done := s.closeDone
 		s.mu.Unlock()
-		return nil
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("spool %s: close: waiting for the first close: %w", s.path, ctx.Err())
+		}
 	}
 	s.closed = true // no Append or Release from here on: the state below cannot change
+	s.closeDone = make(chan struct{})
+	defer close(s.closeDone) // after the deferred unlock below: the lock is released by then
 	due, durable := s.released == s.last && s.last > 0, s.durable
 	s.mu.Unlock()
 	if due {
