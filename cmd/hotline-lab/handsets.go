@@ -18,7 +18,7 @@ func newKamailioHandsetsCmd() *cobra.Command {
 		Long: `kamailio-handsets reads the auth objects of PJSIP_OPERATORS_CONF as Asterisk does, inside the
 pjsip.conf beside it when that one #includes it (its templates and [global] default_realm apply):
 templates and inheritance, the last assignment winning, #include, comments. Each auth is a handset:
-its username, and its password or md5_cred (an md5_cred must be computed for Kamailio's realm,
+its username, and its password or md5_cred (32 lowercase hex digits, computed for Kamailio's realm,
 "` + kamailio.HandsetRealm + `"). It writes DBDIR/subscriber and DBDIR/version, a db_text table of HA1s for
 Kamailio's auth_db (mode 0600, the directory 0700). Any error (file and line named) writes nothing:
 the previous table stays. Nothing secret is printed.`,
