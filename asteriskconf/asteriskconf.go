@@ -204,12 +204,6 @@ func appendTo(s *Section, key, more string) bool {
 	return true
 }
 
-// blockOpens tells whether s (at a ';') opens a ";--" block: config.c opens one only when the
-// character after ";--" is not another '-', so ";------ heading ------" is a line comment.
-func blockOpens(s string) bool {
-	return strings.HasPrefix(s, ";--") && !strings.HasPrefix(s, ";---")
-}
-
 // stripComments removes "; …" and ";-- … --;" from a line, depth being the open blocks before it;
 // "\;" is a semicolon. A non-empty problem is a line Asterisk misreads. As config.c, it looks at
 // each ';' in turn: "--;" ends a block only when its dashes come after what was read last (from).
