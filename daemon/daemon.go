@@ -381,7 +381,9 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		if nodes != nil {
 			err = nodes.Pump(runCtx, sb)
 		} else {
-			err = ariadapter.Pump(runCtx, conn, sb, log)
+			// No handsets' listing through ARI: AMI's presence (below) lists them after each of
+			// its connections, in order with its events.
+			err = ariadapter.Pump(runCtx, conn, sb, log, false)
 		}
 		switch {
 		case errors.Is(err, ariadapter.ErrReplaced):

@@ -256,15 +256,20 @@ type Deliverer interface {
 }
 
 // Pump delivers the connection's events to the switchboard, in order, until the stream closes or
-// ctx ends. After each Connected or Reconnected it delivers each handset's reachability as listed
-// now (so a handset unregistered before hotline started is known; AMI brings the changes), and lists Asterisk's channels for an Inventory; that listing runs on
-// its own goroutine, retried until it succeeds or the connection drops again, so events keep
-// flowing meanwhile.
-func Pump(ctx context.Context, conn *ari.Conn, sb Deliverer, log *slog.Logger) error {
-	return pump(ctx, conn.Events(), conn, sb, log)
+// ctx ends. After each Connected or Reconnected it drops the PJSIP endpoint subscription an earlier
+// hotline left, and lists Asterisk's channels for an Inventory; that listing runs on its own
+// goroutine, retried until it succeeds or the connection drops again, so events keep flowing
+// meanwhile. With listHandsets it also delivers each handset's reachability as ARI lists it then
+// (so a handset unregistered before hotline started is known): only for an Asterisk whose AMI
+// presence is not run. AMI's events come on AMI's goroutine, unordered with ARI's: a listing
+// taken before a handset registered could arrive after AMI's news of it and undo it, whereas AMI
+// lists the device states itself after each of its connections, in order with its events
+// (amiadapter.Presence).
+func Pump(ctx context.Context, conn *ari.Conn, sb Deliverer, log *slog.Logger, listHandsets bool) error {
+	return pump(ctx, conn.Events(), conn, sb, log, listHandsets)
 }
 
-func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Deliverer, log *slog.Logger) error {
+func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Deliverer, log *slog.Logger, listHandsets bool) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -300,10 +305,14 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 		case switchboard.Connected:
 			stopList()
 			setEventFilter(ctx, conn, log)
-			// Reachability first and here, not on the inventory's goroutine: a handset's later
-			// status events must come after this listing, never before it.
+			// Here, not on the inventory's goroutine: a handset's later status events on this
+			// connection (ContactStatusChange, DeviceStateChanged) come after this listing. AMI's
+			// do not: hence listHandsets only without AMI's presence (Pump).
 			rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
-			reachability(rctx, conn, sb, log)
+			dropLeftovers(rctx, conn, log)
+			if listHandsets {
+				reachability(rctx, conn, sb, log)
+			}
 			rcancel()
 			lctx, cancel := context.WithCancel(ctx)
 			stopList = cancel
@@ -334,6 +343,15 @@ func dropEndpointSubscription(ctx context.Context, conn lister) error {
 			return fmt.Errorf("still subscribed to %s after %d unsubscriptions", endpointSource, i)
 		}
 		app, err = conn.Unsubscribe(ctx, endpointSource)
+	}
+}
+
+// dropLeftovers drops an earlier hotline's endpoint subscription at each connection, whatever
+// the node's presence comes from (AMI, Kamailio, this listing): while it is left, Asterisk sends
+// the application every PJSIP channel's messages.
+func dropLeftovers(ctx context.Context, conn lister, log *slog.Logger) {
+	if err := dropEndpointSubscription(ctx, conn); err != nil && ctx.Err() == nil {
+		log.Warn("ariadapter: dropping an earlier hotline's PJSIP endpoint subscription failed; Asterisk keeps sending every PJSIP channel's messages", "err", err)
 	}
 }
 
@@ -401,10 +419,8 @@ func inventory(ctx context.Context, conn lister, sb Deliverer, log *slog.Logger)
 // endpoint subscription here: subscribed to endpoint:PJSIP, the application was sent every
 // message of every channel of every PJSIP endpoint, callers' and handsets' alike, through its
 // one queue in Asterisk (docs/benchmark.md, "Session 10, endpoint subscription").
+// Only where nothing else reports the changes on another goroutine: see Pump.
 func reachability(ctx context.Context, conn lister, sb Deliverer, log *slog.Logger) {
-	if err := dropEndpointSubscription(ctx, conn); err != nil && ctx.Err() == nil {
-		log.Warn("ariadapter: dropping an earlier hotline's PJSIP endpoint subscription failed; Asterisk keeps sending every PJSIP channel's messages", "err", err)
-	}
 	eps, err := conn.Endpoints(ctx, "PJSIP")
 	if err != nil {
 		if ctx.Err() == nil {

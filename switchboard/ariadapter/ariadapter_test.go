@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -245,6 +244,9 @@ type fakeLister struct {
 	// endpointSubs counts the application's subscriptions to endpoint:PJSIP (an earlier
 	// hotline's): Asterisk lists the endpoint once however many there are.
 	endpointSubs int
+	endpoints    []ariv6.EndpointData // what Endpoints lists; nil: 1001 online, 1002 offline, a trunk
+	onEndpoints  func()               // called as Endpoints answers (what happens meanwhile)
+	listed       int                  // Endpoints calls
 }
 
 func (f *fakeLister) Channels(context.Context) ([]ariv6.ChannelData, error) {
@@ -288,6 +290,15 @@ func (f *fakeLister) SetEventFilter(_ context.Context, allowed []string) (*ariv6
 }
 
 func (f *fakeLister) Endpoints(context.Context, string) ([]ariv6.EndpointData, error) {
+	f.mu.Lock()
+	f.listed++
+	f.mu.Unlock()
+	if f.onEndpoints != nil {
+		f.onEndpoints()
+	}
+	if f.endpoints != nil {
+		return f.endpoints, nil
+	}
 	return []ariv6.EndpointData{{Technology: "PJSIP", Resource: "1001", State: "online"},
 		{Technology: "PJSIP", Resource: "1002", State: "offline"}, {Technology: "PJSIP", Resource: "trunk", State: "unknown"}}, nil
 }
@@ -309,7 +320,7 @@ func TestPump(t *testing.T) {
 	events <- dtmf("5", at) // Asterisk's copy through the bridge
 	events <- dtmf("5", ariv6.DateTime(time.Time(at).Add(300*time.Millisecond)))
 	done := make(chan error, 1)
-	go func() { done <- pump(context.Background(), events, l, rec, nil) }()
+	go func() { done <- pump(context.Background(), events, l, rec, nil, true) }()
 	for range 7 { // Connected, StasisStart, two DTMF; from their own goroutine the inventory and two handsets
 		select {
 		case <-rec.got:
@@ -353,23 +364,105 @@ func TestPump(t *testing.T) {
 }
 
 // A (re)connection leaves the application subscribed to no PJSIP endpoint, however many
-// subscriptions an earlier hotline left, and still lists the handsets' reachability: the
-// subscription sent the application every message of every PJSIP channel (docs/benchmark.md).
+// subscriptions an earlier hotline left, and lists the handsets' reachability only when asked
+// (ARI alone, no AMI): the subscription sent the application every message of every PJSIP channel
+// (docs/benchmark.md).
 func TestReachabilityWithoutEndpointSubscription(t *testing.T) {
-	for _, left := range []int{0, 1, 3} {
-		t.Run(fmt.Sprintf("%d left", left), func(t *testing.T) {
-			l := &fakeLister{endpointSubs: left}
-			rec := &recorder{got: make(chan struct{}, 16)}
-			reachability(context.Background(), l, rec, slog.New(slog.DiscardHandler))
-			if l.endpointSubs != 0 {
-				t.Errorf("subscriptions to endpoint:PJSIP left: %d, want 0", l.endpointSubs)
-			}
-			want := []switchboard.Event{switchboard.DeviceState{Extension: "1001", Reachable: true},
-				switchboard.DeviceState{Extension: "1002", Reachable: false}}
-			if !reflect.DeepEqual(rec.evs, want) {
-				t.Errorf("delivered %+v, want %+v", rec.evs, want)
-			}
-		})
+	for _, listHandsets := range []bool{false, true} {
+		for _, left := range []int{0, 1, 3} {
+			t.Run(fmt.Sprintf("%d left, listing %v", left, listHandsets), func(t *testing.T) {
+				l := &fakeLister{endpointSubs: left}
+				rec := &recorder{got: make(chan struct{}, 16)}
+				events := make(chan ari.Event, 1)
+				events <- &ari.Connected{}
+				close(events)
+				if err := pump(context.Background(), events, l, rec, nil, listHandsets); err != nil {
+					t.Fatal(err)
+				}
+				if l.endpointSubs != 0 {
+					t.Errorf("subscriptions to endpoint:PJSIP left: %d, want 0", l.endpointSubs)
+				}
+				var want, got []switchboard.Event
+				if listHandsets {
+					want = []switchboard.Event{switchboard.DeviceState{Extension: "1001", Reachable: true},
+						switchboard.DeviceState{Extension: "1002", Reachable: false}}
+				}
+				rec.mu.Lock()
+				for _, ev := range rec.evs {
+					if _, ok := ev.(switchboard.DeviceState); ok {
+						got = append(got, ev)
+					}
+				}
+				rec.mu.Unlock()
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("delivered %+v, want %+v", got, want)
+				}
+			})
+		}
+	}
+}
+
+// lastReachable is the reachability of ext the last DeviceState delivered about it says.
+func lastReachable(t *testing.T, rec *recorder, ext string) bool {
+	t.Helper()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for i := len(rec.evs) - 1; i >= 0; i-- {
+		if ev, ok := rec.evs[i].(switchboard.DeviceState); ok && ev.Extension == ext {
+			return ev.Reachable
+		}
+	}
+	t.Fatalf("no DeviceState of %s delivered: %+v", ext, rec.evs)
+	return false
+}
+
+// With AMI's presence (the daemon), a reconnection lists no handset through ARI: the ARI websocket
+// blips, GET /endpoints would say 1001 offline, 1001 registers meanwhile and AMI's news of it
+// (delivered on AMI's goroutine) reaches the switchboard first; a listing delivered after it
+// would leave the operator unreachable until the next change. An earlier hotline's endpoint
+// subscription is still dropped.
+func TestPumpLeavesReachabilityToAMI(t *testing.T) {
+	rec := &recorder{got: make(chan struct{}, 16)}
+	l := &fakeLister{endpointSubs: 2, endpoints: []ariv6.EndpointData{{Technology: "PJSIP", Resource: "1001", State: "offline"}}}
+	// AMI's ContactStatus Reachable, ahead of what ARI's listing would deliver.
+	_ = rec.Deliver(context.Background(), switchboard.DeviceState{Extension: "1001", Reachable: true, Contact: "sip:1001@192.0.2.1"})
+	events := make(chan ari.Event, 2)
+	events <- &ari.Reconnected{}
+	close(events)
+	if err := pump(context.Background(), events, l, rec, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if !lastReachable(t, rec, "1001") {
+		t.Errorf("1001 unreachable after the reconnection: ARI's stale listing undid AMI's newer news (%+v)", rec.evs)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.listed != 0 {
+		t.Errorf("endpoints listed %d times, want none", l.listed)
+	}
+	if l.endpointSubs != 0 {
+		t.Errorf("subscriptions to endpoint:PJSIP left: %d, want 0", l.endpointSubs)
+	}
+}
+
+// Without AMI (ARI alone), the listing is made on the pump's goroutine before the connection's
+// later events are passed on: a handset registering while GET /endpoints is answered (the listing
+// says offline) is reachable once its ContactStatusChange follows.
+func TestPumpListingComesBeforeLaterEvents(t *testing.T) {
+	rec := &recorder{got: make(chan struct{}, 16)}
+	events := make(chan ari.Event, 4)
+	l := &fakeLister{endpoints: []ariv6.EndpointData{{Technology: "PJSIP", Resource: "1001", State: "offline"}},
+		onEndpoints: func() {
+			events <- &ariv6.ContactStatusChange{Endpoint: ariv6.EndpointData{Technology: "PJSIP", Resource: "1001"},
+				ContactInfo: ariv6.ContactInfo{Uri: "sip:1001@192.0.2.1", ContactStatus: "Reachable"}}
+			close(events)
+		}}
+	events <- &ari.Connected{}
+	if err := pump(context.Background(), events, l, rec, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if !lastReachable(t, rec, "1001") {
+		t.Errorf("1001 unreachable: the listing taken before it registered came after its news (%+v)", rec.evs)
 	}
 }
 
@@ -448,7 +541,7 @@ func TestPumpEndsWhenReplaced(t *testing.T) {
 	events <- &ariv6.ApplicationReplaced{}
 	close(events)
 	rec := &recorder{got: make(chan struct{}, 4)}
-	err := pump(context.Background(), events, &fakeLister{}, rec, nil)
+	err := pump(context.Background(), events, &fakeLister{}, rec, nil, false)
 	if !errors.Is(err, ErrReplaced) || len(rec.evs) != 1 {
 		t.Fatalf("pump = %v after %v; want ErrReplaced after delivering Replaced", err, rec.evs)
 	}

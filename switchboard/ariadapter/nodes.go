@@ -53,8 +53,10 @@ type Node struct {
 	// IsSoftphone tells whether an extension's device is a browser softphone (the softphone
 	// provisioner's); nil: none is.
 	IsSoftphone func(extension string) bool
-	// Presence: the node's handset reachability (its PJSIP endpoints) is passed on. Off when the
-	// handsets register with Kamailio: the node's endpoints then say nothing about them.
+	// Presence: the node's handset reachability as ARI tells it (its PJSIP endpoints listed at
+	// each connection, device-state events) is passed on. Off when the node's AMI presence runs
+	// (AMI's events are not ordered with ARI's listing, which could undo a newer one: Pump), and
+	// when the handsets register with Kamailio: the node's endpoints then say nothing about them.
 	Presence bool
 }
 
@@ -609,16 +611,19 @@ func setEventFilter(ctx context.Context, conn lister, log *slog.Logger) {
 	}
 }
 
-// connectedNode sets a node's event filter and, when its presence counts, its handsets'
-// reachability, as Pump does for one Asterisk.
+// connectedNode sets a node's event filter, drops an earlier hotline's endpoint subscription (on
+// every node: one whose presence comes from Kamailio would otherwise still be sent every PJSIP
+// channel's messages) and, when its ARI presence counts, lists its handsets' reachability, as
+// Pump does for one Asterisk.
 func (p *nodePump) connectedNode(ctx context.Context, i int) {
 	n := p.ns.nodes[i]
 	log := p.ns.log.With("node", n.Name)
 	setEventFilter(ctx, n.Conn, log)
+	rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer rcancel()
+	dropLeftovers(rctx, n.Conn, log)
 	if n.Presence {
-		rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
 		reachability(rctx, n.Conn, p.sb, log)
-		rcancel()
 	}
 }
 

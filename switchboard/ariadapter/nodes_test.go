@@ -316,6 +316,28 @@ func TestNodesPumpNodeLost(t *testing.T) {
 	}
 }
 
+// A node whose handsets' presence comes from elsewhere (Kamailio, AMI) lists none through ARI,
+// yet an earlier hotline's endpoint subscription is dropped there too: it would still send the
+// application every PJSIP channel's messages.
+func TestNodesDropEndpointSubscriptionEverywhere(t *testing.T) {
+	ns, a, b := twoNodes(t, time.Minute)
+	a.endpointSubs, b.endpointSubs = 2, 1
+	rec := &feedReader{recorder: &recorder{got: make(chan struct{}, 16)}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = ns.Pump(ctx, rec.recorder) }()
+	a.events <- &ari.Connected{}
+	b.events <- &ari.Connected{}
+	inventoryOf(t, rec.next(t))
+	for _, n := range []*fakeNode{a, b} {
+		n.mu.Lock()
+		if n.endpointSubs != 0 || n.listed != 0 {
+			t.Errorf("node: %d subscriptions to endpoint:PJSIP left, endpoints listed %d times; want none, none", n.endpointSubs, n.listed)
+		}
+		n.mu.Unlock()
+	}
+}
+
 // A partition: node b is given up but kept running; back, it still holds the call the switchboard
 // ended, which is hung up there and left out of the inventory, while a call b took since is listed.
 func TestNodesPumpPartition(t *testing.T) {
