@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -338,8 +339,11 @@ func (c *Conn) read(ctx context.Context, ws *websocket.Conn, first Event) error 
 		return ctx.Err()
 	}
 	var recent recentEvents
+	var spare []byte // a buffer no longer held: a copy's, or one the recent window let go
+	rdctx := context.WithoutCancel(rctx)
 	for {
-		_, data, err := ws.Read(context.WithoutCancel(rctx))
+		data, err := readMessage(rdctx, ws, spare)
+		spare = nil
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -356,11 +360,12 @@ func (c *Conn) read(ctx context.Context, ws *websocket.Conn, first Event) error 
 		if typ, ok := recent.copyOf(data); ok {
 			c.count(&c.byType, typ)
 			c.copies.Add(1)
+			spare = data
 			continue
 		}
-		ev := Decode(data)
+		ev := Decode(data) // holds none of data's bytes: decoding copies, Unknown keeps a copy
 		c.count(&c.byType, ev.GetType())
-		recent.add(data, ev.GetType())
+		spare = recent.add(data, ev.GetType())
 		if u, ok := ev.(*Unknown); ok {
 			c.unknown.Add(1)
 			c.logUnknown(u)
@@ -508,8 +513,40 @@ func (r *recentEvents) copyOf(data []byte) (string, bool) {
 	return "", false
 }
 
-// add remembers data (a message the reader no longer writes to) and its type.
-func (r *recentEvents) add(data []byte, typ string) {
+// add remembers data (a message the reader no longer writes to) and its type, and returns the
+// message it forgets to make room (nil while the window fills): its buffer is free again.
+func (r *recentEvents) add(data []byte, typ string) []byte {
+	old := r.data[r.next]
 	r.data[r.next], r.typ[r.next] = data, typ
 	r.next = (r.next + 1) % len(r.data)
+	return old
+}
+
+// readMessage reads the next message into buf's space (growing it as needed): the websocket
+// library's Read allocates a buffer per message and grows it by copying from 512 bytes, where
+// a call's events are ~0.5–1 KB each. The reader reuses the buffers of copies and of messages
+// the recent window has forgotten.
+func readMessage(ctx context.Context, ws *websocket.Conn, buf []byte) ([]byte, error) {
+	_, r, err := ws.Reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cap(buf) == 0 || cap(buf) > 64<<10 {
+		// A rare large message's buffer is not kept going round (nine of them could pin 36 MB).
+		buf = make([]byte, 0, 2048)
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }

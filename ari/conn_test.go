@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -525,4 +527,61 @@ func TestCopiesDropped(t *testing.T) {
 	if st := c.Stats(); st.Copies != 3 || st.EventsByType["ChannelHangupRequest"] != uint64(len(msgs)) {
 		t.Errorf("copies %d, events read %v; want 3 copies of %d read", st.Copies, st.EventsByType, len(msgs))
 	}
+}
+
+// TestReadBuffersReused: the reader reads each message into the buffer of one it let go (a copy,
+// or one the recent window forgot); every event delivered, and every copy found, is still exactly
+// its message, short and long ones (past the first buffer's size) mixed, and untyped ones keep
+// their own bytes.
+func TestReadBuffersReused(t *testing.T) {
+	ev := func(i int) string {
+		pad := strings.Repeat("x", (i%5)*900) // up to 3.6 KB: buffers grow, and are reused smaller
+		return fmt.Sprintf(`{"type":"ChannelUserevent","application":"app","timestamp":"2026-11-23T12:00:00.000+0000","eventname":"e%d","userevent":{"pad":"%s"},"asterisk_id":"x"}`, i, pad)
+	}
+	var msgs, want []string
+	for i := range 40 {
+		msgs = append(msgs, ev(i))
+		want = append(want, fmt.Sprintf("e%d", i))
+		if i%3 == 0 {
+			msgs = append(msgs, ev(i)) // a copy: dropped, its buffer free at once
+		}
+		if i%7 == 0 {
+			u := fmt.Sprintf(`{"type":"Later%d","pad":"%s"}`, i, strings.Repeat("y", i*50))
+			msgs = append(msgs, u)
+			want = append(want, u)
+		}
+	}
+	msgs, want = append(msgs, ev(40)), append(want, "e40") // read after the last copy
+	f := newFake(t, func(int) ([]string, bool) { return msgs, true })
+	c := runConn(t, fakeConfig(t, f))
+	recv(t, c) // Connected
+	var got []ari.Event
+	for range want {
+		got = append(got, recv(t, c))
+	}
+	// Checked once all are read: an event holding the reader's buffer would show a later message.
+	for i, w := range want {
+		switch e := got[i].(type) {
+		case *ariv6.ChannelUserevent:
+			ue, _ := e.Userevent.(map[string]any)
+			pad, _ := ue["pad"].(string)
+			if e.Eventname != w || pad != strings.Repeat("x", (atoiSuffix(w)%5)*900) {
+				t.Fatalf("event %d: %s with a pad of %d, want %s", i, e.Eventname, len(pad), w)
+			}
+		case *ari.Unknown:
+			if string(e.Raw) != w {
+				t.Fatalf("event %d: Unknown %.40q, want %.40q", i, e.Raw, w)
+			}
+		default:
+			t.Fatalf("event %d: %T, want %s", i, e, w)
+		}
+	}
+	if st := c.Stats(); st.Copies != 14 {
+		t.Errorf("copies %d, want 14", st.Copies)
+	}
+}
+
+func atoiSuffix(s string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(s, "e"))
+	return n
 }

@@ -3,6 +3,7 @@ package ari_test
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -129,16 +130,31 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add([]byte(`{"type":"ChannelTransfer","refer_to":{"requested_destination":null}}`))
 	f.Add([]byte(`{"type":"StasisStart","channel":{"creationtime":"garbage"}}`))
+	// The type elsewhere than first: after other keys, nested, twice.
+	f.Add([]byte(`{"cause":16,"soft":true,"type":"ChannelHangupRequest","channel":{"id":"c1"}}`))
+	f.Add([]byte(`{"playback":{"type":"StasisEnd","id":"p1"},"type":"PlaybackFinished"}`))
+	f.Add([]byte(`{"type":"StasisEnd","type":"StasisStart","args":["x"]}`))
+	f.Add([]byte(`{"type" : "StasisEnd","channel":{"id":"c1"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ev := ari.Decode(data)
 		if ev == nil {
 			t.Fatal("nil event")
 		}
+		// Reading the type off the bytes is a shortcut only: the event is the one a first parse
+		// of the type, then of the event, gives.
+		ref := ari.DecodeHeadFirst(data)
 		if u, ok := ev.(*ari.Unknown); ok {
 			if string(u.Raw) != string(data) || u.Err == nil {
 				t.Fatal("Unknown lost the raw bytes or the reason")
 			}
+			r, ok := ref.(*ari.Unknown)
+			if !ok || r.Type != u.Type || r.Err.Error() != u.Err.Error() {
+				t.Fatalf("Decode: %#v; decoding the head first: %#v", u, ref)
+			}
 			return
+		}
+		if !reflect.DeepEqual(ev, ref) {
+			t.Fatalf("Decode: %#v; decoding the head first: %#v", ev, ref)
 		}
 		if !ari.KnownEvent(ev.GetType()) {
 			t.Fatalf("typed event of unknown type %q", ev.GetType())
