@@ -329,8 +329,10 @@ func decodeHeadFirst(data []byte) Event {
 
 // peekType returns X for the first "type":"X" in data (no escapes in X). Asterisk writes "type"
 // first in most events, not in all: ChannelHangupRequest begins with "cause" and "soft" (3 of a
-// call's 10 decoded events were parsed twice while only the front was read). Inside a JSON string
-// the sequence cannot occur unescaped, so what it finds is a key; Decode checks it is the event's.
+// call's 10 decoded events were parsed twice while only the front was read). What it finds may not
+// be the event's own key (a nested object's "type", or a key ending in an escaped quote such as
+// "a\"type"): Decode keeps the quick result only when the decoded event's type is the one found,
+// and decodes from the start otherwise.
 func peekType(data []byte) ([]byte, bool) {
 	const key = `"type":"`
 	i := bytes.Index(data, []byte(key))

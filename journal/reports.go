@@ -253,6 +253,17 @@ type CaseBreakdown struct {
 func (s *Store) RegisteredCaseBreakdown(ctx context.Context, from, to time.Time) (CaseBreakdown, error) {
 	b := CaseBreakdown{ByType: map[hotline.CaseType]int{}, ByTopic: map[string]int{}, ByStatus: map[hotline.CaseStatus]int{}}
 	f, t := from.UnixMilli(), to.UnixMilli()
+	// One snapshot for the three counts, so that a case registered or moved meanwhile is in all
+	// three breakdowns or in none (they must add up to the same total).
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.pg {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.r.BeginTxx(ctx, opts)
+	if err != nil {
+		return b, s.dbError(err, "count cases")
+	}
+	defer tx.Rollback()
 	for _, col := range []string{"type", "topic", "status"} {
 		var rows []struct {
 			V string `db:"v"`
@@ -269,7 +280,7 @@ func (s *Store) RegisteredCaseBreakdown(ctx context.Context, from, to time.Time)
 			q += ` UNION ALL SELECT '' AS v, (SELECT count(*) FROM cases WHERE topic IS NULL AND created_at >= ? AND created_at < ?) AS n`
 			args = append(args, f, t)
 		}
-		if err := s.r.SelectContext(ctx, &rows, q, args...); err != nil {
+		if err := tx.SelectContext(ctx, &rows, q, args...); err != nil {
 			return b, s.dbError(err, "count cases")
 		}
 		for _, r := range rows {
