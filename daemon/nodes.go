@@ -98,9 +98,8 @@ func telephonyOf(cfg config.Config, links []*link, prov *softphone.Provisioner, 
 		// RecordCall there), with that node's MixMonitor; its bridge only while its AMI is down.
 		nodes[i] = ariadapter.Node{Name: l.node.Name, Conn: l.conn, Telephony: ariadapter.Telephony{Conn: l.conn, Recorder: l.recorder, Log: l.log},
 			Operators: l.node.Operators, Softphones: l.node.Softphones}
-		// Presence stays off: the node's handsets' reachability comes from its AMI (runAMI,
-		// link.presence), whose listing after each AMI connection is ordered with AMI's events;
-		// ARI's listing, on another goroutine, could undo a newer event.
+		// The node's handsets' reachability comes from its AMI (runAMI, link.presence), whose
+		// listing after each AMI connection is ordered with AMI's events, never from its ARI.
 		if prov != nil {
 			nodes[i].IsSoftphone = prov.IsSoftphone
 		}

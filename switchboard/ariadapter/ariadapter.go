@@ -304,16 +304,15 @@ func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Delivere
 		switch sev.(type) {
 		case switchboard.Connected:
 			stopList()
-			setEventFilter(ctx, conn, log)
-			// Here, not on the inventory's goroutine: a handset's later status events on this
-			// connection (ContactStatusChange, DeviceStateChanged) come after this listing. AMI's
-			// do not: hence listHandsets only without AMI's presence (Pump).
-			rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
-			dropLeftovers(rctx, conn, log)
+			setUp(ctx, conn, log)
 			if listHandsets {
+				// Here, not on the inventory's goroutine: a handset's later status events on this
+				// connection (ContactStatusChange, DeviceStateChanged) come after this listing.
+				// AMI's do not: hence listHandsets only without AMI's presence (Pump).
+				rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
 				reachability(rctx, conn, sb, log)
+				rcancel()
 			}
-			rcancel()
 			lctx, cancel := context.WithCancel(ctx)
 			stopList = cancel
 			go inventory(lctx, conn, sb, log)
@@ -346,10 +345,14 @@ func dropEndpointSubscription(ctx context.Context, conn lister) error {
 	}
 }
 
-// dropLeftovers drops an earlier hotline's endpoint subscription at each connection, whatever
-// the node's presence comes from (AMI, Kamailio, this listing): while it is left, Asterisk sends
-// the application every PJSIP channel's messages.
-func dropLeftovers(ctx context.Context, conn lister, log *slog.Logger) {
+// setUp is what every connection to an Asterisk needs, one or a node: the application's event
+// filter, and no endpoint subscription an earlier hotline left, whatever the handsets' presence
+// comes from (AMI, Kamailio, ARI's listing): while it is left, Asterisk sends the application
+// every PJSIP channel's messages.
+func setUp(ctx context.Context, conn lister, log *slog.Logger) {
+	setEventFilter(ctx, conn, log)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
 	if err := dropEndpointSubscription(ctx, conn); err != nil && ctx.Err() == nil {
 		log.Warn("ariadapter: dropping an earlier hotline's PJSIP endpoint subscription failed; Asterisk keeps sending every PJSIP channel's messages", "err", err)
 	}

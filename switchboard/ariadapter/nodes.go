@@ -53,11 +53,6 @@ type Node struct {
 	// IsSoftphone tells whether an extension's device is a browser softphone (the softphone
 	// provisioner's); nil: none is.
 	IsSoftphone func(extension string) bool
-	// Presence: the node's handset reachability as ARI tells it (its PJSIP endpoints listed at
-	// each connection, device-state events) is passed on. Off when the node's AMI presence runs
-	// (AMI's events are not ordered with ARI's listing, which could undo a newer one: Pump), and
-	// when the handsets register with Kamailio: the node's endpoints then say nothing about them.
-	Presence bool
 }
 
 // DefaultLostAfter is how long a node may be cut off before its calls are given up.
@@ -557,9 +552,10 @@ func (p *nodePump) handle(ctx context.Context, i int, ev ari.Event) error {
 		})
 		return nil
 	case switchboard.DeviceState:
-		if !n.Presence {
-			return nil
-		}
+		// A node's handsets' reachability comes from its AMI (whose listing is ordered with its
+		// events; ARI's, on this goroutine, could undo a newer one: Pump), or from Kamailio when
+		// they register there and the node's endpoints say nothing about them.
+		return nil
 	case switchboard.StasisStart:
 		if j, ok := ns.nodeFor(m.Channel); ok && j != i {
 			// Asterisk's channel ids are epoch.sequence: nodes started in the same second repeat
@@ -611,20 +607,11 @@ func setEventFilter(ctx context.Context, conn lister, log *slog.Logger) {
 	}
 }
 
-// connectedNode sets a node's event filter, drops an earlier hotline's endpoint subscription (on
-// every node: one whose presence comes from Kamailio would otherwise still be sent every PJSIP
-// channel's messages) and, when its ARI presence counts, lists its handsets' reachability, as
-// Pump does for one Asterisk.
+// connectedNode sets a node up as Pump does one Asterisk; its handsets are never listed through
+// ARI (DeviceState above).
 func (p *nodePump) connectedNode(ctx context.Context, i int) {
 	n := p.ns.nodes[i]
-	log := p.ns.log.With("node", n.Name)
-	setEventFilter(ctx, n.Conn, log)
-	rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
-	defer rcancel()
-	dropLeftovers(rctx, n.Conn, log)
-	if n.Presence {
-		reachability(rctx, n.Conn, p.sb, log)
-	}
+	setUp(ctx, n.Conn, p.ns.log.With("node", n.Name))
 }
 
 // resync tells the switchboard that what it holds must be checked (Disconnected), lists every
