@@ -29,40 +29,12 @@ type StatusChange struct {
 // the index the report's status is read by (history_delayed_answer, (at) and the row's id): a
 // range of years' events are not sorted (they were, by id alone, with their text).
 func (s *Store) CaseStatusChanges(ctx context.Context, status hotline.CaseStatus, from, until time.Time) ([]StatusChange, error) {
-	rows, err := s.r.QueryContext(ctx, statusChangesQuery(status, s.pg),
-		from.UnixMilli(), until.UnixMilli(), "%"+escapeLike(string(status))+"%")
-	if err != nil {
-		return nil, s.dbError(err, "read case history")
-	}
-	defer rows.Close()
-	var (
-		out     []StatusChange
-		caseID  int64
-		at      int64
-		changes sql.RawBytes
-	)
-	for rows.Next() {
-		if err := rows.Scan(&caseID, &at, &changes); err != nil {
-			return nil, s.dbError(err, "read case history")
-		}
-		cs, ok := statusChanges(changes)
-		if !ok {
-			cs = nil
-			if err := json.Unmarshal(changes, &cs); err != nil {
-				return nil, fmt.Errorf("case %d history at %d: %w", caseID, at, err)
-			}
-		}
-		for _, c := range cs {
-			if c.Field == "status" && c.From != c.To && (c.From == string(status) || c.To == string(status)) {
-				out = append(out, StatusChange{CaseID: caseID, At: time.UnixMilli(at).UTC(),
-					From: hotline.CaseStatus(c.From), To: hotline.CaseStatus(c.To)})
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.dbError(err, "read case history")
-	}
-	return out, nil
+	var out []StatusChange
+	err := s.eachStatusChange(ctx, status, from, until, false, func(c StatusChange, _ time.Time) error {
+		out = append(out, c)
+		return nil
+	})
+	return out, err
 }
 
 // EachCaseStatusChange gives fn the changes CaseStatusChanges returns, in the same order, as it
@@ -70,27 +42,28 @@ func (s *Store) CaseStatusChanges(ctx context.Context, status hotline.CaseStatus
 // a report over years follows its callbacks as they stream by, holding neither the changes
 // (160,000 at a fund's scale) nor their cases' due dates (read before in batches of ids).
 func (s *Store) EachCaseStatusChange(ctx context.Context, status hotline.CaseStatus, from, until time.Time, fn func(c StatusChange, due time.Time) error) error {
-	where := `+h.entity = 'case'`
-	if s.pg {
-		where = `h.entity = 'case'`
-	}
-	q := `SELECT h.case_id, h.at, h.changes, COALESCE(k.due_at, 0) FROM history h LEFT JOIN cases k ON k.id = h.case_id
-		WHERE ` + where + ` AND instr(h.changes, '"` + string(hotline.StatusDelayedAnswer) + `"') > 0 AND h.case_id IS NOT NULL
-		AND h.at >= ? AND h.at <= ? AND h.changes LIKE ? ESCAPE '\' ORDER BY h.at, h.id`
-	if status != hotline.StatusDelayedAnswer { // the partial index is of «Отсроченный ответ» only
-		q = strings.Replace(q, ` AND instr(h.changes, '"`+string(hotline.StatusDelayedAnswer)+`"') > 0`, ``, 1)
-	}
-	rows, err := s.r.QueryContext(ctx, q, from.UnixMilli(), until.UnixMilli(), "%"+escapeLike(string(status))+"%")
+	return s.eachStatusChange(ctx, status, from, until, true, fn)
+}
+
+// eachStatusChange reads the changes for CaseStatusChanges and EachCaseStatusChange, with their
+// cases' due dates when due (zero otherwise).
+func (s *Store) eachStatusChange(ctx context.Context, status hotline.CaseStatus, from, until time.Time, due bool, fn func(c StatusChange, due time.Time) error) error {
+	rows, err := s.r.QueryContext(ctx, statusChangesQuery(status, s.pg, due),
+		from.UnixMilli(), until.UnixMilli(), "%"+escapeLike(string(status))+"%")
 	if err != nil {
 		return s.dbError(err, "read case history")
 	}
 	defer rows.Close()
 	var (
-		caseID, at, due int64
-		changes         sql.RawBytes
+		caseID, at, dueMs int64
+		changes           sql.RawBytes
 	)
+	dest := []any{&caseID, &at, &changes}
+	if due {
+		dest = append(dest, &dueMs)
+	}
 	for rows.Next() {
-		if err := rows.Scan(&caseID, &at, &changes, &due); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return s.dbError(err, "read case history")
 		}
 		cs, ok := statusChanges(changes)
@@ -101,8 +74,8 @@ func (s *Store) EachCaseStatusChange(ctx context.Context, status hotline.CaseSta
 			}
 		}
 		var dueAt time.Time
-		if due != 0 {
-			dueAt = time.UnixMilli(due).UTC()
+		if dueMs != 0 {
+			dueAt = time.UnixMilli(dueMs).UTC()
 		}
 		for _, c := range cs {
 			if c.Field == "status" && c.From != c.To && (c.From == string(status) || c.To == string(status)) {
@@ -193,19 +166,23 @@ func statusChanges(changes []byte) (cs []Change, ok bool) {
 // statusChangesQuery reads the case events that may change status to or from status in a range
 // of times (CaseStatusChanges). LIKE narrows the events to those that mention the status before
 // their JSON is decoded.
-func statusChangesQuery(status hotline.CaseStatus, pg bool) string {
-	where := `entity = 'case'`
+func statusChangesQuery(status hotline.CaseStatus, pg, due bool) string {
+	where := `h.entity = 'case'`
 	if status == hotline.StatusDelayedAnswer {
 		// The partial index of the events that name «Отсроченный ответ» (migration 0017): its
 		// condition is written as the index has it, and entity hidden (+) from the planner, which
 		// would otherwise take (entity, at) and read every case event of the range.
-		where = `+entity = 'case' AND instr(changes, '"delayed_answer"') > 0`
+		where = `+h.entity = 'case' AND instr(h.changes, '"delayed_answer"') > 0`
 		if pg { // PostgreSQL has no unary + on text, and its planner takes the partial index by cost
-			where = `entity = 'case' AND instr(changes, '"delayed_answer"') > 0`
+			where = `h.entity = 'case' AND instr(h.changes, '"delayed_answer"') > 0`
 		}
 	}
-	return `SELECT case_id, at, changes FROM history
-		WHERE ` + where + ` AND case_id IS NOT NULL AND at >= ? AND at <= ? AND changes LIKE ? ESCAPE '\' ORDER BY at, id`
+	cols, from := `h.case_id, h.at, h.changes`, `history h`
+	if due { // each change's case's due date, 0 when it has none
+		cols, from = cols+`, COALESCE(k.due_at, 0)`, from+` LEFT JOIN cases k ON k.id = h.case_id`
+	}
+	return `SELECT ` + cols + ` FROM ` + from + `
+		WHERE ` + where + ` AND h.case_id IS NOT NULL AND h.at >= ? AND h.at <= ? AND h.changes LIKE ? ESCAPE '\' ORDER BY h.at, h.id`
 }
 
 // CaseCount is the number of cases with one type, topic and status.

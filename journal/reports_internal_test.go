@@ -20,8 +20,9 @@ func TestReportReadsUseIndexes(t *testing.T) {
 		name, sql, want string
 		args            []any
 	}{
-		{"callbacks", statusChangesQuery(hotline.StatusDelayedAnswer, false), "USING INDEX history_delayed_answer (at>? AND at<?)", []any{1, 2, "%x%"}},
-		{"other status changes", statusChangesQuery(hotline.StatusUnderReview, false), "USING INDEX history_entity_at (entity=? AND at>? AND at<?)", []any{1, 2, "%x%"}},
+		{"callbacks", statusChangesQuery(hotline.StatusDelayedAnswer, false, false), "USING INDEX history_delayed_answer (at>? AND at<?)", []any{1, 2, "%x%"}},
+		{"callbacks with due dates", statusChangesQuery(hotline.StatusDelayedAnswer, false, true), "SEARCH h USING INDEX history_delayed_answer (at>? AND at<?)", []any{1, 2, "%x%"}},
+		{"other status changes", statusChangesQuery(hotline.StatusUnderReview, false, false), "USING INDEX history_entity_at (entity=? AND at>? AND at<?)", []any{1, 2, "%x%"}},
 		{"overdue cases", overdueQuery, "USING INDEX cases_overdue (due_at>? AND due_at<?)", []any{1}},
 		{"a range's legs", callRecordQuery(byLegArrival), "SEARCH l USING INDEX legs_arrived (arrived_at>? AND arrived_at<?)", []any{1, 2}},
 		{"a range's calls", callRecordQuery(byCallArrival), "SEARCH c USING INDEX calls_arrived (arrived_at>? AND arrived_at<?)", []any{1, 2}},
