@@ -78,3 +78,33 @@ func (r PhoneRegion) Same(a, b string) bool {
 	}
 	return oka == okb && na == nb && na != ""
 }
+
+// PhoneSet is a list of phone numbers normalised once, to tell whether a caller is one of them as
+// PhoneRegion.Same would, without parsing every listed number at every call. Its zero value is empty.
+type PhoneSet struct {
+	valid map[string]bool // E.164 forms of the listed possible numbers
+	plain map[string]bool // the digits of the rest (extensions), as Same compares them
+}
+
+// NewPhoneSet normalises numbers in region r.
+func NewPhoneSet(r PhoneRegion, numbers []string) PhoneSet {
+	s := PhoneSet{valid: map[string]bool{}, plain: map[string]bool{}}
+	for _, raw := range numbers {
+		if n, ok := r.Normalize(raw); ok {
+			s.valid[n] = true
+		} else if d := NormalizePhone(n); d != "" {
+			s.plain[d] = true
+		}
+	}
+	return s
+}
+
+// Has reports whether a number, given as the set's region's Normalize returned it (n, ok), is the
+// same as one of the set's: PhoneRegion.Same(listed, raw) for some listed number.
+func (s PhoneSet) Has(n string, ok bool) bool {
+	if ok {
+		return s.valid[n]
+	}
+	d := NormalizePhone(n)
+	return d != "" && s.plain[d]
+}

@@ -79,3 +79,23 @@ func FuzzPhoneNormalize(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPhoneSetHas: a set answers as PhoneRegion.Same against each of its numbers does.
+func FuzzPhoneSetHas(f *testing.F) {
+	for _, s := range [][2]string{{"8 912 123-45-67", "+79121234567"}, {"1001", "10 01"}, {"1001", "+71001"},
+		{"", ""}, {"anonymous", "anonymous"}, {"+7 (912) 123 45 67", "79121234568"}, {"-0000000000", "0000000000"}} {
+		f.Add(s[0], s[1], "RU")
+	}
+	f.Fuzz(func(t *testing.T, listed, raw, region string) {
+		r := PhoneRegion(region)
+		if !r.Valid() {
+			r = ""
+		}
+		set := NewPhoneSet(r, []string{listed, "+79000000000"})
+		n, ok := r.Normalize(raw)
+		want := r.Same(listed, raw) || r.Same("+79000000000", raw)
+		if got := set.Has(n, ok); got != want {
+			t.Errorf("region %q: set {%q} has %q: %v, Same says %v", r, listed, raw, got, want)
+		}
+	})
+}

@@ -3,7 +3,6 @@ package switchboard
 import (
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/hotline-dev/hotline"
@@ -142,11 +141,11 @@ func (s *Switchboard) arrive(m StasisStart, in Inbound) {
 	}
 	now := s.clock.Now()
 	// One form of a number everywhere (E.164 when it is one): the live view, priority, the journal.
-	number, _ := s.cfg.PhoneRegion.Normalize(m.CallerNumber)
+	number, valid := s.cfg.PhoneRegion.Normalize(m.CallerNumber)
 	c := &call{id: m.Channel, number: number}
 	c.leg = hotline.Leg{CallID: c.id, CallerNumber: m.CallerNumber, ArrivedAt: now}
 	c.line = line{language: in.Language, topic: in.Topic, dialled: m.Exten}
-	if slices.ContainsFunc(s.cfg.PriorityNumbers, func(p string) bool { return s.cfg.PhoneRegion.Same(p, m.CallerNumber) }) {
+	if s.priority.Has(number, valid) {
 		c.priority = routing.PriorityListed
 	}
 	s.move(c, evArrived)

@@ -36,6 +36,7 @@ type Switchboard struct {
 	// handsetVars: the variables every handset channel is originated with (handsetVariables),
 	// one map shared by those requests, which only read it.
 	handsetVars map[string]string
+	priority    hotline.PhoneSet // cfg.PriorityNumbers, normalised once
 
 	metrics Metrics // counters the daemon exports (metrics.go)
 
@@ -120,6 +121,7 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 	}
 	s := &Switchboard{
 		cfg: cfg, tel: tel, jr: jr, clock: clock, log: log, metrics: noMetrics{}, handsetVars: handsetVariables(),
+		priority:  hotline.NewPhoneSet(cfg.PhoneRegion, cfg.PriorityNumbers),
 		inbox:     make(chan message, 256),
 		done:      make(chan struct{}),
 		calls:     make(map[string]*call),
