@@ -732,7 +732,7 @@ func BenchmarkHandOver(b *testing.B) {
 			b.StopTimer()
 			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
 			cs := (ru1.Nvcsw + ru1.Nivcsw) - (ru0.Nvcsw + ru0.Nivcsw)
-			cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano())
+			cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
 			b.ReportMetric(float64(cs)/float64(b.N), "ctxsw/event")
 			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/event")
 		})
