@@ -82,6 +82,7 @@ type Conn struct {
 	direct  *direct // REST without net/http's goroutines, when it may (direct.go)
 	log     *slog.Logger
 	events  chan Event
+	handler Handler // SetHandler's: events go to it instead of events
 	running atomic.Bool
 
 	// counters for Stats and Metrics
@@ -180,12 +181,30 @@ func (c *Conn) Application() string { return c.cfg.Application }
 // Config.EventBuffer; len() of it is the current depth.
 func (c *Conn) Events() <-chan Event { return c.events }
 
+// Handler takes the connection's events on its websocket reader's goroutine, in the order Asterisk
+// sent them, with the connection events (Connected, Disconnected, Reconnected) among them as on
+// Events. It may wait (back-pressure: the reader stops reading meanwhile), as a full Events does;
+// waiting longer than Config.SlowConsumerTimeout on an event drops the websocket as then. ctx is
+// Run's.
+type Handler func(ctx context.Context, ev Event)
+
+// SetHandler makes Run hand every event to h instead of putting it on Events (which then stays
+// empty, and is closed when Run returns): no goroutine between the websocket and the consumer,
+// where Events costs the consumer's goroutine a wake-up per event. Call it before Run.
+func (c *Conn) SetHandler(h Handler) error {
+	if c.running.Load() {
+		return errors.New("ari: SetHandler after Run")
+	}
+	c.handler = h
+	return nil
+}
+
 // Stats is a snapshot of the event stream's counters.
 type Stats struct {
 	Depth, Capacity int    // events buffered now, and the bound
 	Delivered       uint64 // events put on the stream (connection events included)
 	Unknown         uint64 // of which *Unknown
-	BufferFull      uint64 // times the reader found the buffer full and had to wait
+	BufferFull      uint64 // times the reader found the buffer full and had to wait (never with a Handler)
 	SlowConsumer    uint64 // times it waited longer than SlowConsumerTimeout and dropped the websocket
 	Reconnects      uint64
 	Connected       bool
@@ -338,6 +357,14 @@ func (c *Conn) read(ctx context.Context, ws *websocket.Conn, first Event) error 
 	if !c.deliver(ctx, first, onSlow) {
 		return ctx.Err()
 	}
+	// With a handler, one timer watches for a slow consumer: armed while the handler has an event
+	// (Reset and Stop, no allocation per event), it drops the websocket as a full Events does.
+	var watch *time.Timer
+	if c.handler != nil {
+		watch = time.AfterFunc(time.Hour, onSlow)
+		watch.Stop()
+		defer watch.Stop()
+	}
 	var recent recentEvents
 	var spare []byte // a buffer no longer held: a copy's, or one the recent window let go
 	rdctx := context.WithoutCancel(rctx)
@@ -375,7 +402,15 @@ func (c *Conn) read(ctx context.Context, ws *websocket.Conn, first Event) error 
 			c.node = n
 			c.mu.Unlock()
 		}
-		if !c.deliver(ctx, ev, onSlow) {
+		if watch != nil {
+			watch.Reset(c.cfg.SlowConsumerTimeout)
+			c.handler(ctx, ev)
+			watch.Stop()
+			c.delivered.Add(1)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		} else if !c.deliver(ctx, ev, onSlow) {
 			return ctx.Err()
 		}
 		if slow.Load() {
@@ -388,6 +423,16 @@ func (c *Conn) read(ctx context.Context, ws *websocket.Conn, first Event) error 
 // buffer stays full for SlowConsumerTimeout it calls onSlow once and keeps waiting: the event in
 // hand is never dropped.
 func (c *Conn) deliver(ctx context.Context, ev Event, onSlow func()) bool {
+	if c.handler != nil {
+		// Only the connection events reach here with a handler (read hands the rest over with
+		// its watch): their handling may list Asterisk's state, and the pong of a ping sent
+		// meanwhile is not read until it returns.
+		c.deliverWait.Store(true)
+		c.handler(ctx, ev)
+		c.deliverWait.Store(false)
+		c.delivered.Add(1)
+		return ctx.Err() == nil
+	}
 	select {
 	case c.events <- ev:
 		c.delivered.Add(1)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -584,4 +585,156 @@ func TestReadBuffersReused(t *testing.T) {
 func atoiSuffix(s string) int {
 	n, _ := strconv.Atoi(strings.TrimPrefix(s, "e"))
 	return n
+}
+
+// With a handler, events come on the reader's goroutine in order, the one in hand is never
+// dropped, and a handler that keeps an event past SlowConsumerTimeout costs the websocket as a
+// full buffer does: Disconnected{ErrSlowConsumer}, then the next connection's events.
+func TestHandlerOrderAndSlowConsumer(t *testing.T) {
+	const n = 50
+	const stuckAt = 10
+	f := newFake(t, func(conn int) ([]string, bool) {
+		if conn > 1 {
+			return []string{userEvent(-1)}, true
+		}
+		var msgs []string
+		for i := range n {
+			msgs = append(msgs, userEvent(i))
+		}
+		return msgs, true
+	})
+	cfg := fakeConfig(t, f)
+	cfg.SlowConsumerTimeout = 20 * time.Millisecond
+	c, err := ari.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan ari.Event, 4*n)
+	if err := c.SetHandler(func(ctx context.Context, ev ari.Event) {
+		if eventName(ev) == fmt.Sprintf("e%d", stuckAt) {
+			time.Sleep(100 * time.Millisecond) // past SlowConsumerTimeout
+		}
+		got <- ev
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run returned %v, want context.Canceled", err)
+		}
+	}()
+	next := func() ari.Event {
+		t.Helper()
+		select {
+		case ev := <-got:
+			return ev
+		case <-time.After(5 * time.Second):
+			t.Fatal("no event within 5s")
+			return nil
+		}
+	}
+	if ev := next(); ev.GetType() != ari.EventConnected {
+		t.Fatalf("first event %T", ev)
+	}
+	if err := c.SetHandler(func(context.Context, ari.Event) {}); err == nil {
+		t.Error("SetHandler after Run accepted")
+	}
+	for i := 0; i <= stuckAt; i++ {
+		if ev := next(); eventName(ev) != fmt.Sprintf("e%d", i) {
+			t.Fatalf("got %T %s, want e%d", ev, eventName(ev), i)
+		}
+	}
+	d, ok := next().(*ari.Disconnected)
+	if !ok || !errors.Is(d.Err, ari.ErrSlowConsumer) {
+		t.Fatalf("after the stuck event: %+v, want Disconnected{ErrSlowConsumer}", d)
+	}
+	if ev := next(); ev.GetType() != ari.EventReconnected {
+		t.Errorf("after Disconnected: %T, want Reconnected", ev)
+	}
+	if ev := next(); eventName(ev) != "e-1" {
+		t.Errorf("after Reconnected: %T %s, want the new connection's event", ev, eventName(ev))
+	}
+	if s := c.Stats(); s.SlowConsumer != 1 || s.Depth != 0 {
+		t.Errorf("stats %+v: want one slow consumer, nothing on Events", s)
+	}
+}
+
+// BenchmarkHandOver measures an event's way from the websocket to a consumer's inbox (a channel
+// another goroutine reads, as the switchboard's loop reads its inbox): through Events and a
+// goroutine that moves each event on (ariadapter.Pump), or handed to the inbox on the reader's
+// goroutine (SetHandler, ariadapter.Attach). Besides time it reports the process's context switches
+// and CPU time per event (getrusage: every thread's), the cost of the hand-offs themselves.
+func BenchmarkHandOver(b *testing.B) {
+	msg := samples(b)["ChannelStateChange"]
+	for _, mode := range []string{"events+pump", "handler"} {
+		b.Run(mode, func(b *testing.B) {
+			f := &fakeAsterisk{}
+			f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				ws, err := websocket.Accept(w, r, nil)
+				if err != nil {
+					return
+				}
+				defer ws.CloseNow()
+				for i := range b.N {
+					// Paced as Asterisk sends a call's events: one at a time, not a burst that
+					// would let every goroutine find the next event without sleeping.
+					if i%8 == 0 {
+						time.Sleep(200 * time.Microsecond)
+					}
+					if ws.Write(r.Context(), websocket.MessageText, append(msg[:len(msg):len(msg)], spaces[:i%9]...)) != nil {
+						return
+					}
+				}
+				_, _, _ = ws.Read(r.Context())
+			}))
+			defer f.Close()
+			c, err := ari.New(ari.Config{URL: f.URL + "/ari", Username: "u", Password: "p", Application: "app",
+				Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			inbox := make(chan ari.Event, 256)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if mode == "handler" {
+				_ = c.SetHandler(func(ctx context.Context, ev ari.Event) {
+					select {
+					case inbox <- ev:
+					case <-ctx.Done():
+					}
+				})
+			} else {
+				go func() {
+					for ev := range c.Events() {
+						select {
+						case inbox <- ev:
+						case <-ctx.Done():
+							return
+						}
+					}
+				}()
+			}
+			go c.Run(ctx)
+			<-inbox // Connected
+			var ru0, ru1 syscall.Rusage
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if ev := <-inbox; ev.GetType() != "ChannelStateChange" {
+					b.Fatalf("got %T", ev)
+				}
+			}
+			b.StopTimer()
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+			cs := (ru1.Nvcsw + ru1.Nivcsw) - (ru0.Nvcsw + ru0.Nivcsw)
+			cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+			b.ReportMetric(float64(cs)/float64(b.N), "ctxsw/event")
+			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/event")
+		})
+	}
 }

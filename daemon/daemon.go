@@ -332,6 +332,18 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	connCtx, stopConn := context.WithCancel(runCtx)
 	defer stopConn()
 	refusal := make(chan error, 1)
+	// One Asterisk: its events go to the switchboard on the connection's reader goroutine
+	// (Attach, before Run starts); nodes are merged by nodes.Pump from each one's Events.
+	var attached *ariadapter.Attached
+	if nodes == nil {
+		// No handsets' listing through ARI: AMI's presence (below) lists them after each of
+		// its connections, in order with its events.
+		a, err := ariadapter.Attach(conn, sb, log, false)
+		if err != nil {
+			return err
+		}
+		attached = a
+	}
 	var keeping sync.WaitGroup
 	for _, l := range links {
 		keeping.Add(1)
@@ -381,9 +393,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		if nodes != nil {
 			err = nodes.Pump(runCtx, sb)
 		} else {
-			// No handsets' listing through ARI: AMI's presence (below) lists them after each of
-			// its connections, in order with its events.
-			err = ariadapter.Pump(runCtx, conn, sb, log, false)
+			err = attached.Wait(runCtx)
 		}
 		switch {
 		case errors.Is(err, ariadapter.ErrReplaced):

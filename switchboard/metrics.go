@@ -41,8 +41,49 @@ func (noMetrics) Request(string, time.Duration, error)    {}
 func (noMetrics) Dispatch(Dispatch)                       {}
 func (noMetrics) Teardown(time.Duration)                  {}
 
-// opName is the request's kind for a metric label: "originate", "play", "add-to-bridge"...
+// opName is the request's kind for a metric label: "originate", "play", "add-to-bridge"..., the
+// first word of its String. Named here without building the String, which for an originate or a
+// playback formats the whole request (fmt) on every request; TestOpNameIsStringsFirstWord keeps
+// the two in step.
 func opName(op Op) string {
+	switch op.(type) {
+	case Answer:
+		return "answer"
+	case Play:
+		return "play"
+	case StopPlayback:
+		return "stop-playback"
+	case StartMOH:
+		return "moh"
+	case StopMOH:
+		return "stop-moh"
+	case Originate:
+		return "originate"
+	case CreateBridge:
+		return "create-bridge"
+	case AddToBridge:
+		return "add-to-bridge"
+	case DestroyBridge:
+		return "destroy-bridge"
+	case RecordCall:
+		return "record-call"
+	case StopRecording:
+		return "stop-recording"
+	case RecordChannel:
+		return "record-channel"
+	case Hangup:
+		return "hangup"
+	case Snoop:
+		return "snoop"
+	case Continue:
+		return "continue"
+	case RemoveFromBridge:
+		return "remove-from-bridge"
+	case SetVariable:
+		return "set-variable"
+	case TransferProgress:
+		return "transfer-progress"
+	}
 	name, _, _ := strings.Cut(op.String(), " ")
 	return name
 }

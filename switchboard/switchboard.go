@@ -232,6 +232,8 @@ const workerIdle = 10 * time.Second
 // through net/http each time (docs/benchmark.md). Run starts one whenever none is waiting, so
 // requests never queue behind each other.
 func (s *Switchboard) requestWorker(ctx context.Context, work <-chan laneOp, first laneOp) {
+	// The idle timer is not reset per request (a timer-heap change each): when it fires, the
+	// worker ends only if its last request ended workerIdle ago, and otherwise waits the rest.
 	idle := time.NewTimer(workerIdle)
 	defer idle.Stop()
 	for r := first; ; {
@@ -249,13 +251,28 @@ func (s *Switchboard) requestWorker(ctx context.Context, work <-chan laneOp, fir
 			s.log.Debug("request", "lane", r.lane, "op", r.op.String(), "took", took, "err", err)
 		}
 		s.post(opDone{lane: r.lane, op: r.op, err: err})
-		idle.Reset(workerIdle)
+		var ok bool
+		if r, ok = s.nextRequest(work, idle, end); !ok {
+			return
+		}
+	}
+}
+
+// nextRequest waits for a worker's next request, or false once it has been idle workerIdle since
+// its last ended (last) or the loop has stopped.
+func (s *Switchboard) nextRequest(work <-chan laneOp, idle *time.Timer, last time.Time) (laneOp, bool) {
+	for {
 		select {
-		case r = <-work:
+		case r := <-work:
+			return r, true
 		case <-idle.C:
-			return
+			rest := workerIdle - time.Since(last)
+			if rest <= 0 {
+				return laneOp{}, false
+			}
+			idle.Reset(rest)
 		case <-s.done:
-			return
+			return laneOp{}, false
 		}
 	}
 }

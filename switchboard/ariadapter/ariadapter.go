@@ -270,55 +270,125 @@ func Pump(ctx context.Context, conn *ari.Conn, sb Deliverer, log *slog.Logger, l
 }
 
 func pump(ctx context.Context, events <-chan ari.Event, conn lister, sb Deliverer, log *slog.Logger, listHandsets bool) error {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	stopList := func() {}
-	defer func() { stopList() }()
-	var seen dedup
+	p := newPumper(conn, sb, log, listHandsets)
+	defer p.stop()
 	for {
-		var ev ari.Event
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case e, ok := <-events:
+		case ev, ok := <-events:
 			if !ok {
 				return nil
 			}
-			ev = e
-		}
-		if seen.repeat(ev) {
-			continue
-		}
-		sev, ok := Translate(ev)
-		if !ok {
-			continue
-		}
-		if err := sb.Deliver(ctx, sev); err != nil {
-			return fmt.Errorf("ariadapter: deliver %T: %w", sev, err)
-		}
-		if _, ok := sev.(switchboard.Replaced); ok {
-			stopList()
-			return ErrReplaced
-		}
-		switch sev.(type) {
-		case switchboard.Connected:
-			stopList()
-			setUp(ctx, conn, log)
-			if listHandsets {
-				// Here, not on the inventory's goroutine: a handset's later status events on this
-				// connection (ContactStatusChange, DeviceStateChanged) come after this listing.
-				// AMI's do not: hence listHandsets only without AMI's presence (Pump).
-				rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
-				reachability(rctx, conn, sb, log)
-				rcancel()
+			if err := p.handle(ctx, ev); err != nil {
+				return err
 			}
-			lctx, cancel := context.WithCancel(ctx)
-			stopList = cancel
-			go inventory(lctx, conn, sb, log)
-		case switchboard.Disconnected:
-			stopList()
 		}
+	}
+}
+
+// pumper is what Pump and Attach do with each event, on whichever goroutine has it.
+type pumper struct {
+	conn         lister
+	sb           Deliverer
+	log          *slog.Logger
+	listHandsets bool
+	seen         dedup
+	stopList     func() // ends the inventory of the last connection
+}
+
+func newPumper(conn lister, sb Deliverer, log *slog.Logger, listHandsets bool) *pumper {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &pumper{conn: conn, sb: sb, log: log, listHandsets: listHandsets, stopList: func() {}}
+}
+
+func (p *pumper) stop() { p.stopList() }
+
+// handle delivers ev; an error ends the pump.
+func (p *pumper) handle(ctx context.Context, ev ari.Event) error {
+	if p.seen.repeat(ev) {
+		return nil
+	}
+	sev, ok := Translate(ev)
+	if !ok {
+		return nil
+	}
+	if err := p.sb.Deliver(ctx, sev); err != nil {
+		return fmt.Errorf("ariadapter: deliver %T: %w", sev, err)
+	}
+	switch sev.(type) {
+	case switchboard.Replaced:
+		p.stopList()
+		return ErrReplaced
+	case switchboard.Connected:
+		p.stopList()
+		setUp(ctx, p.conn, p.log)
+		if p.listHandsets {
+			// Here, not on the inventory's goroutine: a handset's later status events on this
+			// connection (ContactStatusChange, DeviceStateChanged) come after this listing.
+			// AMI's do not: hence listHandsets only without AMI's presence (Pump).
+			rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+			reachability(rctx, p.conn, p.sb, p.log)
+			rcancel()
+		}
+		lctx, cancel := context.WithCancel(ctx)
+		p.stopList = cancel
+		go inventory(lctx, p.conn, p.sb, p.log)
+	case switchboard.Disconnected:
+		p.stopList()
+	}
+	return nil
+}
+
+// Attached is a connection whose events go to the switchboard on its reader's goroutine (Attach).
+type Attached struct {
+	conn  *ari.Conn
+	p     *pumper
+	ended chan struct{} // closed when the pump ends: errored
+	err   error         // why, set before ended is closed
+}
+
+// Attach makes conn hand its events to sb as Pump does, but on conn's websocket reader's goroutine
+// (ari.Conn.SetHandler): an event reaches the switchboard's inbox with no goroutine between, where
+// Pump's goroutine was woken for each (the scheduler's futex wake-ups were a seventh of hotline's
+// CPU, docs/benchmark.md). The order, the back-pressure (the reader waits while the switchboard is
+// busy) and the slow consumer's handling (ari.Config.SlowConsumerTimeout) are Pump's. Call it before
+// conn.Run; Wait returns what Pump would.
+func Attach(conn *ari.Conn, sb Deliverer, log *slog.Logger, listHandsets bool) (*Attached, error) {
+	a := &Attached{conn: conn, p: newPumper(conn, sb, log, listHandsets), ended: make(chan struct{})}
+	err := conn.SetHandler(func(ctx context.Context, ev ari.Event) {
+		select {
+		case <-a.ended:
+			return // the pump has ended: its owner stops the connection
+		default:
+		}
+		if err := a.p.handle(ctx, ev); err != nil {
+			a.err = err
+			close(a.ended)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Wait waits until the pump ends, as Pump returns: ErrReplaced, a failed delivery, nil when the
+// connection's Run has returned, or ctx's error.
+func (a *Attached) Wait(ctx context.Context) error {
+	events := a.conn.Events() // nothing is put on it, and Run closes it when it returns
+	select {
+	case <-a.ended:
+		return a.err
+	case <-ctx.Done():
+		return ctx.Err()
+	case _, ok := <-events:
+		if !ok {
+			return nil
+		}
+		return errors.New("ariadapter: an event on Events with a handler set")
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	ariv6 "github.com/CyCoreSystems/ari/v6"
+	"github.com/coder/websocket"
 
 	"github.com/hotline-dev/hotline/ari"
 	"github.com/hotline-dev/hotline/switchboard"
@@ -547,5 +548,69 @@ func TestPumpEndsWhenReplaced(t *testing.T) {
 	}
 	if _, ok := rec.evs[0].(switchboard.Replaced); !ok {
 		t.Errorf("delivered %T, want switchboard.Replaced", rec.evs[0])
+	}
+}
+
+// Attach delivers a real connection's events in order on its reader's goroutine, and ends at
+// ApplicationReplaced with ErrReplaced, as Pump does; nothing goes on Events.
+func TestAttachDeliversInOrderAndEndsWhenReplaced(t *testing.T) {
+	msgs := []string{
+		`{"type":"StasisStart","application":"app","timestamp":"2026-11-23T12:00:00.000+0000","args":["inbound"],"channel":{"id":"c1","name":"PJSIP/x-1","state":"Up"}}`,
+		`{"type":"ChannelVarset","application":"app","timestamp":"2026-11-23T12:00:00.001+0000","variable":"X","value":"1"}`,
+		`{"type":"ChannelDtmfReceived","application":"app","timestamp":"2026-11-23T12:00:00.002+0000","digit":"5","duration_ms":100,"channel":{"id":"c1"}}`,
+		`{"type":"ChannelDestroyed","application":"app","timestamp":"2026-11-23T12:00:00.003+0000","cause":16,"cause_txt":"Normal","channel":{"id":"c1"}}`,
+		`{"type":"ApplicationReplaced","application":"app","timestamp":"2026-11-23T12:00:00.004+0000"}`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/ari/events" {
+			http.NotFound(w, r) // REST (the event filter, the listings): refused, and logged
+			return
+		}
+		ws, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.CloseNow()
+		for _, m := range msgs {
+			if ws.Write(r.Context(), websocket.MessageText, []byte(m)) != nil {
+				return
+			}
+		}
+		_, _, _ = ws.Read(r.Context())
+	}))
+	defer srv.Close()
+	conn, err := ari.New(ari.Config{URL: srv.URL + "/ari", Username: "u", Password: "p", Application: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{got: make(chan struct{}, 16)}
+	a, err := Attach(conn, rec, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- conn.Run(ctx) }()
+	if err := a.Wait(ctx); !errors.Is(err, ErrReplaced) {
+		t.Fatalf("Wait: %v, want ErrReplaced", err)
+	}
+	cancel()
+	<-ran
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var kinds []string
+	for _, ev := range rec.evs {
+		if _, ok := ev.(switchboard.Inventory); ok {
+			continue // from the listing's own goroutine, whenever it gets through
+		}
+		kinds = append(kinds, fmt.Sprintf("%T", ev))
+	}
+	want := []string{"switchboard.Connected", "switchboard.StasisStart", "switchboard.DTMF", "switchboard.ChannelDestroyed", "switchboard.Replaced"}
+	if !slices.Equal(kinds, want) {
+		t.Errorf("delivered %v, want %v", kinds, want)
+	}
+	if st := conn.Stats(); st.Depth != 0 || st.Delivered < 6 {
+		t.Errorf("stats %+v: want every event handed over, none on Events", st)
 	}
 }
