@@ -125,9 +125,11 @@ func (s *Switchboard) dispatched(t *stepTrace, sent, done time.Time) {
 // sendHeld sends the requests a message queued (lanes.go), when its handling ends: the offers'
 // originates first (a dispatch's among them), then the rest in the order they were asked. The
 // operator's hang-up that frees them also ends their call, and its first request (the caller's
-// hang-up) went to Asterisk just before the originate; sent first, the originate was answered sooner in 57 % of 537 neighbouring dispatches, median 13.5
-// against 18.7 ms (docs/benchmark.md, "Session 11, dispatch's tail"). Requests of one lane are
-// one at a time anyway, so only different lanes' order changes.
+// hang-up) went to Asterisk just before the originate; sent first, the originate was answered
+// sooner in 57 % of 537 neighbouring dispatches, median 13.5 against 18.7 ms, with Asterisk short
+// of CPU; on a quiet machine the order made no difference (docs/benchmark.md, "Session 11,
+// dispatch's tail"). Requests of one lane are one at a time anyway, so only different lanes'
+// order changes.
 func (s *Switchboard) sendHeld() {
 	if s.holding--; s.holding > 0 || len(s.held) == 0 {
 		return
