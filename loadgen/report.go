@@ -333,6 +333,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 			}
 		}
 		for _, i := range idx {
+			if f := runs[i]; f.DispatchN > 0 {
+				fmt.Fprintf(w, "  pair %d %s dispatch's ring seen by the operator's loop after the INVITE's arrival: %.1f/%.1f ms (p50/p99; not counted in dispatch)\n",
+					f.Pair, names[i], f.DispatchSeenLate.P50, f.DispatchSeenLate.P99)
+			}
+		}
+		for _, i := range idx {
 			if fs := runs[i].Failures; len(fs) > 0 {
 				fmt.Fprintf(w, "  pair %d %s failures: %s\n", runs[i].Pair, names[i], failures(fs))
 			}

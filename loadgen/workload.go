@@ -71,8 +71,9 @@ type workload struct {
 }
 
 type dispatchSample struct {
-	at time.Time // when the handset rang
-	d  time.Duration
+	at       time.Time // when the handset rang (its INVITE arrived)
+	d        time.Duration
+	seenLate time.Duration // the INVITE's arrival → the operator's loop took the call (what was measured before session 11)
 }
 
 func newWorkload(sb Sandbox, number, prefix string, talk, wrapUp, maxWait time.Duration, log *slog.Logger) *workload {
@@ -124,12 +125,19 @@ func (w *workload) operator(ctx context.Context, h *sipphone.Phone) {
 		if err != nil {
 			return
 		}
-		ringAt := time.Now()
+		// The handset rang when its INVITE arrived, not when this loop took the call: the loop may
+		// still have been waiting for its last BYE's answer, and the phone sets up the call's
+		// media and sends 180 first (docs/benchmark.md, "Session 11, dispatch's tail").
+		seen := time.Now()
+		ringAt := in.Invited()
+		if ringAt.IsZero() || ringAt.After(seen) {
+			ringAt = seen
+		}
 		number := in.Caller().User
 		w.mu.Lock()
 		c := w.byNumber[numberKey(number)]
 		if free, ok := w.freeAt[ext]; ok && c != nil && !c.answered.IsZero() && c.answered.Add(greetingBound).Before(free) {
-			w.dispatch = append(w.dispatch, dispatchSample{at: ringAt, d: ringAt.Sub(free)})
+			w.dispatch = append(w.dispatch, dispatchSample{at: ringAt, d: ringAt.Sub(free), seenLate: seen.Sub(ringAt)})
 		}
 		delete(w.freeAt, ext)
 		w.mu.Unlock()
@@ -297,20 +305,23 @@ func (w *workload) completedByServer() map[string]int {
 
 // summary is what one window of calls measured.
 type summary struct {
-	Attempted      int            `json:"attempted"`
-	Completed      int            `json:"completed"`
-	Failed         int            `json:"failed"`
-	Failures       map[string]int `json:"failures,omitempty"`
-	SetupRate      float64        `json:"setup_rate_per_s"`     // calls attempted per second
-	CompletedRate  float64        `json:"completed_rate_per_s"` // calls completed per second
-	Setup          Percentiles    `json:"setup_ms"`             // INVITE → 200 OK
-	Greeting       Percentiles    `json:"answer_to_greeting_ms"`
-	Dispatch       Percentiles    `json:"dispatch_ms"`
-	DispatchN      int            `json:"dispatch_samples"`
-	QueueWait      Percentiles    `json:"queue_wait_ms"` // first greeting audio → operator's tone heard
-	RTPReceived    int            `json:"rtp_received"`
-	RTPLost        int            `json:"rtp_lost"`
-	RTPLossPercent float64        `json:"rtp_loss_percent"`
+	Attempted     int            `json:"attempted"`
+	Completed     int            `json:"completed"`
+	Failed        int            `json:"failed"`
+	Failures      map[string]int `json:"failures,omitempty"`
+	SetupRate     float64        `json:"setup_rate_per_s"`     // calls attempted per second
+	CompletedRate float64        `json:"completed_rate_per_s"` // calls completed per second
+	Setup         Percentiles    `json:"setup_ms"`             // INVITE → 200 OK
+	Greeting      Percentiles    `json:"answer_to_greeting_ms"`
+	Dispatch      Percentiles    `json:"dispatch_ms"`
+	DispatchN     int            `json:"dispatch_samples"`
+	// DispatchSeenLate: how much later than the INVITE's arrival the operator's loop took the call,
+	// which is what dispatch's end was before session 11.
+	DispatchSeenLate Percentiles `json:"dispatch_seen_late_ms"`
+	QueueWait        Percentiles `json:"queue_wait_ms"` // first greeting audio → operator's tone heard
+	RTPReceived      int         `json:"rtp_received"`
+	RTPLost          int         `json:"rtp_lost"`
+	RTPLossPercent   float64     `json:"rtp_loss_percent"`
 }
 
 // Percentiles in milliseconds.
@@ -344,7 +355,7 @@ func (w *workload) summarize(from, to time.Time) summary {
 		return (from.IsZero() || !t.Before(from)) && (to.IsZero() || t.Before(to))
 	}
 	s := summary{Failures: map[string]int{}}
-	var setup, greet, wait, disp []time.Duration
+	var setup, greet, wait, disp, late []time.Duration
 	var first, last time.Time
 	for _, c := range w.calls {
 		if c.ended.IsZero() || !in(c.ended) {
@@ -378,6 +389,7 @@ func (w *workload) summarize(from, to time.Time) summary {
 	for _, d := range w.dispatch {
 		if in(d.at) {
 			disp = append(disp, d.d)
+			late = append(late, d.seenLate)
 		}
 	}
 	if span := last.Sub(first).Seconds(); span > 0 {
@@ -386,6 +398,7 @@ func (w *workload) summarize(from, to time.Time) summary {
 	}
 	s.Setup, s.Greeting, s.QueueWait = percentiles(setup), percentiles(greet), percentiles(wait)
 	s.Dispatch, s.DispatchN = percentiles(disp), len(disp)
+	s.DispatchSeenLate = percentiles(late)
 	if total := s.RTPReceived + s.RTPLost; total > 0 {
 		s.RTPLossPercent = 100 * float64(s.RTPLost) / float64(total)
 	}

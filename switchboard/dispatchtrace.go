@@ -121,3 +121,33 @@ func (s *Switchboard) dispatched(t *stepTrace, sent, done time.Time) {
 	}
 	s.metrics.Dispatch(d)
 }
+
+// sendHeld sends the requests a message queued (lanes.go), when its handling ends: the offers'
+// originates first (a dispatch's among them), then the rest in the order they were asked. The
+// operator's hang-up that frees them also ends their call, and its first request (the caller's
+// hang-up) went to Asterisk just before the originate; sent first, the originate was answered
+// sooner in 57 % of 537 neighbouring dispatches, median 13.5 against 18.7 ms, with Asterisk short
+// of CPU; on a quiet machine the order made no difference (docs/benchmark.md, "Session 11,
+// dispatch's tail"). Requests of one lane are one at a time anyway, so only different lanes'
+// order changes.
+func (s *Switchboard) sendHeld() {
+	if s.holding--; s.holding > 0 || len(s.held) == 0 {
+		return
+	}
+	held := s.held
+	s.held = held[:0] // exec never queues more: the slice is reused
+	defer clear(held)
+	for i, r := range held {
+		if o, ok := r.op.(Originate); ok {
+			if _, offer := o.Entry.(Offer); offer {
+				s.exec(r.lane, r.op)
+				held[i].op = nil
+			}
+		}
+	}
+	for _, r := range held {
+		if r.op != nil {
+			s.exec(r.lane, r.op)
+		}
+	}
+}

@@ -95,3 +95,29 @@ func (dispatchRecorder) Transfer(string)                         {}
 func (dispatchRecorder) Request(string, time.Duration, error)    {}
 func (r dispatchRecorder) Dispatch(d Dispatch)                   { *r.got = append(*r.got, d) }
 func (dispatchRecorder) Teardown(time.Duration)                  {}
+
+// A dispatch's originate goes to Asterisk before the requests that end the operator's last call
+// (the caller's hang-up, its bridge's end), asked in the same message: those would have Asterisk
+// busy ahead of it.
+func TestDispatchOriginateSentFirst(t *testing.T) {
+	cfg := testConfig()
+	cfg.Routing.WrapUp = 0
+	h := newHarness(t, cfg, op(1, "1001"))
+	h.login("1001")
+	h.arrive("c1", "200")
+	or := h.oneOriginate(0)
+	h.answer(or)
+	h.arrive("c2", "201") // waits: the only operator talks
+	m := h.mark()
+	h.send(ChannelHangupRequest{Channel: or.Channel, Cause: 16})
+	ops := h.ops[m:]
+	if len(ops) < 2 {
+		t.Fatalf("after the hang-up request: requests %v, want the next offer and the caller's hang-up", h.opsSince(m))
+	}
+	if o, ok := ops[0].(Originate); !ok || o.Entry != (Offer{Call: "c2"}) {
+		t.Fatalf("first request after the hang-up request = %v, want the offer of c2; requests %v", ops[0], h.opsSince(m))
+	}
+	if got := h.opsSince(m)[1]; got != "hangup c1 normal" {
+		t.Errorf("second request = %q, want the caller's hang-up; requests %v", got, h.opsSince(m))
+	}
+}

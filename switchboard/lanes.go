@@ -52,6 +52,10 @@ func (s *Switchboard) next(key string, l *lane) {
 	op := l.q[0]
 	l.q = l.q[1:]
 	l.busy = true
+	if s.holding > 0 {
+		s.held = append(s.held, laneOp{lane: key, op: op})
+		return
+	}
 	s.exec(key, op)
 }
 

@@ -103,6 +103,8 @@ type Switchboard struct {
 	step       stepTrace            // the message being handled, for dispatch tracing (dispatchtrace.go)
 	traced     map[string]stepTrace // dispatches' originates not yet sent, by the offer's channel
 	hungUp     map[string]time.Time // handsets freed at their hang-up request, until their end: when (Asterisk's clock)
+	holding    int                  // > 0 while a message is handled: lanes' requests wait in held until its end
+	held       []laneOp             // requests to send at the message's end (sendHeld); trace unused
 }
 
 // New returns a switchboard; Run starts it. cfg must be valid (Config.Validate).
@@ -364,6 +366,8 @@ func (s *Switchboard) send(ctx context.Context, m message) error {
 
 // dispatch handles one message, then lets routing offer whatever can be offered now.
 func (s *Switchboard) dispatch(m message) {
+	s.holding++
+	defer s.sendHeld() // a dispatch's originate before the rest (dispatchtrace.go)
 	switch m := m.(type) {
 	case opDone:
 		s.onOpDone(m)

@@ -105,6 +105,7 @@ type Call struct {
 	codes        []int
 	end          End
 	caller       CallerID
+	invited      time.Time // an incoming call's INVITE reached the phone's handler
 	version      uint64
 	ackSDP       bool       // we offered in a 2xx: the answer comes in the ACK
 	transfers    []notified // sorted by CSeq: sipgo handles each request in its own goroutine
@@ -293,6 +294,7 @@ func (c *Call) onResponse(res *sip.Response) error {
 
 // answerIncoming runs in the INVITE's handler until the final response.
 func (p *Phone) answerIncoming(req *sip.Request, tx sip.ServerTransaction) {
+	invited := time.Now()
 	ss, err := p.dialog.ReadInvite(req, tx)
 	if err != nil {
 		p.respond(tx, req, 400, "Bad Request")
@@ -313,6 +315,7 @@ func (p *Phone) answerIncoming(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.ss = ss
+	c.invited = invited
 	c.callID = req.CallID().Value()
 	c.caller = callerID(req)
 	c.target = c.caller.User
@@ -471,6 +474,10 @@ func (c *Call) Outgoing() bool { return c.outgoing }
 
 // Peer is the other side's SIP user: who was called (outgoing) or who calls (incoming).
 func (c *Call) Peer() string { return c.target }
+
+// Invited is when an incoming call's INVITE reached the phone (its handler began), before the
+// call's media was set up and 180 sent; zero for an outgoing call.
+func (c *Call) Invited() time.Time { return c.invited }
 
 // Caller is who an incoming call is from (From and P-Asserted-Identity).
 func (c *Call) Caller() CallerID { return c.caller }

@@ -71,9 +71,15 @@ func TestDirectCallToneDTMFHangup(t *testing.T) {
 	defer cancel()
 	a := newTestPhone(t, "alice", 1000)
 	b := newTestPhone(t, "bob", 600)
+	dialled := time.Now()
 	out, in := directCall(t, ctx, a, b)
 	if id := in.Caller(); id.User != "alice" {
 		t.Errorf("caller %+v, want alice", id)
+	}
+	// The INVITE's arrival, what the load benchmark takes as the ring: after the dial, before
+	// the call was handed over.
+	if at := in.Invited(); at.Before(dialled) || at.After(time.Now()) || !out.Invited().IsZero() {
+		t.Errorf("invited at %v (dialled %v); the outgoing call's %v, want zero", at, dialled, out.Invited())
 	}
 	if err := out.WaitTone(ctx, 600); err != nil {
 		t.Error(err)
