@@ -3,6 +3,8 @@ package hotline
 import (
 	"strings"
 	"testing"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 func TestPhoneRegionNormalize(t *testing.T) {
@@ -98,4 +100,75 @@ func FuzzPhoneSetHas(f *testing.F) {
 			t.Errorf("region %q: set {%q} has %q: %v, Same says %v", r, listed, raw, got, want)
 		}
 	})
+}
+
+// normalizeFull is Normalize without its shortcut for a number already in its stored form: what
+// FuzzPhoneNormalizeShortcut compares it with.
+func normalizeFull(r PhoneRegion, raw string) (string, bool) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || len(raw) > MaxPhoneInput {
+		return raw, false
+	}
+	num, err := phonenumbers.Parse(raw, r.code())
+	if err != nil || phonenumbers.IsPossibleNumberWithReason(num) != phonenumbers.IS_POSSIBLE {
+		return raw, false
+	}
+	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	if again, err := phonenumbers.Parse(e164, r.code()); err != nil || phonenumbers.Format(again, phonenumbers.E164) != e164 ||
+		phonenumbers.IsPossibleNumberWithReason(again) != phonenumbers.IS_POSSIBLE {
+		return raw, false
+	}
+	for _, c := range raw {
+		switch {
+		case c >= '0' && c <= '9', c == '+', c == ' ', c == '-', c == '(', c == ')', c == '.':
+		default:
+			return raw, false
+		}
+	}
+	return e164, true
+}
+
+// FuzzPhoneNormalizeShortcut: Normalize answers as its full form does, for any input and for its
+// own output (the shortcut's case: a number already in E.164).
+func FuzzPhoneNormalizeShortcut(f *testing.F) {
+	for _, s := range []string{"+79121234567", "89121234567", "+78001234567", "+77011234567", "+7", "+0000000000",
+		"-0000000000", "+1 800 555 0100", "+442079460958", " +79121234567 ", "+790012345678", "1001"} {
+		f.Add(s, "RU")
+	}
+	f.Add("+442079460958", "GB")
+	f.Fuzz(func(t *testing.T, raw, region string) {
+		r := PhoneRegion(region)
+		if !r.Valid() {
+			r = ""
+		}
+		for _, in := range []string{raw, "+" + raw} {
+			n, ok := r.Normalize(in)
+			wn, wok := normalizeFull(r, in)
+			if n != wn || ok != wok {
+				t.Fatalf("Normalize(%q) in %q = %q, %v; the full form gives %q, %v", in, r, n, ok, wn, wok)
+			}
+			n2, ok2 := r.Normalize(n)
+			wn2, wok2 := normalizeFull(r, n)
+			if n2 != wn2 || ok2 != wok2 {
+				t.Fatalf("Normalize(%q) in %q = %q, %v; the full form gives %q, %v", n, r, n2, ok2, wn2, wok2)
+			}
+		}
+	})
+}
+
+// BenchmarkPhoneNormalize: a caller id as a trunk gives it, and a number read back in its stored
+// form (the shortcut).
+//
+//	go test -run '^$' -bench PhoneNormalize -benchmem .
+func BenchmarkPhoneNormalize(b *testing.B) {
+	for _, raw := range []string{"79180001234", "+79180001234"} {
+		b.Run(raw, func(b *testing.B) {
+			var r PhoneRegion
+			for b.Loop() {
+				if _, ok := r.Normalize(raw); !ok {
+					b.Fatal("not a number")
+				}
+			}
+		})
+	}
 }

@@ -154,6 +154,41 @@ func TestOutboxLingerGroupsWrites(t *testing.T) {
 	}
 }
 
+// A prompt write (someone waits for its confirmation) ends the linger as a read does, taking the
+// writes lingering before it into its transaction; a plain write behind it lingers again.
+func TestOutboxLingerEndsAtPromptWrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.spool")
+	sp := openSpool(t, path)
+	defer sp.Close()
+	jr := &batchJournal{}
+	o := New[testWrite, filed](jr, sp, testLog(t))
+	o.SetLinger(time.Hour, 100)
+	stop := runOutbox(o)
+	defer stop(time.Minute)
+	o.Push(startWrite("c0"))
+	time.Sleep(20 * time.Millisecond)
+	confirmed := make(chan struct{})
+	j := startWrite("c1")
+	j.Prompt = true
+	j.Then = func(filed, error) { close(confirmed) }
+	o.Push(j)
+	select {
+	case <-confirmed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a prompt write not confirmed within 10 s of an hour's linger")
+	}
+	o.Push(startWrite("c2"))
+	time.Sleep(50 * time.Millisecond)
+	jr.mu.Lock()
+	defer jr.mu.Unlock()
+	if want := []string{"c0", "c1"}; !slices.Equal(jr.applied, want) {
+		t.Errorf("applied %q, want %q (c2 lingers)", jr.applied, want)
+	}
+	if jr.batches != 1 {
+		t.Errorf("%d batches for c0 and the prompt c1, want 1", jr.batches)
+	}
+}
+
 // The linger never holds a write back from the spool: a kill -9 while the applier lingers must
 // find it there on restart (session 9's first linger sat in the spooler, and a daemon killed
 // 10 ms after ringing an operator lost the call's queued and rang writes).

@@ -137,6 +137,10 @@ type Job[E Entry, R any] struct {
 	// first finds the journal unavailable. The write is safe on disk and will be applied when the
 	// journal is back, which may take long: who is waiting for a confirmation can have it now.
 	Deferred func()
+	// Prompt says someone waits for Then now (an operator for a feature code's tone, the call flow
+	// for a caller already queued): the write ends the applier's linger, as a read does, instead of
+	// waiting for others to share its transaction.
+	Prompt bool
 
 	// Read runs in order with the writes, so it sees every write pushed before it; an error it
 	// returns is retried as a write's without a spool.
@@ -358,7 +362,9 @@ func (o *Outbox[E, R]) runSpooler() {
 		o.append(batch)
 		o.mu.Lock()
 		o.ready = append(o.ready, batch...)
-		kick := o.linger > 0 && len(o.ready) >= o.lingerMax
+		// A prompt write ends the linger once it is ready (spooled), not when pushed: it then joins
+		// the transaction of the writes lingering before it.
+		kick := o.linger > 0 && (len(o.ready) >= o.lingerMax || hasPrompt(batch))
 		o.mu.Unlock()
 		o.applyIn.Signal()
 		if kick {
@@ -367,15 +373,26 @@ func (o *Outbox[E, R]) runSpooler() {
 	}
 }
 
+// hasPrompt reports whether jobs hold a prompt write.
+func hasPrompt[E Entry, R any](jobs []Job[E, R]) bool {
+	for _, j := range jobs {
+		if j.Write != nil && j.Prompt {
+			return true
+		}
+	}
+	return false
+}
+
 // lingers reports whether the applier should wait for more writes before applying o.ready: only
 // spooled writes wait (a write the spool failed to keep is applied at once), fewer than
-// lingerMax, no read pushed behind them and no Close. o.mu is held.
+// lingerMax, no prompt write among them, no read pushed behind them (a prompt write pushed ends
+// the linger once spooled), and no Close. o.mu is held.
 func (o *Outbox[E, R]) lingers() bool {
 	if o.closed || o.spooled || len(o.ready) == 0 || len(o.ready) >= o.lingerMax {
 		return false
 	}
 	for _, j := range o.ready {
-		if j.Write == nil || j.mark.Seq == 0 {
+		if j.Write == nil || j.mark.Seq == 0 || j.Prompt {
 			return false
 		}
 	}

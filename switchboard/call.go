@@ -171,11 +171,15 @@ func (s *Switchboard) arrive(m StasisStart, in Inbound) {
 func (s *Switchboard) fileCall(c *call) {
 	start := CallStart{CallID: c.id, CallerNumber: c.leg.CallerNumber, Line: c.line.dialled, CallbackFor: c.callbackFor,
 		ArrivedAt: c.leg.ArrivedAt, QueuedAt: c.leg.QueuedAt}
-	s.journalWrite(Write{StartCall: &start}, func(f Filed, err error) {
+	w := Write{StartCall: &start}
+	s.writes++
+	// A caller queued at once (no greeting) may be offered before the answer says who owns their
+	// case: it ends the journal's linger (prompt).
+	s.write(journalJob{Write: &w, Prompt: !start.QueuedAt.IsZero(), Then: func(f Filed, err error) {
 		if err == nil {
 			s.post(callFiled{call: start.CallID, f: f})
 		}
-	})
+	}})
 }
 
 // callFiled is the journal's answer to StartCall.

@@ -161,11 +161,16 @@ type timerFired struct{ t *timer }
 // journalLinger is how long the outbox's applier waits after a spooled write for others to share
 // its journal transaction (outbox.SetLinger; the spool fsync is not delayed), journalLingerMax how
 // many end the wait at once.
-// Nothing in the call flow waits on a write that soon: StartCall's answer is needed after the
-// greeting, a topic key's confirmation is a tone; a read (the journal's answer to the loop) ends
-// the wait. docs/benchmark.md, "Group commit", has what it saves.
+// Nothing in the call flow waits on a plain write that soon: StartCall's answer is needed after
+// the greeting; what someone waits for now ends the wait: a read (the journal's answer to the
+// loop, and the case counts read after every write that changes cases), a feature code's
+// confirmation (journalConfirm) and the arrival of a caller queued at once (fileCall) are
+// prompt. At the load benchmark's rate (a write every 70 ms) 250 ms lets about four writes share
+// a transaction; what waits is only calls' and legs' rows and presence, seen that much later by
+// a reader that is not the switchboard (the CLI, reports). docs/benchmark.md, "Group commit" and
+// "Session 11, the journal's CPU per call", have what it saves.
 const (
-	journalLinger    = 25 * time.Millisecond
+	journalLinger    = 250 * time.Millisecond
 	journalLingerMax = 64
 )
 
@@ -512,7 +517,7 @@ func (s *Switchboard) journalConfirm(w Write, confirmed func(err error)) {
 	}
 	told := false // the outbox's goroutine runs both functions, one after the other
 	s.writes++
-	s.write(journalJob{Write: &w,
+	s.write(journalJob{Write: &w, Prompt: true,
 		Deferred: func() { told = true; confirmed(nil) },
 		Then: func(_ Filed, err error) {
 			if told {

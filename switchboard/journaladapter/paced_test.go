@@ -8,32 +8,48 @@ import (
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/outbox"
+	"github.com/hotline-dev/hotline/outbox/spool"
 	"github.com/hotline-dev/hotline/switchboard"
 )
 
-// BenchmarkWriterPaced is the daemon's writer at a hotline's pace: each of a call's four writes is
-// pushed once the one before is confirmed, so every write is alone in the spool's append and in
-// its journal transaction (what the load benchmark sees at a few writes a second). The figure to
-// read is the process's CPU per write, which does not depend on the machine's other tenants.
+// BenchmarkWriterPaced is the daemon's writer at a hotline's pace: a call's four writes (arrival,
+// answer, topic key, end) pushed one at a time, each spooled alone (its own append and fsync, as
+// at a few writes a second), the next pushed once the one before is confirmed. "1-per-txn": every
+// write alone in its journal transaction too (the load benchmark's rate with a short linger);
+// "N-per-txn": the applier lingers until N writes, of N calls in progress, wait, and applies them
+// in one transaction (what a longer linger gives at that rate). The figures to read are the
+// process's CPU per call and per write, which do not depend on the machine's other tenants, and
+// the spool appends and journal transactions per write.
 //
 //	go test ./switchboard/journaladapter -run '^$' -bench WriterPaced -benchtime 2000x
 func BenchmarkWriterPaced(b *testing.B) {
+	for _, perTxn := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("%d-per-txn", perTxn), func(b *testing.B) { benchWriterPaced(b, perTxn) })
+	}
+}
+
+func benchWriterPaced(b *testing.B, perTxn int) {
 	store, o, sp := writerRig(b)
-	w := outbox.New[switchboard.Write, switchboard.Filed](switchboard.NewApplier(Journal{Store: store}), sp, nil)
+	appended := make(chan struct{}, 1)
+	w := outbox.New[switchboard.Write, switchboard.Filed](switchboard.NewApplier(Journal{Store: store}),
+		signalledSpool{sp, appended}, nil)
+	if perTxn > 1 {
+		// Only perTxn writes waiting end the linger: the transactions hold exactly perTxn writes.
+		w.SetLinger(time.Minute, perTxn)
+	}
 	done := make(chan struct{})
 	go func() { w.Run(); close(done) }()
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	confirmed := make(chan error, 1)
+	confirmed := make(chan error, perTxn)
 	then := func(_ switchboard.Filed, err error) { confirmed <- err }
-	cpu0 := cpuTime(b)
-	b.ResetTimer()
-	for i := range b.N {
+	// write is the i-th write of call c: the calls of a group are perTxn calls in progress at once.
+	write := func(c, i int) *switchboard.Write {
 		var wr switchboard.Write
-		id := "paced." + strconv.Itoa(i/4)
-		t := at.Add(time.Duration(i/4) * time.Second)
-		switch i % 4 {
+		id := "paced." + strconv.Itoa(c)
+		t := at.Add(time.Duration(c) * time.Second)
+		switch i {
 		case 0:
-			wr.StartCall = &switchboard.CallStart{CallID: id, CallerNumber: fmt.Sprintf("+7900%07d", i/4), Line: "100", ArrivedAt: t}
+			wr.StartCall = &switchboard.CallStart{CallID: id, CallerNumber: fmt.Sprintf("+7900%07d", c), Line: "100", ArrivedAt: t}
 		case 1:
 			wr.SaveLeg = &hotline.Leg{CallID: id, ArrivedAt: t, QueuedAt: t, AnsweredAt: t.Add(5 * time.Second), OperatorID: o.ID}
 		case 2:
@@ -43,13 +59,49 @@ func BenchmarkWriterPaced(b *testing.B) {
 				EndedAt: t.Add(time.Minute), End: hotline.LegCompleted}
 			wr.Outcome = hotline.OutcomeAnswered
 		}
-		w.Push(outbox.Job[switchboard.Write, switchboard.Filed]{Write: &wr, Then: then})
-		if err := <-confirmed; err != nil {
-			b.Fatalf("write %d: %v", i, err)
+		return &wr
+	}
+	s0 := w.Stats()
+	cpu0 := cpuTime(b)
+	b.ResetTimer()
+	n := 0
+	for n < b.N {
+		group := min(perTxn, b.N-n)
+		if group < perTxn {
+			w.SetLinger(0, 0) // the last, short group: no linger to wait out
 		}
+		for k := range group {
+			c := (n+k)/(4*perTxn)*perTxn + k // the group's calls, each at the same step
+			w.Push(outbox.Job[switchboard.Write, switchboard.Filed]{Write: write(c, (n/perTxn)%4), Then: then})
+			<-appended // spooled alone, as writes a fraction of a second apart are
+		}
+		for range group {
+			if err := <-confirmed; err != nil {
+				b.Fatalf("write %d: %v", n, err)
+			}
+		}
+		n += group
 	}
 	b.StopTimer()
-	b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/write")
+	cpu := cpuTime(b) - cpu0
+	st := w.Stats()
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/write")
+	b.ReportMetric(4*float64(cpu.Microseconds())/float64(b.N), "cpu-µs/call")
+	b.ReportMetric(float64(st.SpoolAppends-s0.SpoolAppends)/float64(b.N), "appends/write")
+	b.ReportMetric(float64(st.Transactions-s0.Transactions)/float64(b.N), "txns/write")
 	w.Close(time.Minute)
 	<-done
+}
+
+// signalledSpool is a spool that says when an append is done, so that the benchmark pushes the
+// next write only then, without polling (which would add to the CPU it measures).
+type signalledSpool struct {
+	*spool.Spool
+	appended chan struct{}
+}
+
+func (s signalledSpool) Append(data ...[]byte) (uint64, error) {
+	first, err := s.Spool.Append(data...)
+	s.appended <- struct{}{}
+	return first, err
 }
