@@ -184,8 +184,9 @@ func (c *Conn) Events() <-chan Event { return c.events }
 // Handler takes the connection's events on its websocket reader's goroutine, in the order Asterisk
 // sent them, with the connection events (Connected, Disconnected, Reconnected) among them as on
 // Events. It may wait (back-pressure: the reader stops reading meanwhile), as a full Events does;
-// waiting longer than Config.SlowConsumerTimeout on an event drops the websocket as then. ctx is
-// Run's.
+// waiting longer than Config.SlowConsumerTimeout on one of Asterisk's events drops the websocket as
+// then. A connection event is waited for as long as it takes (its handling may list Asterisk's
+// state), with pings held meanwhile. ctx is Run's.
 type Handler func(ctx context.Context, ev Event)
 
 // SetHandler makes Run hand every event to h instead of putting it on Events (which then stays
@@ -244,9 +245,9 @@ func (c *Conn) count(m *map[string]uint64, key string) {
 	c.countMu.Unlock()
 }
 
-// Run keeps the application's websocket connected until ctx ends, delivering events to Events, and
-// then closes Events. It reconnects with capped exponential backoff and jitter; it returns only when
-// ctx is done (ctx.Err()), when Config.Redial refuses a reconnection (its error), or when called
+// Run keeps the application's websocket connected until ctx ends, delivering events to Events (or
+// to the Handler), and then closes Events. It reconnects with capped exponential backoff and
+// jitter; it returns only when ctx is done (ctx.Err()), when Config.Redial refuses a reconnection (its error), or when called
 // twice.
 func (c *Conn) Run(ctx context.Context) error {
 	if !c.running.CompareAndSwap(false, true) {
@@ -347,7 +348,11 @@ func (c *Conn) read(ctx context.Context, ws *websocket.Conn, first Event) error 
 		// pretend; the consumer learns of the gap from Disconnected.
 		slow.Store(true)
 		c.slow.Add(1)
-		c.log.Error("ari: event consumer too slow, dropping the websocket", "buffer", cap(c.events), "waited", c.cfg.SlowConsumerTimeout)
+		if c.handler != nil {
+			c.log.Error("ari: event handler too slow, dropping the websocket", "waited", c.cfg.SlowConsumerTimeout)
+		} else {
+			c.log.Error("ari: event consumer too slow, dropping the websocket", "buffer", cap(c.events), "waited", c.cfg.SlowConsumerTimeout)
+		}
 		_ = ws.CloseNow()
 	}
 	// Read with a context that is never cancelled: cancelling a read makes the websocket library
@@ -472,10 +477,14 @@ func (c *Conn) pinger(ctx context.Context, ws *websocket.Conn, failed *atomic.Po
 		if c.deliverWait.Load() {
 			continue // the pong cannot be read while the reader waits; that case has its own limit
 		}
+		before := c.delivered.Load()
 		pctx, cancel := context.WithTimeout(ctx, c.cfg.PingInterval)
 		err := ws.Ping(pctx)
 		cancel()
-		if err != nil && ctx.Err() == nil && !c.deliverWait.Load() {
+		// A pong is read only by the reader: while it hands events over (a handler applying
+		// back-pressure) the pong waits behind them. Events taken meanwhile show Asterisk is
+		// there; a stuck consumer has its own limit (SlowConsumerTimeout).
+		if err != nil && ctx.Err() == nil && !c.deliverWait.Load() && c.delivered.Load() == before {
 			err = fmt.Errorf("ari: websocket ping: %w", err)
 			failed.Store(&err)
 			_ = ws.CloseNow()

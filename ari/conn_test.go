@@ -604,7 +604,7 @@ func TestHandlerOrderAndSlowConsumer(t *testing.T) {
 		return msgs, true
 	})
 	cfg := fakeConfig(t, f)
-	cfg.SlowConsumerTimeout = 20 * time.Millisecond
+	cfg.SlowConsumerTimeout = 250 * time.Millisecond // wide: a loaded machine may deschedule the reader mid-event
 	c, err := ari.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -612,7 +612,7 @@ func TestHandlerOrderAndSlowConsumer(t *testing.T) {
 	got := make(chan ari.Event, 4*n)
 	if err := c.SetHandler(func(ctx context.Context, ev ari.Event) {
 		if eventName(ev) == fmt.Sprintf("e%d", stuckAt) {
-			time.Sleep(100 * time.Millisecond) // past SlowConsumerTimeout
+			time.Sleep(time.Second) // past SlowConsumerTimeout
 		}
 		got <- ev
 	}); err != nil {

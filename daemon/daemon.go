@@ -328,7 +328,7 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 	}
 
 	// The connection reconnects on its own until ctx ends; its events reach the switchboard in
-	// order (Pump waits while the loop is busy: back-pressure, never loss).
+	// order (the reader, or a node's pump, waits while the loop is busy: back-pressure, never loss).
 	connCtx, stopConn := context.WithCancel(runCtx)
 	defer stopConn()
 	refusal := make(chan error, 1)

@@ -324,6 +324,9 @@ func (p *pumper) handle(ctx context.Context, ev ari.Event) error {
 		return ErrReplaced
 	case switchboard.Connected:
 		p.stopList()
+		// On the reader with Attach: it stops reading for the set-up's two REST round trips (at
+		// most 5 s each when Asterisk is slow to answer); the kernel's socket buffers hold far
+		// more than a reconnection's events meanwhile.
 		setUp(ctx, p.conn, p.log)
 		if p.listHandsets {
 			// Here, not on the inventory's goroutine: a handset's later status events on this
@@ -365,6 +368,9 @@ func Attach(conn *ari.Conn, sb Deliverer, log *slog.Logger, listHandsets bool) (
 		default:
 		}
 		if err := a.p.handle(ctx, ev); err != nil {
+			if ctx.Err() != nil {
+				err = nil // the connection was stopped (replaced, the lease lost): as Pump, no error
+			}
 			a.err = err
 			close(a.ended)
 		}
