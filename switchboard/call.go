@@ -56,6 +56,7 @@ type call struct {
 	number string
 	state  callState
 	leg    hotline.Leg
+	filed  bool // StartCall's answer (callFiled) has come: who owns the caller's cases is known
 
 	owner     int64 // the operator who owns the caller's open case (calls.returning_to_owner)
 	openCases int   // the caller's cases in work, as the journal said at arrival
@@ -171,15 +172,14 @@ func (s *Switchboard) arrive(m StasisStart, in Inbound) {
 func (s *Switchboard) fileCall(c *call) {
 	start := CallStart{CallID: c.id, CallerNumber: c.leg.CallerNumber, Line: c.line.dialled, CallbackFor: c.callbackFor,
 		ArrivedAt: c.leg.ArrivedAt, QueuedAt: c.leg.QueuedAt}
-	w := Write{StartCall: &start}
-	s.writes++
-	// A caller queued at once (no greeting) may be offered before the answer says who owns their
-	// case: it ends the journal's linger (prompt).
-	s.write(journalJob{Write: &w, Prompt: !start.QueuedAt.IsZero(), Then: func(f Filed, err error) {
+	// A caller queued at once (an answered callback) gets its open cases' count as soon as it
+	// can (prompt); a greeted caller is queued seconds later, and greeted makes the queueing's
+	// write prompt if the answer has not come by then (a greeting that fails at once).
+	s.journalWriteAs(Write{StartCall: &start}, !start.QueuedAt.IsZero(), func(f Filed, err error) {
 		if err == nil {
 			s.post(callFiled{call: start.CallID, f: f})
 		}
-	}})
+	})
 }
 
 // callFiled is the journal's answer to StartCall.
@@ -193,6 +193,7 @@ func (s *Switchboard) onCallFiled(m callFiled) {
 	if c == nil {
 		return // gone already; its leg was written all the same
 	}
+	c.filed = true
 	c.openCases = m.f.OpenCases
 	if !c.calledBack {
 		c.owner = m.f.OwnerID
@@ -236,7 +237,10 @@ func (s *Switchboard) greeted(c *call) {
 	c.joined = now
 	c.leg.QueuedAt = now
 	s.enqueue(c, now)
-	s.saveLeg(c)
+	// Not filed yet (the greeting failed at once): the caller may be offered before the journal
+	// says who owns their cases; a prompt write ends the journal's linger, StartCall with it.
+	leg := c.leg
+	s.journalWriteAs(Write{SaveLeg: &leg}, !c.filed, nil)
 	s.startMOH(c)
 	s.startWaitTimers(c)
 }

@@ -122,7 +122,10 @@ func (s *Switchboard) onOfferAnswered(m StasisStart) {
 	// Transfers from the handset were allowed as it was originated (handsetVariables).
 	s.do(c.id, CreateBridge{Bridge: c.bridge}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id, o.channel}})
 	s.recordLeg(c, legRecording(c.id, n))
-	s.saveLeg(c)
+	// Prompt: the operator's workplace lets them open the call's card once a leg names them
+	// (journal.CallOf), and they may click as soon as they answer.
+	leg := c.leg
+	s.journalWriteAs(Write{SaveLeg: &leg}, true, nil)
 	s.callLog(c).Info("answered; bridged", "extension", op.Extension, "queue_wait", c.leg.QueueWait(), "recording", c.recording)
 }
 

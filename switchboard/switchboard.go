@@ -162,12 +162,14 @@ type timerFired struct{ t *timer }
 // its journal transaction (outbox.SetLinger; the spool fsync is not delayed), journalLingerMax how
 // many end the wait at once.
 // Nothing in the call flow waits on a plain write that soon: StartCall's answer is needed after
-// the greeting; what someone waits for now ends the wait: a read (the journal's answer to the
-// loop, and the case counts read after every write that changes cases), a feature code's
-// confirmation (journalConfirm) and the arrival of a caller queued at once (fileCall) are
-// prompt. At the load benchmark's rate (a write every 70 ms) 250 ms lets about four writes share
-// a transaction; what waits is only calls' and legs' rows and presence, seen that much later by
-// a reader that is not the switchboard (the CLI, reports). docs/benchmark.md, "Group commit" and
+// the greeting; what someone waits for ends the wait: a read (the journal's answer to the loop,
+// and the case counts read after every write that changes cases), a feature code's confirmation
+// (journalConfirm), the answer's leg (the workplace's card checks it), the queueing of a caller
+// not yet filed (greeted) and the arrival of a caller queued at once (fileCall) are prompt. At
+// the load benchmark's rate (a write every 70 ms) 250 ms lets several writes share a
+// transaction; the rest (calls' and legs' rows, presence, ring attempts, cuts, supervision,
+// case-callback notes) are seen up to that much later by a reader that is not the switchboard
+// (the CLI, reports). docs/benchmark.md, "Group commit" and
 // "Session 11, the journal's CPU per call", have what it saves.
 const (
 	journalLinger    = 250 * time.Millisecond
@@ -500,8 +502,14 @@ func (s *Switchboard) playAs(pb, key, channel string, media []string, then func(
 // journalWrite asks the outbox to apply w, then (if not nil) to call then on the outbox's goroutine
 // with the journal's answer: then must only post to the loop.
 func (s *Switchboard) journalWrite(w Write, then func(Filed, error)) {
+	s.journalWriteAs(w, false, then)
+}
+
+// journalWriteAs is journalWrite; a prompt write ends the journal's linger once spooled, for
+// what someone waits to see applied (outbox.Job.Prompt).
+func (s *Switchboard) journalWriteAs(w Write, prompt bool, then func(Filed, error)) {
 	s.writes++
-	s.write(journalJob{Write: &w, Then: then})
+	s.write(journalJob{Write: &w, Prompt: prompt, Then: then})
 	if w.changesCases() {
 		s.loadCaseCounts()
 	}

@@ -1,6 +1,7 @@
 package journaladapter
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"testing"
@@ -67,13 +68,14 @@ func benchWriterPaced(b *testing.B, perTxn int) {
 	n := 0
 	for n < b.N {
 		group := min(perTxn, b.N-n)
-		if group < perTxn {
-			w.SetLinger(0, 0) // the last, short group: no linger to wait out
-		}
 		for k := range group {
 			c := (n+k)/(4*perTxn)*perTxn + k // the group's calls, each at the same step
 			w.Push(outbox.Job[switchboard.Write, switchboard.Filed]{Write: write(c, (n/perTxn)%4), Then: then})
 			<-appended // spooled alone, as writes a fraction of a second apart are
+		}
+		if group < perTxn {
+			// The last, short group: a read ends the linger (SetLinger is for before Run).
+			w.Push(outbox.Job[switchboard.Write, switchboard.Filed]{What: "end the linger", Read: func(context.Context) error { return nil }})
 		}
 		for range group {
 			if err := <-confirmed; err != nil {
