@@ -13,8 +13,9 @@
 // synchronous=NORMAL), the spooled writes are committed without the journal's own fsync, and the
 // spool calls the journal's Sync before it drops a file (SpoolWithBarrier): a write is always on
 // disk in the spool, in the journal, or both. The applier can linger (SetLinger) so that the
-// writes of a fraction of a second share one transaction (a read or a prompt write ends it); the spooler never lingers: a write is
-// fsynced as soon as the one before it is, so a kill -9 loses no more than it did without.
+// writes of a fraction of a second share one transaction (a read or a prompt write ends it); the
+// spooler never lingers: a write is fsynced as soon as the one before it is, so a kill -9 loses no
+// more than it did without.
 package outbox
 
 import (
