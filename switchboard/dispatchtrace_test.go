@@ -23,14 +23,7 @@ func TestOperatorHangupRequestDispatches(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := testConfig()
-			cfg.Routing.WrapUp = 0
-			h := newHarness(t, cfg, op(1, "1001"))
-			h.login("1001")
-			h.arrive("c1", "200")
-			or := h.oneOriginate(0)
-			h.answer(or)
-			h.arrive("c2", "201") // waits: the only operator talks
+			h, or := talkingWithOneWaiting(t)
 			m := h.mark()
 			h.send(ChannelHangupRequest{Channel: or.Channel, Cause: 16, Soft: tt.soft})
 			if got := len(h.originates(m)); (got == 1) != (tt.offeredAt == "request") {
@@ -100,14 +93,7 @@ func (dispatchRecorder) Teardown(time.Duration)                  {}
 // (the caller's hang-up, its bridge's end), asked in the same message: those would have Asterisk
 // busy ahead of it.
 func TestDispatchOriginateSentFirst(t *testing.T) {
-	cfg := testConfig()
-	cfg.Routing.WrapUp = 0
-	h := newHarness(t, cfg, op(1, "1001"))
-	h.login("1001")
-	h.arrive("c1", "200")
-	or := h.oneOriginate(0)
-	h.answer(or)
-	h.arrive("c2", "201") // waits: the only operator talks
+	h, or := talkingWithOneWaiting(t)
 	m := h.mark()
 	h.send(ChannelHangupRequest{Channel: or.Channel, Cause: 16})
 	ops := h.ops[m:]
@@ -120,4 +106,19 @@ func TestDispatchOriginateSentFirst(t *testing.T) {
 	if got := h.opsSince(m)[1]; got != "hangup c1 normal" {
 		t.Errorf("second request = %q, want the caller's hang-up; requests %v", got, h.opsSince(m))
 	}
+}
+
+// talkingWithOneWaiting: the only operator (1001, no wrap-up) talks with c1 (its handset's
+// originate is or), and c2 waits in the queue.
+func talkingWithOneWaiting(t *testing.T) (h *harness, or Originate) {
+	t.Helper()
+	cfg := testConfig()
+	cfg.Routing.WrapUp = 0
+	h = newHarness(t, cfg, op(1, "1001"))
+	h.login("1001")
+	h.arrive("c1", "200")
+	or = h.oneOriginate(0)
+	h.answer(or)
+	h.arrive("c2", "201") // waits: the only operator talks
+	return h, or
 }
