@@ -247,8 +247,8 @@ func (c *Conn) count(m *map[string]uint64, key string) {
 
 // Run keeps the application's websocket connected until ctx ends, delivering events to Events (or
 // to the Handler), and then closes Events. It reconnects with capped exponential backoff and
-// jitter; it returns only when ctx is done (ctx.Err()), when Config.Redial refuses a reconnection (its error), or when called
-// twice.
+// jitter; it returns only when ctx is done (ctx.Err()), when Config.Redial refuses a reconnection
+// (its error), or when called twice.
 func (c *Conn) Run(ctx context.Context) error {
 	if !c.running.CompareAndSwap(false, true) {
 		return errors.New("ari: Run called twice on one Conn")
