@@ -178,16 +178,7 @@ func TestReconnectReportsState(t *testing.T) {
 
 func TestSlowConsumerIsReported(t *testing.T) {
 	const n = 200
-	f := newFake(t, func(conn int) ([]string, bool) {
-		if conn > 1 {
-			return []string{userEvent(-1)}, true
-		}
-		var msgs []string
-		for i := range n {
-			msgs = append(msgs, userEvent(i))
-		}
-		return msgs, true
-	})
+	f := newBurstFake(t, n)
 	cfg := fakeConfig(t, f)
 	cfg.EventBuffer = 4
 	cfg.SlowConsumerTimeout = 20 * time.Millisecond
@@ -593,16 +584,7 @@ func atoiSuffix(s string) int {
 func TestHandlerOrderAndSlowConsumer(t *testing.T) {
 	const n = 50
 	const stuckAt = 10
-	f := newFake(t, func(conn int) ([]string, bool) {
-		if conn > 1 {
-			return []string{userEvent(-1)}, true
-		}
-		var msgs []string
-		for i := range n {
-			msgs = append(msgs, userEvent(i))
-		}
-		return msgs, true
-	})
+	f := newBurstFake(t, n)
 	cfg := fakeConfig(t, f)
 	cfg.SlowConsumerTimeout = 250 * time.Millisecond // wide: a loaded machine may deschedule the reader mid-event
 	c, err := ari.New(cfg)
@@ -737,4 +719,19 @@ func BenchmarkHandOver(b *testing.B) {
 			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/event")
 		})
 	}
+}
+
+// newBurstFake is an Asterisk that sends n user events (e0…) on the first connection and one (e-1)
+// on each later one, holding every connection open.
+func newBurstFake(t *testing.T, n int) *fakeAsterisk {
+	return newFake(t, func(conn int) ([]string, bool) {
+		if conn > 1 {
+			return []string{userEvent(-1)}, true
+		}
+		var msgs []string
+		for i := range n {
+			msgs = append(msgs, userEvent(i))
+		}
+		return msgs, true
+	})
 }
