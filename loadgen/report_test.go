@@ -153,6 +153,57 @@ func TestSoakJudge(t *testing.T) {
 	}
 }
 
+// RSS under load is judged on stretches of samples at each end, not on two single moments.
+func TestSoakJudgeRSSStretches(t *testing.T) {
+	// soak builds a 30-minute soak sampled every 10 s from 120 s on, RSS given by rss(at).
+	soak := func(rss func(at float64) float64) *Soak {
+		sk := &Soak{IdleBefore: ResourceSample{RSSMB: 30, Goroutines: 40, FDs: 20}, IdleAfter: ResourceSample{Goroutines: 40, FDs: 20}}
+		for at := 120.0; at <= 1800; at += 10 {
+			sk.Samples = append(sk.Samples, ResourceSample{AtSeconds: at, RSSMB: rss(at)})
+		}
+		sk.Warm, sk.LoadEnd = sk.Samples[0], ResourceSample{AtSeconds: 1800.5, RSSMB: rss(1800.5)}
+		return sk
+	}
+	tests := []struct {
+		name      string
+		rss       func(at float64) float64
+		flat      bool
+		trendLoHi [2]float64 // MB/h
+	}{
+		// The garbage collector's cycle: ±3 MB around 40, low at the warm moment and high at the end.
+		{"a sawtooth, caught low then high", func(at float64) float64 {
+			if at > 1800 {
+				return 44
+			}
+			if int(at/10)%4 == 0 {
+				return 37
+			}
+			return 40 + float64(int(at/10)%4)
+		}, true, [2]float64{-5, 5}},
+		{"a steady leak", func(at float64) float64 { return 40 + 8*(at-120)/1680 }, false, [2]float64{16, 18}},
+		{"a step after the warm stretch", func(at float64) float64 {
+			if at > 600 {
+				return 46
+			}
+			return 40
+		}, false, [2]float64{5, 20}},
+		{"flat", func(float64) float64 { return 40 }, true, [2]float64{-0.01, 0.01}},
+	}
+	for _, tt := range tests {
+		sk := soak(tt.rss)
+		if single := sk.LoadEnd.RSSMB > 1.1*sk.Warm.RSSMB; tt.name == "a sawtooth, caught low then high" && !single {
+			t.Fatalf("%s: the case must fail the single-sample rule (%.1f → %.1f)", tt.name, sk.Warm.RSSMB, sk.LoadEnd.RSSMB)
+		}
+		sk.judge()
+		if sk.Flat != tt.flat {
+			t.Errorf("%s: flat %v (%s), want %v", tt.name, sk.Flat, sk.Why, tt.flat)
+		}
+		if sk.RSSTrendMBPerHour < tt.trendLoHi[0] || sk.RSSTrendMBPerHour > tt.trendLoHi[1] {
+			t.Errorf("%s: trend %.2f MB/h, want %v", tt.name, sk.RSSTrendMBPerHour, tt.trendLoHi)
+		}
+	}
+}
+
 func TestParseBridges(t *testing.T) {
 	out := `Bridge-ID                            Name                                 Chans Type            Technology      Duration
 0b6a0f3e-6d2a-4a59-9d0e-1c4f1a2b3c4d call-1700000000.1                    3     stasis          softmix         00:00:04

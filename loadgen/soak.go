@@ -23,8 +23,16 @@ type Soak struct {
 	LoadEnd    ResourceSample   `json:"load_end"`
 	IdleAfter  ResourceSample   `json:"idle_after"`
 	Samples    []ResourceSample `json:"samples"` // every 10 s
-	Flat       bool             `json:"flat"`
-	Why        string           `json:"why"`
+	// RSS under load as judged: the median of the samples in the soakWindow after Warm, and of
+	// those in the last soakWindow before LoadEnd. One sample is one moment of the garbage
+	// collector's cycle (the heap in use swings by a quarter between two of them), so two
+	// single samples can differ by more than a leak would in half an hour.
+	WarmRSSMB float64 `json:"warm_rss_mb_median"`
+	EndRSSMB  float64 `json:"end_rss_mb_median"`
+	// RSSTrendMBPerHour: the least-squares slope of RSS over the samples from Warm on, per hour.
+	RSSTrendMBPerHour float64 `json:"rss_trend_mb_per_hour"`
+	Flat              bool    `json:"flat"`
+	Why               string  `json:"why"`
 }
 
 // ResourceSample is hotline serve's process at one moment, from its /metrics.
@@ -56,6 +64,8 @@ const (
 	// IdleConnTimeout); the journal's readers close an idle connection after a minute (three
 	// fds each: the database, its WAL and shared memory).
 	soakIdleWait = 95 * time.Second
+	// soakWindow is how long a stretch of samples each end of the load is judged on.
+	soakWindow = 3 * time.Minute
 )
 
 func resources(ctx context.Context, m metricsSource, since time.Time) (ResourceSample, error) {
@@ -138,9 +148,11 @@ func heap(ctx context.Context, sys any, name string, log *slog.Logger) {
 
 // judge says whether the samples are flat, and why not.
 func (sk *Soak) judge() {
+	sk.WarmRSSMB, sk.EndRSSMB, sk.RSSTrendMBPerHour = sk.rssUnderLoad()
 	var why []string
-	if limit := sk.Warm.RSSMB * (1 + soakRSSGrowth); sk.LoadEnd.RSSMB > limit {
-		why = append(why, fmt.Sprintf("RSS under load grew %.1f → %.1f MB (> %.0f %%)", sk.Warm.RSSMB, sk.LoadEnd.RSSMB, 100*soakRSSGrowth))
+	if limit := sk.WarmRSSMB * (1 + soakRSSGrowth); sk.EndRSSMB > limit {
+		why = append(why, fmt.Sprintf("RSS under load grew %.1f → %.1f MB (> %.0f %%; medians of %s at each end)",
+			sk.WarmRSSMB, sk.EndRSSMB, 100*soakRSSGrowth, soakWindow))
 	}
 	if sk.IdleAfter.Goroutines > sk.IdleBefore.Goroutines+soakGoroutineSlack {
 		why = append(why, fmt.Sprintf("goroutines idle %d → %d", sk.IdleBefore.Goroutines, sk.IdleAfter.Goroutines))
@@ -151,9 +163,62 @@ func (sk *Soak) judge() {
 	sk.Flat = len(why) == 0
 	sk.Why = strings.Join(why, "; ")
 	if sk.Flat {
-		sk.Why = fmt.Sprintf("RSS %.1f → %.1f MB under load, goroutines %d → %d and fds %d → %d idle",
-			sk.Warm.RSSMB, sk.LoadEnd.RSSMB, sk.IdleBefore.Goroutines, sk.IdleAfter.Goroutines, sk.IdleBefore.FDs, sk.IdleAfter.FDs)
+		sk.Why = fmt.Sprintf("RSS %.1f → %.1f MB under load (medians of %s at each end; trend %+.1f MB/h), goroutines %d → %d and fds %d → %d idle",
+			sk.WarmRSSMB, sk.EndRSSMB, soakWindow, sk.RSSTrendMBPerHour, sk.IdleBefore.Goroutines, sk.IdleAfter.Goroutines, sk.IdleBefore.FDs, sk.IdleAfter.FDs)
 	}
+}
+
+// rssUnderLoad returns the median RSS of the samples in the soakWindow from Warm on, of those
+// in the soakWindow up to LoadEnd, and the slope over every sample from Warm to LoadEnd. The two
+// stretches never share a sample: on a short soak each is at most a third of the time under
+// load, and with nothing between them they are Warm and LoadEnd alone.
+func (sk *Soak) rssUnderLoad() (warm, end, perHour float64) {
+	loaded := []ResourceSample{sk.Warm}
+	for _, r := range sk.Samples {
+		if r.AtSeconds > sk.Warm.AtSeconds && r.AtSeconds < sk.LoadEnd.AtSeconds {
+			loaded = append(loaded, r)
+		}
+	}
+	loaded = append(loaded, sk.LoadEnd)
+	w := min(soakWindow.Seconds(), (sk.LoadEnd.AtSeconds-sk.Warm.AtSeconds)/3)
+	n := len(loaded)
+	k1, k2 := 1, 1 // the samples in the first and in the last stretch
+	for k1 < n/2 && loaded[k1].AtSeconds <= sk.Warm.AtSeconds+w {
+		k1++
+	}
+	for k2 < n/2 && loaded[n-1-k2].AtSeconds >= sk.LoadEnd.AtSeconds-w {
+		k2++
+	}
+	rss := func(rs []ResourceSample) []float64 {
+		out := make([]float64, len(rs))
+		for i, r := range rs {
+			out[i] = r.RSSMB
+		}
+		return out
+	}
+	return median(rss(loaded[:k1])), median(rss(loaded[n-k2:])), 3600 * slope(loaded)
+}
+
+// slope is the least-squares slope of RSS (MB) against time (s); 0 with fewer than two moments.
+func slope(rs []ResourceSample) float64 {
+	if len(rs) < 2 {
+		return 0
+	}
+	var mt, mr float64
+	for _, r := range rs {
+		mt += r.AtSeconds
+		mr += r.RSSMB
+	}
+	mt, mr = mt/float64(len(rs)), mr/float64(len(rs))
+	var num, den float64
+	for _, r := range rs {
+		num += (r.AtSeconds - mt) * (r.RSSMB - mr)
+		den += (r.AtSeconds - mt) * (r.AtSeconds - mt)
+	}
+	if den == 0 {
+		return 0
+	}
+	return num / den
 }
 
 // runSoak keeps Concurrency calls in flight for SoakFor, sampling hotline serve's RSS, goroutines
