@@ -152,7 +152,7 @@ func (s *Switchboard) arrive(m StasisStart, in Inbound) {
 	s.move(c, evArrived)
 	s.calls[c.id] = c
 	s.metrics.CallArrived()
-	s.callLog(c).Info("call arrived", "from", c.number, "language", c.line.language, "topic", c.line.topic)
+	s.callLog(c).Debug("call arrived", "from", c.number, "language", c.line.language, "topic", c.line.topic)
 	if len(in.Ignored) > 0 {
 		s.callLog(c).Warn("dialplan passed arguments hotline does not know (want language=.. or topic=..); ignored", "args", in.Ignored)
 	}
@@ -198,7 +198,7 @@ func (s *Switchboard) onCallFiled(m callFiled) {
 	if !c.calledBack {
 		c.owner = m.f.OwnerID
 	}
-	s.callLog(c).Info("call filed", "open_cases", c.openCases, "owner", c.owner)
+	s.callLog(c).Debug("call filed", "open_cases", c.openCases, "owner", c.owner)
 	if c.state != stateQueued || s.owner(c) == 0 {
 		return
 	}
@@ -278,7 +278,7 @@ func (s *Switchboard) enqueue(c *call, joined time.Time) {
 		s.callLog(c).Error("enqueue", "err", err)
 		return
 	}
-	s.callLog(c).Info("queued", "position", pos, "priority", c.priority)
+	s.callLog(c).Debug("queued", "position", pos, "priority", c.priority)
 	s.wakeForRules(c, joined)
 }
 
@@ -497,14 +497,24 @@ func (s *Switchboard) endCall(c *call, end hotline.LegEnd) {
 	outcome := s.outcome(c)
 	leg := c.leg
 	s.journalWrite(Write{SaveLeg: &leg, Outcome: outcome}, nil)
-	s.callLog(c).Info("call ended", "end", end, "outcome", outcome, "state", c.state, "queue_wait", c.leg.QueueWait(),
-		"talk", c.leg.TalkTime(), "recording", c.leg.RecordingName)
+	// The call's one line at info: who called, who answered, how it ended. The steps before it
+	// (arrived, filed, queued, offered, bridged) are at debug: the journal keeps each moment.
+	s.callLog(c).Info("call ended", "from", c.number, "extension", extensionOfOffer(c), "end", end, "hung_up_by", c.leg.HungUpBy,
+		"outcome", outcome, "state", c.state, "queue_wait", c.leg.QueueWait(), "talk", c.leg.TalkTime(), "recording", c.leg.RecordingName)
 	s.move(c, evGone)
 	if o := c.offer; o != nil && o.answered {
 		// Whatever ended the call (a hang-up, a refused bridge, a lost channel), the operator
 		// it was answered by moves on to wrap-up; callEnded does nothing if they already have.
 		s.callEnded(o)
 	}
+}
+
+// extensionOfOffer is the extension of the operator the call was last offered to; "" if none.
+func extensionOfOffer(c *call) string {
+	if c.offer == nil {
+		return ""
+	}
+	return c.offer.op.Extension
 }
 
 // overflowCallbackTaken is call.overflow once the caller keyed 1.

@@ -62,7 +62,7 @@ func (s *Switchboard) startOffer(c *call, op *operator, toOwner bool) {
 	o.timer = s.after(s.cfg.RingTimeout, func() { s.ringTimeout(o) })
 	s.touch(op, s.clock.Now())
 	s.traceOffer(op, o.channel)
-	s.callLog(c).Info("offering", "extension", op.Extension, "offer", o.channel, "owner", toOwner)
+	s.callLog(c).Debug("offering", "extension", op.Extension, "offer", o.channel, "owner", toOwner)
 	s.do(c.id, Originate{
 		Channel:    o.channel,
 		Endpoint:   endpointTech + op.Extension,
@@ -126,7 +126,7 @@ func (s *Switchboard) onOfferAnswered(m StasisStart) {
 	// (journal.CallOf), and they may click as soon as they answer.
 	leg := c.leg
 	s.journalWriteAs(Write{SaveLeg: &leg}, true, nil)
-	s.callLog(c).Info("answered; bridged", "extension", op.Extension, "queue_wait", c.leg.QueueWait(), "recording", c.recording)
+	s.callLog(c).Debug("answered; bridged", "extension", op.Extension, "queue_wait", c.leg.QueueWait(), "recording", c.recording)
 }
 
 // Q.850 causes that mean the handset could not ring at all: not the operator's miss.
@@ -165,7 +165,7 @@ func (s *Switchboard) operatorChannelGone(o *offer, cause int) {
 			c.leg.EndedAt, c.leg.End = s.clock.Now(), hotline.LegTransferred
 			s.saveLeg(c)
 		} else {
-			s.callLog(c).Info("operator hung up")
+			s.callLog(c).Debug("operator hung up")
 			s.move(c, evOperatorHungUp)
 			c.leg.End, c.leg.HungUpBy = hotline.LegCompleted, hotline.SideOperator
 			s.do(c.id, Hangup{Channel: c.id, Reason: "normal"})
