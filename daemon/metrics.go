@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/journal"
 	"github.com/hotline-dev/hotline/switchboard"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -43,7 +44,7 @@ type collector struct {
 	sb *switchboard.Switchboard
 
 	queueLen, longestWait, operators, calls, backlog, draining, replaced, tracked *prometheus.Desc
-	spoolAppends, journalTxns, journalWrites                                      *prometheus.Desc
+	spoolAppends, journalTxns, journalWrites, sqliteMemory                        *prometheus.Desc
 }
 
 // newCollector exports the switchboard's live state; the ARI connection exports its own
@@ -64,12 +65,13 @@ func newCollector(sb *switchboard.Switchboard) *collector {
 		spoolAppends:  d("journal_spool_appends_total", "Appends to the journal's write-ahead spool: one fsync each, for every write waiting then (group commit)."),
 		journalTxns:   d("journal_transactions_total", "Journal transactions the daemon's writer ran: a batch of writes (group commit), or a write alone."),
 		journalWrites: d("journal_writes_total", "Journal writes the daemon's writer applied (or the journal refused)."),
+		sqliteMemory:  d("journal_sqlite_memory_bytes", "What SQLite has allocated on the C heap (page caches, statements) for every connection of the process: outside the Go heap, inside RSS."),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.queueLen, c.longestWait, c.operators, c.calls, c.backlog, c.draining, c.replaced, c.tracked,
-		c.spoolAppends, c.journalTxns, c.journalWrites} {
+		c.spoolAppends, c.journalTxns, c.journalWrites, c.sqliteMemory} {
 		ch <- d
 	}
 }
@@ -93,6 +95,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.spoolAppends, prometheus.CounterValue, float64(js.SpoolAppends))
 	ch <- prometheus.MustNewConstMetric(c.journalTxns, prometheus.CounterValue, float64(js.Transactions))
 	ch <- prometheus.MustNewConstMetric(c.journalWrites, prometheus.CounterValue, float64(js.Writes))
+	sqliteUsed, _ := journal.SQLiteMemory()
+	ch <- prometheus.MustNewConstMetric(c.sqliteMemory, prometheus.GaugeValue, float64(sqliteUsed))
 	draining := 0.0
 	if s.Draining {
 		draining = 1

@@ -426,12 +426,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		sk := s.Soak
 		fmt.Fprintf(w, "\nSOAK %s: %.0f s, %d calls completed, %d failed; flat: %v (%s)\n", s.System, sk.Seconds, sk.Completed, sk.Failed, sk.Flat, sk.Why)
-		fmt.Fprintln(tw, "moment\tat s\tRSS MB\tanon MB\tfile MB\theap in use MB\tgoroutines\topen fds")
+		fmt.Fprintln(tw, "moment\tat s\tRSS MB\tanon MB\tfile MB\theap in use MB\tGo runtime held MB\tSQLite MB\tgoroutines\topen fds")
 		for _, m := range []struct {
 			name string
 			r    ResourceSample
 		}{{"idle before", sk.IdleBefore}, {"warm (under load)", sk.Warm}, {"end (under load)", sk.LoadEnd}, {"idle after", sk.IdleAfter}} {
-			fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%d\n", m.name, m.r.AtSeconds, m.r.RSSMB, m.r.RSSAnonMB, m.r.RSSFileMB, m.r.HeapMB, m.r.Goroutines, m.r.FDs)
+			fmt.Fprintf(tw, "%s\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%d\n", m.name, m.r.AtSeconds, m.r.RSSMB, m.r.RSSAnonMB, m.r.RSSFileMB, m.r.HeapMB, m.r.GoHeldMB, m.r.SQLiteMB, m.r.Goroutines, m.r.FDs)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -42,9 +42,14 @@ type ResourceSample struct {
 	// RSS split (from /proc/PID/status): anonymous memory (the Go heap and stacks, the C heap
 	// SQLite's page caches live in) and file pages (the executable's own code and data, resident
 	// as they are touched: bounded by its size). 0 when the process is not on this machine.
-	RSSAnonMB  float64 `json:"rss_anon_mb,omitempty"`
-	RSSFileMB  float64 `json:"rss_file_mb,omitempty"`
-	HeapMB     float64 `json:"heap_inuse_mb"`
+	RSSAnonMB float64 `json:"rss_anon_mb,omitempty"`
+	RSSFileMB float64 `json:"rss_file_mb,omitempty"`
+	HeapMB    float64 `json:"heap_inuse_mb"`
+	// The anonymous memory's two owners: the Go runtime (what it holds from the system and has not
+	// given back: go_memstats_sys_bytes less go_memstats_heap_released_bytes) and SQLite's C heap
+	// (hotline_journal_sqlite_memory_bytes: page caches, statements).
+	GoHeldMB   float64 `json:"go_held_mb,omitempty"`
+	SQLiteMB   float64 `json:"sqlite_mb,omitempty"`
 	Goroutines int     `json:"goroutines"`
 	FDs        int     `json:"open_fds"`
 	// Tracked: the entries in each of the switchboard's maps (hotline_switchboard_tracked), by map.
@@ -84,6 +89,8 @@ func resources(ctx context.Context, m metricsSource, since time.Time) (ResourceS
 		AtSeconds:  time.Since(since).Seconds(),
 		RSSMB:      s.get("process_resident_memory_bytes") / (1 << 20),
 		HeapMB:     s.get("go_memstats_heap_inuse_bytes") / (1 << 20),
+		GoHeldMB:   (s.get("go_memstats_sys_bytes") - s.get("go_memstats_heap_released_bytes")) / (1 << 20),
+		SQLiteMB:   s.get("hotline_journal_sqlite_memory_bytes") / (1 << 20),
 		Goroutines: int(s.get("go_goroutines")),
 		FDs:        int(s.get("process_open_fds")),
 		Tracked:    tracked(s),
