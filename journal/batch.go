@@ -22,20 +22,37 @@ import (
 // A Batch is used by one goroutine, one write at a time (the writer's); the Store's other writes
 // wait for it, as they wait for any transaction of the single write connection.
 type Batch struct {
-	s    *Store
-	tx   *sqlx.Tx
-	conn *sqlx.Conn // a logged batch's writer connection, at synchronous=NORMAL until the batch ends
-	mu   sync.Mutex // guards bad: a write that could not be undone alone spoils the batch
-	bad  error
+	s      *Store
+	tx     *sqlx.Tx
+	conn   *sqlx.Conn // a logged batch's writer connection, at synchronous=NORMAL until the batch ends
+	logged bool       // conn is at synchronous=NORMAL: set back at the end
+	// ctx is the ctx the batch was begun with, when its statements run without its cancellation
+	// (detached, SQLite): each write checks it before it begins instead.
+	ctx context.Context
+	mu  sync.Mutex // guards bad: a write that could not be undone alone spoils the batch
+	bad error
 }
 
 type batchKey struct{}
 
-// BeginBatch begins a batch transaction; ctx bounds it (cancelled, it rolls back). Commit or
-// Rollback it.
+// BeginBatch begins a batch transaction; ctx bounds it: cancelled, the batch's next write fails
+// with ctx's error (and the caller rolls back). Commit or Rollback it.
+//
+// On SQLite a batch's statements run detached from ctx's cancellation (context.WithoutCancel):
+// with a ctx that can be cancelled, go-sqlite3 runs every statement on a goroutine of its own
+// that waits for it, and database/sql watches every query and the transaction with another, two
+// goroutine hand-offs a statement that were ~10 % of the daemon's CPU profile (session 12). None
+// of a batch's statements can wait long: each is a few rows by an index, and a lock held by
+// another process is waited for at most the busy timeout (Options.BusyTimeout), after which the
+// statement fails as before. ctx is checked before each write instead (writeInBatch), so a
+// shutdown still stops a batch between two writes. PostgreSQL's statements keep ctx (a lock wait
+// there has no such bound).
 func (s *Store) BeginBatch(ctx context.Context) (*Batch, error) {
 	if s.w == nil {
 		return nil, hotline.Errorf(hotline.EUNAVAILABLE, "the journal was opened read-only; cannot write")
+	}
+	if !s.pg {
+		return s.beginSQLiteBatch(ctx, false)
 	}
 	tx, err := s.w.BeginTxx(ctx, nil)
 	if err != nil {
@@ -62,29 +79,44 @@ func (s *Store) BeginLoggedBatch(ctx context.Context) (*Batch, error) {
 	if s.pg {
 		return s.BeginBatch(ctx)
 	}
+	return s.beginSQLiteBatch(ctx, true)
+}
+
+// beginSQLiteBatch begins a batch on the writer connection, taken with ctx (a wait for the pool
+// stays bounded by it); its statements run detached (BeginBatch says why). logged: at
+// synchronous=NORMAL (BeginLoggedBatch).
+func (s *Store) beginSQLiteBatch(ctx context.Context, logged bool) (*Batch, error) {
 	conn, err := s.w.Connx(ctx)
 	if err != nil {
 		return nil, s.dbError(err, "begin a batch of writes")
 	}
-	// synchronous can only change outside a transaction: set before BEGIN, restored after the end.
-	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
-		// It may have been applied before ctx ended: set back (or discard) the connection as
-		// after any logged batch, never returned to the pool at NORMAL.
-		b := &Batch{s: s, conn: conn}
-		b.restore()
-		return nil, s.dbError(err, "begin a batch of writes")
+	dctx := context.WithoutCancel(ctx)
+	if logged {
+		// synchronous can only change outside a transaction: set before BEGIN, restored after the end.
+		if _, err := conn.ExecContext(dctx, `PRAGMA synchronous = NORMAL`); err != nil {
+			// Set back (or discard) the connection as after any logged batch, never returned to
+			// the pool at NORMAL.
+			b := &Batch{s: s, conn: conn, logged: true}
+			b.restore()
+			return nil, s.dbError(err, "begin a batch of writes")
+		}
 	}
-	tx, err := conn.BeginTxx(ctx, nil)
+	tx, err := conn.BeginTxx(dctx, nil)
 	if err != nil {
-		b := &Batch{s: s, conn: conn}
+		b := &Batch{s: s, conn: conn, logged: logged}
 		b.restore()
 		return nil, s.dbError(err, "begin a batch of writes")
 	}
-	return s.beginBatch(ctx, tx, conn)
+	b, err := s.beginBatch(dctx, tx, conn)
+	if err != nil {
+		return nil, err
+	}
+	b.logged, b.ctx = logged, ctx
+	return b, nil
 }
 
 func (s *Store) beginBatch(ctx context.Context, tx *sqlx.Tx, conn *sqlx.Conn) (*Batch, error) {
-	b := &Batch{s: s, tx: tx, conn: conn}
+	b := &Batch{s: s, tx: tx, conn: conn, logged: conn != nil}
 	if err := s.lockWrites(ctx, tx, "begin a batch of writes"); err != nil {
 		b.Rollback()
 		return nil, err
@@ -106,6 +138,10 @@ func (b *Batch) restore() {
 	}
 	conn := b.conn
 	b.conn = nil
+	if !b.logged {
+		conn.Close()
+		return
+	}
 	if _, err := conn.ExecContext(context.Background(), `PRAGMA synchronous = FULL`); err != nil {
 		if errors.Is(err, sql.ErrConnDone) { // already discarded (a cancelled context): nothing to reuse
 			return
@@ -138,8 +174,13 @@ func (s *Store) SyncWrites(ctx context.Context) error {
 	return nil
 }
 
-// Context returns ctx carrying b: the Store's writes run with it join b.
+// Context returns ctx carrying b: the Store's writes run with it join b. On SQLite it is ctx
+// detached from its cancellation, so that the writes' statements run without a goroutine each
+// (BeginBatch): the cancellation of the ctx b was begun with is checked before each write.
 func (b *Batch) Context(ctx context.Context) context.Context {
+	if b.ctx != nil {
+		ctx = context.WithoutCancel(ctx)
+	}
 	return context.WithValue(ctx, batchKey{}, b)
 }
 
@@ -187,6 +228,11 @@ func (s *Store) writeInBatch(ctx context.Context, b *Batch, what string, fn func
 	b.mu.Unlock()
 	if bad != nil {
 		return s.dbError(bad, what)
+	}
+	if b.ctx != nil {
+		if err := b.ctx.Err(); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
 	}
 	if _, err := b.tx.ExecContext(ctx, `SAVEPOINT journal_write`); err != nil {
 		return s.dbError(err, what)

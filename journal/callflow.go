@@ -91,19 +91,22 @@ func (s *Store) StartCall(ctx context.Context, st CallStart) (CallFiled, error) 
 		s.log.Info("journal: caller id is not a phone number; kept as given and flagged", "call", st.CallID, "caller_id", cf.CallerNumber)
 	}
 	err := s.write(ctx, "file call", func(tx *sqlx.Tx) error {
-		var exists int64
-		switch err := tx.GetContext(ctx, &exists, `SELECT id FROM calls WHERE channel = ?`, st.CallID); {
-		case err == nil:
-			return nil // filed already (a replay without its mark): nothing doubled
-		case !errors.Is(err, sql.ErrNoRows):
-			return err
-		}
+		// One statement files the call or finds it filed already (a replay without its mark:
+		// nothing doubled), instead of a lookup before the insert on every arrival.
 		res, err := insertReturningID(ctx, tx, `INSERT INTO calls (channel, caller_number, caller_id, caller_valid, line, callback_for,
-			arrived_at, greeting_end_at, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			arrived_at, greeting_end_at, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel) DO NOTHING`,
 			st.CallID, cf.CallerNumber, st.CallerNumber, cf.CallerValid, st.Line, st.CallbackFor, ms(st.ArrivedAt),
 			ms(st.QueuedAt), ms(st.QueuedAt))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // PostgreSQL: RETURNING gave no row, the call was filed already
+		}
 		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return nil // SQLite: the call was filed already
 		}
 		ref, err := res.LastInsertId()
 		if err != nil {
@@ -224,6 +227,42 @@ func callLeg(ctx context.Context, q querier, channel string) (hotline.Leg, int64
 	return r.leg(), r.CallRef, nil
 }
 
+// storedLeg is what SaveCallLeg reads of a call's newest leg before it writes: which row, and
+// whether a transfer adds a new leg.
+type storedLeg struct {
+	ID         int64         `db:"id"`
+	CallRef    int64         `db:"call_ref"`
+	OperatorID sql.NullInt64 `db:"operator_id"`
+	EndedAt    sql.NullInt64 `db:"ended_at"`
+}
+
+// newestLeg is callLeg for the writer's every leg write: the four columns it needs, without the
+// join to calls and the other twelve columns callLeg scans (session 12, BenchmarkWriterPaced).
+func newestLeg(ctx context.Context, q querier, channel string) (storedLeg, error) {
+	var r storedLeg
+	if err := q.GetContext(ctx, &r, `SELECT id, call_ref, operator_id, ended_at FROM legs
+		WHERE call_ref = (SELECT id FROM calls WHERE channel = ?) ORDER BY id DESC LIMIT 1`, channel); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return r, hotline.Errorf(hotline.ENOTFOUND, "no call %q in the journal (StartCall first)", clip(channel))
+		}
+		return r, err
+	}
+	return r, nil
+}
+
+// operatorExists refuses an operator id the journal does not have, with getOperator's message,
+// reading no column of the row.
+func operatorExists(ctx context.Context, q querier, id int64) error {
+	var one int
+	if err := q.GetContext(ctx, &one, `SELECT 1 FROM operators WHERE id = ?`, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return hotline.Errorf(hotline.ENOTFOUND, "no operator with id %d: see `hotline operator list`", id)
+		}
+		return err
+	}
+	return nil
+}
+
 // SaveCallLeg updates the newest leg of call leg.CallID with its times, operator, recording and
 // end, and the call with what the leg adds: greeting end, first queueing, first answer and its
 // operator, and, when outcome is set (the leg ends the call), its end and outcome. A write without
@@ -239,18 +278,19 @@ func (s *Store) SaveCallLeg(ctx context.Context, leg hotline.Leg, outcome hotlin
 		return hotline.Errorf(hotline.EINVALID, "unknown call outcome %q", clip(string(outcome)))
 	}
 	return s.write(ctx, "save call leg", func(tx *sqlx.Tx) error {
-		stored, ref, err := callLeg(ctx, tx, leg.CallID)
+		stored, err := newestLeg(ctx, tx, leg.CallID)
 		if err != nil {
 			return err
 		}
+		ref := stored.CallRef
 		for _, id := range []int64{leg.OperatorID, leg.TransferredFrom} {
 			if id != 0 {
-				if _, err := getOperator(ctx, tx, fmt.Sprintf("with id %d", id), `id = ?`, id); err != nil {
+				if err := operatorExists(ctx, tx, id); err != nil {
 					return err
 				}
 			}
 		}
-		if leg.TransferredFrom != 0 && !stored.EndedAt.IsZero() && stored.OperatorID != leg.OperatorID {
+		if leg.TransferredFrom != 0 && stored.EndedAt.Valid && stored.OperatorID.Int64 != leg.OperatorID {
 			_, err = tx.ExecContext(ctx, `INSERT INTO legs (call_ref, operator_id, arrived_at, greeting_end_at, queued_at, rang_at, answered_at,
 				ended_at, end_reason, recording_name, transferred_from, ended_away, hung_up_by, operator_channel, transfer_bridge)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -272,25 +312,27 @@ func (s *Store) SaveCallLeg(ctx context.Context, leg hotline.Leg, outcome hotlin
 	})
 }
 
-// updateCall brings call ref up to date with what its newest leg says.
+// updateCall brings call ref up to date with what its newest leg says: one UPDATE of the call's
+// row, whether or not the leg ends the call (the writer's last leg write of a call was two).
 func (s *Store) updateCall(ctx context.Context, tx *sqlx.Tx, ref int64, leg hotline.Leg, outcome hotline.CallOutcome) error {
 	// The first of each: a later leg (a transfer) never moves the call's greeting, queueing or answer.
 	// (An UPDATE's expressions all read the row as it was: answered_at IS NULL is before this one.)
-	if _, err := tx.ExecContext(ctx, `UPDATE calls SET greeting_end_at = coalesce(greeting_end_at, ?),
+	const firsts = `UPDATE calls SET greeting_end_at = coalesce(greeting_end_at, ?),
 		queued_at = coalesce(queued_at, ?), answered_at = coalesce(answered_at, ?),
 		rang_at = CASE WHEN answered_at IS NULL THEN ? ELSE rang_at END,
-		operator_id = CASE WHEN answered_at IS NULL THEN ? ELSE operator_id END WHERE id = ?`,
-		ms(leg.GreetingEndAt), ms(leg.QueuedAt), ms(leg.AnsweredAt), ms(leg.RangAt), nullID(leg.OperatorID), ref); err != nil {
-		return err
-	}
+		operator_id = CASE WHEN answered_at IS NULL THEN ? ELSE operator_id END`
+	args := []any{ms(leg.GreetingEndAt), ms(leg.QueuedAt), ms(leg.AnsweredAt), ms(leg.RangAt), nullID(leg.OperatorID)}
 	// The call flow says how the call ended with its last leg's write. A write without it (spooled
 	// by an earlier version, or a leg that failed with the caller back in the queue) ends the call
 	// when the leg ended otherwise than by a transfer, with the outcome its legs say; a later leg of
 	// the call ends it again, for good.
 	if outcome == "" && !leg.EndsCall() {
-		return nil
+		_, err := tx.ExecContext(ctx, firsts+` WHERE id = ?`, append(args, ref)...)
+		return err
 	}
 	if outcome == "" {
+		// The legs as this write left them (SaveCallLeg wrote the leg first); the call's outcome
+		// is not one of the columns the UPDATE below changes before it reads it.
 		var rows []legRow
 		if err := tx.SelectContext(ctx, &rows, `SELECT `+legCols+legsFrom+`WHERE l.call_ref = ? ORDER BY l.id`, ref); err != nil {
 			return err
@@ -308,11 +350,12 @@ func (s *Store) updateCall(ctx context.Context, tx *sqlx.Tx, ref int64, leg hotl
 	// A caller who keyed 1 keeps their callback however the call is then seen to end (a restart
 	// finds the channel gone and can only say it was abandoned); only an answer replaces it. A
 	// call an operator answered stays answered, whatever its last leg (back in the queue after a
-	// failed transfer, then gone).
-	_, err := tx.ExecContext(ctx, `UPDATE calls SET ended_at = ?, ended_away = ?,
-		outcome = CASE WHEN answered_at IS NOT NULL THEN 'answered'
+	// failed transfer, then gone): answered before, or by this leg (the coalesce is the
+	// answered_at this UPDATE sets).
+	_, err := tx.ExecContext(ctx, firsts+`, ended_at = ?, ended_away = ?,
+		outcome = CASE WHEN coalesce(answered_at, ?) IS NOT NULL THEN 'answered'
 			WHEN outcome = 'overflow_callback' AND ? <> 'answered' THEN outcome ELSE ? END WHERE id = ?`,
-		ms(leg.EndedAt), leg.EndedAway, outcome, outcome, ref)
+		append(args, ms(leg.EndedAt), leg.EndedAway, ms(leg.AnsweredAt), outcome, outcome, ref)...)
 	return err
 }
 

@@ -818,6 +818,20 @@ func TestAnsweredCallStaysAnswered(t *testing.T) {
 	if c := f.call(t, "kept-1"); c.Outcome != hotline.OutcomeAnswered || c.OperatorID != f.op1.OperatorID || !c.EndedAway {
 		t.Errorf("call = %+v; want answered (by operator 1), ended away", c)
 	}
+
+	// Answered and ended by the one write (the call's only leg write, whatever outcome it says):
+	// the call's answer and its end are one UPDATE, and the answer it sets counts.
+	if _, err := f.s.StartCall(ctx, journal.CallStart{CallID: "kept-2", ArrivedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	once := hotline.Leg{CallID: "kept-2", ArrivedAt: at, QueuedAt: at, AnsweredAt: at.Add(5 * time.Second),
+		OperatorID: f.op1.OperatorID, EndedAt: at.Add(time.Minute), End: hotline.LegCompleted}
+	if err := f.s.SaveCallLeg(ctx, once, hotline.OutcomeAbandonedQueue); err != nil {
+		t.Fatal(err)
+	}
+	if c := f.call(t, "kept-2"); c.Outcome != hotline.OutcomeAnswered || c.OperatorID != f.op1.OperatorID || c.AnsweredAt.IsZero() {
+		t.Errorf("call = %+v; want answered by operator 1 in its one write", c)
+	}
 }
 
 // A call-back from the workplace: its dialling, then its answer, are in the case's history, and

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 )
@@ -101,5 +102,55 @@ func TestLoggedBatchSynchronous(t *testing.T) {
 	rtx.Rollback()
 	if err := s.SyncWrites(ctx); err != nil {
 		t.Errorf("SyncWrites once the reader is gone: %v", err)
+	}
+}
+
+// A batch's statements run detached from the cancellation of its ctx (no goroutine per statement
+// in go-sqlite3 nor database/sql), and the ctx is still obeyed between writes: cancelled, the
+// batch's next write fails with its error and writes nothing; the batch rolls back whole.
+func TestBatchDetachedButCancelledBetweenWrites(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "c.db"), testOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name  string
+		begin func(context.Context) (*Batch, error)
+	}{{"logged", s.BeginLoggedBatch}, {"plain", s.BeginBatch}} {
+		t.Run(tt.name, func(t *testing.T) {
+			cctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			b, err := tt.begin(cctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bctx := b.Context(cctx)
+			if bctx.Done() != nil {
+				t.Error("the batch's ctx can be cancelled: every statement would run on a goroutine of its own")
+			}
+			gen := "gen-" + tt.name
+			if err := s.ClaimWriteMark(WithWriteMark(bctx, WriteMark{Spool: gen, Seq: 1})); err != nil {
+				t.Fatal(err)
+			}
+			cancel()
+			if err := s.ClaimWriteMark(WithWriteMark(bctx, WriteMark{Spool: gen, Seq: 2})); !errors.Is(err, context.Canceled) {
+				t.Errorf("a write after the batch's ctx was cancelled: %v, want context.Canceled", err)
+			}
+			if err := b.Rollback(); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := s.w.GetContext(ctx, &n, `SELECT count(*) FROM write_marks WHERE spool = ?`, gen); err != nil {
+				t.Fatal(err)
+			}
+			if n != 0 {
+				t.Errorf("%d marks of the rolled back batch stored, want 0", n)
+			}
+		})
 	}
 }
