@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,7 +80,12 @@ func RunWith(ctx context.Context, cfg config.Config, log *slog.Logger, opt Optio
 		return fmt.Errorf("migrate the journal: %w", err)
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Beside the default Go metrics, the goroutines created and the scheduler's latencies (their
+	// count is a sample of the goroutines' wake-ups): hotline-lab divides both by the calls
+	// (docs/benchmark.md, session 12's runtime section).
+	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/sched/(goroutines-created|latencies):`)})),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	// A standby waits here, touching neither Asterisk nor the spool, until it holds the journal's
 	// lease; from then on every write it makes is fenced on the lease's epoch (docs/scaling.md).

@@ -259,8 +259,22 @@ type Fixed struct {
 	// HotlineDispatch: dispatch's parts as hotline measured them (its hotline_dispatch_seconds), by
 	// part: delivery, inbox, loop, hotline, request, total (dispatchparts.go); hotline only.
 	HotlineDispatch map[string]DispatchPart `json:"hotline_dispatch,omitempty"`
+	// HotlineRuntime: hotline's Go runtime per call (allocations, goroutines, wake-ups); hotline only.
+	HotlineRuntime *GoRuntime `json:"hotline_runtime,omitempty"`
 	// Bridges: the technology Asterisk chose for the calls' bridges, listed every 2 s.
 	Bridges BridgeUse `json:"bridges"`
+}
+
+// GoRuntime is what hotline's Go runtime did per completed call over a run, from the daemon's Go
+// metrics (go_memstats_*, go_sched_*). The scheduler records the latency of one in eight of each
+// goroutine's moves from runnable to running (runtime.gTrackingPeriod): Wakeups is that count
+// times eight, an estimate of the goroutines woken (or resumed) a call.
+type GoRuntime struct {
+	AllocsPerCall     float64 `json:"allocs_per_call"`
+	AllocKBPerCall    float64 `json:"alloc_kb_per_call"`
+	GoroutinesPerCall float64 `json:"goroutines_created_per_call"`
+	WakeupsPerCall    float64 `json:"wakeups_per_call"`
+	GCPerCall         float64 `json:"gc_cycles_per_call"`
 }
 
 // ARITraffic is what ARI carried over a run, read from the daemon's counters (hotline_ari_*).
@@ -438,6 +452,7 @@ type session struct {
 	bridges  *bridgeWatcher
 	metrics0 series                  // the daemon's counters when the calls started (hotline only)
 	dispatch map[string]DispatchPart // dispatch's parts on hotline's side over the run, from ariTraffic's scrape
+	runtime  *GoRuntime              // hotline's Go runtime over the run, from ariTraffic's scrape
 	profiled <-chan struct{}         // closed when the system's CPU profile is written; nil: none
 }
 
@@ -558,6 +573,7 @@ func (s *session) ariTraffic(ctx context.Context, completed int) (*ARITraffic, e
 		return nil, err
 	}
 	s.dispatch = dispatchPartsOf(s.metrics0, m1)
+	s.runtime = runtimeOf(s.metrics0, m1, completed)
 	t := &ARITraffic{
 		EventsByType:   delta(s.metrics0.by("hotline_ari_events_by_type_total", "type"), m1.by("hotline_ari_events_by_type_total", "type")),
 		RequestsByKind: delta(s.metrics0.by("hotline_ari_requests_total", "kind"), m1.by("hotline_ari_requests_total", "kind")),
@@ -571,6 +587,23 @@ func (s *session) ariTraffic(ctx context.Context, completed int) (*ARITraffic, e
 		t.KBPerCall = t.Bytes / 1024 / float64(completed)
 	}
 	return t, nil
+}
+
+// runtimeOf is hotline's Go runtime per call between two scrapes; nil without calls or without
+// the scheduler's metrics (an older daemon).
+func runtimeOf(m0, m1 series, completed int) *GoRuntime {
+	const created = "go_sched_goroutines_created_goroutines_total"
+	if _, ok := m1[created]; !ok || completed == 0 {
+		return nil
+	}
+	per := func(metric string) float64 { return (m1.get(metric) - m0.get(metric)) / float64(completed) }
+	return &GoRuntime{
+		AllocsPerCall:     per("go_memstats_mallocs_total"),
+		AllocKBPerCall:    per("go_memstats_alloc_bytes_total") / 1024,
+		GoroutinesPerCall: per(created),
+		WakeupsPerCall:    8 * per("go_sched_latencies_seconds_count"),
+		GCPerCall:         per("go_gc_duration_seconds_count"),
+	}
 }
 
 // profiler is a system that can profile itself while the calls run.
@@ -662,6 +695,7 @@ func runFixed(ctx context.Context, o Options, name string, exts []string, prefix
 	var errs []error
 	f.ARI, err = s.ariTraffic(ctx, sum.Completed)
 	f.HotlineDispatch = s.dispatch
+	f.HotlineRuntime = s.runtime
 	errs = append(errs, err)
 	f.Cost, err = s.cost(sum.Completed)
 	f.Load = s.load.finish(seconds(f.AsteriskCPUSeconds + f.HotlineCPUSeconds + f.GeneratorCPUSeconds))

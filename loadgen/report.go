@@ -65,6 +65,9 @@ var figureDefs = []struct {
 	{"ARI events/call", true, func(f *Fixed) float64 { return ariOf(f).EventsPerCall }},
 	{"ARI REST requests/call", true, func(f *Fixed) float64 { return ariOf(f).RequestsPerCall }},
 	{"ARI event KB/call", true, func(f *Fixed) float64 { return ariOf(f).KBPerCall }},
+	{"hotline allocations/call", true, func(f *Fixed) float64 { return hotlineRuntimeOf(f).AllocsPerCall }},
+	{"hotline goroutines created/call", true, func(f *Fixed) float64 { return hotlineRuntimeOf(f).GoroutinesPerCall }},
+	{"hotline goroutine wake-ups/call (est.)", true, func(f *Fixed) float64 { return hotlineRuntimeOf(f).WakeupsPerCall }},
 	{"peak RSS Asterisk MB", false, func(f *Fixed) float64 { return float64(f.AsteriskPeakRSSKB) / 1024 }},
 	{"peak RSS hotline MB", true, func(f *Fixed) float64 { return float64(f.HotlinePeakRSSKB) / 1024 }},
 	{"journal writes/s", true, func(f *Fixed) float64 { return f.JournalWritesPerS }},
@@ -72,6 +75,13 @@ var figureDefs = []struct {
 	{"load average (1 min), max", false, func(f *Fixed) float64 { return f.Load.Load1Max }},
 	{"steal %", false, func(f *Fixed) float64 { return f.Load.StealPercent }},
 	{"other processes' CPU, cores", false, func(f *Fixed) float64 { return f.Load.OthersCores }},
+}
+
+func hotlineRuntimeOf(f *Fixed) GoRuntime {
+	if f.HotlineRuntime == nil {
+		return GoRuntime{}
+	}
+	return *f.HotlineRuntime
 }
 
 func ariOf(f *Fixed) ARITraffic {
