@@ -29,15 +29,25 @@ const (
 // CreateBridge creates a bridge with our id (POST /bridges/{bridgeId}; empty id: POST /bridges
 // and Asterisk chooses). typ is a comma-separated list of the Bridge* types.
 func (c *Conn) CreateBridge(ctx context.Context, id, typ, name string) (*ariv6.BridgeData, error) {
+	var out ariv6.BridgeData
+	if err := c.createBridge(ctx, id, typ, name, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateBridgeDiscard is CreateBridge for a caller that chose the bridge's id and needs nothing
+// else of Asterisk's answer: the bridge it describes is not decoded.
+func (c *Conn) CreateBridgeDiscard(ctx context.Context, id, typ, name string) error {
+	return c.createBridge(ctx, id, typ, name, nil)
+}
+
+func (c *Conn) createBridge(ctx context.Context, id, typ, name string, out any) error {
 	path := "/bridges"
 	if id != "" {
 		path = pathf("/bridges/%s", id)
 	}
-	var out ariv6.BridgeData
-	if err := c.do(ctx, request{op: "create " + typ + " bridge " + id, method: http.MethodPost, path: path, query: fromMap(map[string]string{"type": typ, "name": name})}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return c.do(ctx, request{op: "create " + typ + " bridge " + id, method: http.MethodPost, path: path, query: fromMap(map[string]string{"type": typ, "name": name})}, out)
 }
 
 // Bridges lists every bridge.

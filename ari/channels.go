@@ -78,17 +78,25 @@ func varsBody(v map[string]string) any {
 // Originate creates a channel and dials it. With r.ChannelID set it uses
 // POST /channels/{channelId}, else POST /channels.
 func (c *Conn) Originate(ctx context.Context, r OriginateRequest) (*ariv6.ChannelData, error) {
-	q := r.query()
+	var out ariv6.ChannelData
+	if err := c.originate(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// OriginateDiscard is Originate for a caller that chose the channel's id and needs nothing else of
+// Asterisk's answer: the channel it describes is not decoded.
+func (c *Conn) OriginateDiscard(ctx context.Context, r OriginateRequest) error {
+	return c.originate(ctx, r, nil)
+}
+
+func (c *Conn) originate(ctx context.Context, r OriginateRequest, out any) error {
 	path := "/channels"
 	if r.ChannelID != "" {
 		path = pathf("/channels/%s", r.ChannelID)
 	}
-	var out ariv6.ChannelData
-	err := c.do(ctx, request{op: "originate to " + r.Endpoint, method: http.MethodPost, path: path, query: fromMap(q), body: varsBody(r.Variables)}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return c.do(ctx, request{op: "originate to " + r.Endpoint, method: http.MethodPost, path: path, query: fromMap(r.query()), body: varsBody(r.Variables)}, out)
 }
 
 // CreateRequest is POST /channels/create: a channel made but not dialled (Dial does that), so the
@@ -303,15 +311,25 @@ func (p PlayRequest) query() map[string][]string {
 
 // Play starts playing media to the channel; PlaybackFinished tells when it ends.
 func (ch Channel) Play(ctx context.Context, p PlayRequest) (*ariv6.PlaybackData, error) {
+	var out ariv6.PlaybackData
+	if err := ch.play(ctx, p, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PlayDiscard is Play for a caller that chose the playback's id (p.PlaybackID) and needs nothing
+// else of Asterisk's answer: the playback it describes is not decoded.
+func (ch Channel) PlayDiscard(ctx context.Context, p PlayRequest) error {
+	return ch.play(ctx, p, nil)
+}
+
+func (ch Channel) play(ctx context.Context, p PlayRequest, out any) error {
 	path := ch.path("play")
 	if p.PlaybackID != "" {
 		path += pathf("/%s", p.PlaybackID)
 	}
-	var out ariv6.PlaybackData
-	if err := ch.c.do(ctx, request{op: ch.op("play " + strings.Join(p.Media, ",") + " to"), method: http.MethodPost, path: path, query: p.query()}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return ch.c.do(ctx, request{op: ch.op("play " + strings.Join(p.Media, ",") + " to"), method: http.MethodPost, path: path, query: p.query()}, out)
 }
 
 // RecordRequest describes a live recording. Name and Format are required.

@@ -37,6 +37,7 @@ type direct struct {
 
 type directConn struct {
 	nc   net.Conn
+	rc   syscall.RawConn // nc's, taken once: SyscallConn allocates each time it is asked
 	br   *bufio.Reader
 	bw   *bufio.Writer
 	used time.Time // when it was last put back idle
@@ -69,14 +70,15 @@ func newDirect(base *url.URL, user, pass string) *direct {
 var errNothingRead = errors.New("ari: kept connection closed by the server")
 
 // roundTrip sends one request (path already escaped, query encoded, body JSON or nil) and returns
-// the status, the headers and the whole answer's body.
-func (d *direct) roundTrip(ctx context.Context, method, pathQuery string, body []byte) (int, http.Header, []byte, error) {
+// the status, the headers and the whole answer's body; with discard, a 2xx answer's body is read
+// and dropped (nil), an error's is kept.
+func (d *direct) roundTrip(ctx context.Context, method, pathQuery string, body []byte, discard bool) (int, http.Header, []byte, error) {
 	for attempt := 0; ; attempt++ {
 		dc, reused, err := d.get(ctx)
 		if err != nil {
 			return 0, nil, nil, err
 		}
-		status, h, b, err := d.exchange(ctx, dc, method, pathQuery, body)
+		status, h, b, err := d.exchange(ctx, dc, method, pathQuery, body, discard)
 		if err == nil {
 			return status, h, b, nil
 		}
@@ -135,7 +137,13 @@ func (d *direct) get(ctx context.Context) (*directConn, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	return &directConn{nc: nc, br: bufio.NewReaderSize(nc, 4096), bw: bufio.NewWriterSize(nc, 2048)}, false, nil
+	dc = &directConn{nc: nc, br: bufio.NewReaderSize(nc, 4096), bw: bufio.NewWriterSize(nc, 2048)}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			dc.rc = rc
+		}
+	}
+	return dc, false, nil
 }
 
 // put keeps dc for the next request.
@@ -154,7 +162,7 @@ func (d *direct) put(dc *directConn) {
 
 // exchange writes the request on dc and reads the answer. On success dc is kept (or closed when the
 // server asked); on an error the caller closes it.
-func (d *direct) exchange(ctx context.Context, dc *directConn, method, pathQuery string, body []byte) (int, http.Header, []byte, error) {
+func (d *direct) exchange(ctx context.Context, dc *directConn, method, pathQuery string, body []byte, discard bool) (int, http.Header, []byte, error) {
 	// The context bounds the exchange: its deadline on the socket, its cancellation interrupts it.
 	if dl, ok := ctx.Deadline(); ok {
 		_ = dc.nc.SetDeadline(dl)
@@ -201,11 +209,17 @@ func (d *direct) exchange(ctx context.Context, dc *directConn, method, pathQuery
 		return 0, nil, nil, err
 	}
 	var buf bytes.Buffer
-	if resp.ContentLength > 0 && resp.ContentLength < 1<<20 {
-		buf.Grow(int(resp.ContentLength))
+	if !discard || resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		if resp.ContentLength > 0 && resp.ContentLength < 1<<20 {
+			buf.Grow(int(resp.ContentLength))
+		}
+		_, err = buf.ReadFrom(resp.Body)
 	}
-	_, err = buf.ReadFrom(resp.Body)
-	resp.Body.Close()
+	// Closing reads what is left of the answer off the connection (net/http's body does), into no
+	// buffer of ours.
+	if cerr := resp.Body.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -228,17 +242,12 @@ func (c *directConn) open() bool {
 	if c.br.Buffered() > 0 {
 		return false
 	}
-	sc, ok := c.nc.(syscall.Conn)
-	if !ok {
+	if c.rc == nil {
 		return true
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return false
 	}
 	alive := false
 	var b [1]byte
-	err = rc.Read(func(fd uintptr) bool {
+	err := c.rc.Read(func(fd uintptr) bool {
 		_, _, rerr := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		alive = rerr == syscall.EAGAIN || rerr == syscall.EWOULDBLOCK
 		return true // never wait: the answer is now

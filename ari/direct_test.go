@@ -164,3 +164,53 @@ func TestDirectClosesOldIdleConnections(t *testing.T) {
 		t.Errorf("%d connections open after the burst's went idle past the limit, want 1 (the one just used)", n)
 	}
 }
+
+// TestDiscardReadsTheAnswerOff: the Discard requests do not decode a 2xx answer (one that would
+// not decode fails Originate, not OriginateDiscard), read it off the kept connection all the same
+// (the next request reuses it), and still report a refusal with Asterisk's message.
+func TestDiscardReadsTheAnswerOff(t *testing.T) {
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ari/channels/gone/play/p1":
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"message":"Channel not found"}`))
+		default: // an answer no decoder takes, longer than a read's first chunk
+			_, _ = w.Write([]byte("{not json " + strings.Repeat("x", 9000)))
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := New(Config{URL: srv.URL + "/ari", Username: "u", Password: "p", Application: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Originate(ctx, OriginateRequest{Endpoint: "PJSIP/1001", ChannelID: "x"}); err == nil {
+		t.Fatal("Originate decoded an answer that is not JSON")
+	}
+	for i := 0; i < 3; i++ {
+		if err := c.OriginateDiscard(ctx, OriginateRequest{Endpoint: "PJSIP/1001", ChannelID: "x"}); err != nil {
+			t.Fatalf("OriginateDiscard: %v", err)
+		}
+		if err := c.CreateBridgeDiscard(ctx, "b", BridgeMixing, "app"); err != nil {
+			t.Fatalf("CreateBridgeDiscard: %v", err)
+		}
+		if err := c.Channel("x").PlayDiscard(ctx, PlayRequest{Media: []string{"sound:beep"}, PlaybackID: "p1"}); err != nil {
+			t.Fatalf("PlayDiscard: %v", err)
+		}
+	}
+	err = c.Channel("gone").PlayDiscard(ctx, PlayRequest{Media: []string{"sound:beep"}, PlaybackID: "p1"})
+	var ae *Error
+	if !errors.As(err, &ae) || !errors.Is(err, ErrNotFound) || ae.Message != "Channel not found" {
+		t.Fatalf("refused play: got %v, want a 404 with Asterisk's message", err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections for sequential requests: an answer left unread spoils its connection", n)
+	}
+}

@@ -126,7 +126,7 @@ func (c *Conn) doDirect(ctx context.Context, r request, out any) error {
 		body = b
 	}
 	c.count(&c.requests, restKind(r.method, r.path))
-	status, _, raw, err := c.direct.roundTrip(ctx, r.method, pq, body)
+	status, _, raw, err := c.direct.roundTrip(ctx, r.method, pq, body, out == nil)
 	if err != nil {
 		return fmt.Errorf("ari: %s: %s %s: %w", r.op, r.method, r.path, err)
 	}
