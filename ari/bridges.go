@@ -47,7 +47,8 @@ func (c *Conn) createBridge(ctx context.Context, id, typ, name string, out any) 
 	if id != "" {
 		path = pathf("/bridges/%s", id)
 	}
-	return c.do(ctx, request{op: "create " + typ + " bridge " + id, method: http.MethodPost, path: path, query: fromMap(map[string]string{"type": typ, "name": name})}, out)
+	var p params
+	return c.do(ctx, request{op: "create " + typ + " bridge " + id, method: http.MethodPost, path: path, rawQuery: p.add("type", typ).add("name", name).String()}, out)
 }
 
 // Bridges lists every bridge.
@@ -93,13 +94,18 @@ type AddChannelOptions struct {
 
 // AddChannel adds channels (ids) to the bridge.
 func (b Bridge) AddChannel(ctx context.Context, o AddChannelOptions, channelIDs ...string) error {
-	q := fromMap(map[string]string{"channel": strings.Join(channelIDs, ","), "role": o.Role})
-	for k, v := range map[string]bool{"absorbDTMF": o.AbsorbDTMF, "mute": o.Mute, "inhibitConnectedLineUpdates": o.InhibitConnectedLineUpdates} {
-		if v {
-			q[k] = []string{"true"}
+	channels := strings.Join(channelIDs, ",")
+	var p params
+	p.add("channel", channels).add("role", o.Role)
+	for _, f := range []struct {
+		name string
+		on   bool
+	}{{"absorbDTMF", o.AbsorbDTMF}, {"mute", o.Mute}, {"inhibitConnectedLineUpdates", o.InhibitConnectedLineUpdates}} {
+		if f.on {
+			p.add(f.name, "true")
 		}
 	}
-	return b.c.do(ctx, request{op: b.op("add " + strings.Join(channelIDs, ",") + " to"), method: http.MethodPost, path: b.path("addChannel"), query: q}, nil)
+	return b.c.do(ctx, request{op: b.op("add " + channels + " to"), method: http.MethodPost, path: b.path("addChannel"), rawQuery: p.String()}, nil)
 }
 
 // RemoveChannel removes channels from the bridge.
@@ -125,7 +131,7 @@ func (b Bridge) Play(ctx context.Context, p PlayRequest) (*ariv6.PlaybackData, e
 		path += pathf("/%s", p.PlaybackID)
 	}
 	var out ariv6.PlaybackData
-	if err := b.c.do(ctx, request{op: b.op("play " + strings.Join(p.Media, ",") + " to"), method: http.MethodPost, path: path, query: p.query()}, &out); err != nil {
+	if err := b.c.do(ctx, request{op: b.op("play " + strings.Join(p.Media, ",") + " to"), method: http.MethodPost, path: path, rawQuery: p.params()}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
