@@ -156,7 +156,7 @@ func (c *Conn) doDirect(ctx context.Context, r request, out any) error {
 		body = b
 	}
 	c.countRequest(r.method, r.path)
-	status, _, raw, err := c.direct.roundTrip(ctx, r.method, pq, body, out == nil)
+	status, raw, err := c.direct.roundTrip(ctx, r.method, pq, body, out == nil)
 	if err != nil {
 		return fmt.Errorf("ari: %s: %s %s: %w", r.op, r.method, r.path, err)
 	}
