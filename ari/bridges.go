@@ -29,15 +29,26 @@ const (
 // CreateBridge creates a bridge with our id (POST /bridges/{bridgeId}; empty id: POST /bridges
 // and Asterisk chooses). typ is a comma-separated list of the Bridge* types.
 func (c *Conn) CreateBridge(ctx context.Context, id, typ, name string) (*ariv6.BridgeData, error) {
+	var out ariv6.BridgeData
+	if err := c.createBridge(ctx, id, typ, name, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CreateBridgeDiscard is CreateBridge for a caller that chose the bridge's id and needs nothing
+// else of Asterisk's answer: the bridge it describes is not decoded.
+func (c *Conn) CreateBridgeDiscard(ctx context.Context, id, typ, name string) error {
+	return c.createBridge(ctx, id, typ, name, nil)
+}
+
+func (c *Conn) createBridge(ctx context.Context, id, typ, name string, out any) error {
 	path := "/bridges"
 	if id != "" {
 		path = pathf("/bridges/%s", id)
 	}
-	var out ariv6.BridgeData
-	if err := c.do(ctx, request{op: "create " + typ + " bridge " + id, method: http.MethodPost, path: path, query: fromMap(map[string]string{"type": typ, "name": name})}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	var p params
+	return c.do(ctx, request{op: "create " + typ + " bridge " + id, method: http.MethodPost, path: path, rawQuery: p.add("type", typ).add("name", name).String()}, out)
 }
 
 // Bridges lists every bridge.
@@ -83,13 +94,18 @@ type AddChannelOptions struct {
 
 // AddChannel adds channels (ids) to the bridge.
 func (b Bridge) AddChannel(ctx context.Context, o AddChannelOptions, channelIDs ...string) error {
-	q := fromMap(map[string]string{"channel": strings.Join(channelIDs, ","), "role": o.Role})
-	for k, v := range map[string]bool{"absorbDTMF": o.AbsorbDTMF, "mute": o.Mute, "inhibitConnectedLineUpdates": o.InhibitConnectedLineUpdates} {
-		if v {
-			q[k] = []string{"true"}
+	channels := strings.Join(channelIDs, ",")
+	var p params
+	p.add("channel", channels).add("role", o.Role)
+	for _, f := range []struct {
+		name string
+		on   bool
+	}{{"absorbDTMF", o.AbsorbDTMF}, {"mute", o.Mute}, {"inhibitConnectedLineUpdates", o.InhibitConnectedLineUpdates}} {
+		if f.on {
+			p.add(f.name, "true")
 		}
 	}
-	return b.c.do(ctx, request{op: b.op("add " + strings.Join(channelIDs, ",") + " to"), method: http.MethodPost, path: b.path("addChannel"), query: q}, nil)
+	return b.c.do(ctx, request{op: b.op("add " + channels + " to"), method: http.MethodPost, path: b.path("addChannel"), rawQuery: p.String()}, nil)
 }
 
 // RemoveChannel removes channels from the bridge.
@@ -115,7 +131,7 @@ func (b Bridge) Play(ctx context.Context, p PlayRequest) (*ariv6.PlaybackData, e
 		path += pathf("/%s", p.PlaybackID)
 	}
 	var out ariv6.PlaybackData
-	if err := b.c.do(ctx, request{op: b.op("play " + strings.Join(p.Media, ",") + " to"), method: http.MethodPost, path: path, query: p.query()}, &out); err != nil {
+	if err := b.c.do(ctx, request{op: b.op("play " + strings.Join(p.Media, ",") + " to"), method: http.MethodPost, path: path, rawQuery: p.params()}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

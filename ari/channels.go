@@ -39,19 +39,19 @@ type OriginateRequest struct {
 	Variables      map[string]string
 }
 
-func (r OriginateRequest) query() map[string]string {
-	m := map[string]string{
-		"endpoint": r.Endpoint, "app": r.App, "appArgs": r.AppArgs, "context": r.Context,
-		"extension": r.Extension, "label": r.Label, "callerId": r.CallerID,
-		"otherChannelId": r.OtherChannelID, "originator": r.Originator, "formats": r.Formats,
-	}
+func (r OriginateRequest) params() string {
+	var p params
+	p.b = make([]byte, 0, 256)
+	p.add("endpoint", r.Endpoint).add("app", r.App).add("appArgs", r.AppArgs).add("context", r.Context).
+		add("extension", r.Extension).add("label", r.Label).add("callerId", r.CallerID).
+		add("otherChannelId", r.OtherChannelID).add("originator", r.Originator).add("formats", r.Formats)
 	if r.Priority != 0 {
-		m["priority"] = strconv.Itoa(r.Priority)
+		p.add("priority", strconv.Itoa(r.Priority))
 	}
 	if r.Timeout > 0 {
-		m["timeout"] = strconv.Itoa(int((r.Timeout + time.Second - 1) / time.Second))
+		p.add("timeout", strconv.Itoa(int((r.Timeout+time.Second-1)/time.Second)))
 	}
-	return m
+	return p.String()
 }
 
 func fromMap(m map[string]string) map[string][]string {
@@ -78,17 +78,25 @@ func varsBody(v map[string]string) any {
 // Originate creates a channel and dials it. With r.ChannelID set it uses
 // POST /channels/{channelId}, else POST /channels.
 func (c *Conn) Originate(ctx context.Context, r OriginateRequest) (*ariv6.ChannelData, error) {
-	q := r.query()
+	var out ariv6.ChannelData
+	if err := c.originate(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// OriginateDiscard is Originate for a caller that chose the channel's id and needs nothing else of
+// Asterisk's answer: the channel it describes is not decoded.
+func (c *Conn) OriginateDiscard(ctx context.Context, r OriginateRequest) error {
+	return c.originate(ctx, r, nil)
+}
+
+func (c *Conn) originate(ctx context.Context, r OriginateRequest, out any) error {
 	path := "/channels"
 	if r.ChannelID != "" {
 		path = pathf("/channels/%s", r.ChannelID)
 	}
-	var out ariv6.ChannelData
-	err := c.do(ctx, request{op: "originate to " + r.Endpoint, method: http.MethodPost, path: path, query: fromMap(q), body: varsBody(r.Variables)}, &out)
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return c.do(ctx, request{op: "originate to " + r.Endpoint, method: http.MethodPost, path: path, rawQuery: r.params(), body: varsBody(r.Variables)}, out)
 }
 
 // CreateRequest is POST /channels/create: a channel made but not dialled (Dial does that), so the
@@ -140,6 +148,12 @@ func (ch Channel) simple(ctx context.Context, verb, method, sub string, q map[st
 	return ch.c.do(ctx, request{op: ch.op(verb), method: method, path: ch.path(sub), query: fromMap(q)}, nil)
 }
 
+// simple1 is simple with at most one parameter (empty value: none), without a map.
+func (ch Channel) simple1(ctx context.Context, verb, method, sub, name, value string) error {
+	var p params
+	return ch.c.do(ctx, request{op: ch.op(verb), method: method, path: ch.path(sub), rawQuery: p.add(name, value).String()}, nil)
+}
+
 // Data returns the channel's current state.
 func (ch Channel) Data(ctx context.Context) (*ariv6.ChannelData, error) {
 	var out ariv6.ChannelData
@@ -168,7 +182,7 @@ const (
 
 // Hangup hangs the channel up with a reason (HangupNormal, ...; empty: normal).
 func (ch Channel) Hangup(ctx context.Context, reason string) error {
-	return ch.simple(ctx, "hang up", http.MethodDelete, "", map[string]string{"reason": reason})
+	return ch.simple1(ctx, "hang up", http.MethodDelete, "", "reason", reason)
 }
 
 // HangupCode hangs the channel up with a Q.850 cause code (e.g. 17 user busy).
@@ -178,7 +192,7 @@ func (ch Channel) HangupCode(ctx context.Context, cause int) error {
 
 // Answer answers the channel.
 func (ch Channel) Answer(ctx context.Context) error {
-	return ch.simple(ctx, "answer", http.MethodPost, "answer", nil)
+	return ch.simple1(ctx, "answer", http.MethodPost, "answer", "", "")
 }
 
 // Ring indicates ringing to the channel.
@@ -267,12 +281,12 @@ func (ch Channel) Unhold(ctx context.Context) error {
 
 // StartMOH plays music on hold to the channel (class empty: default).
 func (ch Channel) StartMOH(ctx context.Context, class string) error {
-	return ch.simple(ctx, "start MOH on", http.MethodPost, "moh", map[string]string{"mohClass": class})
+	return ch.simple1(ctx, "start MOH on", http.MethodPost, "moh", "mohClass", class)
 }
 
 // StopMOH stops music on hold.
 func (ch Channel) StopMOH(ctx context.Context) error {
-	return ch.simple(ctx, "stop MOH on", http.MethodDelete, "moh", nil)
+	return ch.simple1(ctx, "stop MOH on", http.MethodDelete, "moh", "", "")
 }
 
 // StartSilence plays silence to the channel.
@@ -295,23 +309,37 @@ type PlayRequest struct {
 	Skip       time.Duration // step of forward/reverse control (default 3 s)
 }
 
-func (p PlayRequest) query() map[string][]string {
-	q := fromMap(map[string]string{"lang": p.Lang, "offsetms": ms(p.Offset), "skipms": ms(p.Skip)})
-	q["media"] = p.Media
-	return q
+func (p PlayRequest) params() string {
+	var q params
+	q.b = make([]byte, 0, 128)
+	for _, m := range p.Media {
+		q.add("media", m)
+	}
+	q.add("lang", p.Lang).add("offsetms", ms(p.Offset)).add("skipms", ms(p.Skip))
+	return q.String()
 }
 
 // Play starts playing media to the channel; PlaybackFinished tells when it ends.
 func (ch Channel) Play(ctx context.Context, p PlayRequest) (*ariv6.PlaybackData, error) {
+	var out ariv6.PlaybackData
+	if err := ch.play(ctx, p, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PlayDiscard is Play for a caller that chose the playback's id (p.PlaybackID) and needs nothing
+// else of Asterisk's answer: the playback it describes is not decoded.
+func (ch Channel) PlayDiscard(ctx context.Context, p PlayRequest) error {
+	return ch.play(ctx, p, nil)
+}
+
+func (ch Channel) play(ctx context.Context, p PlayRequest, out any) error {
 	path := ch.path("play")
 	if p.PlaybackID != "" {
 		path += pathf("/%s", p.PlaybackID)
 	}
-	var out ariv6.PlaybackData
-	if err := ch.c.do(ctx, request{op: ch.op("play " + strings.Join(p.Media, ",") + " to"), method: http.MethodPost, path: path, query: p.query()}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return ch.c.do(ctx, request{op: ch.op("play " + strings.Join(p.Media, ",") + " to"), method: http.MethodPost, path: path, rawQuery: p.params()}, out)
 }
 
 // RecordRequest describes a live recording. Name and Format are required.

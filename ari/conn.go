@@ -100,6 +100,7 @@ type Conn struct {
 	countMu  sync.Mutex
 	byType   map[string]uint64
 	requests map[string]uint64
+	kinds    map[string]string // each kind of requests once as a string: counting allocates nothing
 
 	mu          sync.Mutex
 	node        string          // asterisk_id of the last connected Asterisk
@@ -242,6 +243,23 @@ func (c *Conn) count(m *map[string]uint64, key string) {
 		*m = map[string]uint64{}
 	}
 	(*m)[key]++
+	c.countMu.Unlock()
+}
+
+// countRequest adds one to the requests of method on path's kind (restKind).
+func (c *Conn) countRequest(method, path string) {
+	var buf [64]byte
+	kind := appendRESTKind(buf[:0], method, path)
+	c.countMu.Lock()
+	if c.requests == nil {
+		c.requests, c.kinds = map[string]uint64{}, map[string]string{}
+	}
+	key, ok := c.kinds[string(kind)] // a lookup by string(kind) does not copy kind
+	if !ok {
+		key = string(kind)
+		c.kinds[key] = key
+	}
+	c.requests[key]++
 	c.countMu.Unlock()
 }
 

@@ -180,7 +180,8 @@ func operations(c *ari.Conn) map[string]func(context.Context) {
 	noID := orig
 	noID.ChannelID = ""
 	return map[string]func(context.Context){
-		"Conn.Originate": func(ctx context.Context) { c.Originate(ctx, orig); c.Originate(ctx, noID) },
+		"Conn.Originate":        func(ctx context.Context) { c.Originate(ctx, orig); c.Originate(ctx, noID) },
+		"Conn.OriginateDiscard": func(ctx context.Context) { c.OriginateDiscard(ctx, orig) },
 		"Conn.Create": func(ctx context.Context) {
 			c.Create(ctx, ari.CreateRequest{Endpoint: "PJSIP/1001", App: "a", AppArgs: "x", ChannelID: "c1", OtherChannelID: "c2", Originator: "c0", Formats: "ulaw", Variables: vars})
 		},
@@ -212,6 +213,7 @@ func operations(c *ari.Conn) map[string]func(context.Context) {
 			play2.PlaybackID = ""
 			ch.Play(ctx, play2)
 		},
+		"Channel.PlayDiscard": func(ctx context.Context) { ch.PlayDiscard(ctx, play) },
 		"Channel.Record":      func(ctx context.Context) { ch.Record(ctx, rec) },
 		"Channel.Variable":    func(ctx context.Context) { ch.Variable(ctx, "X") },
 		"Channel.SetVariable": func(ctx context.Context) { ch.SetVariable(ctx, "X", "1") },
@@ -225,9 +227,10 @@ func operations(c *ari.Conn) map[string]func(context.Context) {
 			c.CreateBridge(ctx, "b1", ari.BridgeMixing, "n")
 			c.CreateBridge(ctx, "", ari.BridgeHolding, "n")
 		},
-		"Conn.Bridges":   func(ctx context.Context) { c.Bridges(ctx) },
-		"Bridge.Data":    func(ctx context.Context) { br.Data(ctx) },
-		"Bridge.Destroy": func(ctx context.Context) { br.Destroy(ctx) },
+		"Conn.CreateBridgeDiscard": func(ctx context.Context) { c.CreateBridgeDiscard(ctx, "b1", ari.BridgeMixing, "n") },
+		"Conn.Bridges":             func(ctx context.Context) { c.Bridges(ctx) },
+		"Bridge.Data":              func(ctx context.Context) { br.Data(ctx) },
+		"Bridge.Destroy":           func(ctx context.Context) { br.Destroy(ctx) },
 		"Bridge.AddChannel": func(ctx context.Context) {
 			br.AddChannel(ctx, ari.AddChannelOptions{Role: "r", AbsorbDTMF: true, Mute: true, InhibitConnectedLineUpdates: true}, "c1", "c2")
 		},

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"strconv"
@@ -37,6 +38,7 @@ type direct struct {
 
 type directConn struct {
 	nc   net.Conn
+	rc   syscall.RawConn // nc's, taken once: SyscallConn allocates each time it is asked
 	br   *bufio.Reader
 	bw   *bufio.Writer
 	used time.Time // when it was last put back idle
@@ -69,16 +71,17 @@ func newDirect(base *url.URL, user, pass string) *direct {
 var errNothingRead = errors.New("ari: kept connection closed by the server")
 
 // roundTrip sends one request (path already escaped, query encoded, body JSON or nil) and returns
-// the status, the headers and the whole answer's body.
-func (d *direct) roundTrip(ctx context.Context, method, pathQuery string, body []byte) (int, http.Header, []byte, error) {
+// the status and the whole answer's body; with discard, a 2xx answer's body is read
+// and dropped (nil), an error's is kept.
+func (d *direct) roundTrip(ctx context.Context, method, pathQuery string, body []byte, discard bool) (int, []byte, error) {
 	for attempt := 0; ; attempt++ {
 		dc, reused, err := d.get(ctx)
 		if err != nil {
-			return 0, nil, nil, err
+			return 0, nil, err
 		}
-		status, h, b, err := d.exchange(ctx, dc, method, pathQuery, body)
+		status, b, err := d.exchange(ctx, dc, method, pathQuery, body, discard)
 		if err == nil {
-			return status, h, b, nil
+			return status, b, nil
 		}
 		_ = dc.nc.Close()
 		// As net/http: a kept connection the server had closed is retried on a new one when
@@ -88,13 +91,13 @@ func (d *direct) roundTrip(ctx context.Context, method, pathQuery string, body [
 			continue
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return 0, nil, nil, fmt.Errorf("%w (%w)", ctxErr, err)
+			return 0, nil, fmt.Errorf("%w (%w)", ctxErr, err)
 		}
 		if _, ok := ctx.Deadline(); ok && errors.Is(err, os.ErrDeadlineExceeded) {
 			// The socket's deadline is the context's, met a moment before the context's own timer.
-			return 0, nil, nil, fmt.Errorf("%w (%w)", context.DeadlineExceeded, err)
+			return 0, nil, fmt.Errorf("%w (%w)", context.DeadlineExceeded, err)
 		}
-		return 0, nil, nil, err
+		return 0, nil, err
 	}
 }
 
@@ -135,7 +138,13 @@ func (d *direct) get(ctx context.Context) (*directConn, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	return &directConn{nc: nc, br: bufio.NewReaderSize(nc, 4096), bw: bufio.NewWriterSize(nc, 2048)}, false, nil
+	dc = &directConn{nc: nc, br: bufio.NewReaderSize(nc, 4096), bw: bufio.NewWriterSize(nc, 2048)}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			dc.rc = rc
+		}
+	}
+	return dc, false, nil
 }
 
 // put keeps dc for the next request.
@@ -154,7 +163,7 @@ func (d *direct) put(dc *directConn) {
 
 // exchange writes the request on dc and reads the answer. On success dc is kept (or closed when the
 // server asked); on an error the caller closes it.
-func (d *direct) exchange(ctx context.Context, dc *directConn, method, pathQuery string, body []byte) (int, http.Header, []byte, error) {
+func (d *direct) exchange(ctx context.Context, dc *directConn, method, pathQuery string, body []byte, discard bool) (int, []byte, error) {
 	// The context bounds the exchange: its deadline on the socket, its cancellation interrupts it.
 	if dl, ok := ctx.Deadline(); ok {
 		_ = dc.nc.SetDeadline(dl)
@@ -186,32 +195,57 @@ func (d *direct) exchange(ctx context.Context, dc *directConn, method, pathQuery
 	w.Write(body)
 	if err := w.Flush(); err != nil {
 		if isReset(err) {
-			return 0, nil, nil, fmt.Errorf("%w: %w", errNothingRead, err)
+			return 0, nil, fmt.Errorf("%w: %w", errNothingRead, err)
 		}
-		return 0, nil, nil, err
+		return 0, nil, err
 	}
 	if _, err := dc.br.Peek(1); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err) {
-			return 0, nil, nil, fmt.Errorf("%w: %w", errNothingRead, err)
+			return 0, nil, fmt.Errorf("%w: %w", errNothingRead, err)
 		}
-		return 0, nil, nil, err
+		return 0, nil, err
 	}
-	resp, err := http.ReadResponse(dc.br, nil)
+	h, err := readHead(dc.br)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, err
 	}
-	var buf bytes.Buffer
-	if resp.ContentLength > 0 && resp.ContentLength < 1<<20 {
-		buf.Grow(int(resp.ContentLength))
+	if method == http.MethodHead || h.status == http.StatusNoContent || h.status == http.StatusNotModified {
+		h.length = 0
 	}
-	_, err = buf.ReadFrom(resp.Body)
-	resp.Body.Close()
+	keep := !discard || h.status < 200 || h.status >= 300
+	var raw []byte
+	switch {
+	case h.chunked:
+		var buf bytes.Buffer
+		cr := httputil.NewChunkedReader(dc.br)
+		if keep {
+			_, err = buf.ReadFrom(cr)
+		} else {
+			_, err = io.Copy(io.Discard, cr)
+		}
+		if err == nil { // the trailer: none, or header lines, then an empty line
+			err = skipHeaders(dc.br)
+		}
+		raw = buf.Bytes()
+	case h.length < 0: // the body runs to the connection's end
+		h.close = true
+		var buf bytes.Buffer
+		_, err = buf.ReadFrom(dc.br)
+		raw = buf.Bytes()
+	case h.length > maxAnswer:
+		err = fmt.Errorf("ari: answer of %d bytes", h.length)
+	case keep:
+		raw = make([]byte, h.length)
+		_, err = io.ReadFull(dc.br, raw)
+	default:
+		_, err = dc.br.Discard(int(h.length))
+	}
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, err
 	}
 	if stop() {
 		_ = dc.nc.SetDeadline(time.Time{}) // a spent deadline would fail open()'s peek when next taken
-		if resp.Close {
+		if h.close {
 			_ = dc.nc.Close()
 		} else {
 			d.put(dc)
@@ -219,7 +253,87 @@ func (d *direct) exchange(ctx context.Context, dc *directConn, method, pathQuery
 	} else {
 		_ = dc.nc.Close() // cancelled meanwhile: its deadline is spoilt
 	}
-	return resp.StatusCode, resp.Header, buf.Bytes(), nil
+	return h.status, raw, nil
+}
+
+// maxAnswer bounds an answer's body: ARI's largest (a listing of every channel) are well under.
+const maxAnswer = 64 << 20
+
+// head is what exchange needs of an answer's status line and headers.
+type head struct {
+	status  int
+	length  int64 // Content-Length; -1 when not given
+	chunked bool  // Transfer-Encoding: chunked
+	close   bool  // the server closes the connection after this answer
+}
+
+// readHead reads an HTTP/1.x answer's status line and headers. Asterisk's answers are a status
+// line, a few headers and a body of Content-Length bytes; net/http's ReadResponse made a header
+// map, a textproto reader and a body reader for each (a fifth of a request's allocations), none of
+// which is kept. Anything it does not understand is an error: the connection is then closed.
+func readHead(br *bufio.Reader) (head, error) {
+	h := head{length: -1}
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return h, err
+	}
+	line = trimEOL(line)
+	// "HTTP/1.1 200 OK"
+	if len(line) < 12 || string(line[:7]) != "HTTP/1." || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') {
+		return h, fmt.Errorf("ari: malformed status line %q", line)
+	}
+	for _, c := range line[9:12] {
+		if c < '0' || c > '9' {
+			return h, fmt.Errorf("ari: malformed status line %q", line)
+		}
+		h.status = h.status*10 + int(c-'0')
+	}
+	if h.status < 200 {
+		return h, fmt.Errorf("ari: unexpected informational answer %q", line)
+	}
+	http10, closing, keepAlive := line[7] == '0', false, false
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return h, err
+		}
+		line = trimEOL(line)
+		if len(line) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(line, []byte{':'})
+		if !ok {
+			return h, fmt.Errorf("ari: malformed header %q", line)
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case equalFold(name, "Content-Length"):
+			n, err := strconv.ParseInt(string(value), 10, 64)
+			if err != nil || n < 0 || (h.length >= 0 && h.length != n) {
+				return h, fmt.Errorf("ari: bad Content-Length %q", value)
+			}
+			h.length = n
+		case equalFold(name, "Transfer-Encoding"):
+			if !equalFold(value, "chunked") {
+				return h, fmt.Errorf("ari: unsupported Transfer-Encoding %q", value)
+			}
+			h.chunked = true
+		case equalFold(name, "Connection"):
+			for rest, more := value, true; more; {
+				var tok []byte
+				tok, rest, more = bytes.Cut(rest, []byte{','})
+				tok = bytes.TrimSpace(tok)
+				closing = closing || equalFold(tok, "close")
+				keepAlive = keepAlive || equalFold(tok, "keep-alive")
+			}
+		}
+	}
+	// HTTP/1.0 closes unless it says keep-alive.
+	h.close = closing || (http10 && !keepAlive)
+	if h.chunked {
+		h.length = -1
+	}
+	return h, nil
 }
 
 // open reports whether the server has not closed c while it was idle (nor sent anything unasked),
@@ -228,17 +342,12 @@ func (c *directConn) open() bool {
 	if c.br.Buffered() > 0 {
 		return false
 	}
-	sc, ok := c.nc.(syscall.Conn)
-	if !ok {
+	if c.rc == nil {
 		return true
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return false
 	}
 	alive := false
 	var b [1]byte
-	err = rc.Read(func(fd uintptr) bool {
+	err := c.rc.Read(func(fd uintptr) bool {
 		_, _, rerr := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		alive = rerr == syscall.EAGAIN || rerr == syscall.EWOULDBLOCK
 		return true // never wait: the answer is now
@@ -249,4 +358,43 @@ func (c *directConn) open() bool {
 // isReset reports a connection reset or closed by the peer.
 func isReset(err error) bool {
 	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// skipHeaders reads header lines up to the empty line that ends them (a chunked body's trailer).
+func skipHeaders(br *bufio.Reader) error {
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if len(trimEOL(line)) == 0 {
+			return nil
+		}
+	}
+}
+
+// trimEOL drops a line's \r\n (or \n).
+func trimEOL(line []byte) []byte {
+	line = bytes.TrimSuffix(line, []byte{'\n'})
+	return bytes.TrimSuffix(line, []byte{'\r'})
+}
+
+// equalFold reports whether b is s, ASCII letters in either case (header names and tokens).
+func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		x, y := b[i], s[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }

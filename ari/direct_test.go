@@ -1,11 +1,13 @@
 package ari
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -162,5 +164,169 @@ func TestDirectClosesOldIdleConnections(t *testing.T) {
 	}
 	if n := open.Load(); n != 1 {
 		t.Errorf("%d connections open after the burst's went idle past the limit, want 1 (the one just used)", n)
+	}
+}
+
+// TestDiscardReadsTheAnswerOff: the Discard requests do not decode a 2xx answer (one that would
+// not decode fails Originate, not OriginateDiscard), read it off the kept connection all the same
+// (the next request reuses it), and still report a refusal with Asterisk's message.
+func TestDiscardReadsTheAnswerOff(t *testing.T) {
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ari/channels/gone/play/p1":
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"message":"Channel not found"}`))
+		default: // an answer no decoder takes, longer than a read's first chunk
+			_, _ = w.Write([]byte("{not json " + strings.Repeat("x", 9000)))
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := New(Config{URL: srv.URL + "/ari", Username: "u", Password: "p", Application: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.Originate(ctx, OriginateRequest{Endpoint: "PJSIP/1001", ChannelID: "x"}); err == nil {
+		t.Fatal("Originate decoded an answer that is not JSON")
+	}
+	for i := 0; i < 3; i++ {
+		if err := c.OriginateDiscard(ctx, OriginateRequest{Endpoint: "PJSIP/1001", ChannelID: "x"}); err != nil {
+			t.Fatalf("OriginateDiscard: %v", err)
+		}
+		if err := c.CreateBridgeDiscard(ctx, "b", BridgeMixing, "app"); err != nil {
+			t.Fatalf("CreateBridgeDiscard: %v", err)
+		}
+		if err := c.Channel("x").PlayDiscard(ctx, PlayRequest{Media: []string{"sound:beep"}, PlaybackID: "p1"}); err != nil {
+			t.Fatalf("PlayDiscard: %v", err)
+		}
+	}
+	err = c.Channel("gone").PlayDiscard(ctx, PlayRequest{Media: []string{"sound:beep"}, PlaybackID: "p1"})
+	var ae *Error
+	if !errors.As(err, &ae) || !errors.Is(err, ErrNotFound) || ae.Message != "Channel not found" {
+		t.Fatalf("refused play: got %v, want a 404 with Asterisk's message", err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections for sequential requests: an answer left unread spoils its connection", n)
+	}
+}
+
+// TestReadHead: the status line and the headers the direct path needs, from answers as Asterisk
+// gives them (captured from the sandbox's Asterisk 22) and as HTTP allows them; what it does not
+// understand is an error (the connection is then closed, never misread).
+func TestReadHead(t *testing.T) {
+	const asterisk = "HTTP/1.1 200 OK\r\nServer: hotline-pbx\r\nDate: Mon, 07 Dec 2026 13:39:03 GMT\r\n" +
+		"Cache-Control: no-cache, no-store\r\nContent-type: application/json\r\nContent-Length: 92\r\n\r\n"
+	tests := []struct {
+		name, in string
+		want     head
+		err      bool
+	}{
+		{"asterisk 200", asterisk, head{status: 200, length: 92}, false},
+		{"asterisk 204", "HTTP/1.1 204 No Content\r\nServer: hotline-pbx\r\nContent-Length: 0\r\n\r\n", head{status: 204, length: 0}, false},
+		{"asterisk 404", "HTTP/1.1 404 Not Found\r\nContent-type: application/json\r\nContent-Length: 31\r\n\r\n", head{status: 404, length: 31}, false},
+		{"bare LF, any case", "HTTP/1.1 201 Created\ncontent-LENGTH:  7 \n\n", head{status: 201, length: 7}, false},
+		{"status without reason", "HTTP/1.1 200\r\nContent-Length: 1\r\n\r\n", head{status: 200, length: 1}, false},
+		{"closes", "HTTP/1.1 200 OK\r\nConnection: Close\r\nContent-Length: 2\r\n\r\n", head{status: 200, length: 2, close: true}, false},
+		{"closes among tokens", "HTTP/1.1 200 OK\r\nConnection: upgrade, close\r\nContent-Length: 2\r\n\r\n", head{status: 200, length: 2, close: true}, false},
+		{"1.0 closes", "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n", head{status: 200, length: 2, close: true}, false},
+		{"1.0 kept alive", "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n", head{status: 200, length: 2}, false},
+		{"no length", "HTTP/1.1 200 OK\r\n\r\n", head{status: 200, length: -1}, false},
+		{"chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", head{status: 200, length: -1, chunked: true}, false},
+		{"same length twice", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", head{status: 200, length: 3}, false},
+		{"two lengths", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", head{}, true},
+		{"negative length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", head{}, true},
+		{"gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", head{}, true},
+		{"informational", "HTTP/1.1 100 Continue\r\n\r\n", head{}, true},
+		{"not http", "SIP/2.0 200 OK\r\n\r\n", head{}, true},
+		{"bad status", "HTTP/1.1 2x0 OK\r\n\r\n", head{}, true},
+		{"header without colon", "HTTP/1.1 200 OK\r\nContent-Length 3\r\n\r\n", head{}, true},
+		{"cut short", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n", head{}, true},
+	}
+	for _, tt := range tests {
+		got, err := readHead(bufio.NewReader(strings.NewReader(tt.in)))
+		if (err != nil) != tt.err {
+			t.Errorf("%s: err %v, want error %v", tt.name, err, tt.err)
+			continue
+		}
+		if !tt.err && got != tt.want {
+			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestDirectAnswerBodies: bodies of known length, chunked (net/http's server chunks an answer of
+// unknown length over 4 KB) and cut by the connection's end arrive whole, and the connection is
+// kept only when the next answer can be told apart.
+func TestDirectAnswerBodies(t *testing.T) {
+	big := `["` + strings.Repeat("x", 9000) + `"]`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ari/chunked":
+			_, _ = w.Write([]byte(big)) // no length set: chunked
+		case "/ari/sized":
+			w.Header().Set("Content-Length", strconv.Itoa(len(big)))
+			_, _ = w.Write([]byte(big))
+		}
+	}))
+	defer srv.Close()
+	c, err := New(Config{URL: srv.URL + "/ari", Username: "u", Password: "p", Application: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, p := range []string{"/chunked", "/sized", "/chunked", "/sized"} {
+		var got []string
+		if err := c.do(ctx, request{op: "get", method: http.MethodGet, path: p}, &got); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if len(got) != 1 || len(got[0]) != 9000 {
+			t.Fatalf("%s: answer cut: %d items", p, len(got))
+		}
+	}
+
+	// An HTTP/1.0 server without a length: the body runs to the close.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				br := bufio.NewReader(nc)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil || line == "\r\n" {
+						break
+					}
+				}
+				_, _ = nc.Write([]byte("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + big))
+			}()
+		}
+	}()
+	c10, err := New(Config{URL: "http://" + ln.Addr().String() + "/ari", Username: "u", Password: "p", Application: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		var got []string
+		if err := c10.do(ctx, request{op: "get", method: http.MethodGet, path: "/x"}, &got); err != nil || len(got) != 1 || len(got[0]) != 9000 {
+			t.Fatalf("HTTP/1.0 answer to the close, %d: %v (%d items)", i, err, len(got))
+		}
+	}
+	if n := len(c10.direct.idle); n != 0 {
+		t.Errorf("%d connections kept after answers that ended with the connection", n)
 	}
 }

@@ -64,8 +64,38 @@ type request struct {
 	method string
 	path   string     // below the ARI base, path parameters already escaped
 	query  url.Values // Asterisk reads scalar parameters from the query
-	body   any        // JSON body: only "variables" / "fields" style parameters
+	// rawQuery, when query is empty: the query already encoded (params), for the requests of every
+	// call, which need no map.
+	rawQuery string
+	body     any // JSON body: only "variables" / "fields" style parameters
 }
+
+// encodedQuery is the request's query as sent.
+func (r request) encodedQuery() string {
+	if len(r.query) > 0 {
+		return r.query.Encode()
+	}
+	return r.rawQuery
+}
+
+// params builds an encoded query in the order its parameters are added, leaving out the empty
+// ones (Asterisk's defaults, as fromMap does).
+type params struct{ b []byte }
+
+func (p *params) add(name, value string) *params {
+	if value == "" {
+		return p
+	}
+	if len(p.b) > 0 {
+		p.b = append(p.b, '&')
+	}
+	p.b = append(p.b, name...)
+	p.b = append(p.b, '=')
+	p.b = append(p.b, url.QueryEscape(value)...) // value itself when nothing needs escaping
+	return p
+}
+
+func (p *params) String() string { return string(p.b) }
 
 // pathf builds a path, escaping each argument as one segment (ids may hold '/' or ';').
 func pathf(format string, args ...string) string {
@@ -114,8 +144,8 @@ func (c *Conn) do(ctx context.Context, r request, out any) error {
 // doDirect is do over c.direct (direct.go).
 func (c *Conn) doDirect(ctx context.Context, r request, out any) error {
 	pq := r.path
-	if len(r.query) > 0 {
-		pq += "?" + r.query.Encode()
+	if q := r.encodedQuery(); q != "" {
+		pq += "?" + q
 	}
 	var body []byte
 	if r.body != nil {
@@ -125,8 +155,8 @@ func (c *Conn) doDirect(ctx context.Context, r request, out any) error {
 		}
 		body = b
 	}
-	c.count(&c.requests, restKind(r.method, r.path))
-	status, _, raw, err := c.direct.roundTrip(ctx, r.method, pq, body)
+	c.countRequest(r.method, r.path)
+	status, raw, err := c.direct.roundTrip(ctx, r.method, pq, body, out == nil)
 	if err != nil {
 		return fmt.Errorf("ari: %s: %s %s: %w", r.op, r.method, r.path, err)
 	}
@@ -160,8 +190,8 @@ func answerError(r request, status int, raw []byte) *Error {
 // answer becomes *Error with Asterisk's message.
 func (c *Conn) send(ctx context.Context, r request) (*http.Response, error) {
 	u := c.restURL + r.path
-	if len(r.query) > 0 {
-		u += "?" + r.query.Encode()
+	if q := r.encodedQuery(); q != "" {
+		u += "?" + q
 	}
 	var body io.Reader
 	if r.body != nil {
@@ -179,7 +209,7 @@ func (c *Conn) send(ctx context.Context, r request) (*http.Response, error) {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
-	c.count(&c.requests, restKind(r.method, r.path))
+	c.countRequest(r.method, r.path)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("ari: %s: %s %s: %w", r.op, r.method, r.path, err)
@@ -197,13 +227,29 @@ func (c *Conn) send(ctx context.Context, r request) (*http.Response, error) {
 // channel, a recording's name, an endpoint's resource, a module's object), so the kinds — and the
 // metric's series — stay a fixed few however many calls and recordings there are.
 func restKind(method, path string) string {
-	seg := strings.Split(strings.Trim(path, "/"), "/")
-	for i, x := range seg {
-		if !ariWord(x) {
-			seg[i] = "{id}"
+	return string(appendRESTKind(nil, method, path))
+}
+
+// appendRESTKind appends restKind(method, path) to dst.
+func appendRESTKind(dst []byte, method, path string) []byte {
+	dst = append(dst, method...)
+	dst = append(dst, ' ')
+	path = strings.Trim(path, "/")
+	for i := 0; ; i++ {
+		seg, rest, more := strings.Cut(path, "/")
+		if i > 0 {
+			dst = append(dst, '/')
 		}
+		if ariWord(seg) {
+			dst = append(dst, seg...)
+		} else {
+			dst = append(dst, "{id}"...)
+		}
+		if !more {
+			return dst
+		}
+		path = rest
 	}
-	return method + " " + strings.Join(seg, "/")
 }
 
 // ariWord reports whether x is a path segment of ARI's REST API that names a resource or an

@@ -71,7 +71,7 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 	case switchboard.Answer:
 		err = c.Channel(op.Channel).Answer(ctx)
 	case switchboard.Play:
-		_, err = c.Channel(op.Channel).Play(ctx, ari.PlayRequest{Media: op.Media, PlaybackID: op.Playback, Lang: op.Language})
+		err = c.Channel(op.Channel).PlayDiscard(ctx, ari.PlayRequest{Media: op.Media, PlaybackID: op.Playback, Lang: op.Language})
 	case switchboard.StopPlayback:
 		err = c.StopPlayback(ctx, op.Playback)
 	case switchboard.StartMOH:
@@ -84,7 +84,7 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 		if args, err = EncodeEntry(op.Entry); err != nil {
 			break
 		}
-		_, err = c.Originate(ctx, ari.OriginateRequest{
+		err = c.OriginateDiscard(ctx, ari.OriginateRequest{
 			Endpoint:   op.Endpoint,
 			ChannelID:  op.Channel,
 			App:        c.Application(),
@@ -96,7 +96,7 @@ func (t Telephony) Do(ctx context.Context, op switchboard.Op) error {
 		})
 	case switchboard.CreateBridge:
 		// Named after the application: what a restarted daemon may take down as its own.
-		_, err = c.CreateBridge(ctx, op.Bridge, bridgeType, c.Application())
+		err = c.CreateBridgeDiscard(ctx, op.Bridge, bridgeType, c.Application())
 	case switchboard.AddToBridge:
 		// Keys are hotline's (ChannelDtmfReceived is raised all the same), never the other party's.
 		// Passed through, a key's start reaches the other channel and its end may not: a prompt
