@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -216,22 +217,13 @@ func (d *direct) exchange(ctx context.Context, dc *directConn, method, pathQuery
 	var raw []byte
 	switch {
 	case h.chunked:
-		var buf bytes.Buffer
-		cr := httputil.NewChunkedReader(dc.br)
-		if keep {
-			_, err = buf.ReadFrom(cr)
-		} else {
-			_, err = io.Copy(io.Discard, cr)
-		}
+		raw, err = readBounded(httputil.NewChunkedReader(dc.br), keep)
 		if err == nil { // the trailer: none, or header lines, then an empty line
 			err = skipHeaders(dc.br)
 		}
-		raw = buf.Bytes()
 	case h.length < 0: // the body runs to the connection's end
 		h.close = true
-		var buf bytes.Buffer
-		_, err = buf.ReadFrom(dc.br)
-		raw = buf.Bytes()
+		raw, err = readBounded(dc.br, true)
 	case h.length > maxAnswer:
 		err = fmt.Errorf("ari: answer of %d bytes", h.length)
 	case keep:
@@ -259,6 +251,23 @@ func (d *direct) exchange(ctx context.Context, dc *directConn, method, pathQuery
 // maxAnswer bounds an answer's body: ARI's largest (a listing of every channel) are well under.
 const maxAnswer = 64 << 20
 
+// readBounded reads a body of unknown length to its end, at most maxAnswer bytes of it (more is
+// an error); keep false reads it off without keeping it.
+func readBounded(r io.Reader, keep bool) ([]byte, error) {
+	lr := &io.LimitedReader{R: r, N: maxAnswer + 1}
+	var buf bytes.Buffer
+	var err error
+	if keep {
+		_, err = buf.ReadFrom(lr)
+	} else {
+		_, err = io.Copy(io.Discard, lr)
+	}
+	if err == nil && lr.N == 0 {
+		err = fmt.Errorf("ari: answer over %d bytes", maxAnswer)
+	}
+	return buf.Bytes(), err
+}
+
 // head is what exchange needs of an answer's status line and headers.
 type head struct {
 	status  int
@@ -279,7 +288,7 @@ func readHead(br *bufio.Reader) (head, error) {
 	}
 	line = trimEOL(line)
 	// "HTTP/1.1 200 OK"
-	if len(line) < 12 || string(line[:7]) != "HTTP/1." || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') {
+	if len(line) < 12 || string(line[:7]) != "HTTP/1." || (line[7] != '0' && line[7] != '1') || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') {
 		return h, fmt.Errorf("ari: malformed status line %q", line)
 	}
 	for _, c := range line[9:12] {
@@ -302,7 +311,7 @@ func readHead(br *bufio.Reader) (head, error) {
 			break
 		}
 		name, value, ok := bytes.Cut(line, []byte{':'})
-		if !ok {
+		if !ok || !isToken(name) || !isFieldValue(value) {
 			return h, fmt.Errorf("ari: malformed header %q", line)
 		}
 		value = bytes.TrimSpace(value)
@@ -377,6 +386,32 @@ func skipHeaders(br *bufio.Reader) error {
 func trimEOL(line []byte) []byte {
 	line = bytes.TrimSuffix(line, []byte{'\n'})
 	return bytes.TrimSuffix(line, []byte{'\r'})
+}
+
+// isToken reports whether b is an HTTP token (RFC 9110 5.6.2), as a header's name must be.
+func isToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isFieldValue reports whether b holds no control character but the tab (RFC 9110 5.5).
+func isFieldValue(b []byte) bool {
+	for _, c := range b {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // equalFold reports whether b is s, ASCII letters in either case (header names and tokens).

@@ -248,6 +248,9 @@ func TestReadHead(t *testing.T) {
 		{"bad status", "HTTP/1.1 2x0 OK\r\n\r\n", head{}, true},
 		{"header without colon", "HTTP/1.1 200 OK\r\nContent-Length 3\r\n\r\n", head{}, true},
 		{"cut short", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n", head{}, true},
+		{"space before the colon", "HTTP/1.1 200 OK\r\nContent-Length : 3\r\n\r\n", head{}, true},
+		{"control in a value", "HTTP/1.1 200 OK\r\nServer: a\rb\r\n\r\n", head{}, true},
+		{"no such version", "HTTP/1.A 200 OK\r\n\r\n", head{}, true},
 	}
 	for _, tt := range tests {
 		got, err := readHead(bufio.NewReader(strings.NewReader(tt.in)))
@@ -329,4 +332,42 @@ func TestDirectAnswerBodies(t *testing.T) {
 	if n := len(c10.direct.idle); n != 0 {
 		t.Errorf("%d connections kept after answers that ended with the connection", n)
 	}
+}
+
+// FuzzReadHead holds readHead to net/http's ReadResponse: whatever head it accepts, net/http reads
+// the same status, length, chunking and closing from. (readHead may refuse more: an error only
+// closes the connection.)
+func FuzzReadHead(f *testing.F) {
+	for _, s := range []string{
+		"HTTP/1.1 200 OK\r\nServer: Asterisk\r\nContent-type: application/json\r\nContent-Length: 92\r\n\r\n",
+		"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+		"HTTP/1.1 404\nContent-Length: 3\n\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		h, err := readHead(bufio.NewReader(strings.NewReader(in)))
+		if err != nil {
+			return
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(in)), &http.Request{Method: http.MethodGet})
+		if err != nil {
+			t.Fatalf("readHead took %q as %+v; net/http refuses it: %v", in, h, err)
+		}
+		defer resp.Body.Close()
+		chunked := len(resp.TransferEncoding) == 1 && resp.TransferEncoding[0] == "chunked"
+		if resp.StatusCode != h.status || chunked != h.chunked {
+			t.Fatalf("%q: readHead %+v; net/http status %d, chunked %v", in, h, resp.StatusCode, chunked)
+		}
+		bodied := h.status != http.StatusNoContent && h.status != http.StatusNotModified // exchange reads no body of these
+		if bodied && !h.chunked && resp.ContentLength != h.length {
+			t.Fatalf("%q: readHead length %d; net/http %d", in, h.length, resp.ContentLength)
+		}
+		// net/http closes after a body that runs to the connection's end; exchange does too.
+		if resp.Close != (h.close || (bodied && !h.chunked && h.length < 0)) {
+			t.Fatalf("%q: readHead close %v; net/http %v", in, h.close, resp.Close)
+		}
+	})
 }
