@@ -222,15 +222,16 @@ func (c *Conn) Stats() Stats {
 		Depth: len(c.events), Capacity: cap(c.events),
 		Delivered: c.delivered.Load(), Unknown: c.unknown.Load(), BufferFull: c.bufferFull.Load(),
 		SlowConsumer: c.slow.Load(), Reconnects: c.reconnects.Load(), Connected: c.connected.Load(),
-		EventBytes: c.eventBytes.Load(), Copies: c.copies.Load(), EventsByType: c.copyCounts(c.byType), Requests: c.copyCounts(c.requests),
+		EventBytes: c.eventBytes.Load(), Copies: c.copies.Load(), EventsByType: c.copyCounts(&c.byType), Requests: c.copyCounts(&c.requests),
 	}
 }
 
-func (c *Conn) copyCounts(m map[string]uint64) map[string]uint64 {
+// copyCounts copies *m (byType or requests), read under countMu: the first count makes the map.
+func (c *Conn) copyCounts(m *map[string]uint64) map[string]uint64 {
 	c.countMu.Lock()
 	defer c.countMu.Unlock()
-	out := make(map[string]uint64, len(m))
-	for k, v := range m {
+	out := make(map[string]uint64, len(*m))
+	for k, v := range *m {
 		out[k] = v
 	}
 	return out

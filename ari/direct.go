@@ -211,7 +211,7 @@ func (d *direct) exchange(ctx context.Context, dc *directConn, method, pathQuery
 		return 0, nil, err
 	}
 	if method == http.MethodHead || h.status == http.StatusNoContent || h.status == http.StatusNotModified {
-		h.length = 0
+		h.length, h.chunked = 0, false // no body, whatever the head says
 	}
 	keep := !discard || h.status < 200 || h.status >= 300
 	var raw []byte
@@ -317,13 +317,15 @@ func readHead(br *bufio.Reader) (head, error) {
 		value = bytes.TrimSpace(value)
 		switch {
 		case equalFold(name, "Content-Length"):
-			n, err := strconv.ParseInt(string(value), 10, 64)
-			if err != nil || n < 0 || (h.length >= 0 && h.length != n) {
+			n, err := strconv.ParseUint(string(value), 10, 63) // digits only: no sign, as net/http
+			if err != nil || (h.length >= 0 && h.length != int64(n)) {
 				return h, fmt.Errorf("ari: bad Content-Length %q", value)
 			}
-			h.length = n
+			h.length = int64(n)
 		case equalFold(name, "Transfer-Encoding"):
-			if !equalFold(value, "chunked") {
+			// HTTP/1.0 has no chunking, and one coding said twice is a second coding: net/http
+			// refuses both too.
+			if !equalFold(value, "chunked") || http10 || h.chunked {
 				return h, fmt.Errorf("ari: unsupported Transfer-Encoding %q", value)
 			}
 			h.chunked = true

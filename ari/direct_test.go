@@ -250,6 +250,9 @@ func TestReadHead(t *testing.T) {
 		{"cut short", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n", head{}, true},
 		{"space before the colon", "HTTP/1.1 200 OK\r\nContent-Length : 3\r\n\r\n", head{}, true},
 		{"control in a value", "HTTP/1.1 200 OK\r\nServer: a\rb\r\n\r\n", head{}, true},
+		{"signed length", "HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\n", head{}, true},
+		{"chunked on 1.0", "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", head{}, true},
+		{"chunked twice", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", head{}, true},
 		{"no such version", "HTTP/1.A 200 OK\r\n\r\n", head{}, true},
 	}
 	for _, tt := range tests {
@@ -295,11 +298,44 @@ func TestDirectAnswerBodies(t *testing.T) {
 	}
 
 	// An HTTP/1.0 server without a length: the body runs to the close.
+	addr := rawServer(t, "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n"+big, true)
+	c10, err := New(Config{URL: "http://" + addr + "/ari", Username: "u", Password: "p", Application: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		var got []string
+		if err := c10.do(ctx, request{op: "get", method: http.MethodGet, path: "/x"}, &got); err != nil || len(got) != 1 || len(got[0]) != 9000 {
+			t.Fatalf("HTTP/1.0 answer to the close, %d: %v (%d items)", i, err, len(got))
+		}
+	}
+	if n := len(c10.direct.idle); n != 0 {
+		t.Errorf("%d connections kept after answers that ended with the connection", n)
+	}
+
+	// A 204 has no body even when its head says chunked (net/http reads none either): the answer
+	// is complete at its head, not when the deadline ends a wait for a chunk.
+	c204, err := New(Config{URL: "http://" + rawServer(t, "HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n", false) + "/ari",
+		Username: "u", Password: "p", Application: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := c204.do(tctx, request{op: "post", method: http.MethodPost, path: "/x"}, nil); err != nil {
+		t.Fatalf("204 with a chunked head: %v", err)
+	}
+}
+
+// rawServer answers every request on a loopback listener with answer, then closes the
+// connection if closing (else keeps it open, answering nothing more); it returns the address.
+func rawServer(t *testing.T, answer string, closing bool) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			nc, err := ln.Accept()
@@ -315,23 +351,14 @@ func TestDirectAnswerBodies(t *testing.T) {
 						break
 					}
 				}
-				_, _ = nc.Write([]byte("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + big))
+				_, _ = nc.Write([]byte(answer))
+				if !closing {
+					_, _ = br.ReadByte() // until the client closes
+				}
 			}()
 		}
 	}()
-	c10, err := New(Config{URL: "http://" + ln.Addr().String() + "/ari", Username: "u", Password: "p", Application: "app"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 2; i++ {
-		var got []string
-		if err := c10.do(ctx, request{op: "get", method: http.MethodGet, path: "/x"}, &got); err != nil || len(got) != 1 || len(got[0]) != 9000 {
-			t.Fatalf("HTTP/1.0 answer to the close, %d: %v (%d items)", i, err, len(got))
-		}
-	}
-	if n := len(c10.direct.idle); n != 0 {
-		t.Errorf("%d connections kept after answers that ended with the connection", n)
-	}
+	return ln.Addr().String()
 }
 
 // FuzzReadHead holds readHead to net/http's ReadResponse: whatever head it accepts, net/http reads
@@ -344,6 +371,10 @@ func FuzzReadHead(f *testing.F) {
 		"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
 		"HTTP/1.1 404\nContent-Length: 3\n\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: -0\r\n\r\n",
+		"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
 	} {
 		f.Add(s)
 	}
