@@ -24,7 +24,7 @@ import (
 type Batch struct {
 	s      *Store
 	tx     *sqlx.Tx
-	conn   *sqlx.Conn // a logged batch's writer connection, at synchronous=NORMAL until the batch ends
+	conn   *sqlx.Conn // a SQLite batch's writer connection (a logged one's at synchronous=NORMAL until the batch ends)
 	logged bool       // conn is at synchronous=NORMAL: set back at the end
 	// ctx is the ctx the batch was begun with, when its statements run without its cancellation
 	// (detached, SQLite): each write checks it before it begins instead.
@@ -36,7 +36,10 @@ type Batch struct {
 type batchKey struct{}
 
 // BeginBatch begins a batch transaction; ctx bounds it: cancelled, the batch's next write fails
-// with ctx's error (and the caller rolls back). Commit or Rollback it.
+// with ctx's error (and the caller rolls back). Commit or Rollback it. On SQLite a write already
+// under way and Commit ignore a cancellation (below): a batch whose ctx ends after its last write
+// began still commits, so a caller to whom that matters checks ctx before Commit. (On PostgreSQL
+// database/sql rolls the transaction back when ctx ends.)
 //
 // On SQLite a batch's statements run detached from ctx's cancellation (context.WithoutCancel):
 // with a ctx that can be cancelled, go-sqlite3 runs every statement on a goroutine of its own
@@ -58,7 +61,7 @@ func (s *Store) BeginBatch(ctx context.Context) (*Batch, error) {
 	if err != nil {
 		return nil, s.dbError(err, "begin a batch of writes")
 	}
-	return s.beginBatch(ctx, tx, nil)
+	return s.beginBatch(ctx, tx, nil, false)
 }
 
 // BeginLoggedBatch is BeginBatch for writes that a durable log of the caller's keeps until
@@ -107,16 +110,16 @@ func (s *Store) beginSQLiteBatch(ctx context.Context, logged bool) (*Batch, erro
 		b.restore()
 		return nil, s.dbError(err, "begin a batch of writes")
 	}
-	b, err := s.beginBatch(dctx, tx, conn)
+	b, err := s.beginBatch(dctx, tx, conn, logged)
 	if err != nil {
 		return nil, err
 	}
-	b.logged, b.ctx = logged, ctx
+	b.ctx = ctx
 	return b, nil
 }
 
-func (s *Store) beginBatch(ctx context.Context, tx *sqlx.Tx, conn *sqlx.Conn) (*Batch, error) {
-	b := &Batch{s: s, tx: tx, conn: conn, logged: conn != nil}
+func (s *Store) beginBatch(ctx context.Context, tx *sqlx.Tx, conn *sqlx.Conn, logged bool) (*Batch, error) {
+	b := &Batch{s: s, tx: tx, conn: conn, logged: logged}
 	if err := s.lockWrites(ctx, tx, "begin a batch of writes"); err != nil {
 		b.Rollback()
 		return nil, err
@@ -143,7 +146,7 @@ func (b *Batch) restore() {
 		return
 	}
 	if _, err := conn.ExecContext(context.Background(), `PRAGMA synchronous = FULL`); err != nil {
-		if errors.Is(err, sql.ErrConnDone) { // already discarded (a cancelled context): nothing to reuse
+		if errors.Is(err, sql.ErrConnDone) { // already discarded: nothing to reuse
 			return
 		}
 		b.s.log.Warn("journal: the writer connection could not be set back to synchronous=FULL; closing it", "err", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // A logged batch (BeginLoggedBatch: writes the daemon's spool keeps until SyncWrites) commits at
@@ -150,6 +151,17 @@ func TestBatchDetachedButCancelledBetweenWrites(t *testing.T) {
 			}
 			if n != 0 {
 				t.Errorf("%d marks of the rolled back batch stored, want 0", n)
+			}
+			// The writer connection is back in the pool, at synchronous=FULL (2): a write with a
+			// short deadline gets it.
+			wctx, wcancel := context.WithTimeout(ctx, 2*time.Second)
+			defer wcancel()
+			var sync int
+			if err := s.w.GetContext(wctx, &sync, `PRAGMA synchronous`); err != nil {
+				t.Fatalf("the writer connection after the rolled back batch: %v", err)
+			}
+			if sync != 2 {
+				t.Errorf("synchronous = %d after the batch, want 2 (FULL)", sync)
 			}
 		})
 	}

@@ -447,7 +447,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(w, "RSS under load as judged (medians of %s at each end): %.1f → %.1f MB; trend over the load %+.1f MB/h\n",
-			soakWindow, sk.WarmRSSMB, sk.EndRSSMB, sk.RSSTrendMBPerHour)
+			sk.Window, sk.WarmRSSMB, sk.EndRSSMB, sk.RSSTrendMBPerHour)
 		fmt.Fprintf(w, "switchboard maps, idle before → idle after: %s\n", trackedChange(sk.IdleBefore.Tracked, sk.IdleAfter.Tracked))
 	}
 	if err := writeNodes(w, r.Systems); err != nil {

@@ -28,7 +28,9 @@ type Soak struct {
 	// collector's cycle (the heap in use swings by a quarter between two of them), so two
 	// single samples can differ by more than a leak would in half an hour.
 	WarmRSSMB float64 `json:"warm_rss_mb_median"`
-	EndRSSMB  float64 `json:"end_rss_mb_median"`
+	// Window: how long each stretch was (soakWindow, or a third of the time under load if shorter).
+	Window   time.Duration `json:"window_ns"`
+	EndRSSMB float64       `json:"end_rss_mb_median"`
 	// RSSTrendMBPerHour: the least-squares slope of RSS over the samples from Warm on, per hour.
 	RSSTrendMBPerHour float64 `json:"rss_trend_mb_per_hour"`
 	Flat              bool    `json:"flat"`
@@ -155,11 +157,11 @@ func heap(ctx context.Context, sys any, name string, log *slog.Logger) {
 
 // judge says whether the samples are flat, and why not.
 func (sk *Soak) judge() {
-	sk.WarmRSSMB, sk.EndRSSMB, sk.RSSTrendMBPerHour = sk.rssUnderLoad()
+	sk.WarmRSSMB, sk.EndRSSMB, sk.RSSTrendMBPerHour, sk.Window = sk.rssUnderLoad()
 	var why []string
 	if limit := sk.WarmRSSMB * (1 + soakRSSGrowth); sk.EndRSSMB > limit {
 		why = append(why, fmt.Sprintf("RSS under load grew %.1f → %.1f MB (> %.0f %%; medians of %s at each end)",
-			sk.WarmRSSMB, sk.EndRSSMB, 100*soakRSSGrowth, soakWindow))
+			sk.WarmRSSMB, sk.EndRSSMB, 100*soakRSSGrowth, sk.Window))
 	}
 	if sk.IdleAfter.Goroutines > sk.IdleBefore.Goroutines+soakGoroutineSlack {
 		why = append(why, fmt.Sprintf("goroutines idle %d → %d", sk.IdleBefore.Goroutines, sk.IdleAfter.Goroutines))
@@ -171,7 +173,7 @@ func (sk *Soak) judge() {
 	sk.Why = strings.Join(why, "; ")
 	if sk.Flat {
 		sk.Why = fmt.Sprintf("RSS %.1f → %.1f MB under load (medians of %s at each end; trend %+.1f MB/h), goroutines %d → %d and fds %d → %d idle",
-			sk.WarmRSSMB, sk.EndRSSMB, soakWindow, sk.RSSTrendMBPerHour, sk.IdleBefore.Goroutines, sk.IdleAfter.Goroutines, sk.IdleBefore.FDs, sk.IdleAfter.FDs)
+			sk.WarmRSSMB, sk.EndRSSMB, sk.Window, sk.RSSTrendMBPerHour, sk.IdleBefore.Goroutines, sk.IdleAfter.Goroutines, sk.IdleBefore.FDs, sk.IdleAfter.FDs)
 	}
 }
 
@@ -179,7 +181,7 @@ func (sk *Soak) judge() {
 // in the soakWindow up to LoadEnd, and the slope over every sample from Warm to LoadEnd. The two
 // stretches never share a sample: on a short soak each is at most a third of the time under
 // load, and with nothing between them they are Warm and LoadEnd alone.
-func (sk *Soak) rssUnderLoad() (warm, end, perHour float64) {
+func (sk *Soak) rssUnderLoad() (warm, end, perHour float64, window time.Duration) {
 	loaded := []ResourceSample{sk.Warm}
 	for _, r := range sk.Samples {
 		if r.AtSeconds > sk.Warm.AtSeconds && r.AtSeconds < sk.LoadEnd.AtSeconds {
@@ -203,7 +205,7 @@ func (sk *Soak) rssUnderLoad() (warm, end, perHour float64) {
 		}
 		return out
 	}
-	return median(rss(loaded[:k1])), median(rss(loaded[n-k2:])), 3600 * slope(loaded)
+	return median(rss(loaded[:k1])), median(rss(loaded[n-k2:])), 3600 * slope(loaded), time.Duration(max(0, w) * float64(time.Second)).Round(time.Second)
 }
 
 // slope is the least-squares slope of RSS (MB) against time (s); 0 with fewer than two moments.

@@ -70,7 +70,7 @@ func (s *Switchboard) refresh() {
 func (s *Switchboard) becameFree(op *operator, was hotline.Presence) {
 	lvl := slog.LevelInfo
 	if !was.Standing() {
-		lvl = slog.LevelDebug // free after a call: "call ended" and "operator hung up" say it
+		lvl = slog.LevelDebug // free after a call: the call's "call ended" says it
 	}
 	op.freedIn = s.step.n
 	s.log.Log(context.Background(), lvl, "operator free", "operator", op.ID, "extension", op.Extension, "after", freedFrom(was))
