@@ -256,7 +256,7 @@ func operatorExists(ctx context.Context, q querier, id int64) error {
 	var one int
 	if err := q.GetContext(ctx, &one, `SELECT 1 FROM operators WHERE id = ?`, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return hotline.Errorf(hotline.ENOTFOUND, "no operator with id %d: see `hotline operator list`", id)
+			return noOperator(fmt.Sprintf("with id %d", id))
 		}
 		return err
 	}

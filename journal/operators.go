@@ -224,11 +224,16 @@ func getOperator(ctx context.Context, q querier, desc, where string, args ...any
 	var r operatorRow
 	if err := q.GetContext(ctx, &r, `SELECT `+operatorCols+` FROM operators WHERE `+where, args...); err != nil {
 		if err == sql.ErrNoRows {
-			return hotline.Operator{}, hotline.Errorf(hotline.ENOTFOUND, "no operator %s: see `hotline operator list`", desc)
+			return hotline.Operator{}, noOperator(desc)
 		}
 		return hotline.Operator{}, err
 	}
 	return r.operator(), nil
+}
+
+// noOperator is the error for an operator the journal does not have; desc says which ("with id 3").
+func noOperator(desc string) error {
+	return hotline.Errorf(hotline.ENOTFOUND, "no operator %s: see `hotline operator list`", desc)
 }
 
 // Operator returns operator id (active or not).
