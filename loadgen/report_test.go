@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -130,6 +131,41 @@ func TestEvaluateJudgesOnMedians(t *testing.T) {
 	if !found {
 		t.Error("no hotline CPU figure")
 	}
+}
+
+// INVITE→200 is judged pair by pair, as the CPU is: session 12's five pairs (hotline 65, 37, 49, 24,
+// 35 ms against app_queue 24, 21, 39, 23, 27 ms) are ×1.30 by the pairs' own ratios, and ×1.54 by
+// the ratio of the two medians.
+func TestEvaluateSetupPairByPair(t *testing.T) {
+	run := func(pair int, setup float64) *Fixed {
+		f := &Fixed{Pair: pair}
+		f.Attempted, f.Completed, f.RTPReceived = 300, 300, 1000
+		f.Setup.P99 = setup
+		return f
+	}
+	var h, q []*Fixed
+	for i, v := range [][2]float64{{65, 24}, {37, 21}, {49, 39}, {24, 23}, {35, 27}} {
+		h, q = append(h, run(i+1, v[0])), append(q, run(i+1, v[1]))
+	}
+	// A pair with no app_queue run is left out of the ratios, not matched to another pair's (it
+	// still counts in hotline's median: 43 ms of six runs, ×1.79).
+	h = append(h, run(6, 500))
+	_, r, ts := evaluate(DefaultOptions(), []SystemResult{{System: "hotline", Runs: h}, {System: "app_queue", Runs: q}})
+	if math.Abs(r.SetupP99VsQueue-35.0/27) > 1e-9 {
+		t.Errorf("INVITE→200 ratio %.3f, want the median pair's 35/27 = 1.296", r.SetupP99VsQueue)
+	}
+	if r.SetupP99VsQueueMin != 24.0/23 || r.SetupP99VsQueueMax != 65.0/24 {
+		t.Errorf("spread %.3f–%.3f, want 1.043–2.708", r.SetupP99VsQueueMin, r.SetupP99VsQueueMax)
+	}
+	for _, tg := range ts {
+		if strings.HasPrefix(tg.Name, "INVITE") {
+			if tg.Status != "PASS" || !strings.Contains(tg.Detail, "median of 5 pairs ×1.30") || !strings.Contains(tg.Detail, "medians 43 ms vs 24 ms: ×1.79") {
+				t.Errorf("target %+v", tg)
+			}
+			return
+		}
+	}
+	t.Error("no INVITE→200 target")
 }
 
 func TestSoakJudge(t *testing.T) {
