@@ -10,7 +10,9 @@
 //     CallBroadcast, CallClaimed, ChannelToneDetected, ApplicationRegistered/Unregistered,
 //     RESTResponse) are this package's types, and so is TextMessageReceived, whose ari/v6 type cannot
 //     decode the variables object Asterisk sends. Anything else arrives as *Unknown with the raw JSON
-//     and is logged.
+//     and is logged. A call's own events are read in one pass into ari/v6's types (fastdecode.go),
+//     which ari/v6's ChannelData would parse twice; any shape Asterisk does not write takes
+//     encoding/json's path, so the events are the same for every input.
 //   - Connection state as events: *Connected, *Disconnected (with the reason) and *Reconnected, with
 //     capped exponential backoff and jitter in between, so the call flow knows when to reconcile.
 //   - Explicit back-pressure: a bounded buffer (Config.EventBuffer), its depth in Conn.Stats and

@@ -296,6 +296,10 @@ func Decode(data []byte) Event {
 	// when the type it holds is the one read, so a "type" key found elsewhere (a nested object, a
 	// repeated key) costs a second parse, never a wrong event.
 	if typ, ok := peekType(data); ok {
+		// A call's events in one pass, when the message has the plain shape Asterisk writes.
+		if ev := decodeFast(string(typ), data); ev != nil && ev.GetType() == string(typ) {
+			return ev
+		}
 		if mk, ok := decoders[string(typ)]; ok {
 			ev := mk()
 			if err := json.Unmarshal(data, ev); err == nil && ev.GetType() == string(typ) {

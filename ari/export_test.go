@@ -10,3 +10,9 @@ func RESTKind(method, path string) string { return restKind(method, path) }
 
 // DecodeHeadFirst is Decode without reading the type off the bytes: the reference of FuzzDecode.
 func DecodeHeadFirst(data []byte) Event { return decodeHeadFirst(data) }
+
+// DecodeFast is the one-pass decoder of a call's events alone: nil where it gives up.
+func DecodeFast(typ string, data []byte) Event { return decodeFast(typ, data) }
+
+// PeekType exposes how Decode reads the type off the bytes.
+func PeekType(data []byte) ([]byte, bool) { return peekType(data) }
