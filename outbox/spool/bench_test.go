@@ -50,3 +50,30 @@ func BenchmarkAppendReleaseRotate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWriteSync is the outbox's sync window at a hotline's pace: records written one at a
+// time (each its own write, as the writes of different calls come), and one fsync for every n of
+// them. n=1 is an Append per record, what the spool did without the window.
+func BenchmarkWriteSync(b *testing.B) {
+	for _, n := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("records-per-fsync=%d", n), func(b *testing.B) {
+			s := mustOpen(b, filepath.Join(b.TempDir(), "bench.spool"), spool.Options{RotateAt: 1 << 20})
+			rec := bytes.Repeat([]byte{'j'}, 300)
+			i := 0
+			for b.Loop() {
+				first, err := s.Write(rec)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if i++; i%n == 0 {
+					if err := s.Sync(); err != nil {
+						b.Fatal(err)
+					}
+					if err := s.Release(b.Context(), first); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
