@@ -342,7 +342,8 @@ func (o *Outbox[E, R]) wake() {
 }
 
 // Stats counts what the outbox did since New, for metrics: spool appends (each one fsync of the
-// spool, for every write written since the one before: group commit and the sync window), journal transactions it ran to the end (a batch, or a write alone) and writes done
+// spool, for every write written since the one before: group commit and the sync window), journal
+// transactions it ran to the end (a batch, or a write alone) and writes done
 // (applied, refused or dropped).
 type Stats struct {
 	SpoolAppends, Transactions, Writes uint64
@@ -383,10 +384,10 @@ func (o *Outbox[E, R]) Run() {
 
 func (o *Outbox[E, R]) runSpooler() {
 	o.mu.Lock()
-	window := o.window
+	window, max := o.window, o.windowMax
 	o.mu.Unlock()
 	if ws, ok := o.spool.(WindowSpool); ok && window > 0 {
-		o.runWindowed(ws, window)
+		o.runWindowed(ws, window, max)
 		return
 	}
 	for {
@@ -422,7 +423,7 @@ func (o *Outbox[E, R]) runSpooler() {
 // held; the writes held go to the applier after one fsync for all, when the first has waited
 // window, or at once when someone waits (a prompt write, a read), max writes wait, the spool
 // failed a write, or Close.
-func (o *Outbox[E, R]) runWindowed(ws WindowSpool, window time.Duration) {
+func (o *Outbox[E, R]) runWindowed(ws WindowSpool, window time.Duration, max int) {
 	var held []Job[E, R] // written to the spool file, not yet fsynced: not the applier's yet
 	writes := 0          // the spooled writes among held
 	var deadline time.Time
@@ -464,7 +465,7 @@ func (o *Outbox[E, R]) runWindowed(ws WindowSpool, window time.Duration) {
 		}
 		held = append(held, batch...)
 		writes += n
-		if writes > 0 && ok && !closed && !due && writes < o.windowMax && !waitedFor(batch) {
+		if writes > 0 && ok && !closed && !due && writes < max && !waitedFor(batch) {
 			continue // the fsync waits for others to share it
 		}
 		timer.Stop()
