@@ -371,9 +371,9 @@ func (s *Spool) Pending() []Record {
 // Append writes data as consecutive records (group commit): one write and one fsync for the
 // whole batch (Write, then Sync). When it returns nil the records are durable, and their seqs are
 // first, first+1, ... in the current generation. That generation cannot change until they are
-// released, so Generation called after Append names theirs. On error nothing is appended (nor
-// anything Written before it and not yet synced: see Sync). Append copies data. Appending nothing
-// does nothing and returns 0.
+// released, so Generation called after Append names theirs. On error nothing is appended; if the
+// fsync failed, neither is anything Written before it and not yet synced (see Sync). Append copies
+// data. Appending nothing does nothing and returns 0.
 func (s *Spool) Append(data ...[]byte) (first uint64, err error) {
 	if err := s.checkSizes(data); err != nil {
 		return 0, err
