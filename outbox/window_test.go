@@ -127,16 +127,22 @@ func TestOutboxSyncWindowLoneWrite(t *testing.T) {
 	pushed := time.Now()
 	o.Push(j)
 	time.Sleep(window / 4)
-	if n, _ := sp.fsyncs(); n != 0 {
-		t.Errorf("%d fsyncs within a quarter of the window; want the lone write's fsync to wait for it", n)
-	}
-	if n := pendingOnDisk(t, path); n != 1 {
-		t.Errorf("a kill -9 within the window finds %d writes in the spool file, want 1 (written at once)", n)
-	}
-	select {
-	case <-applied:
-		t.Error("the write was applied before the window ended, before its fsync")
-	default:
+	fsyncs, _ := sp.fsyncs()
+	onDisk := pendingOnDisk(t, path)
+	early := len(applied) > 0
+	if d := time.Since(pushed); d >= window*3/4 {
+		// A machine too busy to look within the window: what it saw may be the window's end.
+		t.Logf("looked %v after the push, too late to check the window's start", d)
+	} else {
+		if fsyncs != 0 {
+			t.Errorf("%d fsyncs within a quarter of the window; want the lone write's fsync to wait for it", fsyncs)
+		}
+		if onDisk != 1 {
+			t.Errorf("a kill -9 within the window finds %d writes in the spool file, want 1 (written at once)", onDisk)
+		}
+		if early {
+			t.Error("the write was applied before the window ended, before its fsync")
+		}
 	}
 
 	var done time.Time
