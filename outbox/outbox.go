@@ -13,9 +13,11 @@
 // synchronous=NORMAL), the spooled writes are committed without the journal's own fsync, and the
 // spool calls the journal's Sync before it drops a file (SpoolWithBarrier): a write is always on
 // disk in the spool, in the journal, or both. The applier can linger (SetLinger) so that the
-// writes of a fraction of a second share one transaction (a read or a prompt write ends it); the
-// spooler never lingers: a write is fsynced as soon as the one before it is, so a kill -9 loses no
-// more than it did without.
+// writes of a fraction of a second share one transaction (a read or a prompt write ends it). The
+// spooler writes each write to the spool file as soon as it is pushed, so a kill -9 loses nothing
+// pushed before it was written; with a sync window (SetSyncWindow) the fsync of a write nobody
+// waits on may wait a few tens of milliseconds for others to share it, and the write goes to the
+// applier (is applied, confirmed, released) only after that fsync.
 package outbox
 
 import (
@@ -108,6 +110,18 @@ type LoggedBatcher interface {
 	Sync(ctx context.Context) error
 }
 
+// A WindowSpool is a Spool that can write records before it makes them durable (*spool.Spool):
+// the sync window (SetSyncWindow) writes each batch at once and fsyncs several together.
+type WindowSpool interface {
+	Spool
+	// Write writes records to the file without the fsync (a kill -9 of the process cannot lose
+	// them, a power loss can) and returns the first one's Seq.
+	Write(data ...[]byte) (first uint64, err error)
+	// Sync makes every record written so far durable (one fsync). On error those records are
+	// forgotten, as a failed Append's: their writes are not spooled.
+	Sync() error
+}
+
 // SpoolWithBarrier is a Spool that asks, before it drops records released (a rotation), whether
 // they are durable where they were applied (*spool.Spool's SetDurable).
 type SpoolWithBarrier interface {
@@ -149,8 +163,9 @@ type Job[E Entry, R any] struct {
 	What string // a read's name, for logs
 	Call string // the call a read is about, for logs
 
-	mark    Mark   // where Write waits in the spool; zero: not spooled
-	release uint64 // a spool record to release once Read has run (an unreadable record)
+	mark    Mark      // where Write waits in the spool; zero: not spooled
+	release uint64    // a spool record to release once Read has run (an unreadable record)
+	written time.Time // when the sync window's spooler wrote it to the spool file; zero: not so
 }
 
 func (j Job[E, R]) name() (what, call string) {
@@ -164,6 +179,8 @@ func (j Job[E, R]) name() (what, call string) {
 //
 //	Push ──► in ──spooler: Append to the spool (one fsync per batch)──► ready ──applier──► Journal
 //
+// (with a sync window, the spooler writes each batch at once and fsyncs the batches of a few tens
+// of milliseconds together before it hands them on: SetSyncWindow).
 // A write is durable once the spooler's fsync returns, long before SQLite may have it, and the
 // spooler never waits on SQLite, so a slow or failing journal delays only the applier. The applier
 // runs jobs in the order pushed. With a Journal that is a Batcher it applies the writes waiting
@@ -192,6 +209,10 @@ type Outbox[E Entry, R any] struct {
 	linger    time.Duration
 	lingerMax int
 	kick      chan struct{} // ends a linger: a read waits, enough writes wait, or Close
+	// window is how long a spooled write nobody waits on may wait for its fsync (SetSyncWindow);
+	// 0: none, each batch is fsynced as it is written.
+	window    time.Duration
+	windowMax int
 
 	appends, txns, writes atomic.Uint64 // Stats
 
@@ -203,6 +224,7 @@ type Outbox[E Entry, R any] struct {
 	held    int  // jobs the applier holds (a batch, or one)
 	closed  bool // no more pushes
 	spooled bool // the spooler has handed over everything
+	syncDue bool // the sync window's timer fired
 	// quit ends when a shutdown's grace is over: retries stop, journal calls are cancelled.
 	quit    context.Context
 	quitNow context.CancelFunc
@@ -258,6 +280,21 @@ func (o *Outbox[E, R]) SetLinger(d time.Duration, max int) {
 	o.linger, o.lingerMax = d, max
 }
 
+// SetSyncWindow has the spooler write each write to the spool file as soon as it is pushed (one
+// write(2) per batch, as always) but fsync it up to d later, so that the writes of concurrent calls
+// share one fsync. The fsync is at once for a batch with a prompt write (Job.Prompt) or a read
+// (both are waited for), once max writes wait, and at Close. Nothing reaches the applier before its
+// fsync: a write is applied, confirmed (Then, Deferred) and released from the spool only once it
+// is durable there, as without the window. A kill -9 of the process loses nothing written (the
+// kernel keeps the page cache; the restart replays it from the file, which Open fsyncs); a power
+// loss can lose what waited for its fsync, which nothing had acknowledged. Only with a spool that
+// is a WindowSpool; call it before Run. d <= 0: none.
+func (o *Outbox[E, R]) SetSyncWindow(d time.Duration, max int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.window, o.windowMax = d, max
+}
+
 // recover queues what an earlier run left in the spool.
 func (o *Outbox[E, R]) recover() {
 	if o.spool == nil {
@@ -305,7 +342,8 @@ func (o *Outbox[E, R]) wake() {
 }
 
 // Stats counts what the outbox did since New, for metrics: spool appends (each one fsync of the
-// spool), journal transactions it ran to the end (a batch, or a write alone) and writes done
+// spool, for every write written since the one before: group commit and the sync window), journal
+// transactions it ran to the end (a batch, or a write alone) and writes done
 // (applied, refused or dropped).
 type Stats struct {
 	SpoolAppends, Transactions, Writes uint64
@@ -345,6 +383,13 @@ func (o *Outbox[E, R]) Run() {
 }
 
 func (o *Outbox[E, R]) runSpooler() {
+	o.mu.Lock()
+	window, max := o.window, o.windowMax
+	o.mu.Unlock()
+	if ws, ok := o.spool.(WindowSpool); ok && window > 0 {
+		o.runWindowed(ws, window, max)
+		return
+	}
 	for {
 		o.mu.Lock()
 		for len(o.in) == 0 && !o.closed {
@@ -372,6 +417,120 @@ func (o *Outbox[E, R]) runSpooler() {
 			o.wake()
 		}
 	}
+}
+
+// runWindowed is the spooler with a sync window: each batch is written to the spool at once and
+// held; the writes held go to the applier after one fsync for all, when the first has waited
+// window, or at once when someone waits (a prompt write, a read), max writes wait, the spool
+// failed a write, or Close.
+func (o *Outbox[E, R]) runWindowed(ws WindowSpool, window time.Duration, max int) {
+	var held []Job[E, R] // written to the spool file, not yet fsynced: not the applier's yet
+	writes := 0          // the spooled writes among held
+	var deadline time.Time
+	timer := time.AfterFunc(window, func() {
+		o.mu.Lock()
+		o.syncDue = true
+		o.mu.Unlock()
+		o.spoolIn.Signal()
+	})
+	timer.Stop()
+	defer timer.Stop()
+	for {
+		o.mu.Lock()
+		for len(o.in) == 0 && !o.closed && !o.syncDue {
+			o.spoolIn.Wait()
+		}
+		batch := o.in
+		o.in = nil
+		closed := o.closed
+		// A timer stopped too late may have fired for an earlier deadline: only the current one counts.
+		due := o.syncDue && !deadline.IsZero() && !time.Now().Before(deadline)
+		o.syncDue = false
+		o.mu.Unlock()
+		if len(batch) == 0 && len(held) == 0 {
+			if !closed {
+				continue
+			}
+			o.mu.Lock()
+			o.spooled = true
+			o.mu.Unlock()
+			o.applyIn.Broadcast()
+			return
+		}
+
+		n, ok := o.write(ws, batch)
+		if writes == 0 && n > 0 {
+			deadline = time.Now().Add(window)
+			timer.Reset(window)
+		}
+		held = append(held, batch...)
+		writes += n
+		if writes > 0 && ok && !closed && !due && writes < max && !waitedFor(batch) {
+			continue // the fsync waits for others to share it
+		}
+		timer.Stop()
+		if writes > 0 {
+			o.sync(ws, held)
+		}
+		o.mu.Lock()
+		o.ready = append(o.ready, held...)
+		kick := o.linger > 0 && (len(o.ready) >= o.lingerMax || hasPrompt(held))
+		o.mu.Unlock()
+		o.applyIn.Signal()
+		if kick {
+			o.wake()
+		}
+		clear(held)
+		held, writes, deadline = held[:0], 0, time.Time{}
+	}
+}
+
+// waitedFor reports whether someone waits on one of jobs: a prompt write or a read.
+func waitedFor[E Entry, R any](jobs []Job[E, R]) bool {
+	for _, j := range jobs {
+		if j.Write == nil || j.Prompt {
+			return true
+		}
+	}
+	return false
+}
+
+// write writes the batch's writes to the spool file (no fsync) and marks them; it returns how many
+// it wrote. ok false: the spool failed them, and they stay unmarked (they go to the journal from
+// memory, as with a failed Append).
+func (o *Outbox[E, R]) write(ws WindowSpool, batch []Job[E, R]) (n int, ok bool) {
+	data, jobs := o.encode(batch)
+	if len(data) == 0 {
+		return 0, true
+	}
+	first, err := ws.Write(data...)
+	if err != nil {
+		o.log.Error("journal writes not spooled: they wait in memory only, and a crash would lose them", "writes", len(data), "err", err)
+		return 0, false
+	}
+	gen, now := ws.Generation(), time.Now()
+	for i, j := range jobs {
+		j.mark = Mark{Spool: gen, Seq: first + uint64(i)}
+		j.written = now
+	}
+	return len(data), true
+}
+
+// sync makes the writes held durable in the spool; if it fails, the spool has forgotten them and
+// they go to the journal from memory, unmarked.
+func (o *Outbox[E, R]) sync(ws WindowSpool, held []Job[E, R]) {
+	if err := ws.Sync(); err != nil {
+		spooled := 0
+		for i := range held {
+			if held[i].mark.Seq != 0 {
+				held[i].mark = Mark{}
+				spooled++
+			}
+		}
+		o.log.Error("journal writes not spooled: they wait in memory only, and a crash would lose them", "writes", spooled, "err", err)
+		return
+	}
+	o.appends.Add(1)
 }
 
 // hasPrompt reports whether jobs hold a prompt write.
@@ -411,20 +570,7 @@ func (o *Outbox[E, R]) append(batch []Job[E, R]) {
 	if o.spool == nil {
 		return
 	}
-	var data [][]byte
-	var jobs []*Job[E, R]
-	for i := range batch {
-		if batch[i].Write == nil {
-			continue
-		}
-		b, err := json.Marshal(*batch[i].Write)
-		if err != nil {
-			o.log.Error("journal write cannot be spooled", "what", (*batch[i].Write).Kind(), "err", err)
-			continue
-		}
-		data = append(data, b)
-		jobs = append(jobs, &batch[i])
-	}
+	data, jobs := o.encode(batch)
 	if len(data) == 0 {
 		return
 	}
@@ -440,6 +586,23 @@ func (o *Outbox[E, R]) append(batch []Job[E, R]) {
 	}
 }
 
+// encode is the batch's writes as spool records, and the jobs they are of.
+func (o *Outbox[E, R]) encode(batch []Job[E, R]) (data [][]byte, jobs []*Job[E, R]) {
+	for i := range batch {
+		if batch[i].Write == nil {
+			continue
+		}
+		b, err := json.Marshal(*batch[i].Write)
+		if err != nil {
+			o.log.Error("journal write cannot be spooled", "what", (*batch[i].Write).Kind(), "err", err)
+			continue
+		}
+		data = append(data, b)
+		jobs = append(jobs, &batch[i])
+	}
+	return data, jobs
+}
+
 func (o *Outbox[E, R]) runApplier() {
 	batcher, _ := o.jr.(Batcher)
 	var linger *time.Timer
@@ -449,18 +612,26 @@ func (o *Outbox[E, R]) runApplier() {
 			o.applyIn.Wait()
 		}
 		if o.linger > 0 && o.lingers() {
-			o.mu.Unlock()
-			if linger == nil {
-				linger = time.NewTimer(o.linger)
-			} else {
-				linger.Reset(o.linger)
+			// The linger counts from when the first write was written to the spool, not from its
+			// fsync: the sync window does not add to how late the journal has it.
+			wait := o.linger
+			if at := o.ready[0].written; !at.IsZero() {
+				wait -= time.Since(at)
 			}
-			select {
-			case <-linger.C:
-			case <-o.kick:
-				linger.Stop()
+			if wait > 0 {
+				o.mu.Unlock()
+				if linger == nil {
+					linger = time.NewTimer(wait)
+				} else {
+					linger.Reset(wait)
+				}
+				select {
+				case <-linger.C:
+				case <-o.kick:
+					linger.Stop()
+				}
+				o.mu.Lock()
 			}
-			o.mu.Lock()
 		}
 		select { // a kick the batch taken below answers already
 		case <-o.kick:

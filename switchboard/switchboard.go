@@ -159,7 +159,7 @@ type message any
 type timerFired struct{ t *timer }
 
 // journalLinger is how long the outbox's applier waits after a spooled write for others to share
-// its journal transaction (outbox.SetLinger; the spool fsync is not delayed), journalLingerMax how
+// its journal transaction (outbox.SetLinger; the spool fsync waits journalSyncWindow at most), journalLingerMax how
 // many end the wait at once.
 // Nothing in the call flow waits on a plain write that soon: StartCall's answer is needed after
 // the greeting; what someone waits for ends the wait: a read (the journal's answer to the loop,
@@ -176,6 +176,15 @@ const (
 	journalLingerMax = 64
 )
 
+// journalSyncWindow is how long the spool's fsync of a write nobody waits on may wait for the
+// writes of other calls to share it (outbox.SetSyncWindow): the write is in the spool file at
+// once (a kill -9 loses nothing), durable at the fsync, and applied only after it. What someone
+// waits for (the prompt writes above, reads) is fsynced at once. Well inside journalLinger, from
+// which it is taken (the linger counts from the write), so the journal has a write no later than
+// before. docs/benchmark.md, "Session 13, the spool's fsync window", has what it saves. Not an
+// operator's setting: nothing outside the daemon sees it.
+const journalSyncWindow = 50 * time.Millisecond
+
 // Run handles messages until ctx is done, then waits for the journal writes already asked for
 // (so a SIGTERM loses no case) and returns ctx's error.
 func (s *Switchboard) Run(ctx context.Context) error {
@@ -188,6 +197,7 @@ func (s *Switchboard) Run(ctx context.Context) error {
 	// spool goes first (outbox.New queues it), before the operators and open legs are read.
 	ob := outbox.New[Write, Filed](NewApplier(s.jr), s.spool, s.log)
 	ob.SetLinger(journalLinger, journalLingerMax)
+	ob.SetSyncWindow(journalSyncWindow, journalLingerMax)
 	s.outbox.Store(ob)
 	wdone := make(chan struct{})
 	go func() { ob.Run(); close(wdone) }()

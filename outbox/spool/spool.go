@@ -24,7 +24,10 @@
 // The length comes first so that a reader knows where the next record starts. The CRC-32C
 // (Castagnoli) covers seq and data, so a torn or damaged record is never delivered. The seq is
 // stored, not implied by the record's position, so that a record that is missing or out of place
-// is detected. An Append is one write of whole records followed by one fsync. A file is only
+// is detected. An Append is one write of whole records followed by one fsync; Write and Sync are
+// its two halves, for a writer that lets a short window's writes share one fsync (the outbox: a
+// record written is in the file at once, safe from a kill -9 of the process, and durable against a
+// power loss at the Sync; it is never released, nor its file dropped, before). A file is only
 // replaced whole: it is written to path+".tmp", fsynced, renamed over path, and the directory is
 // fsynced. It is never rewritten in place.
 //
@@ -36,7 +39,9 @@
 //     whose CRC does not match, or a bad record followed only by zero bytes (a filesystem that
 //     extended the file but lost its data). The tail is truncated away, the file is fsynced, and
 //     the number of bytes dropped is logged. No acknowledged record is lost this way, because an
-//     Append returns only after its fsync.
+//     Append returns only after its fsync (a Write's records are acknowledged by their Sync). An
+//     intact file is fsynced too, since a killed process may have left records written and not
+//     synced: what Pending returns is on the disk.
 //   - Anything else is damage, not a crash: bad magic, a bad record followed by more data, a
 //     length over MaxRecord, a seq out of order. No data is dropped silently. The file is kept
 //     as path+".corrupt-<unix time>" and an error is logged with that path. The intact records
@@ -147,7 +152,9 @@ type Spool struct {
 
 	mu       sync.Mutex
 	f        *os.File
-	size     int64   // end of the last durable record: where the next Append writes
+	size     int64   // end of the last record written: where the next Write writes
+	synced   int64   // end of the last record fsynced (<= size): Sync makes it size
+	syncSeq  uint64  // seq of the last record fsynced (<= last): nothing past it may be released
 	gen      string  // the file's generation
 	last     uint64  // seq of the last record in the file (0: none)
 	released uint64  // every seq <= released was released
@@ -241,7 +248,7 @@ func open(path string, opt Options) (*Spool, error) {
 		if s.f, s.size, err = s.create(gen, nil); err != nil {
 			return nil, err
 		}
-		s.gen = gen
+		s.gen, s.synced = gen, s.size
 		log.Info("spool: created", "path", path, "generation", gen)
 		return s, nil
 	}
@@ -291,6 +298,14 @@ func (s *Spool) load(f *os.File) error {
 				"path", s.path, "generation", sc.gen, "dropped_bytes", fi.Size()-sc.end,
 				"offset", sc.end, "records", len(sc.recs), "why", sc.reason)
 		}
+		if sc.kind == intact {
+			// A process killed between a Write and its Sync leaves records in the page cache only:
+			// they are replayed, and applied in the journal's logged batches, so they must be on
+			// disk before anything reports them applied. One fsync a start.
+			if err := f.Sync(); err != nil {
+				return fmt.Errorf("spool: cannot fsync %s: %w", s.path, err)
+			}
+		}
 		s.f, s.size, s.gen = f, sc.end, sc.gen
 
 	case tornHeader:
@@ -325,6 +340,7 @@ func (s *Spool) load(f *os.File) error {
 		s.pending[i] = entry{rec: r, at: at}
 	}
 	s.last = uint64(len(sc.recs))
+	s.synced, s.syncSeq = s.size, s.last
 	return nil
 }
 
@@ -353,16 +369,14 @@ func (s *Spool) Pending() []Record {
 }
 
 // Append writes data as consecutive records (group commit): one write and one fsync for the
-// whole batch. When it returns nil the records are durable, and their seqs are first, first+1,
-// ... in the current generation. That generation cannot change until they are released, so
-// Generation called after Append names theirs. On error nothing is appended. Append copies data.
-// Appending nothing does nothing and returns 0.
+// whole batch (Write, then Sync). When it returns nil the records are durable, and their seqs are
+// first, first+1, ... in the current generation. That generation cannot change until they are
+// released, so Generation called after Append names theirs. On error nothing is appended; if the
+// fsync failed, neither is anything Written before it and not yet synced (see Sync). Append copies
+// data. Appending nothing does nothing and returns 0.
 func (s *Spool) Append(data ...[]byte) (first uint64, err error) {
-	for i, d := range data {
-		if len(d) > s.max {
-			return 0, fmt.Errorf("spool %s: record %d of %d is %d bytes, over the %d-byte limit (Options.MaxRecord): %w",
-				s.path, i+1, len(data), len(d), s.max, ErrTooLarge)
-		}
+	if err := s.checkSizes(data); err != nil {
+		return 0, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -372,35 +386,74 @@ func (s *Spool) Append(data ...[]byte) (first uint64, err error) {
 	if len(data) == 0 {
 		return 0, nil
 	}
+	if first, err = s.write(data); err != nil {
+		return 0, err
+	}
+	if err := s.sync(); err != nil {
+		return 0, err
+	}
+	return first, nil
+}
+
+// Write writes data as consecutive records, as Append does, without the fsync: they are in the
+// file (a kill -9 of the process cannot lose them: the kernel keeps the page cache, and Open finds
+// them), not yet on the disk (a power loss can). Their seqs are first, first+1, ...; they are
+// Pending, and cannot be released before a Sync has made them durable. A Write batches with the
+// ones before it into the next Sync (the outbox's sync window). On error nothing of this Write is
+// in the file. Write copies data. Writing nothing does nothing and returns 0.
+func (s *Spool) Write(data ...[]byte) (first uint64, err error) {
+	if err := s.checkSizes(data); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, ErrClosed
+	}
+	if len(data) == 0 {
+		return 0, nil
+	}
+	return s.write(data)
+}
+
+// Sync makes every record written so far durable (one fsync; nothing to do if there is none).
+// On error the records written since the last Sync are cut off the file and forgotten, as a
+// failed Append's: their writer must treat them as never spooled.
+func (s *Spool) Sync() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return s.sync()
+}
+
+func (s *Spool) checkSizes(data [][]byte) error {
+	for i, d := range data {
+		if len(d) > s.max {
+			return fmt.Errorf("spool %s: record %d of %d is %d bytes, over the %d-byte limit (Options.MaxRecord): %w",
+				s.path, i+1, len(data), len(d), s.max, ErrTooLarge)
+		}
+	}
+	return nil
+}
+
+// write writes data at the end of the file, without fsync. s.mu is held.
+func (s *Spool) write(data [][]byte) (first uint64, err error) {
 	if s.broken != nil {
 		if err := s.cutBack(); err != nil {
 			return 0, fmt.Errorf("spool %s: unusable since an append failed and could not be undone (%w): %w", s.path, s.broken, bare(err))
 		}
 		s.broken = nil
 	}
-	if s.dirDirty {
-		if err := syncDir(filepath.Dir(s.path)); err != nil {
-			return 0, fmt.Errorf("spool %s: cannot fsync its directory after a rotation: %w", s.path, err)
-		}
-		s.dirDirty = false
-	}
-
 	first = s.last + 1
 	buf := s.wbuf[:0]
 	for i, d := range data {
 		buf = appendRecord(buf, first+uint64(i), d)
 	}
-	_, err = s.f.WriteAt(buf, s.size)
-	if err == nil {
-		err = s.f.Sync()
-	}
-	if err != nil {
+	if _, err = s.f.WriteAt(buf, s.size); err != nil {
 		err = bare(err)
-		if cerr := s.cutBack(); cerr != nil {
-			s.broken = err
-			s.log.Error("spool: an append failed and could not be cut off the file; appends fail until it can",
-				"path", s.path, "err", err, "cut_err", bare(cerr))
-		}
+		s.cutBackOrBreak(err)
 		return 0, fmt.Errorf("spool %s: append: %w", s.path, err)
 	}
 	s.size += int64(len(buf))
@@ -418,7 +471,51 @@ func (s *Spool) Append(data ...[]byte) (first uint64, err error) {
 	return first, nil
 }
 
-// cutBack removes whatever a failed Append left after the last durable record.
+// sync fsyncs what write wrote since the last sync; on error it forgets it and cuts it off the
+// file. s.mu is held.
+func (s *Spool) sync() error {
+	if s.synced == s.size && !s.dirDirty {
+		return nil
+	}
+	var err error
+	if s.dirDirty {
+		if err = syncDir(filepath.Dir(s.path)); err != nil {
+			err = fmt.Errorf("cannot fsync its directory after a rotation: %w", err)
+		} else {
+			s.dirDirty = false
+		}
+	}
+	if err == nil {
+		err = s.f.Sync()
+	}
+	if err != nil {
+		err = bare(err)
+		// Nothing written since the last sync is known durable: forget it, as if never written.
+		n := int(s.last - s.syncSeq)
+		clear(s.pending[len(s.pending)-n:])
+		s.pending = s.pending[:len(s.pending)-n]
+		s.last, s.size = s.syncSeq, s.synced
+		s.cutBackOrBreak(err)
+		return fmt.Errorf("spool %s: append: %w", s.path, err)
+	}
+	s.synced, s.syncSeq = s.size, s.last
+	return nil
+}
+
+// cutBackOrBreak cuts what a failed write or sync left after s.size; if it cannot, the spool is
+// broken until a later write can.
+func (s *Spool) cutBackOrBreak(err error) {
+	if cerr := s.cutBack(); cerr != nil {
+		s.broken = err
+		s.log.Error("spool: an append failed and could not be cut off the file; appends fail until it can",
+			"path", s.path, "err", err, "cut_err", bare(cerr))
+		return
+	}
+	// The cut's fsync made everything up to s.size durable.
+	s.synced, s.syncSeq = s.size, s.last
+}
+
+// cutBack removes whatever a failed Write or Sync left after the last record kept, and fsyncs.
 func (s *Spool) cutBack() error {
 	if err := s.f.Truncate(s.size); err != nil {
 		return err
@@ -438,10 +535,10 @@ func (s *Spool) Release(ctx context.Context, upTo uint64) error {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	if upTo > s.last {
+	if upTo > s.syncSeq {
 		s.mu.Unlock()
-		return fmt.Errorf("spool %s: release up to seq %d, but generation %s has only %d records",
-			s.path, upTo, s.gen, s.last)
+		return fmt.Errorf("spool %s: release up to seq %d, but generation %s has only %d records synced (%d written)",
+			s.path, upTo, s.gen, s.syncSeq, s.last)
 	}
 	if upTo > s.released {
 		k := int(upTo - s.released)
@@ -516,8 +613,8 @@ func (s *Spool) rotate() error {
 	if err := s.f.Close(); err != nil {
 		s.log.Warn("spool: closing the rotated-out file", "path", s.path, "err", err)
 	}
-	s.f, s.size, s.gen = f, size, gen
-	s.last, s.released, s.pending, s.broken = 0, 0, nil, nil
+	s.f, s.size, s.synced, s.gen = f, size, size, gen
+	s.last, s.syncSeq, s.released, s.pending, s.broken = 0, 0, 0, nil, nil
 	return nil
 }
 
@@ -578,7 +675,17 @@ func (s *Spool) CloseContext(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pending = nil
+	// Records Written and not synced stay for the next Open: on the disk, not in the page cache only.
+	serr := error(nil)
+	if s.synced != s.size && s.broken == nil {
+		if serr = s.f.Sync(); serr == nil {
+			s.synced, s.syncSeq = s.size, s.last
+		}
+	}
 	err := s.f.Close()
+	if err == nil && serr != nil {
+		err = fmt.Errorf("fsync: %w", bare(serr))
+	}
 	if s.lock != nil {
 		s.lock.Close() // releases the lock
 	}

@@ -474,3 +474,55 @@ func TestSecondOpenRefused(t *testing.T) {
 	again := mustOpen(t, path, spool.Options{})
 	checkRecords(t, again.Pending(), []byte("one"))
 }
+
+// Write puts records in the file at once (a kill -9 of the process cannot lose them: a copy of the
+// file as it is now has them) without the fsync; they cannot be released before a Sync, which
+// makes every record written so far durable; an Append after Writes syncs them too; Close syncs
+// what is written and keeps it for the next Open.
+func TestWriteThenSync(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.spool")
+	s := mustOpen(t, path, spool.Options{})
+	first, err := s.Write([]byte("a"), []byte("b"))
+	if err != nil || first != 1 {
+		t.Fatalf("Write: %d, %v; want 1, nil", first, err)
+	}
+	if first, err := s.Write([]byte("c")); err != nil || first != 3 {
+		t.Fatalf("second Write: %d, %v; want 3, nil", first, err)
+	}
+	if p := parse(readFile(t, path), spool.DefaultMaxRecord); !p.ok || len(p.recs) != 3 {
+		t.Fatalf("the file after Write (what a kill -9 leaves): %+v; want 3 records", p)
+	}
+	checkRecords(t, s.Pending(), []byte("a"), []byte("b"), []byte("c"))
+	if err := s.Release(t.Context(), 1); err == nil {
+		t.Fatal("Release of a record written and not synced succeeded: it could be dropped before it is durable")
+	}
+	if err := s.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Release(t.Context(), 3); err != nil {
+		t.Fatalf("Release after Sync: %v", err)
+	}
+	if first, err := s.Write([]byte("d")); err != nil || first != 1 {
+		t.Fatalf("Write after the rotation: %d, %v; want 1, nil", first, err)
+	}
+	if first := mustAppend(t, s, []byte("e")); first != 2 {
+		t.Fatalf("Append after a Write: seq %d, want 2", first)
+	}
+	if err := s.Release(t.Context(), 2); err != nil {
+		t.Fatalf("Release of a Write synced by the Append after it: %v", err)
+	}
+	if _, err := s.Write([]byte("f")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Write([]byte("g")); !errors.Is(err, spool.ErrClosed) {
+		t.Fatalf("Write after Close: %v, want ErrClosed", err)
+	}
+	if err := s.Sync(); !errors.Is(err, spool.ErrClosed) {
+		t.Fatalf("Sync after Close: %v, want ErrClosed", err)
+	}
+	s2 := mustOpen(t, path, spool.Options{})
+	checkRecords(t, s2.Pending(), []byte("f")) // d and e were released (and rotated away)
+}
