@@ -19,7 +19,8 @@ import (
 // field's own type, strings without escapes, integers without fraction or exponent) and gives up
 // (returns nil) on anything else: a null, a repeated or differently-cased key, an escape, a date
 // that does not parse; Decode then takes encoding/json's path, so odd input costs a second parse,
-// never a different event. FuzzDecode holds both to the head-first decode.
+// never a different event. FuzzDecode holds both to the head-first decode. (All of this is
+// encoding/json v1's behaviour as built without GOEXPERIMENT=jsonv2, which changes v1 in places.)
 
 // fastDecoders decodes the events of a call; the others take encoding/json's path.
 var fastDecoders = map[string]func(*lexer) Event{
@@ -346,12 +347,7 @@ func (l *lexer) dialplan() (*ariv6.DialplanCEP, bool) {
 		case "exten":
 			return l.fieldOnce(1, func() bool { d.Exten, ok = l.string(); return ok })
 		case "priority":
-			return l.fieldOnce(2, func() bool {
-				var n int
-				n, ok = l.int()
-				d.Priority = int64(n)
-				return ok
-			})
+			return l.fieldOnce(2, func() bool { d.Priority, ok = l.int64(); return ok })
 		case "app_name":
 			return l.fieldOnce(3, func() bool { d.AppName, ok = l.string(); return ok })
 		case "app_data":
@@ -465,8 +461,16 @@ func (l *lexer) stringMap() (map[string]string, bool) {
 }
 
 // int reads an integer: digits with an optional minus, no fraction or exponent (encoding/json
-// refuses those for an int), within int64.
+// refuses those for an int), within int (32 bits on a 32-bit build, as encoding/json's check).
 func (l *lexer) int() (int, bool) {
+	v, ok := l.integer(strconv.IntSize)
+	return int(v), ok
+}
+
+// int64 reads an integer as int does, within int64.
+func (l *lexer) int64() (int64, bool) { return l.integer(64) }
+
+func (l *lexer) integer(bits int) (int64, bool) {
 	l.ws()
 	start := l.i
 	if l.i < len(l.b) && l.b[l.i] == '-' {
@@ -486,11 +490,11 @@ func (l *lexer) int() (int, bool) {
 			return 0, false
 		}
 	}
-	v, err := strconv.ParseInt(string(l.b[start:l.i]), 10, 64)
+	v, err := strconv.ParseInt(string(l.b[start:l.i]), 10, bits)
 	if err != nil {
 		return 0, false
 	}
-	return int(v), true
+	return v, true
 }
 
 func (l *lexer) bool() (bool, bool) {

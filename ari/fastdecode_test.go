@@ -1,6 +1,8 @@
 package ari
 
 import (
+	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -55,6 +57,19 @@ func TestFastDecodeKeys(t *testing.T) {
 		if want := jsonKeys(typ); !slices.Equal(got, want) {
 			t.Errorf("%s: keys %v, its JSON tags %v", typ, got, want)
 		}
+	}
+	// ChannelData decodes through ari/v6's unexported shadow struct; its MarshalJSON writes that
+	// struct, every key but an empty "key": those are the keys its UnmarshalJSON reads.
+	b, err := (&ariv6.ChannelData{Key: &ariv6.Key{ID: "c1"}}).MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shadow map[string]json.RawMessage
+	if err := json.Unmarshal(b, &shadow); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := slices.Sorted(slices.Values(channelKeys6)), slices.Sorted(maps.Keys(shadow)); !slices.Equal(got, want) {
+		t.Errorf("channel keys %v, ChannelData's shadow struct's %v", got, want)
 	}
 	for typ := range fastDecoders {
 		if !KnownEvent(typ) {
