@@ -122,10 +122,15 @@ func (s *Store) StartCall(ctx context.Context, st CallStart) (CallFiled, error) 
 		// Every call's arrival asks this: only the owners, active ones, in the order of preference
 		// (a delayed answer first, then the newest), not the cases themselves. «caller_number <> ''»
 		// lets SQLite use the partial index cases_caller: without it every open case is read.
+		// «CAST(? AS TEXT)», not a bare «?»: SQLite's planner marks a bare parameter compared by =
+		// as one whose value may change the plan, and go-sqlite3 clears a statement's bindings
+		// before each use, which then makes SQLite prepare the statement again at every arrival
+		// (a sixth of SQLite's CPU in the daemon, docs/benchmark.md "Session 13"). The CAST is
+		// no parameter to the planner; same plan, same index (TestStartCallPreparesOnce).
 		var owners []sql.NullInt64
 		if err := tx.SelectContext(ctx, &owners, `SELECT CASE WHEN o.active = 1 THEN o.id END FROM cases k
 			LEFT JOIN operators o ON o.id = k.owner_id
-			WHERE k.caller_number <> '' AND k.caller_number = ? AND k.status IN ('delayed_answer', 'in_progress')
+			WHERE k.caller_number <> '' AND k.caller_number = CAST(? AS TEXT) AND k.status IN ('delayed_answer', 'in_progress')
 			ORDER BY k.status = 'delayed_answer' DESC, k.created_at DESC, k.id DESC LIMIT 50`, cf.CallerNumber); err != nil {
 			return err
 		}

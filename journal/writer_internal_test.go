@@ -3,8 +3,13 @@ package journal
 import (
 	"context"
 	"database/sql/driver"
+	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
 )
 
 // The writer keeps its statement journal in memory (temp_store=MEMORY, writerConnector): on its
@@ -63,5 +68,61 @@ func TestWriterTempStoreMemory(t *testing.T) {
 	// Writes work on the new connection.
 	if _, err := s.w.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('writer-test', 'x')"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// StartCall's question about the caller's open cases is compiled once on the writer's connection,
+// not at every arrival: SQLite calls the authorizer whenever it compiles a statement, a
+// re-preparation included, and this statement alone reads cases. A parameter the planner marks
+// as plan-changing (a bare «caller_number = ?» there) has it prepared again at each call, since
+// go-sqlite3 clears the bindings before each use (docs/benchmark.md, "Session 13").
+func TestStartCallPreparesOnce(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"), testOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var compiled atomic.Int64 // authorizations of reads of cases: compilations of the statement
+	c, err := s.w.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Raw(func(dc any) error {
+		dc.(*sqlite3.SQLiteConn).RegisterAuthorizer(func(op int, table, _, _ string) int {
+			if op == sqlite3.SQLITE_READ && table == "cases" {
+				compiled.Add(1)
+			}
+			return sqlite3.SQLITE_OK
+		})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c.Close() // the writer's one connection, back in the pool with its authorizer
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	start := func(i int) {
+		t.Helper()
+		cf, err := s.StartCall(ctx, CallStart{CallID: fmt.Sprintf("c%d", i), CallerNumber: fmt.Sprintf("+7918000%04d", i), ArrivedAt: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cf.CallerValid {
+			t.Fatalf("caller %d not valid: the open cases were not asked for", i)
+		}
+	}
+	start(0)
+	first := compiled.Load()
+	if first == 0 {
+		t.Fatal("the authorizer saw no read of cases: the test sees nothing")
+	}
+	for i := 1; i <= 5; i++ {
+		start(i)
+	}
+	if n := compiled.Load(); n != first {
+		t.Fatalf("the open cases' statement was compiled again for later callers: %d authorizations after one call, %d after six", first, n)
 	}
 }
