@@ -115,10 +115,13 @@ type LoggedBatcher interface {
 type WindowSpool interface {
 	Spool
 	// Write writes records to the file without the fsync (a kill -9 of the process cannot lose
-	// them, a power loss can) and returns the first one's Seq.
+	// them, a power loss can) and returns the first one's Seq. On error the spool forgets every
+	// record written since the last Sync that returned nil, not only this Write's: none of their
+	// writes is spooled.
 	Write(data ...[]byte) (first uint64, err error)
 	// Sync makes every record written so far durable (one fsync). On error those records are
-	// forgotten, as a failed Append's: their writes are not spooled.
+	// forgotten, as a failed Append's: their writes are not spooled. Only a Sync that returns nil
+	// makes records durable: after a failure, a later one never covers those written before it.
 	Sync() error
 }
 
@@ -459,6 +462,12 @@ func (o *Outbox[E, R]) runWindowed(ws WindowSpool, window time.Duration, max int
 		}
 
 		n, ok := o.write(ws, batch)
+		if !ok {
+			// A failed Write forgets every record written since the last Sync (WindowSpool): the
+			// writes held go to the journal from memory too.
+			o.unspooled(held, nil)
+			writes = 0
+		}
 		if writes == 0 && n > 0 {
 			deadline = time.Now().Add(window)
 			timer.Reset(window)
@@ -520,17 +529,25 @@ func (o *Outbox[E, R]) write(ws WindowSpool, batch []Job[E, R]) (n int, ok bool)
 // they go to the journal from memory, unmarked.
 func (o *Outbox[E, R]) sync(ws WindowSpool, held []Job[E, R]) {
 	if err := ws.Sync(); err != nil {
-		spooled := 0
-		for i := range held {
-			if held[i].mark.Seq != 0 {
-				held[i].mark = Mark{}
-				spooled++
-			}
-		}
-		o.log.Error("journal writes not spooled: they wait in memory only, and a crash would lose them", "writes", spooled, "err", err)
+		o.unspooled(held, err)
 		return
 	}
 	o.appends.Add(1)
+}
+
+// unspooled clears the marks of the jobs held, which the spool has forgotten (a failed Write or
+// Sync): they go to the journal from memory. err, if not nil, is logged with how many they were.
+func (o *Outbox[E, R]) unspooled(held []Job[E, R], err error) {
+	spooled := 0
+	for i := range held {
+		if held[i].mark.Seq != 0 {
+			held[i].mark = Mark{}
+			spooled++
+		}
+	}
+	if spooled > 0 || err != nil {
+		o.log.Error("journal writes not spooled: they wait in memory only, and a crash would lose them", "writes", spooled, "err", err)
+	}
 }
 
 // hasPrompt reports whether jobs hold a prompt write.
