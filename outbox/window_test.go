@@ -22,8 +22,13 @@ type watchedSpool struct {
 	mu     sync.Mutex
 	synced uint64      // every seq <= synced is durable (this generation: the tests do not rotate)
 	syncs  []time.Time // when each fsync returned
+	asked  []time.Time // when each Sync was called (a shared disk's fsync may take a second)
 	writes int         // Writes without the fsync
-	last   uint64      // seq of the last record written
+	wrote  []time.Time // when each Write returned
+	// slow, if set, is how long the next Write takes; writing is closed when it starts.
+	slow    time.Duration
+	writing chan struct{}
+	last    uint64 // seq of the last record written
 }
 
 func (s *watchedSpool) Append(data ...[]byte) (uint64, error) {
@@ -38,8 +43,17 @@ func (s *watchedSpool) Append(data ...[]byte) (uint64, error) {
 }
 
 func (s *watchedSpool) Write(data ...[]byte) (uint64, error) {
+	s.mu.Lock()
+	slow := s.slow
+	if slow > 0 {
+		s.slow = 0
+		close(s.writing)
+	}
+	s.mu.Unlock()
+	time.Sleep(slow)
 	first, err := s.Spool.Write(data...)
 	s.mu.Lock()
+	s.wrote = append(s.wrote, time.Now())
 	s.writes++
 	if err == nil {
 		s.last = first + uint64(len(data)) - 1
@@ -52,6 +66,7 @@ func (s *watchedSpool) Sync() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// Under the watcher's lock: nobody may read synced between the fsync and its record.
+	s.asked = append(s.asked, time.Now())
 	if err := s.Spool.Sync(); err != nil {
 		return err
 	}
@@ -166,6 +181,106 @@ func TestOutboxSyncWindowLoneWrite(t *testing.T) {
 	}
 	if len(jr.early) > 0 {
 		t.Errorf("applied before their fsync: %q", jr.early)
+	}
+}
+
+// Two lone writes, one after the other: each is fsynced when its own window ends (the timer is
+// armed again for the second window, and no earlier timer ends it early), with nothing else pushed
+// and no Close, and applied when its linger, counted from its write, not from its fsync, ends.
+// The bounds leave a busy machine room: an fsync 0.9 to 2 windows after its write; an apply before
+// the linger and half a window have passed (counted from the fsync, it would come a window later).
+func TestOutboxSyncWindowTwoLoneWrites(t *testing.T) {
+	const window, linger = 200 * time.Millisecond, 500 * time.Millisecond
+	sp, _ := watched(t)
+	jr := &ackJournal{sp: sp}
+	o := New[testWrite, filed](jr, sp, testLog(t))
+	o.SetSyncWindow(window, 64)
+	o.SetLinger(linger, 64)
+	stop := runOutbox(o)
+	defer stop(time.Minute)
+
+	for i := range 2 {
+		applied := make(chan time.Time, 1)
+		j := startWrite(fmt.Sprintf("c%d", i))
+		j.Then = func(filed, error) { applied <- time.Now() }
+		pushed := time.Now()
+		o.Push(j)
+		var done time.Time
+		select {
+		case done = <-applied:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("write %d was not applied within 10 s of a %v window (was its window's timer armed?)", i+1, window)
+		}
+		sp.mu.Lock()
+		syncs, asked := slices.Clone(sp.syncs), slices.Clone(sp.asked)
+		sp.mu.Unlock()
+		if len(syncs) != i+1 || len(asked) != i+1 {
+			t.Fatalf("%d fsyncs (%d asked) after write %d, want %d", len(syncs), len(asked), i+1, i+1)
+		}
+		synced := syncs[i]
+		if d := asked[i].Sub(pushed); d < window*9/10 || d > 2*window {
+			t.Errorf("write %d: its fsync was asked %v after it, want at the end of its %v window", i+1, d, window)
+		}
+		if done.Before(synced) {
+			t.Errorf("write %d was confirmed before its fsync", i+1)
+		}
+		// The fsync itself may be slow (a shared disk): the apply is due at the linger's end or
+		// the fsync's, whichever comes later.
+		due := pushed.Add(linger)
+		if synced.After(due) {
+			due = synced
+		}
+		if late := done.Sub(due); late > window/2 {
+			t.Errorf("write %d was applied %v after it, %v after its fsync; want about the %v linger counted from the write",
+				i+1, done.Sub(pushed), done.Sub(synced), linger)
+		}
+	}
+	if len(jr.early) > 0 {
+		t.Errorf("applied before their fsync: %q", jr.early)
+	}
+}
+
+// A window ended early (a prompt write) just before its timer fires, which it does while the
+// spooler hands over: the write pushed meanwhile gets a window of its own, not the late timer's end.
+func TestOutboxSyncWindowLateTimer(t *testing.T) {
+	const window = 200 * time.Millisecond
+	sp, _ := watched(t)
+	jr := &ackJournal{sp: sp}
+	o := New[testWrite, filed](jr, sp, testLog(t))
+	o.SetSyncWindow(window, 64)
+	stop := runOutbox(o)
+	defer stop(time.Minute)
+
+	applied := make(chan struct{}, 3)
+	push := func(call string, prompt bool) {
+		j := startWrite(call)
+		j.Prompt = prompt
+		j.Then = func(filed, error) { applied <- struct{}{} }
+		o.Push(j)
+	}
+	push("c0", false)
+	time.Sleep(window * 9 / 10)
+	sp.mu.Lock()
+	sp.slow, sp.writing = window*3/10, make(chan struct{}) // the timer fires during this Write
+	writing := sp.writing
+	sp.mu.Unlock()
+	push("c1", true)
+	<-writing
+	push("c2", false)
+	for range 3 {
+		select {
+		case <-applied:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the writes were not applied within 10 s")
+		}
+	}
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if len(sp.wrote) != 3 || len(sp.asked) != 2 {
+		t.Fatalf("%d Writes and %d Syncs, want 3 (c0, c1, c2) and 2 (c0 with c1, c2)", len(sp.wrote), len(sp.asked))
+	}
+	if d := sp.asked[1].Sub(sp.wrote[2]); d < window*9/10 {
+		t.Errorf("c2 was fsynced %v after its Write, want its own %v window", d, window)
 	}
 }
 
