@@ -412,8 +412,9 @@ func (o *Outbox[E, R]) runSpooler() {
 		o.mu.Lock()
 		o.ready = append(o.ready, batch...)
 		// A prompt write ends the linger once it is ready (spooled), not when pushed: it then joins
-		// the transaction of the writes lingering before it.
-		kick := o.linger > 0 && (len(o.ready) >= o.lingerMax || hasPrompt(batch))
+		// the transaction of the writes lingering before it. A read ends it again when ready: the
+		// kick of its Push may have been taken by a batch begun while the read was being spooled.
+		kick := o.linger > 0 && (len(o.ready) >= o.lingerMax || waitedFor(batch))
 		o.mu.Unlock()
 		o.applyIn.Signal()
 		if kick {
@@ -483,7 +484,8 @@ func (o *Outbox[E, R]) runWindowed(ws WindowSpool, window time.Duration, max int
 		}
 		o.mu.Lock()
 		o.ready = append(o.ready, held...)
-		kick := o.linger > 0 && (len(o.ready) >= o.lingerMax || hasPrompt(held))
+		// As runSpooler's: a prompt write, or a read whose Push's kick a batch may have taken.
+		kick := o.linger > 0 && (len(o.ready) >= o.lingerMax || waitedFor(held))
 		o.mu.Unlock()
 		o.applyIn.Signal()
 		if kick {
@@ -548,16 +550,6 @@ func (o *Outbox[E, R]) unspooled(held []Job[E, R], err error) {
 	if spooled > 0 || err != nil {
 		o.log.Error("journal writes not spooled: they wait in memory only, and a crash would lose them", "writes", spooled, "err", err)
 	}
-}
-
-// hasPrompt reports whether jobs hold a prompt write.
-func hasPrompt[E Entry, R any](jobs []Job[E, R]) bool {
-	for _, j := range jobs {
-		if j.Write != nil && j.Prompt {
-			return true
-		}
-	}
-	return false
 }
 
 // lingers reports whether the applier should wait for more writes before applying o.ready: only

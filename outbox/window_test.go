@@ -401,3 +401,85 @@ func TestOutboxSyncWindowNeverAppliesBeforeFsync(t *testing.T) {
 		t.Errorf("%d records left in the spool, want every one released", len(sp.Pending()))
 	}
 }
+
+// gateJournal is a batchJournal whose Apply of a gated call says it started and waits for its gate.
+type gateJournal struct {
+	batchJournal
+	entered map[string]chan struct{}
+	gate    map[string]chan struct{}
+}
+
+func (j *gateJournal) Apply(ctx context.Context, w testWrite, m Mark) (filed, error) {
+	if c, ok := j.entered[w.CallID]; ok {
+		close(c)
+		<-j.gate[w.CallID]
+	}
+	return j.batchJournal.Apply(ctx, w, m)
+}
+
+// A read's Push kicks the applier, but a batch begun while the spooler still has the read may take
+// that kick; the applier then lingers on the writes handed over before the read, and the read's own
+// hand-over must end the linger (an hour here), as a prompt write's does.
+func TestOutboxReadEndsLingerWhenReady(t *testing.T) {
+	sp, _ := watched(t)
+	jr := &gateJournal{
+		entered: map[string]chan struct{}{"w0": make(chan struct{}), "wa": make(chan struct{})},
+		gate:    map[string]chan struct{}{"w0": make(chan struct{}), "wa": make(chan struct{})},
+	}
+	o := New[testWrite, filed](jr, sp, testLog(t))
+	o.SetSyncWindow(time.Hour, 1) // every write fsynced as written: handed over one by one
+	o.SetLinger(time.Hour, 64)
+	stop := runOutbox(o)
+	defer stop(time.Minute)
+	defer func() {
+		for _, g := range jr.gate {
+			select {
+			case <-g:
+			default:
+				close(g)
+			}
+		}
+	}()
+	wait := func(c chan struct{}, what string) {
+		t.Helper()
+		select {
+		case <-c:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s not within 10 s", what)
+		}
+	}
+	push := func(call string, prompt bool) {
+		j := startWrite(call)
+		j.Prompt = prompt
+		o.Push(j)
+	}
+	push("w0", true)
+	wait(jr.entered["w0"], "w0 applied")
+	push("wa", true) // ready, behind w0
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if n, _ := sp.fsyncs(); n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("wa not fsynced within 10 s")
+		}
+	}
+	sp.mu.Lock()
+	sp.slow, sp.writing = 300*time.Millisecond, make(chan struct{})
+	writing := sp.writing
+	sp.mu.Unlock()
+	push("wk", false) // written slowly
+	wait(writing, "wk's Write")
+	sp.mu.Lock()
+	sp.slow, sp.writing = 300*time.Millisecond, make(chan struct{})
+	writing = sp.writing
+	sp.mu.Unlock()
+	push("wk2", false)
+	read := make(chan struct{})
+	o.Push(testJob{What: "read", Read: func(context.Context) error { close(read); return nil }})
+	close(jr.gate["w0"]) // the applier takes wa, and with it the read's kick
+	wait(jr.entered["wa"], "wa applied")
+	wait(writing, "wk2's Write") // wk is ready; the spooler has wk2 and the read
+	close(jr.gate["wa"])         // the applier lingers on wk
+	wait(read, "the read run (lingering an hour?)")
+}
