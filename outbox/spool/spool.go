@@ -41,7 +41,8 @@
 //     the number of bytes dropped is logged. No acknowledged record is lost this way, because an
 //     Append returns only after its fsync (a Write's records are acknowledged by their Sync). An
 //     intact file is fsynced too, since a killed process may have left records written and not
-//     synced: what Pending returns is on the disk.
+//     synced, and so is the directory of a file kept (a rotation's own directory fsync may not have
+//     run): what Pending returns is on the disk, name included.
 //   - Anything else is damage, not a crash: bad magic, a bad record followed by more data, a
 //     length over MaxRecord, a seq out of order. No data is dropped silently. The file is kept
 //     as path+".corrupt-<unix time>" and an error is logged with that path. The intact records
@@ -307,6 +308,11 @@ func (s *Spool) load(f *os.File) error {
 			if err := f.Sync(); err != nil {
 				return fmt.Errorf("spool: cannot fsync %s: %w", s.path, err)
 			}
+		}
+		// The name too: a process killed before its rotation's directory fsync leaves a file
+		// whose name may not be on the disk yet, and its records are about to be applied.
+		if err := syncDir(filepath.Dir(s.path)); err != nil {
+			return fmt.Errorf("spool: cannot fsync the directory of %s: %w", s.path, err)
 		}
 		s.f, s.size, s.gen = f, sc.end, sc.gen
 
