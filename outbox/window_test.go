@@ -326,7 +326,11 @@ func TestOutboxSyncWindowEndsAtOnce(t *testing.T) {
 				t.Fatal("not done within 10 s of an hour's window")
 			}
 			if tc.name == "close" {
-				<-ran
+				select {
+				case <-ran:
+				case <-time.After(10 * time.Second):
+					t.Fatal("Run did not return within 10 s of Close")
+				}
 			}
 			jr.batchJournal.mu.Lock()
 			applied := slices.Clone(jr.applied)
@@ -482,4 +486,33 @@ func TestOutboxReadEndsLingerWhenReady(t *testing.T) {
 	wait(writing, "wk2's Write") // wk is ready; the spooler has wk2 and the read
 	close(jr.gate["wa"])         // the applier lingers on wk
 	wait(read, "the read run (lingering an hour?)")
+}
+
+// A write held in the sync window is in the backlog (metrics, the stop's log): it waits for the
+// journal as much as one in the queue.
+func TestOutboxSyncWindowBacklogCountsHeld(t *testing.T) {
+	sp, _ := watched(t)
+	o := New[testWrite, filed](&batchJournal{}, sp, testLog(t))
+	o.SetSyncWindow(time.Hour, 0) // max 0: no limit, only the hour (or Close) ends the window
+	stop := runOutbox(o)
+	defer stop(time.Minute)
+	o.Push(startWrite("c0"))
+	o.Push(startWrite("c1"))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		sp.mu.Lock()
+		written := sp.last
+		sp.mu.Unlock()
+		if written == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the writes were not written to the spool within 10 s")
+		}
+	}
+	if n, _ := sp.fsyncs(); n != 0 {
+		t.Errorf("%d fsyncs with an hour's window and no limit, want 0", n)
+	}
+	if n := o.Backlog(); n != 2 {
+		t.Errorf("Backlog %d with two writes held in the window, want 2", n)
+	}
 }

@@ -103,7 +103,7 @@ const maxMaxRecord = 1 << 30
 var (
 	// ErrTooLarge is returned, wrapped, by Append when a record is over Options.MaxRecord.
 	ErrTooLarge = errors.New("record over the spool's size limit")
-	// ErrClosed is returned by Append and Release after Close.
+	// ErrClosed is returned by Append, Write, Sync and Release after Close.
 	ErrClosed = errors.New("spool closed")
 	// ErrNotDurable is returned, wrapped, by a Release that released but did not rotate because
 	// SetDurable's barrier failed: the file stays, nothing is lost, the next release tries again.
