@@ -62,7 +62,7 @@ func newCollector(sb *switchboard.Switchboard) *collector {
 		draining:      d("draining", "1 while stopping: new calls go back to the dialplan."),
 		replaced:      d("ari_replaced", "1 when another client took the ARI application over: this daemon serves no calls."),
 		tracked:       d("switchboard_tracked", "Entries in each of the switchboard's own maps (calls, offers, playbacks, recordings, lanes...): what a long run watches for growth.", "map"),
-		spoolAppends:  d("journal_spool_appends_total", "Fsyncs of the journal's write-ahead spool: one for every write written since the one before (group commit, and the sync window of 50 ms)."),
+		spoolAppends:  d("journal_spool_appends_total", "Fsyncs of the journal's write-ahead spool that made journal writes durable (an Append or a Sync that succeeded): one for all the writes written since the one before (group commit, and the sync window of 50 ms). Not counted: a failed one, and those of a start, a rotation or a stop."),
 		journalTxns:   d("journal_transactions_total", "Journal transactions the daemon's writer ran: a batch of writes (group commit), or a write alone."),
 		journalWrites: d("journal_writes_total", "Journal writes the daemon's writer applied (or the journal refused)."),
 		sqliteMemory:  d("journal_sqlite_memory_bytes", "What SQLite has allocated on the C heap (page caches, statements) for every connection of the process: outside the Go heap, inside RSS."),

@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -115,10 +116,13 @@ type LoggedBatcher interface {
 type WindowSpool interface {
 	Spool
 	// Write writes records to the file without the fsync (a kill -9 of the process cannot lose
-	// them, a power loss can) and returns the first one's Seq.
+	// them, a power loss can) and returns the first one's Seq. On error the spool forgets every
+	// record written since the last Sync that returned nil, not only this Write's: none of their
+	// writes is spooled.
 	Write(data ...[]byte) (first uint64, err error)
 	// Sync makes every record written so far durable (one fsync). On error those records are
-	// forgotten, as a failed Append's: their writes are not spooled.
+	// forgotten, as a failed Append's: their writes are not spooled. Only a Sync that returns nil
+	// makes records durable: after a failure, a later one never covers those written before it.
 	Sync() error
 }
 
@@ -221,10 +225,13 @@ type Outbox[E Entry, R any] struct {
 	applyIn *sync.Cond // ready has jobs, or spooled
 	in      []Job[E, R]
 	ready   []Job[E, R]
-	held    int  // jobs the applier holds (a batch, or one)
-	closed  bool // no more pushes
-	spooled bool // the spooler has handed over everything
-	syncDue bool // the sync window's timer fired
+	held    int // jobs the applier holds (a batch, or one)
+	// spooling counts the jobs the spooler took from in and has not handed over yet (a batch being
+	// appended, or the sync window's held ones), for Backlog and the stop's log.
+	spooling int
+	closed   bool // no more pushes
+	spooled  bool // the spooler has handed over everything
+	syncDue  bool // the sync window's timer fired
 	// quit ends when a shutdown's grace is over: retries stop, journal calls are cancelled.
 	quit    context.Context
 	quitNow context.CancelFunc
@@ -288,7 +295,7 @@ func (o *Outbox[E, R]) SetLinger(d time.Duration, max int) {
 // is durable there, as without the window. A kill -9 of the process loses nothing written (the
 // kernel keeps the page cache; the restart replays it from the file, which Open fsyncs); a power
 // loss can lose what waited for its fsync, which nothing had acknowledged. Only with a spool that
-// is a WindowSpool; call it before Run. d <= 0: none.
+// is a WindowSpool; call it before Run. d <= 0: none. max <= 0: no limit (only d ends a window).
 func (o *Outbox[E, R]) SetSyncWindow(d time.Duration, max int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -341,8 +348,9 @@ func (o *Outbox[E, R]) wake() {
 	}
 }
 
-// Stats counts what the outbox did since New, for metrics: spool appends (each one fsync of the
-// spool, for every write written since the one before: group commit and the sync window), journal
+// Stats counts what the outbox did since New, for metrics: spool appends (each one successful fsync
+// of the spool, for every write written since the one before: group commit and the sync window;
+// not the spool's own fsyncs at Open, a rotation or Close), journal
 // transactions it ran to the end (a batch, or a write alone) and writes done
 // (applied, refused or dropped).
 type Stats struct {
@@ -358,7 +366,7 @@ func (o *Outbox[E, R]) Stats() Stats {
 func (o *Outbox[E, R]) Backlog() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	n := len(o.in) + len(o.ready)
+	n := len(o.in) + o.spooling + len(o.ready)
 	return n + o.held
 }
 
@@ -387,6 +395,9 @@ func (o *Outbox[E, R]) runSpooler() {
 	window, max := o.window, o.windowMax
 	o.mu.Unlock()
 	if ws, ok := o.spool.(WindowSpool); ok && window > 0 {
+		if max <= 0 {
+			max = math.MaxInt
+		}
 		o.runWindowed(ws, window, max)
 		return
 	}
@@ -397,6 +408,7 @@ func (o *Outbox[E, R]) runSpooler() {
 		}
 		batch := o.in
 		o.in = nil
+		o.spooling = len(batch)
 		if len(batch) == 0 {
 			o.spooled = true
 			o.mu.Unlock()
@@ -408,9 +420,11 @@ func (o *Outbox[E, R]) runSpooler() {
 		o.append(batch)
 		o.mu.Lock()
 		o.ready = append(o.ready, batch...)
+		o.spooling = 0
 		// A prompt write ends the linger once it is ready (spooled), not when pushed: it then joins
-		// the transaction of the writes lingering before it.
-		kick := o.linger > 0 && (len(o.ready) >= o.lingerMax || hasPrompt(batch))
+		// the transaction of the writes lingering before it. A read ends it again when ready: the
+		// kick of its Push may have been taken by a batch begun while the read was being spooled.
+		kick := o.linger > 0 && (len(o.ready) >= o.lingerMax || waitedFor(batch))
 		o.mu.Unlock()
 		o.applyIn.Signal()
 		if kick {
@@ -442,6 +456,7 @@ func (o *Outbox[E, R]) runWindowed(ws WindowSpool, window time.Duration, max int
 		}
 		batch := o.in
 		o.in = nil
+		o.spooling += len(batch) // with held
 		closed := o.closed
 		// A timer stopped too late may have fired for an earlier deadline: only the current one counts.
 		due := o.syncDue && !deadline.IsZero() && !time.Now().Before(deadline)
@@ -459,6 +474,12 @@ func (o *Outbox[E, R]) runWindowed(ws WindowSpool, window time.Duration, max int
 		}
 
 		n, ok := o.write(ws, batch)
+		if !ok {
+			// A failed Write forgets every record written since the last Sync (WindowSpool): the
+			// writes held go to the journal from memory too.
+			o.unspooled(held, nil)
+			writes = 0
+		}
 		if writes == 0 && n > 0 {
 			deadline = time.Now().Add(window)
 			timer.Reset(window)
@@ -474,7 +495,9 @@ func (o *Outbox[E, R]) runWindowed(ws WindowSpool, window time.Duration, max int
 		}
 		o.mu.Lock()
 		o.ready = append(o.ready, held...)
-		kick := o.linger > 0 && (len(o.ready) >= o.lingerMax || hasPrompt(held))
+		o.spooling = 0
+		// As runSpooler's: a prompt write, or a read whose Push's kick a batch may have taken.
+		kick := o.linger > 0 && (len(o.ready) >= o.lingerMax || waitedFor(held))
 		o.mu.Unlock()
 		o.applyIn.Signal()
 		if kick {
@@ -520,27 +543,25 @@ func (o *Outbox[E, R]) write(ws WindowSpool, batch []Job[E, R]) (n int, ok bool)
 // they go to the journal from memory, unmarked.
 func (o *Outbox[E, R]) sync(ws WindowSpool, held []Job[E, R]) {
 	if err := ws.Sync(); err != nil {
-		spooled := 0
-		for i := range held {
-			if held[i].mark.Seq != 0 {
-				held[i].mark = Mark{}
-				spooled++
-			}
-		}
-		o.log.Error("journal writes not spooled: they wait in memory only, and a crash would lose them", "writes", spooled, "err", err)
+		o.unspooled(held, err)
 		return
 	}
 	o.appends.Add(1)
 }
 
-// hasPrompt reports whether jobs hold a prompt write.
-func hasPrompt[E Entry, R any](jobs []Job[E, R]) bool {
-	for _, j := range jobs {
-		if j.Write != nil && j.Prompt {
-			return true
+// unspooled clears the marks of the jobs held, which the spool has forgotten (a failed Write or
+// Sync): they go to the journal from memory. err, if not nil, is logged with how many they were.
+func (o *Outbox[E, R]) unspooled(held []Job[E, R], err error) {
+	spooled := 0
+	for i := range held {
+		if held[i].mark.Seq != 0 {
+			held[i].mark = Mark{}
+			spooled++
 		}
 	}
-	return false
+	if spooled > 0 || err != nil {
+		o.log.Error("journal writes not spooled: they wait in memory only, and a crash would lose them", "writes", spooled, "err", err)
+	}
 }
 
 // lingers reports whether the applier should wait for more writes before applying o.ready: only
@@ -819,8 +840,8 @@ func (o *Outbox[E, R]) leftInSpool(current []Job[E, R]) {
 				"what", what, "call", call, "write", o.describe(j))
 		}
 	}
-	// What is still in o.in, the spooler appends before it returns.
-	o.log.Warn("stopped with journal writes waiting; the spool keeps them for the next start", "spooled", spooled, "being_spooled", len(o.in))
+	// What is still in o.in or the spooler's hands, the spooler spools before it returns.
+	o.log.Warn("stopped with journal writes waiting; the spool keeps them for the next start", "spooled", spooled, "being_spooled", len(o.in)+o.spooling)
 }
 
 // runJob runs one job until it is done; false: quit came first (the job is left undone).

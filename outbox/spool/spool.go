@@ -41,7 +41,8 @@
 //     the number of bytes dropped is logged. No acknowledged record is lost this way, because an
 //     Append returns only after its fsync (a Write's records are acknowledged by their Sync). An
 //     intact file is fsynced too, since a killed process may have left records written and not
-//     synced: what Pending returns is on the disk.
+//     synced, and so is the directory of a file kept (a rotation's own directory fsync may not have
+//     run): what Pending returns is on the disk, name included.
 //   - Anything else is damage, not a crash: bad magic, a bad record followed by more data, a
 //     length over MaxRecord, a seq out of order. No data is dropped silently. The file is kept
 //     as path+".corrupt-<unix time>" and an error is logged with that path. The intact records
@@ -102,7 +103,7 @@ const maxMaxRecord = 1 << 30
 var (
 	// ErrTooLarge is returned, wrapped, by Append when a record is over Options.MaxRecord.
 	ErrTooLarge = errors.New("record over the spool's size limit")
-	// ErrClosed is returned by Append and Release after Close.
+	// ErrClosed is returned by Append, Write, Sync and Release after Close.
 	ErrClosed = errors.New("spool closed")
 	// ErrNotDurable is returned, wrapped, by a Release that released but did not rotate because
 	// SetDurable's barrier failed: the file stays, nothing is lost, the next release tries again.
@@ -171,6 +172,8 @@ type Spool struct {
 	// barrierRetry: after a failed barrier, no release asks again before barrierAfter.
 	barrierRetry time.Duration
 	barrierAfter time.Time
+	// inject, in the package's tests only, fails the file's operations ("write", "sync", "cut").
+	inject func(op string) error
 }
 
 // Open opens the spool at path and recovers it (see the package documentation). If the file is
@@ -306,6 +309,11 @@ func (s *Spool) load(f *os.File) error {
 				return fmt.Errorf("spool: cannot fsync %s: %w", s.path, err)
 			}
 		}
+		// The name too: a process killed before its rotation's directory fsync leaves a file
+		// whose name may not be on the disk yet, and its records are about to be applied.
+		if err := syncDir(filepath.Dir(s.path)); err != nil {
+			return fmt.Errorf("spool: cannot fsync the directory of %s: %w", s.path, err)
+		}
 		s.f, s.size, s.gen = f, sc.end, sc.gen
 
 	case tornHeader:
@@ -371,17 +379,17 @@ func (s *Spool) Pending() []Record {
 // Append writes data as consecutive records (group commit): one write and one fsync for the
 // whole batch (Write, then Sync). When it returns nil the records are durable, and their seqs are
 // first, first+1, ... in the current generation. That generation cannot change until they are
-// released, so Generation called after Append names theirs. On error nothing is appended; if the
-// fsync failed, neither is anything Written before it and not yet synced (see Sync). Append copies
-// data. Appending nothing does nothing and returns 0.
+// released, so Generation called after Append names theirs. On error nothing is appended, and,
+// if the write or the fsync failed, neither is anything Written before it and not yet synced (see
+// Write). Append copies data. Appending nothing does nothing and returns 0.
 func (s *Spool) Append(data ...[]byte) (first uint64, err error) {
-	if err := s.checkSizes(data); err != nil {
-		return 0, err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return 0, ErrClosed
+	}
+	if err := s.checkSizes(data); err != nil {
+		return 0, err
 	}
 	if len(data) == 0 {
 		return 0, nil
@@ -399,16 +407,22 @@ func (s *Spool) Append(data ...[]byte) (first uint64, err error) {
 // file (a kill -9 of the process cannot lose them: the kernel keeps the page cache, and Open finds
 // them), not yet on the disk (a power loss can). Their seqs are first, first+1, ...; they are
 // Pending, and cannot be released before a Sync has made them durable. A Write batches with the
-// ones before it into the next Sync (the outbox's sync window). On error nothing of this Write is
-// in the file. Write copies data. Writing nothing does nothing and returns 0.
+// ones before it into the next Sync (the outbox's sync window). Write copies data. Writing nothing
+// does nothing and returns 0.
+//
+// The rule for errors, Write's, Sync's and Append's alike: only a Sync (or Append) that returns nil
+// makes records durable. One that returns an error (other than ErrClosed) forgets every record
+// written since the last one that returned nil, its own and the earlier Writes', and cuts them off
+// the file: their writer must treat them all as never spooled, and a later Sync does not make
+// them durable (Linux reports a failed fsync once; the spool does not count on a second one).
 func (s *Spool) Write(data ...[]byte) (first uint64, err error) {
-	if err := s.checkSizes(data); err != nil {
-		return 0, err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return 0, ErrClosed
+	}
+	if err := s.checkSizes(data); err != nil {
+		return 0, err
 	}
 	if len(data) == 0 {
 		return 0, nil
@@ -417,8 +431,8 @@ func (s *Spool) Write(data ...[]byte) (first uint64, err error) {
 }
 
 // Sync makes every record written so far durable (one fsync; nothing to do if there is none).
-// On error the records written since the last Sync are cut off the file and forgotten, as a
-// failed Append's: their writer must treat them as never spooled.
+// On error the records written since the last Sync that returned nil are cut off the file and
+// forgotten (the rule on Write).
 func (s *Spool) Sync() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -428,11 +442,18 @@ func (s *Spool) Sync() error {
 	return s.sync()
 }
 
+// checkSizes refuses a batch with a record over s.max, forgetting what was written since the last
+// sync (the rule on Write). s.mu is held.
 func (s *Spool) checkSizes(data [][]byte) error {
 	for i, d := range data {
 		if len(d) > s.max {
-			return fmt.Errorf("spool %s: record %d of %d is %d bytes, over the %d-byte limit (Options.MaxRecord): %w",
+			err := fmt.Errorf("spool %s: record %d of %d is %d bytes, over the %d-byte limit (Options.MaxRecord): %w",
 				s.path, i+1, len(data), len(d), s.max, ErrTooLarge)
+			if s.last != s.syncSeq {
+				s.forget()
+				s.cutBackOrBreak(err)
+			}
+			return err
 		}
 	}
 	return nil
@@ -451,8 +472,14 @@ func (s *Spool) write(data [][]byte) (first uint64, err error) {
 	for i, d := range data {
 		buf = appendRecord(buf, first+uint64(i), d)
 	}
-	if _, err = s.f.WriteAt(buf, s.size); err != nil {
+	if err = s.fault("write"); err == nil {
+		_, err = s.f.WriteAt(buf, s.size)
+	}
+	if err != nil {
 		err = bare(err)
+		// Nothing written since the last sync may be reported durable by a later one: the fsync
+		// of the cut below may be the one that reports (and so clears) a failed writeback of theirs.
+		s.forget()
 		s.cutBackOrBreak(err)
 		return 0, fmt.Errorf("spool %s: append: %w", s.path, err)
 	}
@@ -486,15 +513,14 @@ func (s *Spool) sync() error {
 		}
 	}
 	if err == nil {
-		err = s.f.Sync()
+		if err = s.fault("sync"); err == nil {
+			err = s.f.Sync()
+		}
 	}
 	if err != nil {
 		err = bare(err)
 		// Nothing written since the last sync is known durable: forget it, as if never written.
-		n := int(s.last - s.syncSeq)
-		clear(s.pending[len(s.pending)-n:])
-		s.pending = s.pending[:len(s.pending)-n]
-		s.last, s.size = s.syncSeq, s.synced
+		s.forget()
 		s.cutBackOrBreak(err)
 		return fmt.Errorf("spool %s: append: %w", s.path, err)
 	}
@@ -502,21 +528,30 @@ func (s *Spool) sync() error {
 	return nil
 }
 
-// cutBackOrBreak cuts what a failed write or sync left after s.size; if it cannot, the spool is
-// broken until a later write can.
+// forget drops the records written since the last successful sync, as if never written. s.mu is
+// held.
+func (s *Spool) forget() {
+	n := int(s.last - s.syncSeq) // <= len(s.pending): nothing past syncSeq is released
+	clear(s.pending[len(s.pending)-n:])
+	s.pending = s.pending[:len(s.pending)-n]
+	s.last, s.size = s.syncSeq, s.synced
+}
+
+// cutBackOrBreak cuts what a failed write or sync left after s.size (forget first); if it cannot,
+// the spool is broken until a later write can.
 func (s *Spool) cutBackOrBreak(err error) {
 	if cerr := s.cutBack(); cerr != nil {
 		s.broken = err
 		s.log.Error("spool: an append failed and could not be cut off the file; appends fail until it can",
 			"path", s.path, "err", err, "cut_err", bare(cerr))
-		return
 	}
-	// The cut's fsync made everything up to s.size durable.
-	s.synced, s.syncSeq = s.size, s.last
 }
 
 // cutBack removes whatever a failed Write or Sync left after the last record kept, and fsyncs.
 func (s *Spool) cutBack() error {
+	if err := s.fault("cut"); err != nil {
+		return err
+	}
 	if err := s.f.Truncate(s.size); err != nil {
 		return err
 	}
@@ -802,6 +837,14 @@ func bare(err error) error {
 		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
 	}
 	return err
+}
+
+// fault is the error the package's tests inject into op; nil otherwise.
+func (s *Spool) fault(op string) error {
+	if s.inject == nil {
+		return nil
+	}
+	return s.inject(op)
 }
 
 func syncDir(dir string) error {
