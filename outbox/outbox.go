@@ -418,18 +418,23 @@ func (o *Outbox[E, R]) runSpooler() {
 		o.mu.Unlock()
 
 		o.append(batch)
-		o.mu.Lock()
-		o.ready = append(o.ready, batch...)
-		o.spooling = 0
-		// A prompt write ends the linger once it is ready (spooled), not when pushed: it then joins
-		// the transaction of the writes lingering before it. A read ends it again when ready: the
-		// kick of its Push may have been taken by a batch begun while the read was being spooled.
-		kick := o.linger > 0 && (len(o.ready) >= o.lingerMax || waitedFor(batch))
-		o.mu.Unlock()
-		o.applyIn.Signal()
-		if kick {
-			o.wake()
-		}
+		o.handOver(batch)
+	}
+}
+
+// handOver gives the applier jobs the spooler is done with (spooled, or failed to be).
+func (o *Outbox[E, R]) handOver(jobs []Job[E, R]) {
+	o.mu.Lock()
+	o.ready = append(o.ready, jobs...)
+	o.spooling = 0
+	// A prompt write ends the linger once it is ready (spooled), not when pushed: it then joins
+	// the transaction of the writes lingering before it. A read ends it again when ready: the
+	// kick of its Push may have been taken by a batch begun while the read was being spooled.
+	kick := o.linger > 0 && (len(o.ready) >= o.lingerMax || waitedFor(jobs))
+	o.mu.Unlock()
+	o.applyIn.Signal()
+	if kick {
+		o.wake()
 	}
 }
 
@@ -493,16 +498,7 @@ func (o *Outbox[E, R]) runWindowed(ws WindowSpool, window time.Duration, max int
 		if writes > 0 {
 			o.sync(ws, held)
 		}
-		o.mu.Lock()
-		o.ready = append(o.ready, held...)
-		o.spooling = 0
-		// As runSpooler's: a prompt write, or a read whose Push's kick a batch may have taken.
-		kick := o.linger > 0 && (len(o.ready) >= o.lingerMax || waitedFor(held))
-		o.mu.Unlock()
-		o.applyIn.Signal()
-		if kick {
-			o.wake()
-		}
+		o.handOver(held)
 		clear(held)
 		held, writes, deadline = held[:0], 0, time.Time{}
 	}

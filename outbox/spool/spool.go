@@ -385,16 +385,7 @@ func (s *Spool) Pending() []Record {
 func (s *Spool) Append(data ...[]byte) (first uint64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return 0, ErrClosed
-	}
-	if err := s.checkSizes(data); err != nil {
-		return 0, err
-	}
-	if len(data) == 0 {
-		return 0, nil
-	}
-	if first, err = s.write(data); err != nil {
+	if first, err = s.writeChecked(data); err != nil || len(data) == 0 {
 		return 0, err
 	}
 	if err := s.sync(); err != nil {
@@ -418,6 +409,12 @@ func (s *Spool) Append(data ...[]byte) (first uint64, err error) {
 func (s *Spool) Write(data ...[]byte) (first uint64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.writeChecked(data)
+}
+
+// writeChecked is Write's and Append's write: refused after Close or with a record over the limit,
+// nothing for no data. s.mu is held.
+func (s *Spool) writeChecked(data [][]byte) (first uint64, err error) {
 	if s.closed {
 		return 0, ErrClosed
 	}
