@@ -416,7 +416,8 @@ func isFieldValue(b []byte) bool {
 	return true
 }
 
-// equalFold reports whether b is s, ASCII letters in either case (header names and tokens).
+// equalFold reports whether b is s, ASCII letters in either case (header names and tokens, and the
+// one-pass decoder's keys).
 func equalFold(b []byte, s string) bool {
 	if len(b) != len(s) {
 		return false

@@ -228,30 +228,11 @@ func unknownKey(k []byte, keys []string) fieldResult {
 		}
 	}
 	for _, name := range keys {
-		if asciiEqualFold(k, name) {
+		if equalFold(k, name) {
 			return fieldGiveUp
 		}
 	}
 	return fieldUnknown
-}
-
-func asciiEqualFold(k []byte, name string) bool {
-	if len(k) != len(name) {
-		return false
-	}
-	for i := range k {
-		a, b := k[i], name[i]
-		if 'A' <= a && a <= 'Z' {
-			a += 'a' - 'A'
-		}
-		if 'A' <= b && b <= 'Z' {
-			b += 'a' - 'A'
-		}
-		if a != b {
-			return false
-		}
-	}
-	return true
 }
 
 // eventData reads EventData's keys (bits 32 and up, so they never meet an event's own); keys are
