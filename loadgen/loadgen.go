@@ -224,6 +224,14 @@ type Cost struct {
 	HotlineIdleMsPerS  float64 `json:"hotline_idle_cpu_ms_per_s,omitempty"`
 	// HotlineCPUPerCallNet is hotline's CPU per call less what it would have used idle meanwhile.
 	HotlineCPUPerCallNet float64 `json:"hotline_cpu_ms_per_call_net_of_idle,omitempty"`
+	// Context switches per call of the threads alive at the window's end (Asterisk's threads
+	// that ended meanwhile are not counted: a floor for it). Each is a thread put to sleep or
+	// preempted and later woken, which in this VM costs more than most of a call's own work.
+	AsteriskSwitchesPerCall float64 `json:"asterisk_context_switches_per_call,omitempty"`
+	HotlineSwitchesPerCall  float64 `json:"hotline_context_switches_per_call,omitempty"`
+	// HotlineSysmonPerCall is the CPU per call of the Go runtime's sysmon thread, part of
+	// HotlineCPUPerCall that a pprof profile never shows.
+	HotlineSysmonPerCall float64 `json:"hotline_sysmon_cpu_ms_per_call,omitempty"`
 	// Nodes: with several Asterisk nodes, what each carried and what its Asterisk cost.
 	Nodes []NodeShare `json:"nodes,omitempty"`
 }
@@ -633,8 +641,14 @@ func (s *session) cost(completed int) (Cost, error) {
 	var c Cost
 	var ast time.Duration
 	var astPeak int64
+	var astSwitches int64
 	carried := s.w.completedByServer()
 	for i, m := range s.astMeter {
+		tu, err := m.threads()
+		if err != nil {
+			return c, err
+		}
+		astSwitches += tu.Switches
 		cpu, peak, err := m.stop()
 		if err != nil {
 			return c, err
@@ -656,6 +670,10 @@ func (s *session) cost(completed int) (Cost, error) {
 			c.Nodes = append(c.Nodes, n)
 		}
 	}
+	hotThreads, err := s.hotMeter.threads()
+	if err != nil {
+		return c, err
+	}
 	hot, hotPeak, err := s.hotMeter.stop()
 	if err != nil {
 		return c, err
@@ -676,6 +694,9 @@ func (s *session) cost(completed int) (Cost, error) {
 		c.AsteriskCPUPerCall = 1000 * c.AsteriskCPUSeconds / float64(completed)
 		c.HotlineCPUPerCall = 1000 * c.HotlineCPUSeconds / float64(completed)
 		c.SystemCPUPerCall = c.AsteriskCPUPerCall + c.HotlineCPUPerCall
+		c.AsteriskSwitchesPerCall = float64(astSwitches) / float64(completed)
+		c.HotlineSwitchesPerCall = float64(hotThreads.Switches) / float64(completed)
+		c.HotlineSysmonPerCall = 1000 * hotThreads.Sysmon.Seconds() / float64(completed)
 	}
 	return c, nil
 }

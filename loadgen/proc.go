@@ -16,7 +16,13 @@ const clockTick = 100
 
 // procCPU returns the user+system CPU time a process has used so far.
 func procCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	return statCPU(fmt.Sprintf("/proc/%d/stat", pid), pid)
+}
+
+// statCPU reads utime+stime from a stat file of /proc: a process's (all its threads) or, under
+// /proc/<pid>/task/<tid>/, one thread's.
+func statCPU(path string, pid int) (time.Duration, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, fmt.Errorf("cpu of pid %d: %w", pid, err)
 	}
@@ -84,11 +90,86 @@ func pidFile(path string) (int, error) {
 	return pid, nil
 }
 
+// threadStat is what /proc says of one thread: CPU used and how often it was switched out.
+type threadStat struct {
+	cpu                     time.Duration
+	voluntary, nonvoluntary int64
+}
+
+// procThreads reads every thread of a process. A thread that ends while it is read is left out.
+func procThreads(pid int) (map[int]threadStat, error) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("threads of pid %d: %w", pid, err)
+	}
+	ts := make(map[int]threadStat, len(ents))
+	for _, e := range ents {
+		tid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cpu, err := statCPU(fmt.Sprintf("%s/%d/stat", dir, tid), pid)
+		if err != nil {
+			continue
+		}
+		t := threadStat{cpu: cpu}
+		b, err := os.ReadFile(fmt.Sprintf("%s/%d/status", dir, tid))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "voluntary_ctxt_switches:"); ok {
+				t.voluntary, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			} else if v, ok := strings.CutPrefix(line, "nonvoluntary_ctxt_switches:"); ok {
+				t.nonvoluntary, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			}
+		}
+		ts[tid] = t
+	}
+	return ts, nil
+}
+
+// threadUse is what a process's threads did over a window.
+type threadUse struct {
+	Switches int64 // context switches, voluntary and not, of the threads alive at its end
+	// Sysmon is the CPU of the process's first thread after its main one: in a Go program the
+	// runtime's sysmon, which no pprof profile samples (it never runs with a P). Zero when the
+	// process has one thread.
+	Sysmon time.Duration
+}
+
 // procMeter measures one process over a window: CPU used and peak RSS.
 type procMeter struct {
 	pid      int
 	cpu0     time.Duration
+	threads0 map[int]threadStat
 	peakNote string // how the peak was taken
+}
+
+// threads returns what the threads did since start. Threads that ended meanwhile are not counted
+// (a Go runtime keeps its threads; Asterisk's come and go with its calls, so its figure is a floor).
+func (m *procMeter) threads() (threadUse, error) {
+	if m == nil {
+		return threadUse{}, nil
+	}
+	now, err := procThreads(m.pid)
+	if err != nil {
+		return threadUse{}, err
+	}
+	var u threadUse
+	sysmon := 0
+	for tid, t := range now {
+		t0 := m.threads0[tid]
+		u.Switches += t.voluntary + t.nonvoluntary - t0.voluntary - t0.nonvoluntary
+		if tid > m.pid && (sysmon == 0 || tid < sysmon) {
+			sysmon = tid
+		}
+	}
+	if sysmon != 0 {
+		u.Sysmon = now[sysmon].cpu - m.threads0[sysmon].cpu
+	}
+	return u, nil
 }
 
 func startMeter(pid int) (*procMeter, error) {
@@ -99,7 +180,11 @@ func startMeter(pid int) (*procMeter, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &procMeter{pid: pid, cpu0: c, peakNote: "VmHWM since phase start"}
+	ts, err := procThreads(pid)
+	if err != nil {
+		return nil, err
+	}
+	m := &procMeter{pid: pid, cpu0: c, threads0: ts, peakNote: "VmHWM since phase start"}
 	if err := resetPeakRSS(pid); err != nil {
 		m.peakNote = "VmHWM since process start (clear_refs refused)"
 	}

@@ -52,7 +52,10 @@ var figureDefs = []struct {
 }{
 	{"Asterisk CPU ms/call", false, func(f *Fixed) float64 { return f.AsteriskCPUPerCall }},
 	{"hotline CPU ms/call", true, func(f *Fixed) float64 { return f.HotlineCPUPerCall }},
+	{"  of which sysmon (not in pprof)", true, func(f *Fixed) float64 { return f.HotlineSysmonPerCall }},
 	{"Asterisk + hotline CPU ms/call", false, func(f *Fixed) float64 { return f.SystemCPUPerCall }},
+	{"Asterisk context switches/call", false, func(f *Fixed) float64 { return f.AsteriskSwitchesPerCall }},
+	{"hotline context switches/call", true, func(f *Fixed) float64 { return f.HotlineSwitchesPerCall }},
 	{"dispatch p50 ms", false, func(f *Fixed) float64 { return f.Dispatch.P50 }},
 	{"dispatch p99 ms", false, func(f *Fixed) float64 { return f.Dispatch.P99 }},
 	{"  hotline's part p50 ms", true, func(f *Fixed) float64 { return dispatchPartOf(f, "hotline", false) }},
