@@ -747,6 +747,9 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 			if left := o.runRest(b, jobs[:i]); left != nil {
 				return append(left, jobs[i:]...)
 			}
+			o.mu.Lock()
+			o.held = len(jobs) - i // the writes before it are no longer the backlog's
+			o.mu.Unlock()
 			if !o.runJob(j) {
 				return jobs[i:]
 			}
