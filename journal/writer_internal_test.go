@@ -129,36 +129,31 @@ func TestStartCallPreparesOnce(t *testing.T) {
 	}
 }
 
-// An AllOrNothing batch runs its writes without a savepoint each (the authorizer sees none
-// compiled); a write skipped for its mark (a replay) leaves the batch good, and a write that
-// fails spoils it: its Commit fails, and nothing of the batch is in the journal.
+// An AllOrNothing batch runs its writes without a savepoint each (on SQLite the authorizer sees
+// none compiled); a write skipped for its mark (a replay) leaves the batch good, and a write that
+// fails spoils it: its Commit fails, and nothing of the batch is in the journal. Both backends.
 func TestBatchAllOrNothing(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"), testOptions(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openTestStore(t)
 	var savepoints atomic.Int64
-	c, err := s.w.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
+	if !s.pg {
+		c, err := s.w.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Raw(func(dc any) error {
+			dc.(*sqlite3.SQLiteConn).RegisterAuthorizer(func(op int, _, _, _ string) int {
+				if op == sqlite3.SQLITE_SAVEPOINT {
+					savepoints.Add(1)
+				}
+				return sqlite3.SQLITE_OK
+			})
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
 	}
-	if err := c.Raw(func(dc any) error {
-		dc.(*sqlite3.SQLiteConn).RegisterAuthorizer(func(op int, _, _, _ string) int {
-			if op == sqlite3.SQLITE_SAVEPOINT {
-				savepoints.Add(1)
-			}
-			return sqlite3.SQLITE_OK
-		})
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	start := func(b *Batch, call string, seq uint64) error {
 		wctx := WithWriteMark(b.Context(ctx), WriteMark{Spool: "g1", Seq: seq})
