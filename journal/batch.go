@@ -16,8 +16,9 @@ import (
 // outbox) applies the spooled writes waiting in one transaction, so they share one commit and one
 // fsync instead of paying one each. Every Store write run with a ctx from Batch.Context runs
 // inside it on its own savepoint: a write that fails leaves nothing of itself (its write mark
-// included) and takes nothing else with it, exactly as its own transaction would have. Nothing is
-// durable, nor visible to readers, until Commit returns nil.
+// included) and takes nothing else with it, exactly as its own transaction would have (unless the
+// batch is AllOrNothing: then the first write that fails spoils it). Nothing is durable, nor
+// visible to readers, until Commit returns nil.
 //
 // A Batch is used by one goroutine, one write at a time (the writer's); the Store's other writes
 // wait for it, as they wait for any transaction of the single write connection.
@@ -26,6 +27,8 @@ type Batch struct {
 	tx     *sqlx.Tx
 	conn   *sqlx.Conn // a SQLite batch's writer connection (a logged one's at synchronous=NORMAL until the batch ends)
 	logged bool       // conn is at synchronous=NORMAL: set back at the end
+	// whole: the writes join without a savepoint each (AllOrNothing); the first that fails spoils b.
+	whole bool
 	// ctx is the ctx the batch was begun with, when its statements run without its cancellation
 	// (detached, SQLite): each write checks it before it begins instead.
 	ctx context.Context
@@ -34,6 +37,15 @@ type Batch struct {
 }
 
 type batchKey struct{}
+
+// AllOrNothing has the writes that join b from now on run without a savepoint of their own: a
+// write that fails spoils b (its next writes and Commit fail, and the caller rolls it back) instead
+// of being undone alone. For a caller that can redo a failed batch's writes otherwise (the daemon's
+// writer, package outbox, which then applies them again around the failed one): a write that
+// succeeds costs two statements fewer (SAVEPOINT, RELEASE; SQLite compiles each at every use, and
+// keeps a copy of every page the write changes for the savepoint). A write skipped because its
+// mark was applied before (ErrAlreadyApplied) wrote nothing, and does not spoil b.
+func (b *Batch) AllOrNothing() { b.whole = true }
 
 // BeginBatch begins a batch transaction; ctx bounds it: cancelled, the batch's next write fails
 // with ctx's error (and the caller rolls back). Commit or Rollback it. On SQLite a write already
@@ -237,6 +249,9 @@ func (s *Store) writeInBatch(ctx context.Context, b *Batch, what string, fn func
 			return fmt.Errorf("%s: %w", what, err)
 		}
 	}
+	if b.whole {
+		return s.writeInWholeBatch(ctx, b, what, fn)
+	}
 	if _, err := b.tx.ExecContext(ctx, `SAVEPOINT journal_write`); err != nil {
 		return s.dbError(err, what)
 	}
@@ -260,6 +275,24 @@ func (s *Store) writeInBatch(ctx context.Context, b *Batch, what string, fn func
 	}
 	if errors.Is(err, ErrAlreadyApplied) {
 		return err
+	}
+	return s.dbError(err, what)
+}
+
+// writeInWholeBatch is writeInBatch for an AllOrNothing batch: fn and ctx's write mark without a
+// savepoint; a failure spoils b. The caller has checked b.bad and b.ctx.
+func (s *Store) writeInWholeBatch(ctx context.Context, b *Batch, what string, fn func(tx *sqlx.Tx) error) error {
+	err := s.claimWriteMark(ctx, b.tx)
+	if errors.Is(err, ErrAlreadyApplied) {
+		return err // the mark's upsert changed nothing, and nothing else ran: b stays good
+	}
+	if err == nil {
+		err = fn(b.tx)
+	}
+	if err != nil {
+		b.mu.Lock()
+		b.bad = fmt.Errorf("%s: failed in a batch without savepoints: %w", what, err)
+		b.mu.Unlock()
 	}
 	return s.dbError(err, what)
 }

@@ -3,12 +3,14 @@ package journal
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hotline-dev/hotline"
 	"github.com/mattn/go-sqlite3"
 )
 
@@ -124,5 +126,95 @@ func TestStartCallPreparesOnce(t *testing.T) {
 	}
 	if n := compiled.Load(); n != first {
 		t.Fatalf("the open cases' statement was compiled again for later callers: %d authorizations after one call, %d after six", first, n)
+	}
+}
+
+// An AllOrNothing batch runs its writes without a savepoint each (on SQLite the authorizer sees
+// none compiled); a write skipped for its mark (a replay) leaves the batch good, and a write that
+// fails spoils it: its Commit fails, and nothing of the batch is in the journal. Both backends.
+func TestBatchAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	var savepoints atomic.Int64
+	if !s.pg {
+		c, err := s.w.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Raw(func(dc any) error {
+			dc.(*sqlite3.SQLiteConn).RegisterAuthorizer(func(op int, _, _, _ string) int {
+				if op == sqlite3.SQLITE_SAVEPOINT {
+					savepoints.Add(1)
+				}
+				return sqlite3.SQLITE_OK
+			})
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	start := func(b *Batch, call string, seq uint64) error {
+		wctx := WithWriteMark(b.Context(ctx), WriteMark{Spool: "g1", Seq: seq})
+		_, err := s.StartCall(wctx, CallStart{CallID: call, CallerNumber: "+79180001234", ArrivedAt: at})
+		return err
+	}
+	calls := func() (n int) {
+		t.Helper()
+		if err := s.w.GetContext(ctx, &n, "SELECT count(*) FROM calls"); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	b, err := s.BeginLoggedBatch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.AllOrNothing()
+	if err := start(b, "a", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := start(b, "replayed", 1); !errors.Is(err, ErrAlreadyApplied) {
+		t.Fatalf("a write of an applied mark: %v, want ErrAlreadyApplied", err)
+	}
+	if err := start(b, "b", 2); err != nil {
+		t.Fatalf("the write after a replayed one: %v (the batch was spoiled)", err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls(); n != 2 {
+		t.Fatalf("%d calls after the first batch, want 2", n)
+	}
+	if n := savepoints.Load(); n != 0 {
+		t.Fatalf("%d savepoint statements compiled for an all-or-nothing batch, want 0", n)
+	}
+
+	b, err = s.BeginLoggedBatch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.AllOrNothing()
+	if err := start(b, "c", 3); err != nil {
+		t.Fatal(err)
+	}
+	bad := WithWriteMark(b.Context(ctx), WriteMark{Spool: "g1", Seq: 4})
+	if err := s.SaveCallLeg(bad, hotline.Leg{CallID: "no-such-call", ArrivedAt: at}, ""); err == nil {
+		t.Fatal("a leg of an unknown call was saved")
+	}
+	if err := start(b, "d", 5); err == nil {
+		t.Fatal("a write after a failed one joined a spoiled batch")
+	}
+	if err := b.Commit(); err == nil {
+		t.Fatal("a spoiled batch committed")
+	}
+	if n := calls(); n != 2 {
+		t.Fatalf("%d calls after the spoiled batch, want the first batch's 2", n)
+	}
+	var seq int64
+	if err := s.w.GetContext(ctx, &seq, "SELECT seq FROM write_marks WHERE spool = 'g1'"); err != nil || seq != 2 {
+		t.Fatalf("the spool's mark after the spoiled batch: %d, %v; want 2", seq, err)
 	}
 }

@@ -13,8 +13,8 @@ import (
 )
 
 // batchJournal is a Journal with batches as the real one has them: the writes of a batch are
-// kept apart until Commit, a write refused in a batch leaves nothing of itself, and Rollback
-// drops them all. refuse names calls it refuses (invalid); failOnce, calls it fails once as
+// kept apart until Commit, a write refused in a batch spoils it (journal.Batch.AllOrNothing: its
+// Commit fails), and Rollback drops them all. refuse names calls it refuses (invalid); failOnce, calls it fails once as
 // unavailable (locked).
 type batchJournal struct {
 	mu        sync.Mutex
@@ -34,6 +34,7 @@ type fakeBatch struct {
 	applied []string
 	marks   map[string]uint64
 	claimed []uint64
+	spoiled bool
 	done    bool
 }
 
@@ -52,6 +53,11 @@ func (b *fakeBatch) Commit() error {
 	defer b.j.mu.Unlock()
 	if b.done {
 		return fmt.Errorf("commit after the end")
+	}
+	if b.spoiled {
+		b.done = true
+		b.j.rollbacks++
+		return fmt.Errorf("commit of a spoiled batch")
 	}
 	b.done = true
 	b.j.commits++
@@ -91,6 +97,9 @@ func (j *batchJournal) apply(ctx context.Context, w *testWrite, m Mark) error {
 		return hotline.Errorf(hotline.EUNAVAILABLE, "database is locked")
 	}
 	if w != nil && j.refuse[w.CallID] {
+		if b != nil {
+			b.spoiled = true
+		}
 		return hotline.Errorf(hotline.EINVALID, "refused %s", w.CallID)
 	}
 	if j.marks == nil {
@@ -147,14 +156,16 @@ func runBatched(t *testing.T, jr *batchJournal, n int) (answers []string, pendin
 	return answers, len(sp.Pending())
 }
 
-// Writes waiting together are applied in one batch; a write the journal refuses is refused
-// alone (its mark claimed in the batch), the others are committed and confirmed in order, and the
-// spool is released after the commit.
+// Writes waiting together are applied in one batch; a write the journal refuses spoils it: the
+// batch is rolled back, the writes before the refused one are committed in a batch, the refused
+// one is refused alone (its mark claimed alone), those after it committed in another batch; every
+// answer comes once, in order, and the spool is released.
 func TestOutboxBatchRefusedWriteAlone(t *testing.T) {
 	jr := &batchJournal{refuse: map[string]bool{"c2": true}}
 	answers, pending := runBatched(t, jr, 5)
-	if jr.batches != 1 || jr.commits != 1 {
-		t.Errorf("%d batches begun, %d committed; want the 5 writes in 1", jr.batches, jr.commits)
+	if jr.batches != 3 || jr.commits != 2 || jr.rollbacks != 1 {
+		t.Errorf("%d batches begun, %d committed, %d rolled back; want the 5 writes in 1 rolled back, then c0-c1 and c3-c4 in 2 committed",
+			jr.batches, jr.commits, jr.rollbacks)
 	}
 	if want := []string{"c0:", "c1:", "c2:invalid", "c3:", "c4:"}; !slices.Equal(answers, want) {
 		t.Errorf("answers %q, want %q", answers, want)

@@ -91,10 +91,11 @@ type Batch interface {
 	Rollback() error
 }
 
-// Batcher is a Journal that can apply several writes in one transaction. Apply and Claim called
-// with the ctx Begin returns join the batch, each on its own: one that fails leaves nothing of
-// itself (its mark included) and takes none of the others with it, as its own transaction would.
-// journal.Store's batches do this with a savepoint per write.
+// Batcher is a Journal that can apply several writes in one transaction. Apply called with the
+// ctx Begin returns joins the batch; a write that fails may spoil the batch (the outbox then rolls
+// it back and applies the writes again around the failed one, which it applies alone), except one
+// skipped with ErrAlreadyApplied, which must have written nothing. journal.Store's batches run
+// their writes without a savepoint each for this (journal.Batch.AllOrNothing).
 type Batcher interface {
 	Begin(ctx context.Context) (context.Context, Batch, error)
 }
@@ -709,7 +710,6 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 		return o.runAlone(jobs)
 	}
 	results := make([]R, len(jobs))
-	errs := make([]error, len(jobs))
 	start := time.Now()
 	var rest []Job[E, R] // past maxBatchTime: for the next batch
 	for i, j := range jobs {
@@ -734,12 +734,28 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 			return o.runAlone(jobs)
 		}
 		if err != nil {
-			o.log.Error("journal write refused", "what", what, "call", call, "write", o.describe(j), "err", err)
-			if j.mark.Seq != 0 {
-				o.claimNotApplied(bctx, j.mark) // in the same batch, so that a replay skips it too
+			// Refused: the journal's verdict on this write, which may have spoiled the batch (the
+			// Batcher's writes need not be undone alone). The batch is rolled back; the writes
+			// before this one are applied again in a batch, this one alone (refused again, its
+			// mark claimed, as runJob does), and those after it in the next batch: each write
+			// ends as it would have in its own transaction, in order, at the cost of one more
+			// transaction for the rare refusal instead of a savepoint for every write.
+			tx.Rollback()
+			if o.quit.Err() != nil {
+				return jobs
 			}
+			if left := o.runRest(b, jobs[:i]); left != nil {
+				return append(left, jobs[i:]...)
+			}
+			o.mu.Lock()
+			o.held = len(jobs) - i // the writes before it are no longer the backlog's
+			o.mu.Unlock()
+			if !o.runJob(j) {
+				return jobs[i:]
+			}
+			return o.runRest(b, jobs[i+1:])
 		}
-		results[i], errs[i] = res, err
+		results[i] = res
 	}
 	if err := tx.Commit(); err != nil {
 		tx.Rollback()
@@ -754,7 +770,7 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 	var last uint64
 	for i, j := range jobs {
 		if j.Then != nil {
-			j.Then(results[i], errs[i])
+			j.Then(results[i], nil)
 		}
 		if j.mark.Seq != 0 {
 			last = j.mark.Seq
@@ -766,11 +782,17 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 	o.mu.Lock()
 	o.held = len(rest) // the part committed is no longer the backlog's
 	o.mu.Unlock()
+	return o.runRest(b, rest)
+}
+
+// runRest applies jobs (writes, perhaps none) in a batch, or alone when there is one and no
+// logged batch to give it; it returns what runBatch returns.
+func (o *Outbox[E, R]) runRest(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) {
 	switch {
-	case len(rest) > 1, len(rest) == 1 && o.logged != nil:
-		return o.runBatch(b, rest)
-	case len(rest) == 1:
-		return o.runAlone(rest)
+	case len(jobs) > 1, len(jobs) == 1 && o.logged != nil:
+		return o.runBatch(b, jobs)
+	case len(jobs) == 1:
+		return o.runAlone(jobs)
 	}
 	return nil
 }

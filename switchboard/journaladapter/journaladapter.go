@@ -34,12 +34,14 @@ func (j Journal) Operators(ctx context.Context) ([]hotline.Operator, error) {
 }
 
 // Begin begins a batch (journal.Store.BeginBatch): the writes applied with the ctx it returns
-// share one transaction, each on its own savepoint (outbox.Batcher: the outbox's group commit).
+// share one transaction (outbox.Batcher: the outbox's group commit), without a savepoint each
+// (journal.Batch.AllOrNothing): the outbox redoes a batch that a write's failure spoiled.
 func (j Journal) Begin(ctx context.Context) (context.Context, outbox.Batch, error) {
 	b, err := j.Store.BeginBatch(ctx)
 	if err != nil {
 		return ctx, nil, err
 	}
+	b.AllOrNothing()
 	return b.Context(ctx), b, nil
 }
 
@@ -50,6 +52,7 @@ func (j Journal) BeginLogged(ctx context.Context) (context.Context, outbox.Batch
 	if err != nil {
 		return ctx, nil, err
 	}
+	b.AllOrNothing()
 	return b.Context(ctx), b, nil
 }
 
