@@ -157,14 +157,13 @@ func runBatched(t *testing.T, jr *batchJournal, n int) (answers []string, pendin
 }
 
 // Writes waiting together are applied in one batch; a write the journal refuses spoils it: the
-// batch is rolled back, the writes before the refused one are committed in a batch, the refused
-// one is refused alone (its mark claimed alone), those after it committed in another batch; every
-// answer comes once, in order, and the spool is released.
+// batch is rolled back and begun again with the refused write's mark claimed in its place; every
+// answer comes once, in order, after the commit, and the spool is released.
 func TestOutboxBatchRefusedWriteAlone(t *testing.T) {
 	jr := &batchJournal{refuse: map[string]bool{"c2": true}}
 	answers, pending := runBatched(t, jr, 5)
-	if jr.batches != 3 || jr.commits != 2 || jr.rollbacks != 1 {
-		t.Errorf("%d batches begun, %d committed, %d rolled back; want the 5 writes in 1 rolled back, then c0-c1 and c3-c4 in 2 committed",
+	if jr.batches != 2 || jr.commits != 1 || jr.rollbacks != 1 {
+		t.Errorf("%d batches begun, %d committed, %d rolled back; want the 5 writes rolled back at c2, then committed",
 			jr.batches, jr.commits, jr.rollbacks)
 	}
 	if want := []string{"c0:", "c1:", "c2:invalid", "c3:", "c4:"}; !slices.Equal(answers, want) {
@@ -174,10 +173,49 @@ func TestOutboxBatchRefusedWriteAlone(t *testing.T) {
 		t.Errorf("applied %q, want %q", jr.applied, want)
 	}
 	if !slices.Equal(jr.claimed, []uint64{3}) {
-		t.Errorf("marks claimed alone %v, want the refused write's (3)", jr.claimed)
+		t.Errorf("marks claimed %v, want the refused write's (3), in the batch", jr.claimed)
 	}
 	if pending != 0 {
 		t.Errorf("%d spool records pending after the commit", pending)
+	}
+}
+
+// A run of refusals does not begin one batch again without end: after maxRefusals the batch stops
+// at the latest refused write, commits, and the writes after it go in the next batch.
+func TestOutboxBatchRefusalsBounded(t *testing.T) {
+	refuse := map[string]bool{}
+	var want []string
+	var applied []string
+	var claimed []uint64
+	for i := range 10 {
+		c := fmt.Sprintf("c%d", i)
+		if i >= 1 && i <= maxRefusals || i == maxRefusals+2 {
+			refuse[c] = true
+			want = append(want, c+":invalid")
+			claimed = append(claimed, uint64(i+1))
+		} else {
+			want = append(want, c+":")
+			applied = append(applied, c)
+		}
+	}
+	jr := &batchJournal{refuse: refuse}
+	answers, pending := runBatched(t, jr, 10)
+	// c0..c{maxRefusals}: begun maxRefusals+1 times, committed once; the rest: begun twice (one
+	// refusal), committed once.
+	if jr.batches != maxRefusals+3 || jr.commits != 2 {
+		t.Errorf("%d batches begun, %d committed; want %d begun, 2 committed", jr.batches, jr.commits, maxRefusals+3)
+	}
+	if !slices.Equal(answers, want) {
+		t.Errorf("answers %q, want %q", answers, want)
+	}
+	if !slices.Equal(jr.applied, applied) {
+		t.Errorf("applied %q, want %q", jr.applied, applied)
+	}
+	if !slices.Equal(jr.claimed, claimed) {
+		t.Errorf("marks claimed %v, want %v", jr.claimed, claimed)
+	}
+	if pending != 0 {
+		t.Errorf("%d spool records pending after the commits", pending)
 	}
 }
 

@@ -146,6 +146,9 @@ const maxBatch = 1000
 // behind (docs/scaling.md: a batch must stay well inside the lease's time to live).
 const maxBatchTime = 250 * time.Millisecond
 
+// maxRefusals bounds the attempts of one batch that refused writes begin again (runBatch).
+const maxRefusals = 4
+
 // Job is one thing asked of the journal: a write (Write) or a read (Read), run in the order pushed.
 type Job[E Entry, R any] struct {
 	// Write is the change to apply; nil for a read.
@@ -191,7 +194,8 @@ func (j Job[E, R]) name() (what, call string) {
 // runs jobs in the order pushed. With a Journal that is a Batcher it applies the writes waiting
 // (up to maxBatch, up to the next read) in one transaction (group commit: one commit and one
 // fsync for all), confirms each (Then) once it has committed, and releases them from the spool;
-// a write the journal refuses is undone alone and its batch-mates stand. A batch that fails
+// a write the journal refuses is left out and its batch-mates stand (the batch is begun again
+// without it, its mark claimed in its place, its refusal answered after the commit). A batch that fails
 // otherwise (the journal unavailable, an unexpected error, the commit) is rolled back whole and
 // its writes run one at a time as below, so they keep their retries. One at a time: a spooled
 // write that fails is tried again, with a capped backoff, until the journal takes it (or refuses
@@ -692,85 +696,103 @@ func (o *Outbox[E, R]) runApplier() {
 
 // runBatch applies jobs (writes) in one journal transaction. It returns the jobs left undone
 // because quit came first; nil when every one was run.
-func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) {
+//
+// A write the journal refuses may spoil the transaction (the Batcher's writes need not be undone
+// alone: journal.Batch.AllOrNothing), so the batch is rolled back and begun again with that write's
+// mark claimed in its place: the writes before it are applied again, the refused one is not
+// tried again, and the refusal is answered after the commit, as every write's result is. Each
+// write ends as it would have in its own transaction, in order, at the cost of one rolled-back
+// attempt for each refusal (rare: a write naming a call or an operator the journal does not know)
+// instead of a savepoint for every write. After maxRefusals in one batch, the batch stops at the
+// latest refused write and what follows it goes in the next, so a run of refusals costs each
+// attempt at most that many writes applied again.
+func (o *Outbox[E, R]) runBatch(b Batcher, all []Job[E, R]) (left []Job[E, R]) {
 	ctx, cancel := context.WithTimeout(o.quit, writeTimeout)
 	defer cancel()
 	begin := b.Begin
-	if o.logged != nil && allSpooled(jobs) {
+	if o.logged != nil && allSpooled(all) {
 		// Every write of the batch is in the spool, which keeps it until the journal has it durably
 		// (the barrier New set): the commit needs no fsync of its own.
 		begin = o.logged.BeginLogged
 	}
-	bctx, tx, err := begin(ctx)
-	if err != nil {
-		if o.quit.Err() != nil {
-			return jobs
-		}
-		o.log.Warn("journal batch not begun; applying its writes one at a time", "writes", len(jobs), "err", err)
-		return o.runAlone(jobs)
-	}
-	results := make([]R, len(jobs))
+	results := make([]R, len(all))
+	refused := make([]error, len(all)) // the journal's verdict on a write, from an earlier attempt
+	refusals := 0
+	n := len(all) // all[:n] is this batch; all[n:] the next (past maxBatchTime or maxRefusals)
 	start := time.Now()
-	var rest []Job[E, R] // past maxBatchTime: for the next batch
-	for i, j := range jobs {
-		if i > 0 && time.Since(start) > maxBatchTime {
-			jobs, rest = jobs[:i], jobs[i:]
+	var tx Batch
+	for {
+		bctx, t, err := begin(ctx)
+		if err != nil {
+			if o.quit.Err() != nil {
+				return all
+			}
+			o.log.Warn("journal batch not begun; applying its writes one at a time", "writes", len(all), "err", err)
+			return o.runAlone(all)
+		}
+		tx = t
+		again := false
+		for i := 0; i < n; i++ {
+			j := all[i]
+			if i > 0 && time.Since(start) > maxBatchTime {
+				n = i
+				break
+			}
+			if refused[i] != nil {
+				if j.mark.Seq != 0 {
+					o.claimNotApplied(bctx, j.mark) // in the batch, so that a replay skips it too
+				}
+				continue
+			}
+			what, call := j.name()
+			res, err := o.jr.Apply(bctx, *j.Write, j.mark)
+			if errors.Is(err, ErrAlreadyApplied) {
+				o.log.Debug("journal write replayed from the spool was already applied", "what", what, "call", call, "seq", j.mark.Seq)
+				err = nil
+			}
+			if err != nil && (Retryable(err) || ctx.Err() != nil) {
+				// Not the journal's verdict on this write: the batch is given up whole, and its writes
+				// run one at a time, each with the retries (or the wait) it would have had alone.
+				tx.Rollback()
+				if o.quit.Err() != nil {
+					return all
+				}
+				o.log.Warn("journal batch failed; applying its writes one at a time", "writes", len(all), "what", what, "call", call, "err", err)
+				return o.runAlone(all)
+			}
+			if err != nil {
+				o.log.Error("journal write refused", "what", what, "call", call, "write", o.describe(j), "err", err)
+				tx.Rollback()
+				if o.quit.Err() != nil {
+					return all
+				}
+				refused[i] = err
+				if refusals++; refusals >= maxRefusals {
+					n = i + 1
+				}
+				again = true
+				break
+			}
+			results[i] = res
+		}
+		if !again {
 			break
 		}
-		what, call := j.name()
-		res, err := o.jr.Apply(bctx, *j.Write, j.mark)
-		if errors.Is(err, ErrAlreadyApplied) {
-			o.log.Debug("journal write replayed from the spool was already applied", "what", what, "call", call, "seq", j.mark.Seq)
-			err = nil
-		}
-		if err != nil && (Retryable(err) || ctx.Err() != nil) {
-			// Not the journal's verdict on this write: the batch is given up whole, and its writes
-			// run one at a time, each with the retries (or the wait) it would have had alone.
-			tx.Rollback()
-			if o.quit.Err() != nil {
-				return jobs
-			}
-			o.log.Warn("journal batch failed; applying its writes one at a time", "writes", len(jobs), "what", what, "call", call, "err", err)
-			return o.runAlone(jobs)
-		}
-		if err != nil {
-			// Refused: the journal's verdict on this write, which may have spoiled the batch (the
-			// Batcher's writes need not be undone alone). The batch is rolled back; the writes
-			// before this one are applied again in a batch, this one alone (refused again, its
-			// mark claimed, as runJob does), and those after it in the next batch: each write
-			// ends as it would have in its own transaction, in order, at the cost of one more
-			// transaction for the rare refusal instead of a savepoint for every write.
-			tx.Rollback()
-			if o.quit.Err() != nil {
-				return jobs
-			}
-			if left := o.runRest(b, jobs[:i]); left != nil {
-				return append(left, jobs[i:]...)
-			}
-			o.mu.Lock()
-			o.held = len(jobs) - i // the writes before it are no longer the backlog's
-			o.mu.Unlock()
-			if !o.runJob(j) {
-				return jobs[i:]
-			}
-			return o.runRest(b, jobs[i+1:])
-		}
-		results[i] = res
 	}
 	if err := tx.Commit(); err != nil {
 		tx.Rollback()
 		if o.quit.Err() != nil {
-			return jobs
+			return all
 		}
-		o.log.Warn("journal batch not committed; applying its writes one at a time", "writes", len(jobs), "err", err)
-		return o.runAlone(jobs)
+		o.log.Warn("journal batch not committed; applying its writes one at a time", "writes", len(all), "err", err)
+		return o.runAlone(all)
 	}
 	o.txns.Add(1)
-	o.writes.Add(uint64(len(jobs)))
+	o.writes.Add(uint64(n))
 	var last uint64
-	for i, j := range jobs {
+	for i, j := range all[:n] {
 		if j.Then != nil {
-			j.Then(results[i], nil)
+			j.Then(results[i], refused[i])
 		}
 		if j.mark.Seq != 0 {
 			last = j.mark.Seq
@@ -780,9 +802,9 @@ func (o *Outbox[E, R]) runBatch(b Batcher, jobs []Job[E, R]) (left []Job[E, R]) 
 		o.release(last)
 	}
 	o.mu.Lock()
-	o.held = len(rest) // the part committed is no longer the backlog's
+	o.held = len(all) - n // the part committed is no longer the backlog's
 	o.mu.Unlock()
-	return o.runRest(b, rest)
+	return o.runRest(b, all[n:])
 }
 
 // runRest applies jobs (writes, perhaps none) in a batch, or alone when there is one and no

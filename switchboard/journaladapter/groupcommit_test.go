@@ -99,9 +99,10 @@ func presenceCounts(t testing.TB, store *journal.Store, op int64) map[int]int {
 
 // Writes waiting together are applied in one journal transaction; one the journal refuses (a leg
 // of a call it does not have, a presence of an operator who does not exist) spoils it (the
-// batches have no savepoint a write) and is refused alone: its batch-mates before and after it
-// are filed, each confirmed with its own answer, its mark claimed so that a replay skips it, and
-// the spool holds nothing once the writes are committed.
+// batches have no savepoint a write), so the batch is begun again with that write's mark claimed
+// in its place: its batch-mates before and after it are filed, each confirmed with its own
+// answer, the refused ones answered with their refusal, their marks claimed so that a replay
+// skips them, and the spool holds nothing once the batch is committed.
 func TestGroupCommitRefusedWriteAlone(t *testing.T) {
 	ctx := context.Background()
 	store := openStore(t)
@@ -139,10 +140,9 @@ func TestGroupCommitRefusedWriteAlone(t *testing.T) {
 	w.Close(time.Minute)
 	<-done
 
-	// The 6 in one, rolled back at write 1 (write 0 then alone: one write and no logged batch);
-	// writes 2-5 in a second, rolled back at write 3 (write 2 alone); writes 4-5 in a third.
+	// The 6 begun three times: rolled back at write 1, then at write 3, then committed.
 	if n := cb.batches.Load(); n != 3 {
-		t.Errorf("%d batches begun, want 3 (the 6 writes, then 2-5, then 4-5)", n)
+		t.Errorf("%d batches begun, want 3 (the 6 writes, each refusal beginning them again)", n)
 	}
 	for i, err := range answers {
 		refused := i == 1 || i == 3
