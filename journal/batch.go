@@ -41,7 +41,7 @@ type batchKey struct{}
 // AllOrNothing has the writes that join b from now on run without a savepoint of their own: a
 // write that fails spoils b (its next writes and Commit fail, and the caller rolls it back) instead
 // of being undone alone. For a caller that can redo a failed batch's writes otherwise (the daemon's
-// writer, package outbox, which then applies them again around the failed one): a write that
+// writer, package outbox, which then begins the batch again without the failed one): a write that
 // succeeds costs two statements fewer (SAVEPOINT, RELEASE; SQLite compiles each at every use, and
 // keeps a copy of every page the write changes for the savepoint). A write skipped because its
 // mark was applied before (ErrAlreadyApplied) wrote nothing, and does not spoil b.

@@ -15,18 +15,19 @@ import (
 // batchJournal is a Journal with batches as the real one has them: the writes of a batch are
 // kept apart until Commit, a write refused in a batch spoils it (journal.Batch.AllOrNothing: its
 // Commit fails), and Rollback drops them all. refuse names calls it refuses (invalid); failOnce, calls it fails once as
-// unavailable (locked).
+// unavailable (locked); failClaims, the first claims in a batch it fails (internal), spoiling it.
 type batchJournal struct {
-	mu        sync.Mutex
-	applied   []string
-	marks     map[string]uint64
-	claimed   []uint64
-	refuse    map[string]bool
-	failOnce  map[string]bool
-	slow      time.Duration // each write takes this long
-	batches   int
-	commits   int
-	rollbacks int
+	mu         sync.Mutex
+	applied    []string
+	marks      map[string]uint64
+	claimed    []uint64
+	refuse     map[string]bool
+	failOnce   map[string]bool
+	failClaims int
+	slow       time.Duration // each write takes this long
+	batches    int
+	commits    int
+	rollbacks  int
 }
 
 type fakeBatch struct {
@@ -95,6 +96,11 @@ func (j *batchJournal) apply(ctx context.Context, w *testWrite, m Mark) error {
 	if w != nil && j.failOnce[w.CallID] {
 		delete(j.failOnce, w.CallID)
 		return hotline.Errorf(hotline.EUNAVAILABLE, "database is locked")
+	}
+	if w == nil && b != nil && j.failClaims > 0 {
+		j.failClaims--
+		b.spoiled = true
+		return hotline.Errorf(hotline.EINTERNAL, "disk I/O error")
 	}
 	if w != nil && j.refuse[w.CallID] {
 		if b != nil {
@@ -177,6 +183,29 @@ func TestOutboxBatchRefusedWriteAlone(t *testing.T) {
 	}
 	if pending != 0 {
 		t.Errorf("%d spool records pending after the commit", pending)
+	}
+}
+
+// A refused write's mark that cannot be claimed in the batch gives the batch up whole: its writes
+// run one at a time, the refused one refused again and its mark claimed alone; nothing is lost or
+// answered twice.
+func TestOutboxBatchClaimFailsRunsAlone(t *testing.T) {
+	jr := &batchJournal{refuse: map[string]bool{"c2": true}, failClaims: 1}
+	answers, pending := runBatched(t, jr, 5)
+	if want := []string{"c0:", "c1:", "c2:invalid", "c3:", "c4:"}; !slices.Equal(answers, want) {
+		t.Errorf("answers %q, want %q", answers, want)
+	}
+	if want := []string{"c0", "c1", "c3", "c4"}; !slices.Equal(jr.applied, want) {
+		t.Errorf("applied %q, want %q once each", jr.applied, want)
+	}
+	if !slices.Equal(jr.claimed, []uint64{3}) {
+		t.Errorf("marks claimed %v, want the refused write's (3) once", jr.claimed)
+	}
+	if jr.commits != 0 || jr.rollbacks != 2 {
+		t.Errorf("%d batches committed, %d rolled back; want the batch rolled back twice (the refusal, the claim), its writes alone", jr.commits, jr.rollbacks)
+	}
+	if pending != 0 {
+		t.Errorf("%d spool records pending", pending)
 	}
 }
 

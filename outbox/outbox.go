@@ -93,8 +93,8 @@ type Batch interface {
 
 // Batcher is a Journal that can apply several writes in one transaction. Apply called with the
 // ctx Begin returns joins the batch; a write that fails may spoil the batch (the outbox then rolls
-// it back and applies the writes again around the failed one, which it applies alone), except one
-// skipped with ErrAlreadyApplied, which must have written nothing. journal.Store's batches run
+// it back and begins it again without the refused write, whose mark it claims in the batch
+// instead), except one skipped with ErrAlreadyApplied, which must have written nothing. journal.Store's batches run
 // their writes without a savepoint each for this (journal.Batch.AllOrNothing).
 type Batcher interface {
 	Begin(ctx context.Context) (context.Context, Batch, error)
@@ -704,8 +704,8 @@ func (o *Outbox[E, R]) runApplier() {
 // write ends as it would have in its own transaction, in order, at the cost of one rolled-back
 // attempt for each refusal (rare: a write naming a call or an operator the journal does not know)
 // instead of a savepoint for every write. After maxRefusals in one batch, the batch stops at the
-// latest refused write and what follows it goes in the next, so a run of refusals costs each
-// attempt at most that many writes applied again.
+// latest refused write and what follows it goes in the next, so that a run of refusals begins a
+// batch at most maxRefusals+1 times (while the journal's verdicts do not change between attempts).
 func (o *Outbox[E, R]) runBatch(b Batcher, all []Job[E, R]) (left []Job[E, R]) {
 	ctx, cancel := context.WithTimeout(o.quit, writeTimeout)
 	defer cancel()
@@ -718,8 +718,8 @@ func (o *Outbox[E, R]) runBatch(b Batcher, all []Job[E, R]) (left []Job[E, R]) {
 	results := make([]R, len(all))
 	refused := make([]error, len(all)) // the journal's verdict on a write, from an earlier attempt
 	refusals := 0
-	n := len(all) // all[:n] is this batch; all[n:] the next (past maxBatchTime or maxRefusals)
-	start := time.Now()
+	n := len(all)       // all[:n] is this batch; all[n:] the next (past maxBatchTime or maxRefusals)
+	var start time.Time // the first attempt's begin: a wait for the writer is not time holding it
 	var tx Batch
 	for {
 		bctx, t, err := begin(ctx)
@@ -731,6 +731,9 @@ func (o *Outbox[E, R]) runBatch(b Batcher, all []Job[E, R]) (left []Job[E, R]) {
 			return o.runAlone(all)
 		}
 		tx = t
+		if start.IsZero() {
+			start = time.Now()
+		}
 		again := false
 		for i := 0; i < n; i++ {
 			j := all[i]
@@ -739,8 +742,18 @@ func (o *Outbox[E, R]) runBatch(b Batcher, all []Job[E, R]) (left []Job[E, R]) {
 				break
 			}
 			if refused[i] != nil {
-				if j.mark.Seq != 0 {
-					o.claimNotApplied(bctx, j.mark) // in the batch, so that a replay skips it too
+				if j.mark.Seq == 0 {
+					continue
+				}
+				// In the batch, so that a replay skips it too. A claim that fails may have spoiled
+				// the batch (the next write would fail for it): the batch is given up whole.
+				if err := o.jr.Claim(bctx, j.mark); err != nil && !errors.Is(err, ErrAlreadyApplied) {
+					tx.Rollback()
+					if o.quit.Err() != nil {
+						return all
+					}
+					o.log.Warn("journal batch failed claiming a refused write's mark; applying its writes one at a time", "writes", len(all), "seq", j.mark.Seq, "err", err)
+					return o.runAlone(all)
 				}
 				continue
 			}
@@ -766,7 +779,7 @@ func (o *Outbox[E, R]) runBatch(b Batcher, all []Job[E, R]) (left []Job[E, R]) {
 				if o.quit.Err() != nil {
 					return all
 				}
-				refused[i] = err
+				refused[i], results[i] = err, *new(R) // not an earlier attempt's result
 				if refusals++; refusals >= maxRefusals {
 					n = i + 1
 				}

@@ -6,6 +6,7 @@ import (
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/daemon"
+	"github.com/hotline-dev/hotline/daemon/timerslack"
 	"github.com/spf13/cobra"
 )
 
@@ -50,6 +51,10 @@ applies the writes left in the spool, each once. A daemon that lost the lease st
 			if standby {
 				cfg.Standby.Enabled = true
 			}
+			slack, err := timerslack.Applied()
+			if err != nil {
+				return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
+			}
 			if check {
 				printf(cmd.OutOrStdout(), "configuration valid: ari %s (app %s), ami %s, journal %s (spool %s), socket %s",
 					cfg.ARI.URL, cfg.ARI.App, cfg.AMI.Addr, cfg.Journal.Display(), cfg.Journal.SpoolPath(), cfg.API.Socket)
@@ -59,7 +64,9 @@ applies the writes left in the spool, each once. A daemon that lost the lease st
 				printf(cmd.OutOrStdout(), "\n")
 				return nil
 			}
-			return daemon.RunWith(cmd.Context(), cfg, daemon.NewLogger(cfg.Log, cmd.ErrOrStderr()), daemon.Options{TakeOver: takeOver,
+			log := daemon.NewLogger(cfg.Log, cmd.ErrOrStderr())
+			log.Info("timer slack of every thread", "slack", slack, "env", timerslack.Env)
+			return daemon.RunWith(cmd.Context(), cfg, log, daemon.Options{TakeOver: takeOver,
 				// Fenced: gone at once, so that the new active daemon has the spool and Asterisk.
 				Fenced: func(err error) {
 					printf(cmd.ErrOrStderr(), "hotline: %v\n", err)
