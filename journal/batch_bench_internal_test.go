@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -47,24 +46,9 @@ func benchCallWritesLogged(b *testing.B, whole bool) {
 	if err := s.AddOperator(ctx, admin, &op); err != nil {
 		b.Fatal(err)
 	}
-	var txnStmts atomic.Int64
-	c, err := s.w.Conn(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := c.Raw(func(dc any) error {
-		dc.(*sqlite3.SQLiteConn).RegisterAuthorizer(func(op int, _, _, _ string) int {
-			switch op {
-			case sqlite3.SQLITE_TRANSACTION, sqlite3.SQLITE_SAVEPOINT, sqlite3.SQLITE_PRAGMA:
-				txnStmts.Add(1)
-			}
-			return sqlite3.SQLITE_OK
-		})
-		return nil
-	}); err != nil {
-		b.Fatal(err)
-	}
-	c.Close()
+	txnStmts := countOnWriter(b, s, func(op int, _ string) bool {
+		return op == sqlite3.SQLITE_TRANSACTION || op == sqlite3.SQLITE_SAVEPOINT || op == sqlite3.SQLITE_PRAGMA
+	})
 	const perBatch = 4
 	var seq uint64
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)

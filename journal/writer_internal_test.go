@@ -88,23 +88,8 @@ func TestStartCallPreparesOnce(t *testing.T) {
 	if _, err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var compiled atomic.Int64 // authorizations of reads of cases: compilations of the statement
-	c, err := s.w.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Raw(func(dc any) error {
-		dc.(*sqlite3.SQLiteConn).RegisterAuthorizer(func(op int, table, _, _ string) int {
-			if op == sqlite3.SQLITE_READ && table == "cases" {
-				compiled.Add(1)
-			}
-			return sqlite3.SQLITE_OK
-		})
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	c.Close() // the writer's one connection, back in the pool with its authorizer
+	// authorizations of reads of cases: compilations of the statement
+	compiled := countOnWriter(t, s, func(op int, table string) bool { return op == sqlite3.SQLITE_READ && table == "cases" })
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	start := func(i int) {
 		t.Helper()
@@ -135,24 +120,9 @@ func TestStartCallPreparesOnce(t *testing.T) {
 func TestBatchAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	s := openTestStore(t)
-	var savepoints atomic.Int64
+	savepoints := new(atomic.Int64)
 	if !s.pg {
-		c, err := s.w.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Raw(func(dc any) error {
-			dc.(*sqlite3.SQLiteConn).RegisterAuthorizer(func(op int, _, _, _ string) int {
-				if op == sqlite3.SQLITE_SAVEPOINT {
-					savepoints.Add(1)
-				}
-				return sqlite3.SQLITE_OK
-			})
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		c.Close()
+		savepoints = countOnWriter(t, s, func(op int, _ string) bool { return op == sqlite3.SQLITE_SAVEPOINT })
 	}
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	start := func(b *Batch, call string, seq uint64) error {
@@ -217,4 +187,29 @@ func TestBatchAllOrNothing(t *testing.T) {
 	if err := s.w.GetContext(ctx, &seq, "SELECT seq FROM write_marks WHERE spool = 'g1'"); err != nil || seq != 2 {
 		t.Fatalf("the spool's mark after the spoiled batch: %d, %v; want 2", seq, err)
 	}
+}
+
+// countOnWriter counts what SQLite authorizes on the writer's one connection (SQLite only) that
+// count picks: an authorization is a statement compiled, so a prepared statement reused is not
+// counted again.
+func countOnWriter(tb testing.TB, s *Store, count func(op int, table string) bool) *atomic.Int64 {
+	tb.Helper()
+	var n atomic.Int64
+	c, err := s.w.Conn(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer c.Close() // the writer's one connection, back in the pool with its authorizer
+	if err := c.Raw(func(dc any) error {
+		dc.(*sqlite3.SQLiteConn).RegisterAuthorizer(func(op int, table, _, _ string) int {
+			if count(op, table) {
+				n.Add(1)
+			}
+			return sqlite3.SQLITE_OK
+		})
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	return &n
 }
