@@ -15,7 +15,8 @@ import (
 // batchJournal is a Journal with batches as the real one has them: the writes of a batch are
 // kept apart until Commit, a write refused in a batch spoils it (journal.Batch.AllOrNothing: its
 // Commit fails), and Rollback drops them all. refuse names calls it refuses (invalid); failOnce, calls it fails once as
-// unavailable (locked); failClaims, the first claims in a batch it fails (internal), spoiling it.
+// unavailable (locked); failClaims, the first claims in a batch it fails (as a constraint would:
+// not retryable), spoiling it. A spoiled batch's later writes fail, as journal.Batch's do.
 type batchJournal struct {
 	mu         sync.Mutex
 	applied    []string
@@ -97,10 +98,14 @@ func (j *batchJournal) apply(ctx context.Context, w *testWrite, m Mark) error {
 		delete(j.failOnce, w.CallID)
 		return hotline.Errorf(hotline.EUNAVAILABLE, "database is locked")
 	}
+	if b != nil && b.spoiled {
+		// As journal.Batch's: a spoiled batch's later writes fail with what spoiled it.
+		return hotline.Errorf(hotline.EINVALID, "failed in a batch without savepoints")
+	}
 	if w == nil && b != nil && j.failClaims > 0 {
 		j.failClaims--
 		b.spoiled = true
-		return hotline.Errorf(hotline.EINTERNAL, "disk I/O error")
+		return hotline.Errorf(hotline.EINVALID, "constraint failed")
 	}
 	if w != nil && j.refuse[w.CallID] {
 		if b != nil {
@@ -201,8 +206,9 @@ func TestOutboxBatchClaimFailsRunsAlone(t *testing.T) {
 	if !slices.Equal(jr.claimed, []uint64{3}) {
 		t.Errorf("marks claimed %v, want the refused write's (3) once", jr.claimed)
 	}
-	if jr.commits != 0 || jr.rollbacks != 2 {
-		t.Errorf("%d batches committed, %d rolled back; want the batch rolled back twice (the refusal, the claim), its writes alone", jr.commits, jr.rollbacks)
+	if jr.batches != 2 || jr.commits != 0 || jr.rollbacks != 2 {
+		t.Errorf("%d batches begun, %d committed, %d rolled back; want 2 begun and rolled back (the refusal, the claim), then the writes alone",
+			jr.batches, jr.commits, jr.rollbacks)
 	}
 	if pending != 0 {
 		t.Errorf("%d spool records pending", pending)

@@ -44,16 +44,20 @@ applies the writes left in the spool, each once. A daemon that lost the lease st
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// The machine too: the directories the daemon needs, the spool not the journal...
+			// Every mistake at once: the timer slack (read at load, from the environment) too.
+			slack, slackErr := timerslack.Applied()
 			cfg, err := loadConfig(configPath, config.Options{Host: true})
 			if err != nil {
+				if slackErr != nil {
+					return hotline.Wrapf(hotline.EINVALID, err, "%v\n%v", err, slackErr)
+				}
 				return err
 			}
 			if standby {
 				cfg.Standby.Enabled = true
 			}
-			slack, err := timerslack.Applied()
-			if err != nil {
-				return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
+			if slackErr != nil {
+				return hotline.Wrapf(hotline.EINVALID, slackErr, "%v", slackErr)
 			}
 			if check {
 				printf(cmd.OutOrStdout(), "configuration valid: ari %s (app %s), ami %s, journal %s (spool %s), socket %s",

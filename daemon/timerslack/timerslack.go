@@ -11,10 +11,14 @@
 // runs before the runtime creates sysmon or any other thread: every thread of the process has it.
 //
 // What it trades: every timed sleep in the process (Go timers, the netpoller's and futexes'
-// timeouts, the scheduler's short spins) may end up to 1 ms late; hotline's timers are seconds
-// (ring, announcements, leases). HOTLINE_TIMER_SLACK sets another slack (e.g. "200us", "1ms",
-// at most "100ms"); "0" keeps the kernel's (50 µs). A value that is not valid sets nothing and
-// Applied reports it, so that `hotline serve` refuses to start on it.
+// timeouts, the scheduler's short spins, SQLite's busy waits) may end up to 1 ms late. hotline's
+// timers are tens of milliseconds (the spool's 50 ms sync window, 100–250 ms polls, lingers and
+// backoffs) to seconds (ring, announcements, leases). HOTLINE_TIMER_SLACK sets another slack (e.g.
+// "200us", "1ms", at most "100ms"); "0" keeps the slack the process inherited (the kernel's 50 µs
+// unless a parent or systemd's TimerSlackNSec= set another; the constructor otherwise overrides
+// TimerSlackNSec=). A value that is not valid sets nothing and Applied reports it, so that
+// `hotline serve` refuses to start on it. A build without cgo or not for Linux sets nothing, and
+// refuses a HOTLINE_TIMER_SLACK it cannot apply.
 package timerslack
 
 import (
@@ -33,11 +37,14 @@ func Applied() (time.Duration, error) {
 	case stateSet, stateKept:
 		return time.Duration(ns), nil
 	case stateInvalid:
-		return 0, fmt.Errorf("%s=%q: not a timer slack (a whole number of ns, us or ms, at most 100ms; 0 keeps the kernel's)", Env, value)
+		return 0, fmt.Errorf("%s=%q: not a timer slack (a whole number of ns, us or ms, at most 100ms; 0 keeps the inherited one)", Env, value)
 	case stateRefused:
-		return 0, fmt.Errorf("%s: the kernel refused a timer slack of %s", Env, time.Duration(ns))
+		return 0, fmt.Errorf("%s: the kernel refused a timer slack of %s (%s=0 keeps the inherited one)", Env, time.Duration(ns), Env)
 	}
-	return 0, nil // not supported here: the kernel's slack
+	if value != "" {
+		return 0, fmt.Errorf("%s=%q: this build of hotline cannot set a timer slack (it needs Linux and cgo)", Env, value)
+	}
+	return 0, nil // not supported here: the inherited slack
 }
 
 const (

@@ -2,4 +2,6 @@
 
 package timerslack
 
-func applied() (ns int64, state int, value string) { return 0, stateNone, "" }
+import "os"
+
+func applied() (ns int64, state int, value string) { return 0, stateNone, os.Getenv(Env) }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -21,6 +23,18 @@ func TestHelperProcess(t *testing.T) {
 	}
 	d, err := Applied()
 	fmt.Printf("applied %d %v\n", d, err)
+	// A thread the runtime made after the constructor: its own slack needs no privilege to read.
+	own := make(chan int64)
+	go func() {
+		runtime.LockOSThread() // never unlocked: this thread ends with the goroutine
+		for syscall.Gettid() == os.Getpid() {
+			runtime.UnlockOSThread()
+			runtime.Gosched()
+			runtime.LockOSThread()
+		}
+		own <- threadSlack()
+	}()
+	fmt.Printf("own %d\n", <-own)
 	ents, err := os.ReadDir("/proc/self/task")
 	if err != nil {
 		fmt.Println("threads:", err)
@@ -37,7 +51,7 @@ func TestHelperProcess(t *testing.T) {
 	os.Exit(0)
 }
 
-func runHelper(t *testing.T, value string, set bool) (applied string, threads []string, unreadable int) {
+func runHelper(t *testing.T, value string, set bool) (applied, own string, threads []string, unreadable int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
 	cmd.Env = append(os.Environ(), helperEnv+"=1")
@@ -50,20 +64,22 @@ func runHelper(t *testing.T, value string, set bool) (applied string, threads []
 			}
 		}
 	}
-	out, err := cmd.Output()
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("helper: %v: %s", err, out)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		if a, ok := strings.CutPrefix(line, "applied "); ok {
 			applied = a
+		} else if o, ok := strings.CutPrefix(line, "own "); ok {
+			own = o
 		} else if th, ok := strings.CutPrefix(line, "thread "); ok {
 			threads = append(threads, th)
 		} else if line == "unreadable" {
 			unreadable++
 		}
 	}
-	return applied, threads, unreadable
+	return applied, own, threads, unreadable
 }
 
 // The slack is set before the runtime's first thread, so every thread has it (sysmon included,
@@ -89,15 +105,25 @@ func TestTimerSlack(t *testing.T) {
 		{"1s", true, "0 " + Env + `="1s": not`, ""},
 		{"ms", true, "0 " + Env + `="ms": not`, ""},
 		{"99999999999999999999", true, "0 " + Env + `="99999999999999999999": not`, ""},
+		{"200μs", true, fmt.Sprintf("%d <nil>", 200*time.Microsecond), "200000"}, // Greek mu
+		{"05ms", true, fmt.Sprintf("%d <nil>", 5*time.Millisecond), "5000000"},
+		{"+5", true, "0 " + Env + `="+5": not`, ""},
+		{" 5", true, "0 " + Env + `=" 5": not`, ""},
+		{"5 ", true, "0 " + Env + `="5 ": not`, ""},
+		{"100000001", true, "0 " + Env + `="100000001": not`, ""},
+		{"100001us", true, "0 " + Env + `="100001us": not`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%q set=%v", tt.value, tt.set), func(t *testing.T) {
-			applied, threads, unreadable := runHelper(t, tt.value, tt.set)
+			applied, own, threads, unreadable := runHelper(t, tt.value, tt.set)
 			if !strings.HasPrefix(applied, tt.applied) {
 				t.Errorf("Applied: %q, want %q…", applied, tt.applied)
 			}
 			if tt.threads == "" {
 				return
+			}
+			if own != tt.threads {
+				t.Errorf("a thread the runtime made has a slack of %s ns, want %s", own, tt.threads)
 			}
 			if unreadable > 0 {
 				// Another thread's slack is readable with CAP_SYS_NICE only (root: CI).
