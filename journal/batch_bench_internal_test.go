@@ -3,7 +3,6 @@ package journal
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -33,14 +32,7 @@ func BenchmarkCallWritesLogged(b *testing.B) {
 
 func benchCallWritesLogged(b *testing.B, whole bool) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"), testOptions(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	s := openSQLiteStore(b)
 	admin := hotline.Actor{Login: "admin", Role: hotline.RoleAdministrator}
 	op := hotline.Operator{Name: "Anna", Login: "anna", Role: hotline.RoleOperator, Level: hotline.Level1, Extension: "1001"}
 	if err := s.AddOperator(ctx, admin, &op); err != nil {

@@ -3,7 +3,6 @@ package journal
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -15,14 +14,7 @@ import (
 // rather than claim durability.
 func TestLoggedBatchSynchronous(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "l.db"), testOptions(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openSQLiteStore(t)
 	synchronous := func(q interface {
 		GetContext(context.Context, any, string, ...any) error
 	}) int {
@@ -111,14 +103,7 @@ func TestLoggedBatchSynchronous(t *testing.T) {
 // batch's next write fails with its error and writes nothing; the batch rolls back whole.
 func TestBatchDetachedButCancelledBetweenWrites(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "c.db"), testOptions(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openSQLiteStore(t)
 	for _, tt := range []struct {
 		name  string
 		begin func(context.Context) (*Batch, error)

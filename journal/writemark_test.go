@@ -69,14 +69,27 @@ func TestWriteMarkRolledBackWithTheWrite(t *testing.T) {
 
 func openTestStore(t *testing.T) *Store {
 	t.Helper()
+	return openMigrated(t, AddrForTest(t, filepath.Join(t.TempDir(), "hotline.db")))
+}
+
+// openSQLiteStore is a migrated journal on SQLite whatever the run's backend, for what only SQLite
+// has (its writer connection, its statements' compilation, synchronous), closed at the test's end.
+func openSQLiteStore(tb testing.TB) *Store {
+	tb.Helper()
+	return openMigrated(tb, filepath.Join(tb.TempDir(), "hotline.db"))
+}
+
+// openMigrated opens the journal at addr and migrates it; it is closed at the test's end.
+func openMigrated(tb testing.TB, addr string) *Store {
+	tb.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, AddrForTest(t, filepath.Join(t.TempDir(), "hotline.db")), testOptions(t))
+	s, err := Open(ctx, addr, testOptions(tb))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	tb.Cleanup(func() { s.Close() })
 	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return s
 }

@@ -80,14 +80,7 @@ func TestWriterTempStoreMemory(t *testing.T) {
 // go-sqlite3 clears the bindings before each use (docs/benchmark.md, "Session 13").
 func TestStartCallPreparesOnce(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"), testOptions(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openSQLiteStore(t)
 	// authorizations of reads of cases: compilations of the statement
 	compiled := countOnWriter(t, s, func(op int, table string) bool { return op == sqlite3.SQLITE_READ && table == "cases" })
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
