@@ -94,8 +94,9 @@ type Batch interface {
 // Batcher is a Journal that can apply several writes in one transaction. Apply called with the
 // ctx Begin returns joins the batch; a write that fails may spoil the batch (the outbox then rolls
 // it back and begins it again without the refused write, whose mark it claims in the batch
-// instead), except one skipped with ErrAlreadyApplied, which must have written nothing. journal.Store's batches run
-// their writes without a savepoint each for this (journal.Batch.AllOrNothing).
+// instead), except one skipped with ErrAlreadyApplied, which must have written nothing.
+// journal.Store's batches run their writes without a savepoint each for this
+// (journal.Batch.AllOrNothing).
 type Batcher interface {
 	Begin(ctx context.Context) (context.Context, Batch, error)
 }
@@ -195,8 +196,8 @@ func (j Job[E, R]) name() (what, call string) {
 // (up to maxBatch, up to the next read) in one transaction (group commit: one commit and one
 // fsync for all), confirms each (Then) once it has committed, and releases them from the spool;
 // a write the journal refuses is left out and its batch-mates stand (the batch is begun again
-// without it, its mark claimed in its place, its refusal answered after the commit). A batch that fails
-// otherwise (the journal unavailable, an unexpected error, the commit) is rolled back whole and
+// without it, its mark claimed in its place, its refusal answered after the commit). A batch that
+// fails otherwise (the journal unavailable, an unexpected error, the commit) is rolled back whole and
 // its writes run one at a time as below, so they keep their retries. One at a time: a spooled
 // write that fails is tried again, with a capped backoff, until the journal takes it (or refuses
 // it), then released from the spool.

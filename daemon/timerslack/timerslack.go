@@ -29,8 +29,8 @@ import (
 // Env is the environment variable read at load.
 const Env = "HOTLINE_TIMER_SLACK"
 
-// Applied returns the timer slack the process's threads were given at load (0: the kernel's,
-// left alone), or an error when HOTLINE_TIMER_SLACK was not valid or the kernel refused it.
+// Applied returns the timer slack the process's threads were given at load (0: the inherited
+// one, left alone), or an error when HOTLINE_TIMER_SLACK was not valid or the kernel refused it.
 func Applied() (time.Duration, error) {
 	ns, state, value := applied()
 	switch state {
@@ -50,7 +50,7 @@ func Applied() (time.Duration, error) {
 const (
 	stateNone    = 0 // not built for Linux with cgo: nothing set
 	stateSet     = 1
-	stateKept    = 2 // "0": the kernel's slack kept
+	stateKept    = 2 // "0": the inherited slack kept
 	stateInvalid = 3
 	stateRefused = 4
 )
