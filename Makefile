@@ -57,7 +57,7 @@ fmt-check:
 
 # Unit tests only: no Asterisk needed.
 unit:
-	$(GO) test -count=1 . ./config ./control ./web ./board ./report ./recording ./routing ./journal ./switchboard ./switchboard/amiadapter ./switchboard/kamailioadapter ./kamailio ./asteriskconf ./integration-tests/kamailiotest ./switchboard/journaladapter ./daemon ./daemon/timerslack ./cmd/hotline ./cmd/hotline-lab ./integration-tests/sipphone ./integration-tests/sandbox ./demo ./outbox ./outbox/spool ./termtext ./softphone
+	$(GO) test -count=1 . ./config ./control ./web ./board ./report ./recording ./routing ./journal ./switchboard ./switchboard/amiadapter ./switchboard/kamailioadapter ./kamailio ./asteriskconf ./integration-tests/kamailiotest ./switchboard/journaladapter ./daemon ./daemon/timerslack ./daemon/procs ./cmd/hotline ./cmd/hotline-lab ./integration-tests/sipphone ./integration-tests/sandbox ./demo ./outbox ./outbox/spool ./termtext ./softphone
 	$(MAKE) --no-print-directory journal-postgres
 
 # The journal's suite again on PostgreSQL (docs/journal.md): the tests start their own server

@@ -304,6 +304,29 @@ func TestServeCheck(t *testing.T) {
 		t.Error("--check created the journal: it must not touch anything")
 	}
 
+	// A GOMAXPROCS the Go runtime would ignore is refused with the file's mistakes, not run on.
+	t.Run("GOMAXPROCS", func(t *testing.T) {
+		t.Setenv("GOMAXPROCS", "all")
+		for _, tc := range []struct {
+			config string
+			want   []string
+		}{
+			{good, []string{"GOMAXPROCS=\"all\""}},
+			{bad, []string{"GOMAXPROCS=\"all\"", "calls.callback_dial", "calls.ring_timeout"}},
+		} {
+			var out, errb bytes.Buffer
+			code := run(context.Background(), []string{"serve", "--check", "--config", tc.config}, &out, &errb)
+			if code != 2 {
+				t.Errorf("%s: exit %d, want 2; out %q", tc.config, code, out.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errb.String(), w) {
+					t.Errorf("%s: stderr lacks %q:\n%s", tc.config, w, errb.String())
+				}
+			}
+		}
+	})
+
 	// The machine's mistakes with the file's, at once, and no password printed.
 	worse := filepath.Join(dir, "worse.yaml")
 	if err := os.WriteFile(worse, []byte("ari:\n  url: http://hotline:Pw9sEcReT@127.0.0.1:8088/ari\n  password: *Pw9alias\n"+

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"os"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/config"
 	"github.com/hotline-dev/hotline/daemon"
+	"github.com/hotline-dev/hotline/daemon/procs"
 	"github.com/hotline-dev/hotline/daemon/timerslack"
 	"github.com/spf13/cobra"
 )
@@ -44,20 +46,30 @@ applies the writes left in the spool, each once. A daemon that lost the lease st
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// The machine too: the directories the daemon needs, the spool not the journal...
-			// Every mistake at once: the timer slack (read at load, from the environment) too.
+			// Every mistake at once: the environment's runtime settings (the timer slack, read
+			// at load; GOMAXPROCS) too.
 			slack, slackErr := timerslack.Applied()
+			var envErr error
+			if slackErr != nil {
+				envErr = slackErr
+			}
+			if v, ok := os.LookupEnv(procs.Env); ok {
+				if _, err := procs.Parse(v); err != nil {
+					envErr = errors.Join(envErr, err)
+				}
+			}
 			cfg, err := loadConfig(configPath, config.Options{Host: true})
 			if err != nil {
-				if slackErr != nil {
-					return hotline.Wrapf(hotline.EINVALID, err, "%v\n%v", err, slackErr)
+				if envErr != nil {
+					return hotline.Wrapf(hotline.EINVALID, err, "%v\n%v", err, envErr)
 				}
 				return err
 			}
 			if standby {
 				cfg.Standby.Enabled = true
 			}
-			if slackErr != nil {
-				return hotline.Wrapf(hotline.EINVALID, slackErr, "%v", slackErr)
+			if envErr != nil {
+				return hotline.Wrapf(hotline.EINVALID, envErr, "%v", envErr)
 			}
 			if check {
 				printf(cmd.OutOrStdout(), "configuration valid: ari %s (app %s), ami %s, journal %s (spool %s), socket %s",
@@ -70,6 +82,11 @@ applies the writes left in the spool, each once. A daemon that lost the lease st
 			}
 			log := daemon.NewLogger(cfg.Log, cmd.ErrOrStderr())
 			log.Info("timer slack of every thread", "slack", slack, "env", timerslack.Env)
+			n, fromEnv, err := procs.Apply()
+			if err != nil { // checked above; the environment does not change meanwhile
+				return hotline.Wrapf(hotline.EINVALID, err, "%v", err)
+			}
+			log.Info("processors for Go code (GOMAXPROCS)", "procs", n, "from_env", fromEnv)
 			return daemon.RunWith(cmd.Context(), cfg, log, daemon.Options{TakeOver: takeOver,
 				// Fenced: gone at once, so that the new active daemon has the spool and Asterisk.
 				Fenced: func(err error) {
