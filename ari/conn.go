@@ -214,16 +214,24 @@ type Stats struct {
 	EventsByType    map[string]uint64 // events read, by ARI type (copies included)
 	Copies          uint64            // events read and dropped as a copy of one just read
 	Requests        map[string]uint64 // REST requests sent, by operation (answer, originate...)
+	// Connections: the REST connections dialled and closed, by reason ("dialled", "closed_idle",
+	// "closed_dead", "closed_spare", "closed_by_server", "closed_on_error", "closed_cancelled");
+	// nil when requests go through net/http (https, or a client of the caller's).
+	Connections map[string]uint64
 }
 
 // Stats returns the current counters.
 func (c *Conn) Stats() Stats {
-	return Stats{
+	s := Stats{
 		Depth: len(c.events), Capacity: cap(c.events),
 		Delivered: c.delivered.Load(), Unknown: c.unknown.Load(), BufferFull: c.bufferFull.Load(),
 		SlowConsumer: c.slow.Load(), Reconnects: c.reconnects.Load(), Connected: c.connected.Load(),
 		EventBytes: c.eventBytes.Load(), Copies: c.copies.Load(), EventsByType: c.copyCounts(&c.byType), Requests: c.copyCounts(&c.requests),
 	}
+	if c.direct != nil {
+		s.Connections = c.direct.connections()
+	}
+	return s
 }
 
 // copyCounts copies *m (byType or requests), read under countMu: the first count makes the map.

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -34,7 +35,12 @@ type direct struct {
 	idleLimit time.Duration // directIdleLimit (shorter in tests)
 
 	mu   sync.Mutex
-	idle []*directConn // most recently used last
+	idle []*directConn // least recently used first
+
+	// What became of the connections, for Stats: how many were dialled, and why each closed.
+	dialled                                        atomic.Uint64
+	closedIdle, closedDead, closedSpare            atomic.Uint64
+	closedByServer, closedOnError, closedCancelled atomic.Uint64
 }
 
 type directConn struct {
@@ -85,6 +91,7 @@ func (d *direct) roundTrip(ctx context.Context, method, pathQuery string, body [
 			return status, b, nil
 		}
 		_ = dc.nc.Close()
+		d.closedOnError.Add(1)
 		// As net/http: a kept connection the server had closed is retried on a new one when
 		// nothing came back and the request is safe to repeat.
 		if reused && attempt == 0 && errors.Is(err, errNothingRead) && ctx.Err() == nil &&
@@ -102,32 +109,44 @@ func (d *direct) roundTrip(ctx context.Context, method, pathQuery string, body [
 	}
 }
 
-// get takes the most recently used idle connection still fresh enough, or dials one.
+// get takes the least recently used idle connection still fresh enough, or dials one.
+//
+// Why the least recently used: a pool that hands out its newest connection keeps only as many
+// warm as light traffic needs; the ones a burst added idle past the limit, are closed, and the
+// next burst dials them again. At the load benchmark's pace that was ~0.7 connections dialled a
+// call (docs/benchmark.md, "Session 15, ARI connections"), each a TCP handshake and a new HTTP
+// session thread in Asterisk, on the requests of a burst (an operator's hang-up, the next
+// originate). Taken in turn, every kept connection is used about every directMaxIdle ÷ rate
+// seconds, so none ages out while the traffic lasts.
 func (d *direct) get(ctx context.Context) (*directConn, bool, error) {
 	now := time.Now()
 	var stale []*directConn
 	d.mu.Lock()
-	// The oldest first: kept after a burst and idle past the limit, they are closed here even
-	// while light traffic only ever takes the newest (Asterisk has closed them by now).
+	// The oldest first: idle past the limit (Asterisk may close them any moment), they are closed.
 	old := 0
 	for old < len(d.idle) && now.Sub(d.idle[old].used) >= d.idleLimit {
 		stale = append(stale, d.idle[old])
 		d.idle[old] = nil
 		old++
 	}
-	d.idle = d.idle[old:]
+	idle := len(stale)
 	var dc *directConn
-	for len(d.idle) > 0 {
-		c := d.idle[len(d.idle)-1]
-		d.idle[len(d.idle)-1] = nil
-		d.idle = d.idle[:len(d.idle)-1]
-		if now.Sub(c.used) < d.idleLimit && c.open() {
+	for old < len(d.idle) {
+		c := d.idle[old]
+		d.idle[old] = nil
+		old++
+		if c.open() {
 			dc = c
 			break
 		}
 		stale = append(stale, c)
 	}
+	n := copy(d.idle, d.idle[old:]) // at most directMaxIdle pointers
+	clear(d.idle[n:])
+	d.idle = d.idle[:n]
 	d.mu.Unlock()
+	d.closedIdle.Add(uint64(idle))
+	d.closedDead.Add(uint64(len(stale) - idle))
 	for _, c := range stale {
 		_ = c.nc.Close()
 	}
@@ -139,6 +158,7 @@ func (d *direct) get(ctx context.Context) (*directConn, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	d.dialled.Add(1)
 	dc = &directConn{nc: nc, br: bufio.NewReaderSize(nc, 4096), bw: bufio.NewWriterSize(nc, 2048)}
 	if sc, ok := nc.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
@@ -146,6 +166,15 @@ func (d *direct) get(ctx context.Context) (*directConn, bool, error) {
 		}
 	}
 	return dc, false, nil
+}
+
+// connections reports what became of the connections: dialled, and closed by reason.
+func (d *direct) connections() map[string]uint64 {
+	return map[string]uint64{
+		"dialled": d.dialled.Load(), "closed_idle": d.closedIdle.Load(), "closed_dead": d.closedDead.Load(),
+		"closed_spare": d.closedSpare.Load(), "closed_by_server": d.closedByServer.Load(),
+		"closed_on_error": d.closedOnError.Load(), "closed_cancelled": d.closedCancelled.Load(),
+	}
 }
 
 // put keeps dc for the next request.
@@ -159,6 +188,7 @@ func (d *direct) put(dc *directConn) {
 	d.mu.Unlock()
 	if dc != nil {
 		_ = dc.nc.Close()
+		d.closedSpare.Add(1)
 	}
 }
 
@@ -239,11 +269,13 @@ func (d *direct) exchange(ctx context.Context, dc *directConn, method, pathQuery
 		_ = dc.nc.SetDeadline(time.Time{}) // a spent deadline would fail open()'s peek when next taken
 		if h.close {
 			_ = dc.nc.Close()
+			d.closedByServer.Add(1)
 		} else {
 			d.put(dc)
 		}
 	} else {
 		_ = dc.nc.Close() // cancelled meanwhile: its deadline is spoilt
+		d.closedCancelled.Add(1)
 	}
 	return h.status, raw, nil
 }

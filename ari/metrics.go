@@ -17,6 +17,7 @@ import "github.com/prometheus/client_golang/prometheus"
 //	hotline_ari_events_by_type_total     events read, labelled type=<ARI event type>
 //	hotline_ari_event_copies_total       of the events read, copies of one just read, dropped
 //	hotline_ari_requests_total           REST requests sent, labelled kind="POST channels/answer"...
+//	hotline_ari_connections_total        REST connections, labelled event="dialled", "closed_idle"...
 func (c *Conn) Metrics() prometheus.Collector {
 	label := prometheus.Labels{"app": c.cfg.Application}
 	d := func(name, help string) *prometheus.Desc { return prometheus.NewDesc(name, help, nil, label) }
@@ -34,6 +35,9 @@ func (c *Conn) Metrics() prometheus.Collector {
 	},
 		byType:   prometheus.NewDesc("hotline_ari_events_by_type_total", "ARI events read, by type.", []string{"type"}, label),
 		requests: prometheus.NewDesc("hotline_ari_requests_total", "ARI REST requests sent, by method and resource.", []string{"kind"}, label),
+		connections: prometheus.NewDesc("hotline_ari_connections_total",
+			"ARI REST connections dialled, and closed by reason (closed_idle: kept past the idle limit; closed_dead: found closed by Asterisk; closed_spare: more than the pool keeps).",
+			[]string{"event"}, label),
 	}
 }
 
@@ -41,6 +45,7 @@ type metrics struct {
 	c                *Conn
 	descs            [10]*prometheus.Desc
 	byType, requests *prometheus.Desc
+	connections      *prometheus.Desc
 }
 
 // Describe implements prometheus.Collector.
@@ -50,6 +55,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	}
 	ch <- m.byType
 	ch <- m.requests
+	ch <- m.connections
 }
 
 // Collect implements prometheus.Collector.
@@ -75,5 +81,8 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	for kind, n := range s.Requests {
 		ch <- prometheus.MustNewConstMetric(m.requests, c, float64(n), kind)
+	}
+	for event, n := range s.Connections {
+		ch <- prometheus.MustNewConstMetric(m.connections, c, float64(n), event)
 	}
 }

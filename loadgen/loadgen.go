@@ -297,6 +297,9 @@ type ARITraffic struct {
 	KBPerCall       float64            `json:"event_kb_per_call"`
 	EventsByType    map[string]float64 `json:"events_by_type"`
 	RequestsByKind  map[string]float64 `json:"rest_requests_by_kind"`
+	// Connections: the REST connections hotline dialled and closed, by event (dialled, closed_idle...).
+	Connections    map[string]float64 `json:"rest_connections,omitempty"`
+	DialledPerCall float64            `json:"rest_connections_dialled_per_call"`
 }
 
 // Step is one level of a capacity ramp.
@@ -586,6 +589,7 @@ func (s *session) ariTraffic(ctx context.Context, completed int) (*ARITraffic, e
 		EventsByType:   delta(s.metrics0.by("hotline_ari_events_by_type_total", "type"), m1.by("hotline_ari_events_by_type_total", "type")),
 		RequestsByKind: delta(s.metrics0.by("hotline_ari_requests_total", "kind"), m1.by("hotline_ari_requests_total", "kind")),
 	}
+	t.Connections = delta(s.metrics0.by("hotline_ari_connections_total", "event"), m1.by("hotline_ari_connections_total", "event"))
 	t.Events, t.Requests = sum(t.EventsByType), sum(t.RequestsByKind)
 	t.Bytes = sum(delta(s.metrics0.by("hotline_ari_event_bytes_total", "app"), m1.by("hotline_ari_event_bytes_total", "app")))
 	t.Copies = sum(delta(s.metrics0.by("hotline_ari_event_copies_total", "app"), m1.by("hotline_ari_event_copies_total", "app")))
@@ -593,6 +597,7 @@ func (s *session) ariTraffic(ctx context.Context, completed int) (*ARITraffic, e
 		t.EventsPerCall, t.RequestsPerCall = t.Events/float64(completed), t.Requests/float64(completed)
 		t.CopiesPerCall = t.Copies / float64(completed)
 		t.KBPerCall = t.Bytes / 1024 / float64(completed)
+		t.DialledPerCall = t.Connections["dialled"] / float64(completed)
 	}
 	return t, nil
 }

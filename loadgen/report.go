@@ -71,6 +71,7 @@ var figureDefs = []struct {
 	{"ARI events/call", true, func(f *Fixed) float64 { return ariOf(f).EventsPerCall }},
 	{"ARI REST requests/call", true, func(f *Fixed) float64 { return ariOf(f).RequestsPerCall }},
 	{"ARI event KB/call", true, func(f *Fixed) float64 { return ariOf(f).KBPerCall }},
+	{"ARI REST connections dialled/call", true, func(f *Fixed) float64 { return ariOf(f).DialledPerCall }},
 	{"hotline allocations/call", true, func(f *Fixed) float64 { return hotlineRuntimeOf(f).AllocsPerCall }},
 	{"hotline goroutines created/call", true, func(f *Fixed) float64 { return hotlineRuntimeOf(f).GoroutinesPerCall }},
 	{"hotline goroutine wake-ups/call (est.)", true, func(f *Fixed) float64 { return hotlineRuntimeOf(f).WakeupsPerCall }},
@@ -388,7 +389,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 	}
 	if h := find(r.Systems, "hotline"); h != nil && len(h.Runs) > 0 {
-		byType, byKind, calls, copies := map[string]float64{}, map[string]float64{}, 0, 0.0
+		byType, byKind, conns, calls, copies := map[string]float64{}, map[string]float64{}, map[string]float64{}, 0, 0.0
 		for _, f := range h.Runs {
 			if f.ARI == nil {
 				continue
@@ -400,6 +401,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 			}
 			for k, v := range f.ARI.RequestsByKind {
 				byKind[k] += v
+			}
+			for k, v := range f.ARI.Connections {
+				conns[k] += v
 			}
 		}
 		if calls > 0 {
@@ -416,6 +420,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 			perCall("events", byType)
 			fmt.Fprintf(w, "of which copies of an event just read, dropped before decoding: %.2f\n", copies/float64(calls))
 			perCall("REST requests", byKind)
+			if len(conns) > 0 {
+				var parts []string
+				for _, k := range sortedKeys(conns) {
+					parts = append(parts, fmt.Sprintf("%s %.3f", k, conns[k]/float64(calls)))
+				}
+				fmt.Fprintf(w, "REST connections: %s\n", strings.Join(parts, ", "))
+			}
 		}
 	}
 	for _, s := range r.Systems {

@@ -67,9 +67,9 @@ const (
 	soakFDSlack        = 2
 	// soakIdleWait is how long after the last call "idle after" is sampled: past the pools'
 	// own idle timeouts, so what a pool still holds from the load is not counted as kept. The
-	// ARI REST client keeps up to 32 idle connections for 90 s (net/http's default
-	// IdleConnTimeout); the journal's readers close an idle connection after a minute (three
-	// fds each: the database, its WAL and shared memory).
+	// ARI REST client keeps up to 32 connections, closing those idle past 5 s at its next request
+	// (the daemon's periodic ones come every few seconds); the journal's readers close an idle
+	// connection after a minute (three fds each: the database, its WAL and shared memory).
 	soakIdleWait = 95 * time.Second
 	// soakWindow is how long a stretch of samples each end of the load is judged on.
 	soakWindow = 3 * time.Minute
