@@ -135,6 +135,13 @@ func (d *direct) get(ctx context.Context) (*directConn, bool, error) {
 		c := d.idle[old]
 		d.idle[old] = nil
 		old++
+		// put stamps used before it takes the lock, so two connections put back at once can
+		// be a moment out of order: the limit is checked again here.
+		if now.Sub(c.used) >= d.idleLimit {
+			stale = append(stale, c)
+			idle++
+			continue
+		}
 		if c.open() {
 			dc = c
 			break
