@@ -75,7 +75,7 @@ prints them. It is built from the source tree (make run, make bench-load) and ne
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return hotline.Wrapf(hotline.EINVALID, err, "%v (see %s --help)", err, c.CommandPath())
 	})
-	root.AddCommand(newDemoCmd(), newLoadgenCmd(), newJournalCmd(), newKamailioHandsetsCmd())
+	root.AddCommand(newDemoCmd(), newLoadgenCmd(), newJournalCmd(), newKamailioHandsetsCmd(), newWorkplaceCmd())
 	return root
 }
 
