@@ -271,6 +271,15 @@ type Fixed struct {
 	HotlineRuntime *GoRuntime `json:"hotline_runtime,omitempty"`
 	// Bridges: the technology Asterisk chose for the calls' bridges, listed every 2 s.
 	Bridges BridgeUse `json:"bridges"`
+	// DispatchSamples: each dispatch with when its handset rang, to lay beside what else the
+	// daemon did at that moment (hotline-lab workplace's requests: docs/benchmark.md, session 15).
+	DispatchSamples []DispatchSample `json:"dispatch_samples_at,omitempty"`
+}
+
+// DispatchSample is one dispatch: the handset rang at At, Ms after its operator became free.
+type DispatchSample struct {
+	At time.Time `json:"at"`
+	Ms float64   `json:"ms"`
 }
 
 // GoRuntime is what hotline's Go runtime did per completed call over a run, from the daemon's Go
@@ -717,7 +726,7 @@ func runFixed(ctx context.Context, o Options, name string, exts []string, prefix
 	s.w.settle(ctx)
 	elapsed := time.Since(s.t0)
 	sum := s.w.summarize(time.Time{}, time.Time{})
-	f := &Fixed{summary: sum, Seconds: elapsed.Seconds(), Bridges: bridges}
+	f := &Fixed{summary: sum, Seconds: elapsed.Seconds(), Bridges: bridges, DispatchSamples: s.w.dispatchSamples()}
 	var errs []error
 	f.ARI, err = s.ariTraffic(ctx, sum.Completed)
 	f.HotlineDispatch = s.dispatch

@@ -303,6 +303,17 @@ func (w *workload) completedByServer() map[string]int {
 	return m
 }
 
+// dispatchSamples are the run's dispatches in the order the handsets rang.
+func (w *workload) dispatchSamples() []DispatchSample {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]DispatchSample, 0, len(w.dispatch))
+	for _, d := range w.dispatch {
+		out = append(out, DispatchSample{At: d.at, Ms: float64(d.d) / float64(time.Millisecond)})
+	}
+	return out
+}
+
 // summary is what one window of calls measured.
 type summary struct {
 	Attempted     int            `json:"attempted"`
