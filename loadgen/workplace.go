@@ -221,7 +221,9 @@ func (r *workplaceRun) user(ctx context.Context, login, stream string, pages []s
 	if !r.login(ctx, c, login) {
 		return
 	}
-	go r.stream(ctx, c, stream)
+	var streaming sync.WaitGroup
+	defer streaming.Wait() // its counts are in the result
+	streaming.Go(func() { r.stream(ctx, c, stream) })
 	for i := 0; ; i++ {
 		p := pages[i%len(pages)]
 		r.do(ctx, c, strings.TrimPrefix(p, "/"), http.MethodGet, p, nil)
