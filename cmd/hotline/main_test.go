@@ -304,8 +304,14 @@ func TestServeCheck(t *testing.T) {
 		t.Error("--check created the journal: it must not touch anything")
 	}
 
-	// A GOMAXPROCS the Go runtime would ignore is refused with the file's mistakes, not run on.
+	// A GOMAXPROCS the Go runtime would ignore is refused with the file's mistakes, not run on;
+	// one it applies is not.
 	t.Run("GOMAXPROCS", func(t *testing.T) {
+		t.Setenv("GOMAXPROCS", "+2")
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), []string{"serve", "--check", "--config", good}, &out, &errb); code != 0 {
+			t.Errorf("GOMAXPROCS=+2: exit %d, stderr %q; want 0", code, errb.String())
+		}
 		t.Setenv("GOMAXPROCS", "all")
 		for _, tc := range []struct {
 			config string

@@ -49,10 +49,7 @@ applies the writes left in the spool, each once. A daemon that lost the lease st
 			// Every mistake at once: the environment's runtime settings (the timer slack, read
 			// at load; GOMAXPROCS) too.
 			slack, slackErr := timerslack.Applied()
-			var envErr error
-			if slackErr != nil {
-				envErr = slackErr
-			}
+			envErr := slackErr
 			if v, ok := os.LookupEnv(procs.Env); ok {
 				if _, err := procs.Parse(v); err != nil {
 					envErr = errors.Join(envErr, err)

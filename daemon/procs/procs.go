@@ -8,8 +8,8 @@
 // P the next goroutine runs on the thread already awake. Measured on the load benchmark
 // (docs/benchmark.md, "Session 15, one processor"): hotline's CPU a call 7.3–9.7 → 6.4–6.6 ms,
 // context switches a call 134–159 → 95–99, dispatch and INVITE→200 tails no worse. One P is not
-// one thread: a cgo call (SQLite) or a blocking syscall (fsync) that lasts gives the P to another
-// thread (the runtime's sysmon takes it back), so the calls go on meanwhile.
+// one thread: when a cgo call (SQLite) or a blocking syscall (fsync) lasts, the runtime's sysmon
+// takes the P from that thread and hands it to another, so the calls go on meanwhile.
 //
 // What it trades: the daemon's Go code never runs on two cores at once. Its own CPU is a few ms
 // a call (a tenth of a core at ten calls a second); a CPU-bound request of the web workplace
@@ -30,18 +30,15 @@ const Env = "GOMAXPROCS"
 // Default is hotline serve's number of Ps when GOMAXPROCS is not set.
 const Default = 1
 
-// maxProcs is the most the Go runtime takes (its _MaxGomaxprocs).
-const maxProcs = 1024
-
-// Parse reads a GOMAXPROCS value as the Go runtime would apply it: a whole number of processors,
-// 1 to 1024. The runtime ignores any other value silently (and runs on every core); hotline
-// refuses it instead, so that a typo does not go unnoticed.
+// Parse reads a GOMAXPROCS value as the Go runtime applies it (schedinit: a base-10 int32 above
+// 0, "+3" and "03" included). The runtime ignores any other value silently and keeps its default;
+// hotline refuses it instead, so that a typo does not go unnoticed.
 func Parse(value string) (int, error) {
-	n, err := strconv.Atoi(value)
-	if err != nil || n < 1 || n > maxProcs || value[0] == '+' {
-		return 0, fmt.Errorf("%s=%q: not a number of processors (a whole number from 1 to %d; unset: %d)", Env, value, maxProcs, Default)
+	n, err := strconv.ParseInt(value, 10, 32)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%s=%q: not a number of processors (a whole number above 0; unset: %d)", Env, value, Default)
 	}
-	return n, nil
+	return int(n), nil
 }
 
 // Apply gives the process Default Ps unless GOMAXPROCS is set (the runtime applied it when the
