@@ -214,9 +214,12 @@ type Stats struct {
 	EventsByType    map[string]uint64 // events read, by ARI type (copies included)
 	Copies          uint64            // events read and dropped as a copy of one just read
 	Requests        map[string]uint64 // REST requests sent, by operation (answer, originate...)
-	// Connections: the REST connections dialled and closed, by reason ("dialled", "closed_idle",
-	// "closed_dead", "closed_spare", "closed_by_server", "closed_on_error", "closed_cancelled");
-	// nil when requests go through net/http (https, or a client of the caller's).
+	// Connections: the REST connections dialled ("dialled") and closed, by reason ("closed_idle":
+	// kept past the idle limit, "closed_dead": found closed by Asterisk when taken, "closed_spare":
+	// more than the pool keeps, "closed_by_server": the answer said close, "closed_on_error": a
+	// failed exchange, "closed_cancelled": the context ended as the answer was read); dialled less
+	// every close is the connections open. nil when requests go through net/http (https, or a
+	// client of the caller's).
 	Connections map[string]uint64
 }
 

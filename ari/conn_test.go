@@ -359,8 +359,9 @@ func TestMetrics(t *testing.T) {
 		"hotline_ari_event_bytes_total": bytes, "hotline_ari_event_copies_total": 1,
 		"hotline_ari_events_by_type_total{ChannelUserevent}": 2, "hotline_ari_events_by_type_total{Later}": 1,
 	}
-	for _, e := range []string{"dialled", "closed_idle", "closed_dead", "closed_spare", "closed_by_server", "closed_on_error", "closed_cancelled"} {
-		want["hotline_ari_connections_total{"+e+"}"] = 0 // no REST request in this test
+	want["hotline_ari_rest_connections_dialled_total"] = 0 // no REST request in this test
+	for _, r := range []string{"idle", "dead", "spare", "by_server", "on_error", "cancelled"} {
+		want["hotline_ari_rest_connections_closed_total{"+r+"}"] = 0
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("metrics %v, want %v", got, want)

@@ -56,7 +56,10 @@ const (
 	directMaxIdle = 32
 	// directIdleLimit: a connection idle longer is closed rather than reused. Asterisk closes an
 	// idle keep-alive connection after http.conf session_keep_alive (15 s by default); nothing
-	// reads a kept connection while it is idle, so it must not be reused near that limit.
+	// reads a kept connection while it is idle, so it must not be reused near that limit: taken
+	// in turn, a connection is usually taken close to directIdleLimit, which must stay well under
+	// session_keep_alive (a POST on a connection Asterisk has just closed fails; only GET and HEAD
+	// are retried). docs/asterisk.md says so for http.conf.
 	directIdleLimit = 5 * time.Second
 )
 
@@ -113,16 +116,17 @@ func (d *direct) roundTrip(ctx context.Context, method, pathQuery string, body [
 //
 // Why the least recently used: a pool that hands out its newest connection keeps only as many
 // warm as light traffic needs; the ones a burst added idle past the limit, are closed, and the
-// next burst dials them again. At the load benchmark's pace that was ~0.7 connections dialled a
-// call (docs/benchmark.md, "Session 15, ARI connections"), each a TCP handshake and a new HTTP
-// session thread in Asterisk, on the requests of a burst (an operator's hang-up, the next
-// originate). Taken in turn, every kept connection is used about every directMaxIdle ÷ rate
-// seconds, so none ages out while the traffic lasts.
+// next burst dials them again. At the load benchmark's pace that was 0.33–0.39 connections
+// dialled a call (docs/benchmark.md, "Session 15, ARI connections"), each a TCP handshake and a
+// new HTTP session thread in Asterisk, on the requests of a burst (an operator's hang-up, the
+// next originate). Taken in turn, each of k kept connections is used every k ÷ rate seconds: up
+// to rate × directIdleLimit of them stay warm while the traffic lasts, those beyond age out.
 func (d *direct) get(ctx context.Context) (*directConn, bool, error) {
-	now := time.Now()
 	var stale []*directConn
 	d.mu.Lock()
-	// The oldest first: idle past the limit (Asterisk may close them any moment), they are closed.
+	now := time.Now() // under the lock, as put stamps: idle stays sorted by used
+	// The oldest first: idle past the limit (Asterisk may close them any moment), they are closed;
+	// every connection after them was put back later (put stamps under the lock), so is fresh.
 	old := 0
 	for old < len(d.idle) && now.Sub(d.idle[old].used) >= d.idleLimit {
 		stale = append(stale, d.idle[old])
@@ -135,13 +139,6 @@ func (d *direct) get(ctx context.Context) (*directConn, bool, error) {
 		c := d.idle[old]
 		d.idle[old] = nil
 		old++
-		// put stamps used before it takes the lock, so two connections put back at once can
-		// be a moment out of order: the limit is checked again here.
-		if now.Sub(c.used) >= d.idleLimit {
-			stale = append(stale, c)
-			idle++
-			continue
-		}
 		if c.open() {
 			dc = c
 			break
@@ -186,8 +183,8 @@ func (d *direct) connections() map[string]uint64 {
 
 // put keeps dc for the next request.
 func (d *direct) put(dc *directConn) {
-	dc.used = time.Now()
 	d.mu.Lock()
+	dc.used = time.Now() // under the lock: idle stays sorted by used
 	if len(d.idle) < directMaxIdle {
 		d.idle = append(d.idle, dc)
 		dc = nil

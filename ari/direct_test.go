@@ -148,7 +148,11 @@ func burst(t *testing.T, c *Conn, open *atomic.Int64, hold chan struct{}, n int)
 	for range n {
 		go func() { done <- c.Channel("burst").Answer(context.Background()) }()
 	}
+	deadline := time.Now().Add(10 * time.Second)
 	for open.Load() < int64(n) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of the burst's %d connections open after 10 s", open.Load(), n)
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	close(hold)
@@ -170,6 +174,7 @@ func TestDirectUsesKeptConnectionsInTurn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.direct.idleLimit = time.Hour // nothing ages out here, however slow the machine
 	const n = 4
 	burst(t, c, open, hold, n)
 	for range 2 * n {
@@ -183,6 +188,11 @@ func TestDirectUsesKeptConnectionsInTurn(t *testing.T) {
 	}
 	if len(used) != n {
 		t.Errorf("%d requests one at a time used connections %v, want each of the burst's %d twice", 2*n, used, n)
+	}
+	for a, k := range used {
+		if k != 2 {
+			t.Errorf("connection %s used %d times, want 2 (in turn)", a, k)
+		}
 	}
 	st := c.Stats().Connections
 	if st["dialled"] != n || st["closed_idle"]+st["closed_dead"]+st["closed_spare"] != 0 {

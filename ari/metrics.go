@@ -1,6 +1,10 @@
 package ari
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // Metrics returns a Prometheus collector of the event stream, labelled app=<Application>. The daemon
 // registers it on its own registry; this package registers nothing globally.
@@ -17,7 +21,9 @@ import "github.com/prometheus/client_golang/prometheus"
 //	hotline_ari_events_by_type_total     events read, labelled type=<ARI event type>
 //	hotline_ari_event_copies_total       of the events read, copies of one just read, dropped
 //	hotline_ari_requests_total           REST requests sent, labelled kind="POST channels/answer"...
-//	hotline_ari_connections_total        REST connections, labelled event="dialled", "closed_idle"...
+//	hotline_ari_rest_connections_dialled_total  REST connections dialled
+//	hotline_ari_rest_connections_closed_total   of them, closed, labelled reason= (Stats.Connections);
+//	                                            dialled less closed is the connections open
 func (c *Conn) Metrics() prometheus.Collector {
 	label := prometheus.Labels{"app": c.cfg.Application}
 	d := func(name, help string) *prometheus.Desc { return prometheus.NewDesc(name, help, nil, label) }
@@ -35,9 +41,10 @@ func (c *Conn) Metrics() prometheus.Collector {
 	},
 		byType:   prometheus.NewDesc("hotline_ari_events_by_type_total", "ARI events read, by type.", []string{"type"}, label),
 		requests: prometheus.NewDesc("hotline_ari_requests_total", "ARI REST requests sent, by method and resource.", []string{"kind"}, label),
-		connections: prometheus.NewDesc("hotline_ari_connections_total",
-			"ARI REST connections dialled, and closed by reason (closed_idle: kept past the idle limit; closed_dead: found closed by Asterisk; closed_spare: more than the pool keeps).",
-			[]string{"event"}, label),
+		dialled:  prometheus.NewDesc("hotline_ari_rest_connections_dialled_total", "ARI REST connections dialled.", nil, label),
+		closed: prometheus.NewDesc("hotline_ari_rest_connections_closed_total",
+			"ARI REST connections closed, by reason: idle (kept past the idle limit), dead (found closed by Asterisk when taken), spare (more than the pool keeps), by_server (the answer said close), on_error (a failed exchange: a timeout, a reset, a connection Asterisk closed found on write), cancelled (the request's context ended as the answer was read).",
+			[]string{"reason"}, label),
 	}
 }
 
@@ -45,7 +52,7 @@ type metrics struct {
 	c                *Conn
 	descs            [10]*prometheus.Desc
 	byType, requests *prometheus.Desc
-	connections      *prometheus.Desc
+	dialled, closed  *prometheus.Desc
 }
 
 // Describe implements prometheus.Collector.
@@ -55,7 +62,8 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	}
 	ch <- m.byType
 	ch <- m.requests
-	ch <- m.connections
+	ch <- m.dialled
+	ch <- m.closed
 }
 
 // Collect implements prometheus.Collector.
@@ -82,7 +90,13 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	for kind, n := range s.Requests {
 		ch <- prometheus.MustNewConstMetric(m.requests, c, float64(n), kind)
 	}
-	for event, n := range s.Connections {
-		ch <- prometheus.MustNewConstMetric(m.connections, c, float64(n), event)
+	if s.Connections != nil {
+		for event, n := range s.Connections {
+			if reason, ok := strings.CutPrefix(event, "closed_"); ok {
+				ch <- prometheus.MustNewConstMetric(m.closed, c, float64(n), reason)
+			} else {
+				ch <- prometheus.MustNewConstMetric(m.dialled, c, float64(n))
+			}
+		}
 	}
 }

@@ -598,7 +598,12 @@ func (s *session) ariTraffic(ctx context.Context, completed int) (*ARITraffic, e
 		EventsByType:   delta(s.metrics0.by("hotline_ari_events_by_type_total", "type"), m1.by("hotline_ari_events_by_type_total", "type")),
 		RequestsByKind: delta(s.metrics0.by("hotline_ari_requests_total", "kind"), m1.by("hotline_ari_requests_total", "kind")),
 	}
-	t.Connections = delta(s.metrics0.by("hotline_ari_connections_total", "event"), m1.by("hotline_ari_connections_total", "event"))
+	if dialled := m1.by("hotline_ari_rest_connections_dialled_total", "app"); len(dialled) > 0 { // a daemon that counts them
+		t.Connections = map[string]float64{"dialled": sum(delta(s.metrics0.by("hotline_ari_rest_connections_dialled_total", "app"), dialled))}
+		for reason, n := range delta(s.metrics0.by("hotline_ari_rest_connections_closed_total", "reason"), m1.by("hotline_ari_rest_connections_closed_total", "reason")) {
+			t.Connections["closed_"+reason] = n
+		}
+	}
 	t.Events, t.Requests = sum(t.EventsByType), sum(t.RequestsByKind)
 	t.Bytes = sum(delta(s.metrics0.by("hotline_ari_event_bytes_total", "app"), m1.by("hotline_ari_event_bytes_total", "app")))
 	t.Copies = sum(delta(s.metrics0.by("hotline_ari_event_copies_total", "app"), m1.by("hotline_ari_event_copies_total", "app")))

@@ -389,7 +389,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 	}
 	if h := find(r.Systems, "hotline"); h != nil && len(h.Runs) > 0 {
-		byType, byKind, conns, calls, copies := map[string]float64{}, map[string]float64{}, map[string]float64{}, 0, 0.0
+		byType, byKind, conns, calls, connCalls, copies := map[string]float64{}, map[string]float64{}, map[string]float64{}, 0, 0, 0.0
 		for _, f := range h.Runs {
 			if f.ARI == nil {
 				continue
@@ -401,6 +401,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 			}
 			for k, v := range f.ARI.RequestsByKind {
 				byKind[k] += v
+			}
+			if f.ARI.Connections != nil {
+				connCalls += f.Completed
 			}
 			for k, v := range f.ARI.Connections {
 				conns[k] += v
@@ -420,10 +423,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 			perCall("events", byType)
 			fmt.Fprintf(w, "of which copies of an event just read, dropped before decoding: %.2f\n", copies/float64(calls))
 			perCall("REST requests", byKind)
-			if len(conns) > 0 {
+			if connCalls > 0 { // the runs of a daemon that counts them
 				var parts []string
 				for _, k := range sortedKeys(conns) {
-					parts = append(parts, fmt.Sprintf("%s %.3f", k, conns[k]/float64(calls)))
+					parts = append(parts, fmt.Sprintf("%s %.3f", k, conns[k]/float64(connCalls)))
 				}
 				fmt.Fprintf(w, "REST connections: %s\n", strings.Join(parts, ", "))
 			}
