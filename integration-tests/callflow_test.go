@@ -3,7 +3,6 @@ package integrationtests
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -293,32 +292,20 @@ func TestEnglishLineGoesToAnEnglishSpeaker(t *testing.T) {
 	}
 }
 
-// wantTwoPartyBridge asserts that Asterisk has one bridge with channels in it, of the caller and
-// the operator only, as a simple_bridge: the conversation is recorded on the caller's channel
-// (MixMonitor), not by a recording channel in the bridge. (Empty bridges are kept for the next
-// call: switchboard/bridgepool.go.) It returns the bridge's id.
-func wantTwoPartyBridge(t *testing.T, sb sandbox.Config) string {
+// wantTwoPartyBridge asserts that Asterisk has one bridge, of the caller and the operator only, as
+// a simple_bridge: the conversation is recorded on the caller's channel (MixMonitor), not by a
+// recording channel in the bridge.
+func wantTwoPartyBridge(t *testing.T, sb sandbox.Config) {
 	t.Helper()
-	bridges := slices.DeleteFunc(ariBridges(t, sb), func(b ariBridge) bool { return len(b.Channels) == 0 })
+	var bridges []struct {
+		ID         string   `json:"id"`
+		Technology string   `json:"technology"`
+		Channels   []string `json:"channels"`
+	}
+	ariGet(t, sb, "/bridges", &bridges)
 	if len(bridges) != 1 || bridges[0].Technology != "simple_bridge" || len(bridges[0].Channels) != 2 {
 		t.Errorf("bridges during the conversation = %+v; want one simple_bridge of 2 channels", bridges)
-		return ""
 	}
-	return bridges[0].ID
-}
-
-// ariBridge is a bridge as ARI's GET /bridges lists it.
-type ariBridge struct {
-	ID         string   `json:"id"`
-	Technology string   `json:"technology"`
-	Channels   []string `json:"channels"`
-}
-
-func ariBridges(t *testing.T, sb sandbox.Config) []ariBridge {
-	t.Helper()
-	var bridges []ariBridge
-	ariGet(t, sb, "/bridges", &bridges)
-	return bridges
 }
 
 // loadRecording reads a stored recording from the sandbox's disk, waiting for Asterisk to close it

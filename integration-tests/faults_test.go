@@ -241,25 +241,21 @@ func (r *faultRig) writtenOnce(t *testing.T, number string, outcome hotline.Call
 }
 
 // nothingLeft checks that Asterisk holds nothing of this test's calls once everyone has hung up:
-// no channel or bridge with a channel in it created since the rig started, no more empty bridges
-// than the rig has operators (kept for the next call: switchboard/bridgepool.go), no recording of
-// the call still live.
+// no channel or bridge created since the rig started, no recording of the call still live.
 func (r *faultRig) nothingLeft(t *testing.T, calls ...hotline.Call) {
 	t.Helper()
 	sb := r.d.Sandbox
-	var chans, bridges, idle []string
+	var chans, bridges []string
 	deadline := time.Now().Add(15 * time.Second)
-	left := func() bool { return len(chans) > 0 || len(bridges) > 0 || len(idle) > r.operators() }
 	for {
 		chans, bridges = ariLeftovers(t, sb, r.start)
-		bridges, idle = splitIdle(bridges)
-		if !left() || time.Now().After(deadline) {
+		if len(chans) == 0 && len(bridges) == 0 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if left() {
-		t.Errorf("left in Asterisk after every party hung up: channels %v, bridges %v, idle bridges %v (at most %d)", chans, bridges, idle, r.operators())
+	if len(chans) > 0 || len(bridges) > 0 {
+		t.Errorf("left in Asterisk after every party hung up: channels %v, bridges %v", chans, bridges)
 	}
 	for _, c := range calls {
 		for _, l := range c.Legs {
@@ -274,26 +270,6 @@ func (r *faultRig) nothingLeft(t *testing.T, calls ...hotline.Call) {
 			}
 		}
 	}
-}
-
-// operators is how many operators the rig has: as many idle bridges may be kept.
-func (r *faultRig) operators() int {
-	if r.spec != nil {
-		return 2
-	}
-	return 1
-}
-
-// splitIdle separates ariLeftovers' bridges with no channel in them.
-func splitIdle(bridges []string) (busy, idle []string) {
-	for _, b := range bridges {
-		if strings.HasSuffix(b, " []") {
-			idle = append(idle, b)
-		} else {
-			busy = append(busy, b)
-		}
-	}
-	return busy, idle
 }
 
 // ariLeftovers lists the channels and bridges Asterisk has that were created after since.

@@ -1,7 +1,6 @@
 package switchboard
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -63,27 +62,23 @@ type call struct {
 	openCases int   // the caller's cases in work, as the journal said at arrival
 	hungUp    bool  // the caller hung up (a hangup request): a playback ending now is not the greeting's end
 
-	priority int
-	line     line      // what the dialled number says about the caller's needs (lines.go)
-	joined   time.Time // when the caller first joined the queue; a callback keeps it
-	playback string    // the announcement or prompt playing now, to stop it on answer
-	moh      bool
-	announce *timer
-	maxWait  *timer
-	overdue  bool // waited MaxWait while being offered: overflow when that offer ends
-	offer    *offer
-	bridge   string
-	// The bridge kept between calls (bridgepool.go): the bridge made or taken from the pool at the
-	// answer ("" once a transfer took the channels out), the one of those taken from the pool, the
-	// one Asterisk said both channels joined, and the recording answered as running on the channel.
-	bridgeOwn, bridgeKept, bridgeJoined, recordedOnChannel string
-	overflow                                               string // "callback" or "message": the path taken at overflow
-	digitWait                                              *timer // overflow: waiting for "1"
-	recording                                              string // the conversation's recording (this leg's), or the caller's message
-	recorder                                               string // the conversation recording running on recorderOn (RecordCall), "" when none
-	recorderOn                                             string // the operator's channel it records
-	answered                                               bool   // an operator talked to the caller on some leg
-	messageLeft                                            bool   // the caller's voice message was stored
+	priority    int
+	line        line      // what the dialled number says about the caller's needs (lines.go)
+	joined      time.Time // when the caller first joined the queue; a callback keeps it
+	playback    string    // the announcement or prompt playing now, to stop it on answer
+	moh         bool
+	announce    *timer
+	maxWait     *timer
+	overdue     bool // waited MaxWait while being offered: overflow when that offer ends
+	offer       *offer
+	bridge      string
+	overflow    string // "callback" or "message": the path taken at overflow
+	digitWait   *timer // overflow: waiting for "1"
+	recording   string // the conversation's recording (this leg's), or the caller's message
+	recorder    string // the conversation recording running on recorderOn (RecordCall), "" when none
+	recorderOn  string // the operator's channel it records
+	answered    bool   // an operator talked to the caller on some leg
+	messageLeft bool   // the caller's voice message was stored
 
 	referRefused time.Time // hotline refused the operator's REFER then: a hang-up soon after is the handset giving up (transfer.go)
 	calledBack   bool      // hotline dialled this caller back (callback.go): no dialplan to return to
@@ -562,7 +557,6 @@ func (s *Switchboard) saveLeg(c *call) {
 func (s *Switchboard) onChannelGone(ch string, cause int) {
 	defer delete(s.cutCause, ch) // read, if at all, by cutChannelGone below
 	s.tornDown(ch)
-	s.bridgeEmptied(ch)
 	switch own := s.ownerOf(ch); own.kind {
 	case ownedByTransfer:
 		s.transferChannelGone(ch, cause)
@@ -645,13 +639,6 @@ func (s *Switchboard) opResult(key string, op Op, err error) {
 		s.recordCallAnswered(rec, err)
 		return
 	}
-	if add, ok := op.(AddToBridge); ok {
-		if err == nil {
-			s.bridgeJoined(s.calls[key], add)
-		} else if s.retryKeptBridge(s.calls[key], add) {
-			return
-		}
-	}
 	if err == nil {
 		return
 	}
@@ -706,11 +693,6 @@ func (s *Switchboard) recordCallAnswered(op RecordCall, err error) {
 		return
 	}
 	_, live := s.calls[c.id]
-	if errors.Is(err, ErrRecordedInBridge) {
-		err = nil // it runs, in the bridge: never kept for another call (recordedOnChannel not set)
-	} else if err == nil {
-		c.recordedOnChannel = op.Name
-	}
 	if err == nil {
 		if !live || c.recording != op.Name {
 			delete(s.recs, op.Name) // forgetRecording kept it for this answer

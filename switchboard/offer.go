@@ -117,11 +117,10 @@ func (s *Switchboard) onOfferAnswered(m StasisStart) {
 	s.stopMOH(c)
 	// Ids unique per leg: a caller answered again (after a failed transfer, or a restart) gets a
 	// new bridge and recording, never one Asterisk may still hold.
-	// An idle bridge kept from an earlier call is empty (bridgepool.go): never one Asterisk may
-	// still hold channels or a recording in.
 	n := s.id()
+	c.bridge = callBridge(c.id, n)
 	// Transfers from the handset were allowed as it was originated (handsetVariables).
-	s.bridgeCall(c, o.channel, n)
+	s.do(c.id, CreateBridge{Bridge: c.bridge}, AddToBridge{Bridge: c.bridge, Channels: []string{c.id, o.channel}})
 	s.recordLeg(c, legRecording(c.id, n))
 	// Prompt: the operator's workplace lets them open the call's card once a leg names them
 	// (journal.CallOf), and they may click as soon as they answer.
@@ -170,8 +169,6 @@ func (s *Switchboard) operatorChannelGone(o *offer, cause int) {
 			s.move(c, evOperatorHungUp)
 			c.leg.End, c.leg.HungUpBy = hotline.LegCompleted, hotline.SideOperator
 			s.do(c.id, Hangup{Channel: c.id, Reason: "normal"})
-			// Both will have left the bridge: the next call may have it (bridgepool.go).
-			s.keepBridgeAfterCaller(c)
 		}
 	}
 	// In every state: also when the call was already failing (a refused bridge) the operator

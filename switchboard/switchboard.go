@@ -67,30 +67,26 @@ type Switchboard struct {
 	playbacks map[string]func(bool) // what to do when a playback ends, by playback id
 	recs      map[string]*call      // recordings in progress, by name
 	recAsked  map[string]bool       // conversation recordings asked for (RecordCall) whose answer has not come
-	// Conversation bridges kept between calls (bridgepool.go): the idle ones, and those waiting for
-	// a caller's channel (the key) to leave before they are.
-	idleBridges  []string
-	bridgeAwaits map[string]string
-	operators    map[int64]*operator
-	byExt        map[string]*operator
-	queue        routing.Queue
-	router       routing.Router
-	handle       routing.HandleTimes
-	lanes        map[string]*lane
-	callbacks    map[string]*pendingCallback // queued callbacks, by queue key (callback.go)
-	dialing      map[string]*pendingCallback // callbacks being dialled, by channel
-	campaigns    Campaigns                   // the informing campaigns (informing.go); nil: none
-	informers    map[int64]*informer         // representatives informing, by operator id
-	draining     bool                        // new calls go back to the dialplan (drain.go)
-	drained      []drainWaiter               // Drain calls waiting for the switchboard to empty
-	connected    bool
-	replaced     bool                  // another client took the ARI application over (Replaced): act on Asterisk no more
-	suspect      map[string]bool       // calls live when the connection dropped: Inventory says which survive
-	transfers    map[string]*transfer  // transfers under way, by the target's channel id (transfer.go)
-	cut          map[string]bool       // channels Asterisk is hanging up by itself (cut.go)
-	consults     map[string]*consult   // consultation calls, by both of their channels (consult.go)
-	forwards     map[int64]forwardable // each operator's last transfer, for *26 (forward.go)
-	counts       caseCounts            // operators' cases in work, read from the journal (limits.go)
+	operators map[int64]*operator
+	byExt     map[string]*operator
+	queue     routing.Queue
+	router    routing.Router
+	handle    routing.HandleTimes
+	lanes     map[string]*lane
+	callbacks map[string]*pendingCallback // queued callbacks, by queue key (callback.go)
+	dialing   map[string]*pendingCallback // callbacks being dialled, by channel
+	campaigns Campaigns                   // the informing campaigns (informing.go); nil: none
+	informers map[int64]*informer         // representatives informing, by operator id
+	draining  bool                        // new calls go back to the dialplan (drain.go)
+	drained   []drainWaiter               // Drain calls waiting for the switchboard to empty
+	connected bool
+	replaced  bool                  // another client took the ARI application over (Replaced): act on Asterisk no more
+	suspect   map[string]bool       // calls live when the connection dropped: Inventory says which survive
+	transfers map[string]*transfer  // transfers under way, by the target's channel id (transfer.go)
+	cut       map[string]bool       // channels Asterisk is hanging up by itself (cut.go)
+	consults  map[string]*consult   // consultation calls, by both of their channels (consult.go)
+	forwards  map[int64]forwardable // each operator's last transfer, for *26 (forward.go)
+	counts    caseCounts            // operators' cases in work, read from the journal (limits.go)
 	// Administrators listening (supervise.go), and the causes of the cuts above (cut.go).
 	listening   map[string]*supervision // by the call's id
 	supervisors map[string]*supervision // the same, by the administrator's and the snoop channel
@@ -127,27 +123,26 @@ func New(cfg Config, tel Telephony, jr Journal, clock Clock, log *slog.Logger) (
 	}
 	s := &Switchboard{
 		cfg: cfg, tel: tel, jr: jr, clock: clock, log: log, metrics: noMetrics{}, handsetVars: handsetVariables(),
-		priority:     hotline.NewPhoneSet(cfg.PhoneRegion, cfg.PriorityNumbers),
-		inbox:        make(chan message, 256),
-		done:         make(chan struct{}),
-		calls:        make(map[string]*call),
-		offers:       make(map[string]*offer),
-		features:     make(map[string]*feature),
-		playbacks:    make(map[string]func(bool)),
-		recs:         make(map[string]*call),
-		recAsked:     make(map[string]bool),
-		bridgeAwaits: make(map[string]string),
-		operators:    make(map[int64]*operator),
-		byExt:        make(map[string]*operator),
-		lanes:        make(map[string]*lane),
-		callbacks:    make(map[string]*pendingCallback),
-		dialing:      make(map[string]*pendingCallback),
-		informers:    make(map[int64]*informer),
-		transfers:    make(map[string]*transfer),
-		cut:          make(map[string]bool),
-		consults:     make(map[string]*consult),
-		forwards:     make(map[int64]forwardable),
-		connected:    true, // until the adapter says otherwise: it delivers Disconnected first if it must
+		priority:  hotline.NewPhoneSet(cfg.PhoneRegion, cfg.PriorityNumbers),
+		inbox:     make(chan message, 256),
+		done:      make(chan struct{}),
+		calls:     make(map[string]*call),
+		offers:    make(map[string]*offer),
+		features:  make(map[string]*feature),
+		playbacks: make(map[string]func(bool)),
+		recs:      make(map[string]*call),
+		recAsked:  make(map[string]bool),
+		operators: make(map[int64]*operator),
+		byExt:     make(map[string]*operator),
+		lanes:     make(map[string]*lane),
+		callbacks: make(map[string]*pendingCallback),
+		dialing:   make(map[string]*pendingCallback),
+		informers: make(map[int64]*informer),
+		transfers: make(map[string]*transfer),
+		cut:       make(map[string]bool),
+		consults:  make(map[string]*consult),
+		forwards:  make(map[int64]forwardable),
+		connected: true, // until the adapter says otherwise: it delivers Disconnected first if it must
 
 		listening:   make(map[string]*supervision),
 		supervisors: make(map[string]*supervision),

@@ -284,8 +284,6 @@ func (s *Switchboard) startTransfer(c *call, from *offer, target *operator, refe
 	t.timer = s.after(s.cfg.RingTimeout, func() { s.transferFailed(t, "no answer", promptTransferUnavailable()) })
 	log.Info("transferring", "to", target.ID, "extension", target.Extension, "channel", t.channel, "refer", refer != "")
 	// Both out of the bridge: it keeps recording A's leg, and takes them back if the target fails.
-	// It is never kept for another call (bridgepool.go).
-	c.bridgeOwn = ""
 	s.do(c.id, RemoveFromBridge{Bridge: c.bridge, Channels: []string{c.id, from.channel}})
 	s.play(c.id, from.channel, s.cfg.Prompts.TopicSaved, nil)
 	c.playback = s.play(c.id, c.id, promptTransferHold(), func(bool) {

@@ -156,11 +156,8 @@ func (t Telephony) recordCall(ctx context.Context, op switchboard.RecordCall) er
 	if op.Bridge == "" {
 		return errors.New("no bridge to record")
 	}
-	if _, err := t.Conn.Bridge(op.Bridge).Record(ctx, ari.RecordRequest{Name: op.Name, Format: op.Format}); err != nil {
-		return err
-	}
-	// It runs until the bridge goes: the switchboard must not keep that bridge for another call.
-	return switchboard.ErrRecordedInBridge
+	_, err := t.Conn.Bridge(op.Bridge).Record(ctx, ari.RecordRequest{Name: op.Name, Format: op.Format})
+	return err
 }
 
 // Translate returns the switchboard's event for an ARI event, or false for events the switchboard
