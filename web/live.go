@@ -1,12 +1,15 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hotline-dev/hotline/switchboard"
@@ -50,6 +53,21 @@ func (l switchboardLive) Subscribe(ctx context.Context) (switchboard.Snapshot, F
 // is given up on (it reconnects, if it is still there).
 const liveWriteTimeout = 10 * time.Second
 
+// streamEvery is how often at most an event stream renders for changes of the live state that are
+// not urgent: the changes of a busy switchboard (several a call, a few calls a second) are shown
+// together at the next multiple of streamEvery of the clock, from the newest state. A quarter of a
+// second is sooner than anyone reads a colleague's state or the board; rendering every stream at
+// every step cost the daemon 12–25 times the calls' own CPU (docs/benchmark.md, "Session 15, the
+// workplace's event streams"). Every stream is due at the same instants, so the streams render
+// together, from the same state, and share what is the same for all (the board, the colleagues).
+const streamEvery = 250 * time.Millisecond
+
+// nextRender is when a stream shows a change that is not urgent, made at now: the next multiple of
+// every after now. A change made while one is awaited is shown then too.
+func nextRender(now time.Time, every time.Duration) time.Time {
+	return now.Truncate(every).Add(every)
+}
+
 // reconnectAfter is the retry the event stream tells the browser: how soon EventSource reconnects
 // after the stream ends.
 const reconnectAfter = 500 * time.Millisecond
@@ -76,15 +94,53 @@ func (s *Server) livePage(w http.ResponseWriter, r *http.Request, u User) {
 }
 
 // liveEvents is the live board's event stream: the event "board" with the board's HTML.
+// Nothing on the board is urgent: it is rendered at most every streamEvery, once for every
+// supervisor's stream at the same state (s.boards).
 func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request, u User) {
-	board := s.pages().board
-	s.stream(w, r, u, 0, func(_ context.Context, snap switchboard.Snapshot) ([]Event, error) {
-		var b strings.Builder
-		if err := board.Execute(&b, newBoard(snap, u.IsAdministrator())); err != nil {
-			return nil, fmt.Errorf("render the board: %w", err)
+	supervise := u.IsAdministrator()
+	var last string
+	s.stream(w, r, u, 0, nil, func(_ context.Context, snap switchboard.Snapshot) ([]Event, error) {
+		html, err := s.boards.render(snap, supervise, s.pages().board)
+		if err != nil {
+			return nil, err
 		}
-		return []Event{{Name: "board", Data: b.String()}}, nil
+		if html == last {
+			return nil, nil // the same bytes as last sent (compared by pointer first)
+		}
+		last = html
+		return []Event{{Name: "board", Data: html}}, nil
 	})
+}
+
+// boardCache is the board's HTML last rendered for each kind of supervisor: the streams due at the
+// same instant read the same state, so one renders and the others send its bytes.
+type boardCache struct {
+	mu   sync.Mutex
+	last [2]renderedBoard // by supervise
+}
+
+type renderedBoard struct {
+	seq  uint64
+	at   time.Time
+	html string
+}
+
+func (c *boardCache) render(snap switchboard.Snapshot, supervise bool, board *template.Template) (string, error) {
+	i := 0
+	if supervise {
+		i = 1
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.last[i]; e.html != "" && e.seq == snap.Seq && e.at.Equal(snap.At) {
+		return e.html, nil
+	}
+	var b strings.Builder
+	if err := board.Execute(&b, newBoard(snap, supervise)); err != nil {
+		return "", fmt.Errorf("render the board: %w", err)
+	}
+	c.last[i] = renderedBoard{seq: snap.Seq, at: snap.At, html: b.String()}
+	return c.last[i].html, nil
 }
 
 // Event is one server-sent event of a page's stream: htmx's sse extension swaps Data (HTML) into
@@ -93,19 +149,26 @@ type Event struct {
 	Name, Data string
 }
 
-// Render makes a page's events from the live state now. It runs after every loop step that
-// changed anything and, when the stream polls, every poll interval (for what lives in the
-// journal rather than the switchboard, such as the count of cases under review); an event whose
-// Data is what was last sent under its Name is not sent again.
+// Render makes a page's events from the live state now. It runs after loop steps that changed
+// anything (at once for an urgent one, else at most every streamEvery) and, when the stream
+// polls, every poll interval (for what lives in the journal rather than the switchboard, such as
+// the count of cases under review); an event whose Data is what was last sent under its Name is
+// not sent again. A Render may leave out an event it knows did not change.
 type Render func(ctx context.Context, snap switchboard.Snapshot) ([]Event, error)
 
+// Urgent says whether a change must be shown at once rather than at the stream's next render
+// (nextRender): something the page's user must act on now.
+type Urgent func(c switchboard.Change) bool
+
 // stream serves a page's event stream (text/event-stream): its events at once (from a fresh
-// snapshot), then after every loop step that changed anything and every poll (0: never). When
+// snapshot), then after loop steps that changed anything and every poll (0: never). A step with
+// an urgent change (urgent: nil, none is) renders at once; the others at the next multiple of
+// s.StreamEvery (nextRender), from the newest state then, so the last change is never lost. When
 // the feed cannot go on (the reader lagged, a change does not follow the one before, the
 // switchboard stopped) it sends an event "resync" saying why and ends the stream: the browser's
 // EventSource reconnects after the retry, and the new stream starts from a new snapshot. So a
 // reconnect, for any reason, always shows the state now.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll time.Duration, render Render) {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll time.Duration, urgent Urgent, render Render) {
 	if s.Live == nil && poll <= 0 {
 		s.errorPage(w, r, http.StatusServiceUnavailable, "Сведения о звонках недоступны.")
 		return
@@ -141,21 +204,30 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll tim
 		}
 		return rc.Flush()
 	}
+	// update writes a render's events together and flushes once: one write to the socket a
+	// render, not one an event.
+	var batch strings.Builder
 	update := func() error {
 		evs, err := render(ctx, snap)
 		if err != nil {
 			return err
 		}
+		batch.Reset()
 		for _, ev := range evs {
 			if last, ok := sent[ev.Name]; ok && last == ev.Data {
 				continue
 			}
-			if err := send(ev.Name, ev.Data); err != nil {
-				return err
-			}
+			writeEvent(&batch, ev.Name, ev.Data)
 			sent[ev.Name] = ev.Data
 		}
-		return nil
+		if batch.Len() == 0 {
+			return nil
+		}
+		_ = rc.SetWriteDeadline(time.Now().Add(liveWriteTimeout))
+		if _, err := io.WriteString(w, batch.String()); err != nil {
+			return err
+		}
+		return rc.Flush()
 	}
 	resync := func(why string) {
 		s.log().Debug("web: live stream ends for a resync", "login", u.Login, "why", why, "seq", snap.Seq)
@@ -187,6 +259,14 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll tim
 		defer t.Stop()
 		polls = t.C
 	}
+	renderEvery := cmp.Or(s.StreamEvery, streamEvery)
+	later := time.NewTimer(time.Hour)
+	later.Stop()
+	defer later.Stop()
+	var (
+		due     <-chan time.Time // a render awaited: later's channel
+		pressed bool             // the step under way has an urgent change
+	)
 	for {
 		select {
 		case c, ok := <-ch:
@@ -207,9 +287,26 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll tim
 				return
 			}
 			snap = next
+			pressed = pressed || (urgent != nil && urgent(c))
 			if c.More {
 				continue // the step is half way: show it when its last change comes
 			}
+			if !pressed {
+				if due == nil {
+					now := time.Now()
+					later.Reset(nextRender(now, renderEvery).Sub(now))
+					due = later.C
+				}
+				continue
+			}
+			pressed = false
+			if err := update(); err != nil {
+				s.log().Debug("web: live stream", "login", u.Login, "err", err)
+				return
+			}
+			// What was awaited is shown: the timer stays, and renders nothing new if nothing changes.
+		case <-due:
+			due = nil
 			if err := update(); err != nil {
 				s.log().Debug("web: live stream", "login", u.Login, "err", err)
 				return
@@ -245,6 +342,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll tim
 // sseEvent is one server-sent event: each line of data its own data field.
 func sseEvent(event, data string) string {
 	var b strings.Builder
+	writeEvent(&b, event, data)
+	return b.String()
+}
+
+// writeEvent writes one server-sent event to b (sseEvent).
+func writeEvent(b *strings.Builder, event, data string) {
 	b.WriteString("event: ")
 	b.WriteString(event)
 	b.WriteByte('\n')
@@ -257,7 +360,6 @@ func sseEvent(event, data string) string {
 		b.WriteString("data:\n")
 	}
 	b.WriteByte('\n')
-	return b.String()
 }
 
 // liveListen is the board's «Слушать», «Подсказывать», «Вмешаться» and «Завершить

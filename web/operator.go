@@ -217,6 +217,21 @@ type history func(ctx context.Context, c switchboard.CallView) callerHistory
 // workView builds the page's blocks from snap (nil: the live state could not be read).
 func (s *Server) workView(ctx context.Context, u User, snap *switchboard.Snapshot, levels map[int64]hotline.Level, hist history) workView {
 	v := workView{Live: s.Live != nil}
+	v.Presence, v.Softphone = s.ownBlocks(ctx, u, snap, hist)
+	cv := colleaguesView{Known: snap != nil}
+	if snap != nil {
+		for _, row := range s.colleagueBlock(*snap, levels).rows {
+			if row.id != u.OperatorID {
+				cv.Rows = append(cv.Rows, row.html)
+			}
+		}
+	}
+	v.Colleagues = cv
+	return v
+}
+
+// ownBlocks are the blocks #presence and #softphone of user u (they are the user's own).
+func (s *Server) ownBlocks(ctx context.Context, u User, snap *switchboard.Snapshot, hist history) (presenceView, softphoneView) {
 	noDevice := u.Extension == ""
 	me := operatorOf(snap, u.OperatorID)
 
@@ -228,7 +243,6 @@ func (s *Server) workView(ctx context.Context, u User, snap *switchboard.Snapsho
 	if snap != nil {
 		p.State = ownStateText(p.Presence)
 	}
-	v.Presence = p
 
 	sp := softphoneView{Known: snap != nil, NoDevice: noDevice, State: "Вызовов нет"}
 	if c := liveCall(snap, me); c != nil {
@@ -260,18 +274,39 @@ func (s *Server) workView(ctx context.Context, u User, snap *switchboard.Snapsho
 	} else if me != nil && (me.Presence == hotline.PresenceRinging || me.Presence == hotline.PresenceTalking) {
 		sp.State = stateText(me.Presence) // a callback dialled: no caller in the switchboard yet
 	}
-	v.Softphone = sp
+	return p, sp
+}
 
-	cv := colleaguesView{Known: snap != nil}
-	if snap != nil {
-		for _, row := range s.colleagueRows(*snap, levels) {
-			if row.id != u.OperatorID {
-				cv.Rows = append(cv.Rows, row.html)
-			}
-		}
+// presenceKey is what block #presence shows: the same key, the same HTML.
+type presenceKey struct {
+	Known, NoDevice, Listed, LoggedIn, Paused bool
+	Presence                                  hotline.Presence
+	State, Reason                             string
+	Since                                     time.Time
+}
+
+func (p presenceView) key() presenceKey {
+	return presenceKey{Known: p.Known, NoDevice: p.NoDevice, Listed: p.Listed, LoggedIn: p.LoggedIn, Paused: p.Paused,
+		Presence: p.Presence, State: p.State, Reason: p.Reason, Since: p.Since} // Reasons are always the same
+}
+
+// softphoneKey is what block #softphone shows: the same key, the same HTML. The caller's history
+// is read once per call (workEvents), so the call's id stands for it.
+type softphoneKey struct {
+	Known, NoDevice, CanTransfer bool
+	State, Transfer              string
+	Card                         bool
+	CallID, Number, Line, Waited string
+	NumberKnown                  bool
+	Joined                       time.Time
+}
+
+func (sp softphoneView) key() softphoneKey {
+	k := softphoneKey{Known: sp.Known, NoDevice: sp.NoDevice, CanTransfer: sp.CanTransfer, State: sp.State, Transfer: sp.Transfer}
+	if c := sp.Card; c != nil {
+		k.Card, k.CallID, k.Number, k.Line, k.Waited, k.NumberKnown, k.Joined = true, c.CallID, c.Number, c.Line, c.Waited, c.NumberKnown, c.Joined
 	}
-	v.Colleagues = cv
-	return v
+	return k
 }
 
 func (s *Server) region() hotline.PhoneRegion {
@@ -407,12 +442,20 @@ func (s *Server) renderWork(w http.ResponseWriter, r *http.Request, u User, stat
 
 // workEvents is /work's event stream: "presence", "softphone" and "colleagues". The caller's
 // history is read once per call (it does not change while the call lasts), the levels once per
-// stream, so a busy switchboard does not query the journal at every step.
+// stream, so a busy switchboard does not query the journal at every step. A change of the user's
+// own operator or call is urgent (concerns): the handset rings and the page must show the
+// caller's card while it rings, not a quarter of a second later; the colleagues can wait
+// (streamEvery). Each block is rendered only when what it shows changed, and the colleagues block
+// once for every page (colleagueBlock).
 func (s *Server) workEvents(w http.ResponseWriter, r *http.Request, u User) {
 	var (
 		levels   map[int64]hotline.Level
 		cachedID string
 		cached   callerHistory
+		shown    bool // the blocks below were rendered once
+		presence presenceKey
+		phone    softphoneKey
+		block    *colleagueBlock
 	)
 	hist := func(ctx context.Context, c switchboard.CallView) callerHistory {
 		if c.ID != cachedID {
@@ -420,28 +463,49 @@ func (s *Server) workEvents(w http.ResponseWriter, r *http.Request, u User) {
 		}
 		return cached
 	}
-	s.stream(w, r, u, 0, func(ctx context.Context, snap switchboard.Snapshot) ([]Event, error) {
+	urgent := func(c switchboard.Change) bool { return concerns(c, u.OperatorID) }
+	s.stream(w, r, u, 0, urgent, func(ctx context.Context, snap switchboard.Snapshot) ([]Event, error) {
 		if levels == nil {
 			levels = s.levels(ctx)
 		}
-		v := s.workView(ctx, u, &snap, levels, hist)
+		p, sp := s.ownBlocks(ctx, u, &snap, hist)
 		var evs []Event
-		for _, p := range []struct {
-			event, part string
-			data        any
-		}{
-			{"presence", "work-presence", v.Presence},
-			{"softphone", "work-softphone", v.Softphone},
-			{"colleagues", "work-colleagues", v.Colleagues},
-		} {
-			html, err := s.part(p.part, p.data)
+		if k := p.key(); !shown || k != presence {
+			html, err := s.part("work-presence", p)
 			if err != nil {
 				return nil, err
 			}
-			evs = append(evs, Event{Name: p.event, Data: html})
+			evs, presence = append(evs, Event{Name: "presence", Data: html}), k
 		}
+		if k := sp.key(); !shown || k != phone {
+			html, err := s.part("work-softphone", sp)
+			if err != nil {
+				return nil, err
+			}
+			evs, phone = append(evs, Event{Name: "softphone", Data: html}), k
+		}
+		if b := s.colleagueBlock(snap, levels); b != block {
+			html, err := b.without(s, u.OperatorID)
+			if err != nil {
+				return nil, err
+			}
+			evs, block = append(evs, Event{Name: "colleagues", Data: html}), b
+		}
+		shown = true
 		return evs, nil
 	})
+}
+
+// concerns says whether change c is about operator op or a call offered to, taken or being
+// transferred to op: what op's own page must show at once.
+func concerns(c switchboard.Change, op int64) bool {
+	if op == 0 {
+		return false
+	}
+	if c.Operator != nil && c.Operator.ID == op {
+		return true
+	}
+	return c.Call != nil && (c.Call.OperatorID == op || c.Call.TransferTo == op)
 }
 
 // readForm parses a small form, or says why not.
@@ -750,49 +814,88 @@ func (s *Server) topicScripts(r *http.Request, u User, v *scriptsView, title str
 	return nil
 }
 
-// colleagueRows are the rows of «Доступность операторов» for snapshot snap, rendered once per
-// snapshot for every open /work page: with a hundred operators each following the feed, rendering
-// the whole table per page per change was most of a screen pop's cost (BenchmarkScreenPop). Pages
-// at the same Seq see the same state, so they share the rows; each leaves out its own.
-func (s *Server) colleagueRows(snap switchboard.Snapshot, levels map[int64]hotline.Level) []renderedRow {
+// colleagueBlock is «Доступность операторов» at snapshot snap, rendered once for every open /work
+// page: with twenty operators each following the feed, rendering the rows, or the whole block,
+// per page per change was most of the streams' cost (docs/benchmark.md, "Session 15, the
+// workplace's event streams"). The block is looked up by what it shows, not by the snapshot's
+// Seq: most steps change a call or the queue, not an operator, and return the same block, so a
+// stream can tell by the pointer that it has sent it already. Each page leaves out its own row
+// (colleagueBlock.without).
+func (s *Server) colleagueBlock(snap switchboard.Snapshot, levels map[int64]hotline.Level) *colleagueBlock {
+	in := make([]colleagueRow, len(snap.Operators))
+	for i, o := range snap.Operators {
+		in[i] = colleagueRow{ID: o.ID, Name: o.Name, Extension: o.Extension,
+			Level: levelText(levels[o.ID]), Presence: string(o.Presence), State: stateText(o.Presence)}
+	}
 	c := &s.colleagues
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, e := range c.recent {
-		if e.rows != nil && e.seq == snap.Seq && e.at.Equal(snap.At) {
-			return e.rows
+		if e != nil && slices.Equal(e.in, in) {
+			return e
 		}
 	}
-	rows := make([]renderedRow, 0, len(snap.Operators))
-	for _, o := range snap.Operators {
-		html, err := s.part("work-colleague-row", colleagueRow{ID: o.ID, Name: o.Name, Extension: o.Extension,
-			Level: levelText(levels[o.ID]), Presence: string(o.Presence), State: stateText(o.Presence)})
+	b := &colleagueBlock{in: in, rows: make([]renderedRow, 0, len(in))}
+	all := colleaguesView{Known: true}
+	for _, row := range in {
+		html, err := s.part("work-colleague-row", row)
 		if err != nil {
 			s.log().Error("web: colleagues", "err", err)
 			continue
 		}
-		rows = append(rows, renderedRow{id: o.ID, html: template.HTML(html)}) // our template's own output
+		b.rows = append(b.rows, renderedRow{id: row.ID, html: template.HTML(html)}) // our template's own output
+		all.Rows = append(all.Rows, template.HTML(html))
 	}
-	c.recent[c.next] = colleagueEntry{seq: snap.Seq, at: snap.At, rows: rows}
+	var err error
+	if b.html, err = s.part("work-colleagues", all); err != nil {
+		b.err = err
+	}
+	c.recent[c.next] = b
 	c.next = (c.next + 1) % len(c.recent)
-	return rows
+	return b
 }
 
-// colleagueCache holds the rows of the last few snapshots rendered (colleagueRows): the pages
-// follow the feed each at its own pace, a step or two apart.
+// colleagueCache holds the last few colleague blocks rendered (colleagueBlock): the pages render
+// at the same instants (nextRender), but an urgent change renders one page in between.
 type colleagueCache struct {
 	mu     sync.Mutex
-	recent [8]colleagueEntry
+	recent [8]*colleagueBlock
 	next   int
 }
 
-type colleagueEntry struct {
-	seq  uint64
-	at   time.Time
+// colleagueBlock is the block #colleagues at one state, with every operator's row.
+type colleagueBlock struct {
+	in   []colleagueRow // what it shows
 	rows []renderedRow
+	html string // "work-colleagues" with every row
+	err  error  // html could not be rendered
 }
 
 type renderedRow struct {
 	id   int64
 	html template.HTML
+}
+
+// without is the block as operator op sees it: without their own row. The template writes each
+// row followed by a newline, so cutting that out is what rendering it without the row would give
+// (TestColleagueBlockWithoutIsTheTemplatesOwn), except for a page left with no row at all.
+func (b *colleagueBlock) without(s *Server, op int64) (string, error) {
+	if b.err != nil {
+		return "", b.err
+	}
+	for _, r := range b.rows {
+		if r.id != op {
+			continue
+		}
+		if len(b.rows) == 1 {
+			return s.part("work-colleagues", colleaguesView{Known: true})
+		}
+		cut := string(r.html) + "\n"
+		i := strings.Index(b.html, cut)
+		if i < 0 {
+			return "", fmt.Errorf("web: colleagues: the row of operator %d is not in the block", op)
+		}
+		return b.html[:i] + b.html[i+len(cut):], nil
+	}
+	return b.html, nil
 }

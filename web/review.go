@@ -215,7 +215,7 @@ func (s *Server) reviewEvents(w http.ResponseWriter, r *http.Request, u User) {
 		readAt time.Time
 		last   []Event
 	)
-	s.stream(w, r, u, reviewPoll, func(ctx context.Context, _ switchboard.Snapshot) ([]Event, error) {
+	s.stream(w, r, u, reviewPoll, nil, func(ctx context.Context, _ switchboard.Snapshot) ([]Event, error) {
 		if last != nil && time.Since(readAt) < reviewPoll/2 {
 			return last, nil
 		}

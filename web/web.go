@@ -106,6 +106,9 @@ type Server struct {
 	// KeepAlive is how often the event stream sends a comment when nothing changes, so that
 	// proxies do not close it as idle; 0: 15 s.
 	KeepAlive time.Duration
+	// StreamEvery is how often at most an event stream shows changes that are not urgent; 0:
+	// streamEvery (a quarter of a second). Tests shorten or lengthen it.
+	StreamEvery time.Duration
 	// Softphones issues the workplace softphone's credentials (softphone.Provisioner); nil: the
 	// operator screen has no softphone (handsets only).
 	Softphones Softphones
@@ -117,6 +120,7 @@ type Server struct {
 	parsed *pages
 
 	colleagues colleagueCache // «Доступность операторов», shared by the open /work pages
+	boards     boardCache     // the live board, shared by the open /live pages
 }
 
 func (s *Server) sessions() Sessions {

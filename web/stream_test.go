@@ -1,0 +1,191 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-dev/hotline"
+	"github.com/hotline-dev/hotline/switchboard"
+)
+
+func TestNextRenderIsTheNextTickOfTheGrid(t *testing.T) {
+	base := time.Date(2026, 12, 8, 0, 30, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		now, want time.Duration // after base
+	}{
+		{0, 250 * time.Millisecond}, // on a tick: the next one, never now
+		{time.Millisecond, 250 * time.Millisecond},
+		{249 * time.Millisecond, 250 * time.Millisecond},
+		{250 * time.Millisecond, 500 * time.Millisecond},
+		{1001 * time.Millisecond, 1250 * time.Millisecond},
+	} {
+		if got := nextRender(base.Add(tc.now), streamEvery); !got.Equal(base.Add(tc.want)) {
+			t.Errorf("nextRender(+%v) = +%v, want +%v", tc.now, got.Sub(base), tc.want)
+		}
+	}
+}
+
+// openStream opens path's event stream as u and returns its events in order.
+func openStream(t *testing.T, s *Server, ss *fakeSessions, u User, path string) func() sse {
+	t.Helper()
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+path, nil)
+	req.AddCookie(&http.Cookie{Name: SessionCookie, Value: ss.start(u)})
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: %d", path, resp.StatusCode)
+	}
+	ch := make(chan sse, 64)
+	go readEvents(resp.Body, ch)
+	return func() sse {
+		t.Helper()
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				t.Fatal("the stream ended")
+			}
+			return ev
+		case <-time.After(5 * time.Second):
+			t.Fatal("no event within 5 s")
+		}
+		return sse{}
+	}
+}
+
+// A colleague's change waits for the stream's next render; the user's own call does not, and
+// shows the colleague's change with it (the newest state): so the softphone comes before the
+// colleagues in the same render. Rendering at every step would send the colleagues first.
+func TestWorkEventsCoalesceButShowTheUsersOwnCallAtOnce(t *testing.T) {
+	s, ss, live, _ := opServer(t, opSnapshot(hotline.PresenceAvailable, hotline.PresenceAvailable))
+	s.StreamEvery = time.Hour // nothing but an urgent change renders during the test
+	next := openStream(t, s, ss, level1, "/work/events")
+	for _, want := range []string{"presence", "softphone", "colleagues"} {
+		if ev := next(); ev.event != want {
+			t.Fatalf("first events: %q, want %q", ev.event, want)
+		}
+	}
+	at := live.snap.At
+	colleague := live.snap.Operators[1]
+	colleague.Presence = hotline.PresencePaused
+	live.Push(switchboard.Change{Kind: switchboard.OperatorPresence, Operator: &colleague})
+	live.Push(queueWith(at, "+79001112233"))
+
+	call := switchboard.CallView{ID: "c9", CallerNumber: "+79001112233", Phase: switchboard.PhaseOffered, ArrivedAt: at, OperatorID: level1.OperatorID}
+	live.Push(switchboard.Change{Kind: switchboard.CallOffered, Call: &call, More: true})
+	me := live.snap.Operators[0]
+	me.Presence, me.CallID, me.Since = hotline.PresenceRinging, "c9", at
+	live.Push(switchboard.Change{Kind: switchboard.OperatorPresence, Operator: &me})
+
+	if ev := next(); ev.event != "presence" || !strings.Contains(ev.data, "presence-ringing") {
+		t.Fatalf("after the offer, first: %+v", ev)
+	}
+	if ev := next(); ev.event != "softphone" || !strings.Contains(ev.data, `data-call="c9"`) {
+		t.Fatalf("after the offer, second: %+v", ev)
+	}
+	if ev := next(); ev.event != "colleagues" || !strings.Contains(ev.data, `class="presence-paused"`) {
+		t.Fatalf("after the offer, third: %+v", ev)
+	}
+}
+
+// A change that is not urgent is shown at the next tick, from the newest state: the last of a
+// burst of changes is never lost, and nothing is sent twice.
+func TestWorkEventsShowTheLastChangeOfABurst(t *testing.T) {
+	s, ss, live, _ := opServer(t, opSnapshot(hotline.PresenceAvailable, hotline.PresenceAvailable))
+	s.StreamEvery = 20 * time.Millisecond
+	next := openStream(t, s, ss, level1, "/work/events")
+	for range 3 {
+		next()
+	}
+	colleague := live.snap.Operators[1]
+	for _, p := range []hotline.Presence{hotline.PresenceRinging, hotline.PresenceTalking, hotline.PresenceWrapUp, hotline.PresencePaused} {
+		colleague.Presence = p
+		live.Push(switchboard.Change{Kind: switchboard.OperatorPresence, Operator: &colleague})
+	}
+	for {
+		ev := next()
+		if ev.event != "colleagues" {
+			t.Fatalf("a colleague's changes sent %+v", ev)
+		}
+		if strings.Contains(ev.data, `class="presence-paused"`) {
+			break
+		}
+	}
+}
+
+func TestColleagueBlockWithoutIsTheTemplatesOwn(t *testing.T) {
+	s := &Server{}
+	three := opSnapshot(hotline.PresenceAvailable, hotline.PresenceTalking)
+	three.Operators = append(three.Operators, switchboard.OperatorView{ID: 99, Name: `O'Brien <b>`, Extension: "1099", Presence: hotline.PresencePaused})
+	one := opSnapshot(hotline.PresenceAvailable, hotline.PresenceAvailable)
+	one.Operators = one.Operators[:1]
+	levels := map[int64]hotline.Level{level1.OperatorID: hotline.Level1, 99: hotline.Level2}
+	for _, snap := range []switchboard.Snapshot{three, one} {
+		b := s.colleagueBlock(snap, levels)
+		for _, me := range []int64{level1.OperatorID, level2.OperatorID, 99, 12345, 0} {
+			want := colleaguesView{Known: true}
+			for _, r := range b.rows {
+				if r.id != me {
+					want.Rows = append(want.Rows, template.HTML(r.html))
+				}
+			}
+			html, err := s.part("work-colleagues", want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := b.without(s, me); err != nil || got != html {
+				t.Errorf("%d operators, without %d: %v\n%s\nwant\n%s", len(snap.Operators), me, err, got, html)
+			}
+		}
+	}
+}
+
+// The block is found by what it shows: a step that changes no operator (a later Seq) gives the
+// stream the block it sent already; a colleague's change gives a new one.
+func TestColleagueBlockIsRenderedOncePerStateShown(t *testing.T) {
+	s := &Server{}
+	snap := opSnapshot(hotline.PresenceAvailable, hotline.PresenceAvailable)
+	levels := map[int64]hotline.Level{}
+	first := s.colleagueBlock(snap, levels)
+	snap.Seq, snap.At = snap.Seq+1, snap.At.Add(time.Second)
+	snap.Queue = []switchboard.QueueEntry{{CallID: "c1"}}
+	if again := s.colleagueBlock(snap, levels); again != first {
+		t.Error("a queue change rendered the colleagues again")
+	}
+	snap.Operators = append([]switchboard.OperatorView(nil), snap.Operators...)
+	snap.Operators[1].Presence = hotline.PresenceRinging
+	changed := s.colleagueBlock(snap, levels)
+	if changed == first || !strings.Contains(changed.html, "presence-ringing") {
+		t.Errorf("a colleague's change: the same block, or without it: %s", changed.html)
+	}
+	if s.colleagueBlock(snap, map[int64]hotline.Level{level2.OperatorID: hotline.Level2}) == changed {
+		t.Error("a level changed: the same block")
+	}
+}
+
+// Supervisors' streams at the same state share one rendering of the board.
+func TestBoardIsRenderedOncePerState(t *testing.T) {
+	s := &Server{}
+	snap := testSnapshot()
+	a, err := s.boards.render(snap, true, s.pages().board)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := s.boards.render(snap, true, s.pages().board)
+	plain, _ := s.boards.render(snap, false, s.pages().board)
+	if a != b || a == plain || strings.Contains(plain, "Слушать") {
+		t.Errorf("supervise: the same state rendered twice, or the two kinds mixed")
+	}
+	snap.Seq++
+	if c, _ := s.boards.render(snap, true, s.pages().board); c == a {
+		t.Error("a new state: the old board")
+	}
+}
