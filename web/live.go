@@ -259,13 +259,16 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll tim
 		defer t.Stop()
 		polls = t.C
 	}
-	renderEvery := cmp.Or(s.StreamEvery, streamEvery)
+	renderEvery := max(s.StreamEvery, 0) // a negative one is taken as unset
+	renderEvery = cmp.Or(renderEvery, streamEvery)
 	later := time.NewTimer(time.Hour)
 	later.Stop()
 	defer later.Stop()
 	var (
 		due     <-chan time.Time // a render awaited: later's channel
 		pressed bool             // the step under way has an urgent change
+		mid     bool             // the last change applied has More: snap is half way through a step
+		owed    bool             // a render fell due mid-step: owed at the step's last change
 	)
 	for {
 		select {
@@ -288,10 +291,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll tim
 			}
 			snap = next
 			pressed = pressed || (urgent != nil && urgent(c))
+			mid = c.More
 			if c.More {
 				continue // the step is half way: show it when its last change comes
 			}
-			if !pressed {
+			if !pressed && !owed {
 				if due == nil {
 					now := time.Now()
 					later.Reset(nextRender(now, renderEvery).Sub(now))
@@ -299,7 +303,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll tim
 				}
 				continue
 			}
-			pressed = false
+			pressed, owed = false, false
 			if err := update(); err != nil {
 				s.log().Debug("web: live stream", "login", u.Login, "err", err)
 				return
@@ -307,6 +311,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll tim
 			// What was awaited is shown: the timer stays, and renders nothing new if nothing changes.
 		case <-due:
 			due = nil
+			if mid {
+				owed = true // never show half a step: render when its last change comes
+				continue
+			}
 			if err := update(); err != nil {
 				s.log().Debug("web: live stream", "login", u.Login, "err", err)
 				return

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/hotline-dev/hotline"
 	"github.com/hotline-dev/hotline/switchboard"
@@ -108,7 +109,8 @@ func TestWorkEventsShowTheLastChangeOfABurst(t *testing.T) {
 	colleague := live.snap.Operators[1]
 	for _, p := range []hotline.Presence{hotline.PresenceRinging, hotline.PresenceTalking, hotline.PresenceWrapUp, hotline.PresencePaused} {
 		colleague.Presence = p
-		live.Push(switchboard.Change{Kind: switchboard.OperatorPresence, Operator: &colleague})
+		pushed := colleague // each change its own copy: the stream reads it later
+		live.Push(switchboard.Change{Kind: switchboard.OperatorPresence, Operator: &pushed})
 	}
 	for {
 		ev := next()
@@ -181,11 +183,44 @@ func TestBoardIsRenderedOncePerState(t *testing.T) {
 	}
 	b, _ := s.boards.render(snap, true, s.pages().board)
 	plain, _ := s.boards.render(snap, false, s.pages().board)
+	if unsafe.StringData(a) != unsafe.StringData(b) { // the same bytes, not an equal rendering
+		t.Error("the same state rendered twice")
+	}
 	if a != b || a == plain || strings.Contains(plain, "Слушать") {
 		t.Errorf("supervise: the same state rendered twice, or the two kinds mixed")
 	}
 	snap.Seq++
 	if c, _ := s.boards.render(snap, true, s.pages().board); c == a {
 		t.Error("a new state: the old board")
+	}
+}
+
+// A tick that falls inside a loop step (changes with More still to come) must not show the
+// half-way state: the render waits for the step's last change.
+func TestWorkEventsTickDoesNotShowAHalfWayStep(t *testing.T) {
+	s, ss, live, _ := opServer(t, opSnapshot(hotline.PresenceAvailable, hotline.PresenceAvailable))
+	s.StreamEvery = 20 * time.Millisecond
+	next := openStream(t, s, ss, level1, "/work/events")
+	for range 3 {
+		next()
+	}
+	ringing := live.snap.Operators[1]
+	ringing.Presence = hotline.PresenceRinging
+	live.Push(switchboard.Change{Kind: switchboard.OperatorPresence, Operator: &ringing}) // a whole step: a render is due
+	paused := ringing
+	paused.Presence = hotline.PresencePaused
+	live.Push(switchboard.Change{Kind: switchboard.OperatorPresence, Operator: &paused, More: true}) // half a step
+	time.Sleep(100 * time.Millisecond)                                                               // the tick passes
+	added := switchboard.OperatorView{ID: 99, Name: "Новый", Extension: "1099", Presence: hotline.PresenceLoggedOut}
+	live.Push(switchboard.Change{Kind: switchboard.OperatorAdded, Operator: &added}) // the step's last change
+	for {
+		ev := next()
+		if ev.event != "colleagues" || !strings.Contains(ev.data, "presence-paused") {
+			continue
+		}
+		if !strings.Contains(ev.data, `data-operator="99"`) {
+			t.Fatalf("the half-way state was shown (paused, without the step's last change)")
+		}
+		return
 	}
 }
