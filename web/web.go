@@ -106,7 +106,7 @@ type Server struct {
 	// KeepAlive is how often the event stream sends a comment when nothing changes, so that
 	// proxies do not close it as idle; 0: 15 s.
 	KeepAlive time.Duration
-	// StreamEvery is how often at most an event stream shows changes that are not urgent; 0:
+	// StreamEvery is how often at most an event stream shows changes that are not urgent; 0 or less:
 	// streamEvery (a quarter of a second). Tests shorten or lengthen it.
 	StreamEvery time.Duration
 	// Softphones issues the workplace softphone's credentials (softphone.Provisioner); nil: the
