@@ -112,13 +112,14 @@ func BenchmarkREST(b *testing.B) {
 }
 
 // burstServer counts the connections open and the remote addresses of the requests it answers;
-// while hold is open, requests to channels/burst are held so that each takes a connection.
-func burstServer(t *testing.T, hold chan struct{}) (srv *httptest.Server, open *atomic.Int64, addrs func() []string) {
+// while hold is open, requests to channels/burst are held so that each takes a connection. c is a
+// client of it.
+func burstServer(t *testing.T, hold chan struct{}) (c *Conn, open *atomic.Int64, addrs func() []string) {
 	t.Helper()
 	open = new(atomic.Int64)
 	var mu sync.Mutex
 	var seen []string
-	srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/ari/channels/burst/answer" {
 			<-hold
 		} else {
@@ -138,7 +139,11 @@ func burstServer(t *testing.T, hold chan struct{}) (srv *httptest.Server, open *
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv, open, func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(seen) }
+	c, err := New(Config{URL: srv.URL + "/ari", Username: "u", Password: "p", Application: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, open, func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(seen) }
 }
 
 // burst sends n requests at once, each held by the server until all n connections are open.
@@ -169,11 +174,7 @@ func burst(t *testing.T, c *Conn, open *atomic.Int64, hold chan struct{}, n int)
 // handing out its newest connection would use one and let the others age out.
 func TestDirectUsesKeptConnectionsInTurn(t *testing.T) {
 	hold := make(chan struct{})
-	srv, open, addrs := burstServer(t, hold)
-	c, err := New(Config{URL: srv.URL + "/ari", Username: "u", Password: "p", Application: "app"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, open, addrs := burstServer(t, hold)
 	c.direct.idleLimit = time.Hour // nothing ages out here, however slow the machine
 	const n = 4
 	burst(t, c, open, hold, n)
@@ -204,11 +205,7 @@ func TestDirectUsesKeptConnectionsInTurn(t *testing.T) {
 // request comes (Asterisk may close them any moment), and that request dials a new one.
 func TestDirectClosesOldIdleConnections(t *testing.T) {
 	hold := make(chan struct{})
-	srv, open, _ := burstServer(t, hold)
-	c, err := New(Config{URL: srv.URL + "/ari", Username: "u", Password: "p", Application: "app"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, open, _ := burstServer(t, hold)
 	c.direct.idleLimit = 100 * time.Millisecond
 	const n = 4
 	burst(t, c, open, hold, n)

@@ -97,15 +97,23 @@ func TestWorkEventsCoalesceButShowTheUsersOwnCallAtOnce(t *testing.T) {
 	}
 }
 
-// A change that is not urgent is shown at the next tick, from the newest state: the last of a
-// burst of changes is never lost, and nothing is sent twice.
-func TestWorkEventsShowTheLastChangeOfABurst(t *testing.T) {
+// tickingStream opens a level-1 operator's stream ticking every 20 ms, its first three events (the
+// page's blocks) read.
+func tickingStream(t *testing.T) (*fakeLive, func() sse) {
+	t.Helper()
 	s, ss, live, _ := opServer(t, opSnapshot(hotline.PresenceAvailable, hotline.PresenceAvailable))
 	s.StreamEvery = 20 * time.Millisecond
 	next := openStream(t, s, ss, level1, "/work/events")
 	for range 3 {
 		next()
 	}
+	return live, next
+}
+
+// A change that is not urgent is shown at the next tick, from the newest state: the last of a
+// burst of changes is never lost, and nothing is sent twice.
+func TestWorkEventsShowTheLastChangeOfABurst(t *testing.T) {
+	live, next := tickingStream(t)
 	colleague := live.snap.Operators[1]
 	for _, p := range []hotline.Presence{hotline.PresenceRinging, hotline.PresenceTalking, hotline.PresenceWrapUp, hotline.PresencePaused} {
 		colleague.Presence = p
@@ -198,12 +206,7 @@ func TestBoardIsRenderedOncePerState(t *testing.T) {
 // A tick that falls inside a loop step (changes with More still to come) must not show the
 // half-way state: the render waits for the step's last change.
 func TestWorkEventsTickDoesNotShowAHalfWayStep(t *testing.T) {
-	s, ss, live, _ := opServer(t, opSnapshot(hotline.PresenceAvailable, hotline.PresenceAvailable))
-	s.StreamEvery = 20 * time.Millisecond
-	next := openStream(t, s, ss, level1, "/work/events")
-	for range 3 {
-		next()
-	}
+	live, next := tickingStream(t)
 	ringing := live.snap.Operators[1]
 	ringing.Presence = hotline.PresenceRinging
 	live.Push(switchboard.Change{Kind: switchboard.OperatorPresence, Operator: &ringing}) // a whole step: a render is due
