@@ -98,17 +98,12 @@ func (s *Server) livePage(w http.ResponseWriter, r *http.Request, u User) {
 // supervisor's stream at the same state (s.boards).
 func (s *Server) liveEvents(w http.ResponseWriter, r *http.Request, u User) {
 	supervise := u.IsAdministrator()
-	var last string
 	s.stream(w, r, u, 0, nil, func(_ context.Context, snap switchboard.Snapshot) ([]Event, error) {
 		html, err := s.boards.render(snap, supervise, s.pages().board)
 		if err != nil {
 			return nil, err
 		}
-		if html == last {
-			return nil, nil // the same bytes as last sent (compared by pointer first)
-		}
-		last = html
-		return []Event{{Name: "board", Data: html}}, nil
+		return []Event{{Name: "board", Data: html}}, nil // not sent again if unchanged (stream)
 	})
 }
 
@@ -197,13 +192,15 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll tim
 	h.Set("X-Accel-Buffering", "no") // nginx: pass each event on at once
 	w.WriteHeader(http.StatusOK)
 	sent := map[string]string{}
-	send := func(event, data string) error {
+	// write sends events already formatted (sseEvent, writeEvent) in one write, and flushes.
+	write := func(events string) error {
 		_ = rc.SetWriteDeadline(time.Now().Add(liveWriteTimeout)) // not every writer has deadlines
-		if _, err := io.WriteString(w, sseEvent(event, data)); err != nil {
+		if _, err := io.WriteString(w, events); err != nil {
 			return err
 		}
 		return rc.Flush()
 	}
+	send := func(event, data string) error { return write(sseEvent(event, data)) }
 	// update writes a render's events together and flushes once: one write to the socket a
 	// render, not one an event.
 	var batch strings.Builder
@@ -223,11 +220,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, u User, poll tim
 		if batch.Len() == 0 {
 			return nil
 		}
-		_ = rc.SetWriteDeadline(time.Now().Add(liveWriteTimeout))
-		if _, err := io.WriteString(w, batch.String()); err != nil {
-			return err
-		}
-		return rc.Flush()
+		return write(batch.String())
 	}
 	resync := func(why string) {
 		s.log().Debug("web: live stream ends for a resync", "login", u.Login, "why", why, "seq", snap.Seq)
